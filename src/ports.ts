@@ -1,0 +1,51 @@
+/**
+ * The ports through which the pure core reaches the outside world. The core (dry/, render/,
+ * wet/ planning, diff/, report/) receives these as arguments; src/adapters/ implements them.
+ */
+
+export interface ProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Extra environment variables (merged over a minimal, locale-neutral base). */
+  env?: Record<string, string>;
+  /** Data written to the child's stdin. */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a program without a shell. Never rejects for a non-zero exit; rejects with code 'ENOENT' when the program is missing. */
+export interface ProcessRunner {
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<ProcessResult>;
+  /** Absolute path of `command` on PATH, or undefined. */
+  which(command: string): Promise<string | undefined>;
+}
+
+export interface DirEntry {
+  name: string;
+  kind: 'file' | 'directory' | 'symlink' | 'other';
+}
+
+/** Read-only view of a directory tree. Paths are absolute. */
+export interface FileReader {
+  readFile(path: string): Promise<string>;
+  readFileBytes(path: string): Promise<Uint8Array>;
+  /** Entries of a directory (order unspecified: callers sort). */
+  readDir(path: string): Promise<DirEntry[]>;
+  /** undefined when the path does not exist. Does not follow a final symlink. */
+  lstat(path: string): Promise<{ kind: DirEntry['kind']; size: number } | undefined>;
+  /** Resolves symlinks; rejects when the path does not exist. */
+  realpath(path: string): Promise<string>;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warning() {}, debug() {} };

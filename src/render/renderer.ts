@@ -1,0 +1,80 @@
+/**
+ * The one interface every renderer implements (in the spirit of kpt's resource-list functions):
+ * it takes its units plus what earlier renderers produced (read-only) and returns, per unit,
+ * resources and diagnostics. Renderers are pure apart from the ports they are handed.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import type { FileReader, Logger, ProcessRunner } from '../ports.js';
+import type { Resource } from '../resources/resource.js';
+import type { Settings } from '../settings/settings.js';
+import type { RendererName, Unit } from '../dry/unit.js';
+import type { WetIndex } from '../wet/wet-index.js';
+
+/** A file copied verbatim into the unit's output folder (e.g. seed 000's extra_artifacts). */
+export interface Artifact {
+  /** Path relative to the unit's output folder (POSIX, validated safe). */
+  path: string;
+  content: string;
+  /** Repository-relative dry file it was copied from. */
+  source: string;
+}
+
+/**
+ * A named thing a unit makes available to other units (e.g. `secret:app-tenant-env/rds_pass`,
+ * `tfworkspace:my-db/outputs.registry`), and a reference a unit needs resolved. After the last
+ * renderer, every `requires` must match some unit's `provides`, or it is an error at its file:line.
+ */
+export interface Provided {
+  ref: string;
+}
+export interface Required {
+  ref: string;
+  unit: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  /** What to say when nothing provides it, e.g. `unknown secret key "rds_pass" in claim "x"`. */
+  message: string;
+}
+
+export type UnitStatus = 'rendered' | 'failed' | 'reused';
+
+export interface UnitResult {
+  unit: Unit;
+  status: UnitStatus;
+  resources: Resource[];
+  artifacts: Artifact[];
+  diagnostics: Diagnostic[];
+  /** Digest of everything the unit read (files, config entry, tool versions). */
+  digest: string;
+  /** True when the digest cannot see every input (remote base, unpinned chart): always re-render. */
+  volatile?: boolean;
+  provides?: Provided[];
+  requires?: Required[];
+}
+
+/** What the wet tree looked like before this run: its index and a reader for its files. */
+export interface PreviousWet {
+  index: WetIndex | undefined;
+  /** Reads a file of the previous wet tree by wet-relative path; undefined when absent. */
+  readFile(path: string): Promise<string | undefined>;
+}
+
+export interface RenderInput {
+  /** The units of this renderer selected for this run, in canonical order. */
+  units: readonly Unit[];
+  /** Results of earlier renderers in the sequence (read-only). */
+  upstream: readonly UnitResult[];
+  settings: Settings;
+  /** Absolute path of the dry repository root. */
+  repoRoot: string;
+  files: FileReader;
+  exec: ProcessRunner;
+  logger: Logger;
+  previous: PreviousWet;
+}
+
+export interface Renderer {
+  readonly name: RendererName;
+  render(input: RenderInput): Promise<UnitResult[]>;
+}

@@ -1,0 +1,19 @@
+/**
+ * The one settings object every stage receives: the parsed `hydrate.yaml` plus where it was
+ * read from. Built only by `loadSettings` (config file) and, for the action, `src/action/inputs.ts`.
+ */
+import type { HydrateConfig } from './schema/config.js';
+
+export interface Settings {
+  /** Absolute path of the dry repository root. */
+  repoRoot: string;
+  /** Repository-relative path of the config file. */
+  configPath: string;
+  config: HydrateConfig;
+  /** Unit filters (`--only`, action `only`): globs over unit dirs or ids. Empty: all units. */
+  only: string[];
+  /** Render every unit even when its input digest is unchanged. */
+  full: boolean;
+  /** Parallel render workers. */
+  concurrency: number;
+}

@@ -1,0 +1,32 @@
+/**
+ * The wet index (`.hydrate/index.json` in the wet tree): which unit owns which paths, and the
+ * digest of each unit's inputs. Pruning removes exactly the owned paths no longer produced.
+ */
+import type { RendererName } from '../dry/unit.js';
+
+export const INDEX_PATH = '.hydrate/index.json';
+
+export interface WetIndexUnit {
+  renderer: RendererName;
+  dir: string;
+  coordinates: Record<string, string>;
+  output: string;
+  /** Wet-relative paths the unit owns, sorted. */
+  paths: string[];
+  digest: string;
+  volatile?: boolean;
+}
+
+export interface WetIndex {
+  version: 1;
+  /** Hydrate version that wrote it. */
+  generator: string;
+  /** Dry commit SHA when known. */
+  dryCommit?: string;
+  /** Digest of the config file contents. */
+  configDigest?: string;
+  /** Unit id → entry; keys sorted when serialized. */
+  units: Record<string, WetIndexUnit>;
+  /** Paths owned by Hydrate outside any unit (e.g. `.gitattributes` files), sorted. */
+  shared?: string[];
+}
