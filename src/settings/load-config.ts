@@ -1,0 +1,247 @@
+/**
+ * Reading `hydrate.yaml`: YAML with positions, schema validation, and the checks the schema
+ * cannot express (captures used by `output`, safe paths, unique names). Every problem is
+ * collected and thrown together as one `ConfigError`, each at `file:line:col`.
+ * Pure: the caller reads the file and passes its text.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { placeholders, patternProblems } from '../dry/match.js';
+import { RENDERER_NAMES } from '../dry/unit.js';
+import { hydrateConfig, type HydrateConfig } from './schema/config.js';
+import type { Settings } from './settings.js';
+
+type PathKey = string | number;
+
+interface Locator {
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  text: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function asNode(v: unknown): YamlNode | undefined {
+  return isMap(v) || isSeq(v) || isScalar(v) ? (v as YamlNode) : undefined;
+}
+
+function formatPath(path: readonly PathKey[]): string {
+  let out = '';
+  for (const k of path) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
+    else out += `[${JSON.stringify(k)}]`;
+  }
+  return out || '(top level)';
+}
+
+/** Position of an offset in the text. */
+function at(loc: Locator, offset: number): Pick<Diagnostic, 'file' | 'line' | 'col'> {
+  const { line, col } = loc.lineCounter.linePos(offset);
+  return { file: loc.file, line, col };
+}
+
+/** The deepest existing node along `path` and how many path keys it consumed. */
+function nearestNode(loc: Locator, path: readonly PathKey[]): { node: YamlNode | undefined; depth: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path.slice(0, depth), true));
+    if (node?.range) return { node, depth };
+  }
+  return { node: undefined, depth: 0 };
+}
+
+/** The key node of `key` in the map at `mapPath`, when present. */
+function keyNode(loc: Locator, mapPath: readonly PathKey[], key: string): YamlNode | undefined {
+  const map = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
+  if (!isMap(map)) return undefined;
+  for (const pair of map.items) {
+    const k = asNode(pair.key);
+    if (k && isScalar(k) && String(k.value) === key) return k;
+  }
+  return undefined;
+}
+
+/** Location of the value at `path`, or of its nearest existing parent. */
+function locate(loc: Locator, path: readonly PathKey[], innerOffset?: number): Pick<Diagnostic, 'file' | 'line' | 'col'> {
+  const { node, depth } = nearestNode(loc, path);
+  if (!node?.range) return { file: loc.file, line: 1, col: 1 };
+  let offset = node.range[0];
+  if (innerOffset !== undefined && depth === path.length && isScalar(node) && typeof node.value === 'string') {
+    // Point inside a single-line scalar when its source text is the value itself.
+    const raw = loc.text.slice(node.range[0], node.range[1]);
+    if (node.type === 'PLAIN' && raw === node.value) offset += innerOffset;
+    else if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && raw.slice(1, -1) === node.value) {
+      offset += innerOffset + 1;
+    }
+  }
+  return at(loc, offset);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, loc: Locator): { message: string; path: PathKey[]; keyAt?: string } {
+  const path = issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
+  const where = formatPath(path);
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    return {
+      message: `${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}: check the spelling (see schema/hydrate.schema.json)`,
+      path,
+      ...(keys.length === 1 ? { keyAt: keys[0]! } : {})
+    };
+  }
+  if (issue.code === 'invalid_type' && path.length > 0 && !loc.doc.hasIn(path)) {
+    const parent = formatPath(path.slice(0, -1));
+    return { message: `${parent}: missing required key "${String(path[path.length - 1])}"`, path };
+  }
+  return { message: `${where}: ${issue.message}`, path };
+}
+
+function schemaDiagnostics(error: z.ZodError, loc: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const issue of error.issues) {
+    const { message, path, keyAt } = describeIssue(issue, loc);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const k = keyNode(loc, path, key);
+        const position = k?.range ? at(loc, k.range[0]) : locate(loc, path);
+        const single = keyAt !== undefined ? message : `${formatPath(path)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
+        out.push({ severity: 'error', message: single, ...position });
+      }
+      continue;
+    }
+    out.push({ severity: 'error', message, ...locate(loc, path) });
+  }
+  return out;
+}
+
+/** Checks the schema cannot express; runs on the raw value so they are reported with schema errors. */
+function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const err = (path: PathKey[], message: string, innerOffset?: number): void => {
+    out.push({ severity: 'error', message, ...locate(loc, path, innerOffset) });
+  };
+  if (!isRecord(value)) return out;
+
+  for (const renderer of RENDERER_NAMES) {
+    const entries = value[renderer];
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((entry: unknown, i) => {
+      if (!isRecord(entry)) return;
+      const base = `${renderer}[${i}]`;
+      const match = entry['match'];
+      const output = entry['output'];
+      let captured: Set<string> | undefined;
+      if (typeof match === 'string' && match !== '') {
+        const problems = patternProblems(match);
+        for (const p of problems) err([renderer, i, 'match'], `${base}.match "${match}": ${p.message}`, p.offset);
+        captured = new Set(placeholders(match).map((p) => p.name));
+      }
+      if (typeof output === 'string' && output !== '') {
+        const problems = patternProblems(output, { template: true });
+        for (const p of problems) err([renderer, i, 'output'], `${base}.output "${output}": ${p.message}`, p.offset);
+        if (captured) {
+          for (const ph of placeholders(output)) {
+            if (!captured.has(ph.name)) {
+              const known = [...captured].map((n) => `{${n}}`).join(', ') || 'none';
+              err(
+                [renderer, i, 'output'],
+                `${base}.output uses {${ph.name}}, which match "${match as string}" does not capture (captured: ${known})`,
+                ph.offset
+              );
+            }
+          }
+        }
+      }
+    });
+  }
+
+  const sources = value['sources'];
+  if (Array.isArray(sources)) {
+    const seen = new Map<string, number>();
+    sources.forEach((s: unknown, i) => {
+      if (!isRecord(s) || typeof s['name'] !== 'string') return;
+      const name = s['name'];
+      const first = seen.get(name);
+      if (first !== undefined) {
+        const firstAt = locate(loc, ['sources', first, 'name']);
+        err(['sources', i, 'name'], `sources[${i}]: duplicate source name "${name}" (first at line ${firstAt.line}): give each source its own name`);
+      } else {
+        seen.set(name, i);
+      }
+    });
+  }
+
+  const order = value['order'];
+  if (Array.isArray(order)) {
+    const seen = new Set<unknown>();
+    order.forEach((r: unknown, i) => {
+      if (seen.has(r)) err(['order', i], `order[${i}]: renderer "${String(r)}" is listed more than once: list each renderer at most once`);
+      seen.add(r);
+    });
+  }
+  return out;
+}
+
+/**
+ * Parses and validates the text of a config file. `file` is its repo-relative path, used in
+ * diagnostics. Throws one `ConfigError` listing every problem.
+ */
+export function parseConfig(text: string, file: string): HydrateConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const loc: Locator = { file, doc, lineCounter, text };
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ severity: 'error', message: `invalid YAML: ${e.message.split('\n')[0]}`, ...at(loc, e.pos[0]) }))
+    );
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const diagnostics: Diagnostic[] = [];
+  const parsed = hydrateConfig.safeParse(value);
+  if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
+  diagnostics.push(...semanticDiagnostics(value, loc));
+  if (diagnostics.length > 0 || !parsed.success) {
+    throw new ConfigError(sortDiagnostics(dedupe(diagnostics)));
+  }
+  return parsed.data;
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export interface BuildSettingsOptions {
+  /** Absolute path of the dry repository root. */
+  repoRoot: string;
+  /** Repository-relative path of the config file. */
+  configPath: string;
+  config: HydrateConfig;
+  only?: readonly string[];
+  full?: boolean;
+  concurrency?: number;
+}
+
+/** The settings every stage receives. Concurrency: given value, else `policy.concurrency`, else 2. */
+export function buildSettings(options: BuildSettingsOptions): Settings {
+  const concurrency = options.concurrency ?? options.config.policy.concurrency ?? 2;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
+  }
+  return {
+    repoRoot: options.repoRoot,
+    configPath: options.configPath,
+    config: options.config,
+    only: [...(options.only ?? [])],
+    full: options.full ?? false,
+    concurrency
+  };
+}
