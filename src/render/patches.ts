@@ -1,0 +1,157 @@
+/**
+ * Targeted JSON6902 patches (`{target, patch}`), applied after a unit is rendered. A patch
+ * whose target matches nothing, or an operation that fails, is an error naming where the
+ * patch was written and the object it was applied to.
+ */
+import fastJsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import type { Diagnostic } from '../diagnostics.js';
+import { apiGroupOf, describeIdentity, identityOf, isIdentity } from '../resources/resource.js';
+import type { KubeObject, Resource } from '../resources/resource.js';
+import type { z } from 'zod';
+import type { patchTarget, targetedPatch } from '../settings/schema/common.js';
+
+export type PatchTarget = z.infer<typeof patchTarget>;
+export type TargetedPatch = z.infer<typeof targetedPatch>;
+
+/** Where a patch was written: used in diagnostics. */
+export interface PatchLocation {
+  unit: string;
+  file?: string;
+  line?: number;
+  col?: number;
+}
+
+export interface LocatedPatch extends TargetedPatch {
+  where: PatchLocation;
+}
+
+interface Requirement {
+  key: string;
+  op: 'eq' | 'neq' | 'exists' | 'absent';
+  value?: string;
+}
+
+/** Parses a label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`; comma = AND). Throws on bad syntax. */
+export function parseLabelSelector(selector: string): Requirement[] {
+  const out: Requirement[] = [];
+  for (const raw of selector.split(',')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    let m: RegExpExecArray | null;
+    if ((m = /^([^!=\s]+)\s*!=\s*(\S*)$/.exec(part))) out.push({ key: m[1]!, op: 'neq', value: m[2]! });
+    else if ((m = /^([^!=\s]+)\s*==?\s*(\S*)$/.exec(part))) out.push({ key: m[1]!, op: 'eq', value: m[2]! });
+    else if ((m = /^!\s*([^!=\s]+)$/.exec(part))) out.push({ key: m[1]!, op: 'absent' });
+    else if ((m = /^([^!=\s]+)$/.exec(part))) out.push({ key: m[1]!, op: 'exists' });
+    else throw new Error(`invalid label selector term ${JSON.stringify(part)} in ${JSON.stringify(selector)}`);
+  }
+  return out;
+}
+
+function labelsOf(object: KubeObject): Record<string, unknown> {
+  const md = object['metadata'];
+  if (typeof md !== 'object' || md === null || Array.isArray(md)) return {};
+  const labels = (md as Record<string, unknown>)['labels'];
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return {};
+  return labels as Record<string, unknown>;
+}
+
+export function matchesLabels(object: KubeObject, requirements: readonly Requirement[]): boolean {
+  const labels = labelsOf(object);
+  return requirements.every((r) => {
+    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+    const v = has ? String(labels[r.key]) : undefined;
+    switch (r.op) {
+      case 'eq':
+        return v === r.value;
+      case 'neq':
+        return v !== r.value;
+      case 'exists':
+        return has;
+      case 'absent':
+        return !has;
+    }
+  });
+}
+
+/** True when `object` is selected by `target` (every field given must match). */
+export function matchesTarget(object: KubeObject, target: PatchTarget): boolean {
+  const id = identityOf(object);
+  if (!isIdentity(id)) return false;
+  const apiVersion = String(object['apiVersion']);
+  const slash = apiVersion.indexOf('/');
+  const version = slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
+  if (target.group !== undefined && target.group !== apiGroupOf(apiVersion)) return false;
+  if (target.version !== undefined && target.version !== version) return false;
+  if (target.kind !== undefined && target.kind !== id.kind) return false;
+  if (target.name !== undefined && target.name !== id.name) return false;
+  if (target.namespace !== undefined && target.namespace !== id.namespace) return false;
+  if (target.labelSelector !== undefined && !matchesLabels(object, parseLabelSelector(target.labelSelector))) {
+    return false;
+  }
+  return true;
+}
+
+function describeTarget(t: PatchTarget): string {
+  const parts = Object.entries(t)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length > 0 ? `{${parts.join(', ')}}` : '{} (everything)';
+}
+
+function locate(where: PatchLocation): Omit<Diagnostic, 'severity' | 'message'> {
+  return {
+    unit: where.unit,
+    ...(where.file !== undefined ? { file: where.file } : {}),
+    ...(where.line !== undefined ? { line: where.line } : {}),
+    ...(where.col !== undefined ? { col: where.col } : {})
+  };
+}
+
+/**
+ * Applies each patch, in order, to every resource its target selects. The input is not
+ * modified: patched objects are deep clones.
+ */
+export function applyTargetedPatches(
+  resources: readonly Resource[],
+  patches: readonly LocatedPatch[]
+): { resources: Resource[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  let current: Resource[] = [...resources];
+  for (const p of patches) {
+    let selected: boolean[];
+    try {
+      selected = current.map((r) => matchesTarget(r.object, p.target));
+    } catch (e) {
+      diagnostics.push({ severity: 'error', ...locate(p.where), message: `${(e as Error).message}: fix the patch target` });
+      continue;
+    }
+    if (!selected.some(Boolean)) {
+      diagnostics.push({
+        severity: 'error',
+        ...locate(p.where),
+        message: `patch target ${describeTarget(p.target)} matches no rendered object: fix the target or remove the patch`
+      });
+      continue;
+    }
+    current = current.map((r, i) => {
+      if (!selected[i]) return r;
+      const clone = structuredClone(r.object);
+      try {
+        const result = fastJsonPatch.applyPatch(clone, p.patch as Operation[], true, true);
+        return { ...r, object: result.newDocument };
+      } catch (e) {
+        const id = identityOf(r.object);
+        const what = isIdentity(id) ? describeIdentity(id) : 'object';
+        const msg = (e as Error).message.split('\n')[0] ?? String(e);
+        diagnostics.push({
+          severity: 'error',
+          ...locate(p.where),
+          message: `patch operation failed on ${what}: ${msg}: check the patch path and op`
+        });
+        return r;
+      }
+    });
+  }
+  return { resources: current, diagnostics };
+}
