@@ -15,6 +15,8 @@ export interface WetIndexUnit {
   paths: string[];
   digest: string;
   volatile?: boolean;
+  /** What the unit provides to other units (see `Provided` in render/renderer.ts), sorted. */
+  provides?: string[];
 }
 
 export interface WetIndex {

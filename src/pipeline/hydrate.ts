@@ -1,0 +1,245 @@
+/**
+ * The hydrate pipeline: dry tree → units → renderers (in sequence) → cross-renderer checks and
+ * the secrets policy gate → wet layout → prune plan → diff → (write). Shared by the CLI and the
+ * action. Nothing is written unless every selected unit rendered and every check passed.
+ */
+import picomatch from 'picomatch';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import type { FileReader, Logger, ProcessRunner } from '../ports.js';
+import type { Settings } from '../settings/settings.js';
+import type { Unit } from '../dry/unit.js';
+import { discoverUnits } from '../dry/discover.js';
+import { checkSources } from '../dry/sources.js';
+import type { PreviousWet, Renderer, UnitResult } from '../render/renderer.js';
+import { crossCheck } from '../render/cross-checks.js';
+import { secretsPolicyGate } from '../render/policy.js';
+import { defaultRenderers } from '../render/registry.js';
+import { layoutWet, type WetLayout } from '../wet/layout.js';
+import { planWetUpdate, type WetPlan } from '../wet/plan.js';
+import type { WetSnapshot } from '../wet/snapshot.js';
+import { INDEX_PATH, type WetIndex } from '../wet/wet-index.js';
+import { diffWet, type DiffReport } from '../diff/wet-diff.js';
+import { digestOf } from '../render/digest.js';
+import { VERSION } from '../version.js';
+import { runPool } from './pool.js';
+
+export interface PipelinePorts {
+  files: FileReader;
+  exec: ProcessRunner;
+  logger: Logger;
+}
+
+/** The wet tree before the run: index, reader, and a snapshot of the owned files (for the diff). */
+export interface PreviousWetTree extends PreviousWet {
+  snapshot(): Promise<WetSnapshot>;
+}
+
+export interface HydrateRequest {
+  settings: Settings;
+  /** Raw text of the config file (its digest is recorded in the index). */
+  configText: string;
+  previous: PreviousWetTree;
+  ports: PipelinePorts;
+  dryCommit?: string;
+  renderers?: readonly Renderer[];
+}
+
+export interface UnitReport {
+  id: string;
+  renderer: string;
+  dir: string;
+  coordinates: Record<string, string>;
+  status: 'rendered' | 'failed' | 'reused' | 'skipped';
+  resources: number;
+  outputs: string[];
+  errors: Diagnostic[];
+}
+
+export interface HydrateOutcome {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  units: UnitReport[];
+  results: UnitResult[];
+  /** Present when every unit rendered and every check passed. */
+  layout?: WetLayout;
+  plan?: WetPlan;
+  diff: DiffReport;
+}
+
+/** Units selected by `only` globs (matched against dir and id; a leading `!` excludes). */
+export function selectUnits(units: readonly Unit[], only: readonly string[]): { selected: Unit[]; skipped: Unit[] } {
+  if (only.length === 0) return { selected: [...units], skipped: [] };
+  const include = only.filter((p) => !p.startsWith('!'));
+  const exclude = only.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+  const inc = include.length > 0 ? picomatch(include, { dot: true }) : () => true;
+  const exc = exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
+  const selected: Unit[] = [];
+  const skipped: Unit[] = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  return { selected, skipped };
+}
+
+export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
+  const { settings, ports, previous } = req;
+  const diagnostics: Diagnostic[] = [];
+  const renderers = req.renderers ?? defaultRenderers();
+
+  diagnostics.push(...(await checkSources(settings, ports.files)));
+  const discovered = await discoverUnits({ ...settings, only: [] }, ports.files);
+  diagnostics.push(...discovered.diagnostics);
+  const { selected, skipped } = selectUnits(discovered.units, settings.only);
+  ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
+
+  const results: UnitResult[] = [];
+  if (!hasErrors(diagnostics)) {
+    for (const name of settings.config.order) {
+      const renderer = renderers.find((r) => r.name === name);
+      const units = selected.filter((u) => u.renderer === name);
+      if (units.length === 0) continue;
+      if (!renderer) {
+        diagnostics.push({ severity: 'error', message: `no renderer named "${name}" is available` });
+        continue;
+      }
+      const started = Date.now();
+      const out = await renderInShards(renderer, units, {
+        upstream: [...results],
+        settings,
+        repoRoot: settings.repoRoot,
+        files: ports.files,
+        exec: ports.exec,
+        logger: ports.logger,
+        previous
+      });
+      results.push(...out);
+      ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
+    }
+  }
+  for (const r of results) diagnostics.push(...r.diagnostics);
+
+  const reused = reusedUnits(skipped, previous.index);
+  if (!hasErrors(diagnostics)) {
+    diagnostics.push(...crossCheck([...results, ...reused.results]));
+    diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
+  }
+
+  const failedUnits = results.filter((r) => r.status === 'failed').map((r) => r.unit.id);
+  let layout: WetLayout | undefined;
+  let plan: WetPlan | undefined;
+  if (!hasErrors(diagnostics)) {
+    layout = layoutWet(results, settings, {
+      generator: `hydrate ${VERSION}`,
+      ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
+      configDigest: digestOf([req.configText])
+    });
+    diagnostics.push(...layout.diagnostics);
+    if (!hasErrors(layout.diagnostics)) {
+      layout = await keepReusedUnits(layout, reused.entries, previous);
+      plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
+      diagnostics.push(...(plan.diagnostics ?? []));
+    }
+  }
+
+  const ok = !hasErrors(diagnostics);
+  const before = await previous.snapshot();
+  const after: WetSnapshot = ok && layout ? { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) } : before;
+  const diff = diffWet(before, after, { failedUnits });
+
+  return {
+    ok,
+    diagnostics: sortDiagnostics(diagnostics),
+    units: unitReports(selected, skipped, results, ok ? layout?.index : undefined, previous.index),
+    results,
+    ...(ok && layout ? { layout } : {}),
+    ...(ok && plan ? { plan } : {}),
+    diff
+  };
+}
+
+/** Renders a renderer's units on a pool of workers; output order is the canonical unit order. */
+async function renderInShards(
+  renderer: Renderer,
+  units: readonly Unit[],
+  base: Omit<Parameters<Renderer['render']>[0], 'units'>
+): Promise<UnitResult[]> {
+  const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
+  if (workers === 1 || renderer.name !== 'kubernetes') return renderer.render({ ...base, units });
+  const chunks = await runPool(
+    units.map((u) => [u]),
+    workers,
+    (chunk) => renderer.render({ ...base, units: chunk })
+  );
+  return chunks.flat();
+}
+
+interface ReusedEntry {
+  id: string;
+  entry: WetIndex['units'][string];
+}
+
+/** Units left out by `only` keep what the previous wet tree holds for them. */
+function reusedUnits(skipped: readonly Unit[], index: WetIndex | undefined): { entries: ReusedEntry[]; results: UnitResult[] } {
+  const entries: ReusedEntry[] = [];
+  const results: UnitResult[] = [];
+  for (const u of skipped) {
+    const entry = index?.units[u.id];
+    if (!entry) continue;
+    entries.push({ id: u.id, entry });
+    results.push({
+      unit: u,
+      status: 'reused',
+      resources: [],
+      artifacts: [],
+      diagnostics: [],
+      digest: entry.digest,
+      provides: (entry.provides ?? []).map((ref) => ({ ref }))
+    });
+  }
+  return { entries, results };
+}
+
+async function keepReusedUnits(layout: WetLayout, reused: readonly ReusedEntry[], previous: PreviousWet): Promise<WetLayout> {
+  if (reused.length === 0) return layout;
+  const files = new Map(layout.files.map((f) => [f.path, f.content]));
+  const units = { ...layout.index.units };
+  for (const { id, entry } of reused) {
+    units[id] = entry;
+    for (const p of entry.paths) {
+      const content = await previous.readFile(p);
+      if (content !== undefined) files.set(p, content);
+    }
+  }
+  const index: WetIndex = { ...layout.index, units };
+  const { serializeIndex } = await import('../wet/layout.js');
+  files.set(INDEX_PATH, serializeIndex(index));
+  const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { ...layout, index, files: sorted.map(([path, content]) => ({ path, content })) };
+}
+
+function unitReports(
+  selected: readonly Unit[],
+  skipped: readonly Unit[],
+  results: readonly UnitResult[],
+  index: WetIndex | undefined,
+  previousIndex: WetIndex | undefined
+): UnitReport[] {
+  const byId = new Map(results.map((r) => [r.unit.id, r]));
+  const reports: UnitReport[] = [];
+  for (const u of [...selected, ...skipped]) {
+    const r = byId.get(u.id);
+    const status: UnitReport['status'] = r ? (r.status === 'failed' ? 'failed' : r.status) : previousIndex?.units[u.id] ? 'reused' : 'skipped';
+    reports.push({
+      id: u.id,
+      renderer: u.renderer,
+      dir: u.dir,
+      coordinates: u.coordinates,
+      status,
+      resources: r?.resources.length ?? 0,
+      outputs: index?.units[u.id]?.paths ?? previousIndex?.units[u.id]?.paths ?? [],
+      errors: r?.diagnostics.filter((d) => d.severity === 'error') ?? []
+    });
+  }
+  return reports.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
