@@ -1,0 +1,469 @@
+/**
+ * The Kubernetes renderer. Per unit it detects the type (kustomize, helm release, plain
+ * manifests), renders, applies targeted patches (entry `patches`, then the release file's
+ * `extraPatches`, then the unit's `hydrate-patches.yaml`), collects extra artifacts and checks
+ * identities. Any error diagnostic fails the unit (and then it returns no resources).
+ */
+import { posix } from 'node:path';
+import type { Diagnostic } from '../../diagnostics.js';
+import { hasErrors } from '../../diagnostics.js';
+import { checkRelativePath } from '../../dry/path-safety.js';
+import type { Unit } from '../../dry/unit.js';
+import type { FileReader } from '../../ports.js';
+import { checkIdentities, cmp } from '../../resources/resource.js';
+import type { Resource } from '../../resources/resource.js';
+import { isKubeObject, parseYamlDocuments } from '../../resources/yaml.js';
+import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
+import { targetedPatch } from '../../settings/schema/common.js';
+import { digestOf } from '../digest.js';
+import { applyTargetedPatches } from '../patches.js';
+import type { LocatedPatch } from '../patches.js';
+import type { Artifact, Renderer, RenderInput, UnitResult } from '../renderer.js';
+import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
+import type { HelmRelease } from './helm-release.js';
+import { parsePositioned } from './yaml-positions.js';
+
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+export const UNIT_PATCHES_FILE = 'hydrate-patches.yaml';
+const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
+
+type UnitType = 'kustomize' | 'helm' | 'plain';
+
+interface Ctx {
+  unit: Unit;
+  input: RenderInput;
+  entry: KubernetesEntry;
+  diagnostics: Diagnostic[];
+  /** Extra digest parts (tool name, referenced files outside the unit dir). */
+  digestParts: string[];
+  volatile: boolean;
+}
+
+const abs = (input: RenderInput, rel: string): string => posix.join(input.repoRoot, rel);
+const isYamlName = (n: string): boolean => n.endsWith('.yaml') || n.endsWith('.yml');
+
+function err(ctx: Ctx, message: string, at: { file?: string; line?: number; col?: number } = {}): void {
+  ctx.diagnostics.push({ severity: 'error', unit: ctx.unit.id, message, ...at });
+}
+
+export function createKubernetesRenderer(): Renderer {
+  return {
+    name: 'kubernetes',
+    async render(input: RenderInput): Promise<UnitResult[]> {
+      const out: UnitResult[] = [];
+      for (const unit of input.units) out.push(await renderKubernetesUnit(unit, input));
+      return out;
+    }
+  };
+}
+
+/** Renders one unit. Never throws for problems in the dry input: they become diagnostics. */
+export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Promise<UnitResult> {
+  const entry = input.settings.config.kubernetes[unit.entry];
+  const failed = (diagnostics: Diagnostic[], digest = ''): UnitResult => ({
+    unit,
+    status: 'failed',
+    resources: [],
+    artifacts: [],
+    diagnostics,
+    digest
+  });
+  if (!entry) {
+    return failed([
+      { severity: 'error', unit: unit.id, file: input.settings.configPath, message: `no kubernetes entry #${unit.entry} in the config` }
+    ]);
+  }
+  const ctx: Ctx = { unit, input, entry, diagnostics: [], digestParts: [], volatile: false };
+  const ownFiles = await listFilesRecursive(input.files, abs(input, unit.dir), '');
+  const fileContents: string[] = [];
+  for (const f of ownFiles) {
+    if (f.kind !== 'file') continue;
+    fileContents.push(f.rel, await input.files.readFile(posix.join(abs(input, unit.dir), f.rel)));
+  }
+
+  let resources: Resource[] = [];
+  let releasePatches: LocatedPatch[] = [];
+  try {
+    const detected = await detectType(ctx);
+    if (detected) {
+      ctx.digestParts.push(`tool:${detected.type}`);
+      if (detected.type === 'kustomize') resources = await renderKustomize(ctx, detected.file);
+      else if (detected.type === 'helm') ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
+      else resources = await renderPlain(ctx);
+    }
+  } catch (e) {
+    err(ctx, `rendering failed: ${(e as Error).message}`);
+  }
+
+  if (!hasErrors(ctx.diagnostics)) {
+    const patches: LocatedPatch[] = [
+      ...entry.patches.map((p, i) => ({
+        ...p,
+        where: { unit: unit.id, file: input.settings.configPath, ...entryPatchLine(i) }
+      })),
+      ...releasePatches,
+      ...(await unitPatches(ctx))
+    ];
+    if (!hasErrors(ctx.diagnostics) && patches.length > 0) {
+      const applied = applyTargetedPatches(resources, patches);
+      resources = applied.resources;
+      ctx.diagnostics.push(...applied.diagnostics);
+    }
+  }
+  const artifacts = await extraArtifacts(ctx);
+  ctx.diagnostics.push(...checkIdentities(resources));
+
+  const digest = digestOf([
+    'kubernetes',
+    unit.dir,
+    JSON.stringify(entry),
+    ...fileContents,
+    ...ctx.digestParts
+  ]);
+  if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics, digest);
+  return {
+    unit,
+    status: 'rendered',
+    resources,
+    artifacts,
+    diagnostics: ctx.diagnostics,
+    digest,
+    ...(ctx.volatile ? { volatile: true } : {})
+  };
+}
+
+function entryPatchLine(_i: number): Record<string, never> {
+  // Entry patches are reported at the config file; the config loader owns its positions.
+  return {};
+}
+
+async function exists(files: FileReader, path: string): Promise<boolean> {
+  return (await files.lstat(path)) !== undefined;
+}
+
+function releaseFileOf(ctx: Ctx): string {
+  return ctx.entry.helm.releaseFile.split('{dir}').join(ctx.unit.dir);
+}
+
+async function detectType(ctx: Ctx): Promise<{ type: UnitType; file?: string } | undefined> {
+  const { input, unit, entry } = ctx;
+  const want = entry.type;
+  if (want === 'auto' || want === 'kustomize') {
+    for (const name of KUSTOMIZATION_FILES) {
+      const rel = `${unit.dir}/${name}`;
+      if ((await input.files.lstat(abs(input, rel)))?.kind === 'file') return { type: 'kustomize', file: rel };
+    }
+    if (want === 'kustomize') {
+      err(ctx, `no kustomization.yaml in ${unit.dir}: add one or set the entry's type`, { file: unit.dir });
+      return undefined;
+    }
+  }
+  if (want === 'auto' || want === 'helm') {
+    const rel = releaseFileOf(ctx);
+    if (await exists(input.files, abs(input, rel))) {
+      if (want === 'helm') return { type: 'helm', file: rel };
+      const parsed = parsePositioned(await input.files.readFile(abs(input, rel)));
+      const v = parsed.value;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'chart' in v) return { type: 'helm', file: rel };
+    } else if (want === 'helm') {
+      err(ctx, `Helm release file ${rel} not found: create it or change the entry's helm.releaseFile`, { file: rel });
+      return undefined;
+    }
+  }
+  return { type: 'plain' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// kustomize
+
+async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined): Promise<Resource[]> {
+  const { input, unit, entry } = ctx;
+  const file = kustomizationFile ?? unit.dir;
+  const dir = abs(input, unit.dir);
+  // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
+  const flags = entry.kustomize.enableHelm && input.settings.config.policy.allowHelm ? ['--enable-helm'] : [];
+  let command: string;
+  let args: string[];
+  if (await input.exec.which('kustomize')) {
+    command = 'kustomize';
+    args = ['build', ...flags, dir];
+  } else if (await input.exec.which('kubectl')) {
+    command = 'kubectl';
+    args = ['kustomize', ...flags, dir];
+  } else {
+    err(ctx, 'kustomize not found: install kustomize or kubectl (kubectl kustomize)', { file });
+    return [];
+  }
+  ctx.digestParts.push(`command:${command} ${args.slice(0, -1).join(' ')}`);
+  await addKustomizeInputs(ctx, unit.dir, new Set());
+  let result;
+  try {
+    result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      err(ctx, 'kustomize not found: install kustomize or kubectl (kubectl kustomize)', { file });
+    } else err(ctx, `${command} failed to run: ${(e as Error).message}`, { file });
+    return [];
+  }
+  if (result.exitCode !== 0) {
+    err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
+    return [];
+  }
+  return documentsToResources(ctx, result.stdout, file, false);
+}
+
+/**
+ * Adds the files of local directories a kustomization references (resources, components,
+ * bases) outside the unit to the digest; a remote reference makes the unit volatile.
+ */
+async function addKustomizeInputs(ctx: Ctx, dirRel: string, seen: Set<string>): Promise<void> {
+  const { input } = ctx;
+  if (seen.has(dirRel) || seen.size > 200) return;
+  seen.add(dirRel);
+  let text: string | undefined;
+  for (const name of KUSTOMIZATION_FILES) {
+    const p = abs(input, `${dirRel}/${name}`);
+    if ((await input.files.lstat(p))?.kind === 'file') {
+      text = await input.files.readFile(p);
+      break;
+    }
+  }
+  if (text === undefined) return;
+  const parsed = parsePositioned(text).value;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
+  const k = parsed as Record<string, unknown>;
+  const refs = ['resources', 'components', 'bases']
+    .flatMap((key) => (Array.isArray(k[key]) ? (k[key] as unknown[]) : []))
+    .filter((r): r is string => typeof r === 'string');
+  for (const ref of refs) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('github.com/') || ref.includes('?ref=')) {
+      ctx.volatile = true;
+      continue;
+    }
+    const target = posix.normalize(posix.join(dirRel, ref));
+    if (target.startsWith('../')) continue;
+    const st = await input.files.lstat(abs(input, target));
+    if (st?.kind !== 'directory') continue;
+    if (target !== ctx.unit.dir && !target.startsWith(`${ctx.unit.dir}/`)) {
+      for (const f of await listFilesRecursive(input.files, abs(input, target), '')) {
+        if (f.kind === 'file') ctx.digestParts.push(`${target}/${f.rel}`, await input.files.readFile(abs(input, `${target}/${f.rel}`)));
+      }
+    }
+    await addKustomizeInputs(ctx, target, seen);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helm
+
+async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ resources: Resource[]; patches: LocatedPatch[] }> {
+  const { input, unit } = ctx;
+  const file = releaseFile ?? releaseFileOf(ctx);
+  const empty = { resources: [], patches: [] };
+  const text = await input.files.readFile(abs(input, file));
+  ctx.digestParts.push(file, text);
+  const parsed = parsePositioned(text);
+  for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file, line: e.line, col: e.col });
+  if (parsed.errors.length > 0) return empty;
+  const check = helmRelease.safeParse(parsed.value);
+  if (!check.success) {
+    for (const issue of check.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const pos = parsed.positionOf(path);
+      const field = path.length > 0 ? `${path.join('.')}: ` : '';
+      err(ctx, `invalid Helm release: ${field}${issue.message}`, { file, ...pos });
+    }
+    return empty;
+  }
+  const release: HelmRelease = check.data;
+  const releaseDir = posix.dirname(file);
+  const releaseName = release.releaseName ?? posix.basename(releaseDir);
+  const namespace = release.namespace ?? 'default';
+
+  let chartRef = release.chart;
+  if (isLocalChart(release.chart)) {
+    const chartRel = posix.normalize(posix.join(releaseDir, release.chart));
+    const bad = checkRelativePath(chartRel, 'chart path');
+    if (bad) {
+      err(ctx, bad, { file, ...parsed.positionOf(['chart']) });
+      return empty;
+    }
+    if ((await input.files.lstat(abs(input, `${chartRel}/Chart.yaml`)))?.kind !== 'file') {
+      err(ctx, `local chart ${chartRel} has no Chart.yaml: fix \`chart\` (it is relative to the release file)`, {
+        file,
+        ...parsed.positionOf(['chart'])
+      });
+      return empty;
+    }
+    chartRef = abs(input, chartRel);
+    for (const f of await listFilesRecursive(input.files, chartRef, '')) {
+      if (f.kind === 'file') ctx.digestParts.push(`${chartRel}/${f.rel}`, await input.files.readFile(`${chartRef}/${f.rel}`));
+    }
+  }
+
+  // Values order: the explicit `valuesFiles` list when given; otherwise every *.yaml / *.yml
+  // file directly in the unit directory (not the extra-artifacts folder, not hydrate-patches.yaml),
+  // sorted by name in code-unit order. Later files override earlier ones.
+  let valuesRel: string[];
+  if (release.valuesFiles) {
+    valuesRel = [];
+    for (const [i, v] of release.valuesFiles.entries()) {
+      const rel = posix.normalize(posix.join(unit.dir, v));
+      const bad = checkRelativePath(rel, 'values file');
+      if (bad || !(rel === unit.dir || rel.startsWith(`${unit.dir}/`))) {
+        err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit.dir}`, { file, ...parsed.positionOf(['valuesFiles', i]) });
+      } else if ((await input.files.lstat(abs(input, rel)))?.kind !== 'file') {
+        err(ctx, `values file ${rel} not found`, { file, ...parsed.positionOf(['valuesFiles', i]) });
+      } else valuesRel.push(rel);
+    }
+  } else {
+    valuesRel = (await yamlFilesIn(ctx)).map((n) => `${unit.dir}/${n}`);
+  }
+  if (hasErrors(ctx.diagnostics)) return empty;
+
+  const patches: LocatedPatch[] = release.extraPatches.map((p, i) => ({
+    ...p,
+    where: { unit: unit.id, file, ...parsed.positionOf(['extraPatches', i]) }
+  }));
+
+  if (!(await input.exec.which('helm'))) {
+    err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
+    return empty;
+  }
+  const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef);
+  let result;
+  try {
+    result = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
+    else err(ctx, `helm failed to run: ${(e as Error).message}`, { file });
+    return empty;
+  }
+  if (result.exitCode !== 0) {
+    err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
+    return empty;
+  }
+  return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
+}
+
+// ---------------------------------------------------------------------------------------------
+// plain
+
+/** Names of *.yaml / *.yml files directly in the unit dir, sorted, without the unit patches file. */
+async function yamlFilesIn(ctx: Ctx): Promise<string[]> {
+  const entries = await ctx.input.files.readDir(abs(ctx.input, ctx.unit.dir));
+  const names: string[] = [];
+  for (const e of entries) {
+    if (!isYamlName(e.name) || e.name === UNIT_PATCHES_FILE) continue;
+    if (e.kind === 'symlink') {
+      err(ctx, `${e.name} is a symlink: symlinked manifests are not followed; copy the file instead`, {
+        file: `${ctx.unit.dir}/${e.name}`
+      });
+      continue;
+    }
+    if (e.kind === 'file') names.push(e.name);
+  }
+  return names.sort(cmp);
+}
+
+async function renderPlain(ctx: Ctx): Promise<Resource[]> {
+  const out: Resource[] = [];
+  for (const name of await yamlFilesIn(ctx)) {
+    const rel = `${ctx.unit.dir}/${name}`;
+    const text = await ctx.input.files.readFile(abs(ctx.input, rel));
+    out.push(...documentsToResources(ctx, text, rel, true));
+  }
+  return out;
+}
+
+function documentsToResources(ctx: Ctx, text: string, file: string, positions: boolean): Resource[] {
+  const parsed = parseYamlDocuments(text, file, ctx.unit.id);
+  ctx.diagnostics.push(...parsed.diagnostics);
+  const out: Resource[] = [];
+  for (const doc of parsed.documents) {
+    if (doc.value === null || doc.value === undefined) continue;
+    const at = positions ? { file, line: doc.line, col: doc.col } : { file };
+    if (!isKubeObject(doc.value)) {
+      err(ctx, `document is a ${Array.isArray(doc.value) ? 'list' : typeof doc.value}, not a mapping: every document must be a Kubernetes object`, at);
+      continue;
+    }
+    out.push({ object: doc.value, unit: ctx.unit.id, source: at });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// unit patches and extra artifacts
+
+async function unitPatches(ctx: Ctx): Promise<LocatedPatch[]> {
+  const rel = `${ctx.unit.dir}/${UNIT_PATCHES_FILE}`;
+  const st = await ctx.input.files.lstat(abs(ctx.input, rel));
+  if (st === undefined) return [];
+  if (st.kind !== 'file') {
+    err(ctx, `${UNIT_PATCHES_FILE} must be a regular file`, { file: rel });
+    return [];
+  }
+  const parsed = parsePositioned(await ctx.input.files.readFile(abs(ctx.input, rel)));
+  for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file: rel, line: e.line, col: e.col });
+  if (parsed.errors.length > 0) return [];
+  if (parsed.value === null || parsed.value === undefined) return [];
+  if (!Array.isArray(parsed.value)) {
+    err(ctx, `${UNIT_PATCHES_FILE} must be a list of {target, patch}`, { file: rel, ...parsed.positionOf([]) });
+    return [];
+  }
+  const out: LocatedPatch[] = [];
+  for (const [i, item] of (parsed.value as unknown[]).entries()) {
+    const check = targetedPatch.safeParse(item);
+    if (!check.success) {
+      for (const issue of check.error.issues) {
+        const path = [i, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
+        err(ctx, `invalid patch: ${path.slice(1).join('.') || 'item'}: ${issue.message}`, { file: rel, ...parsed.positionOf(path) });
+      }
+      continue;
+    }
+    out.push({ ...check.data, where: { unit: ctx.unit.id, file: rel, ...parsed.positionOf([i]) } });
+  }
+  return out;
+}
+
+interface ListedFile {
+  rel: string;
+  kind: 'file' | 'symlink' | 'other';
+}
+
+/** Every non-directory below `root` (recursive), sorted by relative path. Missing root: []. */
+async function listFilesRecursive(files: FileReader, root: string, prefix: string): Promise<ListedFile[]> {
+  const here = prefix ? `${root}/${prefix}` : root;
+  const st = await files.lstat(here);
+  if (st?.kind !== 'directory') return [];
+  const out: ListedFile[] = [];
+  const entries = [...(await files.readDir(here))].sort((a, b) => cmp(a.name, b.name));
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.kind === 'directory') out.push(...(await listFilesRecursive(files, root, rel)));
+    else out.push({ rel, kind: e.kind });
+  }
+  return out.sort((a, b) => cmp(a.rel, b.rel));
+}
+
+async function extraArtifacts(ctx: Ctx): Promise<Artifact[]> {
+  const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
+  const folder = abs(ctx.input, folderRel);
+  const out: Artifact[] = [];
+  for (const f of await listFilesRecursive(ctx.input.files, folder, '')) {
+    const source = `${folderRel}/${f.rel}`;
+    if (f.kind !== 'file') {
+      err(ctx, `extra artifact ${source} is a ${f.kind === 'symlink' ? 'symlink' : 'special file'}: only regular files are copied; replace it with a file`, {
+        file: source
+      });
+      continue;
+    }
+    const bad = checkRelativePath(f.rel, 'extra artifact path');
+    if (bad) {
+      err(ctx, `${bad}`, { file: source });
+      continue;
+    }
+    out.push({ path: f.rel, content: await ctx.input.files.readFile(`${folder}/${f.rel}`), source });
+  }
+  return out;
+}
