@@ -1,0 +1,190 @@
+/**
+ * The wet tree on disk: reading the previous state and applying a plan. Each file is written to
+ * a temporary sibling and renamed into place; no symlink inside the wet tree is ever followed.
+ */
+import { chmod, lstat, mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { HydrateError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import type { PreviousWet } from '../render/renderer.js';
+import { cmp } from '../resources/resource.js';
+import { checkWetPath, ownedPaths, parseIndex } from '../wet/layout.js';
+import type { WetPlan } from '../wet/plan.js';
+import type { WetSnapshot } from '../wet/snapshot.js';
+import { INDEX_PATH } from '../wet/wet-index.js';
+
+const FILE_MODE = 0o644;
+
+function errnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+function assertSafe(path: string): void {
+  const bad = checkWetPath(path);
+  if (bad) throw new HydrateError({ severity: 'error', message: `wet tree: ${bad}` });
+}
+
+type Kind = 'file' | 'directory' | 'symlink' | 'other' | 'missing';
+
+async function kindOf(abs: string): Promise<Kind> {
+  try {
+    const st = await lstat(abs);
+    if (st.isSymbolicLink()) return 'symlink';
+    if (st.isFile()) return 'file';
+    if (st.isDirectory()) return 'directory';
+    return 'other';
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    throw e;
+  }
+}
+
+/**
+ * Checks every component of `path` below `dir` (the final one included) without following
+ * symlinks. Returns the kind of the final component; throws on a symlink or a non-folder on the
+ * way.
+ */
+async function inspect(dir: string, path: string, goingAway: ReadonlySet<string> = new Set()): Promise<Kind> {
+  const parts = path.split('/');
+  let abs = dir;
+  for (let i = 0; i < parts.length; i++) {
+    abs = join(abs, parts[i]!);
+    const kind = await kindOf(abs);
+    const sofar = parts.slice(0, i + 1).join('/');
+    // A file about to be deleted does not block a path through it.
+    if (kind === 'file' && goingAway.has(sofar)) return 'missing';
+    if (kind === 'symlink') {
+      throw new HydrateError({
+        severity: 'error',
+        file: sofar,
+        message: `refusing to touch ${path}: ${sofar} is a symlink in the wet tree`
+      });
+    }
+    if (kind === 'missing') return 'missing';
+    if (i < parts.length - 1 && kind !== 'directory') {
+      throw new HydrateError({ severity: 'error', file: sofar, message: `cannot reach ${path}: ${sofar} is not a folder` });
+    }
+    if (i === parts.length - 1) return kind;
+  }
+  return 'missing';
+}
+
+export interface WetDir extends PreviousWet {
+  /** The index and every owned file that exists. */
+  snapshot(): Promise<WetSnapshot>;
+}
+
+/**
+ * Opens the wet tree at `dir` (which may not exist yet). A present but invalid index throws a
+ * HydrateError telling the user to delete it.
+ */
+export async function readWetDir(dir: string): Promise<WetDir> {
+  const read = async (path: string): Promise<string | undefined> => {
+    assertSafe(path);
+    const kind = await inspect(dir, path);
+    if (kind === 'missing') return undefined;
+    if (kind !== 'file') {
+      throw new HydrateError({ severity: 'error', file: path, message: `${path} in the wet tree is not a regular file` });
+    }
+    try {
+      return await readFile(join(dir, path), 'utf8');
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw e;
+    }
+  };
+  const indexText = await read(INDEX_PATH);
+  const index = indexText === undefined ? undefined : parseIndex(indexText, INDEX_PATH);
+  return {
+    index,
+    readFile: read,
+    async snapshot(): Promise<WetSnapshot> {
+      const files = new Map<string, string>();
+      for (const p of ownedPaths(index)) {
+        const content = await read(p);
+        if (content !== undefined) files.set(p, content);
+      }
+      return index === undefined ? { files } : { index, files };
+    }
+  };
+}
+
+/**
+ * Applies a plan to the wet tree at `dir`: checks every path first (no symlinks, no unsafe
+ * paths), then deletes, removes the folders those deletes left empty, and writes each file
+ * atomically (temporary sibling + rename) with mode 0644. Refuses a plan with errors.
+ */
+export async function applyWetPlan(dir: string, plan: WetPlan): Promise<void> {
+  if (hasErrors(plan.diagnostics)) {
+    throw new HydrateError(plan.diagnostics.filter((d: Diagnostic) => d.severity === 'error'));
+  }
+  const deletes = [...plan.deletes].sort(cmp);
+  const writes = [...plan.writes].sort((a, b) => cmp(a.path, b.path));
+
+  const deleteKinds = new Map<string, Kind>();
+  for (const p of deletes) {
+    assertSafe(p);
+    const kind = await inspect(dir, p);
+    if (kind === 'directory' || kind === 'other') {
+      throw new HydrateError({ severity: 'error', file: p, message: `refusing to delete ${p}: it is not a regular file` });
+    }
+    deleteKinds.set(p, kind);
+  }
+  const deleted = new Set(deletes);
+  for (const w of writes) {
+    assertSafe(w.path);
+    // A folder in the way may be emptied by the deletes; rename fails cleanly if it is not.
+    const kind = await inspect(dir, w.path, deleted);
+    if (kind === 'other') {
+      throw new HydrateError({ severity: 'error', file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
+    }
+  }
+
+  for (const p of deletes) {
+    if (deleteKinds.get(p) === 'missing') continue;
+    try {
+      await unlink(join(dir, p));
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+  }
+  await removeEmptyFolders(dir, deletes);
+
+  for (const w of writes) {
+    const abs = join(dir, w.path);
+    const slash = w.path.lastIndexOf('/');
+    if (slash !== -1) {
+      await mkdir(join(dir, w.path.slice(0, slash)), { recursive: true });
+      // mkdir may have created folders; re-check nothing on the way became a symlink.
+      await inspect(dir, w.path);
+    }
+    const name = slash === -1 ? w.path : w.path.slice(slash + 1);
+    const tmp = join(abs, '..', `.${name}.hydrate-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await writeFile(tmp, w.content, { encoding: 'utf8', mode: FILE_MODE, flag: 'wx' });
+      await chmod(tmp, FILE_MODE);
+      await rename(tmp, abs);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+}
+
+/** Removes the folders (below `dir`) that contained deleted files and are now empty, deepest first. */
+async function removeEmptyFolders(dir: string, deleted: readonly string[]): Promise<void> {
+  const candidates = new Set<string>();
+  for (const p of deleted) {
+    const parts = p.split('/');
+    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join('/'));
+  }
+  const ordered = [...candidates].sort((a, b) => b.split('/').length - a.split('/').length || cmp(a, b));
+  for (const folder of ordered) {
+    const abs = join(dir, folder);
+    if ((await kindOf(abs)) !== 'directory') continue;
+    const entries = await readdir(abs);
+    if (entries.length === 0) await rmdir(abs);
+  }
+}

@@ -1,0 +1,394 @@
+/**
+ * Lays the rendered units out as the wet tree: which file holds which object, plus the
+ * `.gitattributes` files and the wet index. Pure: the same results give the same bytes,
+ * whatever order the units and their resources arrive in.
+ */
+import { z } from 'zod';
+import { HydrateError, type Diagnostic } from '../diagnostics.js';
+import type { UnitResult } from '../render/renderer.js';
+import {
+  cmp,
+  compareIdentity,
+  identityOf,
+  isIdentity,
+  type KubeObject,
+  type ResourceIdentity
+} from '../resources/resource.js';
+import { toCanonicalYaml, toCanonicalYamlStream } from '../resources/yaml.js';
+import type { Settings } from '../settings/settings.js';
+import { RENDERER_NAMES } from '../dry/unit.js';
+import { INDEX_PATH, type WetIndex, type WetIndexUnit } from './wet-index.js';
+
+/** One file of the wet tree; `path` is wet-relative POSIX. */
+export interface WetFile {
+  path: string;
+  content: string;
+}
+
+export interface WetLayout {
+  /** Every file Hydrate owns in the next wet tree, the index included, sorted by path. */
+  files: WetFile[];
+  index: WetIndex;
+  diagnostics: Diagnostic[];
+}
+
+export interface LayoutMeta {
+  generator: string;
+  dryCommit?: string;
+  configDigest?: string;
+}
+
+export const GITATTRIBUTES_CONTENT = '* linguist-generated=true\n';
+export const PER_UNIT_MANIFEST = 'manifest.yaml';
+
+const INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf('/'));
+
+/**
+ * Why a wet-relative path is unsafe, or undefined when it is fine: it must be relative,
+ * use `/` only, and have no empty, `.` or `..` segment nor control characters.
+ */
+export function checkWetPath(p: string): string | undefined {
+  if (p === '') return 'path is empty';
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+  if (p.includes('\\')) return `path "${p}" contains a backslash`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+  for (const segment of p.split('/')) {
+    if (segment === '') return `path "${p}" has an empty segment`;
+    if (segment === '.' || segment === '..') return `path "${p}" contains a \`${segment}\` segment`;
+  }
+  return undefined;
+}
+
+function joinWet(output: string, name: string): string {
+  return output === '' ? name : `${output}/${name}`;
+}
+
+/** ASCII-only lower-casing: the key under which case-insensitive file systems see a name. */
+function foldCase(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+interface Placed {
+  id: ResourceIdentity;
+  object: KubeObject;
+}
+
+/**
+ * File name of an object at a naming level: 0 `<Kind>.<name>.yml`, 1
+ * `<Kind>.<namespace>.<name>.yml`, 2 `<Kind>.<group>.<namespace>.<name>.yml`
+ * (namespace `_cluster` for cluster-scoped objects, group `core` for the core group).
+ */
+function fileNameAt(id: ResourceIdentity, level: number): string {
+  const ns = id.namespace === '' ? '_cluster' : id.namespace;
+  const group = id.group === '' ? 'core' : id.group;
+  if (level === 0) return `${id.kind}.${id.name}.yml`;
+  if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
+  return `${id.kind}.${group}.${ns}.${id.name}.yml`;
+}
+
+/**
+ * Per-resource file names for the objects of one unit.
+ *
+ * Naming rule: every object is written as `<Kind>.<metadata.name>.yml`. Only the objects whose
+ * names would collide gain more of their identity: first the namespace
+ * (`<Kind>.<namespace>.<name>.yml`, `_cluster` when cluster-scoped), and those still colliding
+ * the API group too (`<Kind>.<group>.<namespace>.<name>.yml`, `core` for the core group). Names
+ * that are equal ignoring ASCII case count as colliding, so the tree checks out on
+ * case-insensitive file systems (macOS, Windows). Objects whose full names still collide
+ * (identities that differ only in case) are reported as errors.
+ *
+ * Returns one name per object (same order), or undefined for an object that cannot be named.
+ */
+export function perResourceNames(ids: readonly ResourceIdentity[]): { names: (string | undefined)[]; collisions: number[][] } {
+  const levels = ids.map(() => 0);
+  for (;;) {
+    const groups = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i]!)));
+    let changed = false;
+    for (const members of groups) {
+      if (members.length < 2) continue;
+      for (const i of members) {
+        if (levels[i]! < 2) {
+          levels[i] = levels[i]! + 1;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  const names: (string | undefined)[] = ids.map((id, i) => fileNameAt(id, levels[i]!));
+  const collisions = groupByFolded(names as string[]).filter((g) => g.length > 1);
+  for (const g of collisions) for (const i of g) names[i] = undefined;
+  return { names, collisions };
+}
+
+function groupByFolded(names: readonly string[]): number[][] {
+  const byKey = new Map<string, number[]>();
+  names.forEach((n, i) => {
+    const k = foldCase(n);
+    const list = byKey.get(k);
+    if (list) list.push(i);
+    else byKey.set(k, [i]);
+  });
+  return [...byKey.values()];
+}
+
+function describeId(id: ResourceIdentity): string {
+  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
+  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
+}
+
+interface Claim {
+  path: string;
+  unit: string;
+  what: string;
+}
+
+/** Lays out the non-failed units. See the module comment; diagnostics are errors that block writing. */
+export function layoutWet(results: readonly UnitResult[], settings: Settings, meta: LayoutMeta): WetLayout {
+  const layout = settings.config.wet.layout;
+  const attributes = settings.config.wet.generatedAttributes;
+  const diagnostics: Diagnostic[] = [];
+  const files = new Map<string, string>();
+  /** folded path → first claim */
+  const claims = new Map<string, Claim>();
+  const units: Record<string, WetIndexUnit> = {};
+
+  const sorted = results.filter((r) => r.status !== 'failed').sort((a, b) => cmp(a.unit.id, b.unit.id));
+
+  const claim = (unitId: string, path: string, content: string, what: string, file?: string): boolean => {
+    const at = file !== undefined ? { file } : {};
+    const bad = checkWetPath(path);
+    if (bad) {
+      diagnostics.push({ severity: 'error', unit: unitId, ...at, message: `${what}: unsafe wet path: ${bad}` });
+      return false;
+    }
+    const folded = foldCase(path);
+    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
+      diagnostics.push({
+        severity: 'error',
+        unit: unitId,
+        ...at,
+        message: `${what} would be written to ${path}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+      });
+      return false;
+    }
+    const first = claims.get(folded);
+    if (first) {
+      const how = first.path === path ? `the same path ${path}` : `${path}, which differs from ${first.path} only in case`;
+      const owner = first.unit === unitId ? 'this unit' : `unit ${first.unit}`;
+      diagnostics.push({
+        severity: 'error',
+        unit: unitId,
+        ...at,
+        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
+      });
+      return false;
+    }
+    claims.set(folded, { path, unit: unitId, what });
+    files.set(path, content);
+    return true;
+  };
+
+  for (const result of sorted) {
+    const unit = result.unit;
+    const owned: string[] = [];
+    const outputBad = unit.output === '' ? undefined : checkWetPath(unit.output);
+    if (outputBad) {
+      diagnostics.push({ severity: 'error', unit: unit.id, message: `unit output folder is unsafe: ${outputBad}` });
+      continue;
+    }
+
+    const placed: Placed[] = [];
+    for (const r of result.resources) {
+      const id = identityOf(r.object);
+      if (!isIdentity(id)) {
+        diagnostics.push({
+          severity: 'error',
+          unit: unit.id,
+          ...r.source,
+          message: `document has no ${id.missing.join(', ')}; it cannot be written to the wet tree`
+        });
+        continue;
+      }
+      placed.push({ id, object: r.object });
+    }
+    // Identity first; the canonical text breaks ties so duplicates stay order-independent.
+    const texts = new Map<Placed, string>(placed.map((p) => [p, toCanonicalYaml(p.object)]));
+    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a)!, texts.get(b)!));
+
+    if (layout === 'per-unit') {
+      if (placed.length > 0) {
+        const path = joinWet(unit.output, PER_UNIT_MANIFEST);
+        if (claim(unit.id, path, toCanonicalYamlStream(placed.map((p) => p.object)), 'the unit manifest')) owned.push(path);
+      }
+    } else {
+      const { names, collisions } = perResourceNames(placed.map((p) => p.id));
+      for (const group of collisions) {
+        const list = group.map((i) => describeId(placed[i]!.id)).join(', ');
+        diagnostics.push({
+          severity: 'error',
+          unit: unit.id,
+          message: `objects ${list} would be written to files whose names differ only in case; rename one of them`
+        });
+      }
+      placed.forEach((p, i) => {
+        const name = names[i];
+        if (name === undefined) return;
+        const path = joinWet(unit.output, name);
+        if (name.includes('/')) {
+          diagnostics.push({ severity: 'error', unit: unit.id, message: `${describeId(p.id)}: its name cannot be used as a file name` });
+          return;
+        }
+        if (claim(unit.id, path, texts.get(p)!, describeId(p.id))) owned.push(path);
+      });
+    }
+
+    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
+    for (const artifact of artifacts) {
+      const path = joinWet(unit.output, artifact.path);
+      const bad = checkWetPath(artifact.path);
+      if (bad) {
+        diagnostics.push({ severity: 'error', unit: unit.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
+        continue;
+      }
+      if (claim(unit.id, path, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path);
+    }
+
+    if (attributes && unit.output !== '') {
+      const path = joinWet(unit.output, '.gitattributes');
+      if (claim(unit.id, path, GITATTRIBUTES_CONTENT, 'the generated .gitattributes')) owned.push(path);
+    }
+
+    const entry: WetIndexUnit = {
+      renderer: unit.renderer,
+      dir: unit.dir,
+      coordinates: { ...unit.coordinates },
+      output: unit.output,
+      paths: owned.sort(cmp),
+      digest: result.digest
+    };
+    if (result.volatile) entry.volatile = true;
+    units[unit.id] = entry;
+  }
+
+  // A path that is a file of one unit and a folder of another cannot exist in one tree.
+  for (const [folded, c] of claims) {
+    const parts = folded.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      const other = claims.get(dir);
+      if (other) {
+        diagnostics.push({
+          severity: 'error',
+          unit: c.unit,
+          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
+        });
+      }
+    }
+  }
+
+  const index: WetIndex = { version: 1, generator: meta.generator, units };
+  if (meta.dryCommit !== undefined) index.dryCommit = meta.dryCommit;
+  if (meta.configDigest !== undefined) index.configDigest = meta.configDigest;
+  files.set(INDEX_PATH, serializeIndex(index));
+
+  const list = [...files].map(([path, content]) => ({ path, content })).sort((a, b) => cmp(a.path, b.path));
+  return { files: list, index, diagnostics };
+}
+
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeysDeep(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The index as stored: keys sorted at every level, 2-space JSON, trailing newline. */
+export function serializeIndex(index: WetIndex): string {
+  return `${JSON.stringify(sortKeysDeep(index), null, 2)}\n`;
+}
+
+const wetPath = z.string().refine((p) => checkWetPath(p) === undefined, { message: 'unsafe path' });
+
+const indexUnitSchema = z.object({
+  renderer: z.enum(RENDERER_NAMES as unknown as ['kubernetes', 'terraform', 'secrets']),
+  dir: z.string(),
+  coordinates: z.record(z.string(), z.string()),
+  output: z.string().refine((p) => p === '' || checkWetPath(p) === undefined, { message: 'unsafe path' }),
+  paths: z.array(wetPath),
+  digest: z.string(),
+  volatile: z.boolean().optional()
+});
+
+const indexSchema = z.object({
+  version: z.literal(1),
+  generator: z.string(),
+  dryCommit: z.string().optional(),
+  configDigest: z.string().optional(),
+  units: z.record(z.string(), indexUnitSchema),
+  shared: z.array(wetPath).optional()
+});
+
+/**
+ * Parses and validates a stored index. Throws a HydrateError (with `file`) when it is not
+ * JSON or does not match the schema; every path in it must be a safe wet-relative path.
+ */
+export function parseIndex(text: string, file: string): WetIndex {
+  const fail = (why: string): never => {
+    throw new HydrateError({
+      severity: 'error',
+      file,
+      message: `wet index ${file} is invalid: ${why}; delete it to re-render everything`
+    });
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${(e as Error).message})`);
+  }
+  const parsed = indexSchema.safeParse(raw);
+  if (!parsed.success) {
+    const why = parsed.error.issues
+      .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+      .join('; ');
+    return fail(why);
+  }
+  const data = parsed.data;
+  const units: Record<string, WetIndexUnit> = {};
+  for (const id of Object.keys(data.units).sort(cmp)) {
+    const u = data.units[id]!;
+    const entry: WetIndexUnit = {
+      renderer: u.renderer,
+      dir: u.dir,
+      coordinates: u.coordinates,
+      output: u.output,
+      paths: [...u.paths].sort(cmp),
+      digest: u.digest
+    };
+    if (u.volatile !== undefined) entry.volatile = u.volatile;
+    units[id] = entry;
+  }
+  const index: WetIndex = { version: 1, generator: data.generator, units };
+  if (data.dryCommit !== undefined) index.dryCommit = data.dryCommit;
+  if (data.configDigest !== undefined) index.configDigest = data.configDigest;
+  if (data.shared !== undefined) index.shared = [...data.shared].sort(cmp);
+  return index;
+}
+
+/** Every path the index says Hydrate owns, the index file itself included, sorted. */
+export function ownedPaths(index: WetIndex | undefined): string[] {
+  const set = new Set<string>([INDEX_PATH]);
+  if (index) {
+    for (const u of Object.values(index.units)) for (const p of u.paths) set.add(p);
+    for (const p of index.shared ?? []) set.add(p);
+  }
+  return [...set].sort(cmp);
+}
