@@ -1,0 +1,340 @@
+/**
+ * The rendered diff: compares two wet trees (before and after a run) unit by unit and
+ * resource by resource. Everything that leaves this module is redacted (see `redact.ts`).
+ */
+import jsonPatch from 'fast-json-patch';
+import { createTwoFilesPatch } from 'diff';
+import {
+  cmp,
+  compareIdentity,
+  identityKey,
+  identityOf,
+  isIdentity,
+  type KubeObject,
+  type ResourceIdentity
+} from '../resources/resource.js';
+import { isKubeObject, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
+import type { WetIndex, WetIndexUnit } from '../wet/wet-index.js';
+import { isRedactedPath, isSecret, redactPair } from './redact.js';
+
+/** A wet tree: its index (when it has one) and its files by wet-relative path. */
+export interface WetSnapshot {
+  index?: WetIndex;
+  files: ReadonlyMap<string, string>;
+}
+
+export type ChangeKind = 'added' | 'changed' | 'removed';
+
+export interface FieldChange {
+  /** e.g. `spec.template.spec.containers[web].image`. */
+  path: string;
+  from?: string;
+  to?: string;
+  redacted?: boolean;
+}
+
+export interface ResourceChange {
+  kind: ChangeKind;
+  id: ResourceIdentity;
+  key: string;
+  fields: FieldChange[];
+  /** Unified text diff of the (redacted) canonical YAML. */
+  unified: string;
+}
+
+export interface Counts {
+  added: number;
+  changed: number;
+  removed: number;
+}
+
+export type UnitDiffStatus = 'ok' | 'failed' | 'new' | 'deleted';
+
+export interface UnitDiff {
+  unit: string;
+  renderer: string;
+  coordinates: Record<string, string>;
+  status: UnitDiffStatus;
+  /** Resource counts (files are listed in `files`). */
+  added: number;
+  changed: number;
+  removed: number;
+  byKind: Record<string, Counts>;
+  resources: ResourceChange[];
+  /** Owned files that are not diffed as resources (non-YAML artifacts, unparsable YAML). */
+  files: { added: string[]; changed: string[]; removed: string[] };
+}
+
+export interface DiffReport {
+  units: UnitDiff[];
+  totals: { added: number; changed: number; removed: number; units: number; failed: number };
+  changed: boolean;
+}
+
+export interface DiffOptions {
+  /** Units whose render failed this run: reported as failed, never as removals. */
+  failedUnits?: readonly string[];
+}
+
+/** Longest rendered field value before it is cut with an ellipsis. */
+export const MAX_VALUE_CHARS = 200;
+/** Lines of context in unified diffs. */
+export const DIFF_CONTEXT = 3;
+
+interface SideObject {
+  object: KubeObject;
+  id: ResourceIdentity;
+  file: string;
+}
+
+interface UnitSide {
+  objects: Map<string, SideObject>;
+  /** Opaque files: path → content. */
+  files: Map<string, string>;
+}
+
+function isYamlPath(path: string): boolean {
+  return path.endsWith('.yaml') || path.endsWith('.yml');
+}
+
+function baseName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i === -1 ? path : path.slice(i + 1);
+}
+
+function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: string): UnitSide {
+  const side: UnitSide = { objects: new Map(), files: new Map() };
+  if (!entry) return side;
+  const paths = [...entry.paths].sort(cmp);
+  for (const path of paths) {
+    if (baseName(path) === '.gitattributes') continue;
+    const text = snapshot.files.get(path);
+    if (text === undefined) continue;
+    if (!isYamlPath(path)) {
+      side.files.set(path, text);
+      continue;
+    }
+    const parsed = parseYamlDocuments(text, path, unit);
+    const found: SideObject[] = [];
+    let opaque = parsed.diagnostics.length > 0;
+    for (const doc of parsed.documents) {
+      if (doc.value === null || doc.value === undefined) continue;
+      if (!isKubeObject(doc.value)) {
+        opaque = true;
+        break;
+      }
+      const id = identityOf(doc.value);
+      if (!isIdentity(id)) {
+        opaque = true;
+        break;
+      }
+      found.push({ object: doc.value, id, file: path });
+    }
+    if (opaque) {
+      side.files.set(path, text);
+      continue;
+    }
+    for (const o of found) {
+      const key = identityKey(o.id);
+      if (!side.objects.has(key)) side.objects.set(key, o);
+    }
+  }
+  return side;
+}
+
+function compactValue(v: unknown): string {
+  let s: string;
+  if (typeof v === 'string') s = v;
+  else if (v === undefined) s = '';
+  else if (v === null || typeof v === 'number' || typeof v === 'boolean') s = String(v);
+  else s = JSON.stringify(v) ?? String(v);
+  if (s.length > MAX_VALUE_CHARS) {
+    // Do not split a surrogate pair.
+    let end = MAX_VALUE_CHARS - 1;
+    const code = s.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+    s = `${s.slice(0, end)}…`;
+  }
+  return s;
+}
+
+const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+function unescapePointer(seg: string): string {
+  return seg.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function child(v: unknown, seg: string): unknown {
+  if (Array.isArray(v)) return v[Number(seg)];
+  if (typeof v === 'object' && v !== null) return (v as Record<string, unknown>)[seg];
+  return undefined;
+}
+
+/** JSON pointer → `a.b[name].c` (and the raw segments). */
+function fieldPath(pointer: string, doc: unknown): { path: string; segments: string[] } {
+  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointer);
+  let out = '';
+  let cur: unknown = doc;
+  for (const seg of segments) {
+    if (Array.isArray(cur) && /^\d+$/.test(seg)) {
+      const el = cur[Number(seg)];
+      const name =
+        typeof el === 'object' && el !== null && !Array.isArray(el) ? (el as Record<string, unknown>)['name'] : undefined;
+      out += typeof name === 'string' ? `[${name}]` : `[${seg}]`;
+    } else if (SIMPLE_KEY.test(seg)) {
+      out += out === '' ? seg : `.${seg}`;
+    } else {
+      out += `[${JSON.stringify(seg)}]`;
+    }
+    cur = child(cur, seg);
+  }
+  return { path: out, segments };
+}
+
+function valueAt(doc: unknown, segments: readonly string[]): unknown {
+  let cur = doc;
+  for (const s of segments) cur = child(cur, s);
+  return cur;
+}
+
+function fieldChanges(base: KubeObject, head: KubeObject, secret: boolean): FieldChange[] {
+  const ops = jsonPatch.compare(base, head);
+  const out: FieldChange[] = [];
+  for (const op of ops) {
+    if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') continue;
+    const doc = op.op === 'remove' ? base : head;
+    const { path, segments } = fieldPath(op.path, doc);
+    const fc: FieldChange = { path };
+    if (op.op !== 'add') fc.from = compactValue(valueAt(base, segments));
+    if (op.op !== 'remove') fc.to = compactValue(op.value);
+    if (isRedactedPath(segments, secret)) fc.redacted = true;
+    out.push(fc);
+  }
+  return out;
+}
+
+function unifiedDiff(oldPath: string, newPath: string, oldText: string, newText: string): string {
+  const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, undefined, undefined, {
+    context: DIFF_CONTEXT
+  });
+  return patch.replace(/^=+\n/, '');
+}
+
+function emptyCounts(): Counts {
+  return { added: 0, changed: 0, removed: 0 };
+}
+
+function unitRenderer(id: string, entry: WetIndexUnit | undefined): string {
+  if (entry) return entry.renderer;
+  const i = id.indexOf(':');
+  return i === -1 ? '' : id.slice(0, i);
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k]!;
+  return out;
+}
+
+function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: boolean): UnitDiff | undefined {
+  const be = base.index?.units[id];
+  const he = head.index?.units[id];
+  const entry = he ?? be;
+  const result: UnitDiff = {
+    unit: id,
+    renderer: unitRenderer(id, entry),
+    coordinates: sortedRecord(entry?.coordinates ?? {}),
+    status: failed ? 'failed' : !be && he ? 'new' : be && !he ? 'deleted' : 'ok',
+    added: 0,
+    changed: 0,
+    removed: 0,
+    byKind: {},
+    resources: [],
+    files: { added: [], changed: [], removed: [] }
+  };
+  if (failed) return result;
+
+  const b = readSide(be, base, id);
+  const h = readSide(he, head, id);
+
+  const keys = [...new Set([...b.objects.keys(), ...h.objects.keys()])];
+  const changes: ResourceChange[] = [];
+  for (const key of keys) {
+    const bo = b.objects.get(key);
+    const ho = h.objects.get(key);
+    const rid = (ho ?? bo)!.id;
+    const red = redactPair(bo?.object, ho?.object);
+    const oldText = red.base ? toCanonicalYaml(red.base) : '';
+    const newText = red.head ? toCanonicalYaml(red.head) : '';
+    let kind: ChangeKind;
+    let fields: FieldChange[];
+    if (bo && ho) {
+      if (toCanonicalYaml(bo.object) === toCanonicalYaml(ho.object)) continue;
+      kind = 'changed';
+      fields = fieldChanges(red.base!, red.head!, isSecret(bo.object) || isSecret(ho.object));
+    } else {
+      kind = bo ? 'removed' : 'added';
+      fields = [];
+    }
+    const unified = unifiedDiff((bo ?? ho)!.file, (ho ?? bo)!.file, oldText, newText);
+    changes.push({ kind, id: rid, key, fields, unified });
+  }
+  changes.sort((x, y) => compareIdentity(x.id, y.id));
+  result.resources = changes;
+  const byKind: Record<string, Counts> = {};
+  for (const c of changes) {
+    result[c.kind]++;
+    const k = c.id.group ? `${c.id.kind}.${c.id.group}` : c.id.kind;
+    const counts = byKind[k] ?? (byKind[k] = emptyCounts());
+    counts[c.kind]++;
+  }
+  for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k]!;
+
+  for (const [path, text] of h.files) {
+    const old = b.files.get(path);
+    if (old === undefined) result.files.added.push(path);
+    else if (old !== text) result.files.changed.push(path);
+  }
+  for (const path of b.files.keys()) if (!h.files.has(path)) result.files.removed.push(path);
+  result.files.added.sort(cmp);
+  result.files.changed.sort(cmp);
+  result.files.removed.sort(cmp);
+
+  const fileChanges = result.files.added.length + result.files.changed.length + result.files.removed.length;
+  if (changes.length === 0 && fileChanges === 0) return undefined;
+  return result;
+}
+
+/** True when the unit has anything to show (a failed unit always does). */
+export function unitHasChanges(u: UnitDiff): boolean {
+  return (
+    u.status === 'failed' ||
+    u.resources.length > 0 ||
+    u.files.added.length + u.files.changed.length + u.files.removed.length > 0
+  );
+}
+
+/** Compares the wet tree before (`base`) and after (`head`) a run. */
+export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptions = {}): DiffReport {
+  const failed = new Set(options.failedUnits ?? []);
+  const ids = new Set<string>([
+    ...Object.keys(base.index?.units ?? {}),
+    ...Object.keys(head.index?.units ?? {}),
+    ...failed
+  ]);
+  const units: UnitDiff[] = [];
+  for (const id of [...ids].sort(cmp)) {
+    const d = diffUnit(id, base, head, failed.has(id));
+    if (d) units.push(d);
+  }
+  const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
+  let changed = false;
+  for (const u of units) {
+    totals.added += u.added;
+    totals.changed += u.changed;
+    totals.removed += u.removed;
+    if (u.status === 'failed') totals.failed++;
+    if (u.status !== 'failed' && unitHasChanges(u)) changed = true;
+  }
+  return { units, totals, changed };
+}
