@@ -30,7 +30,11 @@ export const wetOptions = z
       .enum(['per-resource', 'per-unit'])
       .default('per-resource')
       .describe('per-resource: one <Kind>.<name>.yml per object; per-unit: one manifest.yaml per unit'),
-    generatedAttributes: z.boolean().default(true).describe('Write a .gitattributes marking owned files as generated')
+    generatedAttributes: z.boolean().default(true).describe('Write a .gitattributes marking owned files as generated'),
+    labelCoordinates: z
+      .array(z.string())
+      .default([])
+      .describe('Coordinates that become PR labels `<name>/<value>` for changed units, e.g. [env]')
   })
   .strict();
 
@@ -46,7 +50,7 @@ export const hydrateConfig = z
     kubernetes: z.array(kubernetesEntry).default([]),
     terraform: z.array(terraformEntry).default([]),
     secrets: z.array(secretsEntry).default([]),
-    wet: wetOptions.default({ layout: 'per-resource', generatedAttributes: true }),
+    wet: wetOptions.default({ layout: 'per-resource', generatedAttributes: true, labelCoordinates: [] }),
     policy: z
       .object({
         allowSecrets: z.array(allowedSecret).default([]),

@@ -1,0 +1,118 @@
+/**
+ * The only place that reads action inputs and the runner's environment. Returns one plain
+ * object; nothing after this reads `core.getInput` or `process.env`.
+ */
+import * as core from '@actions/core';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../diagnostics.js';
+
+export type Mode = 'pull-request' | 'push' | 'check';
+
+export interface GitHubEvent {
+  name: string;
+  payload: Record<string, unknown>;
+}
+
+export interface ActionInputs {
+  workspace: string;
+  configFile: string;
+  mode: Mode;
+  wetBranch: string;
+  wetRepository: { owner: string; repo: string };
+  dryRepository: { owner: string; repo: string };
+  drySha: string;
+  token: string;
+  prBranch: string;
+  labels: string[];
+  autoMerge: boolean;
+  commitMessage: string;
+  author: { name: string; email: string };
+  only: string[];
+  allowPullRequestTargetHead: boolean;
+  serverUrl: string;
+  apiUrl: string;
+  runUrl: string;
+  event: GitHubEvent;
+  tempDir: string;
+  stepSummary?: string;
+}
+
+export function splitList(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function parseRepo(full: string, what: string): { owner: string; repo: string } {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full);
+  if (!m) throw new ConfigError(`${what} must be owner/name, got "${full}"`);
+  return { owner: m[1]!, repo: m[2]! };
+}
+
+export function parseAuthor(value: string): { name: string; email: string } {
+  const m = /^\s*(.+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
+  if (!m) throw new ConfigError(`author must look like "Name <email>", got "${value}"`);
+  return { name: m[1]!, email: m[2]! };
+}
+
+function booleanInput(name: string): boolean {
+  const v = core.getInput(name).toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new ConfigError(`input ${name} must be true or false, got "${v}"`);
+}
+
+export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<ActionInputs> {
+  const mode = core.getInput('mode') || 'pull-request';
+  if (mode !== 'pull-request' && mode !== 'push' && mode !== 'check') {
+    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
+  }
+  const token = core.getInput('token');
+  if (token) core.setSecret(token);
+  const workspace = path.resolve(env['GITHUB_WORKSPACE'] ?? process.cwd());
+  const dryFull = env['GITHUB_REPOSITORY'] ?? '';
+  const dryRepository = parseRepo(dryFull, 'GITHUB_REPOSITORY');
+  const wetRepository = parseRepo(core.getInput('wet-repository') || dryFull, 'input wet-repository');
+  const wetBranch = core.getInput('wet-branch') || 'deployment';
+  const eventName = env['GITHUB_EVENT_NAME'] ?? 'workflow_dispatch';
+  let payload: Record<string, unknown> = {};
+  const eventPath = env['GITHUB_EVENT_PATH'];
+  if (eventPath) {
+    try {
+      payload = JSON.parse(await readFile(eventPath, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`cannot read the event payload ${eventPath}: ${(e as Error).message}`);
+    }
+  }
+  const serverUrl = (env['GITHUB_SERVER_URL'] ?? 'https://github.com').replace(/\/+$/, '');
+  const apiUrl = (env['GITHUB_API_URL'] ?? 'https://api.github.com').replace(/\/+$/, '');
+  const runUrl = `${serverUrl}/${dryFull}/actions/runs/${env['GITHUB_RUN_ID'] ?? ''}`;
+  const only = splitList(core.getInput('only'));
+  const dispatchOnly = eventName === 'workflow_dispatch' ? (payload['inputs'] as Record<string, unknown> | undefined)?.['only'] : undefined;
+  if (typeof dispatchOnly === 'string') only.push(...splitList(dispatchOnly));
+  return {
+    workspace,
+    configFile: path.resolve(workspace, core.getInput('config') || 'hydrate.yaml'),
+    mode,
+    wetBranch,
+    wetRepository,
+    dryRepository,
+    drySha: env['GITHUB_SHA'] ?? '',
+    token,
+    prBranch: core.getInput('pr-branch') || `hydrate/${wetBranch}`,
+    labels: splitList(core.getInput('labels')),
+    autoMerge: booleanInput('auto-merge'),
+    commitMessage: core.getInput('commit-message') || 'hydrate: render {dry-repository}@{dry-sha-short}',
+    author: parseAuthor(core.getInput('author') || 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'),
+    only,
+    allowPullRequestTargetHead: booleanInput('allow-pull-request-target-head'),
+    serverUrl,
+    apiUrl,
+    runUrl,
+    event: { name: eventName, payload },
+    tempDir: env['RUNNER_TEMP'] ?? (await import('node:os')).tmpdir(),
+    ...(env['GITHUB_STEP_SUMMARY'] ? { stepSummary: env['GITHUB_STEP_SUMMARY'] } : {})
+  };
+}

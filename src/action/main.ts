@@ -1,0 +1,237 @@
+/**
+ * The action's composition root: inputs → settings → render onto the wet branch → commit/push →
+ * pull request and sticky comment. The one `core.setFailed` lives here.
+ */
+import * as core from '@actions/core';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatDiagnostic, HydrateError, type Diagnostic } from '../diagnostics.js';
+import { createFileReader } from '../adapters/files.js';
+import { createProcessRunner } from '../adapters/exec.js';
+import { applyWetPlan, readWetDir } from '../adapters/wet-dir.js';
+import { createGitHub } from '../adapters/github.js';
+import { GitClient } from '../adapters/git.js';
+import { publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
+import { loadSettings } from '../settings/load-settings.js';
+import { hydrate, type HydrateOutcome } from '../pipeline/hydrate.js';
+import { buildComment } from '../report/comment.js';
+import { buildJobSummary } from '../report/summary.js';
+import { diffToJson } from '../report/json-report.js';
+import type { DiffReport } from '../diff/wet-diff.js';
+import type { Logger } from '../ports.js';
+import { VERSION } from '../version.js';
+import { readInputs, type ActionInputs } from './inputs.js';
+import { planForEvent, type EventPlan } from './event-plan.js';
+
+const actionsLogger: Logger = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  debug: (m) => core.debug(m)
+};
+
+export function annotate(d: Diagnostic): void {
+  const props: core.AnnotationProperties = {
+    ...(d.file ? { file: d.file } : {}),
+    ...(d.line !== undefined ? { startLine: d.line } : {}),
+    ...(d.col !== undefined ? { startColumn: d.col } : {}),
+    title: d.unit ? `hydrate: ${d.unit}` : 'hydrate'
+  };
+  const text = formatDiagnostic({ ...d, file: undefined, line: undefined, col: undefined } as Diagnostic);
+  if (d.severity === 'error') core.error(text, props);
+  else if (d.severity === 'warning') core.warning(text, props);
+  else core.notice(text, props);
+}
+
+export function commitMessage(template: string, inputs: Pick<ActionInputs, 'dryRepository' | 'drySha'>): string {
+  const full = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
+  return template
+    .replaceAll('{dry-repository}', full)
+    .replaceAll('{dry-sha-short}', inputs.drySha.slice(0, 7))
+    .replaceAll('{dry-sha}', inputs.drySha);
+}
+
+async function headOfCheckout(workspace: string): Promise<string | undefined> {
+  try {
+    return (await new GitClient().revParse(workspace, 'HEAD')) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function run(): Promise<void> {
+  let summary = '';
+  let inputs: ActionInputs | undefined;
+  try {
+    inputs = await readInputs();
+    const plan = planForEvent(inputs, await headOfCheckout(inputs.workspace));
+    for (const n of plan.notices) core.notice(n);
+    if (plan.refuse) throw new HydrateError(plan.refuse, 1);
+    const result = await execute(inputs, plan);
+    summary = result.summary;
+  } catch (e) {
+    const diagnostics = e instanceof HydrateError ? e.diagnostics : [{ severity: 'error' as const, message: (e as Error).message }];
+    for (const d of diagnostics) annotate(d);
+    if (!summary) summary = `## Hydrate failed\n\n${diagnostics.map((d) => `- ${formatDiagnostic(d).replace(/[<>]/g, '')}`).join('\n')}\n`;
+    core.setFailed(`hydrate failed with ${diagnostics.length} error(s)`);
+  } finally {
+    if (summary && inputs?.stepSummary) await appendFile(inputs.stepSummary, summary);
+  }
+}
+
+interface Executed {
+  summary: string;
+}
+
+async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed> {
+  const { settings, configText } = await core.group('Load config', () =>
+    loadSettings({ configFile: inputs.configFile, repoRoot: inputs.workspace, only: inputs.only })
+  );
+  const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
+  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+  const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
+  const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
+  const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
+  const pushMode = plan.mode === 'push';
+  const prMode = plan.mode === 'pull-request';
+
+  // A PR that was merged or closed meanwhile: start its branch afresh.
+  let restartTarget = false;
+  if (prMode && !plan.readOnly) {
+    const open = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
+    if (!open) {
+      const latest = await gh.findLatestPull(inputs.prBranch, inputs.wetBranch);
+      restartTarget = latest !== undefined;
+    }
+  }
+
+  let outcome: HydrateOutcome | undefined;
+  const workDir = await mkdtemp(path.join(inputs.tempDir, 'hydrate-wet-'));
+  let published: PublishResult;
+  try {
+    published = await core.group('Render and commit', () =>
+      publishWetBranch({
+        remoteUrl: `${inputs.serverUrl}/${wetFull}.git`,
+        ...(inputs.token ? { token: inputs.token } : {}),
+        wetBranch: inputs.wetBranch,
+        targetBranch: prMode ? inputs.prBranch : inputs.wetBranch,
+        workDir,
+        author: inputs.author,
+        message: commitMessage(inputs.commitMessage, inputs),
+        trailers: {
+          'Hydrate-Dry-Repository': dryFull,
+          ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
+          'Hydrate-Version': VERSION
+        },
+        restartTarget,
+        dryRun: plan.mode === 'check' || plan.readOnly,
+        render: async (dir) => {
+          const previous = await readWetDir(dir);
+          outcome = await hydrate({ settings, configText, previous, ports, ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}) });
+          for (const d of outcome.diagnostics) annotate(d);
+          if (!outcome.ok || !outcome.plan) return false;
+          await applyWetPlan(dir, outcome.plan);
+          return true;
+        }
+      })
+    );
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const rendered = outcome as HydrateOutcome | undefined;
+  if (!rendered) throw new HydrateError('nothing was rendered');
+  const diff = rendered.diff;
+  const unitsChanged = diff.units.map((u) => u.unit);
+  const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
+  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ok: rendered.ok, units: rendered.units, errors: rendered.diagnostics, diff: diffToJson(diff) }, null, 2)}\n`);
+  core.setOutput('report', reportPath);
+  core.setOutput('units-changed', JSON.stringify(unitsChanged));
+
+  const title = plan.drift
+    ? `Hydrate: drift on ${inputs.wetBranch} (${unitsChanged.length} unit(s))`
+    : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
+  const ctx = {
+    marker,
+    title: plan.mode === 'check' ? `Rendered diff for ${inputs.wetBranch}` : title,
+    dryRepository: dryFull,
+    dryCommit: inputs.drySha,
+    wetBranch: inputs.wetBranch,
+    summaryUrl: inputs.runUrl
+  };
+  const summary = buildJobSummary(diff, ctx);
+  if (!rendered.ok) {
+    throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
+  }
+  core.setOutput('changed', String(published.changed));
+  core.setOutput('wet-commit', published.commit ?? '');
+
+  if (plan.readOnly) {
+    core.warning('read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written');
+    return { summary };
+  }
+  const body = buildComment(diff, ctx);
+  if (plan.mode === 'check') {
+    if (plan.dryPullNumber !== undefined) {
+      const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: actionsLogger });
+      await core.group('Comment on the dry pull request', () => dryGh.upsertStickyComment(plan.dryPullNumber!, marker, body));
+    }
+    return { summary };
+  }
+  if (pushMode) return { summary };
+
+  await core.group('Pull request', async () => {
+    if (!published.changed) {
+      const open = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
+      if (open) {
+        core.info(`the wet branch already matches the render: closing #${open.number}`);
+        await gh.closePull(open.number);
+        await gh.deleteBranch(inputs.prBranch);
+      }
+      return;
+    }
+    const prBody = pullBody(diff, inputs, plan);
+    const { pull } = await gh.createOrUpdatePull({ head: inputs.prBranch, base: inputs.wetBranch, title, body: prBody });
+    core.setOutput('pr-number', String(pull.number));
+    core.setOutput('pr-url', pull.html_url);
+    const labels = [...inputs.labels, ...coordinateLabels(settings.config, diff)];
+    if (labels.length > 0) await gh.addLabels(pull.number, labels);
+    await gh.upsertStickyComment(pull.number, marker, body);
+    if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
+      const warning = await gh.enableAutoMerge(pull.node_id, 'SQUASH');
+      if (warning) core.warning(warning);
+    }
+  });
+  return { summary };
+}
+
+function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): string {
+  const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
+  const lines = [
+    plan.drift
+      ? `The wet branch \`${inputs.wetBranch}\` differs from a fresh render of \`${dryFull}\`: this is drift.`
+      : `Rendered from ${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}.`,
+    '',
+    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`,
+    '',
+    `Run: ${inputs.runUrl}`
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `coordinate/value` labels for the coordinates named in `wet.labels` of the config (e.g. env). */
+function coordinateLabels(config: { wet: { labelCoordinates?: string[] } }, diff: DiffReport): string[] {
+  const names = config.wet.labelCoordinates ?? [];
+  const out = new Set<string>();
+  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
+  return [...out].sort();
+}
+
+/** Auto-merge when every changed unit's dry directory holds an AUTO_MERGE marker (seed 000). */
+function allUnitsAutoMerge(diff: DiffReport, outcome: HydrateOutcome, workspace: string): boolean {
+  if (diff.units.length === 0) return false;
+  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
+  return diff.units.every((u) => {
+    const dir = dirs.get(u.unit);
+    return dir !== undefined && existsSync(path.join(workspace, dir, 'AUTO_MERGE'));
+  });
+}

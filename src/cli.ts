@@ -1,0 +1,218 @@
+/**
+ * The `hydrate` command line: the same engine as the action, with no GitHub at all.
+ *   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
+ *   hydrate diff --base DIR --head DIR [--format text|markdown|json]
+ *   hydrate demo
+ * Exit codes: 0 ok, 1 render errors, 2 usage or config errors.
+ */
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, ExitCode, formatDiagnostic, HydrateError, type Diagnostic } from './diagnostics.js';
+import { createFileReader } from './adapters/files.js';
+import { createProcessRunner } from './adapters/exec.js';
+import { applyWetPlan, readWetDir } from './adapters/wet-dir.js';
+import { loadSettings } from './settings/load-settings.js';
+import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
+import { diffWet } from './diff/wet-diff.js';
+import { formatDiffText } from './report/text.js';
+import { buildJobSummary } from './report/summary.js';
+import { diffToJson } from './report/json-report.js';
+import type { Logger } from './ports.js';
+import { VERSION } from './version.js';
+
+const USAGE = `hydrate ${VERSION}
+Usage:
+  hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
+  hydrate diff --base DIR --head DIR [--format text|markdown|json]
+  hydrate demo
+Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
+
+const stderrLogger: Logger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warning: (m) => process.stderr.write(`warning: ${m}\n`),
+  debug: (m) => {
+    if (process.env['HYDRATE_DEBUG']) process.stderr.write(`debug: ${m}\n`);
+  }
+};
+
+export interface RenderCommand {
+  config: string;
+  repo?: string;
+  out: string;
+  only: string[];
+  full: boolean;
+  json: boolean;
+  dryCommit?: string;
+}
+
+/** Renders into `out` (created or updated in place, with pruning). Prints text or the JSON report. */
+export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrLogger): Promise<{ exitCode: number; outcome: HydrateOutcome }> {
+  const { settings, configText } = await loadSettings({
+    configFile: cmd.config,
+    ...(cmd.repo ? { repoRoot: cmd.repo } : {}),
+    only: cmd.only,
+    full: cmd.full
+  });
+  const outDir = path.resolve(cmd.out);
+  await mkdir(outDir, { recursive: true });
+  const previous = await readWetDir(outDir);
+  const outcome = await hydrate({
+    settings,
+    configText,
+    previous,
+    ports: { files: createFileReader(), exec: createProcessRunner(), logger },
+    ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {})
+  });
+  if (outcome.ok && outcome.plan) await applyWetPlan(outDir, outcome.plan);
+  if (cmd.json) {
+    process.stdout.write(`${JSON.stringify(renderReport(outcome, outDir), null, 2)}\n`);
+  } else {
+    printOutcome(outcome, outDir);
+  }
+  return { exitCode: outcome.ok ? ExitCode.ok : ExitCode.renderErrors, outcome };
+}
+
+export function renderReport(outcome: HydrateOutcome, outDir: string): Record<string, unknown> {
+  return {
+    ok: outcome.ok,
+    out: outDir,
+    units: outcome.units,
+    errors: outcome.diagnostics.filter((d) => d.severity === 'error'),
+    warnings: outcome.diagnostics.filter((d) => d.severity !== 'error'),
+    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
+    diff: diffToJson(outcome.diff)
+  };
+}
+
+function printOutcome(outcome: HydrateOutcome, outDir: string): void {
+  const out = process.stdout;
+  for (const u of outcome.units) {
+    out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)\n`);
+  }
+  if (!outcome.ok) {
+    printDiagnostics(outcome.diagnostics);
+    out.write(`\nhydrate: render failed; ${outDir} was not changed\n`);
+    return;
+  }
+  const plan = outcome.plan!;
+  out.write(`\nwrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged ${plan.unchanged.length} in ${outDir}\n\n`);
+  out.write(formatDiffText(outcome.diff));
+}
+
+function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+}
+
+async function diffCommand(base: string, head: string, format: string): Promise<number> {
+  const [b, h] = await Promise.all([readWetDir(path.resolve(base)), readWetDir(path.resolve(head))]);
+  const report = diffWet(await b.snapshot(), await h.snapshot());
+  if (format === 'json') process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}\n`);
+  else if (format === 'markdown') process.stdout.write(buildJobSummary(report, { marker: 'cli', title: 'Hydrate diff' }));
+  else process.stdout.write(formatDiffText(report));
+  return ExitCode.ok;
+}
+
+/** The bundled example: hydrate examples/dry onto a copy of examples/wet (its previous state). */
+async function demoCommand(): Promise<number> {
+  const root = findPackageRoot();
+  const dry = path.join(root, 'examples', 'dry');
+  const previousWet = path.join(root, 'examples', 'wet');
+  const out = path.join(root, 'out', 'demo-wet');
+  await rm(out, { recursive: true, force: true });
+  await mkdir(path.dirname(out), { recursive: true });
+  await cp(previousWet, out, { recursive: true });
+  const only: string[] = [];
+  if (!(await createProcessRunner().which('helm'))) {
+    process.stderr.write('helm is not installed: the Helm release unit is left as it is in the previous wet tree\n');
+    only.push('!kubernetes/platform/web/*');
+  }
+  process.stdout.write(`Hydrating ${path.relative(process.cwd(), dry) || '.'} into ${path.relative(process.cwd(), out)} (previous wet state: examples/wet)\n\n`);
+  const { exitCode } = await renderCommand({ config: path.join(dry, 'hydrate.yaml'), out, only, full: true, json: false });
+  return exitCode;
+}
+
+function findPackageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'examples', 'dry', 'hydrate.yaml'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'render': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            config: { type: 'string', default: 'hydrate.yaml' },
+            repo: { type: 'string' },
+            out: { type: 'string', default: 'out/wet' },
+            only: { type: 'string', multiple: true, default: [] },
+            full: { type: 'boolean', default: false },
+            json: { type: 'boolean', default: false },
+            'dry-commit': { type: 'string' }
+          },
+          strict: true
+        });
+        const { exitCode } = await renderCommand({
+          config: values.config,
+          ...(values.repo ? { repo: values.repo } : {}),
+          out: values.out,
+          only: values.only,
+          full: values.full,
+          json: values.json,
+          ...(values['dry-commit'] ? { dryCommit: values['dry-commit'] } : {})
+        });
+        return exitCode;
+      }
+      case 'diff': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', default: 'text' } },
+          strict: true
+        });
+        if (!values.base || !values.head) throw new ConfigError('diff needs --base DIR and --head DIR');
+        if (!['text', 'markdown', 'json'].includes(values.format)) throw new ConfigError(`unknown --format ${values.format}: use text, markdown or json`);
+        return await diffCommand(values.base, values.head, values.format);
+      }
+      case 'demo':
+        return await demoCommand();
+      case '--version':
+        process.stdout.write(`${VERSION}\n`);
+        return ExitCode.ok;
+      case undefined:
+      case '--help':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? ExitCode.usage : ExitCode.ok;
+      default:
+        throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof HydrateError) {
+      printDiagnostics(e.diagnostics);
+      return e.exitCode;
+    }
+    if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${e.message}\n${USAGE}\n`);
+      return ExitCode.usage;
+    }
+    process.stderr.write(`hydrate: ${(e as Error).stack ?? String(e)}\n`);
+    return ExitCode.renderErrors;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
