@@ -1,0 +1,141 @@
+import { describe, it, expect } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { createProcessRunner } from '../../../src/adapters/exec.js';
+import { renderKubernetesUnit, createKubernetesRenderer } from '../../../src/render/kubernetes/index.js';
+import { identityKey, mustIdentity } from '../../../src/resources/resource.js';
+import { EXAMPLE_ROOT, fakeRunner, makeInput, tempRepo, unit } from './fixtures.js';
+
+const exampleConfig = async (): Promise<string> => readFile(join(EXAMPLE_ROOT, 'hydrate.yaml'), 'utf8');
+
+function byIdentity(objects: unknown[]): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const o of objects) m.set(identityKey(mustIdentity(o as Record<string, unknown>)), o);
+  return m;
+}
+
+describe('kustomize units of the example (real kubectl kustomize)', () => {
+  const dirs = ['apps/web/clusters/staging', 'apps/web/clusters/prod', 'apps/cache/clusters/prod'];
+  for (const dir of dirs) {
+    it(`renders ${dir} to exactly what kubectl kustomize prints`, async () => {
+      const exec = createProcessRunner();
+      const input = makeInput(EXAMPLE_ROOT, await exampleConfig(), [unit(dir, 0)], exec);
+      const result = await renderKubernetesUnit(unit(dir, 0), input);
+      expect(result.diagnostics).toEqual([]);
+      expect(result.status).toBe('rendered');
+
+      const direct = await exec.run('kubectl', ['kustomize', join(EXAMPLE_ROOT, dir)]);
+      expect(direct.exitCode).toBe(0);
+      const expected = parseAllDocuments(direct.stdout).map((d) => d.toJS() as unknown).filter((v) => v !== null);
+      const got = result.resources.map((r) => r.object);
+      expect(got.length).toBe(expected.length);
+      const want = byIdentity(expected);
+      const have = byIdentity(got);
+      expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [k, v] of want) expect(have.get(k)).toEqual(v);
+      for (const r of result.resources) {
+        expect(r.unit).toBe(`kubernetes:${dir}`);
+        expect(r.source.file).toBe(`${dir}/kustomization.yaml`);
+      }
+      expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+  }
+
+  it('includes the component and the vendored base', async () => {
+    const input = makeInput(EXAMPLE_ROOT, await exampleConfig(), [unit('apps/web/clusters/prod', 0), unit('apps/cache/clusters/prod', 0)]);
+    const [web, cache] = await createKubernetesRenderer().render(input);
+    const webKinds = web!.resources.map((r) => r.object['kind']);
+    expect(webKinds).toContain('ServiceMonitor');
+    const cm = web!.resources.find((r) => r.object['kind'] === 'ConfigMap');
+    expect((cm!.object['metadata'] as Record<string, unknown>)['name']).toMatch(/^web-config-[a-z0-9]{10}$/);
+    const sts = cache!.resources.find((r) => r.object['kind'] === 'StatefulSet');
+    expect((sts!.object['spec'] as Record<string, unknown>)['replicas']).toBe(3);
+  });
+
+  it('digest changes when a referenced base outside the unit changes', async () => {
+    const repo = await tempRepo({
+      'base/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: "1"}\n',
+      'o/kustomization.yaml': 'resources: [../base]\n'
+    });
+    try {
+      const cfg = { kubernetes: [{ match: 'o', output: 'o' }] };
+      const first = await renderKubernetesUnit(unit('o', 0), makeInput(repo.root, cfg, [unit('o', 0)]));
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(repo.root, 'base/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: "2"}\n');
+      const second = await renderKubernetesUnit(unit('o', 0), makeInput(repo.root, cfg, [unit('o', 0)]));
+      expect(first.status).toBe('rendered');
+      expect(second.digest).not.toBe(first.digest);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+});
+
+describe('kustomize failures', () => {
+  it('a kustomization with a missing resource fails the unit with the tool stderr and the file named', async () => {
+    const repo = await tempRepo({
+      'apps/broken/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - does-not-exist.yaml\n'
+    });
+    try {
+      const u = unit('apps/broken', 0);
+      const result = await renderKubernetesUnit(u, makeInput(repo.root, { kubernetes: [{ match: 'apps/{a}', output: '{a}' }] }, [u]));
+      expect(result.status).toBe('failed');
+      expect(result.resources).toEqual([]);
+      const d = result.diagnostics.find((x) => x.severity === 'error');
+      expect(d?.file).toBe('apps/broken/kustomization.yaml');
+      expect(d?.unit).toBe('kubernetes:apps/broken');
+      expect(d?.message).toContain('does-not-exist.yaml');
+      expect(d?.message).toMatch(/^kubectl kustomize failed \(exit \d+\): /);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
+  it('reports a clear error when neither kustomize nor kubectl is on PATH', async () => {
+    const u = unit('apps/web/clusters/prod', 0);
+    const exec = fakeRunner([]);
+    const result = await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, await exampleConfig(), [u], exec));
+    expect(result.status).toBe('failed');
+    expect(result.diagnostics[0]?.message).toBe('kustomize not found: install kustomize or kubectl (kubectl kustomize)');
+    expect(result.diagnostics[0]?.file).toBe('apps/web/clusters/prod/kustomization.yaml');
+    expect(exec.calls).toEqual([]);
+  });
+
+  it('prefers a kustomize binary over kubectl', async () => {
+    const u = unit('apps/web/clusters/prod', 0);
+    const exec = fakeRunner(['kustomize', 'kubectl']);
+    await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, await exampleConfig(), [u], exec));
+    expect(exec.calls[0]?.command).toBe('kustomize');
+    expect(exec.calls[0]?.args).toEqual(['build', join(EXAMPLE_ROOT, 'apps/web/clusters/prod')]);
+  });
+});
+
+describe('--enable-helm', () => {
+  const cases: [string, boolean | undefined, boolean | undefined, boolean][] = [
+    ['not asked for', undefined, undefined, false],
+    ['asked for and allowed', true, true, true],
+    ['asked for but the policy forbids it', true, false, false],
+    ['allowed but not asked for', false, true, false]
+  ];
+  for (const [name, enableHelm, allowHelm, expected] of cases) {
+    it(`is ${expected ? '' : 'not '}passed when ${name}`, async () => {
+      const u = unit('apps/web/clusters/prod', 0);
+      const exec = fakeRunner(['kubectl']);
+      const config = {
+        kubernetes: [{ match: 'apps/{app}/clusters/{cluster}', output: 'x/{app}', ...(enableHelm === undefined ? {} : { kustomize: { enableHelm } }) }],
+        ...(allowHelm === undefined ? {} : { policy: { allowHelm } })
+      };
+      await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config, [u], exec));
+      expect(exec.calls).toHaveLength(1);
+      const args = exec.calls[0]!.args;
+      expect(exec.calls[0]!.command).toBe('kubectl');
+      expect(args[0]).toBe('kustomize');
+      expect(args.includes('--enable-helm')).toBe(expected);
+      for (const forbidden of ['--load-restrictor', 'LoadRestrictionsNone', '--enable-alpha-plugins', '--enable-exec']) {
+        expect(args).not.toContain(forbidden);
+      }
+    });
+  }
+});
