@@ -1,0 +1,58 @@
+/** The diff as a plain JSON-able object with a stable key order. */
+import { cmp } from '../resources/resource.js';
+import type { DiffReport, FieldChange, ResourceChange, UnitDiff } from '../diff/wet-diff.js';
+
+export interface JsonFieldChange {
+  path: string;
+  from?: string;
+  to?: string;
+  redacted?: boolean;
+}
+
+function sorted<T>(r: Record<string, T>, map: (v: T) => T): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = map(r[k]!);
+  return out;
+}
+
+function field(f: FieldChange): JsonFieldChange {
+  const out: JsonFieldChange = { path: f.path };
+  if (f.from !== undefined) out.from = f.from;
+  if (f.to !== undefined) out.to = f.to;
+  if (f.redacted) out.redacted = true;
+  return out;
+}
+
+function resource(r: ResourceChange): Record<string, unknown> {
+  return {
+    kind: r.kind,
+    id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
+    key: r.key,
+    fields: r.fields.map(field),
+    unified: r.unified
+  };
+}
+
+function unit(u: UnitDiff): Record<string, unknown> {
+  return {
+    unit: u.unit,
+    renderer: u.renderer,
+    coordinates: sorted(u.coordinates, (v) => v),
+    status: u.status,
+    added: u.added,
+    changed: u.changed,
+    removed: u.removed,
+    byKind: sorted(u.byKind, (c) => ({ added: c.added, changed: c.changed, removed: c.removed })),
+    resources: u.resources.map(resource),
+    files: { added: [...u.files.added], changed: [...u.files.changed], removed: [...u.files.removed] }
+  };
+}
+
+export function diffToJson(report: DiffReport): Record<string, unknown> {
+  const t = report.totals;
+  return {
+    changed: report.changed,
+    totals: { units: t.units, added: t.added, changed: t.changed, removed: t.removed, failed: t.failed },
+    units: report.units.map(unit)
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * The Markdown report shared by the pull-request comment and the job summary: a heading, the
+ * dry commit, a summary table of units, then one `<details>` section per unit. The body is kept
+ * within a character and byte budget by dropping whole sections (never cutting one in half).
+ */
+import { cmp, describeIdentity } from '../resources/resource.js';
+import type { FieldChange, ResourceChange, UnitDiff, DiffReport } from '../diff/wet-diff.js';
+
+export interface ReportContext {
+  /** Distinguishes reports (e.g. one comment per target branch); rendered as a hidden marker. */
+  marker: string;
+  title: string;
+  dryRepository?: string;
+  dryCommit?: string;
+  wetBranch?: string;
+  /** Link to the job summary holding the full diff. */
+  summaryUrl?: string;
+  failures?: { unit: string; message: string }[];
+}
+
+export interface Budget {
+  /** Maximum length in UTF-16 code units (never less than the number of characters). */
+  maxChars: number;
+  /** Maximum length in UTF-8 bytes. */
+  maxBytes: number;
+}
+
+const MAX_TITLE_CHARS = 200;
+const MAX_FAILURE_CHARS = 2000;
+/** In the compact form of a section (used when the full one does not fit). */
+const COMPACT_MAX_RESOURCES = 100;
+const COMPACT_MAX_FIELDS = 20;
+
+export function markerComment(marker: string): string {
+  return `<!-- hydrate:${marker.replace(/-{2,}/g, '-').replace(/[<>\r\n]/g, '')} -->`;
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const code = s.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return `${s.slice(0, end)}…`;
+}
+
+/** Text safe to put in Markdown/HTML outside code fences: no tags, no Markdown syntax, one line. */
+export function escapeText(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|~#!])/g, '\\$1')
+    .replace(/\r?\n|\r/g, ' ↵ ');
+}
+
+function code(s: string): string {
+  return `<code>${escapeText(s)}</code>`;
+}
+
+/** A code fence longer than any backtick run in the content. */
+export function fenceFor(content: string): string {
+  let longest = 0;
+  for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+function safeUrl(url: string): string {
+  return url.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, '%28').replace(/\)/g, '%29'));
+}
+
+function statusLabel(u: UnitDiff): string {
+  switch (u.status) {
+    case 'failed':
+      return '❌ failed';
+    case 'new':
+      return 'new';
+    case 'deleted':
+      return 'deleted';
+    default:
+      return 'ok';
+  }
+}
+
+const SIGN: Record<ResourceChange['kind'], string> = { added: '+', changed: '~', removed: '-' };
+
+function fieldLine(f: FieldChange): string {
+  const from = f.from === undefined ? '∅' : code(f.from);
+  const to = f.to === undefined ? '∅' : code(f.to);
+  return `- ${code(f.path)}: ${from} → ${to}`;
+}
+
+function unitSection(u: UnitDiff, failures: readonly string[], compact: boolean): string {
+  const lines: string[] = [];
+  const counts = u.status === 'failed' ? 'failed' : `+${u.added} ~${u.changed} -${u.removed}`;
+  lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, '');
+  for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, '');
+  if (u.status === 'failed' && failures.length === 0) lines.push('**Render failed**: the previous output is kept.', '');
+  const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
+  for (const r of resources) {
+    lines.push(`**${SIGN[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, '');
+    const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
+    for (const f of fields) lines.push(fieldLine(f));
+    if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
+    if (fields.length > 0) lines.push('');
+    if (!compact && r.unified) {
+      const fence = fenceFor(r.unified);
+      const body = r.unified.endsWith('\n') ? r.unified : `${r.unified}\n`;
+      lines.push(`${fence}diff`, `${body}${fence}`, '');
+    }
+  }
+  if (resources.length < u.resources.length) {
+    lines.push(`… ${u.resources.length - resources.length} more resources not shown`, '');
+  }
+  if (compact && u.resources.length > 0) lines.push('_Text diffs omitted to fit the size limit._', '');
+  const files: [string, readonly string[]][] = [
+    ['added', u.files.added],
+    ['changed', u.files.changed],
+    ['removed', u.files.removed]
+  ];
+  for (const [what, list] of files) {
+    if (list.length === 0) continue;
+    const shown = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
+    lines.push(`Files ${what}: ${shown.map(code).join(', ')}${shown.length < list.length ? ` … ${list.length - shown.length} more` : ''}`, '');
+  }
+  lines.push('</details>', '', '');
+  return lines.join('\n');
+}
+
+interface Row {
+  unit: UnitDiff;
+  failures: string[];
+}
+
+function rowsOf(report: DiffReport, ctx: ReportContext): Row[] {
+  const failures = new Map<string, string[]>();
+  for (const f of ctx.failures ?? []) {
+    const list = failures.get(f.unit) ?? [];
+    list.push(f.message);
+    failures.set(f.unit, list);
+  }
+  const rows: Row[] = report.units.map((u) => ({ unit: u, failures: failures.get(u.unit) ?? [] }));
+  const known = new Set(report.units.map((u) => u.unit));
+  for (const [unit, messages] of failures) {
+    if (known.has(unit)) continue;
+    const i = unit.indexOf(':');
+    rows.push({
+      unit: {
+        unit,
+        renderer: i === -1 ? '' : unit.slice(0, i),
+        coordinates: {},
+        status: 'failed',
+        added: 0,
+        changed: 0,
+        removed: 0,
+        byKind: {},
+        resources: [],
+        files: { added: [], changed: [], removed: [] }
+      },
+      failures: messages
+    });
+  }
+  return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
+}
+
+function header(report: DiffReport, ctx: ReportContext, rows: readonly Row[]): string {
+  const lines: string[] = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ''];
+  const from = ctx.dryCommit
+    ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ''}commit ${code(cut(ctx.dryCommit, 100))}`
+    : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : 'the working tree'}`;
+  lines.push(`${from}${ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : ''}.`, '');
+  const failed = rows.filter((r) => r.unit.status === 'failed').length;
+  const t = report.totals;
+  if (rows.length === 0) lines.push('No changes to the rendered output.', '');
+  else
+    lines.push(
+      `**${rows.length} unit${rows.length === 1 ? '' : 's'}**: ${t.added} added, ${t.changed} changed, ${t.removed} removed${failed > 0 ? `, ${failed} failed` : ''}.`,
+      ''
+    );
+  return lines.join('\n');
+}
+
+const TABLE_HEAD = '| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n';
+
+function tableRow(r: Row): string {
+  const u = r.unit;
+  const n = (x: number): string => (u.status === 'failed' ? '–' : String(x));
+  return `| ${code(u.unit)} | ${n(u.added)} | ${n(u.changed)} | ${n(u.removed)} | ${statusLabel(u)} |\n`;
+}
+
+function moreRow(n: number): string {
+  return `| … and ${n} more units | | | | |\n`;
+}
+
+class Meter {
+  chars = 0;
+  bytes = 0;
+  constructor(private readonly budget: Budget) {}
+  fits(...parts: string[]): boolean {
+    let c = this.chars;
+    let b = this.bytes;
+    for (const p of parts) {
+      c += p.length;
+      b += byteLength(p);
+    }
+    return c <= this.budget.maxChars && b <= this.budget.maxBytes;
+  }
+  add(s: string): void {
+    this.chars += s.length;
+    this.bytes += byteLength(s);
+  }
+}
+
+/**
+ * Builds the Markdown body within `budget`. `overflow(n)` is the line that replaces the `n`
+ * sections that did not fit.
+ */
+export function buildMarkdown(
+  report: DiffReport,
+  ctx: ReportContext,
+  budget: Budget,
+  overflow: (n: number) => string
+): string {
+  const rows = rowsOf(report, ctx);
+  const meter = new Meter(budget);
+  const out: string[] = [];
+  const head = header(report, ctx, rows);
+  out.push(head);
+  meter.add(head);
+  const reserve = `${overflow(rows.length)}\n`;
+
+  if (rows.length > 0) {
+    const tableRows = rows.map(tableRow);
+    const all = TABLE_HEAD + tableRows.join('');
+    if (meter.fits(all, '\n', reserve)) {
+      out.push(all, '\n');
+      meter.add(all + '\n');
+    } else {
+      let text = TABLE_HEAD;
+      let i = 0;
+      const tail = moreRow(rows.length);
+      const probe = new Meter(budget);
+      probe.add(head + TABLE_HEAD);
+      while (i < tableRows.length && probe.fits(tableRows[i]!, tail, '\n', reserve)) {
+        probe.add(tableRows[i]!);
+        text += tableRows[i]!;
+        i++;
+      }
+      text += moreRow(rows.length - i);
+      out.push(text, '\n');
+      meter.add(text + '\n');
+    }
+  }
+
+  let shown = 0;
+  for (const r of rows) {
+    let section = unitSection(r.unit, r.failures, false);
+    if (!meter.fits(section, reserve)) {
+      section = unitSection(r.unit, r.failures, true);
+      if (!meter.fits(section, reserve)) break;
+    }
+    out.push(section);
+    meter.add(section);
+    shown++;
+  }
+  if (shown < rows.length) out.push(`${overflow(rows.length - shown)}\n`);
+  return out.join('');
+}
+
+export function sectionCount(report: DiffReport, ctx: ReportContext): number {
+  return rowsOf(report, ctx).length;
+}
+
+export { safeUrl };
