@@ -1,0 +1,1 @@
+export { createSecretsRenderer, buildSecretsObjects, validateEsoObject } from './secrets-renderer.js';
