@@ -42,10 +42,15 @@ async function kindOf(abs: string): Promise<Kind> {
 
 /**
  * Checks every component of `path` below `dir` (the final one included) without following
- * symlinks. Returns the kind of the final component; throws on a symlink or a non-folder on the
- * way.
+ * symlinks. Returns the kind of the final component ('missing' when a file stands where a
+ * folder should be, unless `blocked` is 'throw'); throws on a symlink.
  */
-async function inspect(dir: string, path: string, goingAway: ReadonlySet<string> = new Set()): Promise<Kind> {
+async function inspect(
+  dir: string,
+  path: string,
+  goingAway: ReadonlySet<string> = new Set(),
+  blocked: 'missing' | 'throw' = 'missing'
+): Promise<Kind> {
   const parts = path.split('/');
   let abs = dir;
   for (let i = 0; i < parts.length; i++) {
@@ -63,6 +68,8 @@ async function inspect(dir: string, path: string, goingAway: ReadonlySet<string>
     }
     if (kind === 'missing') return 'missing';
     if (i < parts.length - 1 && kind !== 'directory') {
+      // A file where a folder should be: nothing can exist below it.
+      if (blocked === 'missing') return 'missing';
       throw new HydrateError({ severity: 'error', file: sofar, message: `cannot reach ${path}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
@@ -136,7 +143,7 @@ export async function applyWetPlan(dir: string, plan: WetPlan): Promise<void> {
   for (const w of writes) {
     assertSafe(w.path);
     // A folder in the way may be emptied by the deletes; rename fails cleanly if it is not.
-    const kind = await inspect(dir, w.path, deleted);
+    const kind = await inspect(dir, w.path, deleted, 'throw');
     if (kind === 'other') {
       throw new HydrateError({ severity: 'error', file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
     }
