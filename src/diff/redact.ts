@@ -7,7 +7,7 @@
 import type { KubeObject } from '../resources/resource.js';
 
 export const REDACTED = '<redacted>';
-export const REDACTED_CHANGED = '<redacted: changed>';
+export const REDACTED_CHANGED = '<redacted (changed)>';
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 const SECRET_FIELDS = ['data', 'stringData'] as const;
 
