@@ -1,0 +1,365 @@
+/**
+ * GitHub API adapter: pull requests, labels, the sticky comment, branch deletion and auto-merge.
+ * One Octokit per run, with the retry plugin (5xx) and the throttling plugin (rate limits,
+ * secondary rate limits with `retry-after`). 4xx answers that cannot succeed are never retried;
+ * permission problems become HydrateErrors that name the fix. The token never reaches a message.
+ */
+import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { HydrateError } from '../diagnostics.js';
+import { silentLogger, type Logger } from '../ports.js';
+
+/** A pull request, with GitHub's own field names. */
+export interface Pull {
+  number: number;
+  node_id: string;
+  html_url: string;
+  state: 'open' | 'closed';
+  /** Set when the pull request was merged. */
+  merged_at: string | null;
+  closed_at: string | null;
+  title: string;
+  body: string;
+  head: { ref: string };
+  base: { ref: string };
+  draft: boolean;
+  /** Label names. */
+  labels: string[];
+  user: { login: string } | null;
+}
+
+export type MergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
+
+export interface GitHubOptions {
+  token: string;
+  /** REST base URL, e.g. https://api.github.com (GraphQL is `${apiUrl}/graphql`). */
+  apiUrl: string;
+  owner: string;
+  repo: string;
+  logger?: Logger;
+  /** Retries for 5xx and rate limits; `minDelayMs` scales the back-off and `retry-after` seconds. */
+  retry?: { retries: number; minDelayMs: number };
+  /** Accept sticky comments only from these logins (default: any author, matched by marker). */
+  commentAuthors?: string[];
+  /** Longest `retry-after` (seconds) worth waiting for; longer waits fail at once. Default 300. */
+  maxRetryAfterSeconds?: number;
+}
+
+export interface CreateOrUpdatePullInput {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  draft?: boolean;
+}
+
+export interface StickyCommentResult {
+  id: number;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+export interface GitHub {
+  findOpenPull(head: string, base: string): Promise<Pull | undefined>;
+  findLatestPull(head: string, base: string): Promise<Pull | undefined>;
+  createOrUpdatePull(input: CreateOrUpdatePullInput): Promise<{ pull: Pull; created: boolean }>;
+  closePull(number: number): Promise<void>;
+  deleteBranch(branch: string): Promise<void>;
+  addLabels(number: number, labels: readonly string[]): Promise<string[]>;
+  upsertStickyComment(issueNumber: number, marker: string, body: string): Promise<StickyCommentResult>;
+  /** Resolves to a warning when auto-merge could not be enabled (never throws), else undefined. */
+  enableAutoMerge(pullNodeId: string, method: MergeMethod): Promise<string | undefined>;
+}
+
+/** The hidden line that identifies a sticky comment written by this tool. */
+export function commentMarker(marker: string): string {
+  // `--` would end the HTML comment early.
+  return `<!-- hydrate:${marker.replace(/-{2,}/g, '-').replace(/>/g, '')} -->`;
+}
+
+type Permission = 'pull-requests: write' | 'contents: write' | 'issues: write' | 'pull-requests: read' | 'issues: read';
+
+interface HttpErrorLike {
+  status: number;
+  message: string;
+  response?: { data?: unknown };
+}
+
+function isHttpError(e: unknown): e is HttpErrorLike {
+  return typeof e === 'object' && e !== null && typeof (e as { status?: unknown }).status === 'number';
+}
+
+function responseMessage(e: HttpErrorLike): string {
+  const data = e.response?.data;
+  if (data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string') {
+    return (data as { message: string }).message;
+  }
+  return e.message;
+}
+
+/** Every message from a validation error (top level and `errors[].message`). */
+function validationMessages(e: HttpErrorLike): string[] {
+  const out = [responseMessage(e)];
+  const data = e.response?.data as { errors?: unknown } | undefined;
+  if (data && Array.isArray(data.errors)) {
+    for (const item of data.errors) {
+      if (typeof item === 'string') out.push(item);
+      else if (item && typeof item === 'object' && typeof (item as { message?: unknown }).message === 'string') {
+        out.push((item as { message: string }).message);
+      }
+    }
+  }
+  return out;
+}
+
+export const ACTIONS_PR_NOT_PERMITTED =
+  'GitHub Actions is not permitted to create or approve pull requests. Enable "Allow GitHub Actions to create and approve pull requests" in the repository (or organization) Settings → Actions → General → Workflow permissions. This is a repository/organization setting: a `permissions:` block in the workflow cannot override it.';
+
+export function missingPermissionMessage(action: string, permission: Permission): string {
+  return `GitHub refused to ${action}: "Resource not accessible by integration". The token lacks \`${permission}\`. Add it to the workflow or job:\n\npermissions:\n  ${permission}\n\n(Pull requests from forks get a read-only token whatever \`permissions:\` says.)`;
+}
+
+export const BAD_TOKEN_MESSAGE =
+  'GitHub rejected the token (401 Bad credentials). Check the `token` input: it must be a valid GITHUB_TOKEN, app token or personal access token that has not expired.';
+
+export function createGitHub(options: GitHubOptions): GitHub {
+  const { token, owner, repo } = options;
+  const logger = options.logger ?? silentLogger;
+  const retries = options.retry?.retries ?? 3;
+  const minDelayMs = options.retry?.minDelayMs ?? 1000;
+  const maxRetryAfter = options.maxRetryAfterSeconds ?? 300;
+  const apiUrl = options.apiUrl.replace(/\/+$/, '');
+
+  const redact = (s: string): string => (token ? s.split(token).join('***') : s);
+
+  const limitHandler =
+    (kind: string) =>
+    (retryAfter: number, opts: { method?: string; url?: string }, _octokit: unknown, retryCount: number): boolean => {
+      const what = `${opts.method ?? ''} ${opts.url ?? ''}`.trim();
+      if (retryCount < retries && retryAfter <= maxRetryAfter) {
+        logger.warning(redact(`GitHub ${kind} hit for ${what}; retrying after ${retryAfter}s (attempt ${retryCount + 2}).`));
+        return true;
+      }
+      logger.warning(redact(`GitHub ${kind} hit for ${what}; giving up.`));
+      return false;
+    };
+
+  const octokit = getOctokit(
+    token,
+    {
+      baseUrl: apiUrl,
+      log: {
+        debug: (m: string) => logger.debug(redact(m)),
+        info: (m: string) => logger.debug(redact(m)),
+        warn: (m: string) => logger.warning(redact(m)),
+        error: (m: string) => logger.warning(redact(m))
+      },
+      retry: { retries, retryAfterBaseValue: minDelayMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+      throttle: {
+        retryAfterBaseValue: minDelayMs,
+        fallbackSecondaryRateRetryAfter: 60,
+        onRateLimit: limitHandler('rate limit'),
+        onSecondaryRateLimit: limitHandler('secondary rate limit')
+      }
+    },
+    retry,
+    throttling
+  );
+
+  /** Turn an API failure into a HydrateError with the fix, or return undefined when not recognised. */
+  const mapError = (e: unknown, action: string, permission: Permission): Error => {
+    if (e instanceof HydrateError) return e;
+    if (!isHttpError(e)) return e instanceof Error ? new Error(redact(e.message)) : new Error(redact(String(e)));
+    const message = redact(responseMessage(e));
+    if (e.status === 401) return new HydrateError(BAD_TOKEN_MESSAGE);
+    if (e.status === 403 && /not permitted to create or approve pull requests/i.test(message)) {
+      return new HydrateError(ACTIONS_PR_NOT_PERMITTED);
+    }
+    if (e.status === 403 && /Resource not accessible by integration/i.test(message)) {
+      return new HydrateError(missingPermissionMessage(action, permission));
+    }
+    return new HydrateError(`GitHub API error while trying to ${action}: ${e.status} ${message}`);
+  };
+
+  const guard = async <T>(action: string, permission: Permission, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw mapError(e, action, permission);
+    }
+  };
+
+  const toPull = (p: {
+    number: number;
+    node_id: string;
+    html_url: string;
+    state: string;
+    merged_at: string | null;
+    closed_at: string | null;
+    title: string;
+    body: string | null;
+    head: { ref: string };
+    base: { ref: string };
+    draft?: boolean;
+    labels: { name?: string }[];
+    user: { login: string } | null;
+  }): Pull => ({
+    number: p.number,
+    node_id: p.node_id,
+    html_url: p.html_url,
+    state: p.state === 'closed' ? 'closed' : 'open',
+    merged_at: p.merged_at,
+    closed_at: p.closed_at,
+    title: p.title,
+    body: p.body ?? '',
+    head: { ref: p.head.ref },
+    base: { ref: p.base.ref },
+    draft: p.draft ?? false,
+    labels: p.labels.map((l) => l.name ?? '').filter((n) => n !== ''),
+    user: p.user ? { login: p.user.login } : null
+  });
+
+  const listPulls = async (head: string, base: string, state: 'open' | 'all'): Promise<Pull | undefined> => {
+    const { data } = await octokit.rest.pulls.list({
+      owner,
+      repo,
+      state,
+      head: `${owner}:${head}`,
+      base,
+      sort: 'created',
+      direction: 'desc',
+      per_page: 10
+    });
+    const first = data.find((p) => p.head.ref === head && p.base.ref === base);
+    return first ? toPull(first) : undefined;
+  };
+
+  const findOpenPull = (head: string, base: string): Promise<Pull | undefined> =>
+    guard('list pull requests', 'pull-requests: read', () => listPulls(head, base, 'open'));
+
+  const findLatestPull = (head: string, base: string): Promise<Pull | undefined> =>
+    guard('list pull requests', 'pull-requests: read', () => listPulls(head, base, 'all'));
+
+  const updateIfChanged = async (pull: Pull, title: string, body: string): Promise<Pull> => {
+    if (pull.title === title && pull.body === body) return pull;
+    const { data } = await octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title, body });
+    return toPull(data);
+  };
+
+  const createOrUpdatePull = (input: CreateOrUpdatePullInput): Promise<{ pull: Pull; created: boolean }> =>
+    guard('create or update the pull request', 'pull-requests: write', async () => {
+      const existing = await listPulls(input.head, input.base, 'open');
+      if (existing) return { pull: await updateIfChanged(existing, input.title, input.body), created: false };
+      try {
+        const { data } = await octokit.rest.pulls.create({
+          owner,
+          repo,
+          head: input.head,
+          base: input.base,
+          title: input.title,
+          body: input.body,
+          draft: input.draft ?? false
+        });
+        logger.info(`Opened pull request #${data.number}: ${data.html_url}`);
+        return { pull: toPull(data), created: true };
+      } catch (e) {
+        // Another run opened it between our look-up and our create.
+        if (isHttpError(e) && e.status === 422 && validationMessages(e).some((m) => /pull request already exists/i.test(m))) {
+          const found = await listPulls(input.head, input.base, 'open');
+          if (found) return { pull: await updateIfChanged(found, input.title, input.body), created: false };
+        }
+        throw e;
+      }
+    });
+
+  const closePull = (number: number): Promise<void> =>
+    guard(`close pull request #${number}`, 'pull-requests: write', async () => {
+      await octokit.rest.pulls.update({ owner, repo, pull_number: number, state: 'closed' });
+    });
+
+  const deleteBranch = (branch: string): Promise<void> =>
+    guard(`delete branch ${branch}`, 'contents: write', async () => {
+      try {
+        await octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
+      } catch (e) {
+        if (isHttpError(e) && (e.status === 404 || e.status === 422)) {
+          logger.debug(`Branch ${branch} was already gone.`);
+          return;
+        }
+        throw e;
+      }
+    });
+
+  const addLabels = (number: number, labels: readonly string[]): Promise<string[]> =>
+    guard(`add labels to #${number}`, 'issues: write', async () => {
+      const wanted = [...new Set(labels.filter((l) => l.trim() !== ''))];
+      if (wanted.length === 0) return [];
+      const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      const have = new Set(pull.labels.map((l) => l.name));
+      const missing = wanted.filter((l) => !have.has(l));
+      if (missing.length === 0) return [];
+      await octokit.rest.issues.addLabels({ owner, repo, issue_number: number, labels: missing });
+      return missing;
+    });
+
+  const upsertStickyComment = (issueNumber: number, marker: string, body: string): Promise<StickyCommentResult> =>
+    guard(`write the comment on #${issueNumber}`, 'pull-requests: write', async () => {
+      const tag = commentMarker(marker);
+      const full = body.includes(tag) ? body : `${tag}\n${body}`;
+      const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        per_page: 100
+      });
+      const authors = options.commentAuthors;
+      const mine = comments.find(
+        (c) => (c.body ?? '').includes(tag) && (!authors || (c.user !== null && authors.includes(c.user.login)))
+      );
+      if (!mine) {
+        const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: full });
+        return { id: data.id, action: 'created' };
+      }
+      if (mine.body === full) return { id: mine.id, action: 'unchanged' };
+      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: full });
+      return { id: data.id, action: 'updated' };
+    });
+
+  const enableAutoMerge = async (pullNodeId: string, method: MergeMethod): Promise<string | undefined> => {
+    try {
+      await octokit.graphql(
+        `mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+          enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) {
+            pullRequest { number }
+          }
+        }`,
+        { pullRequestId: pullNodeId, mergeMethod: method }
+      );
+      return undefined;
+    } catch (e) {
+      let detail: string;
+      const errors = (e as { errors?: unknown }).errors;
+      if (Array.isArray(errors) && errors.length > 0) {
+        detail = errors.map((x) => String((x as { message?: unknown }).message ?? x)).join('; ');
+      } else if (isHttpError(e)) {
+        detail = mapError(e, 'enable auto-merge', 'pull-requests: write').message;
+      } else {
+        detail = e instanceof Error ? e.message : String(e);
+      }
+      const warning = redact(`Could not enable auto-merge: ${detail}`);
+      logger.debug(warning);
+      return warning;
+    }
+  };
+
+  return {
+    findOpenPull,
+    findLatestPull,
+    createOrUpdatePull,
+    closePull,
+    deleteBranch,
+    addLabels,
+    upsertStickyComment,
+    enableAutoMerge
+  };
+}
