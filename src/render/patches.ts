@@ -38,11 +38,13 @@ export function parseLabelSelector(selector: string): Requirement[] {
   for (const raw of selector.split(',')) {
     const part = raw.trim();
     if (part === '') continue;
+    const K = '([A-Za-z0-9][A-Za-z0-9._/-]*)';
+    const V = '([A-Za-z0-9._-]*)';
     let m: RegExpExecArray | null;
-    if ((m = /^([^!=\s]+)\s*!=\s*(\S*)$/.exec(part))) out.push({ key: m[1]!, op: 'neq', value: m[2]! });
-    else if ((m = /^([^!=\s]+)\s*==?\s*(\S*)$/.exec(part))) out.push({ key: m[1]!, op: 'eq', value: m[2]! });
-    else if ((m = /^!\s*([^!=\s]+)$/.exec(part))) out.push({ key: m[1]!, op: 'absent' });
-    else if ((m = /^([^!=\s]+)$/.exec(part))) out.push({ key: m[1]!, op: 'exists' });
+    if ((m = new RegExp(`^${K}\\s*!=\\s*${V}$`).exec(part))) out.push({ key: m[1]!, op: 'neq', value: m[2]! });
+    else if ((m = new RegExp(`^${K}\\s*==?\\s*${V}$`).exec(part))) out.push({ key: m[1]!, op: 'eq', value: m[2]! });
+    else if ((m = new RegExp(`^!\\s*${K}$`).exec(part))) out.push({ key: m[1]!, op: 'absent' });
+    else if ((m = new RegExp(`^${K}$`).exec(part))) out.push({ key: m[1]!, op: 'exists' });
     else throw new Error(`invalid label selector term ${JSON.stringify(part)} in ${JSON.stringify(selector)}`);
   }
   return out;
