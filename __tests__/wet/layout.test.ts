@@ -209,3 +209,41 @@ describe('wet index', () => {
     expect(d.message).toMatch(new RegExp(`^wet index \\.hydrate/index\\.json is invalid: .*${why}.*; delete it to re-render everything$`));
   });
 });
+
+describe('naming properties', () => {
+  it('gives distinct names ignoring case, or reports the objects', () => {
+    const part = fc.constantFrom('a', 'A', 'b');
+    const id = fc.record({ group: fc.constantFrom('', 'apps', 'x.io'), kind: fc.constantFrom('Kind', 'kind'), namespace: fc.constantFrom('', 'n', 'N'), name: part });
+    fc.assert(
+      fc.property(fc.uniqueArray(id, { selector: (i) => `${i.group}/${i.kind}/${i.namespace}/${i.name}`, maxLength: 12 }), (ids) => {
+        const { names, collisions } = perResourceNames(ids);
+        const given = names.filter((n): n is string => n !== undefined);
+        expect(new Set(given.map((n) => n.toLowerCase())).size).toBe(given.length);
+        const reported = new Set(collisions.flat());
+        names.forEach((n, i) => {
+          expect(n === undefined).toBe(reported.has(i));
+          if (n !== undefined) expect(n.startsWith(`${ids[i]!.kind}.`) && n.endsWith(`.${ids[i]!.name}.yml`)).toBe(true);
+        });
+      }),
+      { numRuns: 300 }
+    );
+  });
+});
+
+describe('file and folder clashes', () => {
+  it('reports a path that is a file of one unit and a folder of another', () => {
+    const l = layoutWet(
+      [unitResult('a', 'x', [], { artifacts: [{ path: 'y', content: 'f', source: 'a/y' }] }), unitResult('b', 'x/y', [obj('ConfigMap', 'c')])],
+      settingsWith(),
+      meta
+    );
+    expect(l.diagnostics).toHaveLength(1);
+    expect(l.diagnostics[0]!.message).toContain('x/y is a file');
+  });
+
+  it('writes no manifest for a unit without objects in per-unit layout', () => {
+    const l = layoutWet([unitResult('a', 'x', [])], settingsWith({ layout: 'per-unit' }), meta);
+    expect(paths(l)).toEqual([INDEX_PATH]);
+    expect(l.index.units['kubernetes:a']!.paths).toEqual([]);
+  });
+});

@@ -16,7 +16,6 @@ import {
 } from '../resources/resource.js';
 import { toCanonicalYaml, toCanonicalYamlStream } from '../resources/yaml.js';
 import type { Settings } from '../settings/settings.js';
-import { RENDERER_NAMES } from '../dry/unit.js';
 import { INDEX_PATH, type WetIndex, type WetIndexUnit } from './wet-index.js';
 
 /** One file of the wet tree; `path` is wet-relative POSIX. */
@@ -218,6 +217,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a)!, texts.get(b)!));
 
     if (layout === 'per-unit') {
+      // A unit without objects gets no (empty) manifest.
       if (placed.length > 0) {
         const path = joinWet(unit.output, PER_UNIT_MANIFEST);
         if (claim(unit.id, path, toCanonicalYamlStream(placed.map((p) => p.object)), 'the unit manifest')) owned.push(path);
@@ -318,7 +318,7 @@ export function serializeIndex(index: WetIndex): string {
 const wetPath = z.string().refine((p) => checkWetPath(p) === undefined, { message: 'unsafe path' });
 
 const indexUnitSchema = z.object({
-  renderer: z.enum(RENDERER_NAMES as unknown as ['kubernetes', 'terraform', 'secrets']),
+  renderer: z.enum(['kubernetes', 'terraform', 'secrets']),
   dir: z.string(),
   coordinates: z.record(z.string(), z.string()),
   output: z.string().refine((p) => p === '' || checkWetPath(p) === undefined, { message: 'unsafe path' }),
