@@ -106,6 +106,12 @@ describe('applyWetPlan', () => {
     expect(again.deletes).toEqual([]);
   });
 
+  it('creates a missing wet folder, root-level files included', async () => {
+    const target = join(dir, 'fresh');
+    await applyWetPlan(target, { writes: [{ path: 'a.yml', content: 'a\n' }], deletes: [], unchanged: [], diagnostics: [] });
+    expect(await readFile(join(target, 'a.yml'), 'utf8')).toBe('a\n');
+  });
+
   it('leaves no temporary files behind', async () => {
     await sync([unitResult('u', 'out', [obj('ConfigMap', 'a')])]);
     expect((await listTree(dir)).filter((p) => p.includes('.tmp'))).toEqual([]);

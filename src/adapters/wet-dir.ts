@@ -159,6 +159,7 @@ export async function applyWetPlan(dir: string, plan: WetPlan): Promise<void> {
   }
   await removeEmptyFolders(dir, deletes);
 
+  if (writes.length > 0) await mkdir(dir, { recursive: true });
   for (const w of writes) {
     const abs = join(dir, w.path);
     const slash = w.path.lastIndexOf('/');
