@@ -123,6 +123,22 @@ describe('parseConfig', () => {
     expect(formatDiagnostic(bad[0]!)).toMatch(/^hydrate\.yaml:\d+:\d+: error: invalid YAML/);
   });
 
+  it('requires override conditions to use captured coordinates', () => {
+    const text = [
+      'terraform:', // 1
+      '  - match: tf/{tenant}/{env}', // 2
+      '    output: tf/{tenant}/{env}', // 3
+      '    overrides:', // 4
+      '      - when: { env: prod, region: eu }', // 5
+      '        resourceTypes: {}', // 6
+      ''
+    ].join('\n');
+    const diags = errorsOf(text);
+    expect(diags.map((d) => `${d.line}:${d.col} ${d.message}`)).toEqual([
+      '5:28 terraform[0].overrides[0].when uses "region", which match "tf/{tenant}/{env}" does not capture: use one of tenant, env'
+    ]);
+  });
+
   it('reports a non-mapping top level at 1:1', () => {
     const diags = errorsOf('- a\n- b\n');
     expect(diags).toHaveLength(1);

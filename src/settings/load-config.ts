@@ -139,6 +139,22 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
         for (const p of problems) err([renderer, i, 'match'], `${base}.match "${match}": ${p.message}`, p.offset);
         captured = new Set(placeholders(match).map((p) => p.name));
       }
+      const overrides = entry['overrides'];
+      if (captured && Array.isArray(overrides)) {
+        overrides.forEach((o: unknown, j) => {
+          const when = isRecord(o) ? o['when'] : undefined;
+          if (!isRecord(when)) return;
+          for (const name of Object.keys(when)) {
+            if (captured.has(name)) continue;
+            const k = keyNode(loc, [renderer, i, 'overrides', j, 'when'], name);
+            out.push({
+              severity: 'error',
+              message: `${base}.overrides[${j}].when uses "${name}", which match "${match as string}" does not capture: use one of ${[...captured].join(', ') || '(none)'}`,
+              ...(k?.range ? at(loc, k.range[0]) : locate(loc, [renderer, i, 'overrides', j, 'when']))
+            });
+          }
+        });
+      }
       if (typeof output === 'string' && output !== '') {
         const problems = patternProblems(output, { template: true });
         for (const p of problems) err([renderer, i, 'output'], `${base}.output "${output}": ${p.message}`, p.offset);
