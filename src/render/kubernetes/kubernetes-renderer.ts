@@ -295,6 +295,16 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
       });
       return empty;
     }
+    const chartMeta = parsePositioned(await input.files.readFile(abs(input, `${chartRel}/Chart.yaml`))).value;
+    const chartVersion =
+      typeof chartMeta === 'object' && chartMeta !== null ? (chartMeta as Record<string, unknown>)['version'] : undefined;
+    if (String(chartVersion) !== release.version.replace(/^v/, '')) {
+      err(ctx, `version ${release.version} does not match the local chart ${chartRel} (Chart.yaml version ${String(chartVersion)}): update one of them`, {
+        file,
+        ...parsed.positionOf(['version'])
+      });
+      return empty;
+    }
     chartRef = abs(input, chartRel);
     for (const f of await listFilesRecursive(input.files, chartRef, '')) {
       if (f.kind === 'file') ctx.digestParts.push(`${chartRel}/${f.rel}`, await input.files.readFile(`${chartRef}/${f.rel}`));
