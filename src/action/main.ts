@@ -52,10 +52,14 @@ export function commitMessage(template: string, inputs: Pick<ActionInputs, 'dryR
 }
 
 async function headOfCheckout(workspace: string): Promise<string | undefined> {
+  const git = new GitClient();
   try {
-    return (await new GitClient().revParse(workspace, 'HEAD')) ?? undefined;
+    const r = await git.run(['rev-parse', 'HEAD'], { cwd: workspace, allowFailure: true });
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
   } catch {
     return undefined;
+  } finally {
+    git.dispose();
   }
 }
 

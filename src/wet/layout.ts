@@ -269,6 +269,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       digest: result.digest
     };
     if (result.volatile) entry.volatile = true;
+    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
     units[unit.id] = entry;
   }
 
@@ -324,7 +325,8 @@ const indexUnitSchema = z.object({
   output: z.string().refine((p) => p === '' || checkWetPath(p) === undefined, { message: 'unsafe path' }),
   paths: z.array(wetPath),
   digest: z.string(),
-  volatile: z.boolean().optional()
+  volatile: z.boolean().optional(),
+  provides: z.array(z.string()).optional()
 });
 
 const indexSchema = z.object({
@@ -374,6 +376,7 @@ export function parseIndex(text: string, file: string): WetIndex {
       digest: u.digest
     };
     if (u.volatile !== undefined) entry.volatile = u.volatile;
+    if (u.provides !== undefined) entry.provides = [...u.provides].sort(cmp);
     units[id] = entry;
   }
   const index: WetIndex = { version: 1, generator: data.generator, units };
