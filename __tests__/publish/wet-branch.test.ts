@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishWetBranch, type PublishRequest } from '../../src/publish/wet-branch.js';
@@ -187,7 +187,38 @@ describe('publishWetBranch (pull-request mode)', () => {
     const before = tip('hydrate/deployment');
     const r = await publishWetBranch(pr({ render: files({ 'apps/a.yaml': 'kind: A\n' }) }));
     expect(r.changed).toBe(false);
+    expect(r.identicalToWet).toBe(true);
     expect(tip('hydrate/deployment')).toBe(before);
+  });
+
+  it('a rerun with the same render leaves an open PR branch alone but still reports it as needed', async () => {
+    await publishWetBranch(request({}));
+    const one = await publishWetBranch(pr({ render: files({ 'apps/a.yaml': 'v: 2\n' }) }));
+    const again = await publishWetBranch(pr({ render: files({ 'apps/a.yaml': 'v: 2\n' }) }));
+    expect(again.changed).toBe(true);
+    expect(again.upToDate).toBe(true);
+    expect(again.identicalToWet).toBe(false);
+    expect(again.commit).toBeUndefined();
+    expect(again.targetTip).toBe(one.commit);
+    expect(tip('hydrate/deployment')).toBe(one.commit);
+  });
+
+  it('renders PR updates on top of the wet tip, so the previous state is what is deployed', async () => {
+    await publishWetBranch(request({ render: files({ 'apps/a.yaml': 'wet\n' }) }));
+    await publishWetBranch(pr({ render: files({ 'apps/a.yaml': 'pr\n' }) }));
+    let seen = '';
+    const r = await publishWetBranch(
+      pr({
+        render: async (dir) => {
+          seen = readFileSync(join(dir, 'apps/a.yaml'), 'utf8');
+          writeFileSync(join(dir, 'apps/a.yaml'), 'pr 2\n');
+          return true;
+        }
+      })
+    );
+    expect(seen).toBe('wet\n');
+    expect(r.changed).toBe(true);
+    expect(show('hydrate/deployment', 'apps/a.yaml')).toBe('pr 2');
   });
 
   it('updates the PR branch in place: the old commit is an ancestor of the new one', async () => {

@@ -42,9 +42,17 @@ export interface PublishRequest {
 }
 
 export interface PublishResult {
-  /** True when the rendered tree differs from what is on the target branch. */
+  /**
+   * Push mode: a commit was (or, in a dry run, would be) made on the wet branch.
+   * Pull-request mode: the render differs from the wet branch, so a pull request is needed
+   * (false means the wet branch already matches: close the pull request if one is open).
+   */
   changed: boolean;
-  /** The commit pushed (absent when nothing changed, in a dry run, or when render aborted). */
+  /** The target branch already held exactly this render: nothing was committed or pushed. */
+  upToDate: boolean;
+  /** The render equals the wet branch tree. */
+  identicalToWet: boolean;
+  /** The commit pushed (absent when nothing was pushed). */
   commit?: string;
   /** First parent of `commit`. */
   parent?: string;
@@ -53,7 +61,9 @@ export interface PublishResult {
   created: boolean;
   /** The wet branch tip that was read on the last attempt. */
   baseTip?: string;
-  /** True when render returned false. */
+  /** The target branch tip that was read on the last attempt (before any push). */
+  targetTip?: string;
+  /** True when render returned false (nothing was pushed). */
   aborted?: boolean;
 }
 
@@ -99,19 +109,11 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     const updateInPlace = prMode && tips.target !== undefined && !restart;
     if (updateInPlace) await assertOnlyOurCommits(gt, req.targetBranch, tips);
 
-    // The base the render starts from. When the PR branch is behind the wet branch, the fresh
-    // render goes onto the wet tip and the commit becomes a merge of [target, wet].
-    let base: string | undefined;
-    let merge = false;
-    if (updateInPlace) {
-      base = tips.target;
-      if (tips.wet && !(await isAncestor(g, tips.wet, tips.target!))) {
-        merge = true;
-        base = tips.wet;
-      }
-    } else {
-      base = prMode ? tips.wet : (tips.target ?? tips.wet);
-    }
+    // Where the render starts. Push mode: the wet tip. Pull-request mode: the wet tip too, so the
+    // render (and its `previous` state) is relative to what is deployed; the pull-request branch
+    // only ever holds hydrate's own commits (checked above), so nothing of it is lost.
+    const base = prMode ? (tips.wet ?? (updateInPlace ? tips.target : undefined)) : tips.target;
+    const summary = { baseTip: tips.wet, targetTip: tips.target };
 
     await rm(tree, { recursive: true, force: true });
     await mkdir(tree, { recursive: true });
@@ -123,27 +125,30 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     }
 
     if (!(await req.render(tree))) {
-      return { changed: false, attempts: attempt, created: false, baseTip: tips.wet, aborted: true };
+      return { changed: false, upToDate: false, identicalToWet: false, attempts: attempt, created: false, aborted: true, ...summary };
     }
     await normalizeTree(tree);
     await g(['add', '--all', '--force']);
     await forceRegularModes(g, gt);
     const newTree = await gt(['write-tree']);
 
-    const currentTip = updateInPlace || !prMode ? tips.target : undefined;
-    const currentTree = currentTip ? await gt(['rev-parse', `${currentTip}^{tree}`]) : await emptyTree(gt);
-    const wetTree = tips.wet ? await gt(['rev-parse', `${tips.wet}^{tree}`]) : undefined;
-    const sameAsTarget = newTree === currentTree && (currentTip !== undefined || !prMode);
-    const sameAsWet = prMode && wetTree !== undefined && newTree === wetTree;
-    if (sameAsTarget || sameAsWet || (!base && newTree === (await emptyTree(gt)))) {
-      return { changed: false, attempts: attempt, created: false, baseTip: tips.wet };
+    const empty = await emptyTree(gt);
+    const treeOf = async (c: string | undefined): Promise<string> => (c ? gt(['rev-parse', `${c}^{tree}`]) : empty);
+    const identicalToWet = newTree === (await treeOf(tips.wet));
+    const existing = prMode ? (updateInPlace ? tips.target : undefined) : tips.target;
+    const upToDate = existing !== undefined && newTree === (await treeOf(existing));
+    const nothingToPush = upToDate || identicalToWet;
+    const changed = prMode ? !identicalToWet : !nothingToPush;
+    if (nothingToPush || req.dryRun) {
+      return { changed, upToDate, identicalToWet, attempts: attempt, created: false, ...summary };
     }
-    if (req.dryRun) return { changed: true, attempts: attempt, created: false, baseTip: tips.wet };
 
+    // Parents: the current tip of the target; a PR branch that does not contain the wet tip
+    // also gets the wet tip as second parent (a merge whose tree is the fresh render).
     const parents: string[] = [];
     if (updateInPlace) {
       parents.push(tips.target!);
-      if (merge) parents.push(tips.wet!);
+      if (tips.wet && !(await isAncestor(g, tips.wet, tips.target!))) parents.push(tips.wet);
     } else if (base) {
       parents.push(base);
     }
@@ -165,11 +170,13 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     if (push.exitCode === 0) {
       return {
         changed: true,
+        upToDate: false,
+        identicalToWet: false,
         commit,
         parent: parents[0],
         attempts: attempt,
         created: tips.target === undefined,
-        baseTip: tips.wet
+        ...summary
       };
     }
     const output = `${push.stdout}\n${push.stderr}`;
@@ -183,7 +190,7 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     }
     // A restarted PR branch that someone else already restarted is now ours to update.
     restart = false;
-    const cap = backoffMs * 2 ** (attempt - 1);
+    const cap = Math.min(backoffMs * 2 ** Math.min(attempt - 1, 6), 30_000);
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
   }
 }
