@@ -200,6 +200,21 @@ describe('discoverUnits', () => {
     expect(errors(diagnostics)).toEqual([expect.stringContaining('directory apps (matched by kubernetes[0] "apps/{app}")')]);
   });
 
+  it('treats a fully literal pattern as one unit when the directory exists', async () => {
+    await dirs('platform/base');
+    await writeFile(join(repo, 'platform/file'), 'x');
+    const s = settings(
+      ['kubernetes:', '  - match: platform/base', '    output: platform', '  - match: platform/file', '    output: file', ''].join('\n')
+    );
+    const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
+    expect(units).toEqual([
+      { id: 'kubernetes:platform/base', renderer: 'kubernetes', entry: 0, dir: 'platform/base', coordinates: {}, output: 'platform' }
+    ]);
+    expect(diagnostics.map((d) => `${d.severity} ${d.message}`)).toEqual([
+      'warning kubernetes[1].match "platform/file" matches no directory (looked under platform/file)'
+    ]);
+  });
+
   it('warns about an entry that matches nothing', async () => {
     const s = settings(['kubernetes:', '  - match: nowhere/{x}', '    output: o/{x}', ''].join('\n'));
     const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
