@@ -97,10 +97,8 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
 
   if (!hasErrors(ctx.diagnostics)) {
     const patches: LocatedPatch[] = [
-      ...entry.patches.map((p, i) => ({
-        ...p,
-        where: { unit: unit.id, file: input.settings.configPath, ...entryPatchLine(i) }
-      })),
+      // Entry patches are reported at the config file (the config loader owns positions in it).
+      ...entry.patches.map((p) => ({ ...p, where: { unit: unit.id, file: input.settings.configPath } })),
       ...releasePatches,
       ...(await unitPatches(ctx))
     ];
@@ -130,11 +128,6 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     digest,
     ...(ctx.volatile ? { volatile: true } : {})
   };
-}
-
-function entryPatchLine(_i: number): Record<string, never> {
-  // Entry patches are reported at the config file; the config loader owns its positions.
-  return {};
 }
 
 async function exists(files: FileReader, path: string): Promise<boolean> {
@@ -182,6 +175,8 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
   const dir = abs(input, unit.dir);
   // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
   const flags = entry.kustomize.enableHelm && input.settings.config.policy.allowHelm ? ['--enable-helm'] : [];
+  // Charts inflated by kustomize are fetched by the tool: the digest cannot see them.
+  if (flags.length > 0) ctx.volatile = true;
   let command: string;
   let args: string[];
   if (await input.exec.which('kustomize')) {
