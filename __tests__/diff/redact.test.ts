@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import fc from 'fast-check';
 import { diffWet, type WetSnapshot } from '../../src/diff/wet-diff.js';
 import { redactPair, REDACTED, REDACTED_CHANGED } from '../../src/diff/redact.js';
 import { buildComment } from '../../src/report/comment.js';
@@ -100,5 +101,21 @@ describe('redaction', () => {
     expect((out.base!['data'] as Record<string, string>)['pw']).toBe(REDACTED);
     const c = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { pw: 'x' } };
     expect(redactPair(c, c).head).toEqual(c);
+  });
+
+  it('redacts random secret values in every output (property)', () => {
+    const key = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,12}$/);
+    const value = fc.stringMatching(/^[A-Za-z0-9+/=]{6,40}$/).map((v) => `SECRETVAL${v}`);
+    const map = fc.dictionary(key, value, { maxKeys: 6 });
+    fc.assert(
+      fc.property(map, map, map, map, fc.boolean(), fc.boolean(), (d1, d2, s1, s2, hasBase, hasHead) => {
+        const a = hasBase ? toCanonicalYaml(secret(d1, s1)) : undefined;
+        const b = hasHead ? toCanonicalYaml(secret(d2, s2)) : undefined;
+        const r = diffWet(snap(a), snap(b));
+        const outs = [JSON.stringify(r), buildComment(r, { marker: 'm', title: 't' }), buildJobSummary(r, { marker: 'm', title: 't' }), formatDiffText(r), JSON.stringify(diffToJson(r))];
+        for (const o of outs) expect(o).not.toContain('SECRETVAL');
+      }),
+      { numRuns: 100, seed: 3 }
+    );
   });
 });

@@ -263,13 +263,14 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
     const bo = b.objects.get(key);
     const ho = h.objects.get(key);
     const rid = (ho ?? bo)!.id;
+    // Same key order and values means the same canonical YAML: skip unchanged objects cheaply.
+    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
     const red = redactPair(bo?.object, ho?.object);
     const oldText = red.base ? toCanonicalYaml(red.base) : '';
     const newText = red.head ? toCanonicalYaml(red.head) : '';
     let kind: ChangeKind;
     let fields: FieldChange[];
     if (bo && ho) {
-      if (toCanonicalYaml(bo.object) === toCanonicalYaml(ho.object)) continue;
       kind = 'changed';
       fields = fieldChanges(red.base!, red.head!, isSecret(bo.object) || isSecret(ho.object));
     } else {
