@@ -14,7 +14,7 @@ import type { PreviousWet, Renderer, UnitResult } from '../render/renderer.js';
 import { crossCheck } from '../render/cross-checks.js';
 import { secretsPolicyGate } from '../render/policy.js';
 import { defaultRenderers } from '../render/registry.js';
-import { layoutWet, type WetLayout } from '../wet/layout.js';
+import { layoutWet, serializeIndex, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
 import { INDEX_PATH, type WetIndex } from '../wet/wet-index.js';
@@ -212,7 +212,6 @@ async function keepReusedUnits(layout: WetLayout, reused: readonly ReusedEntry[]
     }
   }
   const index: WetIndex = { ...layout.index, units };
-  const { serializeIndex } = await import('../wet/layout.js');
   files.set(INDEX_PATH, serializeIndex(index));
   const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { ...layout, index, files: sorted.map(([path, content]) => ({ path, content })) };

@@ -1,0 +1,169 @@
+/**
+ * The CLI end to end over the real tools (kubectl kustomize, the file system): determinism,
+ * atomicity, pruning, unowned files and exit codes, as users see them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile, mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const CLI = path.join(ROOT, 'src', 'cli.ts');
+const LOADER = path.join(ROOT, 'scripts', 'ts-register.mjs');
+const NO_HELM = '!kubernetes/platform/web/*';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliRun> {
+  try {
+    const r = await run(process.execPath, ['--import', LOADER, CLI, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+async function treeOf(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (rel: string): Promise<void> => {
+    for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(p);
+      else out.set(p, await readFile(path.join(dir, p), 'utf8'));
+    }
+  };
+  await walk('');
+  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+let tmp: string;
+let dry: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-cli-'));
+  dry = path.join(tmp, 'dry');
+  await cp(path.join(ROOT, 'examples', 'dry'), dry, { recursive: true });
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('hydrate render', () => {
+  it('writes byte-identical trees across runs, time zones and locales', async () => {
+    const a = path.join(tmp, 'a');
+    const b = path.join(tmp, 'b');
+    const c = path.join(tmp, 'c');
+    const r1 = await cli(['render', '--config', path.join(dry, 'hydrate.yaml'), '--out', a, '--only', NO_HELM]);
+    expect(r1.stderr).not.toMatch(/error/);
+    expect(r1.code).toBe(0);
+    const r2 = await cli(['render', '--config', path.join(dry, 'hydrate.yaml'), '--out', b, '--only', NO_HELM], {
+      TZ: 'Pacific/Kiritimati',
+      LANG: 'tr_TR.UTF-8',
+      LC_ALL: 'tr_TR.UTF-8'
+    });
+    expect(r2.code).toBe(0);
+    // A second run over an existing tree changes nothing.
+    await cp(a, c, { recursive: true });
+    const r3 = await cli(['render', '--config', path.join(dry, 'hydrate.yaml'), '--out', c, '--only', NO_HELM, '--json']);
+    expect(r3.code).toBe(0);
+    const report = JSON.parse(r3.stdout) as { written: { writes: string[]; deletes: string[] } };
+    expect(report.written).toEqual({ writes: [], deletes: [] });
+    const ta = await treeOf(a);
+    expect(ta.size).toBeGreaterThan(10);
+    expect(await treeOf(b)).toEqual(ta);
+    expect(await treeOf(c)).toEqual(ta);
+    for (const [p, content] of ta) {
+      expect(content.includes('\r')).toBe(false);
+      if (p.endsWith('.yml')) expect(content.endsWith('\n')).toBe(true);
+    }
+  });
+
+  it('prints a JSON report with every unit, its status, resources and outputs', async () => {
+    const out = path.join(tmp, 'json');
+    const r = await cli(['render', '--config', path.join(dry, 'hydrate.yaml'), '--out', out, '--only', NO_HELM, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { ok: boolean; units: { id: string; status: string; resources: number; outputs: string[]; renderer: string }[] };
+    expect(report.ok).toBe(true);
+    const web = report.units.find((u) => u.id === 'kubernetes:apps/web/clusters/prod')!;
+    expect(web).toMatchObject({ renderer: 'kubernetes', status: 'rendered' });
+    expect(web.resources).toBeGreaterThan(0);
+    expect(web.outputs.every((p) => p.startsWith('clusters/prod/web/'))).toBe(true);
+    expect(report.units.find((u) => u.id === 'kubernetes:kubernetes/platform/web/prod')!.status).toBe('skipped');
+    expect(report.units.map((u) => u.renderer).sort()).toEqual(expect.arrayContaining(['terraform', 'secrets']));
+  });
+
+  it('changes nothing when any unit fails, reports every error with file and exits 1', async () => {
+    const work = path.join(tmp, 'atomic-dry');
+    await cp(dry, work, { recursive: true });
+    const out = path.join(tmp, 'atomic-out');
+    expect((await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', out, '--only', NO_HELM])).code).toBe(0);
+    const before = await treeOf(out);
+    // Two independent failures: a kustomization naming a missing file, and broken YAML in a plain unit.
+    await writeFile(path.join(work, 'apps/web/clusters/staging/kustomization.yaml'), 'resources:\n  - ../../base\n  - missing.yaml\n');
+    await writeFile(path.join(work, 'kubernetes/platform/ops/namespaces/broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n');
+    const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', out, '--only', NO_HELM]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('apps/web/clusters/staging/kustomization.yaml');
+    expect(r.stderr).toContain('missing.yaml');
+    expect(r.stderr).toMatch(/kubernetes\/platform\/ops\/namespaces\/broken\.yaml:\d+:\d+: error \[kubernetes:kubernetes\/platform\/ops\/namespaces\]/);
+    expect(r.stdout).toContain('was not changed');
+    expect(await treeOf(out)).toEqual(before);
+  });
+
+  it('prunes exactly the files of units that are gone and leaves unowned files alone', async () => {
+    const work = path.join(tmp, 'prune-dry');
+    await cp(dry, work, { recursive: true });
+    const out = path.join(tmp, 'prune-out');
+    expect((await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', out, '--only', NO_HELM])).code).toBe(0);
+    await writeFile(path.join(out, 'README.md'), 'wet branch readme\n');
+    await mkdir(path.join(out, '.github'), { recursive: true });
+    await writeFile(path.join(out, '.github', 'CODEOWNERS'), '* @platform\n');
+    await writeFile(path.join(out, 'clusters/staging/web/NOTES.txt'), 'kept\n');
+    await rm(path.join(work, 'apps/web/clusters/prod'), { recursive: true });
+    const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', out, '--only', NO_HELM]);
+    expect(r.code).toBe(0);
+    const after = await treeOf(out);
+    expect([...after.keys()].filter((p) => p.startsWith('clusters/prod/web/'))).toEqual([]);
+    expect(after.get('README.md')).toBe('wet branch readme\n');
+    expect(after.get('.github/CODEOWNERS')).toBe('* @platform\n');
+    expect(after.get('clusters/staging/web/NOTES.txt')).toBe('kept\n');
+    expect(r.stdout).toMatch(/- Deployment\.apps web-prod\/web/);
+    const index = JSON.parse(after.get('.hydrate/index.json')!) as { units: Record<string, unknown> };
+    expect(Object.keys(index.units)).not.toContain('kubernetes:apps/web/clusters/prod');
+  });
+
+  it('exits 2 with every config problem located, and 2 for usage errors', async () => {
+    const work = path.join(tmp, 'bad-config');
+    await mkdir(work, { recursive: true });
+    await writeFile(
+      path.join(work, 'hydrate.yaml'),
+      'version: 1\nkubernetes:\n  - match: apps/{app}\n    output: out/{cluster}\n  - match: x/{a}\n    output: y/{a}\n    colour: blue\n'
+    );
+    const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', path.join(work, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hydrate\.yaml:4:\d+: error/);
+    expect(r.stderr).toMatch(/hydrate\.yaml:7:\d+: error/);
+    await expect(stat(path.join(work, 'out', '.hydrate'))).rejects.toThrow();
+    expect((await cli(['render', '--bogus'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+
+  it('names a missing extra source and exits 1 without writing', async () => {
+    const work = path.join(tmp, 'nosource');
+    await cp(dry, work, { recursive: true });
+    await rm(path.join(work, 'vendor'), { recursive: true });
+    const out = path.join(tmp, 'nosource-out');
+    const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', out, '--only', NO_HELM]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('source "orchestrations" not found at vendor/orchestrations');
+    await expect(stat(path.join(out, '.hydrate', 'index.json'))).rejects.toThrow();
+  });
+});
