@@ -166,4 +166,28 @@ describe('publishing over HTTP with a token', () => {
     expect(readFileSync(join(user, '.git', 'config'), 'utf8')).toBe(config);
     expect(readFileSync(join(user, 'a.yaml'), 'utf8')).toBe('kind: A\n');
   });
+
+  it('retries racing pushes over HTTP until every run has landed', async () => {
+    const srv = await startGitHttpServer(root, { requireToken: TOKEN });
+    server = srv;
+    const url = `${srv.url}/owner/repo.git`;
+    const results = await Promise.all(
+      [1, 2, 3].map((k) =>
+        publishWetBranch(
+          request(url, {
+            maxAttempts: 20,
+            render: async (dir) => {
+              writeFileSync(join(dir, 'dry.txt'), `${k}\n`);
+              return true;
+            }
+          })
+        )
+      )
+    );
+    const chain = git(bare, 'rev-list', '--first-parent', 'deployment').split('\n');
+    expect(chain).toHaveLength(3);
+    for (const r of results) expect(chain).toContain(r.commit);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(srv.requests.every((q) => q.authorization === `basic ${BASIC}`)).toBe(true);
+  });
 });

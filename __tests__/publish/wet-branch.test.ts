@@ -337,4 +337,24 @@ describe('publishWetBranch under concurrency', () => {
     expect(err).toBeInstanceOf(HydrateError);
     expect((err as Error).message).toMatch(/rejected 2 times.*gave up after 2 attempts/);
   });
+
+  it('fails at once, with the reason, when the remote declines the push (no retries)', async () => {
+    await publishWetBranch(request({}));
+    const hook = join(remote, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "protected branch" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    let renders = 0;
+    const err = await publishWetBranch(
+      request({
+        render: async (dir) => {
+          renders++;
+          writeFileSync(join(dir, 'b.yaml'), 'b\n');
+          return true;
+        }
+      })
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HydrateError);
+    expect((err as Error).message).toMatch(/the remote refused the push to deployment \(pre-receive hook declined\)/);
+    expect(renders).toBe(1);
+  });
 });

@@ -69,7 +69,8 @@ export interface PublishResult {
 
 export const HYDRATE_VERSION_TRAILER = 'Hydrate-Version';
 
-const REJECTED = /\[rejected\]|\[remote rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value/i;
+/** Push failures caused by another writer moving the branch: worth a fresh render and a retry. */
+const RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
 
 interface Tips {
   wet?: string;
@@ -180,8 +181,13 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
       };
     }
     const output = `${push.stdout}\n${push.stderr}`;
-    if (!REJECTED.test(output)) {
-      throw new HydrateError(`pushing ${req.targetBranch} failed: ${git.scrub(output.trim())}`);
+    if (!RACE.test(output)) {
+      const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output);
+      throw new HydrateError(
+        declined
+          ? `the remote refused the push to ${req.targetBranch} (${declined[1]}); check branch protection rules and the token's permissions`
+          : `pushing ${req.targetBranch} failed: ${output.trim()}`
+      );
     }
     if (attempt >= maxAttempts) {
       throw new HydrateError(
