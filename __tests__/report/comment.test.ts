@@ -61,13 +61,14 @@ describe('buildComment', () => {
           fields: [{ path: 'spec.template.spec.containers[web].image', from: 'nginx:1.25', to: 'nginx:1.27' }],
           unified: '--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n'
         }
-      ])
+      ], { coordinates: { env: 'prod' } })
     ]);
     const body = buildComment(r, { marker: 'main', title: 'Hydrate', dryRepository: 'o/r', dryCommit: 'deadbeef', wetBranch: 'wet' });
     expect(body.startsWith('<!-- hydrate:main -->\n')).toBe(true);
     expect(body).toContain('## Hydrate');
     expect(body).toContain('commit <code>deadbeef</code>');
-    expect(body).toContain('| <code>kubernetes:apps/web</code> | 0 | 1 | 0 | ok |');
+    expect(body).toContain('removed.\n\n| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n| <code>kubernetes:apps/web</code> | 0 | 1 | 0 | ok |\n\n<details>');
+    expect(body).toContain('<code>env=prod</code>');
     expect(body).toContain(
       '- <code>spec.template.spec.containers\\[web\\].image</code>: <code>nginx:1.25</code> → <code>nginx:1.27</code>'
     );

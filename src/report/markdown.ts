@@ -97,6 +97,8 @@ function unitSection(u: UnitDiff, failures: readonly string[], compact: boolean)
   const lines: string[] = [];
   const counts = u.status === 'failed' ? 'failed' : `+${u.added} ~${u.changed} -${u.removed}`;
   lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, '');
+  const coords = Object.keys(u.coordinates).sort(cmp);
+  if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]!}`)).join(' '), '');
   for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, '');
   if (u.status === 'failed' && failures.length === 0) lines.push('**Render failed**: the previous output is kept.', '');
   const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
@@ -180,7 +182,7 @@ function header(report: DiffReport, ctx: ReportContext, rows: readonly Row[]): s
       `**${rows.length} unit${rows.length === 1 ? '' : 's'}**: ${t.added} added, ${t.changed} changed, ${t.removed} removed${failed > 0 ? `, ${failed} failed` : ''}.`,
       ''
     );
-  return lines.join('\n');
+  return `${lines.join('\n')}\n`;
 }
 
 const TABLE_HEAD = '| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n';
