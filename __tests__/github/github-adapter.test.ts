@@ -1,0 +1,315 @@
+import { describe, it, expect, afterEach } from '@jest/globals';
+import type { Logger } from '../../src/ports.js';
+import { HydrateError } from '../../src/diagnostics.js';
+import {
+  ACTIONS_PR_NOT_PERMITTED,
+  BAD_TOKEN_MESSAGE,
+  commentMarker,
+  createGitHub,
+  missingPermissionMessage,
+  type GitHub
+} from '../../src/adapters/github.js';
+import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../helpers/github-standin.js';
+
+const TOKEN = 'ghs_SECRETtoken1234567890';
+
+interface Harness {
+  standIn: GitHubStandIn;
+  gh: GitHub;
+  logs: string[];
+}
+
+const open: GitHubStandIn[] = [];
+
+afterEach(async () => {
+  while (open.length) await open.pop()!.close();
+});
+
+async function setup(opts: StandInOptions = {}, token = TOKEN): Promise<Harness> {
+  const standIn = await startGitHubStandIn({ token: TOKEN, branches: ['hydrate/prod'], ...opts });
+  open.push(standIn);
+  const logs: string[] = [];
+  const logger: Logger = {
+    info: (m) => logs.push(`info: ${m}`),
+    warning: (m) => logs.push(`warning: ${m}`),
+    debug: (m) => logs.push(`debug: ${m}`)
+  };
+  const gh = createGitHub({
+    token,
+    apiUrl: standIn.apiUrl,
+    owner: standIn.owner,
+    repo: standIn.repo,
+    logger,
+    retry: { retries: 3, minDelayMs: 5 }
+  });
+  return { standIn, gh, logs };
+}
+
+async function thrown(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const pr = { head: 'hydrate/prod', base: 'main', title: 'Hydrate prod', body: 'first body' };
+
+describe('pull requests', () => {
+  it('creates a pull request, then finds and updates it instead of opening a second one', async () => {
+    const { standIn, gh } = await setup();
+    const first = await gh.createOrUpdatePull(pr);
+    expect(first.created).toBe(true);
+    expect(first.pull.number).toBe(1);
+    expect(first.pull.head.ref).toBe('hydrate/prod');
+    expect(first.pull.base.ref).toBe('main');
+    expect(first.pull.html_url).toBe(`https://github.com/${standIn.owner}/${standIn.repo}/pull/1`);
+    expect(first.pull.node_id).toMatch(/^PR_/);
+
+    const second = await gh.createOrUpdatePull({ ...pr, body: 'second body' });
+    expect(second.created).toBe(false);
+    expect(second.pull.number).toBe(1);
+    expect(second.pull.body).toBe('second body');
+    expect(standIn.state.pulls).toHaveLength(1);
+    expect(standIn.state.pulls[0]!.body).toBe('second body');
+    expect(standIn.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /repos/${standIn.owner}/${standIn.repo}/pulls`,
+      `PATCH /repos/${standIn.owner}/${standIn.repo}/pulls/1`
+    ]);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('on 422 "A pull request already exists" (a racing run) finds the pull request and updates it', async () => {
+    const { standIn, gh } = await setup();
+    await gh.createOrUpdatePull(pr);
+    // The look-up misses the pull request that another run has just opened.
+    standIn.faults.push({ method: 'GET', path: /\/pulls$/, status: 200, body: [] });
+    const again = await gh.createOrUpdatePull({ ...pr, title: 'Hydrate prod (2)' });
+    expect(again.created).toBe(false);
+    expect(again.pull.number).toBe(1);
+    expect(again.pull.title).toBe('Hydrate prod (2)');
+    const posts = standIn.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pulls'));
+    expect(posts.map((r) => r.status)).toEqual([201, 422]);
+    expect(standIn.state.pulls).toHaveLength(1);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('makes no write request when title and body are unchanged', async () => {
+    const { standIn, gh } = await setup();
+    await gh.createOrUpdatePull(pr);
+    const before = standIn.writes().length;
+    const again = await gh.createOrUpdatePull(pr);
+    expect(again.created).toBe(false);
+    expect(standIn.writes().length).toBe(before);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('finds the open pull request and the latest one in any state', async () => {
+    const { standIn, gh } = await setup();
+    expect(await gh.findOpenPull('hydrate/prod', 'main')).toBeUndefined();
+    expect(await gh.findLatestPull('hydrate/prod', 'main')).toBeUndefined();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    expect((await gh.findOpenPull('hydrate/prod', 'main'))?.number).toBe(pull.number);
+    expect(await gh.findOpenPull('hydrate/prod', 'other-base')).toBeUndefined();
+    await gh.closePull(pull.number);
+    expect(await gh.findOpenPull('hydrate/prod', 'main')).toBeUndefined();
+    const latest = await gh.findLatestPull('hydrate/prod', 'main');
+    expect(latest?.number).toBe(pull.number);
+    expect(latest?.state).toBe('closed');
+    expect(latest?.closed_at).not.toBeNull();
+    const list = standIn.requests.find((r) => r.method === 'GET' && r.path.endsWith('/pulls'));
+    expect(list?.query.head).toBe(`${standIn.owner}:hydrate/prod`);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('closes a pull request and deletes its branch; a branch already gone is tolerated', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    await gh.closePull(pull.number);
+    await gh.deleteBranch('hydrate/prod');
+    expect(standIn.state.pulls[0]!.state).toBe('closed');
+    expect(standIn.state.refs.has('hydrate/prod')).toBe(false);
+    const del = standIn.requests.find((r) => r.method === 'DELETE');
+    expect(decodeURIComponent(del?.path ?? "")).toBe(`/repos/${standIn.owner}/${standIn.repo}/git/refs/heads/hydrate/prod`);
+    await expect(gh.deleteBranch('hydrate/prod')).resolves.toBeUndefined();
+    expect(standIn.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([204, 422]);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+});
+
+describe('labels', () => {
+  it('adds only labels that the pull request does not have yet', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    expect(await gh.addLabels(pull.number, ['hydrate', 'env:prod'])).toEqual(['hydrate', 'env:prod']);
+    expect(await gh.addLabels(pull.number, ['hydrate', 'env:prod'])).toEqual([]);
+    expect(await gh.addLabels(pull.number, ['hydrate', 'new'])).toEqual(['new']);
+    const labelPosts = standIn.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/labels'));
+    expect(labelPosts.map((r) => r.body)).toEqual([{ labels: ['hydrate', 'env:prod'] }, { labels: ['new'] }]);
+    expect(standIn.state.pulls[0]!.labels).toEqual(['hydrate', 'env:prod', 'new']);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+});
+
+describe('sticky comment', () => {
+  it('creates the comment, updates it in place (same id), and skips writing an identical body', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const a = await gh.upsertStickyComment(pull.number, 'prod', 'diff v1');
+    expect(a.action).toBe('created');
+    const b = await gh.upsertStickyComment(pull.number, 'prod', 'diff v2');
+    expect(b).toEqual({ id: a.id, action: 'updated' });
+    expect(standIn.state.comments).toHaveLength(1);
+    expect(standIn.state.comments[0]!.body).toBe(`${commentMarker('prod')}\ndiff v2`);
+
+    const writesBefore = standIn.writes().length;
+    const c = await gh.upsertStickyComment(pull.number, 'prod', 'diff v2');
+    expect(c).toEqual({ id: a.id, action: 'unchanged' });
+    expect(standIn.writes().length).toBe(writesBefore);
+
+    // A different marker is a different comment.
+    const d = await gh.upsertStickyComment(pull.number, 'staging', 'diff');
+    expect(d.action).toBe('created');
+    expect(d.id).not.toBe(a.id);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('finds its comment beyond the first page of comments', async () => {
+    const { standIn, gh } = await setup({ defaultPerPage: 30 });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    for (let i = 0; i < 120; i++) {
+      standIn.state.comments.push({
+        id: 50_000 + i,
+        issue_number: pull.number,
+        body: `chatter ${i}`,
+        user: 'someone',
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z'
+      });
+    }
+    standIn.state.comments.push({
+      id: 99_999,
+      issue_number: pull.number,
+      body: `${commentMarker('prod')}\nold`,
+      user: 'github-actions[bot]',
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z'
+    });
+    const r = await gh.upsertStickyComment(pull.number, 'prod', 'new');
+    expect(r).toEqual({ id: 99_999, action: 'updated' });
+    const pages = standIn.requests.filter((x) => x.method === 'GET' && x.path.endsWith('/comments'));
+    expect(pages.length).toBe(2);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('a marker with "--" cannot end the hidden HTML comment early', () => {
+    expect(commentMarker('a--b>c')).toBe('<!-- hydrate:a-bc -->');
+  });
+});
+
+describe('auto-merge', () => {
+  it('enables auto-merge through GraphQL', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    expect(await gh.enableAutoMerge(pull.node_id, 'SQUASH')).toBeUndefined();
+    expect(standIn.state.pulls[0]!.auto_merge).toBe('SQUASH');
+    const call = standIn.requests.find((r) => r.path === '/graphql');
+    expect(call?.body).toMatchObject({ variables: { pullRequestId: pull.node_id, mergeMethod: 'SQUASH' } });
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('returns a warning instead of throwing when GitHub refuses', async () => {
+    const { gh } = await setup({ autoMergeError: 'Auto merge is not allowed for this repository' });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const warning = await gh.enableAutoMerge(pull.node_id, 'MERGE');
+    expect(warning).toBe('Could not enable auto-merge: Auto merge is not allowed for this repository');
+  });
+});
+
+describe('retries and rate limits', () => {
+  it('retries a secondary rate limit (403 + retry-after) and a 502, then succeeds', async () => {
+    const { standIn, gh, logs } = await setup();
+    standIn.faults.push(
+      { method: 'POST', path: /\/pulls$/, status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest' } },
+      { method: 'POST', path: /\/pulls$/, status: 502, body: { message: 'Server Error' } }
+    );
+    const { pull, created } = await gh.createOrUpdatePull(pr);
+    expect(created).toBe(true);
+    expect(pull.number).toBe(1);
+    const attempts = standIn.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pulls'));
+    expect(attempts.map((r) => r.status)).toEqual([403, 502, 201]);
+    expect(logs.some((l) => l.startsWith('warning: GitHub secondary rate limit'))).toBe(true);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('gives up after the configured number of retries on persistent 5xx', async () => {
+    const { standIn, gh } = await setup();
+    for (let i = 0; i < 10; i++) standIn.faults.push({ method: 'GET', status: 503, body: { message: 'Service Unavailable' } });
+    const err = await thrown(gh.findOpenPull('hydrate/prod', 'main'));
+    expect(err).toBeInstanceOf(HydrateError);
+    expect(standIn.requests.length).toBe(4); // 1 attempt + 3 retries
+  });
+
+  it('never retries a 4xx that cannot succeed', async () => {
+    const { standIn, gh } = await setup();
+    standIn.faults.push({ method: 'POST', status: 404, body: { message: 'Not Found' } });
+    await thrown(gh.upsertStickyComment(1, 'prod', 'x'));
+    expect(standIn.requests.filter((r) => r.status === 404).length).toBe(1);
+  });
+});
+
+describe('error mapping', () => {
+  it('maps the "not permitted to create pull requests" 403 to the repository setting', async () => {
+    const { standIn, gh } = await setup({ prCreationDisabled: true });
+    const err = await thrown(gh.createOrUpdatePull(pr));
+    expect(err).toBeInstanceOf(HydrateError);
+    expect((err as HydrateError).diagnostics[0]!.message).toBe(ACTIONS_PR_NOT_PERMITTED);
+    expect(err.message).toContain('Allow GitHub Actions to create and approve pull requests');
+    expect(err.message).toContain('Settings → Actions → General');
+    expect(standIn.requests.filter((r) => r.method === 'POST').length).toBe(1);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('maps "Resource not accessible by integration" to the missing permission of each call', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const ro = createGitHub({ token: TOKEN, apiUrl: standIn.apiUrl, owner: standIn.owner, repo: standIn.repo, retry: { retries: 3, minDelayMs: 5 } });
+    const readOnly = await setup({ readOnly: true });
+    readOnly.standIn.state.pulls.push({ ...standIn.state.pulls[0]! });
+    const cases: [Promise<unknown>, string, string][] = [
+      [readOnly.gh.createOrUpdatePull({ ...pr, body: 'changed' }), 'create or update the pull request', 'pull-requests: write'],
+      [readOnly.gh.deleteBranch('hydrate/prod'), 'delete branch hydrate/prod', 'contents: write'],
+      [readOnly.gh.addLabels(pull.number, ['x']), `add labels to #${pull.number}`, 'issues: write'],
+      [readOnly.gh.upsertStickyComment(pull.number, 'prod', 'x'), `write the comment on #${pull.number}`, 'pull-requests: write']
+    ];
+    for (const [p, action, permission] of cases) {
+      const err = await thrown(p);
+      expect(err).toBeInstanceOf(HydrateError);
+      expect((err as HydrateError).diagnostics[0]!.message).toBe(missingPermissionMessage(action, permission as 'contents: write'));
+      expect(err.message).toContain(`permissions:\n  ${permission}`);
+    }
+    expect(ro).toBeDefined();
+    expect(readOnly.standIn.validationErrors).toEqual([]);
+  });
+
+  it('maps 401 to a bad token message that never contains the token', async () => {
+    const wrong = 'ghp_WRONGtoken_0987654321';
+    const { standIn, gh, logs } = await setup({}, wrong);
+    const err = await thrown(gh.findOpenPull('hydrate/prod', 'main'));
+    expect(err).toBeInstanceOf(HydrateError);
+    expect(err.message).toContain(BAD_TOKEN_MESSAGE);
+    expect(err.message).not.toContain(wrong);
+    expect(JSON.stringify(logs)).not.toContain(wrong);
+    expect(standIn.requests.length).toBe(1);
+  });
+
+  it('never leaks the token in an error or log even when the server echoes it', async () => {
+    const { standIn, gh, logs } = await setup();
+    standIn.faults.push({ method: 'POST', status: 400, body: { message: `Problems parsing JSON near ${TOKEN}` } });
+    const err = await thrown(gh.createOrUpdatePull(pr));
+    expect(err.message).toContain('Problems parsing JSON');
+    expect(err.message).not.toContain(TOKEN);
+    expect(JSON.stringify(logs)).not.toContain(TOKEN);
+  });
+});
