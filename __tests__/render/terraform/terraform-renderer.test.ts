@@ -240,6 +240,36 @@ describe('errors', () => {
     expect(r.diagnostics[0]).toMatchObject({ file: `${DIR}/a.yaml`, line: 11 });
   });
 
+  it('rejects a claim name used twice, pointing at the first', async () => {
+    const r = await render({ [`${DIR}/a.yaml`]: claim('one'), [`${DIR}/b.yaml`]: claim('one') });
+    expect(messages(r)).toEqual([
+      `${DIR}/b.yaml:2:7: duplicate TFWorkspaceClaim "one" (first at ${DIR}/a.yaml:2); claim names must be unique`
+    ]);
+  });
+
+  it('uses the entry mapping when no override matches the unit', async () => {
+    const settings = settingsFrom(baseConfig);
+    const [r] = await createTerraformRenderer().render(
+      renderInput(settings, [unit('terraform', 'tfworkspaces/aws/shop/dev', { ...COORDS, env: 'dev' })], memoryFiles({ 'tfworkspaces/aws/shop/dev/a.yaml': claim('one') }))
+    );
+    expect(spec(byClaim(r!, 'one'))['context']).toEqual({
+      backend: { ref: { kind: 'FirestartrProviderConfig', name: 'be' } },
+      providers: [{ ref: { kind: 'FirestartrProviderConfig', name: 'aws' } }]
+    });
+  });
+
+  it('resolves a reference to a workspace deployed by a unit outside this run', async () => {
+    const previous = previousWet({
+      'tfworkspaces/other/w.yml':
+        'apiVersion: firestartr.dev/v1\nkind: FirestartrTerraformWorkspace\nmetadata:\n  name: net-abc\n  labels:\n    claim-ref: net\nspec:\n  firestartr:\n    tfStateKey: abc\n  writeConnectionSecretToRef:\n    name: net-outputs\n    outputs:\n      - key: vpc\n'
+    });
+    const r = await render({ [`${DIR}/a.yaml`]: claim('one', '', '      v: "${{ tfworkspace:net:outputs.vpc }}"\n') }, { previous });
+    expect(r.diagnostics).toEqual([]);
+    expect(spec(byClaim(r, 'one'))['references']).toEqual([
+      { name: 'tfworkspace-net-vpc', ref: { kind: 'FirestartrTerraformWorkspace', name: 'net-abc', key: 'vpc' } }
+    ]);
+  });
+
   it('emits a requires entry for every secret placeholder', async () => {
     const r = await render({ [`${DIR}/a.yaml`]: claim('one', '', '      p: "${{ secret:app.db_pass }}"\n') });
     expect(r.requires).toEqual([
