@@ -5,7 +5,7 @@
  *   hydrate demo
  * Exit codes: 0 ok, 1 render errors, 2 usage or config errors.
  */
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
 import { diffWet } from './diff/wet-diff.js';
 import { formatDiffText } from './report/text.js';
 import { buildJobSummary } from './report/summary.js';
+import { buildComment } from './report/comment.js';
 import { diffToJson } from './report/json-report.js';
 import type { Logger } from './ports.js';
 import { VERSION } from './version.js';
@@ -130,7 +131,13 @@ async function demoCommand(): Promise<number> {
     only.push('!kubernetes/platform/web/*');
   }
   process.stdout.write(`Hydrating ${path.relative(process.cwd(), dry) || '.'} into ${path.relative(process.cwd(), out)} (previous wet state: examples/wet)\n\n`);
-  const { exitCode } = await renderCommand({ config: path.join(dry, 'hydrate.yaml'), out, only, full: true, json: false });
+  const { exitCode, outcome } = await renderCommand({ config: path.join(dry, 'hydrate.yaml'), out, only, full: true, json: false });
+  const commentFile = path.join(root, 'out', 'demo-comment.md');
+  await writeFile(
+    commentFile,
+    buildComment(outcome.diff, { marker: 'example/platform:deployment:hydrate.yaml', title: 'Hydrate: render example/platform@0000000 into deployment', dryRepository: 'example/platform', dryCommit: '0000000000000000000000000000000000000000', wetBranch: 'deployment' })
+  );
+  process.stdout.write(`\nThe pull-request comment for this change: ${path.relative(process.cwd(), commentFile)}\n`);
   return exitCode;
 }
 
