@@ -153,6 +153,16 @@ providers:
     expect(r.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual(['9: duplicate secret key "k" in SecretsClaim "app"']);
   });
 
+  it('rejects a SecretsClaim name used twice', async () => {
+    const text = `kind: SecretsClaim\nname: app\nproviders:\n  external_secrets:\n    secretStore: {name: store}\n`;
+    const [r] = await createSecretsRenderer().render(
+      renderInput(settingsFrom(config), [unit('secrets', 's/a', {})], memoryFiles({ 's/a/a.yaml': text, 's/a/b.yaml': text }))
+    );
+    expect(r!.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`)).toEqual([
+      's/a/b.yaml:2:7: duplicate SecretsClaim "app" (also in s/a/a.yaml); claim names must be unique'
+    ]);
+  });
+
   it('passes Vault placeholders and ${VAR} through byte-for-byte', async () => {
     const r = await renderClaim(
       `${head}    externalSecrets:\n      secrets:\n        - secretName: a\n          remoteRef: "<path:kv/data/app#password>"\n        - secretName: b\n          remoteRef: "\${REMOTE_KEY}"\n`
