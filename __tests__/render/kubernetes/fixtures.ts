@@ -43,12 +43,24 @@ export interface Call {
   options?: RunOptions;
 }
 
-/** A ProcessRunner that finds only `onPath` and answers every run with `result`. */
-export function fakeRunner(onPath: string[], result: ProcessResult = { exitCode: 0, stdout: '', stderr: '' }): ProcessRunner & { calls: Call[] } {
+/**
+ * A ProcessRunner that finds only `onPath` and answers every run with `result`. Tool version
+ * queries (`<tool> version …`) are recorded in `versionCalls`, every other run in `calls`.
+ */
+export function fakeRunner(
+  onPath: string[],
+  result: ProcessResult = { exitCode: 0, stdout: '', stderr: '' }
+): ProcessRunner & { calls: Call[]; versionCalls: Call[] } {
   const calls: Call[] = [];
+  const versionCalls: Call[] = [];
   return {
     calls,
+    versionCalls,
     async run(command, args, options) {
+      if (args[0] === 'version') {
+        versionCalls.push({ command, args });
+        return { exitCode: 0, stdout: `${command} v-test`, stderr: '' };
+      }
       calls.push({ command, args, ...(options ? { options } : {}) });
       return result;
     },

@@ -139,3 +139,22 @@ describe('--enable-helm', () => {
     });
   }
 });
+
+describe('tool versions in the digest', () => {
+  it('asks the tool version once per runner and a different version changes the digest', async () => {
+    const u = unit('apps/web/clusters/prod', 0);
+    const config = await exampleConfig();
+    const out = { exitCode: 0, stdout: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n', stderr: '' };
+    const a = fakeRunner(['kubectl'], out);
+    const r1 = await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config, [u], a));
+    const r2 = await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config, [u], a));
+    expect(a.versionCalls).toEqual([{ command: 'kubectl', args: ['version', '--client'] }]);
+    expect(r2.digest).toBe(r1.digest);
+    const b = fakeRunner(['kubectl'], out);
+    b.run = async (command, args) =>
+      args[0] === 'version' ? { exitCode: 0, stdout: 'Client Version: other', stderr: '' } : out;
+    const r3 = await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config, [u], b));
+    expect(r3.status).toBe('rendered');
+    expect(r3.digest).not.toBe(r1.digest);
+  });
+});

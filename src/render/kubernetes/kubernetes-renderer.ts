@@ -9,7 +9,7 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { hasErrors } from '../../diagnostics.js';
 import { checkRelativePath } from '../../dry/path-safety.js';
 import type { Unit } from '../../dry/unit.js';
-import type { FileReader } from '../../ports.js';
+import type { FileReader, ProcessRunner } from '../../ports.js';
 import { checkIdentities, cmp } from '../../resources/resource.js';
 import type { Resource } from '../../resources/resource.js';
 import { isKubeObject, parseYamlDocuments } from '../../resources/yaml.js';
@@ -130,6 +130,31 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   };
 }
 
+/** Version output of each tool, asked once per ProcessRunner (tool upgrades change the digest). */
+const toolVersions = new WeakMap<ProcessRunner, Map<string, Promise<string>>>();
+const VERSION_ARGS: Record<string, string[]> = {
+  kubectl: ['version', '--client'],
+  kustomize: ['version'],
+  helm: ['version', '--short']
+};
+
+function toolVersion(exec: ProcessRunner, command: string): Promise<string> {
+  let cache = toolVersions.get(exec);
+  if (!cache) {
+    cache = new Map();
+    toolVersions.set(exec, cache);
+  }
+  let v = cache.get(command);
+  if (!v) {
+    v = exec
+      .run(command, VERSION_ARGS[command] ?? ['version'], { timeoutMs: 30_000 })
+      .then((r) => (r.exitCode === 0 ? r.stdout.trim() : 'unknown'))
+      .catch(() => 'unknown');
+    cache.set(command, v);
+  }
+  return v;
+}
+
 async function exists(files: FileReader, path: string): Promise<boolean> {
   return (await files.lstat(path)) !== undefined;
 }
@@ -204,6 +229,7 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
     err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
     return [];
   }
+  ctx.digestParts.push(`version:${await toolVersion(input.exec, command)}`);
   return documentsToResources(ctx, result.stdout, file, false);
 }
 
@@ -348,6 +374,7 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
     err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
     return empty;
   }
+  ctx.digestParts.push(`version:${await toolVersion(input.exec, 'helm')}`);
   return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
 }
 
