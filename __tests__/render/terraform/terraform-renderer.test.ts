@@ -270,6 +270,13 @@ describe('errors', () => {
     ]);
   });
 
+  it('rejects a state key that makes the workspace name invalid', async () => {
+    const r = await render({ [`${DIR}/a.yaml`]: claim('one', '    tfStateKey: Key_1\n') });
+    expect(messages(r)).toEqual([
+      `${DIR}/a.yaml:8:17: workspace name "one-Key_1" (<claim name>-<tfStateKey>) is not a valid DNS-1123 name; use a tfStateKey of lowercase letters, digits and "-"`
+    ]);
+  });
+
   it('emits a requires entry for every secret placeholder', async () => {
     const r = await render({ [`${DIR}/a.yaml`]: claim('one', '', '      p: "${{ secret:app.db_pass }}"\n') });
     expect(r.requires).toEqual([
