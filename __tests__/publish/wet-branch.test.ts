@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishWetBranch, type PublishRequest } from '../../src/publish/wet-branch.js';
-import { HydrateError } from '../../src/diagnostics.js';
+import { ConfigError, HydrateError } from '../../src/diagnostics.js';
 
 const ENV = {
   PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -356,5 +356,13 @@ describe('publishWetBranch under concurrency', () => {
     expect(err).toBeInstanceOf(HydrateError);
     expect((err as Error).message).toMatch(/the remote refused the push to deployment \(pre-receive hook declined\)/);
     expect(renders).toBe(1);
+  });
+
+  it('rejects invalid branch names and option-like remotes before running anything', async () => {
+    for (const over of [{ targetBranch: 'bad..name' }, { wetBranch: '-x' }, { targetBranch: 'a b' }, { remoteUrl: '--upload-pack=touch /tmp/x' }]) {
+      const err = await publishWetBranch(request(over)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+    }
+    expect(git(remote, 'for-each-ref')).toBe('');
   });
 });

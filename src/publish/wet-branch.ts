@@ -7,7 +7,7 @@
 import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitClient, GitError } from '../adapters/git.js';
-import { HydrateError } from '../diagnostics.js';
+import { ConfigError, HydrateError } from '../diagnostics.js';
 
 export interface PublishRequest {
   /** e.g. `${GITHUB_SERVER_URL}/${owner}/${repo}.git`, or a repository path. */
@@ -85,6 +85,9 @@ export function commitMessage(message: string, trailers: Record<string, string>)
 }
 
 export async function publishWetBranch(req: PublishRequest): Promise<PublishResult> {
+  if (req.remoteUrl.startsWith('-') || req.remoteUrl.trim() === '') {
+    throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
+  }
   const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
   const backoffMs = req.backoffMs ?? 500;
   const prMode = req.targetBranch !== req.wetBranch;
@@ -98,13 +101,22 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
   const gt = async (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) =>
     (await g(args, opts)).stdout.replace(/\n$/, '');
 
+  for (const branch of new Set([req.wetBranch, req.targetBranch])) {
+    const ok = await git.run(['check-ref-format', `refs/heads/${branch}`], { cwd: req.workDir, allowFailure: true });
+    if (ok.exitCode !== 0 || branch.startsWith('-')) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
+  }
   await git.run(['-c', 'init.defaultBranch=hydrate-work', 'init', '--quiet', '--bare', gitDir], { cwd: req.workDir });
   await git.run(['--git-dir', gitDir, 'config', 'core.bare', 'false'], { cwd: req.workDir });
   await git.run(['--git-dir', gitDir, 'config', 'gc.auto', '0'], { cwd: req.workDir });
 
   let restart = req.restartTarget === true;
   for (let attempt = 1; ; attempt++) {
-    const tips = await fetchTips(g, gt, req);
+    const tips = await fetchTips(g, gt, req, attempt < maxAttempts);
+    if (!tips) {
+      // A branch vanished between listing and fetching: read the remote again.
+      await sleep(backoffMs, attempt);
+      continue;
+    }
 
     // Refuse to build on a pull-request branch that holds somebody else's work.
     const updateInPlace = prMode && tips.target !== undefined && !restart;
@@ -196,9 +208,14 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     }
     // A restarted PR branch that someone else already restarted is now ours to update.
     restart = false;
-    const cap = Math.min(backoffMs * 2 ** Math.min(attempt - 1, 6), 30_000);
-    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
+    await sleep(backoffMs, attempt);
   }
+}
+
+/** Exponential backoff with full jitter, capped. */
+function sleep(baseMs: number, attempt: number): Promise<void> {
+  const cap = Math.min(baseMs * 2 ** Math.min(attempt - 1, 6), 30_000);
+  return new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
 }
 
 type G = (args: string[], opts?: { input?: string; allowFailure?: boolean }) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
@@ -214,7 +231,7 @@ async function isAncestor(g: G, ancestor: string, descendant: string): Promise<b
 }
 
 /** Fetches the wet and target branches (either may be missing) and returns their tips. */
-async function fetchTips(g: G, gt: GT, req: PublishRequest): Promise<Tips> {
+async function fetchTips(g: G, gt: GT, req: PublishRequest, mayRetry: boolean): Promise<Tips | undefined> {
   const branches = [...new Set([req.wetBranch, req.targetBranch])];
   let listed: string;
   try {
@@ -231,7 +248,13 @@ async function fetchTips(g: G, gt: GT, req: PublishRequest): Promise<Tips> {
   const present = branches.filter((b) => remote.has(b));
   for (const b of branches) await g(['update-ref', '-d', `refs/remotes/origin/${b}`], { allowFailure: true });
   if (present.length) {
-    await g(['fetch', '--no-tags', '--quiet', req.remoteUrl, ...present.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)]);
+    const fetched = await g(['fetch', '--no-tags', '--quiet', req.remoteUrl, ...present.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)], {
+      allowFailure: true
+    });
+    if (fetched.exitCode !== 0) {
+      if (mayRetry && /couldn't find remote ref/i.test(fetched.stderr)) return undefined;
+      throw new HydrateError(`cannot fetch ${present.join(', ')} from the remote: ${fetched.stderr.trim()}`);
+    }
   }
   const tips: Tips = {};
   for (const b of present) {
