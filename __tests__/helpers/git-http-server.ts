@@ -111,3 +111,12 @@ export async function startGitHttpServer(root: string, options: GitHttpServerOpt
       })
   };
 }
+
+/** The same smart-HTTP handler, for mounting under another server (e.g. the GitHub stand-in's fallback). */
+export function gitHttpHandler(
+  root: string,
+  options: GitHttpServerOptions = {},
+  requests: RecordedRequest[] = []
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => handle(root, options, req, res, requests);
+}

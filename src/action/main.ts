@@ -51,6 +51,17 @@ export function commitMessage(template: string, inputs: Pick<ActionInputs, 'dryR
     .replaceAll('{dry-sha}', inputs.drySha);
 }
 
+async function remoteHasBranch(remoteUrl: string, token: string, branch: string): Promise<boolean> {
+  const git = new GitClient({ ...(token ? { token } : {}), remoteUrl });
+  try {
+    const r = await git.run(['ls-remote', '--heads', remoteUrl, `refs/heads/${branch}`], { allowFailure: true });
+    if (r.exitCode !== 0) throw new HydrateError(`cannot read ${remoteUrl}: ${git.scrub(r.stderr.trim())}`);
+    return r.stdout.trim() !== '';
+  } finally {
+    git.dispose();
+  }
+}
+
 async function headOfCheckout(workspace: string): Promise<string | undefined> {
   const git = new GitClient();
   try {
@@ -96,8 +107,15 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
-  const pushMode = plan.mode === 'push';
-  const prMode = plan.mode === 'pull-request';
+  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
+  let pushMode = plan.mode === 'push';
+  let prMode = plan.mode === 'pull-request';
+  // A pull request needs a base: the first render of a new wet branch creates it directly.
+  if (prMode && !plan.readOnly && !(await remoteHasBranch(remoteUrl, inputs.token, inputs.wetBranch))) {
+    core.notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
+    prMode = false;
+    pushMode = true;
+  }
 
   // A PR that was merged or closed meanwhile: start its branch afresh.
   let restartTarget = false;
@@ -115,7 +133,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
   try {
     published = await core.group('Render and commit', () =>
       publishWetBranch({
-        remoteUrl: `${inputs.serverUrl}/${wetFull}.git`,
+        remoteUrl,
         ...(inputs.token ? { token: inputs.token } : {}),
         wetBranch: inputs.wetBranch,
         targetBranch: prMode ? inputs.prBranch : inputs.wetBranch,
