@@ -117,3 +117,16 @@ describe('extra artifacts', () => {
     }
   });
 });
+
+describe('unexpected I/O problems', () => {
+  it('a unit directory that does not exist fails the unit instead of throwing', async () => {
+    const repo = await tempRepo({ 'k/other/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' });
+    try {
+      const r = await renderKubernetesUnit(unit('k/gone', 0), makeInput(repo.root, { kubernetes: [{ match: 'k/{x}', output: '{x}' }] }, [], fakeRunner([])));
+      expect(r.status).toBe('failed');
+      expect(r.diagnostics).toEqual([expect.objectContaining({ file: 'k/gone', unit: 'kubernetes:k/gone', message: expect.stringContaining('rendering failed') })]);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+});

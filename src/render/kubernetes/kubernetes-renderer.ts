@@ -74,16 +74,14 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     ]);
   }
   const ctx: Ctx = { unit, input, entry, diagnostics: [], digestParts: [], volatile: false };
-  const ownFiles = await listFilesRecursive(input.files, abs(input, unit.dir), '');
   const fileContents: string[] = [];
-  for (const f of ownFiles) {
-    if (f.kind !== 'file') continue;
-    fileContents.push(f.rel, await input.files.readFile(posix.join(abs(input, unit.dir), f.rel)));
-  }
-
   let resources: Resource[] = [];
-  let releasePatches: LocatedPatch[] = [];
+  let artifacts: Artifact[] = [];
   try {
+    for (const f of await listFilesRecursive(input.files, abs(input, unit.dir), '')) {
+      if (f.kind === 'file') fileContents.push(f.rel, await input.files.readFile(posix.join(abs(input, unit.dir), f.rel)));
+    }
+    let releasePatches: LocatedPatch[] = [];
     const detected = await detectType(ctx);
     if (detected) {
       ctx.digestParts.push(`tool:${detected.type}`);
@@ -91,25 +89,25 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
       else if (detected.type === 'helm') ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
       else resources = await renderPlain(ctx);
     }
-  } catch (e) {
-    err(ctx, `rendering failed: ${(e as Error).message}`);
-  }
-
-  if (!hasErrors(ctx.diagnostics)) {
-    const patches: LocatedPatch[] = [
-      // Entry patches are reported at the config file (the config loader owns positions in it).
-      ...entry.patches.map((p) => ({ ...p, where: { unit: unit.id, file: input.settings.configPath } })),
-      ...releasePatches,
-      ...(await unitPatches(ctx))
-    ];
-    if (!hasErrors(ctx.diagnostics) && patches.length > 0) {
-      const applied = applyTargetedPatches(resources, patches);
-      resources = applied.resources;
-      ctx.diagnostics.push(...applied.diagnostics);
+    if (!hasErrors(ctx.diagnostics)) {
+      const patches: LocatedPatch[] = [
+        // Entry patches are reported at the config file (the config loader owns positions in it).
+        ...entry.patches.map((p) => ({ ...p, where: { unit: unit.id, file: input.settings.configPath } })),
+        ...releasePatches,
+        ...(await unitPatches(ctx))
+      ];
+      if (!hasErrors(ctx.diagnostics) && patches.length > 0) {
+        const applied = applyTargetedPatches(resources, patches);
+        resources = applied.resources;
+        ctx.diagnostics.push(...applied.diagnostics);
+      }
     }
+    artifacts = await extraArtifacts(ctx);
+    ctx.diagnostics.push(...checkIdentities(resources));
+  } catch (e) {
+    // I/O problems (unreadable files, a unit directory that vanished) end up here.
+    err(ctx, `rendering failed: ${(e as Error).message}`, { file: unit.dir });
   }
-  const artifacts = await extraArtifacts(ctx);
-  ctx.diagnostics.push(...checkIdentities(resources));
 
   const digest = digestOf([
     'kubernetes',

@@ -1,0 +1,240 @@
+/**
+ * The input closure of a kustomization: every file and directory `kustomize build` can read for
+ * it, found by following the kustomization's references transitively. Remote references (URLs,
+ * git refs, helm charts fetched from a repository) cannot be seen by a digest: they make the
+ * closure volatile, and the reason says which reference did it.
+ */
+import { posix } from 'node:path';
+import type { FileReader } from '../../ports.js';
+import { parsePositioned } from './yaml-positions.js';
+
+export interface Closure {
+  /** Repository-relative paths (files and directories; directories are read recursively), sorted, unique. */
+  paths: string[];
+  volatile: boolean;
+  reason?: string;
+}
+
+const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const MAX_DIRS = 500;
+
+/** True for references kustomize fetches over the network. */
+export function isRemoteRef(ref: string): boolean {
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) ||
+    ref.startsWith('git::') ||
+    ref.startsWith('git@') ||
+    ref.startsWith('github.com/') ||
+    ref.startsWith('gitlab.com/') ||
+    ref.startsWith('bitbucket.org/') ||
+    ref.includes('?ref=') ||
+    ref.includes('//?') ||
+    ref.includes('.git//')
+  );
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function strings(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** `key=path` or `path` (generator `files` entries). */
+function generatorFile(entry: string): string {
+  const eq = entry.indexOf('=');
+  return eq >= 0 ? entry.slice(eq + 1) : entry;
+}
+
+class Walker {
+  readonly paths = new Set<string>();
+  readonly seen = new Set<string>();
+  volatile = false;
+  reason: string | undefined;
+
+  constructor(
+    private readonly files: FileReader,
+    private readonly repoRoot: string
+  ) {}
+
+  private abs(rel: string): string {
+    return rel === '' || rel === '.' ? this.repoRoot : posix.join(this.repoRoot, rel);
+  }
+
+  markVolatile(reason: string): void {
+    if (!this.volatile) this.reason = reason;
+    this.volatile = true;
+  }
+
+  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
+  private resolve(dir: string, ref: string, where: string): string | undefined {
+    const target = posix.normalize(posix.join(dir, ref));
+    if (target === '..' || target.startsWith('../') || posix.isAbsolute(ref)) {
+      this.markVolatile(`${where} references ${ref}, outside the repository`);
+      return undefined;
+    }
+    return target === '.' ? '' : target;
+  }
+
+  /** A referenced file or directory: included as it is (directories whole). */
+  private async addPath(dir: string, ref: string, where: string): Promise<void> {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === undefined) return;
+    // Missing paths are still recorded: creating them later changes the digest.
+    this.paths.add(target);
+  }
+
+  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
+  private async addResource(dir: string, ref: string, where: string): Promise<void> {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === undefined) return;
+    const st = await this.files.lstat(this.abs(target));
+    if (st?.kind === 'directory') await this.visit(target);
+    else this.paths.add(target);
+  }
+
+  async visit(dir: string): Promise<void> {
+    if (this.seen.has(dir)) return;
+    if (this.seen.size >= MAX_DIRS) {
+      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
+      return;
+    }
+    this.seen.add(dir);
+    // The whole directory: its kustomization, every file it names, and files added later.
+    this.paths.add(dir);
+    let text: string | undefined;
+    let name = '';
+    for (const n of KUSTOMIZATION_NAMES) {
+      const p = this.abs(dir === '' ? n : `${dir}/${n}`);
+      if ((await this.files.lstat(p))?.kind === 'file') {
+        text = await this.files.readFile(p);
+        name = n;
+        break;
+      }
+    }
+    if (text === undefined) return;
+    const where = dir === '' ? name : `${dir}/${name}`;
+    const k = parsePositioned(text).value;
+    if (!isRecord(k)) return;
+
+    for (const key of ['resources', 'bases', 'components']) {
+      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
+    }
+    for (const key of ['crds', 'patchesStrategicMerge', 'configurations']) {
+      for (const ref of strings(k[key])) {
+        // Inline patches in patchesStrategicMerge are YAML text, not paths.
+        if (ref.includes('\n')) continue;
+        await this.addPath(dir, ref, where);
+      }
+    }
+    for (const key of ['patches', 'patchesJson6902', 'replacements']) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const item of list) {
+        if (isRecord(item) && typeof item['path'] === 'string') await this.addPath(dir, item['path'], where);
+      }
+    }
+    if (isRecord(k['openapi']) && typeof k['openapi']['path'] === 'string') await this.addPath(dir, k['openapi']['path'], where);
+    for (const key of ['configMapGenerator', 'secretGenerator']) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const g of list) {
+        if (!isRecord(g)) continue;
+        for (const f of strings(g['files'])) await this.addPath(dir, generatorFile(f), where);
+        for (const f of strings(g['envs'])) await this.addPath(dir, f, where);
+        for (const f of strings(g['env'])) await this.addPath(dir, f, where);
+      }
+    }
+    for (const key of ['transformers', 'generators', 'validators']) {
+      for (const ref of strings(k[key])) {
+        if (ref.includes('\n')) continue; // inline plugin configuration
+        await this.addResource(dir, ref, where);
+      }
+    }
+    await this.helmCharts(dir, k, where);
+  }
+
+  private async helmCharts(dir: string, k: Record<string, unknown>, where: string): Promise<void> {
+    const charts = Array.isArray(k['helmCharts']) ? k['helmCharts'] : [];
+    const globals = isRecord(k['helmGlobals']) ? k['helmGlobals'] : {};
+    if (charts.length === 0 && !isRecord(k['helmGlobals'])) return;
+    const chartHome = typeof globals['chartHome'] === 'string' ? globals['chartHome'] : 'charts';
+    if (typeof globals['configHome'] === 'string') await this.addPath(dir, globals['configHome'], where);
+    for (const c of charts) {
+      if (!isRecord(c)) continue;
+      const name = typeof c['name'] === 'string' ? c['name'] : '';
+      if (typeof c['repo'] === 'string' && c['repo'] !== '') {
+        this.markVolatile(`${where} inflates helm chart ${name || '(unnamed)'} from ${c['repo']}`);
+      }
+      if (name) await this.addPath(dir, posix.join(chartHome, name), where);
+      else await this.addPath(dir, chartHome, where);
+      if (typeof c['valuesFile'] === 'string') await this.addPath(dir, c['valuesFile'], where);
+      for (const f of strings(c['additionalValuesFiles'])) await this.addPath(dir, f, where);
+    }
+  }
+}
+
+function finish(w: Walker): Closure {
+  const sorted = [...w.paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Drop paths inside another listed directory? No: a path may be a file inside a listed
+  // directory; keeping both is harmless (the digest lists files once, see incremental.ts).
+  return { paths: sorted, volatile: w.volatile, ...(w.reason !== undefined ? { reason: w.reason } : {}) };
+}
+
+/**
+ * The closure of the kustomization in `dir` (repository-relative). `repoRoot` is absolute;
+ * `files` reads it.
+ */
+export async function kustomizeClosure(dir: string, files: FileReader, repoRoot: string): Promise<Closure> {
+  const w = new Walker(files, repoRoot);
+  await w.visit(dir);
+  return finish(w);
+}
+
+/** The closure of a plain-manifest unit: its directory (manifests, unit patches, extra artifacts). */
+export function plainClosure(dir: string): Closure {
+  return { paths: [dir], volatile: false };
+}
+
+/**
+ * The closure of a Helm release unit: the release file, the unit directory (values files, unit
+ * patches, extra artifacts) and the chart directory when local. A remote chart is volatile
+ * unless its version is pinned to an exact version.
+ */
+export async function helmClosure(dir: string, releaseFile: string, files: FileReader, repoRoot: string): Promise<Closure> {
+  const paths = new Set<string>([dir, releaseFile]);
+  let volatile = false;
+  let reason: string | undefined;
+  const st = await files.lstat(posix.join(repoRoot, releaseFile));
+  if (st?.kind === 'file') {
+    const r = parsePositioned(await files.readFile(posix.join(repoRoot, releaseFile))).value;
+    if (isRecord(r) && typeof r['chart'] === 'string') {
+      const chart = r['chart'];
+      if (chart.startsWith('./') || chart.startsWith('../')) {
+        const target = posix.normalize(posix.join(posix.dirname(releaseFile), chart));
+        if (target === '..' || target.startsWith('../')) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
+        } else paths.add(target);
+      } else {
+        const version = typeof r['version'] === 'string' ? r['version'] : typeof r['version'] === 'number' ? String(r['version']) : '';
+        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
+        }
+      }
+    }
+  }
+  const sorted = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { paths: sorted, volatile, ...(reason !== undefined ? { reason } : {}) };
+}
