@@ -131,7 +131,7 @@ describe('pull requests', () => {
     expect(standIn.state.pulls[0]!.state).toBe('closed');
     expect(standIn.state.refs.has('hydrate/prod')).toBe(false);
     const del = standIn.requests.find((r) => r.method === 'DELETE');
-    expect(decodeURIComponent(del?.path ?? "")).toBe(`/repos/${standIn.owner}/${standIn.repo}/git/refs/heads/hydrate/prod`);
+    expect(decodeURIComponent(del?.path ?? '')).toBe(`/repos/${standIn.owner}/${standIn.repo}/git/refs/heads/hydrate/prod`);
     await expect(gh.deleteBranch('hydrate/prod')).resolves.toBeUndefined();
     expect(standIn.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([204, 422]);
     expect(standIn.validationErrors).toEqual([]);
@@ -203,6 +203,32 @@ describe('sticky comment', () => {
     expect(standIn.validationErrors).toEqual([]);
   });
 
+  it('with commentAuthors, ignores a marker copied into someone else\'s comment', async () => {
+    const { standIn } = await setup();
+    const gh = createGitHub({
+      token: TOKEN,
+      apiUrl: standIn.apiUrl,
+      owner: standIn.owner,
+      repo: standIn.repo,
+      retry: { retries: 1, minDelayMs: 5 },
+      commentAuthors: ['github-actions[bot]']
+    });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    standIn.state.comments.push({
+      id: 7,
+      issue_number: pull.number,
+      body: `quoting: ${commentMarker('prod')}`,
+      user: 'a-human',
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z'
+    });
+    const r = await gh.upsertStickyComment(pull.number, 'prod', 'diff');
+    expect(r.action).toBe('created');
+    expect(r.id).not.toBe(7);
+    expect(standIn.state.comments.find((c) => c.id === 7)!.body).toBe(`quoting: ${commentMarker('prod')}`);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
   it('a marker with "--" cannot end the hidden HTML comment early', () => {
     expect(commentMarker('a--b>c')).toBe('<!-- hydrate:a-bc -->');
   });
@@ -224,6 +250,19 @@ describe('auto-merge', () => {
     const { pull } = await gh.createOrUpdatePull(pr);
     const warning = await gh.enableAutoMerge(pull.node_id, 'MERGE');
     expect(warning).toBe('Could not enable auto-merge: Auto merge is not allowed for this repository');
+  });
+});
+
+describe('auto-merge with a read-only token', () => {
+  it('turns the 403 into a warning naming the permission', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const ro = await setup({ readOnly: true });
+    ro.standIn.state.pulls.push({ ...standIn.state.pulls[0]! });
+    const warning = await ro.gh.enableAutoMerge(pull.node_id, 'SQUASH');
+    expect(warning).toContain('Could not enable auto-merge');
+    expect(warning).toContain('pull-requests: write');
+    expect(ro.standIn.state.pulls[0]!.auto_merge).toBeNull();
   });
 });
 
@@ -274,7 +313,6 @@ describe('error mapping', () => {
   it('maps "Resource not accessible by integration" to the missing permission of each call', async () => {
     const { standIn, gh } = await setup();
     const { pull } = await gh.createOrUpdatePull(pr);
-    const ro = createGitHub({ token: TOKEN, apiUrl: standIn.apiUrl, owner: standIn.owner, repo: standIn.repo, retry: { retries: 3, minDelayMs: 5 } });
     const readOnly = await setup({ readOnly: true });
     readOnly.standIn.state.pulls.push({ ...standIn.state.pulls[0]! });
     const cases: [Promise<unknown>, string, string][] = [
@@ -289,7 +327,6 @@ describe('error mapping', () => {
       expect((err as HydrateError).diagnostics[0]!.message).toBe(missingPermissionMessage(action, permission as 'contents: write'));
       expect(err.message).toContain(`permissions:\n  ${permission}`);
     }
-    expect(ro).toBeDefined();
     expect(readOnly.standIn.validationErrors).toEqual([]);
   });
 

@@ -326,9 +326,15 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     status: 404,
     body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }
   });
-  const validationFailed = (message: string, errors: JsonObject[] = []): Reply => ({
+  /** GitHub's 422 shape: a generic message, details in `errors[]`. */
+  const validationFailed = (message: string, errors?: JsonObject[]): Reply => ({
     status: 422,
-    body: { message: 'Validation Failed', errors: [...errors, ...(errors.length ? [] : [{ resource: 'PullRequest', code: 'custom', message }])], documentation_url: 'https://docs.github.com/rest', status: '422' }
+    body: {
+      message: 'Validation Failed',
+      errors: errors ?? [{ resource: 'PullRequest', code: 'custom', message }],
+      documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+      status: '422'
+    }
   });
 
   const paginate = (items: JsonObject[], query: Record<string, string>, path: string): Reply => {
