@@ -244,6 +244,18 @@ describe('publishWetBranch (pull-request mode)', () => {
     expect(show('hydrate/deployment', 'apps/b.yaml')).toBe('b');
     // The PR now contains the wet tip, so its diff is only the fresh render.
     expect(git(remote, 'diff', '--name-only', 'deployment', 'hydrate/deployment')).toBe('apps/a.yaml');
+
+    // A human commit on the wet branch is not "foreign" to the PR branch: it is merged in too.
+    const clone = join(tmp, 'wet-human');
+    git(tmp, 'clone', '--quiet', '--branch', 'deployment', remote, clone);
+    writeFileSync(join(clone, 'README.md'), 'docs\n');
+    git(clone, 'add', 'README.md');
+    git(clone, 'commit', '--quiet', '-m', 'Docs');
+    git(clone, 'push', '--quiet', 'origin', 'deployment');
+    const three = await publishWetBranch(pr({ render: files({ 'apps/a.yaml': 'v: 4\n' }) }));
+    expect(git(remote, 'log', '-1', '--format=%P', 'hydrate/deployment')).toBe(`${two.commit} ${tip('deployment')}`);
+    expect(three.parent).toBe(two.commit);
+    expect(show('hydrate/deployment', 'README.md')).toBe('docs');
   });
 
   it('refuses to overwrite a commit that hydrate did not make, and pushes nothing', async () => {
