@@ -22,6 +22,7 @@ import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
+import { renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
 
 export interface PipelinePorts {
   files: FileReader;
@@ -94,10 +95,18 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
 
   const results: UnitResult[] = [];
+  let inputs = new Map<string, InputDigest>();
+  let unchanged: Unit[] = [];
+  let toRender: Unit[] = selected;
+  if (!hasErrors(diagnostics)) {
+    const started = Date.now();
+    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous));
+    ports.logger.info(`hydrate: ${unchanged.length} unit(s) unchanged, ${toRender.length} to render (${Date.now() - started} ms)`);
+  }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
       const renderer = renderers.find((r) => r.name === name);
-      const units = selected.filter((u) => u.renderer === name);
+      const units = toRender.filter((u) => u.renderer === name);
       if (units.length === 0) continue;
       if (!renderer) {
         diagnostics.push({ severity: 'error', message: `no renderer named "${name}" is available` });
@@ -113,13 +122,20 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
         logger: ports.logger,
         previous
       });
+      for (const r of out) {
+        const input = inputs.get(r.unit.id);
+        if (!input) continue;
+        // The index records the input digest, which the next run compares before rendering.
+        r.digest = input.digest;
+        if (input.volatile) r.volatile = true;
+      }
       results.push(...out);
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
   for (const r of results) diagnostics.push(...r.diagnostics);
 
-  const reused = reusedUnits(skipped, previous.index);
+  const reused = reusedUnits([...skipped, ...unchanged], previous.index);
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -150,12 +166,50 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   return {
     ok,
     diagnostics: sortDiagnostics(diagnostics),
-    units: unitReports(selected, skipped, results, ok ? layout?.index : undefined, previous.index),
+    units: unitReports(selected, [...skipped, ...unchanged], results, ok ? layout?.index : undefined, previous.index),
     results,
     ...(ok && layout ? { layout } : {}),
     ...(ok && plan ? { plan } : {}),
     diff
   };
+}
+
+/**
+ * Splits the selected units into those whose inputs are unchanged since the previous wet tree
+ * (kept as they are) and those to render. With `full`, everything renders. Terraform and secrets
+ * units check references among themselves, so they are kept only all together.
+ */
+async function planIncremental(
+  selected: readonly Unit[],
+  settings: Settings,
+  ports: PipelinePorts,
+  previous: PreviousWetTree
+): Promise<{ inputs: Map<string, InputDigest>; unchanged: Unit[]; toRender: Unit[] }> {
+  const inputs = new Map<string, InputDigest>();
+  const tools = selected.some((u) => u.renderer === 'kubernetes') ? await renderToolVersions(ports.exec) : '';
+  const width = Math.max(1, settings.concurrency) * 4;
+  const digests = await runPool(selected, width, (u) => unitInputDigest(u, settings, ports.files, tools));
+  selected.forEach((u, i) => inputs.set(u.id, digests[i]!));
+  if (settings.full || !previous.index) return { inputs, unchanged: [], toRender: [...selected] };
+
+  const prev = previous.index;
+  const reusable = await runPool(selected, width, async (u) => {
+    const input = inputs.get(u.id)!;
+    const entry = prev.units[u.id];
+    if (input.volatile || !entry || entry.volatile || entry.digest !== input.digest) return false;
+    if (entry.renderer !== u.renderer || entry.output !== u.output) return false;
+    for (const p of entry.paths) if ((await previous.readFile(p)) === undefined) return false;
+    return true;
+  });
+  const keep = new Set(selected.filter((_, i) => reusable[i]).map((u) => u.id));
+  const grouped = selected.filter((u) => u.renderer !== 'kubernetes');
+  const prevGrouped = Object.entries(prev.units).filter(([, e]) => e.renderer !== 'kubernetes').map(([id]) => id);
+  const sameSet = prevGrouped.length === grouped.length && grouped.every((u) => prev.units[u.id]?.renderer === u.renderer);
+  if (!sameSet || grouped.some((u) => !keep.has(u.id))) for (const u of grouped) keep.delete(u.id);
+
+  const unchanged = selected.filter((u) => keep.has(u.id));
+  const toRender = selected.filter((u) => !keep.has(u.id));
+  return { inputs, unchanged, toRender };
 }
 
 /** Renders a renderer's units on a pool of workers; output order is the canonical unit order. */

@@ -186,8 +186,7 @@ class Walker {
 
 function finish(w: Walker): Closure {
   const sorted = [...w.paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  // Drop paths inside another listed directory? No: a path may be a file inside a listed
-  // directory; keeping both is harmless (the digest lists files once, see incremental.ts).
+  // A file inside a listed directory may be listed too: the digest reads each file once.
   return { paths: sorted, volatile: w.volatile, ...(w.reason !== undefined ? { reason: w.reason } : {}) };
 }
 

@@ -1,0 +1,158 @@
+/**
+ * Incremental hydration: the input digest of a unit, computed before rendering from the files it
+ * can read (its closure), its config entry, the renderer and the tool versions. A unit whose
+ * digest equals the one in the previous wet index (and whose files are all still there) keeps its
+ * previous output instead of being rendered again.
+ */
+import { posix } from 'node:path';
+import type { Unit } from '../dry/unit.js';
+import type { FileReader, ProcessRunner } from '../ports.js';
+import type { Settings } from '../settings/settings.js';
+import { digestOf } from '../render/digest.js';
+import { helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
+import { parsePositioned } from '../render/kubernetes/yaml-positions.js';
+import { VERSION } from '../version.js';
+
+export interface InputDigest {
+  digest: string;
+  volatile: boolean;
+  reason?: string;
+}
+
+const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function entryOf(unit: Unit, settings: Settings): unknown {
+  const lists: Record<Unit['renderer'], readonly unknown[]> = {
+    kubernetes: settings.config.kubernetes,
+    terraform: settings.config.terraform,
+    secrets: settings.config.secrets
+  };
+  return lists[unit.renderer][unit.entry];
+}
+
+/** Config that shapes every unit's output (layout, policy, sources), without run-time knobs. */
+function globalConfig(settings: Settings): string {
+  const { concurrency: _ignored, ...policy } = settings.config.policy;
+  return JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet: settings.config.wet, policy });
+}
+
+/** The closure of a kubernetes unit, detecting its type as the renderer does. */
+async function kubernetesClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
+  const entry = settings.config.kubernetes[unit.entry];
+  if (!entry) return { paths: [unit.dir], volatile: true, reason: 'no config entry' };
+  const root = settings.repoRoot;
+  const want = entry.type;
+  if (want === 'auto' || want === 'kustomize') {
+    for (const name of KUSTOMIZATION_NAMES) {
+      if ((await files.lstat(posix.join(root, unit.dir, name)))?.kind === 'file') {
+        const c = await kustomizeClosure(unit.dir, files, root);
+        if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
+          return { ...c, volatile: true, reason: 'kustomize --enable-helm may fetch charts' };
+        }
+        return c;
+      }
+    }
+    if (want === 'kustomize') return { paths: [unit.dir], volatile: true, reason: 'no kustomization file' };
+  }
+  if (want === 'auto' || want === 'helm') {
+    const releaseFile = entry.helm.releaseFile.split('{dir}').join(unit.dir);
+    const st = await files.lstat(posix.join(root, releaseFile));
+    if (st !== undefined) {
+      if (want === 'helm') return helmClosure(unit.dir, releaseFile, files, root);
+      const v = parsePositioned(await files.readFile(posix.join(root, releaseFile))).value;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'chart' in v) return helmClosure(unit.dir, releaseFile, files, root);
+      // Not a release file (for now): its appearance as one must still change the digest.
+      return { paths: [unit.dir, releaseFile], volatile: false };
+    }
+    if (want === 'helm') return { paths: [unit.dir, releaseFile], volatile: true, reason: 'Helm release file not found' };
+    return { paths: [unit.dir, releaseFile], volatile: false };
+  }
+  return plainClosure(unit.dir);
+}
+
+/** Appends `(path, kind, content)` for every file at or below `rel` (sorted); a missing path is recorded as such. */
+async function readTree(files: FileReader, root: string, rel: string, out: Map<string, string>): Promise<void> {
+  const absPath = rel === '' ? root : posix.join(root, rel);
+  const st = await files.lstat(absPath);
+  if (st === undefined) {
+    if (!out.has(rel)) out.set(rel, 'missing');
+    return;
+  }
+  if (st.kind === 'directory') {
+    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !out.has(rel)) out.set(rel, 'empty-dir');
+    for (const name of entries) await readTree(files, root, rel === '' ? name : `${rel}/${name}`, out);
+    return;
+  }
+  if (out.has(rel)) return;
+  if (st.kind === 'file') out.set(rel, `file:${await files.readFile(absPath)}`);
+  else if (st.kind === 'symlink') {
+    let target = '?';
+    try {
+      target = await files.realpath(absPath);
+    } catch {
+      target = 'dangling';
+    }
+    out.set(rel, `symlink:${target}`);
+  } else out.set(rel, st.kind);
+}
+
+/** The closure of any unit: kubernetes units by type; terraform and secrets units their claim files. */
+export async function unitClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
+  if (unit.renderer === 'kubernetes') return kubernetesClosure(unit, settings, files);
+  return { paths: [unit.dir], volatile: false };
+}
+
+/**
+ * sha256 over the sorted (path, content) of every file in the unit's closure, the unit's config
+ * entry, the global config that shapes output, the renderer name and `toolVersion` (for terraform
+ * and secrets units Hydrate's VERSION is added).
+ */
+export async function unitInputDigest(unit: Unit, settings: Settings, files: FileReader, toolVersion: string): Promise<InputDigest> {
+  const entry = entryOf(unit, settings);
+  const closure = await unitClosure(unit, settings, files);
+  const tree = new Map<string, string>();
+  for (const p of closure.paths) await readTree(files, settings.repoRoot, p, tree);
+  const parts: string[] = [
+    'hydrate-input/1',
+    unit.renderer,
+    unit.dir,
+    unit.output,
+    JSON.stringify(unit.coordinates),
+    JSON.stringify(entry ?? null),
+    globalConfig(settings),
+    unit.renderer === 'kubernetes' ? toolVersion : `hydrate ${VERSION}`,
+    `hydrate ${VERSION}`
+  ];
+  for (const [path, content] of [...tree.entries()].sort(([a], [b]) => cmp(a, b))) parts.push(path, content);
+  return {
+    digest: digestOf(parts),
+    volatile: closure.volatile || entry === undefined,
+    ...(closure.reason !== undefined ? { reason: closure.reason } : entry === undefined ? { reason: 'no config entry' } : {})
+  };
+}
+
+const VERSION_COMMANDS: [string, string[]][] = [
+  ['kustomize', ['version']],
+  ['kubectl', ['version', '--client']],
+  ['helm', ['version', '--short']]
+];
+
+/** The versions of the rendering tools on PATH, asked once per run (tool upgrades change every digest). */
+export async function renderToolVersions(exec: ProcessRunner): Promise<string> {
+  const found = await Promise.all(VERSION_COMMANDS.map(async ([cmd]) => (await exec.which(cmd)) !== undefined));
+  // The renderer prefers kustomize over kubectl: only the one it uses matters.
+  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === 'kubectl' && found[0]));
+  const versions = await Promise.all(
+    wanted.map(async ([cmd, args]) => {
+      try {
+        const r = await exec.run(cmd, args, { timeoutMs: 30_000 });
+        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : 'unknown'}`;
+      } catch {
+        return `${cmd}:unknown`;
+      }
+    })
+  );
+  return versions.length > 0 ? versions.join('\n') : 'no render tools';
+}
