@@ -198,7 +198,7 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
       throw new HydrateError(
         declined
           ? `the remote refused the push to ${req.targetBranch} (${declined[1]}); check branch protection rules and the token's permissions`
-          : `pushing ${req.targetBranch} failed: ${output.trim()}`
+          : `pushing ${req.targetBranch} failed: ${output.trim()}${authHint(output)}`
       );
     }
     if (attempt >= maxAttempts) {
@@ -210,6 +210,14 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     restart = false;
     await sleep(backoffMs, attempt);
   }
+}
+
+/** A hint for failures that look like a missing or under-privileged token. */
+function authHint(text: string): string {
+  if (/could not read Username|Authentication failed|returned error: 40[13]|Permission to .* denied/i.test(text)) {
+    return ' (the token was refused: it needs `contents: write` on the wet repository)';
+  }
+  return '';
 }
 
 /** Exponential backoff with full jitter, capped. */
@@ -237,7 +245,7 @@ async function fetchTips(g: G, gt: GT, req: PublishRequest, mayRetry: boolean): 
   try {
     listed = (await g(['ls-remote', '--heads', req.remoteUrl, ...branches.map((b) => `refs/heads/${b}`)])).stdout;
   } catch (e) {
-    if (e instanceof GitError) throw new HydrateError(`cannot read ${branches.join(', ')} from the remote: ${e.stderr.trim()}`);
+    if (e instanceof GitError) throw new HydrateError(`cannot read ${branches.join(', ')} from the remote: ${e.stderr.trim()}${authHint(e.stderr)}`);
     throw e;
   }
   const remote = new Map<string, string>();
