@@ -282,6 +282,36 @@ describe('retries and rate limits', () => {
     expect(standIn.validationErrors).toEqual([]);
   });
 
+  it('waits for a primary rate limit reset (x-ratelimit-remaining: 0) and retries', async () => {
+    const { standIn, gh } = await setup();
+    const reset = String(Math.floor(Date.now() / 1000));
+    standIn.faults.push({
+      method: 'GET',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+      body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: 'https://docs.github.com/rest' }
+    });
+    expect(await gh.findOpenPull('hydrate/prod', 'main')).toBeUndefined();
+    expect(standIn.requests.map((r) => r.status)).toEqual([403, 200]);
+  });
+
+  it('does not wait for a secondary rate limit longer than the bound; fails with a clear error', async () => {
+    const { standIn, gh, logs } = await setup();
+    standIn.faults.push({
+      method: 'POST',
+      status: 403,
+      headers: { 'retry-after': '3600' },
+      body: { message: 'You have exceeded a secondary rate limit.', documentation_url: 'https://docs.github.com/rest' }
+    });
+    const started = Date.now();
+    const err = await thrown(gh.createOrUpdatePull(pr));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toBeInstanceOf(HydrateError);
+    expect(err.message).toContain('403 You have exceeded a secondary rate limit.');
+    expect(standIn.requests.filter((r) => r.method === 'POST').length).toBe(1);
+    expect(logs.some((l) => l.includes('giving up'))).toBe(true);
+  });
+
   it('gives up after the configured number of retries on persistent 5xx', async () => {
     const { standIn, gh } = await setup();
     for (let i = 0; i < 10; i++) standIn.faults.push({ method: 'GET', status: 503, body: { message: 'Service Unavailable' } });

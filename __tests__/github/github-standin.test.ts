@@ -48,8 +48,11 @@ describe('GitHub stand-in validation against the OpenAPI description', () => {
     const repo = `/repos/${s.owner}/${s.repo}`;
     await call(s, 'POST', `${repo}/issues/1/comments`, { text: 'wrong field' });
     await call(s, 'GET', `${repo}/pulls?status=open`);
+    await call(s, 'GET', `${repo}/pulls?state=merged&per_page=many`);
     expect(s.validationErrors.some((e) => e.includes('/comments request') && e.includes('body'))).toBe(true);
     expect(s.validationErrors.some((e) => e.includes('query parameter "status"'))).toBe(true);
+    expect(s.validationErrors.some((e) => e.includes('query parameter "state"=merged'))).toBe(true);
+    expect(s.validationErrors.some((e) => e.includes('query parameter "per_page"=many'))).toBe(true);
   });
 
   it('reports calls to endpoints it does not serve', async () => {

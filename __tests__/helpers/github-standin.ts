@@ -570,9 +570,23 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       validationErrors.push(`${method} ${path}: no OpenAPI operation ${method} ${route.specPath}`);
       return;
     }
-    const declared = new Set((op.parameters ?? []).map((p) => resolveRef(p)).filter((p) => p.in === 'query').map((p) => p.name));
-    for (const k of Object.keys(query)) {
-      if (!declared.has(k)) validationErrors.push(`${method} ${path}: query parameter "${k}" is not declared by ${route.specPath}`);
+    const declared = new Map(
+      (op.parameters ?? [])
+        .map((p) => resolveRef(p))
+        .filter((p) => p.in === 'query')
+        .map((p) => [p.name, (p as { schema?: unknown }).schema] as const)
+    );
+    for (const [k, value] of Object.entries(query)) {
+      if (!declared.has(k)) {
+        validationErrors.push(`${method} ${path}: query parameter "${k}" is not declared by ${route.specPath}`);
+        continue;
+      }
+      const schema = declared.get(k);
+      if (!schema) continue;
+      // Query values arrive as strings: check them as the typed value they stand for.
+      const typed: unknown = /^-?\d+$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
+      const v = validatorFor(`query ${method} ${route.specPath} ${k}`, schema);
+      if (!v(typed) && !v(value)) validationErrors.push(`${method} ${path}: query parameter "${k}"=${value}: ${formatErrors(v)}`);
     }
     const schema = op.requestBody?.content?.['application/json']?.schema;
     if (schema) {
