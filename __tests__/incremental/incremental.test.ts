@@ -1,0 +1,236 @@
+/**
+ * Incremental hydration renders onto the previous wet tree exactly what a full render into an
+ * empty directory gives, after any sequence of dry edits, and it really keeps unchanged units.
+ */
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { cp, mkdtemp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createFileReader } from '../../src/adapters/files.js';
+import { createProcessRunner } from '../../src/adapters/exec.js';
+import { applyWetPlan, readWetDir } from '../../src/adapters/wet-dir.js';
+import { hydrate, type UnitReport } from '../../src/pipeline/hydrate.js';
+import { unitInputDigest } from '../../src/pipeline/incremental.js';
+import { silentLogger } from '../../src/ports.js';
+import { loadSettings } from '../../src/settings/load-settings.js';
+
+const CONFIG = (plainOut: string): string => `version: 1
+kubernetes:
+  - match: apps/{app}/clusters/{cluster}
+    output: clusters/{cluster}/{app}
+  - match: plain/{env}
+    output: ${plainOut}/{env}
+`;
+
+const overlay = (app: string): string => `resources:
+  - ../../../../bases/web
+components:
+  - ../../../../components/monitor
+namePrefix: ${app}-
+configMapGenerator:
+  - name: settings
+    files:
+      - settings.properties
+patches:
+  - path: replicas.yaml
+`;
+
+async function put(root: string, rel: string, content: string): Promise<void> {
+  await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+  await writeFile(path.join(root, rel), content);
+}
+
+async function addApp(root: string, app: string): Promise<void> {
+  const dir = `apps/${app}/clusters/prod`;
+  await put(root, `${dir}/kustomization.yaml`, overlay(app));
+  await put(root, `${dir}/settings.properties`, `app=${app}\n`);
+  await put(root, `${dir}/replicas.yaml`, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n');
+}
+
+/** A small dry repository: two overlays over a shared base (with a component and a generator) and a plain dir. */
+async function generateDry(root: string): Promise<void> {
+  await put(root, 'hydrate.yaml', CONFIG('plain'));
+  await put(root, 'bases/web/kustomization.yaml', 'resources:\n  - deployment.yaml\n');
+  await put(
+    root,
+    'bases/web/deployment.yaml',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n'
+  );
+  await put(root, 'components/monitor/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - monitor.yaml\n');
+  await put(root, 'components/monitor/monitor.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: monitor\ndata:\n  level: "1"\n');
+  await addApp(root, 'a');
+  await addApp(root, 'b');
+  await put(root, 'plain/dev/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: dev\ndata:\n  v: "1"\n');
+}
+
+async function readTree(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (rel: string): Promise<void> => {
+    for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(r);
+      else out.set(r, await readFile(path.join(dir, r), 'utf8'));
+    }
+  };
+  await walk('');
+  return out;
+}
+
+async function render(dry: string, out: string, full: boolean): Promise<UnitReport[]> {
+  const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full, concurrency: 2 });
+  await mkdir(out, { recursive: true });
+  const previous = await readWetDir(out);
+  const outcome = await hydrate({
+    settings,
+    configText,
+    previous,
+    ports: { files: createFileReader(), exec: createProcessRunner(), logger: silentLogger }
+  });
+  expect(outcome.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  await applyWetPlan(out, outcome.plan!);
+  return outcome.units;
+}
+
+type Edit =
+  | { kind: 'overlay' | 'generator' | 'rename' | 'delete'; pick: number }
+  | { kind: 'base' | 'component' | 'plain' | 'config' | 'add'; pick: number };
+
+async function appsOf(dry: string): Promise<string[]> {
+  try {
+    return (await readdir(path.join(dry, 'apps'))).sort();
+  } catch {
+    return [];
+  }
+}
+
+let counter = 0;
+/** Applies an edit; returns the ids of the units it cannot affect (they must be reused). */
+async function applyEdit(dry: string, edit: Edit): Promise<string[]> {
+  counter++;
+  const apps = await appsOf(dry);
+  const appId = (a: string): string => `kubernetes:apps/${a}/clusters/prod`;
+  const plainId = 'kubernetes:plain/dev';
+  const app = apps.length > 0 ? apps[edit.pick % apps.length] : undefined;
+  const others = (except?: string): string[] => apps.filter((a) => a !== except).map(appId);
+  const append = async (rel: string, text: string): Promise<void> => {
+    const p = path.join(dry, rel);
+    await writeFile(p, (await readFile(p, 'utf8')) + text);
+  };
+  switch (edit.kind) {
+    case 'overlay':
+      if (!app) return [plainId];
+      await writeFile(
+        path.join(dry, `apps/${app}/clusters/prod/replicas.yaml`),
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: ${counter + 2}\n`
+      );
+      return [plainId, ...others(app)];
+    case 'generator':
+      if (!app) return [plainId];
+      await append(`apps/${app}/clusters/prod/settings.properties`, `k${counter}=v\n`);
+      return [plainId, ...others(app)];
+    case 'base':
+      await writeFile(
+        path.join(dry, 'bases/web/deployment.yaml'),
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:${counter}\n`
+      );
+      return [plainId];
+    case 'component':
+      await append('components/monitor/monitor.yaml', `  k${counter}: "x"\n`);
+      return [plainId];
+    case 'plain':
+      await append('plain/dev/cm.yaml', `  k${counter}: "x"\n`);
+      return others();
+    case 'config': {
+      const text = await readFile(path.join(dry, 'hydrate.yaml'), 'utf8');
+      await writeFile(path.join(dry, 'hydrate.yaml'), CONFIG(text.includes('output: plain/') ? 'flat' : 'plain'));
+      return others();
+    }
+    case 'add':
+      await addApp(dry, `n${counter}`);
+      return [plainId, ...others()];
+    case 'rename':
+      if (!app) return [plainId];
+      await rename(path.join(dry, 'apps', app), path.join(dry, 'apps', `r${counter}`));
+      return [plainId, ...others(app)];
+    case 'delete':
+      if (!app) return [plainId];
+      await rm(path.join(dry, 'apps', app), { recursive: true });
+      return [plainId, ...others(app)];
+  }
+}
+
+const editArb: fc.Arbitrary<Edit> = fc.record({
+  kind: fc.constantFrom('overlay', 'generator', 'base', 'component', 'plain', 'config', 'add', 'rename', 'delete' as const),
+  pick: fc.nat({ max: 7 })
+}) as fc.Arbitrary<Edit>;
+
+describe('incremental hydration', () => {
+  it('renders onto the previous tree exactly what a full render gives, and reuses untouched units', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-incr-'));
+    const template = path.join(tmp, 'template');
+    await generateDry(template);
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(editArb, { minLength: 1, maxLength: 3 }), async (edits) => {
+          run++;
+          const dry = path.join(tmp, `dry-${run}`);
+          const wet = path.join(tmp, `wet-${run}`);
+          await cp(template, dry, { recursive: true });
+          await render(dry, wet, false);
+          // Nothing changed: every unit is kept.
+          const again = await render(dry, wet, false);
+          expect(again.map((u) => u.status)).toEqual(again.map(() => 'reused'));
+          for (const [i, edit] of edits.entries()) {
+            const untouched = await applyEdit(dry, edit);
+            const reports = await render(dry, wet, false);
+            const full = path.join(tmp, `full-${run}-${i}`);
+            await render(dry, full, true);
+            expect(await readTree(wet)).toEqual(await readTree(full));
+            const status = new Map(reports.map((u) => [u.id, u.status]));
+            for (const id of untouched) expect([id, status.get(id)]).toEqual([id, 'reused']);
+            await rm(full, { recursive: true, force: true });
+          }
+        }),
+        { numRuns: 5 }
+      );
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('the input digest follows the closure: a base edit changes it, an unrelated file does not', async () => {
+    const dry = await mkdtemp(path.join(os.tmpdir(), 'hydrate-digest-'));
+    try {
+      await generateDry(dry);
+      const { settings } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml') });
+      const unit = {
+        id: 'kubernetes:apps/a/clusters/prod',
+        renderer: 'kubernetes' as const,
+        entry: 0,
+        dir: 'apps/a/clusters/prod',
+        coordinates: { app: 'a', cluster: 'prod' },
+        output: 'clusters/prod/a'
+      };
+      const files = createFileReader();
+      const d0 = await unitInputDigest(unit, settings, files, 'kubectl v1');
+      expect(d0.volatile).toBe(false);
+      await put(dry, 'unrelated/readme.md', 'hello\n');
+      await put(dry, 'apps/b/clusters/prod/settings.properties', 'changed=1\n');
+      expect((await unitInputDigest(unit, settings, files, 'kubectl v1')).digest).toBe(d0.digest);
+      expect((await unitInputDigest(unit, settings, files, 'kubectl v2')).digest).not.toBe(d0.digest);
+      await put(dry, 'components/monitor/monitor.yaml', 'changed: true\n');
+      const d1 = await unitInputDigest(unit, settings, files, 'kubectl v1');
+      expect(d1.digest).not.toBe(d0.digest);
+      await put(dry, 'bases/web/extra.yaml', 'new: file\n');
+      expect((await unitInputDigest(unit, settings, files, 'kubectl v1')).digest).not.toBe(d1.digest);
+      await put(dry, 'apps/a/clusters/prod/kustomization.yaml', 'resources:\n  - https://example.com/x.yaml\n');
+      const remote = await unitInputDigest(unit, settings, files, 'kubectl v1');
+      expect(remote.volatile).toBe(true);
+      expect(remote.reason).toContain('https://example.com/x.yaml');
+    } finally {
+      await rm(dry, { recursive: true, force: true });
+    }
+  });
+});
