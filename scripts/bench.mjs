@@ -1,0 +1,186 @@
+// Benchmark: hydrate against the kustomize floor and a shell pipeline, on synthetic dry repos.
+//
+//   npm run bundle && npm run bench
+//   BENCH_SIZES="100,1000" BENCH_RUNS=3 node scripts/bench.mjs
+//
+// Env: BENCH_SIZES (units per repo, default "100,1000"), BENCH_RUNS (runs per measure, median
+// reported; default 3), BENCH_CLI (hydrate CLI to run; default dist/cli.js), BENCH_KEEP=1 keeps
+// the temp dir. Writes out/bench.json and prints a table.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateRepo } from './bench/generate.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.resolve(process.env.BENCH_CLI ?? path.join(ROOT, 'dist/cli.js'));
+const SIZES = (process.env.BENCH_SIZES ?? '100,1000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const CORES = os.cpus().length;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+if (!existsSync(CLI)) {
+  process.stderr.write(`bench: ${CLI} not found: run \`npm run bundle\` first\n`);
+  process.exit(2);
+}
+if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) {
+  process.stderr.write('bench: kubectl is required (kubectl kustomize is the floor)\n');
+  process.exit(2);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Runs a command; resolves {ms, code, rssKb} (peak RSS via /usr/bin/time -v when available). */
+function run(cmd, args, { cwd, stdout = 'ignore', measureRss = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const useTime = measureRss && TIME;
+    const argv = useTime ? ['-v', cmd, ...args] : args;
+    const started = performance.now();
+    const child = spawn(useTime ? TIME : cmd, argv, { cwd, stdio: ['ignore', stdout, 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      let rssKb;
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      if (m) rssKb = Number(m[1]);
+      resolve({ ms, code, rssKb, stderr });
+    });
+  });
+}
+
+async function pool(items, size, task) {
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      await task(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+/** kubectl kustomize for every kustomize unit, on all cores, output discarded. */
+async function floor(repo) {
+  const started = performance.now();
+  await pool(repo.kustomizeUnits, CORES, async (dir) => {
+    const r = await run('kubectl', ['kustomize', path.join(repo.root, dir)]);
+    if (r.code !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr}`);
+  });
+  return { ms: performance.now() - started };
+}
+
+/** One kubectl kustomize per unit in a serial loop into files, plain dirs copied, then git diff --stat. */
+async function shellPipeline(repo, work) {
+  const script = path.join(work, 'pipeline.sh');
+  const lines = [
+    'set -e',
+    `cd ${JSON.stringify(repo.root)}`,
+    'out="$1"; rm -rf "$out" "$out.empty"; mkdir -p "$out" "$out.empty"',
+    `for d in ${repo.kustomizeUnits.join(' ')}; do mkdir -p "$out/$d"; kubectl kustomize "$d" > "$out/$d/manifest.yaml"; done`,
+    `for d in ${repo.plainUnits.join(' ')}; do mkdir -p "$out/$d"; cp "$d"/*.yaml "$out/$d/"; done`,
+    'git diff --no-index --stat "$out.empty" "$out" > /dev/null || true'
+  ];
+  await writeFile(script, `${lines.join('\n')}\n`);
+  const r = await run('bash', [script, path.join(work, 'shell-out')]);
+  if (r.code !== 0) throw new Error(`shell pipeline failed: ${r.stderr}`);
+  return { ms: r.ms };
+}
+
+async function hydrate(repo, out, extra = []) {
+  const r = await run('node', [CLI, 'render', '--config', path.join(repo.root, 'hydrate.yaml'), '--out', out, '--json', ...extra], {
+    measureRss: true
+  });
+  if (r.code !== 0) throw new Error(`hydrate failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+  return { ms: r.ms, rssKb: r.rssKb };
+}
+
+async function measure(name, times, fn) {
+  const samples = [];
+  for (let i = 0; i < times; i++) samples.push(await fn(i));
+  const ms = median(samples.map((s) => s.ms));
+  const rss = samples.map((s) => s.rssKb).filter((x) => x !== undefined);
+  process.stderr.write(`  ${name}: ${samples.map((s) => Math.round(s.ms)).join(', ')} ms\n`);
+  return { ms, samples: samples.map((s) => Math.round(s.ms)), ...(rss.length ? { peakRssMb: Math.round(Math.max(...rss) / 1024) } : {}) };
+}
+
+async function benchSize(units, tmp) {
+  const work = path.join(tmp, `n${units}`);
+  await mkdir(work, { recursive: true });
+  const repo = await generateRepo(path.join(work, 'dry'), units, ROOT);
+  process.stderr.write(
+    `bench: ${units} units (${repo.kustomizeUnits.length} kustomize, ${repo.plainUnits.length} plain, ${repo.otherUnits} terraform/secrets) in ${work}\n`
+  );
+  const out = path.join(work, 'wet');
+  const r = {};
+  r.floor = await measure('floor', RUNS, () => floor(repo));
+  r.shell = await measure('shell pipeline', RUNS, () => shellPipeline(repo, work));
+  r.cold = await measure('hydrate cold', RUNS, async () => {
+    await rm(out, { recursive: true, force: true });
+    return hydrate(repo, out);
+  });
+  r.noChange = await measure('hydrate no-change', RUNS, () => hydrate(repo, out));
+  r.oneUnit = await measure('hydrate one-unit', RUNS, async (i) => {
+    await appendFile(path.join(repo.root, repo.kustomizeUnits[i % repo.kustomizeUnits.length], 'app.properties'), `edit${i}=${Date.now()}\n`);
+    return hydrate(repo, out);
+  });
+  r.baseChange = await measure('hydrate base change', RUNS, async (i) => {
+    await appendFile(path.join(repo.root, 'bases/base-0/deployment.yaml'), `# edit ${i} ${Date.now()}\n`);
+    return hydrate(repo, out);
+  });
+  r.unitsPerBase = repo.unitsPerBase;
+  return r;
+}
+
+async function benchDiff() {
+  const r = spawnSync('node', ['--import', './scripts/ts-register.mjs', 'scripts/bench/diff.ts'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`diff bench failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}×` : '-');
+
+function table(results) {
+  const rows = [['units', 'measure', 'median', 'vs floor', 'vs shell', 'vs cold', 'peak RSS']];
+  for (const [n, r] of Object.entries(results.sizes)) {
+    const line = (label, m, vsCold = true) =>
+      rows.push([n, label, fmt(m.ms), ratio(m.ms, r.floor.ms), ratio(m.ms, r.shell.ms), vsCold ? `${((m.ms / r.cold.ms) * 100).toFixed(1)}%` : '', m.peakRssMb ? `${m.peakRssMb} MB` : '']);
+    line('floor (kubectl kustomize, parallel)', r.floor, false);
+    line('shell pipeline (serial + git diff)', r.shell, false);
+    line('hydrate cold', r.cold);
+    line('hydrate no-change', r.noChange);
+    line('hydrate one-unit', r.oneUnit);
+    line(`hydrate base change (~${r.unitsPerBase} units)`, r.baseChange);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-bench-'));
+try {
+  const results = {
+    machine: { cores: CORES, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    kubectl: spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).stdout.trim().split('\n')[0],
+    runs: RUNS,
+    sizes: {},
+    diff: undefined
+  };
+  for (const n of SIZES) results.sizes[n] = await benchSize(n, tmp);
+  results.diff = await benchDiff();
+  await mkdir(path.join(ROOT, 'out'), { recursive: true });
+  await writeFile(path.join(ROOT, 'out/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${table(results)}\n\n`);
+  process.stdout.write(`diff + comment for ${results.diff.resources} changed resources: ${results.diff.totalMs} ms (diff ${results.diff.diffMs} ms, comment ${results.diff.commentMs} ms)\n`);
+  process.stdout.write(`machine: ${results.machine.cores} cores, ${results.machine.cpu}, node ${results.machine.node}; ${results.kubectl}\n`);
+} finally {
+  if (!process.env.BENCH_KEEP) await rm(tmp, { recursive: true, force: true });
+}
