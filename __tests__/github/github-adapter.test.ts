@@ -6,6 +6,8 @@ import {
   BAD_TOKEN_MESSAGE,
   commentMarker,
   createGitHub,
+  fitBody,
+  MAX_BODY_CHARS,
   missingPermissionMessage,
   type GitHub
 } from '../../src/adapters/github.js';
@@ -231,6 +233,46 @@ describe('sticky comment', () => {
 
   it('a marker with "--" cannot end the hidden HTML comment early', () => {
     expect(commentMarker('a--b>c')).toBe('<!-- hydrate:a-bc -->');
+  });
+});
+
+describe('body size limit', () => {
+  it('the stand-in rejects an oversized comment like GitHub does', async () => {
+    const standIn = await startGitHubStandIn({ branches: ['b'] });
+    open.push(standIn);
+    const repo = `/repos/${standIn.owner}/${standIn.repo}`;
+    const post = (path: string, body: unknown): Promise<Response> =>
+      fetch(standIn.apiUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post(`${repo}/pulls`, { title: 't', head: 'b', base: 'main' })).status).toBe(201);
+    const res = await post(`${repo}/issues/1/comments`, { body: 'x'.repeat(MAX_BODY_CHARS + 1) });
+    expect(res.status).toBe(422);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('fitBody leaves a body that fits alone and cuts an oversized one to fit, with a note', () => {
+    expect(fitBody('small')).toBe('small');
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'y'.repeat(20)}`).join('\n');
+    const fitted = fitBody(lines);
+    expect(fitted.length).toBeLessThanOrEqual(MAX_BODY_CHARS);
+    expect(fitted.startsWith('line 0 ')).toBe(true);
+    expect(fitted).toContain('truncated');
+    const multibyte = fitBody('€'.repeat(100_000));
+    expect(Buffer.byteLength(multibyte, 'utf8')).toBeLessThanOrEqual(262_144);
+  });
+
+  it('an oversized sticky comment is truncated instead of failing', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const r = await gh.upsertStickyComment(pull.number, 'prod', 'z'.repeat(200_000));
+    expect(r.action).toBe('created');
+    const stored = standIn.state.comments[0]!.body;
+    expect(stored.startsWith(commentMarker('prod'))).toBe(true);
+    expect(stored.length).toBeLessThanOrEqual(MAX_BODY_CHARS);
+    // Same oversized input again: recognised as unchanged, no write.
+    const writes = standIn.writes().length;
+    expect((await gh.upsertStickyComment(pull.number, 'prod', 'z'.repeat(200_000))).action).toBe('unchanged');
+    expect(standIn.writes().length).toBe(writes);
+    expect(standIn.validationErrors).toEqual([]);
   });
 });
 

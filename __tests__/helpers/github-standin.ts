@@ -256,7 +256,7 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       node_id: Buffer.from(`Label${id}`).toString('base64'),
       url: `${repoUrl()}/labels/${encodeURIComponent(name)}`,
       name,
-      description: null,
+      description: "",
       color: 'ededed',
       default: false
     };
@@ -337,6 +337,12 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     }
   });
 
+  /** GitHub's limit on issue comment and pull request bodies. */
+  const bodyTooLong = (text: string | undefined, resource: string): Reply | undefined =>
+    text !== undefined && (text.length > 65_536 || Buffer.byteLength(text, 'utf8') > 262_144)
+      ? validationFailed('', [{ resource, code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }])
+      : undefined;
+
   const paginate = (items: JsonObject[], query: Record<string, string>, path: string): Reply => {
     const perPage = Math.min(100, Number(query.per_page ?? opts.defaultPerPage ?? 30));
     const page = Math.max(1, Number(query.page ?? 1));
@@ -393,6 +399,8 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
         const b = body as { title?: string; body?: string; head?: string; base?: string; draft?: boolean };
         const head = (b.head ?? '').replace(new RegExp(`^${owner}:`), '');
         if (!b.title || !head || !b.base) return validationFailed('Missing field');
+        const tooLong = bodyTooLong(b.body, 'PullRequest');
+        if (tooLong) return tooLong;
         if (!state.refs.has(head)) {
           return validationFailed('', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
         }
@@ -441,6 +449,8 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
         const p = findPull(params[2]);
         if (!p) return notFound();
         const b = body as { title?: string; body?: string; state?: 'open' | 'closed'; base?: string };
+        const tooLong = bodyTooLong(b.body, 'PullRequest');
+        if (tooLong) return tooLong;
         if (b.title !== undefined) p.title = b.title;
         if (b.body !== undefined) p.body = b.body;
         if (b.base !== undefined) p.base = b.base;
@@ -499,6 +509,8 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       handle: ({ params, body }) => {
         const p = findPull(params[2]);
         if (!p) return notFound();
+        const tooLong = bodyTooLong((body as { body: string }).body, 'IssueComment');
+        if (tooLong) return tooLong;
         const t = now();
         const c: StandInComment = {
           id: nextId++,
@@ -519,6 +531,8 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       handle: ({ params, body }) => {
         const c = state.comments.find((x) => String(x.id) === params[2]);
         if (!c) return notFound();
+        const tooLong = bodyTooLong((body as { body: string }).body, 'IssueComment');
+        if (tooLong) return tooLong;
         c.body = (body as { body: string }).body;
         c.updated_at = now();
         return { status: 200, body: commentObject(c) };

@@ -71,6 +71,30 @@ export interface GitHub {
   enableAutoMerge(pullNodeId: string, method: MergeMethod): Promise<string | undefined>;
 }
 
+/** GitHub rejects issue comment and pull request bodies longer than this (characters). */
+export const MAX_BODY_CHARS = 65_536;
+/** ... and longer than this in UTF-8 bytes. */
+export const MAX_BODY_BYTES = 262_144;
+
+const TRUNCATION_NOTE = '\n\n… (truncated to fit GitHub\'s size limit; the job summary has the full report)';
+
+/**
+ * A body that GitHub will accept: unchanged when it fits, else cut at a line boundary when possible
+ * and followed by a note. The caller should budget its own body; this is the last line of defence.
+ */
+export function fitBody(body: string): string {
+  const fits = (s: string): boolean => s.length <= MAX_BODY_CHARS && Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES;
+  if (fits(body)) return body;
+  let keep = Math.min(body.length, MAX_BODY_CHARS - TRUNCATION_NOTE.length);
+  while (keep > 0 && !fits(body.slice(0, keep) + TRUNCATION_NOTE)) keep = Math.floor(keep * 0.9);
+  let head = body.slice(0, keep);
+  // Do not split a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  const nl = head.lastIndexOf('\n');
+  if (nl > keep * 0.8) head = head.slice(0, nl);
+  return head + TRUNCATION_NOTE;
+}
+
 /** The hidden line that identifies a sticky comment written by this tool. */
 export function commentMarker(marker: string): string {
   // `--` would end the HTML comment early.
@@ -246,8 +270,9 @@ export function createGitHub(options: GitHubOptions): GitHub {
     return toPull(data);
   };
 
-  const createOrUpdatePull = (input: CreateOrUpdatePullInput): Promise<{ pull: Pull; created: boolean }> =>
+  const createOrUpdatePull = (given: CreateOrUpdatePullInput): Promise<{ pull: Pull; created: boolean }> =>
     guard('create or update the pull request', 'pull-requests: write', async () => {
+      const input = { ...given, body: fitBody(given.body) };
       const existing = await listPulls(input.head, input.base, 'open');
       if (existing) return { pull: await updateIfChanged(existing, input.title, input.body), created: false };
       try {
@@ -305,7 +330,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
   const upsertStickyComment = (issueNumber: number, marker: string, body: string): Promise<StickyCommentResult> =>
     guard(`write the comment on #${issueNumber}`, 'pull-requests: write', async () => {
       const tag = commentMarker(marker);
-      const full = body.includes(tag) ? body : `${tag}\n${body}`;
+      const full = fitBody(body.includes(tag) ? body : `${tag}\n${body}`);
       const comments = await octokit.paginate(octokit.rest.issues.listComments, {
         owner,
         repo,
