@@ -22,6 +22,7 @@ interface Harness {
 }
 
 const open: GitHubStandIn[] = [];
+let instances = 0;
 
 afterEach(async () => {
   while (open.length) await open.pop()!.close();
@@ -42,7 +43,8 @@ async function setup(opts: StandInOptions = {}, token = TOKEN): Promise<Harness>
     owner: standIn.owner,
     repo: standIn.repo,
     logger,
-    retry: { retries: 3, minDelayMs: 5 }
+    retry: { retries: 3, minDelayMs: 5 },
+    pacingId: `test-${++instances}`
   });
   return { standIn, gh, logs };
 }
@@ -213,7 +215,8 @@ describe('sticky comment', () => {
       owner: standIn.owner,
       repo: standIn.repo,
       retry: { retries: 1, minDelayMs: 5 },
-      commentAuthors: ['github-actions[bot]']
+      commentAuthors: ['github-actions[bot]'],
+      pacingId: 'authors-test'
     });
     const { pull } = await gh.createOrUpdatePull(pr);
     standIn.state.comments.push({

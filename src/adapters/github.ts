@@ -44,6 +44,11 @@ export interface GitHubOptions {
   commentAuthors?: string[];
   /** Longest `retry-after` (seconds) worth waiting for; longer waits fail at once. Default 300. */
   maxRetryAfterSeconds?: number;
+  /**
+   * Instances with the same id share the pacing of write requests (GitHub asks for about one
+   * content-creating request per second per token). Default 'hydrate'.
+   */
+  pacingId?: string;
 }
 
 export interface CreateOrUpdatePullInput {
@@ -180,6 +185,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
       },
       retry: { retries, retryAfterBaseValue: minDelayMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
       throttle: {
+        id: options.pacingId ?? 'hydrate',
         retryAfterBaseValue: minDelayMs,
         fallbackSecondaryRateRetryAfter: 60,
         onRateLimit: limitHandler('rate limit'),
