@@ -302,7 +302,7 @@ describe('auto-merge with a read-only token', () => {
   it('turns the 403 into a warning naming the permission', async () => {
     const { standIn, gh } = await setup();
     const { pull } = await gh.createOrUpdatePull(pr);
-    const ro = await setup({ readOnly: true });
+    const ro = await setup({ forkReadOnly: true });
     ro.standIn.state.pulls.push({ ...standIn.state.pulls[0]! });
     const warning = await ro.gh.enableAutoMerge(pull.node_id, 'SQUASH');
     expect(warning).toContain('Could not enable auto-merge');

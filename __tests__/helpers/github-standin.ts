@@ -80,6 +80,8 @@ export interface StandInOptions {
   token?: string;
   /** Write calls answer 403 "Resource not accessible by integration" (fork pull request token). */
   readOnly?: boolean;
+  /** Same as `readOnly`. */
+  forkReadOnly?: boolean;
   /** POST /pulls answers 403 "GitHub Actions is not permitted to create or approve pull requests". */
   prCreationDisabled?: boolean;
   /** Error message returned by the GraphQL auto-merge mutation. */
@@ -707,7 +709,7 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
         send(notFound());
         return;
       }
-      if (opts.readOnly && isWrite(method)) {
+      if ((opts.readOnly || opts.forkReadOnly) && isWrite(method)) {
         send({
           status: 403,
           body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' }

@@ -106,7 +106,7 @@ export function commentMarker(marker: string): string {
   return `<!-- hydrate:${marker.replace(/-{2,}/g, '-').replace(/>/g, '')} -->`;
 }
 
-type Permission = 'pull-requests: write' | 'contents: write' | 'issues: write' | 'pull-requests: read' | 'issues: read';
+export type Permission = 'pull-requests: write' | 'contents: write' | 'issues: write' | 'pull-requests: read' | 'issues: read';
 
 interface HttpErrorLike {
   status: number;
