@@ -29,6 +29,8 @@ export interface ActionInputs {
   commitMessage: string;
   author: { name: string; email: string };
   only: string[];
+  /** Render every unit, ignoring unchanged input digests (always on for scheduled runs: drift). */
+  full: boolean;
   allowPullRequestTargetHead: boolean;
   serverUrl: string;
   apiUrl: string;
@@ -107,6 +109,7 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     commitMessage: core.getInput('commit-message') || 'hydrate: render {dry-repository}@{dry-sha-short}',
     author: parseAuthor(core.getInput('author') || 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'),
     only,
+    full: booleanInput('full'),
     allowPullRequestTargetHead: booleanInput('allow-pull-request-target-head'),
     serverUrl,
     apiUrl,

@@ -100,7 +100,7 @@ interface Executed {
 
 async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed> {
   const { settings, configText } = await core.group('Load config', () =>
-    loadSettings({ configFile: inputs.configFile, repoRoot: inputs.workspace, only: inputs.only })
+    loadSettings({ configFile: inputs.configFile, repoRoot: inputs.workspace, only: inputs.only, full: inputs.full || plan.drift })
   );
   const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
   const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;

@@ -1,0 +1,398 @@
+/**
+ * The bundled action (dist/index.js) run as the runner starts it: Node 24, INPUT_* variables,
+ * GITHUB_EVENT_PATH with a real-shaped payload, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and
+ * GITHUB_SERVER_URL / GITHUB_API_URL pointing at one local server that speaks the GitHub REST API
+ * (validated against GitHub's OpenAPI description) and git smart HTTP (git http-backend).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile, execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-standin.js';
+import { gitHttpHandler } from '../helpers/git-http-server.js';
+
+const execFileP = promisify(execFile);
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const TOKEN = 'ghs_e2eTokenThatMustNeverBeLogged0123';
+const OWNER = 'acme';
+const REPO = 'platform';
+const NO_HELM = '!kubernetes/platform/web/*';
+
+let node24: string;
+let tmp: string;
+let gitRoot: string;
+let bare: string;
+let workspace: string;
+let server: GitHubStandIn;
+
+const gitEnv = {
+  GIT_AUTHOR_NAME: 'Dev',
+  GIT_AUTHOR_EMAIL: 'dev@example.com',
+  GIT_COMMITTER_NAME: 'Dev',
+  GIT_COMMITTER_EMAIL: 'dev@example.com',
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+  GIT_CONFIG_NOSYSTEM: '1',
+  HOME: os.tmpdir()
+};
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'init.defaultBranch=main', ...args], { cwd, env: { ...process.env, ...gitEnv }, encoding: 'utf8' }).trim();
+}
+
+async function commitDry(message: string): Promise<string> {
+  git(workspace, 'add', '-A');
+  git(workspace, 'commit', '-q', '-m', message);
+  git(workspace, 'push', '-q', bare, 'HEAD:refs/heads/main');
+  return git(workspace, 'rev-parse', 'HEAD');
+}
+
+interface ActionRun {
+  code: number;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+async function runAction(opts: { inputs?: Record<string, string>; event?: string; payload?: unknown; sha?: string } = {}): Promise<ActionRun> {
+  const dir = await mkdtemp(path.join(tmp, 'run-'));
+  const eventPath = path.join(dir, 'event.json');
+  const outputPath = path.join(dir, 'output');
+  const summaryPath = path.join(dir, 'summary.md');
+  await writeFile(eventPath, JSON.stringify(opts.payload ?? { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } }));
+  await writeFile(outputPath, '');
+  await writeFile(summaryPath, '');
+  const inputs: Record<string, string> = {
+    config: 'hydrate.yaml',
+    mode: 'pull-request',
+    'wet-branch': 'deployment',
+    'wet-repository': '',
+    token: TOKEN,
+    'pr-branch': '',
+    labels: 'hydrate',
+    'auto-merge': 'false',
+    'commit-message': 'hydrate: render {dry-repository}@{dry-sha-short}',
+    author: 'hydrate-bot <hydrate-bot@example.com>',
+    only: NO_HELM,
+    full: 'false',
+    'allow-pull-request-target-head': 'false',
+    ...opts.inputs
+  };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: dir,
+    RUNNER_TEMP: dir,
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_SHA: opts.sha ?? git(workspace, 'rev-parse', 'HEAD'),
+    GITHUB_EVENT_NAME: opts.event ?? 'push',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_SERVER_URL: server.url,
+    GITHUB_API_URL: server.apiUrl,
+    GITHUB_RUN_ID: '42',
+    GITHUB_ACTIONS: 'true'
+  };
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  let code = 0;
+  let stdout = '';
+  try {
+    stdout = (await execFileP(node24, [path.join(ROOT, 'dist', 'index.js')], { cwd: workspace, env, maxBuffer: 64 << 20 })).stdout;
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    code = err.code;
+    stdout = err.stdout;
+  }
+  if (code !== 0 && process.env['HYDRATE_E2E_DEBUG']) process.stderr.write(stdout);
+  return { code, stdout, outputs: parseOutputs(await readFile(outputPath, 'utf8')), summary: await readFile(summaryPath, 'utf8') };
+}
+
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+function branchTip(branch: string): string | undefined {
+  try {
+    return git(bare, 'rev-parse', '--verify', '-q', `refs/heads/${branch}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function showFile(ref: string, file: string): string {
+  return git(bare, 'show', `${ref}:${file}`);
+}
+
+/** Branch existence answered by the bare repository itself, so pushes over git are visible to the API. */
+class LiveRefs extends Set<string> {
+  override has(branch: string): boolean {
+    return branchTip(branch) !== undefined;
+  }
+  override delete(branch: string): boolean {
+    if (branchTip(branch) === undefined) return false;
+    git(bare, 'update-ref', '-d', `refs/heads/${branch}`);
+    return true;
+  }
+}
+
+beforeAll(async () => {
+  node24 = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-node24.mjs')], { encoding: 'utf8' }).trim();
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-e2e-'));
+  gitRoot = path.join(tmp, 'git');
+  bare = path.join(gitRoot, OWNER, `${REPO}.git`);
+  await mkdir(bare, { recursive: true });
+  git(bare, 'init', '-q', '--bare');
+  git(bare, 'config', 'http.receivepack', 'true');
+  workspace = path.join(tmp, 'workspace');
+  await cp(path.join(ROOT, 'examples', 'dry'), workspace, { recursive: true });
+  git(workspace, 'init', '-q');
+  await commitDry('dry: initial');
+  server = await startGitHubStandIn({ owner: OWNER, repo: REPO, token: TOKEN, branches: ['main'], fallback: gitHttpHandler(gitRoot) });
+  // The API sees the branches that really exist in the served repository.
+  server.state.refs = new LiveRefs();
+  // The dry pull request that check-mode runs comment on.
+  const t = '2026-01-01T00:00:00Z';
+  server.state.pulls.push({
+    number: 5, id: 5005, node_id: 'PR_dry5', title: 'dry change', body: '', state: 'open', merged: false, draft: false,
+    head: 'feature', base: 'main', labels: [], created_at: t, updated_at: t, closed_at: null, merged_at: null, user: 'dev', auto_merge: null
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('the action, end to end (dist/index.js under Node 24)', () => {
+  it('creates the wet branch on the first run, with trailers, LF files of mode 100644', async () => {
+    const r = await runAction();
+    // The runner learns the mask from the add-mask command; the token appears nowhere else.
+    const logged = r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    expect(r.stdout).toContain(`::add-mask::${TOKEN}`);
+    expect(logged).not.toContain(TOKEN);
+    expect(r.code).toBe(0);
+    expect(r.outputs['changed']).toBe('true');
+    const tip = branchTip('deployment')!;
+    expect(r.outputs['wet-commit']).toBe(tip);
+    const message = git(bare, 'log', '-1', '--format=%B', tip);
+    expect(message).toContain(`Hydrate-Dry-Repository: ${OWNER}/${REPO}`);
+    expect(message).toContain(`Hydrate-Dry-Commit: ${git(workspace, 'rev-parse', 'HEAD')}`);
+    expect(message).toMatch(/Hydrate-Version: \d+\.\d+\.\d+/);
+    expect(git(bare, 'log', '--format=%P', tip)).toBe(''); // orphan
+    const modes = new Set(git(bare, 'ls-tree', '-r', tip).split('\n').map((l) => l.split(' ')[0]));
+    expect([...modes]).toEqual(['100644']);
+    expect(showFile('deployment', 'clusters/prod/web/Deployment.web.yml')).toContain('image: ghcr.io/example/web:1.2.0');
+    expect(r.summary).toContain('kubernetes:apps/web/clusters/prod');
+    expect(server.validationErrors).toEqual([]);
+  });
+
+  it('makes no commit, no pull request and no comment when run again on the same dry commit', async () => {
+    const tip = branchTip('deployment');
+    const writesBefore = server.writes().length;
+    const r = await runAction();
+    expect(r.code).toBe(0);
+    expect(r.outputs['changed']).toBe('false');
+    expect(branchTip('deployment')).toBe(tip);
+    expect(branchTip('hydrate/deployment')).toBeUndefined();
+    expect(server.writes().length).toBe(writesBefore);
+  });
+
+  it('opens a pull request with labels and a sticky comment for a change, and updates both in place', async () => {
+    const deployment = path.join(workspace, 'apps/web/clusters/prod/replicas.yaml');
+    const original = await readFile(deployment, 'utf8');
+    expect(original).toContain('replicas:');
+    await writeFile(deployment, original.replace(/replicas: \d+/, 'replicas: 7'));
+    const sha = await commitDry('dry: scale web');
+    const r = await runAction();
+    expect(r.code).toBe(0);
+    expect(r.outputs['changed']).toBe('true');
+    expect(r.outputs['pr-number']).toMatch(/^\d+$/);
+    const prNumber = Number(r.outputs['pr-number']);
+    const pull = server.state.pulls.find((p) => p.number === prNumber)!;
+    expect(pull).toMatchObject({ head: 'hydrate/deployment', base: 'deployment', state: 'open' });
+    expect(pull.labels).toContain('hydrate');
+    expect(JSON.parse(r.outputs['units-changed']!)).toEqual(['kubernetes:apps/web/clusters/prod']);
+    const comments = server.state.comments.filter((c) => c.issue_number === prNumber);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('<!-- hydrate:');
+    expect(comments[0]!.body).toMatch(/spec\.replicas.*→.*7/);
+    const prTip = branchTip('hydrate/deployment')!;
+    expect(git(bare, 'log', '-1', '--format=%B', prTip)).toContain(`Hydrate-Dry-Commit: ${sha}`);
+    expect(branchTip('deployment')).not.toBe(prTip);
+
+    // The same commit again: nothing is written anywhere.
+    const writes = server.writes().length;
+    const again = await runAction();
+    expect(again.code).toBe(0);
+    expect(server.writes().length).toBe(writes);
+    expect(branchTip('hydrate/deployment')).toBe(prTip);
+
+    // A further change: same PR, same comment, the branch moves forward (review threads survive).
+    await writeFile(deployment, original.replace(/replicas: \d+/, 'replicas: 9'));
+    await commitDry('dry: scale web more');
+    const third = await runAction();
+    expect(third.code).toBe(0);
+    expect(third.outputs['pr-number']).toBe(String(prNumber));
+    const newTip = branchTip('hydrate/deployment')!;
+    expect(newTip).not.toBe(prTip);
+    git(bare, 'merge-base', '--is-ancestor', prTip, newTip);
+    const after = server.state.comments.filter((c) => c.issue_number === prNumber);
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).toBe(comments[0]!.id);
+    expect(after[0]!.body).toMatch(/spec\.replicas.*→.*9/);
+    expect(server.state.pulls.filter((p) => p.head === 'hydrate/deployment' && p.state === 'open')).toHaveLength(1);
+    expect(server.validationErrors).toEqual([]);
+  });
+
+  it('stops without pushing when the PR branch holds a commit hydrate did not make', async () => {
+    const clone = path.join(tmp, 'human');
+    git(tmp, 'clone', '-q', '--branch', 'hydrate/deployment', bare, clone);
+    await writeFile(path.join(clone, 'NOTES.md'), 'a reviewer note\n');
+    git(clone, 'add', '-A');
+    git(clone, 'commit', '-q', '-m', 'human: add a note');
+    git(clone, 'push', '-q', 'origin', 'HEAD:refs/heads/hydrate/deployment');
+    const humanTip = branchTip('hydrate/deployment');
+    await writeFile(path.join(workspace, 'apps/web/base/extra.txt'), 'unrelated\n');
+    await commitDry('dry: unrelated file');
+    const r = await runAction();
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('hydrate did not make');
+    expect(branchTip('hydrate/deployment')).toBe(humanTip);
+    // Clean up for the next tests: the human commit goes away.
+    git(bare, 'update-ref', '-d', 'refs/heads/hydrate/deployment');
+  });
+
+  it('renders a fork pull request read-only: job summary, a warning, no write calls, exit 0', async () => {
+    const writes = server.writes().length;
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const r = await runAction({
+      event: 'pull_request',
+      payload: {
+        action: 'synchronize',
+        number: 77,
+        pull_request: { number: 77, head: { sha, ref: 'feature', repo: { full_name: 'someone/platform' } }, base: { ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } } },
+        repository: { full_name: `${OWNER}/${REPO}` }
+      }
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/::warning::.*read-only/);
+    expect(r.summary.length).toBeGreaterThan(0);
+    expect(server.writes().length).toBe(writes);
+  });
+
+  it('posts the rendered diff on the dry pull request in check mode, without pushing', async () => {
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const r = await runAction({
+      event: 'pull_request',
+      inputs: { mode: 'check' },
+      payload: {
+        action: 'opened',
+        number: 5,
+        pull_request: { number: 5, head: { sha, ref: 'feature', repo: { full_name: `${OWNER}/${REPO}` } }, base: { ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } } },
+        repository: { full_name: `${OWNER}/${REPO}` }
+      }
+    });
+    expect(r.code).toBe(0);
+    const comment = server.state.comments.find((c) => c.issue_number === 5);
+    expect(comment?.body).toMatch(/spec\.replicas/);
+    expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+    expect(server.validationErrors).toEqual([]);
+  });
+
+  it('refuses to render a checked-out PR head under pull_request_target unless opted in', async () => {
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const payload = {
+      action: 'opened',
+      number: 6,
+      pull_request: { number: 6, head: { sha, ref: 'feature', repo: { full_name: 'someone/platform' } }, base: { ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } } },
+      repository: { full_name: `${OWNER}/${REPO}` }
+    };
+    const r = await runAction({ event: 'pull_request_target', payload });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('refusing to render the pull request head under pull_request_target');
+  });
+
+  it('retries through a secondary rate limit and a 502 from the API, then succeeds', async () => {
+    const replicas = path.join(workspace, 'apps/web/clusters/prod/replicas.yaml');
+    const text = await readFile(replicas, 'utf8');
+    await writeFile(replicas, text.replace(/replicas: \d+/, 'replicas: 4'));
+    await commitDry('dry: scale to 4');
+    server.faults.push(
+      { method: 'GET', path: /\/pulls$/, status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit', documentation_url: 'https://docs.github.com/rest' } },
+      { method: 'GET', path: /\/pulls$/, status: 502, body: { message: 'Bad Gateway' } }
+    );
+    const from = server.requests.length;
+    const r = await runAction();
+    expect(r.code).toBe(0);
+    expect(r.outputs['pr-number']).toMatch(/^\d+$/);
+    expect(server.faults).toHaveLength(0);
+    const lists = server.requests.slice(from).filter((q) => q.method === 'GET' && /\/pulls$/.test(q.path)).map((q) => q.status);
+    expect(lists.slice(0, 3)).toEqual([403, 502, 200]);
+    expect(r.stdout).toMatch(/secondary rate limit/);
+    expect(server.validationErrors).toEqual([]);
+  });
+
+  it('lands the newest render when several runs race in push mode', async () => {
+    const deployment = path.join(workspace, 'apps/web/clusters/prod/replicas.yaml');
+    const text = await readFile(deployment, 'utf8');
+    const shas: string[] = [];
+    for (const n of [11, 12, 13]) {
+      await writeFile(deployment, text.replace(/replicas: \d+/, `replicas: ${n}`));
+      shas.push(await commitDry(`dry: replicas ${n}`));
+    }
+    // Every run renders the workspace as it is now (the newest dry commit).
+    const runs = await Promise.all(shas.map((sha) => runAction({ inputs: { mode: 'push' }, sha })));
+    for (const r of runs) expect(r.code).toBe(0);
+    expect(showFile('deployment', 'clusters/prod/web/Deployment.web.yml')).toContain('replicas: 13');
+    const pushed = runs.filter((r) => r.outputs['changed'] === 'true');
+    expect(pushed.length).toBeGreaterThanOrEqual(1);
+    // Nothing lost: every pushed commit is in the history of the wet branch.
+    for (const r of pushed) git(bare, 'merge-base', '--is-ancestor', r.outputs['wet-commit']!, 'deployment');
+  });
+
+  it('starts a fresh PR branch after its pull request was merged', async () => {
+    const open = server.state.pulls.find((p) => p.head === 'hydrate/deployment' && p.state === 'open')!;
+    const prTip = branchTip('hydrate/deployment');
+    expect(open).toBeDefined();
+    expect(prTip).toBeDefined();
+    // Merge: the wet branch takes the PR's tree, and the PR is marked merged.
+    git(bare, 'update-ref', 'refs/heads/deployment', prTip!);
+    Object.assign(open, { state: 'closed', merged: true, merged_at: '2026-01-02T00:00:00Z', closed_at: '2026-01-02T00:00:00Z' });
+    const replicas = path.join(workspace, 'apps/web/clusters/prod/replicas.yaml');
+    await writeFile(replicas, (await readFile(replicas, 'utf8')).replace(/replicas: \d+/, 'replicas: 21'));
+    await commitDry('dry: replicas 21');
+    const r = await runAction();
+    expect(r.code).toBe(0);
+    expect(Number(r.outputs['pr-number'])).not.toBe(open.number);
+    const tip = branchTip('hydrate/deployment')!;
+    expect(git(bare, 'log', '-1', '--format=%P', tip)).toBe(branchTip('deployment'));
+    expect(server.validationErrors).toEqual([]);
+  });
+
+  it('reports drift on a scheduled run when the wet branch was edited by hand', async () => {
+    // Land the open PR, then edit a rendered file directly on the wet branch.
+    const open = server.state.pulls.find((p) => p.head === 'hydrate/deployment' && p.state === 'open')!;
+    git(bare, 'update-ref', 'refs/heads/deployment', branchTip('hydrate/deployment')!);
+    Object.assign(open, { state: 'closed', merged: true, merged_at: '2026-01-03T00:00:00Z', closed_at: '2026-01-03T00:00:00Z' });
+    const clone = path.join(tmp, 'drift');
+    git(tmp, 'clone', '-q', '--branch', 'deployment', bare, clone);
+    const file = path.join(clone, 'clusters/prod/web/Deployment.web.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/replicas: \d+/, 'replicas: 1'));
+    git(clone, 'commit', '-q', '-am', 'hotfix by hand');
+    git(clone, 'push', '-q', 'origin', 'HEAD:refs/heads/deployment');
+    const r = await runAction({ event: 'schedule', payload: { schedule: '17 5 * * *' } });
+    expect(r.code).toBe(0);
+    const pull = server.state.pulls.find((p) => p.number === Number(r.outputs['pr-number']))!;
+    expect(pull.title).toMatch(/drift/i);
+    expect(pull.body).toMatch(/drift/);
+    const comment = server.state.comments.find((c) => c.issue_number === pull.number)!;
+    expect(comment.body).toMatch(/spec\.replicas.*1.*→.*21/);
+  });
+});
