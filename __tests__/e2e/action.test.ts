@@ -98,7 +98,7 @@ async function runAction(opts: { inputs?: Record<string, string>; event?: string
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   let code = 0;
-  let stdout = '';
+  let stdout: string;
   try {
     stdout = (await execFileP(node24, [path.join(ROOT, 'dist', 'index.js')], { cwd: workspace, env, maxBuffer: 64 << 20 })).stdout;
   } catch (e) {
