@@ -22,7 +22,7 @@ import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
-import { renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
+import { cachingReader, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
 
 export interface PipelinePorts {
   files: FileReader;
@@ -84,7 +84,8 @@ export function selectUnits(units: readonly Unit[], only: readonly string[]): { 
 }
 
 export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
-  const { settings, ports, previous } = req;
+  const { settings, ports } = req;
+  const previous = memoizedPrevious(req.previous);
   const diagnostics: Diagnostic[] = [];
   const renderers = req.renderers ?? defaultRenderers();
 
@@ -186,9 +187,12 @@ async function planIncremental(
   previous: PreviousWetTree
 ): Promise<{ inputs: Map<string, InputDigest>; unchanged: Unit[]; toRender: Unit[] }> {
   const inputs = new Map<string, InputDigest>();
-  const tools = selected.some((u) => u.renderer === 'kubernetes') ? await renderToolVersions(ports.exec) : '';
-  const width = Math.max(1, settings.concurrency) * 4;
-  const digests = await runPool(selected, width, (u) => unitInputDigest(u, settings, ports.files, tools));
+  const tools = selected.some((u) => u.renderer === 'kubernetes') ? renderToolVersions(ports.exec) : Promise.resolve('');
+  // Never rejects (renderToolVersions catches), but keep an unobserved rejection impossible.
+  tools.catch(() => undefined);
+  const width = Math.max(1, settings.concurrency) * 16;
+  const files = cachingReader(ports.files);
+  const digests = await runPool(selected, width, (u) => unitInputDigest(u, settings, files, tools));
   selected.forEach((u, i) => inputs.set(u.id, digests[i]!));
   if (settings.full || !previous.index) return { inputs, unchanged: [], toRender: [...selected] };
 
@@ -210,6 +214,25 @@ async function planIncremental(
   const unchanged = selected.filter((u) => keep.has(u.id));
   const toRender = selected.filter((u) => !keep.has(u.id));
   return { inputs, unchanged, toRender };
+}
+
+/** The previous tree with each file read once (reuse checks, keeping reused units and the plan all read it). */
+function memoizedPrevious(previous: PreviousWetTree): PreviousWetTree {
+  const cache = new Map<string, Promise<string | undefined>>();
+  return {
+    index: previous.index,
+    snapshot: () => previous.snapshot(),
+    readFile(path: string): Promise<string | undefined> {
+      let hit = cache.get(path);
+      if (!hit) {
+        hit = previous.readFile(path);
+        cache.set(path, hit);
+        // A failed read is not cached: the next caller sees the error again.
+        hit.catch(() => cache.delete(path));
+      }
+      return hit;
+    }
+  };
 }
 
 /** Renders a renderer's units on a pool of workers; output order is the canonical unit order. */

@@ -107,9 +107,15 @@ export async function unitClosure(unit: Unit, settings: Settings, files: FileRea
 /**
  * sha256 over the sorted (path, content) of every file in the unit's closure, the unit's config
  * entry, the global config that shapes output, the renderer name and `toolVersion` (for terraform
- * and secrets units Hydrate's VERSION is added).
+ * and secrets units Hydrate's VERSION is added). `toolVersion` may be a promise, so that asking
+ * the tools overlaps reading the files.
  */
-export async function unitInputDigest(unit: Unit, settings: Settings, files: FileReader, toolVersion: string): Promise<InputDigest> {
+export async function unitInputDigest(
+  unit: Unit,
+  settings: Settings,
+  files: FileReader,
+  toolVersion: string | Promise<string>
+): Promise<InputDigest> {
   const entry = entryOf(unit, settings);
   const closure = await unitClosure(unit, settings, files);
   const tree = new Map<string, string>();
@@ -122,7 +128,7 @@ export async function unitInputDigest(unit: Unit, settings: Settings, files: Fil
     JSON.stringify(unit.coordinates),
     JSON.stringify(entry ?? null),
     globalConfig(settings),
-    unit.renderer === 'kubernetes' ? toolVersion : `hydrate ${VERSION}`,
+    unit.renderer === 'kubernetes' ? await toolVersion : `hydrate ${VERSION}`,
     `hydrate ${VERSION}`
   ];
   for (const [path, content] of [...tree.entries()].sort(([a], [b]) => cmp(a, b))) parts.push(path, content);
@@ -155,4 +161,30 @@ export async function renderToolVersions(exec: ProcessRunner): Promise<string> {
     })
   );
   return versions.length > 0 ? versions.join('\n') : 'no render tools';
+}
+
+/**
+ * A reader that answers each question once: units share bases and components, so digesting
+ * every unit of a run reads those files once. Only for the duration of one run's planning.
+ */
+export function cachingReader(files: FileReader): FileReader {
+  const memo = <T>(fn: (p: string) => Promise<T>): ((p: string) => Promise<T>) => {
+    const cache = new Map<string, Promise<T>>();
+    return (p: string) => {
+      let hit = cache.get(p);
+      if (!hit) {
+        hit = fn(p);
+        cache.set(p, hit);
+        hit.catch(() => cache.delete(p));
+      }
+      return hit;
+    };
+  };
+  return {
+    readFile: memo((p) => files.readFile(p)),
+    readFileBytes: memo((p) => files.readFileBytes(p)),
+    readDir: memo((p) => files.readDir(p)),
+    lstat: memo((p) => files.lstat(p)),
+    realpath: memo((p) => files.realpath(p))
+  };
 }
