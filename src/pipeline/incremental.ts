@@ -88,7 +88,7 @@ async function readTree(files: FileReader, root: string, rel: string, out: Map<s
   if (out.has(rel)) return;
   if (st.kind === 'file') out.set(rel, `file:${await files.readFile(absPath)}`);
   else if (st.kind === 'symlink') {
-    let target = '?';
+    let target: string;
     try {
       target = await files.realpath(absPath);
     } catch {
