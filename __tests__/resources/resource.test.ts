@@ -47,6 +47,17 @@ describe('yaml', () => {
     expect(r.diagnostics[0]!.message).toMatch(/alias/i);
   });
 
+  it('rejects deeply nested documents with a clear message instead of crashing', () => {
+    const flow = '['.repeat(5000) + ']'.repeat(5000);
+    const block = Array.from({ length: 300 }, (_, i) => ' '.repeat(i) + 'a:').join('\n') + ' 1\n';
+    for (const text of [flow, block]) {
+      const r = parseYamlDocuments(text, 'deep.yaml');
+      expect(r.documents).toEqual([]);
+      expect(r.diagnostics[0]).toMatchObject({ file: 'deep.yaml', severity: 'error', message: 'invalid YAML: nesting is too deep (more than 256 levels)' });
+    }
+    expect(parseYamlDocuments('a:\n  b:\n    c: 1\n', 'ok.yaml').diagnostics).toEqual([]);
+  });
+
   it('keeps document start lines for multi-document streams', () => {
     const r = parseYamlDocuments('a: 1\n---\n# c\nb: 2\n---\n', 'f.yaml');
     expect(r.documents.map((d) => [d.value, d.line])).toEqual([[{ a: 1 }, 1], [{ b: 2 }, 4], [null, 5]]);

@@ -29,7 +29,12 @@ const MAX_ALIAS_COUNT = 100;
  */
 export function parseYamlDocuments(text: string, file: string, unit?: string): ParseResult {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (e) {
+    return { documents: [], diagnostics: [{ severity: 'error', ...(unit ? { unit } : {}), file, line: 1, col: 1, message: `invalid YAML: ${describeError(e)}` }] };
+  }
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
   const list = Array.isArray(docs) ? docs : [];
@@ -48,15 +53,16 @@ export function parseYamlDocuments(text: string, file: string, unit?: string): P
           file,
           line: pos.line,
           col: pos.col,
-          message: `invalid YAML: ${firstLine(e.message)}`
+          message: `invalid YAML: ${/call stack/i.test(e.message) ? `nesting is too deep (more than ${MAX_DEPTH} levels)` : firstLine(e.message)}`
         });
       }
       continue;
     }
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
     const pos = lineCounter.linePos(start);
     try {
-      const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (depthExceeds(value, MAX_DEPTH)) throw new RangeError('Maximum call stack size exceeded');
       documents.push({ value, line: pos.line, col: pos.col });
     } catch (e) {
       diagnostics.push({
@@ -65,11 +71,29 @@ export function parseYamlDocuments(text: string, file: string, unit?: string): P
         file,
         line: pos.line,
         col: pos.col,
-        message: `invalid YAML: ${firstLine((e as Error).message)}`
+        message: `invalid YAML: ${describeError(e)}`
       });
     }
   }
   return { documents, diagnostics };
+}
+
+/** Documents nested deeper than this are rejected (YAML bombs; Kubernetes objects stay far below). */
+export const MAX_DEPTH = 256;
+
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > limit) return true;
+    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return `nesting is too deep (more than ${MAX_DEPTH} levels)`;
+  return firstLine((e as Error).message);
 }
 
 function firstLine(s: string): string {
