@@ -91,7 +91,9 @@ describe('Helm release units', () => {
       });
       const r = await renderKubernetesUnit(unit('k/c/t/prod', 0), makeInput(repo.root, cfg, [], exec));
       expect(r.diagnostics).toEqual([]);
-      expect(exec.calls).toHaveLength(1);
+      // Rendered twice with the same arguments, to catch non-deterministic charts.
+      expect(exec.calls).toHaveLength(2);
+      expect(exec.calls[1]!.args).toEqual(exec.calls[0]!.args);
       expect(exec.calls[0]!.command).toBe('helm');
       const d = join(repo.root, 'k/c/t/prod');
       expect(exec.calls[0]!.args).toEqual([
@@ -100,6 +102,34 @@ describe('Helm release units', () => {
         '--set-string', 'a=1'
       ]);
       expect(r.resources.map((x) => x.source.file)).toEqual(['k/c/t/prod.yaml']);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
+  it('refuses a chart whose output differs between two identical renders', async () => {
+    const repo = await tempRepo({
+      'k/c/t/prod.yaml': 'chart: ../../../charts/x\nversion: 0.1.0\n',
+      'k/c/t/prod/values.yaml': 'a: 1\n',
+      'charts/x/Chart.yaml': 'apiVersion: v2\nname: x\nversion: 0.1.0\n'
+    });
+    try {
+      let n = 0;
+      const base = fakeRunner(['helm']);
+      const exec = {
+        ...base,
+        async run(command: string, args: readonly string[]) {
+          if (args[0] === 'version') return { exitCode: 0, stdout: 'v-test', stderr: '' };
+          n++;
+          return { exitCode: 0, stdout: `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  p: random${n}\n`, stderr: '' };
+        }
+      };
+      const r = await renderKubernetesUnit(unit('k/c/t/prod', 0), makeInput(repo.root, cfg, [], exec));
+      expect(r.status).toBe('failed');
+      expect(r.diagnostics[0]).toMatchObject({ file: 'k/c/t/prod.yaml', severity: 'error' });
+      expect(r.diagnostics[0]!.message).toContain('different output on identical renders');
+      expect(JSON.stringify(r.diagnostics)).not.toContain('random1');
+      expect(n).toBe(2);
     } finally {
       await repo.cleanup();
     }

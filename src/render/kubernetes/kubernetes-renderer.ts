@@ -372,6 +372,17 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
     err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
     return empty;
   }
+  // Charts that generate values at render time (randAlphaNum, uuidv4, now) would change the wet
+  // tree on every run: render a second time and refuse output that differs.
+  const again = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+  if (again.exitCode !== 0 || again.stdout !== result.stdout) {
+    err(
+      ctx,
+      `helm template gives different output on identical renders (random or time-based values in the chart, e.g. randAlphaNum or now): pin those values in the release's values or set`,
+      { file }
+    );
+    return empty;
+  }
   ctx.digestParts.push(`version:${await toolVersion(input.exec, 'helm')}`);
   return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
 }
