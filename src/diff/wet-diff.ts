@@ -240,18 +240,12 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
   const be = base.index?.units[id];
   const he = head.index?.units[id];
   const entry = he ?? be;
-  const result: UnitDiff = {
-    unit: id,
-    renderer: unitRenderer(id, entry),
-    coordinates: sortedRecord(entry?.coordinates ?? {}),
-    status: failed ? 'failed' : !be && he ? 'new' : be && !he ? 'deleted' : 'ok',
-    added: 0,
-    changed: 0,
-    removed: 0,
-    byKind: {},
-    resources: [],
-    files: { added: [], changed: [], removed: [] }
-  };
+  const result = emptyUnitDiff(
+    id,
+    unitRenderer(id, entry),
+    sortedRecord(entry?.coordinates ?? {}),
+    failed ? 'failed' : !be && he ? 'new' : be && !he ? 'deleted' : 'ok'
+  );
   if (failed) return result;
 
   const b = readSide(be, base, id);
@@ -316,6 +310,11 @@ export function unitHasChanges(u: UnitDiff): boolean {
 }
 
 /** Compares the wet tree before (`base`) and after (`head`) a run. */
+/** A unit entry with nothing counted yet. */
+export function emptyUnitDiff(unit: string, renderer: string, coordinates: Record<string, string>, status: UnitDiff['status']): UnitDiff {
+  return { unit, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
+}
+
 export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptions = {}): DiffReport {
   const failed = new Set(options.failedUnits ?? []);
   const ids = new Set<string>([

@@ -5,6 +5,7 @@
  */
 import { cmp, describeIdentity } from '../resources/resource.js';
 import type { FieldChange, ResourceChange, UnitDiff, DiffReport } from '../diff/wet-diff.js';
+import { emptyUnitDiff } from '../diff/wet-diff.js';
 
 export interface ReportContext {
   /** Distinguishes reports (e.g. one comment per target branch); rendered as a hidden marker. */
@@ -150,18 +151,7 @@ function rowsOf(report: DiffReport, ctx: ReportContext): Row[] {
     if (known.has(unit)) continue;
     const i = unit.indexOf(':');
     rows.push({
-      unit: {
-        unit,
-        renderer: i === -1 ? '' : unit.slice(0, i),
-        coordinates: {},
-        status: 'failed',
-        added: 0,
-        changed: 0,
-        removed: 0,
-        byKind: {},
-        resources: [],
-        files: { added: [], changed: [], removed: [] }
-      },
+      unit: emptyUnitDiff(unit, i === -1 ? '' : unit.slice(0, i), {}, 'failed'),
       failures: messages
     });
   }

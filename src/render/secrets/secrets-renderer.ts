@@ -12,7 +12,7 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { cmp, describeIdentity, mustIdentity, type KubeObject, type Resource } from '../../resources/resource.js';
 import type { Renderer, RenderInput, UnitResult } from '../renderer.js';
 import type { SecretsEntry } from '../../settings/schema/secrets.js';
-import { listYamlFiles, readClaimDocuments, zodDiagnostics } from '../terraform/claim-documents.js';
+import { readUnitClaimFiles, zodDiagnostics } from '../terraform/claim-documents.js';
 import { secretsClaim, type SecretsClaim } from './claim.js';
 
 export const EXTERNAL_SECRET_API_VERSION = 'external-secrets.io/v1';
@@ -184,12 +184,7 @@ export function createSecretsRenderer(): Renderer {
           diagnostics.push({ severity: 'error', unit: unit.id, message: `no secrets config entry #${unit.entry} for this unit` });
         } else {
           digest.update(JSON.stringify(entry)).update('\0');
-          const absDir = `${input.repoRoot}/${unit.dir}`;
-          for (const name of await listYamlFiles(input.files, absDir)) {
-            const file = `${unit.dir}/${name}`;
-            const text = await input.files.readFile(`${absDir}/${name}`);
-            digest.update(file).update('\0').update(text).update('\0');
-            const parsed = readClaimDocuments(text, file, unit.id);
+          for (const { file, parsed } of await readUnitClaimFiles(input.files, input.repoRoot, unit, digest)) {
             diagnostics.push(...parsed.diagnostics);
             for (const doc of parsed.documents) {
               const r = secretsClaim.safeParse(doc.value);

@@ -140,6 +140,30 @@ export async function listYamlFiles(
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * Reads every claim file of a unit (sorted), feeding `(path, content)` into the unit's input
+ * digest, and returns each file's parsed documents with positions.
+ */
+export async function readUnitClaimFiles(
+  files: { readDir(path: string): Promise<{ name: string; kind: string }[]>; readFile(path: string): Promise<string> },
+  repoRoot: string,
+  unit: { id: string; dir: string },
+  digest: { update(data: string): unknown }
+): Promise<{ file: string; parsed: ReturnType<typeof readClaimDocuments> }[]> {
+  const absDir = `${repoRoot}/${unit.dir}`;
+  const out: { file: string; parsed: ReturnType<typeof readClaimDocuments> }[] = [];
+  for (const name of await listYamlFiles(files, absDir)) {
+    const file = `${unit.dir}/${name}`;
+    const text = await files.readFile(`${absDir}/${name}`);
+    digest.update(file);
+    digest.update('\0');
+    digest.update(text);
+    digest.update('\0');
+    out.push({ file, parsed: readClaimDocuments(text, file, unit.id) });
+  }
+  return out;
+}
+
 /** Keys sorted recursively (code-unit order), for canonical JSON. */
 export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);

@@ -11,8 +11,7 @@ import type { TerraformEntry } from '../../settings/schema/terraform.js';
 import type { PreviousWet, Renderer, RenderInput, Required, UnitResult } from '../renderer.js';
 import {
   DNS1123_SUBDOMAIN,
-  listYamlFiles,
-  readClaimDocuments,
+  readUnitClaimFiles,
   sortKeysDeep,
   zodDiagnostics,
   type ClaimDocument,
@@ -119,12 +118,7 @@ export function createTerraformRenderer(): Renderer {
           continue;
         }
         digest.update(JSON.stringify(entry)).update('\0');
-        const absDir = `${input.repoRoot}/${unit.dir}`;
-        for (const name of await listYamlFiles(input.files, absDir)) {
-          const file = `${unit.dir}/${name}`;
-          const text = await input.files.readFile(`${absDir}/${name}`);
-          digest.update(file).update('\0').update(text).update('\0');
-          const parsed = readClaimDocuments(text, file, unit.id);
+        for (const { file, parsed } of await readUnitClaimFiles(input.files, input.repoRoot, unit, digest)) {
           diagsByUnit.get(unit.id)!.push(...parsed.diagnostics);
           for (const doc of parsed.documents) {
             const r = tfWorkspaceClaim.safeParse(doc.value);
