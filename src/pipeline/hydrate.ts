@@ -14,7 +14,7 @@ import type { PreviousWet, Renderer, UnitResult } from '../render/renderer.js';
 import { crossCheck } from '../render/cross-checks.js';
 import { secretsPolicyGate } from '../render/policy.js';
 import { defaultRenderers } from '../render/registry.js';
-import { layoutWet, serializeIndex, type WetLayout } from '../wet/layout.js';
+import { layoutWet, ownedPaths, serializeIndex, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
 import { INDEX_PATH, type WetIndex } from '../wet/wet-index.js';
@@ -160,8 +160,12 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   }
 
   const ok = !hasErrors(diagnostics);
-  const before = await previous.snapshot();
-  const after: WetSnapshot = ok && layout ? { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) } : before;
+  // Kept units have the same index entry and the same files before and after: the diff would
+  // find nothing in them, so it is not asked to parse them.
+  const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
+  const before = kept.size > 0 ? await snapshotWithout(previous, kept) : await previous.snapshot();
+  const after: WetSnapshot =
+    ok && layout ? withoutUnits({ index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) }, kept) : before;
   const diff = diffWet(before, after, { failedUnits });
 
   return {
@@ -214,6 +218,30 @@ async function planIncremental(
   const unchanged = selected.filter((u) => keep.has(u.id));
   const toRender = selected.filter((u) => !keep.has(u.id));
   return { inputs, unchanged, toRender };
+}
+
+function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
+  return { ...index, units: Object.fromEntries(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
+}
+
+/** The previous tree's snapshot without the given units (as the adapter's snapshot: every owned file that exists). */
+async function snapshotWithout(previous: PreviousWet, ids: ReadonlySet<string>): Promise<WetSnapshot> {
+  const files = new Map<string, string>();
+  if (!previous.index) return { files };
+  const index = indexWithout(previous.index, ids);
+  for (const p of ownedPaths(index)) {
+    const content = await previous.readFile(p);
+    if (content !== undefined) files.set(p, content);
+  }
+  return { index, files };
+}
+
+function withoutUnits(snapshot: WetSnapshot, ids: ReadonlySet<string>): WetSnapshot {
+  if (ids.size === 0 || !snapshot.index) return snapshot;
+  const drop = new Set<string>();
+  for (const id of ids) for (const p of snapshot.index.units[id]?.paths ?? []) drop.add(p);
+  const files = new Map([...snapshot.files].filter(([p]) => !drop.has(p)));
+  return { index: indexWithout(snapshot.index, ids), files };
 }
 
 /** The previous tree with each file read once (reuse checks, keeping reused units and the plan all read it). */
