@@ -390,14 +390,14 @@ describe('error mapping', () => {
     const { pull } = await gh.createOrUpdatePull(pr);
     const readOnly = await setup({ readOnly: true });
     readOnly.standIn.state.pulls.push({ ...standIn.state.pulls[0]! });
-    const cases: [Promise<unknown>, string, string][] = [
-      [readOnly.gh.createOrUpdatePull({ ...pr, body: 'changed' }), 'create or update the pull request', 'pull-requests: write'],
-      [readOnly.gh.deleteBranch('hydrate/prod'), 'delete branch hydrate/prod', 'contents: write'],
-      [readOnly.gh.addLabels(pull.number, ['x']), `add labels to #${pull.number}`, 'issues: write'],
-      [readOnly.gh.upsertStickyComment(pull.number, 'prod', 'x'), `write the comment on #${pull.number}`, 'pull-requests: write']
+    const cases: [() => Promise<unknown>, string, string][] = [
+      [() => readOnly.gh.createOrUpdatePull({ ...pr, body: 'changed' }), 'create or update the pull request', 'pull-requests: write'],
+      [() => readOnly.gh.deleteBranch('hydrate/prod'), 'delete branch hydrate/prod', 'contents: write'],
+      [() => readOnly.gh.addLabels(pull.number, ['x']), `add labels to #${pull.number}`, 'issues: write'],
+      [() => readOnly.gh.upsertStickyComment(pull.number, 'prod', 'x'), `write the comment on #${pull.number}`, 'pull-requests: write']
     ];
     for (const [p, action, permission] of cases) {
-      const err = await thrown(p);
+      const err = await thrown(p());
       expect(err).toBeInstanceOf(HydrateError);
       expect((err as HydrateError).diagnostics[0]!.message).toBe(missingPermissionMessage(action, permission as 'contents: write'));
       expect(err.message).toContain(`permissions:\n  ${permission}`);
