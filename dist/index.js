@@ -67442,8 +67442,9 @@ async function hydrate(req) {
     }
   }
   const ok = !hasErrors(diagnostics);
-  const before = await previous.snapshot();
-  const after = ok && layout ? { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) } : before;
+  const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
+  const before = kept.size > 0 ? await snapshotWithout(previous, kept) : await previous.snapshot();
+  const after = ok && layout ? withoutUnits({ index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) }, kept) : before;
   const diff = diffWet(before, after, { failedUnits });
   return {
     ok,
@@ -67481,6 +67482,26 @@ async function planIncremental(selected, settings, ports, previous) {
   const unchanged = selected.filter((u) => keep.has(u.id));
   const toRender = selected.filter((u) => !keep.has(u.id));
   return { inputs, unchanged, toRender };
+}
+function indexWithout(index, ids) {
+  return { ...index, units: Object.fromEntries(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
+}
+async function snapshotWithout(previous, ids) {
+  const files = /* @__PURE__ */ new Map();
+  if (!previous.index) return { files };
+  const index = indexWithout(previous.index, ids);
+  for (const p of ownedPaths(index)) {
+    const content = await previous.readFile(p);
+    if (content !== void 0) files.set(p, content);
+  }
+  return { index, files };
+}
+function withoutUnits(snapshot, ids) {
+  if (ids.size === 0 || !snapshot.index) return snapshot;
+  const drop = /* @__PURE__ */ new Set();
+  for (const id of ids) for (const p of snapshot.index.units[id]?.paths ?? []) drop.add(p);
+  const files = new Map([...snapshot.files].filter(([p]) => !drop.has(p)));
+  return { index: indexWithout(snapshot.index, ids), files };
 }
 function memoizedPrevious(previous) {
   const cache2 = /* @__PURE__ */ new Map();
