@@ -22,6 +22,19 @@ export function isSecret(object: KubeObject | undefined): boolean {
   return object['kind'] === 'Secret' && typeof apiVersion === 'string' && !apiVersion.includes('/');
 }
 
+/** True when redaction would change the object: a Secret, or one carrying the last-applied annotation. */
+export function needsRedaction(object: KubeObject | undefined): boolean {
+  if (!object) return false;
+  if (isSecret(object)) return true;
+  const metadata = object['metadata'];
+  const annotations = isRecordLike(metadata) ? metadata['annotations'] : undefined;
+  return isRecordLike(annotations) && LAST_APPLIED_ANNOTATION in annotations;
+}
+
+function isRecordLike(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

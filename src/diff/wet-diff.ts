@@ -15,7 +15,7 @@ import {
 } from '../resources/resource.js';
 import { isKubeObject, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { WetIndex, WetIndexUnit } from '../wet/wet-index.js';
-import { isRedactedPath, isSecret, redactPair } from './redact.js';
+import { isRedactedPath, isSecret, needsRedaction, redactPair } from './redact.js';
 
 /** A wet tree: its index (when it has one) and its files by wet-relative path. */
 export interface WetSnapshot {
@@ -85,6 +85,8 @@ interface SideObject {
   object: KubeObject;
   id: ResourceIdentity;
   file: string;
+  /** The file's text when it holds only this object (per-resource layout). */
+  text?: string;
 }
 
 interface UnitSide {
@@ -102,12 +104,13 @@ function baseName(path: string): string {
   return i === -1 ? path : path.slice(i + 1);
 }
 
-function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: string): UnitSide {
+function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: string, same: ReadonlySet<string>): UnitSide {
   const side: UnitSide = { objects: new Map(), files: new Map() };
   if (!entry) return side;
   const paths = [...entry.paths].sort(cmp);
   for (const path of paths) {
-    if (baseName(path) === '.gitattributes') continue;
+    // A file with the same text on both sides holds the same objects on both sides: nothing to show.
+    if (baseName(path) === '.gitattributes' || same.has(path)) continue;
     const text = snapshot.files.get(path);
     if (text === undefined) continue;
     if (!isYamlPath(path)) {
@@ -134,6 +137,7 @@ function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: 
       side.files.set(path, text);
       continue;
     }
+    if (found.length === 1) found[0]!.text = text;
     for (const o of found) {
       const key = identityKey(o.id);
       if (!side.objects.has(key)) side.objects.set(key, o);
@@ -248,8 +252,16 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
   );
   if (failed) return result;
 
-  const b = readSide(be, base, id);
-  const h = readSide(he, head, id);
+  const same = new Set<string>();
+  if (be && he) {
+    const headPaths = new Set(he.paths);
+    for (const p of be.paths) {
+      const text = base.files.get(p);
+      if (text !== undefined && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
+    }
+  }
+  const b = readSide(be, base, id, same);
+  const h = readSide(he, head, id, same);
 
   const keys = [...new Set([...b.objects.keys(), ...h.objects.keys()])];
   const changes: ResourceChange[] = [];
@@ -259,9 +271,11 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
     const rid = (ho ?? bo)!.id;
     // Same key order and values means the same canonical YAML: skip unchanged objects cheaply.
     if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
-    const red = redactPair(bo?.object, ho?.object);
-    const oldText = red.base ? toCanonicalYaml(red.base) : '';
-    const newText = red.head ? toCanonicalYaml(red.head) : '';
+    // Objects that need no redaction keep the canonical text they were written with.
+    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
+    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
+    const oldText = red.base ? (plain && bo?.text !== undefined ? bo.text : toCanonicalYaml(red.base)) : '';
+    const newText = red.head ? (plain && ho?.text !== undefined ? ho.text : toCanonicalYaml(red.head)) : '';
     let kind: ChangeKind;
     let fields: FieldChange[];
     if (bo && ho) {
@@ -309,12 +323,12 @@ export function unitHasChanges(u: UnitDiff): boolean {
   );
 }
 
-/** Compares the wet tree before (`base`) and after (`head`) a run. */
 /** A unit entry with nothing counted yet. */
 export function emptyUnitDiff(unit: string, renderer: string, coordinates: Record<string, string>, status: UnitDiff['status']): UnitDiff {
   return { unit, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
 }
 
+/** Compares the wet tree before (`base`) and after (`head`) a run. */
 export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptions = {}): DiffReport {
   const failed = new Set(options.failedUnits ?? []);
   const ids = new Set<string>([
