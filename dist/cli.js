@@ -39919,6 +39919,16 @@ function isSecret(object2) {
   const apiVersion = object2["apiVersion"];
   return object2["kind"] === "Secret" && typeof apiVersion === "string" && !apiVersion.includes("/");
 }
+function needsRedaction(object2) {
+  if (!object2) return false;
+  if (isSecret(object2)) return true;
+  const metadata = object2["metadata"];
+  const annotations = isRecordLike(metadata) ? metadata["annotations"] : void 0;
+  return isRecordLike(annotations) && LAST_APPLIED_ANNOTATION in annotations;
+}
+function isRecordLike(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 function sameValue(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -39980,12 +39990,12 @@ function baseName(path3) {
   const i = path3.lastIndexOf("/");
   return i === -1 ? path3 : path3.slice(i + 1);
 }
-function readSide(entry, snapshot, unit2) {
+function readSide(entry, snapshot, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
   if (!entry) return side;
   const paths = [...entry.paths].sort(cmp);
   for (const path3 of paths) {
-    if (baseName(path3) === ".gitattributes") continue;
+    if (baseName(path3) === ".gitattributes" || same.has(path3)) continue;
     const text = snapshot.files.get(path3);
     if (text === void 0) continue;
     if (!isYamlPath(path3)) {
@@ -40012,6 +40022,7 @@ function readSide(entry, snapshot, unit2) {
       side.files.set(path3, text);
       continue;
     }
+    if (found.length === 1) found[0].text = text;
     for (const o of found) {
       const key = identityKey(o.id);
       if (!side.objects.has(key)) side.objects.set(key, o);
@@ -40110,8 +40121,16 @@ function diffUnit(id, base, head, failed) {
     failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
   );
   if (failed) return result;
-  const b = readSide(be, base, id);
-  const h = readSide(he, head, id);
+  const same = /* @__PURE__ */ new Set();
+  if (be && he) {
+    const headPaths = new Set(he.paths);
+    for (const p of be.paths) {
+      const text = base.files.get(p);
+      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
+    }
+  }
+  const b = readSide(be, base, id, same);
+  const h = readSide(he, head, id, same);
   const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
   const changes = [];
   for (const key of keys) {
@@ -40119,9 +40138,10 @@ function diffUnit(id, base, head, failed) {
     const ho = h.objects.get(key);
     const rid = (ho ?? bo).id;
     if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
-    const red = redactPair(bo?.object, ho?.object);
-    const oldText = red.base ? toCanonicalYaml(red.base) : "";
-    const newText = red.head ? toCanonicalYaml(red.head) : "";
+    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
+    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
+    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
+    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
     let kind;
     let fields;
     if (bo && ho) {

@@ -66743,6 +66743,16 @@ function isSecret(object2) {
   const apiVersion = object2["apiVersion"];
   return object2["kind"] === "Secret" && typeof apiVersion === "string" && !apiVersion.includes("/");
 }
+function needsRedaction(object2) {
+  if (!object2) return false;
+  if (isSecret(object2)) return true;
+  const metadata = object2["metadata"];
+  const annotations = isRecordLike(metadata) ? metadata["annotations"] : void 0;
+  return isRecordLike(annotations) && LAST_APPLIED_ANNOTATION in annotations;
+}
+function isRecordLike(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 function sameValue(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -66804,12 +66814,12 @@ function baseName(path4) {
   const i = path4.lastIndexOf("/");
   return i === -1 ? path4 : path4.slice(i + 1);
 }
-function readSide(entry, snapshot, unit2) {
+function readSide(entry, snapshot, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
   if (!entry) return side;
   const paths = [...entry.paths].sort(cmp);
   for (const path4 of paths) {
-    if (baseName(path4) === ".gitattributes") continue;
+    if (baseName(path4) === ".gitattributes" || same.has(path4)) continue;
     const text = snapshot.files.get(path4);
     if (text === void 0) continue;
     if (!isYamlPath(path4)) {
@@ -66836,6 +66846,7 @@ function readSide(entry, snapshot, unit2) {
       side.files.set(path4, text);
       continue;
     }
+    if (found.length === 1) found[0].text = text;
     for (const o of found) {
       const key = identityKey(o.id);
       if (!side.objects.has(key)) side.objects.set(key, o);
@@ -66934,8 +66945,16 @@ function diffUnit(id, base, head, failed) {
     failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
   );
   if (failed) return result;
-  const b = readSide(be, base, id);
-  const h = readSide(he, head, id);
+  const same = /* @__PURE__ */ new Set();
+  if (be && he) {
+    const headPaths = new Set(he.paths);
+    for (const p of be.paths) {
+      const text = base.files.get(p);
+      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
+    }
+  }
+  const b = readSide(be, base, id, same);
+  const h = readSide(he, head, id, same);
   const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
   const changes = [];
   for (const key of keys) {
@@ -66943,9 +66962,10 @@ function diffUnit(id, base, head, failed) {
     const ho = h.objects.get(key);
     const rid = (ho ?? bo).id;
     if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
-    const red = redactPair(bo?.object, ho?.object);
-    const oldText = red.base ? toCanonicalYaml(red.base) : "";
-    const newText = red.head ? toCanonicalYaml(red.head) : "";
+    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
+    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
+    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
+    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
     let kind;
     let fields;
     if (bo && ho) {
