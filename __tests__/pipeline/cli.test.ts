@@ -74,8 +74,12 @@ describe('hydrate render', () => {
     await cp(a, c, { recursive: true });
     const r3 = await cli(['render', '--config', path.join(dry, 'hydrate.yaml'), '--out', c, '--only', NO_HELM, '--json']);
     expect(r3.code).toBe(0);
-    const report = JSON.parse(r3.stdout) as { written: { writes: string[]; deletes: string[] } };
+    const report = JSON.parse(r3.stdout) as { written: { writes: string[]; deletes: string[] }; units: { id: string; status: string }[] };
     expect(report.written).toEqual({ writes: [], deletes: [] });
+    // Every unit is listed once; unchanged ones are reported as kept.
+    const ids = report.units.map((u) => u.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(report.units.find((u) => u.id === 'kubernetes:apps/web/clusters/prod')!.status).toBe('reused');
     const ta = await treeOf(a);
     expect(ta.size).toBeGreaterThan(10);
     expect(await treeOf(b)).toEqual(ta);

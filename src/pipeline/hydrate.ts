@@ -8,6 +8,7 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { FileReader, Logger, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import type { Unit } from '../dry/unit.js';
+import { cmp } from '../resources/resource.js';
 import { discoverUnits } from '../dry/discover.js';
 import { checkSources } from '../dry/sources.js';
 import type { PreviousWet, Renderer, UnitResult } from '../render/renderer.js';
@@ -171,7 +172,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   return {
     ok,
     diagnostics: sortDiagnostics(diagnostics),
-    units: unitReports(selected, [...skipped, ...unchanged], results, ok ? layout?.index : undefined, previous.index),
+    units: unitReports(selected, skipped, results, ok ? layout?.index : undefined, previous.index),
     results,
     ...(ok && layout ? { layout } : {}),
     ...(ok && plan ? { plan } : {}),
@@ -284,7 +285,7 @@ interface ReusedEntry {
   entry: WetIndex['units'][string];
 }
 
-/** Units left out by `only` keep what the previous wet tree holds for them. */
+/** Units left out by `only`, and units whose inputs are unchanged, keep what the previous wet tree holds for them. */
 function reusedUnits(skipped: readonly Unit[], index: WetIndex | undefined): { entries: ReusedEntry[]; results: UnitResult[] } {
   const entries: ReusedEntry[] = [];
   const results: UnitResult[] = [];
@@ -318,7 +319,7 @@ async function keepReusedUnits(layout: WetLayout, reused: readonly ReusedEntry[]
   }
   const index: WetIndex = { ...layout.index, units };
   files.set(INDEX_PATH, serializeIndex(index));
-  const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...files.entries()].sort(([a], [b]) => cmp(a, b));
   return { ...layout, index, files: sorted.map(([path, content]) => ({ path, content })) };
 }
 
@@ -345,5 +346,5 @@ function unitReports(
       errors: r?.diagnostics.filter((d) => d.severity === 'error') ?? []
     });
   }
-  return reports.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return reports.sort((a, b) => cmp(a.id, b.id));
 }
