@@ -23,7 +23,7 @@ import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
-import { cachingReader, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
+import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
 
 export interface PipelinePorts {
   files: FileReader;
@@ -247,21 +247,7 @@ function withoutUnits(snapshot: WetSnapshot, ids: ReadonlySet<string>): WetSnaps
 
 /** The previous tree with each file read once (reuse checks, keeping reused units and the plan all read it). */
 function memoizedPrevious(previous: PreviousWetTree): PreviousWetTree {
-  const cache = new Map<string, Promise<string | undefined>>();
-  return {
-    index: previous.index,
-    snapshot: () => previous.snapshot(),
-    readFile(path: string): Promise<string | undefined> {
-      let hit = cache.get(path);
-      if (!hit) {
-        hit = previous.readFile(path);
-        cache.set(path, hit);
-        // A failed read is not cached: the next caller sees the error again.
-        hit.catch(() => cache.delete(path));
-      }
-      return hit;
-    }
-  };
+  return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
 
 /** Renders a renderer's units on a pool of workers; output order is the canonical unit order. */

@@ -4,13 +4,12 @@
  * digest equals the one in the previous wet index (and whose files are all still there) keeps its
  * previous output instead of being rendered again.
  */
-import { posix } from 'node:path';
 import type { Unit } from '../dry/unit.js';
 import type { FileReader, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import { digestOf } from '../render/digest.js';
-import { helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
-import { parsePositioned } from '../render/kubernetes/yaml-positions.js';
+import { closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
+import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import { VERSION } from '../version.js';
 
 export interface InputDigest {
@@ -19,8 +18,6 @@ export interface InputDigest {
   reason?: string;
 }
 
-const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function entryOf(unit: Unit, settings: Settings): unknown {
   const lists: Record<Unit['renderer'], readonly unknown[]> = {
@@ -37,65 +34,28 @@ function globalConfig(settings: Settings): string {
   return JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet: settings.config.wet, policy });
 }
 
-/** The closure of a kubernetes unit, detecting its type as the renderer does. */
+/** The closure of a kubernetes unit, by the type the renderer will detect for it. */
 async function kubernetesClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
   const entry = settings.config.kubernetes[unit.entry];
   if (!entry) return { paths: [unit.dir], volatile: true, reason: 'no config entry' };
   const root = settings.repoRoot;
-  const want = entry.type;
-  if (want === 'auto' || want === 'kustomize') {
-    for (const name of KUSTOMIZATION_NAMES) {
-      if ((await files.lstat(posix.join(root, unit.dir, name)))?.kind === 'file') {
-        const c = await kustomizeClosure(unit.dir, files, root);
-        if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
-          return { ...c, volatile: true, reason: 'kustomize --enable-helm may fetch charts' };
-        }
-        return c;
+  const detected = await detectUnitType(files, root, unit, entry);
+  switch (detected.type) {
+    case 'kustomize': {
+      const c = await kustomizeClosure(unit.dir, files, root);
+      if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
+        return { ...c, volatile: true, reason: 'kustomize --enable-helm may fetch charts' };
       }
+      return c;
     }
-    if (want === 'kustomize') return { paths: [unit.dir], volatile: true, reason: 'no kustomization file' };
+    case 'helm':
+      return helmClosure(unit.dir, detected.file, files, root);
+    case 'missing':
+      return { paths: [unit.dir, detected.file], volatile: true, reason: detected.want === 'kustomize' ? 'no kustomization file' : 'Helm release file not found' };
+    case 'plain':
+      // With type auto, a release file appearing later turns the unit into a Helm release: digest its path too.
+      return entry.type === 'auto' ? { paths: [unit.dir, detected.releaseFile], volatile: false } : plainClosure(unit.dir);
   }
-  if (want === 'auto' || want === 'helm') {
-    const releaseFile = entry.helm.releaseFile.split('{dir}').join(unit.dir);
-    const st = await files.lstat(posix.join(root, releaseFile));
-    if (st !== undefined) {
-      if (want === 'helm') return helmClosure(unit.dir, releaseFile, files, root);
-      const v = parsePositioned(await files.readFile(posix.join(root, releaseFile))).value;
-      if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'chart' in v) return helmClosure(unit.dir, releaseFile, files, root);
-      // Not a release file (for now): its appearance as one must still change the digest.
-      return { paths: [unit.dir, releaseFile], volatile: false };
-    }
-    if (want === 'helm') return { paths: [unit.dir, releaseFile], volatile: true, reason: 'Helm release file not found' };
-    return { paths: [unit.dir, releaseFile], volatile: false };
-  }
-  return plainClosure(unit.dir);
-}
-
-/** Appends `(path, kind, content)` for every file at or below `rel` (sorted); a missing path is recorded as such. */
-async function readTree(files: FileReader, root: string, rel: string, out: Map<string, string>): Promise<void> {
-  const absPath = rel === '' ? root : posix.join(root, rel);
-  const st = await files.lstat(absPath);
-  if (st === undefined) {
-    if (!out.has(rel)) out.set(rel, 'missing');
-    return;
-  }
-  if (st.kind === 'directory') {
-    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !out.has(rel)) out.set(rel, 'empty-dir');
-    for (const name of entries) await readTree(files, root, rel === '' ? name : `${rel}/${name}`, out);
-    return;
-  }
-  if (out.has(rel)) return;
-  if (st.kind === 'file') out.set(rel, `file:${await files.readFile(absPath)}`);
-  else if (st.kind === 'symlink') {
-    let target: string;
-    try {
-      target = await files.realpath(absPath);
-    } catch {
-      target = 'dangling';
-    }
-    out.set(rel, `symlink:${target}`);
-  } else out.set(rel, st.kind);
 }
 
 /** The closure of any unit: kubernetes units by type; terraform and secrets units their claim files. */
@@ -118,8 +78,6 @@ export async function unitInputDigest(
 ): Promise<InputDigest> {
   const entry = entryOf(unit, settings);
   const closure = await unitClosure(unit, settings, files);
-  const tree = new Map<string, string>();
-  for (const p of closure.paths) await readTree(files, settings.repoRoot, p, tree);
   const parts: string[] = [
     'hydrate-input/1',
     unit.renderer,
@@ -131,7 +89,7 @@ export async function unitInputDigest(
     unit.renderer === 'kubernetes' ? await toolVersion : `hydrate ${VERSION}`,
     `hydrate ${VERSION}`
   ];
-  for (const [path, content] of [...tree.entries()].sort(([a], [b]) => cmp(a, b))) parts.push(path, content);
+  for (const [path, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path, content);
   return {
     digest: digestOf(parts),
     volatile: closure.volatile || entry === undefined,
@@ -168,23 +126,25 @@ export async function renderToolVersions(exec: ProcessRunner): Promise<string> {
  * every unit of a run reads those files once. Only for the duration of one run's planning.
  */
 export function cachingReader(files: FileReader): FileReader {
-  const memo = <T>(fn: (p: string) => Promise<T>): ((p: string) => Promise<T>) => {
-    const cache = new Map<string, Promise<T>>();
-    return (p: string) => {
-      let hit = cache.get(p);
-      if (!hit) {
-        hit = fn(p);
-        cache.set(p, hit);
-        hit.catch(() => cache.delete(p));
-      }
-      return hit;
-    };
-  };
   return {
-    readFile: memo((p) => files.readFile(p)),
-    readFileBytes: memo((p) => files.readFileBytes(p)),
-    readDir: memo((p) => files.readDir(p)),
-    lstat: memo((p) => files.lstat(p)),
-    realpath: memo((p) => files.realpath(p))
+    readFile: memoizeAsync((p) => files.readFile(p)),
+    readFileBytes: memoizeAsync((p) => files.readFileBytes(p)),
+    readDir: memoizeAsync((p) => files.readDir(p)),
+    lstat: memoizeAsync((p) => files.lstat(p)),
+    realpath: memoizeAsync((p) => files.realpath(p))
+  };
+}
+
+/** Answers each path once; a failed answer is not kept, so the next caller sees the error again. */
+export function memoizeAsync<T>(fn: (p: string) => Promise<T>): (p: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (p: string) => {
+    let hit = cache.get(p);
+    if (!hit) {
+      hit = fn(p);
+      cache.set(p, hit);
+      hit.catch(() => cache.delete(p));
+    }
+    return hit;
   };
 }

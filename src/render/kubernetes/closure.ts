@@ -7,6 +7,8 @@
 import { posix } from 'node:path';
 import type { FileReader } from '../../ports.js';
 import { parsePositioned } from './yaml-positions.js';
+import { KUSTOMIZATION_FILES } from './unit-type.js';
+import { cmp } from '../../resources/resource.js';
 
 export interface Closure {
   /** Repository-relative paths (files and directories; directories are read recursively), sorted, unique. */
@@ -15,7 +17,6 @@ export interface Closure {
   reason?: string;
 }
 
-const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const MAX_DIRS = 500;
 
 /** True for references kustomize fetches over the network. */
@@ -114,7 +115,7 @@ class Walker {
     this.paths.add(dir);
     let text: string | undefined;
     let name = '';
-    for (const n of KUSTOMIZATION_NAMES) {
+    for (const n of KUSTOMIZATION_FILES) {
       const p = this.abs(dir === '' ? n : `${dir}/${n}`);
       if ((await this.files.lstat(p))?.kind === 'file') {
         text = await this.files.readFile(p);
@@ -236,4 +237,42 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
   }
   const sorted = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { paths: sorted, volatile, ...(reason !== undefined ? { reason } : {}) };
+}
+
+/** Appends `(path, kind, content)` for every file at or below `rel` (sorted); a missing path is recorded as such. */
+async function readTree(files: FileReader, root: string, rel: string, out: Map<string, string>): Promise<void> {
+  const absPath = rel === '' ? root : posix.join(root, rel);
+  const st = await files.lstat(absPath);
+  if (st === undefined) {
+    if (!out.has(rel)) out.set(rel, 'missing');
+    return;
+  }
+  if (st.kind === 'directory') {
+    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !out.has(rel)) out.set(rel, 'empty-dir');
+    for (const name of entries) await readTree(files, root, rel === '' ? name : `${rel}/${name}`, out);
+    return;
+  }
+  if (out.has(rel)) return;
+  if (st.kind === 'file') out.set(rel, `file:${await files.readFile(absPath)}`);
+  else if (st.kind === 'symlink') {
+    let target: string;
+    try {
+      target = await files.realpath(absPath);
+    } catch {
+      target = 'dangling';
+    }
+    out.set(rel, `symlink:${target}`);
+  } else out.set(rel, st.kind);
+}
+
+/**
+ * `(path, content)` of every file at or below the closure's paths, sorted by path; directories
+ * are walked, symlinks recorded by target, missing paths recorded as missing (their appearance
+ * must change a digest).
+ */
+export async function closureContents(files: FileReader, repoRoot: string, paths: readonly string[]): Promise<[string, string][]> {
+  const tree = new Map<string, string>();
+  for (const p of paths) await readTree(files, repoRoot, p, tree);
+  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
 }

@@ -22,8 +22,9 @@ import type { Artifact, Renderer, RenderInput, UnitResult } from '../renderer.js
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import { parsePositioned } from './yaml-positions.js';
+import { detectUnitType, releaseFileOf } from './unit-type.js';
+import { closureContents, kustomizeClosure } from './closure.js';
 
-export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 export const UNIT_PATCHES_FILE = 'hydrate-patches.yaml';
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -153,40 +154,23 @@ function toolVersion(exec: ProcessRunner, command: string): Promise<string> {
   return v;
 }
 
-async function exists(files: FileReader, path: string): Promise<boolean> {
-  return (await files.lstat(path)) !== undefined;
-}
-
-function releaseFileOf(ctx: Ctx): string {
-  return ctx.entry.helm.releaseFile.split('{dir}').join(ctx.unit.dir);
+function releaseFileOfCtx(ctx: Ctx): string {
+  return releaseFileOf(ctx.entry, ctx.unit);
 }
 
 async function detectType(ctx: Ctx): Promise<{ type: UnitType; file?: string } | undefined> {
-  const { input, unit, entry } = ctx;
-  const want = entry.type;
-  if (want === 'auto' || want === 'kustomize') {
-    for (const name of KUSTOMIZATION_FILES) {
-      const rel = `${unit.dir}/${name}`;
-      if ((await input.files.lstat(abs(input, rel)))?.kind === 'file') return { type: 'kustomize', file: rel };
-    }
-    if (want === 'kustomize') {
-      err(ctx, `no kustomization.yaml in ${unit.dir}: add one or set the entry's type`, { file: unit.dir });
-      return undefined;
-    }
+  const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
+  if (detected.type === 'missing') {
+    err(
+      ctx,
+      detected.want === 'kustomize'
+        ? `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type`
+        : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
+      { file: detected.file }
+    );
+    return undefined;
   }
-  if (want === 'auto' || want === 'helm') {
-    const rel = releaseFileOf(ctx);
-    if (await exists(input.files, abs(input, rel))) {
-      if (want === 'helm') return { type: 'helm', file: rel };
-      const parsed = parsePositioned(await input.files.readFile(abs(input, rel)));
-      const v = parsed.value;
-      if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'chart' in v) return { type: 'helm', file: rel };
-    } else if (want === 'helm') {
-      err(ctx, `Helm release file ${rel} not found: create it or change the entry's helm.releaseFile`, { file: rel });
-      return undefined;
-    }
-  }
-  return { type: 'plain' };
+  return detected.type === 'plain' ? { type: 'plain' } : detected;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +197,7 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
     return [];
   }
   ctx.digestParts.push(`command:${command} ${args.slice(0, -1).join(' ')}`);
-  await addKustomizeInputs(ctx, unit.dir, new Set());
+  await addKustomizeInputs(ctx);
   let result;
   try {
     result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
@@ -232,44 +216,15 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
 }
 
 /**
- * Adds the files of local directories a kustomization references (resources, components,
- * bases) outside the unit to the digest; a remote reference makes the unit volatile.
+ * Adds the files of the kustomization's input closure that lie outside the unit (bases,
+ * components, generator files) to the digest; a remote reference makes the unit volatile.
  */
-async function addKustomizeInputs(ctx: Ctx, dirRel: string, seen: Set<string>): Promise<void> {
-  const { input } = ctx;
-  if (seen.has(dirRel) || seen.size > 200) return;
-  seen.add(dirRel);
-  let text: string | undefined;
-  for (const name of KUSTOMIZATION_FILES) {
-    const p = abs(input, `${dirRel}/${name}`);
-    if ((await input.files.lstat(p))?.kind === 'file') {
-      text = await input.files.readFile(p);
-      break;
-    }
-  }
-  if (text === undefined) return;
-  const parsed = parsePositioned(text).value;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
-  const k = parsed as Record<string, unknown>;
-  const refs = ['resources', 'components', 'bases']
-    .flatMap((key) => (Array.isArray(k[key]) ? (k[key] as unknown[]) : []))
-    .filter((r): r is string => typeof r === 'string');
-  for (const ref of refs) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('github.com/') || ref.includes('?ref=')) {
-      ctx.volatile = true;
-      continue;
-    }
-    const target = posix.normalize(posix.join(dirRel, ref));
-    if (target.startsWith('../')) continue;
-    const st = await input.files.lstat(abs(input, target));
-    if (st?.kind !== 'directory') continue;
-    if (target !== ctx.unit.dir && !target.startsWith(`${ctx.unit.dir}/`)) {
-      for (const f of await listFilesRecursive(input.files, abs(input, target), '')) {
-        if (f.kind === 'file') ctx.digestParts.push(`${target}/${f.rel}`, await input.files.readFile(abs(input, `${target}/${f.rel}`)));
-      }
-    }
-    await addKustomizeInputs(ctx, target, seen);
-  }
+async function addKustomizeInputs(ctx: Ctx): Promise<void> {
+  const { input, unit } = ctx;
+  const closure = await kustomizeClosure(unit.dir, input.files, input.repoRoot);
+  if (closure.volatile) ctx.volatile = true;
+  const outside = closure.paths.filter((p) => p !== unit.dir && !p.startsWith(`${unit.dir}/`));
+  for (const [path, content] of await closureContents(input.files, input.repoRoot, outside)) ctx.digestParts.push(path, content);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +232,7 @@ async function addKustomizeInputs(ctx: Ctx, dirRel: string, seen: Set<string>): 
 
 async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ resources: Resource[]; patches: LocatedPatch[] }> {
   const { input, unit } = ctx;
-  const file = releaseFile ?? releaseFileOf(ctx);
+  const file = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input.files.readFile(abs(input, file));
   ctx.digestParts.push(file, text);
