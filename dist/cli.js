@@ -35565,14 +35565,14 @@ async function checkSources(settings, files) {
     }
     const abs2 = join4(settings.repoRoot, rel);
     const st = await files.lstat(abs2);
-    let exists2 = st !== void 0;
+    let exists = st !== void 0;
     if (st?.kind === "symlink") {
-      exists2 = await files.realpath(abs2).then(
+      exists = await files.realpath(abs2).then(
         () => true,
         () => false
       );
     }
-    if (!exists2) {
+    if (!exists) {
       out.push({
         severity: "error",
         file: file2,
@@ -35661,7 +35661,7 @@ function secretsPolicyGate(results, allow) {
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix } from "node:path";
+import { posix as posix3 } from "node:path";
 
 // src/render/digest.ts
 import { createHash } from "node:crypto";
@@ -35839,11 +35839,256 @@ function parsePositioned(text) {
   };
 }
 
-// src/render/kubernetes/kubernetes-renderer.ts
+// src/render/kubernetes/unit-type.ts
+import { posix } from "node:path";
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+function releaseFileOf(entry, unit2) {
+  return entry.helm.releaseFile.split("{dir}").join(unit2.dir);
+}
+async function kustomizationFileIn(files, repoRoot, dir) {
+  for (const name of KUSTOMIZATION_FILES) {
+    const rel = dir === "" ? name : `${dir}/${name}`;
+    if ((await files.lstat(posix.join(repoRoot, rel)))?.kind === "file") return rel;
+  }
+  return void 0;
+}
+async function detectUnitType(files, repoRoot, unit2, entry) {
+  const want = entry.type;
+  const releaseFile = releaseFileOf(entry, unit2);
+  if (want === "auto" || want === "kustomize") {
+    const file2 = await kustomizationFileIn(files, repoRoot, unit2.dir);
+    if (file2) return { type: "kustomize", file: file2 };
+    if (want === "kustomize") return { type: "missing", want, file: unit2.dir };
+  }
+  if (want === "auto" || want === "helm") {
+    const abs2 = posix.join(repoRoot, releaseFile);
+    if (await files.lstat(abs2) !== void 0) {
+      if (want === "helm") return { type: "helm", file: releaseFile };
+      const v = parsePositioned(await files.readFile(abs2)).value;
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && "chart" in v) return { type: "helm", file: releaseFile };
+    } else if (want === "helm") {
+      return { type: "missing", want, file: releaseFile };
+    }
+  }
+  return { type: "plain", releaseFile };
+}
+
+// src/render/kubernetes/closure.ts
+import { posix as posix2 } from "node:path";
+var MAX_DIRS = 500;
+function isRemoteRef(ref) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
+}
+function isRecord4(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function strings(v) {
+  if (typeof v === "string") return [v];
+  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+}
+function generatorFile(entry) {
+  const eq = entry.indexOf("=");
+  return eq >= 0 ? entry.slice(eq + 1) : entry;
+}
+var Walker = class {
+  constructor(files, repoRoot) {
+    this.files = files;
+    this.repoRoot = repoRoot;
+  }
+  files;
+  repoRoot;
+  paths = /* @__PURE__ */ new Set();
+  seen = /* @__PURE__ */ new Set();
+  volatile = false;
+  reason;
+  abs(rel) {
+    return rel === "" || rel === "." ? this.repoRoot : posix2.join(this.repoRoot, rel);
+  }
+  markVolatile(reason) {
+    if (!this.volatile) this.reason = reason;
+    this.volatile = true;
+  }
+  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
+  resolve(dir, ref, where) {
+    const target = posix2.normalize(posix2.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || posix2.isAbsolute(ref)) {
+      this.markVolatile(`${where} references ${ref}, outside the repository`);
+      return void 0;
+    }
+    return target === "." ? "" : target;
+  }
+  /** A referenced file or directory: included as it is (directories whole). */
+  async addPath(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === void 0) return;
+    this.paths.add(target);
+  }
+  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
+  async addResource(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === void 0) return;
+    const st = await this.files.lstat(this.abs(target));
+    if (st?.kind === "directory") await this.visit(target);
+    else this.paths.add(target);
+  }
+  async visit(dir) {
+    if (this.seen.has(dir)) return;
+    if (this.seen.size >= MAX_DIRS) {
+      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
+      return;
+    }
+    this.seen.add(dir);
+    this.paths.add(dir);
+    let text;
+    let name = "";
+    for (const n of KUSTOMIZATION_FILES) {
+      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
+      if ((await this.files.lstat(p))?.kind === "file") {
+        text = await this.files.readFile(p);
+        name = n;
+        break;
+      }
+    }
+    if (text === void 0) return;
+    const where = dir === "" ? name : `${dir}/${name}`;
+    const k = parsePositioned(text).value;
+    if (!isRecord4(k)) return;
+    for (const key of ["resources", "bases", "components"]) {
+      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
+    }
+    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
+      for (const ref of strings(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addPath(dir, ref, where);
+      }
+    }
+    for (const key of ["patches", "patchesJson6902", "replacements"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const item of list) {
+        if (isRecord4(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
+      }
+    }
+    if (isRecord4(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
+    for (const key of ["configMapGenerator", "secretGenerator"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const g of list) {
+        if (!isRecord4(g)) continue;
+        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
+        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
+        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
+      }
+    }
+    for (const key of ["transformers", "generators", "validators"]) {
+      for (const ref of strings(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addResource(dir, ref, where);
+      }
+    }
+    await this.helmCharts(dir, k, where);
+  }
+  async helmCharts(dir, k, where) {
+    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
+    const globals = isRecord4(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord4(k["helmGlobals"])) return;
+    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
+    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
+    for (const c of charts) {
+      if (!isRecord4(c)) continue;
+      const name = typeof c["name"] === "string" ? c["name"] : "";
+      if (typeof c["repo"] === "string" && c["repo"] !== "") {
+        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
+      }
+      if (name) await this.addPath(dir, posix2.join(chartHome, name), where);
+      else await this.addPath(dir, chartHome, where);
+      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
+      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
+    }
+  }
+};
+function finish(w) {
+  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
+}
+async function kustomizeClosure(dir, files, repoRoot) {
+  const w = new Walker(files, repoRoot);
+  await w.visit(dir);
+  return finish(w);
+}
+function plainClosure(dir) {
+  return { paths: [dir], volatile: false };
+}
+async function helmClosure(dir, releaseFile, files, repoRoot) {
+  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
+  let volatile = false;
+  let reason;
+  const st = await files.lstat(posix2.join(repoRoot, releaseFile));
+  if (st?.kind === "file") {
+    const r = parsePositioned(await files.readFile(posix2.join(repoRoot, releaseFile))).value;
+    if (isRecord4(r) && typeof r["chart"] === "string") {
+      const chart = r["chart"];
+      if (chart.startsWith("./") || chart.startsWith("../")) {
+        const target = posix2.normalize(posix2.join(posix2.dirname(releaseFile), chart));
+        if (target === ".." || target.startsWith("../")) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
+        } else paths.add(target);
+      } else {
+        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
+        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
+        }
+      }
+    }
+  }
+  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function readTree(files, root, rel, out) {
+  const absPath = rel === "" ? root : posix2.join(root, rel);
+  const st = await files.lstat(absPath);
+  if (st === void 0) {
+    if (!out.has(rel)) out.set(rel, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
+    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
+    return;
+  }
+  if (out.has(rel)) return;
+  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(absPath);
+    } catch {
+      target = "dangling";
+    }
+    out.set(rel, `symlink:${target}`);
+  } else out.set(rel, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  const tree = /* @__PURE__ */ new Map();
+  for (const p of paths) await readTree(files, repoRoot, p, tree);
+  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
+}
+
+// src/render/kubernetes/kubernetes-renderer.ts
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
-var abs = (input2, rel) => posix.join(input2.repoRoot, rel);
+var abs = (input2, rel) => posix3.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function err(ctx, message, at2 = {}) {
   ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at2 });
@@ -35879,7 +36124,7 @@ async function renderKubernetesUnit(unit2, input2) {
   let artifacts = [];
   try {
     for (const f of await listFilesRecursive(input2.files, abs(input2, unit2.dir), "")) {
-      if (f.kind === "file") fileContents.push(f.rel, await input2.files.readFile(posix.join(abs(input2, unit2.dir), f.rel)));
+      if (f.kind === "file") fileContents.push(f.rel, await input2.files.readFile(posix3.join(abs(input2, unit2.dir), f.rel)));
     }
     let releasePatches = [];
     const detected = await detectType(ctx);
@@ -35944,38 +36189,20 @@ function toolVersion(exec, command) {
   }
   return v;
 }
-async function exists(files, path3) {
-  return await files.lstat(path3) !== void 0;
-}
-function releaseFileOf(ctx) {
-  return ctx.entry.helm.releaseFile.split("{dir}").join(ctx.unit.dir);
+function releaseFileOfCtx(ctx) {
+  return releaseFileOf(ctx.entry, ctx.unit);
 }
 async function detectType(ctx) {
-  const { input: input2, unit: unit2, entry } = ctx;
-  const want = entry.type;
-  if (want === "auto" || want === "kustomize") {
-    for (const name of KUSTOMIZATION_FILES) {
-      const rel = `${unit2.dir}/${name}`;
-      if ((await input2.files.lstat(abs(input2, rel)))?.kind === "file") return { type: "kustomize", file: rel };
-    }
-    if (want === "kustomize") {
-      err(ctx, `no kustomization.yaml in ${unit2.dir}: add one or set the entry's type`, { file: unit2.dir });
-      return void 0;
-    }
+  const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
+  if (detected.type === "missing") {
+    err(
+      ctx,
+      detected.want === "kustomize" ? `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type` : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
+      { file: detected.file }
+    );
+    return void 0;
   }
-  if (want === "auto" || want === "helm") {
-    const rel = releaseFileOf(ctx);
-    if (await exists(input2.files, abs(input2, rel))) {
-      if (want === "helm") return { type: "helm", file: rel };
-      const parsed = parsePositioned(await input2.files.readFile(abs(input2, rel)));
-      const v = parsed.value;
-      if (typeof v === "object" && v !== null && !Array.isArray(v) && "chart" in v) return { type: "helm", file: rel };
-    } else if (want === "helm") {
-      err(ctx, `Helm release file ${rel} not found: create it or change the entry's helm.releaseFile`, { file: rel });
-      return void 0;
-    }
-  }
-  return { type: "plain" };
+  return detected.type === "plain" ? { type: "plain" } : detected;
 }
 async function renderKustomize(ctx, kustomizationFile) {
   const { input: input2, unit: unit2, entry } = ctx;
@@ -35996,7 +36223,7 @@ async function renderKustomize(ctx, kustomizationFile) {
     return [];
   }
   ctx.digestParts.push(`command:${command} ${args.slice(0, -1).join(" ")}`);
-  await addKustomizeInputs(ctx, unit2.dir, /* @__PURE__ */ new Set());
+  await addKustomizeInputs(ctx);
   let result;
   try {
     result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
@@ -36013,43 +36240,16 @@ async function renderKustomize(ctx, kustomizationFile) {
   ctx.digestParts.push(`version:${await toolVersion(input2.exec, command)}`);
   return documentsToResources(ctx, result.stdout, file2, false);
 }
-async function addKustomizeInputs(ctx, dirRel, seen) {
-  const { input: input2 } = ctx;
-  if (seen.has(dirRel) || seen.size > 200) return;
-  seen.add(dirRel);
-  let text;
-  for (const name of KUSTOMIZATION_FILES) {
-    const p = abs(input2, `${dirRel}/${name}`);
-    if ((await input2.files.lstat(p))?.kind === "file") {
-      text = await input2.files.readFile(p);
-      break;
-    }
-  }
-  if (text === void 0) return;
-  const parsed = parsePositioned(text).value;
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return;
-  const k = parsed;
-  const refs = ["resources", "components", "bases"].flatMap((key) => Array.isArray(k[key]) ? k[key] : []).filter((r) => typeof r === "string");
-  for (const ref of refs) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("github.com/") || ref.includes("?ref=")) {
-      ctx.volatile = true;
-      continue;
-    }
-    const target = posix.normalize(posix.join(dirRel, ref));
-    if (target.startsWith("../")) continue;
-    const st = await input2.files.lstat(abs(input2, target));
-    if (st?.kind !== "directory") continue;
-    if (target !== ctx.unit.dir && !target.startsWith(`${ctx.unit.dir}/`)) {
-      for (const f of await listFilesRecursive(input2.files, abs(input2, target), "")) {
-        if (f.kind === "file") ctx.digestParts.push(`${target}/${f.rel}`, await input2.files.readFile(abs(input2, `${target}/${f.rel}`)));
-      }
-    }
-    await addKustomizeInputs(ctx, target, seen);
-  }
+async function addKustomizeInputs(ctx) {
+  const { input: input2, unit: unit2 } = ctx;
+  const closure = await kustomizeClosure(unit2.dir, input2.files, input2.repoRoot);
+  if (closure.volatile) ctx.volatile = true;
+  const outside = closure.paths.filter((p) => p !== unit2.dir && !p.startsWith(`${unit2.dir}/`));
+  for (const [path3, content] of await closureContents(input2.files, input2.repoRoot, outside)) ctx.digestParts.push(path3, content);
 }
 async function renderHelm(ctx, releaseFile) {
   const { input: input2, unit: unit2 } = ctx;
-  const file2 = releaseFile ?? releaseFileOf(ctx);
+  const file2 = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input2.files.readFile(abs(input2, file2));
   ctx.digestParts.push(file2, text);
@@ -36067,12 +36267,12 @@ async function renderHelm(ctx, releaseFile) {
     return empty;
   }
   const release = check2.data;
-  const releaseDir = posix.dirname(file2);
-  const releaseName = release.releaseName ?? posix.basename(releaseDir);
+  const releaseDir = posix3.dirname(file2);
+  const releaseName = release.releaseName ?? posix3.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
   if (isLocalChart(release.chart)) {
-    const chartRel = posix.normalize(posix.join(releaseDir, release.chart));
+    const chartRel = posix3.normalize(posix3.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, "chart path");
     if (bad) {
       err(ctx, bad, { file: file2, ...parsed.positionOf(["chart"]) });
@@ -36103,7 +36303,7 @@ async function renderHelm(ctx, releaseFile) {
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix.normalize(posix.join(unit2.dir, v));
+      const rel = posix3.normalize(posix3.join(unit2.dir, v));
       const bad = checkRelativePath(rel, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file: file2, ...parsed.positionOf(["valuesFiles", i]) });
@@ -36468,7 +36668,7 @@ function defaultStateKey(claimName) {
   const x = b.toString("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
-function isRecord4(v) {
+function isRecord5(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 async function readDeployedWorkspaces(previous) {
@@ -36485,15 +36685,15 @@ async function readDeployedWorkspaces(previous) {
     if (text === void 0) continue;
     for (const d of parseYamlDocuments(text, p).documents) {
       const o = d.value;
-      if (!isRecord4(o) || o["kind"] !== WORKSPACE_KIND || !isRecord4(o["metadata"]) || !isRecord4(o["spec"])) continue;
+      if (!isRecord5(o) || o["kind"] !== WORKSPACE_KIND || !isRecord5(o["metadata"]) || !isRecord5(o["spec"])) continue;
       const labels = o["metadata"]["labels"];
-      const claim2 = isRecord4(labels) ? labels[CLAIM_REF_LABEL] : void 0;
+      const claim2 = isRecord5(labels) ? labels[CLAIM_REF_LABEL] : void 0;
       const name = o["metadata"]["name"];
       const fs = o["spec"]["firestartr"];
-      const key = isRecord4(fs) ? fs["tfStateKey"] : void 0;
+      const key = isRecord5(fs) ? fs["tfStateKey"] : void 0;
       if (typeof claim2 !== "string" || typeof name !== "string" || typeof key !== "string") continue;
       const w = o["spec"]["writeConnectionSecretToRef"];
-      const outputs = isRecord4(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord4(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
+      const outputs = isRecord5(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord5(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
       if (!out.has(claim2)) out.set(claim2, { name, tfStateKey: key, outputs });
     }
   }
@@ -39911,7 +40111,7 @@ var REDACTED = "<redacted>";
 var REDACTED_CHANGED = "<redacted (changed)>";
 var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 var SECRET_FIELDS = ["data", "stringData"];
-function isRecord5(v) {
+function isRecord6(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function isSecret(object2) {
@@ -39943,24 +40143,24 @@ function redactKey(baseHolder, headHolder, key, origBase, origHead) {
 function redactField(base, head, field2) {
   const b = base?.[field2];
   const h = head?.[field2];
-  if (b !== void 0 && !isRecord5(b)) {
+  if (b !== void 0 && !isRecord6(b)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  if (h !== void 0 && !isRecord5(h)) {
+  if (h !== void 0 && !isRecord6(h)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  const bm = isRecord5(b) ? b : void 0;
-  const hm = isRecord5(h) ? h : void 0;
+  const bm = isRecord6(b) ? b : void 0;
+  const hm = isRecord6(h) ? h : void 0;
   const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
   for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
 }
 function annotationsOf(o) {
   const md = o?.["metadata"];
-  if (!isRecord5(md)) return void 0;
+  if (!isRecord6(md)) return void 0;
   const ann = md["annotations"];
-  return isRecord5(ann) ? ann : void 0;
+  return isRecord6(ann) ? ann : void 0;
 }
 function redactPair(base, head) {
   const b = base ? cloneRecord(base) : void 0;
@@ -40227,194 +40427,6 @@ async function runPool(items, size, task) {
 }
 
 // src/pipeline/incremental.ts
-import { posix as posix3 } from "node:path";
-
-// src/render/kubernetes/closure.ts
-import { posix as posix2 } from "node:path";
-var KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-var MAX_DIRS = 500;
-function isRemoteRef(ref) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
-}
-function isRecord6(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function strings(v) {
-  if (typeof v === "string") return [v];
-  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-}
-function generatorFile(entry) {
-  const eq = entry.indexOf("=");
-  return eq >= 0 ? entry.slice(eq + 1) : entry;
-}
-var Walker = class {
-  constructor(files, repoRoot) {
-    this.files = files;
-    this.repoRoot = repoRoot;
-  }
-  files;
-  repoRoot;
-  paths = /* @__PURE__ */ new Set();
-  seen = /* @__PURE__ */ new Set();
-  volatile = false;
-  reason;
-  abs(rel) {
-    return rel === "" || rel === "." ? this.repoRoot : posix2.join(this.repoRoot, rel);
-  }
-  markVolatile(reason) {
-    if (!this.volatile) this.reason = reason;
-    this.volatile = true;
-  }
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
-  resolve(dir, ref, where) {
-    const target = posix2.normalize(posix2.join(dir, ref));
-    if (target === ".." || target.startsWith("../") || posix2.isAbsolute(ref)) {
-      this.markVolatile(`${where} references ${ref}, outside the repository`);
-      return void 0;
-    }
-    return target === "." ? "" : target;
-  }
-  /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    this.paths.add(target);
-  }
-  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    const st = await this.files.lstat(this.abs(target));
-    if (st?.kind === "directory") await this.visit(target);
-    else this.paths.add(target);
-  }
-  async visit(dir) {
-    if (this.seen.has(dir)) return;
-    if (this.seen.size >= MAX_DIRS) {
-      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
-      return;
-    }
-    this.seen.add(dir);
-    this.paths.add(dir);
-    let text;
-    let name = "";
-    for (const n of KUSTOMIZATION_NAMES) {
-      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
-      if ((await this.files.lstat(p))?.kind === "file") {
-        text = await this.files.readFile(p);
-        name = n;
-        break;
-      }
-    }
-    if (text === void 0) return;
-    const where = dir === "" ? name : `${dir}/${name}`;
-    const k = parsePositioned(text).value;
-    if (!isRecord6(k)) return;
-    for (const key of ["resources", "bases", "components"]) {
-      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
-    }
-    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addPath(dir, ref, where);
-      }
-    }
-    for (const key of ["patches", "patchesJson6902", "replacements"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const item of list) {
-        if (isRecord6(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
-      }
-    }
-    if (isRecord6(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
-    for (const key of ["configMapGenerator", "secretGenerator"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const g of list) {
-        if (!isRecord6(g)) continue;
-        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
-        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
-        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
-      }
-    }
-    for (const key of ["transformers", "generators", "validators"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addResource(dir, ref, where);
-      }
-    }
-    await this.helmCharts(dir, k, where);
-  }
-  async helmCharts(dir, k, where) {
-    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord6(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord6(k["helmGlobals"])) return;
-    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
-    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
-    for (const c of charts) {
-      if (!isRecord6(c)) continue;
-      const name = typeof c["name"] === "string" ? c["name"] : "";
-      if (typeof c["repo"] === "string" && c["repo"] !== "") {
-        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
-      }
-      if (name) await this.addPath(dir, posix2.join(chartHome, name), where);
-      else await this.addPath(dir, chartHome, where);
-      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
-      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
-    }
-  }
-};
-function finish(w) {
-  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
-}
-async function kustomizeClosure(dir, files, repoRoot) {
-  const w = new Walker(files, repoRoot);
-  await w.visit(dir);
-  return finish(w);
-}
-function plainClosure(dir) {
-  return { paths: [dir], volatile: false };
-}
-async function helmClosure(dir, releaseFile, files, repoRoot) {
-  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
-  let volatile = false;
-  let reason;
-  const st = await files.lstat(posix2.join(repoRoot, releaseFile));
-  if (st?.kind === "file") {
-    const r = parsePositioned(await files.readFile(posix2.join(repoRoot, releaseFile))).value;
-    if (isRecord6(r) && typeof r["chart"] === "string") {
-      const chart = r["chart"];
-      if (chart.startsWith("./") || chart.startsWith("../")) {
-        const target = posix2.normalize(posix2.join(posix2.dirname(releaseFile), chart));
-        if (target === ".." || target.startsWith("../")) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
-        } else paths.add(target);
-      } else {
-        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
-        }
-      }
-    }
-  }
-  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
-}
-
-// src/pipeline/incremental.ts
-var KUSTOMIZATION_NAMES2 = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-var cmp2 = (a, b) => a < b ? -1 : a > b ? 1 : 0;
 function entryOf(unit2, settings) {
   const lists = {
     kubernetes: settings.config.kubernetes,
@@ -40431,57 +40443,22 @@ async function kubernetesClosure(unit2, settings, files) {
   const entry = settings.config.kubernetes[unit2.entry];
   if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
   const root = settings.repoRoot;
-  const want = entry.type;
-  if (want === "auto" || want === "kustomize") {
-    for (const name of KUSTOMIZATION_NAMES2) {
-      if ((await files.lstat(posix3.join(root, unit2.dir, name)))?.kind === "file") {
-        const c = await kustomizeClosure(unit2.dir, files, root);
-        if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
-          return { ...c, volatile: true, reason: "kustomize --enable-helm may fetch charts" };
-        }
-        return c;
+  const detected = await detectUnitType(files, root, unit2, entry);
+  switch (detected.type) {
+    case "kustomize": {
+      const c = await kustomizeClosure(unit2.dir, files, root);
+      if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
+        return { ...c, volatile: true, reason: "kustomize --enable-helm may fetch charts" };
       }
+      return c;
     }
-    if (want === "kustomize") return { paths: [unit2.dir], volatile: true, reason: "no kustomization file" };
+    case "helm":
+      return helmClosure(unit2.dir, detected.file, files, root);
+    case "missing":
+      return { paths: [unit2.dir, detected.file], volatile: true, reason: detected.want === "kustomize" ? "no kustomization file" : "Helm release file not found" };
+    case "plain":
+      return entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
   }
-  if (want === "auto" || want === "helm") {
-    const releaseFile = entry.helm.releaseFile.split("{dir}").join(unit2.dir);
-    const st = await files.lstat(posix3.join(root, releaseFile));
-    if (st !== void 0) {
-      if (want === "helm") return helmClosure(unit2.dir, releaseFile, files, root);
-      const v = parsePositioned(await files.readFile(posix3.join(root, releaseFile))).value;
-      if (typeof v === "object" && v !== null && !Array.isArray(v) && "chart" in v) return helmClosure(unit2.dir, releaseFile, files, root);
-      return { paths: [unit2.dir, releaseFile], volatile: false };
-    }
-    if (want === "helm") return { paths: [unit2.dir, releaseFile], volatile: true, reason: "Helm release file not found" };
-    return { paths: [unit2.dir, releaseFile], volatile: false };
-  }
-  return plainClosure(unit2.dir);
-}
-async function readTree(files, root, rel, out) {
-  const absPath = rel === "" ? root : posix3.join(root, rel);
-  const st = await files.lstat(absPath);
-  if (st === void 0) {
-    if (!out.has(rel)) out.set(rel, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp2);
-    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
-    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
-    return;
-  }
-  if (out.has(rel)) return;
-  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(absPath);
-    } catch {
-      target = "dangling";
-    }
-    out.set(rel, `symlink:${target}`);
-  } else out.set(rel, st.kind);
 }
 async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
@@ -40490,8 +40467,6 @@ async function unitClosure(unit2, settings, files) {
 async function unitInputDigest(unit2, settings, files, toolVersion2) {
   const entry = entryOf(unit2, settings);
   const closure = await unitClosure(unit2, settings, files);
-  const tree = /* @__PURE__ */ new Map();
-  for (const p of closure.paths) await readTree(files, settings.repoRoot, p, tree);
   const parts = [
     "hydrate-input/1",
     unit2.renderer,
@@ -40503,7 +40478,7 @@ async function unitInputDigest(unit2, settings, files, toolVersion2) {
     unit2.renderer === "kubernetes" ? await toolVersion2 : `hydrate ${VERSION}`,
     `hydrate ${VERSION}`
   ];
-  for (const [path3, content] of [...tree.entries()].sort(([a], [b]) => cmp2(a, b))) parts.push(path3, content);
+  for (const [path3, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path3, content);
   return {
     digest: digestOf(parts),
     volatile: closure.volatile || entry === void 0,
@@ -40531,24 +40506,24 @@ async function renderToolVersions(exec) {
   return versions.length > 0 ? versions.join("\n") : "no render tools";
 }
 function cachingReader(files) {
-  const memo2 = (fn) => {
-    const cache2 = /* @__PURE__ */ new Map();
-    return (p) => {
-      let hit = cache2.get(p);
-      if (!hit) {
-        hit = fn(p);
-        cache2.set(p, hit);
-        hit.catch(() => cache2.delete(p));
-      }
-      return hit;
-    };
-  };
   return {
-    readFile: memo2((p) => files.readFile(p)),
-    readFileBytes: memo2((p) => files.readFileBytes(p)),
-    readDir: memo2((p) => files.readDir(p)),
-    lstat: memo2((p) => files.lstat(p)),
-    realpath: memo2((p) => files.realpath(p))
+    readFile: memoizeAsync((p) => files.readFile(p)),
+    readFileBytes: memoizeAsync((p) => files.readFileBytes(p)),
+    readDir: memoizeAsync((p) => files.readDir(p)),
+    lstat: memoizeAsync((p) => files.lstat(p)),
+    realpath: memoizeAsync((p) => files.realpath(p))
+  };
+}
+function memoizeAsync(fn) {
+  const cache2 = /* @__PURE__ */ new Map();
+  return (p) => {
+    let hit = cache2.get(p);
+    if (!hit) {
+      hit = fn(p);
+      cache2.set(p, hit);
+      hit.catch(() => cache2.delete(p));
+    }
+    return hit;
   };
 }
 
@@ -40645,7 +40620,7 @@ async function hydrate(req) {
   return {
     ok,
     diagnostics: sortDiagnostics(diagnostics),
-    units: unitReports(selected, [...skipped, ...unchanged], results, ok ? layout?.index : void 0, previous.index),
+    units: unitReports(selected, skipped, results, ok ? layout?.index : void 0, previous.index),
     results,
     ...ok && layout ? { layout } : {},
     ...ok && plan ? { plan } : {},
@@ -40700,20 +40675,7 @@ function withoutUnits(snapshot, ids) {
   return { index: indexWithout(snapshot.index, ids), files };
 }
 function memoizedPrevious(previous) {
-  const cache2 = /* @__PURE__ */ new Map();
-  return {
-    index: previous.index,
-    snapshot: () => previous.snapshot(),
-    readFile(path3) {
-      let hit = cache2.get(path3);
-      if (!hit) {
-        hit = previous.readFile(path3);
-        cache2.set(path3, hit);
-        hit.catch(() => cache2.delete(path3));
-      }
-      return hit;
-    }
-  };
+  return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
 async function renderInShards(renderer, units, base) {
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
@@ -40757,7 +40719,7 @@ async function keepReusedUnits(layout, reused, previous) {
   }
   const index = { ...layout.index, units };
   files.set(INDEX_PATH, serializeIndex(index));
-  const sorted2 = [...files.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const sorted2 = [...files.entries()].sort(([a], [b]) => cmp(a, b));
   return { ...layout, index, files: sorted2.map(([path3, content]) => ({ path: path3, content })) };
 }
 function unitReports(selected, skipped, results, index, previousIndex) {
@@ -40777,7 +40739,7 @@ function unitReports(selected, skipped, results, index, previousIndex) {
       errors: r?.diagnostics.filter((d) => d.severity === "error") ?? []
     });
   }
-  return reports.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return reports.sort((a, b) => cmp(a.id, b.id));
 }
 
 // src/report/text.ts

@@ -395,4 +395,18 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const comment = server.state.comments.find((c) => c.issue_number === pull.number)!;
     expect(comment.body).toMatch(/spec\.replicas.*1.*→.*21/);
   });
+
+  it('fails without pushing when a unit breaks, with every error annotated and the units in the job summary', async () => {
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
+    await writeFile(path.join(workspace, 'kubernetes/platform/ops/namespaces/broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n');
+    await commitDry('dry: broken manifest');
+    const r = await runAction({ inputs: { mode: 'push' } });
+    expect(r.code).not.toBe(0);
+    const annotations = r.stdout.split('\n').filter((l) => /^::error .*file=kubernetes\/platform\/ops\/namespaces\/broken\.yaml,line=\d+/.test(l));
+    expect(annotations).toHaveLength(1);
+    expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+    expect(r.summary).toContain('| `kubernetes:kubernetes/platform/ops/namespaces` | failed |');
+    expect(r.summary).toContain('| `kubernetes:apps/web/clusters/prod` | reused |');
+    expect(r.summary).toContain('Hydrate failed');
+  });
 });

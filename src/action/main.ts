@@ -75,30 +75,36 @@ async function headOfCheckout(workspace: string): Promise<string | undefined> {
 }
 
 export async function run(): Promise<void> {
-  let summary = '';
+  // The job summary is filled in as soon as something was rendered, so a failure still shows it.
+  const report: JobReport = { summary: '' };
   let inputs: ActionInputs | undefined;
   try {
     inputs = await readInputs();
     const plan = planForEvent(inputs, await headOfCheckout(inputs.workspace));
     for (const n of plan.notices) core.notice(n);
     if (plan.refuse) throw new HydrateError(plan.refuse, 1);
-    const result = await execute(inputs, plan);
-    summary = result.summary;
+    await execute(inputs, plan, report);
   } catch (e) {
     const diagnostics = e instanceof HydrateError ? e.diagnostics : [{ severity: 'error' as const, message: (e as Error).message }];
     for (const d of diagnostics) annotate(d);
-    if (!summary) summary = `## Hydrate failed\n\n${diagnostics.map((d) => `- ${formatDiagnostic(d).replace(/[<>]/g, '')}`).join('\n')}\n`;
+    report.summary += `## Hydrate failed\n\n${diagnostics.map((d) => `- ${formatDiagnostic(d).replace(/[<>]/g, '')}`).join('\n')}\n`;
     core.setFailed(`hydrate failed with ${diagnostics.length} error(s)`);
   } finally {
-    if (summary && inputs?.stepSummary) await appendFile(inputs.stepSummary, summary);
+    if (report.summary && inputs?.stepSummary) await appendFile(inputs.stepSummary, report.summary);
   }
 }
 
-interface Executed {
+interface JobReport {
   summary: string;
 }
 
-async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed> {
+/** What the run rendered, per unit, for the job summary (shown also when the run fails). */
+function unitTable(outcome: HydrateOutcome): string {
+  const rows = outcome.units.map((u) => `| \`${u.id}\` | ${u.status} | ${u.resources} | ${u.errors.length} |`);
+  return `### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n${rows.join('\n')}\n\n`;
+}
+
+async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport): Promise<void> {
   const { settings, configText } = await core.group('Load config', () =>
     loadSettings({ configFile: inputs.configFile, repoRoot: inputs.workspace, only: inputs.only, full: inputs.full || plan.drift })
   );
@@ -150,7 +156,6 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
         render: async (dir) => {
           const previous = await readWetDir(dir);
           outcome = await hydrate({ settings, configText, previous, ports, ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}) });
-          for (const d of outcome.diagnostics) annotate(d);
           if (!outcome.ok || !outcome.plan) return false;
           await applyWetPlan(dir, outcome.plan);
           return true;
@@ -162,6 +167,8 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
   }
   const rendered = outcome as HydrateOutcome | undefined;
   if (!rendered) throw new HydrateError('nothing was rendered');
+  // Errors are annotated once, by the top-level catch; warnings and notices here (the render may have run more than once).
+  for (const d of rendered.diagnostics) if (d.severity !== 'error') annotate(d);
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
   const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
@@ -180,7 +187,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
     wetBranch: inputs.wetBranch,
     summaryUrl: inputs.runUrl
   };
-  const summary = buildJobSummary(diff, ctx);
+  report.summary = `${buildJobSummary(diff, ctx)}\n${unitTable(rendered)}`;
   if (!rendered.ok) {
     throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
   }
@@ -189,7 +196,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
 
   if (plan.readOnly) {
     core.warning('read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written');
-    return { summary };
+    return;
   }
   const body = buildComment(diff, ctx);
   if (plan.mode === 'check') {
@@ -197,9 +204,9 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
       const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: actionsLogger });
       await core.group('Comment on the dry pull request', () => dryGh.upsertStickyComment(plan.dryPullNumber!, marker, body));
     }
-    return { summary };
+    return;
   }
-  if (pushMode) return { summary };
+  if (pushMode) return;
 
   await core.group('Pull request', async () => {
     if (!published.changed) {
@@ -223,7 +230,6 @@ async function execute(inputs: ActionInputs, plan: EventPlan): Promise<Executed>
       if (warning) core.warning(warning);
     }
   });
-  return { summary };
 }
 
 function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): string {
