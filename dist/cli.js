@@ -14300,7 +14300,7 @@ var require_ucs2length = __commonJS({
 
 // src/cli.ts
 import { cp, mkdir as mkdir2, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import path2 from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -41249,8 +41249,16 @@ ${USAGE}
     return ExitCode.renderErrors;
   }
 }
-var invokedDirectly = process.argv[1] !== void 0 && path2.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
+function invokedDirectly() {
+  const script = process.argv[1];
+  if (script === void 0) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
   void main(process.argv.slice(2)).then((code2) => {
     process.exitCode = code2;
   });

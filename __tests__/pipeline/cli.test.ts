@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile, mkdir, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile, mkdir, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -169,5 +169,14 @@ describe('hydrate render', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('source "orchestrations" not found at vendor/orchestrations');
     await expect(stat(path.join(out, '.hydrate', 'index.json'))).rejects.toThrow();
+  });
+
+  it('runs the bundled CLI through a symlinked bin, as npx and npm link start it', async () => {
+    const link = path.join(tmp, 'hydrate-bin');
+    await symlink(path.join(ROOT, 'dist', 'cli.js'), link);
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+    expect(pkg.bin['hydrate']).toBe('dist/cli.js');
+    const r = await run(process.execPath, [link, '--version']);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
   });
 });
