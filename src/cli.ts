@@ -1,6 +1,7 @@
 /**
  * The `hydrate` command line: the same engine as the action, with no GitHub at all.
  *   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
+ *                  [--shard i/n|merge --shard-dir DIR]
  *   hydrate diff --base DIR --head DIR [--format text|markdown|json]
  *   hydrate demo
  * Exit codes: 0 ok, 1 render errors, 2 usage or config errors.
@@ -14,6 +15,7 @@ import { ConfigError, ExitCode, formatDiagnostic, HydrateError, type Diagnostic 
 import { createFileReader } from './adapters/files.js';
 import { createProcessRunner } from './adapters/exec.js';
 import { applyWetPlan, readWetDir } from './adapters/wet-dir.js';
+import { readShardFiles, writeShardFile } from './adapters/shard-files.js';
 import { loadSettings } from './settings/load-settings.js';
 import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
 import { diffWet } from './diff/wet-diff.js';
@@ -27,8 +29,11 @@ import { VERSION } from './version.js';
 const USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
+                 [--shard i/n|merge --shard-dir DIR]
   hydrate diff --base DIR --head DIR [--format text|markdown|json]
   hydrate demo
+--shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
+and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
 Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
 
 const stderrLogger: Logger = {
@@ -47,6 +52,9 @@ export interface RenderCommand {
   full: boolean;
   json: boolean;
   dryCommit?: string;
+  /** `i/n` or `merge` (with shardDir). */
+  shard?: string;
+  shardDir?: string;
 }
 
 /** Renders into `out` (created or updated in place, with pruning). Prints text or the JSON report. */
@@ -55,21 +63,29 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     configFile: cmd.config,
     ...(cmd.repo ? { repoRoot: cmd.repo } : {}),
     only: cmd.only,
-    full: cmd.full
+    full: cmd.full,
+    ...(cmd.shard !== undefined ? { shard: cmd.shard } : {}),
+    ...(cmd.shardDir !== undefined ? { shardDir: path.resolve(cmd.shardDir) } : {})
   });
   const outDir = path.resolve(cmd.out);
   await mkdir(outDir, { recursive: true });
   const previous = await readWetDir(outDir);
+  const shards = settings.shard?.kind === 'merge' ? await readShardFiles(settings.shard.dir) : undefined;
   const outcome = await hydrate({
     settings,
     configText,
     previous,
     ports: { files: createFileReader(), exec: createProcessRunner(), logger },
-    ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {})
+    ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}),
+    ...(shards ? { shards } : {})
   });
   if (outcome.ok && outcome.plan) await applyWetPlan(outDir, outcome.plan);
+  // A shard file is saved even when units failed: the merge reports every shard's errors together.
+  const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : undefined;
   if (cmd.json) {
-    process.stdout.write(`${JSON.stringify(renderReport(outcome, outDir), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...(shardFile ? { shardFile } : {}) }, null, 2)}\n`);
+  } else if (shardFile) {
+    printShard(outcome, shardFile);
   } else {
     printOutcome(outcome, outDir);
   }
@@ -101,6 +117,13 @@ function printOutcome(outcome: HydrateOutcome, outDir: string): void {
   const plan = outcome.plan!;
   out.write(`\nwrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged ${plan.unchanged.length} in ${outDir}\n\n`);
   out.write(formatDiffText(outcome.diff));
+}
+
+function printShard(outcome: HydrateOutcome, shardFile: string): void {
+  const out = process.stdout;
+  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)\n`);
+  if (!outcome.ok) printDiagnostics(outcome.diagnostics);
+  out.write(`\nsaved ${outcome.units.length} unit(s) of shard ${outcome.shard!.shard.index}/${outcome.shard!.shard.count} to ${shardFile}\n`);
 }
 
 function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
@@ -165,7 +188,9 @@ export async function main(argv: string[]): Promise<number> {
             only: { type: 'string', multiple: true, default: [] },
             full: { type: 'boolean', default: false },
             json: { type: 'boolean', default: false },
-            'dry-commit': { type: 'string' }
+            'dry-commit': { type: 'string' },
+            shard: { type: 'string' },
+            'shard-dir': { type: 'string' }
           },
           strict: true
         });
@@ -176,7 +201,9 @@ export async function main(argv: string[]): Promise<number> {
           only: values.only,
           full: values.full,
           json: values.json,
-          ...(values['dry-commit'] ? { dryCommit: values['dry-commit'] } : {})
+          ...(values['dry-commit'] ? { dryCommit: values['dry-commit'] } : {}),
+          ...(values.shard !== undefined ? { shard: values.shard } : {}),
+          ...(values['shard-dir'] !== undefined ? { shardDir: values['shard-dir'] } : {})
         });
         return exitCode;
       }

@@ -24,6 +24,7 @@ import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
 import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
+import { assignShard, buildShardFile, collectShards, shardUnitResult, type LoadedShard, type ShardFile } from './shards.js';
 
 export interface PipelinePorts {
   files: FileReader;
@@ -44,6 +45,8 @@ export interface HydrateRequest {
   ports: PipelinePorts;
   dryCommit?: string;
   renderers?: readonly Renderer[];
+  /** Merge mode (`settings.shard.kind === 'merge'`): the shard files read from the shard directory. */
+  shards?: readonly LoadedShard[];
 }
 
 export interface UnitReport {
@@ -66,6 +69,8 @@ export interface HydrateOutcome {
   layout?: WetLayout;
   plan?: WetPlan;
   diff: DiffReport;
+  /** Shard mode (`settings.shard.kind === 'part'`): what this job rendered, to save for the merge. */
+  shard?: ShardFile;
 }
 
 /** Units selected by `only` globs (matched against dir and id; a leading `!` excludes). */
@@ -89,12 +94,23 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const previous = memoizedPrevious(req.previous);
   const diagnostics: Diagnostic[] = [];
   const renderers = req.renderers ?? defaultRenderers();
+  const independent = new Set<string>(renderers.filter((r) => r.independent).map((r) => r.name));
+  const mode = settings.shard;
+  const configDigest = digestOf([req.configText]);
+  const generator = `hydrate ${VERSION}`;
 
   diagnostics.push(...(await checkSources(settings, ports.files)));
   const discovered = await discoverUnits({ ...settings, only: [] }, ports.files);
   diagnostics.push(...discovered.diagnostics);
-  const { selected, skipped } = selectUnits(discovered.units, settings.only);
-  ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
+  let { selected, skipped } = selectUnits(discovered.units, settings.only);
+  if (mode?.kind === 'part') {
+    // This job renders its share of the independent units; everything else is the merge's.
+    selected = assignShard(selected, independent, mode.spec);
+    skipped = [];
+    ports.logger.info(`hydrate: shard ${mode.spec.index}/${mode.spec.count}: ${selected.length} unit(s) of ${discovered.units.length}`);
+  } else {
+    ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
+  }
 
   const results: UnitResult[] = [];
   let inputs = new Map<string, InputDigest>();
@@ -102,13 +118,30 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   let toRender: Unit[] = selected;
   if (!hasErrors(diagnostics)) {
     const started = Date.now();
-    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous));
+    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent));
     ports.logger.info(`hydrate: ${unchanged.length} unit(s) unchanged, ${toRender.length} to render (${Date.now() - started} ms)`);
+  }
+  const fromShards = new Map<string, UnitResult>();
+  if (mode?.kind === 'merge' && !hasErrors(diagnostics)) {
+    const taken = takeFromShards(req.shards ?? [], toRender, inputs, {
+      generator,
+      configDigest,
+      ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
+      units: selected,
+      independent
+    });
+    diagnostics.push(...taken.diagnostics);
+    for (const r of taken.results) fromShards.set(r.unit.id, r);
+    if (taken.leftovers.length > 0) {
+      ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
+    }
+    ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
       const renderer = renderers.find((r) => r.name === name);
-      const units = toRender.filter((u) => u.renderer === name);
+      const units = toRender.filter((u) => u.renderer === name && !fromShards.has(u.id));
+      results.push(...toRender.filter((u) => u.renderer === name && fromShards.has(u.id)).map((u) => fromShards.get(u.id)!));
       if (units.length === 0) continue;
       if (!renderer) {
         diagnostics.push({ severity: 'error', message: `no renderer named "${name}" is available` });
@@ -138,6 +171,29 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   for (const r of results) diagnostics.push(...r.diagnostics);
 
   const reused = reusedUnits([...skipped, ...unchanged], previous.index);
+  if (mode?.kind === 'part') {
+    // The merge runs every check again over the whole tree; the gate runs here too, so that a
+    // rejected plaintext Secret never reaches the shard file.
+    const gate = secretsPolicyGate(results, settings.config.policy.allowSecrets);
+    diagnostics.push(...gate);
+    const shard = buildShardFile({
+      spec: mode.spec,
+      generator,
+      configDigest,
+      ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
+      assigned: selected,
+      results: [...results, ...reused.results],
+      rejected: new Set(gate.map((d) => d.unit ?? ''))
+    });
+    return {
+      ok: !hasErrors(diagnostics),
+      diagnostics: sortDiagnostics(diagnostics),
+      units: unitReports(selected, [], results, undefined, previous.index),
+      results,
+      diff: diffWet({ files: new Map() }, { files: new Map() }),
+      shard
+    };
+  }
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -148,9 +204,9 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   let plan: WetPlan | undefined;
   if (!hasErrors(diagnostics)) {
     layout = layoutWet(results, settings, {
-      generator: `hydrate ${VERSION}`,
+      generator,
       ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
-      configDigest: digestOf([req.configText])
+      configDigest
     });
     diagnostics.push(...layout.diagnostics);
     if (!hasErrors(layout.diagnostics)) {
@@ -182,14 +238,15 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
 
 /**
  * Splits the selected units into those whose inputs are unchanged since the previous wet tree
- * (kept as they are) and those to render. With `full`, everything renders. Terraform and secrets
- * units check references among themselves, so they are kept only all together.
+ * (kept as they are) and those to render. With `full`, everything renders. Units of renderers
+ * that are not independent (terraform, secrets: they reference each other) are kept only all together.
  */
 async function planIncremental(
   selected: readonly Unit[],
   settings: Settings,
   ports: PipelinePorts,
-  previous: PreviousWetTree
+  previous: PreviousWetTree,
+  independent: ReadonlySet<string>
 ): Promise<{ inputs: Map<string, InputDigest>; unchanged: Unit[]; toRender: Unit[] }> {
   const inputs = new Map<string, InputDigest>();
   const tools = selected.some((u) => u.renderer === 'kubernetes') ? renderToolVersions(ports.exec) : Promise.resolve('');
@@ -211,14 +268,52 @@ async function planIncremental(
     return true;
   });
   const keep = new Set(selected.filter((_, i) => reusable[i]).map((u) => u.id));
-  const grouped = selected.filter((u) => u.renderer !== 'kubernetes');
-  const prevGrouped = Object.entries(prev.units).filter(([, e]) => e.renderer !== 'kubernetes').map(([id]) => id);
+  const grouped = selected.filter((u) => !independent.has(u.renderer));
+  const prevGrouped = Object.entries(prev.units).filter(([, e]) => !independent.has(e.renderer)).map(([id]) => id);
   const sameSet = prevGrouped.length === grouped.length && grouped.every((u) => prev.units[u.id]?.renderer === u.renderer);
   if (!sameSet || grouped.some((u) => !keep.has(u.id))) for (const u of grouped) keep.delete(u.id);
 
   const unchanged = selected.filter((u) => keep.has(u.id));
   const toRender = selected.filter((u) => !keep.has(u.id));
   return { inputs, unchanged, toRender };
+}
+
+/**
+ * Merge mode: the results the shard files hold for the units this job must render. A unit its
+ * shard kept (unchanged against the wet tree the shard saw) that this job must render, because
+ * the wet branch moved since, is a leftover this job renders itself. A result rendered from other
+ * inputs than this job sees (another dry commit, config or tool version) is an error.
+ */
+function takeFromShards(
+  shards: readonly LoadedShard[],
+  toRender: readonly Unit[],
+  inputs: ReadonlyMap<string, InputDigest>,
+  expect: Parameters<typeof collectShards>[1]
+): { results: UnitResult[]; leftovers: Unit[]; diagnostics: Diagnostic[] } {
+  const { entries, diagnostics } = collectShards(shards, expect);
+  const results: UnitResult[] = [];
+  const leftovers: Unit[] = [];
+  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
+  for (const u of toRender) {
+    if (!expect.independent.has(u.renderer)) continue;
+    const entry = entries.get(u.id);
+    if (!entry) continue;
+    if (entry.unit.status === 'reused') {
+      leftovers.push(u);
+      continue;
+    }
+    const { index, count } = entry.shard.data.shard;
+    if (entry.unit.digest !== inputs.get(u.id)?.digest) {
+      diagnostics.push({
+        severity: 'error',
+        unit: u.id,
+        message: `shard ${index}/${count} rendered unit ${u.id} from other inputs than this job sees (dry files, config or tool versions differ): run the shards and the merge on the same commit and runner image [${entry.shard.file}]`
+      });
+      continue;
+    }
+    results.push(shardUnitResult(entry.unit, u));
+  }
+  return { results, leftovers, diagnostics };
 }
 
 function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
@@ -257,7 +352,7 @@ async function renderInShards(
   base: Omit<Parameters<Renderer['render']>[0], 'units'>
 ): Promise<UnitResult[]> {
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
-  if (workers === 1 || renderer.name !== 'kubernetes') return renderer.render({ ...base, units });
+  if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(
     units.map((u) => [u]),
     workers,

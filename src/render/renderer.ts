@@ -76,5 +76,11 @@ export interface RenderInput {
 
 export interface Renderer {
   readonly name: RendererName;
+  /**
+   * True when each unit renders on its own (no upstream results, nothing shared between units):
+   * its units may be spread over workers and over shard jobs, and kept or re-rendered one by one.
+   * Otherwise the renderer's units render together, in one call, in the job that publishes.
+   */
+  readonly independent?: boolean;
   render(input: RenderInput): Promise<UnitResult[]>;
 }

@@ -11,6 +11,7 @@ import { placeholders, patternProblems } from '../dry/match.js';
 import { RENDERER_NAMES } from '../dry/unit.js';
 import { hydrateConfig, type HydrateConfig } from './schema/config.js';
 import type { Settings } from './settings.js';
+import { parseShardSpec, type ShardMode } from './shard.js';
 
 type PathKey = string | number;
 
@@ -244,6 +245,9 @@ export interface BuildSettingsOptions {
   only?: readonly string[];
   full?: boolean;
   concurrency?: number;
+  /** `i/n` to render one shard, `merge` to assemble the shards (both need `shardDir`). */
+  shard?: string;
+  shardDir?: string;
 }
 
 /** The settings every stage receives. Concurrency: given value, else `policy.concurrency`, else 2. */
@@ -252,12 +256,24 @@ export function buildSettings(options: BuildSettingsOptions): Settings {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
+  const shard = shardMode(options.shard, options.shardDir);
   return {
     repoRoot: options.repoRoot,
     configPath: options.configPath,
     config: options.config,
     only: [...(options.only ?? [])],
     full: options.full ?? false,
-    concurrency
+    concurrency,
+    ...(shard ? { shard } : {})
   };
+}
+
+function shardMode(value: string | undefined, dir: string | undefined): ShardMode | undefined {
+  const v = value?.trim() ?? '';
+  if (v === '') return undefined;
+  if (!dir) throw new ConfigError('sharding needs a shard directory (action input shard-dir, CLI --shard-dir)');
+  if (v === 'merge') return { kind: 'merge', dir };
+  const spec = parseShardSpec(v);
+  if ('error' in spec) throw new ConfigError(spec.error);
+  return { kind: 'part', spec, dir };
 }

@@ -15,6 +15,9 @@ export interface LoadSettingsOptions {
   only?: string[];
   full?: boolean;
   concurrency?: number;
+  /** `i/n` or `merge`, with the directory shard files are saved to or read from. */
+  shard?: string;
+  shardDir?: string;
 }
 
 export async function loadSettings(opts: LoadSettingsOptions): Promise<{ settings: Settings; configText: string }> {
@@ -38,7 +41,9 @@ export async function loadSettings(opts: LoadSettingsOptions): Promise<{ setting
     config,
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.full !== undefined ? { full: opts.full } : {}),
-    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {})
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+    ...(opts.shardDir !== undefined ? { shardDir: opts.shardDir } : {})
   });
   return { settings, configText };
 }

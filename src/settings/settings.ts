@@ -3,6 +3,7 @@
  * read from. Built only by `loadSettings` (config file) and, for the action, `src/action/inputs.ts`.
  */
 import type { HydrateConfig } from './schema/config.js';
+import type { ShardMode } from './shard.js';
 
 export interface Settings {
   /** Absolute path of the dry repository root. */
@@ -16,4 +17,6 @@ export interface Settings {
   full: boolean;
   /** Parallel render workers. */
   concurrency: number;
+  /** Absent: render everything in this job. */
+  shard?: ShardMode;
 }

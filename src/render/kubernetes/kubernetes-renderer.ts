@@ -50,6 +50,7 @@ function err(ctx: Ctx, message: string, at: { file?: string; line?: number; col?
 export function createKubernetesRenderer(): Renderer {
   return {
     name: 'kubernetes',
+    independent: true,
     async render(input: RenderInput): Promise<UnitResult[]> {
       const out: UnitResult[] = [];
       for (const unit of input.units) out.push(await renderKubernetesUnit(unit, input));

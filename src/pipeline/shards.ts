@@ -1,0 +1,244 @@
+/**
+ * Sharding across jobs. `shard: i/n` renders a deterministic share of the units whose renderer
+ * renders each unit on its own (kubernetes), and saves the results as a shard file; `merge`
+ * reads every shard file, checks that they are complete and were rendered from the same dry tree
+ * and config as the merging job, and hands the results to the pipeline as if it had rendered
+ * them itself. Renderers whose units depend on each other (terraform, secrets: in-process and
+ * fast) render in the merge job. Pure: no I/O here (see adapters/shard-files.ts).
+ */
+import { z } from 'zod';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Unit } from '../dry/unit.js';
+import type { UnitResult } from '../render/renderer.js';
+import { cmp, type KubeObject, type Resource } from '../resources/resource.js';
+import { parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
+import type { ShardSpec } from '../settings/shard.js';
+
+export const SHARD_FORMAT = 'hydrate-shard/v1';
+
+export function shardFileName(spec: ShardSpec): string {
+  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
+}
+
+/**
+ * The units of shard `index` of `count`: the units of independent renderers, sorted by id, dealt
+ * round-robin. Every job computes the same share from the same dry tree, config and `only`.
+ */
+export function assignShard(units: readonly Unit[], independent: ReadonlySet<string>, spec: ShardSpec): Unit[] {
+  return units
+    .filter((u) => independent.has(u.renderer))
+    .sort((a, b) => cmp(a.id, b.id))
+    .filter((_, k) => k % spec.count === spec.index - 1);
+}
+
+const sourceSchema = z.object({ file: z.string().optional(), line: z.number().int().optional(), col: z.number().int().optional() });
+const diagnosticSchema = z.object({
+  severity: z.enum(['error', 'warning', 'notice']),
+  message: z.string(),
+  unit: z.string().optional(),
+  file: z.string().optional(),
+  line: z.number().int().optional(),
+  col: z.number().int().optional()
+});
+const resourceSchema = z.union([
+  z.object({ object: z.record(z.string(), z.unknown()), source: sourceSchema }),
+  z.object({ yaml: z.string(), source: sourceSchema })
+]);
+const unitSchema = z.object({
+  id: z.string(),
+  status: z.enum(['rendered', 'failed', 'reused']),
+  digest: z.string(),
+  volatile: z.boolean().optional(),
+  resources: z.array(resourceSchema),
+  artifacts: z.array(z.object({ path: z.string(), content: z.string(), source: z.string() })),
+  diagnostics: z.array(diagnosticSchema),
+  provides: z.array(z.object({ ref: z.string() })).optional(),
+  requires: z
+    .array(
+      z.object({
+        ref: z.string(),
+        unit: z.string(),
+        file: z.string().optional(),
+        line: z.number().int().optional(),
+        col: z.number().int().optional(),
+        message: z.string()
+      })
+    )
+    .optional()
+});
+export const shardFileSchema = z.object({
+  format: z.literal(SHARD_FORMAT),
+  generator: z.string(),
+  shard: z.object({ index: z.number().int().min(1), count: z.number().int().min(1) }),
+  configDigest: z.string(),
+  dryCommit: z.string().optional(),
+  /** Ids of the units dealt to this shard, sorted. */
+  assigned: z.array(z.string()),
+  units: z.array(unitSchema)
+});
+export type ShardFile = z.infer<typeof shardFileSchema>;
+export type ShardUnit = z.infer<typeof unitSchema>;
+type ShardResource = z.infer<typeof resourceSchema>;
+
+/** A shard file as read from disk: where it came from, and its parsed contents. */
+export interface LoadedShard {
+  file: string;
+  data: ShardFile;
+}
+
+/** True when JSON keeps the value exactly (no NaN, ±Infinity or -0, which YAML can hold). */
+function jsonExact(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  if (typeof v === 'object' && v !== null) return Object.values(v).every(jsonExact);
+  return true;
+}
+
+function encodeResource(r: Resource): ShardResource {
+  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
+}
+
+function decodeResource(r: ShardResource, unit: string): Resource {
+  if ('object' in r) return { object: r.object, unit, source: r.source };
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit, unit).documents[0];
+  return { object: (doc?.value ?? {}) as KubeObject, unit, source: r.source };
+}
+
+export interface BuildShardInput {
+  spec: ShardSpec;
+  generator: string;
+  configDigest: string;
+  dryCommit?: string;
+  assigned: readonly Unit[];
+  results: readonly UnitResult[];
+  /** Units whose output a policy check rejected: saved as failed, without their resources. */
+  rejected: ReadonlySet<string>;
+}
+
+/** The shard file for this job's results. Failed and rejected units carry no resources. */
+export function buildShardFile(input: BuildShardInput): ShardFile {
+  const units: ShardUnit[] = [...input.results]
+    .sort((a, b) => cmp(a.unit.id, b.unit.id))
+    .map((r) => {
+      const failed = r.status === 'failed' || input.rejected.has(r.unit.id);
+      return {
+        id: r.unit.id,
+        status: failed ? 'failed' : r.status,
+        digest: r.digest,
+        ...(r.volatile ? { volatile: true } : {}),
+        resources: failed || r.status === 'reused' ? [] : r.resources.map(encodeResource),
+        artifacts: failed || r.status === 'reused' ? [] : r.artifacts,
+        diagnostics: r.diagnostics,
+        ...(r.provides ? { provides: r.provides } : {}),
+        ...(r.requires ? { requires: r.requires } : {})
+      };
+    });
+  return {
+    format: SHARD_FORMAT,
+    generator: input.generator,
+    shard: { index: input.spec.index, count: input.spec.count },
+    configDigest: input.configDigest,
+    ...(input.dryCommit ? { dryCommit: input.dryCommit } : {}),
+    assigned: input.assigned.map((u) => u.id).sort(cmp),
+    units
+  };
+}
+
+export interface MergeExpectation {
+  generator: string;
+  configDigest: string;
+  dryCommit?: string;
+  /** The units of independent renderers this run selected. */
+  units: readonly Unit[];
+  independent: ReadonlySet<string>;
+}
+
+/**
+ * Checks that the shard files make one complete, consistent set for this run: same Hydrate
+ * version, config and dry commit; every shard of the count exactly once; each dealt the units
+ * this run deals it. Returns the shard entries by unit id, and every problem found.
+ */
+export function collectShards(
+  shards: readonly LoadedShard[],
+  expect: MergeExpectation
+): { entries: Map<string, { shard: LoadedShard; unit: ShardUnit }>; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const entries = new Map<string, { shard: LoadedShard; unit: ShardUnit }>();
+  // Shard files live outside the repository: they are named in the message, not as `file`.
+  const error = (message: string, file?: string): void => {
+    diagnostics.push({ severity: 'error', message: file ? `${message} [${file}]` : message });
+  };
+  if (shards.length === 0) {
+    error('merge found no shard files: download every shard job\'s artifact into the shard directory first');
+    return { entries, diagnostics };
+  }
+  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
+  if (counts.length > 1) error(`shard files disagree on the shard count (${counts.join(', ')}): they come from different runs`);
+  const count = Math.max(...counts);
+  const byIndex = new Map<number, LoadedShard>();
+  for (const s of shards) {
+    const d = s.data;
+    const name = `shard ${d.shard.index}/${d.shard.count}`;
+    if (d.generator !== expect.generator) error(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
+    if (d.configDigest !== expect.configDigest) error(`${name} was rendered with a different config file than this job's`, s.file);
+    if (expect.dryCommit && d.dryCommit && d.dryCommit !== expect.dryCommit) {
+      error(`${name} was rendered from dry commit ${d.dryCommit}, this job has ${expect.dryCommit}`, s.file);
+    }
+    if (d.shard.index > d.shard.count) error(`${name}: index greater than the count`, s.file);
+    const seen = byIndex.get(d.shard.index);
+    if (seen && d.shard.count === count) error(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
+    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  }
+  for (let i = 1; i <= count; i++) {
+    if (!byIndex.has(i)) error(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
+  }
+  if (hasError(diagnostics)) return { entries, diagnostics };
+
+  for (const [index, s] of byIndex) {
+    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
+    const got = s.data.assigned;
+    const onlyThere = got.filter((id) => !expected.includes(id));
+    const onlyHere = expected.filter((id) => !got.includes(id));
+    if (onlyThere.length > 0 || onlyHere.length > 0) {
+      const detail = [
+        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : '',
+        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ''
+      ].filter(Boolean);
+      error(
+        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join('; ')}): run the shards and the merge on the same commit, config and \`only\``,
+        s.file
+      );
+      continue;
+    }
+    const byId = new Map(s.data.units.map((u) => [u.id, u]));
+    for (const id of got) {
+      const unit = byId.get(id);
+      if (!unit) error(`shard ${index}/${count} has no result for unit ${id}`, s.file);
+      else entries.set(id, { shard: s, unit });
+    }
+  }
+  return { entries, diagnostics };
+}
+
+function hasError(ds: readonly Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === 'error');
+}
+
+function sample(ids: readonly string[]): string {
+  return ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
+}
+
+/** The pipeline's result for a unit a shard rendered (or failed to render). */
+export function shardUnitResult(entry: ShardUnit, unit: Unit): UnitResult {
+  return {
+    unit,
+    status: entry.status === 'failed' ? 'failed' : 'rendered',
+    resources: entry.resources.map((r) => decodeResource(r, unit.id)),
+    artifacts: entry.artifacts,
+    diagnostics: entry.diagnostics.map((d) => ({ ...d })) as Diagnostic[],
+    digest: entry.digest,
+    ...(entry.volatile ? { volatile: true } : {}),
+    ...(entry.provides ? { provides: entry.provides } : {}),
+    ...(entry.requires ? { requires: entry.requires } : {})
+  };
+}
