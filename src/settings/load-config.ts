@@ -245,14 +245,16 @@ export interface BuildSettingsOptions {
   only?: readonly string[];
   full?: boolean;
   concurrency?: number;
+  /** CPU cores of this machine: the default number of workers. */
+  cores?: number;
   /** `i/n` to render one shard, `merge` to assemble the shards (both need `shardDir`). */
   shard?: string;
   shardDir?: string;
 }
 
-/** The settings every stage receives. Concurrency: given value, else `policy.concurrency`, else 2. */
+/** The settings every stage receives. Concurrency: given value, else `policy.concurrency`, else the cores (else 2). */
 export function buildSettings(options: BuildSettingsOptions): Settings {
-  const concurrency = options.concurrency ?? options.config.policy.concurrency ?? 2;
+  const concurrency = options.concurrency ?? options.config.policy.concurrency ?? Math.max(1, options.cores ?? 2);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }

@@ -110,6 +110,13 @@ describe('kustomize failures', () => {
     expect(exec.calls[0]?.command).toBe('kustomize');
     expect(exec.calls[0]?.args).toEqual(['build', join(EXAMPLE_ROOT, 'apps/web/clusters/prod')]);
   });
+
+  it('runs kustomize with the Go collector off up to a memory limit (less CPU, same output)', async () => {
+    const u = unit('apps/web/clusters/prod', 0);
+    const exec = fakeRunner(['kubectl']);
+    await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, await exampleConfig(), [u], exec));
+    expect(exec.calls[0]?.options?.env).toEqual({ GOGC: 'off', GOMEMLIMIT: '512MiB' });
+  });
 });
 
 describe('--enable-helm', () => {

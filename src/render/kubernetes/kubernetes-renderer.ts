@@ -28,6 +28,14 @@ import { closureContents, kustomizeClosure } from './closure.js';
 export const UNIT_PATCHES_FILE = 'hydrate-patches.yaml';
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
 
+/**
+ * kustomize and helm are Go programs that run for a fraction of a second: their garbage
+ * collector costs about a third of their CPU time and frees nothing that matters. Collection
+ * waits until a process's heap reaches GOMEMLIMIT. This changes no output (the collector does not
+ * affect what a program computes), only how much CPU a render takes.
+ */
+export const GO_TOOL_ENV: Readonly<Record<string, string>> = { GOGC: 'off', GOMEMLIMIT: '512MiB' };
+
 type UnitType = 'kustomize' | 'helm' | 'plain';
 
 interface Ctx {
@@ -201,7 +209,7 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
   await addKustomizeInputs(ctx);
   let result;
   try {
-    result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+    result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       err(ctx, 'kustomize not found: install kustomize or kubectl (kubectl kustomize)', { file });
@@ -318,7 +326,7 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
   const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef);
   let result;
   try {
-    result = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+    result = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
     else err(ctx, `helm failed to run: ${(e as Error).message}`, { file });
@@ -330,7 +338,7 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
   }
   // Charts that generate values at render time (randAlphaNum, uuidv4, now) would change the wet
   // tree on every run: render a second time and refuse output that differs.
-  const again = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+  const again = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
       ctx,
