@@ -396,6 +396,64 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(comment.body).toMatch(/spec\.replicas.*1.*→.*21/);
   });
 
+  it('renders in shard jobs and publishes once from the merge job, as a single job would', async () => {
+    // Land the open PR, then change two units of the dry tree.
+    const open = server.state.pulls.find((p) => p.head === 'hydrate/deployment' && p.state === 'open')!;
+    git(bare, 'update-ref', 'refs/heads/deployment', branchTip('hydrate/deployment')!);
+    Object.assign(open, { state: 'closed', merged: true, merged_at: '2026-01-04T00:00:00Z', closed_at: '2026-01-04T00:00:00Z' });
+    const replicas = path.join(workspace, 'apps/web/clusters/prod/replicas.yaml');
+    await writeFile(replicas, (await readFile(replicas, 'utf8')).replace(/replicas: \d+/, 'replicas: 31'));
+    await writeFile(path.join(workspace, 'kubernetes/platform/ops/namespaces/team-x.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-x\n');
+    await commitDry('dry: replicas 31, namespace team-x');
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
+    const writes = server.writes().length;
+
+    // The matrix: each shard job saves its file; nothing is written to git or the API.
+    const artifacts = path.join(tmp, 'artifacts');
+    const shards = [];
+    for (const i of [1, 2]) {
+      const r = await runAction({ inputs: { shard: `${i}/2`, 'shard-dir': path.join(artifacts, `hydrate-shard-${i}`) } });
+      expect(r.code).toBe(0);
+      expect(r.outputs['shard-file']).toBe(path.join(artifacts, `hydrate-shard-${i}`, `hydrate-shard-${i}-of-2.json`));
+      expect(r.summary).toContain(`Hydrate shard ${i}/2`);
+      shards.push(JSON.parse(await readFile(r.outputs['shard-file']!, 'utf8')) as { assigned: string[] });
+    }
+    expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+    expect(server.writes().length).toBe(writes);
+    // Every kubernetes unit is dealt to exactly one shard.
+    const dealt = shards.flatMap((s) => s.assigned);
+    expect(new Set(dealt).size).toBe(dealt.length);
+    expect(dealt).toContain('kubernetes:apps/web/clusters/prod');
+    expect(dealt).toContain('kubernetes:kubernetes/platform/ops/namespaces');
+    expect(shards.every((s) => s.assigned.length > 0)).toBe(true);
+
+    // The merge job reads the downloaded artifacts (one sub-folder each) and opens the PR.
+    const merged = await runAction({ inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toMatch(/unit\(s\) from 2 shard file\(s\)/);
+    const pull = server.state.pulls.find((p) => p.number === Number(merged.outputs['pr-number']))!;
+    expect(pull.state).toBe('open');
+    expect(JSON.parse(merged.outputs['units-changed']!)).toEqual(['kubernetes:apps/web/clusters/prod', 'kubernetes:kubernetes/platform/ops/namespaces']);
+    expect(server.state.comments.find((c) => c.issue_number === pull.number)!.body).toMatch(/spec\.replicas.*→.*31/);
+
+    // A single job rendering the same commit onto the same wet branch commits the same tree.
+    const single = await runAction({ inputs: { 'pr-branch': 'hydrate/single' } });
+    expect(single.code).toBe(0);
+    expect(git(bare, 'rev-parse', 'hydrate/single^{tree}')).toBe(git(bare, 'rev-parse', 'hydrate/deployment^{tree}'));
+    expect(server.validationErrors).toEqual([]);
+
+    // A shard missing from the merge: it fails and publishes nothing.
+    await rm(path.join(artifacts, 'hydrate-shard-2'), { recursive: true });
+    const prTip = branchTip('hydrate/deployment');
+    const incomplete = await runAction({ inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    expect(incomplete.code).not.toBe(0);
+    expect(incomplete.stdout).toMatch(/::error.*shard 2\/2 is missing/);
+    expect(branchTip('hydrate/deployment')).toBe(prTip);
+    // Land it, for the scenarios that follow.
+    git(bare, 'update-ref', 'refs/heads/deployment', prTip!);
+    Object.assign(pull, { state: 'closed', merged: true, merged_at: '2026-01-05T00:00:00Z', closed_at: '2026-01-05T00:00:00Z' });
+  });
+
   it('fails without pushing when a unit breaks, with every error annotated and the units in the job summary', async () => {
     const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
     await writeFile(path.join(workspace, 'kubernetes/platform/ops/namespaces/broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n');

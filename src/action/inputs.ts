@@ -32,6 +32,10 @@ export interface ActionInputs {
   /** Render every unit, ignoring unchanged input digests (always on for scheduled runs: drift). */
   full: boolean;
   allowPullRequestTargetHead: boolean;
+  /** '' (render everything here), `i/n` (render shard i of n and save it) or `merge`. */
+  shard: string;
+  /** Where shard files are saved (`i/n`) or read from (`merge`). */
+  shardDir: string;
   serverUrl: string;
   apiUrl: string;
   runUrl: string;
@@ -92,6 +96,7 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
   const apiUrl = (env['GITHUB_API_URL'] ?? 'https://api.github.com').replace(/\/+$/, '');
   const runUrl = `${serverUrl}/${dryFull}/actions/runs/${env['GITHUB_RUN_ID'] ?? ''}`;
   const only = splitList(core.getInput('only'));
+  const tempDir = env['RUNNER_TEMP'] ?? (await import('node:os')).tmpdir();
   const dispatchOnly = eventName === 'workflow_dispatch' ? (payload['inputs'] as Record<string, unknown> | undefined)?.['only'] : undefined;
   if (typeof dispatchOnly === 'string') only.push(...splitList(dispatchOnly));
   return {
@@ -111,11 +116,13 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     only,
     full: booleanInput('full'),
     allowPullRequestTargetHead: booleanInput('allow-pull-request-target-head'),
+    shard: core.getInput('shard').trim(),
+    shardDir: path.resolve(workspace, core.getInput('shard-dir') || path.join(tempDir, 'hydrate-shards')),
     serverUrl,
     apiUrl,
     runUrl,
     event: { name: eventName, payload },
-    tempDir: env['RUNNER_TEMP'] ?? (await import('node:os')).tmpdir(),
+    tempDir,
     ...(env['GITHUB_STEP_SUMMARY'] ? { stepSummary: env['GITHUB_STEP_SUMMARY'] } : {})
   };
 }

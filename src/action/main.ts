@@ -14,7 +14,9 @@ import { createGitHub } from '../adapters/github.js';
 import { GitClient } from '../adapters/git.js';
 import { publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
 import { loadSettings } from '../settings/load-settings.js';
-import { hydrate, type HydrateOutcome } from '../pipeline/hydrate.js';
+import { hydrate, type HydrateOutcome, type PipelinePorts } from '../pipeline/hydrate.js';
+import { readShardFiles, writeShardFile } from '../adapters/shard-files.js';
+import type { Settings } from '../settings/settings.js';
 import { buildComment } from '../report/comment.js';
 import { buildJobSummary } from '../report/summary.js';
 import { diffToJson } from '../report/json-report.js';
@@ -106,9 +108,20 @@ function unitTable(outcome: HydrateOutcome): string {
 
 async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport): Promise<void> {
   const { settings, configText } = await core.group('Load config', () =>
-    loadSettings({ configFile: inputs.configFile, repoRoot: inputs.workspace, only: inputs.only, full: inputs.full || plan.drift })
+    loadSettings({
+      configFile: inputs.configFile,
+      repoRoot: inputs.workspace,
+      only: inputs.only,
+      full: inputs.full || plan.drift,
+      ...(inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {})
+    })
   );
   const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
+  if (settings.shard?.kind === 'part') {
+    await renderShard(inputs, settings, configText, ports, report);
+    return;
+  }
+  const shards = settings.shard?.kind === 'merge' ? await core.group('Read shard files', () => readShardFiles(settings.shard!.dir)) : undefined;
   const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
@@ -155,7 +168,14 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
         dryRun: plan.mode === 'check' || plan.readOnly,
         render: async (dir) => {
           const previous = await readWetDir(dir);
-          outcome = await hydrate({ settings, configText, previous, ports, ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}) });
+          outcome = await hydrate({
+            settings,
+            configText,
+            previous,
+            ports,
+            ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
+            ...(shards ? { shards } : {})
+          });
           if (!outcome.ok || !outcome.plan) return false;
           await applyWetPlan(dir, outcome.plan);
           return true;
@@ -230,6 +250,49 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
       if (warning) core.warning(warning);
     }
   });
+}
+
+/**
+ * `shard: i/n`: render this job's share of the units against the wet branch (read only) and save
+ * it as a shard file for the merge job. The file is saved even when units failed, so that the
+ * merge reports every shard's errors together; this job then fails too.
+ */
+async function renderShard(inputs: ActionInputs, settings: Settings, configText: string, ports: PipelinePorts, report: JobReport): Promise<void> {
+  const spec = (settings.shard as Extract<Settings['shard'], { kind: 'part' }>).spec;
+  const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
+  let outcome: HydrateOutcome | undefined;
+  let shardFile: string | undefined;
+  const workDir = await mkdtemp(path.join(inputs.tempDir, 'hydrate-wet-'));
+  try {
+    await core.group(`Render shard ${spec.index}/${spec.count}`, () =>
+      publishWetBranch({
+        remoteUrl,
+        ...(inputs.token ? { token: inputs.token } : {}),
+        wetBranch: inputs.wetBranch,
+        targetBranch: inputs.wetBranch,
+        workDir,
+        author: inputs.author,
+        message: 'hydrate shard (never committed)',
+        trailers: {},
+        dryRun: true,
+        render: async (dir) => {
+          outcome = await hydrate({ settings, configText, previous: await readWetDir(dir), ports, ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}) });
+          shardFile = await writeShardFile(inputs.shardDir, outcome.shard!);
+          return false;
+        }
+      })
+    );
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const rendered = outcome as HydrateOutcome | undefined;
+  if (!rendered || !shardFile) throw new HydrateError('nothing was rendered');
+  for (const d of rendered.diagnostics) if (d.severity !== 'error') annotate(d);
+  core.setOutput('shard-file', shardFile);
+  const counts = { rendered: 0, reused: 0, failed: 0 };
+  for (const u of rendered.units) if (u.status in counts) counts[u.status as keyof typeof counts]++;
+  report.summary = `## Hydrate shard ${spec.index}/${spec.count}\n\n${rendered.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to \`${path.basename(shardFile)}\` for the merge job.\n\n${unitTable(rendered)}`;
+  if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
 }
 
 function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): string {
