@@ -10,6 +10,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-standin.js';
 import { gitHttpHandler } from '../helpers/git-http-server.js';
 
@@ -19,6 +21,11 @@ const TOKEN = 'ghs_e2eTokenThatMustNeverBeLogged0123';
 const OWNER = 'acme';
 const REPO = 'platform';
 const NO_HELM = '!kubernetes/platform/web/*';
+const ACTION_DEFAULTS: Record<string, string> = Object.fromEntries(
+  Object.entries((parseYaml(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> }).inputs)
+    .filter(([, v]) => !String(v.default ?? '').includes('${{'))
+    .map(([k, v]) => [k, String(v.default ?? '')])
+);
 
 let node24: string;
 let tmp: string;
@@ -64,20 +71,12 @@ async function runAction(opts: { inputs?: Record<string, string>; event?: string
   await writeFile(eventPath, JSON.stringify(opts.payload ?? { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } }));
   await writeFile(outputPath, '');
   await writeFile(summaryPath, '');
+  // As the runner does: every input of action.yml gets its default unless the step sets it.
   const inputs: Record<string, string> = {
-    config: 'hydrate.yaml',
-    mode: 'pull-request',
-    'wet-branch': 'deployment',
-    'wet-repository': '',
+    ...ACTION_DEFAULTS,
     token: TOKEN,
-    'pr-branch': '',
-    labels: 'hydrate',
-    'auto-merge': 'false',
-    'commit-message': 'hydrate: render {dry-repository}@{dry-sha-short}',
     author: 'hydrate-bot <hydrate-bot@example.com>',
     only: NO_HELM,
-    full: 'false',
-    'allow-pull-request-target-head': 'false',
     ...opts.inputs
   };
   const env: Record<string, string> = {
