@@ -121,6 +121,18 @@ export function buildShardFile(input: BuildShardInput): ShardFile {
     .sort((a, b) => cmp(a.unit.id, b.unit.id))
     .map((r) => {
       const failed = r.status === 'failed' || input.rejected.has(r.unit.id);
+      // The gate's errors are not among the unit's own diagnostics: without one, the merge would
+      // take the unit as failed without an error, publish, and drop the unit's files.
+      const rejection: Diagnostic[] =
+        input.rejected.has(r.unit.id) && !hasError(r.diagnostics)
+          ? [
+              {
+                severity: 'error',
+                unit: r.unit.id,
+                message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input.spec.index}/${input.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
+              }
+            ]
+          : [];
       return {
         id: r.unit.id,
         status: failed ? 'failed' : r.status,
@@ -128,7 +140,7 @@ export function buildShardFile(input: BuildShardInput): ShardFile {
         ...(r.volatile ? { volatile: true } : {}),
         resources: failed || r.status === 'reused' ? [] : r.resources.map(encodeResource),
         artifacts: failed || r.status === 'reused' ? [] : r.artifacts,
-        diagnostics: r.diagnostics,
+        diagnostics: [...r.diagnostics, ...rejection],
         ...(r.provides ? { provides: r.provides } : {}),
         ...(r.requires ? { requires: r.requires } : {})
       };
@@ -230,12 +242,17 @@ function sample(ids: readonly string[]): string {
 
 /** The pipeline's result for a unit a shard rendered (or failed to render). */
 export function shardUnitResult(entry: ShardUnit, unit: Unit): UnitResult {
+  const diagnostics = entry.diagnostics.map((d) => ({ ...d })) as Diagnostic[];
+  // A failed unit must fail the merge: without an error it would be published as gone.
+  if (entry.status === 'failed' && !hasError(diagnostics)) {
+    diagnostics.push({ severity: 'error', unit: unit.id, message: `unit ${unit.id} failed in its shard job without an error: see that job's log` });
+  }
   return {
     unit,
     status: entry.status === 'failed' ? 'failed' : 'rendered',
     resources: entry.resources.map((r) => decodeResource(r, unit.id)),
     artifacts: entry.artifacts,
-    diagnostics: entry.diagnostics.map((d) => ({ ...d })) as Diagnostic[],
+    diagnostics,
     digest: entry.digest,
     ...(entry.volatile ? { volatile: true } : {}),
     ...(entry.provides ? { provides: entry.provides } : {}),
