@@ -2,7 +2,8 @@
  * The wet tree on disk: reading the previous state and applying a plan. Each file is written to
  * a temporary sibling and renamed into place; no symlink inside the wet tree is ever followed.
  */
-import { chmod, lstat, mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { HydrateError, hasErrors, type Diagnostic } from '../diagnostics.js';
@@ -77,6 +78,59 @@ async function inspect(
   return 'missing';
 }
 
+type Listing = Map<string, Kind>;
+
+function kindOfEntry(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): Kind {
+  if (e.isSymbolicLink()) return 'symlink';
+  if (e.isFile()) return 'file';
+  if (e.isDirectory()) return 'directory';
+  return 'other';
+}
+
+/**
+ * `inspect` for reading: the kind of each component comes from one listing of its folder (cached),
+ * instead of one lstat per component per file. A name the listing does not hold (e.g. another
+ * case on a case-insensitive file system) and a folder that cannot be listed fall back to lstat,
+ * so the answers are the ones `inspect` gives.
+ */
+function listingInspector(dir: string): (path: string) => Promise<Kind> {
+  const listings = new Map<string, Listing | undefined>();
+  // Synchronous: a few hundred small folders and files are read many times faster so than
+  // through the thread pool, and the tree is only read here.
+  const list = (rel: string): Listing | undefined => {
+    if (listings.has(rel)) return listings.get(rel);
+    let listing: Listing | undefined;
+    try {
+      listing = new Map(readdirSync(rel === '' ? dir : join(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+    } catch {
+      listing = undefined;
+    }
+    listings.set(rel, listing);
+    return listing;
+  };
+  return async (path: string): Promise<Kind> => {
+    const parts = path.split('/');
+    let rel = '';
+    for (let i = 0; i < parts.length; i++) {
+      const sofar = rel === '' ? parts[i]! : `${rel}/${parts[i]!}`;
+      const kind = list(rel)?.get(parts[i]!) ?? (await kindOf(join(dir, sofar)));
+      if (kind === 'symlink') {
+        throw new HydrateError({
+          severity: 'error',
+          file: sofar,
+          message: `refusing to touch ${path}: ${sofar} is a symlink in the wet tree`
+        });
+      }
+      if (kind === 'missing') return 'missing';
+      // A file where a folder should be: nothing can exist below it.
+      if (i < parts.length - 1 && kind !== 'directory') return 'missing';
+      if (i === parts.length - 1) return kind;
+      rel = sofar;
+    }
+    return 'missing';
+  };
+}
+
 export interface WetDir extends PreviousWet {
   /** The index and every owned file that exists. */
   snapshot(): Promise<WetSnapshot>;
@@ -84,18 +138,20 @@ export interface WetDir extends PreviousWet {
 
 /**
  * Opens the wet tree at `dir` (which may not exist yet). A present but invalid index throws a
- * HydrateError telling the user to delete it.
+ * HydrateError telling the user to delete it. The tree is read as it is when first listed: open
+ * it again after applying a plan.
  */
 export async function readWetDir(dir: string): Promise<WetDir> {
+  const kindAt = listingInspector(dir);
   const read = async (path: string): Promise<string | undefined> => {
     assertSafe(path);
-    const kind = await inspect(dir, path);
+    const kind = await kindAt(path);
     if (kind === 'missing') return undefined;
     if (kind !== 'file') {
       throw new HydrateError({ severity: 'error', file: path, message: `${path} in the wet tree is not a regular file` });
     }
     try {
-      return await readFile(join(dir, path), 'utf8');
+      return readFileSync(join(dir, path), 'utf8');
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
