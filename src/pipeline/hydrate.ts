@@ -176,6 +176,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
     // rejected plaintext Secret never reaches the shard file.
     const gate = secretsPolicyGate(results, settings.config.policy.allowSecrets);
     diagnostics.push(...gate);
+    // The unit's own errors travel in the shard file: the merge fails on them, with the same words.
+    for (const r of results) r.diagnostics.push(...gate.filter((d) => d.unit === r.unit.id));
     const shard = buildShardFile({
       spec: mode.spec,
       generator,
