@@ -243,6 +243,15 @@ describe('collectShards', () => {
     expect(errors).toEqual([`shard 1/2 was rendered from dry commit ${other}, this job has ${DRY_COMMIT} [${shards[0]!.file}]`]);
   });
 
+  it('a dry commit on one side only', () => {
+    const shards = allShards(UNITS, 2);
+    const { dryCommit: _dropped, ...withoutCommit } = shards[1]!.data;
+    shards[1] = { ...shards[1]!, data: withoutCommit };
+    expect(errorsOf(shards, expectation(UNITS))).toEqual([
+      `shard 2/2 was rendered from dry commit (none given), this job has ${DRY_COMMIT} [${shards[1]!.file}]`
+    ]);
+  });
+
   it('a shard dealt other units: a unit added since the shards ran', () => {
     const shards = allShards(UNITS, 2);
     const more = [...UNITS, unit('kubernetes', 'apps/aa/clusters/prod')];

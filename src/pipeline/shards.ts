@@ -193,8 +193,8 @@ export function collectShards(
     const name = `shard ${d.shard.index}/${d.shard.count}`;
     if (d.generator !== expect.generator) error(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
     if (d.configDigest !== expect.configDigest) error(`${name} was rendered with a different config file than this job's`, s.file);
-    if (expect.dryCommit && d.dryCommit && d.dryCommit !== expect.dryCommit) {
-      error(`${name} was rendered from dry commit ${d.dryCommit}, this job has ${expect.dryCommit}`, s.file);
+    if ((d.dryCommit ?? '') !== (expect.dryCommit ?? '')) {
+      error(`${name} was rendered from dry commit ${d.dryCommit ?? '(none given)'}, this job has ${expect.dryCommit ?? '(none given)'}`, s.file);
     }
     if (d.shard.index > d.shard.count) error(`${name}: index greater than the count`, s.file);
     const seen = byIndex.get(d.shard.index);
