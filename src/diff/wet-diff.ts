@@ -13,7 +13,7 @@ import {
   type KubeObject,
   type ResourceIdentity
 } from '../resources/resource.js';
-import { isKubeObject, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
+import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { WetIndex, WetIndexUnit } from '../wet/wet-index.js';
 import { isRedactedPath, isSecret, needsRedaction, redactPair } from './redact.js';
 
@@ -117,21 +117,26 @@ function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: 
       side.files.set(path, text);
       continue;
     }
-    const parsed = parseYamlDocuments(text, path, unit);
+    let values = parseCanonicalYaml(text);
+    let opaque = false;
+    if (values === undefined) {
+      const parsed = parseYamlDocuments(text, path, unit);
+      values = parsed.documents.map((d) => d.value);
+      opaque = parsed.diagnostics.length > 0;
+    }
     const found: SideObject[] = [];
-    let opaque = parsed.diagnostics.length > 0;
-    for (const doc of parsed.documents) {
-      if (doc.value === null || doc.value === undefined) continue;
-      if (!isKubeObject(doc.value)) {
+    for (const value of values) {
+      if (value === null || value === undefined) continue;
+      if (!isKubeObject(value)) {
         opaque = true;
         break;
       }
-      const id = identityOf(doc.value);
+      const id = identityOf(value);
       if (!isIdentity(id)) {
         opaque = true;
         break;
       }
-      found.push({ object: doc.value, id, file: path });
+      found.push({ object: value, id, file: path });
     }
     if (opaque) {
       side.files.set(path, text);

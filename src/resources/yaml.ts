@@ -128,3 +128,194 @@ export function toCanonicalYaml(value: unknown): string {
 export function toCanonicalYamlStream(values: readonly unknown[]): string {
   return values.map((v) => toCanonicalYaml(v)).join('---\n');
 }
+
+/*
+ * A fast path for the diff, which parses every changed wet file on both sides: the canonical
+ * form Hydrate writes (block mappings and indented block sequences, one entry per line, plain or
+ * simply quoted scalars) is read line by line. Anything else (comments, anchors, tags, block or
+ * multi-line scalars, flow collections other than `{}`/`[]`, escapes, non-ASCII, scalars that
+ * would resolve to anything but a string, `true`/`false`, `null` or a small decimal integer,
+ * duplicate keys…) makes it give up, and the caller parses with `parseYamlDocuments`. When it
+ * answers, the values are the ones `parseYamlDocuments` returns.
+ */
+
+/** Gives up on the fast path. */
+class NotCanonical extends Error {}
+const GIVE_UP = new NotCanonical();
+
+/** Deeper nesting is left to the full parser (which enforces MAX_DEPTH). */
+const FAST_MAX_DEPTH = 200;
+
+// Every pattern of the YAML 1.2 core schema that resolves a plain scalar to something else than a string.
+const CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
+];
+const SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+/** Printable ASCII only. */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+/** Characters a plain scalar may not start with (`-`, `?`, `:` may, when a non-space follows). */
+const INDICATORS = new Set([...',[]{}#&*!|>\'"%@`']);
+
+function plainValue(s: string): unknown {
+  if (s === '' || !PRINTABLE.test(s)) throw GIVE_UP;
+  const c = s[0]!;
+  if (INDICATORS.has(c) || c === ' ') throw GIVE_UP;
+  if ((c === '-' || c === '?' || c === ':') && (s.length === 1 || s[1] === ' ')) throw GIVE_UP;
+  if (s.endsWith(' ') || s.endsWith(':') || s.includes(': ') || s.includes(' #')) throw GIVE_UP;
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  if (s === 'null') return null;
+  if (SMALL_INT.test(s)) return Number(s);
+  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  return s;
+}
+
+/** A quoted scalar spanning all of `s`, or undefined when `s` is not quoted. */
+function quotedValue(s: string): string | undefined {
+  const q = s[0];
+  if (q !== '"' && q !== "'") return undefined;
+  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
+  const inner = s.slice(1, -1);
+  if (inner.includes(q) || (q === '"' && inner.includes('\\'))) throw GIVE_UP;
+  return inner;
+}
+
+function inlineValue(s: string): unknown {
+  if (s === '{}') return {};
+  if (s === '[]') return [];
+  const quoted = quotedValue(s);
+  return quoted !== undefined ? quoted : plainValue(s);
+}
+
+/** `key` of a `key: value` or `key:` line content, and where the value starts; undefined when the content is no mapping entry. */
+function splitEntry(content: string): { key: string; rest: string } | undefined {
+  const q = content[0];
+  if (q === '"' || q === "'") {
+    const close = content.indexOf(q, 1);
+    if (close === -1 || content[close + 1] !== ':') return undefined;
+    const rest = content.slice(close + 2);
+    if (rest !== '' && rest[0] !== ' ') throw GIVE_UP;
+    const key = quotedValue(content.slice(0, close + 1))!;
+    return { key, rest };
+  }
+  let colon = content.indexOf(': ');
+  if (colon === -1) {
+    if (!content.endsWith(':')) return undefined;
+    colon = content.length - 1;
+  }
+  const key = plainValue(content.slice(0, colon));
+  if (typeof key !== 'string') throw GIVE_UP;
+  return { key, rest: content.slice(colon + 1) };
+}
+
+class CanonicalReader {
+  i = 0;
+  constructor(
+    /** Lines of one document, without line ends. */
+    readonly lines: string[]
+  ) {}
+
+  indentOf(k: number): number {
+    const line = this.lines[k]!;
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length || line[n] === '#') throw GIVE_UP; // blank or comment line
+    return n;
+  }
+
+  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
+  entryValue(rest: string, indent: number, depth: number): unknown {
+    if (rest !== '') {
+      if (rest[0] !== ' ') throw GIVE_UP;
+      const value = inlineValue(rest.slice(1));
+      this.i++;
+      return value;
+    }
+    this.i++;
+    if (this.i >= this.lines.length) return null;
+    const next = this.indentOf(this.i);
+    const content = this.lines[this.i]!.slice(next);
+    const seq = content === '-' || content.startsWith('- ');
+    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
+    if (next === indent && seq) throw GIVE_UP; // a sequence not indented below its key
+    return null;
+  }
+
+  mapping(indent: number, depth: number): Record<string, unknown> {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out: Record<string, unknown> = {};
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const content = this.lines[this.i]!.slice(n);
+      const entry = splitEntry(content);
+      if (!entry) throw GIVE_UP;
+      const { key, rest } = entry;
+      if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
+      out[key] = this.entryValue(rest, indent, depth);
+    }
+    return out;
+  }
+
+  sequence(indent: number, depth: number): unknown[] {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out: unknown[] = [];
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const line = this.lines[this.i]!;
+      if (line[n] !== '-' || line[n + 1] !== ' ') throw GIVE_UP;
+      const content = line.slice(n + 2);
+      if (content === '' || content[0] === ' ' || content === '-' || content.startsWith('- ')) throw GIVE_UP;
+      if (splitEntry(content)) {
+        // `- key: value`: a mapping whose first entry shares the dash's line.
+        this.lines[this.i] = `${' '.repeat(n + 2)}${content}`;
+        out.push(this.mapping(n + 2, depth + 1));
+      } else {
+        out.push(inlineValue(content));
+        this.i++;
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * The documents of a wet file in Hydrate's canonical form, each a mapping; undefined when the
+ * text is not (or not certainly) in that form, and must be parsed by `parseYamlDocuments`.
+ */
+export function parseCanonicalYaml(text: string): unknown[] | undefined {
+  if (text === '' || !text.endsWith('\n') || text.includes('\r') || text.includes('\t')) return undefined;
+  const lines = text.slice(0, -1).split('\n');
+  const docs: string[][] = [[]];
+  for (const line of lines) {
+    if (line.startsWith('---') || line.startsWith('...') || line.startsWith('%')) {
+      if (line !== '---') return undefined;
+      docs.push([]);
+    } else docs[docs.length - 1]!.push(line);
+  }
+  const values: unknown[] = [];
+  try {
+    for (const doc of docs) {
+      if (doc.length === 0) return undefined;
+      const reader = new CanonicalReader(doc);
+      if (reader.indentOf(0) !== 0) return undefined;
+      const value = reader.mapping(0, 1);
+      if (reader.i !== doc.length) return undefined;
+      values.push(value);
+    }
+  } catch (e) {
+    if (e instanceof NotCanonical) return undefined;
+    throw e;
+  }
+  return values;
+}
