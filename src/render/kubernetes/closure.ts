@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import type { FileReader } from '../../ports.js';
 import { parsePositioned } from './yaml-positions.js';
+import { parseCanonicalYaml } from '../../resources/yaml.js';
 import { KUSTOMIZATION_FILES } from './unit-type.js';
 import { cmp } from '../../resources/resource.js';
 
@@ -125,7 +126,7 @@ class Walker {
     }
     if (text === undefined) return;
     const where = dir === '' ? name : `${dir}/${name}`;
-    const k = parsePositioned(text).value;
+    const k = kustomizationValue(text);
     if (!isRecord(k)) return;
 
     for (const key of ['resources', 'bases', 'components']) {
@@ -183,6 +184,12 @@ class Walker {
       for (const f of strings(c['additionalValuesFiles'])) await this.addPath(dir, f, where);
     }
   }
+}
+
+/** The kustomization's value: plainly written ones (most) skip the positioned parse, which gives the same value. */
+function kustomizationValue(text: string): unknown {
+  const fast = parseCanonicalYaml(text);
+  return fast !== undefined && fast.length === 1 ? fast[0] : parsePositioned(text).value;
 }
 
 function finish(w: Walker): Closure {
