@@ -11,7 +11,7 @@ import type { Unit } from '../dry/unit.js';
 import { cmp } from '../resources/resource.js';
 import { discoverUnits } from '../dry/discover.js';
 import { checkSources } from '../dry/sources.js';
-import type { PreviousWet, Renderer, UnitResult } from '../render/renderer.js';
+import type { PreviousWet, RenderedUnit, Renderer, UnitResult } from '../render/renderer.js';
 import { crossCheck } from '../render/cross-checks.js';
 import { secretsPolicyGate } from '../render/policy.js';
 import { defaultRenderers } from '../render/registry.js';
@@ -148,7 +148,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
         continue;
       }
       const started = Date.now();
-      const out = await renderInShards(renderer, units, {
+      const rendered = await renderOnWorkers(renderer, units, {
         upstream: [...results],
         settings,
         repoRoot: settings.repoRoot,
@@ -157,14 +157,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
         logger: ports.logger,
         previous
       });
-      for (const r of out) {
-        const input = inputs.get(r.unit.id);
-        if (!input) continue;
-        // The index records the input digest, which the next run compares before rendering.
-        r.digest = input.digest;
-        if (input.volatile) r.volatile = true;
-      }
-      results.push(...out);
+      // The index records the input digest, which the next run compares before rendering.
+      results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
@@ -347,12 +341,16 @@ function memoizedPrevious(previous: PreviousWetTree): PreviousWetTree {
   return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
 
+function withInputDigest(r: RenderedUnit, input: InputDigest | undefined): UnitResult {
+  return { ...r, digest: input?.digest ?? '', ...(input?.volatile ? { volatile: true } : {}) };
+}
+
 /** Renders a renderer's units on a pool of workers; output order is the canonical unit order. */
-async function renderInShards(
+async function renderOnWorkers(
   renderer: Renderer,
   units: readonly Unit[],
   base: Omit<Parameters<Renderer['render']>[0], 'units'>
-): Promise<UnitResult[]> {
+): Promise<RenderedUnit[]> {
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
   if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(

@@ -5,9 +5,9 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { cmp } from '../resources/resource.js';
-import type { UnitResult } from './renderer.js';
+import type { RenderedUnit } from './renderer.js';
 
-export function crossCheck(results: readonly UnitResult[]): Diagnostic[] {
+export function crossCheck(results: readonly RenderedUnit[]): Diagnostic[] {
   const provided = new Set<string>();
   for (const r of results) for (const p of r.provides ?? []) provided.add(p.ref);
   const out: Diagnostic[] = [];

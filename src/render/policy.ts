@@ -7,7 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { cmp, type KubeObject } from '../resources/resource.js';
 import { parseYamlDocuments } from '../resources/yaml.js';
 import type { HydrateConfig } from '../settings/schema/config.js';
-import type { UnitResult } from './renderer.js';
+import type { RenderedUnit } from './renderer.js';
 
 export type AllowedSecrets = HydrateConfig['policy']['allowSecrets'];
 
@@ -29,7 +29,7 @@ function nameOf(o: KubeObject): { namespace: string; name: string } {
   };
 }
 
-export function secretsPolicyGate(results: readonly UnitResult[], allow: AllowedSecrets): Diagnostic[] {
+export function secretsPolicyGate(results: readonly RenderedUnit[], allow: AllowedSecrets): Diagnostic[] {
   const out: Diagnostic[] = [];
   const check = (unitId: string, o: unknown, where: { file?: string; line?: number; col?: number }, via: string): void => {
     if (!isPlaintextSecret(o)) return;

@@ -53,6 +53,12 @@ export interface UnitResult {
   requires?: Required[];
 }
 
+/**
+ * What a renderer returns for a unit. The pipeline adds the input digest and the volatile flag,
+ * which it computes before rendering from everything the unit reads (pipeline/incremental.ts).
+ */
+export type RenderedUnit = Omit<UnitResult, 'digest' | 'volatile'>;
+
 /** What the wet tree looked like before this run: its index and a reader for its files. */
 export interface PreviousWet {
   index: WetIndex | undefined;
@@ -64,7 +70,7 @@ export interface RenderInput {
   /** The units of this renderer selected for this run, in canonical order. */
   units: readonly Unit[];
   /** Results of earlier renderers in the sequence (read-only). */
-  upstream: readonly UnitResult[];
+  upstream: readonly RenderedUnit[];
   settings: Settings;
   /** Absolute path of the dry repository root. */
   repoRoot: string;
@@ -82,5 +88,5 @@ export interface Renderer {
    * Otherwise the renderer's units render together, in one call, in the job that publishes.
    */
   readonly independent?: boolean;
-  render(input: RenderInput): Promise<UnitResult[]>;
+  render(input: RenderInput): Promise<RenderedUnit[]>;
 }

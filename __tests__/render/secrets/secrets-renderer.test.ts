@@ -2,7 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { createSecretsRenderer, validateEsoObject } from '../../../src/render/secrets/index.js';
 import { createTerraformRenderer } from '../../../src/render/terraform/index.js';
 import { crossCheck } from '../../../src/render/cross-checks.js';
-import type { UnitResult } from '../../../src/render/renderer.js';
+import type { RenderedUnit } from '../../../src/render/renderer.js';
 import type { KubeObject } from '../../../src/resources/resource.js';
 import { toCanonicalYamlStream } from '../../../src/resources/yaml.js';
 import { exampleRepo, memoryFiles, renderInput, settingsFrom, unit } from '../terraform/fixtures.js';
@@ -10,13 +10,13 @@ import { exampleRepo, memoryFiles, renderInput, settingsFrom, unit } from '../te
 const SDIR = 'secrets/shop/prod';
 const TDIR = 'tfworkspaces/aws/shop/prod';
 
-function find(r: UnitResult, kind: string, name: string): KubeObject {
+function find(r: RenderedUnit, kind: string, name: string): KubeObject {
   const o = r.resources.find((x) => x.object['kind'] === kind && (x.object['metadata'] as { name: string }).name === name);
   if (!o) throw new Error(`no ${kind} ${name}: ${JSON.stringify(r.diagnostics)}`);
   return o.object;
 }
 
-async function renderExample(): Promise<{ secrets: UnitResult; terraform: UnitResult }> {
+async function renderExample(): Promise<{ secrets: RenderedUnit; terraform: RenderedUnit }> {
   const { settings, files } = exampleRepo([SDIR, TDIR]);
   const reader = memoryFiles(files);
   const [terraform] = await createTerraformRenderer().render(
@@ -32,7 +32,7 @@ const config = {
   secrets: [{ match: 'secrets/{tenant}/{env}', output: 'secrets/{tenant}/{env}', namespace: 'ns', refreshInterval: '2h' }]
 };
 
-async function renderClaim(text: string): Promise<UnitResult> {
+async function renderClaim(text: string): Promise<RenderedUnit> {
   const [r] = await createSecretsRenderer().render(
     renderInput(settingsFrom(config), [unit('secrets', 's/a', {})], memoryFiles({ 's/a/claim.yaml': text }))
   );

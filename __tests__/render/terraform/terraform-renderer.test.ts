@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { createTerraformRenderer, defaultStateKey } from '../../../src/render/terraform/index.js';
-import type { UnitResult } from '../../../src/render/renderer.js';
+import type { RenderedUnit } from '../../../src/render/renderer.js';
 import type { KubeObject } from '../../../src/resources/resource.js';
 import { toCanonicalYaml } from '../../../src/resources/yaml.js';
 import { exampleRepo, memoryFiles, previousWet, renderInput, settingsFrom, unit } from './fixtures.js';
@@ -39,7 +39,7 @@ ${values}`;
 async function render(
   files: Record<string, string>,
   opts: { dir?: string; config?: unknown; previous?: ReturnType<typeof previousWet> } = {}
-): Promise<UnitResult> {
+): Promise<RenderedUnit> {
   const dir = opts.dir ?? DIR;
   const settings = settingsFrom(opts.config ?? baseConfig);
   const results = await createTerraformRenderer().render(
@@ -51,12 +51,12 @@ async function render(
 function spec(o: KubeObject): Record<string, unknown> {
   return o['spec'] as Record<string, unknown>;
 }
-function byClaim(r: UnitResult, name: string): KubeObject {
+function byClaim(r: RenderedUnit, name: string): KubeObject {
   const found = r.resources.find((x) => (x.object['metadata'] as { labels: Record<string, string> }).labels['claim-ref'] === name);
   if (!found) throw new Error(`no workspace for ${name}: ${JSON.stringify(r.diagnostics)}`);
   return found.object;
 }
-function messages(r: UnitResult): string[] {
+function messages(r: RenderedUnit): string[] {
   return r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`);
 }
 
@@ -149,7 +149,7 @@ describe('state key', () => {
     const a = await render({ [`${DIR}/a.yaml`]: claim('one'), [`${DIR}/b.yaml`]: claim('two') });
     const moved = 'tfworkspaces/aws/shop/production';
     const b = await render({ [`${moved}/z.yaml`]: claim('one'), [`${moved}/0.yaml`]: claim('two') }, { dir: moved });
-    const key = (r: UnitResult, n: string) => (spec(byClaim(r, n))['firestartr'] as { tfStateKey: string }).tfStateKey;
+    const key = (r: RenderedUnit, n: string) => (spec(byClaim(r, n))['firestartr'] as { tfStateKey: string }).tfStateKey;
     expect(key(a, 'one')).toBe(defaultStateKey('one'));
     expect(key(b, 'one')).toBe(key(a, 'one'));
     expect(key(b, 'two')).toBe(key(a, 'two'));

@@ -9,21 +9,19 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { hasErrors } from '../../diagnostics.js';
 import { checkRelativePath } from '../../dry/path-safety.js';
 import type { Unit } from '../../dry/unit.js';
-import type { FileReader, ProcessRunner } from '../../ports.js';
+import type { FileReader } from '../../ports.js';
 import { checkIdentities, cmp } from '../../resources/resource.js';
 import type { Resource } from '../../resources/resource.js';
 import { isKubeObject, parseYamlDocuments } from '../../resources/yaml.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
 import { targetedPatch } from '../../settings/schema/common.js';
-import { digestOf } from '../digest.js';
 import { applyTargetedPatches } from '../patches.js';
 import type { LocatedPatch } from '../patches.js';
-import type { Artifact, Renderer, RenderInput, UnitResult } from '../renderer.js';
+import type { Artifact, RenderedUnit, Renderer, RenderInput } from '../renderer.js';
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import { parsePositioned } from './yaml-positions.js';
 import { detectUnitType, releaseFileOf } from './unit-type.js';
-import { closureContents, kustomizeClosure } from './closure.js';
 
 export const UNIT_PATCHES_FILE = 'hydrate-patches.yaml';
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
@@ -43,9 +41,6 @@ interface Ctx {
   input: RenderInput;
   entry: KubernetesEntry;
   diagnostics: Diagnostic[];
-  /** Extra digest parts (tool name, referenced files outside the unit dir). */
-  digestParts: string[];
-  volatile: boolean;
 }
 
 const abs = (input: RenderInput, rel: string): string => posix.join(input.repoRoot, rel);
@@ -59,42 +54,40 @@ export function createKubernetesRenderer(): Renderer {
   return {
     name: 'kubernetes',
     independent: true,
-    async render(input: RenderInput): Promise<UnitResult[]> {
-      const out: UnitResult[] = [];
+    async render(input: RenderInput): Promise<RenderedUnit[]> {
+      const out: RenderedUnit[] = [];
       for (const unit of input.units) out.push(await renderKubernetesUnit(unit, input));
       return out;
     }
   };
 }
 
-/** Renders one unit. Never throws for problems in the dry input: they become diagnostics. */
-export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Promise<UnitResult> {
+/**
+ * Renders one unit. Never throws for problems in the dry input: they become diagnostics. What
+ * the unit reads (its input digest, and whether the digest can see everything) is the
+ * pipeline's business: see unitInputDigest in pipeline/incremental.ts.
+ */
+export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Promise<RenderedUnit> {
   const entry = input.settings.config.kubernetes[unit.entry];
-  const failed = (diagnostics: Diagnostic[], digest = ''): UnitResult => ({
+  const failed = (diagnostics: Diagnostic[]): RenderedUnit => ({
     unit,
     status: 'failed',
     resources: [],
     artifacts: [],
-    diagnostics,
-    digest
+    diagnostics
   });
   if (!entry) {
     return failed([
       { severity: 'error', unit: unit.id, file: input.settings.configPath, message: `no kubernetes entry #${unit.entry} in the config` }
     ]);
   }
-  const ctx: Ctx = { unit, input, entry, diagnostics: [], digestParts: [], volatile: false };
-  const fileContents: string[] = [];
+  const ctx: Ctx = { unit, input, entry, diagnostics: [] };
   let resources: Resource[] = [];
   let artifacts: Artifact[] = [];
   try {
-    for (const f of await listFilesRecursive(input.files, abs(input, unit.dir), '')) {
-      if (f.kind === 'file') fileContents.push(f.rel, await input.files.readFile(posix.join(abs(input, unit.dir), f.rel)));
-    }
     let releasePatches: LocatedPatch[] = [];
     const detected = await detectType(ctx);
     if (detected) {
-      ctx.digestParts.push(`tool:${detected.type}`);
       if (detected.type === 'kustomize') resources = await renderKustomize(ctx, detected.file);
       else if (detected.type === 'helm') ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
       else resources = await renderPlain(ctx);
@@ -119,48 +112,8 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     err(ctx, `rendering failed: ${(e as Error).message}`, { file: unit.dir });
   }
 
-  const digest = digestOf([
-    'kubernetes',
-    unit.dir,
-    JSON.stringify(entry),
-    ...fileContents,
-    ...ctx.digestParts
-  ]);
-  if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics, digest);
-  return {
-    unit,
-    status: 'rendered',
-    resources,
-    artifacts,
-    diagnostics: ctx.diagnostics,
-    digest,
-    ...(ctx.volatile ? { volatile: true } : {})
-  };
-}
-
-/** Version output of each tool, asked once per ProcessRunner (tool upgrades change the digest). */
-const toolVersions = new WeakMap<ProcessRunner, Map<string, Promise<string>>>();
-const VERSION_ARGS: Record<string, string[]> = {
-  kubectl: ['version', '--client'],
-  kustomize: ['version'],
-  helm: ['version', '--short']
-};
-
-function toolVersion(exec: ProcessRunner, command: string): Promise<string> {
-  let cache = toolVersions.get(exec);
-  if (!cache) {
-    cache = new Map();
-    toolVersions.set(exec, cache);
-  }
-  let v = cache.get(command);
-  if (!v) {
-    v = exec
-      .run(command, VERSION_ARGS[command] ?? ['version'], { timeoutMs: 30_000 })
-      .then((r) => (r.exitCode === 0 ? r.stdout.trim() : 'unknown'))
-      .catch(() => 'unknown');
-    cache.set(command, v);
-  }
-  return v;
+  if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
+  return { unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics };
 }
 
 function releaseFileOfCtx(ctx: Ctx): string {
@@ -191,8 +144,6 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
   const dir = abs(input, unit.dir);
   // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
   const flags = entry.kustomize.enableHelm && input.settings.config.policy.allowHelm ? ['--enable-helm'] : [];
-  // Charts inflated by kustomize are fetched by the tool: the digest cannot see them.
-  if (flags.length > 0) ctx.volatile = true;
   let command: string;
   let args: string[];
   if (await input.exec.which('kustomize')) {
@@ -205,8 +156,6 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
     err(ctx, 'kustomize not found: install kustomize or kubectl (kubectl kustomize)', { file });
     return [];
   }
-  ctx.digestParts.push(`command:${command} ${args.slice(0, -1).join(' ')}`);
-  await addKustomizeInputs(ctx);
   let result;
   try {
     result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
@@ -220,20 +169,7 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
     err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
     return [];
   }
-  ctx.digestParts.push(`version:${await toolVersion(input.exec, command)}`);
   return documentsToResources(ctx, result.stdout, file, false);
-}
-
-/**
- * Adds the files of the kustomization's input closure that lie outside the unit (bases,
- * components, generator files) to the digest; a remote reference makes the unit volatile.
- */
-async function addKustomizeInputs(ctx: Ctx): Promise<void> {
-  const { input, unit } = ctx;
-  const closure = await kustomizeClosure(unit.dir, input.files, input.repoRoot);
-  if (closure.volatile) ctx.volatile = true;
-  const outside = closure.paths.filter((p) => p !== unit.dir && !p.startsWith(`${unit.dir}/`));
-  for (const [path, content] of await closureContents(input.files, input.repoRoot, outside)) ctx.digestParts.push(path, content);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,7 +180,6 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
   const file = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input.files.readFile(abs(input, file));
-  ctx.digestParts.push(file, text);
   const parsed = parsePositioned(text);
   for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file, line: e.line, col: e.col });
   if (parsed.errors.length > 0) return empty;
@@ -289,9 +224,6 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
       return empty;
     }
     chartRef = abs(input, chartRel);
-    for (const f of await listFilesRecursive(input.files, chartRef, '')) {
-      if (f.kind === 'file') ctx.digestParts.push(`${chartRel}/${f.rel}`, await input.files.readFile(`${chartRef}/${f.rel}`));
-    }
   }
 
   // Values order: the explicit `valuesFiles` list when given; otherwise every *.yaml / *.yml
@@ -347,7 +279,6 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
     );
     return empty;
   }
-  ctx.digestParts.push(`version:${await toolVersion(input.exec, 'helm')}`);
   return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
 }
 

@@ -4,13 +4,12 @@
  * Secret named after the claim, which is what `${{ secret:<claim>.<key> }}` refers to.
  * The layout is documented in docs/claims.md.
  */
-import { createHash } from 'node:crypto';
 import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import { PushSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1alpha1/PushSecret';
 import { Password } from '@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1/Password';
 import type { Diagnostic } from '../../diagnostics.js';
 import { cmp, describeIdentity, mustIdentity, type KubeObject, type Resource } from '../../resources/resource.js';
-import type { Renderer, RenderInput, UnitResult } from '../renderer.js';
+import type { RenderedUnit, Renderer, RenderInput } from '../renderer.js';
 import type { SecretsEntry } from '../../settings/schema/secrets.js';
 import { readUnitClaimFiles, zodDiagnostics } from '../terraform/claim-documents.js';
 import { secretsClaim, type SecretsClaim } from './claim.js';
@@ -171,20 +170,18 @@ export function buildSecretsObjects(
 export function createSecretsRenderer(): Renderer {
   return {
     name: 'secrets',
-    async render(input: RenderInput): Promise<UnitResult[]> {
-      const results: UnitResult[] = [];
+    async render(input: RenderInput): Promise<RenderedUnit[]> {
+      const results: RenderedUnit[] = [];
       const claimUnits = new Map<string, string>();
       for (const unit of input.units) {
         const diagnostics: Diagnostic[] = [];
         const resources: Resource[] = [];
         const provides: string[] = [];
-        const digest = createHash('sha256');
         const entry = input.settings.config.secrets[unit.entry];
         if (!entry) {
           diagnostics.push({ severity: 'error', unit: unit.id, message: `no secrets config entry #${unit.entry} for this unit` });
         } else {
-          digest.update(JSON.stringify(entry)).update('\0');
-          for (const { file, parsed } of await readUnitClaimFiles(input.files, input.repoRoot, unit, digest)) {
+          for (const { file, parsed } of await readUnitClaimFiles(input.files, input.repoRoot, unit)) {
             diagnostics.push(...parsed.diagnostics);
             for (const doc of parsed.documents) {
               const r = secretsClaim.safeParse(doc.value);
@@ -234,7 +231,6 @@ export function createSecretsRenderer(): Renderer {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          digest: digest.digest('hex'),
           // Listed even when the unit failed, so references to it do not add misleading errors.
           provides: [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
           requires: []

@@ -147,18 +147,13 @@ export async function listYamlFiles(
 export async function readUnitClaimFiles(
   files: { readDir(path: string): Promise<{ name: string; kind: string }[]>; readFile(path: string): Promise<string> },
   repoRoot: string,
-  unit: { id: string; dir: string },
-  digest: { update(data: string): unknown }
+  unit: { id: string; dir: string }
 ): Promise<{ file: string; parsed: ReturnType<typeof readClaimDocuments> }[]> {
   const absDir = `${repoRoot}/${unit.dir}`;
   const out: { file: string; parsed: ReturnType<typeof readClaimDocuments> }[] = [];
   for (const name of await listYamlFiles(files, absDir)) {
     const file = `${unit.dir}/${name}`;
     const text = await files.readFile(`${absDir}/${name}`);
-    digest.update(file);
-    digest.update('\0');
-    digest.update(text);
-    digest.update('\0');
     out.push({ file, parsed: readClaimDocuments(text, file, unit.id) });
   }
   return out;

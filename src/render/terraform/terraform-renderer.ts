@@ -8,7 +8,7 @@ import type { Unit } from '../../dry/unit.js';
 import { cmp, type KubeObject, type Resource } from '../../resources/resource.js';
 import { parseYamlDocuments } from '../../resources/yaml.js';
 import type { TerraformEntry } from '../../settings/schema/terraform.js';
-import type { PreviousWet, Renderer, RenderInput, Required, UnitResult } from '../renderer.js';
+import type { PreviousWet, RenderedUnit, Renderer, RenderInput, Required } from '../renderer.js';
 import {
   DNS1123_SUBDOMAIN,
   readUnitClaimFiles,
@@ -99,9 +99,8 @@ function providerMappingFor(entry: TerraformEntry, unit: Unit, resourceType: str
 export function createTerraformRenderer(): Renderer {
   return {
     name: 'terraform',
-    async render(input: RenderInput): Promise<UnitResult[]> {
+    async render(input: RenderInput): Promise<RenderedUnit[]> {
       const diagsByUnit = new Map<string, Diagnostic[]>();
-      const digestByUnit = new Map<string, ReturnType<typeof createHash>>();
       const diag = (unit: Unit, d: Omit<Diagnostic, 'unit' | 'severity'>): void => {
         diagsByUnit.get(unit.id)!.push({ severity: 'error', unit: unit.id, ...d });
       };
@@ -110,15 +109,12 @@ export function createTerraformRenderer(): Renderer {
       // 1. Load and validate every claim.
       for (const unit of input.units) {
         diagsByUnit.set(unit.id, []);
-        const digest = createHash('sha256');
-        digestByUnit.set(unit.id, digest);
         const entry = input.settings.config.terraform[unit.entry];
         if (!entry) {
           diag(unit, { message: `no terraform config entry #${unit.entry} for this unit` });
           continue;
         }
-        digest.update(JSON.stringify(entry)).update('\0');
-        for (const { file, parsed } of await readUnitClaimFiles(input.files, input.repoRoot, unit, digest)) {
+        for (const { file, parsed } of await readUnitClaimFiles(input.files, input.repoRoot, unit)) {
           diagsByUnit.get(unit.id)!.push(...parsed.diagnostics);
           for (const doc of parsed.documents) {
             const r = tfWorkspaceClaim.safeParse(doc.value);
@@ -166,7 +162,6 @@ export function createTerraformRenderer(): Renderer {
         } else {
           key = was?.tfStateKey ?? defaultStateKey(c.claim.name);
         }
-        digestByUnit.get(c.unit.id)!.update(`key:${c.claim.name}=${key}\0`);
         const name = `${c.claim.name}-${key}`;
         if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
           diag(c.unit, {
@@ -297,7 +292,6 @@ export function createTerraformRenderer(): Renderer {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          digest: digestByUnit.get(unit.id)?.digest('hex') ?? '',
           provides: failed
             ? []
             : resources.flatMap((res) => {
@@ -307,7 +301,7 @@ export function createTerraformRenderer(): Renderer {
                 return (tf?.writeConnectionSecretToRef?.outputs ?? []).map((o) => ({ ref: `tfworkspace:${claim}/outputs.${o}` }));
               }),
           requires: reqs
-        } satisfies UnitResult;
+        } satisfies RenderedUnit;
       });
     }
   };
