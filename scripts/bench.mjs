@@ -36,13 +36,18 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** The environment of the floor and the shell pipeline: kubectl as teams run it (Go's default GC). */
+const PLAIN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'GOGC' && k !== 'GOMEMLIMIT'));
+/** The Go settings hydrate runs kustomize with (src/render/kubernetes/kubernetes-renderer.ts, GO_TOOL_ENV). */
+const HYDRATE_GO_ENV = { ...PLAIN_ENV, GOGC: 'off', GOMEMLIMIT: '512MiB' };
+
 /** Runs a command; resolves {ms, code, rssKb} (peak RSS via /usr/bin/time -v when available). */
-function run(cmd, args, { cwd, stdout = 'ignore', measureRss = false } = {}) {
+function run(cmd, args, { cwd, stdout = 'ignore', measureRss = false, env = PLAIN_ENV } = {}) {
   return new Promise((resolve, reject) => {
     const useTime = measureRss && TIME;
     const argv = useTime ? ['-v', cmd, ...args] : args;
     const started = performance.now();
-    const child = spawn(useTime ? TIME : cmd, argv, { cwd, stdio: ['ignore', stdout, 'pipe'] });
+    const child = spawn(useTime ? TIME : cmd, argv, { cwd, env, stdio: ['ignore', stdout, 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -69,10 +74,10 @@ async function pool(items, size, task) {
 }
 
 /** kubectl kustomize for every kustomize unit, on all cores, output discarded. */
-async function floor(repo) {
+async function floor(repo, env = PLAIN_ENV) {
   const started = performance.now();
   await pool(repo.kustomizeUnits, CORES, async (dir) => {
-    const r = await run('kubectl', ['kustomize', path.join(repo.root, dir)]);
+    const r = await run('kubectl', ['kustomize', path.join(repo.root, dir)], { env });
     if (r.code !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr}`);
   });
   return { ms: performance.now() - started };
@@ -122,6 +127,7 @@ async function benchSize(units, tmp) {
   const out = path.join(work, 'wet');
   const r = {};
   r.floor = await measure('floor', RUNS, () => floor(repo));
+  r.floorGo = await measure('floor with hydrate\'s Go settings', RUNS, () => floor(repo, HYDRATE_GO_ENV));
   r.shell = await measure('shell pipeline', RUNS, () => shellPipeline(repo, work));
   r.cold = await measure('hydrate cold', RUNS, async () => {
     await rm(out, { recursive: true, force: true });
@@ -155,6 +161,7 @@ function table(results) {
     const line = (label, m, vsCold = true) =>
       rows.push([n, label, fmt(m.ms), ratio(m.ms, r.floor.ms), ratio(m.ms, r.shell.ms), vsCold ? `${((m.ms / r.cold.ms) * 100).toFixed(1)}%` : '', m.peakRssMb ? `${m.peakRssMb} MB` : '']);
     line('floor (kubectl kustomize, parallel)', r.floor, false);
+    line('floor, GOGC=off GOMEMLIMIT=512MiB', r.floorGo, false);
     line('shell pipeline (serial + git diff)', r.shell, false);
     line('hydrate cold', r.cold);
     line('hydrate no-change', r.noChange);
