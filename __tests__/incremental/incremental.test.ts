@@ -234,3 +234,47 @@ describe('incremental hydration', () => {
     }
   });
 });
+
+describe('a rendered unit writing where a kept unit writes', () => {
+  it('is the collision a full render reports, not a silent overwrite', async () => {
+    const dry = await mkdtemp(path.join(os.tmpdir(), 'hydrate-clash-'));
+    const out = await mkdtemp(path.join(os.tmpdir(), 'hydrate-clash-wet-'));
+    try {
+      // Two entries whose outputs differ only in case: a case-insensitive checkout would merge them.
+      await put(dry, 'hydrate.yaml', 'version: 1\nkubernetes:\n  - match: lower/{env}\n    output: clusters/{env}\n  - match: upper/{env}\n    output: Clusters/{env}\n');
+      const cm = (v: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  v: "${v}"\n`;
+      await put(dry, 'lower/prod/cm.yaml', cm('1'));
+      await render(dry, out, false);
+      const before = await readTree(out);
+
+      // The second unit appears; the first is unchanged and would be kept.
+      await put(dry, 'upper/prod/cm.yaml', cm('2'));
+      const run = async (full: boolean) => {
+        const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full });
+        return hydrate({ settings, configText, previous: await readWetDir(out), ports: { files: createFileReader(), exec: createProcessRunner(), logger: silentLogger } });
+      };
+      const full = await run(true);
+      const incremental = await run(false);
+      expect(incremental.units.find((u) => u.id === 'kubernetes:lower/prod')!.status).toBe('reused');
+      // The same pairs of colliding paths (the object file and the .gitattributes), nothing written.
+      const clashes = (outcome: typeof full): string[] => {
+        expect(outcome.ok).toBe(false);
+        expect(outcome.plan).toBeUndefined();
+        return outcome.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => {
+            const m = /(\S+), which differs from (\S+) only in case/.exec(d.message);
+            expect(m).not.toBeNull();
+            return [m![1]!, m![2]!].sort().join(' ~ ');
+          })
+          .sort();
+      };
+      expect(clashes(full)).toEqual(['Clusters/prod/.gitattributes ~ clusters/prod/.gitattributes', 'Clusters/prod/ConfigMap.settings.yml ~ clusters/prod/ConfigMap.settings.yml']);
+      expect(clashes(incremental)).toEqual(clashes(full));
+      expect(await readTree(out)).toEqual(before);
+    } finally {
+      await rm(dry, { recursive: true, force: true });
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});

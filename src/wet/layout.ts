@@ -64,7 +64,7 @@ function joinWet(output: string, name: string): string {
 }
 
 /** ASCII-only lower-casing: the key under which case-insensitive file systems see a name. */
-function foldCase(s: string): string {
+export function foldCase(s: string): string {
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
