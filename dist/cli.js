@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path3) {
-      const ctrl = callVisitor(key, node2, visitor, path3);
+    function visit_(key, node2, visitor, path4) {
+      const ctrl = callVisitor(key, node2, visitor, path4);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path3, ctrl);
-        return visit_(key, ctrl, visitor, path3);
+        replaceNode(key, path4, ctrl);
+        return visit_(key, ctrl, visitor, path4);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path3 = Object.freeze(path3.concat(node2));
+          path4 = Object.freeze(path4.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path3);
+            const ci = visit_(i, node2.items[i], visitor, path4);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path3 = Object.freeze(path3.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path3);
+          path4 = Object.freeze(path4.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path4);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path3);
+          const cv = visit_("value", node2.value, visitor, path4);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path3) {
-      const ctrl = await callVisitor(key, node2, visitor, path3);
+    async function visitAsync_(key, node2, visitor, path4) {
+      const ctrl = await callVisitor(key, node2, visitor, path4);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path3, ctrl);
-        return visitAsync_(key, ctrl, visitor, path3);
+        replaceNode(key, path4, ctrl);
+        return visitAsync_(key, ctrl, visitor, path4);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path3 = Object.freeze(path3.concat(node2));
+          path4 = Object.freeze(path4.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path3);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path4);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path3 = Object.freeze(path3.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path3);
+          path4 = Object.freeze(path4.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path4);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path3);
+          const cv = await visitAsync_("value", node2.value, visitor, path4);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path3) {
+    function callVisitor(key, node2, visitor, path4) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path3);
+        return visitor(key, node2, path4);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path3);
+        return visitor.Map?.(key, node2, path4);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path3);
+        return visitor.Seq?.(key, node2, path4);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path3);
+        return visitor.Pair?.(key, node2, path4);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path3);
+        return visitor.Scalar?.(key, node2, path4);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path3);
+        return visitor.Alias?.(key, node2, path4);
       return void 0;
     }
-    function replaceNode(key, path3, node2) {
-      const parent = path3[path3.length - 1];
+    function replaceNode(key, path4, node2) {
+      const parent = path4[path4.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path3, value) {
+    function collectionFromPath(schema, path4, value) {
       let v = value;
-      for (let i = path3.length - 1; i >= 0; --i) {
-        const k = path3[i];
+      for (let i = path4.length - 1; i >= 0; --i) {
+        const k = path4[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path3) => path3 == null || typeof path3 === "object" && !!path3[Symbol.iterator]().next().done;
+    var isEmptyPath = (path4) => path4 == null || typeof path4 === "object" && !!path4[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path3, value) {
-        if (isEmptyPath(path3))
+      addIn(path4, value) {
+        if (isEmptyPath(path4))
           this.add(value);
         else {
-          const [key, ...rest] = path3;
+          const [key, ...rest] = path4;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path3) {
-        const [key, ...rest] = path3;
+      deleteIn(path4) {
+        const [key, ...rest] = path4;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path3, keepScalar) {
-        const [key, ...rest] = path3;
+      getIn(path4, keepScalar) {
+        const [key, ...rest] = path4;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path3) {
-        const [key, ...rest] = path3;
+      hasIn(path4) {
+        const [key, ...rest] = path4;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path3, value) {
-        const [key, ...rest] = path3;
+      setIn(path4, value) {
+        const [key, ...rest] = path4;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path3, value) {
+      addIn(path4, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path3, value);
+          this.contents.addIn(path4, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path3) {
-        if (Collection.isEmptyPath(path3)) {
+      deleteIn(path4) {
+        if (Collection.isEmptyPath(path4)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path3) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path4) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path3, keepScalar) {
-        if (Collection.isEmptyPath(path3))
+      getIn(path4, keepScalar) {
+        if (Collection.isEmptyPath(path4))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path3, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path4, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path3) {
-        if (Collection.isEmptyPath(path3))
+      hasIn(path4) {
+        if (Collection.isEmptyPath(path4))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path3) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path4) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path3, value) {
-        if (Collection.isEmptyPath(path3)) {
+      setIn(path4, value) {
+        if (Collection.isEmptyPath(path4)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path3), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path4), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path3, value);
+          this.contents.setIn(path4, value);
         }
       }
       /**
@@ -4643,7 +4643,7 @@ var require_resolve_flow_scalar = __commonJS({
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
-          value = plainValue(source, _onError);
+          value = plainValue2(source, _onError);
           break;
         case "single-quoted-scalar":
           _type = Scalar.Scalar.QUOTE_SINGLE;
@@ -4672,7 +4672,7 @@ var require_resolve_flow_scalar = __commonJS({
         range: [offset, valueEnd, re.offset]
       };
     }
-    function plainValue(source, onError) {
+    function plainValue2(source, onError) {
       let badChar = "";
       switch (source[0]) {
         /* istanbul ignore next should not happen */
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path3) => {
+    visit2.itemAtPath = (cst, path4) => {
       let item = cst;
-      for (const [field2, index] of path3) {
+      for (const [field2, index] of path4) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path3) => {
-      const parent = visit2.itemAtPath(cst, path3.slice(0, -1));
-      const field2 = path3[path3.length - 1][0];
+    visit2.parentCollection = (cst, path4) => {
+      const parent = visit2.itemAtPath(cst, path4.slice(0, -1));
+      const field2 = path4[path4.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path3, item, visitor) {
-      let ctrl = visitor(item, path3);
+    function _visit(path4, item, visitor) {
+      let ctrl = visitor(item, path4);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path3.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path4.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path3);
+            ctrl = ctrl(item, path4);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path3) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -7626,8 +7626,8 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path3, { windows } = {}) => {
-      const segs = path3.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path4, { windows } = {}) => {
+      const segs = path4.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -9221,14 +9221,14 @@ var require_helpers = __commonJS({
       return true;
     }
     exports.isInteger = isInteger;
-    function escapePathComponent(path3) {
-      if (path3.indexOf("/") === -1 && path3.indexOf("~") === -1)
-        return path3;
-      return path3.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapePathComponent(path4) {
+      if (path4.indexOf("/") === -1 && path4.indexOf("~") === -1)
+        return path4;
+      return path4.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path3) {
-      return path3.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapePathComponent(path4) {
+      return path4.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapePathComponent = unescapePathComponent;
     function _getPathRecursive(root, obj) {
@@ -9252,11 +9252,11 @@ var require_helpers = __commonJS({
       if (root === obj) {
         return "/";
       }
-      var path3 = _getPathRecursive(root, obj);
-      if (path3 === "") {
+      var path4 = _getPathRecursive(root, obj);
+      if (path4 === "") {
         throw new Error("Object not found in root");
       }
-      return "/" + path3;
+      return "/" + path4;
     }
     exports.getPath = getPath;
     function hasUndefined(obj) {
@@ -9451,8 +9451,8 @@ var require_core = __commonJS({
         if (!mutateDocument) {
           document = helpers_js_1._deepClone(document);
         }
-        var path3 = operation.path || "";
-        var keys = path3.split("/");
+        var path4 = operation.path || "";
+        var keys = path4.split("/");
         var obj = document;
         var t = 1;
         var len = keys.length;
@@ -9759,7 +9759,7 @@ var require_duplex = __commonJS({
       return temp;
     }
     exports.generate = generate;
-    function _generate(mirror, obj, patches, path3, invertible) {
+    function _generate(mirror, obj, patches, path4, invertible) {
       if (obj === mirror) {
         return;
       }
@@ -9776,27 +9776,27 @@ var require_duplex = __commonJS({
         if (helpers_js_1.hasOwnProperty(obj, key) && !(obj[key] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
           var newVal = obj[key];
           if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path3 + "/" + helpers_js_1.escapePathComponent(key), invertible);
+            _generate(oldVal, newVal, patches, path4 + "/" + helpers_js_1.escapePathComponent(key), invertible);
           } else {
             if (oldVal !== newVal) {
               changed = true;
               if (invertible) {
-                patches.push({ op: "test", path: path3 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+                patches.push({ op: "test", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
               }
-              patches.push({ op: "replace", path: path3 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
+              patches.push({ op: "replace", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
             }
           }
         } else if (Array.isArray(mirror) === Array.isArray(obj)) {
           if (invertible) {
-            patches.push({ op: "test", path: path3 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+            patches.push({ op: "test", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
           }
-          patches.push({ op: "remove", path: path3 + "/" + helpers_js_1.escapePathComponent(key) });
+          patches.push({ op: "remove", path: path4 + "/" + helpers_js_1.escapePathComponent(key) });
           deleted = true;
         } else {
           if (invertible) {
-            patches.push({ op: "test", path: path3, value: mirror });
+            patches.push({ op: "test", path: path4, value: mirror });
           }
-          patches.push({ op: "replace", path: path3, value: obj });
+          patches.push({ op: "replace", path: path4, value: obj });
           changed = true;
         }
       }
@@ -9806,7 +9806,7 @@ var require_duplex = __commonJS({
       for (var t = 0; t < newKeys.length; t++) {
         var key = newKeys[t];
         if (!helpers_js_1.hasOwnProperty(mirror, key) && obj[key] !== void 0) {
-          patches.push({ op: "add", path: path3 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
+          patches.push({ op: "add", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
         }
       }
     }
@@ -10862,8 +10862,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path3 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path3 && path3 !== "/" ? path3 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path4 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path4 && path4 !== "/" ? path4 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -14299,9 +14299,9 @@ var require_ucs2length = __commonJS({
 });
 
 // src/cli.ts
-import { cp, mkdir as mkdir2, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { existsSync, realpathSync } from "node:fs";
-import path2 from "node:path";
+import { cp, mkdir as mkdir3, rm, writeFile as writeFile3 } from "node:fs/promises";
+import { existsSync, realpathSync as realpathSync2 } from "node:fs";
+import path3 from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -14363,7 +14363,7 @@ function sortDiagnostics(diagnostics) {
 }
 
 // src/adapters/files.ts
-import { lstat, readFile, readdir, realpath } from "node:fs/promises";
+import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 function kindOf(s) {
   if (s.isSymbolicLink()) return "symlink";
   if (s.isFile()) return "file";
@@ -14372,15 +14372,15 @@ function kindOf(s) {
 }
 function createFileReader() {
   return {
-    readFile: (path3) => readFile(path3, "utf8"),
-    readFileBytes: async (path3) => new Uint8Array(await readFile(path3)),
-    async readDir(path3) {
-      const entries = await readdir(path3, { withFileTypes: true });
+    readFile: async (path4) => readFileSync(path4, "utf8"),
+    readFileBytes: async (path4) => new Uint8Array(readFileSync(path4)),
+    async readDir(path4) {
+      const entries = readdirSync(path4, { withFileTypes: true });
       return entries.map((e) => ({ name: e.name, kind: kindOf(e) }));
     },
-    async lstat(path3) {
+    async lstat(path4) {
       try {
-        const s = await lstat(path3);
+        const s = lstatSync(path4);
         return { kind: kindOf(s), size: s.size };
       } catch (e) {
         if (e.code === "ENOENT" || e.code === "ENOTDIR") {
@@ -14389,7 +14389,7 @@ function createFileReader() {
         throw e;
       }
     },
-    realpath: (path3) => realpath(path3)
+    realpath: async (path4) => realpathSync.native(path4)
   };
 }
 
@@ -14475,9 +14475,9 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function isExecutable(path3) {
+async function isExecutable(path4) {
   try {
-    await access(path3, constants.X_OK);
+    await access(path4, constants.X_OK);
     return true;
   } catch {
     return false;
@@ -14485,7 +14485,8 @@ async function isExecutable(path3) {
 }
 
 // src/adapters/wet-dir.ts
-import { chmod, lstat as lstat2, mkdir, readdir as readdir2, readFile as readFile2, rename, rmdir, unlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink, writeFile } from "node:fs/promises";
+import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join as join2 } from "node:path";
 
@@ -15384,10 +15385,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path3) {
-  if (!path3)
+function getElementAtPath(obj, path4) {
+  if (!path4)
     return obj;
-  return path3.reduce((acc, key) => acc?.[key], obj);
+  return path4.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -15727,11 +15728,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path3, issues) {
+function prefixIssues(path4, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path3);
+    iss.path.unshift(path4);
     return iss;
   });
 }
@@ -16193,16 +16194,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path3 = []) => {
+  const processError = (error63, path4 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path3, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path4, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path3, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path3, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else {
-        const fullpath = [...path3, ...issue2.path];
+        const fullpath = [...path4, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -16241,17 +16242,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path3 = []) => {
+  const processError = (error63, path4 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path3, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path4, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path3, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path3, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else {
-        const fullpath = [...path3, ...issue2.path];
+        const fullpath = [...path4, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -16290,8 +16291,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path3 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path3) {
+  const path4 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path4) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -33429,13 +33430,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path3 = ref.slice(1).split("/").filter(Boolean);
-  if (path3.length === 0) {
+  const path4 = ref.slice(1).split("/").filter(Boolean);
+  if (path4.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path3[0] === defsKey) {
-    const key = path3[1] === void 0 ? void 0 : decodeJSONPointerSegment(path3[1]);
+  if (path4[0] === defsKey) {
+    const key = path4[1] === void 0 ? void 0 : decodeJSONPointerSegment(path4[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -34375,6 +34376,163 @@ function toCanonicalYaml(value) {
 function toCanonicalYamlStream(values) {
   return values.map((v) => toCanonicalYaml(v)).join("---\n");
 }
+var NotCanonical = class extends Error {
+};
+var GIVE_UP = new NotCanonical();
+var FAST_MAX_DEPTH = 200;
+var CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
+];
+var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+var PRINTABLE = /^[\x20-\x7e]*$/;
+var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
+function plainValue(s) {
+  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
+  const c = s[0];
+  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
+  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
+  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
+  if (s === "true") return true;
+  if (s === "false") return false;
+  if (s === "null") return null;
+  if (SMALL_INT.test(s)) return Number(s);
+  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  return s;
+}
+function quotedValue(s) {
+  const q = s[0];
+  if (q !== '"' && q !== "'") return void 0;
+  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
+  const inner = s.slice(1, -1);
+  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
+  return inner;
+}
+function inlineValue(s) {
+  if (s === "{}") return {};
+  if (s === "[]") return [];
+  const quoted = quotedValue(s);
+  return quoted !== void 0 ? quoted : plainValue(s);
+}
+function splitEntry(content) {
+  const q = content[0];
+  if (q === '"' || q === "'") {
+    const close = content.indexOf(q, 1);
+    if (close === -1 || content[close + 1] !== ":") return void 0;
+    const rest = content.slice(close + 2);
+    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
+    const key2 = quotedValue(content.slice(0, close + 1));
+    return { key: key2, rest };
+  }
+  let colon = content.indexOf(": ");
+  if (colon === -1) {
+    if (!content.endsWith(":")) return void 0;
+    colon = content.length - 1;
+  }
+  const key = plainValue(content.slice(0, colon));
+  if (typeof key !== "string") throw GIVE_UP;
+  return { key, rest: content.slice(colon + 1) };
+}
+var CanonicalReader = class {
+  constructor(lines) {
+    this.lines = lines;
+  }
+  lines;
+  i = 0;
+  indentOf(k) {
+    const line = this.lines[k];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length || line[n] === "#") throw GIVE_UP;
+    return n;
+  }
+  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
+  entryValue(rest, indent, depth) {
+    if (rest !== "") {
+      if (rest[0] !== " ") throw GIVE_UP;
+      const value = inlineValue(rest.slice(1));
+      this.i++;
+      return value;
+    }
+    this.i++;
+    if (this.i >= this.lines.length) return null;
+    const next = this.indentOf(this.i);
+    const content = this.lines[this.i].slice(next);
+    const seq = content === "-" || content.startsWith("- ");
+    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
+    if (next === indent && seq) throw GIVE_UP;
+    return null;
+  }
+  mapping(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = {};
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const content = this.lines[this.i].slice(n);
+      const entry = splitEntry(content);
+      if (!entry) throw GIVE_UP;
+      const { key, rest } = entry;
+      if (key === "__proto__" || key === "<<" || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
+      out[key] = this.entryValue(rest, indent, depth);
+    }
+    return out;
+  }
+  sequence(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = [];
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const line = this.lines[this.i];
+      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
+      const content = line.slice(n + 2);
+      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
+      if (splitEntry(content)) {
+        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
+        out.push(this.mapping(n + 2, depth + 1));
+      } else {
+        out.push(inlineValue(content));
+        this.i++;
+      }
+    }
+    return out;
+  }
+};
+function parseCanonicalYaml(text) {
+  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
+  const lines = text.slice(0, -1).split("\n");
+  const docs = [[]];
+  for (const line of lines) {
+    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
+      if (line !== "---") return void 0;
+      docs.push([]);
+    } else docs[docs.length - 1].push(line);
+  }
+  const values = [];
+  try {
+    for (const doc of docs) {
+      if (doc.length === 0) return void 0;
+      const reader = new CanonicalReader(doc);
+      if (reader.indentOf(0) !== 0) return void 0;
+      const value = reader.mapping(0, 1);
+      if (reader.i !== doc.length) return void 0;
+      values.push(value);
+    }
+  } catch (e) {
+    if (e instanceof NotCanonical) return void 0;
+    throw e;
+  }
+  return values;
+}
 
 // src/wet/wet-index.ts
 var INDEX_PATH = ".hydrate/index.json";
@@ -34450,26 +34608,26 @@ function layoutWet(results, settings, meta3) {
   const claims = /* @__PURE__ */ new Map();
   const units = {};
   const sorted2 = results.filter((r) => r.status !== "failed").sort((a, b) => cmp(a.unit.id, b.unit.id));
-  const claim2 = (unitId2, path3, content, what, file2) => {
+  const claim2 = (unitId2, path4, content, what, file2) => {
     const at2 = file2 !== void 0 ? { file: file2 } : {};
-    const bad = checkWetPath(path3);
+    const bad = checkWetPath(path4);
     if (bad) {
       diagnostics.push({ severity: "error", unit: unitId2, ...at2, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
-    const folded = foldCase(path3);
+    const folded = foldCase(path4);
     if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
         ...at2,
-        message: `${what} would be written to ${path3}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+        message: `${what} would be written to ${path4}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
     }
     const first = claims.get(folded);
     if (first) {
-      const how = first.path === path3 ? `the same path ${path3}` : `${path3}, which differs from ${first.path} only in case`;
+      const how = first.path === path4 ? `the same path ${path4}` : `${path4}, which differs from ${first.path} only in case`;
       const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
       diagnostics.push({
         severity: "error",
@@ -34479,8 +34637,8 @@ function layoutWet(results, settings, meta3) {
       });
       return false;
     }
-    claims.set(folded, { path: path3, unit: unitId2, what });
-    files.set(path3, content);
+    claims.set(folded, { path: path4, unit: unitId2, what });
+    files.set(path4, content);
     return true;
   };
   for (const result of sorted2) {
@@ -34509,8 +34667,8 @@ function layoutWet(results, settings, meta3) {
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
     if (layout === "per-unit") {
       if (placed.length > 0) {
-        const path3 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path3, toCanonicalYamlStream(placed.map((p) => p.object)), "the unit manifest")) owned.push(path3);
+        const path4 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path4, toCanonicalYamlStream(placed.map((p) => p.object)), "the unit manifest")) owned.push(path4);
       }
     } else {
       const { names, collisions } = perResourceNames(placed.map((p) => p.id));
@@ -34525,27 +34683,27 @@ function layoutWet(results, settings, meta3) {
       placed.forEach((p, i) => {
         const name = names[i];
         if (name === void 0) return;
-        const path3 = joinWet(unit2.output, name);
+        const path4 = joinWet(unit2.output, name);
         if (name.includes("/")) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeId(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path3, texts.get(p), describeId(p.id))) owned.push(path3);
+        if (claim2(unit2.id, path4, texts.get(p), describeId(p.id))) owned.push(path4);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
     for (const artifact of artifacts) {
-      const path3 = joinWet(unit2.output, artifact.path);
+      const path4 = joinWet(unit2.output, artifact.path);
       const bad = checkWetPath(artifact.path);
       if (bad) {
         diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
         continue;
       }
-      if (claim2(unit2.id, path3, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path3);
+      if (claim2(unit2.id, path4, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path4);
     }
     if (attributes && unit2.output !== "") {
-      const path3 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path3, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path3);
+      const path4 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path4, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path4);
     }
     const entry = {
       renderer: unit2.renderer,
@@ -34577,7 +34735,7 @@ function layoutWet(results, settings, meta3) {
   if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path3, content]) => ({ path: path3, content })).sort((a, b) => cmp(a.path, b.path));
+  const list = [...files].map(([path4, content]) => ({ path: path4, content })).sort((a, b) => cmp(a.path, b.path));
   return { files: list, index, diagnostics };
 }
 function sortKeysDeep(value) {
@@ -34670,13 +34828,13 @@ var FILE_MODE = 420;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
 }
-function assertSafe(path3) {
-  const bad = checkWetPath(path3);
+function assertSafe(path4) {
+  const bad = checkWetPath(path4);
   if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
 }
 async function kindOf2(abs2) {
   try {
-    const st = await lstat2(abs2);
+    const st = await lstat(abs2);
     if (st.isSymbolicLink()) return "symlink";
     if (st.isFile()) return "file";
     if (st.isDirectory()) return "directory";
@@ -34687,8 +34845,8 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function inspect(dir, path3, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path3.split("/");
+async function inspect(dir, path4, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path4.split("/");
   let abs2 = dir;
   for (let i = 0; i < parts.length; i++) {
     abs2 = join2(abs2, parts[i]);
@@ -34699,28 +34857,69 @@ async function inspect(dir, path3, goingAway = /* @__PURE__ */ new Set(), blocke
       throw new HydrateError({
         severity: "error",
         file: sofar,
-        message: `refusing to touch ${path3}: ${sofar} is a symlink in the wet tree`
+        message: `refusing to touch ${path4}: ${sofar} is a symlink in the wet tree`
       });
     }
     if (kind === "missing") return "missing";
     if (i < parts.length - 1 && kind !== "directory") {
       if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path3}: ${sofar} is not a folder` });
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path4}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
   }
   return "missing";
 }
+function kindOfEntry(e) {
+  if (e.isSymbolicLink()) return "symlink";
+  if (e.isFile()) return "file";
+  if (e.isDirectory()) return "directory";
+  return "other";
+}
+function listingInspector(dir) {
+  const listings = /* @__PURE__ */ new Map();
+  const list = (rel) => {
+    if (listings.has(rel)) return listings.get(rel);
+    let listing;
+    try {
+      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+    } catch {
+      listing = void 0;
+    }
+    listings.set(rel, listing);
+    return listing;
+  };
+  return async (path4) => {
+    const parts = path4.split("/");
+    let rel = "";
+    for (let i = 0; i < parts.length; i++) {
+      const sofar = rel === "" ? parts[i] : `${rel}/${parts[i]}`;
+      const kind = list(rel)?.get(parts[i]) ?? await kindOf2(join2(dir, sofar));
+      if (kind === "symlink") {
+        throw new HydrateError({
+          severity: "error",
+          file: sofar,
+          message: `refusing to touch ${path4}: ${sofar} is a symlink in the wet tree`
+        });
+      }
+      if (kind === "missing") return "missing";
+      if (i < parts.length - 1 && kind !== "directory") return "missing";
+      if (i === parts.length - 1) return kind;
+      rel = sofar;
+    }
+    return "missing";
+  };
+}
 async function readWetDir(dir) {
-  const read = async (path3) => {
-    assertSafe(path3);
-    const kind = await inspect(dir, path3);
+  const kindAt = listingInspector(dir);
+  const read = async (path4) => {
+    assertSafe(path4);
+    const kind = await kindAt(path4);
     if (kind === "missing") return void 0;
     if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path3, message: `${path3} in the wet tree is not a regular file` });
+      throw new HydrateError({ severity: "error", file: path4, message: `${path4} in the wet tree is not a regular file` });
     }
     try {
-      return await readFile2(join2(dir, path3), "utf8");
+      return readFileSync2(join2(dir, path4), "utf8");
     } catch (e) {
       const code2 = errnoCode(e);
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -34804,17 +35003,256 @@ async function removeEmptyFolders(dir, deleted) {
   for (const folder of ordered) {
     const abs2 = join2(dir, folder);
     if (await kindOf2(abs2) !== "directory") continue;
-    const entries = await readdir2(abs2);
+    const entries = await readdir(abs2);
     if (entries.length === 0) await rmdir(abs2);
   }
 }
 
-// src/settings/load-settings.ts
-import { readFile as readFile3 } from "node:fs/promises";
+// src/adapters/shard-files.ts
+import { mkdir as mkdir2, readdir as readdir2, readFile, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { randomBytes as randomBytes2 } from "node:crypto";
 import path from "node:path";
 
+// src/pipeline/shards.ts
+var SHARD_FORMAT = "hydrate-shard/v1";
+function shardFileName(spec) {
+  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
+}
+function assignShard(units, independent, spec) {
+  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
+}
+var sourceSchema = external_exports.object({ file: external_exports.string().optional(), line: external_exports.number().int().optional(), col: external_exports.number().int().optional() });
+var diagnosticSchema = external_exports.object({
+  severity: external_exports.enum(["error", "warning", "notice"]),
+  message: external_exports.string(),
+  unit: external_exports.string().optional(),
+  file: external_exports.string().optional(),
+  line: external_exports.number().int().optional(),
+  col: external_exports.number().int().optional()
+});
+var resourceSchema = external_exports.union([
+  external_exports.object({ object: external_exports.record(external_exports.string(), external_exports.unknown()), source: sourceSchema }),
+  external_exports.object({ yaml: external_exports.string(), source: sourceSchema })
+]);
+var unitSchema = external_exports.object({
+  id: external_exports.string(),
+  status: external_exports.enum(["rendered", "failed", "reused"]),
+  digest: external_exports.string(),
+  volatile: external_exports.boolean().optional(),
+  resources: external_exports.array(resourceSchema),
+  artifacts: external_exports.array(external_exports.object({ path: external_exports.string(), content: external_exports.string(), source: external_exports.string() })),
+  diagnostics: external_exports.array(diagnosticSchema),
+  provides: external_exports.array(external_exports.object({ ref: external_exports.string() })).optional(),
+  requires: external_exports.array(
+    external_exports.object({
+      ref: external_exports.string(),
+      unit: external_exports.string(),
+      file: external_exports.string().optional(),
+      line: external_exports.number().int().optional(),
+      col: external_exports.number().int().optional(),
+      message: external_exports.string()
+    })
+  ).optional()
+});
+var shardFileSchema = external_exports.object({
+  format: external_exports.literal(SHARD_FORMAT),
+  generator: external_exports.string(),
+  shard: external_exports.object({ index: external_exports.number().int().min(1), count: external_exports.number().int().min(1) }),
+  configDigest: external_exports.string(),
+  dryCommit: external_exports.string().optional(),
+  /** Ids of the units dealt to this shard, sorted. */
+  assigned: external_exports.array(external_exports.string()),
+  units: external_exports.array(unitSchema)
+});
+function jsonExact(v) {
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
+  return true;
+}
+function encodeResource(r) {
+  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
+}
+function decodeResource(r, unit2) {
+  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2).documents[0];
+  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
+}
+function buildShardFile(input2) {
+  const units = [...input2.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
+    const failed = r.status === "failed" || input2.rejected.has(r.unit.id);
+    const rejection = input2.rejected.has(r.unit.id) && !hasError(r.diagnostics) ? [
+      {
+        severity: "error",
+        unit: r.unit.id,
+        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input2.spec.index}/${input2.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
+      }
+    ] : [];
+    return {
+      id: r.unit.id,
+      status: failed ? "failed" : r.status,
+      digest: r.digest,
+      ...r.volatile ? { volatile: true } : {},
+      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
+      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
+      diagnostics: [...r.diagnostics, ...rejection],
+      ...r.provides ? { provides: r.provides } : {},
+      ...r.requires ? { requires: r.requires } : {}
+    };
+  });
+  return {
+    format: SHARD_FORMAT,
+    generator: input2.generator,
+    shard: { index: input2.spec.index, count: input2.spec.count },
+    configDigest: input2.configDigest,
+    ...input2.dryCommit ? { dryCommit: input2.dryCommit } : {},
+    assigned: input2.assigned.map((u) => u.id).sort(cmp),
+    units
+  };
+}
+function collectShards(shards, expect) {
+  const diagnostics = [];
+  const entries = /* @__PURE__ */ new Map();
+  const error62 = (message, file2) => {
+    diagnostics.push({ severity: "error", message: file2 ? `${message} [${file2}]` : message });
+  };
+  if (shards.length === 0) {
+    error62("merge found no shard files: download every shard job's artifact into the shard directory first");
+    return { entries, diagnostics };
+  }
+  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
+  if (counts.length > 1) error62(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
+  const count = Math.max(...counts);
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const s of shards) {
+    const d = s.data;
+    const name = `shard ${d.shard.index}/${d.shard.count}`;
+    if (d.generator !== expect.generator) error62(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
+    if (d.configDigest !== expect.configDigest) error62(`${name} was rendered with a different config file than this job's`, s.file);
+    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
+      error62(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
+    }
+    if (d.shard.index > d.shard.count) error62(`${name}: index greater than the count`, s.file);
+    const seen = byIndex.get(d.shard.index);
+    if (seen && d.shard.count === count) error62(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
+    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  }
+  for (let i = 1; i <= count; i++) {
+    if (!byIndex.has(i)) error62(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
+  }
+  if (hasError(diagnostics)) return { entries, diagnostics };
+  for (const [index, s] of byIndex) {
+    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
+    const got = s.data.assigned;
+    const onlyThere = got.filter((id) => !expected.includes(id));
+    const onlyHere = expected.filter((id) => !got.includes(id));
+    if (onlyThere.length > 0 || onlyHere.length > 0) {
+      const detail = [
+        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
+        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
+      ].filter(Boolean);
+      error62(
+        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
+        s.file
+      );
+      continue;
+    }
+    const byId = new Map(s.data.units.map((u) => [u.id, u]));
+    for (const id of got) {
+      const unit2 = byId.get(id);
+      if (!unit2) error62(`shard ${index}/${count} has no result for unit ${id}`, s.file);
+      else entries.set(id, { shard: s, unit: unit2 });
+    }
+  }
+  return { entries, diagnostics };
+}
+function hasError(ds) {
+  return ds.some((d) => d.severity === "error");
+}
+function sample(ids) {
+  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+}
+function shardUnitResult(entry, unit2) {
+  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
+  if (entry.status === "failed" && !hasError(diagnostics)) {
+    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
+  }
+  return {
+    unit: unit2,
+    status: entry.status === "failed" ? "failed" : "rendered",
+    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
+    artifacts: entry.artifacts,
+    diagnostics,
+    digest: entry.digest,
+    ...entry.volatile ? { volatile: true } : {},
+    ...entry.provides ? { provides: entry.provides } : {},
+    ...entry.requires ? { requires: entry.requires } : {}
+  };
+}
+
+// src/adapters/shard-files.ts
+var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
+async function writeShardFile(dir, shard) {
+  await mkdir2(dir, { recursive: true });
+  const file2 = path.join(dir, shardFileName(shard.shard));
+  const tmp = `${file2}.${randomBytes2(4).toString("hex")}.tmp`;
+  await writeFile2(tmp, `${JSON.stringify(shard)}
+`);
+  await rename2(tmp, file2);
+  return file2;
+}
+async function findShardFiles(dir) {
+  const out = [];
+  const walk2 = async (d, depth) => {
+    let entries;
+    try {
+      entries = await readdir2(d, { withFileTypes: true });
+    } catch (e) {
+      if (e.code === "ENOENT" && depth === 0) {
+        throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
+      }
+      throw e;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
+      else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
+    }
+  };
+  await walk2(dir, 0);
+  return out.sort(cmp);
+}
+async function readShardFiles(dir) {
+  const files = await findShardFiles(dir);
+  const shards = [];
+  const problems = [];
+  for (const file2 of files) {
+    let json2;
+    try {
+      json2 = JSON.parse(await readFile(file2, "utf8"));
+    } catch (e) {
+      problems.push({ severity: "error", message: `shard file ${file2} is not valid JSON: ${e.message}` });
+      continue;
+    }
+    const parsed = shardFileSchema.safeParse(json2);
+    if (!parsed.success) {
+      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+      problems.push({ severity: "error", message: `shard file ${file2} is not a Hydrate shard file (${first.join("; ")})` });
+      continue;
+    }
+    shards.push({ file: file2, data: parsed.data });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return shards;
+}
+
+// src/settings/load-settings.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import path2 from "node:path";
+
 // src/settings/load-config.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml4 = __toESM(require_dist(), 1);
 
 // src/dry/match.ts
 var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
@@ -35092,16 +35530,28 @@ var hydrateConfig = external_exports.object({
   }).strict().default({ allowSecrets: [], allowHelm: true })
 }).strict();
 
+// src/settings/shard.ts
+var MAX_SHARDS = 256;
+function parseShardSpec(value) {
+  const m = /^\s*(\d{1,3})\s*\/\s*(\d{1,3})\s*$/.exec(value);
+  if (!m) return { error: `shard must look like i/n (e.g. 2/4) or "merge", got "${value}"` };
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > MAX_SHARDS) return { error: `shard count must be between 1 and ${MAX_SHARDS}, got ${count}` };
+  if (index < 1 || index > count) return { error: `shard index must be between 1 and ${count}, got ${index}` };
+  return { index, count };
+}
+
 // src/settings/load-config.ts
 function isRecord2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function asNode(v) {
-  return (0, import_yaml3.isMap)(v) || (0, import_yaml3.isSeq)(v) || (0, import_yaml3.isScalar)(v) ? v : void 0;
+  return (0, import_yaml4.isMap)(v) || (0, import_yaml4.isSeq)(v) || (0, import_yaml4.isScalar)(v) ? v : void 0;
 }
-function formatPath(path3) {
+function formatPath(path4) {
   let out = "";
-  for (const k of path3) {
+  for (const k of path4) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -35112,27 +35562,27 @@ function at(loc, offset) {
   const { line, col } = loc.lineCounter.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path3) {
-  for (let depth = path3.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path3.slice(0, depth), true));
+function nearestNode(loc, path4) {
+  for (let depth = path4.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path4.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
 }
 function keyNode(loc, mapPath, key) {
   const map2 = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
-  if (!(0, import_yaml3.isMap)(map2)) return void 0;
+  if (!(0, import_yaml4.isMap)(map2)) return void 0;
   for (const pair of map2.items) {
     const k = asNode(pair.key);
-    if (k && (0, import_yaml3.isScalar)(k) && String(k.value) === key) return k;
+    if (k && (0, import_yaml4.isScalar)(k) && String(k.value) === key) return k;
   }
   return void 0;
 }
-function locate(loc, path3, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path3);
+function locate(loc, path4, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path4);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path3.length && (0, import_yaml3.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path4.length && (0, import_yaml4.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -35142,43 +35592,43 @@ function locate(loc, path3, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue2, loc) {
-  const path3 = issue2.path.filter((k) => typeof k === "string" || typeof k === "number");
-  const where = formatPath(path3);
+  const path4 = issue2.path.filter((k) => typeof k === "string" || typeof k === "number");
+  const where = formatPath(path4);
   if (issue2.code === "unrecognized_keys") {
     const keys = issue2.keys;
     return {
       message: `${where}: unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}: check the spelling (see schema/hydrate.schema.json)`,
-      path: path3,
+      path: path4,
       ...keys.length === 1 ? { keyAt: keys[0] } : {}
     };
   }
-  if (issue2.code === "invalid_type" && path3.length > 0 && !loc.doc.hasIn(path3)) {
-    const parent = formatPath(path3.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path3[path3.length - 1])}"`, path: path3 };
+  if (issue2.code === "invalid_type" && path4.length > 0 && !loc.doc.hasIn(path4)) {
+    const parent = formatPath(path4.slice(0, -1));
+    return { message: `${parent}: missing required key "${String(path4[path4.length - 1])}"`, path: path4 };
   }
-  return { message: `${where}: ${issue2.message}`, path: path3 };
+  return { message: `${where}: ${issue2.message}`, path: path4 };
 }
 function schemaDiagnostics(error62, loc) {
   const out = [];
   for (const issue2 of error62.issues) {
-    const { message, path: path3, keyAt } = describeIssue(issue2, loc);
+    const { message, path: path4, keyAt } = describeIssue(issue2, loc);
     if (issue2.code === "unrecognized_keys") {
       for (const key of issue2.keys) {
-        const k = keyNode(loc, path3, key);
-        const position = k?.range ? at(loc, k.range[0]) : locate(loc, path3);
-        const single = keyAt !== void 0 ? message : `${formatPath(path3)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
+        const k = keyNode(loc, path4, key);
+        const position = k?.range ? at(loc, k.range[0]) : locate(loc, path4);
+        const single = keyAt !== void 0 ? message : `${formatPath(path4)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
         out.push({ severity: "error", message: single, ...position });
       }
       continue;
     }
-    out.push({ severity: "error", message, ...locate(loc, path3) });
+    out.push({ severity: "error", message, ...locate(loc, path4) });
   }
   return out;
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err2 = (path3, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate(loc, path3, innerOffset) });
+  const err2 = (path4, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate(loc, path4, innerOffset) });
   };
   if (!isRecord2(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -35255,8 +35705,8 @@ function semanticDiagnostics(value, loc) {
   return out;
 }
 function parseConfig(text, file2) {
-  const lineCounter = new import_yaml3.LineCounter();
-  const doc = (0, import_yaml3.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new import_yaml4.LineCounter();
+  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const loc = { file: file2, doc, lineCounter, text };
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -35283,28 +35733,39 @@ function dedupe(list) {
   });
 }
 function buildSettings(options) {
-  const concurrency = options.concurrency ?? options.config.policy.concurrency ?? 2;
+  const concurrency = options.concurrency ?? options.config.policy.concurrency ?? Math.max(1, options.cores ?? 2);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
+  const shard = shardMode(options.shard, options.shardDir);
   return {
     repoRoot: options.repoRoot,
     configPath: options.configPath,
     config: options.config,
     only: [...options.only ?? []],
     full: options.full ?? false,
-    concurrency
+    concurrency,
+    ...shard ? { shard } : {}
   };
+}
+function shardMode(value, dir) {
+  const v = value?.trim() ?? "";
+  if (v === "") return void 0;
+  if (!dir) throw new ConfigError("sharding needs a shard directory (action input shard-dir, CLI --shard-dir)");
+  if (v === "merge") return { kind: "merge", dir };
+  const spec = parseShardSpec(v);
+  if ("error" in spec) throw new ConfigError(spec.error);
+  return { kind: "part", spec, dir };
 }
 
 // src/settings/load-settings.ts
 async function loadSettings(opts) {
-  const configAbs = path.resolve(opts.configFile);
-  const repoRoot = path.resolve(opts.repoRoot ?? path.dirname(configAbs));
-  const configPath = path.relative(repoRoot, configAbs).split(path.sep).join("/") || path.basename(configAbs);
+  const configAbs = path2.resolve(opts.configFile);
+  const repoRoot = path2.resolve(opts.repoRoot ?? path2.dirname(configAbs));
+  const configPath = path2.relative(repoRoot, configAbs).split(path2.sep).join("/") || path2.basename(configAbs);
   let configText;
   try {
-    configText = await readFile3(configAbs, "utf8");
+    configText = await readFile2(configAbs, "utf8");
   } catch (e) {
     throw new ConfigError({
       severity: "error",
@@ -35319,7 +35780,10 @@ async function loadSettings(opts) {
     config: config2,
     ...opts.only ? { only: opts.only } : {},
     ...opts.full !== void 0 ? { full: opts.full } : {},
-    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {}
+    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {},
+    cores: availableParallelism(),
+    ...opts.shard !== void 0 ? { shard: opts.shard } : {},
+    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {}
   });
   return { settings, configText };
 }
@@ -35661,18 +36125,7 @@ function secretsPolicyGate(results, allow) {
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix3 } from "node:path";
-
-// src/render/digest.ts
-import { createHash } from "node:crypto";
-function digestOf(parts) {
-  const h = createHash("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
-  }
-  return `sha256:${h.digest("hex")}`;
-}
+import { posix as posix2 } from "node:path";
 
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
@@ -35812,10 +36265,10 @@ function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
 }
 
 // src/render/kubernetes/yaml-positions.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 function parsePositioned(text) {
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new import_yaml6.LineCounter();
+  const doc = (0, import_yaml6.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const errors = doc.errors.map((e) => {
     const p = lineCounter.linePos(e.pos[0]);
     return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
@@ -35824,9 +36277,9 @@ function parsePositioned(text) {
   return {
     value,
     errors,
-    positionOf(path3) {
-      for (let n = path3.length; n >= 0; n--) {
-        const node2 = doc.getIn(path3.slice(0, n), true);
+    positionOf(path4) {
+      for (let n = path4.length; n >= 0; n--) {
+        const node2 = doc.getIn(path4.slice(0, n), true);
         if (node2 && typeof node2 === "object" && node2.range) {
           const p2 = lineCounter.linePos(node2.range[0]);
           return { line: p2.line, col: p2.col };
@@ -35873,222 +36326,11 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
   return { type: "plain", releaseFile };
 }
 
-// src/render/kubernetes/closure.ts
-import { posix as posix2 } from "node:path";
-var MAX_DIRS = 500;
-function isRemoteRef(ref) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
-}
-function isRecord4(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function strings(v) {
-  if (typeof v === "string") return [v];
-  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-}
-function generatorFile(entry) {
-  const eq = entry.indexOf("=");
-  return eq >= 0 ? entry.slice(eq + 1) : entry;
-}
-var Walker = class {
-  constructor(files, repoRoot) {
-    this.files = files;
-    this.repoRoot = repoRoot;
-  }
-  files;
-  repoRoot;
-  paths = /* @__PURE__ */ new Set();
-  seen = /* @__PURE__ */ new Set();
-  volatile = false;
-  reason;
-  abs(rel) {
-    return rel === "" || rel === "." ? this.repoRoot : posix2.join(this.repoRoot, rel);
-  }
-  markVolatile(reason) {
-    if (!this.volatile) this.reason = reason;
-    this.volatile = true;
-  }
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
-  resolve(dir, ref, where) {
-    const target = posix2.normalize(posix2.join(dir, ref));
-    if (target === ".." || target.startsWith("../") || posix2.isAbsolute(ref)) {
-      this.markVolatile(`${where} references ${ref}, outside the repository`);
-      return void 0;
-    }
-    return target === "." ? "" : target;
-  }
-  /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    this.paths.add(target);
-  }
-  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    const st = await this.files.lstat(this.abs(target));
-    if (st?.kind === "directory") await this.visit(target);
-    else this.paths.add(target);
-  }
-  async visit(dir) {
-    if (this.seen.has(dir)) return;
-    if (this.seen.size >= MAX_DIRS) {
-      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
-      return;
-    }
-    this.seen.add(dir);
-    this.paths.add(dir);
-    let text;
-    let name = "";
-    for (const n of KUSTOMIZATION_FILES) {
-      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
-      if ((await this.files.lstat(p))?.kind === "file") {
-        text = await this.files.readFile(p);
-        name = n;
-        break;
-      }
-    }
-    if (text === void 0) return;
-    const where = dir === "" ? name : `${dir}/${name}`;
-    const k = parsePositioned(text).value;
-    if (!isRecord4(k)) return;
-    for (const key of ["resources", "bases", "components"]) {
-      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
-    }
-    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addPath(dir, ref, where);
-      }
-    }
-    for (const key of ["patches", "patchesJson6902", "replacements"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const item of list) {
-        if (isRecord4(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
-      }
-    }
-    if (isRecord4(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
-    for (const key of ["configMapGenerator", "secretGenerator"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const g of list) {
-        if (!isRecord4(g)) continue;
-        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
-        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
-        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
-      }
-    }
-    for (const key of ["transformers", "generators", "validators"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addResource(dir, ref, where);
-      }
-    }
-    await this.helmCharts(dir, k, where);
-  }
-  async helmCharts(dir, k, where) {
-    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord4(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord4(k["helmGlobals"])) return;
-    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
-    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
-    for (const c of charts) {
-      if (!isRecord4(c)) continue;
-      const name = typeof c["name"] === "string" ? c["name"] : "";
-      if (typeof c["repo"] === "string" && c["repo"] !== "") {
-        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
-      }
-      if (name) await this.addPath(dir, posix2.join(chartHome, name), where);
-      else await this.addPath(dir, chartHome, where);
-      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
-      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
-    }
-  }
-};
-function finish(w) {
-  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
-}
-async function kustomizeClosure(dir, files, repoRoot) {
-  const w = new Walker(files, repoRoot);
-  await w.visit(dir);
-  return finish(w);
-}
-function plainClosure(dir) {
-  return { paths: [dir], volatile: false };
-}
-async function helmClosure(dir, releaseFile, files, repoRoot) {
-  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
-  let volatile = false;
-  let reason;
-  const st = await files.lstat(posix2.join(repoRoot, releaseFile));
-  if (st?.kind === "file") {
-    const r = parsePositioned(await files.readFile(posix2.join(repoRoot, releaseFile))).value;
-    if (isRecord4(r) && typeof r["chart"] === "string") {
-      const chart = r["chart"];
-      if (chart.startsWith("./") || chart.startsWith("../")) {
-        const target = posix2.normalize(posix2.join(posix2.dirname(releaseFile), chart));
-        if (target === ".." || target.startsWith("../")) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
-        } else paths.add(target);
-      } else {
-        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
-        }
-      }
-    }
-  }
-  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
-}
-async function readTree(files, root, rel, out) {
-  const absPath = rel === "" ? root : posix2.join(root, rel);
-  const st = await files.lstat(absPath);
-  if (st === void 0) {
-    if (!out.has(rel)) out.set(rel, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
-    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
-    return;
-  }
-  if (out.has(rel)) return;
-  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(absPath);
-    } catch {
-      target = "dangling";
-    }
-    out.set(rel, `symlink:${target}`);
-  } else out.set(rel, st.kind);
-}
-async function closureContents(files, repoRoot, paths) {
-  const tree = /* @__PURE__ */ new Map();
-  for (const p of paths) await readTree(files, repoRoot, p, tree);
-  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
-}
-
 // src/render/kubernetes/kubernetes-renderer.ts
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
-var abs = (input2, rel) => posix3.join(input2.repoRoot, rel);
+var GO_TOOL_ENV = { GOGC: "off", GOMEMLIMIT: "512MiB" };
+var abs = (input2, rel) => posix2.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function err(ctx, message, at2 = {}) {
   ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at2 });
@@ -36096,6 +36338,7 @@ function err(ctx, message, at2 = {}) {
 function createKubernetesRenderer() {
   return {
     name: "kubernetes",
+    independent: true,
     async render(input2) {
       const out = [];
       for (const unit2 of input2.units) out.push(await renderKubernetesUnit(unit2, input2));
@@ -36105,31 +36348,25 @@ function createKubernetesRenderer() {
 }
 async function renderKubernetesUnit(unit2, input2) {
   const entry = input2.settings.config.kubernetes[unit2.entry];
-  const failed = (diagnostics, digest2 = "") => ({
+  const failed = (diagnostics) => ({
     unit: unit2,
     status: "failed",
     resources: [],
     artifacts: [],
-    diagnostics,
-    digest: digest2
+    diagnostics
   });
   if (!entry) {
     return failed([
       { severity: "error", unit: unit2.id, file: input2.settings.configPath, message: `no kubernetes entry #${unit2.entry} in the config` }
     ]);
   }
-  const ctx = { unit: unit2, input: input2, entry, diagnostics: [], digestParts: [], volatile: false };
-  const fileContents = [];
+  const ctx = { unit: unit2, input: input2, entry, diagnostics: [] };
   let resources = [];
   let artifacts = [];
   try {
-    for (const f of await listFilesRecursive(input2.files, abs(input2, unit2.dir), "")) {
-      if (f.kind === "file") fileContents.push(f.rel, await input2.files.readFile(posix3.join(abs(input2, unit2.dir), f.rel)));
-    }
     let releasePatches = [];
     const detected = await detectType(ctx);
     if (detected) {
-      ctx.digestParts.push(`tool:${detected.type}`);
       if (detected.type === "kustomize") resources = await renderKustomize(ctx, detected.file);
       else if (detected.type === "helm") ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
       else resources = await renderPlain(ctx);
@@ -36152,42 +36389,8 @@ async function renderKubernetesUnit(unit2, input2) {
   } catch (e) {
     err(ctx, `rendering failed: ${e.message}`, { file: unit2.dir });
   }
-  const digest = digestOf([
-    "kubernetes",
-    unit2.dir,
-    JSON.stringify(entry),
-    ...fileContents,
-    ...ctx.digestParts
-  ]);
-  if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics, digest);
-  return {
-    unit: unit2,
-    status: "rendered",
-    resources,
-    artifacts,
-    diagnostics: ctx.diagnostics,
-    digest,
-    ...ctx.volatile ? { volatile: true } : {}
-  };
-}
-var toolVersions = /* @__PURE__ */ new WeakMap();
-var VERSION_ARGS = {
-  kubectl: ["version", "--client"],
-  kustomize: ["version"],
-  helm: ["version", "--short"]
-};
-function toolVersion(exec, command) {
-  let cache2 = toolVersions.get(exec);
-  if (!cache2) {
-    cache2 = /* @__PURE__ */ new Map();
-    toolVersions.set(exec, cache2);
-  }
-  let v = cache2.get(command);
-  if (!v) {
-    v = exec.run(command, VERSION_ARGS[command] ?? ["version"], { timeoutMs: 3e4 }).then((r) => r.exitCode === 0 ? r.stdout.trim() : "unknown").catch(() => "unknown");
-    cache2.set(command, v);
-  }
-  return v;
+  if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
+  return { unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics };
 }
 function releaseFileOfCtx(ctx) {
   return releaseFileOf(ctx.entry, ctx.unit);
@@ -36209,7 +36412,6 @@ async function renderKustomize(ctx, kustomizationFile) {
   const file2 = kustomizationFile ?? unit2.dir;
   const dir = abs(input2, unit2.dir);
   const flags = entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm ? ["--enable-helm"] : [];
-  if (flags.length > 0) ctx.volatile = true;
   let command;
   let args;
   if (await input2.exec.which("kustomize")) {
@@ -36222,11 +36424,9 @@ async function renderKustomize(ctx, kustomizationFile) {
     err(ctx, "kustomize not found: install kustomize or kubectl (kubectl kustomize)", { file: file2 });
     return [];
   }
-  ctx.digestParts.push(`command:${command} ${args.slice(0, -1).join(" ")}`);
-  await addKustomizeInputs(ctx);
   let result;
   try {
-    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   } catch (e) {
     if (e.code === "ENOENT") {
       err(ctx, "kustomize not found: install kustomize or kubectl (kubectl kustomize)", { file: file2 });
@@ -36237,42 +36437,33 @@ async function renderKustomize(ctx, kustomizationFile) {
     err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
     return [];
   }
-  ctx.digestParts.push(`version:${await toolVersion(input2.exec, command)}`);
   return documentsToResources(ctx, result.stdout, file2, false);
-}
-async function addKustomizeInputs(ctx) {
-  const { input: input2, unit: unit2 } = ctx;
-  const closure = await kustomizeClosure(unit2.dir, input2.files, input2.repoRoot);
-  if (closure.volatile) ctx.volatile = true;
-  const outside = closure.paths.filter((p) => p !== unit2.dir && !p.startsWith(`${unit2.dir}/`));
-  for (const [path3, content] of await closureContents(input2.files, input2.repoRoot, outside)) ctx.digestParts.push(path3, content);
 }
 async function renderHelm(ctx, releaseFile) {
   const { input: input2, unit: unit2 } = ctx;
   const file2 = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input2.files.readFile(abs(input2, file2));
-  ctx.digestParts.push(file2, text);
   const parsed = parsePositioned(text);
   for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file: file2, line: e.line, col: e.col });
   if (parsed.errors.length > 0) return empty;
   const check2 = helmRelease.safeParse(parsed.value);
   if (!check2.success) {
     for (const issue2 of check2.error.issues) {
-      const path3 = issue2.path.filter((p) => typeof p !== "symbol");
-      const pos = parsed.positionOf(path3);
-      const field2 = path3.length > 0 ? `${path3.join(".")}: ` : "";
+      const path4 = issue2.path.filter((p) => typeof p !== "symbol");
+      const pos = parsed.positionOf(path4);
+      const field2 = path4.length > 0 ? `${path4.join(".")}: ` : "";
       err(ctx, `invalid Helm release: ${field2}${issue2.message}`, { file: file2, ...pos });
     }
     return empty;
   }
   const release = check2.data;
-  const releaseDir = posix3.dirname(file2);
-  const releaseName = release.releaseName ?? posix3.basename(releaseDir);
+  const releaseDir = posix2.dirname(file2);
+  const releaseName = release.releaseName ?? posix2.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
   if (isLocalChart(release.chart)) {
-    const chartRel = posix3.normalize(posix3.join(releaseDir, release.chart));
+    const chartRel = posix2.normalize(posix2.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, "chart path");
     if (bad) {
       err(ctx, bad, { file: file2, ...parsed.positionOf(["chart"]) });
@@ -36295,15 +36486,12 @@ async function renderHelm(ctx, releaseFile) {
       return empty;
     }
     chartRef = abs(input2, chartRel);
-    for (const f of await listFilesRecursive(input2.files, chartRef, "")) {
-      if (f.kind === "file") ctx.digestParts.push(`${chartRel}/${f.rel}`, await input2.files.readFile(`${chartRef}/${f.rel}`));
-    }
   }
   let valuesRel;
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix3.normalize(posix3.join(unit2.dir, v));
+      const rel = posix2.normalize(posix2.join(unit2.dir, v));
       const bad = checkRelativePath(rel, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file: file2, ...parsed.positionOf(["valuesFiles", i]) });
@@ -36326,7 +36514,7 @@ async function renderHelm(ctx, releaseFile) {
   const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input2, v)), chartRef);
   let result;
   try {
-    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   } catch (e) {
     if (e.code === "ENOENT") err(ctx, `helm not found: install helm to render Helm release ${file2}`, { file: file2 });
     else err(ctx, `helm failed to run: ${e.message}`, { file: file2 });
@@ -36336,7 +36524,7 @@ async function renderHelm(ctx, releaseFile) {
     err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
     return empty;
   }
-  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
       ctx,
@@ -36345,7 +36533,6 @@ async function renderHelm(ctx, releaseFile) {
     );
     return empty;
   }
-  ctx.digestParts.push(`version:${await toolVersion(input2.exec, "helm")}`);
   return { resources: documentsToResources(ctx, result.stdout, file2, false), patches };
 }
 async function yamlFilesIn(ctx) {
@@ -36408,8 +36595,8 @@ async function unitPatches(ctx) {
     const check2 = targetedPatch.safeParse(item);
     if (!check2.success) {
       for (const issue2 of check2.error.issues) {
-        const path3 = [i, ...issue2.path.filter((p) => typeof p !== "symbol")];
-        err(ctx, `invalid patch: ${path3.slice(1).join(".") || "item"}: ${issue2.message}`, { file: rel, ...parsed.positionOf(path3) });
+        const path4 = [i, ...issue2.path.filter((p) => typeof p !== "symbol")];
+        err(ctx, `invalid patch: ${path4.slice(1).join(".") || "item"}: ${issue2.message}`, { file: rel, ...parsed.positionOf(path4) });
       }
       continue;
     }
@@ -36453,14 +36640,14 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml7 = __toESM(require_dist(), 1);
+var import_yaml8 = __toESM(require_dist(), 1);
 var MAX_ALIAS_COUNT2 = 100;
 function readClaimDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml7.LineCounter();
-  const docs = (0, import_yaml7.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineCounter = new import_yaml8.LineCounter();
+  const docs = (0, import_yaml8.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const documents = [];
   const diagnostics = [];
   if (!Array.isArray(docs)) return { documents, diagnostics };
@@ -36488,25 +36675,25 @@ function readClaimDocuments(text, file2, unit2) {
     documents.push({
       value,
       start,
-      positionOf: (path3) => nodePosition(doc, path3, false, pos) ?? start,
-      keyPositionOf: (path3) => nodePosition(doc, path3, true, pos) ?? start
+      positionOf: (path4) => nodePosition(doc, path4, false, pos) ?? start,
+      keyPositionOf: (path4) => nodePosition(doc, path4, true, pos) ?? start
     });
   }
   return { documents, diagnostics };
 }
-function nodePosition(doc, path3, wantKey, pos) {
+function nodePosition(doc, path4, wantKey, pos) {
   let node2 = doc.contents;
   let best = rangeStart(node2, pos);
-  for (let i = 0; i < path3.length; i++) {
-    const k = path3[i];
-    const last = i === path3.length - 1;
-    if ((0, import_yaml7.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml7.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+  for (let i = 0; i < path4.length; i++) {
+    const k = path4[i];
+    const last = i === path4.length - 1;
+    if ((0, import_yaml8.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml8.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
       if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
       node2 = pair.value;
       best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml7.isSeq)(node2) && typeof k === "number") {
+    } else if ((0, import_yaml8.isSeq)(node2) && typeof k === "number") {
       const item = node2.items[k];
       if (item === void 0) return best;
       node2 = item;
@@ -36518,18 +36705,18 @@ function nodePosition(doc, path3, wantKey, pos) {
   return best;
 }
 function rangeStart(node2, pos) {
-  if ((0, import_yaml7.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  if ((0, import_yaml8.isNode)(node2) && node2.range) return pos(node2.range[0]);
   return void 0;
 }
 function zodDiagnostics(error62, doc, file2, unit2, what) {
   return error62.issues.map((issue2) => {
-    const path3 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
-    let position = doc.positionOf(path3);
-    let field2 = path3.join(".");
+    const path4 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
+    let position = doc.positionOf(path4);
+    let field2 = path4.join(".");
     if (issue2.code === "unrecognized_keys" && issue2.keys.length > 0) {
       const key = issue2.keys[0];
-      position = doc.keyPositionOf([...path3, key]);
-      field2 = [...path3, key].join(".");
+      position = doc.keyPositionOf([...path4, key]);
+      field2 = [...path4, key].join(".");
     }
     return {
       severity: "error",
@@ -36544,16 +36731,12 @@ async function listYamlFiles(files, absDir) {
   const entries = await files.readDir(absDir);
   return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
 }
-async function readUnitClaimFiles(files, repoRoot, unit2, digest) {
+async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
   const out = [];
   for (const name of await listYamlFiles(files, absDir)) {
     const file2 = `${unit2.dir}/${name}`;
     const text = await files.readFile(`${absDir}/${name}`);
-    digest.update(file2);
-    digest.update("\0");
-    digest.update(text);
-    digest.update("\0");
     out.push({ file: file2, parsed: readClaimDocuments(text, file2, unit2.id) });
   }
   return out;
@@ -36607,12 +36790,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path3) => {
-    if (typeof v === "string") return rewriteString(v, path3, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path3, i]));
+  const walk2 = (v, path4) => {
+    if (typeof v === "string") return rewriteString(v, path4, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path4, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path3, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path4, k]);
       return out;
     }
     return v;
@@ -36620,7 +36803,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path3, found, problems) {
+function rewriteString(s, path4, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -36633,7 +36816,7 @@ function rewriteString(s, path3, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path3, text: s.slice(start) });
+      problems.push({ path: path4, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -36642,13 +36825,13 @@ function rewriteString(s, path3, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path3 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path3 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path4 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path4 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path3, text: raw });
+      problems.push({ path: path4, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -36661,14 +36844,14 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash2("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
   const x = b.toString("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
-function isRecord5(v) {
+function isRecord4(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 async function readDeployedWorkspaces(previous) {
@@ -36685,15 +36868,15 @@ async function readDeployedWorkspaces(previous) {
     if (text === void 0) continue;
     for (const d of parseYamlDocuments(text, p).documents) {
       const o = d.value;
-      if (!isRecord5(o) || o["kind"] !== WORKSPACE_KIND || !isRecord5(o["metadata"]) || !isRecord5(o["spec"])) continue;
+      if (!isRecord4(o) || o["kind"] !== WORKSPACE_KIND || !isRecord4(o["metadata"]) || !isRecord4(o["spec"])) continue;
       const labels = o["metadata"]["labels"];
-      const claim2 = isRecord5(labels) ? labels[CLAIM_REF_LABEL] : void 0;
+      const claim2 = isRecord4(labels) ? labels[CLAIM_REF_LABEL] : void 0;
       const name = o["metadata"]["name"];
       const fs = o["spec"]["firestartr"];
-      const key = isRecord5(fs) ? fs["tfStateKey"] : void 0;
+      const key = isRecord4(fs) ? fs["tfStateKey"] : void 0;
       if (typeof claim2 !== "string" || typeof name !== "string" || typeof key !== "string") continue;
       const w = o["spec"]["writeConnectionSecretToRef"];
-      const outputs = isRecord5(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord5(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
+      const outputs = isRecord4(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord4(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
       if (!out.has(claim2)) out.set(claim2, { name, tfStateKey: key, outputs });
     }
   }
@@ -36712,22 +36895,18 @@ function createTerraformRenderer() {
     name: "terraform",
     async render(input2) {
       const diagsByUnit = /* @__PURE__ */ new Map();
-      const digestByUnit = /* @__PURE__ */ new Map();
       const diag = (unit2, d) => {
         diagsByUnit.get(unit2.id).push({ severity: "error", unit: unit2.id, ...d });
       };
       const claims = [];
       for (const unit2 of input2.units) {
         diagsByUnit.set(unit2.id, []);
-        const digest = createHash2("sha256");
-        digestByUnit.set(unit2.id, digest);
         const entry = input2.settings.config.terraform[unit2.entry];
         if (!entry) {
           diag(unit2, { message: `no terraform config entry #${unit2.entry} for this unit` });
           continue;
         }
-        digest.update(JSON.stringify(entry)).update("\0");
-        for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2, digest)) {
+        for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2)) {
           diagsByUnit.get(unit2.id).push(...parsed.diagnostics);
           for (const doc of parsed.documents) {
             const r = tfWorkspaceClaim.safeParse(doc.value);
@@ -36771,7 +36950,6 @@ function createTerraformRenderer() {
         } else {
           key = was?.tfStateKey ?? defaultStateKey(c.claim.name);
         }
-        digestByUnit.get(c.unit.id).update(`key:${c.claim.name}=${key}\0`);
         const name = `${c.claim.name}-${key}`;
         if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
           diag(c.unit, {
@@ -36893,7 +37071,6 @@ function createTerraformRenderer() {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          digest: digestByUnit.get(unit2.id)?.digest("hex") ?? "",
           provides: failed ? [] : resources.flatMap((res) => {
             const labels = res.object["metadata"]["labels"];
             const claim2 = labels?.[CLAIM_REF_LABEL] ?? "";
@@ -36961,9 +37138,6 @@ function buildWorkspace(c, r, b, mapping, resolved, deployed) {
   }
   return { apiVersion: WORKSPACE_API_VERSION, kind: WORKSPACE_KIND, metadata, spec };
 }
-
-// src/render/secrets/secrets-renderer.ts
-import { createHash as createHash3 } from "node:crypto";
 
 // node_modules/@kubernetes-models/validate/dist/formats.js
 var import_formats = __toESM(require_formats(), 1);
@@ -39368,9 +39542,9 @@ function buildSecretsObjects(claim2, entry) {
   const data = [];
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path3 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path4 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path3, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path4, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -39487,13 +39661,11 @@ function createSecretsRenderer() {
         const diagnostics = [];
         const resources = [];
         const provides = [];
-        const digest = createHash3("sha256");
         const entry = input2.settings.config.secrets[unit2.entry];
         if (!entry) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `no secrets config entry #${unit2.entry} for this unit` });
         } else {
-          digest.update(JSON.stringify(entry)).update("\0");
-          for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2, digest)) {
+          for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2)) {
             diagnostics.push(...parsed.diagnostics);
             for (const doc of parsed.documents) {
               const r = secretsClaim.safeParse(doc.value);
@@ -39543,7 +39715,6 @@ function createSecretsRenderer() {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          digest: digest.digest("hex"),
           // Listed even when the unit failed, so references to it do not add misleading errors.
           provides: [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
           requires: []
@@ -39697,16 +39868,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path3, added, removed, oldPosInc, options) {
-    const last = path3.lastComponent;
+  addToPath(path4, added, removed, oldPosInc, options) {
+    const last = path4.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path3.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path3.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -40111,7 +40282,7 @@ var REDACTED = "<redacted>";
 var REDACTED_CHANGED = "<redacted (changed)>";
 var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 var SECRET_FIELDS = ["data", "stringData"];
-function isRecord6(v) {
+function isRecord5(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function isSecret(object2) {
@@ -40143,24 +40314,24 @@ function redactKey(baseHolder, headHolder, key, origBase, origHead) {
 function redactField(base, head, field2) {
   const b = base?.[field2];
   const h = head?.[field2];
-  if (b !== void 0 && !isRecord6(b)) {
+  if (b !== void 0 && !isRecord5(b)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  if (h !== void 0 && !isRecord6(h)) {
+  if (h !== void 0 && !isRecord5(h)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  const bm = isRecord6(b) ? b : void 0;
-  const hm = isRecord6(h) ? h : void 0;
+  const bm = isRecord5(b) ? b : void 0;
+  const hm = isRecord5(h) ? h : void 0;
   const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
   for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
 }
 function annotationsOf(o) {
   const md = o?.["metadata"];
-  if (!isRecord6(md)) return void 0;
+  if (!isRecord5(md)) return void 0;
   const ann = md["annotations"];
-  return isRecord6(ann) ? ann : void 0;
+  return isRecord5(ann) ? ann : void 0;
 }
 function redactPair(base, head) {
   const b = base ? cloneRecord(base) : void 0;
@@ -40183,43 +40354,48 @@ function isRedactedPath(segments, secret) {
 // src/diff/wet-diff.ts
 var MAX_VALUE_CHARS = 200;
 var DIFF_CONTEXT = 3;
-function isYamlPath(path3) {
-  return path3.endsWith(".yaml") || path3.endsWith(".yml");
+function isYamlPath(path4) {
+  return path4.endsWith(".yaml") || path4.endsWith(".yml");
 }
-function baseName(path3) {
-  const i = path3.lastIndexOf("/");
-  return i === -1 ? path3 : path3.slice(i + 1);
+function baseName(path4) {
+  const i = path4.lastIndexOf("/");
+  return i === -1 ? path4 : path4.slice(i + 1);
 }
 function readSide(entry, snapshot, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
   if (!entry) return side;
   const paths = [...entry.paths].sort(cmp);
-  for (const path3 of paths) {
-    if (baseName(path3) === ".gitattributes" || same.has(path3)) continue;
-    const text = snapshot.files.get(path3);
+  for (const path4 of paths) {
+    if (baseName(path4) === ".gitattributes" || same.has(path4)) continue;
+    const text = snapshot.files.get(path4);
     if (text === void 0) continue;
-    if (!isYamlPath(path3)) {
-      side.files.set(path3, text);
+    if (!isYamlPath(path4)) {
+      side.files.set(path4, text);
       continue;
     }
-    const parsed = parseYamlDocuments(text, path3, unit2);
+    let values = parseCanonicalYaml(text);
+    let opaque = false;
+    if (values === void 0) {
+      const parsed = parseYamlDocuments(text, path4, unit2);
+      values = parsed.documents.map((d) => d.value);
+      opaque = parsed.diagnostics.length > 0;
+    }
     const found = [];
-    let opaque = parsed.diagnostics.length > 0;
-    for (const doc of parsed.documents) {
-      if (doc.value === null || doc.value === void 0) continue;
-      if (!isKubeObject(doc.value)) {
+    for (const value of values) {
+      if (value === null || value === void 0) continue;
+      if (!isKubeObject(value)) {
         opaque = true;
         break;
       }
-      const id = identityOf(doc.value);
+      const id = identityOf(value);
       if (!isIdentity(id)) {
         opaque = true;
         break;
       }
-      found.push({ object: doc.value, id, file: path3 });
+      found.push({ object: value, id, file: path4 });
     }
     if (opaque) {
-      side.files.set(path3, text);
+      side.files.set(path4, text);
       continue;
     }
     if (found.length === 1) found[0].text = text;
@@ -40282,8 +40458,8 @@ function fieldChanges(base, head, secret) {
   for (const op of ops) {
     if (op.op !== "add" && op.op !== "remove" && op.op !== "replace") continue;
     const doc = op.op === "remove" ? base : head;
-    const { path: path3, segments } = fieldPath(op.path, doc);
-    const fc = { path: path3 };
+    const { path: path4, segments } = fieldPath(op.path, doc);
+    const fc = { path: path4 };
     if (op.op !== "add") fc.from = compactValue(valueAt(base, segments));
     if (op.op !== "remove") fc.to = compactValue(op.value);
     if (isRedactedPath(segments, secret)) fc.redacted = true;
@@ -40364,12 +40540,12 @@ function diffUnit(id, base, head, failed) {
     counts[c.kind]++;
   }
   for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path3, text] of h.files) {
-    const old = b.files.get(path3);
-    if (old === void 0) result.files.added.push(path3);
-    else if (old !== text) result.files.changed.push(path3);
+  for (const [path4, text] of h.files) {
+    const old = b.files.get(path4);
+    if (old === void 0) result.files.added.push(path4);
+    else if (old !== text) result.files.changed.push(path4);
   }
-  for (const path3 of b.files.keys()) if (!h.files.has(path3)) result.files.removed.push(path3);
+  for (const path4 of b.files.keys()) if (!h.files.has(path4)) result.files.removed.push(path4);
   result.files.added.sort(cmp);
   result.files.changed.sort(cmp);
   result.files.removed.sort(cmp);
@@ -40407,6 +40583,17 @@ function diffWet(base, head, options = {}) {
   return { units, totals, changed };
 }
 
+// src/render/digest.ts
+import { createHash as createHash2 } from "node:crypto";
+function digestOf(parts) {
+  const h = createHash2("sha256");
+  for (const p of parts) {
+    h.update(`${Buffer.byteLength(p, "utf8")}:`);
+    h.update(p, "utf8");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+
 // src/version.ts
 var VERSION = "0.1.0";
 
@@ -40424,6 +40611,222 @@ async function runPool(items, size, task) {
   const n = Math.max(1, Math.min(size, items.length));
   await Promise.all(Array.from({ length: n }, () => worker()));
   return results;
+}
+
+// src/render/kubernetes/closure.ts
+import { posix as posix3 } from "node:path";
+var MAX_DIRS = 500;
+function isRemoteRef(ref) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
+}
+function isRecord6(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function strings(v) {
+  if (typeof v === "string") return [v];
+  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+}
+function generatorFile(entry) {
+  const eq = entry.indexOf("=");
+  return eq >= 0 ? entry.slice(eq + 1) : entry;
+}
+var Walker = class {
+  constructor(files, repoRoot) {
+    this.files = files;
+    this.repoRoot = repoRoot;
+  }
+  files;
+  repoRoot;
+  paths = /* @__PURE__ */ new Set();
+  seen = /* @__PURE__ */ new Set();
+  volatile = false;
+  reason;
+  abs(rel) {
+    return rel === "" || rel === "." ? this.repoRoot : posix3.join(this.repoRoot, rel);
+  }
+  markVolatile(reason) {
+    if (!this.volatile) this.reason = reason;
+    this.volatile = true;
+  }
+  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
+  resolve(dir, ref, where) {
+    const target = posix3.normalize(posix3.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || posix3.isAbsolute(ref)) {
+      this.markVolatile(`${where} references ${ref}, outside the repository`);
+      return void 0;
+    }
+    return target === "." ? "" : target;
+  }
+  /** A referenced file or directory: included as it is (directories whole). */
+  async addPath(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === void 0) return;
+    this.paths.add(target);
+  }
+  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
+  async addResource(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === void 0) return;
+    const st = await this.files.lstat(this.abs(target));
+    if (st?.kind === "directory") await this.visit(target);
+    else this.paths.add(target);
+  }
+  async visit(dir) {
+    if (this.seen.has(dir)) return;
+    if (this.seen.size >= MAX_DIRS) {
+      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
+      return;
+    }
+    this.seen.add(dir);
+    this.paths.add(dir);
+    let text;
+    let name = "";
+    for (const n of KUSTOMIZATION_FILES) {
+      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
+      if ((await this.files.lstat(p))?.kind === "file") {
+        text = await this.files.readFile(p);
+        name = n;
+        break;
+      }
+    }
+    if (text === void 0) return;
+    const where = dir === "" ? name : `${dir}/${name}`;
+    const k = kustomizationValue(text);
+    if (!isRecord6(k)) return;
+    for (const key of ["resources", "bases", "components"]) {
+      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
+    }
+    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
+      for (const ref of strings(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addPath(dir, ref, where);
+      }
+    }
+    for (const key of ["patches", "patchesJson6902", "replacements"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const item of list) {
+        if (isRecord6(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
+      }
+    }
+    if (isRecord6(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
+    for (const key of ["configMapGenerator", "secretGenerator"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const g of list) {
+        if (!isRecord6(g)) continue;
+        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
+        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
+        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
+      }
+    }
+    for (const key of ["transformers", "generators", "validators"]) {
+      for (const ref of strings(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addResource(dir, ref, where);
+      }
+    }
+    await this.helmCharts(dir, k, where);
+  }
+  async helmCharts(dir, k, where) {
+    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
+    const globals = isRecord6(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord6(k["helmGlobals"])) return;
+    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
+    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
+    for (const c of charts) {
+      if (!isRecord6(c)) continue;
+      const name = typeof c["name"] === "string" ? c["name"] : "";
+      if (typeof c["repo"] === "string" && c["repo"] !== "") {
+        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
+      }
+      if (name) await this.addPath(dir, posix3.join(chartHome, name), where);
+      else await this.addPath(dir, chartHome, where);
+      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
+      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
+    }
+  }
+};
+function kustomizationValue(text) {
+  const fast = parseCanonicalYaml(text);
+  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+}
+function finish(w) {
+  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
+}
+async function kustomizeClosure(dir, files, repoRoot) {
+  const w = new Walker(files, repoRoot);
+  await w.visit(dir);
+  return finish(w);
+}
+function plainClosure(dir) {
+  return { paths: [dir], volatile: false };
+}
+async function helmClosure(dir, releaseFile, files, repoRoot) {
+  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
+  let volatile = false;
+  let reason;
+  const st = await files.lstat(posix3.join(repoRoot, releaseFile));
+  if (st?.kind === "file") {
+    const r = parsePositioned(await files.readFile(posix3.join(repoRoot, releaseFile))).value;
+    if (isRecord6(r) && typeof r["chart"] === "string") {
+      const chart = r["chart"];
+      if (chart.startsWith("./") || chart.startsWith("../")) {
+        const target = posix3.normalize(posix3.join(posix3.dirname(releaseFile), chart));
+        if (target === ".." || target.startsWith("../")) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
+        } else paths.add(target);
+      } else {
+        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
+        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
+        }
+      }
+    }
+  }
+  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function readTree(files, root, rel, out) {
+  const absPath = rel === "" ? root : posix3.join(root, rel);
+  const st = await files.lstat(absPath);
+  if (st === void 0) {
+    if (!out.has(rel)) out.set(rel, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
+    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
+    return;
+  }
+  if (out.has(rel)) return;
+  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(absPath);
+    } catch {
+      target = "dangling";
+    }
+    out.set(rel, `symlink:${target}`);
+  } else out.set(rel, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  const tree = /* @__PURE__ */ new Map();
+  for (const p of paths) await readTree(files, repoRoot, p, tree);
+  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
 }
 
 // src/pipeline/incremental.ts
@@ -40464,7 +40867,7 @@ async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
   return { paths: [unit2.dir], volatile: false };
 }
-async function unitInputDigest(unit2, settings, files, toolVersion2) {
+async function unitInputDigest(unit2, settings, files, toolVersion) {
   const entry = entryOf(unit2, settings);
   const closure = await unitClosure(unit2, settings, files);
   const parts = [
@@ -40475,10 +40878,10 @@ async function unitInputDigest(unit2, settings, files, toolVersion2) {
     JSON.stringify(unit2.coordinates),
     JSON.stringify(entry ?? null),
     globalConfig2(settings),
-    unit2.renderer === "kubernetes" ? await toolVersion2 : `hydrate ${VERSION}`,
+    unit2.renderer === "kubernetes" ? await toolVersion : `hydrate ${VERSION}`,
     `hydrate ${VERSION}`
   ];
-  for (const [path3, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path3, content);
+  for (const [path4, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path4, content);
   return {
     digest: digestOf(parts),
     volatile: closure.volatile || entry === void 0,
@@ -40547,31 +40950,58 @@ async function hydrate(req) {
   const previous = memoizedPrevious(req.previous);
   const diagnostics = [];
   const renderers = req.renderers ?? defaultRenderers();
+  const independent = new Set(renderers.filter((r) => r.independent).map((r) => r.name));
+  const mode = settings.shard;
+  const configDigest = digestOf([req.configText]);
+  const generator = `hydrate ${VERSION}`;
   diagnostics.push(...await checkSources(settings, ports.files));
   const discovered = await discoverUnits({ ...settings, only: [] }, ports.files);
   diagnostics.push(...discovered.diagnostics);
-  const { selected, skipped } = selectUnits(discovered.units, settings.only);
-  ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
+  let { selected, skipped } = selectUnits(discovered.units, settings.only);
+  if (mode?.kind === "part") {
+    selected = assignShard(selected, independent, mode.spec);
+    skipped = [];
+    ports.logger.info(`hydrate: shard ${mode.spec.index}/${mode.spec.count}: ${selected.length} unit(s) of ${discovered.units.length}`);
+  } else {
+    ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
+  }
   const results = [];
   let inputs = /* @__PURE__ */ new Map();
   let unchanged = [];
   let toRender = selected;
   if (!hasErrors(diagnostics)) {
     const started = Date.now();
-    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous));
+    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent));
     ports.logger.info(`hydrate: ${unchanged.length} unit(s) unchanged, ${toRender.length} to render (${Date.now() - started} ms)`);
+  }
+  const fromShards = /* @__PURE__ */ new Map();
+  if (mode?.kind === "merge" && !hasErrors(diagnostics)) {
+    const taken = takeFromShards(req.shards ?? [], toRender, inputs, {
+      generator,
+      configDigest,
+      ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      units: selected,
+      independent
+    });
+    diagnostics.push(...taken.diagnostics);
+    for (const r of taken.results) fromShards.set(r.unit.id, r);
+    if (taken.leftovers.length > 0) {
+      ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
+    }
+    ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
       const renderer = renderers.find((r) => r.name === name);
-      const units = toRender.filter((u) => u.renderer === name);
+      const units = toRender.filter((u) => u.renderer === name && !fromShards.has(u.id));
+      results.push(...toRender.filter((u) => u.renderer === name && fromShards.has(u.id)).map((u) => fromShards.get(u.id)));
       if (units.length === 0) continue;
       if (!renderer) {
         diagnostics.push({ severity: "error", message: `no renderer named "${name}" is available` });
         continue;
       }
       const started = Date.now();
-      const out = await renderInShards(renderer, units, {
+      const rendered = await renderOnWorkers(renderer, units, {
         upstream: [...results],
         settings,
         repoRoot: settings.repoRoot,
@@ -40580,18 +41010,34 @@ async function hydrate(req) {
         logger: ports.logger,
         previous
       });
-      for (const r of out) {
-        const input2 = inputs.get(r.unit.id);
-        if (!input2) continue;
-        r.digest = input2.digest;
-        if (input2.volatile) r.volatile = true;
-      }
-      results.push(...out);
+      results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
   for (const r of results) diagnostics.push(...r.diagnostics);
   const reused = reusedUnits([...skipped, ...unchanged], previous.index);
+  if (mode?.kind === "part") {
+    const gate = secretsPolicyGate(results, settings.config.policy.allowSecrets);
+    diagnostics.push(...gate);
+    for (const r of results) r.diagnostics.push(...gate.filter((d) => d.unit === r.unit.id));
+    const shard = buildShardFile({
+      spec: mode.spec,
+      generator,
+      configDigest,
+      ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      assigned: selected,
+      results: [...results, ...reused.results],
+      rejected: new Set(gate.map((d) => d.unit ?? ""))
+    });
+    return {
+      ok: !hasErrors(diagnostics),
+      diagnostics: sortDiagnostics(diagnostics),
+      units: unitReports(selected, [], results, void 0, previous.index),
+      results,
+      diff: diffWet({ files: /* @__PURE__ */ new Map() }, { files: /* @__PURE__ */ new Map() }),
+      shard
+    };
+  }
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -40601,12 +41047,14 @@ async function hydrate(req) {
   let plan;
   if (!hasErrors(diagnostics)) {
     layout = layoutWet(results, settings, {
-      generator: `hydrate ${VERSION}`,
+      generator,
       ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
-      configDigest: digestOf([req.configText])
+      configDigest
     });
     diagnostics.push(...layout.diagnostics);
-    if (!hasErrors(layout.diagnostics)) {
+    const clashes = hasErrors(layout.diagnostics) ? [] : reusedClashes(layout, reused.entries);
+    diagnostics.push(...clashes);
+    if (!hasErrors(layout.diagnostics) && clashes.length === 0) {
       layout = await keepReusedUnits(layout, reused.entries, previous);
       plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
       diagnostics.push(...plan.diagnostics ?? []);
@@ -40627,7 +41075,7 @@ async function hydrate(req) {
     diff
   };
 }
-async function planIncremental(selected, settings, ports, previous) {
+async function planIncremental(selected, settings, ports, previous, independent) {
   const inputs = /* @__PURE__ */ new Map();
   const tools = selected.some((u) => u.renderer === "kubernetes") ? renderToolVersions(ports.exec) : Promise.resolve("");
   tools.catch(() => void 0);
@@ -40646,13 +41094,39 @@ async function planIncremental(selected, settings, ports, previous) {
     return true;
   });
   const keep = new Set(selected.filter((_, i) => reusable[i]).map((u) => u.id));
-  const grouped = selected.filter((u) => u.renderer !== "kubernetes");
-  const prevGrouped = Object.entries(prev.units).filter(([, e]) => e.renderer !== "kubernetes").map(([id]) => id);
+  const grouped = selected.filter((u) => !independent.has(u.renderer));
+  const prevGrouped = Object.entries(prev.units).filter(([, e]) => !independent.has(e.renderer)).map(([id]) => id);
   const sameSet = prevGrouped.length === grouped.length && grouped.every((u) => prev.units[u.id]?.renderer === u.renderer);
   if (!sameSet || grouped.some((u) => !keep.has(u.id))) for (const u of grouped) keep.delete(u.id);
   const unchanged = selected.filter((u) => keep.has(u.id));
   const toRender = selected.filter((u) => !keep.has(u.id));
   return { inputs, unchanged, toRender };
+}
+function takeFromShards(shards, toRender, inputs, expect) {
+  const { entries, diagnostics } = collectShards(shards, expect);
+  const results = [];
+  const leftovers = [];
+  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
+  for (const u of toRender) {
+    if (!expect.independent.has(u.renderer)) continue;
+    const entry = entries.get(u.id);
+    if (!entry) continue;
+    if (entry.unit.status === "reused") {
+      leftovers.push(u);
+      continue;
+    }
+    const { index, count } = entry.shard.data.shard;
+    if (entry.unit.digest !== inputs.get(u.id)?.digest) {
+      diagnostics.push({
+        severity: "error",
+        unit: u.id,
+        message: `shard ${index}/${count} rendered unit ${u.id} from other inputs than this job sees (dry files, config or tool versions differ): run the shards and the merge on the same commit and runner image [${entry.shard.file}]`
+      });
+      continue;
+    }
+    results.push(shardUnitResult(entry.unit, u));
+  }
+  return { results, leftovers, diagnostics };
 }
 function indexWithout(index, ids) {
   return { ...index, units: Object.fromEntries(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
@@ -40677,9 +41151,12 @@ function withoutUnits(snapshot, ids) {
 function memoizedPrevious(previous) {
   return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
-async function renderInShards(renderer, units, base) {
+function withInputDigest(r, input2) {
+  return { ...r, digest: input2?.digest ?? "", ...input2?.volatile ? { volatile: true } : {} };
+}
+async function renderOnWorkers(renderer, units, base) {
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
-  if (workers === 1 || renderer.name !== "kubernetes") return renderer.render({ ...base, units });
+  if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(
     units.map((u) => [u]),
     workers,
@@ -40706,6 +41183,25 @@ function reusedUnits(skipped, index) {
   }
   return { entries, results };
 }
+function reusedClashes(layout, reused) {
+  if (reused.length === 0) return [];
+  const writer = /* @__PURE__ */ new Map();
+  for (const [unit2, entry] of Object.entries(layout.index.units)) for (const path4 of entry.paths) writer.set(foldCase(path4), { unit: unit2, path: path4 });
+  const out = [];
+  for (const { id, entry } of reused) {
+    for (const path4 of entry.paths) {
+      const other = writer.get(foldCase(path4));
+      if (!other) continue;
+      const how = other.path === path4 ? `the same path ${path4}` : `${other.path}, which differs from ${path4} only in case`;
+      out.push({
+        severity: "error",
+        unit: other.unit,
+        message: `unit ${other.unit} would write to ${how}, which unit ${id} (unchanged, kept as it is) already owns: give the units outputs that tell them apart`
+      });
+    }
+  }
+  return out;
+}
 async function keepReusedUnits(layout, reused, previous) {
   if (reused.length === 0) return layout;
   const files = new Map(layout.files.map((f) => [f.path, f.content]));
@@ -40720,7 +41216,7 @@ async function keepReusedUnits(layout, reused, previous) {
   const index = { ...layout.index, units };
   files.set(INDEX_PATH, serializeIndex(index));
   const sorted2 = [...files.entries()].sort(([a], [b]) => cmp(a, b));
-  return { ...layout, index, files: sorted2.map(([path3, content]) => ({ path: path3, content })) };
+  return { ...layout, index, files: sorted2.map(([path4, content]) => ({ path: path4, content })) };
 }
 function unitReports(selected, skipped, results, index, previousIndex) {
   const byId = new Map(results.map((r) => [r.unit.id, r]));
@@ -41059,8 +41555,11 @@ function diffToJson(report) {
 var USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
+                 [--shard i/n|merge --shard-dir DIR]
   hydrate diff --base DIR --head DIR [--format text|markdown|json]
   hydrate demo
+--shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
+and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
 Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
 var stderrLogger = {
   info: (m) => process.stderr.write(`${m}
@@ -41077,22 +41576,29 @@ async function renderCommand(cmd, logger = stderrLogger) {
     configFile: cmd.config,
     ...cmd.repo ? { repoRoot: cmd.repo } : {},
     only: cmd.only,
-    full: cmd.full
+    full: cmd.full,
+    ...cmd.shard !== void 0 ? { shard: cmd.shard } : {},
+    ...cmd.shardDir !== void 0 ? { shardDir: path3.resolve(cmd.shardDir) } : {}
   });
-  const outDir = path2.resolve(cmd.out);
-  await mkdir2(outDir, { recursive: true });
+  const outDir = path3.resolve(cmd.out);
+  await mkdir3(outDir, { recursive: true });
   const previous = await readWetDir(outDir);
+  const shards = settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
   const outcome = await hydrate({
     settings,
     configText,
     previous,
     ports: { files: createFileReader(), exec: createProcessRunner(), logger },
-    ...cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}
+    ...cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {},
+    ...shards ? { shards } : {}
   });
   if (outcome.ok && outcome.plan) await applyWetPlan(outDir, outcome.plan);
+  const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : void 0;
   if (cmd.json) {
-    process.stdout.write(`${JSON.stringify(renderReport(outcome, outDir), null, 2)}
+    process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...shardFile ? { shardFile } : {} }, null, 2)}
 `);
+  } else if (shardFile) {
+    printShard(outcome, shardFile);
   } else {
     printOutcome(outcome, outDir);
   }
@@ -41129,12 +41635,21 @@ wrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged $
 `);
   out.write(formatDiffText(outcome.diff));
 }
+function printShard(outcome, shardFile) {
+  const out = process.stdout;
+  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)
+`);
+  if (!outcome.ok) printDiagnostics(outcome.diagnostics);
+  out.write(`
+saved ${outcome.units.length} unit(s) of shard ${outcome.shard.shard.index}/${outcome.shard.shard.count} to ${shardFile}
+`);
+}
 function printDiagnostics(diagnostics) {
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}
 `);
 }
 async function diffCommand(base, head, format) {
-  const [b, h] = await Promise.all([readWetDir(path2.resolve(base)), readWetDir(path2.resolve(head))]);
+  const [b, h] = await Promise.all([readWetDir(path3.resolve(base)), readWetDir(path3.resolve(head))]);
   const report = diffWet(await b.snapshot(), await h.snapshot());
   if (format === "json") process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}
 `);
@@ -41144,36 +41659,36 @@ async function diffCommand(base, head, format) {
 }
 async function demoCommand() {
   const root = findPackageRoot();
-  const dry = path2.join(root, "examples", "dry");
-  const previousWet = path2.join(root, "examples", "wet");
-  const out = path2.join(root, "out", "demo-wet");
+  const dry = path3.join(root, "examples", "dry");
+  const previousWet = path3.join(root, "examples", "wet");
+  const out = path3.join(root, "out", "demo-wet");
   await rm(out, { recursive: true, force: true });
-  await mkdir2(path2.dirname(out), { recursive: true });
+  await mkdir3(path3.dirname(out), { recursive: true });
   await cp(previousWet, out, { recursive: true });
   const only = [];
   if (!await createProcessRunner().which("helm")) {
     process.stderr.write("helm is not installed: the Helm release unit is left as it is in the previous wet tree\n");
     only.push("!kubernetes/platform/web/*");
   }
-  process.stdout.write(`Hydrating ${path2.relative(process.cwd(), dry) || "."} into ${path2.relative(process.cwd(), out)} (previous wet state: examples/wet)
+  process.stdout.write(`Hydrating ${path3.relative(process.cwd(), dry) || "."} into ${path3.relative(process.cwd(), out)} (previous wet state: examples/wet)
 
 `);
-  const { exitCode, outcome } = await renderCommand({ config: path2.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
-  const commentFile = path2.join(root, "out", "demo-comment.md");
-  await writeFile2(
+  const { exitCode, outcome } = await renderCommand({ config: path3.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
+  const commentFile = path3.join(root, "out", "demo-comment.md");
+  await writeFile3(
     commentFile,
     buildComment(outcome.diff, { marker: "example/platform:deployment:hydrate.yaml", title: "Hydrate: render example/platform@0000000 into deployment", dryRepository: "example/platform", dryCommit: "0000000000000000000000000000000000000000", wetBranch: "deployment" })
   );
   process.stdout.write(`
-The pull-request comment for this change: ${path2.relative(process.cwd(), commentFile)}
+The pull-request comment for this change: ${path3.relative(process.cwd(), commentFile)}
 `);
   return exitCode;
 }
 function findPackageRoot() {
-  let dir = path2.dirname(fileURLToPath(import.meta.url));
+  let dir = path3.dirname(fileURLToPath(import.meta.url));
   for (; ; ) {
-    if (existsSync(path2.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
-    const up = path2.dirname(dir);
+    if (existsSync(path3.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
+    const up = path3.dirname(dir);
     if (up === dir) return process.cwd();
     dir = up;
   }
@@ -41192,7 +41707,9 @@ async function main(argv) {
             only: { type: "string", multiple: true, default: [] },
             full: { type: "boolean", default: false },
             json: { type: "boolean", default: false },
-            "dry-commit": { type: "string" }
+            "dry-commit": { type: "string" },
+            shard: { type: "string" },
+            "shard-dir": { type: "string" }
           },
           strict: true
         });
@@ -41203,7 +41720,9 @@ async function main(argv) {
           only: values.only,
           full: values.full,
           json: values.json,
-          ...values["dry-commit"] ? { dryCommit: values["dry-commit"] } : {}
+          ...values["dry-commit"] ? { dryCommit: values["dry-commit"] } : {},
+          ...values.shard !== void 0 ? { shard: values.shard } : {},
+          ...values["shard-dir"] !== void 0 ? { shardDir: values["shard-dir"] } : {}
         });
         return exitCode;
       }
@@ -41253,7 +41772,7 @@ function invokedDirectly() {
   const script = process.argv[1];
   if (script === void 0) return false;
   try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+    return realpathSync2(script) === realpathSync2(fileURLToPath(import.meta.url));
   } catch {
     return false;
   }

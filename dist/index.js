@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path4 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path5 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path4 && path4[0] !== "/") {
-          path4 = `/${path4}`;
+        if (path5 && path5[0] !== "/") {
+          path5 = `/${path5}`;
         }
-        return new URL(`${origin}${path4}`);
+        return new URL(`${origin}${path5}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path4);
+        debuglog("sending request to %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path4,
+          path5,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path4);
+        debuglog("trailers received from %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           error: error63
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path4,
+          path5,
           error63.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path4, origin }
+            request: { method, path: path5, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path4);
+          debuglog("sending request to %s %s/%s", method, origin, path5);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path4 !== "string") {
+        if (typeof path5 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path4)) {
+        } else if (invalidPathRegex.test(path5)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path4, query) : path4;
+        this.path = query ? buildURL(path5, query) : path5;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path4, host, upgrade, blocking, reset } = request2;
+      const { method, path: path5, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path4} HTTP/1.1\r
+      let header2 = `${method} ${path5} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path4;
+      headers[HTTP2_HEADER_PATH] = path5;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path4 = search ? `${pathname}${search}` : pathname;
+        const path5 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path4;
+        this.opts.path = path5;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path4 = "/",
+          path: path5 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path4;
+        opts.path = origin + path5;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl2(path4) {
-      if (typeof path4 !== "string") {
-        return path4;
+    function safeUrl2(path5) {
+      if (typeof path5 !== "string") {
+        return path5;
       }
-      const pathSegments = path4.split("?");
+      const pathSegments = path5.split("?");
       if (pathSegments.length !== 2) {
-        return path4;
+        return path5;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path4);
+    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path5);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl2(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl2(path4), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl2(path5), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path4, method, body, headers, query } = opts;
+      const { path: path5, method, body, headers, query } = opts;
       return {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path4, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path4,
+            Path: path5,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path4) {
-      for (let i = 0; i < path4.length; ++i) {
-        const code2 = path4.charCodeAt(i);
+    function validateCookiePath(path5) {
+      for (let i = 0; i < path5.length; ++i) {
+        const code2 = path5.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path4 = opts.path;
+          let path5 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path4 = `/${path4}`;
+            path5 = `/${path5}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path4);
+          url2 = new URL(util.parseOrigin(url2).origin + path5);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -19231,17 +19231,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path4) {
-      const ctrl = callVisitor(key, node2, visitor, path4);
+    function visit_(key, node2, visitor, path5) {
+      const ctrl = callVisitor(key, node2, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path4, ctrl);
-        return visit_(key, ctrl, visitor, path4);
+        replaceNode(key, path5, ctrl);
+        return visit_(key, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
+          path5 = Object.freeze(path5.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path4);
+            const ci = visit_(i, node2.items[i], visitor, path5);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19252,13 +19252,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path4);
+          path5 = Object.freeze(path5.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path4);
+          const cv = visit_("value", node2.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19279,17 +19279,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path4) {
-      const ctrl = await callVisitor(key, node2, visitor, path4);
+    async function visitAsync_(key, node2, visitor, path5) {
+      const ctrl = await callVisitor(key, node2, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path4, ctrl);
-        return visitAsync_(key, ctrl, visitor, path4);
+        replaceNode(key, path5, ctrl);
+        return visitAsync_(key, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
+          path5 = Object.freeze(path5.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path4);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path5);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19300,13 +19300,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path4);
+          path5 = Object.freeze(path5.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path4);
+          const cv = await visitAsync_("value", node2.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19333,23 +19333,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path4) {
+    function callVisitor(key, node2, visitor, path5) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path4);
+        return visitor(key, node2, path5);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path4);
+        return visitor.Map?.(key, node2, path5);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path4);
+        return visitor.Seq?.(key, node2, path5);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path4);
+        return visitor.Pair?.(key, node2, path5);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path4);
+        return visitor.Scalar?.(key, node2, path5);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path4);
+        return visitor.Alias?.(key, node2, path5);
       return void 0;
     }
-    function replaceNode(key, path4, node2) {
-      const parent = path4[path4.length - 1];
+    function replaceNode(key, path5, node2) {
+      const parent = path5[path5.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -19961,10 +19961,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path4, value) {
+    function collectionFromPath(schema, path5, value) {
       let v = value;
-      for (let i = path4.length - 1; i >= 0; --i) {
-        const k = path4[i];
+      for (let i = path5.length - 1; i >= 0; --i) {
+        const k = path5[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -19983,7 +19983,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path4) => path4 == null || typeof path4 === "object" && !!path4[Symbol.iterator]().next().done;
+    var isEmptyPath = (path5) => path5 == null || typeof path5 === "object" && !!path5[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -20013,11 +20013,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path4, value) {
-        if (isEmptyPath(path4))
+      addIn(path5, value) {
+        if (isEmptyPath(path5))
           this.add(value);
         else {
-          const [key, ...rest] = path4;
+          const [key, ...rest] = path5;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -20031,8 +20031,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        const [key, ...rest] = path4;
+      deleteIn(path5) {
+        const [key, ...rest] = path5;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -20046,8 +20046,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        const [key, ...rest] = path4;
+      getIn(path5, keepScalar) {
+        const [key, ...rest] = path5;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -20065,8 +20065,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path4) {
-        const [key, ...rest] = path4;
+      hasIn(path5) {
+        const [key, ...rest] = path5;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -20076,8 +20076,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        const [key, ...rest] = path4;
+      setIn(path5, value) {
+        const [key, ...rest] = path5;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -22592,9 +22592,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path4, value) {
+      addIn(path5, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path4, value);
+          this.contents.addIn(path5, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -22669,14 +22669,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        if (Collection2.isEmptyPath(path4)) {
+      deleteIn(path5) {
+        if (Collection2.isEmptyPath(path5)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path4) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path5) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -22691,10 +22691,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        if (Collection2.isEmptyPath(path4))
+      getIn(path5, keepScalar) {
+        if (Collection2.isEmptyPath(path5))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path4, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path5, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -22705,10 +22705,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path4) {
-        if (Collection2.isEmptyPath(path4))
+      hasIn(path5) {
+        if (Collection2.isEmptyPath(path5))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path4) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path5) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -22725,13 +22725,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        if (Collection2.isEmptyPath(path4)) {
+      setIn(path5, value) {
+        if (Collection2.isEmptyPath(path5)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path4), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path5), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path4, value);
+          this.contents.setIn(path5, value);
         }
       }
       /**
@@ -23756,7 +23756,7 @@ var require_resolve_flow_scalar = __commonJS({
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
-          value = plainValue(source, _onError);
+          value = plainValue2(source, _onError);
           break;
         case "single-quoted-scalar":
           _type = Scalar.Scalar.QUOTE_SINGLE;
@@ -23785,7 +23785,7 @@ var require_resolve_flow_scalar = __commonJS({
         range: [offset, valueEnd, re.offset]
       };
     }
-    function plainValue(source, onError) {
+    function plainValue2(source, onError) {
       let badChar = "";
       switch (source[0]) {
         /* istanbul ignore next should not happen */
@@ -24692,9 +24692,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path4) => {
+    visit2.itemAtPath = (cst, path5) => {
       let item = cst;
-      for (const [field2, index] of path4) {
+      for (const [field2, index] of path5) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -24703,23 +24703,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path4) => {
-      const parent = visit2.itemAtPath(cst, path4.slice(0, -1));
-      const field2 = path4[path4.length - 1][0];
+    visit2.parentCollection = (cst, path5) => {
+      const parent = visit2.itemAtPath(cst, path5.slice(0, -1));
+      const field2 = path5[path5.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path4, item, visitor) {
-      let ctrl = visitor(item, path4);
+    function _visit(path5, item, visitor) {
+      let ctrl = visitor(item, path5);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path4.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path5.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -24730,10 +24730,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path4);
+            ctrl = ctrl(item, path5);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path5) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -28830,8 +28830,8 @@ var require_utils2 = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path4, { windows } = {}) => {
-      const segs = path4.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path5, { windows } = {}) => {
+      const segs = path5.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -30425,14 +30425,14 @@ var require_helpers = __commonJS({
       return true;
     }
     exports.isInteger = isInteger;
-    function escapePathComponent(path4) {
-      if (path4.indexOf("/") === -1 && path4.indexOf("~") === -1)
-        return path4;
-      return path4.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapePathComponent(path5) {
+      if (path5.indexOf("/") === -1 && path5.indexOf("~") === -1)
+        return path5;
+      return path5.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path4) {
-      return path4.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapePathComponent(path5) {
+      return path5.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapePathComponent = unescapePathComponent;
     function _getPathRecursive(root, obj) {
@@ -30456,11 +30456,11 @@ var require_helpers = __commonJS({
       if (root === obj) {
         return "/";
       }
-      var path4 = _getPathRecursive(root, obj);
-      if (path4 === "") {
+      var path5 = _getPathRecursive(root, obj);
+      if (path5 === "") {
         throw new Error("Object not found in root");
       }
-      return "/" + path4;
+      return "/" + path5;
     }
     exports.getPath = getPath;
     function hasUndefined(obj) {
@@ -30655,8 +30655,8 @@ var require_core = __commonJS({
         if (!mutateDocument) {
           document = helpers_js_1._deepClone(document);
         }
-        var path4 = operation.path || "";
-        var keys = path4.split("/");
+        var path5 = operation.path || "";
+        var keys = path5.split("/");
         var obj = document;
         var t = 1;
         var len = keys.length;
@@ -30963,7 +30963,7 @@ var require_duplex = __commonJS({
       return temp;
     }
     exports.generate = generate;
-    function _generate(mirror, obj, patches, path4, invertible) {
+    function _generate(mirror, obj, patches, path5, invertible) {
       if (obj === mirror) {
         return;
       }
@@ -30980,27 +30980,27 @@ var require_duplex = __commonJS({
         if (helpers_js_1.hasOwnProperty(obj, key) && !(obj[key] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
           var newVal = obj[key];
           if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path4 + "/" + helpers_js_1.escapePathComponent(key), invertible);
+            _generate(oldVal, newVal, patches, path5 + "/" + helpers_js_1.escapePathComponent(key), invertible);
           } else {
             if (oldVal !== newVal) {
               changed = true;
               if (invertible) {
-                patches.push({ op: "test", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+                patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
               }
-              patches.push({ op: "replace", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
+              patches.push({ op: "replace", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
             }
           }
         } else if (Array.isArray(mirror) === Array.isArray(obj)) {
           if (invertible) {
-            patches.push({ op: "test", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+            patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
           }
-          patches.push({ op: "remove", path: path4 + "/" + helpers_js_1.escapePathComponent(key) });
+          patches.push({ op: "remove", path: path5 + "/" + helpers_js_1.escapePathComponent(key) });
           deleted = true;
         } else {
           if (invertible) {
-            patches.push({ op: "test", path: path4, value: mirror });
+            patches.push({ op: "test", path: path5, value: mirror });
           }
-          patches.push({ op: "replace", path: path4, value: obj });
+          patches.push({ op: "replace", path: path5, value: obj });
           changed = true;
         }
       }
@@ -31010,7 +31010,7 @@ var require_duplex = __commonJS({
       for (var t = 0; t < newKeys.length; t++) {
         var key = newKeys[t];
         if (!helpers_js_1.hasOwnProperty(mirror, key) && obj[key] !== void 0) {
-          patches.push({ op: "add", path: path4 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
+          patches.push({ op: "add", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
         }
       }
     }
@@ -32066,8 +32066,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path4 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path4 && path4 !== "/" ? path4 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path5 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path5 && path5 !== "/" ? path5 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -36056,8 +36056,8 @@ function group(name, fn) {
 
 // src/action/main.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { appendFile as appendFile2, mkdtemp, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import path3 from "node:path";
+import { appendFile as appendFile2, mkdtemp, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
+import path4 from "node:path";
 
 // src/diagnostics.ts
 var ExitCode2 = { ok: 0, renderErrors: 1, usage: 2 };
@@ -36117,7 +36117,7 @@ function sortDiagnostics(diagnostics) {
 }
 
 // src/adapters/files.ts
-import { lstat as lstat2, readFile, readdir as readdir2, realpath } from "node:fs/promises";
+import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 function kindOf(s) {
   if (s.isSymbolicLink()) return "symlink";
   if (s.isFile()) return "file";
@@ -36126,15 +36126,15 @@ function kindOf(s) {
 }
 function createFileReader() {
   return {
-    readFile: (path4) => readFile(path4, "utf8"),
-    readFileBytes: async (path4) => new Uint8Array(await readFile(path4)),
-    async readDir(path4) {
-      const entries = await readdir2(path4, { withFileTypes: true });
+    readFile: async (path5) => readFileSync(path5, "utf8"),
+    readFileBytes: async (path5) => new Uint8Array(readFileSync(path5)),
+    async readDir(path5) {
+      const entries = readdirSync(path5, { withFileTypes: true });
       return entries.map((e) => ({ name: e.name, kind: kindOf(e) }));
     },
-    async lstat(path4) {
+    async lstat(path5) {
       try {
-        const s = await lstat2(path4);
+        const s = lstatSync(path5);
         return { kind: kindOf(s), size: s.size };
       } catch (e) {
         if (e.code === "ENOENT" || e.code === "ENOTDIR") {
@@ -36143,7 +36143,7 @@ function createFileReader() {
         throw e;
       }
     },
-    realpath: (path4) => realpath(path4)
+    realpath: async (path5) => realpathSync.native(path5)
   };
 }
 
@@ -36229,9 +36229,9 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function isExecutable(path4) {
+async function isExecutable(path5) {
   try {
-    await access2(path4, constants3.X_OK);
+    await access2(path5, constants3.X_OK);
     return true;
   } catch {
     return false;
@@ -36239,7 +36239,8 @@ async function isExecutable(path4) {
 }
 
 // src/adapters/wet-dir.ts
-import { chmod as chmod2, lstat as lstat3, mkdir as mkdir2, readdir as readdir3, readFile as readFile2, rename as rename2, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile2 } from "node:fs/promises";
+import { chmod as chmod2, lstat as lstat2, mkdir as mkdir2, readdir as readdir2, rename as rename2, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile2 } from "node:fs/promises";
+import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join as join2 } from "node:path";
 
@@ -37138,10 +37139,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path4) {
-  if (!path4)
+function getElementAtPath(obj, path5) {
+  if (!path5)
     return obj;
-  return path4.reduce((acc, key) => acc?.[key], obj);
+  return path5.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -37481,11 +37482,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path4, issues) {
+function prefixIssues(path5, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path4);
+    iss.path.unshift(path5);
     return iss;
   });
 }
@@ -37947,16 +37948,16 @@ function flattenError(error63, mapper = (issue3) => issue3.message) {
 }
 function formatError(error63, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error64, path4 = []) => {
+  const processError = (error64, path5 = []) => {
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path4, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path4, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path4, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else {
-        const fullpath = [...path4, ...issue3.path];
+        const fullpath = [...path5, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -37995,17 +37996,17 @@ function formatError(error63, mapper = (issue3) => issue3.message) {
 }
 function treeifyError(error63, mapper = (issue3) => issue3.message) {
   const result = { errors: [] };
-  const processError = (error64, path4 = []) => {
+  const processError = (error64, path5 = []) => {
     var _a3;
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path4, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path4, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path4, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else {
-        const fullpath = [...path4, ...issue3.path];
+        const fullpath = [...path5, ...issue3.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue3));
           continue;
@@ -38044,8 +38045,8 @@ function treeifyError(error63, mapper = (issue3) => issue3.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path4 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path4) {
+  const path5 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path5) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -55183,13 +55184,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path4 = ref.slice(1).split("/").filter(Boolean);
-  if (path4.length === 0) {
+  const path5 = ref.slice(1).split("/").filter(Boolean);
+  if (path5.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path4[0] === defsKey) {
-    const key = path4[1] === void 0 ? void 0 : decodeJSONPointerSegment(path4[1]);
+  if (path5[0] === defsKey) {
+    const key = path5[1] === void 0 ? void 0 : decodeJSONPointerSegment(path5[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -56129,6 +56130,163 @@ function toCanonicalYaml(value) {
 function toCanonicalYamlStream(values) {
   return values.map((v) => toCanonicalYaml(v)).join("---\n");
 }
+var NotCanonical = class extends Error {
+};
+var GIVE_UP = new NotCanonical();
+var FAST_MAX_DEPTH = 200;
+var CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
+];
+var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+var PRINTABLE = /^[\x20-\x7e]*$/;
+var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
+function plainValue(s) {
+  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
+  const c = s[0];
+  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
+  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
+  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
+  if (s === "true") return true;
+  if (s === "false") return false;
+  if (s === "null") return null;
+  if (SMALL_INT.test(s)) return Number(s);
+  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  return s;
+}
+function quotedValue(s) {
+  const q = s[0];
+  if (q !== '"' && q !== "'") return void 0;
+  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
+  const inner = s.slice(1, -1);
+  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
+  return inner;
+}
+function inlineValue(s) {
+  if (s === "{}") return {};
+  if (s === "[]") return [];
+  const quoted = quotedValue(s);
+  return quoted !== void 0 ? quoted : plainValue(s);
+}
+function splitEntry(content) {
+  const q = content[0];
+  if (q === '"' || q === "'") {
+    const close = content.indexOf(q, 1);
+    if (close === -1 || content[close + 1] !== ":") return void 0;
+    const rest = content.slice(close + 2);
+    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
+    const key2 = quotedValue(content.slice(0, close + 1));
+    return { key: key2, rest };
+  }
+  let colon = content.indexOf(": ");
+  if (colon === -1) {
+    if (!content.endsWith(":")) return void 0;
+    colon = content.length - 1;
+  }
+  const key = plainValue(content.slice(0, colon));
+  if (typeof key !== "string") throw GIVE_UP;
+  return { key, rest: content.slice(colon + 1) };
+}
+var CanonicalReader = class {
+  constructor(lines) {
+    this.lines = lines;
+  }
+  lines;
+  i = 0;
+  indentOf(k) {
+    const line = this.lines[k];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length || line[n] === "#") throw GIVE_UP;
+    return n;
+  }
+  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
+  entryValue(rest, indent, depth) {
+    if (rest !== "") {
+      if (rest[0] !== " ") throw GIVE_UP;
+      const value = inlineValue(rest.slice(1));
+      this.i++;
+      return value;
+    }
+    this.i++;
+    if (this.i >= this.lines.length) return null;
+    const next = this.indentOf(this.i);
+    const content = this.lines[this.i].slice(next);
+    const seq = content === "-" || content.startsWith("- ");
+    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
+    if (next === indent && seq) throw GIVE_UP;
+    return null;
+  }
+  mapping(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = {};
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const content = this.lines[this.i].slice(n);
+      const entry = splitEntry(content);
+      if (!entry) throw GIVE_UP;
+      const { key, rest } = entry;
+      if (key === "__proto__" || key === "<<" || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
+      out[key] = this.entryValue(rest, indent, depth);
+    }
+    return out;
+  }
+  sequence(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = [];
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const line = this.lines[this.i];
+      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
+      const content = line.slice(n + 2);
+      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
+      if (splitEntry(content)) {
+        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
+        out.push(this.mapping(n + 2, depth + 1));
+      } else {
+        out.push(inlineValue(content));
+        this.i++;
+      }
+    }
+    return out;
+  }
+};
+function parseCanonicalYaml(text) {
+  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
+  const lines = text.slice(0, -1).split("\n");
+  const docs = [[]];
+  for (const line of lines) {
+    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
+      if (line !== "---") return void 0;
+      docs.push([]);
+    } else docs[docs.length - 1].push(line);
+  }
+  const values = [];
+  try {
+    for (const doc of docs) {
+      if (doc.length === 0) return void 0;
+      const reader = new CanonicalReader(doc);
+      if (reader.indentOf(0) !== 0) return void 0;
+      const value = reader.mapping(0, 1);
+      if (reader.i !== doc.length) return void 0;
+      values.push(value);
+    }
+  } catch (e) {
+    if (e instanceof NotCanonical) return void 0;
+    throw e;
+  }
+  return values;
+}
 
 // src/wet/wet-index.ts
 var INDEX_PATH = ".hydrate/index.json";
@@ -56204,26 +56362,26 @@ function layoutWet(results, settings, meta3) {
   const claims = /* @__PURE__ */ new Map();
   const units = {};
   const sorted2 = results.filter((r) => r.status !== "failed").sort((a, b) => cmp(a.unit.id, b.unit.id));
-  const claim2 = (unitId2, path4, content, what, file2) => {
+  const claim2 = (unitId2, path5, content, what, file2) => {
     const at2 = file2 !== void 0 ? { file: file2 } : {};
-    const bad = checkWetPath(path4);
+    const bad = checkWetPath(path5);
     if (bad) {
       diagnostics.push({ severity: "error", unit: unitId2, ...at2, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
-    const folded = foldCase(path4);
+    const folded = foldCase(path5);
     if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
         ...at2,
-        message: `${what} would be written to ${path4}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+        message: `${what} would be written to ${path5}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
     }
     const first = claims.get(folded);
     if (first) {
-      const how = first.path === path4 ? `the same path ${path4}` : `${path4}, which differs from ${first.path} only in case`;
+      const how = first.path === path5 ? `the same path ${path5}` : `${path5}, which differs from ${first.path} only in case`;
       const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
       diagnostics.push({
         severity: "error",
@@ -56233,8 +56391,8 @@ function layoutWet(results, settings, meta3) {
       });
       return false;
     }
-    claims.set(folded, { path: path4, unit: unitId2, what });
-    files.set(path4, content);
+    claims.set(folded, { path: path5, unit: unitId2, what });
+    files.set(path5, content);
     return true;
   };
   for (const result of sorted2) {
@@ -56263,8 +56421,8 @@ function layoutWet(results, settings, meta3) {
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
     if (layout === "per-unit") {
       if (placed.length > 0) {
-        const path4 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path4, toCanonicalYamlStream(placed.map((p) => p.object)), "the unit manifest")) owned.push(path4);
+        const path5 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path5, toCanonicalYamlStream(placed.map((p) => p.object)), "the unit manifest")) owned.push(path5);
       }
     } else {
       const { names, collisions } = perResourceNames(placed.map((p) => p.id));
@@ -56279,27 +56437,27 @@ function layoutWet(results, settings, meta3) {
       placed.forEach((p, i) => {
         const name = names[i];
         if (name === void 0) return;
-        const path4 = joinWet(unit2.output, name);
+        const path5 = joinWet(unit2.output, name);
         if (name.includes("/")) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeId(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path4, texts.get(p), describeId(p.id))) owned.push(path4);
+        if (claim2(unit2.id, path5, texts.get(p), describeId(p.id))) owned.push(path5);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
     for (const artifact of artifacts) {
-      const path4 = joinWet(unit2.output, artifact.path);
+      const path5 = joinWet(unit2.output, artifact.path);
       const bad = checkWetPath(artifact.path);
       if (bad) {
         diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
         continue;
       }
-      if (claim2(unit2.id, path4, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path4);
+      if (claim2(unit2.id, path5, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path5);
     }
     if (attributes && unit2.output !== "") {
-      const path4 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path4, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path4);
+      const path5 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path5, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path5);
     }
     const entry = {
       renderer: unit2.renderer,
@@ -56331,7 +56489,7 @@ function layoutWet(results, settings, meta3) {
   if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path4, content]) => ({ path: path4, content })).sort((a, b) => cmp(a.path, b.path));
+  const list = [...files].map(([path5, content]) => ({ path: path5, content })).sort((a, b) => cmp(a.path, b.path));
   return { files: list, index, diagnostics };
 }
 function sortKeysDeep(value) {
@@ -56424,13 +56582,13 @@ var FILE_MODE = 420;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
 }
-function assertSafe(path4) {
-  const bad = checkWetPath(path4);
+function assertSafe(path5) {
+  const bad = checkWetPath(path5);
   if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
 }
 async function kindOf2(abs2) {
   try {
-    const st = await lstat3(abs2);
+    const st = await lstat2(abs2);
     if (st.isSymbolicLink()) return "symlink";
     if (st.isFile()) return "file";
     if (st.isDirectory()) return "directory";
@@ -56441,8 +56599,8 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function inspect(dir, path4, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path4.split("/");
+async function inspect(dir, path5, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path5.split("/");
   let abs2 = dir;
   for (let i = 0; i < parts.length; i++) {
     abs2 = join2(abs2, parts[i]);
@@ -56453,28 +56611,69 @@ async function inspect(dir, path4, goingAway = /* @__PURE__ */ new Set(), blocke
       throw new HydrateError({
         severity: "error",
         file: sofar,
-        message: `refusing to touch ${path4}: ${sofar} is a symlink in the wet tree`
+        message: `refusing to touch ${path5}: ${sofar} is a symlink in the wet tree`
       });
     }
     if (kind === "missing") return "missing";
     if (i < parts.length - 1 && kind !== "directory") {
       if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path4}: ${sofar} is not a folder` });
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path5}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
   }
   return "missing";
 }
+function kindOfEntry(e) {
+  if (e.isSymbolicLink()) return "symlink";
+  if (e.isFile()) return "file";
+  if (e.isDirectory()) return "directory";
+  return "other";
+}
+function listingInspector(dir) {
+  const listings = /* @__PURE__ */ new Map();
+  const list = (rel) => {
+    if (listings.has(rel)) return listings.get(rel);
+    let listing;
+    try {
+      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+    } catch {
+      listing = void 0;
+    }
+    listings.set(rel, listing);
+    return listing;
+  };
+  return async (path5) => {
+    const parts = path5.split("/");
+    let rel = "";
+    for (let i = 0; i < parts.length; i++) {
+      const sofar = rel === "" ? parts[i] : `${rel}/${parts[i]}`;
+      const kind = list(rel)?.get(parts[i]) ?? await kindOf2(join2(dir, sofar));
+      if (kind === "symlink") {
+        throw new HydrateError({
+          severity: "error",
+          file: sofar,
+          message: `refusing to touch ${path5}: ${sofar} is a symlink in the wet tree`
+        });
+      }
+      if (kind === "missing") return "missing";
+      if (i < parts.length - 1 && kind !== "directory") return "missing";
+      if (i === parts.length - 1) return kind;
+      rel = sofar;
+    }
+    return "missing";
+  };
+}
 async function readWetDir(dir) {
-  const read = async (path4) => {
-    assertSafe(path4);
-    const kind = await inspect(dir, path4);
+  const kindAt = listingInspector(dir);
+  const read = async (path5) => {
+    assertSafe(path5);
+    const kind = await kindAt(path5);
     if (kind === "missing") return void 0;
     if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path4, message: `${path4} in the wet tree is not a regular file` });
+      throw new HydrateError({ severity: "error", file: path5, message: `${path5} in the wet tree is not a regular file` });
     }
     try {
-      return await readFile2(join2(dir, path4), "utf8");
+      return readFileSync2(join2(dir, path5), "utf8");
     } catch (e) {
       const code2 = errnoCode(e);
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -56558,13 +56757,13 @@ async function removeEmptyFolders(dir, deleted) {
   for (const folder of ordered) {
     const abs2 = join2(dir, folder);
     if (await kindOf2(abs2) !== "directory") continue;
-    const entries = await readdir3(abs2);
+    const entries = await readdir2(abs2);
     if (entries.length === 0) await rmdir2(abs2);
   }
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync, existsSync as existsSync2 } from "fs";
+import { readFileSync as readFileSync3, existsSync as existsSync2 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -56575,10 +56774,10 @@ var Context = class {
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+        this.payload = JSON.parse(readFileSync3(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path4 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path4} does not exist${EOL5}`);
+        const path5 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path5} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -60872,7 +61071,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path4) => path4.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path5) => path5.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -61413,7 +61612,7 @@ var GitClient = class {
 };
 
 // src/publish/wet-branch.ts
-import { chmod as chmod3, lstat as lstat4, mkdir as mkdir3, readdir as readdir4, rm as rm2 } from "node:fs/promises";
+import { chmod as chmod3, lstat as lstat3, mkdir as mkdir3, readdir as readdir3, rm as rm2 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 var HYDRATE_VERSION_TRAILER = "Hydrate-Version";
 var RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
@@ -61603,10 +61802,10 @@ async function assertOnlyOurCommits(gt, target, tips) {
 }
 async function normalizeTree(root, rel = "") {
   const dir = rel ? join4(root, rel) : root;
-  for (const entry of await readdir4(dir)) {
+  for (const entry of await readdir3(dir)) {
     const relPath = rel ? `${rel}/${entry}` : entry;
     const abs2 = join4(root, relPath);
-    const st = await lstat4(abs2);
+    const st = await lstat3(abs2);
     if (st.isSymbolicLink()) {
       throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a symbolic link; hydrate writes regular files only" });
     }
@@ -61634,7 +61833,8 @@ async function forceRegularModes(g, gt) {
 }
 
 // src/settings/load-settings.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 // src/settings/load-config.ts
@@ -61916,6 +62116,18 @@ var hydrateConfig = external_exports.object({
   }).strict().default({ allowSecrets: [], allowHelm: true })
 }).strict();
 
+// src/settings/shard.ts
+var MAX_SHARDS = 256;
+function parseShardSpec(value) {
+  const m = /^\s*(\d{1,3})\s*\/\s*(\d{1,3})\s*$/.exec(value);
+  if (!m) return { error: `shard must look like i/n (e.g. 2/4) or "merge", got "${value}"` };
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > MAX_SHARDS) return { error: `shard count must be between 1 and ${MAX_SHARDS}, got ${count}` };
+  if (index < 1 || index > count) return { error: `shard index must be between 1 and ${count}, got ${index}` };
+  return { index, count };
+}
+
 // src/settings/load-config.ts
 function isRecord2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -61923,9 +62135,9 @@ function isRecord2(v) {
 function asNode(v) {
   return (0, import_yaml3.isMap)(v) || (0, import_yaml3.isSeq)(v) || (0, import_yaml3.isScalar)(v) ? v : void 0;
 }
-function formatPath(path4) {
+function formatPath(path5) {
   let out = "";
-  for (const k of path4) {
+  for (const k of path5) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -61936,9 +62148,9 @@ function at(loc, offset) {
   const { line, col } = loc.lineCounter.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path4) {
-  for (let depth = path4.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path4.slice(0, depth), true));
+function nearestNode(loc, path5) {
+  for (let depth = path5.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path5.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
@@ -61952,11 +62164,11 @@ function keyNode(loc, mapPath, key) {
   }
   return void 0;
 }
-function locate(loc, path4, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path4);
+function locate(loc, path5, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path5);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path4.length && (0, import_yaml3.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path5.length && (0, import_yaml3.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -61966,43 +62178,43 @@ function locate(loc, path4, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue3, loc) {
-  const path4 = issue3.path.filter((k) => typeof k === "string" || typeof k === "number");
-  const where = formatPath(path4);
+  const path5 = issue3.path.filter((k) => typeof k === "string" || typeof k === "number");
+  const where = formatPath(path5);
   if (issue3.code === "unrecognized_keys") {
     const keys = issue3.keys;
     return {
       message: `${where}: unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}: check the spelling (see schema/hydrate.schema.json)`,
-      path: path4,
+      path: path5,
       ...keys.length === 1 ? { keyAt: keys[0] } : {}
     };
   }
-  if (issue3.code === "invalid_type" && path4.length > 0 && !loc.doc.hasIn(path4)) {
-    const parent = formatPath(path4.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path4[path4.length - 1])}"`, path: path4 };
+  if (issue3.code === "invalid_type" && path5.length > 0 && !loc.doc.hasIn(path5)) {
+    const parent = formatPath(path5.slice(0, -1));
+    return { message: `${parent}: missing required key "${String(path5[path5.length - 1])}"`, path: path5 };
   }
-  return { message: `${where}: ${issue3.message}`, path: path4 };
+  return { message: `${where}: ${issue3.message}`, path: path5 };
 }
 function schemaDiagnostics(error63, loc) {
   const out = [];
   for (const issue3 of error63.issues) {
-    const { message, path: path4, keyAt } = describeIssue(issue3, loc);
+    const { message, path: path5, keyAt } = describeIssue(issue3, loc);
     if (issue3.code === "unrecognized_keys") {
       for (const key of issue3.keys) {
-        const k = keyNode(loc, path4, key);
-        const position = k?.range ? at(loc, k.range[0]) : locate(loc, path4);
-        const single = keyAt !== void 0 ? message : `${formatPath(path4)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
+        const k = keyNode(loc, path5, key);
+        const position = k?.range ? at(loc, k.range[0]) : locate(loc, path5);
+        const single = keyAt !== void 0 ? message : `${formatPath(path5)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
         out.push({ severity: "error", message: single, ...position });
       }
       continue;
     }
-    out.push({ severity: "error", message, ...locate(loc, path4) });
+    out.push({ severity: "error", message, ...locate(loc, path5) });
   }
   return out;
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err2 = (path4, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate(loc, path4, innerOffset) });
+  const err2 = (path5, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate(loc, path5, innerOffset) });
   };
   if (!isRecord2(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -62107,18 +62319,29 @@ function dedupe(list) {
   });
 }
 function buildSettings(options) {
-  const concurrency = options.concurrency ?? options.config.policy.concurrency ?? 2;
+  const concurrency = options.concurrency ?? options.config.policy.concurrency ?? Math.max(1, options.cores ?? 2);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
+  const shard = shardMode(options.shard, options.shardDir);
   return {
     repoRoot: options.repoRoot,
     configPath: options.configPath,
     config: options.config,
     only: [...options.only ?? []],
     full: options.full ?? false,
-    concurrency
+    concurrency,
+    ...shard ? { shard } : {}
   };
+}
+function shardMode(value, dir) {
+  const v = value?.trim() ?? "";
+  if (v === "") return void 0;
+  if (!dir) throw new ConfigError("sharding needs a shard directory (action input shard-dir, CLI --shard-dir)");
+  if (v === "merge") return { kind: "merge", dir };
+  const spec = parseShardSpec(v);
+  if ("error" in spec) throw new ConfigError(spec.error);
+  return { kind: "part", spec, dir };
 }
 
 // src/settings/load-settings.ts
@@ -62128,7 +62351,7 @@ async function loadSettings(opts) {
   const configPath = path.relative(repoRoot, configAbs).split(path.sep).join("/") || path.basename(configAbs);
   let configText;
   try {
-    configText = await readFile3(configAbs, "utf8");
+    configText = await readFile(configAbs, "utf8");
   } catch (e) {
     throw new ConfigError({
       severity: "error",
@@ -62143,7 +62366,10 @@ async function loadSettings(opts) {
     config: config2,
     ...opts.only ? { only: opts.only } : {},
     ...opts.full !== void 0 ? { full: opts.full } : {},
-    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {}
+    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {},
+    cores: availableParallelism(),
+    ...opts.shard !== void 0 ? { shard: opts.shard } : {},
+    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {}
   });
   return { settings, configText };
 }
@@ -62485,18 +62711,7 @@ function secretsPolicyGate(results, allow) {
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix3 } from "node:path";
-
-// src/render/digest.ts
-import { createHash } from "node:crypto";
-function digestOf(parts) {
-  const h = createHash("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
-  }
-  return `sha256:${h.digest("hex")}`;
-}
+import { posix as posix2 } from "node:path";
 
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
@@ -62648,9 +62863,9 @@ function parsePositioned(text) {
   return {
     value,
     errors,
-    positionOf(path4) {
-      for (let n = path4.length; n >= 0; n--) {
-        const node2 = doc.getIn(path4.slice(0, n), true);
+    positionOf(path5) {
+      for (let n = path5.length; n >= 0; n--) {
+        const node2 = doc.getIn(path5.slice(0, n), true);
         if (node2 && typeof node2 === "object" && node2.range) {
           const p2 = lineCounter.linePos(node2.range[0]);
           return { line: p2.line, col: p2.col };
@@ -62697,222 +62912,11 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
   return { type: "plain", releaseFile };
 }
 
-// src/render/kubernetes/closure.ts
-import { posix as posix2 } from "node:path";
-var MAX_DIRS = 500;
-function isRemoteRef(ref) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
-}
-function isRecord4(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function strings(v) {
-  if (typeof v === "string") return [v];
-  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-}
-function generatorFile(entry) {
-  const eq = entry.indexOf("=");
-  return eq >= 0 ? entry.slice(eq + 1) : entry;
-}
-var Walker = class {
-  constructor(files, repoRoot) {
-    this.files = files;
-    this.repoRoot = repoRoot;
-  }
-  files;
-  repoRoot;
-  paths = /* @__PURE__ */ new Set();
-  seen = /* @__PURE__ */ new Set();
-  volatile = false;
-  reason;
-  abs(rel) {
-    return rel === "" || rel === "." ? this.repoRoot : posix2.join(this.repoRoot, rel);
-  }
-  markVolatile(reason) {
-    if (!this.volatile) this.reason = reason;
-    this.volatile = true;
-  }
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
-  resolve(dir, ref, where) {
-    const target = posix2.normalize(posix2.join(dir, ref));
-    if (target === ".." || target.startsWith("../") || posix2.isAbsolute(ref)) {
-      this.markVolatile(`${where} references ${ref}, outside the repository`);
-      return void 0;
-    }
-    return target === "." ? "" : target;
-  }
-  /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    this.paths.add(target);
-  }
-  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    const st = await this.files.lstat(this.abs(target));
-    if (st?.kind === "directory") await this.visit(target);
-    else this.paths.add(target);
-  }
-  async visit(dir) {
-    if (this.seen.has(dir)) return;
-    if (this.seen.size >= MAX_DIRS) {
-      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
-      return;
-    }
-    this.seen.add(dir);
-    this.paths.add(dir);
-    let text;
-    let name = "";
-    for (const n of KUSTOMIZATION_FILES) {
-      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
-      if ((await this.files.lstat(p))?.kind === "file") {
-        text = await this.files.readFile(p);
-        name = n;
-        break;
-      }
-    }
-    if (text === void 0) return;
-    const where = dir === "" ? name : `${dir}/${name}`;
-    const k = parsePositioned(text).value;
-    if (!isRecord4(k)) return;
-    for (const key of ["resources", "bases", "components"]) {
-      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
-    }
-    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addPath(dir, ref, where);
-      }
-    }
-    for (const key of ["patches", "patchesJson6902", "replacements"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const item of list) {
-        if (isRecord4(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
-      }
-    }
-    if (isRecord4(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
-    for (const key of ["configMapGenerator", "secretGenerator"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const g of list) {
-        if (!isRecord4(g)) continue;
-        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
-        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
-        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
-      }
-    }
-    for (const key of ["transformers", "generators", "validators"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addResource(dir, ref, where);
-      }
-    }
-    await this.helmCharts(dir, k, where);
-  }
-  async helmCharts(dir, k, where) {
-    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord4(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord4(k["helmGlobals"])) return;
-    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
-    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
-    for (const c of charts) {
-      if (!isRecord4(c)) continue;
-      const name = typeof c["name"] === "string" ? c["name"] : "";
-      if (typeof c["repo"] === "string" && c["repo"] !== "") {
-        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
-      }
-      if (name) await this.addPath(dir, posix2.join(chartHome, name), where);
-      else await this.addPath(dir, chartHome, where);
-      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
-      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
-    }
-  }
-};
-function finish(w) {
-  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
-}
-async function kustomizeClosure(dir, files, repoRoot) {
-  const w = new Walker(files, repoRoot);
-  await w.visit(dir);
-  return finish(w);
-}
-function plainClosure(dir) {
-  return { paths: [dir], volatile: false };
-}
-async function helmClosure(dir, releaseFile, files, repoRoot) {
-  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
-  let volatile = false;
-  let reason;
-  const st = await files.lstat(posix2.join(repoRoot, releaseFile));
-  if (st?.kind === "file") {
-    const r = parsePositioned(await files.readFile(posix2.join(repoRoot, releaseFile))).value;
-    if (isRecord4(r) && typeof r["chart"] === "string") {
-      const chart = r["chart"];
-      if (chart.startsWith("./") || chart.startsWith("../")) {
-        const target = posix2.normalize(posix2.join(posix2.dirname(releaseFile), chart));
-        if (target === ".." || target.startsWith("../")) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
-        } else paths.add(target);
-      } else {
-        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
-        }
-      }
-    }
-  }
-  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
-}
-async function readTree(files, root, rel, out) {
-  const absPath = rel === "" ? root : posix2.join(root, rel);
-  const st = await files.lstat(absPath);
-  if (st === void 0) {
-    if (!out.has(rel)) out.set(rel, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
-    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
-    return;
-  }
-  if (out.has(rel)) return;
-  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(absPath);
-    } catch {
-      target = "dangling";
-    }
-    out.set(rel, `symlink:${target}`);
-  } else out.set(rel, st.kind);
-}
-async function closureContents(files, repoRoot, paths) {
-  const tree = /* @__PURE__ */ new Map();
-  for (const p of paths) await readTree(files, repoRoot, p, tree);
-  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
-}
-
 // src/render/kubernetes/kubernetes-renderer.ts
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
-var abs = (input2, rel) => posix3.join(input2.repoRoot, rel);
+var GO_TOOL_ENV = { GOGC: "off", GOMEMLIMIT: "512MiB" };
+var abs = (input2, rel) => posix2.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function err(ctx, message, at2 = {}) {
   ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at2 });
@@ -62920,6 +62924,7 @@ function err(ctx, message, at2 = {}) {
 function createKubernetesRenderer() {
   return {
     name: "kubernetes",
+    independent: true,
     async render(input2) {
       const out = [];
       for (const unit2 of input2.units) out.push(await renderKubernetesUnit(unit2, input2));
@@ -62929,31 +62934,25 @@ function createKubernetesRenderer() {
 }
 async function renderKubernetesUnit(unit2, input2) {
   const entry = input2.settings.config.kubernetes[unit2.entry];
-  const failed = (diagnostics, digest2 = "") => ({
+  const failed = (diagnostics) => ({
     unit: unit2,
     status: "failed",
     resources: [],
     artifacts: [],
-    diagnostics,
-    digest: digest2
+    diagnostics
   });
   if (!entry) {
     return failed([
       { severity: "error", unit: unit2.id, file: input2.settings.configPath, message: `no kubernetes entry #${unit2.entry} in the config` }
     ]);
   }
-  const ctx = { unit: unit2, input: input2, entry, diagnostics: [], digestParts: [], volatile: false };
-  const fileContents = [];
+  const ctx = { unit: unit2, input: input2, entry, diagnostics: [] };
   let resources = [];
   let artifacts = [];
   try {
-    for (const f of await listFilesRecursive(input2.files, abs(input2, unit2.dir), "")) {
-      if (f.kind === "file") fileContents.push(f.rel, await input2.files.readFile(posix3.join(abs(input2, unit2.dir), f.rel)));
-    }
     let releasePatches = [];
     const detected = await detectType(ctx);
     if (detected) {
-      ctx.digestParts.push(`tool:${detected.type}`);
       if (detected.type === "kustomize") resources = await renderKustomize(ctx, detected.file);
       else if (detected.type === "helm") ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
       else resources = await renderPlain(ctx);
@@ -62976,42 +62975,8 @@ async function renderKubernetesUnit(unit2, input2) {
   } catch (e) {
     err(ctx, `rendering failed: ${e.message}`, { file: unit2.dir });
   }
-  const digest = digestOf([
-    "kubernetes",
-    unit2.dir,
-    JSON.stringify(entry),
-    ...fileContents,
-    ...ctx.digestParts
-  ]);
-  if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics, digest);
-  return {
-    unit: unit2,
-    status: "rendered",
-    resources,
-    artifacts,
-    diagnostics: ctx.diagnostics,
-    digest,
-    ...ctx.volatile ? { volatile: true } : {}
-  };
-}
-var toolVersions = /* @__PURE__ */ new WeakMap();
-var VERSION_ARGS = {
-  kubectl: ["version", "--client"],
-  kustomize: ["version"],
-  helm: ["version", "--short"]
-};
-function toolVersion(exec, command) {
-  let cache2 = toolVersions.get(exec);
-  if (!cache2) {
-    cache2 = /* @__PURE__ */ new Map();
-    toolVersions.set(exec, cache2);
-  }
-  let v = cache2.get(command);
-  if (!v) {
-    v = exec.run(command, VERSION_ARGS[command] ?? ["version"], { timeoutMs: 3e4 }).then((r) => r.exitCode === 0 ? r.stdout.trim() : "unknown").catch(() => "unknown");
-    cache2.set(command, v);
-  }
-  return v;
+  if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
+  return { unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics };
 }
 function releaseFileOfCtx(ctx) {
   return releaseFileOf(ctx.entry, ctx.unit);
@@ -63033,7 +62998,6 @@ async function renderKustomize(ctx, kustomizationFile) {
   const file2 = kustomizationFile ?? unit2.dir;
   const dir = abs(input2, unit2.dir);
   const flags = entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm ? ["--enable-helm"] : [];
-  if (flags.length > 0) ctx.volatile = true;
   let command;
   let args;
   if (await input2.exec.which("kustomize")) {
@@ -63046,11 +63010,9 @@ async function renderKustomize(ctx, kustomizationFile) {
     err(ctx, "kustomize not found: install kustomize or kubectl (kubectl kustomize)", { file: file2 });
     return [];
   }
-  ctx.digestParts.push(`command:${command} ${args.slice(0, -1).join(" ")}`);
-  await addKustomizeInputs(ctx);
   let result;
   try {
-    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   } catch (e) {
     if (e.code === "ENOENT") {
       err(ctx, "kustomize not found: install kustomize or kubectl (kubectl kustomize)", { file: file2 });
@@ -63061,42 +63023,33 @@ async function renderKustomize(ctx, kustomizationFile) {
     err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
     return [];
   }
-  ctx.digestParts.push(`version:${await toolVersion(input2.exec, command)}`);
   return documentsToResources(ctx, result.stdout, file2, false);
-}
-async function addKustomizeInputs(ctx) {
-  const { input: input2, unit: unit2 } = ctx;
-  const closure = await kustomizeClosure(unit2.dir, input2.files, input2.repoRoot);
-  if (closure.volatile) ctx.volatile = true;
-  const outside = closure.paths.filter((p) => p !== unit2.dir && !p.startsWith(`${unit2.dir}/`));
-  for (const [path4, content] of await closureContents(input2.files, input2.repoRoot, outside)) ctx.digestParts.push(path4, content);
 }
 async function renderHelm(ctx, releaseFile) {
   const { input: input2, unit: unit2 } = ctx;
   const file2 = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input2.files.readFile(abs(input2, file2));
-  ctx.digestParts.push(file2, text);
   const parsed = parsePositioned(text);
   for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file: file2, line: e.line, col: e.col });
   if (parsed.errors.length > 0) return empty;
   const check2 = helmRelease.safeParse(parsed.value);
   if (!check2.success) {
     for (const issue3 of check2.error.issues) {
-      const path4 = issue3.path.filter((p) => typeof p !== "symbol");
-      const pos = parsed.positionOf(path4);
-      const field2 = path4.length > 0 ? `${path4.join(".")}: ` : "";
+      const path5 = issue3.path.filter((p) => typeof p !== "symbol");
+      const pos = parsed.positionOf(path5);
+      const field2 = path5.length > 0 ? `${path5.join(".")}: ` : "";
       err(ctx, `invalid Helm release: ${field2}${issue3.message}`, { file: file2, ...pos });
     }
     return empty;
   }
   const release = check2.data;
-  const releaseDir = posix3.dirname(file2);
-  const releaseName = release.releaseName ?? posix3.basename(releaseDir);
+  const releaseDir = posix2.dirname(file2);
+  const releaseName = release.releaseName ?? posix2.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
   if (isLocalChart(release.chart)) {
-    const chartRel = posix3.normalize(posix3.join(releaseDir, release.chart));
+    const chartRel = posix2.normalize(posix2.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, "chart path");
     if (bad) {
       err(ctx, bad, { file: file2, ...parsed.positionOf(["chart"]) });
@@ -63119,15 +63072,12 @@ async function renderHelm(ctx, releaseFile) {
       return empty;
     }
     chartRef = abs(input2, chartRel);
-    for (const f of await listFilesRecursive(input2.files, chartRef, "")) {
-      if (f.kind === "file") ctx.digestParts.push(`${chartRel}/${f.rel}`, await input2.files.readFile(`${chartRef}/${f.rel}`));
-    }
   }
   let valuesRel;
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix3.normalize(posix3.join(unit2.dir, v));
+      const rel = posix2.normalize(posix2.join(unit2.dir, v));
       const bad = checkRelativePath(rel, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file: file2, ...parsed.positionOf(["valuesFiles", i]) });
@@ -63150,7 +63100,7 @@ async function renderHelm(ctx, releaseFile) {
   const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input2, v)), chartRef);
   let result;
   try {
-    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   } catch (e) {
     if (e.code === "ENOENT") err(ctx, `helm not found: install helm to render Helm release ${file2}`, { file: file2 });
     else err(ctx, `helm failed to run: ${e.message}`, { file: file2 });
@@ -63160,7 +63110,7 @@ async function renderHelm(ctx, releaseFile) {
     err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
     return empty;
   }
-  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS });
+  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
       ctx,
@@ -63169,7 +63119,6 @@ async function renderHelm(ctx, releaseFile) {
     );
     return empty;
   }
-  ctx.digestParts.push(`version:${await toolVersion(input2.exec, "helm")}`);
   return { resources: documentsToResources(ctx, result.stdout, file2, false), patches };
 }
 async function yamlFilesIn(ctx) {
@@ -63232,8 +63181,8 @@ async function unitPatches(ctx) {
     const check2 = targetedPatch.safeParse(item);
     if (!check2.success) {
       for (const issue3 of check2.error.issues) {
-        const path4 = [i, ...issue3.path.filter((p) => typeof p !== "symbol")];
-        err(ctx, `invalid patch: ${path4.slice(1).join(".") || "item"}: ${issue3.message}`, { file: rel, ...parsed.positionOf(path4) });
+        const path5 = [i, ...issue3.path.filter((p) => typeof p !== "symbol")];
+        err(ctx, `invalid patch: ${path5.slice(1).join(".") || "item"}: ${issue3.message}`, { file: rel, ...parsed.positionOf(path5) });
       }
       continue;
     }
@@ -63277,7 +63226,7 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
 var import_yaml7 = __toESM(require_dist(), 1);
@@ -63312,18 +63261,18 @@ function readClaimDocuments(text, file2, unit2) {
     documents.push({
       value,
       start,
-      positionOf: (path4) => nodePosition(doc, path4, false, pos) ?? start,
-      keyPositionOf: (path4) => nodePosition(doc, path4, true, pos) ?? start
+      positionOf: (path5) => nodePosition(doc, path5, false, pos) ?? start,
+      keyPositionOf: (path5) => nodePosition(doc, path5, true, pos) ?? start
     });
   }
   return { documents, diagnostics };
 }
-function nodePosition(doc, path4, wantKey, pos) {
+function nodePosition(doc, path5, wantKey, pos) {
   let node2 = doc.contents;
   let best = rangeStart(node2, pos);
-  for (let i = 0; i < path4.length; i++) {
-    const k = path4[i];
-    const last = i === path4.length - 1;
+  for (let i = 0; i < path5.length; i++) {
+    const k = path5[i];
+    const last = i === path5.length - 1;
     if ((0, import_yaml7.isMap)(node2)) {
       const pair = node2.items.find((p) => ((0, import_yaml7.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
@@ -63347,13 +63296,13 @@ function rangeStart(node2, pos) {
 }
 function zodDiagnostics(error63, doc, file2, unit2, what) {
   return error63.issues.map((issue3) => {
-    const path4 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
-    let position = doc.positionOf(path4);
-    let field2 = path4.join(".");
+    const path5 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
+    let position = doc.positionOf(path5);
+    let field2 = path5.join(".");
     if (issue3.code === "unrecognized_keys" && issue3.keys.length > 0) {
       const key = issue3.keys[0];
-      position = doc.keyPositionOf([...path4, key]);
-      field2 = [...path4, key].join(".");
+      position = doc.keyPositionOf([...path5, key]);
+      field2 = [...path5, key].join(".");
     }
     return {
       severity: "error",
@@ -63368,16 +63317,12 @@ async function listYamlFiles(files, absDir) {
   const entries = await files.readDir(absDir);
   return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
 }
-async function readUnitClaimFiles(files, repoRoot, unit2, digest) {
+async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
   const out = [];
   for (const name of await listYamlFiles(files, absDir)) {
     const file2 = `${unit2.dir}/${name}`;
     const text = await files.readFile(`${absDir}/${name}`);
-    digest.update(file2);
-    digest.update("\0");
-    digest.update(text);
-    digest.update("\0");
     out.push({ file: file2, parsed: readClaimDocuments(text, file2, unit2.id) });
   }
   return out;
@@ -63431,12 +63376,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path4) => {
-    if (typeof v === "string") return rewriteString(v, path4, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path4, i]));
+  const walk2 = (v, path5) => {
+    if (typeof v === "string") return rewriteString(v, path5, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path5, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path4, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path5, k]);
       return out;
     }
     return v;
@@ -63444,7 +63389,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path4, found, problems) {
+function rewriteString(s, path5, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -63457,7 +63402,7 @@ function rewriteString(s, path4, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path4, text: s.slice(start) });
+      problems.push({ path: path5, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -63466,13 +63411,13 @@ function rewriteString(s, path4, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path4 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path4 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path5 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path5 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path4, text: raw });
+      problems.push({ path: path5, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -63485,14 +63430,14 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash2("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
   const x = b.toString("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
-function isRecord5(v) {
+function isRecord4(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 async function readDeployedWorkspaces(previous) {
@@ -63509,15 +63454,15 @@ async function readDeployedWorkspaces(previous) {
     if (text === void 0) continue;
     for (const d of parseYamlDocuments(text, p).documents) {
       const o = d.value;
-      if (!isRecord5(o) || o["kind"] !== WORKSPACE_KIND || !isRecord5(o["metadata"]) || !isRecord5(o["spec"])) continue;
+      if (!isRecord4(o) || o["kind"] !== WORKSPACE_KIND || !isRecord4(o["metadata"]) || !isRecord4(o["spec"])) continue;
       const labels = o["metadata"]["labels"];
-      const claim2 = isRecord5(labels) ? labels[CLAIM_REF_LABEL] : void 0;
+      const claim2 = isRecord4(labels) ? labels[CLAIM_REF_LABEL] : void 0;
       const name = o["metadata"]["name"];
       const fs3 = o["spec"]["firestartr"];
-      const key = isRecord5(fs3) ? fs3["tfStateKey"] : void 0;
+      const key = isRecord4(fs3) ? fs3["tfStateKey"] : void 0;
       if (typeof claim2 !== "string" || typeof name !== "string" || typeof key !== "string") continue;
       const w = o["spec"]["writeConnectionSecretToRef"];
-      const outputs = isRecord5(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord5(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
+      const outputs = isRecord4(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord4(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
       if (!out.has(claim2)) out.set(claim2, { name, tfStateKey: key, outputs });
     }
   }
@@ -63536,22 +63481,18 @@ function createTerraformRenderer() {
     name: "terraform",
     async render(input2) {
       const diagsByUnit = /* @__PURE__ */ new Map();
-      const digestByUnit = /* @__PURE__ */ new Map();
       const diag = (unit2, d) => {
         diagsByUnit.get(unit2.id).push({ severity: "error", unit: unit2.id, ...d });
       };
       const claims = [];
       for (const unit2 of input2.units) {
         diagsByUnit.set(unit2.id, []);
-        const digest = createHash2("sha256");
-        digestByUnit.set(unit2.id, digest);
         const entry = input2.settings.config.terraform[unit2.entry];
         if (!entry) {
           diag(unit2, { message: `no terraform config entry #${unit2.entry} for this unit` });
           continue;
         }
-        digest.update(JSON.stringify(entry)).update("\0");
-        for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2, digest)) {
+        for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2)) {
           diagsByUnit.get(unit2.id).push(...parsed.diagnostics);
           for (const doc of parsed.documents) {
             const r = tfWorkspaceClaim.safeParse(doc.value);
@@ -63595,7 +63536,6 @@ function createTerraformRenderer() {
         } else {
           key = was?.tfStateKey ?? defaultStateKey(c.claim.name);
         }
-        digestByUnit.get(c.unit.id).update(`key:${c.claim.name}=${key}\0`);
         const name = `${c.claim.name}-${key}`;
         if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
           diag(c.unit, {
@@ -63717,7 +63657,6 @@ function createTerraformRenderer() {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          digest: digestByUnit.get(unit2.id)?.digest("hex") ?? "",
           provides: failed ? [] : resources.flatMap((res) => {
             const labels = res.object["metadata"]["labels"];
             const claim2 = labels?.[CLAIM_REF_LABEL] ?? "";
@@ -63785,9 +63724,6 @@ function buildWorkspace(c, r, b, mapping, resolved, deployed) {
   }
   return { apiVersion: WORKSPACE_API_VERSION, kind: WORKSPACE_KIND, metadata, spec };
 }
-
-// src/render/secrets/secrets-renderer.ts
-import { createHash as createHash3 } from "node:crypto";
 
 // node_modules/@kubernetes-models/validate/dist/formats.js
 var import_formats = __toESM(require_formats(), 1);
@@ -66192,9 +66128,9 @@ function buildSecretsObjects(claim2, entry) {
   const data = [];
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path4 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path5 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path4, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path5, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -66311,13 +66247,11 @@ function createSecretsRenderer() {
         const diagnostics = [];
         const resources = [];
         const provides = [];
-        const digest = createHash3("sha256");
         const entry = input2.settings.config.secrets[unit2.entry];
         if (!entry) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `no secrets config entry #${unit2.entry} for this unit` });
         } else {
-          digest.update(JSON.stringify(entry)).update("\0");
-          for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2, digest)) {
+          for (const { file: file2, parsed } of await readUnitClaimFiles(input2.files, input2.repoRoot, unit2)) {
             diagnostics.push(...parsed.diagnostics);
             for (const doc of parsed.documents) {
               const r = secretsClaim.safeParse(doc.value);
@@ -66367,7 +66301,6 @@ function createSecretsRenderer() {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          digest: digest.digest("hex"),
           // Listed even when the unit failed, so references to it do not add misleading errors.
           provides: [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
           requires: []
@@ -66521,16 +66454,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path4, added, removed, oldPosInc, options) {
-    const last = path4.lastComponent;
+  addToPath(path5, added, removed, oldPosInc, options) {
+    const last = path5.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path4.oldPos + oldPosInc,
+        oldPos: path5.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path4.oldPos + oldPosInc,
+        oldPos: path5.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -66935,7 +66868,7 @@ var REDACTED = "<redacted>";
 var REDACTED_CHANGED = "<redacted (changed)>";
 var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 var SECRET_FIELDS = ["data", "stringData"];
-function isRecord6(v) {
+function isRecord5(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function isSecret(object2) {
@@ -66967,24 +66900,24 @@ function redactKey(baseHolder, headHolder, key, origBase, origHead) {
 function redactField(base, head, field2) {
   const b = base?.[field2];
   const h = head?.[field2];
-  if (b !== void 0 && !isRecord6(b)) {
+  if (b !== void 0 && !isRecord5(b)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  if (h !== void 0 && !isRecord6(h)) {
+  if (h !== void 0 && !isRecord5(h)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  const bm = isRecord6(b) ? b : void 0;
-  const hm = isRecord6(h) ? h : void 0;
+  const bm = isRecord5(b) ? b : void 0;
+  const hm = isRecord5(h) ? h : void 0;
   const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
   for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
 }
 function annotationsOf(o) {
   const md = o?.["metadata"];
-  if (!isRecord6(md)) return void 0;
+  if (!isRecord5(md)) return void 0;
   const ann = md["annotations"];
-  return isRecord6(ann) ? ann : void 0;
+  return isRecord5(ann) ? ann : void 0;
 }
 function redactPair(base, head) {
   const b = base ? cloneRecord(base) : void 0;
@@ -67007,43 +66940,48 @@ function isRedactedPath(segments, secret) {
 // src/diff/wet-diff.ts
 var MAX_VALUE_CHARS = 200;
 var DIFF_CONTEXT = 3;
-function isYamlPath(path4) {
-  return path4.endsWith(".yaml") || path4.endsWith(".yml");
+function isYamlPath(path5) {
+  return path5.endsWith(".yaml") || path5.endsWith(".yml");
 }
-function baseName(path4) {
-  const i = path4.lastIndexOf("/");
-  return i === -1 ? path4 : path4.slice(i + 1);
+function baseName(path5) {
+  const i = path5.lastIndexOf("/");
+  return i === -1 ? path5 : path5.slice(i + 1);
 }
 function readSide(entry, snapshot, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
   if (!entry) return side;
   const paths = [...entry.paths].sort(cmp);
-  for (const path4 of paths) {
-    if (baseName(path4) === ".gitattributes" || same.has(path4)) continue;
-    const text = snapshot.files.get(path4);
+  for (const path5 of paths) {
+    if (baseName(path5) === ".gitattributes" || same.has(path5)) continue;
+    const text = snapshot.files.get(path5);
     if (text === void 0) continue;
-    if (!isYamlPath(path4)) {
-      side.files.set(path4, text);
+    if (!isYamlPath(path5)) {
+      side.files.set(path5, text);
       continue;
     }
-    const parsed = parseYamlDocuments(text, path4, unit2);
+    let values = parseCanonicalYaml(text);
+    let opaque = false;
+    if (values === void 0) {
+      const parsed = parseYamlDocuments(text, path5, unit2);
+      values = parsed.documents.map((d) => d.value);
+      opaque = parsed.diagnostics.length > 0;
+    }
     const found = [];
-    let opaque = parsed.diagnostics.length > 0;
-    for (const doc of parsed.documents) {
-      if (doc.value === null || doc.value === void 0) continue;
-      if (!isKubeObject(doc.value)) {
+    for (const value of values) {
+      if (value === null || value === void 0) continue;
+      if (!isKubeObject(value)) {
         opaque = true;
         break;
       }
-      const id = identityOf(doc.value);
+      const id = identityOf(value);
       if (!isIdentity(id)) {
         opaque = true;
         break;
       }
-      found.push({ object: doc.value, id, file: path4 });
+      found.push({ object: value, id, file: path5 });
     }
     if (opaque) {
-      side.files.set(path4, text);
+      side.files.set(path5, text);
       continue;
     }
     if (found.length === 1) found[0].text = text;
@@ -67106,8 +67044,8 @@ function fieldChanges(base, head, secret) {
   for (const op of ops) {
     if (op.op !== "add" && op.op !== "remove" && op.op !== "replace") continue;
     const doc = op.op === "remove" ? base : head;
-    const { path: path4, segments } = fieldPath(op.path, doc);
-    const fc = { path: path4 };
+    const { path: path5, segments } = fieldPath(op.path, doc);
+    const fc = { path: path5 };
     if (op.op !== "add") fc.from = compactValue(valueAt(base, segments));
     if (op.op !== "remove") fc.to = compactValue(op.value);
     if (isRedactedPath(segments, secret)) fc.redacted = true;
@@ -67188,12 +67126,12 @@ function diffUnit(id, base, head, failed) {
     counts[c.kind]++;
   }
   for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path4, text] of h.files) {
-    const old = b.files.get(path4);
-    if (old === void 0) result.files.added.push(path4);
-    else if (old !== text) result.files.changed.push(path4);
+  for (const [path5, text] of h.files) {
+    const old = b.files.get(path5);
+    if (old === void 0) result.files.added.push(path5);
+    else if (old !== text) result.files.changed.push(path5);
   }
-  for (const path4 of b.files.keys()) if (!h.files.has(path4)) result.files.removed.push(path4);
+  for (const path5 of b.files.keys()) if (!h.files.has(path5)) result.files.removed.push(path5);
   result.files.added.sort(cmp);
   result.files.changed.sort(cmp);
   result.files.removed.sort(cmp);
@@ -67231,6 +67169,17 @@ function diffWet(base, head, options = {}) {
   return { units, totals, changed };
 }
 
+// src/render/digest.ts
+import { createHash as createHash2 } from "node:crypto";
+function digestOf(parts) {
+  const h = createHash2("sha256");
+  for (const p of parts) {
+    h.update(`${Buffer.byteLength(p, "utf8")}:`);
+    h.update(p, "utf8");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+
 // src/version.ts
 var VERSION9 = "0.1.0";
 
@@ -67248,6 +67197,222 @@ async function runPool(items, size, task) {
   const n = Math.max(1, Math.min(size, items.length));
   await Promise.all(Array.from({ length: n }, () => worker()));
   return results;
+}
+
+// src/render/kubernetes/closure.ts
+import { posix as posix3 } from "node:path";
+var MAX_DIRS = 500;
+function isRemoteRef(ref) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
+}
+function isRecord6(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function strings(v) {
+  if (typeof v === "string") return [v];
+  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+}
+function generatorFile(entry) {
+  const eq = entry.indexOf("=");
+  return eq >= 0 ? entry.slice(eq + 1) : entry;
+}
+var Walker = class {
+  constructor(files, repoRoot) {
+    this.files = files;
+    this.repoRoot = repoRoot;
+  }
+  files;
+  repoRoot;
+  paths = /* @__PURE__ */ new Set();
+  seen = /* @__PURE__ */ new Set();
+  volatile = false;
+  reason;
+  abs(rel) {
+    return rel === "" || rel === "." ? this.repoRoot : posix3.join(this.repoRoot, rel);
+  }
+  markVolatile(reason) {
+    if (!this.volatile) this.reason = reason;
+    this.volatile = true;
+  }
+  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
+  resolve(dir, ref, where) {
+    const target = posix3.normalize(posix3.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || posix3.isAbsolute(ref)) {
+      this.markVolatile(`${where} references ${ref}, outside the repository`);
+      return void 0;
+    }
+    return target === "." ? "" : target;
+  }
+  /** A referenced file or directory: included as it is (directories whole). */
+  async addPath(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === void 0) return;
+    this.paths.add(target);
+  }
+  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
+  async addResource(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return;
+    }
+    const target = this.resolve(dir, ref, where);
+    if (target === void 0) return;
+    const st = await this.files.lstat(this.abs(target));
+    if (st?.kind === "directory") await this.visit(target);
+    else this.paths.add(target);
+  }
+  async visit(dir) {
+    if (this.seen.has(dir)) return;
+    if (this.seen.size >= MAX_DIRS) {
+      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
+      return;
+    }
+    this.seen.add(dir);
+    this.paths.add(dir);
+    let text;
+    let name = "";
+    for (const n of KUSTOMIZATION_FILES) {
+      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
+      if ((await this.files.lstat(p))?.kind === "file") {
+        text = await this.files.readFile(p);
+        name = n;
+        break;
+      }
+    }
+    if (text === void 0) return;
+    const where = dir === "" ? name : `${dir}/${name}`;
+    const k = kustomizationValue(text);
+    if (!isRecord6(k)) return;
+    for (const key of ["resources", "bases", "components"]) {
+      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
+    }
+    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
+      for (const ref of strings(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addPath(dir, ref, where);
+      }
+    }
+    for (const key of ["patches", "patchesJson6902", "replacements"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const item of list) {
+        if (isRecord6(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
+      }
+    }
+    if (isRecord6(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
+    for (const key of ["configMapGenerator", "secretGenerator"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const g of list) {
+        if (!isRecord6(g)) continue;
+        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
+        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
+        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
+      }
+    }
+    for (const key of ["transformers", "generators", "validators"]) {
+      for (const ref of strings(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addResource(dir, ref, where);
+      }
+    }
+    await this.helmCharts(dir, k, where);
+  }
+  async helmCharts(dir, k, where) {
+    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
+    const globals = isRecord6(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord6(k["helmGlobals"])) return;
+    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
+    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
+    for (const c of charts) {
+      if (!isRecord6(c)) continue;
+      const name = typeof c["name"] === "string" ? c["name"] : "";
+      if (typeof c["repo"] === "string" && c["repo"] !== "") {
+        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
+      }
+      if (name) await this.addPath(dir, posix3.join(chartHome, name), where);
+      else await this.addPath(dir, chartHome, where);
+      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
+      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
+    }
+  }
+};
+function kustomizationValue(text) {
+  const fast = parseCanonicalYaml(text);
+  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+}
+function finish(w) {
+  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
+}
+async function kustomizeClosure(dir, files, repoRoot) {
+  const w = new Walker(files, repoRoot);
+  await w.visit(dir);
+  return finish(w);
+}
+function plainClosure(dir) {
+  return { paths: [dir], volatile: false };
+}
+async function helmClosure(dir, releaseFile, files, repoRoot) {
+  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
+  let volatile = false;
+  let reason;
+  const st = await files.lstat(posix3.join(repoRoot, releaseFile));
+  if (st?.kind === "file") {
+    const r = parsePositioned(await files.readFile(posix3.join(repoRoot, releaseFile))).value;
+    if (isRecord6(r) && typeof r["chart"] === "string") {
+      const chart = r["chart"];
+      if (chart.startsWith("./") || chart.startsWith("../")) {
+        const target = posix3.normalize(posix3.join(posix3.dirname(releaseFile), chart));
+        if (target === ".." || target.startsWith("../")) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
+        } else paths.add(target);
+      } else {
+        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
+        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
+        }
+      }
+    }
+  }
+  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function readTree(files, root, rel, out) {
+  const absPath = rel === "" ? root : posix3.join(root, rel);
+  const st = await files.lstat(absPath);
+  if (st === void 0) {
+    if (!out.has(rel)) out.set(rel, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
+    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
+    return;
+  }
+  if (out.has(rel)) return;
+  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(absPath);
+    } catch {
+      target = "dangling";
+    }
+    out.set(rel, `symlink:${target}`);
+  } else out.set(rel, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  const tree = /* @__PURE__ */ new Map();
+  for (const p of paths) await readTree(files, repoRoot, p, tree);
+  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
 }
 
 // src/pipeline/incremental.ts
@@ -67288,7 +67453,7 @@ async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
   return { paths: [unit2.dir], volatile: false };
 }
-async function unitInputDigest(unit2, settings, files, toolVersion2) {
+async function unitInputDigest(unit2, settings, files, toolVersion) {
   const entry = entryOf(unit2, settings);
   const closure = await unitClosure(unit2, settings, files);
   const parts = [
@@ -67299,10 +67464,10 @@ async function unitInputDigest(unit2, settings, files, toolVersion2) {
     JSON.stringify(unit2.coordinates),
     JSON.stringify(entry ?? null),
     globalConfig2(settings),
-    unit2.renderer === "kubernetes" ? await toolVersion2 : `hydrate ${VERSION9}`,
+    unit2.renderer === "kubernetes" ? await toolVersion : `hydrate ${VERSION9}`,
     `hydrate ${VERSION9}`
   ];
-  for (const [path4, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path4, content);
+  for (const [path5, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path5, content);
   return {
     digest: digestOf(parts),
     volatile: closure.volatile || entry === void 0,
@@ -67351,6 +67516,183 @@ function memoizeAsync(fn) {
   };
 }
 
+// src/pipeline/shards.ts
+var SHARD_FORMAT = "hydrate-shard/v1";
+function shardFileName(spec) {
+  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
+}
+function assignShard(units, independent, spec) {
+  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
+}
+var sourceSchema = external_exports.object({ file: external_exports.string().optional(), line: external_exports.number().int().optional(), col: external_exports.number().int().optional() });
+var diagnosticSchema = external_exports.object({
+  severity: external_exports.enum(["error", "warning", "notice"]),
+  message: external_exports.string(),
+  unit: external_exports.string().optional(),
+  file: external_exports.string().optional(),
+  line: external_exports.number().int().optional(),
+  col: external_exports.number().int().optional()
+});
+var resourceSchema = external_exports.union([
+  external_exports.object({ object: external_exports.record(external_exports.string(), external_exports.unknown()), source: sourceSchema }),
+  external_exports.object({ yaml: external_exports.string(), source: sourceSchema })
+]);
+var unitSchema = external_exports.object({
+  id: external_exports.string(),
+  status: external_exports.enum(["rendered", "failed", "reused"]),
+  digest: external_exports.string(),
+  volatile: external_exports.boolean().optional(),
+  resources: external_exports.array(resourceSchema),
+  artifacts: external_exports.array(external_exports.object({ path: external_exports.string(), content: external_exports.string(), source: external_exports.string() })),
+  diagnostics: external_exports.array(diagnosticSchema),
+  provides: external_exports.array(external_exports.object({ ref: external_exports.string() })).optional(),
+  requires: external_exports.array(
+    external_exports.object({
+      ref: external_exports.string(),
+      unit: external_exports.string(),
+      file: external_exports.string().optional(),
+      line: external_exports.number().int().optional(),
+      col: external_exports.number().int().optional(),
+      message: external_exports.string()
+    })
+  ).optional()
+});
+var shardFileSchema = external_exports.object({
+  format: external_exports.literal(SHARD_FORMAT),
+  generator: external_exports.string(),
+  shard: external_exports.object({ index: external_exports.number().int().min(1), count: external_exports.number().int().min(1) }),
+  configDigest: external_exports.string(),
+  dryCommit: external_exports.string().optional(),
+  /** Ids of the units dealt to this shard, sorted. */
+  assigned: external_exports.array(external_exports.string()),
+  units: external_exports.array(unitSchema)
+});
+function jsonExact(v) {
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
+  return true;
+}
+function encodeResource(r) {
+  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
+}
+function decodeResource(r, unit2) {
+  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2).documents[0];
+  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
+}
+function buildShardFile(input2) {
+  const units = [...input2.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
+    const failed = r.status === "failed" || input2.rejected.has(r.unit.id);
+    const rejection = input2.rejected.has(r.unit.id) && !hasError(r.diagnostics) ? [
+      {
+        severity: "error",
+        unit: r.unit.id,
+        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input2.spec.index}/${input2.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
+      }
+    ] : [];
+    return {
+      id: r.unit.id,
+      status: failed ? "failed" : r.status,
+      digest: r.digest,
+      ...r.volatile ? { volatile: true } : {},
+      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
+      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
+      diagnostics: [...r.diagnostics, ...rejection],
+      ...r.provides ? { provides: r.provides } : {},
+      ...r.requires ? { requires: r.requires } : {}
+    };
+  });
+  return {
+    format: SHARD_FORMAT,
+    generator: input2.generator,
+    shard: { index: input2.spec.index, count: input2.spec.count },
+    configDigest: input2.configDigest,
+    ...input2.dryCommit ? { dryCommit: input2.dryCommit } : {},
+    assigned: input2.assigned.map((u) => u.id).sort(cmp),
+    units
+  };
+}
+function collectShards(shards, expect) {
+  const diagnostics = [];
+  const entries = /* @__PURE__ */ new Map();
+  const error63 = (message, file2) => {
+    diagnostics.push({ severity: "error", message: file2 ? `${message} [${file2}]` : message });
+  };
+  if (shards.length === 0) {
+    error63("merge found no shard files: download every shard job's artifact into the shard directory first");
+    return { entries, diagnostics };
+  }
+  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
+  if (counts.length > 1) error63(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
+  const count = Math.max(...counts);
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const s of shards) {
+    const d = s.data;
+    const name = `shard ${d.shard.index}/${d.shard.count}`;
+    if (d.generator !== expect.generator) error63(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
+    if (d.configDigest !== expect.configDigest) error63(`${name} was rendered with a different config file than this job's`, s.file);
+    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
+      error63(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
+    }
+    if (d.shard.index > d.shard.count) error63(`${name}: index greater than the count`, s.file);
+    const seen = byIndex.get(d.shard.index);
+    if (seen && d.shard.count === count) error63(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
+    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  }
+  for (let i = 1; i <= count; i++) {
+    if (!byIndex.has(i)) error63(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
+  }
+  if (hasError(diagnostics)) return { entries, diagnostics };
+  for (const [index, s] of byIndex) {
+    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
+    const got = s.data.assigned;
+    const onlyThere = got.filter((id) => !expected.includes(id));
+    const onlyHere = expected.filter((id) => !got.includes(id));
+    if (onlyThere.length > 0 || onlyHere.length > 0) {
+      const detail = [
+        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
+        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
+      ].filter(Boolean);
+      error63(
+        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
+        s.file
+      );
+      continue;
+    }
+    const byId = new Map(s.data.units.map((u) => [u.id, u]));
+    for (const id of got) {
+      const unit2 = byId.get(id);
+      if (!unit2) error63(`shard ${index}/${count} has no result for unit ${id}`, s.file);
+      else entries.set(id, { shard: s, unit: unit2 });
+    }
+  }
+  return { entries, diagnostics };
+}
+function hasError(ds) {
+  return ds.some((d) => d.severity === "error");
+}
+function sample(ids) {
+  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+}
+function shardUnitResult(entry, unit2) {
+  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
+  if (entry.status === "failed" && !hasError(diagnostics)) {
+    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
+  }
+  return {
+    unit: unit2,
+    status: entry.status === "failed" ? "failed" : "rendered",
+    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
+    artifacts: entry.artifacts,
+    diagnostics,
+    digest: entry.digest,
+    ...entry.volatile ? { volatile: true } : {},
+    ...entry.provides ? { provides: entry.provides } : {},
+    ...entry.requires ? { requires: entry.requires } : {}
+  };
+}
+
 // src/pipeline/hydrate.ts
 function selectUnits(units, only) {
   if (only.length === 0) return { selected: [...units], skipped: [] };
@@ -67371,31 +67713,58 @@ async function hydrate(req) {
   const previous = memoizedPrevious(req.previous);
   const diagnostics = [];
   const renderers = req.renderers ?? defaultRenderers();
+  const independent = new Set(renderers.filter((r) => r.independent).map((r) => r.name));
+  const mode = settings.shard;
+  const configDigest = digestOf([req.configText]);
+  const generator = `hydrate ${VERSION9}`;
   diagnostics.push(...await checkSources(settings, ports.files));
   const discovered = await discoverUnits({ ...settings, only: [] }, ports.files);
   diagnostics.push(...discovered.diagnostics);
-  const { selected, skipped } = selectUnits(discovered.units, settings.only);
-  ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
+  let { selected, skipped } = selectUnits(discovered.units, settings.only);
+  if (mode?.kind === "part") {
+    selected = assignShard(selected, independent, mode.spec);
+    skipped = [];
+    ports.logger.info(`hydrate: shard ${mode.spec.index}/${mode.spec.count}: ${selected.length} unit(s) of ${discovered.units.length}`);
+  } else {
+    ports.logger.info(`hydrate: ${selected.length} unit(s) selected of ${discovered.units.length}`);
+  }
   const results = [];
   let inputs = /* @__PURE__ */ new Map();
   let unchanged = [];
   let toRender = selected;
   if (!hasErrors(diagnostics)) {
     const started = Date.now();
-    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous));
+    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent));
     ports.logger.info(`hydrate: ${unchanged.length} unit(s) unchanged, ${toRender.length} to render (${Date.now() - started} ms)`);
+  }
+  const fromShards = /* @__PURE__ */ new Map();
+  if (mode?.kind === "merge" && !hasErrors(diagnostics)) {
+    const taken = takeFromShards(req.shards ?? [], toRender, inputs, {
+      generator,
+      configDigest,
+      ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      units: selected,
+      independent
+    });
+    diagnostics.push(...taken.diagnostics);
+    for (const r of taken.results) fromShards.set(r.unit.id, r);
+    if (taken.leftovers.length > 0) {
+      ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
+    }
+    ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
       const renderer = renderers.find((r) => r.name === name);
-      const units = toRender.filter((u) => u.renderer === name);
+      const units = toRender.filter((u) => u.renderer === name && !fromShards.has(u.id));
+      results.push(...toRender.filter((u) => u.renderer === name && fromShards.has(u.id)).map((u) => fromShards.get(u.id)));
       if (units.length === 0) continue;
       if (!renderer) {
         diagnostics.push({ severity: "error", message: `no renderer named "${name}" is available` });
         continue;
       }
       const started = Date.now();
-      const out = await renderInShards(renderer, units, {
+      const rendered = await renderOnWorkers(renderer, units, {
         upstream: [...results],
         settings,
         repoRoot: settings.repoRoot,
@@ -67404,18 +67773,34 @@ async function hydrate(req) {
         logger: ports.logger,
         previous
       });
-      for (const r of out) {
-        const input2 = inputs.get(r.unit.id);
-        if (!input2) continue;
-        r.digest = input2.digest;
-        if (input2.volatile) r.volatile = true;
-      }
-      results.push(...out);
+      results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
   for (const r of results) diagnostics.push(...r.diagnostics);
   const reused = reusedUnits([...skipped, ...unchanged], previous.index);
+  if (mode?.kind === "part") {
+    const gate = secretsPolicyGate(results, settings.config.policy.allowSecrets);
+    diagnostics.push(...gate);
+    for (const r of results) r.diagnostics.push(...gate.filter((d) => d.unit === r.unit.id));
+    const shard = buildShardFile({
+      spec: mode.spec,
+      generator,
+      configDigest,
+      ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      assigned: selected,
+      results: [...results, ...reused.results],
+      rejected: new Set(gate.map((d) => d.unit ?? ""))
+    });
+    return {
+      ok: !hasErrors(diagnostics),
+      diagnostics: sortDiagnostics(diagnostics),
+      units: unitReports(selected, [], results, void 0, previous.index),
+      results,
+      diff: diffWet({ files: /* @__PURE__ */ new Map() }, { files: /* @__PURE__ */ new Map() }),
+      shard
+    };
+  }
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -67425,12 +67810,14 @@ async function hydrate(req) {
   let plan;
   if (!hasErrors(diagnostics)) {
     layout = layoutWet(results, settings, {
-      generator: `hydrate ${VERSION9}`,
+      generator,
       ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
-      configDigest: digestOf([req.configText])
+      configDigest
     });
     diagnostics.push(...layout.diagnostics);
-    if (!hasErrors(layout.diagnostics)) {
+    const clashes = hasErrors(layout.diagnostics) ? [] : reusedClashes(layout, reused.entries);
+    diagnostics.push(...clashes);
+    if (!hasErrors(layout.diagnostics) && clashes.length === 0) {
       layout = await keepReusedUnits(layout, reused.entries, previous);
       plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
       diagnostics.push(...plan.diagnostics ?? []);
@@ -67451,7 +67838,7 @@ async function hydrate(req) {
     diff
   };
 }
-async function planIncremental(selected, settings, ports, previous) {
+async function planIncremental(selected, settings, ports, previous, independent) {
   const inputs = /* @__PURE__ */ new Map();
   const tools = selected.some((u) => u.renderer === "kubernetes") ? renderToolVersions(ports.exec) : Promise.resolve("");
   tools.catch(() => void 0);
@@ -67470,13 +67857,39 @@ async function planIncremental(selected, settings, ports, previous) {
     return true;
   });
   const keep = new Set(selected.filter((_, i) => reusable[i]).map((u) => u.id));
-  const grouped = selected.filter((u) => u.renderer !== "kubernetes");
-  const prevGrouped = Object.entries(prev.units).filter(([, e]) => e.renderer !== "kubernetes").map(([id]) => id);
+  const grouped = selected.filter((u) => !independent.has(u.renderer));
+  const prevGrouped = Object.entries(prev.units).filter(([, e]) => !independent.has(e.renderer)).map(([id]) => id);
   const sameSet = prevGrouped.length === grouped.length && grouped.every((u) => prev.units[u.id]?.renderer === u.renderer);
   if (!sameSet || grouped.some((u) => !keep.has(u.id))) for (const u of grouped) keep.delete(u.id);
   const unchanged = selected.filter((u) => keep.has(u.id));
   const toRender = selected.filter((u) => !keep.has(u.id));
   return { inputs, unchanged, toRender };
+}
+function takeFromShards(shards, toRender, inputs, expect) {
+  const { entries, diagnostics } = collectShards(shards, expect);
+  const results = [];
+  const leftovers = [];
+  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
+  for (const u of toRender) {
+    if (!expect.independent.has(u.renderer)) continue;
+    const entry = entries.get(u.id);
+    if (!entry) continue;
+    if (entry.unit.status === "reused") {
+      leftovers.push(u);
+      continue;
+    }
+    const { index, count } = entry.shard.data.shard;
+    if (entry.unit.digest !== inputs.get(u.id)?.digest) {
+      diagnostics.push({
+        severity: "error",
+        unit: u.id,
+        message: `shard ${index}/${count} rendered unit ${u.id} from other inputs than this job sees (dry files, config or tool versions differ): run the shards and the merge on the same commit and runner image [${entry.shard.file}]`
+      });
+      continue;
+    }
+    results.push(shardUnitResult(entry.unit, u));
+  }
+  return { results, leftovers, diagnostics };
 }
 function indexWithout(index, ids) {
   return { ...index, units: Object.fromEntries(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
@@ -67501,9 +67914,12 @@ function withoutUnits(snapshot, ids) {
 function memoizedPrevious(previous) {
   return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
-async function renderInShards(renderer, units, base) {
+function withInputDigest(r, input2) {
+  return { ...r, digest: input2?.digest ?? "", ...input2?.volatile ? { volatile: true } : {} };
+}
+async function renderOnWorkers(renderer, units, base) {
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
-  if (workers === 1 || renderer.name !== "kubernetes") return renderer.render({ ...base, units });
+  if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(
     units.map((u) => [u]),
     workers,
@@ -67530,6 +67946,25 @@ function reusedUnits(skipped, index) {
   }
   return { entries, results };
 }
+function reusedClashes(layout, reused) {
+  if (reused.length === 0) return [];
+  const writer = /* @__PURE__ */ new Map();
+  for (const [unit2, entry] of Object.entries(layout.index.units)) for (const path5 of entry.paths) writer.set(foldCase(path5), { unit: unit2, path: path5 });
+  const out = [];
+  for (const { id, entry } of reused) {
+    for (const path5 of entry.paths) {
+      const other = writer.get(foldCase(path5));
+      if (!other) continue;
+      const how = other.path === path5 ? `the same path ${path5}` : `${other.path}, which differs from ${path5} only in case`;
+      out.push({
+        severity: "error",
+        unit: other.unit,
+        message: `unit ${other.unit} would write to ${how}, which unit ${id} (unchanged, kept as it is) already owns: give the units outputs that tell them apart`
+      });
+    }
+  }
+  return out;
+}
 async function keepReusedUnits(layout, reused, previous) {
   if (reused.length === 0) return layout;
   const files = new Map(layout.files.map((f) => [f.path, f.content]));
@@ -67544,7 +67979,7 @@ async function keepReusedUnits(layout, reused, previous) {
   const index = { ...layout.index, units };
   files.set(INDEX_PATH, serializeIndex(index));
   const sorted2 = [...files.entries()].sort(([a], [b]) => cmp(a, b));
-  return { ...layout, index, files: sorted2.map(([path4, content]) => ({ path: path4, content })) };
+  return { ...layout, index, files: sorted2.map(([path5, content]) => ({ path: path5, content })) };
 }
 function unitReports(selected, skipped, results, index, previousIndex) {
   const byId = new Map(results.map((r) => [r.unit.id, r]));
@@ -67564,6 +67999,65 @@ function unitReports(selected, skipped, results, index, previousIndex) {
     });
   }
   return reports.sort((a, b) => cmp(a.id, b.id));
+}
+
+// src/adapters/shard-files.ts
+import { mkdir as mkdir4, readdir as readdir4, readFile as readFile2, rename as rename3, writeFile as writeFile3 } from "node:fs/promises";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import path2 from "node:path";
+var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
+async function writeShardFile(dir, shard) {
+  await mkdir4(dir, { recursive: true });
+  const file2 = path2.join(dir, shardFileName(shard.shard));
+  const tmp = `${file2}.${randomBytes2(4).toString("hex")}.tmp`;
+  await writeFile3(tmp, `${JSON.stringify(shard)}
+`);
+  await rename3(tmp, file2);
+  return file2;
+}
+async function findShardFiles(dir) {
+  const out = [];
+  const walk2 = async (d, depth) => {
+    let entries;
+    try {
+      entries = await readdir4(d, { withFileTypes: true });
+    } catch (e) {
+      if (e.code === "ENOENT" && depth === 0) {
+        throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
+      }
+      throw e;
+    }
+    for (const e of entries) {
+      const p = path2.join(d, e.name);
+      if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
+      else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
+    }
+  };
+  await walk2(dir, 0);
+  return out.sort(cmp);
+}
+async function readShardFiles(dir) {
+  const files = await findShardFiles(dir);
+  const shards = [];
+  const problems = [];
+  for (const file2 of files) {
+    let json2;
+    try {
+      json2 = JSON.parse(await readFile2(file2, "utf8"));
+    } catch (e) {
+      problems.push({ severity: "error", message: `shard file ${file2} is not valid JSON: ${e.message}` });
+      continue;
+    }
+    const parsed = shardFileSchema.safeParse(json2);
+    if (!parsed.success) {
+      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+      problems.push({ severity: "error", message: `shard file ${file2} is not a Hydrate shard file (${first.join("; ")})` });
+      continue;
+    }
+    shards.push({ file: file2, data: parsed.data });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return shards;
 }
 
 // src/report/markdown.ts
@@ -67844,8 +68338,8 @@ function diffToJson(report) {
 }
 
 // src/action/inputs.ts
-import { readFile as readFile4 } from "node:fs/promises";
-import path2 from "node:path";
+import { readFile as readFile3 } from "node:fs/promises";
+import path3 from "node:path";
 function splitList(value) {
   return value.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
 }
@@ -67872,7 +68366,7 @@ async function readInputs(env = process.env) {
   }
   const token = getInput("token");
   if (token) setSecret(token);
-  const workspace = path2.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
+  const workspace = path3.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
   const dryFull = env["GITHUB_REPOSITORY"] ?? "";
   const dryRepository = parseRepo(dryFull, "GITHUB_REPOSITORY");
   const wetRepository = parseRepo(getInput("wet-repository") || dryFull, "input wet-repository");
@@ -67882,7 +68376,7 @@ async function readInputs(env = process.env) {
   const eventPath = env["GITHUB_EVENT_PATH"];
   if (eventPath) {
     try {
-      payload = JSON.parse(await readFile4(eventPath, "utf8"));
+      payload = JSON.parse(await readFile3(eventPath, "utf8"));
     } catch (e) {
       throw new ConfigError(`cannot read the event payload ${eventPath}: ${e.message}`);
     }
@@ -67891,11 +68385,12 @@ async function readInputs(env = process.env) {
   const apiUrl = (env["GITHUB_API_URL"] ?? "https://api.github.com").replace(/\/+$/, "");
   const runUrl = `${serverUrl}/${dryFull}/actions/runs/${env["GITHUB_RUN_ID"] ?? ""}`;
   const only = splitList(getInput("only"));
+  const tempDir = env["RUNNER_TEMP"] ?? (await import("node:os")).tmpdir();
   const dispatchOnly = eventName === "workflow_dispatch" ? payload["inputs"]?.["only"] : void 0;
   if (typeof dispatchOnly === "string") only.push(...splitList(dispatchOnly));
   return {
     workspace,
-    configFile: path2.resolve(workspace, getInput("config") || "hydrate.yaml"),
+    configFile: path3.resolve(workspace, getInput("config") || "hydrate.yaml"),
     mode,
     wetBranch,
     wetRepository,
@@ -67910,11 +68405,13 @@ async function readInputs(env = process.env) {
     only,
     full: booleanInput("full"),
     allowPullRequestTargetHead: booleanInput("allow-pull-request-target-head"),
+    shard: getInput("shard").trim(),
+    shardDir: path3.resolve(workspace, getInput("shard-dir") || path3.join(tempDir, "hydrate-shards")),
     serverUrl,
     apiUrl,
     runUrl,
     event: { name: eventName, payload },
-    tempDir: env["RUNNER_TEMP"] ?? (await import("node:os")).tmpdir(),
+    tempDir,
     ...env["GITHUB_STEP_SUMMARY"] ? { stepSummary: env["GITHUB_STEP_SUMMARY"] } : {}
   };
 }
@@ -68029,9 +68526,20 @@ ${rows.join("\n")}
 async function execute(inputs, plan, report) {
   const { settings, configText } = await group(
     "Load config",
-    () => loadSettings({ configFile: inputs.configFile, repoRoot: inputs.workspace, only: inputs.only, full: inputs.full || plan.drift })
+    () => loadSettings({
+      configFile: inputs.configFile,
+      repoRoot: inputs.workspace,
+      only: inputs.only,
+      full: inputs.full || plan.drift,
+      ...inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {}
+    })
   );
   const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
+  if (settings.shard?.kind === "part") {
+    await renderShard(inputs, settings, configText, ports, report);
+    return;
+  }
+  const shards = settings.shard?.kind === "merge" ? await group("Read shard files", () => readShardFiles(settings.shard.dir)) : void 0;
   const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
@@ -68053,7 +68561,7 @@ async function execute(inputs, plan, report) {
     }
   }
   let outcome;
-  const workDir = await mkdtemp(path3.join(inputs.tempDir, "hydrate-wet-"));
+  const workDir = await mkdtemp(path4.join(inputs.tempDir, "hydrate-wet-"));
   let published;
   try {
     published = await group(
@@ -68075,7 +68583,14 @@ async function execute(inputs, plan, report) {
         dryRun: plan.mode === "check" || plan.readOnly,
         render: async (dir) => {
           const previous = await readWetDir(dir);
-          outcome = await hydrate({ settings, configText, previous, ports, ...inputs.drySha ? { dryCommit: inputs.drySha } : {} });
+          outcome = await hydrate({
+            settings,
+            configText,
+            previous,
+            ports,
+            ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
+            ...shards ? { shards } : {}
+          });
           if (!outcome.ok || !outcome.plan) return false;
           await applyWetPlan(dir, outcome.plan);
           return true;
@@ -68090,8 +68605,8 @@ async function execute(inputs, plan, report) {
   for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
-  const reportPath = path3.join(inputs.tempDir, "hydrate-report.json");
-  await writeFile3(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ok: rendered.ok, units: rendered.units, errors: rendered.diagnostics, diff: diffToJson(diff) }, null, 2)}
+  const reportPath = path4.join(inputs.tempDir, "hydrate-report.json");
+  await writeFile4(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ok: rendered.ok, units: rendered.units, errors: rendered.diagnostics, diff: diffToJson(diff) }, null, 2)}
 `);
   setOutput("report", reportPath);
   setOutput("units-changed", JSON.stringify(unitsChanged));
@@ -68147,6 +68662,48 @@ ${unitTable(rendered)}`;
     }
   });
 }
+async function renderShard(inputs, settings, configText, ports, report) {
+  const spec = settings.shard.spec;
+  const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
+  let outcome;
+  let shardFile;
+  const workDir = await mkdtemp(path4.join(inputs.tempDir, "hydrate-wet-"));
+  try {
+    await group(
+      `Render shard ${spec.index}/${spec.count}`,
+      () => publishWetBranch({
+        remoteUrl,
+        ...inputs.token ? { token: inputs.token } : {},
+        wetBranch: inputs.wetBranch,
+        targetBranch: inputs.wetBranch,
+        workDir,
+        author: inputs.author,
+        message: "hydrate shard (never committed)",
+        trailers: {},
+        dryRun: true,
+        render: async (dir) => {
+          outcome = await hydrate({ settings, configText, previous: await readWetDir(dir), ports, ...inputs.drySha ? { dryCommit: inputs.drySha } : {} });
+          shardFile = await writeShardFile(inputs.shardDir, outcome.shard);
+          return false;
+        }
+      })
+    );
+  } finally {
+    await rm3(workDir, { recursive: true, force: true });
+  }
+  const rendered = outcome;
+  if (!rendered || !shardFile) throw new HydrateError("nothing was rendered");
+  for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
+  setOutput("shard-file", shardFile);
+  const counts = { rendered: 0, reused: 0, failed: 0 };
+  for (const u of rendered.units) if (u.status in counts) counts[u.status]++;
+  report.summary = `## Hydrate shard ${spec.index}/${spec.count}
+
+${rendered.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to \`${path4.basename(shardFile)}\` for the merge job.
+
+${unitTable(rendered)}`;
+  if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
+}
 function pullBody(diff, inputs, plan) {
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const lines = [
@@ -68170,7 +68727,7 @@ function allUnitsAutoMerge(diff, outcome, workspace) {
   const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
   return diff.units.every((u) => {
     const dir = dirs.get(u.unit);
-    return dir !== void 0 && existsSync3(path3.join(workspace, dir, "AUTO_MERGE"));
+    return dir !== void 0 && existsSync3(path4.join(workspace, dir, "AUTO_MERGE"));
   });
 }
 
