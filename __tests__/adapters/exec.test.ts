@@ -1,4 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createProcessRunner } from '../../src/adapters/exec.js';
 
 describe('createProcessRunner', () => {
@@ -63,5 +66,20 @@ describe('createProcessRunner', () => {
     expect(await runner.which('sh')).toMatch(/\/sh$/);
     expect(await runner.which('hydrate-no-such-program-xyz')).toBeUndefined();
     expect(await createProcessRunner({ PATH: '' }).which('sh')).toBeUndefined();
+  });
+
+  it('which() searches PATH once per program and runner (it is asked for every unit)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hydrate-which-'));
+    try {
+      const tool = join(dir, 'hydrate-test-tool');
+      await writeFile(tool, '#!/bin/sh\n', { mode: 0o755 });
+      const runner = createProcessRunner({ PATH: dir });
+      expect(await runner.which('hydrate-test-tool')).toBe(tool);
+      await rm(tool);
+      expect(await runner.which('hydrate-test-tool')).toBe(tool);
+      expect(await createProcessRunner({ PATH: dir }).which('hydrate-test-tool')).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,7 @@ export function baseEnv(parent: NodeJS.ProcessEnv = process.env): Record<string,
 }
 
 export function createProcessRunner(parentEnv: NodeJS.ProcessEnv = process.env): ProcessRunner {
+  const located = new Map<string, Promise<string | undefined>>();
   return {
     run(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
       return new Promise<ProcessResult>((resolve, reject) => {
@@ -79,18 +80,25 @@ export function createProcessRunner(parentEnv: NodeJS.ProcessEnv = process.env):
       });
     },
 
-    async which(command: string): Promise<string | undefined> {
-      if (command.includes('/')) {
-        return (await isExecutable(command)) ? command : undefined;
+    which(command: string): Promise<string | undefined> {
+      // Asked for every unit rendered: PATH is searched once per command and runner.
+      let found = located.get(command);
+      if (!found) {
+        found = locate(command, parentEnv['PATH'] ?? '');
+        located.set(command, found);
       }
-      const dirs = (parentEnv['PATH'] ?? '').split(delimiter).filter((d) => d !== '' && isAbsolute(d));
-      for (const dir of dirs) {
-        const candidate = join(dir, command);
-        if (await isExecutable(candidate)) return candidate;
-      }
-      return undefined;
+      return found;
     }
   };
+}
+
+async function locate(command: string, path: string): Promise<string | undefined> {
+  if (command.includes('/')) return (await isExecutable(command)) ? command : undefined;
+  for (const dir of path.split(delimiter).filter((d) => d !== '' && isAbsolute(d))) {
+    const candidate = join(dir, command);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 async function isExecutable(path: string): Promise<boolean> {
