@@ -36161,6 +36161,7 @@ function baseEnv(parent = process.env) {
   return env;
 }
 function createProcessRunner(parentEnv = process.env) {
+  const located = /* @__PURE__ */ new Map();
   return {
     run(command, args, options = {}) {
       return new Promise((resolve, reject) => {
@@ -36216,18 +36217,23 @@ function createProcessRunner(parentEnv = process.env) {
         else child2.stdin.end();
       });
     },
-    async which(command) {
-      if (command.includes("/")) {
-        return await isExecutable(command) ? command : void 0;
+    which(command) {
+      let found = located.get(command);
+      if (!found) {
+        found = locate(command, parentEnv["PATH"] ?? "");
+        located.set(command, found);
       }
-      const dirs = (parentEnv["PATH"] ?? "").split(delimiter).filter((d) => d !== "" && isAbsolute(d));
-      for (const dir of dirs) {
-        const candidate = join(dir, command);
-        if (await isExecutable(candidate)) return candidate;
-      }
-      return void 0;
+      return found;
     }
   };
+}
+async function locate(command, path5) {
+  if (command.includes("/")) return await isExecutable(command) ? command : void 0;
+  for (const dir of path5.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+    const candidate = join(dir, command);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return void 0;
 }
 async function isExecutable(path5) {
   try {
@@ -62164,7 +62170,7 @@ function keyNode(loc, mapPath, key) {
   }
   return void 0;
 }
-function locate(loc, path5, innerOffset) {
+function locate2(loc, path5, innerOffset) {
   const { node: node2, depth } = nearestNode(loc, path5);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
@@ -62201,20 +62207,20 @@ function schemaDiagnostics(error63, loc) {
     if (issue3.code === "unrecognized_keys") {
       for (const key of issue3.keys) {
         const k = keyNode(loc, path5, key);
-        const position = k?.range ? at(loc, k.range[0]) : locate(loc, path5);
+        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path5);
         const single = keyAt !== void 0 ? message : `${formatPath(path5)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
         out.push({ severity: "error", message: single, ...position });
       }
       continue;
     }
-    out.push({ severity: "error", message, ...locate(loc, path5) });
+    out.push({ severity: "error", message, ...locate2(loc, path5) });
   }
   return out;
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
   const err2 = (path5, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate(loc, path5, innerOffset) });
+    out.push({ severity: "error", message, ...locate2(loc, path5, innerOffset) });
   };
   if (!isRecord2(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -62242,7 +62248,7 @@ function semanticDiagnostics(value, loc) {
             out.push({
               severity: "error",
               message: `${base}.overrides[${j}].when uses "${name}", which match "${match}" does not capture: use one of ${[...captured].join(", ") || "(none)"}`,
-              ...k?.range ? at(loc, k.range[0]) : locate(loc, [renderer, i, "overrides", j, "when"])
+              ...k?.range ? at(loc, k.range[0]) : locate2(loc, [renderer, i, "overrides", j, "when"])
             });
           }
         });
@@ -62273,7 +62279,7 @@ function semanticDiagnostics(value, loc) {
       const name = s["name"];
       const first = seen.get(name);
       if (first !== void 0) {
-        const firstAt = locate(loc, ["sources", first, "name"]);
+        const firstAt = locate2(loc, ["sources", first, "name"]);
         err2(["sources", i, "name"], `sources[${i}]: duplicate source name "${name}" (first at line ${firstAt.line}): give each source its own name`);
       } else {
         seen.set(name, i);
@@ -62775,7 +62781,7 @@ function describeTarget(t) {
   const parts = Object.entries(t).filter(([, v]) => v !== void 0).map(([k, v]) => `${k}=${String(v)}`);
   return parts.length > 0 ? `{${parts.join(", ")}}` : "{} (everything)";
 }
-function locate2(where) {
+function locate3(where) {
   return {
     unit: where.unit,
     ...where.file !== void 0 ? { file: where.file } : {},
@@ -62791,13 +62797,13 @@ function applyTargetedPatches(resources, patches) {
     try {
       selected = current.map((r) => matchesTarget(r.object, p.target));
     } catch (e) {
-      diagnostics.push({ severity: "error", ...locate2(p.where), message: `${e.message}: fix the patch target` });
+      diagnostics.push({ severity: "error", ...locate3(p.where), message: `${e.message}: fix the patch target` });
       continue;
     }
     if (!selected.some(Boolean)) {
       diagnostics.push({
         severity: "error",
-        ...locate2(p.where),
+        ...locate3(p.where),
         message: `patch target ${describeTarget(p.target)} matches no rendered object: fix the target or remove the patch`
       });
       continue;
@@ -62814,7 +62820,7 @@ function applyTargetedPatches(resources, patches) {
         const msg = e.message.split("\n")[0] ?? String(e);
         diagnostics.push({
           severity: "error",
-          ...locate2(p.where),
+          ...locate3(p.where),
           message: `patch operation failed on ${what}: ${msg}: check the patch path and op`
         });
         return r;
