@@ -441,6 +441,33 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(git(bare, 'rev-parse', 'hydrate/single^{tree}')).toBe(git(bare, 'rev-parse', 'hydrate/deployment^{tree}'));
     expect(server.validationErrors).toEqual([]);
 
+    // The same matrix on the dry pull request: the merge comments exactly what one check job does.
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const prEvent = {
+      event: 'pull_request',
+      payload: {
+        action: 'synchronize',
+        number: 5,
+        pull_request: { number: 5, head: { sha, ref: 'feature', repo: { full_name: `${OWNER}/${REPO}` } }, base: { ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } } },
+        repository: { full_name: `${OWNER}/${REPO}` }
+      }
+    };
+    const check = await runAction({ ...prEvent, inputs: { mode: 'check' } });
+    expect(check.code).toBe(0);
+    const commentAfterCheck = server.state.comments.find((c) => c.issue_number === 5)!.body;
+    expect(commentAfterCheck).toMatch(/spec\.replicas.*→.*31/);
+    const checkShards = path.join(tmp, 'check-artifacts');
+    for (const i of [1, 2]) {
+      expect((await runAction({ ...prEvent, inputs: { mode: 'check', shard: `${i}/2`, 'shard-dir': path.join(checkShards, String(i)) } })).code).toBe(0);
+    }
+    const writesBeforeMerge = server.writes().length;
+    const checkMerge = await runAction({ ...prEvent, inputs: { mode: 'check', shard: 'merge', 'shard-dir': checkShards } });
+    expect(checkMerge.code).toBe(0);
+    expect(checkMerge.stdout).toContain('::group::Comment on the dry pull request');
+    // The sticky comment already holds exactly this body: nothing to write.
+    expect(server.writes().length).toBe(writesBeforeMerge);
+    expect(server.state.comments.find((c) => c.issue_number === 5)!.body).toBe(commentAfterCheck);
+
     // A shard missing from the merge: it fails and publishes nothing.
     await rm(path.join(artifacts, 'hydrate-shard-2'), { recursive: true });
     const prTip = branchTip('hydrate/deployment');
