@@ -160,6 +160,29 @@ describe('hydrate render', () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
   });
 
+  it('shards through the command line: bad shard flags exit 2; shards then merge equal one render', async () => {
+    const config = path.join(dry, 'hydrate.yaml');
+    const out = (name: string): string => path.join(tmp, `shard-${name}`);
+    const noDir = await cli(['render', '--config', config, '--out', out('x'), '--shard', '1/2']);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toContain('sharding needs a shard directory');
+    const badSpec = await cli(['render', '--config', config, '--out', out('x'), '--shard', '3/2', '--shard-dir', out('dir')]);
+    expect(badSpec.code).toBe(2);
+    expect(badSpec.stderr).toContain('shard index must be between 1 and 2, got 3');
+
+    const single = await cli(['render', '--config', config, '--out', out('single'), '--only', NO_HELM]);
+    expect(single.code).toBe(0);
+    for (const i of [1, 2]) {
+      const r = await cli(['render', '--config', config, '--out', out('merged'), '--only', NO_HELM, '--shard', `${i}/2`, '--shard-dir', out('files')]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`of shard ${i}/2 to ${path.join(out('files'), `hydrate-shard-${i}-of-2.json`)}`);
+    }
+    expect(await treeOf(out('merged'))).toEqual(new Map());
+    const merged = await cli(['render', '--config', config, '--out', out('merged'), '--only', NO_HELM, '--shard', 'merge', '--shard-dir', out('files')]);
+    expect(merged.code).toBe(0);
+    expect(await treeOf(out('merged'))).toEqual(await treeOf(out('single')));
+  });
+
   it('names a missing extra source and exits 1 without writing', async () => {
     const work = path.join(tmp, 'nosource');
     await cp(dry, work, { recursive: true });

@@ -17,6 +17,7 @@ import { loadSettings } from '../settings/load-settings.js';
 import { hydrate, type HydrateOutcome, type PipelinePorts } from '../pipeline/hydrate.js';
 import { readShardFiles, writeShardFile } from '../adapters/shard-files.js';
 import type { Settings } from '../settings/settings.js';
+import type { ShardMode } from '../settings/shard.js';
 import { buildComment } from '../report/comment.js';
 import { buildJobSummary } from '../report/summary.js';
 import { diffToJson } from '../report/json-report.js';
@@ -118,7 +119,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   );
   const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
   if (settings.shard?.kind === 'part') {
-    await renderShard(inputs, settings, configText, ports, report);
+    await renderShard(inputs, settings, settings.shard, configText, ports, report);
     return;
   }
   const shards = settings.shard?.kind === 'merge' ? await core.group('Read shard files', () => readShardFiles(settings.shard!.dir)) : undefined;
@@ -257,8 +258,15 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
  * it as a shard file for the merge job. The file is saved even when units failed, so that the
  * merge reports every shard's errors together; this job then fails too.
  */
-async function renderShard(inputs: ActionInputs, settings: Settings, configText: string, ports: PipelinePorts, report: JobReport): Promise<void> {
-  const spec = (settings.shard as Extract<Settings['shard'], { kind: 'part' }>).spec;
+async function renderShard(
+  inputs: ActionInputs,
+  settings: Settings,
+  shard: Extract<ShardMode, { kind: 'part' }>,
+  configText: string,
+  ports: PipelinePorts,
+  report: JobReport
+): Promise<void> {
+  const { spec } = shard;
   const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
   let outcome: HydrateOutcome | undefined;
   let shardFile: string | undefined;
@@ -277,7 +285,7 @@ async function renderShard(inputs: ActionInputs, settings: Settings, configText:
         dryRun: true,
         render: async (dir) => {
           outcome = await hydrate({ settings, configText, previous: await readWetDir(dir), ports, ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}) });
-          shardFile = await writeShardFile(inputs.shardDir, outcome.shard!);
+          shardFile = await writeShardFile(shard.dir, outcome.shard!);
           return false;
         }
       })
