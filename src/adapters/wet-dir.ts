@@ -42,22 +42,21 @@ async function kindOf(abs: string): Promise<Kind> {
 }
 
 /**
- * Checks every component of `path` below `dir` (the final one included) without following
- * symlinks. Returns the kind of the final component ('missing' when a file stands where a
- * folder should be, unless `blocked` is 'throw'); throws on a symlink.
+ * Checks every component of `path` (the final one included) without following symlinks, asking
+ * `kindAt` for the kind of each leading part. Returns the kind of the final component ('missing'
+ * when a file stands where a folder should be, unless `blocked` is 'throw'); throws on a symlink.
  */
-async function inspect(
-  dir: string,
+async function walkPath(
   path: string,
+  kindAt: (sofar: string) => Promise<Kind> | Kind,
   goingAway: ReadonlySet<string> = new Set(),
   blocked: 'missing' | 'throw' = 'missing'
 ): Promise<Kind> {
   const parts = path.split('/');
-  let abs = dir;
+  let sofar = '';
   for (let i = 0; i < parts.length; i++) {
-    abs = join(abs, parts[i]!);
-    const kind = await kindOf(abs);
-    const sofar = parts.slice(0, i + 1).join('/');
+    sofar = i === 0 ? parts[0]! : `${sofar}/${parts[i]!}`;
+    const kind = await kindAt(sofar);
     // A file about to be deleted does not block a path through it.
     if (kind === 'file' && goingAway.has(sofar)) return 'missing';
     if (kind === 'symlink') {
@@ -78,6 +77,11 @@ async function inspect(
   return 'missing';
 }
 
+/** `walkPath` below `dir` with one lstat per component: for writing, where the tree changes. */
+function inspect(dir: string, path: string, goingAway?: ReadonlySet<string>, blocked?: 'missing' | 'throw'): Promise<Kind> {
+  return walkPath(path, (sofar) => kindOf(join(dir, sofar)), goingAway, blocked);
+}
+
 type Listing = Map<string, Kind>;
 
 function kindOfEntry(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): Kind {
@@ -88,10 +92,10 @@ function kindOfEntry(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicL
 }
 
 /**
- * `inspect` for reading: the kind of each component comes from one listing of its folder (cached),
- * instead of one lstat per component per file. A name the listing does not hold (e.g. another
- * case on a case-insensitive file system) and a folder that cannot be listed fall back to lstat,
- * so the answers are the ones `inspect` gives.
+ * `walkPath` for reading: the kind of each component comes from one listing of its folder
+ * (cached), instead of one lstat per component per file. A name the listing does not hold (e.g.
+ * another case on a case-insensitive file system) and a folder that cannot be listed fall back to
+ * lstat, so the answers are the ones `inspect` gives.
  */
 function listingInspector(dir: string): (path: string) => Promise<Kind> {
   const listings = new Map<string, Listing | undefined>();
@@ -108,27 +112,12 @@ function listingInspector(dir: string): (path: string) => Promise<Kind> {
     listings.set(rel, listing);
     return listing;
   };
-  return async (path: string): Promise<Kind> => {
-    const parts = path.split('/');
-    let rel = '';
-    for (let i = 0; i < parts.length; i++) {
-      const sofar = rel === '' ? parts[i]! : `${rel}/${parts[i]!}`;
-      const kind = list(rel)?.get(parts[i]!) ?? (await kindOf(join(dir, sofar)));
-      if (kind === 'symlink') {
-        throw new HydrateError({
-          severity: 'error',
-          file: sofar,
-          message: `refusing to touch ${path}: ${sofar} is a symlink in the wet tree`
-        });
-      }
-      if (kind === 'missing') return 'missing';
-      // A file where a folder should be: nothing can exist below it.
-      if (i < parts.length - 1 && kind !== 'directory') return 'missing';
-      if (i === parts.length - 1) return kind;
-      rel = sofar;
-    }
-    return 'missing';
+  const kindAt = (sofar: string): Promise<Kind> | Kind => {
+    const slash = sofar.lastIndexOf('/');
+    const parent = slash === -1 ? '' : sofar.slice(0, slash);
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf(join(dir, sofar));
   };
+  return (path: string) => walkPath(path, kindAt);
 }
 
 export interface WetDir extends PreviousWet {
