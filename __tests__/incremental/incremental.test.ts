@@ -14,68 +14,11 @@ import { hydrate, type UnitReport } from '../../src/pipeline/hydrate.js';
 import { unitInputDigest } from '../../src/pipeline/incremental.js';
 import { silentLogger } from '../../src/ports.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
+import { addApp, generateKubernetesDry, KUBERNETES_CONFIG, put, readTree } from './dry-fixture.js';
 
-const CONFIG = (plainOut: string): string => `version: 1
-kubernetes:
-  - match: apps/{app}/clusters/{cluster}
-    output: clusters/{cluster}/{app}
-  - match: plain/{env}
-    output: ${plainOut}/{env}
-`;
+const CONFIG = (plainOut: string): string => `version: 1\n${KUBERNETES_CONFIG(plainOut)}`;
 
-const overlay = (app: string): string => `resources:
-  - ../../../../bases/web
-components:
-  - ../../../../components/monitor
-namePrefix: ${app}-
-configMapGenerator:
-  - name: settings
-    files:
-      - settings.properties
-patches:
-  - path: replicas.yaml
-`;
-
-async function put(root: string, rel: string, content: string): Promise<void> {
-  await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
-  await writeFile(path.join(root, rel), content);
-}
-
-async function addApp(root: string, app: string): Promise<void> {
-  const dir = `apps/${app}/clusters/prod`;
-  await put(root, `${dir}/kustomization.yaml`, overlay(app));
-  await put(root, `${dir}/settings.properties`, `app=${app}\n`);
-  await put(root, `${dir}/replicas.yaml`, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n');
-}
-
-/** A small dry repository: two overlays over a shared base (with a component and a generator) and a plain dir. */
-async function generateDry(root: string): Promise<void> {
-  await put(root, 'hydrate.yaml', CONFIG('plain'));
-  await put(root, 'bases/web/kustomization.yaml', 'resources:\n  - deployment.yaml\n');
-  await put(
-    root,
-    'bases/web/deployment.yaml',
-    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n'
-  );
-  await put(root, 'components/monitor/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - monitor.yaml\n');
-  await put(root, 'components/monitor/monitor.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: monitor\ndata:\n  level: "1"\n');
-  await addApp(root, 'a');
-  await addApp(root, 'b');
-  await put(root, 'plain/dev/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: dev\ndata:\n  v: "1"\n');
-}
-
-async function readTree(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const walk = async (rel: string): Promise<void> => {
-    for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(r);
-      else out.set(r, await readFile(path.join(dir, r), 'utf8'));
-    }
-  };
-  await walk('');
-  return out;
-}
+const generateDry = (root: string): Promise<void> => generateKubernetesDry(root, CONFIG('plain'));
 
 async function render(dry: string, out: string, full: boolean): Promise<UnitReport[]> {
   const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full, concurrency: 2 });

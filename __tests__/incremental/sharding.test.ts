@@ -15,6 +15,7 @@ import { HydrateError, type Diagnostic } from '../../src/diagnostics.js';
 import type { HydrateOutcome } from '../../src/pipeline/hydrate.js';
 import { silentLogger } from '../../src/ports.js';
 import { shardFileSchema } from '../../src/pipeline/shards.js';
+import { addApp, generateKubernetesDry, KUBERNETES_CONFIG, put, readTree } from './dry-fixture.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const EXAMPLES = path.join(ROOT, 'examples', 'dry');
@@ -23,12 +24,7 @@ const DRY_COMMIT = '0123456789abcdef0123456789abcdef01234567';
 // The kubernetes entries of incremental.test.ts, plus the example repository's terraform and
 // secrets entries (their units render in the merge job, not in the shards).
 const CONFIG = (plainOut: string): string => `version: 1
-kubernetes:
-  - match: apps/{app}/clusters/{cluster}
-    output: clusters/{cluster}/{app}
-  - match: plain/{env}
-    output: ${plainOut}/{env}
-terraform:
+${KUBERNETES_CONFIG(plainOut)}terraform:
   - match: tfworkspaces/{platform}/{tenant}/{env}
     output: tfworkspaces/{platform}/{tenant}/{env}
     namespace: firestartr
@@ -51,67 +47,11 @@ secrets:
     refreshInterval: 1h
 `;
 
-const overlay = (app: string): string => `resources:
-  - ../../../../bases/web
-components:
-  - ../../../../components/monitor
-namePrefix: ${app}-
-configMapGenerator:
-  - name: settings
-    files:
-      - settings.properties
-patches:
-  - path: replicas.yaml
-`;
-
-async function put(root: string, rel: string, content: string): Promise<void> {
-  await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
-  await writeFile(path.join(root, rel), content);
-}
-
-async function addApp(root: string, app: string): Promise<void> {
-  const dir = `apps/${app}/clusters/prod`;
-  await put(root, `${dir}/kustomization.yaml`, overlay(app));
-  await put(root, `${dir}/settings.properties`, `app=${app}\n`);
-  await put(root, `${dir}/replicas.yaml`, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n');
-}
-
 /** Two overlays over a shared base (with a component and a generator), a plain dir, a terraform and a secrets claim unit. */
 async function generateDry(root: string): Promise<void> {
-  await put(root, 'hydrate.yaml', CONFIG('plain'));
-  await put(root, 'bases/web/kustomization.yaml', 'resources:\n  - deployment.yaml\n');
-  await put(
-    root,
-    'bases/web/deployment.yaml',
-    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n'
-  );
-  await put(root, 'components/monitor/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - monitor.yaml\n');
-  await put(root, 'components/monitor/monitor.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: monitor\ndata:\n  level: "1"\n');
-  await addApp(root, 'a');
-  await addApp(root, 'b');
-  await put(root, 'plain/dev/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: dev\ndata:\n  v: "1"\n');
+  await generateKubernetesDry(root, CONFIG('plain'));
   await cp(path.join(EXAMPLES, 'tfworkspaces/aws/shop/prod'), path.join(root, 'tfworkspaces/aws/shop/prod'), { recursive: true });
   await cp(path.join(EXAMPLES, 'secrets/shop/prod'), path.join(root, 'secrets/shop/prod'), { recursive: true });
-}
-
-async function readTree(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const walk = async (rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(path.join(dir, rel), { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && rel === '') return;
-      throw e;
-    }
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(r);
-      else out.set(r, await readFile(path.join(dir, r), 'utf8'));
-    }
-  };
-  await walk('');
-  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 type Edit =
