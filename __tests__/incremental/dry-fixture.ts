@@ -55,6 +55,15 @@ export async function generateKubernetesDry(root: string, config: string): Promi
   await put(root, 'plain/dev/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: dev\ndata:\n  v: "1"\n');
 }
 
+/** The apps of the fixture (`apps/<app>`), sorted; none when `apps/` is gone. */
+export async function appsOf(dry: string): Promise<string[]> {
+  try {
+    return (await readdir(path.join(dry, 'apps'))).sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Every file below `dir` (an empty map when it does not exist), sorted by path. */
 export async function readTree(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { cp, mkdtemp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createFileReader } from '../../src/adapters/files.js';
@@ -14,7 +14,7 @@ import { hydrate, type UnitReport } from '../../src/pipeline/hydrate.js';
 import { unitInputDigest } from '../../src/pipeline/incremental.js';
 import { silentLogger } from '../../src/ports.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
-import { addApp, generateKubernetesDry, KUBERNETES_CONFIG, put, readTree } from './dry-fixture.js';
+import { addApp, appsOf, generateKubernetesDry, KUBERNETES_CONFIG, put, readTree } from './dry-fixture.js';
 
 const CONFIG = (plainOut: string): string => `version: 1\n${KUBERNETES_CONFIG(plainOut)}`;
 
@@ -38,14 +38,6 @@ async function render(dry: string, out: string, full: boolean): Promise<UnitRepo
 type Edit =
   | { kind: 'overlay' | 'generator' | 'rename' | 'delete'; pick: number }
   | { kind: 'base' | 'component' | 'plain' | 'config' | 'add'; pick: number };
-
-async function appsOf(dry: string): Promise<string[]> {
-  try {
-    return (await readdir(path.join(dry, 'apps'))).sort();
-  } catch {
-    return [];
-  }
-}
 
 let counter = 0;
 /** Applies an edit; returns the ids of the units it cannot affect (they must be reused). */

@@ -15,7 +15,7 @@ import { HydrateError, type Diagnostic } from '../../src/diagnostics.js';
 import type { HydrateOutcome } from '../../src/pipeline/hydrate.js';
 import { silentLogger } from '../../src/ports.js';
 import { shardFileSchema } from '../../src/pipeline/shards.js';
-import { addApp, generateKubernetesDry, KUBERNETES_CONFIG, put, readTree } from './dry-fixture.js';
+import { addApp, appsOf, generateKubernetesDry, KUBERNETES_CONFIG, put, readTree } from './dry-fixture.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const EXAMPLES = path.join(ROOT, 'examples', 'dry');
@@ -57,14 +57,6 @@ async function generateDry(root: string): Promise<void> {
 type Edit =
   | { kind: 'overlay' | 'generator' | 'rename' | 'delete'; pick: number }
   | { kind: 'base' | 'component' | 'plain' | 'config' | 'add' | 'claim'; pick: number };
-
-async function appsOf(dry: string): Promise<string[]> {
-  try {
-    return (await readdir(path.join(dry, 'apps'))).sort();
-  } catch {
-    return [];
-  }
-}
 
 let counter = 0;
 async function applyEdit(dry: string, edit: Edit): Promise<void> {
