@@ -34851,13 +34851,12 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function inspect(dir, path4, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+async function walkPath(path4, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
   const parts = path4.split("/");
-  let abs2 = dir;
+  let sofar = "";
   for (let i = 0; i < parts.length; i++) {
-    abs2 = join2(abs2, parts[i]);
-    const kind = await kindOf2(abs2);
-    const sofar = parts.slice(0, i + 1).join("/");
+    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
+    const kind = await kindAt(sofar);
     if (kind === "file" && goingAway.has(sofar)) return "missing";
     if (kind === "symlink") {
       throw new HydrateError({
@@ -34874,6 +34873,9 @@ async function inspect(dir, path4, goingAway = /* @__PURE__ */ new Set(), blocke
     if (i === parts.length - 1) return kind;
   }
   return "missing";
+}
+function inspect(dir, path4, goingAway, blocked) {
+  return walkPath(path4, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
 }
 function kindOfEntry(e) {
   if (e.isSymbolicLink()) return "symlink";
@@ -34894,26 +34896,12 @@ function listingInspector(dir) {
     listings.set(rel, listing);
     return listing;
   };
-  return async (path4) => {
-    const parts = path4.split("/");
-    let rel = "";
-    for (let i = 0; i < parts.length; i++) {
-      const sofar = rel === "" ? parts[i] : `${rel}/${parts[i]}`;
-      const kind = list(rel)?.get(parts[i]) ?? await kindOf2(join2(dir, sofar));
-      if (kind === "symlink") {
-        throw new HydrateError({
-          severity: "error",
-          file: sofar,
-          message: `refusing to touch ${path4}: ${sofar} is a symlink in the wet tree`
-        });
-      }
-      if (kind === "missing") return "missing";
-      if (i < parts.length - 1 && kind !== "directory") return "missing";
-      if (i === parts.length - 1) return kind;
-      rel = sofar;
-    }
-    return "missing";
+  const kindAt = (sofar) => {
+    const slash = sofar.lastIndexOf("/");
+    const parent = slash === -1 ? "" : sofar.slice(0, slash);
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
   };
+  return (path4) => walkPath(path4, kindAt);
 }
 async function readWetDir(dir) {
   const kindAt = listingInspector(dir);

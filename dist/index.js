@@ -56605,13 +56605,12 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function inspect(dir, path5, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+async function walkPath(path5, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
   const parts = path5.split("/");
-  let abs2 = dir;
+  let sofar = "";
   for (let i = 0; i < parts.length; i++) {
-    abs2 = join2(abs2, parts[i]);
-    const kind = await kindOf2(abs2);
-    const sofar = parts.slice(0, i + 1).join("/");
+    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
+    const kind = await kindAt(sofar);
     if (kind === "file" && goingAway.has(sofar)) return "missing";
     if (kind === "symlink") {
       throw new HydrateError({
@@ -56628,6 +56627,9 @@ async function inspect(dir, path5, goingAway = /* @__PURE__ */ new Set(), blocke
     if (i === parts.length - 1) return kind;
   }
   return "missing";
+}
+function inspect(dir, path5, goingAway, blocked) {
+  return walkPath(path5, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
 }
 function kindOfEntry(e) {
   if (e.isSymbolicLink()) return "symlink";
@@ -56648,26 +56650,12 @@ function listingInspector(dir) {
     listings.set(rel, listing);
     return listing;
   };
-  return async (path5) => {
-    const parts = path5.split("/");
-    let rel = "";
-    for (let i = 0; i < parts.length; i++) {
-      const sofar = rel === "" ? parts[i] : `${rel}/${parts[i]}`;
-      const kind = list(rel)?.get(parts[i]) ?? await kindOf2(join2(dir, sofar));
-      if (kind === "symlink") {
-        throw new HydrateError({
-          severity: "error",
-          file: sofar,
-          message: `refusing to touch ${path5}: ${sofar} is a symlink in the wet tree`
-        });
-      }
-      if (kind === "missing") return "missing";
-      if (i < parts.length - 1 && kind !== "directory") return "missing";
-      if (i === parts.length - 1) return kind;
-      rel = sofar;
-    }
-    return "missing";
+  const kindAt = (sofar) => {
+    const slash = sofar.lastIndexOf("/");
+    const parent = slash === -1 ? "" : sofar.slice(0, slash);
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
   };
+  return (path5) => walkPath(path5, kindAt);
 }
 async function readWetDir(dir) {
   const kindAt = listingInspector(dir);
@@ -68542,7 +68530,7 @@ async function execute(inputs, plan, report) {
   );
   const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
   if (settings.shard?.kind === "part") {
-    await renderShard(inputs, settings, configText, ports, report);
+    await renderShard(inputs, settings, settings.shard, configText, ports, report);
     return;
   }
   const shards = settings.shard?.kind === "merge" ? await group("Read shard files", () => readShardFiles(settings.shard.dir)) : void 0;
@@ -68668,8 +68656,8 @@ ${unitTable(rendered)}`;
     }
   });
 }
-async function renderShard(inputs, settings, configText, ports, report) {
-  const spec = settings.shard.spec;
+async function renderShard(inputs, settings, shard, configText, ports, report) {
+  const { spec } = shard;
   const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
   let outcome;
   let shardFile;
@@ -68689,7 +68677,7 @@ async function renderShard(inputs, settings, configText, ports, report) {
         dryRun: true,
         render: async (dir) => {
           outcome = await hydrate({ settings, configText, previous: await readWetDir(dir), ports, ...inputs.drySha ? { dryCommit: inputs.drySha } : {} });
-          shardFile = await writeShardFile(inputs.shardDir, outcome.shard);
+          shardFile = await writeShardFile(shard.dir, outcome.shard);
           return false;
         }
       })
