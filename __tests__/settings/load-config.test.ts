@@ -150,10 +150,22 @@ describe('buildSettings', () => {
   const config = parseConfig('policy:\n  concurrency: 5\n', 'hydrate.yaml');
   const none = parseConfig('', 'hydrate.yaml');
 
-  it('takes concurrency from the argument, then the config, then 2', () => {
-    expect(buildSettings({ repoRoot: '/r', configPath: 'hydrate.yaml', config, concurrency: 3 }).concurrency).toBe(3);
-    expect(buildSettings({ repoRoot: '/r', configPath: 'hydrate.yaml', config }).concurrency).toBe(5);
+  it('takes concurrency from the argument, then the config, then the cores, then 2', () => {
+    expect(buildSettings({ repoRoot: '/r', configPath: 'hydrate.yaml', config, concurrency: 3, cores: 8 }).concurrency).toBe(3);
+    expect(buildSettings({ repoRoot: '/r', configPath: 'hydrate.yaml', config, cores: 8 }).concurrency).toBe(5);
+    expect(buildSettings({ repoRoot: '/r', configPath: 'hydrate.yaml', config: none, cores: 8 }).concurrency).toBe(8);
     expect(buildSettings({ repoRoot: '/r', configPath: 'hydrate.yaml', config: none }).concurrency).toBe(2);
+  });
+
+  it('bounds each tool process\'s heap by half the memory shared among the workers, within 64–512 MiB', () => {
+    const GiB = 2 ** 30;
+    const mib = (memoryBytes: number | undefined, concurrency: number): number =>
+      buildSettings({ repoRoot: '/r', configPath: 'h.yaml', config: none, concurrency, ...(memoryBytes !== undefined ? { memoryBytes } : {}) }).toolMemoryMiB;
+    expect(mib(16 * GiB, 4)).toBe(512); // a GitHub-hosted 4-core runner
+    expect(mib(2 * GiB, 4)).toBe(256);
+    expect(mib(2 * GiB, 8)).toBe(128);
+    expect(mib(1 * GiB, 64)).toBe(64);
+    expect(mib(undefined, 4)).toBe(512);
   });
 
   it('defaults only and full', () => {

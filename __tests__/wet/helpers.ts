@@ -10,7 +10,8 @@ export function settingsWith(wet: { layout?: 'per-resource' | 'per-unit'; genera
     config: hydrateConfig.parse({ wet: { layout: wet.layout ?? 'per-resource', generatedAttributes: wet.generatedAttributes ?? false } }),
     only: [],
     full: false,
-    concurrency: 1
+    concurrency: 1,
+    toolMemoryMiB: 512
   };
 }
 

@@ -247,6 +247,8 @@ export interface BuildSettingsOptions {
   concurrency?: number;
   /** CPU cores of this machine: the default number of workers. */
   cores?: number;
+  /** Memory of this machine in bytes: bounds each tool's heap (see Settings.toolMemoryMiB). */
+  memoryBytes?: number;
   /** `i/n` to render one shard, `merge` to assemble the shards (both need `shardDir`). */
   shard?: string;
   shardDir?: string;
@@ -266,8 +268,19 @@ export function buildSettings(options: BuildSettingsOptions): Settings {
     only: [...(options.only ?? [])],
     full: options.full ?? false,
     concurrency,
+    toolMemoryMiB: toolMemoryMiB(options.memoryBytes, concurrency),
     ...(shard ? { shard } : {})
   };
+}
+
+export const MAX_TOOL_MEMORY_MIB = 512;
+const MIN_TOOL_MEMORY_MIB = 64;
+
+/** Half the machine's memory shared among the workers, between 64 and 512 MiB. */
+function toolMemoryMiB(memoryBytes: number | undefined, workers: number): number {
+  if (memoryBytes === undefined) return MAX_TOOL_MEMORY_MIB;
+  const share = Math.floor(memoryBytes / 2 / workers / 2 ** 20);
+  return Math.max(MIN_TOOL_MEMORY_MIB, Math.min(MAX_TOOL_MEMORY_MIB, share));
 }
 
 function shardMode(value: string | undefined, dir: string | undefined): ShardMode | undefined {

@@ -2,7 +2,7 @@
  * The one place a config file becomes a Settings object (for the CLI and the action alike).
  */
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../diagnostics.js';
 import { buildSettings, parseConfig } from './load-config.js';
@@ -44,6 +44,7 @@ export async function loadSettings(opts: LoadSettingsOptions): Promise<{ setting
     ...(opts.full !== undefined ? { full: opts.full } : {}),
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     cores: availableParallelism(),
+    memoryBytes: totalmem(),
     ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
     ...(opts.shardDir !== undefined ? { shardDir: opts.shardDir } : {})
   });

@@ -17,6 +17,11 @@ export interface Settings {
   full: boolean;
   /** Parallel render workers. */
   concurrency: number;
+  /**
+   * Heap a kustomize or helm process may grow to before Go collects garbage (GOMEMLIMIT, MiB):
+   * 512, or less on a machine whose memory, halved and shared among the workers, is smaller.
+   */
+  toolMemoryMiB: number;
   /** Absent: render everything in this job. */
   shard?: ShardMode;
 }

@@ -27,7 +27,8 @@ export function makeInput(repoRoot: string, config: unknown, units: Unit[], exec
       config: hydrateConfig.parse(typeof config === 'string' ? parse(config) : config),
       only: [],
       full: false,
-      concurrency: 1
+      concurrency: 1,
+      toolMemoryMiB: 512
     },
     repoRoot,
     files: createFileReader(),

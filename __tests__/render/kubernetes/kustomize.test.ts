@@ -96,6 +96,9 @@ describe('kustomize failures', () => {
     const exec = fakeRunner(['kubectl']);
     await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, await exampleConfig(), [u], exec));
     expect(exec.calls[0]?.options?.env).toEqual({ GOGC: 'off', GOMEMLIMIT: '512MiB' });
+    const small = makeInput(EXAMPLE_ROOT, await exampleConfig(), [u], exec);
+    await renderKubernetesUnit(u, { ...small, settings: { ...small.settings, toolMemoryMiB: 128 } });
+    expect(exec.calls[1]?.options?.env).toEqual({ GOGC: 'off', GOMEMLIMIT: '128MiB' });
   });
 });
 

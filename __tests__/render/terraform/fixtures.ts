@@ -54,7 +54,8 @@ export function settingsFrom(config: unknown): Settings {
     config: hydrateConfig.parse(config),
     only: [],
     full: true,
-    concurrency: 1
+    concurrency: 1,
+    toolMemoryMiB: 512
   };
 }
 

@@ -14,6 +14,7 @@ import { checkIdentities, cmp } from '../../resources/resource.js';
 import type { Resource } from '../../resources/resource.js';
 import { isKubeObject, parseYamlDocuments } from '../../resources/yaml.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
+import type { Settings } from '../../settings/settings.js';
 import { targetedPatch } from '../../settings/schema/common.js';
 import { applyTargetedPatches } from '../patches.js';
 import type { LocatedPatch } from '../patches.js';
@@ -29,10 +30,13 @@ const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
 /**
  * kustomize and helm are Go programs that run for a fraction of a second: their garbage
  * collector costs about a third of their CPU time and frees nothing that matters. Collection
- * waits until a process's heap reaches GOMEMLIMIT. This changes no output (the collector does not
- * affect what a program computes), only how much CPU a render takes.
+ * waits until a process's heap reaches GOMEMLIMIT (512 MiB, less on a small machine with many
+ * workers). This changes no output (the collector does not affect what a program computes),
+ * only how much CPU a render takes.
  */
-export const GO_TOOL_ENV: Readonly<Record<string, string>> = { GOGC: 'off', GOMEMLIMIT: '512MiB' };
+export function goToolEnv(settings: Pick<Settings, 'toolMemoryMiB'>): Record<string, string> {
+  return { GOGC: 'off', GOMEMLIMIT: `${settings.toolMemoryMiB}MiB` };
+}
 
 type UnitType = 'kustomize' | 'helm' | 'plain';
 
@@ -158,7 +162,7 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
   }
   let result;
   try {
-    result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
+    result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       err(ctx, 'kustomize not found: install kustomize or kubectl (kubectl kustomize)', { file });
@@ -258,7 +262,7 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
   const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef);
   let result;
   try {
-    result = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
+    result = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
     else err(ctx, `helm failed to run: ${(e as Error).message}`, { file });
@@ -270,7 +274,7 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
   }
   // Charts that generate values at render time (randAlphaNum, uuidv4, now) would change the wet
   // tree on every run: render a second time and refuse output that differs.
-  const again = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
+  const again = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
       ctx,
