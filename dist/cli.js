@@ -35242,7 +35242,7 @@ async function readShardFiles(dir) {
 
 // src/settings/load-settings.ts
 import { readFile as readFile2 } from "node:fs/promises";
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import path2 from "node:path";
 
 // src/settings/load-config.ts
@@ -35739,8 +35739,16 @@ function buildSettings(options) {
     only: [...options.only ?? []],
     full: options.full ?? false,
     concurrency,
+    toolMemoryMiB: toolMemoryMiB(options.memoryBytes, concurrency),
     ...shard ? { shard } : {}
   };
+}
+var MAX_TOOL_MEMORY_MIB = 512;
+var MIN_TOOL_MEMORY_MIB = 64;
+function toolMemoryMiB(memoryBytes, workers) {
+  if (memoryBytes === void 0) return MAX_TOOL_MEMORY_MIB;
+  const share = Math.floor(memoryBytes / 2 / workers / 2 ** 20);
+  return Math.max(MIN_TOOL_MEMORY_MIB, Math.min(MAX_TOOL_MEMORY_MIB, share));
 }
 function shardMode(value, dir) {
   const v = value?.trim() ?? "";
@@ -35776,6 +35784,7 @@ async function loadSettings(opts) {
     ...opts.full !== void 0 ? { full: opts.full } : {},
     ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {},
     cores: availableParallelism(),
+    memoryBytes: totalmem(),
     ...opts.shard !== void 0 ? { shard: opts.shard } : {},
     ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {}
   });
@@ -36323,7 +36332,9 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
 // src/render/kubernetes/kubernetes-renderer.ts
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
-var GO_TOOL_ENV = { GOGC: "off", GOMEMLIMIT: "512MiB" };
+function goToolEnv(settings) {
+  return { GOGC: "off", GOMEMLIMIT: `${settings.toolMemoryMiB}MiB` };
+}
 var abs = (input2, rel) => posix2.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function err(ctx, message, at2 = {}) {
@@ -36420,7 +36431,7 @@ async function renderKustomize(ctx, kustomizationFile) {
   }
   let result;
   try {
-    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
+    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
   } catch (e) {
     if (e.code === "ENOENT") {
       err(ctx, "kustomize not found: install kustomize or kubectl (kubectl kustomize)", { file: file2 });
@@ -36508,7 +36519,7 @@ async function renderHelm(ctx, releaseFile) {
   const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input2, v)), chartRef);
   let result;
   try {
-    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
+    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
   } catch (e) {
     if (e.code === "ENOENT") err(ctx, `helm not found: install helm to render Helm release ${file2}`, { file: file2 });
     else err(ctx, `helm failed to run: ${e.message}`, { file: file2 });
@@ -36518,7 +36529,7 @@ async function renderHelm(ctx, releaseFile) {
     err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
     return empty;
   }
-  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: { ...GO_TOOL_ENV } });
+  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
       ctx,
