@@ -70,8 +70,12 @@ class Walker {
     this.volatile = true;
   }
 
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
+  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or leaves the repository. */
   private resolve(dir: string, ref: string, where: string): string | undefined {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return undefined;
+    }
     const target = posix.normalize(posix.join(dir, ref));
     if (target === '..' || target.startsWith('../') || posix.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
@@ -82,10 +86,6 @@ class Walker {
 
   /** A referenced file or directory: included as it is (directories whole). */
   private async addPath(dir: string, ref: string, where: string): Promise<void> {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
     const target = this.resolve(dir, ref, where);
     if (target === undefined) return;
     // Missing paths are still recorded: creating them later changes the digest.
@@ -94,10 +94,6 @@ class Walker {
 
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
   private async addResource(dir: string, ref: string, where: string): Promise<void> {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
     const target = this.resolve(dir, ref, where);
     if (target === undefined) return;
     const st = await this.files.lstat(this.abs(target));
