@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createFileReader } from '../../src/adapters/files.js';
 import { helmClosure, isRemoteRef, kustomizeClosure } from '../../src/render/kubernetes/closure.js';
+import { parseConfig } from '../../src/settings/load-config.js';
 
 let root = '';
 const files = createFileReader();
@@ -129,5 +130,21 @@ describe('helmClosure', () => {
     expect(dev.reason).toContain('pinned');
     const stage = await helmClosure('kubernetes/web/stage', 'kubernetes/web/stage.yaml', files, root);
     expect(stage.volatile).toBe(false);
+  });
+});
+
+describe('a YAML alias bomb in a dry file', () => {
+  const bomb = `resources:\n  - &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 5 }, (_, i) => `  - &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]\n`).join('')}`;
+
+  it('does not stop the closure walk: the file is still in the closure (the renderer reports it)', async () => {
+    await put('apps/bomb/kustomization.yaml', bomb);
+    const c = await kustomizeClosure('apps/bomb', files, root);
+    expect(c.paths).toEqual(['apps/bomb']);
+  });
+
+  it('is a located error in the config, not a crash', () => {
+    expect(() => parseConfig(`kubernetes:\n  - match: a\n    output: b\n    patches: ${bomb.replace('resources:\n', '\n')}`, 'hydrate.yaml')).toThrow(
+      expect.objectContaining({ name: 'ConfigError', message: expect.stringMatching(/hydrate\.yaml:\d+:\d+: error: invalid YAML: Excessive alias count/) })
+    );
   });
 });

@@ -215,7 +215,14 @@ export function parseConfig(text: string, file: string): HydrateConfig {
       doc.errors.map((e) => ({ severity: 'error', message: `invalid YAML: ${e.message.split('\n')[0]}`, ...at(loc, e.pos[0]) }))
     );
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    // Alias bombs and nesting too deep to convert are config errors, not crashes.
+    const message = /call stack/i.test((e as Error).message) ? 'nesting is too deep' : (e as Error).message;
+    throw new ConfigError({ severity: 'error', message: `invalid YAML: ${message}`, ...at(loc, doc.contents?.range?.[0] ?? 0) });
+  }
   const diagnostics: Diagnostic[] = [];
   const parsed = hydrateConfig.safeParse(value);
   if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));

@@ -16,7 +16,16 @@ export function parsePositioned(text: string): PositionedDocument {
     const p = lineCounter.linePos(e.pos[0]);
     return { message: e.message.split('\n')[0] ?? e.message, line: p.line, col: p.col };
   });
-  const value = errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) as unknown);
+  let value: unknown;
+  if (errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // Alias bombs and nesting too deep to convert: an error at the document, never a throw.
+      const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
+      errors.push({ message: /call stack/i.test((e as Error).message) ? 'nesting is too deep' : (e as Error).message, line: p.line, col: p.col });
+    }
+  }
   return {
     value,
     errors,
