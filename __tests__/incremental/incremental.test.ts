@@ -212,4 +212,36 @@ describe('a rendered unit writing where a kept unit writes', () => {
       await rm(out, { recursive: true, force: true });
     }
   });
+
+  it('also when one is a file where the other needs a folder, either way round', async () => {
+    const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+    for (const [first, second] of [
+      ['apps/a/cm.yaml', 'other/ConfigMap.b.yml/cm.yaml'],
+      ['other/ConfigMap.b.yml/cm.yaml', 'apps/a/cm.yaml']
+    ] as const) {
+      const dry = await mkdtemp(path.join(os.tmpdir(), 'hydrate-clash-'));
+      const out = await mkdtemp(path.join(os.tmpdir(), 'hydrate-clash-wet-'));
+      try {
+        // apps/a writes k/a/ConfigMap.b.yml; other/ConfigMap.b.yml writes into the folder k/a/ConfigMap.b.yml/.
+        await put(dry, 'hydrate.yaml', 'version: 1\nkubernetes:\n  - match: apps/{x}\n    output: k/{x}\n  - match: other/{x}\n    output: k/a/{x}\n');
+        await put(dry, first, cm(first.startsWith('apps') ? 'b' : 'x'));
+        await render(dry, out, false);
+        const before = await readTree(out);
+        await put(dry, second, cm(second.startsWith('apps') ? 'b' : 'x'));
+        const run = async (full: boolean) => {
+          const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full });
+          return hydrate({ settings, configText, previous: await readWetDir(out), ports: { files: createFileReader(), exec: createProcessRunner(), logger: silentLogger } });
+        };
+        for (const outcome of [await run(true), await run(false)]) {
+          expect(outcome.ok).toBe(false);
+          expect(outcome.plan).toBeUndefined();
+          expect(outcome.diagnostics.map((d) => d.message).join('\n')).toMatch(/but k\/a\/ConfigMap\.b\.yml is a file/);
+        }
+        expect(await readTree(out)).toEqual(before);
+      } finally {
+        await rm(dry, { recursive: true, force: true });
+        await rm(out, { recursive: true, force: true });
+      }
+    }
+  });
 });

@@ -15,7 +15,7 @@ import type { PreviousWet, RenderedUnit, Renderer, UnitResult } from '../render/
 import { crossCheck } from '../render/cross-checks.js';
 import { secretsPolicyGate } from '../render/policy.js';
 import { defaultRenderers } from '../render/registry.js';
-import { foldCase, layoutWet, ownedPaths, serializeIndex, type WetLayout } from '../wet/layout.js';
+import { layoutWet, ownedPaths, type KeptUnit, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
 import { INDEX_PATH, type WetIndex } from '../wet/wet-index.js';
@@ -199,16 +199,14 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   let layout: WetLayout | undefined;
   let plan: WetPlan | undefined;
   if (!hasErrors(diagnostics)) {
-    layout = layoutWet(results, settings, {
-      generator,
-      ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
-      configDigest
-    });
+    layout = layoutWet(
+      results,
+      settings,
+      { generator, ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}), configDigest },
+      await keptUnits(reused.entries, previous)
+    );
     diagnostics.push(...layout.diagnostics);
-    const clashes = hasErrors(layout.diagnostics) ? [] : reusedClashes(layout, reused.entries);
-    diagnostics.push(...clashes);
-    if (!hasErrors(layout.diagnostics) && clashes.length === 0) {
-      layout = await keepReusedUnits(layout, reused.entries, previous);
+    if (!hasErrors(layout.diagnostics)) {
       plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
       diagnostics.push(...(plan.diagnostics ?? []));
     }
@@ -389,46 +387,18 @@ function reusedUnits(skipped: readonly Unit[], index: WetIndex | undefined): { e
   return { entries, results };
 }
 
-/**
- * A rendered unit writing where a kept unit's files are (the same path, or one differing only in
- * case) is the collision a full render reports: report it here too, rather than letting the
- * kept file win.
- */
-function reusedClashes(layout: WetLayout, reused: readonly ReusedEntry[]): Diagnostic[] {
-  if (reused.length === 0) return [];
-  const writer = new Map<string, { unit: string; path: string }>();
-  for (const [unit, entry] of Object.entries(layout.index.units)) for (const path of entry.paths) writer.set(foldCase(path), { unit, path });
-  const out: Diagnostic[] = [];
+/** The kept units with their files, read from the previous wet tree (the reuse check read them already). */
+async function keptUnits(reused: readonly ReusedEntry[], previous: PreviousWet): Promise<KeptUnit[]> {
+  const out: KeptUnit[] = [];
   for (const { id, entry } of reused) {
-    for (const path of entry.paths) {
-      const other = writer.get(foldCase(path));
-      if (!other) continue;
-      const how = other.path === path ? `the same path ${path}` : `${other.path}, which differs from ${path} only in case`;
-      out.push({
-        severity: 'error',
-        unit: other.unit,
-        message: `unit ${other.unit} would write to ${how}, which unit ${id} (unchanged, kept as it is) already owns: give the units outputs that tell them apart`
-      });
-    }
-  }
-  return out;
-}
-
-async function keepReusedUnits(layout: WetLayout, reused: readonly ReusedEntry[], previous: PreviousWet): Promise<WetLayout> {
-  if (reused.length === 0) return layout;
-  const files = new Map(layout.files.map((f) => [f.path, f.content]));
-  const units = { ...layout.index.units };
-  for (const { id, entry } of reused) {
-    units[id] = entry;
+    const files = new Map<string, string>();
     for (const p of entry.paths) {
       const content = await previous.readFile(p);
       if (content !== undefined) files.set(p, content);
     }
+    out.push({ id, entry, files });
   }
-  const index: WetIndex = { ...layout.index, units };
-  files.set(INDEX_PATH, serializeIndex(index));
-  const sorted = [...files.entries()].sort(([a], [b]) => cmp(a, b));
-  return { ...layout, index, files: sorted.map(([path, content]) => ({ path, content })) };
+  return out;
 }
 
 function unitReports(

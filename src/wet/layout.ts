@@ -59,6 +59,10 @@ export function checkWetPath(p: string): string | undefined {
   return undefined;
 }
 
+function idOf(u: UnitResult | KeptUnit): string {
+  return 'unit' in u ? u.unit.id : u.id;
+}
+
 function joinWet(output: string, name: string): string {
   return output === '' ? name : `${output}/${name}`;
 }
@@ -143,8 +147,22 @@ interface Claim {
   what: string;
 }
 
-/** Lays out the non-failed units. See the module comment; diagnostics are errors that block writing. */
-export function layoutWet(results: readonly UnitResult[], settings: Settings, meta: LayoutMeta): WetLayout {
+/**
+ * A unit kept as the previous wet tree holds it (its inputs are unchanged, or `only` left it out):
+ * its index entry and its files, which take part in every path check like rendered ones.
+ */
+export interface KeptUnit {
+  id: string;
+  entry: WetIndexUnit;
+  /** Owned path → content, as read from the previous wet tree. */
+  files: ReadonlyMap<string, string>;
+}
+
+/**
+ * Lays out the non-failed units and the kept ones. See the module comment; diagnostics are
+ * errors that block writing.
+ */
+export function layoutWet(results: readonly UnitResult[], settings: Settings, meta: LayoutMeta, kept: readonly KeptUnit[] = []): WetLayout {
   const layout = settings.config.wet.layout;
   const attributes = settings.config.wet.generatedAttributes;
   const diagnostics: Diagnostic[] = [];
@@ -153,7 +171,10 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
   const claims = new Map<string, Claim>();
   const units: Record<string, WetIndexUnit> = {};
 
-  const sorted = results.filter((r) => r.status !== 'failed').sort((a, b) => cmp(a.unit.id, b.unit.id));
+  // Rendered and kept units in one id order, so a collision is reported as a full render reports it.
+  const sorted: (UnitResult | KeptUnit)[] = [...results.filter((r) => r.status !== 'failed'), ...kept].sort((a, b) =>
+    cmp(idOf(a), idOf(b))
+  );
 
   const claim = (unitId: string, path: string, content: string, what: string, file?: string): boolean => {
     const at = file !== undefined ? { file } : {};
@@ -190,6 +211,11 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
   };
 
   for (const result of sorted) {
+    if (!('unit' in result)) {
+      for (const [path, content] of result.files) claim(result.id, path, content, `${path} (kept unchanged)`);
+      units[result.id] = result.entry;
+      continue;
+    }
     const unit = result.unit;
     const owned: string[] = [];
     const outputBad = unit.output === '' ? undefined : checkWetPath(unit.output);
