@@ -18,7 +18,7 @@ import { defaultRenderers } from '../render/registry.js';
 import { layoutWet, ownedPaths, type KeptUnit, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
-import { INDEX_PATH, type WetIndex } from '../wet/wet-index.js';
+import type { WetIndex } from '../wet/wet-index.js';
 import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
