@@ -50,6 +50,15 @@ interface Ctx {
 const abs = (input: RenderInput, rel: string): string => posix.join(input.repoRoot, rel);
 const isYamlName = (n: string): boolean => n.endsWith('.yaml') || n.endsWith('.yml');
 
+/**
+ * The diagnostic for a tool that exited non-zero: its stderr only. Its stdout is rendered
+ * output (possibly Secret data) and never becomes a diagnostic, even when stderr is empty.
+ */
+function toolFailure(what: string, result: { exitCode: number; stderr: string }): string {
+  const stderr = result.stderr.trim();
+  return stderr ? `${what} failed (exit ${result.exitCode}): ${stderr}` : `${what} failed (exit ${result.exitCode}) with no error output`;
+}
+
 function err(ctx: Ctx, message: string, at: { file?: string; line?: number; col?: number } = {}): void {
   ctx.diagnostics.push({ severity: 'error', unit: ctx.unit.id, message, ...at });
 }
@@ -170,7 +179,7 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
     return [];
   }
   if (result.exitCode !== 0) {
-    err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
+    err(ctx, toolFailure(`${command} ${args[0]}`, result), { file });
     return [];
   }
   return documentsToResources(ctx, result.stdout, file, false);
@@ -269,7 +278,7 @@ async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ 
     return empty;
   }
   if (result.exitCode !== 0) {
-    err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file });
+    err(ctx, toolFailure('helm template', result), { file });
     return empty;
   }
   // Charts that generate values at render time (randAlphaNum, uuidv4, now) would change the wet
