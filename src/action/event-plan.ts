@@ -17,11 +17,41 @@ export interface EventPlan {
   notices: string[];
 }
 
+/** The commit checked out in the workspace: its SHA and its parents' (two or more for a merge). */
+export interface CheckoutHead {
+  sha: string;
+  parents: string[];
+}
+
+const OPT_IN = 'set allow-pull-request-target-head: true if you trust every PR author';
+
 function rec(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
 }
 
-export function planForEvent(inputs: Pick<ActionInputs, 'mode' | 'event' | 'dryRepository' | 'allowPullRequestTargetHead' | 'drySha'>, headShaOfCheckout?: string): EventPlan {
+/**
+ * Under `pull_request_target` (a write token), the checkout must not be the PR head nor GitHub's
+ * merge of it (`refs/pull/N/merge`, whose parents include the head). A checkout whose HEAD could
+ * not be read (`checkout` undefined) is refused too: nothing shows that it is not the PR head.
+ */
+function pullRequestTargetRefusal(headSha: unknown, checkout: CheckoutHead | undefined): string | undefined {
+  if (checkout === undefined) {
+    return `refusing to render under pull_request_target: the HEAD of the checkout could not be read (is the workspace a git checkout?), so it may hold the untrusted pull request head while this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+  }
+  if (typeof headSha !== 'string' || headSha === '') {
+    return `refusing to render under pull_request_target: the event names no pull request head commit to compare the checkout with. Use the pull_request event, or ${OPT_IN}.`;
+  }
+  if (checkout.sha === headSha || checkout.parents.includes(headSha)) {
+    return `refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR${checkout.sha === headSha ? '' : ' (merged into the base)'} and this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+  }
+  return undefined;
+}
+
+/** `checkout` is read only for `pull_request_target` (undefined when it could not be read). */
+export function planForEvent(
+  inputs: Pick<ActionInputs, 'mode' | 'event' | 'dryRepository' | 'allowPullRequestTargetHead'>,
+  checkout?: CheckoutHead
+): EventPlan {
   const { name, payload } = inputs.event;
   const pr = rec(payload['pull_request']);
   const notices: string[] = [];
@@ -31,16 +61,8 @@ export function planForEvent(inputs: Pick<ActionInputs, 'mode' | 'event' | 'dryR
     const baseFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
     const fromFork = typeof headRepo === 'string' && headRepo !== baseFull;
     const headSha = rec(pr?.['head'])?.['sha'];
-    if (name === 'pull_request_target' && !inputs.allowPullRequestTargetHead && typeof headSha === 'string' && headShaOfCheckout === headSha) {
-      return {
-        mode: 'check',
-        readOnly: true,
-        drift: false,
-        notices,
-        refuse:
-          'refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR and this event runs with a write token. Check out the base branch, use the pull_request event, or set allow-pull-request-target-head: true if you trust every PR author.'
-      };
-    }
+    const refuse = name === 'pull_request_target' && !inputs.allowPullRequestTargetHead ? pullRequestTargetRefusal(headSha, checkout) : undefined;
+    if (refuse) return { mode: 'check', readOnly: true, drift: false, notices, refuse };
     if (inputs.mode !== 'check') notices.push(`${name}: rendering only (check mode); the wet branch is updated when the change is merged`);
     if (fromFork && name === 'pull_request') {
       notices.push('pull request from a fork: the token is read-only, so the diff goes to the job summary and no comment is posted');

@@ -25,7 +25,7 @@ import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
 import { readInputs, type ActionInputs } from './inputs.js';
-import { planForEvent, type EventPlan } from './event-plan.js';
+import { planForEvent, type CheckoutHead, type EventPlan } from './event-plan.js';
 
 const actionsLogger: Logger = {
   info: (m) => core.info(m),
@@ -65,11 +65,17 @@ async function remoteHasBranch(remoteUrl: string, token: string, branch: string)
   }
 }
 
-async function headOfCheckout(workspace: string): Promise<string | undefined> {
+/**
+ * The commit checked out in the workspace and its parents, or undefined when git cannot tell.
+ * `safe.directory` lets git read a workspace owned by another user (a container job), which it
+ * otherwise refuses as "dubious ownership".
+ */
+async function headOfCheckout(workspace: string): Promise<CheckoutHead | undefined> {
   const git = new GitClient();
   try {
-    const r = await git.run(['rev-parse', 'HEAD'], { cwd: workspace, allowFailure: true });
-    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+    const r = await git.run(['-c', `safe.directory=${workspace}`, 'rev-list', '--parents', '-n', '1', 'HEAD'], { cwd: workspace, allowFailure: true });
+    const [sha, ...parents] = r.stdout.trim().split(/\s+/);
+    return r.exitCode === 0 && sha ? { sha, parents } : undefined;
   } catch {
     return undefined;
   } finally {
@@ -83,7 +89,9 @@ export async function run(): Promise<void> {
   let inputs: ActionInputs | undefined;
   try {
     inputs = await readInputs();
-    const plan = planForEvent(inputs, await headOfCheckout(inputs.workspace));
+    // Only pull_request_target needs to know what is checked out (see planForEvent).
+    const checkout = inputs.event.name === 'pull_request_target' ? await headOfCheckout(inputs.workspace) : undefined;
+    const plan = planForEvent(inputs, checkout);
     for (const n of plan.notices) core.notice(n);
     if (plan.refuse) throw new HydrateError(plan.refuse, 1);
     await execute(inputs, plan, report);

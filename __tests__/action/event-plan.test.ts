@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import { planForEvent, type CheckoutHead } from '../../src/action/event-plan.js';
+import type { ActionInputs } from '../../src/action/inputs.js';
+
+const HEAD = 'a'.repeat(40);
+const BASE = 'b'.repeat(40);
+const MERGE = 'c'.repeat(40);
+
+function inputs(name: string, payload: Record<string, unknown>, allow = false): Pick<ActionInputs, 'mode' | 'event' | 'dryRepository' | 'allowPullRequestTargetHead'> {
+  return { mode: 'pull-request', event: { name, payload }, dryRepository: { owner: 'acme', repo: 'platform' }, allowPullRequestTargetHead: allow };
+}
+
+function prPayload(headSha: unknown = HEAD, headRepo = 'someone/platform'): Record<string, unknown> {
+  return { pull_request: { number: 6, head: { sha: headSha, ref: 'feature', repo: { full_name: headRepo } }, base: { ref: 'main' } } };
+}
+
+describe('planForEvent under pull_request_target', () => {
+  const target = (checkout: CheckoutHead | undefined, payload = prPayload(), allow = false) =>
+    planForEvent(inputs('pull_request_target', payload, allow), checkout);
+
+  it('refuses a checkout of the PR head', () => {
+    const plan = target({ sha: HEAD, parents: [BASE] });
+    expect(plan.refuse).toMatch(/^refusing to render the pull request head under pull_request_target/);
+    expect(plan.readOnly).toBe(true);
+  });
+
+  it('refuses a checkout of the PR merge commit (refs/pull/N/merge), whose parents include the head', () => {
+    const plan = target({ sha: MERGE, parents: [BASE, HEAD] });
+    expect(plan.refuse).toMatch(/^refusing to render the pull request head under pull_request_target/);
+    expect(plan.refuse).toContain('merged into the base');
+  });
+
+  it('refuses when the checkout HEAD cannot be read, and says how to opt in', () => {
+    const plan = target(undefined);
+    expect(plan.refuse).toMatch(/HEAD of the checkout could not be read/);
+    expect(plan.refuse).toContain('allow-pull-request-target-head: true');
+  });
+
+  it('refuses when the event names no head commit', () => {
+    expect(target({ sha: BASE, parents: [] }, prPayload(null)).refuse).toMatch(/no pull request head commit/);
+  });
+
+  it('renders a checkout of the base branch (check mode, comment on the PR)', () => {
+    const plan = target({ sha: BASE, parents: [MERGE] });
+    expect(plan.refuse).toBeUndefined();
+    expect(plan).toMatchObject({ mode: 'check', readOnly: false, dryPullNumber: 6 });
+  });
+
+  it('renders anything when opted in, even an unreadable checkout', () => {
+    expect(target({ sha: HEAD, parents: [] }, prPayload(), true).refuse).toBeUndefined();
+    expect(target(undefined, prPayload(), true).refuse).toBeUndefined();
+  });
+});
+
+describe('planForEvent for other events', () => {
+  it('never needs the checkout for pull_request (a fork PR is read-only)', () => {
+    const plan = planForEvent(inputs('pull_request', prPayload()), undefined);
+    expect(plan).toMatchObject({ mode: 'check', readOnly: true, dryPullNumber: 6 });
+    expect(plan.refuse).toBeUndefined();
+    expect(planForEvent(inputs('pull_request', prPayload(HEAD, 'acme/platform'))).readOnly).toBe(false);
+  });
+
+  it('keeps the mode for push and marks schedule as drift', () => {
+    expect(planForEvent(inputs('push', {}))).toMatchObject({ mode: 'pull-request', readOnly: false, drift: false });
+    expect(planForEvent(inputs('schedule', {}))).toMatchObject({ mode: 'pull-request', drift: true });
+  });
+});
