@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { cp, mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createFileReader } from '../../src/adapters/files.js';
@@ -245,3 +245,29 @@ describe('a rendered unit writing where a kept unit writes', () => {
     }
   });
 });
+
+describe('a unit directory that is a symlink', () => {
+  it('is digested by what it leads to: editing a file behind the link changes the digest', async () => {
+    const dry = await mkdtemp(path.join(os.tmpdir(), 'hydrate-link-'));
+    try {
+      await put(dry, 'hydrate.yaml', 'version: 1\nkubernetes:\n  - match: apps/{app}\n    output: k/{app}\n');
+      await put(dry, 'shared/web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  v: "1"\n');
+      await mkdir(path.join(dry, 'apps'), { recursive: true });
+      await symlink('../shared/web', path.join(dry, 'apps/web'));
+      const { settings } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml') });
+      const unit = { id: 'kubernetes:apps/web', renderer: 'kubernetes' as const, entry: 0, dir: 'apps/web', coordinates: { app: 'web' }, output: 'k/web' };
+      const before = await unitInputDigest(unit, settings, createFileReader(), 'kubectl v1');
+      await put(dry, 'shared/web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  v: "2"\n');
+      expect((await unitInputDigest(unit, settings, createFileReader(), 'kubectl v1')).digest).not.toBe(before.digest);
+      await put(dry, 'shared/web/more.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n');
+      const added = await unitInputDigest(unit, settings, createFileReader(), 'kubectl v1');
+      expect(added.digest).not.toBe(before.digest);
+      // A loop through links ends.
+      await symlink('..', path.join(dry, 'shared/web/loop'));
+      await expect(unitInputDigest(unit, settings, createFileReader(), 'kubectl v1')).resolves.toMatchObject({ volatile: false });
+    } finally {
+      await rm(dry, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -242,40 +242,66 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
   return { paths: sorted, volatile, ...(reason !== undefined ? { reason } : {}) };
 }
 
-/** Appends `(path, kind, content)` for every file at or below `rel` (sorted); a missing path is recorded as such. */
-async function readTree(files: FileReader, root: string, rel: string, out: Map<string, string>): Promise<void> {
-  const absPath = rel === '' ? root : posix.join(root, rel);
-  const st = await files.lstat(absPath);
+/**
+ * Appends `(key, kind and content)` for every file at or below `abs`, recorded under `key`
+ * (repo-relative); a missing path is recorded as such. A symlink is recorded by its target and,
+ * when the target lies inside the repository, by what it leads to (tools follow it): a folder is
+ * walked (once per real folder, so loops end), a file read.
+ */
+async function readTree(files: FileReader, tree: Tree, abs: string, key: string): Promise<void> {
+  const st = await files.lstat(abs);
   if (st === undefined) {
-    if (!out.has(rel)) out.set(rel, 'missing');
+    if (!tree.out.has(key)) tree.out.set(key, 'missing');
     return;
   }
   if (st.kind === 'directory') {
-    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !out.has(rel)) out.set(rel, 'empty-dir');
-    for (const name of entries) await readTree(files, root, rel === '' ? name : `${rel}/${name}`, out);
+    const entries = (await files.readDir(abs)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !tree.out.has(key)) tree.out.set(key, 'empty-dir');
+    for (const name of entries) await readTree(files, tree, posix.join(abs, name), key === '' ? name : `${key}/${name}`);
     return;
   }
-  if (out.has(rel)) return;
-  if (st.kind === 'file') out.set(rel, `file:${await files.readFile(absPath)}`);
+  if (tree.out.has(key)) return;
+  if (st.kind === 'file') tree.out.set(key, `file:${await files.readFile(abs)}`);
   else if (st.kind === 'symlink') {
-    let target: string;
+    let target: string | undefined;
     try {
-      target = await files.realpath(absPath);
+      target = await files.realpath(abs);
     } catch {
-      target = 'dangling';
+      target = undefined;
     }
-    out.set(rel, `symlink:${target}`);
-  } else out.set(rel, st.kind);
+    tree.out.set(key, `symlink:${target ?? 'dangling'}`);
+    if (target === undefined || (target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`))) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === 'file') tree.out.set(key, `symlink:${target}\u0000file:${await files.readFile(target)}`);
+    else if (behind?.kind === 'directory' && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key);
+      await readTree(files, tree, target, key);
+      tree.out.set(`${key}\u0000symlink`, target);
+    }
+  } else tree.out.set(key, st.kind);
+}
+
+interface Tree {
+  out: Map<string, string>;
+  realRoot: string;
+  /** Real folders already walked through a symlink. */
+  followed: Set<string>;
 }
 
 /**
  * `(path, content)` of every file at or below the closure's paths, sorted by path; directories
- * are walked, symlinks recorded by target, missing paths recorded as missing (their appearance
- * must change a digest).
+ * are walked, symlinks recorded by target (and followed inside the repository), missing paths
+ * recorded as missing (their appearance must change a digest).
  */
 export async function closureContents(files: FileReader, repoRoot: string, paths: readonly string[]): Promise<[string, string][]> {
-  const tree = new Map<string, string>();
-  for (const p of paths) await readTree(files, repoRoot, p, tree);
-  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
+  let realRoot = repoRoot;
+  try {
+    realRoot = await files.realpath(repoRoot);
+  } catch {
+    // A missing root: nothing below it can be followed.
+  }
+  const tree: Tree = { out: new Map(), realRoot, followed: new Set() };
+  for (const p of paths) await readTree(files, tree, p === '' ? repoRoot : posix.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
 }
