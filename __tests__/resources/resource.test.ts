@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkIdentities, compareIdentity, identityKey, mustIdentity } from '../../src/resources/resource.js';
+import { apiGroupOf, checkIdentities, compareIdentity, identityKey, mustIdentity, versionOf } from '../../src/resources/resource.js';
 import { parseYamlDocuments, toCanonicalYaml } from '../../src/resources/yaml.js';
+
+describe('apiVersion', () => {
+  it('splits into group and version; the core group is empty', () => {
+    expect([apiGroupOf('apps/v1'), versionOf('apps/v1')]).toEqual(['apps', 'v1']);
+    expect([apiGroupOf('v1'), versionOf('v1')]).toEqual(['', 'v1']);
+    expect([apiGroupOf('external-secrets.io/v1alpha1'), versionOf('external-secrets.io/v1alpha1')]).toEqual(['external-secrets.io', 'v1alpha1']);
+  });
+});
 
 describe('resource identity', () => {
   it('orders by group, kind, namespace, name without locale', () => {

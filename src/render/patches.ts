@@ -6,7 +6,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { Diagnostic } from '../diagnostics.js';
-import { apiGroupOf, describeIdentity, identityOf, isIdentity } from '../resources/resource.js';
+import { apiGroupOf, describeIdentity, identityOf, isIdentity, versionOf } from '../resources/resource.js';
 import type { KubeObject, Resource } from '../resources/resource.js';
 import type { z } from 'zod';
 import type { patchTarget, targetedPatch } from '../settings/schema/common.js';
@@ -32,19 +32,24 @@ interface Requirement {
   value?: string;
 }
 
+const SELECTOR_KEY = '([A-Za-z0-9][A-Za-z0-9._/-]*)';
+const SELECTOR_VALUE = '([A-Za-z0-9._-]*)';
+const NOT_EQUALS_TERM = new RegExp(`^${SELECTOR_KEY}\\s*!=\\s*${SELECTOR_VALUE}$`);
+const EQUALS_TERM = new RegExp(`^${SELECTOR_KEY}\\s*==?\\s*${SELECTOR_VALUE}$`);
+const ABSENT_TERM = new RegExp(`^!\\s*${SELECTOR_KEY}$`);
+const EXISTS_TERM = new RegExp(`^${SELECTOR_KEY}$`);
+
 /** Parses a label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`; comma = AND). Throws on bad syntax. */
 export function parseLabelSelector(selector: string): Requirement[] {
   const out: Requirement[] = [];
   for (const raw of selector.split(',')) {
     const part = raw.trim();
     if (part === '') continue;
-    const K = '([A-Za-z0-9][A-Za-z0-9._/-]*)';
-    const V = '([A-Za-z0-9._-]*)';
     let m: RegExpExecArray | null;
-    if ((m = new RegExp(`^${K}\\s*!=\\s*${V}$`).exec(part))) out.push({ key: m[1]!, op: 'neq', value: m[2]! });
-    else if ((m = new RegExp(`^${K}\\s*==?\\s*${V}$`).exec(part))) out.push({ key: m[1]!, op: 'eq', value: m[2]! });
-    else if ((m = new RegExp(`^!\\s*${K}$`).exec(part))) out.push({ key: m[1]!, op: 'absent' });
-    else if ((m = new RegExp(`^${K}$`).exec(part))) out.push({ key: m[1]!, op: 'exists' });
+    if ((m = NOT_EQUALS_TERM.exec(part))) out.push({ key: m[1]!, op: 'neq', value: m[2]! });
+    else if ((m = EQUALS_TERM.exec(part))) out.push({ key: m[1]!, op: 'eq', value: m[2]! });
+    else if ((m = ABSENT_TERM.exec(part))) out.push({ key: m[1]!, op: 'absent' });
+    else if ((m = EXISTS_TERM.exec(part))) out.push({ key: m[1]!, op: 'exists' });
     else throw new Error(`invalid label selector term ${JSON.stringify(part)} in ${JSON.stringify(selector)}`);
   }
   return out;
@@ -76,21 +81,25 @@ export function matchesLabels(object: KubeObject, requirements: readonly Require
   });
 }
 
-/** True when `object` is selected by `target` (every field given must match). */
-export function matchesTarget(object: KubeObject, target: PatchTarget): boolean {
+/** The requirements of a target's label selector (undefined: none). Throws on bad syntax. */
+function selectorOf(target: PatchTarget): Requirement[] | undefined {
+  return target.labelSelector === undefined ? undefined : parseLabelSelector(target.labelSelector);
+}
+
+/**
+ * True when `object` is selected by `target` (every field given must match). `requirements` is
+ * the target's label selector already parsed (parsed here when not given; throws on bad syntax).
+ */
+export function matchesTarget(object: KubeObject, target: PatchTarget, requirements: Requirement[] | undefined = selectorOf(target)): boolean {
   const id = identityOf(object);
   if (!isIdentity(id)) return false;
   const apiVersion = String(object['apiVersion']);
-  const slash = apiVersion.indexOf('/');
-  const version = slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
   if (target.group !== undefined && target.group !== apiGroupOf(apiVersion)) return false;
-  if (target.version !== undefined && target.version !== version) return false;
+  if (target.version !== undefined && target.version !== versionOf(apiVersion)) return false;
   if (target.kind !== undefined && target.kind !== id.kind) return false;
   if (target.name !== undefined && target.name !== id.name) return false;
   if (target.namespace !== undefined && target.namespace !== id.namespace) return false;
-  if (target.labelSelector !== undefined && !matchesLabels(object, parseLabelSelector(target.labelSelector))) {
-    return false;
-  }
+  if (requirements !== undefined && !matchesLabels(object, requirements)) return false;
   return true;
 }
 
@@ -121,13 +130,14 @@ export function applyTargetedPatches(
   const diagnostics: Diagnostic[] = [];
   let current: Resource[] = [...resources];
   for (const p of patches) {
-    let selected: boolean[];
+    let requirements: Requirement[] | undefined;
     try {
-      selected = current.map((r) => matchesTarget(r.object, p.target));
+      requirements = selectorOf(p.target);
     } catch (e) {
       diagnostics.push({ severity: 'error', ...locate(p.where), message: `${(e as Error).message}: fix the patch target` });
       continue;
     }
+    const selected = current.map((r) => matchesTarget(r.object, p.target, requirements));
     if (!selected.some(Boolean)) {
       diagnostics.push({
         severity: 'error',

@@ -32,9 +32,16 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The API group of an `apiVersion`: `apps` of `apps/v1`, '' of `v1` (the core group). */
 export function apiGroupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+/** The version of an `apiVersion`: `v1` of `apps/v1` and of `v1`. */
+export function versionOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
 }
 
 /**

@@ -85,6 +85,24 @@ describe('applyTargetedPatches', () => {
     expect(out.resources[3]!.object).toEqual(objects[3]!.object);
   });
 
+  it('reports a malformed label selector once, at the patch location, and applies the other patches', () => {
+    const out = applyTargetedPatches(objects, [
+      patch({ labelSelector: 'a=b=c' }, [{ op: 'remove', path: '/spec' }]),
+      patch({ kind: 'Job' }, [{ op: 'add', path: '/metadata/annotations', value: { a: '1' } }])
+    ]);
+    expect(out.diagnostics).toEqual([
+      {
+        severity: 'error',
+        unit: 'kubernetes:u',
+        file: 'u/hydrate-patches.yaml',
+        line: 3,
+        col: 3,
+        message: 'invalid label selector term "a=b=c" in "a=b=c": fix the patch target'
+      }
+    ]);
+    expect((out.resources[3]!.object['metadata'] as { annotations?: unknown }).annotations).toEqual({ a: '1' });
+  });
+
   it('a failing test op is an error', () => {
     const out = applyTargetedPatches(objects, [patch({ kind: 'Service' }, [{ op: 'test', path: '/metadata/name', value: 'other' }])]);
     expect(out.diagnostics[0]?.message).toContain('patch operation failed on Service prod/web');
