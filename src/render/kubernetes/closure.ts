@@ -8,7 +8,8 @@ import { posix } from 'node:path';
 import type { FileReader } from '../../ports.js';
 import { parsePositioned } from './yaml-positions.js';
 import { parseCanonicalYaml } from '../../resources/yaml.js';
-import { KUSTOMIZATION_FILES } from './unit-type.js';
+import { isLocalChart, isPinnedVersion } from './helm-release.js';
+import { kustomizationFileIn } from './unit-type.js';
 import { cmp } from '../../resources/resource.js';
 
 export interface Closure {
@@ -110,19 +111,9 @@ class Walker {
     this.seen.add(dir);
     // The whole directory: its kustomization, every file it names, and files added later.
     this.paths.add(dir);
-    let text: string | undefined;
-    let name = '';
-    for (const n of KUSTOMIZATION_FILES) {
-      const p = this.abs(dir === '' ? n : `${dir}/${n}`);
-      if ((await this.files.lstat(p))?.kind === 'file') {
-        text = await this.files.readFile(p);
-        name = n;
-        break;
-      }
-    }
-    if (text === undefined) return;
-    const where = dir === '' ? name : `${dir}/${name}`;
-    const k = kustomizationValue(text);
+    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
+    if (where === undefined) return;
+    const k = kustomizationValue(await this.files.readFile(this.abs(where)));
     if (!isRecord(k)) return;
 
     for (const key of ['resources', 'bases', 'components']) {
@@ -223,7 +214,7 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
     const r = parsePositioned(await files.readFile(posix.join(repoRoot, releaseFile))).value;
     if (isRecord(r) && typeof r['chart'] === 'string') {
       const chart = r['chart'];
-      if (chart.startsWith('./') || chart.startsWith('../')) {
+      if (isLocalChart(chart)) {
         const target = posix.normalize(posix.join(posix.dirname(releaseFile), chart));
         if (target === '..' || target.startsWith('../')) {
           volatile = true;
@@ -231,7 +222,7 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
         } else paths.add(target);
       } else {
         const version = typeof r['version'] === 'string' ? r['version'] : typeof r['version'] === 'number' ? String(r['version']) : '';
-        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) {
+        if (!isPinnedVersion(version)) {
           volatile = true;
           reason = `${releaseFile} uses chart ${chart} without a pinned version`;
         }

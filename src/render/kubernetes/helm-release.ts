@@ -8,6 +8,11 @@ import { targetedPatch } from '../../settings/schema/common.js';
 /** A pinned chart version: exact semver, no ranges (`^`, `~`, `*`, `x`, `>`, `<`, `=`, `||`). */
 const PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
+/** True when `version` pins a chart to one exact version (no range). */
+export function isPinnedVersion(version: string): boolean {
+  return PINNED_VERSION.test(version);
+}
+
 export const helmRelease = z
   .object({
     chart: z
