@@ -3,6 +3,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverUnits } from '../../src/dry/discover.js';
+import { selectUnits } from '../../src/dry/select.js';
 import { buildSettings, parseConfig } from '../../src/settings/load-config.js';
 import type { Settings } from '../../src/settings/settings.js';
 import { nodeFileReader } from './fs-reader.js';
@@ -106,13 +107,16 @@ describe('discoverUnits', () => {
   it('filters with only, by dir glob or by id, after checking the whole tree', async () => {
     await dirs('apps/web/prod', 'apps/web/dev', 'apps/api/prod');
     const yaml = ['kubernetes:', '  - match: apps/{app}/{env}', '    output: out/{app}/{env}', ''].join('\n');
-    const byDir = await discoverUnits(settings(yaml, { only: ['apps/web/**'] }), nodeFileReader());
-    expect(byDir.units.map((u) => u.dir)).toEqual(['apps/web/dev', 'apps/web/prod']);
-    const byId = await discoverUnits(settings(yaml, { only: ['kubernetes:apps/api/prod'] }), nodeFileReader());
-    expect(byId.units.map((u) => u.dir)).toEqual(['apps/api/prod']);
-    const none = await discoverUnits(settings(yaml, { only: ['nothing/**'] }), nodeFileReader());
-    expect(none.units).toEqual([]);
+    const { units } = await discoverUnits(settings(yaml), nodeFileReader());
+    const byDir = selectUnits(units, ['apps/web/**']);
+    expect(byDir.selected.map((u) => u.dir)).toEqual(['apps/web/dev', 'apps/web/prod']);
+    const byId = selectUnits(units, ['kubernetes:apps/api/prod']);
+    expect(byId.selected.map((u) => u.dir)).toEqual(['apps/api/prod']);
+    const none = selectUnits(units, ['nothing/**']);
+    expect(none.selected).toEqual([]);
     expect(none.diagnostics.map((d) => d.severity)).toEqual(['warning']);
+    // Exclusions: everything but api.
+    expect(selectUnits(units, ['!apps/api/**']).selected.map((u) => u.dir)).toEqual(['apps/web/dev', 'apps/web/prod']);
   });
 
   it('reports two units with the same output, naming both dirs, across renderers too', async () => {

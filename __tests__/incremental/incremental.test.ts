@@ -271,3 +271,24 @@ describe('a unit directory that is a symlink', () => {
   });
 });
 
+
+describe('an `only` filter that selects nothing', () => {
+  it('warns in the run\'s diagnostics and keeps every unit', async () => {
+    const dry = await mkdtemp(path.join(os.tmpdir(), 'hydrate-only-'));
+    try {
+      await generateDry(dry);
+      const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), only: ['aps/**'] });
+      const outcome = await hydrate({
+        settings,
+        configText,
+        previous: await readWetDir(path.join(dry, 'no-wet')),
+        ports: { files: createFileReader(), exec: createProcessRunner(), logger: silentLogger }
+      });
+      expect(outcome.ok).toBe(true);
+      expect(outcome.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('--only aps/** selects none of the 3 units') })]);
+      expect(outcome.units.every((u) => u.status === 'skipped')).toBe(true);
+    } finally {
+      await rm(dry, { recursive: true, force: true });
+    }
+  });
+});

@@ -102,17 +102,7 @@ export async function discoverUnits(settings: Settings, files: FileReader): Prom
   }
 
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  const units = dropCollisions(all, file, diagnostics);
-
-  const only = settings.only.length > 0 ? picomatch([...settings.only], { dot: true }) : undefined;
-  const selected = only ? units.filter((u) => only(u.dir) || only(u.id)) : units;
-  if (only && selected.length === 0 && units.length > 0) {
-    diagnostics.push({
-      severity: 'warning',
-      message: `--only ${settings.only.join(', ')} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0]!.id})`
-    });
-  }
-  return { units: selected, diagnostics };
+  return { units: dropCollisions(all, file, diagnostics), diagnostics };
 }
 
 /** Errors for one dir matched twice by the same renderer and for shared outputs; keeps the rest. */

@@ -3,13 +3,13 @@
  * the secrets policy gate → wet layout → prune plan → diff → (write). Shared by the CLI and the
  * action. Nothing is written unless every selected unit rendered and every check passed.
  */
-import picomatch from 'picomatch';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { FileReader, Logger, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import type { Unit } from '../dry/unit.js';
 import { cmp } from '../resources/resource.js';
 import { discoverUnits } from '../dry/discover.js';
+import { selectUnits } from '../dry/select.js';
 import { checkSources } from '../dry/sources.js';
 import type { PreviousWet, RenderedUnit, Renderer, UnitResult } from '../render/renderer.js';
 import { crossCheck } from '../render/cross-checks.js';
@@ -73,22 +73,6 @@ export interface HydrateOutcome {
   shard?: ShardFile;
 }
 
-/** Units selected by `only` globs (matched against dir and id; a leading `!` excludes). */
-export function selectUnits(units: readonly Unit[], only: readonly string[]): { selected: Unit[]; skipped: Unit[] } {
-  if (only.length === 0) return { selected: [...units], skipped: [] };
-  const include = only.filter((p) => !p.startsWith('!'));
-  const exclude = only.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
-  const inc = include.length > 0 ? picomatch(include, { dot: true }) : () => true;
-  const exc = exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
-  const selected: Unit[] = [];
-  const skipped: Unit[] = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  return { selected, skipped };
-}
-
 export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const { settings, ports } = req;
   const previous = memoizedPrevious(req.previous);
@@ -100,9 +84,11 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const generator = `hydrate ${VERSION}`;
 
   diagnostics.push(...(await checkSources(settings, ports.files)));
-  const discovered = await discoverUnits({ ...settings, only: [] }, ports.files);
+  const discovered = await discoverUnits(settings, ports.files);
   diagnostics.push(...discovered.diagnostics);
-  let { selected, skipped } = selectUnits(discovered.units, settings.only);
+  const selection = selectUnits(discovered.units, settings.only);
+  diagnostics.push(...selection.diagnostics);
+  let { selected, skipped } = selection;
   if (mode?.kind === 'part') {
     // This job renders its share of the independent units; everything else is the merge's.
     selected = assignShard(selected, independent, mode.spec);
