@@ -22,7 +22,8 @@ import type { Artifact, RenderedUnit, Renderer, RenderInput } from '../renderer.
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import { parsePositioned } from './yaml-positions.js';
-import { detectUnitType, releaseFileOf } from './unit-type.js';
+import { detectUnitType } from './unit-type.js';
+import type { DetectedUnitType } from './unit-type.js';
 
 export const UNIT_PATCHES_FILE = 'hydrate-patches.yaml';
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
@@ -37,8 +38,6 @@ const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
 export function goToolEnv(settings: Pick<Settings, 'toolMemoryMiB'>): Record<string, string> {
   return { GOGC: 'off', GOMEMLIMIT: `${settings.toolMemoryMiB}MiB` };
 }
-
-type UnitType = 'kustomize' | 'helm' | 'plain';
 
 interface Ctx {
   unit: Unit;
@@ -129,11 +128,8 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   return { unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics };
 }
 
-function releaseFileOfCtx(ctx: Ctx): string {
-  return releaseFileOf(ctx.entry, ctx.unit);
-}
-
-async function detectType(ctx: Ctx): Promise<{ type: UnitType; file?: string } | undefined> {
+/** The unit's type (with its kustomization or release file); undefined, after an error, when the entry's type is missing its file. */
+async function detectType(ctx: Ctx): Promise<Exclude<DetectedUnitType, { type: 'missing' }> | undefined> {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
   if (detected.type === 'missing') {
     err(
@@ -145,15 +141,14 @@ async function detectType(ctx: Ctx): Promise<{ type: UnitType; file?: string } |
     );
     return undefined;
   }
-  return detected.type === 'plain' ? { type: 'plain' } : detected;
+  return detected;
 }
 
 // ---------------------------------------------------------------------------------------------
 // kustomize
 
-async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined): Promise<Resource[]> {
+async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
   const { input, unit, entry } = ctx;
-  const file = kustomizationFile ?? unit.dir;
   const dir = abs(input, unit.dir);
   // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
   const flags = entry.kustomize.enableHelm && input.settings.config.policy.allowHelm ? ['--enable-helm'] : [];
@@ -188,9 +183,8 @@ async function renderKustomize(ctx: Ctx, kustomizationFile: string | undefined):
 // ---------------------------------------------------------------------------------------------
 // helm
 
-async function renderHelm(ctx: Ctx, releaseFile: string | undefined): Promise<{ resources: Resource[]; patches: LocatedPatch[] }> {
+async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource[]; patches: LocatedPatch[] }> {
   const { input, unit } = ctx;
-  const file = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input.files.readFile(abs(input, file));
   const parsed = parsePositioned(text);
