@@ -56,6 +56,9 @@ async function commitDry(message: string): Promise<string> {
   return git(workspace, 'rev-parse', 'HEAD');
 }
 
+/** Every run gets its own GITHUB_RUN_ID, as on GitHub: nothing run-specific may reach a PR or a comment. */
+let runCount = 0;
+
 interface ActionRun {
   code: number;
   stdout: string;
@@ -92,7 +95,7 @@ async function runAction(opts: { inputs?: Record<string, string>; event?: string
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_SERVER_URL: server.url,
     GITHUB_API_URL: server.apiUrl,
-    GITHUB_RUN_ID: '42',
+    GITHUB_RUN_ID: String(4200 + ++runCount),
     GITHUB_ACTIONS: 'true'
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
@@ -208,7 +211,8 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(original).toContain('replicas:');
     await writeFile(deployment, original.replace(/replicas: \d+/, 'replicas: 7'));
     const sha = await commitDry('dry: scale web');
-    const r = await runAction();
+    const autoMerge = { inputs: { 'auto-merge': 'true' } };
+    const r = await runAction(autoMerge);
     expect(r.code).toBe(0);
     expect(r.outputs['changed']).toBe('true');
     expect(r.outputs['pr-number']).toMatch(/^\d+$/);
@@ -216,6 +220,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const pull = server.state.pulls.find((p) => p.number === prNumber)!;
     expect(pull).toMatchObject({ head: 'hydrate/deployment', base: 'deployment', state: 'open' });
     expect(pull.labels).toContain('hydrate');
+    expect(pull.auto_merge).toBe('SQUASH');
     expect(JSON.parse(r.outputs['units-changed']!)).toEqual(['kubernetes:apps/web/clusters/prod']);
     const comments = server.state.comments.filter((c) => c.issue_number === prNumber);
     expect(comments).toHaveLength(1);
@@ -225,9 +230,9 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(git(bare, 'log', '-1', '--format=%B', prTip)).toContain(`Hydrate-Dry-Commit: ${sha}`);
     expect(branchTip('deployment')).not.toBe(prTip);
 
-    // The same commit again: nothing is written anywhere.
+    // The same commit again: nothing is written anywhere (auto-merge is already on).
     const writes = server.writes().length;
-    const again = await runAction();
+    const again = await runAction(autoMerge);
     expect(again.code).toBe(0);
     expect(server.writes().length).toBe(writes);
     expect(branchTip('hydrate/deployment')).toBe(prTip);

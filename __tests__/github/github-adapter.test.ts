@@ -287,6 +287,10 @@ describe('auto-merge', () => {
     expect(standIn.state.pulls[0]!.auto_merge).toBe('SQUASH');
     const call = standIn.requests.find((r) => r.path === '/graphql');
     expect(call?.body).toMatchObject({ variables: { pullRequestId: pull.node_id, mergeMethod: 'SQUASH' } });
+    expect(pull.auto_merge).toBeNull();
+    // The pull request then says so, which lets the next run skip the mutation.
+    expect((await gh.findOpenPull(pr.head, pr.base))?.auto_merge).toEqual({ merge_method: 'squash' });
+    expect((await gh.createOrUpdatePull(pr)).pull.auto_merge).toEqual({ merge_method: 'squash' });
     expect(standIn.validationErrors).toEqual([]);
   });
 

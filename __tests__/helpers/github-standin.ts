@@ -299,7 +299,9 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       head: branchObject(o.head, p.head),
       base: branchObject(o.base, p.base),
       draft: p.draft,
-      auto_merge: null
+      auto_merge: p.auto_merge
+        ? { enabled_by: userObject(login), merge_method: p.auto_merge.toLowerCase(), commit_title: p.title, commit_message: '' }
+        : null
     } satisfies JsonObject);
     if (!simple) {
       Object.assign(o, { merged: p.merged, merged_by: null, mergeable: null, rebaseable: null, mergeable_state: 'unknown' });

@@ -254,7 +254,9 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     const labels = [...inputs.labels, ...coordinateLabels(settings.config, diff)];
     if (labels.length > 0) await gh.addLabels(pull.number, labels);
     await gh.upsertStickyComment(pull.number, marker, body);
-    if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
+    if (pull.auto_merge) {
+      core.info(`auto-merge is already enabled on #${pull.number}`);
+    } else if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
       const warning = await gh.enableAutoMerge(pull.node_id, 'SQUASH');
       if (warning) core.warning(warning);
     }
@@ -311,6 +313,7 @@ async function renderShard(
   if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
 }
 
+/** The same for every run on the same dry commit (no run URL), so a rerun does not rewrite it. */
 function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): string {
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const lines = [
@@ -318,9 +321,7 @@ function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): stri
       ? `The wet branch \`${inputs.wetBranch}\` differs from a fresh render of \`${dryFull}\`: this is drift.`
       : `Rendered from ${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}.`,
     '',
-    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`,
-    '',
-    `Run: ${inputs.runUrl}`
+    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -27,6 +27,8 @@ export interface Pull {
   /** Label names. */
   labels: string[];
   user: { login: string } | null;
+  /** Set when auto-merge is enabled. */
+  auto_merge: { merge_method: string } | null;
 }
 
 export type MergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
@@ -233,6 +235,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
     draft?: boolean;
     labels: { name?: string }[];
     user: { login: string } | null;
+    auto_merge?: { merge_method: string } | null;
   }): Pull => ({
     number: p.number,
     node_id: p.node_id,
@@ -246,7 +249,8 @@ export function createGitHub(options: GitHubOptions): GitHub {
     base: { ref: p.base.ref },
     draft: p.draft ?? false,
     labels: p.labels.map((l) => l.name ?? '').filter((n) => n !== ''),
-    user: p.user ? { login: p.user.login } : null
+    user: p.user ? { login: p.user.login } : null,
+    auto_merge: p.auto_merge ? { merge_method: p.auto_merge.merge_method } : null
   });
 
   const listPulls = async (head: string, base: string, state: 'open' | 'all'): Promise<Pull | undefined> => {
