@@ -96,6 +96,23 @@ describe('extra artifacts', () => {
     }
   });
 
+  it('orders nested files by their whole relative path (code-unit order), not directory by directory', async () => {
+    const repo = await tempRepo({
+      'k/a/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
+      'k/a/files/a/c.txt': 'c\n',
+      'k/a/files/a-b.txt': 'b\n',
+      'k/a/files/a0.txt': '0\n',
+      'k/a/files/A.txt': 'A\n'
+    });
+    try {
+      const cfg = { kubernetes: [{ match: 'k/{x}', output: '{x}', extraArtifacts: 'files' }] };
+      const r = await renderKubernetesUnit(unit('k/a', 0), makeInput(repo.root, cfg, [], fakeRunner([])));
+      expect(r.artifacts.map((a) => a.path)).toEqual(['A.txt', 'a-b.txt', 'a/c.txt', 'a0.txt']);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('rejects symlinks and unsafe names', async () => {
     const repo = await tempRepo({
       'k/a/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',

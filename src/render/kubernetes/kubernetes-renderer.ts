@@ -258,6 +258,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     where: { unit: unit.id, file, ...parsed.positionOf(['extraPatches', i]) }
   }));
 
+  // `which` is cached per runner: a helm removed since it was found still ends in ENOENT below.
   if (!(await input.exec.which('helm'))) {
     err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
     return empty;
@@ -375,25 +376,29 @@ interface ListedFile {
 }
 
 /** Every non-directory below `root` (recursive), sorted by relative path. Missing root: []. */
-async function listFilesRecursive(files: FileReader, root: string, prefix: string): Promise<ListedFile[]> {
+async function listFilesRecursive(files: FileReader, root: string): Promise<ListedFile[]> {
+  const out: ListedFile[] = [];
+  await collectFiles(files, root, '', out);
+  return out.sort((a, b) => cmp(a.rel, b.rel));
+}
+
+/** Appends every non-directory below `root/prefix` to `out`, unsorted. */
+async function collectFiles(files: FileReader, root: string, prefix: string, out: ListedFile[]): Promise<void> {
   const here = prefix ? `${root}/${prefix}` : root;
   const st = await files.lstat(here);
-  if (st?.kind !== 'directory') return [];
-  const out: ListedFile[] = [];
-  const entries = [...(await files.readDir(here))].sort((a, b) => cmp(a.name, b.name));
-  for (const e of entries) {
+  if (st?.kind !== 'directory') return;
+  for (const e of await files.readDir(here)) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.kind === 'directory') out.push(...(await listFilesRecursive(files, root, rel)));
+    if (e.kind === 'directory') await collectFiles(files, root, rel, out);
     else out.push({ rel, kind: e.kind });
   }
-  return out.sort((a, b) => cmp(a.rel, b.rel));
 }
 
 async function extraArtifacts(ctx: Ctx): Promise<Artifact[]> {
   const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
   const folder = abs(ctx.input, folderRel);
   const out: Artifact[] = [];
-  for (const f of await listFilesRecursive(ctx.input.files, folder, '')) {
+  for (const f of await listFilesRecursive(ctx.input.files, folder)) {
     const source = `${folderRel}/${f.rel}`;
     if (f.kind !== 'file') {
       err(ctx, `extra artifact ${source} is a ${f.kind === 'symlink' ? 'symlink' : 'special file'}: only regular files are copied; replace it with a file`, {
