@@ -6,7 +6,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { Diagnostic } from '../diagnostics.js';
-import { apiGroupOf, describeIdentity, identityOf, isIdentity, versionOf } from '../resources/resource.js';
+import { apiGroupOf, describeIdentity, identityOf, isIdentity, isRecord, versionOf } from '../resources/resource.js';
 import type { KubeObject, Resource } from '../resources/resource.js';
 import type { z } from 'zod';
 import type { patchTarget, targetedPatch } from '../settings/schema/common.js';
@@ -57,10 +57,8 @@ export function parseLabelSelector(selector: string): Requirement[] {
 
 function labelsOf(object: KubeObject): Record<string, unknown> {
   const md = object['metadata'];
-  if (typeof md !== 'object' || md === null || Array.isArray(md)) return {};
-  const labels = (md as Record<string, unknown>)['labels'];
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return {};
-  return labels as Record<string, unknown>;
+  const labels = isRecord(md) ? md['labels'] : undefined;
+  return isRecord(labels) ? labels : {};
 }
 
 export function matchesLabels(object: KubeObject, requirements: readonly Requirement[]): boolean {

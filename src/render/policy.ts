@@ -4,16 +4,12 @@
  * allow-lists it (`policy.allowSecrets`, each with a reason). Messages never include values.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import { cmp, type KubeObject } from '../resources/resource.js';
+import { cmp, isRecord, type KubeObject } from '../resources/resource.js';
 import { parseYamlDocuments } from '../resources/yaml.js';
 import type { HydrateConfig } from '../settings/schema/config.js';
 import type { RenderedUnit } from './renderer.js';
 
 export type AllowedSecrets = HydrateConfig['policy']['allowSecrets'];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** True for an object the gate rejects: apiVersion exactly `v1`, kind Secret, with data or stringData. */
 export function isPlaintextSecret(o: unknown): o is KubeObject {

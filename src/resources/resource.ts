@@ -28,7 +28,8 @@ export interface ResourceIdentity {
   name: string;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A mapping (not null, not an array): what a parsed YAML object is. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -5,7 +5,7 @@
  */
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
-import type { KubeObject } from './resource.js';
+import { isRecord, type KubeObject } from './resource.js';
 
 export interface ParsedDocument {
   /** The document's value (plain JS). null for an empty document. */
@@ -101,8 +101,9 @@ function firstLine(s: string): string {
   return i === -1 ? s : s.slice(0, i);
 }
 
+/** A mapping, as every Kubernetes object is (the same test as isRecord). */
 export function isKubeObject(v: unknown): v is KubeObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 
 /**

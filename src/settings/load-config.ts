@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { placeholders, patternProblems } from '../dry/match.js';
 import { RENDERER_NAMES } from '../dry/unit.js';
+import { isRecord } from '../resources/resource.js';
 import { hydrateConfig, type HydrateConfig } from './schema/config.js';
 import type { Settings } from './settings.js';
 import { parseShardSpec, type ShardMode } from './shard.js';
@@ -20,10 +21,6 @@ interface Locator {
   doc: Document.Parsed;
   lineCounter: LineCounter;
   text: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function asNode(v: unknown): YamlNode | undefined {

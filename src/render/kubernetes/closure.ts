@@ -10,7 +10,7 @@ import { parsePositioned } from './yaml-positions.js';
 import { parseCanonicalYaml } from '../../resources/yaml.js';
 import { isLocalChart, isPinnedVersion } from './helm-release.js';
 import { kustomizationFileIn } from './unit-type.js';
-import { cmp } from '../../resources/resource.js';
+import { cmp, isRecord } from '../../resources/resource.js';
 
 export interface Closure {
   /** Repository-relative paths (files and directories; directories are read recursively), sorted, unique. */
@@ -34,10 +34,6 @@ export function isRemoteRef(ref: string): boolean {
     ref.includes('//?') ||
     ref.includes('.git//')
   );
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function strings(v: unknown): string[] {
@@ -180,7 +176,7 @@ function kustomizationValue(text: string): unknown {
 }
 
 function finish(w: Walker): Closure {
-  const sorted = [...w.paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...w.paths].sort(cmp);
   // A file inside a listed directory may be listed too: the digest reads each file once.
   return { paths: sorted, volatile: w.volatile, ...(w.reason !== undefined ? { reason: w.reason } : {}) };
 }
@@ -229,7 +225,7 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
       }
     }
   }
-  const sorted = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...paths].sort(cmp);
   return { paths: sorted, volatile, ...(reason !== undefined ? { reason } : {}) };
 }
 

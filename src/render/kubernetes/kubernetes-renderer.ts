@@ -10,7 +10,7 @@ import { hasErrors } from '../../diagnostics.js';
 import { checkRelativePath } from '../../dry/path-safety.js';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
-import { checkIdentities, cmp } from '../../resources/resource.js';
+import { checkIdentities, cmp, isRecord } from '../../resources/resource.js';
 import type { Resource } from '../../resources/resource.js';
 import { isKubeObject, parseYamlDocuments } from '../../resources/yaml.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
@@ -221,8 +221,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
       return empty;
     }
     const chartMeta = parsePositioned(await input.files.readFile(abs(input, `${chartRel}/Chart.yaml`))).value;
-    const chartVersion =
-      typeof chartMeta === 'object' && chartMeta !== null ? (chartMeta as Record<string, unknown>)['version'] : undefined;
+    const chartVersion = isRecord(chartMeta) ? chartMeta['version'] : undefined;
     if (String(chartVersion) !== release.version.replace(/^v/, '')) {
       err(ctx, `version ${release.version} does not match the local chart ${chartRel} (Chart.yaml version ${String(chartVersion)}): update one of them`, {
         file,

@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
+import { isRecord } from '../../resources/resource.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
 import { parsePositioned } from './yaml-positions.js';
 
@@ -50,7 +51,7 @@ export async function detectUnitType(
     if ((await files.lstat(abs)) !== undefined) {
       if (want === 'helm') return { type: 'helm', file: releaseFile };
       const v = parsePositioned(await files.readFile(abs)).value;
-      if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'chart' in v) return { type: 'helm', file: releaseFile };
+      if (isRecord(v) && 'chart' in v) return { type: 'helm', file: releaseFile };
     } else if (want === 'helm') {
       return { type: 'missing', want, file: releaseFile };
     }

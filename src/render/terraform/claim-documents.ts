@@ -6,6 +6,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments } from '
 import type { Document } from 'yaml';
 import type { z } from 'zod';
 import type { Diagnostic } from '../../diagnostics.js';
+import { cmp } from '../../resources/resource.js';
 
 export type PathKey = string | number;
 
@@ -137,7 +138,7 @@ export async function listYamlFiles(
   return entries
     .filter((e) => e.kind === 'file' && /\.ya?ml$/.test(e.name))
     .map((e) => e.name)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(cmp);
 }
 
 /**
@@ -164,7 +165,7 @@ export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const k of Object.keys(value).sort(cmp)) {
       out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
     }
     return out;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../../diagnostics.js';
 import type { Unit } from '../../dry/unit.js';
-import { cmp, type KubeObject, type Resource } from '../../resources/resource.js';
+import { cmp, isRecord, type KubeObject, type Resource } from '../../resources/resource.js';
 import { parseYamlDocuments } from '../../resources/yaml.js';
 import type { TerraformEntry } from '../../settings/schema/terraform.js';
 import type { PreviousWet, RenderedUnit, Renderer, RenderInput, Required } from '../renderer.js';
@@ -47,10 +47,6 @@ export function defaultStateKey(claimName: string): string {
   b[8] = (b[8]! & 0x3f) | 0x80;
   const x = b.toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Workspaces already in the previous wet tree, by claim name (label `claim-ref`). */
