@@ -4,13 +4,14 @@ import { HydrateError } from '../../src/diagnostics.js';
 import {
   ACTIONS_PR_NOT_PERMITTED,
   BAD_TOKEN_MESSAGE,
-  commentMarker,
   createGitHub,
   fitBody,
-  MAX_BODY_CHARS,
   missingPermissionMessage,
   type GitHub
 } from '../../src/adapters/github.js';
+import { buildComment, COMMENT_MAX_CHARS as MAX_BODY_CHARS } from '../../src/report/comment.js';
+import { report } from '../report/helpers.js';
+import { markerComment as commentMarker } from '../../src/report/markdown.js';
 import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../helpers/github-standin.js';
 
 const TOKEN = 'ghs_SECRETtoken1234567890';
@@ -236,6 +237,18 @@ describe('sticky comment', () => {
 
   it('a marker with "--" cannot end the hidden HTML comment early', () => {
     expect(commentMarker('a--b>c')).toBe('<!-- hydrate:a-bc -->');
+  });
+
+  it('finds the report\'s own marker, also for a marker holding "<" (one marker, not two)', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const marker = 'acme/wet:<deploy>:hydrate.yaml';
+    const body = buildComment(report([]), { marker, title: 'Rendered diff' });
+    expect(body.startsWith('<!-- hydrate:acme/wet:deploy:hydrate.yaml -->\n')).toBe(true);
+    expect((await gh.upsertStickyComment(pull.number, marker, body)).action).toBe('created');
+    expect(standIn.state.comments[0]!.body).toBe(body);
+    expect((await gh.upsertStickyComment(pull.number, marker, body)).action).toBe('unchanged');
+    expect(standIn.state.comments).toHaveLength(1);
   });
 });
 

@@ -9,6 +9,8 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { HydrateError } from '../diagnostics.js';
 import { silentLogger, type Logger } from '../ports.js';
+import { COMMENT_MAX_BYTES, COMMENT_MAX_CHARS } from '../report/comment.js';
+import { markerComment } from '../report/markdown.js';
 
 /** A pull request, with GitHub's own field names. */
 export interface Pull {
@@ -78,11 +80,6 @@ export interface GitHub {
   enableAutoMerge(pullNodeId: string, method: MergeMethod): Promise<string | undefined>;
 }
 
-/** GitHub rejects issue comment and pull request bodies longer than this (characters). */
-export const MAX_BODY_CHARS = 65_536;
-/** ... and longer than this in UTF-8 bytes. */
-export const MAX_BODY_BYTES = 262_144;
-
 const TRUNCATION_NOTE = '\n\n… (truncated to fit GitHub\'s size limit; the job summary has the full report)';
 
 /**
@@ -90,9 +87,9 @@ const TRUNCATION_NOTE = '\n\n… (truncated to fit GitHub\'s size limit; the job
  * and followed by a note. The caller should budget its own body; this is the last line of defence.
  */
 export function fitBody(body: string): string {
-  const fits = (s: string): boolean => s.length <= MAX_BODY_CHARS && Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES;
+  const fits = (s: string): boolean => s.length <= COMMENT_MAX_CHARS && Buffer.byteLength(s, 'utf8') <= COMMENT_MAX_BYTES;
   if (fits(body)) return body;
-  let keep = Math.min(body.length, MAX_BODY_CHARS - TRUNCATION_NOTE.length);
+  let keep = Math.min(body.length, COMMENT_MAX_CHARS - TRUNCATION_NOTE.length);
   while (keep > 0 && !fits(body.slice(0, keep) + TRUNCATION_NOTE)) keep = Math.floor(keep * 0.9);
   let head = body.slice(0, keep);
   // Do not split a surrogate pair.
@@ -100,12 +97,6 @@ export function fitBody(body: string): string {
   const nl = head.lastIndexOf('\n');
   if (nl > keep * 0.8) head = head.slice(0, nl);
   return head + TRUNCATION_NOTE;
-}
-
-/** The hidden line that identifies a sticky comment written by this tool. */
-export function commentMarker(marker: string): string {
-  // `--` would end the HTML comment early.
-  return `<!-- hydrate:${marker.replace(/-{2,}/g, '-').replace(/>/g, '')} -->`;
 }
 
 export type Permission = 'pull-requests: write' | 'contents: write' | 'issues: write' | 'pull-requests: read' | 'issues: read';
@@ -339,7 +330,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
 
   const upsertStickyComment = (issueNumber: number, marker: string, body: string): Promise<StickyCommentResult> =>
     guard(`write the comment on #${issueNumber}`, 'pull-requests: write', async () => {
-      const tag = commentMarker(marker);
+      const tag = markerComment(marker);
       const full = fitBody(body.includes(tag) ? body : `${tag}\n${body}`);
       const comments = await octokit.paginate(octokit.rest.issues.listComments, {
         owner,

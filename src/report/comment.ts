@@ -4,9 +4,9 @@ import { buildMarkdown, safeUrl, type ReportContext } from './markdown.js';
 
 export type { ReportContext } from './markdown.js';
 
-/** GitHub rejects comment bodies longer than this many characters. */
+/** GitHub rejects comment and pull request bodies longer than this many characters... */
 export const COMMENT_MAX_CHARS = 65_536;
-/** And keeps well below this many UTF-8 bytes. */
+/** ... and longer than this many UTF-8 bytes. */
 export const COMMENT_MAX_BYTES = 262_144;
 
 export function commentOverflowLine(n: number, summaryUrl?: string): string {

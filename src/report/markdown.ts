@@ -32,6 +32,7 @@ const MAX_FAILURE_CHARS = 2000;
 const COMPACT_MAX_RESOURCES = 100;
 const COMPACT_MAX_FIELDS = 20;
 
+/** The hidden line that identifies a sticky comment written by this tool (`--` or `>` would end it early). */
 export function markerComment(marker: string): string {
   return `<!-- hydrate:${marker.replace(/-{2,}/g, '-').replace(/[<>\r\n]/g, '')} -->`;
 }
