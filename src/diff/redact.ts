@@ -27,12 +27,8 @@ export function needsRedaction(object: KubeObject | undefined): boolean {
   if (!object) return false;
   if (isSecret(object)) return true;
   const metadata = object['metadata'];
-  const annotations = isRecordLike(metadata) ? metadata['annotations'] : undefined;
-  return isRecordLike(annotations) && LAST_APPLIED_ANNOTATION in annotations;
-}
-
-function isRecordLike(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  const annotations = isRecord(metadata) ? metadata['annotations'] : undefined;
+  return isRecord(annotations) && LAST_APPLIED_ANNOTATION in annotations;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -102,11 +98,6 @@ export function redactPair(
     redactKey(ba, ha, LAST_APPLIED_ANNOTATION, ba?.[LAST_APPLIED_ANNOTATION], ha?.[LAST_APPLIED_ANNOTATION]);
   }
   return { base: b, head: h };
-}
-
-/** Redacted copy of a single object (no old/new comparison). */
-export function redactObject(object: KubeObject): KubeObject {
-  return redactPair(object, undefined).base as KubeObject;
 }
 
 /**

@@ -14,14 +14,12 @@ import {
   type ResourceIdentity
 } from '../resources/resource.js';
 import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
-import type { WetIndex, WetIndexUnit } from '../wet/wet-index.js';
+import type { WetIndexUnit } from '../wet/wet-index.js';
 import { isRedactedPath, isSecret, needsRedaction, redactPair } from './redact.js';
 
-/** A wet tree: its index (when it has one) and its files by wet-relative path. */
-export interface WetSnapshot {
-  index?: WetIndex;
-  files: ReadonlyMap<string, string>;
-}
+import type { WetSnapshot } from '../wet/snapshot.js';
+
+export type { WetSnapshot };
 
 export type ChangeKind = 'added' | 'changed' | 'removed';
 

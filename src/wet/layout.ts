@@ -9,6 +9,7 @@ import type { UnitResult } from '../render/renderer.js';
 import {
   cmp,
   compareIdentity,
+  describeIdentity,
   identityOf,
   isIdentity,
   type KubeObject,
@@ -136,11 +137,6 @@ function groupByFolded(names: readonly string[]): number[][] {
   return [...byKey.values()];
 }
 
-function describeId(id: ResourceIdentity): string {
-  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
-  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
-}
-
 interface Claim {
   path: string;
   unit: string;
@@ -251,7 +247,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
     } else {
       const { names, collisions } = perResourceNames(placed.map((p) => p.id));
       for (const group of collisions) {
-        const list = group.map((i) => describeId(placed[i]!.id)).join(', ');
+        const list = group.map((i) => describeIdentity(placed[i]!.id)).join(', ');
         diagnostics.push({
           severity: 'error',
           unit: unit.id,
@@ -263,10 +259,10 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
         if (name === undefined) return;
         const path = joinWet(unit.output, name);
         if (name.includes('/')) {
-          diagnostics.push({ severity: 'error', unit: unit.id, message: `${describeId(p.id)}: its name cannot be used as a file name` });
+          diagnostics.push({ severity: 'error', unit: unit.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim(unit.id, path, texts.get(p)!, describeId(p.id))) owned.push(path);
+        if (claim(unit.id, path, texts.get(p)!, describeIdentity(p.id))) owned.push(path);
       });
     }
 
