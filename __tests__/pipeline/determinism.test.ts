@@ -5,16 +5,16 @@ import path from 'node:path';
 import { createFileReader } from '../../src/adapters/files.js';
 import { createProcessRunner } from '../../src/adapters/exec.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
-import { hydrate, type PreviousWetTree } from '../../src/pipeline/hydrate.js';
+import { hydrate } from '../../src/pipeline/hydrate.js';
+import type { PreviousWet } from '../../src/render/renderer.js';
 import type { FileReader } from '../../src/ports.js';
 import { silentLogger } from '../../src/ports.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
-const emptyWet: PreviousWetTree = {
+const emptyWet: PreviousWet = {
   index: undefined,
-  readFile: async () => undefined,
-  snapshot: async () => ({ files: new Map() })
+  readFile: async () => undefined
 };
 
 function shuffled(reader: FileReader, seed: number): FileReader {

@@ -17,7 +17,7 @@ import { secretsPolicyGate } from '../render/policy.js';
 import { defaultRenderers } from '../render/registry.js';
 import { layoutWet, ownedPaths, type KeptUnit, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
-import type { WetSnapshot } from '../wet/snapshot.js';
+import { snapshotFromLayout, type WetSnapshot } from '../wet/snapshot.js';
 import type { WetIndex } from '../wet/wet-index.js';
 import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
@@ -32,16 +32,12 @@ export interface PipelinePorts {
   logger: Logger;
 }
 
-/** The wet tree before the run: index, reader, and a snapshot of the owned files (for the diff). */
-export interface PreviousWetTree extends PreviousWet {
-  snapshot(): Promise<WetSnapshot>;
-}
-
 export interface HydrateRequest {
   settings: Settings;
   /** Raw text of the config file (its digest is recorded in the index). */
   configText: string;
-  previous: PreviousWetTree;
+  /** The wet tree before the run: its index and a reader for its files. */
+  previous: PreviousWet;
   ports: PipelinePorts;
   dryCommit?: string;
   renderers?: readonly Renderer[];
@@ -202,9 +198,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   // Kept units have the same index entry and the same files before and after: the diff would
   // find nothing in them, so it is not asked to parse them.
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
-  const before = kept.size > 0 ? await snapshotWithout(previous, kept) : await previous.snapshot();
-  const after: WetSnapshot =
-    ok && layout ? withoutUnits({ index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) }, kept) : before;
+  const before = await snapshotWithout(previous, kept);
+  const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
   const diff = diffWet(before, after, { failedUnits });
 
   return {
@@ -227,7 +222,7 @@ async function planIncremental(
   selected: readonly Unit[],
   settings: Settings,
   ports: PipelinePorts,
-  previous: PreviousWetTree,
+  previous: PreviousWet,
   independent: ReadonlySet<string>
 ): Promise<{ inputs: Map<string, InputDigest>; unchanged: Unit[]; toRender: Unit[] }> {
   const inputs = new Map<string, InputDigest>();
@@ -245,7 +240,7 @@ async function planIncremental(
     const input = inputs.get(u.id)!;
     const entry = prev.units[u.id];
     if (input.volatile || !entry || entry.volatile || entry.digest !== input.digest) return false;
-    if (entry.renderer !== u.renderer || entry.output !== u.output) return false;
+    // The digest covers the renderer and the output folder: equal digests mean the same ones.
     for (const p of entry.paths) if ((await previous.readFile(p)) === undefined) return false;
     return true;
   });
@@ -322,9 +317,9 @@ function withoutUnits(snapshot: WetSnapshot, ids: ReadonlySet<string>): WetSnaps
   return { index: indexWithout(snapshot.index, ids), files };
 }
 
-/** The previous tree with each file read once (reuse checks, keeping reused units and the plan all read it). */
-function memoizedPrevious(previous: PreviousWetTree): PreviousWetTree {
-  return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
+/** The previous tree with each file read once (reuse checks, kept units, the plan and the diff all read it). */
+function memoizedPrevious(previous: PreviousWet): PreviousWet {
+  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
 
 function withInputDigest(r: RenderedUnit, input: InputDigest | undefined): UnitResult {
