@@ -292,3 +292,24 @@ describe('an `only` filter that selects nothing', () => {
     }
   });
 });
+
+describe('the config in every input digest', () => {
+  it('covers what shapes the output (wet layout) but not what shapes only the PR (label coordinates) or the run (workers)', async () => {
+    const dry = await mkdtemp(path.join(os.tmpdir(), 'hydrate-global-'));
+    try {
+      await generateDry(dry);
+      const unit = { id: 'kubernetes:plain/dev', renderer: 'kubernetes' as const, entry: 1, dir: 'plain/dev', coordinates: { env: 'dev' }, output: 'plain/dev' };
+      const digestWith = async (extra: string): Promise<string> => {
+        await put(dry, 'hydrate.yaml', `${CONFIG('plain')}${extra}`);
+        const { settings } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml') });
+        return (await unitInputDigest(unit, settings, createFileReader(), 'kubectl v1')).digest;
+      };
+      const plain = await digestWith('');
+      expect(await digestWith('wet:\n  labelCoordinates: [env]\n')).toBe(plain);
+      expect(await digestWith('policy:\n  concurrency: 7\n')).toBe(plain);
+      expect(await digestWith('wet:\n  layout: per-unit\n')).not.toBe(plain);
+    } finally {
+      await rm(dry, { recursive: true, force: true });
+    }
+  });
+});

@@ -28,10 +28,21 @@ function entryOf(unit: Unit, settings: Settings): unknown {
   return lists[unit.renderer][unit.entry];
 }
 
-/** Config that shapes every unit's output (layout, policy, sources), without run-time knobs. */
+const globalConfigs = new WeakMap<Settings, string>();
+
+/**
+ * Config that shapes every unit's output (layout, policy, sources), without run-time knobs
+ * (workers) or what only shapes the pull request (label coordinates). Computed once per settings.
+ */
 function globalConfig(settings: Settings): string {
-  const { concurrency: _ignored, ...policy } = settings.config.policy;
-  return JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet: settings.config.wet, policy });
+  let text = globalConfigs.get(settings);
+  if (text === undefined) {
+    const { concurrency: _workers, ...policy } = settings.config.policy;
+    const { labelCoordinates: _labels, ...wet } = settings.config.wet;
+    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy });
+    globalConfigs.set(settings, text);
+  }
+  return text;
 }
 
 /** The closure of a kubernetes unit, by the type the renderer will detect for it. */
@@ -66,9 +77,9 @@ export async function unitClosure(unit: Unit, settings: Settings, files: FileRea
 
 /**
  * sha256 over the sorted (path, content) of every file in the unit's closure, the unit's config
- * entry, the global config that shapes output, the renderer name and `toolVersion` (for terraform
- * and secrets units Hydrate's VERSION is added). `toolVersion` may be a promise, so that asking
- * the tools overlaps reading the files.
+ * entry, the global config that shapes output, the renderer name, Hydrate's VERSION and, for
+ * kubernetes units, `toolVersion`. `toolVersion` may be a promise, so that asking the tools
+ * overlaps reading the files.
  */
 export async function unitInputDigest(
   unit: Unit,
@@ -86,7 +97,7 @@ export async function unitInputDigest(
     JSON.stringify(unit.coordinates),
     JSON.stringify(entry ?? null),
     globalConfig(settings),
-    unit.renderer === 'kubernetes' ? await toolVersion : `hydrate ${VERSION}`,
+    unit.renderer === 'kubernetes' ? await toolVersion : '',
     `hydrate ${VERSION}`
   ];
   for (const [path, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path, content);
@@ -103,9 +114,9 @@ const VERSION_COMMANDS: [string, string[]][] = [
   ['helm', ['version', '--short']]
 ];
 
-/** The versions of the rendering tools on PATH, asked once per run (tool upgrades change every digest). */
+/** The versions of the rendering tools on PATH, asked once per run (tool upgrades change every digest). Never rejects. */
 export async function renderToolVersions(exec: ProcessRunner): Promise<string> {
-  const found = await Promise.all(VERSION_COMMANDS.map(async ([cmd]) => (await exec.which(cmd)) !== undefined));
+  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== undefined, () => false)));
   // The renderer prefers kustomize over kubectl: only the one it uses matters.
   const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === 'kubectl' && found[0]));
   const versions = await Promise.all(
