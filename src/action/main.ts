@@ -12,7 +12,7 @@ import { createProcessRunner } from '../adapters/exec.js';
 import { applyWetPlan, readWetDir } from '../adapters/wet-dir.js';
 import { createGitHub } from '../adapters/github.js';
 import { GitClient } from '../adapters/git.js';
-import { publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
+import { HYDRATE_VERSION_TRAILER, publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
 import { loadSettings } from '../settings/load-settings.js';
 import { hydrate, type HydrateOutcome, type PipelinePorts } from '../pipeline/hydrate.js';
 import { readShardFiles, writeShardFile } from '../adapters/shard-files.js';
@@ -171,7 +171,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
         trailers: {
           'Hydrate-Dry-Repository': dryFull,
           ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
-          'Hydrate-Version': VERSION
+          [HYDRATE_VERSION_TRAILER]: VERSION
         },
         restartTarget,
         dryRun: plan.mode === 'check' || plan.readOnly,
