@@ -77,6 +77,15 @@ describe('parseConfig', () => {
     expect([...lines].sort((a, b) => a - b)).toEqual(lines);
   });
 
+  it('reports each unknown key at the key itself, one diagnostic per key', () => {
+    const text = ['kubernetes:', '  - match: a/{x}', '    output: "{x}"', '    typo: 1', '    other: 2', 'extra: true', ''].join('\n');
+    expect(errorsOf(text).map((d) => `${where(d)} ${d.message}`)).toEqual([
+      'hydrate.yaml:4:5 kubernetes[0]: unknown key "typo": check the spelling (see schema/hydrate.schema.json)',
+      'hydrate.yaml:5:5 kubernetes[0]: unknown key "other": check the spelling (see schema/hydrate.schema.json)',
+      'hydrate.yaml:6:1 (top level): unknown key "extra": check the spelling (see schema/hydrate.schema.json)'
+    ]);
+  });
+
   it('rejects unsafe characters in match and output', () => {
     const diags = errorsOf(['secrets:', '  - match: "sec rets/{x}"', '    output: out\\{x}', ''].join('\n'));
     expect(diags.map((d) => `${d.line}:${d.col} ${d.message}`)).toEqual([

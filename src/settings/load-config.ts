@@ -79,37 +79,37 @@ function locate(loc: Locator, path: readonly PathKey[], innerOffset?: number): P
   return at(loc, offset);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, loc: Locator): { message: string; path: PathKey[]; keyAt?: string } {
-  const path = issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
-  const where = formatPath(path);
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys;
-    return {
-      message: `${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}: check the spelling (see schema/hydrate.schema.json)`,
-      path,
-      ...(keys.length === 1 ? { keyAt: keys[0]! } : {})
-    };
-  }
+/** The message and path of a schema issue other than unknown keys (those get one diagnostic per key). */
+function describeIssue(issue: z.core.$ZodIssue, loc: Locator): { message: string; path: PathKey[] } {
+  const path = issuePath(issue);
   if (issue.code === 'invalid_type' && path.length > 0 && !loc.doc.hasIn(path)) {
     const parent = formatPath(path.slice(0, -1));
     return { message: `${parent}: missing required key "${String(path[path.length - 1])}"`, path };
   }
-  return { message: `${where}: ${issue.message}`, path };
+  return { message: `${formatPath(path)}: ${issue.message}`, path };
+}
+
+function issuePath(issue: z.core.$ZodIssue): PathKey[] {
+  return issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
 }
 
 function schemaDiagnostics(error: z.ZodError, loc: Locator): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const issue of error.issues) {
-    const { message, path, keyAt } = describeIssue(issue, loc);
     if (issue.code === 'unrecognized_keys') {
+      const path = issuePath(issue);
       for (const key of issue.keys) {
         const k = keyNode(loc, path, key);
         const position = k?.range ? at(loc, k.range[0]) : locate(loc, path);
-        const single = keyAt !== undefined ? message : `${formatPath(path)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
-        out.push({ severity: 'error', message: single, ...position });
+        out.push({
+          severity: 'error',
+          message: `${formatPath(path)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`,
+          ...position
+        });
       }
       continue;
     }
+    const { message, path } = describeIssue(issue, loc);
     out.push({ severity: 'error', message, ...locate(loc, path) });
   }
   return out;
