@@ -254,7 +254,10 @@ describe('sharded then merged', () => {
       // Shards against w1 (they keep everything), merge onto w0 (which is behind: leftovers render here).
       const kept = fresh('shards');
       const shards = await renderShards(dry, w1, n, kept);
-      for (const s of shards) expect(s.outcome.shard!.units.every((u) => u.status === 'reused')).toBe(true);
+      for (const s of shards) {
+        expect(s.outcome.shard!.units.length).toBeGreaterThan(0);
+        expect(s.outcome.shard!.units.every((u) => u.status === 'reused')).toBe(true);
+      }
       const onto0 = fresh('onto0');
       await copyDir(w0, onto0);
       const m0 = await cli(dry, onto0, { shard: 'merge', shardDir: kept });
@@ -412,6 +415,7 @@ describe('a merge that cannot trust its shard files fails and writes nothing', (
     for (const n of [1, 2]) {
       const shardDir = fresh('shards');
       const shards = await renderShards(dry, out, n, shardDir, false);
+      expect(shards.filter((s) => s.outcome.shard!.assigned.includes(plain))).toHaveLength(1);
       for (const s of shards) {
         const mine = s.outcome.shard!.assigned.includes(plain);
         expect(s.outcome.ok).toBe(!mine);

@@ -7,7 +7,7 @@
  * fast) render in the merge job. Pure: no I/O here (see adapters/shard-files.ts).
  */
 import { z } from 'zod';
-import type { Diagnostic } from '../diagnostics.js';
+import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Unit } from '../dry/unit.js';
 import type { UnitResult } from '../render/renderer.js';
 import { cmp, type KubeObject, type Resource } from '../resources/resource.js';
@@ -121,10 +121,10 @@ export function buildShardFile(input: BuildShardInput): ShardFile {
     .sort((a, b) => cmp(a.unit.id, b.unit.id))
     .map((r) => {
       const failed = r.status === 'failed' || input.rejected.has(r.unit.id);
-      // The gate's errors are not among the unit's own diagnostics: without one, the merge would
-      // take the unit as failed without an error, publish, and drop the unit's files.
+      // The pipeline adds the gate's errors to the unit's diagnostics; a caller that does not must
+      // still say why the unit failed, or the merge would publish without it and drop its files.
       const rejection: Diagnostic[] =
-        input.rejected.has(r.unit.id) && !hasError(r.diagnostics)
+        input.rejected.has(r.unit.id) && !hasErrors(r.diagnostics)
           ? [
               {
                 severity: 'error',
@@ -204,7 +204,7 @@ export function collectShards(
   for (let i = 1; i <= count; i++) {
     if (!byIndex.has(i)) error(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
   }
-  if (hasError(diagnostics)) return { entries, diagnostics };
+  if (hasErrors(diagnostics)) return { entries, diagnostics };
 
   for (const [index, s] of byIndex) {
     const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
@@ -232,10 +232,6 @@ export function collectShards(
   return { entries, diagnostics };
 }
 
-function hasError(ds: readonly Diagnostic[]): boolean {
-  return ds.some((d) => d.severity === 'error');
-}
-
 function sample(ids: readonly string[]): string {
   return ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
 }
@@ -244,7 +240,7 @@ function sample(ids: readonly string[]): string {
 export function shardUnitResult(entry: ShardUnit, unit: Unit): UnitResult {
   const diagnostics = entry.diagnostics.map((d) => ({ ...d })) as Diagnostic[];
   // A failed unit must fail the merge: without an error it would be published as gone.
-  if (entry.status === 'failed' && !hasError(diagnostics)) {
+  if (entry.status === 'failed' && !hasErrors(diagnostics)) {
     diagnostics.push({ severity: 'error', unit: unit.id, message: `unit ${unit.id} failed in its shard job without an error: see that job's log` });
   }
   return {
