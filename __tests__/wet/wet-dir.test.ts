@@ -112,9 +112,14 @@ describe('applyWetPlan', () => {
     expect(await readFile(join(target, 'a.yml'), 'utf8')).toBe('a\n');
   });
 
-  it('leaves no temporary files behind', async () => {
+  it('leaves no temporary files behind, also when moving one into place fails', async () => {
     await sync([unitResult('u', 'out', [obj('ConfigMap', 'a')])]);
     expect((await listTree(dir)).filter((p) => p.includes('.tmp'))).toEqual([]);
+    // A folder where the file goes: the rename fails after the temporary file was written.
+    await put('other/ConfigMap.b.yml/keep', 'x');
+    const plan: WetPlan = { writes: [{ path: 'other/ConfigMap.b.yml', content: 'b\n' }], deletes: [], unchanged: [], diagnostics: [] };
+    await expect(applyWetPlan(dir, plan)).rejects.toThrow(/EISDIR/);
+    expect(await readdir(join(dir, 'other'))).toEqual(['ConfigMap.b.yml']);
   });
 
   it('refuses to write through a symlinked folder and changes nothing', async () => {
