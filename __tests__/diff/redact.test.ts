@@ -100,7 +100,9 @@ describe('redaction', () => {
     expect((s['data'] as Record<string, string>)['pw']).toBe('x');
     expect((out.base!['data'] as Record<string, string>)['pw']).toBe(REDACTED);
     const c = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { pw: 'x' } };
-    expect(redactPair(c, c).head).toEqual(c);
+    const copy = structuredClone(c);
+    expect(redactPair(c, c).head).toEqual(copy);
+    expect(c).toEqual(copy);
   });
 
   it('redacts random secret values in every output (property)', () => {
