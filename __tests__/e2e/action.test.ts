@@ -494,8 +494,8 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const annotations = r.stdout.split('\n').filter((l) => /^::error .*file=kubernetes\/platform\/ops\/namespaces\/broken\.yaml,line=\d+/.test(l));
     expect(annotations).toHaveLength(1);
     expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
-    expect(r.summary).toContain('| `kubernetes:kubernetes/platform/ops/namespaces` | failed |');
-    expect(r.summary).toContain('| `kubernetes:apps/web/clusters/prod` | reused |');
+    expect(r.summary).toContain('| <code>kubernetes:kubernetes/platform/ops/namespaces</code> | failed |');
+    expect(r.summary).toContain('| <code>kubernetes:apps/web/clusters/prod</code> | reused |');
     expect(r.summary).toContain('Hydrate failed');
   });
 });

@@ -19,7 +19,8 @@ import { readShardFiles, writeShardFile } from '../adapters/shard-files.js';
 import type { Settings } from '../settings/settings.js';
 import type { ShardMode } from '../settings/shard.js';
 import { buildComment } from '../report/comment.js';
-import { buildJobSummary } from '../report/summary.js';
+import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
+import type { UnitStatusRow } from '../report/markdown.js';
 import { diffToJson } from '../report/json-report.js';
 import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
@@ -84,9 +85,10 @@ async function headOfCheckout(workspace: string): Promise<CheckoutHead | undefin
 }
 
 export async function run(): Promise<void> {
-  // The job summary is filled in as soon as something was rendered, so a failure still shows it.
-  const report: JobReport = { summary: '' };
+  // The job summary is set as soon as something was rendered, so a failure still shows it.
+  const report: JobReport = {};
   let inputs: ActionInputs | undefined;
+  let errors: string[] = [];
   try {
     inputs = await readInputs();
     // Only pull_request_target needs to know what is checked out (see planForEvent).
@@ -98,21 +100,22 @@ export async function run(): Promise<void> {
   } catch (e) {
     const diagnostics = e instanceof HydrateError ? e.diagnostics : [{ severity: 'error' as const, message: (e as Error).message }];
     for (const d of diagnostics) annotate(d);
-    report.summary += `## Hydrate failed\n\n${diagnostics.map((d) => `- ${formatDiagnostic(d).replace(/[<>]/g, '')}`).join('\n')}\n`;
+    errors = diagnostics.map((d) => formatDiagnostic(d));
     core.setFailed(`hydrate failed with ${diagnostics.length} error(s)`);
   } finally {
-    if (report.summary && inputs?.stepSummary) await appendFile(inputs.stepSummary, report.summary);
+    const summary = report.summary ? report.summary(errors) : errors.length > 0 ? buildFailureSummary(errors) : '';
+    if (summary && inputs?.stepSummary) await appendFile(inputs.stepSummary, summary);
   }
 }
 
 interface JobReport {
-  summary: string;
+  /** The job summary of what was rendered, ending with the errors that failed the run (if any). */
+  summary?: (errors: readonly string[]) => string;
 }
 
 /** What the run rendered, per unit, for the job summary (shown also when the run fails). */
-function unitTable(outcome: HydrateOutcome): string {
-  const rows = outcome.units.map((u) => `| \`${u.id}\` | ${u.status} | ${u.resources} | ${u.errors.length} |`);
-  return `### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n${rows.join('\n')}\n\n`;
+function unitRows(outcome: HydrateOutcome): UnitStatusRow[] {
+  return outcome.units.map((u) => ({ id: u.id, status: u.status, resources: u.resources, errors: u.errors.length }));
 }
 
 async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport): Promise<void> {
@@ -216,7 +219,8 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     wetBranch: inputs.wetBranch,
     summaryUrl: inputs.runUrl
   };
-  report.summary = `${buildJobSummary(diff, ctx)}\n${unitTable(rendered)}`;
+  const failures = rendered.diagnostics.flatMap((d) => (d.severity === 'error' && d.unit ? [{ unit: d.unit, message: d.message }] : []));
+  report.summary = (errors) => buildJobSummary(diff, { ...ctx, failures, units: unitRows(rendered), errors });
   if (!rendered.ok) {
     throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
   }
@@ -307,9 +311,8 @@ async function renderShard(
   if (!rendered || !shardFile) throw new HydrateError('nothing was rendered');
   for (const d of rendered.diagnostics) if (d.severity !== 'error') annotate(d);
   core.setOutput('shard-file', shardFile);
-  const counts = { rendered: 0, reused: 0, failed: 0 };
-  for (const u of rendered.units) if (u.status in counts) counts[u.status as keyof typeof counts]++;
-  report.summary = `## Hydrate shard ${spec.index}/${spec.count}\n\n${rendered.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to \`${path.basename(shardFile)}\` for the merge job.\n\n${unitTable(rendered)}`;
+  const file = path.basename(shardFile);
+  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(rendered), errors });
   if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
 }
 

@@ -16,7 +16,19 @@ export interface ReportContext {
   wetBranch?: string;
   /** Link to the job summary holding the full diff. */
   summaryUrl?: string;
+  /** Render errors of units, shown in each unit's section. */
   failures?: { unit: string; message: string }[];
+  /** Every unit of the run with its render status: a table after the sections (job summary). */
+  units?: readonly UnitStatusRow[];
+  /** Why the run failed, one entry each: listed last under "Hydrate failed" (job summary). */
+  errors?: readonly string[];
+}
+
+export interface UnitStatusRow {
+  id: string;
+  status: string;
+  resources: number;
+  errors: number;
 }
 
 export interface Budget {
@@ -207,6 +219,48 @@ class Meter {
   }
 }
 
+const UNITS_HEAD = '### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n';
+
+function unitStatusRow(u: UnitStatusRow): string {
+  return `| ${code(u.id)} | ${escapeText(u.status)} | ${u.resources} | ${u.errors} |\n`;
+}
+
+function fraction(budget: Budget, f: number): Budget {
+  return { maxChars: Math.floor(budget.maxChars * f), maxBytes: Math.floor(budget.maxBytes * f) };
+}
+
+/** As many of `items` as fit in `budget` after `head`, then `more(n)` for the `n` left out. */
+function fitList(head: string, items: readonly string[], more: (n: number) => string, budget: Budget): string {
+  const meter = new Meter(budget);
+  meter.add(head);
+  let text = head;
+  let i = 0;
+  while (i < items.length && meter.fits(items[i]!, more(items.length))) {
+    meter.add(items[i]!);
+    text += items[i]!;
+    i++;
+  }
+  return i < items.length ? text + more(items.length - i) : text;
+}
+
+/**
+ * The unit table and the failure list that end a job summary, within `budget`: the failures
+ * first take up to half of it, the table the rest.
+ */
+export function buildTrailer(parts: Pick<ReportContext, 'units' | 'errors'>, budget: Budget): string {
+  const errors = parts.errors ?? [];
+  const failed =
+    errors.length === 0
+      ? ''
+      : `${fitList('## Hydrate failed\n\n', errors.map((e) => `- ${escapeText(cut(e, MAX_FAILURE_CHARS))}\n`), (n) => `- … ${n} more errors\n`, fraction(budget, 0.5))}\n`;
+  const units = parts.units ?? [];
+  const left = new Meter(budget);
+  left.add(failed);
+  const rest = { maxChars: budget.maxChars - left.chars, maxBytes: budget.maxBytes - left.bytes };
+  const table = units.length === 0 ? '' : `${fitList(UNITS_HEAD, units.map(unitStatusRow), (n) => `| … and ${n} more units | | | |\n`, { maxChars: rest.maxChars - 1, maxBytes: rest.maxBytes - 1 })}\n`;
+  return table + failed;
+}
+
 /**
  * Builds the Markdown body within `budget`. `overflow(n)` is the line that replaces the `n`
  * sections that did not fit.
@@ -223,7 +277,9 @@ export function buildMarkdown(
   const head = header(report, ctx, rows);
   out.push(head);
   meter.add(head);
-  const reserve = `${overflow(rows.length)}\n`;
+  // The unit table and failures (job summary) take at most half of the budget.
+  const trailer = buildTrailer(ctx, fraction(budget, 0.5));
+  const reserve = `${overflow(rows.length)}\n${trailer}`;
 
   if (rows.length > 0) {
     const tableRows = rows.map(tableRow);
@@ -260,6 +316,7 @@ export function buildMarkdown(
     shown++;
   }
   if (shown < rows.length) out.push(`${overflow(rows.length - shown)}\n`);
+  out.push(trailer);
   return out.join('');
 }
 
