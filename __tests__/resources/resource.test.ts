@@ -66,6 +66,10 @@ describe('yaml', () => {
     expect(parseYamlDocuments('a:\n  b:\n    c: 1\n', 'ok.yaml').diagnostics).toEqual([]);
   });
 
+  it('returns nothing for a text without documents (empty, or comments only)', () => {
+    for (const text of ['', '# only a comment\n', '\n\n']) expect(parseYamlDocuments(text, 'f.yaml')).toEqual({ documents: [], diagnostics: [] });
+  });
+
   it('keeps document start lines for multi-document streams', () => {
     const r = parseYamlDocuments('a: 1\n---\n# c\nb: 2\n---\n', 'f.yaml');
     expect(r.documents.map((d) => [d.value, d.line])).toEqual([[{ a: 1 }, 1], [{ b: 2 }, 4], [null, 5]]);

@@ -21,7 +21,13 @@ export interface ParseResult {
 }
 
 /** Upper bound on alias expansion, as in the yaml package's default. */
-const MAX_ALIAS_COUNT = 100;
+export const MAX_ALIAS_COUNT = 100;
+
+/** Documents nested deeper than this are rejected (YAML bombs; Kubernetes objects stay far below). */
+export const MAX_DEPTH = 256;
+
+/** The message for a document nested deeper than MAX_DEPTH. */
+export const NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
 
 /**
  * Parses every document of a (multi-document) YAML text. Errors carry `file:line:col`.
@@ -33,16 +39,12 @@ export function parseYamlDocuments(text: string, file: string, unit?: string): P
   try {
     docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (e) {
-    return { documents: [], diagnostics: [{ severity: 'error', ...(unit ? { unit } : {}), file, line: 1, col: 1, message: `invalid YAML: ${describeError(e)}` }] };
+    return { documents: [], diagnostics: [{ severity: 'error', ...(unit ? { unit } : {}), file, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
   }
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) {
-    // An EmptyStream: no documents at all.
-    return { documents, diagnostics };
-  }
-  for (const doc of list) {
+  // A text with no documents gives an EmptyStream: an empty array.
+  for (const doc of docs) {
     const errors = doc.errors;
     if (errors.length > 0) {
       for (const e of errors) {
@@ -53,47 +55,44 @@ export function parseYamlDocuments(text: string, file: string, unit?: string): P
           file,
           line: pos.line,
           col: pos.col,
-          message: `invalid YAML: ${/call stack/i.test(e.message) ? `nesting is too deep (more than ${MAX_DEPTH} levels)` : firstLine(e.message)}`
+          message: `invalid YAML: ${describeYamlError(e)}`
         });
       }
       continue;
     }
     const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
     const pos = lineCounter.linePos(start);
+    const problem = (message: string): void => {
+      diagnostics.push({ severity: 'error', ...(unit ? { unit } : {}), file, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
+    };
+    let value: unknown;
     try {
-      const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      if (depthExceeds(value, MAX_DEPTH)) throw new RangeError('Maximum call stack size exceeded');
-      documents.push({ value, line: pos.line, col: pos.col });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      diagnostics.push({
-        severity: 'error',
-        ...(unit ? { unit } : {}),
-        file,
-        line: pos.line,
-        col: pos.col,
-        message: `invalid YAML: ${describeError(e)}`
-      });
+      problem(describeYamlError(e));
+      continue;
     }
+    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
+    else documents.push({ value, line: pos.line, col: pos.col });
   }
   return { documents, diagnostics };
 }
 
-/** Documents nested deeper than this are rejected (YAML bombs; Kubernetes objects stay far below). */
-export const MAX_DEPTH = 256;
-
-function depthExceeds(value: unknown, limit: number): boolean {
+/** True when a converted document nests deeper than MAX_DEPTH. */
+export function isTooDeep(value: unknown): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [v, d] = stack.pop()!;
-    if (d > limit) return true;
+    if (d > MAX_DEPTH) return true;
     if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
   }
   return false;
 }
 
-function describeError(e: unknown): string {
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-  return firstLine((e as Error).message);
+/** The first line of a YAML parse or conversion error; a stack overflow (nesting too deep to parse or convert) says so. */
+export function describeYamlError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
 }
 
 function firstLine(s: string): string {

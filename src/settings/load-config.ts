@@ -10,6 +10,7 @@ import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js
 import { placeholders, patternProblems } from '../dry/match.js';
 import { RENDERER_NAMES } from '../dry/unit.js';
 import { isRecord } from '../resources/resource.js';
+import { MAX_ALIAS_COUNT } from '../resources/yaml.js';
 import { hydrateConfig, type HydrateConfig } from './schema/config.js';
 import type { Settings } from './settings.js';
 import { parseShardSpec, type ShardMode } from './shard.js';
@@ -214,7 +215,7 @@ export function parseConfig(text: string, file: string): HydrateConfig {
   }
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (e) {
     // Alias bombs and nesting too deep to convert are config errors, not crashes.
     const message = /call stack/i.test((e as Error).message) ? 'nesting is too deep' : (e as Error).message;

@@ -1,6 +1,7 @@
 /** Positions of nodes inside one YAML document, for `file:line:col` in config-like files. */
 import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
+import { MAX_ALIAS_COUNT } from '../../resources/yaml.js';
 
 export interface PositionedDocument {
   value: unknown;
@@ -19,7 +20,7 @@ export function parsePositioned(text: string): PositionedDocument {
   let value: unknown;
   if (errors.length === 0) {
     try {
-      value = doc.toJS({ maxAliasCount: 100 });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
       // Alias bombs and nesting too deep to convert: an error at the document, never a throw.
       const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);

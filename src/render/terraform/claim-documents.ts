@@ -7,6 +7,7 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import type { Diagnostic } from '../../diagnostics.js';
 import { cmp } from '../../resources/resource.js';
+import { describeYamlError, isTooDeep, MAX_ALIAS_COUNT, NESTING_TOO_DEEP } from '../../resources/yaml.js';
 
 export type PathKey = string | number;
 
@@ -25,8 +26,6 @@ export interface ClaimDocument {
   keyPositionOf(path: readonly PathKey[]): Position;
 }
 
-const MAX_ALIAS_COUNT = 100;
-
 export function readClaimDocuments(
   text: string,
   file: string,
@@ -36,16 +35,16 @@ export function readClaimDocuments(
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const documents: ClaimDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  if (!Array.isArray(docs)) return { documents, diagnostics };
   const pos = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, col: p.col };
   };
+  // A text with no documents gives an EmptyStream: an empty array.
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const p = pos(e.pos[0]);
-        diagnostics.push({ severity: 'error', unit, file, ...p, message: `invalid YAML: ${e.message.split('\n')[0]}` });
+        diagnostics.push({ severity: 'error', unit, file, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
       }
       continue;
     }
@@ -54,7 +53,11 @@ export function readClaimDocuments(
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      diagnostics.push({ severity: 'error', unit, file, ...start, message: `invalid YAML: ${(e as Error).message.split('\n')[0]}` });
+      diagnostics.push({ severity: 'error', unit, file, ...start, message: `invalid YAML: ${describeYamlError(e)}` });
+      continue;
+    }
+    if (isTooDeep(value)) {
+      diagnostics.push({ severity: 'error', unit, file, ...start, message: `invalid YAML: ${NESTING_TOO_DEEP}` });
       continue;
     }
     if (value === null || value === undefined) continue;
