@@ -22,7 +22,7 @@ import { diffWet } from './diff/wet-diff.js';
 import { formatDiffText } from './report/text.js';
 import { buildJobSummary } from './report/summary.js';
 import { buildComment } from './report/comment.js';
-import { diffToJson } from './report/json-report.js';
+import { diffToJson, renderReport } from './report/json-report.js';
 import type { Logger } from './ports.js';
 import { VERSION } from './version.js';
 
@@ -90,18 +90,6 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     printOutcome(outcome, outDir);
   }
   return { exitCode: outcome.ok ? ExitCode.ok : ExitCode.renderErrors, outcome };
-}
-
-export function renderReport(outcome: HydrateOutcome, outDir: string): Record<string, unknown> {
-  return {
-    ok: outcome.ok,
-    out: outDir,
-    units: outcome.units,
-    errors: outcome.diagnostics.filter((d) => d.severity === 'error'),
-    warnings: outcome.diagnostics.filter((d) => d.severity !== 'error'),
-    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
-    diff: diffToJson(outcome.diff)
-  };
 }
 
 function printOutcome(outcome: HydrateOutcome, outDir: string): void {

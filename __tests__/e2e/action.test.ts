@@ -497,5 +497,14 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(r.summary).toContain('| <code>kubernetes:kubernetes/platform/ops/namespaces</code> | failed |');
     expect(r.summary).toContain('| <code>kubernetes:apps/web/clusters/prod</code> | reused |');
     expect(r.summary).toContain('Hydrate failed');
+    // The JSON report has the CLI's shape (errors and warnings apart), with the version and mode.
+    const json = JSON.parse(await readFile(r.outputs['report']!, 'utf8')) as Record<string, unknown>;
+    expect(json).toMatchObject({ mode: 'push', ok: false, written: null });
+    expect(json['version']).toMatch(/^\d+\.\d+\.\d+/);
+    const errors = json['errors'] as { severity: string; file?: string }[];
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((d) => d.severity === 'error')).toBe(true);
+    expect(errors.some((d) => d.file === 'kubernetes/platform/ops/namespaces/broken.yaml')).toBe(true);
+    expect(Array.isArray(json['warnings'])).toBe(true);
   });
 });

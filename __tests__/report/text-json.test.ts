@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { formatDiffText } from '../../src/report/text.js';
-import { diffToJson } from '../../src/report/json-report.js';
+import { diffToJson, renderReport } from '../../src/report/json-report.js';
+import type { HydrateOutcome } from '../../src/pipeline/hydrate.js';
 import { buildJobSummary, SUMMARY_MAX_BYTES } from '../../src/report/summary.js';
 import type { ResourceChange } from '../../src/diff/wet-diff.js';
 import { report, structure, unitDiff, utf8Bytes } from './helpers.js';
@@ -86,5 +87,32 @@ describe('buildJobSummary truncation', () => {
     expect(body.endsWith('job summary limit; run `hydrate diff` locally for all of it\n')).toBe(true);
     // the table still names every unit
     expect(body).toContain('| <code>u2</code> |');
+  });
+});
+
+describe('renderReport', () => {
+  const outcome = {
+    ok: false,
+    diagnostics: [
+      { severity: 'error', unit: 'kubernetes:apps/web', message: 'broken' },
+      { severity: 'warning', message: 'slow' },
+      { severity: 'info', message: 'note' }
+    ],
+    units: [],
+    results: [],
+    diff: sample
+  } as unknown as HydrateOutcome;
+
+  it('keeps errors and warnings apart, with the diff and what was written', () => {
+    const r = renderReport(outcome, '/out');
+    expect(Object.keys(r)).toEqual(['ok', 'out', 'units', 'errors', 'warnings', 'written', 'diff']);
+    expect(r['errors']).toEqual([outcome.diagnostics[0]]);
+    expect(r['warnings']).toEqual(outcome.diagnostics.slice(1));
+    expect(r['written']).toBeNull();
+    expect(r['diff']).toEqual(diffToJson(sample));
+  });
+
+  it('names no output directory when there is none (the action)', () => {
+    expect(Object.keys(renderReport(outcome))).toEqual(['ok', 'units', 'errors', 'warnings', 'written', 'diff']);
   });
 });

@@ -21,7 +21,7 @@ import type { ShardMode } from '../settings/shard.js';
 import { buildComment } from '../report/comment.js';
 import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
 import type { UnitStatusRow } from '../report/markdown.js';
-import { diffToJson } from '../report/json-report.js';
+import { renderReport } from '../report/json-report.js';
 import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
@@ -204,7 +204,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
   const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
-  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ok: rendered.ok, units: rendered.units, errors: rendered.diagnostics, diff: diffToJson(diff) }, null, 2)}\n`);
+  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ...renderReport(rendered) }, null, 2)}\n`);
   core.setOutput('report', reportPath);
   core.setOutput('units-changed', JSON.stringify(unitsChanged));
 

@@ -1,6 +1,7 @@
-/** The diff as a plain JSON-able object with a stable key order. */
+/** The JSON report of a render (CLI `--json`, the action's `report` output) and of a diff, with a stable key order. */
 import { cmp } from '../resources/resource.js';
 import type { DiffReport, FieldChange, ResourceChange, UnitDiff } from '../diff/wet-diff.js';
+import type { HydrateOutcome } from '../pipeline/hydrate.js';
 
 export interface JsonFieldChange {
   path: string;
@@ -54,5 +55,21 @@ export function diffToJson(report: DiffReport): Record<string, unknown> {
     changed: report.changed,
     totals: { units: t.units, added: t.added, changed: t.changed, removed: t.removed, failed: t.failed },
     units: report.units.map(unit)
+  };
+}
+
+/**
+ * What a render did: every unit, errors and warnings apart, the files written and deleted (none
+ * when the render failed) and the diff. `outDir` is where the CLI wrote.
+ */
+export function renderReport(outcome: HydrateOutcome, outDir?: string): Record<string, unknown> {
+  return {
+    ok: outcome.ok,
+    ...(outDir !== undefined ? { out: outDir } : {}),
+    units: outcome.units,
+    errors: outcome.diagnostics.filter((d) => d.severity === 'error'),
+    warnings: outcome.diagnostics.filter((d) => d.severity !== 'error'),
+    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
+    diff: diffToJson(outcome.diff)
   };
 }
