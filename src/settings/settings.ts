@@ -1,6 +1,6 @@
 /**
  * The one settings object every stage receives: the parsed `hydrate.yaml` plus where it was
- * read from. Built only by `loadSettings` (config file) and, for the action, `src/action/inputs.ts`.
+ * read from. Built only by `buildSettings` (in load-config.ts), which `loadSettings` calls.
  */
 import type { HydrateConfig } from './schema/config.js';
 import type { ShardMode } from './shard.js';

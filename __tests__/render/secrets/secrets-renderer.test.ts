@@ -153,6 +153,15 @@ providers:
     expect(r.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual(['9: duplicate secret key "k" in SecretsClaim "app"']);
   });
 
+  it('a failed unit provides nothing, like a failed terraform unit', async () => {
+    const r = await renderClaim(
+      `${head}    externalSecrets:\n      secrets:\n        - secretName: k\n        - secretName: k\n        - secretName: other\n`
+    );
+    expect(r.status).toBe('failed');
+    expect(r.resources).toEqual([]);
+    expect(r.provides).toEqual([]);
+  });
+
   it('rejects a SecretsClaim name used twice', async () => {
     const text = `kind: SecretsClaim\nname: app\nproviders:\n  external_secrets:\n    secretStore: {name: store}\n`;
     const [r] = await createSecretsRenderer().render(

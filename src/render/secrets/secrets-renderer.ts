@@ -231,8 +231,9 @@ export function createSecretsRenderer(): Renderer {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          // Listed even when the unit failed, so references to it do not add misleading errors.
-          provides: [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
+          // A failed unit provides nothing, as in the terraform renderer: cross-checks run only
+          // when no unit failed, so they never see a failed unit's references anyway.
+          provides: failed ? [] : [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
           requires: []
         });
       }

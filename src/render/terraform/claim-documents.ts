@@ -145,8 +145,8 @@ export async function listYamlFiles(
 }
 
 /**
- * Reads every claim file of a unit (sorted), feeding `(path, content)` into the unit's input
- * digest, and returns each file's parsed documents with positions.
+ * Reads every claim file of a unit (sorted by name) and returns each file's parsed documents
+ * with positions. (The input digest reads them itself: see unitInputDigest in pipeline/incremental.ts.)
  */
 export async function readUnitClaimFiles(
   files: { readDir(path: string): Promise<{ name: string; kind: string }[]>; readFile(path: string): Promise<string> },
