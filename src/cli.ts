@@ -1,7 +1,7 @@
 /**
  * The `hydrate` command line: the same engine as the action, with no GitHub at all.
  *   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
- *                  [--shard i/n|merge --shard-dir DIR]
+ *                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
  *   hydrate diff --base DIR --head DIR [--format text|markdown|json]
  *   hydrate demo
  * Exit codes: 0 ok, 1 render errors, 2 usage or config errors.
@@ -29,9 +29,10 @@ import { VERSION } from './version.js';
 const USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
-                 [--shard i/n|merge --shard-dir DIR]
+                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
   hydrate diff --base DIR --head DIR [--format text|markdown|json]
   hydrate demo
+--dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
 and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
 Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
@@ -57,7 +58,10 @@ export interface RenderCommand {
   shardDir?: string;
 }
 
-/** Renders into `out` (created or updated in place, with pruning). Prints text or the JSON report. */
+/**
+ * Renders into `out` (created or updated in place, with pruning; only read, and not created, by a
+ * `--shard i/n` run). Prints text or the JSON report.
+ */
 export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrLogger): Promise<{ exitCode: number; outcome: HydrateOutcome }> {
   const { settings, configText } = await loadSettings({
     configFile: cmd.config,
@@ -68,7 +72,8 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     ...(cmd.shardDir !== undefined ? { shardDir: path.resolve(cmd.shardDir) } : {})
   });
   const outDir = path.resolve(cmd.out);
-  await mkdir(outDir, { recursive: true });
+  const shardPart = settings.shard?.kind === 'part';
+  if (!shardPart) await mkdir(outDir, { recursive: true });
   const previous = await readWetDir(outDir);
   const shards = settings.shard?.kind === 'merge' ? await readShardFiles(settings.shard.dir) : undefined;
   const outcome = await hydrate({
@@ -79,7 +84,7 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}),
     ...(shards ? { shards } : {})
   });
-  if (outcome.ok && outcome.plan) await applyWetPlan(outDir, outcome.plan);
+  if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
   // A shard file is saved even when units failed: the merge reports every shard's errors together.
   const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : undefined;
   if (cmd.json) {
