@@ -38,7 +38,11 @@ const median = (xs) => {
 
 /** The environment of the floor and the shell pipeline: kubectl as teams run it (Go's default GC). */
 const PLAIN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'GOGC' && k !== 'GOMEMLIMIT'));
-/** The Go settings hydrate runs kustomize with (src/render/kubernetes/kubernetes-renderer.ts, GO_TOOL_ENV). */
+/**
+ * The Go settings hydrate runs kustomize with (goToolEnv(settings) in
+ * src/render/kubernetes/kubernetes-renderer.ts): GOGC off and GOMEMLIMIT at most 512 MiB, lower
+ * on a small machine with many workers. The floor uses the upper bound.
+ */
 const HYDRATE_GO_ENV = { ...PLAIN_ENV, GOGC: 'off', GOMEMLIMIT: '512MiB' };
 
 /** Runs a command; resolves {ms, code, rssKb} (peak RSS via /usr/bin/time -v when available). */

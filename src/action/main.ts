@@ -329,15 +329,15 @@ function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): stri
   return `${lines.join('\n')}\n`;
 }
 
-/** `coordinate/value` labels for the coordinates named in `wet.labels` of the config (e.g. env). */
-function coordinateLabels(config: { wet: { labelCoordinates?: string[] } }, diff: DiffReport): string[] {
-  const names = config.wet.labelCoordinates ?? [];
+/** `coordinate/value` labels for the coordinates named in `wet.labelCoordinates` of the config (e.g. env). */
+function coordinateLabels(config: Settings['config'], diff: DiffReport): string[] {
+  const names = config.wet.labelCoordinates;
   const out = new Set<string>();
   for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
   return [...out].sort();
 }
 
-/** Auto-merge when every changed unit's dry directory holds an AUTO_MERGE marker (seed 000). */
+/** Auto-merge when every changed unit's dry directory holds an AUTO_MERGE file. */
 function allUnitsAutoMerge(diff: DiffReport, outcome: HydrateOutcome, workspace: string): boolean {
   if (diff.units.length === 0) return false;
   const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
