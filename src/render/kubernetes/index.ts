@@ -1,4 +1,2 @@
-export { createKubernetesRenderer, renderKubernetesUnit, UNIT_PATCHES_FILE } from './kubernetes-renderer.js';
-export { KUSTOMIZATION_FILES } from './unit-type.js';
-export { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
-export type { HelmRelease } from './helm-release.js';
+export { createKubernetesRenderer, renderKubernetesUnit } from './kubernetes-renderer.js';
+export { helmRelease, helmTemplateArgs } from './helm-release.js';

@@ -1,1 +1,1 @@
-export { createSecretsRenderer, buildSecretsObjects, validateEsoObject } from './secrets-renderer.js';
+export { createSecretsRenderer, validateEsoObject } from './secrets-renderer.js';

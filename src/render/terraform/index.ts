@@ -1,1 +1,1 @@
-export { createTerraformRenderer, defaultStateKey, WORKSPACE_API_VERSION, WORKSPACE_KIND, CLAIM_REF_LABEL } from './terraform-renderer.js';
+export { createTerraformRenderer, defaultStateKey } from './terraform-renderer.js';
