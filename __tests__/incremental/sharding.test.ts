@@ -328,6 +328,7 @@ describe('a merge that cannot trust its shard files fails and writes nothing', (
     const shardDir = fresh('shards');
     await renderShards(dry, out, 3, shardDir);
     await rm(path.join(shardDir, 'hydrate-shard-2-of-3.json'));
+    await mkdir(out, { recursive: true });
     await writeFile(path.join(out, 'unowned.txt'), 'x\n');
     const before = await readTree(out);
     const m = await cli(dry, out, { shard: 'merge', shardDir });
