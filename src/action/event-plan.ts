@@ -4,10 +4,7 @@
  */
 import type { ActionInputs, Mode } from './inputs.js';
 
-export interface EventPlan {
-  mode: Mode;
-  /** No write calls and no push (fork PRs: the token is read-only). */
-  readOnly: boolean;
+interface PlanCommon {
   /** Dry-repo PR to post the rendered diff on. */
   dryPullNumber?: number;
   /** Scheduled re-hydration: a difference from the wet branch is drift. */
@@ -16,6 +13,17 @@ export interface EventPlan {
   refuse?: string;
   notices: string[];
 }
+
+/** A read-only plan is always a check: nothing is committed whatever the mode input says. */
+export type EventPlan = PlanCommon &
+  (
+    | {
+        mode: 'check';
+        /** No write calls and no push (fork PRs: the token is read-only). */
+        readOnly: boolean;
+      }
+    | { mode: Exclude<Mode, 'check'>; readOnly: false }
+  );
 
 /** The commit checked out in the workspace: its SHA and its parents' (two or more for a merge). */
 export interface CheckoutHead {

@@ -139,18 +139,17 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
   const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
-  let pushMode = plan.mode === 'push';
-  let prMode = plan.mode === 'pull-request';
+  // Where the render is committed: nowhere in check mode (which read-only plans always are).
+  let publish = plan.mode === 'check' ? undefined : plan.mode;
   // A pull request needs a base: the first render of a new wet branch creates it directly.
-  if (prMode && !plan.readOnly && !(await remoteHasBranch(remoteUrl, inputs.token, inputs.wetBranch))) {
+  if (publish === 'pull-request' && !(await remoteHasBranch(remoteUrl, inputs.token, inputs.wetBranch))) {
     core.notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
-    prMode = false;
-    pushMode = true;
+    publish = 'push';
   }
 
   // A PR that was merged or closed meanwhile: start its branch afresh.
   let restartTarget = false;
-  if (prMode && !plan.readOnly) {
+  if (publish === 'pull-request') {
     const open = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
     if (!open) {
       const latest = await gh.findLatestPull(inputs.prBranch, inputs.wetBranch);
@@ -167,7 +166,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
         remoteUrl,
         ...(inputs.token ? { token: inputs.token } : {}),
         wetBranch: inputs.wetBranch,
-        targetBranch: prMode ? inputs.prBranch : inputs.wetBranch,
+        targetBranch: publish === 'pull-request' ? inputs.prBranch : inputs.wetBranch,
         workDir,
         author: inputs.author,
         message: commitMessage(inputs.commitMessage, inputs),
@@ -177,7 +176,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
           [HYDRATE_VERSION_TRAILER]: VERSION
         },
         restartTarget,
-        dryRun: plan.mode === 'check' || plan.readOnly,
+        dryRun: publish === undefined,
         render: async (dir) => {
           const previous = await readWetDir(dir);
           outcome = await hydrate({
@@ -231,15 +230,15 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     core.warning('read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written');
     return;
   }
-  const body = buildComment(diff, ctx);
-  if (plan.mode === 'check') {
-    if (plan.dryPullNumber !== undefined) {
+  if (publish === undefined) {
+    const pullNumber = plan.dryPullNumber;
+    if (pullNumber !== undefined) {
       const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: actionsLogger });
-      await core.group('Comment on the dry pull request', () => dryGh.upsertStickyComment(plan.dryPullNumber!, marker, body));
+      await core.group('Comment on the dry pull request', () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(diff, ctx)));
     }
     return;
   }
-  if (pushMode) return;
+  if (publish === 'push') return;
 
   await core.group('Pull request', async () => {
     if (!published.changed) {
@@ -257,7 +256,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     core.setOutput('pr-url', pull.html_url);
     const labels = [...inputs.labels, ...coordinateLabels(settings.config, diff)];
     if (labels.length > 0) await gh.addLabels(pull.number, labels);
-    await gh.upsertStickyComment(pull.number, marker, body);
+    await gh.upsertStickyComment(pull.number, marker, buildComment(diff, ctx));
     if (pull.auto_merge) {
       core.info(`auto-merge is already enabled on #${pull.number}`);
     } else if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
