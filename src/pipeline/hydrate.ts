@@ -131,7 +131,6 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       }
       const started = Date.now();
       const rendered = await renderOnWorkers(renderer, units, {
-        upstream: [...results],
         settings,
         repoRoot: settings.repoRoot,
         files: ports.files,

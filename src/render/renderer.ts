@@ -1,7 +1,8 @@
 /**
  * The one interface every renderer implements (in the spirit of kpt's resource-list functions):
- * it takes its units plus what earlier renderers produced (read-only) and returns, per unit,
- * resources and diagnostics. Renderers are pure apart from the ports they are handed.
+ * it takes its units and returns, per unit, resources and diagnostics, plus what each unit
+ * provides to and requires from others (checked across renderers after the last one, by
+ * cross-checks.ts). Renderers are pure apart from the ports they are handed.
  */
 import type { Diagnostic } from '../diagnostics.js';
 import type { FileReader, Logger, ProcessRunner } from '../ports.js';
@@ -69,8 +70,6 @@ export interface PreviousWet {
 export interface RenderInput {
   /** The units of this renderer selected for this run, in canonical order. */
   units: readonly Unit[];
-  /** Results of earlier renderers in the sequence (read-only). */
-  upstream: readonly RenderedUnit[];
   settings: Settings;
   /** Absolute path of the dry repository root. */
   repoRoot: string;

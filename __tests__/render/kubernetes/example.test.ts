@@ -17,7 +17,6 @@ async function exampleInput(exec = createProcessRunner()): Promise<RenderInput> 
   expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return {
     units: units.filter((u) => u.renderer === 'kubernetes'),
-    upstream: [],
     settings,
     repoRoot: EXAMPLE_ROOT,
     files,

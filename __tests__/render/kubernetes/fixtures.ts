@@ -20,7 +20,6 @@ export function unit(dir: string, entry: number): Unit {
 export function makeInput(repoRoot: string, config: unknown, units: Unit[], exec: ProcessRunner = createProcessRunner()): RenderInput {
   return {
     units,
-    upstream: [],
     settings: {
       repoRoot,
       configPath: 'hydrate.yaml',

@@ -23,7 +23,7 @@ async function renderExample(): Promise<{ secrets: RenderedUnit; terraform: Rend
     renderInput(settings, [unit('terraform', TDIR, { platform: 'aws', tenant: 'shop', env: 'prod' })], reader)
   );
   const [secrets] = await createSecretsRenderer().render(
-    renderInput(settings, [unit('secrets', SDIR, { tenant: 'shop', env: 'prod' })], reader, undefined, [terraform!])
+    renderInput(settings, [unit('secrets', SDIR, { tenant: 'shop', env: 'prod' })], reader)
   );
   return { secrets: secrets!, terraform: terraform! };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { DirEntry, FileReader } from '../../../src/ports.js';
 import { silentLogger } from '../../../src/ports.js';
-import type { PreviousWet, RenderInput, RenderedUnit } from '../../../src/render/renderer.js';
+import type { PreviousWet, RenderInput } from '../../../src/render/renderer.js';
 import type { RendererName, Unit } from '../../../src/dry/unit.js';
 import { hydrateConfig } from '../../../src/settings/schema/config.js';
 import type { Settings } from '../../../src/settings/settings.js';
@@ -81,12 +81,10 @@ export function renderInput(
   settings: Settings,
   units: Unit[],
   files: FileReader,
-  previous: PreviousWet = emptyPrevious,
-  upstream: RenderedUnit[] = []
+  previous: PreviousWet = emptyPrevious
 ): RenderInput {
   return {
     units,
-    upstream,
     settings,
     repoRoot: ROOT,
     files,
