@@ -126,7 +126,12 @@ export function toCanonicalYaml(value: unknown): string {
 
 /** Several objects as one multi-document stream (`---` between documents). */
 export function toCanonicalYamlStream(values: readonly unknown[]): string {
-  return values.map((v) => toCanonicalYaml(v)).join('---\n');
+  return joinYamlDocuments(values.map((v) => toCanonicalYaml(v)));
+}
+
+/** Canonical documents (each from toCanonicalYaml) as one stream. */
+export function joinYamlDocuments(texts: readonly string[]): string {
+  return texts.join('---\n');
 }
 
 /*

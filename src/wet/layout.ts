@@ -15,7 +15,7 @@ import {
   type KubeObject,
   type ResourceIdentity
 } from '../resources/resource.js';
-import { toCanonicalYaml, toCanonicalYamlStream } from '../resources/yaml.js';
+import { joinYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { Settings } from '../settings/settings.js';
 import { INDEX_PATH, type WetIndex, type WetIndexUnit } from './wet-index.js';
 
@@ -242,7 +242,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       // A unit without objects gets no (empty) manifest.
       if (placed.length > 0) {
         const path = joinWet(unit.output, PER_UNIT_MANIFEST);
-        if (claim(unit.id, path, toCanonicalYamlStream(placed.map((p) => p.object)), 'the unit manifest')) owned.push(path);
+        if (claim(unit.id, path, joinYamlDocuments(placed.map((p) => texts.get(p)!)), 'the unit manifest')) owned.push(path);
       }
     } else {
       const { names, collisions } = perResourceNames(placed.map((p) => p.id));
