@@ -170,6 +170,16 @@ describe('Helm release units', () => {
     }
   });
 
+  it('applies the release file\'s extraPatches to what helm printed (helm faked)', async () => {
+    const config = await readFile(join(EXAMPLE_ROOT, 'hydrate.yaml'), 'utf8');
+    const stdout = '---\n# Source: hello/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hello\nspec:\n  replicas: 2\n';
+    const r = await renderKubernetesUnit(unit(HELM_DIR, 2), makeInput(EXAMPLE_ROOT, config, [], fakeRunner(['helm'], { exitCode: 0, stdout, stderr: '' })));
+    expect(r.diagnostics).toEqual([]);
+    const dep = r.resources.find((x) => x.object['kind'] === 'Deployment')!;
+    expect((dep.object['metadata'] as Record<string, unknown>)['annotations']).toEqual({ owner: 'platform' });
+    expect((dep.object['spec'] as Record<string, unknown>)['replicas']).toBe(2);
+  });
+
   itHelm('renders the example release with real helm and applies extraPatches', async () => {
     const config = await readFile(join(EXAMPLE_ROOT, 'hydrate.yaml'), 'utf8');
     const r = await renderKubernetesUnit(unit(HELM_DIR, 2), makeInput(EXAMPLE_ROOT, config, []));

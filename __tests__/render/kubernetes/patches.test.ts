@@ -77,12 +77,20 @@ describe('applyTargetedPatches', () => {
   });
 
   it('reports a failing op naming the object and keeps the object unpatched', () => {
-    const out = applyTargetedPatches(objects, [patch({ kind: 'Job' }, [{ op: 'replace', path: '/spec/missing', value: 1 }])]);
+    const before = structuredClone(objects[3]!.object);
+    // The first op applies, the second fails: nothing of the patch may stay.
+    const out = applyTargetedPatches(objects, [
+      patch({ kind: 'Job' }, [
+        { op: 'add', path: '/metadata/labels', value: { x: '1' } },
+        { op: 'replace', path: '/spec/missing', value: 1 }
+      ])
+    ]);
     expect(out.diagnostics).toHaveLength(1);
     expect(out.diagnostics[0]).toEqual(
       expect.objectContaining({ file: 'u/hydrate-patches.yaml', line: 3, message: expect.stringContaining('patch operation failed on Job.batch staging/migrate') })
     );
-    expect(out.resources[3]!.object).toEqual(objects[3]!.object);
+    expect(out.resources[3]!.object).toEqual(before);
+    expect(objects[3]!.object).toEqual(before);
   });
 
   it('reports a malformed label selector once, at the patch location, and applies the other patches', () => {

@@ -88,6 +88,9 @@ describe('secrets renderer on the example', () => {
 
   it('every emitted object validates with the ESO models, and a broken one does not', async () => {
     const { secrets } = await renderExample();
+    // The renderer drops objects that fail validation with an error: none may be missing.
+    expect(secrets.diagnostics).toEqual([]);
+    expect(secrets.resources.map((r) => r.object['kind']).sort()).toEqual(['ExternalSecret', 'ExternalSecret', 'Password', 'PushSecret']);
     for (const r of secrets.resources) expect(validateEsoObject(r.object)).toBeUndefined();
     const broken = structuredClone(find(secrets, 'ExternalSecret', 'shop-prod'));
     (broken['spec'] as { target: { creationPolicy: string } }).target.creationPolicy = 'Sometimes';

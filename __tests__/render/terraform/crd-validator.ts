@@ -4,14 +4,13 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 
-const CRD_PATH = path.resolve(process.cwd(), '../shared/reference/crds/firestartr.dev_terraformworkspaces.yaml');
+// The project's root is three folders up; the reference CRDs sit in ../shared beside it (also in CI).
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+const CRD_PATH = path.join(ROOT, '..', 'shared', 'reference', 'crds', 'firestartr.dev_terraformworkspaces.yaml');
 
-/** undefined (with a visible message) when the CRD is not present on this machine. */
-export function loadWorkspaceValidator(): ((o: unknown) => string[]) | undefined {
-  if (!existsSync(CRD_PATH)) {
-    console.warn(`CRD not found at ${CRD_PATH}: skipping CRD validation`);
-    return undefined;
-  }
+/** The CRD's validator; throws when the CRD is missing, so that a check never passes by skipping. */
+export function loadWorkspaceValidator(): (o: unknown) => string[] {
+  if (!existsSync(CRD_PATH)) throw new Error(`CRD not found at ${CRD_PATH}: put the shared reference beside the project (../shared)`);
   const crd = parse(readFileSync(CRD_PATH, 'utf8')) as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
   };

@@ -125,7 +125,6 @@ describe('terraform renderer on the example', () => {
 
   it('every emitted workspace validates against the CRD schema', async () => {
     const validate = loadWorkspaceValidator();
-    if (!validate) return;
     const { settings, files } = exampleRepo([DIR]);
     const [r] = await createTerraformRenderer().render(renderInput(settings, [unit('terraform', DIR, COORDS)], memoryFiles(files)));
     expect(r!.resources.length).toBeGreaterThan(0);
