@@ -167,7 +167,7 @@ function findPackageRoot(): string {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -9,7 +9,7 @@ import { ConfigError } from '../diagnostics.js';
 
 export type Mode = 'pull-request' | 'push' | 'check';
 
-export interface GitHubEvent {
+interface GitHubEvent {
   name: string;
   payload: Record<string, unknown>;
 }
@@ -44,7 +44,7 @@ export interface ActionInputs {
   stepSummary?: string;
 }
 
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   return value
     .split(/[\n,]/)
     .map((s) => s.trim())
@@ -57,7 +57,7 @@ function parseRepo(full: string, what: string): { owner: string; repo: string } 
   return { owner: m[1]!, repo: m[2]! };
 }
 
-export function parseAuthor(value: string): { name: string; email: string } {
+function parseAuthor(value: string): { name: string; email: string } {
   const m = /^\s*(.+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
   if (!m) throw new ConfigError(`author must look like "Name <email>", got "${value}"`);
   return { name: m[1]!, email: m[2]! };

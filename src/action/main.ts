@@ -34,7 +34,7 @@ const actionsLogger: Logger = {
   debug: (m) => core.debug(m)
 };
 
-export function annotate(d: Diagnostic): void {
+function annotate(d: Diagnostic): void {
   const props: core.AnnotationProperties = {
     ...(d.file ? { file: d.file } : {}),
     ...(d.line !== undefined ? { startLine: d.line } : {}),
@@ -47,7 +47,7 @@ export function annotate(d: Diagnostic): void {
   else core.notice(text, props);
 }
 
-export function commitMessage(template: string, inputs: Pick<ActionInputs, 'dryRepository' | 'drySha'>): string {
+function commitMessage(template: string, inputs: Pick<ActionInputs, 'dryRepository' | 'drySha'>): string {
   const full = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   return template
     .replaceAll('{dry-repository}', full)

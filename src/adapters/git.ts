@@ -12,13 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface GitResult {
+interface GitResult {
   exitCode: number;
   stdout: string;
   stderr: string;
 }
 
-export interface GitExecOptions {
+interface GitExecOptions {
   cwd?: string;
   /** Extra environment variables for this call (author identity, GIT_DIR, ...). */
   env?: Record<string, string>;
@@ -28,7 +28,7 @@ export interface GitExecOptions {
   allowFailure?: boolean;
 }
 
-export interface GitClientOptions {
+interface GitClientOptions {
   /** Token sent as a basic-auth header to `remoteUrl`'s origin (https/http remotes only). */
   token?: string;
   /** The remote the token is meant for; its origin scopes the header. */
@@ -57,7 +57,7 @@ export class GitError extends Error {
 const FIXED_CONFIG = ['-c', 'core.autocrlf=false', '-c', 'core.fileMode=false', '-c', 'core.symlinks=false'];
 
 /** The origin (`scheme://host[:port]`) of an http(s) URL, or undefined for paths and other schemes. */
-export function httpOrigin(url: string): string | undefined {
+function httpOrigin(url: string): string | undefined {
   if (!/^https?:\/\//i.test(url)) return undefined;
   try {
     return new URL(url).origin;

@@ -13,7 +13,7 @@ import { COMMENT_MAX_BYTES, COMMENT_MAX_CHARS } from '../report/comment.js';
 import { markerComment } from '../report/markdown.js';
 
 /** A pull request, with GitHub's own field names. */
-export interface Pull {
+interface Pull {
   number: number;
   node_id: string;
   html_url: string;
@@ -33,9 +33,9 @@ export interface Pull {
   auto_merge: { merge_method: string } | null;
 }
 
-export type MergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
+type MergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
 
-export interface GitHubOptions {
+interface GitHubOptions {
   token: string;
   /** REST base URL, e.g. https://api.github.com (GraphQL is `${apiUrl}/graphql`). */
   apiUrl: string;
@@ -55,7 +55,7 @@ export interface GitHubOptions {
   pacingId?: string;
 }
 
-export interface CreateOrUpdatePullInput {
+interface CreateOrUpdatePullInput {
   head: string;
   base: string;
   title: string;
@@ -63,7 +63,7 @@ export interface CreateOrUpdatePullInput {
   draft?: boolean;
 }
 
-export interface StickyCommentResult {
+interface StickyCommentResult {
   id: number;
   action: 'created' | 'updated' | 'unchanged';
 }
@@ -99,7 +99,7 @@ export function fitBody(body: string): string {
   return head + TRUNCATION_NOTE;
 }
 
-export type Permission = 'pull-requests: write' | 'contents: write' | 'issues: write' | 'pull-requests: read' | 'issues: read';
+type Permission = 'pull-requests: write' | 'contents: write' | 'issues: write' | 'pull-requests: read' | 'issues: read';
 
 interface HttpErrorLike {
   status: number;

@@ -9,7 +9,7 @@ export const COMMENT_MAX_CHARS = 65_536;
 /** ... and longer than this many UTF-8 bytes. */
 export const COMMENT_MAX_BYTES = 262_144;
 
-export function commentOverflowLine(n: number, summaryUrl?: string): string {
+function commentOverflowLine(n: number, summaryUrl?: string): string {
   const base = `… ${n} more unit${n === 1 ? '' : 's'} not shown: the full diff is in the job summary`;
   return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
 }

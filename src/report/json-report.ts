@@ -3,7 +3,7 @@ import { cmp } from '../resources/resource.js';
 import type { DiffReport, FieldChange, ResourceChange, UnitDiff } from '../diff/wet-diff.js';
 import type { HydrateOutcome } from '../pipeline/hydrate.js';
 
-export interface JsonFieldChange {
+interface JsonFieldChange {
   path: string;
   from?: string;
   to?: string;

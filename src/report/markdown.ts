@@ -76,7 +76,7 @@ function code(s: string): string {
 }
 
 /** A code fence longer than any backtick run in the content. */
-export function fenceFor(content: string): string {
+function fenceFor(content: string): string {
   let longest = 0;
   for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   return '`'.repeat(Math.max(3, longest + 1));
@@ -318,10 +318,6 @@ export function buildMarkdown(
   if (shown < rows.length) out.push(`${overflow(rows.length - shown)}\n`);
   out.push(trailer);
   return out.join('');
-}
-
-export function sectionCount(report: DiffReport, ctx: ReportContext): number {
-  return rowsOf(report, ctx).length;
 }
 
 export { safeUrl };

@@ -10,7 +10,7 @@ export const SUMMARY_MAX_BYTES = 1_048_576;
 
 const SUMMARY_BUDGET: Budget = { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES };
 
-export function summaryOverflowLine(n: number): string {
+function summaryOverflowLine(n: number): string {
   return `… ${n} more unit${n === 1 ? '' : 's'} not shown: the diff is larger than the job summary limit; run \`hydrate diff\` locally for all of it`;
 }
 
@@ -23,7 +23,7 @@ export function buildFailureSummary(errors: readonly string[]): string {
   return buildTrailer({ errors }, SUMMARY_BUDGET);
 }
 
-export interface ShardSummary {
+interface ShardSummary {
   index: number;
   count: number;
   /** File name of the saved shard file. */
