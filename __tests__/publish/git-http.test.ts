@@ -76,9 +76,23 @@ describe('publishing over HTTP with a token', () => {
     const srv = await startGitHttpServer(root, { requireToken: TOKEN });
     server = srv;
     const url = `${srv.url}/owner/repo.git`;
+    // A git first on PATH that logs the real argv and environment of every call, then runs git.
+    const shimDir = join(tmp, 'shim');
+    const argvLog = join(tmp, 'argv.log');
+    const envLog = join(tmp, 'env.log');
+    mkdirSync(shimDir);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(shimDir, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nenv >> '${envLog}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const savedPath = process.env['PATH'];
+    process.env['PATH'] = `${shimDir}:${savedPath ?? ''}`;
     const client = new GitClient({ token: TOKEN, remoteUrl: url });
     try {
       const r = await publishWetBranch(request(url, { git: client }));
+      const argv = readFileSync(argvLog, 'utf8');
+      expect(argv.split('\n').length).toBeGreaterThan(5);
+      expect(leaks(argv)).toBe(false);
+      // The header travels in the environment of the git process, scoped to the remote's origin.
+      expect(readFileSync(envLog, 'utf8')).toContain(`AUTHORIZATION: basic ${BASIC}`);
       expect(r.changed).toBe(true);
       expect(git(bare, 'rev-parse', 'refs/heads/deployment')).toBe(r.commit);
       // Every request reached the server with the header (none was answered 401 first).
@@ -90,6 +104,7 @@ describe('publishing over HTTP with a token', () => {
       for (const argv of client.calls) expect(leaks(argv.join(' '))).toBe(false);
       expect(client.calls.some((argv) => argv.includes(url))).toBe(true);
     } finally {
+      process.env['PATH'] = savedPath;
       client.dispose();
     }
   });
