@@ -274,6 +274,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
 
   it('renders a fork pull request read-only: job summary, a warning, no write calls, exit 0', async () => {
     const writes = server.writes().length;
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
     const sha = git(workspace, 'rev-parse', 'HEAD');
     const r = await runAction({
       event: 'pull_request',
@@ -288,6 +289,8 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(r.stdout).toMatch(/::warning::.*read-only/);
     expect(r.summary.length).toBeGreaterThan(0);
     expect(server.writes().length).toBe(writes);
+    // Nor any push (git traffic is not among the API writes).
+    expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
   });
 
   it('posts the rendered diff on the dry pull request in check mode, without pushing', async () => {
@@ -321,6 +324,17 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const r = await runAction({ event: 'pull_request_target', payload });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('refusing to render the pull request head under pull_request_target');
+    // Opted in: it renders and comments the diff on the (dry) pull request.
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
+    const trusted = await runAction({
+      event: 'pull_request_target',
+      payload: { ...payload, number: 5, pull_request: { ...payload.pull_request, number: 5 } },
+      inputs: { 'allow-pull-request-target-head': 'true' }
+    });
+    expect(trusted.code).toBe(0);
+    expect(trusted.stdout).not.toContain('refusing');
+    expect(trusted.stdout).toContain('::group::Comment on the dry pull request');
+    expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
   });
 
   it('retries through a secondary rate limit and a 502 from the API, then succeeds', async () => {
