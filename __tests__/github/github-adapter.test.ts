@@ -345,8 +345,9 @@ describe('retries and rate limits', () => {
   });
 
   it('waits for a primary rate limit reset (x-ratelimit-remaining: 0) and retries', async () => {
-    const { standIn, gh } = await setup();
-    const reset = String(Math.floor(Date.now() / 1000));
+    const { standIn, gh, logs } = await setup();
+    // Two seconds from now: the wait is taken from the reset (the test scales waits down to ms).
+    const reset = String(Math.floor(Date.now() / 1000) + 2);
     standIn.faults.push({
       method: 'GET',
       status: 403,
@@ -355,6 +356,7 @@ describe('retries and rate limits', () => {
     });
     expect(await gh.findOpenPull('hydrate/prod', 'main')).toBeUndefined();
     expect(standIn.requests.map((r) => r.status)).toEqual([403, 200]);
+    expect(logs.join('\n')).toMatch(/rate limit hit for .*; retrying after [1-3]s/);
   });
 
   it('does not wait for a secondary rate limit longer than the bound; fails with a clear error', async () => {
