@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishWetBranch, type PublishRequest } from '../../src/publish/wet-branch.js';
+import { GitClient } from '../../src/adapters/git.js';
 import { ConfigError, HydrateError } from '../../src/diagnostics.js';
 
 const ENV = {
@@ -372,8 +373,23 @@ describe('publishWetBranch under concurrency', () => {
 
   it('rejects invalid branch names and option-like remotes before running anything', async () => {
     for (const over of [{ targetBranch: 'bad..name' }, { wetBranch: '-x' }, { targetBranch: 'a b' }, { remoteUrl: '--upload-pack=touch /tmp/x' }]) {
-      const err = await publishWetBranch(request(over)).catch((e: unknown) => e);
+      let renders = 0;
+      const client = new GitClient();
+      const err = await publishWetBranch(
+        request({
+          ...over,
+          git: client,
+          render: async () => {
+            renders++;
+            return true;
+          }
+        })
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConfigError);
+      expect(renders).toBe(0);
+      // Only name checks ran: nothing fetched, cloned or pushed.
+      expect(client.calls.every((argv) => argv.includes('check-ref-format'))).toBe(true);
+      client.dispose();
     }
     expect(git(remote, 'for-each-ref')).toBe('');
   });
