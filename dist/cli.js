@@ -14504,6 +14504,10 @@ function apiGroupOf(apiVersion) {
   const slash = apiVersion.indexOf("/");
   return slash === -1 ? "" : apiVersion.slice(0, slash);
 }
+function versionOf(apiVersion) {
+  const slash = apiVersion.indexOf("/");
+  return slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
+}
 function identityOf(object2) {
   const missing = [];
   const apiVersion = object2["apiVersion"];
@@ -34294,21 +34298,19 @@ function date4(params) {
 // src/resources/yaml.ts
 var import_yaml = __toESM(require_dist(), 1);
 var MAX_ALIAS_COUNT = 100;
+var MAX_DEPTH = 256;
+var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
 function parseYamlDocuments(text, file2, unit2) {
   const lineCounter = new import_yaml.LineCounter();
   let docs;
   try {
     docs = (0, import_yaml.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (e) {
-    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeError(e)}` }] };
+    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
   }
   const diagnostics = [];
   const documents = [];
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) {
-    return { documents, diagnostics };
-  }
-  for (const doc of list) {
+  for (const doc of docs) {
     const errors = doc.errors;
     if (errors.length > 0) {
       for (const e of errors) {
@@ -34319,50 +34321,47 @@ function parseYamlDocuments(text, file2, unit2) {
           file: file2,
           line: pos2.line,
           col: pos2.col,
-          message: `invalid YAML: ${/call stack/i.test(e.message) ? `nesting is too deep (more than ${MAX_DEPTH} levels)` : firstLine(e.message)}`
+          message: `invalid YAML: ${describeYamlError(e)}`
         });
       }
       continue;
     }
     const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
     const pos = lineCounter.linePos(start);
+    const problem = (message) => {
+      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
+    };
+    let value;
     try {
-      const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      if (depthExceeds(value, MAX_DEPTH)) throw new RangeError("Maximum call stack size exceeded");
-      documents.push({ value, line: pos.line, col: pos.col });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      diagnostics.push({
-        severity: "error",
-        ...unit2 ? { unit: unit2 } : {},
-        file: file2,
-        line: pos.line,
-        col: pos.col,
-        message: `invalid YAML: ${describeError(e)}`
-      });
+      problem(describeYamlError(e));
+      continue;
     }
+    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
+    else documents.push({ value, line: pos.line, col: pos.col });
   }
   return { documents, diagnostics };
 }
-var MAX_DEPTH = 256;
-function depthExceeds(value, limit) {
+function isTooDeep(value) {
   const stack = [[value, 0]];
   while (stack.length > 0) {
     const [v, d] = stack.pop();
-    if (d > limit) return true;
+    if (d > MAX_DEPTH) return true;
     if (typeof v === "object" && v !== null) for (const child2 of Object.values(v)) stack.push([child2, d + 1]);
   }
   return false;
 }
-function describeError(e) {
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-  return firstLine(e.message);
+function describeYamlError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
 }
 function firstLine(s) {
   const i = s.indexOf("\n");
   return i === -1 ? s : s.slice(0, i);
 }
 function isKubeObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 function toCanonicalYaml(value) {
   const text = (0, import_yaml.stringify)(value, {
@@ -34379,8 +34378,8 @@ function toCanonicalYaml(value) {
   return lf.endsWith("\n") ? lf : `${lf}
 `;
 }
-function toCanonicalYamlStream(values) {
-  return values.map((v) => toCanonicalYaml(v)).join("---\n");
+function joinYamlDocuments(texts) {
+  return texts.join("---\n");
 }
 var NotCanonical = class extends Error {
 };
@@ -34558,6 +34557,9 @@ function checkWetPath(p) {
   }
   return void 0;
 }
+function idOf(u) {
+  return "unit" in u ? u.unit.id : u.id;
+}
 function joinWet(output2, name) {
   return output2 === "" ? name : `${output2}/${name}`;
 }
@@ -34602,18 +34604,16 @@ function groupByFolded(names) {
   });
   return [...byKey.values()];
 }
-function describeId(id) {
-  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
-  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
-}
-function layoutWet(results, settings, meta3) {
+function layoutWet(results, settings, meta3, kept = []) {
   const layout = settings.config.wet.layout;
   const attributes = settings.config.wet.generatedAttributes;
   const diagnostics = [];
   const files = /* @__PURE__ */ new Map();
   const claims = /* @__PURE__ */ new Map();
   const units = {};
-  const sorted2 = results.filter((r) => r.status !== "failed").sort((a, b) => cmp(a.unit.id, b.unit.id));
+  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
+    (a, b) => cmp(idOf(a), idOf(b))
+  );
   const claim2 = (unitId2, path4, content, what, file2) => {
     const at2 = file2 !== void 0 ? { file: file2 } : {};
     const bad = checkWetPath(path4);
@@ -34648,6 +34648,11 @@ function layoutWet(results, settings, meta3) {
     return true;
   };
   for (const result of sorted2) {
+    if (!("unit" in result)) {
+      for (const [path4, content] of result.files) claim2(result.id, path4, content, `${path4} (kept unchanged)`);
+      units[result.id] = result.entry;
+      continue;
+    }
     const unit2 = result.unit;
     const owned = [];
     const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
@@ -34674,12 +34679,12 @@ function layoutWet(results, settings, meta3) {
     if (layout === "per-unit") {
       if (placed.length > 0) {
         const path4 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path4, toCanonicalYamlStream(placed.map((p) => p.object)), "the unit manifest")) owned.push(path4);
+        if (claim2(unit2.id, path4, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path4);
       }
     } else {
       const { names, collisions } = perResourceNames(placed.map((p) => p.id));
       for (const group of collisions) {
-        const list2 = group.map((i) => describeId(placed[i].id)).join(", ");
+        const list2 = group.map((i) => describeIdentity(placed[i].id)).join(", ");
         diagnostics.push({
           severity: "error",
           unit: unit2.id,
@@ -34691,10 +34696,10 @@ function layoutWet(results, settings, meta3) {
         if (name === void 0) return;
         const path4 = joinWet(unit2.output, name);
         if (name.includes("/")) {
-          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeId(p.id)}: its name cannot be used as a file name` });
+          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path4, texts.get(p), describeId(p.id))) owned.push(path4);
+        if (claim2(unit2.id, path4, texts.get(p), describeIdentity(p.id))) owned.push(path4);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
@@ -35075,7 +35080,7 @@ function decodeResource(r, unit2) {
 function buildShardFile(input2) {
   const units = [...input2.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
     const failed = r.status === "failed" || input2.rejected.has(r.unit.id);
-    const rejection = input2.rejected.has(r.unit.id) && !hasError(r.diagnostics) ? [
+    const rejection = input2.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
       {
         severity: "error",
         unit: r.unit.id,
@@ -35134,7 +35139,7 @@ function collectShards(shards, expect) {
   for (let i = 1; i <= count; i++) {
     if (!byIndex.has(i)) error62(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
   }
-  if (hasError(diagnostics)) return { entries, diagnostics };
+  if (hasErrors(diagnostics)) return { entries, diagnostics };
   for (const [index, s] of byIndex) {
     const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
     const got = s.data.assigned;
@@ -35160,15 +35165,12 @@ function collectShards(shards, expect) {
   }
   return { entries, diagnostics };
 }
-function hasError(ds) {
-  return ds.some((d) => d.severity === "error");
-}
 function sample(ids) {
   return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
 }
 function shardUnitResult(entry, unit2) {
   const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
-  if (entry.status === "failed" && !hasError(diagnostics)) {
+  if (entry.status === "failed" && !hasErrors(diagnostics)) {
     diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
   }
   return {
@@ -35537,9 +35539,6 @@ function parseShardSpec(value) {
 }
 
 // src/settings/load-config.ts
-function isRecord2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function asNode(v) {
   return (0, import_yaml4.isMap)(v) || (0, import_yaml4.isSeq)(v) || (0, import_yaml4.isScalar)(v) ? v : void 0;
 }
@@ -35586,35 +35585,33 @@ function locate2(loc, path4, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue2, loc) {
-  const path4 = issue2.path.filter((k) => typeof k === "string" || typeof k === "number");
-  const where = formatPath(path4);
-  if (issue2.code === "unrecognized_keys") {
-    const keys = issue2.keys;
-    return {
-      message: `${where}: unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}: check the spelling (see schema/hydrate.schema.json)`,
-      path: path4,
-      ...keys.length === 1 ? { keyAt: keys[0] } : {}
-    };
-  }
+  const path4 = issuePath(issue2);
   if (issue2.code === "invalid_type" && path4.length > 0 && !loc.doc.hasIn(path4)) {
     const parent = formatPath(path4.slice(0, -1));
     return { message: `${parent}: missing required key "${String(path4[path4.length - 1])}"`, path: path4 };
   }
-  return { message: `${where}: ${issue2.message}`, path: path4 };
+  return { message: `${formatPath(path4)}: ${issue2.message}`, path: path4 };
+}
+function issuePath(issue2) {
+  return issue2.path.filter((k) => typeof k === "string" || typeof k === "number");
 }
 function schemaDiagnostics(error62, loc) {
   const out = [];
   for (const issue2 of error62.issues) {
-    const { message, path: path4, keyAt } = describeIssue(issue2, loc);
     if (issue2.code === "unrecognized_keys") {
+      const path5 = issuePath(issue2);
       for (const key of issue2.keys) {
-        const k = keyNode(loc, path4, key);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path4);
-        const single = keyAt !== void 0 ? message : `${formatPath(path4)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
-        out.push({ severity: "error", message: single, ...position });
+        const k = keyNode(loc, path5, key);
+        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path5);
+        out.push({
+          severity: "error",
+          message: `${formatPath(path5)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`,
+          ...position
+        });
       }
       continue;
     }
+    const { message, path: path4 } = describeIssue(issue2, loc);
     out.push({ severity: "error", message, ...locate2(loc, path4) });
   }
   return out;
@@ -35624,12 +35621,12 @@ function semanticDiagnostics(value, loc) {
   const err2 = (path4, message, innerOffset) => {
     out.push({ severity: "error", message, ...locate2(loc, path4, innerOffset) });
   };
-  if (!isRecord2(value)) return out;
+  if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
     const entries = value[renderer];
     if (!Array.isArray(entries)) continue;
     entries.forEach((entry, i) => {
-      if (!isRecord2(entry)) return;
+      if (!isRecord(entry)) return;
       const base = `${renderer}[${i}]`;
       const match = entry["match"];
       const output2 = entry["output"];
@@ -35642,8 +35639,8 @@ function semanticDiagnostics(value, loc) {
       const overrides = entry["overrides"];
       if (captured && Array.isArray(overrides)) {
         overrides.forEach((o, j) => {
-          const when = isRecord2(o) ? o["when"] : void 0;
-          if (!isRecord2(when)) return;
+          const when = isRecord(o) ? o["when"] : void 0;
+          if (!isRecord(when)) return;
           for (const name of Object.keys(when)) {
             if (captured.has(name)) continue;
             const k = keyNode(loc, [renderer, i, "overrides", j, "when"], name);
@@ -35677,7 +35674,7 @@ function semanticDiagnostics(value, loc) {
   if (Array.isArray(sources)) {
     const seen = /* @__PURE__ */ new Map();
     sources.forEach((s, i) => {
-      if (!isRecord2(s) || typeof s["name"] !== "string") return;
+      if (!isRecord(s) || typeof s["name"] !== "string") return;
       const name = s["name"];
       const first = seen.get(name);
       if (first !== void 0) {
@@ -35707,7 +35704,13 @@ function parseConfig(text, file2) {
       doc.errors.map((e) => ({ severity: "error", message: `invalid YAML: ${e.message.split("\n")[0]}`, ...at(loc, e.pos[0]) }))
     );
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    const message = /call stack/i.test(e.message) ? "nesting is too deep" : e.message;
+    throw new ConfigError({ severity: "error", message: `invalid YAML: ${message}`, ...at(loc, doc.contents?.range?.[0] ?? 0) });
+  }
   const diagnostics = [];
   const parsed = hydrateConfig.safeParse(value);
   if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
@@ -35790,9 +35793,6 @@ async function loadSettings(opts) {
   });
   return { settings, configText };
 }
-
-// src/pipeline/hydrate.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
 
 // src/dry/discover.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
@@ -35900,16 +35900,7 @@ async function discoverUnits(settings, files) {
     }
   }
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  const units = dropCollisions(all, file2, diagnostics);
-  const only = settings.only.length > 0 ? (0, import_picomatch.default)([...settings.only], { dot: true }) : void 0;
-  const selected = only ? units.filter((u) => only(u.dir) || only(u.id)) : units;
-  if (only && selected.length === 0 && units.length > 0) {
-    diagnostics.push({
-      severity: "warning",
-      message: `--only ${settings.only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
-    });
-  }
-  return { units: selected, diagnostics };
+  return { units: dropCollisions(all, file2, diagnostics), diagnostics };
 }
 function dropCollisions(sorted2, file2, diagnostics) {
   const bad = /* @__PURE__ */ new Set();
@@ -36017,6 +36008,29 @@ async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
   return target?.kind === "directory" ? "directory" : "other";
 }
 
+// src/dry/select.ts
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+function selectUnits(units, only) {
+  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const include = only.filter((p) => !p.startsWith("!"));
+  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const inc = include.length > 0 ? (0, import_picomatch2.default)(include, { dot: true }) : () => true;
+  const exc = exclude.length > 0 ? (0, import_picomatch2.default)(exclude, { dot: true }) : () => false;
+  const selected = [];
+  const skipped = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  const diagnostics = selected.length === 0 && units.length > 0 ? [
+    {
+      severity: "warning",
+      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+    }
+  ] : [];
+  return { selected, skipped, diagnostics };
+}
+
 // src/dry/sources.ts
 import { join as join4 } from "node:path";
 async function checkSources(settings, files) {
@@ -36082,15 +36096,12 @@ function crossCheck(results) {
 }
 
 // src/render/policy.ts
-function isRecord3(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function isPlaintextSecret(o) {
-  if (!isRecord3(o) || o["apiVersion"] !== "v1" || o["kind"] !== "Secret") return false;
+  if (!isRecord(o) || o["apiVersion"] !== "v1" || o["kind"] !== "Secret") return false;
   return o["data"] !== void 0 || o["stringData"] !== void 0;
 }
 function nameOf(o) {
-  const m = isRecord3(o["metadata"]) ? o["metadata"] : {};
+  const m = isRecord(o["metadata"]) ? o["metadata"] : {};
   return {
     namespace: typeof m["namespace"] === "string" ? m["namespace"] : "",
     name: typeof m["name"] === "string" ? m["name"] : ""
@@ -36132,28 +36143,30 @@ import { posix as posix2 } from "node:path";
 
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
+var SELECTOR_KEY = "([A-Za-z0-9][A-Za-z0-9._/-]*)";
+var SELECTOR_VALUE = "([A-Za-z0-9._-]*)";
+var NOT_EQUALS_TERM = new RegExp(`^${SELECTOR_KEY}\\s*!=\\s*${SELECTOR_VALUE}$`);
+var EQUALS_TERM = new RegExp(`^${SELECTOR_KEY}\\s*==?\\s*${SELECTOR_VALUE}$`);
+var ABSENT_TERM = new RegExp(`^!\\s*${SELECTOR_KEY}$`);
+var EXISTS_TERM = new RegExp(`^${SELECTOR_KEY}$`);
 function parseLabelSelector(selector) {
   const out = [];
   for (const raw of selector.split(",")) {
     const part = raw.trim();
     if (part === "") continue;
-    const K = "([A-Za-z0-9][A-Za-z0-9._/-]*)";
-    const V = "([A-Za-z0-9._-]*)";
     let m;
-    if (m = new RegExp(`^${K}\\s*!=\\s*${V}$`).exec(part)) out.push({ key: m[1], op: "neq", value: m[2] });
-    else if (m = new RegExp(`^${K}\\s*==?\\s*${V}$`).exec(part)) out.push({ key: m[1], op: "eq", value: m[2] });
-    else if (m = new RegExp(`^!\\s*${K}$`).exec(part)) out.push({ key: m[1], op: "absent" });
-    else if (m = new RegExp(`^${K}$`).exec(part)) out.push({ key: m[1], op: "exists" });
+    if (m = NOT_EQUALS_TERM.exec(part)) out.push({ key: m[1], op: "neq", value: m[2] });
+    else if (m = EQUALS_TERM.exec(part)) out.push({ key: m[1], op: "eq", value: m[2] });
+    else if (m = ABSENT_TERM.exec(part)) out.push({ key: m[1], op: "absent" });
+    else if (m = EXISTS_TERM.exec(part)) out.push({ key: m[1], op: "exists" });
     else throw new Error(`invalid label selector term ${JSON.stringify(part)} in ${JSON.stringify(selector)}`);
   }
   return out;
 }
 function labelsOf(object2) {
   const md = object2["metadata"];
-  if (typeof md !== "object" || md === null || Array.isArray(md)) return {};
-  const labels = md["labels"];
-  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) return {};
-  return labels;
+  const labels = isRecord(md) ? md["labels"] : void 0;
+  return isRecord(labels) ? labels : {};
 }
 function matchesLabels(object2, requirements) {
   const labels = labelsOf(object2);
@@ -36172,20 +36185,19 @@ function matchesLabels(object2, requirements) {
     }
   });
 }
-function matchesTarget(object2, target) {
+function selectorOf(target) {
+  return target.labelSelector === void 0 ? void 0 : parseLabelSelector(target.labelSelector);
+}
+function matchesTarget(object2, target, requirements = selectorOf(target)) {
   const id = identityOf(object2);
   if (!isIdentity(id)) return false;
   const apiVersion = String(object2["apiVersion"]);
-  const slash = apiVersion.indexOf("/");
-  const version2 = slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
   if (target.group !== void 0 && target.group !== apiGroupOf(apiVersion)) return false;
-  if (target.version !== void 0 && target.version !== version2) return false;
+  if (target.version !== void 0 && target.version !== versionOf(apiVersion)) return false;
   if (target.kind !== void 0 && target.kind !== id.kind) return false;
   if (target.name !== void 0 && target.name !== id.name) return false;
   if (target.namespace !== void 0 && target.namespace !== id.namespace) return false;
-  if (target.labelSelector !== void 0 && !matchesLabels(object2, parseLabelSelector(target.labelSelector))) {
-    return false;
-  }
+  if (requirements !== void 0 && !matchesLabels(object2, requirements)) return false;
   return true;
 }
 function describeTarget(t) {
@@ -36204,13 +36216,14 @@ function applyTargetedPatches(resources, patches) {
   const diagnostics = [];
   let current = [...resources];
   for (const p of patches) {
-    let selected;
+    let requirements;
     try {
-      selected = current.map((r) => matchesTarget(r.object, p.target));
+      requirements = selectorOf(p.target);
     } catch (e) {
       diagnostics.push({ severity: "error", ...locate3(p.where), message: `${e.message}: fix the patch target` });
       continue;
     }
+    const selected = current.map((r) => matchesTarget(r.object, p.target, requirements));
     if (!selected.some(Boolean)) {
       diagnostics.push({
         severity: "error",
@@ -36243,6 +36256,9 @@ function applyTargetedPatches(resources, patches) {
 
 // src/render/kubernetes/helm-release.ts
 var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+function isPinnedVersion(version2) {
+  return PINNED_VERSION.test(version2);
+}
 var helmRelease = external_exports.object({
   chart: external_exports.string().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
   version: external_exports.string({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
@@ -36268,15 +36284,23 @@ function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
 }
 
 // src/render/kubernetes/yaml-positions.ts
-var import_yaml6 = __toESM(require_dist(), 1);
+var import_yaml7 = __toESM(require_dist(), 1);
 function parsePositioned(text) {
-  const lineCounter = new import_yaml6.LineCounter();
-  const doc = (0, import_yaml6.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new import_yaml7.LineCounter();
+  const doc = (0, import_yaml7.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const errors = doc.errors.map((e) => {
     const p = lineCounter.linePos(e.pos[0]);
     return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
   });
-  const value = errors.length > 0 ? void 0 : doc.toJS({ maxAliasCount: 100 });
+  let value;
+  if (errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
+      errors.push({ message: /call stack/i.test(e.message) ? "nesting is too deep" : e.message, line: p.line, col: p.col });
+    }
+  }
   return {
     value,
     errors,
@@ -36321,7 +36345,7 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
     if (await files.lstat(abs2) !== void 0) {
       if (want === "helm") return { type: "helm", file: releaseFile };
       const v = parsePositioned(await files.readFile(abs2)).value;
-      if (typeof v === "object" && v !== null && !Array.isArray(v) && "chart" in v) return { type: "helm", file: releaseFile };
+      if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
     } else if (want === "helm") {
       return { type: "missing", want, file: releaseFile };
     }
@@ -36337,6 +36361,10 @@ function goToolEnv(settings) {
 }
 var abs = (input2, rel) => posix2.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
+function toolFailure(what, result) {
+  const stderr = result.stderr.trim();
+  return stderr ? `${what} failed (exit ${result.exitCode}): ${stderr}` : `${what} failed (exit ${result.exitCode}) with no error output`;
+}
 function err(ctx, message, at2 = {}) {
   ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at2 });
 }
@@ -36397,9 +36425,6 @@ async function renderKubernetesUnit(unit2, input2) {
   if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
   return { unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics };
 }
-function releaseFileOfCtx(ctx) {
-  return releaseFileOf(ctx.entry, ctx.unit);
-}
 async function detectType(ctx) {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
   if (detected.type === "missing") {
@@ -36410,11 +36435,10 @@ async function detectType(ctx) {
     );
     return void 0;
   }
-  return detected.type === "plain" ? { type: "plain" } : detected;
+  return detected;
 }
-async function renderKustomize(ctx, kustomizationFile) {
+async function renderKustomize(ctx, file2) {
   const { input: input2, unit: unit2, entry } = ctx;
-  const file2 = kustomizationFile ?? unit2.dir;
   const dir = abs(input2, unit2.dir);
   const flags = entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm ? ["--enable-helm"] : [];
   let command;
@@ -36439,14 +36463,13 @@ async function renderKustomize(ctx, kustomizationFile) {
     return [];
   }
   if (result.exitCode !== 0) {
-    err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
+    err(ctx, toolFailure(`${command} ${args[0]}`, result), { file: file2 });
     return [];
   }
   return documentsToResources(ctx, result.stdout, file2, false);
 }
-async function renderHelm(ctx, releaseFile) {
+async function renderHelm(ctx, file2) {
   const { input: input2, unit: unit2 } = ctx;
-  const file2 = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input2.files.readFile(abs(input2, file2));
   const parsed = parsePositioned(text);
@@ -36482,7 +36505,7 @@ async function renderHelm(ctx, releaseFile) {
       return empty;
     }
     const chartMeta = parsePositioned(await input2.files.readFile(abs(input2, `${chartRel}/Chart.yaml`))).value;
-    const chartVersion = typeof chartMeta === "object" && chartMeta !== null ? chartMeta["version"] : void 0;
+    const chartVersion = isRecord(chartMeta) ? chartMeta["version"] : void 0;
     if (String(chartVersion) !== release.version.replace(/^v/, "")) {
       err(ctx, `version ${release.version} does not match the local chart ${chartRel} (Chart.yaml version ${String(chartVersion)}): update one of them`, {
         file: file2,
@@ -36526,7 +36549,7 @@ async function renderHelm(ctx, releaseFile) {
     return empty;
   }
   if (result.exitCode !== 0) {
-    err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
+    err(ctx, toolFailure("helm template", result), { file: file2 });
     return empty;
   }
   const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
@@ -36609,24 +36632,26 @@ async function unitPatches(ctx) {
   }
   return out;
 }
-async function listFilesRecursive(files, root, prefix) {
+async function listFilesRecursive(files, root) {
+  const out = [];
+  await collectFiles(files, root, "", out);
+  return out.sort((a, b) => cmp(a.rel, b.rel));
+}
+async function collectFiles(files, root, prefix, out) {
   const here = prefix ? `${root}/${prefix}` : root;
   const st = await files.lstat(here);
-  if (st?.kind !== "directory") return [];
-  const out = [];
-  const entries = [...await files.readDir(here)].sort((a, b) => cmp(a.name, b.name));
-  for (const e of entries) {
+  if (st?.kind !== "directory") return;
+  for (const e of await files.readDir(here)) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.kind === "directory") out.push(...await listFilesRecursive(files, root, rel));
+    if (e.kind === "directory") await collectFiles(files, root, rel, out);
     else out.push({ rel, kind: e.kind });
   }
-  return out.sort((a, b) => cmp(a.rel, b.rel));
 }
 async function extraArtifacts(ctx) {
   const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
   const folder = abs(ctx.input, folderRel);
   const out = [];
-  for (const f of await listFilesRecursive(ctx.input.files, folder, "")) {
+  for (const f of await listFilesRecursive(ctx.input.files, folder)) {
     const source = `${folderRel}/${f.rel}`;
     if (f.kind !== "file") {
       err(ctx, `extra artifact ${source} is a ${f.kind === "symlink" ? "symlink" : "special file"}: only regular files are copied; replace it with a file`, {
@@ -36648,14 +36673,12 @@ async function extraArtifacts(ctx) {
 import { createHash } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml8 = __toESM(require_dist(), 1);
-var MAX_ALIAS_COUNT2 = 100;
+var import_yaml10 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml8.LineCounter();
-  const docs = (0, import_yaml8.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineCounter = new import_yaml10.LineCounter();
+  const docs = (0, import_yaml10.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const documents = [];
   const diagnostics = [];
-  if (!Array.isArray(docs)) return { documents, diagnostics };
   const pos = (offset) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, col: p.col };
@@ -36664,16 +36687,20 @@ function readClaimDocuments(text, file2, unit2) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const p = pos(e.pos[0]);
-        diagnostics.push({ severity: "error", unit: unit2, file: file2, ...p, message: `invalid YAML: ${e.message.split("\n")[0]}` });
+        diagnostics.push({ severity: "error", unit: unit2, file: file2, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
       }
       continue;
     }
     const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
     let value;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT2 });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      diagnostics.push({ severity: "error", unit: unit2, file: file2, ...start, message: `invalid YAML: ${e.message.split("\n")[0]}` });
+      diagnostics.push({ severity: "error", unit: unit2, file: file2, ...start, message: `invalid YAML: ${describeYamlError(e)}` });
+      continue;
+    }
+    if (isTooDeep(value)) {
+      diagnostics.push({ severity: "error", unit: unit2, file: file2, ...start, message: `invalid YAML: ${NESTING_TOO_DEEP}` });
       continue;
     }
     if (value === null || value === void 0) continue;
@@ -36692,13 +36719,13 @@ function nodePosition(doc, path4, wantKey, pos) {
   for (let i = 0; i < path4.length; i++) {
     const k = path4[i];
     const last = i === path4.length - 1;
-    if ((0, import_yaml8.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml8.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+    if ((0, import_yaml10.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml10.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
       if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
       node2 = pair.value;
       best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml8.isSeq)(node2) && typeof k === "number") {
+    } else if ((0, import_yaml10.isSeq)(node2) && typeof k === "number") {
       const item = node2.items[k];
       if (item === void 0) return best;
       node2 = item;
@@ -36710,7 +36737,7 @@ function nodePosition(doc, path4, wantKey, pos) {
   return best;
 }
 function rangeStart(node2, pos) {
-  if ((0, import_yaml8.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  if ((0, import_yaml10.isNode)(node2) && node2.range) return pos(node2.range[0]);
   return void 0;
 }
 function zodDiagnostics(error62, doc, file2, unit2, what) {
@@ -36734,7 +36761,7 @@ function zodDiagnostics(error62, doc, file2, unit2, what) {
 }
 async function listYamlFiles(files, absDir) {
   const entries = await files.readDir(absDir);
-  return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
 }
 async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
@@ -36750,7 +36777,7 @@ function sortKeysDeep2(value) {
   if (Array.isArray(value)) return value.map(sortKeysDeep2);
   if (typeof value === "object" && value !== null) {
     const out = {};
-    for (const k of Object.keys(value).sort((a, b) => a < b ? -1 : a > b ? 1 : 0)) {
+    for (const k of Object.keys(value).sort(cmp)) {
       out[k] = sortKeysDeep2(value[k]);
     }
     return out;
@@ -36856,9 +36883,6 @@ function defaultStateKey(claimName) {
   const x = b.toString("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
-function isRecord4(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 async function readDeployedWorkspaces(previous) {
   const out = /* @__PURE__ */ new Map();
   const units = previous.index?.units ?? {};
@@ -36873,15 +36897,15 @@ async function readDeployedWorkspaces(previous) {
     if (text === void 0) continue;
     for (const d of parseYamlDocuments(text, p).documents) {
       const o = d.value;
-      if (!isRecord4(o) || o["kind"] !== WORKSPACE_KIND || !isRecord4(o["metadata"]) || !isRecord4(o["spec"])) continue;
+      if (!isRecord(o) || o["kind"] !== WORKSPACE_KIND || !isRecord(o["metadata"]) || !isRecord(o["spec"])) continue;
       const labels = o["metadata"]["labels"];
-      const claim2 = isRecord4(labels) ? labels[CLAIM_REF_LABEL] : void 0;
+      const claim2 = isRecord(labels) ? labels[CLAIM_REF_LABEL] : void 0;
       const name = o["metadata"]["name"];
       const fs = o["spec"]["firestartr"];
-      const key = isRecord4(fs) ? fs["tfStateKey"] : void 0;
+      const key = isRecord(fs) ? fs["tfStateKey"] : void 0;
       if (typeof claim2 !== "string" || typeof name !== "string" || typeof key !== "string") continue;
       const w = o["spec"]["writeConnectionSecretToRef"];
-      const outputs = isRecord4(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord4(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
+      const outputs = isRecord(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
       if (!out.has(claim2)) out.set(claim2, { name, tfStateKey: key, outputs });
     }
   }
@@ -39720,8 +39744,9 @@ function createSecretsRenderer() {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          // Listed even when the unit failed, so references to it do not add misleading errors.
-          provides: [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
+          // A failed unit provides nothing, as in the terraform renderer: cross-checks run only
+          // when no unit failed, so they never see a failed unit's references anyway.
+          provides: failed ? [] : [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
           requires: []
         });
       }
@@ -39768,6 +39793,11 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
     unchanged: unchanged.sort(cmp),
     diagnostics
   };
+}
+
+// src/wet/snapshot.ts
+function snapshotFromLayout(layout) {
+  return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
 }
 
 // src/diff/wet-diff.ts
@@ -40287,7 +40317,7 @@ var REDACTED = "<redacted>";
 var REDACTED_CHANGED = "<redacted (changed)>";
 var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 var SECRET_FIELDS = ["data", "stringData"];
-function isRecord5(v) {
+function isRecord2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function isSecret(object2) {
@@ -40299,11 +40329,8 @@ function needsRedaction(object2) {
   if (!object2) return false;
   if (isSecret(object2)) return true;
   const metadata = object2["metadata"];
-  const annotations = isRecordLike(metadata) ? metadata["annotations"] : void 0;
-  return isRecordLike(annotations) && LAST_APPLIED_ANNOTATION in annotations;
-}
-function isRecordLike(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  const annotations = isRecord2(metadata) ? metadata["annotations"] : void 0;
+  return isRecord2(annotations) && LAST_APPLIED_ANNOTATION in annotations;
 }
 function sameValue(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -40319,24 +40346,24 @@ function redactKey(baseHolder, headHolder, key, origBase, origHead) {
 function redactField(base, head, field2) {
   const b = base?.[field2];
   const h = head?.[field2];
-  if (b !== void 0 && !isRecord5(b)) {
+  if (b !== void 0 && !isRecord2(b)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  if (h !== void 0 && !isRecord5(h)) {
+  if (h !== void 0 && !isRecord2(h)) {
     redactKey(base, head, field2, b, h);
     return;
   }
-  const bm = isRecord5(b) ? b : void 0;
-  const hm = isRecord5(h) ? h : void 0;
+  const bm = isRecord2(b) ? b : void 0;
+  const hm = isRecord2(h) ? h : void 0;
   const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
   for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
 }
 function annotationsOf(o) {
   const md = o?.["metadata"];
-  if (!isRecord5(md)) return void 0;
+  if (!isRecord2(md)) return void 0;
   const ann = md["annotations"];
-  return isRecord5(ann) ? ann : void 0;
+  return isRecord2(ann) ? ann : void 0;
 }
 function redactPair(base, head) {
   const b = base ? cloneRecord(base) : void 0;
@@ -40624,9 +40651,6 @@ var MAX_DIRS = 500;
 function isRemoteRef(ref) {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
 }
-function isRecord6(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function strings(v) {
   if (typeof v === "string") return [v];
   return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
@@ -40653,8 +40677,12 @@ var Walker = class {
     if (!this.volatile) this.reason = reason;
     this.volatile = true;
   }
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
+  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or leaves the repository. */
   resolve(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return void 0;
+    }
     const target = posix3.normalize(posix3.join(dir, ref));
     if (target === ".." || target.startsWith("../") || posix3.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
@@ -40664,20 +40692,12 @@ var Walker = class {
   }
   /** A referenced file or directory: included as it is (directories whole). */
   async addPath(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
     const target = this.resolve(dir, ref, where);
     if (target === void 0) return;
     this.paths.add(target);
   }
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
   async addResource(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
     const target = this.resolve(dir, ref, where);
     if (target === void 0) return;
     const st = await this.files.lstat(this.abs(target));
@@ -40692,20 +40712,10 @@ var Walker = class {
     }
     this.seen.add(dir);
     this.paths.add(dir);
-    let text;
-    let name = "";
-    for (const n of KUSTOMIZATION_FILES) {
-      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
-      if ((await this.files.lstat(p))?.kind === "file") {
-        text = await this.files.readFile(p);
-        name = n;
-        break;
-      }
-    }
-    if (text === void 0) return;
-    const where = dir === "" ? name : `${dir}/${name}`;
-    const k = kustomizationValue(text);
-    if (!isRecord6(k)) return;
+    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
+    if (where === void 0) return;
+    const k = kustomizationValue(await this.files.readFile(this.abs(where)));
+    if (!isRecord(k)) return;
     for (const key of ["resources", "bases", "components"]) {
       for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
     }
@@ -40719,15 +40729,15 @@ var Walker = class {
       const list = k[key];
       if (!Array.isArray(list)) continue;
       for (const item of list) {
-        if (isRecord6(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
+        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
       }
     }
-    if (isRecord6(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
+    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
     for (const key of ["configMapGenerator", "secretGenerator"]) {
       const list = k[key];
       if (!Array.isArray(list)) continue;
       for (const g of list) {
-        if (!isRecord6(g)) continue;
+        if (!isRecord(g)) continue;
         for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
         for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
         for (const f of strings(g["env"])) await this.addPath(dir, f, where);
@@ -40743,12 +40753,12 @@ var Walker = class {
   }
   async helmCharts(dir, k, where) {
     const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord6(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord6(k["helmGlobals"])) return;
+    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
     const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
     if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
     for (const c of charts) {
-      if (!isRecord6(c)) continue;
+      if (!isRecord(c)) continue;
       const name = typeof c["name"] === "string" ? c["name"] : "";
       if (typeof c["repo"] === "string" && c["repo"] !== "") {
         this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
@@ -40765,7 +40775,7 @@ function kustomizationValue(text) {
   return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
 }
 function finish(w) {
-  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const sorted2 = [...w.paths].sort(cmp);
   return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
 }
 async function kustomizeClosure(dir, files, repoRoot) {
@@ -40783,9 +40793,9 @@ async function helmClosure(dir, releaseFile, files, repoRoot) {
   const st = await files.lstat(posix3.join(repoRoot, releaseFile));
   if (st?.kind === "file") {
     const r = parsePositioned(await files.readFile(posix3.join(repoRoot, releaseFile))).value;
-    if (isRecord6(r) && typeof r["chart"] === "string") {
+    if (isRecord(r) && typeof r["chart"] === "string") {
       const chart = r["chart"];
-      if (chart.startsWith("./") || chart.startsWith("../")) {
+      if (isLocalChart(chart)) {
         const target = posix3.normalize(posix3.join(posix3.dirname(releaseFile), chart));
         if (target === ".." || target.startsWith("../")) {
           volatile = true;
@@ -40793,45 +40803,58 @@ async function helmClosure(dir, releaseFile, files, repoRoot) {
         } else paths.add(target);
       } else {
         const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
+        if (!isPinnedVersion(version2)) {
           volatile = true;
           reason = `${releaseFile} uses chart ${chart} without a pinned version`;
         }
       }
     }
   }
-  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const sorted2 = [...paths].sort(cmp);
   return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
 }
-async function readTree(files, root, rel, out) {
-  const absPath = rel === "" ? root : posix3.join(root, rel);
-  const st = await files.lstat(absPath);
+async function readTree(files, tree, abs2, key) {
+  const st = await files.lstat(abs2);
   if (st === void 0) {
-    if (!out.has(rel)) out.set(rel, "missing");
+    if (!tree.out.has(key)) tree.out.set(key, "missing");
     return;
   }
   if (st.kind === "directory") {
-    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
-    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
+    const entries = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !tree.out.has(key)) tree.out.set(key, "empty-dir");
+    for (const name of entries) await readTree(files, tree, posix3.join(abs2, name), key === "" ? name : `${key}/${name}`);
     return;
   }
-  if (out.has(rel)) return;
-  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
+  if (tree.out.has(key)) return;
+  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
   else if (st.kind === "symlink") {
     let target;
     try {
-      target = await files.realpath(absPath);
+      target = await files.realpath(abs2);
     } catch {
-      target = "dangling";
+      target = void 0;
     }
-    out.set(rel, `symlink:${target}`);
-  } else out.set(rel, st.kind);
+    tree.out.set(key, `symlink:${target ?? "dangling"}`);
+    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
+    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key);
+      await readTree(files, tree, target, key);
+      tree.out.set(`${key}\0symlink`, target);
+    }
+  } else tree.out.set(key, st.kind);
 }
 async function closureContents(files, repoRoot, paths) {
-  const tree = /* @__PURE__ */ new Map();
-  for (const p of paths) await readTree(files, repoRoot, p, tree);
-  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
+  let realRoot = repoRoot;
+  try {
+    realRoot = await files.realpath(repoRoot);
+  } catch {
+  }
+  const tree = { out: /* @__PURE__ */ new Map(), realRoot, followed: /* @__PURE__ */ new Set() };
+  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix3.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
 }
 
 // src/pipeline/incremental.ts
@@ -40843,9 +40866,16 @@ function entryOf(unit2, settings) {
   };
   return lists[unit2.renderer][unit2.entry];
 }
+var globalConfigs = /* @__PURE__ */ new WeakMap();
 function globalConfig2(settings) {
-  const { concurrency: _ignored, ...policy } = settings.config.policy;
-  return JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet: settings.config.wet, policy });
+  let text = globalConfigs.get(settings);
+  if (text === void 0) {
+    const { concurrency: _workers, ...policy } = settings.config.policy;
+    const { labelCoordinates: _labels, ...wet } = settings.config.wet;
+    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy });
+    globalConfigs.set(settings, text);
+  }
+  return text;
 }
 async function kubernetesClosure(unit2, settings, files) {
   const entry = settings.config.kubernetes[unit2.entry];
@@ -40883,7 +40913,7 @@ async function unitInputDigest(unit2, settings, files, toolVersion) {
     JSON.stringify(unit2.coordinates),
     JSON.stringify(entry ?? null),
     globalConfig2(settings),
-    unit2.renderer === "kubernetes" ? await toolVersion : `hydrate ${VERSION}`,
+    unit2.renderer === "kubernetes" ? await toolVersion : "",
     `hydrate ${VERSION}`
   ];
   for (const [path4, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path4, content);
@@ -40899,7 +40929,7 @@ var VERSION_COMMANDS = [
   ["helm", ["version", "--short"]]
 ];
 async function renderToolVersions(exec) {
-  const found = await Promise.all(VERSION_COMMANDS.map(async ([cmd]) => await exec.which(cmd) !== void 0));
+  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
   const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
   const versions = await Promise.all(
     wanted.map(async ([cmd, args]) => {
@@ -40936,20 +40966,6 @@ function memoizeAsync(fn) {
 }
 
 // src/pipeline/hydrate.ts
-function selectUnits(units, only) {
-  if (only.length === 0) return { selected: [...units], skipped: [] };
-  const include = only.filter((p) => !p.startsWith("!"));
-  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const inc = include.length > 0 ? (0, import_picomatch2.default)(include, { dot: true }) : () => true;
-  const exc = exclude.length > 0 ? (0, import_picomatch2.default)(exclude, { dot: true }) : () => false;
-  const selected = [];
-  const skipped = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  return { selected, skipped };
-}
 async function hydrate(req) {
   const { settings, ports } = req;
   const previous = memoizedPrevious(req.previous);
@@ -40960,9 +40976,11 @@ async function hydrate(req) {
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION}`;
   diagnostics.push(...await checkSources(settings, ports.files));
-  const discovered = await discoverUnits({ ...settings, only: [] }, ports.files);
+  const discovered = await discoverUnits(settings, ports.files);
   diagnostics.push(...discovered.diagnostics);
-  let { selected, skipped } = selectUnits(discovered.units, settings.only);
+  const selection = selectUnits(discovered.units, settings.only);
+  diagnostics.push(...selection.diagnostics);
+  let { selected, skipped } = selection;
   if (mode?.kind === "part") {
     selected = assignShard(selected, independent, mode.spec);
     skipped = [];
@@ -41007,7 +41025,6 @@ async function hydrate(req) {
       }
       const started = Date.now();
       const rendered = await renderOnWorkers(renderer, units, {
-        upstream: [...results],
         settings,
         repoRoot: settings.repoRoot,
         files: ports.files,
@@ -41051,24 +41068,22 @@ async function hydrate(req) {
   let layout;
   let plan;
   if (!hasErrors(diagnostics)) {
-    layout = layoutWet(results, settings, {
-      generator,
-      ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
-      configDigest
-    });
+    layout = layoutWet(
+      results,
+      settings,
+      { generator, ...req.dryCommit ? { dryCommit: req.dryCommit } : {}, configDigest },
+      await keptUnits(reused.entries, previous)
+    );
     diagnostics.push(...layout.diagnostics);
-    const clashes = hasErrors(layout.diagnostics) ? [] : reusedClashes(layout, reused.entries);
-    diagnostics.push(...clashes);
-    if (!hasErrors(layout.diagnostics) && clashes.length === 0) {
-      layout = await keepReusedUnits(layout, reused.entries, previous);
+    if (!hasErrors(layout.diagnostics)) {
       plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
       diagnostics.push(...plan.diagnostics ?? []);
     }
   }
   const ok = !hasErrors(diagnostics);
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
-  const before = kept.size > 0 ? await snapshotWithout(previous, kept) : await previous.snapshot();
-  const after = ok && layout ? withoutUnits({ index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) }, kept) : before;
+  const before = await snapshotWithout(previous, kept);
+  const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
   const diff = diffWet(before, after, { failedUnits });
   return {
     ok,
@@ -41094,7 +41109,6 @@ async function planIncremental(selected, settings, ports, previous, independent)
     const input2 = inputs.get(u.id);
     const entry = prev.units[u.id];
     if (input2.volatile || !entry || entry.volatile || entry.digest !== input2.digest) return false;
-    if (entry.renderer !== u.renderer || entry.output !== u.output) return false;
     for (const p of entry.paths) if (await previous.readFile(p) === void 0) return false;
     return true;
   });
@@ -41154,7 +41168,7 @@ function withoutUnits(snapshot, ids) {
   return { index: indexWithout(snapshot.index, ids), files };
 }
 function memoizedPrevious(previous) {
-  return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
+  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
 function withInputDigest(r, input2) {
   return { ...r, digest: input2?.digest ?? "", ...input2?.volatile ? { volatile: true } : {} };
@@ -41188,40 +41202,17 @@ function reusedUnits(skipped, index) {
   }
   return { entries, results };
 }
-function reusedClashes(layout, reused) {
-  if (reused.length === 0) return [];
-  const writer = /* @__PURE__ */ new Map();
-  for (const [unit2, entry] of Object.entries(layout.index.units)) for (const path4 of entry.paths) writer.set(foldCase(path4), { unit: unit2, path: path4 });
+async function keptUnits(reused, previous) {
   const out = [];
   for (const { id, entry } of reused) {
-    for (const path4 of entry.paths) {
-      const other = writer.get(foldCase(path4));
-      if (!other) continue;
-      const how = other.path === path4 ? `the same path ${path4}` : `${other.path}, which differs from ${path4} only in case`;
-      out.push({
-        severity: "error",
-        unit: other.unit,
-        message: `unit ${other.unit} would write to ${how}, which unit ${id} (unchanged, kept as it is) already owns: give the units outputs that tell them apart`
-      });
-    }
-  }
-  return out;
-}
-async function keepReusedUnits(layout, reused, previous) {
-  if (reused.length === 0) return layout;
-  const files = new Map(layout.files.map((f) => [f.path, f.content]));
-  const units = { ...layout.index.units };
-  for (const { id, entry } of reused) {
-    units[id] = entry;
+    const files = /* @__PURE__ */ new Map();
     for (const p of entry.paths) {
       const content = await previous.readFile(p);
       if (content !== void 0) files.set(p, content);
     }
+    out.push({ id, entry, files });
   }
-  const index = { ...layout.index, units };
-  files.set(INDEX_PATH, serializeIndex(index));
-  const sorted2 = [...files.entries()].sort(([a], [b]) => cmp(a, b));
-  return { ...layout, index, files: sorted2.map(([path4, content]) => ({ path: path4, content })) };
+  return out;
 }
 function unitReports(selected, skipped, results, index, previousIndex) {
   const byId = new Map(results.map((r) => [r.unit.id, r]));
@@ -41434,6 +41425,41 @@ var Meter = class {
     this.bytes += byteLength(s);
   }
 };
+var UNITS_HEAD = "### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n";
+function unitStatusRow(u) {
+  return `| ${code(u.id)} | ${escapeText(u.status)} | ${u.resources} | ${u.errors} |
+`;
+}
+function fraction(budget, f) {
+  return { maxChars: Math.floor(budget.maxChars * f), maxBytes: Math.floor(budget.maxBytes * f) };
+}
+function fitList(head, items, more, budget) {
+  const meter = new Meter(budget);
+  meter.add(head);
+  let text = head;
+  let i = 0;
+  while (i < items.length && meter.fits(items[i], more(items.length))) {
+    meter.add(items[i]);
+    text += items[i];
+    i++;
+  }
+  return i < items.length ? text + more(items.length - i) : text;
+}
+function buildTrailer(parts, budget) {
+  const errors = parts.errors ?? [];
+  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText(cut(e, MAX_FAILURE_CHARS))}
+`), (n) => `- … ${n} more errors
+`, fraction(budget, 0.5))}
+`;
+  const units = parts.units ?? [];
+  const left = new Meter(budget);
+  left.add(failed);
+  const rest = { maxChars: budget.maxChars - left.chars, maxBytes: budget.maxBytes - left.bytes };
+  const table = units.length === 0 ? "" : `${fitList(UNITS_HEAD, units.map(unitStatusRow), (n) => `| … and ${n} more units | | | |
+`, { maxChars: rest.maxChars - 1, maxBytes: rest.maxBytes - 1 })}
+`;
+  return table + failed;
+}
 function buildMarkdown(report, ctx, budget, overflow) {
   const rows = rowsOf(report, ctx);
   const meter = new Meter(budget);
@@ -41441,8 +41467,9 @@ function buildMarkdown(report, ctx, budget, overflow) {
   const head = header(report, ctx, rows);
   out.push(head);
   meter.add(head);
+  const trailer = buildTrailer(ctx, fraction(budget, 0.5));
   const reserve = `${overflow(rows.length)}
-`;
+${trailer}`;
   if (rows.length > 0) {
     const tableRows = rows.map(tableRow);
     const all = TABLE_HEAD + tableRows.join("");
@@ -41478,21 +41505,18 @@ function buildMarkdown(report, ctx, budget, overflow) {
   }
   if (shown < rows.length) out.push(`${overflow(rows.length - shown)}
 `);
+  out.push(trailer);
   return out.join("");
 }
 
 // src/report/summary.ts
 var SUMMARY_MAX_BYTES = 1048576;
+var SUMMARY_BUDGET = { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES };
 function summaryOverflowLine(n) {
   return `… ${n} more unit${n === 1 ? "" : "s"} not shown: the diff is larger than the job summary limit; run \`hydrate diff\` locally for all of it`;
 }
 function buildJobSummary(report, ctx) {
-  return buildMarkdown(
-    report,
-    ctx,
-    { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES },
-    summaryOverflowLine
-  );
+  return buildMarkdown(report, ctx, SUMMARY_BUDGET, summaryOverflowLine);
 }
 
 // src/report/comment.ts
@@ -41555,14 +41579,26 @@ function diffToJson(report) {
     units: report.units.map(unit)
   };
 }
+function renderReport(outcome, outDir) {
+  return {
+    ok: outcome.ok,
+    ...outDir !== void 0 ? { out: outDir } : {},
+    units: outcome.units,
+    errors: outcome.diagnostics.filter((d) => d.severity === "error"),
+    warnings: outcome.diagnostics.filter((d) => d.severity !== "error"),
+    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
+    diff: diffToJson(outcome.diff)
+  };
+}
 
 // src/cli.ts
 var USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
-                 [--shard i/n|merge --shard-dir DIR]
+                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
   hydrate diff --base DIR --head DIR [--format text|markdown|json]
   hydrate demo
+--dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
 and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
 Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
@@ -41586,7 +41622,8 @@ async function renderCommand(cmd, logger = stderrLogger) {
     ...cmd.shardDir !== void 0 ? { shardDir: path3.resolve(cmd.shardDir) } : {}
   });
   const outDir = path3.resolve(cmd.out);
-  await mkdir3(outDir, { recursive: true });
+  const shardPart = settings.shard?.kind === "part";
+  if (!shardPart) await mkdir3(outDir, { recursive: true });
   const previous = await readWetDir(outDir);
   const shards = settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
   const outcome = await hydrate({
@@ -41597,7 +41634,7 @@ async function renderCommand(cmd, logger = stderrLogger) {
     ...cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {},
     ...shards ? { shards } : {}
   });
-  if (outcome.ok && outcome.plan) await applyWetPlan(outDir, outcome.plan);
+  if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
   const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : void 0;
   if (cmd.json) {
     process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...shardFile ? { shardFile } : {} }, null, 2)}
@@ -41608,17 +41645,6 @@ async function renderCommand(cmd, logger = stderrLogger) {
     printOutcome(outcome, outDir);
   }
   return { exitCode: outcome.ok ? ExitCode.ok : ExitCode.renderErrors, outcome };
-}
-function renderReport(outcome, outDir) {
-  return {
-    ok: outcome.ok,
-    out: outDir,
-    units: outcome.units,
-    errors: outcome.diagnostics.filter((d) => d.severity === "error"),
-    warnings: outcome.diagnostics.filter((d) => d.severity !== "error"),
-    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
-    diff: diffToJson(outcome.diff)
-  };
 }
 function printOutcome(outcome, outDir) {
   const out = process.stdout;
@@ -41788,7 +41814,5 @@ if (invokedDirectly()) {
   });
 }
 export {
-  main,
-  renderCommand,
-  renderReport
+  renderCommand
 };

@@ -28575,6 +28575,696 @@ var require_light = __commonJS({
   }
 });
 
+// node_modules/fast-json-patch/commonjs/helpers.js
+var require_helpers = __commonJS({
+  "node_modules/fast-json-patch/commonjs/helpers.js"(exports) {
+    var __extends = exports && exports.__extends || /* @__PURE__ */ (function() {
+      var extendStatics = function(d, b) {
+        extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+          d2.__proto__ = b2;
+        } || function(d2, b2) {
+          for (var p in b2) if (b2.hasOwnProperty(p)) d2[p] = b2[p];
+        };
+        return extendStatics(d, b);
+      };
+      return function(d, b) {
+        extendStatics(d, b);
+        function __() {
+          this.constructor = d;
+        }
+        d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+      };
+    })();
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var _hasOwnProperty = Object.prototype.hasOwnProperty;
+    function hasOwnProperty(obj, key) {
+      return _hasOwnProperty.call(obj, key);
+    }
+    exports.hasOwnProperty = hasOwnProperty;
+    function _objectKeys(obj) {
+      if (Array.isArray(obj)) {
+        var keys_1 = new Array(obj.length);
+        for (var k = 0; k < keys_1.length; k++) {
+          keys_1[k] = "" + k;
+        }
+        return keys_1;
+      }
+      if (Object.keys) {
+        return Object.keys(obj);
+      }
+      var keys = [];
+      for (var i in obj) {
+        if (hasOwnProperty(obj, i)) {
+          keys.push(i);
+        }
+      }
+      return keys;
+    }
+    exports._objectKeys = _objectKeys;
+    function _deepClone(obj) {
+      switch (typeof obj) {
+        case "object":
+          return JSON.parse(JSON.stringify(obj));
+        //Faster than ES5 clone - http://jsperf.com/deep-cloning-of-objects/5
+        case "undefined":
+          return null;
+        //this is how JSON.stringify behaves for array items
+        default:
+          return obj;
+      }
+    }
+    exports._deepClone = _deepClone;
+    function isInteger(str) {
+      var i = 0;
+      var len = str.length;
+      var charCode;
+      while (i < len) {
+        charCode = str.charCodeAt(i);
+        if (charCode >= 48 && charCode <= 57) {
+          i++;
+          continue;
+        }
+        return false;
+      }
+      return true;
+    }
+    exports.isInteger = isInteger;
+    function escapePathComponent(path5) {
+      if (path5.indexOf("/") === -1 && path5.indexOf("~") === -1)
+        return path5;
+      return path5.replace(/~/g, "~0").replace(/\//g, "~1");
+    }
+    exports.escapePathComponent = escapePathComponent;
+    function unescapePathComponent(path5) {
+      return path5.replace(/~1/g, "/").replace(/~0/g, "~");
+    }
+    exports.unescapePathComponent = unescapePathComponent;
+    function _getPathRecursive(root, obj) {
+      var found;
+      for (var key in root) {
+        if (hasOwnProperty(root, key)) {
+          if (root[key] === obj) {
+            return escapePathComponent(key) + "/";
+          } else if (typeof root[key] === "object") {
+            found = _getPathRecursive(root[key], obj);
+            if (found != "") {
+              return escapePathComponent(key) + "/" + found;
+            }
+          }
+        }
+      }
+      return "";
+    }
+    exports._getPathRecursive = _getPathRecursive;
+    function getPath(root, obj) {
+      if (root === obj) {
+        return "/";
+      }
+      var path5 = _getPathRecursive(root, obj);
+      if (path5 === "") {
+        throw new Error("Object not found in root");
+      }
+      return "/" + path5;
+    }
+    exports.getPath = getPath;
+    function hasUndefined(obj) {
+      if (obj === void 0) {
+        return true;
+      }
+      if (obj) {
+        if (Array.isArray(obj)) {
+          for (var i_1 = 0, len = obj.length; i_1 < len; i_1++) {
+            if (hasUndefined(obj[i_1])) {
+              return true;
+            }
+          }
+        } else if (typeof obj === "object") {
+          var objKeys = _objectKeys(obj);
+          var objKeysLength = objKeys.length;
+          for (var i = 0; i < objKeysLength; i++) {
+            if (hasUndefined(obj[objKeys[i]])) {
+              return true;
+            }
+          }
+        }
+      }
+      return false;
+    }
+    exports.hasUndefined = hasUndefined;
+    function patchErrorMessageFormatter(message, args) {
+      var messageParts = [message];
+      for (var key in args) {
+        var value = typeof args[key] === "object" ? JSON.stringify(args[key], null, 2) : args[key];
+        if (typeof value !== "undefined") {
+          messageParts.push(key + ": " + value);
+        }
+      }
+      return messageParts.join("\n");
+    }
+    var PatchError = (
+      /** @class */
+      (function(_super) {
+        __extends(PatchError2, _super);
+        function PatchError2(message, name, index, operation, tree) {
+          var _newTarget = this.constructor;
+          var _this = _super.call(this, patchErrorMessageFormatter(message, { name, index, operation, tree })) || this;
+          _this.name = name;
+          _this.index = index;
+          _this.operation = operation;
+          _this.tree = tree;
+          Object.setPrototypeOf(_this, _newTarget.prototype);
+          _this.message = patchErrorMessageFormatter(message, { name, index, operation, tree });
+          return _this;
+        }
+        return PatchError2;
+      })(Error)
+    );
+    exports.PatchError = PatchError;
+  }
+});
+
+// node_modules/fast-json-patch/commonjs/core.js
+var require_core = __commonJS({
+  "node_modules/fast-json-patch/commonjs/core.js"(exports) {
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var helpers_js_1 = require_helpers();
+    exports.JsonPatchError = helpers_js_1.PatchError;
+    exports.deepClone = helpers_js_1._deepClone;
+    var objOps = {
+      add: function(obj, key, document) {
+        obj[key] = this.value;
+        return { newDocument: document };
+      },
+      remove: function(obj, key, document) {
+        var removed = obj[key];
+        delete obj[key];
+        return { newDocument: document, removed };
+      },
+      replace: function(obj, key, document) {
+        var removed = obj[key];
+        obj[key] = this.value;
+        return { newDocument: document, removed };
+      },
+      move: function(obj, key, document) {
+        var removed = getValueByPointer(document, this.path);
+        if (removed) {
+          removed = helpers_js_1._deepClone(removed);
+        }
+        var originalValue = applyOperation(document, { op: "remove", path: this.from }).removed;
+        applyOperation(document, { op: "add", path: this.path, value: originalValue });
+        return { newDocument: document, removed };
+      },
+      copy: function(obj, key, document) {
+        var valueToCopy = getValueByPointer(document, this.from);
+        applyOperation(document, { op: "add", path: this.path, value: helpers_js_1._deepClone(valueToCopy) });
+        return { newDocument: document };
+      },
+      test: function(obj, key, document) {
+        return { newDocument: document, test: _areEquals(obj[key], this.value) };
+      },
+      _get: function(obj, key, document) {
+        this.value = obj[key];
+        return { newDocument: document };
+      }
+    };
+    var arrOps = {
+      add: function(arr, i, document) {
+        if (helpers_js_1.isInteger(i)) {
+          arr.splice(i, 0, this.value);
+        } else {
+          arr[i] = this.value;
+        }
+        return { newDocument: document, index: i };
+      },
+      remove: function(arr, i, document) {
+        var removedList = arr.splice(i, 1);
+        return { newDocument: document, removed: removedList[0] };
+      },
+      replace: function(arr, i, document) {
+        var removed = arr[i];
+        arr[i] = this.value;
+        return { newDocument: document, removed };
+      },
+      move: objOps.move,
+      copy: objOps.copy,
+      test: objOps.test,
+      _get: objOps._get
+    };
+    function getValueByPointer(document, pointer) {
+      if (pointer == "") {
+        return document;
+      }
+      var getOriginalDestination = { op: "_get", path: pointer };
+      applyOperation(document, getOriginalDestination);
+      return getOriginalDestination.value;
+    }
+    exports.getValueByPointer = getValueByPointer;
+    function applyOperation(document, operation, validateOperation, mutateDocument, banPrototypeModifications, index) {
+      if (validateOperation === void 0) {
+        validateOperation = false;
+      }
+      if (mutateDocument === void 0) {
+        mutateDocument = true;
+      }
+      if (banPrototypeModifications === void 0) {
+        banPrototypeModifications = true;
+      }
+      if (index === void 0) {
+        index = 0;
+      }
+      if (validateOperation) {
+        if (typeof validateOperation == "function") {
+          validateOperation(operation, 0, document, operation.path);
+        } else {
+          validator(operation, 0);
+        }
+      }
+      if (operation.path === "") {
+        var returnValue = { newDocument: document };
+        if (operation.op === "add") {
+          returnValue.newDocument = operation.value;
+          return returnValue;
+        } else if (operation.op === "replace") {
+          returnValue.newDocument = operation.value;
+          returnValue.removed = document;
+          return returnValue;
+        } else if (operation.op === "move" || operation.op === "copy") {
+          returnValue.newDocument = getValueByPointer(document, operation.from);
+          if (operation.op === "move") {
+            returnValue.removed = document;
+          }
+          return returnValue;
+        } else if (operation.op === "test") {
+          returnValue.test = _areEquals(document, operation.value);
+          if (returnValue.test === false) {
+            throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+          }
+          returnValue.newDocument = document;
+          return returnValue;
+        } else if (operation.op === "remove") {
+          returnValue.removed = document;
+          returnValue.newDocument = null;
+          return returnValue;
+        } else if (operation.op === "_get") {
+          operation.value = document;
+          return returnValue;
+        } else {
+          if (validateOperation) {
+            throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
+          } else {
+            return returnValue;
+          }
+        }
+      } else {
+        if (!mutateDocument) {
+          document = helpers_js_1._deepClone(document);
+        }
+        var path5 = operation.path || "";
+        var keys = path5.split("/");
+        var obj = document;
+        var t = 1;
+        var len = keys.length;
+        var existingPathFragment = void 0;
+        var key = void 0;
+        var validateFunction = void 0;
+        if (typeof validateOperation == "function") {
+          validateFunction = validateOperation;
+        } else {
+          validateFunction = validator;
+        }
+        while (true) {
+          key = keys[t];
+          if (key && key.indexOf("~") != -1) {
+            key = helpers_js_1.unescapePathComponent(key);
+          }
+          if (banPrototypeModifications && (key == "__proto__" || key == "prototype" && t > 0 && keys[t - 1] == "constructor")) {
+            throw new TypeError("JSON-Patch: modifying `__proto__` or `constructor/prototype` prop is banned for security reasons, if this was on purpose, please set `banPrototypeModifications` flag false and pass it to this function. More info in fast-json-patch README");
+          }
+          if (validateOperation) {
+            if (existingPathFragment === void 0) {
+              if (obj[key] === void 0) {
+                existingPathFragment = keys.slice(0, t).join("/");
+              } else if (t == len - 1) {
+                existingPathFragment = operation.path;
+              }
+              if (existingPathFragment !== void 0) {
+                validateFunction(operation, 0, document, existingPathFragment);
+              }
+            }
+          }
+          t++;
+          if (Array.isArray(obj)) {
+            if (key === "-") {
+              key = obj.length;
+            } else {
+              if (validateOperation && !helpers_js_1.isInteger(key)) {
+                throw new exports.JsonPatchError("Expected an unsigned base-10 integer value, making the new referenced value the array element with the zero-based index", "OPERATION_PATH_ILLEGAL_ARRAY_INDEX", index, operation, document);
+              } else if (helpers_js_1.isInteger(key)) {
+                key = ~~key;
+              }
+            }
+            if (t >= len) {
+              if (validateOperation && operation.op === "add" && key > obj.length) {
+                throw new exports.JsonPatchError("The specified index MUST NOT be greater than the number of elements in the array", "OPERATION_VALUE_OUT_OF_BOUNDS", index, operation, document);
+              }
+              var returnValue = arrOps[operation.op].call(operation, obj, key, document);
+              if (returnValue.test === false) {
+                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+              }
+              return returnValue;
+            }
+          } else {
+            if (t >= len) {
+              var returnValue = objOps[operation.op].call(operation, obj, key, document);
+              if (returnValue.test === false) {
+                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+              }
+              return returnValue;
+            }
+          }
+          obj = obj[key];
+          if (validateOperation && t < len && (!obj || typeof obj !== "object")) {
+            throw new exports.JsonPatchError("Cannot perform operation at the desired path", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
+          }
+        }
+      }
+    }
+    exports.applyOperation = applyOperation;
+    function applyPatch(document, patch, validateOperation, mutateDocument, banPrototypeModifications) {
+      if (mutateDocument === void 0) {
+        mutateDocument = true;
+      }
+      if (banPrototypeModifications === void 0) {
+        banPrototypeModifications = true;
+      }
+      if (validateOperation) {
+        if (!Array.isArray(patch)) {
+          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
+        }
+      }
+      if (!mutateDocument) {
+        document = helpers_js_1._deepClone(document);
+      }
+      var results = new Array(patch.length);
+      for (var i = 0, length_1 = patch.length; i < length_1; i++) {
+        results[i] = applyOperation(document, patch[i], validateOperation, true, banPrototypeModifications, i);
+        document = results[i].newDocument;
+      }
+      results.newDocument = document;
+      return results;
+    }
+    exports.applyPatch = applyPatch;
+    function applyReducer(document, operation, index) {
+      var operationResult = applyOperation(document, operation);
+      if (operationResult.test === false) {
+        throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+      }
+      return operationResult.newDocument;
+    }
+    exports.applyReducer = applyReducer;
+    function validator(operation, index, document, existingPathFragment) {
+      if (typeof operation !== "object" || operation === null || Array.isArray(operation)) {
+        throw new exports.JsonPatchError("Operation is not an object", "OPERATION_NOT_AN_OBJECT", index, operation, document);
+      } else if (!objOps[operation.op]) {
+        throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
+      } else if (typeof operation.path !== "string") {
+        throw new exports.JsonPatchError("Operation `path` property is not a string", "OPERATION_PATH_INVALID", index, operation, document);
+      } else if (operation.path.indexOf("/") !== 0 && operation.path.length > 0) {
+        throw new exports.JsonPatchError('Operation `path` property must start with "/"', "OPERATION_PATH_INVALID", index, operation, document);
+      } else if ((operation.op === "move" || operation.op === "copy") && typeof operation.from !== "string") {
+        throw new exports.JsonPatchError("Operation `from` property is not present (applicable in `move` and `copy` operations)", "OPERATION_FROM_REQUIRED", index, operation, document);
+      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && operation.value === void 0) {
+        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_REQUIRED", index, operation, document);
+      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && helpers_js_1.hasUndefined(operation.value)) {
+        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED", index, operation, document);
+      } else if (document) {
+        if (operation.op == "add") {
+          var pathLen = operation.path.split("/").length;
+          var existingPathLen = existingPathFragment.split("/").length;
+          if (pathLen !== existingPathLen + 1 && pathLen !== existingPathLen) {
+            throw new exports.JsonPatchError("Cannot perform an `add` operation at the desired path", "OPERATION_PATH_CANNOT_ADD", index, operation, document);
+          }
+        } else if (operation.op === "replace" || operation.op === "remove" || operation.op === "_get") {
+          if (operation.path !== existingPathFragment) {
+            throw new exports.JsonPatchError("Cannot perform the operation at a path that does not exist", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
+          }
+        } else if (operation.op === "move" || operation.op === "copy") {
+          var existingValue = { op: "_get", path: operation.from, value: void 0 };
+          var error63 = validate106([existingValue], document);
+          if (error63 && error63.name === "OPERATION_PATH_UNRESOLVABLE") {
+            throw new exports.JsonPatchError("Cannot perform the operation from a path that does not exist", "OPERATION_FROM_UNRESOLVABLE", index, operation, document);
+          }
+        }
+      }
+    }
+    exports.validator = validator;
+    function validate106(sequence, document, externalValidator) {
+      try {
+        if (!Array.isArray(sequence)) {
+          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
+        }
+        if (document) {
+          applyPatch(helpers_js_1._deepClone(document), helpers_js_1._deepClone(sequence), externalValidator || true);
+        } else {
+          externalValidator = externalValidator || validator;
+          for (var i = 0; i < sequence.length; i++) {
+            externalValidator(sequence[i], i, document, void 0);
+          }
+        }
+      } catch (e) {
+        if (e instanceof exports.JsonPatchError) {
+          return e;
+        } else {
+          throw e;
+        }
+      }
+    }
+    exports.validate = validate106;
+    function _areEquals(a, b) {
+      if (a === b)
+        return true;
+      if (a && b && typeof a == "object" && typeof b == "object") {
+        var arrA = Array.isArray(a), arrB = Array.isArray(b), i, length, key;
+        if (arrA && arrB) {
+          length = a.length;
+          if (length != b.length)
+            return false;
+          for (i = length; i-- !== 0; )
+            if (!_areEquals(a[i], b[i]))
+              return false;
+          return true;
+        }
+        if (arrA != arrB)
+          return false;
+        var keys = Object.keys(a);
+        length = keys.length;
+        if (length !== Object.keys(b).length)
+          return false;
+        for (i = length; i-- !== 0; )
+          if (!b.hasOwnProperty(keys[i]))
+            return false;
+        for (i = length; i-- !== 0; ) {
+          key = keys[i];
+          if (!_areEquals(a[key], b[key]))
+            return false;
+        }
+        return true;
+      }
+      return a !== a && b !== b;
+    }
+    exports._areEquals = _areEquals;
+  }
+});
+
+// node_modules/fast-json-patch/commonjs/duplex.js
+var require_duplex = __commonJS({
+  "node_modules/fast-json-patch/commonjs/duplex.js"(exports) {
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var helpers_js_1 = require_helpers();
+    var core_js_1 = require_core();
+    var beforeDict = /* @__PURE__ */ new WeakMap();
+    var Mirror = (
+      /** @class */
+      /* @__PURE__ */ (function() {
+        function Mirror2(obj) {
+          this.observers = /* @__PURE__ */ new Map();
+          this.obj = obj;
+        }
+        return Mirror2;
+      })()
+    );
+    var ObserverInfo = (
+      /** @class */
+      /* @__PURE__ */ (function() {
+        function ObserverInfo2(callback, observer) {
+          this.callback = callback;
+          this.observer = observer;
+        }
+        return ObserverInfo2;
+      })()
+    );
+    function getMirror(obj) {
+      return beforeDict.get(obj);
+    }
+    function getObserverFromMirror(mirror, callback) {
+      return mirror.observers.get(callback);
+    }
+    function removeObserverFromMirror(mirror, observer) {
+      mirror.observers.delete(observer.callback);
+    }
+    function unobserve(root, observer) {
+      observer.unobserve();
+    }
+    exports.unobserve = unobserve;
+    function observe(obj, callback) {
+      var patches = [];
+      var observer;
+      var mirror = getMirror(obj);
+      if (!mirror) {
+        mirror = new Mirror(obj);
+        beforeDict.set(obj, mirror);
+      } else {
+        var observerInfo = getObserverFromMirror(mirror, callback);
+        observer = observerInfo && observerInfo.observer;
+      }
+      if (observer) {
+        return observer;
+      }
+      observer = {};
+      mirror.value = helpers_js_1._deepClone(obj);
+      if (callback) {
+        observer.callback = callback;
+        observer.next = null;
+        var dirtyCheck = function() {
+          generate(observer);
+        };
+        var fastCheck = function() {
+          clearTimeout(observer.next);
+          observer.next = setTimeout(dirtyCheck);
+        };
+        if (typeof window !== "undefined") {
+          window.addEventListener("mouseup", fastCheck);
+          window.addEventListener("keyup", fastCheck);
+          window.addEventListener("mousedown", fastCheck);
+          window.addEventListener("keydown", fastCheck);
+          window.addEventListener("change", fastCheck);
+        }
+      }
+      observer.patches = patches;
+      observer.object = obj;
+      observer.unobserve = function() {
+        generate(observer);
+        clearTimeout(observer.next);
+        removeObserverFromMirror(mirror, observer);
+        if (typeof window !== "undefined") {
+          window.removeEventListener("mouseup", fastCheck);
+          window.removeEventListener("keyup", fastCheck);
+          window.removeEventListener("mousedown", fastCheck);
+          window.removeEventListener("keydown", fastCheck);
+          window.removeEventListener("change", fastCheck);
+        }
+      };
+      mirror.observers.set(callback, new ObserverInfo(callback, observer));
+      return observer;
+    }
+    exports.observe = observe;
+    function generate(observer, invertible) {
+      if (invertible === void 0) {
+        invertible = false;
+      }
+      var mirror = beforeDict.get(observer.object);
+      _generate(mirror.value, observer.object, observer.patches, "", invertible);
+      if (observer.patches.length) {
+        core_js_1.applyPatch(mirror.value, observer.patches);
+      }
+      var temp = observer.patches;
+      if (temp.length > 0) {
+        observer.patches = [];
+        if (observer.callback) {
+          observer.callback(temp);
+        }
+      }
+      return temp;
+    }
+    exports.generate = generate;
+    function _generate(mirror, obj, patches, path5, invertible) {
+      if (obj === mirror) {
+        return;
+      }
+      if (typeof obj.toJSON === "function") {
+        obj = obj.toJSON();
+      }
+      var newKeys = helpers_js_1._objectKeys(obj);
+      var oldKeys = helpers_js_1._objectKeys(mirror);
+      var changed = false;
+      var deleted = false;
+      for (var t = oldKeys.length - 1; t >= 0; t--) {
+        var key = oldKeys[t];
+        var oldVal = mirror[key];
+        if (helpers_js_1.hasOwnProperty(obj, key) && !(obj[key] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
+          var newVal = obj[key];
+          if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
+            _generate(oldVal, newVal, patches, path5 + "/" + helpers_js_1.escapePathComponent(key), invertible);
+          } else {
+            if (oldVal !== newVal) {
+              changed = true;
+              if (invertible) {
+                patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+              }
+              patches.push({ op: "replace", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
+            }
+          }
+        } else if (Array.isArray(mirror) === Array.isArray(obj)) {
+          if (invertible) {
+            patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+          }
+          patches.push({ op: "remove", path: path5 + "/" + helpers_js_1.escapePathComponent(key) });
+          deleted = true;
+        } else {
+          if (invertible) {
+            patches.push({ op: "test", path: path5, value: mirror });
+          }
+          patches.push({ op: "replace", path: path5, value: obj });
+          changed = true;
+        }
+      }
+      if (!deleted && newKeys.length == oldKeys.length) {
+        return;
+      }
+      for (var t = 0; t < newKeys.length; t++) {
+        var key = newKeys[t];
+        if (!helpers_js_1.hasOwnProperty(mirror, key) && obj[key] !== void 0) {
+          patches.push({ op: "add", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
+        }
+      }
+    }
+    function compare(tree1, tree2, invertible) {
+      if (invertible === void 0) {
+        invertible = false;
+      }
+      var patches = [];
+      _generate(tree1, tree2, patches, "", invertible);
+      return patches;
+    }
+    exports.compare = compare;
+  }
+});
+
+// node_modules/fast-json-patch/index.js
+var require_fast_json_patch = __commonJS({
+  "node_modules/fast-json-patch/index.js"(exports) {
+    var core = require_core();
+    Object.assign(exports, core);
+    var duplex = require_duplex();
+    Object.assign(exports, duplex);
+    var helpers = require_helpers();
+    exports.JsonPatchError = helpers.PatchError;
+    exports.deepClone = helpers._deepClone;
+    exports.escapePathComponent = helpers.escapePathComponent;
+    exports.unescapePathComponent = helpers.unescapePathComponent;
+  }
+});
+
 // node_modules/picomatch/lib/constants.js
 var require_constants6 = __commonJS({
   "node_modules/picomatch/lib/constants.js"(exports, module) {
@@ -30348,696 +31038,6 @@ var require_picomatch2 = __commonJS({
     }
     Object.assign(picomatch3, pico);
     module.exports = picomatch3;
-  }
-});
-
-// node_modules/fast-json-patch/commonjs/helpers.js
-var require_helpers = __commonJS({
-  "node_modules/fast-json-patch/commonjs/helpers.js"(exports) {
-    var __extends = exports && exports.__extends || /* @__PURE__ */ (function() {
-      var extendStatics = function(d, b) {
-        extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-          d2.__proto__ = b2;
-        } || function(d2, b2) {
-          for (var p in b2) if (b2.hasOwnProperty(p)) d2[p] = b2[p];
-        };
-        return extendStatics(d, b);
-      };
-      return function(d, b) {
-        extendStatics(d, b);
-        function __() {
-          this.constructor = d;
-        }
-        d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
-      };
-    })();
-    Object.defineProperty(exports, "__esModule", { value: true });
-    var _hasOwnProperty = Object.prototype.hasOwnProperty;
-    function hasOwnProperty(obj, key) {
-      return _hasOwnProperty.call(obj, key);
-    }
-    exports.hasOwnProperty = hasOwnProperty;
-    function _objectKeys(obj) {
-      if (Array.isArray(obj)) {
-        var keys_1 = new Array(obj.length);
-        for (var k = 0; k < keys_1.length; k++) {
-          keys_1[k] = "" + k;
-        }
-        return keys_1;
-      }
-      if (Object.keys) {
-        return Object.keys(obj);
-      }
-      var keys = [];
-      for (var i in obj) {
-        if (hasOwnProperty(obj, i)) {
-          keys.push(i);
-        }
-      }
-      return keys;
-    }
-    exports._objectKeys = _objectKeys;
-    function _deepClone(obj) {
-      switch (typeof obj) {
-        case "object":
-          return JSON.parse(JSON.stringify(obj));
-        //Faster than ES5 clone - http://jsperf.com/deep-cloning-of-objects/5
-        case "undefined":
-          return null;
-        //this is how JSON.stringify behaves for array items
-        default:
-          return obj;
-      }
-    }
-    exports._deepClone = _deepClone;
-    function isInteger(str) {
-      var i = 0;
-      var len = str.length;
-      var charCode;
-      while (i < len) {
-        charCode = str.charCodeAt(i);
-        if (charCode >= 48 && charCode <= 57) {
-          i++;
-          continue;
-        }
-        return false;
-      }
-      return true;
-    }
-    exports.isInteger = isInteger;
-    function escapePathComponent(path5) {
-      if (path5.indexOf("/") === -1 && path5.indexOf("~") === -1)
-        return path5;
-      return path5.replace(/~/g, "~0").replace(/\//g, "~1");
-    }
-    exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path5) {
-      return path5.replace(/~1/g, "/").replace(/~0/g, "~");
-    }
-    exports.unescapePathComponent = unescapePathComponent;
-    function _getPathRecursive(root, obj) {
-      var found;
-      for (var key in root) {
-        if (hasOwnProperty(root, key)) {
-          if (root[key] === obj) {
-            return escapePathComponent(key) + "/";
-          } else if (typeof root[key] === "object") {
-            found = _getPathRecursive(root[key], obj);
-            if (found != "") {
-              return escapePathComponent(key) + "/" + found;
-            }
-          }
-        }
-      }
-      return "";
-    }
-    exports._getPathRecursive = _getPathRecursive;
-    function getPath(root, obj) {
-      if (root === obj) {
-        return "/";
-      }
-      var path5 = _getPathRecursive(root, obj);
-      if (path5 === "") {
-        throw new Error("Object not found in root");
-      }
-      return "/" + path5;
-    }
-    exports.getPath = getPath;
-    function hasUndefined(obj) {
-      if (obj === void 0) {
-        return true;
-      }
-      if (obj) {
-        if (Array.isArray(obj)) {
-          for (var i_1 = 0, len = obj.length; i_1 < len; i_1++) {
-            if (hasUndefined(obj[i_1])) {
-              return true;
-            }
-          }
-        } else if (typeof obj === "object") {
-          var objKeys = _objectKeys(obj);
-          var objKeysLength = objKeys.length;
-          for (var i = 0; i < objKeysLength; i++) {
-            if (hasUndefined(obj[objKeys[i]])) {
-              return true;
-            }
-          }
-        }
-      }
-      return false;
-    }
-    exports.hasUndefined = hasUndefined;
-    function patchErrorMessageFormatter(message, args) {
-      var messageParts = [message];
-      for (var key in args) {
-        var value = typeof args[key] === "object" ? JSON.stringify(args[key], null, 2) : args[key];
-        if (typeof value !== "undefined") {
-          messageParts.push(key + ": " + value);
-        }
-      }
-      return messageParts.join("\n");
-    }
-    var PatchError = (
-      /** @class */
-      (function(_super) {
-        __extends(PatchError2, _super);
-        function PatchError2(message, name, index, operation, tree) {
-          var _newTarget = this.constructor;
-          var _this = _super.call(this, patchErrorMessageFormatter(message, { name, index, operation, tree })) || this;
-          _this.name = name;
-          _this.index = index;
-          _this.operation = operation;
-          _this.tree = tree;
-          Object.setPrototypeOf(_this, _newTarget.prototype);
-          _this.message = patchErrorMessageFormatter(message, { name, index, operation, tree });
-          return _this;
-        }
-        return PatchError2;
-      })(Error)
-    );
-    exports.PatchError = PatchError;
-  }
-});
-
-// node_modules/fast-json-patch/commonjs/core.js
-var require_core = __commonJS({
-  "node_modules/fast-json-patch/commonjs/core.js"(exports) {
-    Object.defineProperty(exports, "__esModule", { value: true });
-    var helpers_js_1 = require_helpers();
-    exports.JsonPatchError = helpers_js_1.PatchError;
-    exports.deepClone = helpers_js_1._deepClone;
-    var objOps = {
-      add: function(obj, key, document) {
-        obj[key] = this.value;
-        return { newDocument: document };
-      },
-      remove: function(obj, key, document) {
-        var removed = obj[key];
-        delete obj[key];
-        return { newDocument: document, removed };
-      },
-      replace: function(obj, key, document) {
-        var removed = obj[key];
-        obj[key] = this.value;
-        return { newDocument: document, removed };
-      },
-      move: function(obj, key, document) {
-        var removed = getValueByPointer(document, this.path);
-        if (removed) {
-          removed = helpers_js_1._deepClone(removed);
-        }
-        var originalValue = applyOperation(document, { op: "remove", path: this.from }).removed;
-        applyOperation(document, { op: "add", path: this.path, value: originalValue });
-        return { newDocument: document, removed };
-      },
-      copy: function(obj, key, document) {
-        var valueToCopy = getValueByPointer(document, this.from);
-        applyOperation(document, { op: "add", path: this.path, value: helpers_js_1._deepClone(valueToCopy) });
-        return { newDocument: document };
-      },
-      test: function(obj, key, document) {
-        return { newDocument: document, test: _areEquals(obj[key], this.value) };
-      },
-      _get: function(obj, key, document) {
-        this.value = obj[key];
-        return { newDocument: document };
-      }
-    };
-    var arrOps = {
-      add: function(arr, i, document) {
-        if (helpers_js_1.isInteger(i)) {
-          arr.splice(i, 0, this.value);
-        } else {
-          arr[i] = this.value;
-        }
-        return { newDocument: document, index: i };
-      },
-      remove: function(arr, i, document) {
-        var removedList = arr.splice(i, 1);
-        return { newDocument: document, removed: removedList[0] };
-      },
-      replace: function(arr, i, document) {
-        var removed = arr[i];
-        arr[i] = this.value;
-        return { newDocument: document, removed };
-      },
-      move: objOps.move,
-      copy: objOps.copy,
-      test: objOps.test,
-      _get: objOps._get
-    };
-    function getValueByPointer(document, pointer) {
-      if (pointer == "") {
-        return document;
-      }
-      var getOriginalDestination = { op: "_get", path: pointer };
-      applyOperation(document, getOriginalDestination);
-      return getOriginalDestination.value;
-    }
-    exports.getValueByPointer = getValueByPointer;
-    function applyOperation(document, operation, validateOperation, mutateDocument, banPrototypeModifications, index) {
-      if (validateOperation === void 0) {
-        validateOperation = false;
-      }
-      if (mutateDocument === void 0) {
-        mutateDocument = true;
-      }
-      if (banPrototypeModifications === void 0) {
-        banPrototypeModifications = true;
-      }
-      if (index === void 0) {
-        index = 0;
-      }
-      if (validateOperation) {
-        if (typeof validateOperation == "function") {
-          validateOperation(operation, 0, document, operation.path);
-        } else {
-          validator(operation, 0);
-        }
-      }
-      if (operation.path === "") {
-        var returnValue = { newDocument: document };
-        if (operation.op === "add") {
-          returnValue.newDocument = operation.value;
-          return returnValue;
-        } else if (operation.op === "replace") {
-          returnValue.newDocument = operation.value;
-          returnValue.removed = document;
-          return returnValue;
-        } else if (operation.op === "move" || operation.op === "copy") {
-          returnValue.newDocument = getValueByPointer(document, operation.from);
-          if (operation.op === "move") {
-            returnValue.removed = document;
-          }
-          return returnValue;
-        } else if (operation.op === "test") {
-          returnValue.test = _areEquals(document, operation.value);
-          if (returnValue.test === false) {
-            throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-          }
-          returnValue.newDocument = document;
-          return returnValue;
-        } else if (operation.op === "remove") {
-          returnValue.removed = document;
-          returnValue.newDocument = null;
-          return returnValue;
-        } else if (operation.op === "_get") {
-          operation.value = document;
-          return returnValue;
-        } else {
-          if (validateOperation) {
-            throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
-          } else {
-            return returnValue;
-          }
-        }
-      } else {
-        if (!mutateDocument) {
-          document = helpers_js_1._deepClone(document);
-        }
-        var path5 = operation.path || "";
-        var keys = path5.split("/");
-        var obj = document;
-        var t = 1;
-        var len = keys.length;
-        var existingPathFragment = void 0;
-        var key = void 0;
-        var validateFunction = void 0;
-        if (typeof validateOperation == "function") {
-          validateFunction = validateOperation;
-        } else {
-          validateFunction = validator;
-        }
-        while (true) {
-          key = keys[t];
-          if (key && key.indexOf("~") != -1) {
-            key = helpers_js_1.unescapePathComponent(key);
-          }
-          if (banPrototypeModifications && (key == "__proto__" || key == "prototype" && t > 0 && keys[t - 1] == "constructor")) {
-            throw new TypeError("JSON-Patch: modifying `__proto__` or `constructor/prototype` prop is banned for security reasons, if this was on purpose, please set `banPrototypeModifications` flag false and pass it to this function. More info in fast-json-patch README");
-          }
-          if (validateOperation) {
-            if (existingPathFragment === void 0) {
-              if (obj[key] === void 0) {
-                existingPathFragment = keys.slice(0, t).join("/");
-              } else if (t == len - 1) {
-                existingPathFragment = operation.path;
-              }
-              if (existingPathFragment !== void 0) {
-                validateFunction(operation, 0, document, existingPathFragment);
-              }
-            }
-          }
-          t++;
-          if (Array.isArray(obj)) {
-            if (key === "-") {
-              key = obj.length;
-            } else {
-              if (validateOperation && !helpers_js_1.isInteger(key)) {
-                throw new exports.JsonPatchError("Expected an unsigned base-10 integer value, making the new referenced value the array element with the zero-based index", "OPERATION_PATH_ILLEGAL_ARRAY_INDEX", index, operation, document);
-              } else if (helpers_js_1.isInteger(key)) {
-                key = ~~key;
-              }
-            }
-            if (t >= len) {
-              if (validateOperation && operation.op === "add" && key > obj.length) {
-                throw new exports.JsonPatchError("The specified index MUST NOT be greater than the number of elements in the array", "OPERATION_VALUE_OUT_OF_BOUNDS", index, operation, document);
-              }
-              var returnValue = arrOps[operation.op].call(operation, obj, key, document);
-              if (returnValue.test === false) {
-                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-              }
-              return returnValue;
-            }
-          } else {
-            if (t >= len) {
-              var returnValue = objOps[operation.op].call(operation, obj, key, document);
-              if (returnValue.test === false) {
-                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-              }
-              return returnValue;
-            }
-          }
-          obj = obj[key];
-          if (validateOperation && t < len && (!obj || typeof obj !== "object")) {
-            throw new exports.JsonPatchError("Cannot perform operation at the desired path", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
-          }
-        }
-      }
-    }
-    exports.applyOperation = applyOperation;
-    function applyPatch(document, patch, validateOperation, mutateDocument, banPrototypeModifications) {
-      if (mutateDocument === void 0) {
-        mutateDocument = true;
-      }
-      if (banPrototypeModifications === void 0) {
-        banPrototypeModifications = true;
-      }
-      if (validateOperation) {
-        if (!Array.isArray(patch)) {
-          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
-        }
-      }
-      if (!mutateDocument) {
-        document = helpers_js_1._deepClone(document);
-      }
-      var results = new Array(patch.length);
-      for (var i = 0, length_1 = patch.length; i < length_1; i++) {
-        results[i] = applyOperation(document, patch[i], validateOperation, true, banPrototypeModifications, i);
-        document = results[i].newDocument;
-      }
-      results.newDocument = document;
-      return results;
-    }
-    exports.applyPatch = applyPatch;
-    function applyReducer(document, operation, index) {
-      var operationResult = applyOperation(document, operation);
-      if (operationResult.test === false) {
-        throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-      }
-      return operationResult.newDocument;
-    }
-    exports.applyReducer = applyReducer;
-    function validator(operation, index, document, existingPathFragment) {
-      if (typeof operation !== "object" || operation === null || Array.isArray(operation)) {
-        throw new exports.JsonPatchError("Operation is not an object", "OPERATION_NOT_AN_OBJECT", index, operation, document);
-      } else if (!objOps[operation.op]) {
-        throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
-      } else if (typeof operation.path !== "string") {
-        throw new exports.JsonPatchError("Operation `path` property is not a string", "OPERATION_PATH_INVALID", index, operation, document);
-      } else if (operation.path.indexOf("/") !== 0 && operation.path.length > 0) {
-        throw new exports.JsonPatchError('Operation `path` property must start with "/"', "OPERATION_PATH_INVALID", index, operation, document);
-      } else if ((operation.op === "move" || operation.op === "copy") && typeof operation.from !== "string") {
-        throw new exports.JsonPatchError("Operation `from` property is not present (applicable in `move` and `copy` operations)", "OPERATION_FROM_REQUIRED", index, operation, document);
-      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && operation.value === void 0) {
-        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_REQUIRED", index, operation, document);
-      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && helpers_js_1.hasUndefined(operation.value)) {
-        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED", index, operation, document);
-      } else if (document) {
-        if (operation.op == "add") {
-          var pathLen = operation.path.split("/").length;
-          var existingPathLen = existingPathFragment.split("/").length;
-          if (pathLen !== existingPathLen + 1 && pathLen !== existingPathLen) {
-            throw new exports.JsonPatchError("Cannot perform an `add` operation at the desired path", "OPERATION_PATH_CANNOT_ADD", index, operation, document);
-          }
-        } else if (operation.op === "replace" || operation.op === "remove" || operation.op === "_get") {
-          if (operation.path !== existingPathFragment) {
-            throw new exports.JsonPatchError("Cannot perform the operation at a path that does not exist", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
-          }
-        } else if (operation.op === "move" || operation.op === "copy") {
-          var existingValue = { op: "_get", path: operation.from, value: void 0 };
-          var error63 = validate106([existingValue], document);
-          if (error63 && error63.name === "OPERATION_PATH_UNRESOLVABLE") {
-            throw new exports.JsonPatchError("Cannot perform the operation from a path that does not exist", "OPERATION_FROM_UNRESOLVABLE", index, operation, document);
-          }
-        }
-      }
-    }
-    exports.validator = validator;
-    function validate106(sequence, document, externalValidator) {
-      try {
-        if (!Array.isArray(sequence)) {
-          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
-        }
-        if (document) {
-          applyPatch(helpers_js_1._deepClone(document), helpers_js_1._deepClone(sequence), externalValidator || true);
-        } else {
-          externalValidator = externalValidator || validator;
-          for (var i = 0; i < sequence.length; i++) {
-            externalValidator(sequence[i], i, document, void 0);
-          }
-        }
-      } catch (e) {
-        if (e instanceof exports.JsonPatchError) {
-          return e;
-        } else {
-          throw e;
-        }
-      }
-    }
-    exports.validate = validate106;
-    function _areEquals(a, b) {
-      if (a === b)
-        return true;
-      if (a && b && typeof a == "object" && typeof b == "object") {
-        var arrA = Array.isArray(a), arrB = Array.isArray(b), i, length, key;
-        if (arrA && arrB) {
-          length = a.length;
-          if (length != b.length)
-            return false;
-          for (i = length; i-- !== 0; )
-            if (!_areEquals(a[i], b[i]))
-              return false;
-          return true;
-        }
-        if (arrA != arrB)
-          return false;
-        var keys = Object.keys(a);
-        length = keys.length;
-        if (length !== Object.keys(b).length)
-          return false;
-        for (i = length; i-- !== 0; )
-          if (!b.hasOwnProperty(keys[i]))
-            return false;
-        for (i = length; i-- !== 0; ) {
-          key = keys[i];
-          if (!_areEquals(a[key], b[key]))
-            return false;
-        }
-        return true;
-      }
-      return a !== a && b !== b;
-    }
-    exports._areEquals = _areEquals;
-  }
-});
-
-// node_modules/fast-json-patch/commonjs/duplex.js
-var require_duplex = __commonJS({
-  "node_modules/fast-json-patch/commonjs/duplex.js"(exports) {
-    Object.defineProperty(exports, "__esModule", { value: true });
-    var helpers_js_1 = require_helpers();
-    var core_js_1 = require_core();
-    var beforeDict = /* @__PURE__ */ new WeakMap();
-    var Mirror = (
-      /** @class */
-      /* @__PURE__ */ (function() {
-        function Mirror2(obj) {
-          this.observers = /* @__PURE__ */ new Map();
-          this.obj = obj;
-        }
-        return Mirror2;
-      })()
-    );
-    var ObserverInfo = (
-      /** @class */
-      /* @__PURE__ */ (function() {
-        function ObserverInfo2(callback, observer) {
-          this.callback = callback;
-          this.observer = observer;
-        }
-        return ObserverInfo2;
-      })()
-    );
-    function getMirror(obj) {
-      return beforeDict.get(obj);
-    }
-    function getObserverFromMirror(mirror, callback) {
-      return mirror.observers.get(callback);
-    }
-    function removeObserverFromMirror(mirror, observer) {
-      mirror.observers.delete(observer.callback);
-    }
-    function unobserve(root, observer) {
-      observer.unobserve();
-    }
-    exports.unobserve = unobserve;
-    function observe(obj, callback) {
-      var patches = [];
-      var observer;
-      var mirror = getMirror(obj);
-      if (!mirror) {
-        mirror = new Mirror(obj);
-        beforeDict.set(obj, mirror);
-      } else {
-        var observerInfo = getObserverFromMirror(mirror, callback);
-        observer = observerInfo && observerInfo.observer;
-      }
-      if (observer) {
-        return observer;
-      }
-      observer = {};
-      mirror.value = helpers_js_1._deepClone(obj);
-      if (callback) {
-        observer.callback = callback;
-        observer.next = null;
-        var dirtyCheck = function() {
-          generate(observer);
-        };
-        var fastCheck = function() {
-          clearTimeout(observer.next);
-          observer.next = setTimeout(dirtyCheck);
-        };
-        if (typeof window !== "undefined") {
-          window.addEventListener("mouseup", fastCheck);
-          window.addEventListener("keyup", fastCheck);
-          window.addEventListener("mousedown", fastCheck);
-          window.addEventListener("keydown", fastCheck);
-          window.addEventListener("change", fastCheck);
-        }
-      }
-      observer.patches = patches;
-      observer.object = obj;
-      observer.unobserve = function() {
-        generate(observer);
-        clearTimeout(observer.next);
-        removeObserverFromMirror(mirror, observer);
-        if (typeof window !== "undefined") {
-          window.removeEventListener("mouseup", fastCheck);
-          window.removeEventListener("keyup", fastCheck);
-          window.removeEventListener("mousedown", fastCheck);
-          window.removeEventListener("keydown", fastCheck);
-          window.removeEventListener("change", fastCheck);
-        }
-      };
-      mirror.observers.set(callback, new ObserverInfo(callback, observer));
-      return observer;
-    }
-    exports.observe = observe;
-    function generate(observer, invertible) {
-      if (invertible === void 0) {
-        invertible = false;
-      }
-      var mirror = beforeDict.get(observer.object);
-      _generate(mirror.value, observer.object, observer.patches, "", invertible);
-      if (observer.patches.length) {
-        core_js_1.applyPatch(mirror.value, observer.patches);
-      }
-      var temp = observer.patches;
-      if (temp.length > 0) {
-        observer.patches = [];
-        if (observer.callback) {
-          observer.callback(temp);
-        }
-      }
-      return temp;
-    }
-    exports.generate = generate;
-    function _generate(mirror, obj, patches, path5, invertible) {
-      if (obj === mirror) {
-        return;
-      }
-      if (typeof obj.toJSON === "function") {
-        obj = obj.toJSON();
-      }
-      var newKeys = helpers_js_1._objectKeys(obj);
-      var oldKeys = helpers_js_1._objectKeys(mirror);
-      var changed = false;
-      var deleted = false;
-      for (var t = oldKeys.length - 1; t >= 0; t--) {
-        var key = oldKeys[t];
-        var oldVal = mirror[key];
-        if (helpers_js_1.hasOwnProperty(obj, key) && !(obj[key] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
-          var newVal = obj[key];
-          if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path5 + "/" + helpers_js_1.escapePathComponent(key), invertible);
-          } else {
-            if (oldVal !== newVal) {
-              changed = true;
-              if (invertible) {
-                patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
-              }
-              patches.push({ op: "replace", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
-            }
-          }
-        } else if (Array.isArray(mirror) === Array.isArray(obj)) {
-          if (invertible) {
-            patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
-          }
-          patches.push({ op: "remove", path: path5 + "/" + helpers_js_1.escapePathComponent(key) });
-          deleted = true;
-        } else {
-          if (invertible) {
-            patches.push({ op: "test", path: path5, value: mirror });
-          }
-          patches.push({ op: "replace", path: path5, value: obj });
-          changed = true;
-        }
-      }
-      if (!deleted && newKeys.length == oldKeys.length) {
-        return;
-      }
-      for (var t = 0; t < newKeys.length; t++) {
-        var key = newKeys[t];
-        if (!helpers_js_1.hasOwnProperty(mirror, key) && obj[key] !== void 0) {
-          patches.push({ op: "add", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
-        }
-      }
-    }
-    function compare(tree1, tree2, invertible) {
-      if (invertible === void 0) {
-        invertible = false;
-      }
-      var patches = [];
-      _generate(tree1, tree2, patches, "", invertible);
-      return patches;
-    }
-    exports.compare = compare;
-  }
-});
-
-// node_modules/fast-json-patch/index.js
-var require_fast_json_patch = __commonJS({
-  "node_modules/fast-json-patch/index.js"(exports) {
-    var core = require_core();
-    Object.assign(exports, core);
-    var duplex = require_duplex();
-    Object.assign(exports, duplex);
-    var helpers = require_helpers();
-    exports.JsonPatchError = helpers.PatchError;
-    exports.deepClone = helpers._deepClone;
-    exports.escapePathComponent = helpers.escapePathComponent;
-    exports.unescapePathComponent = helpers.unescapePathComponent;
   }
 });
 
@@ -36257,6 +36257,10 @@ function isRecord(v) {
 function apiGroupOf(apiVersion) {
   const slash = apiVersion.indexOf("/");
   return slash === -1 ? "" : apiVersion.slice(0, slash);
+}
+function versionOf(apiVersion) {
+  const slash = apiVersion.indexOf("/");
+  return slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
 }
 function identityOf(object2) {
   const missing = [];
@@ -56048,21 +56052,19 @@ function date4(params) {
 // src/resources/yaml.ts
 var import_yaml = __toESM(require_dist(), 1);
 var MAX_ALIAS_COUNT = 100;
+var MAX_DEPTH = 256;
+var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
 function parseYamlDocuments(text, file2, unit2) {
   const lineCounter = new import_yaml.LineCounter();
   let docs;
   try {
     docs = (0, import_yaml.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (e) {
-    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeError(e)}` }] };
+    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
   }
   const diagnostics = [];
   const documents = [];
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) {
-    return { documents, diagnostics };
-  }
-  for (const doc of list) {
+  for (const doc of docs) {
     const errors = doc.errors;
     if (errors.length > 0) {
       for (const e of errors) {
@@ -56073,50 +56075,47 @@ function parseYamlDocuments(text, file2, unit2) {
           file: file2,
           line: pos2.line,
           col: pos2.col,
-          message: `invalid YAML: ${/call stack/i.test(e.message) ? `nesting is too deep (more than ${MAX_DEPTH} levels)` : firstLine(e.message)}`
+          message: `invalid YAML: ${describeYamlError(e)}`
         });
       }
       continue;
     }
     const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
     const pos = lineCounter.linePos(start);
+    const problem = (message) => {
+      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
+    };
+    let value;
     try {
-      const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      if (depthExceeds(value, MAX_DEPTH)) throw new RangeError("Maximum call stack size exceeded");
-      documents.push({ value, line: pos.line, col: pos.col });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      diagnostics.push({
-        severity: "error",
-        ...unit2 ? { unit: unit2 } : {},
-        file: file2,
-        line: pos.line,
-        col: pos.col,
-        message: `invalid YAML: ${describeError(e)}`
-      });
+      problem(describeYamlError(e));
+      continue;
     }
+    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
+    else documents.push({ value, line: pos.line, col: pos.col });
   }
   return { documents, diagnostics };
 }
-var MAX_DEPTH = 256;
-function depthExceeds(value, limit) {
+function isTooDeep(value) {
   const stack = [[value, 0]];
   while (stack.length > 0) {
     const [v, d] = stack.pop();
-    if (d > limit) return true;
+    if (d > MAX_DEPTH) return true;
     if (typeof v === "object" && v !== null) for (const child2 of Object.values(v)) stack.push([child2, d + 1]);
   }
   return false;
 }
-function describeError(e) {
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-  return firstLine(e.message);
+function describeYamlError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
 }
 function firstLine(s) {
   const i = s.indexOf("\n");
   return i === -1 ? s : s.slice(0, i);
 }
 function isKubeObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 function toCanonicalYaml(value) {
   const text = (0, import_yaml.stringify)(value, {
@@ -56133,8 +56132,8 @@ function toCanonicalYaml(value) {
   return lf.endsWith("\n") ? lf : `${lf}
 `;
 }
-function toCanonicalYamlStream(values) {
-  return values.map((v) => toCanonicalYaml(v)).join("---\n");
+function joinYamlDocuments(texts) {
+  return texts.join("---\n");
 }
 var NotCanonical = class extends Error {
 };
@@ -56312,6 +56311,9 @@ function checkWetPath(p) {
   }
   return void 0;
 }
+function idOf(u) {
+  return "unit" in u ? u.unit.id : u.id;
+}
 function joinWet(output2, name) {
   return output2 === "" ? name : `${output2}/${name}`;
 }
@@ -56356,18 +56358,16 @@ function groupByFolded(names) {
   });
   return [...byKey.values()];
 }
-function describeId(id) {
-  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
-  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
-}
-function layoutWet(results, settings, meta3) {
+function layoutWet(results, settings, meta3, kept = []) {
   const layout = settings.config.wet.layout;
   const attributes = settings.config.wet.generatedAttributes;
   const diagnostics = [];
   const files = /* @__PURE__ */ new Map();
   const claims = /* @__PURE__ */ new Map();
   const units = {};
-  const sorted2 = results.filter((r) => r.status !== "failed").sort((a, b) => cmp(a.unit.id, b.unit.id));
+  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
+    (a, b) => cmp(idOf(a), idOf(b))
+  );
   const claim2 = (unitId2, path5, content, what, file2) => {
     const at2 = file2 !== void 0 ? { file: file2 } : {};
     const bad = checkWetPath(path5);
@@ -56402,6 +56402,11 @@ function layoutWet(results, settings, meta3) {
     return true;
   };
   for (const result of sorted2) {
+    if (!("unit" in result)) {
+      for (const [path5, content] of result.files) claim2(result.id, path5, content, `${path5} (kept unchanged)`);
+      units[result.id] = result.entry;
+      continue;
+    }
     const unit2 = result.unit;
     const owned = [];
     const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
@@ -56428,12 +56433,12 @@ function layoutWet(results, settings, meta3) {
     if (layout === "per-unit") {
       if (placed.length > 0) {
         const path5 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path5, toCanonicalYamlStream(placed.map((p) => p.object)), "the unit manifest")) owned.push(path5);
+        if (claim2(unit2.id, path5, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path5);
       }
     } else {
       const { names, collisions } = perResourceNames(placed.map((p) => p.id));
       for (const group2 of collisions) {
-        const list2 = group2.map((i) => describeId(placed[i].id)).join(", ");
+        const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
         diagnostics.push({
           severity: "error",
           unit: unit2.id,
@@ -56445,10 +56450,10 @@ function layoutWet(results, settings, meta3) {
         if (name === void 0) return;
         const path5 = joinWet(unit2.output, name);
         if (name.includes("/")) {
-          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeId(p.id)}: its name cannot be used as a file name` });
+          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path5, texts.get(p), describeId(p.id))) owned.push(path5);
+        if (claim2(unit2.id, path5, texts.get(p), describeIdentity(p.id))) owned.push(path5);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
@@ -61231,23 +61236,1088 @@ var silentLogger = { info() {
 }, debug() {
 } };
 
+// src/diff/wet-diff.ts
+var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
+
+// node_modules/diff/libesm/diff/base.js
+var Diff = class {
+  diff(oldStr, newStr, options = {}) {
+    let callback;
+    if (typeof options === "function") {
+      callback = options;
+      options = {};
+    } else if ("callback" in options) {
+      callback = options.callback;
+    }
+    const oldString = this.castInput(oldStr, options);
+    const newString = this.castInput(newStr, options);
+    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+    const newTokens = this.removeEmpty(this.tokenize(newString, options));
+    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+  }
+  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+    var _a3;
+    const done = (value) => {
+      value = this.postProcess(value, options);
+      if (callback) {
+        setTimeout(function() {
+          callback(value);
+        }, 0);
+        return void 0;
+      } else {
+        return value;
+      }
+    };
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let editLength = 1;
+    let maxEditLength = newLen + oldLen;
+    if (options.maxEditLength != null) {
+      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+    }
+    const maxExecutionTime = (_a3 = options.timeout) !== null && _a3 !== void 0 ? _a3 : Infinity;
+    const abortAfterTimestamp = Date.now() + maxExecutionTime;
+    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
+    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+    }
+    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+    const execEditLength = () => {
+      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+        let basePath;
+        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+        if (removePath) {
+          bestPath[diagonalPath - 1] = void 0;
+        }
+        let canAdd = false;
+        if (addPath) {
+          const addPathNewPos = addPath.oldPos - diagonalPath;
+          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+        }
+        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+        if (!canAdd && !canRemove) {
+          bestPath[diagonalPath] = void 0;
+          continue;
+        }
+        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
+          basePath = this.addToPath(addPath, true, false, 0, options);
+        } else {
+          basePath = this.addToPath(removePath, false, true, 1, options);
+        }
+        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+        } else {
+          bestPath[diagonalPath] = basePath;
+          if (basePath.oldPos + 1 >= oldLen) {
+            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+          }
+          if (newPos + 1 >= newLen) {
+            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+          }
+        }
+      }
+      editLength++;
+    };
+    if (callback) {
+      (function exec() {
+        setTimeout(function() {
+          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+            return callback(void 0);
+          }
+          if (!execEditLength()) {
+            exec();
+          }
+        }, 0);
+      })();
+    } else {
+      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+        const ret = execEditLength();
+        if (ret) {
+          return ret;
+        }
+      }
+    }
+  }
+  addToPath(path5, added, removed, oldPosInc, options) {
+    const last = path5.lastComponent;
+    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+      return {
+        oldPos: path5.oldPos + oldPosInc,
+        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
+      };
+    } else {
+      return {
+        oldPos: path5.oldPos + oldPosInc,
+        lastComponent: { count: 1, added, removed, previousComponent: last }
+      };
+    }
+  }
+  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+      newPos++;
+      oldPos++;
+      commonCount++;
+      if (options.oneChangePerToken) {
+        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+      }
+    }
+    if (commonCount && !options.oneChangePerToken) {
+      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+    }
+    basePath.oldPos = oldPos;
+    return newPos;
+  }
+  equals(left, right, options) {
+    if (options.comparator) {
+      return options.comparator(left, right);
+    } else {
+      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
+    }
+  }
+  removeEmpty(array2) {
+    const ret = [];
+    for (let i = 0; i < array2.length; i++) {
+      if (array2[i]) {
+        ret.push(array2[i]);
+      }
+    }
+    return ret;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  castInput(value, options) {
+    return value;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  tokenize(value, options) {
+    return Array.from(value);
+  }
+  join(chars) {
+    return chars.join("");
+  }
+  postProcess(changeObjects, options) {
+    return changeObjects;
+  }
+  get useLongestToken() {
+    return false;
+  }
+  buildValues(lastComponent, newTokens, oldTokens) {
+    const components = [];
+    let nextComponent;
+    while (lastComponent) {
+      components.push(lastComponent);
+      nextComponent = lastComponent.previousComponent;
+      delete lastComponent.previousComponent;
+      lastComponent = nextComponent;
+    }
+    components.reverse();
+    const componentLen = components.length;
+    let componentPos = 0, newPos = 0, oldPos = 0;
+    for (; componentPos < componentLen; componentPos++) {
+      const component = components[componentPos];
+      if (!component.removed) {
+        if (!component.added && this.useLongestToken) {
+          let value = newTokens.slice(newPos, newPos + component.count);
+          value = value.map(function(value2, i) {
+            const oldValue = oldTokens[oldPos + i];
+            return oldValue.length > value2.length ? oldValue : value2;
+          });
+          component.value = this.join(value);
+        } else {
+          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+        }
+        newPos += component.count;
+        if (!component.added) {
+          oldPos += component.count;
+        }
+      } else {
+        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+        oldPos += component.count;
+      }
+    }
+    return components;
+  }
+};
+
+// node_modules/diff/libesm/diff/line.js
+var LineDiff = class extends Diff {
+  constructor() {
+    super(...arguments);
+    this.tokenize = tokenize;
+  }
+  equals(left, right, options) {
+    if (options.ignoreWhitespace) {
+      if (!options.newlineIsToken || !left.includes("\n")) {
+        left = left.trim();
+      }
+      if (!options.newlineIsToken || !right.includes("\n")) {
+        right = right.trim();
+      }
+    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+      if (left.endsWith("\n")) {
+        left = left.slice(0, -1);
+      }
+      if (right.endsWith("\n")) {
+        right = right.slice(0, -1);
+      }
+    }
+    return super.equals(left, right, options);
+  }
+};
+var lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+  return lineDiff.diff(oldStr, newStr, options);
+}
+function tokenize(value, options) {
+  if (options.stripTrailingCr) {
+    value = value.replace(/\r\n/g, "\n");
+  }
+  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+    linesAndNewlines.pop();
+  }
+  for (let i = 0; i < linesAndNewlines.length; i++) {
+    const line = linesAndNewlines[i];
+    if (i % 2 && !options.newlineIsToken) {
+      retLines[retLines.length - 1] += line;
+    } else {
+      retLines.push(line);
+    }
+  }
+  return retLines;
+}
+
+// node_modules/diff/libesm/patch/create.js
+function needsQuoting(s) {
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] < " " || s[i] > "~" || s[i] === '"' || s[i] === "\\") {
+      return true;
+    }
+  }
+  return false;
+}
+function quoteFileNameIfNeeded(s) {
+  if (!needsQuoting(s)) {
+    return s;
+  }
+  let result = '"';
+  const bytes = new TextEncoder().encode(s);
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b === 7) {
+      result += "\\a";
+    } else if (b === 8) {
+      result += "\\b";
+    } else if (b === 9) {
+      result += "\\t";
+    } else if (b === 10) {
+      result += "\\n";
+    } else if (b === 11) {
+      result += "\\v";
+    } else if (b === 12) {
+      result += "\\f";
+    } else if (b === 13) {
+      result += "\\r";
+    } else if (b === 34) {
+      result += '\\"';
+    } else if (b === 92) {
+      result += "\\\\";
+    } else if (b >= 32 && b <= 126) {
+      result += String.fromCharCode(b);
+    } else {
+      result += "\\" + b.toString(8).padStart(3, "0");
+    }
+    i++;
+  }
+  result += '"';
+  return result;
+}
+var INCLUDE_HEADERS = {
+  includeIndex: true,
+  includeUnderline: true,
+  includeFileHeaders: true
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  let optionsObj;
+  if (!options) {
+    optionsObj = {};
+  } else if (typeof options === "function") {
+    optionsObj = { callback: options };
+  } else {
+    optionsObj = options;
+  }
+  if (typeof optionsObj.context === "undefined") {
+    optionsObj.context = 4;
+  }
+  const context3 = optionsObj.context;
+  if (optionsObj.newlineIsToken) {
+    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
+  }
+  if (!optionsObj.callback) {
+    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+  } else {
+    const { callback } = optionsObj;
+    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+      const patch = diffLinesResultToPatch(diff);
+      callback(patch);
+    } }));
+  }
+  function diffLinesResultToPatch(diff) {
+    if (!diff) {
+      return;
+    }
+    diff.push({ value: "", lines: [] });
+    function contextLines(lines) {
+      return lines.map(function(entry) {
+        return " " + entry;
+      });
+    }
+    const hunks = [];
+    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+    for (let i = 0; i < diff.length; i++) {
+      const current = diff[i], lines = current.lines || splitLines(current.value);
+      current.lines = lines;
+      if (current.added || current.removed) {
+        if (!oldRangeStart) {
+          const prev = diff[i - 1];
+          oldRangeStart = oldLine;
+          newRangeStart = newLine;
+          if (prev) {
+            curRange = context3 > 0 ? contextLines(prev.lines.slice(-context3)) : [];
+            oldRangeStart -= curRange.length;
+            newRangeStart -= curRange.length;
+          }
+        }
+        for (const line of lines) {
+          curRange.push((current.added ? "+" : "-") + line);
+        }
+        if (current.added) {
+          newLine += lines.length;
+        } else {
+          oldLine += lines.length;
+        }
+      } else {
+        if (oldRangeStart) {
+          if (lines.length <= context3 * 2 && i < diff.length - 2) {
+            for (const line of contextLines(lines)) {
+              curRange.push(line);
+            }
+          } else {
+            const contextSize = Math.min(lines.length, context3);
+            for (const line of contextLines(lines.slice(0, contextSize))) {
+              curRange.push(line);
+            }
+            const hunk = {
+              oldStart: oldRangeStart,
+              oldLines: oldLine - oldRangeStart + contextSize,
+              newStart: newRangeStart,
+              newLines: newLine - newRangeStart + contextSize,
+              lines: curRange
+            };
+            hunks.push(hunk);
+            oldRangeStart = 0;
+            newRangeStart = 0;
+            curRange = [];
+          }
+        }
+        oldLine += lines.length;
+        newLine += lines.length;
+      }
+    }
+    for (const hunk of hunks) {
+      for (let i = 0; i < hunk.lines.length; i++) {
+        if (hunk.lines[i].endsWith("\n")) {
+          hunk.lines[i] = hunk.lines[i].slice(0, -1);
+        } else {
+          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
+          i++;
+        }
+      }
+    }
+    return {
+      oldFileName,
+      newFileName,
+      oldHeader,
+      newHeader,
+      hunks
+    };
+  }
+}
+function formatPatch(patch, headerOptions) {
+  var _a3, _b, _c, _d, _e, _f;
+  if (!headerOptions) {
+    headerOptions = INCLUDE_HEADERS;
+  }
+  if (Array.isArray(patch)) {
+    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
+      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
+    }
+    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
+  }
+  const ret = [];
+  if (patch.isGit) {
+    headerOptions = INCLUDE_HEADERS;
+    if (!patch.oldFileName) {
+      throw new Error("oldFileName must be specified for Git patches");
+    }
+    if (!patch.newFileName) {
+      throw new Error("newFileName must be specified for Git patches");
+    }
+    let gitOldName = patch.oldFileName;
+    let gitNewName = patch.newFileName;
+    if (patch.isCreate && gitOldName === "/dev/null") {
+      gitOldName = gitNewName.replace(/^b\//, "a/");
+    } else if (patch.isDelete && gitNewName === "/dev/null") {
+      gitNewName = gitOldName.replace(/^a\//, "b/");
+    }
+    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
+    if (patch.isDelete) {
+      ret.push("deleted file mode " + ((_a3 = patch.oldMode) !== null && _a3 !== void 0 ? _a3 : "100644"));
+    }
+    if (patch.isCreate) {
+      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
+    }
+    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+      ret.push("old mode " + patch.oldMode);
+      ret.push("new mode " + patch.newMode);
+    }
+    if (patch.isRename) {
+      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
+      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
+    }
+    if (patch.isCopy) {
+      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
+      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
+    }
+  } else {
+    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
+      ret.push("Index: " + patch.oldFileName);
+    }
+    if (headerOptions.includeUnderline) {
+      ret.push("===================================================================");
+    }
+  }
+  const hasHunks = patch.hunks.length > 0;
+  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
+    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
+    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
+  }
+  for (let i = 0; i < patch.hunks.length; i++) {
+    const hunk = patch.hunks[i];
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
+    for (const line of hunk.lines) {
+      ret.push(line);
+    }
+  }
+  return ret.join("\n") + "\n";
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  if (typeof options === "function") {
+    options = { callback: options };
+  }
+  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+    if (!patchObj) {
+      return;
+    }
+    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+  } else {
+    const { callback } = options;
+    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
+      if (!patchObj) {
+        callback(void 0);
+      } else {
+        callback(formatPatch(patchObj, options.headerOptions));
+      }
+    } }));
+  }
+}
+function splitLines(text) {
+  const hasTrailingNl = text.endsWith("\n");
+  const result = text.split("\n").map((line) => line + "\n");
+  if (hasTrailingNl) {
+    result.pop();
+  } else {
+    result.push(result.pop().slice(0, -1));
+  }
+  return result;
+}
+
+// src/diff/redact.ts
+var REDACTED = "<redacted>";
+var REDACTED_CHANGED = "<redacted (changed)>";
+var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+var SECRET_FIELDS = ["data", "stringData"];
+function isRecord2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function isSecret(object2) {
+  if (!object2) return false;
+  const apiVersion = object2["apiVersion"];
+  return object2["kind"] === "Secret" && typeof apiVersion === "string" && !apiVersion.includes("/");
+}
+function needsRedaction(object2) {
+  if (!object2) return false;
+  if (isSecret(object2)) return true;
+  const metadata = object2["metadata"];
+  const annotations = isRecord2(metadata) ? metadata["annotations"] : void 0;
+  return isRecord2(annotations) && LAST_APPLIED_ANNOTATION in annotations;
+}
+function sameValue(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+function cloneRecord(v) {
+  return structuredClone(v);
+}
+function redactKey(baseHolder, headHolder, key, origBase, origHead) {
+  const changed = origBase !== void 0 && origHead !== void 0 && !sameValue(origBase, origHead);
+  if (baseHolder && key in baseHolder) baseHolder[key] = REDACTED;
+  if (headHolder && key in headHolder) headHolder[key] = changed ? REDACTED_CHANGED : REDACTED;
+}
+function redactField(base, head, field2) {
+  const b = base?.[field2];
+  const h = head?.[field2];
+  if (b !== void 0 && !isRecord2(b)) {
+    redactKey(base, head, field2, b, h);
+    return;
+  }
+  if (h !== void 0 && !isRecord2(h)) {
+    redactKey(base, head, field2, b, h);
+    return;
+  }
+  const bm = isRecord2(b) ? b : void 0;
+  const hm = isRecord2(h) ? h : void 0;
+  const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
+  for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
+}
+function annotationsOf(o) {
+  const md = o?.["metadata"];
+  if (!isRecord2(md)) return void 0;
+  const ann = md["annotations"];
+  return isRecord2(ann) ? ann : void 0;
+}
+function redactPair(base, head) {
+  const b = base ? cloneRecord(base) : void 0;
+  const h = head ? cloneRecord(head) : void 0;
+  if (isSecret(b) || isSecret(h)) {
+    for (const field2 of SECRET_FIELDS) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
+  }
+  const ba = annotationsOf(b);
+  const ha = annotationsOf(h);
+  if (ba && LAST_APPLIED_ANNOTATION in ba || ha && LAST_APPLIED_ANNOTATION in ha) {
+    redactKey(ba, ha, LAST_APPLIED_ANNOTATION, ba?.[LAST_APPLIED_ANNOTATION], ha?.[LAST_APPLIED_ANNOTATION]);
+  }
+  return { base: b, head: h };
+}
+function isRedactedPath(segments, secret) {
+  if (secret && segments.length >= 1 && (segments[0] === "data" || segments[0] === "stringData")) return true;
+  return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
+}
+
+// src/diff/wet-diff.ts
+var MAX_VALUE_CHARS = 200;
+var DIFF_CONTEXT = 3;
+function isYamlPath(path5) {
+  return path5.endsWith(".yaml") || path5.endsWith(".yml");
+}
+function baseName(path5) {
+  const i = path5.lastIndexOf("/");
+  return i === -1 ? path5 : path5.slice(i + 1);
+}
+function readSide(entry, snapshot, unit2, same) {
+  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+  if (!entry) return side;
+  const paths = [...entry.paths].sort(cmp);
+  for (const path5 of paths) {
+    if (baseName(path5) === ".gitattributes" || same.has(path5)) continue;
+    const text = snapshot.files.get(path5);
+    if (text === void 0) continue;
+    if (!isYamlPath(path5)) {
+      side.files.set(path5, text);
+      continue;
+    }
+    let values = parseCanonicalYaml(text);
+    let opaque = false;
+    if (values === void 0) {
+      const parsed = parseYamlDocuments(text, path5, unit2);
+      values = parsed.documents.map((d) => d.value);
+      opaque = parsed.diagnostics.length > 0;
+    }
+    const found = [];
+    for (const value of values) {
+      if (value === null || value === void 0) continue;
+      if (!isKubeObject(value)) {
+        opaque = true;
+        break;
+      }
+      const id = identityOf(value);
+      if (!isIdentity(id)) {
+        opaque = true;
+        break;
+      }
+      found.push({ object: value, id, file: path5 });
+    }
+    if (opaque) {
+      side.files.set(path5, text);
+      continue;
+    }
+    if (found.length === 1) found[0].text = text;
+    for (const o of found) {
+      const key = identityKey(o.id);
+      if (!side.objects.has(key)) side.objects.set(key, o);
+    }
+  }
+  return side;
+}
+function compactValue(v) {
+  let s;
+  if (typeof v === "string") s = v;
+  else if (v === void 0) s = "";
+  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
+  else s = JSON.stringify(v) ?? String(v);
+  if (s.length > MAX_VALUE_CHARS) {
+    let end = MAX_VALUE_CHARS - 1;
+    const code2 = s.charCodeAt(end - 1);
+    if (code2 >= 55296 && code2 <= 56319) end -= 1;
+    s = `${s.slice(0, end)}…`;
+  }
+  return s;
+}
+var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+function unescapePointer(seg) {
+  return seg.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+function child(v, seg) {
+  if (Array.isArray(v)) return v[Number(seg)];
+  if (typeof v === "object" && v !== null) return v[seg];
+  return void 0;
+}
+function fieldPath(pointer, doc) {
+  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointer);
+  let out = "";
+  let cur = doc;
+  for (const seg of segments) {
+    if (Array.isArray(cur) && /^\d+$/.test(seg)) {
+      const el = cur[Number(seg)];
+      const name = typeof el === "object" && el !== null && !Array.isArray(el) ? el["name"] : void 0;
+      out += typeof name === "string" ? `[${name}]` : `[${seg}]`;
+    } else if (SIMPLE_KEY.test(seg)) {
+      out += out === "" ? seg : `.${seg}`;
+    } else {
+      out += `[${JSON.stringify(seg)}]`;
+    }
+    cur = child(cur, seg);
+  }
+  return { path: out, segments };
+}
+function valueAt(doc, segments) {
+  let cur = doc;
+  for (const s of segments) cur = child(cur, s);
+  return cur;
+}
+function fieldChanges(base, head, secret) {
+  const ops = import_fast_json_patch.default.compare(base, head);
+  const out = [];
+  for (const op of ops) {
+    if (op.op !== "add" && op.op !== "remove" && op.op !== "replace") continue;
+    const doc = op.op === "remove" ? base : head;
+    const { path: path5, segments } = fieldPath(op.path, doc);
+    const fc = { path: path5 };
+    if (op.op !== "add") fc.from = compactValue(valueAt(base, segments));
+    if (op.op !== "remove") fc.to = compactValue(op.value);
+    if (isRedactedPath(segments, secret)) fc.redacted = true;
+    out.push(fc);
+  }
+  return out;
+}
+function unifiedDiff(oldPath, newPath, oldText, newText) {
+  const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
+    context: DIFF_CONTEXT
+  });
+  return patch.replace(/^=+\n/, "");
+}
+function emptyCounts() {
+  return { added: 0, changed: 0, removed: 0 };
+}
+function unitRenderer(id, entry) {
+  if (entry) return entry.renderer;
+  const i = id.indexOf(":");
+  return i === -1 ? "" : id.slice(0, i);
+}
+function sortedRecord(r) {
+  const out = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
+  return out;
+}
+function diffUnit(id, base, head, failed) {
+  const be = base.index?.units[id];
+  const he = head.index?.units[id];
+  const entry = he ?? be;
+  const result = emptyUnitDiff(
+    id,
+    unitRenderer(id, entry),
+    sortedRecord(entry?.coordinates ?? {}),
+    failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
+  );
+  if (failed) return result;
+  const same = /* @__PURE__ */ new Set();
+  if (be && he) {
+    const headPaths = new Set(he.paths);
+    for (const p of be.paths) {
+      const text = base.files.get(p);
+      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
+    }
+  }
+  const b = readSide(be, base, id, same);
+  const h = readSide(he, head, id, same);
+  const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
+  const changes = [];
+  for (const key of keys) {
+    const bo = b.objects.get(key);
+    const ho = h.objects.get(key);
+    const rid = (ho ?? bo).id;
+    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
+    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
+    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
+    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
+    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
+    let kind;
+    let fields;
+    if (bo && ho) {
+      kind = "changed";
+      fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
+    } else {
+      kind = bo ? "removed" : "added";
+      fields = [];
+    }
+    const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
+    changes.push({ kind, id: rid, key, fields, unified });
+  }
+  changes.sort((x, y) => compareIdentity(x.id, y.id));
+  result.resources = changes;
+  const byKind = {};
+  for (const c of changes) {
+    result[c.kind]++;
+    const k = c.id.group ? `${c.id.kind}.${c.id.group}` : c.id.kind;
+    const counts = byKind[k] ?? (byKind[k] = emptyCounts());
+    counts[c.kind]++;
+  }
+  for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
+  for (const [path5, text] of h.files) {
+    const old = b.files.get(path5);
+    if (old === void 0) result.files.added.push(path5);
+    else if (old !== text) result.files.changed.push(path5);
+  }
+  for (const path5 of b.files.keys()) if (!h.files.has(path5)) result.files.removed.push(path5);
+  result.files.added.sort(cmp);
+  result.files.changed.sort(cmp);
+  result.files.removed.sort(cmp);
+  const fileChanges = result.files.added.length + result.files.changed.length + result.files.removed.length;
+  if (changes.length === 0 && fileChanges === 0) return void 0;
+  return result;
+}
+function unitHasChanges(u) {
+  return u.status === "failed" || u.resources.length > 0 || u.files.added.length + u.files.changed.length + u.files.removed.length > 0;
+}
+function emptyUnitDiff(unit2, renderer, coordinates, status) {
+  return { unit: unit2, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
+}
+function diffWet(base, head, options = {}) {
+  const failed = new Set(options.failedUnits ?? []);
+  const ids = /* @__PURE__ */ new Set([
+    ...Object.keys(base.index?.units ?? {}),
+    ...Object.keys(head.index?.units ?? {}),
+    ...failed
+  ]);
+  const units = [];
+  for (const id of [...ids].sort(cmp)) {
+    const d = diffUnit(id, base, head, failed.has(id));
+    if (d) units.push(d);
+  }
+  const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
+  let changed = false;
+  for (const u of units) {
+    totals.added += u.added;
+    totals.changed += u.changed;
+    totals.removed += u.removed;
+    if (u.status === "failed") totals.failed++;
+    if (u.status !== "failed" && unitHasChanges(u)) changed = true;
+  }
+  return { units, totals, changed };
+}
+
+// src/report/markdown.ts
+var MAX_TITLE_CHARS = 200;
+var MAX_FAILURE_CHARS = 2e3;
+var COMPACT_MAX_RESOURCES = 100;
+var COMPACT_MAX_FIELDS = 20;
+function markerComment(marker) {
+  return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "")} -->`;
+}
+function byteLength(s) {
+  return Buffer.byteLength(s, "utf8");
+}
+function cut(s, max) {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const code2 = s.charCodeAt(end - 1);
+  if (code2 >= 55296 && code2 <= 56319) end -= 1;
+  return `${s.slice(0, end)}…`;
+}
+function escapeText(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1").replace(/\r?\n|\r/g, " ↵ ");
+}
+function code(s) {
+  return `<code>${escapeText(s)}</code>`;
+}
+function fenceFor(content) {
+  let longest = 0;
+  for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+function safeUrl(url2) {
+  return url2.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, "%28").replace(/\)/g, "%29"));
+}
+function statusLabel(u) {
+  switch (u.status) {
+    case "failed":
+      return "❌ failed";
+    case "new":
+      return "new";
+    case "deleted":
+      return "deleted";
+    default:
+      return "ok";
+  }
+}
+var SIGN = { added: "+", changed: "~", removed: "-" };
+function fieldLine(f) {
+  const from = f.from === void 0 ? "∅" : code(f.from);
+  const to = f.to === void 0 ? "∅" : code(f.to);
+  return `- ${code(f.path)}: ${from} → ${to}`;
+}
+function unitSection(u, failures, compact) {
+  const lines = [];
+  const counts = u.status === "failed" ? "failed" : `+${u.added} ~${u.changed} -${u.removed}`;
+  lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, "");
+  const coords = Object.keys(u.coordinates).sort(cmp);
+  if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
+  for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, "");
+  if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
+  const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
+  for (const r of resources) {
+    lines.push(`**${SIGN[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, "");
+    const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
+    for (const f of fields) lines.push(fieldLine(f));
+    if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
+    if (fields.length > 0) lines.push("");
+    if (!compact && r.unified) {
+      const fence = fenceFor(r.unified);
+      const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
+`;
+      lines.push(`${fence}diff`, `${body}${fence}`, "");
+    }
+  }
+  if (resources.length < u.resources.length) {
+    lines.push(`… ${u.resources.length - resources.length} more resources not shown`, "");
+  }
+  if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
+  const files = [
+    ["added", u.files.added],
+    ["changed", u.files.changed],
+    ["removed", u.files.removed]
+  ];
+  for (const [what, list] of files) {
+    if (list.length === 0) continue;
+    const shown = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
+    lines.push(`Files ${what}: ${shown.map(code).join(", ")}${shown.length < list.length ? ` … ${list.length - shown.length} more` : ""}`, "");
+  }
+  lines.push("</details>", "", "");
+  return lines.join("\n");
+}
+function rowsOf(report, ctx) {
+  const failures = /* @__PURE__ */ new Map();
+  for (const f of ctx.failures ?? []) {
+    const list = failures.get(f.unit) ?? [];
+    list.push(f.message);
+    failures.set(f.unit, list);
+  }
+  const rows = report.units.map((u) => ({ unit: u, failures: failures.get(u.unit) ?? [] }));
+  const known = new Set(report.units.map((u) => u.unit));
+  for (const [unit2, messages] of failures) {
+    if (known.has(unit2)) continue;
+    const i = unit2.indexOf(":");
+    rows.push({
+      unit: emptyUnitDiff(unit2, i === -1 ? "" : unit2.slice(0, i), {}, "failed"),
+      failures: messages
+    });
+  }
+  return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
+}
+function header(report, ctx, rows) {
+  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
+  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
+  lines.push(`${from}${ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : ""}.`, "");
+  const failed = rows.filter((r) => r.unit.status === "failed").length;
+  const t = report.totals;
+  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
+  else
+    lines.push(
+      `**${rows.length} unit${rows.length === 1 ? "" : "s"}**: ${t.added} added, ${t.changed} changed, ${t.removed} removed${failed > 0 ? `, ${failed} failed` : ""}.`,
+      ""
+    );
+  return `${lines.join("\n")}
+`;
+}
+var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
+function tableRow(r) {
+  const u = r.unit;
+  const n = (x) => u.status === "failed" ? "–" : String(x);
+  return `| ${code(u.unit)} | ${n(u.added)} | ${n(u.changed)} | ${n(u.removed)} | ${statusLabel(u)} |
+`;
+}
+function moreRow(n) {
+  return `| … and ${n} more units | | | | |
+`;
+}
+var Meter = class {
+  constructor(budget) {
+    this.budget = budget;
+  }
+  budget;
+  chars = 0;
+  bytes = 0;
+  fits(...parts) {
+    let c = this.chars;
+    let b = this.bytes;
+    for (const p of parts) {
+      c += p.length;
+      b += byteLength(p);
+    }
+    return c <= this.budget.maxChars && b <= this.budget.maxBytes;
+  }
+  add(s) {
+    this.chars += s.length;
+    this.bytes += byteLength(s);
+  }
+};
+var UNITS_HEAD = "### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n";
+function unitStatusRow(u) {
+  return `| ${code(u.id)} | ${escapeText(u.status)} | ${u.resources} | ${u.errors} |
+`;
+}
+function fraction(budget, f) {
+  return { maxChars: Math.floor(budget.maxChars * f), maxBytes: Math.floor(budget.maxBytes * f) };
+}
+function fitList(head, items, more, budget) {
+  const meter = new Meter(budget);
+  meter.add(head);
+  let text = head;
+  let i = 0;
+  while (i < items.length && meter.fits(items[i], more(items.length))) {
+    meter.add(items[i]);
+    text += items[i];
+    i++;
+  }
+  return i < items.length ? text + more(items.length - i) : text;
+}
+function buildTrailer(parts, budget) {
+  const errors = parts.errors ?? [];
+  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText(cut(e, MAX_FAILURE_CHARS))}
+`), (n) => `- … ${n} more errors
+`, fraction(budget, 0.5))}
+`;
+  const units = parts.units ?? [];
+  const left = new Meter(budget);
+  left.add(failed);
+  const rest = { maxChars: budget.maxChars - left.chars, maxBytes: budget.maxBytes - left.bytes };
+  const table = units.length === 0 ? "" : `${fitList(UNITS_HEAD, units.map(unitStatusRow), (n) => `| … and ${n} more units | | | |
+`, { maxChars: rest.maxChars - 1, maxBytes: rest.maxBytes - 1 })}
+`;
+  return table + failed;
+}
+function buildMarkdown(report, ctx, budget, overflow) {
+  const rows = rowsOf(report, ctx);
+  const meter = new Meter(budget);
+  const out = [];
+  const head = header(report, ctx, rows);
+  out.push(head);
+  meter.add(head);
+  const trailer = buildTrailer(ctx, fraction(budget, 0.5));
+  const reserve = `${overflow(rows.length)}
+${trailer}`;
+  if (rows.length > 0) {
+    const tableRows = rows.map(tableRow);
+    const all = TABLE_HEAD + tableRows.join("");
+    if (meter.fits(all, "\n", reserve)) {
+      out.push(all, "\n");
+      meter.add(all + "\n");
+    } else {
+      let text = TABLE_HEAD;
+      let i = 0;
+      const tail = moreRow(rows.length);
+      const probe = new Meter(budget);
+      probe.add(head + TABLE_HEAD);
+      while (i < tableRows.length && probe.fits(tableRows[i], tail, "\n", reserve)) {
+        probe.add(tableRows[i]);
+        text += tableRows[i];
+        i++;
+      }
+      text += moreRow(rows.length - i);
+      out.push(text, "\n");
+      meter.add(text + "\n");
+    }
+  }
+  let shown = 0;
+  for (const r of rows) {
+    let section = unitSection(r.unit, r.failures, false);
+    if (!meter.fits(section, reserve)) {
+      section = unitSection(r.unit, r.failures, true);
+      if (!meter.fits(section, reserve)) break;
+    }
+    out.push(section);
+    meter.add(section);
+    shown++;
+  }
+  if (shown < rows.length) out.push(`${overflow(rows.length - shown)}
+`);
+  out.push(trailer);
+  return out.join("");
+}
+
+// src/report/comment.ts
+var COMMENT_MAX_CHARS = 65536;
+var COMMENT_MAX_BYTES = 262144;
+function commentOverflowLine(n, summaryUrl) {
+  const base = `… ${n} more unit${n === 1 ? "" : "s"} not shown: the full diff is in the job summary`;
+  return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
+}
+function buildComment(report, ctx) {
+  return buildMarkdown(
+    report,
+    ctx,
+    { maxChars: COMMENT_MAX_CHARS, maxBytes: COMMENT_MAX_BYTES },
+    (n) => commentOverflowLine(n, ctx.summaryUrl)
+  );
+}
+
 // src/adapters/github.ts
-var MAX_BODY_CHARS = 65536;
-var MAX_BODY_BYTES = 262144;
 var TRUNCATION_NOTE = "\n\n… (truncated to fit GitHub's size limit; the job summary has the full report)";
 function fitBody(body) {
-  const fits = (s) => s.length <= MAX_BODY_CHARS && Buffer.byteLength(s, "utf8") <= MAX_BODY_BYTES;
+  const fits = (s) => s.length <= COMMENT_MAX_CHARS && Buffer.byteLength(s, "utf8") <= COMMENT_MAX_BYTES;
   if (fits(body)) return body;
-  let keep = Math.min(body.length, MAX_BODY_CHARS - TRUNCATION_NOTE.length);
+  let keep = Math.min(body.length, COMMENT_MAX_CHARS - TRUNCATION_NOTE.length);
   while (keep > 0 && !fits(body.slice(0, keep) + TRUNCATION_NOTE)) keep = Math.floor(keep * 0.9);
   let head = body.slice(0, keep);
   if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
   const nl = head.lastIndexOf("\n");
   if (nl > keep * 0.8) head = head.slice(0, nl);
   return head + TRUNCATION_NOTE;
-}
-function commentMarker(marker) {
-  return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/>/g, "")} -->`;
 }
 function isHttpError(e) {
   return typeof e === "object" && e !== null && typeof e.status === "number";
@@ -61354,7 +62424,8 @@ function createGitHub(options) {
     base: { ref: p.base.ref },
     draft: p.draft ?? false,
     labels: p.labels.map((l) => l.name ?? "").filter((n) => n !== ""),
-    user: p.user ? { login: p.user.login } : null
+    user: p.user ? { login: p.user.login } : null,
+    auto_merge: p.auto_merge ? { merge_method: p.auto_merge.merge_method } : null
   });
   const listPulls = async (head, base, state) => {
     const { data } = await octokit.rest.pulls.list({
@@ -61426,7 +62497,7 @@ function createGitHub(options) {
     return missing;
   });
   const upsertStickyComment = (issueNumber, marker, body) => guard(`write the comment on #${issueNumber}`, "pull-requests: write", async () => {
-    const tag = commentMarker(marker);
+    const tag = markerComment(marker);
     const full = fitBody(body.includes(tag) ? body : `${tag}
 ${body}`);
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
@@ -61832,7 +62903,7 @@ import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
 
 // src/settings/load-config.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml4 = __toESM(require_dist(), 1);
 
 // src/dry/match.ts
 var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
@@ -61848,7 +62919,7 @@ var PatternError = class extends Error {
 function escapeRegex2(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-function tokenize(segment, base, problems) {
+function tokenize2(segment, base, problems) {
   const tokens = [];
   let i = 0;
   let text = "";
@@ -61921,7 +62992,7 @@ function patternProblems(pattern, options = {}) {
     } else if (segment === ".." || segment === ".") {
       problems.push({ message: `${what} must not contain \`${segment}\` segments`, offset });
     } else {
-      const tokens = tokenize(segment, offset, problems);
+      const tokens = tokenize2(segment, offset, problems);
       const captures = tokens.filter((t) => t.kind === "capture");
       if (captures.length > 1) {
         problems.push({
@@ -61962,7 +63033,7 @@ function compilePattern(pattern) {
   const segments = [];
   const names = [];
   for (const segment of pattern.split("/")) {
-    const tokens = tokenize(segment, 0, []);
+    const tokens = tokenize2(segment, 0, []);
     let re = "";
     let name;
     for (const t of tokens) {
@@ -62123,11 +63194,8 @@ function parseShardSpec(value) {
 }
 
 // src/settings/load-config.ts
-function isRecord2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function asNode(v) {
-  return (0, import_yaml3.isMap)(v) || (0, import_yaml3.isSeq)(v) || (0, import_yaml3.isScalar)(v) ? v : void 0;
+  return (0, import_yaml4.isMap)(v) || (0, import_yaml4.isSeq)(v) || (0, import_yaml4.isScalar)(v) ? v : void 0;
 }
 function formatPath(path5) {
   let out = "";
@@ -62151,10 +63219,10 @@ function nearestNode(loc, path5) {
 }
 function keyNode(loc, mapPath, key) {
   const map2 = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
-  if (!(0, import_yaml3.isMap)(map2)) return void 0;
+  if (!(0, import_yaml4.isMap)(map2)) return void 0;
   for (const pair of map2.items) {
     const k = asNode(pair.key);
-    if (k && (0, import_yaml3.isScalar)(k) && String(k.value) === key) return k;
+    if (k && (0, import_yaml4.isScalar)(k) && String(k.value) === key) return k;
   }
   return void 0;
 }
@@ -62162,7 +63230,7 @@ function locate2(loc, path5, innerOffset) {
   const { node: node2, depth } = nearestNode(loc, path5);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path5.length && (0, import_yaml3.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path5.length && (0, import_yaml4.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -62172,35 +63240,33 @@ function locate2(loc, path5, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue3, loc) {
-  const path5 = issue3.path.filter((k) => typeof k === "string" || typeof k === "number");
-  const where = formatPath(path5);
-  if (issue3.code === "unrecognized_keys") {
-    const keys = issue3.keys;
-    return {
-      message: `${where}: unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}: check the spelling (see schema/hydrate.schema.json)`,
-      path: path5,
-      ...keys.length === 1 ? { keyAt: keys[0] } : {}
-    };
-  }
+  const path5 = issuePath(issue3);
   if (issue3.code === "invalid_type" && path5.length > 0 && !loc.doc.hasIn(path5)) {
     const parent = formatPath(path5.slice(0, -1));
     return { message: `${parent}: missing required key "${String(path5[path5.length - 1])}"`, path: path5 };
   }
-  return { message: `${where}: ${issue3.message}`, path: path5 };
+  return { message: `${formatPath(path5)}: ${issue3.message}`, path: path5 };
+}
+function issuePath(issue3) {
+  return issue3.path.filter((k) => typeof k === "string" || typeof k === "number");
 }
 function schemaDiagnostics(error63, loc) {
   const out = [];
   for (const issue3 of error63.issues) {
-    const { message, path: path5, keyAt } = describeIssue(issue3, loc);
     if (issue3.code === "unrecognized_keys") {
+      const path6 = issuePath(issue3);
       for (const key of issue3.keys) {
-        const k = keyNode(loc, path5, key);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path5);
-        const single = keyAt !== void 0 ? message : `${formatPath(path5)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`;
-        out.push({ severity: "error", message: single, ...position });
+        const k = keyNode(loc, path6, key);
+        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path6);
+        out.push({
+          severity: "error",
+          message: `${formatPath(path6)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`,
+          ...position
+        });
       }
       continue;
     }
+    const { message, path: path5 } = describeIssue(issue3, loc);
     out.push({ severity: "error", message, ...locate2(loc, path5) });
   }
   return out;
@@ -62210,12 +63276,12 @@ function semanticDiagnostics(value, loc) {
   const err2 = (path5, message, innerOffset) => {
     out.push({ severity: "error", message, ...locate2(loc, path5, innerOffset) });
   };
-  if (!isRecord2(value)) return out;
+  if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
     const entries = value[renderer];
     if (!Array.isArray(entries)) continue;
     entries.forEach((entry, i) => {
-      if (!isRecord2(entry)) return;
+      if (!isRecord(entry)) return;
       const base = `${renderer}[${i}]`;
       const match = entry["match"];
       const output2 = entry["output"];
@@ -62228,8 +63294,8 @@ function semanticDiagnostics(value, loc) {
       const overrides = entry["overrides"];
       if (captured && Array.isArray(overrides)) {
         overrides.forEach((o, j) => {
-          const when = isRecord2(o) ? o["when"] : void 0;
-          if (!isRecord2(when)) return;
+          const when = isRecord(o) ? o["when"] : void 0;
+          if (!isRecord(when)) return;
           for (const name of Object.keys(when)) {
             if (captured.has(name)) continue;
             const k = keyNode(loc, [renderer, i, "overrides", j, "when"], name);
@@ -62263,7 +63329,7 @@ function semanticDiagnostics(value, loc) {
   if (Array.isArray(sources)) {
     const seen = /* @__PURE__ */ new Map();
     sources.forEach((s, i) => {
-      if (!isRecord2(s) || typeof s["name"] !== "string") return;
+      if (!isRecord(s) || typeof s["name"] !== "string") return;
       const name = s["name"];
       const first = seen.get(name);
       if (first !== void 0) {
@@ -62285,15 +63351,21 @@ function semanticDiagnostics(value, loc) {
   return out;
 }
 function parseConfig(text, file2) {
-  const lineCounter = new import_yaml3.LineCounter();
-  const doc = (0, import_yaml3.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new import_yaml4.LineCounter();
+  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const loc = { file: file2, doc, lineCounter, text };
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => ({ severity: "error", message: `invalid YAML: ${e.message.split("\n")[0]}`, ...at(loc, e.pos[0]) }))
     );
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    const message = /call stack/i.test(e.message) ? "nesting is too deep" : e.message;
+    throw new ConfigError({ severity: "error", message: `invalid YAML: ${message}`, ...at(loc, doc.contents?.range?.[0] ?? 0) });
+  }
   const diagnostics = [];
   const parsed = hydrateConfig.safeParse(value);
   if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
@@ -62376,9 +63448,6 @@ async function loadSettings(opts) {
   });
   return { settings, configText };
 }
-
-// src/pipeline/hydrate.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
 
 // src/dry/discover.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
@@ -62486,16 +63555,7 @@ async function discoverUnits(settings, files) {
     }
   }
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  const units = dropCollisions(all, file2, diagnostics);
-  const only = settings.only.length > 0 ? (0, import_picomatch.default)([...settings.only], { dot: true }) : void 0;
-  const selected = only ? units.filter((u) => only(u.dir) || only(u.id)) : units;
-  if (only && selected.length === 0 && units.length > 0) {
-    diagnostics.push({
-      severity: "warning",
-      message: `--only ${settings.only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
-    });
-  }
-  return { units: selected, diagnostics };
+  return { units: dropCollisions(all, file2, diagnostics), diagnostics };
 }
 function dropCollisions(sorted2, file2, diagnostics) {
   const bad = /* @__PURE__ */ new Set();
@@ -62603,6 +63663,29 @@ async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
   return target?.kind === "directory" ? "directory" : "other";
 }
 
+// src/dry/select.ts
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+function selectUnits(units, only) {
+  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const include = only.filter((p) => !p.startsWith("!"));
+  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const inc = include.length > 0 ? (0, import_picomatch2.default)(include, { dot: true }) : () => true;
+  const exc = exclude.length > 0 ? (0, import_picomatch2.default)(exclude, { dot: true }) : () => false;
+  const selected = [];
+  const skipped = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  const diagnostics = selected.length === 0 && units.length > 0 ? [
+    {
+      severity: "warning",
+      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+    }
+  ] : [];
+  return { selected, skipped, diagnostics };
+}
+
 // src/dry/sources.ts
 import { join as join6 } from "node:path";
 async function checkSources(settings, files) {
@@ -62668,15 +63751,12 @@ function crossCheck(results) {
 }
 
 // src/render/policy.ts
-function isRecord3(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function isPlaintextSecret(o) {
-  if (!isRecord3(o) || o["apiVersion"] !== "v1" || o["kind"] !== "Secret") return false;
+  if (!isRecord(o) || o["apiVersion"] !== "v1" || o["kind"] !== "Secret") return false;
   return o["data"] !== void 0 || o["stringData"] !== void 0;
 }
 function nameOf(o) {
-  const m = isRecord3(o["metadata"]) ? o["metadata"] : {};
+  const m = isRecord(o["metadata"]) ? o["metadata"] : {};
   return {
     namespace: typeof m["namespace"] === "string" ? m["namespace"] : "",
     name: typeof m["name"] === "string" ? m["name"] : ""
@@ -62717,29 +63797,31 @@ function secretsPolicyGate(results, allow) {
 import { posix as posix2 } from "node:path";
 
 // src/render/patches.ts
-var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
+var import_fast_json_patch2 = __toESM(require_fast_json_patch(), 1);
+var SELECTOR_KEY = "([A-Za-z0-9][A-Za-z0-9._/-]*)";
+var SELECTOR_VALUE = "([A-Za-z0-9._-]*)";
+var NOT_EQUALS_TERM = new RegExp(`^${SELECTOR_KEY}\\s*!=\\s*${SELECTOR_VALUE}$`);
+var EQUALS_TERM = new RegExp(`^${SELECTOR_KEY}\\s*==?\\s*${SELECTOR_VALUE}$`);
+var ABSENT_TERM = new RegExp(`^!\\s*${SELECTOR_KEY}$`);
+var EXISTS_TERM = new RegExp(`^${SELECTOR_KEY}$`);
 function parseLabelSelector(selector) {
   const out = [];
   for (const raw of selector.split(",")) {
     const part = raw.trim();
     if (part === "") continue;
-    const K = "([A-Za-z0-9][A-Za-z0-9._/-]*)";
-    const V = "([A-Za-z0-9._-]*)";
     let m;
-    if (m = new RegExp(`^${K}\\s*!=\\s*${V}$`).exec(part)) out.push({ key: m[1], op: "neq", value: m[2] });
-    else if (m = new RegExp(`^${K}\\s*==?\\s*${V}$`).exec(part)) out.push({ key: m[1], op: "eq", value: m[2] });
-    else if (m = new RegExp(`^!\\s*${K}$`).exec(part)) out.push({ key: m[1], op: "absent" });
-    else if (m = new RegExp(`^${K}$`).exec(part)) out.push({ key: m[1], op: "exists" });
+    if (m = NOT_EQUALS_TERM.exec(part)) out.push({ key: m[1], op: "neq", value: m[2] });
+    else if (m = EQUALS_TERM.exec(part)) out.push({ key: m[1], op: "eq", value: m[2] });
+    else if (m = ABSENT_TERM.exec(part)) out.push({ key: m[1], op: "absent" });
+    else if (m = EXISTS_TERM.exec(part)) out.push({ key: m[1], op: "exists" });
     else throw new Error(`invalid label selector term ${JSON.stringify(part)} in ${JSON.stringify(selector)}`);
   }
   return out;
 }
 function labelsOf(object2) {
   const md = object2["metadata"];
-  if (typeof md !== "object" || md === null || Array.isArray(md)) return {};
-  const labels = md["labels"];
-  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) return {};
-  return labels;
+  const labels = isRecord(md) ? md["labels"] : void 0;
+  return isRecord(labels) ? labels : {};
 }
 function matchesLabels(object2, requirements) {
   const labels = labelsOf(object2);
@@ -62758,20 +63840,19 @@ function matchesLabels(object2, requirements) {
     }
   });
 }
-function matchesTarget(object2, target) {
+function selectorOf(target) {
+  return target.labelSelector === void 0 ? void 0 : parseLabelSelector(target.labelSelector);
+}
+function matchesTarget(object2, target, requirements = selectorOf(target)) {
   const id = identityOf(object2);
   if (!isIdentity(id)) return false;
   const apiVersion = String(object2["apiVersion"]);
-  const slash = apiVersion.indexOf("/");
-  const version2 = slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
   if (target.group !== void 0 && target.group !== apiGroupOf(apiVersion)) return false;
-  if (target.version !== void 0 && target.version !== version2) return false;
+  if (target.version !== void 0 && target.version !== versionOf(apiVersion)) return false;
   if (target.kind !== void 0 && target.kind !== id.kind) return false;
   if (target.name !== void 0 && target.name !== id.name) return false;
   if (target.namespace !== void 0 && target.namespace !== id.namespace) return false;
-  if (target.labelSelector !== void 0 && !matchesLabels(object2, parseLabelSelector(target.labelSelector))) {
-    return false;
-  }
+  if (requirements !== void 0 && !matchesLabels(object2, requirements)) return false;
   return true;
 }
 function describeTarget(t) {
@@ -62790,13 +63871,14 @@ function applyTargetedPatches(resources, patches) {
   const diagnostics = [];
   let current = [...resources];
   for (const p of patches) {
-    let selected;
+    let requirements;
     try {
-      selected = current.map((r) => matchesTarget(r.object, p.target));
+      requirements = selectorOf(p.target);
     } catch (e) {
       diagnostics.push({ severity: "error", ...locate3(p.where), message: `${e.message}: fix the patch target` });
       continue;
     }
+    const selected = current.map((r) => matchesTarget(r.object, p.target, requirements));
     if (!selected.some(Boolean)) {
       diagnostics.push({
         severity: "error",
@@ -62809,7 +63891,7 @@ function applyTargetedPatches(resources, patches) {
       if (!selected[i]) return r;
       const clone2 = structuredClone(r.object);
       try {
-        const result = import_fast_json_patch.default.applyPatch(clone2, p.patch, true, true);
+        const result = import_fast_json_patch2.default.applyPatch(clone2, p.patch, true, true);
         return { ...r, object: result.newDocument };
       } catch (e) {
         const id = identityOf(r.object);
@@ -62829,6 +63911,9 @@ function applyTargetedPatches(resources, patches) {
 
 // src/render/kubernetes/helm-release.ts
 var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+function isPinnedVersion(version2) {
+  return PINNED_VERSION.test(version2);
+}
 var helmRelease = external_exports.object({
   chart: external_exports.string().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
   version: external_exports.string({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
@@ -62854,15 +63939,23 @@ function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
 }
 
 // src/render/kubernetes/yaml-positions.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml7 = __toESM(require_dist(), 1);
 function parsePositioned(text) {
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new import_yaml7.LineCounter();
+  const doc = (0, import_yaml7.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const errors = doc.errors.map((e) => {
     const p = lineCounter.linePos(e.pos[0]);
     return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
   });
-  const value = errors.length > 0 ? void 0 : doc.toJS({ maxAliasCount: 100 });
+  let value;
+  if (errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
+      errors.push({ message: /call stack/i.test(e.message) ? "nesting is too deep" : e.message, line: p.line, col: p.col });
+    }
+  }
   return {
     value,
     errors,
@@ -62907,7 +64000,7 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
     if (await files.lstat(abs2) !== void 0) {
       if (want === "helm") return { type: "helm", file: releaseFile };
       const v = parsePositioned(await files.readFile(abs2)).value;
-      if (typeof v === "object" && v !== null && !Array.isArray(v) && "chart" in v) return { type: "helm", file: releaseFile };
+      if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
     } else if (want === "helm") {
       return { type: "missing", want, file: releaseFile };
     }
@@ -62923,6 +64016,10 @@ function goToolEnv(settings) {
 }
 var abs = (input2, rel) => posix2.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
+function toolFailure(what, result) {
+  const stderr = result.stderr.trim();
+  return stderr ? `${what} failed (exit ${result.exitCode}): ${stderr}` : `${what} failed (exit ${result.exitCode}) with no error output`;
+}
 function err(ctx, message, at2 = {}) {
   ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at2 });
 }
@@ -62983,9 +64080,6 @@ async function renderKubernetesUnit(unit2, input2) {
   if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
   return { unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics };
 }
-function releaseFileOfCtx(ctx) {
-  return releaseFileOf(ctx.entry, ctx.unit);
-}
 async function detectType(ctx) {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
   if (detected.type === "missing") {
@@ -62996,11 +64090,10 @@ async function detectType(ctx) {
     );
     return void 0;
   }
-  return detected.type === "plain" ? { type: "plain" } : detected;
+  return detected;
 }
-async function renderKustomize(ctx, kustomizationFile) {
+async function renderKustomize(ctx, file2) {
   const { input: input2, unit: unit2, entry } = ctx;
-  const file2 = kustomizationFile ?? unit2.dir;
   const dir = abs(input2, unit2.dir);
   const flags = entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm ? ["--enable-helm"] : [];
   let command;
@@ -63025,14 +64118,13 @@ async function renderKustomize(ctx, kustomizationFile) {
     return [];
   }
   if (result.exitCode !== 0) {
-    err(ctx, `${command} ${args[0]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
+    err(ctx, toolFailure(`${command} ${args[0]}`, result), { file: file2 });
     return [];
   }
   return documentsToResources(ctx, result.stdout, file2, false);
 }
-async function renderHelm(ctx, releaseFile) {
+async function renderHelm(ctx, file2) {
   const { input: input2, unit: unit2 } = ctx;
-  const file2 = releaseFile ?? releaseFileOfCtx(ctx);
   const empty = { resources: [], patches: [] };
   const text = await input2.files.readFile(abs(input2, file2));
   const parsed = parsePositioned(text);
@@ -63068,7 +64160,7 @@ async function renderHelm(ctx, releaseFile) {
       return empty;
     }
     const chartMeta = parsePositioned(await input2.files.readFile(abs(input2, `${chartRel}/Chart.yaml`))).value;
-    const chartVersion = typeof chartMeta === "object" && chartMeta !== null ? chartMeta["version"] : void 0;
+    const chartVersion = isRecord(chartMeta) ? chartMeta["version"] : void 0;
     if (String(chartVersion) !== release.version.replace(/^v/, "")) {
       err(ctx, `version ${release.version} does not match the local chart ${chartRel} (Chart.yaml version ${String(chartVersion)}): update one of them`, {
         file: file2,
@@ -63112,7 +64204,7 @@ async function renderHelm(ctx, releaseFile) {
     return empty;
   }
   if (result.exitCode !== 0) {
-    err(ctx, `helm template failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, { file: file2 });
+    err(ctx, toolFailure("helm template", result), { file: file2 });
     return empty;
   }
   const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
@@ -63195,24 +64287,26 @@ async function unitPatches(ctx) {
   }
   return out;
 }
-async function listFilesRecursive(files, root, prefix) {
+async function listFilesRecursive(files, root) {
+  const out = [];
+  await collectFiles(files, root, "", out);
+  return out.sort((a, b) => cmp(a.rel, b.rel));
+}
+async function collectFiles(files, root, prefix, out) {
   const here = prefix ? `${root}/${prefix}` : root;
   const st = await files.lstat(here);
-  if (st?.kind !== "directory") return [];
-  const out = [];
-  const entries = [...await files.readDir(here)].sort((a, b) => cmp(a.name, b.name));
-  for (const e of entries) {
+  if (st?.kind !== "directory") return;
+  for (const e of await files.readDir(here)) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.kind === "directory") out.push(...await listFilesRecursive(files, root, rel));
+    if (e.kind === "directory") await collectFiles(files, root, rel, out);
     else out.push({ rel, kind: e.kind });
   }
-  return out.sort((a, b) => cmp(a.rel, b.rel));
 }
 async function extraArtifacts(ctx) {
   const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
   const folder = abs(ctx.input, folderRel);
   const out = [];
-  for (const f of await listFilesRecursive(ctx.input.files, folder, "")) {
+  for (const f of await listFilesRecursive(ctx.input.files, folder)) {
     const source = `${folderRel}/${f.rel}`;
     if (f.kind !== "file") {
       err(ctx, `extra artifact ${source} is a ${f.kind === "symlink" ? "symlink" : "special file"}: only regular files are copied; replace it with a file`, {
@@ -63234,14 +64328,12 @@ async function extraArtifacts(ctx) {
 import { createHash } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-var MAX_ALIAS_COUNT2 = 100;
+var import_yaml10 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml7.LineCounter();
-  const docs = (0, import_yaml7.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineCounter = new import_yaml10.LineCounter();
+  const docs = (0, import_yaml10.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const documents = [];
   const diagnostics = [];
-  if (!Array.isArray(docs)) return { documents, diagnostics };
   const pos = (offset) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, col: p.col };
@@ -63250,16 +64342,20 @@ function readClaimDocuments(text, file2, unit2) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const p = pos(e.pos[0]);
-        diagnostics.push({ severity: "error", unit: unit2, file: file2, ...p, message: `invalid YAML: ${e.message.split("\n")[0]}` });
+        diagnostics.push({ severity: "error", unit: unit2, file: file2, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
       }
       continue;
     }
     const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
     let value;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT2 });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      diagnostics.push({ severity: "error", unit: unit2, file: file2, ...start, message: `invalid YAML: ${e.message.split("\n")[0]}` });
+      diagnostics.push({ severity: "error", unit: unit2, file: file2, ...start, message: `invalid YAML: ${describeYamlError(e)}` });
+      continue;
+    }
+    if (isTooDeep(value)) {
+      diagnostics.push({ severity: "error", unit: unit2, file: file2, ...start, message: `invalid YAML: ${NESTING_TOO_DEEP}` });
       continue;
     }
     if (value === null || value === void 0) continue;
@@ -63278,13 +64374,13 @@ function nodePosition(doc, path5, wantKey, pos) {
   for (let i = 0; i < path5.length; i++) {
     const k = path5[i];
     const last = i === path5.length - 1;
-    if ((0, import_yaml7.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml7.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+    if ((0, import_yaml10.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml10.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
       if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
       node2 = pair.value;
       best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml7.isSeq)(node2) && typeof k === "number") {
+    } else if ((0, import_yaml10.isSeq)(node2) && typeof k === "number") {
       const item = node2.items[k];
       if (item === void 0) return best;
       node2 = item;
@@ -63296,7 +64392,7 @@ function nodePosition(doc, path5, wantKey, pos) {
   return best;
 }
 function rangeStart(node2, pos) {
-  if ((0, import_yaml7.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  if ((0, import_yaml10.isNode)(node2) && node2.range) return pos(node2.range[0]);
   return void 0;
 }
 function zodDiagnostics(error63, doc, file2, unit2, what) {
@@ -63320,7 +64416,7 @@ function zodDiagnostics(error63, doc, file2, unit2, what) {
 }
 async function listYamlFiles(files, absDir) {
   const entries = await files.readDir(absDir);
-  return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
 }
 async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
@@ -63336,7 +64432,7 @@ function sortKeysDeep2(value) {
   if (Array.isArray(value)) return value.map(sortKeysDeep2);
   if (typeof value === "object" && value !== null) {
     const out = {};
-    for (const k of Object.keys(value).sort((a, b) => a < b ? -1 : a > b ? 1 : 0)) {
+    for (const k of Object.keys(value).sort(cmp)) {
       out[k] = sortKeysDeep2(value[k]);
     }
     return out;
@@ -63442,9 +64538,6 @@ function defaultStateKey(claimName) {
   const x = b.toString("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
-function isRecord4(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 async function readDeployedWorkspaces(previous) {
   const out = /* @__PURE__ */ new Map();
   const units = previous.index?.units ?? {};
@@ -63459,15 +64552,15 @@ async function readDeployedWorkspaces(previous) {
     if (text === void 0) continue;
     for (const d of parseYamlDocuments(text, p).documents) {
       const o = d.value;
-      if (!isRecord4(o) || o["kind"] !== WORKSPACE_KIND || !isRecord4(o["metadata"]) || !isRecord4(o["spec"])) continue;
+      if (!isRecord(o) || o["kind"] !== WORKSPACE_KIND || !isRecord(o["metadata"]) || !isRecord(o["spec"])) continue;
       const labels = o["metadata"]["labels"];
-      const claim2 = isRecord4(labels) ? labels[CLAIM_REF_LABEL] : void 0;
+      const claim2 = isRecord(labels) ? labels[CLAIM_REF_LABEL] : void 0;
       const name = o["metadata"]["name"];
       const fs3 = o["spec"]["firestartr"];
-      const key = isRecord4(fs3) ? fs3["tfStateKey"] : void 0;
+      const key = isRecord(fs3) ? fs3["tfStateKey"] : void 0;
       if (typeof claim2 !== "string" || typeof name !== "string" || typeof key !== "string") continue;
       const w = o["spec"]["writeConnectionSecretToRef"];
-      const outputs = isRecord4(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord4(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
+      const outputs = isRecord(w) && Array.isArray(w["outputs"]) ? w["outputs"].flatMap((x) => isRecord(x) && typeof x["key"] === "string" ? [x["key"]] : []) : [];
       if (!out.has(claim2)) out.set(claim2, { name, tfStateKey: key, outputs });
     }
   }
@@ -66306,8 +67399,9 @@ function createSecretsRenderer() {
           resources: failed ? [] : resources,
           artifacts: [],
           diagnostics,
-          // Listed even when the unit failed, so references to it do not add misleading errors.
-          provides: [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
+          // A failed unit provides nothing, as in the terraform renderer: cross-checks run only
+          // when no unit failed, so they never see a failed unit's references anyway.
+          provides: failed ? [] : [...new Set(provides)].sort(cmp).map((ref) => ({ ref })),
           requires: []
         });
       }
@@ -66356,822 +67450,9 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
   };
 }
 
-// src/diff/wet-diff.ts
-var import_fast_json_patch2 = __toESM(require_fast_json_patch(), 1);
-
-// node_modules/diff/libesm/diff/base.js
-var Diff = class {
-  diff(oldStr, newStr, options = {}) {
-    let callback;
-    if (typeof options === "function") {
-      callback = options;
-      options = {};
-    } else if ("callback" in options) {
-      callback = options.callback;
-    }
-    const oldString = this.castInput(oldStr, options);
-    const newString = this.castInput(newStr, options);
-    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-    const newTokens = this.removeEmpty(this.tokenize(newString, options));
-    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
-  }
-  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a3;
-    const done = (value) => {
-      value = this.postProcess(value, options);
-      if (callback) {
-        setTimeout(function() {
-          callback(value);
-        }, 0);
-        return void 0;
-      } else {
-        return value;
-      }
-    };
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let editLength = 1;
-    let maxEditLength = newLen + oldLen;
-    if (options.maxEditLength != null) {
-      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-    }
-    const maxExecutionTime = (_a3 = options.timeout) !== null && _a3 !== void 0 ? _a3 : Infinity;
-    const abortAfterTimestamp = Date.now() + maxExecutionTime;
-    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
-    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-    }
-    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-    const execEditLength = () => {
-      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-        let basePath;
-        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-        if (removePath) {
-          bestPath[diagonalPath - 1] = void 0;
-        }
-        let canAdd = false;
-        if (addPath) {
-          const addPathNewPos = addPath.oldPos - diagonalPath;
-          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-        }
-        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-        if (!canAdd && !canRemove) {
-          bestPath[diagonalPath] = void 0;
-          continue;
-        }
-        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
-          basePath = this.addToPath(addPath, true, false, 0, options);
-        } else {
-          basePath = this.addToPath(removePath, false, true, 1, options);
-        }
-        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-        } else {
-          bestPath[diagonalPath] = basePath;
-          if (basePath.oldPos + 1 >= oldLen) {
-            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-          }
-          if (newPos + 1 >= newLen) {
-            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-          }
-        }
-      }
-      editLength++;
-    };
-    if (callback) {
-      (function exec() {
-        setTimeout(function() {
-          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-            return callback(void 0);
-          }
-          if (!execEditLength()) {
-            exec();
-          }
-        }, 0);
-      })();
-    } else {
-      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-        const ret = execEditLength();
-        if (ret) {
-          return ret;
-        }
-      }
-    }
-  }
-  addToPath(path5, added, removed, oldPosInc, options) {
-    const last = path5.lastComponent;
-    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-      return {
-        oldPos: path5.oldPos + oldPosInc,
-        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
-      };
-    } else {
-      return {
-        oldPos: path5.oldPos + oldPosInc,
-        lastComponent: { count: 1, added, removed, previousComponent: last }
-      };
-    }
-  }
-  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-      newPos++;
-      oldPos++;
-      commonCount++;
-      if (options.oneChangePerToken) {
-        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-      }
-    }
-    if (commonCount && !options.oneChangePerToken) {
-      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-    }
-    basePath.oldPos = oldPos;
-    return newPos;
-  }
-  equals(left, right, options) {
-    if (options.comparator) {
-      return options.comparator(left, right);
-    } else {
-      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
-    }
-  }
-  removeEmpty(array2) {
-    const ret = [];
-    for (let i = 0; i < array2.length; i++) {
-      if (array2[i]) {
-        ret.push(array2[i]);
-      }
-    }
-    return ret;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  castInput(value, options) {
-    return value;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  tokenize(value, options) {
-    return Array.from(value);
-  }
-  join(chars) {
-    return chars.join("");
-  }
-  postProcess(changeObjects, options) {
-    return changeObjects;
-  }
-  get useLongestToken() {
-    return false;
-  }
-  buildValues(lastComponent, newTokens, oldTokens) {
-    const components = [];
-    let nextComponent;
-    while (lastComponent) {
-      components.push(lastComponent);
-      nextComponent = lastComponent.previousComponent;
-      delete lastComponent.previousComponent;
-      lastComponent = nextComponent;
-    }
-    components.reverse();
-    const componentLen = components.length;
-    let componentPos = 0, newPos = 0, oldPos = 0;
-    for (; componentPos < componentLen; componentPos++) {
-      const component = components[componentPos];
-      if (!component.removed) {
-        if (!component.added && this.useLongestToken) {
-          let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i) {
-            const oldValue = oldTokens[oldPos + i];
-            return oldValue.length > value2.length ? oldValue : value2;
-          });
-          component.value = this.join(value);
-        } else {
-          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-        }
-        newPos += component.count;
-        if (!component.added) {
-          oldPos += component.count;
-        }
-      } else {
-        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-        oldPos += component.count;
-      }
-    }
-    return components;
-  }
-};
-
-// node_modules/diff/libesm/diff/line.js
-var LineDiff = class extends Diff {
-  constructor() {
-    super(...arguments);
-    this.tokenize = tokenize2;
-  }
-  equals(left, right, options) {
-    if (options.ignoreWhitespace) {
-      if (!options.newlineIsToken || !left.includes("\n")) {
-        left = left.trim();
-      }
-      if (!options.newlineIsToken || !right.includes("\n")) {
-        right = right.trim();
-      }
-    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-      if (left.endsWith("\n")) {
-        left = left.slice(0, -1);
-      }
-      if (right.endsWith("\n")) {
-        right = right.slice(0, -1);
-      }
-    }
-    return super.equals(left, right, options);
-  }
-};
-var lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-  return lineDiff.diff(oldStr, newStr, options);
-}
-function tokenize2(value, options) {
-  if (options.stripTrailingCr) {
-    value = value.replace(/\r\n/g, "\n");
-  }
-  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-    linesAndNewlines.pop();
-  }
-  for (let i = 0; i < linesAndNewlines.length; i++) {
-    const line = linesAndNewlines[i];
-    if (i % 2 && !options.newlineIsToken) {
-      retLines[retLines.length - 1] += line;
-    } else {
-      retLines.push(line);
-    }
-  }
-  return retLines;
-}
-
-// node_modules/diff/libesm/patch/create.js
-function needsQuoting(s) {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] < " " || s[i] > "~" || s[i] === '"' || s[i] === "\\") {
-      return true;
-    }
-  }
-  return false;
-}
-function quoteFileNameIfNeeded(s) {
-  if (!needsQuoting(s)) {
-    return s;
-  }
-  let result = '"';
-  const bytes = new TextEncoder().encode(s);
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b === 7) {
-      result += "\\a";
-    } else if (b === 8) {
-      result += "\\b";
-    } else if (b === 9) {
-      result += "\\t";
-    } else if (b === 10) {
-      result += "\\n";
-    } else if (b === 11) {
-      result += "\\v";
-    } else if (b === 12) {
-      result += "\\f";
-    } else if (b === 13) {
-      result += "\\r";
-    } else if (b === 34) {
-      result += '\\"';
-    } else if (b === 92) {
-      result += "\\\\";
-    } else if (b >= 32 && b <= 126) {
-      result += String.fromCharCode(b);
-    } else {
-      result += "\\" + b.toString(8).padStart(3, "0");
-    }
-    i++;
-  }
-  result += '"';
-  return result;
-}
-var INCLUDE_HEADERS = {
-  includeIndex: true,
-  includeUnderline: true,
-  includeFileHeaders: true
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  let optionsObj;
-  if (!options) {
-    optionsObj = {};
-  } else if (typeof options === "function") {
-    optionsObj = { callback: options };
-  } else {
-    optionsObj = options;
-  }
-  if (typeof optionsObj.context === "undefined") {
-    optionsObj.context = 4;
-  }
-  const context3 = optionsObj.context;
-  if (optionsObj.newlineIsToken) {
-    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
-  }
-  if (!optionsObj.callback) {
-    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-  } else {
-    const { callback } = optionsObj;
-    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-      const patch = diffLinesResultToPatch(diff);
-      callback(patch);
-    } }));
-  }
-  function diffLinesResultToPatch(diff) {
-    if (!diff) {
-      return;
-    }
-    diff.push({ value: "", lines: [] });
-    function contextLines(lines) {
-      return lines.map(function(entry) {
-        return " " + entry;
-      });
-    }
-    const hunks = [];
-    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-    for (let i = 0; i < diff.length; i++) {
-      const current = diff[i], lines = current.lines || splitLines(current.value);
-      current.lines = lines;
-      if (current.added || current.removed) {
-        if (!oldRangeStart) {
-          const prev = diff[i - 1];
-          oldRangeStart = oldLine;
-          newRangeStart = newLine;
-          if (prev) {
-            curRange = context3 > 0 ? contextLines(prev.lines.slice(-context3)) : [];
-            oldRangeStart -= curRange.length;
-            newRangeStart -= curRange.length;
-          }
-        }
-        for (const line of lines) {
-          curRange.push((current.added ? "+" : "-") + line);
-        }
-        if (current.added) {
-          newLine += lines.length;
-        } else {
-          oldLine += lines.length;
-        }
-      } else {
-        if (oldRangeStart) {
-          if (lines.length <= context3 * 2 && i < diff.length - 2) {
-            for (const line of contextLines(lines)) {
-              curRange.push(line);
-            }
-          } else {
-            const contextSize = Math.min(lines.length, context3);
-            for (const line of contextLines(lines.slice(0, contextSize))) {
-              curRange.push(line);
-            }
-            const hunk = {
-              oldStart: oldRangeStart,
-              oldLines: oldLine - oldRangeStart + contextSize,
-              newStart: newRangeStart,
-              newLines: newLine - newRangeStart + contextSize,
-              lines: curRange
-            };
-            hunks.push(hunk);
-            oldRangeStart = 0;
-            newRangeStart = 0;
-            curRange = [];
-          }
-        }
-        oldLine += lines.length;
-        newLine += lines.length;
-      }
-    }
-    for (const hunk of hunks) {
-      for (let i = 0; i < hunk.lines.length; i++) {
-        if (hunk.lines[i].endsWith("\n")) {
-          hunk.lines[i] = hunk.lines[i].slice(0, -1);
-        } else {
-          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
-          i++;
-        }
-      }
-    }
-    return {
-      oldFileName,
-      newFileName,
-      oldHeader,
-      newHeader,
-      hunks
-    };
-  }
-}
-function formatPatch(patch, headerOptions) {
-  var _a3, _b, _c, _d, _e, _f;
-  if (!headerOptions) {
-    headerOptions = INCLUDE_HEADERS;
-  }
-  if (Array.isArray(patch)) {
-    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
-    }
-    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
-  }
-  const ret = [];
-  if (patch.isGit) {
-    headerOptions = INCLUDE_HEADERS;
-    if (!patch.oldFileName) {
-      throw new Error("oldFileName must be specified for Git patches");
-    }
-    if (!patch.newFileName) {
-      throw new Error("newFileName must be specified for Git patches");
-    }
-    let gitOldName = patch.oldFileName;
-    let gitNewName = patch.newFileName;
-    if (patch.isCreate && gitOldName === "/dev/null") {
-      gitOldName = gitNewName.replace(/^b\//, "a/");
-    } else if (patch.isDelete && gitNewName === "/dev/null") {
-      gitNewName = gitOldName.replace(/^a\//, "b/");
-    }
-    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
-    if (patch.isDelete) {
-      ret.push("deleted file mode " + ((_a3 = patch.oldMode) !== null && _a3 !== void 0 ? _a3 : "100644"));
-    }
-    if (patch.isCreate) {
-      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
-    }
-    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
-      ret.push("old mode " + patch.oldMode);
-      ret.push("new mode " + patch.newMode);
-    }
-    if (patch.isRename) {
-      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
-      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
-    }
-    if (patch.isCopy) {
-      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
-      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
-    }
-  } else {
-    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
-      ret.push("Index: " + patch.oldFileName);
-    }
-    if (headerOptions.includeUnderline) {
-      ret.push("===================================================================");
-    }
-  }
-  const hasHunks = patch.hunks.length > 0;
-  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
-    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
-    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
-  }
-  for (let i = 0; i < patch.hunks.length; i++) {
-    const hunk = patch.hunks[i];
-    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
-    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
-    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
-    for (const line of hunk.lines) {
-      ret.push(line);
-    }
-  }
-  return ret.join("\n") + "\n";
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  if (typeof options === "function") {
-    options = { callback: options };
-  }
-  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-    if (!patchObj) {
-      return;
-    }
-    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-  } else {
-    const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
-      if (!patchObj) {
-        callback(void 0);
-      } else {
-        callback(formatPatch(patchObj, options.headerOptions));
-      }
-    } }));
-  }
-}
-function splitLines(text) {
-  const hasTrailingNl = text.endsWith("\n");
-  const result = text.split("\n").map((line) => line + "\n");
-  if (hasTrailingNl) {
-    result.pop();
-  } else {
-    result.push(result.pop().slice(0, -1));
-  }
-  return result;
-}
-
-// src/diff/redact.ts
-var REDACTED = "<redacted>";
-var REDACTED_CHANGED = "<redacted (changed)>";
-var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
-var SECRET_FIELDS = ["data", "stringData"];
-function isRecord5(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function isSecret(object2) {
-  if (!object2) return false;
-  const apiVersion = object2["apiVersion"];
-  return object2["kind"] === "Secret" && typeof apiVersion === "string" && !apiVersion.includes("/");
-}
-function needsRedaction(object2) {
-  if (!object2) return false;
-  if (isSecret(object2)) return true;
-  const metadata = object2["metadata"];
-  const annotations = isRecordLike(metadata) ? metadata["annotations"] : void 0;
-  return isRecordLike(annotations) && LAST_APPLIED_ANNOTATION in annotations;
-}
-function isRecordLike(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function sameValue(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-function cloneRecord(v) {
-  return structuredClone(v);
-}
-function redactKey(baseHolder, headHolder, key, origBase, origHead) {
-  const changed = origBase !== void 0 && origHead !== void 0 && !sameValue(origBase, origHead);
-  if (baseHolder && key in baseHolder) baseHolder[key] = REDACTED;
-  if (headHolder && key in headHolder) headHolder[key] = changed ? REDACTED_CHANGED : REDACTED;
-}
-function redactField(base, head, field2) {
-  const b = base?.[field2];
-  const h = head?.[field2];
-  if (b !== void 0 && !isRecord5(b)) {
-    redactKey(base, head, field2, b, h);
-    return;
-  }
-  if (h !== void 0 && !isRecord5(h)) {
-    redactKey(base, head, field2, b, h);
-    return;
-  }
-  const bm = isRecord5(b) ? b : void 0;
-  const hm = isRecord5(h) ? h : void 0;
-  const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
-  for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
-}
-function annotationsOf(o) {
-  const md = o?.["metadata"];
-  if (!isRecord5(md)) return void 0;
-  const ann = md["annotations"];
-  return isRecord5(ann) ? ann : void 0;
-}
-function redactPair(base, head) {
-  const b = base ? cloneRecord(base) : void 0;
-  const h = head ? cloneRecord(head) : void 0;
-  if (isSecret(b) || isSecret(h)) {
-    for (const field2 of SECRET_FIELDS) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
-  }
-  const ba = annotationsOf(b);
-  const ha = annotationsOf(h);
-  if (ba && LAST_APPLIED_ANNOTATION in ba || ha && LAST_APPLIED_ANNOTATION in ha) {
-    redactKey(ba, ha, LAST_APPLIED_ANNOTATION, ba?.[LAST_APPLIED_ANNOTATION], ha?.[LAST_APPLIED_ANNOTATION]);
-  }
-  return { base: b, head: h };
-}
-function isRedactedPath(segments, secret) {
-  if (secret && segments.length >= 1 && (segments[0] === "data" || segments[0] === "stringData")) return true;
-  return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
-}
-
-// src/diff/wet-diff.ts
-var MAX_VALUE_CHARS = 200;
-var DIFF_CONTEXT = 3;
-function isYamlPath(path5) {
-  return path5.endsWith(".yaml") || path5.endsWith(".yml");
-}
-function baseName(path5) {
-  const i = path5.lastIndexOf("/");
-  return i === -1 ? path5 : path5.slice(i + 1);
-}
-function readSide(entry, snapshot, unit2, same) {
-  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  if (!entry) return side;
-  const paths = [...entry.paths].sort(cmp);
-  for (const path5 of paths) {
-    if (baseName(path5) === ".gitattributes" || same.has(path5)) continue;
-    const text = snapshot.files.get(path5);
-    if (text === void 0) continue;
-    if (!isYamlPath(path5)) {
-      side.files.set(path5, text);
-      continue;
-    }
-    let values = parseCanonicalYaml(text);
-    let opaque = false;
-    if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path5, unit2);
-      values = parsed.documents.map((d) => d.value);
-      opaque = parsed.diagnostics.length > 0;
-    }
-    const found = [];
-    for (const value of values) {
-      if (value === null || value === void 0) continue;
-      if (!isKubeObject(value)) {
-        opaque = true;
-        break;
-      }
-      const id = identityOf(value);
-      if (!isIdentity(id)) {
-        opaque = true;
-        break;
-      }
-      found.push({ object: value, id, file: path5 });
-    }
-    if (opaque) {
-      side.files.set(path5, text);
-      continue;
-    }
-    if (found.length === 1) found[0].text = text;
-    for (const o of found) {
-      const key = identityKey(o.id);
-      if (!side.objects.has(key)) side.objects.set(key, o);
-    }
-  }
-  return side;
-}
-function compactValue(v) {
-  let s;
-  if (typeof v === "string") s = v;
-  else if (v === void 0) s = "";
-  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
-  else s = JSON.stringify(v) ?? String(v);
-  if (s.length > MAX_VALUE_CHARS) {
-    let end = MAX_VALUE_CHARS - 1;
-    const code2 = s.charCodeAt(end - 1);
-    if (code2 >= 55296 && code2 <= 56319) end -= 1;
-    s = `${s.slice(0, end)}…`;
-  }
-  return s;
-}
-var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-function unescapePointer(seg) {
-  return seg.replace(/~1/g, "/").replace(/~0/g, "~");
-}
-function child(v, seg) {
-  if (Array.isArray(v)) return v[Number(seg)];
-  if (typeof v === "object" && v !== null) return v[seg];
-  return void 0;
-}
-function fieldPath(pointer, doc) {
-  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointer);
-  let out = "";
-  let cur = doc;
-  for (const seg of segments) {
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) {
-      const el = cur[Number(seg)];
-      const name = typeof el === "object" && el !== null && !Array.isArray(el) ? el["name"] : void 0;
-      out += typeof name === "string" ? `[${name}]` : `[${seg}]`;
-    } else if (SIMPLE_KEY.test(seg)) {
-      out += out === "" ? seg : `.${seg}`;
-    } else {
-      out += `[${JSON.stringify(seg)}]`;
-    }
-    cur = child(cur, seg);
-  }
-  return { path: out, segments };
-}
-function valueAt(doc, segments) {
-  let cur = doc;
-  for (const s of segments) cur = child(cur, s);
-  return cur;
-}
-function fieldChanges(base, head, secret) {
-  const ops = import_fast_json_patch2.default.compare(base, head);
-  const out = [];
-  for (const op of ops) {
-    if (op.op !== "add" && op.op !== "remove" && op.op !== "replace") continue;
-    const doc = op.op === "remove" ? base : head;
-    const { path: path5, segments } = fieldPath(op.path, doc);
-    const fc = { path: path5 };
-    if (op.op !== "add") fc.from = compactValue(valueAt(base, segments));
-    if (op.op !== "remove") fc.to = compactValue(op.value);
-    if (isRedactedPath(segments, secret)) fc.redacted = true;
-    out.push(fc);
-  }
-  return out;
-}
-function unifiedDiff(oldPath, newPath, oldText, newText) {
-  const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
-    context: DIFF_CONTEXT
-  });
-  return patch.replace(/^=+\n/, "");
-}
-function emptyCounts() {
-  return { added: 0, changed: 0, removed: 0 };
-}
-function unitRenderer(id, entry) {
-  if (entry) return entry.renderer;
-  const i = id.indexOf(":");
-  return i === -1 ? "" : id.slice(0, i);
-}
-function sortedRecord(r) {
-  const out = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
-  return out;
-}
-function diffUnit(id, base, head, failed) {
-  const be = base.index?.units[id];
-  const he = head.index?.units[id];
-  const entry = he ?? be;
-  const result = emptyUnitDiff(
-    id,
-    unitRenderer(id, entry),
-    sortedRecord(entry?.coordinates ?? {}),
-    failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
-  );
-  if (failed) return result;
-  const same = /* @__PURE__ */ new Set();
-  if (be && he) {
-    const headPaths = new Set(he.paths);
-    for (const p of be.paths) {
-      const text = base.files.get(p);
-      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
-    }
-  }
-  const b = readSide(be, base, id, same);
-  const h = readSide(he, head, id, same);
-  const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
-  const changes = [];
-  for (const key of keys) {
-    const bo = b.objects.get(key);
-    const ho = h.objects.get(key);
-    const rid = (ho ?? bo).id;
-    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
-    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
-    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
-    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
-    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
-    let kind;
-    let fields;
-    if (bo && ho) {
-      kind = "changed";
-      fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
-    } else {
-      kind = bo ? "removed" : "added";
-      fields = [];
-    }
-    const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
-    changes.push({ kind, id: rid, key, fields, unified });
-  }
-  changes.sort((x, y) => compareIdentity(x.id, y.id));
-  result.resources = changes;
-  const byKind = {};
-  for (const c of changes) {
-    result[c.kind]++;
-    const k = c.id.group ? `${c.id.kind}.${c.id.group}` : c.id.kind;
-    const counts = byKind[k] ?? (byKind[k] = emptyCounts());
-    counts[c.kind]++;
-  }
-  for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path5, text] of h.files) {
-    const old = b.files.get(path5);
-    if (old === void 0) result.files.added.push(path5);
-    else if (old !== text) result.files.changed.push(path5);
-  }
-  for (const path5 of b.files.keys()) if (!h.files.has(path5)) result.files.removed.push(path5);
-  result.files.added.sort(cmp);
-  result.files.changed.sort(cmp);
-  result.files.removed.sort(cmp);
-  const fileChanges = result.files.added.length + result.files.changed.length + result.files.removed.length;
-  if (changes.length === 0 && fileChanges === 0) return void 0;
-  return result;
-}
-function unitHasChanges(u) {
-  return u.status === "failed" || u.resources.length > 0 || u.files.added.length + u.files.changed.length + u.files.removed.length > 0;
-}
-function emptyUnitDiff(unit2, renderer, coordinates, status) {
-  return { unit: unit2, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
-}
-function diffWet(base, head, options = {}) {
-  const failed = new Set(options.failedUnits ?? []);
-  const ids = /* @__PURE__ */ new Set([
-    ...Object.keys(base.index?.units ?? {}),
-    ...Object.keys(head.index?.units ?? {}),
-    ...failed
-  ]);
-  const units = [];
-  for (const id of [...ids].sort(cmp)) {
-    const d = diffUnit(id, base, head, failed.has(id));
-    if (d) units.push(d);
-  }
-  const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
-  let changed = false;
-  for (const u of units) {
-    totals.added += u.added;
-    totals.changed += u.changed;
-    totals.removed += u.removed;
-    if (u.status === "failed") totals.failed++;
-    if (u.status !== "failed" && unitHasChanges(u)) changed = true;
-  }
-  return { units, totals, changed };
+// src/wet/snapshot.ts
+function snapshotFromLayout(layout) {
+  return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
 }
 
 // src/render/digest.ts
@@ -67210,9 +67491,6 @@ var MAX_DIRS = 500;
 function isRemoteRef(ref) {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
 }
-function isRecord6(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function strings(v) {
   if (typeof v === "string") return [v];
   return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
@@ -67239,8 +67517,12 @@ var Walker = class {
     if (!this.volatile) this.reason = reason;
     this.volatile = true;
   }
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it leaves the repository. */
+  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or leaves the repository. */
   resolve(dir, ref, where) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      return void 0;
+    }
     const target = posix3.normalize(posix3.join(dir, ref));
     if (target === ".." || target.startsWith("../") || posix3.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
@@ -67250,20 +67532,12 @@ var Walker = class {
   }
   /** A referenced file or directory: included as it is (directories whole). */
   async addPath(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
     const target = this.resolve(dir, ref, where);
     if (target === void 0) return;
     this.paths.add(target);
   }
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
   async addResource(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return;
-    }
     const target = this.resolve(dir, ref, where);
     if (target === void 0) return;
     const st = await this.files.lstat(this.abs(target));
@@ -67278,20 +67552,10 @@ var Walker = class {
     }
     this.seen.add(dir);
     this.paths.add(dir);
-    let text;
-    let name = "";
-    for (const n of KUSTOMIZATION_FILES) {
-      const p = this.abs(dir === "" ? n : `${dir}/${n}`);
-      if ((await this.files.lstat(p))?.kind === "file") {
-        text = await this.files.readFile(p);
-        name = n;
-        break;
-      }
-    }
-    if (text === void 0) return;
-    const where = dir === "" ? name : `${dir}/${name}`;
-    const k = kustomizationValue(text);
-    if (!isRecord6(k)) return;
+    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
+    if (where === void 0) return;
+    const k = kustomizationValue(await this.files.readFile(this.abs(where)));
+    if (!isRecord(k)) return;
     for (const key of ["resources", "bases", "components"]) {
       for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
     }
@@ -67305,15 +67569,15 @@ var Walker = class {
       const list = k[key];
       if (!Array.isArray(list)) continue;
       for (const item of list) {
-        if (isRecord6(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
+        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
       }
     }
-    if (isRecord6(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
+    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
     for (const key of ["configMapGenerator", "secretGenerator"]) {
       const list = k[key];
       if (!Array.isArray(list)) continue;
       for (const g of list) {
-        if (!isRecord6(g)) continue;
+        if (!isRecord(g)) continue;
         for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
         for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
         for (const f of strings(g["env"])) await this.addPath(dir, f, where);
@@ -67329,12 +67593,12 @@ var Walker = class {
   }
   async helmCharts(dir, k, where) {
     const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord6(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord6(k["helmGlobals"])) return;
+    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
     const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
     if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
     for (const c of charts) {
-      if (!isRecord6(c)) continue;
+      if (!isRecord(c)) continue;
       const name = typeof c["name"] === "string" ? c["name"] : "";
       if (typeof c["repo"] === "string" && c["repo"] !== "") {
         this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
@@ -67351,7 +67615,7 @@ function kustomizationValue(text) {
   return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
 }
 function finish(w) {
-  const sorted2 = [...w.paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const sorted2 = [...w.paths].sort(cmp);
   return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
 }
 async function kustomizeClosure(dir, files, repoRoot) {
@@ -67369,9 +67633,9 @@ async function helmClosure(dir, releaseFile, files, repoRoot) {
   const st = await files.lstat(posix3.join(repoRoot, releaseFile));
   if (st?.kind === "file") {
     const r = parsePositioned(await files.readFile(posix3.join(repoRoot, releaseFile))).value;
-    if (isRecord6(r) && typeof r["chart"] === "string") {
+    if (isRecord(r) && typeof r["chart"] === "string") {
       const chart = r["chart"];
-      if (chart.startsWith("./") || chart.startsWith("../")) {
+      if (isLocalChart(chart)) {
         const target = posix3.normalize(posix3.join(posix3.dirname(releaseFile), chart));
         if (target === ".." || target.startsWith("../")) {
           volatile = true;
@@ -67379,45 +67643,58 @@ async function helmClosure(dir, releaseFile, files, repoRoot) {
         } else paths.add(target);
       } else {
         const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version2)) {
+        if (!isPinnedVersion(version2)) {
           volatile = true;
           reason = `${releaseFile} uses chart ${chart} without a pinned version`;
         }
       }
     }
   }
-  const sorted2 = [...paths].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const sorted2 = [...paths].sort(cmp);
   return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
 }
-async function readTree(files, root, rel, out) {
-  const absPath = rel === "" ? root : posix3.join(root, rel);
-  const st = await files.lstat(absPath);
+async function readTree(files, tree, abs2, key) {
+  const st = await files.lstat(abs2);
   if (st === void 0) {
-    if (!out.has(rel)) out.set(rel, "missing");
+    if (!tree.out.has(key)) tree.out.set(key, "missing");
     return;
   }
   if (st.kind === "directory") {
-    const entries = (await files.readDir(absPath)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !out.has(rel)) out.set(rel, "empty-dir");
-    for (const name of entries) await readTree(files, root, rel === "" ? name : `${rel}/${name}`, out);
+    const entries = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
+    if (entries.length === 0 && !tree.out.has(key)) tree.out.set(key, "empty-dir");
+    for (const name of entries) await readTree(files, tree, posix3.join(abs2, name), key === "" ? name : `${key}/${name}`);
     return;
   }
-  if (out.has(rel)) return;
-  if (st.kind === "file") out.set(rel, `file:${await files.readFile(absPath)}`);
+  if (tree.out.has(key)) return;
+  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
   else if (st.kind === "symlink") {
     let target;
     try {
-      target = await files.realpath(absPath);
+      target = await files.realpath(abs2);
     } catch {
-      target = "dangling";
+      target = void 0;
     }
-    out.set(rel, `symlink:${target}`);
-  } else out.set(rel, st.kind);
+    tree.out.set(key, `symlink:${target ?? "dangling"}`);
+    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
+    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key);
+      await readTree(files, tree, target, key);
+      tree.out.set(`${key}\0symlink`, target);
+    }
+  } else tree.out.set(key, st.kind);
 }
 async function closureContents(files, repoRoot, paths) {
-  const tree = /* @__PURE__ */ new Map();
-  for (const p of paths) await readTree(files, repoRoot, p, tree);
-  return [...tree.entries()].sort(([a], [b]) => cmp(a, b));
+  let realRoot = repoRoot;
+  try {
+    realRoot = await files.realpath(repoRoot);
+  } catch {
+  }
+  const tree = { out: /* @__PURE__ */ new Map(), realRoot, followed: /* @__PURE__ */ new Set() };
+  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix3.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
 }
 
 // src/pipeline/incremental.ts
@@ -67429,9 +67706,16 @@ function entryOf(unit2, settings) {
   };
   return lists[unit2.renderer][unit2.entry];
 }
+var globalConfigs = /* @__PURE__ */ new WeakMap();
 function globalConfig2(settings) {
-  const { concurrency: _ignored, ...policy } = settings.config.policy;
-  return JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet: settings.config.wet, policy });
+  let text = globalConfigs.get(settings);
+  if (text === void 0) {
+    const { concurrency: _workers, ...policy } = settings.config.policy;
+    const { labelCoordinates: _labels, ...wet } = settings.config.wet;
+    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy });
+    globalConfigs.set(settings, text);
+  }
+  return text;
 }
 async function kubernetesClosure(unit2, settings, files) {
   const entry = settings.config.kubernetes[unit2.entry];
@@ -67469,7 +67753,7 @@ async function unitInputDigest(unit2, settings, files, toolVersion) {
     JSON.stringify(unit2.coordinates),
     JSON.stringify(entry ?? null),
     globalConfig2(settings),
-    unit2.renderer === "kubernetes" ? await toolVersion : `hydrate ${VERSION9}`,
+    unit2.renderer === "kubernetes" ? await toolVersion : "",
     `hydrate ${VERSION9}`
   ];
   for (const [path5, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path5, content);
@@ -67485,7 +67769,7 @@ var VERSION_COMMANDS = [
   ["helm", ["version", "--short"]]
 ];
 async function renderToolVersions(exec) {
-  const found = await Promise.all(VERSION_COMMANDS.map(async ([cmd]) => await exec.which(cmd) !== void 0));
+  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
   const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
   const versions = await Promise.all(
     wanted.map(async ([cmd, args]) => {
@@ -67589,7 +67873,7 @@ function decodeResource(r, unit2) {
 function buildShardFile(input2) {
   const units = [...input2.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
     const failed = r.status === "failed" || input2.rejected.has(r.unit.id);
-    const rejection = input2.rejected.has(r.unit.id) && !hasError(r.diagnostics) ? [
+    const rejection = input2.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
       {
         severity: "error",
         unit: r.unit.id,
@@ -67648,7 +67932,7 @@ function collectShards(shards, expect) {
   for (let i = 1; i <= count; i++) {
     if (!byIndex.has(i)) error63(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
   }
-  if (hasError(diagnostics)) return { entries, diagnostics };
+  if (hasErrors(diagnostics)) return { entries, diagnostics };
   for (const [index, s] of byIndex) {
     const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
     const got = s.data.assigned;
@@ -67674,15 +67958,12 @@ function collectShards(shards, expect) {
   }
   return { entries, diagnostics };
 }
-function hasError(ds) {
-  return ds.some((d) => d.severity === "error");
-}
 function sample(ids) {
   return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
 }
 function shardUnitResult(entry, unit2) {
   const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
-  if (entry.status === "failed" && !hasError(diagnostics)) {
+  if (entry.status === "failed" && !hasErrors(diagnostics)) {
     diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
   }
   return {
@@ -67699,20 +67980,6 @@ function shardUnitResult(entry, unit2) {
 }
 
 // src/pipeline/hydrate.ts
-function selectUnits(units, only) {
-  if (only.length === 0) return { selected: [...units], skipped: [] };
-  const include = only.filter((p) => !p.startsWith("!"));
-  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const inc = include.length > 0 ? (0, import_picomatch2.default)(include, { dot: true }) : () => true;
-  const exc = exclude.length > 0 ? (0, import_picomatch2.default)(exclude, { dot: true }) : () => false;
-  const selected = [];
-  const skipped = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  return { selected, skipped };
-}
 async function hydrate(req) {
   const { settings, ports } = req;
   const previous = memoizedPrevious(req.previous);
@@ -67723,9 +67990,11 @@ async function hydrate(req) {
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION9}`;
   diagnostics.push(...await checkSources(settings, ports.files));
-  const discovered = await discoverUnits({ ...settings, only: [] }, ports.files);
+  const discovered = await discoverUnits(settings, ports.files);
   diagnostics.push(...discovered.diagnostics);
-  let { selected, skipped } = selectUnits(discovered.units, settings.only);
+  const selection = selectUnits(discovered.units, settings.only);
+  diagnostics.push(...selection.diagnostics);
+  let { selected, skipped } = selection;
   if (mode?.kind === "part") {
     selected = assignShard(selected, independent, mode.spec);
     skipped = [];
@@ -67770,7 +68039,6 @@ async function hydrate(req) {
       }
       const started = Date.now();
       const rendered = await renderOnWorkers(renderer, units, {
-        upstream: [...results],
         settings,
         repoRoot: settings.repoRoot,
         files: ports.files,
@@ -67814,24 +68082,22 @@ async function hydrate(req) {
   let layout;
   let plan;
   if (!hasErrors(diagnostics)) {
-    layout = layoutWet(results, settings, {
-      generator,
-      ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
-      configDigest
-    });
+    layout = layoutWet(
+      results,
+      settings,
+      { generator, ...req.dryCommit ? { dryCommit: req.dryCommit } : {}, configDigest },
+      await keptUnits(reused.entries, previous)
+    );
     diagnostics.push(...layout.diagnostics);
-    const clashes = hasErrors(layout.diagnostics) ? [] : reusedClashes(layout, reused.entries);
-    diagnostics.push(...clashes);
-    if (!hasErrors(layout.diagnostics) && clashes.length === 0) {
-      layout = await keepReusedUnits(layout, reused.entries, previous);
+    if (!hasErrors(layout.diagnostics)) {
       plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
       diagnostics.push(...plan.diagnostics ?? []);
     }
   }
   const ok = !hasErrors(diagnostics);
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
-  const before = kept.size > 0 ? await snapshotWithout(previous, kept) : await previous.snapshot();
-  const after = ok && layout ? withoutUnits({ index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) }, kept) : before;
+  const before = await snapshotWithout(previous, kept);
+  const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
   const diff = diffWet(before, after, { failedUnits });
   return {
     ok,
@@ -67857,7 +68123,6 @@ async function planIncremental(selected, settings, ports, previous, independent)
     const input2 = inputs.get(u.id);
     const entry = prev.units[u.id];
     if (input2.volatile || !entry || entry.volatile || entry.digest !== input2.digest) return false;
-    if (entry.renderer !== u.renderer || entry.output !== u.output) return false;
     for (const p of entry.paths) if (await previous.readFile(p) === void 0) return false;
     return true;
   });
@@ -67917,7 +68182,7 @@ function withoutUnits(snapshot, ids) {
   return { index: indexWithout(snapshot.index, ids), files };
 }
 function memoizedPrevious(previous) {
-  return { index: previous.index, snapshot: () => previous.snapshot(), readFile: memoizeAsync((p) => previous.readFile(p)) };
+  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)) };
 }
 function withInputDigest(r, input2) {
   return { ...r, digest: input2?.digest ?? "", ...input2?.volatile ? { volatile: true } : {} };
@@ -67951,40 +68216,17 @@ function reusedUnits(skipped, index) {
   }
   return { entries, results };
 }
-function reusedClashes(layout, reused) {
-  if (reused.length === 0) return [];
-  const writer = /* @__PURE__ */ new Map();
-  for (const [unit2, entry] of Object.entries(layout.index.units)) for (const path5 of entry.paths) writer.set(foldCase(path5), { unit: unit2, path: path5 });
+async function keptUnits(reused, previous) {
   const out = [];
   for (const { id, entry } of reused) {
-    for (const path5 of entry.paths) {
-      const other = writer.get(foldCase(path5));
-      if (!other) continue;
-      const how = other.path === path5 ? `the same path ${path5}` : `${other.path}, which differs from ${path5} only in case`;
-      out.push({
-        severity: "error",
-        unit: other.unit,
-        message: `unit ${other.unit} would write to ${how}, which unit ${id} (unchanged, kept as it is) already owns: give the units outputs that tell them apart`
-      });
-    }
-  }
-  return out;
-}
-async function keepReusedUnits(layout, reused, previous) {
-  if (reused.length === 0) return layout;
-  const files = new Map(layout.files.map((f) => [f.path, f.content]));
-  const units = { ...layout.index.units };
-  for (const { id, entry } of reused) {
-    units[id] = entry;
+    const files = /* @__PURE__ */ new Map();
     for (const p of entry.paths) {
       const content = await previous.readFile(p);
       if (content !== void 0) files.set(p, content);
     }
+    out.push({ id, entry, files });
   }
-  const index = { ...layout.index, units };
-  files.set(INDEX_PATH, serializeIndex(index));
-  const sorted2 = [...files.entries()].sort(([a], [b]) => cmp(a, b));
-  return { ...layout, index, files: sorted2.map(([path5, content]) => ({ path: path5, content })) };
+  return out;
 }
 function unitReports(selected, skipped, results, index, previousIndex) {
   const byId = new Map(results.map((r) => [r.unit.id, r]));
@@ -68065,236 +68307,28 @@ async function readShardFiles(dir) {
   return shards;
 }
 
-// src/report/markdown.ts
-var MAX_TITLE_CHARS = 200;
-var MAX_FAILURE_CHARS = 2e3;
-var COMPACT_MAX_RESOURCES = 100;
-var COMPACT_MAX_FIELDS = 20;
-function markerComment(marker) {
-  return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "")} -->`;
-}
-function byteLength(s) {
-  return Buffer.byteLength(s, "utf8");
-}
-function cut(s, max) {
-  if (s.length <= max) return s;
-  let end = max - 1;
-  const code2 = s.charCodeAt(end - 1);
-  if (code2 >= 55296 && code2 <= 56319) end -= 1;
-  return `${s.slice(0, end)}…`;
-}
-function escapeText(s) {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1").replace(/\r?\n|\r/g, " ↵ ");
-}
-function code(s) {
-  return `<code>${escapeText(s)}</code>`;
-}
-function fenceFor(content) {
-  let longest = 0;
-  for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}
-function safeUrl(url2) {
-  return url2.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, "%28").replace(/\)/g, "%29"));
-}
-function statusLabel(u) {
-  switch (u.status) {
-    case "failed":
-      return "❌ failed";
-    case "new":
-      return "new";
-    case "deleted":
-      return "deleted";
-    default:
-      return "ok";
-  }
-}
-var SIGN = { added: "+", changed: "~", removed: "-" };
-function fieldLine(f) {
-  const from = f.from === void 0 ? "∅" : code(f.from);
-  const to = f.to === void 0 ? "∅" : code(f.to);
-  return `- ${code(f.path)}: ${from} → ${to}`;
-}
-function unitSection(u, failures, compact) {
-  const lines = [];
-  const counts = u.status === "failed" ? "failed" : `+${u.added} ~${u.changed} -${u.removed}`;
-  lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, "");
-  const coords = Object.keys(u.coordinates).sort(cmp);
-  if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
-  for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, "");
-  if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
-  const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
-  for (const r of resources) {
-    lines.push(`**${SIGN[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, "");
-    const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
-    for (const f of fields) lines.push(fieldLine(f));
-    if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
-    if (fields.length > 0) lines.push("");
-    if (!compact && r.unified) {
-      const fence = fenceFor(r.unified);
-      const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
-`;
-      lines.push(`${fence}diff`, `${body}${fence}`, "");
-    }
-  }
-  if (resources.length < u.resources.length) {
-    lines.push(`… ${u.resources.length - resources.length} more resources not shown`, "");
-  }
-  if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
-  const files = [
-    ["added", u.files.added],
-    ["changed", u.files.changed],
-    ["removed", u.files.removed]
-  ];
-  for (const [what, list] of files) {
-    if (list.length === 0) continue;
-    const shown = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
-    lines.push(`Files ${what}: ${shown.map(code).join(", ")}${shown.length < list.length ? ` … ${list.length - shown.length} more` : ""}`, "");
-  }
-  lines.push("</details>", "", "");
-  return lines.join("\n");
-}
-function rowsOf(report, ctx) {
-  const failures = /* @__PURE__ */ new Map();
-  for (const f of ctx.failures ?? []) {
-    const list = failures.get(f.unit) ?? [];
-    list.push(f.message);
-    failures.set(f.unit, list);
-  }
-  const rows = report.units.map((u) => ({ unit: u, failures: failures.get(u.unit) ?? [] }));
-  const known = new Set(report.units.map((u) => u.unit));
-  for (const [unit2, messages] of failures) {
-    if (known.has(unit2)) continue;
-    const i = unit2.indexOf(":");
-    rows.push({
-      unit: emptyUnitDiff(unit2, i === -1 ? "" : unit2.slice(0, i), {}, "failed"),
-      failures: messages
-    });
-  }
-  return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
-}
-function header(report, ctx, rows) {
-  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
-  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
-  lines.push(`${from}${ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : ""}.`, "");
-  const failed = rows.filter((r) => r.unit.status === "failed").length;
-  const t = report.totals;
-  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
-  else
-    lines.push(
-      `**${rows.length} unit${rows.length === 1 ? "" : "s"}**: ${t.added} added, ${t.changed} changed, ${t.removed} removed${failed > 0 ? `, ${failed} failed` : ""}.`,
-      ""
-    );
-  return `${lines.join("\n")}
-`;
-}
-var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
-function tableRow(r) {
-  const u = r.unit;
-  const n = (x) => u.status === "failed" ? "–" : String(x);
-  return `| ${code(u.unit)} | ${n(u.added)} | ${n(u.changed)} | ${n(u.removed)} | ${statusLabel(u)} |
-`;
-}
-function moreRow(n) {
-  return `| … and ${n} more units | | | | |
-`;
-}
-var Meter = class {
-  constructor(budget) {
-    this.budget = budget;
-  }
-  budget;
-  chars = 0;
-  bytes = 0;
-  fits(...parts) {
-    let c = this.chars;
-    let b = this.bytes;
-    for (const p of parts) {
-      c += p.length;
-      b += byteLength(p);
-    }
-    return c <= this.budget.maxChars && b <= this.budget.maxBytes;
-  }
-  add(s) {
-    this.chars += s.length;
-    this.bytes += byteLength(s);
-  }
-};
-function buildMarkdown(report, ctx, budget, overflow) {
-  const rows = rowsOf(report, ctx);
-  const meter = new Meter(budget);
-  const out = [];
-  const head = header(report, ctx, rows);
-  out.push(head);
-  meter.add(head);
-  const reserve = `${overflow(rows.length)}
-`;
-  if (rows.length > 0) {
-    const tableRows = rows.map(tableRow);
-    const all = TABLE_HEAD + tableRows.join("");
-    if (meter.fits(all, "\n", reserve)) {
-      out.push(all, "\n");
-      meter.add(all + "\n");
-    } else {
-      let text = TABLE_HEAD;
-      let i = 0;
-      const tail = moreRow(rows.length);
-      const probe = new Meter(budget);
-      probe.add(head + TABLE_HEAD);
-      while (i < tableRows.length && probe.fits(tableRows[i], tail, "\n", reserve)) {
-        probe.add(tableRows[i]);
-        text += tableRows[i];
-        i++;
-      }
-      text += moreRow(rows.length - i);
-      out.push(text, "\n");
-      meter.add(text + "\n");
-    }
-  }
-  let shown = 0;
-  for (const r of rows) {
-    let section = unitSection(r.unit, r.failures, false);
-    if (!meter.fits(section, reserve)) {
-      section = unitSection(r.unit, r.failures, true);
-      if (!meter.fits(section, reserve)) break;
-    }
-    out.push(section);
-    meter.add(section);
-    shown++;
-  }
-  if (shown < rows.length) out.push(`${overflow(rows.length - shown)}
-`);
-  return out.join("");
-}
-
-// src/report/comment.ts
-var COMMENT_MAX_CHARS = 65536;
-var COMMENT_MAX_BYTES = 262144;
-function commentOverflowLine(n, summaryUrl) {
-  const base = `… ${n} more unit${n === 1 ? "" : "s"} not shown: the full diff is in the job summary`;
-  return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
-}
-function buildComment(report, ctx) {
-  return buildMarkdown(
-    report,
-    ctx,
-    { maxChars: COMMENT_MAX_CHARS, maxBytes: COMMENT_MAX_BYTES },
-    (n) => commentOverflowLine(n, ctx.summaryUrl)
-  );
-}
-
 // src/report/summary.ts
 var SUMMARY_MAX_BYTES = 1048576;
+var SUMMARY_BUDGET = { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES };
 function summaryOverflowLine(n) {
   return `… ${n} more unit${n === 1 ? "" : "s"} not shown: the diff is larger than the job summary limit; run \`hydrate diff\` locally for all of it`;
 }
 function buildJobSummary(report, ctx) {
-  return buildMarkdown(
-    report,
-    ctx,
-    { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES },
-    summaryOverflowLine
-  );
+  return buildMarkdown(report, ctx, SUMMARY_BUDGET, summaryOverflowLine);
+}
+function buildFailureSummary(errors) {
+  return buildTrailer({ errors }, SUMMARY_BUDGET);
+}
+function buildShardSummary(s) {
+  const counts = { rendered: 0, reused: 0, failed: 0 };
+  for (const u of s.units) if (u.status in counts) counts[u.status]++;
+  const head = `## Hydrate shard ${s.index}/${s.count}
+
+${s.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to <code>${escapeText(s.file)}</code> for the merge job.
+
+`;
+  const used = Buffer.byteLength(head, "utf8");
+  return head + buildTrailer({ units: s.units, ...s.errors ? { errors: s.errors } : {} }, { maxChars: SUMMARY_BUDGET.maxChars, maxBytes: SUMMARY_BUDGET.maxBytes - used });
 }
 
 // src/report/json-report.ts
@@ -68339,6 +68373,17 @@ function diffToJson(report) {
     changed: report.changed,
     totals: { units: t.units, added: t.added, changed: t.changed, removed: t.removed, failed: t.failed },
     units: report.units.map(unit)
+  };
+}
+function renderReport(outcome, outDir) {
+  return {
+    ok: outcome.ok,
+    ...outDir !== void 0 ? { out: outDir } : {},
+    units: outcome.units,
+    errors: outcome.diagnostics.filter((d) => d.severity === "error"),
+    warnings: outcome.diagnostics.filter((d) => d.severity !== "error"),
+    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
+    diff: diffToJson(outcome.diff)
   };
 }
 
@@ -68422,10 +68467,23 @@ async function readInputs(env = process.env) {
 }
 
 // src/action/event-plan.ts
+var OPT_IN = "set allow-pull-request-target-head: true if you trust every PR author";
 function rec(v) {
   return typeof v === "object" && v !== null ? v : void 0;
 }
-function planForEvent(inputs, headShaOfCheckout) {
+function pullRequestTargetRefusal(headSha, checkout) {
+  if (checkout === void 0) {
+    return `refusing to render under pull_request_target: the HEAD of the checkout could not be read (is the workspace a git checkout?), so it may hold the untrusted pull request head while this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+  }
+  if (typeof headSha !== "string" || headSha === "") {
+    return `refusing to render under pull_request_target: the event names no pull request head commit to compare the checkout with. Use the pull_request event, or ${OPT_IN}.`;
+  }
+  if (checkout.sha === headSha || checkout.parents.includes(headSha)) {
+    return `refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR${checkout.sha === headSha ? "" : " (merged into the base)"} and this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+  }
+  return void 0;
+}
+function planForEvent(inputs, checkout) {
   const { name, payload } = inputs.event;
   const pr = rec(payload["pull_request"]);
   const notices = [];
@@ -68435,15 +68493,8 @@ function planForEvent(inputs, headShaOfCheckout) {
     const baseFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
     const fromFork = typeof headRepo === "string" && headRepo !== baseFull;
     const headSha = rec(pr?.["head"])?.["sha"];
-    if (name === "pull_request_target" && !inputs.allowPullRequestTargetHead && typeof headSha === "string" && headShaOfCheckout === headSha) {
-      return {
-        mode: "check",
-        readOnly: true,
-        drift: false,
-        notices,
-        refuse: "refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR and this event runs with a write token. Check out the base branch, use the pull_request event, or set allow-pull-request-target-head: true if you trust every PR author."
-      };
-    }
+    const refuse = name === "pull_request_target" && !inputs.allowPullRequestTargetHead ? pullRequestTargetRefusal(headSha, checkout) : void 0;
+    if (refuse) return { mode: "check", readOnly: true, drift: false, notices, refuse };
     if (inputs.mode !== "check") notices.push(`${name}: rendering only (check mode); the wet branch is updated when the change is merged`);
     if (fromFork && name === "pull_request") {
       notices.push("pull request from a fork: the token is read-only, so the diff goes to the job summary and no comment is posted");
@@ -68489,8 +68540,9 @@ async function remoteHasBranch(remoteUrl, token, branch) {
 async function headOfCheckout(workspace) {
   const git = new GitClient();
   try {
-    const r = await git.run(["rev-parse", "HEAD"], { cwd: workspace, allowFailure: true });
-    return r.exitCode === 0 ? r.stdout.trim() : void 0;
+    const r = await git.run(["-c", `safe.directory=${workspace}`, "rev-list", "--parents", "-n", "1", "HEAD"], { cwd: workspace, allowFailure: true });
+    const [sha, ...parents] = r.stdout.trim().split(/\s+/);
+    return r.exitCode === 0 && sha ? { sha, parents } : void 0;
   } catch {
     return void 0;
   } finally {
@@ -68498,35 +68550,28 @@ async function headOfCheckout(workspace) {
   }
 }
 async function run() {
-  const report = { summary: "" };
+  const report = {};
   let inputs;
+  let errors = [];
   try {
     inputs = await readInputs();
-    const plan = planForEvent(inputs, await headOfCheckout(inputs.workspace));
+    const checkout = inputs.event.name === "pull_request_target" ? await headOfCheckout(inputs.workspace) : void 0;
+    const plan = planForEvent(inputs, checkout);
     for (const n of plan.notices) notice(n);
     if (plan.refuse) throw new HydrateError(plan.refuse, 1);
     await execute(inputs, plan, report);
   } catch (e) {
     const diagnostics = e instanceof HydrateError ? e.diagnostics : [{ severity: "error", message: e.message }];
     for (const d of diagnostics) annotate(d);
-    report.summary += `## Hydrate failed
-
-${diagnostics.map((d) => `- ${formatDiagnostic(d).replace(/[<>]/g, "")}`).join("\n")}
-`;
+    errors = diagnostics.map((d) => formatDiagnostic(d));
     setFailed(`hydrate failed with ${diagnostics.length} error(s)`);
   } finally {
-    if (report.summary && inputs?.stepSummary) await appendFile2(inputs.stepSummary, report.summary);
+    const summary2 = report.summary ? report.summary(errors) : errors.length > 0 ? buildFailureSummary(errors) : "";
+    if (summary2 && inputs?.stepSummary) await appendFile2(inputs.stepSummary, summary2);
   }
 }
-function unitTable(outcome) {
-  const rows = outcome.units.map((u) => `| \`${u.id}\` | ${u.status} | ${u.resources} | ${u.errors.length} |`);
-  return `### Units
-
-| unit | status | resources | errors |
-|---|---|---:|---:|
-${rows.join("\n")}
-
-`;
+function unitRows(outcome) {
+  return outcome.units.map((u) => ({ id: u.id, status: u.status, resources: u.resources, errors: u.errors.length }));
 }
 async function execute(inputs, plan, report) {
   const { settings, configText } = await group(
@@ -68550,15 +68595,13 @@ async function execute(inputs, plan, report) {
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
   const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
-  let pushMode = plan.mode === "push";
-  let prMode = plan.mode === "pull-request";
-  if (prMode && !plan.readOnly && !await remoteHasBranch(remoteUrl, inputs.token, inputs.wetBranch)) {
+  let publish = plan.mode === "check" ? void 0 : plan.mode;
+  if (publish === "pull-request" && !await remoteHasBranch(remoteUrl, inputs.token, inputs.wetBranch)) {
     notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
-    prMode = false;
-    pushMode = true;
+    publish = "push";
   }
   let restartTarget = false;
-  if (prMode && !plan.readOnly) {
+  if (publish === "pull-request") {
     const open3 = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
     if (!open3) {
       const latest = await gh.findLatestPull(inputs.prBranch, inputs.wetBranch);
@@ -68575,17 +68618,17 @@ async function execute(inputs, plan, report) {
         remoteUrl,
         ...inputs.token ? { token: inputs.token } : {},
         wetBranch: inputs.wetBranch,
-        targetBranch: prMode ? inputs.prBranch : inputs.wetBranch,
+        targetBranch: publish === "pull-request" ? inputs.prBranch : inputs.wetBranch,
         workDir,
         author: inputs.author,
         message: commitMessage2(inputs.commitMessage, inputs),
         trailers: {
           "Hydrate-Dry-Repository": dryFull,
           ...inputs.drySha ? { "Hydrate-Dry-Commit": inputs.drySha } : {},
-          "Hydrate-Version": VERSION9
+          [HYDRATE_VERSION_TRAILER]: VERSION9
         },
         restartTarget,
-        dryRun: plan.mode === "check" || plan.readOnly,
+        dryRun: publish === void 0,
         render: async (dir) => {
           const previous = await readWetDir(dir);
           outcome = await hydrate({
@@ -68611,7 +68654,7 @@ async function execute(inputs, plan, report) {
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
   const reportPath = path4.join(inputs.tempDir, "hydrate-report.json");
-  await writeFile4(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ok: rendered.ok, units: rendered.units, errors: rendered.diagnostics, diff: diffToJson(diff) }, null, 2)}
+  await writeFile4(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ...renderReport(rendered) }, null, 2)}
 `);
   setOutput("report", reportPath);
   setOutput("units-changed", JSON.stringify(unitsChanged));
@@ -68624,8 +68667,8 @@ async function execute(inputs, plan, report) {
     wetBranch: inputs.wetBranch,
     summaryUrl: inputs.runUrl
   };
-  report.summary = `${buildJobSummary(diff, ctx)}
-${unitTable(rendered)}`;
+  const failures = rendered.diagnostics.flatMap((d) => d.severity === "error" && d.unit ? [{ unit: d.unit, message: d.message }] : []);
+  report.summary = (errors) => buildJobSummary(diff, { ...ctx, failures, units: unitRows(rendered), errors });
   if (!rendered.ok) {
     throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
   }
@@ -68635,15 +68678,15 @@ ${unitTable(rendered)}`;
     warning("read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written");
     return;
   }
-  const body = buildComment(diff, ctx);
-  if (plan.mode === "check") {
-    if (plan.dryPullNumber !== void 0) {
+  if (publish === void 0) {
+    const pullNumber = plan.dryPullNumber;
+    if (pullNumber !== void 0) {
       const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: actionsLogger });
-      await group("Comment on the dry pull request", () => dryGh.upsertStickyComment(plan.dryPullNumber, marker, body));
+      await group("Comment on the dry pull request", () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(diff, ctx)));
     }
     return;
   }
-  if (pushMode) return;
+  if (publish === "push") return;
   await group("Pull request", async () => {
     if (!published.changed) {
       const open3 = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
@@ -68660,8 +68703,10 @@ ${unitTable(rendered)}`;
     setOutput("pr-url", pull.html_url);
     const labels = [...inputs.labels, ...coordinateLabels(settings.config, diff)];
     if (labels.length > 0) await gh.addLabels(pull.number, labels);
-    await gh.upsertStickyComment(pull.number, marker, body);
-    if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
+    await gh.upsertStickyComment(pull.number, marker, buildComment(diff, ctx));
+    if (pull.auto_merge) {
+      info(`auto-merge is already enabled on #${pull.number}`);
+    } else if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
       const warning2 = await gh.enableAutoMerge(pull.node_id, "SQUASH");
       if (warning2) warning(warning2);
     }
@@ -68700,13 +68745,8 @@ async function renderShard(inputs, settings, shard, configText, ports, report) {
   if (!rendered || !shardFile) throw new HydrateError("nothing was rendered");
   for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
   setOutput("shard-file", shardFile);
-  const counts = { rendered: 0, reused: 0, failed: 0 };
-  for (const u of rendered.units) if (u.status in counts) counts[u.status]++;
-  report.summary = `## Hydrate shard ${spec.index}/${spec.count}
-
-${rendered.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to \`${path4.basename(shardFile)}\` for the merge job.
-
-${unitTable(rendered)}`;
+  const file2 = path4.basename(shardFile);
+  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file: file2, units: unitRows(rendered), errors });
   if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
 }
 function pullBody(diff, inputs, plan) {
@@ -68714,15 +68754,13 @@ function pullBody(diff, inputs, plan) {
   const lines = [
     plan.drift ? `The wet branch \`${inputs.wetBranch}\` differs from a fresh render of \`${dryFull}\`: this is drift.` : `Rendered from ${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}.`,
     "",
-    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`,
-    "",
-    `Run: ${inputs.runUrl}`
+    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
   ];
   return `${lines.join("\n")}
 `;
 }
 function coordinateLabels(config2, diff) {
-  const names = config2.wet.labelCoordinates ?? [];
+  const names = config2.wet.labelCoordinates;
   const out = /* @__PURE__ */ new Set();
   for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
   return [...out].sort();
