@@ -4,13 +4,12 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 
-// The project's root is three folders up; the reference CRDs sit in ../shared beside it (also in CI).
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
-const CRD_PATH = path.join(ROOT, '..', 'shared', 'reference', 'crds', 'firestartr.dev_terraformworkspaces.yaml');
+// The CRD is vendored in __tests__/fixtures/crds (see the README there), so a fresh clone tests alone.
+const CRD_PATH = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'fixtures', 'crds', 'firestartr.dev_terraformworkspaces.yaml');
 
 /** The CRD's validator; throws when the CRD is missing, so that a check never passes by skipping. */
 export function loadWorkspaceValidator(): (o: unknown) => string[] {
-  if (!existsSync(CRD_PATH)) throw new Error(`CRD not found at ${CRD_PATH}: put the shared reference beside the project (../shared)`);
+  if (!existsSync(CRD_PATH)) throw new Error(`CRD not found at ${CRD_PATH}: it is vendored in __tests__/fixtures/crds`);
   const crd = parse(readFileSync(CRD_PATH, 'utf8')) as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
   };
