@@ -11,9 +11,12 @@ import { hydrateConfig } from '../src/settings/schema/config.js';
 export const SCHEMA_ID = 'urn:hydrate:config:v1';
 export const SCHEMA_PATH = 'schema/hydrate.schema.json';
 
-/** The JSON Schema object for the config, as editors read it (input side: defaults optional). */
+/**
+ * The JSON Schema object for the config, as editors read it (input side: defaults optional), in
+ * draft-07: the dialect the common YAML editor extension (yaml-language-server) completes from.
+ */
 export function schemaObject(): Record<string, unknown> {
-  const generated = z.toJSONSchema(hydrateConfig, { io: 'input' }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(hydrateConfig, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
   return {
     $schema,

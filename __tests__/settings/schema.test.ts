@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { schemaJson, SCHEMA_PATH } from '../../scripts/generate-schema.js';
 
@@ -19,10 +19,11 @@ describe('schema/hydrate.schema.json', () => {
     const parsed = JSON.parse(committed) as Record<string, unknown>;
     expect(parsed['$id']).toEqual(expect.any(String));
     expect(parsed['title']).toEqual(expect.any(String));
+    expect(parsed['$schema']).toBe('http://json-schema.org/draft-07/schema#');
   });
 
   it('accepts a sample config and rejects unknown keys and wrong types', () => {
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(JSON.parse(committed) as object);
     const sample = parse(
       [
