@@ -15,6 +15,8 @@ export interface ChartRepo {
   url: string;
   /** Paths requested, in order (e.g. `/index.yaml`, `/lib-1.2.0.tgz`). */
   requests: string[];
+  /** `host/path` of requests that came through the server as an HTTP proxy (absolute-form URLs). */
+  proxied: string[];
   close(): Promise<void>;
 }
 
@@ -47,9 +49,13 @@ export async function startChartRepo(helm: Tool, charts: Record<string, Record<s
     execFileSync(helm.bin, ['package', src, '-d', served], { env, stdio: 'pipe' });
   }
   const requests: string[] = [];
+  const proxied: string[] = [];
   const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    // A proxy request names the whole URL: it is answered like a direct one, and recorded.
+    const url = new URL(req.url ?? '/', 'http://direct');
+    const path = decodeURIComponent(url.pathname);
     requests.push(path);
+    if (url.host !== 'direct') proxied.push(`${url.host}${path}`);
     const file = normalize(join(served, path));
     if (!file.startsWith(`${served}/`) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
       res.writeHead(404).end('not found');
@@ -63,6 +69,7 @@ export async function startChartRepo(helm: Tool, charts: Record<string, Record<s
   return {
     url,
     requests,
+    proxied,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

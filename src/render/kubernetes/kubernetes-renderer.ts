@@ -205,7 +205,10 @@ async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
     return [];
   }
   if (result.exitCode !== 0) {
-    err(ctx, toolFailure(`${command} ${args[0]}`, result), { file });
+    // kustomize (v5.7 and earlier) asks its helm `helm version -c`, a flag helm 4 removed.
+    const helm4 = flags.length > 0 && /helm version -c\b/.test(result.stderr) && /unknown shorthand flag: 'c'/.test(result.stderr);
+    const hint = helm4 ? ': kustomize inflates helmCharts with helm 3 only (it runs `helm version -c`, which helm 4 removed); put helm 3 first on PATH' : '';
+    err(ctx, `${toolFailure(`${command} ${args[0]}`, result)}${hint}`, { file });
     return [];
   }
   return documentsToResources(ctx, result.stdout, file, false);
