@@ -12,6 +12,7 @@ import { helmHandEnv, startChartRepo } from '../../helpers/chart-repo.js';
 import type { ChartRepo } from '../../helpers/chart-repo.js';
 import { HELMS, pathOf, tool } from '../../helpers/tools.js';
 import { helmRelease, helmTemplateArgs, renderKubernetesUnit } from '../../../src/render/kubernetes/index.js';
+import { helmArgvProblems } from '../../../src/render/kubernetes/helm-argv.js';
 import { EXAMPLE_ROOT, fakeRunner, makeInput, tempRepo, unit } from './fixtures.js';
 
 
@@ -62,6 +63,32 @@ describe('helmTemplateArgs', () => {
   }
   it('accepts exact versions incl. pre-releases', () => {
     for (const v of ['0.1.0', 'v1.2.3', '1.2.3-rc.1', '1.2.3+build.5']) expect(helmRelease.safeParse({ chart: 'c', version: v }).success).toBe(true);
+  });
+});
+
+describe('helmArgvProblems: what a release file may place on helm\'s command line', () => {
+  const problems = (r: Record<string, unknown>) => helmArgvProblems(helmRelease.parse({ version: '1.0.0', ...r })).map((p) => p.path.join('.'));
+  it.each([
+    ['./charts/x'], ['../../charts/x'], ['podinfo'], ['team/podinfo'], ['oci://ghcr.io/org/charts/app'], ['https://charts.example.com/app-1.0.0.tgz']
+  ])('accepts the chart reference %s', (chart) => {
+    expect(problems({ chart })).toEqual([]);
+  });
+  it.each([
+    ['--post-renderer=./evil.sh'], ['-x'], ['/etc/charts/x'], ['file:///etc/charts/x'], ['team/../../x'], ['a/b/c'], ['name\nwith-newline'], ['ftp://host/x']
+  ])('refuses the chart reference %j', (chart) => {
+    expect(problems({ chart })).toEqual(['chart']);
+  });
+  it('refuses a repository that is not an HTTP(S) URL, and set names that would start an option or another assignment', () => {
+    expect(problems({ chart: 'c', repository: '--kubeconfig=/x' })).toEqual(['repository']);
+    expect(problems({ chart: 'c', repository: 'file:///etc' })).toEqual(['repository']);
+    expect(problems({ chart: 'c', repository: 'https://charts.example.com/sub' })).toEqual([]);
+    const set = [
+      { name: 'ok.path[0]', value: 'x' },
+      { name: '--post-renderer', value: 'x' },
+      { name: 'a=1,b', value: 'x' },
+      { name: 'a b', value: 1 }
+    ];
+    expect(problems({ chart: 'c', set })).toEqual(['set.1.name', 'set.2.name', 'set.3.name']);
   });
 });
 
@@ -374,7 +401,7 @@ describe.each(HELMS)('Helm releases rendered by the real %s', (name) => {
       'k/c/t/a/values.yaml': '{}\n',
       'k/c/t/b.yaml': `chart: lib\nversion: 1.3.0\nrepository: ${repo.url}\nreleaseName: r\n`,
       'k/c/t/b/values.yaml': '{}\n',
-      // helm tries a local path before the repository: rendering must not run from the repository root.
+      // helm 3 tries a local path before the repository (helm 4 does not): helm must not run from the repository root.
       'lib/Chart.yaml': 'apiVersion: v2\nname: lib\nversion: 1.2.0\n',
       'lib/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shadow\n'
     });
