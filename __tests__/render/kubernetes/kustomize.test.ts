@@ -7,6 +7,7 @@ import { renderKubernetesUnit, createKubernetesRenderer } from '../../../src/ren
 import { identityKey, mustIdentity } from '../../../src/resources/resource.js';
 import { EXAMPLE_ROOT, fakeRunner, makeInput, tempRepo, unit } from './fixtures.js';
 import { KUBECTLS, pathOf, tool } from '../../helpers/tools.js';
+import { HELM_ENV } from '../../../src/render/kubernetes/kubernetes-renderer.js';
 
 const exampleConfig = async (): Promise<string> => readFile(join(EXAMPLE_ROOT, 'hydrate.yaml'), 'utf8');
 
@@ -137,6 +138,20 @@ describe('--enable-helm', () => {
       }
     });
   }
+});
+
+describe('--helm-command', () => {
+  it('names the helm found on PATH, and the helm variables are passed to kustomize only with --enable-helm', async () => {
+    const u = unit('apps/web/clusters/prod', 0);
+    const config = (enableHelm: boolean) => ({ kubernetes: [{ match: 'apps/{app}/clusters/{cluster}', output: 'x/{app}', kustomize: { enableHelm } }] });
+    const exec = fakeRunner(['kubectl', 'helm']);
+    await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config(true), [u], exec));
+    await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config(false), [u], exec));
+    expect(exec.calls[0]!.args.slice(0, 3)).toEqual(['kustomize', '--enable-helm', '--helm-command=/usr/bin/helm']);
+    expect(exec.calls[0]!.options?.passEnv).toEqual(HELM_ENV);
+    expect(exec.calls[1]!.args.some((a) => a.startsWith('--helm') || a === '--enable-helm')).toBe(false);
+    expect(exec.calls[1]!.options?.passEnv).toBeUndefined();
+  });
 });
 
 describe('tool versions', () => {
