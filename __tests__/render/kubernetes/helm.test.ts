@@ -222,6 +222,25 @@ describe('Helm release units', () => {
 });
 
 describe('local charts', () => {
+  it('a chart named as a repository-root path without ./ is an error at the chart line, not a chart repository lookup', async () => {
+    const repo = await tempRepo({
+      'k/c/t/prod.yaml': 'chart: charts/x\nversion: 0.1.0\n',
+      'k/c/t/prod/values.yaml': 'a: 1\n',
+      'charts/x/Chart.yaml': 'apiVersion: v2\nname: x\nversion: 0.1.0\n'
+    });
+    try {
+      const exec = fakeRunner(['helm']);
+      const cfg = { kubernetes: [{ match: 'k/{c}/{t}/{e}', output: '{c}/{t}/{e}' }] };
+      const r = await renderKubernetesUnit(unit('k/c/t/prod', 0), makeInput(repo.root, cfg, [], exec));
+      expect(r.diagnostics).toEqual([
+        expect.objectContaining({ file: 'k/c/t/prod.yaml', line: 1, col: 8, message: expect.stringContaining('write it relative to the release file, starting with ./ or ../') })
+      ]);
+      expect(exec.calls).toEqual([]);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('a release version that differs from the local Chart.yaml is an error at the version line', async () => {
     const repo = await tempRepo({
       'k/c/t/prod.yaml': 'chart: ../../../charts/x\nversion: 0.2.0\n',

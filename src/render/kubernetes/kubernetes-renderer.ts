@@ -268,6 +268,14 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     }
     chartRef = abs(input, chartRel);
     localChart = { rel: chartRel, dependencies: await missingDependencies(ctx, chartRel, chartMeta) };
+  } else if (release.repository === undefined && !release.chart.includes(':') && (await input.files.lstat(abs(input, `${release.chart}/Chart.yaml`)))?.kind === 'file') {
+    // helm used to find such a folder from the repository root; it now runs elsewhere, and a
+    // chart in the repository must be named as one (so that its version is checked and digested).
+    err(ctx, `chart ${release.chart} is a folder of the repository: write it relative to the release file, starting with ./ or ../`, {
+      file,
+      ...parsed.positionOf(['chart'])
+    });
+    return empty;
   }
 
   // Values order: the explicit `valuesFiles` list when given; otherwise every *.yaml / *.yml
