@@ -134,7 +134,7 @@ describe.each(KUBECTLS)('kustomize helmCharts with enableHelm, rendered by the r
 });
 
 describe('helm settings from the environment reach helm and kustomize\'s helm; nothing else does', () => {
-  it('HTTP_PROXY: a chart repository on a host that does not resolve is reached through the proxy, by a Helm release and by kustomize helmCharts', async () => {
+  it('HTTP_PROXY and NO_PROXY: a chart repository on a host that does not resolve is reached through the proxy, by a Helm release and by kustomize helmCharts', async () => {
     const far = 'http://charts.hydrate-test.invalid';
     const files = overlay(far);
     const dry = await tempRepo({
@@ -155,10 +155,15 @@ describe('helm settings from the environment reach helm and kustomize\'s helm; n
       expect(inflated.diagnostics).toEqual([]);
       expect(repo.proxied).toContain('charts.hydrate-test.invalid/index.yaml');
 
-      // Without the variable in Hydrate's environment the host is not reached at all.
-      const without = await renderKubernetesUnit(unit('k/c/t/prod', 1), makeInput(dry.root, cfg, [], createProcessRunner({ ...parent, HTTP_PROXY: undefined })));
-      expect(without.status).toBe('failed');
-      expect(without.diagnostics[0]!.message).toMatch(/charts\.hydrate-test\.invalid/);
+      // Without the variable in Hydrate's environment the host is not reached at all; NO_PROXY
+      // naming the host reaches helm too, and bypasses the proxy.
+      repo.proxied.length = 0;
+      for (const env of [{ ...parent, HTTP_PROXY: undefined }, { ...parent, NO_PROXY: 'charts.hydrate-test.invalid' }]) {
+        const without = await renderKubernetesUnit(unit('k/c/t/prod', 1), makeInput(dry.root, cfg, [], createProcessRunner(env)));
+        expect(without.status).toBe('failed');
+        expect(without.diagnostics[0]!.message).toMatch(/charts\.hydrate-test\.invalid/);
+      }
+      expect(repo.proxied).toEqual([]);
     } finally {
       await dry.cleanup();
     }
