@@ -470,7 +470,7 @@ describe.each(HELMS)('Helm releases rendered by the real %s', (name) => {
     }
   });
 
-  it('errors from helm are reported per unit with its own message: missing chart, version not in the repository, template error with file and line', async () => {
+  it('errors from helm are reported per unit with its own message: missing chart, version not in the repository, template error with file and line, missing dependency', async () => {
     const dry = await tempRepo({
       'k/c/t/missing.yaml': `chart: nope\nversion: 1.0.0\nrepository: ${repo.url}\n`,
       'k/c/t/missing/values.yaml': '{}\n',
@@ -479,7 +479,10 @@ describe.each(HELMS)('Helm releases rendered by the real %s', (name) => {
       'k/c/t/broken.yaml': 'chart: ../../../charts/broken\nversion: 0.1.0\n',
       'k/c/t/broken/values.yaml': '{}\n',
       'charts/broken/Chart.yaml': 'apiVersion: v2\nname: broken\nversion: 0.1.0\n',
-      'charts/broken/templates/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  x: {{ .Values.missing.field }}\n'
+      'charts/broken/templates/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  x: {{ .Values.missing.field }}\n',
+      'k/c/t/nodep.yaml': '# a dependency that is not there\nchart: ../../../charts/nodep\nversion: 0.1.0\n',
+      'k/c/t/nodep/values.yaml': '{}\n',
+      'charts/nodep/Chart.yaml': 'apiVersion: v2\nname: nodep\nversion: 0.1.0\ndependencies:\n  - {name: nothere, version: 0.0.1, repository: "file://../nothere"}\n'
     });
     try {
       const exec = runner();
@@ -495,6 +498,10 @@ describe.each(HELMS)('Helm releases rendered by the real %s', (name) => {
       expect(noversion.diagnostics[0]!.message).toContain('chart "lib" version "9.9.9" not found');
       expect(broken.diagnostics[0]!.message).toMatch(/broken\/templates\/bad\.yaml:6:\d+/);
       expect(broken.diagnostics[0]!.message).toContain('nil pointer');
+      const nodep = await render('nodep');
+      expect(nodep.diagnostics).toEqual([
+        expect.objectContaining({ file: 'k/c/t/nodep.yaml', line: 2, message: expect.stringMatching(/^helm dependency build failed \(exit 1\): Error: .*nothere/) })
+      ]);
     } finally {
       await dry.cleanup();
     }

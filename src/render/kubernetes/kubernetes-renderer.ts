@@ -312,7 +312,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
   // helm works in an empty directory of its own when the runner provides one: a chart name
   // must never resolve to a folder of the repository (helm tries a local path before the
   // repository), and dependencies are built into a copy of the chart, never into the dry tree.
-  const copies = localChart && localChart.dependencies.length > 0 ? dependencyCopies(ctx, localChart.rel, localChart.dependencies, file) : [];
+  const copies = localChart && localChart.dependencies.length > 0 ? await dependencyCopies(ctx, localChart.rel, localChart.dependencies, file) : [];
   if (copies === undefined) return empty;
   let work: { path: string; remove(): Promise<void> } | undefined;
   try {
@@ -390,7 +390,7 @@ async function missingDependencies(ctx: Ctx, chartRel: string, chartMeta: unknow
  * paths are relative to the chart). Undefined, after an error, when a `file://` dependency
  * leaves the repository.
  */
-function dependencyCopies(ctx: Ctx, chartRel: string, deps: ChartDependency[], file: string): { from: string; to: string }[] | undefined {
+async function dependencyCopies(ctx: Ctx, chartRel: string, deps: ChartDependency[], file: string): Promise<{ from: string; to: string }[] | undefined> {
   const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
   for (const d of deps) {
     if (!d.repository.startsWith('file://')) continue;
@@ -400,7 +400,8 @@ function dependencyCopies(ctx: Ctx, chartRel: string, deps: ChartDependency[], f
       err(ctx, bad, { file });
       return undefined;
     }
-    copies.push({ from: abs(ctx.input, rel), to: rel });
+    // A missing one is left to helm dependency build, which names it.
+    if ((await ctx.input.files.lstat(abs(ctx.input, rel)))?.kind === 'directory') copies.push({ from: abs(ctx.input, rel), to: rel });
   }
   // A folder inside another one being copied comes with it.
   const within = (a: string, b: string): boolean => a !== b && a.startsWith(`${b}/`);
