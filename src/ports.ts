@@ -16,6 +16,12 @@ export interface RunOptions {
   /** Data written to the child's stdin. */
   input?: string;
   timeoutMs?: number;
+  /**
+   * Names of variables passed on from Hydrate's own environment when they are set there (for
+   * helm: registry and repository config, cache, proxies). `env` wins over them. Everything
+   * else stays scrubbed.
+   */
+  passEnv?: readonly string[];
 }
 
 /** Runs a program without a shell. Never rejects for a non-zero exit; rejects with code 'ENOENT' when the program is missing. */
@@ -23,6 +29,13 @@ export interface ProcessRunner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<ProcessResult>;
   /** Absolute path of `command` on PATH, or undefined. */
   which(command: string): Promise<string | undefined>;
+  /**
+   * A fresh, empty temporary directory for one tool run's working files (a chart copied to
+   * build its dependencies; an empty working directory), removed by `remove`. With `copy`
+   * (absolute directories), each is copied into it at its given relative path (symlinks copied
+   * as links, never followed). Optional: runners without it make tools work in the repository.
+   */
+  workDir?(copy?: readonly { from: string; to: string }[]): Promise<{ path: string; remove(): Promise<void> }>;
 }
 
 export interface DirEntry {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProcessRunner } from '../../src/adapters/exec.js';
@@ -80,6 +81,40 @@ describe('createProcessRunner', () => {
       expect(await createProcessRunner({ PATH: dir }).which('hydrate-test-tool')).toBeUndefined();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passEnv passes on only the named variables that are set, under `env`', async () => {
+    const parent = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HELM_REGISTRY_CONFIG: '/r/config.json', HTTPS_PROXY: 'http://p:3128', GITHUB_TOKEN: 'ghs_secret' };
+    const r = await createProcessRunner(parent).run('env', [], { passEnv: ['HELM_REGISTRY_CONFIG', 'HTTPS_PROXY', 'NO_PROXY'], env: { HTTPS_PROXY: 'http://override:1' } });
+    const env = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(env['HELM_REGISTRY_CONFIG']).toBe('/r/config.json');
+    expect(env['HTTPS_PROXY']).toBe('http://override:1');
+    expect('NO_PROXY' in env).toBe(false);
+    expect(r.stdout).not.toContain('ghs_secret');
+  });
+
+  it('workDir() gives an empty folder, or one holding copies (symlinks as links), and removes it', async () => {
+    const src = await mkdtemp(join(tmpdir(), 'hydrate-workdir-src-'));
+    try {
+      await mkdir(join(src, 'chart/templates'), { recursive: true });
+      await writeFile(join(src, 'chart/Chart.yaml'), 'name: c\n');
+      await symlink('/etc/passwd', join(src, 'chart/templates/link'));
+      const runner = createProcessRunner();
+      const empty = await runner.workDir!();
+      expect(await readdir(empty.path)).toEqual([]);
+      await empty.remove();
+      expect(existsSync(empty.path)).toBe(false);
+
+      const work = await runner.workDir!([{ from: join(src, 'chart'), to: 'charts/c' }]);
+      expect(await readFile(join(work.path, 'charts/c/Chart.yaml'), 'utf8')).toBe('name: c\n');
+      expect((await lstat(join(work.path, 'charts/c/templates/link'))).isSymbolicLink()).toBe(true);
+      await work.remove();
+      expect(existsSync(work.path)).toBe(false);
+
+      await expect(runner.workDir!([{ from: join(src, 'chart'), to: '../escape' }])).rejects.toThrow('cannot copy');
+    } finally {
+      await rm(src, { recursive: true, force: true });
     }
   });
 });

@@ -40,3 +40,8 @@ export const KUBECTLS: ToolName[] = ['kubectl-1.32', 'kubectl-1.35'];
 export function pathWith(...tools: Tool[]): string {
   return [...tools.map((t) => t.dir), process.env.PATH ?? ''].join(path.delimiter);
 }
+
+/** PATH holding only the given tool folders: the test alone decides which helm and kubectl are found. */
+export function pathOf(...tools: Tool[]): string {
+  return tools.map((t) => t.dir).join(path.delimiter);
+}

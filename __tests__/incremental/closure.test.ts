@@ -133,6 +133,29 @@ describe('helmClosure', () => {
   });
 });
 
+describe('helmClosure of a local chart with dependencies', () => {
+  it('includes file:// dependencies; a dependency from a repository is volatile only when neither pinned nor locked', async () => {
+    const chart = (name: string, deps: string): Promise<void> => put(`deps/charts/${name}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 0.1.0\ndependencies:\n${deps}`);
+    const release = (env: string, name: string): Promise<void> => put(`deps/k/${env}.yaml`, `chart: ../charts/${name}\nversion: 0.1.0\n`);
+    await chart('pinned', '  - {name: lib, version: 1.2.0, repository: https://charts.example.com}\n  - {name: util, version: 0.0.1, repository: "file://../util"}\n');
+    await chart('ranged', '  - {name: lib, version: ~1.2.0, repository: https://charts.example.com}\n');
+    await chart('locked', '  - {name: lib, version: ~1.2.0, repository: https://charts.example.com}\n');
+    await put('deps/charts/locked/Chart.lock', 'dependencies:\n- name: lib\n  repository: https://charts.example.com\n  version: 1.2.3\n');
+    await chart('outside', '  - {name: util, version: 0.0.1, repository: "file://../../../../elsewhere"}\n');
+    for (const n of ['pinned', 'ranged', 'locked', 'outside']) await release(n, n);
+
+    const pinned = await helmClosure('deps/k/pinned', 'deps/k/pinned.yaml', files, root);
+    expect(pinned).toEqual({ paths: ['deps/charts/pinned', 'deps/charts/util', 'deps/k/pinned', 'deps/k/pinned.yaml'], volatile: false });
+    const ranged = await helmClosure('deps/k/ranged', 'deps/k/ranged.yaml', files, root);
+    expect(ranged.volatile).toBe(true);
+    expect(ranged.reason).toContain('lib ~1.2.0 from https://charts.example.com without a Chart.lock');
+    expect((await helmClosure('deps/k/locked', 'deps/k/locked.yaml', files, root)).volatile).toBe(false);
+    const outside = await helmClosure('deps/k/outside', 'deps/k/outside.yaml', files, root);
+    expect(outside.volatile).toBe(true);
+    expect(outside.reason).toContain('outside the repository');
+  });
+});
+
 describe('a YAML alias bomb in a dry file', () => {
   const bomb = `resources:\n  - &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 5 }, (_, i) => `  - &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]\n`).join('')}`;
 

@@ -4,8 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { access, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, normalize } from 'node:path';
 import type { ProcessResult, ProcessRunner, RunOptions } from '../ports.js';
 
 /** The base environment of every child process. */
@@ -18,6 +19,16 @@ export function baseEnv(parent: NodeJS.ProcessEnv = process.env): Record<string,
   return env;
 }
 
+/** The variables of `names` that are set in `parent` (only those names, never anything else). */
+function passedEnv(parent: NodeJS.ProcessEnv, names: readonly string[] = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const v = parent[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return env;
+}
+
 export function createProcessRunner(parentEnv: NodeJS.ProcessEnv = process.env): ProcessRunner {
   const located = new Map<string, Promise<string | undefined>>();
   return {
@@ -25,7 +36,7 @@ export function createProcessRunner(parentEnv: NodeJS.ProcessEnv = process.env):
       return new Promise<ProcessResult>((resolve, reject) => {
         const child = spawn(command, [...args], {
           cwd: options.cwd,
-          env: { ...baseEnv(parentEnv), ...(options.env ?? {}) },
+          env: { ...baseEnv(parentEnv), ...passedEnv(parentEnv, options.passEnv), ...(options.env ?? {}) },
           shell: false,
           stdio: ['pipe', 'pipe', 'pipe'],
           windowsHide: true
@@ -78,6 +89,23 @@ export function createProcessRunner(parentEnv: NodeJS.ProcessEnv = process.env):
         if (options.input !== undefined) child.stdin.end(options.input, 'utf8');
         else child.stdin.end();
       });
+    },
+
+    async workDir(copy: readonly { from: string; to: string }[] = []): Promise<{ path: string; remove(): Promise<void> }> {
+      const path = await mkdtemp(join(parentEnv['TMPDIR'] || tmpdir(), 'hydrate-tool-'));
+      const remove = (): Promise<void> => rm(path, { recursive: true, force: true });
+      try {
+        for (const c of copy) {
+          const to = normalize(join(path, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          await mkdir(dirname(to), { recursive: true });
+          await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+        }
+      } catch (e) {
+        await remove();
+        throw e;
+      }
+      return { path, remove };
     },
 
     which(command: string): Promise<string | undefined> {

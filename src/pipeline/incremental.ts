@@ -52,13 +52,10 @@ async function kubernetesClosure(unit: Unit, settings: Settings, files: FileRead
   const root = settings.repoRoot;
   const detected = await detectUnitType(files, root, unit, entry);
   switch (detected.type) {
-    case 'kustomize': {
-      const c = await kustomizeClosure(unit.dir, files, root);
-      if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
-        return { ...c, volatile: true, reason: 'kustomize --enable-helm may fetch charts' };
-      }
-      return c;
-    }
+    case 'kustomize':
+      // With --enable-helm, charts under chartHome and their values files are in the closure; a
+      // chart fetched from a repository (or inflated by a generator file) makes it volatile.
+      return kustomizeClosure(unit.dir, files, root);
     case 'helm':
       return helmClosure(unit.dir, detected.file, files, root);
     case 'missing':

@@ -9,6 +9,7 @@ import type { RenderInput } from '../../../src/render/renderer.js';
 import { loadSettings } from '../../../src/settings/load-settings.js';
 import { unitInputDigest } from '../../../src/pipeline/incremental.js';
 import { EXAMPLE_ROOT, fakeRunner, makeInput, tempRepo, unit } from './fixtures.js';
+import { HELMS, pathOf, pathWith, tool } from '../../helpers/tools.js';
 
 async function exampleInput(exec = createProcessRunner()): Promise<RenderInput> {
   const { settings } = await loadSettings({ configFile: join(EXAMPLE_ROOT, 'hydrate.yaml') });
@@ -38,20 +39,33 @@ describe('the example dry repository', () => {
     ]);
   });
 
-  it('renders every unit; only the Helm release fails when helm is absent; the same output twice', async () => {
-    const helmOnPath = (await createProcessRunner().which('helm')) !== undefined;
-    const input = await exampleInput();
+  it.each(HELMS)('renders every unit, the Helm release with the real %s; the same output twice', async (name) => {
+    const helm = tool(name);
+    const exec = createProcessRunner({ PATH: pathWith(helm), ...(process.env.HOME ? { HOME: process.env.HOME } : {}) });
+    expect(await exec.which('helm')).toBe(helm.bin);
+    const input = await exampleInput(exec);
     const first = await createKubernetesRenderer().render(input);
     const second = await createKubernetesRenderer().render(input);
+    expect(first.flatMap((r) => r.diagnostics)).toEqual([]);
     const status = Object.fromEntries(first.map((r) => [r.unit.id, r.status]));
     expect(status).toEqual({
       'kubernetes:apps/cache/clusters/prod': 'rendered',
       'kubernetes:apps/web/clusters/prod': 'rendered',
       'kubernetes:apps/web/clusters/staging': 'rendered',
       'kubernetes:kubernetes/platform/ops/namespaces': 'rendered',
-      'kubernetes:kubernetes/platform/web/prod': helmOnPath ? 'rendered' : 'failed'
+      'kubernetes:kubernetes/platform/web/prod': 'rendered'
     });
+    expect(first.find((r) => r.unit.id === 'kubernetes:kubernetes/platform/web/prod')!.resources.map((r) => r.object['kind']).sort()).toEqual(['Deployment', 'Service']);
     expect(second).toEqual(first);
+  });
+
+  it('without helm only the Helm release fails, naming its release file', async () => {
+    const kubectl = tool('kubectl-1.32');
+    const input = await exampleInput(createProcessRunner({ PATH: pathOf(kubectl) }));
+    const results = await createKubernetesRenderer().render(input);
+    const failed = results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.unit.id)).toEqual(['kubernetes:kubernetes/platform/web/prod']);
+    expect(failed[0]!.diagnostics[0]!.message).toBe('helm not found: install helm to render Helm release kubernetes/platform/web/prod.yaml');
   });
 
   it('a remote kustomize base is left to kustomize, and the input digest marks the unit volatile', async () => {

@@ -6,6 +6,8 @@ import { createProcessRunner } from '../../../src/adapters/exec.js';
 import { renderKubernetesUnit, createKubernetesRenderer } from '../../../src/render/kubernetes/index.js';
 import { identityKey, mustIdentity } from '../../../src/resources/resource.js';
 import { EXAMPLE_ROOT, fakeRunner, makeInput, tempRepo, unit } from './fixtures.js';
+import { KUBECTLS, pathOf, tool } from '../../helpers/tools.js';
+import { HELM_ENV } from '../../../src/render/kubernetes/kubernetes-renderer.js';
 
 const exampleConfig = async (): Promise<string> => readFile(join(EXAMPLE_ROOT, 'hydrate.yaml'), 'utf8');
 
@@ -15,11 +17,19 @@ function byIdentity(objects: unknown[]): Map<string, unknown> {
   return m;
 }
 
-describe('kustomize units of the example (real kubectl kustomize)', () => {
+// Against kustomize v5.5 (kubectl 1.32) and v5.7 (kubectl 1.35): the runner's PATH holds only
+// the kubectl under test. The example renders the same objects with both.
+describe.each(KUBECTLS)('kustomize units of the example (real %s kustomize)', (k) => {
+  const kubectl = tool(k);
+  const runner = () => createProcessRunner({ PATH: pathOf(kubectl), ...(process.env.HOME ? { HOME: process.env.HOME } : {}) });
+  it(`runs ${kubectl.version}`, async () => {
+    expect(await runner().which('kubectl')).toBe(kubectl.bin);
+    expect(await runner().which('kustomize')).toBeUndefined();
+  });
   const dirs = ['apps/web/clusters/staging', 'apps/web/clusters/prod', 'apps/cache/clusters/prod'];
   for (const dir of dirs) {
     it(`renders ${dir} to exactly what kubectl kustomize prints`, async () => {
-      const exec = createProcessRunner();
+      const exec = runner();
       const input = makeInput(EXAMPLE_ROOT, await exampleConfig(), [unit(dir, 0)], exec);
       const result = await renderKubernetesUnit(unit(dir, 0), input);
       expect(result.diagnostics).toEqual([]);
@@ -42,7 +52,7 @@ describe('kustomize units of the example (real kubectl kustomize)', () => {
   }
 
   it('includes the component and the vendored base', async () => {
-    const input = makeInput(EXAMPLE_ROOT, await exampleConfig(), [unit('apps/web/clusters/prod', 0), unit('apps/cache/clusters/prod', 0)]);
+    const input = makeInput(EXAMPLE_ROOT, await exampleConfig(), [unit('apps/web/clusters/prod', 0), unit('apps/cache/clusters/prod', 0)], runner());
     const [web, cache] = await createKubernetesRenderer().render(input);
     const webKinds = web!.resources.map((r) => r.object['kind']);
     expect(webKinds).toContain('ServiceMonitor');
@@ -128,6 +138,20 @@ describe('--enable-helm', () => {
       }
     });
   }
+});
+
+describe('--helm-command', () => {
+  it('names the helm found on PATH, and the helm variables are passed to kustomize only with --enable-helm', async () => {
+    const u = unit('apps/web/clusters/prod', 0);
+    const config = (enableHelm: boolean) => ({ kubernetes: [{ match: 'apps/{app}/clusters/{cluster}', output: 'x/{app}', kustomize: { enableHelm } }] });
+    const exec = fakeRunner(['kubectl', 'helm']);
+    await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config(true), [u], exec));
+    await renderKubernetesUnit(u, makeInput(EXAMPLE_ROOT, config(false), [u], exec));
+    expect(exec.calls[0]!.args.slice(0, 3)).toEqual(['kustomize', '--enable-helm', '--helm-command=/usr/bin/helm']);
+    expect(exec.calls[0]!.options?.passEnv).toEqual(HELM_ENV);
+    expect(exec.calls[1]!.args.some((a) => a.startsWith('--helm') || a === '--enable-helm')).toBe(false);
+    expect(exec.calls[1]!.options?.passEnv).toBeUndefined();
+  });
 });
 
 describe('tool versions', () => {

@@ -144,9 +144,20 @@ class Walker {
       for (const ref of strings(k[key])) {
         if (ref.includes('\n')) continue; // inline plugin configuration
         await this.addResource(dir, ref, where);
+        await this.helmGeneratorFile(dir, ref, where);
       }
     }
     await this.helmCharts(dir, k, where);
+  }
+
+  /** A generator file that inflates a chart: what it reads is not followed here, so the unit always renders. */
+  private async helmGeneratorFile(dir: string, ref: string, where: string): Promise<void> {
+    if (isRemoteRef(ref)) return;
+    const target = posix.normalize(posix.join(dir, ref));
+    if (target === '..' || target.startsWith('../') || (await this.files.lstat(this.abs(target)))?.kind !== 'file') return;
+    if ((await this.files.readFile(this.abs(target))).includes('HelmChartInflationGenerator')) {
+      this.markVolatile(`${where} inflates a helm chart through the generator file ${ref}`);
+    }
   }
 
   private async helmCharts(dir: string, k: Record<string, unknown>, where: string): Promise<void> {
@@ -215,7 +226,15 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
         if (target === '..' || target.startsWith('../')) {
           volatile = true;
           reason = `${releaseFile} uses chart ${chart}, outside the repository`;
-        } else paths.add(target);
+        } else {
+          paths.add(target);
+          const deps = await chartDependencies(files, repoRoot, target);
+          if (deps.reason !== undefined) {
+            volatile = true;
+            reason = deps.reason;
+          }
+          for (const p of deps.paths) paths.add(p);
+        }
       } else {
         const version = typeof r['version'] === 'string' ? r['version'] : typeof r['version'] === 'number' ? String(r['version']) : '';
         if (!isPinnedVersion(version)) {
@@ -227,6 +246,33 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
   }
   const sorted = [...paths].sort(cmp);
   return { paths: sorted, volatile, ...(reason !== undefined ? { reason } : {}) };
+}
+
+/**
+ * What the dependencies of the local chart at `chart` add to a closure: the folders of `file://`
+ * dependencies; a reason to always render when one leaves the repository, or when a dependency
+ * fetched from a repository is not pinned (no `Chart.lock` and a version range).
+ */
+async function chartDependencies(files: FileReader, repoRoot: string, chart: string): Promise<{ paths: string[]; reason?: string }> {
+  const meta = posix.join(repoRoot, chart, 'Chart.yaml');
+  if ((await files.lstat(meta))?.kind !== 'file') return { paths: [] };
+  const m = parsePositioned(await files.readFile(meta)).value;
+  const deps = isRecord(m) && Array.isArray(m['dependencies']) ? m['dependencies'].filter(isRecord) : [];
+  const locked = (await files.lstat(posix.join(repoRoot, chart, 'Chart.lock')))?.kind === 'file';
+  const paths: string[] = [];
+  for (const d of deps) {
+    const repo = typeof d['repository'] === 'string' ? d['repository'] : '';
+    const name = typeof d['name'] === 'string' ? d['name'] : '(unnamed)';
+    if (repo.startsWith('file://')) {
+      const target = posix.normalize(posix.join(chart, repo.slice('file://'.length)));
+      if (target === '..' || target.startsWith('../') || posix.isAbsolute(target)) return { paths, reason: `chart ${chart} depends on ${repo}, outside the repository` };
+      paths.push(target);
+    } else if (repo !== '' && !locked) {
+      const version = typeof d['version'] === 'string' ? d['version'] : '';
+      if (!isPinnedVersion(version)) return { paths, reason: `chart ${chart} depends on ${name} ${version || '(no version)'} from ${repo} without a Chart.lock or a pinned version` };
+    }
+  }
+  return { paths };
 }
 
 /**

@@ -40,23 +40,31 @@ export function isLocalChart(chart: string): boolean {
   return chart.startsWith('./') || chart.startsWith('../');
 }
 
+/** A `--set`/`--set-string` value as helm reads it back: `\\` and `,` escaped (a comma would start another assignment). */
+export function helmSetValue(value: string): string {
+  return value.replace(/[\\,]/g, (c) => `\\${c}`);
+}
+
 /**
  * The `helm template` arguments for a release. `chartRef` is the chart as helm should see it
- * (an absolute path for local charts); `valuesFiles` are passed with `-f` in the given order,
- * so later files override earlier ones. Strings use `--set-string` so helm never re-types them.
- * No `--post-renderer`: rendering runs nothing but helm itself.
+ * (an absolute path for local charts); `valuesFiles` are passed with `--values` in the given
+ * order, so later files override earlier ones. Strings use `--set-string` so helm never re-types
+ * them. Every option is written `--name=value` and the release name and chart come after `--`,
+ * so no value from a release file can be read as an option (such as `--post-renderer`): rendering
+ * runs nothing but helm itself. The values are checked beforehand by `helmArgvProblems`.
  */
 export function helmTemplateArgs(
   release: HelmRelease & { releaseName: string; namespace: string },
   valuesFiles: readonly string[],
   chartRef: string = release.chart
 ): string[] {
-  const args = ['template', release.releaseName, chartRef, '--version', release.version];
-  if (release.repository !== undefined) args.push('--repo', release.repository);
-  args.push('--namespace', release.namespace, '--include-crds');
-  for (const f of valuesFiles) args.push('-f', f);
+  const args = ['template', `--version=${release.version}`];
+  if (release.repository !== undefined) args.push(`--repo=${release.repository}`);
+  args.push(`--namespace=${release.namespace}`, '--include-crds');
+  for (const f of valuesFiles) args.push(`--values=${f}`);
   for (const s of release.set) {
-    args.push(typeof s.value === 'string' ? '--set-string' : '--set', `${s.name}=${String(s.value)}`);
+    args.push(typeof s.value === 'string' ? `--set-string=${s.name}=${helmSetValue(s.value)}` : `--set=${s.name}=${String(s.value)}`);
   }
+  args.push('--', release.releaseName, chartRef);
   return args;
 }

@@ -19,6 +19,7 @@ import { targetedPatch } from '../../settings/schema/common.js';
 import { applyTargetedPatches } from '../patches.js';
 import type { LocatedPatch } from '../patches.js';
 import type { Artifact, RenderedUnit, Renderer, RenderInput } from '../renderer.js';
+import { helmArgvProblems } from './helm-argv.js';
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import { parsePositioned } from './yaml-positions.js';
@@ -38,6 +39,26 @@ const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
 export function goToolEnv(settings: Pick<Settings, 'toolMemoryMiB'>): Record<string, string> {
   return { GOGC: 'off', GOMEMLIMIT: `${settings.toolMemoryMiB}MiB` };
 }
+
+/**
+ * The variables helm (and kustomize, for the helm it runs) gets from Hydrate's environment when
+ * they are set there: registry logins (`helm registry login` writes HELM_REGISTRY_CONFIG),
+ * repositories added with `helm repo add`, the cache, and proxies. Every other variable stays
+ * scrubbed (src/adapters/exec.ts).
+ */
+export const HELM_ENV = [
+  'HELM_REGISTRY_CONFIG',
+  'HELM_REPOSITORY_CONFIG',
+  'HELM_REPOSITORY_CACHE',
+  'HELM_CACHE_HOME',
+  'HELM_CONFIG_HOME',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy'
+] as const;
 
 interface Ctx {
   unit: Unit;
@@ -151,7 +172,12 @@ async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
   const { input, unit, entry } = ctx;
   const dir = abs(input, unit.dir);
   // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
-  const flags = entry.kustomize.enableHelm && input.settings.config.policy.allowHelm ? ['--enable-helm'] : [];
+  // With helm enabled, kustomize runs the helm Hydrate finds (the one whose version is in the digest).
+  const flags: string[] = [];
+  if (entry.kustomize.enableHelm && input.settings.config.policy.allowHelm) {
+    const helm = await input.exec.which('helm');
+    flags.push('--enable-helm', ...(helm ? [`--helm-command=${helm}`] : []));
+  }
   let command: string;
   let args: string[];
   if (await input.exec.which('kustomize')) {
@@ -166,7 +192,12 @@ async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
   }
   let result;
   try {
-    result = await input.exec.run(command, args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
+    result = await input.exec.run(command, args, {
+      cwd: input.repoRoot,
+      timeoutMs: RENDER_TIMEOUT_MS,
+      env: goToolEnv(input.settings),
+      ...(flags.length > 0 ? { passEnv: HELM_ENV } : {})
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       err(ctx, 'kustomize not found: install kustomize or kubectl (kubectl kustomize)', { file });
@@ -174,7 +205,10 @@ async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
     return [];
   }
   if (result.exitCode !== 0) {
-    err(ctx, toolFailure(`${command} ${args[0]}`, result), { file });
+    // kustomize (v5.7 and earlier) asks its helm `helm version -c`, a flag helm 4 removed.
+    const helm4 = flags.length > 0 && /helm version -c\b/.test(result.stderr) && /unknown shorthand flag: 'c'/.test(result.stderr);
+    const hint = helm4 ? ': kustomize inflates helmCharts with helm 3 only (it runs `helm version -c`, which helm 4 removed); put helm 3 first on PATH' : '';
+    err(ctx, `${toolFailure(`${command} ${args[0]}`, result)}${hint}`, { file });
     return [];
   }
   return documentsToResources(ctx, result.stdout, file, false);
@@ -201,11 +235,14 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     return empty;
   }
   const release: HelmRelease = check.data;
+  for (const p of helmArgvProblems(release)) err(ctx, `invalid Helm release: ${p.message}`, { file, ...parsed.positionOf(p.path) });
+  if (hasErrors(ctx.diagnostics)) return empty;
   const releaseDir = posix.dirname(file);
   const releaseName = release.releaseName ?? posix.basename(releaseDir);
   const namespace = release.namespace ?? 'default';
 
   let chartRef = release.chart;
+  let localChart: { rel: string; dependencies: ChartDependency[] } | undefined;
   if (isLocalChart(release.chart)) {
     const chartRel = posix.normalize(posix.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, 'chart path');
@@ -230,6 +267,15 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
       return empty;
     }
     chartRef = abs(input, chartRel);
+    localChart = { rel: chartRel, dependencies: await missingDependencies(ctx, chartRel, chartMeta) };
+  } else if (release.repository === undefined && !release.chart.includes(':') && (await input.files.lstat(abs(input, `${release.chart}/Chart.yaml`)))?.kind === 'file') {
+    // helm used to find such a folder from the repository root; it now runs elsewhere, and a
+    // chart in the repository must be named as one (so that its version is checked and digested).
+    err(ctx, `chart ${release.chart} is a folder of the repository: write it relative to the release file, starting with ./ or ../`, {
+      file,
+      ...parsed.positionOf(['chart'])
+    });
+    return empty;
   }
 
   // Values order: the explicit `valuesFiles` list when given; otherwise every *.yaml / *.yml
@@ -262,31 +308,104 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
     return empty;
   }
-  const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef);
-  let result;
+
+  // helm works in an empty directory of its own when the runner provides one: a chart name
+  // must never resolve to a folder of the repository (helm tries a local path before the
+  // repository), and dependencies are built into a copy of the chart, never into the dry tree.
+  const copies = localChart && localChart.dependencies.length > 0 ? await dependencyCopies(ctx, localChart.rel, localChart.dependencies, file) : [];
+  if (copies === undefined) return empty;
+  let work: { path: string; remove(): Promise<void> } | undefined;
   try {
-    result = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
-    else err(ctx, `helm failed to run: ${(e as Error).message}`, { file });
-    return empty;
+    if (input.exec.workDir) work = await input.exec.workDir(copies);
+    else if (copies.length > 0) {
+      err(ctx, `local chart ${localChart!.rel} needs \`helm dependency build\` and this runner has no work directory for it`, { file });
+      return empty;
+    }
+    const cwd = work?.path ?? input.repoRoot;
+    const run = (args: string[]) =>
+      input.exec.run('helm', args, { cwd, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings), passEnv: HELM_ENV });
+    if (work && localChart && copies.length > 0) {
+      chartRef = posix.join(work.path, localChart.rel);
+      const built = await run(['dependency', 'build', '--', chartRef]);
+      if (built.exitCode !== 0) {
+        err(ctx, toolFailure('helm dependency build', built), { file, ...parsed.positionOf(['chart']) });
+        return empty;
+      }
+    }
+    const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef);
+    let result;
+    try {
+      result = await run(args);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
+      else err(ctx, `helm failed to run: ${(e as Error).message}`, { file });
+      return empty;
+    }
+    if (result.exitCode !== 0) {
+      err(ctx, toolFailure('helm template', result), { file });
+      return empty;
+    }
+    // Charts that generate values at render time (randAlphaNum, uuidv4, now) would change the wet
+    // tree on every run: render a second time and refuse output that differs.
+    const again = await run(args);
+    if (again.exitCode !== 0 || again.stdout !== result.stdout) {
+      err(
+        ctx,
+        `helm template gives different output on identical renders (random or time-based values in the chart, e.g. randAlphaNum or now): pin those values in the release's values or set`,
+        { file }
+      );
+      return empty;
+    }
+    return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
+  } finally {
+    await work?.remove();
   }
-  if (result.exitCode !== 0) {
-    err(ctx, toolFailure('helm template', result), { file });
-    return empty;
+}
+
+interface ChartDependency {
+  name: string;
+  repository: string;
+}
+
+/**
+ * The dependencies a local chart declares (Chart.yaml `dependencies`) that its `charts/` folder
+ * does not hold yet (as `<name>-<version>.tgz` or a `<name>` folder): those `helm dependency
+ * build` fetches. Empty when every dependency is vendored.
+ */
+async function missingDependencies(ctx: Ctx, chartRel: string, chartMeta: unknown): Promise<ChartDependency[]> {
+  const declared = isRecord(chartMeta) && Array.isArray(chartMeta['dependencies']) ? chartMeta['dependencies'] : [];
+  const deps: ChartDependency[] = [];
+  for (const d of declared) {
+    if (isRecord(d) && typeof d['name'] === 'string') deps.push({ name: d['name'], repository: typeof d['repository'] === 'string' ? d['repository'] : '' });
   }
-  // Charts that generate values at render time (randAlphaNum, uuidv4, now) would change the wet
-  // tree on every run: render a second time and refuse output that differs.
-  const again = await input.exec.run('helm', args, { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
-  if (again.exitCode !== 0 || again.stdout !== result.stdout) {
-    err(
-      ctx,
-      `helm template gives different output on identical renders (random or time-based values in the chart, e.g. randAlphaNum or now): pin those values in the release's values or set`,
-      { file }
-    );
-    return empty;
+  if (deps.length === 0) return [];
+  const chartsDir = abs(ctx.input, `${chartRel}/charts`);
+  const vendored = (await ctx.input.files.lstat(chartsDir))?.kind === 'directory' ? (await ctx.input.files.readDir(chartsDir)).map((e) => e.name) : [];
+  return deps.filter((d) => !vendored.some((n) => n === d.name || (n.startsWith(`${d.name}-`) && n.endsWith('.tgz'))));
+}
+
+/**
+ * What to copy into helm's work directory to build a chart's dependencies there: the chart, at
+ * its repository path, and every `file://` dependency inside the repository beside it (their
+ * paths are relative to the chart). Undefined, after an error, when a `file://` dependency
+ * leaves the repository.
+ */
+async function dependencyCopies(ctx: Ctx, chartRel: string, deps: ChartDependency[], file: string): Promise<{ from: string; to: string }[] | undefined> {
+  const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
+  for (const d of deps) {
+    if (!d.repository.startsWith('file://')) continue;
+    const rel = posix.normalize(posix.join(chartRel, d.repository.slice('file://'.length)));
+    const bad = checkRelativePath(rel, `dependency ${d.name} of chart ${chartRel}`);
+    if (bad) {
+      err(ctx, bad, { file });
+      return undefined;
+    }
+    // A missing one is left to helm dependency build, which names it.
+    if ((await ctx.input.files.lstat(abs(ctx.input, rel)))?.kind === 'directory') copies.push({ from: abs(ctx.input, rel), to: rel });
   }
-  return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
+  // A folder inside another one being copied comes with it.
+  const within = (a: string, b: string): boolean => a !== b && a.startsWith(`${b}/`);
+  return copies.filter((c, i) => !copies.some((o, j) => within(c.to, o.to) || (o.to === c.to && j < i)));
 }
 
 // ---------------------------------------------------------------------------------------------
