@@ -10,7 +10,7 @@ import type { FileReader } from '../ports.js';
 import { cmp } from '../resources/resource.js';
 import type { Settings } from '../settings/settings.js';
 import { compilePattern, matchSegment, PatternError, renderTemplate, type CompiledPattern } from './match.js';
-import { checkInsideRepo, checkRelativePath } from './path-safety.js';
+import { checkInsideRepo, checkOutputPath, checkRelativePath } from './path-safety.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -85,7 +85,7 @@ export async function discoverUnits(settings: Settings, files: FileReader): Prom
         diagnostics.push({ severity: 'error', unit: id, file, message: `${label(e)}: ${(err as Error).message}` });
         continue;
       }
-      const badOutput = checkRelativePath(output, 'output path');
+      const badOutput = checkOutputPath(output);
       if (badOutput) {
         diagnostics.push({ severity: 'error', unit: id, file, message: `${label(e)}.output "${e.output}": ${badOutput}` });
         continue;

@@ -7,7 +7,8 @@
 import { posix } from 'node:path';
 import type { Diagnostic } from '../../diagnostics.js';
 import { hasErrors } from '../../diagnostics.js';
-import { checkRelativePath } from '../../dry/path-safety.js';
+import { checkRelativePath, checkRepoPath } from '../../dry/path-safety.js';
+import { decodeUtf8Strict } from '../../dry/utf8.js';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
 import { checkIdentities, cmp, isRecord } from '../../resources/resource.js';
@@ -186,6 +187,11 @@ async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
 async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource[]; patches: LocatedPatch[] }> {
   const { input, unit } = ctx;
   const empty = { resources: [], patches: [] };
+  const unsafeRelease = await checkRepoPath(input.repoRoot, posix.normalize(file), input.files, 'Helm release file');
+  if (unsafeRelease) {
+    err(ctx, unsafeRelease, { file: input.settings.configPath });
+    return empty;
+  }
   const text = await input.files.readFile(abs(input, file));
   const parsed = parsePositioned(text);
   for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file, line: e.line, col: e.col });
@@ -208,7 +214,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
   let chartRef = release.chart;
   if (isLocalChart(release.chart)) {
     const chartRel = posix.normalize(posix.join(releaseDir, release.chart));
-    const bad = checkRelativePath(chartRel, 'chart path');
+    const bad = checkRelativePath(chartRel, 'chart path') ?? (await checkRepoPath(input.repoRoot, chartRel, input.files, 'chart path'));
     if (bad) {
       err(ctx, bad, { file, ...parsed.positionOf(['chart']) });
       return empty;
@@ -240,7 +246,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
       const rel = posix.normalize(posix.join(unit.dir, v));
-      const bad = checkRelativePath(rel, 'values file');
+      const bad = checkRelativePath(rel, 'values file') ?? (await checkRepoPath(input.repoRoot, rel, input.files, 'values file'));
       if (bad || !(rel === unit.dir || rel.startsWith(`${unit.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit.dir}`, { file, ...parsed.positionOf(['valuesFiles', i]) });
       } else if ((await input.files.lstat(abs(input, rel)))?.kind !== 'file') {
@@ -394,10 +400,41 @@ async function collectFiles(files: FileReader, root: string, prefix: string, out
 }
 
 async function extraArtifacts(ctx: Ctx): Promise<Artifact[]> {
-  const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
-  const folder = abs(ctx.input, folderRel);
+  const { input, unit } = ctx;
+  const folderRel = `${unit.dir}/${ctx.entry.extraArtifacts.replace(/\/+$/, '')}`;
+  // The config loader refuses `..`, absolute paths and `.git`; here the folder (and every parent
+  // on the way) is resolved: a symlink may lead only to another folder of the repository.
+  const unsafe = await checkRepoPath(input.repoRoot, folderRel, input.files, 'extra artifacts folder');
+  if (unsafe) {
+    err(ctx, unsafe, { file: folderRel });
+    return [];
+  }
+  let folder = abs(input, folderRel);
+  const st = await input.files.lstat(folder);
+  if (st === undefined) return [];
+  if (st.kind === 'symlink') {
+    // Inside the repository (checked above): followed, and its files reported under the link.
+    folder = await input.files.realpath(folder);
+    if ((await input.files.lstat(folder))?.kind !== 'directory') {
+      ctx.diagnostics.push({
+        severity: 'warning',
+        unit: unit.id,
+        file: folderRel,
+        message: `extra artifacts folder ${folderRel} is a symlink to a file, not a folder: nothing copied from it`
+      });
+      return [];
+    }
+  } else if (st.kind !== 'directory') {
+    ctx.diagnostics.push({
+      severity: 'warning',
+      unit: unit.id,
+      file: folderRel,
+      message: `extra artifacts folder ${folderRel} is not a folder: nothing copied from it`
+    });
+    return [];
+  }
   const out: Artifact[] = [];
-  for (const f of await listFilesRecursive(ctx.input.files, folder)) {
+  for (const f of await listFilesRecursive(input.files, folder)) {
     const source = `${folderRel}/${f.rel}`;
     if (f.kind !== 'file') {
       err(ctx, `extra artifact ${source} is a ${f.kind === 'symlink' ? 'symlink' : 'special file'}: only regular files are copied; replace it with a file`, {
@@ -410,7 +447,13 @@ async function extraArtifacts(ctx: Ctx): Promise<Artifact[]> {
       err(ctx, `${bad}`, { file: source });
       continue;
     }
-    out.push({ path: f.rel, content: await ctx.input.files.readFile(`${folder}/${f.rel}`), source });
+    // The wet tree holds text: a binary file is refused, never re-decoded into something else.
+    const decoded = decodeUtf8Strict(await input.files.readFileBytes(`${folder}/${f.rel}`));
+    if ('problem' in decoded) {
+      err(ctx, `extra artifact ${source} ${decoded.problem}: only text files are copied into the wet tree; keep binary files elsewhere`, { file: source });
+      continue;
+    }
+    out.push({ path: f.rel, content: decoded.text, source });
   }
   return out;
 }
