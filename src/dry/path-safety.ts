@@ -73,6 +73,17 @@ export async function checkInsideRepo(repoRoot: string, absPath: string, files: 
   return undefined;
 }
 
+/** Like checkRelativePath for the shape that matters to containment only: relative, no `..`, no `.git`. */
+function checkContainedPath(p: string, what: string): string | undefined {
+  if (p === '') return `${what} is empty`;
+  if (p.startsWith('/') || isAbsolute(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  for (const segment of p.split('/')) {
+    if (segment === '..') return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+  }
+  return undefined;
+}
+
 /** The nearest existing ancestor of `absPath` (itself when it exists), resolved; undefined when nothing resolves. */
 async function realpathOfNearest(absPath: string, files: FileReader): Promise<string | undefined> {
   let p = absPath;
@@ -94,8 +105,16 @@ async function realpathOfNearest(absPath: string, files: FileReader): Promise<st
  * outside the repository or inside a `.git` folder. A path that does not exist is fine here
  * (callers say "not found" their own way); its nearest existing parent is checked instead.
  */
-export async function checkRepoPath(repoRoot: string, rel: string, files: FileReader, what: string): Promise<string | undefined> {
-  const bad = checkRelativePath(rel, what);
+export async function checkRepoPath(
+  repoRoot: string,
+  rel: string,
+  files: FileReader,
+  what: string,
+  options: { anyName?: boolean } = {}
+): Promise<string | undefined> {
+  // `anyName`: a path a tool reads (a kustomization's reference), not one Hydrate names things
+  // after: any characters, but still no `..`, no absolute path and no `.git`.
+  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
   if (bad) return bad;
   let root: string;
   try {

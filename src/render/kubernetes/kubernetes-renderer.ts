@@ -23,6 +23,7 @@ import type { Artifact, RenderedUnit, Renderer, RenderInput } from '../renderer.
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import { parsePositioned } from './yaml-positions.js';
+import { kustomizeClosure } from './closure.js';
 import { detectUnitType } from './unit-type.js';
 import type { DetectedUnitType } from './unit-type.js';
 
@@ -151,6 +152,14 @@ async function detectType(ctx: Ctx): Promise<Exclude<DetectedUnitType, { type: '
 async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
   const { input, unit, entry } = ctx;
   const dir = abs(input, unit.dir);
+  // What kustomize would read: nothing outside the repository or in .git, and remote bases only
+  // when allowed and pinned (then named in the unit's report).
+  const closure = await kustomizeClosure(unit.dir, input.files, input.repoRoot, {
+    allowRemote: entry.kustomize.allowRemote || input.settings.config.policy.allowRemote
+  });
+  for (const p of closure.problems ?? []) err(ctx, p.message, { file: p.file, line: p.line, col: p.col });
+  if (closure.problems) return [];
+  for (const r of closure.remotes ?? []) ctx.diagnostics.push({ severity: 'warning', unit: unit.id, message: r.message, file: r.file, line: r.line, col: r.col });
   // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
   const flags = entry.kustomize.enableHelm && input.settings.config.policy.allowHelm ? ['--enable-helm'] : [];
   let command: string;
