@@ -11,6 +11,7 @@ import { cmp } from '../resources/resource.js';
 import type { Settings } from '../settings/settings.js';
 import { compilePattern, matchSegment, PatternError, renderTemplate, type CompiledPattern } from './match.js';
 import { checkInsideRepo, checkOutputPath, checkRelativePath } from './path-safety.js';
+import { GLOB_OPTIONS } from './select.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -69,7 +70,7 @@ export async function discoverUnits(settings: Settings, files: FileReader): Prom
       diagnostics.push({ severity: 'error', file, message: `${label(e)}.match: ${message}` });
       continue;
     }
-    const excluded = e.exclude.length > 0 ? picomatch([...e.exclude], { dot: true }) : undefined;
+    const excluded = e.exclude.length > 0 ? picomatch([...e.exclude], GLOB_OPTIONS) : undefined;
     const found = await walk(settings, files, pattern, e, excluded, diagnostics, reportedOutside);
     for (const c of found) {
       const id = unitId(e.renderer, c.dir);

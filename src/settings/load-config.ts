@@ -8,6 +8,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { z } from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { placeholders, patternProblems } from '../dry/match.js';
+import { globProblem } from '../dry/select.js';
 import { checkOutputPath, checkRelativePath, hasGitSegment } from '../dry/path-safety.js';
 import { RENDERER_NAMES } from '../dry/unit.js';
 import { isRecord } from '../resources/resource.js';
@@ -178,6 +179,13 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
         }
       }
       pathDiagnostics(renderer, entry, i, err);
+      const exclude = entry['exclude'];
+      if (Array.isArray(exclude)) {
+        exclude.forEach((g: unknown, j) => {
+          const bad = typeof g === 'string' ? globProblem(g, `${base}.exclude[${j}]`) : undefined;
+          if (bad) err([renderer, i, 'exclude', j], bad);
+        });
+      }
     });
   }
 
@@ -310,6 +318,8 @@ export function buildSettings(options: BuildSettingsOptions): Settings {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
   const shard = shardMode(options.shard, options.shardDir);
+  const refused = (options.only ?? []).map((p) => globProblem(p, 'only')).filter((m): m is string => m !== undefined);
+  if (refused.length > 0) throw new ConfigError(refused.map((message) => ({ severity: 'error', message })));
   return {
     repoRoot: options.repoRoot,
     configPath: options.configPath,
