@@ -196,7 +196,7 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
       if (isRecord(s) && typeof s['path'] === 'string' && s['path'] !== '') {
         const rel = s['path'].replace(/^\.\/+/, '').replace(/\/+$/, '');
         const bad = checkRelativePath(rel, `sources[${i}].path`);
-        if (bad) err(['sources', i, 'path'], `${bad}: a source is checked out inside the repository`);
+        if (bad) err(['sources', i, 'path'], `${bad} (a source is checked out inside the repository)`);
       }
       if (!isRecord(s) || typeof s['name'] !== 'string') return;
       const name = s['name'];
@@ -237,7 +237,7 @@ function pathDiagnostics(
   const extra = entry['extraArtifacts'];
   if (typeof extra === 'string') {
     const bad = checkRelativePath(extra.replace(/\/+$/, ''), `kubernetes[${i}].extraArtifacts`);
-    if (bad) err([renderer, i, 'extraArtifacts'], `${bad}: it names a folder inside each unit directory`);
+    if (bad) err([renderer, i, 'extraArtifacts'], `${bad} (it names a folder inside each unit directory)`);
   }
   const helm = entry['helm'];
   const releaseFile = isRecord(helm) ? helm['releaseFile'] : undefined;
