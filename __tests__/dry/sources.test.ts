@@ -49,6 +49,14 @@ describe('checkSources', () => {
     expect(d!.message).toContain('check acme/charts out there');
   });
 
+  it('rejects a source that is a symlink into .git', async () => {
+    await mkdir(join(repo, '.git'));
+    await symlink('.git', join(repo, 'vendor-link'));
+    const s = settingsWith(['  - name: sneaky', '    path: vendor-link']);
+    const diags = await checkSources(s, nodeFileReader());
+    expect(diags.map((d) => d.message)).toEqual([expect.stringMatching(/^source "sneaky" at vendor-link: its path "vendor-link" resolves to \.git, inside a `\.git` folder/)]);
+  });
+
   it('rejects a file, an escaping path and a symlink out of the repository', async () => {
     // The config loader refuses `../outside` already (see load-config.test.ts); this is the check at run time.
     await writeFile(join(repo, 'afile'), 'x');

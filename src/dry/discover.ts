@@ -10,7 +10,7 @@ import type { FileReader } from '../ports.js';
 import { cmp } from '../resources/resource.js';
 import type { Settings } from '../settings/settings.js';
 import { compilePattern, matchSegment, PatternError, renderTemplate, type CompiledPattern } from './match.js';
-import { checkInsideRepo, checkOutputPath, checkRelativePath } from './path-safety.js';
+import { checkInsideRepo, checkOutputPath, checkRelativePath, checkRepoPath } from './path-safety.js';
 import { GLOB_OPTIONS } from './select.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
 
@@ -224,13 +224,14 @@ async function dirKind(
     return undefined; // a broken symlink is not a directory
   }
   const problem = await checkInsideRepo(root, abs, files);
-  if (problem) {
+  const intoGit = problem ? undefined : await checkRepoPath(root, rel, files, 'directory', { anyName: true });
+  if (problem || intoGit) {
     if (!reportedOutside.has(rel)) {
       reportedOutside.add(rel);
       diagnostics.push({
         severity: 'error',
         file: rel,
-        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads outside the repository: replace it with a real directory or exclude it`
+        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads ${problem ? 'outside the repository' : 'into a `.git` folder'}: replace it with a real directory or exclude it`
       });
     }
     return undefined;

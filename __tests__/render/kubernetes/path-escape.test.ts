@@ -150,6 +150,22 @@ describe('Helm release paths', () => {
     expect(got.calls).toBe(0);
   });
 
+  it.each([
+    ['an absolute chart path', () => `chart: ${join(repo.root, 'outside/c')}\nversion: 0.1.0\n`, /is an absolute path/],
+    ['a chart named without ./ that helm would read as a local path out of the repository', () => 'chart: escape/c\nversion: 0.1.0\n', /outside the repository/],
+    ['a chart naming .git in any case', () => 'chart: .GIT\nversion: 0.1.0\n', /names `\.GIT`/],
+    ['a local chart through `..` past the root', () => 'chart: ../../outside/c\nversion: 0.1.0\n', /`\.\.`/],
+    ['./.git/../.git', () => 'chart: ./.git/../.git\nversion: 0.1.0\n', /names `\.git`/]
+  ])('refuses %s, at the chart line, without running helm', async (_what, release, re) => {
+    await mkdir(join(repo.root, 'outside/c'), { recursive: true });
+    await writeFile(join(repo.root, 'outside/c/Chart.yaml'), chart);
+    await symlink(join(repo.root, 'outside'), join(root, 'escape'));
+    const { r, calls } = await renderRelease(release());
+    expect(r.status).toBe('failed');
+    expect(r.diagnostics[0]).toMatchObject({ file: 'k/a.yaml', line: 1, message: expect.stringMatching(re) });
+    expect(calls).toBe(0);
+  });
+
   it('refuses a values file reached through a symlink out of the repository', async () => {
     await mkdir(join(root, 'charts/c'), { recursive: true });
     await writeFile(join(root, 'charts/c/Chart.yaml'), chart);

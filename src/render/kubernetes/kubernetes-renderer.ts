@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import type { Diagnostic } from '../../diagnostics.js';
 import { hasErrors } from '../../diagnostics.js';
-import { checkRelativePath, checkRepoPath } from '../../dry/path-safety.js';
+import { checkRelativePath, checkRepoPath, hasGitSegment } from '../../dry/path-safety.js';
 import { decodeUtf8Strict } from '../../dry/utf8.js';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
@@ -221,6 +221,11 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
   const namespace = release.namespace ?? 'default';
 
   let chartRef = release.chart;
+  const pathLike = await pathLikeChartProblem(input, release.chart);
+  if (pathLike) {
+    err(ctx, pathLike, { file, ...parsed.positionOf(['chart']) });
+    return empty;
+  }
   if (isLocalChart(release.chart)) {
     const chartRel = posix.normalize(posix.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, 'chart path') ?? (await checkRepoPath(input.repoRoot, chartRel, input.files, 'chart path'));
@@ -302,6 +307,20 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     return empty;
   }
   return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
+}
+
+/**
+ * helm takes any chart reference that names an existing path (from its working directory, the
+ * repository root) as a local chart, `./` or not: an absolute reference, or one that exists and
+ * leads out of the repository or into `.git`, is refused. Repository and `oci://` references
+ * that name no path are left to helm.
+ */
+async function pathLikeChartProblem(input: RenderInput, chart: string): Promise<string | undefined> {
+  if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return undefined;
+  if (chart.startsWith('/')) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
+  const rel = posix.normalize(chart);
+  if ((await input.files.lstat(abs(input, rel))) === undefined && !hasGitSegment(rel)) return undefined;
+  return checkRepoPath(input.repoRoot, rel, input.files, 'chart', { anyName: true });
 }
 
 // ---------------------------------------------------------------------------------------------
