@@ -19,7 +19,8 @@ import { readShardFiles, writeShardFile } from './adapters/shard-files.js';
 import { loadSettings } from './settings/load-settings.js';
 import type { Settings } from './settings/settings.js';
 import { discoverUnits } from './dry/discover.js';
-import { checkOutDir } from './dry/out-dir.js';
+import { checkOutDir, outInsideRepo } from './dry/out-dir.js';
+import { unitClosure } from './pipeline/incremental.js';
 import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
 import { diffWet } from './diff/wet-diff.js';
 import { formatDiffText } from './report/text.js';
@@ -121,10 +122,18 @@ function resolveExisting(p: string): string {
 async function refuseOutDir(outDir: string, shown: string, settings: Settings): Promise<void> {
   const files = createFileReader();
   const { units } = await discoverUnits(settings, files);
-  const problem = checkOutDir(resolveExisting(outDir).split(path.sep).join('/'), shown, {
-    repoRoot: resolveExisting(settings.repoRoot).split(path.sep).join('/'),
+  const out = resolveExisting(outDir).split(path.sep).join('/');
+  const repoRoot = resolveExisting(settings.repoRoot).split(path.sep).join('/');
+  // What the units read beyond their folders (kustomize bases, local charts): only worked out
+  // when the wet tree would sit inside the repository.
+  const closurePaths = outInsideRepo(out, repoRoot)
+    ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths)
+    : [];
+  const problem = checkOutDir(out, shown, {
+    repoRoot,
     unitDirs: units.map((u) => u.dir),
-    sourceDirs: settings.config.sources.map((s) => s.path)
+    sourceDirs: settings.config.sources.map((s) => s.path),
+    closurePaths
   });
   if (problem) throw new ConfigError(problem);
 }

@@ -178,6 +178,7 @@ describe('hydrate render', () => {
       ['.', /is the dry repository itself/],
       ['..', /contains the dry repository/],
       ['apps/web/clusters/prod/wet', /overlaps the unit directory apps\/web\/clusters\/prod/],
+      ['apps/web/base/wet', /overlaps apps\/web\/base, which units read/],
       ['.git/wet', /inside a `\.git` folder/]
     ];
     for (const [out, re] of cases) {

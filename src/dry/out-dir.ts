@@ -14,6 +14,13 @@ export interface OutDirContext {
   unitDirs: readonly string[];
   /** Repository-relative paths of the config's extra sources. */
   sourceDirs: readonly string[];
+  /** Repository-relative paths the units read besides their directories (kustomize bases, charts), when known. */
+  closurePaths?: readonly string[];
+}
+
+/** True when `out` lies inside the repository (the caller then computes `closurePaths`). */
+export function outInsideRepo(out: string, repoRoot: string): boolean {
+  return out !== repoRoot && isWithin(repoRoot, out);
 }
 
 /** Why `out` (absolute, resolved as far as it exists) may not be the wet tree, or undefined. */
@@ -32,6 +39,11 @@ export function checkOutDir(out: string, shown: string, ctx: OutDirContext): str
   for (const src of ctx.sourceDirs) {
     const s = posix.normalize(src.replace(/^\.\/+/, '').replace(/\/+$/, ''));
     if (isWithin(s, rel) || isWithin(rel, s)) return `--out ${shown} overlaps the source ${s}: write the wet tree to a folder of its own`;
+  }
+  for (const p of ctx.closurePaths ?? []) {
+    if (p !== '' && (isWithin(p, rel) || isWithin(rel, p))) {
+      return `--out ${shown} overlaps ${p}, which units read: the next run would read the wet tree as dry input; write it elsewhere`;
+    }
   }
   return undefined;
 }
