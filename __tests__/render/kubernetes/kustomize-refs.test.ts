@@ -67,12 +67,16 @@ describe('references outside the repository', () => {
   it('refuses files in a .git folder (a source checkout’s credentials), in any spelling', async () => {
     await kustomization(
       'vendor/src',
-      'configMapGenerator:\n  - name: c\n    files:\n      - .git/config\n      - leak=./.GIT/config\n'
+      'configMapGenerator:\n  - name: c\n    files:\n      - .git/config\n      - leak=./.GIT/config\n      - again=./.git/../.git/config\n'
     );
     await kustomization('k/a', 'resources:\n  - ../../vendor/src\n');
     const { r, ran } = await render('k/a');
     expect(ran).toBe(false);
-    expect(r.diagnostics.map((d) => `${d.file}:${d.line}`)).toEqual(['vendor/src/kustomization.yaml:4', 'vendor/src/kustomization.yaml:5']);
+    expect(r.diagnostics.map((d) => `${d.file}:${d.line}`)).toEqual([
+      'vendor/src/kustomization.yaml:4',
+      'vendor/src/kustomization.yaml:5',
+      'vendor/src/kustomization.yaml:6'
+    ]);
     expect(r.diagnostics.every((d) => /names `\.(git|GIT)`/.test(d.message))).toBe(true);
   });
 

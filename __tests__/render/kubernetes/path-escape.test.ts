@@ -177,6 +177,25 @@ describe('Helm release paths', () => {
     expect(calls).toBe(0);
   });
 
+  it.each([
+    ['../../outside/stolen.txt', /`\.\.`|outside the unit directory/],
+    ['.git/config', /names `\.git`/],
+    ['.GIT/config', /names `\.GIT`/],
+    ['./.git/../.git/config', /names `\.git`/],
+    ['chain/stolen.txt', /outside the repository/]
+  ])('refuses the values file %j at its line, without running helm', async (values, re) => {
+    await mkdir(join(root, 'charts/c'), { recursive: true });
+    await writeFile(join(root, 'charts/c/Chart.yaml'), chart);
+    await mkdir(join(root, 'k/a/.git'), { recursive: true });
+    await writeFile(join(root, 'k/a/.git/config'), SECRET);
+    await symlink('hop', join(root, 'k/a/chain'));
+    await symlink(join(repo.root, 'outside'), join(root, 'k/a/hop'));
+    const { r, calls } = await renderRelease(`chart: ../charts/c\nversion: 0.1.0\nvaluesFiles:\n  - ${values}\n`);
+    expect(r.status).toBe('failed');
+    expect(r.diagnostics[0]).toMatchObject({ file: 'k/a.yaml', line: 4, message: expect.stringMatching(re) });
+    expect(calls).toBe(0);
+  });
+
   it('refuses a release file that is a symlink out of the repository', async () => {
     await writeFile(join(repo.root, 'outside/release.yaml'), `chart: ./c\nversion: 0.1.0\n# ${SECRET}`);
     await symlink(join(repo.root, 'outside/release.yaml'), join(root, 'k/a.yaml'));
