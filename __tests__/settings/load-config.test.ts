@@ -127,12 +127,13 @@ describe('parseConfig', () => {
       expect.stringMatching(/^13 kubernetes\[3\]\.extraArtifacts "\/etc" is absolute/),
       expect.stringMatching(/^14 kubernetes\[3\]\.helm\.releaseFile "\{dir\}\/\.git\/config" names `\.git`/),
       expect.stringMatching(/^16 kubernetes\[4\]\.output "\.GitHub\/\{app\}" is under `\.GitHub`/),
-      expect.stringMatching(/^17 kubernetes\[4\]\.extraArtifacts "\.\/\.git\/\.\.\/\.git" contains a `\.` segment/)
+      expect.stringMatching(/^17 kubernetes\[4\]\.extraArtifacts "\.git\/\.\.\/\.git" names `\.git`/)
     ]);
   });
 
   it('accepts the default extra artifacts folder and a nested one', () => {
     expect(() => parseConfig('kubernetes:\n  - {match: "a/{x}", output: "o/{x}", extraArtifacts: files/extra/}\n', 'hydrate.yaml')).not.toThrow();
+    expect(() => parseConfig('kubernetes:\n  - {match: "a/{x}", output: "o/{x}", extraArtifacts: ./files}\n', 'hydrate.yaml')).not.toThrow();
   });
 
   it('rejects `*` in an output template', () => {

@@ -13,6 +13,11 @@ const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 /** The wet tree's index folder (`.hydrate/index.json`), which no unit may write into. */
 export const WET_INDEX_DIR = '.hydrate';
 
+/** The `extraArtifacts` setting as a folder path: a leading `./` and trailing `/` dropped. */
+export function extraArtifactsFolder(setting: string): string {
+  return setting.replace(/^(\.\/+)+/, '').replace(/\/+$/, '');
+}
+
 /** True for `.git` in any letter case: git's own folder (or a worktree's `.git` file). */
 export function isGitSegment(segment: string): boolean {
   return segment.toLowerCase() === '.git';

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { placeholders, patternProblems } from '../dry/match.js';
 import { globProblem } from '../dry/select.js';
-import { checkOutputPath, checkRelativePath, hasGitSegment } from '../dry/path-safety.js';
+import { checkOutputPath, checkRelativePath, extraArtifactsFolder, hasGitSegment } from '../dry/path-safety.js';
 import { RENDERER_NAMES } from '../dry/unit.js';
 import { isRecord } from '../resources/resource.js';
 import { MAX_ALIAS_COUNT } from '../resources/yaml.js';
@@ -236,7 +236,7 @@ function pathDiagnostics(
   if (renderer !== 'kubernetes') return;
   const extra = entry['extraArtifacts'];
   if (typeof extra === 'string') {
-    const bad = checkRelativePath(extra.replace(/\/+$/, ''), `kubernetes[${i}].extraArtifacts`);
+    const bad = checkRelativePath(extraArtifactsFolder(extra), `kubernetes[${i}].extraArtifacts`);
     if (bad) err([renderer, i, 'extraArtifacts'], `${bad} (it names a folder inside each unit directory)`);
   }
   const helm = entry['helm'];

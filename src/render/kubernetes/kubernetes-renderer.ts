@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import type { Diagnostic } from '../../diagnostics.js';
 import { hasErrors } from '../../diagnostics.js';
-import { checkRelativePath, checkRepoPath, hasGitSegment } from '../../dry/path-safety.js';
+import { checkRelativePath, checkRepoPath, extraArtifactsFolder, hasGitSegment } from '../../dry/path-safety.js';
 import { decodeUtf8Strict } from '../../dry/utf8.js';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
@@ -429,7 +429,7 @@ async function collectFiles(files: FileReader, root: string, prefix: string, out
 
 async function extraArtifacts(ctx: Ctx): Promise<Artifact[]> {
   const { input, unit } = ctx;
-  const folderRel = `${unit.dir}/${ctx.entry.extraArtifacts.replace(/\/+$/, '')}`;
+  const folderRel = `${unit.dir}/${extraArtifactsFolder(ctx.entry.extraArtifacts)}`;
   // The config loader refuses `..`, absolute paths and `.git`; here the folder (and every parent
   // on the way) is resolved: a symlink may lead only to another folder of the repository.
   const unsafe = await checkRepoPath(input.repoRoot, folderRel, input.files, 'extra artifacts folder');
