@@ -536,11 +536,19 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
       config.replace(/^kubernetes:\n/m, 'kubernetes:\n  - match: leak/{x}\n    output: leak/{x}\n    extraArtifacts: ../../.git\n')
     );
     await commitDry('dry: extra artifacts from .git');
-    const r = await runAction({ inputs: { mode: 'push' } });
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toMatch(/^::error .*file=hydrate\.yaml,line=\d+.*extraArtifacts "\.\.\/\.\.\/\.git" contains `\.\.`/m);
-    expect(r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(TOKEN);
-    expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
-    expect(server.writes().length).toBe(writes);
+    try {
+      const r = await runAction({ inputs: { mode: 'push' } });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(/^::error .*file=hydrate\.yaml,line=\d+.*extraArtifacts "\.\.\/\.\.\/\.git" contains `\.\.`/m);
+      expect(r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(TOKEN);
+      expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+      expect(server.writes().length).toBe(writes);
+    } finally {
+      // Leave a valid dry repository (without the token) for the scenarios that follow.
+      git(workspace, 'config', '--unset', 'http.extraheader');
+      await writeFile(path.join(workspace, 'hydrate.yaml'), config);
+      await rm(path.join(workspace, 'leak'), { recursive: true, force: true });
+      await commitDry('dry: drop the .git extra artifacts');
+    }
   });
 });
