@@ -195,6 +195,19 @@ describe('discoverUnits', () => {
     expect(diagnostics[0]!.message).toMatch(/apps\/escape .*symlink that leads outside the repository/);
   });
 
+  it('rejects a unit dir that is .git in another case, or a symlink into .git, and a captured output under .github', async () => {
+    await dirs('.git/objects', 'apps/.GIT', 'apps/web', '.github/workflows');
+    await symlink('../.git', join(repo, 'apps/gitlink'));
+    const s = settings(['kubernetes:', '  - match: apps/{app}', '    output: o/{app}', '  - match: "{top}/workflows"', '    output: "{top}/workflows"', ''].join('\n'));
+    const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
+    expect(units.map((u) => u.dir)).toEqual(['apps/web']);
+    expect(errors(diagnostics)).toEqual([
+      expect.stringMatching(/directory apps\/gitlink .*symlink that leads into a `\.git` folder/),
+      expect.stringMatching(/unit directory "apps\/\.GIT" names `\.GIT`/),
+      expect.stringMatching(/output path "\.github\/workflows" is under `\.github`/)
+    ]);
+  });
+
   it('rejects a literal prefix that is a symlink out of the repository', async () => {
     await mkdir(join(base, 'elsewhere/web'), { recursive: true });
     await symlink(join(base, 'elsewhere'), join(repo, 'apps'));

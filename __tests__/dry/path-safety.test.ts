@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkInsideRepo, checkRelativePath } from '../../src/dry/path-safety.js';
+import { checkInsideRepo, checkOutputPath, checkRelativePath, checkRepoPath } from '../../src/dry/path-safety.js';
 import { nodeFileReader } from './fs-reader.js';
 
 describe('checkRelativePath', () => {
@@ -67,5 +67,75 @@ describe('checkInsideRepo', () => {
 
   it('reports a missing path', async () => {
     expect(await checkInsideRepo(repo, join(repo, 'nope'), nodeFileReader())).toMatch(/does not exist/);
+  });
+});
+
+describe('.git is never a path Hydrate reads or writes', () => {
+  it.each(['.git', 'a/.git/config', '.GIT/config', 'a/.Git', './.git/../.git'])('checkRelativePath refuses %j', (p) => {
+    expect(checkRelativePath(p, 'path')).toMatch(/`\.git`|`\.` segment|`\.\.`|names `\.[gG]/);
+  });
+
+  it('keeps names that only start like .git', () => {
+    expect(checkRelativePath('a/.gitkeep', 'path')).toBeUndefined();
+    expect(checkRelativePath('a/.github/x', 'path')).toBeUndefined();
+  });
+});
+
+describe('checkRepoPath', () => {
+  let base: string;
+  let repo: string;
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), 'hydrate-repopath-'));
+    repo = join(base, 'repo');
+    await mkdir(join(repo, 'a/b'), { recursive: true });
+    await mkdir(join(repo, '.git'), { recursive: true });
+    await mkdir(join(base, 'outside'));
+    await symlink(join(base, 'outside'), join(repo, 'out-link'));
+    await symlink('out-link', join(repo, 'chain-1'));
+    await symlink('.git', join(repo, 'git-link'));
+    await symlink('../b', join(repo, 'a/inside-link'));
+  });
+  afterAll(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('accepts paths inside the repository, symlinks within it, and missing paths', async () => {
+    const files = nodeFileReader();
+    expect(await checkRepoPath(repo, 'a/b', files, 'p')).toBeUndefined();
+    expect(await checkRepoPath(repo, 'a/inside-link', files, 'p')).toBeUndefined();
+    expect(await checkRepoPath(repo, 'a/missing/deeper', files, 'p')).toBeUndefined();
+  });
+
+  it.each([
+    ['../outside', /`\.\.`/],
+    ['/etc', /absolute/],
+    ['.git/config', /names `\.git`/],
+    ['out-link', /outside the repository/],
+    ['chain-1', /outside the repository/],
+    ['out-link/missing', /outside the repository/],
+    ['git-link', /inside a `\.git` folder/],
+    ['git-link/config', /inside a `\.git` folder/]
+  ])('refuses %j', async (p, re) => {
+    expect(await checkRepoPath(repo, p, nodeFileReader(), 'p')).toMatch(re);
+  });
+});
+
+describe('checkOutputPath', () => {
+  it.each([
+    ['.github/workflows', /`\.github`/],
+    ['.GitHub/x', /`\.GitHub`/],
+    ['.gitattributes', /`\.gitattributes`/],
+    ['.git/hooks', /`\.git`/],
+    ['apps/.git', /`\.git`/],
+    ['.hydrate', /index folder/],
+    ['.HYDRATE/x', /index folder/]
+  ])('refuses %j', (p, re) => {
+    expect(checkOutputPath(p)).toMatch(re);
+  });
+
+  it('accepts ordinary folders, hidden ones included', () => {
+    expect(checkOutputPath('clusters/eu/web')).toBeUndefined();
+    expect(checkOutputPath('apps/.github')).toBeUndefined();
+    expect(checkOutputPath('.config/x')).toBeUndefined();
   });
 });

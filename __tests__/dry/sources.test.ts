@@ -3,7 +3,9 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkSources } from '../../src/dry/sources.js';
+import { parse } from 'yaml';
 import { buildSettings, parseConfig } from '../../src/settings/load-config.js';
+import { hydrateConfig } from '../../src/settings/schema/config.js';
 import { nodeFileReader } from './fs-reader.js';
 
 let base: string;
@@ -47,18 +49,29 @@ describe('checkSources', () => {
     expect(d!.message).toContain('check acme/charts out there');
   });
 
+  it('rejects a source that is a symlink into .git', async () => {
+    await mkdir(join(repo, '.git'));
+    await symlink('.git', join(repo, 'vendor-link'));
+    const s = settingsWith(['  - name: sneaky', '    path: vendor-link']);
+    const diags = await checkSources(s, nodeFileReader());
+    expect(diags.map((d) => d.message)).toEqual([expect.stringMatching(/^source "sneaky" at vendor-link: its path "vendor-link" resolves to \.git, inside a `\.git` folder/)]);
+  });
+
   it('rejects a file, an escaping path and a symlink out of the repository', async () => {
+    // The config loader refuses `../outside` already (see load-config.test.ts); this is the check at run time.
     await writeFile(join(repo, 'afile'), 'x');
     await mkdir(join(base, 'outside'));
     await symlink(join(base, 'outside'), join(repo, 'out-link'));
-    const s = settingsWith([
+    const yaml = [
+      'sources:',
       '  - name: file',
       '    path: afile',
       '  - name: up',
       '    path: ../outside',
       '  - name: link',
       '    path: out-link'
-    ]);
+    ].join('\n');
+    const s = buildSettings({ repoRoot: repo, configPath: 'ci/hydrate.yaml', config: hydrateConfig.parse(parse(yaml)) });
     const diags = await checkSources(s, nodeFileReader());
     expect(diags.map((d) => d.message)).toEqual([
       expect.stringMatching(/^source "file" at afile is not a directory/),

@@ -521,4 +521,34 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(errors.some((d) => d.file === 'kubernetes/platform/ops/namespaces/broken.yaml')).toBe(true);
     expect(Array.isArray(json['warnings'])).toBe(true);
   });
+
+  it('refuses extraArtifacts: ../../.git (the checkout token in .git/config) with a clear error, pushing nothing', async () => {
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
+    const writes = server.writes().length;
+    // As actions/checkout leaves it: the token in the workspace's .git/config.
+    git(workspace, 'config', 'http.extraheader', `AUTHORIZATION: basic ${TOKEN}`);
+    await rm(path.join(workspace, 'kubernetes/platform/ops/namespaces/broken.yaml'), { force: true });
+    await mkdir(path.join(workspace, 'leak/a'), { recursive: true });
+    await writeFile(path.join(workspace, 'leak/a/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leak}\n');
+    const config = await readFile(path.join(workspace, 'hydrate.yaml'), 'utf8');
+    await writeFile(
+      path.join(workspace, 'hydrate.yaml'),
+      config.replace(/^kubernetes:\n/m, 'kubernetes:\n  - match: leak/{x}\n    output: leak/{x}\n    extraArtifacts: ../../.git\n')
+    );
+    await commitDry('dry: extra artifacts from .git');
+    try {
+      const r = await runAction({ inputs: { mode: 'push' } });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(/^::error .*file=hydrate\.yaml,line=\d+.*extraArtifacts "\.\.\/\.\.\/\.git" contains `\.\.`/m);
+      expect(r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(TOKEN);
+      expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+      expect(server.writes().length).toBe(writes);
+    } finally {
+      // Leave a valid dry repository (without the token) for the scenarios that follow.
+      git(workspace, 'config', '--unset', 'http.extraheader');
+      await writeFile(path.join(workspace, 'hydrate.yaml'), config);
+      await rm(path.join(workspace, 'leak'), { recursive: true, force: true });
+      await commitDry('dry: drop the .git extra artifacts');
+    }
+  });
 });

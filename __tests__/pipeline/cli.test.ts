@@ -169,6 +169,44 @@ describe('hydrate render', () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
   });
 
+  it('refuses --out that is the repository, holds it, or lies in a unit directory or .git: exit 2, nothing written', async () => {
+    const work = path.join(tmp, 'out-checks', 'dry');
+    await cp(dry, work, { recursive: true });
+    const config = path.join(work, 'hydrate.yaml');
+    const before = await treeOf(work);
+    const cases: [string, RegExp][] = [
+      ['.', /is the dry repository itself/],
+      ['..', /contains the dry repository/],
+      ['apps/web/clusters/prod/wet', /overlaps the unit directory apps\/web\/clusters\/prod/],
+      ['apps/web/base/wet', /overlaps apps\/web\/base, which units read/],
+      ['.git/wet', /inside a `\.git` folder/]
+    ];
+    for (const [out, re] of cases) {
+      const r = await cli(['render', '--config', config, '--out', out, '--only', NO_HELM], {}, work);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(re);
+    }
+    expect(await treeOf(work)).toEqual(before);
+    // A folder of the repository apart from the units is fine (the default out/wet).
+    const ok = await cli(['render', '--config', config, '--only', NO_HELM], {}, work);
+    expect(ok.stderr).not.toMatch(/--out/);
+    expect(ok.code).toBe(0);
+  });
+
+  it('refuses extraArtifacts leaving the repository at config load (exit 2, with the line), copying nothing', async () => {
+    const work = path.join(tmp, 'escape', 'repo');
+    await mkdir(path.join(work, 'k', 'a'), { recursive: true });
+    await mkdir(path.join(tmp, 'escape', 'outside'), { recursive: true });
+    await writeFile(path.join(tmp, 'escape', 'outside', 'stolen.txt'), 'ghs_secret\n');
+    await writeFile(path.join(work, 'k', 'a', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+    await writeFile(path.join(work, 'hydrate.yaml'), 'kubernetes:\n  - match: k/{x}\n    output: "{x}"\n    extraArtifacts: ../../outside\n');
+    const out = path.join(tmp, 'escape', 'wet');
+    const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hydrate\.yaml:4:\d+: error: kubernetes\[0\]\.extraArtifacts "\.\.\/\.\.\/outside" contains `\.\.`/);
+    await expect(stat(out)).rejects.toThrow();
+  });
+
   it('shards through the command line: bad shard flags exit 2; shards then merge equal one render', async () => {
     const config = path.join(dry, 'hydrate.yaml');
     const out = (name: string): string => path.join(tmp, `shard-${name}`);

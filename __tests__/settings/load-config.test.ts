@@ -94,6 +94,48 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('refuses outputs under .github, .git or the index folder, and unsafe paths joined onto units, each at its line', () => {
+    const diags = errorsOf(
+      [
+        'sources:',
+        '  - {name: up, path: ../../elsewhere}', // 2
+        'kubernetes:',
+        '  - match: apps/{app}',
+        '    output: .github/workflows', // 5
+        '  - match: b/{app}',
+        '    output: x/.git/{app}', // 7
+        '  - match: c/{app}',
+        '    output: .hydrate/{app}', // 9
+        '    extraArtifacts: ../../.git', // 10
+        '  - match: d/{app}',
+        '    output: d/{app}',
+        '    extraArtifacts: /etc', // 13
+        '    helm: {releaseFile: "{dir}/.git/config"}', // 14
+        '  - match: e/{app}',
+        '    output: .GitHub/{app}', // 16
+        '    extraArtifacts: ./.git/../.git', // 17
+        ''
+      ].join('\n')
+    );
+    const got = diags.map((d) => `${d.line} ${d.message}`);
+    expect(got).toEqual([
+      expect.stringMatching(/^2 sources\[0\]\.path "\.\.\/\.\.\/elsewhere" contains `\.\.`/),
+      expect.stringMatching(/^5 kubernetes\[0\]\.output "\.github\/workflows" is under `\.github`/),
+      expect.stringMatching(/^7 kubernetes\[1\]\.output "x\/\.git\/\{app\}" names `\.git`/),
+      expect.stringMatching(/^9 kubernetes\[2\]\.output "\.hydrate\/\{app\}" is under `\.hydrate`, Hydrate's own index folder/),
+      expect.stringMatching(/^10 kubernetes\[2\]\.extraArtifacts "\.\.\/\.\.\/\.git" contains `\.\.`/),
+      expect.stringMatching(/^13 kubernetes\[3\]\.extraArtifacts "\/etc" is absolute/),
+      expect.stringMatching(/^14 kubernetes\[3\]\.helm\.releaseFile "\{dir\}\/\.git\/config" names `\.git`/),
+      expect.stringMatching(/^16 kubernetes\[4\]\.output "\.GitHub\/\{app\}" is under `\.GitHub`/),
+      expect.stringMatching(/^17 kubernetes\[4\]\.extraArtifacts "\.git\/\.\.\/\.git" names `\.git`/)
+    ]);
+  });
+
+  it('accepts the default extra artifacts folder and a nested one', () => {
+    expect(() => parseConfig('kubernetes:\n  - {match: "a/{x}", output: "o/{x}", extraArtifacts: files/extra/}\n', 'hydrate.yaml')).not.toThrow();
+    expect(() => parseConfig('kubernetes:\n  - {match: "a/{x}", output: "o/{x}", extraArtifacts: ./files}\n', 'hydrate.yaml')).not.toThrow();
+  });
+
   it('rejects `*` in an output template', () => {
     const diags = errorsOf(['kubernetes:', '  - match: apps/*/{c}', '    output: out/*/{c}', ''].join('\n'));
     expect(diags).toHaveLength(1);

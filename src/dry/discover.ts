@@ -10,7 +10,8 @@ import type { FileReader } from '../ports.js';
 import { cmp } from '../resources/resource.js';
 import type { Settings } from '../settings/settings.js';
 import { compilePattern, matchSegment, PatternError, renderTemplate, type CompiledPattern } from './match.js';
-import { checkInsideRepo, checkRelativePath } from './path-safety.js';
+import { checkInsideRepo, checkOutputPath, checkRelativePath, checkRepoPath } from './path-safety.js';
+import { GLOB_OPTIONS } from './select.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -69,7 +70,7 @@ export async function discoverUnits(settings: Settings, files: FileReader): Prom
       diagnostics.push({ severity: 'error', file, message: `${label(e)}.match: ${message}` });
       continue;
     }
-    const excluded = e.exclude.length > 0 ? picomatch([...e.exclude], { dot: true }) : undefined;
+    const excluded = e.exclude.length > 0 ? picomatch([...e.exclude], GLOB_OPTIONS) : undefined;
     const found = await walk(settings, files, pattern, e, excluded, diagnostics, reportedOutside);
     for (const c of found) {
       const id = unitId(e.renderer, c.dir);
@@ -85,7 +86,7 @@ export async function discoverUnits(settings: Settings, files: FileReader): Prom
         diagnostics.push({ severity: 'error', unit: id, file, message: `${label(e)}: ${(err as Error).message}` });
         continue;
       }
-      const badOutput = checkRelativePath(output, 'output path');
+      const badOutput = checkOutputPath(output);
       if (badOutput) {
         diagnostics.push({ severity: 'error', unit: id, file, message: `${label(e)}.output "${e.output}": ${badOutput}` });
         continue;
@@ -223,13 +224,14 @@ async function dirKind(
     return undefined; // a broken symlink is not a directory
   }
   const problem = await checkInsideRepo(root, abs, files);
-  if (problem) {
+  const intoGit = problem ? undefined : await checkRepoPath(root, rel, files, 'directory', { anyName: true });
+  if (problem || intoGit) {
     if (!reportedOutside.has(rel)) {
       reportedOutside.add(rel);
       diagnostics.push({
         severity: 'error',
         file: rel,
-        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads outside the repository: replace it with a real directory or exclude it`
+        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads ${problem ? 'outside the repository' : 'into a `.git` folder'}: replace it with a real directory or exclude it`
       });
     }
     return undefined;

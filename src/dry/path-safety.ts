@@ -1,12 +1,32 @@
 /**
  * Path safety: repo-relative paths that come from the dry tree or the config end up in wet
  * paths, unit ids and commands, so they are held to a small, safe character set and must stay
- * inside the repository (also through symlinks).
+ * inside the repository (also through symlinks). Git's own folder is never a path Hydrate reads
+ * or writes: a `.git` segment, in any letter case (`.GIT` is `.git` on a case-insensitive
+ * checkout), is refused wherever it appears, and so is a path that resolves into one.
  */
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
 import type { FileReader } from '../ports.js';
 
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/** The wet tree's index folder (`.hydrate/index.json`), which no unit may write into. */
+export const WET_INDEX_DIR = '.hydrate';
+
+/** The `extraArtifacts` setting as a folder path: a leading `./` and trailing `/` dropped. */
+export function extraArtifactsFolder(setting: string): string {
+  return setting.replace(/^(\.\/+)+/, '').replace(/\/+$/, '');
+}
+
+/** True for `.git` in any letter case: git's own folder (or a worktree's `.git` file). */
+export function isGitSegment(segment: string): boolean {
+  return segment.toLowerCase() === '.git';
+}
+
+/** True when some `/`-separated segment of `p` is `.git` (any case). */
+export function hasGitSegment(p: string): boolean {
+  return p.split('/').some(isGitSegment);
+}
 
 /**
  * Why a repo-relative POSIX path is unsafe, or undefined when it is fine. `what` names the
@@ -21,6 +41,7 @@ export function checkRelativePath(p: string, what: string): string | undefined {
     if (segment === '') return `${what} "${p}" has an empty path segment`;
     if (segment === '..') return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
     if (segment === '.') return `${what} "${p}" contains a \`.\` segment: write the path without it`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
     if (!SAFE_SEGMENT.test(segment)) {
       return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
     }
@@ -54,5 +75,80 @@ export async function checkInsideRepo(repoRoot: string, absPath: string, files: 
   if (!isWithin(root, real)) {
     return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
   }
+  return undefined;
+}
+
+/** Like checkRelativePath for the shape that matters to containment only: relative, no `..`, no `.git`. */
+function checkContainedPath(p: string, what: string): string | undefined {
+  if (p === '') return `${what} is empty`;
+  if (p.startsWith('/') || isAbsolute(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  for (const segment of p.split('/')) {
+    if (segment === '..') return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+  }
+  return undefined;
+}
+
+/** The nearest existing ancestor of `absPath` (itself when it exists), resolved; undefined when nothing resolves. */
+async function realpathOfNearest(absPath: string, files: FileReader): Promise<string | undefined> {
+  let p = absPath;
+  for (;;) {
+    try {
+      return await files.realpath(p);
+    } catch {
+      const parent = posix.dirname(p);
+      if (parent === p) return undefined;
+      p = parent;
+    }
+  }
+}
+
+/**
+ * Why a repo-relative path from the config or a dry file may not be read, or undefined when it
+ * may: its text is unsafe (see checkRelativePath: no `..`, not absolute, no `.git` segment), or,
+ * with symlinks resolved (a chain of links, and links in any parent folder, included), it lands
+ * outside the repository or inside a `.git` folder. A path that does not exist is fine here
+ * (callers say "not found" their own way); its nearest existing parent is checked instead.
+ */
+export async function checkRepoPath(
+  repoRoot: string,
+  rel: string,
+  files: FileReader,
+  what: string,
+  options: { anyName?: boolean } = {}
+): Promise<string | undefined> {
+  // `anyName`: a path a tool reads (a kustomization's reference), not one Hydrate names things
+  // after: any characters, but still no `..`, no absolute path and no `.git`.
+  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
+  if (bad) return bad;
+  let root: string;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
+  if (real === undefined) return undefined;
+  if (!isWithin(root, real)) {
+    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
+  }
+  const inside = real === root ? '' : real.slice(root.length + 1);
+  if (hasGitSegment(inside)) {
+    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a unit's output folder (after its template is filled) may not be written, or undefined.
+ * Besides checkRelativePath: not under `.github/` or any other top-level `.git*` name (workflows,
+ * `.gitattributes`, `.gitmodules`), and not the index folder `.hydrate` (any letter case).
+ */
+export function checkOutputPath(p: string, what = 'output path'): string | undefined {
+  const bad = checkRelativePath(p, what);
+  if (bad) return bad;
+  const first = p.split('/')[0]!.toLowerCase();
+  if (first.startsWith('.git')) return `${what} "${p}" is under \`${p.split('/')[0]}\`: git and GitHub read that folder (workflows, attributes); choose another output`;
+  if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split('/')[0]}\`, Hydrate's own index folder: choose another output`;
   return undefined;
 }

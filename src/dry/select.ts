@@ -1,24 +1,54 @@
 /**
  * The `only` filter (`--only`, action input `only`): globs over unit dirs or ids; a leading `!`
  * excludes. Units it leaves out keep their previous wet output.
+ *
+ * Globs are compiled to regular expressions (picomatch), which backtrack: extglobs (`*(a|b)`)
+ * and many `*` in one path segment can keep a match busy for minutes. So extglobs are off
+ * (`GLOB_OPTIONS`), a pattern is at most MAX_GLOB_LENGTH characters and holds at most
+ * MAX_STARS_PER_SEGMENT `*` per path segment (a `**` segment aside); `globProblem` says why a
+ * pattern is refused. The config's `exclude` globs follow the same rules.
  */
 import picomatch from 'picomatch';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Unit } from './unit.js';
 
+export const GLOB_OPTIONS = { dot: true, noextglob: true } as const;
+export const MAX_GLOB_LENGTH = 256;
+export const MAX_STARS_PER_SEGMENT = 2;
+
+/** Why a glob is refused, or undefined. `what` names it in the message, e.g. `--only`. */
+export function globProblem(pattern: string, what: string): string | undefined {
+  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
+  if (pattern.length > MAX_GLOB_LENGTH) {
+    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
+  }
+  for (const segment of pattern.split('/')) {
+    if (segment === '**' || segment === '!**') continue;
+    const stars = [...segment].filter((c) => c === '*').length;
+    if (stars > MAX_STARS_PER_SEGMENT) {
+      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
+    }
+  }
+  return undefined;
+}
+
 export interface Selection {
   selected: Unit[];
   skipped: Unit[];
-  /** A warning when the filter selects none of the units (most likely a typo). */
+  /** A warning when the filter selects none of the units (most likely a typo); an error per refused pattern. */
   diagnostics: Diagnostic[];
 }
 
 export function selectUnits(units: readonly Unit[], only: readonly string[]): Selection {
   if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const refused = only.map((p) => globProblem(p, '--only')).filter((m): m is string => m !== undefined);
+  if (refused.length > 0) {
+    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: 'error', message })) };
+  }
   const include = only.filter((p) => !p.startsWith('!'));
   const exclude = only.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
-  const inc = include.length > 0 ? picomatch(include, { dot: true }) : () => true;
-  const exc = exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
+  const inc = include.length > 0 ? picomatch(include, GLOB_OPTIONS) : () => true;
+  const exc = exclude.length > 0 ? picomatch(exclude, GLOB_OPTIONS) : () => false;
   const selected: Unit[] = [];
   const skipped: Unit[] = [];
   for (const u of units) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { FileReader } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
-import { checkInsideRepo, checkRelativePath } from './path-safety.js';
+import { checkInsideRepo, checkRelativePath, checkRepoPath } from './path-safety.js';
 
 /** One error per source that is missing, not a directory, unsafe, or outside the repository. */
 export async function checkSources(settings: Settings, files: FileReader): Promise<Diagnostic[]> {
@@ -37,7 +37,7 @@ export async function checkSources(settings: Settings, files: FileReader): Promi
       });
       continue;
     }
-    const outside = await checkInsideRepo(settings.repoRoot, abs, files);
+    const outside = (await checkInsideRepo(settings.repoRoot, abs, files)) ?? (await checkRepoPath(settings.repoRoot, rel, files, 'its path'));
     if (outside) {
       out.push({ severity: 'error', file, message: `source "${source.name}" at ${rel}: ${outside} ${hint}` });
       continue;

@@ -8,6 +8,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { z } from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { placeholders, patternProblems } from '../dry/match.js';
+import { globProblem } from '../dry/select.js';
+import { checkOutputPath, checkRelativePath, extraArtifactsFolder, hasGitSegment } from '../dry/path-safety.js';
 import { RENDERER_NAMES } from '../dry/unit.js';
 import { isRecord } from '../resources/resource.js';
 import { MAX_ALIAS_COUNT } from '../resources/yaml.js';
@@ -157,6 +159,12 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
       if (typeof output === 'string' && output !== '') {
         const problems = patternProblems(output, { template: true });
         for (const p of problems) err([renderer, i, 'output'], `${base}.output "${output}": ${p.message}`, p.offset);
+        if (problems.length === 0) {
+          // The literal parts of the template: `.github/...`, `.git/...` or `.hydrate/...` never
+          // become a unit's folder (captured values are checked again at discovery).
+          const reserved = checkOutputPath(output.replace(/\{[^{}/]*\}/g, 'x'), `${base}.output`);
+          if (reserved) err([renderer, i, 'output'], reserved.replace(/"[^"]*"/, `"${output}"`));
+        }
         if (captured) {
           for (const ph of placeholders(output)) {
             if (!captured.has(ph.name)) {
@@ -170,6 +178,14 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
           }
         }
       }
+      pathDiagnostics(renderer, entry, i, err);
+      const exclude = entry['exclude'];
+      if (Array.isArray(exclude)) {
+        exclude.forEach((g: unknown, j) => {
+          const bad = typeof g === 'string' ? globProblem(g, `${base}.exclude[${j}]`) : undefined;
+          if (bad) err([renderer, i, 'exclude', j], bad);
+        });
+      }
     });
   }
 
@@ -177,6 +193,11 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
   if (Array.isArray(sources)) {
     const seen = new Map<string, number>();
     sources.forEach((s: unknown, i) => {
+      if (isRecord(s) && typeof s['path'] === 'string' && s['path'] !== '') {
+        const rel = s['path'].replace(/^\.\/+/, '').replace(/\/+$/, '');
+        const bad = checkRelativePath(rel, `sources[${i}].path`);
+        if (bad) err(['sources', i, 'path'], `${bad} (a source is checked out inside the repository)`);
+      }
       if (!isRecord(s) || typeof s['name'] !== 'string') return;
       const name = s['name'];
       const first = seen.get(name);
@@ -198,6 +219,37 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
     });
   }
   return out;
+}
+
+/**
+ * Paths of a kubernetes entry that are joined onto a unit directory: `extraArtifacts` is a
+ * sub-folder of the unit (no `..`, not absolute, no `.git`); `helm.releaseFile` may leave the
+ * unit folder (the default is beside it) but is never absolute and never names `.git`. Where
+ * they lead once symlinks are resolved is checked when a unit reads them.
+ */
+function pathDiagnostics(
+  renderer: string,
+  entry: Record<string, unknown>,
+  i: number,
+  err: (path: PathKey[], message: string) => void
+): void {
+  if (renderer !== 'kubernetes') return;
+  const extra = entry['extraArtifacts'];
+  if (typeof extra === 'string') {
+    const bad = checkRelativePath(extraArtifactsFolder(extra), `kubernetes[${i}].extraArtifacts`);
+    if (bad) err([renderer, i, 'extraArtifacts'], `${bad} (it names a folder inside each unit directory)`);
+  }
+  const helm = entry['helm'];
+  const releaseFile = isRecord(helm) ? helm['releaseFile'] : undefined;
+  if (typeof releaseFile === 'string') {
+    const sample = releaseFile.split('{dir}').join('dir');
+    const what = `kubernetes[${i}].helm.releaseFile "${releaseFile}"`;
+    if (sample.startsWith('/') || sample.includes('\\')) {
+      err([renderer, i, 'helm', 'releaseFile'], `${what} must be a relative POSIX path (from the repository root, with {dir} for the unit directory)`);
+    } else if (hasGitSegment(sample)) {
+      err([renderer, i, 'helm', 'releaseFile'], `${what} names \`.git\`: git's own folder is never read`);
+    }
+  }
 }
 
 /**
@@ -266,6 +318,8 @@ export function buildSettings(options: BuildSettingsOptions): Settings {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
   const shard = shardMode(options.shard, options.shardDir);
+  const refused = (options.only ?? []).map((p) => globProblem(p, 'only')).filter((m): m is string => m !== undefined);
+  if (refused.length > 0) throw new ConfigError(refused.map((message) => ({ severity: 'error', message })));
   return {
     repoRoot: options.repoRoot,
     configPath: options.configPath,

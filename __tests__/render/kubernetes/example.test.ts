@@ -68,16 +68,17 @@ describe('the example dry repository', () => {
     expect(failed[0]!.diagnostics[0]!.message).toBe('helm not found: install helm to render Helm release kubernetes/platform/web/prod.yaml');
   });
 
-  it('a remote kustomize base is left to kustomize, and the input digest marks the unit volatile', async () => {
+  it('an allowed, pinned remote kustomize base is left to kustomize, and the input digest marks the unit volatile', async () => {
     const repo = await tempRepo({
       'o/kustomization.yaml': 'resources:\n  - https://github.com/example/manifests//base?ref=v1.0.0\n'
     });
     try {
       const exec = fakeRunner(['kubectl']);
-      const r = await renderKubernetesUnit(unit('o', 0), makeInput(repo.root, { kubernetes: [{ match: 'o', output: 'o' }] }, [], exec));
+      const cfg = { kubernetes: [{ match: 'o', output: 'o', kustomize: { allowRemote: true } }] };
+      const r = await renderKubernetesUnit(unit('o', 0), makeInput(repo.root, cfg, [], exec));
       expect(exec.calls).toHaveLength(1);
       expect(r.status).toBe('rendered');
-      const settings = makeInput(repo.root, { kubernetes: [{ match: 'o', output: 'o' }] }, [], exec).settings;
+      const settings = makeInput(repo.root, cfg, [], exec).settings;
       const input = await unitInputDigest(unit('o', 0), settings, createFileReader(), 'kubectl v1');
       expect(input.volatile).toBe(true);
       expect(input.reason).toContain('https://github.com/example/manifests//base?ref=v1.0.0');

@@ -3,8 +3,14 @@
  * it, found by following the kustomization's references transitively. Remote references (URLs,
  * git refs, helm charts fetched from a repository) cannot be seen by a digest: they make the
  * closure volatile, and the reason says which reference did it.
+ *
+ * The walk also finds what a unit may not read: a reference leaving the repository (by `..`, an
+ * absolute path or a symlink) or into a `.git` folder, and a remote base the config does not
+ * allow or that is not pinned. Those are `problems` (the renderer refuses the unit); allowed
+ * remote bases are listed in `remotes` (the renderer reports them).
  */
 import { posix } from 'node:path';
+import { checkRepoPath } from '../../dry/path-safety.js';
 import type { FileReader } from '../../ports.js';
 import { parsePositioned } from './yaml-positions.js';
 import { parseCanonicalYaml } from '../../resources/yaml.js';
@@ -17,6 +23,55 @@ export interface Closure {
   paths: string[];
   volatile: boolean;
   reason?: string;
+  /** References the unit may not read (present only when there are some), at their kustomization file and line. */
+  problems?: ClosureProblem[];
+  /** Remote bases the config allows, pinned (present only when there are some). */
+  remotes?: ClosureProblem[];
+}
+
+/** A reference in a kustomization file, with what is wrong with it (or, for `remotes`, what it is). */
+export interface ClosureProblem {
+  file: string;
+  line: number;
+  col: number;
+  ref: string;
+  message: string;
+}
+
+export interface ClosureOptions {
+  /** Allow remote bases (pinned ones only): the entry's `kustomize.allowRemote` or `policy.allowRemote`. */
+  allowRemote?: boolean;
+}
+
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+/** A release tag: full `X.Y.Z` semver, optional `v`, optional `prefix/` (kustomize's own tags look like `kustomize/v5.4.1`). */
+const VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * What a remote reference is pinned to, or undefined when it is not pinned. Pinned: a `ref=` (or
+ * `version=`) query parameter that is a full commit SHA or a release tag `vX.Y.Z` (optionally
+ * with a `prefix/`); for a plain URL to a file, a path segment that is a full commit SHA (e.g.
+ * `raw.githubusercontent.com/o/r/<sha>/x.yaml`). A branch name (`main`, `release-1.2`) is not
+ * a pin; a branch named like a release tag cannot be told apart, so a commit SHA is safest.
+ */
+export function remotePin(ref: string): string | undefined {
+  const q = ref.indexOf('?');
+  if (q >= 0) {
+    for (const part of ref.slice(q + 1).split('&')) {
+      const eq = part.indexOf('=');
+      const key = eq >= 0 ? part.slice(0, eq) : part;
+      if (key !== 'ref' && key !== 'version') continue;
+      let value = eq >= 0 ? part.slice(eq + 1) : '';
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return undefined;
+      }
+      return SHA.test(value) || VERSION_TAG.test(value) ? value : undefined;
+    }
+  }
+  const path = (q >= 0 ? ref.slice(0, q) : ref).split('/');
+  return path.find((seg) => SHA.test(seg));
 }
 
 const MAX_DIRS = 500;
@@ -36,9 +91,15 @@ export function isRemoteRef(ref: string): boolean {
   );
 }
 
-function strings(v: unknown): string[] {
-  if (typeof v === 'string') return [v];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+/** The string entries of a field (a string alone, or a list) with their index in the file (a lone string: none). */
+function entries(v: unknown): [number | string, string][] {
+  if (typeof v === 'string') return [[-1, v]];
+  if (!Array.isArray(v)) return [];
+  const out: [number, string][] = [];
+  v.forEach((x: unknown, i) => {
+    if (typeof x === 'string') out.push([i, x]);
+  });
+  return out;
 }
 
 /** `key=path` or `path` (generator `files` entries). */
@@ -52,10 +113,15 @@ class Walker {
   readonly seen = new Set<string>();
   volatile = false;
   reason: string | undefined;
+  readonly problems: ClosureProblem[] = [];
+  readonly remotes: ClosureProblem[] = [];
+  /** Text of each kustomization file read, for the position of a refused reference. */
+  private readonly texts = new Map<string, string>();
 
   constructor(
     private readonly files: FileReader,
-    private readonly repoRoot: string
+    private readonly repoRoot: string,
+    private readonly options: ClosureOptions = {}
   ) {}
 
   private abs(rel: string): string {
@@ -67,31 +133,71 @@ class Walker {
     this.volatile = true;
   }
 
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or leaves the repository. */
-  private resolve(dir: string, ref: string, where: string): string | undefined {
+  private at(where: string, path: readonly (string | number)[]): { line: number; col: number } {
+    const text = this.texts.get(where);
+    return text === undefined ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path);
+  }
+
+  private problem(where: string, path: readonly (string | number)[], ref: string, message: string): void {
+    this.problems.push({ file: where, ...this.at(where, path), ref, message });
+  }
+
+  /**
+   * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
+   * read. `path` locates the reference in the kustomization file `where`.
+   */
+  private async resolve(dir: string, ref: string, where: string, path: readonly (string | number)[]): Promise<string | undefined> {
     if (isRemoteRef(ref)) {
       this.markVolatile(`${where} references remote ${ref}`);
+      const pin = remotePin(ref);
+      if (!this.options.allowRemote) {
+        this.problem(
+          where,
+          path,
+          ref,
+          `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
+        );
+      } else if (pin === undefined) {
+        this.problem(
+          where,
+          path,
+          ref,
+          `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
+        );
+      } else {
+        this.remotes.push({ file: where, ...this.at(where, path), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+      }
       return undefined;
     }
     const target = posix.normalize(posix.join(dir, ref));
     if (target === '..' || target.startsWith('../') || posix.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
+      this.problem(where, path, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
       return undefined;
     }
-    return target === '.' ? '' : target;
+    const rel = target === '.' ? '' : target;
+    if (rel !== '') {
+      const bad = await checkRepoPath(this.repoRoot, rel, this.files, 'reference', { anyName: true });
+      if (bad) {
+        this.markVolatile(`${where} references ${ref}, which may not be read`);
+        this.problem(where, path, ref, `${where} references ${ref}: ${bad}`);
+        return undefined;
+      }
+    }
+    return rel;
   }
 
   /** A referenced file or directory: included as it is (directories whole). */
-  private async addPath(dir: string, ref: string, where: string): Promise<void> {
-    const target = this.resolve(dir, ref, where);
+  private async addPath(dir: string, ref: string, where: string, path: readonly (string | number)[]): Promise<void> {
+    const target = await this.resolve(dir, ref, where, path);
     if (target === undefined) return;
     // Missing paths are still recorded: creating them later changes the digest.
     this.paths.add(target);
   }
 
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  private async addResource(dir: string, ref: string, where: string): Promise<void> {
-    const target = this.resolve(dir, ref, where);
+  private async addResource(dir: string, ref: string, where: string, path: readonly (string | number)[]): Promise<void> {
+    const target = await this.resolve(dir, ref, where, path);
     if (target === undefined) return;
     const st = await this.files.lstat(this.abs(target));
     if (st?.kind === 'directory') await this.visit(target);
@@ -109,41 +215,43 @@ class Walker {
     this.paths.add(dir);
     const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
     if (where === undefined) return;
-    const k = kustomizationValue(await this.files.readFile(this.abs(where)));
+    const text = await this.files.readFile(this.abs(where));
+    this.texts.set(where, text);
+    const k = kustomizationValue(text);
     if (!isRecord(k)) return;
 
     for (const key of ['resources', 'bases', 'components']) {
-      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
+      for (const [i, ref] of entries(k[key])) await this.addResource(dir, ref, where, [key, i]);
     }
     for (const key of ['crds', 'patchesStrategicMerge', 'configurations']) {
-      for (const ref of strings(k[key])) {
+      for (const [i, ref] of entries(k[key])) {
         // Inline patches in patchesStrategicMerge are YAML text, not paths.
         if (ref.includes('\n')) continue;
-        await this.addPath(dir, ref, where);
+        await this.addPath(dir, ref, where, [key, i]);
       }
     }
     for (const key of ['patches', 'patchesJson6902', 'replacements']) {
       const list = k[key];
       if (!Array.isArray(list)) continue;
-      for (const item of list) {
-        if (isRecord(item) && typeof item['path'] === 'string') await this.addPath(dir, item['path'], where);
+      for (const [i, item] of list.entries()) {
+        if (isRecord(item) && typeof item['path'] === 'string') await this.addPath(dir, item['path'], where, [key, i, 'path']);
       }
     }
-    if (isRecord(k['openapi']) && typeof k['openapi']['path'] === 'string') await this.addPath(dir, k['openapi']['path'], where);
+    if (isRecord(k['openapi']) && typeof k['openapi']['path'] === 'string') await this.addPath(dir, k['openapi']['path'], where, ['openapi', 'path']);
     for (const key of ['configMapGenerator', 'secretGenerator']) {
       const list = k[key];
       if (!Array.isArray(list)) continue;
-      for (const g of list) {
+      for (const [i, g] of list.entries()) {
         if (!isRecord(g)) continue;
-        for (const f of strings(g['files'])) await this.addPath(dir, generatorFile(f), where);
-        for (const f of strings(g['envs'])) await this.addPath(dir, f, where);
-        for (const f of strings(g['env'])) await this.addPath(dir, f, where);
+        for (const [j, f] of entries(g['files'])) await this.addPath(dir, generatorFile(f), where, [key, i, 'files', j]);
+        for (const [j, f] of entries(g['envs'])) await this.addPath(dir, f, where, [key, i, 'envs', j]);
+        for (const [j, f] of entries(g['env'])) await this.addPath(dir, f, where, [key, i, 'env', j]);
       }
     }
     for (const key of ['transformers', 'generators', 'validators']) {
-      for (const ref of strings(k[key])) {
+      for (const [i, ref] of entries(k[key])) {
         if (ref.includes('\n')) continue; // inline plugin configuration
-        await this.addResource(dir, ref, where);
+        await this.addResource(dir, ref, where, [key, i]);
         await this.helmGeneratorFile(dir, ref, where);
       }
     }
@@ -165,17 +273,18 @@ class Walker {
     const globals = isRecord(k['helmGlobals']) ? k['helmGlobals'] : {};
     if (charts.length === 0 && !isRecord(k['helmGlobals'])) return;
     const chartHome = typeof globals['chartHome'] === 'string' ? globals['chartHome'] : 'charts';
-    if (typeof globals['configHome'] === 'string') await this.addPath(dir, globals['configHome'], where);
-    for (const c of charts) {
+    if (typeof globals['configHome'] === 'string') await this.addPath(dir, globals['configHome'], where, ['helmGlobals', 'configHome']);
+    for (const [i, c] of charts.entries()) {
       if (!isRecord(c)) continue;
       const name = typeof c['name'] === 'string' ? c['name'] : '';
       if (typeof c['repo'] === 'string' && c['repo'] !== '') {
         this.markVolatile(`${where} inflates helm chart ${name || '(unnamed)'} from ${c['repo']}`);
       }
-      if (name) await this.addPath(dir, posix.join(chartHome, name), where);
-      else await this.addPath(dir, chartHome, where);
-      if (typeof c['valuesFile'] === 'string') await this.addPath(dir, c['valuesFile'], where);
-      for (const f of strings(c['additionalValuesFiles'])) await this.addPath(dir, f, where);
+      const home: (string | number)[] = typeof globals['chartHome'] === 'string' ? ['helmGlobals', 'chartHome'] : ['helmCharts', i];
+      if (name) await this.addPath(dir, posix.join(chartHome, name), where, home);
+      else await this.addPath(dir, chartHome, where, home);
+      if (typeof c['valuesFile'] === 'string') await this.addPath(dir, c['valuesFile'], where, ['helmCharts', i, 'valuesFile']);
+      for (const [j, f] of entries(c['additionalValuesFiles'])) await this.addPath(dir, f, where, ['helmCharts', i, 'additionalValuesFiles', j]);
     }
   }
 }
@@ -189,15 +298,21 @@ function kustomizationValue(text: string): unknown {
 function finish(w: Walker): Closure {
   const sorted = [...w.paths].sort(cmp);
   // A file inside a listed directory may be listed too: the digest reads each file once.
-  return { paths: sorted, volatile: w.volatile, ...(w.reason !== undefined ? { reason: w.reason } : {}) };
+  return {
+    paths: sorted,
+    volatile: w.volatile,
+    ...(w.reason !== undefined ? { reason: w.reason } : {}),
+    ...(w.problems.length > 0 ? { problems: w.problems } : {}),
+    ...(w.remotes.length > 0 ? { remotes: w.remotes } : {})
+  };
 }
 
 /**
  * The closure of the kustomization in `dir` (repository-relative). `repoRoot` is absolute;
  * `files` reads it.
  */
-export async function kustomizeClosure(dir: string, files: FileReader, repoRoot: string): Promise<Closure> {
-  const w = new Walker(files, repoRoot);
+export async function kustomizeClosure(dir: string, files: FileReader, repoRoot: string, options: ClosureOptions = {}): Promise<Closure> {
+  const w = new Walker(files, repoRoot, options);
   await w.visit(dir);
   return finish(w);
 }

@@ -7,7 +7,8 @@
 import { posix } from 'node:path';
 import type { Diagnostic } from '../../diagnostics.js';
 import { hasErrors } from '../../diagnostics.js';
-import { checkRelativePath } from '../../dry/path-safety.js';
+import { checkRelativePath, checkRepoPath, extraArtifactsFolder, hasGitSegment } from '../../dry/path-safety.js';
+import { decodeUtf8Strict } from '../../dry/utf8.js';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
 import { checkIdentities, cmp, isRecord } from '../../resources/resource.js';
@@ -23,6 +24,7 @@ import { helmArgvProblems } from './helm-argv.js';
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import { parsePositioned } from './yaml-positions.js';
+import { kustomizeClosure } from './closure.js';
 import { detectUnitType } from './unit-type.js';
 import type { DetectedUnitType } from './unit-type.js';
 
@@ -171,6 +173,14 @@ async function detectType(ctx: Ctx): Promise<Exclude<DetectedUnitType, { type: '
 async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
   const { input, unit, entry } = ctx;
   const dir = abs(input, unit.dir);
+  // What kustomize would read: nothing outside the repository or in .git, and remote bases only
+  // when allowed and pinned (then named in the unit's report).
+  const closure = await kustomizeClosure(unit.dir, input.files, input.repoRoot, {
+    allowRemote: entry.kustomize.allowRemote || input.settings.config.policy.allowRemote
+  });
+  for (const p of closure.problems ?? []) err(ctx, p.message, { file: p.file, line: p.line, col: p.col });
+  if (closure.problems) return [];
+  for (const r of closure.remotes ?? []) ctx.diagnostics.push({ severity: 'warning', unit: unit.id, message: r.message, file: r.file, line: r.line, col: r.col });
   // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
   // With helm enabled, kustomize runs the helm Hydrate finds (the one whose version is in the digest).
   const flags: string[] = [];
@@ -220,6 +230,11 @@ async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
 async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource[]; patches: LocatedPatch[] }> {
   const { input, unit } = ctx;
   const empty = { resources: [], patches: [] };
+  const unsafeRelease = await checkRepoPath(input.repoRoot, posix.normalize(file), input.files, 'Helm release file');
+  if (unsafeRelease) {
+    err(ctx, unsafeRelease, { file: input.settings.configPath });
+    return empty;
+  }
   const text = await input.files.readFile(abs(input, file));
   const parsed = parsePositioned(text);
   for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file, line: e.line, col: e.col });
@@ -243,9 +258,14 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
 
   let chartRef = release.chart;
   let localChart: { rel: string; dependencies: ChartDependency[] } | undefined;
+  const pathLike = await pathLikeChartProblem(input, release.chart);
+  if (pathLike) {
+    err(ctx, pathLike, { file, ...parsed.positionOf(['chart']) });
+    return empty;
+  }
   if (isLocalChart(release.chart)) {
     const chartRel = posix.normalize(posix.join(releaseDir, release.chart));
-    const bad = checkRelativePath(chartRel, 'chart path');
+    const bad = checkRelativePath(chartRel, 'chart path') ?? (await checkRepoPath(input.repoRoot, chartRel, input.files, 'chart path'));
     if (bad) {
       err(ctx, bad, { file, ...parsed.positionOf(['chart']) });
       return empty;
@@ -286,7 +306,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
       const rel = posix.normalize(posix.join(unit.dir, v));
-      const bad = checkRelativePath(rel, 'values file');
+      const bad = checkRelativePath(rel, 'values file') ?? (await checkRepoPath(input.repoRoot, rel, input.files, 'values file'));
       if (bad || !(rel === unit.dir || rel.startsWith(`${unit.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit.dir}`, { file, ...parsed.positionOf(['valuesFiles', i]) });
       } else if ((await input.files.lstat(abs(input, rel)))?.kind !== 'file') {
@@ -408,6 +428,20 @@ async function dependencyCopies(ctx: Ctx, chartRel: string, deps: ChartDependenc
   return copies.filter((c, i) => !copies.some((o, j) => within(c.to, o.to) || (o.to === c.to && j < i)));
 }
 
+/**
+ * helm takes any chart reference that names an existing path (from its working directory, the
+ * repository root) as a local chart, `./` or not: an absolute reference, or one that exists and
+ * leads out of the repository or into `.git`, is refused. Repository and `oci://` references
+ * that name no path are left to helm.
+ */
+async function pathLikeChartProblem(input: RenderInput, chart: string): Promise<string | undefined> {
+  if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return undefined;
+  if (chart.startsWith('/')) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
+  const rel = posix.normalize(chart);
+  if ((await input.files.lstat(abs(input, rel))) === undefined && !hasGitSegment(rel)) return undefined;
+  return checkRepoPath(input.repoRoot, rel, input.files, 'chart', { anyName: true });
+}
+
 // ---------------------------------------------------------------------------------------------
 // plain
 
@@ -513,10 +547,41 @@ async function collectFiles(files: FileReader, root: string, prefix: string, out
 }
 
 async function extraArtifacts(ctx: Ctx): Promise<Artifact[]> {
-  const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
-  const folder = abs(ctx.input, folderRel);
+  const { input, unit } = ctx;
+  const folderRel = `${unit.dir}/${extraArtifactsFolder(ctx.entry.extraArtifacts)}`;
+  // The config loader refuses `..`, absolute paths and `.git`; here the folder (and every parent
+  // on the way) is resolved: a symlink may lead only to another folder of the repository.
+  const unsafe = await checkRepoPath(input.repoRoot, folderRel, input.files, 'extra artifacts folder');
+  if (unsafe) {
+    err(ctx, unsafe, { file: folderRel });
+    return [];
+  }
+  let folder = abs(input, folderRel);
+  const st = await input.files.lstat(folder);
+  if (st === undefined) return [];
+  if (st.kind === 'symlink') {
+    // Inside the repository (checked above): followed, and its files reported under the link.
+    folder = await input.files.realpath(folder);
+    if ((await input.files.lstat(folder))?.kind !== 'directory') {
+      ctx.diagnostics.push({
+        severity: 'warning',
+        unit: unit.id,
+        file: folderRel,
+        message: `extra artifacts folder ${folderRel} is a symlink to a file, not a folder: nothing copied from it`
+      });
+      return [];
+    }
+  } else if (st.kind !== 'directory') {
+    ctx.diagnostics.push({
+      severity: 'warning',
+      unit: unit.id,
+      file: folderRel,
+      message: `extra artifacts folder ${folderRel} is not a folder: nothing copied from it`
+    });
+    return [];
+  }
   const out: Artifact[] = [];
-  for (const f of await listFilesRecursive(ctx.input.files, folder)) {
+  for (const f of await listFilesRecursive(input.files, folder)) {
     const source = `${folderRel}/${f.rel}`;
     if (f.kind !== 'file') {
       err(ctx, `extra artifact ${source} is a ${f.kind === 'symlink' ? 'symlink' : 'special file'}: only regular files are copied; replace it with a file`, {
@@ -529,7 +594,13 @@ async function extraArtifacts(ctx: Ctx): Promise<Artifact[]> {
       err(ctx, `${bad}`, { file: source });
       continue;
     }
-    out.push({ path: f.rel, content: await ctx.input.files.readFile(`${folder}/${f.rel}`), source });
+    // The wet tree holds text: a binary file is refused, never re-decoded into something else.
+    const decoded = decodeUtf8Strict(await input.files.readFileBytes(`${folder}/${f.rel}`));
+    if ('problem' in decoded) {
+      err(ctx, `extra artifact ${source} ${decoded.problem}: only text files are copied into the wet tree; keep binary files elsewhere`, { file: source });
+      continue;
+    }
+    out.push({ path: f.rel, content: decoded.text, source });
   }
   return out;
 }

@@ -55,10 +55,14 @@ export const hydrateConfig = z
       .object({
         allowSecrets: z.array(allowedSecret).default([]),
         allowHelm: z.boolean().default(true).describe('Allow kustomize --enable-helm for entries that ask for it'),
+        allowRemote: z
+          .boolean()
+          .default(false)
+          .describe('Allow remote kustomize bases (URLs, git refs) in every entry, pinned to a commit SHA or a release tag vX.Y.Z'),
         concurrency: z.number().int().min(1).max(64).optional().describe('Parallel render workers (default: CPU count)')
       })
       .strict()
-      .default({ allowSecrets: [], allowHelm: true })
+      .default({ allowSecrets: [], allowHelm: true, allowRemote: false })
   })
   .strict();
 

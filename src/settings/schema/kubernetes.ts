@@ -10,10 +10,14 @@ export const kubernetesEntry = z
       .describe('How units are rendered; `auto` detects by what the directory holds'),
     kustomize: z
       .object({
-        enableHelm: z.boolean().default(false).describe('Pass --enable-helm (kustomize HelmChartInflationGenerator)')
+        enableHelm: z.boolean().default(false).describe('Pass --enable-helm (kustomize HelmChartInflationGenerator)'),
+        allowRemote: z
+          .boolean()
+          .default(false)
+          .describe('Allow remote bases (URLs, git refs) in this entry\'s kustomizations, pinned to a commit SHA or a release tag vX.Y.Z')
       })
       .strict()
-      .default({ enableHelm: false }),
+      .default({ enableHelm: false, allowRemote: false }),
     helm: z
       .object({
         releaseFile: z
