@@ -399,7 +399,8 @@ function unitReports(
       dir: u.dir,
       coordinates: u.coordinates,
       status,
-      resources: r?.resources.length ?? 0,
+      // A unit kept from an earlier run counts what the index says it rendered then.
+      resources: r && r.status !== 'reused' ? r.resources.length : (index?.units[u.id]?.resources ?? previousIndex?.units[u.id]?.resources ?? 0),
       outputs: index?.units[u.id]?.paths ?? previousIndex?.units[u.id]?.paths ?? [],
       errors: r?.diagnostics.filter((d) => d.severity === 'error') ?? []
     });
