@@ -2,6 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { entryPositions } from '../../src/settings/load-config.js';
 import { discoverUnits } from '../../src/dry/discover.js';
 import { selectUnits } from '../../src/dry/select.js';
 import { buildSettings, parseConfig } from '../../src/settings/load-config.js';
@@ -160,9 +161,29 @@ describe('discoverUnits', () => {
         ''
       ].join('\n')
     );
-    const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
-    expect(errors(diagnostics)).toEqual([
-      'directory apps/web/prod is matched by both kubernetes[0] and kubernetes[1]: exclude it from one of them'
+    const text = [
+      'kubernetes:',
+      '  - match: apps/{app}/{env}',
+      '    output: a/{app}/{env}',
+      '  - match: apps/web/{env}',
+      '    output: b/{env}',
+      'secrets:',
+      '  - match: apps/{app}/{env}',
+      '    output: s/{app}/{env}',
+      ''
+    ].join('\n');
+    const { units, diagnostics, configErrors } = await discoverUnits(s, nodeFileReader(), entryPositions(text, 'hydrate.yaml'));
+    expect(errors(diagnostics)).toEqual([]);
+    // A config error (exit 2) at the first entry, naming both entries with their lines and the exclude that expresses the exception.
+    expect(configErrors).toEqual([
+      {
+        severity: 'error',
+        file: 'hydrate.yaml',
+        line: 2,
+        col: 12,
+        message:
+          'kubernetes[0] "apps/{app}/{env}" (hydrate.yaml:2) and kubernetes[1] "apps/web/{env}" (hydrate.yaml:4) both match apps/web/prod: a directory is rendered by one entry. For kubernetes[1] to render it, add `exclude: ["apps/web/*"]` to kubernetes[0]; to render it once with one entry\'s settings, remove or narrow the other entry\'s match'
+      }
     ]);
     expect(units.map((u) => u.id)).toEqual(['secrets:apps/web/prod']);
   });

@@ -18,7 +18,12 @@ const SKIP_DIRS = new Set(['.git', 'node_modules']);
 export interface DiscoverResult {
   units: Unit[];
   diagnostics: Diagnostic[];
+  /** Config mistakes only the tree reveals (two entries of one renderer matching one directory): exit 2. */
+  configErrors: Diagnostic[];
 }
+
+/** Where an entry is in the config file, by label (`kubernetes[1]`), when known. */
+export type EntryPositions = ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'col'>>;
 
 interface EntryRef {
   renderer: RendererName;
@@ -54,8 +59,9 @@ interface Candidate {
  * id, plus diagnostics (errors for unsafe or colliding units, warnings for entries that match
  * nothing). Units with errors are left out.
  */
-export async function discoverUnits(settings: Settings, files: FileReader): Promise<DiscoverResult> {
+export async function discoverUnits(settings: Settings, files: FileReader, positions: EntryPositions = new Map()): Promise<DiscoverResult> {
   const diagnostics: Diagnostic[] = [];
+  const configErrors: Diagnostic[] = [];
   const all: Unit[] = [];
   const file = settings.configPath;
   const reportedOutside = new Set<string>();
@@ -102,26 +108,68 @@ export async function discoverUnits(settings: Settings, files: FileReader): Prom
   }
 
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  return { units: dropCollisions(all, file, diagnostics), diagnostics };
+  const units = dropCollisions(all, file, diagnostics, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
+  return { units, diagnostics, configErrors };
+}
+
+/** The glob form of a match pattern: `{name}` → `*`. */
+function patternGlob(match: string): string {
+  return match.replace(/\{[^}]*\}/g, '*');
+}
+
+/** Literal (non-placeholder, non-`*`) segments of a pattern: the more, the more specific. */
+function literalSegments(match: string): number {
+  return match.split('/').filter((s) => !s.includes('{') && !s.includes('*')).length;
+}
+
+/**
+ * Two entries of one renderer match the same directories. Most often a general entry and a
+ * specific one meant as an exception: the message says how to write that exception.
+ */
+function overlapError(settings: Settings, positions: EntryPositions, renderer: RendererName, a: number, b: number, dirs: readonly string[]): Diagnostic {
+  const list: readonly { match: string }[] = settings.config[renderer];
+  const ea = list[a]!;
+  const eb = list[b]!;
+  const where = (i: number): string => {
+    const p = positions.get(`${renderer}[${i}]`);
+    return p?.line !== undefined ? ` (${p.file ?? settings.configPath}:${p.line})` : '';
+  };
+  const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
+  const glob = patternGlob(list[specific]!.match);
+  const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
+  const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
+  return {
+    severity: 'error',
+    ...first,
+    message:
+      `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. ` +
+      `For ${renderer}[${specific}] to render ${dirs.length === 1 ? 'it' : 'them'}, add \`exclude: ["${glob}"]\` to ${renderer}[${general}]; ` +
+      `to render ${dirs.length === 1 ? 'it' : 'them'} once with one entry's settings, remove or narrow the other entry's match`
+  };
 }
 
 /** Errors for one dir matched twice by the same renderer and for shared outputs; keeps the rest. */
-function dropCollisions(sorted: Unit[], file: string, diagnostics: Diagnostic[]): Unit[] {
+function dropCollisions(
+  sorted: Unit[],
+  file: string,
+  diagnostics: Diagnostic[],
+  overlap: (renderer: RendererName, a: number, b: number, dirs: string[]) => void
+): Unit[] {
   const bad = new Set<Unit>();
+  const pairs = new Map<string, { a: number; b: number; renderer: RendererName; dirs: string[] }>();
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
     if (a.id === b.id) {
-      diagnostics.push({
-        severity: 'error',
-        unit: a.id,
-        file,
-        message: `directory ${a.dir} is matched by both ${a.renderer}[${a.entry}] and ${b.renderer}[${b.entry}]: exclude it from one of them`
-      });
+      const key = `${a.renderer}:${a.entry}:${b.entry}`;
+      const pair = pairs.get(key) ?? { a: a.entry, b: b.entry, renderer: a.renderer, dirs: [] };
+      pair.dirs.push(a.dir);
+      pairs.set(key, pair);
       bad.add(a);
       bad.add(b);
     }
   }
+  for (const p of pairs.values()) overlap(p.renderer, p.a, p.b, p.dirs);
   const byOutput = new Map<string, Unit[]>();
   for (const u of sorted) {
     if (bad.has(u)) continue;
