@@ -91,6 +91,8 @@ const matchers = new Map<string, (s: string) => boolean>();
 /** `pattern` matches `value`: equality, or a glob (`*`, `?`, `[...]`, `{a,b}`; no extglobs). */
 export function globMatches(pattern: string, value: string): boolean {
   if (!GLOB_CHARS.test(pattern)) return pattern === value;
+  // `*` means any: also none (a Secret without a namespace).
+  if (value === '') return /^\*+$/.test(pattern);
   let m = matchers.get(pattern);
   if (!m) {
     m = picomatch(pattern, { dot: true, noextglob: true });

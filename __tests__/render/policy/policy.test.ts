@@ -149,6 +149,10 @@ describe('secrets policy gate: Secrets that are safe in git', () => {
     const glob = [{ namespace: 'w*', name: 'public-*', reason: 'public CA bundles' }];
     expect(secretsPolicyGate([result([generated('public-ca')])], glob)).toEqual([]);
     expect(secretsPolicyGate([result([generated('private-ca')])], glob)).toHaveLength(1);
+    // `*` stands for any namespace, none included.
+    const noNs: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'public-ca' }, data: { k: CANARY_B64 } };
+    expect(secretsPolicyGate([result([noNs])], [{ namespace: '*', name: 'public-ca', reason: 'any namespace' }])).toEqual([]);
+    expect(secretsPolicyGate([result([noNs])], glob)).toHaveLength(1);
   });
 });
 
