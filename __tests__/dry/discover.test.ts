@@ -146,6 +146,23 @@ describe('discoverUnits', () => {
     expect(units).toEqual([]);
   });
 
+  it('warns when a unit lies inside a plain unit whose rule recurses, unless the outer one is a kustomization or does not recurse', async () => {
+    await dirs('clusters/prod/apps/web', 'clusters/dev/apps/web');
+    await writeFile(join(repo, 'clusters/dev/kustomization.yaml'), 'resources: []\n');
+    const yaml = (plain: string): string =>
+      ['kubernetes:', '  - match: clusters/{cluster}', '    output: c/{cluster}', plain, '  - match: clusters/{cluster}/apps/{app}', '    output: a/{cluster}/{app}', ''].join('\n');
+    const warned = await discoverUnits(settings(yaml('')), nodeFileReader());
+    expect(warned.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        unit: 'kubernetes:clusters/prod',
+        message: expect.stringContaining('units apps/web lie inside clusters/prod, whose plain rule recurses')
+      })
+    ]);
+    const flat = await discoverUnits(settings(yaml('    plain: {recurse: false}')), nodeFileReader());
+    expect(flat.diagnostics).toEqual([]);
+  });
+
   it('reports a dir matched by two entries of the same renderer, but allows different renderers', async () => {
     await dirs('apps/web/prod');
     const s = settings(

@@ -109,7 +109,43 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
 
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
   const units = dropCollisions(all, file, diagnostics, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
+  diagnostics.push(...(await nestedUnits(settings, files, units)));
   return { units, diagnostics, configErrors };
+}
+
+/**
+ * A Kubernetes unit inside a plain unit whose rule recurses is read by both: its objects would be
+ * deployed twice. A warning on the outer unit says how to leave it out. (An outer unit with a
+ * kustomization, or typed kustomize or helm, reads only what it references.)
+ */
+async function nestedUnits(settings: Settings, files: FileReader, units: readonly Unit[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const kube = units.filter((u) => u.renderer === 'kubernetes').sort((a, b) => cmp(a.dir, b.dir));
+  for (let i = 0; i < kube.length; i++) {
+    const outer = kube[i]!;
+    const entry = settings.config.kubernetes[outer.entry];
+    if (!entry || entry.type === 'kustomize' || entry.type === 'helm') continue;
+    if (!(entry.plain?.recurse ?? settings.config.defaults.plain.recurse ?? true)) continue;
+    const inner: string[] = [];
+    for (let j = i + 1; j < kube.length && kube[j]!.dir.startsWith(`${outer.dir}/`); j++) inner.push(kube[j]!.dir.slice(outer.dir.length + 1));
+    if (inner.length === 0) continue;
+    if (entry.type === 'auto' && (await hasKustomization(settings.repoRoot, outer.dir, files))) continue;
+    const shown = inner.slice(0, 3).join(', ') + (inner.length > 3 ? ` and ${inner.length - 3} more` : '');
+    out.push({
+      severity: 'warning',
+      unit: outer.id,
+      file: settings.configPath,
+      message: `units ${shown} lie inside ${outer.dir}, whose plain rule recurses: if ${outer.dir} is a plain directory, their files are rendered by both units; leave them out with plain.exclude (e.g. ["${inner[0]!.split('/')[0]}"]) or set plain.recurse: false on kubernetes[${outer.entry}]`
+    });
+  }
+  return out;
+}
+
+async function hasKustomization(root: string, dir: string, files: FileReader): Promise<boolean> {
+  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+    if ((await files.lstat(join(root, dir, name)))?.kind === 'file') return true;
+  }
+  return false;
 }
 
 /** The glob form of a match pattern: `{name}` → `*`. */
