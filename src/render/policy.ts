@@ -132,6 +132,22 @@ function at(where: Where): Where {
   };
 }
 
+/** A JSON artifact as one document (JSON, read as kubectl reads a .json manifest), or its syntax error with line and column. */
+function parseJsonArtifact(text: string, file: string): ReturnType<typeof parseYamlDocuments> {
+  try {
+    return { documents: [{ value: JSON.parse(text) as unknown, line: 1, col: 1 }], diagnostics: [] };
+  } catch (e) {
+    const message = (e as Error).message;
+    const pos = /position (\d+)/.exec(message);
+    const offset = pos ? Math.min(Number(pos[1]), text.length) : 0;
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const col = offset - before.lastIndexOf('\n');
+    // The engine's own words may quote the text around the fault (a value): say only where it is.
+    return { documents: [], diagnostics: [{ severity: 'error', file, line, col, message: pos ? `invalid JSON at line ${line}, column ${col}` : 'invalid JSON' }] };
+  }
+}
+
 export function secretsPolicyGate(results: readonly RenderedUnit[], allow: AllowedSecrets): Diagnostic[] {
   const out: Diagnostic[] = [];
   const check = (unitId: string, o: unknown, where: Where, via: string): void => {
@@ -155,13 +171,13 @@ export function secretsPolicyGate(results: readonly RenderedUnit[], allow: Allow
     }
     for (const a of r.artifacts) {
       if (!/\.(ya?ml|json)$/i.test(a.path)) continue;
-      const parsed = parseYamlDocuments(a.content, a.source, r.unit.id);
+      const parsed = /\.json$/i.test(a.path) ? parseJsonArtifact(a.content, a.source) : parseYamlDocuments(a.content, a.source, r.unit.id);
       // An artifact nobody can read cannot be checked: Argo CD or Flux may still apply it.
       for (const d of parsed.diagnostics) {
         out.push({
           ...d,
           unit: r.unit.id,
-          message: `extra artifact ${a.path} cannot be parsed, so it cannot be checked for Secrets: ${d.message.replace(/^invalid YAML: /, '')}; fix it or remove it`
+          message: `extra artifact ${a.path} cannot be parsed, so it cannot be checked for Secrets: ${d.message}; fix it or remove it`
         });
       }
       for (const d of parsed.documents) {

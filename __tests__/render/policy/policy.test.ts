@@ -188,6 +188,16 @@ describe('secrets policy gate: objects as Kubernetes reads them', () => {
     expect(diags[0]!.message).toContain('extra artifact broken.yaml cannot be parsed');
     expect(JSON.stringify(diags)).not.toContain(CANARY);
   });
+
+  it('reads a .json artifact as JSON (tabs and all), and refuses one that does not parse at its line', async () => {
+    const tabbed = '{\n\t"apiVersion": "v1",\n\t"kind": "ConfigMap",\n\t"metadata": {"name": "dash"}\n}\n';
+    expect(secretsPolicyGate([result([], [{ path: 'dash.json', content: tabbed, source: 'apps/web/extra_artifacts/dash.json' }])], [])).toEqual([]);
+    const broken = `{\n  "kind": "Secret",\n  "data": {"k": "${CANARY_B64}",}\n}\n`;
+    const diags = secretsPolicyGate([result([], [{ path: 's.json', content: broken, source: 'apps/web/extra_artifacts/s.json' }])], []);
+    expect(diags).toEqual([expect.objectContaining({ severity: 'error', file: 'apps/web/extra_artifacts/s.json', line: 3 })]);
+    expect(diags[0]!.message).toMatch(/^extra artifact s\.json cannot be parsed, so it cannot be checked for Secrets: invalid JSON: /);
+    expect(JSON.stringify(diags)).not.toContain(CANARY_B64);
+  });
 });
 
 describe('cross-checks', () => {
