@@ -195,7 +195,7 @@ describe('secrets policy gate: objects as Kubernetes reads them', () => {
     const broken = `{\n  "kind": "Secret",\n  "data": {"k": "${CANARY_B64}",}\n}\n`;
     const diags = secretsPolicyGate([result([], [{ path: 's.json', content: broken, source: 'apps/web/extra_artifacts/s.json' }])], []);
     expect(diags).toEqual([expect.objectContaining({ severity: 'error', file: 'apps/web/extra_artifacts/s.json', line: 3 })]);
-    expect(diags[0]!.message).toMatch(/^extra artifact s\.json cannot be parsed, so it cannot be checked for Secrets: invalid JSON: /);
+    expect(diags[0]!.message).toMatch(/^extra artifact s\.json cannot be parsed, so it cannot be checked for Secrets: invalid JSON at line 3, column \d+; fix it or remove it$/);
     expect(JSON.stringify(diags)).not.toContain(CANARY_B64);
   });
 });
