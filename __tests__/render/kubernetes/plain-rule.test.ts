@@ -120,7 +120,8 @@ describe('plain directory rule', () => {
       'apps/a/values.yaml': 'replicaCount: 2\nimage:\n  tag: "1.0"\n',
       'apps/b/kustomizeconfig.yaml': 'nameReference:\n  - kind: ConfigMap\n    fieldSpecs: []\n',
       'apps/c/kustomization-old.yaml': 'resources:\n  - a.yaml\nnamePrefix: x-\n',
-      'apps/d/random.yaml': 'foo: 1\nbar: 2\n'
+      'apps/d/random.yaml': 'foo: 1\nbar: 2\n',
+      'apps/e/app.yaml': 'resources:\n  limits: {cpu: 1}\nreplicaCount: 1\n'
     });
     try {
       const cfg = { kubernetes: [{ match: 'apps/{app}', output: '{app}' }] };
@@ -135,6 +136,8 @@ describe('plain directory rule', () => {
       expect(await msg('apps/b')).toContain('looks like a kustomize configuration');
       expect(await msg('apps/c')).toContain('looks like a kustomization');
       expect(await msg('apps/d')).toContain('looks like a YAML mapping with keys foo, bar (no apiVersion, kind)');
+      // A values-like mapping whose `resources` is not a list is not taken for a kustomization.
+      expect(await msg('apps/e')).toContain('looks like a YAML mapping with keys resources, replicaCount');
     } finally {
       await repo.cleanup();
     }

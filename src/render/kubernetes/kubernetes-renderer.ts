@@ -427,7 +427,10 @@ export function describeNonObject(value: Record<string, unknown>, file: string):
   } else if (/values/i.test(base)) {
     looks = 'a Helm values file';
   } else if (
-    has('resources', 'bases', 'components', 'patches', 'patchesStrategicMerge', 'namePrefix', 'nameSuffix', 'configMapGenerator', 'secretGenerator', 'commonLabels', 'images')
+    (typeof apiVersion === 'string' && apiVersion.startsWith('kustomize.config.k8s.io/')) ||
+    ['resources', 'bases', 'components', 'patchesStrategicMerge', 'configMapGenerator', 'secretGenerator'].some((k) => Array.isArray(value[k])) ||
+    typeof value['namePrefix'] === 'string' ||
+    typeof value['nameSuffix'] === 'string'
   ) {
     looks = 'a kustomization without its kustomization.yaml name';
   } else if (has('nameReference', 'namespace', 'commonLabels', 'varReference', 'images', 'replicas') && keys.every((k) => Array.isArray(value[k]))) {
