@@ -89,7 +89,7 @@ describe('plain directory rule', () => {
     }
   });
 
-  it('a directory only Jsonnet can render is an error that says so; a Helm chart is named as one', async () => {
+  it('a directory only Jsonnet or a plugin can render is an error that says so; a Helm chart is named as one', async () => {
     const repo = await tempRepo({
       'apps/jsonnet/main.jsonnet': 'local lib = import "lib.libsonnet"; lib.objects\n',
       'apps/jsonnet/lib.libsonnet': '{ objects: [] }\n',
@@ -97,7 +97,9 @@ describe('plain directory rule', () => {
       'apps/chart/values.yaml': 'replicas: 1\n',
       'apps/chart/templates/deploy.yaml': 'replicas: {{ .Values.replicas }}\n',
       'apps/mixed/cm.yaml': cm('a'),
-      'apps/mixed/sub-chart/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 1.0.0\n'
+      'apps/mixed/sub-chart/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 1.0.0\n',
+      'apps/cdk/cdk8s.yaml': 'language: typescript\napp: npx ts-node main.ts\n',
+      'apps/cdk/imports.yaml': 'k8s: {}\n'
     });
     try {
       const cfg = { kubernetes: [{ match: 'apps/{app}', output: '{app}' }] };
@@ -107,6 +109,9 @@ describe('plain directory rule', () => {
       const c = await renderKubernetesUnit(unit('apps/chart', 0), makeInput(repo.root, cfg, []));
       expect(c.status).toBe('failed');
       expect(c.diagnostics).toEqual([expect.objectContaining({ file: 'apps/chart/Chart.yaml', message: expect.stringContaining('is a Helm chart (it holds Chart.yaml) but has no Helm release file') })]);
+      const p = await renderKubernetesUnit(unit('apps/cdk', 0), makeInput(repo.root, cfg, []));
+      expect(p.status).toBe('failed');
+      expect(p.diagnostics).toEqual([expect.objectContaining({ file: 'apps/cdk/cdk8s.yaml', message: 'apps/cdk is rendered by cdk8s (cdk8s.yaml), which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory' })]);
       const m = await renderKubernetesUnit(unit('apps/mixed', 0), makeInput(repo.root, cfg, []));
       expect(m.status).toBe('failed');
       expect(m.diagnostics).toEqual([expect.objectContaining({ file: 'apps/mixed/sub-chart/Chart.yaml', message: expect.stringContaining('plain.exclude') })]);

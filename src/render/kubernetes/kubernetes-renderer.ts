@@ -25,7 +25,7 @@ import type { HelmRelease } from './helm-release.js';
 import { kustomizationFileIn } from './unit-type.js';
 import { parsePositioned } from './yaml-positions.js';
 import { detectUnitType } from './unit-type.js';
-import { listPlainUnit, plainRuleOf, UNIT_PATCHES_FILE } from './plain-dir.js';
+import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
 
 export { UNIT_PATCHES_FILE };
@@ -381,6 +381,16 @@ async function renderPlain(ctx: Ctx): Promise<Resource[]> {
       `${chart} is a Helm chart (it holds Chart.yaml) inside plain unit ${unit.dir}: its templates are not manifests; render it through a Helm release file, or leave it out with plain.exclude`,
       { file: `${chart}/Chart.yaml` }
     );
+  }
+  if (listing.pluginMarkers.length > 0) {
+    // A directory made for a plugin: its YAML files are the plugin's input, not manifests.
+    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix.basename(m)]} (${posix.basename(m)})`).join(', ');
+    err(
+      ctx,
+      `${unit.dir} is rendered by ${which}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
+      { file: listing.pluginMarkers[0]! }
+    );
+    return [];
   }
   if (listing.files.length === 0 && listing.kustomizations.length === 0) {
     if (listing.jsonnet.length > 0) {

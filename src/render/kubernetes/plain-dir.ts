@@ -22,6 +22,14 @@ import { kustomizationFileIn } from './unit-type.js';
 
 export const UNIT_PATCHES_FILE = 'hydrate-patches.yaml';
 export const JSONNET_FILE = /\.(jsonnet|libsonnet)$/;
+
+/** Top-level files that mark a directory Argo CD renders with a config-management plugin, by plugin. */
+export const PLUGIN_MARKERS: Readonly<Record<string, string>> = {
+  'cdk8s.yaml': 'cdk8s',
+  'kcl.mod': 'KCL',
+  'jsonnetfile.json': 'Jsonnet (jsonnet-bundler)',
+  'helmfile.yaml': 'helmfile'
+};
 const MAX_ENTRIES = 100_000;
 
 /** The effective rule of an entry: its own `plain` fields over the repository's `defaults.plain`. */
@@ -44,6 +52,8 @@ export interface PlainListing {
   charts: string[];
   /** Repository-relative Jsonnet files (`*.jsonnet`, `*.libsonnet`) found, sorted. */
   jsonnet: string[];
+  /** Plugin marker files at the top level (repository-relative), sorted. */
+  pluginMarkers: string[];
   /** Repository-relative symlinks `include` matches (never followed), sorted. */
   symlinks: string[];
   /** Sub-directories not read because `recurse` is false. */
@@ -61,7 +71,7 @@ export async function listPlainUnit(
 ): Promise<PlainListing> {
   const include = picomatch(rule.include, { dot: false, noextglob: true });
   const exclude = rule.exclude.length > 0 ? picomatch(rule.exclude, { dot: true, noextglob: true }) : () => false;
-  const out: PlainListing = { files: [], kustomizations: [], charts: [], jsonnet: [], symlinks: [], skippedDirs: 0, skippedFiles: 0 };
+  const out: PlainListing = { files: [], kustomizations: [], charts: [], jsonnet: [], pluginMarkers: [], symlinks: [], skippedDirs: 0, skippedFiles: 0 };
   const artifactsRel = posix.normalize(extraArtifacts);
   let seen = 0;
   const walk = async (rel: string): Promise<void> => {
@@ -84,6 +94,11 @@ export async function listPlainUnit(
         continue;
       }
       if (rel === '' && e.name === UNIT_PATCHES_FILE) continue;
+      if (rel === '' && Object.hasOwn(PLUGIN_MARKERS, e.name)) {
+        out.pluginMarkers.push(repoRel);
+        // A plugin's own config is not a manifest (helmfile.yaml would otherwise be read as one).
+        continue;
+      }
       if (exclude(child)) {
         out.skippedFiles++;
         continue;
@@ -98,6 +113,6 @@ export async function listPlainUnit(
     }
   };
   await walk('');
-  for (const list of [out.files, out.kustomizations, out.charts, out.jsonnet, out.symlinks]) list.sort(cmp);
+  for (const list of [out.files, out.kustomizations, out.charts, out.jsonnet, out.pluginMarkers, out.symlinks]) list.sort(cmp);
   return out;
 }
