@@ -5,6 +5,8 @@
  * generateName).
  */
 import { describe, it, expect } from '@jest/globals';
+import { symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { renderKubernetesUnit } from '../../../src/render/kubernetes/index.js';
 import { toolMessage, toolWarnings } from '../../../src/render/kubernetes/kubernetes-renderer.js';
 import { identityOf, isIdentity, type Resource } from '../../../src/resources/resource.js';
@@ -115,6 +117,23 @@ describe('plain directory rule', () => {
       const m = await renderKubernetesUnit(unit('apps/mixed', 0), makeInput(repo.root, cfg, []));
       expect(m.status).toBe('failed');
       expect(m.diagnostics).toEqual([expect.objectContaining({ file: 'apps/mixed/sub-chart/Chart.yaml', message: expect.stringContaining('plain.exclude') })]);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
+  it('never follows a symlinked manifest or folder below the unit, and says so', async () => {
+    const repo = await tempRepo({ 'apps/s/cm.yaml': cm('a'), 'shared/more/cm.yaml': cm('b'), 'shared/one.yaml': cm('c') });
+    try {
+      await symlink(join(repo.root, 'shared/more'), join(repo.root, 'apps/s/more'));
+      await symlink(join(repo.root, 'shared/one.yaml'), join(repo.root, 'apps/s/one.yaml'));
+      const cfg = { kubernetes: [{ match: 'apps/{app}', output: '{app}' }] };
+      const r = await renderKubernetesUnit(unit('apps/s', 0), makeInput(repo.root, cfg, []));
+      expect(r.status).toBe('failed');
+      expect(r.diagnostics.map((d) => [d.file, d.message.slice(0, d.message.indexOf(':'))])).toEqual([
+        ['apps/s/more', 'more is a symlink'],
+        ['apps/s/one.yaml', 'one.yaml is a symlink']
+      ]);
     } finally {
       await repo.cleanup();
     }

@@ -373,7 +373,7 @@ async function renderPlain(ctx: Ctx): Promise<Resource[]> {
   const rule = plainRuleOf(input.settings.config, entry);
   const listing = await listPlainUnit(input.files, input.repoRoot, unit.dir, rule, entry.extraArtifacts);
   for (const link of listing.symlinks) {
-    err(ctx, `${posix.basename(link)} is a symlink: symlinked manifests are not followed; copy the file instead`, { file: link });
+    err(ctx, `${posix.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
   }
   for (const chart of listing.charts) {
     err(

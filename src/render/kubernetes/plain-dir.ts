@@ -54,12 +54,20 @@ export interface PlainListing {
   jsonnet: string[];
   /** Plugin marker files at the top level (repository-relative), sorted. */
   pluginMarkers: string[];
-  /** Repository-relative symlinks `include` matches (never followed), sorted. */
+  /** Repository-relative symlinks `include` matches, or that lead to a folder (never followed), sorted. */
   symlinks: string[];
   /** Sub-directories not read because `recurse` is false. */
   skippedDirs: number;
   /** Files not read (not matched by `include`, or excluded). */
   skippedFiles: number;
+}
+
+async function symlinkedDir(files: FileReader, abs: string): Promise<boolean> {
+  try {
+    return (await files.lstat(await files.realpath(abs)))?.kind === 'directory';
+  } catch {
+    return false;
+  }
 }
 
 export async function listPlainUnit(
@@ -104,6 +112,10 @@ export async function listPlainUnit(
         continue;
       }
       if (JSONNET_FILE.test(e.name)) out.jsonnet.push(repoRel);
+      if (e.kind === 'symlink' && rule.recurse && (await symlinkedDir(files, posix.join(repoRoot, repoRel)))) {
+        out.symlinks.push(repoRel);
+        continue;
+      }
       if (!include(child)) {
         out.skippedFiles++;
         continue;
