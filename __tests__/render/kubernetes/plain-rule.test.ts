@@ -187,7 +187,11 @@ describe('objects the engines deploy', () => {
   it('accepts generateName objects; two with one generateName stay distinct and keep their names across runs', async () => {
     const job = (cmd: string): string =>
       `apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  annotations:\n    argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      containers:\n        - name: m\n          image: busybox\n          command: [${cmd}]\n`;
-    const repo = await tempRepo({ 'apps/h/hooks.yaml': `${job('up')}---\n${job('seed')}` });
+    const repo = await tempRepo({
+      'apps/h/hooks.yaml': `${job('up')}---\n${job('seed')}`,
+      // A patch targets them by their generateName.
+      'apps/h/hydrate-patches.yaml': '- target: {kind: Job, name: migrate-}\n  patch:\n    - {op: add, path: /metadata/labels, value: {patched: "true"}}\n'
+    });
     try {
       const cfg = { kubernetes: [{ match: 'apps/{app}', output: '{app}' }] };
       const first = await renderKubernetesUnit(unit('apps/h', 0), makeInput(repo.root, cfg, []));
@@ -198,6 +202,7 @@ describe('objects the engines deploy', () => {
       expect(a[0]).not.toBe(a[1]);
       const again = await renderKubernetesUnit(unit('apps/h', 0), makeInput(repo.root, cfg, []));
       expect(names(again.resources)).toEqual(a);
+      for (const r of first.resources) expect((r.object['metadata'] as { labels: unknown }).labels).toEqual({ patched: 'true' });
       // The object itself is left as written: the API server picks the real name.
       expect((first.resources[0]!.object['metadata'] as Record<string, unknown>)['name']).toBeUndefined();
     } finally {
