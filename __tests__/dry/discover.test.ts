@@ -2,6 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { entryPositions } from '../../src/settings/load-config.js';
 import { discoverUnits } from '../../src/dry/discover.js';
 import { selectUnits } from '../../src/dry/select.js';
 import { buildSettings, parseConfig } from '../../src/settings/load-config.js';
@@ -145,6 +146,23 @@ describe('discoverUnits', () => {
     expect(units).toEqual([]);
   });
 
+  it('warns when a unit lies inside a plain unit whose rule recurses, unless the outer one is a kustomization or does not recurse', async () => {
+    await dirs('clusters/prod/apps/web', 'clusters/dev/apps/web');
+    await writeFile(join(repo, 'clusters/dev/kustomization.yaml'), 'resources: []\n');
+    const yaml = (plain: string): string =>
+      ['kubernetes:', '  - match: clusters/{cluster}', '    output: c/{cluster}', plain, '  - match: clusters/{cluster}/apps/{app}', '    output: a/{cluster}/{app}', ''].join('\n');
+    const warned = await discoverUnits(settings(yaml('')), nodeFileReader());
+    expect(warned.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        unit: 'kubernetes:clusters/prod',
+        message: expect.stringContaining('units apps/web lie inside clusters/prod, whose plain rule recurses')
+      })
+    ]);
+    const flat = await discoverUnits(settings(yaml('    plain: {recurse: false}')), nodeFileReader());
+    expect(flat.diagnostics).toEqual([]);
+  });
+
   it('reports a dir matched by two entries of the same renderer, but allows different renderers', async () => {
     await dirs('apps/web/prod');
     const s = settings(
@@ -160,9 +178,29 @@ describe('discoverUnits', () => {
         ''
       ].join('\n')
     );
-    const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
-    expect(errors(diagnostics)).toEqual([
-      'directory apps/web/prod is matched by both kubernetes[0] and kubernetes[1]: exclude it from one of them'
+    const text = [
+      'kubernetes:',
+      '  - match: apps/{app}/{env}',
+      '    output: a/{app}/{env}',
+      '  - match: apps/web/{env}',
+      '    output: b/{env}',
+      'secrets:',
+      '  - match: apps/{app}/{env}',
+      '    output: s/{app}/{env}',
+      ''
+    ].join('\n');
+    const { units, diagnostics, configErrors } = await discoverUnits(s, nodeFileReader(), entryPositions(text, 'hydrate.yaml'));
+    expect(errors(diagnostics)).toEqual([]);
+    // A config error (exit 2) at the first entry, naming both entries with their lines and the exclude that expresses the exception.
+    expect(configErrors).toEqual([
+      {
+        severity: 'error',
+        file: 'hydrate.yaml',
+        line: 2,
+        col: 12,
+        message:
+          'kubernetes[0] "apps/{app}/{env}" (hydrate.yaml:2) and kubernetes[1] "apps/web/{env}" (hydrate.yaml:4) both match apps/web/prod: a directory is rendered by one entry. For kubernetes[1] to render it, add `exclude: ["apps/web/*"]` to kubernetes[0]; to render it once with one entry\'s settings, remove or narrow the other entry\'s match'
+      }
     ]);
     expect(units.map((u) => u.id)).toEqual(['secrets:apps/web/prod']);
   });

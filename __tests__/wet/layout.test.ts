@@ -20,14 +20,53 @@ describe('per-resource naming', () => {
     expect(svc.content).toBe('apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: prod\n');
   });
 
-  it('adds the namespace only to the colliding objects (_cluster when cluster-scoped)', () => {
+  it('adds the namespace only to the colliding objects (_no-namespace for a namespaced object without one)', () => {
     const l = layoutWet(
       [unitResult('u', 'out', [obj('ConfigMap', 'cfg', 'a'), obj('ConfigMap', 'cfg', 'b'), obj('ConfigMap', 'cfg'), obj('ConfigMap', 'other', 'a')])],
       settingsWith(),
       meta
     );
     expect(l.diagnostics).toEqual([]);
-    expect(paths(l)).toEqual([INDEX_PATH, 'out/ConfigMap._cluster.cfg.yml', 'out/ConfigMap.a.cfg.yml', 'out/ConfigMap.b.cfg.yml', 'out/ConfigMap.other.yml']);
+    // A ConfigMap is namespaced: without a namespace it lands in the one it is applied to, never "_cluster".
+    expect(paths(l)).toEqual([INDEX_PATH, 'out/ConfigMap._no-namespace.cfg.yml', 'out/ConfigMap.a.cfg.yml', 'out/ConfigMap.b.cfg.yml', 'out/ConfigMap.other.yml']);
+  });
+
+  it('writes _cluster only for cluster-scoped kinds: built-in ones and those a CRD of the unit declares Cluster', () => {
+    const crd = (kind: string, scope: string): Record<string, unknown> => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${kind.toLowerCase()}s.example.com` },
+      spec: { group: 'example.com', scope, names: { kind, plural: `${kind.toLowerCase()}s` } }
+    });
+    const l = layoutWet(
+      [
+        unitResult('u', 'out', [
+          obj('ClusterRole', 'x', undefined, 'rbac.authorization.k8s.io/v1'),
+          obj('ClusterRole', 'x', 'odd', 'rbac.authorization.k8s.io/v1'),
+          obj('Widget', 'w', undefined, 'example.com/v1'),
+          obj('Widget', 'w', 'a', 'example.com/v1'),
+          obj('Gadget', 'g', undefined, 'example.com/v1'),
+          obj('Gadget', 'g', 'a', 'example.com/v1'),
+          obj('Thing', 't', undefined, 'other.io/v1'),
+          obj('Thing', 't', 'a', 'other.io/v1'),
+          crd('Widget', 'Cluster'),
+          crd('Gadget', 'Namespaced')
+        ])
+      ],
+      settingsWith(),
+      meta
+    );
+    expect(l.diagnostics).toEqual([]);
+    expect(paths(l).filter((p) => /\.(x|w|g|t)\.yml$/.test(p))).toEqual([
+      'out/ClusterRole._cluster.x.yml',
+      'out/ClusterRole.odd.x.yml',
+      'out/Gadget._no-namespace.g.yml',
+      'out/Gadget.a.g.yml',
+      'out/Thing._no-namespace.t.yml',
+      'out/Thing.a.t.yml',
+      'out/Widget._cluster.w.yml',
+      'out/Widget.a.w.yml'
+    ]);
   });
 
   it('adds the group when the namespace is not enough (core for the core group)', () => {
@@ -183,7 +222,7 @@ describe('wet index', () => {
     expect(text.indexOf('"a": "2"')).toBeLessThan(text.indexOf('"z": "1"'));
     expect(text.indexOf('"configDigest"')).toBeLessThan(text.indexOf('"dryCommit"'));
     expect(l.index.units['kubernetes:b']).toEqual({
-      renderer: 'kubernetes', dir: 'b', coordinates: { z: '1', a: '2' }, output: 'b', paths: ['b/ConfigMap.c.yml'], digest: 'd2', volatile: true
+      renderer: 'kubernetes', dir: 'b', coordinates: { z: '1', a: '2' }, output: 'b', paths: ['b/ConfigMap.c.yml'], digest: 'd2', resources: 1, volatile: true
     });
     expect(l.index.units['kubernetes:a']!.volatile).toBeUndefined();
     const back = parseIndex(text, INDEX_PATH);

@@ -15,6 +15,7 @@ import {
 } from '../resources/resource.js';
 import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { WetIndexUnit } from '../wet/wet-index.js';
+import { expandLists, isListObject } from '../resources/lists.js';
 import { isRedactedPath, isSecret, needsRedaction, redactPair } from './redact.js';
 
 import type { WetSnapshot } from '../wet/snapshot.js';
@@ -123,6 +124,9 @@ function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: 
       opaque = parsed.diagnostics.length > 0;
     }
     const found: SideObject[] = [];
+    // A list (in an artifact) stands for its items, as Kubernetes reads it: each is diffed, and redacted, on its own.
+    const listed = values.some(isListObject);
+    if (listed) values = values.flatMap(expandLists);
     for (const value of values) {
       if (value === null || value === undefined) continue;
       if (!isKubeObject(value)) {
@@ -140,7 +144,7 @@ function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: 
       side.files.set(path, text);
       continue;
     }
-    if (found.length === 1) found[0]!.text = text;
+    if (found.length === 1 && !listed) found[0]!.text = text;
     for (const o of found) {
       const key = identityKey(o.id);
       if (!side.objects.has(key)) side.objects.set(key, o);

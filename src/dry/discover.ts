@@ -19,7 +19,12 @@ const SKIP_DIRS = new Set(['.git', 'node_modules']);
 export interface DiscoverResult {
   units: Unit[];
   diagnostics: Diagnostic[];
+  /** Config mistakes only the tree reveals (two entries of one renderer matching one directory): exit 2. */
+  configErrors: Diagnostic[];
 }
+
+/** Where an entry is in the config file, by label (`kubernetes[1]`), when known. */
+export type EntryPositions = ReadonlyMap<string, Pick<Diagnostic, 'file' | 'line' | 'col'>>;
 
 interface EntryRef {
   renderer: RendererName;
@@ -55,8 +60,9 @@ interface Candidate {
  * id, plus diagnostics (errors for unsafe or colliding units, warnings for entries that match
  * nothing). Units with errors are left out.
  */
-export async function discoverUnits(settings: Settings, files: FileReader): Promise<DiscoverResult> {
+export async function discoverUnits(settings: Settings, files: FileReader, positions: EntryPositions = new Map()): Promise<DiscoverResult> {
   const diagnostics: Diagnostic[] = [];
+  const configErrors: Diagnostic[] = [];
   const all: Unit[] = [];
   const file = settings.configPath;
   const reportedOutside = new Set<string>();
@@ -103,26 +109,104 @@ export async function discoverUnits(settings: Settings, files: FileReader): Prom
   }
 
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  return { units: dropCollisions(all, file, diagnostics), diagnostics };
+  const units = dropCollisions(all, file, diagnostics, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
+  diagnostics.push(...(await nestedUnits(settings, files, units)));
+  return { units, diagnostics, configErrors };
+}
+
+/**
+ * A Kubernetes unit inside a plain unit whose rule recurses is read by both: its objects would be
+ * deployed twice. A warning on the outer unit says how to leave it out. (An outer unit with a
+ * kustomization, or typed kustomize or helm, reads only what it references.)
+ */
+async function nestedUnits(settings: Settings, files: FileReader, units: readonly Unit[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const kube = units.filter((u) => u.renderer === 'kubernetes').sort((a, b) => cmp(a.dir, b.dir));
+  for (let i = 0; i < kube.length; i++) {
+    const outer = kube[i]!;
+    const entry = settings.config.kubernetes[outer.entry];
+    if (!entry || entry.type === 'kustomize' || entry.type === 'helm') continue;
+    if (!(entry.plain?.recurse ?? settings.config.defaults.plain.recurse ?? true)) continue;
+    const inner: string[] = [];
+    for (let j = i + 1; j < kube.length && kube[j]!.dir.startsWith(`${outer.dir}/`); j++) inner.push(kube[j]!.dir.slice(outer.dir.length + 1));
+    if (inner.length === 0) continue;
+    if (entry.type === 'auto' && (await hasKustomization(settings.repoRoot, outer.dir, files))) continue;
+    const shown = inner.slice(0, 3).join(', ') + (inner.length > 3 ? ` and ${inner.length - 3} more` : '');
+    out.push({
+      severity: 'warning',
+      unit: outer.id,
+      file: settings.configPath,
+      message: `units ${shown} lie inside ${outer.dir}, whose plain rule recurses: if ${outer.dir} is a plain directory, their files are rendered by both units; leave them out with plain.exclude (e.g. ["${inner[0]!.split('/')[0]}"]) or set plain.recurse: false on kubernetes[${outer.entry}]`
+    });
+  }
+  return out;
+}
+
+async function hasKustomization(root: string, dir: string, files: FileReader): Promise<boolean> {
+  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+    if ((await files.lstat(join(root, dir, name)))?.kind === 'file') return true;
+  }
+  return false;
+}
+
+/** The glob form of a match pattern: `{name}` → `*`. */
+function patternGlob(match: string): string {
+  return match.replace(/\{[^}]*\}/g, '*');
+}
+
+/** Literal (non-placeholder, non-`*`) segments of a pattern: the more, the more specific. */
+function literalSegments(match: string): number {
+  return match.split('/').filter((s) => !s.includes('{') && !s.includes('*')).length;
+}
+
+/**
+ * Two entries of one renderer match the same directories. Most often a general entry and a
+ * specific one meant as an exception: the message says how to write that exception.
+ */
+function overlapError(settings: Settings, positions: EntryPositions, renderer: RendererName, a: number, b: number, dirs: readonly string[]): Diagnostic {
+  const list: readonly { match: string }[] = settings.config[renderer];
+  const ea = list[a]!;
+  const eb = list[b]!;
+  const where = (i: number): string => {
+    const p = positions.get(`${renderer}[${i}]`);
+    return p?.line !== undefined ? ` (${p.file ?? settings.configPath}:${p.line})` : '';
+  };
+  const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
+  const glob = patternGlob(list[specific]!.match);
+  const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
+  const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
+  return {
+    severity: 'error',
+    ...first,
+    message:
+      `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. ` +
+      `For ${renderer}[${specific}] to render ${dirs.length === 1 ? 'it' : 'them'}, add \`exclude: ["${glob}"]\` to ${renderer}[${general}]; ` +
+      `to render ${dirs.length === 1 ? 'it' : 'them'} once with one entry's settings, remove or narrow the other entry's match`
+  };
 }
 
 /** Errors for one dir matched twice by the same renderer and for shared outputs; keeps the rest. */
-function dropCollisions(sorted: Unit[], file: string, diagnostics: Diagnostic[]): Unit[] {
+function dropCollisions(
+  sorted: Unit[],
+  file: string,
+  diagnostics: Diagnostic[],
+  overlap: (renderer: RendererName, a: number, b: number, dirs: string[]) => void
+): Unit[] {
   const bad = new Set<Unit>();
+  const pairs = new Map<string, { a: number; b: number; renderer: RendererName; dirs: string[] }>();
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
     if (a.id === b.id) {
-      diagnostics.push({
-        severity: 'error',
-        unit: a.id,
-        file,
-        message: `directory ${a.dir} is matched by both ${a.renderer}[${a.entry}] and ${b.renderer}[${b.entry}]: exclude it from one of them`
-      });
+      const key = `${a.renderer}:${a.entry}:${b.entry}`;
+      const pair = pairs.get(key) ?? { a: a.entry, b: b.entry, renderer: a.renderer, dirs: [] };
+      pair.dirs.push(a.dir);
+      pairs.set(key, pair);
       bad.add(a);
       bad.add(b);
     }
   }
+  for (const p of pairs.values()) overlap(p.renderer, p.a, p.b, p.dirs);
   const byOutput = new Map<string, Unit[]>();
   for (const u of sorted) {
     if (bad.has(u)) continue;

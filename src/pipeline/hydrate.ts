@@ -3,7 +3,8 @@
  * the secrets policy gate → wet layout → prune plan → diff → (write). Shared by the CLI and the
  * action. Nothing is written unless every selected unit rendered and every check passed.
  */
-import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { ConfigError, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { entryPositions } from '../settings/load-config.js';
 import type { FileReader, Logger, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import type { Unit } from '../dry/unit.js';
@@ -80,7 +81,9 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const generator = `hydrate ${VERSION}`;
 
   diagnostics.push(...(await checkSources(settings, ports.files)));
-  const discovered = await discoverUnits(settings, ports.files);
+  const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
+  // Entries that overlap are a config mistake the tree reveals: stop, as for any config error (exit 2).
+  if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
   diagnostics.push(...discovered.diagnostics);
   const selection = selectUnits(discovered.units, settings.only);
   diagnostics.push(...selection.diagnostics);
@@ -399,7 +402,8 @@ function unitReports(
       dir: u.dir,
       coordinates: u.coordinates,
       status,
-      resources: r?.resources.length ?? 0,
+      // A unit kept from an earlier run counts what the index says it rendered then.
+      resources: r && r.status !== 'reused' ? r.resources.length : (index?.units[u.id]?.resources ?? previousIndex?.units[u.id]?.resources ?? 0),
       outputs: index?.units[u.id]?.paths ?? previousIndex?.units[u.id]?.paths ?? [],
       errors: r?.diagnostics.filter((d) => d.severity === 'error') ?? []
     });

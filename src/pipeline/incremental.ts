@@ -10,6 +10,9 @@ import type { Settings } from '../settings/settings.js';
 import { digestOf } from '../render/digest.js';
 import { closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
+import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
+import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
+import { cmp } from '../resources/resource.js';
 import { VERSION } from '../version.js';
 
 export interface InputDigest {
@@ -39,7 +42,7 @@ function globalConfig(settings: Settings): string {
   if (text === undefined) {
     const { concurrency: _workers, ...policy } = settings.config.policy;
     const { labelCoordinates: _labels, ...wet } = settings.config.wet;
-    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy });
+    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
     globalConfigs.set(settings, text);
   }
   return text;
@@ -60,10 +63,39 @@ async function kubernetesClosure(unit: Unit, settings: Settings, files: FileRead
       return helmClosure(unit.dir, detected.file, files, root);
     case 'missing':
       return { paths: [unit.dir, detected.file], volatile: true, reason: detected.want === 'kustomize' ? 'no kustomization file' : 'Helm release file not found' };
-    case 'plain':
+    case 'plain': {
       // With type auto, a release file appearing later turns the unit into a Helm release: digest its path too.
-      return entry.type === 'auto' ? { paths: [unit.dir, detected.releaseFile], volatile: false } : plainClosure(unit.dir);
+      const own = entry.type === 'auto' ? { paths: [unit.dir, detected.releaseFile], volatile: false } : plainClosure(unit.dir);
+      // The unit directory is digested recursively; sub-directories built as kustomizations may read more.
+      return plainUnitClosure(own, unit, entry, settings, files);
+    }
   }
+}
+
+async function plainUnitClosure(own: Closure, unit: Unit, entry: KubernetesEntry, settings: Settings, files: FileReader): Promise<Closure> {
+  let listing;
+  try {
+    listing = await listPlainUnit(files, settings.repoRoot, unit.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
+  } catch {
+    return own; // the renderer reports it
+  }
+  if (listing.kustomizations.length === 0) return own;
+  const paths = new Set(own.paths);
+  let volatile = own.volatile;
+  let reason = own.reason;
+  for (const sub of listing.kustomizations) {
+    const c = await kustomizeClosure(sub, files, settings.repoRoot);
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) {
+      volatile = true;
+      reason = c.reason;
+    }
+  }
+  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
+    volatile = true;
+    reason = 'kustomize --enable-helm may fetch charts';
+  }
+  return { paths: [...paths].sort(cmp), volatile, ...(reason !== undefined ? { reason } : {}) };
 }
 
 /** The closure of any unit: kubernetes units by type; terraform and secrets units their claim files. */

@@ -95,10 +95,17 @@ export function matchesTarget(object: KubeObject, target: PatchTarget, requireme
   if (target.group !== undefined && target.group !== apiGroupOf(apiVersion)) return false;
   if (target.version !== undefined && target.version !== versionOf(apiVersion)) return false;
   if (target.kind !== undefined && target.kind !== id.kind) return false;
-  if (target.name !== undefined && target.name !== id.name) return false;
+  // An object known by its generateName is targeted by that prefix (its wet name holds a content hash).
+  if (target.name !== undefined && target.name !== id.name && target.name !== generateNameOf(object)) return false;
   if (target.namespace !== undefined && target.namespace !== id.namespace) return false;
   if (requirements !== undefined && !matchesLabels(object, requirements)) return false;
   return true;
+}
+
+function generateNameOf(object: KubeObject): string | undefined {
+  const m = object['metadata'];
+  if (!isRecord(m) || m['name'] !== undefined) return undefined;
+  return typeof m['generateName'] === 'string' ? m['generateName'] : undefined;
 }
 
 function describeTarget(t: PatchTarget): string {

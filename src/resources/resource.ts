@@ -1,6 +1,7 @@
 /**
  * The resource model shared by every stage: a Kubernetes-style object plus where it came from.
  */
+import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
 
 export type KubeObject = Record<string, unknown>;
@@ -46,15 +47,30 @@ export function versionOf(apiVersion: string): string {
 }
 
 /**
+ * The name an object with `metadata.generateName` and no `metadata.name` is known by in the wet
+ * tree: the prefix plus the first 8 hex digits of the sha256 of its content (JSON, key order
+ * kept). The API server adds a random suffix when it creates the object; this one is a pure
+ * function of the object, so two such objects of one unit stay apart and keep their names from
+ * run to run.
+ */
+export function generatedNameOf(object: KubeObject, generateName: string): string {
+  return `${generateName}${createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 8)}`;
+}
+
+/**
  * The identity of an object, or a diagnostic message naming what is missing
- * (`apiVersion`, `kind`, `metadata.name`). Objects are never silently dropped.
+ * (`apiVersion`, `kind`, `metadata.name`). Objects are never silently dropped. An object with
+ * `metadata.generateName` and no name is named by `generatedNameOf`.
  */
 export function identityOf(object: KubeObject): ResourceIdentity | { missing: string[] } {
   const missing: string[] = [];
   const apiVersion = object['apiVersion'];
   const kind = object['kind'];
   const metadata = object['metadata'];
-  const name = isRecord(metadata) ? metadata['name'] : undefined;
+  let name = isRecord(metadata) ? metadata['name'] : undefined;
+  if (name === undefined && isRecord(metadata) && typeof metadata['generateName'] === 'string' && metadata['generateName'] !== '') {
+    name = generatedNameOf(object, metadata['generateName']);
+  }
   const namespace = isRecord(metadata) ? metadata['namespace'] : undefined;
   if (typeof apiVersion !== 'string' || apiVersion === '') missing.push('apiVersion');
   if (typeof kind !== 'string' || kind === '') missing.push('kind');

@@ -351,3 +351,20 @@ function shardMode(value: string | undefined, dir: string | undefined): ShardMod
   if ('error' in spec) throw new ConfigError(spec.error);
   return { kind: 'part', spec, dir };
 }
+
+/**
+ * Where each renderer entry of a config text starts: `kubernetes[1]` → its line and column
+ * (of its `match`, or of the entry). For messages that point at entries after the config was loaded.
+ */
+export function entryPositions(text: string, file: string): Map<string, Pick<Diagnostic, 'file' | 'line' | 'col'>> {
+  const out = new Map<string, Pick<Diagnostic, 'file' | 'line' | 'col'>>();
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const loc: Locator = { file, doc, lineCounter, text };
+  for (const renderer of RENDERER_NAMES) {
+    const list = doc.getIn([renderer]);
+    if (!isSeq(list)) continue;
+    list.items.forEach((_, i) => out.set(`${renderer}[${i}]`, locate(loc, [renderer, i, 'match'])));
+  }
+  return out;
+}

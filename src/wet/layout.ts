@@ -16,6 +16,7 @@ import {
   type ResourceIdentity
 } from '../resources/resource.js';
 import { joinYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
+import { crdScopes, isClusterScoped } from '../resources/scope.js';
 import type { Settings } from '../settings/settings.js';
 import { INDEX_PATH, type WetIndex, type WetIndexUnit } from './wet-index.js';
 
@@ -78,13 +79,18 @@ interface Placed {
   object: KubeObject;
 }
 
+/** The namespace part of a file name for a namespaced object written without a namespace. */
+export const NO_NAMESPACE = '_no-namespace';
+export const CLUSTER_SCOPED = '_cluster';
+
 /**
  * File name of an object at a naming level: 0 `<Kind>.<name>.yml`, 1
  * `<Kind>.<namespace>.<name>.yml`, 2 `<Kind>.<group>.<namespace>.<name>.yml`
- * (namespace `_cluster` for cluster-scoped objects, group `core` for the core group).
+ * (namespace `_cluster` for cluster-scoped kinds, `_no-namespace` for a namespaced object
+ * without one, group `core` for the core group).
  */
-function fileNameAt(id: ResourceIdentity, level: number): string {
-  const ns = id.namespace === '' ? '_cluster' : id.namespace;
+function fileNameAt(id: ResourceIdentity, level: number, scopes?: ReadonlyMap<string, string>): string {
+  const ns = id.namespace !== '' ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
   const group = id.group === '' ? 'core' : id.group;
   if (level === 0) return `${id.kind}.${id.name}.yml`;
   if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
@@ -96,7 +102,8 @@ function fileNameAt(id: ResourceIdentity, level: number): string {
  *
  * Naming rule: every object is written as `<Kind>.<metadata.name>.yml`. Only the objects whose
  * names would collide gain more of their identity: first the namespace
- * (`<Kind>.<namespace>.<name>.yml`, `_cluster` when cluster-scoped), and those still colliding
+ * (`<Kind>.<namespace>.<name>.yml`, `_cluster` for a cluster-scoped kind, `_no-namespace` for a
+ * namespaced object without a namespace), and those still colliding
  * the API group too (`<Kind>.<group>.<namespace>.<name>.yml`, `core` for the core group). Names
  * that are equal ignoring ASCII case count as colliding, so the tree checks out on
  * case-insensitive file systems (macOS, Windows). Objects whose full names still collide
@@ -104,10 +111,13 @@ function fileNameAt(id: ResourceIdentity, level: number): string {
  *
  * Returns one name per object (same order), or undefined for an object that cannot be named.
  */
-export function perResourceNames(ids: readonly ResourceIdentity[]): { names: (string | undefined)[]; collisions: number[][] } {
+export function perResourceNames(
+  ids: readonly ResourceIdentity[],
+  scopes?: ReadonlyMap<string, string>
+): { names: (string | undefined)[]; collisions: number[][] } {
   const levels = ids.map(() => 0);
   for (;;) {
-    const groups = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i]!)));
+    const groups = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i]!, scopes)));
     let changed = false;
     for (const members of groups) {
       if (members.length < 2) continue;
@@ -120,7 +130,7 @@ export function perResourceNames(ids: readonly ResourceIdentity[]): { names: (st
     }
     if (!changed) break;
   }
-  const names: (string | undefined)[] = ids.map((id, i) => fileNameAt(id, levels[i]!));
+  const names: (string | undefined)[] = ids.map((id, i) => fileNameAt(id, levels[i]!, scopes));
   const collisions = groupByFolded(names as string[]).filter((g) => g.length > 1);
   for (const g of collisions) for (const i of g) names[i] = undefined;
   return { names, collisions };
@@ -245,7 +255,13 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
         if (claim(unit.id, path, joinYamlDocuments(placed.map((p) => texts.get(p)!)), 'the unit manifest')) owned.push(path);
       }
     } else {
-      const { names, collisions } = perResourceNames(placed.map((p) => p.id));
+      // Which kinds are cluster-scoped: the built-in list and the unit's own CRDs (a unit's file
+      // names depend on its own output only, so an incremental run names them as a full one).
+      const scopes = crdScopes(placed.map((p) => p.object));
+      const { names, collisions } = perResourceNames(
+        placed.map((p) => p.id),
+        scopes
+      );
       for (const group of collisions) {
         const list = group.map((i) => describeIdentity(placed[i]!.id)).join(', ');
         diagnostics.push({
@@ -288,7 +304,8 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       coordinates: { ...unit.coordinates },
       output: unit.output,
       paths: owned.sort(cmp),
-      digest: result.digest
+      digest: result.digest,
+      resources: placed.length
     };
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
@@ -347,6 +364,7 @@ const indexUnitSchema = z.object({
   output: z.string().refine((p) => p === '' || checkWetPath(p) === undefined, { message: 'unsafe path' }),
   paths: z.array(wetPath),
   digest: z.string(),
+  resources: z.number().int().min(0).optional(),
   volatile: z.boolean().optional(),
   provides: z.array(z.string()).optional()
 });
@@ -397,6 +415,7 @@ export function parseIndex(text: string, file: string): WetIndex {
       paths: [...u.paths].sort(cmp),
       digest: u.digest
     };
+    if (u.resources !== undefined) entry.resources = u.resources;
     if (u.volatile !== undefined) entry.volatile = u.volatile;
     if (u.provides !== undefined) entry.provides = [...u.provides].sort(cmp);
     units[id] = entry;

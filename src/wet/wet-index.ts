@@ -14,6 +14,8 @@ export interface WetIndexUnit {
   /** Wet-relative paths the unit owns, sorted. */
   paths: string[];
   digest: string;
+  /** How many objects the unit rendered (reported for a unit kept from an earlier run). */
+  resources?: number;
   volatile?: boolean;
   /** What the unit provides to other units (see `Provided` in render/renderer.ts), sorted. */
   provides?: string[];

@@ -15,18 +15,20 @@ describe('plain manifest units', () => {
     expect(result.diagnostics).toEqual([]);
     expect(result.status).toBe('rendered');
     expect(exec.calls).toEqual([]);
-    // Files in code-unit order: namespaces.yaml, then quota-defaults.yaml.
+    // Files in code-unit order of their path below the unit (the entry's plain rule recurses).
     expect(result.resources.map((r) => [r.object['kind'], (r.object['metadata'] as { name: string }).name, r.source])).toEqual([
+      ['LimitRange', 'container-defaults', { file: `${PLAIN_DIR}/limits/web-prod.yaml`, line: 2, col: 1 }],
       ['Namespace', 'web-prod', { file: `${PLAIN_DIR}/namespaces.yaml`, line: 1, col: 1 }],
       ['Namespace', 'cache', { file: `${PLAIN_DIR}/namespaces.yaml`, line: 8, col: 1 }],
-      ['ConfigMap', 'quota-defaults', { file: `${PLAIN_DIR}/quota-defaults.yaml`, line: 1, col: 1 }]
+      ['ConfigMap', 'quota-defaults', { file: `${PLAIN_DIR}/quota-defaults.yaml`, line: 1, col: 1 }],
+      ['Secret', 'registry-credentials', { file: `${PLAIN_DIR}/registry-credentials.sops.yaml`, line: 4, col: 1 }]
     ]);
     const labels = (name: string): unknown =>
       (result.resources.find((r) => (r.object['metadata'] as { name: string }).name === name)!.object['metadata'] as { labels: unknown }).labels;
     expect(labels('web-prod')).toEqual({ team: 'web', 'pod-security.kubernetes.io/enforce': 'restricted' });
     expect(labels('cache')).toEqual({ team: 'data' });
     // Key order of the document is kept.
-    expect(Object.keys(result.resources[2]!.object)).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
+    expect(Object.keys(result.resources[3]!.object)).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
 
     const readme = await readFile(join(EXAMPLE_ROOT, PLAIN_DIR, 'extra_artifacts/README.md'), 'utf8');
     expect(result.artifacts).toEqual([{ path: 'README.md', content: readme, source: `${PLAIN_DIR}/extra_artifacts/README.md` }]);

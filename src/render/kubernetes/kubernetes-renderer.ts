@@ -12,6 +12,7 @@ import { decodeUtf8Strict } from '../../dry/utf8.js';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
 import { checkIdentities, cmp, isRecord } from '../../resources/resource.js';
+import { expandLists, isListObject } from '../../resources/lists.js';
 import type { Resource } from '../../resources/resource.js';
 import { isKubeObject, parseYamlDocuments } from '../../resources/yaml.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
@@ -23,12 +24,14 @@ import type { Artifact, RenderedUnit, Renderer, RenderInput } from '../renderer.
 import { helmArgvProblems } from './helm-argv.js';
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
+import { kustomizationFileIn } from './unit-type.js';
 import { parsePositioned } from './yaml-positions.js';
 import { kustomizeClosure } from './closure.js';
 import { detectUnitType } from './unit-type.js';
+import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
 
-export const UNIT_PATCHES_FILE = 'hydrate-patches.yaml';
+export { UNIT_PATCHES_FILE };
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
@@ -77,8 +80,51 @@ const isYamlName = (n: string): boolean => n.endsWith('.yaml') || n.endsWith('.y
  * output (possibly Secret data) and never becomes a diagnostic, even when stderr is empty.
  */
 function toolFailure(what: string, result: { exitCode: number; stderr: string }): string {
-  const stderr = result.stderr.trim();
+  const stderr = toolMessage(result.stderr);
   return stderr ? `${what} failed (exit ${result.exitCode}): ${stderr}` : `${what} failed (exit ${result.exitCode}) with no error output`;
+}
+
+/** klog's line header: `E1130 09:39:05.822293   16390 run.go:72] `. */
+const KLOG_HEADER = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\] /;
+
+/**
+ * A tool's error output without the log decoration: kubectl's klog header, and its structured
+ * `"command failed" err="..."` wrapper (the Go-quoted message is unquoted).
+ */
+export function toolMessage(stderr: string): string {
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const m = KLOG_HEADER.exec(line);
+      if (!m) return line;
+      const rest = line.slice(m[0].length);
+      const wrapped = /^"command failed" err=("(?:[^"\\]|\\.)*")$/.exec(rest);
+      if (wrapped) {
+        try {
+          return JSON.parse(wrapped[1]!) as string;
+        } catch {
+          return wrapped[1]!.slice(1, -1);
+        }
+      }
+      return rest;
+    });
+  return lines.join('\n').trim();
+}
+
+/** kustomize's warnings on a successful build (deprecated fields, ...), one per line, without their `# Warning:` prefix. */
+export function toolWarnings(stderr: string): string[] {
+  const out: string[] = [];
+  for (const raw of stderr.split('\n')) {
+    const line = raw.trim();
+    const m = /^#?\s*Warning:\s*(.+)$/i.exec(line) ?? (KLOG_HEADER.test(line) && line.startsWith('W') ? [line, toolMessage(line)] : null);
+    if (m && m[1]) out.push(m[1]);
+  }
+  return out;
+}
+
+function warn(ctx: Ctx, message: string, at: { file?: string; line?: number; col?: number } = {}): void {
+  ctx.diagnostics.push({ severity: 'warning', unit: ctx.unit.id, message, ...at });
 }
 
 function err(ctx: Ctx, message: string, at: { file?: string; line?: number; col?: number } = {}): void {
@@ -123,7 +169,7 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     let releasePatches: LocatedPatch[] = [];
     const detected = await detectType(ctx);
     if (detected) {
-      if (detected.type === 'kustomize') resources = await renderKustomize(ctx, detected.file);
+      if (detected.type === 'kustomize') resources = await renderKustomize(ctx, detected.file, unit.dir);
       else if (detected.type === 'helm') ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
       else resources = await renderPlain(ctx);
     }
@@ -142,6 +188,9 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     }
     artifacts = await extraArtifacts(ctx);
     ctx.diagnostics.push(...checkIdentities(resources));
+    if (detected && detected.type !== 'plain' && resources.length === 0 && !hasErrors(ctx.diagnostics)) {
+      warn(ctx, `unit ${unit.id} renders no objects: ${detected.type === 'kustomize' ? 'kustomize build' : 'helm template'} gave none`, { file: detected.file });
+    }
   } catch (e) {
     // I/O problems (unreadable files, a unit directory that vanished) end up here.
     err(ctx, `rendering failed: ${(e as Error).message}`, { file: unit.dir });
@@ -170,17 +219,17 @@ async function detectType(ctx: Ctx): Promise<Exclude<DetectedUnitType, { type: '
 // ---------------------------------------------------------------------------------------------
 // kustomize
 
-async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
-  const { input, unit, entry } = ctx;
-  const dir = abs(input, unit.dir);
+async function renderKustomize(ctx: Ctx, file: string, dirRel: string): Promise<Resource[]> {
+  const { input, entry } = ctx;
+  const dir = abs(input, dirRel);
   // What kustomize would read: nothing outside the repository or in .git, and remote bases only
   // when allowed and pinned (then named in the unit's report).
-  const closure = await kustomizeClosure(unit.dir, input.files, input.repoRoot, {
+  const closure = await kustomizeClosure(dirRel, input.files, input.repoRoot, {
     allowRemote: entry.kustomize.allowRemote || input.settings.config.policy.allowRemote
   });
   for (const p of closure.problems ?? []) err(ctx, p.message, { file: p.file, line: p.line, col: p.col });
   if (closure.problems) return [];
-  for (const r of closure.remotes ?? []) ctx.diagnostics.push({ severity: 'warning', unit: unit.id, message: r.message, file: r.file, line: r.line, col: r.col });
+  for (const r of closure.remotes ?? []) ctx.diagnostics.push({ severity: 'warning', unit: ctx.unit.id, message: r.message, file: r.file, line: r.line, col: r.col });
   // Never --load-restrictor LoadRestrictionsNone, --enable-alpha-plugins or --enable-exec.
   // With helm enabled, kustomize runs the helm Hydrate finds (the one whose version is in the digest).
   const flags: string[] = [];
@@ -221,6 +270,7 @@ async function renderKustomize(ctx: Ctx, file: string): Promise<Resource[]> {
     err(ctx, `${toolFailure(`${command} ${args[0]}`, result)}${hint}`, { file });
     return [];
   }
+  for (const w of toolWarnings(result.stderr)) warn(ctx, `kustomize: ${w}`, { file });
   return documentsToResources(ctx, result.stdout, file, false);
 }
 
@@ -463,13 +513,96 @@ async function yamlFilesIn(ctx: Ctx): Promise<string[]> {
 }
 
 async function renderPlain(ctx: Ctx): Promise<Resource[]> {
+  const { input, unit, entry } = ctx;
+  // A chart directory matched without a release file: Argo CD would render it with helm template.
+  if ((await input.files.lstat(abs(input, `${unit.dir}/Chart.yaml`)))?.kind === 'file') {
+    err(
+      ctx,
+      `${unit.dir} is a Helm chart (it holds Chart.yaml) but has no Helm release file (${entry.helm.releaseFile.split('{dir}').join(unit.dir)}): add one with chart: ./${posix.basename(unit.dir)} and a version, or exclude the directory`,
+      { file: `${unit.dir}/Chart.yaml` }
+    );
+    return [];
+  }
+  const rule = plainRuleOf(input.settings.config, entry);
+  const listing = await listPlainUnit(input.files, input.repoRoot, unit.dir, rule, entry.extraArtifacts);
+  for (const link of listing.symlinks) {
+    err(ctx, `${posix.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
+  }
+  for (const chart of listing.charts) {
+    err(
+      ctx,
+      `${chart} is a Helm chart (it holds Chart.yaml) inside plain unit ${unit.dir}: its templates are not manifests; render it through a Helm release file, or leave it out with plain.exclude`,
+      { file: `${chart}/Chart.yaml` }
+    );
+  }
+  if (listing.pluginMarkers.length > 0) {
+    // A directory made for a plugin: its YAML files are the plugin's input, not manifests.
+    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix.basename(m)]} (${posix.basename(m)})`).join(', ');
+    err(
+      ctx,
+      `${unit.dir} is rendered by ${which}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
+      { file: listing.pluginMarkers[0]! }
+    );
+    return [];
+  }
+  if (listing.files.length === 0 && listing.kustomizations.length === 0) {
+    if (listing.jsonnet.length > 0) {
+      const some = listing.jsonnet.slice(0, 3).join(', ') + (listing.jsonnet.length > 3 ? ', ...' : '');
+      err(
+        ctx,
+        `${unit.dir} holds only Jsonnet (${some}): Argo CD renders such a directory with Jsonnet, which Hydrate does not run; render it to YAML in the dry repository, or exclude the directory`,
+        { file: unit.dir }
+      );
+    } else if (!hasErrors(ctx.diagnostics)) {
+      const why = rule.recurse
+        ? `no file below it matches plain.include (${rule.include.join(', ')})`
+        : `no file at its top level matches plain.include (${rule.include.join(', ')})${listing.skippedDirs > 0 ? ` and plain.recurse is false (${listing.skippedDirs} sub-director${listing.skippedDirs === 1 ? 'y' : 'ies'} not read)` : ''}`;
+      warn(ctx, `unit ${unit.id} renders no objects: ${why}`, { file: unit.dir });
+    }
+    return [];
+  }
   const out: Resource[] = [];
-  for (const name of await yamlFilesIn(ctx)) {
-    const rel = `${ctx.unit.dir}/${name}`;
-    const text = await ctx.input.files.readFile(abs(ctx.input, rel));
+  for (const rel of listing.files) {
+    const text = await input.files.readFile(abs(input, rel));
     out.push(...documentsToResources(ctx, text, rel, true));
   }
+  for (const sub of listing.kustomizations) {
+    const file = (await kustomizationFileIn(input.files, input.repoRoot, sub)) ?? sub;
+    out.push(...(await renderKustomize(ctx, file, sub)));
+  }
+  if (out.length === 0 && !hasErrors(ctx.diagnostics)) {
+    warn(ctx, `unit ${unit.id} renders no objects: its manifest files (${listing.files.length}) hold no documents`, { file: unit.dir });
+  }
   return out;
+}
+
+/** What a document that is not a Kubernetes object looks like, for the error message; undefined when it is one. */
+export function describeNonObject(value: Record<string, unknown>, file: string): string | undefined {
+  const apiVersion = value['apiVersion'];
+  const kind = value['kind'];
+  if (typeof apiVersion === 'string' && apiVersion !== '' && typeof kind === 'string' && kind !== '') return undefined;
+  const base = posix.basename(file);
+  const keys = Object.keys(value);
+  const has = (...ks: string[]): boolean => ks.some((k) => keys.includes(k));
+  let looks: string;
+  if (base === 'Chart.yaml' || (typeof value['name'] === 'string' && 'version' in value && (apiVersion === 'v1' || apiVersion === 'v2'))) {
+    looks = "a Helm chart's Chart.yaml";
+  } else if (/values/i.test(base)) {
+    looks = 'a Helm values file';
+  } else if (
+    (typeof apiVersion === 'string' && apiVersion.startsWith('kustomize.config.k8s.io/')) ||
+    ['resources', 'bases', 'components', 'patchesStrategicMerge', 'configMapGenerator', 'secretGenerator'].some((k) => Array.isArray(value[k])) ||
+    typeof value['namePrefix'] === 'string' ||
+    typeof value['nameSuffix'] === 'string'
+  ) {
+    looks = 'a kustomization without its kustomization.yaml name';
+  } else if (has('nameReference', 'namespace', 'commonLabels', 'varReference', 'images', 'replicas') && keys.every((k) => Array.isArray(value[k]))) {
+    looks = 'a kustomize configuration (transformer configs)';
+  } else {
+    looks = `a YAML mapping with keys ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', ...' : ''}`;
+  }
+  const missing = [typeof apiVersion === 'string' && apiVersion !== '' ? '' : 'apiVersion', typeof kind === 'string' && kind !== '' ? '' : 'kind'].filter(Boolean);
+  return `not a Kubernetes object: it looks like ${looks} (no ${missing.join(', ')})`;
 }
 
 function documentsToResources(ctx: Ctx, text: string, file: string, positions: boolean): Resource[] {
@@ -479,11 +612,23 @@ function documentsToResources(ctx: Ctx, text: string, file: string, positions: b
   for (const doc of parsed.documents) {
     if (doc.value === null || doc.value === undefined) continue;
     const at = positions ? { file, line: doc.line, col: doc.col } : { file };
-    if (!isKubeObject(doc.value)) {
-      err(ctx, `document is a ${Array.isArray(doc.value) ? 'list' : typeof doc.value}, not a mapping: every document must be a Kubernetes object`, at);
-      continue;
+    // `kind: List` and other `*List` kinds stand for their items, as kubectl reads them.
+    const items = isListObject(doc.value) ? expandLists(doc.value) : [doc.value];
+    for (const item of items) {
+      if (item === null || item === undefined) continue;
+      if (!isKubeObject(item)) {
+        err(ctx, `${items.length === 1 && item === doc.value ? 'document' : 'list item'} is a ${Array.isArray(item) ? 'list' : typeof item}, not a mapping: every document must be a Kubernetes object`, at);
+        continue;
+      }
+      if (positions) {
+        const looks = describeNonObject(item, file);
+        if (looks !== undefined) {
+          err(ctx, `${item === doc.value ? 'document' : 'list item'} is ${looks}; leave the file out with plain.exclude if it is not a manifest`, at);
+          continue;
+        }
+      }
+      out.push({ object: item, unit: ctx.unit.id, source: at });
     }
-    out.push({ object: doc.value, unit: ctx.unit.id, source: at });
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * TypeScript types, and for the generated JSON Schema (`schema/hydrate.schema.json`).
  */
 import { z } from 'zod';
-import { kubernetesEntry } from './kubernetes.js';
+import { kubernetesEntry, plainRule } from './kubernetes.js';
 import { terraformEntry } from './terraform.js';
 import { secretsEntry } from './secrets.js';
 
@@ -17,12 +17,18 @@ export const sourceEntry = z
 
 export const allowedSecret = z
   .object({
-    unit: z.string().optional().describe('Unit id, e.g. kubernetes:apps/x; any unit when omitted'),
-    namespace: z.string().default(''),
-    name: z.string().min(1),
+    unit: z.string().optional().describe('Unit id or glob, e.g. kubernetes:apps/x or kubernetes:apps/*/clusters/dev; any unit when omitted'),
+    namespace: z.string().default('').describe("Namespace or glob; '' for a Secret without namespace"),
+    name: z.string().min(1).optional().describe('Secret name or glob'),
+    generator: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Name (or glob) of a kustomize secretGenerator: matches its Secret whatever the hash suffix'),
     reason: z.string().min(1).describe('Why this plaintext Secret may be committed')
   })
-  .strict();
+  .strict()
+  .refine((a) => a.name !== undefined || a.generator !== undefined, { message: 'give `name` or `generator`' });
 
 export const wetOptions = z
   .object({
@@ -50,6 +56,14 @@ export const hydrateConfig = z
     kubernetes: z.array(kubernetesEntry).default([]),
     terraform: z.array(terraformEntry).default([]),
     secrets: z.array(secretsEntry).default([]),
+    defaults: z
+      .object({
+        plain: plainRule
+          .default({})
+          .describe('The plain-directory rule of every kubernetes entry (default: recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [])')
+      })
+      .strict()
+      .default({ plain: {} }),
     wet: wetOptions.default({ layout: 'per-resource', generatedAttributes: true, labelCoordinates: [] }),
     policy: z
       .object({

@@ -1,6 +1,27 @@
 import { z } from 'zod';
 import { entryBase, targetedPatch } from './common.js';
 
+/** Defaults of the plain-directory rule (see `plainRule`). */
+export const PLAIN_DEFAULTS = { recurse: true, include: ['**/*.yaml', '**/*.yml'], exclude: [] as string[] };
+
+const plainFields = {
+  recurse: z
+    .boolean()
+    .describe('Read sub-directories too (Flux); a sub-directory with a kustomization is built with kustomize. false: top level only (Argo CD directory default)'),
+  include: z
+    .array(z.string().min(1))
+    .describe('Globs, relative to the unit directory, of the files read as manifests (Argo CD `include`)'),
+  exclude: z
+    .array(z.string().min(1))
+    .describe('Globs, relative to the unit directory, of files and sub-directories not read (Argo CD `exclude`)')
+};
+
+/** The repository-wide plain-directory rule (`defaults.plain`). */
+export const plainRule = z.object(plainFields).partial().strict();
+
+/** How a directory without a kustomization or Helm release is read. */
+export type PlainRule = typeof PLAIN_DEFAULTS;
+
 export const kubernetesEntry = z
   .object({
     ...entryBase,
@@ -27,6 +48,9 @@ export const kubernetesEntry = z
       })
       .strict()
       .default({ releaseFile: '{dir}.yaml' }),
+    plain: plainRule
+      .optional()
+      .describe('How a directory without a kustomization is read; fields left out come from defaults.plain'),
     patches: z.array(targetedPatch).default([]).describe('JSON6902 patches applied to every unit of this entry after rendering'),
     extraArtifacts: z
       .string()
