@@ -294,6 +294,54 @@ describe.each(HELMS)('release-file keys with %s', (name) => {
   });
 });
 
+describe.each(HELMS)('renders twice only when the chart may vary, with %s', (name) => {
+  const helm = tool(name);
+  const counting = () => {
+    const real = createProcessRunner({ ...process.env, PATH: pathWith(helm) });
+    const runs: string[][] = [];
+    return {
+      runs,
+      which: real.which.bind(real),
+      run: (command: string, args: readonly string[], options?: Parameters<typeof real.run>[2]) => {
+        runs.push([...args]);
+        return real.run(command, args, options);
+      }
+    };
+  };
+
+  it('renders a chart without random, time or lookup functions once', async () => {
+    const repo = await tempRepo(release(''));
+    try {
+      const exec = counting();
+      const r = await renderKubernetesUnit(UNIT, makeInput(repo.root, CFG, [], exec));
+      expect(r.diagnostics).toEqual([]);
+      expect(exec.runs.filter((a) => a[0] === 'template')).toHaveLength(1);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
+  for (const [fn, template] of [
+    ['now', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata: {at: {{ now | date "15:04:05.000000000" | quote }}}\n'],
+    ['randAlphaNum in a helper', '{{- define "x.pw" }}{{ randAlphaNum 16 }}{{ end }}\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: {{ include "x.pw" . | quote }}}\n'],
+    ['tpl over values', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata: {v: {{ tpl .Values.tplText . | quote }}}\n']
+  ] as const) {
+    it(`renders a chart using ${fn} twice and refuses it when the two renders differ`, async () => {
+      const files = { ...release(''), 'charts/app/templates/varying.yaml': template, [`${RELEASE_DIR}/values.yaml`]: 'tplText: "{{ randAlphaNum 12 }}"\n' };
+      const repo = await tempRepo(files);
+      try {
+        const exec = counting();
+        const r = await renderKubernetesUnit(UNIT, makeInput(repo.root, CFG, [], exec));
+        expect(exec.runs.filter((a) => a[0] === 'template')).toHaveLength(2);
+        expect(r.status).toBe('failed');
+        expect(r.diagnostics.map((d) => d.message).join('\n')).toContain('different output on identical renders');
+      } finally {
+        await repo.cleanup();
+      }
+    });
+  }
+});
+
 describe('release-file keys that would run or fetch something', () => {
   const cases: [string, string, string][] = [
     ['hooks', 'hooks:\n  - events: [prepare]\n    command: ./x.sh\n', 'Hydrate never runs a program named in a dry file'],

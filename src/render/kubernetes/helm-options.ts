@@ -301,3 +301,44 @@ export async function checkRemoteArtifacts(
   }
   return problems;
 }
+
+/**
+ * Template functions whose result can differ between two identical renders (sprig's random,
+ * time, key and certificate generators, bcrypt salts, AES IVs, `shuffle`), or that reach the
+ * cluster or network (`lookup`, `getHostByName`), or that evaluate template text from values
+ * (`tpl`, which may call any of them). A Go template calls functions only by these static names.
+ */
+const VARYING_FUNCTIONS =
+  /\b(rand[A-Za-z]*|uuidv4|now|ago|gen(PrivateKey|CA|CAWithKey|SelfSignedCert|SelfSignedCertWithKey|SignedCert|SignedCertWithKey)|bcrypt|htpasswd|encryptAES|shuffle|lookup|getHostByName|tpl)\b/;
+
+/**
+ * Whether a local chart's output may differ between two identical renders: true when any file
+ * of the chart (templates, helpers, subcharts) names a function in VARYING_FUNCTIONS, or when
+ * it holds a packaged subchart (`.tgz`, not read here). A chart without any of them renders the
+ * same every time, so one render is enough; otherwise the renderer renders twice and compares.
+ */
+export async function chartMayVary(files: FileReader, repoRoot: string, chartRel: string): Promise<boolean> {
+  const visited = new Set<string>();
+  const walk = async (abs: string): Promise<boolean> => {
+    let real: string;
+    try {
+      real = await files.realpath(abs);
+    } catch {
+      return true;
+    }
+    if (visited.has(real)) return false;
+    visited.add(real);
+    for (const e of await files.readDir(abs)) {
+      const child = posix.join(abs, e.name);
+      const st = e.kind === 'symlink' ? await files.lstat(await files.realpath(child).catch(() => child)) : e;
+      if (st?.kind === 'directory') {
+        if (await walk(child)) return true;
+      } else if (st?.kind === 'file') {
+        if (e.name.endsWith('.tgz') || e.name.endsWith('.tar.gz')) return true;
+        if (VARYING_FUNCTIONS.test(await files.readFile(child))) return true;
+      } else return true;
+    }
+    return false;
+  };
+  return walk(posix.join(repoRoot, chartRel));
+}

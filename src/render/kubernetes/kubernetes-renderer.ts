@@ -22,6 +22,7 @@ import type { Artifact, RenderedUnit, Renderer, RenderInput } from '../renderer.
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import {
+  chartMayVary,
   chartTreeProblem,
   checkRemoteArtifacts,
   coordinateValuesText,
@@ -223,6 +224,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
   const namespace = release.namespace ?? 'default';
 
   let chartRef = release.chart;
+  let localChartRel: string | undefined;
   if (isLocalChart(release.chart)) {
     const chartRel = posix.normalize(posix.join(releaseDir, release.chart));
     const bad = await repoPathProblem(input.files, input.repoRoot, chartRel, 'chart path');
@@ -252,6 +254,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
       return empty;
     }
     chartRef = abs(input, chartRel);
+    localChartRel = chartRel;
   }
 
   // Values order: the explicit `valuesFiles` list when given; otherwise every *.yaml / *.yml
@@ -303,17 +306,27 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
     stdinValues: coordinates !== undefined
   });
   const args = withHelmFlags(helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef), extraFlags);
-  const stdout = await runHelmTemplate(ctx, file, args, coordinates, `Helm release ${file}`);
+  // A remote chart cannot be read before helm fetches it: it is always rendered twice.
+  const twice = localChartRel === undefined || (await chartMayVary(input.files, input.repoRoot, localChartRel));
+  const stdout = await runHelmTemplate(ctx, file, args, coordinates, `Helm release ${file}`, twice);
   if (stdout === undefined) return empty;
   return { resources: documentsToResources(ctx, stdout, file, false), patches };
 }
 
 /**
- * Runs `helm template` twice and returns its output, or undefined after an error. Charts that
- * generate values at render time (randAlphaNum, uuidv4, now) would change the wet tree on every
- * run: output that differs between the two renders is refused.
+ * Runs `helm template` and returns its output, or undefined after an error. Charts that generate
+ * values at render time (randAlphaNum, uuidv4, now) would change the wet tree on every run: when
+ * `twice` (the chart may use such a function, see chartMayVary), it renders a second time and
+ * refuses output that differs between the two renders.
  */
-async function runHelmTemplate(ctx: Ctx, file: string, args: string[], stdin: string | undefined, what: string): Promise<string | undefined> {
+async function runHelmTemplate(
+  ctx: Ctx,
+  file: string,
+  args: string[],
+  stdin: string | undefined,
+  what: string,
+  twice: boolean
+): Promise<string | undefined> {
   const { input } = ctx;
   const options = { cwd: input.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings), ...(stdin !== undefined ? { input: stdin } : {}) };
   let result;
@@ -328,6 +341,7 @@ async function runHelmTemplate(ctx: Ctx, file: string, args: string[], stdin: st
     err(ctx, toolFailure('helm template', result), { file });
     return undefined;
   }
+  if (!twice) return result.stdout;
   const again = await input.exec.run('helm', args, options);
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
@@ -420,7 +434,8 @@ async function renderChartDir(ctx: Ctx, chartFile: string): Promise<Resource[]> 
     ),
     helmExtraFlags({ kubeVersion: entry.helm.kubeVersion, apiVersions: entry.helm.apiVersions, stdinValues: false })
   );
-  const stdout = await runHelmTemplate(ctx, chartFile, args, undefined, `the Helm chart directory ${unit.dir}`);
+  const twice = await chartMayVary(input.files, input.repoRoot, unit.dir);
+  const stdout = await runHelmTemplate(ctx, chartFile, args, undefined, `the Helm chart directory ${unit.dir}`, twice);
   return stdout === undefined ? [] : documentsToResources(ctx, stdout, chartFile, false);
 }
 
