@@ -321,6 +321,25 @@ describe.each(HELMS)('renders twice only when the chart may vary, with %s', (nam
     }
   });
 
+  it('renders a chart that declares dependencies twice (they may be fetched or built at render time)', async () => {
+    const files = {
+      ...release(''),
+      'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n',
+      'charts/app/charts/sub/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 0.1.0\n',
+      'charts/app/charts/sub/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: sub}\n'
+    };
+    const repo = await tempRepo(files);
+    try {
+      const exec = counting();
+      const r = await renderKubernetesUnit(UNIT, makeInput(repo.root, CFG, [], exec));
+      expect(r.diagnostics).toEqual([]);
+      expect(r.resources.map((x) => (x.object as { metadata: { name: string } }).metadata.name)).toContain('sub');
+      expect(exec.runs.filter((a) => a[0] === 'template')).toHaveLength(2);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   for (const [fn, template] of [
     ['now', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata: {at: {{ now | date "15:04:05.000000000" | quote }}}\n'],
     ['randAlphaNum in a helper', '{{- define "x.pw" }}{{ randAlphaNum 16 }}{{ end }}\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: {{ include "x.pw" . | quote }}}\n'],

@@ -314,7 +314,8 @@ const VARYING_FUNCTIONS =
 /**
  * Whether a local chart's output may differ between two identical renders: true when any file
  * of the chart (templates, helpers, subcharts) names a function in VARYING_FUNCTIONS, or when
- * it holds a packaged subchart (`.tgz`, not read here). A chart without any of them renders the
+ * it holds a packaged subchart (`.tgz`) or declares dependencies (fetched or built at render
+ * time, not read here). A chart without any of them renders the
  * same every time, so one render is enough; otherwise the renderer renders twice and compares.
  */
 export async function chartMayVary(files: FileReader, repoRoot: string, chartRel: string): Promise<boolean> {
@@ -334,8 +335,11 @@ export async function chartMayVary(files: FileReader, repoRoot: string, chartRel
       if (st?.kind === 'directory') {
         if (await walk(child)) return true;
       } else if (st?.kind === 'file') {
-        if (e.name.endsWith('.tgz') || e.name.endsWith('.tar.gz')) return true;
-        if (VARYING_FUNCTIONS.test(await files.readFile(child))) return true;
+        if (e.name.endsWith('.tgz') || e.name.endsWith('.tar.gz') || e.name === 'requirements.yaml') return true;
+        const text = await files.readFile(child);
+        // Dependencies may be fetched or built into the chart at render time: not read here.
+        if (e.name === 'Chart.yaml' && /^dependencies\s*:\s*(\S|$)/m.test(text) && !/^dependencies\s*:\s*\[\s*\]/m.test(text)) return true;
+        if (VARYING_FUNCTIONS.test(text)) return true;
       } else return true;
     }
     return false;
