@@ -169,7 +169,7 @@ class Walker {
   }
 }
 
-/** The kustomization's value: plainly written ones (most) skip the positioned parse, which gives the same value. */
+/** A kustomization's (or release file's) value: plainly written ones (most) skip the positioned parse, which gives the same value. */
 function kustomizationValue(text: string): unknown {
   const fast = parseCanonicalYaml(text);
   return fast !== undefined && fast.length === 1 ? fast[0] : parsePositioned(text).value;
@@ -213,7 +213,7 @@ export async function helmClosure(
   let reason: string | undefined;
   const st = await files.lstat(posix.join(repoRoot, releaseFile));
   if (st?.kind === 'file') {
-    const r = parsePositioned(await files.readFile(posix.join(repoRoot, releaseFile))).value;
+    const r = kustomizationValue(await files.readFile(posix.join(repoRoot, releaseFile)));
     // Named patch sets come from the patches library: its content shapes the output.
     if (isRecord(r) && Array.isArray(r['patches']) && r['patches'].length > 0 && patchesLibrary !== undefined) paths.add(patchesLibrary);
     if (isRecord(r) && typeof r['chart'] === 'string') {
