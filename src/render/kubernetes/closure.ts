@@ -197,6 +197,24 @@ export function plainClosure(dir: string): Closure {
 }
 
 /**
+ * The closure of a Helm chart directory unit: the chart directory (Chart.yaml, values.yaml,
+ * templates, vendored dependencies, unit patches), the values files the entry names, and the
+ * release-file path (with type auto, a release file appearing later turns the unit into a
+ * release). Dependencies named in Chart.yaml but not vendored under `charts/` are fetched by
+ * nothing: helm refuses to render them, so nothing outside the closure is read.
+ */
+export function chartClosure(dir: string, valueFiles: readonly string[], releaseFile: string | undefined): Closure {
+  const paths = new Set<string>([dir, ...valueFiles.map((v) => posix.normalize(posix.join(dir, v)))]);
+  if (releaseFile !== undefined) paths.add(releaseFile);
+  for (const p of paths) {
+    if (p === '..' || p.startsWith('../') || posix.isAbsolute(p)) {
+      return { paths: [...paths].filter((x) => x !== p).sort(cmp), volatile: true, reason: `values file ${p} is outside the repository` };
+    }
+  }
+  return { paths: [...paths].sort(cmp), volatile: false };
+}
+
+/**
  * The closure of a Helm release unit: the release file, the unit directory (values files, unit
  * patches, extra artifacts) and the chart directory when local. A remote chart is volatile
  * unless its version is pinned to an exact version.
@@ -235,24 +253,6 @@ export async function helmClosure(
   }
   const sorted = [...paths].sort(cmp);
   return { paths: sorted, volatile, ...(reason !== undefined ? { reason } : {}) };
-}
-
-/**
- * The closure of a Helm chart directory unit: the chart directory (Chart.yaml, values.yaml,
- * templates, vendored dependencies, unit patches), the values files the entry names, and the
- * release-file path (with type auto, a release file appearing later turns the unit into a
- * release). Dependencies named in Chart.yaml but not vendored under `charts/` are fetched by
- * nothing: helm refuses to render them, so nothing outside the closure is read.
- */
-export function chartClosure(dir: string, valueFiles: readonly string[], releaseFile: string | undefined): Closure {
-  const paths = new Set<string>([dir, ...valueFiles.map((v) => posix.normalize(posix.join(dir, v)))]);
-  if (releaseFile !== undefined) paths.add(releaseFile);
-  for (const p of paths) {
-    if (p === '..' || p.startsWith('../') || posix.isAbsolute(p)) {
-      return { paths: [...paths].filter((x) => x !== p).sort(cmp), volatile: true, reason: `values file ${p} is outside the repository` };
-    }
-  }
-  return { paths: [...paths].sort(cmp), volatile: false };
 }
 
 /**
