@@ -4,8 +4,8 @@
  * `helm.valueFiles`. Real helm 3 and 4; outputs compared with `helm template` run by hand.
  */
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { createFileReader } from '../../../src/adapters/files.js';
@@ -185,6 +185,65 @@ describe('the input digest of a chart directory unit', () => {
       }
     } finally {
       await repo.cleanup();
+    }
+  });
+});
+
+describe.each(HELMS)('the CLI over chart directory and release units, with %s', (name) => {
+  const helm = tool(name);
+  const ROOT = process.cwd();
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', join(ROOT, 'scripts/ts-register.mjs'), join(ROOT, 'src/cli.ts'), ...args],
+        { env: { ...process.env, PATH: pathWith(helm) }, maxBuffer: 64 << 20 },
+        (e, stdout, stderr) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      );
+    });
+
+  it('renders, keeps both on a second run, and renders again only the unit whose input changed (patches library; a valueFiles file outside the chart)', async () => {
+    const repo = await tempRepo({
+      ...FILES,
+      'hydrate.yaml': [
+        'version: 1',
+        'kubernetes:',
+        '  - match: charts/{app}',
+        '    output: apps/{app}',
+        '    helm: {valueFiles: [values-prod.yaml, ../../shared/common.yaml]}',
+        '  - match: releases/{cluster}/{env}',
+        '    output: releases/{cluster}/{env}',
+        '    type: helm',
+        ''
+      ].join('\n'),
+      'releases/c1/prod.yaml': 'chart: ../../charts/web\nversion: 1.2.3\nreleaseName: rel\npatches: [team]\n',
+      'releases/c1/prod/values.yaml': 'replicas: 2\n',
+      'lib/kustomizations/json_patches.yaml': 'team:\n  - target: {kind: Deployment}\n    patch: [{op: add, path: /metadata/labels, value: {team: a}}]\n'
+    });
+    const out = join(repo.root, '..', `${repo.root.split('/').pop()}-wet`);
+    try {
+      const statuses = async () => {
+        const r = await cli(['render', '--config', join(repo.root, 'hydrate.yaml'), '--out', out, '--json']);
+        expect(r.stderr).not.toContain('error');
+        expect(r.code).toBe(0);
+        const report = JSON.parse(r.stdout) as { units: { id: string; status: string }[] };
+        return Object.fromEntries(report.units.map((u) => [u.id, u.status]));
+      };
+      expect(await statuses()).toEqual({ 'kubernetes:charts/web': 'rendered', 'kubernetes:releases/c1/prod': 'rendered' });
+      const deploy = parseAllDocuments(await readFile(join(out, 'releases/c1/prod/Deployment.rel.yml'), 'utf8'), { version: '1.1' })[0]!.toJS() as {
+        metadata: { labels: Record<string, string> };
+        spec: { replicas: number };
+      };
+      expect(deploy.metadata.labels).toEqual({ team: 'a' });
+      expect(deploy.spec.replicas).toBe(2);
+      expect(await statuses()).toEqual({ 'kubernetes:charts/web': 'reused', 'kubernetes:releases/c1/prod': 'reused' });
+      await writeFile(join(repo.root, 'lib/kustomizations/json_patches.yaml'), 'team:\n  - target: {kind: Deployment}\n    patch: [{op: add, path: /metadata/labels, value: {team: b}}]\n');
+      expect(await statuses()).toEqual({ 'kubernetes:charts/web': 'reused', 'kubernetes:releases/c1/prod': 'rendered' });
+      await writeFile(join(repo.root, 'shared/common.yaml'), 'team: other\nport: 8080\n');
+      expect(await statuses()).toEqual({ 'kubernetes:charts/web': 'rendered', 'kubernetes:releases/c1/prod': 'reused' });
+    } finally {
+      await repo.cleanup();
+      await rm(out, { recursive: true, force: true });
     }
   });
 });
