@@ -141,6 +141,20 @@ describe('chart directory units without helm', () => {
     }
   });
 
+  it('a type helm entry on a chart directory without a release file points to type chart', async () => {
+    const repo = await tempRepo(FILES);
+    try {
+      const cfg = { kubernetes: [{ match: 'charts/{app}', output: 'apps/{app}', type: 'helm' }] };
+      const r = await renderKubernetesUnit(UNIT, makeInput(repo.root, cfg, [], fakeRunner(['helm'])));
+      expect(r.status).toBe('failed');
+      expect(r.diagnostics).toEqual([
+        expect.objectContaining({ file: 'charts/web.yaml', message: expect.stringContaining('charts/web is a Helm chart directory: set the entry\'s type to chart') })
+      ]);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('refuses a valueFiles entry outside the repository, and one inside .git', async () => {
     const repo = await tempRepo({ ...FILES, '.git/config.yaml': 'a: 1\n' });
     try {

@@ -146,7 +146,10 @@ async function detectType(ctx: Ctx): Promise<Exclude<DetectedUnitType, { type: '
   if (detected.type === 'missing') {
     const messages = {
       kustomize: `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type`,
-      helm: `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
+      helm:
+        (await ctx.input.files.lstat(abs(ctx.input, `${ctx.unit.dir}/Chart.yaml`)))?.kind === 'file'
+          ? `Helm release file ${detected.file} not found, and ${ctx.unit.dir} is a Helm chart directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source`
+          : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
       chart: `no Chart.yaml in ${ctx.unit.dir}: a unit of type chart is a Helm chart directory`
     };
     err(ctx, messages[detected.want], { file: detected.file });
