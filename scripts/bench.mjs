@@ -5,7 +5,9 @@
 //
 // Env: BENCH_SIZES (units per repo, default "100,1000"), BENCH_RUNS (runs per measure, median
 // reported; default 3), BENCH_CLI (hydrate CLI to run; default dist/cli.js), BENCH_KEEP=1 keeps
-// the temp dir. Writes out/bench.json and prints a table.
+// the temp dir, BENCH_HELM_RELEASES (Helm release units, default 200) and BENCH_HELM_CHARTS
+// (kustomize units with helmCharts, default 50), 0 to skip; BENCH_HELM (the helm binary; default
+// helm on PATH, else .tools/helm3/helm). Writes out/bench.json and prints a table.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,12 +15,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRepo } from './bench/generate.mjs';
+import { generateHelmChartsRepo, generateHelmReleaseRepo } from './bench/generate-helm.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.resolve(process.env.BENCH_CLI ?? path.join(ROOT, 'dist/cli.js'));
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const CORES = os.cpus().length;
+const HELM_RELEASES = Number(process.env.BENCH_HELM_RELEASES ?? 200);
+const HELM_CHARTS = Number(process.env.BENCH_HELM_CHARTS ?? 50);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 if (!existsSync(CLI)) {
@@ -104,9 +109,10 @@ async function shellPipeline(repo, work) {
   return { ms: r.ms };
 }
 
-async function hydrate(repo, out, extra = []) {
+async function hydrate(repo, out, extra = [], env = PLAIN_ENV) {
   const r = await run('node', [CLI, 'render', '--config', path.join(repo.root, 'hydrate.yaml'), '--out', out, '--json', ...extra], {
-    measureRss: true
+    measureRss: true,
+    env
   });
   if (r.code !== 0) throw new Error(`hydrate failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
   return { ms: r.ms, rssKb: r.rssKb };
@@ -156,6 +162,93 @@ async function benchDiff() {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
+/** The helm binary of the Helm rows: BENCH_HELM, helm on PATH, or the one ensure-tools installs. */
+function findHelm() {
+  if (process.env.BENCH_HELM) return path.resolve(process.env.BENCH_HELM);
+  const onPath = spawnSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return onPath;
+  const local = path.join(ROOT, '.tools/helm3/helm');
+  return existsSync(local) ? local : undefined;
+}
+
+/**
+ * Helm rows: Helm release units (seed layout, local charts) against a parallel `helm template`
+ * floor with the same inputs, and kustomize units with `helmCharts` against a parallel
+ * `kubectl kustomize --enable-helm` floor. Cold, no-change and one unit (one values file edited).
+ */
+async function benchHelm(tmp) {
+  const helm = findHelm();
+  if (!helm) throw new Error('bench: helm not found: set BENCH_HELM or run `node scripts/ensure-tools.mjs`');
+  const env = { ...PLAIN_ENV, PATH: `${path.dirname(helm)}${path.delimiter}${PLAIN_ENV.PATH ?? ''}` };
+  const version = spawnSync(helm, ['version', '--short'], { encoding: 'utf8' }).stdout.trim();
+  const rows = {};
+  if (HELM_RELEASES > 0) {
+    const work = path.join(tmp, `helm-releases-${HELM_RELEASES}`);
+    const repo = await generateHelmReleaseRepo(path.join(work, 'dry'), HELM_RELEASES);
+    process.stderr.write(`bench: ${HELM_RELEASES} Helm release units (${helm}, ${version}) in ${work}\n`);
+    const out = path.join(work, 'wet');
+    const r = {};
+    r.floor = await measure('floor (helm template, parallel)', RUNS, async () => {
+      const started = performance.now();
+      await pool(repo.releases, CORES, async (rel) => {
+        const x = await run(helm, rel.args, { cwd: repo.root, env });
+        if (x.code !== 0) throw new Error(`helm template ${rel.dir} failed: ${x.stderr}`);
+      });
+      return { ms: performance.now() - started };
+    });
+    r.cold = await measure('hydrate cold', RUNS, async () => {
+      await rm(out, { recursive: true, force: true });
+      return hydrate(repo, out, [], env);
+    });
+    r.noChange = await measure('hydrate no-change', RUNS, () => hydrate(repo, out, [], env));
+    r.oneUnit = await measure('hydrate one-unit', RUNS, async (i) => {
+      await appendFile(path.join(repo.root, repo.releases[i % repo.releases.length].valuesFile), `edit${i}: "${Date.now()}"\n`);
+      return hydrate(repo, out, [], env);
+    });
+    rows[`${HELM_RELEASES} Helm releases`] = r;
+  }
+  if (HELM_CHARTS > 0) {
+    const work = path.join(tmp, `helm-charts-${HELM_CHARTS}`);
+    const repo = await generateHelmChartsRepo(path.join(work, 'dry'), HELM_CHARTS);
+    process.stderr.write(`bench: ${HELM_CHARTS} kustomize units with helmCharts in ${work}\n`);
+    const out = path.join(work, 'wet');
+    const r = {};
+    r.floor = await measure('floor (kubectl kustomize --enable-helm, parallel)', RUNS, async () => {
+      const started = performance.now();
+      await pool(repo.dirs, CORES, async (dir) => {
+        const x = await run('kubectl', ['kustomize', '--enable-helm', dir], { cwd: repo.root, env });
+        if (x.code !== 0) throw new Error(`kubectl kustomize --enable-helm ${dir} failed: ${x.stderr}`);
+      });
+      return { ms: performance.now() - started };
+    });
+    r.cold = await measure('hydrate cold', RUNS, async () => {
+      await rm(out, { recursive: true, force: true });
+      return hydrate(repo, out, [], env);
+    });
+    r.noChange = await measure('hydrate no-change', RUNS, () => hydrate(repo, out, [], env));
+    r.oneUnit = await measure('hydrate one-unit', RUNS, async (i) => {
+      await appendFile(path.join(repo.root, repo.dirs[i % repo.dirs.length], 'values.yaml'), `edit${i}: "${Date.now()}"\n`);
+      return hydrate(repo, out, [], env);
+    });
+    rows[`${HELM_CHARTS} kustomize helmCharts`] = r;
+  }
+  return { helm: version, rows };
+}
+
+function helmTable(helmResults) {
+  const rows = [['units', 'measure', 'median', 'vs floor', 'vs cold', 'peak RSS']];
+  for (const [n, r] of Object.entries(helmResults.rows)) {
+    const line = (label, m, vsCold = true) =>
+      rows.push([n, label, fmt(m.ms), ratio(m.ms, r.floor.ms), vsCold ? `${((m.ms / r.cold.ms) * 100).toFixed(1)}%` : '', m.peakRssMb ? `${m.peakRssMb} MB` : '']);
+    line('floor (parallel)', r.floor, false);
+    line('hydrate cold', r.cold);
+    line('hydrate no-change', r.noChange);
+    line('hydrate one-unit', r.oneUnit);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}
+
 const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}×` : '-');
 
@@ -186,10 +279,12 @@ try {
     diff: undefined
   };
   for (const n of SIZES) results.sizes[n] = await benchSize(n, tmp);
+  if (HELM_RELEASES > 0 || HELM_CHARTS > 0) results.helm = await benchHelm(tmp);
   results.diff = await benchDiff();
   await mkdir(path.join(ROOT, 'out'), { recursive: true });
   await writeFile(path.join(ROOT, 'out/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${table(results)}\n\n`);
+  if (Object.keys(results.sizes).length > 0) process.stdout.write(`${table(results)}\n\n`);
+  if (results.helm) process.stdout.write(`${helmTable(results.helm)}\n(${results.helm.helm})\n\n`);
   process.stdout.write(`diff + comment for ${results.diff.resources} changed resources: ${results.diff.totalMs} ms (diff ${results.diff.diffMs} ms, comment ${results.diff.commentMs} ms)\n`);
   process.stdout.write(`machine: ${results.machine.cores} cores, ${results.machine.cpu}, node ${results.machine.node}; ${results.kubectl}\n`);
 } finally {

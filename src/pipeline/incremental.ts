@@ -8,7 +8,7 @@ import type { Unit } from '../dry/unit.js';
 import type { FileReader, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import { digestOf } from '../render/digest.js';
-import { closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
+import { chartClosure, closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
 import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
@@ -60,9 +60,11 @@ async function kubernetesClosure(unit: Unit, settings: Settings, files: FileRead
       // chart fetched from a repository (or inflated by a generator file) makes it volatile.
       return kustomizeClosure(unit.dir, files, root);
     case 'helm':
-      return helmClosure(unit.dir, detected.file, files, root);
+      return helmClosure(unit.dir, detected.file, files, root, entry.helm.patchesLibrary);
+    case 'chart':
+      return chartClosure(unit.dir, entry.helm.valueFiles, entry.type === 'auto' ? detected.releaseFile : undefined);
     case 'missing':
-      return { paths: [unit.dir, detected.file], volatile: true, reason: detected.want === 'kustomize' ? 'no kustomization file' : 'Helm release file not found' };
+      return { paths: [unit.dir, detected.file], volatile: true, reason: { kustomize: 'no kustomization file', helm: 'Helm release file not found', chart: 'no Chart.yaml' }[detected.want] };
     case 'plain': {
       // With type auto, a release file appearing later turns the unit into a Helm release: digest its path too.
       const own = entry.type === 'auto' ? { paths: [unit.dir, detected.releaseFile], volatile: false } : plainClosure(unit.dir);

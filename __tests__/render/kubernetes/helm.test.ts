@@ -121,7 +121,8 @@ describe('Helm release units', () => {
       'k/c/t/prod/a-base.yaml': 'c: 1\n',
       'k/c/t/prod/hydrate-patches.yaml': '[]\n',
       'k/c/t/prod/extra_artifacts/not-values.yaml': 'd: 1\n',
-      'charts/x/Chart.yaml': 'apiVersion: v2\nname: x\nversion: 0.1.0\n'
+      'charts/x/Chart.yaml': 'apiVersion: v2\nname: x\nversion: 0.1.0\n',
+      'charts/x/templates/cm.yaml': 'data: {p: {{ randAlphaNum 8 }}}\n'
     });
     try {
       const exec = fakeRunner(['helm'], {
@@ -131,7 +132,7 @@ describe('Helm release units', () => {
       });
       const r = await renderKubernetesUnit(unit('k/c/t/prod', 0), makeInput(repo.root, cfg, [], exec));
       expect(r.diagnostics).toEqual([]);
-      // Rendered twice with the same arguments, to catch non-deterministic charts.
+      // Rendered twice with the same arguments, to catch non-deterministic charts (randAlphaNum).
       expect(exec.calls).toHaveLength(2);
       expect(exec.calls[1]!.args).toEqual(exec.calls[0]!.args);
       expect(exec.calls[0]!.command).toBe('helm');
@@ -151,7 +152,8 @@ describe('Helm release units', () => {
     const repo = await tempRepo({
       'k/c/t/prod.yaml': 'chart: ../../../charts/x\nversion: 0.1.0\n',
       'k/c/t/prod/values.yaml': 'a: 1\n',
-      'charts/x/Chart.yaml': 'apiVersion: v2\nname: x\nversion: 0.1.0\n'
+      'charts/x/Chart.yaml': 'apiVersion: v2\nname: x\nversion: 0.1.0\n',
+      'charts/x/templates/secret.yaml': 'stringData: {p: {{ randAlphaNum 8 }}}\n'
     });
     try {
       let n = 0;

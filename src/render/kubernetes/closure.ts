@@ -289,7 +289,7 @@ class Walker {
   }
 }
 
-/** The kustomization's value: plainly written ones (most) skip the positioned parse, which gives the same value. */
+/** A kustomization's (or release file's) value: plainly written ones (most) skip the positioned parse, which gives the same value. */
 function kustomizationValue(text: string): unknown {
   const fast = parseCanonicalYaml(text);
   return fast !== undefined && fast.length === 1 ? fast[0] : parsePositioned(text).value;
@@ -323,17 +323,43 @@ export function plainClosure(dir: string): Closure {
 }
 
 /**
+ * The closure of a Helm chart directory unit: the chart directory (Chart.yaml, values.yaml,
+ * templates, vendored dependencies, unit patches), the values files the entry names, and the
+ * release-file path (with type auto, a release file appearing later turns the unit into a
+ * release). Dependencies named in Chart.yaml but not vendored under `charts/` are fetched by
+ * nothing: helm refuses to render them, so nothing outside the closure is read.
+ */
+export function chartClosure(dir: string, valueFiles: readonly string[], releaseFile: string | undefined): Closure {
+  const paths = new Set<string>([dir, ...valueFiles.map((v) => posix.normalize(posix.join(dir, v)))]);
+  if (releaseFile !== undefined) paths.add(releaseFile);
+  for (const p of paths) {
+    if (p === '..' || p.startsWith('../') || posix.isAbsolute(p)) {
+      return { paths: [...paths].filter((x) => x !== p).sort(cmp), volatile: true, reason: `values file ${p} is outside the repository` };
+    }
+  }
+  return { paths: [...paths].sort(cmp), volatile: false };
+}
+
+/**
  * The closure of a Helm release unit: the release file, the unit directory (values files, unit
  * patches, extra artifacts) and the chart directory when local. A remote chart is volatile
  * unless its version is pinned to an exact version.
  */
-export async function helmClosure(dir: string, releaseFile: string, files: FileReader, repoRoot: string): Promise<Closure> {
+export async function helmClosure(
+  dir: string,
+  releaseFile: string,
+  files: FileReader,
+  repoRoot: string,
+  patchesLibrary?: string
+): Promise<Closure> {
   const paths = new Set<string>([dir, releaseFile]);
   let volatile = false;
   let reason: string | undefined;
   const st = await files.lstat(posix.join(repoRoot, releaseFile));
   if (st?.kind === 'file') {
-    const r = parsePositioned(await files.readFile(posix.join(repoRoot, releaseFile))).value;
+    const r = kustomizationValue(await files.readFile(posix.join(repoRoot, releaseFile)));
+    // Named patch sets come from the patches library: its content shapes the output.
+    if (isRecord(r) && Array.isArray(r['patches']) && r['patches'].length > 0 && patchesLibrary !== undefined) paths.add(patchesLibrary);
     if (isRecord(r) && typeof r['chart'] === 'string') {
       const chart = r['chart'];
       if (isLocalChart(chart)) {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { targetedPatch } from '../../settings/schema/common.js';
+import { releaseExtensions } from './helm-options.js';
 
 /** A pinned chart version: exact semver, no ranges (`^`, `~`, `*`, `x`, `>`, `<`, `=`, `||`). */
 const PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -29,7 +30,9 @@ export const helmRelease = z
     set: z
       .array(z.object({ name: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]) }).strict())
       .default([]),
-    extraPatches: z.array(targetedPatch).default([])
+    extraPatches: z.array(targetedPatch).default([]),
+    // Seed-system keys (helmfile state values) and render-time capabilities: see helm-options.ts.
+    ...releaseExtensions
   })
   .strict();
 

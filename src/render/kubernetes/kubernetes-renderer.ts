@@ -25,6 +25,17 @@ import { helmArgvProblems } from './helm-argv.js';
 import { helmRelease, helmTemplateArgs, isLocalChart } from './helm-release.js';
 import type { HelmRelease } from './helm-release.js';
 import { kustomizationFileIn } from './unit-type.js';
+import {
+  chartMayVary,
+  chartTreeProblem,
+  checkRemoteArtifacts,
+  coordinateValuesText,
+  fillCoordinates,
+  helmExtraFlags,
+  libraryPatches,
+  repoPathProblem,
+  withHelmFlags
+} from './helm-options.js';
 import { parsePositioned } from './yaml-positions.js';
 import { kustomizeClosure } from './closure.js';
 import { detectUnitType } from './unit-type.js';
@@ -171,6 +182,7 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     if (detected) {
       if (detected.type === 'kustomize') resources = await renderKustomize(ctx, detected.file, unit.dir);
       else if (detected.type === 'helm') ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
+      else if (detected.type === 'chart') resources = await renderChartDir(ctx, detected.file);
       else resources = await renderPlain(ctx);
     }
     if (!hasErrors(ctx.diagnostics)) {
@@ -204,13 +216,15 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
 async function detectType(ctx: Ctx): Promise<Exclude<DetectedUnitType, { type: 'missing' }> | undefined> {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
   if (detected.type === 'missing') {
-    err(
-      ctx,
-      detected.want === 'kustomize'
-        ? `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type`
-        : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
-      { file: detected.file }
-    );
+    const messages = {
+      kustomize: `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type`,
+      helm:
+        (await ctx.input.files.lstat(abs(ctx.input, `${ctx.unit.dir}/Chart.yaml`)))?.kind === 'file'
+          ? `Helm release file ${detected.file} not found, and ${ctx.unit.dir} is a Helm chart directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source`
+          : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
+      chart: `no Chart.yaml in ${ctx.unit.dir}: a unit of type chart is a Helm chart directory`
+    };
+    err(ctx, messages[detected.want], { file: detected.file });
     return undefined;
   }
   return detected;
@@ -301,6 +315,12 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
   }
   const release: HelmRelease = check.data;
   for (const p of helmArgvProblems(release)) err(ctx, `invalid Helm release: ${p.message}`, { file, ...parsed.positionOf(p.path) });
+  // Remote artifacts are never fetched: each must be committed in the unit directory and match its pinned sha256.
+  const artifactProblems = await checkRemoteArtifacts(input.files, input.repoRoot, unit.dir, release.remoteArtifacts, (i, key) => ({
+    file,
+    ...parsed.positionOf(key === undefined ? ['remoteArtifacts', i] : ['remoteArtifacts', i, key])
+  }));
+  for (const p of artifactProblems) err(ctx, p.message, p.at);
   if (hasErrors(ctx.diagnostics)) return empty;
   const releaseDir = posix.dirname(file);
   const releaseName = release.releaseName ?? posix.basename(releaseDir);
@@ -325,6 +345,11 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
         file,
         ...parsed.positionOf(['chart'])
       });
+      return empty;
+    }
+    const escapes = await chartTreeProblem(input.files, input.repoRoot, chartRel);
+    if (escapes) {
+      err(ctx, `local chart ${chartRel}: ${escapes}`, { file, ...parsed.positionOf(['chart']) });
       return empty;
     }
     const chartMeta = parsePositioned(await input.files.readFile(abs(input, `${chartRel}/Chart.yaml`))).value;
@@ -359,7 +384,7 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
       const bad = checkRelativePath(rel, 'values file') ?? (await checkRepoPath(input.repoRoot, rel, input.files, 'values file'));
       if (bad || !(rel === unit.dir || rel.startsWith(`${unit.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit.dir}`, { file, ...parsed.positionOf(['valuesFiles', i]) });
-      } else if ((await input.files.lstat(abs(input, rel)))?.kind !== 'file') {
+      } else if (!(await isRegularFile(input, rel))) {
         err(ctx, `values file ${rel} not found`, { file, ...parsed.positionOf(['valuesFiles', i]) });
       } else valuesRel.push(rel);
     }
@@ -368,10 +393,22 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
   }
   if (hasErrors(ctx.diagnostics)) return empty;
 
-  const patches: LocatedPatch[] = release.extraPatches.map((p, i) => ({
-    ...p,
-    where: { unit: unit.id, file, ...parsed.positionOf(['extraPatches', i]) }
+  // Seed-system key: named patch sets from the library (before extraPatches, as the seed
+  // system's helmfile lists them).
+  const library = await libraryPatches(input.files, input.repoRoot, unit.id, release.patches, ctx.entry.helm.patchesLibrary, (i) => ({
+    file,
+    ...parsed.positionOf(['patches', i])
   }));
+  for (const p of library.problems) err(ctx, p.message, p.at);
+  if (hasErrors(ctx.diagnostics)) return empty;
+
+  const patches: LocatedPatch[] = [
+    ...library.patches,
+    ...release.extraPatches.map((p, i) => ({
+      ...p,
+      where: { unit: unit.id, file, ...parsed.positionOf(['extraPatches', i]) }
+    }))
+  ];
 
   // `which` is cached per runner: a helm removed since it was found still ends in ENOENT below.
   if (!(await input.exec.which('helm'))) {
@@ -392,41 +429,31 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
       return empty;
     }
     const cwd = work?.path ?? input.repoRoot;
-    const run = (args: string[]) =>
-      input.exec.run('helm', args, { cwd, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings), passEnv: HELM_ENV });
     if (work && localChart && copies.length > 0) {
       chartRef = posix.join(work.path, localChart.rel);
-      const built = await run(['dependency', 'build', '--', chartRef]);
+      const built = await input.exec.run('helm', ['dependency', 'build', '--', chartRef], {
+        cwd,
+        timeoutMs: RENDER_TIMEOUT_MS,
+        env: goToolEnv(input.settings),
+        passEnv: HELM_ENV
+      });
       if (built.exitCode !== 0) {
         err(ctx, toolFailure('helm dependency build', built), { file, ...parsed.positionOf(['chart']) });
         return empty;
       }
     }
-    const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef);
-    let result;
-    try {
-      result = await run(args);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') err(ctx, `helm not found: install helm to render Helm release ${file}`, { file });
-      else err(ctx, `helm failed to run: ${(e as Error).message}`, { file });
-      return empty;
-    }
-    if (result.exitCode !== 0) {
-      err(ctx, toolFailure('helm template', result), { file });
-      return empty;
-    }
-    // Charts that generate values at render time (randAlphaNum, uuidv4, now) would change the wet
-    // tree on every run: render a second time and refuse output that differs.
-    const again = await run(args);
-    if (again.exitCode !== 0 || again.stdout !== result.stdout) {
-      err(
-        ctx,
-        `helm template gives different output on identical renders (random or time-based values in the chart, e.g. randAlphaNum or now): pin those values in the release's values or set`,
-        { file }
-      );
-      return empty;
-    }
-    return { resources: documentsToResources(ctx, result.stdout, file, false), patches };
+    const coordinates = coordinateValuesText(unit.coordinates, ctx.entry.helm.coordinateValues);
+    const extraFlags = helmExtraFlags({
+      kubeVersion: release.kubeVersion ?? ctx.entry.helm.kubeVersion,
+      apiVersions: release.apiVersions ?? ctx.entry.helm.apiVersions,
+      stdinValues: coordinates !== undefined
+    });
+    const args = withHelmFlags(helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input, v)), chartRef), extraFlags);
+    // A remote chart cannot be read before helm fetches it: it is always rendered twice.
+    const twice = localChart === undefined || localChart.dependencies.length > 0 || (await chartMayVary(input.files, input.repoRoot, localChart.rel));
+    const stdout = await runHelmTemplate(ctx, file, args, coordinates, `Helm release ${file}`, twice, cwd);
+    if (stdout === undefined) return empty;
+    return { resources: documentsToResources(ctx, stdout, file, false), patches };
   } finally {
     await work?.remove();
   }
@@ -490,6 +517,139 @@ async function pathLikeChartProblem(input: RenderInput, chart: string): Promise<
   const rel = posix.normalize(chart);
   if ((await input.files.lstat(abs(input, rel))) === undefined && !hasGitSegment(rel)) return undefined;
   return checkRepoPath(input.repoRoot, rel, input.files, 'chart', { anyName: true });
+}
+
+/**
+ * Runs `helm template` and returns its output, or undefined after an error. Charts that generate
+ * values at render time (randAlphaNum, uuidv4, now) would change the wet tree on every run: when
+ * `twice` (the chart may use such a function, see chartMayVary), it renders a second time and
+ * refuses output that differs between the two renders.
+ */
+async function runHelmTemplate(
+  ctx: Ctx,
+  file: string,
+  args: string[],
+  stdin: string | undefined,
+  what: string,
+  twice: boolean,
+  cwd: string
+): Promise<string | undefined> {
+  const { input } = ctx;
+  const options = { cwd, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings), passEnv: HELM_ENV, ...(stdin !== undefined ? { input: stdin } : {}) };
+  let result;
+  try {
+    result = await input.exec.run('helm', args, options);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') err(ctx, `helm not found: install helm to render ${what}`, { file });
+    else err(ctx, `helm failed to run: ${(e as Error).message}`, { file });
+    return undefined;
+  }
+  if (result.exitCode !== 0) {
+    err(ctx, toolFailure('helm template', result), { file });
+    return undefined;
+  }
+  if (!twice) return result.stdout;
+  const again = await input.exec.run('helm', args, options);
+  if (again.exitCode !== 0 || again.stdout !== result.stdout) {
+    err(
+      ctx,
+      `helm template gives different output on identical renders (random or time-based values in the chart, e.g. randAlphaNum or now): pin those values in the release's values or set`,
+      { file }
+    );
+    return undefined;
+  }
+  return result.stdout;
+}
+
+async function isRegularFile(input: RenderInput, rel: string): Promise<boolean> {
+  const st = await input.files.lstat(abs(input, rel));
+  if (st?.kind === 'file') return true;
+  if (st?.kind !== 'symlink') return false;
+  // A symlink already checked to stay inside the repository: what it leads to must be a file.
+  try {
+    return (await input.files.lstat(await input.files.realpath(abs(input, rel))))?.kind === 'file';
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helm chart directory (Argo CD's chart source)
+
+/**
+ * A unit directory holding `Chart.yaml`, without a release file: rendered as Argo CD renders a
+ * Helm chart source, `helm template` of the directory with its own values.yaml plus the entry's
+ * `helm.valueFiles` (relative to the chart directory, in order), `helm.releaseName` (default: the
+ * directory name), `helm.namespace` (default `default`), and the entry's kubeVersion/apiVersions.
+ */
+async function renderChartDir(ctx: Ctx, chartFile: string): Promise<Resource[]> {
+  const { input, unit, entry } = ctx;
+  const configAt = { file: input.settings.configPath };
+  const meta = parsePositioned(await input.files.readFile(abs(input, chartFile)));
+  for (const e of meta.errors) err(ctx, `invalid YAML: ${e.message}`, { file: chartFile, line: e.line, col: e.col });
+  if (meta.errors.length > 0) return [];
+  const version = isRecord(meta.value) ? meta.value['version'] : undefined;
+  if (typeof version !== 'string' && typeof version !== 'number') {
+    err(ctx, `Chart.yaml has no version: helm needs one to render the chart directory ${unit.dir}`, { file: chartFile, ...meta.positionOf([]) });
+    return [];
+  }
+  const unsafe = (await repoPathProblem(input.files, input.repoRoot, unit.dir, 'chart directory')) ?? (await chartTreeProblem(input.files, input.repoRoot, unit.dir));
+  if (unsafe) {
+    err(ctx, unsafe, { file: chartFile });
+    return [];
+  }
+  const named = (what: 'releaseName' | 'namespace', fallback: string, max: number): string | undefined => {
+    const template = entry.helm[what];
+    if (template === undefined) {
+      if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(fallback) && fallback.length <= max) return fallback;
+      err(ctx, `chart directory ${unit.dir}: ${JSON.stringify(fallback)} is not a valid Helm ${what}: set the entry's helm.${what}`, configAt);
+      return undefined;
+    }
+    const filled = fillCoordinates(template, unit.coordinates);
+    if (filled.missing.length > 0 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(filled.value) || filled.value.length > max) {
+      err(
+        ctx,
+        filled.missing.length > 0
+          ? `helm.${what} ${JSON.stringify(template)} names ${filled.missing.map((m) => `{${m}}`).join(', ')}, not captured by the entry's match`
+          : `helm.${what} ${JSON.stringify(template)} gives ${JSON.stringify(filled.value)} for ${unit.dir}, not a valid Helm ${what}`,
+        configAt
+      );
+      return undefined;
+    }
+    return filled.value;
+  };
+  const releaseName = named('releaseName', posix.basename(unit.dir), 53);
+  const namespace = named('namespace', 'default', 63);
+  const valuesRel: string[] = [];
+  for (const v of entry.helm.valueFiles) {
+    const rel = posix.normalize(posix.join(unit.dir, v));
+    const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v} (helm.valueFiles)`);
+    if (bad) err(ctx, bad, configAt);
+    else if (!(await isRegularFile(input, rel))) err(ctx, `values file ${rel} (helm.valueFiles) not found`, configAt);
+    else valuesRel.push(rel);
+  }
+  if (releaseName === undefined || namespace === undefined || hasErrors(ctx.diagnostics)) return [];
+  if (!(await input.exec.which('helm'))) {
+    err(ctx, `helm not found: install helm to render the Helm chart directory ${unit.dir}`, { file: chartFile });
+    return [];
+  }
+  const args = withHelmFlags(
+    helmTemplateArgs(
+      { chart: unit.dir, version: String(version), releaseName, namespace, set: [], extraPatches: [], patches: [], hooks: [], execs: [], remoteArtifacts: [] },
+      valuesRel.map((v) => abs(input, v)),
+      abs(input, unit.dir)
+    ),
+    helmExtraFlags({ kubeVersion: entry.helm.kubeVersion, apiVersions: entry.helm.apiVersions, stdinValues: false })
+  );
+  const twice = await chartMayVary(input.files, input.repoRoot, unit.dir);
+  // helm works in an empty directory of its own, as for releases.
+  const work = input.exec.workDir ? await input.exec.workDir([]) : undefined;
+  try {
+    const stdout = await runHelmTemplate(ctx, chartFile, args, undefined, `the Helm chart directory ${unit.dir}`, twice, work?.path ?? input.repoRoot);
+    return stdout === undefined ? [] : documentsToResources(ctx, stdout, chartFile, false);
+  } finally {
+    await work?.remove();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,9 +15,11 @@ export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', '
 export type DetectedUnitType =
   | { type: 'kustomize'; file: string }
   | { type: 'helm'; file: string }
+  /** A Helm chart directory (`Chart.yaml`), rendered as Argo CD renders a chart source. */
+  | { type: 'chart'; file: string; releaseFile: string }
   | { type: 'plain'; releaseFile: string }
   /** The entry asks for a type whose marker file is missing. */
-  | { type: 'missing'; want: 'kustomize' | 'helm'; file: string };
+  | { type: 'missing'; want: 'kustomize' | 'helm' | 'chart'; file: string };
 
 /** The release file of a unit: the entry's `helm.releaseFile` with `{dir}` replaced. */
 export function releaseFileOf(entry: KubernetesEntry, unit: Pick<Unit, 'dir'>): string {
@@ -55,6 +57,11 @@ export async function detectUnitType(
     } else if (want === 'helm') {
       return { type: 'missing', want, file: releaseFile };
     }
+  }
+  if (want === 'auto' || want === 'chart') {
+    const file = unit.dir === '' ? 'Chart.yaml' : `${unit.dir}/Chart.yaml`;
+    if ((await files.lstat(posix.join(repoRoot, file)))?.kind === 'file') return { type: 'chart', file, releaseFile };
+    if (want === 'chart') return { type: 'missing', want, file };
   }
   return { type: 'plain', releaseFile };
 }

@@ -22,13 +22,53 @@ export const plainRule = z.object(plainFields).partial().strict();
 /** How a directory without a kustomization or Helm release is read. */
 export type PlainRule = typeof PLAIN_DEFAULTS;
 
+/** `--kube-version` for `helm template` (`.Capabilities.KubeVersion`): `1.29` or `v1.29.3`. */
+export const kubeVersion = z
+  .string()
+  .regex(/^v?\d+\.\d+(\.\d+)?$/, 'kubeVersion must be a Kubernetes version such as "1.29" or "v1.29.3"')
+  .describe('Kubernetes version `helm template` renders for (`--kube-version`), as Argo CD and Flux pass the cluster\'s');
+
+/** One `--api-versions` entry (`.Capabilities.APIVersions.Has`): `group/version` or `group/version/Kind`. */
+export const apiVersion = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9.-]*(\/[A-Za-z0-9][A-Za-z0-9.-]*){0,2}$/,
+    'apiVersions entries must look like "monitoring.coreos.com/v1" or "monitoring.coreos.com/v1/ServiceMonitor"'
+  );
+
+export const apiVersions = z
+  .array(apiVersion)
+  .describe('API versions `helm template` reports as available (`--api-versions`), as Argo CD and Flux pass the cluster\'s');
+
+/** A release name or namespace, optionally a template over the unit's coordinates (`{app}`). */
+const helmName = z
+  .string()
+  .regex(/^([a-z0-9]|\{[A-Za-z][A-Za-z0-9_]*\})([-a-z0-9]|\{[A-Za-z][A-Za-z0-9_]*\})*$/, 'must be a DNS label (lower-case letters, digits, `-`), optionally with `{coordinate}` placeholders');
+
+/** Where a Helm release's unit coordinates go in the chart's values. */
+export const coordinateValues = z
+  .union([
+    z.enum(['top-level', 'none']),
+    z
+      .object({
+        under: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'a dotted key such as "hydrate.coordinates"')
+      })
+      .strict()
+  ])
+  .default('top-level')
+  .describe(
+    "Unit coordinates as chart values of Helm releases: `top-level` (`cluster`, `tenant`, `env`, ... as the seed system passes them), `{under: hydrate.coordinates}`, or `none`"
+  );
+
 export const kubernetesEntry = z
   .object({
     ...entryBase,
     type: z
-      .enum(['auto', 'kustomize', 'helm', 'plain'])
+      .enum(['auto', 'kustomize', 'helm', 'chart', 'plain'])
       .default('auto')
-      .describe('How units are rendered; `auto` detects by what the directory holds'),
+      .describe('How units are rendered; `auto` detects by what the directory holds (`chart`: a Helm chart directory, as Argo CD renders a chart source)'),
     kustomize: z
       .object({
         enableHelm: z.boolean().default(false).describe('Pass --enable-helm (kustomize HelmChartInflationGenerator)'),
@@ -44,10 +84,35 @@ export const kubernetesEntry = z
         releaseFile: z
           .string()
           .default('{dir}.yaml')
-          .describe('Where a unit\'s Helm release file is; `{dir}` is the unit directory')
+          .describe('Where a unit\'s Helm release file is; `{dir}` is the unit directory'),
+        patchesLibrary: z
+          .string()
+          .default('lib/kustomizations/json_patches.yaml')
+          .describe('Repository file of named JSON6902 patch sets that a release file\'s `patches` names'),
+        coordinateValues,
+        kubeVersion: kubeVersion.optional(),
+        apiVersions: apiVersions.default([]),
+        valueFiles: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Chart directory units: values files relative to the chart directory, after its values.yaml (Argo CD `valueFiles`)'),
+        releaseName: helmName
+          .max(53)
+          .optional()
+          .describe('Chart directory units: the release name (default: the directory name); `{coordinate}` placeholders allowed'),
+        namespace: helmName
+          .max(63)
+          .optional()
+          .describe('Chart directory units: the namespace (default: `default`); `{coordinate}` placeholders allowed')
       })
       .strict()
-      .default({ releaseFile: '{dir}.yaml' }),
+      .default({
+        releaseFile: '{dir}.yaml',
+        patchesLibrary: 'lib/kustomizations/json_patches.yaml',
+        coordinateValues: 'top-level',
+        apiVersions: [],
+        valueFiles: []
+      }),
     plain: plainRule
       .optional()
       .describe('How a directory without a kustomization is read; fields left out come from defaults.plain'),
