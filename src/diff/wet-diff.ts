@@ -2,7 +2,6 @@
  * The rendered diff: compares two wet trees (before and after a run) unit by unit and
  * resource by resource. Everything that leaves this module is redacted (see `redact.ts`).
  */
-import jsonPatch from 'fast-json-patch';
 import { createTwoFilesPatch } from 'diff';
 import {
   cmp,
@@ -15,7 +14,8 @@ import {
 } from '../resources/resource.js';
 import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { WetIndexUnit } from '../wet/wet-index.js';
-import { isRedactedPath, isSecret, needsRedaction, redactPair } from './redact.js';
+import { isSecret, needsRedaction, redactPair } from './redact.js';
+import { fieldChanges, type FieldChange } from './field-diff.js';
 
 import type { WetSnapshot } from '../wet/snapshot.js';
 
@@ -23,13 +23,8 @@ export type { WetSnapshot };
 
 export type ChangeKind = 'added' | 'changed' | 'removed';
 
-export interface FieldChange {
-  /** e.g. `spec.template.spec.containers[web].image`. */
-  path: string;
-  from?: string;
-  to?: string;
-  redacted?: boolean;
-}
+export type { FieldChange };
+export { MAX_VALUE_CHARS } from './field-diff.js';
 
 export interface ResourceChange {
   kind: ChangeKind;
@@ -74,8 +69,6 @@ export interface DiffOptions {
   failedUnits?: readonly string[];
 }
 
-/** Longest rendered field value before it is cut with an ellipsis. */
-export const MAX_VALUE_CHARS = 200;
 /** Lines of context in unified diffs. */
 export const DIFF_CONTEXT = 3;
 
@@ -147,77 +140,6 @@ function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: 
     }
   }
   return side;
-}
-
-function compactValue(v: unknown): string {
-  let s: string;
-  if (typeof v === 'string') s = v;
-  else if (v === undefined) s = '';
-  else if (v === null || typeof v === 'number' || typeof v === 'boolean') s = String(v);
-  else s = JSON.stringify(v) ?? String(v);
-  if (s.length > MAX_VALUE_CHARS) {
-    // Do not split a surrogate pair.
-    let end = MAX_VALUE_CHARS - 1;
-    const code = s.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-    s = `${s.slice(0, end)}…`;
-  }
-  return s;
-}
-
-const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
-function unescapePointer(seg: string): string {
-  return seg.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-function child(v: unknown, seg: string): unknown {
-  if (Array.isArray(v)) return v[Number(seg)];
-  if (typeof v === 'object' && v !== null) return (v as Record<string, unknown>)[seg];
-  return undefined;
-}
-
-/** JSON pointer → `a.b[name].c` (and the raw segments). */
-function fieldPath(pointer: string, doc: unknown): { path: string; segments: string[] } {
-  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointer);
-  let out = '';
-  let cur: unknown = doc;
-  for (const seg of segments) {
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) {
-      const el = cur[Number(seg)];
-      const name =
-        typeof el === 'object' && el !== null && !Array.isArray(el) ? (el as Record<string, unknown>)['name'] : undefined;
-      out += typeof name === 'string' ? `[${name}]` : `[${seg}]`;
-    } else if (SIMPLE_KEY.test(seg)) {
-      out += out === '' ? seg : `.${seg}`;
-    } else {
-      out += `[${JSON.stringify(seg)}]`;
-    }
-    cur = child(cur, seg);
-  }
-  return { path: out, segments };
-}
-
-function valueAt(doc: unknown, segments: readonly string[]): unknown {
-  let cur = doc;
-  for (const s of segments) cur = child(cur, s);
-  return cur;
-}
-
-function fieldChanges(base: KubeObject, head: KubeObject, secret: boolean): FieldChange[] {
-  const ops = jsonPatch.compare(base, head);
-  const out: FieldChange[] = [];
-  for (const op of ops) {
-    if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') continue;
-    const doc = op.op === 'remove' ? base : head;
-    const { path, segments } = fieldPath(op.path, doc);
-    const fc: FieldChange = { path };
-    if (op.op !== 'add') fc.from = compactValue(valueAt(base, segments));
-    if (op.op !== 'remove') fc.to = compactValue(op.value);
-    if (isRedactedPath(segments, secret)) fc.redacted = true;
-    out.push(fc);
-  }
-  return out;
 }
 
 function unifiedDiff(oldPath: string, newPath: string, oldText: string, newText: string): string {
