@@ -16,6 +16,7 @@ import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml }
 import type { WetIndexUnit } from '../wet/wet-index.js';
 import { isSecret, needsRedaction, redactPair } from './redact.js';
 import { fieldChanges, type FieldChange } from './field-diff.js';
+import { fieldMatcher, type FieldMatcher } from './ignore.js';
 
 import type { WetSnapshot } from '../wet/snapshot.js';
 
@@ -31,6 +32,8 @@ export interface ResourceChange {
   id: ResourceIdentity;
   key: string;
   fields: FieldChange[];
+  /** Changed fields hidden by the ignore list (`diff.ignore`): left out of `fields`, kept in `unified`. */
+  ignored?: number;
   /** Unified text diff of the (redacted) canonical YAML. */
   unified: string;
 }
@@ -67,6 +70,8 @@ export interface DiffReport {
 export interface DiffOptions {
   /** Units whose render failed this run: reported as failed, never as removals. */
   failedUnits?: readonly string[];
+  /** Field path patterns hidden from the field summary (see `ignore.ts`). */
+  ignore?: readonly string[];
 }
 
 /** Lines of context in unified diffs. */
@@ -80,7 +85,7 @@ interface SideObject {
   text?: string;
 }
 
-interface UnitSide {
+export interface UnitSide {
   objects: Map<string, SideObject>;
   /** Opaque files: path → content. */
   files: Map<string, string>;
@@ -96,13 +101,19 @@ function baseName(path: string): string {
 }
 
 function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: string, same: ReadonlySet<string>): UnitSide {
+  return entry ? readFiles(entry.paths, snapshot.files, unit, same) : { objects: new Map(), files: new Map() };
+}
+
+/**
+ * The objects (by identity) and opaque files among `paths`; files in `same` are skipped (they
+ * hold the same objects on both sides). `unit` names the unit in parse errors.
+ */
+export function readFiles(paths: Iterable<string>, files: ReadonlyMap<string, string>, unit: string, same: ReadonlySet<string>): UnitSide {
   const side: UnitSide = { objects: new Map(), files: new Map() };
-  if (!entry) return side;
-  const paths = [...entry.paths].sort(cmp);
-  for (const path of paths) {
+  for (const path of [...paths].sort(cmp)) {
     // A file with the same text on both sides holds the same objects on both sides: nothing to show.
     if (baseName(path) === '.gitattributes' || same.has(path)) continue;
-    const text = snapshot.files.get(path);
+    const text = files.get(path);
     if (text === undefined) continue;
     if (!isYamlPath(path)) {
       side.files.set(path, text);
@@ -165,7 +176,7 @@ function sortedRecord(r: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: boolean): UnitDiff | undefined {
+function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: boolean, ignore: FieldMatcher | undefined): UnitDiff | undefined {
   const be = base.index?.units[id];
   const he = head.index?.units[id];
   const entry = he ?? be;
@@ -185,9 +196,11 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
       if (text !== undefined && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
     }
   }
-  const b = readSide(be, base, id, same);
-  const h = readSide(he, head, id, same);
+  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
+}
 
+/** Fills `result` with the differences between the two sides of a unit; undefined when there are none. */
+export function diffSides(result: UnitDiff, b: UnitSide, h: UnitSide, ignore: FieldMatcher | undefined): UnitDiff | undefined {
   const keys = [...new Set([...b.objects.keys(), ...h.objects.keys()])];
   const changes: ResourceChange[] = [];
   for (const key of keys) {
@@ -203,15 +216,21 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
     const newText = red.head ? (plain && ho?.text !== undefined ? ho.text : toCanonicalYaml(red.head)) : '';
     let kind: ChangeKind;
     let fields: FieldChange[];
+    let ignored = 0;
     if (bo && ho) {
       kind = 'changed';
       fields = fieldChanges(red.base!, red.head!, isSecret(bo.object) || isSecret(ho.object));
+      if (ignore) {
+        const all = fields.length;
+        fields = fields.filter((f) => !ignore(f.path));
+        ignored = all - fields.length;
+      }
     } else {
       kind = bo ? 'removed' : 'added';
       fields = [];
     }
     const unified = unifiedDiff((bo ?? ho)!.file, (ho ?? bo)!.file, oldText, newText);
-    changes.push({ kind, id: rid, key, fields, unified });
+    changes.push({ kind, id: rid, key, fields, ...(ignored > 0 ? { ignored } : {}), unified });
   }
   changes.sort((x, y) => compareIdentity(x.id, y.id));
   result.resources = changes;
@@ -256,6 +275,7 @@ export function emptyUnitDiff(unit: string, renderer: string, coordinates: Recor
 /** Compares the wet tree before (`base`) and after (`head`) a run. */
 export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptions = {}): DiffReport {
   const failed = new Set(options.failedUnits ?? []);
+  const ignore = fieldMatcher(options.ignore);
   const ids = new Set<string>([
     ...Object.keys(base.index?.units ?? {}),
     ...Object.keys(head.index?.units ?? {}),
@@ -263,9 +283,14 @@ export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptio
   ]);
   const units: UnitDiff[] = [];
   for (const id of [...ids].sort(cmp)) {
-    const d = diffUnit(id, base, head, failed.has(id));
+    const d = diffUnit(id, base, head, failed.has(id), ignore);
     if (d) units.push(d);
   }
+  return reportOf(units);
+}
+
+/** Totals over the units. */
+export function reportOf(units: UnitDiff[]): DiffReport {
   const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
   let changed = false;
   for (const u of units) {
@@ -276,4 +301,9 @@ export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptio
     if (u.status !== 'failed' && unitHasChanges(u)) changed = true;
   }
   return { units, totals, changed };
+}
+
+/** A change of ignored fields only (`diff.ignore`): listed as one line per unit, not shown in full. */
+export function isNoise(r: ResourceChange): boolean {
+  return r.kind === 'changed' && r.fields.length === 0 && (r.ignored ?? 0) > 0;
 }
