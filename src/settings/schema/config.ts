@@ -38,6 +38,17 @@ export const wetOptions = z
   })
   .strict();
 
+export const diffOptions = z
+  .object({
+    ignore: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Field paths hidden from the field summary of the diff (kept in the unified diff), e.g. metadata.annotations["checksum/*"]; `*` matches within one path segment'
+      )
+  })
+  .strict();
+
 export const hydrateConfig = z
   .object({
     $schema: z.string().optional(),
@@ -51,6 +62,7 @@ export const hydrateConfig = z
     terraform: z.array(terraformEntry).default([]),
     secrets: z.array(secretsEntry).default([]),
     wet: wetOptions.default({ layout: 'per-resource', generatedAttributes: true, labelCoordinates: [] }),
+    diff: diffOptions.default({ ignore: [] }),
     policy: z
       .object({
         allowSecrets: z.array(allowedSecret).default([]),
