@@ -3,7 +3,7 @@
  *   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
  *                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
  *   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
- *   hydrate demo
+ *   hydrate demo [--write-docs]
  * Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.
  */
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -32,7 +32,7 @@ Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
-  hydrate demo
+  hydrate demo [--write-docs]
 --dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
 and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
@@ -137,8 +137,11 @@ async function diffCommand(base: string, head: string, format: string, ignore: s
   return report.units.length > 0 && !exitZero ? ExitCode.renderErrors : ExitCode.ok;
 }
 
-/** The bundled example: hydrate examples/dry onto a copy of examples/wet (its previous state). */
-async function demoCommand(): Promise<number> {
+/**
+ * The bundled example: hydrate examples/dry onto a copy of examples/wet (its previous state).
+ * `--write-docs` also regenerates docs/comment-example.md from the comment.
+ */
+async function demoCommand(writeDocs = false): Promise<number> {
   const root = findPackageRoot();
   const dry = path.join(root, 'examples', 'dry');
   const previousWet = path.join(root, 'examples', 'wet');
@@ -154,13 +157,20 @@ async function demoCommand(): Promise<number> {
   process.stdout.write(`Hydrating ${path.relative(process.cwd(), dry) || '.'} into ${path.relative(process.cwd(), out)} (previous wet state: examples/wet)\n\n`);
   const { exitCode, outcome } = await renderCommand({ config: path.join(dry, 'hydrate.yaml'), out, only, full: true, json: false });
   const commentFile = path.join(root, 'out', 'demo-comment.md');
-  await writeFile(
-    commentFile,
-    buildComment(outcome.diff, { marker: 'example/platform:deployment:hydrate.yaml', title: 'Hydrate: render example/platform@0000000 into deployment', dryRepository: 'example/platform', dryCommit: '0000000000000000000000000000000000000000', wetBranch: 'deployment' })
-  );
+  const comment = buildComment(outcome.diff, { marker: 'example/platform:deployment:hydrate.yaml', title: 'Hydrate: render example/platform@0000000 into deployment', dryRepository: 'example/platform', dryCommit: '0000000000000000000000000000000000000000', wetBranch: 'deployment' });
+  await writeFile(commentFile, comment);
+  if (writeDocs) await writeFile(path.join(root, 'docs', 'comment-example.md'), `${COMMENT_EXAMPLE_HEAD}${comment}`);
   process.stdout.write(`\nThe pull-request comment for this change: ${path.relative(process.cwd(), commentFile)}\n`);
   return exitCode;
 }
+
+const COMMENT_EXAMPLE_HEAD = `# Example pull-request comment
+
+This is the comment Hydrate posts for the bundled example (\`npm run demo\` writes it to \`out/demo-comment.md\`; \`npm run demo -- --write-docs\` regenerates this page). GitHub renders the \`<details>\` sections collapsed.
+
+---
+
+`;
 
 function findPackageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -222,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
         return await diffCommand(values.base, values.head, values.format, values.ignore, values['exit-zero']);
       }
       case 'demo':
-        return await demoCommand();
+        return await demoCommand(parseArgs({ args: rest, options: { 'write-docs': { type: 'boolean', default: false } }, strict: true }).values['write-docs']);
       case '--version':
         process.stdout.write(`${VERSION}\n`);
         return ExitCode.ok;
