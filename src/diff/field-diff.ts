@@ -177,9 +177,12 @@ class Differ {
     if (a === b) return;
     if (isRec(a) && isRec(b)) {
       for (const k of Object.keys(a)) {
+        const inB = Object.prototype.hasOwnProperty.call(b, k);
+        // Equal scalars (most of an object): no path to build.
+        if (inB && a[k] === b[k]) continue;
         const p = keyPath(path, k);
         const s = [...segments, k];
-        if (!Object.prototype.hasOwnProperty.call(b, k)) this.removed(p, s, a[k]);
+        if (!inB) this.removed(p, s, a[k]);
         else this.value(a[k], b[k], p, s, k);
       }
       for (const k of Object.keys(b)) {
