@@ -15,7 +15,7 @@ import {
 import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { WetIndexUnit } from '../wet/wet-index.js';
 import { isSecret, needsRedaction, redactPair } from './redact.js';
-import { deepEqual, fieldChanges, type FieldChange } from './field-diff.js';
+import { fieldChanges, type FieldChange } from './field-diff.js';
 import { fieldMatcher, type FieldMatcher } from './ignore.js';
 
 import type { WetSnapshot } from '../wet/snapshot.js';
@@ -208,7 +208,7 @@ export function diffSides(result: UnitDiff, b: UnitSide, h: UnitSide, ignore: Fi
     const ho = h.objects.get(key);
     const rid = (ho ?? bo)!.id;
     // Same key order and values means the same canonical YAML: skip unchanged objects cheaply.
-    if (bo && ho && deepEqual(bo.object, ho.object)) continue;
+    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
     // Objects that need no redaction keep the canonical text they were written with.
     const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
     const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
