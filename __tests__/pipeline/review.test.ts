@@ -66,6 +66,7 @@ async function render(root: string, previous?: WetSnapshot): ReturnType<typeof h
 let deployed: WetSnapshot;
 let mainTip: string;
 let headSha: string;
+let mainAfter: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-review-'));
@@ -94,14 +95,14 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function review(workspace: string, baseSha: string): Promise<Awaited<ReturnType<typeof reviewPullRequest>> & { oldDiffUnits: string[] }> {
+async function review(workspace: string, baseSha: string, prHead?: string): Promise<Awaited<ReturnType<typeof reviewPullRequest>> & { oldDiffUnits: string[] }> {
   const { settings } = await loadSettings({ configFile: path.join(workspace, 'hydrate.yaml'), repoRoot: workspace });
   const head = await render(workspace, deployed);
   expect(head.ok).toBe(true);
   const r = await reviewPullRequest({
     workspace,
     tempDir: tmp,
-    payload: { pull_request: { number: 7, base: { sha: baseSha, ref: 'main' } } },
+    payload: { pull_request: { number: 7, base: { sha: baseSha, ref: 'main' }, ...(prHead ? { head: { sha: prHead } } : {}) } },
     wetBranch: 'deployment',
     settings,
     head,
@@ -150,6 +151,7 @@ describe('check mode on a dry pull request whose wet branch is two commits behin
     // The target branch moved on after the pull request branched: E changes the api unit again.
     await put(origin, 'apps/api/cm.yaml', cm('api-settings', 'level', 'warn'));
     const e = await commit('E: api log level again');
+    mainAfter = e;
     git(origin, 'merge', '-q', '--no-ff', '-m', 'Merge feature into main', 'feature');
     const merge = git(origin, 'rev-parse', 'HEAD');
     git(origin, 'update-ref', 'refs/pull/7/merge', merge);
@@ -159,11 +161,24 @@ describe('check mode on a dry pull request whose wet branch is two commits behin
     git(ws, 'fetch', '-q', '--depth=1', 'origin', 'refs/pull/7/merge');
     git(ws, 'checkout', '-q', 'FETCH_HEAD');
     expect(git(ws, 'rev-parse', '--is-shallow-repository')).toBe('true');
-    const r = await review(ws, mainTip);
+    const r = await review(ws, mainTip, headSha);
     expect(r.oldDiffUnits).toEqual(['kubernetes:apps/api', 'kubernetes:apps/db', 'kubernetes:apps/web']);
     expect(r.diff.units.map((u) => u.unit)).toEqual(['kubernetes:apps/web']);
     expect(r.context.comparedWith).toBe(`the render of the base commit ${e.slice(0, 7)}`);
     expect(r.context.drift!.report.units.map((u) => u.unit)).toEqual(['kubernetes:apps/api', 'kubernetes:apps/db']);
+  }, 60_000);
+
+  it('measures a head that merged the target branch in from the merge base, not from its first parent', async () => {
+    git(origin, 'checkout', '-q', '-b', 'feature-synced', headSha);
+    git(origin, 'merge', '-q', '--no-ff', '-m', 'Merge main into feature', mainAfter);
+    const synced = git(origin, 'rev-parse', 'HEAD');
+    git(origin, 'checkout', '-q', 'main');
+    const ws = path.join(tmp, 'synced-head');
+    git(tmp, 'clone', '-q', origin, ws);
+    git(ws, 'checkout', '-q', synced);
+    const r = await review(ws, mainAfter, synced);
+    expect(r.diff.units.map((u) => u.unit)).toEqual(['kubernetes:apps/web']);
+    expect(r.context.comparedWith).toBe(`the render of the base commit ${mainAfter.slice(0, 7)}`);
   }, 60_000);
 
   it('falls back to the wet branch, and says why, when the base cannot be found', async () => {

@@ -10,7 +10,7 @@ import { reviewAgainstBase } from '../pipeline/review.js';
 import type { ReportContext } from '../report/markdown.js';
 import type { Settings } from '../settings/settings.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
-import { checkoutPullRequestBase, pullRequestBaseSha } from '../adapters/dry-base.js';
+import { checkoutPullRequestBase, pullRequestSha } from '../adapters/dry-base.js';
 
 export interface PullRequestReview {
   diff: DiffReport;
@@ -29,7 +29,7 @@ export async function reviewPullRequest(args: {
 }): Promise<PullRequestReview> {
   let base;
   try {
-    base = await checkoutPullRequestBase(args.workspace, pullRequestBaseSha(args.payload), args.tempDir);
+    base = await checkoutPullRequestBase(args.workspace, { base: pullRequestSha(args.payload, 'base'), head: pullRequestSha(args.payload, 'head') }, args.tempDir);
   } catch (e) {
     return fallback(args, `the base commit could not be checked out: ${(e as Error).message}`);
   }

@@ -1,8 +1,8 @@
 /**
  * The base of a dry pull request, checked out beside the workspace: the commit the pull request's
- * own effect is measured from. For GitHub's merge checkout (`refs/pull/N/merge`, two parents) it
- * is the first parent, the target branch the change is merged into; for a checkout of the head
- * it is the merge base of the head with the target's base commit. Missing history is fetched
+ * own effect is measured from. For GitHub's merge checkout (`refs/pull/N/merge`: two parents, the
+ * second the pull request head) it is the first parent, the target branch the change is merged
+ * into; for a checkout of the head it is the merge base of the head with the target's base commit. Missing history is fetched
  * (shallow checkouts). The checkout is a detached `git worktree`, removed by `dispose`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,18 +15,23 @@ export interface BaseCheckout {
   dispose(): Promise<void>;
 }
 
-/** `pull_request.base.sha` of a pull_request event payload, if any. */
-export function pullRequestBaseSha(payload: Record<string, unknown>): string | undefined {
+/** `pull_request.<side>.sha` of a pull_request event payload, if any. */
+export function pullRequestSha(payload: Record<string, unknown>, side: 'base' | 'head'): string | undefined {
   const pr = payload['pull_request'];
-  const base = typeof pr === 'object' && pr !== null ? (pr as Record<string, unknown>)['base'] : undefined;
-  const sha = typeof base === 'object' && base !== null ? (base as Record<string, unknown>)['sha'] : undefined;
+  const ref = typeof pr === 'object' && pr !== null ? (pr as Record<string, unknown>)[side] : undefined;
+  const sha = typeof ref === 'object' && ref !== null ? (ref as Record<string, unknown>)['sha'] : undefined;
   return typeof sha === 'string' && /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
 }
 
 /**
  * Finds and checks out the base commit. Throws (with a message for the reader) when it cannot.
  */
-export async function checkoutPullRequestBase(workspace: string, targetSha: string | undefined, tempDir: string): Promise<BaseCheckout> {
+export async function checkoutPullRequestBase(
+  workspace: string,
+  pull: { base?: string | undefined; head?: string | undefined },
+  tempDir: string
+): Promise<BaseCheckout> {
+  const targetSha = pull.base;
   const git = new GitClient();
   const safe = ['-c', `safe.directory=${workspace}`];
   const run = (args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> =>
@@ -40,7 +45,9 @@ export async function checkoutPullRequestBase(workspace: string, targetSha: stri
     if (raw.exitCode !== 0) throw new Error(`cannot read the checked-out commit: ${raw.stderr.trim()}`);
     const parents = [...raw.stdout.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]!);
     let sha: string | undefined;
-    if (parents.length >= 2) {
+    // GitHub's merge commit has the target branch first and the pull request head second; a head
+    // that is itself a merge (main merged into the branch) is measured from the merge base.
+    if (parents.length >= 2 && (pull.head !== undefined ? parents[1] === pull.head : targetSha === undefined)) {
       sha = parents[0]!;
       if (!(await has(sha))) await fetch(['--depth=1', sha]);
     } else {
