@@ -2,9 +2,9 @@
  * The `hydrate` command line: the same engine as the action, with no GitHub at all.
  *   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
  *                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
- *   hydrate diff --base DIR --head DIR [--format text|markdown|json]
- *   hydrate demo
- * Exit codes: 0 ok, 1 render errors, 2 usage or config errors.
+ *   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
+ *   hydrate demo [--write-docs]
+ * Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.
  */
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
@@ -22,7 +22,8 @@ import { discoverUnits } from './dry/discover.js';
 import { checkOutDir, outInsideRepo } from './dry/out-dir.js';
 import { unitClosure } from './pipeline/incremental.js';
 import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
-import { diffWet } from './diff/wet-diff.js';
+import { diffTrees } from './diff/tree-diff.js';
+import { readYamlTree } from './adapters/yaml-tree.js';
 import { formatDiffText } from './report/text.js';
 import { buildJobSummary } from './report/summary.js';
 import { buildComment } from './report/comment.js';
@@ -34,12 +35,15 @@ const USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
-  hydrate diff --base DIR --head DIR [--format text|markdown|json]
-  hydrate demo
+  hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
+  hydrate demo [--write-docs]
 --dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
 and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
-Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
+diff compares any two trees of YAML files by object identity; --ignore hides field paths
+(e.g. 'metadata.annotations["checksum/*"]') from the field summary. It exits 1 when the trees
+differ, 0 with --exit-zero.
+Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.`;
 
 const stderrLogger: Logger = {
   info: (m) => process.stderr.write(`${m}\n`),
@@ -164,17 +168,21 @@ function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
 }
 
-async function diffCommand(base: string, head: string, format: string): Promise<number> {
-  const [b, h] = await Promise.all([readWetDir(path.resolve(base)), readWetDir(path.resolve(head))]);
-  const report = diffWet(await b.snapshot(), await h.snapshot());
+/** `hydrate diff`: exits 1 when the trees differ (as `git diff --exit-code`), unless `exitZero`. */
+async function diffCommand(base: string, head: string, format: string, ignore: string[], exitZero: boolean): Promise<number> {
+  const [b, h] = await Promise.all([readYamlTree(path.resolve(base)), readYamlTree(path.resolve(head))]);
+  const report = diffTrees(b, h, { ignore });
   if (format === 'json') process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}\n`);
   else if (format === 'markdown') process.stdout.write(buildJobSummary(report, { marker: 'cli', title: 'Hydrate diff' }));
   else process.stdout.write(formatDiffText(report));
-  return ExitCode.ok;
+  return report.units.length > 0 && !exitZero ? ExitCode.renderErrors : ExitCode.ok;
 }
 
-/** The bundled example: hydrate examples/dry onto a copy of examples/wet (its previous state). */
-async function demoCommand(): Promise<number> {
+/**
+ * The bundled example: hydrate examples/dry onto a copy of examples/wet (its previous state).
+ * `--write-docs` also regenerates docs/comment-example.md from the comment.
+ */
+async function demoCommand(writeDocs = false): Promise<number> {
   const root = findPackageRoot();
   const dry = path.join(root, 'examples', 'dry');
   const previousWet = path.join(root, 'examples', 'wet');
@@ -190,13 +198,20 @@ async function demoCommand(): Promise<number> {
   process.stdout.write(`Hydrating ${path.relative(process.cwd(), dry) || '.'} into ${path.relative(process.cwd(), out)} (previous wet state: examples/wet)\n\n`);
   const { exitCode, outcome } = await renderCommand({ config: path.join(dry, 'hydrate.yaml'), out, only, full: true, json: false });
   const commentFile = path.join(root, 'out', 'demo-comment.md');
-  await writeFile(
-    commentFile,
-    buildComment(outcome.diff, { marker: 'example/platform:deployment:hydrate.yaml', title: 'Hydrate: render example/platform@0000000 into deployment', dryRepository: 'example/platform', dryCommit: '0000000000000000000000000000000000000000', wetBranch: 'deployment' })
-  );
+  const comment = buildComment(outcome.diff, { marker: 'example/platform:deployment:hydrate.yaml', title: 'Hydrate: render example/platform@0000000 into deployment', dryRepository: 'example/platform', dryCommit: '0000000000000000000000000000000000000000', wetBranch: 'deployment' });
+  await writeFile(commentFile, comment);
+  if (writeDocs) await writeFile(path.join(root, 'docs', 'comment-example.md'), `${COMMENT_EXAMPLE_HEAD}${comment}`);
   process.stdout.write(`\nThe pull-request comment for this change: ${path.relative(process.cwd(), commentFile)}\n`);
   return exitCode;
 }
+
+const COMMENT_EXAMPLE_HEAD = `# Example pull-request comment
+
+This is the comment Hydrate posts for the bundled example (\`npm run demo\` writes it to \`out/demo-comment.md\`; \`npm run demo -- --write-docs\` regenerates this page). GitHub renders the \`<details>\` sections collapsed.
+
+---
+
+`;
 
 function findPackageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -244,15 +259,21 @@ async function main(argv: string[]): Promise<number> {
       case 'diff': {
         const { values } = parseArgs({
           args: rest,
-          options: { base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', default: 'text' } },
+          options: {
+            base: { type: 'string' },
+            head: { type: 'string' },
+            format: { type: 'string', default: 'text' },
+            ignore: { type: 'string', multiple: true, default: [] },
+            'exit-zero': { type: 'boolean', default: false }
+          },
           strict: true
         });
         if (!values.base || !values.head) throw new ConfigError('diff needs --base DIR and --head DIR');
         if (!['text', 'markdown', 'json'].includes(values.format)) throw new ConfigError(`unknown --format ${values.format}: use text, markdown or json`);
-        return await diffCommand(values.base, values.head, values.format);
+        return await diffCommand(values.base, values.head, values.format, values.ignore, values['exit-zero']);
       }
       case 'demo':
-        return await demoCommand();
+        return await demoCommand(parseArgs({ args: rest, options: { 'write-docs': { type: 'boolean', default: false } }, strict: true }).values['write-docs']);
       case '--version':
         process.stdout.write(`${VERSION}\n`);
         return ExitCode.ok;

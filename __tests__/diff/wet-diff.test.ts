@@ -49,7 +49,7 @@ describe('diffWet', () => {
     expect(r.units).toHaveLength(1);
     const res = r.units[0]!.resources[0]!;
     expect(res.kind).toBe('changed');
-    expect(res.fields).toContainEqual({ path: 'spec.template.spec.containers[web].image', from: 'nginx:1.25', to: 'nginx:1.27' });
+    expect(res.fields).toContainEqual({ path: 'spec.template.spec.containers[name=web].image', from: 'nginx:1.25', to: 'nginx:1.27' });
     expect(res.fields).toContainEqual({ path: 'spec.replicas', from: '2', to: '3' });
     expect(res.unified).toContain('-          image: nginx:1.25');
     expect(res.unified).toContain('+          image: nginx:1.27');
@@ -58,7 +58,7 @@ describe('diffWet', () => {
     expect(r.changed).toBe(true);
   });
 
-  it('uses numeric indexes for unnamed array elements and quotes odd keys', () => {
+  it('matches scalar list items by value and quotes odd keys', () => {
     const a = { ...cm('x', {}), spec: { ports: [80, 443] }, metadata: { name: 'x', labels: { 'app.kubernetes.io/name': 'a' } } };
     const b = { ...cm('x', {}), spec: { ports: [80, 8443] }, metadata: { name: 'x', labels: { 'app.kubernetes.io/name': 'b' } } };
     const r = diffWet(
@@ -66,7 +66,7 @@ describe('diffWet', () => {
       snap({ [U]: unit('apps/web', ['m.yaml']) }, { 'm.yaml': toCanonicalYaml(b) })
     );
     const paths = r.units[0]!.resources[0]!.fields.map((f) => f.path).sort();
-    expect(paths).toEqual(['metadata.labels["app.kubernetes.io/name"]', 'spec.ports[1]']);
+    expect(paths).toEqual(['metadata.labels["app.kubernetes.io/name"]', 'spec.ports[=443]', 'spec.ports[=8443]']);
   });
 
   it('counts added, changed and removed per unit and per kind (per-unit manifest layout)', () => {

@@ -313,6 +313,50 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(server.validationErrors).toEqual([]);
   });
 
+  it('comments only the pull request\'s own change in check mode while the wet branch lags behind main', async () => {
+    // The wet branch has none of the last commits of main (the wet pull request is still open).
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
+    const mainTip = git(workspace, 'rev-parse', 'HEAD');
+    const staging = path.join(workspace, 'apps/web/clusters/staging/replicas.yaml');
+    await writeFile(staging, (await readFile(staging, 'utf8')).replace(/replicas: \d+/, 'replicas: 0'));
+    git(workspace, 'add', '-A');
+    git(workspace, 'commit', '-q', '-m', 'dry: staging scaled to zero');
+    const head = git(workspace, 'rev-parse', 'HEAD');
+    try {
+      const r = await runAction({
+        event: 'pull_request',
+        inputs: { mode: 'check' },
+        payload: {
+          action: 'synchronize',
+          number: 5,
+          pull_request: {
+            number: 5,
+            head: { sha: head, ref: 'feature', repo: { full_name: `${OWNER}/${REPO}` } },
+            base: { sha: mainTip, ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } }
+          },
+          repository: { full_name: `${OWNER}/${REPO}` }
+        }
+      });
+      expect(r.code).toBe(0);
+      const body = server.state.comments.find((c) => c.issue_number === 5)!.body;
+      const driftStart = body.indexOf('<details><summary>ℹ️');
+      const drift = body.slice(driftStart, body.indexOf('</details>', driftStart));
+      const own = body.replace(drift, '');
+      expect(own).toContain('- ⚠️ **Scaled to zero:** <code>Deployment.apps web-staging/web (1 → 0)</code>');
+      expect(own).toContain(`compared with the render of the base commit ${mainTip.slice(0, 7)}.`);
+      expect(own).toContain('**Objects:** 0 added, 1 changed, 0 removed · in 1 unit.');
+      expect(own).toContain('<code>kubernetes:apps/web/clusters/staging</code>');
+      expect(own).not.toContain('kubernetes:apps/web/clusters/prod');
+      // What main holds and the wet branch lacks is not this change: a separate section.
+      expect(drift).toContain('- <code>kubernetes:apps/web/clusters/prod</code>: 0 added, 1 changed, 0 removed');
+      expect(r.summary).toContain('Scaled to zero');
+      expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+      expect(server.validationErrors).toEqual([]);
+    } finally {
+      git(workspace, 'reset', '-q', '--hard', mainTip);
+    }
+  });
+
   it('refuses to render a checked-out PR head under pull_request_target unless opted in', async () => {
     const sha = git(workspace, 'rev-parse', 'HEAD');
     const payload = {

@@ -67,7 +67,7 @@ describe('buildComment', () => {
     expect(body.startsWith('<!-- hydrate:main -->\n')).toBe(true);
     expect(body).toContain('## Hydrate');
     expect(body).toContain('commit <code>deadbeef</code>');
-    expect(body).toContain('removed.\n\n| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n| <code>kubernetes:apps/web</code> | 0 | 1 | 0 | ok |\n\n<details>');
+    expect(body).toContain('removed · in 1 unit.\n\n| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n| <code>kubernetes:apps/web</code> | 0 | 1 | 0 | ok |\n\n<details>');
     expect(body).toContain('<code>env=prod</code>');
     expect(body).toContain(
       '- <code>spec.template.spec.containers\\[web\\].image</code>: <code>nginx:1.25</code> → <code>nginx:1.27</code>'
@@ -119,7 +119,7 @@ describe('buildComment', () => {
         expect(utf8Bytes(body)).toBeLessThanOrEqual(COMMENT_MAX_BYTES);
         expect(body.startsWith('<!-- hydrate:main -->\n## Rendered diff ✨\n')).toBe(true);
         expect(body).toContain('| Unit | Added | Changed | Removed | Status |');
-        expect(body).toContain(`**${r.units.length} unit`);
+        expect(body).toContain(` in ${r.units.length} unit${r.units.length === 1 ? '' : 's'}`);
         checkBody(body, r.units.length, /… (\d+) more units? not shown: the full diff is in the job summary/);
         expect(buildComment(r, ctx)).toBe(body);
         if (body.includes('not shown: the full diff')) truncated++;

@@ -27,6 +27,8 @@ describe('formatDiffText', () => {
   it('lists resources with +/~/- and totals', () => {
     expect(formatDiffText(sample)).toBe(
       [
+        '! 1 object will be deleted from the cluster: ConfigMap web/two',
+        '',
         'kubernetes:apps/web: +1 ~1 -1',
         '  + ConfigMap web/three',
         '  - ConfigMap web/two',
@@ -35,7 +37,7 @@ describe('formatDiffText', () => {
         '      metadata.labels.x: (none) → a↵b',
         '  + file web/README.md',
         'kubernetes:apps/x: render failed (previous output kept)',
-        'Total: 1 added, 1 changed, 1 removed in 2 units (1 failed)',
+        'Total: objects 1 added, 1 changed, 1 removed; in 2 units (1 failed)',
         ''
       ].join('\n')
     );

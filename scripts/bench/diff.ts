@@ -1,5 +1,6 @@
 // Times diffWet + buildComment for a wet tree in which RESOURCES resources changed
-// (default 10,000: 100 units of 100 Deployments each, one image and one label changed each).
+// (default 10,000: 100 units of 100 Deployments each, one image and one label changed each; containers
+// and ports are matched by their merge key, as in every diff).
 // Prints one JSON line: {"resources":…, "changed":…, "diffMs":…, "commentMs":…, "totalMs":…, "commentChars":…}.
 import { diffWet, type WetSnapshot } from '../../src/diff/wet-diff.js';
 import { buildComment } from '../../src/report/comment.js';

@@ -20,12 +20,14 @@ import type { Settings } from '../settings/settings.js';
 import type { ShardMode } from '../settings/shard.js';
 import { buildComment } from '../report/comment.js';
 import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
-import type { UnitStatusRow } from '../report/markdown.js';
+import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
 import { renderReport } from '../report/json-report.js';
 import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
 import { readInputs, type ActionInputs } from './inputs.js';
+import { reviewPullRequest } from './review.js';
+import type { WetSnapshot } from '../wet/snapshot.js';
 import { planForEvent, type CheckoutHead, type EventPlan } from './event-plan.js';
 
 const actionsLogger: Logger = {
@@ -158,6 +160,8 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   }
 
   let outcome: HydrateOutcome | undefined;
+  // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
+  let deployed: WetSnapshot | undefined;
   const workDir = await mkdtemp(path.join(inputs.tempDir, 'hydrate-wet-'));
   let published: PublishResult;
   try {
@@ -179,6 +183,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
         dryRun: publish === undefined,
         render: async (dir) => {
           const previous = await readWetDir(dir);
+          if (publish === undefined && plan.dryPullNumber !== undefined) deployed = await previous.snapshot();
           outcome = await hydrate({
             settings,
             configText,
@@ -210,7 +215,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   const title = plan.drift
     ? `Hydrate: drift on ${inputs.wetBranch} (${unitsChanged.length} unit(s))`
     : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
-  const ctx = {
+  const ctx: ReportContext = {
     marker,
     title: plan.mode === 'check' ? `Rendered diff for ${inputs.wetBranch}` : title,
     dryRepository: dryFull,
@@ -219,7 +224,14 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     summaryUrl: inputs.runUrl
   };
   const failures = rendered.diagnostics.flatMap((d) => (d.severity === 'error' && d.unit ? [{ unit: d.unit, message: d.message }] : []));
-  report.summary = (errors) => buildJobSummary(diff, { ...ctx, failures, units: unitRows(rendered), errors });
+  // The pull request's own effect: its head's render against its base's render.
+  const wetBefore = deployed as WetSnapshot | undefined;
+  const review = rendered.ok && wetBefore
+    ? await core.group('Render the pull request base', () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports }))
+    : undefined;
+  const shown = review ? review.diff : diff;
+  if (review) Object.assign(ctx, review.context);
+  report.summary = (errors) => buildJobSummary(shown, { ...ctx, failures, units: unitRows(rendered), errors });
   if (!rendered.ok) {
     throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
   }
@@ -234,7 +246,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     const pullNumber = plan.dryPullNumber;
     if (pullNumber !== undefined) {
       const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: actionsLogger });
-      await core.group('Comment on the dry pull request', () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(diff, ctx)));
+      await core.group('Comment on the dry pull request', () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(shown, ctx)));
     }
     return;
   }

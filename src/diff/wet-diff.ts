@@ -2,7 +2,6 @@
  * The rendered diff: compares two wet trees (before and after a run) unit by unit and
  * resource by resource. Everything that leaves this module is redacted (see `redact.ts`).
  */
-import jsonPatch from 'fast-json-patch';
 import { createTwoFilesPatch } from 'diff';
 import {
   cmp,
@@ -16,7 +15,9 @@ import {
 import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { WetIndexUnit } from '../wet/wet-index.js';
 import { expandLists, isListObject } from '../resources/lists.js';
-import { isRedactedPath, isSecret, needsRedaction, redactPair } from './redact.js';
+import { isSecret, needsRedaction, redactPair } from './redact.js';
+import { fieldChanges, type FieldChange } from './field-diff.js';
+import { fieldMatcher, type FieldMatcher } from './ignore.js';
 
 import type { WetSnapshot } from '../wet/snapshot.js';
 
@@ -24,19 +25,16 @@ export type { WetSnapshot };
 
 export type ChangeKind = 'added' | 'changed' | 'removed';
 
-export interface FieldChange {
-  /** e.g. `spec.template.spec.containers[web].image`. */
-  path: string;
-  from?: string;
-  to?: string;
-  redacted?: boolean;
-}
+export type { FieldChange };
+export { MAX_VALUE_CHARS } from './field-diff.js';
 
 export interface ResourceChange {
   kind: ChangeKind;
   id: ResourceIdentity;
   key: string;
   fields: FieldChange[];
+  /** Changed fields hidden by the ignore list (`diff.ignore`): left out of `fields`, kept in `unified`. */
+  ignored?: number;
   /** Unified text diff of the (redacted) canonical YAML. */
   unified: string;
 }
@@ -73,10 +71,10 @@ export interface DiffReport {
 export interface DiffOptions {
   /** Units whose render failed this run: reported as failed, never as removals. */
   failedUnits?: readonly string[];
+  /** Field path patterns hidden from the field summary (see `ignore.ts`). */
+  ignore?: readonly string[];
 }
 
-/** Longest rendered field value before it is cut with an ellipsis. */
-export const MAX_VALUE_CHARS = 200;
 /** Lines of context in unified diffs. */
 export const DIFF_CONTEXT = 3;
 
@@ -88,7 +86,7 @@ interface SideObject {
   text?: string;
 }
 
-interface UnitSide {
+export interface UnitSide {
   objects: Map<string, SideObject>;
   /** Opaque files: path → content. */
   files: Map<string, string>;
@@ -104,13 +102,19 @@ function baseName(path: string): string {
 }
 
 function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: string, same: ReadonlySet<string>): UnitSide {
+  return entry ? readFiles(entry.paths, snapshot.files, unit, same) : { objects: new Map(), files: new Map() };
+}
+
+/**
+ * The objects (by identity) and opaque files among `paths`; files in `same` are skipped (they
+ * hold the same objects on both sides). `unit` names the unit in parse errors.
+ */
+export function readFiles(paths: Iterable<string>, files: ReadonlyMap<string, string>, unit: string, same: ReadonlySet<string>): UnitSide {
   const side: UnitSide = { objects: new Map(), files: new Map() };
-  if (!entry) return side;
-  const paths = [...entry.paths].sort(cmp);
-  for (const path of paths) {
+  for (const path of [...paths].sort(cmp)) {
     // A file with the same text on both sides holds the same objects on both sides: nothing to show.
     if (baseName(path) === '.gitattributes' || same.has(path)) continue;
-    const text = snapshot.files.get(path);
+    const text = files.get(path);
     if (text === undefined) continue;
     if (!isYamlPath(path)) {
       side.files.set(path, text);
@@ -153,77 +157,6 @@ function readSide(entry: WetIndexUnit | undefined, snapshot: WetSnapshot, unit: 
   return side;
 }
 
-function compactValue(v: unknown): string {
-  let s: string;
-  if (typeof v === 'string') s = v;
-  else if (v === undefined) s = '';
-  else if (v === null || typeof v === 'number' || typeof v === 'boolean') s = String(v);
-  else s = JSON.stringify(v) ?? String(v);
-  if (s.length > MAX_VALUE_CHARS) {
-    // Do not split a surrogate pair.
-    let end = MAX_VALUE_CHARS - 1;
-    const code = s.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-    s = `${s.slice(0, end)}…`;
-  }
-  return s;
-}
-
-const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
-function unescapePointer(seg: string): string {
-  return seg.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-function child(v: unknown, seg: string): unknown {
-  if (Array.isArray(v)) return v[Number(seg)];
-  if (typeof v === 'object' && v !== null) return (v as Record<string, unknown>)[seg];
-  return undefined;
-}
-
-/** JSON pointer → `a.b[name].c` (and the raw segments). */
-function fieldPath(pointer: string, doc: unknown): { path: string; segments: string[] } {
-  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointer);
-  let out = '';
-  let cur: unknown = doc;
-  for (const seg of segments) {
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) {
-      const el = cur[Number(seg)];
-      const name =
-        typeof el === 'object' && el !== null && !Array.isArray(el) ? (el as Record<string, unknown>)['name'] : undefined;
-      out += typeof name === 'string' ? `[${name}]` : `[${seg}]`;
-    } else if (SIMPLE_KEY.test(seg)) {
-      out += out === '' ? seg : `.${seg}`;
-    } else {
-      out += `[${JSON.stringify(seg)}]`;
-    }
-    cur = child(cur, seg);
-  }
-  return { path: out, segments };
-}
-
-function valueAt(doc: unknown, segments: readonly string[]): unknown {
-  let cur = doc;
-  for (const s of segments) cur = child(cur, s);
-  return cur;
-}
-
-function fieldChanges(base: KubeObject, head: KubeObject, secret: boolean): FieldChange[] {
-  const ops = jsonPatch.compare(base, head);
-  const out: FieldChange[] = [];
-  for (const op of ops) {
-    if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') continue;
-    const doc = op.op === 'remove' ? base : head;
-    const { path, segments } = fieldPath(op.path, doc);
-    const fc: FieldChange = { path };
-    if (op.op !== 'add') fc.from = compactValue(valueAt(base, segments));
-    if (op.op !== 'remove') fc.to = compactValue(op.value);
-    if (isRedactedPath(segments, secret)) fc.redacted = true;
-    out.push(fc);
-  }
-  return out;
-}
-
 function unifiedDiff(oldPath: string, newPath: string, oldText: string, newText: string): string {
   const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, undefined, undefined, {
     context: DIFF_CONTEXT
@@ -247,7 +180,7 @@ function sortedRecord(r: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: boolean): UnitDiff | undefined {
+function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: boolean, ignore: FieldMatcher | undefined): UnitDiff | undefined {
   const be = base.index?.units[id];
   const he = head.index?.units[id];
   const entry = he ?? be;
@@ -267,9 +200,11 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
       if (text !== undefined && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
     }
   }
-  const b = readSide(be, base, id, same);
-  const h = readSide(he, head, id, same);
+  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
+}
 
+/** Fills `result` with the differences between the two sides of a unit; undefined when there are none. */
+export function diffSides(result: UnitDiff, b: UnitSide, h: UnitSide, ignore: FieldMatcher | undefined): UnitDiff | undefined {
   const keys = [...new Set([...b.objects.keys(), ...h.objects.keys()])];
   const changes: ResourceChange[] = [];
   for (const key of keys) {
@@ -285,15 +220,21 @@ function diffUnit(id: string, base: WetSnapshot, head: WetSnapshot, failed: bool
     const newText = red.head ? (plain && ho?.text !== undefined ? ho.text : toCanonicalYaml(red.head)) : '';
     let kind: ChangeKind;
     let fields: FieldChange[];
+    let ignored = 0;
     if (bo && ho) {
       kind = 'changed';
       fields = fieldChanges(red.base!, red.head!, isSecret(bo.object) || isSecret(ho.object));
+      if (ignore) {
+        const all = fields.length;
+        fields = fields.filter((f) => !ignore(f.path));
+        ignored = all - fields.length;
+      }
     } else {
       kind = bo ? 'removed' : 'added';
       fields = [];
     }
     const unified = unifiedDiff((bo ?? ho)!.file, (ho ?? bo)!.file, oldText, newText);
-    changes.push({ kind, id: rid, key, fields, unified });
+    changes.push({ kind, id: rid, key, fields, ...(ignored > 0 ? { ignored } : {}), unified });
   }
   changes.sort((x, y) => compareIdentity(x.id, y.id));
   result.resources = changes;
@@ -338,6 +279,7 @@ export function emptyUnitDiff(unit: string, renderer: string, coordinates: Recor
 /** Compares the wet tree before (`base`) and after (`head`) a run. */
 export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptions = {}): DiffReport {
   const failed = new Set(options.failedUnits ?? []);
+  const ignore = fieldMatcher(options.ignore);
   const ids = new Set<string>([
     ...Object.keys(base.index?.units ?? {}),
     ...Object.keys(head.index?.units ?? {}),
@@ -345,9 +287,14 @@ export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptio
   ]);
   const units: UnitDiff[] = [];
   for (const id of [...ids].sort(cmp)) {
-    const d = diffUnit(id, base, head, failed.has(id));
+    const d = diffUnit(id, base, head, failed.has(id), ignore);
     if (d) units.push(d);
   }
+  return reportOf(units);
+}
+
+/** Totals over the units. */
+export function reportOf(units: UnitDiff[]): DiffReport {
   const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
   let changed = false;
   for (const u of units) {
@@ -358,4 +305,9 @@ export function diffWet(base: WetSnapshot, head: WetSnapshot, options: DiffOptio
     if (u.status !== 'failed' && unitHasChanges(u)) changed = true;
   }
   return { units, totals, changed };
+}
+
+/** A change of ignored fields only (`diff.ignore`): listed as one line per unit, not shown in full. */
+export function isNoise(r: ResourceChange): boolean {
+  return r.kind === 'changed' && r.fields.length === 0 && (r.ignored ?? 0) > 0;
 }

@@ -202,7 +202,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
   const before = await snapshotWithout(previous, kept);
   const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
-  const diff = diffWet(before, after, { failedUnits });
+  const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
 
   return {
     ok,

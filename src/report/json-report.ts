@@ -8,6 +8,7 @@ interface JsonFieldChange {
   from?: string;
   to?: string;
   redacted?: boolean;
+  reordered?: boolean;
 }
 
 function sorted<T>(r: Record<string, T>, map: (v: T) => T): Record<string, T> {
@@ -21,6 +22,7 @@ function field(f: FieldChange): JsonFieldChange {
   if (f.from !== undefined) out.from = f.from;
   if (f.to !== undefined) out.to = f.to;
   if (f.redacted) out.redacted = true;
+  if (f.reordered) out.reordered = true;
   return out;
 }
 
@@ -30,6 +32,7 @@ function resource(r: ResourceChange): Record<string, unknown> {
     id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
     key: r.key,
     fields: r.fields.map(field),
+    ...(r.ignored ? { ignored: r.ignored } : {}),
     unified: r.unified
   };
 }

@@ -5,7 +5,8 @@
  */
 import { cmp, describeIdentity } from '../resources/resource.js';
 import type { FieldChange, ResourceChange, UnitDiff, DiffReport } from '../diff/wet-diff.js';
-import { emptyUnitDiff } from '../diff/wet-diff.js';
+import { emptyUnitDiff, isNoise } from '../diff/wet-diff.js';
+import { headlineIsEmpty, headlineOf } from './headline.js';
 
 export interface ReportContext {
   /** Distinguishes reports (e.g. one comment per target branch); rendered as a hidden marker. */
@@ -22,6 +23,10 @@ export interface ReportContext {
   units?: readonly UnitStatusRow[];
   /** Why the run failed, one entry each: listed last under "Hydrate failed" (job summary). */
   errors?: readonly string[];
+  /** What the diff compares, when not the wet branch: e.g. "the render of the base commit `abc1234`". */
+  comparedWith?: string;
+  /** Check mode: how the deployed wet branch differs from the render of the base (not this change). */
+  drift?: { base: string; report: DiffReport };
 }
 
 export interface UnitStatusRow {
@@ -102,6 +107,7 @@ function statusLabel(u: UnitDiff): string {
 const SIGN: Record<ResourceChange['kind'], string> = { added: '+', changed: '~', removed: '-' };
 
 function fieldLine(f: FieldChange): string {
+  if (f.reordered) return `- ${code(f.path)}: reordered: ${code(f.from ?? '')} → ${code(f.to ?? '')}`;
   const from = f.from === undefined ? '∅' : code(f.from);
   const to = f.to === undefined ? '∅' : code(f.to);
   return `- ${code(f.path)}: ${from} → ${to}`;
@@ -115,21 +121,28 @@ function unitSection(u: UnitDiff, failures: readonly string[], compact: boolean)
   if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]!}`)).join(' '), '');
   for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, '');
   if (u.status === 'failed' && failures.length === 0) lines.push('**Render failed**: the previous output is kept.', '');
-  const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
+  const noise = u.resources.filter(isNoise);
+  const shownResources = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
+  const resources = compact ? shownResources.slice(0, COMPACT_MAX_RESOURCES) : shownResources;
+  if (noise.length > 0) {
+    const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
+    lines.push(`_${noise.length} object${noise.length === 1 ? '' : 's'} changed only in ignored fields:_ ${names.join(', ')}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ''}`, '');
+  }
   for (const r of resources) {
     lines.push(`**${SIGN[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, '');
     const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
     for (const f of fields) lines.push(fieldLine(f));
     if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
-    if (fields.length > 0) lines.push('');
+    if (r.ignored) lines.push(`- _${r.ignored} ignored field${r.ignored === 1 ? '' : 's'} (in the diff)_`);
+    if (fields.length > 0 || r.ignored) lines.push('');
     if (!compact && r.unified) {
       const fence = fenceFor(r.unified);
       const body = r.unified.endsWith('\n') ? r.unified : `${r.unified}\n`;
       lines.push(`${fence}diff`, `${body}${fence}`, '');
     }
   }
-  if (resources.length < u.resources.length) {
-    lines.push(`… ${u.resources.length - resources.length} more resources not shown`, '');
+  if (resources.length < shownResources.length) {
+    lines.push(`… ${shownResources.length - resources.length} more resources not shown`, '');
   }
   if (compact && u.resources.length > 0) lines.push('_Text diffs omitted to fit the size limit._', '');
   const files: [string, readonly string[]][] = [
@@ -171,21 +184,69 @@ function rowsOf(report: DiffReport, ctx: ReportContext): Row[] {
   return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
 }
 
+/** Items of a headline line: at most MAX_LIST, then how many more. */
+const MAX_LIST = 10;
+
+function listOf(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_LIST).map((i) => code(i));
+  return `${shown.join(', ')}${items.length > MAX_LIST ? ` … and ${items.length - MAX_LIST} more` : ''}`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The "At a glance" lines: what a reviewer must know first (empty when there is nothing to flag). */
+export function headlineMarkdown(report: DiffReport): string {
+  const h = headlineOf(report);
+  if (headlineIsEmpty(h)) return '';
+  const lines: string[] = [];
+  if (h.deleted.length > 0) lines.push(`- ⚠️ **${plural(h.deleted.length, 'object')} will be deleted from the cluster:** ${listOf(h.deleted)}`);
+  if (h.namespacesCreated.length > 0) lines.push(`- **Namespaces created:** ${listOf(h.namespacesCreated)}`);
+  if (h.namespacesDeleted.length > 0) lines.push(`- ⚠️ **Namespaces deleted:** ${listOf(h.namespacesDeleted)}`);
+  if (h.crds.length > 0) lines.push(`- **CRDs changed:** ${listOf(h.crds)}`);
+  if (h.rbac.length > 0) lines.push(`- **RBAC changed:** ${listOf(h.rbac)}`);
+  if (h.images.length > 0) {
+    const shown = h.images.slice(0, MAX_LIST).map((i) => `${code(i.from)} → ${code(i.to)} (${plural(i.objects, 'object')})`);
+    lines.push(`- **Images changed:** ${shown.join(', ')}${h.images.length > MAX_LIST ? ` … and ${h.images.length - MAX_LIST} more` : ''}`);
+  }
+  if (h.scaledToZero.length > 0) lines.push(`- ⚠️ **Scaled to zero:** ${listOf(h.scaledToZero)}`);
+  return `${lines.join('\n')}\n\n`;
+}
+
+/** One line of counts: objects and units are never counted together. */
+export function countsLine(report: DiffReport, rows: number, failed: number): string {
+  const t = report.totals;
+  const files = report.units.reduce((n, u) => n + u.files.added.length + u.files.changed.length + u.files.removed.length, 0);
+  return `**Objects:** ${t.added} added, ${t.changed} changed, ${t.removed} removed${files > 0 ? ` · **files:** ${files} changed` : ''} · in ${plural(rows, 'unit')}${failed > 0 ? ` (${failed} failed)` : ''}.`;
+}
+
+function driftSection(drift: NonNullable<ReportContext['drift']>): string {
+  const units = drift.report.units.filter((u) => u.status !== 'failed');
+  if (units.length === 0) return '';
+  const lines = [
+    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText(drift.base)} in ${plural(units.length, 'unit')}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
+    ''
+  ];
+  for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
+  if (units.length > MAX_LIST) lines.push(`- … and ${units.length - MAX_LIST} more units`);
+  lines.push('', '</details>', '');
+  return `${lines.join('\n')}\n`;
+}
+
 function header(report: DiffReport, ctx: ReportContext, rows: readonly Row[]): string {
   const lines: string[] = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ''];
+  const glance = headlineMarkdown(report);
   const from = ctx.dryCommit
     ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ''}commit ${code(cut(ctx.dryCommit, 100))}`
     : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : 'the working tree'}`;
-  lines.push(`${from}${ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : ''}.`, '');
+  const against = ctx.comparedWith ? `, compared with ${escapeText(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : '';
+  lines.push(`${from}${against}.`, '');
   const failed = rows.filter((r) => r.unit.status === 'failed').length;
-  const t = report.totals;
   if (rows.length === 0) lines.push('No changes to the rendered output.', '');
-  else
-    lines.push(
-      `**${rows.length} unit${rows.length === 1 ? '' : 's'}**: ${t.added} added, ${t.changed} changed, ${t.removed} removed${failed > 0 ? `, ${failed} failed` : ''}.`,
-      ''
-    );
-  return `${lines.join('\n')}\n`;
+  else lines.push(countsLine(report, rows.length, failed), '');
+  const drift = ctx.drift ? driftSection(ctx.drift) : '';
+  return `${lines.slice(0, 3).join('\n')}\n${glance}${lines.slice(3).join('\n')}\n${drift}`;
 }
 
 const TABLE_HEAD = '| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n';

@@ -44,6 +44,17 @@ export const wetOptions = z
   })
   .strict();
 
+export const diffOptions = z
+  .object({
+    ignore: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Field paths hidden from the field summary of the diff (kept in the unified diff), e.g. metadata.annotations["checksum/*"]; `*` matches within one path segment'
+      )
+  })
+  .strict();
+
 export const hydrateConfig = z
   .object({
     $schema: z.string().optional(),
@@ -65,6 +76,7 @@ export const hydrateConfig = z
       .strict()
       .default({ plain: {} }),
     wet: wetOptions.default({ layout: 'per-resource', generatedAttributes: true, labelCoordinates: [] }),
+    diff: diffOptions.default({ ignore: [] }),
     policy: z
       .object({
         allowSecrets: z.array(allowedSecret).default([]),
