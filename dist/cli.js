@@ -56,7 +56,7 @@ var require_identity = __commonJS({
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
     var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
@@ -78,7 +78,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar3(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -93,7 +93,7 @@ var require_identity = __commonJS({
     exports.isMap = isMap3;
     exports.isNode = isNode2;
     exports.isPair = isPair;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar4;
     exports.isSeq = isSeq3;
   }
 });
@@ -1686,7 +1686,7 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn2(logLevel, warning) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning);
@@ -1695,7 +1695,7 @@ var require_log = __commonJS({
       }
     }
     exports.debug = debug;
-    exports.warn = warn;
+    exports.warn = warn2;
   }
 });
 
@@ -5638,7 +5638,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5722,7 +5722,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar4;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -8497,9 +8497,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix4 = POSIX_REGEX_SOURCE[rest2];
-                if (posix4) {
-                  prev.value = pre + posix4;
+                const posix8 = POSIX_REGEX_SOURCE[rest2];
+                if (posix8) {
+                  prev.value = pre + posix8;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -8999,9 +8999,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils();
     var constants2 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
+    var picomatch5 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch3(input2, options, returnState));
+        const fns = glob.map((input2) => picomatch5(input2, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -9016,18 +9016,18 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix4 = opts.windows;
-      const regex = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
+      const posix8 = opts.windows;
+      const regex = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch3.test(input2, regex, options, { glob, posix: posix4 });
-        const result = { glob, state, regex, posix: posix4, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix: posix8 });
+        const result = { glob, state, regex, posix: posix8, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -9052,7 +9052,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch3.test = (input2, regex, options, { glob, posix: posix4 } = {}) => {
+    picomatch5.test = (input2, regex, options, { glob, posix: posix8 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -9060,7 +9060,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix4 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -9069,24 +9069,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input2, regex, options, posix4);
+          match = picomatch5.matchBase(input2, regex, options, posix8);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch3.matchBase = (input2, glob, options, posix4 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix4 }));
+    picomatch5.matchBase = (input2, glob, options, posix8 = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
+      return regex.test(utils.basename(input2, { windows: posix8 }));
     };
-    picomatch3.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
+    picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
+    picomatch5.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch5.parse(p, options));
       return parse3(pattern, { ...options, fastpaths: false });
     };
-    picomatch3.scan = (input2, options) => scan(input2, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch5.scan = (input2, options) => scan(input2, options);
+    picomatch5.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -9097,13 +9097,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch3.toRegex(source, options);
+      const regex = picomatch5.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch3.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch5.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -9114,9 +9114,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse3(input2, options);
       }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch5.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch3.toRegex = (source, options) => {
+    picomatch5.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -9125,8 +9125,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants2;
-    module.exports = picomatch3;
+    picomatch5.constants = constants2;
+    module.exports = picomatch5;
   }
 });
 
@@ -9136,14 +9136,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch3(glob, options, returnState = false) {
+    function picomatch5(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch3, pico);
-    module.exports = picomatch3;
+    Object.assign(picomatch5, pico);
+    module.exports = picomatch5;
   }
 });
 
@@ -10786,7 +10786,7 @@ var require_uri_all = __commonJS({
         var schemelessOptions = assign({ scheme: "null" }, options);
         return serialize(resolveComponents(parse3(baseURI, schemelessOptions), parse3(relativeURI, schemelessOptions), schemelessOptions, true), schemelessOptions);
       }
-      function normalize(uri, options) {
+      function normalize2(uri, options) {
         if (typeof uri === "string") {
           uri = serialize(parse3(uri, options), options);
         } else if (typeOf(uri) === "object") {
@@ -11048,7 +11048,7 @@ var require_uri_all = __commonJS({
       exports2.serialize = serialize;
       exports2.resolveComponents = resolveComponents;
       exports2.resolve = resolve;
-      exports2.normalize = normalize;
+      exports2.normalize = normalize2;
       exports2.equal = equal;
       exports2.escapeComponent = escapeComponent;
       exports2.unescapeComponent = unescapeComponent;
@@ -11090,10 +11090,10 @@ var require_nearley = __commonJS({
       State.prototype.toString = function() {
         return "{" + this.rule.toString(this.dot) + "}, from: " + (this.reference || 0);
       };
-      State.prototype.nextState = function(child2) {
+      State.prototype.nextState = function(child) {
         var state = new State(this.rule, this.dot + 1, this.reference, this.wantedBy);
         state.left = this;
-        state.right = child2;
+        state.right = child;
         if (state.isComplete) {
           state.data = state.build();
           state.right = void 0;
@@ -11821,14 +11821,14 @@ var require_lib = __commonJS({
       return dotless.toLowerCase();
     }
     exports.normalize_dot_string = normalize_dot_string;
-    function normalize(address) {
+    function normalize2(address) {
       var _a3, _b;
       const a = parse3(address);
       const domain2 = (_a3 = a.domainPart.AddressLiteral) !== null && _a3 !== void 0 ? _a3 : a.domainPart.DomainName.toLowerCase();
       const local = (_b = a.localPart.QuotedString) !== null && _b !== void 0 ? _b : normalize_dot_string(a.localPart.DotString);
       return `${local}@${domain2}`;
     }
-    exports.normalize = normalize;
+    exports.normalize = normalize2;
     function canonicalize_quoted_string(quoted_string) {
       const unquoted = quoted_string.substr(1).substr(0, quoted_string.length - 2);
       const unescaped = unquoted.replace(/(?:\\(.))/g, "$1");
@@ -14538,7 +14538,7 @@ var require_ucs2length = __commonJS({
 });
 
 // src/cli.ts
-import { cp, mkdir as mkdir3, rm, writeFile as writeFile3 } from "node:fs/promises";
+import { cp as cp2, mkdir as mkdir4, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
 import { existsSync, realpathSync as realpathSync2 } from "node:fs";
 import path3 from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14614,8 +14614,8 @@ function createFileReader() {
     readFile: async (path4) => readFileSync(path4, "utf8"),
     readFileBytes: async (path4) => new Uint8Array(readFileSync(path4)),
     async readDir(path4) {
-      const entries = readdirSync(path4, { withFileTypes: true });
-      return entries.map((e) => ({ name: e.name, kind: kindOf(e) }));
+      const entries2 = readdirSync(path4, { withFileTypes: true });
+      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
     },
     async lstat(path4) {
       try {
@@ -14635,8 +14635,9 @@ function createFileReader() {
 // src/adapters/exec.ts
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { delimiter, isAbsolute, join } from "node:path";
+import { access, cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, isAbsolute, join, normalize } from "node:path";
 function baseEnv(parent = process.env) {
   const env = { LANG: "C", LC_ALL: "C", TZ: "UTC" };
   for (const key of ["PATH", "HOME", "TMPDIR"]) {
@@ -14645,14 +14646,22 @@ function baseEnv(parent = process.env) {
   }
   return env;
 }
+function passedEnv(parent, names = []) {
+  const env = {};
+  for (const name of names) {
+    const v = parent[name];
+    if (v !== void 0) env[name] = v;
+  }
+  return env;
+}
 function createProcessRunner(parentEnv = process.env) {
   const located = /* @__PURE__ */ new Map();
   return {
     run(command, args, options = {}) {
       return new Promise((resolve, reject) => {
-        const child2 = spawn(command, [...args], {
+        const child = spawn(command, [...args], {
           cwd: options.cwd,
-          env: { ...baseEnv(parentEnv), ...options.env ?? {} },
+          env: { ...baseEnv(parentEnv), ...passedEnv(parentEnv, options.passEnv), ...options.env ?? {} },
           shell: false,
           stdio: ["pipe", "pipe", "pipe"],
           windowsHide: true
@@ -14663,7 +14672,7 @@ function createProcessRunner(parentEnv = process.env) {
         let settled = false;
         const timer = options.timeoutMs !== void 0 ? setTimeout(() => {
           timedOut = true;
-          child2.kill("SIGKILL");
+          child.kill("SIGKILL");
         }, options.timeoutMs) : void 0;
         const finish2 = (fn) => {
           if (settled) return;
@@ -14671,9 +14680,9 @@ function createProcessRunner(parentEnv = process.env) {
           if (timer) clearTimeout(timer);
           fn();
         };
-        child2.stdout.on("data", (b) => out.push(b));
-        child2.stderr.on("data", (b) => err2.push(b));
-        child2.on("error", (e) => {
+        child.stdout.on("data", (b) => out.push(b));
+        child.stderr.on("data", (b) => err2.push(b));
+        child.on("error", (e) => {
           finish2(() => {
             const error62 = new Error(
               e.code === "ENOENT" ? `${command}: program not found on PATH` : `${command}: ${e.message}`
@@ -14682,7 +14691,7 @@ function createProcessRunner(parentEnv = process.env) {
             reject(error62);
           });
         });
-        child2.on("close", (code2, signal) => {
+        child.on("close", (code2, signal) => {
           finish2(() => {
             const stderr = Buffer.concat(err2).toString("utf8");
             if (timedOut) {
@@ -14696,11 +14705,27 @@ function createProcessRunner(parentEnv = process.env) {
             });
           });
         });
-        child2.stdin.on("error", () => {
+        child.stdin.on("error", () => {
         });
-        if (options.input !== void 0) child2.stdin.end(options.input, "utf8");
-        else child2.stdin.end();
+        if (options.input !== void 0) child.stdin.end(options.input, "utf8");
+        else child.stdin.end();
       });
+    },
+    async workDir(copy = []) {
+      const path4 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm(path4, { recursive: true, force: true });
+      try {
+        for (const c of copy) {
+          const to = normalize(join(path4, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path4}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          await mkdir(dirname(to), { recursive: true });
+          await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+        }
+      } catch (e) {
+        await remove();
+        throw e;
+      }
+      return { path: path4, remove };
     },
     which(command) {
       let found = located.get(command);
@@ -14730,36 +14755,43 @@ async function isExecutable(path4) {
 }
 
 // src/adapters/wet-dir.ts
-import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir as mkdir2, readdir, rename, rmdir, unlink, writeFile } from "node:fs/promises";
 import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join as join2 } from "node:path";
 
 // src/resources/resource.ts
+import { createHash } from "node:crypto";
 function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-function apiGroupOf(apiVersion) {
-  const slash = apiVersion.indexOf("/");
-  return slash === -1 ? "" : apiVersion.slice(0, slash);
+function apiGroupOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? "" : apiVersion2.slice(0, slash);
 }
-function versionOf(apiVersion) {
-  const slash = apiVersion.indexOf("/");
-  return slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
+function versionOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? apiVersion2 : apiVersion2.slice(slash + 1);
+}
+function generatedNameOf(object2, generateName) {
+  return `${generateName}${createHash("sha256").update(JSON.stringify(object2)).digest("hex").slice(0, 8)}`;
 }
 function identityOf(object2) {
   const missing = [];
-  const apiVersion = object2["apiVersion"];
+  const apiVersion2 = object2["apiVersion"];
   const kind = object2["kind"];
   const metadata = object2["metadata"];
-  const name = isRecord(metadata) ? metadata["name"] : void 0;
+  let name = isRecord(metadata) ? metadata["name"] : void 0;
+  if (name === void 0 && isRecord(metadata) && typeof metadata["generateName"] === "string" && metadata["generateName"] !== "") {
+    name = generatedNameOf(object2, metadata["generateName"]);
+  }
   const namespace = isRecord(metadata) ? metadata["namespace"] : void 0;
-  if (typeof apiVersion !== "string" || apiVersion === "") missing.push("apiVersion");
+  if (typeof apiVersion2 !== "string" || apiVersion2 === "") missing.push("apiVersion");
   if (typeof kind !== "string" || kind === "") missing.push("kind");
   if (typeof name !== "string" || name === "") missing.push("metadata.name");
   if (missing.length > 0) return { missing };
   return {
-    group: apiGroupOf(apiVersion),
+    group: apiGroupOf(apiVersion2),
     kind,
     namespace: typeof namespace === "string" ? namespace : "",
     name
@@ -15493,9 +15525,9 @@ function assertNever(_x) {
 }
 function assert(_) {
 }
-function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+function getEnumValues(entries2) {
+  const numericValues = Object.values(entries2).filter((v) => typeof v === "number");
+  const values = Object.entries(entries2).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
   return values;
 }
 function joinValues(array2, separator = "|") {
@@ -17330,16 +17362,16 @@ var $ZodCheckProperties = /* @__PURE__ */ $constructor("$ZodCheckProperties", (i
   hide(inst, Symbol.iterator, function* () {
     yield inst;
   });
-  let entries;
+  let entries2;
   inst._zod.check = (payload) => {
     if (payload.value == null) {
       payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
       return void 0;
     }
-    entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
+    entries2 ?? (entries2 = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
     const input2 = payload.value;
     let proms;
-    for (const [key, schema] of entries) {
+    for (const [key, schema] of entries2) {
       const result = schema._zod.run({ value: input2[key], issues: [] }, {});
       if (result instanceof Promise) {
         proms ?? (proms = []);
@@ -19892,9 +19924,9 @@ function isRecursive(inst, stack, resolve) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check2 = (child2) => {
-    if (result !== PROVEN && child2?._zod) {
-      const answer = isRecursive(child2, stack, resolve);
+  const check2 = (child) => {
+    if (result !== PROVEN && child?._zod) {
+      const answer = isRecursive(child, stack, resolve);
       if (answer > result)
         result = answer;
     }
@@ -19905,9 +19937,9 @@ function isRecursive(inst, stack, resolve) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
-      if (child2 > answer)
-        answer = child2;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
+      if (child > answer)
+        answer = child;
     }
     return answer;
   };
@@ -25528,8 +25560,8 @@ var error43 = () => {
       case "not_multiple_of":
         return `Número inválido: deve ser múltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inválida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inválida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inválida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -25673,8 +25705,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `Número inválido: deve ser múltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inválida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inválida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inválida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -30157,18 +30189,18 @@ function _set(Class2, valueType, params) {
 }
 // @__NO_SIDE_EFFECTS__
 function _enum(Class2, values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  const entries2 = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
   return new Class2({
     type: "enum",
-    entries,
+    entries: entries2,
     ...normalizeParams(params)
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _nativeEnum(Class2, entries, params) {
+function _nativeEnum(Class2, entries2, params) {
   return new Class2({
     type: "enum",
-    entries,
+    entries: entries2,
     ...normalizeParams(params)
   });
 }
@@ -33151,17 +33183,17 @@ var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   };
 });
 function _enum2(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  const entries2 = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
   return new ZodEnum({
     type: "enum",
-    entries,
+    entries: entries2,
     ...util_exports.normalizeParams(params)
   });
 }
-function nativeEnum(entries, params) {
+function nativeEnum(entries2, params) {
   return new ZodEnum({
     type: "enum",
-    entries,
+    entries: entries2,
     ...util_exports.normalizeParams(params)
   });
 }
@@ -34587,7 +34619,7 @@ function isTooDeep(value) {
   while (stack.length > 0) {
     const [v, d] = stack.pop();
     if (d > MAX_DEPTH) return true;
-    if (typeof v === "object" && v !== null) for (const child2 of Object.values(v)) stack.push([child2, d + 1]);
+    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
   }
   return false;
 }
@@ -34778,6 +34810,77 @@ function parseCanonicalYaml(text) {
   return values;
 }
 
+// src/resources/scope.ts
+var BUILT_IN = /* @__PURE__ */ new Set([
+  "/Namespace",
+  "/Node",
+  "/PersistentVolume",
+  "/ComponentStatus",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "apiregistration.k8s.io/APIService",
+  "authentication.k8s.io/TokenReview",
+  "authentication.k8s.io/SelfSubjectReview",
+  "authorization.k8s.io/SelfSubjectAccessReview",
+  "authorization.k8s.io/SelfSubjectRulesReview",
+  "authorization.k8s.io/SubjectAccessReview",
+  "certificates.k8s.io/CertificateSigningRequest",
+  "certificates.k8s.io/ClusterTrustBundle",
+  "flowcontrol.apiserver.k8s.io/FlowSchema",
+  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+  "networking.k8s.io/IngressClass",
+  "networking.k8s.io/IPAddress",
+  "networking.k8s.io/ServiceCIDR",
+  "node.k8s.io/RuntimeClass",
+  "policy/PodSecurityPolicy",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  "resource.k8s.io/DeviceClass",
+  "resource.k8s.io/ResourceSlice",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/CSIDriver",
+  "storage.k8s.io/CSINode",
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/VolumeAttachment",
+  "storage.k8s.io/VolumeAttributesClass",
+  "storagemigration.k8s.io/StorageVersionMigration",
+  "internal.apiserver.k8s.io/StorageVersion",
+  // Widely used custom resources, for when their CRD is not rendered alongside.
+  "cert-manager.io/ClusterIssuer",
+  "external-secrets.io/ClusterSecretStore",
+  "external-secrets.io/ClusterExternalSecret",
+  "external-secrets.io/ClusterGenerator",
+  "kyverno.io/ClusterPolicy",
+  "gateway.networking.k8s.io/GatewayClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotContent",
+  "karpenter.sh/NodePool",
+  "karpenter.k8s.aws/EC2NodeClass"
+]);
+function crdScopes(objects) {
+  const out = /* @__PURE__ */ new Map();
+  for (const o of objects) {
+    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
+    const spec = o["spec"];
+    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
+    const kind = spec["names"]["kind"];
+    if (typeof kind !== "string") continue;
+    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
+  }
+  return out;
+}
+function isClusterScoped(id, crds) {
+  const key = `${id.group}/${id.kind}`;
+  const fromCrd = crds?.get(key);
+  if (fromCrd !== void 0) return fromCrd === "Cluster";
+  return BUILT_IN.has(key);
+}
+
 // src/wet/wet-index.ts
 var INDEX_PATH = ".hydrate/index.json";
 
@@ -34805,17 +34908,19 @@ function joinWet(output2, name) {
 function foldCase(s) {
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
-function fileNameAt(id, level) {
-  const ns = id.namespace === "" ? "_cluster" : id.namespace;
+var NO_NAMESPACE = "_no-namespace";
+var CLUSTER_SCOPED = "_cluster";
+function fileNameAt(id, level, scopes) {
+  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
   const group = id.group === "" ? "core" : id.group;
   if (level === 0) return `${id.kind}.${id.name}.yml`;
   if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
   return `${id.kind}.${group}.${ns}.${id.name}.yml`;
 }
-function perResourceNames(ids) {
+function perResourceNames(ids, scopes) {
   const levels = ids.map(() => 0);
   for (; ; ) {
-    const groups = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i])));
+    const groups = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
     let changed = false;
     for (const members2 of groups) {
       if (members2.length < 2) continue;
@@ -34828,7 +34933,7 @@ function perResourceNames(ids) {
     }
     if (!changed) break;
   }
-  const names = ids.map((id, i) => fileNameAt(id, levels[i]));
+  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
   const collisions = groupByFolded(names).filter((g) => g.length > 1);
   for (const g of collisions) for (const i of g) names[i] = void 0;
   return { names, collisions };
@@ -34854,10 +34959,10 @@ function layoutWet(results, settings, meta3, kept = []) {
     (a, b) => cmp(idOf(a), idOf(b))
   );
   const claim2 = (unitId2, path4, content, what, file2) => {
-    const at2 = file2 !== void 0 ? { file: file2 } : {};
+    const at3 = file2 !== void 0 ? { file: file2 } : {};
     const bad = checkWetPath(path4);
     if (bad) {
-      diagnostics.push({ severity: "error", unit: unitId2, ...at2, message: `${what}: unsafe wet path: ${bad}` });
+      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
     const folded = foldCase(path4);
@@ -34865,7 +34970,7 @@ function layoutWet(results, settings, meta3, kept = []) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
-        ...at2,
+        ...at3,
         message: `${what} would be written to ${path4}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
@@ -34877,7 +34982,7 @@ function layoutWet(results, settings, meta3, kept = []) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
-        ...at2,
+        ...at3,
         message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
       });
       return false;
@@ -34921,7 +35026,11 @@ function layoutWet(results, settings, meta3, kept = []) {
         if (claim2(unit2.id, path4, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path4);
       }
     } else {
-      const { names, collisions } = perResourceNames(placed.map((p) => p.id));
+      const scopes = crdScopes(placed.map((p) => p.object));
+      const { names, collisions } = perResourceNames(
+        placed.map((p) => p.id),
+        scopes
+      );
       for (const group of collisions) {
         const list2 = group.map((i) => describeIdentity(placed[i].id)).join(", ");
         diagnostics.push({
@@ -34961,7 +35070,8 @@ function layoutWet(results, settings, meta3, kept = []) {
       coordinates: { ...unit2.coordinates },
       output: unit2.output,
       paths: owned.sort(cmp),
-      digest: result.digest
+      digest: result.digest,
+      resources: placed.length
     };
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
@@ -35012,6 +35122,7 @@ var indexUnitSchema = external_exports.object({
   output: external_exports.string().refine((p) => p === "" || checkWetPath(p) === void 0, { message: "unsafe path" }),
   paths: external_exports.array(wetPath),
   digest: external_exports.string(),
+  resources: external_exports.number().int().min(0).optional(),
   volatile: external_exports.boolean().optional(),
   provides: external_exports.array(external_exports.string()).optional()
 });
@@ -35054,6 +35165,7 @@ function parseIndex(text, file2) {
       paths: [...u.paths].sort(cmp),
       digest: u.digest
     };
+    if (u.resources !== void 0) entry.resources = u.resources;
     if (u.volatile !== void 0) entry.volatile = u.volatile;
     if (u.provides !== void 0) entry.provides = [...u.provides].sort(cmp);
     units[id] = entry;
@@ -35211,12 +35323,12 @@ async function applyWetPlan(dir, plan) {
     }
   }
   await removeEmptyFolders(dir, deletes);
-  if (writes.length > 0) await mkdir(dir, { recursive: true });
+  if (writes.length > 0) await mkdir2(dir, { recursive: true });
   for (const w of writes) {
     const abs2 = join2(dir, w.path);
     const slash = w.path.lastIndexOf("/");
     if (slash !== -1) {
-      await mkdir(join2(dir, w.path.slice(0, slash)), { recursive: true });
+      await mkdir2(join2(dir, w.path.slice(0, slash)), { recursive: true });
       await inspect(dir, w.path);
     }
     const name = slash === -1 ? w.path : w.path.slice(slash + 1);
@@ -35238,16 +35350,16 @@ async function removeEmptyFolders(dir, deleted) {
     for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
   }
   const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
-  for (const folder of ordered) {
-    const abs2 = join2(dir, folder);
+  for (const folder2 of ordered) {
+    const abs2 = join2(dir, folder2);
     if (await kindOf2(abs2) !== "directory") continue;
-    const entries = await readdir(abs2);
-    if (entries.length === 0) await rmdir(abs2);
+    const entries2 = await readdir(abs2);
+    if (entries2.length === 0) await rmdir(abs2);
   }
 }
 
 // src/adapters/shard-files.ts
-import { mkdir as mkdir2, readdir as readdir2, readFile, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir3, readdir as readdir2, readFile, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import { randomBytes as randomBytes2 } from "node:crypto";
 import path from "node:path";
 
@@ -35350,13 +35462,13 @@ function buildShardFile(input2) {
 }
 function collectShards(shards, expect) {
   const diagnostics = [];
-  const entries = /* @__PURE__ */ new Map();
+  const entries2 = /* @__PURE__ */ new Map();
   const error62 = (message, file2) => {
     diagnostics.push({ severity: "error", message: file2 ? `${message} [${file2}]` : message });
   };
   if (shards.length === 0) {
     error62("merge found no shard files: download every shard job's artifact into the shard directory first");
-    return { entries, diagnostics };
+    return { entries: entries2, diagnostics };
   }
   const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
   if (counts.length > 1) error62(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
@@ -35378,7 +35490,7 @@ function collectShards(shards, expect) {
   for (let i = 1; i <= count; i++) {
     if (!byIndex.has(i)) error62(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
   }
-  if (hasErrors(diagnostics)) return { entries, diagnostics };
+  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
   for (const [index, s] of byIndex) {
     const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
     const got = s.data.assigned;
@@ -35399,10 +35511,10 @@ function collectShards(shards, expect) {
     for (const id of got) {
       const unit2 = byId.get(id);
       if (!unit2) error62(`shard ${index}/${count} has no result for unit ${id}`, s.file);
-      else entries.set(id, { shard: s, unit: unit2 });
+      else entries2.set(id, { shard: s, unit: unit2 });
     }
   }
-  return { entries, diagnostics };
+  return { entries: entries2, diagnostics };
 }
 function sample(ids) {
   return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
@@ -35428,7 +35540,7 @@ function shardUnitResult(entry, unit2) {
 // src/adapters/shard-files.ts
 var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
 async function writeShardFile(dir, shard) {
-  await mkdir2(dir, { recursive: true });
+  await mkdir3(dir, { recursive: true });
   const file2 = path.join(dir, shardFileName(shard.shard));
   const tmp = `${file2}.${randomBytes2(4).toString("hex")}.tmp`;
   await writeFile2(tmp, `${JSON.stringify(shard)}
@@ -35439,16 +35551,16 @@ async function writeShardFile(dir, shard) {
 async function findShardFiles(dir) {
   const out = [];
   const walk2 = async (d, depth) => {
-    let entries;
+    let entries2;
     try {
-      entries = await readdir2(d, { withFileTypes: true });
+      entries2 = await readdir2(d, { withFileTypes: true });
     } catch (e) {
       if (e.code === "ENOENT" && depth === 0) {
         throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
       }
       throw e;
     }
-    for (const e of entries) {
+    for (const e of entries2) {
       const p = path.join(d, e.name);
       if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
       else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
@@ -35658,6 +35770,151 @@ function renderTemplate(output2, coords) {
   });
 }
 
+// src/dry/select.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var GLOB_OPTIONS = { dot: true, noextglob: true };
+var MAX_GLOB_LENGTH = 256;
+var MAX_STARS_PER_SEGMENT = 2;
+function globProblem(pattern, what) {
+  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
+  if (pattern.length > MAX_GLOB_LENGTH) {
+    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
+  }
+  for (const segment of pattern.split("/")) {
+    if (segment === "**" || segment === "!**") continue;
+    const stars = [...segment].filter((c) => c === "*").length;
+    if (stars > MAX_STARS_PER_SEGMENT) {
+      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
+    }
+  }
+  return void 0;
+}
+function selectUnits(units, only) {
+  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
+  if (refused.length > 0) {
+    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
+  }
+  const include = only.filter((p) => !p.startsWith("!"));
+  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
+  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
+  const selected = [];
+  const skipped = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  const diagnostics = selected.length === 0 && units.length > 0 ? [
+    {
+      severity: "warning",
+      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+    }
+  ] : [];
+  return { selected, skipped, diagnostics };
+}
+
+// src/dry/path-safety.ts
+import { isAbsolute as isAbsolute2, posix } from "node:path";
+var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+var WET_INDEX_DIR = ".hydrate";
+function extraArtifactsFolder(setting) {
+  return setting.replace(/^(\.\/+)+/, "").replace(/\/+$/, "");
+}
+function isGitSegment(segment) {
+  return segment.toLowerCase() === ".git";
+}
+function hasGitSegment(p) {
+  return p.split("/").some(isGitSegment);
+}
+function checkRelativePath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.includes("\\")) return `${what} "${p}" contains a backslash: use \`/\` as separator`;
+  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  if (p === ".") return `${what} "${p}" is the repository root itself`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `${what} "${p}" has an empty path segment`;
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (segment === ".") return `${what} "${p}" contains a \`.\` segment: write the path without it`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+    if (!SAFE_SEGMENT.test(segment)) {
+      return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
+    }
+  }
+  return void 0;
+}
+function isWithin(root, inner) {
+  const r = root.endsWith("/") ? root.slice(0, -1) : root;
+  return inner === r || inner.startsWith(`${r}/`) || r === "";
+}
+async function checkInsideRepo(repoRoot, absPath, files) {
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  let real;
+  try {
+    real = await files.realpath(absPath);
+  } catch {
+    return `${absPath} does not exist (or is a broken symlink)`;
+  }
+  if (!isWithin(root, real)) {
+    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
+  }
+  return void 0;
+}
+function checkContainedPath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  for (const segment of p.split("/")) {
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+  }
+  return void 0;
+}
+async function realpathOfNearest(absPath, files) {
+  let p = absPath;
+  for (; ; ) {
+    try {
+      return await files.realpath(p);
+    } catch {
+      const parent = posix.dirname(p);
+      if (parent === p) return void 0;
+      p = parent;
+    }
+  }
+}
+async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
+  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
+  if (bad) return bad;
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
+  if (real === void 0) return void 0;
+  if (!isWithin(root, real)) {
+    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
+  }
+  const inside = real === root ? "" : real.slice(root.length + 1);
+  if (hasGitSegment(inside)) {
+    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
+  }
+  return void 0;
+}
+function checkOutputPath(p, what = "output path") {
+  const bad = checkRelativePath(p, what);
+  if (bad) return bad;
+  const first = p.split("/")[0].toLowerCase();
+  if (first.startsWith(".git")) return `${what} "${p}" is under \`${p.split("/")[0]}\`: git and GitHub read that folder (workflows, attributes); choose another output`;
+  if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split("/")[0]}\`, Hydrate's own index folder: choose another output`;
+  return void 0;
+}
+
 // src/dry/unit.ts
 var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
 function unitId(renderer, dir) {
@@ -35692,15 +35949,52 @@ var entryBase = {
 };
 
 // src/settings/schema/kubernetes.ts
+var PLAIN_DEFAULTS = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
+var plainFields = {
+  recurse: external_exports.boolean().describe("Read sub-directories too (Flux); a sub-directory with a kustomization is built with kustomize. false: top level only (Argo CD directory default)"),
+  include: external_exports.array(external_exports.string().min(1)).describe("Globs, relative to the unit directory, of the files read as manifests (Argo CD `include`)"),
+  exclude: external_exports.array(external_exports.string().min(1)).describe("Globs, relative to the unit directory, of files and sub-directories not read (Argo CD `exclude`)")
+};
+var plainRule = external_exports.object(plainFields).partial().strict();
+var kubeVersion = external_exports.string().regex(/^v?\d+\.\d+(\.\d+)?$/, 'kubeVersion must be a Kubernetes version such as "1.29" or "v1.29.3"').describe("Kubernetes version `helm template` renders for (`--kube-version`), as Argo CD and Flux pass the cluster's");
+var apiVersion = external_exports.string().regex(
+  /^[A-Za-z0-9][A-Za-z0-9.-]*(\/[A-Za-z0-9][A-Za-z0-9.-]*){0,2}$/,
+  'apiVersions entries must look like "monitoring.coreos.com/v1" or "monitoring.coreos.com/v1/ServiceMonitor"'
+);
+var apiVersions = external_exports.array(apiVersion).describe("API versions `helm template` reports as available (`--api-versions`), as Argo CD and Flux pass the cluster's");
+var helmName = external_exports.string().regex(/^([a-z0-9]|\{[A-Za-z][A-Za-z0-9_]*\})([-a-z0-9]|\{[A-Za-z][A-Za-z0-9_]*\})*$/, "must be a DNS label (lower-case letters, digits, `-`), optionally with `{coordinate}` placeholders");
+var coordinateValues = external_exports.union([
+  external_exports.enum(["top-level", "none"]),
+  external_exports.object({
+    under: external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'a dotted key such as "hydrate.coordinates"')
+  }).strict()
+]).default("top-level").describe(
+  "Unit coordinates as chart values of Helm releases: `top-level` (`cluster`, `tenant`, `env`, ... as the seed system passes them), `{under: hydrate.coordinates}`, or `none`"
+);
 var kubernetesEntry = external_exports.object({
   ...entryBase,
-  type: external_exports.enum(["auto", "kustomize", "helm", "plain"]).default("auto").describe("How units are rendered; `auto` detects by what the directory holds"),
+  type: external_exports.enum(["auto", "kustomize", "helm", "chart", "plain"]).default("auto").describe("How units are rendered; `auto` detects by what the directory holds (`chart`: a Helm chart directory, as Argo CD renders a chart source)"),
   kustomize: external_exports.object({
-    enableHelm: external_exports.boolean().default(false).describe("Pass --enable-helm (kustomize HelmChartInflationGenerator)")
-  }).strict().default({ enableHelm: false }),
+    enableHelm: external_exports.boolean().default(false).describe("Pass --enable-helm (kustomize HelmChartInflationGenerator)"),
+    allowRemote: external_exports.boolean().default(false).describe("Allow remote bases (URLs, git refs) in this entry's kustomizations, pinned to a commit SHA or a release tag vX.Y.Z")
+  }).strict().default({ enableHelm: false, allowRemote: false }),
   helm: external_exports.object({
-    releaseFile: external_exports.string().default("{dir}.yaml").describe("Where a unit's Helm release file is; `{dir}` is the unit directory")
-  }).strict().default({ releaseFile: "{dir}.yaml" }),
+    releaseFile: external_exports.string().default("{dir}.yaml").describe("Where a unit's Helm release file is; `{dir}` is the unit directory"),
+    patchesLibrary: external_exports.string().default("lib/kustomizations/json_patches.yaml").describe("Repository file of named JSON6902 patch sets that a release file's `patches` names"),
+    coordinateValues,
+    kubeVersion: kubeVersion.optional(),
+    apiVersions: apiVersions.default([]),
+    valueFiles: external_exports.array(external_exports.string().min(1)).default([]).describe("Chart directory units: values files relative to the chart directory, after its values.yaml (Argo CD `valueFiles`)"),
+    releaseName: helmName.max(53).optional().describe("Chart directory units: the release name (default: the directory name); `{coordinate}` placeholders allowed"),
+    namespace: helmName.max(63).optional().describe("Chart directory units: the namespace (default: `default`); `{coordinate}` placeholders allowed")
+  }).strict().default({
+    releaseFile: "{dir}.yaml",
+    patchesLibrary: "lib/kustomizations/json_patches.yaml",
+    coordinateValues: "top-level",
+    apiVersions: [],
+    valueFiles: []
+  }),
+  plain: plainRule.optional().describe("How a directory without a kustomization is read; fields left out come from defaults.plain"),
   patches: external_exports.array(targetedPatch).default([]).describe("JSON6902 patches applied to every unit of this entry after rendering"),
   extraArtifacts: external_exports.string().default("extra_artifacts").describe("Sub-directory of a unit whose files are copied verbatim into its output")
 }).strict();
@@ -35739,15 +36033,21 @@ var sourceEntry = external_exports.object({
   repository: external_exports.string().optional().describe("owner/name, for documentation and checkout hints")
 }).strict();
 var allowedSecret = external_exports.object({
-  unit: external_exports.string().optional().describe("Unit id, e.g. kubernetes:apps/x; any unit when omitted"),
-  namespace: external_exports.string().default(""),
-  name: external_exports.string().min(1),
+  unit: external_exports.string().optional().describe("Unit id or glob, e.g. kubernetes:apps/x or kubernetes:apps/*/clusters/dev; any unit when omitted"),
+  namespace: external_exports.string().default("").describe("Namespace or glob; '' for a Secret without namespace"),
+  name: external_exports.string().min(1).optional().describe("Secret name or glob"),
+  generator: external_exports.string().min(1).optional().describe("Name (or glob) of a kustomize secretGenerator: matches its Secret whatever the hash suffix"),
   reason: external_exports.string().min(1).describe("Why this plaintext Secret may be committed")
-}).strict();
+}).strict().refine((a) => a.name !== void 0 || a.generator !== void 0, { message: "give `name` or `generator`" });
 var wetOptions = external_exports.object({
   layout: external_exports.enum(["per-resource", "per-unit"]).default("per-resource").describe("per-resource: one <Kind>.<name>.yml per object; per-unit: one manifest.yaml per unit"),
   generatedAttributes: external_exports.boolean().default(true).describe("Write a .gitattributes marking owned files as generated"),
   labelCoordinates: external_exports.array(external_exports.string()).default([]).describe("Coordinates that become PR labels `<name>/<value>` for changed units, e.g. [env]")
+}).strict();
+var diffOptions = external_exports.object({
+  ignore: external_exports.array(external_exports.string().min(1)).default([]).describe(
+    'Field paths hidden from the field summary of the diff (kept in the unified diff), e.g. metadata.annotations["checksum/*"]; `*` matches within one path segment'
+  )
 }).strict();
 var hydrateConfig = external_exports.object({
   $schema: external_exports.string().optional(),
@@ -35757,12 +36057,17 @@ var hydrateConfig = external_exports.object({
   kubernetes: external_exports.array(kubernetesEntry).default([]),
   terraform: external_exports.array(terraformEntry).default([]),
   secrets: external_exports.array(secretsEntry).default([]),
+  defaults: external_exports.object({
+    plain: plainRule.default({}).describe('The plain-directory rule of every kubernetes entry (default: recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [])')
+  }).strict().default({ plain: {} }),
   wet: wetOptions.default({ layout: "per-resource", generatedAttributes: true, labelCoordinates: [] }),
+  diff: diffOptions.default({ ignore: [] }),
   policy: external_exports.object({
     allowSecrets: external_exports.array(allowedSecret).default([]),
     allowHelm: external_exports.boolean().default(true).describe("Allow kustomize --enable-helm for entries that ask for it"),
+    allowRemote: external_exports.boolean().default(false).describe("Allow remote kustomize bases (URLs, git refs) in every entry, pinned to a commit SHA or a release tag vX.Y.Z"),
     concurrency: external_exports.number().int().min(1).max(64).optional().describe("Parallel render workers (default: CPU count)")
-  }).strict().default({ allowSecrets: [], allowHelm: true })
+  }).strict().default({ allowSecrets: [], allowHelm: true, allowRemote: false })
 }).strict();
 
 // src/settings/shard.ts
@@ -35862,9 +36167,9 @@ function semanticDiagnostics(value, loc) {
   };
   if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
-    const entries = value[renderer];
-    if (!Array.isArray(entries)) continue;
-    entries.forEach((entry, i) => {
+    const entries2 = value[renderer];
+    if (!Array.isArray(entries2)) continue;
+    entries2.forEach((entry, i) => {
       if (!isRecord(entry)) return;
       const base = `${renderer}[${i}]`;
       const match = entry["match"];
@@ -35894,6 +36199,10 @@ function semanticDiagnostics(value, loc) {
       if (typeof output2 === "string" && output2 !== "") {
         const problems = patternProblems(output2, { template: true });
         for (const p of problems) err2([renderer, i, "output"], `${base}.output "${output2}": ${p.message}`, p.offset);
+        if (problems.length === 0) {
+          const reserved = checkOutputPath(output2.replace(/\{[^{}/]*\}/g, "x"), `${base}.output`);
+          if (reserved) err2([renderer, i, "output"], reserved.replace(/"[^"]*"/, `"${output2}"`));
+        }
         if (captured) {
           for (const ph of placeholders(output2)) {
             if (!captured.has(ph.name)) {
@@ -35907,12 +36216,25 @@ function semanticDiagnostics(value, loc) {
           }
         }
       }
+      pathDiagnostics(renderer, entry, i, err2);
+      const exclude = entry["exclude"];
+      if (Array.isArray(exclude)) {
+        exclude.forEach((g, j) => {
+          const bad = typeof g === "string" ? globProblem(g, `${base}.exclude[${j}]`) : void 0;
+          if (bad) err2([renderer, i, "exclude", j], bad);
+        });
+      }
     });
   }
   const sources = value["sources"];
   if (Array.isArray(sources)) {
     const seen = /* @__PURE__ */ new Map();
     sources.forEach((s, i) => {
+      if (isRecord(s) && typeof s["path"] === "string" && s["path"] !== "") {
+        const rel = s["path"].replace(/^\.\/+/, "").replace(/\/+$/, "");
+        const bad = checkRelativePath(rel, `sources[${i}].path`);
+        if (bad) err2(["sources", i, "path"], `${bad} (a source is checked out inside the repository)`);
+      }
       if (!isRecord(s) || typeof s["name"] !== "string") return;
       const name = s["name"];
       const first = seen.get(name);
@@ -35933,6 +36255,25 @@ function semanticDiagnostics(value, loc) {
     });
   }
   return out;
+}
+function pathDiagnostics(renderer, entry, i, err2) {
+  if (renderer !== "kubernetes") return;
+  const extra = entry["extraArtifacts"];
+  if (typeof extra === "string") {
+    const bad = checkRelativePath(extraArtifactsFolder(extra), `kubernetes[${i}].extraArtifacts`);
+    if (bad) err2([renderer, i, "extraArtifacts"], `${bad} (it names a folder inside each unit directory)`);
+  }
+  const helm = entry["helm"];
+  const releaseFile = isRecord(helm) ? helm["releaseFile"] : void 0;
+  if (typeof releaseFile === "string") {
+    const sample2 = releaseFile.split("{dir}").join("dir");
+    const what = `kubernetes[${i}].helm.releaseFile "${releaseFile}"`;
+    if (sample2.startsWith("/") || sample2.includes("\\")) {
+      err2([renderer, i, "helm", "releaseFile"], `${what} must be a relative POSIX path (from the repository root, with {dir} for the unit directory)`);
+    } else if (hasGitSegment(sample2)) {
+      err2([renderer, i, "helm", "releaseFile"], `${what} names \`.git\`: git's own folder is never read`);
+    }
+  }
 }
 function parseConfig(text, file2) {
   const lineCounter = new import_yaml4.LineCounter();
@@ -35974,6 +36315,8 @@ function buildSettings(options) {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
   const shard = shardMode(options.shard, options.shardDir);
+  const refused = (options.only ?? []).map((p) => globProblem(p, "only")).filter((m) => m !== void 0);
+  if (refused.length > 0) throw new ConfigError(refused.map((message) => ({ severity: "error", message })));
   return {
     repoRoot: options.repoRoot,
     configPath: options.configPath,
@@ -36000,6 +36343,18 @@ function shardMode(value, dir) {
   const spec = parseShardSpec(v);
   if ("error" in spec) throw new ConfigError(spec.error);
   return { kind: "part", spec, dir };
+}
+function entryPositions(text, file2) {
+  const out = /* @__PURE__ */ new Map();
+  const lineCounter = new import_yaml4.LineCounter();
+  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const loc = { file: file2, doc, lineCounter, text };
+  for (const renderer of RENDERER_NAMES) {
+    const list = doc.getIn([renderer]);
+    if (!(0, import_yaml4.isSeq)(list)) continue;
+    list.items.forEach((_, i) => out.set(`${renderer}[${i}]`, locate2(loc, [renderer, i, "match"])));
+  }
+  return out;
 }
 
 // src/settings/load-settings.ts
@@ -36034,51 +36389,8 @@ async function loadSettings(opts) {
 }
 
 // src/dry/discover.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
 import { join as join3 } from "node:path";
-
-// src/dry/path-safety.ts
-import { isAbsolute as isAbsolute2 } from "node:path";
-var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
-function checkRelativePath(p, what) {
-  if (p === "") return `${what} is empty`;
-  if (p.includes("\\")) return `${what} "${p}" contains a backslash: use \`/\` as separator`;
-  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
-  if (p === ".") return `${what} "${p}" is the repository root itself`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `${what} "${p}" has an empty path segment`;
-    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
-    if (segment === ".") return `${what} "${p}" contains a \`.\` segment: write the path without it`;
-    if (!SAFE_SEGMENT.test(segment)) {
-      return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
-    }
-  }
-  return void 0;
-}
-function isWithin(root, inner) {
-  const r = root.endsWith("/") ? root.slice(0, -1) : root;
-  return inner === r || inner.startsWith(`${r}/`) || r === "";
-}
-async function checkInsideRepo(repoRoot, absPath, files) {
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  let real;
-  try {
-    real = await files.realpath(absPath);
-  } catch {
-    return `${absPath} does not exist (or is a broken symlink)`;
-  }
-  if (!isWithin(root, real)) {
-    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
-  }
-  return void 0;
-}
-
-// src/dry/discover.ts
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules"]);
 function entriesOf(settings) {
   const out = [];
@@ -36093,8 +36405,9 @@ function entriesOf(settings) {
 function label(e) {
   return `${e.renderer}[${e.entry}]`;
 }
-async function discoverUnits(settings, files) {
+async function discoverUnits(settings, files, positions = /* @__PURE__ */ new Map()) {
   const diagnostics = [];
+  const configErrors = [];
   const all = [];
   const file2 = settings.configPath;
   const reportedOutside = /* @__PURE__ */ new Set();
@@ -36107,7 +36420,7 @@ async function discoverUnits(settings, files) {
       diagnostics.push({ severity: "error", file: file2, message: `${label(e)}.match: ${message}` });
       continue;
     }
-    const excluded = e.exclude.length > 0 ? (0, import_picomatch.default)([...e.exclude], { dot: true }) : void 0;
+    const excluded = e.exclude.length > 0 ? (0, import_picomatch2.default)([...e.exclude], GLOB_OPTIONS) : void 0;
     const found = await walk(settings, files, pattern, e, excluded, diagnostics, reportedOutside);
     for (const c of found) {
       const id = unitId(e.renderer, c.dir);
@@ -36123,7 +36436,7 @@ async function discoverUnits(settings, files) {
         diagnostics.push({ severity: "error", unit: id, file: file2, message: `${label(e)}: ${err2.message}` });
         continue;
       }
-      const badOutput = checkRelativePath(output2, "output path");
+      const badOutput = checkOutputPath(output2);
       if (badOutput) {
         diagnostics.push({ severity: "error", unit: id, file: file2, message: `${label(e)}.output "${e.output}": ${badOutput}` });
         continue;
@@ -36139,24 +36452,78 @@ async function discoverUnits(settings, files) {
     }
   }
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  return { units: dropCollisions(all, file2, diagnostics), diagnostics };
+  const units = dropCollisions(all, file2, diagnostics, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
+  diagnostics.push(...await nestedUnits(settings, files, units));
+  return { units, diagnostics, configErrors };
 }
-function dropCollisions(sorted2, file2, diagnostics) {
+async function nestedUnits(settings, files, units) {
+  const out = [];
+  const kube = units.filter((u) => u.renderer === "kubernetes").sort((a, b) => cmp(a.dir, b.dir));
+  for (let i = 0; i < kube.length; i++) {
+    const outer = kube[i];
+    const entry = settings.config.kubernetes[outer.entry];
+    if (!entry || entry.type === "kustomize" || entry.type === "helm") continue;
+    if (!(entry.plain?.recurse ?? settings.config.defaults.plain.recurse ?? true)) continue;
+    const inner = [];
+    for (let j = i + 1; j < kube.length && kube[j].dir.startsWith(`${outer.dir}/`); j++) inner.push(kube[j].dir.slice(outer.dir.length + 1));
+    if (inner.length === 0) continue;
+    if (entry.type === "auto" && await hasKustomization(settings.repoRoot, outer.dir, files)) continue;
+    const shown = inner.slice(0, 3).join(", ") + (inner.length > 3 ? ` and ${inner.length - 3} more` : "");
+    out.push({
+      severity: "warning",
+      unit: outer.id,
+      file: settings.configPath,
+      message: `units ${shown} lie inside ${outer.dir}, whose plain rule recurses: if ${outer.dir} is a plain directory, their files are rendered by both units; leave them out with plain.exclude (e.g. ["${inner[0].split("/")[0]}"]) or set plain.recurse: false on kubernetes[${outer.entry}]`
+    });
+  }
+  return out;
+}
+async function hasKustomization(root, dir, files) {
+  for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
+    if ((await files.lstat(join3(root, dir, name)))?.kind === "file") return true;
+  }
+  return false;
+}
+function patternGlob(match) {
+  return match.replace(/\{[^}]*\}/g, "*");
+}
+function literalSegments(match) {
+  return match.split("/").filter((s) => !s.includes("{") && !s.includes("*")).length;
+}
+function overlapError(settings, positions, renderer, a, b, dirs) {
+  const list = settings.config[renderer];
+  const ea = list[a];
+  const eb = list[b];
+  const where = (i) => {
+    const p = positions.get(`${renderer}[${i}]`);
+    return p?.line !== void 0 ? ` (${p.file ?? settings.configPath}:${p.line})` : "";
+  };
+  const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
+  const glob = patternGlob(list[specific].match);
+  const shown = dirs.slice(0, 3).join(", ") + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : "");
+  const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
+  return {
+    severity: "error",
+    ...first,
+    message: `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. For ${renderer}[${specific}] to render ${dirs.length === 1 ? "it" : "them"}, add \`exclude: ["${glob}"]\` to ${renderer}[${general}]; to render ${dirs.length === 1 ? "it" : "them"} once with one entry's settings, remove or narrow the other entry's match`
+  };
+}
+function dropCollisions(sorted2, file2, diagnostics, overlap) {
   const bad = /* @__PURE__ */ new Set();
+  const pairs = /* @__PURE__ */ new Map();
   for (let i = 1; i < sorted2.length; i++) {
     const a = sorted2[i - 1];
     const b = sorted2[i];
     if (a.id === b.id) {
-      diagnostics.push({
-        severity: "error",
-        unit: a.id,
-        file: file2,
-        message: `directory ${a.dir} is matched by both ${a.renderer}[${a.entry}] and ${b.renderer}[${b.entry}]: exclude it from one of them`
-      });
+      const key = `${a.renderer}:${a.entry}:${b.entry}`;
+      const pair = pairs.get(key) ?? { a: a.entry, b: b.entry, renderer: a.renderer, dirs: [] };
+      pair.dirs.push(a.dir);
+      pairs.set(key, pair);
       bad.add(a);
       bad.add(b);
     }
   }
+  for (const p of pairs.values()) overlap(p.renderer, p.a, p.b, p.dirs);
   const byOutput = /* @__PURE__ */ new Map();
   for (const u of sorted2) {
     if (bad.has(u)) continue;
@@ -36196,13 +36563,13 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
       out.push({ dir: rel, coordinates: coords });
       return;
     }
-    let entries;
+    let entries2;
     try {
-      entries = await files.readDir(rel ? join3(root, rel) : root);
+      entries2 = await files.readDir(rel ? join3(root, rel) : root);
     } catch {
       return;
     }
-    const names = entries.filter((d) => d.kind === "directory" || d.kind === "symlink").sort((a, b) => cmp(a.name, b.name));
+    const names = entries2.filter((d) => d.kind === "directory" || d.kind === "symlink").sort((a, b) => cmp(a.name, b.name));
     for (const d of names) {
       if (SKIP_DIRS.has(d.name)) continue;
       const got = matchSegment(pattern, depth, d.name);
@@ -36232,13 +36599,14 @@ async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
     return void 0;
   }
   const problem = await checkInsideRepo(root, abs2, files);
-  if (problem) {
+  const intoGit = problem ? void 0 : await checkRepoPath(root, rel, files, "directory", { anyName: true });
+  if (problem || intoGit) {
     if (!reportedOutside.has(rel)) {
       reportedOutside.add(rel);
       diagnostics.push({
         severity: "error",
         file: rel,
-        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads outside the repository: replace it with a real directory or exclude it`
+        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads ${problem ? "outside the repository" : "into a `.git` folder"}: replace it with a real directory or exclude it`
       });
     }
     return void 0;
@@ -36247,27 +36615,924 @@ async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
   return target?.kind === "directory" ? "directory" : "other";
 }
 
-// src/dry/select.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-function selectUnits(units, only) {
-  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
-  const include = only.filter((p) => !p.startsWith("!"));
-  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const inc = include.length > 0 ? (0, import_picomatch2.default)(include, { dot: true }) : () => true;
-  const exc = exclude.length > 0 ? (0, import_picomatch2.default)(exclude, { dot: true }) : () => false;
-  const selected = [];
-  const skipped = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  const diagnostics = selected.length === 0 && units.length > 0 ? [
-    {
-      severity: "warning",
-      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+// src/dry/out-dir.ts
+import { posix as posix2 } from "node:path";
+function outInsideRepo(out, repoRoot) {
+  return out !== repoRoot && isWithin(repoRoot, out);
+}
+function checkOutDir(out, shown, ctx) {
+  const root = ctx.repoRoot;
+  if (out === root) return `--out ${shown} is the dry repository itself: write the wet tree to a folder of its own (e.g. out/wet)`;
+  if (isWithin(out, root)) return `--out ${shown} contains the dry repository ${root}: write the wet tree to a folder of its own`;
+  if (!isWithin(root, out)) return void 0;
+  const rel = out.slice(root.length + 1);
+  if (hasGitSegment(rel)) return `--out ${shown} is inside a \`.git\` folder: write the wet tree to a folder of its own`;
+  for (const dir of ctx.unitDirs) {
+    if (isWithin(dir, rel) || isWithin(rel, dir)) {
+      return `--out ${shown} overlaps the unit directory ${dir}: the next run would read the wet tree as dry input; write it outside the units`;
     }
-  ] : [];
-  return { selected, skipped, diagnostics };
+  }
+  for (const src of ctx.sourceDirs) {
+    const s = posix2.normalize(src.replace(/^\.\/+/, "").replace(/\/+$/, ""));
+    if (isWithin(s, rel) || isWithin(rel, s)) return `--out ${shown} overlaps the source ${s}: write the wet tree to a folder of its own`;
+  }
+  for (const p of ctx.closurePaths ?? []) {
+    if (p !== "" && (isWithin(p, rel) || isWithin(rel, p))) {
+      return `--out ${shown} overlaps ${p}, which units read: the next run would read the wet tree as dry input; write it elsewhere`;
+    }
+  }
+  return void 0;
+}
+
+// src/render/digest.ts
+import { createHash as createHash2 } from "node:crypto";
+function digestOf(parts) {
+  const h = createHash2("sha256");
+  for (const p of parts) {
+    h.update(`${Buffer.byteLength(p, "utf8")}:`);
+    h.update(p, "utf8");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+
+// src/render/kubernetes/closure.ts
+import { posix as posix5 } from "node:path";
+
+// src/render/kubernetes/yaml-positions.ts
+var import_yaml6 = __toESM(require_dist(), 1);
+function parsePositioned(text) {
+  const lineCounter = new import_yaml6.LineCounter();
+  const doc = (0, import_yaml6.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const errors = doc.errors.map((e) => {
+    const p = lineCounter.linePos(e.pos[0]);
+    return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
+  });
+  let value;
+  if (errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
+      errors.push({ message: /call stack/i.test(e.message) ? "nesting is too deep" : e.message, line: p.line, col: p.col });
+    }
+  }
+  return {
+    value,
+    errors,
+    positionOf(path4) {
+      for (let n = path4.length; n >= 0; n--) {
+        const node2 = doc.getIn(path4.slice(0, n), true);
+        if (node2 && typeof node2 === "object" && node2.range) {
+          const p2 = lineCounter.linePos(node2.range[0]);
+          return { line: p2.line, col: p2.col };
+        }
+      }
+      const start = doc.contents?.range?.[0] ?? 0;
+      const p = lineCounter.linePos(start);
+      return { line: p.line, col: p.col };
+    }
+  };
+}
+
+// src/render/kubernetes/helm-options.ts
+import { createHash as createHash3 } from "node:crypto";
+import { posix as posix3 } from "node:path";
+var HOOKS_REFUSED = "hooks run programs around the render (helmfile hooks); Hydrate never runs a program named in a dry file: remove them, or render what they produce and commit it";
+var EXECS_REFUSED = "execs run programs to produce values; Hydrate never runs a program named in a dry file: run the program in your workflow before Hydrate and commit its output as a values file";
+var remoteArtifact = external_exports.object({
+  filename: external_exports.string().min(1).describe("Where the artifact lives in the unit directory"),
+  url: external_exports.string().min(1).describe("Where the seed system downloads it from; Hydrate never fetches it"),
+  sha256: external_exports.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lower-case hex digits").optional().describe("Checksum of the committed copy; required")
+}).strict();
+var releaseExtensions = {
+  patches: external_exports.array(external_exports.string().min(1)).default([]).describe("Names of patch sets in the entry's helm.patchesLibrary, applied in this order before extraPatches"),
+  hooks: external_exports.array(external_exports.unknown()).max(0, HOOKS_REFUSED).default([]).describe("Only an empty list is accepted"),
+  execs: external_exports.array(external_exports.unknown()).max(0, EXECS_REFUSED).default([]).describe("Only an empty list is accepted"),
+  remoteArtifacts: external_exports.array(remoteArtifact).default([]).describe("Files the seed system downloads; Hydrate uses the committed copy in the unit directory, checked against sha256"),
+  kubeVersion: kubeVersion.optional(),
+  apiVersions: apiVersions.optional()
+};
+function helmExtraFlags(options) {
+  const flags = [];
+  if (options.kubeVersion !== void 0) flags.push(`--kube-version=${options.kubeVersion}`);
+  for (const v of options.apiVersions) flags.push(`--api-versions=${v}`);
+  if (options.stdinValues) flags.push("-f", "-");
+  return flags;
+}
+function withHelmFlags(args, flags) {
+  if (flags.length === 0) return [...args];
+  return [args[0], ...flags, ...args.slice(1)];
+}
+function coordinateValuesText(coordinates, mode) {
+  const names = Object.keys(coordinates).sort(cmp);
+  if (mode === "none" || names.length === 0) return void 0;
+  let values = {};
+  for (const n of names) values[n] = coordinates[n];
+  if (mode !== "top-level") {
+    for (const key of mode.under.split(".").reverse()) values = { [key]: values };
+  }
+  return `${JSON.stringify(values)}
+`;
+}
+function fillCoordinates(template, coordinates) {
+  const missing = [];
+  const value = template.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_m, name) => {
+    const v = coordinates[name];
+    if (v === void 0) {
+      missing.push(name);
+      return "";
+    }
+    return v;
+  });
+  return { value, missing };
+}
+async function realRoot(files, repoRoot) {
+  try {
+    return await files.realpath(repoRoot);
+  } catch {
+    return repoRoot;
+  }
+}
+var isGitPath = (realRootPath, real) => isWithin(posix3.join(realRootPath, ".git"), real);
+async function repoPathProblem(files, repoRoot, rel, what) {
+  return checkRelativePath(rel, what) ?? await checkRepoPath(repoRoot, rel, files, what);
+}
+var MAX_CHART_ENTRIES = 2e4;
+async function chartTreeProblem(files, repoRoot, chartRel) {
+  const root = await realRoot(files, repoRoot);
+  const visited = /* @__PURE__ */ new Set();
+  let seen = 0;
+  const walk2 = async (abs2, rel) => {
+    let real;
+    try {
+      real = await files.realpath(abs2);
+    } catch {
+      return `${rel} is a broken symlink`;
+    }
+    if (visited.has(real)) return void 0;
+    visited.add(real);
+    const entries2 = (await files.readDir(abs2)).sort((a, b) => cmp(a.name, b.name));
+    for (const e of entries2) {
+      if (++seen > MAX_CHART_ENTRIES) return `chart ${chartRel} has more than ${MAX_CHART_ENTRIES} files`;
+      const childAbs = posix3.join(abs2, e.name);
+      const childRel = `${rel}/${e.name}`;
+      if (e.kind === "directory") {
+        const p = await walk2(childAbs, childRel);
+        if (p) return p;
+      } else if (e.kind === "symlink") {
+        let target;
+        try {
+          target = await files.realpath(childAbs);
+        } catch {
+          return `${childRel} is a broken symlink`;
+        }
+        if (!isWithin(root, target)) return `${childRel} is a symlink leading outside the repository: helm would read it`;
+        if (isGitPath(root, target)) return `${childRel} is a symlink into .git: helm would read it`;
+        if ((await files.lstat(target))?.kind === "directory") {
+          const p = await walk2(childAbs, childRel);
+          if (p) return p;
+        }
+      }
+    }
+    return void 0;
+  };
+  return walk2(posix3.join(repoRoot, chartRel), chartRel);
+}
+async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, positionOfName) {
+  const problems = [];
+  if (names.length === 0) return { patches: [], problems };
+  const unsafe = await repoPathProblem(files, repoRoot, libraryRel, "patches library (helm.patchesLibrary)");
+  if (unsafe) return { patches: [], problems: [{ message: unsafe, at: positionOfName(0) }] };
+  if (await files.lstat(posix3.join(repoRoot, libraryRel)) === void 0) {
+    return {
+      patches: [],
+      problems: [
+        {
+          message: `patches names ${names.map((n) => JSON.stringify(n)).join(", ")} but the patches library ${libraryRel} does not exist: create it or set the entry's helm.patchesLibrary`,
+          at: positionOfName(0)
+        }
+      ]
+    };
+  }
+  const parsed = parsePositioned(await files.readFile(posix3.join(repoRoot, libraryRel)));
+  for (const e of parsed.errors) problems.push({ message: `invalid YAML: ${e.message}`, at: { file: libraryRel, line: e.line, col: e.col } });
+  if (parsed.errors.length > 0) return { patches: [], problems };
+  const lib = parsed.value;
+  if (!isRecord(lib)) {
+    return { patches: [], problems: [{ message: "the patches library must be a mapping of name → list of {target, patch}", at: { file: libraryRel, ...parsed.positionOf([]) } }] };
+  }
+  const patches = [];
+  for (const [i, name] of names.entries()) {
+    if (!Object.prototype.hasOwnProperty.call(lib, name)) {
+      problems.push({ message: `patch set ${JSON.stringify(name)} not found in the patches library ${libraryRel}`, at: positionOfName(i) });
+      continue;
+    }
+    const set2 = lib[name];
+    if (!Array.isArray(set2)) {
+      problems.push({ message: `patch set ${JSON.stringify(name)} must be a list of {target, patch}`, at: { file: libraryRel, ...parsed.positionOf([name]) } });
+      continue;
+    }
+    for (const [j, item] of set2.entries()) {
+      const check2 = targetedPatch.safeParse(item);
+      if (!check2.success) {
+        for (const issue2 of check2.error.issues) {
+          const path4 = [name, j, ...issue2.path.filter((p) => typeof p !== "symbol")];
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${path4.slice(1).join(".")}: ${issue2.message}`, at: { file: libraryRel, ...parsed.positionOf(path4) } });
+        }
+        continue;
+      }
+      patches.push({ ...check2.data, where: { unit: unitId2, file: libraryRel, ...parsed.positionOf([name, j]) } });
+    }
+  }
+  return { patches: problems.length > 0 ? [] : patches, problems };
+}
+async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positionOf) {
+  const problems = [];
+  for (const [i, a] of artifacts.entries()) {
+    const rel = posix3.normalize(posix3.join(unitDir, a.filename));
+    if (a.sha256 === void 0) {
+      problems.push({
+        message: `remote artifact ${a.url} would be fetched at render time, and Hydrate fetches nothing while rendering (the wet tree must follow from the dry tree alone): commit it as ${rel} and pin it with sha256`,
+        at: positionOf(i)
+      });
+      continue;
+    }
+    const unsafe = await repoPathProblem(files, repoRoot, rel, "remote artifact filename");
+    if (unsafe || !isWithin(unitDir, rel)) {
+      problems.push({ message: unsafe ?? `remote artifact filename ${a.filename} is outside the unit directory ${unitDir}`, at: positionOf(i, "filename") });
+      continue;
+    }
+    const st = await files.lstat(posix3.join(repoRoot, rel));
+    if (st === void 0) {
+      problems.push({
+        message: `remote artifact ${a.url} is not committed at ${rel}: Hydrate never downloads it; download it once, check its sha256 and commit it there`,
+        at: positionOf(i, "filename")
+      });
+      continue;
+    }
+    const actual = createHash3("sha256").update(await files.readFileBytes(posix3.join(repoRoot, rel))).digest("hex");
+    if (actual !== a.sha256) {
+      problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
+    }
+  }
+  return problems;
+}
+var VARYING_FUNCTIONS = /\b(rand[A-Za-z]*|uuidv4|now|ago|gen(PrivateKey|CA|CAWithKey|SelfSignedCert|SelfSignedCertWithKey|SignedCert|SignedCertWithKey)|bcrypt|htpasswd|encryptAES|shuffle|lookup|getHostByName|tpl)\b/;
+async function chartMayVary(files, repoRoot, chartRel) {
+  const visited = /* @__PURE__ */ new Set();
+  const walk2 = async (abs2) => {
+    let real;
+    try {
+      real = await files.realpath(abs2);
+    } catch {
+      return true;
+    }
+    if (visited.has(real)) return false;
+    visited.add(real);
+    for (const e of await files.readDir(abs2)) {
+      const child = posix3.join(abs2, e.name);
+      const st = e.kind === "symlink" ? await files.lstat(await files.realpath(child).catch(() => child)) : e;
+      if (st?.kind === "directory") {
+        if (await walk2(child)) return true;
+      } else if (st?.kind === "file") {
+        if (e.name.endsWith(".tgz") || e.name.endsWith(".tar.gz") || e.name === "requirements.yaml") return true;
+        const text = await files.readFile(child);
+        if (e.name === "Chart.yaml" && /^dependencies\s*:\s*(\S|$)/m.test(text) && !/^dependencies\s*:\s*\[\s*\]/m.test(text)) return true;
+        if (VARYING_FUNCTIONS.test(text)) return true;
+      } else return true;
+    }
+    return false;
+  };
+  return walk2(posix3.join(repoRoot, chartRel));
+}
+
+// src/render/kubernetes/helm-release.ts
+var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+function isPinnedVersion(version2) {
+  return PINNED_VERSION.test(version2);
+}
+var helmRelease = external_exports.object({
+  chart: external_exports.string().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
+  version: external_exports.string({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
+  repository: external_exports.string().min(1).optional(),
+  releaseName: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
+  namespace: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
+  valuesFiles: external_exports.array(external_exports.string().min(1)).optional().describe("Values files relative to the unit directory, in this order"),
+  set: external_exports.array(external_exports.object({ name: external_exports.string().min(1), value: external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]) }).strict()).default([]),
+  extraPatches: external_exports.array(targetedPatch).default([]),
+  // Seed-system keys (helmfile state values) and render-time capabilities: see helm-options.ts.
+  ...releaseExtensions
+}).strict();
+function isLocalChart(chart) {
+  return chart.startsWith("./") || chart.startsWith("../");
+}
+function helmSetValue(value) {
+  return value.replace(/[\\,]/g, (c) => `\\${c}`);
+}
+function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
+  const args = ["template", `--version=${release.version}`];
+  if (release.repository !== void 0) args.push(`--repo=${release.repository}`);
+  args.push(`--namespace=${release.namespace}`, "--include-crds");
+  for (const f of valuesFiles) args.push(`--values=${f}`);
+  for (const s of release.set) {
+    args.push(typeof s.value === "string" ? `--set-string=${s.name}=${helmSetValue(s.value)}` : `--set=${s.name}=${String(s.value)}`);
+  }
+  args.push("--", release.releaseName, chartRef);
+  return args;
+}
+
+// src/render/kubernetes/unit-type.ts
+import { posix as posix4 } from "node:path";
+var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+function releaseFileOf(entry, unit2) {
+  return entry.helm.releaseFile.split("{dir}").join(unit2.dir);
+}
+async function kustomizationFileIn(files, repoRoot, dir) {
+  for (const name of KUSTOMIZATION_FILES) {
+    const rel = dir === "" ? name : `${dir}/${name}`;
+    if ((await files.lstat(posix4.join(repoRoot, rel)))?.kind === "file") return rel;
+  }
+  return void 0;
+}
+async function detectUnitType(files, repoRoot, unit2, entry) {
+  const want = entry.type;
+  const releaseFile = releaseFileOf(entry, unit2);
+  if (want === "auto" || want === "kustomize") {
+    const file2 = await kustomizationFileIn(files, repoRoot, unit2.dir);
+    if (file2) return { type: "kustomize", file: file2 };
+    if (want === "kustomize") return { type: "missing", want, file: unit2.dir };
+  }
+  if (want === "auto" || want === "helm") {
+    const abs2 = posix4.join(repoRoot, releaseFile);
+    if (await files.lstat(abs2) !== void 0) {
+      if (want === "helm") return { type: "helm", file: releaseFile };
+      const v = parsePositioned(await files.readFile(abs2)).value;
+      if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
+    } else if (want === "helm") {
+      return { type: "missing", want, file: releaseFile };
+    }
+  }
+  if (want === "auto" || want === "chart") {
+    const file2 = unit2.dir === "" ? "Chart.yaml" : `${unit2.dir}/Chart.yaml`;
+    if ((await files.lstat(posix4.join(repoRoot, file2)))?.kind === "file") return { type: "chart", file: file2, releaseFile };
+    if (want === "chart") return { type: "missing", want, file: file2 };
+  }
+  return { type: "plain", releaseFile };
+}
+
+// src/render/kubernetes/closure.ts
+var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+function remotePin(ref) {
+  const q = ref.indexOf("?");
+  if (q >= 0) {
+    for (const part of ref.slice(q + 1).split("&")) {
+      const eq = part.indexOf("=");
+      const key = eq >= 0 ? part.slice(0, eq) : part;
+      if (key !== "ref" && key !== "version") continue;
+      let value = eq >= 0 ? part.slice(eq + 1) : "";
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return void 0;
+      }
+      return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
+    }
+  }
+  const path4 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
+  return path4.find((seg) => SHA.test(seg));
+}
+var MAX_DIRS = 500;
+function isRemoteRef(ref) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
+}
+function entries(v) {
+  if (typeof v === "string") return [[-1, v]];
+  if (!Array.isArray(v)) return [];
+  const out = [];
+  v.forEach((x, i) => {
+    if (typeof x === "string") out.push([i, x]);
+  });
+  return out;
+}
+function generatorFile(entry) {
+  const eq = entry.indexOf("=");
+  return eq >= 0 ? entry.slice(eq + 1) : entry;
+}
+var Walker = class {
+  constructor(files, repoRoot, options = {}) {
+    this.files = files;
+    this.repoRoot = repoRoot;
+    this.options = options;
+  }
+  files;
+  repoRoot;
+  options;
+  paths = /* @__PURE__ */ new Set();
+  seen = /* @__PURE__ */ new Set();
+  volatile = false;
+  reason;
+  problems = [];
+  remotes = [];
+  /** Text of each kustomization file read, for the position of a refused reference. */
+  texts = /* @__PURE__ */ new Map();
+  abs(rel) {
+    return rel === "" || rel === "." ? this.repoRoot : posix5.join(this.repoRoot, rel);
+  }
+  markVolatile(reason) {
+    if (!this.volatile) this.reason = reason;
+    this.volatile = true;
+  }
+  at(where, path4) {
+    const text = this.texts.get(where);
+    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path4);
+  }
+  problem(where, path4, ref, message) {
+    this.problems.push({ file: where, ...this.at(where, path4), ref, message });
+  }
+  /**
+   * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
+   * read. `path` locates the reference in the kustomization file `where`.
+   */
+  async resolve(dir, ref, where, path4) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      const pin = remotePin(ref);
+      if (!this.options.allowRemote) {
+        this.problem(
+          where,
+          path4,
+          ref,
+          `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
+        );
+      } else if (pin === void 0) {
+        this.problem(
+          where,
+          path4,
+          ref,
+          `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
+        );
+      } else {
+        this.remotes.push({ file: where, ...this.at(where, path4), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+      }
+      return void 0;
+    }
+    const target = posix5.normalize(posix5.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || posix5.isAbsolute(ref)) {
+      this.markVolatile(`${where} references ${ref}, outside the repository`);
+      this.problem(where, path4, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
+      return void 0;
+    }
+    const rel = target === "." ? "" : target;
+    if (rel !== "") {
+      const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
+      if (bad) {
+        this.markVolatile(`${where} references ${ref}, which may not be read`);
+        this.problem(where, path4, ref, `${where} references ${ref}: ${bad}`);
+        return void 0;
+      }
+    }
+    return rel;
+  }
+  /** A referenced file or directory: included as it is (directories whole). */
+  async addPath(dir, ref, where, path4) {
+    const target = await this.resolve(dir, ref, where, path4);
+    if (target === void 0) return;
+    this.paths.add(target);
+  }
+  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
+  async addResource(dir, ref, where, path4) {
+    const target = await this.resolve(dir, ref, where, path4);
+    if (target === void 0) return;
+    const st = await this.files.lstat(this.abs(target));
+    if (st?.kind === "directory") await this.visit(target);
+    else this.paths.add(target);
+  }
+  async visit(dir) {
+    if (this.seen.has(dir)) return;
+    if (this.seen.size >= MAX_DIRS) {
+      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
+      return;
+    }
+    this.seen.add(dir);
+    this.paths.add(dir);
+    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
+    if (where === void 0) return;
+    const text = await this.files.readFile(this.abs(where));
+    this.texts.set(where, text);
+    const k = kustomizationValue(text);
+    if (!isRecord(k)) return;
+    for (const key of ["resources", "bases", "components"]) {
+      for (const [i, ref] of entries(k[key])) await this.addResource(dir, ref, where, [key, i]);
+    }
+    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
+      for (const [i, ref] of entries(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addPath(dir, ref, where, [key, i]);
+      }
+    }
+    for (const key of ["patches", "patchesJson6902", "replacements"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const [i, item] of list.entries()) {
+        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where, [key, i, "path"]);
+      }
+    }
+    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where, ["openapi", "path"]);
+    for (const key of ["configMapGenerator", "secretGenerator"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const [i, g] of list.entries()) {
+        if (!isRecord(g)) continue;
+        for (const [j, f] of entries(g["files"])) await this.addPath(dir, generatorFile(f), where, [key, i, "files", j]);
+        for (const [j, f] of entries(g["envs"])) await this.addPath(dir, f, where, [key, i, "envs", j]);
+        for (const [j, f] of entries(g["env"])) await this.addPath(dir, f, where, [key, i, "env", j]);
+      }
+    }
+    for (const key of ["transformers", "generators", "validators"]) {
+      for (const [i, ref] of entries(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addResource(dir, ref, where, [key, i]);
+        await this.helmGeneratorFile(dir, ref, where);
+      }
+    }
+    await this.helmCharts(dir, k, where);
+  }
+  /** A generator file that inflates a chart: what it reads is not followed here, so the unit always renders. */
+  async helmGeneratorFile(dir, ref, where) {
+    if (isRemoteRef(ref)) return;
+    const target = posix5.normalize(posix5.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || (await this.files.lstat(this.abs(target)))?.kind !== "file") return;
+    if ((await this.files.readFile(this.abs(target))).includes("HelmChartInflationGenerator")) {
+      this.markVolatile(`${where} inflates a helm chart through the generator file ${ref}`);
+    }
+  }
+  async helmCharts(dir, k, where) {
+    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
+    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
+    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
+    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where, ["helmGlobals", "configHome"]);
+    for (const [i, c] of charts.entries()) {
+      if (!isRecord(c)) continue;
+      const name = typeof c["name"] === "string" ? c["name"] : "";
+      if (typeof c["repo"] === "string" && c["repo"] !== "") {
+        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
+      }
+      const home = typeof globals["chartHome"] === "string" ? ["helmGlobals", "chartHome"] : ["helmCharts", i];
+      if (name) await this.addPath(dir, posix5.join(chartHome, name), where, home);
+      else await this.addPath(dir, chartHome, where, home);
+      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where, ["helmCharts", i, "valuesFile"]);
+      for (const [j, f] of entries(c["additionalValuesFiles"])) await this.addPath(dir, f, where, ["helmCharts", i, "additionalValuesFiles", j]);
+    }
+  }
+};
+function kustomizationValue(text) {
+  const fast = parseCanonicalYaml(text);
+  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+}
+function finish(w) {
+  const sorted2 = [...w.paths].sort(cmp);
+  return {
+    paths: sorted2,
+    volatile: w.volatile,
+    ...w.reason !== void 0 ? { reason: w.reason } : {},
+    ...w.problems.length > 0 ? { problems: w.problems } : {},
+    ...w.remotes.length > 0 ? { remotes: w.remotes } : {}
+  };
+}
+async function kustomizeClosure(dir, files, repoRoot, options = {}) {
+  const w = new Walker(files, repoRoot, options);
+  await w.visit(dir);
+  return finish(w);
+}
+function plainClosure(dir) {
+  return { paths: [dir], volatile: false };
+}
+function chartClosure(dir, valueFiles, releaseFile) {
+  const paths = /* @__PURE__ */ new Set([dir, ...valueFiles.map((v) => posix5.normalize(posix5.join(dir, v)))]);
+  if (releaseFile !== void 0) paths.add(releaseFile);
+  for (const p of paths) {
+    if (p === ".." || p.startsWith("../") || posix5.isAbsolute(p)) {
+      return { paths: [...paths].filter((x) => x !== p).sort(cmp), volatile: true, reason: `values file ${p} is outside the repository` };
+    }
+  }
+  return { paths: [...paths].sort(cmp), volatile: false };
+}
+async function helmClosure(dir, releaseFile, files, repoRoot, patchesLibrary) {
+  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
+  let volatile = false;
+  let reason;
+  const st = await files.lstat(posix5.join(repoRoot, releaseFile));
+  if (st?.kind === "file") {
+    const r = kustomizationValue(await files.readFile(posix5.join(repoRoot, releaseFile)));
+    if (isRecord(r) && Array.isArray(r["patches"]) && r["patches"].length > 0 && patchesLibrary !== void 0) paths.add(patchesLibrary);
+    if (isRecord(r) && typeof r["chart"] === "string") {
+      const chart = r["chart"];
+      if (isLocalChart(chart)) {
+        const target = posix5.normalize(posix5.join(posix5.dirname(releaseFile), chart));
+        if (target === ".." || target.startsWith("../")) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
+        } else {
+          paths.add(target);
+          const deps = await chartDependencies(files, repoRoot, target);
+          if (deps.reason !== void 0) {
+            volatile = true;
+            reason = deps.reason;
+          }
+          for (const p of deps.paths) paths.add(p);
+        }
+      } else {
+        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
+        if (!isPinnedVersion(version2)) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
+        }
+      }
+    }
+  }
+  const sorted2 = [...paths].sort(cmp);
+  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function chartDependencies(files, repoRoot, chart) {
+  const meta3 = posix5.join(repoRoot, chart, "Chart.yaml");
+  if ((await files.lstat(meta3))?.kind !== "file") return { paths: [] };
+  const m = parsePositioned(await files.readFile(meta3)).value;
+  const deps = isRecord(m) && Array.isArray(m["dependencies"]) ? m["dependencies"].filter(isRecord) : [];
+  const locked = (await files.lstat(posix5.join(repoRoot, chart, "Chart.lock")))?.kind === "file";
+  const paths = [];
+  for (const d of deps) {
+    const repo = typeof d["repository"] === "string" ? d["repository"] : "";
+    const name = typeof d["name"] === "string" ? d["name"] : "(unnamed)";
+    if (repo.startsWith("file://")) {
+      const target = posix5.normalize(posix5.join(chart, repo.slice("file://".length)));
+      if (target === ".." || target.startsWith("../") || posix5.isAbsolute(target)) return { paths, reason: `chart ${chart} depends on ${repo}, outside the repository` };
+      paths.push(target);
+    } else if (repo !== "" && !locked) {
+      const version2 = typeof d["version"] === "string" ? d["version"] : "";
+      if (!isPinnedVersion(version2)) return { paths, reason: `chart ${chart} depends on ${name} ${version2 || "(no version)"} from ${repo} without a Chart.lock or a pinned version` };
+    }
+  }
+  return { paths };
+}
+async function readTree(files, tree, abs2, key) {
+  const st = await files.lstat(abs2);
+  if (st === void 0) {
+    if (!tree.out.has(key)) tree.out.set(key, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
+    if (entries2.length === 0 && !tree.out.has(key)) tree.out.set(key, "empty-dir");
+    for (const name of entries2) await readTree(files, tree, posix5.join(abs2, name), key === "" ? name : `${key}/${name}`);
+    return;
+  }
+  if (tree.out.has(key)) return;
+  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(abs2);
+    } catch {
+      target = void 0;
+    }
+    tree.out.set(key, `symlink:${target ?? "dangling"}`);
+    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
+    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key);
+      await readTree(files, tree, target, key);
+      tree.out.set(`${key}\0symlink`, target);
+    }
+  } else tree.out.set(key, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  let realRoot2 = repoRoot;
+  try {
+    realRoot2 = await files.realpath(repoRoot);
+  } catch {
+  }
+  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
+  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix5.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
+}
+
+// src/render/kubernetes/plain-dir.ts
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+import { posix as posix6 } from "node:path";
+var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
+var JSONNET_FILE = /\.(jsonnet|libsonnet)$/;
+var PLUGIN_MARKERS = {
+  "cdk8s.yaml": "cdk8s",
+  "kcl.mod": "KCL",
+  "jsonnetfile.json": "Jsonnet (jsonnet-bundler)",
+  "helmfile.yaml": "helmfile"
+};
+var MAX_ENTRIES = 1e5;
+function plainRuleOf(config2, entry) {
+  const d = config2.defaults.plain;
+  const e = entry.plain ?? {};
+  return {
+    recurse: e.recurse ?? d.recurse ?? PLAIN_DEFAULTS.recurse,
+    include: e.include ?? d.include ?? PLAIN_DEFAULTS.include,
+    exclude: e.exclude ?? d.exclude ?? PLAIN_DEFAULTS.exclude
+  };
+}
+async function symlinkedDir(files, abs2) {
+  try {
+    return (await files.lstat(await files.realpath(abs2)))?.kind === "directory";
+  } catch {
+    return false;
+  }
+}
+async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
+  const include = (0, import_picomatch3.default)(rule.include, { dot: false, noextglob: true });
+  const exclude = rule.exclude.length > 0 ? (0, import_picomatch3.default)(rule.exclude, { dot: true, noextglob: true }) : () => false;
+  const out = { files: [], kustomizations: [], charts: [], jsonnet: [], pluginMarkers: [], symlinks: [], skippedDirs: 0, skippedFiles: 0 };
+  const artifactsRel = posix6.normalize(extraArtifacts2);
+  let seen = 0;
+  const walk2 = async (rel) => {
+    const here = rel === "" ? posix6.join(repoRoot, dir) : posix6.join(repoRoot, dir, rel);
+    const entries2 = (await files.readDir(here)).sort((a, b) => cmp(a.name, b.name));
+    for (const e of entries2) {
+      if (++seen > MAX_ENTRIES) throw new Error(`${dir} holds more than ${MAX_ENTRIES} entries: narrow the plain rule (plain.recurse, plain.exclude)`);
+      const child = rel === "" ? e.name : `${rel}/${e.name}`;
+      const repoRel = `${dir}/${child}`;
+      if (e.name.startsWith(".")) continue;
+      if (e.kind === "directory") {
+        if (child === artifactsRel || exclude(child) || exclude(`${child}/`)) continue;
+        if (!rule.recurse) {
+          out.skippedDirs++;
+          continue;
+        }
+        if (await kustomizationFileIn(files, repoRoot, repoRel)) out.kustomizations.push(repoRel);
+        else if ((await files.lstat(posix6.join(repoRoot, repoRel, "Chart.yaml")))?.kind === "file") out.charts.push(repoRel);
+        else await walk2(child);
+        continue;
+      }
+      if (rel === "" && e.name === UNIT_PATCHES_FILE) continue;
+      if (rel === "" && Object.hasOwn(PLUGIN_MARKERS, e.name)) {
+        out.pluginMarkers.push(repoRel);
+        continue;
+      }
+      if (exclude(child)) {
+        out.skippedFiles++;
+        continue;
+      }
+      if (JSONNET_FILE.test(e.name)) out.jsonnet.push(repoRel);
+      if (e.kind === "symlink" && rule.recurse && await symlinkedDir(files, posix6.join(repoRoot, repoRel))) {
+        out.symlinks.push(repoRel);
+        continue;
+      }
+      if (!include(child)) {
+        out.skippedFiles++;
+        continue;
+      }
+      if (e.kind === "symlink") out.symlinks.push(repoRel);
+      else if (e.kind === "file") out.files.push(repoRel);
+    }
+  };
+  await walk2("");
+  for (const list of [out.files, out.kustomizations, out.charts, out.jsonnet, out.pluginMarkers, out.symlinks]) list.sort(cmp);
+  return out;
+}
+
+// src/version.ts
+var VERSION = "0.1.0";
+
+// src/pipeline/incremental.ts
+function entryOf(unit2, settings) {
+  const lists = {
+    kubernetes: settings.config.kubernetes,
+    terraform: settings.config.terraform,
+    secrets: settings.config.secrets
+  };
+  return lists[unit2.renderer][unit2.entry];
+}
+var globalConfigs = /* @__PURE__ */ new WeakMap();
+function globalConfig2(settings) {
+  let text = globalConfigs.get(settings);
+  if (text === void 0) {
+    const { concurrency: _workers, ...policy } = settings.config.policy;
+    const { labelCoordinates: _labels, ...wet } = settings.config.wet;
+    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
+    globalConfigs.set(settings, text);
+  }
+  return text;
+}
+async function kubernetesClosure(unit2, settings, files) {
+  const entry = settings.config.kubernetes[unit2.entry];
+  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
+  const root = settings.repoRoot;
+  const detected = await detectUnitType(files, root, unit2, entry);
+  switch (detected.type) {
+    case "kustomize":
+      return kustomizeClosure(unit2.dir, files, root);
+    case "helm":
+      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
+    case "chart":
+      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
+    case "missing":
+      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
+    case "plain": {
+      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
+      return plainUnitClosure(own2, unit2, entry, settings, files);
+    }
+  }
+}
+async function plainUnitClosure(own2, unit2, entry, settings, files) {
+  let listing;
+  try {
+    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
+  } catch {
+    return own2;
+  }
+  if (listing.kustomizations.length === 0) return own2;
+  const paths = new Set(own2.paths);
+  let volatile = own2.volatile;
+  let reason = own2.reason;
+  for (const sub of listing.kustomizations) {
+    const c = await kustomizeClosure(sub, files, settings.repoRoot);
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) {
+      volatile = true;
+      reason = c.reason;
+    }
+  }
+  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
+    volatile = true;
+    reason = "kustomize --enable-helm may fetch charts";
+  }
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function unitClosure(unit2, settings, files) {
+  if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
+  return { paths: [unit2.dir], volatile: false };
+}
+async function unitInputDigest(unit2, settings, files, toolVersion) {
+  const entry = entryOf(unit2, settings);
+  const closure = await unitClosure(unit2, settings, files);
+  const parts = [
+    "hydrate-input/1",
+    unit2.renderer,
+    unit2.dir,
+    unit2.output,
+    JSON.stringify(unit2.coordinates),
+    JSON.stringify(entry ?? null),
+    globalConfig2(settings),
+    unit2.renderer === "kubernetes" ? await toolVersion : "",
+    `hydrate ${VERSION}`
+  ];
+  for (const [path4, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path4, content);
+  return {
+    digest: digestOf(parts),
+    volatile: closure.volatile || entry === void 0,
+    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {}
+  };
+}
+var VERSION_COMMANDS = [
+  ["kustomize", ["version"]],
+  ["kubectl", ["version", "--client"]],
+  ["helm", ["version", "--short"]]
+];
+async function renderToolVersions(exec) {
+  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
+  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
+  const versions = await Promise.all(
+    wanted.map(async ([cmd, args]) => {
+      try {
+        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
+        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
+      } catch {
+        return `${cmd}:unknown`;
+      }
+    })
+  );
+  return versions.length > 0 ? versions.join("\n") : "no render tools";
+}
+function cachingReader(files) {
+  return {
+    readFile: memoizeAsync((p) => files.readFile(p)),
+    readFileBytes: memoizeAsync((p) => files.readFileBytes(p)),
+    readDir: memoizeAsync((p) => files.readDir(p)),
+    lstat: memoizeAsync((p) => files.lstat(p)),
+    realpath: memoizeAsync((p) => files.realpath(p))
+  };
+}
+function memoizeAsync(fn) {
+  const cache2 = /* @__PURE__ */ new Map();
+  return (p) => {
+    let hit = cache2.get(p);
+    if (!hit) {
+      hit = fn(p);
+      cache2.set(p, hit);
+      hit.catch(() => cache2.delete(p));
+    }
+    return hit;
+  };
 }
 
 // src/dry/sources.ts
@@ -36300,7 +37565,7 @@ async function checkSources(settings, files) {
       });
       continue;
     }
-    const outside = await checkInsideRepo(settings.repoRoot, abs2, files);
+    const outside = await checkInsideRepo(settings.repoRoot, abs2, files) ?? await checkRepoPath(settings.repoRoot, rel, files, "its path");
     if (outside) {
       out.push({ severity: "error", file: file2, message: `source "${source.name}" at ${rel}: ${outside} ${hint}` });
       continue;
@@ -36335,9 +37600,59 @@ function crossCheck(results) {
 }
 
 // src/render/policy.ts
-function isPlaintextSecret(o) {
-  if (!isRecord(o) || o["apiVersion"] !== "v1" || o["kind"] !== "Secret") return false;
-  return o["data"] !== void 0 || o["stringData"] !== void 0;
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
+
+// src/resources/lists.ts
+function isListObject(v) {
+  return isRecord(v) && typeof v["kind"] === "string" && v["kind"].endsWith("List") && Array.isArray(v["items"]);
+}
+function expandLists(value) {
+  if (!isListObject(value)) return [value];
+  const out = [];
+  const stack = [...value.items].reverse();
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (isListObject(v)) for (let i = v.items.length - 1; i >= 0; i--) stack.push(v.items[i]);
+    else out.push(v);
+  }
+  return out;
+}
+
+// src/render/policy.ts
+var SECRET_FIELDS = ["data", "stringData"];
+var SOPS_VALUE = /^ENC\[[A-Za-z0-9_]+,data:[^\]]*\]$/;
+var AVP_PLACEHOLDER = /^<path:[^<>\n]+>$/;
+var KUSTOMIZE_HASH = /^[2456789bcdfghkmt]{10}$/;
+function isCoreSecret(o) {
+  return isRecord(o) && o["apiVersion"] === "v1" && o["kind"] === "Secret";
+}
+function secretValues(o) {
+  const out = [];
+  for (const f of SECRET_FIELDS) {
+    const v = o[f];
+    if (v === void 0 || v === null) continue;
+    if (isRecord(v)) for (const [k, x] of Object.entries(v)) out.push([`${f}.${k}`, x]);
+    else out.push([f, v]);
+  }
+  return out;
+}
+function isAvpPlaceholder(field2, v) {
+  if (typeof v !== "string") return false;
+  if (AVP_PLACEHOLDER.test(v)) return true;
+  if (!field2.startsWith("data.") || !/^[A-Za-z0-9+/]+=*$/.test(v)) return false;
+  return AVP_PLACEHOLDER.test(Buffer.from(v, "base64").toString("utf8"));
+}
+function classifySecret(o) {
+  if (!isCoreSecret(o)) return { kind: "not-a-secret" };
+  const values = secretValues(o);
+  if (values.length === 0) return { kind: "empty" };
+  if (isRecord(o["sops"])) {
+    const clear = values.filter(([, v]) => typeof v !== "string" || !SOPS_VALUE.test(v)).map(([k]) => k);
+    return clear.length === 0 ? { kind: "sops" } : { kind: "sops-clear", keys: clear };
+  }
+  if (values.every(([k, v]) => isAvpPlaceholder(k, v))) return { kind: "placeholders" };
+  const fields = SECRET_FIELDS.filter((f) => values.some(([k]) => k === f || k.startsWith(`${f}.`)));
+  return { kind: "plaintext", fields };
 }
 function nameOf(o) {
   const m = isRecord(o["metadata"]) ? o["metadata"] : {};
@@ -36346,39 +37661,125 @@ function nameOf(o) {
     name: typeof m["name"] === "string" ? m["name"] : ""
   };
 }
+var GLOB_CHARS = /[*?[\]{}!]/;
+var matchers = /* @__PURE__ */ new Map();
+function globMatches(pattern, value) {
+  if (!GLOB_CHARS.test(pattern)) return pattern === value;
+  if (value === "") return /^\*+$/.test(pattern);
+  let m = matchers.get(pattern);
+  if (!m) {
+    m = (0, import_picomatch4.default)(pattern, { dot: true, noextglob: true });
+    matchers.set(pattern, m);
+  }
+  return m(value);
+}
+function allowEntryMatches(a, unitId2, namespace, name) {
+  if (a.unit !== void 0 && !globMatches(a.unit, unitId2)) return false;
+  if (!globMatches(a.namespace, namespace)) return false;
+  if (a.name !== void 0 && globMatches(a.name, name)) return true;
+  if (a.generator !== void 0) {
+    const dash = name.lastIndexOf("-");
+    if (dash > 0 && KUSTOMIZE_HASH.test(name.slice(dash + 1)) && globMatches(a.generator, name.slice(0, dash))) return true;
+    if (globMatches(a.generator, name)) return true;
+  }
+  return false;
+}
+var ADVICE = "secrets must not be committed; encrypt it with SOPS, use a SealedSecret, an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason";
+function at2(where) {
+  return {
+    ...where.file !== void 0 ? { file: where.file } : {},
+    ...where.line !== void 0 ? { line: where.line } : {},
+    ...where.col !== void 0 ? { col: where.col } : {}
+  };
+}
+function parseJsonArtifact(text, file2) {
+  try {
+    return { documents: [{ value: JSON.parse(text), line: 1, col: 1 }], diagnostics: [] };
+  } catch (e) {
+    const message = e.message;
+    const pos = /position (\d+)/.exec(message);
+    const offset = pos ? Math.min(Number(pos[1]), text.length) : 0;
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const col = offset - before.lastIndexOf("\n");
+    return { documents: [], diagnostics: [{ severity: "error", file: file2, line, col, message: pos ? `invalid JSON at line ${line}, column ${col}` : "invalid JSON" }] };
+  }
+}
 function secretsPolicyGate(results, allow) {
   const out = [];
   const check2 = (unitId2, o, where, via) => {
-    if (!isPlaintextSecret(o)) return;
+    const verdict = classifySecret(o);
+    if (verdict.kind !== "plaintext" && verdict.kind !== "sops-clear") return;
     const { namespace, name } = nameOf(o);
-    const allowed = allow.some(
-      (a) => (a.unit === void 0 || a.unit === unitId2) && a.namespace === namespace && a.name === name
-    );
-    if (allowed) return;
+    if (allow.some((a) => allowEntryMatches(a, unitId2, namespace, name))) return;
     const obj = `Secret ${namespace ? `${namespace}/` : ""}${name || "<unnamed>"}`;
-    const fields = ["data", "stringData"].filter((f) => o[f] !== void 0).join(" and ");
-    out.push({
-      severity: "error",
-      unit: unitId2,
-      ...where.file !== void 0 ? { file: where.file } : {},
-      ...where.line !== void 0 ? { line: where.line } : {},
-      ...where.col !== void 0 ? { col: where.col } : {},
-      message: `plaintext ${obj} (with ${fields}) in unit ${unitId2}${via}${where.file ? ` from ${where.file}` : ""}: secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
-    });
+    const from = where.file ? ` from ${where.file}` : "";
+    const message = verdict.kind === "sops-clear" ? `SOPS-encrypted ${obj} in unit ${unitId2}${via}${from} has clear values at ${verdict.keys.join(", ")}: encrypt every value (check the SOPS rule's encrypted_regex or unencrypted_suffix), or allow-list it in policy.allowSecrets with a reason` : `plaintext ${obj} (with ${verdict.fields.join(" and ")}) in unit ${unitId2}${via}${from}: ${ADVICE}`;
+    out.push({ severity: "error", unit: unitId2, ...at2(where), message });
   };
   for (const r of results) {
-    for (const res of r.resources) check2(r.unit.id, res.object, res.source, "");
+    for (const res of r.resources) {
+      const items = expandLists(res.object);
+      const via = items.length === 1 && items[0] === res.object ? "" : " (in a list)";
+      for (const o of items) check2(r.unit.id, o, res.source, via);
+    }
     for (const a of r.artifacts) {
-      if (!/\.ya?ml$/i.test(a.path)) continue;
-      const parsed = parseYamlDocuments(a.content, a.source, r.unit.id);
-      for (const d of parsed.documents) check2(r.unit.id, d.value, { file: a.source, line: d.line, col: d.col }, ` (artifact ${a.path})`);
+      if (!/\.(ya?ml|json)$/i.test(a.path)) continue;
+      const parsed = /\.json$/i.test(a.path) ? parseJsonArtifact(a.content, a.source) : parseYamlDocuments(a.content, a.source, r.unit.id);
+      for (const d of parsed.diagnostics) {
+        out.push({
+          ...d,
+          unit: r.unit.id,
+          message: `extra artifact ${a.path} cannot be parsed, so it cannot be checked for Secrets: ${d.message}; fix it or remove it`
+        });
+      }
+      for (const d of parsed.documents) {
+        const items = expandLists(d.value);
+        const via = items.length === 1 && items[0] === d.value ? ` (artifact ${a.path})` : ` (artifact ${a.path}, in a list)`;
+        for (const o of items) check2(r.unit.id, o, { file: a.source, line: d.line, col: d.col }, via);
+      }
     }
   }
   return out.sort((a, b) => cmp(a.unit ?? "", b.unit ?? "") || cmp(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || cmp(a.message, b.message));
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix2 } from "node:path";
+import { posix as posix7 } from "node:path";
+
+// src/dry/utf8.ts
+function firstInvalidUtf8(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) [need, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
+    else return i;
+    if (i + need >= bytes.length) return i;
+    let cp3 = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 192) !== 128) return i;
+      cp3 = cp3 << 6 | c & 63;
+    }
+    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8Strict(bytes) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+}
 
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
@@ -36430,14 +37831,19 @@ function selectorOf(target) {
 function matchesTarget(object2, target, requirements = selectorOf(target)) {
   const id = identityOf(object2);
   if (!isIdentity(id)) return false;
-  const apiVersion = String(object2["apiVersion"]);
-  if (target.group !== void 0 && target.group !== apiGroupOf(apiVersion)) return false;
-  if (target.version !== void 0 && target.version !== versionOf(apiVersion)) return false;
+  const apiVersion2 = String(object2["apiVersion"]);
+  if (target.group !== void 0 && target.group !== apiGroupOf(apiVersion2)) return false;
+  if (target.version !== void 0 && target.version !== versionOf(apiVersion2)) return false;
   if (target.kind !== void 0 && target.kind !== id.kind) return false;
-  if (target.name !== void 0 && target.name !== id.name) return false;
+  if (target.name !== void 0 && target.name !== id.name && target.name !== generateNameOf(object2)) return false;
   if (target.namespace !== void 0 && target.namespace !== id.namespace) return false;
   if (requirements !== void 0 && !matchesLabels(object2, requirements)) return false;
   return true;
+}
+function generateNameOf(object2) {
+  const m = object2["metadata"];
+  if (!isRecord(m) || m["name"] !== void 0) return void 0;
+  return typeof m["generateName"] === "string" ? m["generateName"] : void 0;
 }
 function describeTarget(t) {
   const parts = Object.entries(t).filter(([, v]) => v !== void 0).map(([k, v]) => `${k}=${String(v)}`);
@@ -36493,119 +37899,92 @@ function applyTargetedPatches(resources, patches) {
   return { resources: current, diagnostics };
 }
 
-// src/render/kubernetes/helm-release.ts
-var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-function isPinnedVersion(version2) {
-  return PINNED_VERSION.test(version2);
-}
-var helmRelease = external_exports.object({
-  chart: external_exports.string().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
-  version: external_exports.string({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
-  repository: external_exports.string().min(1).optional(),
-  releaseName: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
-  namespace: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
-  valuesFiles: external_exports.array(external_exports.string().min(1)).optional().describe("Values files relative to the unit directory, in this order"),
-  set: external_exports.array(external_exports.object({ name: external_exports.string().min(1), value: external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]) }).strict()).default([]),
-  extraPatches: external_exports.array(targetedPatch).default([])
-}).strict();
-function isLocalChart(chart) {
-  return chart.startsWith("./") || chart.startsWith("../");
-}
-function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
-  const args = ["template", release.releaseName, chartRef, "--version", release.version];
-  if (release.repository !== void 0) args.push("--repo", release.repository);
-  args.push("--namespace", release.namespace, "--include-crds");
-  for (const f of valuesFiles) args.push("-f", f);
-  for (const s of release.set) {
-    args.push(typeof s.value === "string" ? "--set-string" : "--set", `${s.name}=${String(s.value)}`);
+// src/render/kubernetes/helm-argv.ts
+var CONTROL = /[\u0000-\u001f\u007f]/;
+var CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
+var REMOTE_CHART = /^(oci|https?):\/\/[^\s/]+\/\S*$/;
+var REPOSITORY = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+var SET_NAME = /^[A-Za-z0-9_[\]\\][^=,\s]*$/;
+var CHART_FORMS = "use ./path or ../path (a chart in the repository), name with `repository`, repo/name, oci://… or https://…";
+function helmArgvProblems(release) {
+  const out = [];
+  const chart = release.chart;
+  if (CONTROL.test(chart)) out.push({ path: ["chart"], message: `chart holds a control character: ${CHART_FORMS}` });
+  else if (chart.startsWith("-")) {
+    out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} starts with "-" and would be read by helm as an option: ${CHART_FORMS}` });
+  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart) && (!CHART_NAME.test(chart) || chart.split("/").some((s) => s === ".." || s === "."))) {
+    out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
   }
-  return args;
-}
-
-// src/render/kubernetes/yaml-positions.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-function parsePositioned(text) {
-  const lineCounter = new import_yaml7.LineCounter();
-  const doc = (0, import_yaml7.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const errors = doc.errors.map((e) => {
-    const p = lineCounter.linePos(e.pos[0]);
-    return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
-  });
-  let value;
-  if (errors.length === 0) {
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
-      errors.push({ message: /call stack/i.test(e.message) ? "nesting is too deep" : e.message, line: p.line, col: p.col });
+  if (release.repository !== void 0 && (CONTROL.test(release.repository) || !REPOSITORY.test(release.repository))) {
+    out.push({ path: ["repository"], message: `repository ${JSON.stringify(release.repository)} must be an http:// or https:// chart repository URL` });
+  }
+  for (const [i, s] of release.set.entries()) {
+    if (CONTROL.test(s.name) || !SET_NAME.test(s.name)) {
+      out.push({
+        path: ["set", i, "name"],
+        message: `set name ${JSON.stringify(s.name)} is not a value path: it must not start with "-" nor hold "=", "," or spaces`
+      });
     }
   }
-  return {
-    value,
-    errors,
-    positionOf(path4) {
-      for (let n = path4.length; n >= 0; n--) {
-        const node2 = doc.getIn(path4.slice(0, n), true);
-        if (node2 && typeof node2 === "object" && node2.range) {
-          const p2 = lineCounter.linePos(node2.range[0]);
-          return { line: p2.line, col: p2.col };
-        }
-      }
-      const start = doc.contents?.range?.[0] ?? 0;
-      const p = lineCounter.linePos(start);
-      return { line: p.line, col: p.col };
-    }
-  };
-}
-
-// src/render/kubernetes/unit-type.ts
-import { posix } from "node:path";
-var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-function releaseFileOf(entry, unit2) {
-  return entry.helm.releaseFile.split("{dir}").join(unit2.dir);
-}
-async function kustomizationFileIn(files, repoRoot, dir) {
-  for (const name of KUSTOMIZATION_FILES) {
-    const rel = dir === "" ? name : `${dir}/${name}`;
-    if ((await files.lstat(posix.join(repoRoot, rel)))?.kind === "file") return rel;
-  }
-  return void 0;
-}
-async function detectUnitType(files, repoRoot, unit2, entry) {
-  const want = entry.type;
-  const releaseFile = releaseFileOf(entry, unit2);
-  if (want === "auto" || want === "kustomize") {
-    const file2 = await kustomizationFileIn(files, repoRoot, unit2.dir);
-    if (file2) return { type: "kustomize", file: file2 };
-    if (want === "kustomize") return { type: "missing", want, file: unit2.dir };
-  }
-  if (want === "auto" || want === "helm") {
-    const abs2 = posix.join(repoRoot, releaseFile);
-    if (await files.lstat(abs2) !== void 0) {
-      if (want === "helm") return { type: "helm", file: releaseFile };
-      const v = parsePositioned(await files.readFile(abs2)).value;
-      if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
-    } else if (want === "helm") {
-      return { type: "missing", want, file: releaseFile };
-    }
-  }
-  return { type: "plain", releaseFile };
+  return out;
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
 function goToolEnv(settings) {
   return { GOGC: "off", GOMEMLIMIT: `${settings.toolMemoryMiB}MiB` };
 }
-var abs = (input2, rel) => posix2.join(input2.repoRoot, rel);
+var HELM_ENV = [
+  "HELM_REGISTRY_CONFIG",
+  "HELM_REPOSITORY_CONFIG",
+  "HELM_REPOSITORY_CACHE",
+  "HELM_CACHE_HOME",
+  "HELM_CONFIG_HOME",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy"
+];
+var abs = (input2, rel) => posix7.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function toolFailure(what, result) {
-  const stderr = result.stderr.trim();
+  const stderr = toolMessage(result.stderr);
   return stderr ? `${what} failed (exit ${result.exitCode}): ${stderr}` : `${what} failed (exit ${result.exitCode}) with no error output`;
 }
-function err(ctx, message, at2 = {}) {
-  ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at2 });
+var KLOG_HEADER = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\] /;
+function toolMessage(stderr) {
+  const lines = stderr.trim().split("\n").map((line) => {
+    const m = KLOG_HEADER.exec(line);
+    if (!m) return line;
+    const rest = line.slice(m[0].length);
+    const wrapped = /^"command failed" err=("(?:[^"\\]|\\.)*")$/.exec(rest);
+    if (wrapped) {
+      try {
+        return JSON.parse(wrapped[1]);
+      } catch {
+        return wrapped[1].slice(1, -1);
+      }
+    }
+    return rest;
+  });
+  return lines.join("\n").trim();
+}
+function toolWarnings(stderr) {
+  const out = [];
+  for (const raw of stderr.split("\n")) {
+    const line = raw.trim();
+    const m = /^#?\s*Warning:\s*(.+)$/i.exec(line) ?? (KLOG_HEADER.test(line) && line.startsWith("W") ? [line, toolMessage(line)] : null);
+    if (m && m[1]) out.push(m[1]);
+  }
+  return out;
+}
+function warn(ctx, message, at3 = {}) {
+  ctx.diagnostics.push({ severity: "warning", unit: ctx.unit.id, message, ...at3 });
+}
+function err(ctx, message, at3 = {}) {
+  ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at3 });
 }
 function createKubernetesRenderer() {
   return {
@@ -36639,8 +38018,9 @@ async function renderKubernetesUnit(unit2, input2) {
     let releasePatches = [];
     const detected = await detectType(ctx);
     if (detected) {
-      if (detected.type === "kustomize") resources = await renderKustomize(ctx, detected.file);
+      if (detected.type === "kustomize") resources = await renderKustomize(ctx, detected.file, unit2.dir);
       else if (detected.type === "helm") ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
+      else if (detected.type === "chart") resources = await renderChartDir(ctx, detected.file);
       else resources = await renderPlain(ctx);
     }
     if (!hasErrors(ctx.diagnostics)) {
@@ -36658,6 +38038,9 @@ async function renderKubernetesUnit(unit2, input2) {
     }
     artifacts = await extraArtifacts(ctx);
     ctx.diagnostics.push(...checkIdentities(resources));
+    if (detected && detected.type !== "plain" && resources.length === 0 && !hasErrors(ctx.diagnostics)) {
+      warn(ctx, `unit ${unit2.id} renders no objects: ${detected.type === "kustomize" ? "kustomize build" : "helm template"} gave none`, { file: detected.file });
+    }
   } catch (e) {
     err(ctx, `rendering failed: ${e.message}`, { file: unit2.dir });
   }
@@ -36667,19 +38050,30 @@ async function renderKubernetesUnit(unit2, input2) {
 async function detectType(ctx) {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
   if (detected.type === "missing") {
-    err(
-      ctx,
-      detected.want === "kustomize" ? `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type` : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
-      { file: detected.file }
-    );
+    const messages = {
+      kustomize: `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type`,
+      helm: (await ctx.input.files.lstat(abs(ctx.input, `${ctx.unit.dir}/Chart.yaml`)))?.kind === "file" ? `Helm release file ${detected.file} not found, and ${ctx.unit.dir} is a Helm chart directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source` : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
+      chart: `no Chart.yaml in ${ctx.unit.dir}: a unit of type chart is a Helm chart directory`
+    };
+    err(ctx, messages[detected.want], { file: detected.file });
     return void 0;
   }
   return detected;
 }
-async function renderKustomize(ctx, file2) {
-  const { input: input2, unit: unit2, entry } = ctx;
-  const dir = abs(input2, unit2.dir);
-  const flags = entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm ? ["--enable-helm"] : [];
+async function renderKustomize(ctx, file2, dirRel) {
+  const { input: input2, entry } = ctx;
+  const dir = abs(input2, dirRel);
+  const closure = await kustomizeClosure(dirRel, input2.files, input2.repoRoot, {
+    allowRemote: entry.kustomize.allowRemote || input2.settings.config.policy.allowRemote
+  });
+  for (const p of closure.problems ?? []) err(ctx, p.message, { file: p.file, line: p.line, col: p.col });
+  if (closure.problems) return [];
+  for (const r of closure.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: ctx.unit.id, message: r.message, file: r.file, line: r.line, col: r.col });
+  const flags = [];
+  if (entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm) {
+    const helm = await input2.exec.which("helm");
+    flags.push("--enable-helm", ...helm ? [`--helm-command=${helm}`] : []);
+  }
   let command;
   let args;
   if (await input2.exec.which("kustomize")) {
@@ -36694,7 +38088,12 @@ async function renderKustomize(ctx, file2) {
   }
   let result;
   try {
-    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
+    result = await input2.exec.run(command, args, {
+      cwd: input2.repoRoot,
+      timeoutMs: RENDER_TIMEOUT_MS,
+      env: goToolEnv(input2.settings),
+      ...flags.length > 0 ? { passEnv: HELM_ENV } : {}
+    });
   } catch (e) {
     if (e.code === "ENOENT") {
       err(ctx, "kustomize not found: install kustomize or kubectl (kubectl kustomize)", { file: file2 });
@@ -36702,14 +38101,22 @@ async function renderKustomize(ctx, file2) {
     return [];
   }
   if (result.exitCode !== 0) {
-    err(ctx, toolFailure(`${command} ${args[0]}`, result), { file: file2 });
+    const helm4 = flags.length > 0 && /helm version -c\b/.test(result.stderr) && /unknown shorthand flag: 'c'/.test(result.stderr);
+    const hint = helm4 ? ": kustomize inflates helmCharts with helm 3 only (it runs `helm version -c`, which helm 4 removed); put helm 3 first on PATH" : "";
+    err(ctx, `${toolFailure(`${command} ${args[0]}`, result)}${hint}`, { file: file2 });
     return [];
   }
+  for (const w of toolWarnings(result.stderr)) warn(ctx, `kustomize: ${w}`, { file: file2 });
   return documentsToResources(ctx, result.stdout, file2, false);
 }
 async function renderHelm(ctx, file2) {
   const { input: input2, unit: unit2 } = ctx;
   const empty = { resources: [], patches: [] };
+  const unsafeRelease = await checkRepoPath(input2.repoRoot, posix7.normalize(file2), input2.files, "Helm release file");
+  if (unsafeRelease) {
+    err(ctx, unsafeRelease, { file: input2.settings.configPath });
+    return empty;
+  }
   const text = await input2.files.readFile(abs(input2, file2));
   const parsed = parsePositioned(text);
   for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file: file2, line: e.line, col: e.col });
@@ -36725,13 +38132,26 @@ async function renderHelm(ctx, file2) {
     return empty;
   }
   const release = check2.data;
-  const releaseDir = posix2.dirname(file2);
-  const releaseName = release.releaseName ?? posix2.basename(releaseDir);
+  for (const p of helmArgvProblems(release)) err(ctx, `invalid Helm release: ${p.message}`, { file: file2, ...parsed.positionOf(p.path) });
+  const artifactProblems = await checkRemoteArtifacts(input2.files, input2.repoRoot, unit2.dir, release.remoteArtifacts, (i, key) => ({
+    file: file2,
+    ...parsed.positionOf(key === void 0 ? ["remoteArtifacts", i] : ["remoteArtifacts", i, key])
+  }));
+  for (const p of artifactProblems) err(ctx, p.message, p.at);
+  if (hasErrors(ctx.diagnostics)) return empty;
+  const releaseDir = posix7.dirname(file2);
+  const releaseName = release.releaseName ?? posix7.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
+  let localChart;
+  const pathLike = await pathLikeChartProblem(input2, release.chart);
+  if (pathLike) {
+    err(ctx, pathLike, { file: file2, ...parsed.positionOf(["chart"]) });
+    return empty;
+  }
   if (isLocalChart(release.chart)) {
-    const chartRel = posix2.normalize(posix2.join(releaseDir, release.chart));
-    const bad = checkRelativePath(chartRel, "chart path");
+    const chartRel = posix7.normalize(posix7.join(releaseDir, release.chart));
+    const bad = checkRelativePath(chartRel, "chart path") ?? await checkRepoPath(input2.repoRoot, chartRel, input2.files, "chart path");
     if (bad) {
       err(ctx, bad, { file: file2, ...parsed.positionOf(["chart"]) });
       return empty;
@@ -36741,6 +38161,11 @@ async function renderHelm(ctx, file2) {
         file: file2,
         ...parsed.positionOf(["chart"])
       });
+      return empty;
+    }
+    const escapes = await chartTreeProblem(input2.files, input2.repoRoot, chartRel);
+    if (escapes) {
+      err(ctx, `local chart ${chartRel}: ${escapes}`, { file: file2, ...parsed.positionOf(["chart"]) });
       return empty;
     }
     const chartMeta = parsePositioned(await input2.files.readFile(abs(input2, `${chartRel}/Chart.yaml`))).value;
@@ -36753,16 +38178,23 @@ async function renderHelm(ctx, file2) {
       return empty;
     }
     chartRef = abs(input2, chartRel);
+    localChart = { rel: chartRel, dependencies: await missingDependencies(ctx, chartRel, chartMeta) };
+  } else if (release.repository === void 0 && !release.chart.includes(":") && (await input2.files.lstat(abs(input2, `${release.chart}/Chart.yaml`)))?.kind === "file") {
+    err(ctx, `chart ${release.chart} is a folder of the repository: write it relative to the release file, starting with ./ or ../`, {
+      file: file2,
+      ...parsed.positionOf(["chart"])
+    });
+    return empty;
   }
   let valuesRel;
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix2.normalize(posix2.join(unit2.dir, v));
-      const bad = checkRelativePath(rel, "values file");
+      const rel = posix7.normalize(posix7.join(unit2.dir, v));
+      const bad = checkRelativePath(rel, "values file") ?? await checkRepoPath(input2.repoRoot, rel, input2.files, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file: file2, ...parsed.positionOf(["valuesFiles", i]) });
-      } else if ((await input2.files.lstat(abs(input2, rel)))?.kind !== "file") {
+      } else if (!await isRegularFile(input2, rel)) {
         err(ctx, `values file ${rel} not found`, { file: file2, ...parsed.positionOf(["valuesFiles", i]) });
       } else valuesRel.push(rel);
     }
@@ -36770,42 +38202,201 @@ async function renderHelm(ctx, file2) {
     valuesRel = (await yamlFilesIn(ctx)).map((n) => `${unit2.dir}/${n}`);
   }
   if (hasErrors(ctx.diagnostics)) return empty;
-  const patches = release.extraPatches.map((p, i) => ({
-    ...p,
-    where: { unit: unit2.id, file: file2, ...parsed.positionOf(["extraPatches", i]) }
+  const library = await libraryPatches(input2.files, input2.repoRoot, unit2.id, release.patches, ctx.entry.helm.patchesLibrary, (i) => ({
+    file: file2,
+    ...parsed.positionOf(["patches", i])
   }));
+  for (const p of library.problems) err(ctx, p.message, p.at);
+  if (hasErrors(ctx.diagnostics)) return empty;
+  const patches = [
+    ...library.patches,
+    ...release.extraPatches.map((p, i) => ({
+      ...p,
+      where: { unit: unit2.id, file: file2, ...parsed.positionOf(["extraPatches", i]) }
+    }))
+  ];
   if (!await input2.exec.which("helm")) {
     err(ctx, `helm not found: install helm to render Helm release ${file2}`, { file: file2 });
     return empty;
   }
-  const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input2, v)), chartRef);
+  const copies = localChart && localChart.dependencies.length > 0 ? await dependencyCopies(ctx, localChart.rel, localChart.dependencies, file2) : [];
+  if (copies === void 0) return empty;
+  let work;
+  try {
+    if (input2.exec.workDir) work = await input2.exec.workDir(copies);
+    else if (copies.length > 0) {
+      err(ctx, `local chart ${localChart.rel} needs \`helm dependency build\` and this runner has no work directory for it`, { file: file2 });
+      return empty;
+    }
+    const cwd = work?.path ?? input2.repoRoot;
+    if (work && localChart && copies.length > 0) {
+      chartRef = posix7.join(work.path, localChart.rel);
+      const built = await input2.exec.run("helm", ["dependency", "build", "--", chartRef], {
+        cwd,
+        timeoutMs: RENDER_TIMEOUT_MS,
+        env: goToolEnv(input2.settings),
+        passEnv: HELM_ENV
+      });
+      if (built.exitCode !== 0) {
+        err(ctx, toolFailure("helm dependency build", built), { file: file2, ...parsed.positionOf(["chart"]) });
+        return empty;
+      }
+    }
+    const coordinates = coordinateValuesText(unit2.coordinates, ctx.entry.helm.coordinateValues);
+    const extraFlags = helmExtraFlags({
+      kubeVersion: release.kubeVersion ?? ctx.entry.helm.kubeVersion,
+      apiVersions: release.apiVersions ?? ctx.entry.helm.apiVersions,
+      stdinValues: coordinates !== void 0
+    });
+    const args = withHelmFlags(helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input2, v)), chartRef), extraFlags);
+    const twice = localChart === void 0 || localChart.dependencies.length > 0 || await chartMayVary(input2.files, input2.repoRoot, localChart.rel);
+    const stdout = await runHelmTemplate(ctx, file2, args, coordinates, `Helm release ${file2}`, twice, cwd);
+    if (stdout === void 0) return empty;
+    return { resources: documentsToResources(ctx, stdout, file2, false), patches };
+  } finally {
+    await work?.remove();
+  }
+}
+async function missingDependencies(ctx, chartRel, chartMeta) {
+  const declared = isRecord(chartMeta) && Array.isArray(chartMeta["dependencies"]) ? chartMeta["dependencies"] : [];
+  const deps = [];
+  for (const d of declared) {
+    if (isRecord(d) && typeof d["name"] === "string") deps.push({ name: d["name"], repository: typeof d["repository"] === "string" ? d["repository"] : "" });
+  }
+  if (deps.length === 0) return [];
+  const chartsDir = abs(ctx.input, `${chartRel}/charts`);
+  const vendored = (await ctx.input.files.lstat(chartsDir))?.kind === "directory" ? (await ctx.input.files.readDir(chartsDir)).map((e) => e.name) : [];
+  return deps.filter((d) => !vendored.some((n) => n === d.name || n.startsWith(`${d.name}-`) && n.endsWith(".tgz")));
+}
+async function dependencyCopies(ctx, chartRel, deps, file2) {
+  const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
+  for (const d of deps) {
+    if (!d.repository.startsWith("file://")) continue;
+    const rel = posix7.normalize(posix7.join(chartRel, d.repository.slice("file://".length)));
+    const bad = checkRelativePath(rel, `dependency ${d.name} of chart ${chartRel}`);
+    if (bad) {
+      err(ctx, bad, { file: file2 });
+      return void 0;
+    }
+    if ((await ctx.input.files.lstat(abs(ctx.input, rel)))?.kind === "directory") copies.push({ from: abs(ctx.input, rel), to: rel });
+  }
+  const within = (a, b) => a !== b && a.startsWith(`${b}/`);
+  return copies.filter((c, i) => !copies.some((o, j) => within(c.to, o.to) || o.to === c.to && j < i));
+}
+async function pathLikeChartProblem(input2, chart) {
+  if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
+  if (chart.startsWith("/")) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
+  const rel = posix7.normalize(chart);
+  if (await input2.files.lstat(abs(input2, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
+  return checkRepoPath(input2.repoRoot, rel, input2.files, "chart", { anyName: true });
+}
+async function runHelmTemplate(ctx, file2, args, stdin, what, twice, cwd) {
+  const { input: input2 } = ctx;
+  const options = { cwd, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings), passEnv: HELM_ENV, ...stdin !== void 0 ? { input: stdin } : {} };
   let result;
   try {
-    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
+    result = await input2.exec.run("helm", args, options);
   } catch (e) {
-    if (e.code === "ENOENT") err(ctx, `helm not found: install helm to render Helm release ${file2}`, { file: file2 });
+    if (e.code === "ENOENT") err(ctx, `helm not found: install helm to render ${what}`, { file: file2 });
     else err(ctx, `helm failed to run: ${e.message}`, { file: file2 });
-    return empty;
+    return void 0;
   }
   if (result.exitCode !== 0) {
     err(ctx, toolFailure("helm template", result), { file: file2 });
-    return empty;
+    return void 0;
   }
-  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
+  if (!twice) return result.stdout;
+  const again = await input2.exec.run("helm", args, options);
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
       ctx,
       `helm template gives different output on identical renders (random or time-based values in the chart, e.g. randAlphaNum or now): pin those values in the release's values or set`,
       { file: file2 }
     );
-    return empty;
+    return void 0;
   }
-  return { resources: documentsToResources(ctx, result.stdout, file2, false), patches };
+  return result.stdout;
+}
+async function isRegularFile(input2, rel) {
+  const st = await input2.files.lstat(abs(input2, rel));
+  if (st?.kind === "file") return true;
+  if (st?.kind !== "symlink") return false;
+  try {
+    return (await input2.files.lstat(await input2.files.realpath(abs(input2, rel))))?.kind === "file";
+  } catch {
+    return false;
+  }
+}
+async function renderChartDir(ctx, chartFile) {
+  const { input: input2, unit: unit2, entry } = ctx;
+  const configAt = { file: input2.settings.configPath };
+  const meta3 = parsePositioned(await input2.files.readFile(abs(input2, chartFile)));
+  for (const e of meta3.errors) err(ctx, `invalid YAML: ${e.message}`, { file: chartFile, line: e.line, col: e.col });
+  if (meta3.errors.length > 0) return [];
+  const version2 = isRecord(meta3.value) ? meta3.value["version"] : void 0;
+  if (typeof version2 !== "string" && typeof version2 !== "number") {
+    err(ctx, `Chart.yaml has no version: helm needs one to render the chart directory ${unit2.dir}`, { file: chartFile, ...meta3.positionOf([]) });
+    return [];
+  }
+  const unsafe = await repoPathProblem(input2.files, input2.repoRoot, unit2.dir, "chart directory") ?? await chartTreeProblem(input2.files, input2.repoRoot, unit2.dir);
+  if (unsafe) {
+    err(ctx, unsafe, { file: chartFile });
+    return [];
+  }
+  const named = (what, fallback, max) => {
+    const template = entry.helm[what];
+    if (template === void 0) {
+      if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(fallback) && fallback.length <= max) return fallback;
+      err(ctx, `chart directory ${unit2.dir}: ${JSON.stringify(fallback)} is not a valid Helm ${what}: set the entry's helm.${what}`, configAt);
+      return void 0;
+    }
+    const filled = fillCoordinates(template, unit2.coordinates);
+    if (filled.missing.length > 0 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(filled.value) || filled.value.length > max) {
+      err(
+        ctx,
+        filled.missing.length > 0 ? `helm.${what} ${JSON.stringify(template)} names ${filled.missing.map((m) => `{${m}}`).join(", ")}, not captured by the entry's match` : `helm.${what} ${JSON.stringify(template)} gives ${JSON.stringify(filled.value)} for ${unit2.dir}, not a valid Helm ${what}`,
+        configAt
+      );
+      return void 0;
+    }
+    return filled.value;
+  };
+  const releaseName = named("releaseName", posix7.basename(unit2.dir), 53);
+  const namespace = named("namespace", "default", 63);
+  const valuesRel = [];
+  for (const v of entry.helm.valueFiles) {
+    const rel = posix7.normalize(posix7.join(unit2.dir, v));
+    const bad = await repoPathProblem(input2.files, input2.repoRoot, rel, `values file ${v} (helm.valueFiles)`);
+    if (bad) err(ctx, bad, configAt);
+    else if (!await isRegularFile(input2, rel)) err(ctx, `values file ${rel} (helm.valueFiles) not found`, configAt);
+    else valuesRel.push(rel);
+  }
+  if (releaseName === void 0 || namespace === void 0 || hasErrors(ctx.diagnostics)) return [];
+  if (!await input2.exec.which("helm")) {
+    err(ctx, `helm not found: install helm to render the Helm chart directory ${unit2.dir}`, { file: chartFile });
+    return [];
+  }
+  const args = withHelmFlags(
+    helmTemplateArgs(
+      { chart: unit2.dir, version: String(version2), releaseName, namespace, set: [], extraPatches: [], patches: [], hooks: [], execs: [], remoteArtifacts: [] },
+      valuesRel.map((v) => abs(input2, v)),
+      abs(input2, unit2.dir)
+    ),
+    helmExtraFlags({ kubeVersion: entry.helm.kubeVersion, apiVersions: entry.helm.apiVersions, stdinValues: false })
+  );
+  const twice = await chartMayVary(input2.files, input2.repoRoot, unit2.dir);
+  const work = input2.exec.workDir ? await input2.exec.workDir([]) : void 0;
+  try {
+    const stdout = await runHelmTemplate(ctx, chartFile, args, void 0, `the Helm chart directory ${unit2.dir}`, twice, work?.path ?? input2.repoRoot);
+    return stdout === void 0 ? [] : documentsToResources(ctx, stdout, chartFile, false);
+  } finally {
+    await work?.remove();
+  }
 }
 async function yamlFilesIn(ctx) {
-  const entries = await ctx.input.files.readDir(abs(ctx.input, ctx.unit.dir));
+  const entries2 = await ctx.input.files.readDir(abs(ctx.input, ctx.unit.dir));
   const names = [];
-  for (const e of entries) {
+  for (const e of entries2) {
     if (!isYamlName(e.name) || e.name === UNIT_PATCHES_FILE) continue;
     if (e.kind === "symlink") {
       err(ctx, `${e.name} is a symlink: symlinked manifests are not followed; copy the file instead`, {
@@ -36818,13 +38409,85 @@ async function yamlFilesIn(ctx) {
   return names.sort(cmp);
 }
 async function renderPlain(ctx) {
+  const { input: input2, unit: unit2, entry } = ctx;
+  if ((await input2.files.lstat(abs(input2, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
+    err(
+      ctx,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml) but has no Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}): add one with chart: ./${posix7.basename(unit2.dir)} and a version, or exclude the directory`,
+      { file: `${unit2.dir}/Chart.yaml` }
+    );
+    return [];
+  }
+  const rule = plainRuleOf(input2.settings.config, entry);
+  const listing = await listPlainUnit(input2.files, input2.repoRoot, unit2.dir, rule, entry.extraArtifacts);
+  for (const link of listing.symlinks) {
+    err(ctx, `${posix7.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
+  }
+  for (const chart of listing.charts) {
+    err(
+      ctx,
+      `${chart} is a Helm chart (it holds Chart.yaml) inside plain unit ${unit2.dir}: its templates are not manifests; render it through a Helm release file, or leave it out with plain.exclude`,
+      { file: `${chart}/Chart.yaml` }
+    );
+  }
+  if (listing.pluginMarkers.length > 0) {
+    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix7.basename(m)]} (${posix7.basename(m)})`).join(", ");
+    err(
+      ctx,
+      `${unit2.dir} is rendered by ${which}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
+      { file: listing.pluginMarkers[0] }
+    );
+    return [];
+  }
+  if (listing.files.length === 0 && listing.kustomizations.length === 0) {
+    if (listing.jsonnet.length > 0) {
+      const some = listing.jsonnet.slice(0, 3).join(", ") + (listing.jsonnet.length > 3 ? ", ..." : "");
+      err(
+        ctx,
+        `${unit2.dir} holds only Jsonnet (${some}): Argo CD renders such a directory with Jsonnet, which Hydrate does not run; render it to YAML in the dry repository, or exclude the directory`,
+        { file: unit2.dir }
+      );
+    } else if (!hasErrors(ctx.diagnostics)) {
+      const why = rule.recurse ? `no file below it matches plain.include (${rule.include.join(", ")})` : `no file at its top level matches plain.include (${rule.include.join(", ")})${listing.skippedDirs > 0 ? ` and plain.recurse is false (${listing.skippedDirs} sub-director${listing.skippedDirs === 1 ? "y" : "ies"} not read)` : ""}`;
+      warn(ctx, `unit ${unit2.id} renders no objects: ${why}`, { file: unit2.dir });
+    }
+    return [];
+  }
   const out = [];
-  for (const name of await yamlFilesIn(ctx)) {
-    const rel = `${ctx.unit.dir}/${name}`;
-    const text = await ctx.input.files.readFile(abs(ctx.input, rel));
+  for (const rel of listing.files) {
+    const text = await input2.files.readFile(abs(input2, rel));
     out.push(...documentsToResources(ctx, text, rel, true));
   }
+  for (const sub of listing.kustomizations) {
+    const file2 = await kustomizationFileIn(input2.files, input2.repoRoot, sub) ?? sub;
+    out.push(...await renderKustomize(ctx, file2, sub));
+  }
+  if (out.length === 0 && !hasErrors(ctx.diagnostics)) {
+    warn(ctx, `unit ${unit2.id} renders no objects: its manifest files (${listing.files.length}) hold no documents`, { file: unit2.dir });
+  }
   return out;
+}
+function describeNonObject(value, file2) {
+  const apiVersion2 = value["apiVersion"];
+  const kind = value["kind"];
+  if (typeof apiVersion2 === "string" && apiVersion2 !== "" && typeof kind === "string" && kind !== "") return void 0;
+  const base = posix7.basename(file2);
+  const keys = Object.keys(value);
+  const has = (...ks) => ks.some((k) => keys.includes(k));
+  let looks;
+  if (base === "Chart.yaml" || typeof value["name"] === "string" && "version" in value && (apiVersion2 === "v1" || apiVersion2 === "v2")) {
+    looks = "a Helm chart's Chart.yaml";
+  } else if (/values/i.test(base)) {
+    looks = "a Helm values file";
+  } else if (typeof apiVersion2 === "string" && apiVersion2.startsWith("kustomize.config.k8s.io/") || ["resources", "bases", "components", "patchesStrategicMerge", "configMapGenerator", "secretGenerator"].some((k) => Array.isArray(value[k])) || typeof value["namePrefix"] === "string" || typeof value["nameSuffix"] === "string") {
+    looks = "a kustomization without its kustomization.yaml name";
+  } else if (has("nameReference", "namespace", "commonLabels", "varReference", "images", "replicas") && keys.every((k) => Array.isArray(value[k]))) {
+    looks = "a kustomize configuration (transformer configs)";
+  } else {
+    looks = `a YAML mapping with keys ${keys.slice(0, 4).join(", ")}${keys.length > 4 ? ", ..." : ""}`;
+  }
+  const missing = [typeof apiVersion2 === "string" && apiVersion2 !== "" ? "" : "apiVersion", typeof kind === "string" && kind !== "" ? "" : "kind"].filter(Boolean);
+  return `not a Kubernetes object: it looks like ${looks} (no ${missing.join(", ")})`;
 }
 function documentsToResources(ctx, text, file2, positions) {
   const parsed = parseYamlDocuments(text, file2, ctx.unit.id);
@@ -36832,12 +38495,23 @@ function documentsToResources(ctx, text, file2, positions) {
   const out = [];
   for (const doc of parsed.documents) {
     if (doc.value === null || doc.value === void 0) continue;
-    const at2 = positions ? { file: file2, line: doc.line, col: doc.col } : { file: file2 };
-    if (!isKubeObject(doc.value)) {
-      err(ctx, `document is a ${Array.isArray(doc.value) ? "list" : typeof doc.value}, not a mapping: every document must be a Kubernetes object`, at2);
-      continue;
+    const at3 = positions ? { file: file2, line: doc.line, col: doc.col } : { file: file2 };
+    const items = isListObject(doc.value) ? expandLists(doc.value) : [doc.value];
+    for (const item of items) {
+      if (item === null || item === void 0) continue;
+      if (!isKubeObject(item)) {
+        err(ctx, `${items.length === 1 && item === doc.value ? "document" : "list item"} is a ${Array.isArray(item) ? "list" : typeof item}, not a mapping: every document must be a Kubernetes object`, at3);
+        continue;
+      }
+      if (positions) {
+        const looks = describeNonObject(item, file2);
+        if (looks !== void 0) {
+          err(ctx, `${item === doc.value ? "document" : "list item"} is ${looks}; leave the file out with plain.exclude if it is not a manifest`, at3);
+          continue;
+        }
+      }
+      out.push({ object: item, unit: ctx.unit.id, source: at3 });
     }
-    out.push({ object: doc.value, unit: ctx.unit.id, source: at2 });
   }
   return out;
 }
@@ -36887,10 +38561,38 @@ async function collectFiles(files, root, prefix, out) {
   }
 }
 async function extraArtifacts(ctx) {
-  const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
-  const folder = abs(ctx.input, folderRel);
+  const { input: input2, unit: unit2 } = ctx;
+  const folderRel = `${unit2.dir}/${extraArtifactsFolder(ctx.entry.extraArtifacts)}`;
+  const unsafe = await checkRepoPath(input2.repoRoot, folderRel, input2.files, "extra artifacts folder");
+  if (unsafe) {
+    err(ctx, unsafe, { file: folderRel });
+    return [];
+  }
+  let folder2 = abs(input2, folderRel);
+  const st = await input2.files.lstat(folder2);
+  if (st === void 0) return [];
+  if (st.kind === "symlink") {
+    folder2 = await input2.files.realpath(folder2);
+    if ((await input2.files.lstat(folder2))?.kind !== "directory") {
+      ctx.diagnostics.push({
+        severity: "warning",
+        unit: unit2.id,
+        file: folderRel,
+        message: `extra artifacts folder ${folderRel} is a symlink to a file, not a folder: nothing copied from it`
+      });
+      return [];
+    }
+  } else if (st.kind !== "directory") {
+    ctx.diagnostics.push({
+      severity: "warning",
+      unit: unit2.id,
+      file: folderRel,
+      message: `extra artifacts folder ${folderRel} is not a folder: nothing copied from it`
+    });
+    return [];
+  }
   const out = [];
-  for (const f of await listFilesRecursive(ctx.input.files, folder)) {
+  for (const f of await listFilesRecursive(input2.files, folder2)) {
     const source = `${folderRel}/${f.rel}`;
     if (f.kind !== "file") {
       err(ctx, `extra artifact ${source} is a ${f.kind === "symlink" ? "symlink" : "special file"}: only regular files are copied; replace it with a file`, {
@@ -36903,19 +38605,24 @@ async function extraArtifacts(ctx) {
       err(ctx, `${bad}`, { file: source });
       continue;
     }
-    out.push({ path: f.rel, content: await ctx.input.files.readFile(`${folder}/${f.rel}`), source });
+    const decoded = decodeUtf8Strict(await input2.files.readFileBytes(`${folder2}/${f.rel}`));
+    if ("problem" in decoded) {
+      err(ctx, `extra artifact ${source} ${decoded.problem}: only text files are copied into the wet tree; keep binary files elsewhere`, { file: source });
+      continue;
+    }
+    out.push({ path: f.rel, content: decoded.text, source });
   }
   return out;
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml10 = __toESM(require_dist(), 1);
+var import_yaml11 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml10.LineCounter();
-  const docs = (0, import_yaml10.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineCounter = new import_yaml11.LineCounter();
+  const docs = (0, import_yaml11.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const documents = [];
   const diagnostics = [];
   const pos = (offset) => {
@@ -36958,13 +38665,13 @@ function nodePosition(doc, path4, wantKey, pos) {
   for (let i = 0; i < path4.length; i++) {
     const k = path4[i];
     const last = i === path4.length - 1;
-    if ((0, import_yaml10.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml10.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+    if ((0, import_yaml11.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml11.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
       if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
       node2 = pair.value;
       best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml10.isSeq)(node2) && typeof k === "number") {
+    } else if ((0, import_yaml11.isSeq)(node2) && typeof k === "number") {
       const item = node2.items[k];
       if (item === void 0) return best;
       node2 = item;
@@ -36976,7 +38683,7 @@ function nodePosition(doc, path4, wantKey, pos) {
   return best;
 }
 function rangeStart(node2, pos) {
-  if ((0, import_yaml10.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  if ((0, import_yaml11.isNode)(node2) && node2.range) return pos(node2.range[0]);
   return void 0;
 }
 function zodDiagnostics(error62, doc, file2, unit2, what) {
@@ -36999,8 +38706,8 @@ function zodDiagnostics(error62, doc, file2, unit2, what) {
   });
 }
 async function listYamlFiles(files, absDir) {
-  const entries = await files.readDir(absDir);
-  return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
+  const entries2 = await files.readDir(absDir);
+  return entries2.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
 }
 async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
@@ -37115,7 +38822,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash4("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -39789,11 +41496,11 @@ var GENERATOR_API_VERSION = "generators.external-secrets.io/v1alpha1";
 function validateEsoObject(object2) {
   try {
     const kind = object2["kind"];
-    const apiVersion = object2["apiVersion"];
-    if (kind === "ExternalSecret" && apiVersion === EXTERNAL_SECRET_API_VERSION) new ExternalSecret(object2).validate();
-    else if (kind === "PushSecret" && apiVersion === PUSH_SECRET_API_VERSION) new PushSecret(object2).validate();
-    else if (kind === "Password" && apiVersion === GENERATOR_API_VERSION) new Password(object2).validate();
-    else return `no validation model for ${String(apiVersion)} ${String(kind)}`;
+    const apiVersion2 = object2["apiVersion"];
+    if (kind === "ExternalSecret" && apiVersion2 === EXTERNAL_SECRET_API_VERSION) new ExternalSecret(object2).validate();
+    else if (kind === "PushSecret" && apiVersion2 === PUSH_SECRET_API_VERSION) new PushSecret(object2).validate();
+    else if (kind === "Password" && apiVersion2 === GENERATOR_API_VERSION) new Password(object2).validate();
+    else return `no validation model for ${String(apiVersion2)} ${String(kind)}`;
     return void 0;
   } catch (e) {
     return e.message.split("\n")[0];
@@ -40038,9 +41745,6 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
 function snapshotFromLayout(layout) {
   return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
 }
-
-// src/diff/wet-diff.ts
-var import_fast_json_patch2 = __toESM(require_fast_json_patch(), 1);
 
 // node_modules/diff/libesm/diff/base.js
 var Diff = class {
@@ -40555,14 +42259,14 @@ function splitLines(text) {
 var REDACTED = "<redacted>";
 var REDACTED_CHANGED = "<redacted (changed)>";
 var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
-var SECRET_FIELDS = ["data", "stringData"];
+var SECRET_FIELDS2 = ["data", "stringData"];
 function isRecord2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function isSecret(object2) {
   if (!object2) return false;
-  const apiVersion = object2["apiVersion"];
-  return object2["kind"] === "Secret" && typeof apiVersion === "string" && !apiVersion.includes("/");
+  const apiVersion2 = object2["apiVersion"];
+  return object2["kind"] === "Secret" && typeof apiVersion2 === "string" && !apiVersion2.includes("/");
 }
 function needsRedaction(object2) {
   if (!object2) return false;
@@ -40608,7 +42312,7 @@ function redactPair(base, head) {
   const b = base ? cloneRecord(base) : void 0;
   const h = head ? cloneRecord(head) : void 0;
   if (isSecret(b) || isSecret(h)) {
-    for (const field2 of SECRET_FIELDS) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
+    for (const field2 of SECRET_FIELDS2) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
   }
   const ba = annotationsOf(b);
   const ha = annotationsOf(h);
@@ -40622,8 +42326,276 @@ function isRedactedPath(segments, secret) {
   return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
 }
 
-// src/diff/wet-diff.ts
+// src/diff/field-diff.ts
 var MAX_VALUE_CHARS = 200;
+function isRec(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function deepEqual(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!deepEqual(a[k], b[k])) return false;
+  }
+  return true;
+}
+function compactValue(v) {
+  let s;
+  if (typeof v === "string") s = v;
+  else if (v === void 0) s = "";
+  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
+  else s = JSON.stringify(v) ?? String(v);
+  if (s.length > MAX_VALUE_CHARS) {
+    let end = MAX_VALUE_CHARS - 1;
+    const code2 = s.charCodeAt(end - 1);
+    if (code2 >= 55296 && code2 <= 56319) end -= 1;
+    s = `${s.slice(0, end)}…`;
+  }
+  return s;
+}
+var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+function keyPath(parent, key) {
+  if (SIMPLE_KEY.test(key)) return parent === "" ? key : `${parent}.${key}`;
+  return `${parent}[${JSON.stringify(key)}]`;
+}
+var MERGE_KEYS = {
+  containers: [["name"]],
+  initContainers: [["name"]],
+  ephemeralContainers: [["name"]],
+  volumes: [["name"]],
+  env: [["name"]],
+  imagePullSecrets: [["name"]],
+  resourceClaims: [["name"]],
+  schedulingGates: [["name"]],
+  webhooks: [["name"]],
+  hostAliases: [["ip"]],
+  volumeMounts: [["mountPath"]],
+  volumeDevices: [["devicePath"]],
+  ownerReferences: [["uid"]],
+  // Container ports (containerPort, protocol); Service ports (port, protocol).
+  ports: [["containerPort", "protocol"], ["port", "protocol"], ["name"]],
+  topologySpreadConstraints: [["topologyKey", "whenUnsatisfiable"]],
+  tolerations: [["key"], ["key", "effect"], ["key", "operator", "effect", "value"]],
+  conditions: [["type"]]
+};
+var KEY_DEFAULTS = { protocol: "TCP" };
+var GENERIC_KEYS = [["name"]];
+function keyValue(item, key) {
+  const v = item[key] ?? KEY_DEFAULTS[key];
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return void 0;
+}
+function keyLabel(item, keys) {
+  const parts = [];
+  for (const k of keys) {
+    const v = keyValue(item, k);
+    if (v === void 0) {
+      if (parts.length === 0) return void 0;
+      continue;
+    }
+    if (KEY_DEFAULTS[k] === v && parts.length > 0) continue;
+    parts.push(`${k}=${v}`);
+  }
+  return parts.join(",");
+}
+function keyDisplay(label2) {
+  return label2.split(",").map((p) => p.slice(p.indexOf("=") + 1)).join("/");
+}
+function chooseKeys(field2, a, b) {
+  const candidates = [...MERGE_KEYS[field2] ?? [], ...GENERIC_KEYS];
+  outer: for (const keys of candidates) {
+    for (const list of [a, b]) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const item of list) {
+        if (!isRec(item)) continue outer;
+        const label2 = keyLabel(item, keys);
+        if (label2 === void 0 || seen.has(label2)) continue outer;
+        seen.add(label2);
+      }
+    }
+    return keys;
+  }
+  return void 0;
+}
+function isScalar3(v) {
+  return v === null || typeof v !== "object";
+}
+function scalarLabel(v) {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+var Differ = class {
+  constructor(secret) {
+    this.secret = secret;
+  }
+  secret;
+  out = [];
+  push(fc, segments) {
+    if (isRedactedPath(segments, this.secret)) fc.redacted = true;
+    this.out.push(fc);
+  }
+  added(path4, segments, v) {
+    this.push({ path: path4, to: compactValue(v) }, segments);
+  }
+  removed(path4, segments, v) {
+    this.push({ path: path4, from: compactValue(v) }, segments);
+  }
+  value(a, b, path4, segments, field2) {
+    if (a === b) return;
+    if (isRec(a) && isRec(b)) {
+      for (const k of Object.keys(a)) {
+        const inB = Object.prototype.hasOwnProperty.call(b, k);
+        if (inB && a[k] === b[k]) continue;
+        const p = keyPath(path4, k);
+        const s = [...segments, k];
+        if (!inB) this.removed(p, s, a[k]);
+        else this.value(a[k], b[k], p, s, k);
+      }
+      for (const k of Object.keys(b)) {
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path4, k), [...segments, k], b[k]);
+      }
+      return;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      this.list(a, b, path4, segments, field2);
+      return;
+    }
+    if (deepEqual(a, b)) return;
+    this.push({ path: path4, from: compactValue(a), to: compactValue(b) }, segments);
+  }
+  list(a, b, path4, segments, field2) {
+    if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
+    if (a.every(isScalar3) && b.every(isScalar3)) {
+      this.byLabel(a, b, path4, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+      return;
+    }
+    const keys = chooseKeys(field2, a, b);
+    if (keys) {
+      this.byLabel(a, b, path4, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      return;
+    }
+    this.unkeyed(a, b, path4, segments);
+  }
+  /**
+   * Items matched by a label (their merge key, or their value for scalars; repeated labels are
+   * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
+   * items is one "reordered" change.
+   */
+  byLabel(a, b, path4, segments, labelOf, selector, display, recurse) {
+    const labels = (list) => {
+      const seen = /* @__PURE__ */ new Map();
+      return list.map((v) => {
+        const l = labelOf(v);
+        const n = seen.get(l) ?? 0;
+        seen.set(l, n + 1);
+        return n === 0 ? l : `${l}#${n + 1}`;
+      });
+    };
+    const la = labels(a);
+    const lb = labels(b);
+    const ia = new Map(la.map((l, i) => [l, i]));
+    const ib = new Map(lb.map((l, i) => [l, i]));
+    for (let i = 0; i < a.length; i++) {
+      const j = ib.get(la[i]);
+      const p = `${path4}${selector(la[i])}`;
+      const s = [...segments, String(i)];
+      if (j === void 0) this.removed(p, s, a[i]);
+      else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
+    }
+    for (let j = 0; j < b.length; j++) {
+      if (!ia.has(lb[j])) this.added(`${path4}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+    }
+    const commonA = la.filter((l) => ib.has(l));
+    const commonB = lb.filter((l) => ia.has(l));
+    if (commonA.some((l, i) => l !== commonB[i])) {
+      const show = (ls) => compactValue(ls.map(display).join(", "));
+      this.push({ path: path4, from: show(commonA), to: show(commonB), reordered: true }, segments);
+    }
+  }
+  /**
+   * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
+   * by value wherever they are; the items left are paired in order and diffed by position.
+   */
+  unkeyed(a, b, path4, segments) {
+    const usedB = /* @__PURE__ */ new Set();
+    const matchA = new Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      if (i < b.length && !usedB.has(i) && deepEqual(a[i], b[i])) {
+        matchA[i] = i;
+        usedB.add(i);
+        continue;
+      }
+      for (let j = 0; j < b.length; j++) {
+        if (!usedB.has(j) && deepEqual(a[i], b[j])) {
+          matchA[i] = j;
+          usedB.add(j);
+          break;
+        }
+      }
+    }
+    const leftA = a.map((_, i) => i).filter((i) => matchA[i] === void 0);
+    const leftB = b.map((_, j) => j).filter((j) => !usedB.has(j));
+    const pairs = Math.min(leftA.length, leftB.length);
+    for (let k = 0; k < pairs; k++) {
+      const i = leftA[k];
+      const j = leftB[k];
+      matchA[i] = j;
+      this.value(a[i], b[j], `${path4}[${j}]`, [...segments, String(j)], "");
+    }
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path4}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path4}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    const order = matchA.filter((j) => j !== void 0);
+    if (order.some((j, k) => k > 0 && j < order[k - 1])) {
+      const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
+      const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
+      this.push({ path: path4, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+    }
+  }
+};
+function fieldChanges(base, head, secret) {
+  const d = new Differ(secret);
+  d.value(base, head, "", [], "");
+  return d.out;
+}
+
+// src/diff/ignore.ts
+function escapeRe(c) {
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
+}
+function compile2(pattern) {
+  let re = "";
+  let quoted = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '"') quoted = !quoted;
+    if (c === "*" && pattern[i + 1] === "*") {
+      re += ".*";
+      i++;
+    } else if (c === "*") {
+      re += quoted ? '[^"]*' : "[^.[\\]]*";
+    } else {
+      re += escapeRe(c);
+    }
+  }
+  return new RegExp(`^${re}(?:$|[.[])`);
+}
+function fieldMatcher(patterns) {
+  const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
+  if (list.length === 0) return void 0;
+  const res = list.map(compile2);
+  return (path4) => res.some((re) => re.test(path4));
+}
+
+// src/diff/wet-diff.ts
 var DIFF_CONTEXT = 3;
 function isYamlPath(path4) {
   return path4.endsWith(".yaml") || path4.endsWith(".yml");
@@ -40633,12 +42605,13 @@ function baseName(path4) {
   return i === -1 ? path4 : path4.slice(i + 1);
 }
 function readSide(entry, snapshot, unit2, same) {
+  return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+}
+function readFiles(paths, files, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  if (!entry) return side;
-  const paths = [...entry.paths].sort(cmp);
-  for (const path4 of paths) {
+  for (const path4 of [...paths].sort(cmp)) {
     if (baseName(path4) === ".gitattributes" || same.has(path4)) continue;
-    const text = snapshot.files.get(path4);
+    const text = files.get(path4);
     if (text === void 0) continue;
     if (!isYamlPath(path4)) {
       side.files.set(path4, text);
@@ -40652,6 +42625,8 @@ function readSide(entry, snapshot, unit2, same) {
       opaque = parsed.diagnostics.length > 0;
     }
     const found = [];
+    const listed = values.some(isListObject);
+    if (listed) values = values.flatMap(expandLists);
     for (const value of values) {
       if (value === null || value === void 0) continue;
       if (!isKubeObject(value)) {
@@ -40669,74 +42644,13 @@ function readSide(entry, snapshot, unit2, same) {
       side.files.set(path4, text);
       continue;
     }
-    if (found.length === 1) found[0].text = text;
+    if (found.length === 1 && !listed) found[0].text = text;
     for (const o of found) {
       const key = identityKey(o.id);
       if (!side.objects.has(key)) side.objects.set(key, o);
     }
   }
   return side;
-}
-function compactValue(v) {
-  let s;
-  if (typeof v === "string") s = v;
-  else if (v === void 0) s = "";
-  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
-  else s = JSON.stringify(v) ?? String(v);
-  if (s.length > MAX_VALUE_CHARS) {
-    let end = MAX_VALUE_CHARS - 1;
-    const code2 = s.charCodeAt(end - 1);
-    if (code2 >= 55296 && code2 <= 56319) end -= 1;
-    s = `${s.slice(0, end)}…`;
-  }
-  return s;
-}
-var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-function unescapePointer(seg) {
-  return seg.replace(/~1/g, "/").replace(/~0/g, "~");
-}
-function child(v, seg) {
-  if (Array.isArray(v)) return v[Number(seg)];
-  if (typeof v === "object" && v !== null) return v[seg];
-  return void 0;
-}
-function fieldPath(pointer, doc) {
-  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointer);
-  let out = "";
-  let cur = doc;
-  for (const seg of segments) {
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) {
-      const el = cur[Number(seg)];
-      const name = typeof el === "object" && el !== null && !Array.isArray(el) ? el["name"] : void 0;
-      out += typeof name === "string" ? `[${name}]` : `[${seg}]`;
-    } else if (SIMPLE_KEY.test(seg)) {
-      out += out === "" ? seg : `.${seg}`;
-    } else {
-      out += `[${JSON.stringify(seg)}]`;
-    }
-    cur = child(cur, seg);
-  }
-  return { path: out, segments };
-}
-function valueAt(doc, segments) {
-  let cur = doc;
-  for (const s of segments) cur = child(cur, s);
-  return cur;
-}
-function fieldChanges(base, head, secret) {
-  const ops = import_fast_json_patch2.default.compare(base, head);
-  const out = [];
-  for (const op of ops) {
-    if (op.op !== "add" && op.op !== "remove" && op.op !== "replace") continue;
-    const doc = op.op === "remove" ? base : head;
-    const { path: path4, segments } = fieldPath(op.path, doc);
-    const fc = { path: path4 };
-    if (op.op !== "add") fc.from = compactValue(valueAt(base, segments));
-    if (op.op !== "remove") fc.to = compactValue(op.value);
-    if (isRedactedPath(segments, secret)) fc.redacted = true;
-    out.push(fc);
-  }
-  return out;
 }
 function unifiedDiff(oldPath, newPath, oldText, newText) {
   const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
@@ -40757,7 +42671,7 @@ function sortedRecord(r) {
   for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
   return out;
 }
-function diffUnit(id, base, head, failed) {
+function diffUnit(id, base, head, failed, ignore) {
   const be = base.index?.units[id];
   const he = head.index?.units[id];
   const entry = he ?? be;
@@ -40776,8 +42690,9 @@ function diffUnit(id, base, head, failed) {
       if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
     }
   }
-  const b = readSide(be, base, id, same);
-  const h = readSide(he, head, id, same);
+  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
+}
+function diffSides(result, b, h, ignore) {
   const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
   const changes = [];
   for (const key of keys) {
@@ -40791,15 +42706,21 @@ function diffUnit(id, base, head, failed) {
     const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
     let kind;
     let fields;
+    let ignored = 0;
     if (bo && ho) {
       kind = "changed";
       fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
+      if (ignore) {
+        const all = fields.length;
+        fields = fields.filter((f) => !ignore(f.path));
+        ignored = all - fields.length;
+      }
     } else {
       kind = bo ? "removed" : "added";
       fields = [];
     }
     const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
-    changes.push({ kind, id: rid, key, fields, unified });
+    changes.push({ kind, id: rid, key, fields, ...ignored > 0 ? { ignored } : {}, unified });
   }
   changes.sort((x, y) => compareIdentity(x.id, y.id));
   result.resources = changes;
@@ -40832,6 +42753,7 @@ function emptyUnitDiff(unit2, renderer, coordinates, status) {
 }
 function diffWet(base, head, options = {}) {
   const failed = new Set(options.failedUnits ?? []);
+  const ignore = fieldMatcher(options.ignore);
   const ids = /* @__PURE__ */ new Set([
     ...Object.keys(base.index?.units ?? {}),
     ...Object.keys(head.index?.units ?? {}),
@@ -40839,9 +42761,12 @@ function diffWet(base, head, options = {}) {
   ]);
   const units = [];
   for (const id of [...ids].sort(cmp)) {
-    const d = diffUnit(id, base, head, failed.has(id));
+    const d = diffUnit(id, base, head, failed.has(id), ignore);
     if (d) units.push(d);
   }
+  return reportOf(units);
+}
+function reportOf(units) {
   const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
   let changed = false;
   for (const u of units) {
@@ -40853,20 +42778,9 @@ function diffWet(base, head, options = {}) {
   }
   return { units, totals, changed };
 }
-
-// src/render/digest.ts
-import { createHash as createHash2 } from "node:crypto";
-function digestOf(parts) {
-  const h = createHash2("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
-  }
-  return `sha256:${h.digest("hex")}`;
+function isNoise(r) {
+  return r.kind === "changed" && r.fields.length === 0 && (r.ignored ?? 0) > 0;
 }
-
-// src/version.ts
-var VERSION = "0.1.0";
 
 // src/pipeline/pool.ts
 async function runPool(items, size, task) {
@@ -40884,326 +42798,6 @@ async function runPool(items, size, task) {
   return results;
 }
 
-// src/render/kubernetes/closure.ts
-import { posix as posix3 } from "node:path";
-var MAX_DIRS = 500;
-function isRemoteRef(ref) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
-}
-function strings(v) {
-  if (typeof v === "string") return [v];
-  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-}
-function generatorFile(entry) {
-  const eq = entry.indexOf("=");
-  return eq >= 0 ? entry.slice(eq + 1) : entry;
-}
-var Walker = class {
-  constructor(files, repoRoot) {
-    this.files = files;
-    this.repoRoot = repoRoot;
-  }
-  files;
-  repoRoot;
-  paths = /* @__PURE__ */ new Set();
-  seen = /* @__PURE__ */ new Set();
-  volatile = false;
-  reason;
-  abs(rel) {
-    return rel === "" || rel === "." ? this.repoRoot : posix3.join(this.repoRoot, rel);
-  }
-  markVolatile(reason) {
-    if (!this.volatile) this.reason = reason;
-    this.volatile = true;
-  }
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or leaves the repository. */
-  resolve(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return void 0;
-    }
-    const target = posix3.normalize(posix3.join(dir, ref));
-    if (target === ".." || target.startsWith("../") || posix3.isAbsolute(ref)) {
-      this.markVolatile(`${where} references ${ref}, outside the repository`);
-      return void 0;
-    }
-    return target === "." ? "" : target;
-  }
-  /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where) {
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    this.paths.add(target);
-  }
-  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where) {
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    const st = await this.files.lstat(this.abs(target));
-    if (st?.kind === "directory") await this.visit(target);
-    else this.paths.add(target);
-  }
-  async visit(dir) {
-    if (this.seen.has(dir)) return;
-    if (this.seen.size >= MAX_DIRS) {
-      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
-      return;
-    }
-    this.seen.add(dir);
-    this.paths.add(dir);
-    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
-    if (where === void 0) return;
-    const k = kustomizationValue(await this.files.readFile(this.abs(where)));
-    if (!isRecord(k)) return;
-    for (const key of ["resources", "bases", "components"]) {
-      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
-    }
-    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addPath(dir, ref, where);
-      }
-    }
-    for (const key of ["patches", "patchesJson6902", "replacements"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const item of list) {
-        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
-      }
-    }
-    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
-    for (const key of ["configMapGenerator", "secretGenerator"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const g of list) {
-        if (!isRecord(g)) continue;
-        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
-        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
-        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
-      }
-    }
-    for (const key of ["transformers", "generators", "validators"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addResource(dir, ref, where);
-      }
-    }
-    await this.helmCharts(dir, k, where);
-  }
-  async helmCharts(dir, k, where) {
-    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
-    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
-    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
-    for (const c of charts) {
-      if (!isRecord(c)) continue;
-      const name = typeof c["name"] === "string" ? c["name"] : "";
-      if (typeof c["repo"] === "string" && c["repo"] !== "") {
-        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
-      }
-      if (name) await this.addPath(dir, posix3.join(chartHome, name), where);
-      else await this.addPath(dir, chartHome, where);
-      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
-      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
-    }
-  }
-};
-function kustomizationValue(text) {
-  const fast = parseCanonicalYaml(text);
-  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
-}
-function finish(w) {
-  const sorted2 = [...w.paths].sort(cmp);
-  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
-}
-async function kustomizeClosure(dir, files, repoRoot) {
-  const w = new Walker(files, repoRoot);
-  await w.visit(dir);
-  return finish(w);
-}
-function plainClosure(dir) {
-  return { paths: [dir], volatile: false };
-}
-async function helmClosure(dir, releaseFile, files, repoRoot) {
-  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
-  let volatile = false;
-  let reason;
-  const st = await files.lstat(posix3.join(repoRoot, releaseFile));
-  if (st?.kind === "file") {
-    const r = parsePositioned(await files.readFile(posix3.join(repoRoot, releaseFile))).value;
-    if (isRecord(r) && typeof r["chart"] === "string") {
-      const chart = r["chart"];
-      if (isLocalChart(chart)) {
-        const target = posix3.normalize(posix3.join(posix3.dirname(releaseFile), chart));
-        if (target === ".." || target.startsWith("../")) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
-        } else paths.add(target);
-      } else {
-        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!isPinnedVersion(version2)) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
-        }
-      }
-    }
-  }
-  const sorted2 = [...paths].sort(cmp);
-  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
-}
-async function readTree(files, tree, abs2, key) {
-  const st = await files.lstat(abs2);
-  if (st === void 0) {
-    if (!tree.out.has(key)) tree.out.set(key, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !tree.out.has(key)) tree.out.set(key, "empty-dir");
-    for (const name of entries) await readTree(files, tree, posix3.join(abs2, name), key === "" ? name : `${key}/${name}`);
-    return;
-  }
-  if (tree.out.has(key)) return;
-  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(abs2);
-    } catch {
-      target = void 0;
-    }
-    tree.out.set(key, `symlink:${target ?? "dangling"}`);
-    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
-    const behind = await files.lstat(target);
-    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
-    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
-      tree.followed.add(target);
-      tree.out.delete(key);
-      await readTree(files, tree, target, key);
-      tree.out.set(`${key}\0symlink`, target);
-    }
-  } else tree.out.set(key, st.kind);
-}
-async function closureContents(files, repoRoot, paths) {
-  let realRoot = repoRoot;
-  try {
-    realRoot = await files.realpath(repoRoot);
-  } catch {
-  }
-  const tree = { out: /* @__PURE__ */ new Map(), realRoot, followed: /* @__PURE__ */ new Set() };
-  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix3.join(repoRoot, p), p);
-  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
-}
-
-// src/pipeline/incremental.ts
-function entryOf(unit2, settings) {
-  const lists = {
-    kubernetes: settings.config.kubernetes,
-    terraform: settings.config.terraform,
-    secrets: settings.config.secrets
-  };
-  return lists[unit2.renderer][unit2.entry];
-}
-var globalConfigs = /* @__PURE__ */ new WeakMap();
-function globalConfig2(settings) {
-  let text = globalConfigs.get(settings);
-  if (text === void 0) {
-    const { concurrency: _workers, ...policy } = settings.config.policy;
-    const { labelCoordinates: _labels, ...wet } = settings.config.wet;
-    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy });
-    globalConfigs.set(settings, text);
-  }
-  return text;
-}
-async function kubernetesClosure(unit2, settings, files) {
-  const entry = settings.config.kubernetes[unit2.entry];
-  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
-  const root = settings.repoRoot;
-  const detected = await detectUnitType(files, root, unit2, entry);
-  switch (detected.type) {
-    case "kustomize": {
-      const c = await kustomizeClosure(unit2.dir, files, root);
-      if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
-        return { ...c, volatile: true, reason: "kustomize --enable-helm may fetch charts" };
-      }
-      return c;
-    }
-    case "helm":
-      return helmClosure(unit2.dir, detected.file, files, root);
-    case "missing":
-      return { paths: [unit2.dir, detected.file], volatile: true, reason: detected.want === "kustomize" ? "no kustomization file" : "Helm release file not found" };
-    case "plain":
-      return entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
-  }
-}
-async function unitClosure(unit2, settings, files) {
-  if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
-  return { paths: [unit2.dir], volatile: false };
-}
-async function unitInputDigest(unit2, settings, files, toolVersion) {
-  const entry = entryOf(unit2, settings);
-  const closure = await unitClosure(unit2, settings, files);
-  const parts = [
-    "hydrate-input/1",
-    unit2.renderer,
-    unit2.dir,
-    unit2.output,
-    JSON.stringify(unit2.coordinates),
-    JSON.stringify(entry ?? null),
-    globalConfig2(settings),
-    unit2.renderer === "kubernetes" ? await toolVersion : "",
-    `hydrate ${VERSION}`
-  ];
-  for (const [path4, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path4, content);
-  return {
-    digest: digestOf(parts),
-    volatile: closure.volatile || entry === void 0,
-    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {}
-  };
-}
-var VERSION_COMMANDS = [
-  ["kustomize", ["version"]],
-  ["kubectl", ["version", "--client"]],
-  ["helm", ["version", "--short"]]
-];
-async function renderToolVersions(exec) {
-  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
-  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
-  const versions = await Promise.all(
-    wanted.map(async ([cmd, args]) => {
-      try {
-        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
-        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
-      } catch {
-        return `${cmd}:unknown`;
-      }
-    })
-  );
-  return versions.length > 0 ? versions.join("\n") : "no render tools";
-}
-function cachingReader(files) {
-  return {
-    readFile: memoizeAsync((p) => files.readFile(p)),
-    readFileBytes: memoizeAsync((p) => files.readFileBytes(p)),
-    readDir: memoizeAsync((p) => files.readDir(p)),
-    lstat: memoizeAsync((p) => files.lstat(p)),
-    realpath: memoizeAsync((p) => files.realpath(p))
-  };
-}
-function memoizeAsync(fn) {
-  const cache2 = /* @__PURE__ */ new Map();
-  return (p) => {
-    let hit = cache2.get(p);
-    if (!hit) {
-      hit = fn(p);
-      cache2.set(p, hit);
-      hit.catch(() => cache2.delete(p));
-    }
-    return hit;
-  };
-}
-
 // src/pipeline/hydrate.ts
 async function hydrate(req) {
   const { settings, ports } = req;
@@ -41215,7 +42809,8 @@ async function hydrate(req) {
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION}`;
   diagnostics.push(...await checkSources(settings, ports.files));
-  const discovered = await discoverUnits(settings, ports.files);
+  const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
+  if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
   diagnostics.push(...discovered.diagnostics);
   const selection = selectUnits(discovered.units, settings.only);
   diagnostics.push(...selection.diagnostics);
@@ -41323,7 +42918,7 @@ async function hydrate(req) {
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
   const before = await snapshotWithout(previous, kept);
   const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
-  const diff = diffWet(before, after, { failedUnits });
+  const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
   return {
     ok,
     diagnostics: sortDiagnostics(diagnostics),
@@ -41361,13 +42956,13 @@ async function planIncremental(selected, settings, ports, previous, independent)
   return { inputs, unchanged, toRender };
 }
 function takeFromShards(shards, toRender, inputs, expect) {
-  const { entries, diagnostics } = collectShards(shards, expect);
+  const { entries: entries2, diagnostics } = collectShards(shards, expect);
   const results = [];
   const leftovers = [];
   if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
   for (const u of toRender) {
     if (!expect.independent.has(u.renderer)) continue;
-    const entry = entries.get(u.id);
+    const entry = entries2.get(u.id);
     if (!entry) continue;
     if (entry.unit.status === "reused") {
       leftovers.push(u);
@@ -41423,12 +43018,12 @@ async function renderOnWorkers(renderer, units, base) {
   return chunks.flat();
 }
 function reusedUnits(skipped, index) {
-  const entries = [];
+  const entries2 = [];
   const results = [];
   for (const u of skipped) {
     const entry = index?.units[u.id];
     if (!entry) continue;
-    entries.push({ id: u.id, entry });
+    entries2.push({ id: u.id, entry });
     results.push({
       unit: u,
       status: "reused",
@@ -41439,7 +43034,7 @@ function reusedUnits(skipped, index) {
       provides: (entry.provides ?? []).map((ref) => ({ ref }))
     });
   }
-  return { entries, results };
+  return { entries: entries2, results };
 }
 async function keptUnits(reused, previous) {
   const out = [];
@@ -41465,7 +43060,8 @@ function unitReports(selected, skipped, results, index, previousIndex) {
       dir: u.dir,
       coordinates: u.coordinates,
       status,
-      resources: r?.resources.length ?? 0,
+      // A unit kept from an earlier run counts what the index says it rendered then.
+      resources: r && r.status !== "reused" ? r.resources.length : index?.units[u.id]?.resources ?? previousIndex?.units[u.id]?.resources ?? 0,
       outputs: index?.units[u.id]?.paths ?? previousIndex?.units[u.id]?.paths ?? [],
       errors: r?.diagnostics.filter((d) => d.severity === "error") ?? []
     });
@@ -41473,13 +43069,152 @@ function unitReports(selected, skipped, results, index, previousIndex) {
   return reports.sort((a, b) => cmp(a.id, b.id));
 }
 
+// src/diff/tree-diff.ts
+function owners(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [id, u] of Object.entries(index?.units ?? {})) for (const p of u.paths) out.set(p, id);
+  return out;
+}
+function folder(path4) {
+  const i = path4.lastIndexOf("/");
+  return i === -1 ? "." : path4.slice(0, i);
+}
+function emptySide() {
+  return { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+}
+function diffTrees(base, head, options = {}) {
+  const same = /* @__PURE__ */ new Set();
+  for (const [p, text] of base.files) if (head.files.get(p) === text) same.add(p);
+  const paths = (s) => [...s.files.keys()].filter((p) => p !== INDEX_PATH);
+  const b = readFiles(paths(base), base.files, "", same);
+  const h = readFiles(paths(head), head.files, "", same);
+  const headOwner = owners(head.index);
+  const baseOwner = owners(base.index);
+  const unitOf = (p) => headOwner.get(p) ?? baseOwner.get(p) ?? folder(p);
+  const sides = /* @__PURE__ */ new Map();
+  const sideOf = (unit2) => {
+    let s = sides.get(unit2);
+    if (!s) sides.set(unit2, s = { b: emptySide(), h: emptySide() });
+    return s;
+  };
+  for (const key of /* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])) {
+    const bo = b.objects.get(key);
+    const ho = h.objects.get(key);
+    const s = sideOf(unitOf((ho ?? bo).file));
+    if (bo) s.b.objects.set(key, bo);
+    if (ho) s.h.objects.set(key, ho);
+  }
+  for (const [p, text] of b.files) sideOf(unitOf(p)).b.files.set(p, text);
+  for (const [p, text] of h.files) sideOf(unitOf(p)).h.files.set(p, text);
+  const ignore = fieldMatcher(options.ignore);
+  const units = [];
+  for (const id of [...sides.keys()].sort(cmp)) {
+    const be = base.index?.units[id];
+    const he = head.index?.units[id];
+    const entry = he ?? be;
+    const status = !entry ? "ok" : !be ? "new" : !he ? "deleted" : "ok";
+    const coordinates = {};
+    for (const k of Object.keys(entry?.coordinates ?? {}).sort(cmp)) coordinates[k] = entry.coordinates[k];
+    const s = sides.get(id);
+    const d = diffSides(emptyUnitDiff(id, entry?.renderer ?? "", coordinates, status), s.b, s.h, ignore);
+    if (d) units.push(d);
+  }
+  return reportOf(units);
+}
+
+// src/adapters/yaml-tree.ts
+import { readdir as readdir3, readFile as readFile3 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+async function yamlFiles(root, rel, out) {
+  const entries2 = await readdir3(join5(root, rel), { withFileTypes: true });
+  for (const e of entries2.sort((a, b) => cmp(a.name, b.name))) {
+    const p = rel === "" ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) {
+      if (e.name !== ".git") await yamlFiles(root, p, out);
+    } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml"))) {
+      out.push(p);
+    }
+  }
+}
+async function readYamlTree(dir) {
+  const wet = await readWetDir(dir);
+  const snapshot = await wet.snapshot();
+  const files = new Map(snapshot.files);
+  const found = [];
+  await yamlFiles(dir, "", found);
+  for (const p of found) if (!files.has(p)) files.set(p, await readFile3(join5(dir, p), "utf8"));
+  return snapshot.index ? { index: snapshot.index, files } : { files };
+}
+
+// src/report/headline.ts
+var RBAC_KINDS = /* @__PURE__ */ new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+var IMAGE_PATH = /(?:^|\.)(?:containers|initContainers|ephemeralContainers)\[[^\]]*\]\.image$/;
+function isRbac(r) {
+  return r.id.group === "rbac.authorization.k8s.io" && RBAC_KINDS.has(r.id.kind);
+}
+function isCrd(r) {
+  return r.id.group === "apiextensions.k8s.io" && r.id.kind === "CustomResourceDefinition";
+}
+function headlineOf(report) {
+  const h = { deleted: [], namespacesCreated: [], namespacesDeleted: [], crds: [], rbac: [], images: [], scaledToZero: [] };
+  const images = /* @__PURE__ */ new Map();
+  for (const u of report.units) {
+    if (u.status === "failed") continue;
+    for (const r of u.resources) {
+      const what = describeIdentity(r.id);
+      if (r.kind === "removed") h.deleted.push(what);
+      if (r.id.group === "" && r.id.kind === "Namespace") {
+        if (r.kind === "added") h.namespacesCreated.push(r.id.name);
+        if (r.kind === "removed") h.namespacesDeleted.push(r.id.name);
+      }
+      if (isCrd(r)) h.crds.push(`${r.id.name} (${r.kind})`);
+      if (isRbac(r)) h.rbac.push(`${what} (${r.kind})`);
+      if (r.kind !== "changed") continue;
+      const seen = /* @__PURE__ */ new Set();
+      for (const f of r.fields) {
+        if (f.from !== void 0 && f.to !== void 0 && !f.redacted && IMAGE_PATH.test(f.path)) {
+          const key = `${f.from}
+${f.to}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const e = images.get(key) ?? { from: f.from, to: f.to, objects: 0 };
+          e.objects++;
+          images.set(key, e);
+        }
+        if ((f.path === "spec.replicas" || f.path === "spec.parallelism") && f.to === "0" && f.from !== "0") {
+          h.scaledToZero.push(`${what} (${f.from ?? "default"} → 0)`);
+        }
+      }
+    }
+  }
+  h.images = [...images.values()];
+  return h;
+}
+function headlineIsEmpty(h) {
+  return Object.values(h).every((v) => v.length === 0);
+}
+
 // src/report/text.ts
 var SIGN = { added: "+", changed: "~", removed: "-" };
 function oneLine(s) {
   return s.replace(/\r?\n|\r/g, "↵");
 }
+function headlineText(report) {
+  const h = headlineOf(report);
+  if (headlineIsEmpty(h)) return [];
+  const out = [];
+  const list = (xs) => xs.length > 10 ? `${xs.slice(0, 10).join(", ")} … and ${xs.length - 10} more` : xs.join(", ");
+  if (h.deleted.length > 0) out.push(`! ${h.deleted.length} object${h.deleted.length === 1 ? "" : "s"} will be deleted from the cluster: ${list(h.deleted)}`);
+  if (h.namespacesCreated.length > 0) out.push(`! namespaces created: ${list(h.namespacesCreated)}`);
+  if (h.namespacesDeleted.length > 0) out.push(`! namespaces deleted: ${list(h.namespacesDeleted)}`);
+  if (h.crds.length > 0) out.push(`! CRDs changed: ${list(h.crds)}`);
+  if (h.rbac.length > 0) out.push(`! RBAC changed: ${list(h.rbac)}`);
+  if (h.images.length > 0) out.push(`! images changed: ${list(h.images.map((i) => `${i.from} → ${i.to} (${i.objects})`))}`);
+  if (h.scaledToZero.length > 0) out.push(`! scaled to zero: ${list(h.scaledToZero)}`);
+  return [...out, ""];
+}
 function formatDiffText(report) {
-  const lines = [];
+  const lines = headlineText(report);
   for (const u of report.units) {
     if (u.status === "failed") {
       lines.push(`${u.unit}: render failed (previous output kept)`);
@@ -41487,9 +43222,16 @@ function formatDiffText(report) {
     }
     const status = u.status === "ok" ? "" : ` (${u.status})`;
     lines.push(`${u.unit}${status}: +${u.added} ~${u.changed} -${u.removed}`);
+    const noise = u.resources.filter(isNoise);
+    if (noise.length > 0) lines.push(`  ~ ${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields: ${noise.map((r) => describeIdentity(r.id)).join(", ")}`);
     for (const r of u.resources) {
-      lines.push(`  ${SIGN[r.kind]} ${describeIdentity(r.id)}`);
+      if (isNoise(r)) continue;
+      lines.push(`  ${SIGN[r.kind]} ${describeIdentity(r.id)}${r.ignored ? ` (${r.ignored} ignored field${r.ignored === 1 ? "" : "s"})` : ""}`);
       for (const f of r.fields) {
+        if (f.reordered) {
+          lines.push(`      ${f.path}: reordered: ${oneLine(f.from ?? "")} → ${oneLine(f.to ?? "")}`);
+          continue;
+        }
         const from = f.from === void 0 ? "(none)" : oneLine(f.from);
         const to = f.to === void 0 ? "(none)" : oneLine(f.to);
         lines.push(`      ${f.path}: ${from} → ${to}`);
@@ -41503,7 +43245,7 @@ function formatDiffText(report) {
   if (report.units.length === 0) lines.push("No changes.");
   else
     lines.push(
-      `Total: ${t.added} added, ${t.changed} changed, ${t.removed} removed in ${t.units} unit${t.units === 1 ? "" : "s"}${t.failed > 0 ? ` (${t.failed} failed)` : ""}`
+      `Total: objects ${t.added} added, ${t.changed} changed, ${t.removed} removed; in ${t.units} unit${t.units === 1 ? "" : "s"}${t.failed > 0 ? ` (${t.failed} failed)` : ""}`
     );
   return `${lines.join("\n")}
 `;
@@ -41555,6 +43297,7 @@ function statusLabel(u) {
 }
 var SIGN2 = { added: "+", changed: "~", removed: "-" };
 function fieldLine(f) {
+  if (f.reordered) return `- ${code(f.path)}: reordered: ${code(f.from ?? "")} → ${code(f.to ?? "")}`;
   const from = f.from === void 0 ? "∅" : code(f.from);
   const to = f.to === void 0 ? "∅" : code(f.to);
   return `- ${code(f.path)}: ${from} → ${to}`;
@@ -41567,13 +43310,20 @@ function unitSection(u, failures, compact) {
   if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
   for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, "");
   if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
-  const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
+  const noise = u.resources.filter(isNoise);
+  const shownResources = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
+  const resources = compact ? shownResources.slice(0, COMPACT_MAX_RESOURCES) : shownResources;
+  if (noise.length > 0) {
+    const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
+    lines.push(`_${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields:_ ${names.join(", ")}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ""}`, "");
+  }
   for (const r of resources) {
     lines.push(`**${SIGN2[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, "");
     const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
     for (const f of fields) lines.push(fieldLine(f));
     if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
-    if (fields.length > 0) lines.push("");
+    if (r.ignored) lines.push(`- _${r.ignored} ignored field${r.ignored === 1 ? "" : "s"} (in the diff)_`);
+    if (fields.length > 0 || r.ignored) lines.push("");
     if (!compact && r.unified) {
       const fence = fenceFor(r.unified);
       const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
@@ -41581,8 +43331,8 @@ function unitSection(u, failures, compact) {
       lines.push(`${fence}diff`, `${body}${fence}`, "");
     }
   }
-  if (resources.length < u.resources.length) {
-    lines.push(`… ${u.resources.length - resources.length} more resources not shown`, "");
+  if (resources.length < shownResources.length) {
+    lines.push(`… ${shownResources.length - resources.length} more resources not shown`, "");
   }
   if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
   const files = [
@@ -41617,20 +43367,63 @@ function rowsOf(report, ctx) {
   }
   return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
 }
-function header(report, ctx, rows) {
-  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
-  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
-  lines.push(`${from}${ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : ""}.`, "");
-  const failed = rows.filter((r) => r.unit.status === "failed").length;
+var MAX_LIST = 10;
+function listOf(items) {
+  const shown = items.slice(0, MAX_LIST).map((i) => code(i));
+  return `${shown.join(", ")}${items.length > MAX_LIST ? ` … and ${items.length - MAX_LIST} more` : ""}`;
+}
+function plural2(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function headlineMarkdown(report) {
+  const h = headlineOf(report);
+  if (headlineIsEmpty(h)) return "";
+  const lines = [];
+  if (h.deleted.length > 0) lines.push(`- ⚠️ **${plural2(h.deleted.length, "object")} will be deleted from the cluster:** ${listOf(h.deleted)}`);
+  if (h.namespacesCreated.length > 0) lines.push(`- **Namespaces created:** ${listOf(h.namespacesCreated)}`);
+  if (h.namespacesDeleted.length > 0) lines.push(`- ⚠️ **Namespaces deleted:** ${listOf(h.namespacesDeleted)}`);
+  if (h.crds.length > 0) lines.push(`- **CRDs changed:** ${listOf(h.crds)}`);
+  if (h.rbac.length > 0) lines.push(`- **RBAC changed:** ${listOf(h.rbac)}`);
+  if (h.images.length > 0) {
+    const shown = h.images.slice(0, MAX_LIST).map((i) => `${code(i.from)} → ${code(i.to)} (${plural2(i.objects, "object")})`);
+    lines.push(`- **Images changed:** ${shown.join(", ")}${h.images.length > MAX_LIST ? ` … and ${h.images.length - MAX_LIST} more` : ""}`);
+  }
+  if (h.scaledToZero.length > 0) lines.push(`- ⚠️ **Scaled to zero:** ${listOf(h.scaledToZero)}`);
+  return `${lines.join("\n")}
+
+`;
+}
+function countsLine(report, rows, failed) {
   const t = report.totals;
-  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
-  else
-    lines.push(
-      `**${rows.length} unit${rows.length === 1 ? "" : "s"}**: ${t.added} added, ${t.changed} changed, ${t.removed} removed${failed > 0 ? `, ${failed} failed` : ""}.`,
-      ""
-    );
+  const files = report.units.reduce((n, u) => n + u.files.added.length + u.files.changed.length + u.files.removed.length, 0);
+  return `**Objects:** ${t.added} added, ${t.changed} changed, ${t.removed} removed${files > 0 ? ` · **files:** ${files} changed` : ""} · in ${plural2(rows, "unit")}${failed > 0 ? ` (${failed} failed)` : ""}.`;
+}
+function driftSection(drift) {
+  const units = drift.report.units.filter((u) => u.status !== "failed");
+  if (units.length === 0) return "";
+  const lines = [
+    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText(drift.base)} in ${plural2(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
+    ""
+  ];
+  for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
+  if (units.length > MAX_LIST) lines.push(`- … and ${units.length - MAX_LIST} more units`);
+  lines.push("", "</details>", "");
   return `${lines.join("\n")}
 `;
+}
+function header(report, ctx, rows) {
+  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
+  const glance = headlineMarkdown(report);
+  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
+  const against = ctx.comparedWith ? `, compared with ${escapeText(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
+  lines.push(`${from}${against}.`, "");
+  const failed = rows.filter((r) => r.unit.status === "failed").length;
+  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
+  else lines.push(countsLine(report, rows.length, failed), "");
+  const drift = ctx.drift ? driftSection(ctx.drift) : "";
+  return `${lines.slice(0, 3).join("\n")}
+${glance}${lines.slice(3).join("\n")}
+${drift}`;
 }
 var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
 function tableRow(r) {
@@ -41785,6 +43578,7 @@ function field(f) {
   if (f.from !== void 0) out.from = f.from;
   if (f.to !== void 0) out.to = f.to;
   if (f.redacted) out.redacted = true;
+  if (f.reordered) out.reordered = true;
   return out;
 }
 function resource(r) {
@@ -41793,6 +43587,7 @@ function resource(r) {
     id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
     key: r.key,
     fields: r.fields.map(field),
+    ...r.ignored ? { ignored: r.ignored } : {},
     unified: r.unified
   };
 }
@@ -41835,12 +43630,15 @@ var USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
-  hydrate diff --base DIR --head DIR [--format text|markdown|json]
-  hydrate demo
+  hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
+  hydrate demo [--write-docs]
 --dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
 and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
-Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
+diff compares any two trees of YAML files by object identity; --ignore hides field paths
+(e.g. 'metadata.annotations["checksum/*"]') from the field summary. It exits 1 when the trees
+differ, 0 with --exit-zero.
+Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.`;
 var stderrLogger = {
   info: (m) => process.stderr.write(`${m}
 `),
@@ -41861,8 +43659,9 @@ async function renderCommand(cmd, logger = stderrLogger) {
     ...cmd.shardDir !== void 0 ? { shardDir: path3.resolve(cmd.shardDir) } : {}
   });
   const outDir = path3.resolve(cmd.out);
+  await refuseOutDir(outDir, cmd.out, settings);
   const shardPart = settings.shard?.kind === "part";
-  if (!shardPart) await mkdir3(outDir, { recursive: true });
+  if (!shardPart) await mkdir4(outDir, { recursive: true });
   const previous = await readWetDir(outDir);
   const shards = settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
   const outcome = await hydrate({
@@ -41884,6 +43683,34 @@ async function renderCommand(cmd, logger = stderrLogger) {
     printOutcome(outcome, outDir);
   }
   return { exitCode: outcome.ok ? ExitCode.ok : ExitCode.renderErrors, outcome };
+}
+function resolveExisting(p) {
+  const rest = [];
+  let dir = p;
+  for (; ; ) {
+    try {
+      return path3.join(realpathSync2.native(dir), ...rest.reverse());
+    } catch {
+      const up = path3.dirname(dir);
+      if (up === dir) return p;
+      rest.push(path3.basename(dir));
+      dir = up;
+    }
+  }
+}
+async function refuseOutDir(outDir, shown, settings) {
+  const files = createFileReader();
+  const { units } = await discoverUnits(settings, files);
+  const out = resolveExisting(outDir).split(path3.sep).join("/");
+  const repoRoot = resolveExisting(settings.repoRoot).split(path3.sep).join("/");
+  const closurePaths = outInsideRepo(out, repoRoot) ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths) : [];
+  const problem = checkOutDir(out, shown, {
+    repoRoot,
+    unitDirs: units.map((u) => u.dir),
+    sourceDirs: settings.config.sources.map((s) => s.path),
+    closurePaths
+  });
+  if (problem) throw new ConfigError(problem);
 }
 function printOutcome(outcome, outDir) {
   const out = process.stdout;
@@ -41918,23 +43745,23 @@ function printDiagnostics(diagnostics) {
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}
 `);
 }
-async function diffCommand(base, head, format) {
-  const [b, h] = await Promise.all([readWetDir(path3.resolve(base)), readWetDir(path3.resolve(head))]);
-  const report = diffWet(await b.snapshot(), await h.snapshot());
+async function diffCommand(base, head, format, ignore, exitZero) {
+  const [b, h] = await Promise.all([readYamlTree(path3.resolve(base)), readYamlTree(path3.resolve(head))]);
+  const report = diffTrees(b, h, { ignore });
   if (format === "json") process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}
 `);
   else if (format === "markdown") process.stdout.write(buildJobSummary(report, { marker: "cli", title: "Hydrate diff" }));
   else process.stdout.write(formatDiffText(report));
-  return ExitCode.ok;
+  return report.units.length > 0 && !exitZero ? ExitCode.renderErrors : ExitCode.ok;
 }
-async function demoCommand() {
+async function demoCommand(writeDocs = false) {
   const root = findPackageRoot();
   const dry = path3.join(root, "examples", "dry");
   const previousWet = path3.join(root, "examples", "wet");
   const out = path3.join(root, "out", "demo-wet");
-  await rm(out, { recursive: true, force: true });
-  await mkdir3(path3.dirname(out), { recursive: true });
-  await cp(previousWet, out, { recursive: true });
+  await rm2(out, { recursive: true, force: true });
+  await mkdir4(path3.dirname(out), { recursive: true });
+  await cp2(previousWet, out, { recursive: true });
   const only = [];
   if (!await createProcessRunner().which("helm")) {
     process.stderr.write("helm is not installed: the Helm release unit is left as it is in the previous wet tree\n");
@@ -41945,15 +43772,21 @@ async function demoCommand() {
 `);
   const { exitCode, outcome } = await renderCommand({ config: path3.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
   const commentFile = path3.join(root, "out", "demo-comment.md");
-  await writeFile3(
-    commentFile,
-    buildComment(outcome.diff, { marker: "example/platform:deployment:hydrate.yaml", title: "Hydrate: render example/platform@0000000 into deployment", dryRepository: "example/platform", dryCommit: "0000000000000000000000000000000000000000", wetBranch: "deployment" })
-  );
+  const comment = buildComment(outcome.diff, { marker: "example/platform:deployment:hydrate.yaml", title: "Hydrate: render example/platform@0000000 into deployment", dryRepository: "example/platform", dryCommit: "0000000000000000000000000000000000000000", wetBranch: "deployment" });
+  await writeFile3(commentFile, comment);
+  if (writeDocs) await writeFile3(path3.join(root, "docs", "comment-example.md"), `${COMMENT_EXAMPLE_HEAD}${comment}`);
   process.stdout.write(`
 The pull-request comment for this change: ${path3.relative(process.cwd(), commentFile)}
 `);
   return exitCode;
 }
+var COMMENT_EXAMPLE_HEAD = `# Example pull-request comment
+
+This is the comment Hydrate posts for the bundled example (\`npm run demo\` writes it to \`out/demo-comment.md\`; \`npm run demo -- --write-docs\` regenerates this page). GitHub renders the \`<details>\` sections collapsed.
+
+---
+
+`;
 function findPackageRoot() {
   let dir = path3.dirname(fileURLToPath(import.meta.url));
   for (; ; ) {
@@ -41999,15 +43832,21 @@ async function main(argv) {
       case "diff": {
         const { values } = parseArgs({
           args: rest,
-          options: { base: { type: "string" }, head: { type: "string" }, format: { type: "string", default: "text" } },
+          options: {
+            base: { type: "string" },
+            head: { type: "string" },
+            format: { type: "string", default: "text" },
+            ignore: { type: "string", multiple: true, default: [] },
+            "exit-zero": { type: "boolean", default: false }
+          },
           strict: true
         });
         if (!values.base || !values.head) throw new ConfigError("diff needs --base DIR and --head DIR");
         if (!["text", "markdown", "json"].includes(values.format)) throw new ConfigError(`unknown --format ${values.format}: use text, markdown or json`);
-        return await diffCommand(values.base, values.head, values.format);
+        return await diffCommand(values.base, values.head, values.format, values.ignore, values["exit-zero"]);
       }
       case "demo":
-        return await demoCommand();
+        return await demoCommand(parseArgs({ args: rest, options: { "write-docs": { type: "boolean", default: false } }, strict: true }).values["write-docs"]);
       case "--version":
         process.stdout.write(`${VERSION}
 `);

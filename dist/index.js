@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path5 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path7 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path5 && path5[0] !== "/") {
-          path5 = `/${path5}`;
+        if (path7 && path7[0] !== "/") {
+          path7 = `/${path7}`;
         }
-        return new URL(`${origin}${path5}`);
+        return new URL(`${origin}${path7}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path5);
+        debuglog("sending request to %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path7, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path5,
+          path7,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path5);
+        debuglog("trailers received from %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path7, origin },
           error: error63
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path5,
+          path7,
           error63.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path5, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path5);
+          debuglog("sending request to %s %s/%s", method, origin, path7);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path5,
+        path: path7,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path5 !== "string") {
+        if (typeof path7 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path5)) {
+        } else if (invalidPathRegex.test(path7)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path5, query) : path5;
+        this.path = query ? buildURL(path7, query) : path7;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -3673,8 +3673,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(context3) {
-      const plural2 = context3.types.length === 1 ? "" : " one of";
-      const message = `${context3.argument} could not be converted to${plural2}: ${context3.types.join(", ")}.`;
+      const plural3 = context3.types.length === 1 ? "" : " one of";
+      const message = `${context3.argument} could not be converted to${plural3}: ${context3.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context3.prefix,
         message
@@ -4594,7 +4594,7 @@ var require_util2 = __commonJS({
           writable: true,
           enumerable: true,
           configurable: true,
-          value: function entries() {
+          value: function entries2() {
             webidl.brandCheck(this, object2);
             return makeIterator(this, "key+value");
           }
@@ -5201,8 +5201,8 @@ var require_formdata_parser = __commonJS({
         return false;
       }
       for (let i = 0; i < length; ++i) {
-        const cp = boundary.charCodeAt(i);
-        if (!(cp >= 48 && cp <= 57 || cp >= 65 && cp <= 90 || cp >= 97 && cp <= 122 || cp === 39 || cp === 45 || cp === 95)) {
+        const cp3 = boundary.charCodeAt(i);
+        if (!(cp3 >= 48 && cp3 <= 57 || cp3 >= 65 && cp3 <= 90 || cp3 >= 97 && cp3 <= 122 || cp3 === 39 || cp3 === 45 || cp3 === 95)) {
           return false;
         }
       }
@@ -5662,9 +5662,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
-                  const entries = new URLSearchParams(value.toString());
+                  const entries2 = new URLSearchParams(value.toString());
                   const fd = new FormData();
-                  for (const [name, value2] of entries) {
+                  for (const [name, value2] of entries2) {
                     fd.append(name, value2);
                   }
                   return fd;
@@ -5810,35 +5810,35 @@ var require_client_h1 = __commonJS({
       return await WebAssembly.instantiate(mod3, {
         env: {
           /* eslint-disable camelcase */
-          wasm_on_url: (p, at2, len) => {
+          wasm_on_url: (p, at3, len) => {
             return 0;
           },
-          wasm_on_status: (p, at2, len) => {
+          wasm_on_status: (p, at3, len) => {
             assert2(currentParser.ptr === p);
-            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at3 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_message_begin: (p) => {
             assert2(currentParser.ptr === p);
             return currentParser.onMessageBegin() || 0;
           },
-          wasm_on_header_field: (p, at2, len) => {
+          wasm_on_header_field: (p, at3, len) => {
             assert2(currentParser.ptr === p);
-            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at3 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
-          wasm_on_header_value: (p, at2, len) => {
+          wasm_on_header_value: (p, at3, len) => {
             assert2(currentParser.ptr === p);
-            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at3 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
             assert2(currentParser.ptr === p);
             return currentParser.onHeadersComplete(statusCode, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
           },
-          wasm_on_body: (p, at2, len) => {
+          wasm_on_body: (p, at3, len) => {
             assert2(currentParser.ptr === p);
-            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at3 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_message_complete: (p) => {
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path5, host, upgrade, blocking, reset } = request2;
+      const { method, path: path7, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path5} HTTP/1.1\r
+      let header2 = `${method} ${path7} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path5;
+      headers[HTTP2_HEADER_PATH] = path7;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path5 = search ? `${pathname}${search}` : pathname;
+        const path7 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path5;
+        this.opts.path = path7;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path5 = "/",
+          path: path7 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path5;
+        opts.path = origin + path7;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10710,11 +10710,11 @@ var require_mock_utils = __commonJS({
     }
     function buildHeadersFromArray(headers) {
       const clone2 = headers.slice();
-      const entries = [];
+      const entries2 = [];
       for (let index = 0; index < clone2.length; index += 2) {
-        entries.push([clone2[index], clone2[index + 1]]);
+        entries2.push([clone2[index], clone2[index + 1]]);
       }
-      return Object.fromEntries(entries);
+      return Object.fromEntries(entries2);
     }
     function matchHeaders(mockDispatch2, headers) {
       if (typeof mockDispatch2.headers === "function") {
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl2(path5) {
-      if (typeof path5 !== "string") {
-        return path5;
+    function safeUrl2(path7) {
+      if (typeof path7 !== "string") {
+        return path7;
       }
-      const pathSegments = path5.split("?");
+      const pathSegments = path7.split("?");
       if (pathSegments.length !== 2) {
-        return path5;
+        return path7;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path5);
+    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path7);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl2(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl2(path5), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl2(path7), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path5, method, body, headers, query } = opts;
+      const { path: path7, method, body, headers, query } = opts;
       return {
-        path: path5,
+        path: path7,
         method,
         body,
         headers,
@@ -11237,9 +11237,9 @@ var require_pluralizer = __commonJS({
       this: "these"
     };
     module.exports = class Pluralizer {
-      constructor(singular, plural2) {
+      constructor(singular, plural3) {
         this.singular = singular;
-        this.plural = plural2;
+        this.plural = plural3;
       }
       pluralize(count) {
         const one = count === 1;
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path5,
+            Path: path7,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path5) {
-      for (let i = 0; i < path5.length; ++i) {
-        const code2 = path5.charCodeAt(i);
+    function validateCookiePath(path7) {
+      for (let i = 0; i < path7.length; ++i) {
+        const code2 = path7.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -17201,8 +17201,8 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request2.headersList = headersList;
       }
-      const keyValue = crypto2.randomBytes(16).toString("base64");
-      request2.headersList.append("sec-websocket-key", keyValue);
+      const keyValue2 = crypto2.randomBytes(16).toString("base64");
+      request2.headersList.append("sec-websocket-key", keyValue2);
       request2.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
         request2.headersList.append("sec-websocket-protocol", protocol);
@@ -17231,7 +17231,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto2.createHash("sha1").update(keyValue2 + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path5 = opts.path;
+          let path7 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path5 = `/${path5}`;
+            path7 = `/${path7}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path5);
+          url2 = new URL(util.parseOrigin(url2).origin + path7);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -19169,7 +19169,7 @@ var require_identity = __commonJS({
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
     var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
@@ -19191,7 +19191,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar3(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -19206,7 +19206,7 @@ var require_identity = __commonJS({
     exports.isMap = isMap3;
     exports.isNode = isNode2;
     exports.isPair = isPair;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar4;
     exports.isSeq = isSeq3;
   }
 });
@@ -19231,17 +19231,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path5) {
-      const ctrl = callVisitor(key, node2, visitor, path5);
+    function visit_(key, node2, visitor, path7) {
+      const ctrl = callVisitor(key, node2, visitor, path7);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path5, ctrl);
-        return visit_(key, ctrl, visitor, path5);
+        replaceNode(key, path7, ctrl);
+        return visit_(key, ctrl, visitor, path7);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
+          path7 = Object.freeze(path7.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path5);
+            const ci = visit_(i, node2.items[i], visitor, path7);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19252,13 +19252,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path5);
+          path7 = Object.freeze(path7.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path7);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path5);
+          const cv = visit_("value", node2.value, visitor, path7);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19279,17 +19279,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path5) {
-      const ctrl = await callVisitor(key, node2, visitor, path5);
+    async function visitAsync_(key, node2, visitor, path7) {
+      const ctrl = await callVisitor(key, node2, visitor, path7);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path5, ctrl);
-        return visitAsync_(key, ctrl, visitor, path5);
+        replaceNode(key, path7, ctrl);
+        return visitAsync_(key, ctrl, visitor, path7);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
+          path7 = Object.freeze(path7.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path5);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path7);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19300,13 +19300,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path5);
+          path7 = Object.freeze(path7.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path7);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path5);
+          const cv = await visitAsync_("value", node2.value, visitor, path7);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19333,23 +19333,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path5) {
+    function callVisitor(key, node2, visitor, path7) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path5);
+        return visitor(key, node2, path7);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path5);
+        return visitor.Map?.(key, node2, path7);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path5);
+        return visitor.Seq?.(key, node2, path7);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path5);
+        return visitor.Pair?.(key, node2, path7);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path5);
+        return visitor.Scalar?.(key, node2, path7);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path5);
+        return visitor.Alias?.(key, node2, path7);
       return void 0;
     }
-    function replaceNode(key, path5, node2) {
-      const parent = path5[path5.length - 1];
+    function replaceNode(key, path7, node2) {
+      const parent = path7[path7.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -19961,10 +19961,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path5, value) {
+    function collectionFromPath(schema, path7, value) {
       let v = value;
-      for (let i = path5.length - 1; i >= 0; --i) {
-        const k = path5[i];
+      for (let i = path7.length - 1; i >= 0; --i) {
+        const k = path7[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -19983,7 +19983,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path5) => path5 == null || typeof path5 === "object" && !!path5[Symbol.iterator]().next().done;
+    var isEmptyPath = (path7) => path7 == null || typeof path7 === "object" && !!path7[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -20013,11 +20013,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path5, value) {
-        if (isEmptyPath(path5))
+      addIn(path7, value) {
+        if (isEmptyPath(path7))
           this.add(value);
         else {
-          const [key, ...rest] = path5;
+          const [key, ...rest] = path7;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -20031,8 +20031,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path5) {
-        const [key, ...rest] = path5;
+      deleteIn(path7) {
+        const [key, ...rest] = path7;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -20046,8 +20046,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path5, keepScalar) {
-        const [key, ...rest] = path5;
+      getIn(path7, keepScalar) {
+        const [key, ...rest] = path7;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -20065,8 +20065,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path5) {
-        const [key, ...rest] = path5;
+      hasIn(path7) {
+        const [key, ...rest] = path7;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -20076,8 +20076,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path5, value) {
-        const [key, ...rest] = path5;
+      setIn(path7, value) {
+        const [key, ...rest] = path7;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -20799,7 +20799,7 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning2) {
+    function warn2(logLevel, warning2) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
           node_process.emitWarning(warning2);
@@ -20808,7 +20808,7 @@ var require_log = __commonJS({
       }
     }
     exports.debug = debug2;
-    exports.warn = warn;
+    exports.warn = warn2;
   }
 });
 
@@ -22592,9 +22592,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path5, value) {
+      addIn(path7, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path5, value);
+          this.contents.addIn(path7, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -22669,14 +22669,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path5) {
-        if (Collection2.isEmptyPath(path5)) {
+      deleteIn(path7) {
+        if (Collection2.isEmptyPath(path7)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path5) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path7) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -22691,10 +22691,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path5, keepScalar) {
-        if (Collection2.isEmptyPath(path5))
+      getIn(path7, keepScalar) {
+        if (Collection2.isEmptyPath(path7))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path5, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path7, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -22705,10 +22705,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path5) {
-        if (Collection2.isEmptyPath(path5))
+      hasIn(path7) {
+        if (Collection2.isEmptyPath(path7))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path5) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path7) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -22725,13 +22725,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path5, value) {
-        if (Collection2.isEmptyPath(path5)) {
+      setIn(path7, value) {
+        if (Collection2.isEmptyPath(path7)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path5), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path7), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path5, value);
+          this.contents.setIn(path7, value);
         }
       }
       /**
@@ -24692,9 +24692,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path5) => {
+    visit2.itemAtPath = (cst, path7) => {
       let item = cst;
-      for (const [field2, index] of path5) {
+      for (const [field2, index] of path7) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -24703,23 +24703,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path5) => {
-      const parent = visit2.itemAtPath(cst, path5.slice(0, -1));
-      const field2 = path5[path5.length - 1][0];
+    visit2.parentCollection = (cst, path7) => {
+      const parent = visit2.itemAtPath(cst, path7.slice(0, -1));
+      const field2 = path7[path7.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path5, item, visitor) {
-      let ctrl = visitor(item, path5);
+    function _visit(path7, item, visitor) {
+      let ctrl = visitor(item, path7);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path5.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path7.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -24730,10 +24730,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path5);
+            ctrl = ctrl(item, path7);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path5) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path7) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -24751,7 +24751,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -24835,7 +24835,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar4;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -28344,12 +28344,12 @@ var require_light = __commonJS({
           stop(options = {}) {
             var done, waitForExecuting;
             options = parser$5.load(options, this.stopDefaults);
-            waitForExecuting = (at2) => {
+            waitForExecuting = (at3) => {
               var finished;
               finished = () => {
                 var counts;
                 counts = this._states.counts;
-                return counts[0] + counts[1] + counts[2] + counts[3] === at2;
+                return counts[0] + counts[1] + counts[2] + counts[3] === at3;
               };
               return new this.Promise((resolve, reject) => {
                 if (finished()) {
@@ -28572,696 +28572,6 @@ var require_light = __commonJS({
       var lib = Bottleneck_1;
       return lib;
     }));
-  }
-});
-
-// node_modules/fast-json-patch/commonjs/helpers.js
-var require_helpers = __commonJS({
-  "node_modules/fast-json-patch/commonjs/helpers.js"(exports) {
-    var __extends = exports && exports.__extends || /* @__PURE__ */ (function() {
-      var extendStatics = function(d, b) {
-        extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
-          d2.__proto__ = b2;
-        } || function(d2, b2) {
-          for (var p in b2) if (b2.hasOwnProperty(p)) d2[p] = b2[p];
-        };
-        return extendStatics(d, b);
-      };
-      return function(d, b) {
-        extendStatics(d, b);
-        function __() {
-          this.constructor = d;
-        }
-        d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
-      };
-    })();
-    Object.defineProperty(exports, "__esModule", { value: true });
-    var _hasOwnProperty = Object.prototype.hasOwnProperty;
-    function hasOwnProperty(obj, key) {
-      return _hasOwnProperty.call(obj, key);
-    }
-    exports.hasOwnProperty = hasOwnProperty;
-    function _objectKeys(obj) {
-      if (Array.isArray(obj)) {
-        var keys_1 = new Array(obj.length);
-        for (var k = 0; k < keys_1.length; k++) {
-          keys_1[k] = "" + k;
-        }
-        return keys_1;
-      }
-      if (Object.keys) {
-        return Object.keys(obj);
-      }
-      var keys = [];
-      for (var i in obj) {
-        if (hasOwnProperty(obj, i)) {
-          keys.push(i);
-        }
-      }
-      return keys;
-    }
-    exports._objectKeys = _objectKeys;
-    function _deepClone(obj) {
-      switch (typeof obj) {
-        case "object":
-          return JSON.parse(JSON.stringify(obj));
-        //Faster than ES5 clone - http://jsperf.com/deep-cloning-of-objects/5
-        case "undefined":
-          return null;
-        //this is how JSON.stringify behaves for array items
-        default:
-          return obj;
-      }
-    }
-    exports._deepClone = _deepClone;
-    function isInteger(str) {
-      var i = 0;
-      var len = str.length;
-      var charCode;
-      while (i < len) {
-        charCode = str.charCodeAt(i);
-        if (charCode >= 48 && charCode <= 57) {
-          i++;
-          continue;
-        }
-        return false;
-      }
-      return true;
-    }
-    exports.isInteger = isInteger;
-    function escapePathComponent(path5) {
-      if (path5.indexOf("/") === -1 && path5.indexOf("~") === -1)
-        return path5;
-      return path5.replace(/~/g, "~0").replace(/\//g, "~1");
-    }
-    exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path5) {
-      return path5.replace(/~1/g, "/").replace(/~0/g, "~");
-    }
-    exports.unescapePathComponent = unescapePathComponent;
-    function _getPathRecursive(root, obj) {
-      var found;
-      for (var key in root) {
-        if (hasOwnProperty(root, key)) {
-          if (root[key] === obj) {
-            return escapePathComponent(key) + "/";
-          } else if (typeof root[key] === "object") {
-            found = _getPathRecursive(root[key], obj);
-            if (found != "") {
-              return escapePathComponent(key) + "/" + found;
-            }
-          }
-        }
-      }
-      return "";
-    }
-    exports._getPathRecursive = _getPathRecursive;
-    function getPath(root, obj) {
-      if (root === obj) {
-        return "/";
-      }
-      var path5 = _getPathRecursive(root, obj);
-      if (path5 === "") {
-        throw new Error("Object not found in root");
-      }
-      return "/" + path5;
-    }
-    exports.getPath = getPath;
-    function hasUndefined(obj) {
-      if (obj === void 0) {
-        return true;
-      }
-      if (obj) {
-        if (Array.isArray(obj)) {
-          for (var i_1 = 0, len = obj.length; i_1 < len; i_1++) {
-            if (hasUndefined(obj[i_1])) {
-              return true;
-            }
-          }
-        } else if (typeof obj === "object") {
-          var objKeys = _objectKeys(obj);
-          var objKeysLength = objKeys.length;
-          for (var i = 0; i < objKeysLength; i++) {
-            if (hasUndefined(obj[objKeys[i]])) {
-              return true;
-            }
-          }
-        }
-      }
-      return false;
-    }
-    exports.hasUndefined = hasUndefined;
-    function patchErrorMessageFormatter(message, args) {
-      var messageParts = [message];
-      for (var key in args) {
-        var value = typeof args[key] === "object" ? JSON.stringify(args[key], null, 2) : args[key];
-        if (typeof value !== "undefined") {
-          messageParts.push(key + ": " + value);
-        }
-      }
-      return messageParts.join("\n");
-    }
-    var PatchError = (
-      /** @class */
-      (function(_super) {
-        __extends(PatchError2, _super);
-        function PatchError2(message, name, index, operation, tree) {
-          var _newTarget = this.constructor;
-          var _this = _super.call(this, patchErrorMessageFormatter(message, { name, index, operation, tree })) || this;
-          _this.name = name;
-          _this.index = index;
-          _this.operation = operation;
-          _this.tree = tree;
-          Object.setPrototypeOf(_this, _newTarget.prototype);
-          _this.message = patchErrorMessageFormatter(message, { name, index, operation, tree });
-          return _this;
-        }
-        return PatchError2;
-      })(Error)
-    );
-    exports.PatchError = PatchError;
-  }
-});
-
-// node_modules/fast-json-patch/commonjs/core.js
-var require_core = __commonJS({
-  "node_modules/fast-json-patch/commonjs/core.js"(exports) {
-    Object.defineProperty(exports, "__esModule", { value: true });
-    var helpers_js_1 = require_helpers();
-    exports.JsonPatchError = helpers_js_1.PatchError;
-    exports.deepClone = helpers_js_1._deepClone;
-    var objOps = {
-      add: function(obj, key, document) {
-        obj[key] = this.value;
-        return { newDocument: document };
-      },
-      remove: function(obj, key, document) {
-        var removed = obj[key];
-        delete obj[key];
-        return { newDocument: document, removed };
-      },
-      replace: function(obj, key, document) {
-        var removed = obj[key];
-        obj[key] = this.value;
-        return { newDocument: document, removed };
-      },
-      move: function(obj, key, document) {
-        var removed = getValueByPointer(document, this.path);
-        if (removed) {
-          removed = helpers_js_1._deepClone(removed);
-        }
-        var originalValue = applyOperation(document, { op: "remove", path: this.from }).removed;
-        applyOperation(document, { op: "add", path: this.path, value: originalValue });
-        return { newDocument: document, removed };
-      },
-      copy: function(obj, key, document) {
-        var valueToCopy = getValueByPointer(document, this.from);
-        applyOperation(document, { op: "add", path: this.path, value: helpers_js_1._deepClone(valueToCopy) });
-        return { newDocument: document };
-      },
-      test: function(obj, key, document) {
-        return { newDocument: document, test: _areEquals(obj[key], this.value) };
-      },
-      _get: function(obj, key, document) {
-        this.value = obj[key];
-        return { newDocument: document };
-      }
-    };
-    var arrOps = {
-      add: function(arr, i, document) {
-        if (helpers_js_1.isInteger(i)) {
-          arr.splice(i, 0, this.value);
-        } else {
-          arr[i] = this.value;
-        }
-        return { newDocument: document, index: i };
-      },
-      remove: function(arr, i, document) {
-        var removedList = arr.splice(i, 1);
-        return { newDocument: document, removed: removedList[0] };
-      },
-      replace: function(arr, i, document) {
-        var removed = arr[i];
-        arr[i] = this.value;
-        return { newDocument: document, removed };
-      },
-      move: objOps.move,
-      copy: objOps.copy,
-      test: objOps.test,
-      _get: objOps._get
-    };
-    function getValueByPointer(document, pointer) {
-      if (pointer == "") {
-        return document;
-      }
-      var getOriginalDestination = { op: "_get", path: pointer };
-      applyOperation(document, getOriginalDestination);
-      return getOriginalDestination.value;
-    }
-    exports.getValueByPointer = getValueByPointer;
-    function applyOperation(document, operation, validateOperation, mutateDocument, banPrototypeModifications, index) {
-      if (validateOperation === void 0) {
-        validateOperation = false;
-      }
-      if (mutateDocument === void 0) {
-        mutateDocument = true;
-      }
-      if (banPrototypeModifications === void 0) {
-        banPrototypeModifications = true;
-      }
-      if (index === void 0) {
-        index = 0;
-      }
-      if (validateOperation) {
-        if (typeof validateOperation == "function") {
-          validateOperation(operation, 0, document, operation.path);
-        } else {
-          validator(operation, 0);
-        }
-      }
-      if (operation.path === "") {
-        var returnValue = { newDocument: document };
-        if (operation.op === "add") {
-          returnValue.newDocument = operation.value;
-          return returnValue;
-        } else if (operation.op === "replace") {
-          returnValue.newDocument = operation.value;
-          returnValue.removed = document;
-          return returnValue;
-        } else if (operation.op === "move" || operation.op === "copy") {
-          returnValue.newDocument = getValueByPointer(document, operation.from);
-          if (operation.op === "move") {
-            returnValue.removed = document;
-          }
-          return returnValue;
-        } else if (operation.op === "test") {
-          returnValue.test = _areEquals(document, operation.value);
-          if (returnValue.test === false) {
-            throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-          }
-          returnValue.newDocument = document;
-          return returnValue;
-        } else if (operation.op === "remove") {
-          returnValue.removed = document;
-          returnValue.newDocument = null;
-          return returnValue;
-        } else if (operation.op === "_get") {
-          operation.value = document;
-          return returnValue;
-        } else {
-          if (validateOperation) {
-            throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
-          } else {
-            return returnValue;
-          }
-        }
-      } else {
-        if (!mutateDocument) {
-          document = helpers_js_1._deepClone(document);
-        }
-        var path5 = operation.path || "";
-        var keys = path5.split("/");
-        var obj = document;
-        var t = 1;
-        var len = keys.length;
-        var existingPathFragment = void 0;
-        var key = void 0;
-        var validateFunction = void 0;
-        if (typeof validateOperation == "function") {
-          validateFunction = validateOperation;
-        } else {
-          validateFunction = validator;
-        }
-        while (true) {
-          key = keys[t];
-          if (key && key.indexOf("~") != -1) {
-            key = helpers_js_1.unescapePathComponent(key);
-          }
-          if (banPrototypeModifications && (key == "__proto__" || key == "prototype" && t > 0 && keys[t - 1] == "constructor")) {
-            throw new TypeError("JSON-Patch: modifying `__proto__` or `constructor/prototype` prop is banned for security reasons, if this was on purpose, please set `banPrototypeModifications` flag false and pass it to this function. More info in fast-json-patch README");
-          }
-          if (validateOperation) {
-            if (existingPathFragment === void 0) {
-              if (obj[key] === void 0) {
-                existingPathFragment = keys.slice(0, t).join("/");
-              } else if (t == len - 1) {
-                existingPathFragment = operation.path;
-              }
-              if (existingPathFragment !== void 0) {
-                validateFunction(operation, 0, document, existingPathFragment);
-              }
-            }
-          }
-          t++;
-          if (Array.isArray(obj)) {
-            if (key === "-") {
-              key = obj.length;
-            } else {
-              if (validateOperation && !helpers_js_1.isInteger(key)) {
-                throw new exports.JsonPatchError("Expected an unsigned base-10 integer value, making the new referenced value the array element with the zero-based index", "OPERATION_PATH_ILLEGAL_ARRAY_INDEX", index, operation, document);
-              } else if (helpers_js_1.isInteger(key)) {
-                key = ~~key;
-              }
-            }
-            if (t >= len) {
-              if (validateOperation && operation.op === "add" && key > obj.length) {
-                throw new exports.JsonPatchError("The specified index MUST NOT be greater than the number of elements in the array", "OPERATION_VALUE_OUT_OF_BOUNDS", index, operation, document);
-              }
-              var returnValue = arrOps[operation.op].call(operation, obj, key, document);
-              if (returnValue.test === false) {
-                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-              }
-              return returnValue;
-            }
-          } else {
-            if (t >= len) {
-              var returnValue = objOps[operation.op].call(operation, obj, key, document);
-              if (returnValue.test === false) {
-                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-              }
-              return returnValue;
-            }
-          }
-          obj = obj[key];
-          if (validateOperation && t < len && (!obj || typeof obj !== "object")) {
-            throw new exports.JsonPatchError("Cannot perform operation at the desired path", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
-          }
-        }
-      }
-    }
-    exports.applyOperation = applyOperation;
-    function applyPatch(document, patch, validateOperation, mutateDocument, banPrototypeModifications) {
-      if (mutateDocument === void 0) {
-        mutateDocument = true;
-      }
-      if (banPrototypeModifications === void 0) {
-        banPrototypeModifications = true;
-      }
-      if (validateOperation) {
-        if (!Array.isArray(patch)) {
-          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
-        }
-      }
-      if (!mutateDocument) {
-        document = helpers_js_1._deepClone(document);
-      }
-      var results = new Array(patch.length);
-      for (var i = 0, length_1 = patch.length; i < length_1; i++) {
-        results[i] = applyOperation(document, patch[i], validateOperation, true, banPrototypeModifications, i);
-        document = results[i].newDocument;
-      }
-      results.newDocument = document;
-      return results;
-    }
-    exports.applyPatch = applyPatch;
-    function applyReducer(document, operation, index) {
-      var operationResult = applyOperation(document, operation);
-      if (operationResult.test === false) {
-        throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
-      }
-      return operationResult.newDocument;
-    }
-    exports.applyReducer = applyReducer;
-    function validator(operation, index, document, existingPathFragment) {
-      if (typeof operation !== "object" || operation === null || Array.isArray(operation)) {
-        throw new exports.JsonPatchError("Operation is not an object", "OPERATION_NOT_AN_OBJECT", index, operation, document);
-      } else if (!objOps[operation.op]) {
-        throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
-      } else if (typeof operation.path !== "string") {
-        throw new exports.JsonPatchError("Operation `path` property is not a string", "OPERATION_PATH_INVALID", index, operation, document);
-      } else if (operation.path.indexOf("/") !== 0 && operation.path.length > 0) {
-        throw new exports.JsonPatchError('Operation `path` property must start with "/"', "OPERATION_PATH_INVALID", index, operation, document);
-      } else if ((operation.op === "move" || operation.op === "copy") && typeof operation.from !== "string") {
-        throw new exports.JsonPatchError("Operation `from` property is not present (applicable in `move` and `copy` operations)", "OPERATION_FROM_REQUIRED", index, operation, document);
-      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && operation.value === void 0) {
-        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_REQUIRED", index, operation, document);
-      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && helpers_js_1.hasUndefined(operation.value)) {
-        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED", index, operation, document);
-      } else if (document) {
-        if (operation.op == "add") {
-          var pathLen = operation.path.split("/").length;
-          var existingPathLen = existingPathFragment.split("/").length;
-          if (pathLen !== existingPathLen + 1 && pathLen !== existingPathLen) {
-            throw new exports.JsonPatchError("Cannot perform an `add` operation at the desired path", "OPERATION_PATH_CANNOT_ADD", index, operation, document);
-          }
-        } else if (operation.op === "replace" || operation.op === "remove" || operation.op === "_get") {
-          if (operation.path !== existingPathFragment) {
-            throw new exports.JsonPatchError("Cannot perform the operation at a path that does not exist", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
-          }
-        } else if (operation.op === "move" || operation.op === "copy") {
-          var existingValue = { op: "_get", path: operation.from, value: void 0 };
-          var error63 = validate106([existingValue], document);
-          if (error63 && error63.name === "OPERATION_PATH_UNRESOLVABLE") {
-            throw new exports.JsonPatchError("Cannot perform the operation from a path that does not exist", "OPERATION_FROM_UNRESOLVABLE", index, operation, document);
-          }
-        }
-      }
-    }
-    exports.validator = validator;
-    function validate106(sequence, document, externalValidator) {
-      try {
-        if (!Array.isArray(sequence)) {
-          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
-        }
-        if (document) {
-          applyPatch(helpers_js_1._deepClone(document), helpers_js_1._deepClone(sequence), externalValidator || true);
-        } else {
-          externalValidator = externalValidator || validator;
-          for (var i = 0; i < sequence.length; i++) {
-            externalValidator(sequence[i], i, document, void 0);
-          }
-        }
-      } catch (e) {
-        if (e instanceof exports.JsonPatchError) {
-          return e;
-        } else {
-          throw e;
-        }
-      }
-    }
-    exports.validate = validate106;
-    function _areEquals(a, b) {
-      if (a === b)
-        return true;
-      if (a && b && typeof a == "object" && typeof b == "object") {
-        var arrA = Array.isArray(a), arrB = Array.isArray(b), i, length, key;
-        if (arrA && arrB) {
-          length = a.length;
-          if (length != b.length)
-            return false;
-          for (i = length; i-- !== 0; )
-            if (!_areEquals(a[i], b[i]))
-              return false;
-          return true;
-        }
-        if (arrA != arrB)
-          return false;
-        var keys = Object.keys(a);
-        length = keys.length;
-        if (length !== Object.keys(b).length)
-          return false;
-        for (i = length; i-- !== 0; )
-          if (!b.hasOwnProperty(keys[i]))
-            return false;
-        for (i = length; i-- !== 0; ) {
-          key = keys[i];
-          if (!_areEquals(a[key], b[key]))
-            return false;
-        }
-        return true;
-      }
-      return a !== a && b !== b;
-    }
-    exports._areEquals = _areEquals;
-  }
-});
-
-// node_modules/fast-json-patch/commonjs/duplex.js
-var require_duplex = __commonJS({
-  "node_modules/fast-json-patch/commonjs/duplex.js"(exports) {
-    Object.defineProperty(exports, "__esModule", { value: true });
-    var helpers_js_1 = require_helpers();
-    var core_js_1 = require_core();
-    var beforeDict = /* @__PURE__ */ new WeakMap();
-    var Mirror = (
-      /** @class */
-      /* @__PURE__ */ (function() {
-        function Mirror2(obj) {
-          this.observers = /* @__PURE__ */ new Map();
-          this.obj = obj;
-        }
-        return Mirror2;
-      })()
-    );
-    var ObserverInfo = (
-      /** @class */
-      /* @__PURE__ */ (function() {
-        function ObserverInfo2(callback, observer) {
-          this.callback = callback;
-          this.observer = observer;
-        }
-        return ObserverInfo2;
-      })()
-    );
-    function getMirror(obj) {
-      return beforeDict.get(obj);
-    }
-    function getObserverFromMirror(mirror, callback) {
-      return mirror.observers.get(callback);
-    }
-    function removeObserverFromMirror(mirror, observer) {
-      mirror.observers.delete(observer.callback);
-    }
-    function unobserve(root, observer) {
-      observer.unobserve();
-    }
-    exports.unobserve = unobserve;
-    function observe(obj, callback) {
-      var patches = [];
-      var observer;
-      var mirror = getMirror(obj);
-      if (!mirror) {
-        mirror = new Mirror(obj);
-        beforeDict.set(obj, mirror);
-      } else {
-        var observerInfo = getObserverFromMirror(mirror, callback);
-        observer = observerInfo && observerInfo.observer;
-      }
-      if (observer) {
-        return observer;
-      }
-      observer = {};
-      mirror.value = helpers_js_1._deepClone(obj);
-      if (callback) {
-        observer.callback = callback;
-        observer.next = null;
-        var dirtyCheck = function() {
-          generate(observer);
-        };
-        var fastCheck = function() {
-          clearTimeout(observer.next);
-          observer.next = setTimeout(dirtyCheck);
-        };
-        if (typeof window !== "undefined") {
-          window.addEventListener("mouseup", fastCheck);
-          window.addEventListener("keyup", fastCheck);
-          window.addEventListener("mousedown", fastCheck);
-          window.addEventListener("keydown", fastCheck);
-          window.addEventListener("change", fastCheck);
-        }
-      }
-      observer.patches = patches;
-      observer.object = obj;
-      observer.unobserve = function() {
-        generate(observer);
-        clearTimeout(observer.next);
-        removeObserverFromMirror(mirror, observer);
-        if (typeof window !== "undefined") {
-          window.removeEventListener("mouseup", fastCheck);
-          window.removeEventListener("keyup", fastCheck);
-          window.removeEventListener("mousedown", fastCheck);
-          window.removeEventListener("keydown", fastCheck);
-          window.removeEventListener("change", fastCheck);
-        }
-      };
-      mirror.observers.set(callback, new ObserverInfo(callback, observer));
-      return observer;
-    }
-    exports.observe = observe;
-    function generate(observer, invertible) {
-      if (invertible === void 0) {
-        invertible = false;
-      }
-      var mirror = beforeDict.get(observer.object);
-      _generate(mirror.value, observer.object, observer.patches, "", invertible);
-      if (observer.patches.length) {
-        core_js_1.applyPatch(mirror.value, observer.patches);
-      }
-      var temp = observer.patches;
-      if (temp.length > 0) {
-        observer.patches = [];
-        if (observer.callback) {
-          observer.callback(temp);
-        }
-      }
-      return temp;
-    }
-    exports.generate = generate;
-    function _generate(mirror, obj, patches, path5, invertible) {
-      if (obj === mirror) {
-        return;
-      }
-      if (typeof obj.toJSON === "function") {
-        obj = obj.toJSON();
-      }
-      var newKeys = helpers_js_1._objectKeys(obj);
-      var oldKeys = helpers_js_1._objectKeys(mirror);
-      var changed = false;
-      var deleted = false;
-      for (var t = oldKeys.length - 1; t >= 0; t--) {
-        var key = oldKeys[t];
-        var oldVal = mirror[key];
-        if (helpers_js_1.hasOwnProperty(obj, key) && !(obj[key] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
-          var newVal = obj[key];
-          if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path5 + "/" + helpers_js_1.escapePathComponent(key), invertible);
-          } else {
-            if (oldVal !== newVal) {
-              changed = true;
-              if (invertible) {
-                patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
-              }
-              patches.push({ op: "replace", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
-            }
-          }
-        } else if (Array.isArray(mirror) === Array.isArray(obj)) {
-          if (invertible) {
-            patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
-          }
-          patches.push({ op: "remove", path: path5 + "/" + helpers_js_1.escapePathComponent(key) });
-          deleted = true;
-        } else {
-          if (invertible) {
-            patches.push({ op: "test", path: path5, value: mirror });
-          }
-          patches.push({ op: "replace", path: path5, value: obj });
-          changed = true;
-        }
-      }
-      if (!deleted && newKeys.length == oldKeys.length) {
-        return;
-      }
-      for (var t = 0; t < newKeys.length; t++) {
-        var key = newKeys[t];
-        if (!helpers_js_1.hasOwnProperty(mirror, key) && obj[key] !== void 0) {
-          patches.push({ op: "add", path: path5 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
-        }
-      }
-    }
-    function compare(tree1, tree2, invertible) {
-      if (invertible === void 0) {
-        invertible = false;
-      }
-      var patches = [];
-      _generate(tree1, tree2, patches, "", invertible);
-      return patches;
-    }
-    exports.compare = compare;
-  }
-});
-
-// node_modules/fast-json-patch/index.js
-var require_fast_json_patch = __commonJS({
-  "node_modules/fast-json-patch/index.js"(exports) {
-    var core = require_core();
-    Object.assign(exports, core);
-    var duplex = require_duplex();
-    Object.assign(exports, duplex);
-    var helpers = require_helpers();
-    exports.JsonPatchError = helpers.PatchError;
-    exports.deepClone = helpers._deepClone;
-    exports.escapePathComponent = helpers.escapePathComponent;
-    exports.unescapePathComponent = helpers.unescapePathComponent;
   }
 });
 
@@ -29520,8 +28830,8 @@ var require_utils2 = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path5, { windows } = {}) => {
-      const segs = path5.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path7, { windows } = {}) => {
+      const segs = path7.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -30391,9 +29701,9 @@ var require_parse2 = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix4 = POSIX_REGEX_SOURCE[rest2];
-                if (posix4) {
-                  prev.value = pre + posix4;
+                const posix7 = POSIX_REGEX_SOURCE[rest2];
+                if (posix7) {
+                  prev.value = pre + posix7;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30893,9 +30203,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils2();
     var constants4 = require_constants6();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
+    var picomatch5 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch3(input2, options, returnState));
+        const fns = glob.map((input2) => picomatch5(input2, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -30910,18 +30220,18 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix4 = opts.windows;
-      const regex2 = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
+      const posix7 = opts.windows;
+      const regex2 = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
       const state = regex2.state;
       delete regex2.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch3.test(input2, regex2, options, { glob, posix: posix4 });
-        const result = { glob, state, regex: regex2, posix: posix4, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options, { glob, posix: posix7 });
+        const result = { glob, state, regex: regex2, posix: posix7, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30946,7 +30256,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch3.test = (input2, regex2, options, { glob, posix: posix4 } = {}) => {
+    picomatch5.test = (input2, regex2, options, { glob, posix: posix7 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30954,7 +30264,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix4 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix7 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -30963,24 +30273,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input2, regex2, options, posix4);
+          match = picomatch5.matchBase(input2, regex2, options, posix7);
         } else {
           match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch3.matchBase = (input2, glob, options, posix4 = options && options.windows) => {
-      const regex2 = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
-      return regex2.test(utils.basename(input2, { windows: posix4 }));
+    picomatch5.matchBase = (input2, glob, options, posix7 = options && options.windows) => {
+      const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
+      return regex2.test(utils.basename(input2, { windows: posix7 }));
     };
-    picomatch3.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
+    picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
+    picomatch5.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch5.parse(p, options));
       return parse5(pattern, { ...options, fastpaths: false });
     };
-    picomatch3.scan = (input2, options) => scan(input2, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch5.scan = (input2, options) => scan(input2, options);
+    picomatch5.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -30991,13 +30301,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex2 = picomatch3.toRegex(source, options);
+      const regex2 = picomatch5.toRegex(source, options);
       if (returnState === true) {
         regex2.state = state;
       }
       return regex2;
     };
-    picomatch3.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch5.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -31008,9 +30318,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse5(input2, options);
       }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch5.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch3.toRegex = (source, options) => {
+    picomatch5.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -31019,8 +30329,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants4;
-    module.exports = picomatch3;
+    picomatch5.constants = constants4;
+    module.exports = picomatch5;
   }
 });
 
@@ -31030,14 +30340,704 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils2();
-    function picomatch3(glob, options, returnState = false) {
+    function picomatch5(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch3, pico);
-    module.exports = picomatch3;
+    Object.assign(picomatch5, pico);
+    module.exports = picomatch5;
+  }
+});
+
+// node_modules/fast-json-patch/commonjs/helpers.js
+var require_helpers = __commonJS({
+  "node_modules/fast-json-patch/commonjs/helpers.js"(exports) {
+    var __extends = exports && exports.__extends || /* @__PURE__ */ (function() {
+      var extendStatics = function(d, b) {
+        extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+          d2.__proto__ = b2;
+        } || function(d2, b2) {
+          for (var p in b2) if (b2.hasOwnProperty(p)) d2[p] = b2[p];
+        };
+        return extendStatics(d, b);
+      };
+      return function(d, b) {
+        extendStatics(d, b);
+        function __() {
+          this.constructor = d;
+        }
+        d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+      };
+    })();
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var _hasOwnProperty = Object.prototype.hasOwnProperty;
+    function hasOwnProperty(obj, key) {
+      return _hasOwnProperty.call(obj, key);
+    }
+    exports.hasOwnProperty = hasOwnProperty;
+    function _objectKeys(obj) {
+      if (Array.isArray(obj)) {
+        var keys_1 = new Array(obj.length);
+        for (var k = 0; k < keys_1.length; k++) {
+          keys_1[k] = "" + k;
+        }
+        return keys_1;
+      }
+      if (Object.keys) {
+        return Object.keys(obj);
+      }
+      var keys = [];
+      for (var i in obj) {
+        if (hasOwnProperty(obj, i)) {
+          keys.push(i);
+        }
+      }
+      return keys;
+    }
+    exports._objectKeys = _objectKeys;
+    function _deepClone(obj) {
+      switch (typeof obj) {
+        case "object":
+          return JSON.parse(JSON.stringify(obj));
+        //Faster than ES5 clone - http://jsperf.com/deep-cloning-of-objects/5
+        case "undefined":
+          return null;
+        //this is how JSON.stringify behaves for array items
+        default:
+          return obj;
+      }
+    }
+    exports._deepClone = _deepClone;
+    function isInteger(str) {
+      var i = 0;
+      var len = str.length;
+      var charCode;
+      while (i < len) {
+        charCode = str.charCodeAt(i);
+        if (charCode >= 48 && charCode <= 57) {
+          i++;
+          continue;
+        }
+        return false;
+      }
+      return true;
+    }
+    exports.isInteger = isInteger;
+    function escapePathComponent(path7) {
+      if (path7.indexOf("/") === -1 && path7.indexOf("~") === -1)
+        return path7;
+      return path7.replace(/~/g, "~0").replace(/\//g, "~1");
+    }
+    exports.escapePathComponent = escapePathComponent;
+    function unescapePathComponent(path7) {
+      return path7.replace(/~1/g, "/").replace(/~0/g, "~");
+    }
+    exports.unescapePathComponent = unescapePathComponent;
+    function _getPathRecursive(root, obj) {
+      var found;
+      for (var key in root) {
+        if (hasOwnProperty(root, key)) {
+          if (root[key] === obj) {
+            return escapePathComponent(key) + "/";
+          } else if (typeof root[key] === "object") {
+            found = _getPathRecursive(root[key], obj);
+            if (found != "") {
+              return escapePathComponent(key) + "/" + found;
+            }
+          }
+        }
+      }
+      return "";
+    }
+    exports._getPathRecursive = _getPathRecursive;
+    function getPath(root, obj) {
+      if (root === obj) {
+        return "/";
+      }
+      var path7 = _getPathRecursive(root, obj);
+      if (path7 === "") {
+        throw new Error("Object not found in root");
+      }
+      return "/" + path7;
+    }
+    exports.getPath = getPath;
+    function hasUndefined(obj) {
+      if (obj === void 0) {
+        return true;
+      }
+      if (obj) {
+        if (Array.isArray(obj)) {
+          for (var i_1 = 0, len = obj.length; i_1 < len; i_1++) {
+            if (hasUndefined(obj[i_1])) {
+              return true;
+            }
+          }
+        } else if (typeof obj === "object") {
+          var objKeys = _objectKeys(obj);
+          var objKeysLength = objKeys.length;
+          for (var i = 0; i < objKeysLength; i++) {
+            if (hasUndefined(obj[objKeys[i]])) {
+              return true;
+            }
+          }
+        }
+      }
+      return false;
+    }
+    exports.hasUndefined = hasUndefined;
+    function patchErrorMessageFormatter(message, args) {
+      var messageParts = [message];
+      for (var key in args) {
+        var value = typeof args[key] === "object" ? JSON.stringify(args[key], null, 2) : args[key];
+        if (typeof value !== "undefined") {
+          messageParts.push(key + ": " + value);
+        }
+      }
+      return messageParts.join("\n");
+    }
+    var PatchError = (
+      /** @class */
+      (function(_super) {
+        __extends(PatchError2, _super);
+        function PatchError2(message, name, index, operation, tree) {
+          var _newTarget = this.constructor;
+          var _this = _super.call(this, patchErrorMessageFormatter(message, { name, index, operation, tree })) || this;
+          _this.name = name;
+          _this.index = index;
+          _this.operation = operation;
+          _this.tree = tree;
+          Object.setPrototypeOf(_this, _newTarget.prototype);
+          _this.message = patchErrorMessageFormatter(message, { name, index, operation, tree });
+          return _this;
+        }
+        return PatchError2;
+      })(Error)
+    );
+    exports.PatchError = PatchError;
+  }
+});
+
+// node_modules/fast-json-patch/commonjs/core.js
+var require_core = __commonJS({
+  "node_modules/fast-json-patch/commonjs/core.js"(exports) {
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var helpers_js_1 = require_helpers();
+    exports.JsonPatchError = helpers_js_1.PatchError;
+    exports.deepClone = helpers_js_1._deepClone;
+    var objOps = {
+      add: function(obj, key, document) {
+        obj[key] = this.value;
+        return { newDocument: document };
+      },
+      remove: function(obj, key, document) {
+        var removed = obj[key];
+        delete obj[key];
+        return { newDocument: document, removed };
+      },
+      replace: function(obj, key, document) {
+        var removed = obj[key];
+        obj[key] = this.value;
+        return { newDocument: document, removed };
+      },
+      move: function(obj, key, document) {
+        var removed = getValueByPointer(document, this.path);
+        if (removed) {
+          removed = helpers_js_1._deepClone(removed);
+        }
+        var originalValue = applyOperation(document, { op: "remove", path: this.from }).removed;
+        applyOperation(document, { op: "add", path: this.path, value: originalValue });
+        return { newDocument: document, removed };
+      },
+      copy: function(obj, key, document) {
+        var valueToCopy = getValueByPointer(document, this.from);
+        applyOperation(document, { op: "add", path: this.path, value: helpers_js_1._deepClone(valueToCopy) });
+        return { newDocument: document };
+      },
+      test: function(obj, key, document) {
+        return { newDocument: document, test: _areEquals(obj[key], this.value) };
+      },
+      _get: function(obj, key, document) {
+        this.value = obj[key];
+        return { newDocument: document };
+      }
+    };
+    var arrOps = {
+      add: function(arr, i, document) {
+        if (helpers_js_1.isInteger(i)) {
+          arr.splice(i, 0, this.value);
+        } else {
+          arr[i] = this.value;
+        }
+        return { newDocument: document, index: i };
+      },
+      remove: function(arr, i, document) {
+        var removedList = arr.splice(i, 1);
+        return { newDocument: document, removed: removedList[0] };
+      },
+      replace: function(arr, i, document) {
+        var removed = arr[i];
+        arr[i] = this.value;
+        return { newDocument: document, removed };
+      },
+      move: objOps.move,
+      copy: objOps.copy,
+      test: objOps.test,
+      _get: objOps._get
+    };
+    function getValueByPointer(document, pointer) {
+      if (pointer == "") {
+        return document;
+      }
+      var getOriginalDestination = { op: "_get", path: pointer };
+      applyOperation(document, getOriginalDestination);
+      return getOriginalDestination.value;
+    }
+    exports.getValueByPointer = getValueByPointer;
+    function applyOperation(document, operation, validateOperation, mutateDocument, banPrototypeModifications, index) {
+      if (validateOperation === void 0) {
+        validateOperation = false;
+      }
+      if (mutateDocument === void 0) {
+        mutateDocument = true;
+      }
+      if (banPrototypeModifications === void 0) {
+        banPrototypeModifications = true;
+      }
+      if (index === void 0) {
+        index = 0;
+      }
+      if (validateOperation) {
+        if (typeof validateOperation == "function") {
+          validateOperation(operation, 0, document, operation.path);
+        } else {
+          validator(operation, 0);
+        }
+      }
+      if (operation.path === "") {
+        var returnValue = { newDocument: document };
+        if (operation.op === "add") {
+          returnValue.newDocument = operation.value;
+          return returnValue;
+        } else if (operation.op === "replace") {
+          returnValue.newDocument = operation.value;
+          returnValue.removed = document;
+          return returnValue;
+        } else if (operation.op === "move" || operation.op === "copy") {
+          returnValue.newDocument = getValueByPointer(document, operation.from);
+          if (operation.op === "move") {
+            returnValue.removed = document;
+          }
+          return returnValue;
+        } else if (operation.op === "test") {
+          returnValue.test = _areEquals(document, operation.value);
+          if (returnValue.test === false) {
+            throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+          }
+          returnValue.newDocument = document;
+          return returnValue;
+        } else if (operation.op === "remove") {
+          returnValue.removed = document;
+          returnValue.newDocument = null;
+          return returnValue;
+        } else if (operation.op === "_get") {
+          operation.value = document;
+          return returnValue;
+        } else {
+          if (validateOperation) {
+            throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
+          } else {
+            return returnValue;
+          }
+        }
+      } else {
+        if (!mutateDocument) {
+          document = helpers_js_1._deepClone(document);
+        }
+        var path7 = operation.path || "";
+        var keys = path7.split("/");
+        var obj = document;
+        var t = 1;
+        var len = keys.length;
+        var existingPathFragment = void 0;
+        var key = void 0;
+        var validateFunction = void 0;
+        if (typeof validateOperation == "function") {
+          validateFunction = validateOperation;
+        } else {
+          validateFunction = validator;
+        }
+        while (true) {
+          key = keys[t];
+          if (key && key.indexOf("~") != -1) {
+            key = helpers_js_1.unescapePathComponent(key);
+          }
+          if (banPrototypeModifications && (key == "__proto__" || key == "prototype" && t > 0 && keys[t - 1] == "constructor")) {
+            throw new TypeError("JSON-Patch: modifying `__proto__` or `constructor/prototype` prop is banned for security reasons, if this was on purpose, please set `banPrototypeModifications` flag false and pass it to this function. More info in fast-json-patch README");
+          }
+          if (validateOperation) {
+            if (existingPathFragment === void 0) {
+              if (obj[key] === void 0) {
+                existingPathFragment = keys.slice(0, t).join("/");
+              } else if (t == len - 1) {
+                existingPathFragment = operation.path;
+              }
+              if (existingPathFragment !== void 0) {
+                validateFunction(operation, 0, document, existingPathFragment);
+              }
+            }
+          }
+          t++;
+          if (Array.isArray(obj)) {
+            if (key === "-") {
+              key = obj.length;
+            } else {
+              if (validateOperation && !helpers_js_1.isInteger(key)) {
+                throw new exports.JsonPatchError("Expected an unsigned base-10 integer value, making the new referenced value the array element with the zero-based index", "OPERATION_PATH_ILLEGAL_ARRAY_INDEX", index, operation, document);
+              } else if (helpers_js_1.isInteger(key)) {
+                key = ~~key;
+              }
+            }
+            if (t >= len) {
+              if (validateOperation && operation.op === "add" && key > obj.length) {
+                throw new exports.JsonPatchError("The specified index MUST NOT be greater than the number of elements in the array", "OPERATION_VALUE_OUT_OF_BOUNDS", index, operation, document);
+              }
+              var returnValue = arrOps[operation.op].call(operation, obj, key, document);
+              if (returnValue.test === false) {
+                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+              }
+              return returnValue;
+            }
+          } else {
+            if (t >= len) {
+              var returnValue = objOps[operation.op].call(operation, obj, key, document);
+              if (returnValue.test === false) {
+                throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+              }
+              return returnValue;
+            }
+          }
+          obj = obj[key];
+          if (validateOperation && t < len && (!obj || typeof obj !== "object")) {
+            throw new exports.JsonPatchError("Cannot perform operation at the desired path", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
+          }
+        }
+      }
+    }
+    exports.applyOperation = applyOperation;
+    function applyPatch(document, patch, validateOperation, mutateDocument, banPrototypeModifications) {
+      if (mutateDocument === void 0) {
+        mutateDocument = true;
+      }
+      if (banPrototypeModifications === void 0) {
+        banPrototypeModifications = true;
+      }
+      if (validateOperation) {
+        if (!Array.isArray(patch)) {
+          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
+        }
+      }
+      if (!mutateDocument) {
+        document = helpers_js_1._deepClone(document);
+      }
+      var results = new Array(patch.length);
+      for (var i = 0, length_1 = patch.length; i < length_1; i++) {
+        results[i] = applyOperation(document, patch[i], validateOperation, true, banPrototypeModifications, i);
+        document = results[i].newDocument;
+      }
+      results.newDocument = document;
+      return results;
+    }
+    exports.applyPatch = applyPatch;
+    function applyReducer(document, operation, index) {
+      var operationResult = applyOperation(document, operation);
+      if (operationResult.test === false) {
+        throw new exports.JsonPatchError("Test operation failed", "TEST_OPERATION_FAILED", index, operation, document);
+      }
+      return operationResult.newDocument;
+    }
+    exports.applyReducer = applyReducer;
+    function validator(operation, index, document, existingPathFragment) {
+      if (typeof operation !== "object" || operation === null || Array.isArray(operation)) {
+        throw new exports.JsonPatchError("Operation is not an object", "OPERATION_NOT_AN_OBJECT", index, operation, document);
+      } else if (!objOps[operation.op]) {
+        throw new exports.JsonPatchError("Operation `op` property is not one of operations defined in RFC-6902", "OPERATION_OP_INVALID", index, operation, document);
+      } else if (typeof operation.path !== "string") {
+        throw new exports.JsonPatchError("Operation `path` property is not a string", "OPERATION_PATH_INVALID", index, operation, document);
+      } else if (operation.path.indexOf("/") !== 0 && operation.path.length > 0) {
+        throw new exports.JsonPatchError('Operation `path` property must start with "/"', "OPERATION_PATH_INVALID", index, operation, document);
+      } else if ((operation.op === "move" || operation.op === "copy") && typeof operation.from !== "string") {
+        throw new exports.JsonPatchError("Operation `from` property is not present (applicable in `move` and `copy` operations)", "OPERATION_FROM_REQUIRED", index, operation, document);
+      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && operation.value === void 0) {
+        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_REQUIRED", index, operation, document);
+      } else if ((operation.op === "add" || operation.op === "replace" || operation.op === "test") && helpers_js_1.hasUndefined(operation.value)) {
+        throw new exports.JsonPatchError("Operation `value` property is not present (applicable in `add`, `replace` and `test` operations)", "OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED", index, operation, document);
+      } else if (document) {
+        if (operation.op == "add") {
+          var pathLen = operation.path.split("/").length;
+          var existingPathLen = existingPathFragment.split("/").length;
+          if (pathLen !== existingPathLen + 1 && pathLen !== existingPathLen) {
+            throw new exports.JsonPatchError("Cannot perform an `add` operation at the desired path", "OPERATION_PATH_CANNOT_ADD", index, operation, document);
+          }
+        } else if (operation.op === "replace" || operation.op === "remove" || operation.op === "_get") {
+          if (operation.path !== existingPathFragment) {
+            throw new exports.JsonPatchError("Cannot perform the operation at a path that does not exist", "OPERATION_PATH_UNRESOLVABLE", index, operation, document);
+          }
+        } else if (operation.op === "move" || operation.op === "copy") {
+          var existingValue = { op: "_get", path: operation.from, value: void 0 };
+          var error63 = validate106([existingValue], document);
+          if (error63 && error63.name === "OPERATION_PATH_UNRESOLVABLE") {
+            throw new exports.JsonPatchError("Cannot perform the operation from a path that does not exist", "OPERATION_FROM_UNRESOLVABLE", index, operation, document);
+          }
+        }
+      }
+    }
+    exports.validator = validator;
+    function validate106(sequence, document, externalValidator) {
+      try {
+        if (!Array.isArray(sequence)) {
+          throw new exports.JsonPatchError("Patch sequence must be an array", "SEQUENCE_NOT_AN_ARRAY");
+        }
+        if (document) {
+          applyPatch(helpers_js_1._deepClone(document), helpers_js_1._deepClone(sequence), externalValidator || true);
+        } else {
+          externalValidator = externalValidator || validator;
+          for (var i = 0; i < sequence.length; i++) {
+            externalValidator(sequence[i], i, document, void 0);
+          }
+        }
+      } catch (e) {
+        if (e instanceof exports.JsonPatchError) {
+          return e;
+        } else {
+          throw e;
+        }
+      }
+    }
+    exports.validate = validate106;
+    function _areEquals(a, b) {
+      if (a === b)
+        return true;
+      if (a && b && typeof a == "object" && typeof b == "object") {
+        var arrA = Array.isArray(a), arrB = Array.isArray(b), i, length, key;
+        if (arrA && arrB) {
+          length = a.length;
+          if (length != b.length)
+            return false;
+          for (i = length; i-- !== 0; )
+            if (!_areEquals(a[i], b[i]))
+              return false;
+          return true;
+        }
+        if (arrA != arrB)
+          return false;
+        var keys = Object.keys(a);
+        length = keys.length;
+        if (length !== Object.keys(b).length)
+          return false;
+        for (i = length; i-- !== 0; )
+          if (!b.hasOwnProperty(keys[i]))
+            return false;
+        for (i = length; i-- !== 0; ) {
+          key = keys[i];
+          if (!_areEquals(a[key], b[key]))
+            return false;
+        }
+        return true;
+      }
+      return a !== a && b !== b;
+    }
+    exports._areEquals = _areEquals;
+  }
+});
+
+// node_modules/fast-json-patch/commonjs/duplex.js
+var require_duplex = __commonJS({
+  "node_modules/fast-json-patch/commonjs/duplex.js"(exports) {
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var helpers_js_1 = require_helpers();
+    var core_js_1 = require_core();
+    var beforeDict = /* @__PURE__ */ new WeakMap();
+    var Mirror = (
+      /** @class */
+      /* @__PURE__ */ (function() {
+        function Mirror2(obj) {
+          this.observers = /* @__PURE__ */ new Map();
+          this.obj = obj;
+        }
+        return Mirror2;
+      })()
+    );
+    var ObserverInfo = (
+      /** @class */
+      /* @__PURE__ */ (function() {
+        function ObserverInfo2(callback, observer) {
+          this.callback = callback;
+          this.observer = observer;
+        }
+        return ObserverInfo2;
+      })()
+    );
+    function getMirror(obj) {
+      return beforeDict.get(obj);
+    }
+    function getObserverFromMirror(mirror, callback) {
+      return mirror.observers.get(callback);
+    }
+    function removeObserverFromMirror(mirror, observer) {
+      mirror.observers.delete(observer.callback);
+    }
+    function unobserve(root, observer) {
+      observer.unobserve();
+    }
+    exports.unobserve = unobserve;
+    function observe(obj, callback) {
+      var patches = [];
+      var observer;
+      var mirror = getMirror(obj);
+      if (!mirror) {
+        mirror = new Mirror(obj);
+        beforeDict.set(obj, mirror);
+      } else {
+        var observerInfo = getObserverFromMirror(mirror, callback);
+        observer = observerInfo && observerInfo.observer;
+      }
+      if (observer) {
+        return observer;
+      }
+      observer = {};
+      mirror.value = helpers_js_1._deepClone(obj);
+      if (callback) {
+        observer.callback = callback;
+        observer.next = null;
+        var dirtyCheck = function() {
+          generate(observer);
+        };
+        var fastCheck = function() {
+          clearTimeout(observer.next);
+          observer.next = setTimeout(dirtyCheck);
+        };
+        if (typeof window !== "undefined") {
+          window.addEventListener("mouseup", fastCheck);
+          window.addEventListener("keyup", fastCheck);
+          window.addEventListener("mousedown", fastCheck);
+          window.addEventListener("keydown", fastCheck);
+          window.addEventListener("change", fastCheck);
+        }
+      }
+      observer.patches = patches;
+      observer.object = obj;
+      observer.unobserve = function() {
+        generate(observer);
+        clearTimeout(observer.next);
+        removeObserverFromMirror(mirror, observer);
+        if (typeof window !== "undefined") {
+          window.removeEventListener("mouseup", fastCheck);
+          window.removeEventListener("keyup", fastCheck);
+          window.removeEventListener("mousedown", fastCheck);
+          window.removeEventListener("keydown", fastCheck);
+          window.removeEventListener("change", fastCheck);
+        }
+      };
+      mirror.observers.set(callback, new ObserverInfo(callback, observer));
+      return observer;
+    }
+    exports.observe = observe;
+    function generate(observer, invertible) {
+      if (invertible === void 0) {
+        invertible = false;
+      }
+      var mirror = beforeDict.get(observer.object);
+      _generate(mirror.value, observer.object, observer.patches, "", invertible);
+      if (observer.patches.length) {
+        core_js_1.applyPatch(mirror.value, observer.patches);
+      }
+      var temp = observer.patches;
+      if (temp.length > 0) {
+        observer.patches = [];
+        if (observer.callback) {
+          observer.callback(temp);
+        }
+      }
+      return temp;
+    }
+    exports.generate = generate;
+    function _generate(mirror, obj, patches, path7, invertible) {
+      if (obj === mirror) {
+        return;
+      }
+      if (typeof obj.toJSON === "function") {
+        obj = obj.toJSON();
+      }
+      var newKeys = helpers_js_1._objectKeys(obj);
+      var oldKeys = helpers_js_1._objectKeys(mirror);
+      var changed = false;
+      var deleted = false;
+      for (var t = oldKeys.length - 1; t >= 0; t--) {
+        var key = oldKeys[t];
+        var oldVal = mirror[key];
+        if (helpers_js_1.hasOwnProperty(obj, key) && !(obj[key] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
+          var newVal = obj[key];
+          if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
+            _generate(oldVal, newVal, patches, path7 + "/" + helpers_js_1.escapePathComponent(key), invertible);
+          } else {
+            if (oldVal !== newVal) {
+              changed = true;
+              if (invertible) {
+                patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+              }
+              patches.push({ op: "replace", path: path7 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(newVal) });
+            }
+          }
+        } else if (Array.isArray(mirror) === Array.isArray(obj)) {
+          if (invertible) {
+            patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(oldVal) });
+          }
+          patches.push({ op: "remove", path: path7 + "/" + helpers_js_1.escapePathComponent(key) });
+          deleted = true;
+        } else {
+          if (invertible) {
+            patches.push({ op: "test", path: path7, value: mirror });
+          }
+          patches.push({ op: "replace", path: path7, value: obj });
+          changed = true;
+        }
+      }
+      if (!deleted && newKeys.length == oldKeys.length) {
+        return;
+      }
+      for (var t = 0; t < newKeys.length; t++) {
+        var key = newKeys[t];
+        if (!helpers_js_1.hasOwnProperty(mirror, key) && obj[key] !== void 0) {
+          patches.push({ op: "add", path: path7 + "/" + helpers_js_1.escapePathComponent(key), value: helpers_js_1._deepClone(obj[key]) });
+        }
+      }
+    }
+    function compare(tree1, tree2, invertible) {
+      if (invertible === void 0) {
+        invertible = false;
+      }
+      var patches = [];
+      _generate(tree1, tree2, patches, "", invertible);
+      return patches;
+    }
+    exports.compare = compare;
+  }
+});
+
+// node_modules/fast-json-patch/index.js
+var require_fast_json_patch = __commonJS({
+  "node_modules/fast-json-patch/index.js"(exports) {
+    var core = require_core();
+    Object.assign(exports, core);
+    var duplex = require_duplex();
+    Object.assign(exports, duplex);
+    var helpers = require_helpers();
+    exports.JsonPatchError = helpers.PatchError;
+    exports.deepClone = helpers._deepClone;
+    exports.escapePathComponent = helpers.escapePathComponent;
+    exports.unescapePathComponent = helpers.unescapePathComponent;
   }
 });
 
@@ -31990,7 +31990,7 @@ var require_uri_all = __commonJS({
         var schemelessOptions = assign({ scheme: "null" }, options);
         return serialize(resolveComponents(parse5(baseURI, schemelessOptions), parse5(relativeURI, schemelessOptions), schemelessOptions, true), schemelessOptions);
       }
-      function normalize(uri, options) {
+      function normalize2(uri, options) {
         if (typeof uri === "string") {
           uri = serialize(parse5(uri, options), options);
         } else if (typeOf(uri) === "object") {
@@ -32066,8 +32066,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path5 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path5 && path5 !== "/" ? path5 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path7 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path7 && path7 !== "/" ? path7 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -32252,7 +32252,7 @@ var require_uri_all = __commonJS({
       exports2.serialize = serialize;
       exports2.resolveComponents = resolveComponents;
       exports2.resolve = resolve;
-      exports2.normalize = normalize;
+      exports2.normalize = normalize2;
       exports2.equal = equal;
       exports2.escapeComponent = escapeComponent;
       exports2.unescapeComponent = unescapeComponent;
@@ -32294,10 +32294,10 @@ var require_nearley = __commonJS({
       State.prototype.toString = function() {
         return "{" + this.rule.toString(this.dot) + "}, from: " + (this.reference || 0);
       };
-      State.prototype.nextState = function(child2) {
+      State.prototype.nextState = function(child) {
         var state = new State(this.rule, this.dot + 1, this.reference, this.wantedBy);
         state.left = this;
-        state.right = child2;
+        state.right = child;
         if (state.isComplete) {
           state.data = state.build();
           state.right = void 0;
@@ -33025,14 +33025,14 @@ var require_lib2 = __commonJS({
       return dotless.toLowerCase();
     }
     exports.normalize_dot_string = normalize_dot_string;
-    function normalize(address) {
+    function normalize2(address) {
       var _a3, _b;
       const a = parse5(address);
       const domain2 = (_a3 = a.domainPart.AddressLiteral) !== null && _a3 !== void 0 ? _a3 : a.domainPart.DomainName.toLowerCase();
       const local = (_b = a.localPart.QuotedString) !== null && _b !== void 0 ? _b : normalize_dot_string(a.localPart.DotString);
       return `${local}@${domain2}`;
     }
-    exports.normalize = normalize;
+    exports.normalize = normalize2;
     function canonicalize_quoted_string(quoted_string) {
       const unquoted = quoted_string.substr(1).substr(0, quoted_string.length - 2);
       const unescaped = unquoted.replace(/(?:\\(.))/g, "$1");
@@ -36294,9 +36294,9 @@ function group(name, fn) {
 }
 
 // src/action/main.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { appendFile as appendFile2, mkdtemp, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
-import path4 from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import { appendFile as appendFile2, mkdtemp as mkdtemp3, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import path6 from "node:path";
 
 // src/diagnostics.ts
 var ExitCode2 = { ok: 0, renderErrors: 1, usage: 2 };
@@ -36365,15 +36365,15 @@ function kindOf(s) {
 }
 function createFileReader() {
   return {
-    readFile: async (path5) => readFileSync(path5, "utf8"),
-    readFileBytes: async (path5) => new Uint8Array(readFileSync(path5)),
-    async readDir(path5) {
-      const entries = readdirSync(path5, { withFileTypes: true });
-      return entries.map((e) => ({ name: e.name, kind: kindOf(e) }));
+    readFile: async (path7) => readFileSync(path7, "utf8"),
+    readFileBytes: async (path7) => new Uint8Array(readFileSync(path7)),
+    async readDir(path7) {
+      const entries2 = readdirSync(path7, { withFileTypes: true });
+      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
     },
-    async lstat(path5) {
+    async lstat(path7) {
       try {
-        const s = lstatSync(path5);
+        const s = lstatSync(path7);
         return { kind: kindOf(s), size: s.size };
       } catch (e) {
         if (e.code === "ENOENT" || e.code === "ENOTDIR") {
@@ -36382,15 +36382,16 @@ function createFileReader() {
         throw e;
       }
     },
-    realpath: async (path5) => realpathSync.native(path5)
+    realpath: async (path7) => realpathSync.native(path7)
   };
 }
 
 // src/adapters/exec.ts
 import { spawn } from "node:child_process";
 import { constants as constants3 } from "node:fs";
-import { access as access2 } from "node:fs/promises";
-import { delimiter, isAbsolute, join } from "node:path";
+import { access as access2, cp, mkdir as mkdir2, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, isAbsolute, join, normalize } from "node:path";
 function baseEnv(parent = process.env) {
   const env = { LANG: "C", LC_ALL: "C", TZ: "UTC" };
   for (const key of ["PATH", "HOME", "TMPDIR"]) {
@@ -36399,14 +36400,22 @@ function baseEnv(parent = process.env) {
   }
   return env;
 }
+function passedEnv(parent, names = []) {
+  const env = {};
+  for (const name of names) {
+    const v = parent[name];
+    if (v !== void 0) env[name] = v;
+  }
+  return env;
+}
 function createProcessRunner(parentEnv = process.env) {
   const located = /* @__PURE__ */ new Map();
   return {
     run(command, args, options = {}) {
       return new Promise((resolve, reject) => {
-        const child2 = spawn(command, [...args], {
+        const child = spawn(command, [...args], {
           cwd: options.cwd,
-          env: { ...baseEnv(parentEnv), ...options.env ?? {} },
+          env: { ...baseEnv(parentEnv), ...passedEnv(parentEnv, options.passEnv), ...options.env ?? {} },
           shell: false,
           stdio: ["pipe", "pipe", "pipe"],
           windowsHide: true
@@ -36417,7 +36426,7 @@ function createProcessRunner(parentEnv = process.env) {
         let settled = false;
         const timer = options.timeoutMs !== void 0 ? setTimeout(() => {
           timedOut = true;
-          child2.kill("SIGKILL");
+          child.kill("SIGKILL");
         }, options.timeoutMs) : void 0;
         const finish2 = (fn) => {
           if (settled) return;
@@ -36425,9 +36434,9 @@ function createProcessRunner(parentEnv = process.env) {
           if (timer) clearTimeout(timer);
           fn();
         };
-        child2.stdout.on("data", (b) => out.push(b));
-        child2.stderr.on("data", (b) => err2.push(b));
-        child2.on("error", (e) => {
+        child.stdout.on("data", (b) => out.push(b));
+        child.stderr.on("data", (b) => err2.push(b));
+        child.on("error", (e) => {
           finish2(() => {
             const error63 = new Error(
               e.code === "ENOENT" ? `${command}: program not found on PATH` : `${command}: ${e.message}`
@@ -36436,7 +36445,7 @@ function createProcessRunner(parentEnv = process.env) {
             reject(error63);
           });
         });
-        child2.on("close", (code2, signal) => {
+        child.on("close", (code2, signal) => {
           finish2(() => {
             const stderr = Buffer.concat(err2).toString("utf8");
             if (timedOut) {
@@ -36450,11 +36459,27 @@ function createProcessRunner(parentEnv = process.env) {
             });
           });
         });
-        child2.stdin.on("error", () => {
+        child.stdin.on("error", () => {
         });
-        if (options.input !== void 0) child2.stdin.end(options.input, "utf8");
-        else child2.stdin.end();
+        if (options.input !== void 0) child.stdin.end(options.input, "utf8");
+        else child.stdin.end();
       });
+    },
+    async workDir(copy = []) {
+      const path7 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm2(path7, { recursive: true, force: true });
+      try {
+        for (const c of copy) {
+          const to = normalize(join(path7, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path7}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          await mkdir2(dirname(to), { recursive: true });
+          await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+        }
+      } catch (e) {
+        await remove();
+        throw e;
+      }
+      return { path: path7, remove };
     },
     which(command) {
       let found = located.get(command);
@@ -36466,17 +36491,17 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function locate(command, path5) {
+async function locate(command, path7) {
   if (command.includes("/")) return await isExecutable(command) ? command : void 0;
-  for (const dir of path5.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+  for (const dir of path7.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
     const candidate = join(dir, command);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
 }
-async function isExecutable(path5) {
+async function isExecutable(path7) {
   try {
-    await access2(path5, constants3.X_OK);
+    await access2(path7, constants3.X_OK);
     return true;
   } catch {
     return false;
@@ -36484,36 +36509,43 @@ async function isExecutable(path5) {
 }
 
 // src/adapters/wet-dir.ts
-import { chmod as chmod2, lstat as lstat2, mkdir as mkdir2, readdir as readdir2, rename as rename2, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile2 } from "node:fs/promises";
+import { chmod as chmod2, lstat as lstat2, mkdir as mkdir3, readdir as readdir2, rename as rename2, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile2 } from "node:fs/promises";
 import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join as join2 } from "node:path";
 
 // src/resources/resource.ts
+import { createHash } from "node:crypto";
 function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-function apiGroupOf(apiVersion) {
-  const slash = apiVersion.indexOf("/");
-  return slash === -1 ? "" : apiVersion.slice(0, slash);
+function apiGroupOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? "" : apiVersion2.slice(0, slash);
 }
-function versionOf(apiVersion) {
-  const slash = apiVersion.indexOf("/");
-  return slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
+function versionOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? apiVersion2 : apiVersion2.slice(slash + 1);
+}
+function generatedNameOf(object2, generateName) {
+  return `${generateName}${createHash("sha256").update(JSON.stringify(object2)).digest("hex").slice(0, 8)}`;
 }
 function identityOf(object2) {
   const missing = [];
-  const apiVersion = object2["apiVersion"];
+  const apiVersion2 = object2["apiVersion"];
   const kind = object2["kind"];
   const metadata = object2["metadata"];
-  const name = isRecord(metadata) ? metadata["name"] : void 0;
+  let name = isRecord(metadata) ? metadata["name"] : void 0;
+  if (name === void 0 && isRecord(metadata) && typeof metadata["generateName"] === "string" && metadata["generateName"] !== "") {
+    name = generatedNameOf(object2, metadata["generateName"]);
+  }
   const namespace = isRecord(metadata) ? metadata["namespace"] : void 0;
-  if (typeof apiVersion !== "string" || apiVersion === "") missing.push("apiVersion");
+  if (typeof apiVersion2 !== "string" || apiVersion2 === "") missing.push("apiVersion");
   if (typeof kind !== "string" || kind === "") missing.push("kind");
   if (typeof name !== "string" || name === "") missing.push("metadata.name");
   if (missing.length > 0) return { missing };
   return {
-    group: apiGroupOf(apiVersion),
+    group: apiGroupOf(apiVersion2),
     kind,
     namespace: typeof namespace === "string" ? namespace : "",
     name
@@ -37247,9 +37279,9 @@ function assertNever(_x) {
 }
 function assert(_) {
 }
-function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+function getEnumValues(entries2) {
+  const numericValues = Object.values(entries2).filter((v) => typeof v === "number");
+  const values = Object.entries(entries2).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
   return values;
 }
 function joinValues(array2, separator = "|") {
@@ -37388,10 +37420,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path5) {
-  if (!path5)
+function getElementAtPath(obj, path7) {
+  if (!path7)
     return obj;
-  return path5.reduce((acc, key) => acc?.[key], obj);
+  return path7.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -37731,11 +37763,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path5, issues) {
+function prefixIssues(path7, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path5);
+    iss.path.unshift(path7);
     return iss;
   });
 }
@@ -38197,16 +38229,16 @@ function flattenError(error63, mapper = (issue3) => issue3.message) {
 }
 function formatError(error63, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error64, path5 = []) => {
+  const processError = (error64, path7 = []) => {
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path7, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path7, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path7, ...issue3.path]);
       } else {
-        const fullpath = [...path5, ...issue3.path];
+        const fullpath = [...path7, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -38245,17 +38277,17 @@ function formatError(error63, mapper = (issue3) => issue3.message) {
 }
 function treeifyError(error63, mapper = (issue3) => issue3.message) {
   const result = { errors: [] };
-  const processError = (error64, path5 = []) => {
+  const processError = (error64, path7 = []) => {
     var _a3;
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path7, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path7, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path7, ...issue3.path]);
       } else {
-        const fullpath = [...path5, ...issue3.path];
+        const fullpath = [...path7, ...issue3.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue3));
           continue;
@@ -38294,8 +38326,8 @@ function treeifyError(error63, mapper = (issue3) => issue3.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path5 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path5) {
+  const path7 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path7) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -39084,16 +39116,16 @@ var $ZodCheckProperties = /* @__PURE__ */ $constructor("$ZodCheckProperties", (i
   hide(inst, Symbol.iterator, function* () {
     yield inst;
   });
-  let entries;
+  let entries2;
   inst._zod.check = (payload) => {
     if (payload.value == null) {
       payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
       return void 0;
     }
-    entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
+    entries2 ?? (entries2 = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
     const input2 = payload.value;
     let proms;
-    for (const [key, schema] of entries) {
+    for (const [key, schema] of entries2) {
       const result = schema._zod.run({ value: input2[key], issues: [] }, {});
       if (result instanceof Promise) {
         proms ?? (proms = []);
@@ -41646,9 +41678,9 @@ function isRecursive(inst, stack, resolve) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check2 = (child2) => {
-    if (result !== PROVEN && child2?._zod) {
-      const answer = isRecursive(child2, stack, resolve);
+  const check2 = (child) => {
+    if (result !== PROVEN && child?._zod) {
+      const answer = isRecursive(child, stack, resolve);
       if (answer > result)
         result = answer;
     }
@@ -41659,9 +41691,9 @@ function isRecursive(inst, stack, resolve) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
-      if (child2 > answer)
-        answer = child2;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
+      if (child > answer)
+        answer = child;
     }
     return answer;
   };
@@ -47282,8 +47314,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `Número inválido: deve ser múltiplo de ${issue3.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue3.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inválida${plural2}: ${joinValues(issue3.keys, ", ")}`;
+        const plural3 = issue3.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inválida${plural3}: ${joinValues(issue3.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inválida n${translateOriginWithArticle(issue3.origin, "definite")}`;
@@ -47427,8 +47459,8 @@ var error45 = () => {
       case "not_multiple_of":
         return `Número inválido: deve ser múltiplo de ${issue3.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue3.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inválida${plural2}: ${joinValues(issue3.keys, ", ")}`;
+        const plural3 = issue3.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inválida${plural3}: ${joinValues(issue3.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inválida n${translateOriginWithArticle(issue3.origin, "definite")}`;
@@ -51911,18 +51943,18 @@ function _set(Class2, valueType, params) {
 }
 // @__NO_SIDE_EFFECTS__
 function _enum(Class2, values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  const entries2 = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
   return new Class2({
     type: "enum",
-    entries,
+    entries: entries2,
     ...normalizeParams(params)
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _nativeEnum(Class2, entries, params) {
+function _nativeEnum(Class2, entries2, params) {
   return new Class2({
     type: "enum",
-    entries,
+    entries: entries2,
     ...normalizeParams(params)
   });
 }
@@ -54905,17 +54937,17 @@ var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   };
 });
 function _enum2(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  const entries2 = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
   return new ZodEnum({
     type: "enum",
-    entries,
+    entries: entries2,
     ...util_exports.normalizeParams(params)
   });
 }
-function nativeEnum(entries, params) {
+function nativeEnum(entries2, params) {
   return new ZodEnum({
     type: "enum",
-    entries,
+    entries: entries2,
     ...util_exports.normalizeParams(params)
   });
 }
@@ -55433,13 +55465,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path5 = ref.slice(1).split("/").filter(Boolean);
-  if (path5.length === 0) {
+  const path7 = ref.slice(1).split("/").filter(Boolean);
+  if (path7.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path5[0] === defsKey) {
-    const key = path5[1] === void 0 ? void 0 : decodeJSONPointerSegment(path5[1]);
+  if (path7[0] === defsKey) {
+    const key = path7[1] === void 0 ? void 0 : decodeJSONPointerSegment(path7[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -56341,7 +56373,7 @@ function isTooDeep(value) {
   while (stack.length > 0) {
     const [v, d] = stack.pop();
     if (d > MAX_DEPTH) return true;
-    if (typeof v === "object" && v !== null) for (const child2 of Object.values(v)) stack.push([child2, d + 1]);
+    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
   }
   return false;
 }
@@ -56532,6 +56564,77 @@ function parseCanonicalYaml(text) {
   return values;
 }
 
+// src/resources/scope.ts
+var BUILT_IN = /* @__PURE__ */ new Set([
+  "/Namespace",
+  "/Node",
+  "/PersistentVolume",
+  "/ComponentStatus",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "apiregistration.k8s.io/APIService",
+  "authentication.k8s.io/TokenReview",
+  "authentication.k8s.io/SelfSubjectReview",
+  "authorization.k8s.io/SelfSubjectAccessReview",
+  "authorization.k8s.io/SelfSubjectRulesReview",
+  "authorization.k8s.io/SubjectAccessReview",
+  "certificates.k8s.io/CertificateSigningRequest",
+  "certificates.k8s.io/ClusterTrustBundle",
+  "flowcontrol.apiserver.k8s.io/FlowSchema",
+  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+  "networking.k8s.io/IngressClass",
+  "networking.k8s.io/IPAddress",
+  "networking.k8s.io/ServiceCIDR",
+  "node.k8s.io/RuntimeClass",
+  "policy/PodSecurityPolicy",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  "resource.k8s.io/DeviceClass",
+  "resource.k8s.io/ResourceSlice",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/CSIDriver",
+  "storage.k8s.io/CSINode",
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/VolumeAttachment",
+  "storage.k8s.io/VolumeAttributesClass",
+  "storagemigration.k8s.io/StorageVersionMigration",
+  "internal.apiserver.k8s.io/StorageVersion",
+  // Widely used custom resources, for when their CRD is not rendered alongside.
+  "cert-manager.io/ClusterIssuer",
+  "external-secrets.io/ClusterSecretStore",
+  "external-secrets.io/ClusterExternalSecret",
+  "external-secrets.io/ClusterGenerator",
+  "kyverno.io/ClusterPolicy",
+  "gateway.networking.k8s.io/GatewayClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotContent",
+  "karpenter.sh/NodePool",
+  "karpenter.k8s.aws/EC2NodeClass"
+]);
+function crdScopes(objects) {
+  const out = /* @__PURE__ */ new Map();
+  for (const o of objects) {
+    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
+    const spec = o["spec"];
+    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
+    const kind = spec["names"]["kind"];
+    if (typeof kind !== "string") continue;
+    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
+  }
+  return out;
+}
+function isClusterScoped(id, crds) {
+  const key = `${id.group}/${id.kind}`;
+  const fromCrd = crds?.get(key);
+  if (fromCrd !== void 0) return fromCrd === "Cluster";
+  return BUILT_IN.has(key);
+}
+
 // src/wet/wet-index.ts
 var INDEX_PATH = ".hydrate/index.json";
 
@@ -56559,17 +56662,19 @@ function joinWet(output2, name) {
 function foldCase(s) {
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
-function fileNameAt(id, level) {
-  const ns = id.namespace === "" ? "_cluster" : id.namespace;
+var NO_NAMESPACE = "_no-namespace";
+var CLUSTER_SCOPED = "_cluster";
+function fileNameAt(id, level, scopes) {
+  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
   const group2 = id.group === "" ? "core" : id.group;
   if (level === 0) return `${id.kind}.${id.name}.yml`;
   if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
   return `${id.kind}.${group2}.${ns}.${id.name}.yml`;
 }
-function perResourceNames(ids) {
+function perResourceNames(ids, scopes) {
   const levels = ids.map(() => 0);
   for (; ; ) {
-    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i])));
+    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
     let changed = false;
     for (const members2 of groups2) {
       if (members2.length < 2) continue;
@@ -56582,7 +56687,7 @@ function perResourceNames(ids) {
     }
     if (!changed) break;
   }
-  const names = ids.map((id, i) => fileNameAt(id, levels[i]));
+  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
   const collisions = groupByFolded(names).filter((g) => g.length > 1);
   for (const g of collisions) for (const i of g) names[i] = void 0;
   return { names, collisions };
@@ -56607,42 +56712,42 @@ function layoutWet(results, settings, meta3, kept = []) {
   const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
     (a, b) => cmp(idOf(a), idOf(b))
   );
-  const claim2 = (unitId2, path5, content, what, file2) => {
-    const at2 = file2 !== void 0 ? { file: file2 } : {};
-    const bad = checkWetPath(path5);
+  const claim2 = (unitId2, path7, content, what, file2) => {
+    const at3 = file2 !== void 0 ? { file: file2 } : {};
+    const bad = checkWetPath(path7);
     if (bad) {
-      diagnostics.push({ severity: "error", unit: unitId2, ...at2, message: `${what}: unsafe wet path: ${bad}` });
+      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
-    const folded = foldCase(path5);
+    const folded = foldCase(path7);
     if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
-        ...at2,
-        message: `${what} would be written to ${path5}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+        ...at3,
+        message: `${what} would be written to ${path7}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
     }
     const first = claims.get(folded);
     if (first) {
-      const how = first.path === path5 ? `the same path ${path5}` : `${path5}, which differs from ${first.path} only in case`;
+      const how = first.path === path7 ? `the same path ${path7}` : `${path7}, which differs from ${first.path} only in case`;
       const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
       diagnostics.push({
         severity: "error",
         unit: unitId2,
-        ...at2,
+        ...at3,
         message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
       });
       return false;
     }
-    claims.set(folded, { path: path5, unit: unitId2, what });
-    files.set(path5, content);
+    claims.set(folded, { path: path7, unit: unitId2, what });
+    files.set(path7, content);
     return true;
   };
   for (const result of sorted2) {
     if (!("unit" in result)) {
-      for (const [path5, content] of result.files) claim2(result.id, path5, content, `${path5} (kept unchanged)`);
+      for (const [path7, content] of result.files) claim2(result.id, path7, content, `${path7} (kept unchanged)`);
       units[result.id] = result.entry;
       continue;
     }
@@ -56671,11 +56776,15 @@ function layoutWet(results, settings, meta3, kept = []) {
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
     if (layout === "per-unit") {
       if (placed.length > 0) {
-        const path5 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path5, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path5);
+        const path7 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path7, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path7);
       }
     } else {
-      const { names, collisions } = perResourceNames(placed.map((p) => p.id));
+      const scopes = crdScopes(placed.map((p) => p.object));
+      const { names, collisions } = perResourceNames(
+        placed.map((p) => p.id),
+        scopes
+      );
       for (const group2 of collisions) {
         const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
         diagnostics.push({
@@ -56687,27 +56796,27 @@ function layoutWet(results, settings, meta3, kept = []) {
       placed.forEach((p, i) => {
         const name = names[i];
         if (name === void 0) return;
-        const path5 = joinWet(unit2.output, name);
+        const path7 = joinWet(unit2.output, name);
         if (name.includes("/")) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path5, texts.get(p), describeIdentity(p.id))) owned.push(path5);
+        if (claim2(unit2.id, path7, texts.get(p), describeIdentity(p.id))) owned.push(path7);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
     for (const artifact of artifacts) {
-      const path5 = joinWet(unit2.output, artifact.path);
+      const path7 = joinWet(unit2.output, artifact.path);
       const bad = checkWetPath(artifact.path);
       if (bad) {
         diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
         continue;
       }
-      if (claim2(unit2.id, path5, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path5);
+      if (claim2(unit2.id, path7, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path7);
     }
     if (attributes && unit2.output !== "") {
-      const path5 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path5, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path5);
+      const path7 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path7, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path7);
     }
     const entry = {
       renderer: unit2.renderer,
@@ -56715,7 +56824,8 @@ function layoutWet(results, settings, meta3, kept = []) {
       coordinates: { ...unit2.coordinates },
       output: unit2.output,
       paths: owned.sort(cmp),
-      digest: result.digest
+      digest: result.digest,
+      resources: placed.length
     };
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
@@ -56739,7 +56849,7 @@ function layoutWet(results, settings, meta3, kept = []) {
   if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path5, content]) => ({ path: path5, content })).sort((a, b) => cmp(a.path, b.path));
+  const list = [...files].map(([path7, content]) => ({ path: path7, content })).sort((a, b) => cmp(a.path, b.path));
   return { files: list, index, diagnostics };
 }
 function sortKeysDeep(value) {
@@ -56766,6 +56876,7 @@ var indexUnitSchema = external_exports.object({
   output: external_exports.string().refine((p) => p === "" || checkWetPath(p) === void 0, { message: "unsafe path" }),
   paths: external_exports.array(wetPath),
   digest: external_exports.string(),
+  resources: external_exports.number().int().min(0).optional(),
   volatile: external_exports.boolean().optional(),
   provides: external_exports.array(external_exports.string()).optional()
 });
@@ -56808,6 +56919,7 @@ function parseIndex(text, file2) {
       paths: [...u.paths].sort(cmp),
       digest: u.digest
     };
+    if (u.resources !== void 0) entry.resources = u.resources;
     if (u.volatile !== void 0) entry.volatile = u.volatile;
     if (u.provides !== void 0) entry.provides = [...u.provides].sort(cmp);
     units[id] = entry;
@@ -56832,8 +56944,8 @@ var FILE_MODE = 420;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
 }
-function assertSafe(path5) {
-  const bad = checkWetPath(path5);
+function assertSafe(path7) {
+  const bad = checkWetPath(path7);
   if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
 }
 async function kindOf2(abs2) {
@@ -56849,8 +56961,8 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function walkPath(path5, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path5.split("/");
+async function walkPath(path7, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path7.split("/");
   let sofar = "";
   for (let i = 0; i < parts.length; i++) {
     sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
@@ -56860,20 +56972,20 @@ async function walkPath(path5, kindAt, goingAway = /* @__PURE__ */ new Set(), bl
       throw new HydrateError({
         severity: "error",
         file: sofar,
-        message: `refusing to touch ${path5}: ${sofar} is a symlink in the wet tree`
+        message: `refusing to touch ${path7}: ${sofar} is a symlink in the wet tree`
       });
     }
     if (kind === "missing") return "missing";
     if (i < parts.length - 1 && kind !== "directory") {
       if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path5}: ${sofar} is not a folder` });
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path7}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
   }
   return "missing";
 }
-function inspect(dir, path5, goingAway, blocked) {
-  return walkPath(path5, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
+function inspect(dir, path7, goingAway, blocked) {
+  return walkPath(path7, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
 }
 function kindOfEntry(e) {
   if (e.isSymbolicLink()) return "symlink";
@@ -56899,19 +57011,19 @@ function listingInspector(dir) {
     const parent = slash === -1 ? "" : sofar.slice(0, slash);
     return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
   };
-  return (path5) => walkPath(path5, kindAt);
+  return (path7) => walkPath(path7, kindAt);
 }
 async function readWetDir(dir) {
   const kindAt = listingInspector(dir);
-  const read = async (path5) => {
-    assertSafe(path5);
-    const kind = await kindAt(path5);
+  const read = async (path7) => {
+    assertSafe(path7);
+    const kind = await kindAt(path7);
     if (kind === "missing") return void 0;
     if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path5, message: `${path5} in the wet tree is not a regular file` });
+      throw new HydrateError({ severity: "error", file: path7, message: `${path7} in the wet tree is not a regular file` });
     }
     try {
-      return readFileSync2(join2(dir, path5), "utf8");
+      return readFileSync2(join2(dir, path7), "utf8");
     } catch (e) {
       const code2 = errnoCode(e);
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -56965,12 +57077,12 @@ async function applyWetPlan(dir, plan) {
     }
   }
   await removeEmptyFolders(dir, deletes);
-  if (writes.length > 0) await mkdir2(dir, { recursive: true });
+  if (writes.length > 0) await mkdir3(dir, { recursive: true });
   for (const w of writes) {
     const abs2 = join2(dir, w.path);
     const slash = w.path.lastIndexOf("/");
     if (slash !== -1) {
-      await mkdir2(join2(dir, w.path.slice(0, slash)), { recursive: true });
+      await mkdir3(join2(dir, w.path.slice(0, slash)), { recursive: true });
       await inspect(dir, w.path);
     }
     const name = slash === -1 ? w.path : w.path.slice(slash + 1);
@@ -56995,8 +57107,8 @@ async function removeEmptyFolders(dir, deleted) {
   for (const folder of ordered) {
     const abs2 = join2(dir, folder);
     if (await kindOf2(abs2) !== "directory") continue;
-    const entries = await readdir2(abs2);
-    if (entries.length === 0) await rmdir2(abs2);
+    const entries2 = await readdir2(abs2);
+    if (entries2.length === 0) await rmdir2(abs2);
   }
 }
 
@@ -57014,8 +57126,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync3(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path5 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path5} does not exist${EOL5}`);
+        const path7 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path7} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -57760,8 +57872,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
     if (hasToJSON) {
       val = val.toJSON(key);
     }
-    const isNoise = typeof val === "string" && noiseValue.test(val);
-    if (isNoise) return val + "n";
+    const isNoise2 = typeof val === "string" && noiseValue.test(val);
+    if (isNoise2) return val + "n";
     const isBigInt = typeof val === "bigint";
     if (isBigInt) {
       const supportsRawJSON = "rawJSON" in JSON;
@@ -57921,8 +58033,8 @@ var JSONStringify = (value, replacer, space) => {
     const convertedToCustomJSON = originalStringify(
       value,
       (key, val) => {
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-        if (isNoise) return val.toString() + "n";
+        const isNoise2 = typeof val === "string" && noiseValue.test(val);
+        if (isNoise2) return val.toString() + "n";
         if (typeof val === "bigint") return val.toString() + "n";
         const hasFunctionReplacer = typeof replacer === "function";
         if (hasFunctionReplacer) return replacer(key, val);
@@ -58017,8 +58129,8 @@ var applyReviverIteratively = (parsed, userReviver) => {
         if (isCustomFormatBigInt) {
           value = BigInt(value.slice(0, -1));
         } else {
-          const isNoise = noiseValue.test(value);
-          if (isNoise) value = value.slice(0, -1);
+          const isNoise2 = noiseValue.test(value);
+          if (isNoise2) value = value.slice(0, -1);
         }
       }
       const hasUserReviver = typeof userReviver === "function";
@@ -58041,8 +58153,8 @@ var serializeBigInts = (text) => {
     stringsOrLargeNumbers,
     (match, digits, fractional, exponential) => {
       const isString = match[0] === '"';
-      const isNoise = isString && noiseValueWithQuotes.test(match);
-      if (isNoise) return match.substring(0, match.length - 1) + 'n"';
+      const isNoise2 = isString && noiseValueWithQuotes.test(match);
+      if (isNoise2) return match.substring(0, match.length - 1) + 'n"';
       const hasFractionalOrExponential = fractional || exponential;
       const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
       const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
@@ -61309,7 +61421,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path5) => path5.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path7) => path7.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -61475,9 +61587,6 @@ var silentLogger = { info() {
 }, debug() {
 } };
 
-// src/diff/wet-diff.ts
-var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
-
 // node_modules/diff/libesm/diff/base.js
 var Diff = class {
   diff(oldStr, newStr, options = {}) {
@@ -61578,16 +61687,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path5, added, removed, oldPosInc, options) {
-    const last = path5.lastComponent;
+  addToPath(path7, added, removed, oldPosInc, options) {
+    const last = path7.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path5.oldPos + oldPosInc,
+        oldPos: path7.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path5.oldPos + oldPosInc,
+        oldPos: path7.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -61987,6 +62096,22 @@ function splitLines(text) {
   return result;
 }
 
+// src/resources/lists.ts
+function isListObject(v) {
+  return isRecord(v) && typeof v["kind"] === "string" && v["kind"].endsWith("List") && Array.isArray(v["items"]);
+}
+function expandLists(value) {
+  if (!isListObject(value)) return [value];
+  const out = [];
+  const stack = [...value.items].reverse();
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (isListObject(v)) for (let i = v.items.length - 1; i >= 0; i--) stack.push(v.items[i]);
+    else out.push(v);
+  }
+  return out;
+}
+
 // src/diff/redact.ts
 var REDACTED = "<redacted>";
 var REDACTED_CHANGED = "<redacted (changed)>";
@@ -61997,8 +62122,8 @@ function isRecord2(v) {
 }
 function isSecret(object2) {
   if (!object2) return false;
-  const apiVersion = object2["apiVersion"];
-  return object2["kind"] === "Secret" && typeof apiVersion === "string" && !apiVersion.includes("/");
+  const apiVersion2 = object2["apiVersion"];
+  return object2["kind"] === "Secret" && typeof apiVersion2 === "string" && !apiVersion2.includes("/");
 }
 function needsRedaction(object2) {
   if (!object2) return false;
@@ -62058,60 +62183,27 @@ function isRedactedPath(segments, secret) {
   return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
 }
 
-// src/diff/wet-diff.ts
+// src/diff/field-diff.ts
 var MAX_VALUE_CHARS = 200;
-var DIFF_CONTEXT = 3;
-function isYamlPath(path5) {
-  return path5.endsWith(".yaml") || path5.endsWith(".yml");
+function isRec(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-function baseName(path5) {
-  const i = path5.lastIndexOf("/");
-  return i === -1 ? path5 : path5.slice(i + 1);
-}
-function readSide(entry, snapshot, unit2, same) {
-  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  if (!entry) return side;
-  const paths = [...entry.paths].sort(cmp);
-  for (const path5 of paths) {
-    if (baseName(path5) === ".gitattributes" || same.has(path5)) continue;
-    const text = snapshot.files.get(path5);
-    if (text === void 0) continue;
-    if (!isYamlPath(path5)) {
-      side.files.set(path5, text);
-      continue;
-    }
-    let values = parseCanonicalYaml(text);
-    let opaque = false;
-    if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path5, unit2);
-      values = parsed.documents.map((d) => d.value);
-      opaque = parsed.diagnostics.length > 0;
-    }
-    const found = [];
-    for (const value of values) {
-      if (value === null || value === void 0) continue;
-      if (!isKubeObject(value)) {
-        opaque = true;
-        break;
-      }
-      const id = identityOf(value);
-      if (!isIdentity(id)) {
-        opaque = true;
-        break;
-      }
-      found.push({ object: value, id, file: path5 });
-    }
-    if (opaque) {
-      side.files.set(path5, text);
-      continue;
-    }
-    if (found.length === 1) found[0].text = text;
-    for (const o of found) {
-      const key = identityKey(o.id);
-      if (!side.objects.has(key)) side.objects.set(key, o);
-    }
+function deepEqual(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
   }
-  return side;
+  if (Array.isArray(b)) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!deepEqual(a[k], b[k])) return false;
+  }
+  return true;
 }
 function compactValue(v) {
   let s;
@@ -62128,51 +62220,294 @@ function compactValue(v) {
   return s;
 }
 var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-function unescapePointer(seg) {
-  return seg.replace(/~1/g, "/").replace(/~0/g, "~");
+function keyPath(parent, key) {
+  if (SIMPLE_KEY.test(key)) return parent === "" ? key : `${parent}.${key}`;
+  return `${parent}[${JSON.stringify(key)}]`;
 }
-function child(v, seg) {
-  if (Array.isArray(v)) return v[Number(seg)];
-  if (typeof v === "object" && v !== null) return v[seg];
+var MERGE_KEYS = {
+  containers: [["name"]],
+  initContainers: [["name"]],
+  ephemeralContainers: [["name"]],
+  volumes: [["name"]],
+  env: [["name"]],
+  imagePullSecrets: [["name"]],
+  resourceClaims: [["name"]],
+  schedulingGates: [["name"]],
+  webhooks: [["name"]],
+  hostAliases: [["ip"]],
+  volumeMounts: [["mountPath"]],
+  volumeDevices: [["devicePath"]],
+  ownerReferences: [["uid"]],
+  // Container ports (containerPort, protocol); Service ports (port, protocol).
+  ports: [["containerPort", "protocol"], ["port", "protocol"], ["name"]],
+  topologySpreadConstraints: [["topologyKey", "whenUnsatisfiable"]],
+  tolerations: [["key"], ["key", "effect"], ["key", "operator", "effect", "value"]],
+  conditions: [["type"]]
+};
+var KEY_DEFAULTS = { protocol: "TCP" };
+var GENERIC_KEYS = [["name"]];
+function keyValue(item, key) {
+  const v = item[key] ?? KEY_DEFAULTS[key];
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
   return void 0;
 }
-function fieldPath(pointer, doc) {
-  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointer);
-  let out = "";
-  let cur = doc;
-  for (const seg of segments) {
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) {
-      const el = cur[Number(seg)];
-      const name = typeof el === "object" && el !== null && !Array.isArray(el) ? el["name"] : void 0;
-      out += typeof name === "string" ? `[${name}]` : `[${seg}]`;
-    } else if (SIMPLE_KEY.test(seg)) {
-      out += out === "" ? seg : `.${seg}`;
-    } else {
-      out += `[${JSON.stringify(seg)}]`;
+function keyLabel(item, keys) {
+  const parts = [];
+  for (const k of keys) {
+    const v = keyValue(item, k);
+    if (v === void 0) {
+      if (parts.length === 0) return void 0;
+      continue;
     }
-    cur = child(cur, seg);
+    if (KEY_DEFAULTS[k] === v && parts.length > 0) continue;
+    parts.push(`${k}=${v}`);
   }
-  return { path: out, segments };
+  return parts.join(",");
 }
-function valueAt(doc, segments) {
-  let cur = doc;
-  for (const s of segments) cur = child(cur, s);
-  return cur;
+function keyDisplay(label2) {
+  return label2.split(",").map((p) => p.slice(p.indexOf("=") + 1)).join("/");
 }
+function chooseKeys(field2, a, b) {
+  const candidates = [...MERGE_KEYS[field2] ?? [], ...GENERIC_KEYS];
+  outer: for (const keys of candidates) {
+    for (const list of [a, b]) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const item of list) {
+        if (!isRec(item)) continue outer;
+        const label2 = keyLabel(item, keys);
+        if (label2 === void 0 || seen.has(label2)) continue outer;
+        seen.add(label2);
+      }
+    }
+    return keys;
+  }
+  return void 0;
+}
+function isScalar(v) {
+  return v === null || typeof v !== "object";
+}
+function scalarLabel(v) {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+var Differ = class {
+  constructor(secret) {
+    this.secret = secret;
+  }
+  secret;
+  out = [];
+  push(fc, segments) {
+    if (isRedactedPath(segments, this.secret)) fc.redacted = true;
+    this.out.push(fc);
+  }
+  added(path7, segments, v) {
+    this.push({ path: path7, to: compactValue(v) }, segments);
+  }
+  removed(path7, segments, v) {
+    this.push({ path: path7, from: compactValue(v) }, segments);
+  }
+  value(a, b, path7, segments, field2) {
+    if (a === b) return;
+    if (isRec(a) && isRec(b)) {
+      for (const k of Object.keys(a)) {
+        const inB = Object.prototype.hasOwnProperty.call(b, k);
+        if (inB && a[k] === b[k]) continue;
+        const p = keyPath(path7, k);
+        const s = [...segments, k];
+        if (!inB) this.removed(p, s, a[k]);
+        else this.value(a[k], b[k], p, s, k);
+      }
+      for (const k of Object.keys(b)) {
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path7, k), [...segments, k], b[k]);
+      }
+      return;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      this.list(a, b, path7, segments, field2);
+      return;
+    }
+    if (deepEqual(a, b)) return;
+    this.push({ path: path7, from: compactValue(a), to: compactValue(b) }, segments);
+  }
+  list(a, b, path7, segments, field2) {
+    if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
+    if (a.every(isScalar) && b.every(isScalar)) {
+      this.byLabel(a, b, path7, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+      return;
+    }
+    const keys = chooseKeys(field2, a, b);
+    if (keys) {
+      this.byLabel(a, b, path7, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      return;
+    }
+    this.unkeyed(a, b, path7, segments);
+  }
+  /**
+   * Items matched by a label (their merge key, or their value for scalars; repeated labels are
+   * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
+   * items is one "reordered" change.
+   */
+  byLabel(a, b, path7, segments, labelOf, selector, display, recurse) {
+    const labels = (list) => {
+      const seen = /* @__PURE__ */ new Map();
+      return list.map((v) => {
+        const l = labelOf(v);
+        const n = seen.get(l) ?? 0;
+        seen.set(l, n + 1);
+        return n === 0 ? l : `${l}#${n + 1}`;
+      });
+    };
+    const la = labels(a);
+    const lb = labels(b);
+    const ia = new Map(la.map((l, i) => [l, i]));
+    const ib = new Map(lb.map((l, i) => [l, i]));
+    for (let i = 0; i < a.length; i++) {
+      const j = ib.get(la[i]);
+      const p = `${path7}${selector(la[i])}`;
+      const s = [...segments, String(i)];
+      if (j === void 0) this.removed(p, s, a[i]);
+      else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
+    }
+    for (let j = 0; j < b.length; j++) {
+      if (!ia.has(lb[j])) this.added(`${path7}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+    }
+    const commonA = la.filter((l) => ib.has(l));
+    const commonB = lb.filter((l) => ia.has(l));
+    if (commonA.some((l, i) => l !== commonB[i])) {
+      const show = (ls) => compactValue(ls.map(display).join(", "));
+      this.push({ path: path7, from: show(commonA), to: show(commonB), reordered: true }, segments);
+    }
+  }
+  /**
+   * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
+   * by value wherever they are; the items left are paired in order and diffed by position.
+   */
+  unkeyed(a, b, path7, segments) {
+    const usedB = /* @__PURE__ */ new Set();
+    const matchA = new Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      if (i < b.length && !usedB.has(i) && deepEqual(a[i], b[i])) {
+        matchA[i] = i;
+        usedB.add(i);
+        continue;
+      }
+      for (let j = 0; j < b.length; j++) {
+        if (!usedB.has(j) && deepEqual(a[i], b[j])) {
+          matchA[i] = j;
+          usedB.add(j);
+          break;
+        }
+      }
+    }
+    const leftA = a.map((_, i) => i).filter((i) => matchA[i] === void 0);
+    const leftB = b.map((_, j) => j).filter((j) => !usedB.has(j));
+    const pairs = Math.min(leftA.length, leftB.length);
+    for (let k = 0; k < pairs; k++) {
+      const i = leftA[k];
+      const j = leftB[k];
+      matchA[i] = j;
+      this.value(a[i], b[j], `${path7}[${j}]`, [...segments, String(j)], "");
+    }
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path7}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path7}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    const order = matchA.filter((j) => j !== void 0);
+    if (order.some((j, k) => k > 0 && j < order[k - 1])) {
+      const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
+      const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
+      this.push({ path: path7, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+    }
+  }
+};
 function fieldChanges(base, head, secret) {
-  const ops = import_fast_json_patch.default.compare(base, head);
-  const out = [];
-  for (const op of ops) {
-    if (op.op !== "add" && op.op !== "remove" && op.op !== "replace") continue;
-    const doc = op.op === "remove" ? base : head;
-    const { path: path5, segments } = fieldPath(op.path, doc);
-    const fc = { path: path5 };
-    if (op.op !== "add") fc.from = compactValue(valueAt(base, segments));
-    if (op.op !== "remove") fc.to = compactValue(op.value);
-    if (isRedactedPath(segments, secret)) fc.redacted = true;
-    out.push(fc);
+  const d = new Differ(secret);
+  d.value(base, head, "", [], "");
+  return d.out;
+}
+
+// src/diff/ignore.ts
+function escapeRe(c) {
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
+}
+function compile2(pattern) {
+  let re = "";
+  let quoted = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '"') quoted = !quoted;
+    if (c === "*" && pattern[i + 1] === "*") {
+      re += ".*";
+      i++;
+    } else if (c === "*") {
+      re += quoted ? '[^"]*' : "[^.[\\]]*";
+    } else {
+      re += escapeRe(c);
+    }
   }
-  return out;
+  return new RegExp(`^${re}(?:$|[.[])`);
+}
+function fieldMatcher(patterns) {
+  const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
+  if (list.length === 0) return void 0;
+  const res = list.map(compile2);
+  return (path7) => res.some((re) => re.test(path7));
+}
+
+// src/diff/wet-diff.ts
+var DIFF_CONTEXT = 3;
+function isYamlPath(path7) {
+  return path7.endsWith(".yaml") || path7.endsWith(".yml");
+}
+function baseName(path7) {
+  const i = path7.lastIndexOf("/");
+  return i === -1 ? path7 : path7.slice(i + 1);
+}
+function readSide(entry, snapshot, unit2, same) {
+  return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+}
+function readFiles(paths, files, unit2, same) {
+  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+  for (const path7 of [...paths].sort(cmp)) {
+    if (baseName(path7) === ".gitattributes" || same.has(path7)) continue;
+    const text = files.get(path7);
+    if (text === void 0) continue;
+    if (!isYamlPath(path7)) {
+      side.files.set(path7, text);
+      continue;
+    }
+    let values = parseCanonicalYaml(text);
+    let opaque = false;
+    if (values === void 0) {
+      const parsed = parseYamlDocuments(text, path7, unit2);
+      values = parsed.documents.map((d) => d.value);
+      opaque = parsed.diagnostics.length > 0;
+    }
+    const found = [];
+    const listed = values.some(isListObject);
+    if (listed) values = values.flatMap(expandLists);
+    for (const value of values) {
+      if (value === null || value === void 0) continue;
+      if (!isKubeObject(value)) {
+        opaque = true;
+        break;
+      }
+      const id = identityOf(value);
+      if (!isIdentity(id)) {
+        opaque = true;
+        break;
+      }
+      found.push({ object: value, id, file: path7 });
+    }
+    if (opaque) {
+      side.files.set(path7, text);
+      continue;
+    }
+    if (found.length === 1 && !listed) found[0].text = text;
+    for (const o of found) {
+      const key = identityKey(o.id);
+      if (!side.objects.has(key)) side.objects.set(key, o);
+    }
+  }
+  return side;
 }
 function unifiedDiff(oldPath, newPath, oldText, newText) {
   const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
@@ -62193,7 +62528,7 @@ function sortedRecord(r) {
   for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
   return out;
 }
-function diffUnit(id, base, head, failed) {
+function diffUnit(id, base, head, failed, ignore) {
   const be = base.index?.units[id];
   const he = head.index?.units[id];
   const entry = he ?? be;
@@ -62212,8 +62547,9 @@ function diffUnit(id, base, head, failed) {
       if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
     }
   }
-  const b = readSide(be, base, id, same);
-  const h = readSide(he, head, id, same);
+  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
+}
+function diffSides(result, b, h, ignore) {
   const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
   const changes = [];
   for (const key of keys) {
@@ -62227,15 +62563,21 @@ function diffUnit(id, base, head, failed) {
     const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
     let kind;
     let fields;
+    let ignored = 0;
     if (bo && ho) {
       kind = "changed";
       fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
+      if (ignore) {
+        const all = fields.length;
+        fields = fields.filter((f) => !ignore(f.path));
+        ignored = all - fields.length;
+      }
     } else {
       kind = bo ? "removed" : "added";
       fields = [];
     }
     const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
-    changes.push({ kind, id: rid, key, fields, unified });
+    changes.push({ kind, id: rid, key, fields, ...ignored > 0 ? { ignored } : {}, unified });
   }
   changes.sort((x, y) => compareIdentity(x.id, y.id));
   result.resources = changes;
@@ -62247,12 +62589,12 @@ function diffUnit(id, base, head, failed) {
     counts[c.kind]++;
   }
   for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path5, text] of h.files) {
-    const old = b.files.get(path5);
-    if (old === void 0) result.files.added.push(path5);
-    else if (old !== text) result.files.changed.push(path5);
+  for (const [path7, text] of h.files) {
+    const old = b.files.get(path7);
+    if (old === void 0) result.files.added.push(path7);
+    else if (old !== text) result.files.changed.push(path7);
   }
-  for (const path5 of b.files.keys()) if (!h.files.has(path5)) result.files.removed.push(path5);
+  for (const path7 of b.files.keys()) if (!h.files.has(path7)) result.files.removed.push(path7);
   result.files.added.sort(cmp);
   result.files.changed.sort(cmp);
   result.files.removed.sort(cmp);
@@ -62268,6 +62610,7 @@ function emptyUnitDiff(unit2, renderer, coordinates, status) {
 }
 function diffWet(base, head, options = {}) {
   const failed = new Set(options.failedUnits ?? []);
+  const ignore = fieldMatcher(options.ignore);
   const ids = /* @__PURE__ */ new Set([
     ...Object.keys(base.index?.units ?? {}),
     ...Object.keys(head.index?.units ?? {}),
@@ -62275,9 +62618,12 @@ function diffWet(base, head, options = {}) {
   ]);
   const units = [];
   for (const id of [...ids].sort(cmp)) {
-    const d = diffUnit(id, base, head, failed.has(id));
+    const d = diffUnit(id, base, head, failed.has(id), ignore);
     if (d) units.push(d);
   }
+  return reportOf(units);
+}
+function reportOf(units) {
   const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
   let changed = false;
   for (const u of units) {
@@ -62288,6 +62634,57 @@ function diffWet(base, head, options = {}) {
     if (u.status !== "failed" && unitHasChanges(u)) changed = true;
   }
   return { units, totals, changed };
+}
+function isNoise(r) {
+  return r.kind === "changed" && r.fields.length === 0 && (r.ignored ?? 0) > 0;
+}
+
+// src/report/headline.ts
+var RBAC_KINDS = /* @__PURE__ */ new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+var IMAGE_PATH = /(?:^|\.)(?:containers|initContainers|ephemeralContainers)\[[^\]]*\]\.image$/;
+function isRbac(r) {
+  return r.id.group === "rbac.authorization.k8s.io" && RBAC_KINDS.has(r.id.kind);
+}
+function isCrd(r) {
+  return r.id.group === "apiextensions.k8s.io" && r.id.kind === "CustomResourceDefinition";
+}
+function headlineOf(report) {
+  const h = { deleted: [], namespacesCreated: [], namespacesDeleted: [], crds: [], rbac: [], images: [], scaledToZero: [] };
+  const images = /* @__PURE__ */ new Map();
+  for (const u of report.units) {
+    if (u.status === "failed") continue;
+    for (const r of u.resources) {
+      const what = describeIdentity(r.id);
+      if (r.kind === "removed") h.deleted.push(what);
+      if (r.id.group === "" && r.id.kind === "Namespace") {
+        if (r.kind === "added") h.namespacesCreated.push(r.id.name);
+        if (r.kind === "removed") h.namespacesDeleted.push(r.id.name);
+      }
+      if (isCrd(r)) h.crds.push(`${r.id.name} (${r.kind})`);
+      if (isRbac(r)) h.rbac.push(`${what} (${r.kind})`);
+      if (r.kind !== "changed") continue;
+      const seen = /* @__PURE__ */ new Set();
+      for (const f of r.fields) {
+        if (f.from !== void 0 && f.to !== void 0 && !f.redacted && IMAGE_PATH.test(f.path)) {
+          const key = `${f.from}
+${f.to}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const e = images.get(key) ?? { from: f.from, to: f.to, objects: 0 };
+          e.objects++;
+          images.set(key, e);
+        }
+        if ((f.path === "spec.replicas" || f.path === "spec.parallelism") && f.to === "0" && f.from !== "0") {
+          h.scaledToZero.push(`${what} (${f.from ?? "default"} → 0)`);
+        }
+      }
+    }
+  }
+  h.images = [...images.values()];
+  return h;
+}
+function headlineIsEmpty(h) {
+  return Object.values(h).every((v) => v.length === 0);
 }
 
 // src/report/markdown.ts
@@ -62336,6 +62733,7 @@ function statusLabel(u) {
 }
 var SIGN = { added: "+", changed: "~", removed: "-" };
 function fieldLine(f) {
+  if (f.reordered) return `- ${code(f.path)}: reordered: ${code(f.from ?? "")} → ${code(f.to ?? "")}`;
   const from = f.from === void 0 ? "∅" : code(f.from);
   const to = f.to === void 0 ? "∅" : code(f.to);
   return `- ${code(f.path)}: ${from} → ${to}`;
@@ -62348,13 +62746,20 @@ function unitSection(u, failures, compact) {
   if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
   for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, "");
   if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
-  const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
+  const noise = u.resources.filter(isNoise);
+  const shownResources = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
+  const resources = compact ? shownResources.slice(0, COMPACT_MAX_RESOURCES) : shownResources;
+  if (noise.length > 0) {
+    const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
+    lines.push(`_${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields:_ ${names.join(", ")}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ""}`, "");
+  }
   for (const r of resources) {
     lines.push(`**${SIGN[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, "");
     const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
     for (const f of fields) lines.push(fieldLine(f));
     if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
-    if (fields.length > 0) lines.push("");
+    if (r.ignored) lines.push(`- _${r.ignored} ignored field${r.ignored === 1 ? "" : "s"} (in the diff)_`);
+    if (fields.length > 0 || r.ignored) lines.push("");
     if (!compact && r.unified) {
       const fence = fenceFor(r.unified);
       const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
@@ -62362,8 +62767,8 @@ function unitSection(u, failures, compact) {
       lines.push(`${fence}diff`, `${body}${fence}`, "");
     }
   }
-  if (resources.length < u.resources.length) {
-    lines.push(`… ${u.resources.length - resources.length} more resources not shown`, "");
+  if (resources.length < shownResources.length) {
+    lines.push(`… ${shownResources.length - resources.length} more resources not shown`, "");
   }
   if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
   const files = [
@@ -62398,20 +62803,63 @@ function rowsOf(report, ctx) {
   }
   return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
 }
-function header(report, ctx, rows) {
-  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
-  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
-  lines.push(`${from}${ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : ""}.`, "");
-  const failed = rows.filter((r) => r.unit.status === "failed").length;
+var MAX_LIST = 10;
+function listOf(items) {
+  const shown = items.slice(0, MAX_LIST).map((i) => code(i));
+  return `${shown.join(", ")}${items.length > MAX_LIST ? ` … and ${items.length - MAX_LIST} more` : ""}`;
+}
+function plural2(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function headlineMarkdown(report) {
+  const h = headlineOf(report);
+  if (headlineIsEmpty(h)) return "";
+  const lines = [];
+  if (h.deleted.length > 0) lines.push(`- ⚠️ **${plural2(h.deleted.length, "object")} will be deleted from the cluster:** ${listOf(h.deleted)}`);
+  if (h.namespacesCreated.length > 0) lines.push(`- **Namespaces created:** ${listOf(h.namespacesCreated)}`);
+  if (h.namespacesDeleted.length > 0) lines.push(`- ⚠️ **Namespaces deleted:** ${listOf(h.namespacesDeleted)}`);
+  if (h.crds.length > 0) lines.push(`- **CRDs changed:** ${listOf(h.crds)}`);
+  if (h.rbac.length > 0) lines.push(`- **RBAC changed:** ${listOf(h.rbac)}`);
+  if (h.images.length > 0) {
+    const shown = h.images.slice(0, MAX_LIST).map((i) => `${code(i.from)} → ${code(i.to)} (${plural2(i.objects, "object")})`);
+    lines.push(`- **Images changed:** ${shown.join(", ")}${h.images.length > MAX_LIST ? ` … and ${h.images.length - MAX_LIST} more` : ""}`);
+  }
+  if (h.scaledToZero.length > 0) lines.push(`- ⚠️ **Scaled to zero:** ${listOf(h.scaledToZero)}`);
+  return `${lines.join("\n")}
+
+`;
+}
+function countsLine(report, rows, failed) {
   const t = report.totals;
-  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
-  else
-    lines.push(
-      `**${rows.length} unit${rows.length === 1 ? "" : "s"}**: ${t.added} added, ${t.changed} changed, ${t.removed} removed${failed > 0 ? `, ${failed} failed` : ""}.`,
-      ""
-    );
+  const files = report.units.reduce((n, u) => n + u.files.added.length + u.files.changed.length + u.files.removed.length, 0);
+  return `**Objects:** ${t.added} added, ${t.changed} changed, ${t.removed} removed${files > 0 ? ` · **files:** ${files} changed` : ""} · in ${plural2(rows, "unit")}${failed > 0 ? ` (${failed} failed)` : ""}.`;
+}
+function driftSection(drift) {
+  const units = drift.report.units.filter((u) => u.status !== "failed");
+  if (units.length === 0) return "";
+  const lines = [
+    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText(drift.base)} in ${plural2(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
+    ""
+  ];
+  for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
+  if (units.length > MAX_LIST) lines.push(`- … and ${units.length - MAX_LIST} more units`);
+  lines.push("", "</details>", "");
   return `${lines.join("\n")}
 `;
+}
+function header(report, ctx, rows) {
+  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
+  const glance = headlineMarkdown(report);
+  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
+  const against = ctx.comparedWith ? `, compared with ${escapeText(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
+  lines.push(`${from}${against}.`, "");
+  const failed = rows.filter((r) => r.unit.status === "failed").length;
+  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
+  else lines.push(countsLine(report, rows.length, failed), "");
+  const drift = ctx.drift ? driftSection(ctx.drift) : "";
+  return `${lines.slice(0, 3).join("\n")}
+${glance}${lines.slice(3).join("\n")}
+${drift}`;
 }
 var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
 function tableRow(r) {
@@ -62798,7 +63246,7 @@ ${body}`);
 // src/adapters/git.ts
 import { spawn as spawn2 } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir as tmpdir2 } from "node:os";
 import { join as join3 } from "node:path";
 var GitError = class extends Error {
   args;
@@ -62835,7 +63283,7 @@ var GitClient = class {
       this.home = options.home;
       this.ownsHome = false;
     } else {
-      this.home = mkdtempSync(join3(tmpdir(), "hydrate-git-home-"));
+      this.home = mkdtempSync(join3(tmpdir2(), "hydrate-git-home-"));
       this.ownsHome = true;
     }
     this.secrets = [];
@@ -62892,13 +63340,13 @@ var GitClient = class {
       ...this.authEnv
     };
     return new Promise((resolve, reject) => {
-      const child2 = spawn2("git", argv, { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn2("git", argv, { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
       const out = [];
       const err2 = [];
-      child2.stdout.on("data", (d) => out.push(d));
-      child2.stderr.on("data", (d) => err2.push(d));
-      child2.on("error", (e) => reject(e));
-      child2.on("close", (code2) => {
+      child.stdout.on("data", (d) => out.push(d));
+      child.stderr.on("data", (d) => err2.push(d));
+      child.on("error", (e) => reject(e));
+      child.on("close", (code2) => {
         const exitCode = code2 ?? 1;
         const stdout = this.scrub(Buffer.concat(out).toString("utf8"));
         const stderr = this.scrub(Buffer.concat(err2).toString("utf8"));
@@ -62908,15 +63356,15 @@ var GitClient = class {
           resolve({ exitCode, stdout, stderr });
         }
       });
-      child2.stdin.on("error", () => {
+      child.stdin.on("error", () => {
       });
-      child2.stdin.end(options.input ?? "");
+      child.stdin.end(options.input ?? "");
     });
   }
 };
 
 // src/publish/wet-branch.ts
-import { chmod as chmod3, lstat as lstat3, mkdir as mkdir3, readdir as readdir3, rm as rm2 } from "node:fs/promises";
+import { chmod as chmod3, lstat as lstat3, mkdir as mkdir4, readdir as readdir3, rm as rm3 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 var HYDRATE_VERSION_TRAILER = "Hydrate-Version";
 var RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
@@ -62939,7 +63387,7 @@ async function publishWetBranch(req) {
   const gitDir = join4(req.workDir, "repo.git");
   const tree = join4(req.workDir, "tree");
   const home = join4(req.workDir, "home");
-  await mkdir3(home, { recursive: true });
+  await mkdir4(home, { recursive: true });
   const git = req.git ?? new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
   const g = (args, opts = {}) => git.run(["--git-dir", gitDir, "--work-tree", tree, ...args], { ...opts, cwd: req.workDir });
   const gt = async (args, opts = {}) => (await g(args, opts)).stdout.replace(/\n$/, "");
@@ -62961,8 +63409,8 @@ async function publishWetBranch(req) {
     if (updateInPlace) await assertOnlyOurCommits(gt, req.targetBranch, tips);
     const base = prMode ? tips.wet ?? (updateInPlace ? tips.target : void 0) : tips.target;
     const summary2 = { baseTip: tips.wet, targetTip: tips.target };
-    await rm2(tree, { recursive: true, force: true });
-    await mkdir3(tree, { recursive: true });
+    await rm3(tree, { recursive: true, force: true });
+    await mkdir4(tree, { recursive: true });
     if (base) {
       await g(["read-tree", base]);
       await g(["checkout-index", "--all", "--force"]);
@@ -63313,6 +63761,151 @@ function renderTemplate(output2, coords) {
   });
 }
 
+// src/dry/select.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var GLOB_OPTIONS = { dot: true, noextglob: true };
+var MAX_GLOB_LENGTH = 256;
+var MAX_STARS_PER_SEGMENT = 2;
+function globProblem(pattern, what) {
+  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
+  if (pattern.length > MAX_GLOB_LENGTH) {
+    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
+  }
+  for (const segment of pattern.split("/")) {
+    if (segment === "**" || segment === "!**") continue;
+    const stars = [...segment].filter((c) => c === "*").length;
+    if (stars > MAX_STARS_PER_SEGMENT) {
+      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
+    }
+  }
+  return void 0;
+}
+function selectUnits(units, only) {
+  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
+  if (refused.length > 0) {
+    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
+  }
+  const include = only.filter((p) => !p.startsWith("!"));
+  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
+  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
+  const selected = [];
+  const skipped = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  const diagnostics = selected.length === 0 && units.length > 0 ? [
+    {
+      severity: "warning",
+      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+    }
+  ] : [];
+  return { selected, skipped, diagnostics };
+}
+
+// src/dry/path-safety.ts
+import { isAbsolute as isAbsolute2, posix } from "node:path";
+var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+var WET_INDEX_DIR = ".hydrate";
+function extraArtifactsFolder(setting) {
+  return setting.replace(/^(\.\/+)+/, "").replace(/\/+$/, "");
+}
+function isGitSegment(segment) {
+  return segment.toLowerCase() === ".git";
+}
+function hasGitSegment(p) {
+  return p.split("/").some(isGitSegment);
+}
+function checkRelativePath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.includes("\\")) return `${what} "${p}" contains a backslash: use \`/\` as separator`;
+  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  if (p === ".") return `${what} "${p}" is the repository root itself`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `${what} "${p}" has an empty path segment`;
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (segment === ".") return `${what} "${p}" contains a \`.\` segment: write the path without it`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+    if (!SAFE_SEGMENT.test(segment)) {
+      return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
+    }
+  }
+  return void 0;
+}
+function isWithin(root, inner) {
+  const r = root.endsWith("/") ? root.slice(0, -1) : root;
+  return inner === r || inner.startsWith(`${r}/`) || r === "";
+}
+async function checkInsideRepo(repoRoot, absPath, files) {
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  let real;
+  try {
+    real = await files.realpath(absPath);
+  } catch {
+    return `${absPath} does not exist (or is a broken symlink)`;
+  }
+  if (!isWithin(root, real)) {
+    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
+  }
+  return void 0;
+}
+function checkContainedPath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  for (const segment of p.split("/")) {
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+  }
+  return void 0;
+}
+async function realpathOfNearest(absPath, files) {
+  let p = absPath;
+  for (; ; ) {
+    try {
+      return await files.realpath(p);
+    } catch {
+      const parent = posix.dirname(p);
+      if (parent === p) return void 0;
+      p = parent;
+    }
+  }
+}
+async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
+  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
+  if (bad) return bad;
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
+  if (real === void 0) return void 0;
+  if (!isWithin(root, real)) {
+    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
+  }
+  const inside = real === root ? "" : real.slice(root.length + 1);
+  if (hasGitSegment(inside)) {
+    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
+  }
+  return void 0;
+}
+function checkOutputPath(p, what = "output path") {
+  const bad = checkRelativePath(p, what);
+  if (bad) return bad;
+  const first = p.split("/")[0].toLowerCase();
+  if (first.startsWith(".git")) return `${what} "${p}" is under \`${p.split("/")[0]}\`: git and GitHub read that folder (workflows, attributes); choose another output`;
+  if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split("/")[0]}\`, Hydrate's own index folder: choose another output`;
+  return void 0;
+}
+
 // src/dry/unit.ts
 var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
 function unitId(renderer, dir) {
@@ -63347,15 +63940,52 @@ var entryBase = {
 };
 
 // src/settings/schema/kubernetes.ts
+var PLAIN_DEFAULTS = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
+var plainFields = {
+  recurse: external_exports.boolean().describe("Read sub-directories too (Flux); a sub-directory with a kustomization is built with kustomize. false: top level only (Argo CD directory default)"),
+  include: external_exports.array(external_exports.string().min(1)).describe("Globs, relative to the unit directory, of the files read as manifests (Argo CD `include`)"),
+  exclude: external_exports.array(external_exports.string().min(1)).describe("Globs, relative to the unit directory, of files and sub-directories not read (Argo CD `exclude`)")
+};
+var plainRule = external_exports.object(plainFields).partial().strict();
+var kubeVersion = external_exports.string().regex(/^v?\d+\.\d+(\.\d+)?$/, 'kubeVersion must be a Kubernetes version such as "1.29" or "v1.29.3"').describe("Kubernetes version `helm template` renders for (`--kube-version`), as Argo CD and Flux pass the cluster's");
+var apiVersion = external_exports.string().regex(
+  /^[A-Za-z0-9][A-Za-z0-9.-]*(\/[A-Za-z0-9][A-Za-z0-9.-]*){0,2}$/,
+  'apiVersions entries must look like "monitoring.coreos.com/v1" or "monitoring.coreos.com/v1/ServiceMonitor"'
+);
+var apiVersions = external_exports.array(apiVersion).describe("API versions `helm template` reports as available (`--api-versions`), as Argo CD and Flux pass the cluster's");
+var helmName = external_exports.string().regex(/^([a-z0-9]|\{[A-Za-z][A-Za-z0-9_]*\})([-a-z0-9]|\{[A-Za-z][A-Za-z0-9_]*\})*$/, "must be a DNS label (lower-case letters, digits, `-`), optionally with `{coordinate}` placeholders");
+var coordinateValues = external_exports.union([
+  external_exports.enum(["top-level", "none"]),
+  external_exports.object({
+    under: external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'a dotted key such as "hydrate.coordinates"')
+  }).strict()
+]).default("top-level").describe(
+  "Unit coordinates as chart values of Helm releases: `top-level` (`cluster`, `tenant`, `env`, ... as the seed system passes them), `{under: hydrate.coordinates}`, or `none`"
+);
 var kubernetesEntry = external_exports.object({
   ...entryBase,
-  type: external_exports.enum(["auto", "kustomize", "helm", "plain"]).default("auto").describe("How units are rendered; `auto` detects by what the directory holds"),
+  type: external_exports.enum(["auto", "kustomize", "helm", "chart", "plain"]).default("auto").describe("How units are rendered; `auto` detects by what the directory holds (`chart`: a Helm chart directory, as Argo CD renders a chart source)"),
   kustomize: external_exports.object({
-    enableHelm: external_exports.boolean().default(false).describe("Pass --enable-helm (kustomize HelmChartInflationGenerator)")
-  }).strict().default({ enableHelm: false }),
+    enableHelm: external_exports.boolean().default(false).describe("Pass --enable-helm (kustomize HelmChartInflationGenerator)"),
+    allowRemote: external_exports.boolean().default(false).describe("Allow remote bases (URLs, git refs) in this entry's kustomizations, pinned to a commit SHA or a release tag vX.Y.Z")
+  }).strict().default({ enableHelm: false, allowRemote: false }),
   helm: external_exports.object({
-    releaseFile: external_exports.string().default("{dir}.yaml").describe("Where a unit's Helm release file is; `{dir}` is the unit directory")
-  }).strict().default({ releaseFile: "{dir}.yaml" }),
+    releaseFile: external_exports.string().default("{dir}.yaml").describe("Where a unit's Helm release file is; `{dir}` is the unit directory"),
+    patchesLibrary: external_exports.string().default("lib/kustomizations/json_patches.yaml").describe("Repository file of named JSON6902 patch sets that a release file's `patches` names"),
+    coordinateValues,
+    kubeVersion: kubeVersion.optional(),
+    apiVersions: apiVersions.default([]),
+    valueFiles: external_exports.array(external_exports.string().min(1)).default([]).describe("Chart directory units: values files relative to the chart directory, after its values.yaml (Argo CD `valueFiles`)"),
+    releaseName: helmName.max(53).optional().describe("Chart directory units: the release name (default: the directory name); `{coordinate}` placeholders allowed"),
+    namespace: helmName.max(63).optional().describe("Chart directory units: the namespace (default: `default`); `{coordinate}` placeholders allowed")
+  }).strict().default({
+    releaseFile: "{dir}.yaml",
+    patchesLibrary: "lib/kustomizations/json_patches.yaml",
+    coordinateValues: "top-level",
+    apiVersions: [],
+    valueFiles: []
+  }),
+  plain: plainRule.optional().describe("How a directory without a kustomization is read; fields left out come from defaults.plain"),
   patches: external_exports.array(targetedPatch).default([]).describe("JSON6902 patches applied to every unit of this entry after rendering"),
   extraArtifacts: external_exports.string().default("extra_artifacts").describe("Sub-directory of a unit whose files are copied verbatim into its output")
 }).strict();
@@ -63394,15 +64024,21 @@ var sourceEntry = external_exports.object({
   repository: external_exports.string().optional().describe("owner/name, for documentation and checkout hints")
 }).strict();
 var allowedSecret = external_exports.object({
-  unit: external_exports.string().optional().describe("Unit id, e.g. kubernetes:apps/x; any unit when omitted"),
-  namespace: external_exports.string().default(""),
-  name: external_exports.string().min(1),
+  unit: external_exports.string().optional().describe("Unit id or glob, e.g. kubernetes:apps/x or kubernetes:apps/*/clusters/dev; any unit when omitted"),
+  namespace: external_exports.string().default("").describe("Namespace or glob; '' for a Secret without namespace"),
+  name: external_exports.string().min(1).optional().describe("Secret name or glob"),
+  generator: external_exports.string().min(1).optional().describe("Name (or glob) of a kustomize secretGenerator: matches its Secret whatever the hash suffix"),
   reason: external_exports.string().min(1).describe("Why this plaintext Secret may be committed")
-}).strict();
+}).strict().refine((a) => a.name !== void 0 || a.generator !== void 0, { message: "give `name` or `generator`" });
 var wetOptions = external_exports.object({
   layout: external_exports.enum(["per-resource", "per-unit"]).default("per-resource").describe("per-resource: one <Kind>.<name>.yml per object; per-unit: one manifest.yaml per unit"),
   generatedAttributes: external_exports.boolean().default(true).describe("Write a .gitattributes marking owned files as generated"),
   labelCoordinates: external_exports.array(external_exports.string()).default([]).describe("Coordinates that become PR labels `<name>/<value>` for changed units, e.g. [env]")
+}).strict();
+var diffOptions = external_exports.object({
+  ignore: external_exports.array(external_exports.string().min(1)).default([]).describe(
+    'Field paths hidden from the field summary of the diff (kept in the unified diff), e.g. metadata.annotations["checksum/*"]; `*` matches within one path segment'
+  )
 }).strict();
 var hydrateConfig = external_exports.object({
   $schema: external_exports.string().optional(),
@@ -63412,12 +64048,17 @@ var hydrateConfig = external_exports.object({
   kubernetes: external_exports.array(kubernetesEntry).default([]),
   terraform: external_exports.array(terraformEntry).default([]),
   secrets: external_exports.array(secretsEntry).default([]),
+  defaults: external_exports.object({
+    plain: plainRule.default({}).describe('The plain-directory rule of every kubernetes entry (default: recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [])')
+  }).strict().default({ plain: {} }),
   wet: wetOptions.default({ layout: "per-resource", generatedAttributes: true, labelCoordinates: [] }),
+  diff: diffOptions.default({ ignore: [] }),
   policy: external_exports.object({
     allowSecrets: external_exports.array(allowedSecret).default([]),
     allowHelm: external_exports.boolean().default(true).describe("Allow kustomize --enable-helm for entries that ask for it"),
+    allowRemote: external_exports.boolean().default(false).describe("Allow remote kustomize bases (URLs, git refs) in every entry, pinned to a commit SHA or a release tag vX.Y.Z"),
     concurrency: external_exports.number().int().min(1).max(64).optional().describe("Parallel render workers (default: CPU count)")
-  }).strict().default({ allowSecrets: [], allowHelm: true })
+  }).strict().default({ allowSecrets: [], allowHelm: true, allowRemote: false })
 }).strict();
 
 // src/settings/shard.ts
@@ -63436,9 +64077,9 @@ function parseShardSpec(value) {
 function asNode(v) {
   return (0, import_yaml4.isMap)(v) || (0, import_yaml4.isSeq)(v) || (0, import_yaml4.isScalar)(v) ? v : void 0;
 }
-function formatPath(path5) {
+function formatPath(path7) {
   let out = "";
-  for (const k of path5) {
+  for (const k of path7) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -63449,9 +64090,9 @@ function at(loc, offset) {
   const { line, col } = loc.lineCounter.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path5) {
-  for (let depth = path5.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path5.slice(0, depth), true));
+function nearestNode(loc, path7) {
+  for (let depth = path7.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path7.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
@@ -63465,11 +64106,11 @@ function keyNode(loc, mapPath, key) {
   }
   return void 0;
 }
-function locate2(loc, path5, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path5);
+function locate2(loc, path7, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path7);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path5.length && (0, import_yaml4.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path7.length && (0, import_yaml4.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -63479,12 +64120,12 @@ function locate2(loc, path5, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue3, loc) {
-  const path5 = issuePath(issue3);
-  if (issue3.code === "invalid_type" && path5.length > 0 && !loc.doc.hasIn(path5)) {
-    const parent = formatPath(path5.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path5[path5.length - 1])}"`, path: path5 };
+  const path7 = issuePath(issue3);
+  if (issue3.code === "invalid_type" && path7.length > 0 && !loc.doc.hasIn(path7)) {
+    const parent = formatPath(path7.slice(0, -1));
+    return { message: `${parent}: missing required key "${String(path7[path7.length - 1])}"`, path: path7 };
   }
-  return { message: `${formatPath(path5)}: ${issue3.message}`, path: path5 };
+  return { message: `${formatPath(path7)}: ${issue3.message}`, path: path7 };
 }
 function issuePath(issue3) {
   return issue3.path.filter((k) => typeof k === "string" || typeof k === "number");
@@ -63493,33 +64134,33 @@ function schemaDiagnostics(error63, loc) {
   const out = [];
   for (const issue3 of error63.issues) {
     if (issue3.code === "unrecognized_keys") {
-      const path6 = issuePath(issue3);
+      const path8 = issuePath(issue3);
       for (const key of issue3.keys) {
-        const k = keyNode(loc, path6, key);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path6);
+        const k = keyNode(loc, path8, key);
+        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path8);
         out.push({
           severity: "error",
-          message: `${formatPath(path6)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`,
+          message: `${formatPath(path8)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`,
           ...position
         });
       }
       continue;
     }
-    const { message, path: path5 } = describeIssue(issue3, loc);
-    out.push({ severity: "error", message, ...locate2(loc, path5) });
+    const { message, path: path7 } = describeIssue(issue3, loc);
+    out.push({ severity: "error", message, ...locate2(loc, path7) });
   }
   return out;
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err2 = (path5, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate2(loc, path5, innerOffset) });
+  const err2 = (path7, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate2(loc, path7, innerOffset) });
   };
   if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
-    const entries = value[renderer];
-    if (!Array.isArray(entries)) continue;
-    entries.forEach((entry, i) => {
+    const entries2 = value[renderer];
+    if (!Array.isArray(entries2)) continue;
+    entries2.forEach((entry, i) => {
       if (!isRecord(entry)) return;
       const base = `${renderer}[${i}]`;
       const match = entry["match"];
@@ -63549,6 +64190,10 @@ function semanticDiagnostics(value, loc) {
       if (typeof output2 === "string" && output2 !== "") {
         const problems = patternProblems(output2, { template: true });
         for (const p of problems) err2([renderer, i, "output"], `${base}.output "${output2}": ${p.message}`, p.offset);
+        if (problems.length === 0) {
+          const reserved = checkOutputPath(output2.replace(/\{[^{}/]*\}/g, "x"), `${base}.output`);
+          if (reserved) err2([renderer, i, "output"], reserved.replace(/"[^"]*"/, `"${output2}"`));
+        }
         if (captured) {
           for (const ph of placeholders(output2)) {
             if (!captured.has(ph.name)) {
@@ -63562,12 +64207,25 @@ function semanticDiagnostics(value, loc) {
           }
         }
       }
+      pathDiagnostics(renderer, entry, i, err2);
+      const exclude = entry["exclude"];
+      if (Array.isArray(exclude)) {
+        exclude.forEach((g, j) => {
+          const bad = typeof g === "string" ? globProblem(g, `${base}.exclude[${j}]`) : void 0;
+          if (bad) err2([renderer, i, "exclude", j], bad);
+        });
+      }
     });
   }
   const sources = value["sources"];
   if (Array.isArray(sources)) {
     const seen = /* @__PURE__ */ new Map();
     sources.forEach((s, i) => {
+      if (isRecord(s) && typeof s["path"] === "string" && s["path"] !== "") {
+        const rel = s["path"].replace(/^\.\/+/, "").replace(/\/+$/, "");
+        const bad = checkRelativePath(rel, `sources[${i}].path`);
+        if (bad) err2(["sources", i, "path"], `${bad} (a source is checked out inside the repository)`);
+      }
       if (!isRecord(s) || typeof s["name"] !== "string") return;
       const name = s["name"];
       const first = seen.get(name);
@@ -63588,6 +64246,25 @@ function semanticDiagnostics(value, loc) {
     });
   }
   return out;
+}
+function pathDiagnostics(renderer, entry, i, err2) {
+  if (renderer !== "kubernetes") return;
+  const extra = entry["extraArtifacts"];
+  if (typeof extra === "string") {
+    const bad = checkRelativePath(extraArtifactsFolder(extra), `kubernetes[${i}].extraArtifacts`);
+    if (bad) err2([renderer, i, "extraArtifacts"], `${bad} (it names a folder inside each unit directory)`);
+  }
+  const helm = entry["helm"];
+  const releaseFile = isRecord(helm) ? helm["releaseFile"] : void 0;
+  if (typeof releaseFile === "string") {
+    const sample2 = releaseFile.split("{dir}").join("dir");
+    const what = `kubernetes[${i}].helm.releaseFile "${releaseFile}"`;
+    if (sample2.startsWith("/") || sample2.includes("\\")) {
+      err2([renderer, i, "helm", "releaseFile"], `${what} must be a relative POSIX path (from the repository root, with {dir} for the unit directory)`);
+    } else if (hasGitSegment(sample2)) {
+      err2([renderer, i, "helm", "releaseFile"], `${what} names \`.git\`: git's own folder is never read`);
+    }
+  }
 }
 function parseConfig(text, file2) {
   const lineCounter = new import_yaml4.LineCounter();
@@ -63629,6 +64306,8 @@ function buildSettings(options) {
     throw new ConfigError(`concurrency must be a positive integer, got ${String(concurrency)}`);
   }
   const shard = shardMode(options.shard, options.shardDir);
+  const refused = (options.only ?? []).map((p) => globProblem(p, "only")).filter((m) => m !== void 0);
+  if (refused.length > 0) throw new ConfigError(refused.map((message) => ({ severity: "error", message })));
   return {
     repoRoot: options.repoRoot,
     configPath: options.configPath,
@@ -63655,6 +64334,18 @@ function shardMode(value, dir) {
   const spec = parseShardSpec(v);
   if ("error" in spec) throw new ConfigError(spec.error);
   return { kind: "part", spec, dir };
+}
+function entryPositions(text, file2) {
+  const out = /* @__PURE__ */ new Map();
+  const lineCounter = new import_yaml4.LineCounter();
+  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const loc = { file: file2, doc, lineCounter, text };
+  for (const renderer of RENDERER_NAMES) {
+    const list = doc.getIn([renderer]);
+    if (!(0, import_yaml4.isSeq)(list)) continue;
+    list.items.forEach((_, i) => out.set(`${renderer}[${i}]`, locate2(loc, [renderer, i, "match"])));
+  }
+  return out;
 }
 
 // src/settings/load-settings.ts
@@ -63689,51 +64380,8 @@ async function loadSettings(opts) {
 }
 
 // src/dry/discover.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
 import { join as join5 } from "node:path";
-
-// src/dry/path-safety.ts
-import { isAbsolute as isAbsolute2 } from "node:path";
-var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
-function checkRelativePath(p, what) {
-  if (p === "") return `${what} is empty`;
-  if (p.includes("\\")) return `${what} "${p}" contains a backslash: use \`/\` as separator`;
-  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
-  if (p === ".") return `${what} "${p}" is the repository root itself`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `${what} "${p}" has an empty path segment`;
-    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
-    if (segment === ".") return `${what} "${p}" contains a \`.\` segment: write the path without it`;
-    if (!SAFE_SEGMENT.test(segment)) {
-      return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
-    }
-  }
-  return void 0;
-}
-function isWithin(root, inner) {
-  const r = root.endsWith("/") ? root.slice(0, -1) : root;
-  return inner === r || inner.startsWith(`${r}/`) || r === "";
-}
-async function checkInsideRepo(repoRoot, absPath, files) {
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  let real;
-  try {
-    real = await files.realpath(absPath);
-  } catch {
-    return `${absPath} does not exist (or is a broken symlink)`;
-  }
-  if (!isWithin(root, real)) {
-    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
-  }
-  return void 0;
-}
-
-// src/dry/discover.ts
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules"]);
 function entriesOf(settings) {
   const out = [];
@@ -63748,8 +64396,9 @@ function entriesOf(settings) {
 function label(e) {
   return `${e.renderer}[${e.entry}]`;
 }
-async function discoverUnits(settings, files) {
+async function discoverUnits(settings, files, positions = /* @__PURE__ */ new Map()) {
   const diagnostics = [];
+  const configErrors = [];
   const all = [];
   const file2 = settings.configPath;
   const reportedOutside = /* @__PURE__ */ new Set();
@@ -63762,7 +64411,7 @@ async function discoverUnits(settings, files) {
       diagnostics.push({ severity: "error", file: file2, message: `${label(e)}.match: ${message}` });
       continue;
     }
-    const excluded = e.exclude.length > 0 ? (0, import_picomatch.default)([...e.exclude], { dot: true }) : void 0;
+    const excluded = e.exclude.length > 0 ? (0, import_picomatch2.default)([...e.exclude], GLOB_OPTIONS) : void 0;
     const found = await walk(settings, files, pattern, e, excluded, diagnostics, reportedOutside);
     for (const c of found) {
       const id = unitId(e.renderer, c.dir);
@@ -63778,7 +64427,7 @@ async function discoverUnits(settings, files) {
         diagnostics.push({ severity: "error", unit: id, file: file2, message: `${label(e)}: ${err2.message}` });
         continue;
       }
-      const badOutput = checkRelativePath(output2, "output path");
+      const badOutput = checkOutputPath(output2);
       if (badOutput) {
         diagnostics.push({ severity: "error", unit: id, file: file2, message: `${label(e)}.output "${e.output}": ${badOutput}` });
         continue;
@@ -63794,24 +64443,78 @@ async function discoverUnits(settings, files) {
     }
   }
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  return { units: dropCollisions(all, file2, diagnostics), diagnostics };
+  const units = dropCollisions(all, file2, diagnostics, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
+  diagnostics.push(...await nestedUnits(settings, files, units));
+  return { units, diagnostics, configErrors };
 }
-function dropCollisions(sorted2, file2, diagnostics) {
+async function nestedUnits(settings, files, units) {
+  const out = [];
+  const kube = units.filter((u) => u.renderer === "kubernetes").sort((a, b) => cmp(a.dir, b.dir));
+  for (let i = 0; i < kube.length; i++) {
+    const outer = kube[i];
+    const entry = settings.config.kubernetes[outer.entry];
+    if (!entry || entry.type === "kustomize" || entry.type === "helm") continue;
+    if (!(entry.plain?.recurse ?? settings.config.defaults.plain.recurse ?? true)) continue;
+    const inner = [];
+    for (let j = i + 1; j < kube.length && kube[j].dir.startsWith(`${outer.dir}/`); j++) inner.push(kube[j].dir.slice(outer.dir.length + 1));
+    if (inner.length === 0) continue;
+    if (entry.type === "auto" && await hasKustomization(settings.repoRoot, outer.dir, files)) continue;
+    const shown = inner.slice(0, 3).join(", ") + (inner.length > 3 ? ` and ${inner.length - 3} more` : "");
+    out.push({
+      severity: "warning",
+      unit: outer.id,
+      file: settings.configPath,
+      message: `units ${shown} lie inside ${outer.dir}, whose plain rule recurses: if ${outer.dir} is a plain directory, their files are rendered by both units; leave them out with plain.exclude (e.g. ["${inner[0].split("/")[0]}"]) or set plain.recurse: false on kubernetes[${outer.entry}]`
+    });
+  }
+  return out;
+}
+async function hasKustomization(root, dir, files) {
+  for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
+    if ((await files.lstat(join5(root, dir, name)))?.kind === "file") return true;
+  }
+  return false;
+}
+function patternGlob(match) {
+  return match.replace(/\{[^}]*\}/g, "*");
+}
+function literalSegments(match) {
+  return match.split("/").filter((s) => !s.includes("{") && !s.includes("*")).length;
+}
+function overlapError(settings, positions, renderer, a, b, dirs) {
+  const list = settings.config[renderer];
+  const ea = list[a];
+  const eb = list[b];
+  const where = (i) => {
+    const p = positions.get(`${renderer}[${i}]`);
+    return p?.line !== void 0 ? ` (${p.file ?? settings.configPath}:${p.line})` : "";
+  };
+  const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
+  const glob = patternGlob(list[specific].match);
+  const shown = dirs.slice(0, 3).join(", ") + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : "");
+  const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
+  return {
+    severity: "error",
+    ...first,
+    message: `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. For ${renderer}[${specific}] to render ${dirs.length === 1 ? "it" : "them"}, add \`exclude: ["${glob}"]\` to ${renderer}[${general}]; to render ${dirs.length === 1 ? "it" : "them"} once with one entry's settings, remove or narrow the other entry's match`
+  };
+}
+function dropCollisions(sorted2, file2, diagnostics, overlap) {
   const bad = /* @__PURE__ */ new Set();
+  const pairs = /* @__PURE__ */ new Map();
   for (let i = 1; i < sorted2.length; i++) {
     const a = sorted2[i - 1];
     const b = sorted2[i];
     if (a.id === b.id) {
-      diagnostics.push({
-        severity: "error",
-        unit: a.id,
-        file: file2,
-        message: `directory ${a.dir} is matched by both ${a.renderer}[${a.entry}] and ${b.renderer}[${b.entry}]: exclude it from one of them`
-      });
+      const key = `${a.renderer}:${a.entry}:${b.entry}`;
+      const pair = pairs.get(key) ?? { a: a.entry, b: b.entry, renderer: a.renderer, dirs: [] };
+      pair.dirs.push(a.dir);
+      pairs.set(key, pair);
       bad.add(a);
       bad.add(b);
     }
   }
+  for (const p of pairs.values()) overlap(p.renderer, p.a, p.b, p.dirs);
   const byOutput = /* @__PURE__ */ new Map();
   for (const u of sorted2) {
     if (bad.has(u)) continue;
@@ -63851,13 +64554,13 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
       out.push({ dir: rel, coordinates: coords });
       return;
     }
-    let entries;
+    let entries2;
     try {
-      entries = await files.readDir(rel ? join5(root, rel) : root);
+      entries2 = await files.readDir(rel ? join5(root, rel) : root);
     } catch {
       return;
     }
-    const names = entries.filter((d) => d.kind === "directory" || d.kind === "symlink").sort((a, b) => cmp(a.name, b.name));
+    const names = entries2.filter((d) => d.kind === "directory" || d.kind === "symlink").sort((a, b) => cmp(a.name, b.name));
     for (const d of names) {
       if (SKIP_DIRS.has(d.name)) continue;
       const got = matchSegment(pattern, depth, d.name);
@@ -63887,42 +64590,20 @@ async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
     return void 0;
   }
   const problem = await checkInsideRepo(root, abs2, files);
-  if (problem) {
+  const intoGit = problem ? void 0 : await checkRepoPath(root, rel, files, "directory", { anyName: true });
+  if (problem || intoGit) {
     if (!reportedOutside.has(rel)) {
       reportedOutside.add(rel);
       diagnostics.push({
         severity: "error",
         file: rel,
-        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads outside the repository: replace it with a real directory or exclude it`
+        message: `directory ${rel} (matched by ${label(e)} "${e.match}") is a symlink that leads ${problem ? "outside the repository" : "into a `.git` folder"}: replace it with a real directory or exclude it`
       });
     }
     return void 0;
   }
   const target = await files.lstat(real);
   return target?.kind === "directory" ? "directory" : "other";
-}
-
-// src/dry/select.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-function selectUnits(units, only) {
-  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
-  const include = only.filter((p) => !p.startsWith("!"));
-  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const inc = include.length > 0 ? (0, import_picomatch2.default)(include, { dot: true }) : () => true;
-  const exc = exclude.length > 0 ? (0, import_picomatch2.default)(exclude, { dot: true }) : () => false;
-  const selected = [];
-  const skipped = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  const diagnostics = selected.length === 0 && units.length > 0 ? [
-    {
-      severity: "warning",
-      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
-    }
-  ] : [];
-  return { selected, skipped, diagnostics };
 }
 
 // src/dry/sources.ts
@@ -63955,7 +64636,7 @@ async function checkSources(settings, files) {
       });
       continue;
     }
-    const outside = await checkInsideRepo(settings.repoRoot, abs2, files);
+    const outside = await checkInsideRepo(settings.repoRoot, abs2, files) ?? await checkRepoPath(settings.repoRoot, rel, files, "its path");
     if (outside) {
       out.push({ severity: "error", file: file2, message: `source "${source.name}" at ${rel}: ${outside} ${hint}` });
       continue;
@@ -63990,9 +64671,41 @@ function crossCheck(results) {
 }
 
 // src/render/policy.ts
-function isPlaintextSecret(o) {
-  if (!isRecord(o) || o["apiVersion"] !== "v1" || o["kind"] !== "Secret") return false;
-  return o["data"] !== void 0 || o["stringData"] !== void 0;
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var SECRET_FIELDS2 = ["data", "stringData"];
+var SOPS_VALUE = /^ENC\[[A-Za-z0-9_]+,data:[^\]]*\]$/;
+var AVP_PLACEHOLDER = /^<path:[^<>\n]+>$/;
+var KUSTOMIZE_HASH = /^[2456789bcdfghkmt]{10}$/;
+function isCoreSecret(o) {
+  return isRecord(o) && o["apiVersion"] === "v1" && o["kind"] === "Secret";
+}
+function secretValues(o) {
+  const out = [];
+  for (const f of SECRET_FIELDS2) {
+    const v = o[f];
+    if (v === void 0 || v === null) continue;
+    if (isRecord(v)) for (const [k, x] of Object.entries(v)) out.push([`${f}.${k}`, x]);
+    else out.push([f, v]);
+  }
+  return out;
+}
+function isAvpPlaceholder(field2, v) {
+  if (typeof v !== "string") return false;
+  if (AVP_PLACEHOLDER.test(v)) return true;
+  if (!field2.startsWith("data.") || !/^[A-Za-z0-9+/]+=*$/.test(v)) return false;
+  return AVP_PLACEHOLDER.test(Buffer.from(v, "base64").toString("utf8"));
+}
+function classifySecret(o) {
+  if (!isCoreSecret(o)) return { kind: "not-a-secret" };
+  const values = secretValues(o);
+  if (values.length === 0) return { kind: "empty" };
+  if (isRecord(o["sops"])) {
+    const clear = values.filter(([, v]) => typeof v !== "string" || !SOPS_VALUE.test(v)).map(([k]) => k);
+    return clear.length === 0 ? { kind: "sops" } : { kind: "sops-clear", keys: clear };
+  }
+  if (values.every(([k, v]) => isAvpPlaceholder(k, v))) return { kind: "placeholders" };
+  const fields = SECRET_FIELDS2.filter((f) => values.some(([k]) => k === f || k.startsWith(`${f}.`)));
+  return { kind: "plaintext", fields };
 }
 function nameOf(o) {
   const m = isRecord(o["metadata"]) ? o["metadata"] : {};
@@ -64001,42 +64714,128 @@ function nameOf(o) {
     name: typeof m["name"] === "string" ? m["name"] : ""
   };
 }
+var GLOB_CHARS = /[*?[\]{}!]/;
+var matchers = /* @__PURE__ */ new Map();
+function globMatches(pattern, value) {
+  if (!GLOB_CHARS.test(pattern)) return pattern === value;
+  if (value === "") return /^\*+$/.test(pattern);
+  let m = matchers.get(pattern);
+  if (!m) {
+    m = (0, import_picomatch3.default)(pattern, { dot: true, noextglob: true });
+    matchers.set(pattern, m);
+  }
+  return m(value);
+}
+function allowEntryMatches(a, unitId2, namespace, name) {
+  if (a.unit !== void 0 && !globMatches(a.unit, unitId2)) return false;
+  if (!globMatches(a.namespace, namespace)) return false;
+  if (a.name !== void 0 && globMatches(a.name, name)) return true;
+  if (a.generator !== void 0) {
+    const dash = name.lastIndexOf("-");
+    if (dash > 0 && KUSTOMIZE_HASH.test(name.slice(dash + 1)) && globMatches(a.generator, name.slice(0, dash))) return true;
+    if (globMatches(a.generator, name)) return true;
+  }
+  return false;
+}
+var ADVICE = "secrets must not be committed; encrypt it with SOPS, use a SealedSecret, an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason";
+function at2(where) {
+  return {
+    ...where.file !== void 0 ? { file: where.file } : {},
+    ...where.line !== void 0 ? { line: where.line } : {},
+    ...where.col !== void 0 ? { col: where.col } : {}
+  };
+}
+function parseJsonArtifact(text, file2) {
+  try {
+    return { documents: [{ value: JSON.parse(text), line: 1, col: 1 }], diagnostics: [] };
+  } catch (e) {
+    const message = e.message;
+    const pos = /position (\d+)/.exec(message);
+    const offset = pos ? Math.min(Number(pos[1]), text.length) : 0;
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const col = offset - before.lastIndexOf("\n");
+    return { documents: [], diagnostics: [{ severity: "error", file: file2, line, col, message: pos ? `invalid JSON at line ${line}, column ${col}` : "invalid JSON" }] };
+  }
+}
 function secretsPolicyGate(results, allow) {
   const out = [];
   const check2 = (unitId2, o, where, via) => {
-    if (!isPlaintextSecret(o)) return;
+    const verdict = classifySecret(o);
+    if (verdict.kind !== "plaintext" && verdict.kind !== "sops-clear") return;
     const { namespace, name } = nameOf(o);
-    const allowed = allow.some(
-      (a) => (a.unit === void 0 || a.unit === unitId2) && a.namespace === namespace && a.name === name
-    );
-    if (allowed) return;
+    if (allow.some((a) => allowEntryMatches(a, unitId2, namespace, name))) return;
     const obj = `Secret ${namespace ? `${namespace}/` : ""}${name || "<unnamed>"}`;
-    const fields = ["data", "stringData"].filter((f) => o[f] !== void 0).join(" and ");
-    out.push({
-      severity: "error",
-      unit: unitId2,
-      ...where.file !== void 0 ? { file: where.file } : {},
-      ...where.line !== void 0 ? { line: where.line } : {},
-      ...where.col !== void 0 ? { col: where.col } : {},
-      message: `plaintext ${obj} (with ${fields}) in unit ${unitId2}${via}${where.file ? ` from ${where.file}` : ""}: secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
-    });
+    const from = where.file ? ` from ${where.file}` : "";
+    const message = verdict.kind === "sops-clear" ? `SOPS-encrypted ${obj} in unit ${unitId2}${via}${from} has clear values at ${verdict.keys.join(", ")}: encrypt every value (check the SOPS rule's encrypted_regex or unencrypted_suffix), or allow-list it in policy.allowSecrets with a reason` : `plaintext ${obj} (with ${verdict.fields.join(" and ")}) in unit ${unitId2}${via}${from}: ${ADVICE}`;
+    out.push({ severity: "error", unit: unitId2, ...at2(where), message });
   };
   for (const r of results) {
-    for (const res of r.resources) check2(r.unit.id, res.object, res.source, "");
+    for (const res of r.resources) {
+      const items = expandLists(res.object);
+      const via = items.length === 1 && items[0] === res.object ? "" : " (in a list)";
+      for (const o of items) check2(r.unit.id, o, res.source, via);
+    }
     for (const a of r.artifacts) {
-      if (!/\.ya?ml$/i.test(a.path)) continue;
-      const parsed = parseYamlDocuments(a.content, a.source, r.unit.id);
-      for (const d of parsed.documents) check2(r.unit.id, d.value, { file: a.source, line: d.line, col: d.col }, ` (artifact ${a.path})`);
+      if (!/\.(ya?ml|json)$/i.test(a.path)) continue;
+      const parsed = /\.json$/i.test(a.path) ? parseJsonArtifact(a.content, a.source) : parseYamlDocuments(a.content, a.source, r.unit.id);
+      for (const d of parsed.diagnostics) {
+        out.push({
+          ...d,
+          unit: r.unit.id,
+          message: `extra artifact ${a.path} cannot be parsed, so it cannot be checked for Secrets: ${d.message}; fix it or remove it`
+        });
+      }
+      for (const d of parsed.documents) {
+        const items = expandLists(d.value);
+        const via = items.length === 1 && items[0] === d.value ? ` (artifact ${a.path})` : ` (artifact ${a.path}, in a list)`;
+        for (const o of items) check2(r.unit.id, o, { file: a.source, line: d.line, col: d.col }, via);
+      }
     }
   }
   return out.sort((a, b) => cmp(a.unit ?? "", b.unit ?? "") || cmp(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || cmp(a.message, b.message));
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix2 } from "node:path";
+import { posix as posix6 } from "node:path";
+
+// src/dry/utf8.ts
+function firstInvalidUtf8(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) [need, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
+    else return i;
+    if (i + need >= bytes.length) return i;
+    let cp3 = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 192) !== 128) return i;
+      cp3 = cp3 << 6 | c & 63;
+    }
+    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8Strict(bytes) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+}
 
 // src/render/patches.ts
-var import_fast_json_patch2 = __toESM(require_fast_json_patch(), 1);
+var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
 var SELECTOR_KEY = "([A-Za-z0-9][A-Za-z0-9._/-]*)";
 var SELECTOR_VALUE = "([A-Za-z0-9._-]*)";
 var NOT_EQUALS_TERM = new RegExp(`^${SELECTOR_KEY}\\s*!=\\s*${SELECTOR_VALUE}$`);
@@ -64085,14 +64884,19 @@ function selectorOf(target) {
 function matchesTarget(object2, target, requirements = selectorOf(target)) {
   const id = identityOf(object2);
   if (!isIdentity(id)) return false;
-  const apiVersion = String(object2["apiVersion"]);
-  if (target.group !== void 0 && target.group !== apiGroupOf(apiVersion)) return false;
-  if (target.version !== void 0 && target.version !== versionOf(apiVersion)) return false;
+  const apiVersion2 = String(object2["apiVersion"]);
+  if (target.group !== void 0 && target.group !== apiGroupOf(apiVersion2)) return false;
+  if (target.version !== void 0 && target.version !== versionOf(apiVersion2)) return false;
   if (target.kind !== void 0 && target.kind !== id.kind) return false;
-  if (target.name !== void 0 && target.name !== id.name) return false;
+  if (target.name !== void 0 && target.name !== id.name && target.name !== generateNameOf(object2)) return false;
   if (target.namespace !== void 0 && target.namespace !== id.namespace) return false;
   if (requirements !== void 0 && !matchesLabels(object2, requirements)) return false;
   return true;
+}
+function generateNameOf(object2) {
+  const m = object2["metadata"];
+  if (!isRecord(m) || m["name"] !== void 0) return void 0;
+  return typeof m["generateName"] === "string" ? m["generateName"] : void 0;
 }
 function describeTarget(t) {
   const parts = Object.entries(t).filter(([, v]) => v !== void 0).map(([k, v]) => `${k}=${String(v)}`);
@@ -64130,7 +64934,7 @@ function applyTargetedPatches(resources, patches) {
       if (!selected[i]) return r;
       const clone2 = structuredClone(r.object);
       try {
-        const result = import_fast_json_patch2.default.applyPatch(clone2, p.patch, true, true);
+        const result = import_fast_json_patch.default.applyPatch(clone2, p.patch, true, true);
         return { ...r, object: result.newDocument };
       } catch (e) {
         const id = identityOf(r.object);
@@ -64148,34 +64952,9 @@ function applyTargetedPatches(resources, patches) {
   return { resources: current, diagnostics };
 }
 
-// src/render/kubernetes/helm-release.ts
-var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-function isPinnedVersion(version2) {
-  return PINNED_VERSION.test(version2);
-}
-var helmRelease = external_exports.object({
-  chart: external_exports.string().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
-  version: external_exports.string({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
-  repository: external_exports.string().min(1).optional(),
-  releaseName: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
-  namespace: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
-  valuesFiles: external_exports.array(external_exports.string().min(1)).optional().describe("Values files relative to the unit directory, in this order"),
-  set: external_exports.array(external_exports.object({ name: external_exports.string().min(1), value: external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]) }).strict()).default([]),
-  extraPatches: external_exports.array(targetedPatch).default([])
-}).strict();
-function isLocalChart(chart) {
-  return chart.startsWith("./") || chart.startsWith("../");
-}
-function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
-  const args = ["template", release.releaseName, chartRef, "--version", release.version];
-  if (release.repository !== void 0) args.push("--repo", release.repository);
-  args.push("--namespace", release.namespace, "--include-crds");
-  for (const f of valuesFiles) args.push("-f", f);
-  for (const s of release.set) {
-    args.push(typeof s.value === "string" ? "--set-string" : "--set", `${s.name}=${String(s.value)}`);
-  }
-  return args;
-}
+// src/render/kubernetes/helm-options.ts
+import { createHash as createHash2 } from "node:crypto";
+import { posix as posix2 } from "node:path";
 
 // src/render/kubernetes/yaml-positions.ts
 var import_yaml7 = __toESM(require_dist(), 1);
@@ -64198,9 +64977,9 @@ function parsePositioned(text) {
   return {
     value,
     errors,
-    positionOf(path5) {
-      for (let n = path5.length; n >= 0; n--) {
-        const node2 = doc.getIn(path5.slice(0, n), true);
+    positionOf(path7) {
+      for (let n = path7.length; n >= 0; n--) {
+        const node2 = doc.getIn(path7.slice(0, n), true);
         if (node2 && typeof node2 === "object" && node2.range) {
           const p2 = lineCounter.linePos(node2.range[0]);
           return { line: p2.line, col: p2.col };
@@ -64213,8 +64992,283 @@ function parsePositioned(text) {
   };
 }
 
+// src/render/kubernetes/helm-options.ts
+var HOOKS_REFUSED = "hooks run programs around the render (helmfile hooks); Hydrate never runs a program named in a dry file: remove them, or render what they produce and commit it";
+var EXECS_REFUSED = "execs run programs to produce values; Hydrate never runs a program named in a dry file: run the program in your workflow before Hydrate and commit its output as a values file";
+var remoteArtifact = external_exports.object({
+  filename: external_exports.string().min(1).describe("Where the artifact lives in the unit directory"),
+  url: external_exports.string().min(1).describe("Where the seed system downloads it from; Hydrate never fetches it"),
+  sha256: external_exports.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lower-case hex digits").optional().describe("Checksum of the committed copy; required")
+}).strict();
+var releaseExtensions = {
+  patches: external_exports.array(external_exports.string().min(1)).default([]).describe("Names of patch sets in the entry's helm.patchesLibrary, applied in this order before extraPatches"),
+  hooks: external_exports.array(external_exports.unknown()).max(0, HOOKS_REFUSED).default([]).describe("Only an empty list is accepted"),
+  execs: external_exports.array(external_exports.unknown()).max(0, EXECS_REFUSED).default([]).describe("Only an empty list is accepted"),
+  remoteArtifacts: external_exports.array(remoteArtifact).default([]).describe("Files the seed system downloads; Hydrate uses the committed copy in the unit directory, checked against sha256"),
+  kubeVersion: kubeVersion.optional(),
+  apiVersions: apiVersions.optional()
+};
+function helmExtraFlags(options) {
+  const flags = [];
+  if (options.kubeVersion !== void 0) flags.push(`--kube-version=${options.kubeVersion}`);
+  for (const v of options.apiVersions) flags.push(`--api-versions=${v}`);
+  if (options.stdinValues) flags.push("-f", "-");
+  return flags;
+}
+function withHelmFlags(args, flags) {
+  if (flags.length === 0) return [...args];
+  return [args[0], ...flags, ...args.slice(1)];
+}
+function coordinateValuesText(coordinates, mode) {
+  const names = Object.keys(coordinates).sort(cmp);
+  if (mode === "none" || names.length === 0) return void 0;
+  let values = {};
+  for (const n of names) values[n] = coordinates[n];
+  if (mode !== "top-level") {
+    for (const key of mode.under.split(".").reverse()) values = { [key]: values };
+  }
+  return `${JSON.stringify(values)}
+`;
+}
+function fillCoordinates(template, coordinates) {
+  const missing = [];
+  const value = template.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_m, name) => {
+    const v = coordinates[name];
+    if (v === void 0) {
+      missing.push(name);
+      return "";
+    }
+    return v;
+  });
+  return { value, missing };
+}
+async function realRoot(files, repoRoot) {
+  try {
+    return await files.realpath(repoRoot);
+  } catch {
+    return repoRoot;
+  }
+}
+var isGitPath = (realRootPath, real) => isWithin(posix2.join(realRootPath, ".git"), real);
+async function repoPathProblem(files, repoRoot, rel, what) {
+  return checkRelativePath(rel, what) ?? await checkRepoPath(repoRoot, rel, files, what);
+}
+var MAX_CHART_ENTRIES = 2e4;
+async function chartTreeProblem(files, repoRoot, chartRel) {
+  const root = await realRoot(files, repoRoot);
+  const visited = /* @__PURE__ */ new Set();
+  let seen = 0;
+  const walk2 = async (abs2, rel) => {
+    let real;
+    try {
+      real = await files.realpath(abs2);
+    } catch {
+      return `${rel} is a broken symlink`;
+    }
+    if (visited.has(real)) return void 0;
+    visited.add(real);
+    const entries2 = (await files.readDir(abs2)).sort((a, b) => cmp(a.name, b.name));
+    for (const e of entries2) {
+      if (++seen > MAX_CHART_ENTRIES) return `chart ${chartRel} has more than ${MAX_CHART_ENTRIES} files`;
+      const childAbs = posix2.join(abs2, e.name);
+      const childRel = `${rel}/${e.name}`;
+      if (e.kind === "directory") {
+        const p = await walk2(childAbs, childRel);
+        if (p) return p;
+      } else if (e.kind === "symlink") {
+        let target;
+        try {
+          target = await files.realpath(childAbs);
+        } catch {
+          return `${childRel} is a broken symlink`;
+        }
+        if (!isWithin(root, target)) return `${childRel} is a symlink leading outside the repository: helm would read it`;
+        if (isGitPath(root, target)) return `${childRel} is a symlink into .git: helm would read it`;
+        if ((await files.lstat(target))?.kind === "directory") {
+          const p = await walk2(childAbs, childRel);
+          if (p) return p;
+        }
+      }
+    }
+    return void 0;
+  };
+  return walk2(posix2.join(repoRoot, chartRel), chartRel);
+}
+async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, positionOfName) {
+  const problems = [];
+  if (names.length === 0) return { patches: [], problems };
+  const unsafe = await repoPathProblem(files, repoRoot, libraryRel, "patches library (helm.patchesLibrary)");
+  if (unsafe) return { patches: [], problems: [{ message: unsafe, at: positionOfName(0) }] };
+  if (await files.lstat(posix2.join(repoRoot, libraryRel)) === void 0) {
+    return {
+      patches: [],
+      problems: [
+        {
+          message: `patches names ${names.map((n) => JSON.stringify(n)).join(", ")} but the patches library ${libraryRel} does not exist: create it or set the entry's helm.patchesLibrary`,
+          at: positionOfName(0)
+        }
+      ]
+    };
+  }
+  const parsed = parsePositioned(await files.readFile(posix2.join(repoRoot, libraryRel)));
+  for (const e of parsed.errors) problems.push({ message: `invalid YAML: ${e.message}`, at: { file: libraryRel, line: e.line, col: e.col } });
+  if (parsed.errors.length > 0) return { patches: [], problems };
+  const lib = parsed.value;
+  if (!isRecord(lib)) {
+    return { patches: [], problems: [{ message: "the patches library must be a mapping of name → list of {target, patch}", at: { file: libraryRel, ...parsed.positionOf([]) } }] };
+  }
+  const patches = [];
+  for (const [i, name] of names.entries()) {
+    if (!Object.prototype.hasOwnProperty.call(lib, name)) {
+      problems.push({ message: `patch set ${JSON.stringify(name)} not found in the patches library ${libraryRel}`, at: positionOfName(i) });
+      continue;
+    }
+    const set2 = lib[name];
+    if (!Array.isArray(set2)) {
+      problems.push({ message: `patch set ${JSON.stringify(name)} must be a list of {target, patch}`, at: { file: libraryRel, ...parsed.positionOf([name]) } });
+      continue;
+    }
+    for (const [j, item] of set2.entries()) {
+      const check2 = targetedPatch.safeParse(item);
+      if (!check2.success) {
+        for (const issue3 of check2.error.issues) {
+          const path7 = [name, j, ...issue3.path.filter((p) => typeof p !== "symbol")];
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${path7.slice(1).join(".")}: ${issue3.message}`, at: { file: libraryRel, ...parsed.positionOf(path7) } });
+        }
+        continue;
+      }
+      patches.push({ ...check2.data, where: { unit: unitId2, file: libraryRel, ...parsed.positionOf([name, j]) } });
+    }
+  }
+  return { patches: problems.length > 0 ? [] : patches, problems };
+}
+async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positionOf) {
+  const problems = [];
+  for (const [i, a] of artifacts.entries()) {
+    const rel = posix2.normalize(posix2.join(unitDir, a.filename));
+    if (a.sha256 === void 0) {
+      problems.push({
+        message: `remote artifact ${a.url} would be fetched at render time, and Hydrate fetches nothing while rendering (the wet tree must follow from the dry tree alone): commit it as ${rel} and pin it with sha256`,
+        at: positionOf(i)
+      });
+      continue;
+    }
+    const unsafe = await repoPathProblem(files, repoRoot, rel, "remote artifact filename");
+    if (unsafe || !isWithin(unitDir, rel)) {
+      problems.push({ message: unsafe ?? `remote artifact filename ${a.filename} is outside the unit directory ${unitDir}`, at: positionOf(i, "filename") });
+      continue;
+    }
+    const st = await files.lstat(posix2.join(repoRoot, rel));
+    if (st === void 0) {
+      problems.push({
+        message: `remote artifact ${a.url} is not committed at ${rel}: Hydrate never downloads it; download it once, check its sha256 and commit it there`,
+        at: positionOf(i, "filename")
+      });
+      continue;
+    }
+    const actual = createHash2("sha256").update(await files.readFileBytes(posix2.join(repoRoot, rel))).digest("hex");
+    if (actual !== a.sha256) {
+      problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
+    }
+  }
+  return problems;
+}
+var VARYING_FUNCTIONS = /\b(rand[A-Za-z]*|uuidv4|now|ago|gen(PrivateKey|CA|CAWithKey|SelfSignedCert|SelfSignedCertWithKey|SignedCert|SignedCertWithKey)|bcrypt|htpasswd|encryptAES|shuffle|lookup|getHostByName|tpl)\b/;
+async function chartMayVary(files, repoRoot, chartRel) {
+  const visited = /* @__PURE__ */ new Set();
+  const walk2 = async (abs2) => {
+    let real;
+    try {
+      real = await files.realpath(abs2);
+    } catch {
+      return true;
+    }
+    if (visited.has(real)) return false;
+    visited.add(real);
+    for (const e of await files.readDir(abs2)) {
+      const child = posix2.join(abs2, e.name);
+      const st = e.kind === "symlink" ? await files.lstat(await files.realpath(child).catch(() => child)) : e;
+      if (st?.kind === "directory") {
+        if (await walk2(child)) return true;
+      } else if (st?.kind === "file") {
+        if (e.name.endsWith(".tgz") || e.name.endsWith(".tar.gz") || e.name === "requirements.yaml") return true;
+        const text = await files.readFile(child);
+        if (e.name === "Chart.yaml" && /^dependencies\s*:\s*(\S|$)/m.test(text) && !/^dependencies\s*:\s*\[\s*\]/m.test(text)) return true;
+        if (VARYING_FUNCTIONS.test(text)) return true;
+      } else return true;
+    }
+    return false;
+  };
+  return walk2(posix2.join(repoRoot, chartRel));
+}
+
+// src/render/kubernetes/helm-release.ts
+var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+function isPinnedVersion(version2) {
+  return PINNED_VERSION.test(version2);
+}
+var helmRelease = external_exports.object({
+  chart: external_exports.string().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
+  version: external_exports.string({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
+  repository: external_exports.string().min(1).optional(),
+  releaseName: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
+  namespace: external_exports.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
+  valuesFiles: external_exports.array(external_exports.string().min(1)).optional().describe("Values files relative to the unit directory, in this order"),
+  set: external_exports.array(external_exports.object({ name: external_exports.string().min(1), value: external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean()]) }).strict()).default([]),
+  extraPatches: external_exports.array(targetedPatch).default([]),
+  // Seed-system keys (helmfile state values) and render-time capabilities: see helm-options.ts.
+  ...releaseExtensions
+}).strict();
+function isLocalChart(chart) {
+  return chart.startsWith("./") || chart.startsWith("../");
+}
+function helmSetValue(value) {
+  return value.replace(/[\\,]/g, (c) => `\\${c}`);
+}
+function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
+  const args = ["template", `--version=${release.version}`];
+  if (release.repository !== void 0) args.push(`--repo=${release.repository}`);
+  args.push(`--namespace=${release.namespace}`, "--include-crds");
+  for (const f of valuesFiles) args.push(`--values=${f}`);
+  for (const s of release.set) {
+    args.push(typeof s.value === "string" ? `--set-string=${s.name}=${helmSetValue(s.value)}` : `--set=${s.name}=${String(s.value)}`);
+  }
+  args.push("--", release.releaseName, chartRef);
+  return args;
+}
+
+// src/render/kubernetes/helm-argv.ts
+var CONTROL = /[\u0000-\u001f\u007f]/;
+var CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
+var REMOTE_CHART = /^(oci|https?):\/\/[^\s/]+\/\S*$/;
+var REPOSITORY = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+var SET_NAME = /^[A-Za-z0-9_[\]\\][^=,\s]*$/;
+var CHART_FORMS = "use ./path or ../path (a chart in the repository), name with `repository`, repo/name, oci://… or https://…";
+function helmArgvProblems(release) {
+  const out = [];
+  const chart = release.chart;
+  if (CONTROL.test(chart)) out.push({ path: ["chart"], message: `chart holds a control character: ${CHART_FORMS}` });
+  else if (chart.startsWith("-")) {
+    out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} starts with "-" and would be read by helm as an option: ${CHART_FORMS}` });
+  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart) && (!CHART_NAME.test(chart) || chart.split("/").some((s) => s === ".." || s === "."))) {
+    out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
+  }
+  if (release.repository !== void 0 && (CONTROL.test(release.repository) || !REPOSITORY.test(release.repository))) {
+    out.push({ path: ["repository"], message: `repository ${JSON.stringify(release.repository)} must be an http:// or https:// chart repository URL` });
+  }
+  for (const [i, s] of release.set.entries()) {
+    if (CONTROL.test(s.name) || !SET_NAME.test(s.name)) {
+      out.push({
+        path: ["set", i, "name"],
+        message: `set name ${JSON.stringify(s.name)} is not a value path: it must not start with "-" nor hold "=", "," or spaces`
+      });
+    }
+  }
+  return out;
+}
+
 // src/render/kubernetes/unit-type.ts
-import { posix } from "node:path";
+import { posix as posix3 } from "node:path";
 var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 function releaseFileOf(entry, unit2) {
   return entry.helm.releaseFile.split("{dir}").join(unit2.dir);
@@ -64222,7 +65276,7 @@ function releaseFileOf(entry, unit2) {
 async function kustomizationFileIn(files, repoRoot, dir) {
   for (const name of KUSTOMIZATION_FILES) {
     const rel = dir === "" ? name : `${dir}/${name}`;
-    if ((await files.lstat(posix.join(repoRoot, rel)))?.kind === "file") return rel;
+    if ((await files.lstat(posix3.join(repoRoot, rel)))?.kind === "file") return rel;
   }
   return void 0;
 }
@@ -64235,7 +65289,7 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
     if (want === "kustomize") return { type: "missing", want, file: unit2.dir };
   }
   if (want === "auto" || want === "helm") {
-    const abs2 = posix.join(repoRoot, releaseFile);
+    const abs2 = posix3.join(repoRoot, releaseFile);
     if (await files.lstat(abs2) !== void 0) {
       if (want === "helm") return { type: "helm", file: releaseFile };
       const v = parsePositioned(await files.readFile(abs2)).value;
@@ -64244,23 +65298,491 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
       return { type: "missing", want, file: releaseFile };
     }
   }
+  if (want === "auto" || want === "chart") {
+    const file2 = unit2.dir === "" ? "Chart.yaml" : `${unit2.dir}/Chart.yaml`;
+    if ((await files.lstat(posix3.join(repoRoot, file2)))?.kind === "file") return { type: "chart", file: file2, releaseFile };
+    if (want === "chart") return { type: "missing", want, file: file2 };
+  }
   return { type: "plain", releaseFile };
 }
 
-// src/render/kubernetes/kubernetes-renderer.ts
+// src/render/kubernetes/closure.ts
+import { posix as posix4 } from "node:path";
+var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+function remotePin(ref) {
+  const q = ref.indexOf("?");
+  if (q >= 0) {
+    for (const part of ref.slice(q + 1).split("&")) {
+      const eq = part.indexOf("=");
+      const key = eq >= 0 ? part.slice(0, eq) : part;
+      if (key !== "ref" && key !== "version") continue;
+      let value = eq >= 0 ? part.slice(eq + 1) : "";
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return void 0;
+      }
+      return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
+    }
+  }
+  const path7 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
+  return path7.find((seg) => SHA.test(seg));
+}
+var MAX_DIRS = 500;
+function isRemoteRef(ref) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
+}
+function entries(v) {
+  if (typeof v === "string") return [[-1, v]];
+  if (!Array.isArray(v)) return [];
+  const out = [];
+  v.forEach((x, i) => {
+    if (typeof x === "string") out.push([i, x]);
+  });
+  return out;
+}
+function generatorFile(entry) {
+  const eq = entry.indexOf("=");
+  return eq >= 0 ? entry.slice(eq + 1) : entry;
+}
+var Walker = class {
+  constructor(files, repoRoot, options = {}) {
+    this.files = files;
+    this.repoRoot = repoRoot;
+    this.options = options;
+  }
+  files;
+  repoRoot;
+  options;
+  paths = /* @__PURE__ */ new Set();
+  seen = /* @__PURE__ */ new Set();
+  volatile = false;
+  reason;
+  problems = [];
+  remotes = [];
+  /** Text of each kustomization file read, for the position of a refused reference. */
+  texts = /* @__PURE__ */ new Map();
+  abs(rel) {
+    return rel === "" || rel === "." ? this.repoRoot : posix4.join(this.repoRoot, rel);
+  }
+  markVolatile(reason) {
+    if (!this.volatile) this.reason = reason;
+    this.volatile = true;
+  }
+  at(where, path7) {
+    const text = this.texts.get(where);
+    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path7);
+  }
+  problem(where, path7, ref, message) {
+    this.problems.push({ file: where, ...this.at(where, path7), ref, message });
+  }
+  /**
+   * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
+   * read. `path` locates the reference in the kustomization file `where`.
+   */
+  async resolve(dir, ref, where, path7) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      const pin = remotePin(ref);
+      if (!this.options.allowRemote) {
+        this.problem(
+          where,
+          path7,
+          ref,
+          `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
+        );
+      } else if (pin === void 0) {
+        this.problem(
+          where,
+          path7,
+          ref,
+          `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
+        );
+      } else {
+        this.remotes.push({ file: where, ...this.at(where, path7), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+      }
+      return void 0;
+    }
+    const target = posix4.normalize(posix4.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || posix4.isAbsolute(ref)) {
+      this.markVolatile(`${where} references ${ref}, outside the repository`);
+      this.problem(where, path7, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
+      return void 0;
+    }
+    const rel = target === "." ? "" : target;
+    if (rel !== "") {
+      const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
+      if (bad) {
+        this.markVolatile(`${where} references ${ref}, which may not be read`);
+        this.problem(where, path7, ref, `${where} references ${ref}: ${bad}`);
+        return void 0;
+      }
+    }
+    return rel;
+  }
+  /** A referenced file or directory: included as it is (directories whole). */
+  async addPath(dir, ref, where, path7) {
+    const target = await this.resolve(dir, ref, where, path7);
+    if (target === void 0) return;
+    this.paths.add(target);
+  }
+  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
+  async addResource(dir, ref, where, path7) {
+    const target = await this.resolve(dir, ref, where, path7);
+    if (target === void 0) return;
+    const st = await this.files.lstat(this.abs(target));
+    if (st?.kind === "directory") await this.visit(target);
+    else this.paths.add(target);
+  }
+  async visit(dir) {
+    if (this.seen.has(dir)) return;
+    if (this.seen.size >= MAX_DIRS) {
+      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
+      return;
+    }
+    this.seen.add(dir);
+    this.paths.add(dir);
+    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
+    if (where === void 0) return;
+    const text = await this.files.readFile(this.abs(where));
+    this.texts.set(where, text);
+    const k = kustomizationValue(text);
+    if (!isRecord(k)) return;
+    for (const key of ["resources", "bases", "components"]) {
+      for (const [i, ref] of entries(k[key])) await this.addResource(dir, ref, where, [key, i]);
+    }
+    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
+      for (const [i, ref] of entries(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addPath(dir, ref, where, [key, i]);
+      }
+    }
+    for (const key of ["patches", "patchesJson6902", "replacements"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const [i, item] of list.entries()) {
+        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where, [key, i, "path"]);
+      }
+    }
+    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where, ["openapi", "path"]);
+    for (const key of ["configMapGenerator", "secretGenerator"]) {
+      const list = k[key];
+      if (!Array.isArray(list)) continue;
+      for (const [i, g] of list.entries()) {
+        if (!isRecord(g)) continue;
+        for (const [j, f] of entries(g["files"])) await this.addPath(dir, generatorFile(f), where, [key, i, "files", j]);
+        for (const [j, f] of entries(g["envs"])) await this.addPath(dir, f, where, [key, i, "envs", j]);
+        for (const [j, f] of entries(g["env"])) await this.addPath(dir, f, where, [key, i, "env", j]);
+      }
+    }
+    for (const key of ["transformers", "generators", "validators"]) {
+      for (const [i, ref] of entries(k[key])) {
+        if (ref.includes("\n")) continue;
+        await this.addResource(dir, ref, where, [key, i]);
+        await this.helmGeneratorFile(dir, ref, where);
+      }
+    }
+    await this.helmCharts(dir, k, where);
+  }
+  /** A generator file that inflates a chart: what it reads is not followed here, so the unit always renders. */
+  async helmGeneratorFile(dir, ref, where) {
+    if (isRemoteRef(ref)) return;
+    const target = posix4.normalize(posix4.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || (await this.files.lstat(this.abs(target)))?.kind !== "file") return;
+    if ((await this.files.readFile(this.abs(target))).includes("HelmChartInflationGenerator")) {
+      this.markVolatile(`${where} inflates a helm chart through the generator file ${ref}`);
+    }
+  }
+  async helmCharts(dir, k, where) {
+    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
+    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
+    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
+    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where, ["helmGlobals", "configHome"]);
+    for (const [i, c] of charts.entries()) {
+      if (!isRecord(c)) continue;
+      const name = typeof c["name"] === "string" ? c["name"] : "";
+      if (typeof c["repo"] === "string" && c["repo"] !== "") {
+        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
+      }
+      const home = typeof globals["chartHome"] === "string" ? ["helmGlobals", "chartHome"] : ["helmCharts", i];
+      if (name) await this.addPath(dir, posix4.join(chartHome, name), where, home);
+      else await this.addPath(dir, chartHome, where, home);
+      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where, ["helmCharts", i, "valuesFile"]);
+      for (const [j, f] of entries(c["additionalValuesFiles"])) await this.addPath(dir, f, where, ["helmCharts", i, "additionalValuesFiles", j]);
+    }
+  }
+};
+function kustomizationValue(text) {
+  const fast = parseCanonicalYaml(text);
+  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+}
+function finish(w) {
+  const sorted2 = [...w.paths].sort(cmp);
+  return {
+    paths: sorted2,
+    volatile: w.volatile,
+    ...w.reason !== void 0 ? { reason: w.reason } : {},
+    ...w.problems.length > 0 ? { problems: w.problems } : {},
+    ...w.remotes.length > 0 ? { remotes: w.remotes } : {}
+  };
+}
+async function kustomizeClosure(dir, files, repoRoot, options = {}) {
+  const w = new Walker(files, repoRoot, options);
+  await w.visit(dir);
+  return finish(w);
+}
+function plainClosure(dir) {
+  return { paths: [dir], volatile: false };
+}
+function chartClosure(dir, valueFiles, releaseFile) {
+  const paths = /* @__PURE__ */ new Set([dir, ...valueFiles.map((v) => posix4.normalize(posix4.join(dir, v)))]);
+  if (releaseFile !== void 0) paths.add(releaseFile);
+  for (const p of paths) {
+    if (p === ".." || p.startsWith("../") || posix4.isAbsolute(p)) {
+      return { paths: [...paths].filter((x) => x !== p).sort(cmp), volatile: true, reason: `values file ${p} is outside the repository` };
+    }
+  }
+  return { paths: [...paths].sort(cmp), volatile: false };
+}
+async function helmClosure(dir, releaseFile, files, repoRoot, patchesLibrary) {
+  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
+  let volatile = false;
+  let reason;
+  const st = await files.lstat(posix4.join(repoRoot, releaseFile));
+  if (st?.kind === "file") {
+    const r = kustomizationValue(await files.readFile(posix4.join(repoRoot, releaseFile)));
+    if (isRecord(r) && Array.isArray(r["patches"]) && r["patches"].length > 0 && patchesLibrary !== void 0) paths.add(patchesLibrary);
+    if (isRecord(r) && typeof r["chart"] === "string") {
+      const chart = r["chart"];
+      if (isLocalChart(chart)) {
+        const target = posix4.normalize(posix4.join(posix4.dirname(releaseFile), chart));
+        if (target === ".." || target.startsWith("../")) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
+        } else {
+          paths.add(target);
+          const deps = await chartDependencies(files, repoRoot, target);
+          if (deps.reason !== void 0) {
+            volatile = true;
+            reason = deps.reason;
+          }
+          for (const p of deps.paths) paths.add(p);
+        }
+      } else {
+        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
+        if (!isPinnedVersion(version2)) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
+        }
+      }
+    }
+  }
+  const sorted2 = [...paths].sort(cmp);
+  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function chartDependencies(files, repoRoot, chart) {
+  const meta3 = posix4.join(repoRoot, chart, "Chart.yaml");
+  if ((await files.lstat(meta3))?.kind !== "file") return { paths: [] };
+  const m = parsePositioned(await files.readFile(meta3)).value;
+  const deps = isRecord(m) && Array.isArray(m["dependencies"]) ? m["dependencies"].filter(isRecord) : [];
+  const locked = (await files.lstat(posix4.join(repoRoot, chart, "Chart.lock")))?.kind === "file";
+  const paths = [];
+  for (const d of deps) {
+    const repo = typeof d["repository"] === "string" ? d["repository"] : "";
+    const name = typeof d["name"] === "string" ? d["name"] : "(unnamed)";
+    if (repo.startsWith("file://")) {
+      const target = posix4.normalize(posix4.join(chart, repo.slice("file://".length)));
+      if (target === ".." || target.startsWith("../") || posix4.isAbsolute(target)) return { paths, reason: `chart ${chart} depends on ${repo}, outside the repository` };
+      paths.push(target);
+    } else if (repo !== "" && !locked) {
+      const version2 = typeof d["version"] === "string" ? d["version"] : "";
+      if (!isPinnedVersion(version2)) return { paths, reason: `chart ${chart} depends on ${name} ${version2 || "(no version)"} from ${repo} without a Chart.lock or a pinned version` };
+    }
+  }
+  return { paths };
+}
+async function readTree(files, tree, abs2, key) {
+  const st = await files.lstat(abs2);
+  if (st === void 0) {
+    if (!tree.out.has(key)) tree.out.set(key, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
+    if (entries2.length === 0 && !tree.out.has(key)) tree.out.set(key, "empty-dir");
+    for (const name of entries2) await readTree(files, tree, posix4.join(abs2, name), key === "" ? name : `${key}/${name}`);
+    return;
+  }
+  if (tree.out.has(key)) return;
+  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(abs2);
+    } catch {
+      target = void 0;
+    }
+    tree.out.set(key, `symlink:${target ?? "dangling"}`);
+    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
+    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key);
+      await readTree(files, tree, target, key);
+      tree.out.set(`${key}\0symlink`, target);
+    }
+  } else tree.out.set(key, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  let realRoot2 = repoRoot;
+  try {
+    realRoot2 = await files.realpath(repoRoot);
+  } catch {
+  }
+  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
+  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix4.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
+}
+
+// src/render/kubernetes/plain-dir.ts
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
+import { posix as posix5 } from "node:path";
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
+var JSONNET_FILE = /\.(jsonnet|libsonnet)$/;
+var PLUGIN_MARKERS = {
+  "cdk8s.yaml": "cdk8s",
+  "kcl.mod": "KCL",
+  "jsonnetfile.json": "Jsonnet (jsonnet-bundler)",
+  "helmfile.yaml": "helmfile"
+};
+var MAX_ENTRIES = 1e5;
+function plainRuleOf(config2, entry) {
+  const d = config2.defaults.plain;
+  const e = entry.plain ?? {};
+  return {
+    recurse: e.recurse ?? d.recurse ?? PLAIN_DEFAULTS.recurse,
+    include: e.include ?? d.include ?? PLAIN_DEFAULTS.include,
+    exclude: e.exclude ?? d.exclude ?? PLAIN_DEFAULTS.exclude
+  };
+}
+async function symlinkedDir(files, abs2) {
+  try {
+    return (await files.lstat(await files.realpath(abs2)))?.kind === "directory";
+  } catch {
+    return false;
+  }
+}
+async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
+  const include = (0, import_picomatch4.default)(rule.include, { dot: false, noextglob: true });
+  const exclude = rule.exclude.length > 0 ? (0, import_picomatch4.default)(rule.exclude, { dot: true, noextglob: true }) : () => false;
+  const out = { files: [], kustomizations: [], charts: [], jsonnet: [], pluginMarkers: [], symlinks: [], skippedDirs: 0, skippedFiles: 0 };
+  const artifactsRel = posix5.normalize(extraArtifacts2);
+  let seen = 0;
+  const walk2 = async (rel) => {
+    const here = rel === "" ? posix5.join(repoRoot, dir) : posix5.join(repoRoot, dir, rel);
+    const entries2 = (await files.readDir(here)).sort((a, b) => cmp(a.name, b.name));
+    for (const e of entries2) {
+      if (++seen > MAX_ENTRIES) throw new Error(`${dir} holds more than ${MAX_ENTRIES} entries: narrow the plain rule (plain.recurse, plain.exclude)`);
+      const child = rel === "" ? e.name : `${rel}/${e.name}`;
+      const repoRel = `${dir}/${child}`;
+      if (e.name.startsWith(".")) continue;
+      if (e.kind === "directory") {
+        if (child === artifactsRel || exclude(child) || exclude(`${child}/`)) continue;
+        if (!rule.recurse) {
+          out.skippedDirs++;
+          continue;
+        }
+        if (await kustomizationFileIn(files, repoRoot, repoRel)) out.kustomizations.push(repoRel);
+        else if ((await files.lstat(posix5.join(repoRoot, repoRel, "Chart.yaml")))?.kind === "file") out.charts.push(repoRel);
+        else await walk2(child);
+        continue;
+      }
+      if (rel === "" && e.name === UNIT_PATCHES_FILE) continue;
+      if (rel === "" && Object.hasOwn(PLUGIN_MARKERS, e.name)) {
+        out.pluginMarkers.push(repoRel);
+        continue;
+      }
+      if (exclude(child)) {
+        out.skippedFiles++;
+        continue;
+      }
+      if (JSONNET_FILE.test(e.name)) out.jsonnet.push(repoRel);
+      if (e.kind === "symlink" && rule.recurse && await symlinkedDir(files, posix5.join(repoRoot, repoRel))) {
+        out.symlinks.push(repoRel);
+        continue;
+      }
+      if (!include(child)) {
+        out.skippedFiles++;
+        continue;
+      }
+      if (e.kind === "symlink") out.symlinks.push(repoRel);
+      else if (e.kind === "file") out.files.push(repoRel);
+    }
+  };
+  await walk2("");
+  for (const list of [out.files, out.kustomizations, out.charts, out.jsonnet, out.pluginMarkers, out.symlinks]) list.sort(cmp);
+  return out;
+}
+
+// src/render/kubernetes/kubernetes-renderer.ts
 var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
 function goToolEnv(settings) {
   return { GOGC: "off", GOMEMLIMIT: `${settings.toolMemoryMiB}MiB` };
 }
-var abs = (input2, rel) => posix2.join(input2.repoRoot, rel);
+var HELM_ENV = [
+  "HELM_REGISTRY_CONFIG",
+  "HELM_REPOSITORY_CONFIG",
+  "HELM_REPOSITORY_CACHE",
+  "HELM_CACHE_HOME",
+  "HELM_CONFIG_HOME",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy"
+];
+var abs = (input2, rel) => posix6.join(input2.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function toolFailure(what, result) {
-  const stderr = result.stderr.trim();
+  const stderr = toolMessage(result.stderr);
   return stderr ? `${what} failed (exit ${result.exitCode}): ${stderr}` : `${what} failed (exit ${result.exitCode}) with no error output`;
 }
-function err(ctx, message, at2 = {}) {
-  ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at2 });
+var KLOG_HEADER = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\] /;
+function toolMessage(stderr) {
+  const lines = stderr.trim().split("\n").map((line) => {
+    const m = KLOG_HEADER.exec(line);
+    if (!m) return line;
+    const rest = line.slice(m[0].length);
+    const wrapped = /^"command failed" err=("(?:[^"\\]|\\.)*")$/.exec(rest);
+    if (wrapped) {
+      try {
+        return JSON.parse(wrapped[1]);
+      } catch {
+        return wrapped[1].slice(1, -1);
+      }
+    }
+    return rest;
+  });
+  return lines.join("\n").trim();
+}
+function toolWarnings(stderr) {
+  const out = [];
+  for (const raw of stderr.split("\n")) {
+    const line = raw.trim();
+    const m = /^#?\s*Warning:\s*(.+)$/i.exec(line) ?? (KLOG_HEADER.test(line) && line.startsWith("W") ? [line, toolMessage(line)] : null);
+    if (m && m[1]) out.push(m[1]);
+  }
+  return out;
+}
+function warn(ctx, message, at3 = {}) {
+  ctx.diagnostics.push({ severity: "warning", unit: ctx.unit.id, message, ...at3 });
+}
+function err(ctx, message, at3 = {}) {
+  ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, message, ...at3 });
 }
 function createKubernetesRenderer() {
   return {
@@ -64294,8 +65816,9 @@ async function renderKubernetesUnit(unit2, input2) {
     let releasePatches = [];
     const detected = await detectType(ctx);
     if (detected) {
-      if (detected.type === "kustomize") resources = await renderKustomize(ctx, detected.file);
+      if (detected.type === "kustomize") resources = await renderKustomize(ctx, detected.file, unit2.dir);
       else if (detected.type === "helm") ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
+      else if (detected.type === "chart") resources = await renderChartDir(ctx, detected.file);
       else resources = await renderPlain(ctx);
     }
     if (!hasErrors(ctx.diagnostics)) {
@@ -64313,6 +65836,9 @@ async function renderKubernetesUnit(unit2, input2) {
     }
     artifacts = await extraArtifacts(ctx);
     ctx.diagnostics.push(...checkIdentities(resources));
+    if (detected && detected.type !== "plain" && resources.length === 0 && !hasErrors(ctx.diagnostics)) {
+      warn(ctx, `unit ${unit2.id} renders no objects: ${detected.type === "kustomize" ? "kustomize build" : "helm template"} gave none`, { file: detected.file });
+    }
   } catch (e) {
     err(ctx, `rendering failed: ${e.message}`, { file: unit2.dir });
   }
@@ -64322,19 +65848,30 @@ async function renderKubernetesUnit(unit2, input2) {
 async function detectType(ctx) {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
   if (detected.type === "missing") {
-    err(
-      ctx,
-      detected.want === "kustomize" ? `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type` : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
-      { file: detected.file }
-    );
+    const messages = {
+      kustomize: `no kustomization.yaml in ${ctx.unit.dir}: add one or set the entry's type`,
+      helm: (await ctx.input.files.lstat(abs(ctx.input, `${ctx.unit.dir}/Chart.yaml`)))?.kind === "file" ? `Helm release file ${detected.file} not found, and ${ctx.unit.dir} is a Helm chart directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source` : `Helm release file ${detected.file} not found: create it or change the entry's helm.releaseFile`,
+      chart: `no Chart.yaml in ${ctx.unit.dir}: a unit of type chart is a Helm chart directory`
+    };
+    err(ctx, messages[detected.want], { file: detected.file });
     return void 0;
   }
   return detected;
 }
-async function renderKustomize(ctx, file2) {
-  const { input: input2, unit: unit2, entry } = ctx;
-  const dir = abs(input2, unit2.dir);
-  const flags = entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm ? ["--enable-helm"] : [];
+async function renderKustomize(ctx, file2, dirRel) {
+  const { input: input2, entry } = ctx;
+  const dir = abs(input2, dirRel);
+  const closure = await kustomizeClosure(dirRel, input2.files, input2.repoRoot, {
+    allowRemote: entry.kustomize.allowRemote || input2.settings.config.policy.allowRemote
+  });
+  for (const p of closure.problems ?? []) err(ctx, p.message, { file: p.file, line: p.line, col: p.col });
+  if (closure.problems) return [];
+  for (const r of closure.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: ctx.unit.id, message: r.message, file: r.file, line: r.line, col: r.col });
+  const flags = [];
+  if (entry.kustomize.enableHelm && input2.settings.config.policy.allowHelm) {
+    const helm = await input2.exec.which("helm");
+    flags.push("--enable-helm", ...helm ? [`--helm-command=${helm}`] : []);
+  }
   let command;
   let args;
   if (await input2.exec.which("kustomize")) {
@@ -64349,7 +65886,12 @@ async function renderKustomize(ctx, file2) {
   }
   let result;
   try {
-    result = await input2.exec.run(command, args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
+    result = await input2.exec.run(command, args, {
+      cwd: input2.repoRoot,
+      timeoutMs: RENDER_TIMEOUT_MS,
+      env: goToolEnv(input2.settings),
+      ...flags.length > 0 ? { passEnv: HELM_ENV } : {}
+    });
   } catch (e) {
     if (e.code === "ENOENT") {
       err(ctx, "kustomize not found: install kustomize or kubectl (kubectl kustomize)", { file: file2 });
@@ -64357,14 +65899,22 @@ async function renderKustomize(ctx, file2) {
     return [];
   }
   if (result.exitCode !== 0) {
-    err(ctx, toolFailure(`${command} ${args[0]}`, result), { file: file2 });
+    const helm4 = flags.length > 0 && /helm version -c\b/.test(result.stderr) && /unknown shorthand flag: 'c'/.test(result.stderr);
+    const hint = helm4 ? ": kustomize inflates helmCharts with helm 3 only (it runs `helm version -c`, which helm 4 removed); put helm 3 first on PATH" : "";
+    err(ctx, `${toolFailure(`${command} ${args[0]}`, result)}${hint}`, { file: file2 });
     return [];
   }
+  for (const w of toolWarnings(result.stderr)) warn(ctx, `kustomize: ${w}`, { file: file2 });
   return documentsToResources(ctx, result.stdout, file2, false);
 }
 async function renderHelm(ctx, file2) {
   const { input: input2, unit: unit2 } = ctx;
   const empty = { resources: [], patches: [] };
+  const unsafeRelease = await checkRepoPath(input2.repoRoot, posix6.normalize(file2), input2.files, "Helm release file");
+  if (unsafeRelease) {
+    err(ctx, unsafeRelease, { file: input2.settings.configPath });
+    return empty;
+  }
   const text = await input2.files.readFile(abs(input2, file2));
   const parsed = parsePositioned(text);
   for (const e of parsed.errors) err(ctx, `invalid YAML: ${e.message}`, { file: file2, line: e.line, col: e.col });
@@ -64372,21 +65922,34 @@ async function renderHelm(ctx, file2) {
   const check2 = helmRelease.safeParse(parsed.value);
   if (!check2.success) {
     for (const issue3 of check2.error.issues) {
-      const path5 = issue3.path.filter((p) => typeof p !== "symbol");
-      const pos = parsed.positionOf(path5);
-      const field2 = path5.length > 0 ? `${path5.join(".")}: ` : "";
+      const path7 = issue3.path.filter((p) => typeof p !== "symbol");
+      const pos = parsed.positionOf(path7);
+      const field2 = path7.length > 0 ? `${path7.join(".")}: ` : "";
       err(ctx, `invalid Helm release: ${field2}${issue3.message}`, { file: file2, ...pos });
     }
     return empty;
   }
   const release = check2.data;
-  const releaseDir = posix2.dirname(file2);
-  const releaseName = release.releaseName ?? posix2.basename(releaseDir);
+  for (const p of helmArgvProblems(release)) err(ctx, `invalid Helm release: ${p.message}`, { file: file2, ...parsed.positionOf(p.path) });
+  const artifactProblems = await checkRemoteArtifacts(input2.files, input2.repoRoot, unit2.dir, release.remoteArtifacts, (i, key) => ({
+    file: file2,
+    ...parsed.positionOf(key === void 0 ? ["remoteArtifacts", i] : ["remoteArtifacts", i, key])
+  }));
+  for (const p of artifactProblems) err(ctx, p.message, p.at);
+  if (hasErrors(ctx.diagnostics)) return empty;
+  const releaseDir = posix6.dirname(file2);
+  const releaseName = release.releaseName ?? posix6.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
+  let localChart;
+  const pathLike = await pathLikeChartProblem(input2, release.chart);
+  if (pathLike) {
+    err(ctx, pathLike, { file: file2, ...parsed.positionOf(["chart"]) });
+    return empty;
+  }
   if (isLocalChart(release.chart)) {
-    const chartRel = posix2.normalize(posix2.join(releaseDir, release.chart));
-    const bad = checkRelativePath(chartRel, "chart path");
+    const chartRel = posix6.normalize(posix6.join(releaseDir, release.chart));
+    const bad = checkRelativePath(chartRel, "chart path") ?? await checkRepoPath(input2.repoRoot, chartRel, input2.files, "chart path");
     if (bad) {
       err(ctx, bad, { file: file2, ...parsed.positionOf(["chart"]) });
       return empty;
@@ -64396,6 +65959,11 @@ async function renderHelm(ctx, file2) {
         file: file2,
         ...parsed.positionOf(["chart"])
       });
+      return empty;
+    }
+    const escapes = await chartTreeProblem(input2.files, input2.repoRoot, chartRel);
+    if (escapes) {
+      err(ctx, `local chart ${chartRel}: ${escapes}`, { file: file2, ...parsed.positionOf(["chart"]) });
       return empty;
     }
     const chartMeta = parsePositioned(await input2.files.readFile(abs(input2, `${chartRel}/Chart.yaml`))).value;
@@ -64408,16 +65976,23 @@ async function renderHelm(ctx, file2) {
       return empty;
     }
     chartRef = abs(input2, chartRel);
+    localChart = { rel: chartRel, dependencies: await missingDependencies(ctx, chartRel, chartMeta) };
+  } else if (release.repository === void 0 && !release.chart.includes(":") && (await input2.files.lstat(abs(input2, `${release.chart}/Chart.yaml`)))?.kind === "file") {
+    err(ctx, `chart ${release.chart} is a folder of the repository: write it relative to the release file, starting with ./ or ../`, {
+      file: file2,
+      ...parsed.positionOf(["chart"])
+    });
+    return empty;
   }
   let valuesRel;
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix2.normalize(posix2.join(unit2.dir, v));
-      const bad = checkRelativePath(rel, "values file");
+      const rel = posix6.normalize(posix6.join(unit2.dir, v));
+      const bad = checkRelativePath(rel, "values file") ?? await checkRepoPath(input2.repoRoot, rel, input2.files, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file: file2, ...parsed.positionOf(["valuesFiles", i]) });
-      } else if ((await input2.files.lstat(abs(input2, rel)))?.kind !== "file") {
+      } else if (!await isRegularFile(input2, rel)) {
         err(ctx, `values file ${rel} not found`, { file: file2, ...parsed.positionOf(["valuesFiles", i]) });
       } else valuesRel.push(rel);
     }
@@ -64425,42 +66000,201 @@ async function renderHelm(ctx, file2) {
     valuesRel = (await yamlFilesIn(ctx)).map((n) => `${unit2.dir}/${n}`);
   }
   if (hasErrors(ctx.diagnostics)) return empty;
-  const patches = release.extraPatches.map((p, i) => ({
-    ...p,
-    where: { unit: unit2.id, file: file2, ...parsed.positionOf(["extraPatches", i]) }
+  const library = await libraryPatches(input2.files, input2.repoRoot, unit2.id, release.patches, ctx.entry.helm.patchesLibrary, (i) => ({
+    file: file2,
+    ...parsed.positionOf(["patches", i])
   }));
+  for (const p of library.problems) err(ctx, p.message, p.at);
+  if (hasErrors(ctx.diagnostics)) return empty;
+  const patches = [
+    ...library.patches,
+    ...release.extraPatches.map((p, i) => ({
+      ...p,
+      where: { unit: unit2.id, file: file2, ...parsed.positionOf(["extraPatches", i]) }
+    }))
+  ];
   if (!await input2.exec.which("helm")) {
     err(ctx, `helm not found: install helm to render Helm release ${file2}`, { file: file2 });
     return empty;
   }
-  const args = helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input2, v)), chartRef);
+  const copies = localChart && localChart.dependencies.length > 0 ? await dependencyCopies(ctx, localChart.rel, localChart.dependencies, file2) : [];
+  if (copies === void 0) return empty;
+  let work;
+  try {
+    if (input2.exec.workDir) work = await input2.exec.workDir(copies);
+    else if (copies.length > 0) {
+      err(ctx, `local chart ${localChart.rel} needs \`helm dependency build\` and this runner has no work directory for it`, { file: file2 });
+      return empty;
+    }
+    const cwd = work?.path ?? input2.repoRoot;
+    if (work && localChart && copies.length > 0) {
+      chartRef = posix6.join(work.path, localChart.rel);
+      const built = await input2.exec.run("helm", ["dependency", "build", "--", chartRef], {
+        cwd,
+        timeoutMs: RENDER_TIMEOUT_MS,
+        env: goToolEnv(input2.settings),
+        passEnv: HELM_ENV
+      });
+      if (built.exitCode !== 0) {
+        err(ctx, toolFailure("helm dependency build", built), { file: file2, ...parsed.positionOf(["chart"]) });
+        return empty;
+      }
+    }
+    const coordinates = coordinateValuesText(unit2.coordinates, ctx.entry.helm.coordinateValues);
+    const extraFlags = helmExtraFlags({
+      kubeVersion: release.kubeVersion ?? ctx.entry.helm.kubeVersion,
+      apiVersions: release.apiVersions ?? ctx.entry.helm.apiVersions,
+      stdinValues: coordinates !== void 0
+    });
+    const args = withHelmFlags(helmTemplateArgs({ ...release, releaseName, namespace }, valuesRel.map((v) => abs(input2, v)), chartRef), extraFlags);
+    const twice = localChart === void 0 || localChart.dependencies.length > 0 || await chartMayVary(input2.files, input2.repoRoot, localChart.rel);
+    const stdout = await runHelmTemplate(ctx, file2, args, coordinates, `Helm release ${file2}`, twice, cwd);
+    if (stdout === void 0) return empty;
+    return { resources: documentsToResources(ctx, stdout, file2, false), patches };
+  } finally {
+    await work?.remove();
+  }
+}
+async function missingDependencies(ctx, chartRel, chartMeta) {
+  const declared = isRecord(chartMeta) && Array.isArray(chartMeta["dependencies"]) ? chartMeta["dependencies"] : [];
+  const deps = [];
+  for (const d of declared) {
+    if (isRecord(d) && typeof d["name"] === "string") deps.push({ name: d["name"], repository: typeof d["repository"] === "string" ? d["repository"] : "" });
+  }
+  if (deps.length === 0) return [];
+  const chartsDir = abs(ctx.input, `${chartRel}/charts`);
+  const vendored = (await ctx.input.files.lstat(chartsDir))?.kind === "directory" ? (await ctx.input.files.readDir(chartsDir)).map((e) => e.name) : [];
+  return deps.filter((d) => !vendored.some((n) => n === d.name || n.startsWith(`${d.name}-`) && n.endsWith(".tgz")));
+}
+async function dependencyCopies(ctx, chartRel, deps, file2) {
+  const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
+  for (const d of deps) {
+    if (!d.repository.startsWith("file://")) continue;
+    const rel = posix6.normalize(posix6.join(chartRel, d.repository.slice("file://".length)));
+    const bad = checkRelativePath(rel, `dependency ${d.name} of chart ${chartRel}`);
+    if (bad) {
+      err(ctx, bad, { file: file2 });
+      return void 0;
+    }
+    if ((await ctx.input.files.lstat(abs(ctx.input, rel)))?.kind === "directory") copies.push({ from: abs(ctx.input, rel), to: rel });
+  }
+  const within = (a, b) => a !== b && a.startsWith(`${b}/`);
+  return copies.filter((c, i) => !copies.some((o, j) => within(c.to, o.to) || o.to === c.to && j < i));
+}
+async function pathLikeChartProblem(input2, chart) {
+  if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
+  if (chart.startsWith("/")) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
+  const rel = posix6.normalize(chart);
+  if (await input2.files.lstat(abs(input2, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
+  return checkRepoPath(input2.repoRoot, rel, input2.files, "chart", { anyName: true });
+}
+async function runHelmTemplate(ctx, file2, args, stdin, what, twice, cwd) {
+  const { input: input2 } = ctx;
+  const options = { cwd, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings), passEnv: HELM_ENV, ...stdin !== void 0 ? { input: stdin } : {} };
   let result;
   try {
-    result = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
+    result = await input2.exec.run("helm", args, options);
   } catch (e) {
-    if (e.code === "ENOENT") err(ctx, `helm not found: install helm to render Helm release ${file2}`, { file: file2 });
+    if (e.code === "ENOENT") err(ctx, `helm not found: install helm to render ${what}`, { file: file2 });
     else err(ctx, `helm failed to run: ${e.message}`, { file: file2 });
-    return empty;
+    return void 0;
   }
   if (result.exitCode !== 0) {
     err(ctx, toolFailure("helm template", result), { file: file2 });
-    return empty;
+    return void 0;
   }
-  const again = await input2.exec.run("helm", args, { cwd: input2.repoRoot, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input2.settings) });
+  if (!twice) return result.stdout;
+  const again = await input2.exec.run("helm", args, options);
   if (again.exitCode !== 0 || again.stdout !== result.stdout) {
     err(
       ctx,
       `helm template gives different output on identical renders (random or time-based values in the chart, e.g. randAlphaNum or now): pin those values in the release's values or set`,
       { file: file2 }
     );
-    return empty;
+    return void 0;
   }
-  return { resources: documentsToResources(ctx, result.stdout, file2, false), patches };
+  return result.stdout;
+}
+async function isRegularFile(input2, rel) {
+  const st = await input2.files.lstat(abs(input2, rel));
+  if (st?.kind === "file") return true;
+  if (st?.kind !== "symlink") return false;
+  try {
+    return (await input2.files.lstat(await input2.files.realpath(abs(input2, rel))))?.kind === "file";
+  } catch {
+    return false;
+  }
+}
+async function renderChartDir(ctx, chartFile) {
+  const { input: input2, unit: unit2, entry } = ctx;
+  const configAt = { file: input2.settings.configPath };
+  const meta3 = parsePositioned(await input2.files.readFile(abs(input2, chartFile)));
+  for (const e of meta3.errors) err(ctx, `invalid YAML: ${e.message}`, { file: chartFile, line: e.line, col: e.col });
+  if (meta3.errors.length > 0) return [];
+  const version2 = isRecord(meta3.value) ? meta3.value["version"] : void 0;
+  if (typeof version2 !== "string" && typeof version2 !== "number") {
+    err(ctx, `Chart.yaml has no version: helm needs one to render the chart directory ${unit2.dir}`, { file: chartFile, ...meta3.positionOf([]) });
+    return [];
+  }
+  const unsafe = await repoPathProblem(input2.files, input2.repoRoot, unit2.dir, "chart directory") ?? await chartTreeProblem(input2.files, input2.repoRoot, unit2.dir);
+  if (unsafe) {
+    err(ctx, unsafe, { file: chartFile });
+    return [];
+  }
+  const named = (what, fallback2, max) => {
+    const template = entry.helm[what];
+    if (template === void 0) {
+      if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(fallback2) && fallback2.length <= max) return fallback2;
+      err(ctx, `chart directory ${unit2.dir}: ${JSON.stringify(fallback2)} is not a valid Helm ${what}: set the entry's helm.${what}`, configAt);
+      return void 0;
+    }
+    const filled = fillCoordinates(template, unit2.coordinates);
+    if (filled.missing.length > 0 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(filled.value) || filled.value.length > max) {
+      err(
+        ctx,
+        filled.missing.length > 0 ? `helm.${what} ${JSON.stringify(template)} names ${filled.missing.map((m) => `{${m}}`).join(", ")}, not captured by the entry's match` : `helm.${what} ${JSON.stringify(template)} gives ${JSON.stringify(filled.value)} for ${unit2.dir}, not a valid Helm ${what}`,
+        configAt
+      );
+      return void 0;
+    }
+    return filled.value;
+  };
+  const releaseName = named("releaseName", posix6.basename(unit2.dir), 53);
+  const namespace = named("namespace", "default", 63);
+  const valuesRel = [];
+  for (const v of entry.helm.valueFiles) {
+    const rel = posix6.normalize(posix6.join(unit2.dir, v));
+    const bad = await repoPathProblem(input2.files, input2.repoRoot, rel, `values file ${v} (helm.valueFiles)`);
+    if (bad) err(ctx, bad, configAt);
+    else if (!await isRegularFile(input2, rel)) err(ctx, `values file ${rel} (helm.valueFiles) not found`, configAt);
+    else valuesRel.push(rel);
+  }
+  if (releaseName === void 0 || namespace === void 0 || hasErrors(ctx.diagnostics)) return [];
+  if (!await input2.exec.which("helm")) {
+    err(ctx, `helm not found: install helm to render the Helm chart directory ${unit2.dir}`, { file: chartFile });
+    return [];
+  }
+  const args = withHelmFlags(
+    helmTemplateArgs(
+      { chart: unit2.dir, version: String(version2), releaseName, namespace, set: [], extraPatches: [], patches: [], hooks: [], execs: [], remoteArtifacts: [] },
+      valuesRel.map((v) => abs(input2, v)),
+      abs(input2, unit2.dir)
+    ),
+    helmExtraFlags({ kubeVersion: entry.helm.kubeVersion, apiVersions: entry.helm.apiVersions, stdinValues: false })
+  );
+  const twice = await chartMayVary(input2.files, input2.repoRoot, unit2.dir);
+  const work = input2.exec.workDir ? await input2.exec.workDir([]) : void 0;
+  try {
+    const stdout = await runHelmTemplate(ctx, chartFile, args, void 0, `the Helm chart directory ${unit2.dir}`, twice, work?.path ?? input2.repoRoot);
+    return stdout === void 0 ? [] : documentsToResources(ctx, stdout, chartFile, false);
+  } finally {
+    await work?.remove();
+  }
 }
 async function yamlFilesIn(ctx) {
-  const entries = await ctx.input.files.readDir(abs(ctx.input, ctx.unit.dir));
+  const entries2 = await ctx.input.files.readDir(abs(ctx.input, ctx.unit.dir));
   const names = [];
-  for (const e of entries) {
+  for (const e of entries2) {
     if (!isYamlName(e.name) || e.name === UNIT_PATCHES_FILE) continue;
     if (e.kind === "symlink") {
       err(ctx, `${e.name} is a symlink: symlinked manifests are not followed; copy the file instead`, {
@@ -64473,13 +66207,85 @@ async function yamlFilesIn(ctx) {
   return names.sort(cmp);
 }
 async function renderPlain(ctx) {
+  const { input: input2, unit: unit2, entry } = ctx;
+  if ((await input2.files.lstat(abs(input2, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
+    err(
+      ctx,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml) but has no Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}): add one with chart: ./${posix6.basename(unit2.dir)} and a version, or exclude the directory`,
+      { file: `${unit2.dir}/Chart.yaml` }
+    );
+    return [];
+  }
+  const rule = plainRuleOf(input2.settings.config, entry);
+  const listing = await listPlainUnit(input2.files, input2.repoRoot, unit2.dir, rule, entry.extraArtifacts);
+  for (const link of listing.symlinks) {
+    err(ctx, `${posix6.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
+  }
+  for (const chart of listing.charts) {
+    err(
+      ctx,
+      `${chart} is a Helm chart (it holds Chart.yaml) inside plain unit ${unit2.dir}: its templates are not manifests; render it through a Helm release file, or leave it out with plain.exclude`,
+      { file: `${chart}/Chart.yaml` }
+    );
+  }
+  if (listing.pluginMarkers.length > 0) {
+    const which2 = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix6.basename(m)]} (${posix6.basename(m)})`).join(", ");
+    err(
+      ctx,
+      `${unit2.dir} is rendered by ${which2}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
+      { file: listing.pluginMarkers[0] }
+    );
+    return [];
+  }
+  if (listing.files.length === 0 && listing.kustomizations.length === 0) {
+    if (listing.jsonnet.length > 0) {
+      const some = listing.jsonnet.slice(0, 3).join(", ") + (listing.jsonnet.length > 3 ? ", ..." : "");
+      err(
+        ctx,
+        `${unit2.dir} holds only Jsonnet (${some}): Argo CD renders such a directory with Jsonnet, which Hydrate does not run; render it to YAML in the dry repository, or exclude the directory`,
+        { file: unit2.dir }
+      );
+    } else if (!hasErrors(ctx.diagnostics)) {
+      const why = rule.recurse ? `no file below it matches plain.include (${rule.include.join(", ")})` : `no file at its top level matches plain.include (${rule.include.join(", ")})${listing.skippedDirs > 0 ? ` and plain.recurse is false (${listing.skippedDirs} sub-director${listing.skippedDirs === 1 ? "y" : "ies"} not read)` : ""}`;
+      warn(ctx, `unit ${unit2.id} renders no objects: ${why}`, { file: unit2.dir });
+    }
+    return [];
+  }
   const out = [];
-  for (const name of await yamlFilesIn(ctx)) {
-    const rel = `${ctx.unit.dir}/${name}`;
-    const text = await ctx.input.files.readFile(abs(ctx.input, rel));
+  for (const rel of listing.files) {
+    const text = await input2.files.readFile(abs(input2, rel));
     out.push(...documentsToResources(ctx, text, rel, true));
   }
+  for (const sub of listing.kustomizations) {
+    const file2 = await kustomizationFileIn(input2.files, input2.repoRoot, sub) ?? sub;
+    out.push(...await renderKustomize(ctx, file2, sub));
+  }
+  if (out.length === 0 && !hasErrors(ctx.diagnostics)) {
+    warn(ctx, `unit ${unit2.id} renders no objects: its manifest files (${listing.files.length}) hold no documents`, { file: unit2.dir });
+  }
   return out;
+}
+function describeNonObject(value, file2) {
+  const apiVersion2 = value["apiVersion"];
+  const kind = value["kind"];
+  if (typeof apiVersion2 === "string" && apiVersion2 !== "" && typeof kind === "string" && kind !== "") return void 0;
+  const base = posix6.basename(file2);
+  const keys = Object.keys(value);
+  const has = (...ks) => ks.some((k) => keys.includes(k));
+  let looks;
+  if (base === "Chart.yaml" || typeof value["name"] === "string" && "version" in value && (apiVersion2 === "v1" || apiVersion2 === "v2")) {
+    looks = "a Helm chart's Chart.yaml";
+  } else if (/values/i.test(base)) {
+    looks = "a Helm values file";
+  } else if (typeof apiVersion2 === "string" && apiVersion2.startsWith("kustomize.config.k8s.io/") || ["resources", "bases", "components", "patchesStrategicMerge", "configMapGenerator", "secretGenerator"].some((k) => Array.isArray(value[k])) || typeof value["namePrefix"] === "string" || typeof value["nameSuffix"] === "string") {
+    looks = "a kustomization without its kustomization.yaml name";
+  } else if (has("nameReference", "namespace", "commonLabels", "varReference", "images", "replicas") && keys.every((k) => Array.isArray(value[k]))) {
+    looks = "a kustomize configuration (transformer configs)";
+  } else {
+    looks = `a YAML mapping with keys ${keys.slice(0, 4).join(", ")}${keys.length > 4 ? ", ..." : ""}`;
+  }
+  const missing = [typeof apiVersion2 === "string" && apiVersion2 !== "" ? "" : "apiVersion", typeof kind === "string" && kind !== "" ? "" : "kind"].filter(Boolean);
+  return `not a Kubernetes object: it looks like ${looks} (no ${missing.join(", ")})`;
 }
 function documentsToResources(ctx, text, file2, positions) {
   const parsed = parseYamlDocuments(text, file2, ctx.unit.id);
@@ -64487,12 +66293,23 @@ function documentsToResources(ctx, text, file2, positions) {
   const out = [];
   for (const doc of parsed.documents) {
     if (doc.value === null || doc.value === void 0) continue;
-    const at2 = positions ? { file: file2, line: doc.line, col: doc.col } : { file: file2 };
-    if (!isKubeObject(doc.value)) {
-      err(ctx, `document is a ${Array.isArray(doc.value) ? "list" : typeof doc.value}, not a mapping: every document must be a Kubernetes object`, at2);
-      continue;
+    const at3 = positions ? { file: file2, line: doc.line, col: doc.col } : { file: file2 };
+    const items = isListObject(doc.value) ? expandLists(doc.value) : [doc.value];
+    for (const item of items) {
+      if (item === null || item === void 0) continue;
+      if (!isKubeObject(item)) {
+        err(ctx, `${items.length === 1 && item === doc.value ? "document" : "list item"} is a ${Array.isArray(item) ? "list" : typeof item}, not a mapping: every document must be a Kubernetes object`, at3);
+        continue;
+      }
+      if (positions) {
+        const looks = describeNonObject(item, file2);
+        if (looks !== void 0) {
+          err(ctx, `${item === doc.value ? "document" : "list item"} is ${looks}; leave the file out with plain.exclude if it is not a manifest`, at3);
+          continue;
+        }
+      }
+      out.push({ object: item, unit: ctx.unit.id, source: at3 });
     }
-    out.push({ object: doc.value, unit: ctx.unit.id, source: at2 });
   }
   return out;
 }
@@ -64517,8 +66334,8 @@ async function unitPatches(ctx) {
     const check2 = targetedPatch.safeParse(item);
     if (!check2.success) {
       for (const issue3 of check2.error.issues) {
-        const path5 = [i, ...issue3.path.filter((p) => typeof p !== "symbol")];
-        err(ctx, `invalid patch: ${path5.slice(1).join(".") || "item"}: ${issue3.message}`, { file: rel, ...parsed.positionOf(path5) });
+        const path7 = [i, ...issue3.path.filter((p) => typeof p !== "symbol")];
+        err(ctx, `invalid patch: ${path7.slice(1).join(".") || "item"}: ${issue3.message}`, { file: rel, ...parsed.positionOf(path7) });
       }
       continue;
     }
@@ -64542,10 +66359,38 @@ async function collectFiles(files, root, prefix, out) {
   }
 }
 async function extraArtifacts(ctx) {
-  const folderRel = `${ctx.unit.dir}/${ctx.entry.extraArtifacts}`;
-  const folder = abs(ctx.input, folderRel);
+  const { input: input2, unit: unit2 } = ctx;
+  const folderRel = `${unit2.dir}/${extraArtifactsFolder(ctx.entry.extraArtifacts)}`;
+  const unsafe = await checkRepoPath(input2.repoRoot, folderRel, input2.files, "extra artifacts folder");
+  if (unsafe) {
+    err(ctx, unsafe, { file: folderRel });
+    return [];
+  }
+  let folder = abs(input2, folderRel);
+  const st = await input2.files.lstat(folder);
+  if (st === void 0) return [];
+  if (st.kind === "symlink") {
+    folder = await input2.files.realpath(folder);
+    if ((await input2.files.lstat(folder))?.kind !== "directory") {
+      ctx.diagnostics.push({
+        severity: "warning",
+        unit: unit2.id,
+        file: folderRel,
+        message: `extra artifacts folder ${folderRel} is a symlink to a file, not a folder: nothing copied from it`
+      });
+      return [];
+    }
+  } else if (st.kind !== "directory") {
+    ctx.diagnostics.push({
+      severity: "warning",
+      unit: unit2.id,
+      file: folderRel,
+      message: `extra artifacts folder ${folderRel} is not a folder: nothing copied from it`
+    });
+    return [];
+  }
   const out = [];
-  for (const f of await listFilesRecursive(ctx.input.files, folder)) {
+  for (const f of await listFilesRecursive(input2.files, folder)) {
     const source = `${folderRel}/${f.rel}`;
     if (f.kind !== "file") {
       err(ctx, `extra artifact ${source} is a ${f.kind === "symlink" ? "symlink" : "special file"}: only regular files are copied; replace it with a file`, {
@@ -64558,19 +66403,24 @@ async function extraArtifacts(ctx) {
       err(ctx, `${bad}`, { file: source });
       continue;
     }
-    out.push({ path: f.rel, content: await ctx.input.files.readFile(`${folder}/${f.rel}`), source });
+    const decoded = decodeUtf8Strict(await input2.files.readFileBytes(`${folder}/${f.rel}`));
+    if ("problem" in decoded) {
+      err(ctx, `extra artifact ${source} ${decoded.problem}: only text files are copied into the wet tree; keep binary files elsewhere`, { file: source });
+      continue;
+    }
+    out.push({ path: f.rel, content: decoded.text, source });
   }
   return out;
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml10 = __toESM(require_dist(), 1);
+var import_yaml11 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml10.LineCounter();
-  const docs = (0, import_yaml10.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineCounter = new import_yaml11.LineCounter();
+  const docs = (0, import_yaml11.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const documents = [];
   const diagnostics = [];
   const pos = (offset) => {
@@ -64601,25 +66451,25 @@ function readClaimDocuments(text, file2, unit2) {
     documents.push({
       value,
       start,
-      positionOf: (path5) => nodePosition(doc, path5, false, pos) ?? start,
-      keyPositionOf: (path5) => nodePosition(doc, path5, true, pos) ?? start
+      positionOf: (path7) => nodePosition(doc, path7, false, pos) ?? start,
+      keyPositionOf: (path7) => nodePosition(doc, path7, true, pos) ?? start
     });
   }
   return { documents, diagnostics };
 }
-function nodePosition(doc, path5, wantKey, pos) {
+function nodePosition(doc, path7, wantKey, pos) {
   let node2 = doc.contents;
   let best = rangeStart(node2, pos);
-  for (let i = 0; i < path5.length; i++) {
-    const k = path5[i];
-    const last = i === path5.length - 1;
-    if ((0, import_yaml10.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml10.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+  for (let i = 0; i < path7.length; i++) {
+    const k = path7[i];
+    const last = i === path7.length - 1;
+    if ((0, import_yaml11.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml11.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
       if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
       node2 = pair.value;
       best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml10.isSeq)(node2) && typeof k === "number") {
+    } else if ((0, import_yaml11.isSeq)(node2) && typeof k === "number") {
       const item = node2.items[k];
       if (item === void 0) return best;
       node2 = item;
@@ -64631,18 +66481,18 @@ function nodePosition(doc, path5, wantKey, pos) {
   return best;
 }
 function rangeStart(node2, pos) {
-  if ((0, import_yaml10.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  if ((0, import_yaml11.isNode)(node2) && node2.range) return pos(node2.range[0]);
   return void 0;
 }
 function zodDiagnostics(error63, doc, file2, unit2, what) {
   return error63.issues.map((issue3) => {
-    const path5 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
-    let position = doc.positionOf(path5);
-    let field2 = path5.join(".");
+    const path7 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
+    let position = doc.positionOf(path7);
+    let field2 = path7.join(".");
     if (issue3.code === "unrecognized_keys" && issue3.keys.length > 0) {
       const key = issue3.keys[0];
-      position = doc.keyPositionOf([...path5, key]);
-      field2 = [...path5, key].join(".");
+      position = doc.keyPositionOf([...path7, key]);
+      field2 = [...path7, key].join(".");
     }
     return {
       severity: "error",
@@ -64654,8 +66504,8 @@ function zodDiagnostics(error63, doc, file2, unit2, what) {
   });
 }
 async function listYamlFiles(files, absDir) {
-  const entries = await files.readDir(absDir);
-  return entries.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
+  const entries2 = await files.readDir(absDir);
+  return entries2.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
 }
 async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
@@ -64716,12 +66566,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path5) => {
-    if (typeof v === "string") return rewriteString(v, path5, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path5, i]));
+  const walk2 = (v, path7) => {
+    if (typeof v === "string") return rewriteString(v, path7, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path7, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path5, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path7, k]);
       return out;
     }
     return v;
@@ -64729,7 +66579,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path5, found, problems) {
+function rewriteString(s, path7, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -64742,7 +66592,7 @@ function rewriteString(s, path5, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path5, text: s.slice(start) });
+      problems.push({ path: path7, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -64751,13 +66601,13 @@ function rewriteString(s, path5, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path5 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path5 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path7 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path7 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path5, text: raw });
+      problems.push({ path: path7, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -64770,7 +66620,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash3("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -67444,11 +69294,11 @@ var GENERATOR_API_VERSION = "generators.external-secrets.io/v1alpha1";
 function validateEsoObject(object2) {
   try {
     const kind = object2["kind"];
-    const apiVersion = object2["apiVersion"];
-    if (kind === "ExternalSecret" && apiVersion === EXTERNAL_SECRET_API_VERSION) new ExternalSecret(object2).validate();
-    else if (kind === "PushSecret" && apiVersion === PUSH_SECRET_API_VERSION) new PushSecret(object2).validate();
-    else if (kind === "Password" && apiVersion === GENERATOR_API_VERSION) new Password(object2).validate();
-    else return `no validation model for ${String(apiVersion)} ${String(kind)}`;
+    const apiVersion2 = object2["apiVersion"];
+    if (kind === "ExternalSecret" && apiVersion2 === EXTERNAL_SECRET_API_VERSION) new ExternalSecret(object2).validate();
+    else if (kind === "PushSecret" && apiVersion2 === PUSH_SECRET_API_VERSION) new PushSecret(object2).validate();
+    else if (kind === "Password" && apiVersion2 === GENERATOR_API_VERSION) new Password(object2).validate();
+    else return `no validation model for ${String(apiVersion2)} ${String(kind)}`;
     return void 0;
   } catch (e) {
     return e.message.split("\n")[0];
@@ -67465,9 +69315,9 @@ function buildSecretsObjects(claim2, entry) {
   const data = [];
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path5 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path7 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path5, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path7, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -67695,9 +69545,9 @@ function snapshotFromLayout(layout) {
 }
 
 // src/render/digest.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 function digestOf(parts) {
-  const h = createHash2("sha256");
+  const h = createHash4("sha256");
   for (const p of parts) {
     h.update(`${Buffer.byteLength(p, "utf8")}:`);
     h.update(p, "utf8");
@@ -67724,218 +69574,6 @@ async function runPool(items, size, task) {
   return results;
 }
 
-// src/render/kubernetes/closure.ts
-import { posix as posix3 } from "node:path";
-var MAX_DIRS = 500;
-function isRemoteRef(ref) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
-}
-function strings(v) {
-  if (typeof v === "string") return [v];
-  return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-}
-function generatorFile(entry) {
-  const eq = entry.indexOf("=");
-  return eq >= 0 ? entry.slice(eq + 1) : entry;
-}
-var Walker = class {
-  constructor(files, repoRoot) {
-    this.files = files;
-    this.repoRoot = repoRoot;
-  }
-  files;
-  repoRoot;
-  paths = /* @__PURE__ */ new Set();
-  seen = /* @__PURE__ */ new Set();
-  volatile = false;
-  reason;
-  abs(rel) {
-    return rel === "" || rel === "." ? this.repoRoot : posix3.join(this.repoRoot, rel);
-  }
-  markVolatile(reason) {
-    if (!this.volatile) this.reason = reason;
-    this.volatile = true;
-  }
-  /** Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or leaves the repository. */
-  resolve(dir, ref, where) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      return void 0;
-    }
-    const target = posix3.normalize(posix3.join(dir, ref));
-    if (target === ".." || target.startsWith("../") || posix3.isAbsolute(ref)) {
-      this.markVolatile(`${where} references ${ref}, outside the repository`);
-      return void 0;
-    }
-    return target === "." ? "" : target;
-  }
-  /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where) {
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    this.paths.add(target);
-  }
-  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where) {
-    const target = this.resolve(dir, ref, where);
-    if (target === void 0) return;
-    const st = await this.files.lstat(this.abs(target));
-    if (st?.kind === "directory") await this.visit(target);
-    else this.paths.add(target);
-  }
-  async visit(dir) {
-    if (this.seen.has(dir)) return;
-    if (this.seen.size >= MAX_DIRS) {
-      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
-      return;
-    }
-    this.seen.add(dir);
-    this.paths.add(dir);
-    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
-    if (where === void 0) return;
-    const k = kustomizationValue(await this.files.readFile(this.abs(where)));
-    if (!isRecord(k)) return;
-    for (const key of ["resources", "bases", "components"]) {
-      for (const ref of strings(k[key])) await this.addResource(dir, ref, where);
-    }
-    for (const key of ["crds", "patchesStrategicMerge", "configurations"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addPath(dir, ref, where);
-      }
-    }
-    for (const key of ["patches", "patchesJson6902", "replacements"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const item of list) {
-        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where);
-      }
-    }
-    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where);
-    for (const key of ["configMapGenerator", "secretGenerator"]) {
-      const list = k[key];
-      if (!Array.isArray(list)) continue;
-      for (const g of list) {
-        if (!isRecord(g)) continue;
-        for (const f of strings(g["files"])) await this.addPath(dir, generatorFile(f), where);
-        for (const f of strings(g["envs"])) await this.addPath(dir, f, where);
-        for (const f of strings(g["env"])) await this.addPath(dir, f, where);
-      }
-    }
-    for (const key of ["transformers", "generators", "validators"]) {
-      for (const ref of strings(k[key])) {
-        if (ref.includes("\n")) continue;
-        await this.addResource(dir, ref, where);
-      }
-    }
-    await this.helmCharts(dir, k, where);
-  }
-  async helmCharts(dir, k, where) {
-    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
-    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
-    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where);
-    for (const c of charts) {
-      if (!isRecord(c)) continue;
-      const name = typeof c["name"] === "string" ? c["name"] : "";
-      if (typeof c["repo"] === "string" && c["repo"] !== "") {
-        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
-      }
-      if (name) await this.addPath(dir, posix3.join(chartHome, name), where);
-      else await this.addPath(dir, chartHome, where);
-      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where);
-      for (const f of strings(c["additionalValuesFiles"])) await this.addPath(dir, f, where);
-    }
-  }
-};
-function kustomizationValue(text) {
-  const fast = parseCanonicalYaml(text);
-  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
-}
-function finish(w) {
-  const sorted2 = [...w.paths].sort(cmp);
-  return { paths: sorted2, volatile: w.volatile, ...w.reason !== void 0 ? { reason: w.reason } : {} };
-}
-async function kustomizeClosure(dir, files, repoRoot) {
-  const w = new Walker(files, repoRoot);
-  await w.visit(dir);
-  return finish(w);
-}
-function plainClosure(dir) {
-  return { paths: [dir], volatile: false };
-}
-async function helmClosure(dir, releaseFile, files, repoRoot) {
-  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
-  let volatile = false;
-  let reason;
-  const st = await files.lstat(posix3.join(repoRoot, releaseFile));
-  if (st?.kind === "file") {
-    const r = parsePositioned(await files.readFile(posix3.join(repoRoot, releaseFile))).value;
-    if (isRecord(r) && typeof r["chart"] === "string") {
-      const chart = r["chart"];
-      if (isLocalChart(chart)) {
-        const target = posix3.normalize(posix3.join(posix3.dirname(releaseFile), chart));
-        if (target === ".." || target.startsWith("../")) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
-        } else paths.add(target);
-      } else {
-        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!isPinnedVersion(version2)) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
-        }
-      }
-    }
-  }
-  const sorted2 = [...paths].sort(cmp);
-  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
-}
-async function readTree(files, tree, abs2, key) {
-  const st = await files.lstat(abs2);
-  if (st === void 0) {
-    if (!tree.out.has(key)) tree.out.set(key, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
-    if (entries.length === 0 && !tree.out.has(key)) tree.out.set(key, "empty-dir");
-    for (const name of entries) await readTree(files, tree, posix3.join(abs2, name), key === "" ? name : `${key}/${name}`);
-    return;
-  }
-  if (tree.out.has(key)) return;
-  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(abs2);
-    } catch {
-      target = void 0;
-    }
-    tree.out.set(key, `symlink:${target ?? "dangling"}`);
-    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
-    const behind = await files.lstat(target);
-    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
-    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
-      tree.followed.add(target);
-      tree.out.delete(key);
-      await readTree(files, tree, target, key);
-      tree.out.set(`${key}\0symlink`, target);
-    }
-  } else tree.out.set(key, st.kind);
-}
-async function closureContents(files, repoRoot, paths) {
-  let realRoot = repoRoot;
-  try {
-    realRoot = await files.realpath(repoRoot);
-  } catch {
-  }
-  const tree = { out: /* @__PURE__ */ new Map(), realRoot, followed: /* @__PURE__ */ new Set() };
-  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix3.join(repoRoot, p), p);
-  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
-}
-
 // src/pipeline/incremental.ts
 function entryOf(unit2, settings) {
   const lists = {
@@ -67951,7 +69589,7 @@ function globalConfig2(settings) {
   if (text === void 0) {
     const { concurrency: _workers, ...policy } = settings.config.policy;
     const { labelCoordinates: _labels, ...wet } = settings.config.wet;
-    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy });
+    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
     globalConfigs.set(settings, text);
   }
   return text;
@@ -67962,20 +69600,44 @@ async function kubernetesClosure(unit2, settings, files) {
   const root = settings.repoRoot;
   const detected = await detectUnitType(files, root, unit2, entry);
   switch (detected.type) {
-    case "kustomize": {
-      const c = await kustomizeClosure(unit2.dir, files, root);
-      if (entry.kustomize.enableHelm && settings.config.policy.allowHelm && !c.volatile) {
-        return { ...c, volatile: true, reason: "kustomize --enable-helm may fetch charts" };
-      }
-      return c;
-    }
+    case "kustomize":
+      return kustomizeClosure(unit2.dir, files, root);
     case "helm":
-      return helmClosure(unit2.dir, detected.file, files, root);
+      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
+    case "chart":
+      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
     case "missing":
-      return { paths: [unit2.dir, detected.file], volatile: true, reason: detected.want === "kustomize" ? "no kustomization file" : "Helm release file not found" };
-    case "plain":
-      return entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
+      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
+    case "plain": {
+      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
+      return plainUnitClosure(own2, unit2, entry, settings, files);
+    }
   }
+}
+async function plainUnitClosure(own2, unit2, entry, settings, files) {
+  let listing;
+  try {
+    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
+  } catch {
+    return own2;
+  }
+  if (listing.kustomizations.length === 0) return own2;
+  const paths = new Set(own2.paths);
+  let volatile = own2.volatile;
+  let reason = own2.reason;
+  for (const sub of listing.kustomizations) {
+    const c = await kustomizeClosure(sub, files, settings.repoRoot);
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) {
+      volatile = true;
+      reason = c.reason;
+    }
+  }
+  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
+    volatile = true;
+    reason = "kustomize --enable-helm may fetch charts";
+  }
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
 }
 async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
@@ -67995,7 +69657,7 @@ async function unitInputDigest(unit2, settings, files, toolVersion) {
     unit2.renderer === "kubernetes" ? await toolVersion : "",
     `hydrate ${VERSION9}`
   ];
-  for (const [path5, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path5, content);
+  for (const [path7, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path7, content);
   return {
     digest: digestOf(parts),
     volatile: closure.volatile || entry === void 0,
@@ -68143,13 +69805,13 @@ function buildShardFile(input2) {
 }
 function collectShards(shards, expect) {
   const diagnostics = [];
-  const entries = /* @__PURE__ */ new Map();
+  const entries2 = /* @__PURE__ */ new Map();
   const error63 = (message, file2) => {
     diagnostics.push({ severity: "error", message: file2 ? `${message} [${file2}]` : message });
   };
   if (shards.length === 0) {
     error63("merge found no shard files: download every shard job's artifact into the shard directory first");
-    return { entries, diagnostics };
+    return { entries: entries2, diagnostics };
   }
   const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
   if (counts.length > 1) error63(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
@@ -68171,7 +69833,7 @@ function collectShards(shards, expect) {
   for (let i = 1; i <= count; i++) {
     if (!byIndex.has(i)) error63(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
   }
-  if (hasErrors(diagnostics)) return { entries, diagnostics };
+  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
   for (const [index, s] of byIndex) {
     const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
     const got = s.data.assigned;
@@ -68192,10 +69854,10 @@ function collectShards(shards, expect) {
     for (const id of got) {
       const unit2 = byId.get(id);
       if (!unit2) error63(`shard ${index}/${count} has no result for unit ${id}`, s.file);
-      else entries.set(id, { shard: s, unit: unit2 });
+      else entries2.set(id, { shard: s, unit: unit2 });
     }
   }
-  return { entries, diagnostics };
+  return { entries: entries2, diagnostics };
 }
 function sample(ids) {
   return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
@@ -68229,7 +69891,8 @@ async function hydrate(req) {
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION9}`;
   diagnostics.push(...await checkSources(settings, ports.files));
-  const discovered = await discoverUnits(settings, ports.files);
+  const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
+  if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
   diagnostics.push(...discovered.diagnostics);
   const selection = selectUnits(discovered.units, settings.only);
   diagnostics.push(...selection.diagnostics);
@@ -68337,7 +70000,7 @@ async function hydrate(req) {
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
   const before = await snapshotWithout(previous, kept);
   const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
-  const diff = diffWet(before, after, { failedUnits });
+  const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
   return {
     ok,
     diagnostics: sortDiagnostics(diagnostics),
@@ -68375,13 +70038,13 @@ async function planIncremental(selected, settings, ports, previous, independent)
   return { inputs, unchanged, toRender };
 }
 function takeFromShards(shards, toRender, inputs, expect) {
-  const { entries, diagnostics } = collectShards(shards, expect);
+  const { entries: entries2, diagnostics } = collectShards(shards, expect);
   const results = [];
   const leftovers = [];
   if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
   for (const u of toRender) {
     if (!expect.independent.has(u.renderer)) continue;
-    const entry = entries.get(u.id);
+    const entry = entries2.get(u.id);
     if (!entry) continue;
     if (entry.unit.status === "reused") {
       leftovers.push(u);
@@ -68437,12 +70100,12 @@ async function renderOnWorkers(renderer, units, base) {
   return chunks.flat();
 }
 function reusedUnits(skipped, index) {
-  const entries = [];
+  const entries2 = [];
   const results = [];
   for (const u of skipped) {
     const entry = index?.units[u.id];
     if (!entry) continue;
-    entries.push({ id: u.id, entry });
+    entries2.push({ id: u.id, entry });
     results.push({
       unit: u,
       status: "reused",
@@ -68453,7 +70116,7 @@ function reusedUnits(skipped, index) {
       provides: (entry.provides ?? []).map((ref) => ({ ref }))
     });
   }
-  return { entries, results };
+  return { entries: entries2, results };
 }
 async function keptUnits(reused, previous) {
   const out = [];
@@ -68479,7 +70142,8 @@ function unitReports(selected, skipped, results, index, previousIndex) {
       dir: u.dir,
       coordinates: u.coordinates,
       status,
-      resources: r?.resources.length ?? 0,
+      // A unit kept from an earlier run counts what the index says it rendered then.
+      resources: r && r.status !== "reused" ? r.resources.length : index?.units[u.id]?.resources ?? previousIndex?.units[u.id]?.resources ?? 0,
       outputs: index?.units[u.id]?.paths ?? previousIndex?.units[u.id]?.paths ?? [],
       errors: r?.diagnostics.filter((d) => d.severity === "error") ?? []
     });
@@ -68488,12 +70152,12 @@ function unitReports(selected, skipped, results, index, previousIndex) {
 }
 
 // src/adapters/shard-files.ts
-import { mkdir as mkdir4, readdir as readdir4, readFile as readFile2, rename as rename3, writeFile as writeFile3 } from "node:fs/promises";
+import { mkdir as mkdir5, readdir as readdir4, readFile as readFile2, rename as rename3, writeFile as writeFile3 } from "node:fs/promises";
 import { randomBytes as randomBytes2 } from "node:crypto";
 import path2 from "node:path";
 var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
 async function writeShardFile(dir, shard) {
-  await mkdir4(dir, { recursive: true });
+  await mkdir5(dir, { recursive: true });
   const file2 = path2.join(dir, shardFileName(shard.shard));
   const tmp = `${file2}.${randomBytes2(4).toString("hex")}.tmp`;
   await writeFile3(tmp, `${JSON.stringify(shard)}
@@ -68504,16 +70168,16 @@ async function writeShardFile(dir, shard) {
 async function findShardFiles(dir) {
   const out = [];
   const walk2 = async (d, depth) => {
-    let entries;
+    let entries2;
     try {
-      entries = await readdir4(d, { withFileTypes: true });
+      entries2 = await readdir4(d, { withFileTypes: true });
     } catch (e) {
       if (e.code === "ENOENT" && depth === 0) {
         throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
       }
       throw e;
     }
-    for (const e of entries) {
+    for (const e of entries2) {
       const p = path2.join(d, e.name);
       if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
       else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
@@ -68581,6 +70245,7 @@ function field(f) {
   if (f.from !== void 0) out.from = f.from;
   if (f.to !== void 0) out.to = f.to;
   if (f.redacted) out.redacted = true;
+  if (f.reordered) out.reordered = true;
   return out;
 }
 function resource(r) {
@@ -68589,6 +70254,7 @@ function resource(r) {
     id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
     key: r.key,
     fields: r.fields.map(field),
+    ...r.ignored ? { ignored: r.ignored } : {},
     unified: r.unified
   };
 }
@@ -68703,6 +70369,130 @@ async function readInputs(env = process.env) {
     tempDir,
     ...env["GITHUB_STEP_SUMMARY"] ? { stepSummary: env["GITHUB_STEP_SUMMARY"] } : {}
   };
+}
+
+// src/pipeline/review.ts
+import { cp as cp2 } from "node:fs/promises";
+import { existsSync as existsSync3 } from "node:fs";
+import path4 from "node:path";
+async function reviewAgainstBase(req) {
+  const { head, settings } = req;
+  if (!head.layout) throw new Error("the head was not rendered");
+  const headSnap = snapshotFromLayout(head.layout);
+  const headFiles = headSnap.files;
+  const ignore = settings.config.diff.ignore;
+  let baseSnap = { files: /* @__PURE__ */ new Map() };
+  const configFile = path4.join(req.baseRoot, settings.configPath);
+  if (existsSync3(configFile)) {
+    const { settings: baseSettings, configText } = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
+    for (const s of baseSettings.config.sources) {
+      const from = path4.join(settings.repoRoot, s.path);
+      const to = path4.join(req.baseRoot, s.path);
+      if (!existsSync3(to) && existsSync3(from) && path4.relative(settings.repoRoot, from).split(path4.sep)[0] !== "..") {
+        await cp2(from, to, { recursive: true, verbatimSymlinks: true });
+      }
+    }
+    const base = await hydrate({
+      settings: baseSettings,
+      configText,
+      previous: { index: head.layout.index, readFile: (p) => Promise.resolve(headFiles.get(p)) },
+      ports: req.ports,
+      dryCommit: req.baseSha
+    });
+    if (!base.ok || !base.layout) {
+      const first = base.diagnostics.find((d) => d.severity === "error");
+      throw new Error(`the base commit ${req.baseSha.slice(0, 7)} does not render${first ? `: ${formatDiagnostic(first)}` : ""}`);
+    }
+    baseSnap = snapshotFromLayout(base.layout);
+  }
+  return {
+    diff: diffWet(baseSnap, headSnap, { ignore }),
+    drift: diffWet(req.wet, baseSnap, { ignore })
+  };
+}
+
+// src/adapters/dry-base.ts
+import { mkdtemp as mkdtemp2, rm as rm4 } from "node:fs/promises";
+import path5 from "node:path";
+function pullRequestSha(payload, side) {
+  const pr = payload["pull_request"];
+  const ref = typeof pr === "object" && pr !== null ? pr[side] : void 0;
+  const sha = typeof ref === "object" && ref !== null ? ref["sha"] : void 0;
+  return typeof sha === "string" && /^[0-9a-f]{40}$/.test(sha) ? sha : void 0;
+}
+async function checkoutPullRequestBase(workspace, pull, tempDir) {
+  const targetSha = pull.base;
+  const git = new GitClient();
+  const safe = ["-c", `safe.directory=${workspace}`];
+  const run2 = (args) => git.run([...safe, ...args], { cwd: workspace, allowFailure: true });
+  const has = async (sha) => (await run2(["cat-file", "-e", `${sha}^{commit}`])).exitCode === 0;
+  const fetch2 = (args) => run2(["fetch", "--no-tags", "--quiet", "origin", ...args]);
+  let dir;
+  try {
+    const raw = await run2(["cat-file", "-p", "HEAD"]);
+    if (raw.exitCode !== 0) throw new Error(`cannot read the checked-out commit: ${raw.stderr.trim()}`);
+    const parents = [...raw.stdout.split("\n\n")[0].matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]);
+    let sha;
+    if (parents.length >= 2 && (pull.head !== void 0 ? parents[1] === pull.head : targetSha === void 0)) {
+      sha = parents[0];
+      if (!await has(sha)) await fetch2(["--depth=1", sha]);
+    } else {
+      if (!targetSha) throw new Error("the event names no base commit of the pull request");
+      if (!await has(targetSha)) await fetch2([targetSha]);
+      let mb = await run2(["merge-base", "HEAD", targetSha]);
+      if (mb.exitCode !== 0 && (await run2(["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true") {
+        await fetch2(["--unshallow", targetSha]);
+        mb = await run2(["merge-base", "HEAD", targetSha]);
+      }
+      if (mb.exitCode !== 0) throw new Error(`no merge base of HEAD and ${targetSha.slice(0, 7)} (check out with fetch-depth: 0)`);
+      sha = mb.stdout.trim();
+    }
+    if (!await has(sha)) throw new Error(`the base commit ${sha.slice(0, 7)} is not available (check out with fetch-depth: 0)`);
+    dir = await mkdtemp2(path5.join(tempDir, "hydrate-base-"));
+    const add = await run2(["worktree", "add", "--detach", "--quiet", dir, sha]);
+    if (add.exitCode !== 0) throw new Error(`cannot check out the base commit ${sha.slice(0, 7)}: ${add.stderr.trim()}`);
+    const worktree = dir;
+    return {
+      sha,
+      dir: worktree,
+      dispose: async () => {
+        await run2(["worktree", "remove", "--force", worktree]);
+        await rm4(worktree, { recursive: true, force: true });
+        await run2(["worktree", "prune"]);
+        git.dispose();
+      }
+    };
+  } catch (e) {
+    if (dir) await rm4(dir, { recursive: true, force: true });
+    git.dispose();
+    throw e;
+  }
+}
+
+// src/action/review.ts
+async function reviewPullRequest(args) {
+  let base;
+  try {
+    base = await checkoutPullRequestBase(args.workspace, { base: pullRequestSha(args.payload, "base"), head: pullRequestSha(args.payload, "head") }, args.tempDir);
+  } catch (e) {
+    return fallback(args, `the base commit could not be checked out: ${e.message}`);
+  }
+  try {
+    const r = await reviewAgainstBase({ head: args.head, settings: args.settings, wet: args.wet, baseRoot: base.dir, baseSha: base.sha, ports: args.ports });
+    const short = base.sha.slice(0, 7);
+    return {
+      diff: r.diff,
+      context: { comparedWith: `the render of the base commit ${short}`, drift: { base: `the render of the base commit ${short}`, report: r.drift } }
+    };
+  } catch (e) {
+    return fallback(args, e.message);
+  } finally {
+    await base.dispose();
+  }
+}
+function fallback(args, why) {
+  args.ports.logger.warning(`the diff is against the wet branch, not the pull request's base: ${why}`);
+  return { diff: args.head.diff, context: { comparedWith: `the wet branch ${args.wetBranch} (the pull request's base could not be rendered: ${why})` } };
 }
 
 // src/action/event-plan.ts
@@ -68848,7 +70638,8 @@ async function execute(inputs, plan, report) {
     }
   }
   let outcome;
-  const workDir = await mkdtemp(path4.join(inputs.tempDir, "hydrate-wet-"));
+  let deployed;
+  const workDir = await mkdtemp3(path6.join(inputs.tempDir, "hydrate-wet-"));
   let published;
   try {
     published = await group(
@@ -68870,6 +70661,7 @@ async function execute(inputs, plan, report) {
         dryRun: publish === void 0,
         render: async (dir) => {
           const previous = await readWetDir(dir);
+          if (publish === void 0 && plan.dryPullNumber !== void 0) deployed = await previous.snapshot();
           outcome = await hydrate({
             settings,
             configText,
@@ -68885,14 +70677,14 @@ async function execute(inputs, plan, report) {
       })
     );
   } finally {
-    await rm3(workDir, { recursive: true, force: true });
+    await rm5(workDir, { recursive: true, force: true });
   }
   const rendered = outcome;
   if (!rendered) throw new HydrateError("nothing was rendered");
   for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
-  const reportPath = path4.join(inputs.tempDir, "hydrate-report.json");
+  const reportPath = path6.join(inputs.tempDir, "hydrate-report.json");
   await writeFile4(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ...renderReport(rendered) }, null, 2)}
 `);
   setOutput("report", reportPath);
@@ -68907,7 +70699,11 @@ async function execute(inputs, plan, report) {
     summaryUrl: inputs.runUrl
   };
   const failures = rendered.diagnostics.flatMap((d) => d.severity === "error" && d.unit ? [{ unit: d.unit, message: d.message }] : []);
-  report.summary = (errors) => buildJobSummary(diff, { ...ctx, failures, units: unitRows(rendered), errors });
+  const wetBefore = deployed;
+  const review = rendered.ok && wetBefore ? await group("Render the pull request base", () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports })) : void 0;
+  const shown = review ? review.diff : diff;
+  if (review) Object.assign(ctx, review.context);
+  report.summary = (errors) => buildJobSummary(shown, { ...ctx, failures, units: unitRows(rendered), errors });
   if (!rendered.ok) {
     throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
   }
@@ -68921,7 +70717,7 @@ async function execute(inputs, plan, report) {
     const pullNumber = plan.dryPullNumber;
     if (pullNumber !== void 0) {
       const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: actionsLogger });
-      await group("Comment on the dry pull request", () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(diff, ctx)));
+      await group("Comment on the dry pull request", () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(shown, ctx)));
     }
     return;
   }
@@ -68956,7 +70752,7 @@ async function renderShard(inputs, settings, shard, configText, ports, report) {
   const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
   let outcome;
   let shardFile;
-  const workDir = await mkdtemp(path4.join(inputs.tempDir, "hydrate-wet-"));
+  const workDir = await mkdtemp3(path6.join(inputs.tempDir, "hydrate-wet-"));
   try {
     await group(
       `Render shard ${spec.index}/${spec.count}`,
@@ -68978,13 +70774,13 @@ async function renderShard(inputs, settings, shard, configText, ports, report) {
       })
     );
   } finally {
-    await rm3(workDir, { recursive: true, force: true });
+    await rm5(workDir, { recursive: true, force: true });
   }
   const rendered = outcome;
   if (!rendered || !shardFile) throw new HydrateError("nothing was rendered");
   for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
   setOutput("shard-file", shardFile);
-  const file2 = path4.basename(shardFile);
+  const file2 = path6.basename(shardFile);
   report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file: file2, units: unitRows(rendered), errors });
   if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
 }
@@ -69009,7 +70805,7 @@ function allUnitsAutoMerge(diff, outcome, workspace) {
   const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
   return diff.units.every((u) => {
     const dir = dirs.get(u.unit);
-    return dir !== void 0 && existsSync3(path4.join(workspace, dir, "AUTO_MERGE"));
+    return dir !== void 0 && existsSync4(path6.join(workspace, dir, "AUTO_MERGE"));
   });
 }
 

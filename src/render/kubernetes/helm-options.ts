@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { checkRelativePath, checkRepoPath, isWithin } from '../../dry/path-safety.js';
+import { checkRelativePath, isWithin } from '../../dry/path-safety.js';
 import type { FileReader } from '../../ports.js';
 import { cmp, isRecord } from '../../resources/resource.js';
 import { targetedPatch } from '../../settings/schema/common.js';
@@ -121,7 +121,20 @@ const isGitPath = (realRootPath: string, real: string): boolean => isWithin(posi
  * is fine or does not exist (callers report a missing path themselves, in their own words).
  */
 export async function repoPathProblem(files: FileReader, repoRoot: string, rel: string, what: string): Promise<string | undefined> {
-  return checkRelativePath(rel, what) ?? (await checkRepoPath(repoRoot, rel, files, what));
+  const bad = checkRelativePath(rel, what);
+  if (bad) return bad;
+  if (rel.split('/').includes('.git')) return `${what} "${rel}" is inside .git: only files of the dry tree may be read`;
+  if ((await files.lstat(posix.join(repoRoot, rel))) === undefined) return undefined;
+  let real: string;
+  try {
+    real = await files.realpath(posix.join(repoRoot, rel));
+  } catch {
+    return `${what} "${rel}" is a broken symlink`;
+  }
+  const root = await realRoot(files, repoRoot);
+  if (!isWithin(root, real)) return `${what} "${rel}" leads outside the repository through a symlink`;
+  if (isGitPath(root, real)) return `${what} "${rel}" leads into .git through a symlink`;
+  return undefined;
 }
 
 const MAX_CHART_ENTRIES = 20_000;
