@@ -17,7 +17,7 @@ import {
 } from '../resources/resource.js';
 import { joinYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { Settings } from '../settings/settings.js';
-import { INDEX_PATH, type WetIndex, type WetIndexUnit } from './wet-index.js';
+import { contentHash, INDEX_PATH, unitRecord, type WetIndex, type WetIndexUnit } from './wet-index.js';
 
 /** One file of the wet tree; `path` is wet-relative POSIX. */
 export interface WetFile {
@@ -36,6 +36,8 @@ export interface LayoutMeta {
   generator: string;
   dryCommit?: string;
   configDigest?: string;
+  /** The config rendering this run (`<repository>:<config path>`), recorded as each rendered unit's owner. */
+  owner?: string;
 }
 
 export const GITATTRIBUTES_CONTENT = '* linguist-generated=true\n';
@@ -152,6 +154,17 @@ export interface KeptUnit {
   entry: WetIndexUnit;
   /** Owned path → content, as read from the previous wet tree. */
   files: ReadonlyMap<string, string>;
+  /** The unit belongs to another config rendering into the same wet tree: kept as it is, never taken over. */
+  foreign?: boolean;
+}
+
+function hashesOf(paths: readonly string[], content: (p: string) => string | undefined): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const p of paths) {
+    const text = content(p);
+    if (text !== undefined) out[p] = contentHash(text);
+  }
+  return out;
 }
 
 /**
@@ -165,7 +178,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
   const files = new Map<string, string>();
   /** folded path → first claim */
   const claims = new Map<string, Claim>();
-  const units: Record<string, WetIndexUnit> = {};
+  const units = unitRecord();
 
   // Rendered and kept units in one id order, so a collision is reported as a full render reports it.
   const sorted: (UnitResult | KeptUnit)[] = [...results.filter((r) => r.status !== 'failed'), ...kept].sort((a, b) =>
@@ -208,8 +221,14 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
 
   for (const result of sorted) {
     if (!('unit' in result)) {
-      for (const [path, content] of result.files) claim(result.id, path, content, `${path} (kept unchanged)`);
-      units[result.id] = result.entry;
+      const owner = result.entry.owner ?? 'another config';
+      for (const [path, content] of result.files) {
+        claim(result.id, path, content, result.foreign ? `${path} (rendered by ${owner})` : `${path} (kept unchanged)`);
+      }
+      const entry: WetIndexUnit = { ...result.entry, hashes: hashesOf(result.entry.paths, (p) => result.files.get(p)) };
+      // An entry from an index without owners belongs to the config that keeps it.
+      if (entry.owner === undefined && meta.owner !== undefined) entry.owner = meta.owner;
+      units[result.id] = entry;
       continue;
     }
     const unit = result.unit;
@@ -288,8 +307,10 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       coordinates: { ...unit.coordinates },
       output: unit.output,
       paths: owned.sort(cmp),
+      hashes: hashesOf(owned, (p) => files.get(p)),
       digest: result.digest
     };
+    if (meta.owner !== undefined) entry.owner = meta.owner;
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
     units[unit.id] = entry;
@@ -323,7 +344,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
+    const out = Object.create(null) as Record<string, unknown>;
     for (const k of Object.keys(value).sort(cmp)) {
       const v = (value as Record<string, unknown>)[k];
       if (v !== undefined) out[k] = sortKeysDeep(v);
@@ -346,9 +367,11 @@ const indexUnitSchema = z.object({
   coordinates: z.record(z.string(), z.string()),
   output: z.string().refine((p) => p === '' || checkWetPath(p) === undefined, { message: 'unsafe path' }),
   paths: z.array(wetPath),
+  hashes: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   digest: z.string(),
   volatile: z.boolean().optional(),
-  provides: z.array(z.string()).optional()
+  provides: z.array(z.string()).optional(),
+  owner: z.string().optional()
 });
 
 const indexSchema = z.object({
@@ -360,45 +383,91 @@ const indexSchema = z.object({
   shared: z.array(wetPath).optional()
 });
 
+/** Largest index file read (bytes) and most paths it may list: far above any real wet tree. */
+export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+export const MAX_INDEX_PATHS = 200_000;
+
+/** What to do about an index that cannot be used. */
+export const INDEX_RECOVERY =
+  'restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again';
+
+/** A JSON object as a record without prototype, at every level (`constructor`, `__proto__` are plain keys). */
+function withoutPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  if (typeof value === 'object' && value !== null) {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(value)) out[k] = withoutPrototypes(v);
+    return out;
+  }
+  return value;
+}
+
+function countPaths(raw: unknown): number {
+  if (typeof raw !== 'object' || raw === null) return 0;
+  const units = (raw as Record<string, unknown>)['units'];
+  let n = 0;
+  if (typeof units === 'object' && units !== null) {
+    for (const u of Object.values(units)) {
+      const paths = typeof u === 'object' && u !== null ? (u as Record<string, unknown>)['paths'] : undefined;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared = (raw as Record<string, unknown>)['shared'];
+  return n + (Array.isArray(shared) ? shared.length : 0);
+}
+
 /**
  * Parses and validates a stored index. Throws a HydrateError (with `file`) when it is not
- * JSON or does not match the schema; every path in it must be a safe wet-relative path.
+ * JSON, is too large or does not match the schema, saying how to recover; every path in it must
+ * be a safe wet-relative path. Records come back without prototype.
  */
 export function parseIndex(text: string, file: string): WetIndex {
   const fail = (why: string): never => {
     throw new HydrateError({
       severity: 'error',
       file,
-      message: `wet index ${file} is invalid: ${why}; delete it to re-render everything`
+      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
     });
   };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     return fail(`not JSON (${(e as Error).message})`);
   }
-  const parsed = indexSchema.safeParse(raw);
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const parsed = indexSchema.safeParse(withoutPrototypes(raw));
   if (!parsed.success) {
     const why = parsed.error.issues
+      .slice(0, 20)
       .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
       .join('; ');
     return fail(why);
   }
   const data = parsed.data;
-  const units: Record<string, WetIndexUnit> = {};
+  const units = unitRecord();
   for (const id of Object.keys(data.units).sort(cmp)) {
     const u = data.units[id]!;
+    const coordinates = Object.create(null) as Record<string, string>;
+    for (const [k, v] of Object.entries(u.coordinates)) coordinates[k] = v;
     const entry: WetIndexUnit = {
       renderer: u.renderer,
       dir: u.dir,
-      coordinates: u.coordinates,
+      coordinates,
       output: u.output,
       paths: [...u.paths].sort(cmp),
       digest: u.digest
     };
+    if (u.hashes !== undefined) {
+      const hashes = Object.create(null) as Record<string, string>;
+      for (const [k, v] of Object.entries(u.hashes)) hashes[k] = v;
+      entry.hashes = hashes;
+    }
     if (u.volatile !== undefined) entry.volatile = u.volatile;
     if (u.provides !== undefined) entry.provides = [...u.provides].sort(cmp);
+    if (u.owner !== undefined) entry.owner = u.owner;
     units[id] = entry;
   }
   const index: WetIndex = { version: 1, generator: data.generator, units };
