@@ -318,8 +318,9 @@ async function writeAtomically(dir: string, path: string, content: string, fs: W
   }
 }
 
+/** Whether another running process may still be writing its temporary file (this one is not: it cleans before it writes). */
 function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return true;
