@@ -115,7 +115,9 @@ function unitSection(u: UnitDiff, failures: readonly string[], compact: boolean)
   if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]!}`)).join(' '), '');
   for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, '');
   if (u.status === 'failed' && failures.length === 0) lines.push('**Render failed**: the previous output is kept.', '');
-  const resources = compact ? u.resources.slice(0, COMPACT_MAX_RESOURCES) : u.resources;
+  // Removed objects first, then the rest in their order.
+  const ordered = [...u.resources.filter((r) => r.kind === 'removed'), ...u.resources.filter((r) => r.kind !== 'removed')];
+  const resources = compact ? ordered.slice(0, COMPACT_MAX_RESOURCES) : ordered;
   for (const r of resources) {
     lines.push(`**${SIGN[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, '');
     const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
@@ -133,9 +135,9 @@ function unitSection(u: UnitDiff, failures: readonly string[], compact: boolean)
   }
   if (compact && u.resources.length > 0) lines.push('_Text diffs omitted to fit the size limit._', '');
   const files: [string, readonly string[]][] = [
+    ['removed', u.files.removed],
     ['added', u.files.added],
-    ['changed', u.files.changed],
-    ['removed', u.files.removed]
+    ['changed', u.files.changed]
   ];
   for (const [what, list] of files) {
     if (list.length === 0) continue;
@@ -168,7 +170,13 @@ function rowsOf(report: DiffReport, ctx: ReportContext): Row[] {
       failures: messages
     });
   }
-  return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
+  return rows.sort((a, b) => deletionRank(a.unit) - deletionRank(b.unit) || cmp(a.unit.unit, b.unit.unit));
+}
+
+/** Deletions first: deleted units, then units losing objects or files, then the rest. */
+function deletionRank(u: UnitDiff): number {
+  if (u.status === 'deleted') return 0;
+  return u.removed > 0 || u.files.removed.length > 0 ? 1 : 2;
 }
 
 function header(report: DiffReport, ctx: ReportContext, rows: readonly Row[]): string {
