@@ -368,6 +368,14 @@ describe('an interrupted write', () => {
     await writeFile(path.join(dry, 'apps/a/cm-0.yaml'), cm('a-0', 'new'));
     expect((await render(dry, out)).errors).toEqual([]);
     expect((await readdir(path.join(out, 'wet/a'))).sort()).toEqual(['.gitattributes', '.other.tmp', 'ConfigMap.a-0.yml']);
+
+    // With nothing to change, .hydrate/ is still cleaned; a running process's file is left to it.
+    const live = `.index.json.hydrate-${process.ppid}-0badcafe.tmp`;
+    await put(out, `.hydrate/.pending.json.hydrate-2147483646-00c0ffee.tmp`, '{');
+    await put(out, `.hydrate/${live}`, '{');
+    const idle = await render(dry, out);
+    expect(idle.outcome.plan!.writes).toEqual([]);
+    expect((await readdir(path.join(out, '.hydrate'))).sort()).toEqual([live, 'index.json']);
   });
 
   it.each([

@@ -256,8 +256,10 @@ export async function applyWetPlan(dir: string, plan: WetPlan, fs: WetFs = nodeW
 
   let current = '';
   try {
-    await removeStaleTemporaries(dir, [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs);
-    if (writes.length === 0 && deletes.length === 0) {
+    const empty = writes.length === 0 && deletes.length === 0;
+    // A kill leaves its temporary file beside a file the next run writes again (or in .hydrate/).
+    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs);
+    if (empty) {
       // Nothing to change; a pending index left by a run stopped after its commit point goes.
       if (pendingKind === 'file') await fs.unlink(join(dir, PENDING_PATH));
       return;
