@@ -111,7 +111,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       severity: 'error',
       unit: u.id,
       file: u.dir,
-      message: `unit ${u.id} is rendered into this wet tree by another config (${other}); this config (${settings.owner ?? settings.configPath}) does not overwrite it: exclude ${u.dir} here, or remove the unit from the other config first`
+      message: `unit ${u.id} is rendered into this wet tree by another config (${other}); this config (${settings.owner ?? settings.configPath}) does not overwrite it: exclude ${u.dir} here, or remove the unit from the other config first (when both are this repository under two names, pass the name the other run records: CLI --repository owner/name, as the action does)`
     });
   }
   const selection = selectUnits(discovered.units, settings.only);
