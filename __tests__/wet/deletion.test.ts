@@ -258,6 +258,21 @@ describe('a tampered index deletes nothing hydrate did not write', () => {
     expect(Object.keys(index.units['kubernetes:apps/a']!.hashes ?? {})).toEqual(['wet/a/.gitattributes', 'wet/a/ConfigMap.a-0.yml']);
   });
 
+  it('keeps recording what hydrate wrote for a kept unit whose file was edited by hand', async () => {
+    const dry = path.join(tmp, 'dry');
+    const out = path.join(tmp, 'out');
+    await dryTree(dry, { a: 1, b: 1 });
+    await render(dry, out);
+    const hashOf = async (): Promise<string> =>
+      (JSON.parse(await readFile(path.join(out, INDEX_PATH), 'utf8')) as { units: Record<string, { hashes: Record<string, string> }> }).units['kubernetes:apps/a']!.hashes['wet/a/ConfigMap.a-0.yml']!;
+    const written = await hashOf();
+    await writeFile(path.join(out, 'wet/a/ConfigMap.a-0.yml'), 'edited by hand\n');
+    await writeFile(path.join(dry, 'apps/b/cm-0.yaml'), cm('b-0', 'changed'));
+    const r = await render(dry, out);
+    expect(r.outcome.units.find((u) => u.id === 'kubernetes:apps/a')!.status).toBe('reused');
+    expect(await hashOf()).toBe(written);
+  });
+
   it('an index naming a unit `constructor` or `__proto__` is read as data', async () => {
     const dry = path.join(tmp, 'dry');
     const out = path.join(tmp, 'out');

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { HydrateError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { PreviousWet } from '../render/renderer.js';
 import { cmp } from '../resources/resource.js';
-import { checkWetPath, INDEX_RECOVERY, ownedPaths, parseIndex } from '../wet/layout.js';
+import { checkWetPath, ownedPaths, parseIndex } from '../wet/layout.js';
 import type { WetPlan } from '../wet/plan.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
 import { INDEX_PATH, PENDING_PATH, recoverIndex, type WetIndex } from '../wet/wet-index.js';
@@ -299,7 +299,7 @@ export async function applyWetPlan(dir: string, plan: WetPlan, fs: WetFs = nodeW
     if (what === undefined) throw e;
     throw new HydrateError({
       severity: 'error',
-      message: `cannot write the wet tree ${dir}: ${what} (${code}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full (or ${INDEX_RECOVERY})`
+      message: `cannot write the wet tree ${dir}: ${what} (${code}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
     });
   }
 }

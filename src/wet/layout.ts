@@ -224,7 +224,14 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       for (const [path, content] of result.files) {
         claim(result.id, path, content, result.foreign ? `${path} (rendered by ${owner})` : `${path} (kept unchanged)`);
       }
-      const entry: WetIndexUnit = { ...result.entry, hashes: hashesOf(result.entry.paths, (p) => result.files.get(p)) };
+      // What hydrate wrote stays recorded (a hand edit does not become hydrate's); an index without hashes gains them.
+      const known = result.entry.hashes;
+      const hashes = hashesOf(
+        result.entry.paths.filter((p) => known?.[p] === undefined),
+        (p) => result.files.get(p)
+      );
+      for (const p of result.entry.paths) if (known?.[p] !== undefined) hashes[p] = known[p];
+      const entry: WetIndexUnit = { ...result.entry, hashes };
       // An entry from an index without owners belongs to the config that keeps it.
       if (entry.owner === undefined && meta.owner !== undefined) entry.owner = meta.owner;
       units[result.id] = entry;
