@@ -217,6 +217,8 @@ describe('a tampered index deletes nothing hydrate did not write', () => {
     const after = await readTree(out);
     for (const [p, c] of Object.entries(mine)) expect(after.get(p)).toBe(c);
     expect(r.warnings.map((d) => d.file).sort()).toEqual(['.github/workflows/ci.yml', '.gitignore', 'README.md', 'docs/notes.md']);
+    // Nor does the diff (the PR comment) claim they were removed.
+    for (const p of Object.keys(mine)) expect(JSON.stringify(r.outcome.diff)).not.toContain(p);
     // The next index owns only what the unit renders.
     const index = parse(after.get(INDEX_PATH)!) as { units: Record<string, { paths: string[] }> };
     expect(index.units['kubernetes:apps/a']!.paths).toEqual(['wet/a/.gitattributes', 'wet/a/ConfigMap.a-0.yml']);

@@ -18,7 +18,7 @@ import { defaultRenderers } from '../render/registry.js';
 import { layoutWet, ownedPaths, type KeptUnit, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
 import { snapshotFromLayout, type WetSnapshot } from '../wet/snapshot.js';
-import { unitRecord, type WetIndex } from '../wet/wet-index.js';
+import { INDEX_PATH, isNeverOwned, unitRecord, type WetIndex } from '../wet/wet-index.js';
 import { checkDeletions, checkEmptyConfig } from '../wet/guard.js';
 import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
@@ -232,7 +232,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   // find nothing in them, so it is not asked to parse them.
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
   for (const id of foreign.keys()) kept.add(id);
-  const before = await snapshotWithout(all, kept);
+  // What stays in place although the index lists it (never-owned or edited files) is not shown as removed.
+  const before = await snapshotWithout(all, kept, new Set(plan?.leftInPlace ?? []));
   const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
   const diff = diffWet(before, after, { failedUnits });
 
@@ -352,11 +353,12 @@ function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
 }
 
 /** The previous tree's snapshot without the given units (as the adapter's snapshot: every owned file that exists). */
-async function snapshotWithout(previous: PreviousWet, ids: ReadonlySet<string>): Promise<WetSnapshot> {
+async function snapshotWithout(previous: PreviousWet, ids: ReadonlySet<string>, stays: ReadonlySet<string> = new Set()): Promise<WetSnapshot> {
   const files = new Map<string, string>();
   if (!previous.index) return { files };
   const index = indexWithout(previous.index, ids);
   for (const p of ownedPaths(index)) {
+    if (stays.has(p) || (p !== INDEX_PATH && isNeverOwned(p))) continue;
     const content = await previous.readFile(p);
     if (content !== undefined) files.set(p, content);
   }

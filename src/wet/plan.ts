@@ -25,6 +25,8 @@ export interface WetPlan {
   diagnostics: Diagnostic[];
   /** Text of the next index (written last: the commit point of the update). */
   nextIndex?: string;
+  /** Paths the previous index lists, no longer produced, that stay because hydrate may not delete them (see the warnings). */
+  leftInPlace?: string[];
 }
 
 /** Why an owned path that is no longer produced must stay, or undefined when it may be deleted. */
@@ -93,14 +95,19 @@ export async function planWetUpdate(
   const claimed = ownedPaths(previousIndex).filter((p) => !nextPaths.has(p));
   const present = await Promise.all(claimed.map((p) => readPrevious(p)));
   const deletes: string[] = [];
+  const leftInPlace: string[] = [];
   const claimants = previousIndex && claimed.length > 0 ? claimantsOf(previousIndex) : new Map<string, WetIndexUnit[]>();
   const shared = new Set(previousIndex?.shared ?? []);
   claimed.forEach((p, i) => {
     const content = present[i];
     if (content === undefined) return;
     const why = p === INDEX_PATH ? undefined : keepReason(p, content, claimants.get(p) ?? [], shared.has(p));
-    if (why === undefined) deletes.push(p);
-    else diagnostics.push({ severity: 'warning', file: p, message: `left ${p} in place although the wet index lists it: ${why} (the index may have been edited)` });
+    if (why === undefined) {
+      deletes.push(p);
+      return;
+    }
+    leftInPlace.push(p);
+    diagnostics.push({ severity: 'warning', file: p, message: `left ${p} in place although the wet index lists it: ${why} (the index may have been edited)` });
   });
 
   const nextIndex = next.files.find((f) => f.path === INDEX_PATH)?.content;
@@ -109,7 +116,8 @@ export async function planWetUpdate(
     deletes: deletes.sort(cmp),
     unchanged: unchanged.sort(cmp),
     diagnostics,
-    ...(nextIndex !== undefined ? { nextIndex } : {})
+    ...(nextIndex !== undefined ? { nextIndex } : {}),
+    ...(leftInPlace.length > 0 ? { leftInPlace: leftInPlace.sort(cmp) } : {})
   };
 }
 
