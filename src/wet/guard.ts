@@ -55,7 +55,8 @@ export function checkDeletions(settings: Settings, own: WetIndex | undefined, ne
     if (r.status === 'failed' || r.resources.length > 0) continue;
     const before = own.units[r.unit.id];
     if (!before) continue;
-    const gone = before.paths.filter((p) => deleted.has(p));
+    // Object files (YAML) that go; an artifacts-only unit losing a non-YAML file is not "empty".
+    const gone = before.paths.filter((p) => deleted.has(p) && /\.ya?ml$/.test(p));
     if (gone.length === 0) continue;
     const entry = settings.config[r.unit.renderer][r.unit.entry];
     if (entry?.allowEmpty === true) continue;
