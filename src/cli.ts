@@ -1,7 +1,8 @@
 /**
  * The `hydrate` command line: the same engine as the action, with no GitHub at all.
  *   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
- *                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
+ *                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--allow-mass-deletion]
+ *                  [--repository NAME]
  *   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
  *   hydrate demo [--write-docs]
  * Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.
@@ -34,12 +35,17 @@ import { VERSION } from './version.js';
 const USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
-                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
+                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--allow-mass-deletion]
+                 [--repository NAME]
   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
   hydrate demo [--write-docs]
 --dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
 and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
+--allow-mass-deletion lets this run delete more than half of the files hydrate owns in --out (or
+all of them), run a config without entries, and let units that rendered objects render none.
+--repository NAME names the dry repository as the owner of its units in the wet index (default:
+the repository folder's name); units another config owns are never pruned or overwritten.
 diff compares any two trees of YAML files by object identity; --ignore hides field paths
 (e.g. 'metadata.annotations["checksum/*"]') from the field summary. It exits 1 when the trees
 differ, 0 with --exit-zero.
@@ -64,6 +70,8 @@ export interface RenderCommand {
   /** `i/n` or `merge` (with shardDir). */
   shard?: string;
   shardDir?: string;
+  allowMassDeletion?: boolean;
+  repository?: string;
 }
 
 /**
@@ -77,7 +85,9 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     only: cmd.only,
     full: cmd.full,
     ...(cmd.shard !== undefined ? { shard: cmd.shard } : {}),
-    ...(cmd.shardDir !== undefined ? { shardDir: path.resolve(cmd.shardDir) } : {})
+    ...(cmd.shardDir !== undefined ? { shardDir: path.resolve(cmd.shardDir) } : {}),
+    ...(cmd.allowMassDeletion ? { allowMassDeletion: true } : {}),
+    ...(cmd.repository !== undefined ? { repository: cmd.repository } : {})
   });
   const outDir = path.resolve(cmd.out);
   await refuseOutDir(outDir, cmd.out, settings);
@@ -103,7 +113,7 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
   } else {
     printOutcome(outcome, outDir);
   }
-  return { exitCode: outcome.ok ? ExitCode.ok : ExitCode.renderErrors, outcome };
+  return { exitCode: outcome.ok ? ExitCode.ok : outcome.exitCode, outcome };
 }
 
 /** The path with symlinks resolved as far as it exists (the rest appended as written). */
@@ -152,6 +162,8 @@ function printOutcome(outcome: HydrateOutcome, outDir: string): void {
     out.write(`\nhydrate: render failed; ${outDir} was not changed\n`);
     return;
   }
+  // Warnings and notices are shown on success too (on stderr, like progress).
+  printDiagnostics(outcome.diagnostics);
   const plan = outcome.plan!;
   out.write(`\nwrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged ${plan.unchanged.length} in ${outDir}\n\n`);
   out.write(formatDiffText(outcome.diff));
@@ -160,7 +172,7 @@ function printOutcome(outcome: HydrateOutcome, outDir: string): void {
 function printShard(outcome: HydrateOutcome, shardFile: string): void {
   const out = process.stdout;
   for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)\n`);
-  if (!outcome.ok) printDiagnostics(outcome.diagnostics);
+  printDiagnostics(outcome.diagnostics);
   out.write(`\nsaved ${outcome.units.length} unit(s) of shard ${outcome.shard!.shard.index}/${outcome.shard!.shard.count} to ${shardFile}\n`);
 }
 
@@ -239,7 +251,9 @@ async function main(argv: string[]): Promise<number> {
             json: { type: 'boolean', default: false },
             'dry-commit': { type: 'string' },
             shard: { type: 'string' },
-            'shard-dir': { type: 'string' }
+            'shard-dir': { type: 'string' },
+            'allow-mass-deletion': { type: 'boolean', default: false },
+            repository: { type: 'string' }
           },
           strict: true
         });
@@ -252,7 +266,9 @@ async function main(argv: string[]): Promise<number> {
           json: values.json,
           ...(values['dry-commit'] ? { dryCommit: values['dry-commit'] } : {}),
           ...(values.shard !== undefined ? { shard: values.shard } : {}),
-          ...(values['shard-dir'] !== undefined ? { shardDir: values['shard-dir'] } : {})
+          ...(values['shard-dir'] !== undefined ? { shardDir: values['shard-dir'] } : {}),
+          ...(values['allow-mass-deletion'] ? { allowMassDeletion: true } : {}),
+          ...(values.repository !== undefined ? { repository: values.repository } : {})
         });
         return exitCode;
       }

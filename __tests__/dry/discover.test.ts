@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { entryPositions } from '../../src/settings/load-config.js';
 import { discoverUnits } from '../../src/dry/discover.js';
 import { selectUnits } from '../../src/dry/select.js';
-import { buildSettings, parseConfig } from '../../src/settings/load-config.js';
+import { buildSettings, entryLocations, parseConfig } from '../../src/settings/load-config.js';
 import type { Settings } from '../../src/settings/settings.js';
 import { nodeFileReader } from './fs-reader.js';
 
@@ -26,7 +26,7 @@ async function dirs(...paths: string[]): Promise<void> {
 }
 
 function settings(yaml: string, extra: { only?: string[] } = {}): Settings {
-  return buildSettings({ repoRoot: repo, configPath: 'hydrate.yaml', config: parseConfig(yaml, 'hydrate.yaml'), ...extra });
+  return buildSettings({ repoRoot: repo, configPath: 'hydrate.yaml', config: parseConfig(yaml, 'hydrate.yaml'), locations: entryLocations(yaml), ...extra });
 }
 
 const errors = (d: { severity: string; message: string }[]): string[] =>
@@ -252,14 +252,17 @@ describe('discoverUnits', () => {
     const s = settings(['kubernetes:', '  - match: apps/{app}', '    output: o/{app}', ''].join('\n'));
     const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
     expect(units).toEqual([]);
-    expect(errors(diagnostics)).toEqual([expect.stringContaining('directory apps (matched by kubernetes[0] "apps/{app}")')]);
+    expect(errors(diagnostics)).toEqual([
+      expect.stringContaining('directory apps (matched by kubernetes[0] "apps/{app}")'),
+      expect.stringContaining('kubernetes[0].match "apps/{app}" matches no directory')
+    ]);
   });
 
   it('treats a fully literal pattern as one unit when the directory exists', async () => {
     await dirs('platform/base');
     await writeFile(join(repo, 'platform/file'), 'x');
     const s = settings(
-      ['kubernetes:', '  - match: platform/base', '    output: platform', '  - match: platform/file', '    output: file', ''].join('\n')
+      ['kubernetes:', '  - match: platform/base', '    output: platform', '  - match: platform/file', '    output: file', '    allowEmpty: true', ''].join('\n')
     );
     const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
     expect(units).toEqual([
@@ -270,12 +273,27 @@ describe('discoverUnits', () => {
     ]);
   });
 
-  it('warns about an entry that matches nothing', async () => {
-    const s = settings(['kubernetes:', '  - match: nowhere/{x}', '    output: o/{x}', ''].join('\n'));
+  it('reports an entry that matches nothing as an error at its match (a typo would prune what it rendered)', async () => {
+    const s = settings(['kubernetes:', '  - match: apps/{x}', '    output: o/{x}', '  - match: nowhere/{x}', '    output: o/{x}', ''].join('\n'));
+    await dirs('apps/a');
     const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
-    expect(units).toEqual([]);
+    expect(units.map((u) => u.id)).toEqual(['kubernetes:apps/a']);
     expect(diagnostics).toEqual([
-      { severity: 'warning', file: 'hydrate.yaml', message: 'kubernetes[0].match "nowhere/{x}" matches no directory (looked under nowhere)' }
+      {
+        severity: 'error',
+        file: 'hydrate.yaml',
+        line: 4,
+        col: 12,
+        message: 'kubernetes[1].match "nowhere/{x}" matches no directory (looked under nowhere): fix the pattern, remove the entry, or set allowEmpty: true on it'
+      }
+    ]);
+  });
+
+  it('only warns about an entry that matches nothing when it allows it', async () => {
+    const s = settings(['kubernetes:', '  - match: nowhere/{x}', '    output: o/{x}', '    allowEmpty: true', ''].join('\n'));
+    const { diagnostics } = await discoverUnits(s, nodeFileReader());
+    expect(diagnostics).toEqual([
+      { severity: 'warning', file: 'hydrate.yaml', line: 2, col: 12, message: 'kubernetes[0].match "nowhere/{x}" matches no directory (looked under nowhere)' }
     ]);
   });
 });

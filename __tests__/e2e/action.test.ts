@@ -595,4 +595,40 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
       await commitDry('dry: drop the .git extra artifacts');
     }
   });
+
+  it('refuses a config change that would delete everything, pushing nothing, unless allow-mass-deletion is set', async () => {
+    await rm(path.join(workspace, 'kubernetes/platform/ops/namespaces/broken.yaml'), { force: true });
+    await commitDry('dry: a working tree');
+    expect((await runAction({ inputs: { mode: 'push' } })).code).toBe(0);
+    const tip = branchTip('deployment')!;
+    const owned = git(bare, 'ls-tree', '-r', '--name-only', tip).split('\n').filter((p) => p.startsWith('clusters/'));
+    expect(owned.length).toBeGreaterThan(3);
+
+    // Every entry removed (a bad merge, an emptied file): refused, nothing pushed.
+    const config = await readFile(path.join(workspace, 'hydrate.yaml'), 'utf8');
+    await writeFile(path.join(workspace, 'hydrate.yaml'), 'version: 1\nkubernetes: []\nterraform: []\nsecrets: []\n');
+    await commitDry('dry: every entry removed');
+    const refused = await runAction({ inputs: { mode: 'push' } });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toMatch(/::error .*hydrate\.yaml has no kubernetes, terraform or secrets entries, but the wet tree holds \d+ unit\(s\).*allow-mass-deletion/);
+    expect(branchTip('deployment')).toBe(tip);
+
+    // Only the Kubernetes entries removed: more than half of the owned files would go.
+    await writeFile(path.join(workspace, 'hydrate.yaml'), config.replace(/\nkubernetes:\n[\s\S]*?\nterraform:/, '\nkubernetes: []\nterraform:'));
+    await commitDry('dry: kubernetes entries removed');
+    const most = await runAction({ inputs: { mode: 'push' } });
+    expect(most.code).not.toBe(0);
+    expect(most.stdout).toMatch(/::error .*this run would delete \d+ of the \d+ files hydrate owns in the wet tree .*unit kubernetes:apps\/web\/clusters\/prod/);
+    expect(branchTip('deployment')).toBe(tip);
+
+    // Allowed for this run, it goes through.
+    const allowed = await runAction({ inputs: { mode: 'push', 'allow-mass-deletion': 'true' } });
+    expect(allowed.code).toBe(0);
+    expect(allowed.outputs['changed']).toBe('true');
+    const after = git(bare, 'ls-tree', '-r', '--name-only', 'refs/heads/deployment').split('\n');
+    expect(after.filter((p) => p.startsWith('clusters/') || p.startsWith('kubernetes/'))).toEqual([]);
+    expect(after).toContain('.hydrate/index.json');
+    await writeFile(path.join(workspace, 'hydrate.yaml'), config);
+    await commitDry('dry: entries back');
+  });
 });

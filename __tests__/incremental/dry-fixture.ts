@@ -6,12 +6,17 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** The kubernetes entries of the fixture's hydrate.yaml (plain units render to `<plainOut>/{env}`). */
+/**
+ * The kubernetes entries of the fixture's hydrate.yaml (plain units render to `<plainOut>/{env}`).
+ * Edits may delete every app: the entries allow matching nothing.
+ */
 export const KUBERNETES_CONFIG = (plainOut: string): string => `kubernetes:
   - match: apps/{app}/clusters/{cluster}
     output: clusters/{cluster}/{app}
+    allowEmpty: true
   - match: plain/{env}
     output: ${plainOut}/{env}
+    allowEmpty: true
 `;
 
 export const overlay = (app: string): string => `resources:

@@ -21,7 +21,8 @@ const CONFIG = (plainOut: string): string => `version: 1\n${KUBERNETES_CONFIG(pl
 const generateDry = (root: string): Promise<void> => generateKubernetesDry(root, CONFIG('plain'));
 
 async function render(dry: string, out: string, full: boolean): Promise<UnitReport[]> {
-  const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full, concurrency: 2 });
+  // Edits may delete most units at once: the deletion guard is not what this suite checks.
+  const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full, concurrency: 2, allowMassDeletion: true });
   await mkdir(out, { recursive: true });
   const previous = await readWetDir(out);
   const outcome = await hydrate({
@@ -176,7 +177,7 @@ describe('a rendered unit writing where a kept unit writes', () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'hydrate-clash-wet-'));
     try {
       // Two entries whose outputs differ only in case: a case-insensitive checkout would merge them.
-      await put(dry, 'hydrate.yaml', 'version: 1\nkubernetes:\n  - match: lower/{env}\n    output: clusters/{env}\n  - match: upper/{env}\n    output: Clusters/{env}\n');
+      await put(dry, 'hydrate.yaml', 'version: 1\nkubernetes:\n  - match: lower/{env}\n    output: clusters/{env}\n  - match: upper/{env}\n    output: Clusters/{env}\n    allowEmpty: true\n');
       const cm = (v: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  v: "${v}"\n`;
       await put(dry, 'lower/prod/cm.yaml', cm('1'));
       await render(dry, out, false);
@@ -223,7 +224,7 @@ describe('a rendered unit writing where a kept unit writes', () => {
       const out = await mkdtemp(path.join(os.tmpdir(), 'hydrate-clash-wet-'));
       try {
         // apps/a writes k/a/ConfigMap.b.yml; other/ConfigMap.b.yml writes into the folder k/a/ConfigMap.b.yml/.
-        await put(dry, 'hydrate.yaml', 'version: 1\nkubernetes:\n  - match: apps/{x}\n    output: k/{x}\n  - match: other/{x}\n    output: k/a/{x}\n');
+        await put(dry, 'hydrate.yaml', 'version: 1\nkubernetes:\n  - match: apps/{x}\n    output: k/{x}\n    allowEmpty: true\n  - match: other/{x}\n    output: k/a/{x}\n    allowEmpty: true\n');
         await put(dry, first, cm(first.startsWith('apps') ? 'b' : 'x'));
         await render(dry, out, false);
         const before = await readTree(out);

@@ -137,7 +137,8 @@ interface Run {
 
 async function cli(dry: string, out: string, extra: Partial<RenderCommand> = {}): Promise<Run> {
   return renderCommand(
-    { config: path.join(dry, 'hydrate.yaml'), out, only: [], full: false, json: false, dryCommit: DRY_COMMIT, ...extra },
+    // Edits may delete most units at once: the deletion guard is not what this suite checks.
+    { config: path.join(dry, 'hydrate.yaml'), out, only: [], full: false, json: false, dryCommit: DRY_COMMIT, allowMassDeletion: true, ...extra },
     silentLogger
   );
 }

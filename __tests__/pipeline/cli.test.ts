@@ -231,6 +231,42 @@ describe('hydrate render', () => {
     expect(await treeOf(out('merged'))).toEqual(await treeOf(out('single')));
   });
 
+  it('refuses a match typo (exit 2, at its line) and a mass deletion (exit 1) without writing; --allow-mass-deletion lets it through; warnings print on success', async () => {
+    const work = path.join(tmp, 'mass-dry');
+    await cp(dry, work, { recursive: true });
+    const out = path.join(tmp, 'mass-out');
+    const config = path.join(work, 'hydrate.yaml');
+    const render = (...extra: string[]): Promise<CliRun> => cli(['render', '--config', config, '--out', out, '--only', NO_HELM, ...extra]);
+    expect((await render()).code).toBe(0);
+    const before = await treeOf(out);
+    const text = await readFile(config, 'utf8');
+    const line = text.split('\n').findIndex((l) => l.includes('match: apps/{app}/clusters/{cluster}')) + 1;
+    await writeFile(config, text.replace('match: apps/{app}/clusters/{cluster}', 'match: aps/{app}/clusters/{cluster}'));
+    const typo = await render();
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(`hydrate.yaml:${line}:12: error: kubernetes[0].match "aps/{app}/clusters/{cluster}" matches no directory (looked under aps)`);
+    expect(await treeOf(out)).toEqual(before);
+
+    // Two entries allowed to match nothing: their units would be pruned, more than half of the files.
+    await writeFile(
+      config,
+      text
+        .replace('match: apps/{app}/clusters/{cluster}\n    output: clusters/{cluster}/{app}', 'match: aps/{app}/clusters/{cluster}\n    output: clusters/{cluster}/{app}\n    allowEmpty: true')
+        .replace('match: kubernetes/{cluster}/{tenant}/{env}\n    output: kubernetes/{cluster}/{tenant}/{env}', 'match: k8s/{cluster}/{tenant}/{env}\n    output: kubernetes/{cluster}/{tenant}/{env}\n    allowEmpty: true')
+    );
+    const mass = await render();
+    expect(mass.code).toBe(1);
+    expect(mass.stderr).toMatch(/error: this run would delete \d+ of the \d+ files hydrate owns in the wet tree .*unit kubernetes:apps\/web\/clusters\/prod .*--allow-mass-deletion/);
+    expect(mass.stdout).toContain('was not changed');
+    expect(await treeOf(out)).toEqual(before);
+
+    const allowed = await render('--allow-mass-deletion');
+    expect(allowed.code).toBe(0);
+    // The warning about the entry matching nothing is printed although the run succeeded.
+    expect(allowed.stderr).toContain('warning: kubernetes[0].match "aps/{app}/clusters/{cluster}" matches no directory');
+    expect([...(await treeOf(out)).keys()].filter((p) => p.startsWith('clusters/'))).toEqual([]);
+  });
+
   it('names a missing extra source and exits 1 without writing', async () => {
     const work = path.join(tmp, 'nosource');
     await cp(dry, work, { recursive: true });

@@ -76,6 +76,30 @@ describe('buildComment', () => {
     expect(body).not.toContain('not shown');
   });
 
+  it('lists deletions first: deleted units, then units losing objects, and removed objects first in a unit', () => {
+    const change = (kind: ResourceChange['kind'], name: string): ResourceChange => ({
+      kind,
+      id: { group: '', kind: 'ConfigMap', namespace: 'n', name },
+      key: `/ConfigMap/n/${name}`,
+      fields: [],
+      unified: ''
+    });
+    const r = report([
+      unitDiff('kubernetes:a-changed', [change('changed', 'c1')]),
+      unitDiff('kubernetes:b-mixed', [change('added', 'a1'), change('changed', 'c2'), change('removed', 'r1')]),
+      unitDiff('kubernetes:c-new', [change('added', 'a2')], { status: 'new' }),
+      unitDiff('kubernetes:d-gone', [change('removed', 'r2')], { status: 'deleted' })
+    ]);
+    const body = buildComment(r, { marker: 'main', title: 'Hydrate' });
+    const rows = [...body.matchAll(/^\| <code>(kubernetes:[a-z-]+)<\/code>/gm)].map((m) => m[1]);
+    expect(rows).toEqual(['kubernetes:d-gone', 'kubernetes:b-mixed', 'kubernetes:a-changed', 'kubernetes:c-new']);
+    const sections = [...body.matchAll(/<summary><code>(kubernetes:[a-z-]+)<\/code>/g)].map((m) => m[1]);
+    expect(sections).toEqual(rows);
+    const mixed = body.slice(body.indexOf('<summary><code>kubernetes:b-mixed'));
+    expect(mixed.indexOf('r1')).toBeLessThan(mixed.indexOf('a1'));
+    expect(mixed.indexOf('a1')).toBeLessThan(mixed.indexOf('c2'));
+  });
+
   it('uses a longer fence when the diff contains backticks', () => {
     const r = report([
       unitDiff('u', [

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { HydrateError } from '../../src/diagnostics.js';
@@ -222,7 +223,9 @@ describe('wet index', () => {
     expect(text.indexOf('"a": "2"')).toBeLessThan(text.indexOf('"z": "1"'));
     expect(text.indexOf('"configDigest"')).toBeLessThan(text.indexOf('"dryCommit"'));
     expect(l.index.units['kubernetes:b']).toEqual({
-      renderer: 'kubernetes', dir: 'b', coordinates: { z: '1', a: '2' }, output: 'b', paths: ['b/ConfigMap.c.yml'], digest: 'd2', resources: 1, volatile: true
+      renderer: 'kubernetes', dir: 'b', coordinates: { z: '1', a: '2' }, output: 'b', paths: ['b/ConfigMap.c.yml'], digest: 'd2', resources: 1, volatile: true,
+      // What hydrate wrote, so that pruning can tell its files from edited ones.
+      hashes: { 'b/ConfigMap.c.yml': createHash('sha256').update(l.files.find((f) => f.path === 'b/ConfigMap.c.yml')!.content).digest('hex') }
     });
     expect(l.index.units['kubernetes:a']!.volatile).toBeUndefined();
     const back = parseIndex(text, INDEX_PATH);
@@ -245,7 +248,7 @@ describe('wet index', () => {
     expect(caught).toBeInstanceOf(HydrateError);
     const d = (caught as HydrateError).diagnostics[0]!;
     expect(d.file).toBe(INDEX_PATH);
-    expect(d.message).toMatch(new RegExp(`^wet index \\.hydrate/index\\.json is invalid: .*${why}.*; delete it to re-render everything$`));
+    expect(d.message).toMatch(new RegExp(`^wet index \\.hydrate/index\\.json is invalid: .*${why}.*; restore it from an earlier commit of the wet tree \\(git checkout <commit> -- \\.hydrate/index\\.json\\), or delete it together with the folders hydrate renders into, then run again$`));
   });
 });
 

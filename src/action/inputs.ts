@@ -32,6 +32,8 @@ export interface ActionInputs {
   /** Render every unit, ignoring unchanged input digests (always on for scheduled runs: drift). */
   full: boolean;
   allowPullRequestTargetHead: boolean;
+  /** This run may delete most or all of what Hydrate owns (see Settings.allowMassDeletion). */
+  allowMassDeletion: boolean;
   /** '' (render everything here), `i/n` (render shard i of n and save it) or `merge`. */
   shard: string;
   /** Where shard files are saved (`i/n`) or read from (`merge`). */
@@ -116,6 +118,7 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     only,
     full: booleanInput('full'),
     allowPullRequestTargetHead: booleanInput('allow-pull-request-target-head'),
+    allowMassDeletion: booleanInput('allow-mass-deletion'),
     shard: core.getInput('shard').trim(),
     shardDir: path.resolve(workspace, core.getInput('shard-dir') || path.join(tempDir, 'hydrate-shards')),
     serverUrl,

@@ -127,6 +127,8 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
       repoRoot: inputs.workspace,
       only: inputs.only,
       full: inputs.full || plan.drift,
+      allowMassDeletion: inputs.allowMassDeletion,
+      repository: `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`,
       ...(inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {})
     })
   );

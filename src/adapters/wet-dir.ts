@@ -1,8 +1,13 @@
 /**
  * The wet tree on disk: reading the previous state and applying a plan. Each file is written to
  * a temporary sibling and renamed into place; no symlink inside the wet tree is ever followed.
+ *
+ * An update is made crash-safe by its order: `.hydrate/pending.json` (the index being written)
+ * first, then the deletes and the unit files, then the index, the commit point, and last the
+ * removal of the pending file. A tree that still holds the pending file was interrupted: the next
+ * run reads it as such (`interrupted`), renders every unit again and prunes what either index owns.
  */
-import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import * as fsp from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,7 +17,43 @@ import { cmp } from '../resources/resource.js';
 import { checkWetPath, ownedPaths, parseIndex } from '../wet/layout.js';
 import type { WetPlan } from '../wet/plan.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
-import { INDEX_PATH } from '../wet/wet-index.js';
+import { INDEX_PATH, PENDING_PATH, recoverIndex, type WetIndex } from '../wet/wet-index.js';
+
+/** The file-system calls that change the wet tree (a port, so that tests can fail one of them). */
+export interface WetFs {
+  writeFile(path: string, data: string, options: { encoding: 'utf8'; mode: number; flag: string }): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  rmdir(path: string): Promise<void>;
+  readdir(path: string): Promise<string[]>;
+}
+
+export const nodeWetFs: WetFs = {
+  writeFile: (p, d, o) => fsp.writeFile(p, d, o),
+  chmod: (p, m) => fsp.chmod(p, m),
+  rename: (a, b) => fsp.rename(a, b),
+  unlink: (p) => fsp.unlink(p),
+  mkdir: (p, o) => fsp.mkdir(p, o),
+  rmdir: (p) => fsp.rmdir(p),
+  readdir: (p) => fsp.readdir(p)
+};
+
+/** Hydrate's temporary files: `.<name>.hydrate-<pid>-<8 hex>.tmp`, beside the file being written. */
+const TEMP_FILE = /^\..+\.hydrate-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** File-system errors that mean the wet tree cannot be written, and what to say about them. */
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'an input/output error',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'a file name is too long'
+};
 
 const FILE_MODE = 0o644;
 
@@ -29,7 +70,7 @@ type Kind = 'file' | 'directory' | 'symlink' | 'other' | 'missing';
 
 async function kindOf(abs: string): Promise<Kind> {
   try {
-    const st = await lstat(abs);
+    const st = await fsp.lstat(abs);
     if (st.isSymbolicLink()) return 'symlink';
     if (st.isFile()) return 'file';
     if (st.isDirectory()) return 'directory';
@@ -148,9 +189,21 @@ export async function readWetDir(dir: string): Promise<WetDir> {
     }
   };
   const indexText = await read(INDEX_PATH);
-  const index = indexText === undefined ? undefined : parseIndex(indexText, INDEX_PATH);
+  const committed = indexText === undefined ? undefined : parseIndex(indexText, INDEX_PATH);
+  const pendingText = await read(PENDING_PATH);
+  let index = committed;
+  if (pendingText !== undefined) {
+    let pending: WetIndex | undefined;
+    try {
+      pending = parseIndex(pendingText, PENDING_PATH);
+    } catch {
+      pending = undefined; // cut short while it was written: nothing else was changed yet
+    }
+    index = recoverIndex(committed, pending);
+  }
   return {
     index,
+    ...(pendingText !== undefined ? { interrupted: true } : {}),
     readFile: read,
     async snapshot(): Promise<WetSnapshot> {
       const files = new Map<string, string>();
@@ -165,15 +218,18 @@ export async function readWetDir(dir: string): Promise<WetDir> {
 
 /**
  * Applies a plan to the wet tree at `dir`: checks every path first (no symlinks, no unsafe
- * paths), then deletes, removes the folders those deletes left empty, and writes each file
- * atomically (temporary sibling + rename) with mode 0644. Refuses a plan with errors.
+ * paths), removes Hydrate's own stale temporary files, writes the pending index, deletes, removes
+ * the folders those deletes left empty, writes each file atomically (temporary sibling + rename)
+ * with mode 0644, the index last, and removes the pending index. Refuses a plan with errors. A
+ * file-system error (no space, read-only, …) is a HydrateError naming the wet tree.
  */
-export async function applyWetPlan(dir: string, plan: WetPlan): Promise<void> {
+export async function applyWetPlan(dir: string, plan: WetPlan, fs: WetFs = nodeWetFs): Promise<void> {
   if (hasErrors(plan.diagnostics)) {
     throw new HydrateError(plan.diagnostics.filter((d: Diagnostic) => d.severity === 'error'));
   }
   const deletes = [...plan.deletes].sort(cmp);
-  const writes = [...plan.writes].sort((a, b) => cmp(a.path, b.path));
+  // The index is the commit point: written after every unit file.
+  const writes = [...plan.writes].sort((a, b) => (a.path === INDEX_PATH ? 1 : 0) - (b.path === INDEX_PATH ? 1 : 0) || cmp(a.path, b.path));
 
   const deleteKinds = new Map<string, Kind>();
   for (const p of deletes) {
@@ -193,41 +249,114 @@ export async function applyWetPlan(dir: string, plan: WetPlan): Promise<void> {
       throw new HydrateError({ severity: 'error', file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
     }
   }
-
-  for (const p of deletes) {
-    if (deleteKinds.get(p) === 'missing') continue;
-    try {
-      await unlink(join(dir, p));
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') throw e;
-    }
+  const pendingKind = await inspect(dir, PENDING_PATH, undefined, 'throw');
+  if (pendingKind !== 'missing' && pendingKind !== 'file') {
+    throw new HydrateError({ severity: 'error', file: PENDING_PATH, message: `${PENDING_PATH} in the wet tree is not a regular file` });
   }
-  await removeEmptyFolders(dir, deletes);
 
-  if (writes.length > 0) await mkdir(dir, { recursive: true });
-  for (const w of writes) {
-    const abs = join(dir, w.path);
-    const slash = w.path.lastIndexOf('/');
-    if (slash !== -1) {
-      await mkdir(join(dir, w.path.slice(0, slash)), { recursive: true });
-      // mkdir may have created folders; re-check nothing on the way became a symlink.
-      await inspect(dir, w.path);
+  let current = '';
+  try {
+    const empty = writes.length === 0 && deletes.length === 0;
+    // A kill leaves its temporary file beside a file the next run writes again (or in .hydrate/).
+    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs);
+    if (empty) {
+      // Nothing to change; a pending index left by a run stopped after its commit point goes.
+      if (pendingKind === 'file') await fs.unlink(join(dir, PENDING_PATH));
+      return;
     }
-    const name = slash === -1 ? w.path : w.path.slice(slash + 1);
-    const tmp = join(abs, '..', `.${name}.hydrate-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      await writeFile(tmp, w.content, { encoding: 'utf8', mode: FILE_MODE, flag: 'wx' });
-      await chmod(tmp, FILE_MODE);
-      await rename(tmp, abs);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
+    current = PENDING_PATH;
+    await fs.mkdir(join(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf('/'))), { recursive: true });
+    await inspect(dir, PENDING_PATH);
+    const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? '{}\n';
+    await writeAtomically(dir, PENDING_PATH, pending, fs);
+
+    for (const p of deletes) {
+      if (deleteKinds.get(p) === 'missing') continue;
+      current = p;
+      try {
+        await fs.unlink(join(dir, p));
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+      }
+    }
+    await removeEmptyFolders(dir, deletes, fs);
+
+    for (const w of writes) {
+      current = w.path;
+      const slash = w.path.lastIndexOf('/');
+      if (slash !== -1) {
+        await fs.mkdir(join(dir, w.path.slice(0, slash)), { recursive: true });
+        // mkdir may have created folders; re-check nothing on the way became a symlink.
+        await inspect(dir, w.path);
+      }
+      await writeAtomically(dir, w.path, w.content, fs);
+    }
+    current = PENDING_PATH;
+    await fs.unlink(join(dir, PENDING_PATH));
+  } catch (e) {
+    const code = errnoCode(e);
+    const what = code !== undefined ? WRITE_ERRORS[code] : undefined;
+    if (what === undefined) throw e;
+    throw new HydrateError({
+      severity: 'error',
+      message: `cannot write the wet tree ${dir}: ${what} (${code}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
+    });
+  }
+}
+
+/** Writes `content` to a temporary sibling of `path` and renames it into place. */
+async function writeAtomically(dir: string, path: string, content: string, fs: WetFs): Promise<void> {
+  const abs = join(dir, path);
+  const slash = path.lastIndexOf('/');
+  const name = slash === -1 ? path : path.slice(slash + 1);
+  const tmp = join(abs, '..', `.${name}.hydrate-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await fs.writeFile(tmp, content, { encoding: 'utf8', mode: FILE_MODE, flag: 'wx' });
+    await fs.chmod(tmp, FILE_MODE);
+    await fs.rename(tmp, abs);
+  } catch (e) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Whether another running process may still be writing its temporary file (this one is not: it cleans before it writes). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files a killed run left (Hydrate's own name pattern only, regular files
+ * only, of processes no longer running) in the folders of the given paths.
+ */
+async function removeStaleTemporaries(dir: string, paths: readonly string[], fs: WetFs): Promise<void> {
+  const folders = new Set<string>();
+  for (const p of paths) {
+    const slash = p.lastIndexOf('/');
+    folders.add(slash === -1 ? '' : p.slice(0, slash));
+  }
+  for (const folder of [...folders].sort(cmp)) {
+    const abs = folder === '' ? dir : join(dir, folder);
+    if ((await kindOf(abs)) !== 'directory' || (folder !== '' && (await inspect(dir, folder)) !== 'directory')) continue;
+    for (const name of (await fs.readdir(abs)).sort(cmp)) {
+      const m = TEMP_FILE.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      if ((await kindOf(join(abs, name))) !== 'file') continue;
+      await fs.unlink(join(abs, name)).catch((e: unknown) => {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+      });
     }
   }
 }
 
 /** Removes the folders (below `dir`) that contained deleted files and are now empty, deepest first. */
-async function removeEmptyFolders(dir: string, deleted: readonly string[]): Promise<void> {
+async function removeEmptyFolders(dir: string, deleted: readonly string[], fs: WetFs): Promise<void> {
   const candidates = new Set<string>();
   for (const p of deleted) {
     const parts = p.split('/');
@@ -237,7 +366,7 @@ async function removeEmptyFolders(dir: string, deleted: readonly string[]): Prom
   for (const folder of ordered) {
     const abs = join(dir, folder);
     if ((await kindOf(abs)) !== 'directory') continue;
-    const entries = await readdir(abs);
-    if (entries.length === 0) await rmdir(abs);
+    const entries = await fs.readdir(abs);
+    if (entries.length === 0) await fs.rmdir(abs);
   }
 }

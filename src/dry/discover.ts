@@ -32,6 +32,7 @@ interface EntryRef {
   match: string;
   output: string;
   exclude: readonly string[];
+  allowEmpty?: boolean | undefined;
 }
 
 function entriesOf(settings: Settings): EntryRef[] {
@@ -39,7 +40,7 @@ function entriesOf(settings: Settings): EntryRef[] {
   for (const renderer of RENDERER_NAMES) {
     const list = settings.config[renderer];
     list.forEach((e, entry) => {
-      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude });
+      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude, allowEmpty: e.allowEmpty });
     });
   }
   return out;
@@ -100,10 +101,14 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
       all.push({ id, renderer: e.renderer, entry: e.entry, dir: c.dir, coordinates: c.coordinates, output });
     }
     if (found.length === 0) {
+      // A typo would otherwise prune everything the entry rendered before: an error unless allowed.
+      const allowed = e.allowEmpty === true;
+      const where = settings.locations?.[label(e)];
       diagnostics.push({
-        severity: 'warning',
+        severity: allowed ? 'warning' : 'error',
         file,
-        message: `${label(e)}.match "${e.match}" matches no directory${pattern.literalPrefix ? ` (looked under ${pattern.literalPrefix})` : ''}`
+        ...(where ? { line: where.line, col: where.col } : {}),
+        message: `${label(e)}.match "${e.match}" matches no directory${pattern.literalPrefix ? ` (looked under ${pattern.literalPrefix})` : ''}${allowed ? '' : ': fix the pattern, remove the entry, or set allowEmpty: true on it'}`
       });
     }
   }

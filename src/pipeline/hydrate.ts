@@ -3,7 +3,7 @@
  * the secrets policy gate → wet layout → prune plan → diff → (write). Shared by the CLI and the
  * action. Nothing is written unless every selected unit rendered and every check passed.
  */
-import { ConfigError, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { ConfigError, ExitCode, hasErrors, sortDiagnostics, type Diagnostic, type ExitCodeValue } from '../diagnostics.js';
 import { entryPositions } from '../settings/load-config.js';
 import type { FileReader, Logger, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
@@ -19,7 +19,8 @@ import { defaultRenderers } from '../render/registry.js';
 import { layoutWet, ownedPaths, type KeptUnit, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
 import { snapshotFromLayout, type WetSnapshot } from '../wet/snapshot.js';
-import type { WetIndex } from '../wet/wet-index.js';
+import { INDEX_PATH, isNeverOwned, unitRecord, type WetIndex } from '../wet/wet-index.js';
+import { checkDeletions, checkEmptyConfig } from '../wet/guard.js';
 import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
@@ -68,12 +69,30 @@ export interface HydrateOutcome {
   diff: DiffReport;
   /** Shard mode (`settings.shard.kind === 'part'`): what this job rendered, to save for the merge. */
   shard?: ShardFile;
+  /** 0 ok, 2 when the config is at fault (an entry matching nothing, no entries at all), else 1. */
+  exitCode: ExitCodeValue;
 }
 
 export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const { settings, ports } = req;
-  const previous = memoizedPrevious(req.previous);
+  const all = memoizedPrevious(req.previous);
   const diagnostics: Diagnostic[] = [];
+  if (all.interrupted) {
+    diagnostics.push({
+      severity: 'warning',
+      message: 'the last update of the wet tree was interrupted before it completed: every unit is rendered again and what either state owns is rewritten or pruned'
+    });
+  }
+  // Units another config (another dry repository or config file) rendered into this wet tree are
+  // left as they are: this run neither prunes nor overwrites them.
+  const foreign = foreignUnits(all.index, settings.owner);
+  const previous: PreviousWet = foreign.size > 0 && all.index ? { ...all, index: indexWithout(all.index, new Set(foreign.keys())) } : all;
+  if (foreign.size > 0) {
+    const owners = [...new Set(foreign.values())].sort(cmp).join(', ');
+    ports.logger.info(`hydrate: ${foreign.size} unit(s) of the wet tree belong to other configs (${owners}): left as they are`);
+  }
+  const emptyConfig = checkEmptyConfig(settings, previous.index);
+  diagnostics.push(...emptyConfig);
   const renderers = req.renderers ?? defaultRenderers();
   const independent = new Set<string>(renderers.filter((r) => r.independent).map((r) => r.name));
   const mode = settings.shard;
@@ -85,6 +104,19 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   // Entries that overlap are a config mistake the tree reveals: stop, as for any config error (exit 2).
   if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
   diagnostics.push(...discovered.diagnostics);
+  // Errors about the config itself (an entry matching nothing, a bad pattern) exit with 2.
+  const configFault =
+    emptyConfig.length > 0 || discovered.diagnostics.some((d) => d.severity === 'error' && d.unit === undefined && d.file === settings.configPath);
+  for (const u of discovered.units) {
+    const other = foreign.get(u.id);
+    if (other === undefined) continue;
+    diagnostics.push({
+      severity: 'error',
+      unit: u.id,
+      file: u.dir,
+      message: `unit ${u.id} is rendered into this wet tree by another config (${other}); this config (${settings.owner ?? settings.configPath}) does not overwrite it: exclude ${u.dir} here, or remove the unit from the other config first (when both are this repository under two names, pass the name the other run records: CLI --repository owner/name, as the action does)`
+    });
+  }
   const selection = selectUnits(discovered.units, settings.only);
   diagnostics.push(...selection.diagnostics);
   let { selected, skipped } = selection;
@@ -171,7 +203,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       units: unitReports(selected, [], results, undefined, previous.index),
       results,
       diff: diffWet({ files: new Map() }, { files: new Map() }),
-      shard
+      shard,
+      exitCode: exitCodeOf(diagnostics, configFault)
     };
   }
   if (!hasErrors(diagnostics)) {
@@ -186,13 +219,14 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
     layout = layoutWet(
       results,
       settings,
-      { generator, ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}), configDigest },
-      await keptUnits(reused.entries, previous)
+      { generator, ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}), configDigest, ...(settings.owner !== undefined ? { owner: settings.owner } : {}) },
+      [...(await keptUnits(reused.entries, previous)), ...(await foreignKept(foreign, all))]
     );
     diagnostics.push(...layout.diagnostics);
     if (!hasErrors(layout.diagnostics)) {
-      plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
+      plan = await planWetUpdate(all.index, (p) => all.readFile(p), layout);
       diagnostics.push(...(plan.diagnostics ?? []));
+      if (!hasErrors(plan.diagnostics)) diagnostics.push(...checkDeletions(settings, previous.index, layout.index, plan, results));
     }
   }
 
@@ -200,7 +234,9 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   // Kept units have the same index entry and the same files before and after: the diff would
   // find nothing in them, so it is not asked to parse them.
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
-  const before = await snapshotWithout(previous, kept);
+  for (const id of foreign.keys()) kept.add(id);
+  // What stays in place although the index lists it (never-owned or edited files) is not shown as removed.
+  const before = await snapshotWithout(all, kept, new Set(plan?.leftInPlace ?? []));
   const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
   const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
 
@@ -211,8 +247,28 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
     results,
     ...(ok && layout ? { layout } : {}),
     ...(ok && plan ? { plan } : {}),
-    diff
+    diff,
+    exitCode: exitCodeOf(diagnostics, configFault)
   };
+}
+
+function exitCodeOf(diagnostics: readonly Diagnostic[], configFault: boolean): ExitCodeValue {
+  if (!hasErrors(diagnostics)) return ExitCode.ok;
+  return configFault ? ExitCode.usage : ExitCode.renderErrors;
+}
+
+/** Units of the index recorded as rendered by another config than `owner`: id → that config. */
+function foreignUnits(index: WetIndex | undefined, owner: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!index || owner === undefined) return out;
+  for (const [id, e] of Object.entries(index.units)) if (e.owner !== undefined && e.owner !== owner) out.set(id, e.owner);
+  return out;
+}
+
+/** Other configs' units with their files, laid out again as they are. */
+async function foreignKept(foreign: ReadonlyMap<string, string>, previous: PreviousWet): Promise<KeptUnit[]> {
+  const entries = [...foreign.keys()].map((id) => ({ id, entry: previous.index!.units[id]! }));
+  return (await keptUnits(entries, previous)).map((k) => ({ ...k, foreign: true }));
 }
 
 /**
@@ -296,15 +352,16 @@ function takeFromShards(
 }
 
 function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
-  return { ...index, units: Object.fromEntries(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
+  return { ...index, units: unitRecord(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
 }
 
 /** The previous tree's snapshot without the given units (as the adapter's snapshot: every owned file that exists). */
-async function snapshotWithout(previous: PreviousWet, ids: ReadonlySet<string>): Promise<WetSnapshot> {
+async function snapshotWithout(previous: PreviousWet, ids: ReadonlySet<string>, stays: ReadonlySet<string> = new Set()): Promise<WetSnapshot> {
   const files = new Map<string, string>();
   if (!previous.index) return { files };
   const index = indexWithout(previous.index, ids);
   for (const p of ownedPaths(index)) {
+    if (stays.has(p) || (p !== INDEX_PATH && isNeverOwned(p))) continue;
     const content = await previous.readFile(p);
     if (content !== undefined) files.set(p, content);
   }
@@ -321,7 +378,7 @@ function withoutUnits(snapshot: WetSnapshot, ids: ReadonlySet<string>): WetSnaps
 
 /** The previous tree with each file read once (reuse checks, kept units, the plan and the diff all read it). */
 function memoizedPrevious(previous: PreviousWet): PreviousWet {
-  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)) };
+  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)), ...(previous.interrupted ? { interrupted: true } : {}) };
 }
 
 function withInputDigest(r: RenderedUnit, input: InputDigest | undefined): UnitResult {

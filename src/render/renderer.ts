@@ -65,6 +65,8 @@ export interface PreviousWet {
   index: WetIndex | undefined;
   /** Reads a file of the previous wet tree by wet-relative path; undefined when absent. */
   readFile(path: string): Promise<string | undefined>;
+  /** The last write to the tree was interrupted: it may be half-written (`index` then covers both states). */
+  interrupted?: boolean;
 }
 
 export interface RenderInput {

@@ -122,8 +122,10 @@ function unitSection(u: UnitDiff, failures: readonly string[], compact: boolean)
   for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, '');
   if (u.status === 'failed' && failures.length === 0) lines.push('**Render failed**: the previous output is kept.', '');
   const noise = u.resources.filter(isNoise);
-  const shownResources = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
-  const resources = compact ? shownResources.slice(0, COMPACT_MAX_RESOURCES) : shownResources;
+  const shown = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
+  // Removed objects first, then the rest in their order.
+  const ordered = [...shown.filter((r) => r.kind === 'removed'), ...shown.filter((r) => r.kind !== 'removed')];
+  const resources = compact ? ordered.slice(0, COMPACT_MAX_RESOURCES) : ordered;
   if (noise.length > 0) {
     const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
     lines.push(`_${noise.length} object${noise.length === 1 ? '' : 's'} changed only in ignored fields:_ ${names.join(', ')}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ''}`, '');
@@ -141,14 +143,14 @@ function unitSection(u: UnitDiff, failures: readonly string[], compact: boolean)
       lines.push(`${fence}diff`, `${body}${fence}`, '');
     }
   }
-  if (resources.length < shownResources.length) {
-    lines.push(`… ${shownResources.length - resources.length} more resources not shown`, '');
+  if (resources.length < ordered.length) {
+    lines.push(`… ${ordered.length - resources.length} more resources not shown`, '');
   }
   if (compact && u.resources.length > 0) lines.push('_Text diffs omitted to fit the size limit._', '');
   const files: [string, readonly string[]][] = [
+    ['removed', u.files.removed],
     ['added', u.files.added],
-    ['changed', u.files.changed],
-    ['removed', u.files.removed]
+    ['changed', u.files.changed]
   ];
   for (const [what, list] of files) {
     if (list.length === 0) continue;
@@ -181,7 +183,13 @@ function rowsOf(report: DiffReport, ctx: ReportContext): Row[] {
       failures: messages
     });
   }
-  return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
+  return rows.sort((a, b) => deletionRank(a.unit) - deletionRank(b.unit) || cmp(a.unit.unit, b.unit.unit));
+}
+
+/** Deletions first: deleted units, then units losing objects or files, then the rest. */
+function deletionRank(u: UnitDiff): number {
+  if (u.status === 'deleted') return 0;
+  return u.removed > 0 || u.files.removed.length > 0 ? 1 : 2;
 }
 
 /** Items of a headline line: at most MAX_LIST, then how many more. */

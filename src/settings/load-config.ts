@@ -309,6 +309,25 @@ export interface BuildSettingsOptions {
   /** `i/n` to render one shard, `merge` to assemble the shards (both need `shardDir`). */
   shard?: string;
   shardDir?: string;
+  allowMassDeletion?: boolean;
+  owner?: string;
+  locations?: Settings['locations'];
+}
+
+/** Where each renderer entry's `match` (else the entry itself) is in the config text, by `<renderer>[<i>]`. */
+export function entryLocations(text: string): Record<string, { line: number; col: number }> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const out: Record<string, { line: number; col: number }> = {};
+  for (const renderer of RENDERER_NAMES) {
+    const list = doc.get(renderer, true);
+    if (!isSeq(list)) continue;
+    list.items.forEach((item, i) => {
+      const node = (isMap(item) ? asNode(item.get('match', true)) : undefined) ?? asNode(item);
+      if (node?.range) out[`${renderer}[${i}]`] = lineCounter.linePos(node.range[0]);
+    });
+  }
+  return out;
 }
 
 /** The settings every stage receives. Concurrency: given value, else `policy.concurrency`, else the cores (else 2). */
@@ -328,7 +347,10 @@ export function buildSettings(options: BuildSettingsOptions): Settings {
     full: options.full ?? false,
     concurrency,
     toolMemoryMiB: toolMemoryMiB(options.memoryBytes, concurrency),
-    ...(shard ? { shard } : {})
+    ...(shard ? { shard } : {}),
+    ...(options.allowMassDeletion ? { allowMassDeletion: true } : {}),
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    ...(options.locations ? { locations: options.locations } : {})
   };
 }
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../diagnostics.js';
-import { buildSettings, parseConfig } from './load-config.js';
+import { buildSettings, entryLocations, parseConfig } from './load-config.js';
 import type { Settings } from './settings.js';
 
 export interface LoadSettingsOptions {
@@ -19,6 +19,10 @@ export interface LoadSettingsOptions {
   /** `i/n` or `merge`, with the directory shard files are saved to or read from. */
   shard?: string;
   shardDir?: string;
+  /** See Settings.allowMassDeletion. */
+  allowMassDeletion?: boolean;
+  /** The dry repository's name (`owner/name` in the action); default: the repository root's folder name. */
+  repository?: string;
 }
 
 export async function loadSettings(opts: LoadSettingsOptions): Promise<{ settings: Settings; configText: string }> {
@@ -46,7 +50,10 @@ export async function loadSettings(opts: LoadSettingsOptions): Promise<{ setting
     cores: availableParallelism(),
     memoryBytes: totalmem(),
     ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
-    ...(opts.shardDir !== undefined ? { shardDir: opts.shardDir } : {})
+    ...(opts.shardDir !== undefined ? { shardDir: opts.shardDir } : {}),
+    ...(opts.allowMassDeletion !== undefined ? { allowMassDeletion: opts.allowMassDeletion } : {}),
+    owner: `${opts.repository ?? path.basename(repoRoot)}:${configPath}`,
+    locations: entryLocations(configText)
   });
   return { settings, configText };
 }

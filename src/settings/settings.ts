@@ -24,4 +24,13 @@ export interface Settings {
   toolMemoryMiB: number;
   /** Absent: render everything in this job. */
   shard?: ShardMode;
+  /**
+   * This run may delete more than half of the owned files (or all of them), run with a config
+   * without entries, and let units that rendered objects render none (`--allow-mass-deletion`).
+   */
+  allowMassDeletion?: boolean;
+  /** The config as the owner of its units in the wet index: `<repository>:<config path>`. */
+  owner?: string;
+  /** Where each entry's `match` is in the config file, by `<renderer>[<i>]`. */
+  locations?: Record<string, { line: number; col: number }>;
 }

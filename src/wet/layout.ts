@@ -3,7 +3,6 @@
  * `.gitattributes` files and the wet index. Pure: the same results give the same bytes,
  * whatever order the units and their resources arrive in.
  */
-import { z } from 'zod';
 import { HydrateError, type Diagnostic } from '../diagnostics.js';
 import type { UnitResult } from '../render/renderer.js';
 import {
@@ -18,7 +17,7 @@ import {
 import { joinYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import { crdScopes, isClusterScoped } from '../resources/scope.js';
 import type { Settings } from '../settings/settings.js';
-import { INDEX_PATH, type WetIndex, type WetIndexUnit } from './wet-index.js';
+import { contentHash, INDEX_PATH, unitRecord, type WetIndex, type WetIndexUnit } from './wet-index.js';
 
 /** One file of the wet tree; `path` is wet-relative POSIX. */
 export interface WetFile {
@@ -37,6 +36,8 @@ export interface LayoutMeta {
   generator: string;
   dryCommit?: string;
   configDigest?: string;
+  /** The config rendering this run (`<repository>:<config path>`), recorded as each rendered unit's owner. */
+  owner?: string;
 }
 
 export const GITATTRIBUTES_CONTENT = '* linguist-generated=true\n';
@@ -162,6 +163,17 @@ export interface KeptUnit {
   entry: WetIndexUnit;
   /** Owned path → content, as read from the previous wet tree. */
   files: ReadonlyMap<string, string>;
+  /** The unit belongs to another config rendering into the same wet tree: kept as it is, never taken over. */
+  foreign?: boolean;
+}
+
+function hashesOf(paths: readonly string[], content: (p: string) => string | undefined): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const p of paths) {
+    const text = content(p);
+    if (text !== undefined) out[p] = contentHash(text);
+  }
+  return out;
 }
 
 /**
@@ -175,7 +187,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
   const files = new Map<string, string>();
   /** folded path → first claim */
   const claims = new Map<string, Claim>();
-  const units: Record<string, WetIndexUnit> = {};
+  const units = unitRecord();
 
   // Rendered and kept units in one id order, so a collision is reported as a full render reports it.
   const sorted: (UnitResult | KeptUnit)[] = [...results.filter((r) => r.status !== 'failed'), ...kept].sort((a, b) =>
@@ -218,8 +230,21 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
 
   for (const result of sorted) {
     if (!('unit' in result)) {
-      for (const [path, content] of result.files) claim(result.id, path, content, `${path} (kept unchanged)`);
-      units[result.id] = result.entry;
+      const owner = result.entry.owner ?? 'another config';
+      for (const [path, content] of result.files) {
+        claim(result.id, path, content, result.foreign ? `${path} (rendered by ${owner})` : `${path} (kept unchanged)`);
+      }
+      // What hydrate wrote stays recorded (a hand edit does not become hydrate's); an index without hashes gains them.
+      const known = result.entry.hashes;
+      const hashes = hashesOf(
+        result.entry.paths.filter((p) => known?.[p] === undefined),
+        (p) => result.files.get(p)
+      );
+      for (const p of result.entry.paths) if (known?.[p] !== undefined) hashes[p] = known[p];
+      const entry: WetIndexUnit = { ...result.entry, hashes };
+      // An entry from an index without owners belongs to the config that keeps it.
+      if (entry.owner === undefined && meta.owner !== undefined) entry.owner = meta.owner;
+      units[result.id] = entry;
       continue;
     }
     const unit = result.unit;
@@ -304,9 +329,11 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       coordinates: { ...unit.coordinates },
       output: unit.output,
       paths: owned.sort(cmp),
+      hashes: hashesOf(owned, (p) => files.get(p)),
       digest: result.digest,
       resources: placed.length
     };
+    if (meta.owner !== undefined) entry.owner = meta.owner;
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
     units[unit.id] = entry;
@@ -340,7 +367,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
+    const out = Object.create(null) as Record<string, unknown>;
     for (const k of Object.keys(value).sort(cmp)) {
       const v = (value as Record<string, unknown>)[k];
       if (v !== undefined) out[k] = sortKeysDeep(v);
@@ -355,76 +382,152 @@ export function serializeIndex(index: WetIndex): string {
   return `${JSON.stringify(sortKeysDeep(index), null, 2)}\n`;
 }
 
-const wetPath = z.string().refine((p) => checkWetPath(p) === undefined, { message: 'unsafe path' });
+/** Largest index file read (bytes) and most paths it may list: far above any real wet tree. */
+export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+export const MAX_INDEX_PATHS = 200_000;
 
-const indexUnitSchema = z.object({
-  renderer: z.enum(['kubernetes', 'terraform', 'secrets']),
-  dir: z.string(),
-  coordinates: z.record(z.string(), z.string()),
-  output: z.string().refine((p) => p === '' || checkWetPath(p) === undefined, { message: 'unsafe path' }),
-  paths: z.array(wetPath),
-  digest: z.string(),
-  resources: z.number().int().min(0).optional(),
-  volatile: z.boolean().optional(),
-  provides: z.array(z.string()).optional()
-});
+/** What to do about an index that cannot be used. */
+export const INDEX_RECOVERY =
+  'restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again';
 
-const indexSchema = z.object({
-  version: z.literal(1),
-  generator: z.string(),
-  dryCommit: z.string().optional(),
-  configDigest: z.string().optional(),
-  units: z.record(z.string(), indexUnitSchema),
-  shared: z.array(wetPath).optional()
-});
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function countPaths(raw: Json): number {
+  if (!isObject(raw)) return 0;
+  let n = 0;
+  const units = raw['units'];
+  if (isObject(units)) {
+    for (const u of Object.values(units)) {
+      const paths = isObject(u) ? u['paths'] : undefined;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared = raw['shared'];
+  return n + (Array.isArray(shared) ? shared.length : 0);
+}
+
+const RENDERERS = new Set(['kubernetes', 'terraform', 'secrets']);
+const HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks the parsed JSON against the index's shape (unknown keys are ignored) and copies it into
+ * records without prototype. Problems are collected as `path: message`.
+ */
+function readIndexJson(raw: Json, problems: string[]): WetIndex | undefined {
+  const bad = (where: string, message: string): undefined => {
+    if (problems.length < 20) problems.push(`${where}: ${message}`);
+    return undefined;
+  };
+  const str = (v: Json, where: string, optional = false): string | undefined =>
+    typeof v === 'string' ? v : v === undefined && optional ? undefined : bad(where, `expected a string${optional ? ' or nothing' : ''}`);
+  const safe = (v: Json, where: string): string | undefined => {
+    const p = str(v, where);
+    if (p === undefined) return undefined;
+    return checkWetPath(p) === undefined ? p : bad(where, 'unsafe path');
+  };
+  const strings = (v: Json, where: string, check: (x: Json, w: string) => string | undefined): string[] | undefined => {
+    if (!Array.isArray(v)) return bad(where, 'expected an array');
+    const out: string[] = [];
+    v.forEach((x, i) => {
+      const s = check(x, `${where}.${i}`);
+      if (s !== undefined) out.push(s);
+    });
+    return out;
+  };
+  if (!isObject(raw)) return bad('(root)', 'expected an object');
+  if (raw['version'] !== 1) bad('version', `expected 1, got ${JSON.stringify(raw['version']) ?? 'nothing'}`);
+  const generator = str(raw['generator'], 'generator');
+  const dryCommit = str(raw['dryCommit'], 'dryCommit', true);
+  const configDigest = str(raw['configDigest'], 'configDigest', true);
+  const units = unitRecord();
+  const rawUnits = raw['units'];
+  if (!isObject(rawUnits)) bad('units', 'expected an object');
+  else {
+    for (const id of Object.keys(rawUnits).sort(cmp)) {
+      const u = rawUnits[id];
+      const at = `units.${id}`;
+      if (!isObject(u)) {
+        bad(at, 'expected an object');
+        continue;
+      }
+      const renderer = u['renderer'];
+      if (typeof renderer !== 'string' || !RENDERERS.has(renderer)) bad(`${at}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
+      const dir = str(u['dir'], `${at}.dir`);
+      const coordinates = Object.create(null) as Record<string, string>;
+      if (!isObject(u['coordinates'])) bad(`${at}.coordinates`, 'expected an object');
+      else for (const [k, v] of Object.entries(u['coordinates'])) if (str(v, `${at}.coordinates.${k}`) !== undefined) coordinates[k] = v as string;
+      const output = u['output'] === '' ? '' : safe(u['output'], `${at}.output`);
+      const paths = strings(u['paths'], `${at}.paths`, safe);
+      const digest = str(u['digest'], `${at}.digest`);
+      const entry = { renderer, dir, coordinates, output, paths, digest } as WetIndexUnit;
+      if (u['hashes'] !== undefined) {
+        const hashes = Object.create(null) as Record<string, string>;
+        if (!isObject(u['hashes'])) bad(`${at}.hashes`, 'expected an object');
+        else {
+          for (const [k, v] of Object.entries(u['hashes'])) {
+            if (typeof v === 'string' && HASH.test(v)) hashes[k] = v;
+            else bad(`${at}.hashes.${k}`, 'expected a sha256 hex digest');
+          }
+        }
+        entry.hashes = hashes;
+      }
+      if (u['resources'] !== undefined) {
+        const r = u['resources'];
+        if (typeof r === 'number' && Number.isInteger(r) && r >= 0) entry.resources = r;
+        else bad(`${at}.resources`, 'expected a whole number');
+      }
+      if (u['volatile'] !== undefined) {
+        if (typeof u['volatile'] === 'boolean') entry.volatile = u['volatile'];
+        else bad(`${at}.volatile`, 'expected a boolean');
+      }
+      if (u['provides'] !== undefined) {
+        const provides = strings(u['provides'], `${at}.provides`, (x, w) => str(x, w));
+        if (provides) entry.provides = provides.sort(cmp);
+      }
+      const owner = str(u['owner'], `${at}.owner`, true);
+      if (owner !== undefined) entry.owner = owner;
+      if (paths) entry.paths = paths.sort(cmp);
+      units[id] = entry;
+    }
+  }
+  const shared = raw['shared'] === undefined ? undefined : strings(raw['shared'], 'shared', safe);
+  if (problems.length > 0) return undefined;
+  const index: WetIndex = { version: 1, generator: generator!, units };
+  if (dryCommit !== undefined) index.dryCommit = dryCommit;
+  if (configDigest !== undefined) index.configDigest = configDigest;
+  if (shared !== undefined) index.shared = shared.sort(cmp);
+  return index;
+}
 
 /**
  * Parses and validates a stored index. Throws a HydrateError (with `file`) when it is not
- * JSON or does not match the schema; every path in it must be a safe wet-relative path.
+ * JSON, is too large or does not match the index's shape, saying how to recover; every path in
+ * it must be a safe wet-relative path. Records come back without prototype.
  */
 export function parseIndex(text: string, file: string): WetIndex {
   const fail = (why: string): never => {
     throw new HydrateError({
       severity: 'error',
       file,
-      message: `wet index ${file} is invalid: ${why}; delete it to re-render everything`
+      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
     });
   };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     return fail(`not JSON (${(e as Error).message})`);
   }
-  const parsed = indexSchema.safeParse(raw);
-  if (!parsed.success) {
-    const why = parsed.error.issues
-      .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
-      .join('; ');
-    return fail(why);
-  }
-  const data = parsed.data;
-  const units: Record<string, WetIndexUnit> = {};
-  for (const id of Object.keys(data.units).sort(cmp)) {
-    const u = data.units[id]!;
-    const entry: WetIndexUnit = {
-      renderer: u.renderer,
-      dir: u.dir,
-      coordinates: u.coordinates,
-      output: u.output,
-      paths: [...u.paths].sort(cmp),
-      digest: u.digest
-    };
-    if (u.resources !== undefined) entry.resources = u.resources;
-    if (u.volatile !== undefined) entry.volatile = u.volatile;
-    if (u.provides !== undefined) entry.provides = [...u.provides].sort(cmp);
-    units[id] = entry;
-  }
-  const index: WetIndex = { version: 1, generator: data.generator, units };
-  if (data.dryCommit !== undefined) index.dryCommit = data.dryCommit;
-  if (data.configDigest !== undefined) index.configDigest = data.configDigest;
-  if (data.shared !== undefined) index.shared = [...data.shared].sort(cmp);
-  return index;
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const problems: string[] = [];
+  const index = readIndexJson(raw, problems);
+  return index ?? fail(problems.join('; '));
 }
 
 /** Every path the index says Hydrate owns, the index file itself included, sorted. */

@@ -43,5 +43,9 @@ export const targetedPatch = z
 export const entryBase = {
   match: matchPattern,
   output: outputTemplate,
-  exclude: z.array(z.string()).default([]).describe('Globs (repo-relative) of unit directories to skip')
+  exclude: z.array(z.string()).default([]).describe('Globs (repo-relative) of unit directories to skip'),
+  allowEmpty: z
+    .boolean()
+    .optional()
+    .describe('The entry may match no directory, and its units may render no objects where they rendered some (default false: both are errors)')
 };
