@@ -10,6 +10,7 @@ import type { Settings } from '../settings/settings.js';
 import { digestOf } from '../render/digest.js';
 import { closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
+import { CANONICAL_YAML_FORMAT } from '../resources/yaml.js';
 import { VERSION } from '../version.js';
 
 export interface InputDigest {
@@ -77,7 +78,8 @@ export async function unitClosure(unit: Unit, settings: Settings, files: FileRea
 
 /**
  * sha256 over the sorted (path, content) of every file in the unit's closure, the unit's config
- * entry, the global config that shapes output, the renderer name, Hydrate's VERSION and, for
+ * entry, the global config that shapes output, the renderer name, Hydrate's VERSION, the
+ * canonical YAML format version and, for
  * kubernetes units, `toolVersion`. `toolVersion` may be a promise, so that asking the tools
  * overlaps reading the files.
  */
@@ -91,6 +93,8 @@ export async function unitInputDigest(
   const closure = await unitClosure(unit, settings, files);
   const parts: string[] = [
     'hydrate-input/1',
+    // The written form: a unit kept from a run that wrote another form is rendered again once.
+    `canonical-yaml/${CANONICAL_YAML_FORMAT}`,
     unit.renderer,
     unit.dir,
     unit.output,

@@ -172,7 +172,7 @@ class Walker {
 /** The kustomization's value: plainly written ones (most) skip the positioned parse, which gives the same value. */
 function kustomizationValue(text: string): unknown {
   const fast = parseCanonicalYaml(text);
-  return fast !== undefined && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+  return fast !== undefined && fast.length === 1 ? fast[0] : parsePositioned(text, 'yaml-1.2').value;
 }
 
 function finish(w: Walker): Closure {
