@@ -264,7 +264,7 @@ function inlineValue(s: string): unknown {
 }
 
 /** `key` of a `key: value` or `key:` line content, and where the value starts; undefined when the content is no mapping entry. */
-function splitEntry(content: string): { key: string; rest: string } | undefined {
+function splitEntry(content: string): { key: string; rest: string; quoted: boolean } | undefined {
   const q = content[0];
   if (q === '"' || q === "'") {
     const close = content.indexOf(q, 1);
@@ -272,7 +272,7 @@ function splitEntry(content: string): { key: string; rest: string } | undefined 
     const rest = content.slice(close + 2);
     if (rest !== '' && rest[0] !== ' ') throw GIVE_UP;
     const key = quotedValue(content.slice(0, close + 1))!;
-    return { key, rest };
+    return { key, rest, quoted: true };
   }
   let colon = content.indexOf(': ');
   if (colon === -1) {
@@ -281,7 +281,7 @@ function splitEntry(content: string): { key: string; rest: string } | undefined 
   }
   const key = plainValue(content.slice(0, colon));
   if (typeof key !== 'string') throw GIVE_UP;
-  return { key, rest: content.slice(colon + 1) };
+  return { key, rest: content.slice(colon + 1), quoted: false };
 }
 
 class CanonicalReader {
@@ -327,8 +327,9 @@ class CanonicalReader {
       const content = this.lines[this.i]!.slice(n);
       const entry = splitEntry(content);
       if (!entry) throw GIVE_UP;
-      const { key, rest } = entry;
-      if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
+      const { key, rest, quoted } = entry;
+      // A plain `<<` is a merge key (YAML 1.1); a quoted one is the string.
+      if (key === '__proto__' || (key === '<<' && !quoted) || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
       out[key] = this.entryValue(rest, indent, depth);
     }
     return out;
