@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { FileReader } from '../../ports.js';
+import { digestOfBytes } from '../digest.js';
 import { parsePositioned } from './yaml-positions.js';
 import { parseCanonicalYaml } from '../../resources/yaml.js';
 import { isLocalChart, isPinnedVersion } from './helm-release.js';
@@ -109,7 +110,10 @@ class Walker {
     this.paths.add(dir);
     const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
     if (where === undefined) return;
-    const k = kustomizationValue(await this.files.readFile(this.abs(where)));
+    const text = await readTextOrUndefined(this.files, this.abs(where));
+    // Not UTF-8: the digest still has the file's bytes; rendering reports the error.
+    if (text === undefined) return;
+    const k = kustomizationValue(text);
     if (!isRecord(k)) return;
 
     for (const key of ['resources', 'bases', 'components']) {
@@ -169,6 +173,16 @@ class Walker {
   }
 }
 
+/** A file's text; undefined when it is not valid UTF-8 (the renderer reports that, naming the file and offset). */
+async function readTextOrUndefined(files: FileReader, abs: string): Promise<string | undefined> {
+  const bytes = await files.readFileBytes(abs);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The kustomization's value: plainly written ones (most) skip the positioned parse, which gives the same value. */
 function kustomizationValue(text: string): unknown {
   const fast = parseCanonicalYaml(text);
@@ -207,7 +221,8 @@ export async function helmClosure(dir: string, releaseFile: string, files: FileR
   let reason: string | undefined;
   const st = await files.lstat(posix.join(repoRoot, releaseFile));
   if (st?.kind === 'file') {
-    const r = parsePositioned(await files.readFile(posix.join(repoRoot, releaseFile))).value;
+    const text = await readTextOrUndefined(files, posix.join(repoRoot, releaseFile));
+    const r = text === undefined ? undefined : parsePositioned(text).value;
     if (isRecord(r) && typeof r['chart'] === 'string') {
       const chart = r['chart'];
       if (isLocalChart(chart)) {
@@ -248,7 +263,8 @@ async function readTree(files: FileReader, tree: Tree, abs: string, key: string)
     return;
   }
   if (tree.out.has(key)) return;
-  if (st.kind === 'file') tree.out.set(key, `file:${await files.readFile(abs)}`);
+  // Bytes, not text: a file that is not UTF-8 (a binary artifact) still has a digest.
+  if (st.kind === 'file') tree.out.set(key, `file:${digestOfBytes(await files.readFileBytes(abs))}`);
   else if (st.kind === 'symlink') {
     let target: string | undefined;
     try {
@@ -259,7 +275,7 @@ async function readTree(files: FileReader, tree: Tree, abs: string, key: string)
     tree.out.set(key, `symlink:${target ?? 'dangling'}`);
     if (target === undefined || (target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`))) return;
     const behind = await files.lstat(target);
-    if (behind?.kind === 'file') tree.out.set(key, `symlink:${target}\u0000file:${await files.readFile(target)}`);
+    if (behind?.kind === 'file') tree.out.set(key, `symlink:${target}\u0000file:${digestOfBytes(await files.readFileBytes(target))}`);
     else if (behind?.kind === 'directory' && !tree.followed.has(target)) {
       tree.followed.add(target);
       tree.out.delete(key);
