@@ -76,14 +76,17 @@ export const NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} lev
 
 /**
  * Parses every document of a (multi-document) Kubernetes YAML text, with YAML 1.1 rules as
- * kubectl reads it (`0644` is 420, `on` is true, merge keys are merged). Errors carry `file:line:col`.
+ * kubectl reads it (`0644` is 420, `on` is true, merge keys are merged); `yaml-1.2` reads Hydrate's
+ * own encodings back exactly (a canonical text is the same value under both, but for `-0`).
+ * Errors carry `file:line:col`.
  * Empty documents (e.g. a trailing `---`) are returned with value null; callers skip them.
  */
-export function parseYamlDocuments(text: string, file: string, unit?: string): ParseResult {
+export function parseYamlDocuments(text: string, file: string, unit?: string, rules: 'kubernetes' | 'yaml-1.2' = 'kubernetes'): ParseResult {
   const lineCounter = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
-    docs = parseAllDocuments(text, { ...KUBE_PARSE_OPTIONS, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+    const schema = rules === 'kubernetes' ? KUBE_PARSE_OPTIONS : {};
+    docs = parseAllDocuments(text, { ...schema, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (e) {
     return { documents: [], diagnostics: [{ severity: 'error', ...(unit ? { unit } : {}), file, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
   }
