@@ -119,6 +119,22 @@ describe('canonical YAML means the same to YAML 1.1 and 1.2 readers', () => {
     );
   });
 
+  it('every string of up to 3 characters over the characters of numbers, bools and dates is written so that YAML 1.1, 1.2 and kubectl rules read it back', () => {
+    const alphabet = [...'01789._+-:eExXoObBnNyYaf~<=Tl'];
+    const strings = [''];
+    for (let len = 1; len <= 3; len++) {
+      for (const prefix of strings.filter((x) => x.length === len - 1)) for (const c of alphabet) strings.push(prefix + c);
+    }
+    expect(strings.length).toBeGreaterThan(25_000);
+    const wrong: string[] = [];
+    for (const str of strings) {
+      const text = toCanonicalYaml({ v: str });
+      const back = [parse(text, { version: '1.1' }), parse(text, { version: '1.2' }), parseYamlDocuments(text, 'x.yaml').documents[0]?.value];
+      if (back.some((b) => (b as { v?: unknown } | undefined)?.v !== str)) wrong.push(str);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   describe.each(KUBECTLS)('kubectl %s', (name) => {
     it('reads the written corpus as the objects written', () => {
       const dir = tempDir();

@@ -133,17 +133,36 @@ export function goYamlAmbiguous(s: string): boolean {
   return goYamlNumber(s) !== undefined || PREFIXED_NUMBER_LIKE.test(s) || TIMESTAMP_LIKE.test(s) || s === '=';
 }
 
+/** YAML 1.1 words: nulls and bools in every spelling the schema knows. */
+const YAML11_WORDS = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+/** The `test`s of the YAML 1.1 schema's scalar tags (ints, floats, sexagesimal, timestamps…). */
+const YAML11_TESTS: RegExp[] = YAML11_TAGS.flatMap((t) => {
+  const test = (t as ScalarTag).test;
+  return t.default && test ? [test] : [];
+});
+
 /**
- * Tags whose `test`s name every string some reader takes for something else: the `yaml`
+ * True when the plain scalar `s` could be read as anything but the string `s` by the `yaml`
  * package's YAML 1.1 schema (bools, nulls, ints, floats, sexagesimal, timestamps, merge `<<`)
- * and go-yaml's rules. Given as `compat` to `stringify`, such strings are quoted.
+ * or by go-yaml. Only strings starting with a digit, a sign or a dot can be numbers, dates or
+ * `.inf`; the rest only when short enough to be a word or `<<` (most strings return at once).
+ */
+export function yaml11Ambiguous(s: string): boolean {
+  if (s === '') return true;
+  const c = s.charCodeAt(0);
+  if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
+  return s.length <= 5 && (YAML11_WORDS.test(s) || s === '<<' || s === '=' || YAML11_TESTS.some((re) => re.test(s)));
+}
+
+/**
+ * Given as `compat` to `stringify` (whose own schema is YAML 1.2 core), this tag makes it quote
+ * every string that `yaml11Ambiguous` names.
  */
 export const WRITE_COMPAT_TAGS: Tags = [
-  ...YAML11_TAGS,
   {
-    tag: 'tag:hydrate,2026:go-yaml-ambiguous',
+    tag: 'tag:hydrate,2026:yaml-1.1-ambiguous',
     default: true,
-    test: { test: goYamlAmbiguous } as unknown as RegExp,
+    test: { test: yaml11Ambiguous } as unknown as RegExp,
     resolve: (s: string) => s
   }
 ];
