@@ -177,6 +177,26 @@ describe('dry YAML is read as kubectl reads it', () => {
     expect([wetObject]).toEqual(kubectlReads(tool(name).bin, path.join(root, 'apps/web/pod.yaml')));
   });
 
+  it('kustomize output is read as kustomize wrote it: it quotes the strings it read, and writes numbers as numbers', async () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    plain: on\n    quoted: "on"\n    mode: "0644"\ndata:\n  a: "1:20"\n';
+    const pod = manifest;
+    const root = repo({
+      'hydrate.yaml': 'version: 1\nkubernetes:\n  - match: apps/{app}\n    output: "{app}"\n',
+      'apps/k/kustomization.yaml': 'resources: [cm.yaml, pod.yaml]\n',
+      'apps/k/cm.yaml': cm,
+      'apps/k/pod.yaml': pod,
+      'apps/p/cm.yaml': cm
+    });
+    const outcome = await run(root);
+    expect(outcome.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const byUnit = (id: string): Record<string, unknown>[] => outcome.results.find((r) => r.unit.id === id)!.resources.map((r) => r.object);
+    // kustomize (go-yaml v3) reads a plain `on` as the string; kubectl applying the plain file reads true.
+    expect(byUnit('kubernetes:apps/k').find((o) => o['kind'] === 'ConfigMap')).toMatchObject({ metadata: { annotations: { plain: 'on', quoted: 'on', mode: '0644' } }, data: { a: '1:20' } });
+    expect(byUnit('kubernetes:apps/p')[0]).toMatchObject({ metadata: { annotations: { plain: true, quoted: 'on', mode: '0644' } }, data: { a: '1:20' } });
+    expect(byUnit('kubernetes:apps/k').find((o) => o['kind'] === 'Pod')).toMatchObject({ spec: { volumes: [{ secret: { defaultMode: 420 } }, { configMap: { items: [{ mode: 256 }] } }] } });
+    expectWetMeansRendered(outcome);
+  });
+
   it('a Secret whose data comes through a merge key is seen, and stopped, by the policy gate', async () => {
     const secret = [
       'apiVersion: v1',
