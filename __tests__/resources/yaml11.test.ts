@@ -176,6 +176,14 @@ describe('Kubernetes YAML is read as kubectl reads it', () => {
     expect(sorted(parsed.documents.map((d) => d.value))).toEqual(sorted(expected));
   });
 
+  it.each(KUBECTLS)('explicit tags as %s reads them: !!int and !!float as numbers, !!str as the string', (name) => {
+    const text = 'apiVersion: example.com/v1\nkind: Tagged\nmetadata: {name: t}\nspec: {a: !!float 1, b: !!int 0644, c: !!str 0644, d: !!float 1.5}\n';
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'tagged.yaml'), text);
+    expect(parseYamlDocuments(text, 'tagged.yaml').documents.map((d) => d.value)).toEqual(kubectlReads(tool(name).bin, path.join(dir, 'tagged.yaml')));
+    expect(parseYamlDocuments('a: !!int abc\n', 'x.yaml').diagnostics.map((d) => d.message)).toEqual(['invalid YAML: cannot decode "abc" as an !!int']);
+  });
+
   it('reads .inf and .nan as numbers (kubectl refuses them as JSON)', () => {
     const v = parseYamlDocuments('a: .inf\nb: -.Inf\nc: .NaN\n', 'x.yaml').documents[0]!.value as Record<string, number>;
     expect(v['a']).toBe(Infinity);

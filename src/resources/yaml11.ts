@@ -104,6 +104,19 @@ function kubeNumberTag(tag: string, integer: boolean): ScalarTag {
   };
 }
 
+/** An explicit `!!int` or `!!float`: go-yaml's number, int or float alike; anything else is an error, as in go-yaml. */
+function explicitNumberTag(tag: string): ScalarTag {
+  return {
+    tag,
+    resolve: (s: string, onError: (message: string) => void) => {
+      const n = goYamlNumber(s);
+      if (n === undefined) onError(`cannot decode ${JSON.stringify(s)} as ${tag.endsWith('int') ? 'an !!int' : 'a !!float'}`);
+      return n ?? s;
+    },
+    stringify: ({ value }) => String(value)
+  };
+}
+
 const YAML11_TAGS = new Schema({ schema: 'yaml-1.1' }).tags;
 const isNumberTag = (t: { tag: string }): boolean => t.tag === INT_TAG || t.tag === FLOAT_TAG || t.tag === 'tag:yaml.org,2002:timestamp';
 const FLOAT_SPECIALS = YAML11_TAGS.find((t) => t.tag === FLOAT_TAG && (t as ScalarTag).test?.test('.nan'));
@@ -117,7 +130,9 @@ export const KUBE_TAGS: Tags = [
   ...YAML11_TAGS.filter((t) => !isNumberTag(t)),
   ...(FLOAT_SPECIALS ? [FLOAT_SPECIALS] : []),
   kubeNumberTag(INT_TAG, true),
-  kubeNumberTag(FLOAT_TAG, false)
+  kubeNumberTag(FLOAT_TAG, false),
+  explicitNumberTag(INT_TAG),
+  explicitNumberTag(FLOAT_TAG)
 ];
 
 /** The `yaml` parse options of Kubernetes YAML (merged into each parse's own). */
