@@ -78,6 +78,7 @@ describe('yaml', () => {
   it('writes canonical YAML: 2-space indent, no folding, trailing newline', () => {
     const long = 'x'.repeat(200) + ' ' + 'y'.repeat(50);
     const out = toCanonicalYaml({ a: { b: [1, { c: long }] }, s: 'yes', n: '010', e: '' });
-    expect(out).toBe(`a:\n  b:\n    - 1\n    - c: ${long}\ns: yes\nn: "010"\ne: ""\n`);
+    // `yes` and the key `n` are YAML 1.1 bools: quoted so that kubectl reads the strings.
+    expect(out).toBe(`a:\n  b:\n    - 1\n    - c: ${long}\ns: "yes"\n"n": "010"\ne: ""\n`);
   });
 });

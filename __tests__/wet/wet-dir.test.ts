@@ -84,7 +84,7 @@ describe('applyWetPlan', () => {
     ]);
     const mode = (await stat(join(dir, 'clusters/prod/web/ConfigMap.a.yml'))).mode & 0o777;
     expect(mode).toBe(0o644);
-    expect(await readFile(join(dir, 'clusters/prod/web/ConfigMap.a.yml'), 'utf8')).toBe('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: n\n');
+    expect(await readFile(join(dir, 'clusters/prod/web/ConfigMap.a.yml'), 'utf8')).toBe('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: "n"\n');
 
     await put('clusters/prod/web/NOTES.md', 'mine\n');
     const plan = await sync([unitResult('apps/web', 'clusters/prod/web', [obj('ConfigMap', 'a', 'n')])]);

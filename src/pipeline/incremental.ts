@@ -13,6 +13,7 @@ import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
 import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
 import { cmp } from '../resources/resource.js';
+import { CANONICAL_YAML_FORMAT } from '../resources/yaml.js';
 import { VERSION } from '../version.js';
 
 export interface InputDigest {
@@ -108,7 +109,8 @@ export async function unitClosure(unit: Unit, settings: Settings, files: FileRea
 
 /**
  * sha256 over the sorted (path, content) of every file in the unit's closure, the unit's config
- * entry, the global config that shapes output, the renderer name, Hydrate's VERSION and, for
+ * entry, the global config that shapes output, the renderer name, Hydrate's VERSION, the
+ * canonical YAML format version and, for
  * kubernetes units, `toolVersion`. `toolVersion` may be a promise, so that asking the tools
  * overlaps reading the files.
  */
@@ -116,12 +118,17 @@ export async function unitInputDigest(
   unit: Unit,
   settings: Settings,
   files: FileReader,
-  toolVersion: string | Promise<string>
+  toolVersion: string | Promise<string>,
+  /** The written form's version; only tests pass another (1: the form written before it was digested). */
+  format: number = CANONICAL_YAML_FORMAT
 ): Promise<InputDigest> {
   const entry = entryOf(unit, settings);
   const closure = await unitClosure(unit, settings, files);
   const parts: string[] = [
     'hydrate-input/1',
+    // The written form: a unit kept from a run that wrote another form is rendered again once.
+    // (Format 1, written before this part existed, adds nothing: its digests are the ones it wrote.)
+    ...(format === 1 ? [] : [`canonical-yaml/${format}`]),
     unit.renderer,
     unit.dir,
     unit.output,

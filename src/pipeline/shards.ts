@@ -100,7 +100,8 @@ function encodeResource(r: Resource): ShardResource {
 
 function decodeResource(r: ShardResource, unit: string): Resource {
   if ('object' in r) return { object: r.object, unit, source: r.source };
-  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit, unit).documents[0];
+  // Hydrate's own encoding of an object (not Kubernetes input): read back exactly, -0 included, as YAML 1.2.
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit, unit, 'yaml-1.2').documents[0];
   return { object: (doc?.value ?? {}) as KubeObject, unit, source: r.source };
 }
 

@@ -9,3 +9,8 @@ export function digestOf(parts: readonly string[]): string {
   }
   return `sha256:${h.digest('hex')}`;
 }
+
+/** sha256 of a file's bytes: how a file's content enters an input digest (text or not, never re-decoded). */
+export function digestOfBytes(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}

@@ -1,11 +1,56 @@
 /**
  * YAML in and out. Parsing keeps positions (for `file:line:col` errors) and the `yaml`
  * package's limits (alias expansion is capped by maxAliasCount; duplicate keys are errors).
- * Output is one canonical form: 2-space indent, no line folding, LF, trailing newline.
+ * Kubernetes YAML is read with YAML 1.1 rules as kubectl reads it (`yaml11.ts`).
+ * Output is one canonical form: 2-space indent, no line folding, LF, trailing newline, and every
+ * string that a YAML 1.1 or 1.2 reader could take for something else quoted.
  */
-import { LineCounter, parseAllDocuments, stringify } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, stringify, type Document } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import { isRecord, type KubeObject } from './resource.js';
+import { goYamlNumber, KUBE_PARSE_OPTIONS, WRITE_COMPAT_TAGS } from './yaml11.js';
+
+/**
+ * The version of the canonical YAML Hydrate writes. Part of every unit's input digest: when the
+ * written form changes (version 2 quotes strings that YAML 1.1 readers take for bools, numbers,
+ * nulls or timestamps), units kept from an earlier run are rendered again once.
+ */
+export const CANONICAL_YAML_FORMAT = 2;
+
+/** The message of a duplicate key, as the `yaml` package words it. */
+export const DUPLICATE_KEY = 'Map keys must be unique';
+
+/**
+ * Offsets of the keys that repeat an earlier key of the same mapping, in one pass with a Set per
+ * mapping (the `yaml` package's own `uniqueKeys` check is quadratic in the mapping's size).
+ * Keys are compared as the converted object names them (`1` and `"1"`, `on` and `true` under
+ * YAML 1.1, collide); merge keys (`<<`) may repeat; keys that are collections or aliases are
+ * not compared.
+ */
+export function duplicateKeyOffsets(doc: Pick<Document, 'contents'>): number[] {
+  const out: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key) && typeof key.value !== 'symbol') {
+          const name = key.value === null ? '' : String(key.value);
+          if (seen.has(name)) out.push(key.range?.[0] ?? node.range?.[0] ?? 0);
+          else seen.add(name);
+        } else stack.push(key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
 
 export interface ParsedDocument {
   /** The document's value (plain JS). null for an empty document. */
@@ -30,14 +75,18 @@ export const MAX_DEPTH = 256;
 export const NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
 
 /**
- * Parses every document of a (multi-document) YAML text. Errors carry `file:line:col`.
+ * Parses every document of a (multi-document) Kubernetes YAML text, with YAML 1.1 rules as
+ * kubectl reads it (`0644` is 420, `on` is true, merge keys are merged); `yaml-1.2` reads Hydrate's
+ * own encodings back exactly (a canonical text is the same value under both, but for `-0`).
+ * Errors carry `file:line:col`.
  * Empty documents (e.g. a trailing `---`) are returned with value null; callers skip them.
  */
-export function parseYamlDocuments(text: string, file: string, unit?: string): ParseResult {
+export function parseYamlDocuments(text: string, file: string, unit?: string, rules: 'kubernetes' | 'yaml-1.2' = 'kubernetes'): ParseResult {
   const lineCounter = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
-    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    const schema = rules === 'kubernetes' ? KUBE_PARSE_OPTIONS : {};
+    docs = parseAllDocuments(text, { ...schema, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (e) {
     return { documents: [], diagnostics: [{ severity: 'error', ...(unit ? { unit } : {}), file, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
   }
@@ -57,6 +106,14 @@ export function parseYamlDocuments(text: string, file: string, unit?: string): P
           col: pos.col,
           message: `invalid YAML: ${describeYamlError(e)}`
         });
+      }
+      continue;
+    }
+    const duplicates = duplicateKeyOffsets(doc);
+    if (duplicates.length > 0) {
+      for (const offset of duplicates) {
+        const pos = lineCounter.linePos(offset);
+        diagnostics.push({ severity: 'error', ...(unit ? { unit } : {}), file, line: pos.line, col: pos.col, message: `invalid YAML: ${DUPLICATE_KEY}` });
       }
       continue;
     }
@@ -107,7 +164,10 @@ export function isKubeObject(v: unknown): v is KubeObject {
 
 /**
  * One object in canonical YAML: 2-space indent, no folding, keys in their given order
- * (a pure function of the dry input), LF line ends, trailing newline.
+ * (a pure function of the dry input), LF line ends, trailing newline. Written as YAML 1.2 that
+ * means the same to YAML 1.1 readers: a string that the YAML 1.1 schema, the 1.2 core schema or
+ * go-yaml (kubectl, Argo CD, Flux) would read as a bool, number, null, timestamp or merge key
+ * (`on`, `no`, `0644`, `1:20`, `2001-12-14`, `1_000`, `~`, `<<`) is quoted, keys too.
  */
 export function toCanonicalYaml(value: unknown): string {
   const text = stringify(value, {
@@ -118,7 +178,8 @@ export function toCanonicalYaml(value: unknown): string {
     aliasDuplicateObjects: false,
     defaultStringType: 'PLAIN',
     defaultKeyType: 'PLAIN',
-    version: '1.2'
+    version: '1.2',
+    compat: WRITE_COMPAT_TAGS
   });
   const lf = text.replace(/\r\n?/g, '\n');
   return lf.endsWith('\n') ? lf : `${lf}\n`;
@@ -139,7 +200,9 @@ export function joinYamlDocuments(texts: readonly string[]): string {
  * form Hydrate writes (block mappings and indented block sequences, one entry per line, plain or
  * simply quoted scalars) is read line by line. Anything else (comments, anchors, tags, block or
  * multi-line scalars, flow collections other than `{}`/`[]`, escapes, non-ASCII, scalars that
- * would resolve to anything but a string, `true`/`false`, `null` or a small decimal integer,
+ * would resolve to anything but a string, `true`/`false`, `null` or a small decimal integer
+ * under YAML 1.2 or under kubectl's YAML 1.1 rules (`on`, `0644`, `1_000`…; the writer quotes
+ * such strings, and wet files of earlier versions that did not are read by the full parser),
  * duplicate keys…) makes it give up, and the caller parses with `parseYamlDocuments`. When it
  * answers, the values are the ones `parseYamlDocuments` returns.
  */
@@ -162,6 +225,9 @@ const CORE_NON_STRING = [
   /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
   /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
 ];
+// What the YAML 1.1 rules of kubectl (`yaml11.ts`) resolve to a bool, a null or `.inf`/`.nan`;
+// numbers are `goYamlNumber`'s.
+const KUBE_NON_STRING = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
 /** Printable ASCII only. */
 const PRINTABLE = /^[\x20-\x7e]*$/;
@@ -179,6 +245,7 @@ function plainValue(s: string): unknown {
   if (s === 'null') return null;
   if (SMALL_INT.test(s)) return Number(s);
   for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  if (KUBE_NON_STRING.test(s) || goYamlNumber(s) !== undefined) throw GIVE_UP;
   return s;
 }
 
@@ -200,7 +267,7 @@ function inlineValue(s: string): unknown {
 }
 
 /** `key` of a `key: value` or `key:` line content, and where the value starts; undefined when the content is no mapping entry. */
-function splitEntry(content: string): { key: string; rest: string } | undefined {
+function splitEntry(content: string): { key: string; rest: string; quoted: boolean } | undefined {
   const q = content[0];
   if (q === '"' || q === "'") {
     const close = content.indexOf(q, 1);
@@ -208,7 +275,7 @@ function splitEntry(content: string): { key: string; rest: string } | undefined 
     const rest = content.slice(close + 2);
     if (rest !== '' && rest[0] !== ' ') throw GIVE_UP;
     const key = quotedValue(content.slice(0, close + 1))!;
-    return { key, rest };
+    return { key, rest, quoted: true };
   }
   let colon = content.indexOf(': ');
   if (colon === -1) {
@@ -217,7 +284,7 @@ function splitEntry(content: string): { key: string; rest: string } | undefined 
   }
   const key = plainValue(content.slice(0, colon));
   if (typeof key !== 'string') throw GIVE_UP;
-  return { key, rest: content.slice(colon + 1) };
+  return { key, rest: content.slice(colon + 1), quoted: false };
 }
 
 class CanonicalReader {
@@ -263,8 +330,9 @@ class CanonicalReader {
       const content = this.lines[this.i]!.slice(n);
       const entry = splitEntry(content);
       if (!entry) throw GIVE_UP;
-      const { key, rest } = entry;
-      if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
+      const { key, rest, quoted } = entry;
+      // A plain `<<` is a merge key (YAML 1.1); a quoted one is the string.
+      if (key === '__proto__' || (key === '<<' && !quoted) || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
       out[key] = this.entryValue(rest, indent, depth);
     }
     return out;

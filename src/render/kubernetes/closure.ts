@@ -12,6 +12,7 @@
 import { posix } from 'node:path';
 import { checkRepoPath } from '../../dry/path-safety.js';
 import type { FileReader } from '../../ports.js';
+import { digestOfBytes } from '../digest.js';
 import { parsePositioned } from './yaml-positions.js';
 import { parseCanonicalYaml } from '../../resources/yaml.js';
 import { isLocalChart, isPinnedVersion } from './helm-release.js';
@@ -215,7 +216,9 @@ class Walker {
     this.paths.add(dir);
     const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
     if (where === undefined) return;
-    const text = await this.files.readFile(this.abs(where));
+    const text = await readTextOrUndefined(this.files, this.abs(where));
+    // Not UTF-8: the digest still has the file's bytes; rendering reports the error.
+    if (text === undefined) return;
     this.texts.set(where, text);
     const k = kustomizationValue(text);
     if (!isRecord(k)) return;
@@ -289,10 +292,20 @@ class Walker {
   }
 }
 
+/** A file's text; undefined when it is not valid UTF-8 (the renderer reports that, naming the file and offset). */
+async function readTextOrUndefined(files: FileReader, abs: string): Promise<string | undefined> {
+  const bytes = await files.readFileBytes(abs);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A kustomization's (or release file's) value: plainly written ones (most) skip the positioned parse, which gives the same value. */
 function kustomizationValue(text: string): unknown {
   const fast = parseCanonicalYaml(text);
-  return fast !== undefined && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+  return fast !== undefined && fast.length === 1 ? fast[0] : parsePositioned(text, 'yaml-1.2').value;
 }
 
 function finish(w: Walker): Closure {
@@ -357,7 +370,8 @@ export async function helmClosure(
   let reason: string | undefined;
   const st = await files.lstat(posix.join(repoRoot, releaseFile));
   if (st?.kind === 'file') {
-    const r = kustomizationValue(await files.readFile(posix.join(repoRoot, releaseFile)));
+    const text = await readTextOrUndefined(files, posix.join(repoRoot, releaseFile));
+    const r = text === undefined ? undefined : kustomizationValue(text);
     // Named patch sets come from the patches library: its content shapes the output.
     if (isRecord(r) && Array.isArray(r['patches']) && r['patches'].length > 0 && patchesLibrary !== undefined) paths.add(patchesLibrary);
     if (isRecord(r) && typeof r['chart'] === 'string') {
@@ -435,7 +449,8 @@ async function readTree(files: FileReader, tree: Tree, abs: string, key: string)
     return;
   }
   if (tree.out.has(key)) return;
-  if (st.kind === 'file') tree.out.set(key, `file:${await files.readFile(abs)}`);
+  // Bytes, not text: a file that is not UTF-8 (a binary artifact) still has a digest.
+  if (st.kind === 'file') tree.out.set(key, `file:${digestOfBytes(await files.readFileBytes(abs))}`);
   else if (st.kind === 'symlink') {
     let target: string | undefined;
     try {
@@ -446,7 +461,7 @@ async function readTree(files: FileReader, tree: Tree, abs: string, key: string)
     tree.out.set(key, `symlink:${target ?? 'dangling'}`);
     if (target === undefined || (target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`))) return;
     const behind = await files.lstat(target);
-    if (behind?.kind === 'file') tree.out.set(key, `symlink:${target}\u0000file:${await files.readFile(target)}`);
+    if (behind?.kind === 'file') tree.out.set(key, `symlink:${target}\u0000file:${digestOfBytes(await files.readFileBytes(target))}`);
     else if (behind?.kind === 'directory' && !tree.followed.has(target)) {
       tree.followed.add(target);
       tree.out.delete(key);

@@ -52,7 +52,14 @@ export async function detectUnitType(
     const abs = posix.join(repoRoot, releaseFile);
     if ((await files.lstat(abs)) !== undefined) {
       if (want === 'helm') return { type: 'helm', file: releaseFile };
-      const v = parsePositioned(await files.readFile(abs)).value;
+      let text: string;
+      try {
+        text = await files.readFile(abs);
+      } catch {
+        // Unreadable (or not UTF-8): rendering it as a release reports the error with the file.
+        return { type: 'helm', file: releaseFile };
+      }
+      const v = parsePositioned(text).value;
       if (isRecord(v) && 'chart' in v) return { type: 'helm', file: releaseFile };
     } else if (want === 'helm') {
       return { type: 'missing', want, file: releaseFile };

@@ -1,7 +1,7 @@
 /** Positions of nodes inside one YAML document, for `file:line:col` in config-like files. */
 import { LineCounter, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
-import { MAX_ALIAS_COUNT } from '../../resources/yaml.js';
+import { DUPLICATE_KEY, duplicateKeyOffsets, MAX_ALIAS_COUNT } from '../../resources/yaml.js';
+import { KUBE_PARSE_OPTIONS } from '../../resources/yaml11.js';
 
 export interface PositionedDocument {
   value: unknown;
@@ -10,13 +10,24 @@ export interface PositionedDocument {
   errors: { message: string; line: number; col: number }[];
 }
 
-export function parsePositioned(text: string): PositionedDocument {
+/**
+ * Parses one document with positions. `kubernetes` (the default: release files, unit patches,
+ * `Chart.yaml`) reads it with YAML 1.1 rules as kubectl and Helm do; `yaml-1.2` is for files
+ * another tool reads itself (a kustomization, read only to find the files it names).
+ */
+export function parsePositioned(text: string, rules: 'kubernetes' | 'yaml-1.2' = 'kubernetes'): PositionedDocument {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { ...(rules === 'kubernetes' ? KUBE_PARSE_OPTIONS : {}), lineCounter, uniqueKeys: false, prettyErrors: false });
   const errors = doc.errors.map((e) => {
     const p = lineCounter.linePos(e.pos[0]);
     return { message: e.message.split('\n')[0] ?? e.message, line: p.line, col: p.col };
   });
+  if (errors.length === 0) {
+    for (const offset of duplicateKeyOffsets(doc)) {
+      const p = lineCounter.linePos(offset);
+      errors.push({ message: DUPLICATE_KEY, line: p.line, col: p.col });
+    }
+  }
   let value: unknown;
   if (errors.length === 0) {
     try {

@@ -7,7 +7,8 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import type { Diagnostic } from '../../diagnostics.js';
 import { cmp } from '../../resources/resource.js';
-import { describeYamlError, isTooDeep, MAX_ALIAS_COUNT, NESTING_TOO_DEEP } from '../../resources/yaml.js';
+import { describeYamlError, DUPLICATE_KEY, duplicateKeyOffsets, isTooDeep, MAX_ALIAS_COUNT, NESTING_TOO_DEEP } from '../../resources/yaml.js';
+import { KUBE_PARSE_OPTIONS } from '../../resources/yaml11.js';
 
 export type PathKey = string | number;
 
@@ -32,7 +33,8 @@ export function readClaimDocuments(
   unit: string
 ): { documents: ClaimDocument[]; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // Claims are Kubernetes YAML: read with YAML 1.1 rules, as kubectl reads them.
+  const docs = parseAllDocuments(text, { ...KUBE_PARSE_OPTIONS, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   const documents: ClaimDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   const pos = (offset: number): Position => {
@@ -46,6 +48,11 @@ export function readClaimDocuments(
         const p = pos(e.pos[0]);
         diagnostics.push({ severity: 'error', unit, file, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
       }
+      continue;
+    }
+    const duplicates = duplicateKeyOffsets(doc);
+    if (duplicates.length > 0) {
+      for (const offset of duplicates) diagnostics.push({ severity: 'error', unit, file, ...pos(offset), message: `invalid YAML: ${DUPLICATE_KEY}` });
       continue;
     }
     const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
