@@ -26,7 +26,8 @@ import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
 import { readInputs, type ActionInputs } from './inputs.js';
-import { planForEvent, type CheckoutHead, type EventPlan } from './event-plan.js';
+import { planForEvent, type EventPlan } from './event-plan.js';
+import { readCheckout } from './checkout.js';
 
 const actionsLogger: Logger = {
   info: (m) => core.info(m),
@@ -66,22 +67,10 @@ async function remoteHasBranch(remoteUrl: string, token: string, branch: string)
   }
 }
 
-/**
- * The commit checked out in the workspace and its parents, or undefined when git cannot tell.
- * `safe.directory` lets git read a workspace owned by another user (a container job), which it
- * otherwise refuses as "dubious ownership".
- */
-async function headOfCheckout(workspace: string): Promise<CheckoutHead | undefined> {
-  const git = new GitClient();
-  try {
-    const r = await git.run(['-c', `safe.directory=${workspace}`, 'rev-list', '--parents', '-n', '1', 'HEAD'], { cwd: workspace, allowFailure: true });
-    const [sha, ...parents] = r.stdout.trim().split(/\s+/);
-    return r.exitCode === 0 && sha ? { sha, parents } : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    git.dispose();
-  }
+/** The commit a pull_request_target checkout must match: GITHUB_SHA (the base branch's tip), else the event's base commit. */
+function trustedBase(inputs: ActionInputs): string {
+  const pr = inputs.event.payload['pull_request'] as { base?: { sha?: unknown } } | undefined;
+  return inputs.drySha || (typeof pr?.base?.sha === 'string' ? pr.base.sha : '');
 }
 
 export async function run(): Promise<void> {
@@ -92,7 +81,7 @@ export async function run(): Promise<void> {
   try {
     inputs = await readInputs();
     // Only pull_request_target needs to know what is checked out (see planForEvent).
-    const checkout = inputs.event.name === 'pull_request_target' ? await headOfCheckout(inputs.workspace) : undefined;
+    const checkout = inputs.event.name === 'pull_request_target' ? await readCheckout(inputs.workspace, trustedBase(inputs)) : undefined;
     const plan = planForEvent(inputs, checkout);
     for (const n of plan.notices) core.notice(n);
     if (plan.refuse) throw new HydrateError(plan.refuse, 1);
