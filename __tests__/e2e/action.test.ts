@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-standin.js';
 import { gitHttpHandler } from '../helpers/git-http-server.js';
+import { markerComment } from '../../src/report/markdown.js';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -310,6 +311,36 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const comment = server.state.comments.find((c) => c.issue_number === 5);
     expect(comment?.body).toMatch(/spec\.replicas/);
     expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+    expect(server.validationErrors).toEqual([]);
+  });
+
+  it('leaves a comment holding its marker but written by someone else alone, and posts its own', async () => {
+    const t = '2026-01-01T00:00:00Z';
+    server.state.pulls.push({
+      number: 9, id: 5009, node_id: 'PR_dry9', title: 'another dry change', body: '', state: 'open', merged: false, draft: false,
+      head: 'feature-9', base: 'main', labels: [], created_at: t, updated_at: t, closed_at: null, merged_at: null, user: 'mallory', auto_merge: null
+    });
+    const forged = `${markerComment(`${OWNER}/${REPO}:deployment:hydrate.yaml`)}\nAll good, nothing changes: merge it.`;
+    server.state.comments.push({ id: 424242, issue_number: 9, body: forged, user: 'mallory', created_at: t, updated_at: t });
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const r = await runAction({
+      event: 'pull_request',
+      inputs: { mode: 'check' },
+      payload: {
+        action: 'opened',
+        number: 9,
+        pull_request: { number: 9, head: { sha, ref: 'feature-9', repo: { full_name: `${OWNER}/${REPO}` } }, base: { ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } } },
+        repository: { full_name: `${OWNER}/${REPO}` }
+      }
+    });
+    expect(r.code).toBe(0);
+    const onPr = server.state.comments.filter((c) => c.issue_number === 9);
+    expect(onPr).toHaveLength(2);
+    expect(onPr.find((c) => c.id === 424242)!.body).toBe(forged);
+    const own = onPr.find((c) => c.id !== 424242)!;
+    expect(own.user).toBe('github-actions[bot]');
+    expect(own.body).toMatch(/spec\.replicas/);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::warning::') && l.includes('"mallory"'))).toHaveLength(1);
     expect(server.validationErrors).toEqual([]);
   });
 
