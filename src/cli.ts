@@ -29,12 +29,14 @@ import { VERSION } from './version.js';
 const USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
-                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
+                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--run-id ID] [--shard-verify N]
   hydrate diff --base DIR --head DIR [--format text|markdown|json]
   hydrate demo
 --dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
-and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
+and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out,
+rendering N units again itself to check them (--shard-verify, default 3, at least one per shard).
+--run-id ID is recorded in shard files; a merge takes shard files with its own run id only.
 Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
 
 const stderrLogger: Logger = {
@@ -56,6 +58,10 @@ export interface RenderCommand {
   /** `i/n` or `merge` (with shardDir). */
   shard?: string;
   shardDir?: string;
+  /** Recorded in shard files; a merge takes files with its own run id only. */
+  runId?: string;
+  /** Merge: units to render again and compare with their shard's result. */
+  shardVerify?: number;
 }
 
 /**
@@ -82,7 +88,9 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     previous,
     ports: { files: createFileReader(), exec: createProcessRunner(), logger },
     ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}),
-    ...(shards ? { shards } : {})
+    ...(shards ? { shards } : {}),
+    ...(cmd.runId ? { runId: cmd.runId } : {}),
+    ...(cmd.shardVerify !== undefined ? { shardVerify: cmd.shardVerify } : {})
   });
   if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
   // A shard file is saved even when units failed: the merge reports every shard's errors together.
@@ -130,6 +138,11 @@ async function diffCommand(base: string, head: string, format: string): Promise<
   else if (format === 'markdown') process.stdout.write(buildJobSummary(report, { marker: 'cli', title: 'Hydrate diff' }));
   else process.stdout.write(formatDiffText(report));
   return ExitCode.ok;
+}
+
+function wholeNumber(flag: string, value: string): number {
+  if (!/^\d{1,4}$/.test(value)) throw new ConfigError(`${flag} must be a whole number, got "${value}"`);
+  return Number(value);
 }
 
 /** The bundled example: hydrate examples/dry onto a copy of examples/wet (its previous state). */
@@ -183,7 +196,9 @@ async function main(argv: string[]): Promise<number> {
             json: { type: 'boolean', default: false },
             'dry-commit': { type: 'string' },
             shard: { type: 'string' },
-            'shard-dir': { type: 'string' }
+            'shard-dir': { type: 'string' },
+            'run-id': { type: 'string' },
+            'shard-verify': { type: 'string' }
           },
           strict: true
         });
@@ -196,7 +211,9 @@ async function main(argv: string[]): Promise<number> {
           json: values.json,
           ...(values['dry-commit'] ? { dryCommit: values['dry-commit'] } : {}),
           ...(values.shard !== undefined ? { shard: values.shard } : {}),
-          ...(values['shard-dir'] !== undefined ? { shardDir: values['shard-dir'] } : {})
+          ...(values['shard-dir'] !== undefined ? { shardDir: values['shard-dir'] } : {}),
+          ...(values['run-id'] ? { runId: values['run-id'] } : {}),
+          ...(values['shard-verify'] !== undefined ? { shardVerify: wholeNumber('--shard-verify', values['shard-verify']) } : {})
         });
         return exitCode;
       }

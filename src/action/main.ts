@@ -174,7 +174,9 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
             previous,
             ports,
             ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
-            ...(shards ? { shards } : {})
+            ...(shards ? { shards } : {}),
+            ...(inputs.runId ? { runId: inputs.runId } : {}),
+            shardVerify: inputs.shardVerify
           });
           if (!outcome.ok || !outcome.plan) return false;
           await applyWetPlan(dir, outcome.plan);
@@ -286,7 +288,14 @@ async function renderShard(
         trailers: {},
         dryRun: true,
         render: async (dir) => {
-          outcome = await hydrate({ settings, configText, previous: await readWetDir(dir), ports, ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}) });
+          outcome = await hydrate({
+            settings,
+            configText,
+            previous: await readWetDir(dir),
+            ports,
+            ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
+            ...(inputs.runId ? { runId: inputs.runId } : {})
+          });
           shardFile = await writeShardFile(shard.dir, outcome.shard!);
           return false;
         }

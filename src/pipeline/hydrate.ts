@@ -24,7 +24,17 @@ import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
 import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
-import { assignShard, buildShardFile, collectShards, shardUnitResult, type LoadedShard, type ShardFile } from './shards.js';
+import { randomBytes } from 'node:crypto';
+import {
+  assignShard,
+  buildShardFile,
+  chooseVerificationSample,
+  collectShards,
+  shardResultDifference,
+  shardUnitResult,
+  type LoadedShard,
+  type ShardFile
+} from './shards.js';
 
 export interface PipelinePorts {
   files: FileReader;
@@ -43,6 +53,12 @@ export interface HydrateRequest {
   renderers?: readonly Renderer[];
   /** Merge mode (`settings.shard.kind === 'merge'`): the shard files read from the shard directory. */
   shards?: readonly LoadedShard[];
+  /** The workflow run (GITHUB_RUN_ID): recorded in a shard file; a merge takes files of its own run only. */
+  runId?: string;
+  /** Merge mode: how many shard-rendered units to render again here and compare (at least one per shard; 0: none). Default 3. */
+  shardVerify?: number;
+  /** Merge mode: seed of the choice of those units (default: random, so a shard job cannot predict it). */
+  verifySeed?: string;
 }
 
 export interface UnitReport {
@@ -109,6 +125,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       generator,
       configDigest,
       ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
+      ...(req.runId ? { runId: req.runId } : {}),
       units: selected,
       independent
     });
@@ -118,6 +135,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
     }
     ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
+    if (!hasErrors(diagnostics)) diagnostics.push(...(await verifyShardResults(req, renderers, fromShards, taken.shardOf)));
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
@@ -158,6 +176,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       generator,
       configDigest,
       ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
+      ...(req.runId ? { runId: req.runId } : {}),
       assigned: selected,
       results: [...results, ...reused.results],
       rejected: new Set(gate.map((d) => d.unit ?? ''))
@@ -265,11 +284,12 @@ function takeFromShards(
   toRender: readonly Unit[],
   inputs: ReadonlyMap<string, InputDigest>,
   expect: Parameters<typeof collectShards>[1]
-): { results: UnitResult[]; leftovers: Unit[]; diagnostics: Diagnostic[] } {
+): { results: UnitResult[]; leftovers: Unit[]; diagnostics: Diagnostic[]; shardOf: Map<string, LoadedShard> } {
   const { entries, diagnostics } = collectShards(shards, expect);
   const results: UnitResult[] = [];
   const leftovers: Unit[] = [];
-  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
+  const shardOf = new Map<string, LoadedShard>();
+  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics, shardOf };
   for (const u of toRender) {
     if (!expect.independent.has(u.renderer)) continue;
     const entry = entries.get(u.id);
@@ -288,8 +308,58 @@ function takeFromShards(
       continue;
     }
     results.push(shardUnitResult(entry.unit, u));
+    shardOf.set(u.id, entry.shard);
   }
-  return { results, leftovers, diagnostics };
+  return { results, leftovers, diagnostics, shardOf };
+}
+
+/**
+ * Shard files are artifacts of the same workflow run, but the merge does not take their objects
+ * on trust alone: it renders a sample of the units the shards rendered (at least one per shard)
+ * itself and refuses the whole merge when any result differs from the shard's.
+ */
+async function verifyShardResults(
+  req: HydrateRequest,
+  renderers: readonly Renderer[],
+  fromShards: ReadonlyMap<string, UnitResult>,
+  shardOf: ReadonlyMap<string, LoadedShard>
+): Promise<Diagnostic[]> {
+  const { settings, ports } = req;
+  const count = req.shardVerify ?? 3;
+  const candidates = new Map<string, number>();
+  for (const [id, r] of fromShards) if (r.status !== 'failed' && shardOf.has(id)) candidates.set(id, shardOf.get(id)!.data.shard.index);
+  const sample = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes(16).toString('hex'));
+  if (sample.length === 0) {
+    if (count <= 0 && candidates.size > 0) ports.logger.warning('shard-verify is 0: the merge publishes the shards\' objects without rendering any of them again');
+    return [];
+  }
+  const diagnostics: Diagnostic[] = [];
+  const started = Date.now();
+  for (const renderer of renderers) {
+    const units = sample.map((id) => fromShards.get(id)!.unit).filter((u) => u.renderer === renderer.name);
+    if (units.length === 0) continue;
+    const own = await renderOnWorkers(renderer, units, {
+      settings,
+      repoRoot: settings.repoRoot,
+      files: ports.files,
+      exec: ports.exec,
+      logger: ports.logger,
+      previous: memoizedPrevious(req.previous)
+    });
+    for (const mine of own) {
+      const theirs = fromShards.get(mine.unit.id)!;
+      const difference = shardResultDifference(theirs, mine);
+      if (difference === undefined) continue;
+      const shard = shardOf.get(mine.unit.id)!;
+      diagnostics.push({
+        severity: 'error',
+        unit: mine.unit.id,
+        message: `shard ${shard.data.shard.index}/${shard.data.shard.count}'s result for unit ${mine.unit.id} differs from this job's own render of it (${difference}): the shard file was altered or not rendered from these inputs, so no shard is trusted and nothing is published [${shard.file}]`
+      });
+    }
+  }
+  ports.logger.info(`hydrate: verified ${sample.length} shard-rendered unit(s) by rendering them again (${Date.now() - started} ms)${diagnostics.length > 0 ? `: ${diagnostics.length} differ` : ': identical'}`);
+  return diagnostics;
 }
 
 function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
