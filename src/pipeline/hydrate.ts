@@ -23,6 +23,7 @@ import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
+import { redactUnitDiagnostics } from './input-secrets.js';
 import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
 import { randomBytes } from 'node:crypto';
 import {
@@ -161,6 +162,16 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
+  // Tools echo their input in errors (kustomize prints the node it choked on): no Secret value of
+  // a unit's inputs may reach a message, whatever prints it later.
+  const redactWith = cachingReader(ports.files);
+  await runPool(
+    results.filter((r) => r.diagnostics.length > 0),
+    Math.max(1, settings.concurrency),
+    async (r) => {
+      r.diagnostics = await redactUnitDiagnostics(r.unit, r.diagnostics, settings, redactWith);
+    }
+  );
   for (const r of results) diagnostics.push(...r.diagnostics);
 
   const reused = reusedUnits([...skipped, ...unchanged], previous.index);
