@@ -20,6 +20,7 @@ import { loadSettings } from './settings/load-settings.js';
 import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
 import { diffWet } from './diff/wet-diff.js';
 import { formatDiffText } from './report/text.js';
+import { escapeLine, escapeText } from './report/escape.js';
 import { buildJobSummary } from './report/summary.js';
 import { buildComment } from './report/comment.js';
 import { diffToJson, renderReport } from './report/json-report.js';
@@ -39,11 +40,12 @@ rendering N units again itself to check them (--shard-verify, default 3, at leas
 --run-id ID is recorded in shard files; a merge takes shard files with its own run id only.
 Exit codes: 0 ok, 1 render errors, 2 usage or config errors.`;
 
+// Names and tool output come from the dry tree: control characters and workflow commands are escaped.
 const stderrLogger: Logger = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warning: (m) => process.stderr.write(`warning: ${m}\n`),
+  info: (m) => process.stderr.write(`${escapeText(m)}\n`),
+  warning: (m) => process.stderr.write(`warning: ${escapeText(m)}\n`),
   debug: (m) => {
-    if (process.env['HYDRATE_DEBUG']) process.stderr.write(`debug: ${m}\n`);
+    if (process.env['HYDRATE_DEBUG']) process.stderr.write(`debug: ${escapeText(m)}\n`);
   }
 };
 
@@ -108,7 +110,7 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
 function printOutcome(outcome: HydrateOutcome, outDir: string): void {
   const out = process.stdout;
   for (const u of outcome.units) {
-    out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)\n`);
+    out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)\n`);
   }
   if (!outcome.ok) {
     printDiagnostics(outcome.diagnostics);
@@ -122,13 +124,13 @@ function printOutcome(outcome: HydrateOutcome, outDir: string): void {
 
 function printShard(outcome: HydrateOutcome, shardFile: string): void {
   const out = process.stdout;
-  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)\n`);
+  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)\n`);
   if (!outcome.ok) printDiagnostics(outcome.diagnostics);
   out.write(`\nsaved ${outcome.units.length} unit(s) of shard ${outcome.shard!.shard.index}/${outcome.shard!.shard.count} to ${shardFile}\n`);
 }
 
 function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const d of diagnostics) process.stderr.write(`${escapeText(formatDiagnostic(d))}\n`);
 }
 
 async function diffCommand(base: string, head: string, format: string): Promise<number> {
@@ -246,10 +248,10 @@ async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
+      process.stderr.write(`${escapeText(e.message)}\n${USAGE}\n`);
       return ExitCode.usage;
     }
-    process.stderr.write(`hydrate: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`hydrate: ${escapeText((e as Error).stack ?? String(e))}\n`);
     return ExitCode.renderErrors;
   }
 }

@@ -25,24 +25,27 @@ import { renderReport } from '../report/json-report.js';
 import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
+import { escapeLine, escapeText } from '../report/escape.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { planForEvent, type EventPlan } from './event-plan.js';
 import { readCheckout } from './checkout.js';
 
+// Names and tool output come from the dry tree: control characters are escaped, and a line that
+// would be a workflow command (`::add-mask::`) is shown instead of run.
 const actionsLogger: Logger = {
-  info: (m) => core.info(m),
-  warning: (m) => core.warning(m),
-  debug: (m) => core.debug(m)
+  info: (m) => core.info(escapeText(m)),
+  warning: (m) => core.warning(escapeText(m)),
+  debug: (m) => core.debug(escapeText(m))
 };
 
 function annotate(d: Diagnostic): void {
   const props: core.AnnotationProperties = {
-    ...(d.file ? { file: d.file } : {}),
+    ...(d.file ? { file: escapeLine(d.file) } : {}),
     ...(d.line !== undefined ? { startLine: d.line } : {}),
     ...(d.col !== undefined ? { startColumn: d.col } : {}),
-    title: d.unit ? `hydrate: ${d.unit}` : 'hydrate'
+    title: d.unit ? `hydrate: ${escapeLine(d.unit)}` : 'hydrate'
   };
-  const text = formatDiagnostic({ ...d, file: undefined, line: undefined, col: undefined } as Diagnostic);
+  const text = escapeText(formatDiagnostic({ ...d, file: undefined, line: undefined, col: undefined } as Diagnostic));
   if (d.severity === 'error') core.error(text, props);
   else if (d.severity === 'warning') core.warning(text, props);
   else core.notice(text, props);

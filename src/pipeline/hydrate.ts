@@ -24,6 +24,8 @@ import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
 import { redactUnitDiagnostics } from './input-secrets.js';
+import { checkObjectNames } from '../resources/names.js';
+import { checkPortablePaths } from '../wet/portable-paths.js';
 import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
 import { randomBytes } from 'node:crypto';
 import {
@@ -202,6 +204,9 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
     };
   }
   if (!hasErrors(diagnostics)) {
+    for (const r of results) if (r.status === 'rendered') diagnostics.push(...checkObjectNames(r.resources));
+  }
+  if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
   }
@@ -217,7 +222,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       await keptUnits(reused.entries, previous)
     );
     diagnostics.push(...layout.diagnostics);
-    if (!hasErrors(layout.diagnostics)) {
+    if (!hasErrors(layout.diagnostics)) diagnostics.push(...portablePathErrors(layout));
+    if (!hasErrors(diagnostics)) {
       plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
       diagnostics.push(...(plan.diagnostics ?? []));
     }
@@ -371,6 +377,16 @@ async function verifyShardResults(
   }
   ports.logger.info(`hydrate: verified ${sample.length} shard-rendered unit(s) by rendering them again (${Date.now() - started} ms)${diagnostics.length > 0 ? `: ${diagnostics.length} differ` : ': identical'}`);
   return diagnostics;
+}
+
+/** Wet paths that Windows or macOS could not check out (or would merge), by the unit that writes them. */
+function portablePathErrors(layout: WetLayout): Diagnostic[] {
+  const owner = new Map<string, string>();
+  for (const [id, entry] of Object.entries(layout.index.units)) for (const p of entry.paths) owner.set(p, id);
+  return checkPortablePaths(
+    layout.files.map((f) => f.path),
+    (p) => owner.get(p)
+  );
 }
 
 function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
