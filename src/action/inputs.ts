@@ -92,8 +92,8 @@ function checkNames(mode: Mode, wetBranch: string, prBranch: string, labels: rea
   if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: 'error' as const, message })));
 }
 
-function countInput(name: string, fallback: number): number {
-  const v = core.getInput(name).trim();
+function countInput(name: string, value: string, fallback: number): number {
+  const v = value.trim();
   if (v === '') return fallback;
   if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
   return Number(v);
@@ -150,7 +150,7 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     allowPullRequestTargetHead: booleanInput('allow-pull-request-target-head'),
     shard: core.getInput('shard').trim(),
     shardDir: path.resolve(workspace, core.getInput('shard-dir') || path.join(tempDir, 'hydrate-shards')),
-    shardVerify: countInput('shard-verify', 3),
+    shardVerify: countInput('shard-verify', core.getInput('shard-verify'), 3),
     runId: env['GITHUB_RUN_ID'] ?? '',
     serverUrl,
     apiUrl,

@@ -24,6 +24,7 @@ import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
 import { redactUnitDiagnostics } from './input-secrets.js';
+import { runnerUntil, startClock, timeLimitError, type RunClock } from './time-limits.js';
 import { checkObjectNames } from '../resources/names.js';
 import { checkPortablePaths } from '../wet/portable-paths.js';
 import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
@@ -97,6 +98,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const mode = settings.shard;
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION}`;
+  const clock = startClock(settings);
 
   diagnostics.push(...(await checkSources(settings, ports.files)));
   const discovered = await discoverUnits(settings, ports.files);
@@ -138,7 +140,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
     }
     ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
-    if (!hasErrors(diagnostics)) diagnostics.push(...(await verifyShardResults(req, renderers, fromShards, taken.shardOf)));
+    if (!hasErrors(diagnostics)) diagnostics.push(...(await verifyShardResults(req, renderers, fromShards, taken.shardOf, clock)));
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
@@ -158,7 +160,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
         exec: ports.exec,
         logger: ports.logger,
         previous
-      });
+      }, clock);
       // The index records the input digest, which the next run compares before rendering.
       results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
@@ -339,7 +341,8 @@ async function verifyShardResults(
   req: HydrateRequest,
   renderers: readonly Renderer[],
   fromShards: ReadonlyMap<string, UnitResult>,
-  shardOf: ReadonlyMap<string, LoadedShard>
+  shardOf: ReadonlyMap<string, LoadedShard>,
+  clock: RunClock
 ): Promise<Diagnostic[]> {
   const { settings, ports } = req;
   const count = req.shardVerify ?? 3;
@@ -362,7 +365,7 @@ async function verifyShardResults(
       exec: ports.exec,
       logger: ports.logger,
       previous: memoizedPrevious(req.previous)
-    });
+    }, clock);
     for (const mine of own) {
       const theirs = fromShards.get(mine.unit.id)!;
       const difference = shardResultDifference(theirs, mine);
@@ -426,14 +429,32 @@ function withInputDigest(r: RenderedUnit, input: InputDigest | undefined): UnitR
 async function renderOnWorkers(
   renderer: Renderer,
   units: readonly Unit[],
-  base: Omit<Parameters<Renderer['render']>[0], 'units'>
+  base: Omit<Parameters<Renderer['render']>[0], 'units'>,
+  clock: RunClock
 ): Promise<RenderedUnit[]> {
+  // Units of an independent renderer render one by one, each within its own time limit.
+  if (!renderer.independent) {
+    const exec = runnerUntil(base.exec, clock.runDeadline);
+    const rendered = await renderer.render({ ...base, exec, units });
+    if (Date.now() < clock.runDeadline) return rendered;
+    return units.map((u) => ({ unit: u, status: 'failed', resources: [], artifacts: [], diagnostics: [timeLimitError(u, clock, 'run')] }));
+  }
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
-  if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(
     units.map((u) => [u]),
     workers,
-    (chunk) => renderer.render({ ...base, units: chunk })
+    async (chunk): Promise<RenderedUnit[]> => {
+      const unit = chunk[0]!;
+      const started = Date.now();
+      if (started >= clock.runDeadline) return [{ unit, status: 'failed', resources: [], artifacts: [], diagnostics: [timeLimitError(unit, clock, 'run')] }];
+      const unitDeadline = started + clock.unitMs;
+      const deadline = Math.min(unitDeadline, clock.runDeadline);
+      const rendered = await renderer.render({ ...base, exec: runnerUntil(base.exec, deadline), units: chunk });
+      if (Date.now() < deadline) return rendered;
+      // Out of time: whatever the tools said (killed, not started), the unit failed for its limit.
+      const which = unitDeadline <= clock.runDeadline ? 'unit' : 'run';
+      return [{ unit, status: 'failed', resources: [], artifacts: [], diagnostics: [timeLimitError(unit, clock, which)] }];
+    }
   );
   return chunks.flat();
 }

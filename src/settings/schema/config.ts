@@ -38,6 +38,15 @@ export const wetOptions = z
   })
   .strict();
 
+const DEFAULT_TIMEOUTS = { unitSeconds: 300, runSeconds: 3600 };
+export const timeouts = z
+  .object({
+    unitSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_TIMEOUTS.unitSeconds).describe('Longest render of one unit, its tools included (default 300: 5 minutes)'),
+    runSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_TIMEOUTS.runSeconds).describe('Longest rendering of a whole run (default 3600: 60 minutes)')
+  })
+  .strict()
+  .describe('Time limits: a unit or a run that takes longer fails with an error naming the limit');
+
 export const hydrateConfig = z
   .object({
     $schema: z.string().optional(),
@@ -55,10 +64,11 @@ export const hydrateConfig = z
       .object({
         allowSecrets: z.array(allowedSecret).default([]),
         allowHelm: z.boolean().default(true).describe('Allow kustomize --enable-helm for entries that ask for it'),
-        concurrency: z.number().int().min(1).max(64).optional().describe('Parallel render workers (default: CPU count)')
+        concurrency: z.number().int().min(1).max(64).optional().describe('Parallel render workers (default: CPU count)'),
+        timeouts: timeouts.default(DEFAULT_TIMEOUTS)
       })
       .strict()
-      .default({ allowSecrets: [], allowHelm: true })
+      .default({ allowSecrets: [], allowHelm: true, timeouts: DEFAULT_TIMEOUTS })
   })
   .strict();
 
