@@ -67,7 +67,8 @@ interface ActionRun {
   summary: string;
 }
 
-async function runAction(opts: { inputs?: Record<string, string>; event?: string; payload?: unknown; sha?: string } = {}): Promise<ActionRun> {
+/** `runId`: the jobs of one workflow run (shard jobs and their merge) share it. */
+async function runAction(opts: { inputs?: Record<string, string>; event?: string; payload?: unknown; sha?: string; runId?: string } = {}): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(tmp, 'run-'));
   const eventPath = path.join(dir, 'event.json');
   const outputPath = path.join(dir, 'output');
@@ -96,7 +97,7 @@ async function runAction(opts: { inputs?: Record<string, string>; event?: string
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_SERVER_URL: server.url,
     GITHUB_API_URL: server.apiUrl,
-    GITHUB_RUN_ID: String(4200 + ++runCount),
+    GITHUB_RUN_ID: opts.runId ?? String(4200 + ++runCount),
     GITHUB_ACTIONS: 'true'
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
@@ -342,6 +343,9 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(own.body).toMatch(/spec\.replicas/);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('::warning::') && l.includes('"mallory"'))).toHaveLength(1);
     expect(server.validationErrors).toEqual([]);
+    // The stand-in numbers new pull requests by count: take this one away again.
+    server.state.pulls.splice(server.state.pulls.findIndex((p) => p.number === 9), 1);
+    server.state.comments = server.state.comments.filter((c) => c.issue_number !== 9);
   });
 
   it('refuses to render a checked-out PR head under pull_request_target unless opted in', async () => {
@@ -355,6 +359,21 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const r = await runAction({ event: 'pull_request_target', payload });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('refusing to render the pull request head under pull_request_target');
+    // The base checked out, then the PR's files over it (`git checkout <pr-sha> -- .`): HEAD is not
+    // the PR head, but the tracked files are the PR's. Refused too.
+    const replicas = path.join(workspace, 'apps/web/clusters/prod/replicas.yaml');
+    const original = await readFile(replicas, 'utf8');
+    await writeFile(replicas, original.replace(/replicas: \d+/, 'replicas: 99'));
+    try {
+      const prFiles = await runAction({
+        event: 'pull_request_target',
+        payload: { ...payload, pull_request: { ...payload.pull_request, head: { ...payload.pull_request.head, sha: 'f'.repeat(40) } } }
+      });
+      expect(prFiles.code).not.toBe(0);
+      expect(prFiles.stdout).toContain("the workspace's tracked files differ from the base commit (uncommitted changes to tracked files: apps/web/clusters/prod/replicas.yaml)");
+    } finally {
+      await writeFile(replicas, original);
+    }
     // Opted in: it renders and comments the diff on the (dry) pull request.
     const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
     const trusted = await runAction({
@@ -461,7 +480,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const artifacts = path.join(tmp, 'artifacts');
     const shards = [];
     for (const i of [1, 2]) {
-      const r = await runAction({ inputs: { shard: `${i}/2`, 'shard-dir': path.join(artifacts, `hydrate-shard-${i}`) } });
+      const r = await runAction({ runId: '7001', inputs: { shard: `${i}/2`, 'shard-dir': path.join(artifacts, `hydrate-shard-${i}`) } });
       expect(r.code).toBe(0);
       expect(r.outputs['shard-file']).toBe(path.join(artifacts, `hydrate-shard-${i}`, `hydrate-shard-${i}-of-2.json`));
       expect(r.summary).toContain(`Hydrate shard ${i}/2`);
@@ -476,10 +495,18 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(dealt).toContain('kubernetes:kubernetes/platform/ops/namespaces');
     expect(shards.every((s) => s.assigned.length > 0)).toBe(true);
 
-    // The merge job reads the downloaded artifacts (one sub-folder each) and opens the PR.
-    const merged = await runAction({ inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    // A merge in another workflow run refuses them.
+    const foreign = await runAction({ runId: '7999', inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    expect(foreign.code).not.toBe(0);
+    expect(foreign.stdout).toMatch(/::error.*shard 1\/2 was rendered by workflow run 7001, this merge is run 7999/);
+    expect(server.writes().length).toBe(writes);
+
+    // The merge job of the same run reads the downloaded artifacts (one sub-folder each), checks a
+    // sample by rendering it again, and opens the PR.
+    const merged = await runAction({ runId: '7001', inputs: { shard: 'merge', 'shard-dir': artifacts } });
     expect(merged.code).toBe(0);
     expect(merged.stdout).toMatch(/unit\(s\) from 2 shard file\(s\)/);
+    expect(merged.stdout).toMatch(/verified [1-9]\d* shard-rendered unit\(s\) by rendering them again .*: identical/);
     const pull = server.state.pulls.find((p) => p.number === Number(merged.outputs['pr-number']))!;
     expect(pull.state).toBe('open');
     expect(JSON.parse(merged.outputs['units-changed']!)).toEqual(['kubernetes:apps/web/clusters/prod', 'kubernetes:kubernetes/platform/ops/namespaces']);
@@ -508,10 +535,10 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(commentAfterCheck).toMatch(/spec\.replicas.*→.*31/);
     const checkShards = path.join(tmp, 'check-artifacts');
     for (const i of [1, 2]) {
-      expect((await runAction({ ...prEvent, inputs: { mode: 'check', shard: `${i}/2`, 'shard-dir': path.join(checkShards, String(i)) } })).code).toBe(0);
+      expect((await runAction({ ...prEvent, runId: '7002', inputs: { mode: 'check', shard: `${i}/2`, 'shard-dir': path.join(checkShards, String(i)) } })).code).toBe(0);
     }
     const writesBeforeMerge = server.writes().length;
-    const checkMerge = await runAction({ ...prEvent, inputs: { mode: 'check', shard: 'merge', 'shard-dir': checkShards } });
+    const checkMerge = await runAction({ ...prEvent, runId: '7002', inputs: { mode: 'check', shard: 'merge', 'shard-dir': checkShards } });
     expect(checkMerge.code).toBe(0);
     expect(checkMerge.stdout).toContain('::group::Comment on the dry pull request');
     // The sticky comment already holds exactly this body: nothing to write.
@@ -521,7 +548,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     // A shard missing from the merge: it fails and publishes nothing.
     await rm(path.join(artifacts, 'hydrate-shard-2'), { recursive: true });
     const prTip = branchTip('hydrate/deployment');
-    const incomplete = await runAction({ inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    const incomplete = await runAction({ runId: '7001', inputs: { shard: 'merge', 'shard-dir': artifacts } });
     expect(incomplete.code).not.toBe(0);
     expect(incomplete.stdout).toMatch(/::error.*shard 2\/2 is missing/);
     expect(branchTip('hydrate/deployment')).toBe(prTip);
