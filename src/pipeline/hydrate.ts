@@ -3,6 +3,7 @@
  * the secrets policy gate → wet layout → prune plan → diff → (write). Shared by the CLI and the
  * action. Nothing is written unless every selected unit rendered and every check passed.
  */
+import { randomBytes } from 'node:crypto';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { FileReader, Logger, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
@@ -28,7 +29,6 @@ import { runnerUntil, startClock, timeLimitError, type RunClock } from './time-l
 import { checkObjectNames } from '../resources/names.js';
 import { checkPortablePaths } from '../wet/portable-paths.js';
 import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
-import { randomBytes } from 'node:crypto';
 import {
   assignShard,
   buildShardFile,
@@ -153,14 +153,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
         continue;
       }
       const started = Date.now();
-      const rendered = await renderOnWorkers(renderer, units, {
-        settings,
-        repoRoot: settings.repoRoot,
-        files: ports.files,
-        exec: ports.exec,
-        logger: ports.logger,
-        previous
-      }, clock);
+      const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous };
+      const rendered = await renderOnWorkers(renderer, units, base, clock);
       // The index records the input digest, which the next run compares before rendering.
       results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
@@ -205,9 +199,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       shard
     };
   }
-  if (!hasErrors(diagnostics)) {
-    for (const r of results) if (r.status === 'rendered') diagnostics.push(...checkObjectNames(r.resources));
-  }
+  // Kinds and names Kubernetes would refuse (or that hold control characters), with the other errors.
+  for (const r of results) if (r.status === 'rendered') diagnostics.push(...checkObjectNames(r.resources));
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -358,14 +351,8 @@ async function verifyShardResults(
   for (const renderer of renderers) {
     const units = sample.map((id) => fromShards.get(id)!.unit).filter((u) => u.renderer === renderer.name);
     if (units.length === 0) continue;
-    const own = await renderOnWorkers(renderer, units, {
-      settings,
-      repoRoot: settings.repoRoot,
-      files: ports.files,
-      exec: ports.exec,
-      logger: ports.logger,
-      previous: memoizedPrevious(req.previous)
-    }, clock);
+    const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous: memoizedPrevious(req.previous) };
+    const own = await renderOnWorkers(renderer, units, base, clock);
     for (const mine of own) {
       const theirs = fromShards.get(mine.unit.id)!;
       const difference = shardResultDifference(theirs, mine);
@@ -374,7 +361,7 @@ async function verifyShardResults(
       diagnostics.push({
         severity: 'error',
         unit: mine.unit.id,
-        message: `shard ${shard.data.shard.index}/${shard.data.shard.count}'s result for unit ${mine.unit.id} differs from this job's own render of it (${difference}): the shard file was altered or not rendered from these inputs, so no shard is trusted and nothing is published [${shard.file}]`
+        message: `shard ${shard.data.shard.index}/${shard.data.shard.count}'s result for unit ${mine.unit.id} differs from this job's own render of it (${difference}): the shard file was altered or not rendered from these inputs, so no shard is trusted and nothing is published${theirs.volatile ? ' (the unit reads remote sources, which may also have changed between the jobs: pin them)' : ''} [${shard.file}]`
       });
     }
   }
