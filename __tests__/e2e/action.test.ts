@@ -579,4 +579,26 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(errors.some((d) => d.file === 'kubernetes/platform/ops/namespaces/broken.yaml')).toBe(true);
     expect(Array.isArray(json['warnings'])).toBe(true);
   });
+
+  it('never shows a Secret value that kustomize echoes in its error: not in the annotations, the job summary nor the JSON report', async () => {
+    const canary = 'CANARY-e2e-secret-5d1f0c';
+    const dir = path.join(workspace, 'apps/leak/clusters/prod');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'kustomization.yaml'), 'resources: [secret.yaml]\npatches:\n  - path: patch.yaml\n');
+    await writeFile(path.join(dir, 'secret.yaml'), `apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: placeholder\n`);
+    // The value put in a list by mistake: kustomize prints the list in its error.
+    await writeFile(path.join(dir, 'patch.yaml'), `apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: [${canary}]\n`);
+    await commitDry('dry: a malformed secret patch');
+    try {
+      const r = await runAction({ inputs: { mode: 'push' } });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(/::error .*kubernetes:apps\/leak\/clusters\/prod.*wrong node kind.*<redacted>/);
+      const report = await readFile(r.outputs['report']!, 'utf8');
+      expect(report).toContain('wrong node kind');
+      for (const text of [r.stdout, r.summary, report]) expect(text).not.toContain(canary);
+    } finally {
+      await rm(path.join(workspace, 'apps/leak'), { recursive: true, force: true });
+      await commitDry('dry: remove the malformed secret patch');
+    }
+  });
 });
