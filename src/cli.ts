@@ -26,6 +26,7 @@ import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
 import { diffTrees } from './diff/tree-diff.js';
 import { readYamlTree } from './adapters/yaml-tree.js';
 import { formatDiffText } from './report/text.js';
+import { escapeLine, escapeText } from './report/escape.js';
 import { buildJobSummary } from './report/summary.js';
 import { buildComment } from './report/comment.js';
 import { diffToJson, renderReport } from './report/json-report.js';
@@ -36,12 +37,14 @@ const USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--allow-mass-deletion]
-                 [--repository NAME]
+                 [--repository NAME] [--run-id ID] [--shard-verify N]
   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
   hydrate demo [--write-docs]
 --dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
-and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
+and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out,
+rendering N units again itself to check them (--shard-verify, default 3, at least one per shard).
+--run-id ID is recorded in shard files; a merge takes shard files with its own run id only.
 --allow-mass-deletion lets this run delete more than half of the files hydrate owns in --out (or
 all of them), run a config without entries, and let units that rendered objects render none.
 --repository NAME names the dry repository as the owner of its units in the wet index (default:
@@ -51,11 +54,12 @@ diff compares any two trees of YAML files by object identity; --ignore hides fie
 differ, 0 with --exit-zero.
 Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.`;
 
+// Names and tool output come from the dry tree: control characters and workflow commands are escaped.
 const stderrLogger: Logger = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warning: (m) => process.stderr.write(`warning: ${m}\n`),
+  info: (m) => process.stderr.write(`${escapeText(m)}\n`),
+  warning: (m) => process.stderr.write(`warning: ${escapeText(m)}\n`),
   debug: (m) => {
-    if (process.env['HYDRATE_DEBUG']) process.stderr.write(`debug: ${m}\n`);
+    if (process.env['HYDRATE_DEBUG']) process.stderr.write(`debug: ${escapeText(m)}\n`);
   }
 };
 
@@ -72,6 +76,10 @@ export interface RenderCommand {
   shardDir?: string;
   allowMassDeletion?: boolean;
   repository?: string;
+  /** Recorded in shard files; a merge takes files with its own run id only. */
+  runId?: string;
+  /** Merge: units to render again and compare with their shard's result. */
+  shardVerify?: number;
 }
 
 /**
@@ -101,7 +109,9 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     previous,
     ports: { files: createFileReader(), exec: createProcessRunner(), logger },
     ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}),
-    ...(shards ? { shards } : {})
+    ...(shards ? { shards } : {}),
+    ...(cmd.runId ? { runId: cmd.runId } : {}),
+    ...(cmd.shardVerify !== undefined ? { shardVerify: cmd.shardVerify } : {})
   });
   if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
   // A shard file is saved even when units failed: the merge reports every shard's errors together.
@@ -155,7 +165,7 @@ async function refuseOutDir(outDir: string, shown: string, settings: Settings): 
 function printOutcome(outcome: HydrateOutcome, outDir: string): void {
   const out = process.stdout;
   for (const u of outcome.units) {
-    out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)\n`);
+    out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)\n`);
   }
   if (!outcome.ok) {
     printDiagnostics(outcome.diagnostics);
@@ -171,13 +181,13 @@ function printOutcome(outcome: HydrateOutcome, outDir: string): void {
 
 function printShard(outcome: HydrateOutcome, shardFile: string): void {
   const out = process.stdout;
-  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)\n`);
+  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)\n`);
   printDiagnostics(outcome.diagnostics);
   out.write(`\nsaved ${outcome.units.length} unit(s) of shard ${outcome.shard!.shard.index}/${outcome.shard!.shard.count} to ${shardFile}\n`);
 }
 
 function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const d of diagnostics) process.stderr.write(`${escapeText(formatDiagnostic(d))}\n`);
 }
 
 /** `hydrate diff`: exits 1 when the trees differ (as `git diff --exit-code`), unless `exitZero`. */
@@ -188,6 +198,11 @@ async function diffCommand(base: string, head: string, format: string, ignore: s
   else if (format === 'markdown') process.stdout.write(buildJobSummary(report, { marker: 'cli', title: 'Hydrate diff' }));
   else process.stdout.write(formatDiffText(report));
   return report.units.length > 0 && !exitZero ? ExitCode.renderErrors : ExitCode.ok;
+}
+
+function wholeNumber(flag: string, value: string): number {
+  if (!/^\d{1,4}$/.test(value)) throw new ConfigError(`${flag} must be a whole number, got "${value}"`);
+  return Number(value);
 }
 
 /**
@@ -253,7 +268,9 @@ async function main(argv: string[]): Promise<number> {
             shard: { type: 'string' },
             'shard-dir': { type: 'string' },
             'allow-mass-deletion': { type: 'boolean', default: false },
-            repository: { type: 'string' }
+            repository: { type: 'string' },
+            'run-id': { type: 'string' },
+            'shard-verify': { type: 'string' }
           },
           strict: true
         });
@@ -268,7 +285,9 @@ async function main(argv: string[]): Promise<number> {
           ...(values.shard !== undefined ? { shard: values.shard } : {}),
           ...(values['shard-dir'] !== undefined ? { shardDir: values['shard-dir'] } : {}),
           ...(values['allow-mass-deletion'] ? { allowMassDeletion: true } : {}),
-          ...(values.repository !== undefined ? { repository: values.repository } : {})
+          ...(values.repository !== undefined ? { repository: values.repository } : {}),
+          ...(values['run-id'] ? { runId: values['run-id'] } : {}),
+          ...(values['shard-verify'] !== undefined ? { shardVerify: wholeNumber('--shard-verify', values['shard-verify']) } : {})
         });
         return exitCode;
       }
@@ -307,10 +326,10 @@ async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
+      process.stderr.write(`${escapeText(e.message)}\n${USAGE}\n`);
       return ExitCode.usage;
     }
-    process.stderr.write(`hydrate: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`hydrate: ${escapeText((e as Error).stack ?? String(e))}\n`);
     return ExitCode.renderErrors;
   }
 }

@@ -46,6 +46,13 @@ describe('planForEvent under pull_request_target', () => {
     expect(plan).toMatchObject({ mode: 'check', readOnly: false, dryPullNumber: 6 });
   });
 
+  it('refuses a base checkout whose tracked files differ from the base commit (git checkout <pr-sha> -- .)', () => {
+    const plan = target({ sha: BASE, parents: [], differs: 'files differ from the base commit bbbbbbbbbbbb: hydrate.yaml' });
+    expect(plan.refuse).toMatch(/^refusing to render under pull_request_target: the workspace's tracked files differ from the base commit \(files differ .*hydrate\.yaml\)/);
+    expect(plan.refuse).toContain('allow-pull-request-target-head: true');
+    expect(target({ sha: BASE, parents: [], differs: 'x' }, prPayload(), true).refuse).toBeUndefined();
+  });
+
   it('renders anything when opted in, even an unreadable checkout', () => {
     expect(target({ sha: HEAD, parents: [] }, prPayload(), true).refuse).toBeUndefined();
     expect(target(undefined, prPayload(), true).refuse).toBeUndefined();
@@ -58,6 +65,11 @@ describe('planForEvent for other events', () => {
     expect(plan).toMatchObject({ mode: 'check', readOnly: true, dryPullNumber: 6 });
     expect(plan.refuse).toBeUndefined();
     expect(planForEvent(inputs('pull_request', prPayload(HEAD, 'acme/platform'))).readOnly).toBe(false);
+  });
+
+  it('treats a pull request whose head repository is gone (a deleted fork: head.repo null) as a fork', () => {
+    const payload = { pull_request: { number: 8, head: { sha: HEAD, ref: 'feature', repo: null }, base: { ref: 'main' } } };
+    expect(planForEvent(inputs('pull_request', payload))).toMatchObject({ mode: 'check', readOnly: true, dryPullNumber: 8 });
   });
 
   it('keeps the mode for push and marks schedule as drift', () => {

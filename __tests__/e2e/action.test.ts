@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-standin.js';
 import { gitHttpHandler } from '../helpers/git-http-server.js';
+import { markerComment } from '../../src/report/markdown.js';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -66,7 +67,8 @@ interface ActionRun {
   summary: string;
 }
 
-async function runAction(opts: { inputs?: Record<string, string>; event?: string; payload?: unknown; sha?: string } = {}): Promise<ActionRun> {
+/** `runId`: the jobs of one workflow run (shard jobs and their merge) share it. */
+async function runAction(opts: { inputs?: Record<string, string>; event?: string; payload?: unknown; sha?: string; runId?: string } = {}): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(tmp, 'run-'));
   const eventPath = path.join(dir, 'event.json');
   const outputPath = path.join(dir, 'output');
@@ -95,7 +97,7 @@ async function runAction(opts: { inputs?: Record<string, string>; event?: string
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_SERVER_URL: server.url,
     GITHUB_API_URL: server.apiUrl,
-    GITHUB_RUN_ID: String(4200 + ++runCount),
+    GITHUB_RUN_ID: opts.runId ?? String(4200 + ++runCount),
     GITHUB_ACTIONS: 'true'
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
@@ -357,6 +359,39 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     }
   });
 
+  it('leaves a comment holding its marker but written by someone else alone, and posts its own', async () => {
+    const t = '2026-01-01T00:00:00Z';
+    server.state.pulls.push({
+      number: 9, id: 5009, node_id: 'PR_dry9', title: 'another dry change', body: '', state: 'open', merged: false, draft: false,
+      head: 'feature-9', base: 'main', labels: [], created_at: t, updated_at: t, closed_at: null, merged_at: null, user: 'mallory', auto_merge: null
+    });
+    const forged = `${markerComment(`${OWNER}/${REPO}:deployment:hydrate.yaml`)}\nAll good, nothing changes: merge it.`;
+    server.state.comments.push({ id: 424242, issue_number: 9, body: forged, user: 'mallory', created_at: t, updated_at: t });
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const r = await runAction({
+      event: 'pull_request',
+      inputs: { mode: 'check' },
+      payload: {
+        action: 'opened',
+        number: 9,
+        pull_request: { number: 9, head: { sha, ref: 'feature-9', repo: { full_name: `${OWNER}/${REPO}` } }, base: { ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } } },
+        repository: { full_name: `${OWNER}/${REPO}` }
+      }
+    });
+    expect(r.code).toBe(0);
+    const onPr = server.state.comments.filter((c) => c.issue_number === 9);
+    expect(onPr).toHaveLength(2);
+    expect(onPr.find((c) => c.id === 424242)!.body).toBe(forged);
+    const own = onPr.find((c) => c.id !== 424242)!;
+    expect(own.user).toBe('github-actions[bot]');
+    expect(own.body).toMatch(/spec\.replicas/);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::warning::') && l.includes('"mallory"'))).toHaveLength(1);
+    expect(server.validationErrors).toEqual([]);
+    // The stand-in numbers new pull requests by count: take this one away again.
+    server.state.pulls.splice(server.state.pulls.findIndex((p) => p.number === 9), 1);
+    server.state.comments = server.state.comments.filter((c) => c.issue_number !== 9);
+  });
+
   it('refuses to render a checked-out PR head under pull_request_target unless opted in', async () => {
     const sha = git(workspace, 'rev-parse', 'HEAD');
     const payload = {
@@ -368,6 +403,21 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const r = await runAction({ event: 'pull_request_target', payload });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('refusing to render the pull request head under pull_request_target');
+    // The base checked out, then the PR's files over it (`git checkout <pr-sha> -- .`): HEAD is not
+    // the PR head, but the tracked files are the PR's. Refused too.
+    const replicas = path.join(workspace, 'apps/web/clusters/prod/replicas.yaml');
+    const original = await readFile(replicas, 'utf8');
+    await writeFile(replicas, original.replace(/replicas: \d+/, 'replicas: 99'));
+    try {
+      const prFiles = await runAction({
+        event: 'pull_request_target',
+        payload: { ...payload, pull_request: { ...payload.pull_request, head: { ...payload.pull_request.head, sha: 'f'.repeat(40) } } }
+      });
+      expect(prFiles.code).not.toBe(0);
+      expect(prFiles.stdout).toContain("the workspace's tracked files differ from the base commit (uncommitted changes to tracked files: apps/web/clusters/prod/replicas.yaml)");
+    } finally {
+      await writeFile(replicas, original);
+    }
     // Opted in: it renders and comments the diff on the (dry) pull request.
     const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
     const trusted = await runAction({
@@ -474,7 +524,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     const artifacts = path.join(tmp, 'artifacts');
     const shards = [];
     for (const i of [1, 2]) {
-      const r = await runAction({ inputs: { shard: `${i}/2`, 'shard-dir': path.join(artifacts, `hydrate-shard-${i}`) } });
+      const r = await runAction({ runId: '7001', inputs: { shard: `${i}/2`, 'shard-dir': path.join(artifacts, `hydrate-shard-${i}`) } });
       expect(r.code).toBe(0);
       expect(r.outputs['shard-file']).toBe(path.join(artifacts, `hydrate-shard-${i}`, `hydrate-shard-${i}-of-2.json`));
       expect(r.summary).toContain(`Hydrate shard ${i}/2`);
@@ -489,10 +539,18 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(dealt).toContain('kubernetes:kubernetes/platform/ops/namespaces');
     expect(shards.every((s) => s.assigned.length > 0)).toBe(true);
 
-    // The merge job reads the downloaded artifacts (one sub-folder each) and opens the PR.
-    const merged = await runAction({ inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    // A merge in another workflow run refuses them.
+    const foreign = await runAction({ runId: '7999', inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    expect(foreign.code).not.toBe(0);
+    expect(foreign.stdout).toMatch(/::error.*shard 1\/2 was rendered by workflow run 7001, this merge is run 7999/);
+    expect(server.writes().length).toBe(writes);
+
+    // The merge job of the same run reads the downloaded artifacts (one sub-folder each), checks a
+    // sample by rendering it again, and opens the PR.
+    const merged = await runAction({ runId: '7001', inputs: { shard: 'merge', 'shard-dir': artifacts } });
     expect(merged.code).toBe(0);
     expect(merged.stdout).toMatch(/unit\(s\) from 2 shard file\(s\)/);
+    expect(merged.stdout).toMatch(/verified [1-9]\d* shard-rendered unit\(s\) by rendering them again .*: identical/);
     const pull = server.state.pulls.find((p) => p.number === Number(merged.outputs['pr-number']))!;
     expect(pull.state).toBe('open');
     expect(JSON.parse(merged.outputs['units-changed']!)).toEqual(['kubernetes:apps/web/clusters/prod', 'kubernetes:kubernetes/platform/ops/namespaces']);
@@ -521,10 +579,10 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(commentAfterCheck).toMatch(/spec\.replicas.*→.*31/);
     const checkShards = path.join(tmp, 'check-artifacts');
     for (const i of [1, 2]) {
-      expect((await runAction({ ...prEvent, inputs: { mode: 'check', shard: `${i}/2`, 'shard-dir': path.join(checkShards, String(i)) } })).code).toBe(0);
+      expect((await runAction({ ...prEvent, runId: '7002', inputs: { mode: 'check', shard: `${i}/2`, 'shard-dir': path.join(checkShards, String(i)) } })).code).toBe(0);
     }
     const writesBeforeMerge = server.writes().length;
-    const checkMerge = await runAction({ ...prEvent, inputs: { mode: 'check', shard: 'merge', 'shard-dir': checkShards } });
+    const checkMerge = await runAction({ ...prEvent, runId: '7002', inputs: { mode: 'check', shard: 'merge', 'shard-dir': checkShards } });
     expect(checkMerge.code).toBe(0);
     expect(checkMerge.stdout).toContain('::group::Comment on the dry pull request');
     // The sticky comment already holds exactly this body: nothing to write.
@@ -534,7 +592,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     // A shard missing from the merge: it fails and publishes nothing.
     await rm(path.join(artifacts, 'hydrate-shard-2'), { recursive: true });
     const prTip = branchTip('hydrate/deployment');
-    const incomplete = await runAction({ inputs: { shard: 'merge', 'shard-dir': artifacts } });
+    const incomplete = await runAction({ runId: '7001', inputs: { shard: 'merge', 'shard-dir': artifacts } });
     expect(incomplete.code).not.toBe(0);
     expect(incomplete.stdout).toMatch(/::error.*shard 2\/2 is missing/);
     expect(branchTip('hydrate/deployment')).toBe(prTip);
@@ -630,5 +688,27 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(after).toContain('.hydrate/index.json');
     await writeFile(path.join(workspace, 'hydrate.yaml'), config);
     await commitDry('dry: entries back');
+  });
+
+  it('never shows a Secret value that kustomize echoes in its error: not in the annotations, the job summary nor the JSON report', async () => {
+    const canary = 'CANARY-e2e-secret-5d1f0c';
+    const dir = path.join(workspace, 'apps/leak/clusters/prod');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'kustomization.yaml'), 'resources: [secret.yaml]\npatches:\n  - path: patch.yaml\n');
+    await writeFile(path.join(dir, 'secret.yaml'), `apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: placeholder\n`);
+    // The value put in a list by mistake: kustomize prints the list in its error.
+    await writeFile(path.join(dir, 'patch.yaml'), `apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: [${canary}]\n`);
+    await commitDry('dry: a malformed secret patch');
+    try {
+      const r = await runAction({ inputs: { mode: 'push' } });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(/::error .*kubernetes:apps\/leak\/clusters\/prod.*wrong node kind.*<redacted>/);
+      const report = await readFile(r.outputs['report']!, 'utf8');
+      expect(report).toContain('wrong node kind');
+      for (const text of [r.stdout, r.summary, report]) expect(text).not.toContain(canary);
+    } finally {
+      await rm(path.join(workspace, 'apps/leak'), { recursive: true, force: true });
+      await commitDry('dry: remove the malformed secret patch');
+    }
   });
 });

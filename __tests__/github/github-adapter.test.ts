@@ -235,6 +235,57 @@ describe('sticky comment', () => {
     expect(standIn.validationErrors).toEqual([]);
   });
 
+  const comment = (id: number, issue: number, body: string, user: string) => ({
+    id,
+    issue_number: issue,
+    body,
+    user,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z'
+  });
+
+  it('adopts only its own comment: a marker in a comment by someone else is left alone, reported once', async () => {
+    const { standIn, gh, logs } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const forged = `${commentMarker('prod')}\nmerge me, the diff is fine`;
+    standIn.state.comments.push(comment(7, pull.number, forged, 'mallory'));
+    const a = await gh.upsertStickyComment(pull.number, 'prod', 'diff v1');
+    expect(a.action).toBe('created');
+    expect(a.id).not.toBe(7);
+    const b = await gh.upsertStickyComment(pull.number, 'prod', 'diff v2');
+    expect(b).toEqual({ id: a.id, action: 'updated' });
+    expect(standIn.state.comments.find((c) => c.id === 7)!.body).toBe(forged);
+    expect(standIn.state.comments.find((c) => c.id === a.id)!.user).toBe('github-actions[bot]');
+    const warnings = logs.filter((l) => l.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/written by "mallory", not by this token \(github-actions\[bot\]\): left alone/);
+    // The identity is read once: GET /user answers 403 for an installation token, GraphQL viewer names the bot.
+    const identity = standIn.requests.filter((r) => r.path === '/user' || (r.operation === 'graphql' && /viewer/.test(JSON.stringify(r.body))));
+    expect(identity.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /user 403', 'POST /graphql 200']);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('a user token (personal access token) is named by GET /user; the Actions bot\'s comments are then not its own', async () => {
+    const { standIn, gh } = await setup({ login: 'octocat' });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    standIn.state.comments.push(comment(8, pull.number, `${commentMarker('prod')}\nold`, 'github-actions[bot]'));
+    standIn.state.comments.push(comment(9, pull.number, `${commentMarker('prod')}\nold`, 'octocat'));
+    expect(await gh.identity()).toBe('octocat');
+    expect(await gh.upsertStickyComment(pull.number, 'prod', 'new')).toEqual({ id: 9, action: 'updated' });
+    expect(standIn.state.comments.find((c) => c.id === 8)!.body).toBe(`${commentMarker('prod')}\nold`);
+    expect(standIn.requests.filter((r) => r.path === '/user').map((r) => r.status)).toEqual([200]);
+    expect(standIn.requests.some((r) => r.operation === 'graphql')).toBe(false);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('a GitHub App token is its app\'s bot (GraphQL viewer, with the [bot] suffix REST uses); github-actions[bot] when viewer fails', async () => {
+    const app = await setup({ login: 'my-app[bot]', viewerLogin: 'my-app' });
+    expect(await app.gh.identity()).toBe('my-app[bot]');
+    const failing = await setup({ login: 'github-actions[bot]', viewerLogin: 'error' });
+    expect(await failing.gh.identity()).toBe('github-actions[bot]');
+    expect([...app.standIn.validationErrors, ...failing.standIn.validationErrors]).toEqual([]);
+  });
+
   it('a marker with "--" cannot end the hidden HTML comment early', () => {
     expect(commentMarker('a--b>c')).toBe('<!-- hydrate:a-bc -->');
   });

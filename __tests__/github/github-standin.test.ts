@@ -34,6 +34,18 @@ describe('GitHub stand-in validation against the OpenAPI description', () => {
     expect(s.validationErrors).toEqual([]);
   });
 
+  it('GET /user: 403 for an installation token, a schema-valid user for a user token; GraphQL viewer names the login', async () => {
+    const bot = await start();
+    expect((await call(bot, 'GET', '/user')).status).toBe(403);
+    expect(await call(bot, 'POST', '/graphql', { query: 'query { viewer { login } }' })).toEqual({ status: 200, json: { data: { viewer: { login: 'github-actions[bot]' } } } });
+    const user = await start({ login: 'octocat' });
+    const me = await call(user, 'GET', '/user');
+    expect(me).toMatchObject({ status: 200, json: { login: 'octocat', type: 'User' } });
+    expect([...bot.validationErrors, ...user.validationErrors]).toEqual([]);
+    // GraphQL queries are not writes; mutations are.
+    expect(bot.writes()).toEqual([]);
+  });
+
   it('catches a malformed response (breakSchema mode)', async () => {
     const s = await start({ breakSchema: true });
     const repo = `/repos/${s.owner}/${s.repo}`;

@@ -76,6 +76,15 @@ export interface StandInOptions {
   repo?: string;
   /** Login used as author of everything created through the API. */
   login?: string;
+  /**
+   * What kind of token the client holds: `installation` (GITHUB_TOKEN or a GitHub App: `GET /user`
+   * answers 403 "Resource not accessible by integration", GraphQL `viewer` names the bot) or `user`
+   * (a personal access token: `GET /user` answers the user). Default: `installation` when `login`
+   * ends with `[bot]`.
+   */
+  tokenKind?: 'installation' | 'user';
+  /** GraphQL `viewer { login }` answers this login (default `login`); `error` answers a GraphQL error. */
+  viewerLogin?: string | 'error';
   /** When set, any other token answers 401 Bad credentials. */
   token?: string;
   /** Write calls answer 403 "Resource not accessible by integration" (fork pull request token). */
@@ -189,6 +198,8 @@ interface Route {
   method: string;
   specPath: string;
   pattern: RegExp;
+  /** Not under /repos/{owner}/{repo}. */
+  global?: boolean;
   handle: (ctx: Ctx) => Reply;
 }
 
@@ -366,7 +377,25 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
 
   const seg = '([^/]+)';
   const base = `^/repos/${seg}/${seg}`;
+  const tokenKind = opts.tokenKind ?? (login.endsWith('[bot]') ? 'installation' : 'user');
   const routes: Route[] = [
+    {
+      method: 'GET',
+      specPath: '/user',
+      pattern: /^\/user$/,
+      global: true,
+      handle: () => {
+        if (tokenKind === 'installation') {
+          return {
+            status: 403,
+            body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' }
+          };
+        }
+        const u = example('private-user');
+        Object.assign(u, { login, type: 'User', url: `${apiUrl}/users/${encodeURIComponent(login)}`, user_view_type: 'private' });
+        return { status: 200, body: u };
+      }
+    },
     {
       method: 'GET',
       specPath: '/repos/{owner}/{repo}/pulls',
@@ -547,6 +576,11 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
   const graphql = (body: unknown): Reply => {
     const b = body as { query?: string; variables?: Record<string, unknown> };
     const q = b.query ?? '';
+    if (/^\s*(query\b[^{]*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(q)) {
+      const viewer = opts.viewerLogin ?? login;
+      if (viewer === 'error') return { status: 200, body: { errors: [{ message: 'Resource not accessible by integration' }] } };
+      return { status: 200, body: { data: { viewer: { login: viewer } } } };
+    }
     if (!/enablePullRequestAutoMerge/.test(q)) {
       return { status: 200, body: { errors: [{ message: 'Field is not supported by the stand-in' }] } };
     }
@@ -711,11 +745,18 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
         send(notFound());
         return;
       }
-      if ((opts.readOnly || opts.forkReadOnly) && isWrite(method)) {
+      const graphqlQuery = isGraphql && !/^\s*mutation\b/.test(String((body as { query?: unknown } | undefined)?.query ?? ''));
+      if ((opts.readOnly || opts.forkReadOnly) && isWrite(method) && !graphqlQuery) {
         send({
           status: 403,
           body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' }
         });
+        return;
+      }
+      if (route?.global) {
+        const reply = route.handle({ params: [], query, body });
+        checkResponse(method, path, route, reply);
+        send(reply);
         return;
       }
       if (route) {
@@ -750,7 +791,10 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     requests,
     validationErrors,
     faults,
-    writes: () => requests.filter((r) => isWrite(r.method) && r.operation !== 'fallback'),
+    writes: () =>
+      requests.filter(
+        (r) => isWrite(r.method) && r.operation !== 'fallback' && !(r.operation === 'graphql' && !/^\s*mutation\b/.test(String((r.body as { query?: unknown } | undefined)?.query ?? '')))
+      ),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -322,6 +322,63 @@ describe('a merge that cannot trust its shard files fails and writes nothing', (
     expect(await readTree(w0)).toEqual(before);
   }, 30_000);
 
+  it('a forged shard file (the right input digest, a changed object) is refused by the merge\'s own render; nothing is written', async () => {
+    const dry = fresh('dry');
+    await cp(template, dry, { recursive: true });
+    const w0 = fresh('w0');
+    expect((await cli(dry, w0)).exitCode).toBe(0);
+    await applyEdit(dry, { kind: 'base', pick: 0 }); // every overlay changes: the shards render them
+    await applyEdit(dry, { kind: 'base', pick: 0 });
+    const shardDir = fresh('shards');
+    const runs = await renderShards(dry, w0, 2, shardDir);
+    // Forge: the digest stays, one object of one unit changes (an image, and a ClusterRoleBinding added).
+    const file = path.join(shardDir, 'hydrate-shard-1-of-2.json');
+    const data = shardFileSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+    const victim = data.units.find((u) => u.status === 'rendered' && u.resources.some((r) => 'object' in r && r.object['kind'] === 'Deployment'))!;
+    expect(victim).toBeDefined();
+    const deployment = victim.resources.find((r) => 'object' in r && r.object['kind'] === 'Deployment') as { object: Record<string, unknown> };
+    deployment.object = JSON.parse(JSON.stringify(deployment.object).replace(/web:\d+/, 'evil:latest')) as Record<string, unknown>;
+    victim.resources.push({
+      object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'pwn' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' }] },
+      source: { file: 'x' }
+    });
+    await writeShardFile(shardDir, data);
+    expect(runs).toHaveLength(2);
+    const before = await readTree(w0);
+    // Default sample size (3) with every unit of both shards as candidates: check the forged unit by asking for all.
+    const m = await cli(dry, w0, { shard: 'merge', shardDir, shardVerify: 50 });
+    expect(m.exitCode).toBe(1);
+    const errors = errorsOf(m.outcome);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.unit).toBe(victim.id);
+    expect(errors[0]!.message).toMatch(/^shard 1\/2's result for unit .* differs from this job's own render of it \(the shard has \d+ object\(s\), this job's render \d+\).*nothing is published/);
+    expect(m.outcome.plan).toBeUndefined();
+    expect(await readTree(w0)).toEqual(before);
+    // The same forgery without the added object: the changed image is named.
+    victim.resources.pop();
+    await writeShardFile(shardDir, data);
+    const again = await cli(dry, w0, { shard: 'merge', shardDir, shardVerify: 50 });
+    expect(errorsOf(again.outcome).map((d) => d.message)).toEqual([expect.stringMatching(/object #\d+ \(Deployment [a-z-]*web\) differs/)]);
+    expect(await readTree(w0)).toEqual(before);
+  }, 60_000);
+
+  it('shard files of another workflow run are refused', async () => {
+    const dry = fresh('dry');
+    await cp(template, dry, { recursive: true });
+    const out = fresh('out');
+    const shardDir = fresh('shards');
+    for (const i of [1, 2]) expect((await cli(dry, out, { shard: `${i}/2`, shardDir, runId: i === 1 ? '1001' : '1002' })).exitCode).toBe(0);
+    expect(JSON.parse(await readFile(path.join(shardDir, 'hydrate-shard-1-of-2.json'), 'utf8'))).toMatchObject({ runId: '1001' });
+    const m = await cli(dry, out, { shard: 'merge', shardDir, runId: '1002' });
+    expect(m.exitCode).toBe(1);
+    expect(errorsOf(m.outcome).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^shard 1\/2 was rendered by workflow run 1001, this merge is run 1002: a merge takes shard files of its own run only/)
+    ]);
+    // Same run: accepted.
+    expect((await cli(dry, out, { shard: '1/2', shardDir, runId: '1002' })).exitCode).toBe(0);
+    expect((await cli(dry, out, { shard: 'merge', shardDir, runId: '1002' })).exitCode).toBe(0);
+  }, 60_000);
+
   it('a missing shard file', async () => {
     const dry = fresh('dry');
     await cp(template, dry, { recursive: true });

@@ -10,7 +10,9 @@ import type { KubeObject, Resource } from '../../src/resources/resource.js';
 import {
   assignShard,
   buildShardFile,
+  chooseVerificationSample,
   collectShards,
+  shardResultDifference,
   shardFileName,
   shardFileSchema,
   shardUnitResult,
@@ -253,6 +255,15 @@ describe('collectShards', () => {
     ]);
   });
 
+  it('another workflow run, or a run id on one side only', () => {
+    const shards = allShards(UNITS, 2).map((s) => ({ ...s, data: { ...s.data, runId: '501' } }));
+    expect(errorsOf(shards, expectation(UNITS, { runId: '501' }))).toEqual([]);
+    const other = errorsOf(shards, expectation(UNITS, { runId: '502' }));
+    expect(other).toHaveLength(2);
+    expect(other[0]).toMatch(/^shard 1\/2 was rendered by workflow run 501, this merge is run 502/);
+    expect(errorsOf(allShards(UNITS, 2), expectation(UNITS, { runId: '502' }))[0]).toMatch(/workflow run \(none given\), this merge is run 502/);
+  });
+
   it('a shard dealt other units: a unit added since the shards ran', () => {
     const shards = allShards(UNITS, 2);
     const more = [...UNITS, unit('kubernetes', 'apps/aa/clusters/prod')];
@@ -467,5 +478,46 @@ describe('shard file round trip', () => {
     expect(file.assigned).toEqual(['kubernetes:a', 'kubernetes:m', 'kubernetes:z']);
     expect(file.units.map((x) => x.id)).toEqual(['kubernetes:a', 'kubernetes:m', 'kubernetes:z']);
     expect(shardFileName(file.shard)).toBe('hydrate-shard-2-of-3.json');
+  });
+});
+
+describe('verifying shard results by rendering again', () => {
+  const candidates = new Map<string, number>(Array.from({ length: 40 }, (_, k) => [`kubernetes:u${String(k).padStart(2, '0')}`, (k % 4) + 1]));
+
+  it('chooses at least one unit per shard, then up to the count; none for 0', () => {
+    for (const seed of ['a', 'b', 'c']) {
+      const one = chooseVerificationSample(candidates, 1, seed);
+      expect(new Set(one.map((id) => candidates.get(id))).size).toBe(4);
+      expect(one).toHaveLength(4);
+      const ten = chooseVerificationSample(candidates, 10, seed);
+      expect(ten).toHaveLength(10);
+      expect(new Set(ten).size).toBe(10);
+      for (const id of one) expect(ten).toContain(id);
+    }
+    expect(chooseVerificationSample(candidates, 0, 'a')).toEqual([]);
+    expect(chooseVerificationSample(candidates, 100, 'a')).toHaveLength(40);
+  });
+
+  it('is a function of the seed, and different seeds choose different units', () => {
+    expect(chooseVerificationSample(candidates, 6, 'seed')).toEqual(chooseVerificationSample(candidates, 6, 'seed'));
+    const picks = new Set(['s1', 's2', 's3', 's4', 's5'].map((s) => chooseVerificationSample(candidates, 6, s).join()));
+    expect(picks.size).toBeGreaterThan(1);
+  });
+
+  it('finds a changed object, an added object, changed artifacts and a different status', () => {
+    const u = UNITS[0]!;
+    const mine = result(u);
+    expect(shardResultDifference(result(u), mine)).toBeUndefined();
+    // Through the shard file's JSON, as the merge reads it.
+    const viaFile = shardUnitResult(buildShardFile({ spec: { index: 1, count: 1 }, generator: GENERATOR, configDigest: CONFIG_DIGEST, assigned: [u], results: [mine], rejected: new Set() }).units[0]!, u);
+    expect(shardResultDifference(viaFile, mine)).toBeUndefined();
+    const changed = result(u);
+    (changed.resources[0]!.object['data'] as Record<string, string>)['k'] = 'forged';
+    expect(shardResultDifference(changed, mine)).toBe('object #1 (ConfigMap apps-a-clusters-prod) differs');
+    const added = result(u);
+    added.resources.push({ ...added.resources[0]!, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } } });
+    expect(shardResultDifference(added, mine)).toBe('the shard has 2 object(s), this job\'s render 1');
+    expect(shardResultDifference(result(u, { artifacts: [] }), mine)).toBe('the extra artifacts differ');
+    expect(shardResultDifference(result(u, { status: 'failed' }), mine)).toMatch(/says failed/);
   });
 });

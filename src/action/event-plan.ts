@@ -29,6 +29,12 @@ export type EventPlan = PlanCommon &
 export interface CheckoutHead {
   sha: string;
   parents: string[];
+  /**
+   * Set when the workspace's tracked files are not the trusted commit's tree (`git status` shows
+   * changes, or `git diff <GITHUB_SHA>` does): what differs, for the message. A job that checks
+   * out the base and then `git checkout <pr-sha> -- .` holds the PR's files under a base HEAD.
+   */
+  differs?: string;
 }
 
 const OPT_IN = 'set allow-pull-request-target-head: true if you trust every PR author';
@@ -52,6 +58,9 @@ function pullRequestTargetRefusal(headSha: unknown, checkout: CheckoutHead | und
   if (checkout.sha === headSha || checkout.parents.includes(headSha)) {
     return `refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR${checkout.sha === headSha ? '' : ' (merged into the base)'} and this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
   }
+  if (checkout.differs !== undefined) {
+    return `refusing to render under pull_request_target: the workspace's tracked files differ from the base commit (${checkout.differs}), so they may hold files from the untrusted pull request (e.g. after \`git checkout <pr-sha> -- .\`) while this event runs with a write token. Render a clean checkout of the base, use the pull_request event, or ${OPT_IN}.`;
+  }
   return undefined;
 }
 
@@ -67,7 +76,9 @@ export function planForEvent(
     const number = typeof pr?.['number'] === 'number' ? (pr['number'] as number) : undefined;
     const headRepo = rec(rec(pr?.['head'])?.['repo'])?.['full_name'];
     const baseFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-    const fromFork = typeof headRepo === 'string' && headRepo !== baseFull;
+    // A head repository that is gone (`head.repo: null`, a deleted fork) or unnamed is a fork:
+    // only a named head repository equal to the base repository is not.
+    const fromFork = headRepo !== baseFull;
     const headSha = rec(pr?.['head'])?.['sha'];
     const refuse = name === 'pull_request_target' && !inputs.allowPullRequestTargetHead ? pullRequestTargetRefusal(headSha, checkout) : undefined;
     if (refuse) return { mode: 'check', readOnly: true, drift: false, notices, refuse };

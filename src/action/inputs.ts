@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../diagnostics.js';
+import { branchNameProblem, labelProblem } from './names.js';
 
 export type Mode = 'pull-request' | 'push' | 'check';
 
@@ -38,6 +39,10 @@ export interface ActionInputs {
   shard: string;
   /** Where shard files are saved (`i/n`) or read from (`merge`). */
   shardDir: string;
+  /** Merge: how many units to render again and compare with their shard's result. */
+  shardVerify: number;
+  /** GITHUB_RUN_ID: recorded in shard files; a merge accepts only files of its own run. */
+  runId: string;
   serverUrl: string;
   apiUrl: string;
   runUrl: string;
@@ -72,6 +77,30 @@ function booleanInput(name: string): boolean {
   throw new ConfigError(`input ${name} must be true or false, got "${v}"`);
 }
 
+/** Branch names and labels are checked before anything runs; every problem is reported together. */
+function checkNames(mode: Mode, wetBranch: string, prBranch: string, labels: readonly string[]): void {
+  const problems: string[] = [];
+  for (const [input, name] of [['wet-branch', wetBranch], ['pr-branch', prBranch]] as const) {
+    const p = branchNameProblem(name);
+    if (p) problems.push(`input ${input} "${name}" is not a valid branch name: ${p}`);
+  }
+  if (mode === 'pull-request' && prBranch === wetBranch) {
+    problems.push(`input pr-branch equals wet-branch ("${wetBranch}"): in pull-request mode that would commit straight to the deployed branch; use another pr-branch, or mode: push to commit to ${wetBranch} directly`);
+  }
+  for (const l of labels) {
+    const p = labelProblem(l);
+    if (p) problems.push(`input labels: "${l}" cannot be a label: ${p}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: 'error' as const, message })));
+}
+
+function countInput(name: string, value: string, fallback: number): number {
+  const v = value.trim();
+  if (v === '') return fallback;
+  if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
+  return Number(v);
+}
+
 export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<ActionInputs> {
   const mode = core.getInput('mode') || 'pull-request';
   if (mode !== 'pull-request' && mode !== 'push' && mode !== 'check') {
@@ -101,6 +130,9 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
   const tempDir = env['RUNNER_TEMP'] ?? (await import('node:os')).tmpdir();
   const dispatchOnly = eventName === 'workflow_dispatch' ? (payload['inputs'] as Record<string, unknown> | undefined)?.['only'] : undefined;
   if (typeof dispatchOnly === 'string') only.push(...splitList(dispatchOnly));
+  const prBranch = core.getInput('pr-branch') || `hydrate/${wetBranch}`;
+  const labels = splitList(core.getInput('labels'));
+  checkNames(mode, wetBranch, prBranch, labels);
   return {
     workspace,
     configFile: path.resolve(workspace, core.getInput('config') || 'hydrate.yaml'),
@@ -110,8 +142,8 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     dryRepository,
     drySha: env['GITHUB_SHA'] ?? '',
     token,
-    prBranch: core.getInput('pr-branch') || `hydrate/${wetBranch}`,
-    labels: splitList(core.getInput('labels')),
+    prBranch,
+    labels,
     autoMerge: booleanInput('auto-merge'),
     commitMessage: core.getInput('commit-message') || 'hydrate: render {dry-repository}@{dry-sha-short}',
     author: parseAuthor(core.getInput('author') || 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'),
@@ -121,6 +153,8 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     allowMassDeletion: booleanInput('allow-mass-deletion'),
     shard: core.getInput('shard').trim(),
     shardDir: path.resolve(workspace, core.getInput('shard-dir') || path.join(tempDir, 'hydrate-shards')),
+    shardVerify: countInput('shard-verify', core.getInput('shard-verify'), 3),
+    runId: env['GITHUB_RUN_ID'] ?? '',
     serverUrl,
     apiUrl,
     runUrl,

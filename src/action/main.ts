@@ -25,25 +25,29 @@ import { renderReport } from '../report/json-report.js';
 import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
+import { escapeLine, escapeText } from '../report/escape.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { reviewPullRequest } from './review.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
-import { planForEvent, type CheckoutHead, type EventPlan } from './event-plan.js';
+import { planForEvent, type EventPlan } from './event-plan.js';
+import { readCheckout } from './checkout.js';
 
+// Names and tool output come from the dry tree: control characters are escaped, and a line that
+// would be a workflow command (`::add-mask::`) is shown instead of run.
 const actionsLogger: Logger = {
-  info: (m) => core.info(m),
-  warning: (m) => core.warning(m),
-  debug: (m) => core.debug(m)
+  info: (m) => core.info(escapeText(m)),
+  warning: (m) => core.warning(escapeText(m)),
+  debug: (m) => core.debug(escapeText(m))
 };
 
 function annotate(d: Diagnostic): void {
   const props: core.AnnotationProperties = {
-    ...(d.file ? { file: d.file } : {}),
+    ...(d.file ? { file: escapeLine(d.file) } : {}),
     ...(d.line !== undefined ? { startLine: d.line } : {}),
     ...(d.col !== undefined ? { startColumn: d.col } : {}),
-    title: d.unit ? `hydrate: ${d.unit}` : 'hydrate'
+    title: d.unit ? `hydrate: ${escapeLine(d.unit)}` : 'hydrate'
   };
-  const text = formatDiagnostic({ ...d, file: undefined, line: undefined, col: undefined } as Diagnostic);
+  const text = escapeText(formatDiagnostic({ ...d, file: undefined, line: undefined, col: undefined } as Diagnostic));
   if (d.severity === 'error') core.error(text, props);
   else if (d.severity === 'warning') core.warning(text, props);
   else core.notice(text, props);
@@ -68,22 +72,10 @@ async function remoteHasBranch(remoteUrl: string, token: string, branch: string)
   }
 }
 
-/**
- * The commit checked out in the workspace and its parents, or undefined when git cannot tell.
- * `safe.directory` lets git read a workspace owned by another user (a container job), which it
- * otherwise refuses as "dubious ownership".
- */
-async function headOfCheckout(workspace: string): Promise<CheckoutHead | undefined> {
-  const git = new GitClient();
-  try {
-    const r = await git.run(['-c', `safe.directory=${workspace}`, 'rev-list', '--parents', '-n', '1', 'HEAD'], { cwd: workspace, allowFailure: true });
-    const [sha, ...parents] = r.stdout.trim().split(/\s+/);
-    return r.exitCode === 0 && sha ? { sha, parents } : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    git.dispose();
-  }
+/** The commit a pull_request_target checkout must match: GITHUB_SHA (the base branch's tip), else the event's base commit. */
+function trustedBase(inputs: ActionInputs): string {
+  const pr = inputs.event.payload['pull_request'] as { base?: { sha?: unknown } } | undefined;
+  return inputs.drySha || (typeof pr?.base?.sha === 'string' ? pr.base.sha : '');
 }
 
 export async function run(): Promise<void> {
@@ -94,7 +86,7 @@ export async function run(): Promise<void> {
   try {
     inputs = await readInputs();
     // Only pull_request_target needs to know what is checked out (see planForEvent).
-    const checkout = inputs.event.name === 'pull_request_target' ? await headOfCheckout(inputs.workspace) : undefined;
+    const checkout = inputs.event.name === 'pull_request_target' ? await readCheckout(inputs.workspace, trustedBase(inputs)) : undefined;
     const plan = planForEvent(inputs, checkout);
     for (const n of plan.notices) core.notice(n);
     if (plan.refuse) throw new HydrateError(plan.refuse, 1);
@@ -192,7 +184,9 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
             previous,
             ports,
             ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
-            ...(shards ? { shards } : {})
+            ...(shards ? { shards } : {}),
+            ...(inputs.runId ? { runId: inputs.runId } : {}),
+            shardVerify: inputs.shardVerify
           });
           if (!outcome.ok || !outcome.plan) return false;
           await applyWetPlan(dir, outcome.plan);
@@ -311,7 +305,14 @@ async function renderShard(
         trailers: {},
         dryRun: true,
         render: async (dir) => {
-          outcome = await hydrate({ settings, configText, previous: await readWetDir(dir), ports, ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}) });
+          outcome = await hydrate({
+            settings,
+            configText,
+            previous: await readWetDir(dir),
+            ports,
+            ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
+            ...(inputs.runId ? { runId: inputs.runId } : {})
+          });
           shardFile = await writeShardFile(shard.dir, outcome.shard!);
           return false;
         }

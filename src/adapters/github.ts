@@ -44,7 +44,10 @@ interface GitHubOptions {
   logger?: Logger;
   /** Retries for 5xx and rate limits; `minDelayMs` scales the back-off and `retry-after` seconds. */
   retry?: { retries: number; minDelayMs: number };
-  /** Accept sticky comments only from these logins (default: any author, matched by marker). */
+  /**
+   * Adopt sticky comments only from these logins. Default: the token's own identity (see
+   * `identity`); comments by anyone else are never edited, whatever marker they hold.
+   */
   commentAuthors?: string[];
   /** Longest `retry-after` (seconds) worth waiting for; longer waits fail at once. Default 300. */
   maxRetryAfterSeconds?: number;
@@ -76,6 +79,12 @@ export interface GitHub {
   deleteBranch(branch: string): Promise<void>;
   addLabels(number: number, labels: readonly string[]): Promise<string[]>;
   upsertStickyComment(issueNumber: number, marker: string, body: string): Promise<StickyCommentResult>;
+  /**
+   * The login the token writes comments as (read once per instance): `GET /user` for a user
+   * token; an installation token (GITHUB_TOKEN, a GitHub App) cannot read `/user` (403), so its
+   * bot login from GraphQL `viewer` (`<app-slug>[bot]`), or `github-actions[bot]` when that fails.
+   */
+  identity(): Promise<string>;
   /** Resolves to a warning when auto-merge could not be enabled (never throws), else undefined. */
   enableAutoMerge(pullNodeId: string, method: MergeMethod): Promise<string | undefined>;
 }
@@ -328,6 +337,30 @@ export function createGitHub(options: GitHubOptions): GitHub {
       return missing;
     });
 
+  /** The Actions GITHUB_TOKEN's identity: the fallback when an installation token cannot name itself. */
+  const ACTIONS_BOT = 'github-actions[bot]';
+  let identityOnce: Promise<string> | undefined;
+  const identity = (): Promise<string> =>
+    (identityOnce ??= guard('read the token\'s own identity', 'pull-requests: read', async () => {
+      try {
+        const { data } = await octokit.rest.users.getAuthenticated();
+        return data.login;
+      } catch (e) {
+        // 403 "Resource not accessible by integration" (installation tokens); 404 on some GHES setups.
+        if (!isHttpError(e) || (e.status !== 403 && e.status !== 404)) throw e;
+      }
+      try {
+        const r = await octokit.graphql<{ viewer?: { login?: unknown } }>('query { viewer { login } }');
+        const login = r.viewer?.login;
+        // REST names a bot `<slug>[bot]`; GraphQL sometimes leaves the suffix off.
+        if (typeof login === 'string' && login !== '') return login.endsWith('[bot]') ? login : `${login}[bot]`;
+      } catch (e) {
+        logger.debug(redact(`GraphQL viewer failed (${e instanceof Error ? e.message : String(e)}): taking ${ACTIONS_BOT}`));
+      }
+      return ACTIONS_BOT;
+    }));
+  let foreignWarned = false;
+
   const upsertStickyComment = (issueNumber: number, marker: string, body: string): Promise<StickyCommentResult> =>
     guard(`write the comment on #${issueNumber}`, 'pull-requests: write', async () => {
       const tag = markerComment(marker);
@@ -338,10 +371,16 @@ export function createGitHub(options: GitHubOptions): GitHub {
         issue_number: issueNumber,
         per_page: 100
       });
-      const authors = options.commentAuthors;
-      const mine = comments.find(
-        (c) => (c.body ?? '').includes(tag) && (!authors || (c.user !== null && authors.includes(c.user.login)))
-      );
+      const authors = options.commentAuthors ?? [await identity()];
+      const marked = comments.filter((c) => (c.body ?? '').includes(tag));
+      const mine = marked.find((c) => c.user !== null && authors.includes(c.user.login));
+      const foreign = [...new Set(marked.filter((c) => c.user === null || !authors.includes(c.user.login)).map((c) => c.user?.login ?? '(deleted user)'))];
+      if (foreign.length > 0 && !foreignWarned) {
+        foreignWarned = true;
+        logger.warning(
+          `#${issueNumber} has ${foreign.length === 1 ? 'a comment' : 'comments'} holding Hydrate's marker written by ${foreign.map((l) => JSON.stringify(l)).join(', ')}, not by this token (${authors.join(', ')}): left alone; Hydrate writes its own`
+        );
+      }
       if (!mine) {
         const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: full });
         return { id: data.id, action: 'created' };
@@ -386,6 +425,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
     deleteBranch,
     addLabels,
     upsertStickyComment,
+    identity,
     enableAutoMerge
   };
 }

@@ -3,6 +3,7 @@
  * the secrets policy gate → wet layout → prune plan → diff → (write). Shared by the CLI and the
  * action. Nothing is written unless every selected unit rendered and every check passed.
  */
+import { randomBytes } from 'node:crypto';
 import { ConfigError, ExitCode, hasErrors, sortDiagnostics, type Diagnostic, type ExitCodeValue } from '../diagnostics.js';
 import { entryPositions } from '../settings/load-config.js';
 import type { FileReader, Logger, ProcessRunner } from '../ports.js';
@@ -25,8 +26,21 @@ import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
 import { VERSION } from '../version.js';
 import { runPool } from './pool.js';
+import { redactUnitDiagnostics } from './input-secrets.js';
+import { runnerUntil, startClock, timeLimitError, type RunClock } from './time-limits.js';
+import { checkObjectNames } from '../resources/names.js';
+import { checkPortablePaths } from '../wet/portable-paths.js';
 import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
-import { assignShard, buildShardFile, collectShards, shardUnitResult, type LoadedShard, type ShardFile } from './shards.js';
+import {
+  assignShard,
+  buildShardFile,
+  chooseVerificationSample,
+  collectShards,
+  shardResultDifference,
+  shardUnitResult,
+  type LoadedShard,
+  type ShardFile
+} from './shards.js';
 
 export interface PipelinePorts {
   files: FileReader;
@@ -45,6 +59,12 @@ export interface HydrateRequest {
   renderers?: readonly Renderer[];
   /** Merge mode (`settings.shard.kind === 'merge'`): the shard files read from the shard directory. */
   shards?: readonly LoadedShard[];
+  /** The workflow run (GITHUB_RUN_ID): recorded in a shard file; a merge takes files of its own run only. */
+  runId?: string;
+  /** Merge mode: how many shard-rendered units to render again here and compare (at least one per shard; 0: none). Default 3. */
+  shardVerify?: number;
+  /** Merge mode: seed of the choice of those units (default: random, so a shard job cannot predict it). */
+  verifySeed?: string;
 }
 
 export interface UnitReport {
@@ -98,6 +118,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const mode = settings.shard;
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION}`;
+  const clock = startClock(settings);
 
   diagnostics.push(...(await checkSources(settings, ports.files)));
   const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
@@ -144,6 +165,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       generator,
       configDigest,
       ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
+      ...(req.runId ? { runId: req.runId } : {}),
       units: selected,
       independent
     });
@@ -153,6 +175,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
     }
     ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
+    if (!hasErrors(diagnostics)) diagnostics.push(...(await verifyShardResults(req, renderers, fromShards, taken.shardOf, clock)));
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
@@ -165,19 +188,23 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
         continue;
       }
       const started = Date.now();
-      const rendered = await renderOnWorkers(renderer, units, {
-        settings,
-        repoRoot: settings.repoRoot,
-        files: ports.files,
-        exec: ports.exec,
-        logger: ports.logger,
-        previous
-      });
+      const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous };
+      const rendered = await renderOnWorkers(renderer, units, base, clock);
       // The index records the input digest, which the next run compares before rendering.
       results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
+  // Tools echo their input in errors (kustomize prints the node it choked on): no Secret value of
+  // a unit's inputs may reach a message, whatever prints it later.
+  const redactWith = cachingReader(ports.files);
+  await runPool(
+    results.filter((r) => r.diagnostics.length > 0),
+    Math.max(1, settings.concurrency),
+    async (r) => {
+      r.diagnostics = await redactUnitDiagnostics(r.unit, r.diagnostics, settings, redactWith);
+    }
+  );
   for (const r of results) diagnostics.push(...r.diagnostics);
 
   const reused = reusedUnits([...skipped, ...unchanged], previous.index);
@@ -193,6 +220,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       generator,
       configDigest,
       ...(req.dryCommit ? { dryCommit: req.dryCommit } : {}),
+      ...(req.runId ? { runId: req.runId } : {}),
       assigned: selected,
       results: [...results, ...reused.results],
       rejected: new Set(gate.map((d) => d.unit ?? ''))
@@ -207,6 +235,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       exitCode: exitCodeOf(diagnostics, configFault)
     };
   }
+  // Kinds and names Kubernetes would refuse (or that hold control characters), with the other errors.
+  for (const r of results) if (r.status === 'rendered') diagnostics.push(...checkObjectNames(r.resources));
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -223,7 +253,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
       [...(await keptUnits(reused.entries, previous)), ...(await foreignKept(foreign, all))]
     );
     diagnostics.push(...layout.diagnostics);
-    if (!hasErrors(layout.diagnostics)) {
+    if (!hasErrors(layout.diagnostics)) diagnostics.push(...portablePathErrors(layout));
+    if (!hasErrors(diagnostics)) {
       plan = await planWetUpdate(all.index, (p) => all.readFile(p), layout);
       diagnostics.push(...(plan.diagnostics ?? []));
       if (!hasErrors(plan.diagnostics)) diagnostics.push(...checkDeletions(settings, previous.index, layout.index, plan, results));
@@ -324,11 +355,12 @@ function takeFromShards(
   toRender: readonly Unit[],
   inputs: ReadonlyMap<string, InputDigest>,
   expect: Parameters<typeof collectShards>[1]
-): { results: UnitResult[]; leftovers: Unit[]; diagnostics: Diagnostic[] } {
+): { results: UnitResult[]; leftovers: Unit[]; diagnostics: Diagnostic[]; shardOf: Map<string, LoadedShard> } {
   const { entries, diagnostics } = collectShards(shards, expect);
   const results: UnitResult[] = [];
   const leftovers: Unit[] = [];
-  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
+  const shardOf = new Map<string, LoadedShard>();
+  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics, shardOf };
   for (const u of toRender) {
     if (!expect.independent.has(u.renderer)) continue;
     const entry = entries.get(u.id);
@@ -347,8 +379,63 @@ function takeFromShards(
       continue;
     }
     results.push(shardUnitResult(entry.unit, u));
+    shardOf.set(u.id, entry.shard);
   }
-  return { results, leftovers, diagnostics };
+  return { results, leftovers, diagnostics, shardOf };
+}
+
+/**
+ * Shard files are artifacts of the same workflow run, but the merge does not take their objects
+ * on trust alone: it renders a sample of the units the shards rendered (at least one per shard)
+ * itself and refuses the whole merge when any result differs from the shard's.
+ */
+async function verifyShardResults(
+  req: HydrateRequest,
+  renderers: readonly Renderer[],
+  fromShards: ReadonlyMap<string, UnitResult>,
+  shardOf: ReadonlyMap<string, LoadedShard>,
+  clock: RunClock
+): Promise<Diagnostic[]> {
+  const { settings, ports } = req;
+  const count = req.shardVerify ?? 3;
+  const candidates = new Map<string, number>();
+  for (const [id, r] of fromShards) if (r.status !== 'failed' && shardOf.has(id)) candidates.set(id, shardOf.get(id)!.data.shard.index);
+  const sample = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes(16).toString('hex'));
+  if (sample.length === 0) {
+    if (count <= 0 && candidates.size > 0) ports.logger.warning('shard-verify is 0: the merge publishes the shards\' objects without rendering any of them again');
+    return [];
+  }
+  const diagnostics: Diagnostic[] = [];
+  const started = Date.now();
+  for (const renderer of renderers) {
+    const units = sample.map((id) => fromShards.get(id)!.unit).filter((u) => u.renderer === renderer.name);
+    if (units.length === 0) continue;
+    const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous: memoizedPrevious(req.previous) };
+    const own = await renderOnWorkers(renderer, units, base, clock);
+    for (const mine of own) {
+      const theirs = fromShards.get(mine.unit.id)!;
+      const difference = shardResultDifference(theirs, mine);
+      if (difference === undefined) continue;
+      const shard = shardOf.get(mine.unit.id)!;
+      diagnostics.push({
+        severity: 'error',
+        unit: mine.unit.id,
+        message: `shard ${shard.data.shard.index}/${shard.data.shard.count}'s result for unit ${mine.unit.id} differs from this job's own render of it (${difference}): the shard file was altered or not rendered from these inputs, so no shard is trusted and nothing is published${theirs.volatile ? ' (the unit reads remote sources, which may also have changed between the jobs: pin them)' : ''} [${shard.file}]`
+      });
+    }
+  }
+  ports.logger.info(`hydrate: verified ${sample.length} shard-rendered unit(s) by rendering them again (${Date.now() - started} ms)${diagnostics.length > 0 ? `: ${diagnostics.length} differ` : ': identical'}`);
+  return diagnostics;
+}
+
+/** Wet paths that Windows or macOS could not check out (or would merge), by the unit that writes them. */
+function portablePathErrors(layout: WetLayout): Diagnostic[] {
+  const owner = new Map<string, string>();
+  for (const [id, entry] of Object.entries(layout.index.units)) for (const p of entry.paths) owner.set(p, id);
+  return checkPortablePaths(
+    layout.files.map((f) => f.path),
+    (p) => owner.get(p)
+  );
 }
 
 function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
@@ -389,14 +476,32 @@ function withInputDigest(r: RenderedUnit, input: InputDigest | undefined): UnitR
 async function renderOnWorkers(
   renderer: Renderer,
   units: readonly Unit[],
-  base: Omit<Parameters<Renderer['render']>[0], 'units'>
+  base: Omit<Parameters<Renderer['render']>[0], 'units'>,
+  clock: RunClock
 ): Promise<RenderedUnit[]> {
+  // Units of an independent renderer render one by one, each within its own time limit.
+  if (!renderer.independent) {
+    const exec = runnerUntil(base.exec, clock.runDeadline);
+    const rendered = await renderer.render({ ...base, exec, units });
+    if (Date.now() < clock.runDeadline) return rendered;
+    return units.map((u) => ({ unit: u, status: 'failed', resources: [], artifacts: [], diagnostics: [timeLimitError(u, clock, 'run')] }));
+  }
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
-  if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(
     units.map((u) => [u]),
     workers,
-    (chunk) => renderer.render({ ...base, units: chunk })
+    async (chunk): Promise<RenderedUnit[]> => {
+      const unit = chunk[0]!;
+      const started = Date.now();
+      if (started >= clock.runDeadline) return [{ unit, status: 'failed', resources: [], artifacts: [], diagnostics: [timeLimitError(unit, clock, 'run')] }];
+      const unitDeadline = started + clock.unitMs;
+      const deadline = Math.min(unitDeadline, clock.runDeadline);
+      const rendered = await renderer.render({ ...base, exec: runnerUntil(base.exec, deadline), units: chunk });
+      if (Date.now() < deadline) return rendered;
+      // Out of time: whatever the tools said (killed, not started), the unit failed for its limit.
+      const which = unitDeadline <= clock.runDeadline ? 'unit' : 'run';
+      return [{ unit, status: 'failed', resources: [], artifacts: [], diagnostics: [timeLimitError(unit, clock, which)] }];
+    }
   );
   return chunks.flat();
 }

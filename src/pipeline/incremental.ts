@@ -41,7 +41,7 @@ const globalConfigs = new WeakMap<Settings, string>();
 function globalConfig(settings: Settings): string {
   let text = globalConfigs.get(settings);
   if (text === undefined) {
-    const { concurrency: _workers, ...policy } = settings.config.policy;
+    const { concurrency: _workers, timeouts: _limits, ...policy } = settings.config.policy;
     const { labelCoordinates: _labels, ...wet } = settings.config.wet;
     text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
     globalConfigs.set(settings, text);

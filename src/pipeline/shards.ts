@@ -6,6 +6,7 @@
  * them itself. Renderers whose units depend on each other (terraform, secrets: in-process and
  * fast) render in the merge job. Pure: no I/O here (see adapters/shard-files.ts).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Unit } from '../dry/unit.js';
@@ -72,6 +73,8 @@ export const shardFileSchema = z.object({
   shard: z.object({ index: z.number().int().min(1), count: z.number().int().min(1) }),
   configDigest: z.string(),
   dryCommit: z.string().optional(),
+  /** The workflow run that rendered it (GITHUB_RUN_ID): a merge takes shard files of its own run only. */
+  runId: z.string().optional(),
   /** Ids of the units dealt to this shard, sorted. */
   assigned: z.array(z.string()),
   units: z.array(unitSchema)
@@ -110,6 +113,7 @@ export interface BuildShardInput {
   generator: string;
   configDigest: string;
   dryCommit?: string;
+  runId?: string;
   assigned: readonly Unit[];
   results: readonly UnitResult[];
   /** Units whose output a policy check rejected: saved as failed, without their resources. */
@@ -152,6 +156,7 @@ export function buildShardFile(input: BuildShardInput): ShardFile {
     shard: { index: input.spec.index, count: input.spec.count },
     configDigest: input.configDigest,
     ...(input.dryCommit ? { dryCommit: input.dryCommit } : {}),
+    ...(input.runId ? { runId: input.runId } : {}),
     assigned: input.assigned.map((u) => u.id).sort(cmp),
     units
   };
@@ -161,6 +166,8 @@ export interface MergeExpectation {
   generator: string;
   configDigest: string;
   dryCommit?: string;
+  /** This run's id: shard files must carry the same (none when neither has one). */
+  runId?: string;
   /** The units of independent renderers this run selected. */
   units: readonly Unit[];
   independent: ReadonlySet<string>;
@@ -196,6 +203,12 @@ export function collectShards(
     if (d.configDigest !== expect.configDigest) error(`${name} was rendered with a different config file than this job's`, s.file);
     if ((d.dryCommit ?? '') !== (expect.dryCommit ?? '')) {
       error(`${name} was rendered from dry commit ${d.dryCommit ?? '(none given)'}, this job has ${expect.dryCommit ?? '(none given)'}`, s.file);
+    }
+    if ((d.runId ?? '') !== (expect.runId ?? '')) {
+      error(
+        `${name} was rendered by workflow run ${d.runId ?? '(none given)'}, this merge is run ${expect.runId ?? '(none given)'}: a merge takes shard files of its own run only (download the artifacts of this run)`,
+        s.file
+      );
     }
     if (d.shard.index > d.shard.count) error(`${name}: index greater than the count`, s.file);
     const seen = byIndex.get(d.shard.index);
@@ -255,4 +268,58 @@ export function shardUnitResult(entry: ShardUnit, unit: Unit): UnitResult {
     ...(entry.provides ? { provides: entry.provides } : {}),
     ...(entry.requires ? { requires: entry.requires } : {})
   };
+}
+
+/**
+ * The units whose shard results the merge renders again itself: at least one per shard (of those
+ * a shard rendered), then the rest up to `count` — chosen by a hash of `seed` and the unit id, so
+ * that a shard job cannot know in advance which of its units will be checked (the merge draws a
+ * random seed). `count` 0 chooses none.
+ */
+export function chooseVerificationSample(rendered: ReadonlyMap<string, number>, count: number, seed: string): string[] {
+  if (count <= 0 || rendered.size === 0) return [];
+  const key = (id: string): string => createHash('sha256').update(seed).update('\0').update(id).digest('hex');
+  const ordered = [...rendered.keys()].map((id) => ({ id, key: key(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
+  const chosen = new Set<string>();
+  const shardsSeen = new Set<number>();
+  for (const { id } of ordered) {
+    const shard = rendered.get(id)!;
+    if (!shardsSeen.has(shard)) {
+      shardsSeen.add(shard);
+      chosen.add(id);
+    }
+  }
+  for (const { id } of ordered) {
+    if (chosen.size >= count) break;
+    chosen.add(id);
+  }
+  return [...chosen].sort(cmp);
+}
+
+/** What a unit's result is made of, in a form two renders of the same inputs give byte for byte. */
+function fingerprint(r: Pick<UnitResult, 'status' | 'resources' | 'artifacts'>): { status: string; objects: string[]; artifacts: string[] } {
+  return {
+    status: r.status === 'failed' ? 'failed' : 'rendered',
+    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
+    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
+  };
+}
+
+/**
+ * Compares a shard's result for a unit with the merge's own render of it; returns what differs,
+ * or undefined when they are the same (status, every object, every extra artifact, in order).
+ */
+export function shardResultDifference(fromShard: Pick<UnitResult, 'status' | 'resources' | 'artifacts'>, own: Pick<UnitResult, 'status' | 'resources' | 'artifacts'>): string | undefined {
+  const a = fingerprint(fromShard);
+  const b = fingerprint(own);
+  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
+  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
+  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
+  if (i >= 0) {
+    const obj = own.resources[i]?.object;
+    const meta = obj && typeof obj['metadata'] === 'object' && obj['metadata'] !== null ? (obj['metadata'] as Record<string, unknown>) : {};
+    return `object #${i + 1} (${String(obj?.['kind'] ?? '?')} ${String(meta['name'] ?? '?')}) differs`;
+  }
+  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return 'the extra artifacts differ';
+  return undefined;
 }

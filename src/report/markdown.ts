@@ -7,6 +7,7 @@ import { cmp, describeIdentity } from '../resources/resource.js';
 import type { FieldChange, ResourceChange, UnitDiff, DiffReport } from '../diff/wet-diff.js';
 import { emptyUnitDiff, isNoise } from '../diff/wet-diff.js';
 import { headlineIsEmpty, headlineOf } from './headline.js';
+import { escapeLine } from './escape.js';
 
 export interface ReportContext {
   /** Distinguishes reports (e.g. one comment per target branch); rendered as a hidden marker. */
@@ -68,12 +69,11 @@ function cut(s: string, max: number): string {
 
 /** Text safe to put in Markdown/HTML outside code fences: no tags, no Markdown syntax, one line. */
 export function escapeText(s: string): string {
-  return s
+  return escapeLine(s.replace(/\r?\n|\r/g, ' ↵ '))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|~#!])/g, '\\$1')
-    .replace(/\r?\n|\r/g, ' ↵ ');
+    .replace(/([\\`*_[\]|~#!])/g, '\\$1');
 }
 
 function code(s: string): string {

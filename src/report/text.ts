@@ -2,11 +2,13 @@
 import { describeIdentity } from '../resources/resource.js';
 import { isNoise, type DiffReport, type ResourceChange } from '../diff/wet-diff.js';
 import { headlineIsEmpty, headlineOf } from './headline.js';
+import { escapeLine } from './escape.js';
 
 const SIGN: Record<ResourceChange['kind'], string> = { added: '+', changed: '~', removed: '-' };
 
+/** One line, control characters escaped (names and values come from the dry tree). */
 function oneLine(s: string): string {
-  return s.replace(/\r?\n|\r/g, '↵');
+  return escapeLine(s.replace(/\r?\n|\r/g, '↵'));
 }
 
 function headlineText(report: DiffReport): string[] {
@@ -28,16 +30,16 @@ export function formatDiffText(report: DiffReport): string {
   const lines: string[] = headlineText(report);
   for (const u of report.units) {
     if (u.status === 'failed') {
-      lines.push(`${u.unit}: render failed (previous output kept)`);
+      lines.push(`${oneLine(u.unit)}: render failed (previous output kept)`);
       continue;
     }
     const status = u.status === 'ok' ? '' : ` (${u.status})`;
-    lines.push(`${u.unit}${status}: +${u.added} ~${u.changed} -${u.removed}`);
+    lines.push(`${oneLine(u.unit)}${status}: +${u.added} ~${u.changed} -${u.removed}`);
     const noise = u.resources.filter(isNoise);
-    if (noise.length > 0) lines.push(`  ~ ${noise.length} object${noise.length === 1 ? '' : 's'} changed only in ignored fields: ${noise.map((r) => describeIdentity(r.id)).join(', ')}`);
+    if (noise.length > 0) lines.push(`  ~ ${noise.length} object${noise.length === 1 ? '' : 's'} changed only in ignored fields: ${noise.map((r) => oneLine(describeIdentity(r.id))).join(', ')}`);
     for (const r of u.resources) {
       if (isNoise(r)) continue;
-      lines.push(`  ${SIGN[r.kind]} ${describeIdentity(r.id)}${r.ignored ? ` (${r.ignored} ignored field${r.ignored === 1 ? '' : 's'})` : ''}`);
+      lines.push(`  ${SIGN[r.kind]} ${oneLine(describeIdentity(r.id))}${r.ignored ? ` (${r.ignored} ignored field${r.ignored === 1 ? '' : 's'})` : ''}`);
       for (const f of r.fields) {
         if (f.reordered) {
           lines.push(`      ${f.path}: reordered: ${oneLine(f.from ?? '')} → ${oneLine(f.to ?? '')}`);
@@ -45,12 +47,12 @@ export function formatDiffText(report: DiffReport): string {
         }
         const from = f.from === undefined ? '(none)' : oneLine(f.from);
         const to = f.to === undefined ? '(none)' : oneLine(f.to);
-        lines.push(`      ${f.path}: ${from} → ${to}`);
+        lines.push(`      ${oneLine(f.path)}: ${from} → ${to}`);
       }
     }
-    for (const p of u.files.added) lines.push(`  + file ${p}`);
-    for (const p of u.files.changed) lines.push(`  ~ file ${p}`);
-    for (const p of u.files.removed) lines.push(`  - file ${p}`);
+    for (const p of u.files.added) lines.push(`  + file ${oneLine(p)}`);
+    for (const p of u.files.changed) lines.push(`  ~ file ${oneLine(p)}`);
+    for (const p of u.files.removed) lines.push(`  - file ${oneLine(p)}`);
   }
   const t = report.totals;
   if (report.units.length === 0) lines.push('No changes.');

@@ -55,6 +55,15 @@ export const diffOptions = z
   })
   .strict();
 
+const DEFAULT_TIMEOUTS = { unitSeconds: 300, runSeconds: 3600 };
+export const timeouts = z
+  .object({
+    unitSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_TIMEOUTS.unitSeconds).describe('Longest render of one unit, its tools included (default 300: 5 minutes)'),
+    runSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_TIMEOUTS.runSeconds).describe('Longest rendering of a whole run (default 3600: 60 minutes)')
+  })
+  .strict()
+  .describe('Time limits: a unit or a run that takes longer fails with an error naming the limit');
+
 export const hydrateConfig = z
   .object({
     $schema: z.string().optional(),
@@ -85,10 +94,11 @@ export const hydrateConfig = z
           .boolean()
           .default(false)
           .describe('Allow remote kustomize bases (URLs, git refs) in every entry, pinned to a commit SHA or a release tag vX.Y.Z'),
-        concurrency: z.number().int().min(1).max(64).optional().describe('Parallel render workers (default: CPU count)')
+        concurrency: z.number().int().min(1).max(64).optional().describe('Parallel render workers (default: CPU count)'),
+        timeouts: timeouts.default(DEFAULT_TIMEOUTS)
       })
       .strict()
-      .default({ allowSecrets: [], allowHelm: true, allowRemote: false })
+      .default({ allowSecrets: [], allowHelm: true, allowRemote: false, timeouts: DEFAULT_TIMEOUTS })
   })
   .strict();
 
