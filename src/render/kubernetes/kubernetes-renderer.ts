@@ -507,13 +507,12 @@ async function dependencyCopies(ctx: Ctx, chartRel: string, deps: ChartDependenc
 
 /**
  * helm takes any chart reference that names an existing path (from its working directory, the
- * repository root) as a local chart, `./` or not: an absolute reference, or one that exists and
- * leads out of the repository or into `.git`, is refused. Repository and `oci://` references
- * that name no path are left to helm.
+ * repository root) as a local chart, `./` or not: one that exists and leads out of the
+ * repository or into `.git` is refused (an absolute reference, or one naming `.git`, is already
+ * refused by helmArgvProblems). Repository and `oci://` references that name no path are left to helm.
  */
 async function pathLikeChartProblem(input: RenderInput, chart: string): Promise<string | undefined> {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return undefined;
-  if (chart.startsWith('/')) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
   const rel = posix.normalize(chart);
   if ((await input.files.lstat(abs(input, rel))) === undefined && !hasGitSegment(rel)) return undefined;
   return checkRepoPath(input.repoRoot, rel, input.files, 'chart', { anyName: true });
