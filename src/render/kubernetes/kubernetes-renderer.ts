@@ -673,11 +673,12 @@ async function yamlFilesIn(ctx: Ctx): Promise<string[]> {
 
 async function renderPlain(ctx: Ctx): Promise<Resource[]> {
   const { input, unit, entry } = ctx;
-  // A chart directory matched without a release file: Argo CD would render it with helm template.
+  // A chart directory reaches here only with `type: plain` (type auto renders it as a chart
+  // directory): its templates are not manifests.
   if ((await input.files.lstat(abs(input, `${unit.dir}/Chart.yaml`)))?.kind === 'file') {
     err(
       ctx,
-      `${unit.dir} is a Helm chart (it holds Chart.yaml) but has no Helm release file (${entry.helm.releaseFile.split('{dir}').join(unit.dir)}): add one with chart: ./${posix.basename(unit.dir)} and a version, or exclude the directory`,
+      `${unit.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split('{dir}').join(unit.dir)}) with chart: ./${posix.basename(unit.dir)} and a version, or exclude the directory`,
       { file: `${unit.dir}/Chart.yaml` }
     );
     return [];
