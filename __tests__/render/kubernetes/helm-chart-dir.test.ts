@@ -160,13 +160,14 @@ describe('chart directory units without helm', () => {
     try {
       for (const [v, msg] of [
         ['../../../etc/passwd', 'must stay inside the repository'],
-        ['../../.git/config.yaml', 'inside .git']
+        ['../../.git/config.yaml', 'values file ../../.git/config.yaml (helm.valueFiles) ".git/config.yaml" names `.git`: git\'s own folder is never read or written']
       ] as const) {
         const exec = fakeRunner(['helm']);
         const cfg = { kubernetes: [{ match: 'charts/{app}', output: 'apps/{app}', helm: { valueFiles: [v] } }] };
         const r = await renderKubernetesUnit(UNIT, makeInput(repo.root, cfg, [], exec));
         expect(r.status).toBe('failed');
-        expect(r.diagnostics.map((d) => d.message).join('\n')).toContain(msg);
+        // One error, at the config that names the file.
+        expect(r.diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'hydrate.yaml', message: expect.stringContaining(msg) })]);
         expect(exec.calls).toEqual([]);
       }
     } finally {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { createProcessRunner } from '../../../src/adapters/exec.js';
@@ -160,12 +160,40 @@ describe.each(HELMS)('release-file keys with %s', (name) => {
       await symlink(join(outside.root, 'lib.yaml'), join(repo.root, 'lib/kustomizations/json_patches.yaml'));
       const r = await renderKubernetesUnit(UNIT, makeInput(repo.root, CFG, [], exec));
       expect(r.status).toBe('failed');
-      expect(r.diagnostics.map((d) => d.message).join('\n')).toContain('leads outside the repository');
+      // One error, at the release file's `patches` line.
+      expect(r.diagnostics).toEqual([
+        expect.objectContaining({
+          file: `${RELEASE_DIR}.yaml`,
+          line: 5,
+          message: 'patches library (helm.patchesLibrary) "lib/kustomizations/json_patches.yaml" leads outside the repository through a symlink'
+        })
+      ]);
 
-      const cfg = { kubernetes: [{ ...CFG.kubernetes[0], helm: { patchesLibrary: '.git/lib.yaml' } }] };
-      const r2 = await renderKubernetesUnit(UNIT, makeInput(repo.root, cfg, [], exec));
-      expect(r2.status).toBe('failed');
-      expect(r2.diagnostics.map((d) => d.message).join('\n')).toContain('inside .git');
+      // A `.git` segment in the setting, in any case, is refused by its text.
+      for (const lib of ['.git/lib.yaml', 'lib/.GIT/lib.yaml']) {
+        const cfg = { kubernetes: [{ ...CFG.kubernetes[0], helm: { patchesLibrary: lib } }] };
+        const r2 = await renderKubernetesUnit(UNIT, makeInput(repo.root, cfg, [], exec));
+        expect(r2.status).toBe('failed');
+        expect(r2.diagnostics).toEqual([
+          expect.objectContaining({ file: `${RELEASE_DIR}.yaml`, line: 5, message: expect.stringMatching(/^patches library \(helm\.patchesLibrary\) ".*" names `\.(git|GIT)`: git's own folder is never read or written$/) })
+        ]);
+      }
+
+      // A symlink into a `.git` folder, the repository's own or a nested repository's, is refused where it leads.
+      await mkdir(join(repo.root, 'vendor/tool/.git'), { recursive: true });
+      await mkdir(join(repo.root, '.git'), { recursive: true });
+      await writeFile(join(repo.root, 'vendor/tool/.git/lib.yaml'), 'ok:\n  - target: {kind: ConfigMap}\n    patch: [{op: add, path: /metadata/labels/x, value: "y"}]\n');
+      await writeFile(join(repo.root, '.git/lib.yaml'), 'ok: []\n');
+      await symlink('../vendor/tool/.git/lib.yaml', join(repo.root, 'lib/nested.yaml'));
+      await symlink('../.git/lib.yaml', join(repo.root, 'lib/own.yaml'));
+      for (const lib of ['lib/nested.yaml', 'lib/own.yaml']) {
+        const cfg = { kubernetes: [{ ...CFG.kubernetes[0], helm: { patchesLibrary: lib } }] };
+        const r3 = await renderKubernetesUnit(UNIT, makeInput(repo.root, cfg, [], exec));
+        expect(r3.status).toBe('failed');
+        expect(r3.diagnostics).toEqual([
+          expect.objectContaining({ file: `${RELEASE_DIR}.yaml`, line: 5, message: `patches library (helm.patchesLibrary) "${lib}" leads into .git through a symlink` })
+        ]);
+      }
     } finally {
       await repo.cleanup();
       await outside.cleanup();
@@ -286,7 +314,14 @@ describe.each(HELMS)('release-file keys with %s', (name) => {
       await symlink(join(outside.root, 'values.yaml'), join(repo2.root, RELEASE_DIR, 'linked.yaml'));
       const r = await renderKubernetesUnit(UNIT, makeInput(repo2.root, CFG, [], exec));
       expect(r.status).toBe('failed');
-      expect(r.diagnostics.map((d) => d.message).join('\n')).toContain('leads outside the repository');
+      // One error, at the values file's item in the release file.
+      expect(r.diagnostics).toEqual([
+        expect.objectContaining({
+          file: `${RELEASE_DIR}.yaml`,
+          line: 5,
+          message: expect.stringMatching(/^values file "k\/on\/t1\/0644\/linked\.yaml" resolves to \/.*\/values\.yaml, outside the repository: symlinks must not lead out of the repository$/)
+        })
+      ]);
     } finally {
       await repo2.cleanup();
       await outside.cleanup();

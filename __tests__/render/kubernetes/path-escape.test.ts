@@ -120,19 +120,23 @@ describe('Helm release paths', () => {
   const cfg = { kubernetes: [{ match: 'k/{x}', output: '{x}', type: 'helm' }] };
   const chart = 'apiVersion: v2\nname: c\nversion: 0.1.0\n';
 
-  async function renderRelease(release: string): Promise<{ r: Awaited<ReturnType<typeof renderKubernetesUnit>>; calls: number }> {
+  async function renderRelease(release: string): Promise<{ r: Awaited<ReturnType<typeof renderKubernetesUnit>>; calls: number; args: (readonly string[])[] }> {
     await writeFile(join(root, 'k/a.yaml'), release);
     const exec = fakeRunner(['helm'], { exitCode: 0, stdout: CM, stderr: '' });
     const r = await renderKubernetesUnit(unit('k/a', 0), makeInput(root, cfg, [], exec));
-    return { r, calls: exec.calls.length };
+    return { r, calls: exec.calls.length, args: exec.calls.map((c) => c.args) };
   }
 
   it('renders a local chart inside the repository (the baseline)', async () => {
     await mkdir(join(root, 'charts/c'), { recursive: true });
     await writeFile(join(root, 'charts/c/Chart.yaml'), chart);
-    const { r, calls } = await renderRelease('chart: ../charts/c\nversion: 0.1.0\n');
+    const { r, args } = await renderRelease('chart: ../charts/c\nversion: 0.1.0\n');
     expect(r.diagnostics).toEqual([]);
-    expect(calls).toBe(2);
+    expect(r.status).toBe('rendered');
+    // A chart without templates cannot vary between renders: helm template runs once, on the chart in the repository.
+    expect(args).toEqual([
+      ['template', '--version=0.1.0', '--namespace=default', '--include-crds', `--values=${join(root, 'k/a/cm.yaml')}`, '--', 'k', join(root, 'charts/c')]
+    ]);
   });
 
   it('refuses a chart folder that is a symlink out of the repository, or into .git', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { renderKubernetesUnit } from '../../../src/render/kubernetes/index.js';
 import { toolMessage, toolWarnings } from '../../../src/render/kubernetes/kubernetes-renderer.js';
 import { identityOf, isIdentity, type Resource } from '../../../src/resources/resource.js';
-import { makeInput, tempRepo, unit } from './fixtures.js';
+import { fakeRunner, makeInput, tempRepo, unit } from './fixtures.js';
 
 const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
 const names = (rs: Resource[]): string[] =>
@@ -108,9 +108,21 @@ describe('plain directory rule', () => {
       const j = await renderKubernetesUnit(unit('apps/jsonnet', 0), makeInput(repo.root, cfg, []));
       expect(j.status).toBe('failed');
       expect(j.diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'apps/jsonnet', message: expect.stringMatching(/holds only Jsonnet \(apps\/jsonnet\/lib\.libsonnet, apps\/jsonnet\/main\.jsonnet\).*Hydrate does not run/) })]);
-      const c = await renderKubernetesUnit(unit('apps/chart', 0), makeInput(repo.root, cfg, []));
-      expect(c.status).toBe('failed');
-      expect(c.diagnostics).toEqual([expect.objectContaining({ file: 'apps/chart/Chart.yaml', message: expect.stringContaining('is a Helm chart (it holds Chart.yaml) but has no Helm release file') })]);
+      // With type auto a chart directory is a chart source, rendered by helm template of the directory.
+      const helm = fakeRunner(['helm'], { exitCode: 0, stdout: cm('from-chart'), stderr: '' });
+      const c = await renderKubernetesUnit(unit('apps/chart', 0), makeInput(repo.root, cfg, [], helm));
+      expect(c.diagnostics).toEqual([]);
+      expect(names(c.resources)).toEqual(['ConfigMap/from-chart']);
+      expect(helm.calls.map((x) => x.args.slice(-3))).toEqual([['--', 'chart', join(repo.root, 'apps/chart')]]);
+      // Read as a plain directory (type plain), the chart is named as one, and nothing runs.
+      const noHelm = fakeRunner(['helm']);
+      const asPlain = { kubernetes: [{ match: 'apps/{app}', output: '{app}', type: 'plain' }] };
+      const cp = await renderKubernetesUnit(unit('apps/chart', 0), makeInput(repo.root, asPlain, [], noHelm));
+      expect(cp.status).toBe('failed');
+      expect(cp.diagnostics).toEqual([
+        expect.objectContaining({ severity: 'error', file: 'apps/chart/Chart.yaml', message: expect.stringContaining("apps/chart is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto)") })
+      ]);
+      expect(noHelm.calls).toEqual([]);
       const p = await renderKubernetesUnit(unit('apps/cdk', 0), makeInput(repo.root, cfg, []));
       expect(p.status).toBe('failed');
       expect(p.diagnostics).toEqual([expect.objectContaining({ file: 'apps/cdk/cdk8s.yaml', message: 'apps/cdk is rendered by cdk8s (cdk8s.yaml), which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory' })]);

@@ -3,9 +3,10 @@
  * option as `--name=value` and puts the release name and chart after `--`; these checks refuse,
  * at the release file's line, the values that would still change what helm does: a chart
  * reference that is an option (`--post-renderer=./evil.sh`), an absolute path or a `file://` URL
- * (a chart outside the repository), a repository that is not an HTTP(S) URL, and `set` names that
- * would start another assignment.
+ * (a chart outside the repository), a name with a `.git` segment in any case (git's own folder),
+ * a repository that is not an HTTP(S) URL, and `set` names that would start another assignment.
  */
+import { isGitSegment } from '../../dry/path-safety.js';
 import type { HelmRelease } from './helm-release.js';
 import { isLocalChart } from './helm-release.js';
 
@@ -32,8 +33,17 @@ export function helmArgvProblems(release: Pick<HelmRelease, 'chart' | 'repositor
   if (CONTROL.test(chart)) out.push({ path: ['chart'], message: `chart holds a control character: ${CHART_FORMS}` });
   else if (chart.startsWith('-')) {
     out.push({ path: ['chart'], message: `chart ${JSON.stringify(chart)} starts with "-" and would be read by helm as an option: ${CHART_FORMS}` });
-  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart) && (!CHART_NAME.test(chart) || chart.split('/').some((s) => s === '..' || s === '.'))) {
-    out.push({ path: ['chart'], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
+  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart)) {
+    // helm reads a reference naming an existing path as a local chart: say what is wrong with
+    // such a path before the general form.
+    const gitSegment = chart.split('/').find(isGitSegment);
+    if (chart.startsWith('/')) {
+      out.push({ path: ['chart'], message: `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository` });
+    } else if (gitSegment !== undefined) {
+      out.push({ path: ['chart'], message: `chart ${JSON.stringify(chart)} names \`${gitSegment}\`: git's own folder is never read or written` });
+    } else if (!CHART_NAME.test(chart) || chart.split('/').some((s) => s === '..' || s === '.')) {
+      out.push({ path: ['chart'], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
+    }
   }
   if (release.repository !== undefined && (CONTROL.test(release.repository) || !REPOSITORY.test(release.repository))) {
     out.push({ path: ['repository'], message: `repository ${JSON.stringify(release.repository)} must be an http:// or https:// chart repository URL` });

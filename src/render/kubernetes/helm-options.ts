@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { checkRelativePath, isWithin } from '../../dry/path-safety.js';
+import { checkRelativePath, hasGitSegment, isWithin } from '../../dry/path-safety.js';
 import type { FileReader } from '../../ports.js';
 import { cmp, isRecord } from '../../resources/resource.js';
 import { targetedPatch } from '../../settings/schema/common.js';
@@ -113,7 +113,8 @@ async function realRoot(files: FileReader, repoRoot: string): Promise<string> {
   }
 }
 
-const isGitPath = (realRootPath: string, real: string): boolean => isWithin(posix.join(realRootPath, '.git'), real);
+/** True when `real` (resolved, inside the repository) lies in a `.git` folder: the repository's own or any nested one, in any letter case. */
+const isGitPath = (realRootPath: string, real: string): boolean => hasGitSegment(posix.relative(realRootPath, real));
 
 /**
  * Why a repository-relative path named by a release file or the config is unsafe: outside the
@@ -121,9 +122,9 @@ const isGitPath = (realRootPath: string, real: string): boolean => isWithin(posi
  * is fine or does not exist (callers report a missing path themselves, in their own words).
  */
 export async function repoPathProblem(files: FileReader, repoRoot: string, rel: string, what: string): Promise<string | undefined> {
+  // Its text (`..`, absolute, a `.git` segment in any case), then where its symlinks lead.
   const bad = checkRelativePath(rel, what);
   if (bad) return bad;
-  if (rel.split('/').includes('.git')) return `${what} "${rel}" is inside .git: only files of the dry tree may be read`;
   if ((await files.lstat(posix.join(repoRoot, rel))) === undefined) return undefined;
   let real: string;
   try {

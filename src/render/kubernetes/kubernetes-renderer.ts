@@ -507,13 +507,12 @@ async function dependencyCopies(ctx: Ctx, chartRel: string, deps: ChartDependenc
 
 /**
  * helm takes any chart reference that names an existing path (from its working directory, the
- * repository root) as a local chart, `./` or not: an absolute reference, or one that exists and
- * leads out of the repository or into `.git`, is refused. Repository and `oci://` references
- * that name no path are left to helm.
+ * repository root) as a local chart, `./` or not: one that exists and leads out of the
+ * repository or into `.git` is refused (an absolute reference, or one naming `.git`, is already
+ * refused by helmArgvProblems). Repository and `oci://` references that name no path are left to helm.
  */
 async function pathLikeChartProblem(input: RenderInput, chart: string): Promise<string | undefined> {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return undefined;
-  if (chart.startsWith('/')) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
   const rel = posix.normalize(chart);
   if ((await input.files.lstat(abs(input, rel))) === undefined && !hasGitSegment(rel)) return undefined;
   return checkRepoPath(input.repoRoot, rel, input.files, 'chart', { anyName: true });
@@ -674,11 +673,12 @@ async function yamlFilesIn(ctx: Ctx): Promise<string[]> {
 
 async function renderPlain(ctx: Ctx): Promise<Resource[]> {
   const { input, unit, entry } = ctx;
-  // A chart directory matched without a release file: Argo CD would render it with helm template.
+  // A chart directory reaches here only with `type: plain` (type auto renders it as a chart
+  // directory): its templates are not manifests.
   if ((await input.files.lstat(abs(input, `${unit.dir}/Chart.yaml`)))?.kind === 'file') {
     err(
       ctx,
-      `${unit.dir} is a Helm chart (it holds Chart.yaml) but has no Helm release file (${entry.helm.releaseFile.split('{dir}').join(unit.dir)}): add one with chart: ./${posix.basename(unit.dir)} and a version, or exclude the directory`,
+      `${unit.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split('{dir}').join(unit.dir)}) with chart: ./${posix.basename(unit.dir)} and a version, or exclude the directory`,
       { file: `${unit.dir}/Chart.yaml` }
     );
     return [];

@@ -90,8 +90,11 @@ export async function listPlainUnit(
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
       const repoRel = `${dir}/${child}`;
       if (e.name.startsWith('.')) continue;
+      // The extra-artifacts folder is copied, never read as manifests, whatever it is (a
+      // symlink to a folder of the repository included: extraArtifacts checks where it leads).
+      if (child === artifactsRel) continue;
       if (e.kind === 'directory') {
-        if (child === artifactsRel || exclude(child) || exclude(`${child}/`)) continue;
+        if (exclude(child) || exclude(`${child}/`)) continue;
         if (!rule.recurse) {
           out.skippedDirs++;
           continue;
