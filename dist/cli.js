@@ -54,10 +54,10 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isMap4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isScalar5 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -78,7 +78,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar5(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -90,11 +90,11 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap3;
+    exports.isMap = isMap4;
     exports.isNode = isNode2;
-    exports.isPair = isPair;
-    exports.isScalar = isScalar4;
-    exports.isSeq = isSeq3;
+    exports.isPair = isPair2;
+    exports.isScalar = isScalar5;
+    exports.isSeq = isSeq4;
   }
 });
 
@@ -3299,7 +3299,7 @@ var require_Schema = __commonJS({
     var string4 = require_string();
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-    var Schema = class _Schema {
+    var Schema2 = class _Schema {
       constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
@@ -3317,7 +3317,7 @@ var require_Schema = __commonJS({
         return copy;
       }
     };
-    exports.Schema = Schema;
+    exports.Schema = Schema2;
   }
 });
 
@@ -3410,7 +3410,7 @@ var require_Document = __commonJS({
     var identity = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
-    var Schema = require_Schema();
+    var Schema2 = require_Schema();
     var stringifyDocument = require_stringifyDocument();
     var anchors = require_anchors();
     var applyReviver = require_applyReviver();
@@ -3661,7 +3661,7 @@ var require_Document = __commonJS({
         if (options.schema instanceof Object)
           this.schema = options.schema;
         else if (opt)
-          this.schema = new Schema.Schema(Object.assign(opt, options));
+          this.schema = new Schema2.Schema(Object.assign(opt, options));
         else
           throw new Error(`With a null YAML version, the { schema: Schema } option is required`);
       }
@@ -4202,9 +4202,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap3 = fc.start.source === "{";
-      const fcName = isMap3 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap4 = fc.start.source === "{";
+      const fcName = isMap4 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -4240,7 +4240,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -4280,7 +4280,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep && !props.found) {
+        if (!isMap4 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -4303,7 +4303,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap3 && !props.found && ctx.options.strict) {
+            if (!isMap4 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -4335,7 +4335,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode2, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap3) {
+          if (isMap4) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode2))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4351,7 +4351,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap3 ? "}" : "]";
+      const expectedEnd = isMap4 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -5638,7 +5638,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar5 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5722,7 +5722,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar4;
+    exports.isScalar = isScalar5;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -7238,7 +7238,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7313,7 +7313,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse3;
-    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parseAllDocuments = parseAllDocuments4;
     exports.parseDocument = parseDocument3;
     exports.stringify = stringify2;
   }
@@ -7325,7 +7325,7 @@ var require_dist = __commonJS({
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
-    var Schema = require_Schema();
+    var Schema2 = require_Schema();
     var errors = require_errors();
     var Alias = require_Alias();
     var identity = require_identity();
@@ -7341,7 +7341,7 @@ var require_dist = __commonJS({
     var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
-    exports.Schema = Schema.Schema;
+    exports.Schema = Schema2.Schema;
     exports.YAMLError = errors.YAMLError;
     exports.YAMLParseError = errors.YAMLParseError;
     exports.YAMLWarning = errors.YAMLWarning;
@@ -8497,9 +8497,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix8 = POSIX_REGEX_SOURCE[rest2];
-                if (posix8) {
-                  prev.value = pre + posix8;
+                const posix9 = POSIX_REGEX_SOURCE[rest2];
+                if (posix9) {
+                  prev.value = pre + posix9;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -8998,7 +8998,7 @@ var require_picomatch = __commonJS({
     var parse3 = require_parse();
     var utils = require_utils();
     var constants2 = require_constants();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch5 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
         const fns = glob.map((input2) => picomatch5(input2, options, returnState));
@@ -9011,12 +9011,12 @@ var require_picomatch = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject2(glob) && glob.tokens && glob.input;
+      const isState = isObject3(glob) && glob.tokens && glob.input;
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix8 = opts.windows;
+      const posix9 = opts.windows;
       const regex = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -9026,8 +9026,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix: posix8 });
-        const result = { glob, state, regex, posix: posix8, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix: posix9 });
+        const result = { glob, state, regex, posix: posix9, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -9052,7 +9052,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input2, regex, options, { glob, posix: posix8 } = {}) => {
+    picomatch5.test = (input2, regex, options, { glob, posix: posix9 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -9060,7 +9060,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix9 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -9069,16 +9069,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex, options, posix8);
+          match = picomatch5.matchBase(input2, regex, options, posix9);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input2, glob, options, posix8 = options && options.windows) => {
+    picomatch5.matchBase = (input2, glob, options, posix9 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix8 }));
+      return regex.test(utils.basename(input2, { windows: posix9 }));
     };
     picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
     picomatch5.parse = (pattern, options) => {
@@ -14609,9 +14609,46 @@ function kindOf(s) {
   if (s.isDirectory()) return "directory";
   return "other";
 }
+var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function invalidUtf8Offset(b) {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 128) {
+      i++;
+      continue;
+    }
+    let n;
+    let lo = 128;
+    let hi = 191;
+    if (c >= 194 && c <= 223) n = 1;
+    else if (c >= 224 && c <= 239) {
+      n = 2;
+      if (c === 224) lo = 160;
+      if (c === 237) hi = 159;
+    } else if (c >= 240 && c <= 244) {
+      n = 3;
+      if (c === 240) lo = 144;
+      if (c === 244) hi = 143;
+    } else return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === void 0 || d < (k === 1 ? lo : 128) || d > (k === 1 ? hi : 191)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+function decodeUtf8(bytes, path4) {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new Error(`${path4} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
+  }
+}
 function createFileReader() {
   return {
-    readFile: async (path4) => readFileSync(path4, "utf8"),
+    readFile: async (path4) => decodeUtf8(readFileSync(path4), path4),
     readFileBytes: async (path4) => new Uint8Array(readFileSync(path4)),
     async readDir(path4) {
       const entries2 = readdirSync(path4, { withFileTypes: true });
@@ -14755,7 +14792,7 @@ async function isExecutable(path4) {
 }
 
 // src/adapters/wet-dir.ts
-import { chmod, lstat, mkdir as mkdir2, readdir, rename, rmdir, unlink, writeFile } from "node:fs/promises";
+import * as fsp from "node:fs/promises";
 import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join as join2 } from "node:path";
@@ -14848,6 +14885,1165 @@ function checkIdentities(resources) {
   }
   return out;
 }
+
+// src/resources/yaml.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/resources/yaml11.ts
+var import_yaml = __toESM(require_dist(), 1);
+var INT_TAG = "tag:yaml.org,2002:int";
+var FLOAT_TAG = "tag:yaml.org,2002:float";
+var INT64_MIN = -(2n ** 63n);
+var INT64_MAX = 2n ** 63n - 1n;
+var UINT64_MAX = 2n ** 64n - 1n;
+var GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))$/;
+function goParseInt(p) {
+  const m = GO_INT.exec(p);
+  if (!m) return void 0;
+  const [, sign, hex3, bin, oct, oct0, dec] = m;
+  let v = hex3 !== void 0 ? BigInt(`0x${hex3}`) : bin !== void 0 ? BigInt(`0b${bin}`) : oct !== void 0 ? BigInt(`0o${oct}`) : oct0 !== void 0 ? BigInt(`0o${oct0 || "0"}`) : BigInt(dec);
+  if (sign === "-") v = -v;
+  if (v >= INT64_MIN && v <= INT64_MAX) return v;
+  if (sign === "" && v <= UINT64_MAX) return v;
+  return void 0;
+}
+var GO_YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var GO_DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
+var GO_0B_SIGNED = /^0b([-+]?)([01]+)$/;
+function finite(n) {
+  return Number.isFinite(n) ? n : void 0;
+}
+function goYamlNumber(s) {
+  const c = s.charCodeAt(0);
+  if (c === 46) return GO_DOT_FLOAT.test(s) ? finite(Number(s.replace(/_/g, ""))) : void 0;
+  const digit = c >= 48 && c <= 57;
+  if (!digit && c !== 43 && c !== 45) return void 0;
+  const p = s.includes("_") ? s.replace(/_/g, "") : s;
+  const i = goParseInt(p);
+  if (i !== void 0) return Number(i);
+  if (GO_YAML_FLOAT.test(p)) {
+    const f = finite(Number(p));
+    if (f !== void 0) return f;
+  }
+  const b = GO_0B_SIGNED.exec(p);
+  if (b) {
+    const v = BigInt(`0b${b[2]}`) * (b[1] === "-" ? -1n : 1n);
+    if (v >= INT64_MIN && v <= INT64_MAX) return Number(v);
+    if (b[1] === "" && v <= UINT64_MAX) return Number(v);
+  }
+  return void 0;
+}
+function kubeNumberTag(tag, integer2) {
+  return {
+    tag,
+    default: true,
+    // The `yaml` package only calls `test.test(str)`: a function stands in for a RegExp.
+    test: { test: (s) => {
+      const n = goYamlNumber(s);
+      return n !== void 0 && Number.isInteger(n) === integer2;
+    } },
+    resolve: (s) => goYamlNumber(s) ?? s,
+    stringify: ({ value }) => String(value)
+  };
+}
+function explicitNumberTag(tag) {
+  return {
+    tag,
+    resolve: (s, onError) => {
+      const n = goYamlNumber(s);
+      if (n === void 0) onError(`cannot decode ${JSON.stringify(s)} as ${tag.endsWith("int") ? "an !!int" : "a !!float"}`);
+      return n ?? s;
+    },
+    stringify: ({ value }) => String(value)
+  };
+}
+var YAML11_TAGS = new import_yaml.Schema({ schema: "yaml-1.1" }).tags;
+var isNumberTag = (t) => t.tag === INT_TAG || t.tag === FLOAT_TAG || t.tag === "tag:yaml.org,2002:timestamp";
+var FLOAT_SPECIALS = YAML11_TAGS.find((t) => t.tag === FLOAT_TAG && t.test?.test(".nan"));
+var KUBE_TAGS = [
+  ...YAML11_TAGS.filter((t) => !isNumberTag(t)),
+  ...FLOAT_SPECIALS ? [FLOAT_SPECIALS] : [],
+  kubeNumberTag(INT_TAG, true),
+  kubeNumberTag(FLOAT_TAG, false),
+  explicitNumberTag(INT_TAG),
+  explicitNumberTag(FLOAT_TAG)
+];
+var KUBE_PARSE_OPTIONS = { version: "1.1", customTags: () => KUBE_TAGS, merge: true };
+var TIMESTAMP_LIKE = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt ])/;
+var PREFIXED_NUMBER_LIKE = /^[-+]?0[xXoObB][-+]?[0-9a-fA-F_]*$/;
+function goYamlAmbiguous(s) {
+  return goYamlNumber(s) !== void 0 || PREFIXED_NUMBER_LIKE.test(s) || TIMESTAMP_LIKE.test(s) || s === "=";
+}
+var YAML11_WORDS = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+var YAML11_TESTS = YAML11_TAGS.flatMap((t) => {
+  const test = t.test;
+  return t.default && test ? [test] : [];
+});
+function yaml11Ambiguous(s) {
+  if (s === "") return true;
+  const c = s.charCodeAt(0);
+  if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
+  return s.length <= 5 && (YAML11_WORDS.test(s) || s === "<<" || s === "=" || YAML11_TESTS.some((re) => re.test(s)));
+}
+var WRITE_COMPAT_TAGS = [
+  {
+    tag: "tag:hydrate,2026:yaml-1.1-ambiguous",
+    default: true,
+    test: { test: yaml11Ambiguous },
+    resolve: (s) => s
+  }
+];
+
+// src/resources/yaml.ts
+var CANONICAL_YAML_FORMAT = 2;
+var DUPLICATE_KEY = "Map keys must be unique";
+function duplicateKeyOffsets(doc) {
+  const out = [];
+  const stack = [doc.contents];
+  while (stack.length > 0) {
+    const node2 = stack.pop();
+    if ((0, import_yaml2.isMap)(node2)) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const pair of node2.items) {
+        const key = pair.key;
+        if ((0, import_yaml2.isScalar)(key) && typeof key.value !== "symbol") {
+          const name = key.value === null ? "" : String(key.value);
+          if (seen.has(name)) out.push(key.range?.[0] ?? node2.range?.[0] ?? 0);
+          else seen.add(name);
+        } else stack.push(key);
+        stack.push(pair.value);
+      }
+    } else if ((0, import_yaml2.isSeq)(node2)) {
+      for (const item of node2.items) stack.push(item);
+    } else if ((0, import_yaml2.isPair)(node2)) {
+      stack.push(node2.key, node2.value);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+var MAX_ALIAS_COUNT = 100;
+var MAX_DEPTH = 256;
+var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
+function parseYamlDocuments(text, file2, unit2, rules = "kubernetes") {
+  const lineCounter = new import_yaml2.LineCounter();
+  let docs;
+  try {
+    const schema = rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {};
+    docs = (0, import_yaml2.parseAllDocuments)(text, { ...schema, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  } catch (e) {
+    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
+  }
+  const diagnostics = [];
+  const documents2 = [];
+  for (const doc of docs) {
+    const errors = doc.errors;
+    if (errors.length > 0) {
+      for (const e of errors) {
+        const pos2 = lineCounter.linePos(e.pos[0]);
+        diagnostics.push({
+          severity: "error",
+          ...unit2 ? { unit: unit2 } : {},
+          file: file2,
+          line: pos2.line,
+          col: pos2.col,
+          message: `invalid YAML: ${describeYamlError(e)}`
+        });
+      }
+      continue;
+    }
+    const duplicates = duplicateKeyOffsets(doc);
+    if (duplicates.length > 0) {
+      for (const offset of duplicates) {
+        const pos2 = lineCounter.linePos(offset);
+        diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos2.line, col: pos2.col, message: `invalid YAML: ${DUPLICATE_KEY}` });
+      }
+      continue;
+    }
+    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
+    const pos = lineCounter.linePos(start);
+    const problem = (message) => {
+      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
+    };
+    let value;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      problem(describeYamlError(e));
+      continue;
+    }
+    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
+    else documents2.push({ value, line: pos.line, col: pos.col });
+  }
+  return { documents: documents2, diagnostics };
+}
+function isTooDeep(value) {
+  const stack = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop();
+    if (d > MAX_DEPTH) return true;
+    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+function describeYamlError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
+}
+function firstLine(s) {
+  const i = s.indexOf("\n");
+  return i === -1 ? s : s.slice(0, i);
+}
+function isKubeObject(v) {
+  return isRecord(v);
+}
+function toCanonicalYaml(value) {
+  const text = (0, import_yaml2.stringify)(value, {
+    indent: 2,
+    lineWidth: 0,
+    minContentWidth: 0,
+    indentSeq: true,
+    aliasDuplicateObjects: false,
+    defaultStringType: "PLAIN",
+    defaultKeyType: "PLAIN",
+    version: "1.2",
+    compat: WRITE_COMPAT_TAGS
+  });
+  const lf = text.replace(/\r\n?/g, "\n");
+  return lf.endsWith("\n") ? lf : `${lf}
+`;
+}
+function joinYamlDocuments(texts) {
+  return texts.join("---\n");
+}
+var NotCanonical = class extends Error {
+};
+var GIVE_UP = new NotCanonical();
+var FAST_MAX_DEPTH = 200;
+var CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
+];
+var KUBE_NON_STRING = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+var PRINTABLE = /^[\x20-\x7e]*$/;
+var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
+function plainValue(s) {
+  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
+  const c = s[0];
+  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
+  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
+  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
+  if (s === "true") return true;
+  if (s === "false") return false;
+  if (s === "null") return null;
+  if (SMALL_INT.test(s)) return Number(s);
+  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  if (KUBE_NON_STRING.test(s) || goYamlNumber(s) !== void 0) throw GIVE_UP;
+  return s;
+}
+function quotedValue(s) {
+  const q = s[0];
+  if (q !== '"' && q !== "'") return void 0;
+  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
+  const inner = s.slice(1, -1);
+  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
+  return inner;
+}
+function inlineValue(s) {
+  if (s === "{}") return {};
+  if (s === "[]") return [];
+  const quoted = quotedValue(s);
+  return quoted !== void 0 ? quoted : plainValue(s);
+}
+function splitEntry(content) {
+  const q = content[0];
+  if (q === '"' || q === "'") {
+    const close = content.indexOf(q, 1);
+    if (close === -1 || content[close + 1] !== ":") return void 0;
+    const rest = content.slice(close + 2);
+    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
+    const key2 = quotedValue(content.slice(0, close + 1));
+    return { key: key2, rest, quoted: true };
+  }
+  let colon = content.indexOf(": ");
+  if (colon === -1) {
+    if (!content.endsWith(":")) return void 0;
+    colon = content.length - 1;
+  }
+  const key = plainValue(content.slice(0, colon));
+  if (typeof key !== "string") throw GIVE_UP;
+  return { key, rest: content.slice(colon + 1), quoted: false };
+}
+var CanonicalReader = class {
+  constructor(lines) {
+    this.lines = lines;
+  }
+  lines;
+  i = 0;
+  indentOf(k) {
+    const line = this.lines[k];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length || line[n] === "#") throw GIVE_UP;
+    return n;
+  }
+  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
+  entryValue(rest, indent, depth) {
+    if (rest !== "") {
+      if (rest[0] !== " ") throw GIVE_UP;
+      const value = inlineValue(rest.slice(1));
+      this.i++;
+      return value;
+    }
+    this.i++;
+    if (this.i >= this.lines.length) return null;
+    const next = this.indentOf(this.i);
+    const content = this.lines[this.i].slice(next);
+    const seq = content === "-" || content.startsWith("- ");
+    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
+    if (next === indent && seq) throw GIVE_UP;
+    return null;
+  }
+  mapping(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = {};
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const content = this.lines[this.i].slice(n);
+      const entry = splitEntry(content);
+      if (!entry) throw GIVE_UP;
+      const { key, rest, quoted } = entry;
+      if (key === "__proto__" || key === "<<" && !quoted || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
+      out[key] = this.entryValue(rest, indent, depth);
+    }
+    return out;
+  }
+  sequence(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = [];
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const line = this.lines[this.i];
+      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
+      const content = line.slice(n + 2);
+      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
+      if (splitEntry(content)) {
+        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
+        out.push(this.mapping(n + 2, depth + 1));
+      } else {
+        out.push(inlineValue(content));
+        this.i++;
+      }
+    }
+    return out;
+  }
+};
+function parseCanonicalYaml(text) {
+  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
+  const lines = text.slice(0, -1).split("\n");
+  const docs = [[]];
+  for (const line of lines) {
+    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
+      if (line !== "---") return void 0;
+      docs.push([]);
+    } else docs[docs.length - 1].push(line);
+  }
+  const values = [];
+  try {
+    for (const doc of docs) {
+      if (doc.length === 0) return void 0;
+      const reader = new CanonicalReader(doc);
+      if (reader.indentOf(0) !== 0) return void 0;
+      const value = reader.mapping(0, 1);
+      if (reader.i !== doc.length) return void 0;
+      values.push(value);
+    }
+  } catch (e) {
+    if (e instanceof NotCanonical) return void 0;
+    throw e;
+  }
+  return values;
+}
+
+// src/resources/scope.ts
+var BUILT_IN = /* @__PURE__ */ new Set([
+  "/Namespace",
+  "/Node",
+  "/PersistentVolume",
+  "/ComponentStatus",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "apiregistration.k8s.io/APIService",
+  "authentication.k8s.io/TokenReview",
+  "authentication.k8s.io/SelfSubjectReview",
+  "authorization.k8s.io/SelfSubjectAccessReview",
+  "authorization.k8s.io/SelfSubjectRulesReview",
+  "authorization.k8s.io/SubjectAccessReview",
+  "certificates.k8s.io/CertificateSigningRequest",
+  "certificates.k8s.io/ClusterTrustBundle",
+  "flowcontrol.apiserver.k8s.io/FlowSchema",
+  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+  "networking.k8s.io/IngressClass",
+  "networking.k8s.io/IPAddress",
+  "networking.k8s.io/ServiceCIDR",
+  "node.k8s.io/RuntimeClass",
+  "policy/PodSecurityPolicy",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  "resource.k8s.io/DeviceClass",
+  "resource.k8s.io/ResourceSlice",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/CSIDriver",
+  "storage.k8s.io/CSINode",
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/VolumeAttachment",
+  "storage.k8s.io/VolumeAttributesClass",
+  "storagemigration.k8s.io/StorageVersionMigration",
+  "internal.apiserver.k8s.io/StorageVersion",
+  // Widely used custom resources, for when their CRD is not rendered alongside.
+  "cert-manager.io/ClusterIssuer",
+  "external-secrets.io/ClusterSecretStore",
+  "external-secrets.io/ClusterExternalSecret",
+  "external-secrets.io/ClusterGenerator",
+  "kyverno.io/ClusterPolicy",
+  "gateway.networking.k8s.io/GatewayClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotContent",
+  "karpenter.sh/NodePool",
+  "karpenter.k8s.aws/EC2NodeClass"
+]);
+function crdScopes(objects) {
+  const out = /* @__PURE__ */ new Map();
+  for (const o of objects) {
+    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
+    const spec = o["spec"];
+    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
+    const kind = spec["names"]["kind"];
+    if (typeof kind !== "string") continue;
+    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
+  }
+  return out;
+}
+function isClusterScoped(id, crds) {
+  const key = `${id.group}/${id.kind}`;
+  const fromCrd = crds?.get(key);
+  if (fromCrd !== void 0) return fromCrd === "Cluster";
+  return BUILT_IN.has(key);
+}
+
+// src/wet/wet-index.ts
+import { createHash as createHash2 } from "node:crypto";
+var INDEX_PATH = ".hydrate/index.json";
+var PENDING_PATH = ".hydrate/pending.json";
+function contentHash(text) {
+  return createHash2("sha256").update(text, "utf8").digest("hex");
+}
+function isNeverOwned(path4) {
+  const parts = path4.split("/");
+  if (parts.length < 2) return true;
+  if (parts[0].startsWith(".git")) return true;
+  return parts.includes(".git");
+}
+function unitRecord(entries2 = []) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const [k, v] of entries2) out[k] = v;
+  return out;
+}
+function recoverIndex(committed, pending) {
+  const units = unitRecord();
+  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
+  for (const id of [...ids].sort(cmp)) {
+    const a = committed?.units[id];
+    const b = pending?.units[id];
+    const base = b ?? a;
+    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
+    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
+      const hashes = /* @__PURE__ */ Object.create(null);
+      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
+      entry.hashes = hashes;
+    }
+    units[id] = entry;
+  }
+  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
+  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
+  if (shared.length > 0) index.shared = shared;
+  return index;
+}
+
+// src/wet/layout.ts
+var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
+var PER_UNIT_MANIFEST = "manifest.yaml";
+var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
+function checkWetPath(p) {
+  if (p === "") return "path is empty";
+  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+  if (p.includes("\\")) return `path "${p}" contains a backslash`;
+  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `path "${p}" has an empty segment`;
+    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
+  }
+  return void 0;
+}
+function idOf(u) {
+  return "unit" in u ? u.unit.id : u.id;
+}
+function joinWet(output2, name) {
+  return output2 === "" ? name : `${output2}/${name}`;
+}
+function foldCase(s) {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+var NO_NAMESPACE = "_no-namespace";
+var CLUSTER_SCOPED = "_cluster";
+function fileNameAt(id, level, scopes) {
+  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
+  const group = id.group === "" ? "core" : id.group;
+  if (level === 0) return `${id.kind}.${id.name}.yml`;
+  if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
+  return `${id.kind}.${group}.${ns}.${id.name}.yml`;
+}
+function perResourceNames(ids, scopes) {
+  const levels = ids.map(() => 0);
+  for (; ; ) {
+    const groups = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
+    let changed = false;
+    for (const members2 of groups) {
+      if (members2.length < 2) continue;
+      for (const i of members2) {
+        if (levels[i] < 2) {
+          levels[i] = levels[i] + 1;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
+  const collisions = groupByFolded(names).filter((g) => g.length > 1);
+  for (const g of collisions) for (const i of g) names[i] = void 0;
+  return { names, collisions };
+}
+function groupByFolded(names) {
+  const byKey = /* @__PURE__ */ new Map();
+  names.forEach((n, i) => {
+    const k = foldCase(n);
+    const list = byKey.get(k);
+    if (list) list.push(i);
+    else byKey.set(k, [i]);
+  });
+  return [...byKey.values()];
+}
+function hashesOf(paths, content) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const p of paths) {
+    const text = content(p);
+    if (text !== void 0) out[p] = contentHash(text);
+  }
+  return out;
+}
+function layoutWet(results, settings, meta3, kept = []) {
+  const layout = settings.config.wet.layout;
+  const attributes = settings.config.wet.generatedAttributes;
+  const diagnostics = [];
+  const files = /* @__PURE__ */ new Map();
+  const claims = /* @__PURE__ */ new Map();
+  const units = unitRecord();
+  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
+    (a, b) => cmp(idOf(a), idOf(b))
+  );
+  const claim2 = (unitId2, path4, content, what, file2) => {
+    const at3 = file2 !== void 0 ? { file: file2 } : {};
+    const bad = checkWetPath(path4);
+    if (bad) {
+      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
+      return false;
+    }
+    const folded = foldCase(path4);
+    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${path4}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+      });
+      return false;
+    }
+    const first = claims.get(folded);
+    if (first) {
+      const how = first.path === path4 ? `the same path ${path4}` : `${path4}, which differs from ${first.path} only in case`;
+      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
+      });
+      return false;
+    }
+    claims.set(folded, { path: path4, unit: unitId2, what });
+    files.set(path4, content);
+    return true;
+  };
+  for (const result of sorted2) {
+    if (!("unit" in result)) {
+      const owner = result.entry.owner ?? "another config";
+      for (const [path4, content] of result.files) {
+        claim2(result.id, path4, content, result.foreign ? `${path4} (rendered by ${owner})` : `${path4} (kept unchanged)`);
+      }
+      const known = result.entry.hashes;
+      const hashes = hashesOf(
+        result.entry.paths.filter((p) => known?.[p] === void 0),
+        (p) => result.files.get(p)
+      );
+      for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
+      const entry2 = { ...result.entry, hashes };
+      if (entry2.owner === void 0 && meta3.owner !== void 0) entry2.owner = meta3.owner;
+      units[result.id] = entry2;
+      continue;
+    }
+    const unit2 = result.unit;
+    const owned = [];
+    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
+    if (outputBad) {
+      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
+      continue;
+    }
+    const placed = [];
+    for (const r of result.resources) {
+      const id = identityOf(r.object);
+      if (!isIdentity(id)) {
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          ...r.source,
+          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
+        });
+        continue;
+      }
+      placed.push({ id, object: r.object });
+    }
+    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
+    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
+    if (layout === "per-unit") {
+      if (placed.length > 0) {
+        const path4 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path4, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path4);
+      }
+    } else {
+      const scopes = crdScopes(placed.map((p) => p.object));
+      const { names, collisions } = perResourceNames(
+        placed.map((p) => p.id),
+        scopes
+      );
+      for (const group of collisions) {
+        const list2 = group.map((i) => describeIdentity(placed[i].id)).join(", ");
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
+        });
+      }
+      placed.forEach((p, i) => {
+        const name = names[i];
+        if (name === void 0) return;
+        const path4 = joinWet(unit2.output, name);
+        if (name.includes("/")) {
+          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
+          return;
+        }
+        if (claim2(unit2.id, path4, texts.get(p), describeIdentity(p.id))) owned.push(path4);
+      });
+    }
+    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
+    for (const artifact of artifacts) {
+      const path4 = joinWet(unit2.output, artifact.path);
+      const bad = checkWetPath(artifact.path);
+      if (bad) {
+        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
+        continue;
+      }
+      if (claim2(unit2.id, path4, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path4);
+    }
+    if (attributes && unit2.output !== "") {
+      const path4 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path4, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path4);
+    }
+    const entry = {
+      renderer: unit2.renderer,
+      dir: unit2.dir,
+      coordinates: { ...unit2.coordinates },
+      output: unit2.output,
+      paths: owned.sort(cmp),
+      hashes: hashesOf(owned, (p) => files.get(p)),
+      digest: result.digest,
+      resources: placed.length
+    };
+    if (meta3.owner !== void 0) entry.owner = meta3.owner;
+    if (result.volatile) entry.volatile = true;
+    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    units[unit2.id] = entry;
+  }
+  for (const [folded, c] of claims) {
+    const parts = folded.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      const other = claims.get(dir);
+      if (other) {
+        diagnostics.push({
+          severity: "error",
+          unit: c.unit,
+          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
+        });
+      }
+    }
+  }
+  const index = { version: 1, generator: meta3.generator, units };
+  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
+  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
+  files.set(INDEX_PATH, serializeIndex(index));
+  const list = [...files].map(([path4, content]) => ({ path: path4, content })).sort((a, b) => cmp(a.path, b.path));
+  return { files: list, index, diagnostics };
+}
+function sortKeysDeep(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (typeof value === "object" && value !== null) {
+    const out = /* @__PURE__ */ Object.create(null);
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = value[k];
+      if (v !== void 0) out[k] = sortKeysDeep(v);
+    }
+    return out;
+  }
+  return value;
+}
+function serializeIndex(index) {
+  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
+`;
+}
+var MAX_INDEX_BYTES = 64 * 1024 * 1024;
+var MAX_INDEX_PATHS = 2e5;
+var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function countPaths(raw) {
+  if (!isObject(raw)) return 0;
+  let n = 0;
+  const units = raw["units"];
+  if (isObject(units)) {
+    for (const u of Object.values(units)) {
+      const paths = isObject(u) ? u["paths"] : void 0;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared = raw["shared"];
+  return n + (Array.isArray(shared) ? shared.length : 0);
+}
+var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
+var HASH = /^[0-9a-f]{64}$/;
+function readIndexJson(raw, problems) {
+  const bad = (where, message) => {
+    if (problems.length < 20) problems.push(`${where}: ${message}`);
+    return void 0;
+  };
+  const str = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
+  const safe = (v, where) => {
+    const p = str(v, where);
+    if (p === void 0) return void 0;
+    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
+  };
+  const strings = (v, where, check2) => {
+    if (!Array.isArray(v)) return bad(where, "expected an array");
+    const out = [];
+    v.forEach((x, i) => {
+      const s = check2(x, `${where}.${i}`);
+      if (s !== void 0) out.push(s);
+    });
+    return out;
+  };
+  if (!isObject(raw)) return bad("(root)", "expected an object");
+  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
+  const generator = str(raw["generator"], "generator");
+  const dryCommit = str(raw["dryCommit"], "dryCommit", true);
+  const configDigest = str(raw["configDigest"], "configDigest", true);
+  const units = unitRecord();
+  const rawUnits = raw["units"];
+  if (!isObject(rawUnits)) bad("units", "expected an object");
+  else {
+    for (const id of Object.keys(rawUnits).sort(cmp)) {
+      const u = rawUnits[id];
+      const at3 = `units.${id}`;
+      if (!isObject(u)) {
+        bad(at3, "expected an object");
+        continue;
+      }
+      const renderer = u["renderer"];
+      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
+      const dir = str(u["dir"], `${at3}.dir`);
+      const coordinates = /* @__PURE__ */ Object.create(null);
+      if (!isObject(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
+      else for (const [k, v] of Object.entries(u["coordinates"])) if (str(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
+      const output2 = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
+      const paths = strings(u["paths"], `${at3}.paths`, safe);
+      const digest = str(u["digest"], `${at3}.digest`);
+      const entry = { renderer, dir, coordinates, output: output2, paths, digest };
+      if (u["hashes"] !== void 0) {
+        const hashes = /* @__PURE__ */ Object.create(null);
+        if (!isObject(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
+        else {
+          for (const [k, v] of Object.entries(u["hashes"])) {
+            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
+            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
+          }
+        }
+        entry.hashes = hashes;
+      }
+      if (u["resources"] !== void 0) {
+        const r = u["resources"];
+        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
+        else bad(`${at3}.resources`, "expected a whole number");
+      }
+      if (u["volatile"] !== void 0) {
+        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
+        else bad(`${at3}.volatile`, "expected a boolean");
+      }
+      if (u["provides"] !== void 0) {
+        const provides = strings(u["provides"], `${at3}.provides`, (x, w) => str(x, w));
+        if (provides) entry.provides = provides.sort(cmp);
+      }
+      const owner = str(u["owner"], `${at3}.owner`, true);
+      if (owner !== void 0) entry.owner = owner;
+      if (paths) entry.paths = paths.sort(cmp);
+      units[id] = entry;
+    }
+  }
+  const shared = raw["shared"] === void 0 ? void 0 : strings(raw["shared"], "shared", safe);
+  if (problems.length > 0) return void 0;
+  const index = { version: 1, generator, units };
+  if (dryCommit !== void 0) index.dryCommit = dryCommit;
+  if (configDigest !== void 0) index.configDigest = configDigest;
+  if (shared !== void 0) index.shared = shared.sort(cmp);
+  return index;
+}
+function parseIndex(text, file2) {
+  const fail = (why) => {
+    throw new HydrateError({
+      severity: "error",
+      file: file2,
+      message: `wet index ${file2} is invalid: ${why}; ${INDEX_RECOVERY}`
+    });
+  };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${e.message})`);
+  }
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const problems = [];
+  const index = readIndexJson(raw, problems);
+  return index ?? fail(problems.join("; "));
+}
+function ownedPaths(index) {
+  const set2 = /* @__PURE__ */ new Set([INDEX_PATH]);
+  if (index) {
+    for (const u of Object.values(index.units)) for (const p of u.paths) set2.add(p);
+    for (const p of index.shared ?? []) set2.add(p);
+  }
+  return [...set2].sort(cmp);
+}
+
+// src/adapters/wet-dir.ts
+var nodeWetFs = {
+  writeFile: (p, d, o) => fsp.writeFile(p, d, o),
+  chmod: (p, m) => fsp.chmod(p, m),
+  rename: (a, b) => fsp.rename(a, b),
+  unlink: (p) => fsp.unlink(p),
+  mkdir: (p, o) => fsp.mkdir(p, o),
+  rmdir: (p) => fsp.rmdir(p),
+  readdir: (p) => fsp.readdir(p)
+};
+var TEMP_FILE = /^\..+\.hydrate-(\d+)-[0-9a-f]{8}\.tmp$/;
+var WRITE_ERRORS = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EIO: "an input/output error",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "a file name is too long"
+};
+var FILE_MODE = 420;
+function errnoCode(e) {
+  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
+}
+function assertSafe(path4) {
+  const bad = checkWetPath(path4);
+  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
+}
+async function kindOf2(abs2) {
+  try {
+    const st = await fsp.lstat(abs2);
+    if (st.isSymbolicLink()) return "symlink";
+    if (st.isFile()) return "file";
+    if (st.isDirectory()) return "directory";
+    return "other";
+  } catch (e) {
+    const code2 = errnoCode(e);
+    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
+    throw e;
+  }
+}
+async function walkPath(path4, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path4.split("/");
+  let sofar = "";
+  for (let i = 0; i < parts.length; i++) {
+    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
+    const kind = await kindAt(sofar);
+    if (kind === "file" && goingAway.has(sofar)) return "missing";
+    if (kind === "symlink") {
+      throw new HydrateError({
+        severity: "error",
+        file: sofar,
+        message: `refusing to touch ${path4}: ${sofar} is a symlink in the wet tree`
+      });
+    }
+    if (kind === "missing") return "missing";
+    if (i < parts.length - 1 && kind !== "directory") {
+      if (blocked === "missing") return "missing";
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path4}: ${sofar} is not a folder` });
+    }
+    if (i === parts.length - 1) return kind;
+  }
+  return "missing";
+}
+function inspect(dir, path4, goingAway, blocked) {
+  return walkPath(path4, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
+}
+function kindOfEntry(e) {
+  if (e.isSymbolicLink()) return "symlink";
+  if (e.isFile()) return "file";
+  if (e.isDirectory()) return "directory";
+  return "other";
+}
+function listingInspector(dir) {
+  const listings = /* @__PURE__ */ new Map();
+  const list = (rel) => {
+    if (listings.has(rel)) return listings.get(rel);
+    let listing;
+    try {
+      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+    } catch {
+      listing = void 0;
+    }
+    listings.set(rel, listing);
+    return listing;
+  };
+  const kindAt = (sofar) => {
+    const slash = sofar.lastIndexOf("/");
+    const parent = slash === -1 ? "" : sofar.slice(0, slash);
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
+  };
+  return (path4) => walkPath(path4, kindAt);
+}
+async function readWetDir(dir) {
+  const kindAt = listingInspector(dir);
+  const read = async (path4) => {
+    assertSafe(path4);
+    const kind = await kindAt(path4);
+    if (kind === "missing") return void 0;
+    if (kind !== "file") {
+      throw new HydrateError({ severity: "error", file: path4, message: `${path4} in the wet tree is not a regular file` });
+    }
+    try {
+      return readFileSync2(join2(dir, path4), "utf8");
+    } catch (e) {
+      const code2 = errnoCode(e);
+      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
+      throw e;
+    }
+  };
+  const indexText = await read(INDEX_PATH);
+  const committed = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
+  const pendingText = await read(PENDING_PATH);
+  let index = committed;
+  if (pendingText !== void 0) {
+    let pending;
+    try {
+      pending = parseIndex(pendingText, PENDING_PATH);
+    } catch {
+      pending = void 0;
+    }
+    index = recoverIndex(committed, pending);
+  }
+  return {
+    index,
+    ...pendingText !== void 0 ? { interrupted: true } : {},
+    readFile: read,
+    async snapshot() {
+      const files = /* @__PURE__ */ new Map();
+      for (const p of ownedPaths(index)) {
+        const content = await read(p);
+        if (content !== void 0) files.set(p, content);
+      }
+      return index === void 0 ? { files } : { index, files };
+    }
+  };
+}
+async function applyWetPlan(dir, plan, fs = nodeWetFs) {
+  if (hasErrors(plan.diagnostics)) {
+    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
+  }
+  const deletes = [...plan.deletes].sort(cmp);
+  const writes = [...plan.writes].sort((a, b) => (a.path === INDEX_PATH ? 1 : 0) - (b.path === INDEX_PATH ? 1 : 0) || cmp(a.path, b.path));
+  const deleteKinds = /* @__PURE__ */ new Map();
+  for (const p of deletes) {
+    assertSafe(p);
+    const kind = await inspect(dir, p);
+    if (kind === "directory" || kind === "other") {
+      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
+    }
+    deleteKinds.set(p, kind);
+  }
+  const deleted = new Set(deletes);
+  for (const w of writes) {
+    assertSafe(w.path);
+    const kind = await inspect(dir, w.path, deleted, "throw");
+    if (kind === "other") {
+      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
+    }
+  }
+  const pendingKind = await inspect(dir, PENDING_PATH, void 0, "throw");
+  if (pendingKind !== "missing" && pendingKind !== "file") {
+    throw new HydrateError({ severity: "error", file: PENDING_PATH, message: `${PENDING_PATH} in the wet tree is not a regular file` });
+  }
+  let current = "";
+  try {
+    const empty = writes.length === 0 && deletes.length === 0;
+    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs);
+    if (empty) {
+      if (pendingKind === "file") await fs.unlink(join2(dir, PENDING_PATH));
+      return;
+    }
+    current = PENDING_PATH;
+    await fs.mkdir(join2(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
+    await inspect(dir, PENDING_PATH);
+    const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? "{}\n";
+    await writeAtomically(dir, PENDING_PATH, pending, fs);
+    for (const p of deletes) {
+      if (deleteKinds.get(p) === "missing") continue;
+      current = p;
+      try {
+        await fs.unlink(join2(dir, p));
+      } catch (e) {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      }
+    }
+    await removeEmptyFolders(dir, deletes, fs);
+    for (const w of writes) {
+      current = w.path;
+      const slash = w.path.lastIndexOf("/");
+      if (slash !== -1) {
+        await fs.mkdir(join2(dir, w.path.slice(0, slash)), { recursive: true });
+        await inspect(dir, w.path);
+      }
+      await writeAtomically(dir, w.path, w.content, fs);
+    }
+    current = PENDING_PATH;
+    await fs.unlink(join2(dir, PENDING_PATH));
+  } catch (e) {
+    const code2 = errnoCode(e);
+    const what = code2 !== void 0 ? WRITE_ERRORS[code2] : void 0;
+    if (what === void 0) throw e;
+    throw new HydrateError({
+      severity: "error",
+      message: `cannot write the wet tree ${dir}: ${what} (${code2}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
+    });
+  }
+}
+async function writeAtomically(dir, path4, content, fs) {
+  const abs2 = join2(dir, path4);
+  const slash = path4.lastIndexOf("/");
+  const name = slash === -1 ? path4 : path4.slice(slash + 1);
+  const tmp = join2(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await fs.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
+    await fs.chmod(tmp, FILE_MODE);
+    await fs.rename(tmp, abs2);
+  } catch (e) {
+    await fs.unlink(tmp).catch(() => void 0);
+    throw e;
+  }
+}
+function processAlive(pid) {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === "EPERM";
+  }
+}
+async function removeStaleTemporaries(dir, paths, fs) {
+  const folders = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const slash = p.lastIndexOf("/");
+    folders.add(slash === -1 ? "" : p.slice(0, slash));
+  }
+  for (const folder2 of [...folders].sort(cmp)) {
+    const abs2 = folder2 === "" ? dir : join2(dir, folder2);
+    if (await kindOf2(abs2) !== "directory" || folder2 !== "" && await inspect(dir, folder2) !== "directory") continue;
+    for (const name of (await fs.readdir(abs2)).sort(cmp)) {
+      const m = TEMP_FILE.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      if (await kindOf2(join2(abs2, name)) !== "file") continue;
+      await fs.unlink(join2(abs2, name)).catch((e) => {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      });
+    }
+  }
+}
+async function removeEmptyFolders(dir, deleted, fs) {
+  const candidates = /* @__PURE__ */ new Set();
+  for (const p of deleted) {
+    const parts = p.split("/");
+    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
+  }
+  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
+  for (const folder2 of ordered) {
+    const abs2 = join2(dir, folder2);
+    if (await kindOf2(abs2) !== "directory") continue;
+    const entries2 = await fs.readdir(abs2);
+    if (entries2.length === 0) await fs.rmdir(abs2);
+  }
+}
+
+// src/adapters/shard-files.ts
+import { mkdir as mkdir3, readdir as readdir2, readFile, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import path from "node:path";
+
+// src/pipeline/shards.ts
+import { createHash as createHash3 } from "node:crypto";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -15473,7 +16669,7 @@ __export(util_exports, {
   hexToUint8Array: () => hexToUint8Array,
   hide: () => hide,
   installLazyProp: () => installLazyProp,
-  isObject: () => isObject,
+  isObject: () => isObject2,
   isPlainObject: () => isPlainObject,
   issue: () => issue,
   joinValues: () => joinValues,
@@ -15698,7 +16894,7 @@ function slugify(input2) {
 }
 var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
 };
-function isObject(data) {
+function isObject2(data) {
   return typeof data === "object" && data !== null && !Array.isArray(data);
 }
 var allowsEval = /* @__PURE__ */ cached(() => {
@@ -15717,7 +16913,7 @@ var allowsEval = /* @__PURE__ */ cached(() => {
   }
 });
 function isPlainObject(o) {
-  if (isObject(o) === false)
+  if (isObject2(o) === false)
     return false;
   const ctor = o.constructor;
   if (ctor === void 0)
@@ -15725,7 +16921,7 @@ function isPlainObject(o) {
   if (typeof ctor !== "function")
     return true;
   const prot = ctor.prototype;
-  if (isObject(prot) === false)
+  if (isObject2(prot) === false)
     return false;
   if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
     return false;
@@ -18411,7 +19607,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject2 = isObject;
+  const isObject3 = isObject2;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -18419,7 +19615,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject2(input2)) {
+    if (!isObject3(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -18555,7 +19751,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject2 = isObject;
+  const isObject3 = isObject2;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -18564,7 +19760,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject2(input2)) {
+    if (!isObject3(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -18772,7 +19968,7 @@ var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnio
   const disc = cached(() => discriminatorMap(def));
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
-    if (!isObject(input2)) {
+    if (!isObject2(input2)) {
       payload.issues.push({
         code: "invalid_type",
         expected: "object",
@@ -34566,803 +35762,6 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// src/resources/yaml.ts
-var import_yaml = __toESM(require_dist(), 1);
-var MAX_ALIAS_COUNT = 100;
-var MAX_DEPTH = 256;
-var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-function parseYamlDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml.LineCounter();
-  let docs;
-  try {
-    docs = (0, import_yaml.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  } catch (e) {
-    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
-  }
-  const diagnostics = [];
-  const documents = [];
-  for (const doc of docs) {
-    const errors = doc.errors;
-    if (errors.length > 0) {
-      for (const e of errors) {
-        const pos2 = lineCounter.linePos(e.pos[0]);
-        diagnostics.push({
-          severity: "error",
-          ...unit2 ? { unit: unit2 } : {},
-          file: file2,
-          line: pos2.line,
-          col: pos2.col,
-          message: `invalid YAML: ${describeYamlError(e)}`
-        });
-      }
-      continue;
-    }
-    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const pos = lineCounter.linePos(start);
-    const problem = (message) => {
-      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
-    };
-    let value;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      problem(describeYamlError(e));
-      continue;
-    }
-    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
-    else documents.push({ value, line: pos.line, col: pos.col });
-  }
-  return { documents, diagnostics };
-}
-function isTooDeep(value) {
-  const stack = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop();
-    if (d > MAX_DEPTH) return true;
-    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
-  }
-  return false;
-}
-function describeYamlError(e) {
-  const message = e instanceof Error ? e.message : String(e);
-  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
-}
-function firstLine(s) {
-  const i = s.indexOf("\n");
-  return i === -1 ? s : s.slice(0, i);
-}
-function isKubeObject(v) {
-  return isRecord(v);
-}
-function toCanonicalYaml(value) {
-  const text = (0, import_yaml.stringify)(value, {
-    indent: 2,
-    lineWidth: 0,
-    minContentWidth: 0,
-    indentSeq: true,
-    aliasDuplicateObjects: false,
-    defaultStringType: "PLAIN",
-    defaultKeyType: "PLAIN",
-    version: "1.2"
-  });
-  const lf = text.replace(/\r\n?/g, "\n");
-  return lf.endsWith("\n") ? lf : `${lf}
-`;
-}
-function joinYamlDocuments(texts) {
-  return texts.join("---\n");
-}
-var NotCanonical = class extends Error {
-};
-var GIVE_UP = new NotCanonical();
-var FAST_MAX_DEPTH = 200;
-var CORE_NON_STRING = [
-  /^(?:~|[Nn]ull|NULL)?$/,
-  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-  /^0o[0-7]+$/,
-  /^[-+]?[0-9]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
-];
-var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
-var PRINTABLE = /^[\x20-\x7e]*$/;
-var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
-function plainValue(s) {
-  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
-  const c = s[0];
-  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
-  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
-  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
-  if (s === "true") return true;
-  if (s === "false") return false;
-  if (s === "null") return null;
-  if (SMALL_INT.test(s)) return Number(s);
-  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
-  return s;
-}
-function quotedValue(s) {
-  const q = s[0];
-  if (q !== '"' && q !== "'") return void 0;
-  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
-  const inner = s.slice(1, -1);
-  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
-  return inner;
-}
-function inlineValue(s) {
-  if (s === "{}") return {};
-  if (s === "[]") return [];
-  const quoted = quotedValue(s);
-  return quoted !== void 0 ? quoted : plainValue(s);
-}
-function splitEntry(content) {
-  const q = content[0];
-  if (q === '"' || q === "'") {
-    const close = content.indexOf(q, 1);
-    if (close === -1 || content[close + 1] !== ":") return void 0;
-    const rest = content.slice(close + 2);
-    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
-    const key2 = quotedValue(content.slice(0, close + 1));
-    return { key: key2, rest };
-  }
-  let colon = content.indexOf(": ");
-  if (colon === -1) {
-    if (!content.endsWith(":")) return void 0;
-    colon = content.length - 1;
-  }
-  const key = plainValue(content.slice(0, colon));
-  if (typeof key !== "string") throw GIVE_UP;
-  return { key, rest: content.slice(colon + 1) };
-}
-var CanonicalReader = class {
-  constructor(lines) {
-    this.lines = lines;
-  }
-  lines;
-  i = 0;
-  indentOf(k) {
-    const line = this.lines[k];
-    let n = 0;
-    while (line.charCodeAt(n) === 32) n++;
-    if (n === line.length || line[n] === "#") throw GIVE_UP;
-    return n;
-  }
-  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
-  entryValue(rest, indent, depth) {
-    if (rest !== "") {
-      if (rest[0] !== " ") throw GIVE_UP;
-      const value = inlineValue(rest.slice(1));
-      this.i++;
-      return value;
-    }
-    this.i++;
-    if (this.i >= this.lines.length) return null;
-    const next = this.indentOf(this.i);
-    const content = this.lines[this.i].slice(next);
-    const seq = content === "-" || content.startsWith("- ");
-    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
-    if (next === indent && seq) throw GIVE_UP;
-    return null;
-  }
-  mapping(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = {};
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const content = this.lines[this.i].slice(n);
-      const entry = splitEntry(content);
-      if (!entry) throw GIVE_UP;
-      const { key, rest } = entry;
-      if (key === "__proto__" || key === "<<" || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
-      out[key] = this.entryValue(rest, indent, depth);
-    }
-    return out;
-  }
-  sequence(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = [];
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const line = this.lines[this.i];
-      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
-      const content = line.slice(n + 2);
-      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
-      if (splitEntry(content)) {
-        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
-        out.push(this.mapping(n + 2, depth + 1));
-      } else {
-        out.push(inlineValue(content));
-        this.i++;
-      }
-    }
-    return out;
-  }
-};
-function parseCanonicalYaml(text) {
-  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
-  const lines = text.slice(0, -1).split("\n");
-  const docs = [[]];
-  for (const line of lines) {
-    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
-      if (line !== "---") return void 0;
-      docs.push([]);
-    } else docs[docs.length - 1].push(line);
-  }
-  const values = [];
-  try {
-    for (const doc of docs) {
-      if (doc.length === 0) return void 0;
-      const reader = new CanonicalReader(doc);
-      if (reader.indentOf(0) !== 0) return void 0;
-      const value = reader.mapping(0, 1);
-      if (reader.i !== doc.length) return void 0;
-      values.push(value);
-    }
-  } catch (e) {
-    if (e instanceof NotCanonical) return void 0;
-    throw e;
-  }
-  return values;
-}
-
-// src/resources/scope.ts
-var BUILT_IN = /* @__PURE__ */ new Set([
-  "/Namespace",
-  "/Node",
-  "/PersistentVolume",
-  "/ComponentStatus",
-  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
-  "apiextensions.k8s.io/CustomResourceDefinition",
-  "apiregistration.k8s.io/APIService",
-  "authentication.k8s.io/TokenReview",
-  "authentication.k8s.io/SelfSubjectReview",
-  "authorization.k8s.io/SelfSubjectAccessReview",
-  "authorization.k8s.io/SelfSubjectRulesReview",
-  "authorization.k8s.io/SubjectAccessReview",
-  "certificates.k8s.io/CertificateSigningRequest",
-  "certificates.k8s.io/ClusterTrustBundle",
-  "flowcontrol.apiserver.k8s.io/FlowSchema",
-  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
-  "networking.k8s.io/IngressClass",
-  "networking.k8s.io/IPAddress",
-  "networking.k8s.io/ServiceCIDR",
-  "node.k8s.io/RuntimeClass",
-  "policy/PodSecurityPolicy",
-  "rbac.authorization.k8s.io/ClusterRole",
-  "rbac.authorization.k8s.io/ClusterRoleBinding",
-  "resource.k8s.io/DeviceClass",
-  "resource.k8s.io/ResourceSlice",
-  "scheduling.k8s.io/PriorityClass",
-  "storage.k8s.io/CSIDriver",
-  "storage.k8s.io/CSINode",
-  "storage.k8s.io/StorageClass",
-  "storage.k8s.io/VolumeAttachment",
-  "storage.k8s.io/VolumeAttributesClass",
-  "storagemigration.k8s.io/StorageVersionMigration",
-  "internal.apiserver.k8s.io/StorageVersion",
-  // Widely used custom resources, for when their CRD is not rendered alongside.
-  "cert-manager.io/ClusterIssuer",
-  "external-secrets.io/ClusterSecretStore",
-  "external-secrets.io/ClusterExternalSecret",
-  "external-secrets.io/ClusterGenerator",
-  "kyverno.io/ClusterPolicy",
-  "gateway.networking.k8s.io/GatewayClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotContent",
-  "karpenter.sh/NodePool",
-  "karpenter.k8s.aws/EC2NodeClass"
-]);
-function crdScopes(objects) {
-  const out = /* @__PURE__ */ new Map();
-  for (const o of objects) {
-    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
-    const spec = o["spec"];
-    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
-    const kind = spec["names"]["kind"];
-    if (typeof kind !== "string") continue;
-    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
-  }
-  return out;
-}
-function isClusterScoped(id, crds) {
-  const key = `${id.group}/${id.kind}`;
-  const fromCrd = crds?.get(key);
-  if (fromCrd !== void 0) return fromCrd === "Cluster";
-  return BUILT_IN.has(key);
-}
-
-// src/wet/wet-index.ts
-var INDEX_PATH = ".hydrate/index.json";
-
-// src/wet/layout.ts
-var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
-var PER_UNIT_MANIFEST = "manifest.yaml";
-var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
-function checkWetPath(p) {
-  if (p === "") return "path is empty";
-  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
-  if (p.includes("\\")) return `path "${p}" contains a backslash`;
-  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `path "${p}" has an empty segment`;
-    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
-  }
-  return void 0;
-}
-function idOf(u) {
-  return "unit" in u ? u.unit.id : u.id;
-}
-function joinWet(output2, name) {
-  return output2 === "" ? name : `${output2}/${name}`;
-}
-function foldCase(s) {
-  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-}
-var NO_NAMESPACE = "_no-namespace";
-var CLUSTER_SCOPED = "_cluster";
-function fileNameAt(id, level, scopes) {
-  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
-  const group = id.group === "" ? "core" : id.group;
-  if (level === 0) return `${id.kind}.${id.name}.yml`;
-  if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
-  return `${id.kind}.${group}.${ns}.${id.name}.yml`;
-}
-function perResourceNames(ids, scopes) {
-  const levels = ids.map(() => 0);
-  for (; ; ) {
-    const groups = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
-    let changed = false;
-    for (const members2 of groups) {
-      if (members2.length < 2) continue;
-      for (const i of members2) {
-        if (levels[i] < 2) {
-          levels[i] = levels[i] + 1;
-          changed = true;
-        }
-      }
-    }
-    if (!changed) break;
-  }
-  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
-  const collisions = groupByFolded(names).filter((g) => g.length > 1);
-  for (const g of collisions) for (const i of g) names[i] = void 0;
-  return { names, collisions };
-}
-function groupByFolded(names) {
-  const byKey = /* @__PURE__ */ new Map();
-  names.forEach((n, i) => {
-    const k = foldCase(n);
-    const list = byKey.get(k);
-    if (list) list.push(i);
-    else byKey.set(k, [i]);
-  });
-  return [...byKey.values()];
-}
-function layoutWet(results, settings, meta3, kept = []) {
-  const layout = settings.config.wet.layout;
-  const attributes = settings.config.wet.generatedAttributes;
-  const diagnostics = [];
-  const files = /* @__PURE__ */ new Map();
-  const claims = /* @__PURE__ */ new Map();
-  const units = {};
-  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
-    (a, b) => cmp(idOf(a), idOf(b))
-  );
-  const claim2 = (unitId2, path4, content, what, file2) => {
-    const at3 = file2 !== void 0 ? { file: file2 } : {};
-    const bad = checkWetPath(path4);
-    if (bad) {
-      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
-      return false;
-    }
-    const folded = foldCase(path4);
-    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${path4}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
-      });
-      return false;
-    }
-    const first = claims.get(folded);
-    if (first) {
-      const how = first.path === path4 ? `the same path ${path4}` : `${path4}, which differs from ${first.path} only in case`;
-      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
-      });
-      return false;
-    }
-    claims.set(folded, { path: path4, unit: unitId2, what });
-    files.set(path4, content);
-    return true;
-  };
-  for (const result of sorted2) {
-    if (!("unit" in result)) {
-      for (const [path4, content] of result.files) claim2(result.id, path4, content, `${path4} (kept unchanged)`);
-      units[result.id] = result.entry;
-      continue;
-    }
-    const unit2 = result.unit;
-    const owned = [];
-    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
-    if (outputBad) {
-      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
-      continue;
-    }
-    const placed = [];
-    for (const r of result.resources) {
-      const id = identityOf(r.object);
-      if (!isIdentity(id)) {
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          ...r.source,
-          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
-        });
-        continue;
-      }
-      placed.push({ id, object: r.object });
-    }
-    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
-    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
-    if (layout === "per-unit") {
-      if (placed.length > 0) {
-        const path4 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path4, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path4);
-      }
-    } else {
-      const scopes = crdScopes(placed.map((p) => p.object));
-      const { names, collisions } = perResourceNames(
-        placed.map((p) => p.id),
-        scopes
-      );
-      for (const group of collisions) {
-        const list2 = group.map((i) => describeIdentity(placed[i].id)).join(", ");
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
-        });
-      }
-      placed.forEach((p, i) => {
-        const name = names[i];
-        if (name === void 0) return;
-        const path4 = joinWet(unit2.output, name);
-        if (name.includes("/")) {
-          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
-          return;
-        }
-        if (claim2(unit2.id, path4, texts.get(p), describeIdentity(p.id))) owned.push(path4);
-      });
-    }
-    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
-    for (const artifact of artifacts) {
-      const path4 = joinWet(unit2.output, artifact.path);
-      const bad = checkWetPath(artifact.path);
-      if (bad) {
-        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
-        continue;
-      }
-      if (claim2(unit2.id, path4, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path4);
-    }
-    if (attributes && unit2.output !== "") {
-      const path4 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path4, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path4);
-    }
-    const entry = {
-      renderer: unit2.renderer,
-      dir: unit2.dir,
-      coordinates: { ...unit2.coordinates },
-      output: unit2.output,
-      paths: owned.sort(cmp),
-      digest: result.digest,
-      resources: placed.length
-    };
-    if (result.volatile) entry.volatile = true;
-    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
-    units[unit2.id] = entry;
-  }
-  for (const [folded, c] of claims) {
-    const parts = folded.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join("/");
-      const other = claims.get(dir);
-      if (other) {
-        diagnostics.push({
-          severity: "error",
-          unit: c.unit,
-          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
-        });
-      }
-    }
-  }
-  const index = { version: 1, generator: meta3.generator, units };
-  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
-  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
-  files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path4, content]) => ({ path: path4, content })).sort((a, b) => cmp(a.path, b.path));
-  return { files: list, index, diagnostics };
-}
-function sortKeysDeep(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (typeof value === "object" && value !== null) {
-    const out = {};
-    for (const k of Object.keys(value).sort(cmp)) {
-      const v = value[k];
-      if (v !== void 0) out[k] = sortKeysDeep(v);
-    }
-    return out;
-  }
-  return value;
-}
-function serializeIndex(index) {
-  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
-`;
-}
-var wetPath = external_exports.string().refine((p) => checkWetPath(p) === void 0, { message: "unsafe path" });
-var indexUnitSchema = external_exports.object({
-  renderer: external_exports.enum(["kubernetes", "terraform", "secrets"]),
-  dir: external_exports.string(),
-  coordinates: external_exports.record(external_exports.string(), external_exports.string()),
-  output: external_exports.string().refine((p) => p === "" || checkWetPath(p) === void 0, { message: "unsafe path" }),
-  paths: external_exports.array(wetPath),
-  digest: external_exports.string(),
-  resources: external_exports.number().int().min(0).optional(),
-  volatile: external_exports.boolean().optional(),
-  provides: external_exports.array(external_exports.string()).optional()
-});
-var indexSchema = external_exports.object({
-  version: external_exports.literal(1),
-  generator: external_exports.string(),
-  dryCommit: external_exports.string().optional(),
-  configDigest: external_exports.string().optional(),
-  units: external_exports.record(external_exports.string(), indexUnitSchema),
-  shared: external_exports.array(wetPath).optional()
-});
-function parseIndex(text, file2) {
-  const fail = (why) => {
-    throw new HydrateError({
-      severity: "error",
-      file: file2,
-      message: `wet index ${file2} is invalid: ${why}; delete it to re-render everything`
-    });
-  };
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return fail(`not JSON (${e.message})`);
-  }
-  const parsed = indexSchema.safeParse(raw);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join(".") : "(root)"}: ${i.message}`).join("; ");
-    return fail(why);
-  }
-  const data = parsed.data;
-  const units = {};
-  for (const id of Object.keys(data.units).sort(cmp)) {
-    const u = data.units[id];
-    const entry = {
-      renderer: u.renderer,
-      dir: u.dir,
-      coordinates: u.coordinates,
-      output: u.output,
-      paths: [...u.paths].sort(cmp),
-      digest: u.digest
-    };
-    if (u.resources !== void 0) entry.resources = u.resources;
-    if (u.volatile !== void 0) entry.volatile = u.volatile;
-    if (u.provides !== void 0) entry.provides = [...u.provides].sort(cmp);
-    units[id] = entry;
-  }
-  const index = { version: 1, generator: data.generator, units };
-  if (data.dryCommit !== void 0) index.dryCommit = data.dryCommit;
-  if (data.configDigest !== void 0) index.configDigest = data.configDigest;
-  if (data.shared !== void 0) index.shared = [...data.shared].sort(cmp);
-  return index;
-}
-function ownedPaths(index) {
-  const set2 = /* @__PURE__ */ new Set([INDEX_PATH]);
-  if (index) {
-    for (const u of Object.values(index.units)) for (const p of u.paths) set2.add(p);
-    for (const p of index.shared ?? []) set2.add(p);
-  }
-  return [...set2].sort(cmp);
-}
-
-// src/adapters/wet-dir.ts
-var FILE_MODE = 420;
-function errnoCode(e) {
-  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
-}
-function assertSafe(path4) {
-  const bad = checkWetPath(path4);
-  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
-}
-async function kindOf2(abs2) {
-  try {
-    const st = await lstat(abs2);
-    if (st.isSymbolicLink()) return "symlink";
-    if (st.isFile()) return "file";
-    if (st.isDirectory()) return "directory";
-    return "other";
-  } catch (e) {
-    const code2 = errnoCode(e);
-    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
-    throw e;
-  }
-}
-async function walkPath(path4, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path4.split("/");
-  let sofar = "";
-  for (let i = 0; i < parts.length; i++) {
-    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
-    const kind = await kindAt(sofar);
-    if (kind === "file" && goingAway.has(sofar)) return "missing";
-    if (kind === "symlink") {
-      throw new HydrateError({
-        severity: "error",
-        file: sofar,
-        message: `refusing to touch ${path4}: ${sofar} is a symlink in the wet tree`
-      });
-    }
-    if (kind === "missing") return "missing";
-    if (i < parts.length - 1 && kind !== "directory") {
-      if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path4}: ${sofar} is not a folder` });
-    }
-    if (i === parts.length - 1) return kind;
-  }
-  return "missing";
-}
-function inspect(dir, path4, goingAway, blocked) {
-  return walkPath(path4, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
-}
-function kindOfEntry(e) {
-  if (e.isSymbolicLink()) return "symlink";
-  if (e.isFile()) return "file";
-  if (e.isDirectory()) return "directory";
-  return "other";
-}
-function listingInspector(dir) {
-  const listings = /* @__PURE__ */ new Map();
-  const list = (rel) => {
-    if (listings.has(rel)) return listings.get(rel);
-    let listing;
-    try {
-      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
-    } catch {
-      listing = void 0;
-    }
-    listings.set(rel, listing);
-    return listing;
-  };
-  const kindAt = (sofar) => {
-    const slash = sofar.lastIndexOf("/");
-    const parent = slash === -1 ? "" : sofar.slice(0, slash);
-    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
-  };
-  return (path4) => walkPath(path4, kindAt);
-}
-async function readWetDir(dir) {
-  const kindAt = listingInspector(dir);
-  const read = async (path4) => {
-    assertSafe(path4);
-    const kind = await kindAt(path4);
-    if (kind === "missing") return void 0;
-    if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path4, message: `${path4} in the wet tree is not a regular file` });
-    }
-    try {
-      return readFileSync2(join2(dir, path4), "utf8");
-    } catch (e) {
-      const code2 = errnoCode(e);
-      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
-      throw e;
-    }
-  };
-  const indexText = await read(INDEX_PATH);
-  const index = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
-  return {
-    index,
-    readFile: read,
-    async snapshot() {
-      const files = /* @__PURE__ */ new Map();
-      for (const p of ownedPaths(index)) {
-        const content = await read(p);
-        if (content !== void 0) files.set(p, content);
-      }
-      return index === void 0 ? { files } : { index, files };
-    }
-  };
-}
-async function applyWetPlan(dir, plan) {
-  if (hasErrors(plan.diagnostics)) {
-    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
-  }
-  const deletes = [...plan.deletes].sort(cmp);
-  const writes = [...plan.writes].sort((a, b) => cmp(a.path, b.path));
-  const deleteKinds = /* @__PURE__ */ new Map();
-  for (const p of deletes) {
-    assertSafe(p);
-    const kind = await inspect(dir, p);
-    if (kind === "directory" || kind === "other") {
-      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
-    }
-    deleteKinds.set(p, kind);
-  }
-  const deleted = new Set(deletes);
-  for (const w of writes) {
-    assertSafe(w.path);
-    const kind = await inspect(dir, w.path, deleted, "throw");
-    if (kind === "other") {
-      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
-    }
-  }
-  for (const p of deletes) {
-    if (deleteKinds.get(p) === "missing") continue;
-    try {
-      await unlink(join2(dir, p));
-    } catch (e) {
-      if (errnoCode(e) !== "ENOENT") throw e;
-    }
-  }
-  await removeEmptyFolders(dir, deletes);
-  if (writes.length > 0) await mkdir2(dir, { recursive: true });
-  for (const w of writes) {
-    const abs2 = join2(dir, w.path);
-    const slash = w.path.lastIndexOf("/");
-    if (slash !== -1) {
-      await mkdir2(join2(dir, w.path.slice(0, slash)), { recursive: true });
-      await inspect(dir, w.path);
-    }
-    const name = slash === -1 ? w.path : w.path.slice(slash + 1);
-    const tmp = join2(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-    try {
-      await writeFile(tmp, w.content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
-      await chmod(tmp, FILE_MODE);
-      await rename(tmp, abs2);
-    } catch (e) {
-      await unlink(tmp).catch(() => void 0);
-      throw e;
-    }
-  }
-}
-async function removeEmptyFolders(dir, deleted) {
-  const candidates = /* @__PURE__ */ new Set();
-  for (const p of deleted) {
-    const parts = p.split("/");
-    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
-  }
-  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
-  for (const folder2 of ordered) {
-    const abs2 = join2(dir, folder2);
-    if (await kindOf2(abs2) !== "directory") continue;
-    const entries2 = await readdir(abs2);
-    if (entries2.length === 0) await rmdir(abs2);
-  }
-}
-
-// src/adapters/shard-files.ts
-import { mkdir as mkdir3, readdir as readdir2, readFile, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import { randomBytes as randomBytes2 } from "node:crypto";
-import path from "node:path";
-
 // src/pipeline/shards.ts
 var SHARD_FORMAT = "hydrate-shard/v1";
 function shardFileName(spec) {
@@ -35410,6 +35809,8 @@ var shardFileSchema = external_exports.object({
   shard: external_exports.object({ index: external_exports.number().int().min(1), count: external_exports.number().int().min(1) }),
   configDigest: external_exports.string(),
   dryCommit: external_exports.string().optional(),
+  /** The workflow run that rendered it (GITHUB_RUN_ID): a merge takes shard files of its own run only. */
+  runId: external_exports.string().optional(),
   /** Ids of the units dealt to this shard, sorted. */
   assigned: external_exports.array(external_exports.string()),
   units: external_exports.array(unitSchema)
@@ -35425,7 +35826,7 @@ function encodeResource(r) {
 }
 function decodeResource(r, unit2) {
   if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
-  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2).documents[0];
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
   return { object: doc?.value ?? {}, unit: unit2, source: r.source };
 }
 function buildShardFile(input2) {
@@ -35456,6 +35857,7 @@ function buildShardFile(input2) {
     shard: { index: input2.spec.index, count: input2.spec.count },
     configDigest: input2.configDigest,
     ...input2.dryCommit ? { dryCommit: input2.dryCommit } : {},
+    ...input2.runId ? { runId: input2.runId } : {},
     assigned: input2.assigned.map((u) => u.id).sort(cmp),
     units
   };
@@ -35481,6 +35883,12 @@ function collectShards(shards, expect) {
     if (d.configDigest !== expect.configDigest) error62(`${name} was rendered with a different config file than this job's`, s.file);
     if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
       error62(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
+    }
+    if ((d.runId ?? "") !== (expect.runId ?? "")) {
+      error62(
+        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
+        s.file
+      );
     }
     if (d.shard.index > d.shard.count) error62(`${name}: index greater than the count`, s.file);
     const seen = byIndex.get(d.shard.index);
@@ -35535,6 +35943,46 @@ function shardUnitResult(entry, unit2) {
     ...entry.provides ? { provides: entry.provides } : {},
     ...entry.requires ? { requires: entry.requires } : {}
   };
+}
+function chooseVerificationSample(rendered, count, seed) {
+  if (count <= 0 || rendered.size === 0) return [];
+  const key = (id) => createHash3("sha256").update(seed).update("\0").update(id).digest("hex");
+  const ordered = [...rendered.keys()].map((id) => ({ id, key: key(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
+  const chosen = /* @__PURE__ */ new Set();
+  const shardsSeen = /* @__PURE__ */ new Set();
+  for (const { id } of ordered) {
+    const shard = rendered.get(id);
+    if (!shardsSeen.has(shard)) {
+      shardsSeen.add(shard);
+      chosen.add(id);
+    }
+  }
+  for (const { id } of ordered) {
+    if (chosen.size >= count) break;
+    chosen.add(id);
+  }
+  return [...chosen].sort(cmp);
+}
+function fingerprint(r) {
+  return {
+    status: r.status === "failed" ? "failed" : "rendered",
+    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
+    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
+  };
+}
+function shardResultDifference(fromShard, own2) {
+  const a = fingerprint(fromShard);
+  const b = fingerprint(own2);
+  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
+  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
+  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
+  if (i >= 0) {
+    const obj = own2.resources[i]?.object;
+    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
+    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
+  }
+  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
+  return void 0;
 }
 
 // src/adapters/shard-files.ts
@@ -35599,7 +36047,7 @@ import { availableParallelism, totalmem } from "node:os";
 import path2 from "node:path";
 
 // src/settings/load-config.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 
 // src/dry/match.ts
 var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
@@ -35945,7 +36393,8 @@ var targetedPatch = external_exports.object({
 var entryBase = {
   match: matchPattern,
   output: outputTemplate,
-  exclude: external_exports.array(external_exports.string()).default([]).describe("Globs (repo-relative) of unit directories to skip")
+  exclude: external_exports.array(external_exports.string()).default([]).describe("Globs (repo-relative) of unit directories to skip"),
+  allowEmpty: external_exports.boolean().optional().describe("The entry may match no directory, and its units may render no objects where they rendered some (default false: both are errors)")
 };
 
 // src/settings/schema/kubernetes.ts
@@ -36049,6 +36498,11 @@ var diffOptions = external_exports.object({
     'Field paths hidden from the field summary of the diff (kept in the unified diff), e.g. metadata.annotations["checksum/*"]; `*` matches within one path segment'
   )
 }).strict();
+var DEFAULT_TIMEOUTS = { unitSeconds: 300, runSeconds: 3600 };
+var timeouts = external_exports.object({
+  unitSeconds: external_exports.number().int().min(1).max(86400).default(DEFAULT_TIMEOUTS.unitSeconds).describe("Longest render of one unit, its tools included (default 300: 5 minutes)"),
+  runSeconds: external_exports.number().int().min(1).max(86400).default(DEFAULT_TIMEOUTS.runSeconds).describe("Longest rendering of a whole run (default 3600: 60 minutes)")
+}).strict().describe("Time limits: a unit or a run that takes longer fails with an error naming the limit");
 var hydrateConfig = external_exports.object({
   $schema: external_exports.string().optional(),
   version: external_exports.literal(1).default(1),
@@ -36066,8 +36520,9 @@ var hydrateConfig = external_exports.object({
     allowSecrets: external_exports.array(allowedSecret).default([]),
     allowHelm: external_exports.boolean().default(true).describe("Allow kustomize --enable-helm for entries that ask for it"),
     allowRemote: external_exports.boolean().default(false).describe("Allow remote kustomize bases (URLs, git refs) in every entry, pinned to a commit SHA or a release tag vX.Y.Z"),
-    concurrency: external_exports.number().int().min(1).max(64).optional().describe("Parallel render workers (default: CPU count)")
-  }).strict().default({ allowSecrets: [], allowHelm: true, allowRemote: false })
+    concurrency: external_exports.number().int().min(1).max(64).optional().describe("Parallel render workers (default: CPU count)"),
+    timeouts: timeouts.default(DEFAULT_TIMEOUTS)
+  }).strict().default({ allowSecrets: [], allowHelm: true, allowRemote: false, timeouts: DEFAULT_TIMEOUTS })
 }).strict();
 
 // src/settings/shard.ts
@@ -36084,7 +36539,7 @@ function parseShardSpec(value) {
 
 // src/settings/load-config.ts
 function asNode(v) {
-  return (0, import_yaml4.isMap)(v) || (0, import_yaml4.isSeq)(v) || (0, import_yaml4.isScalar)(v) ? v : void 0;
+  return (0, import_yaml5.isMap)(v) || (0, import_yaml5.isSeq)(v) || (0, import_yaml5.isScalar)(v) ? v : void 0;
 }
 function formatPath(path4) {
   let out = "";
@@ -36108,10 +36563,10 @@ function nearestNode(loc, path4) {
 }
 function keyNode(loc, mapPath, key) {
   const map2 = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
-  if (!(0, import_yaml4.isMap)(map2)) return void 0;
+  if (!(0, import_yaml5.isMap)(map2)) return void 0;
   for (const pair of map2.items) {
     const k = asNode(pair.key);
-    if (k && (0, import_yaml4.isScalar)(k) && String(k.value) === key) return k;
+    if (k && (0, import_yaml5.isScalar)(k) && String(k.value) === key) return k;
   }
   return void 0;
 }
@@ -36119,7 +36574,7 @@ function locate2(loc, path4, innerOffset) {
   const { node: node2, depth } = nearestNode(loc, path4);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path4.length && (0, import_yaml4.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path4.length && (0, import_yaml5.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -36276,8 +36731,8 @@ function pathDiagnostics(renderer, entry, i, err2) {
   }
 }
 function parseConfig(text, file2) {
-  const lineCounter = new import_yaml4.LineCounter();
-  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new import_yaml5.LineCounter();
+  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const loc = { file: file2, doc, lineCounter, text };
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -36309,6 +36764,20 @@ function dedupe(list) {
     return true;
   });
 }
+function entryLocations(text) {
+  const lineCounter = new import_yaml5.LineCounter();
+  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, prettyErrors: false });
+  const out = {};
+  for (const renderer of RENDERER_NAMES) {
+    const list = doc.get(renderer, true);
+    if (!(0, import_yaml5.isSeq)(list)) continue;
+    list.items.forEach((item, i) => {
+      const node2 = ((0, import_yaml5.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
+      if (node2?.range) out[`${renderer}[${i}]`] = lineCounter.linePos(node2.range[0]);
+    });
+  }
+  return out;
+}
 function buildSettings(options) {
   const concurrency = options.concurrency ?? options.config.policy.concurrency ?? Math.max(1, options.cores ?? 2);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -36325,7 +36794,10 @@ function buildSettings(options) {
     full: options.full ?? false,
     concurrency,
     toolMemoryMiB: toolMemoryMiB(options.memoryBytes, concurrency),
-    ...shard ? { shard } : {}
+    ...shard ? { shard } : {},
+    ...options.allowMassDeletion ? { allowMassDeletion: true } : {},
+    ...options.owner !== void 0 ? { owner: options.owner } : {},
+    ...options.locations ? { locations: options.locations } : {}
   };
 }
 var MAX_TOOL_MEMORY_MIB = 512;
@@ -36346,12 +36818,12 @@ function shardMode(value, dir) {
 }
 function entryPositions(text, file2) {
   const out = /* @__PURE__ */ new Map();
-  const lineCounter = new import_yaml4.LineCounter();
-  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const lineCounter = new import_yaml5.LineCounter();
+  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const loc = { file: file2, doc, lineCounter, text };
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
-    if (!(0, import_yaml4.isSeq)(list)) continue;
+    if (!(0, import_yaml5.isSeq)(list)) continue;
     list.items.forEach((_, i) => out.set(`${renderer}[${i}]`, locate2(loc, [renderer, i, "match"])));
   }
   return out;
@@ -36383,7 +36855,10 @@ async function loadSettings(opts) {
     cores: availableParallelism(),
     memoryBytes: totalmem(),
     ...opts.shard !== void 0 ? { shard: opts.shard } : {},
-    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {}
+    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {},
+    ...opts.allowMassDeletion !== void 0 ? { allowMassDeletion: opts.allowMassDeletion } : {},
+    owner: `${opts.repository ?? path2.basename(repoRoot)}:${configPath}`,
+    locations: entryLocations(configText)
   });
   return { settings, configText };
 }
@@ -36397,7 +36872,7 @@ function entriesOf(settings) {
   for (const renderer of RENDERER_NAMES) {
     const list = settings.config[renderer];
     list.forEach((e, entry) => {
-      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude });
+      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude, allowEmpty: e.allowEmpty });
     });
   }
   return out;
@@ -36444,10 +36919,13 @@ async function discoverUnits(settings, files, positions = /* @__PURE__ */ new Ma
       all.push({ id, renderer: e.renderer, entry: e.entry, dir: c.dir, coordinates: c.coordinates, output: output2 });
     }
     if (found.length === 0) {
+      const allowed = e.allowEmpty === true;
+      const where = settings.locations?.[label(e)];
       diagnostics.push({
-        severity: "warning",
+        severity: allowed ? "warning" : "error",
         file: file2,
-        message: `${label(e)}.match "${e.match}" matches no directory${pattern.literalPrefix ? ` (looked under ${pattern.literalPrefix})` : ""}`
+        ...where ? { line: where.line, col: where.col } : {},
+        message: `${label(e)}.match "${e.match}" matches no directory${pattern.literalPrefix ? ` (looked under ${pattern.literalPrefix})` : ""}${allowed ? "" : ": fix the pattern, remove the entry, or set allowEmpty: true on it"}`
       });
     }
   }
@@ -36645,28 +37123,37 @@ function checkOutDir(out, shown, ctx) {
 }
 
 // src/render/digest.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 function digestOf(parts) {
-  const h = createHash2("sha256");
+  const h = createHash4("sha256");
   for (const p of parts) {
     h.update(`${Buffer.byteLength(p, "utf8")}:`);
     h.update(p, "utf8");
   }
   return `sha256:${h.digest("hex")}`;
 }
+function digestOfBytes(bytes) {
+  return `sha256:${createHash4("sha256").update(bytes).digest("hex")}`;
+}
 
 // src/render/kubernetes/closure.ts
 import { posix as posix5 } from "node:path";
 
 // src/render/kubernetes/yaml-positions.ts
-var import_yaml6 = __toESM(require_dist(), 1);
-function parsePositioned(text) {
-  const lineCounter = new import_yaml6.LineCounter();
-  const doc = (0, import_yaml6.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+var import_yaml7 = __toESM(require_dist(), 1);
+function parsePositioned(text, rules = "kubernetes") {
+  const lineCounter = new import_yaml7.LineCounter();
+  const doc = (0, import_yaml7.parseDocument)(text, { ...rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {}, lineCounter, uniqueKeys: false, prettyErrors: false });
   const errors = doc.errors.map((e) => {
     const p = lineCounter.linePos(e.pos[0]);
     return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
   });
+  if (errors.length === 0) {
+    for (const offset of duplicateKeyOffsets(doc)) {
+      const p = lineCounter.linePos(offset);
+      errors.push({ message: DUPLICATE_KEY, line: p.line, col: p.col });
+    }
+  }
   let value;
   if (errors.length === 0) {
     try {
@@ -36695,7 +37182,7 @@ function parsePositioned(text) {
 }
 
 // src/render/kubernetes/helm-options.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { posix as posix3 } from "node:path";
 var HOOKS_REFUSED = "hooks run programs around the render (helmfile hooks); Hydrate never runs a program named in a dry file: remove them, or render what they produce and commit it";
 var EXECS_REFUSED = "execs run programs to produce values; Hydrate never runs a program named in a dry file: run the program in your workflow before Hydrate and commit its output as a values file";
@@ -36753,9 +37240,21 @@ async function realRoot(files, repoRoot) {
     return repoRoot;
   }
 }
-var isGitPath = (realRootPath, real) => isWithin(posix3.join(realRootPath, ".git"), real);
+var isGitPath = (realRootPath, real) => hasGitSegment(posix3.relative(realRootPath, real));
 async function repoPathProblem(files, repoRoot, rel, what) {
-  return checkRelativePath(rel, what) ?? await checkRepoPath(repoRoot, rel, files, what);
+  const bad = checkRelativePath(rel, what);
+  if (bad) return bad;
+  if (await files.lstat(posix3.join(repoRoot, rel)) === void 0) return void 0;
+  let real;
+  try {
+    real = await files.realpath(posix3.join(repoRoot, rel));
+  } catch {
+    return `${what} "${rel}" is a broken symlink`;
+  }
+  const root = await realRoot(files, repoRoot);
+  if (!isWithin(root, real)) return `${what} "${rel}" leads outside the repository through a symlink`;
+  if (isGitPath(root, real)) return `${what} "${rel}" leads into .git through a symlink`;
+  return void 0;
 }
 var MAX_CHART_ENTRIES = 2e4;
 async function chartTreeProblem(files, repoRoot, chartRel) {
@@ -36870,7 +37369,7 @@ async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positio
       });
       continue;
     }
-    const actual = createHash3("sha256").update(await files.readFileBytes(posix3.join(repoRoot, rel))).digest("hex");
+    const actual = createHash5("sha256").update(await files.readFileBytes(posix3.join(repoRoot, rel))).digest("hex");
     if (actual !== a.sha256) {
       problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
     }
@@ -36966,7 +37465,13 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
     const abs2 = posix4.join(repoRoot, releaseFile);
     if (await files.lstat(abs2) !== void 0) {
       if (want === "helm") return { type: "helm", file: releaseFile };
-      const v = parsePositioned(await files.readFile(abs2)).value;
+      let text;
+      try {
+        text = await files.readFile(abs2);
+      } catch {
+        return { type: "helm", file: releaseFile };
+      }
+      const v = parsePositioned(text).value;
       if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
     } else if (want === "helm") {
       return { type: "missing", want, file: releaseFile };
@@ -37118,7 +37623,8 @@ var Walker = class {
     this.paths.add(dir);
     const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
     if (where === void 0) return;
-    const text = await this.files.readFile(this.abs(where));
+    const text = await readTextOrUndefined(this.files, this.abs(where));
+    if (text === void 0) return;
     this.texts.set(where, text);
     const k = kustomizationValue(text);
     if (!isRecord(k)) return;
@@ -37187,9 +37693,17 @@ var Walker = class {
     }
   }
 };
+async function readTextOrUndefined(files, abs2) {
+  const bytes = await files.readFileBytes(abs2);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
 function kustomizationValue(text) {
   const fast = parseCanonicalYaml(text);
-  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text, "yaml-1.2").value;
 }
 function finish(w) {
   const sorted2 = [...w.paths].sort(cmp);
@@ -37225,7 +37739,8 @@ async function helmClosure(dir, releaseFile, files, repoRoot, patchesLibrary) {
   let reason;
   const st = await files.lstat(posix5.join(repoRoot, releaseFile));
   if (st?.kind === "file") {
-    const r = kustomizationValue(await files.readFile(posix5.join(repoRoot, releaseFile)));
+    const text = await readTextOrUndefined(files, posix5.join(repoRoot, releaseFile));
+    const r = text === void 0 ? void 0 : kustomizationValue(text);
     if (isRecord(r) && Array.isArray(r["patches"]) && r["patches"].length > 0 && patchesLibrary !== void 0) paths.add(patchesLibrary);
     if (isRecord(r) && typeof r["chart"] === "string") {
       const chart = r["chart"];
@@ -37289,7 +37804,7 @@ async function readTree(files, tree, abs2, key) {
     return;
   }
   if (tree.out.has(key)) return;
-  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
+  if (st.kind === "file") tree.out.set(key, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
   else if (st.kind === "symlink") {
     let target;
     try {
@@ -37300,7 +37815,7 @@ async function readTree(files, tree, abs2, key) {
     tree.out.set(key, `symlink:${target ?? "dangling"}`);
     if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
     const behind = await files.lstat(target);
-    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
+    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
     else if (behind?.kind === "directory" && !tree.followed.has(target)) {
       tree.followed.add(target);
       tree.out.delete(key);
@@ -37362,8 +37877,9 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
       const child = rel === "" ? e.name : `${rel}/${e.name}`;
       const repoRel = `${dir}/${child}`;
       if (e.name.startsWith(".")) continue;
+      if (child === artifactsRel) continue;
       if (e.kind === "directory") {
-        if (child === artifactsRel || exclude(child) || exclude(`${child}/`)) continue;
+        if (exclude(child) || exclude(`${child}/`)) continue;
         if (!rule.recurse) {
           out.skippedDirs++;
           continue;
@@ -37416,7 +37932,7 @@ var globalConfigs = /* @__PURE__ */ new WeakMap();
 function globalConfig2(settings) {
   let text = globalConfigs.get(settings);
   if (text === void 0) {
-    const { concurrency: _workers, ...policy } = settings.config.policy;
+    const { concurrency: _workers, timeouts: _limits, ...policy } = settings.config.policy;
     const { labelCoordinates: _labels, ...wet } = settings.config.wet;
     text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
     globalConfigs.set(settings, text);
@@ -37472,11 +37988,14 @@ async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
   return { paths: [unit2.dir], volatile: false };
 }
-async function unitInputDigest(unit2, settings, files, toolVersion) {
+async function unitInputDigest(unit2, settings, files, toolVersion, format = CANONICAL_YAML_FORMAT) {
   const entry = entryOf(unit2, settings);
   const closure = await unitClosure(unit2, settings, files);
   const parts = [
     "hydrate-input/1",
+    // The written form: a unit kept from a run that wrote another form is rendered again once.
+    // (Format 1, written before this part existed, adds nothing: its digests are the ones it wrote.)
+    ...format === 1 ? [] : [`canonical-yaml/${format}`],
     unit2.renderer,
     unit2.dir,
     unit2.output,
@@ -37534,6 +38053,9 @@ function memoizeAsync(fn) {
     return hit;
   };
 }
+
+// src/pipeline/hydrate.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
 
 // src/dry/sources.ts
 import { join as join4 } from "node:path";
@@ -37912,8 +38434,15 @@ function helmArgvProblems(release) {
   if (CONTROL.test(chart)) out.push({ path: ["chart"], message: `chart holds a control character: ${CHART_FORMS}` });
   else if (chart.startsWith("-")) {
     out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} starts with "-" and would be read by helm as an option: ${CHART_FORMS}` });
-  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart) && (!CHART_NAME.test(chart) || chart.split("/").some((s) => s === ".." || s === "."))) {
-    out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
+  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart)) {
+    const gitSegment = chart.split("/").find(isGitSegment);
+    if (chart.startsWith("/")) {
+      out.push({ path: ["chart"], message: `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository` });
+    } else if (gitSegment !== void 0) {
+      out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} names \`${gitSegment}\`: git's own folder is never read or written` });
+    } else if (!CHART_NAME.test(chart) || chart.split("/").some((s) => s === ".." || s === ".")) {
+      out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
+    }
   }
   if (release.repository !== void 0 && (CONTROL.test(release.repository) || !REPOSITORY.test(release.repository))) {
     out.push({ path: ["repository"], message: `repository ${JSON.stringify(release.repository)} must be an http:// or https:// chart repository URL` });
@@ -38285,7 +38814,6 @@ async function dependencyCopies(ctx, chartRel, deps, file2) {
 }
 async function pathLikeChartProblem(input2, chart) {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
-  if (chart.startsWith("/")) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
   const rel = posix7.normalize(chart);
   if (await input2.files.lstat(abs(input2, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
   return checkRepoPath(input2.repoRoot, rel, input2.files, "chart", { anyName: true });
@@ -38413,7 +38941,7 @@ async function renderPlain(ctx) {
   if ((await input2.files.lstat(abs(input2, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
     err(
       ctx,
-      `${unit2.dir} is a Helm chart (it holds Chart.yaml) but has no Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}): add one with chart: ./${posix7.basename(unit2.dir)} and a version, or exclude the directory`,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix7.basename(unit2.dir)} and a version, or exclude the directory`,
       { file: `${unit2.dir}/Chart.yaml` }
     );
     return [];
@@ -38616,14 +39144,14 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml11 = __toESM(require_dist(), 1);
+var import_yaml14 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml11.LineCounter();
-  const docs = (0, import_yaml11.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  const documents = [];
+  const lineCounter = new import_yaml14.LineCounter();
+  const docs = (0, import_yaml14.parseAllDocuments)(text, { ...KUBE_PARSE_OPTIONS, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  const documents2 = [];
   const diagnostics = [];
   const pos = (offset) => {
     const p = lineCounter.linePos(offset);
@@ -38635,6 +39163,11 @@ function readClaimDocuments(text, file2, unit2) {
         const p = pos(e.pos[0]);
         diagnostics.push({ severity: "error", unit: unit2, file: file2, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
       }
+      continue;
+    }
+    const duplicates = duplicateKeyOffsets(doc);
+    if (duplicates.length > 0) {
+      for (const offset of duplicates) diagnostics.push({ severity: "error", unit: unit2, file: file2, ...pos(offset), message: `invalid YAML: ${DUPLICATE_KEY}` });
       continue;
     }
     const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
@@ -38650,14 +39183,14 @@ function readClaimDocuments(text, file2, unit2) {
       continue;
     }
     if (value === null || value === void 0) continue;
-    documents.push({
+    documents2.push({
       value,
       start,
       positionOf: (path4) => nodePosition(doc, path4, false, pos) ?? start,
       keyPositionOf: (path4) => nodePosition(doc, path4, true, pos) ?? start
     });
   }
-  return { documents, diagnostics };
+  return { documents: documents2, diagnostics };
 }
 function nodePosition(doc, path4, wantKey, pos) {
   let node2 = doc.contents;
@@ -38665,13 +39198,13 @@ function nodePosition(doc, path4, wantKey, pos) {
   for (let i = 0; i < path4.length; i++) {
     const k = path4[i];
     const last = i === path4.length - 1;
-    if ((0, import_yaml11.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml11.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+    if ((0, import_yaml14.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml14.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
       if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
       node2 = pair.value;
       best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml11.isSeq)(node2) && typeof k === "number") {
+    } else if ((0, import_yaml14.isSeq)(node2) && typeof k === "number") {
       const item = node2.items[k];
       if (item === void 0) return best;
       node2 = item;
@@ -38683,7 +39216,7 @@ function nodePosition(doc, path4, wantKey, pos) {
   return best;
 }
 function rangeStart(node2, pos) {
-  if ((0, import_yaml11.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  if ((0, import_yaml14.isNode)(node2) && node2.range) return pos(node2.range[0]);
   return void 0;
 }
 function zodDiagnostics(error62, doc, file2, unit2, what) {
@@ -38822,7 +39355,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash4("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash6("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -41707,8 +42240,32 @@ function defaultRenderers() {
 }
 
 // src/wet/plan.ts
+function keepReason(path4, content, claimants, shared) {
+  if (isNeverOwned(path4)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
+  if (shared) return void 0;
+  let hashed = false;
+  for (const u of claimants) {
+    if (u.output !== "" && path4.startsWith(`${u.output}/`)) return void 0;
+    if (u.hashes === void 0) return void 0;
+    const hash2 = u.hashes[path4];
+    if (hash2 !== void 0) hashed = true;
+    if (hash2 === contentHash(content)) return void 0;
+  }
+  return hashed ? "its content is not what hydrate wrote" : "it is outside its unit's output folder and the index records no hash for it";
+}
+function claimantsOf(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const u of Object.values(index.units)) {
+    for (const p of u.paths) {
+      const list = out.get(p);
+      if (list) list.push(u);
+      else out.set(p, [u]);
+    }
+  }
+  return out;
+}
 async function planWetUpdate(previousIndex, readPrevious, next) {
-  const owned = new Set(ownedPaths(previousIndex));
+  const owned = new Set(ownedPaths(previousIndex).filter((p) => p === INDEX_PATH || !isNeverOwned(p)));
   const nextPaths = new Set(next.files.map((f) => f.path));
   const writes = [];
   const unchanged = [];
@@ -41716,7 +42273,13 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
   const previous = await Promise.all(next.files.map((f) => readPrevious(f.path)));
   next.files.forEach((file2, i) => {
     const before = previous[i];
-    if (before === void 0) {
+    if (file2.path !== INDEX_PATH && isNeverOwned(file2.path)) {
+      diagnostics.push({
+        severity: "error",
+        file: file2.path,
+        message: `refusing to write ${file2.path}: hydrate never writes files at the root of the wet tree, under .github/ or in .git folders`
+      });
+    } else if (before === void 0) {
       writes.push(file2);
     } else if (!owned.has(file2.path)) {
       diagnostics.push({
@@ -41730,20 +42293,98 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
       writes.push(file2);
     }
   });
-  const gone = [...owned].filter((p) => !nextPaths.has(p));
-  const present = await Promise.all(gone.map((p) => readPrevious(p)));
-  const deletes = gone.filter((_, i) => present[i] !== void 0);
+  const claimed = ownedPaths(previousIndex).filter((p) => !nextPaths.has(p));
+  const present = await Promise.all(claimed.map((p) => readPrevious(p)));
+  const deletes = [];
+  const leftInPlace = [];
+  const claimants = previousIndex && claimed.length > 0 ? claimantsOf(previousIndex) : /* @__PURE__ */ new Map();
+  const shared = new Set(previousIndex?.shared ?? []);
+  claimed.forEach((p, i) => {
+    const content = present[i];
+    if (content === void 0) return;
+    const why = p === INDEX_PATH ? void 0 : keepReason(p, content, claimants.get(p) ?? [], shared.has(p));
+    if (why === void 0) {
+      deletes.push(p);
+      return;
+    }
+    leftInPlace.push(p);
+    diagnostics.push({ severity: "warning", file: p, message: `left ${p} in place although the wet index lists it: ${why} (the index may have been edited)` });
+  });
+  const nextIndex = next.files.find((f) => f.path === INDEX_PATH)?.content;
   return {
     writes: writes.sort((a, b) => cmp(a.path, b.path)),
     deletes: deletes.sort(cmp),
     unchanged: unchanged.sort(cmp),
-    diagnostics
+    diagnostics,
+    ...nextIndex !== void 0 ? { nextIndex } : {},
+    ...leftInPlace.length > 0 ? { leftInPlace: leftInPlace.sort(cmp) } : {}
   };
 }
 
 // src/wet/snapshot.ts
 function snapshotFromLayout(layout) {
   return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
+}
+
+// src/wet/guard.ts
+var MASS_DELETION_SHARE = 0.5;
+var LISTED = 20;
+var HOW_TO_ALLOW = "if this is intended, run again with --allow-mass-deletion (action input allow-mass-deletion: true)";
+function counted(path4) {
+  return !path4.endsWith("/.gitattributes") && path4 !== ".gitattributes" && !isNeverOwned(path4);
+}
+function entryCount(settings) {
+  const c = settings.config;
+  return c.kubernetes.length + c.terraform.length + c.secrets.length;
+}
+function checkEmptyConfig(settings, own2) {
+  const units = Object.keys(own2?.units ?? {}).length;
+  if (entryCount(settings) > 0 || units === 0 || settings.allowMassDeletion) return [];
+  return [
+    {
+      severity: "error",
+      file: settings.configPath,
+      message: `${settings.configPath} has no kubernetes, terraform or secrets entries, but the wet tree holds ${units} unit(s) rendered by it: this run would delete all of them; restore the entries, or ${HOW_TO_ALLOW}`
+    }
+  ];
+}
+function checkDeletions(settings, own2, next, plan, results) {
+  if (!own2 || settings.allowMassDeletion) return [];
+  const out = [];
+  const deleted = new Set(plan.deletes.filter(counted));
+  for (const r of results) {
+    if (r.status === "failed" || r.resources.length > 0) continue;
+    const before = own2.units[r.unit.id];
+    if (!before) continue;
+    const gone = before.paths.filter((p) => deleted.has(p) && /\.ya?ml$/.test(p));
+    if (gone.length === 0) continue;
+    const entry = settings.config[r.unit.renderer][r.unit.entry];
+    if (entry?.allowEmpty === true) continue;
+    out.push({
+      severity: "error",
+      unit: r.unit.id,
+      file: r.unit.dir,
+      message: `unit ${r.unit.id} rendered no objects, where the wet tree holds ${gone.length} file(s) it rendered before (${gone.slice(0, 3).join(", ")}${gone.length > 3 ? ", …" : ""}); its directory ${r.unit.dir} is still there, so this looks like a mistake; set allowEmpty: true on ${r.unit.renderer}[${r.unit.entry}] if the unit may be empty, or ${HOW_TO_ALLOW}`
+    });
+  }
+  const owned = /* @__PURE__ */ new Set();
+  for (const u of Object.values(own2.units)) for (const p of u.paths) if (counted(p)) owned.add(p);
+  const n = [...deleted].filter((p) => owned.has(p)).length;
+  if (owned.size > 0 && n > 0 && (n === owned.size || n > owned.size * MASS_DELETION_SHARE)) {
+    const removedUnits = Object.keys(own2.units).filter((id) => !(id in next.units)).sort(cmp);
+    const lines = [];
+    for (const id of removedUnits.slice(0, LISTED)) lines.push(`unit ${id} (${own2.units[id].paths.filter(counted).length} file(s))`);
+    if (removedUnits.length > LISTED) lines.push(`… ${removedUnits.length - LISTED} more unit(s)`);
+    const partly = Object.keys(own2.units).filter((id) => id in next.units).map((id) => [id, own2.units[id].paths.filter((p) => deleted.has(p)).length]).filter(([, k]) => k > 0);
+    for (const [id, k] of partly.slice(0, LISTED)) lines.push(`${k} file(s) of unit ${id}`);
+    if (partly.length > LISTED) lines.push(`… files of ${partly.length - LISTED} more unit(s)`);
+    out.push({
+      severity: "error",
+      file: settings.configPath,
+      message: `this run would delete ${n} of the ${owned.size} files hydrate owns in the wet tree (${Math.round(100 * n / owned.size)} %${n === owned.size ? ", all of them" : `, more than ${MASS_DELETION_SHARE * 100} %`}): ${lines.join("; ")}; check the config (a \`match\` that no longer matches, a removed entry); ${HOW_TO_ALLOW}`
+    });
+  }
+  return out;
 }
 
 // node_modules/diff/libesm/diff/base.js
@@ -42427,7 +43068,7 @@ function chooseKeys(field2, a, b) {
   }
   return void 0;
 }
-function isScalar3(v) {
+function isScalar4(v) {
   return v === null || typeof v !== "object";
 }
 function scalarLabel(v) {
@@ -42474,7 +43115,7 @@ var Differ = class {
   }
   list(a, b, path4, segments, field2) {
     if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
-    if (a.every(isScalar3) && b.every(isScalar3)) {
+    if (a.every(isScalar4) && b.every(isScalar4)) {
       this.byLabel(a, b, path4, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
       return;
     }
@@ -42798,20 +43439,328 @@ async function runPool(items, size, task) {
   return results;
 }
 
+// src/pipeline/input-secrets.ts
+var import_yaml18 = __toESM(require_dist(), 1);
+import { posix as posix8 } from "node:path";
+var REDACTED_VALUE = "<redacted>";
+var MIN_REDACTED_LENGTH = 4;
+var KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
+function isRecord3(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function scalars(v, out) {
+  if (typeof v === "string") out.push(v);
+  else if (typeof v === "number" || typeof v === "boolean") out.push(String(v));
+  else if (Array.isArray(v)) for (const x of v) scalars(x, out);
+  else if (isRecord3(v)) for (const x of Object.values(v)) scalars(x, out);
+}
+function decodeBase64(v) {
+  const clean = v.replace(/\s+/g, "");
+  if (clean === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return void 0;
+  const bytes = Buffer.from(clean, "base64");
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
+function fromObject(o, out, depth = 0) {
+  if (depth > 8) return;
+  if (Array.isArray(o)) {
+    for (const x of o) fromObject(x, out, depth + 1);
+    return;
+  }
+  if (!isRecord3(o)) return;
+  if (Array.isArray(o["items"])) fromObject(o["items"], out, depth + 1);
+  if (o["kind"] !== "Secret") return;
+  const data = [];
+  scalars(o["data"], data);
+  for (const d of data) {
+    out.push(d);
+    const decoded = decodeBase64(d);
+    if (decoded !== void 0) out.push(decoded);
+  }
+  scalars(o["stringData"], out);
+}
+function documents(text) {
+  const out = [];
+  try {
+    for (const doc of (0, import_yaml18.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
+      try {
+        out.push(doc.toJS({ maxAliasCount: 1e3 }));
+      } catch {
+      }
+    }
+  } catch {
+  }
+  return out;
+}
+function envValues(text) {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#") && l.includes("=")).map((l) => l.slice(l.indexOf("=") + 1));
+}
+function secretValues2(contents) {
+  const out = [];
+  for (const [path4, text] of contents) {
+    if (!/\.(ya?ml|json)$/.test(path4) && !KUSTOMIZATION.test(path4)) continue;
+    const docs = documents(text);
+    for (const d of docs) fromObject(d, out);
+    if (!KUSTOMIZATION.test(path4)) continue;
+    const dir = posix8.dirname(path4);
+    for (const k of docs) {
+      const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
+      if (!Array.isArray(generators)) continue;
+      for (const g of generators) {
+        if (!isRecord3(g)) continue;
+        for (const l of Array.isArray(g["literals"]) ? g["literals"] : []) {
+          if (typeof l === "string" && l.includes("=")) out.push(l.slice(l.indexOf("=") + 1).replace(/^(["'])(.*)\1$/s, "$2"));
+        }
+        const envs = [g["envs"], g["env"]].flatMap((e) => Array.isArray(e) ? e : typeof e === "string" ? [e] : []);
+        for (const e of envs) {
+          const text2 = typeof e === "string" ? contents.get(posix8.normalize(posix8.join(dir, e))) : void 0;
+          if (text2 !== void 0) out.push(...envValues(text2));
+        }
+        for (const f of Array.isArray(g["files"]) ? g["files"] : []) {
+          if (typeof f !== "string") continue;
+          const text2 = contents.get(posix8.normalize(posix8.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
+          if (text2 !== void 0) out.push(text2);
+        }
+      }
+    }
+  }
+  const values = /* @__PURE__ */ new Set();
+  for (const v of out) {
+    const variants = [v, v.trim(), ...v.split(/\r?\n/).map((l) => l.trim())];
+    for (const x of variants) {
+      if (x.length < MIN_REDACTED_LENGTH) continue;
+      values.add(x);
+      const escaped = JSON.stringify(x).slice(1, -1);
+      if (escaped !== x) values.add(escaped);
+    }
+  }
+  return values;
+}
+function redactValues(text, values) {
+  if (values.size === 0) return text;
+  let out = text;
+  for (const v of [...values].sort((a, b) => b.length - a.length)) if (out.includes(v)) out = out.split(v).join(REDACTED_VALUE);
+  return out;
+}
+async function redactUnitDiagnostics(unit2, diagnostics, settings, files) {
+  if (diagnostics.length === 0) return [...diagnostics];
+  let values;
+  try {
+    const closure = await unitClosure(unit2, settings, files);
+    values = secretValues2(new Map(await closureContents(files, settings.repoRoot, closure.paths)));
+  } catch {
+    return diagnostics.map((d) => ({ ...d, message: `${unit2.id}: the message was withheld: the unit's inputs could not be read again to redact Secret values from it` }));
+  }
+  return diagnostics.map((d) => {
+    const message = redactValues(d.message, values);
+    return message === d.message ? d : { ...d, message };
+  });
+}
+
+// src/pipeline/time-limits.ts
+var DEFAULT_UNIT_SECONDS = 300;
+var DEFAULT_RUN_SECONDS = 3600;
+function startClock(settings, now = Date.now()) {
+  const t = settings.config.policy.timeouts;
+  const unitMs = (t?.unitSeconds ?? DEFAULT_UNIT_SECONDS) * 1e3;
+  const runMs = (t?.runSeconds ?? DEFAULT_RUN_SECONDS) * 1e3;
+  return { unitMs, runMs, runDeadline: now + runMs };
+}
+function runnerUntil(exec, deadline) {
+  return {
+    which: (command) => exec.which(command),
+    run(command, args, options = {}) {
+      const left = deadline - Date.now();
+      if (left <= 0) return Promise.reject(new Error(`${command} was not started: the time limit was reached`));
+      return exec.run(command, args, { ...options, timeoutMs: Math.min(options.timeoutMs ?? left, left) });
+    }
+  };
+}
+function seconds(ms) {
+  return ms % 6e4 === 0 ? `${ms / 6e4} min` : `${ms / 1e3} s`;
+}
+function timeLimitError(unit2, clock, which) {
+  const message = which === "unit" ? `unit ${unit2.id} took longer than the per-unit time limit of ${seconds(clock.unitMs)} and was stopped: make it lighter or raise policy.timeouts.unitSeconds` : `unit ${unit2.id} was stopped (or never started): the run reached its time limit of ${seconds(clock.runMs)}; raise policy.timeouts.runSeconds or render fewer units per run (only, shards)`;
+  return { severity: "error", unit: unit2.id, message };
+}
+
+// src/resources/names.ts
+var DNS1123_LABEL2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+var DNS1123_SUBDOMAIN2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+var KIND = /^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
+var CONTROL2 = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+var RULES = new Map([
+  ...[
+    "ConfigMap",
+    "Secret",
+    "Pod",
+    "ServiceAccount",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "Endpoints",
+    "LimitRange",
+    "ResourceQuota",
+    "ReplicationController",
+    "PodTemplate"
+  ].map((k) => [`/${k}`, "subdomain"]),
+  ["/Namespace", "label"],
+  ["/Service", "dns1035"],
+  ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"].map((k) => [`apps/${k}`, "subdomain"]),
+  ["batch/Job", "subdomain"],
+  ["batch/CronJob", "subdomain"],
+  ["networking.k8s.io/Ingress", "subdomain"],
+  ["networking.k8s.io/IngressClass", "subdomain"],
+  ["networking.k8s.io/NetworkPolicy", "subdomain"],
+  ["policy/PodDisruptionBudget", "subdomain"],
+  ["autoscaling/HorizontalPodAutoscaler", "subdomain"],
+  ["storage.k8s.io/StorageClass", "subdomain"],
+  ["scheduling.k8s.io/PriorityClass", "subdomain"],
+  ["apiextensions.k8s.io/CustomResourceDefinition", "subdomain"],
+  ["admissionregistration.k8s.io/ValidatingWebhookConfiguration", "subdomain"],
+  ["admissionregistration.k8s.io/MutatingWebhookConfiguration", "subdomain"]
+]);
+var RULE_TEXT = {
+  subdomain: 'a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters)',
+  label: 'a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)',
+  dns1035: 'a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)'
+};
+function ruleProblem(name, rule) {
+  const ok = rule === "subdomain" ? name.length <= 253 && DNS1123_SUBDOMAIN2.test(name) : name.length <= 63 && (rule === "label" ? DNS1123_LABEL2 : DNS1035_LABEL).test(name);
+  return ok ? void 0 : RULE_TEXT[rule];
+}
+function generalNameProblem(name) {
+  if (CONTROL2.test(name)) return "it contains a control character";
+  if (name === "." || name === "..") return `it is "${name}"`;
+  if (name.includes("/") || name.includes("%")) return 'it contains "/" or "%"';
+  if (name.length > 253) return "it is longer than 253 characters";
+  return void 0;
+}
+function checkObjectNames(resources) {
+  const out = [];
+  for (const r of resources) {
+    const o = r.object;
+    const kind = o["kind"];
+    const apiVersion2 = o["apiVersion"];
+    const metadata = isRecord(o["metadata"]) ? o["metadata"] : {};
+    const name = metadata["name"];
+    const namespace = metadata["namespace"];
+    if (typeof kind !== "string" || typeof name !== "string" || typeof apiVersion2 !== "string" || kind === "" || name === "") continue;
+    const what = `object ${JSON.stringify(kind)} ${JSON.stringify(name)}`;
+    const err2 = (message) => {
+      out.push({ severity: "error", unit: r.unit, ...r.source, message: `${what}: ${message}` });
+    };
+    if (kind.length > 63 || !KIND.test(kind)) {
+      err2('kind must be a letter followed by letters, digits or "-" (at most 63 characters), as Kubernetes requires');
+      continue;
+    }
+    const general = generalNameProblem(name);
+    if (general) {
+      err2(`metadata.name is not a name Kubernetes accepts: ${general}`);
+      continue;
+    }
+    const rule = RULES.get(`${apiGroupOf(apiVersion2)}/${kind}`);
+    const specific = rule ? ruleProblem(name, rule) : void 0;
+    if (specific) err2(`metadata.name of a ${kind} must be ${specific}`);
+    if (namespace !== void 0 && (typeof namespace !== "string" || namespace !== "" && (namespace.length > 63 || !DNS1123_LABEL2.test(namespace)))) {
+      err2(`metadata.namespace ${JSON.stringify(namespace)} must be ${RULE_TEXT.label}`);
+    }
+  }
+  return out;
+}
+
+// src/wet/portable-paths.ts
+var RESERVED_CHARS = /[<>:"|?*\\]/;
+var CONTROL3 = /[\u0000-\u001f\u007f]/;
+var RESERVED_NAME = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)$/i;
+function segmentProblem(segment) {
+  const reserved = RESERVED_CHARS.exec(segment);
+  if (reserved) return `"${reserved[0]}" is reserved on Windows`;
+  if (CONTROL3.test(segment)) return "it holds a control character";
+  const stem = segment.split(".")[0];
+  if (RESERVED_NAME.test(stem.trimEnd())) return `"${stem}" is a reserved device name on Windows`;
+  if (/[. ]$/.test(segment)) return "Windows drops a trailing dot or space";
+  return void 0;
+}
+function portableKey(p) {
+  return p.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+}
+function checkPortablePaths(paths, unitOf) {
+  const out = [];
+  const whose = (p) => JSON.stringify(p);
+  const error62 = (p, message) => {
+    const unit2 = unitOf(p);
+    out.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, message });
+  };
+  const seen = /* @__PURE__ */ new Map();
+  const reported = /* @__PURE__ */ new Set();
+  for (const p of [...paths].sort()) {
+    const segments = p.split("/");
+    const bad = segments.map((s) => [s, segmentProblem(s)]).find(([, problem]) => problem !== void 0);
+    if (bad) error62(p, `wet path of ${whose(p)} cannot be checked out on Windows or macOS: segment ${JSON.stringify(bad[0])}: ${bad[1]}; rename the object or the output folder`);
+    for (let i = 1; i <= segments.length; i++) {
+      const prefix = segments.slice(0, i).join("/");
+      const key = portableKey(prefix);
+      const first = seen.get(key);
+      if (first === void 0) seen.set(key, prefix);
+      else if (first !== prefix) {
+        if (!reported.has(key)) {
+          reported.add(key);
+          error62(
+            p,
+            `wet path of ${whose(p)} and ${JSON.stringify(first)} differ only in letter case or Unicode normalisation (NFC/NFD): on Windows and macOS they are the same path; rename one of them`
+          );
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // src/pipeline/hydrate.ts
 async function hydrate(req) {
   const { settings, ports } = req;
-  const previous = memoizedPrevious(req.previous);
+  const all = memoizedPrevious(req.previous);
   const diagnostics = [];
+  if (all.interrupted) {
+    diagnostics.push({
+      severity: "warning",
+      message: "the last update of the wet tree was interrupted before it completed: every unit is rendered again and what either state owns is rewritten or pruned"
+    });
+  }
+  const foreign = foreignUnits(all.index, settings.owner);
+  const previous = foreign.size > 0 && all.index ? { ...all, index: indexWithout(all.index, new Set(foreign.keys())) } : all;
+  if (foreign.size > 0) {
+    const owners2 = [...new Set(foreign.values())].sort(cmp).join(", ");
+    ports.logger.info(`hydrate: ${foreign.size} unit(s) of the wet tree belong to other configs (${owners2}): left as they are`);
+  }
+  const emptyConfig = checkEmptyConfig(settings, previous.index);
+  diagnostics.push(...emptyConfig);
   const renderers = req.renderers ?? defaultRenderers();
   const independent = new Set(renderers.filter((r) => r.independent).map((r) => r.name));
   const mode = settings.shard;
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION}`;
+  const clock = startClock(settings);
   diagnostics.push(...await checkSources(settings, ports.files));
   const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
   if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
   diagnostics.push(...discovered.diagnostics);
+  const configFault = emptyConfig.length > 0 || discovered.diagnostics.some((d) => d.severity === "error" && d.unit === void 0 && d.file === settings.configPath);
+  for (const u of discovered.units) {
+    const other = foreign.get(u.id);
+    if (other === void 0) continue;
+    diagnostics.push({
+      severity: "error",
+      unit: u.id,
+      file: u.dir,
+      message: `unit ${u.id} is rendered into this wet tree by another config (${other}); this config (${settings.owner ?? settings.configPath}) does not overwrite it: exclude ${u.dir} here, or remove the unit from the other config first (when both are this repository under two names, pass the name the other run records: CLI --repository owner/name, as the action does)`
+    });
+  }
   const selection = selectUnits(discovered.units, settings.only);
   diagnostics.push(...selection.diagnostics);
   let { selected, skipped } = selection;
@@ -42837,6 +43786,7 @@ async function hydrate(req) {
       generator,
       configDigest,
       ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      ...req.runId ? { runId: req.runId } : {},
       units: selected,
       independent
     });
@@ -42846,6 +43796,7 @@ async function hydrate(req) {
       ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
     }
     ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
+    if (!hasErrors(diagnostics)) diagnostics.push(...await verifyShardResults(req, renderers, fromShards, taken.shardOf, clock));
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
@@ -42858,18 +43809,20 @@ async function hydrate(req) {
         continue;
       }
       const started = Date.now();
-      const rendered = await renderOnWorkers(renderer, units, {
-        settings,
-        repoRoot: settings.repoRoot,
-        files: ports.files,
-        exec: ports.exec,
-        logger: ports.logger,
-        previous
-      });
+      const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous };
+      const rendered = await renderOnWorkers(renderer, units, base, clock);
       results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
+  const redactWith = cachingReader(ports.files);
+  await runPool(
+    results.filter((r) => r.diagnostics.length > 0),
+    Math.max(1, settings.concurrency),
+    async (r) => {
+      r.diagnostics = await redactUnitDiagnostics(r.unit, r.diagnostics, settings, redactWith);
+    }
+  );
   for (const r of results) diagnostics.push(...r.diagnostics);
   const reused = reusedUnits([...skipped, ...unchanged], previous.index);
   if (mode?.kind === "part") {
@@ -42881,6 +43834,7 @@ async function hydrate(req) {
       generator,
       configDigest,
       ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      ...req.runId ? { runId: req.runId } : {},
       assigned: selected,
       results: [...results, ...reused.results],
       rejected: new Set(gate.map((d) => d.unit ?? ""))
@@ -42891,9 +43845,11 @@ async function hydrate(req) {
       units: unitReports(selected, [], results, void 0, previous.index),
       results,
       diff: diffWet({ files: /* @__PURE__ */ new Map() }, { files: /* @__PURE__ */ new Map() }),
-      shard
+      shard,
+      exitCode: exitCodeOf(diagnostics, configFault)
     };
   }
+  for (const r of results) if (r.status === "rendered") diagnostics.push(...checkObjectNames(r.resources));
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -42905,18 +43861,21 @@ async function hydrate(req) {
     layout = layoutWet(
       results,
       settings,
-      { generator, ...req.dryCommit ? { dryCommit: req.dryCommit } : {}, configDigest },
-      await keptUnits(reused.entries, previous)
+      { generator, ...req.dryCommit ? { dryCommit: req.dryCommit } : {}, configDigest, ...settings.owner !== void 0 ? { owner: settings.owner } : {} },
+      [...await keptUnits(reused.entries, previous), ...await foreignKept(foreign, all)]
     );
     diagnostics.push(...layout.diagnostics);
-    if (!hasErrors(layout.diagnostics)) {
-      plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
+    if (!hasErrors(layout.diagnostics)) diagnostics.push(...portablePathErrors(layout));
+    if (!hasErrors(diagnostics)) {
+      plan = await planWetUpdate(all.index, (p) => all.readFile(p), layout);
       diagnostics.push(...plan.diagnostics ?? []);
+      if (!hasErrors(plan.diagnostics)) diagnostics.push(...checkDeletions(settings, previous.index, layout.index, plan, results));
     }
   }
   const ok = !hasErrors(diagnostics);
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
-  const before = await snapshotWithout(previous, kept);
+  for (const id of foreign.keys()) kept.add(id);
+  const before = await snapshotWithout(all, kept, new Set(plan?.leftInPlace ?? []));
   const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
   const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
   return {
@@ -42926,8 +43885,23 @@ async function hydrate(req) {
     results,
     ...ok && layout ? { layout } : {},
     ...ok && plan ? { plan } : {},
-    diff
+    diff,
+    exitCode: exitCodeOf(diagnostics, configFault)
   };
+}
+function exitCodeOf(diagnostics, configFault) {
+  if (!hasErrors(diagnostics)) return ExitCode.ok;
+  return configFault ? ExitCode.usage : ExitCode.renderErrors;
+}
+function foreignUnits(index, owner) {
+  const out = /* @__PURE__ */ new Map();
+  if (!index || owner === void 0) return out;
+  for (const [id, e] of Object.entries(index.units)) if (e.owner !== void 0 && e.owner !== owner) out.set(id, e.owner);
+  return out;
+}
+async function foreignKept(foreign, previous) {
+  const entries2 = [...foreign.keys()].map((id) => ({ id, entry: previous.index.units[id] }));
+  return (await keptUnits(entries2, previous)).map((k) => ({ ...k, foreign: true }));
 }
 async function planIncremental(selected, settings, ports, previous, independent) {
   const inputs = /* @__PURE__ */ new Map();
@@ -42959,7 +43933,8 @@ function takeFromShards(shards, toRender, inputs, expect) {
   const { entries: entries2, diagnostics } = collectShards(shards, expect);
   const results = [];
   const leftovers = [];
-  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
+  const shardOf = /* @__PURE__ */ new Map();
+  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics, shardOf };
   for (const u of toRender) {
     if (!expect.independent.has(u.renderer)) continue;
     const entry = entries2.get(u.id);
@@ -42978,17 +43953,59 @@ function takeFromShards(shards, toRender, inputs, expect) {
       continue;
     }
     results.push(shardUnitResult(entry.unit, u));
+    shardOf.set(u.id, entry.shard);
   }
-  return { results, leftovers, diagnostics };
+  return { results, leftovers, diagnostics, shardOf };
+}
+async function verifyShardResults(req, renderers, fromShards, shardOf, clock) {
+  const { settings, ports } = req;
+  const count = req.shardVerify ?? 3;
+  const candidates = /* @__PURE__ */ new Map();
+  for (const [id, r] of fromShards) if (r.status !== "failed" && shardOf.has(id)) candidates.set(id, shardOf.get(id).data.shard.index);
+  const sample2 = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes3(16).toString("hex"));
+  if (sample2.length === 0) {
+    if (count <= 0 && candidates.size > 0) ports.logger.warning("shard-verify is 0: the merge publishes the shards' objects without rendering any of them again");
+    return [];
+  }
+  const diagnostics = [];
+  const started = Date.now();
+  for (const renderer of renderers) {
+    const units = sample2.map((id) => fromShards.get(id).unit).filter((u) => u.renderer === renderer.name);
+    if (units.length === 0) continue;
+    const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous: memoizedPrevious(req.previous) };
+    const own2 = await renderOnWorkers(renderer, units, base, clock);
+    for (const mine of own2) {
+      const theirs = fromShards.get(mine.unit.id);
+      const difference = shardResultDifference(theirs, mine);
+      if (difference === void 0) continue;
+      const shard = shardOf.get(mine.unit.id);
+      diagnostics.push({
+        severity: "error",
+        unit: mine.unit.id,
+        message: `shard ${shard.data.shard.index}/${shard.data.shard.count}'s result for unit ${mine.unit.id} differs from this job's own render of it (${difference}): the shard file was altered or not rendered from these inputs, so no shard is trusted and nothing is published${theirs.volatile ? " (the unit reads remote sources, which may also have changed between the jobs: pin them)" : ""} [${shard.file}]`
+      });
+    }
+  }
+  ports.logger.info(`hydrate: verified ${sample2.length} shard-rendered unit(s) by rendering them again (${Date.now() - started} ms)${diagnostics.length > 0 ? `: ${diagnostics.length} differ` : ": identical"}`);
+  return diagnostics;
+}
+function portablePathErrors(layout) {
+  const owner = /* @__PURE__ */ new Map();
+  for (const [id, entry] of Object.entries(layout.index.units)) for (const p of entry.paths) owner.set(p, id);
+  return checkPortablePaths(
+    layout.files.map((f) => f.path),
+    (p) => owner.get(p)
+  );
 }
 function indexWithout(index, ids) {
-  return { ...index, units: Object.fromEntries(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
+  return { ...index, units: unitRecord(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
 }
-async function snapshotWithout(previous, ids) {
+async function snapshotWithout(previous, ids, stays = /* @__PURE__ */ new Set()) {
   const files = /* @__PURE__ */ new Map();
   if (!previous.index) return { files };
   const index = indexWithout(previous.index, ids);
   for (const p of ownedPaths(index)) {
+    if (stays.has(p) || p !== INDEX_PATH && isNeverOwned(p)) continue;
     const content = await previous.readFile(p);
     if (content !== void 0) files.set(p, content);
   }
@@ -43002,18 +44019,33 @@ function withoutUnits(snapshot, ids) {
   return { index: indexWithout(snapshot.index, ids), files };
 }
 function memoizedPrevious(previous) {
-  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)) };
+  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)), ...previous.interrupted ? { interrupted: true } : {} };
 }
 function withInputDigest(r, input2) {
   return { ...r, digest: input2?.digest ?? "", ...input2?.volatile ? { volatile: true } : {} };
 }
-async function renderOnWorkers(renderer, units, base) {
+async function renderOnWorkers(renderer, units, base, clock) {
+  if (!renderer.independent) {
+    const exec = runnerUntil(base.exec, clock.runDeadline);
+    const rendered = await renderer.render({ ...base, exec, units });
+    if (Date.now() < clock.runDeadline) return rendered;
+    return units.map((u) => ({ unit: u, status: "failed", resources: [], artifacts: [], diagnostics: [timeLimitError(u, clock, "run")] }));
+  }
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
-  if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(
     units.map((u) => [u]),
     workers,
-    (chunk) => renderer.render({ ...base, units: chunk })
+    async (chunk) => {
+      const unit2 = chunk[0];
+      const started = Date.now();
+      if (started >= clock.runDeadline) return [{ unit: unit2, status: "failed", resources: [], artifacts: [], diagnostics: [timeLimitError(unit2, clock, "run")] }];
+      const unitDeadline = started + clock.unitMs;
+      const deadline = Math.min(unitDeadline, clock.runDeadline);
+      const rendered = await renderer.render({ ...base, exec: runnerUntil(base.exec, deadline), units: chunk });
+      if (Date.now() < deadline) return rendered;
+      const which = unitDeadline <= clock.runDeadline ? "unit" : "run";
+      return [{ unit: unit2, status: "failed", resources: [], artifacts: [], diagnostics: [timeLimitError(unit2, clock, which)] }];
+    }
   );
   return chunks.flat();
 }
@@ -43194,10 +44226,31 @@ function headlineIsEmpty(h) {
   return Object.values(h).every((v) => v.length === 0);
 }
 
+// src/report/escape.ts
+var CONTROL4 = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+var CONTROL_BUT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function visible(c) {
+  const code2 = c.codePointAt(0);
+  if (c === "\n") return "\\n";
+  if (c === "\r") return "\\r";
+  if (c === "	") return "\\t";
+  return code2 <= 255 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
+}
+function escapeLine(s) {
+  return s.replace(CONTROL4, visible);
+}
+function looksLikeCommand(line) {
+  const t = line.trimStart();
+  return t.startsWith("::") || t.startsWith("##[");
+}
+function escapeText(s) {
+  return s.replace(/\r\n/g, "\n").replace(CONTROL_BUT_NEWLINE_TAB, visible).split("\n").map((l) => looksLikeCommand(l) ? `\\${l}` : l).join("\n");
+}
+
 // src/report/text.ts
 var SIGN = { added: "+", changed: "~", removed: "-" };
 function oneLine(s) {
-  return s.replace(/\r?\n|\r/g, "↵");
+  return escapeLine(s.replace(/\r?\n|\r/g, "↵"));
 }
 function headlineText(report) {
   const h = headlineOf(report);
@@ -43217,16 +44270,16 @@ function formatDiffText(report) {
   const lines = headlineText(report);
   for (const u of report.units) {
     if (u.status === "failed") {
-      lines.push(`${u.unit}: render failed (previous output kept)`);
+      lines.push(`${oneLine(u.unit)}: render failed (previous output kept)`);
       continue;
     }
     const status = u.status === "ok" ? "" : ` (${u.status})`;
-    lines.push(`${u.unit}${status}: +${u.added} ~${u.changed} -${u.removed}`);
+    lines.push(`${oneLine(u.unit)}${status}: +${u.added} ~${u.changed} -${u.removed}`);
     const noise = u.resources.filter(isNoise);
-    if (noise.length > 0) lines.push(`  ~ ${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields: ${noise.map((r) => describeIdentity(r.id)).join(", ")}`);
+    if (noise.length > 0) lines.push(`  ~ ${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields: ${noise.map((r) => oneLine(describeIdentity(r.id))).join(", ")}`);
     for (const r of u.resources) {
       if (isNoise(r)) continue;
-      lines.push(`  ${SIGN[r.kind]} ${describeIdentity(r.id)}${r.ignored ? ` (${r.ignored} ignored field${r.ignored === 1 ? "" : "s"})` : ""}`);
+      lines.push(`  ${SIGN[r.kind]} ${oneLine(describeIdentity(r.id))}${r.ignored ? ` (${r.ignored} ignored field${r.ignored === 1 ? "" : "s"})` : ""}`);
       for (const f of r.fields) {
         if (f.reordered) {
           lines.push(`      ${f.path}: reordered: ${oneLine(f.from ?? "")} → ${oneLine(f.to ?? "")}`);
@@ -43234,12 +44287,12 @@ function formatDiffText(report) {
         }
         const from = f.from === void 0 ? "(none)" : oneLine(f.from);
         const to = f.to === void 0 ? "(none)" : oneLine(f.to);
-        lines.push(`      ${f.path}: ${from} → ${to}`);
+        lines.push(`      ${oneLine(f.path)}: ${from} → ${to}`);
       }
     }
-    for (const p of u.files.added) lines.push(`  + file ${p}`);
-    for (const p of u.files.changed) lines.push(`  ~ file ${p}`);
-    for (const p of u.files.removed) lines.push(`  - file ${p}`);
+    for (const p of u.files.added) lines.push(`  + file ${oneLine(p)}`);
+    for (const p of u.files.changed) lines.push(`  ~ file ${oneLine(p)}`);
+    for (const p of u.files.removed) lines.push(`  - file ${oneLine(p)}`);
   }
   const t = report.totals;
   if (report.units.length === 0) lines.push("No changes.");
@@ -43269,11 +44322,11 @@ function cut(s, max) {
   if (code2 >= 55296 && code2 <= 56319) end -= 1;
   return `${s.slice(0, end)}…`;
 }
-function escapeText(s) {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1").replace(/\r?\n|\r/g, " ↵ ");
+function escapeText2(s) {
+  return escapeLine(s.replace(/\r?\n|\r/g, " ↵ ")).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1");
 }
 function code(s) {
-  return `<code>${escapeText(s)}</code>`;
+  return `<code>${escapeText2(s)}</code>`;
 }
 function fenceFor(content) {
   let longest = 0;
@@ -43308,17 +44361,18 @@ function unitSection(u, failures, compact) {
   lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, "");
   const coords = Object.keys(u.coordinates).sort(cmp);
   if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
-  for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, "");
+  for (const msg of failures) lines.push(`**Render failed:** ${escapeText2(cut(msg, MAX_FAILURE_CHARS))}`, "");
   if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
   const noise = u.resources.filter(isNoise);
-  const shownResources = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
-  const resources = compact ? shownResources.slice(0, COMPACT_MAX_RESOURCES) : shownResources;
+  const shown = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
+  const ordered = [...shown.filter((r) => r.kind === "removed"), ...shown.filter((r) => r.kind !== "removed")];
+  const resources = compact ? ordered.slice(0, COMPACT_MAX_RESOURCES) : ordered;
   if (noise.length > 0) {
     const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
     lines.push(`_${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields:_ ${names.join(", ")}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ""}`, "");
   }
   for (const r of resources) {
-    lines.push(`**${SIGN2[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, "");
+    lines.push(`**${SIGN2[r.kind]} ${escapeText2(describeIdentity(r.id))}** (${r.kind})`, "");
     const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
     for (const f of fields) lines.push(fieldLine(f));
     if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
@@ -43331,19 +44385,19 @@ function unitSection(u, failures, compact) {
       lines.push(`${fence}diff`, `${body}${fence}`, "");
     }
   }
-  if (resources.length < shownResources.length) {
-    lines.push(`… ${shownResources.length - resources.length} more resources not shown`, "");
+  if (resources.length < ordered.length) {
+    lines.push(`… ${ordered.length - resources.length} more resources not shown`, "");
   }
   if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
   const files = [
+    ["removed", u.files.removed],
     ["added", u.files.added],
-    ["changed", u.files.changed],
-    ["removed", u.files.removed]
+    ["changed", u.files.changed]
   ];
   for (const [what, list] of files) {
     if (list.length === 0) continue;
-    const shown = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
-    lines.push(`Files ${what}: ${shown.map(code).join(", ")}${shown.length < list.length ? ` … ${list.length - shown.length} more` : ""}`, "");
+    const shown2 = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
+    lines.push(`Files ${what}: ${shown2.map(code).join(", ")}${shown2.length < list.length ? ` … ${list.length - shown2.length} more` : ""}`, "");
   }
   lines.push("</details>", "", "");
   return lines.join("\n");
@@ -43365,7 +44419,11 @@ function rowsOf(report, ctx) {
       failures: messages
     });
   }
-  return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
+  return rows.sort((a, b) => deletionRank(a.unit) - deletionRank(b.unit) || cmp(a.unit.unit, b.unit.unit));
+}
+function deletionRank(u) {
+  if (u.status === "deleted") return 0;
+  return u.removed > 0 || u.files.removed.length > 0 ? 1 : 2;
 }
 var MAX_LIST = 10;
 function listOf(items) {
@@ -43402,7 +44460,7 @@ function driftSection(drift) {
   const units = drift.report.units.filter((u) => u.status !== "failed");
   if (units.length === 0) return "";
   const lines = [
-    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText(drift.base)} in ${plural2(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
+    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText2(drift.base)} in ${plural2(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
     ""
   ];
   for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
@@ -43412,10 +44470,10 @@ function driftSection(drift) {
 `;
 }
 function header(report, ctx, rows) {
-  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
+  const lines = [markerComment(ctx.marker), `## ${escapeText2(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
   const glance = headlineMarkdown(report);
   const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
-  const against = ctx.comparedWith ? `, compared with ${escapeText(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
+  const against = ctx.comparedWith ? `, compared with ${escapeText2(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
   lines.push(`${from}${against}.`, "");
   const failed = rows.filter((r) => r.unit.status === "failed").length;
   if (rows.length === 0) lines.push("No changes to the rendered output.", "");
@@ -43459,7 +44517,7 @@ var Meter = class {
 };
 var UNITS_HEAD = "### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n";
 function unitStatusRow(u) {
-  return `| ${code(u.id)} | ${escapeText(u.status)} | ${u.resources} | ${u.errors} |
+  return `| ${code(u.id)} | ${escapeText2(u.status)} | ${u.resources} | ${u.errors} |
 `;
 }
 function fraction(budget, f) {
@@ -43479,7 +44537,7 @@ function fitList(head, items, more, budget) {
 }
 function buildTrailer(parts, budget) {
   const errors = parts.errors ?? [];
-  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText(cut(e, MAX_FAILURE_CHARS))}
+  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText2(cut(e, MAX_FAILURE_CHARS))}
 `), (n) => `- … ${n} more errors
 `, fraction(budget, 0.5))}
 `;
@@ -43629,23 +44687,30 @@ function renderReport(outcome, outDir) {
 var USAGE = `hydrate ${VERSION}
 Usage:
   hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
-                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR]
+                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--allow-mass-deletion]
+                 [--repository NAME] [--run-id ID] [--shard-verify N]
   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
   hydrate demo [--write-docs]
 --dry-commit SHA records the dry commit rendered from in the wet index.
 --shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
-and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out.
+and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out,
+rendering N units again itself to check them (--shard-verify, default 3, at least one per shard).
+--run-id ID is recorded in shard files; a merge takes shard files with its own run id only.
+--allow-mass-deletion lets this run delete more than half of the files hydrate owns in --out (or
+all of them), run a config without entries, and let units that rendered objects render none.
+--repository NAME names the dry repository as the owner of its units in the wet index (default:
+the repository folder's name); units another config owns are never pruned or overwritten.
 diff compares any two trees of YAML files by object identity; --ignore hides field paths
 (e.g. 'metadata.annotations["checksum/*"]') from the field summary. It exits 1 when the trees
 differ, 0 with --exit-zero.
 Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.`;
 var stderrLogger = {
-  info: (m) => process.stderr.write(`${m}
+  info: (m) => process.stderr.write(`${escapeText(m)}
 `),
-  warning: (m) => process.stderr.write(`warning: ${m}
+  warning: (m) => process.stderr.write(`warning: ${escapeText(m)}
 `),
   debug: (m) => {
-    if (process.env["HYDRATE_DEBUG"]) process.stderr.write(`debug: ${m}
+    if (process.env["HYDRATE_DEBUG"]) process.stderr.write(`debug: ${escapeText(m)}
 `);
   }
 };
@@ -43656,7 +44721,9 @@ async function renderCommand(cmd, logger = stderrLogger) {
     only: cmd.only,
     full: cmd.full,
     ...cmd.shard !== void 0 ? { shard: cmd.shard } : {},
-    ...cmd.shardDir !== void 0 ? { shardDir: path3.resolve(cmd.shardDir) } : {}
+    ...cmd.shardDir !== void 0 ? { shardDir: path3.resolve(cmd.shardDir) } : {},
+    ...cmd.allowMassDeletion ? { allowMassDeletion: true } : {},
+    ...cmd.repository !== void 0 ? { repository: cmd.repository } : {}
   });
   const outDir = path3.resolve(cmd.out);
   await refuseOutDir(outDir, cmd.out, settings);
@@ -43670,7 +44737,9 @@ async function renderCommand(cmd, logger = stderrLogger) {
     previous,
     ports: { files: createFileReader(), exec: createProcessRunner(), logger },
     ...cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {},
-    ...shards ? { shards } : {}
+    ...shards ? { shards } : {},
+    ...cmd.runId ? { runId: cmd.runId } : {},
+    ...cmd.shardVerify !== void 0 ? { shardVerify: cmd.shardVerify } : {}
   });
   if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
   const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : void 0;
@@ -43682,7 +44751,7 @@ async function renderCommand(cmd, logger = stderrLogger) {
   } else {
     printOutcome(outcome, outDir);
   }
-  return { exitCode: outcome.ok ? ExitCode.ok : ExitCode.renderErrors, outcome };
+  return { exitCode: outcome.ok ? ExitCode.ok : outcome.exitCode, outcome };
 }
 function resolveExisting(p) {
   const rest = [];
@@ -43715,7 +44784,7 @@ async function refuseOutDir(outDir, shown, settings) {
 function printOutcome(outcome, outDir) {
   const out = process.stdout;
   for (const u of outcome.units) {
-    out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)
+    out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)
 `);
   }
   if (!outcome.ok) {
@@ -43725,6 +44794,7 @@ hydrate: render failed; ${outDir} was not changed
 `);
     return;
   }
+  printDiagnostics(outcome.diagnostics);
   const plan = outcome.plan;
   out.write(`
 wrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged ${plan.unchanged.length} in ${outDir}
@@ -43734,15 +44804,15 @@ wrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged $
 }
 function printShard(outcome, shardFile) {
   const out = process.stdout;
-  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${u.id}  (${u.resources} resources)
+  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)
 `);
-  if (!outcome.ok) printDiagnostics(outcome.diagnostics);
+  printDiagnostics(outcome.diagnostics);
   out.write(`
 saved ${outcome.units.length} unit(s) of shard ${outcome.shard.shard.index}/${outcome.shard.shard.count} to ${shardFile}
 `);
 }
 function printDiagnostics(diagnostics) {
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}
+  for (const d of diagnostics) process.stderr.write(`${escapeText(formatDiagnostic(d))}
 `);
 }
 async function diffCommand(base, head, format, ignore, exitZero) {
@@ -43753,6 +44823,10 @@ async function diffCommand(base, head, format, ignore, exitZero) {
   else if (format === "markdown") process.stdout.write(buildJobSummary(report, { marker: "cli", title: "Hydrate diff" }));
   else process.stdout.write(formatDiffText(report));
   return report.units.length > 0 && !exitZero ? ExitCode.renderErrors : ExitCode.ok;
+}
+function wholeNumber(flag, value) {
+  if (!/^\d{1,4}$/.test(value)) throw new ConfigError(`${flag} must be a whole number, got "${value}"`);
+  return Number(value);
 }
 async function demoCommand(writeDocs = false) {
   const root = findPackageRoot();
@@ -43812,7 +44886,11 @@ async function main(argv) {
             json: { type: "boolean", default: false },
             "dry-commit": { type: "string" },
             shard: { type: "string" },
-            "shard-dir": { type: "string" }
+            "shard-dir": { type: "string" },
+            "allow-mass-deletion": { type: "boolean", default: false },
+            repository: { type: "string" },
+            "run-id": { type: "string" },
+            "shard-verify": { type: "string" }
           },
           strict: true
         });
@@ -43825,7 +44903,11 @@ async function main(argv) {
           json: values.json,
           ...values["dry-commit"] ? { dryCommit: values["dry-commit"] } : {},
           ...values.shard !== void 0 ? { shard: values.shard } : {},
-          ...values["shard-dir"] !== void 0 ? { shardDir: values["shard-dir"] } : {}
+          ...values["shard-dir"] !== void 0 ? { shardDir: values["shard-dir"] } : {},
+          ...values["allow-mass-deletion"] ? { allowMassDeletion: true } : {},
+          ...values.repository !== void 0 ? { repository: values.repository } : {},
+          ...values["run-id"] ? { runId: values["run-id"] } : {},
+          ...values["shard-verify"] !== void 0 ? { shardVerify: wholeNumber("--shard-verify", values["shard-verify"]) } : {}
         });
         return exitCode;
       }
@@ -43867,12 +44949,12 @@ ${USAGE}`);
       return e.exitCode;
     }
     if (e instanceof TypeError && e.code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`${e.message}
+      process.stderr.write(`${escapeText(e.message)}
 ${USAGE}
 `);
       return ExitCode.usage;
     }
-    process.stderr.write(`hydrate: ${e.stack ?? String(e)}
+    process.stderr.write(`hydrate: ${escapeText(e.stack ?? String(e))}
 `);
     return ExitCode.renderErrors;
   }

@@ -19167,10 +19167,10 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isMap4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isScalar5 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -19191,7 +19191,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar5(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -19203,11 +19203,11 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap3;
+    exports.isMap = isMap4;
     exports.isNode = isNode2;
-    exports.isPair = isPair;
-    exports.isScalar = isScalar4;
-    exports.isSeq = isSeq3;
+    exports.isPair = isPair2;
+    exports.isScalar = isScalar5;
+    exports.isSeq = isSeq4;
   }
 });
 
@@ -22412,7 +22412,7 @@ var require_Schema = __commonJS({
     var string4 = require_string();
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-    var Schema = class _Schema {
+    var Schema2 = class _Schema {
       constructor({ compat, customTags, merge: merge3, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
@@ -22430,7 +22430,7 @@ var require_Schema = __commonJS({
         return copy;
       }
     };
-    exports.Schema = Schema;
+    exports.Schema = Schema2;
   }
 });
 
@@ -22523,7 +22523,7 @@ var require_Document = __commonJS({
     var identity = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
-    var Schema = require_Schema();
+    var Schema2 = require_Schema();
     var stringifyDocument = require_stringifyDocument();
     var anchors = require_anchors();
     var applyReviver = require_applyReviver();
@@ -22774,7 +22774,7 @@ var require_Document = __commonJS({
         if (options.schema instanceof Object)
           this.schema = options.schema;
         else if (opt)
-          this.schema = new Schema.Schema(Object.assign(opt, options));
+          this.schema = new Schema2.Schema(Object.assign(opt, options));
         else
           throw new Error(`With a null YAML version, the { schema: Schema } option is required`);
       }
@@ -23315,9 +23315,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap3 = fc.start.source === "{";
-      const fcName = isMap3 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap4 = fc.start.source === "{";
+      const fcName = isMap4 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -23353,7 +23353,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -23393,7 +23393,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep2 && !props.found) {
+        if (!isMap4 && !sep2 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -23416,7 +23416,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap3 && !props.found && ctx.options.strict) {
+            if (!isMap4 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st of sep2) {
                   if (st === valueProps.found)
@@ -23448,7 +23448,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode2, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap3) {
+          if (isMap4) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode2))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -23464,7 +23464,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap3 ? "}" : "]";
+      const expectedEnd = isMap4 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -24751,7 +24751,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar5 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -24835,7 +24835,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar4;
+    exports.isScalar = isScalar5;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -26351,7 +26351,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -26426,7 +26426,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse5;
-    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parseAllDocuments = parseAllDocuments4;
     exports.parseDocument = parseDocument3;
     exports.stringify = stringify2;
   }
@@ -26438,7 +26438,7 @@ var require_dist = __commonJS({
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
-    var Schema = require_Schema();
+    var Schema2 = require_Schema();
     var errors = require_errors2();
     var Alias = require_Alias();
     var identity = require_identity();
@@ -26454,7 +26454,7 @@ var require_dist = __commonJS({
     var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
-    exports.Schema = Schema.Schema;
+    exports.Schema = Schema2.Schema;
     exports.YAMLError = errors.YAMLError;
     exports.YAMLParseError = errors.YAMLParseError;
     exports.YAMLWarning = errors.YAMLWarning;
@@ -29701,9 +29701,9 @@ var require_parse2 = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix7 = POSIX_REGEX_SOURCE[rest2];
-                if (posix7) {
-                  prev.value = pre + posix7;
+                const posix8 = POSIX_REGEX_SOURCE[rest2];
+                if (posix8) {
+                  prev.value = pre + posix8;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30202,7 +30202,7 @@ var require_picomatch = __commonJS({
     var parse5 = require_parse2();
     var utils = require_utils2();
     var constants4 = require_constants6();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch5 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
         const fns = glob.map((input2) => picomatch5(input2, options, returnState));
@@ -30215,12 +30215,12 @@ var require_picomatch = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject2(glob) && glob.tokens && glob.input;
+      const isState = isObject3(glob) && glob.tokens && glob.input;
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix7 = opts.windows;
+      const posix8 = opts.windows;
       const regex2 = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -30230,8 +30230,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options, { glob, posix: posix7 });
-        const result = { glob, state, regex: regex2, posix: posix7, input: input2, output: output2, match, isMatch };
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex2, options, { glob, posix: posix8 });
+        const result = { glob, state, regex: regex2, posix: posix8, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30256,7 +30256,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input2, regex2, options, { glob, posix: posix7 } = {}) => {
+    picomatch5.test = (input2, regex2, options, { glob, posix: posix8 } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30264,7 +30264,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix7 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix8 ? utils.toPosixSlashes : null);
       let match = input2 === glob;
       let output2 = match && format ? format(input2) : input2;
       if (match === false) {
@@ -30273,16 +30273,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex2, options, posix7);
+          match = picomatch5.matchBase(input2, regex2, options, posix8);
         } else {
           match = regex2.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input2, glob, options, posix7 = options && options.windows) => {
+    picomatch5.matchBase = (input2, glob, options, posix8 = options && options.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
-      return regex2.test(utils.basename(input2, { windows: posix7 }));
+      return regex2.test(utils.basename(input2, { windows: posix8 }));
     };
     picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
     picomatch5.parse = (pattern, options) => {
@@ -36363,9 +36363,46 @@ function kindOf(s) {
   if (s.isDirectory()) return "directory";
   return "other";
 }
+var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function invalidUtf8Offset(b) {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 128) {
+      i++;
+      continue;
+    }
+    let n;
+    let lo = 128;
+    let hi = 191;
+    if (c >= 194 && c <= 223) n = 1;
+    else if (c >= 224 && c <= 239) {
+      n = 2;
+      if (c === 224) lo = 160;
+      if (c === 237) hi = 159;
+    } else if (c >= 240 && c <= 244) {
+      n = 3;
+      if (c === 240) lo = 144;
+      if (c === 244) hi = 143;
+    } else return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === void 0 || d < (k === 1 ? lo : 128) || d > (k === 1 ? hi : 191)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+function decodeUtf8(bytes, path7) {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new Error(`${path7} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
+  }
+}
 function createFileReader() {
   return {
-    readFile: async (path7) => readFileSync(path7, "utf8"),
+    readFile: async (path7) => decodeUtf8(readFileSync(path7), path7),
     readFileBytes: async (path7) => new Uint8Array(readFileSync(path7)),
     async readDir(path7) {
       const entries2 = readdirSync(path7, { withFileTypes: true });
@@ -36509,7 +36546,7 @@ async function isExecutable(path7) {
 }
 
 // src/adapters/wet-dir.ts
-import { chmod as chmod2, lstat as lstat2, mkdir as mkdir3, readdir as readdir2, rename as rename2, rmdir as rmdir2, unlink as unlink2, writeFile as writeFile2 } from "node:fs/promises";
+import * as fsp from "node:fs/promises";
 import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join as join2 } from "node:path";
@@ -36601,6 +36638,8009 @@ function checkIdentities(resources) {
     }
   }
   return out;
+}
+
+// src/resources/yaml.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/resources/yaml11.ts
+var import_yaml = __toESM(require_dist(), 1);
+var INT_TAG = "tag:yaml.org,2002:int";
+var FLOAT_TAG = "tag:yaml.org,2002:float";
+var INT64_MIN = -(2n ** 63n);
+var INT64_MAX = 2n ** 63n - 1n;
+var UINT64_MAX = 2n ** 64n - 1n;
+var GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))$/;
+function goParseInt(p) {
+  const m = GO_INT.exec(p);
+  if (!m) return void 0;
+  const [, sign, hex3, bin, oct, oct0, dec] = m;
+  let v = hex3 !== void 0 ? BigInt(`0x${hex3}`) : bin !== void 0 ? BigInt(`0b${bin}`) : oct !== void 0 ? BigInt(`0o${oct}`) : oct0 !== void 0 ? BigInt(`0o${oct0 || "0"}`) : BigInt(dec);
+  if (sign === "-") v = -v;
+  if (v >= INT64_MIN && v <= INT64_MAX) return v;
+  if (sign === "" && v <= UINT64_MAX) return v;
+  return void 0;
+}
+var GO_YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var GO_DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
+var GO_0B_SIGNED = /^0b([-+]?)([01]+)$/;
+function finite(n) {
+  return Number.isFinite(n) ? n : void 0;
+}
+function goYamlNumber(s) {
+  const c = s.charCodeAt(0);
+  if (c === 46) return GO_DOT_FLOAT.test(s) ? finite(Number(s.replace(/_/g, ""))) : void 0;
+  const digit = c >= 48 && c <= 57;
+  if (!digit && c !== 43 && c !== 45) return void 0;
+  const p = s.includes("_") ? s.replace(/_/g, "") : s;
+  const i = goParseInt(p);
+  if (i !== void 0) return Number(i);
+  if (GO_YAML_FLOAT.test(p)) {
+    const f = finite(Number(p));
+    if (f !== void 0) return f;
+  }
+  const b = GO_0B_SIGNED.exec(p);
+  if (b) {
+    const v = BigInt(`0b${b[2]}`) * (b[1] === "-" ? -1n : 1n);
+    if (v >= INT64_MIN && v <= INT64_MAX) return Number(v);
+    if (b[1] === "" && v <= UINT64_MAX) return Number(v);
+  }
+  return void 0;
+}
+function kubeNumberTag(tag, integer2) {
+  return {
+    tag,
+    default: true,
+    // The `yaml` package only calls `test.test(str)`: a function stands in for a RegExp.
+    test: { test: (s) => {
+      const n = goYamlNumber(s);
+      return n !== void 0 && Number.isInteger(n) === integer2;
+    } },
+    resolve: (s) => goYamlNumber(s) ?? s,
+    stringify: ({ value }) => String(value)
+  };
+}
+function explicitNumberTag(tag) {
+  return {
+    tag,
+    resolve: (s, onError) => {
+      const n = goYamlNumber(s);
+      if (n === void 0) onError(`cannot decode ${JSON.stringify(s)} as ${tag.endsWith("int") ? "an !!int" : "a !!float"}`);
+      return n ?? s;
+    },
+    stringify: ({ value }) => String(value)
+  };
+}
+var YAML11_TAGS = new import_yaml.Schema({ schema: "yaml-1.1" }).tags;
+var isNumberTag = (t) => t.tag === INT_TAG || t.tag === FLOAT_TAG || t.tag === "tag:yaml.org,2002:timestamp";
+var FLOAT_SPECIALS = YAML11_TAGS.find((t) => t.tag === FLOAT_TAG && t.test?.test(".nan"));
+var KUBE_TAGS = [
+  ...YAML11_TAGS.filter((t) => !isNumberTag(t)),
+  ...FLOAT_SPECIALS ? [FLOAT_SPECIALS] : [],
+  kubeNumberTag(INT_TAG, true),
+  kubeNumberTag(FLOAT_TAG, false),
+  explicitNumberTag(INT_TAG),
+  explicitNumberTag(FLOAT_TAG)
+];
+var KUBE_PARSE_OPTIONS = { version: "1.1", customTags: () => KUBE_TAGS, merge: true };
+var TIMESTAMP_LIKE = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt ])/;
+var PREFIXED_NUMBER_LIKE = /^[-+]?0[xXoObB][-+]?[0-9a-fA-F_]*$/;
+function goYamlAmbiguous(s) {
+  return goYamlNumber(s) !== void 0 || PREFIXED_NUMBER_LIKE.test(s) || TIMESTAMP_LIKE.test(s) || s === "=";
+}
+var YAML11_WORDS = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+var YAML11_TESTS = YAML11_TAGS.flatMap((t) => {
+  const test = t.test;
+  return t.default && test ? [test] : [];
+});
+function yaml11Ambiguous(s) {
+  if (s === "") return true;
+  const c = s.charCodeAt(0);
+  if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
+  return s.length <= 5 && (YAML11_WORDS.test(s) || s === "<<" || s === "=" || YAML11_TESTS.some((re) => re.test(s)));
+}
+var WRITE_COMPAT_TAGS = [
+  {
+    tag: "tag:hydrate,2026:yaml-1.1-ambiguous",
+    default: true,
+    test: { test: yaml11Ambiguous },
+    resolve: (s) => s
+  }
+];
+
+// src/resources/yaml.ts
+var CANONICAL_YAML_FORMAT = 2;
+var DUPLICATE_KEY = "Map keys must be unique";
+function duplicateKeyOffsets(doc) {
+  const out = [];
+  const stack = [doc.contents];
+  while (stack.length > 0) {
+    const node2 = stack.pop();
+    if ((0, import_yaml2.isMap)(node2)) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const pair of node2.items) {
+        const key = pair.key;
+        if ((0, import_yaml2.isScalar)(key) && typeof key.value !== "symbol") {
+          const name = key.value === null ? "" : String(key.value);
+          if (seen.has(name)) out.push(key.range?.[0] ?? node2.range?.[0] ?? 0);
+          else seen.add(name);
+        } else stack.push(key);
+        stack.push(pair.value);
+      }
+    } else if ((0, import_yaml2.isSeq)(node2)) {
+      for (const item of node2.items) stack.push(item);
+    } else if ((0, import_yaml2.isPair)(node2)) {
+      stack.push(node2.key, node2.value);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+var MAX_ALIAS_COUNT = 100;
+var MAX_DEPTH = 256;
+var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
+function parseYamlDocuments(text, file2, unit2, rules = "kubernetes") {
+  const lineCounter = new import_yaml2.LineCounter();
+  let docs;
+  try {
+    const schema = rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {};
+    docs = (0, import_yaml2.parseAllDocuments)(text, { ...schema, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  } catch (e) {
+    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
+  }
+  const diagnostics = [];
+  const documents2 = [];
+  for (const doc of docs) {
+    const errors = doc.errors;
+    if (errors.length > 0) {
+      for (const e of errors) {
+        const pos2 = lineCounter.linePos(e.pos[0]);
+        diagnostics.push({
+          severity: "error",
+          ...unit2 ? { unit: unit2 } : {},
+          file: file2,
+          line: pos2.line,
+          col: pos2.col,
+          message: `invalid YAML: ${describeYamlError(e)}`
+        });
+      }
+      continue;
+    }
+    const duplicates = duplicateKeyOffsets(doc);
+    if (duplicates.length > 0) {
+      for (const offset of duplicates) {
+        const pos2 = lineCounter.linePos(offset);
+        diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos2.line, col: pos2.col, message: `invalid YAML: ${DUPLICATE_KEY}` });
+      }
+      continue;
+    }
+    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
+    const pos = lineCounter.linePos(start);
+    const problem = (message) => {
+      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
+    };
+    let value;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      problem(describeYamlError(e));
+      continue;
+    }
+    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
+    else documents2.push({ value, line: pos.line, col: pos.col });
+  }
+  return { documents: documents2, diagnostics };
+}
+function isTooDeep(value) {
+  const stack = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop();
+    if (d > MAX_DEPTH) return true;
+    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+function describeYamlError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
+}
+function firstLine(s) {
+  const i = s.indexOf("\n");
+  return i === -1 ? s : s.slice(0, i);
+}
+function isKubeObject(v) {
+  return isRecord(v);
+}
+function toCanonicalYaml(value) {
+  const text = (0, import_yaml2.stringify)(value, {
+    indent: 2,
+    lineWidth: 0,
+    minContentWidth: 0,
+    indentSeq: true,
+    aliasDuplicateObjects: false,
+    defaultStringType: "PLAIN",
+    defaultKeyType: "PLAIN",
+    version: "1.2",
+    compat: WRITE_COMPAT_TAGS
+  });
+  const lf = text.replace(/\r\n?/g, "\n");
+  return lf.endsWith("\n") ? lf : `${lf}
+`;
+}
+function joinYamlDocuments(texts) {
+  return texts.join("---\n");
+}
+var NotCanonical = class extends Error {
+};
+var GIVE_UP = new NotCanonical();
+var FAST_MAX_DEPTH = 200;
+var CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
+];
+var KUBE_NON_STRING = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+var PRINTABLE = /^[\x20-\x7e]*$/;
+var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
+function plainValue(s) {
+  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
+  const c = s[0];
+  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
+  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
+  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
+  if (s === "true") return true;
+  if (s === "false") return false;
+  if (s === "null") return null;
+  if (SMALL_INT.test(s)) return Number(s);
+  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  if (KUBE_NON_STRING.test(s) || goYamlNumber(s) !== void 0) throw GIVE_UP;
+  return s;
+}
+function quotedValue(s) {
+  const q = s[0];
+  if (q !== '"' && q !== "'") return void 0;
+  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
+  const inner = s.slice(1, -1);
+  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
+  return inner;
+}
+function inlineValue(s) {
+  if (s === "{}") return {};
+  if (s === "[]") return [];
+  const quoted = quotedValue(s);
+  return quoted !== void 0 ? quoted : plainValue(s);
+}
+function splitEntry(content) {
+  const q = content[0];
+  if (q === '"' || q === "'") {
+    const close = content.indexOf(q, 1);
+    if (close === -1 || content[close + 1] !== ":") return void 0;
+    const rest = content.slice(close + 2);
+    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
+    const key2 = quotedValue(content.slice(0, close + 1));
+    return { key: key2, rest, quoted: true };
+  }
+  let colon = content.indexOf(": ");
+  if (colon === -1) {
+    if (!content.endsWith(":")) return void 0;
+    colon = content.length - 1;
+  }
+  const key = plainValue(content.slice(0, colon));
+  if (typeof key !== "string") throw GIVE_UP;
+  return { key, rest: content.slice(colon + 1), quoted: false };
+}
+var CanonicalReader = class {
+  constructor(lines) {
+    this.lines = lines;
+  }
+  lines;
+  i = 0;
+  indentOf(k) {
+    const line = this.lines[k];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length || line[n] === "#") throw GIVE_UP;
+    return n;
+  }
+  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
+  entryValue(rest, indent, depth) {
+    if (rest !== "") {
+      if (rest[0] !== " ") throw GIVE_UP;
+      const value = inlineValue(rest.slice(1));
+      this.i++;
+      return value;
+    }
+    this.i++;
+    if (this.i >= this.lines.length) return null;
+    const next = this.indentOf(this.i);
+    const content = this.lines[this.i].slice(next);
+    const seq = content === "-" || content.startsWith("- ");
+    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
+    if (next === indent && seq) throw GIVE_UP;
+    return null;
+  }
+  mapping(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = {};
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const content = this.lines[this.i].slice(n);
+      const entry = splitEntry(content);
+      if (!entry) throw GIVE_UP;
+      const { key, rest, quoted } = entry;
+      if (key === "__proto__" || key === "<<" && !quoted || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
+      out[key] = this.entryValue(rest, indent, depth);
+    }
+    return out;
+  }
+  sequence(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = [];
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const line = this.lines[this.i];
+      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
+      const content = line.slice(n + 2);
+      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
+      if (splitEntry(content)) {
+        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
+        out.push(this.mapping(n + 2, depth + 1));
+      } else {
+        out.push(inlineValue(content));
+        this.i++;
+      }
+    }
+    return out;
+  }
+};
+function parseCanonicalYaml(text) {
+  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
+  const lines = text.slice(0, -1).split("\n");
+  const docs = [[]];
+  for (const line of lines) {
+    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
+      if (line !== "---") return void 0;
+      docs.push([]);
+    } else docs[docs.length - 1].push(line);
+  }
+  const values = [];
+  try {
+    for (const doc of docs) {
+      if (doc.length === 0) return void 0;
+      const reader = new CanonicalReader(doc);
+      if (reader.indentOf(0) !== 0) return void 0;
+      const value = reader.mapping(0, 1);
+      if (reader.i !== doc.length) return void 0;
+      values.push(value);
+    }
+  } catch (e) {
+    if (e instanceof NotCanonical) return void 0;
+    throw e;
+  }
+  return values;
+}
+
+// src/resources/scope.ts
+var BUILT_IN = /* @__PURE__ */ new Set([
+  "/Namespace",
+  "/Node",
+  "/PersistentVolume",
+  "/ComponentStatus",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "apiregistration.k8s.io/APIService",
+  "authentication.k8s.io/TokenReview",
+  "authentication.k8s.io/SelfSubjectReview",
+  "authorization.k8s.io/SelfSubjectAccessReview",
+  "authorization.k8s.io/SelfSubjectRulesReview",
+  "authorization.k8s.io/SubjectAccessReview",
+  "certificates.k8s.io/CertificateSigningRequest",
+  "certificates.k8s.io/ClusterTrustBundle",
+  "flowcontrol.apiserver.k8s.io/FlowSchema",
+  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+  "networking.k8s.io/IngressClass",
+  "networking.k8s.io/IPAddress",
+  "networking.k8s.io/ServiceCIDR",
+  "node.k8s.io/RuntimeClass",
+  "policy/PodSecurityPolicy",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  "resource.k8s.io/DeviceClass",
+  "resource.k8s.io/ResourceSlice",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/CSIDriver",
+  "storage.k8s.io/CSINode",
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/VolumeAttachment",
+  "storage.k8s.io/VolumeAttributesClass",
+  "storagemigration.k8s.io/StorageVersionMigration",
+  "internal.apiserver.k8s.io/StorageVersion",
+  // Widely used custom resources, for when their CRD is not rendered alongside.
+  "cert-manager.io/ClusterIssuer",
+  "external-secrets.io/ClusterSecretStore",
+  "external-secrets.io/ClusterExternalSecret",
+  "external-secrets.io/ClusterGenerator",
+  "kyverno.io/ClusterPolicy",
+  "gateway.networking.k8s.io/GatewayClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotContent",
+  "karpenter.sh/NodePool",
+  "karpenter.k8s.aws/EC2NodeClass"
+]);
+function crdScopes(objects) {
+  const out = /* @__PURE__ */ new Map();
+  for (const o of objects) {
+    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
+    const spec = o["spec"];
+    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
+    const kind = spec["names"]["kind"];
+    if (typeof kind !== "string") continue;
+    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
+  }
+  return out;
+}
+function isClusterScoped(id, crds) {
+  const key = `${id.group}/${id.kind}`;
+  const fromCrd = crds?.get(key);
+  if (fromCrd !== void 0) return fromCrd === "Cluster";
+  return BUILT_IN.has(key);
+}
+
+// src/wet/wet-index.ts
+import { createHash as createHash2 } from "node:crypto";
+var INDEX_PATH = ".hydrate/index.json";
+var PENDING_PATH = ".hydrate/pending.json";
+function contentHash(text) {
+  return createHash2("sha256").update(text, "utf8").digest("hex");
+}
+function isNeverOwned(path7) {
+  const parts = path7.split("/");
+  if (parts.length < 2) return true;
+  if (parts[0].startsWith(".git")) return true;
+  return parts.includes(".git");
+}
+function unitRecord(entries2 = []) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const [k, v] of entries2) out[k] = v;
+  return out;
+}
+function recoverIndex(committed, pending) {
+  const units = unitRecord();
+  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
+  for (const id of [...ids].sort(cmp)) {
+    const a = committed?.units[id];
+    const b = pending?.units[id];
+    const base = b ?? a;
+    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
+    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
+      const hashes = /* @__PURE__ */ Object.create(null);
+      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
+      entry.hashes = hashes;
+    }
+    units[id] = entry;
+  }
+  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
+  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
+  if (shared.length > 0) index.shared = shared;
+  return index;
+}
+
+// src/wet/layout.ts
+var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
+var PER_UNIT_MANIFEST = "manifest.yaml";
+var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
+function checkWetPath(p) {
+  if (p === "") return "path is empty";
+  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+  if (p.includes("\\")) return `path "${p}" contains a backslash`;
+  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `path "${p}" has an empty segment`;
+    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
+  }
+  return void 0;
+}
+function idOf(u) {
+  return "unit" in u ? u.unit.id : u.id;
+}
+function joinWet(output2, name) {
+  return output2 === "" ? name : `${output2}/${name}`;
+}
+function foldCase(s) {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+var NO_NAMESPACE = "_no-namespace";
+var CLUSTER_SCOPED = "_cluster";
+function fileNameAt(id, level, scopes) {
+  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
+  const group2 = id.group === "" ? "core" : id.group;
+  if (level === 0) return `${id.kind}.${id.name}.yml`;
+  if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
+  return `${id.kind}.${group2}.${ns}.${id.name}.yml`;
+}
+function perResourceNames(ids, scopes) {
+  const levels = ids.map(() => 0);
+  for (; ; ) {
+    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
+    let changed = false;
+    for (const members2 of groups2) {
+      if (members2.length < 2) continue;
+      for (const i of members2) {
+        if (levels[i] < 2) {
+          levels[i] = levels[i] + 1;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
+  const collisions = groupByFolded(names).filter((g) => g.length > 1);
+  for (const g of collisions) for (const i of g) names[i] = void 0;
+  return { names, collisions };
+}
+function groupByFolded(names) {
+  const byKey = /* @__PURE__ */ new Map();
+  names.forEach((n, i) => {
+    const k = foldCase(n);
+    const list = byKey.get(k);
+    if (list) list.push(i);
+    else byKey.set(k, [i]);
+  });
+  return [...byKey.values()];
+}
+function hashesOf(paths, content) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const p of paths) {
+    const text = content(p);
+    if (text !== void 0) out[p] = contentHash(text);
+  }
+  return out;
+}
+function layoutWet(results, settings, meta3, kept = []) {
+  const layout = settings.config.wet.layout;
+  const attributes = settings.config.wet.generatedAttributes;
+  const diagnostics = [];
+  const files = /* @__PURE__ */ new Map();
+  const claims = /* @__PURE__ */ new Map();
+  const units = unitRecord();
+  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
+    (a, b) => cmp(idOf(a), idOf(b))
+  );
+  const claim2 = (unitId2, path7, content, what, file2) => {
+    const at3 = file2 !== void 0 ? { file: file2 } : {};
+    const bad = checkWetPath(path7);
+    if (bad) {
+      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
+      return false;
+    }
+    const folded = foldCase(path7);
+    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${path7}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+      });
+      return false;
+    }
+    const first = claims.get(folded);
+    if (first) {
+      const how = first.path === path7 ? `the same path ${path7}` : `${path7}, which differs from ${first.path} only in case`;
+      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
+      });
+      return false;
+    }
+    claims.set(folded, { path: path7, unit: unitId2, what });
+    files.set(path7, content);
+    return true;
+  };
+  for (const result of sorted2) {
+    if (!("unit" in result)) {
+      const owner = result.entry.owner ?? "another config";
+      for (const [path7, content] of result.files) {
+        claim2(result.id, path7, content, result.foreign ? `${path7} (rendered by ${owner})` : `${path7} (kept unchanged)`);
+      }
+      const known = result.entry.hashes;
+      const hashes = hashesOf(
+        result.entry.paths.filter((p) => known?.[p] === void 0),
+        (p) => result.files.get(p)
+      );
+      for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
+      const entry2 = { ...result.entry, hashes };
+      if (entry2.owner === void 0 && meta3.owner !== void 0) entry2.owner = meta3.owner;
+      units[result.id] = entry2;
+      continue;
+    }
+    const unit2 = result.unit;
+    const owned = [];
+    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
+    if (outputBad) {
+      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
+      continue;
+    }
+    const placed = [];
+    for (const r of result.resources) {
+      const id = identityOf(r.object);
+      if (!isIdentity(id)) {
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          ...r.source,
+          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
+        });
+        continue;
+      }
+      placed.push({ id, object: r.object });
+    }
+    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
+    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
+    if (layout === "per-unit") {
+      if (placed.length > 0) {
+        const path7 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path7, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path7);
+      }
+    } else {
+      const scopes = crdScopes(placed.map((p) => p.object));
+      const { names, collisions } = perResourceNames(
+        placed.map((p) => p.id),
+        scopes
+      );
+      for (const group2 of collisions) {
+        const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
+        });
+      }
+      placed.forEach((p, i) => {
+        const name = names[i];
+        if (name === void 0) return;
+        const path7 = joinWet(unit2.output, name);
+        if (name.includes("/")) {
+          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
+          return;
+        }
+        if (claim2(unit2.id, path7, texts.get(p), describeIdentity(p.id))) owned.push(path7);
+      });
+    }
+    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
+    for (const artifact of artifacts) {
+      const path7 = joinWet(unit2.output, artifact.path);
+      const bad = checkWetPath(artifact.path);
+      if (bad) {
+        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
+        continue;
+      }
+      if (claim2(unit2.id, path7, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path7);
+    }
+    if (attributes && unit2.output !== "") {
+      const path7 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path7, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path7);
+    }
+    const entry = {
+      renderer: unit2.renderer,
+      dir: unit2.dir,
+      coordinates: { ...unit2.coordinates },
+      output: unit2.output,
+      paths: owned.sort(cmp),
+      hashes: hashesOf(owned, (p) => files.get(p)),
+      digest: result.digest,
+      resources: placed.length
+    };
+    if (meta3.owner !== void 0) entry.owner = meta3.owner;
+    if (result.volatile) entry.volatile = true;
+    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    units[unit2.id] = entry;
+  }
+  for (const [folded, c] of claims) {
+    const parts = folded.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      const other = claims.get(dir);
+      if (other) {
+        diagnostics.push({
+          severity: "error",
+          unit: c.unit,
+          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
+        });
+      }
+    }
+  }
+  const index = { version: 1, generator: meta3.generator, units };
+  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
+  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
+  files.set(INDEX_PATH, serializeIndex(index));
+  const list = [...files].map(([path7, content]) => ({ path: path7, content })).sort((a, b) => cmp(a.path, b.path));
+  return { files: list, index, diagnostics };
+}
+function sortKeysDeep(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (typeof value === "object" && value !== null) {
+    const out = /* @__PURE__ */ Object.create(null);
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = value[k];
+      if (v !== void 0) out[k] = sortKeysDeep(v);
+    }
+    return out;
+  }
+  return value;
+}
+function serializeIndex(index) {
+  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
+`;
+}
+var MAX_INDEX_BYTES = 64 * 1024 * 1024;
+var MAX_INDEX_PATHS = 2e5;
+var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function countPaths(raw) {
+  if (!isObject(raw)) return 0;
+  let n = 0;
+  const units = raw["units"];
+  if (isObject(units)) {
+    for (const u of Object.values(units)) {
+      const paths = isObject(u) ? u["paths"] : void 0;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared = raw["shared"];
+  return n + (Array.isArray(shared) ? shared.length : 0);
+}
+var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
+var HASH = /^[0-9a-f]{64}$/;
+function readIndexJson(raw, problems) {
+  const bad = (where, message) => {
+    if (problems.length < 20) problems.push(`${where}: ${message}`);
+    return void 0;
+  };
+  const str = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
+  const safe = (v, where) => {
+    const p = str(v, where);
+    if (p === void 0) return void 0;
+    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
+  };
+  const strings = (v, where, check2) => {
+    if (!Array.isArray(v)) return bad(where, "expected an array");
+    const out = [];
+    v.forEach((x, i) => {
+      const s = check2(x, `${where}.${i}`);
+      if (s !== void 0) out.push(s);
+    });
+    return out;
+  };
+  if (!isObject(raw)) return bad("(root)", "expected an object");
+  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
+  const generator = str(raw["generator"], "generator");
+  const dryCommit = str(raw["dryCommit"], "dryCommit", true);
+  const configDigest = str(raw["configDigest"], "configDigest", true);
+  const units = unitRecord();
+  const rawUnits = raw["units"];
+  if (!isObject(rawUnits)) bad("units", "expected an object");
+  else {
+    for (const id of Object.keys(rawUnits).sort(cmp)) {
+      const u = rawUnits[id];
+      const at3 = `units.${id}`;
+      if (!isObject(u)) {
+        bad(at3, "expected an object");
+        continue;
+      }
+      const renderer = u["renderer"];
+      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
+      const dir = str(u["dir"], `${at3}.dir`);
+      const coordinates = /* @__PURE__ */ Object.create(null);
+      if (!isObject(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
+      else for (const [k, v] of Object.entries(u["coordinates"])) if (str(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
+      const output2 = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
+      const paths = strings(u["paths"], `${at3}.paths`, safe);
+      const digest = str(u["digest"], `${at3}.digest`);
+      const entry = { renderer, dir, coordinates, output: output2, paths, digest };
+      if (u["hashes"] !== void 0) {
+        const hashes = /* @__PURE__ */ Object.create(null);
+        if (!isObject(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
+        else {
+          for (const [k, v] of Object.entries(u["hashes"])) {
+            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
+            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
+          }
+        }
+        entry.hashes = hashes;
+      }
+      if (u["resources"] !== void 0) {
+        const r = u["resources"];
+        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
+        else bad(`${at3}.resources`, "expected a whole number");
+      }
+      if (u["volatile"] !== void 0) {
+        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
+        else bad(`${at3}.volatile`, "expected a boolean");
+      }
+      if (u["provides"] !== void 0) {
+        const provides = strings(u["provides"], `${at3}.provides`, (x, w) => str(x, w));
+        if (provides) entry.provides = provides.sort(cmp);
+      }
+      const owner = str(u["owner"], `${at3}.owner`, true);
+      if (owner !== void 0) entry.owner = owner;
+      if (paths) entry.paths = paths.sort(cmp);
+      units[id] = entry;
+    }
+  }
+  const shared = raw["shared"] === void 0 ? void 0 : strings(raw["shared"], "shared", safe);
+  if (problems.length > 0) return void 0;
+  const index = { version: 1, generator, units };
+  if (dryCommit !== void 0) index.dryCommit = dryCommit;
+  if (configDigest !== void 0) index.configDigest = configDigest;
+  if (shared !== void 0) index.shared = shared.sort(cmp);
+  return index;
+}
+function parseIndex(text, file2) {
+  const fail = (why) => {
+    throw new HydrateError({
+      severity: "error",
+      file: file2,
+      message: `wet index ${file2} is invalid: ${why}; ${INDEX_RECOVERY}`
+    });
+  };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${e.message})`);
+  }
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const problems = [];
+  const index = readIndexJson(raw, problems);
+  return index ?? fail(problems.join("; "));
+}
+function ownedPaths(index) {
+  const set2 = /* @__PURE__ */ new Set([INDEX_PATH]);
+  if (index) {
+    for (const u of Object.values(index.units)) for (const p of u.paths) set2.add(p);
+    for (const p of index.shared ?? []) set2.add(p);
+  }
+  return [...set2].sort(cmp);
+}
+
+// src/adapters/wet-dir.ts
+var nodeWetFs = {
+  writeFile: (p, d, o) => fsp.writeFile(p, d, o),
+  chmod: (p, m) => fsp.chmod(p, m),
+  rename: (a, b) => fsp.rename(a, b),
+  unlink: (p) => fsp.unlink(p),
+  mkdir: (p, o) => fsp.mkdir(p, o),
+  rmdir: (p) => fsp.rmdir(p),
+  readdir: (p) => fsp.readdir(p)
+};
+var TEMP_FILE = /^\..+\.hydrate-(\d+)-[0-9a-f]{8}\.tmp$/;
+var WRITE_ERRORS = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EIO: "an input/output error",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "a file name is too long"
+};
+var FILE_MODE = 420;
+function errnoCode(e) {
+  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
+}
+function assertSafe(path7) {
+  const bad = checkWetPath(path7);
+  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
+}
+async function kindOf2(abs2) {
+  try {
+    const st = await fsp.lstat(abs2);
+    if (st.isSymbolicLink()) return "symlink";
+    if (st.isFile()) return "file";
+    if (st.isDirectory()) return "directory";
+    return "other";
+  } catch (e) {
+    const code2 = errnoCode(e);
+    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
+    throw e;
+  }
+}
+async function walkPath(path7, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path7.split("/");
+  let sofar = "";
+  for (let i = 0; i < parts.length; i++) {
+    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
+    const kind = await kindAt(sofar);
+    if (kind === "file" && goingAway.has(sofar)) return "missing";
+    if (kind === "symlink") {
+      throw new HydrateError({
+        severity: "error",
+        file: sofar,
+        message: `refusing to touch ${path7}: ${sofar} is a symlink in the wet tree`
+      });
+    }
+    if (kind === "missing") return "missing";
+    if (i < parts.length - 1 && kind !== "directory") {
+      if (blocked === "missing") return "missing";
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path7}: ${sofar} is not a folder` });
+    }
+    if (i === parts.length - 1) return kind;
+  }
+  return "missing";
+}
+function inspect(dir, path7, goingAway, blocked) {
+  return walkPath(path7, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
+}
+function kindOfEntry(e) {
+  if (e.isSymbolicLink()) return "symlink";
+  if (e.isFile()) return "file";
+  if (e.isDirectory()) return "directory";
+  return "other";
+}
+function listingInspector(dir) {
+  const listings = /* @__PURE__ */ new Map();
+  const list = (rel) => {
+    if (listings.has(rel)) return listings.get(rel);
+    let listing;
+    try {
+      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+    } catch {
+      listing = void 0;
+    }
+    listings.set(rel, listing);
+    return listing;
+  };
+  const kindAt = (sofar) => {
+    const slash = sofar.lastIndexOf("/");
+    const parent = slash === -1 ? "" : sofar.slice(0, slash);
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
+  };
+  return (path7) => walkPath(path7, kindAt);
+}
+async function readWetDir(dir) {
+  const kindAt = listingInspector(dir);
+  const read = async (path7) => {
+    assertSafe(path7);
+    const kind = await kindAt(path7);
+    if (kind === "missing") return void 0;
+    if (kind !== "file") {
+      throw new HydrateError({ severity: "error", file: path7, message: `${path7} in the wet tree is not a regular file` });
+    }
+    try {
+      return readFileSync2(join2(dir, path7), "utf8");
+    } catch (e) {
+      const code2 = errnoCode(e);
+      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
+      throw e;
+    }
+  };
+  const indexText = await read(INDEX_PATH);
+  const committed = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
+  const pendingText = await read(PENDING_PATH);
+  let index = committed;
+  if (pendingText !== void 0) {
+    let pending;
+    try {
+      pending = parseIndex(pendingText, PENDING_PATH);
+    } catch {
+      pending = void 0;
+    }
+    index = recoverIndex(committed, pending);
+  }
+  return {
+    index,
+    ...pendingText !== void 0 ? { interrupted: true } : {},
+    readFile: read,
+    async snapshot() {
+      const files = /* @__PURE__ */ new Map();
+      for (const p of ownedPaths(index)) {
+        const content = await read(p);
+        if (content !== void 0) files.set(p, content);
+      }
+      return index === void 0 ? { files } : { index, files };
+    }
+  };
+}
+async function applyWetPlan(dir, plan, fs3 = nodeWetFs) {
+  if (hasErrors(plan.diagnostics)) {
+    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
+  }
+  const deletes = [...plan.deletes].sort(cmp);
+  const writes = [...plan.writes].sort((a, b) => (a.path === INDEX_PATH ? 1 : 0) - (b.path === INDEX_PATH ? 1 : 0) || cmp(a.path, b.path));
+  const deleteKinds = /* @__PURE__ */ new Map();
+  for (const p of deletes) {
+    assertSafe(p);
+    const kind = await inspect(dir, p);
+    if (kind === "directory" || kind === "other") {
+      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
+    }
+    deleteKinds.set(p, kind);
+  }
+  const deleted = new Set(deletes);
+  for (const w of writes) {
+    assertSafe(w.path);
+    const kind = await inspect(dir, w.path, deleted, "throw");
+    if (kind === "other") {
+      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
+    }
+  }
+  const pendingKind = await inspect(dir, PENDING_PATH, void 0, "throw");
+  if (pendingKind !== "missing" && pendingKind !== "file") {
+    throw new HydrateError({ severity: "error", file: PENDING_PATH, message: `${PENDING_PATH} in the wet tree is not a regular file` });
+  }
+  let current = "";
+  try {
+    const empty = writes.length === 0 && deletes.length === 0;
+    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs3);
+    if (empty) {
+      if (pendingKind === "file") await fs3.unlink(join2(dir, PENDING_PATH));
+      return;
+    }
+    current = PENDING_PATH;
+    await fs3.mkdir(join2(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
+    await inspect(dir, PENDING_PATH);
+    const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? "{}\n";
+    await writeAtomically(dir, PENDING_PATH, pending, fs3);
+    for (const p of deletes) {
+      if (deleteKinds.get(p) === "missing") continue;
+      current = p;
+      try {
+        await fs3.unlink(join2(dir, p));
+      } catch (e) {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      }
+    }
+    await removeEmptyFolders(dir, deletes, fs3);
+    for (const w of writes) {
+      current = w.path;
+      const slash = w.path.lastIndexOf("/");
+      if (slash !== -1) {
+        await fs3.mkdir(join2(dir, w.path.slice(0, slash)), { recursive: true });
+        await inspect(dir, w.path);
+      }
+      await writeAtomically(dir, w.path, w.content, fs3);
+    }
+    current = PENDING_PATH;
+    await fs3.unlink(join2(dir, PENDING_PATH));
+  } catch (e) {
+    const code2 = errnoCode(e);
+    const what = code2 !== void 0 ? WRITE_ERRORS[code2] : void 0;
+    if (what === void 0) throw e;
+    throw new HydrateError({
+      severity: "error",
+      message: `cannot write the wet tree ${dir}: ${what} (${code2}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
+    });
+  }
+}
+async function writeAtomically(dir, path7, content, fs3) {
+  const abs2 = join2(dir, path7);
+  const slash = path7.lastIndexOf("/");
+  const name = slash === -1 ? path7 : path7.slice(slash + 1);
+  const tmp = join2(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await fs3.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
+    await fs3.chmod(tmp, FILE_MODE);
+    await fs3.rename(tmp, abs2);
+  } catch (e) {
+    await fs3.unlink(tmp).catch(() => void 0);
+    throw e;
+  }
+}
+function processAlive(pid) {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === "EPERM";
+  }
+}
+async function removeStaleTemporaries(dir, paths, fs3) {
+  const folders = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const slash = p.lastIndexOf("/");
+    folders.add(slash === -1 ? "" : p.slice(0, slash));
+  }
+  for (const folder of [...folders].sort(cmp)) {
+    const abs2 = folder === "" ? dir : join2(dir, folder);
+    if (await kindOf2(abs2) !== "directory" || folder !== "" && await inspect(dir, folder) !== "directory") continue;
+    for (const name of (await fs3.readdir(abs2)).sort(cmp)) {
+      const m = TEMP_FILE.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      if (await kindOf2(join2(abs2, name)) !== "file") continue;
+      await fs3.unlink(join2(abs2, name)).catch((e) => {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      });
+    }
+  }
+}
+async function removeEmptyFolders(dir, deleted, fs3) {
+  const candidates = /* @__PURE__ */ new Set();
+  for (const p of deleted) {
+    const parts = p.split("/");
+    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
+  }
+  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
+  for (const folder of ordered) {
+    const abs2 = join2(dir, folder);
+    if (await kindOf2(abs2) !== "directory") continue;
+    const entries2 = await fs3.readdir(abs2);
+    if (entries2.length === 0) await fs3.rmdir(abs2);
+  }
+}
+
+// node_modules/@actions/github/lib/context.js
+import { readFileSync as readFileSync3, existsSync as existsSync2 } from "fs";
+import { EOL as EOL5 } from "os";
+var Context = class {
+  /**
+   * Hydrate the context from the environment
+   */
+  constructor() {
+    var _a3, _b, _c;
+    this.payload = {};
+    if (process.env.GITHUB_EVENT_PATH) {
+      if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
+        this.payload = JSON.parse(readFileSync3(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+      } else {
+        const path7 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path7} does not exist${EOL5}`);
+      }
+    }
+    this.eventName = process.env.GITHUB_EVENT_NAME;
+    this.sha = process.env.GITHUB_SHA;
+    this.ref = process.env.GITHUB_REF;
+    this.workflow = process.env.GITHUB_WORKFLOW;
+    this.action = process.env.GITHUB_ACTION;
+    this.actor = process.env.GITHUB_ACTOR;
+    this.job = process.env.GITHUB_JOB;
+    this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
+    this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
+    this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
+    this.apiUrl = (_a3 = process.env.GITHUB_API_URL) !== null && _a3 !== void 0 ? _a3 : `https://api.github.com`;
+    this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+    this.graphqlUrl = (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
+  }
+  get issue() {
+    const payload = this.payload;
+    return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
+  }
+  get repo() {
+    if (process.env.GITHUB_REPOSITORY) {
+      const [owner, repo] = process.env.GITHUB_REPOSITORY.split("/");
+      return { owner, repo };
+    }
+    if (this.payload.repository) {
+      return {
+        owner: this.payload.repository.owner.login,
+        repo: this.payload.repository.name
+      };
+    }
+    throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
+  }
+};
+
+// node_modules/@actions/github/lib/internal/utils.js
+var httpClient = __toESM(require_lib(), 1);
+var import_undici2 = __toESM(require_undici(), 1);
+var __awaiter3 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve) {
+      resolve(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function getAuthString(token, options) {
+  if (!token && !options.auth) {
+    throw new Error("Parameter token or opts.auth is required");
+  } else if (token && options.auth) {
+    throw new Error("Parameters token and opts.auth may not both be specified");
+  }
+  return typeof options.auth === "string" ? options.auth : `token ${token}`;
+}
+function getProxyAgent(destinationUrl) {
+  const hc = new httpClient.HttpClient();
+  return hc.getAgent(destinationUrl);
+}
+function getProxyAgentDispatcher(destinationUrl) {
+  const hc = new httpClient.HttpClient();
+  return hc.getAgentDispatcher(destinationUrl);
+}
+function getProxyFetch(destinationUrl) {
+  const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
+  const proxyFetch = (url2, opts) => __awaiter3(this, void 0, void 0, function* () {
+    return (0, import_undici2.fetch)(url2, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+  });
+  return proxyFetch;
+}
+function getApiBaseUrl() {
+  return process.env["GITHUB_API_URL"] || "https://api.github.com";
+}
+function getUserAgentWithOrchestrationId(baseUserAgent) {
+  var _a3;
+  const orchId = (_a3 = process.env["ACTIONS_ORCHESTRATION_ID"]) === null || _a3 === void 0 ? void 0 : _a3.trim();
+  if (orchId) {
+    const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
+    const tag = `actions_orchestration_id/${sanitizedId}`;
+    if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
+      return baseUserAgent;
+    const ua = baseUserAgent ? `${baseUserAgent} ` : "";
+    return `${ua}${tag}`;
+  }
+  return baseUserAgent;
+}
+
+// node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+  if (typeof process === "object" && process.version !== void 0) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
+  }
+  return "<environment undetectable>";
+}
+
+// node_modules/before-after-hook/lib/register.js
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+  if (!options) {
+    options = {};
+  }
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name2) => {
+      return register.bind(null, state, name2, callback, options);
+    }, method)();
+  }
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+    return state.registry[name].reduce((method2, registered) => {
+      return registered.hook.bind(null, method2, options);
+    }, method)();
+  });
+}
+
+// node_modules/before-after-hook/lib/add.js
+function addHook(state, kind, name, hook2) {
+  const orig = hook2;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+  if (kind === "before") {
+    hook2 = (method, options) => {
+      return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
+    };
+  }
+  if (kind === "after") {
+    hook2 = (method, options) => {
+      let result;
+      return Promise.resolve().then(method.bind(null, options)).then((result_) => {
+        result = result_;
+        return orig(result, options);
+      }).then(() => {
+        return result;
+      });
+    };
+  }
+  if (kind === "error") {
+    hook2 = (method, options) => {
+      return Promise.resolve().then(method.bind(null, options)).catch((error63) => {
+        return orig(error63, options);
+      });
+    };
+  }
+  state.registry[name].push({
+    hook: hook2,
+    orig
+  });
+}
+
+// node_modules/before-after-hook/lib/remove.js
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+  const index = state.registry[name].map((registered) => {
+    return registered.orig;
+  }).indexOf(method);
+  if (index === -1) {
+    return;
+  }
+  state.registry[name].splice(index, 1);
+}
+
+// node_modules/before-after-hook/index.js
+var bind = Function.bind;
+var bindable = bind.bind(bind);
+function bindApi(hook2, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook2.api = { remove: removeHookRef };
+  hook2.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+function Singular() {
+  const singularHookName = /* @__PURE__ */ Symbol("Singular");
+  const singularHookState = {
+    registry: {}
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+function Collection() {
+  const state = {
+    registry: {}
+  };
+  const hook2 = register.bind(null, state);
+  bindApi(hook2, state);
+  return hook2;
+}
+var before_after_hook_default = { Singular, Collection };
+
+// node_modules/@octokit/endpoint/dist-bundle/index.js
+var VERSION = "0.0.0-development";
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+function lowercaseKeys(object2) {
+  if (!object2) {
+    return {};
+  }
+  return Object.keys(object2).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object2[key];
+    return newObj;
+  }, {});
+}
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+function mergeDeep(defaults2, options) {
+  const result = Object.assign({}, defaults2);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults2[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+function merge(defaults2, route, options) {
+  if (typeof route === "string") {
+    let [method, url2] = route.split(" ");
+    options = Object.assign(url2 ? { method, url: url2 } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults2 || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults2 && defaults2.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+function addQueryParameters(url2, parameters) {
+  const separator = /\?/.test(url2) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url2;
+  }
+  return url2 + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url2) {
+  const matches = url2.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+function omit(object2, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object2)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object2[key];
+    }
+  }
+  return result;
+}
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context3, operator, key, modifier) {
+  var value = context3[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context3) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal2) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context3, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal2);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url2 = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url2);
+  url2 = parseUrl(url2).expand(parameters);
+  if (!/^http/.test(url2)) {
+    url2 = options.baseUrl + url2;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url2.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url2 = addQueryParameters(url2, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url: url2, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+function endpointWithDefaults(defaults2, route, options) {
+  return parse(merge(defaults2, route, options));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+var endpoint = withDefaults(null, DEFAULTS);
+
+// node_modules/content-type/dist/index.js
+var SP = 32;
+var HTAB = 9;
+var SEMI = 59;
+var EQ = 61;
+var DQUOTE = 34;
+var BSLASH = 92;
+var COMMA = 44;
+var LOWER_CASE = 1;
+var OWS = 2;
+var SEMI_FLAG = 4;
+var COMMA_FLAG = 8;
+var TOKEN_FLAG = 16;
+var NON_ASCII = 65280;
+var CASE_FLAGS = LOWER_CASE | NON_ASCII;
+var CHAR_MAP = new Uint8Array(256);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code2 = 128; code2 <= 255; code2++) {
+  CHAR_MAP[code2] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code2 = 48; code2 <= 57; code2++) {
+  CHAR_MAP[code2] |= TOKEN_FLAG;
+}
+for (let code2 = 65; code2 <= 90; code2++) {
+  CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code2 = 97; code2 <= 122; code2++) {
+  CHAR_MAP[code2] |= TOKEN_FLAG;
+}
+var NullObject = /* @__PURE__ */ (() => {
+  const C = function() {
+  };
+  C.prototype = /* @__PURE__ */ Object.create(null);
+  return C;
+})();
+function parse2(header2, options) {
+  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+  const len = header2.length;
+  let valueStart = options?.start ?? 0;
+  while ((CHAR_MAP[header2.charCodeAt(valueStart)] & OWS) !== 0) {
+    valueStart++;
+  }
+  let index = valueStart;
+  let typeFlags = 0;
+  let whitespace = -1;
+  let stop = options?.parameters === false ? COMMA_FLAG : 0;
+  while (index < len) {
+    const code2 = header2.charCodeAt(index);
+    const flags = CHAR_MAP[code2];
+    if ((flags & stopFlags) !== 0) {
+      stop |= flags & COMMA_FLAG;
+      break;
+    }
+    if ((flags & OWS) !== 0) {
+      if (whitespace === -1)
+        whitespace = index;
+    } else {
+      whitespace = -1;
+    }
+    typeFlags |= code2 & NON_ASCII | flags;
+    index++;
+  }
+  const valueEnd = whitespace === -1 ? index : whitespace;
+  const value = header2.slice(valueStart, valueEnd);
+  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+  if (index === len || stop !== 0) {
+    return { type, index, parameters: new NullObject() };
+  }
+  return parseParameters(header2, type, index, len, stopFlags);
+}
+function parseParameters(header2, type, index, len, stopFlags) {
+  const parameters = new NullObject();
+  parameter: while (index < len) {
+    index++;
+    while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
+      index++;
+    }
+    const keyStart = index;
+    let keyFlags = 0;
+    let keyWhitespace = -1;
+    while (index < len) {
+      const code2 = header2.charCodeAt(index);
+      const flags = CHAR_MAP[code2];
+      if ((flags & stopFlags) !== 0) {
+        if ((flags & COMMA_FLAG) !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if (code2 === EQ) {
+        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+        const value = header2.slice(keyStart, keyEnd);
+        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        index++;
+        while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
+          index++;
+        }
+        if (index < len && header2.charCodeAt(index) === DQUOTE) {
+          const quotedStart = ++index;
+          let escaped = false;
+          while (index < len) {
+            const code3 = header2.charCodeAt(index);
+            if (code3 === DQUOTE) {
+              if (parameters[key] === void 0) {
+                parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
+              }
+              index++;
+              let stop2 = 0;
+              while (index < len) {
+                const code4 = header2.charCodeAt(index);
+                const flags2 = CHAR_MAP[code4];
+                if ((flags2 & stopFlags) !== 0) {
+                  stop2 = flags2 & COMMA_FLAG;
+                  break;
+                }
+                index++;
+              }
+              if (stop2 !== 0)
+                break parameter;
+              continue parameter;
+            }
+            if (code3 === BSLASH && index + 1 < len) {
+              escaped = true;
+              index += 2;
+              continue;
+            }
+            index++;
+          }
+          continue parameter;
+        }
+        const valueStart = index;
+        let stop = 0;
+        let valueWhitespace = -1;
+        while (index < len) {
+          const code3 = header2.charCodeAt(index);
+          const flags2 = CHAR_MAP[code3];
+          if ((flags2 & stopFlags) !== 0) {
+            stop = flags2 & COMMA_FLAG;
+            break;
+          }
+          if ((flags2 & OWS) !== 0) {
+            if (valueWhitespace === -1)
+              valueWhitespace = index;
+          } else {
+            valueWhitespace = -1;
+          }
+          index++;
+        }
+        if (parameters[key] === void 0) {
+          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          parameters[key] = header2.slice(valueStart, valueEnd);
+        }
+        if (stop !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if ((flags & OWS) !== 0) {
+        if (keyWhitespace === -1)
+          keyWhitespace = index;
+      } else {
+        keyWhitespace = -1;
+      }
+      keyFlags |= code2 & NON_ASCII | flags;
+      index++;
+    }
+  }
+  return { type, index, parameters };
+}
+function unescapeQuotedPairs(str, start, end) {
+  let result = "";
+  for (let index = start; index < end; index++) {
+    if (str.charCodeAt(index) === BSLASH) {
+      result += str.slice(start, index);
+      start = ++index;
+    }
+  }
+  return result + str.slice(start, end);
+}
+
+// node_modules/json-with-bigint/json-with-bigint.js
+var intRegex = /^-?\d+$/;
+var noiseValue = /^-?\d+n+$/;
+var originalStringify = JSON.stringify;
+var originalParse = JSON.parse;
+var customFormat = /^-?\d+n$/;
+var bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+var noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+var isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
+var isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
+var stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
+  const prepareVal = (parent, key, val) => {
+    const isObject3 = val !== null && typeof val === "object";
+    const hasToJSON = isObject3 && typeof val.toJSON === "function";
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+    const isNoise2 = typeof val === "string" && noiseValue.test(val);
+    if (isNoise2) return val + "n";
+    const isBigInt = typeof val === "bigint";
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+      return val.toString() + "n";
+    }
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+    const isPostReplacerObject = val !== null && typeof val === "object";
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+    return val;
+  };
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+  if (isUnstringifiable(rootProcessed)) {
+    return void 0;
+  }
+  const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+  const chunks = [];
+  let level = 0;
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true
+    }
+  ];
+  const visited = new WeakSet([rootProcessed]);
+  while (stack.length > 0) {
+    const node2 = stack[stack.length - 1];
+    if (node2.index === 0) {
+      chunks.push(node2.isArray ? "[" : "{");
+      level++;
+    }
+    let isDone = false;
+    if (node2.isArray) {
+      if (node2.index < node2.val.length) {
+        if (!node2.first) chunks.push(",");
+        if (space) chunks.push("\n" + space.repeat(level));
+        const childRaw = node2.val[node2.index];
+        const childVal = prepareVal(node2.val, String(node2.index), childRaw);
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node2.first = false;
+          node2.index++;
+        } else {
+          const isComplexObject = childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+            visited.add(childVal);
+            stack.push({
+              parent: node2.val,
+              key: String(node2.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true
+            });
+            node2.first = false;
+            node2.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node2.first = false;
+            node2.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node2.index < node2.keys.length) {
+        const k = node2.keys[node2.index++];
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+        if (isFilteredOutByArray) continue;
+        const childRaw = node2.val[k];
+        const childVal = prepareVal(node2.val, k, childRaw);
+        if (isUnstringifiable(childVal)) continue;
+        if (!node2.first) chunks.push(",");
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+        const isComplexObject = childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+          visited.add(childVal);
+          stack.push({
+            parent: node2.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true
+          });
+          node2.first = false;
+          break;
+        } else {
+          chunks.push(originalStringify(childVal));
+          node2.first = false;
+        }
+      }
+      const isNodeFullyProcessed = node2.index >= node2.keys.length && stack[stack.length - 1] === node2;
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+    if (isDone) {
+      level--;
+      if (!node2.first && space) chunks.push("\n" + space.repeat(level));
+      chunks.push(node2.isArray ? "]" : "}");
+      visited.delete(node2.val);
+      stack.pop();
+    }
+  }
+  return chunks.join("");
+};
+var JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+          const hasFunctionReplacer = typeof replacer === "function";
+          if (hasFunctionReplacer) return replacer(key, val);
+          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+          if (isKeyInArrayReplacer) return val;
+          return val;
+        },
+        space
+      );
+    }
+    if (!value) return originalStringify(value, replacer, space);
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise2 = typeof val === "string" && noiseValue.test(val);
+        if (isNoise2) return val.toString() + "n";
+        if (typeof val === "bigint") return val.toString() + "n";
+        const hasFunctionReplacer = typeof replacer === "function";
+        if (hasFunctionReplacer) return replacer(key, val);
+        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+        if (isKeyInArrayReplacer) return val;
+        return val;
+      },
+      space
+    );
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3"
+    );
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
+    return denoisedJSON;
+  } catch (error63) {
+    if (error63 instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+      if (convertedJSON === void 0) return void 0;
+      const supportsRawJSON = "rawJSON" in JSON;
+      if (supportsRawJSON) return convertedJSON;
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+    throw error63;
+  }
+};
+var featureCache = /* @__PURE__ */ new Map();
+var isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context3) => !!context3?.source && context3.source === "1"
+    );
+    featureCache.set(parseFingerprint, result);
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+    return false;
+  }
+};
+var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
+  const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+  const hasUserReviver = typeof userReviver === "function";
+  if (!hasUserReviver) return value;
+  return userReviver(key, value, context3);
+};
+var JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context3) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context3 && intRegex.test(context3.source);
+    const isBigInt = isBigNumber && isInt;
+    if (isBigInt) return BigInt(context3.source);
+    const hasCustomReviver = typeof reviver === "function";
+    if (!hasCustomReviver) return value;
+    return reviver(key, value, context3);
+  });
+};
+var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+var MAX_DIGITS = MAX_INT.length;
+var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+var noiseValueWithQuotes = /^"-?\d+n+"$/;
+var applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+  while (stack.length > 0) {
+    const node2 = stack[stack.length - 1];
+    if (!node2.visited) {
+      node2.visited = true;
+      const value = node2.parent[node2.key];
+      const isComplexObject = value !== null && typeof value === "object";
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node2;
+      let value = parent[key];
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise2 = noiseValue.test(value);
+          if (isNoise2) value = value.slice(0, -1);
+        }
+      }
+      const hasUserReviver = typeof userReviver === "function";
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+      const isDeleted = value === void 0;
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+      stack.pop();
+    }
+  }
+  return rootHolder[""];
+};
+var serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise2 = isString && noiseValueWithQuotes.test(match);
+      if (isNoise2) return match.substring(0, match.length - 1) + 'n"';
+      const hasFractionalOrExponential = fractional || exponential;
+      const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+      const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+      if (isStandardValue) return match;
+      return '"' + match + 'n"';
+    }
+  );
+};
+var JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver);
+    const serializedData = serializeBigInts(text);
+    return originalParse(
+      serializedData,
+      (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
+    );
+  } catch (error63) {
+    if (error63 instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+      return applyReviverIteratively(parsed, reviver);
+    }
+    throw error63;
+  }
+};
+
+// node_modules/@octokit/request-error/dist-src/index.js
+var RequestError = class extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+};
+
+// node_modules/@octokit/request/dist-bundle/index.js
+var VERSION2 = "10.0.16";
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
+  }
+};
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch2) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch2(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error63) {
+    let message = "Unknown Error";
+    if (error63 instanceof Error) {
+      if (error63.name === "AbortError") {
+        error63.status = 500;
+        throw error63;
+      }
+      message = error63.message;
+      if (error63.name === "TypeError" && "cause" in error63) {
+        if (error63.cause instanceof Error) {
+          message = error63.cause.message;
+        } else if (typeof error63.cause === "string") {
+          message = error63.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error63;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url2 = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url: url2,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = parse2(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err2) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: withDefaults2.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults2.bind(null, endpoint2)
+  });
+}
+var request = withDefaults2(endpoint, defaults_default);
+
+// node_modules/@octokit/graphql/dist-bundle/index.js
+var VERSION3 = "0.0.0-development";
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request2, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request2;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl2 = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl2)) {
+    requestOptions.url = baseUrl2.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+function withDefaults3(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: withDefaults3.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+var graphql2 = withDefaults3(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return withDefaults3(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+
+// node_modules/@octokit/auth-token/dist-bundle/index.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+async function hook(token, request2, route, parameters) {
+  const endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint2.headers.authorization = withAuthorizationPrefix(token);
+  return request2(endpoint2);
+}
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+// node_modules/@octokit/core/dist-src/version.js
+var VERSION4 = "7.0.8";
+
+// node_modules/@octokit/core/dist-src/index.js
+var noop2 = () => {
+};
+var consoleWarn = console.warn.bind(console);
+var consoleError = console.error.bind(console);
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = noop2;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = noop2;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
+var Octokit = class {
+  static VERSION = VERSION4;
+  static defaults(defaults2) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults2 === "function") {
+          super(defaults2(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults2,
+            options,
+            options.userAgent && defaults2.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults2.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook2 = new before_after_hook_default.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook2.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = createLogger(options.log);
+    this.hook = hook2;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth2 = createTokenAuth(options.auth);
+        hook2.wrap("request", auth2.hook);
+        this.auth = auth2;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth2 = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook2.wrap("request", auth2.hook);
+      this.auth = auth2;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+};
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+var VERSION5 = "17.0.0";
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+var Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+var endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint2] of Object.entries(endpoints)) {
+    const [route, defaults2, decorations] = endpoint2;
+    const [method, url2] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url: url2
+      },
+      defaults2
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+var handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache2[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache2[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults2, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults2);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = VERSION5;
+function legacyRestEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    ...api,
+    rest: api
+  };
+}
+legacyRestEndpointMethods.VERSION = VERSION5;
+
+// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+var VERSION6 = "0.0.0-development";
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url2 = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url2) return { done: true };
+        try {
+          const response = await requestMethod({ method, url: url2, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url2 = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url2 && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url2 = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error63) {
+          if (error63.status !== 409) throw error63;
+          url2 = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+var composePaginateRest = Object.assign(paginate, {
+  iterator
+});
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = VERSION6;
+
+// node_modules/@actions/github/lib/utils.js
+var context = new Context();
+var baseUrl = getApiBaseUrl();
+var defaults = {
+  baseUrl,
+  request: {
+    agent: getProxyAgent(baseUrl),
+    fetch: getProxyFetch(baseUrl)
+  }
+};
+var GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+function getOctokitOptions(token, options) {
+  const opts = Object.assign({}, options || {});
+  const auth2 = getAuthString(token, opts);
+  if (auth2) {
+    opts.auth = auth2;
+  }
+  const userAgent2 = getUserAgentWithOrchestrationId(opts.userAgent);
+  if (userAgent2) {
+    opts.userAgent = userAgent2;
+  }
+  return opts;
+}
+
+// node_modules/@actions/github/lib/github.js
+var context2 = new Context();
+function getOctokit(token, options, ...additionalPlugins) {
+  const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
+  return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+
+// node_modules/@octokit/plugin-retry/dist-bundle/index.js
+var import_light = __toESM(require_light(), 1);
+var VERSION7 = "0.0.0-development";
+function isRequestError(error63) {
+  return error63.request !== void 0;
+}
+async function errorRequest(state, octokit, error63, options) {
+  if (!isRequestError(error63) || !error63?.request.request) {
+    throw error63;
+  }
+  if (error63.status >= 400 && !state.doNotRetry.includes(error63.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error63, retries, retryAfter);
+  }
+  throw error63;
+}
+async function wrapRequest(state, octokit, request2, options) {
+  const limiter = new import_light.default();
+  limiter.on("failed", function(error63, info2) {
+    const maxRetries = ~~error63.request.request?.retries;
+    const after = ~~error63.request.request?.retryAfter;
+    options.request.retryCount = info2.retryCount + 1;
+    if (maxRetries > info2.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request2, options) {
+  const response = await request2(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error63 = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error63, options);
+  }
+  return response;
+}
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error63, retries, retryAfter) => {
+        error63.request.request = Object.assign({}, error63.request.request, {
+          retries,
+          retryAfter
+        });
+        return error63;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = VERSION7;
+
+// node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+var import_light2 = __toESM(require_light(), 1);
+var VERSION8 = "0.0.0-development";
+var noop3 = () => Promise.resolve();
+function wrapRequest2(state, request2, options) {
+  return state.retryLimiter.schedule(doRequest, state, request2, options);
+}
+async function doRequest(state, request2, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request2.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, noop3);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, noop3);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, noop3);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request2, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error63) => error63.type === "RATE_LIMITED")) {
+      const error63 = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error63;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path7) => path7.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck2, common) {
+  groups.global = new Bottleneck2.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck2.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck2.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck2.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck2.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck: Bottleneck2 = import_light2.default,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck2, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck2();
+    const events = {};
+    const emitter = new Bottleneck2.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error63, info2) {
+      const [state2, request2, options] = info2.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error63.status !== 401;
+      if (!(shouldRetryGraphQL || error63.status === 403 || error63.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request2.retryCount;
+      request2.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error63.message)) {
+          const retryAfter2 = Number(error63.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error63.response.headers != null && error63.response.headers["x-ratelimit-remaining"] === "0" || (error63.response.data?.errors ?? []).some(
+          (error210) => error210.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error63.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request2.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request2, options) => {
+    initializeBottleneck();
+    return wrapRequest2(state, request2, options);
+  });
+  return {};
+}
+throttling.VERSION = VERSION8;
+throttling.triggersNotification = triggersNotification;
+
+// src/ports.ts
+var silentLogger = { info() {
+}, warning() {
+}, debug() {
+} };
+
+// node_modules/diff/libesm/diff/base.js
+var Diff = class {
+  diff(oldStr, newStr, options = {}) {
+    let callback;
+    if (typeof options === "function") {
+      callback = options;
+      options = {};
+    } else if ("callback" in options) {
+      callback = options.callback;
+    }
+    const oldString = this.castInput(oldStr, options);
+    const newString = this.castInput(newStr, options);
+    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+    const newTokens = this.removeEmpty(this.tokenize(newString, options));
+    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+  }
+  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+    var _a3;
+    const done = (value) => {
+      value = this.postProcess(value, options);
+      if (callback) {
+        setTimeout(function() {
+          callback(value);
+        }, 0);
+        return void 0;
+      } else {
+        return value;
+      }
+    };
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let editLength = 1;
+    let maxEditLength = newLen + oldLen;
+    if (options.maxEditLength != null) {
+      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+    }
+    const maxExecutionTime = (_a3 = options.timeout) !== null && _a3 !== void 0 ? _a3 : Infinity;
+    const abortAfterTimestamp = Date.now() + maxExecutionTime;
+    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
+    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+    }
+    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+    const execEditLength = () => {
+      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+        let basePath;
+        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+        if (removePath) {
+          bestPath[diagonalPath - 1] = void 0;
+        }
+        let canAdd = false;
+        if (addPath) {
+          const addPathNewPos = addPath.oldPos - diagonalPath;
+          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+        }
+        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+        if (!canAdd && !canRemove) {
+          bestPath[diagonalPath] = void 0;
+          continue;
+        }
+        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
+          basePath = this.addToPath(addPath, true, false, 0, options);
+        } else {
+          basePath = this.addToPath(removePath, false, true, 1, options);
+        }
+        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+        } else {
+          bestPath[diagonalPath] = basePath;
+          if (basePath.oldPos + 1 >= oldLen) {
+            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+          }
+          if (newPos + 1 >= newLen) {
+            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+          }
+        }
+      }
+      editLength++;
+    };
+    if (callback) {
+      (function exec() {
+        setTimeout(function() {
+          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+            return callback(void 0);
+          }
+          if (!execEditLength()) {
+            exec();
+          }
+        }, 0);
+      })();
+    } else {
+      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+        const ret = execEditLength();
+        if (ret) {
+          return ret;
+        }
+      }
+    }
+  }
+  addToPath(path7, added, removed, oldPosInc, options) {
+    const last = path7.lastComponent;
+    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+      return {
+        oldPos: path7.oldPos + oldPosInc,
+        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
+      };
+    } else {
+      return {
+        oldPos: path7.oldPos + oldPosInc,
+        lastComponent: { count: 1, added, removed, previousComponent: last }
+      };
+    }
+  }
+  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+      newPos++;
+      oldPos++;
+      commonCount++;
+      if (options.oneChangePerToken) {
+        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+      }
+    }
+    if (commonCount && !options.oneChangePerToken) {
+      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+    }
+    basePath.oldPos = oldPos;
+    return newPos;
+  }
+  equals(left, right, options) {
+    if (options.comparator) {
+      return options.comparator(left, right);
+    } else {
+      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
+    }
+  }
+  removeEmpty(array2) {
+    const ret = [];
+    for (let i = 0; i < array2.length; i++) {
+      if (array2[i]) {
+        ret.push(array2[i]);
+      }
+    }
+    return ret;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  castInput(value, options) {
+    return value;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  tokenize(value, options) {
+    return Array.from(value);
+  }
+  join(chars) {
+    return chars.join("");
+  }
+  postProcess(changeObjects, options) {
+    return changeObjects;
+  }
+  get useLongestToken() {
+    return false;
+  }
+  buildValues(lastComponent, newTokens, oldTokens) {
+    const components = [];
+    let nextComponent;
+    while (lastComponent) {
+      components.push(lastComponent);
+      nextComponent = lastComponent.previousComponent;
+      delete lastComponent.previousComponent;
+      lastComponent = nextComponent;
+    }
+    components.reverse();
+    const componentLen = components.length;
+    let componentPos = 0, newPos = 0, oldPos = 0;
+    for (; componentPos < componentLen; componentPos++) {
+      const component = components[componentPos];
+      if (!component.removed) {
+        if (!component.added && this.useLongestToken) {
+          let value = newTokens.slice(newPos, newPos + component.count);
+          value = value.map(function(value2, i) {
+            const oldValue = oldTokens[oldPos + i];
+            return oldValue.length > value2.length ? oldValue : value2;
+          });
+          component.value = this.join(value);
+        } else {
+          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+        }
+        newPos += component.count;
+        if (!component.added) {
+          oldPos += component.count;
+        }
+      } else {
+        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+        oldPos += component.count;
+      }
+    }
+    return components;
+  }
+};
+
+// node_modules/diff/libesm/diff/line.js
+var LineDiff = class extends Diff {
+  constructor() {
+    super(...arguments);
+    this.tokenize = tokenize;
+  }
+  equals(left, right, options) {
+    if (options.ignoreWhitespace) {
+      if (!options.newlineIsToken || !left.includes("\n")) {
+        left = left.trim();
+      }
+      if (!options.newlineIsToken || !right.includes("\n")) {
+        right = right.trim();
+      }
+    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+      if (left.endsWith("\n")) {
+        left = left.slice(0, -1);
+      }
+      if (right.endsWith("\n")) {
+        right = right.slice(0, -1);
+      }
+    }
+    return super.equals(left, right, options);
+  }
+};
+var lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+  return lineDiff.diff(oldStr, newStr, options);
+}
+function tokenize(value, options) {
+  if (options.stripTrailingCr) {
+    value = value.replace(/\r\n/g, "\n");
+  }
+  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+    linesAndNewlines.pop();
+  }
+  for (let i = 0; i < linesAndNewlines.length; i++) {
+    const line = linesAndNewlines[i];
+    if (i % 2 && !options.newlineIsToken) {
+      retLines[retLines.length - 1] += line;
+    } else {
+      retLines.push(line);
+    }
+  }
+  return retLines;
+}
+
+// node_modules/diff/libesm/patch/create.js
+function needsQuoting(s) {
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] < " " || s[i] > "~" || s[i] === '"' || s[i] === "\\") {
+      return true;
+    }
+  }
+  return false;
+}
+function quoteFileNameIfNeeded(s) {
+  if (!needsQuoting(s)) {
+    return s;
+  }
+  let result = '"';
+  const bytes = new TextEncoder().encode(s);
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b === 7) {
+      result += "\\a";
+    } else if (b === 8) {
+      result += "\\b";
+    } else if (b === 9) {
+      result += "\\t";
+    } else if (b === 10) {
+      result += "\\n";
+    } else if (b === 11) {
+      result += "\\v";
+    } else if (b === 12) {
+      result += "\\f";
+    } else if (b === 13) {
+      result += "\\r";
+    } else if (b === 34) {
+      result += '\\"';
+    } else if (b === 92) {
+      result += "\\\\";
+    } else if (b >= 32 && b <= 126) {
+      result += String.fromCharCode(b);
+    } else {
+      result += "\\" + b.toString(8).padStart(3, "0");
+    }
+    i++;
+  }
+  result += '"';
+  return result;
+}
+var INCLUDE_HEADERS = {
+  includeIndex: true,
+  includeUnderline: true,
+  includeFileHeaders: true
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  let optionsObj;
+  if (!options) {
+    optionsObj = {};
+  } else if (typeof options === "function") {
+    optionsObj = { callback: options };
+  } else {
+    optionsObj = options;
+  }
+  if (typeof optionsObj.context === "undefined") {
+    optionsObj.context = 4;
+  }
+  const context3 = optionsObj.context;
+  if (optionsObj.newlineIsToken) {
+    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
+  }
+  if (!optionsObj.callback) {
+    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+  } else {
+    const { callback } = optionsObj;
+    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+      const patch = diffLinesResultToPatch(diff);
+      callback(patch);
+    } }));
+  }
+  function diffLinesResultToPatch(diff) {
+    if (!diff) {
+      return;
+    }
+    diff.push({ value: "", lines: [] });
+    function contextLines(lines) {
+      return lines.map(function(entry) {
+        return " " + entry;
+      });
+    }
+    const hunks = [];
+    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+    for (let i = 0; i < diff.length; i++) {
+      const current = diff[i], lines = current.lines || splitLines(current.value);
+      current.lines = lines;
+      if (current.added || current.removed) {
+        if (!oldRangeStart) {
+          const prev = diff[i - 1];
+          oldRangeStart = oldLine;
+          newRangeStart = newLine;
+          if (prev) {
+            curRange = context3 > 0 ? contextLines(prev.lines.slice(-context3)) : [];
+            oldRangeStart -= curRange.length;
+            newRangeStart -= curRange.length;
+          }
+        }
+        for (const line of lines) {
+          curRange.push((current.added ? "+" : "-") + line);
+        }
+        if (current.added) {
+          newLine += lines.length;
+        } else {
+          oldLine += lines.length;
+        }
+      } else {
+        if (oldRangeStart) {
+          if (lines.length <= context3 * 2 && i < diff.length - 2) {
+            for (const line of contextLines(lines)) {
+              curRange.push(line);
+            }
+          } else {
+            const contextSize = Math.min(lines.length, context3);
+            for (const line of contextLines(lines.slice(0, contextSize))) {
+              curRange.push(line);
+            }
+            const hunk = {
+              oldStart: oldRangeStart,
+              oldLines: oldLine - oldRangeStart + contextSize,
+              newStart: newRangeStart,
+              newLines: newLine - newRangeStart + contextSize,
+              lines: curRange
+            };
+            hunks.push(hunk);
+            oldRangeStart = 0;
+            newRangeStart = 0;
+            curRange = [];
+          }
+        }
+        oldLine += lines.length;
+        newLine += lines.length;
+      }
+    }
+    for (const hunk of hunks) {
+      for (let i = 0; i < hunk.lines.length; i++) {
+        if (hunk.lines[i].endsWith("\n")) {
+          hunk.lines[i] = hunk.lines[i].slice(0, -1);
+        } else {
+          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
+          i++;
+        }
+      }
+    }
+    return {
+      oldFileName,
+      newFileName,
+      oldHeader,
+      newHeader,
+      hunks
+    };
+  }
+}
+function formatPatch(patch, headerOptions) {
+  var _a3, _b, _c, _d, _e, _f;
+  if (!headerOptions) {
+    headerOptions = INCLUDE_HEADERS;
+  }
+  if (Array.isArray(patch)) {
+    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
+      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
+    }
+    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
+  }
+  const ret = [];
+  if (patch.isGit) {
+    headerOptions = INCLUDE_HEADERS;
+    if (!patch.oldFileName) {
+      throw new Error("oldFileName must be specified for Git patches");
+    }
+    if (!patch.newFileName) {
+      throw new Error("newFileName must be specified for Git patches");
+    }
+    let gitOldName = patch.oldFileName;
+    let gitNewName = patch.newFileName;
+    if (patch.isCreate && gitOldName === "/dev/null") {
+      gitOldName = gitNewName.replace(/^b\//, "a/");
+    } else if (patch.isDelete && gitNewName === "/dev/null") {
+      gitNewName = gitOldName.replace(/^a\//, "b/");
+    }
+    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
+    if (patch.isDelete) {
+      ret.push("deleted file mode " + ((_a3 = patch.oldMode) !== null && _a3 !== void 0 ? _a3 : "100644"));
+    }
+    if (patch.isCreate) {
+      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
+    }
+    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+      ret.push("old mode " + patch.oldMode);
+      ret.push("new mode " + patch.newMode);
+    }
+    if (patch.isRename) {
+      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
+      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
+    }
+    if (patch.isCopy) {
+      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
+      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
+    }
+  } else {
+    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
+      ret.push("Index: " + patch.oldFileName);
+    }
+    if (headerOptions.includeUnderline) {
+      ret.push("===================================================================");
+    }
+  }
+  const hasHunks = patch.hunks.length > 0;
+  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
+    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
+    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
+  }
+  for (let i = 0; i < patch.hunks.length; i++) {
+    const hunk = patch.hunks[i];
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
+    for (const line of hunk.lines) {
+      ret.push(line);
+    }
+  }
+  return ret.join("\n") + "\n";
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  if (typeof options === "function") {
+    options = { callback: options };
+  }
+  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+    if (!patchObj) {
+      return;
+    }
+    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+  } else {
+    const { callback } = options;
+    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
+      if (!patchObj) {
+        callback(void 0);
+      } else {
+        callback(formatPatch(patchObj, options.headerOptions));
+      }
+    } }));
+  }
+}
+function splitLines(text) {
+  const hasTrailingNl = text.endsWith("\n");
+  const result = text.split("\n").map((line) => line + "\n");
+  if (hasTrailingNl) {
+    result.pop();
+  } else {
+    result.push(result.pop().slice(0, -1));
+  }
+  return result;
+}
+
+// src/resources/lists.ts
+function isListObject(v) {
+  return isRecord(v) && typeof v["kind"] === "string" && v["kind"].endsWith("List") && Array.isArray(v["items"]);
+}
+function expandLists(value) {
+  if (!isListObject(value)) return [value];
+  const out = [];
+  const stack = [...value.items].reverse();
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (isListObject(v)) for (let i = v.items.length - 1; i >= 0; i--) stack.push(v.items[i]);
+    else out.push(v);
+  }
+  return out;
+}
+
+// src/diff/redact.ts
+var REDACTED = "<redacted>";
+var REDACTED_CHANGED = "<redacted (changed)>";
+var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+var SECRET_FIELDS = ["data", "stringData"];
+function isRecord2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function isSecret(object2) {
+  if (!object2) return false;
+  const apiVersion2 = object2["apiVersion"];
+  return object2["kind"] === "Secret" && typeof apiVersion2 === "string" && !apiVersion2.includes("/");
+}
+function needsRedaction(object2) {
+  if (!object2) return false;
+  if (isSecret(object2)) return true;
+  const metadata = object2["metadata"];
+  const annotations = isRecord2(metadata) ? metadata["annotations"] : void 0;
+  return isRecord2(annotations) && LAST_APPLIED_ANNOTATION in annotations;
+}
+function sameValue(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+function cloneRecord(v) {
+  return structuredClone(v);
+}
+function redactKey(baseHolder, headHolder, key, origBase, origHead) {
+  const changed = origBase !== void 0 && origHead !== void 0 && !sameValue(origBase, origHead);
+  if (baseHolder && key in baseHolder) baseHolder[key] = REDACTED;
+  if (headHolder && key in headHolder) headHolder[key] = changed ? REDACTED_CHANGED : REDACTED;
+}
+function redactField(base, head, field2) {
+  const b = base?.[field2];
+  const h = head?.[field2];
+  if (b !== void 0 && !isRecord2(b)) {
+    redactKey(base, head, field2, b, h);
+    return;
+  }
+  if (h !== void 0 && !isRecord2(h)) {
+    redactKey(base, head, field2, b, h);
+    return;
+  }
+  const bm = isRecord2(b) ? b : void 0;
+  const hm = isRecord2(h) ? h : void 0;
+  const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
+  for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
+}
+function annotationsOf(o) {
+  const md = o?.["metadata"];
+  if (!isRecord2(md)) return void 0;
+  const ann = md["annotations"];
+  return isRecord2(ann) ? ann : void 0;
+}
+function redactPair(base, head) {
+  const b = base ? cloneRecord(base) : void 0;
+  const h = head ? cloneRecord(head) : void 0;
+  if (isSecret(b) || isSecret(h)) {
+    for (const field2 of SECRET_FIELDS) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
+  }
+  const ba = annotationsOf(b);
+  const ha = annotationsOf(h);
+  if (ba && LAST_APPLIED_ANNOTATION in ba || ha && LAST_APPLIED_ANNOTATION in ha) {
+    redactKey(ba, ha, LAST_APPLIED_ANNOTATION, ba?.[LAST_APPLIED_ANNOTATION], ha?.[LAST_APPLIED_ANNOTATION]);
+  }
+  return { base: b, head: h };
+}
+function isRedactedPath(segments, secret) {
+  if (secret && segments.length >= 1 && (segments[0] === "data" || segments[0] === "stringData")) return true;
+  return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
+}
+
+// src/diff/field-diff.ts
+var MAX_VALUE_CHARS = 200;
+function isRec(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function deepEqual(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!deepEqual(a[k], b[k])) return false;
+  }
+  return true;
+}
+function compactValue(v) {
+  let s;
+  if (typeof v === "string") s = v;
+  else if (v === void 0) s = "";
+  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
+  else s = JSON.stringify(v) ?? String(v);
+  if (s.length > MAX_VALUE_CHARS) {
+    let end = MAX_VALUE_CHARS - 1;
+    const code2 = s.charCodeAt(end - 1);
+    if (code2 >= 55296 && code2 <= 56319) end -= 1;
+    s = `${s.slice(0, end)}…`;
+  }
+  return s;
+}
+var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+function keyPath(parent, key) {
+  if (SIMPLE_KEY.test(key)) return parent === "" ? key : `${parent}.${key}`;
+  return `${parent}[${JSON.stringify(key)}]`;
+}
+var MERGE_KEYS = {
+  containers: [["name"]],
+  initContainers: [["name"]],
+  ephemeralContainers: [["name"]],
+  volumes: [["name"]],
+  env: [["name"]],
+  imagePullSecrets: [["name"]],
+  resourceClaims: [["name"]],
+  schedulingGates: [["name"]],
+  webhooks: [["name"]],
+  hostAliases: [["ip"]],
+  volumeMounts: [["mountPath"]],
+  volumeDevices: [["devicePath"]],
+  ownerReferences: [["uid"]],
+  // Container ports (containerPort, protocol); Service ports (port, protocol).
+  ports: [["containerPort", "protocol"], ["port", "protocol"], ["name"]],
+  topologySpreadConstraints: [["topologyKey", "whenUnsatisfiable"]],
+  tolerations: [["key"], ["key", "effect"], ["key", "operator", "effect", "value"]],
+  conditions: [["type"]]
+};
+var KEY_DEFAULTS = { protocol: "TCP" };
+var GENERIC_KEYS = [["name"]];
+function keyValue(item, key) {
+  const v = item[key] ?? KEY_DEFAULTS[key];
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return void 0;
+}
+function keyLabel(item, keys) {
+  const parts = [];
+  for (const k of keys) {
+    const v = keyValue(item, k);
+    if (v === void 0) {
+      if (parts.length === 0) return void 0;
+      continue;
+    }
+    if (KEY_DEFAULTS[k] === v && parts.length > 0) continue;
+    parts.push(`${k}=${v}`);
+  }
+  return parts.join(",");
+}
+function keyDisplay(label2) {
+  return label2.split(",").map((p) => p.slice(p.indexOf("=") + 1)).join("/");
+}
+function chooseKeys(field2, a, b) {
+  const candidates = [...MERGE_KEYS[field2] ?? [], ...GENERIC_KEYS];
+  outer: for (const keys of candidates) {
+    for (const list of [a, b]) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const item of list) {
+        if (!isRec(item)) continue outer;
+        const label2 = keyLabel(item, keys);
+        if (label2 === void 0 || seen.has(label2)) continue outer;
+        seen.add(label2);
+      }
+    }
+    return keys;
+  }
+  return void 0;
+}
+function isScalar2(v) {
+  return v === null || typeof v !== "object";
+}
+function scalarLabel(v) {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+var Differ = class {
+  constructor(secret) {
+    this.secret = secret;
+  }
+  secret;
+  out = [];
+  push(fc, segments) {
+    if (isRedactedPath(segments, this.secret)) fc.redacted = true;
+    this.out.push(fc);
+  }
+  added(path7, segments, v) {
+    this.push({ path: path7, to: compactValue(v) }, segments);
+  }
+  removed(path7, segments, v) {
+    this.push({ path: path7, from: compactValue(v) }, segments);
+  }
+  value(a, b, path7, segments, field2) {
+    if (a === b) return;
+    if (isRec(a) && isRec(b)) {
+      for (const k of Object.keys(a)) {
+        const inB = Object.prototype.hasOwnProperty.call(b, k);
+        if (inB && a[k] === b[k]) continue;
+        const p = keyPath(path7, k);
+        const s = [...segments, k];
+        if (!inB) this.removed(p, s, a[k]);
+        else this.value(a[k], b[k], p, s, k);
+      }
+      for (const k of Object.keys(b)) {
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path7, k), [...segments, k], b[k]);
+      }
+      return;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      this.list(a, b, path7, segments, field2);
+      return;
+    }
+    if (deepEqual(a, b)) return;
+    this.push({ path: path7, from: compactValue(a), to: compactValue(b) }, segments);
+  }
+  list(a, b, path7, segments, field2) {
+    if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
+    if (a.every(isScalar2) && b.every(isScalar2)) {
+      this.byLabel(a, b, path7, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+      return;
+    }
+    const keys = chooseKeys(field2, a, b);
+    if (keys) {
+      this.byLabel(a, b, path7, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      return;
+    }
+    this.unkeyed(a, b, path7, segments);
+  }
+  /**
+   * Items matched by a label (their merge key, or their value for scalars; repeated labels are
+   * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
+   * items is one "reordered" change.
+   */
+  byLabel(a, b, path7, segments, labelOf, selector, display, recurse) {
+    const labels = (list) => {
+      const seen = /* @__PURE__ */ new Map();
+      return list.map((v) => {
+        const l = labelOf(v);
+        const n = seen.get(l) ?? 0;
+        seen.set(l, n + 1);
+        return n === 0 ? l : `${l}#${n + 1}`;
+      });
+    };
+    const la = labels(a);
+    const lb = labels(b);
+    const ia = new Map(la.map((l, i) => [l, i]));
+    const ib = new Map(lb.map((l, i) => [l, i]));
+    for (let i = 0; i < a.length; i++) {
+      const j = ib.get(la[i]);
+      const p = `${path7}${selector(la[i])}`;
+      const s = [...segments, String(i)];
+      if (j === void 0) this.removed(p, s, a[i]);
+      else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
+    }
+    for (let j = 0; j < b.length; j++) {
+      if (!ia.has(lb[j])) this.added(`${path7}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+    }
+    const commonA = la.filter((l) => ib.has(l));
+    const commonB = lb.filter((l) => ia.has(l));
+    if (commonA.some((l, i) => l !== commonB[i])) {
+      const show = (ls) => compactValue(ls.map(display).join(", "));
+      this.push({ path: path7, from: show(commonA), to: show(commonB), reordered: true }, segments);
+    }
+  }
+  /**
+   * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
+   * by value wherever they are; the items left are paired in order and diffed by position.
+   */
+  unkeyed(a, b, path7, segments) {
+    const usedB = /* @__PURE__ */ new Set();
+    const matchA = new Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      if (i < b.length && !usedB.has(i) && deepEqual(a[i], b[i])) {
+        matchA[i] = i;
+        usedB.add(i);
+        continue;
+      }
+      for (let j = 0; j < b.length; j++) {
+        if (!usedB.has(j) && deepEqual(a[i], b[j])) {
+          matchA[i] = j;
+          usedB.add(j);
+          break;
+        }
+      }
+    }
+    const leftA = a.map((_, i) => i).filter((i) => matchA[i] === void 0);
+    const leftB = b.map((_, j) => j).filter((j) => !usedB.has(j));
+    const pairs = Math.min(leftA.length, leftB.length);
+    for (let k = 0; k < pairs; k++) {
+      const i = leftA[k];
+      const j = leftB[k];
+      matchA[i] = j;
+      this.value(a[i], b[j], `${path7}[${j}]`, [...segments, String(j)], "");
+    }
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path7}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path7}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    const order = matchA.filter((j) => j !== void 0);
+    if (order.some((j, k) => k > 0 && j < order[k - 1])) {
+      const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
+      const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
+      this.push({ path: path7, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+    }
+  }
+};
+function fieldChanges(base, head, secret) {
+  const d = new Differ(secret);
+  d.value(base, head, "", [], "");
+  return d.out;
+}
+
+// src/diff/ignore.ts
+function escapeRe(c) {
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
+}
+function compile(pattern) {
+  let re = "";
+  let quoted = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '"') quoted = !quoted;
+    if (c === "*" && pattern[i + 1] === "*") {
+      re += ".*";
+      i++;
+    } else if (c === "*") {
+      re += quoted ? '[^"]*' : "[^.[\\]]*";
+    } else {
+      re += escapeRe(c);
+    }
+  }
+  return new RegExp(`^${re}(?:$|[.[])`);
+}
+function fieldMatcher(patterns) {
+  const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
+  if (list.length === 0) return void 0;
+  const res = list.map(compile);
+  return (path7) => res.some((re) => re.test(path7));
+}
+
+// src/diff/wet-diff.ts
+var DIFF_CONTEXT = 3;
+function isYamlPath(path7) {
+  return path7.endsWith(".yaml") || path7.endsWith(".yml");
+}
+function baseName(path7) {
+  const i = path7.lastIndexOf("/");
+  return i === -1 ? path7 : path7.slice(i + 1);
+}
+function readSide(entry, snapshot, unit2, same) {
+  return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+}
+function readFiles(paths, files, unit2, same) {
+  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+  for (const path7 of [...paths].sort(cmp)) {
+    if (baseName(path7) === ".gitattributes" || same.has(path7)) continue;
+    const text = files.get(path7);
+    if (text === void 0) continue;
+    if (!isYamlPath(path7)) {
+      side.files.set(path7, text);
+      continue;
+    }
+    let values = parseCanonicalYaml(text);
+    let opaque = false;
+    if (values === void 0) {
+      const parsed = parseYamlDocuments(text, path7, unit2);
+      values = parsed.documents.map((d) => d.value);
+      opaque = parsed.diagnostics.length > 0;
+    }
+    const found = [];
+    const listed2 = values.some(isListObject);
+    if (listed2) values = values.flatMap(expandLists);
+    for (const value of values) {
+      if (value === null || value === void 0) continue;
+      if (!isKubeObject(value)) {
+        opaque = true;
+        break;
+      }
+      const id = identityOf(value);
+      if (!isIdentity(id)) {
+        opaque = true;
+        break;
+      }
+      found.push({ object: value, id, file: path7 });
+    }
+    if (opaque) {
+      side.files.set(path7, text);
+      continue;
+    }
+    if (found.length === 1 && !listed2) found[0].text = text;
+    for (const o of found) {
+      const key = identityKey(o.id);
+      if (!side.objects.has(key)) side.objects.set(key, o);
+    }
+  }
+  return side;
+}
+function unifiedDiff(oldPath, newPath, oldText, newText) {
+  const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
+    context: DIFF_CONTEXT
+  });
+  return patch.replace(/^=+\n/, "");
+}
+function emptyCounts() {
+  return { added: 0, changed: 0, removed: 0 };
+}
+function unitRenderer(id, entry) {
+  if (entry) return entry.renderer;
+  const i = id.indexOf(":");
+  return i === -1 ? "" : id.slice(0, i);
+}
+function sortedRecord(r) {
+  const out = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
+  return out;
+}
+function diffUnit(id, base, head, failed, ignore) {
+  const be = base.index?.units[id];
+  const he = head.index?.units[id];
+  const entry = he ?? be;
+  const result = emptyUnitDiff(
+    id,
+    unitRenderer(id, entry),
+    sortedRecord(entry?.coordinates ?? {}),
+    failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
+  );
+  if (failed) return result;
+  const same = /* @__PURE__ */ new Set();
+  if (be && he) {
+    const headPaths = new Set(he.paths);
+    for (const p of be.paths) {
+      const text = base.files.get(p);
+      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
+    }
+  }
+  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
+}
+function diffSides(result, b, h, ignore) {
+  const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
+  const changes = [];
+  for (const key of keys) {
+    const bo = b.objects.get(key);
+    const ho = h.objects.get(key);
+    const rid = (ho ?? bo).id;
+    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
+    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
+    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
+    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
+    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
+    let kind;
+    let fields;
+    let ignored = 0;
+    if (bo && ho) {
+      kind = "changed";
+      fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
+      if (ignore) {
+        const all = fields.length;
+        fields = fields.filter((f) => !ignore(f.path));
+        ignored = all - fields.length;
+      }
+    } else {
+      kind = bo ? "removed" : "added";
+      fields = [];
+    }
+    const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
+    changes.push({ kind, id: rid, key, fields, ...ignored > 0 ? { ignored } : {}, unified });
+  }
+  changes.sort((x, y) => compareIdentity(x.id, y.id));
+  result.resources = changes;
+  const byKind = {};
+  for (const c of changes) {
+    result[c.kind]++;
+    const k = c.id.group ? `${c.id.kind}.${c.id.group}` : c.id.kind;
+    const counts = byKind[k] ?? (byKind[k] = emptyCounts());
+    counts[c.kind]++;
+  }
+  for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
+  for (const [path7, text] of h.files) {
+    const old = b.files.get(path7);
+    if (old === void 0) result.files.added.push(path7);
+    else if (old !== text) result.files.changed.push(path7);
+  }
+  for (const path7 of b.files.keys()) if (!h.files.has(path7)) result.files.removed.push(path7);
+  result.files.added.sort(cmp);
+  result.files.changed.sort(cmp);
+  result.files.removed.sort(cmp);
+  const fileChanges = result.files.added.length + result.files.changed.length + result.files.removed.length;
+  if (changes.length === 0 && fileChanges === 0) return void 0;
+  return result;
+}
+function unitHasChanges(u) {
+  return u.status === "failed" || u.resources.length > 0 || u.files.added.length + u.files.changed.length + u.files.removed.length > 0;
+}
+function emptyUnitDiff(unit2, renderer, coordinates, status) {
+  return { unit: unit2, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
+}
+function diffWet(base, head, options = {}) {
+  const failed = new Set(options.failedUnits ?? []);
+  const ignore = fieldMatcher(options.ignore);
+  const ids = /* @__PURE__ */ new Set([
+    ...Object.keys(base.index?.units ?? {}),
+    ...Object.keys(head.index?.units ?? {}),
+    ...failed
+  ]);
+  const units = [];
+  for (const id of [...ids].sort(cmp)) {
+    const d = diffUnit(id, base, head, failed.has(id), ignore);
+    if (d) units.push(d);
+  }
+  return reportOf(units);
+}
+function reportOf(units) {
+  const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
+  let changed = false;
+  for (const u of units) {
+    totals.added += u.added;
+    totals.changed += u.changed;
+    totals.removed += u.removed;
+    if (u.status === "failed") totals.failed++;
+    if (u.status !== "failed" && unitHasChanges(u)) changed = true;
+  }
+  return { units, totals, changed };
+}
+function isNoise(r) {
+  return r.kind === "changed" && r.fields.length === 0 && (r.ignored ?? 0) > 0;
+}
+
+// src/report/headline.ts
+var RBAC_KINDS = /* @__PURE__ */ new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+var IMAGE_PATH = /(?:^|\.)(?:containers|initContainers|ephemeralContainers)\[[^\]]*\]\.image$/;
+function isRbac(r) {
+  return r.id.group === "rbac.authorization.k8s.io" && RBAC_KINDS.has(r.id.kind);
+}
+function isCrd(r) {
+  return r.id.group === "apiextensions.k8s.io" && r.id.kind === "CustomResourceDefinition";
+}
+function headlineOf(report) {
+  const h = { deleted: [], namespacesCreated: [], namespacesDeleted: [], crds: [], rbac: [], images: [], scaledToZero: [] };
+  const images = /* @__PURE__ */ new Map();
+  for (const u of report.units) {
+    if (u.status === "failed") continue;
+    for (const r of u.resources) {
+      const what = describeIdentity(r.id);
+      if (r.kind === "removed") h.deleted.push(what);
+      if (r.id.group === "" && r.id.kind === "Namespace") {
+        if (r.kind === "added") h.namespacesCreated.push(r.id.name);
+        if (r.kind === "removed") h.namespacesDeleted.push(r.id.name);
+      }
+      if (isCrd(r)) h.crds.push(`${r.id.name} (${r.kind})`);
+      if (isRbac(r)) h.rbac.push(`${what} (${r.kind})`);
+      if (r.kind !== "changed") continue;
+      const seen = /* @__PURE__ */ new Set();
+      for (const f of r.fields) {
+        if (f.from !== void 0 && f.to !== void 0 && !f.redacted && IMAGE_PATH.test(f.path)) {
+          const key = `${f.from}
+${f.to}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const e = images.get(key) ?? { from: f.from, to: f.to, objects: 0 };
+          e.objects++;
+          images.set(key, e);
+        }
+        if ((f.path === "spec.replicas" || f.path === "spec.parallelism") && f.to === "0" && f.from !== "0") {
+          h.scaledToZero.push(`${what} (${f.from ?? "default"} → 0)`);
+        }
+      }
+    }
+  }
+  h.images = [...images.values()];
+  return h;
+}
+function headlineIsEmpty(h) {
+  return Object.values(h).every((v) => v.length === 0);
+}
+
+// src/report/escape.ts
+var CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+var CONTROL_BUT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function visible(c) {
+  const code2 = c.codePointAt(0);
+  if (c === "\n") return "\\n";
+  if (c === "\r") return "\\r";
+  if (c === "	") return "\\t";
+  return code2 <= 255 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
+}
+function escapeLine(s) {
+  return s.replace(CONTROL, visible);
+}
+function looksLikeCommand(line) {
+  const t = line.trimStart();
+  return t.startsWith("::") || t.startsWith("##[");
+}
+function escapeText(s) {
+  return s.replace(/\r\n/g, "\n").replace(CONTROL_BUT_NEWLINE_TAB, visible).split("\n").map((l) => looksLikeCommand(l) ? `\\${l}` : l).join("\n");
+}
+
+// src/report/markdown.ts
+var MAX_TITLE_CHARS = 200;
+var MAX_FAILURE_CHARS = 2e3;
+var COMPACT_MAX_RESOURCES = 100;
+var COMPACT_MAX_FIELDS = 20;
+function markerComment(marker) {
+  return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "")} -->`;
+}
+function byteLength(s) {
+  return Buffer.byteLength(s, "utf8");
+}
+function cut(s, max) {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const code2 = s.charCodeAt(end - 1);
+  if (code2 >= 55296 && code2 <= 56319) end -= 1;
+  return `${s.slice(0, end)}…`;
+}
+function escapeText2(s) {
+  return escapeLine(s.replace(/\r?\n|\r/g, " ↵ ")).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1");
+}
+function code(s) {
+  return `<code>${escapeText2(s)}</code>`;
+}
+function fenceFor(content) {
+  let longest = 0;
+  for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+function safeUrl(url2) {
+  return url2.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, "%28").replace(/\)/g, "%29"));
+}
+function statusLabel(u) {
+  switch (u.status) {
+    case "failed":
+      return "❌ failed";
+    case "new":
+      return "new";
+    case "deleted":
+      return "deleted";
+    default:
+      return "ok";
+  }
+}
+var SIGN = { added: "+", changed: "~", removed: "-" };
+function fieldLine(f) {
+  if (f.reordered) return `- ${code(f.path)}: reordered: ${code(f.from ?? "")} → ${code(f.to ?? "")}`;
+  const from = f.from === void 0 ? "∅" : code(f.from);
+  const to = f.to === void 0 ? "∅" : code(f.to);
+  return `- ${code(f.path)}: ${from} → ${to}`;
+}
+function unitSection(u, failures, compact) {
+  const lines = [];
+  const counts = u.status === "failed" ? "failed" : `+${u.added} ~${u.changed} -${u.removed}`;
+  lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, "");
+  const coords = Object.keys(u.coordinates).sort(cmp);
+  if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
+  for (const msg of failures) lines.push(`**Render failed:** ${escapeText2(cut(msg, MAX_FAILURE_CHARS))}`, "");
+  if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
+  const noise = u.resources.filter(isNoise);
+  const shown = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
+  const ordered = [...shown.filter((r) => r.kind === "removed"), ...shown.filter((r) => r.kind !== "removed")];
+  const resources = compact ? ordered.slice(0, COMPACT_MAX_RESOURCES) : ordered;
+  if (noise.length > 0) {
+    const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
+    lines.push(`_${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields:_ ${names.join(", ")}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ""}`, "");
+  }
+  for (const r of resources) {
+    lines.push(`**${SIGN[r.kind]} ${escapeText2(describeIdentity(r.id))}** (${r.kind})`, "");
+    const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
+    for (const f of fields) lines.push(fieldLine(f));
+    if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
+    if (r.ignored) lines.push(`- _${r.ignored} ignored field${r.ignored === 1 ? "" : "s"} (in the diff)_`);
+    if (fields.length > 0 || r.ignored) lines.push("");
+    if (!compact && r.unified) {
+      const fence = fenceFor(r.unified);
+      const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
+`;
+      lines.push(`${fence}diff`, `${body}${fence}`, "");
+    }
+  }
+  if (resources.length < ordered.length) {
+    lines.push(`… ${ordered.length - resources.length} more resources not shown`, "");
+  }
+  if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
+  const files = [
+    ["removed", u.files.removed],
+    ["added", u.files.added],
+    ["changed", u.files.changed]
+  ];
+  for (const [what, list] of files) {
+    if (list.length === 0) continue;
+    const shown2 = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
+    lines.push(`Files ${what}: ${shown2.map(code).join(", ")}${shown2.length < list.length ? ` … ${list.length - shown2.length} more` : ""}`, "");
+  }
+  lines.push("</details>", "", "");
+  return lines.join("\n");
+}
+function rowsOf(report, ctx) {
+  const failures = /* @__PURE__ */ new Map();
+  for (const f of ctx.failures ?? []) {
+    const list = failures.get(f.unit) ?? [];
+    list.push(f.message);
+    failures.set(f.unit, list);
+  }
+  const rows = report.units.map((u) => ({ unit: u, failures: failures.get(u.unit) ?? [] }));
+  const known = new Set(report.units.map((u) => u.unit));
+  for (const [unit2, messages] of failures) {
+    if (known.has(unit2)) continue;
+    const i = unit2.indexOf(":");
+    rows.push({
+      unit: emptyUnitDiff(unit2, i === -1 ? "" : unit2.slice(0, i), {}, "failed"),
+      failures: messages
+    });
+  }
+  return rows.sort((a, b) => deletionRank(a.unit) - deletionRank(b.unit) || cmp(a.unit.unit, b.unit.unit));
+}
+function deletionRank(u) {
+  if (u.status === "deleted") return 0;
+  return u.removed > 0 || u.files.removed.length > 0 ? 1 : 2;
+}
+var MAX_LIST = 10;
+function listOf(items) {
+  const shown = items.slice(0, MAX_LIST).map((i) => code(i));
+  return `${shown.join(", ")}${items.length > MAX_LIST ? ` … and ${items.length - MAX_LIST} more` : ""}`;
+}
+function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function headlineMarkdown(report) {
+  const h = headlineOf(report);
+  if (headlineIsEmpty(h)) return "";
+  const lines = [];
+  if (h.deleted.length > 0) lines.push(`- ⚠️ **${plural(h.deleted.length, "object")} will be deleted from the cluster:** ${listOf(h.deleted)}`);
+  if (h.namespacesCreated.length > 0) lines.push(`- **Namespaces created:** ${listOf(h.namespacesCreated)}`);
+  if (h.namespacesDeleted.length > 0) lines.push(`- ⚠️ **Namespaces deleted:** ${listOf(h.namespacesDeleted)}`);
+  if (h.crds.length > 0) lines.push(`- **CRDs changed:** ${listOf(h.crds)}`);
+  if (h.rbac.length > 0) lines.push(`- **RBAC changed:** ${listOf(h.rbac)}`);
+  if (h.images.length > 0) {
+    const shown = h.images.slice(0, MAX_LIST).map((i) => `${code(i.from)} → ${code(i.to)} (${plural(i.objects, "object")})`);
+    lines.push(`- **Images changed:** ${shown.join(", ")}${h.images.length > MAX_LIST ? ` … and ${h.images.length - MAX_LIST} more` : ""}`);
+  }
+  if (h.scaledToZero.length > 0) lines.push(`- ⚠️ **Scaled to zero:** ${listOf(h.scaledToZero)}`);
+  return `${lines.join("\n")}
+
+`;
+}
+function countsLine(report, rows, failed) {
+  const t = report.totals;
+  const files = report.units.reduce((n, u) => n + u.files.added.length + u.files.changed.length + u.files.removed.length, 0);
+  return `**Objects:** ${t.added} added, ${t.changed} changed, ${t.removed} removed${files > 0 ? ` · **files:** ${files} changed` : ""} · in ${plural(rows, "unit")}${failed > 0 ? ` (${failed} failed)` : ""}.`;
+}
+function driftSection(drift) {
+  const units = drift.report.units.filter((u) => u.status !== "failed");
+  if (units.length === 0) return "";
+  const lines = [
+    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText2(drift.base)} in ${plural(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
+    ""
+  ];
+  for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
+  if (units.length > MAX_LIST) lines.push(`- … and ${units.length - MAX_LIST} more units`);
+  lines.push("", "</details>", "");
+  return `${lines.join("\n")}
+`;
+}
+function header(report, ctx, rows) {
+  const lines = [markerComment(ctx.marker), `## ${escapeText2(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
+  const glance = headlineMarkdown(report);
+  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
+  const against = ctx.comparedWith ? `, compared with ${escapeText2(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
+  lines.push(`${from}${against}.`, "");
+  const failed = rows.filter((r) => r.unit.status === "failed").length;
+  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
+  else lines.push(countsLine(report, rows.length, failed), "");
+  const drift = ctx.drift ? driftSection(ctx.drift) : "";
+  return `${lines.slice(0, 3).join("\n")}
+${glance}${lines.slice(3).join("\n")}
+${drift}`;
+}
+var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
+function tableRow(r) {
+  const u = r.unit;
+  const n = (x) => u.status === "failed" ? "–" : String(x);
+  return `| ${code(u.unit)} | ${n(u.added)} | ${n(u.changed)} | ${n(u.removed)} | ${statusLabel(u)} |
+`;
+}
+function moreRow(n) {
+  return `| … and ${n} more units | | | | |
+`;
+}
+var Meter = class {
+  constructor(budget) {
+    this.budget = budget;
+  }
+  budget;
+  chars = 0;
+  bytes = 0;
+  fits(...parts) {
+    let c = this.chars;
+    let b = this.bytes;
+    for (const p of parts) {
+      c += p.length;
+      b += byteLength(p);
+    }
+    return c <= this.budget.maxChars && b <= this.budget.maxBytes;
+  }
+  add(s) {
+    this.chars += s.length;
+    this.bytes += byteLength(s);
+  }
+};
+var UNITS_HEAD = "### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n";
+function unitStatusRow(u) {
+  return `| ${code(u.id)} | ${escapeText2(u.status)} | ${u.resources} | ${u.errors} |
+`;
+}
+function fraction(budget, f) {
+  return { maxChars: Math.floor(budget.maxChars * f), maxBytes: Math.floor(budget.maxBytes * f) };
+}
+function fitList(head, items, more, budget) {
+  const meter = new Meter(budget);
+  meter.add(head);
+  let text = head;
+  let i = 0;
+  while (i < items.length && meter.fits(items[i], more(items.length))) {
+    meter.add(items[i]);
+    text += items[i];
+    i++;
+  }
+  return i < items.length ? text + more(items.length - i) : text;
+}
+function buildTrailer(parts, budget) {
+  const errors = parts.errors ?? [];
+  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText2(cut(e, MAX_FAILURE_CHARS))}
+`), (n) => `- … ${n} more errors
+`, fraction(budget, 0.5))}
+`;
+  const units = parts.units ?? [];
+  const left = new Meter(budget);
+  left.add(failed);
+  const rest = { maxChars: budget.maxChars - left.chars, maxBytes: budget.maxBytes - left.bytes };
+  const table = units.length === 0 ? "" : `${fitList(UNITS_HEAD, units.map(unitStatusRow), (n) => `| … and ${n} more units | | | |
+`, { maxChars: rest.maxChars - 1, maxBytes: rest.maxBytes - 1 })}
+`;
+  return table + failed;
+}
+function buildMarkdown(report, ctx, budget, overflow) {
+  const rows = rowsOf(report, ctx);
+  const meter = new Meter(budget);
+  const out = [];
+  const head = header(report, ctx, rows);
+  out.push(head);
+  meter.add(head);
+  const trailer = buildTrailer(ctx, fraction(budget, 0.5));
+  const reserve = `${overflow(rows.length)}
+${trailer}`;
+  if (rows.length > 0) {
+    const tableRows = rows.map(tableRow);
+    const all = TABLE_HEAD + tableRows.join("");
+    if (meter.fits(all, "\n", reserve)) {
+      out.push(all, "\n");
+      meter.add(all + "\n");
+    } else {
+      let text = TABLE_HEAD;
+      let i = 0;
+      const tail = moreRow(rows.length);
+      const probe = new Meter(budget);
+      probe.add(head + TABLE_HEAD);
+      while (i < tableRows.length && probe.fits(tableRows[i], tail, "\n", reserve)) {
+        probe.add(tableRows[i]);
+        text += tableRows[i];
+        i++;
+      }
+      text += moreRow(rows.length - i);
+      out.push(text, "\n");
+      meter.add(text + "\n");
+    }
+  }
+  let shown = 0;
+  for (const r of rows) {
+    let section = unitSection(r.unit, r.failures, false);
+    if (!meter.fits(section, reserve)) {
+      section = unitSection(r.unit, r.failures, true);
+      if (!meter.fits(section, reserve)) break;
+    }
+    out.push(section);
+    meter.add(section);
+    shown++;
+  }
+  if (shown < rows.length) out.push(`${overflow(rows.length - shown)}
+`);
+  out.push(trailer);
+  return out.join("");
+}
+
+// src/report/comment.ts
+var COMMENT_MAX_CHARS = 65536;
+var COMMENT_MAX_BYTES = 262144;
+function commentOverflowLine(n, summaryUrl) {
+  const base = `… ${n} more unit${n === 1 ? "" : "s"} not shown: the full diff is in the job summary`;
+  return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
+}
+function buildComment(report, ctx) {
+  return buildMarkdown(
+    report,
+    ctx,
+    { maxChars: COMMENT_MAX_CHARS, maxBytes: COMMENT_MAX_BYTES },
+    (n) => commentOverflowLine(n, ctx.summaryUrl)
+  );
+}
+
+// src/adapters/github.ts
+var TRUNCATION_NOTE = "\n\n… (truncated to fit GitHub's size limit; the job summary has the full report)";
+function fitBody(body) {
+  const fits = (s) => s.length <= COMMENT_MAX_CHARS && Buffer.byteLength(s, "utf8") <= COMMENT_MAX_BYTES;
+  if (fits(body)) return body;
+  let keep = Math.min(body.length, COMMENT_MAX_CHARS - TRUNCATION_NOTE.length);
+  while (keep > 0 && !fits(body.slice(0, keep) + TRUNCATION_NOTE)) keep = Math.floor(keep * 0.9);
+  let head = body.slice(0, keep);
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  const nl = head.lastIndexOf("\n");
+  if (nl > keep * 0.8) head = head.slice(0, nl);
+  return head + TRUNCATION_NOTE;
+}
+function isHttpError(e) {
+  return typeof e === "object" && e !== null && typeof e.status === "number";
+}
+function responseMessage(e) {
+  const data = e.response?.data;
+  if (data && typeof data === "object" && typeof data.message === "string") {
+    return data.message;
+  }
+  return e.message;
+}
+function validationMessages(e) {
+  const out = [responseMessage(e)];
+  const data = e.response?.data;
+  if (data && Array.isArray(data.errors)) {
+    for (const item of data.errors) {
+      if (typeof item === "string") out.push(item);
+      else if (item && typeof item === "object" && typeof item.message === "string") {
+        out.push(item.message);
+      }
+    }
+  }
+  return out;
+}
+var ACTIONS_PR_NOT_PERMITTED = 'GitHub Actions is not permitted to create or approve pull requests. Enable "Allow GitHub Actions to create and approve pull requests" in the repository (or organization) Settings → Actions → General → Workflow permissions. This is a repository/organization setting: a `permissions:` block in the workflow cannot override it.';
+function missingPermissionMessage(action, permission) {
+  return `GitHub refused to ${action}: "Resource not accessible by integration". The token lacks \`${permission}\`. Add it to the workflow or job:
+
+permissions:
+  ${permission}
+
+(Pull requests from forks get a read-only token whatever \`permissions:\` says.)`;
+}
+var BAD_TOKEN_MESSAGE = "GitHub rejected the token (401 Bad credentials). Check the `token` input: it must be a valid GITHUB_TOKEN, app token or personal access token that has not expired.";
+function createGitHub(options) {
+  const { token, owner, repo } = options;
+  const logger = options.logger ?? silentLogger;
+  const retries = options.retry?.retries ?? 3;
+  const minDelayMs = options.retry?.minDelayMs ?? 1e3;
+  const maxRetryAfter = options.maxRetryAfterSeconds ?? 300;
+  const apiUrl = options.apiUrl.replace(/\/+$/, "");
+  const redact = (s) => token ? s.split(token).join("***") : s;
+  const limitHandler = (kind) => (retryAfter, opts, _octokit, retryCount) => {
+    const what = `${opts.method ?? ""} ${opts.url ?? ""}`.trim();
+    if (retryCount < retries && retryAfter <= maxRetryAfter) {
+      logger.warning(redact(`GitHub ${kind} hit for ${what}; retrying after ${retryAfter}s (attempt ${retryCount + 2}).`));
+      return true;
+    }
+    logger.warning(redact(`GitHub ${kind} hit for ${what}; giving up.`));
+    return false;
+  };
+  const octokit = getOctokit(
+    token,
+    {
+      baseUrl: apiUrl,
+      log: {
+        debug: (m) => logger.debug(redact(m)),
+        info: (m) => logger.debug(redact(m)),
+        warn: (m) => logger.warning(redact(m)),
+        error: (m) => logger.warning(redact(m))
+      },
+      retry: { retries, retryAfterBaseValue: minDelayMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+      throttle: {
+        id: options.pacingId ?? "hydrate",
+        retryAfterBaseValue: minDelayMs,
+        fallbackSecondaryRateRetryAfter: 60,
+        onRateLimit: limitHandler("rate limit"),
+        onSecondaryRateLimit: limitHandler("secondary rate limit")
+      }
+    },
+    retry,
+    throttling
+  );
+  const mapError = (e, action, permission) => {
+    if (e instanceof HydrateError) return e;
+    if (!isHttpError(e)) return e instanceof Error ? new Error(redact(e.message)) : new Error(redact(String(e)));
+    const message = redact(responseMessage(e));
+    if (e.status === 401) return new HydrateError(BAD_TOKEN_MESSAGE);
+    if (e.status === 403 && /not permitted to create or approve pull requests/i.test(message)) {
+      return new HydrateError(ACTIONS_PR_NOT_PERMITTED);
+    }
+    if (e.status === 403 && /Resource not accessible by integration/i.test(message)) {
+      return new HydrateError(missingPermissionMessage(action, permission));
+    }
+    return new HydrateError(`GitHub API error while trying to ${action}: ${e.status} ${message}`);
+  };
+  const guard = async (action, permission, fn) => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw mapError(e, action, permission);
+    }
+  };
+  const toPull = (p) => ({
+    number: p.number,
+    node_id: p.node_id,
+    html_url: p.html_url,
+    state: p.state === "closed" ? "closed" : "open",
+    merged_at: p.merged_at,
+    closed_at: p.closed_at,
+    title: p.title,
+    body: p.body ?? "",
+    head: { ref: p.head.ref },
+    base: { ref: p.base.ref },
+    draft: p.draft ?? false,
+    labels: p.labels.map((l) => l.name ?? "").filter((n) => n !== ""),
+    user: p.user ? { login: p.user.login } : null,
+    auto_merge: p.auto_merge ? { merge_method: p.auto_merge.merge_method } : null
+  });
+  const listPulls = async (head, base, state) => {
+    const { data } = await octokit.rest.pulls.list({
+      owner,
+      repo,
+      state,
+      head: `${owner}:${head}`,
+      base,
+      sort: "created",
+      direction: "desc",
+      per_page: 10
+    });
+    const first = data.find((p) => p.head.ref === head && p.base.ref === base);
+    return first ? toPull(first) : void 0;
+  };
+  const findOpenPull = (head, base) => guard("list pull requests", "pull-requests: read", () => listPulls(head, base, "open"));
+  const findLatestPull = (head, base) => guard("list pull requests", "pull-requests: read", () => listPulls(head, base, "all"));
+  const updateIfChanged = async (pull, title, body) => {
+    if (pull.title === title && pull.body === body) return pull;
+    const { data } = await octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title, body });
+    return toPull(data);
+  };
+  const createOrUpdatePull = (given) => guard("create or update the pull request", "pull-requests: write", async () => {
+    const input2 = { ...given, body: fitBody(given.body) };
+    const existing = await listPulls(input2.head, input2.base, "open");
+    if (existing) return { pull: await updateIfChanged(existing, input2.title, input2.body), created: false };
+    try {
+      const { data } = await octokit.rest.pulls.create({
+        owner,
+        repo,
+        head: input2.head,
+        base: input2.base,
+        title: input2.title,
+        body: input2.body,
+        draft: input2.draft ?? false
+      });
+      logger.info(`Opened pull request #${data.number}: ${data.html_url}`);
+      return { pull: toPull(data), created: true };
+    } catch (e) {
+      if (isHttpError(e) && e.status === 422 && validationMessages(e).some((m) => /pull request already exists/i.test(m))) {
+        const found = await listPulls(input2.head, input2.base, "open");
+        if (found) return { pull: await updateIfChanged(found, input2.title, input2.body), created: false };
+      }
+      throw e;
+    }
+  });
+  const closePull = (number4) => guard(`close pull request #${number4}`, "pull-requests: write", async () => {
+    await octokit.rest.pulls.update({ owner, repo, pull_number: number4, state: "closed" });
+  });
+  const deleteBranch = (branch) => guard(`delete branch ${branch}`, "contents: write", async () => {
+    try {
+      await octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
+    } catch (e) {
+      if (isHttpError(e) && (e.status === 404 || e.status === 422)) {
+        logger.debug(`Branch ${branch} was already gone.`);
+        return;
+      }
+      throw e;
+    }
+  });
+  const addLabels = (number4, labels) => guard(`add labels to #${number4}`, "issues: write", async () => {
+    const wanted = [...new Set(labels.filter((l) => l.trim() !== ""))];
+    if (wanted.length === 0) return [];
+    const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: number4 });
+    const have = new Set(pull.labels.map((l) => l.name));
+    const missing = wanted.filter((l) => !have.has(l));
+    if (missing.length === 0) return [];
+    await octokit.rest.issues.addLabels({ owner, repo, issue_number: number4, labels: missing });
+    return missing;
+  });
+  const ACTIONS_BOT = "github-actions[bot]";
+  let identityOnce;
+  const identity = () => identityOnce ??= guard("read the token's own identity", "pull-requests: read", async () => {
+    try {
+      const { data } = await octokit.rest.users.getAuthenticated();
+      return data.login;
+    } catch (e) {
+      if (!isHttpError(e) || e.status !== 403 && e.status !== 404) throw e;
+    }
+    try {
+      const r = await octokit.graphql("query { viewer { login } }");
+      const login = r.viewer?.login;
+      if (typeof login === "string" && login !== "") return login.endsWith("[bot]") ? login : `${login}[bot]`;
+    } catch (e) {
+      logger.debug(redact(`GraphQL viewer failed (${e instanceof Error ? e.message : String(e)}): taking ${ACTIONS_BOT}`));
+    }
+    return ACTIONS_BOT;
+  });
+  let foreignWarned = false;
+  const upsertStickyComment = (issueNumber, marker, body) => guard(`write the comment on #${issueNumber}`, "pull-requests: write", async () => {
+    const tag = markerComment(marker);
+    const full = fitBody(body.includes(tag) ? body : `${tag}
+${body}`);
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+      owner,
+      repo,
+      issue_number: issueNumber,
+      per_page: 100
+    });
+    const authors = options.commentAuthors ?? [await identity()];
+    const marked = comments.filter((c) => (c.body ?? "").includes(tag));
+    const mine = marked.find((c) => c.user !== null && authors.includes(c.user.login));
+    const foreign = [...new Set(marked.filter((c) => c.user === null || !authors.includes(c.user.login)).map((c) => c.user?.login ?? "(deleted user)"))];
+    if (foreign.length > 0 && !foreignWarned) {
+      foreignWarned = true;
+      logger.warning(
+        `#${issueNumber} has ${foreign.length === 1 ? "a comment" : "comments"} holding Hydrate's marker written by ${foreign.map((l) => JSON.stringify(l)).join(", ")}, not by this token (${authors.join(", ")}): left alone; Hydrate writes its own`
+      );
+    }
+    if (!mine) {
+      const { data: data2 } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: full });
+      return { id: data2.id, action: "created" };
+    }
+    if (mine.body === full) return { id: mine.id, action: "unchanged" };
+    const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: full });
+    return { id: data.id, action: "updated" };
+  });
+  const enableAutoMerge = async (pullNodeId, method) => {
+    try {
+      await octokit.graphql(
+        `mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+          enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) {
+            pullRequest { number }
+          }
+        }`,
+        { pullRequestId: pullNodeId, mergeMethod: method }
+      );
+      return void 0;
+    } catch (e) {
+      let detail;
+      const errors = e.errors;
+      if (Array.isArray(errors) && errors.length > 0) {
+        detail = errors.map((x) => String(x.message ?? x)).join("; ");
+      } else if (isHttpError(e)) {
+        detail = mapError(e, "enable auto-merge", "pull-requests: write").message;
+      } else {
+        detail = e instanceof Error ? e.message : String(e);
+      }
+      const warning2 = redact(`Could not enable auto-merge: ${detail}`);
+      logger.debug(warning2);
+      return warning2;
+    }
+  };
+  return {
+    findOpenPull,
+    findLatestPull,
+    createOrUpdatePull,
+    closePull,
+    deleteBranch,
+    addLabels,
+    upsertStickyComment,
+    identity,
+    enableAutoMerge
+  };
+}
+
+// src/adapters/git.ts
+import { spawn as spawn2 } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join3 } from "node:path";
+var GitError = class extends Error {
+  args;
+  exitCode;
+  stderr;
+  stdout;
+  constructor(args, exitCode, stdout, stderr) {
+    super(`git ${args.join(" ")} failed with exit code ${exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
+    this.name = "GitError";
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+};
+var FIXED_CONFIG = ["-c", "core.autocrlf=false", "-c", "core.fileMode=false", "-c", "core.symlinks=false"];
+function httpOrigin(url2) {
+  if (!/^https?:\/\//i.test(url2)) return void 0;
+  try {
+    return new URL(url2).origin;
+  } catch {
+    return void 0;
+  }
+}
+var GitClient = class {
+  /** Every argv passed to git, in order (for tests and debugging; never holds the token). */
+  calls = [];
+  home;
+  ownsHome;
+  secrets;
+  authEnv;
+  constructor(options = {}) {
+    if (options.home) {
+      this.home = options.home;
+      this.ownsHome = false;
+    } else {
+      this.home = mkdtempSync(join3(tmpdir2(), "hydrate-git-home-"));
+      this.ownsHome = true;
+    }
+    this.secrets = [];
+    this.authEnv = {};
+    const token = options.token;
+    if (token) {
+      const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
+      this.secrets.push(`x-access-token:${token}`, basic, token);
+      const origin = options.remoteUrl ? httpOrigin(options.remoteUrl) : void 0;
+      if (origin) {
+        this.authEnv = {
+          GIT_CONFIG_COUNT: "1",
+          GIT_CONFIG_KEY_0: `http.${origin}/.extraheader`,
+          GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`
+        };
+      }
+    }
+  }
+  /** Removes the temporary HOME when this client created it. */
+  dispose() {
+    if (this.ownsHome) rmSync(this.home, { recursive: true, force: true });
+  }
+  /** Replaces the token (and its encodings) by `***`. */
+  scrub(text) {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join("***");
+    return out;
+  }
+  /** Runs git; throws GitError on a non-zero exit unless `allowFailure`. */
+  async run(args, options = {}) {
+    return this.exec(args, options);
+  }
+  /** Runs git and returns its stdout without the trailing newline. */
+  async text(args, options = {}) {
+    const r = await this.exec(args, options);
+    return r.stdout.replace(/\n$/, "");
+  }
+  exec(args, options) {
+    const argv = [...FIXED_CONFIG, ...args];
+    const safeArgs = argv.map((a) => this.scrub(a));
+    this.calls.push(safeArgs);
+    const env = {
+      PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+      HOME: this.home,
+      XDG_CONFIG_HOME: join3(this.home, ".config"),
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_ASKPASS: "",
+      SSH_ASKPASS: "",
+      LANG: "C",
+      LC_ALL: "C",
+      TZ: "UTC",
+      GIT_CONFIG_NOSYSTEM: "1",
+      ...options.env ?? {},
+      ...this.authEnv
+    };
+    return new Promise((resolve, reject) => {
+      const child = spawn2("git", argv, { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+      const out = [];
+      const err2 = [];
+      child.stdout.on("data", (d) => out.push(d));
+      child.stderr.on("data", (d) => err2.push(d));
+      child.on("error", (e) => reject(e));
+      child.on("close", (code2) => {
+        const exitCode = code2 ?? 1;
+        const stdout = this.scrub(Buffer.concat(out).toString("utf8"));
+        const stderr = this.scrub(Buffer.concat(err2).toString("utf8"));
+        if (exitCode !== 0 && !options.allowFailure) {
+          reject(new GitError(safeArgs, exitCode, stdout, stderr));
+        } else {
+          resolve({ exitCode, stdout, stderr });
+        }
+      });
+      child.stdin.on("error", () => {
+      });
+      child.stdin.end(options.input ?? "");
+    });
+  }
+};
+
+// src/publish/wet-branch.ts
+import { chmod as chmod3, lstat as lstat3, mkdir as mkdir4, readdir as readdir3, rm as rm3 } from "node:fs/promises";
+import { join as join4 } from "node:path";
+var HYDRATE_VERSION_TRAILER = "Hydrate-Version";
+var RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
+function commitMessage(message, trailers) {
+  const body = message.replace(/\s+$/, "");
+  const lines = Object.entries(trailers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, " ")}`);
+  return lines.length ? `${body}
+
+${lines.join("\n")}
+` : `${body}
+`;
+}
+async function publishWetBranch(req) {
+  if (req.remoteUrl.startsWith("-") || req.remoteUrl.trim() === "") {
+    throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
+  }
+  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+  const backoffMs = req.backoffMs ?? 500;
+  const prMode = req.targetBranch !== req.wetBranch;
+  const gitDir = join4(req.workDir, "repo.git");
+  const tree = join4(req.workDir, "tree");
+  const home = join4(req.workDir, "home");
+  await mkdir4(home, { recursive: true });
+  const git2 = req.git ?? new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
+  const g = (args, opts = {}) => git2.run(["--git-dir", gitDir, "--work-tree", tree, ...args], { ...opts, cwd: req.workDir });
+  const gt = async (args, opts = {}) => (await g(args, opts)).stdout.replace(/\n$/, "");
+  for (const branch of /* @__PURE__ */ new Set([req.wetBranch, req.targetBranch])) {
+    const ok = await git2.run(["check-ref-format", `refs/heads/${branch}`], { cwd: req.workDir, allowFailure: true });
+    if (ok.exitCode !== 0 || branch.startsWith("-")) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
+  }
+  await git2.run(["-c", "init.defaultBranch=hydrate-work", "init", "--quiet", "--bare", gitDir], { cwd: req.workDir });
+  await git2.run(["--git-dir", gitDir, "config", "core.bare", "false"], { cwd: req.workDir });
+  await git2.run(["--git-dir", gitDir, "config", "gc.auto", "0"], { cwd: req.workDir });
+  let restart = req.restartTarget === true;
+  for (let attempt = 1; ; attempt++) {
+    const tips = await fetchTips(g, gt, req, attempt < maxAttempts);
+    if (!tips) {
+      await sleep(backoffMs, attempt);
+      continue;
+    }
+    const updateInPlace = prMode && tips.target !== void 0 && !restart;
+    if (updateInPlace) await assertOnlyOurCommits(gt, req.targetBranch, tips);
+    const base = prMode ? tips.wet ?? (updateInPlace ? tips.target : void 0) : tips.target;
+    const summary2 = { baseTip: tips.wet, targetTip: tips.target };
+    await rm3(tree, { recursive: true, force: true });
+    await mkdir4(tree, { recursive: true });
+    if (base) {
+      await g(["read-tree", base]);
+      await g(["checkout-index", "--all", "--force"]);
+    } else {
+      await g(["read-tree", "--empty"]);
+    }
+    if (!await req.render(tree)) {
+      return { changed: false, upToDate: false, identicalToWet: false, attempts: attempt, created: false, aborted: true, ...summary2 };
+    }
+    await normalizeTree(tree);
+    await g(["add", "--all", "--force"]);
+    await forceRegularModes(g, gt);
+    const newTree = await gt(["write-tree"]);
+    const empty = await emptyTree(gt);
+    const treeOf = async (c) => c ? gt(["rev-parse", `${c}^{tree}`]) : empty;
+    const identicalToWet = newTree === await treeOf(tips.wet);
+    const existing = prMode ? updateInPlace ? tips.target : void 0 : tips.target;
+    const upToDate = existing !== void 0 && newTree === await treeOf(existing);
+    const nothingToPush = upToDate || identicalToWet;
+    const changed = prMode ? !identicalToWet : !nothingToPush;
+    if (nothingToPush || req.dryRun) {
+      return { changed, upToDate, identicalToWet, attempts: attempt, created: false, ...summary2 };
+    }
+    const parents = [];
+    if (updateInPlace) {
+      parents.push(tips.target);
+      if (tips.wet && !await isAncestor(g, tips.wet, tips.target)) parents.push(tips.wet);
+    } else if (base) {
+      parents.push(base);
+    }
+    const env = {
+      GIT_AUTHOR_NAME: req.author.name,
+      GIT_AUTHOR_EMAIL: req.author.email,
+      GIT_COMMITTER_NAME: req.author.name,
+      GIT_COMMITTER_EMAIL: req.author.email
+    };
+    const commit = await gt(["commit-tree", newTree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"], {
+      input: commitMessage(req.message, req.trailers),
+      env
+    });
+    const lease = `--force-with-lease=refs/heads/${req.targetBranch}:${tips.target ?? ""}`;
+    const push = await g(["push", "--porcelain", "--no-verify", lease, req.remoteUrl, `${commit}:refs/heads/${req.targetBranch}`], {
+      allowFailure: true
+    });
+    if (push.exitCode === 0) {
+      return {
+        changed: true,
+        upToDate: false,
+        identicalToWet: false,
+        commit,
+        parent: parents[0],
+        attempts: attempt,
+        created: tips.target === void 0,
+        ...summary2
+      };
+    }
+    const output2 = `${push.stdout}
+${push.stderr}`;
+    if (!RACE.test(output2)) {
+      const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output2);
+      throw new HydrateError(
+        declined ? `the remote refused the push to ${req.targetBranch} (${declined[1]}); check branch protection rules and the token's permissions` : `pushing ${req.targetBranch} failed: ${output2.trim()}${authHint(output2)}`
+      );
+    }
+    if (attempt >= maxAttempts) {
+      throw new HydrateError(
+        `pushing ${req.targetBranch} was rejected ${attempt} times because other runs kept updating it; gave up after ${maxAttempts} attempts`
+      );
+    }
+    restart = false;
+    await sleep(backoffMs, attempt);
+  }
+}
+function authHint(text) {
+  if (/could not read Username|Authentication failed|returned error: 40[13]|Permission to .* denied/i.test(text)) {
+    return " (the token was refused: it needs `contents: write` on the wet repository)";
+  }
+  return "";
+}
+function sleep(baseMs, attempt) {
+  const cap = Math.min(baseMs * 2 ** Math.min(attempt - 1, 6), 3e4);
+  return new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
+}
+async function emptyTree(gt) {
+  return gt(["hash-object", "-t", "tree", "--stdin"], { input: "" });
+}
+async function isAncestor(g, ancestor, descendant) {
+  const r = await g(["merge-base", "--is-ancestor", ancestor, descendant], { allowFailure: true });
+  return r.exitCode === 0;
+}
+async function fetchTips(g, gt, req, mayRetry) {
+  const branches = [.../* @__PURE__ */ new Set([req.wetBranch, req.targetBranch])];
+  let listed2;
+  try {
+    listed2 = (await g(["ls-remote", "--heads", req.remoteUrl, ...branches.map((b) => `refs/heads/${b}`)])).stdout;
+  } catch (e) {
+    if (e instanceof GitError) throw new HydrateError(`cannot read ${branches.join(", ")} from the remote: ${e.stderr.trim()}${authHint(e.stderr)}`);
+    throw e;
+  }
+  const remote = /* @__PURE__ */ new Map();
+  for (const line of listed2.split("\n")) {
+    const [sha, ref] = line.split("	");
+    if (sha && ref) remote.set(ref.replace(/^refs\/heads\//, ""), sha);
+  }
+  const present = branches.filter((b) => remote.has(b));
+  for (const b of branches) await g(["update-ref", "-d", `refs/remotes/origin/${b}`], { allowFailure: true });
+  if (present.length) {
+    const fetched = await g(["fetch", "--no-tags", "--quiet", req.remoteUrl, ...present.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)], {
+      allowFailure: true
+    });
+    if (fetched.exitCode !== 0) {
+      if (mayRetry && /couldn't find remote ref/i.test(fetched.stderr)) return void 0;
+      throw new HydrateError(`cannot fetch ${present.join(", ")} from the remote: ${fetched.stderr.trim()}`);
+    }
+  }
+  const tips = {};
+  for (const b of present) {
+    const sha = await gt(["rev-parse", "--verify", `refs/remotes/origin/${b}^{commit}`]);
+    if (b === req.wetBranch) tips.wet = sha;
+    if (b === req.targetBranch) tips.target = sha;
+  }
+  return tips;
+}
+async function assertOnlyOurCommits(gt, target, tips) {
+  const range = tips.wet ? [tips.target, `^${tips.wet}`] : [tips.target];
+  const log = await gt([
+    "log",
+    `--format=%H%x00%an <%ae>%x00%s%x00%(trailers:key=${HYDRATE_VERSION_TRAILER},valueonly,separator=%x2C)%x1e`,
+    ...range,
+    "--"
+  ]);
+  for (const rec2 of log.split("")) {
+    const [sha, author, subject, version2] = rec2.replace(/^\n/, "").split("\0");
+    if (!sha) continue;
+    if (!version2 || !version2.trim()) {
+      throw new HydrateError(
+        `branch ${target} has commits that hydrate did not make (${sha.slice(0, 12)} by ${author}: ${subject}); hydrate will not overwrite them. Merge or remove them, or delete the branch.`
+      );
+    }
+  }
+}
+async function normalizeTree(root, rel = "") {
+  const dir = rel ? join4(root, rel) : root;
+  for (const entry of await readdir3(dir)) {
+    const relPath = rel ? `${rel}/${entry}` : entry;
+    const abs2 = join4(root, relPath);
+    const st = await lstat3(abs2);
+    if (st.isSymbolicLink()) {
+      throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a symbolic link; hydrate writes regular files only" });
+    }
+    if (st.isDirectory()) {
+      await normalizeTree(root, relPath);
+    } else if (st.isFile()) {
+      if ((st.mode & 511) !== 420) await chmod3(abs2, 420);
+    } else {
+      throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a special file; hydrate writes regular files only" });
+    }
+  }
+}
+async function forceRegularModes(g, gt) {
+  const staged = await gt(["ls-files", "--stage", "-z"]);
+  const exec = [];
+  for (const rec2 of staged.split("\0")) {
+    const m = /^(\d{6}) [0-9a-f]+ \d\t(.*)$/s.exec(rec2);
+    if (!m) continue;
+    if (m[1] === "120000" || m[1] === "160000") {
+      throw new HydrateError({ severity: "error", file: m[2], message: `rendered output contains a ${m[1] === "120000" ? "symbolic link" : "submodule"}; hydrate writes regular files only` });
+    }
+    if (m[1] !== "100644") exec.push(m[2]);
+  }
+  if (exec.length) await g(["update-index", "--chmod=-x", "--", ...exec]);
+}
+
+// src/settings/load-settings.ts
+import { readFile } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
+import path from "node:path";
+
+// src/settings/load-config.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+
+// src/dry/match.ts
+var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
+var NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var PatternError = class extends Error {
+  problems;
+  constructor(pattern, problems) {
+    super(`invalid pattern "${pattern}": ${problems.map((p) => p.message).join("; ")}`);
+    this.name = "PatternError";
+    this.problems = problems;
+  }
+};
+function escapeRegex(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function tokenize2(segment, base, problems) {
+  const tokens = [];
+  let i = 0;
+  let text = "";
+  let textStart = 0;
+  const flush = () => {
+    if (text) tokens.push({ kind: "text", value: text, offset: base + textStart });
+    text = "";
+  };
+  while (i < segment.length) {
+    const ch = segment[i];
+    if (ch === "{") {
+      const close = segment.indexOf("}", i + 1);
+      if (close === -1) {
+        problems.push({ message: "unclosed `{`: write captures as `{name}`", offset: base + i });
+        return tokens;
+      }
+      const name = segment.slice(i + 1, close);
+      if (!NAME.test(name)) {
+        problems.push({
+          message: `\`{${name}}\` is not a valid capture name: use letters, digits and \`_\`, starting with a letter`,
+          offset: base + i
+        });
+      }
+      flush();
+      tokens.push({ kind: "capture", value: name, offset: base + i });
+      i = close + 1;
+      textStart = i;
+      continue;
+    }
+    if (ch === "}") {
+      problems.push({ message: "unmatched `}`", offset: base + i });
+      i++;
+      continue;
+    }
+    if (ch === "*") {
+      flush();
+      tokens.push({ kind: "star", value: "*", offset: base + i });
+      i++;
+      textStart = i;
+      continue;
+    }
+    if (!text) textStart = i;
+    text += ch;
+    i++;
+  }
+  flush();
+  return tokens;
+}
+function patternProblems(pattern, options = {}) {
+  const problems = [];
+  const what = options.template ? "output" : "match";
+  if (pattern === "") return [{ message: `${what} must not be empty`, offset: 0 }];
+  if (pattern.startsWith("/")) {
+    problems.push({ message: `${what} must be relative to the repository root: remove the leading \`/\``, offset: 0 });
+  }
+  const bad = [...pattern].findIndex((c) => !PATTERN_CHARSET.test(c));
+  if (bad !== -1) {
+    problems.push({
+      message: `${what} contains ${JSON.stringify(pattern[bad])}: only letters, digits and \`._-/{}*\` are allowed`,
+      offset: bad
+    });
+  }
+  if (bad !== -1) return problems;
+  const seen = /* @__PURE__ */ new Set();
+  const lead = pattern.length - pattern.replace(/^\/+/, "").length;
+  let offset = lead;
+  for (const segment of pattern.slice(lead).split("/")) {
+    if (segment === "") {
+      problems.push({ message: `${what} has an empty path segment (\`//\` or a trailing \`/\`)`, offset });
+    } else if (segment === ".." || segment === ".") {
+      problems.push({ message: `${what} must not contain \`${segment}\` segments`, offset });
+    } else {
+      const tokens = tokenize2(segment, offset, problems);
+      const captures = tokens.filter((t) => t.kind === "capture");
+      if (captures.length > 1) {
+        problems.push({
+          message: `segment "${segment}" has ${captures.length} captures: a segment may hold at most one \`{name}\``,
+          offset: captures[1].offset
+        });
+      }
+      if (options.template) {
+        const star = tokens.find((t) => t.kind === "star");
+        if (star) {
+          problems.push({ message: "output must not contain `*`: use `{name}` placeholders captured by match", offset: star.offset });
+        }
+      } else {
+        for (const c of captures) {
+          if (seen.has(c.value)) {
+            problems.push({ message: `\`{${c.value}}\` is captured twice in match: give each capture its own name`, offset: c.offset });
+          }
+          seen.add(c.value);
+        }
+      }
+    }
+    offset += segment.length + 1;
+  }
+  return problems;
+}
+function placeholders(text) {
+  const out = [];
+  const re = /\{([^{}/]*)\}/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ name: m[1], offset: m.index });
+  return out;
+}
+var cache = /* @__PURE__ */ new Map();
+function compilePattern(pattern) {
+  const hit = cache.get(pattern);
+  if (hit) return hit;
+  const problems = patternProblems(pattern);
+  if (problems.length > 0) throw new PatternError(pattern, problems);
+  const segments = [];
+  const names = [];
+  for (const segment of pattern.split("/")) {
+    const tokens = tokenize2(segment, 0, []);
+    let re = "";
+    let name;
+    for (const t of tokens) {
+      if (t.kind === "text") re += escapeRegex(t.value);
+      else if (t.kind === "star") re += tokens.length === 1 ? "[^/]+" : "[^/]*";
+      else {
+        re += "([^/]+)";
+        name = t.value;
+        names.push(t.value);
+      }
+    }
+    const literal2 = tokens.every((t) => t.kind === "text");
+    segments.push({ source: segment, literal: literal2, ...name !== void 0 ? { name } : {}, regex: new RegExp(`^${re}$`) });
+  }
+  const prefix = [];
+  for (const s of segments) {
+    if (!s.literal) break;
+    prefix.push(s.source);
+  }
+  const compiled = { source: pattern, segments, names, literalPrefix: prefix.join("/") };
+  cache.set(pattern, compiled);
+  return compiled;
+}
+function matchSegment(pattern, index, segment) {
+  const s = pattern.segments[index];
+  if (!s) return void 0;
+  const m = s.regex.exec(segment);
+  if (!m) return void 0;
+  return s.name !== void 0 ? { [s.name]: m[1] } : {};
+}
+function renderTemplate(output2, coords) {
+  return output2.replace(/\{([^{}/]*)\}/g, (_m, name) => {
+    const v = Object.prototype.hasOwnProperty.call(coords, name) ? coords[name] : void 0;
+    if (v === void 0) {
+      throw new Error(`output "${output2}" uses {${name}}, which match does not capture`);
+    }
+    return v;
+  });
+}
+
+// src/dry/select.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var GLOB_OPTIONS = { dot: true, noextglob: true };
+var MAX_GLOB_LENGTH = 256;
+var MAX_STARS_PER_SEGMENT = 2;
+function globProblem(pattern, what) {
+  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
+  if (pattern.length > MAX_GLOB_LENGTH) {
+    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
+  }
+  for (const segment of pattern.split("/")) {
+    if (segment === "**" || segment === "!**") continue;
+    const stars = [...segment].filter((c) => c === "*").length;
+    if (stars > MAX_STARS_PER_SEGMENT) {
+      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
+    }
+  }
+  return void 0;
+}
+function selectUnits(units, only) {
+  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
+  if (refused.length > 0) {
+    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
+  }
+  const include = only.filter((p) => !p.startsWith("!"));
+  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
+  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
+  const selected = [];
+  const skipped = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  const diagnostics = selected.length === 0 && units.length > 0 ? [
+    {
+      severity: "warning",
+      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+    }
+  ] : [];
+  return { selected, skipped, diagnostics };
+}
+
+// src/dry/path-safety.ts
+import { isAbsolute as isAbsolute2, posix } from "node:path";
+var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+var WET_INDEX_DIR = ".hydrate";
+function extraArtifactsFolder(setting) {
+  return setting.replace(/^(\.\/+)+/, "").replace(/\/+$/, "");
+}
+function isGitSegment(segment) {
+  return segment.toLowerCase() === ".git";
+}
+function hasGitSegment(p) {
+  return p.split("/").some(isGitSegment);
+}
+function checkRelativePath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.includes("\\")) return `${what} "${p}" contains a backslash: use \`/\` as separator`;
+  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  if (p === ".") return `${what} "${p}" is the repository root itself`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `${what} "${p}" has an empty path segment`;
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (segment === ".") return `${what} "${p}" contains a \`.\` segment: write the path without it`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+    if (!SAFE_SEGMENT.test(segment)) {
+      return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
+    }
+  }
+  return void 0;
+}
+function isWithin(root, inner) {
+  const r = root.endsWith("/") ? root.slice(0, -1) : root;
+  return inner === r || inner.startsWith(`${r}/`) || r === "";
+}
+async function checkInsideRepo(repoRoot, absPath, files) {
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  let real;
+  try {
+    real = await files.realpath(absPath);
+  } catch {
+    return `${absPath} does not exist (or is a broken symlink)`;
+  }
+  if (!isWithin(root, real)) {
+    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
+  }
+  return void 0;
+}
+function checkContainedPath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  for (const segment of p.split("/")) {
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+  }
+  return void 0;
+}
+async function realpathOfNearest(absPath, files) {
+  let p = absPath;
+  for (; ; ) {
+    try {
+      return await files.realpath(p);
+    } catch {
+      const parent = posix.dirname(p);
+      if (parent === p) return void 0;
+      p = parent;
+    }
+  }
+}
+async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
+  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
+  if (bad) return bad;
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
+  if (real === void 0) return void 0;
+  if (!isWithin(root, real)) {
+    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
+  }
+  const inside = real === root ? "" : real.slice(root.length + 1);
+  if (hasGitSegment(inside)) {
+    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
+  }
+  return void 0;
+}
+function checkOutputPath(p, what = "output path") {
+  const bad = checkRelativePath(p, what);
+  if (bad) return bad;
+  const first = p.split("/")[0].toLowerCase();
+  if (first.startsWith(".git")) return `${what} "${p}" is under \`${p.split("/")[0]}\`: git and GitHub read that folder (workflows, attributes); choose another output`;
+  if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split("/")[0]}\`, Hydrate's own index folder: choose another output`;
+  return void 0;
+}
+
+// src/dry/unit.ts
+var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
+function unitId(renderer, dir) {
+  return `${renderer}:${dir}`;
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -36710,7 +44750,7 @@ __export(external_exports, {
   clone: () => clone,
   codec: () => codec,
   coerce: () => coerce_exports,
-  compile: () => compile,
+  compile: () => compile2,
   config: () => config,
   core: () => core_exports2,
   creditCard: () => creditCard2,
@@ -36801,7 +44841,7 @@ __export(external_exports, {
   optional: () => optional,
   output: () => output,
   overwrite: () => _overwrite,
-  parse: () => parse2,
+  parse: () => parse4,
   parseAsync: () => parseAsync2,
   partialRecord: () => partialRecord,
   pipe: () => pipe,
@@ -37121,7 +45161,7 @@ __export(core_exports2, {
   base64urlCharset: () => base64urlCharset,
   canParseURL: () => canParseURL,
   clone: () => clone,
-  compile: () => compile,
+  compile: () => compile2,
   compileFn: () => compileFn,
   config: () => config,
   createStandardJSONSchemaMethod: () => createStandardJSONSchemaMethod,
@@ -37153,7 +45193,7 @@ __export(core_exports2, {
   memoizer: () => memoizer,
   mergeValues: () => mergeValues,
   meta: () => meta,
-  parse: () => parse,
+  parse: () => parse3,
   parseAsync: () => parseAsync,
   parseURLObject: () => parseURLObject,
   prettifyError: () => prettifyError,
@@ -37214,7 +45254,7 @@ __export(util_exports, {
   defineLazyInternal: () => defineLazyInternal,
   derived: () => derived,
   esc: () => esc,
-  escapeRegex: () => escapeRegex,
+  escapeRegex: () => escapeRegex2,
   explicitlyAborted: () => explicitlyAborted,
   extend: () => extend,
   finalizeIssue: () => finalizeIssue,
@@ -37227,19 +45267,19 @@ __export(util_exports, {
   hexToUint8Array: () => hexToUint8Array,
   hide: () => hide,
   installLazyProp: () => installLazyProp,
-  isObject: () => isObject,
-  isPlainObject: () => isPlainObject,
+  isObject: () => isObject2,
+  isPlainObject: () => isPlainObject3,
   issue: () => issue2,
   joinValues: () => joinValues,
   jsonStringifyReplacer: () => jsonStringifyReplacer,
   members: () => members,
-  merge: () => merge,
+  merge: () => merge2,
   mergeDefs: () => mergeDefs,
   normalizeParams: () => normalizeParams,
   nullish: () => nullish,
   numKeys: () => numKeys,
   objectClone: () => objectClone,
-  omit: () => omit,
+  omit: () => omit2,
   optionalKeys: () => optionalKeys,
   own: () => own,
   parsedType: () => parsedType,
@@ -37452,7 +45492,7 @@ function slugify(input2) {
 }
 var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
 };
-function isObject(data) {
+function isObject2(data) {
   return typeof data === "object" && data !== null && !Array.isArray(data);
 }
 var allowsEval = /* @__PURE__ */ cached(() => {
@@ -37470,8 +45510,8 @@ var allowsEval = /* @__PURE__ */ cached(() => {
     return false;
   }
 });
-function isPlainObject(o) {
-  if (isObject(o) === false)
+function isPlainObject3(o) {
+  if (isObject2(o) === false)
     return false;
   const ctor = o.constructor;
   if (ctor === void 0)
@@ -37479,7 +45519,7 @@ function isPlainObject(o) {
   if (typeof ctor !== "function")
     return true;
   const prot = ctor.prototype;
-  if (isObject(prot) === false)
+  if (isObject2(prot) === false)
     return false;
   if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
     return false;
@@ -37487,7 +45527,7 @@ function isPlainObject(o) {
   return true;
 }
 function shallowClone(o) {
-  if (isPlainObject(o))
+  if (isPlainObject3(o))
     return { ...o };
   if (Array.isArray(o))
     return [...o];
@@ -37559,7 +45599,7 @@ var primitiveTypes = /* @__PURE__ */ new Set([
   "symbol",
   "undefined"
 ]);
-function escapeRegex(str) {
+function escapeRegex2(str) {
   return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 function clone(inst, def, params) {
@@ -37663,7 +45703,7 @@ function maskedKeys(schema, mask) {
   }
   return keys;
 }
-function omit(schema, mask) {
+function omit2(schema, mask) {
   const currDef = schema._zod.def;
   const checks = currDef.checks;
   const hasChecks = checks && checks.length > 0;
@@ -37676,7 +45716,7 @@ function omit(schema, mask) {
   return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
-  if (!isPlainObject(shape)) {
+  if (!isPlainObject3(shape)) {
     throw new Error("Invalid input to extend: expected a plain object");
   }
   const checks = schema._zod.def.checks;
@@ -37698,12 +45738,12 @@ function extended(schema, shape) {
   return newShape;
 }
 function safeExtend(schema, shape) {
-  if (!isPlainObject(shape)) {
+  if (!isPlainObject3(shape)) {
     throw new Error("Invalid input to safeExtend: expected a plain object");
   }
   return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
 }
-function merge(a, b) {
+function merge2(a, b) {
   if (!b?._zod?.def) {
     throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
   }
@@ -38373,7 +46413,7 @@ var _parse = (_Err) => {
   };
   return fn;
 };
-var parse = /* @__PURE__ */ _parse($ZodRealError);
+var parse3 = /* @__PURE__ */ _parse($ZodRealError);
 var _parseAsync = (_Err) => {
   const fn = async (schema, value, _ctx, params) => {
     const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
@@ -38614,7 +46654,7 @@ function emoji() {
 var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
 var mac = (delimiter2) => {
-  const escapedDelim = escapeRegex(delimiter2 ?? ":");
+  const escapedDelim = escapeRegex2(delimiter2 ?? ":");
   return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
 };
 var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
@@ -39039,7 +47079,7 @@ var $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (ins
 });
 var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const escapedRegex = escapeRegex(def.includes);
+  const escapedRegex = escapeRegex2(def.includes);
   const pattern = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
   def.pattern = pattern;
   inst._zod.check = (payload) => {
@@ -39058,7 +47098,7 @@ var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst,
 });
 var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const pattern = new RegExp(`^${escapeRegex(def.prefix)}.*`);
+  const pattern = new RegExp(`^${escapeRegex2(def.prefix)}.*`);
   def.pattern ?? (def.pattern = pattern);
   inst._zod.check = (payload) => {
     if (payload.value.startsWith(def.prefix))
@@ -39076,7 +47116,7 @@ var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (i
 });
 var $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const pattern = new RegExp(`.*${escapeRegex(def.suffix)}$`);
+  const pattern = new RegExp(`.*${escapeRegex2(def.suffix)}$`);
   def.pattern ?? (def.pattern = pattern);
   inst._zod.check = (payload) => {
     if (payload.value.endsWith(def.suffix))
@@ -40165,7 +48205,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject2 = isObject;
+  const isObject3 = isObject2;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -40173,7 +48213,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject2(input2)) {
+    if (!isObject3(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -40309,7 +48349,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject2 = isObject;
+  const isObject3 = isObject2;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -40318,7 +48358,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject2(input2)) {
+    if (!isObject3(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -40526,7 +48566,7 @@ var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnio
   const disc = cached(() => discriminatorMap(def));
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
-    if (!isObject(input2)) {
+    if (!isObject2(input2)) {
       payload.issues.push({
         code: "invalid_type",
         expected: "object",
@@ -40578,7 +48618,7 @@ function mergeValues(a, b) {
   if (a instanceof Date && b instanceof Date && +a === +b) {
     return { valid: true, data: a };
   }
-  if (isPlainObject(a) && isPlainObject(b)) {
+  if (isPlainObject3(a) && isPlainObject3(b)) {
     const bKeys = Object.keys(b);
     const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
     const newObj = { ...a, ...b };
@@ -40799,7 +48839,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
   memo2?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
-    if (!isPlainObject(input2)) {
+    if (!isPlainObject3(input2)) {
       payload.issues.push({
         expected: "record",
         code: "invalid_type",
@@ -41069,7 +49109,7 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
   inst._zod.values = valuesSet;
   defineLazyInternal(inst, "pattern", (zod) => {
     const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex2(o.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
     const input2 = payload.value;
@@ -41091,7 +49131,7 @@ var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
   inst._zod.values = values;
   defineLazyInternal(inst, "pattern", (zod) => {
     const vals = zod.def.values;
-    return new RegExp(vals.length ? `^(${vals.map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
+    return new RegExp(vals.length ? `^(${vals.map((o) => typeof o === "string" ? escapeRegex2(o) : o ? escapeRegex2(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
     const input2 = payload.value;
@@ -41487,7 +49527,7 @@ var $ZodTemplateLiteral = /* @__PURE__ */ $constructor("$ZodTemplateLiteral", (i
       }
       regexParts.push(cleanRegex(source));
     } else if (part === null || primitiveTypes.has(typeof part)) {
-      regexParts.push(escapeRegex(`${part}`));
+      regexParts.push(escapeRegex2(`${part}`));
     } else {
       throw new Error(`Invalid template literal part: ${part}`);
     }
@@ -41526,10 +49566,10 @@ var $ZodFunction = /* @__PURE__ */ $constructor("$ZodFunction", (inst, def) => {
       throw new Error("implement() must be called with a function");
     }
     return Object.defineProperty(function(...args) {
-      const parsedArgs = inst._def.input ? parse(inst._def.input, args) : args;
+      const parsedArgs = inst._def.input ? parse3(inst._def.input, args) : args;
       const result = Reflect.apply(func, this, parsedArgs);
       if (inst._def.output) {
-        return parse(inst._def.output, result);
+        return parse3(inst._def.output, result);
       }
       return result;
     }, "_zod", { value: inst._zod, enumerable: false });
@@ -49568,7 +57608,7 @@ function compileValidator(schema, parser) {
     return parser;
   }
 }
-function compile(schema, options) {
+function compile2(schema, options) {
   try {
     const parser = compileFn(schema);
     const clone2 = withParser(schema, parser);
@@ -50888,7 +58928,7 @@ function generateIntersectionCheck(doc, ctx, schema, accessor) {
 }
 function generateRecordCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
-  const isPlainObjectConst = addConstant(ctx, isPlainObject);
+  const isPlainObjectConst = addConstant(ctx, isPlainObject3);
   doc.write(`if (!${isPlainObjectConst}(${accessor})) return INVALID;`);
   const outputVar = newVar(ctx);
   const kVar = newVar(ctx);
@@ -53836,7 +61876,7 @@ var ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0
 });
 
 // node_modules/zod/v4/classic/parse.js
-var parse2 = /* @__PURE__ */ _parse(ZodRealError);
+var parse4 = /* @__PURE__ */ _parse(ZodRealError);
 var parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
 var safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
 var safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
@@ -53973,7 +62013,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     util_exports.own(this, "~standard", value);
   },
   parse: function _parse2(data, params) {
-    return parse2(this, data, params, { callee: _parse2 });
+    return parse4(this, data, params, { callee: _parse2 });
   },
   parseAsync: async function _parseAsync2(data, params) {
     return await parseAsync2(this, data, params, { callee: _parseAsync2 });
@@ -55605,7 +63645,7 @@ function containsRef(value) {
     return Object.values(sub).some(containsRef);
   });
 }
-function plural(n) {
+function plural2(n) {
   return n === 1 ? "element" : "elements";
 }
 function checkArrayGuards(arraySchema, guards) {
@@ -55644,7 +63684,7 @@ function checkArrayGuards(arraySchema, guards) {
       if (matches < minContains) {
         payload.issues.push({
           code: "custom",
-          message: `Array must contain at least ${minContains} matching ${plural(minContains)}; found ${matches}`,
+          message: `Array must contain at least ${minContains} matching ${plural2(minContains)}; found ${matches}`,
           input: items,
           continue: true
         });
@@ -55652,7 +63692,7 @@ function checkArrayGuards(arraySchema, guards) {
       if (guards.maxContains !== void 0 && matches > guards.maxContains) {
         payload.issues.push({
           code: "custom",
-          message: `Array must contain at most ${guards.maxContains} matching ${plural(guards.maxContains)}`,
+          message: `Array must contain at most ${guards.maxContains} matching ${plural2(guards.maxContains)}`,
           input: items,
           continue: true
         });
@@ -55894,7 +63934,7 @@ function convertBaseSchema(schema, ctx) {
           const patterns = patternKeys.map((p) => new RegExp(p));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
-            if (!isPlainObject(payload.value))
+            if (!isPlainObject3(payload.value))
               return;
             const unrecognized = [];
             for (const key of Object.keys(payload.value)) {
@@ -56320,7598 +64360,6 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// src/resources/yaml.ts
-var import_yaml = __toESM(require_dist(), 1);
-var MAX_ALIAS_COUNT = 100;
-var MAX_DEPTH = 256;
-var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-function parseYamlDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml.LineCounter();
-  let docs;
-  try {
-    docs = (0, import_yaml.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  } catch (e) {
-    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
-  }
-  const diagnostics = [];
-  const documents = [];
-  for (const doc of docs) {
-    const errors = doc.errors;
-    if (errors.length > 0) {
-      for (const e of errors) {
-        const pos2 = lineCounter.linePos(e.pos[0]);
-        diagnostics.push({
-          severity: "error",
-          ...unit2 ? { unit: unit2 } : {},
-          file: file2,
-          line: pos2.line,
-          col: pos2.col,
-          message: `invalid YAML: ${describeYamlError(e)}`
-        });
-      }
-      continue;
-    }
-    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const pos = lineCounter.linePos(start);
-    const problem = (message) => {
-      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file: file2, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
-    };
-    let value;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      problem(describeYamlError(e));
-      continue;
-    }
-    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
-    else documents.push({ value, line: pos.line, col: pos.col });
-  }
-  return { documents, diagnostics };
-}
-function isTooDeep(value) {
-  const stack = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop();
-    if (d > MAX_DEPTH) return true;
-    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
-  }
-  return false;
-}
-function describeYamlError(e) {
-  const message = e instanceof Error ? e.message : String(e);
-  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
-}
-function firstLine(s) {
-  const i = s.indexOf("\n");
-  return i === -1 ? s : s.slice(0, i);
-}
-function isKubeObject(v) {
-  return isRecord(v);
-}
-function toCanonicalYaml(value) {
-  const text = (0, import_yaml.stringify)(value, {
-    indent: 2,
-    lineWidth: 0,
-    minContentWidth: 0,
-    indentSeq: true,
-    aliasDuplicateObjects: false,
-    defaultStringType: "PLAIN",
-    defaultKeyType: "PLAIN",
-    version: "1.2"
-  });
-  const lf = text.replace(/\r\n?/g, "\n");
-  return lf.endsWith("\n") ? lf : `${lf}
-`;
-}
-function joinYamlDocuments(texts) {
-  return texts.join("---\n");
-}
-var NotCanonical = class extends Error {
-};
-var GIVE_UP = new NotCanonical();
-var FAST_MAX_DEPTH = 200;
-var CORE_NON_STRING = [
-  /^(?:~|[Nn]ull|NULL)?$/,
-  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-  /^0o[0-7]+$/,
-  /^[-+]?[0-9]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
-];
-var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
-var PRINTABLE = /^[\x20-\x7e]*$/;
-var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
-function plainValue(s) {
-  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
-  const c = s[0];
-  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
-  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
-  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
-  if (s === "true") return true;
-  if (s === "false") return false;
-  if (s === "null") return null;
-  if (SMALL_INT.test(s)) return Number(s);
-  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
-  return s;
-}
-function quotedValue(s) {
-  const q = s[0];
-  if (q !== '"' && q !== "'") return void 0;
-  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
-  const inner = s.slice(1, -1);
-  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
-  return inner;
-}
-function inlineValue(s) {
-  if (s === "{}") return {};
-  if (s === "[]") return [];
-  const quoted = quotedValue(s);
-  return quoted !== void 0 ? quoted : plainValue(s);
-}
-function splitEntry(content) {
-  const q = content[0];
-  if (q === '"' || q === "'") {
-    const close = content.indexOf(q, 1);
-    if (close === -1 || content[close + 1] !== ":") return void 0;
-    const rest = content.slice(close + 2);
-    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
-    const key2 = quotedValue(content.slice(0, close + 1));
-    return { key: key2, rest };
-  }
-  let colon = content.indexOf(": ");
-  if (colon === -1) {
-    if (!content.endsWith(":")) return void 0;
-    colon = content.length - 1;
-  }
-  const key = plainValue(content.slice(0, colon));
-  if (typeof key !== "string") throw GIVE_UP;
-  return { key, rest: content.slice(colon + 1) };
-}
-var CanonicalReader = class {
-  constructor(lines) {
-    this.lines = lines;
-  }
-  lines;
-  i = 0;
-  indentOf(k) {
-    const line = this.lines[k];
-    let n = 0;
-    while (line.charCodeAt(n) === 32) n++;
-    if (n === line.length || line[n] === "#") throw GIVE_UP;
-    return n;
-  }
-  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
-  entryValue(rest, indent, depth) {
-    if (rest !== "") {
-      if (rest[0] !== " ") throw GIVE_UP;
-      const value = inlineValue(rest.slice(1));
-      this.i++;
-      return value;
-    }
-    this.i++;
-    if (this.i >= this.lines.length) return null;
-    const next = this.indentOf(this.i);
-    const content = this.lines[this.i].slice(next);
-    const seq = content === "-" || content.startsWith("- ");
-    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
-    if (next === indent && seq) throw GIVE_UP;
-    return null;
-  }
-  mapping(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = {};
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const content = this.lines[this.i].slice(n);
-      const entry = splitEntry(content);
-      if (!entry) throw GIVE_UP;
-      const { key, rest } = entry;
-      if (key === "__proto__" || key === "<<" || Object.prototype.hasOwnProperty.call(out, key)) throw GIVE_UP;
-      out[key] = this.entryValue(rest, indent, depth);
-    }
-    return out;
-  }
-  sequence(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = [];
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const line = this.lines[this.i];
-      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
-      const content = line.slice(n + 2);
-      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
-      if (splitEntry(content)) {
-        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
-        out.push(this.mapping(n + 2, depth + 1));
-      } else {
-        out.push(inlineValue(content));
-        this.i++;
-      }
-    }
-    return out;
-  }
-};
-function parseCanonicalYaml(text) {
-  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
-  const lines = text.slice(0, -1).split("\n");
-  const docs = [[]];
-  for (const line of lines) {
-    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
-      if (line !== "---") return void 0;
-      docs.push([]);
-    } else docs[docs.length - 1].push(line);
-  }
-  const values = [];
-  try {
-    for (const doc of docs) {
-      if (doc.length === 0) return void 0;
-      const reader = new CanonicalReader(doc);
-      if (reader.indentOf(0) !== 0) return void 0;
-      const value = reader.mapping(0, 1);
-      if (reader.i !== doc.length) return void 0;
-      values.push(value);
-    }
-  } catch (e) {
-    if (e instanceof NotCanonical) return void 0;
-    throw e;
-  }
-  return values;
-}
-
-// src/resources/scope.ts
-var BUILT_IN = /* @__PURE__ */ new Set([
-  "/Namespace",
-  "/Node",
-  "/PersistentVolume",
-  "/ComponentStatus",
-  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
-  "apiextensions.k8s.io/CustomResourceDefinition",
-  "apiregistration.k8s.io/APIService",
-  "authentication.k8s.io/TokenReview",
-  "authentication.k8s.io/SelfSubjectReview",
-  "authorization.k8s.io/SelfSubjectAccessReview",
-  "authorization.k8s.io/SelfSubjectRulesReview",
-  "authorization.k8s.io/SubjectAccessReview",
-  "certificates.k8s.io/CertificateSigningRequest",
-  "certificates.k8s.io/ClusterTrustBundle",
-  "flowcontrol.apiserver.k8s.io/FlowSchema",
-  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
-  "networking.k8s.io/IngressClass",
-  "networking.k8s.io/IPAddress",
-  "networking.k8s.io/ServiceCIDR",
-  "node.k8s.io/RuntimeClass",
-  "policy/PodSecurityPolicy",
-  "rbac.authorization.k8s.io/ClusterRole",
-  "rbac.authorization.k8s.io/ClusterRoleBinding",
-  "resource.k8s.io/DeviceClass",
-  "resource.k8s.io/ResourceSlice",
-  "scheduling.k8s.io/PriorityClass",
-  "storage.k8s.io/CSIDriver",
-  "storage.k8s.io/CSINode",
-  "storage.k8s.io/StorageClass",
-  "storage.k8s.io/VolumeAttachment",
-  "storage.k8s.io/VolumeAttributesClass",
-  "storagemigration.k8s.io/StorageVersionMigration",
-  "internal.apiserver.k8s.io/StorageVersion",
-  // Widely used custom resources, for when their CRD is not rendered alongside.
-  "cert-manager.io/ClusterIssuer",
-  "external-secrets.io/ClusterSecretStore",
-  "external-secrets.io/ClusterExternalSecret",
-  "external-secrets.io/ClusterGenerator",
-  "kyverno.io/ClusterPolicy",
-  "gateway.networking.k8s.io/GatewayClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotContent",
-  "karpenter.sh/NodePool",
-  "karpenter.k8s.aws/EC2NodeClass"
-]);
-function crdScopes(objects) {
-  const out = /* @__PURE__ */ new Map();
-  for (const o of objects) {
-    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
-    const spec = o["spec"];
-    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
-    const kind = spec["names"]["kind"];
-    if (typeof kind !== "string") continue;
-    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
-  }
-  return out;
-}
-function isClusterScoped(id, crds) {
-  const key = `${id.group}/${id.kind}`;
-  const fromCrd = crds?.get(key);
-  if (fromCrd !== void 0) return fromCrd === "Cluster";
-  return BUILT_IN.has(key);
-}
-
-// src/wet/wet-index.ts
-var INDEX_PATH = ".hydrate/index.json";
-
-// src/wet/layout.ts
-var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
-var PER_UNIT_MANIFEST = "manifest.yaml";
-var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
-function checkWetPath(p) {
-  if (p === "") return "path is empty";
-  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
-  if (p.includes("\\")) return `path "${p}" contains a backslash`;
-  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `path "${p}" has an empty segment`;
-    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
-  }
-  return void 0;
-}
-function idOf(u) {
-  return "unit" in u ? u.unit.id : u.id;
-}
-function joinWet(output2, name) {
-  return output2 === "" ? name : `${output2}/${name}`;
-}
-function foldCase(s) {
-  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-}
-var NO_NAMESPACE = "_no-namespace";
-var CLUSTER_SCOPED = "_cluster";
-function fileNameAt(id, level, scopes) {
-  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
-  const group2 = id.group === "" ? "core" : id.group;
-  if (level === 0) return `${id.kind}.${id.name}.yml`;
-  if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
-  return `${id.kind}.${group2}.${ns}.${id.name}.yml`;
-}
-function perResourceNames(ids, scopes) {
-  const levels = ids.map(() => 0);
-  for (; ; ) {
-    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
-    let changed = false;
-    for (const members2 of groups2) {
-      if (members2.length < 2) continue;
-      for (const i of members2) {
-        if (levels[i] < 2) {
-          levels[i] = levels[i] + 1;
-          changed = true;
-        }
-      }
-    }
-    if (!changed) break;
-  }
-  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
-  const collisions = groupByFolded(names).filter((g) => g.length > 1);
-  for (const g of collisions) for (const i of g) names[i] = void 0;
-  return { names, collisions };
-}
-function groupByFolded(names) {
-  const byKey = /* @__PURE__ */ new Map();
-  names.forEach((n, i) => {
-    const k = foldCase(n);
-    const list = byKey.get(k);
-    if (list) list.push(i);
-    else byKey.set(k, [i]);
-  });
-  return [...byKey.values()];
-}
-function layoutWet(results, settings, meta3, kept = []) {
-  const layout = settings.config.wet.layout;
-  const attributes = settings.config.wet.generatedAttributes;
-  const diagnostics = [];
-  const files = /* @__PURE__ */ new Map();
-  const claims = /* @__PURE__ */ new Map();
-  const units = {};
-  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
-    (a, b) => cmp(idOf(a), idOf(b))
-  );
-  const claim2 = (unitId2, path7, content, what, file2) => {
-    const at3 = file2 !== void 0 ? { file: file2 } : {};
-    const bad = checkWetPath(path7);
-    if (bad) {
-      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
-      return false;
-    }
-    const folded = foldCase(path7);
-    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${path7}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
-      });
-      return false;
-    }
-    const first = claims.get(folded);
-    if (first) {
-      const how = first.path === path7 ? `the same path ${path7}` : `${path7}, which differs from ${first.path} only in case`;
-      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
-      });
-      return false;
-    }
-    claims.set(folded, { path: path7, unit: unitId2, what });
-    files.set(path7, content);
-    return true;
-  };
-  for (const result of sorted2) {
-    if (!("unit" in result)) {
-      for (const [path7, content] of result.files) claim2(result.id, path7, content, `${path7} (kept unchanged)`);
-      units[result.id] = result.entry;
-      continue;
-    }
-    const unit2 = result.unit;
-    const owned = [];
-    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
-    if (outputBad) {
-      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
-      continue;
-    }
-    const placed = [];
-    for (const r of result.resources) {
-      const id = identityOf(r.object);
-      if (!isIdentity(id)) {
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          ...r.source,
-          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
-        });
-        continue;
-      }
-      placed.push({ id, object: r.object });
-    }
-    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
-    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
-    if (layout === "per-unit") {
-      if (placed.length > 0) {
-        const path7 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path7, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path7);
-      }
-    } else {
-      const scopes = crdScopes(placed.map((p) => p.object));
-      const { names, collisions } = perResourceNames(
-        placed.map((p) => p.id),
-        scopes
-      );
-      for (const group2 of collisions) {
-        const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
-        });
-      }
-      placed.forEach((p, i) => {
-        const name = names[i];
-        if (name === void 0) return;
-        const path7 = joinWet(unit2.output, name);
-        if (name.includes("/")) {
-          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
-          return;
-        }
-        if (claim2(unit2.id, path7, texts.get(p), describeIdentity(p.id))) owned.push(path7);
-      });
-    }
-    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
-    for (const artifact of artifacts) {
-      const path7 = joinWet(unit2.output, artifact.path);
-      const bad = checkWetPath(artifact.path);
-      if (bad) {
-        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
-        continue;
-      }
-      if (claim2(unit2.id, path7, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path7);
-    }
-    if (attributes && unit2.output !== "") {
-      const path7 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path7, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path7);
-    }
-    const entry = {
-      renderer: unit2.renderer,
-      dir: unit2.dir,
-      coordinates: { ...unit2.coordinates },
-      output: unit2.output,
-      paths: owned.sort(cmp),
-      digest: result.digest,
-      resources: placed.length
-    };
-    if (result.volatile) entry.volatile = true;
-    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
-    units[unit2.id] = entry;
-  }
-  for (const [folded, c] of claims) {
-    const parts = folded.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join("/");
-      const other = claims.get(dir);
-      if (other) {
-        diagnostics.push({
-          severity: "error",
-          unit: c.unit,
-          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
-        });
-      }
-    }
-  }
-  const index = { version: 1, generator: meta3.generator, units };
-  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
-  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
-  files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path7, content]) => ({ path: path7, content })).sort((a, b) => cmp(a.path, b.path));
-  return { files: list, index, diagnostics };
-}
-function sortKeysDeep(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (typeof value === "object" && value !== null) {
-    const out = {};
-    for (const k of Object.keys(value).sort(cmp)) {
-      const v = value[k];
-      if (v !== void 0) out[k] = sortKeysDeep(v);
-    }
-    return out;
-  }
-  return value;
-}
-function serializeIndex(index) {
-  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
-`;
-}
-var wetPath = external_exports.string().refine((p) => checkWetPath(p) === void 0, { message: "unsafe path" });
-var indexUnitSchema = external_exports.object({
-  renderer: external_exports.enum(["kubernetes", "terraform", "secrets"]),
-  dir: external_exports.string(),
-  coordinates: external_exports.record(external_exports.string(), external_exports.string()),
-  output: external_exports.string().refine((p) => p === "" || checkWetPath(p) === void 0, { message: "unsafe path" }),
-  paths: external_exports.array(wetPath),
-  digest: external_exports.string(),
-  resources: external_exports.number().int().min(0).optional(),
-  volatile: external_exports.boolean().optional(),
-  provides: external_exports.array(external_exports.string()).optional()
-});
-var indexSchema = external_exports.object({
-  version: external_exports.literal(1),
-  generator: external_exports.string(),
-  dryCommit: external_exports.string().optional(),
-  configDigest: external_exports.string().optional(),
-  units: external_exports.record(external_exports.string(), indexUnitSchema),
-  shared: external_exports.array(wetPath).optional()
-});
-function parseIndex(text, file2) {
-  const fail = (why) => {
-    throw new HydrateError({
-      severity: "error",
-      file: file2,
-      message: `wet index ${file2} is invalid: ${why}; delete it to re-render everything`
-    });
-  };
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return fail(`not JSON (${e.message})`);
-  }
-  const parsed = indexSchema.safeParse(raw);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join(".") : "(root)"}: ${i.message}`).join("; ");
-    return fail(why);
-  }
-  const data = parsed.data;
-  const units = {};
-  for (const id of Object.keys(data.units).sort(cmp)) {
-    const u = data.units[id];
-    const entry = {
-      renderer: u.renderer,
-      dir: u.dir,
-      coordinates: u.coordinates,
-      output: u.output,
-      paths: [...u.paths].sort(cmp),
-      digest: u.digest
-    };
-    if (u.resources !== void 0) entry.resources = u.resources;
-    if (u.volatile !== void 0) entry.volatile = u.volatile;
-    if (u.provides !== void 0) entry.provides = [...u.provides].sort(cmp);
-    units[id] = entry;
-  }
-  const index = { version: 1, generator: data.generator, units };
-  if (data.dryCommit !== void 0) index.dryCommit = data.dryCommit;
-  if (data.configDigest !== void 0) index.configDigest = data.configDigest;
-  if (data.shared !== void 0) index.shared = [...data.shared].sort(cmp);
-  return index;
-}
-function ownedPaths(index) {
-  const set2 = /* @__PURE__ */ new Set([INDEX_PATH]);
-  if (index) {
-    for (const u of Object.values(index.units)) for (const p of u.paths) set2.add(p);
-    for (const p of index.shared ?? []) set2.add(p);
-  }
-  return [...set2].sort(cmp);
-}
-
-// src/adapters/wet-dir.ts
-var FILE_MODE = 420;
-function errnoCode(e) {
-  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
-}
-function assertSafe(path7) {
-  const bad = checkWetPath(path7);
-  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
-}
-async function kindOf2(abs2) {
-  try {
-    const st = await lstat2(abs2);
-    if (st.isSymbolicLink()) return "symlink";
-    if (st.isFile()) return "file";
-    if (st.isDirectory()) return "directory";
-    return "other";
-  } catch (e) {
-    const code2 = errnoCode(e);
-    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
-    throw e;
-  }
-}
-async function walkPath(path7, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path7.split("/");
-  let sofar = "";
-  for (let i = 0; i < parts.length; i++) {
-    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
-    const kind = await kindAt(sofar);
-    if (kind === "file" && goingAway.has(sofar)) return "missing";
-    if (kind === "symlink") {
-      throw new HydrateError({
-        severity: "error",
-        file: sofar,
-        message: `refusing to touch ${path7}: ${sofar} is a symlink in the wet tree`
-      });
-    }
-    if (kind === "missing") return "missing";
-    if (i < parts.length - 1 && kind !== "directory") {
-      if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path7}: ${sofar} is not a folder` });
-    }
-    if (i === parts.length - 1) return kind;
-  }
-  return "missing";
-}
-function inspect(dir, path7, goingAway, blocked) {
-  return walkPath(path7, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
-}
-function kindOfEntry(e) {
-  if (e.isSymbolicLink()) return "symlink";
-  if (e.isFile()) return "file";
-  if (e.isDirectory()) return "directory";
-  return "other";
-}
-function listingInspector(dir) {
-  const listings = /* @__PURE__ */ new Map();
-  const list = (rel) => {
-    if (listings.has(rel)) return listings.get(rel);
-    let listing;
-    try {
-      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
-    } catch {
-      listing = void 0;
-    }
-    listings.set(rel, listing);
-    return listing;
-  };
-  const kindAt = (sofar) => {
-    const slash = sofar.lastIndexOf("/");
-    const parent = slash === -1 ? "" : sofar.slice(0, slash);
-    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
-  };
-  return (path7) => walkPath(path7, kindAt);
-}
-async function readWetDir(dir) {
-  const kindAt = listingInspector(dir);
-  const read = async (path7) => {
-    assertSafe(path7);
-    const kind = await kindAt(path7);
-    if (kind === "missing") return void 0;
-    if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path7, message: `${path7} in the wet tree is not a regular file` });
-    }
-    try {
-      return readFileSync2(join2(dir, path7), "utf8");
-    } catch (e) {
-      const code2 = errnoCode(e);
-      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
-      throw e;
-    }
-  };
-  const indexText = await read(INDEX_PATH);
-  const index = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
-  return {
-    index,
-    readFile: read,
-    async snapshot() {
-      const files = /* @__PURE__ */ new Map();
-      for (const p of ownedPaths(index)) {
-        const content = await read(p);
-        if (content !== void 0) files.set(p, content);
-      }
-      return index === void 0 ? { files } : { index, files };
-    }
-  };
-}
-async function applyWetPlan(dir, plan) {
-  if (hasErrors(plan.diagnostics)) {
-    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
-  }
-  const deletes = [...plan.deletes].sort(cmp);
-  const writes = [...plan.writes].sort((a, b) => cmp(a.path, b.path));
-  const deleteKinds = /* @__PURE__ */ new Map();
-  for (const p of deletes) {
-    assertSafe(p);
-    const kind = await inspect(dir, p);
-    if (kind === "directory" || kind === "other") {
-      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
-    }
-    deleteKinds.set(p, kind);
-  }
-  const deleted = new Set(deletes);
-  for (const w of writes) {
-    assertSafe(w.path);
-    const kind = await inspect(dir, w.path, deleted, "throw");
-    if (kind === "other") {
-      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
-    }
-  }
-  for (const p of deletes) {
-    if (deleteKinds.get(p) === "missing") continue;
-    try {
-      await unlink2(join2(dir, p));
-    } catch (e) {
-      if (errnoCode(e) !== "ENOENT") throw e;
-    }
-  }
-  await removeEmptyFolders(dir, deletes);
-  if (writes.length > 0) await mkdir3(dir, { recursive: true });
-  for (const w of writes) {
-    const abs2 = join2(dir, w.path);
-    const slash = w.path.lastIndexOf("/");
-    if (slash !== -1) {
-      await mkdir3(join2(dir, w.path.slice(0, slash)), { recursive: true });
-      await inspect(dir, w.path);
-    }
-    const name = slash === -1 ? w.path : w.path.slice(slash + 1);
-    const tmp = join2(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-    try {
-      await writeFile2(tmp, w.content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
-      await chmod2(tmp, FILE_MODE);
-      await rename2(tmp, abs2);
-    } catch (e) {
-      await unlink2(tmp).catch(() => void 0);
-      throw e;
-    }
-  }
-}
-async function removeEmptyFolders(dir, deleted) {
-  const candidates = /* @__PURE__ */ new Set();
-  for (const p of deleted) {
-    const parts = p.split("/");
-    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
-  }
-  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
-  for (const folder of ordered) {
-    const abs2 = join2(dir, folder);
-    if (await kindOf2(abs2) !== "directory") continue;
-    const entries2 = await readdir2(abs2);
-    if (entries2.length === 0) await rmdir2(abs2);
-  }
-}
-
-// node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync3, existsSync as existsSync2 } from "fs";
-import { EOL as EOL5 } from "os";
-var Context = class {
-  /**
-   * Hydrate the context from the environment
-   */
-  constructor() {
-    var _a3, _b, _c;
-    this.payload = {};
-    if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync3(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
-      } else {
-        const path7 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path7} does not exist${EOL5}`);
-      }
-    }
-    this.eventName = process.env.GITHUB_EVENT_NAME;
-    this.sha = process.env.GITHUB_SHA;
-    this.ref = process.env.GITHUB_REF;
-    this.workflow = process.env.GITHUB_WORKFLOW;
-    this.action = process.env.GITHUB_ACTION;
-    this.actor = process.env.GITHUB_ACTOR;
-    this.job = process.env.GITHUB_JOB;
-    this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
-    this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
-    this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
-    this.apiUrl = (_a3 = process.env.GITHUB_API_URL) !== null && _a3 !== void 0 ? _a3 : `https://api.github.com`;
-    this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
-    this.graphqlUrl = (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
-  }
-  get issue() {
-    const payload = this.payload;
-    return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
-  }
-  get repo() {
-    if (process.env.GITHUB_REPOSITORY) {
-      const [owner, repo] = process.env.GITHUB_REPOSITORY.split("/");
-      return { owner, repo };
-    }
-    if (this.payload.repository) {
-      return {
-        owner: this.payload.repository.owner.login,
-        repo: this.payload.repository.name
-      };
-    }
-    throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
-  }
-};
-
-// node_modules/@actions/github/lib/internal/utils.js
-var httpClient = __toESM(require_lib(), 1);
-var import_undici2 = __toESM(require_undici(), 1);
-var __awaiter3 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function getAuthString(token, options) {
-  if (!token && !options.auth) {
-    throw new Error("Parameter token or opts.auth is required");
-  } else if (token && options.auth) {
-    throw new Error("Parameters token and opts.auth may not both be specified");
-  }
-  return typeof options.auth === "string" ? options.auth : `token ${token}`;
-}
-function getProxyAgent(destinationUrl) {
-  const hc = new httpClient.HttpClient();
-  return hc.getAgent(destinationUrl);
-}
-function getProxyAgentDispatcher(destinationUrl) {
-  const hc = new httpClient.HttpClient();
-  return hc.getAgentDispatcher(destinationUrl);
-}
-function getProxyFetch(destinationUrl) {
-  const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-  const proxyFetch = (url2, opts) => __awaiter3(this, void 0, void 0, function* () {
-    return (0, import_undici2.fetch)(url2, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
-  });
-  return proxyFetch;
-}
-function getApiBaseUrl() {
-  return process.env["GITHUB_API_URL"] || "https://api.github.com";
-}
-function getUserAgentWithOrchestrationId(baseUserAgent) {
-  var _a3;
-  const orchId = (_a3 = process.env["ACTIONS_ORCHESTRATION_ID"]) === null || _a3 === void 0 ? void 0 : _a3.trim();
-  if (orchId) {
-    const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
-    const tag = `actions_orchestration_id/${sanitizedId}`;
-    if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
-      return baseUserAgent;
-    const ua = baseUserAgent ? `${baseUserAgent} ` : "";
-    return `${ua}${tag}`;
-  }
-  return baseUserAgent;
-}
-
-// node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-  if (typeof process === "object" && process.version !== void 0) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
-  }
-  return "<environment undetectable>";
-}
-
-// node_modules/before-after-hook/lib/register.js
-function register(state, name, method, options) {
-  if (typeof method !== "function") {
-    throw new Error("method for before hook must be a function");
-  }
-  if (!options) {
-    options = {};
-  }
-  if (Array.isArray(name)) {
-    return name.reverse().reduce((callback, name2) => {
-      return register.bind(null, state, name2, callback, options);
-    }, method)();
-  }
-  return Promise.resolve().then(() => {
-    if (!state.registry[name]) {
-      return method(options);
-    }
-    return state.registry[name].reduce((method2, registered) => {
-      return registered.hook.bind(null, method2, options);
-    }, method)();
-  });
-}
-
-// node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
-  const orig = hook2;
-  if (!state.registry[name]) {
-    state.registry[name] = [];
-  }
-  if (kind === "before") {
-    hook2 = (method, options) => {
-      return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
-    };
-  }
-  if (kind === "after") {
-    hook2 = (method, options) => {
-      let result;
-      return Promise.resolve().then(method.bind(null, options)).then((result_) => {
-        result = result_;
-        return orig(result, options);
-      }).then(() => {
-        return result;
-      });
-    };
-  }
-  if (kind === "error") {
-    hook2 = (method, options) => {
-      return Promise.resolve().then(method.bind(null, options)).catch((error63) => {
-        return orig(error63, options);
-      });
-    };
-  }
-  state.registry[name].push({
-    hook: hook2,
-    orig
-  });
-}
-
-// node_modules/before-after-hook/lib/remove.js
-function removeHook(state, name, method) {
-  if (!state.registry[name]) {
-    return;
-  }
-  const index = state.registry[name].map((registered) => {
-    return registered.orig;
-  }).indexOf(method);
-  if (index === -1) {
-    return;
-  }
-  state.registry[name].splice(index, 1);
-}
-
-// node_modules/before-after-hook/index.js
-var bind = Function.bind;
-var bindable = bind.bind(bind);
-function bindApi(hook2, state, name) {
-  const removeHookRef = bindable(removeHook, null).apply(
-    null,
-    name ? [state, name] : [state]
-  );
-  hook2.api = { remove: removeHookRef };
-  hook2.remove = removeHookRef;
-  ["before", "error", "after", "wrap"].forEach((kind) => {
-    const args = name ? [state, kind, name] : [state, kind];
-    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
-  });
-}
-function Singular() {
-  const singularHookName = /* @__PURE__ */ Symbol("Singular");
-  const singularHookState = {
-    registry: {}
-  };
-  const singularHook = register.bind(null, singularHookState, singularHookName);
-  bindApi(singularHook, singularHookState, singularHookName);
-  return singularHook;
-}
-function Collection() {
-  const state = {
-    registry: {}
-  };
-  const hook2 = register.bind(null, state);
-  bindApi(hook2, state);
-  return hook2;
-}
-var before_after_hook_default = { Singular, Collection };
-
-// node_modules/@octokit/endpoint/dist-bundle/index.js
-var VERSION = "0.0.0-development";
-var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
-  method: "GET",
-  baseUrl: "https://api.github.com",
-  headers: {
-    accept: "application/vnd.github.v3+json",
-    "user-agent": userAgent
-  },
-  mediaType: {
-    format: ""
-  }
-};
-function lowercaseKeys(object2) {
-  if (!object2) {
-    return {};
-  }
-  return Object.keys(object2).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object2[key];
-    return newObj;
-  }, {});
-}
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-function mergeDeep(defaults2, options) {
-  const result = Object.assign({}, defaults2);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject2(options[key])) {
-      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults2[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-function merge2(defaults2, route, options) {
-  if (typeof route === "string") {
-    let [method, url2] = route.split(" ");
-    options = Object.assign(url2 ? { method, url: url2 } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults2 || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults2 && defaults2.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-function addQueryParameters(url2, parameters) {
-  const separator = /\?/.test(url2) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url2;
-  }
-  return url2 + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-var urlVariableRegex = /\{[^{}}]+\}/g;
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url2) {
-  const matches = url2.match(urlVariableRegex);
-  if (!matches) {
-    return [];
-  }
-  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
-}
-function omit2(object2, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object2)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object2[key];
-    }
-  }
-  return result;
-}
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
-    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context3, operator, key, modifier) {
-  var value = context3[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand.bind(null, template)
-  };
-}
-function expand(template, context3) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal2) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context3, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal2);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-function parse3(options) {
-  let method = options.method.toUpperCase();
-  let url2 = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit2(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url2);
-  url2 = parseUrl(url2).expand(parameters);
-  if (!/^http/.test(url2)) {
-    url2 = options.baseUrl + url2;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit2(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url2.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url2 = addQueryParameters(url2, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url: url2, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-function endpointWithDefaults(defaults2, route, options) {
-  return parse3(merge2(defaults2, route, options));
-}
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge2(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge2.bind(null, DEFAULTS2),
-    parse: parse3
-  });
-}
-var endpoint = withDefaults(null, DEFAULTS);
-
-// node_modules/content-type/dist/index.js
-var SP = 32;
-var HTAB = 9;
-var SEMI = 59;
-var EQ = 61;
-var DQUOTE = 34;
-var BSLASH = 92;
-var COMMA = 44;
-var LOWER_CASE = 1;
-var OWS = 2;
-var SEMI_FLAG = 4;
-var COMMA_FLAG = 8;
-var TOKEN_FLAG = 16;
-var NON_ASCII = 65280;
-var CASE_FLAGS = LOWER_CASE | NON_ASCII;
-var CHAR_MAP = new Uint8Array(256);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code2 = 128; code2 <= 255; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code2 = 48; code2 <= 57; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
-}
-for (let code2 = 65; code2 <= 90; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code2 = 97; code2 <= 122; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
-}
-var NullObject = /* @__PURE__ */ (() => {
-  const C = function() {
-  };
-  C.prototype = /* @__PURE__ */ Object.create(null);
-  return C;
-})();
-function parse4(header2, options) {
-  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-  const len = header2.length;
-  let valueStart = options?.start ?? 0;
-  while ((CHAR_MAP[header2.charCodeAt(valueStart)] & OWS) !== 0) {
-    valueStart++;
-  }
-  let index = valueStart;
-  let typeFlags = 0;
-  let whitespace = -1;
-  let stop = options?.parameters === false ? COMMA_FLAG : 0;
-  while (index < len) {
-    const code2 = header2.charCodeAt(index);
-    const flags = CHAR_MAP[code2];
-    if ((flags & stopFlags) !== 0) {
-      stop |= flags & COMMA_FLAG;
-      break;
-    }
-    if ((flags & OWS) !== 0) {
-      if (whitespace === -1)
-        whitespace = index;
-    } else {
-      whitespace = -1;
-    }
-    typeFlags |= code2 & NON_ASCII | flags;
-    index++;
-  }
-  const valueEnd = whitespace === -1 ? index : whitespace;
-  const value = header2.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-  if (index === len || stop !== 0) {
-    return { type, index, parameters: new NullObject() };
-  }
-  return parseParameters(header2, type, index, len, stopFlags);
-}
-function parseParameters(header2, type, index, len, stopFlags) {
-  const parameters = new NullObject();
-  parameter: while (index < len) {
-    index++;
-    while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
-      index++;
-    }
-    const keyStart = index;
-    let keyFlags = 0;
-    let keyWhitespace = -1;
-    while (index < len) {
-      const code2 = header2.charCodeAt(index);
-      const flags = CHAR_MAP[code2];
-      if ((flags & stopFlags) !== 0) {
-        if ((flags & COMMA_FLAG) !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if (code2 === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value = header2.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-        index++;
-        while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
-          index++;
-        }
-        if (index < len && header2.charCodeAt(index) === DQUOTE) {
-          const quotedStart = ++index;
-          let escaped = false;
-          while (index < len) {
-            const code3 = header2.charCodeAt(index);
-            if (code3 === DQUOTE) {
-              if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
-              }
-              index++;
-              let stop2 = 0;
-              while (index < len) {
-                const code4 = header2.charCodeAt(index);
-                const flags2 = CHAR_MAP[code4];
-                if ((flags2 & stopFlags) !== 0) {
-                  stop2 = flags2 & COMMA_FLAG;
-                  break;
-                }
-                index++;
-              }
-              if (stop2 !== 0)
-                break parameter;
-              continue parameter;
-            }
-            if (code3 === BSLASH && index + 1 < len) {
-              escaped = true;
-              index += 2;
-              continue;
-            }
-            index++;
-          }
-          continue parameter;
-        }
-        const valueStart = index;
-        let stop = 0;
-        let valueWhitespace = -1;
-        while (index < len) {
-          const code3 = header2.charCodeAt(index);
-          const flags2 = CHAR_MAP[code3];
-          if ((flags2 & stopFlags) !== 0) {
-            stop = flags2 & COMMA_FLAG;
-            break;
-          }
-          if ((flags2 & OWS) !== 0) {
-            if (valueWhitespace === -1)
-              valueWhitespace = index;
-          } else {
-            valueWhitespace = -1;
-          }
-          index++;
-        }
-        if (parameters[key] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header2.slice(valueStart, valueEnd);
-        }
-        if (stop !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if ((flags & OWS) !== 0) {
-        if (keyWhitespace === -1)
-          keyWhitespace = index;
-      } else {
-        keyWhitespace = -1;
-      }
-      keyFlags |= code2 & NON_ASCII | flags;
-      index++;
-    }
-  }
-  return { type, index, parameters };
-}
-function unescapeQuotedPairs(str, start, end) {
-  let result = "";
-  for (let index = start; index < end; index++) {
-    if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
-      start = ++index;
-    }
-  }
-  return result + str.slice(start, end);
-}
-
-// node_modules/json-with-bigint/json-with-bigint.js
-var intRegex = /^-?\d+$/;
-var noiseValue = /^-?\d+n+$/;
-var originalStringify = JSON.stringify;
-var originalParse = JSON.parse;
-var customFormat = /^-?\d+n$/;
-var bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-var noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-var isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
-var isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
-var stringifyIteratively = (rootValue, replacer, spaceParam) => {
-  let space = "";
-  if (typeof spaceParam === "number") {
-    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-  } else if (typeof spaceParam === "string") {
-    space = spaceParam.slice(0, 10);
-  }
-  const isFunctionReplacer = typeof replacer === "function";
-  const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
-  const prepareVal = (parent, key, val) => {
-    const isObject2 = val !== null && typeof val === "object";
-    const hasToJSON = isObject2 && typeof val.toJSON === "function";
-    if (hasToJSON) {
-      val = val.toJSON(key);
-    }
-    const isNoise2 = typeof val === "string" && noiseValue.test(val);
-    if (isNoise2) return val + "n";
-    const isBigInt = typeof val === "bigint";
-    if (isBigInt) {
-      const supportsRawJSON = "rawJSON" in JSON;
-      if (supportsRawJSON) return JSON.rawJSON(val.toString());
-      return val.toString() + "n";
-    }
-    if (isFunctionReplacer) {
-      val = replacer.call(parent, key, val);
-    }
-    const isPostReplacerObject = val !== null && typeof val === "object";
-    if (isPostReplacerObject) {
-      const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
-      if (isPrimitiveWrapper) {
-        val = val.valueOf();
-      }
-    }
-    return val;
-  };
-  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-  if (isUnstringifiable(rootProcessed)) {
-    return void 0;
-  }
-  const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
-  const isRootNativeRawJSON = isRawJSON(rootProcessed);
-  if (isRootPrimitive || isRootNativeRawJSON) {
-    return originalStringify(rootProcessed);
-  }
-  const chunks = [];
-  let level = 0;
-  const stack = [
-    {
-      parent: { "": rootProcessed },
-      key: "",
-      val: rootProcessed,
-      isArray: Array.isArray(rootProcessed),
-      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-      index: 0,
-      first: true
-    }
-  ];
-  const visited = new WeakSet([rootProcessed]);
-  while (stack.length > 0) {
-    const node2 = stack[stack.length - 1];
-    if (node2.index === 0) {
-      chunks.push(node2.isArray ? "[" : "{");
-      level++;
-    }
-    let isDone = false;
-    if (node2.isArray) {
-      if (node2.index < node2.val.length) {
-        if (!node2.first) chunks.push(",");
-        if (space) chunks.push("\n" + space.repeat(level));
-        const childRaw = node2.val[node2.index];
-        const childVal = prepareVal(node2.val, String(node2.index), childRaw);
-        if (isUnstringifiable(childVal)) {
-          chunks.push("null");
-          node2.first = false;
-          node2.index++;
-        } else {
-          const isComplexObject = childVal !== null && typeof childVal === "object";
-          const isNativeRaw = isRawJSON(childVal);
-          if (isComplexObject && !isNativeRaw) {
-            if (visited.has(childVal)) {
-              throw new TypeError("Converting circular structure to JSON");
-            }
-            visited.add(childVal);
-            stack.push({
-              parent: node2.val,
-              key: String(node2.index),
-              val: childVal,
-              isArray: Array.isArray(childVal),
-              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-              index: 0,
-              first: true
-            });
-            node2.first = false;
-            node2.index++;
-          } else {
-            chunks.push(originalStringify(childVal));
-            node2.first = false;
-            node2.index++;
-          }
-        }
-      } else {
-        isDone = true;
-      }
-    } else {
-      while (node2.index < node2.keys.length) {
-        const k = node2.keys[node2.index++];
-        const isFilteredOutByArray = propertyList && !propertyList.has(k);
-        if (isFilteredOutByArray) continue;
-        const childRaw = node2.val[k];
-        const childVal = prepareVal(node2.val, k, childRaw);
-        if (isUnstringifiable(childVal)) continue;
-        if (!node2.first) chunks.push(",");
-        if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
-        } else {
-          chunks.push(originalStringify(k) + ":");
-        }
-        const isComplexObject = childVal !== null && typeof childVal === "object";
-        const isNativeRaw = isRawJSON(childVal);
-        if (isComplexObject && !isNativeRaw) {
-          if (visited.has(childVal)) {
-            throw new TypeError("Converting circular structure to JSON");
-          }
-          visited.add(childVal);
-          stack.push({
-            parent: node2.val,
-            key: k,
-            val: childVal,
-            isArray: Array.isArray(childVal),
-            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-            index: 0,
-            first: true
-          });
-          node2.first = false;
-          break;
-        } else {
-          chunks.push(originalStringify(childVal));
-          node2.first = false;
-        }
-      }
-      const isNodeFullyProcessed = node2.index >= node2.keys.length && stack[stack.length - 1] === node2;
-      if (isNodeFullyProcessed) {
-        isDone = true;
-      }
-    }
-    if (isDone) {
-      level--;
-      if (!node2.first && space) chunks.push("\n" + space.repeat(level));
-      chunks.push(node2.isArray ? "]" : "}");
-      visited.delete(node2.val);
-      stack.pop();
-    }
-  }
-  return chunks.join("");
-};
-var JSONStringify = (value, replacer, space) => {
-  try {
-    const supportsRawJSON = "rawJSON" in JSON;
-    if (supportsRawJSON) {
-      return originalStringify(
-        value,
-        (key, val) => {
-          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-          const hasFunctionReplacer = typeof replacer === "function";
-          if (hasFunctionReplacer) return replacer(key, val);
-          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-          if (isKeyInArrayReplacer) return val;
-          return val;
-        },
-        space
-      );
-    }
-    if (!value) return originalStringify(value, replacer, space);
-    const convertedToCustomJSON = originalStringify(
-      value,
-      (key, val) => {
-        const isNoise2 = typeof val === "string" && noiseValue.test(val);
-        if (isNoise2) return val.toString() + "n";
-        if (typeof val === "bigint") return val.toString() + "n";
-        const hasFunctionReplacer = typeof replacer === "function";
-        if (hasFunctionReplacer) return replacer(key, val);
-        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-        if (isKeyInArrayReplacer) return val;
-        return val;
-      },
-      space
-    );
-    const processedJSON = convertedToCustomJSON.replace(
-      bigIntsStringify,
-      "$1$2$3"
-    );
-    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
-    return denoisedJSON;
-  } catch (error63) {
-    if (error63 instanceof RangeError) {
-      const convertedJSON = stringifyIteratively(value, replacer, space);
-      if (convertedJSON === void 0) return void 0;
-      const supportsRawJSON = "rawJSON" in JSON;
-      if (supportsRawJSON) return convertedJSON;
-      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-      return processedJSON.replace(noiseStringify, "$1$2$3");
-    }
-    throw error63;
-  }
-};
-var featureCache = /* @__PURE__ */ new Map();
-var isContextSourceSupported = () => {
-  const parseFingerprint = JSON.parse.toString();
-  if (featureCache.has(parseFingerprint)) {
-    return featureCache.get(parseFingerprint);
-  }
-  try {
-    const result = JSON.parse(
-      "1",
-      (_, __, context3) => !!context3?.source && context3.source === "1"
-    );
-    featureCache.set(parseFingerprint, result);
-    return result;
-  } catch {
-    featureCache.set(parseFingerprint, false);
-    return false;
-  }
-};
-var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
-  const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
-  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-  if (isNoiseValue) return value.slice(0, -1);
-  const hasUserReviver = typeof userReviver === "function";
-  if (!hasUserReviver) return value;
-  return userReviver(key, value, context3);
-};
-var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context3) => {
-    const isNumber = typeof value === "number";
-    const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-    const isBigNumber = isNumber && isOutOfBounds;
-    const isInt = context3 && intRegex.test(context3.source);
-    const isBigInt = isBigNumber && isInt;
-    if (isBigInt) return BigInt(context3.source);
-    const hasCustomReviver = typeof reviver === "function";
-    if (!hasCustomReviver) return value;
-    return reviver(key, value, context3);
-  });
-};
-var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-var MAX_DIGITS = MAX_INT.length;
-var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-var noiseValueWithQuotes = /^"-?\d+n+"$/;
-var applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
-  const stack = [{ parent: rootHolder, key: "", visited: false }];
-  while (stack.length > 0) {
-    const node2 = stack[stack.length - 1];
-    if (!node2.visited) {
-      node2.visited = true;
-      const value = node2.parent[node2.key];
-      const isComplexObject = value !== null && typeof value === "object";
-      if (isComplexObject) {
-        const keys = Object.keys(value);
-        for (let i = keys.length - 1; i >= 0; i--) {
-          stack.push({ parent: value, key: keys[i], visited: false });
-        }
-      }
-    } else {
-      const { parent, key } = node2;
-      let value = parent[key];
-      if (typeof value === "string") {
-        const isCustomFormatBigInt = customFormat.test(value);
-        if (isCustomFormatBigInt) {
-          value = BigInt(value.slice(0, -1));
-        } else {
-          const isNoise2 = noiseValue.test(value);
-          if (isNoise2) value = value.slice(0, -1);
-        }
-      }
-      const hasUserReviver = typeof userReviver === "function";
-      if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
-      }
-      const isDeleted = value === void 0;
-      if (isDeleted) {
-        delete parent[key];
-      } else {
-        parent[key] = value;
-      }
-      stack.pop();
-    }
-  }
-  return rootHolder[""];
-};
-var serializeBigInts = (text) => {
-  return text.replace(
-    stringsOrLargeNumbers,
-    (match, digits, fractional, exponential) => {
-      const isString = match[0] === '"';
-      const isNoise2 = isString && noiseValueWithQuotes.test(match);
-      if (isNoise2) return match.substring(0, match.length - 1) + 'n"';
-      const hasFractionalOrExponential = fractional || exponential;
-      const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
-      const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-      if (isStandardValue) return match;
-      return '"' + match + 'n"';
-    }
-  );
-};
-var JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
-  try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-    const serializedData = serializeBigInts(text);
-    return originalParse(
-      serializedData,
-      (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
-    );
-  } catch (error63) {
-    if (error63 instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-      return applyReviverIteratively(parsed, reviver);
-    }
-    throw error63;
-  }
-};
-
-// node_modules/@octokit/request-error/dist-src/index.js
-var RequestError = class extends Error {
-  name;
-  /**
-   * http status code
-   */
-  status;
-  /**
-   * Request options that lead to the error.
-   */
-  request;
-  /**
-   * Response object if a response was received
-   */
-  response;
-  constructor(message, statusCode, options) {
-    super(message, { cause: options.cause });
-    this.name = "HttpError";
-    this.status = Number.parseInt(statusCode);
-    if (Number.isNaN(this.status)) {
-      this.status = 0;
-    }
-    if ("response" in options) {
-      this.response = options.response;
-    }
-    const requestCopy = Object.assign({}, options.request);
-    if (options.request.headers.authorization) {
-      requestCopy.headers = Object.assign({}, options.request.headers, {
-        authorization: options.request.headers.authorization.replace(
-          /(?<! ) .*$/,
-          " [REDACTED]"
-        )
-      });
-    }
-    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-    this.request = requestCopy;
-  }
-};
-
-// node_modules/@octokit/request/dist-bundle/index.js
-var VERSION2 = "10.0.16";
-var defaults_default = {
-  headers: {
-    "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
-  }
-};
-function isPlainObject3(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-var noop = () => "";
-async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = isPlainObject3(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch2(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error63) {
-    let message = "Unknown Error";
-    if (error63 instanceof Error) {
-      if (error63.name === "AbortError") {
-        error63.status = 500;
-        throw error63;
-      }
-      message = error63.message;
-      if (error63.name === "TypeError" && "cause" in error63) {
-        if (error63.cause instanceof Error) {
-          message = error63.cause.message;
-        } else if (typeof error63.cause === "string") {
-          message = error63.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error63;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url2 = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url: url2,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop);
-  }
-  const mimetype = parse4(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err2) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-function withDefaults2(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: withDefaults2.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: withDefaults2.bind(null, endpoint2)
-  });
-}
-var request = withDefaults2(endpoint, defaults_default);
-
-// node_modules/@octokit/graphql/dist-bundle/index.js
-var VERSION3 = "0.0.0-development";
-function _buildMessageForResponseErrors(data) {
-  return `Request failed due to following response errors:
-` + data.errors.map((e) => ` - ${e.message}`).join("\n");
-}
-var GraphqlResponseError = class extends Error {
-  constructor(request2, headers, response) {
-    super(_buildMessageForResponseErrors(response));
-    this.request = request2;
-    this.headers = headers;
-    this.response = response;
-    this.errors = response.errors;
-    this.data = response.data;
-    if (Error.captureStackTrace) {
-      Error.captureStackTrace(this, this.constructor);
-    }
-  }
-  request;
-  headers;
-  response;
-  name = "GraphqlResponseError";
-  errors;
-  data;
-};
-var NON_VARIABLE_OPTIONS = [
-  "method",
-  "baseUrl",
-  "url",
-  "headers",
-  "request",
-  "query",
-  "mediaType",
-  "operationName"
-];
-var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
-var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
-  if (options) {
-    if (typeof query === "string" && "query" in options) {
-      return Promise.reject(
-        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
-      );
-    }
-    for (const key in options) {
-      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
-      return Promise.reject(
-        new Error(
-          `[@octokit/graphql] "${key}" cannot be used as variable name`
-        )
-      );
-    }
-  }
-  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
-  const requestOptions = Object.keys(
-    parsedOptions
-  ).reduce((result, key) => {
-    if (NON_VARIABLE_OPTIONS.includes(key)) {
-      result[key] = parsedOptions[key];
-      return result;
-    }
-    if (!result.variables) {
-      result.variables = {};
-    }
-    result.variables[key] = parsedOptions[key];
-    return result;
-  }, {});
-  const baseUrl2 = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
-  if (GHES_V3_SUFFIX_REGEX.test(baseUrl2)) {
-    requestOptions.url = baseUrl2.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
-  }
-  return request2(requestOptions).then((response) => {
-    if (response.data.errors) {
-      const headers = {};
-      for (const key of Object.keys(response.headers)) {
-        headers[key] = response.headers[key];
-      }
-      throw new GraphqlResponseError(
-        requestOptions,
-        headers,
-        response.data
-      );
-    }
-    return response.data.data;
-  });
-}
-function withDefaults3(request2, newDefaults) {
-  const newRequest = request2.defaults(newDefaults);
-  const newApi = (query, options) => {
-    return graphql(newRequest, query, options);
-  };
-  return Object.assign(newApi, {
-    defaults: withDefaults3.bind(null, newRequest),
-    endpoint: newRequest.endpoint
-  });
-}
-var graphql2 = withDefaults3(request, {
-  headers: {
-    "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
-  },
-  method: "POST",
-  url: "/graphql"
-});
-function withCustomRequest(customRequest) {
-  return withDefaults3(customRequest, {
-    method: "POST",
-    url: "/graphql"
-  });
-}
-
-// node_modules/@octokit/auth-token/dist-bundle/index.js
-var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
-var isJWT = jwtRE.test.bind(jwtRE);
-async function auth(token) {
-  const isApp = isJWT(token);
-  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
-  const isUserToServer = token.startsWith("ghu_");
-  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
-  return {
-    type: "token",
-    token,
-    tokenType
-  };
-}
-function withAuthorizationPrefix(token) {
-  if (token.split(/\./).length === 3) {
-    return `bearer ${token}`;
-  }
-  return `token ${token}`;
-}
-async function hook(token, request2, route, parameters) {
-  const endpoint2 = request2.endpoint.merge(
-    route,
-    parameters
-  );
-  endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request2(endpoint2);
-}
-var createTokenAuth = function createTokenAuth2(token) {
-  if (!token) {
-    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
-  }
-  if (typeof token !== "string") {
-    throw new Error(
-      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
-    );
-  }
-  token = token.replace(/^(token|bearer) +/i, "");
-  return Object.assign(auth.bind(null, token), {
-    hook: hook.bind(null, token)
-  });
-};
-
-// node_modules/@octokit/core/dist-src/version.js
-var VERSION4 = "7.0.8";
-
-// node_modules/@octokit/core/dist-src/index.js
-var noop2 = () => {
-};
-var consoleWarn = console.warn.bind(console);
-var consoleError = console.error.bind(console);
-function createLogger(logger = {}) {
-  if (typeof logger.debug !== "function") {
-    logger.debug = noop2;
-  }
-  if (typeof logger.info !== "function") {
-    logger.info = noop2;
-  }
-  if (typeof logger.warn !== "function") {
-    logger.warn = consoleWarn;
-  }
-  if (typeof logger.error !== "function") {
-    logger.error = consoleError;
-  }
-  return logger;
-}
-var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
-var Octokit = class {
-  static VERSION = VERSION4;
-  static defaults(defaults2) {
-    const OctokitWithDefaults = class extends this {
-      constructor(...args) {
-        const options = args[0] || {};
-        if (typeof defaults2 === "function") {
-          super(defaults2(options));
-          return;
-        }
-        super(
-          Object.assign(
-            {},
-            defaults2,
-            options,
-            options.userAgent && defaults2.userAgent ? {
-              userAgent: `${options.userAgent} ${defaults2.userAgent}`
-            } : null
-          )
-        );
-      }
-    };
-    return OctokitWithDefaults;
-  }
-  static plugins = [];
-  /**
-   * Attach a plugin (or many) to your Octokit instance.
-   *
-   * @example
-   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
-   */
-  static plugin(...newPlugins) {
-    const currentPlugins = this.plugins;
-    const NewOctokit = class extends this {
-      static plugins = currentPlugins.concat(
-        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
-      );
-    };
-    return NewOctokit;
-  }
-  constructor(options = {}) {
-    const hook2 = new before_after_hook_default.Collection();
-    const requestDefaults = {
-      baseUrl: request.endpoint.DEFAULTS.baseUrl,
-      headers: {},
-      request: Object.assign({}, options.request, {
-        // @ts-ignore internal usage only, no need to type
-        hook: hook2.bind(null, "request")
-      }),
-      mediaType: {
-        previews: [],
-        format: ""
-      }
-    };
-    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
-    if (options.baseUrl) {
-      requestDefaults.baseUrl = options.baseUrl;
-    }
-    if (options.previews) {
-      requestDefaults.mediaType.previews = options.previews;
-    }
-    if (options.timeZone) {
-      requestDefaults.headers["time-zone"] = options.timeZone;
-    }
-    this.request = request.defaults(requestDefaults);
-    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
-    this.log = createLogger(options.log);
-    this.hook = hook2;
-    if (!options.authStrategy) {
-      if (!options.auth) {
-        this.auth = async () => ({
-          type: "unauthenticated"
-        });
-      } else {
-        const auth2 = createTokenAuth(options.auth);
-        hook2.wrap("request", auth2.hook);
-        this.auth = auth2;
-      }
-    } else {
-      const { authStrategy, ...otherOptions } = options;
-      const auth2 = authStrategy(
-        Object.assign(
-          {
-            request: this.request,
-            log: this.log,
-            // we pass the current octokit instance as well as its constructor options
-            // to allow for authentication strategies that return a new octokit instance
-            // that shares the same internal state as the current one. The original
-            // requirement for this was the "event-octokit" authentication strategy
-            // of https://github.com/probot/octokit-auth-probot.
-            octokit: this,
-            octokitOptions: otherOptions
-          },
-          options.auth
-        )
-      );
-      hook2.wrap("request", auth2.hook);
-      this.auth = auth2;
-    }
-    const classConstructor = this.constructor;
-    for (let i = 0; i < classConstructor.plugins.length; ++i) {
-      Object.assign(this, classConstructor.plugins[i](this, options));
-    }
-  }
-  // assigned during constructor
-  request;
-  graphql;
-  log;
-  hook;
-  // TODO: type `octokit.auth` based on passed options.authStrategy
-  auth;
-};
-
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-var VERSION5 = "17.0.0";
-
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
-var Endpoints = {
-  actions: {
-    addCustomLabelsToSelfHostedRunnerForOrg: [
-      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    addCustomLabelsToSelfHostedRunnerForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    addRepoAccessToSelfHostedRunnerGroupInOrg: [
-      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
-    ],
-    addSelectedRepoToOrgSecret: [
-      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    addSelectedRepoToOrgVariable: [
-      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
-    ],
-    approveWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
-    ],
-    cancelWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
-    ],
-    createEnvironmentVariable: [
-      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
-    ],
-    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
-    createOrUpdateEnvironmentSecret: [
-      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
-    ],
-    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
-    createOrUpdateRepoSecret: [
-      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
-    ],
-    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
-    createRegistrationTokenForOrg: [
-      "POST /orgs/{org}/actions/runners/registration-token"
-    ],
-    createRegistrationTokenForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
-    ],
-    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
-    createRemoveTokenForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
-    ],
-    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
-    createWorkflowDispatch: [
-      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
-    ],
-    deleteActionsCacheById: [
-      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
-    ],
-    deleteActionsCacheByKey: [
-      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
-    ],
-    deleteArtifact: [
-      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
-    ],
-    deleteCustomImageFromOrg: [
-      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
-    ],
-    deleteCustomImageVersionFromOrg: [
-      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
-    ],
-    deleteEnvironmentSecret: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
-    ],
-    deleteEnvironmentVariable: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
-    ],
-    deleteHostedRunnerForOrg: [
-      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
-    ],
-    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
-    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
-    deleteRepoSecret: [
-      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
-    ],
-    deleteRepoVariable: [
-      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
-    ],
-    deleteSelfHostedRunnerFromOrg: [
-      "DELETE /orgs/{org}/actions/runners/{runner_id}"
-    ],
-    deleteSelfHostedRunnerFromRepo: [
-      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
-    ],
-    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
-    deleteWorkflowRunLogs: [
-      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
-    ],
-    disableSelectedRepositoryGithubActionsOrganization: [
-      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
-    ],
-    disableWorkflow: [
-      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
-    ],
-    downloadArtifact: [
-      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
-    ],
-    downloadJobLogsForWorkflowRun: [
-      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
-    ],
-    downloadWorkflowRunAttemptLogs: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
-    ],
-    downloadWorkflowRunLogs: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
-    ],
-    enableSelectedRepositoryGithubActionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
-    ],
-    enableWorkflow: [
-      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
-    ],
-    forceCancelWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
-    ],
-    generateRunnerJitconfigForOrg: [
-      "POST /orgs/{org}/actions/runners/generate-jitconfig"
-    ],
-    generateRunnerJitconfigForRepo: [
-      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
-    ],
-    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
-    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
-    getActionsCacheUsageByRepoForOrg: [
-      "GET /orgs/{org}/actions/cache/usage-by-repository"
-    ],
-    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
-    getAllowedActionsOrganization: [
-      "GET /orgs/{org}/actions/permissions/selected-actions"
-    ],
-    getAllowedActionsRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
-    ],
-    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
-    getCustomImageForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
-    ],
-    getCustomImageVersionForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
-    ],
-    getCustomOidcSubClaimForRepo: [
-      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
-    ],
-    getEnvironmentPublicKey: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
-    ],
-    getEnvironmentSecret: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
-    ],
-    getEnvironmentVariable: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
-    ],
-    getGithubActionsDefaultWorkflowPermissionsOrganization: [
-      "GET /orgs/{org}/actions/permissions/workflow"
-    ],
-    getGithubActionsDefaultWorkflowPermissionsRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
-    ],
-    getGithubActionsPermissionsOrganization: [
-      "GET /orgs/{org}/actions/permissions"
-    ],
-    getGithubActionsPermissionsRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions"
-    ],
-    getHostedRunnerForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
-    ],
-    getHostedRunnersGithubOwnedImagesForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
-    ],
-    getHostedRunnersLimitsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/limits"
-    ],
-    getHostedRunnersMachineSpecsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
-    ],
-    getHostedRunnersPartnerImagesForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/partner"
-    ],
-    getHostedRunnersPlatformsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/platforms"
-    ],
-    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
-    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
-    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
-    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
-    getPendingDeploymentsForRun: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
-    ],
-    getRepoPermissions: [
-      "GET /repos/{owner}/{repo}/actions/permissions",
-      {},
-      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
-    ],
-    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
-    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
-    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
-    getReviewsForRun: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
-    ],
-    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
-    getSelfHostedRunnerForRepo: [
-      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
-    ],
-    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
-    getWorkflowAccessToRepository: [
-      "GET /repos/{owner}/{repo}/actions/permissions/access"
-    ],
-    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
-    getWorkflowRunAttempt: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
-    ],
-    getWorkflowRunUsage: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
-    ],
-    getWorkflowUsage: [
-      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
-    ],
-    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
-    listCustomImageVersionsForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
-    ],
-    listCustomImagesForOrg: [
-      "GET /orgs/{org}/actions/hosted-runners/images/custom"
-    ],
-    listEnvironmentSecrets: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
-    ],
-    listEnvironmentVariables: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
-    ],
-    listGithubHostedRunnersInGroupForOrg: [
-      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
-    ],
-    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
-    listJobsForWorkflowRun: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
-    ],
-    listJobsForWorkflowRunAttempt: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
-    ],
-    listLabelsForSelfHostedRunnerForOrg: [
-      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    listLabelsForSelfHostedRunnerForRepo: [
-      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
-    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
-    listRepoOrganizationSecrets: [
-      "GET /repos/{owner}/{repo}/actions/organization-secrets"
-    ],
-    listRepoOrganizationVariables: [
-      "GET /repos/{owner}/{repo}/actions/organization-variables"
-    ],
-    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
-    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
-    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
-    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
-    listRunnerApplicationsForRepo: [
-      "GET /repos/{owner}/{repo}/actions/runners/downloads"
-    ],
-    listSelectedReposForOrgSecret: [
-      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
-    ],
-    listSelectedReposForOrgVariable: [
-      "GET /orgs/{org}/actions/variables/{name}/repositories"
-    ],
-    listSelectedRepositoriesEnabledGithubActionsOrganization: [
-      "GET /orgs/{org}/actions/permissions/repositories"
-    ],
-    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
-    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
-    listWorkflowRunArtifacts: [
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
-    ],
-    listWorkflowRuns: [
-      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
-    ],
-    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
-    reRunJobForWorkflowRun: [
-      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
-    ],
-    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
-    reRunWorkflowFailedJobs: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
-    ],
-    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
-      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
-      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    removeCustomLabelFromSelfHostedRunnerForOrg: [
-      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
-    ],
-    removeCustomLabelFromSelfHostedRunnerForRepo: [
-      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
-    ],
-    removeSelectedRepoFromOrgSecret: [
-      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    removeSelectedRepoFromOrgVariable: [
-      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
-    ],
-    reviewCustomGatesForRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
-    ],
-    reviewPendingDeploymentsForRun: [
-      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
-    ],
-    setAllowedActionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/selected-actions"
-    ],
-    setAllowedActionsRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
-    ],
-    setCustomLabelsForSelfHostedRunnerForOrg: [
-      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
-    ],
-    setCustomLabelsForSelfHostedRunnerForRepo: [
-      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
-    ],
-    setCustomOidcSubClaimForRepo: [
-      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
-    ],
-    setGithubActionsDefaultWorkflowPermissionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/workflow"
-    ],
-    setGithubActionsDefaultWorkflowPermissionsRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
-    ],
-    setGithubActionsPermissionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions"
-    ],
-    setGithubActionsPermissionsRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions"
-    ],
-    setSelectedReposForOrgSecret: [
-      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
-    ],
-    setSelectedReposForOrgVariable: [
-      "PUT /orgs/{org}/actions/variables/{name}/repositories"
-    ],
-    setSelectedRepositoriesEnabledGithubActionsOrganization: [
-      "PUT /orgs/{org}/actions/permissions/repositories"
-    ],
-    setWorkflowAccessToRepository: [
-      "PUT /repos/{owner}/{repo}/actions/permissions/access"
-    ],
-    updateEnvironmentVariable: [
-      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
-    ],
-    updateHostedRunnerForOrg: [
-      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
-    ],
-    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
-    updateRepoVariable: [
-      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
-    ]
-  },
-  activity: {
-    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
-    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
-    deleteThreadSubscription: [
-      "DELETE /notifications/threads/{thread_id}/subscription"
-    ],
-    getFeeds: ["GET /feeds"],
-    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
-    getThread: ["GET /notifications/threads/{thread_id}"],
-    getThreadSubscriptionForAuthenticatedUser: [
-      "GET /notifications/threads/{thread_id}/subscription"
-    ],
-    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
-    listNotificationsForAuthenticatedUser: ["GET /notifications"],
-    listOrgEventsForAuthenticatedUser: [
-      "GET /users/{username}/events/orgs/{org}"
-    ],
-    listPublicEvents: ["GET /events"],
-    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
-    listPublicEventsForUser: ["GET /users/{username}/events/public"],
-    listPublicOrgEvents: ["GET /orgs/{org}/events"],
-    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
-    listReceivedPublicEventsForUser: [
-      "GET /users/{username}/received_events/public"
-    ],
-    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
-    listRepoNotificationsForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/notifications"
-    ],
-    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
-    listReposStarredByUser: ["GET /users/{username}/starred"],
-    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
-    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
-    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
-    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
-    markNotificationsAsRead: ["PUT /notifications"],
-    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
-    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
-    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
-    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
-    setThreadSubscription: [
-      "PUT /notifications/threads/{thread_id}/subscription"
-    ],
-    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
-    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
-  },
-  apps: {
-    addRepoToInstallation: [
-      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
-      {},
-      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
-    ],
-    addRepoToInstallationForAuthenticatedUser: [
-      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
-    ],
-    checkToken: ["POST /applications/{client_id}/token"],
-    createFromManifest: ["POST /app-manifests/{code}/conversions"],
-    createInstallationAccessToken: [
-      "POST /app/installations/{installation_id}/access_tokens"
-    ],
-    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
-    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
-    deleteToken: ["DELETE /applications/{client_id}/token"],
-    getAuthenticated: ["GET /app"],
-    getBySlug: ["GET /apps/{app_slug}"],
-    getInstallation: ["GET /app/installations/{installation_id}"],
-    getOrgInstallation: ["GET /orgs/{org}/installation"],
-    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
-    getSubscriptionPlanForAccount: [
-      "GET /marketplace_listing/accounts/{account_id}"
-    ],
-    getSubscriptionPlanForAccountStubbed: [
-      "GET /marketplace_listing/stubbed/accounts/{account_id}"
-    ],
-    getUserInstallation: ["GET /users/{username}/installation"],
-    getWebhookConfigForApp: ["GET /app/hook/config"],
-    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
-    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
-    listAccountsForPlanStubbed: [
-      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
-    ],
-    listInstallationReposForAuthenticatedUser: [
-      "GET /user/installations/{installation_id}/repositories"
-    ],
-    listInstallationRequestsForAuthenticatedApp: [
-      "GET /app/installation-requests"
-    ],
-    listInstallations: ["GET /app/installations"],
-    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
-    listPlans: ["GET /marketplace_listing/plans"],
-    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
-    listReposAccessibleToInstallation: ["GET /installation/repositories"],
-    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
-    listSubscriptionsForAuthenticatedUserStubbed: [
-      "GET /user/marketplace_purchases/stubbed"
-    ],
-    listWebhookDeliveries: ["GET /app/hook/deliveries"],
-    redeliverWebhookDelivery: [
-      "POST /app/hook/deliveries/{delivery_id}/attempts"
-    ],
-    removeRepoFromInstallation: [
-      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
-      {},
-      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
-    ],
-    removeRepoFromInstallationForAuthenticatedUser: [
-      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
-    ],
-    resetToken: ["PATCH /applications/{client_id}/token"],
-    revokeInstallationAccessToken: ["DELETE /installation/token"],
-    scopeToken: ["POST /applications/{client_id}/token/scoped"],
-    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
-    unsuspendInstallation: [
-      "DELETE /app/installations/{installation_id}/suspended"
-    ],
-    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
-  },
-  billing: {
-    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
-    getGithubActionsBillingUser: [
-      "GET /users/{username}/settings/billing/actions"
-    ],
-    getGithubBillingPremiumRequestUsageReportOrg: [
-      "GET /organizations/{org}/settings/billing/premium_request/usage"
-    ],
-    getGithubBillingPremiumRequestUsageReportUser: [
-      "GET /users/{username}/settings/billing/premium_request/usage"
-    ],
-    getGithubBillingUsageReportOrg: [
-      "GET /organizations/{org}/settings/billing/usage"
-    ],
-    getGithubBillingUsageReportUser: [
-      "GET /users/{username}/settings/billing/usage"
-    ],
-    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
-    getGithubPackagesBillingUser: [
-      "GET /users/{username}/settings/billing/packages"
-    ],
-    getSharedStorageBillingOrg: [
-      "GET /orgs/{org}/settings/billing/shared-storage"
-    ],
-    getSharedStorageBillingUser: [
-      "GET /users/{username}/settings/billing/shared-storage"
-    ]
-  },
-  campaigns: {
-    createCampaign: ["POST /orgs/{org}/campaigns"],
-    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
-    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
-    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
-    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
-  },
-  checks: {
-    create: ["POST /repos/{owner}/{repo}/check-runs"],
-    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
-    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
-    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
-    listAnnotations: [
-      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
-    ],
-    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
-    listForSuite: [
-      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
-    ],
-    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
-    rerequestRun: [
-      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
-    ],
-    rerequestSuite: [
-      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
-    ],
-    setSuitesPreferences: [
-      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
-    ],
-    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
-  },
-  codeScanning: {
-    commitAutofix: [
-      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
-    ],
-    createAutofix: [
-      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
-    ],
-    createVariantAnalysis: [
-      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
-    ],
-    deleteAnalysis: [
-      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
-    ],
-    deleteCodeqlDatabase: [
-      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
-    ],
-    getAlert: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
-      {},
-      { renamedParameters: { alert_id: "alert_number" } }
-    ],
-    getAnalysis: [
-      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
-    ],
-    getAutofix: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
-    ],
-    getCodeqlDatabase: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
-    ],
-    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
-    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
-    getVariantAnalysis: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
-    ],
-    getVariantAnalysisRepoTask: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
-    ],
-    listAlertInstances: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
-    ],
-    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
-    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
-    listAlertsInstances: [
-      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
-      {},
-      { renamed: ["codeScanning", "listAlertInstances"] }
-    ],
-    listCodeqlDatabases: [
-      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
-    ],
-    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
-    updateAlert: [
-      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
-    ],
-    updateDefaultSetup: [
-      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
-    ],
-    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
-  },
-  codeSecurity: {
-    attachConfiguration: [
-      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
-    ],
-    attachEnterpriseConfiguration: [
-      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
-    ],
-    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
-    createConfigurationForEnterprise: [
-      "POST /enterprises/{enterprise}/code-security/configurations"
-    ],
-    deleteConfiguration: [
-      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
-    ],
-    deleteConfigurationForEnterprise: [
-      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
-    ],
-    detachConfiguration: [
-      "DELETE /orgs/{org}/code-security/configurations/detach"
-    ],
-    getConfiguration: [
-      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
-    ],
-    getConfigurationForRepository: [
-      "GET /repos/{owner}/{repo}/code-security-configuration"
-    ],
-    getConfigurationsForEnterprise: [
-      "GET /enterprises/{enterprise}/code-security/configurations"
-    ],
-    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
-    getDefaultConfigurations: [
-      "GET /orgs/{org}/code-security/configurations/defaults"
-    ],
-    getDefaultConfigurationsForEnterprise: [
-      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
-    ],
-    getRepositoriesForConfiguration: [
-      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
-    ],
-    getRepositoriesForEnterpriseConfiguration: [
-      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
-    ],
-    getSingleConfigurationForEnterprise: [
-      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
-    ],
-    setConfigurationAsDefault: [
-      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
-    ],
-    setConfigurationAsDefaultForEnterprise: [
-      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
-    ],
-    updateConfiguration: [
-      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
-    ],
-    updateEnterpriseConfiguration: [
-      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
-    ]
-  },
-  codesOfConduct: {
-    getAllCodesOfConduct: ["GET /codes_of_conduct"],
-    getConductCode: ["GET /codes_of_conduct/{key}"]
-  },
-  codespaces: {
-    addRepositoryForSecretForAuthenticatedUser: [
-      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    addSelectedRepoToOrgSecret: [
-      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    checkPermissionsForDevcontainer: [
-      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
-    ],
-    codespaceMachinesForAuthenticatedUser: [
-      "GET /user/codespaces/{codespace_name}/machines"
-    ],
-    createForAuthenticatedUser: ["POST /user/codespaces"],
-    createOrUpdateOrgSecret: [
-      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
-    ],
-    createOrUpdateRepoSecret: [
-      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
-    ],
-    createOrUpdateSecretForAuthenticatedUser: [
-      "PUT /user/codespaces/secrets/{secret_name}"
-    ],
-    createWithPrForAuthenticatedUser: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
-    ],
-    createWithRepoForAuthenticatedUser: [
-      "POST /repos/{owner}/{repo}/codespaces"
-    ],
-    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
-    deleteFromOrganization: [
-      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
-    ],
-    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
-    deleteRepoSecret: [
-      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
-    ],
-    deleteSecretForAuthenticatedUser: [
-      "DELETE /user/codespaces/secrets/{secret_name}"
-    ],
-    exportForAuthenticatedUser: [
-      "POST /user/codespaces/{codespace_name}/exports"
-    ],
-    getCodespacesForUserInOrg: [
-      "GET /orgs/{org}/members/{username}/codespaces"
-    ],
-    getExportDetailsForAuthenticatedUser: [
-      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
-    ],
-    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
-    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
-    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
-    getPublicKeyForAuthenticatedUser: [
-      "GET /user/codespaces/secrets/public-key"
-    ],
-    getRepoPublicKey: [
-      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
-    ],
-    getRepoSecret: [
-      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
-    ],
-    getSecretForAuthenticatedUser: [
-      "GET /user/codespaces/secrets/{secret_name}"
-    ],
-    listDevcontainersInRepositoryForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
-    ],
-    listForAuthenticatedUser: ["GET /user/codespaces"],
-    listInOrganization: [
-      "GET /orgs/{org}/codespaces",
-      {},
-      { renamedParameters: { org_id: "org" } }
-    ],
-    listInRepositoryForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces"
-    ],
-    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
-    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
-    listRepositoriesForSecretForAuthenticatedUser: [
-      "GET /user/codespaces/secrets/{secret_name}/repositories"
-    ],
-    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
-    listSelectedReposForOrgSecret: [
-      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
-    ],
-    preFlightWithRepoForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces/new"
-    ],
-    publishForAuthenticatedUser: [
-      "POST /user/codespaces/{codespace_name}/publish"
-    ],
-    removeRepositoryForSecretForAuthenticatedUser: [
-      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    removeSelectedRepoFromOrgSecret: [
-      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    repoMachinesForAuthenticatedUser: [
-      "GET /repos/{owner}/{repo}/codespaces/machines"
-    ],
-    setRepositoriesForSecretForAuthenticatedUser: [
-      "PUT /user/codespaces/secrets/{secret_name}/repositories"
-    ],
-    setSelectedReposForOrgSecret: [
-      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
-    ],
-    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
-    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
-    stopInOrganization: [
-      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
-    ],
-    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
-  },
-  copilot: {
-    addCopilotSeatsForTeams: [
-      "POST /orgs/{org}/copilot/billing/selected_teams"
-    ],
-    addCopilotSeatsForUsers: [
-      "POST /orgs/{org}/copilot/billing/selected_users"
-    ],
-    cancelCopilotSeatAssignmentForTeams: [
-      "DELETE /orgs/{org}/copilot/billing/selected_teams"
-    ],
-    cancelCopilotSeatAssignmentForUsers: [
-      "DELETE /orgs/{org}/copilot/billing/selected_users"
-    ],
-    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
-    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
-    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
-    getCopilotSeatDetailsForUser: [
-      "GET /orgs/{org}/members/{username}/copilot"
-    ],
-    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
-  },
-  credentials: { revoke: ["POST /credentials/revoke"] },
-  dependabot: {
-    addSelectedRepoToOrgSecret: [
-      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    createOrUpdateOrgSecret: [
-      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
-    ],
-    createOrUpdateRepoSecret: [
-      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
-    ],
-    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
-    deleteRepoSecret: [
-      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
-    ],
-    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
-    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
-    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
-    getRepoPublicKey: [
-      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
-    ],
-    getRepoSecret: [
-      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
-    ],
-    listAlertsForEnterprise: [
-      "GET /enterprises/{enterprise}/dependabot/alerts"
-    ],
-    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
-    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
-    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
-    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
-    listSelectedReposForOrgSecret: [
-      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
-    ],
-    removeSelectedRepoFromOrgSecret: [
-      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
-    ],
-    repositoryAccessForOrg: [
-      "GET /organizations/{org}/dependabot/repository-access"
-    ],
-    setRepositoryAccessDefaultLevel: [
-      "PUT /organizations/{org}/dependabot/repository-access/default-level"
-    ],
-    setSelectedReposForOrgSecret: [
-      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
-    ],
-    updateAlert: [
-      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
-    ],
-    updateRepositoryAccessForOrg: [
-      "PATCH /organizations/{org}/dependabot/repository-access"
-    ]
-  },
-  dependencyGraph: {
-    createRepositorySnapshot: [
-      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
-    ],
-    diffRange: [
-      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
-    ],
-    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
-  },
-  emojis: { get: ["GET /emojis"] },
-  enterpriseTeamMemberships: {
-    add: [
-      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
-    ],
-    bulkAdd: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
-    ],
-    bulkRemove: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
-    ],
-    get: [
-      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
-    ],
-    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
-    remove: [
-      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
-    ]
-  },
-  enterpriseTeamOrganizations: {
-    add: [
-      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
-    ],
-    bulkAdd: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
-    ],
-    bulkRemove: [
-      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
-    ],
-    delete: [
-      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
-    ],
-    getAssignment: [
-      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
-    ],
-    getAssignments: [
-      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
-    ]
-  },
-  enterpriseTeams: {
-    create: ["POST /enterprises/{enterprise}/teams"],
-    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
-    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
-    list: ["GET /enterprises/{enterprise}/teams"],
-    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
-  },
-  gists: {
-    checkIsStarred: ["GET /gists/{gist_id}/star"],
-    create: ["POST /gists"],
-    createComment: ["POST /gists/{gist_id}/comments"],
-    delete: ["DELETE /gists/{gist_id}"],
-    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
-    fork: ["POST /gists/{gist_id}/forks"],
-    get: ["GET /gists/{gist_id}"],
-    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
-    getRevision: ["GET /gists/{gist_id}/{sha}"],
-    list: ["GET /gists"],
-    listComments: ["GET /gists/{gist_id}/comments"],
-    listCommits: ["GET /gists/{gist_id}/commits"],
-    listForUser: ["GET /users/{username}/gists"],
-    listForks: ["GET /gists/{gist_id}/forks"],
-    listPublic: ["GET /gists/public"],
-    listStarred: ["GET /gists/starred"],
-    star: ["PUT /gists/{gist_id}/star"],
-    unstar: ["DELETE /gists/{gist_id}/star"],
-    update: ["PATCH /gists/{gist_id}"],
-    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
-  },
-  git: {
-    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
-    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
-    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
-    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
-    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
-    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
-    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
-    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
-    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
-    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
-    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
-    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
-    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
-  },
-  gitignore: {
-    getAllTemplates: ["GET /gitignore/templates"],
-    getTemplate: ["GET /gitignore/templates/{name}"]
-  },
-  hostedCompute: {
-    createNetworkConfigurationForOrg: [
-      "POST /orgs/{org}/settings/network-configurations"
-    ],
-    deleteNetworkConfigurationFromOrg: [
-      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
-    ],
-    getNetworkConfigurationForOrg: [
-      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
-    ],
-    getNetworkSettingsForOrg: [
-      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
-    ],
-    listNetworkConfigurationsForOrg: [
-      "GET /orgs/{org}/settings/network-configurations"
-    ],
-    updateNetworkConfigurationForOrg: [
-      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
-    ]
-  },
-  interactions: {
-    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
-    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
-    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
-    getRestrictionsForYourPublicRepos: [
-      "GET /user/interaction-limits",
-      {},
-      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
-    ],
-    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
-    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
-    removeRestrictionsForRepo: [
-      "DELETE /repos/{owner}/{repo}/interaction-limits"
-    ],
-    removeRestrictionsForYourPublicRepos: [
-      "DELETE /user/interaction-limits",
-      {},
-      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
-    ],
-    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
-    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
-    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
-    setRestrictionsForYourPublicRepos: [
-      "PUT /user/interaction-limits",
-      {},
-      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
-    ]
-  },
-  issues: {
-    addAssignees: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
-    ],
-    addBlockedByDependency: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
-    ],
-    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
-    addSubIssue: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
-    ],
-    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
-    checkUserCanBeAssignedToIssue: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
-    ],
-    create: ["POST /repos/{owner}/{repo}/issues"],
-    createComment: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
-    ],
-    createLabel: ["POST /repos/{owner}/{repo}/labels"],
-    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
-    deleteComment: [
-      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
-    ],
-    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
-    deleteMilestone: [
-      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
-    ],
-    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
-    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
-    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
-    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
-    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
-    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
-    list: ["GET /issues"],
-    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
-    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
-    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
-    listDependenciesBlockedBy: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
-    ],
-    listDependenciesBlocking: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
-    ],
-    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
-    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
-    listEventsForTimeline: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
-    ],
-    listForAuthenticatedUser: ["GET /user/issues"],
-    listForOrg: ["GET /orgs/{org}/issues"],
-    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
-    listLabelsForMilestone: [
-      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
-    ],
-    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
-    listLabelsOnIssue: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
-    ],
-    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
-    listSubIssues: [
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
-    ],
-    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
-    removeAllLabels: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
-    ],
-    removeAssignees: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
-    ],
-    removeDependencyBlockedBy: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
-    ],
-    removeLabel: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
-    ],
-    removeSubIssue: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
-    ],
-    reprioritizeSubIssue: [
-      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
-    ],
-    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
-    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
-    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
-    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
-    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
-    updateMilestone: [
-      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
-    ]
-  },
-  licenses: {
-    get: ["GET /licenses/{license}"],
-    getAllCommonlyUsed: ["GET /licenses"],
-    getForRepo: ["GET /repos/{owner}/{repo}/license"]
-  },
-  markdown: {
-    render: ["POST /markdown"],
-    renderRaw: [
-      "POST /markdown/raw",
-      { headers: { "content-type": "text/plain; charset=utf-8" } }
-    ]
-  },
-  meta: {
-    get: ["GET /meta"],
-    getAllVersions: ["GET /versions"],
-    getOctocat: ["GET /octocat"],
-    getZen: ["GET /zen"],
-    root: ["GET /"]
-  },
-  migrations: {
-    deleteArchiveForAuthenticatedUser: [
-      "DELETE /user/migrations/{migration_id}/archive"
-    ],
-    deleteArchiveForOrg: [
-      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
-    ],
-    downloadArchiveForOrg: [
-      "GET /orgs/{org}/migrations/{migration_id}/archive"
-    ],
-    getArchiveForAuthenticatedUser: [
-      "GET /user/migrations/{migration_id}/archive"
-    ],
-    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
-    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
-    listForAuthenticatedUser: ["GET /user/migrations"],
-    listForOrg: ["GET /orgs/{org}/migrations"],
-    listReposForAuthenticatedUser: [
-      "GET /user/migrations/{migration_id}/repositories"
-    ],
-    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
-    listReposForUser: [
-      "GET /user/migrations/{migration_id}/repositories",
-      {},
-      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
-    ],
-    startForAuthenticatedUser: ["POST /user/migrations"],
-    startForOrg: ["POST /orgs/{org}/migrations"],
-    unlockRepoForAuthenticatedUser: [
-      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
-    ],
-    unlockRepoForOrg: [
-      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
-    ]
-  },
-  oidc: {
-    getOidcCustomSubTemplateForOrg: [
-      "GET /orgs/{org}/actions/oidc/customization/sub"
-    ],
-    updateOidcCustomSubTemplateForOrg: [
-      "PUT /orgs/{org}/actions/oidc/customization/sub"
-    ]
-  },
-  orgs: {
-    addSecurityManagerTeam: [
-      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
-      {},
-      {
-        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
-      }
-    ],
-    assignTeamToOrgRole: [
-      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
-    ],
-    assignUserToOrgRole: [
-      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
-    ],
-    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
-    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
-    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
-    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
-    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
-    convertMemberToOutsideCollaborator: [
-      "PUT /orgs/{org}/outside_collaborators/{username}"
-    ],
-    createArtifactStorageRecord: [
-      "POST /orgs/{org}/artifacts/metadata/storage-record"
-    ],
-    createInvitation: ["POST /orgs/{org}/invitations"],
-    createIssueType: ["POST /orgs/{org}/issue-types"],
-    createWebhook: ["POST /orgs/{org}/hooks"],
-    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
-      "PATCH /organizations/{org}/org-properties/values"
-    ],
-    customPropertiesForOrgsGetOrganizationValues: [
-      "GET /organizations/{org}/org-properties/values"
-    ],
-    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
-      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
-    ],
-    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
-      "PATCH /orgs/{org}/properties/schema"
-    ],
-    customPropertiesForReposCreateOrUpdateOrganizationValues: [
-      "PATCH /orgs/{org}/properties/values"
-    ],
-    customPropertiesForReposDeleteOrganizationDefinition: [
-      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
-    ],
-    customPropertiesForReposGetOrganizationDefinition: [
-      "GET /orgs/{org}/properties/schema/{custom_property_name}"
-    ],
-    customPropertiesForReposGetOrganizationDefinitions: [
-      "GET /orgs/{org}/properties/schema"
-    ],
-    customPropertiesForReposGetOrganizationValues: [
-      "GET /orgs/{org}/properties/values"
-    ],
-    delete: ["DELETE /orgs/{org}"],
-    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
-    deleteAttestationsById: [
-      "DELETE /orgs/{org}/attestations/{attestation_id}"
-    ],
-    deleteAttestationsBySubjectDigest: [
-      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
-    ],
-    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
-    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
-    disableSelectedRepositoryImmutableReleasesOrganization: [
-      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
-    ],
-    enableSelectedRepositoryImmutableReleasesOrganization: [
-      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
-    ],
-    get: ["GET /orgs/{org}"],
-    getImmutableReleasesSettings: [
-      "GET /orgs/{org}/settings/immutable-releases"
-    ],
-    getImmutableReleasesSettingsRepositories: [
-      "GET /orgs/{org}/settings/immutable-releases/repositories"
-    ],
-    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
-    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
-    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
-    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
-    getOrgRulesetVersion: [
-      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
-    ],
-    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
-    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
-    getWebhookDelivery: [
-      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
-    ],
-    list: ["GET /organizations"],
-    listAppInstallations: ["GET /orgs/{org}/installations"],
-    listArtifactStorageRecords: [
-      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
-    ],
-    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
-    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
-    listAttestationsBulk: [
-      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
-    ],
-    listBlockedUsers: ["GET /orgs/{org}/blocks"],
-    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
-    listForAuthenticatedUser: ["GET /user/orgs"],
-    listForUser: ["GET /users/{username}/orgs"],
-    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
-    listIssueTypes: ["GET /orgs/{org}/issue-types"],
-    listMembers: ["GET /orgs/{org}/members"],
-    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
-    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
-    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
-    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
-    listOrganizationFineGrainedPermissions: [
-      "GET /orgs/{org}/organization-fine-grained-permissions"
-    ],
-    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
-    listPatGrantRepositories: [
-      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
-    ],
-    listPatGrantRequestRepositories: [
-      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
-    ],
-    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
-    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
-    listPendingInvitations: ["GET /orgs/{org}/invitations"],
-    listPublicMembers: ["GET /orgs/{org}/public_members"],
-    listSecurityManagerTeams: [
-      "GET /orgs/{org}/security-managers",
-      {},
-      {
-        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
-      }
-    ],
-    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
-    listWebhooks: ["GET /orgs/{org}/hooks"],
-    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
-    redeliverWebhookDelivery: [
-      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
-    ],
-    removeMember: ["DELETE /orgs/{org}/members/{username}"],
-    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
-    removeOutsideCollaborator: [
-      "DELETE /orgs/{org}/outside_collaborators/{username}"
-    ],
-    removePublicMembershipForAuthenticatedUser: [
-      "DELETE /orgs/{org}/public_members/{username}"
-    ],
-    removeSecurityManagerTeam: [
-      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
-      {},
-      {
-        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
-      }
-    ],
-    reviewPatGrantRequest: [
-      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
-    ],
-    reviewPatGrantRequestsInBulk: [
-      "POST /orgs/{org}/personal-access-token-requests"
-    ],
-    revokeAllOrgRolesTeam: [
-      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
-    ],
-    revokeAllOrgRolesUser: [
-      "DELETE /orgs/{org}/organization-roles/users/{username}"
-    ],
-    revokeOrgRoleTeam: [
-      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
-    ],
-    revokeOrgRoleUser: [
-      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
-    ],
-    setImmutableReleasesSettings: [
-      "PUT /orgs/{org}/settings/immutable-releases"
-    ],
-    setImmutableReleasesSettingsRepositories: [
-      "PUT /orgs/{org}/settings/immutable-releases/repositories"
-    ],
-    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
-    setPublicMembershipForAuthenticatedUser: [
-      "PUT /orgs/{org}/public_members/{username}"
-    ],
-    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
-    update: ["PATCH /orgs/{org}"],
-    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
-    updateMembershipForAuthenticatedUser: [
-      "PATCH /user/memberships/orgs/{org}"
-    ],
-    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
-    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
-    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
-    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
-  },
-  packages: {
-    deletePackageForAuthenticatedUser: [
-      "DELETE /user/packages/{package_type}/{package_name}"
-    ],
-    deletePackageForOrg: [
-      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
-    ],
-    deletePackageForUser: [
-      "DELETE /users/{username}/packages/{package_type}/{package_name}"
-    ],
-    deletePackageVersionForAuthenticatedUser: [
-      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    deletePackageVersionForOrg: [
-      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    deletePackageVersionForUser: [
-      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    getAllPackageVersionsForAPackageOwnedByAnOrg: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
-      {},
-      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
-    ],
-    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}/versions",
-      {},
-      {
-        renamed: [
-          "packages",
-          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
-        ]
-      }
-    ],
-    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}/versions"
-    ],
-    getAllPackageVersionsForPackageOwnedByOrg: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
-    ],
-    getAllPackageVersionsForPackageOwnedByUser: [
-      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
-    ],
-    getPackageForAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}"
-    ],
-    getPackageForOrganization: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}"
-    ],
-    getPackageForUser: [
-      "GET /users/{username}/packages/{package_type}/{package_name}"
-    ],
-    getPackageVersionForAuthenticatedUser: [
-      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    getPackageVersionForOrganization: [
-      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    getPackageVersionForUser: [
-      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
-    ],
-    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
-      "GET /user/docker/conflicts"
-    ],
-    listDockerMigrationConflictingPackagesForOrganization: [
-      "GET /orgs/{org}/docker/conflicts"
-    ],
-    listDockerMigrationConflictingPackagesForUser: [
-      "GET /users/{username}/docker/conflicts"
-    ],
-    listPackagesForAuthenticatedUser: ["GET /user/packages"],
-    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
-    listPackagesForUser: ["GET /users/{username}/packages"],
-    restorePackageForAuthenticatedUser: [
-      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
-    ],
-    restorePackageForOrg: [
-      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
-    ],
-    restorePackageForUser: [
-      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
-    ],
-    restorePackageVersionForAuthenticatedUser: [
-      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
-    ],
-    restorePackageVersionForOrg: [
-      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
-    ],
-    restorePackageVersionForUser: [
-      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
-    ]
-  },
-  privateRegistries: {
-    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
-    deleteOrgPrivateRegistry: [
-      "DELETE /orgs/{org}/private-registries/{secret_name}"
-    ],
-    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
-    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
-    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
-    updateOrgPrivateRegistry: [
-      "PATCH /orgs/{org}/private-registries/{secret_name}"
-    ]
-  },
-  projects: {
-    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
-    addItemForUser: [
-      "POST /users/{username}/projectsV2/{project_number}/items"
-    ],
-    deleteItemForOrg: [
-      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    deleteItemForUser: [
-      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    getFieldForOrg: [
-      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
-    ],
-    getFieldForUser: [
-      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
-    ],
-    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
-    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
-    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
-    getUserItem: [
-      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
-    listFieldsForUser: [
-      "GET /users/{username}/projectsV2/{project_number}/fields"
-    ],
-    listForOrg: ["GET /orgs/{org}/projectsV2"],
-    listForUser: ["GET /users/{username}/projectsV2"],
-    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
-    listItemsForUser: [
-      "GET /users/{username}/projectsV2/{project_number}/items"
-    ],
-    updateItemForOrg: [
-      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
-    ],
-    updateItemForUser: [
-      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
-    ]
-  },
-  pulls: {
-    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
-    create: ["POST /repos/{owner}/{repo}/pulls"],
-    createReplyForReviewComment: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
-    ],
-    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
-    createReviewComment: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
-    ],
-    deletePendingReview: [
-      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
-    ],
-    deleteReviewComment: [
-      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
-    ],
-    dismissReview: [
-      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
-    ],
-    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
-    getReview: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
-    ],
-    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
-    list: ["GET /repos/{owner}/{repo}/pulls"],
-    listCommentsForReview: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
-    ],
-    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
-    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
-    listRequestedReviewers: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
-    ],
-    listReviewComments: [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
-    ],
-    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
-    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
-    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
-    removeRequestedReviewers: [
-      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
-    ],
-    requestReviewers: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
-    ],
-    submitReview: [
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
-    ],
-    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
-    updateBranch: [
-      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
-    ],
-    updateReview: [
-      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
-    ],
-    updateReviewComment: [
-      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
-    ]
-  },
-  rateLimit: { get: ["GET /rate_limit"] },
-  reactions: {
-    createForCommitComment: [
-      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
-    ],
-    createForIssue: [
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
-    ],
-    createForIssueComment: [
-      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
-    ],
-    createForPullRequestReviewComment: [
-      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
-    ],
-    createForRelease: [
-      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
-    ],
-    createForTeamDiscussionCommentInOrg: [
-      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
-    ],
-    createForTeamDiscussionInOrg: [
-      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
-    ],
-    deleteForCommitComment: [
-      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
-    ],
-    deleteForIssue: [
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
-    ],
-    deleteForIssueComment: [
-      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
-    ],
-    deleteForPullRequestComment: [
-      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
-    ],
-    deleteForRelease: [
-      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
-    ],
-    deleteForTeamDiscussion: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
-    ],
-    deleteForTeamDiscussionComment: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
-    ],
-    listForCommitComment: [
-      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
-    ],
-    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
-    listForIssueComment: [
-      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
-    ],
-    listForPullRequestReviewComment: [
-      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
-    ],
-    listForRelease: [
-      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
-    ],
-    listForTeamDiscussionCommentInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
-    ],
-    listForTeamDiscussionInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
-    ]
-  },
-  repos: {
-    acceptInvitation: [
-      "PATCH /user/repository_invitations/{invitation_id}",
-      {},
-      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
-    ],
-    acceptInvitationForAuthenticatedUser: [
-      "PATCH /user/repository_invitations/{invitation_id}"
-    ],
-    addAppAccessRestrictions: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
-      {},
-      { mapToData: "apps" }
-    ],
-    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
-    addStatusCheckContexts: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
-      {},
-      { mapToData: "contexts" }
-    ],
-    addTeamAccessRestrictions: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
-      {},
-      { mapToData: "teams" }
-    ],
-    addUserAccessRestrictions: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
-      {},
-      { mapToData: "users" }
-    ],
-    cancelPagesDeployment: [
-      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
-    ],
-    checkAutomatedSecurityFixes: [
-      "GET /repos/{owner}/{repo}/automated-security-fixes"
-    ],
-    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
-    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
-    checkPrivateVulnerabilityReporting: [
-      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
-    ],
-    checkVulnerabilityAlerts: [
-      "GET /repos/{owner}/{repo}/vulnerability-alerts"
-    ],
-    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
-    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
-    compareCommitsWithBasehead: [
-      "GET /repos/{owner}/{repo}/compare/{basehead}"
-    ],
-    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
-    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
-    createCommitComment: [
-      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
-    ],
-    createCommitSignatureProtection: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
-    ],
-    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
-    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
-    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
-    createDeploymentBranchPolicy: [
-      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
-    ],
-    createDeploymentProtectionRule: [
-      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
-    ],
-    createDeploymentStatus: [
-      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
-    ],
-    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
-    createForAuthenticatedUser: ["POST /user/repos"],
-    createFork: ["POST /repos/{owner}/{repo}/forks"],
-    createInOrg: ["POST /orgs/{org}/repos"],
-    createOrUpdateEnvironment: [
-      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
-    ],
-    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
-    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
-    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
-    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
-    createRelease: ["POST /repos/{owner}/{repo}/releases"],
-    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
-    createUsingTemplate: [
-      "POST /repos/{template_owner}/{template_repo}/generate"
-    ],
-    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
-    customPropertiesForReposCreateOrUpdateRepositoryValues: [
-      "PATCH /repos/{owner}/{repo}/properties/values"
-    ],
-    customPropertiesForReposGetRepositoryValues: [
-      "GET /repos/{owner}/{repo}/properties/values"
-    ],
-    declineInvitation: [
-      "DELETE /user/repository_invitations/{invitation_id}",
-      {},
-      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
-    ],
-    declineInvitationForAuthenticatedUser: [
-      "DELETE /user/repository_invitations/{invitation_id}"
-    ],
-    delete: ["DELETE /repos/{owner}/{repo}"],
-    deleteAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
-    ],
-    deleteAdminBranchProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
-    ],
-    deleteAnEnvironment: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
-    ],
-    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
-    deleteBranchProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
-    ],
-    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
-    deleteCommitSignatureProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
-    ],
-    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
-    deleteDeployment: [
-      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
-    ],
-    deleteDeploymentBranchPolicy: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
-    ],
-    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
-    deleteInvitation: [
-      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
-    ],
-    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
-    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
-    deletePullRequestReviewProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
-    ],
-    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
-    deleteReleaseAsset: [
-      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
-    ],
-    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
-    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
-    disableAutomatedSecurityFixes: [
-      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
-    ],
-    disableDeploymentProtectionRule: [
-      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
-    ],
-    disableImmutableReleases: [
-      "DELETE /repos/{owner}/{repo}/immutable-releases"
-    ],
-    disablePrivateVulnerabilityReporting: [
-      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
-    ],
-    disableVulnerabilityAlerts: [
-      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
-    ],
-    downloadArchive: [
-      "GET /repos/{owner}/{repo}/zipball/{ref}",
-      {},
-      { renamed: ["repos", "downloadZipballArchive"] }
-    ],
-    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
-    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
-    enableAutomatedSecurityFixes: [
-      "PUT /repos/{owner}/{repo}/automated-security-fixes"
-    ],
-    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
-    enablePrivateVulnerabilityReporting: [
-      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
-    ],
-    enableVulnerabilityAlerts: [
-      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
-    ],
-    generateReleaseNotes: [
-      "POST /repos/{owner}/{repo}/releases/generate-notes"
-    ],
-    get: ["GET /repos/{owner}/{repo}"],
-    getAccessRestrictions: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
-    ],
-    getAdminBranchProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
-    ],
-    getAllDeploymentProtectionRules: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
-    ],
-    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
-    getAllStatusCheckContexts: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
-    ],
-    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
-    getAppsWithAccessToProtectedBranch: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
-    ],
-    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
-    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
-    getBranchProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
-    ],
-    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
-    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
-    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
-    getCollaboratorPermissionLevel: [
-      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
-    ],
-    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
-    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
-    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
-    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
-    getCommitSignatureProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
-    ],
-    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
-    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
-    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
-    getCustomDeploymentProtectionRule: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
-    ],
-    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
-    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
-    getDeploymentBranchPolicy: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
-    ],
-    getDeploymentStatus: [
-      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
-    ],
-    getEnvironment: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}"
-    ],
-    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
-    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
-    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
-    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
-    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
-    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
-    getPages: ["GET /repos/{owner}/{repo}/pages"],
-    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
-    getPagesDeployment: [
-      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
-    ],
-    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
-    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
-    getPullRequestReviewProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
-    ],
-    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
-    getReadme: ["GET /repos/{owner}/{repo}/readme"],
-    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
-    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
-    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
-    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
-    getRepoRuleSuite: [
-      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
-    ],
-    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
-    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
-    getRepoRulesetHistory: [
-      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
-    ],
-    getRepoRulesetVersion: [
-      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
-    ],
-    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
-    getStatusChecksProtection: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
-    ],
-    getTeamsWithAccessToProtectedBranch: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
-    ],
-    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
-    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
-    getUsersWithAccessToProtectedBranch: [
-      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
-    ],
-    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
-    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
-    getWebhookConfigForRepo: [
-      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
-    ],
-    getWebhookDelivery: [
-      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
-    ],
-    listActivities: ["GET /repos/{owner}/{repo}/activity"],
-    listAttestations: [
-      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
-    ],
-    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
-    listBranches: ["GET /repos/{owner}/{repo}/branches"],
-    listBranchesForHeadCommit: [
-      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
-    ],
-    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
-    listCommentsForCommit: [
-      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
-    ],
-    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
-    listCommitStatusesForRef: [
-      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
-    ],
-    listCommits: ["GET /repos/{owner}/{repo}/commits"],
-    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
-    listCustomDeploymentRuleIntegrations: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
-    ],
-    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
-    listDeploymentBranchPolicies: [
-      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
-    ],
-    listDeploymentStatuses: [
-      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
-    ],
-    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
-    listForAuthenticatedUser: ["GET /user/repos"],
-    listForOrg: ["GET /orgs/{org}/repos"],
-    listForUser: ["GET /users/{username}/repos"],
-    listForks: ["GET /repos/{owner}/{repo}/forks"],
-    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
-    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
-    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
-    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
-    listPublic: ["GET /repositories"],
-    listPullRequestsAssociatedWithCommit: [
-      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
-    ],
-    listReleaseAssets: [
-      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
-    ],
-    listReleases: ["GET /repos/{owner}/{repo}/releases"],
-    listTags: ["GET /repos/{owner}/{repo}/tags"],
-    listTeams: ["GET /repos/{owner}/{repo}/teams"],
-    listWebhookDeliveries: [
-      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
-    ],
-    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
-    merge: ["POST /repos/{owner}/{repo}/merges"],
-    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
-    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
-    redeliverWebhookDelivery: [
-      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
-    ],
-    removeAppAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
-      {},
-      { mapToData: "apps" }
-    ],
-    removeCollaborator: [
-      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
-    ],
-    removeStatusCheckContexts: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
-      {},
-      { mapToData: "contexts" }
-    ],
-    removeStatusCheckProtection: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
-    ],
-    removeTeamAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
-      {},
-      { mapToData: "teams" }
-    ],
-    removeUserAccessRestrictions: [
-      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
-      {},
-      { mapToData: "users" }
-    ],
-    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
-    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
-    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
-    setAdminBranchProtection: [
-      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
-    ],
-    setAppAccessRestrictions: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
-      {},
-      { mapToData: "apps" }
-    ],
-    setStatusCheckContexts: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
-      {},
-      { mapToData: "contexts" }
-    ],
-    setTeamAccessRestrictions: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
-      {},
-      { mapToData: "teams" }
-    ],
-    setUserAccessRestrictions: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
-      {},
-      { mapToData: "users" }
-    ],
-    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
-    transfer: ["POST /repos/{owner}/{repo}/transfer"],
-    update: ["PATCH /repos/{owner}/{repo}"],
-    updateBranchProtection: [
-      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
-    ],
-    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
-    updateDeploymentBranchPolicy: [
-      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
-    ],
-    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
-    updateInvitation: [
-      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
-    ],
-    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
-    updatePullRequestReviewProtection: [
-      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
-    ],
-    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
-    updateReleaseAsset: [
-      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
-    ],
-    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
-    updateStatusCheckPotection: [
-      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
-      {},
-      { renamed: ["repos", "updateStatusCheckProtection"] }
-    ],
-    updateStatusCheckProtection: [
-      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
-    ],
-    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
-    updateWebhookConfigForRepo: [
-      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
-    ],
-    uploadReleaseAsset: [
-      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
-      { baseUrl: "https://uploads.github.com" }
-    ]
-  },
-  search: {
-    code: ["GET /search/code"],
-    commits: ["GET /search/commits"],
-    issuesAndPullRequests: ["GET /search/issues"],
-    labels: ["GET /search/labels"],
-    repos: ["GET /search/repositories"],
-    topics: ["GET /search/topics"],
-    users: ["GET /search/users"]
-  },
-  secretScanning: {
-    createPushProtectionBypass: [
-      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
-    ],
-    getAlert: [
-      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
-    ],
-    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
-    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
-    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
-    listLocationsForAlert: [
-      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
-    ],
-    listOrgPatternConfigs: [
-      "GET /orgs/{org}/secret-scanning/pattern-configurations"
-    ],
-    updateAlert: [
-      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
-    ],
-    updateOrgPatternConfigs: [
-      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
-    ]
-  },
-  securityAdvisories: {
-    createFork: [
-      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
-    ],
-    createPrivateVulnerabilityReport: [
-      "POST /repos/{owner}/{repo}/security-advisories/reports"
-    ],
-    createRepositoryAdvisory: [
-      "POST /repos/{owner}/{repo}/security-advisories"
-    ],
-    createRepositoryAdvisoryCveRequest: [
-      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
-    ],
-    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
-    getRepositoryAdvisory: [
-      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
-    ],
-    listGlobalAdvisories: ["GET /advisories"],
-    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
-    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
-    updateRepositoryAdvisory: [
-      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
-    ]
-  },
-  teams: {
-    addOrUpdateMembershipForUserInOrg: [
-      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
-    ],
-    addOrUpdateRepoPermissionsInOrg: [
-      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
-    ],
-    checkPermissionsForRepoInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
-    ],
-    create: ["POST /orgs/{org}/teams"],
-    createDiscussionCommentInOrg: [
-      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
-    ],
-    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
-    deleteDiscussionCommentInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
-    ],
-    deleteDiscussionInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
-    ],
-    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
-    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
-    getDiscussionCommentInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
-    ],
-    getDiscussionInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
-    ],
-    getMembershipForUserInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
-    ],
-    list: ["GET /orgs/{org}/teams"],
-    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
-    listDiscussionCommentsInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
-    ],
-    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
-    listForAuthenticatedUser: ["GET /user/teams"],
-    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
-    listPendingInvitationsInOrg: [
-      "GET /orgs/{org}/teams/{team_slug}/invitations"
-    ],
-    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
-    removeMembershipForUserInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
-    ],
-    removeRepoInOrg: [
-      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
-    ],
-    updateDiscussionCommentInOrg: [
-      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
-    ],
-    updateDiscussionInOrg: [
-      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
-    ],
-    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
-  },
-  users: {
-    addEmailForAuthenticated: [
-      "POST /user/emails",
-      {},
-      { renamed: ["users", "addEmailForAuthenticatedUser"] }
-    ],
-    addEmailForAuthenticatedUser: ["POST /user/emails"],
-    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
-    block: ["PUT /user/blocks/{username}"],
-    checkBlocked: ["GET /user/blocks/{username}"],
-    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
-    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
-    createGpgKeyForAuthenticated: [
-      "POST /user/gpg_keys",
-      {},
-      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
-    ],
-    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
-    createPublicSshKeyForAuthenticated: [
-      "POST /user/keys",
-      {},
-      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
-    ],
-    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
-    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
-    deleteAttestationsBulk: [
-      "POST /users/{username}/attestations/delete-request"
-    ],
-    deleteAttestationsById: [
-      "DELETE /users/{username}/attestations/{attestation_id}"
-    ],
-    deleteAttestationsBySubjectDigest: [
-      "DELETE /users/{username}/attestations/digest/{subject_digest}"
-    ],
-    deleteEmailForAuthenticated: [
-      "DELETE /user/emails",
-      {},
-      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
-    ],
-    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
-    deleteGpgKeyForAuthenticated: [
-      "DELETE /user/gpg_keys/{gpg_key_id}",
-      {},
-      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
-    ],
-    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
-    deletePublicSshKeyForAuthenticated: [
-      "DELETE /user/keys/{key_id}",
-      {},
-      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
-    ],
-    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
-    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
-    deleteSshSigningKeyForAuthenticatedUser: [
-      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
-    ],
-    follow: ["PUT /user/following/{username}"],
-    getAuthenticated: ["GET /user"],
-    getById: ["GET /user/{account_id}"],
-    getByUsername: ["GET /users/{username}"],
-    getContextForUser: ["GET /users/{username}/hovercard"],
-    getGpgKeyForAuthenticated: [
-      "GET /user/gpg_keys/{gpg_key_id}",
-      {},
-      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
-    ],
-    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
-    getPublicSshKeyForAuthenticated: [
-      "GET /user/keys/{key_id}",
-      {},
-      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
-    ],
-    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
-    getSshSigningKeyForAuthenticatedUser: [
-      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
-    ],
-    list: ["GET /users"],
-    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
-    listAttestationsBulk: [
-      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
-    ],
-    listBlockedByAuthenticated: [
-      "GET /user/blocks",
-      {},
-      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
-    ],
-    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
-    listEmailsForAuthenticated: [
-      "GET /user/emails",
-      {},
-      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
-    ],
-    listEmailsForAuthenticatedUser: ["GET /user/emails"],
-    listFollowedByAuthenticated: [
-      "GET /user/following",
-      {},
-      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
-    ],
-    listFollowedByAuthenticatedUser: ["GET /user/following"],
-    listFollowersForAuthenticatedUser: ["GET /user/followers"],
-    listFollowersForUser: ["GET /users/{username}/followers"],
-    listFollowingForUser: ["GET /users/{username}/following"],
-    listGpgKeysForAuthenticated: [
-      "GET /user/gpg_keys",
-      {},
-      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
-    ],
-    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
-    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
-    listPublicEmailsForAuthenticated: [
-      "GET /user/public_emails",
-      {},
-      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
-    ],
-    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
-    listPublicKeysForUser: ["GET /users/{username}/keys"],
-    listPublicSshKeysForAuthenticated: [
-      "GET /user/keys",
-      {},
-      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
-    ],
-    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
-    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
-    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
-    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
-    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
-    setPrimaryEmailVisibilityForAuthenticated: [
-      "PATCH /user/email/visibility",
-      {},
-      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
-    ],
-    setPrimaryEmailVisibilityForAuthenticatedUser: [
-      "PATCH /user/email/visibility"
-    ],
-    unblock: ["DELETE /user/blocks/{username}"],
-    unfollow: ["DELETE /user/following/{username}"],
-    updateAuthenticated: ["PATCH /user"]
-  }
-};
-var endpoints_default = Endpoints;
-
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
-var endpointMethodsMap = /* @__PURE__ */ new Map();
-for (const [scope, endpoints] of Object.entries(endpoints_default)) {
-  for (const [methodName, endpoint2] of Object.entries(endpoints)) {
-    const [route, defaults2, decorations] = endpoint2;
-    const [method, url2] = route.split(/ /);
-    const endpointDefaults = Object.assign(
-      {
-        method,
-        url: url2
-      },
-      defaults2
-    );
-    if (!endpointMethodsMap.has(scope)) {
-      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
-    }
-    endpointMethodsMap.get(scope).set(methodName, {
-      scope,
-      methodName,
-      endpointDefaults,
-      decorations
-    });
-  }
-}
-var handler = {
-  has({ scope }, methodName) {
-    return endpointMethodsMap.get(scope).has(methodName);
-  },
-  getOwnPropertyDescriptor(target, methodName) {
-    return {
-      value: this.get(target, methodName),
-      // ensures method is in the cache
-      configurable: true,
-      writable: true,
-      enumerable: true
-    };
-  },
-  defineProperty(target, methodName, descriptor) {
-    Object.defineProperty(target.cache, methodName, descriptor);
-    return true;
-  },
-  deleteProperty(target, methodName) {
-    delete target.cache[methodName];
-    return true;
-  },
-  ownKeys({ scope }) {
-    return [...endpointMethodsMap.get(scope).keys()];
-  },
-  set(target, methodName, value) {
-    return target.cache[methodName] = value;
-  },
-  get({ octokit, scope, cache: cache2 }, methodName) {
-    if (cache2[methodName]) {
-      return cache2[methodName];
-    }
-    const method = endpointMethodsMap.get(scope).get(methodName);
-    if (!method) {
-      return void 0;
-    }
-    const { endpointDefaults, decorations } = method;
-    if (decorations) {
-      cache2[methodName] = decorate(
-        octokit,
-        scope,
-        methodName,
-        endpointDefaults,
-        decorations
-      );
-    } else {
-      cache2[methodName] = octokit.request.defaults(endpointDefaults);
-    }
-    return cache2[methodName];
-  }
-};
-function endpointsToMethods(octokit) {
-  const newMethods = {};
-  for (const scope of endpointMethodsMap.keys()) {
-    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
-  }
-  return newMethods;
-}
-function decorate(octokit, scope, methodName, defaults2, decorations) {
-  const requestWithDefaults = octokit.request.defaults(defaults2);
-  function withDecorations(...args) {
-    let options = requestWithDefaults.endpoint.merge(...args);
-    if (decorations.mapToData) {
-      options = Object.assign({}, options, {
-        data: options[decorations.mapToData],
-        [decorations.mapToData]: void 0
-      });
-      return requestWithDefaults(options);
-    }
-    if (decorations.renamed) {
-      const [newScope, newMethodName] = decorations.renamed;
-      octokit.log.warn(
-        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
-      );
-    }
-    if (decorations.deprecated) {
-      octokit.log.warn(decorations.deprecated);
-    }
-    if (decorations.renamedParameters) {
-      const options2 = requestWithDefaults.endpoint.merge(...args);
-      for (const [name, alias] of Object.entries(
-        decorations.renamedParameters
-      )) {
-        if (name in options2) {
-          octokit.log.warn(
-            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
-          );
-          if (!(alias in options2)) {
-            options2[alias] = options2[name];
-          }
-          delete options2[name];
-        }
-      }
-      return requestWithDefaults(options2);
-    }
-    return requestWithDefaults(...args);
-  }
-  return Object.assign(withDecorations, requestWithDefaults);
-}
-
-// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
-function restEndpointMethods(octokit) {
-  const api = endpointsToMethods(octokit);
-  return {
-    rest: api
-  };
-}
-restEndpointMethods.VERSION = VERSION5;
-function legacyRestEndpointMethods(octokit) {
-  const api = endpointsToMethods(octokit);
-  return {
-    ...api,
-    rest: api
-  };
-}
-legacyRestEndpointMethods.VERSION = VERSION5;
-
-// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION6 = "0.0.0-development";
-function normalizePaginatedListResponse(response) {
-  if (!response.data) {
-    return {
-      ...response,
-      data: []
-    };
-  }
-  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
-  if (!responseNeedsNormalization) return response;
-  const incompleteResults = response.data.incomplete_results;
-  const repositorySelection = response.data.repository_selection;
-  const totalCount = response.data.total_count;
-  const totalCommits = response.data.total_commits;
-  delete response.data.incomplete_results;
-  delete response.data.repository_selection;
-  delete response.data.total_count;
-  delete response.data.total_commits;
-  const namespaceKey = Object.keys(response.data)[0];
-  const data = response.data[namespaceKey];
-  response.data = data;
-  if (typeof incompleteResults !== "undefined") {
-    response.data.incomplete_results = incompleteResults;
-  }
-  if (typeof repositorySelection !== "undefined") {
-    response.data.repository_selection = repositorySelection;
-  }
-  response.data.total_count = totalCount;
-  response.data.total_commits = totalCommits;
-  return response;
-}
-function iterator(octokit, route, parameters) {
-  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
-  const requestMethod = typeof route === "function" ? route : octokit.request;
-  const method = options.method;
-  const headers = options.headers;
-  let url2 = options.url;
-  return {
-    [Symbol.asyncIterator]: () => ({
-      async next() {
-        if (!url2) return { done: true };
-        try {
-          const response = await requestMethod({ method, url: url2, headers });
-          const normalizedResponse = normalizePaginatedListResponse(response);
-          url2 = ((normalizedResponse.headers.link || "").match(
-            /<([^<>]+)>;\s*rel="next"/
-          ) || [])[1];
-          if (!url2 && "total_commits" in normalizedResponse.data) {
-            const parsedUrl = new URL(normalizedResponse.url);
-            const params = parsedUrl.searchParams;
-            const page = parseInt(params.get("page") || "1", 10);
-            const per_page = parseInt(params.get("per_page") || "250", 10);
-            if (page * per_page < normalizedResponse.data.total_commits) {
-              params.set("page", String(page + 1));
-              url2 = parsedUrl.toString();
-            }
-          }
-          return { value: normalizedResponse };
-        } catch (error63) {
-          if (error63.status !== 409) throw error63;
-          url2 = "";
-          return {
-            value: {
-              status: 200,
-              headers: {},
-              data: []
-            }
-          };
-        }
-      }
-    })
-  };
-}
-function paginate(octokit, route, parameters, mapFn) {
-  if (typeof parameters === "function") {
-    mapFn = parameters;
-    parameters = void 0;
-  }
-  return gather(
-    octokit,
-    [],
-    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
-    mapFn
-  );
-}
-function gather(octokit, results, iterator2, mapFn) {
-  return iterator2.next().then((result) => {
-    if (result.done) {
-      return results;
-    }
-    let earlyExit = false;
-    function done() {
-      earlyExit = true;
-    }
-    results = results.concat(
-      mapFn ? mapFn(result.value, done) : result.value.data
-    );
-    if (earlyExit) {
-      return results;
-    }
-    return gather(octokit, results, iterator2, mapFn);
-  });
-}
-var composePaginateRest = Object.assign(paginate, {
-  iterator
-});
-function paginateRest(octokit) {
-  return {
-    paginate: Object.assign(paginate.bind(null, octokit), {
-      iterator: iterator.bind(null, octokit)
-    })
-  };
-}
-paginateRest.VERSION = VERSION6;
-
-// node_modules/@actions/github/lib/utils.js
-var context = new Context();
-var baseUrl = getApiBaseUrl();
-var defaults = {
-  baseUrl,
-  request: {
-    agent: getProxyAgent(baseUrl),
-    fetch: getProxyFetch(baseUrl)
-  }
-};
-var GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
-function getOctokitOptions(token, options) {
-  const opts = Object.assign({}, options || {});
-  const auth2 = getAuthString(token, opts);
-  if (auth2) {
-    opts.auth = auth2;
-  }
-  const userAgent2 = getUserAgentWithOrchestrationId(opts.userAgent);
-  if (userAgent2) {
-    opts.userAgent = userAgent2;
-  }
-  return opts;
-}
-
-// node_modules/@actions/github/lib/github.js
-var context2 = new Context();
-function getOctokit(token, options, ...additionalPlugins) {
-  const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
-  return new GitHubWithPlugins(getOctokitOptions(token, options));
-}
-
-// node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var import_light = __toESM(require_light(), 1);
-var VERSION7 = "0.0.0-development";
-function isRequestError(error63) {
-  return error63.request !== void 0;
-}
-async function errorRequest(state, octokit, error63, options) {
-  if (!isRequestError(error63) || !error63?.request.request) {
-    throw error63;
-  }
-  if (error63.status >= 400 && !state.doNotRetry.includes(error63.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state.retries;
-    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
-    throw octokit.retry.retryRequest(error63, retries, retryAfter);
-  }
-  throw error63;
-}
-async function wrapRequest(state, octokit, request2, options) {
-  const limiter = new import_light.default();
-  limiter.on("failed", function(error63, info2) {
-    const maxRetries = ~~error63.request.request?.retries;
-    const after = ~~error63.request.request?.retryAfter;
-    options.request.retryCount = info2.retryCount + 1;
-    if (maxRetries > info2.retryCount) {
-      return after * state.retryAfterBaseValue;
-    }
-  });
-  return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
-    options
-  );
-}
-async function requestWithGraphqlErrorHandling(state, octokit, request2, options) {
-  const response = await request2(options);
-  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
-    response.data.errors[0].message
-  )) {
-    const error63 = new RequestError(response.data.errors[0].message, 500, {
-      request: options,
-      response
-    });
-    return errorRequest(state, octokit, error63, options);
-  }
-  return response;
-}
-function retry(octokit, octokitOptions) {
-  const state = Object.assign(
-    {
-      enabled: true,
-      retryAfterBaseValue: 1e3,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: 3
-    },
-    octokitOptions.retry
-  );
-  const retryPlugin = {
-    retry: {
-      retryRequest: (error63, retries, retryAfter) => {
-        error63.request.request = Object.assign({}, error63.request.request, {
-          retries,
-          retryAfter
-        });
-        return error63;
-      }
-    }
-  };
-  if (state.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
-  }
-  return retryPlugin;
-}
-retry.VERSION = VERSION7;
-
-// node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-var import_light2 = __toESM(require_light(), 1);
-var VERSION8 = "0.0.0-development";
-var noop3 = () => Promise.resolve();
-function wrapRequest2(state, request2, options) {
-  return state.retryLimiter.schedule(doRequest, state, request2, options);
-}
-async function doRequest(state, request2, options) {
-  const { pathname } = new URL(options.url, "http://github.test");
-  const isAuth = isAuthRequest(options.method, pathname);
-  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
-  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
-  const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request2.retryCount;
-  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state.clustering) {
-    jobOptions.expiration = 1e3 * 60;
-  }
-  if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, noop3);
-  }
-  if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, noop3);
-  }
-  if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, noop3);
-  }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request2, options);
-  if (isGraphQL) {
-    const res = await req;
-    if (res.data.errors != null && res.data.errors.some((error63) => error63.type === "RATE_LIMITED")) {
-      const error63 = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
-        response: res,
-        data: res.data
-      });
-      throw error63;
-    }
-  }
-  return req;
-}
-function isAuthRequest(method, pathname) {
-  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
-  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
-  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
-  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-  pathname === "/login/oauth/access_token");
-}
-var triggers_notification_paths_default = [
-  "/orgs/{org}/invitations",
-  "/orgs/{org}/invitations/{invitation_id}",
-  "/orgs/{org}/teams/{team_slug}/discussions",
-  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "/repos/{owner}/{repo}/collaborators/{username}",
-  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "/repos/{owner}/{repo}/issues",
-  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
-  "/repos/{owner}/{repo}/pulls",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "/repos/{owner}/{repo}/releases",
-  "/teams/{team_id}/discussions",
-  "/teams/{team_id}/discussions/{discussion_number}/comments"
-];
-function routeMatcher(paths) {
-  const regexes = paths.map(
-    (path7) => path7.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
-  return new RegExp(regex2, "i");
-}
-var regex = routeMatcher(triggers_notification_paths_default);
-var triggersNotification = regex.test.bind(regex);
-var groups = {};
-var createGroups = function(Bottleneck2, common) {
-  groups.global = new Bottleneck2.Group({
-    id: "octokit-global",
-    maxConcurrent: 10,
-    ...common
-  });
-  groups.auth = new Bottleneck2.Group({
-    id: "octokit-auth",
-    maxConcurrent: 1,
-    ...common
-  });
-  groups.search = new Bottleneck2.Group({
-    id: "octokit-search",
-    maxConcurrent: 1,
-    minTime: 2e3,
-    ...common
-  });
-  groups.write = new Bottleneck2.Group({
-    id: "octokit-write",
-    maxConcurrent: 1,
-    minTime: 1e3,
-    ...common
-  });
-  groups.notifications = new Bottleneck2.Group({
-    id: "octokit-notifications",
-    maxConcurrent: 1,
-    minTime: 3e3,
-    ...common
-  });
-};
-function throttling(octokit, octokitOptions) {
-  const {
-    enabled = true,
-    Bottleneck: Bottleneck2 = import_light2.default,
-    id = "no-id",
-    timeout = 1e3 * 60 * 2,
-    // Redis TTL: 2 minutes
-    connection
-  } = octokitOptions.throttle || {};
-  if (!enabled) {
-    return {};
-  }
-  const common = { timeout };
-  if (typeof connection !== "undefined") {
-    common.connection = connection;
-  }
-  const state = Object.assign(
-    {
-      clustering: connection != null,
-      triggersNotification,
-      fallbackSecondaryRateRetryAfter: 60,
-      retryAfterBaseValue: 1e3,
-      id
-    },
-    octokitOptions.throttle
-  );
-  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
-    throw new Error(`octokit/plugin-throttling error:
-        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
-        See https://octokit.github.io/rest.js/#throttling
-
-        const octokit = new Octokit({
-          throttle: {
-            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
-            onRateLimit: (retryAfter, options) => {/* ... */}
-          }
-        })
-    `);
-  }
-  let initialized = false;
-  const initializeBottleneck = () => {
-    if (initialized) {
-      return;
-    }
-    initialized = true;
-    if (groups.global == null) {
-      createGroups(Bottleneck2, common);
-    }
-    state.global = state.global ?? groups.global;
-    state.auth = state.auth ?? groups.auth;
-    state.search = state.search ?? groups.search;
-    state.write = state.write ?? groups.write;
-    state.notifications = state.notifications ?? groups.notifications;
-    state.retryLimiter = state.retryLimiter ?? new Bottleneck2();
-    const events = {};
-    const emitter = new Bottleneck2.Events(events);
-    events.on("secondary-limit", state.onSecondaryRateLimit);
-    events.on("rate-limit", state.onRateLimit);
-    events.on(
-      "error",
-      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
-    );
-    state.retryLimiter.on("failed", async function(error63, info2) {
-      const [state2, request2, options] = info2.args;
-      const { pathname } = new URL(options.url, "http://github.test");
-      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error63.status !== 401;
-      if (!(shouldRetryGraphQL || error63.status === 403 || error63.status === 429)) {
-        return;
-      }
-      const retryCount = ~~request2.retryCount;
-      request2.retryCount = retryCount;
-      options.request.retryCount = retryCount;
-      const { wantRetry, retryAfter = 0 } = await (async function() {
-        if (/\bsecondary rate\b/i.test(error63.message)) {
-          const retryAfter2 = Number(error63.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
-            "secondary-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        if (error63.response.headers != null && error63.response.headers["x-ratelimit-remaining"] === "0" || (error63.response.data?.errors ?? []).some(
-          (error210) => error210.type === "RATE_LIMITED"
-        )) {
-          const rateLimitReset = new Date(
-            ~~error63.response.headers["x-ratelimit-reset"] * 1e3
-          ).getTime();
-          const retryAfter2 = Math.max(
-            // Add one second so we retry _after_ the reset time
-            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
-            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
-            0
-          );
-          const wantRetry2 = await emitter.trigger(
-            "rate-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        return {};
-      })();
-      if (wantRetry) {
-        request2.retryCount++;
-        return retryAfter * state2.retryAfterBaseValue;
-      }
-    });
-  };
-  octokit.hook.wrap("request", (request2, options) => {
-    initializeBottleneck();
-    return wrapRequest2(state, request2, options);
-  });
-  return {};
-}
-throttling.VERSION = VERSION8;
-throttling.triggersNotification = triggersNotification;
-
-// src/ports.ts
-var silentLogger = { info() {
-}, warning() {
-}, debug() {
-} };
-
-// node_modules/diff/libesm/diff/base.js
-var Diff = class {
-  diff(oldStr, newStr, options = {}) {
-    let callback;
-    if (typeof options === "function") {
-      callback = options;
-      options = {};
-    } else if ("callback" in options) {
-      callback = options.callback;
-    }
-    const oldString = this.castInput(oldStr, options);
-    const newString = this.castInput(newStr, options);
-    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-    const newTokens = this.removeEmpty(this.tokenize(newString, options));
-    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
-  }
-  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a3;
-    const done = (value) => {
-      value = this.postProcess(value, options);
-      if (callback) {
-        setTimeout(function() {
-          callback(value);
-        }, 0);
-        return void 0;
-      } else {
-        return value;
-      }
-    };
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let editLength = 1;
-    let maxEditLength = newLen + oldLen;
-    if (options.maxEditLength != null) {
-      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-    }
-    const maxExecutionTime = (_a3 = options.timeout) !== null && _a3 !== void 0 ? _a3 : Infinity;
-    const abortAfterTimestamp = Date.now() + maxExecutionTime;
-    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
-    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-    }
-    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-    const execEditLength = () => {
-      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-        let basePath;
-        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-        if (removePath) {
-          bestPath[diagonalPath - 1] = void 0;
-        }
-        let canAdd = false;
-        if (addPath) {
-          const addPathNewPos = addPath.oldPos - diagonalPath;
-          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-        }
-        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-        if (!canAdd && !canRemove) {
-          bestPath[diagonalPath] = void 0;
-          continue;
-        }
-        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
-          basePath = this.addToPath(addPath, true, false, 0, options);
-        } else {
-          basePath = this.addToPath(removePath, false, true, 1, options);
-        }
-        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-        } else {
-          bestPath[diagonalPath] = basePath;
-          if (basePath.oldPos + 1 >= oldLen) {
-            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-          }
-          if (newPos + 1 >= newLen) {
-            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-          }
-        }
-      }
-      editLength++;
-    };
-    if (callback) {
-      (function exec() {
-        setTimeout(function() {
-          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-            return callback(void 0);
-          }
-          if (!execEditLength()) {
-            exec();
-          }
-        }, 0);
-      })();
-    } else {
-      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-        const ret = execEditLength();
-        if (ret) {
-          return ret;
-        }
-      }
-    }
-  }
-  addToPath(path7, added, removed, oldPosInc, options) {
-    const last = path7.lastComponent;
-    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-      return {
-        oldPos: path7.oldPos + oldPosInc,
-        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
-      };
-    } else {
-      return {
-        oldPos: path7.oldPos + oldPosInc,
-        lastComponent: { count: 1, added, removed, previousComponent: last }
-      };
-    }
-  }
-  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-      newPos++;
-      oldPos++;
-      commonCount++;
-      if (options.oneChangePerToken) {
-        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-      }
-    }
-    if (commonCount && !options.oneChangePerToken) {
-      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-    }
-    basePath.oldPos = oldPos;
-    return newPos;
-  }
-  equals(left, right, options) {
-    if (options.comparator) {
-      return options.comparator(left, right);
-    } else {
-      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
-    }
-  }
-  removeEmpty(array2) {
-    const ret = [];
-    for (let i = 0; i < array2.length; i++) {
-      if (array2[i]) {
-        ret.push(array2[i]);
-      }
-    }
-    return ret;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  castInput(value, options) {
-    return value;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  tokenize(value, options) {
-    return Array.from(value);
-  }
-  join(chars) {
-    return chars.join("");
-  }
-  postProcess(changeObjects, options) {
-    return changeObjects;
-  }
-  get useLongestToken() {
-    return false;
-  }
-  buildValues(lastComponent, newTokens, oldTokens) {
-    const components = [];
-    let nextComponent;
-    while (lastComponent) {
-      components.push(lastComponent);
-      nextComponent = lastComponent.previousComponent;
-      delete lastComponent.previousComponent;
-      lastComponent = nextComponent;
-    }
-    components.reverse();
-    const componentLen = components.length;
-    let componentPos = 0, newPos = 0, oldPos = 0;
-    for (; componentPos < componentLen; componentPos++) {
-      const component = components[componentPos];
-      if (!component.removed) {
-        if (!component.added && this.useLongestToken) {
-          let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i) {
-            const oldValue = oldTokens[oldPos + i];
-            return oldValue.length > value2.length ? oldValue : value2;
-          });
-          component.value = this.join(value);
-        } else {
-          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-        }
-        newPos += component.count;
-        if (!component.added) {
-          oldPos += component.count;
-        }
-      } else {
-        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-        oldPos += component.count;
-      }
-    }
-    return components;
-  }
-};
-
-// node_modules/diff/libesm/diff/line.js
-var LineDiff = class extends Diff {
-  constructor() {
-    super(...arguments);
-    this.tokenize = tokenize;
-  }
-  equals(left, right, options) {
-    if (options.ignoreWhitespace) {
-      if (!options.newlineIsToken || !left.includes("\n")) {
-        left = left.trim();
-      }
-      if (!options.newlineIsToken || !right.includes("\n")) {
-        right = right.trim();
-      }
-    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-      if (left.endsWith("\n")) {
-        left = left.slice(0, -1);
-      }
-      if (right.endsWith("\n")) {
-        right = right.slice(0, -1);
-      }
-    }
-    return super.equals(left, right, options);
-  }
-};
-var lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-  return lineDiff.diff(oldStr, newStr, options);
-}
-function tokenize(value, options) {
-  if (options.stripTrailingCr) {
-    value = value.replace(/\r\n/g, "\n");
-  }
-  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-    linesAndNewlines.pop();
-  }
-  for (let i = 0; i < linesAndNewlines.length; i++) {
-    const line = linesAndNewlines[i];
-    if (i % 2 && !options.newlineIsToken) {
-      retLines[retLines.length - 1] += line;
-    } else {
-      retLines.push(line);
-    }
-  }
-  return retLines;
-}
-
-// node_modules/diff/libesm/patch/create.js
-function needsQuoting(s) {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] < " " || s[i] > "~" || s[i] === '"' || s[i] === "\\") {
-      return true;
-    }
-  }
-  return false;
-}
-function quoteFileNameIfNeeded(s) {
-  if (!needsQuoting(s)) {
-    return s;
-  }
-  let result = '"';
-  const bytes = new TextEncoder().encode(s);
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b === 7) {
-      result += "\\a";
-    } else if (b === 8) {
-      result += "\\b";
-    } else if (b === 9) {
-      result += "\\t";
-    } else if (b === 10) {
-      result += "\\n";
-    } else if (b === 11) {
-      result += "\\v";
-    } else if (b === 12) {
-      result += "\\f";
-    } else if (b === 13) {
-      result += "\\r";
-    } else if (b === 34) {
-      result += '\\"';
-    } else if (b === 92) {
-      result += "\\\\";
-    } else if (b >= 32 && b <= 126) {
-      result += String.fromCharCode(b);
-    } else {
-      result += "\\" + b.toString(8).padStart(3, "0");
-    }
-    i++;
-  }
-  result += '"';
-  return result;
-}
-var INCLUDE_HEADERS = {
-  includeIndex: true,
-  includeUnderline: true,
-  includeFileHeaders: true
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  let optionsObj;
-  if (!options) {
-    optionsObj = {};
-  } else if (typeof options === "function") {
-    optionsObj = { callback: options };
-  } else {
-    optionsObj = options;
-  }
-  if (typeof optionsObj.context === "undefined") {
-    optionsObj.context = 4;
-  }
-  const context3 = optionsObj.context;
-  if (optionsObj.newlineIsToken) {
-    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
-  }
-  if (!optionsObj.callback) {
-    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-  } else {
-    const { callback } = optionsObj;
-    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-      const patch = diffLinesResultToPatch(diff);
-      callback(patch);
-    } }));
-  }
-  function diffLinesResultToPatch(diff) {
-    if (!diff) {
-      return;
-    }
-    diff.push({ value: "", lines: [] });
-    function contextLines(lines) {
-      return lines.map(function(entry) {
-        return " " + entry;
-      });
-    }
-    const hunks = [];
-    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-    for (let i = 0; i < diff.length; i++) {
-      const current = diff[i], lines = current.lines || splitLines(current.value);
-      current.lines = lines;
-      if (current.added || current.removed) {
-        if (!oldRangeStart) {
-          const prev = diff[i - 1];
-          oldRangeStart = oldLine;
-          newRangeStart = newLine;
-          if (prev) {
-            curRange = context3 > 0 ? contextLines(prev.lines.slice(-context3)) : [];
-            oldRangeStart -= curRange.length;
-            newRangeStart -= curRange.length;
-          }
-        }
-        for (const line of lines) {
-          curRange.push((current.added ? "+" : "-") + line);
-        }
-        if (current.added) {
-          newLine += lines.length;
-        } else {
-          oldLine += lines.length;
-        }
-      } else {
-        if (oldRangeStart) {
-          if (lines.length <= context3 * 2 && i < diff.length - 2) {
-            for (const line of contextLines(lines)) {
-              curRange.push(line);
-            }
-          } else {
-            const contextSize = Math.min(lines.length, context3);
-            for (const line of contextLines(lines.slice(0, contextSize))) {
-              curRange.push(line);
-            }
-            const hunk = {
-              oldStart: oldRangeStart,
-              oldLines: oldLine - oldRangeStart + contextSize,
-              newStart: newRangeStart,
-              newLines: newLine - newRangeStart + contextSize,
-              lines: curRange
-            };
-            hunks.push(hunk);
-            oldRangeStart = 0;
-            newRangeStart = 0;
-            curRange = [];
-          }
-        }
-        oldLine += lines.length;
-        newLine += lines.length;
-      }
-    }
-    for (const hunk of hunks) {
-      for (let i = 0; i < hunk.lines.length; i++) {
-        if (hunk.lines[i].endsWith("\n")) {
-          hunk.lines[i] = hunk.lines[i].slice(0, -1);
-        } else {
-          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
-          i++;
-        }
-      }
-    }
-    return {
-      oldFileName,
-      newFileName,
-      oldHeader,
-      newHeader,
-      hunks
-    };
-  }
-}
-function formatPatch(patch, headerOptions) {
-  var _a3, _b, _c, _d, _e, _f;
-  if (!headerOptions) {
-    headerOptions = INCLUDE_HEADERS;
-  }
-  if (Array.isArray(patch)) {
-    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
-    }
-    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
-  }
-  const ret = [];
-  if (patch.isGit) {
-    headerOptions = INCLUDE_HEADERS;
-    if (!patch.oldFileName) {
-      throw new Error("oldFileName must be specified for Git patches");
-    }
-    if (!patch.newFileName) {
-      throw new Error("newFileName must be specified for Git patches");
-    }
-    let gitOldName = patch.oldFileName;
-    let gitNewName = patch.newFileName;
-    if (patch.isCreate && gitOldName === "/dev/null") {
-      gitOldName = gitNewName.replace(/^b\//, "a/");
-    } else if (patch.isDelete && gitNewName === "/dev/null") {
-      gitNewName = gitOldName.replace(/^a\//, "b/");
-    }
-    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
-    if (patch.isDelete) {
-      ret.push("deleted file mode " + ((_a3 = patch.oldMode) !== null && _a3 !== void 0 ? _a3 : "100644"));
-    }
-    if (patch.isCreate) {
-      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
-    }
-    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
-      ret.push("old mode " + patch.oldMode);
-      ret.push("new mode " + patch.newMode);
-    }
-    if (patch.isRename) {
-      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
-      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
-    }
-    if (patch.isCopy) {
-      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
-      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
-    }
-  } else {
-    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
-      ret.push("Index: " + patch.oldFileName);
-    }
-    if (headerOptions.includeUnderline) {
-      ret.push("===================================================================");
-    }
-  }
-  const hasHunks = patch.hunks.length > 0;
-  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
-    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
-    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
-  }
-  for (let i = 0; i < patch.hunks.length; i++) {
-    const hunk = patch.hunks[i];
-    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
-    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
-    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
-    for (const line of hunk.lines) {
-      ret.push(line);
-    }
-  }
-  return ret.join("\n") + "\n";
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  if (typeof options === "function") {
-    options = { callback: options };
-  }
-  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-    if (!patchObj) {
-      return;
-    }
-    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-  } else {
-    const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
-      if (!patchObj) {
-        callback(void 0);
-      } else {
-        callback(formatPatch(patchObj, options.headerOptions));
-      }
-    } }));
-  }
-}
-function splitLines(text) {
-  const hasTrailingNl = text.endsWith("\n");
-  const result = text.split("\n").map((line) => line + "\n");
-  if (hasTrailingNl) {
-    result.pop();
-  } else {
-    result.push(result.pop().slice(0, -1));
-  }
-  return result;
-}
-
-// src/resources/lists.ts
-function isListObject(v) {
-  return isRecord(v) && typeof v["kind"] === "string" && v["kind"].endsWith("List") && Array.isArray(v["items"]);
-}
-function expandLists(value) {
-  if (!isListObject(value)) return [value];
-  const out = [];
-  const stack = [...value.items].reverse();
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (isListObject(v)) for (let i = v.items.length - 1; i >= 0; i--) stack.push(v.items[i]);
-    else out.push(v);
-  }
-  return out;
-}
-
-// src/diff/redact.ts
-var REDACTED = "<redacted>";
-var REDACTED_CHANGED = "<redacted (changed)>";
-var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
-var SECRET_FIELDS = ["data", "stringData"];
-function isRecord2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function isSecret(object2) {
-  if (!object2) return false;
-  const apiVersion2 = object2["apiVersion"];
-  return object2["kind"] === "Secret" && typeof apiVersion2 === "string" && !apiVersion2.includes("/");
-}
-function needsRedaction(object2) {
-  if (!object2) return false;
-  if (isSecret(object2)) return true;
-  const metadata = object2["metadata"];
-  const annotations = isRecord2(metadata) ? metadata["annotations"] : void 0;
-  return isRecord2(annotations) && LAST_APPLIED_ANNOTATION in annotations;
-}
-function sameValue(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-function cloneRecord(v) {
-  return structuredClone(v);
-}
-function redactKey(baseHolder, headHolder, key, origBase, origHead) {
-  const changed = origBase !== void 0 && origHead !== void 0 && !sameValue(origBase, origHead);
-  if (baseHolder && key in baseHolder) baseHolder[key] = REDACTED;
-  if (headHolder && key in headHolder) headHolder[key] = changed ? REDACTED_CHANGED : REDACTED;
-}
-function redactField(base, head, field2) {
-  const b = base?.[field2];
-  const h = head?.[field2];
-  if (b !== void 0 && !isRecord2(b)) {
-    redactKey(base, head, field2, b, h);
-    return;
-  }
-  if (h !== void 0 && !isRecord2(h)) {
-    redactKey(base, head, field2, b, h);
-    return;
-  }
-  const bm = isRecord2(b) ? b : void 0;
-  const hm = isRecord2(h) ? h : void 0;
-  const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
-  for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
-}
-function annotationsOf(o) {
-  const md = o?.["metadata"];
-  if (!isRecord2(md)) return void 0;
-  const ann = md["annotations"];
-  return isRecord2(ann) ? ann : void 0;
-}
-function redactPair(base, head) {
-  const b = base ? cloneRecord(base) : void 0;
-  const h = head ? cloneRecord(head) : void 0;
-  if (isSecret(b) || isSecret(h)) {
-    for (const field2 of SECRET_FIELDS) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
-  }
-  const ba = annotationsOf(b);
-  const ha = annotationsOf(h);
-  if (ba && LAST_APPLIED_ANNOTATION in ba || ha && LAST_APPLIED_ANNOTATION in ha) {
-    redactKey(ba, ha, LAST_APPLIED_ANNOTATION, ba?.[LAST_APPLIED_ANNOTATION], ha?.[LAST_APPLIED_ANNOTATION]);
-  }
-  return { base: b, head: h };
-}
-function isRedactedPath(segments, secret) {
-  if (secret && segments.length >= 1 && (segments[0] === "data" || segments[0] === "stringData")) return true;
-  return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
-}
-
-// src/diff/field-diff.ts
-var MAX_VALUE_CHARS = 200;
-function isRec(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function deepEqual(a, b) {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ak = Object.keys(a);
-  if (ak.length !== Object.keys(b).length) return false;
-  for (const k of ak) {
-    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
-    if (!deepEqual(a[k], b[k])) return false;
-  }
-  return true;
-}
-function compactValue(v) {
-  let s;
-  if (typeof v === "string") s = v;
-  else if (v === void 0) s = "";
-  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
-  else s = JSON.stringify(v) ?? String(v);
-  if (s.length > MAX_VALUE_CHARS) {
-    let end = MAX_VALUE_CHARS - 1;
-    const code2 = s.charCodeAt(end - 1);
-    if (code2 >= 55296 && code2 <= 56319) end -= 1;
-    s = `${s.slice(0, end)}…`;
-  }
-  return s;
-}
-var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-function keyPath(parent, key) {
-  if (SIMPLE_KEY.test(key)) return parent === "" ? key : `${parent}.${key}`;
-  return `${parent}[${JSON.stringify(key)}]`;
-}
-var MERGE_KEYS = {
-  containers: [["name"]],
-  initContainers: [["name"]],
-  ephemeralContainers: [["name"]],
-  volumes: [["name"]],
-  env: [["name"]],
-  imagePullSecrets: [["name"]],
-  resourceClaims: [["name"]],
-  schedulingGates: [["name"]],
-  webhooks: [["name"]],
-  hostAliases: [["ip"]],
-  volumeMounts: [["mountPath"]],
-  volumeDevices: [["devicePath"]],
-  ownerReferences: [["uid"]],
-  // Container ports (containerPort, protocol); Service ports (port, protocol).
-  ports: [["containerPort", "protocol"], ["port", "protocol"], ["name"]],
-  topologySpreadConstraints: [["topologyKey", "whenUnsatisfiable"]],
-  tolerations: [["key"], ["key", "effect"], ["key", "operator", "effect", "value"]],
-  conditions: [["type"]]
-};
-var KEY_DEFAULTS = { protocol: "TCP" };
-var GENERIC_KEYS = [["name"]];
-function keyValue(item, key) {
-  const v = item[key] ?? KEY_DEFAULTS[key];
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return void 0;
-}
-function keyLabel(item, keys) {
-  const parts = [];
-  for (const k of keys) {
-    const v = keyValue(item, k);
-    if (v === void 0) {
-      if (parts.length === 0) return void 0;
-      continue;
-    }
-    if (KEY_DEFAULTS[k] === v && parts.length > 0) continue;
-    parts.push(`${k}=${v}`);
-  }
-  return parts.join(",");
-}
-function keyDisplay(label2) {
-  return label2.split(",").map((p) => p.slice(p.indexOf("=") + 1)).join("/");
-}
-function chooseKeys(field2, a, b) {
-  const candidates = [...MERGE_KEYS[field2] ?? [], ...GENERIC_KEYS];
-  outer: for (const keys of candidates) {
-    for (const list of [a, b]) {
-      const seen = /* @__PURE__ */ new Set();
-      for (const item of list) {
-        if (!isRec(item)) continue outer;
-        const label2 = keyLabel(item, keys);
-        if (label2 === void 0 || seen.has(label2)) continue outer;
-        seen.add(label2);
-      }
-    }
-    return keys;
-  }
-  return void 0;
-}
-function isScalar(v) {
-  return v === null || typeof v !== "object";
-}
-function scalarLabel(v) {
-  return typeof v === "string" ? JSON.stringify(v) : String(v);
-}
-var Differ = class {
-  constructor(secret) {
-    this.secret = secret;
-  }
-  secret;
-  out = [];
-  push(fc, segments) {
-    if (isRedactedPath(segments, this.secret)) fc.redacted = true;
-    this.out.push(fc);
-  }
-  added(path7, segments, v) {
-    this.push({ path: path7, to: compactValue(v) }, segments);
-  }
-  removed(path7, segments, v) {
-    this.push({ path: path7, from: compactValue(v) }, segments);
-  }
-  value(a, b, path7, segments, field2) {
-    if (a === b) return;
-    if (isRec(a) && isRec(b)) {
-      for (const k of Object.keys(a)) {
-        const inB = Object.prototype.hasOwnProperty.call(b, k);
-        if (inB && a[k] === b[k]) continue;
-        const p = keyPath(path7, k);
-        const s = [...segments, k];
-        if (!inB) this.removed(p, s, a[k]);
-        else this.value(a[k], b[k], p, s, k);
-      }
-      for (const k of Object.keys(b)) {
-        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path7, k), [...segments, k], b[k]);
-      }
-      return;
-    }
-    if (Array.isArray(a) && Array.isArray(b)) {
-      this.list(a, b, path7, segments, field2);
-      return;
-    }
-    if (deepEqual(a, b)) return;
-    this.push({ path: path7, from: compactValue(a), to: compactValue(b) }, segments);
-  }
-  list(a, b, path7, segments, field2) {
-    if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
-    if (a.every(isScalar) && b.every(isScalar)) {
-      this.byLabel(a, b, path7, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
-      return;
-    }
-    const keys = chooseKeys(field2, a, b);
-    if (keys) {
-      this.byLabel(a, b, path7, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
-      return;
-    }
-    this.unkeyed(a, b, path7, segments);
-  }
-  /**
-   * Items matched by a label (their merge key, or their value for scalars; repeated labels are
-   * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
-   * items is one "reordered" change.
-   */
-  byLabel(a, b, path7, segments, labelOf, selector, display, recurse) {
-    const labels = (list) => {
-      const seen = /* @__PURE__ */ new Map();
-      return list.map((v) => {
-        const l = labelOf(v);
-        const n = seen.get(l) ?? 0;
-        seen.set(l, n + 1);
-        return n === 0 ? l : `${l}#${n + 1}`;
-      });
-    };
-    const la = labels(a);
-    const lb = labels(b);
-    const ia = new Map(la.map((l, i) => [l, i]));
-    const ib = new Map(lb.map((l, i) => [l, i]));
-    for (let i = 0; i < a.length; i++) {
-      const j = ib.get(la[i]);
-      const p = `${path7}${selector(la[i])}`;
-      const s = [...segments, String(i)];
-      if (j === void 0) this.removed(p, s, a[i]);
-      else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
-    }
-    for (let j = 0; j < b.length; j++) {
-      if (!ia.has(lb[j])) this.added(`${path7}${selector(lb[j])}`, [...segments, String(j)], b[j]);
-    }
-    const commonA = la.filter((l) => ib.has(l));
-    const commonB = lb.filter((l) => ia.has(l));
-    if (commonA.some((l, i) => l !== commonB[i])) {
-      const show = (ls) => compactValue(ls.map(display).join(", "));
-      this.push({ path: path7, from: show(commonA), to: show(commonB), reordered: true }, segments);
-    }
-  }
-  /**
-   * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
-   * by value wherever they are; the items left are paired in order and diffed by position.
-   */
-  unkeyed(a, b, path7, segments) {
-    const usedB = /* @__PURE__ */ new Set();
-    const matchA = new Array(a.length);
-    for (let i = 0; i < a.length; i++) {
-      if (i < b.length && !usedB.has(i) && deepEqual(a[i], b[i])) {
-        matchA[i] = i;
-        usedB.add(i);
-        continue;
-      }
-      for (let j = 0; j < b.length; j++) {
-        if (!usedB.has(j) && deepEqual(a[i], b[j])) {
-          matchA[i] = j;
-          usedB.add(j);
-          break;
-        }
-      }
-    }
-    const leftA = a.map((_, i) => i).filter((i) => matchA[i] === void 0);
-    const leftB = b.map((_, j) => j).filter((j) => !usedB.has(j));
-    const pairs = Math.min(leftA.length, leftB.length);
-    for (let k = 0; k < pairs; k++) {
-      const i = leftA[k];
-      const j = leftB[k];
-      matchA[i] = j;
-      this.value(a[i], b[j], `${path7}[${j}]`, [...segments, String(j)], "");
-    }
-    for (let k = pairs; k < leftA.length; k++) this.removed(`${path7}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
-    for (let k = pairs; k < leftB.length; k++) this.added(`${path7}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
-    const order = matchA.filter((j) => j !== void 0);
-    if (order.some((j, k) => k > 0 && j < order[k - 1])) {
-      const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
-      const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
-      this.push({ path: path7, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
-    }
-  }
-};
-function fieldChanges(base, head, secret) {
-  const d = new Differ(secret);
-  d.value(base, head, "", [], "");
-  return d.out;
-}
-
-// src/diff/ignore.ts
-function escapeRe(c) {
-  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
-}
-function compile2(pattern) {
-  let re = "";
-  let quoted = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '"') quoted = !quoted;
-    if (c === "*" && pattern[i + 1] === "*") {
-      re += ".*";
-      i++;
-    } else if (c === "*") {
-      re += quoted ? '[^"]*' : "[^.[\\]]*";
-    } else {
-      re += escapeRe(c);
-    }
-  }
-  return new RegExp(`^${re}(?:$|[.[])`);
-}
-function fieldMatcher(patterns) {
-  const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
-  if (list.length === 0) return void 0;
-  const res = list.map(compile2);
-  return (path7) => res.some((re) => re.test(path7));
-}
-
-// src/diff/wet-diff.ts
-var DIFF_CONTEXT = 3;
-function isYamlPath(path7) {
-  return path7.endsWith(".yaml") || path7.endsWith(".yml");
-}
-function baseName(path7) {
-  const i = path7.lastIndexOf("/");
-  return i === -1 ? path7 : path7.slice(i + 1);
-}
-function readSide(entry, snapshot, unit2, same) {
-  return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-}
-function readFiles(paths, files, unit2, same) {
-  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  for (const path7 of [...paths].sort(cmp)) {
-    if (baseName(path7) === ".gitattributes" || same.has(path7)) continue;
-    const text = files.get(path7);
-    if (text === void 0) continue;
-    if (!isYamlPath(path7)) {
-      side.files.set(path7, text);
-      continue;
-    }
-    let values = parseCanonicalYaml(text);
-    let opaque = false;
-    if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path7, unit2);
-      values = parsed.documents.map((d) => d.value);
-      opaque = parsed.diagnostics.length > 0;
-    }
-    const found = [];
-    const listed = values.some(isListObject);
-    if (listed) values = values.flatMap(expandLists);
-    for (const value of values) {
-      if (value === null || value === void 0) continue;
-      if (!isKubeObject(value)) {
-        opaque = true;
-        break;
-      }
-      const id = identityOf(value);
-      if (!isIdentity(id)) {
-        opaque = true;
-        break;
-      }
-      found.push({ object: value, id, file: path7 });
-    }
-    if (opaque) {
-      side.files.set(path7, text);
-      continue;
-    }
-    if (found.length === 1 && !listed) found[0].text = text;
-    for (const o of found) {
-      const key = identityKey(o.id);
-      if (!side.objects.has(key)) side.objects.set(key, o);
-    }
-  }
-  return side;
-}
-function unifiedDiff(oldPath, newPath, oldText, newText) {
-  const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
-    context: DIFF_CONTEXT
-  });
-  return patch.replace(/^=+\n/, "");
-}
-function emptyCounts() {
-  return { added: 0, changed: 0, removed: 0 };
-}
-function unitRenderer(id, entry) {
-  if (entry) return entry.renderer;
-  const i = id.indexOf(":");
-  return i === -1 ? "" : id.slice(0, i);
-}
-function sortedRecord(r) {
-  const out = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
-  return out;
-}
-function diffUnit(id, base, head, failed, ignore) {
-  const be = base.index?.units[id];
-  const he = head.index?.units[id];
-  const entry = he ?? be;
-  const result = emptyUnitDiff(
-    id,
-    unitRenderer(id, entry),
-    sortedRecord(entry?.coordinates ?? {}),
-    failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
-  );
-  if (failed) return result;
-  const same = /* @__PURE__ */ new Set();
-  if (be && he) {
-    const headPaths = new Set(he.paths);
-    for (const p of be.paths) {
-      const text = base.files.get(p);
-      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
-    }
-  }
-  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
-}
-function diffSides(result, b, h, ignore) {
-  const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
-  const changes = [];
-  for (const key of keys) {
-    const bo = b.objects.get(key);
-    const ho = h.objects.get(key);
-    const rid = (ho ?? bo).id;
-    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
-    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
-    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
-    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
-    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
-    let kind;
-    let fields;
-    let ignored = 0;
-    if (bo && ho) {
-      kind = "changed";
-      fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
-      if (ignore) {
-        const all = fields.length;
-        fields = fields.filter((f) => !ignore(f.path));
-        ignored = all - fields.length;
-      }
-    } else {
-      kind = bo ? "removed" : "added";
-      fields = [];
-    }
-    const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
-    changes.push({ kind, id: rid, key, fields, ...ignored > 0 ? { ignored } : {}, unified });
-  }
-  changes.sort((x, y) => compareIdentity(x.id, y.id));
-  result.resources = changes;
-  const byKind = {};
-  for (const c of changes) {
-    result[c.kind]++;
-    const k = c.id.group ? `${c.id.kind}.${c.id.group}` : c.id.kind;
-    const counts = byKind[k] ?? (byKind[k] = emptyCounts());
-    counts[c.kind]++;
-  }
-  for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path7, text] of h.files) {
-    const old = b.files.get(path7);
-    if (old === void 0) result.files.added.push(path7);
-    else if (old !== text) result.files.changed.push(path7);
-  }
-  for (const path7 of b.files.keys()) if (!h.files.has(path7)) result.files.removed.push(path7);
-  result.files.added.sort(cmp);
-  result.files.changed.sort(cmp);
-  result.files.removed.sort(cmp);
-  const fileChanges = result.files.added.length + result.files.changed.length + result.files.removed.length;
-  if (changes.length === 0 && fileChanges === 0) return void 0;
-  return result;
-}
-function unitHasChanges(u) {
-  return u.status === "failed" || u.resources.length > 0 || u.files.added.length + u.files.changed.length + u.files.removed.length > 0;
-}
-function emptyUnitDiff(unit2, renderer, coordinates, status) {
-  return { unit: unit2, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
-}
-function diffWet(base, head, options = {}) {
-  const failed = new Set(options.failedUnits ?? []);
-  const ignore = fieldMatcher(options.ignore);
-  const ids = /* @__PURE__ */ new Set([
-    ...Object.keys(base.index?.units ?? {}),
-    ...Object.keys(head.index?.units ?? {}),
-    ...failed
-  ]);
-  const units = [];
-  for (const id of [...ids].sort(cmp)) {
-    const d = diffUnit(id, base, head, failed.has(id), ignore);
-    if (d) units.push(d);
-  }
-  return reportOf(units);
-}
-function reportOf(units) {
-  const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
-  let changed = false;
-  for (const u of units) {
-    totals.added += u.added;
-    totals.changed += u.changed;
-    totals.removed += u.removed;
-    if (u.status === "failed") totals.failed++;
-    if (u.status !== "failed" && unitHasChanges(u)) changed = true;
-  }
-  return { units, totals, changed };
-}
-function isNoise(r) {
-  return r.kind === "changed" && r.fields.length === 0 && (r.ignored ?? 0) > 0;
-}
-
-// src/report/headline.ts
-var RBAC_KINDS = /* @__PURE__ */ new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
-var IMAGE_PATH = /(?:^|\.)(?:containers|initContainers|ephemeralContainers)\[[^\]]*\]\.image$/;
-function isRbac(r) {
-  return r.id.group === "rbac.authorization.k8s.io" && RBAC_KINDS.has(r.id.kind);
-}
-function isCrd(r) {
-  return r.id.group === "apiextensions.k8s.io" && r.id.kind === "CustomResourceDefinition";
-}
-function headlineOf(report) {
-  const h = { deleted: [], namespacesCreated: [], namespacesDeleted: [], crds: [], rbac: [], images: [], scaledToZero: [] };
-  const images = /* @__PURE__ */ new Map();
-  for (const u of report.units) {
-    if (u.status === "failed") continue;
-    for (const r of u.resources) {
-      const what = describeIdentity(r.id);
-      if (r.kind === "removed") h.deleted.push(what);
-      if (r.id.group === "" && r.id.kind === "Namespace") {
-        if (r.kind === "added") h.namespacesCreated.push(r.id.name);
-        if (r.kind === "removed") h.namespacesDeleted.push(r.id.name);
-      }
-      if (isCrd(r)) h.crds.push(`${r.id.name} (${r.kind})`);
-      if (isRbac(r)) h.rbac.push(`${what} (${r.kind})`);
-      if (r.kind !== "changed") continue;
-      const seen = /* @__PURE__ */ new Set();
-      for (const f of r.fields) {
-        if (f.from !== void 0 && f.to !== void 0 && !f.redacted && IMAGE_PATH.test(f.path)) {
-          const key = `${f.from}
-${f.to}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const e = images.get(key) ?? { from: f.from, to: f.to, objects: 0 };
-          e.objects++;
-          images.set(key, e);
-        }
-        if ((f.path === "spec.replicas" || f.path === "spec.parallelism") && f.to === "0" && f.from !== "0") {
-          h.scaledToZero.push(`${what} (${f.from ?? "default"} → 0)`);
-        }
-      }
-    }
-  }
-  h.images = [...images.values()];
-  return h;
-}
-function headlineIsEmpty(h) {
-  return Object.values(h).every((v) => v.length === 0);
-}
-
-// src/report/markdown.ts
-var MAX_TITLE_CHARS = 200;
-var MAX_FAILURE_CHARS = 2e3;
-var COMPACT_MAX_RESOURCES = 100;
-var COMPACT_MAX_FIELDS = 20;
-function markerComment(marker) {
-  return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "")} -->`;
-}
-function byteLength(s) {
-  return Buffer.byteLength(s, "utf8");
-}
-function cut(s, max) {
-  if (s.length <= max) return s;
-  let end = max - 1;
-  const code2 = s.charCodeAt(end - 1);
-  if (code2 >= 55296 && code2 <= 56319) end -= 1;
-  return `${s.slice(0, end)}…`;
-}
-function escapeText(s) {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1").replace(/\r?\n|\r/g, " ↵ ");
-}
-function code(s) {
-  return `<code>${escapeText(s)}</code>`;
-}
-function fenceFor(content) {
-  let longest = 0;
-  for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}
-function safeUrl(url2) {
-  return url2.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, "%28").replace(/\)/g, "%29"));
-}
-function statusLabel(u) {
-  switch (u.status) {
-    case "failed":
-      return "❌ failed";
-    case "new":
-      return "new";
-    case "deleted":
-      return "deleted";
-    default:
-      return "ok";
-  }
-}
-var SIGN = { added: "+", changed: "~", removed: "-" };
-function fieldLine(f) {
-  if (f.reordered) return `- ${code(f.path)}: reordered: ${code(f.from ?? "")} → ${code(f.to ?? "")}`;
-  const from = f.from === void 0 ? "∅" : code(f.from);
-  const to = f.to === void 0 ? "∅" : code(f.to);
-  return `- ${code(f.path)}: ${from} → ${to}`;
-}
-function unitSection(u, failures, compact) {
-  const lines = [];
-  const counts = u.status === "failed" ? "failed" : `+${u.added} ~${u.changed} -${u.removed}`;
-  lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, "");
-  const coords = Object.keys(u.coordinates).sort(cmp);
-  if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
-  for (const msg of failures) lines.push(`**Render failed:** ${escapeText(cut(msg, MAX_FAILURE_CHARS))}`, "");
-  if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
-  const noise = u.resources.filter(isNoise);
-  const shownResources = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
-  const resources = compact ? shownResources.slice(0, COMPACT_MAX_RESOURCES) : shownResources;
-  if (noise.length > 0) {
-    const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
-    lines.push(`_${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields:_ ${names.join(", ")}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ""}`, "");
-  }
-  for (const r of resources) {
-    lines.push(`**${SIGN[r.kind]} ${escapeText(describeIdentity(r.id))}** (${r.kind})`, "");
-    const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
-    for (const f of fields) lines.push(fieldLine(f));
-    if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
-    if (r.ignored) lines.push(`- _${r.ignored} ignored field${r.ignored === 1 ? "" : "s"} (in the diff)_`);
-    if (fields.length > 0 || r.ignored) lines.push("");
-    if (!compact && r.unified) {
-      const fence = fenceFor(r.unified);
-      const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
-`;
-      lines.push(`${fence}diff`, `${body}${fence}`, "");
-    }
-  }
-  if (resources.length < shownResources.length) {
-    lines.push(`… ${shownResources.length - resources.length} more resources not shown`, "");
-  }
-  if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
-  const files = [
-    ["added", u.files.added],
-    ["changed", u.files.changed],
-    ["removed", u.files.removed]
-  ];
-  for (const [what, list] of files) {
-    if (list.length === 0) continue;
-    const shown = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
-    lines.push(`Files ${what}: ${shown.map(code).join(", ")}${shown.length < list.length ? ` … ${list.length - shown.length} more` : ""}`, "");
-  }
-  lines.push("</details>", "", "");
-  return lines.join("\n");
-}
-function rowsOf(report, ctx) {
-  const failures = /* @__PURE__ */ new Map();
-  for (const f of ctx.failures ?? []) {
-    const list = failures.get(f.unit) ?? [];
-    list.push(f.message);
-    failures.set(f.unit, list);
-  }
-  const rows = report.units.map((u) => ({ unit: u, failures: failures.get(u.unit) ?? [] }));
-  const known = new Set(report.units.map((u) => u.unit));
-  for (const [unit2, messages] of failures) {
-    if (known.has(unit2)) continue;
-    const i = unit2.indexOf(":");
-    rows.push({
-      unit: emptyUnitDiff(unit2, i === -1 ? "" : unit2.slice(0, i), {}, "failed"),
-      failures: messages
-    });
-  }
-  return rows.sort((a, b) => cmp(a.unit.unit, b.unit.unit));
-}
-var MAX_LIST = 10;
-function listOf(items) {
-  const shown = items.slice(0, MAX_LIST).map((i) => code(i));
-  return `${shown.join(", ")}${items.length > MAX_LIST ? ` … and ${items.length - MAX_LIST} more` : ""}`;
-}
-function plural2(n, one, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-function headlineMarkdown(report) {
-  const h = headlineOf(report);
-  if (headlineIsEmpty(h)) return "";
-  const lines = [];
-  if (h.deleted.length > 0) lines.push(`- ⚠️ **${plural2(h.deleted.length, "object")} will be deleted from the cluster:** ${listOf(h.deleted)}`);
-  if (h.namespacesCreated.length > 0) lines.push(`- **Namespaces created:** ${listOf(h.namespacesCreated)}`);
-  if (h.namespacesDeleted.length > 0) lines.push(`- ⚠️ **Namespaces deleted:** ${listOf(h.namespacesDeleted)}`);
-  if (h.crds.length > 0) lines.push(`- **CRDs changed:** ${listOf(h.crds)}`);
-  if (h.rbac.length > 0) lines.push(`- **RBAC changed:** ${listOf(h.rbac)}`);
-  if (h.images.length > 0) {
-    const shown = h.images.slice(0, MAX_LIST).map((i) => `${code(i.from)} → ${code(i.to)} (${plural2(i.objects, "object")})`);
-    lines.push(`- **Images changed:** ${shown.join(", ")}${h.images.length > MAX_LIST ? ` … and ${h.images.length - MAX_LIST} more` : ""}`);
-  }
-  if (h.scaledToZero.length > 0) lines.push(`- ⚠️ **Scaled to zero:** ${listOf(h.scaledToZero)}`);
-  return `${lines.join("\n")}
-
-`;
-}
-function countsLine(report, rows, failed) {
-  const t = report.totals;
-  const files = report.units.reduce((n, u) => n + u.files.added.length + u.files.changed.length + u.files.removed.length, 0);
-  return `**Objects:** ${t.added} added, ${t.changed} changed, ${t.removed} removed${files > 0 ? ` · **files:** ${files} changed` : ""} · in ${plural2(rows, "unit")}${failed > 0 ? ` (${failed} failed)` : ""}.`;
-}
-function driftSection(drift) {
-  const units = drift.report.units.filter((u) => u.status !== "failed");
-  if (units.length === 0) return "";
-  const lines = [
-    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText(drift.base)} in ${plural2(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
-    ""
-  ];
-  for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
-  if (units.length > MAX_LIST) lines.push(`- … and ${units.length - MAX_LIST} more units`);
-  lines.push("", "</details>", "");
-  return `${lines.join("\n")}
-`;
-}
-function header(report, ctx, rows) {
-  const lines = [markerComment(ctx.marker), `## ${escapeText(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
-  const glance = headlineMarkdown(report);
-  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
-  const against = ctx.comparedWith ? `, compared with ${escapeText(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
-  lines.push(`${from}${against}.`, "");
-  const failed = rows.filter((r) => r.unit.status === "failed").length;
-  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
-  else lines.push(countsLine(report, rows.length, failed), "");
-  const drift = ctx.drift ? driftSection(ctx.drift) : "";
-  return `${lines.slice(0, 3).join("\n")}
-${glance}${lines.slice(3).join("\n")}
-${drift}`;
-}
-var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
-function tableRow(r) {
-  const u = r.unit;
-  const n = (x) => u.status === "failed" ? "–" : String(x);
-  return `| ${code(u.unit)} | ${n(u.added)} | ${n(u.changed)} | ${n(u.removed)} | ${statusLabel(u)} |
-`;
-}
-function moreRow(n) {
-  return `| … and ${n} more units | | | | |
-`;
-}
-var Meter = class {
-  constructor(budget) {
-    this.budget = budget;
-  }
-  budget;
-  chars = 0;
-  bytes = 0;
-  fits(...parts) {
-    let c = this.chars;
-    let b = this.bytes;
-    for (const p of parts) {
-      c += p.length;
-      b += byteLength(p);
-    }
-    return c <= this.budget.maxChars && b <= this.budget.maxBytes;
-  }
-  add(s) {
-    this.chars += s.length;
-    this.bytes += byteLength(s);
-  }
-};
-var UNITS_HEAD = "### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n";
-function unitStatusRow(u) {
-  return `| ${code(u.id)} | ${escapeText(u.status)} | ${u.resources} | ${u.errors} |
-`;
-}
-function fraction(budget, f) {
-  return { maxChars: Math.floor(budget.maxChars * f), maxBytes: Math.floor(budget.maxBytes * f) };
-}
-function fitList(head, items, more, budget) {
-  const meter = new Meter(budget);
-  meter.add(head);
-  let text = head;
-  let i = 0;
-  while (i < items.length && meter.fits(items[i], more(items.length))) {
-    meter.add(items[i]);
-    text += items[i];
-    i++;
-  }
-  return i < items.length ? text + more(items.length - i) : text;
-}
-function buildTrailer(parts, budget) {
-  const errors = parts.errors ?? [];
-  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText(cut(e, MAX_FAILURE_CHARS))}
-`), (n) => `- … ${n} more errors
-`, fraction(budget, 0.5))}
-`;
-  const units = parts.units ?? [];
-  const left = new Meter(budget);
-  left.add(failed);
-  const rest = { maxChars: budget.maxChars - left.chars, maxBytes: budget.maxBytes - left.bytes };
-  const table = units.length === 0 ? "" : `${fitList(UNITS_HEAD, units.map(unitStatusRow), (n) => `| … and ${n} more units | | | |
-`, { maxChars: rest.maxChars - 1, maxBytes: rest.maxBytes - 1 })}
-`;
-  return table + failed;
-}
-function buildMarkdown(report, ctx, budget, overflow) {
-  const rows = rowsOf(report, ctx);
-  const meter = new Meter(budget);
-  const out = [];
-  const head = header(report, ctx, rows);
-  out.push(head);
-  meter.add(head);
-  const trailer = buildTrailer(ctx, fraction(budget, 0.5));
-  const reserve = `${overflow(rows.length)}
-${trailer}`;
-  if (rows.length > 0) {
-    const tableRows = rows.map(tableRow);
-    const all = TABLE_HEAD + tableRows.join("");
-    if (meter.fits(all, "\n", reserve)) {
-      out.push(all, "\n");
-      meter.add(all + "\n");
-    } else {
-      let text = TABLE_HEAD;
-      let i = 0;
-      const tail = moreRow(rows.length);
-      const probe = new Meter(budget);
-      probe.add(head + TABLE_HEAD);
-      while (i < tableRows.length && probe.fits(tableRows[i], tail, "\n", reserve)) {
-        probe.add(tableRows[i]);
-        text += tableRows[i];
-        i++;
-      }
-      text += moreRow(rows.length - i);
-      out.push(text, "\n");
-      meter.add(text + "\n");
-    }
-  }
-  let shown = 0;
-  for (const r of rows) {
-    let section = unitSection(r.unit, r.failures, false);
-    if (!meter.fits(section, reserve)) {
-      section = unitSection(r.unit, r.failures, true);
-      if (!meter.fits(section, reserve)) break;
-    }
-    out.push(section);
-    meter.add(section);
-    shown++;
-  }
-  if (shown < rows.length) out.push(`${overflow(rows.length - shown)}
-`);
-  out.push(trailer);
-  return out.join("");
-}
-
-// src/report/comment.ts
-var COMMENT_MAX_CHARS = 65536;
-var COMMENT_MAX_BYTES = 262144;
-function commentOverflowLine(n, summaryUrl) {
-  const base = `… ${n} more unit${n === 1 ? "" : "s"} not shown: the full diff is in the job summary`;
-  return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
-}
-function buildComment(report, ctx) {
-  return buildMarkdown(
-    report,
-    ctx,
-    { maxChars: COMMENT_MAX_CHARS, maxBytes: COMMENT_MAX_BYTES },
-    (n) => commentOverflowLine(n, ctx.summaryUrl)
-  );
-}
-
-// src/adapters/github.ts
-var TRUNCATION_NOTE = "\n\n… (truncated to fit GitHub's size limit; the job summary has the full report)";
-function fitBody(body) {
-  const fits = (s) => s.length <= COMMENT_MAX_CHARS && Buffer.byteLength(s, "utf8") <= COMMENT_MAX_BYTES;
-  if (fits(body)) return body;
-  let keep = Math.min(body.length, COMMENT_MAX_CHARS - TRUNCATION_NOTE.length);
-  while (keep > 0 && !fits(body.slice(0, keep) + TRUNCATION_NOTE)) keep = Math.floor(keep * 0.9);
-  let head = body.slice(0, keep);
-  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
-  const nl = head.lastIndexOf("\n");
-  if (nl > keep * 0.8) head = head.slice(0, nl);
-  return head + TRUNCATION_NOTE;
-}
-function isHttpError(e) {
-  return typeof e === "object" && e !== null && typeof e.status === "number";
-}
-function responseMessage(e) {
-  const data = e.response?.data;
-  if (data && typeof data === "object" && typeof data.message === "string") {
-    return data.message;
-  }
-  return e.message;
-}
-function validationMessages(e) {
-  const out = [responseMessage(e)];
-  const data = e.response?.data;
-  if (data && Array.isArray(data.errors)) {
-    for (const item of data.errors) {
-      if (typeof item === "string") out.push(item);
-      else if (item && typeof item === "object" && typeof item.message === "string") {
-        out.push(item.message);
-      }
-    }
-  }
-  return out;
-}
-var ACTIONS_PR_NOT_PERMITTED = 'GitHub Actions is not permitted to create or approve pull requests. Enable "Allow GitHub Actions to create and approve pull requests" in the repository (or organization) Settings → Actions → General → Workflow permissions. This is a repository/organization setting: a `permissions:` block in the workflow cannot override it.';
-function missingPermissionMessage(action, permission) {
-  return `GitHub refused to ${action}: "Resource not accessible by integration". The token lacks \`${permission}\`. Add it to the workflow or job:
-
-permissions:
-  ${permission}
-
-(Pull requests from forks get a read-only token whatever \`permissions:\` says.)`;
-}
-var BAD_TOKEN_MESSAGE = "GitHub rejected the token (401 Bad credentials). Check the `token` input: it must be a valid GITHUB_TOKEN, app token or personal access token that has not expired.";
-function createGitHub(options) {
-  const { token, owner, repo } = options;
-  const logger = options.logger ?? silentLogger;
-  const retries = options.retry?.retries ?? 3;
-  const minDelayMs = options.retry?.minDelayMs ?? 1e3;
-  const maxRetryAfter = options.maxRetryAfterSeconds ?? 300;
-  const apiUrl = options.apiUrl.replace(/\/+$/, "");
-  const redact = (s) => token ? s.split(token).join("***") : s;
-  const limitHandler = (kind) => (retryAfter, opts, _octokit, retryCount) => {
-    const what = `${opts.method ?? ""} ${opts.url ?? ""}`.trim();
-    if (retryCount < retries && retryAfter <= maxRetryAfter) {
-      logger.warning(redact(`GitHub ${kind} hit for ${what}; retrying after ${retryAfter}s (attempt ${retryCount + 2}).`));
-      return true;
-    }
-    logger.warning(redact(`GitHub ${kind} hit for ${what}; giving up.`));
-    return false;
-  };
-  const octokit = getOctokit(
-    token,
-    {
-      baseUrl: apiUrl,
-      log: {
-        debug: (m) => logger.debug(redact(m)),
-        info: (m) => logger.debug(redact(m)),
-        warn: (m) => logger.warning(redact(m)),
-        error: (m) => logger.warning(redact(m))
-      },
-      retry: { retries, retryAfterBaseValue: minDelayMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
-      throttle: {
-        id: options.pacingId ?? "hydrate",
-        retryAfterBaseValue: minDelayMs,
-        fallbackSecondaryRateRetryAfter: 60,
-        onRateLimit: limitHandler("rate limit"),
-        onSecondaryRateLimit: limitHandler("secondary rate limit")
-      }
-    },
-    retry,
-    throttling
-  );
-  const mapError = (e, action, permission) => {
-    if (e instanceof HydrateError) return e;
-    if (!isHttpError(e)) return e instanceof Error ? new Error(redact(e.message)) : new Error(redact(String(e)));
-    const message = redact(responseMessage(e));
-    if (e.status === 401) return new HydrateError(BAD_TOKEN_MESSAGE);
-    if (e.status === 403 && /not permitted to create or approve pull requests/i.test(message)) {
-      return new HydrateError(ACTIONS_PR_NOT_PERMITTED);
-    }
-    if (e.status === 403 && /Resource not accessible by integration/i.test(message)) {
-      return new HydrateError(missingPermissionMessage(action, permission));
-    }
-    return new HydrateError(`GitHub API error while trying to ${action}: ${e.status} ${message}`);
-  };
-  const guard = async (action, permission, fn) => {
-    try {
-      return await fn();
-    } catch (e) {
-      throw mapError(e, action, permission);
-    }
-  };
-  const toPull = (p) => ({
-    number: p.number,
-    node_id: p.node_id,
-    html_url: p.html_url,
-    state: p.state === "closed" ? "closed" : "open",
-    merged_at: p.merged_at,
-    closed_at: p.closed_at,
-    title: p.title,
-    body: p.body ?? "",
-    head: { ref: p.head.ref },
-    base: { ref: p.base.ref },
-    draft: p.draft ?? false,
-    labels: p.labels.map((l) => l.name ?? "").filter((n) => n !== ""),
-    user: p.user ? { login: p.user.login } : null,
-    auto_merge: p.auto_merge ? { merge_method: p.auto_merge.merge_method } : null
-  });
-  const listPulls = async (head, base, state) => {
-    const { data } = await octokit.rest.pulls.list({
-      owner,
-      repo,
-      state,
-      head: `${owner}:${head}`,
-      base,
-      sort: "created",
-      direction: "desc",
-      per_page: 10
-    });
-    const first = data.find((p) => p.head.ref === head && p.base.ref === base);
-    return first ? toPull(first) : void 0;
-  };
-  const findOpenPull = (head, base) => guard("list pull requests", "pull-requests: read", () => listPulls(head, base, "open"));
-  const findLatestPull = (head, base) => guard("list pull requests", "pull-requests: read", () => listPulls(head, base, "all"));
-  const updateIfChanged = async (pull, title, body) => {
-    if (pull.title === title && pull.body === body) return pull;
-    const { data } = await octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title, body });
-    return toPull(data);
-  };
-  const createOrUpdatePull = (given) => guard("create or update the pull request", "pull-requests: write", async () => {
-    const input2 = { ...given, body: fitBody(given.body) };
-    const existing = await listPulls(input2.head, input2.base, "open");
-    if (existing) return { pull: await updateIfChanged(existing, input2.title, input2.body), created: false };
-    try {
-      const { data } = await octokit.rest.pulls.create({
-        owner,
-        repo,
-        head: input2.head,
-        base: input2.base,
-        title: input2.title,
-        body: input2.body,
-        draft: input2.draft ?? false
-      });
-      logger.info(`Opened pull request #${data.number}: ${data.html_url}`);
-      return { pull: toPull(data), created: true };
-    } catch (e) {
-      if (isHttpError(e) && e.status === 422 && validationMessages(e).some((m) => /pull request already exists/i.test(m))) {
-        const found = await listPulls(input2.head, input2.base, "open");
-        if (found) return { pull: await updateIfChanged(found, input2.title, input2.body), created: false };
-      }
-      throw e;
-    }
-  });
-  const closePull = (number4) => guard(`close pull request #${number4}`, "pull-requests: write", async () => {
-    await octokit.rest.pulls.update({ owner, repo, pull_number: number4, state: "closed" });
-  });
-  const deleteBranch = (branch) => guard(`delete branch ${branch}`, "contents: write", async () => {
-    try {
-      await octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
-    } catch (e) {
-      if (isHttpError(e) && (e.status === 404 || e.status === 422)) {
-        logger.debug(`Branch ${branch} was already gone.`);
-        return;
-      }
-      throw e;
-    }
-  });
-  const addLabels = (number4, labels) => guard(`add labels to #${number4}`, "issues: write", async () => {
-    const wanted = [...new Set(labels.filter((l) => l.trim() !== ""))];
-    if (wanted.length === 0) return [];
-    const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: number4 });
-    const have = new Set(pull.labels.map((l) => l.name));
-    const missing = wanted.filter((l) => !have.has(l));
-    if (missing.length === 0) return [];
-    await octokit.rest.issues.addLabels({ owner, repo, issue_number: number4, labels: missing });
-    return missing;
-  });
-  const upsertStickyComment = (issueNumber, marker, body) => guard(`write the comment on #${issueNumber}`, "pull-requests: write", async () => {
-    const tag = markerComment(marker);
-    const full = fitBody(body.includes(tag) ? body : `${tag}
-${body}`);
-    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
-      owner,
-      repo,
-      issue_number: issueNumber,
-      per_page: 100
-    });
-    const authors = options.commentAuthors;
-    const mine = comments.find(
-      (c) => (c.body ?? "").includes(tag) && (!authors || c.user !== null && authors.includes(c.user.login))
-    );
-    if (!mine) {
-      const { data: data2 } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: full });
-      return { id: data2.id, action: "created" };
-    }
-    if (mine.body === full) return { id: mine.id, action: "unchanged" };
-    const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: full });
-    return { id: data.id, action: "updated" };
-  });
-  const enableAutoMerge = async (pullNodeId, method) => {
-    try {
-      await octokit.graphql(
-        `mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
-          enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) {
-            pullRequest { number }
-          }
-        }`,
-        { pullRequestId: pullNodeId, mergeMethod: method }
-      );
-      return void 0;
-    } catch (e) {
-      let detail;
-      const errors = e.errors;
-      if (Array.isArray(errors) && errors.length > 0) {
-        detail = errors.map((x) => String(x.message ?? x)).join("; ");
-      } else if (isHttpError(e)) {
-        detail = mapError(e, "enable auto-merge", "pull-requests: write").message;
-      } else {
-        detail = e instanceof Error ? e.message : String(e);
-      }
-      const warning2 = redact(`Could not enable auto-merge: ${detail}`);
-      logger.debug(warning2);
-      return warning2;
-    }
-  };
-  return {
-    findOpenPull,
-    findLatestPull,
-    createOrUpdatePull,
-    closePull,
-    deleteBranch,
-    addLabels,
-    upsertStickyComment,
-    enableAutoMerge
-  };
-}
-
-// src/adapters/git.ts
-import { spawn as spawn2 } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join3 } from "node:path";
-var GitError = class extends Error {
-  args;
-  exitCode;
-  stderr;
-  stdout;
-  constructor(args, exitCode, stdout, stderr) {
-    super(`git ${args.join(" ")} failed with exit code ${exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
-    this.name = "GitError";
-    this.args = args;
-    this.exitCode = exitCode;
-    this.stdout = stdout;
-    this.stderr = stderr;
-  }
-};
-var FIXED_CONFIG = ["-c", "core.autocrlf=false", "-c", "core.fileMode=false", "-c", "core.symlinks=false"];
-function httpOrigin(url2) {
-  if (!/^https?:\/\//i.test(url2)) return void 0;
-  try {
-    return new URL(url2).origin;
-  } catch {
-    return void 0;
-  }
-}
-var GitClient = class {
-  /** Every argv passed to git, in order (for tests and debugging; never holds the token). */
-  calls = [];
-  home;
-  ownsHome;
-  secrets;
-  authEnv;
-  constructor(options = {}) {
-    if (options.home) {
-      this.home = options.home;
-      this.ownsHome = false;
-    } else {
-      this.home = mkdtempSync(join3(tmpdir2(), "hydrate-git-home-"));
-      this.ownsHome = true;
-    }
-    this.secrets = [];
-    this.authEnv = {};
-    const token = options.token;
-    if (token) {
-      const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
-      this.secrets.push(`x-access-token:${token}`, basic, token);
-      const origin = options.remoteUrl ? httpOrigin(options.remoteUrl) : void 0;
-      if (origin) {
-        this.authEnv = {
-          GIT_CONFIG_COUNT: "1",
-          GIT_CONFIG_KEY_0: `http.${origin}/.extraheader`,
-          GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`
-        };
-      }
-    }
-  }
-  /** Removes the temporary HOME when this client created it. */
-  dispose() {
-    if (this.ownsHome) rmSync(this.home, { recursive: true, force: true });
-  }
-  /** Replaces the token (and its encodings) by `***`. */
-  scrub(text) {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join("***");
-    return out;
-  }
-  /** Runs git; throws GitError on a non-zero exit unless `allowFailure`. */
-  async run(args, options = {}) {
-    return this.exec(args, options);
-  }
-  /** Runs git and returns its stdout without the trailing newline. */
-  async text(args, options = {}) {
-    const r = await this.exec(args, options);
-    return r.stdout.replace(/\n$/, "");
-  }
-  exec(args, options) {
-    const argv = [...FIXED_CONFIG, ...args];
-    const safeArgs = argv.map((a) => this.scrub(a));
-    this.calls.push(safeArgs);
-    const env = {
-      PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-      HOME: this.home,
-      XDG_CONFIG_HOME: join3(this.home, ".config"),
-      GIT_TERMINAL_PROMPT: "0",
-      GIT_ASKPASS: "",
-      SSH_ASKPASS: "",
-      LANG: "C",
-      LC_ALL: "C",
-      TZ: "UTC",
-      GIT_CONFIG_NOSYSTEM: "1",
-      ...options.env ?? {},
-      ...this.authEnv
-    };
-    return new Promise((resolve, reject) => {
-      const child = spawn2("git", argv, { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-      const out = [];
-      const err2 = [];
-      child.stdout.on("data", (d) => out.push(d));
-      child.stderr.on("data", (d) => err2.push(d));
-      child.on("error", (e) => reject(e));
-      child.on("close", (code2) => {
-        const exitCode = code2 ?? 1;
-        const stdout = this.scrub(Buffer.concat(out).toString("utf8"));
-        const stderr = this.scrub(Buffer.concat(err2).toString("utf8"));
-        if (exitCode !== 0 && !options.allowFailure) {
-          reject(new GitError(safeArgs, exitCode, stdout, stderr));
-        } else {
-          resolve({ exitCode, stdout, stderr });
-        }
-      });
-      child.stdin.on("error", () => {
-      });
-      child.stdin.end(options.input ?? "");
-    });
-  }
-};
-
-// src/publish/wet-branch.ts
-import { chmod as chmod3, lstat as lstat3, mkdir as mkdir4, readdir as readdir3, rm as rm3 } from "node:fs/promises";
-import { join as join4 } from "node:path";
-var HYDRATE_VERSION_TRAILER = "Hydrate-Version";
-var RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
-function commitMessage(message, trailers) {
-  const body = message.replace(/\s+$/, "");
-  const lines = Object.entries(trailers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, " ")}`);
-  return lines.length ? `${body}
-
-${lines.join("\n")}
-` : `${body}
-`;
-}
-async function publishWetBranch(req) {
-  if (req.remoteUrl.startsWith("-") || req.remoteUrl.trim() === "") {
-    throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
-  }
-  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
-  const backoffMs = req.backoffMs ?? 500;
-  const prMode = req.targetBranch !== req.wetBranch;
-  const gitDir = join4(req.workDir, "repo.git");
-  const tree = join4(req.workDir, "tree");
-  const home = join4(req.workDir, "home");
-  await mkdir4(home, { recursive: true });
-  const git = req.git ?? new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
-  const g = (args, opts = {}) => git.run(["--git-dir", gitDir, "--work-tree", tree, ...args], { ...opts, cwd: req.workDir });
-  const gt = async (args, opts = {}) => (await g(args, opts)).stdout.replace(/\n$/, "");
-  for (const branch of /* @__PURE__ */ new Set([req.wetBranch, req.targetBranch])) {
-    const ok = await git.run(["check-ref-format", `refs/heads/${branch}`], { cwd: req.workDir, allowFailure: true });
-    if (ok.exitCode !== 0 || branch.startsWith("-")) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
-  }
-  await git.run(["-c", "init.defaultBranch=hydrate-work", "init", "--quiet", "--bare", gitDir], { cwd: req.workDir });
-  await git.run(["--git-dir", gitDir, "config", "core.bare", "false"], { cwd: req.workDir });
-  await git.run(["--git-dir", gitDir, "config", "gc.auto", "0"], { cwd: req.workDir });
-  let restart = req.restartTarget === true;
-  for (let attempt = 1; ; attempt++) {
-    const tips = await fetchTips(g, gt, req, attempt < maxAttempts);
-    if (!tips) {
-      await sleep(backoffMs, attempt);
-      continue;
-    }
-    const updateInPlace = prMode && tips.target !== void 0 && !restart;
-    if (updateInPlace) await assertOnlyOurCommits(gt, req.targetBranch, tips);
-    const base = prMode ? tips.wet ?? (updateInPlace ? tips.target : void 0) : tips.target;
-    const summary2 = { baseTip: tips.wet, targetTip: tips.target };
-    await rm3(tree, { recursive: true, force: true });
-    await mkdir4(tree, { recursive: true });
-    if (base) {
-      await g(["read-tree", base]);
-      await g(["checkout-index", "--all", "--force"]);
-    } else {
-      await g(["read-tree", "--empty"]);
-    }
-    if (!await req.render(tree)) {
-      return { changed: false, upToDate: false, identicalToWet: false, attempts: attempt, created: false, aborted: true, ...summary2 };
-    }
-    await normalizeTree(tree);
-    await g(["add", "--all", "--force"]);
-    await forceRegularModes(g, gt);
-    const newTree = await gt(["write-tree"]);
-    const empty = await emptyTree(gt);
-    const treeOf = async (c) => c ? gt(["rev-parse", `${c}^{tree}`]) : empty;
-    const identicalToWet = newTree === await treeOf(tips.wet);
-    const existing = prMode ? updateInPlace ? tips.target : void 0 : tips.target;
-    const upToDate = existing !== void 0 && newTree === await treeOf(existing);
-    const nothingToPush = upToDate || identicalToWet;
-    const changed = prMode ? !identicalToWet : !nothingToPush;
-    if (nothingToPush || req.dryRun) {
-      return { changed, upToDate, identicalToWet, attempts: attempt, created: false, ...summary2 };
-    }
-    const parents = [];
-    if (updateInPlace) {
-      parents.push(tips.target);
-      if (tips.wet && !await isAncestor(g, tips.wet, tips.target)) parents.push(tips.wet);
-    } else if (base) {
-      parents.push(base);
-    }
-    const env = {
-      GIT_AUTHOR_NAME: req.author.name,
-      GIT_AUTHOR_EMAIL: req.author.email,
-      GIT_COMMITTER_NAME: req.author.name,
-      GIT_COMMITTER_EMAIL: req.author.email
-    };
-    const commit = await gt(["commit-tree", newTree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"], {
-      input: commitMessage(req.message, req.trailers),
-      env
-    });
-    const lease = `--force-with-lease=refs/heads/${req.targetBranch}:${tips.target ?? ""}`;
-    const push = await g(["push", "--porcelain", "--no-verify", lease, req.remoteUrl, `${commit}:refs/heads/${req.targetBranch}`], {
-      allowFailure: true
-    });
-    if (push.exitCode === 0) {
-      return {
-        changed: true,
-        upToDate: false,
-        identicalToWet: false,
-        commit,
-        parent: parents[0],
-        attempts: attempt,
-        created: tips.target === void 0,
-        ...summary2
-      };
-    }
-    const output2 = `${push.stdout}
-${push.stderr}`;
-    if (!RACE.test(output2)) {
-      const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output2);
-      throw new HydrateError(
-        declined ? `the remote refused the push to ${req.targetBranch} (${declined[1]}); check branch protection rules and the token's permissions` : `pushing ${req.targetBranch} failed: ${output2.trim()}${authHint(output2)}`
-      );
-    }
-    if (attempt >= maxAttempts) {
-      throw new HydrateError(
-        `pushing ${req.targetBranch} was rejected ${attempt} times because other runs kept updating it; gave up after ${maxAttempts} attempts`
-      );
-    }
-    restart = false;
-    await sleep(backoffMs, attempt);
-  }
-}
-function authHint(text) {
-  if (/could not read Username|Authentication failed|returned error: 40[13]|Permission to .* denied/i.test(text)) {
-    return " (the token was refused: it needs `contents: write` on the wet repository)";
-  }
-  return "";
-}
-function sleep(baseMs, attempt) {
-  const cap = Math.min(baseMs * 2 ** Math.min(attempt - 1, 6), 3e4);
-  return new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
-}
-async function emptyTree(gt) {
-  return gt(["hash-object", "-t", "tree", "--stdin"], { input: "" });
-}
-async function isAncestor(g, ancestor, descendant) {
-  const r = await g(["merge-base", "--is-ancestor", ancestor, descendant], { allowFailure: true });
-  return r.exitCode === 0;
-}
-async function fetchTips(g, gt, req, mayRetry) {
-  const branches = [.../* @__PURE__ */ new Set([req.wetBranch, req.targetBranch])];
-  let listed;
-  try {
-    listed = (await g(["ls-remote", "--heads", req.remoteUrl, ...branches.map((b) => `refs/heads/${b}`)])).stdout;
-  } catch (e) {
-    if (e instanceof GitError) throw new HydrateError(`cannot read ${branches.join(", ")} from the remote: ${e.stderr.trim()}${authHint(e.stderr)}`);
-    throw e;
-  }
-  const remote = /* @__PURE__ */ new Map();
-  for (const line of listed.split("\n")) {
-    const [sha, ref] = line.split("	");
-    if (sha && ref) remote.set(ref.replace(/^refs\/heads\//, ""), sha);
-  }
-  const present = branches.filter((b) => remote.has(b));
-  for (const b of branches) await g(["update-ref", "-d", `refs/remotes/origin/${b}`], { allowFailure: true });
-  if (present.length) {
-    const fetched = await g(["fetch", "--no-tags", "--quiet", req.remoteUrl, ...present.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)], {
-      allowFailure: true
-    });
-    if (fetched.exitCode !== 0) {
-      if (mayRetry && /couldn't find remote ref/i.test(fetched.stderr)) return void 0;
-      throw new HydrateError(`cannot fetch ${present.join(", ")} from the remote: ${fetched.stderr.trim()}`);
-    }
-  }
-  const tips = {};
-  for (const b of present) {
-    const sha = await gt(["rev-parse", "--verify", `refs/remotes/origin/${b}^{commit}`]);
-    if (b === req.wetBranch) tips.wet = sha;
-    if (b === req.targetBranch) tips.target = sha;
-  }
-  return tips;
-}
-async function assertOnlyOurCommits(gt, target, tips) {
-  const range = tips.wet ? [tips.target, `^${tips.wet}`] : [tips.target];
-  const log = await gt([
-    "log",
-    `--format=%H%x00%an <%ae>%x00%s%x00%(trailers:key=${HYDRATE_VERSION_TRAILER},valueonly,separator=%x2C)%x1e`,
-    ...range,
-    "--"
-  ]);
-  for (const rec2 of log.split("")) {
-    const [sha, author, subject, version2] = rec2.replace(/^\n/, "").split("\0");
-    if (!sha) continue;
-    if (!version2 || !version2.trim()) {
-      throw new HydrateError(
-        `branch ${target} has commits that hydrate did not make (${sha.slice(0, 12)} by ${author}: ${subject}); hydrate will not overwrite them. Merge or remove them, or delete the branch.`
-      );
-    }
-  }
-}
-async function normalizeTree(root, rel = "") {
-  const dir = rel ? join4(root, rel) : root;
-  for (const entry of await readdir3(dir)) {
-    const relPath = rel ? `${rel}/${entry}` : entry;
-    const abs2 = join4(root, relPath);
-    const st = await lstat3(abs2);
-    if (st.isSymbolicLink()) {
-      throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a symbolic link; hydrate writes regular files only" });
-    }
-    if (st.isDirectory()) {
-      await normalizeTree(root, relPath);
-    } else if (st.isFile()) {
-      if ((st.mode & 511) !== 420) await chmod3(abs2, 420);
-    } else {
-      throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a special file; hydrate writes regular files only" });
-    }
-  }
-}
-async function forceRegularModes(g, gt) {
-  const staged = await gt(["ls-files", "--stage", "-z"]);
-  const exec = [];
-  for (const rec2 of staged.split("\0")) {
-    const m = /^(\d{6}) [0-9a-f]+ \d\t(.*)$/s.exec(rec2);
-    if (!m) continue;
-    if (m[1] === "120000" || m[1] === "160000") {
-      throw new HydrateError({ severity: "error", file: m[2], message: `rendered output contains a ${m[1] === "120000" ? "symbolic link" : "submodule"}; hydrate writes regular files only` });
-    }
-    if (m[1] !== "100644") exec.push(m[2]);
-  }
-  if (exec.length) await g(["update-index", "--chmod=-x", "--", ...exec]);
-}
-
-// src/settings/load-settings.ts
-import { readFile } from "node:fs/promises";
-import { availableParallelism, totalmem } from "node:os";
-import path from "node:path";
-
-// src/settings/load-config.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-
-// src/dry/match.ts
-var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
-var NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-var PatternError = class extends Error {
-  problems;
-  constructor(pattern, problems) {
-    super(`invalid pattern "${pattern}": ${problems.map((p) => p.message).join("; ")}`);
-    this.name = "PatternError";
-    this.problems = problems;
-  }
-};
-function escapeRegex2(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function tokenize2(segment, base, problems) {
-  const tokens = [];
-  let i = 0;
-  let text = "";
-  let textStart = 0;
-  const flush = () => {
-    if (text) tokens.push({ kind: "text", value: text, offset: base + textStart });
-    text = "";
-  };
-  while (i < segment.length) {
-    const ch = segment[i];
-    if (ch === "{") {
-      const close = segment.indexOf("}", i + 1);
-      if (close === -1) {
-        problems.push({ message: "unclosed `{`: write captures as `{name}`", offset: base + i });
-        return tokens;
-      }
-      const name = segment.slice(i + 1, close);
-      if (!NAME.test(name)) {
-        problems.push({
-          message: `\`{${name}}\` is not a valid capture name: use letters, digits and \`_\`, starting with a letter`,
-          offset: base + i
-        });
-      }
-      flush();
-      tokens.push({ kind: "capture", value: name, offset: base + i });
-      i = close + 1;
-      textStart = i;
-      continue;
-    }
-    if (ch === "}") {
-      problems.push({ message: "unmatched `}`", offset: base + i });
-      i++;
-      continue;
-    }
-    if (ch === "*") {
-      flush();
-      tokens.push({ kind: "star", value: "*", offset: base + i });
-      i++;
-      textStart = i;
-      continue;
-    }
-    if (!text) textStart = i;
-    text += ch;
-    i++;
-  }
-  flush();
-  return tokens;
-}
-function patternProblems(pattern, options = {}) {
-  const problems = [];
-  const what = options.template ? "output" : "match";
-  if (pattern === "") return [{ message: `${what} must not be empty`, offset: 0 }];
-  if (pattern.startsWith("/")) {
-    problems.push({ message: `${what} must be relative to the repository root: remove the leading \`/\``, offset: 0 });
-  }
-  const bad = [...pattern].findIndex((c) => !PATTERN_CHARSET.test(c));
-  if (bad !== -1) {
-    problems.push({
-      message: `${what} contains ${JSON.stringify(pattern[bad])}: only letters, digits and \`._-/{}*\` are allowed`,
-      offset: bad
-    });
-  }
-  if (bad !== -1) return problems;
-  const seen = /* @__PURE__ */ new Set();
-  const lead = pattern.length - pattern.replace(/^\/+/, "").length;
-  let offset = lead;
-  for (const segment of pattern.slice(lead).split("/")) {
-    if (segment === "") {
-      problems.push({ message: `${what} has an empty path segment (\`//\` or a trailing \`/\`)`, offset });
-    } else if (segment === ".." || segment === ".") {
-      problems.push({ message: `${what} must not contain \`${segment}\` segments`, offset });
-    } else {
-      const tokens = tokenize2(segment, offset, problems);
-      const captures = tokens.filter((t) => t.kind === "capture");
-      if (captures.length > 1) {
-        problems.push({
-          message: `segment "${segment}" has ${captures.length} captures: a segment may hold at most one \`{name}\``,
-          offset: captures[1].offset
-        });
-      }
-      if (options.template) {
-        const star = tokens.find((t) => t.kind === "star");
-        if (star) {
-          problems.push({ message: "output must not contain `*`: use `{name}` placeholders captured by match", offset: star.offset });
-        }
-      } else {
-        for (const c of captures) {
-          if (seen.has(c.value)) {
-            problems.push({ message: `\`{${c.value}}\` is captured twice in match: give each capture its own name`, offset: c.offset });
-          }
-          seen.add(c.value);
-        }
-      }
-    }
-    offset += segment.length + 1;
-  }
-  return problems;
-}
-function placeholders(text) {
-  const out = [];
-  const re = /\{([^{}/]*)\}/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ name: m[1], offset: m.index });
-  return out;
-}
-var cache = /* @__PURE__ */ new Map();
-function compilePattern(pattern) {
-  const hit = cache.get(pattern);
-  if (hit) return hit;
-  const problems = patternProblems(pattern);
-  if (problems.length > 0) throw new PatternError(pattern, problems);
-  const segments = [];
-  const names = [];
-  for (const segment of pattern.split("/")) {
-    const tokens = tokenize2(segment, 0, []);
-    let re = "";
-    let name;
-    for (const t of tokens) {
-      if (t.kind === "text") re += escapeRegex2(t.value);
-      else if (t.kind === "star") re += tokens.length === 1 ? "[^/]+" : "[^/]*";
-      else {
-        re += "([^/]+)";
-        name = t.value;
-        names.push(t.value);
-      }
-    }
-    const literal2 = tokens.every((t) => t.kind === "text");
-    segments.push({ source: segment, literal: literal2, ...name !== void 0 ? { name } : {}, regex: new RegExp(`^${re}$`) });
-  }
-  const prefix = [];
-  for (const s of segments) {
-    if (!s.literal) break;
-    prefix.push(s.source);
-  }
-  const compiled = { source: pattern, segments, names, literalPrefix: prefix.join("/") };
-  cache.set(pattern, compiled);
-  return compiled;
-}
-function matchSegment(pattern, index, segment) {
-  const s = pattern.segments[index];
-  if (!s) return void 0;
-  const m = s.regex.exec(segment);
-  if (!m) return void 0;
-  return s.name !== void 0 ? { [s.name]: m[1] } : {};
-}
-function renderTemplate(output2, coords) {
-  return output2.replace(/\{([^{}/]*)\}/g, (_m, name) => {
-    const v = Object.prototype.hasOwnProperty.call(coords, name) ? coords[name] : void 0;
-    if (v === void 0) {
-      throw new Error(`output "${output2}" uses {${name}}, which match does not capture`);
-    }
-    return v;
-  });
-}
-
-// src/dry/select.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-var GLOB_OPTIONS = { dot: true, noextglob: true };
-var MAX_GLOB_LENGTH = 256;
-var MAX_STARS_PER_SEGMENT = 2;
-function globProblem(pattern, what) {
-  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
-  if (pattern.length > MAX_GLOB_LENGTH) {
-    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
-  }
-  for (const segment of pattern.split("/")) {
-    if (segment === "**" || segment === "!**") continue;
-    const stars = [...segment].filter((c) => c === "*").length;
-    if (stars > MAX_STARS_PER_SEGMENT) {
-      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
-    }
-  }
-  return void 0;
-}
-function selectUnits(units, only) {
-  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
-  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
-  if (refused.length > 0) {
-    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
-  }
-  const include = only.filter((p) => !p.startsWith("!"));
-  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
-  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
-  const selected = [];
-  const skipped = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  const diagnostics = selected.length === 0 && units.length > 0 ? [
-    {
-      severity: "warning",
-      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
-    }
-  ] : [];
-  return { selected, skipped, diagnostics };
-}
-
-// src/dry/path-safety.ts
-import { isAbsolute as isAbsolute2, posix } from "node:path";
-var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
-var WET_INDEX_DIR = ".hydrate";
-function extraArtifactsFolder(setting) {
-  return setting.replace(/^(\.\/+)+/, "").replace(/\/+$/, "");
-}
-function isGitSegment(segment) {
-  return segment.toLowerCase() === ".git";
-}
-function hasGitSegment(p) {
-  return p.split("/").some(isGitSegment);
-}
-function checkRelativePath(p, what) {
-  if (p === "") return `${what} is empty`;
-  if (p.includes("\\")) return `${what} "${p}" contains a backslash: use \`/\` as separator`;
-  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
-  if (p === ".") return `${what} "${p}" is the repository root itself`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `${what} "${p}" has an empty path segment`;
-    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
-    if (segment === ".") return `${what} "${p}" contains a \`.\` segment: write the path without it`;
-    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
-    if (!SAFE_SEGMENT.test(segment)) {
-      return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
-    }
-  }
-  return void 0;
-}
-function isWithin(root, inner) {
-  const r = root.endsWith("/") ? root.slice(0, -1) : root;
-  return inner === r || inner.startsWith(`${r}/`) || r === "";
-}
-async function checkInsideRepo(repoRoot, absPath, files) {
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  let real;
-  try {
-    real = await files.realpath(absPath);
-  } catch {
-    return `${absPath} does not exist (or is a broken symlink)`;
-  }
-  if (!isWithin(root, real)) {
-    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
-  }
-  return void 0;
-}
-function checkContainedPath(p, what) {
-  if (p === "") return `${what} is empty`;
-  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
-  for (const segment of p.split("/")) {
-    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
-    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
-  }
-  return void 0;
-}
-async function realpathOfNearest(absPath, files) {
-  let p = absPath;
-  for (; ; ) {
-    try {
-      return await files.realpath(p);
-    } catch {
-      const parent = posix.dirname(p);
-      if (parent === p) return void 0;
-      p = parent;
-    }
-  }
-}
-async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
-  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
-  if (bad) return bad;
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
-  if (real === void 0) return void 0;
-  if (!isWithin(root, real)) {
-    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
-  }
-  const inside = real === root ? "" : real.slice(root.length + 1);
-  if (hasGitSegment(inside)) {
-    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
-  }
-  return void 0;
-}
-function checkOutputPath(p, what = "output path") {
-  const bad = checkRelativePath(p, what);
-  if (bad) return bad;
-  const first = p.split("/")[0].toLowerCase();
-  if (first.startsWith(".git")) return `${what} "${p}" is under \`${p.split("/")[0]}\`: git and GitHub read that folder (workflows, attributes); choose another output`;
-  if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split("/")[0]}\`, Hydrate's own index folder: choose another output`;
-  return void 0;
-}
-
-// src/dry/unit.ts
-var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
-function unitId(renderer, dir) {
-  return `${renderer}:${dir}`;
-}
-
 // src/settings/schema/common.ts
 var matchPattern = external_exports.string().min(1).describe("Path pattern relative to the repo root; `{name}` captures one path segment as a coordinate, `*` matches one segment");
 var outputTemplate = external_exports.string().min(1).describe("Wet-tree path template over the names captured by `match`");
@@ -63936,7 +64384,8 @@ var targetedPatch = external_exports.object({
 var entryBase = {
   match: matchPattern,
   output: outputTemplate,
-  exclude: external_exports.array(external_exports.string()).default([]).describe("Globs (repo-relative) of unit directories to skip")
+  exclude: external_exports.array(external_exports.string()).default([]).describe("Globs (repo-relative) of unit directories to skip"),
+  allowEmpty: external_exports.boolean().optional().describe("The entry may match no directory, and its units may render no objects where they rendered some (default false: both are errors)")
 };
 
 // src/settings/schema/kubernetes.ts
@@ -64040,6 +64489,11 @@ var diffOptions = external_exports.object({
     'Field paths hidden from the field summary of the diff (kept in the unified diff), e.g. metadata.annotations["checksum/*"]; `*` matches within one path segment'
   )
 }).strict();
+var DEFAULT_TIMEOUTS = { unitSeconds: 300, runSeconds: 3600 };
+var timeouts = external_exports.object({
+  unitSeconds: external_exports.number().int().min(1).max(86400).default(DEFAULT_TIMEOUTS.unitSeconds).describe("Longest render of one unit, its tools included (default 300: 5 minutes)"),
+  runSeconds: external_exports.number().int().min(1).max(86400).default(DEFAULT_TIMEOUTS.runSeconds).describe("Longest rendering of a whole run (default 3600: 60 minutes)")
+}).strict().describe("Time limits: a unit or a run that takes longer fails with an error naming the limit");
 var hydrateConfig = external_exports.object({
   $schema: external_exports.string().optional(),
   version: external_exports.literal(1).default(1),
@@ -64057,8 +64511,9 @@ var hydrateConfig = external_exports.object({
     allowSecrets: external_exports.array(allowedSecret).default([]),
     allowHelm: external_exports.boolean().default(true).describe("Allow kustomize --enable-helm for entries that ask for it"),
     allowRemote: external_exports.boolean().default(false).describe("Allow remote kustomize bases (URLs, git refs) in every entry, pinned to a commit SHA or a release tag vX.Y.Z"),
-    concurrency: external_exports.number().int().min(1).max(64).optional().describe("Parallel render workers (default: CPU count)")
-  }).strict().default({ allowSecrets: [], allowHelm: true, allowRemote: false })
+    concurrency: external_exports.number().int().min(1).max(64).optional().describe("Parallel render workers (default: CPU count)"),
+    timeouts: timeouts.default(DEFAULT_TIMEOUTS)
+  }).strict().default({ allowSecrets: [], allowHelm: true, allowRemote: false, timeouts: DEFAULT_TIMEOUTS })
 }).strict();
 
 // src/settings/shard.ts
@@ -64075,7 +64530,7 @@ function parseShardSpec(value) {
 
 // src/settings/load-config.ts
 function asNode(v) {
-  return (0, import_yaml4.isMap)(v) || (0, import_yaml4.isSeq)(v) || (0, import_yaml4.isScalar)(v) ? v : void 0;
+  return (0, import_yaml5.isMap)(v) || (0, import_yaml5.isSeq)(v) || (0, import_yaml5.isScalar)(v) ? v : void 0;
 }
 function formatPath(path7) {
   let out = "";
@@ -64099,10 +64554,10 @@ function nearestNode(loc, path7) {
 }
 function keyNode(loc, mapPath, key) {
   const map2 = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
-  if (!(0, import_yaml4.isMap)(map2)) return void 0;
+  if (!(0, import_yaml5.isMap)(map2)) return void 0;
   for (const pair of map2.items) {
     const k = asNode(pair.key);
-    if (k && (0, import_yaml4.isScalar)(k) && String(k.value) === key) return k;
+    if (k && (0, import_yaml5.isScalar)(k) && String(k.value) === key) return k;
   }
   return void 0;
 }
@@ -64110,7 +64565,7 @@ function locate2(loc, path7, innerOffset) {
   const { node: node2, depth } = nearestNode(loc, path7);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path7.length && (0, import_yaml4.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path7.length && (0, import_yaml5.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -64267,8 +64722,8 @@ function pathDiagnostics(renderer, entry, i, err2) {
   }
 }
 function parseConfig(text, file2) {
-  const lineCounter = new import_yaml4.LineCounter();
-  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new import_yaml5.LineCounter();
+  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const loc = { file: file2, doc, lineCounter, text };
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -64300,6 +64755,20 @@ function dedupe(list) {
     return true;
   });
 }
+function entryLocations(text) {
+  const lineCounter = new import_yaml5.LineCounter();
+  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, prettyErrors: false });
+  const out = {};
+  for (const renderer of RENDERER_NAMES) {
+    const list = doc.get(renderer, true);
+    if (!(0, import_yaml5.isSeq)(list)) continue;
+    list.items.forEach((item, i) => {
+      const node2 = ((0, import_yaml5.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
+      if (node2?.range) out[`${renderer}[${i}]`] = lineCounter.linePos(node2.range[0]);
+    });
+  }
+  return out;
+}
 function buildSettings(options) {
   const concurrency = options.concurrency ?? options.config.policy.concurrency ?? Math.max(1, options.cores ?? 2);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -64316,7 +64785,10 @@ function buildSettings(options) {
     full: options.full ?? false,
     concurrency,
     toolMemoryMiB: toolMemoryMiB(options.memoryBytes, concurrency),
-    ...shard ? { shard } : {}
+    ...shard ? { shard } : {},
+    ...options.allowMassDeletion ? { allowMassDeletion: true } : {},
+    ...options.owner !== void 0 ? { owner: options.owner } : {},
+    ...options.locations ? { locations: options.locations } : {}
   };
 }
 var MAX_TOOL_MEMORY_MIB = 512;
@@ -64337,12 +64809,12 @@ function shardMode(value, dir) {
 }
 function entryPositions(text, file2) {
   const out = /* @__PURE__ */ new Map();
-  const lineCounter = new import_yaml4.LineCounter();
-  const doc = (0, import_yaml4.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const lineCounter = new import_yaml5.LineCounter();
+  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const loc = { file: file2, doc, lineCounter, text };
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
-    if (!(0, import_yaml4.isSeq)(list)) continue;
+    if (!(0, import_yaml5.isSeq)(list)) continue;
     list.items.forEach((_, i) => out.set(`${renderer}[${i}]`, locate2(loc, [renderer, i, "match"])));
   }
   return out;
@@ -64374,10 +64846,16 @@ async function loadSettings(opts) {
     cores: availableParallelism(),
     memoryBytes: totalmem(),
     ...opts.shard !== void 0 ? { shard: opts.shard } : {},
-    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {}
+    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {},
+    ...opts.allowMassDeletion !== void 0 ? { allowMassDeletion: opts.allowMassDeletion } : {},
+    owner: `${opts.repository ?? path.basename(repoRoot)}:${configPath}`,
+    locations: entryLocations(configText)
   });
   return { settings, configText };
 }
+
+// src/pipeline/hydrate.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
 
 // src/dry/discover.ts
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
@@ -64388,7 +64866,7 @@ function entriesOf(settings) {
   for (const renderer of RENDERER_NAMES) {
     const list = settings.config[renderer];
     list.forEach((e, entry) => {
-      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude });
+      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude, allowEmpty: e.allowEmpty });
     });
   }
   return out;
@@ -64435,10 +64913,13 @@ async function discoverUnits(settings, files, positions = /* @__PURE__ */ new Ma
       all.push({ id, renderer: e.renderer, entry: e.entry, dir: c.dir, coordinates: c.coordinates, output: output2 });
     }
     if (found.length === 0) {
+      const allowed = e.allowEmpty === true;
+      const where = settings.locations?.[label(e)];
       diagnostics.push({
-        severity: "warning",
+        severity: allowed ? "warning" : "error",
         file: file2,
-        message: `${label(e)}.match "${e.match}" matches no directory${pattern.literalPrefix ? ` (looked under ${pattern.literalPrefix})` : ""}`
+        ...where ? { line: where.line, col: where.col } : {},
+        message: `${label(e)}.match "${e.match}" matches no directory${pattern.literalPrefix ? ` (looked under ${pattern.literalPrefix})` : ""}${allowed ? "" : ": fix the pattern, remove the entry, or set allowEmpty: true on it"}`
       });
     }
   }
@@ -64953,18 +65434,24 @@ function applyTargetedPatches(resources, patches) {
 }
 
 // src/render/kubernetes/helm-options.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { posix as posix2 } from "node:path";
 
 // src/render/kubernetes/yaml-positions.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-function parsePositioned(text) {
-  const lineCounter = new import_yaml7.LineCounter();
-  const doc = (0, import_yaml7.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+var import_yaml8 = __toESM(require_dist(), 1);
+function parsePositioned(text, rules = "kubernetes") {
+  const lineCounter = new import_yaml8.LineCounter();
+  const doc = (0, import_yaml8.parseDocument)(text, { ...rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {}, lineCounter, uniqueKeys: false, prettyErrors: false });
   const errors = doc.errors.map((e) => {
     const p = lineCounter.linePos(e.pos[0]);
     return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
   });
+  if (errors.length === 0) {
+    for (const offset of duplicateKeyOffsets(doc)) {
+      const p = lineCounter.linePos(offset);
+      errors.push({ message: DUPLICATE_KEY, line: p.line, col: p.col });
+    }
+  }
   let value;
   if (errors.length === 0) {
     try {
@@ -65049,9 +65536,21 @@ async function realRoot(files, repoRoot) {
     return repoRoot;
   }
 }
-var isGitPath = (realRootPath, real) => isWithin(posix2.join(realRootPath, ".git"), real);
+var isGitPath = (realRootPath, real) => hasGitSegment(posix2.relative(realRootPath, real));
 async function repoPathProblem(files, repoRoot, rel, what) {
-  return checkRelativePath(rel, what) ?? await checkRepoPath(repoRoot, rel, files, what);
+  const bad = checkRelativePath(rel, what);
+  if (bad) return bad;
+  if (await files.lstat(posix2.join(repoRoot, rel)) === void 0) return void 0;
+  let real;
+  try {
+    real = await files.realpath(posix2.join(repoRoot, rel));
+  } catch {
+    return `${what} "${rel}" is a broken symlink`;
+  }
+  const root = await realRoot(files, repoRoot);
+  if (!isWithin(root, real)) return `${what} "${rel}" leads outside the repository through a symlink`;
+  if (isGitPath(root, real)) return `${what} "${rel}" leads into .git through a symlink`;
+  return void 0;
 }
 var MAX_CHART_ENTRIES = 2e4;
 async function chartTreeProblem(files, repoRoot, chartRel) {
@@ -65166,7 +65665,7 @@ async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positio
       });
       continue;
     }
-    const actual = createHash2("sha256").update(await files.readFileBytes(posix2.join(repoRoot, rel))).digest("hex");
+    const actual = createHash3("sha256").update(await files.readFileBytes(posix2.join(repoRoot, rel))).digest("hex");
     if (actual !== a.sha256) {
       problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
     }
@@ -65238,7 +65737,7 @@ function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
 }
 
 // src/render/kubernetes/helm-argv.ts
-var CONTROL = /[\u0000-\u001f\u007f]/;
+var CONTROL2 = /[\u0000-\u001f\u007f]/;
 var CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 var REMOTE_CHART = /^(oci|https?):\/\/[^\s/]+\/\S*$/;
 var REPOSITORY = /^https?:\/\/[^\s/]+(\/\S*)?$/;
@@ -65247,17 +65746,24 @@ var CHART_FORMS = "use ./path or ../path (a chart in the repository), name with 
 function helmArgvProblems(release) {
   const out = [];
   const chart = release.chart;
-  if (CONTROL.test(chart)) out.push({ path: ["chart"], message: `chart holds a control character: ${CHART_FORMS}` });
+  if (CONTROL2.test(chart)) out.push({ path: ["chart"], message: `chart holds a control character: ${CHART_FORMS}` });
   else if (chart.startsWith("-")) {
     out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} starts with "-" and would be read by helm as an option: ${CHART_FORMS}` });
-  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart) && (!CHART_NAME.test(chart) || chart.split("/").some((s) => s === ".." || s === "."))) {
-    out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
+  } else if (!isLocalChart(chart) && !REMOTE_CHART.test(chart)) {
+    const gitSegment = chart.split("/").find(isGitSegment);
+    if (chart.startsWith("/")) {
+      out.push({ path: ["chart"], message: `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository` });
+    } else if (gitSegment !== void 0) {
+      out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} names \`${gitSegment}\`: git's own folder is never read or written` });
+    } else if (!CHART_NAME.test(chart) || chart.split("/").some((s) => s === ".." || s === ".")) {
+      out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
+    }
   }
-  if (release.repository !== void 0 && (CONTROL.test(release.repository) || !REPOSITORY.test(release.repository))) {
+  if (release.repository !== void 0 && (CONTROL2.test(release.repository) || !REPOSITORY.test(release.repository))) {
     out.push({ path: ["repository"], message: `repository ${JSON.stringify(release.repository)} must be an http:// or https:// chart repository URL` });
   }
   for (const [i, s] of release.set.entries()) {
-    if (CONTROL.test(s.name) || !SET_NAME.test(s.name)) {
+    if (CONTROL2.test(s.name) || !SET_NAME.test(s.name)) {
       out.push({
         path: ["set", i, "name"],
         message: `set name ${JSON.stringify(s.name)} is not a value path: it must not start with "-" nor hold "=", "," or spaces`
@@ -65292,7 +65798,13 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
     const abs2 = posix3.join(repoRoot, releaseFile);
     if (await files.lstat(abs2) !== void 0) {
       if (want === "helm") return { type: "helm", file: releaseFile };
-      const v = parsePositioned(await files.readFile(abs2)).value;
+      let text;
+      try {
+        text = await files.readFile(abs2);
+      } catch {
+        return { type: "helm", file: releaseFile };
+      }
+      const v = parsePositioned(text).value;
       if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
     } else if (want === "helm") {
       return { type: "missing", want, file: releaseFile };
@@ -65308,6 +65820,22 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
 
 // src/render/kubernetes/closure.ts
 import { posix as posix4 } from "node:path";
+
+// src/render/digest.ts
+import { createHash as createHash4 } from "node:crypto";
+function digestOf(parts) {
+  const h = createHash4("sha256");
+  for (const p of parts) {
+    h.update(`${Buffer.byteLength(p, "utf8")}:`);
+    h.update(p, "utf8");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+function digestOfBytes(bytes) {
+  return `sha256:${createHash4("sha256").update(bytes).digest("hex")}`;
+}
+
+// src/render/kubernetes/closure.ts
 var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 function remotePin(ref) {
@@ -65445,7 +65973,8 @@ var Walker = class {
     this.paths.add(dir);
     const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
     if (where === void 0) return;
-    const text = await this.files.readFile(this.abs(where));
+    const text = await readTextOrUndefined(this.files, this.abs(where));
+    if (text === void 0) return;
     this.texts.set(where, text);
     const k = kustomizationValue(text);
     if (!isRecord(k)) return;
@@ -65514,9 +66043,17 @@ var Walker = class {
     }
   }
 };
+async function readTextOrUndefined(files, abs2) {
+  const bytes = await files.readFileBytes(abs2);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
 function kustomizationValue(text) {
   const fast = parseCanonicalYaml(text);
-  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text).value;
+  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text, "yaml-1.2").value;
 }
 function finish(w) {
   const sorted2 = [...w.paths].sort(cmp);
@@ -65552,7 +66089,8 @@ async function helmClosure(dir, releaseFile, files, repoRoot, patchesLibrary) {
   let reason;
   const st = await files.lstat(posix4.join(repoRoot, releaseFile));
   if (st?.kind === "file") {
-    const r = kustomizationValue(await files.readFile(posix4.join(repoRoot, releaseFile)));
+    const text = await readTextOrUndefined(files, posix4.join(repoRoot, releaseFile));
+    const r = text === void 0 ? void 0 : kustomizationValue(text);
     if (isRecord(r) && Array.isArray(r["patches"]) && r["patches"].length > 0 && patchesLibrary !== void 0) paths.add(patchesLibrary);
     if (isRecord(r) && typeof r["chart"] === "string") {
       const chart = r["chart"];
@@ -65616,7 +66154,7 @@ async function readTree(files, tree, abs2, key) {
     return;
   }
   if (tree.out.has(key)) return;
-  if (st.kind === "file") tree.out.set(key, `file:${await files.readFile(abs2)}`);
+  if (st.kind === "file") tree.out.set(key, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
   else if (st.kind === "symlink") {
     let target;
     try {
@@ -65627,7 +66165,7 @@ async function readTree(files, tree, abs2, key) {
     tree.out.set(key, `symlink:${target ?? "dangling"}`);
     if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
     const behind = await files.lstat(target);
-    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${await files.readFile(target)}`);
+    if (behind?.kind === "file") tree.out.set(key, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
     else if (behind?.kind === "directory" && !tree.followed.has(target)) {
       tree.followed.add(target);
       tree.out.delete(key);
@@ -65689,8 +66227,9 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
       const child = rel === "" ? e.name : `${rel}/${e.name}`;
       const repoRel = `${dir}/${child}`;
       if (e.name.startsWith(".")) continue;
+      if (child === artifactsRel) continue;
       if (e.kind === "directory") {
-        if (child === artifactsRel || exclude(child) || exclude(`${child}/`)) continue;
+        if (exclude(child) || exclude(`${child}/`)) continue;
         if (!rule.recurse) {
           out.skippedDirs++;
           continue;
@@ -66083,7 +66622,6 @@ async function dependencyCopies(ctx, chartRel, deps, file2) {
 }
 async function pathLikeChartProblem(input2, chart) {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
-  if (chart.startsWith("/")) return `chart ${chart} is an absolute path: a local chart is written relative to the release file (./ or ../) and stays inside the repository`;
   const rel = posix6.normalize(chart);
   if (await input2.files.lstat(abs(input2, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
   return checkRepoPath(input2.repoRoot, rel, input2.files, "chart", { anyName: true });
@@ -66211,7 +66749,7 @@ async function renderPlain(ctx) {
   if ((await input2.files.lstat(abs(input2, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
     err(
       ctx,
-      `${unit2.dir} is a Helm chart (it holds Chart.yaml) but has no Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}): add one with chart: ./${posix6.basename(unit2.dir)} and a version, or exclude the directory`,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix6.basename(unit2.dir)} and a version, or exclude the directory`,
       { file: `${unit2.dir}/Chart.yaml` }
     );
     return [];
@@ -66414,14 +66952,14 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml11 = __toESM(require_dist(), 1);
+var import_yaml13 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file2, unit2) {
-  const lineCounter = new import_yaml11.LineCounter();
-  const docs = (0, import_yaml11.parseAllDocuments)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  const documents = [];
+  const lineCounter = new import_yaml13.LineCounter();
+  const docs = (0, import_yaml13.parseAllDocuments)(text, { ...KUBE_PARSE_OPTIONS, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  const documents2 = [];
   const diagnostics = [];
   const pos = (offset) => {
     const p = lineCounter.linePos(offset);
@@ -66433,6 +66971,11 @@ function readClaimDocuments(text, file2, unit2) {
         const p = pos(e.pos[0]);
         diagnostics.push({ severity: "error", unit: unit2, file: file2, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
       }
+      continue;
+    }
+    const duplicates = duplicateKeyOffsets(doc);
+    if (duplicates.length > 0) {
+      for (const offset of duplicates) diagnostics.push({ severity: "error", unit: unit2, file: file2, ...pos(offset), message: `invalid YAML: ${DUPLICATE_KEY}` });
       continue;
     }
     const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
@@ -66448,14 +66991,14 @@ function readClaimDocuments(text, file2, unit2) {
       continue;
     }
     if (value === null || value === void 0) continue;
-    documents.push({
+    documents2.push({
       value,
       start,
       positionOf: (path7) => nodePosition(doc, path7, false, pos) ?? start,
       keyPositionOf: (path7) => nodePosition(doc, path7, true, pos) ?? start
     });
   }
-  return { documents, diagnostics };
+  return { documents: documents2, diagnostics };
 }
 function nodePosition(doc, path7, wantKey, pos) {
   let node2 = doc.contents;
@@ -66463,13 +67006,13 @@ function nodePosition(doc, path7, wantKey, pos) {
   for (let i = 0; i < path7.length; i++) {
     const k = path7[i];
     const last = i === path7.length - 1;
-    if ((0, import_yaml11.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml11.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+    if ((0, import_yaml13.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml13.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
       if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
       node2 = pair.value;
       best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml11.isSeq)(node2) && typeof k === "number") {
+    } else if ((0, import_yaml13.isSeq)(node2) && typeof k === "number") {
       const item = node2.items[k];
       if (item === void 0) return best;
       node2 = item;
@@ -66481,7 +67024,7 @@ function nodePosition(doc, path7, wantKey, pos) {
   return best;
 }
 function rangeStart(node2, pos) {
-  if ((0, import_yaml11.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  if ((0, import_yaml13.isNode)(node2) && node2.range) return pos(node2.range[0]);
   return void 0;
 }
 function zodDiagnostics(error63, doc, file2, unit2, what) {
@@ -66620,7 +67163,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash3("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash5("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -69505,8 +70048,32 @@ function defaultRenderers() {
 }
 
 // src/wet/plan.ts
+function keepReason(path7, content, claimants, shared) {
+  if (isNeverOwned(path7)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
+  if (shared) return void 0;
+  let hashed = false;
+  for (const u of claimants) {
+    if (u.output !== "" && path7.startsWith(`${u.output}/`)) return void 0;
+    if (u.hashes === void 0) return void 0;
+    const hash2 = u.hashes[path7];
+    if (hash2 !== void 0) hashed = true;
+    if (hash2 === contentHash(content)) return void 0;
+  }
+  return hashed ? "its content is not what hydrate wrote" : "it is outside its unit's output folder and the index records no hash for it";
+}
+function claimantsOf(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const u of Object.values(index.units)) {
+    for (const p of u.paths) {
+      const list = out.get(p);
+      if (list) list.push(u);
+      else out.set(p, [u]);
+    }
+  }
+  return out;
+}
 async function planWetUpdate(previousIndex, readPrevious, next) {
-  const owned = new Set(ownedPaths(previousIndex));
+  const owned = new Set(ownedPaths(previousIndex).filter((p) => p === INDEX_PATH || !isNeverOwned(p)));
   const nextPaths = new Set(next.files.map((f) => f.path));
   const writes = [];
   const unchanged = [];
@@ -69514,7 +70081,13 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
   const previous = await Promise.all(next.files.map((f) => readPrevious(f.path)));
   next.files.forEach((file2, i) => {
     const before = previous[i];
-    if (before === void 0) {
+    if (file2.path !== INDEX_PATH && isNeverOwned(file2.path)) {
+      diagnostics.push({
+        severity: "error",
+        file: file2.path,
+        message: `refusing to write ${file2.path}: hydrate never writes files at the root of the wet tree, under .github/ or in .git folders`
+      });
+    } else if (before === void 0) {
       writes.push(file2);
     } else if (!owned.has(file2.path)) {
       diagnostics.push({
@@ -69528,14 +70101,31 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
       writes.push(file2);
     }
   });
-  const gone = [...owned].filter((p) => !nextPaths.has(p));
-  const present = await Promise.all(gone.map((p) => readPrevious(p)));
-  const deletes = gone.filter((_, i) => present[i] !== void 0);
+  const claimed = ownedPaths(previousIndex).filter((p) => !nextPaths.has(p));
+  const present = await Promise.all(claimed.map((p) => readPrevious(p)));
+  const deletes = [];
+  const leftInPlace = [];
+  const claimants = previousIndex && claimed.length > 0 ? claimantsOf(previousIndex) : /* @__PURE__ */ new Map();
+  const shared = new Set(previousIndex?.shared ?? []);
+  claimed.forEach((p, i) => {
+    const content = present[i];
+    if (content === void 0) return;
+    const why = p === INDEX_PATH ? void 0 : keepReason(p, content, claimants.get(p) ?? [], shared.has(p));
+    if (why === void 0) {
+      deletes.push(p);
+      return;
+    }
+    leftInPlace.push(p);
+    diagnostics.push({ severity: "warning", file: p, message: `left ${p} in place although the wet index lists it: ${why} (the index may have been edited)` });
+  });
+  const nextIndex = next.files.find((f) => f.path === INDEX_PATH)?.content;
   return {
     writes: writes.sort((a, b) => cmp(a.path, b.path)),
     deletes: deletes.sort(cmp),
     unchanged: unchanged.sort(cmp),
-    diagnostics
+    diagnostics,
+    ...nextIndex !== void 0 ? { nextIndex } : {},
+    ...leftInPlace.length > 0 ? { leftInPlace: leftInPlace.sort(cmp) } : {}
   };
 }
 
@@ -69544,15 +70134,65 @@ function snapshotFromLayout(layout) {
   return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
 }
 
-// src/render/digest.ts
-import { createHash as createHash4 } from "node:crypto";
-function digestOf(parts) {
-  const h = createHash4("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
+// src/wet/guard.ts
+var MASS_DELETION_SHARE = 0.5;
+var LISTED = 20;
+var HOW_TO_ALLOW = "if this is intended, run again with --allow-mass-deletion (action input allow-mass-deletion: true)";
+function counted(path7) {
+  return !path7.endsWith("/.gitattributes") && path7 !== ".gitattributes" && !isNeverOwned(path7);
+}
+function entryCount(settings) {
+  const c = settings.config;
+  return c.kubernetes.length + c.terraform.length + c.secrets.length;
+}
+function checkEmptyConfig(settings, own2) {
+  const units = Object.keys(own2?.units ?? {}).length;
+  if (entryCount(settings) > 0 || units === 0 || settings.allowMassDeletion) return [];
+  return [
+    {
+      severity: "error",
+      file: settings.configPath,
+      message: `${settings.configPath} has no kubernetes, terraform or secrets entries, but the wet tree holds ${units} unit(s) rendered by it: this run would delete all of them; restore the entries, or ${HOW_TO_ALLOW}`
+    }
+  ];
+}
+function checkDeletions(settings, own2, next, plan, results) {
+  if (!own2 || settings.allowMassDeletion) return [];
+  const out = [];
+  const deleted = new Set(plan.deletes.filter(counted));
+  for (const r of results) {
+    if (r.status === "failed" || r.resources.length > 0) continue;
+    const before = own2.units[r.unit.id];
+    if (!before) continue;
+    const gone = before.paths.filter((p) => deleted.has(p) && /\.ya?ml$/.test(p));
+    if (gone.length === 0) continue;
+    const entry = settings.config[r.unit.renderer][r.unit.entry];
+    if (entry?.allowEmpty === true) continue;
+    out.push({
+      severity: "error",
+      unit: r.unit.id,
+      file: r.unit.dir,
+      message: `unit ${r.unit.id} rendered no objects, where the wet tree holds ${gone.length} file(s) it rendered before (${gone.slice(0, 3).join(", ")}${gone.length > 3 ? ", …" : ""}); its directory ${r.unit.dir} is still there, so this looks like a mistake; set allowEmpty: true on ${r.unit.renderer}[${r.unit.entry}] if the unit may be empty, or ${HOW_TO_ALLOW}`
+    });
   }
-  return `sha256:${h.digest("hex")}`;
+  const owned = /* @__PURE__ */ new Set();
+  for (const u of Object.values(own2.units)) for (const p of u.paths) if (counted(p)) owned.add(p);
+  const n = [...deleted].filter((p) => owned.has(p)).length;
+  if (owned.size > 0 && n > 0 && (n === owned.size || n > owned.size * MASS_DELETION_SHARE)) {
+    const removedUnits = Object.keys(own2.units).filter((id) => !(id in next.units)).sort(cmp);
+    const lines = [];
+    for (const id of removedUnits.slice(0, LISTED)) lines.push(`unit ${id} (${own2.units[id].paths.filter(counted).length} file(s))`);
+    if (removedUnits.length > LISTED) lines.push(`… ${removedUnits.length - LISTED} more unit(s)`);
+    const partly = Object.keys(own2.units).filter((id) => id in next.units).map((id) => [id, own2.units[id].paths.filter((p) => deleted.has(p)).length]).filter(([, k]) => k > 0);
+    for (const [id, k] of partly.slice(0, LISTED)) lines.push(`${k} file(s) of unit ${id}`);
+    if (partly.length > LISTED) lines.push(`… files of ${partly.length - LISTED} more unit(s)`);
+    out.push({
+      severity: "error",
+      file: settings.configPath,
+      message: `this run would delete ${n} of the ${owned.size} files hydrate owns in the wet tree (${Math.round(100 * n / owned.size)} %${n === owned.size ? ", all of them" : `, more than ${MASS_DELETION_SHARE * 100} %`}): ${lines.join("; ")}; check the config (a \`match\` that no longer matches, a removed entry); ${HOW_TO_ALLOW}`
+    });
+  }
+  return out;
 }
 
 // src/version.ts
@@ -69574,6 +70214,10 @@ async function runPool(items, size, task) {
   return results;
 }
 
+// src/pipeline/input-secrets.ts
+var import_yaml17 = __toESM(require_dist(), 1);
+import { posix as posix7 } from "node:path";
+
 // src/pipeline/incremental.ts
 function entryOf(unit2, settings) {
   const lists = {
@@ -69587,7 +70231,7 @@ var globalConfigs = /* @__PURE__ */ new WeakMap();
 function globalConfig2(settings) {
   let text = globalConfigs.get(settings);
   if (text === void 0) {
-    const { concurrency: _workers, ...policy } = settings.config.policy;
+    const { concurrency: _workers, timeouts: _limits, ...policy } = settings.config.policy;
     const { labelCoordinates: _labels, ...wet } = settings.config.wet;
     text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
     globalConfigs.set(settings, text);
@@ -69643,11 +70287,14 @@ async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
   return { paths: [unit2.dir], volatile: false };
 }
-async function unitInputDigest(unit2, settings, files, toolVersion) {
+async function unitInputDigest(unit2, settings, files, toolVersion, format = CANONICAL_YAML_FORMAT) {
   const entry = entryOf(unit2, settings);
   const closure = await unitClosure(unit2, settings, files);
   const parts = [
     "hydrate-input/1",
+    // The written form: a unit kept from a run that wrote another form is rendered again once.
+    // (Format 1, written before this part existed, adds nothing: its digests are the ones it wrote.)
+    ...format === 1 ? [] : [`canonical-yaml/${format}`],
     unit2.renderer,
     unit2.dir,
     unit2.output,
@@ -69706,7 +70353,288 @@ function memoizeAsync(fn) {
   };
 }
 
+// src/pipeline/input-secrets.ts
+var REDACTED_VALUE = "<redacted>";
+var MIN_REDACTED_LENGTH = 4;
+var KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
+function isRecord3(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function scalars(v, out) {
+  if (typeof v === "string") out.push(v);
+  else if (typeof v === "number" || typeof v === "boolean") out.push(String(v));
+  else if (Array.isArray(v)) for (const x of v) scalars(x, out);
+  else if (isRecord3(v)) for (const x of Object.values(v)) scalars(x, out);
+}
+function decodeBase64(v) {
+  const clean = v.replace(/\s+/g, "");
+  if (clean === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return void 0;
+  const bytes = Buffer.from(clean, "base64");
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
+function fromObject(o, out, depth = 0) {
+  if (depth > 8) return;
+  if (Array.isArray(o)) {
+    for (const x of o) fromObject(x, out, depth + 1);
+    return;
+  }
+  if (!isRecord3(o)) return;
+  if (Array.isArray(o["items"])) fromObject(o["items"], out, depth + 1);
+  if (o["kind"] !== "Secret") return;
+  const data = [];
+  scalars(o["data"], data);
+  for (const d of data) {
+    out.push(d);
+    const decoded = decodeBase64(d);
+    if (decoded !== void 0) out.push(decoded);
+  }
+  scalars(o["stringData"], out);
+}
+function documents(text) {
+  const out = [];
+  try {
+    for (const doc of (0, import_yaml17.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
+      try {
+        out.push(doc.toJS({ maxAliasCount: 1e3 }));
+      } catch {
+      }
+    }
+  } catch {
+  }
+  return out;
+}
+function envValues(text) {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#") && l.includes("=")).map((l) => l.slice(l.indexOf("=") + 1));
+}
+function secretValues2(contents) {
+  const out = [];
+  for (const [path7, text] of contents) {
+    if (!/\.(ya?ml|json)$/.test(path7) && !KUSTOMIZATION.test(path7)) continue;
+    const docs = documents(text);
+    for (const d of docs) fromObject(d, out);
+    if (!KUSTOMIZATION.test(path7)) continue;
+    const dir = posix7.dirname(path7);
+    for (const k of docs) {
+      const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
+      if (!Array.isArray(generators)) continue;
+      for (const g of generators) {
+        if (!isRecord3(g)) continue;
+        for (const l of Array.isArray(g["literals"]) ? g["literals"] : []) {
+          if (typeof l === "string" && l.includes("=")) out.push(l.slice(l.indexOf("=") + 1).replace(/^(["'])(.*)\1$/s, "$2"));
+        }
+        const envs = [g["envs"], g["env"]].flatMap((e) => Array.isArray(e) ? e : typeof e === "string" ? [e] : []);
+        for (const e of envs) {
+          const text2 = typeof e === "string" ? contents.get(posix7.normalize(posix7.join(dir, e))) : void 0;
+          if (text2 !== void 0) out.push(...envValues(text2));
+        }
+        for (const f of Array.isArray(g["files"]) ? g["files"] : []) {
+          if (typeof f !== "string") continue;
+          const text2 = contents.get(posix7.normalize(posix7.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
+          if (text2 !== void 0) out.push(text2);
+        }
+      }
+    }
+  }
+  const values = /* @__PURE__ */ new Set();
+  for (const v of out) {
+    const variants = [v, v.trim(), ...v.split(/\r?\n/).map((l) => l.trim())];
+    for (const x of variants) {
+      if (x.length < MIN_REDACTED_LENGTH) continue;
+      values.add(x);
+      const escaped = JSON.stringify(x).slice(1, -1);
+      if (escaped !== x) values.add(escaped);
+    }
+  }
+  return values;
+}
+function redactValues(text, values) {
+  if (values.size === 0) return text;
+  let out = text;
+  for (const v of [...values].sort((a, b) => b.length - a.length)) if (out.includes(v)) out = out.split(v).join(REDACTED_VALUE);
+  return out;
+}
+async function redactUnitDiagnostics(unit2, diagnostics, settings, files) {
+  if (diagnostics.length === 0) return [...diagnostics];
+  let values;
+  try {
+    const closure = await unitClosure(unit2, settings, files);
+    values = secretValues2(new Map(await closureContents(files, settings.repoRoot, closure.paths)));
+  } catch {
+    return diagnostics.map((d) => ({ ...d, message: `${unit2.id}: the message was withheld: the unit's inputs could not be read again to redact Secret values from it` }));
+  }
+  return diagnostics.map((d) => {
+    const message = redactValues(d.message, values);
+    return message === d.message ? d : { ...d, message };
+  });
+}
+
+// src/pipeline/time-limits.ts
+var DEFAULT_UNIT_SECONDS = 300;
+var DEFAULT_RUN_SECONDS = 3600;
+function startClock(settings, now = Date.now()) {
+  const t = settings.config.policy.timeouts;
+  const unitMs = (t?.unitSeconds ?? DEFAULT_UNIT_SECONDS) * 1e3;
+  const runMs = (t?.runSeconds ?? DEFAULT_RUN_SECONDS) * 1e3;
+  return { unitMs, runMs, runDeadline: now + runMs };
+}
+function runnerUntil(exec, deadline) {
+  return {
+    which: (command) => exec.which(command),
+    run(command, args, options = {}) {
+      const left = deadline - Date.now();
+      if (left <= 0) return Promise.reject(new Error(`${command} was not started: the time limit was reached`));
+      return exec.run(command, args, { ...options, timeoutMs: Math.min(options.timeoutMs ?? left, left) });
+    }
+  };
+}
+function seconds(ms) {
+  return ms % 6e4 === 0 ? `${ms / 6e4} min` : `${ms / 1e3} s`;
+}
+function timeLimitError(unit2, clock, which2) {
+  const message = which2 === "unit" ? `unit ${unit2.id} took longer than the per-unit time limit of ${seconds(clock.unitMs)} and was stopped: make it lighter or raise policy.timeouts.unitSeconds` : `unit ${unit2.id} was stopped (or never started): the run reached its time limit of ${seconds(clock.runMs)}; raise policy.timeouts.runSeconds or render fewer units per run (only, shards)`;
+  return { severity: "error", unit: unit2.id, message };
+}
+
+// src/resources/names.ts
+var DNS1123_LABEL2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+var DNS1123_SUBDOMAIN2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+var KIND = /^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
+var CONTROL3 = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+var RULES = new Map([
+  ...[
+    "ConfigMap",
+    "Secret",
+    "Pod",
+    "ServiceAccount",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "Endpoints",
+    "LimitRange",
+    "ResourceQuota",
+    "ReplicationController",
+    "PodTemplate"
+  ].map((k) => [`/${k}`, "subdomain"]),
+  ["/Namespace", "label"],
+  ["/Service", "dns1035"],
+  ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"].map((k) => [`apps/${k}`, "subdomain"]),
+  ["batch/Job", "subdomain"],
+  ["batch/CronJob", "subdomain"],
+  ["networking.k8s.io/Ingress", "subdomain"],
+  ["networking.k8s.io/IngressClass", "subdomain"],
+  ["networking.k8s.io/NetworkPolicy", "subdomain"],
+  ["policy/PodDisruptionBudget", "subdomain"],
+  ["autoscaling/HorizontalPodAutoscaler", "subdomain"],
+  ["storage.k8s.io/StorageClass", "subdomain"],
+  ["scheduling.k8s.io/PriorityClass", "subdomain"],
+  ["apiextensions.k8s.io/CustomResourceDefinition", "subdomain"],
+  ["admissionregistration.k8s.io/ValidatingWebhookConfiguration", "subdomain"],
+  ["admissionregistration.k8s.io/MutatingWebhookConfiguration", "subdomain"]
+]);
+var RULE_TEXT = {
+  subdomain: 'a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters)',
+  label: 'a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)',
+  dns1035: 'a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)'
+};
+function ruleProblem(name, rule) {
+  const ok = rule === "subdomain" ? name.length <= 253 && DNS1123_SUBDOMAIN2.test(name) : name.length <= 63 && (rule === "label" ? DNS1123_LABEL2 : DNS1035_LABEL).test(name);
+  return ok ? void 0 : RULE_TEXT[rule];
+}
+function generalNameProblem(name) {
+  if (CONTROL3.test(name)) return "it contains a control character";
+  if (name === "." || name === "..") return `it is "${name}"`;
+  if (name.includes("/") || name.includes("%")) return 'it contains "/" or "%"';
+  if (name.length > 253) return "it is longer than 253 characters";
+  return void 0;
+}
+function checkObjectNames(resources) {
+  const out = [];
+  for (const r of resources) {
+    const o = r.object;
+    const kind = o["kind"];
+    const apiVersion2 = o["apiVersion"];
+    const metadata = isRecord(o["metadata"]) ? o["metadata"] : {};
+    const name = metadata["name"];
+    const namespace = metadata["namespace"];
+    if (typeof kind !== "string" || typeof name !== "string" || typeof apiVersion2 !== "string" || kind === "" || name === "") continue;
+    const what = `object ${JSON.stringify(kind)} ${JSON.stringify(name)}`;
+    const err2 = (message) => {
+      out.push({ severity: "error", unit: r.unit, ...r.source, message: `${what}: ${message}` });
+    };
+    if (kind.length > 63 || !KIND.test(kind)) {
+      err2('kind must be a letter followed by letters, digits or "-" (at most 63 characters), as Kubernetes requires');
+      continue;
+    }
+    const general = generalNameProblem(name);
+    if (general) {
+      err2(`metadata.name is not a name Kubernetes accepts: ${general}`);
+      continue;
+    }
+    const rule = RULES.get(`${apiGroupOf(apiVersion2)}/${kind}`);
+    const specific = rule ? ruleProblem(name, rule) : void 0;
+    if (specific) err2(`metadata.name of a ${kind} must be ${specific}`);
+    if (namespace !== void 0 && (typeof namespace !== "string" || namespace !== "" && (namespace.length > 63 || !DNS1123_LABEL2.test(namespace)))) {
+      err2(`metadata.namespace ${JSON.stringify(namespace)} must be ${RULE_TEXT.label}`);
+    }
+  }
+  return out;
+}
+
+// src/wet/portable-paths.ts
+var RESERVED_CHARS = /[<>:"|?*\\]/;
+var CONTROL4 = /[\u0000-\u001f\u007f]/;
+var RESERVED_NAME = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)$/i;
+function segmentProblem(segment) {
+  const reserved = RESERVED_CHARS.exec(segment);
+  if (reserved) return `"${reserved[0]}" is reserved on Windows`;
+  if (CONTROL4.test(segment)) return "it holds a control character";
+  const stem = segment.split(".")[0];
+  if (RESERVED_NAME.test(stem.trimEnd())) return `"${stem}" is a reserved device name on Windows`;
+  if (/[. ]$/.test(segment)) return "Windows drops a trailing dot or space";
+  return void 0;
+}
+function portableKey(p) {
+  return p.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+}
+function checkPortablePaths(paths, unitOf) {
+  const out = [];
+  const whose = (p) => JSON.stringify(p);
+  const error63 = (p, message) => {
+    const unit2 = unitOf(p);
+    out.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, message });
+  };
+  const seen = /* @__PURE__ */ new Map();
+  const reported = /* @__PURE__ */ new Set();
+  for (const p of [...paths].sort()) {
+    const segments = p.split("/");
+    const bad = segments.map((s) => [s, segmentProblem(s)]).find(([, problem]) => problem !== void 0);
+    if (bad) error63(p, `wet path of ${whose(p)} cannot be checked out on Windows or macOS: segment ${JSON.stringify(bad[0])}: ${bad[1]}; rename the object or the output folder`);
+    for (let i = 1; i <= segments.length; i++) {
+      const prefix = segments.slice(0, i).join("/");
+      const key = portableKey(prefix);
+      const first = seen.get(key);
+      if (first === void 0) seen.set(key, prefix);
+      else if (first !== prefix) {
+        if (!reported.has(key)) {
+          reported.add(key);
+          error63(
+            p,
+            `wet path of ${whose(p)} and ${JSON.stringify(first)} differ only in letter case or Unicode normalisation (NFC/NFD): on Windows and macOS they are the same path; rename one of them`
+          );
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // src/pipeline/shards.ts
+import { createHash as createHash6 } from "node:crypto";
 var SHARD_FORMAT = "hydrate-shard/v1";
 function shardFileName(spec) {
   return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
@@ -69753,6 +70681,8 @@ var shardFileSchema = external_exports.object({
   shard: external_exports.object({ index: external_exports.number().int().min(1), count: external_exports.number().int().min(1) }),
   configDigest: external_exports.string(),
   dryCommit: external_exports.string().optional(),
+  /** The workflow run that rendered it (GITHUB_RUN_ID): a merge takes shard files of its own run only. */
+  runId: external_exports.string().optional(),
   /** Ids of the units dealt to this shard, sorted. */
   assigned: external_exports.array(external_exports.string()),
   units: external_exports.array(unitSchema)
@@ -69768,7 +70698,7 @@ function encodeResource(r) {
 }
 function decodeResource(r, unit2) {
   if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
-  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2).documents[0];
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
   return { object: doc?.value ?? {}, unit: unit2, source: r.source };
 }
 function buildShardFile(input2) {
@@ -69799,6 +70729,7 @@ function buildShardFile(input2) {
     shard: { index: input2.spec.index, count: input2.spec.count },
     configDigest: input2.configDigest,
     ...input2.dryCommit ? { dryCommit: input2.dryCommit } : {},
+    ...input2.runId ? { runId: input2.runId } : {},
     assigned: input2.assigned.map((u) => u.id).sort(cmp),
     units
   };
@@ -69824,6 +70755,12 @@ function collectShards(shards, expect) {
     if (d.configDigest !== expect.configDigest) error63(`${name} was rendered with a different config file than this job's`, s.file);
     if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
       error63(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
+    }
+    if ((d.runId ?? "") !== (expect.runId ?? "")) {
+      error63(
+        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
+        s.file
+      );
     }
     if (d.shard.index > d.shard.count) error63(`${name}: index greater than the count`, s.file);
     const seen = byIndex.get(d.shard.index);
@@ -69879,21 +70816,87 @@ function shardUnitResult(entry, unit2) {
     ...entry.requires ? { requires: entry.requires } : {}
   };
 }
+function chooseVerificationSample(rendered, count, seed) {
+  if (count <= 0 || rendered.size === 0) return [];
+  const key = (id) => createHash6("sha256").update(seed).update("\0").update(id).digest("hex");
+  const ordered = [...rendered.keys()].map((id) => ({ id, key: key(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
+  const chosen = /* @__PURE__ */ new Set();
+  const shardsSeen = /* @__PURE__ */ new Set();
+  for (const { id } of ordered) {
+    const shard = rendered.get(id);
+    if (!shardsSeen.has(shard)) {
+      shardsSeen.add(shard);
+      chosen.add(id);
+    }
+  }
+  for (const { id } of ordered) {
+    if (chosen.size >= count) break;
+    chosen.add(id);
+  }
+  return [...chosen].sort(cmp);
+}
+function fingerprint(r) {
+  return {
+    status: r.status === "failed" ? "failed" : "rendered",
+    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
+    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
+  };
+}
+function shardResultDifference(fromShard, own2) {
+  const a = fingerprint(fromShard);
+  const b = fingerprint(own2);
+  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
+  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
+  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
+  if (i >= 0) {
+    const obj = own2.resources[i]?.object;
+    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
+    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
+  }
+  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
+  return void 0;
+}
 
 // src/pipeline/hydrate.ts
 async function hydrate(req) {
   const { settings, ports } = req;
-  const previous = memoizedPrevious(req.previous);
+  const all = memoizedPrevious(req.previous);
   const diagnostics = [];
+  if (all.interrupted) {
+    diagnostics.push({
+      severity: "warning",
+      message: "the last update of the wet tree was interrupted before it completed: every unit is rendered again and what either state owns is rewritten or pruned"
+    });
+  }
+  const foreign = foreignUnits(all.index, settings.owner);
+  const previous = foreign.size > 0 && all.index ? { ...all, index: indexWithout(all.index, new Set(foreign.keys())) } : all;
+  if (foreign.size > 0) {
+    const owners = [...new Set(foreign.values())].sort(cmp).join(", ");
+    ports.logger.info(`hydrate: ${foreign.size} unit(s) of the wet tree belong to other configs (${owners}): left as they are`);
+  }
+  const emptyConfig = checkEmptyConfig(settings, previous.index);
+  diagnostics.push(...emptyConfig);
   const renderers = req.renderers ?? defaultRenderers();
   const independent = new Set(renderers.filter((r) => r.independent).map((r) => r.name));
   const mode = settings.shard;
   const configDigest = digestOf([req.configText]);
   const generator = `hydrate ${VERSION9}`;
+  const clock = startClock(settings);
   diagnostics.push(...await checkSources(settings, ports.files));
   const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
   if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
   diagnostics.push(...discovered.diagnostics);
+  const configFault = emptyConfig.length > 0 || discovered.diagnostics.some((d) => d.severity === "error" && d.unit === void 0 && d.file === settings.configPath);
+  for (const u of discovered.units) {
+    const other = foreign.get(u.id);
+    if (other === void 0) continue;
+    diagnostics.push({
+      severity: "error",
+      unit: u.id,
+      file: u.dir,
+      message: `unit ${u.id} is rendered into this wet tree by another config (${other}); this config (${settings.owner ?? settings.configPath}) does not overwrite it: exclude ${u.dir} here, or remove the unit from the other config first (when both are this repository under two names, pass the name the other run records: CLI --repository owner/name, as the action does)`
+    });
+  }
   const selection = selectUnits(discovered.units, settings.only);
   diagnostics.push(...selection.diagnostics);
   let { selected, skipped } = selection;
@@ -69919,6 +70922,7 @@ async function hydrate(req) {
       generator,
       configDigest,
       ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      ...req.runId ? { runId: req.runId } : {},
       units: selected,
       independent
     });
@@ -69928,6 +70932,7 @@ async function hydrate(req) {
       ports.logger.info(`hydrate: ${taken.leftovers.length} unit(s) kept by their shard no longer match the wet tree: rendering them here`);
     }
     ports.logger.info(`hydrate: ${fromShards.size} unit(s) from ${req.shards?.length ?? 0} shard file(s)`);
+    if (!hasErrors(diagnostics)) diagnostics.push(...await verifyShardResults(req, renderers, fromShards, taken.shardOf, clock));
   }
   if (!hasErrors(diagnostics)) {
     for (const name of settings.config.order) {
@@ -69940,18 +70945,20 @@ async function hydrate(req) {
         continue;
       }
       const started = Date.now();
-      const rendered = await renderOnWorkers(renderer, units, {
-        settings,
-        repoRoot: settings.repoRoot,
-        files: ports.files,
-        exec: ports.exec,
-        logger: ports.logger,
-        previous
-      });
+      const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous };
+      const rendered = await renderOnWorkers(renderer, units, base, clock);
       results.push(...rendered.map((r) => withInputDigest(r, inputs.get(r.unit.id))));
       ports.logger.info(`hydrate: ${name}: ${units.length} unit(s) in ${Date.now() - started} ms`);
     }
   }
+  const redactWith = cachingReader(ports.files);
+  await runPool(
+    results.filter((r) => r.diagnostics.length > 0),
+    Math.max(1, settings.concurrency),
+    async (r) => {
+      r.diagnostics = await redactUnitDiagnostics(r.unit, r.diagnostics, settings, redactWith);
+    }
+  );
   for (const r of results) diagnostics.push(...r.diagnostics);
   const reused = reusedUnits([...skipped, ...unchanged], previous.index);
   if (mode?.kind === "part") {
@@ -69963,6 +70970,7 @@ async function hydrate(req) {
       generator,
       configDigest,
       ...req.dryCommit ? { dryCommit: req.dryCommit } : {},
+      ...req.runId ? { runId: req.runId } : {},
       assigned: selected,
       results: [...results, ...reused.results],
       rejected: new Set(gate.map((d) => d.unit ?? ""))
@@ -69973,9 +70981,11 @@ async function hydrate(req) {
       units: unitReports(selected, [], results, void 0, previous.index),
       results,
       diff: diffWet({ files: /* @__PURE__ */ new Map() }, { files: /* @__PURE__ */ new Map() }),
-      shard
+      shard,
+      exitCode: exitCodeOf(diagnostics, configFault)
     };
   }
+  for (const r of results) if (r.status === "rendered") diagnostics.push(...checkObjectNames(r.resources));
   if (!hasErrors(diagnostics)) {
     diagnostics.push(...crossCheck([...results, ...reused.results]));
     diagnostics.push(...secretsPolicyGate(results, settings.config.policy.allowSecrets));
@@ -69987,18 +70997,21 @@ async function hydrate(req) {
     layout = layoutWet(
       results,
       settings,
-      { generator, ...req.dryCommit ? { dryCommit: req.dryCommit } : {}, configDigest },
-      await keptUnits(reused.entries, previous)
+      { generator, ...req.dryCommit ? { dryCommit: req.dryCommit } : {}, configDigest, ...settings.owner !== void 0 ? { owner: settings.owner } : {} },
+      [...await keptUnits(reused.entries, previous), ...await foreignKept(foreign, all)]
     );
     diagnostics.push(...layout.diagnostics);
-    if (!hasErrors(layout.diagnostics)) {
-      plan = await planWetUpdate(previous.index, (p) => previous.readFile(p), layout);
+    if (!hasErrors(layout.diagnostics)) diagnostics.push(...portablePathErrors(layout));
+    if (!hasErrors(diagnostics)) {
+      plan = await planWetUpdate(all.index, (p) => all.readFile(p), layout);
       diagnostics.push(...plan.diagnostics ?? []);
+      if (!hasErrors(plan.diagnostics)) diagnostics.push(...checkDeletions(settings, previous.index, layout.index, plan, results));
     }
   }
   const ok = !hasErrors(diagnostics);
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
-  const before = await snapshotWithout(previous, kept);
+  for (const id of foreign.keys()) kept.add(id);
+  const before = await snapshotWithout(all, kept, new Set(plan?.leftInPlace ?? []));
   const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
   const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
   return {
@@ -70008,8 +71021,23 @@ async function hydrate(req) {
     results,
     ...ok && layout ? { layout } : {},
     ...ok && plan ? { plan } : {},
-    diff
+    diff,
+    exitCode: exitCodeOf(diagnostics, configFault)
   };
+}
+function exitCodeOf(diagnostics, configFault) {
+  if (!hasErrors(diagnostics)) return ExitCode2.ok;
+  return configFault ? ExitCode2.usage : ExitCode2.renderErrors;
+}
+function foreignUnits(index, owner) {
+  const out = /* @__PURE__ */ new Map();
+  if (!index || owner === void 0) return out;
+  for (const [id, e] of Object.entries(index.units)) if (e.owner !== void 0 && e.owner !== owner) out.set(id, e.owner);
+  return out;
+}
+async function foreignKept(foreign, previous) {
+  const entries2 = [...foreign.keys()].map((id) => ({ id, entry: previous.index.units[id] }));
+  return (await keptUnits(entries2, previous)).map((k) => ({ ...k, foreign: true }));
 }
 async function planIncremental(selected, settings, ports, previous, independent) {
   const inputs = /* @__PURE__ */ new Map();
@@ -70041,7 +71069,8 @@ function takeFromShards(shards, toRender, inputs, expect) {
   const { entries: entries2, diagnostics } = collectShards(shards, expect);
   const results = [];
   const leftovers = [];
-  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics };
+  const shardOf = /* @__PURE__ */ new Map();
+  if (hasErrors(diagnostics)) return { results, leftovers, diagnostics, shardOf };
   for (const u of toRender) {
     if (!expect.independent.has(u.renderer)) continue;
     const entry = entries2.get(u.id);
@@ -70060,17 +71089,59 @@ function takeFromShards(shards, toRender, inputs, expect) {
       continue;
     }
     results.push(shardUnitResult(entry.unit, u));
+    shardOf.set(u.id, entry.shard);
   }
-  return { results, leftovers, diagnostics };
+  return { results, leftovers, diagnostics, shardOf };
+}
+async function verifyShardResults(req, renderers, fromShards, shardOf, clock) {
+  const { settings, ports } = req;
+  const count = req.shardVerify ?? 3;
+  const candidates = /* @__PURE__ */ new Map();
+  for (const [id, r] of fromShards) if (r.status !== "failed" && shardOf.has(id)) candidates.set(id, shardOf.get(id).data.shard.index);
+  const sample2 = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes2(16).toString("hex"));
+  if (sample2.length === 0) {
+    if (count <= 0 && candidates.size > 0) ports.logger.warning("shard-verify is 0: the merge publishes the shards' objects without rendering any of them again");
+    return [];
+  }
+  const diagnostics = [];
+  const started = Date.now();
+  for (const renderer of renderers) {
+    const units = sample2.map((id) => fromShards.get(id).unit).filter((u) => u.renderer === renderer.name);
+    if (units.length === 0) continue;
+    const base = { settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous: memoizedPrevious(req.previous) };
+    const own2 = await renderOnWorkers(renderer, units, base, clock);
+    for (const mine of own2) {
+      const theirs = fromShards.get(mine.unit.id);
+      const difference = shardResultDifference(theirs, mine);
+      if (difference === void 0) continue;
+      const shard = shardOf.get(mine.unit.id);
+      diagnostics.push({
+        severity: "error",
+        unit: mine.unit.id,
+        message: `shard ${shard.data.shard.index}/${shard.data.shard.count}'s result for unit ${mine.unit.id} differs from this job's own render of it (${difference}): the shard file was altered or not rendered from these inputs, so no shard is trusted and nothing is published${theirs.volatile ? " (the unit reads remote sources, which may also have changed between the jobs: pin them)" : ""} [${shard.file}]`
+      });
+    }
+  }
+  ports.logger.info(`hydrate: verified ${sample2.length} shard-rendered unit(s) by rendering them again (${Date.now() - started} ms)${diagnostics.length > 0 ? `: ${diagnostics.length} differ` : ": identical"}`);
+  return diagnostics;
+}
+function portablePathErrors(layout) {
+  const owner = /* @__PURE__ */ new Map();
+  for (const [id, entry] of Object.entries(layout.index.units)) for (const p of entry.paths) owner.set(p, id);
+  return checkPortablePaths(
+    layout.files.map((f) => f.path),
+    (p) => owner.get(p)
+  );
 }
 function indexWithout(index, ids) {
-  return { ...index, units: Object.fromEntries(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
+  return { ...index, units: unitRecord(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
 }
-async function snapshotWithout(previous, ids) {
+async function snapshotWithout(previous, ids, stays = /* @__PURE__ */ new Set()) {
   const files = /* @__PURE__ */ new Map();
   if (!previous.index) return { files };
   const index = indexWithout(previous.index, ids);
   for (const p of ownedPaths(index)) {
+    if (stays.has(p) || p !== INDEX_PATH && isNeverOwned(p)) continue;
     const content = await previous.readFile(p);
     if (content !== void 0) files.set(p, content);
   }
@@ -70084,18 +71155,33 @@ function withoutUnits(snapshot, ids) {
   return { index: indexWithout(snapshot.index, ids), files };
 }
 function memoizedPrevious(previous) {
-  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)) };
+  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)), ...previous.interrupted ? { interrupted: true } : {} };
 }
 function withInputDigest(r, input2) {
   return { ...r, digest: input2?.digest ?? "", ...input2?.volatile ? { volatile: true } : {} };
 }
-async function renderOnWorkers(renderer, units, base) {
+async function renderOnWorkers(renderer, units, base, clock) {
+  if (!renderer.independent) {
+    const exec = runnerUntil(base.exec, clock.runDeadline);
+    const rendered = await renderer.render({ ...base, exec, units });
+    if (Date.now() < clock.runDeadline) return rendered;
+    return units.map((u) => ({ unit: u, status: "failed", resources: [], artifacts: [], diagnostics: [timeLimitError(u, clock, "run")] }));
+  }
   const workers = Math.max(1, Math.min(base.settings.concurrency, units.length));
-  if (workers === 1 || !renderer.independent) return renderer.render({ ...base, units });
   const chunks = await runPool(
     units.map((u) => [u]),
     workers,
-    (chunk) => renderer.render({ ...base, units: chunk })
+    async (chunk) => {
+      const unit2 = chunk[0];
+      const started = Date.now();
+      if (started >= clock.runDeadline) return [{ unit: unit2, status: "failed", resources: [], artifacts: [], diagnostics: [timeLimitError(unit2, clock, "run")] }];
+      const unitDeadline = started + clock.unitMs;
+      const deadline = Math.min(unitDeadline, clock.runDeadline);
+      const rendered = await renderer.render({ ...base, exec: runnerUntil(base.exec, deadline), units: chunk });
+      if (Date.now() < deadline) return rendered;
+      const which2 = unitDeadline <= clock.runDeadline ? "unit" : "run";
+      return [{ unit: unit2, status: "failed", resources: [], artifacts: [], diagnostics: [timeLimitError(unit2, clock, which2)] }];
+    }
   );
   return chunks.flat();
 }
@@ -70153,13 +71239,13 @@ function unitReports(selected, skipped, results, index, previousIndex) {
 
 // src/adapters/shard-files.ts
 import { mkdir as mkdir5, readdir as readdir4, readFile as readFile2, rename as rename3, writeFile as writeFile3 } from "node:fs/promises";
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 import path2 from "node:path";
 var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
 async function writeShardFile(dir, shard) {
   await mkdir5(dir, { recursive: true });
   const file2 = path2.join(dir, shardFileName(shard.shard));
-  const tmp = `${file2}.${randomBytes2(4).toString("hex")}.tmp`;
+  const tmp = `${file2}.${randomBytes3(4).toString("hex")}.tmp`;
   await writeFile3(tmp, `${JSON.stringify(shard)}
 `);
   await rename3(tmp, file2);
@@ -70227,7 +71313,7 @@ function buildShardSummary(s) {
   for (const u of s.units) if (u.status in counts) counts[u.status]++;
   const head = `## Hydrate shard ${s.index}/${s.count}
 
-${s.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to <code>${escapeText(s.file)}</code> for the merge job.
+${s.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to <code>${escapeText2(s.file)}</code> for the merge job.
 
 `;
   const used = Buffer.byteLength(head, "utf8");
@@ -70295,6 +71381,40 @@ function renderReport(outcome, outDir) {
 // src/action/inputs.ts
 import { readFile as readFile3 } from "node:fs/promises";
 import path3 from "node:path";
+
+// src/action/names.ts
+var MAX_LABEL_LENGTH = 50;
+function branchNameProblem(name) {
+  if (name === "") return "it is empty";
+  if (name === "@") return 'it is "@", which git reads as HEAD';
+  if (name === "HEAD") return 'it is "HEAD", which git reads as the checked-out commit, not a branch';
+  if (name.startsWith("refs/")) return `give the branch name without "refs/..." (e.g. "${name.replace(/^refs\/(heads\/)?/, "")}")`;
+  if (name.startsWith("-")) return 'it begins with "-"';
+  const bad = /[\x00-\x20\x7f~^:?*[\\]/.exec(name);
+  if (bad) return `it contains ${describeChar(bad[0])}, which git does not allow in a branch name`;
+  if (name.includes("..")) return 'it contains ".."';
+  if (name.includes("@{")) return 'it contains "@{"';
+  if (name.startsWith("/") || name.endsWith("/") || name.includes("//")) return 'it begins or ends with "/" or has an empty part ("//")';
+  if (name.endsWith(".")) return 'it ends with "."';
+  for (const part of name.split("/")) {
+    if (part.startsWith(".")) return `its part "${part}" begins with "."`;
+    if (part.endsWith(".lock")) return `its part "${part}" ends with ".lock"`;
+  }
+  return void 0;
+}
+function labelProblem(label2) {
+  if ([...label2].length > MAX_LABEL_LENGTH) return `it is longer than GitHub's ${MAX_LABEL_LENGTH} characters`;
+  const bad = /[\x00-\x1f\x7f]/.exec(label2);
+  if (bad) return `it contains ${describeChar(bad[0])}`;
+  return void 0;
+}
+function describeChar(c) {
+  const code2 = c.codePointAt(0) ?? 0;
+  if (c === " ") return "a space";
+  return code2 < 32 || code2 === 127 ? `the control character U+${code2.toString(16).toUpperCase().padStart(4, "0")}` : `"${c}"`;
+}
+
+// src/action/inputs.ts
 function splitList(value) {
   return value.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
 }
@@ -70313,6 +71433,27 @@ function booleanInput(name) {
   if (v === "" || v === "false") return false;
   if (v === "true") return true;
   throw new ConfigError(`input ${name} must be true or false, got "${v}"`);
+}
+function checkNames(mode, wetBranch, prBranch, labels) {
+  const problems = [];
+  for (const [input2, name] of [["wet-branch", wetBranch], ["pr-branch", prBranch]]) {
+    const p = branchNameProblem(name);
+    if (p) problems.push(`input ${input2} "${name}" is not a valid branch name: ${p}`);
+  }
+  if (mode === "pull-request" && prBranch === wetBranch) {
+    problems.push(`input pr-branch equals wet-branch ("${wetBranch}"): in pull-request mode that would commit straight to the deployed branch; use another pr-branch, or mode: push to commit to ${wetBranch} directly`);
+  }
+  for (const l of labels) {
+    const p = labelProblem(l);
+    if (p) problems.push(`input labels: "${l}" cannot be a label: ${p}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: "error", message })));
+}
+function countInput(name, value, fallback2) {
+  const v = value.trim();
+  if (v === "") return fallback2;
+  if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
+  return Number(v);
 }
 async function readInputs(env = process.env) {
   const mode = getInput("mode") || "pull-request";
@@ -70343,6 +71484,9 @@ async function readInputs(env = process.env) {
   const tempDir = env["RUNNER_TEMP"] ?? (await import("node:os")).tmpdir();
   const dispatchOnly = eventName === "workflow_dispatch" ? payload["inputs"]?.["only"] : void 0;
   if (typeof dispatchOnly === "string") only.push(...splitList(dispatchOnly));
+  const prBranch = getInput("pr-branch") || `hydrate/${wetBranch}`;
+  const labels = splitList(getInput("labels"));
+  checkNames(mode, wetBranch, prBranch, labels);
   return {
     workspace,
     configFile: path3.resolve(workspace, getInput("config") || "hydrate.yaml"),
@@ -70352,16 +71496,19 @@ async function readInputs(env = process.env) {
     dryRepository,
     drySha: env["GITHUB_SHA"] ?? "",
     token,
-    prBranch: getInput("pr-branch") || `hydrate/${wetBranch}`,
-    labels: splitList(getInput("labels")),
+    prBranch,
+    labels,
     autoMerge: booleanInput("auto-merge"),
     commitMessage: getInput("commit-message") || "hydrate: render {dry-repository}@{dry-sha-short}",
     author: parseAuthor(getInput("author") || "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"),
     only,
     full: booleanInput("full"),
     allowPullRequestTargetHead: booleanInput("allow-pull-request-target-head"),
+    allowMassDeletion: booleanInput("allow-mass-deletion"),
     shard: getInput("shard").trim(),
     shardDir: path3.resolve(workspace, getInput("shard-dir") || path3.join(tempDir, "hydrate-shards")),
+    shardVerify: countInput("shard-verify", getInput("shard-verify"), 3),
+    runId: env["GITHUB_RUN_ID"] ?? "",
     serverUrl,
     apiUrl,
     runUrl,
@@ -70422,9 +71569,9 @@ function pullRequestSha(payload, side) {
 }
 async function checkoutPullRequestBase(workspace, pull, tempDir) {
   const targetSha = pull.base;
-  const git = new GitClient();
+  const git2 = new GitClient();
   const safe = ["-c", `safe.directory=${workspace}`];
-  const run2 = (args) => git.run([...safe, ...args], { cwd: workspace, allowFailure: true });
+  const run2 = (args) => git2.run([...safe, ...args], { cwd: workspace, allowFailure: true });
   const has = async (sha) => (await run2(["cat-file", "-e", `${sha}^{commit}`])).exitCode === 0;
   const fetch2 = (args) => run2(["fetch", "--no-tags", "--quiet", "origin", ...args]);
   let dir;
@@ -70459,12 +71606,12 @@ async function checkoutPullRequestBase(workspace, pull, tempDir) {
         await run2(["worktree", "remove", "--force", worktree]);
         await rm4(worktree, { recursive: true, force: true });
         await run2(["worktree", "prune"]);
-        git.dispose();
+        git2.dispose();
       }
     };
   } catch (e) {
     if (dir) await rm4(dir, { recursive: true, force: true });
-    git.dispose();
+    git2.dispose();
     throw e;
   }
 }
@@ -70510,6 +71657,9 @@ function pullRequestTargetRefusal(headSha, checkout) {
   if (checkout.sha === headSha || checkout.parents.includes(headSha)) {
     return `refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR${checkout.sha === headSha ? "" : " (merged into the base)"} and this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
   }
+  if (checkout.differs !== void 0) {
+    return `refusing to render under pull_request_target: the workspace's tracked files differ from the base commit (${checkout.differs}), so they may hold files from the untrusted pull request (e.g. after \`git checkout <pr-sha> -- .\`) while this event runs with a write token. Render a clean checkout of the base, use the pull_request event, or ${OPT_IN}.`;
+  }
   return void 0;
 }
 function planForEvent(inputs, checkout) {
@@ -70520,7 +71670,7 @@ function planForEvent(inputs, checkout) {
     const number4 = typeof pr?.["number"] === "number" ? pr["number"] : void 0;
     const headRepo = rec(rec(pr?.["head"])?.["repo"])?.["full_name"];
     const baseFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-    const fromFork = typeof headRepo === "string" && headRepo !== baseFull;
+    const fromFork = headRepo !== baseFull;
     const headSha = rec(pr?.["head"])?.["sha"];
     const refuse = name === "pull_request_target" && !inputs.allowPullRequestTargetHead ? pullRequestTargetRefusal(headSha, checkout) : void 0;
     if (refuse) return { mode: "check", readOnly: true, drift: false, notices, refuse };
@@ -70534,20 +71684,57 @@ function planForEvent(inputs, checkout) {
   return { mode: inputs.mode, readOnly: false, drift: name === "schedule", notices };
 }
 
+// src/action/checkout.ts
+import { execFile } from "node:child_process";
+function git(workspace, args) {
+  const env = {};
+  for (const k of ["PATH", "HOME", "XDG_CONFIG_HOME", "SystemRoot", "TMPDIR", "TEMP", "TMP"]) {
+    const v = process.env[k];
+    if (v !== void 0) env[k] = v;
+  }
+  Object.assign(env, { LANG: "C", LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" });
+  const argv = ["-c", `safe.directory=${workspace}`, ...args];
+  return new Promise((resolve) => {
+    execFile("git", argv, { cwd: workspace, env, maxBuffer: 64 << 20, encoding: "utf8" }, (error63, stdout) => {
+      const code2 = error63 ? typeof error63.code === "number" ? error63.code : 128 : 0;
+      resolve({ code: code2, stdout: stdout ?? "" });
+    });
+  });
+}
+function listed(paths) {
+  return paths.length <= 3 ? paths.join(", ") : `${paths.slice(0, 3).join(", ")} and ${paths.length - 3} more`;
+}
+async function readCheckout(workspace, base) {
+  const head = await git(workspace, ["rev-list", "--parents", "-n", "1", "HEAD"]);
+  const [sha, ...parents] = head.stdout.trim().split(/\s+/);
+  if (head.code !== 0 || !sha) return void 0;
+  if (base === void 0) return { sha, parents };
+  const status = await git(workspace, ["status", "--porcelain", "--untracked-files=no", "--no-renames"]);
+  if (status.code !== 0) return { sha, parents, differs: "git status failed" };
+  const changed = status.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.slice(3));
+  if (changed.length > 0) return { sha, parents, differs: `uncommitted changes to tracked files: ${listed(changed)}` };
+  if (!/^[0-9a-f]{40,64}$/i.test(base)) return { sha, parents, differs: "the event names no base commit to compare with" };
+  const diff = await git(workspace, ["diff", "--name-only", "--no-renames", base, "--"]);
+  if (diff.code !== 0) return { sha, parents, differs: `the base commit ${base.slice(0, 12)} cannot be read in the checkout` };
+  const paths = diff.stdout.split("\n").filter((l) => l !== "");
+  if (paths.length > 0) return { sha, parents, differs: `files differ from the base commit ${base.slice(0, 12)}: ${listed(paths)}` };
+  return { sha, parents };
+}
+
 // src/action/main.ts
 var actionsLogger = {
-  info: (m) => info(m),
-  warning: (m) => warning(m),
-  debug: (m) => debug(m)
+  info: (m) => info(escapeText(m)),
+  warning: (m) => warning(escapeText(m)),
+  debug: (m) => debug(escapeText(m))
 };
 function annotate(d) {
   const props = {
-    ...d.file ? { file: d.file } : {},
+    ...d.file ? { file: escapeLine(d.file) } : {},
     ...d.line !== void 0 ? { startLine: d.line } : {},
     ...d.col !== void 0 ? { startColumn: d.col } : {},
-    title: d.unit ? `hydrate: ${d.unit}` : "hydrate"
+    title: d.unit ? `hydrate: ${escapeLine(d.unit)}` : "hydrate"
   };
-  const text = formatDiagnostic({ ...d, file: void 0, line: void 0, col: void 0 });
+  const text = escapeText(formatDiagnostic({ ...d, file: void 0, line: void 0, col: void 0 }));
   if (d.severity === "error") error(text, props);
   else if (d.severity === "warning") warning(text, props);
   else notice(text, props);
@@ -70557,26 +71744,18 @@ function commitMessage2(template, inputs) {
   return template.replaceAll("{dry-repository}", full).replaceAll("{dry-sha-short}", inputs.drySha.slice(0, 7)).replaceAll("{dry-sha}", inputs.drySha);
 }
 async function remoteHasBranch(remoteUrl, token, branch) {
-  const git = new GitClient({ ...token ? { token } : {}, remoteUrl });
+  const git2 = new GitClient({ ...token ? { token } : {}, remoteUrl });
   try {
-    const r = await git.run(["ls-remote", "--heads", remoteUrl, `refs/heads/${branch}`], { allowFailure: true });
-    if (r.exitCode !== 0) throw new HydrateError(`cannot read ${remoteUrl}: ${git.scrub(r.stderr.trim())}`);
+    const r = await git2.run(["ls-remote", "--heads", remoteUrl, `refs/heads/${branch}`], { allowFailure: true });
+    if (r.exitCode !== 0) throw new HydrateError(`cannot read ${remoteUrl}: ${git2.scrub(r.stderr.trim())}`);
     return r.stdout.trim() !== "";
   } finally {
-    git.dispose();
+    git2.dispose();
   }
 }
-async function headOfCheckout(workspace) {
-  const git = new GitClient();
-  try {
-    const r = await git.run(["-c", `safe.directory=${workspace}`, "rev-list", "--parents", "-n", "1", "HEAD"], { cwd: workspace, allowFailure: true });
-    const [sha, ...parents] = r.stdout.trim().split(/\s+/);
-    return r.exitCode === 0 && sha ? { sha, parents } : void 0;
-  } catch {
-    return void 0;
-  } finally {
-    git.dispose();
-  }
+function trustedBase(inputs) {
+  const pr = inputs.event.payload["pull_request"];
+  return inputs.drySha || (typeof pr?.base?.sha === "string" ? pr.base.sha : "");
 }
 async function run() {
   const report = {};
@@ -70584,7 +71763,7 @@ async function run() {
   let errors = [];
   try {
     inputs = await readInputs();
-    const checkout = inputs.event.name === "pull_request_target" ? await headOfCheckout(inputs.workspace) : void 0;
+    const checkout = inputs.event.name === "pull_request_target" ? await readCheckout(inputs.workspace, trustedBase(inputs)) : void 0;
     const plan = planForEvent(inputs, checkout);
     for (const n of plan.notices) notice(n);
     if (plan.refuse) throw new HydrateError(plan.refuse, 1);
@@ -70610,6 +71789,8 @@ async function execute(inputs, plan, report) {
       repoRoot: inputs.workspace,
       only: inputs.only,
       full: inputs.full || plan.drift,
+      allowMassDeletion: inputs.allowMassDeletion,
+      repository: `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`,
       ...inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {}
     })
   );
@@ -70668,7 +71849,9 @@ async function execute(inputs, plan, report) {
             previous,
             ports,
             ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
-            ...shards ? { shards } : {}
+            ...shards ? { shards } : {},
+            ...inputs.runId ? { runId: inputs.runId } : {},
+            shardVerify: inputs.shardVerify
           });
           if (!outcome.ok || !outcome.plan) return false;
           await applyWetPlan(dir, outcome.plan);
@@ -70767,7 +71950,14 @@ async function renderShard(inputs, settings, shard, configText, ports, report) {
         trailers: {},
         dryRun: true,
         render: async (dir) => {
-          outcome = await hydrate({ settings, configText, previous: await readWetDir(dir), ports, ...inputs.drySha ? { dryCommit: inputs.drySha } : {} });
+          outcome = await hydrate({
+            settings,
+            configText,
+            previous: await readWetDir(dir),
+            ports,
+            ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
+            ...inputs.runId ? { runId: inputs.runId } : {}
+          });
           shardFile = await writeShardFile(shard.dir, outcome.shard);
           return false;
         }
