@@ -139,6 +139,23 @@ export function redactValues(text: string, values: ReadonlySet<string>): string 
 }
 
 /**
+ * The text of every file in a closure (repository-relative path → text), symlinks inside the
+ * repository followed; files that are not text are left out (they are no YAML to read).
+ */
+async function closureTexts(files: FileReader, repoRoot: string, paths: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [p, entry] of await closureContents(files, repoRoot, paths)) {
+    if (p.includes('\u0000') || !(entry.startsWith('file:') || entry.includes('\u0000file:'))) continue;
+    try {
+      out.set(p, await files.readFile(posix.join(repoRoot, p)));
+    } catch {
+      // Not UTF-8: a binary file holds no YAML.
+    }
+  }
+  return out;
+}
+
+/**
  * The unit's diagnostics with the Secret values of its inputs redacted from their messages.
  * Reads the unit's closure only when it has diagnostics (a failed or warned unit).
  */
@@ -147,7 +164,7 @@ export async function redactUnitDiagnostics(unit: Unit, diagnostics: readonly Di
   let values: Set<string>;
   try {
     const closure = await unitClosure(unit, settings, files);
-    values = secretValues(new Map(await closureContents(files, settings.repoRoot, closure.paths)));
+    values = secretValues(await closureTexts(files, settings.repoRoot, closure.paths));
   } catch {
     // The inputs cannot be read again: keep nothing that could quote them.
     return diagnostics.map((d) => ({ ...d, message: `${unit.id}: the message was withheld: the unit's inputs could not be read again to redact Secret values from it` }));
