@@ -140,7 +140,11 @@ describe('remotePin', () => {
     'github.com/o/r/x?ref=v1.2',
     'github.com/o/r/x?ref=abc123',
     'github.com/o/r/x',
-    'https://raw.githubusercontent.com/o/r/main/deploy.yaml'
+    'https://raw.githubusercontent.com/o/r/main/deploy.yaml',
+    // kustomize GETs a file URL with its query: the host ignores ?ref=, the file follows main.
+    `https://raw.githubusercontent.com/o/r/main/deploy.yaml?ref=${SHA}`,
+    `https://example.com/manifests/main/deploy.yml?version=${SHA}`,
+    `https://raw.example.com/o/r/main/bundle?ref=${SHA}`
   ])('%s is not pinned', (ref) => {
     expect(remotePin(ref)).toBeUndefined();
   });

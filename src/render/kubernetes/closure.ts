@@ -57,7 +57,9 @@ const VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(
  */
 export function remotePin(ref: string): string | undefined {
   const q = ref.indexOf('?');
-  if (q >= 0) {
+  // kustomize first GETs an http(s) URL as a file, query and all: a file host ignores `?ref=`,
+  // so only a commit SHA in the path pins a file URL.
+  if (q >= 0 && !isFileUrl(ref)) {
     for (const part of ref.slice(q + 1).split('&')) {
       const eq = part.indexOf('=');
       const key = eq >= 0 ? part.slice(0, eq) : part;
@@ -73,6 +75,13 @@ export function remotePin(ref: string): string | undefined {
   }
   const path = (q >= 0 ? ref.slice(0, q) : ref).split('/');
   return path.find((seg) => SHA.test(seg));
+}
+
+/** An http(s) URL of one file (a `.yaml`/`.yml`/`.json` path, or a raw-content host), not a git repository. */
+export function isFileUrl(ref: string): boolean {
+  const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
+  if (!m) return false;
+  return /\.(ya?ml|json)$/i.test(m[2]!) || /^raw\./i.test(m[1]!);
 }
 
 const MAX_DIRS = 500;
@@ -163,7 +172,9 @@ class Walker {
           where,
           path,
           ref,
-          `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
+          isFileUrl(ref)
+            ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree`
+            : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
         );
       } else {
         this.remotes.push({ file: where, ...this.at(where, path), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
