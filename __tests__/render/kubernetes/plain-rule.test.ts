@@ -101,13 +101,22 @@ describe('plain directory rule', () => {
       'apps/mixed/cm.yaml': cm('a'),
       'apps/mixed/sub-chart/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 1.0.0\n',
       'apps/cdk/cdk8s.yaml': 'language: typescript\napp: npx ts-node main.ts\n',
-      'apps/cdk/imports.yaml': 'k8s: {}\n'
+      'apps/cdk/imports.yaml': 'k8s: {}\n',
+      'apps/both/cm.yaml': cm('yaml-one'),
+      'apps/both/more.jsonnet': '[{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "b" } }]\n'
     });
     try {
       const cfg = { kubernetes: [{ match: 'apps/{app}', output: '{app}' }] };
       const j = await renderKubernetesUnit(unit('apps/jsonnet', 0), makeInput(repo.root, cfg, []));
       expect(j.status).toBe('failed');
       expect(j.diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'apps/jsonnet', message: expect.stringMatching(/holds only Jsonnet \(apps\/jsonnet\/lib\.libsonnet, apps\/jsonnet\/main\.jsonnet\).*Hydrate does not run/) })]);
+      // Jsonnet beside YAML: the YAML renders, and a warning names the Jsonnet Argo CD would also deploy.
+      const both = await renderKubernetesUnit(unit('apps/both', 0), makeInput(repo.root, cfg, []));
+      expect(both.status).toBe('rendered');
+      expect(names(both.resources)).toEqual(['ConfigMap/yaml-one']);
+      expect(both.diagnostics).toEqual([
+        expect.objectContaining({ severity: 'warning', file: 'apps/both/more.jsonnet', message: expect.stringMatching(/apps\/both also holds Jsonnet \(apps\/both\/more\.jsonnet\).*Argo CD would deploy/) })
+      ]);
       // With type auto a chart directory is a chart source, rendered by helm template of the directory.
       const helm = fakeRunner(['helm'], { exitCode: 0, stdout: cm('from-chart'), stderr: '' });
       const c = await renderKubernetesUnit(unit('apps/chart', 0), makeInput(repo.root, cfg, [], helm));

@@ -721,6 +721,15 @@ async function renderPlain(ctx: Ctx): Promise<Resource[]> {
     }
     return [];
   }
+  if (listing.jsonnet.length > 0) {
+    // Argo CD renders every *.jsonnet of a directory source beside its YAML; Flux ignores them.
+    const some = listing.jsonnet.slice(0, 3).join(', ') + (listing.jsonnet.length > 3 ? ', ...' : '');
+    warn(
+      ctx,
+      `${unit.dir} also holds Jsonnet (${some}), which Hydrate does not run: Argo CD would deploy what it renders too (Flux ignores it); render it to YAML in the dry repository, or exclude it with plain.exclude`,
+      { file: listing.jsonnet[0]! }
+    );
+  }
   const out: Resource[] = [];
   for (const rel of listing.files) {
     const text = await input.files.readFile(abs(input, rel));
