@@ -54,7 +54,7 @@ async function commit(message: string): Promise<string> {
 
 /** Renders the checkout at `root` onto `previous` (undefined: an empty wet tree). */
 async function render(root: string, previous?: WetSnapshot): ReturnType<typeof hydrate> {
-  const { settings, configText } = await loadSettings({ configFile: path.join(root, 'hydrate.yaml'), repoRoot: root });
+  const { settings, configText } = await loadSettings({ configFile: path.join(root, 'hydrate.yaml'), repoRoot: root, repository: 'acme/platform' });
   return hydrate({
     settings,
     configText,
@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 async function review(workspace: string, baseSha: string, prHead?: string): Promise<Awaited<ReturnType<typeof reviewPullRequest>> & { oldDiffUnits: string[] }> {
-  const { settings } = await loadSettings({ configFile: path.join(workspace, 'hydrate.yaml'), repoRoot: workspace });
+  const { settings } = await loadSettings({ configFile: path.join(workspace, 'hydrate.yaml'), repoRoot: workspace, repository: 'acme/platform' });
   const head = await render(workspace, deployed);
   expect(head.ok).toBe(true);
   const r = await reviewPullRequest({

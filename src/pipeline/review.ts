@@ -45,7 +45,11 @@ export async function reviewAgainstBase(req: ReviewRequest): Promise<Review> {
   const configFile = path.join(req.baseRoot, settings.configPath);
   // Without a config at the base, the pull request introduces Hydrate: the base renders nothing.
   if (existsSync(configFile)) {
-    const { settings: baseSettings, configText } = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
+    const loaded = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
+    const configText = loaded.configText;
+    // The base render writes nothing: it is the head's config under the same owner, and the
+    // deletion guards (which protect what a run writes) do not apply to it.
+    const baseSettings: Settings = { ...loaded.settings, allowMassDeletion: true, ...(settings.owner !== undefined ? { owner: settings.owner } : {}) };
     // Extra sources are checked out by the workflow beside the dry tree, not committed to it.
     for (const s of baseSettings.config.sources) {
       const from = path.join(settings.repoRoot, s.path);
