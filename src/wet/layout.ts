@@ -93,9 +93,19 @@ export const CLUSTER_SCOPED = '_cluster';
 function fileNameAt(id: ResourceIdentity, level: number, scopes?: ReadonlyMap<string, string>): string {
   const ns = id.namespace !== '' ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
   const group = id.group === '' ? 'core' : id.group;
-  if (level === 0) return `${id.kind}.${id.name}.yml`;
-  if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
-  return `${id.kind}.${group}.${ns}.${id.name}.yml`;
+  const name = portableName(id.name);
+  if (level === 0) return `${id.kind}.${name}.yml`;
+  if (level === 1) return `${id.kind}.${ns}.${name}.yml`;
+  return `${id.kind}.${group}.${ns}.${name}.yml`;
+}
+
+/**
+ * An object name as a file name every platform checks out: the characters Windows reserves
+ * (`<>:"|?*\`) are written as `%XX`, as in a URL. Kubernetes never allows `%` in a name, so the
+ * encoding is unambiguous; RBAC names such as `system:aggregate-to-edit` stay writable.
+ */
+export function portableName(name: string): string {
+  return name.replace(/[<>:"|?*\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /**
