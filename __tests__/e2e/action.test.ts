@@ -52,7 +52,7 @@ function git(cwd: string, ...args: string[]): string {
 
 async function commitDry(message: string): Promise<string> {
   git(workspace, 'add', '-A');
-  git(workspace, 'commit', '-q', '-m', message);
+  git(workspace, 'commit', '-q', '--allow-empty', '-m', message);
   git(workspace, 'push', '-q', bare, 'HEAD:refs/heads/main');
   return git(workspace, 'rev-parse', 'HEAD');
 }

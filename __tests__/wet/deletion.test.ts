@@ -32,7 +32,7 @@ kubernetes:
     output: wet/{app}
 `;
 
-const cm = (name: string, value = 'v'): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: n\ndata:\n  k: ${value}\n`;
+const cm = (name: string, value = 'v'): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ns\ndata:\n  k: ${value}\n`;
 
 /** A dry tree with plain manifest units apps/<app>, each holding `count` ConfigMaps. */
 async function dryTree(root: string, apps: Record<string, number>, config = CONFIG): Promise<void> {
