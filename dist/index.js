@@ -37168,9 +37168,13 @@ var CLUSTER_SCOPED = "_cluster";
 function fileNameAt(id, level, scopes) {
   const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
   const group2 = id.group === "" ? "core" : id.group;
-  if (level === 0) return `${id.kind}.${id.name}.yml`;
-  if (level === 1) return `${id.kind}.${ns}.${id.name}.yml`;
-  return `${id.kind}.${group2}.${ns}.${id.name}.yml`;
+  const name = portableName(id.name);
+  if (level === 0) return `${id.kind}.${name}.yml`;
+  if (level === 1) return `${id.kind}.${ns}.${name}.yml`;
+  return `${id.kind}.${group2}.${ns}.${name}.yml`;
+}
+function portableName(name) {
+  return name.replace(/[<>:"|?*\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
 function perResourceNames(ids, scopes) {
   const levels = ids.map(() => 0);
@@ -65840,7 +65844,7 @@ var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 function remotePin(ref) {
   const q = ref.indexOf("?");
-  if (q >= 0) {
+  if (q >= 0 && !isFileUrl(ref)) {
     for (const part of ref.slice(q + 1).split("&")) {
       const eq = part.indexOf("=");
       const key = eq >= 0 ? part.slice(0, eq) : part;
@@ -65856,6 +65860,11 @@ function remotePin(ref) {
   }
   const path7 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
   return path7.find((seg) => SHA.test(seg));
+}
+function isFileUrl(ref) {
+  const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
+  if (!m) return false;
+  return /\.(ya?ml|json)$/i.test(m[2]) || /^raw\./i.test(m[1]);
 }
 var MAX_DIRS = 500;
 function isRemoteRef(ref) {
@@ -65925,7 +65934,7 @@ var Walker = class {
           where,
           path7,
           ref,
-          `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
+          isFileUrl(ref) ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree` : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
         );
       } else {
         this.remotes.push({ file: where, ...this.at(where, path7), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
@@ -66788,6 +66797,14 @@ async function renderPlain(ctx) {
       warn(ctx, `unit ${unit2.id} renders no objects: ${why}`, { file: unit2.dir });
     }
     return [];
+  }
+  if (listing.jsonnet.length > 0) {
+    const some = listing.jsonnet.slice(0, 3).join(", ") + (listing.jsonnet.length > 3 ? ", ..." : "");
+    warn(
+      ctx,
+      `${unit2.dir} also holds Jsonnet (${some}), which Hydrate does not run: Argo CD would deploy what it renders too (Flux ignores it); render it to YAML in the dry repository, or exclude it with plain.exclude`,
+      { file: listing.jsonnet[0] }
+    );
   }
   const out = [];
   for (const rel of listing.files) {
@@ -70457,12 +70474,23 @@ function redactValues(text, values) {
   for (const v of [...values].sort((a, b) => b.length - a.length)) if (out.includes(v)) out = out.split(v).join(REDACTED_VALUE);
   return out;
 }
+async function closureTexts(files, repoRoot, paths) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [p, entry] of await closureContents(files, repoRoot, paths)) {
+    if (p.includes("\0") || !(entry.startsWith("file:") || entry.includes("\0file:"))) continue;
+    try {
+      out.set(p, await files.readFile(posix7.join(repoRoot, p)));
+    } catch {
+    }
+  }
+  return out;
+}
 async function redactUnitDiagnostics(unit2, diagnostics, settings, files) {
   if (diagnostics.length === 0) return [...diagnostics];
   let values;
   try {
     const closure = await unitClosure(unit2, settings, files);
-    values = secretValues2(new Map(await closureContents(files, settings.repoRoot, closure.paths)));
+    values = secretValues2(await closureTexts(files, settings.repoRoot, closure.paths));
   } catch {
     return diagnostics.map((d) => ({ ...d, message: `${unit2.id}: the message was withheld: the unit's inputs could not be read again to redact Secret values from it` }));
   }
@@ -71531,7 +71559,9 @@ async function reviewAgainstBase(req) {
   let baseSnap = { files: /* @__PURE__ */ new Map() };
   const configFile = path4.join(req.baseRoot, settings.configPath);
   if (existsSync3(configFile)) {
-    const { settings: baseSettings, configText } = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
+    const loaded = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
+    const configText = loaded.configText;
+    const baseSettings = { ...loaded.settings, allowMassDeletion: true, ...settings.owner !== void 0 ? { owner: settings.owner } : {} };
     for (const s of baseSettings.config.sources) {
       const from = path4.join(settings.repoRoot, s.path);
       const to = path4.join(req.baseRoot, s.path);
