@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hydrateConfig } from '../src/settings/schema/config.js';
 
 export const SCHEMA_ID = 'urn:hydrate:config:v1';

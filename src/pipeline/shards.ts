@@ -6,7 +6,7 @@
  * them itself. Renderers whose units depend on each other (terraform, secrets: in-process and
  * fast) render in the merge job. Pure: no I/O here (see adapters/shard-files.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Unit } from '../dry/unit.js';
 import type { UnitResult } from '../render/renderer.js';

@@ -5,7 +5,7 @@
  * Pure: the caller reads the file and passes its text.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { placeholders, patternProblems } from '../dry/match.js';
 import { globProblem } from '../dry/select.js';

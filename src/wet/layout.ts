@@ -3,7 +3,7 @@
  * `.gitattributes` files and the wet index. Pure: the same results give the same bytes,
  * whatever order the units and their resources arrive in.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HydrateError, type Diagnostic } from '../diagnostics.js';
 import type { UnitResult } from '../render/renderer.js';
 import {
