@@ -110,7 +110,7 @@ describe('hydrate render', () => {
     const r = await cli(['render', '--config', path.join(dry, 'hydrate.yaml'), '--out', out, '--only', NO_HELM, '--dry-commit', sha]);
     expect(r.code).toBe(0);
     expect(JSON.parse(await readFile(path.join(out, '.hydrate', 'index.json'), 'utf8'))).toMatchObject({ dryCommit: sha });
-    expect((await cli(['--help'])).stdout).toContain('[--dry-commit SHA]');
+    expect((await cli(['render', '--help'])).stdout).toContain('[--dry-commit SHA]');
   });
 
   it('changes nothing when any unit fails, reports every error with file and exits 1', async () => {
