@@ -9,7 +9,7 @@
 // (kustomize units with helmCharts, default 50), 0 to skip; BENCH_HELM (the helm binary; default
 // helm on PATH, else .tools/helm3/helm). Writes out/bench.json and prints a table.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -252,6 +252,34 @@ function helmTable(helmResults) {
 const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}×` : '-');
 
+/**
+ * The size of each bundle and the start time of `hydrate --help` (Node start plus loading the
+ * bundle: the fixed cost of every CLI run), median and fastest of 20 runs after one warm-up,
+ * interleaved with runs of `node -e 0` (Node's own start, median).
+ */
+async function benchStartup() {
+  const bundles = {};
+  for (const f of ['cli.js', 'index.js']) {
+    const file = path.join(path.dirname(CLI), f);
+    if (existsSync(file)) bundles[path.relative(ROOT, file)] = statSync(file).size;
+  }
+  await run(process.execPath, [CLI, '--help']);
+  const times = [];
+  const nodeOnly = [];
+  for (let i = 0; i < 20; i++) {
+    const r = await run(process.execPath, [CLI, '--help']);
+    if (r.code !== 0) throw new Error(`bench: hydrate --help exited ${r.code}: ${r.stderr}`);
+    times.push(r.ms);
+    nodeOnly.push((await run(process.execPath, ['-e', '0'])).ms);
+  }
+  return { bundles, helpMs: Math.round(median(times)), helpMinMs: Math.round(Math.min(...times)), nodeMs: Math.round(median(nodeOnly)) };
+}
+
+function startupLines(s) {
+  const sizes = Object.entries(s.bundles).map(([f, b]) => `${f} ${(b / 1e6).toFixed(2)} MB`).join(', ');
+  return `bundles: ${sizes}\nhydrate --help: ${s.helpMs} ms median, ${s.helpMinMs} ms fastest (node -e 0: ${s.nodeMs} ms)\n`;
+}
+
 function table(results) {
   const rows = [['units', 'measure', 'median', 'vs floor', 'vs shell', 'vs cold', 'peak RSS']];
   for (const [n, r] of Object.entries(results.sizes)) {
@@ -275,9 +303,11 @@ try {
     machine: { cores: CORES, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     kubectl: spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).stdout.trim().split('\n')[0],
     runs: RUNS,
+    startup: await benchStartup(),
     sizes: {},
     diff: undefined
   };
+  process.stdout.write(startupLines(results.startup));
   for (const n of SIZES) results.sizes[n] = await benchSize(n, tmp);
   if (HELM_RELEASES > 0 || HELM_CHARTS > 0) results.helm = await benchHelm(tmp);
   results.diff = await benchDiff();
@@ -285,6 +315,7 @@ try {
   await writeFile(path.join(ROOT, 'out/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
   if (Object.keys(results.sizes).length > 0) process.stdout.write(`${table(results)}\n\n`);
   if (results.helm) process.stdout.write(`${helmTable(results.helm)}\n(${results.helm.helm})\n\n`);
+  process.stdout.write(startupLines(results.startup));
   process.stdout.write(`diff + comment for ${results.diff.resources} changed resources: ${results.diff.totalMs} ms (diff ${results.diff.diffMs} ms, comment ${results.diff.commentMs} ms)\n`);
   process.stdout.write(`machine: ${results.machine.cores} cores, ${results.machine.cpu}, node ${results.machine.node}; ${results.kubectl}\n`);
 } finally {

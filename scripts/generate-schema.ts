@@ -3,13 +3,33 @@
  * so editors can validate and complete config files. Deterministic: running it twice gives
  * the same bytes. Usage: `npm run schema`.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hydrateConfig } from '../src/settings/schema/config.js';
 
-export const SCHEMA_ID = 'urn:hydrate:config:v1';
 export const SCHEMA_PATH = 'schema/hydrate.schema.json';
+
+/** `owner/name` of the GitHub repository named by package.json's `repository` field. */
+export function githubRepository(pkg: { repository?: string | { url?: string } } = readPackageJson()): string {
+  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  const m = url ? /github\.com[/:]([\w.-]+)\/([\w.-]+?)(?:\.git)?$/.exec(url) : null;
+  if (!m) throw new Error(`package.json: "repository" does not name a GitHub repository (${String(url)})`);
+  return `${m[1]}/${m[2]}`;
+}
+
+function readPackageJson(): { version: string; repository?: string | { url?: string } } {
+  return JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string; repository?: string | { url?: string } };
+}
+
+/**
+ * A stable URL of the schema: the raw file at the major version's tag (`v0`), which the release
+ * workflow moves to every `v0.Y.Z` release.
+ */
+export function schemaId(pkg = readPackageJson()): string {
+  const major = pkg.version.split('.')[0];
+  return `https://raw.githubusercontent.com/${githubRepository(pkg)}/v${major}/${SCHEMA_PATH}`;
+}
 
 /**
  * The JSON Schema object for the config, as editors read it (input side: defaults optional), in
@@ -20,7 +40,7 @@ export function schemaObject(): Record<string, unknown> {
   const { $schema, ...rest } = generated;
   return {
     $schema,
-    $id: SCHEMA_ID,
+    $id: schemaId(),
     title: 'Hydrate configuration (hydrate.yaml)',
     description: 'Which dry directories are rendered by which renderer, and where their output goes in the wet tree.',
     ...rest

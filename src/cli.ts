@@ -5,14 +5,16 @@
  *                  [--repository NAME]
  *   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
  *   hydrate demo [--write-docs]
+ *   hydrate version | --version | --help | <command> --help
+ * The grammar and help texts live in ./cli/usage.ts.
  * Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.
  */
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ConfigError, ExitCode, formatDiagnostic, HydrateError, type Diagnostic } from './diagnostics.js';
+import { parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
 import { createFileReader } from './adapters/files.js';
 import { createProcessRunner } from './adapters/exec.js';
 import { applyWetPlan, readWetDir } from './adapters/wet-dir.js';
@@ -32,27 +34,6 @@ import { buildComment } from './report/comment.js';
 import { diffToJson, renderReport } from './report/json-report.js';
 import type { Logger } from './ports.js';
 import { VERSION } from './version.js';
-
-const USAGE = `hydrate ${VERSION}
-Usage:
-  hydrate render [--config FILE] [--repo DIR] [--out DIR] [--only GLOB]... [--full] [--json]
-                 [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--allow-mass-deletion]
-                 [--repository NAME] [--run-id ID] [--shard-verify N]
-  hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
-  hydrate demo [--write-docs]
---dry-commit SHA records the dry commit rendered from in the wet index.
---shard i/n renders shard i of n (reading --out as the previous wet tree, writing nothing there)
-and saves it in --shard-dir; --shard merge assembles the shard files in --shard-dir into --out,
-rendering N units again itself to check them (--shard-verify, default 3, at least one per shard).
---run-id ID is recorded in shard files; a merge takes shard files with its own run id only.
---allow-mass-deletion lets this run delete more than half of the files hydrate owns in --out (or
-all of them), run a config without entries, and let units that rendered objects render none.
---repository NAME names the dry repository as the owner of its units in the wet index (default:
-the repository folder's name); units another config owns are never pruned or overwritten.
-diff compares any two trees of YAML files by object identity; --ignore hides field paths
-(e.g. 'metadata.annotations["checksum/*"]') from the field summary. It exits 1 when the trees
-differ, 0 with --exit-zero.
-Exit codes: 0 ok, 1 render errors (diff: differences found), 2 usage or config errors.`;
 
 // Names and tool output come from the dry tree: control characters and workflow commands are escaped.
 const stderrLogger: Logger = {
@@ -251,29 +232,20 @@ function findPackageRoot(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const json = wantsJson(argv);
   try {
-    switch (command) {
+    const invocation = parseCommandLine(argv);
+    switch (invocation.kind) {
+      case 'help':
+        process.stdout.write(`${invocation.text}\n`);
+        return ExitCode.ok;
+      case 'version':
+        process.stdout.write(`${VERSION}\n`);
+        return ExitCode.ok;
+    }
+    switch (invocation.command) {
       case 'render': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            config: { type: 'string', default: 'hydrate.yaml' },
-            repo: { type: 'string' },
-            out: { type: 'string', default: 'out/wet' },
-            only: { type: 'string', multiple: true, default: [] },
-            full: { type: 'boolean', default: false },
-            json: { type: 'boolean', default: false },
-            'dry-commit': { type: 'string' },
-            shard: { type: 'string' },
-            'shard-dir': { type: 'string' },
-            'allow-mass-deletion': { type: 'boolean', default: false },
-            repository: { type: 'string' },
-            'run-id': { type: 'string' },
-            'shard-verify': { type: 'string' }
-          },
-          strict: true
-        });
+        const values = invocation.values;
         const { exitCode } = await renderCommand({
           config: values.config,
           ...(values.repo ? { repo: values.repo } : {}),
@@ -292,46 +264,44 @@ async function main(argv: string[]): Promise<number> {
         return exitCode;
       }
       case 'diff': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            base: { type: 'string' },
-            head: { type: 'string' },
-            format: { type: 'string', default: 'text' },
-            ignore: { type: 'string', multiple: true, default: [] },
-            'exit-zero': { type: 'boolean', default: false }
-          },
-          strict: true
-        });
-        if (!values.base || !values.head) throw new ConfigError('diff needs --base DIR and --head DIR');
+        const values = invocation.values;
+        if (!values.base || !values.head) throw new UsageError('diff needs --base DIR and --head DIR', 'Usage: hydrate diff --base DIR --head DIR [flags]\nRun \'hydrate diff --help\' for more.');
         if (!['text', 'markdown', 'json'].includes(values.format)) throw new ConfigError(`unknown --format ${values.format}: use text, markdown or json`);
         return await diffCommand(values.base, values.head, values.format, values.ignore, values['exit-zero']);
       }
       case 'demo':
-        return await demoCommand(parseArgs({ args: rest, options: { 'write-docs': { type: 'boolean', default: false } }, strict: true }).values['write-docs']);
-      case '--version':
+        return await demoCommand(invocation.values['write-docs']);
+      case 'version':
         process.stdout.write(`${VERSION}\n`);
         return ExitCode.ok;
-      case undefined:
-      case '--help':
-      case 'help':
-        process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? ExitCode.usage : ExitCode.ok;
-      default:
-        throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (e) {
-    if (e instanceof HydrateError) {
-      printDiagnostics(e.diagnostics);
-      return e.exitCode;
-    }
-    if (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${escapeText(e.message)}\n${USAGE}\n`);
-      return ExitCode.usage;
-    }
-    process.stderr.write(`hydrate: ${escapeText((e as Error).stack ?? String(e))}\n`);
-    return ExitCode.renderErrors;
+    return reportFailure(e, json);
   }
+}
+
+/**
+ * Every failure, as the caller asked: with `--json` one JSON document on stdout
+ * (`{"errors": [...]}`) so a script can always parse it; otherwise the diagnostics on stderr, and
+ * for a usage error its usage line.
+ */
+function reportFailure(e: unknown, json: boolean): number {
+  const known = e instanceof HydrateError;
+  const diagnostics: Diagnostic[] = known ? e.diagnostics : [{ severity: 'error', message: (e as Error).message ?? String(e) }];
+  const exitCode = known ? e.exitCode : ExitCode.renderErrors;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ errors: diagnostics, exitCode, ...(e instanceof UsageError ? { usage: e.usage } : {}) }, null, 2)}\n`);
+    if (!known) process.stderr.write(`hydrate: ${escapeText((e as Error).stack ?? String(e))}\n`);
+    return exitCode;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`hydrate: ${escapeText(e.message)}\n${e.usage}\n`);
+  } else if (known) {
+    printDiagnostics(e.diagnostics);
+  } else {
+    process.stderr.write(`hydrate: ${escapeText((e as Error).stack ?? String(e))}\n`);
+  }
+  return exitCode;
 }
 
 /** True when this file is the program being run, also through a symlinked bin (npx, npm link). */

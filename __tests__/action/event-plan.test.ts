@@ -76,4 +76,20 @@ describe('planForEvent for other events', () => {
     expect(planForEvent(inputs('push', {}))).toMatchObject({ mode: 'pull-request', readOnly: false, drift: false });
     expect(planForEvent(inputs('schedule', {}))).toMatchObject({ mode: 'pull-request', drift: true });
   });
+
+  it('renders a merge queue commit like check (never pushes, comments on no pull request), whatever the mode', () => {
+    const payload = { merge_group: { head_sha: HEAD, base_sha: BASE, head_ref: 'refs/heads/gh-readonly-queue/main/pr-6-' + BASE } };
+    for (const mode of ['pull-request', 'push', 'check'] as const) {
+      const plan = planForEvent({ ...inputs('merge_group', payload), mode });
+      expect(plan).toMatchObject({ mode: 'check', readOnly: false, drift: false });
+      expect(plan.dryPullNumber).toBeUndefined();
+      expect(plan.refuse).toBeUndefined();
+      expect(plan.notices.length).toBe(mode === 'check' ? 0 : 1);
+    }
+  });
+
+  it('runs repository_dispatch and workflow_dispatch with the mode input, as push', () => {
+    expect(planForEvent({ ...inputs('repository_dispatch', { action: 'render' }), mode: 'push' })).toMatchObject({ mode: 'push', readOnly: false, drift: false });
+    expect(planForEvent(inputs('workflow_dispatch', {}))).toMatchObject({ mode: 'pull-request', drift: false });
+  });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entryPositions } from '../../src/settings/load-config.js';
 import { discoverUnits } from '../../src/dry/discover.js';
+import { formatDiagnostic } from '../../src/diagnostics.js';
 import { selectUnits } from '../../src/dry/select.js';
 import { buildSettings, entryLocations, parseConfig } from '../../src/settings/load-config.js';
 import type { Settings } from '../../src/settings/settings.js';
@@ -122,8 +123,7 @@ describe('discoverUnits', () => {
 
   it('reports two units with the same output, naming both dirs, across renderers too', async () => {
     await dirs('apps/web/prod', 'apps/web/dev', 'tf/web/prod');
-    const s = settings(
-      [
+    const text = [
         'kubernetes:',
         '  - match: apps/{app}/{env}',
         '    output: out/{app}',
@@ -134,15 +134,15 @@ describe('discoverUnits', () => {
         '  - match: apps/{app}/prod',
         '    output: out/{app}/prod',
         ''
-      ].join('\n')
-    );
-    const { units, diagnostics } = await discoverUnits(s, nodeFileReader());
-    const errs = errors(diagnostics);
+      ].join('\n');
+    const s = settings(text);
+    const { units, configErrors } = await discoverUnits(s, nodeFileReader(), entryPositions(text, 'hydrate.yaml'));
+    // Config errors (exit 2), located at the first entry's output, naming the other entry's line.
+    const errs = configErrors.map(formatDiagnostic);
     expect(errs).toHaveLength(2);
-    expect(errs[0]).toContain('apps/web/dev (kubernetes[0]), apps/web/prod (kubernetes[0])');
+    expect(errs[0]).toMatch(/^hydrate\.yaml:3:13: error \[kubernetes:apps\/web\/dev\]: units apps\/web\/dev \(kubernetes\[0\], line 3\), apps\/web\/prod \(kubernetes\[0\], line 3\)/);
     expect(errs[0]).toContain('output out/web');
-    expect(errs[1]).toContain('apps/web/prod (secrets[0]), tf/web/prod (terraform[0])');
-    expect(diagnostics.every((d) => d.file === 'hydrate.yaml' || d.severity !== 'error')).toBe(true);
+    expect(errs[1]).toMatch(/^hydrate\.yaml:9:13: error .*apps\/web\/prod \(secrets\[0\], line 9\), tf\/web\/prod \(terraform\[0\], line 6\)/);
     expect(units).toEqual([]);
   });
 

@@ -295,6 +295,22 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
   });
 
+  it('renders a merge queue commit as a check: job summary, no push, no write calls, whatever the mode', async () => {
+    const writes = server.writes().length;
+    const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const r = await runAction({
+      event: 'merge_group',
+      inputs: { mode: 'push' },
+      payload: { action: 'checks_requested', merge_group: { head_sha: sha, head_ref: 'refs/heads/gh-readonly-queue/main/pr-9-x', base_sha: sha, base_ref: 'refs/heads/main' }, repository: { full_name: `${OWNER}/${REPO}` } }
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/::notice::merge_group: rendering only/);
+    expect(r.summary).toContain('Rendered diff for deployment');
+    expect(server.writes().length).toBe(writes);
+    expect([branchTip('deployment'), branchTip('hydrate/deployment')]).toEqual(tips);
+  });
+
   it('posts the rendered diff on the dry pull request in check mode, without pushing', async () => {
     const tips = [branchTip('deployment'), branchTip('hydrate/deployment')];
     const sha = git(workspace, 'rev-parse', 'HEAD');

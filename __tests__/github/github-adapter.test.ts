@@ -1,4 +1,6 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/ports.js';
 import { HydrateError } from '../../src/diagnostics.js';
 import {
@@ -493,5 +495,51 @@ describe('error mapping', () => {
     expect(err.message).toContain('Problems parsing JSON');
     expect(err.message).not.toContain(TOKEN);
     expect(JSON.stringify(logs)).not.toContain(TOKEN);
+  });
+});
+
+describe('GitHub Enterprise Server', () => {
+  /**
+   * A GHES host serves REST under /api/v3 and GraphQL at /api/graphql (GITHUB_API_URL is
+   * https://HOST/api/v3): a proxy with only those two routes in front of the stand-in.
+   */
+  async function enterpriseHost(target: string): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const url = req.url ?? '';
+      seen.push(`${req.method} ${url}`);
+      const upstream = url.startsWith('/api/v3/') ? url.slice('/api/v3'.length) : url === '/api/graphql' ? '/graphql' : undefined;
+      if (upstream === undefined) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
+        return;
+      }
+      const fwd = httpRequest(`${target}${upstream}`, { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(fwd);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('calls REST under GITHUB_API_URL (/api/v3) and GraphQL at /api/graphql', async () => {
+    const standIn = await startGitHubStandIn({ token: TOKEN, branches: ['hydrate/prod'] });
+    open.push(standIn);
+    const host = await enterpriseHost(standIn.apiUrl);
+    try {
+      const gh = createGitHub({ token: TOKEN, apiUrl: `${host.url}/api/v3/`, owner: standIn.owner, repo: standIn.repo, retry: { retries: 0, minDelayMs: 5 }, pacingId: `test-${++instances}` });
+      const { pull } = await gh.createOrUpdatePull(pr);
+      await gh.upsertStickyComment(pull.number, 'ghes', 'body');
+      expect(await gh.enableAutoMerge(pull.node_id, 'SQUASH')).toBeUndefined();
+      expect(standIn.state.pulls[0]!.auto_merge).toBe('SQUASH');
+      expect(standIn.state.comments.map((c) => c.issue_number)).toEqual([pull.number]);
+      expect(host.seen.length).toBeGreaterThan(2);
+      for (const call of host.seen) expect(call).toMatch(/^[A-Z]+ \/api\/(v3\/repos\/|graphql$)/);
+      expect(host.seen).toContain('POST /api/graphql');
+    } finally {
+      await host.close();
+    }
   });
 });

@@ -110,7 +110,7 @@ describe('hydrate render', () => {
     const r = await cli(['render', '--config', path.join(dry, 'hydrate.yaml'), '--out', out, '--only', NO_HELM, '--dry-commit', sha]);
     expect(r.code).toBe(0);
     expect(JSON.parse(await readFile(path.join(out, '.hydrate', 'index.json'), 'utf8'))).toMatchObject({ dryCommit: sha });
-    expect((await cli(['--help'])).stdout).toContain('[--dry-commit SHA]');
+    expect((await cli(['render', '--help'])).stdout).toContain('[--dry-commit SHA]');
   });
 
   it('changes nothing when any unit fails, reports every error with file and exits 1', async () => {
@@ -267,14 +267,17 @@ describe('hydrate render', () => {
     expect([...(await treeOf(out)).keys()].filter((p) => p.startsWith('clusters/'))).toEqual([]);
   });
 
-  it('names a missing extra source and exits 1 without writing', async () => {
+  it('names a missing extra source at its config line and exits 2 without writing', async () => {
     const work = path.join(tmp, 'nosource');
     await cp(dry, work, { recursive: true });
     await rm(path.join(work, 'vendor'), { recursive: true });
     const out = path.join(tmp, 'nosource-out');
     const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', out, '--only', NO_HELM]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('source "orchestrations" not found at vendor/orchestrations');
+    expect(r.code).toBe(2);
+    const config = (await readFile(path.join(work, 'hydrate.yaml'), 'utf8')).split('\n');
+    const line = config.findIndex((l) => /^\s+path: vendor\/orchestrations/.test(l)) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(new RegExp(`^hydrate\\.yaml:${line}:\\d+: error: source "orchestrations" not found at vendor/orchestrations`, 'm'));
     await expect(stat(path.join(out, '.hydrate', 'index.json'))).rejects.toThrow();
   });
 
@@ -285,5 +288,103 @@ describe('hydrate render', () => {
     expect(pkg.bin['hydrate']).toBe('dist/cli.js');
     const r = await run(process.execPath, [link, '--version']);
     expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+});
+
+describe('the command line, as kubectl and helm users expect', () => {
+  const version = async (): Promise<string> => (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+  it('-h, --help and help print the commands on stdout and exit 0', async () => {
+    for (const args of [['-h'], ['--help'], ['help']]) {
+      const r = await cli(args);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      for (const command of ['render', 'diff', 'demo', 'version']) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+      expect(r.stdout).toContain('no colour');
+    }
+  });
+
+  it('<command> --help (or -h, or help <command>) prints that command\'s flags and runs nothing', async () => {
+    for (const args of [['render', '--help'], ['render', '-h'], ['help', 'render'], ['render', '--out', '/nonexistent/x', '--help']]) {
+      const r = await cli(args, {}, tmp);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: hydrate render \[--config FILE\]/);
+      for (const flag of ['--config', '--repo', '--out', '--only', '--full', '--json', '--dry-commit', '--shard', '--shard-dir']) expect(r.stdout).toContain(`  ${flag} `);
+      expect(r.stderr).toBe('');
+    }
+    const diff = await cli(['diff', '--help']);
+    expect(diff.code).toBe(0);
+    for (const flag of ['--base', '--head', '--format', '--ignore', '--exit-zero']) expect(diff.stdout).toContain(`  ${flag} `);
+    const demo = await cli(['demo', '-h'], {}, tmp);
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/^Usage: hydrate demo/);
+    expect(demo.stdout).not.toContain('Hydrating');
+  });
+
+  it('version and --version print the package version', async () => {
+    for (const args of [['version'], ['--version']]) {
+      const r = await cli(args);
+      expect(r).toEqual({ code: 0, stdout: `${await version()}\n`, stderr: '' });
+    }
+  });
+
+  it('an unknown command or flag, or a missing value, exits 2 with the usage line on stderr and nothing on stdout', async () => {
+    const cases: [string[], RegExp, RegExp][] = [
+      [['frobnicate'], /unknown command "frobnicate"/, /^Usage: hydrate <command>/m],
+      [[], /no command given/, /^Usage: hydrate <command>/m],
+      [['--bogus'], /unknown flag --bogus/, /^Usage: hydrate <command>/m],
+      [['render', '--bogus'], /unknown flag '--bogus'/, /^Usage: hydrate render \[--config FILE\]/m],
+      [['render', '--only'], /--only <value>' argument missing/, /^Usage: hydrate render/m],
+      [['diff', '--base', 'a'], /diff needs --base DIR and --head DIR/, /^Usage: hydrate diff/m],
+      [['version', 'extra'], /unexpected argument 'extra'/, /^Usage: hydrate version/m]
+    ];
+    for (const [args, message, usage] of cases) {
+      const r = await cli(args);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(usage);
+    }
+  });
+
+  it('--json prints one JSON document on stdout for usage and config errors too', async () => {
+    const usage = await cli(['render', '--json', '--bogus']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ errors: [{ severity: 'error', message: "unknown flag '--bogus'" }], exitCode: 2 });
+    const diffUsage = await cli(['diff', '--format', 'json', '--base']);
+    expect(diffUsage.code).toBe(2);
+    expect((JSON.parse(diffUsage.stdout) as { errors: unknown[] }).errors).toHaveLength(1);
+
+    const work = path.join(tmp, 'json-config');
+    await mkdir(work, { recursive: true });
+    await writeFile(path.join(work, 'hydrate.yaml'), 'version: 1\nkubernetes:\n  - match: apps/{app}\n    output: out/{app}\n    colour: blue\n');
+    const config = await cli(['render', '--json', '--config', path.join(work, 'hydrate.yaml'), '--out', path.join(work, 'out')]);
+    expect(config.code).toBe(2);
+    const doc = JSON.parse(config.stdout) as { errors: { file: string; line: number; message: string }[] };
+    expect(doc.errors).toEqual([expect.objectContaining({ file: 'hydrate.yaml', line: 5, message: expect.stringContaining('colour') })]);
+  });
+
+  it('two entries rendering to one output: exit 2 at the config line of each entry', async () => {
+    const work = path.join(tmp, 'collide');
+    for (const d of ['apps/web/base', 'other/web']) {
+      await mkdir(path.join(work, d), { recursive: true });
+      await writeFile(path.join(work, d, 'cm.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${d.split('/')[0]}}\n`);
+    }
+    await writeFile(path.join(work, 'hydrate.yaml'), 'version: 1\nkubernetes:\n  - match: apps/{app}/base\n    output: out/{app}\n  - match: other/{app}\n    output: out/{app}\n');
+    const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', path.join(tmp, 'collide-out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hydrate\.yaml:4:13: error .*apps\/web\/base \(kubernetes\[0\], line 4\), other\/web \(kubernetes\[1\], line 6\) all render to output out\/web/m);
+    await expect(stat(path.join(tmp, 'collide-out', '.hydrate'))).rejects.toThrow();
+  });
+
+  it('an unquoted {env}/{app} (a YAML flow mapping) gets a hint to quote it', async () => {
+    const work = path.join(tmp, 'flow');
+    await mkdir(work, { recursive: true });
+    for (const output of ['{env}/{app}', '{app}']) {
+      await writeFile(path.join(work, 'hydrate.yaml'), `version: 1\nkubernetes:\n  - match: apps/{app}/{env}\n    output: ${output}\n`);
+      const r = await cli(['render', '--config', path.join(work, 'hydrate.yaml'), '--out', path.join(work, 'out')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^hydrate\.yaml:4:\d+: error: /m);
+      expect(r.stderr).toContain(`quote it, as in output: "${output}"`);
+    }
   });
 });

@@ -89,5 +89,11 @@ export function planForEvent(
     }
     return { mode: 'check', readOnly: false, drift: false, notices, ...(number !== undefined ? { dryPullNumber: number } : {}) };
   }
+  // A merge queue's commit is not merged yet: it is rendered and diffed (a failed render fails the
+  // queue's check), never pushed; the wet branch is updated by the push that follows the merge.
+  if (name === 'merge_group') {
+    if (inputs.mode !== 'check') notices.push('merge_group: rendering only (check mode); the wet branch is updated when the queued change is merged');
+    return { mode: 'check', readOnly: false, drift: false, notices };
+  }
   return { mode: inputs.mode, readOnly: false, drift: name === 'schedule', notices };
 }

@@ -114,7 +114,7 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
   }
 
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
-  const units = dropCollisions(all, file, diagnostics, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
+  const units = dropCollisions(all, file, positions, configErrors, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
   diagnostics.push(...(await nestedUnits(settings, files, units)));
   return { units, diagnostics, configErrors };
 }
@@ -194,7 +194,8 @@ function overlapError(settings: Settings, positions: EntryPositions, renderer: R
 function dropCollisions(
   sorted: Unit[],
   file: string,
-  diagnostics: Diagnostic[],
+  positions: EntryPositions,
+  configErrors: Diagnostic[],
   overlap: (renderer: RendererName, a: number, b: number, dirs: string[]) => void
 ): Unit[] {
   const bad = new Set<Unit>();
@@ -222,11 +223,18 @@ function dropCollisions(
   for (const output of [...byOutput.keys()].sort(cmp)) {
     const list = byOutput.get(output)!;
     if (list.length < 2) continue;
-    const who = list.map((u) => `${u.dir} (${u.renderer}[${u.entry}])`).join(', ');
-    diagnostics.push({
+    // A config mistake the tree reveals (exit 2): located at the first entry's `output`, the others by line.
+    const at = (u: Unit): Pick<Diagnostic, 'file' | 'line' | 'col'> | undefined => positions.get(`${u.renderer}[${u.entry}].output`) ?? positions.get(`${u.renderer}[${u.entry}]`);
+    const lineOf = (u: Unit): string => {
+      const p = at(u);
+      return p?.line !== undefined ? `, line ${p.line}` : '';
+    };
+    const who = list.map((u) => `${u.dir} (${u.renderer}[${u.entry}]${lineOf(u)})`).join(', ');
+    configErrors.push({
       severity: 'error',
       unit: list[0]!.id,
       file,
+      ...at(list[0]!),
       message: `units ${who} all render to output ${output}: make the output templates use coordinates that tell them apart`
     });
     for (const u of list) bad.add(u);

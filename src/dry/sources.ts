@@ -7,13 +7,16 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { FileReader } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import { checkInsideRepo, checkRelativePath, checkRepoPath } from './path-safety.js';
+import type { EntryPositions } from './discover.js';
 
 /** One error per source that is missing, not a directory, unsafe, or outside the repository. */
-export async function checkSources(settings: Settings, files: FileReader): Promise<Diagnostic[]> {
-  const out: Diagnostic[] = [];
+export async function checkSources(settings: Settings, files: FileReader, positions: EntryPositions = new Map()): Promise<Diagnostic[]> {
+  const found: Diagnostic[] = [];
   const file = settings.configPath;
   const hint = `(see sources in ${file})`;
-  for (const source of settings.config.sources) {
+  for (const [i, source] of settings.config.sources.entries()) {
+    // Each error points at the source's `path` line when the config text is known.
+    const out = { push: (d: Diagnostic): number => found.push({ ...d, ...positions.get(`sources[${i}]`) }) };
     const rel = source.path.replace(/^\.\/+/, '').replace(/\/+$/, '');
     const unsafe = checkRelativePath(rel, `path of source "${source.name}"`);
     if (unsafe) {
@@ -47,5 +50,5 @@ export async function checkSources(settings: Settings, files: FileReader): Promi
       out.push({ severity: 'error', file, message: `source "${source.name}" at ${rel} is not a directory: check the repository out there ${hint}` });
     }
   }
-  return out;
+  return found;
 }

@@ -120,10 +120,12 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const generator = `hydrate ${VERSION}`;
   const clock = startClock(settings);
 
-  diagnostics.push(...(await checkSources(settings, ports.files)));
-  const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
-  // Entries that overlap are a config mistake the tree reveals: stop, as for any config error (exit 2).
-  if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
+  const positions = entryPositions(req.configText, settings.configPath);
+  const sourceErrors = await checkSources(settings, ports.files, positions);
+  const discovered = await discoverUnits(settings, ports.files, positions);
+  // A missing source, entries that overlap or share an output: config mistakes the tree reveals.
+  // Stop, as for any config error (exit 2), with every one of them.
+  if (sourceErrors.length > 0 || discovered.configErrors.length > 0) throw new ConfigError([...sourceErrors, ...discovered.configErrors]);
   diagnostics.push(...discovered.diagnostics);
   // Errors about the config itself (an entry matching nothing, a bad pattern) exit with 2.
   const configFault =

@@ -7,7 +7,7 @@
  * fast) render in the merge job. Pure: no I/O here (see adapters/shard-files.ts).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Unit } from '../dry/unit.js';
 import type { UnitResult } from '../render/renderer.js';

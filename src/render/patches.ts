@@ -8,7 +8,7 @@ import type { Operation } from 'fast-json-patch';
 import type { Diagnostic } from '../diagnostics.js';
 import { apiGroupOf, describeIdentity, identityOf, isIdentity, isRecord, versionOf } from '../resources/resource.js';
 import type { KubeObject, Resource } from '../resources/resource.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { patchTarget, targetedPatch } from '../settings/schema/common.js';
 
 export type PatchTarget = z.infer<typeof patchTarget>;

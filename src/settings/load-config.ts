@@ -5,7 +5,7 @@
  * Pure: the caller reads the file and passes its text.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { placeholders, patternProblems } from '../dry/match.js';
 import { globProblem } from '../dry/select.js';
@@ -262,7 +262,7 @@ export function parseConfig(text: string, file: string): HydrateConfig {
   const loc: Locator = { file, doc, lineCounter, text };
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({ severity: 'error', message: `invalid YAML: ${e.message.split('\n')[0]}`, ...at(loc, e.pos[0]) }))
+      doc.errors.map((e) => withFlowMappingHint({ severity: 'error', message: `invalid YAML: ${e.message.split('\n')[0]}`, ...at(loc, e.pos[0]) }, text))
     );
   }
   let value: unknown;
@@ -278,9 +278,21 @@ export function parseConfig(text: string, file: string): HydrateConfig {
   if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
   diagnostics.push(...semanticDiagnostics(value, loc));
   if (diagnostics.length > 0 || !parsed.success) {
-    throw new ConfigError(sortDiagnostics(dedupe(diagnostics)));
+    throw new ConfigError(sortDiagnostics(dedupe(diagnostics)).map((d) => withFlowMappingHint(d, text)));
   }
   return parsed.data;
+}
+
+/**
+ * `output: {env}/{app}` unquoted: YAML reads `{env}` as a flow mapping, so the line is invalid
+ * YAML (or, for `output: {env}`, a mapping where a string belongs). The error says to quote it.
+ */
+export function withFlowMappingHint(d: Diagnostic, text: string): Diagnostic {
+  if (d.line === undefined) return d;
+  const line = text.split(/\r?\n/)[d.line - 1] ?? '';
+  const m = /^\s*(?:-\s+)?([\w.-]+):\s*(\{[\w-]*\}\S*)\s*(?:#.*)?$/.exec(line);
+  if (!m) return d;
+  return { ...d, message: `${d.message} (a value starting with "{" is a YAML flow mapping: quote it, as in ${m[1]}: "${m[2]}")` };
 }
 
 function dedupe(list: Diagnostic[]): Diagnostic[] {
@@ -386,7 +398,12 @@ export function entryPositions(text: string, file: string): Map<string, Pick<Dia
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
     if (!isSeq(list)) continue;
-    list.items.forEach((_, i) => out.set(`${renderer}[${i}]`, locate(loc, [renderer, i, 'match'])));
+    list.items.forEach((_, i) => {
+      out.set(`${renderer}[${i}]`, locate(loc, [renderer, i, 'match']));
+      out.set(`${renderer}[${i}].output`, locate(loc, [renderer, i, 'output']));
+    });
   }
+  const sources = doc.getIn(['sources']);
+  if (isSeq(sources)) sources.items.forEach((_, i) => out.set(`sources[${i}]`, locate(loc, ['sources', i, 'path'])));
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkRelativePath, hasGitSegment, isWithin } from '../../dry/path-safety.js';
 import type { FileReader } from '../../ports.js';
 import { cmp, isRecord } from '../../resources/resource.js';

@@ -2,7 +2,7 @@
  * Helm release files (seed layout: `kubernetes/<cluster>/<tenant>/<env>.yaml` next to the
  * unit directory `<env>/`, which holds the values files).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { targetedPatch } from '../../settings/schema/common.js';
 import { releaseExtensions } from './helm-options.js';
 

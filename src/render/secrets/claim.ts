@@ -1,5 +1,5 @@
 /** The `SecretsClaim` document (see docs/claims.md). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../terraform/claim-documents.js';
 
 const storeRef = z

@@ -4,7 +4,7 @@
  */
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Diagnostic } from '../../diagnostics.js';
 import { cmp } from '../../resources/resource.js';
 import { describeYamlError, DUPLICATE_KEY, duplicateKeyOffsets, isTooDeep, MAX_ALIAS_COUNT, NESTING_TOO_DEEP } from '../../resources/yaml.js';

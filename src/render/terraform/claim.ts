@@ -1,5 +1,5 @@
 /** The `TFWorkspaceClaim` document (see docs/claims.md). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DNS1123_LABEL } from './claim-documents.js';
 
 export const tfWorkspaceClaim = z

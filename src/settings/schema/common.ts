@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A path pattern with named segments: `kubernetes/{cluster}/{tenant}/{env}`; `*` matches one segment. */
 export const matchPattern = z

@@ -2,7 +2,7 @@
  * The `hydrate.yaml` schema. One zod schema is the source of truth for validation, for the
  * TypeScript types, and for the generated JSON Schema (`schema/hydrate.schema.json`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { kubernetesEntry, plainRule } from './kubernetes.js';
 import { terraformEntry } from './terraform.js';
 import { secretsEntry } from './secrets.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { entryBase, targetedPatch } from './common.js';
 
 /** Defaults of the plain-directory rule (see `plainRule`). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { entryBase } from './common.js';
 
 export const providerMapping = z
