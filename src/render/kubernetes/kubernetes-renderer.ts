@@ -38,6 +38,7 @@ import {
 } from './helm-options.js';
 import { parsePositioned } from './yaml-positions.js';
 import { kustomizeClosure } from './closure.js';
+import { renderFluxKustomization } from './flux-kustomization.js';
 import { detectUnitType } from './unit-type.js';
 import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
@@ -178,7 +179,14 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   let artifacts: Artifact[] = [];
   try {
     let releasePatches: LocatedPatch[] = [];
-    const detected = await detectType(ctx);
+    const detected = entry.from === undefined ? await detectType(ctx) : undefined;
+    switch (entry.from) {
+      case 'flux': {
+        const text = await renderFluxKustomization(ctx);
+        if (text !== undefined) resources = documentsToResources(ctx, text, unit.object!.file, false);
+        break;
+      }
+    }
     if (detected) {
       if (detected.type === 'kustomize') resources = await renderKustomize(ctx, detected.file, unit.dir);
       else if (detected.type === 'helm') ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
