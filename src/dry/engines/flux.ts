@@ -4,9 +4,10 @@
  * builds it (src/render/kubernetes/flux-kustomization.ts).
  *
  * - Coordinates: `name` and `namespace` of the Kustomization (namespace `default` when the object
- *   has none), and `cluster`: the first folder below `path` that holds the object's file, or the
- *   last segment of `path` when the file lies directly in it (`path: clusters` with
- *   `clusters/production/apps.yaml`, and `path: clusters/production`, both give `production`).
+ *   has none), and `cluster`: the last segment of `path` when `path` is a cluster's folder (it
+ *   holds a Kustomization file directly), else the first folder below `path` holding the
+ *   object's file (`path: clusters` with `clusters/production/apps.yaml`, and
+ *   `path: clusters/production`, both give `production`).
  * - The unit's `dir` is the object's `spec.path` (relative to the repository root, as a
  *   GitRepository of this repository hands it to the controller); its id names the object's file
  *   and identity (`kubernetes:clusters/production/apps.yaml#flux-system/apps`), so two
@@ -131,12 +132,16 @@ function sourceProblem(ks: FoundObject, namespace: string, sources: readonly Fou
     : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
 }
 
-/** The `cluster` coordinate of an object file (see the module comment). */
-function clusterOf(path: string, file: string): string {
+/**
+ * The `cluster` coordinate of an object file (see the module comment): `path`'s last segment
+ * when `path` itself is a cluster's folder (it holds a Kustomization file directly), else the
+ * first folder below `path`.
+ */
+function clusterOf(path: string, file: string, pathIsCluster: boolean): string {
+  if (pathIsCluster) return posix.basename(path);
   const rest = path === '' ? file : file.slice(path.length + 1);
   const parts = rest.split('/');
-  if (parts.length > 1) return parts[0]!;
-  return path === '' ? '' : posix.basename(path);
+  return parts.length > 1 ? parts[0]! : posix.basename(path);
 }
 
 /** The units of a `from: flux` entry; errors and unresolved objects as diagnostics. */
@@ -161,6 +166,7 @@ export async function discoverFluxUnits(
   const sources = objects.filter((o) => typeof o.object['apiVersion'] === 'string' && o.object['apiVersion'].startsWith(SOURCE_GROUP));
   const kustomizations = objects.filter((o) => isFluxKustomization(o.object));
   const known = new Map<string, FoundObject>();
+  const pathIsCluster = path !== '' && kustomizations.some((k) => posix.dirname(k.file) === path);
   const unresolved = (ks: FoundObject, id: string, reason: string): void => {
     diagnostics.push({ severity: entry.strict ? 'error' : 'warning', unit: id, file: ks.file, line: ks.line, message: `Flux Kustomization not rendered: ${reason}` });
   };
@@ -173,12 +179,14 @@ export async function discoverFluxUnits(
       continue;
     }
     const id = unitId('kubernetes', `${ks.file}#${key(namespace, name)}`);
-    if (known.has(key(namespace, name))) {
-      const first = known.get(key(namespace, name))!;
-      diagnostics.push({ severity: 'error', unit: id, ...at, message: `Flux Kustomization ${key(namespace, name)} is also defined at ${first.file}:${first.line}: one cluster holds one object of a name; point the entry's path at one cluster's folder` });
+    const cluster = clusterOf(path, ks.file, pathIsCluster);
+    const k = `${cluster}|${key(namespace, name)}`;
+    if (known.has(k)) {
+      const first = known.get(k)!;
+      diagnostics.push({ severity: 'error', unit: id, ...at, message: `Flux Kustomization ${key(namespace, name)} is also defined at ${first.file}:${first.line}: one cluster (a folder below path) holds one object of a name` });
       continue;
     }
-    known.set(key(namespace, name), ks);
+    known.set(k, ks);
     if (ks.object['apiVersion'] !== FLUX_KUSTOMIZATION_API) {
       unresolved(ks, id, `apiVersion ${String(ks.object['apiVersion'])} is not ${FLUX_KUSTOMIZATION_API}: migrate it (flux migrate), Hydrate reads v1 only`);
       continue;
@@ -196,7 +204,7 @@ export async function discoverFluxUnits(
       diagnostics.push({ severity: 'error', unit: id, ...at, message: unsafe });
       continue;
     }
-    const coordinates = { name, namespace, cluster: clusterOf(path, ks.file) };
+    const coordinates = { name, namespace, cluster };
     let output: string;
     try {
       output = renderTemplate(entry.output, coordinates);
@@ -219,7 +227,7 @@ export async function discoverFluxUnits(
     for (const d of deps) {
       if (!isRecord(d) || str(d['name']) === undefined) continue;
       const k = key(str(d['namespace']) ?? namespace, str(d['name'])!);
-      if (!known.has(k)) {
+      if (!known.has(`${clusterOf(path, ks.file, pathIsCluster)}|${k}`)) {
         diagnostics.push({
           severity: 'warning',
           file: ks.file,
