@@ -185,7 +185,7 @@ describe('from: flux discovery', () => {
     };
     expect(bad({ from: 'flux', path: 'clusters' })).toEqual([]);
     expect(bad({ match: 'apps/{app}' })).toEqual([]);
-    expect(bad({})).toEqual([expect.stringContaining('needs `match`')]);
+    expect(bad({})).toEqual([expect.stringContaining('missing required key "match"')]);
     expect(bad({ from: 'flux' })).toEqual([expect.stringContaining('`from` needs `path`')]);
     expect(bad({ from: 'flux', path: 'c', match: 'a' })).toEqual([expect.stringContaining('exclude each other')]);
   });

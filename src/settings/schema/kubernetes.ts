@@ -127,11 +127,13 @@ export const kubernetesEntry = z
       .describe('Sub-directory of a unit whose files are copied verbatim into its output')
   })
   .strict()
+  // Editors see the rule too: `match`, or `from` with `path`.
+  .meta({ oneOf: [{ required: ['match'], not: { required: ['from'] } }, { required: ['from', 'path'], not: { required: ['match'] } }] })
   .superRefine((e, ctx) => {
-    if (e.from === undefined && e.match === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['match'], message: 'an entry needs `match` (a directory pattern) or `from` with `path` (engine objects)' });
-    if (e.from !== undefined && e.match !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['from'], message: '`from` and `match` exclude each other: an entry discovers units by one of them' });
-    if (e.from !== undefined && e.path === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['path'], message: '`from` needs `path`: the folder holding the engine objects' });
-    if (e.from === undefined && e.path !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['path'], message: '`path` is used only with `from`' });
+    if (e.from === undefined && e.match === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'missing required key "match" (a directory pattern), or `from` with `path` to discover units from engine objects' });
+    if (e.from !== undefined && e.match !== undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` and `match` exclude each other: an entry discovers units by one of them' });
+    if (e.from !== undefined && e.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: '`from` needs `path`: the folder holding the engine objects' });
+    if (e.from === undefined && e.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: '`path` is used only with `from`' });
   });
 
 export type KubernetesEntry = z.infer<typeof kubernetesEntry>;
