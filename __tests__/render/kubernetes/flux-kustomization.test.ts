@@ -274,3 +274,33 @@ describe('Flux units never write into the dry tree', () => {
     }
   });
 });
+
+describe('a Kustomization of the repository root', () => {
+  it('with spec.path omitted builds the root kustomization, equal to kustomize by hand', async () => {
+    const files = {
+      'hydrate.yaml': 'version: 1\nkubernetes:\n  - from: flux\n    path: flux\n    output: "{name}"\n',
+      '.git/config': '[core]\n',
+      'flux/root.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: root\n  namespace: flux-system\nspec:\n  interval: 5m\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: everything\n',
+      'kustomization.yaml': 'resources:\n  - manifests/cm.yaml\n',
+      'manifests/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: top\ndata:\n  v: "1"\n'
+    };
+    const dry = await tempRepo(files);
+    try {
+      const cfg = parse(files['hydrate.yaml']);
+      const [unit] = (await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader())).units;
+      expect([unit!.id, unit!.dir]).toEqual(['kubernetes:flux/root.yaml#flux-system/root', '.']);
+      const r = await renderKubernetesUnit(unit!, makeInput(dry.root, cfg, [unit!]));
+      expect(r.diagnostics).toEqual([]);
+      const hand = await tempRepo({ ...files, 'kustomization.yaml': 'resources:\n  - manifests/cm.yaml\nnamespace: everything\n' });
+      try {
+        const { stdout } = await execFileAsync('kubectl', ['kustomize', hand.root], { encoding: 'utf8' });
+        expect(byIdentity(r.resources.map((x) => x.object))).toEqual(byIdentity(parseAllDocuments(stdout, { version: '1.1' }).map((d) => d.toJS() as unknown)));
+        expect(r.resources.map((x) => (x.object as Obj).metadata.namespace)).toEqual(['everything']);
+      } finally {
+        await hand.cleanup();
+      }
+    } finally {
+      await dry.cleanup();
+    }
+  });
+});

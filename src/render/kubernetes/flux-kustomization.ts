@@ -273,14 +273,19 @@ export async function renderFluxKustomization(ctx: Ctx): Promise<string | undefi
   // A temporary copy of what the build reads, with the generated kustomization.
   if (!input.exec.workDir) return err('this runner has no work directory for the kustomization Flux generates', at);
   const existing: string[] = [];
+  if (copies.has('.')) {
+    // The repository root: its entries, without git's folder and hidden ones (Flux gets the source without .git).
+    copies.delete('.');
+    for (const e of await input.files.readDir(root)) if (!e.name.startsWith('.')) copies.add(e.name);
+  }
   for (const p of [...copies].sort(cmp)) {
-    if (existing.some((e) => p.startsWith(`${e}/`) || e === '.')) continue;
+    if (existing.some((e) => p.startsWith(`${e}/`))) continue;
     if ((await input.files.lstat(posix.join(root, p))) !== undefined) existing.push(p);
   }
   const toolCmd = (await input.exec.which('kustomize')) ? 'kustomize' : (await input.exec.which('kubectl')) ? 'kubectl' : undefined;
   if (!toolCmd) return err('kustomize not found: install kustomize or kubectl (kubectl kustomize)', at);
   const work = await input.exec.workDir(
-    existing.map((p) => ({ from: posix.join(root, p), to: p === '.' ? 'repo' : `repo/${p}` })),
+    existing.map((p) => ({ from: posix.join(root, p), to: `repo/${p}` })),
     [{ path: posix.join('repo', unit.dir, kname), content: `${JSON.stringify(generated, null, 2)}\n` }]
   );
   let stdout: string;

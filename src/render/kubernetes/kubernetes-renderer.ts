@@ -198,7 +198,8 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
         // Entry patches are reported at the config file (the config loader owns positions in it).
         ...entry.patches.map((p) => ({ ...p, where: { unit: unit.id, file: input.settings.configPath } })),
         ...releasePatches,
-        ...(await unitPatches(ctx))
+        // A Flux Kustomization of the repository root (dir `.`) has no unit folder of its own.
+        ...(unit.dir === '.' ? [] : await unitPatches(ctx))
       ];
       if (!hasErrors(ctx.diagnostics) && patches.length > 0) {
         const applied = applyTargetedPatches(resources, patches);
@@ -206,7 +207,7 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
         ctx.diagnostics.push(...applied.diagnostics);
       }
     }
-    artifacts = await extraArtifacts(ctx);
+    artifacts = unit.dir === '.' ? [] : await extraArtifacts(ctx);
     ctx.diagnostics.push(...checkIdentities(resources));
     if (detected && detected.type !== 'plain' && resources.length === 0 && !hasErrors(ctx.diagnostics)) {
       warn(ctx, `unit ${unit.id} renders no objects: ${detected.type === 'kustomize' ? 'kustomize build' : 'helm template'} gave none`, { file: detected.file });
