@@ -304,3 +304,48 @@ describe('a Kustomization of the repository root', () => {
     }
   });
 });
+
+describe('hostile or broken Flux objects', () => {
+  const ksText = (spec: string): string =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: bad\n  namespace: flux-system\nspec:\n  interval: 5m\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${spec}`;
+  const cfg = { version: 1, kubernetes: [{ from: 'flux', path: 'flux', output: '{name}' }] };
+
+  it('a spec.path leaving the repository is refused at discovery, at the object\'s file and line', async () => {
+    const dry = await tempRepo({ 'flux/a.yaml': `# leading comment\n${ksText('  path: ../../etc\n')}` });
+    try {
+      const found = await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader());
+      expect(found.units).toEqual([]);
+      expect(found.diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'flux/a.yaml', line: 2, message: expect.stringContaining('..') })]);
+    } finally {
+      await dry.cleanup();
+    }
+  });
+
+  it('a component outside the repository fails the unit before kustomize runs; invalid YAML names file and line', async () => {
+    const dry = await tempRepo({
+      'flux/a.yaml': ksText('  path: ./app\n  components:\n    - ../../../outside\n'),
+      'flux/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n',
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n'
+    });
+    try {
+      const found = await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader());
+      expect(found.diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'flux/broken.yaml', line: expect.any(Number), message: expect.stringContaining('invalid YAML') })]);
+      const r = await renderKubernetesUnit(found.units[0]!, makeInput(dry.root, cfg, found.units, fakeKustomize()));
+      expect(r.status).toBe('failed');
+      expect(r.diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'flux/a.yaml', message: expect.stringContaining('spec.components') })]);
+    } finally {
+      await dry.cleanup();
+    }
+  });
+});
+
+/** A runner that finds kubectl but fails the test if anything is run. */
+function fakeKustomize(): ReturnType<typeof createProcessRunner> {
+  const real = createProcessRunner();
+  return {
+    ...real,
+    run: async () => {
+      throw new Error('no tool may run for this unit');
+    }
+  };
+}
