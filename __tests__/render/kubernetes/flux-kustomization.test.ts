@@ -339,6 +339,25 @@ describe('hostile or broken Flux objects', () => {
   });
 });
 
+describe('postBuild values are strings, as the API server takes them', () => {
+  it('an unquoted YAML 1.1 boolean (yes) in substitute fails the unit at the object', async () => {
+    const dry = await tempRepo({
+      'flux/a.yaml':
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./app\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  postBuild:\n    substitute:\n      ENABLED: yes\n',
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  on: "${ENABLED}"\n'
+    });
+    try {
+      const cfg = { version: 1, kubernetes: [{ from: 'flux', path: 'flux', output: '{name}' }] };
+      const found = await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader());
+      const r = await renderKubernetesUnit(found.units[0]!, makeInput(dry.root, cfg, found.units));
+      expect(r.status).toBe('failed');
+      expect(r.diagnostics).toEqual([expect.objectContaining({ file: 'flux/a.yaml', line: 1, message: 'postBuild.substitute.ENABLED is not a string: quote it (the cluster refuses the object otherwise)' })]);
+    } finally {
+      await dry.cleanup();
+    }
+  });
+});
+
 /** A runner that finds kubectl but fails the test if anything is run. */
 function fakeKustomize(): ReturnType<typeof createProcessRunner> {
   const real = createProcessRunner();

@@ -316,6 +316,11 @@ export async function renderFluxKustomization(ctx: Ctx): Promise<string | undefi
 /** Variables, substitution and common metadata, per object. */
 async function postBuild(ctx: Ctx, spec: Record<string, unknown>, stdout: string, at: { file: string; line: number }): Promise<Record<string, unknown>[] | undefined> {
   const { unit, input, entry } = ctx;
+  const notString = (what: string, where: { file: string; line: number }): undefined => {
+    // The API server takes strings only here (YAML 1.1 reads `yes`, `3` or `on` as other types).
+    ctx.diagnostics.push({ severity: 'error', unit: unit.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
+    return undefined;
+  };
   const pb = isRecord(spec['postBuild']) ? spec['postBuild'] : undefined;
   const vars = new Map<string, string>();
   const unread: string[] = [];
@@ -341,9 +346,17 @@ async function postBuild(ctx: Ctx, spec: Record<string, unknown>, stdout: string
         return undefined;
       }
       const data = isRecord(cms[0]!.object['data']) ? cms[0]!.object['data'] : {};
-      for (const [k, v] of Object.entries(data)) vars.set(k, String(v).replace(/\n/g, ''));
+      for (const [k, v] of Object.entries(data)) {
+        if (typeof v !== 'string') return notString(`ConfigMap ${name} data.${k}`, { file: cms[0]!.file, line: cms[0]!.line });
+        vars.set(k, v.replace(/\n/g, ''));
+      }
     }
-    if (isRecord(pb['substitute'])) for (const [k, v] of Object.entries(pb['substitute'])) vars.set(k, String(v).replace(/\n/g, ''));
+    if (isRecord(pb['substitute'])) {
+      for (const [k, v] of Object.entries(pb['substitute'])) {
+        if (typeof v !== 'string') return notString(`postBuild.substitute.${k}`, at);
+        vars.set(k, v.replace(/\n/g, ''));
+      }
+    }
     for (const k of vars.keys()) {
       if (!VAR_NAME.test(k)) {
         ctx.diagnostics.push({ severity: 'error', unit: unit.id, ...at, message: `postBuild variable name "${k}" is invalid: it must match ${VAR_NAME.source}` });
