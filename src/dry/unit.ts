@@ -26,6 +26,8 @@ export interface EngineObjectRef {
   kind: string;
   namespace: string;
   name: string;
+  /** Repository-relative folder of the object's cluster: where the objects it refers to (ConfigMaps, sources) are looked up. */
+  scope: string;
 }
 
 export function unitId(renderer: RendererName, dir: string): string {

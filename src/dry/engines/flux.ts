@@ -138,10 +138,15 @@ function sourceProblem(ks: FoundObject, namespace: string, sources: readonly Fou
  * first folder below `path`.
  */
 function clusterOf(path: string, file: string, pathIsCluster: boolean): string {
-  if (pathIsCluster) return posix.basename(path);
+  return posix.basename(clusterDirOf(path, file, pathIsCluster));
+}
+
+/** The folder of an object's cluster: `path`, or the folder below it holding the object's file. */
+function clusterDirOf(path: string, file: string, pathIsCluster: boolean): string {
+  if (pathIsCluster) return path;
   const rest = path === '' ? file : file.slice(path.length + 1);
   const parts = rest.split('/');
-  return parts.length > 1 ? parts[0]! : posix.basename(path);
+  return parts.length > 1 ? (path === '' ? parts[0]! : `${path}/${parts[0]!}`) : path;
 }
 
 /** The units of a `from: flux` entry; errors and unresolved objects as diagnostics. */
@@ -217,7 +222,7 @@ export async function discoverFluxUnits(
       diagnostics.push({ severity: 'error', unit: id, file, message: `${label}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: 'kubernetes', entry: entryIndex, dir, coordinates, output, object: { engine: 'flux', file: ks.file, kind: 'Kustomization', namespace, name } });
+    units.push({ id, renderer: 'kubernetes', entry: entryIndex, dir, coordinates, output, object: { engine: 'flux', file: ks.file, kind: 'Kustomization', namespace, name, scope: clusterDirOf(path, ks.file, pathIsCluster) } });
   }
   // dependsOn, one level: each dependency must be a Kustomization below path.
   for (const ks of kustomizations) {

@@ -12,7 +12,7 @@
  *    build reads (its kustomize closure), never in the dry tree.
  * 3. `kustomize build` (the same tool Hydrate uses for kustomize units).
  * 4. `postBuild`: variables from `substituteFrom` (ConfigMaps found in YAML files below the
- *    entry's `path`, in order, later ones winning; `optional` ones may be missing) and then
+ *    folder of the object's cluster, in order, later ones winning; `optional` ones may be missing) and then
  *    `substitute` (winning over all), newlines removed from values, substituted into each
  *    object's YAML with Flux's envsubst rules: `${var}`, `${var:=default}` (also `:-`, `=`, `-`:
  *    the default when the variable is unset or empty), `$$` for a literal `$` (so `$${var}` gives
@@ -30,7 +30,7 @@ import { posix } from 'node:path';
 import type { Diagnostic } from '../../diagnostics.js';
 import { checkRelativePath, checkRepoPath } from '../../dry/path-safety.js';
 import type { Unit } from '../../dry/unit.js';
-import { isFluxKustomization, normalizeRepoPath, parseYaml11, readObjectsBelow, type FoundObject } from '../../dry/engines/flux.js';
+import { isFluxKustomization, parseYaml11, readObjectsBelow, type FoundObject } from '../../dry/engines/flux.js';
 import type { FileReader } from '../../ports.js';
 import { cmp, isRecord } from '../../resources/resource.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
@@ -105,7 +105,7 @@ export async function fluxClosure(unit: Unit, settings: Settings, entry: Kuberne
   }
   for (const c of await componentDirs(unit, spec, root, files)) closures.push(await kustomizeClosure(c.rel, files, root));
   const postBuild = isRecord(spec['postBuild']) ? spec['postBuild'] : {};
-  if (Array.isArray(postBuild['substituteFrom']) && postBuild['substituteFrom'].length > 0) paths.add(normalizeRepoPath(entry.path ?? ''));
+  if (Array.isArray(postBuild['substituteFrom']) && postBuild['substituteFrom'].length > 0) paths.add(unit.object!.scope);
   let volatile = false;
   let reason: string | undefined;
   for (const c of closures) {
@@ -315,7 +315,7 @@ export async function renderFluxKustomization(ctx: Ctx): Promise<string | undefi
 
 /** Variables, substitution and common metadata, per object. */
 async function postBuild(ctx: Ctx, spec: Record<string, unknown>, stdout: string, at: { file: string; line: number }): Promise<Record<string, unknown>[] | undefined> {
-  const { unit, input, entry } = ctx;
+  const { unit, input } = ctx;
   const notString = (what: string, where: { file: string; line: number }): undefined => {
     // The API server takes strings only here (YAML 1.1 reads `yes`, `3` or `on` as other types).
     ctx.diagnostics.push({ severity: 'error', unit: unit.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
@@ -335,10 +335,10 @@ async function postBuild(ctx: Ctx, spec: Record<string, unknown>, stdout: string
         unread.push(`Secret ${name} (Secret values are never read)`);
         continue;
       }
-      below ??= (await readObjectsBelow(input.files, input.repoRoot, normalizeRepoPath(entry.path ?? ''))).objects;
+      below ??= (await readObjectsBelow(input.files, input.repoRoot, unit.object!.scope)).objects;
       const cms = below.filter((o) => o.object['kind'] === 'ConfigMap' && o.object['apiVersion'] === 'v1' && isRecord(o.object['metadata']) && o.object['metadata']['name'] === name && (o.object['metadata']['namespace'] ?? unit.object!.namespace) === unit.object!.namespace);
       if (kind !== 'ConfigMap' || cms.length === 0) {
-        if (s['optional'] !== true) unread.push(`${kind} ${name} (${kind === 'ConfigMap' ? `not found below ${entry.path}` : 'not a ConfigMap or Secret'})`);
+        if (s['optional'] !== true) unread.push(`${kind} ${name} (${kind === 'ConfigMap' ? `not found below ${unit.object!.scope || 'the repository root'}` : 'not a ConfigMap or Secret'})`);
         continue;
       }
       if (cms.length > 1) {
