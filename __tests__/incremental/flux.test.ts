@@ -71,6 +71,7 @@ describe('Flux units, incremental and sharded', () => {
       ['apps/web/service.yaml', (t) => t.replace('port: 80', 'port: 8080'), [APPS, CANARY, STAGING]],
       // substituteFrom reads the ConfigMaps below the entry's path; the flux-system unit builds that folder.
       ['clusters/production/vars.yaml', (t) => t.replace('CLUSTER: production', 'CLUSTER: prod-eu'), [APPS, SECRET, FLUX_SYSTEM]],
+      ['clusters/staging/vars.yaml', (t) => t.replace('MULTI: m', 'MULTI: mm'), [STAGING]],
       ['clusters/production/infra.yaml', (t) => t.replace('team: platform', 'team: infra'), [APPS, SECRET, FLUX_SYSTEM, INFRA]],
       ['infra/sub/cm.yaml', (t) => t.replace('"3"', '"4"'), [INFRA]]
     ];

@@ -105,7 +105,17 @@ const HAND: Record<string, { dir: string; kustomization: string; replace?: [stri
   },
   'kubernetes:clusters/staging/apps.yaml#flux-system/apps': {
     dir: 'apps/web',
-    kustomization: `${WEB_RESOURCES}images:\n  - name: nginx\n    newTag: "1.25"\nnamespace: web-staging\n`
+    kustomization: `${WEB_RESOURCES}images:\n  - name: nginx\n    newTag: "1.25"\nnamespace: web-staging\n`,
+    replace: [
+      ['$${CLUSTER}', '\u0001'],
+      ['${CLUSTER}', 'staging'],
+      ['${GREETING}', ''],
+      ['${UNSET:=fallback-value}', 'fallback-value'],
+      ['${UNSET2:-dash-value}', 'dash-value'],
+      ['${UNSET_NO_DEFAULT}', ''],
+      ['${MULTI}', 'm'],
+      ['\u0001', '${CLUSTER}']
+    ]
   }
 };
 
