@@ -216,7 +216,11 @@ describe('Flux postBuild substitution', () => {
     ['$${A}', '${A}', false],
     ['$A and ${A}', '$A and one', false],
     ['${MISSING} ${A}', '${MISSING} one', true],
-    ['${MISSING:=d}', '${MISSING:=d}', true]
+    ['${MISSING:=d}', '${MISSING:=d}', true],
+    ['${MISSING=pre-${A}-post}', 'pre-one-post', false],
+    ['${MISSING:-${ALSO:-x}}', 'x', false],
+    ['$$A stays', '$A stays', false],
+    ['a: ${A', 'a: ${A', false]
   ])('%s gives %s (leave unknown: %s)', (text, want, leave) => {
     expect(fluxSubstitute(text, vars, leave).text).toBe(want);
   });

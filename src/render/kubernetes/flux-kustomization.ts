@@ -149,55 +149,71 @@ export interface SubstituteResult {
 }
 
 /**
- * Flux's envsubst over one object's YAML: `${var}` and `${var<op>default}` for op `:=`, `:-`,
- * `=`, `-` (the default when the value is unset or empty); `$$` is a literal `$`; `$var` without
- * braces is left alone. An unknown variable gives '' unless `leaveUnknown` (a source that could
- * not be read might define it): then it stays as written and is listed in `left`.
+ * Flux's envsubst (fluxcd/pkg/envsubst) over one object's YAML: `${var}` and
+ * `${var<op>default}` for op `:=`, `:-`, `=`, `-` (and `+`, `:+`, `?`, `:?`, which Flux evaluates
+ * the same way): the default, itself substituted, when the value is unset or empty. `$$` is a
+ * literal `$` (`$${var}` gives `${var}`); `$var` without braces is left alone. An unknown variable
+ * gives '' unless `leaveUnknown` (a source that could not be read might define it): then the
+ * expression stays as written and the variable is listed in `left`.
  */
 export function fluxSubstitute(text: string, vars: ReadonlyMap<string, string>, leaveUnknown: boolean): SubstituteResult {
-  let out = '';
   const left = new Set<string>();
   const unsupported: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c !== '$') {
-      out += c;
-      i++;
-      continue;
+  /** The index of the `}` closing the expression opened at `from` (just after `${`), or -1. */
+  const closing = (from: number): number => {
+    let depth = 1;
+    for (let j = from; j < text.length; j++) {
+      if (text[j] === '$' && text[j + 1] === '{') {
+        depth++;
+        j++;
+      } else if (text[j] === '}' && --depth === 0) return j;
     }
-    if (text[i + 1] === '$') {
-      out += '$';
-      i += 2;
-      continue;
-    }
-    if (text[i + 1] !== '{') {
-      out += c;
-      i++;
-      continue;
-    }
-    const end = text.indexOf('}', i + 2);
-    if (end < 0) {
-      out += text.slice(i);
-      break;
-    }
-    const inner = text.slice(i + 2, end);
-    const m = /^([_a-zA-Z][_a-zA-Z0-9]*)(?:(:=|:-|=|-)(.*))?$/s.exec(inner);
-    if (!m) {
-      unsupported.push(`\${${inner}}`);
-      out += text.slice(i, end + 1);
+    return -1;
+  };
+  const expand = (from: number, to: number): string => {
+    let out = '';
+    let i = from;
+    while (i < to) {
+      const c = text[i]!;
+      if (c !== '$') {
+        out += c;
+        i++;
+        continue;
+      }
+      if (text[i + 1] === '$') {
+        out += '$';
+        i += 2;
+        continue;
+      }
+      if (text[i + 1] !== '{') {
+        out += c;
+        i++;
+        continue;
+      }
+      const end = closing(i + 2);
+      if (end < 0 || end >= to) {
+        out += text.slice(i, to);
+        break;
+      }
+      const m = /^([_a-zA-Z][_a-zA-Z0-9]*)(:=|:-|:\+|:\?|=|-|\+|\?)?/.exec(text.slice(i + 2, end));
+      const rest = m ? end - (i + 2) - m[0].length : -1;
+      if (!m || (m[2] === undefined && rest > 0)) {
+        unsupported.push(text.slice(i, end + 1));
+        out += text.slice(i, end + 1);
+      } else {
+        const name = m[1]!;
+        const value = vars.get(name);
+        if (value !== undefined && value !== '') out += value;
+        else if (leaveUnknown && value === undefined) {
+          left.add(name);
+          out += text.slice(i, end + 1);
+        } else if (m[2] !== undefined) out += expand(i + 2 + m[0].length, end);
+      }
       i = end + 1;
-      continue;
     }
-    const name = m[1]!;
-    const value = vars.get(name);
-    if (value !== undefined && value !== '') out += value;
-    else if (leaveUnknown && value === undefined) {
-      left.add(name);
-      out += text.slice(i, end + 1);
-    } else out += m[2] !== undefined ? m[3]! : (value ?? '');
-    i = end + 1;
-  }
+    return out;
+  };
+  const out = expand(0, text.length);
   return { text: out, left: [...left].sort(cmp), unsupported };
 }
 
