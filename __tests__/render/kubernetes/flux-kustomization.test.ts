@@ -188,6 +188,18 @@ describe('from: flux discovery', () => {
     expect(new Set(found.units.map((u) => u.coordinates['cluster']))).toEqual(new Set(['production']));
   });
 
+  it('exclude skips Kustomizations by file or by spec.path, unresolvable ones without a warning', async () => {
+    const input = makeInput(repo.root, { version: 1, kubernetes: [{ from: 'flux', path: 'clusters', output: '{cluster}/{name}', exclude: ['clusters/production/external.yaml', 'apps/web'] }] }, []);
+    const found = await discoverUnits(input.settings, createFileReader());
+    expect(found.units.map((u) => u.id)).toEqual([
+      'kubernetes:clusters/production/apps.yaml#flux-system/apps-secret',
+      'kubernetes:clusters/production/flux-system/gotk-sync.yaml#flux-system/flux-system',
+      'kubernetes:clusters/production/infra.yaml#flux-system/infra'
+    ]);
+    // apps-canary's dependsOn is not checked: it is excluded.
+    expect(found.diagnostics).toEqual([]);
+  });
+
   it('an entry needs exactly one of match and from with path', () => {
     const bad = (e: Record<string, unknown>): string[] => {
       const r = hydrateConfig.safeParse({ version: 1, kubernetes: [{ output: 'x', ...e }] });

@@ -27,7 +27,9 @@ import type { FileReader } from '../../ports.js';
 import { cmp, isRecord } from '../../resources/resource.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
 import type { Settings } from '../../settings/settings.js';
+import picomatch from 'picomatch';
 import { renderTemplate } from '../match.js';
+import { GLOB_OPTIONS } from '../select.js';
 import { checkOutputPath, checkRelativePath, checkRepoPath } from '../path-safety.js';
 import { unitId, type Unit } from '../unit.js';
 
@@ -175,7 +177,15 @@ export async function discoverFluxUnits(
   const unresolved = (ks: FoundObject, id: string, reason: string): void => {
     diagnostics.push({ severity: entry.strict ? 'error' : 'warning', unit: id, file: ks.file, line: ks.line, message: `Flux Kustomization not rendered: ${reason}` });
   };
+  const excluded = entry.exclude.length > 0 ? picomatch([...entry.exclude], GLOB_OPTIONS) : undefined;
+  const skipped = new Set<FoundObject>();
   for (const ks of kustomizations) {
+    const spec0 = isRecord(ks.object['spec']) ? ks.object['spec'] : {};
+    // `exclude` globs match the object's file or its spec.path.
+    if (excluded && (excluded(ks.file) || excluded(normalizeRepoPath(typeof spec0['path'] === 'string' ? spec0['path'] : '') || '.'))) {
+      skipped.add(ks);
+      continue;
+    }
     const name = str(meta(ks.object)['name']);
     const namespace = str(meta(ks.object)['namespace']) ?? 'default';
     const at = { file: ks.file, line: ks.line };
@@ -226,6 +236,7 @@ export async function discoverFluxUnits(
   }
   // dependsOn, one level: each dependency must be a Kustomization below path.
   for (const ks of kustomizations) {
+    if (skipped.has(ks)) continue;
     const spec = isRecord(ks.object['spec']) ? ks.object['spec'] : {};
     const namespace = str(meta(ks.object)['namespace']) ?? 'default';
     const deps = Array.isArray(spec['dependsOn']) ? spec['dependsOn'] : [];
