@@ -12,6 +12,7 @@ import type { Settings } from '../settings/settings.js';
 import { compilePattern, matchSegment, PatternError, renderTemplate, type CompiledPattern } from './match.js';
 import { checkInsideRepo, checkOutputPath, checkRelativePath, checkRepoPath } from './path-safety.js';
 import { GLOB_OPTIONS } from './select.js';
+import { discoverFluxUnits } from './engines/flux.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -40,6 +41,7 @@ function entriesOf(settings: Settings): EntryRef[] {
   for (const renderer of RENDERER_NAMES) {
     const list = settings.config[renderer];
     list.forEach((e, entry) => {
+      if (e.match === undefined) return; // `from` entries: discovered from engine objects below
       out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude, allowEmpty: e.allowEmpty });
     });
   }
@@ -113,6 +115,17 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
     }
   }
 
+  for (const [entry, e] of settings.config.kubernetes.entries()) {
+    switch (e.from) {
+      case 'flux': {
+        const found = await discoverFluxUnits(settings, files, entry, e);
+        all.push(...found.units);
+        diagnostics.push(...found.diagnostics);
+        break;
+      }
+    }
+  }
+
   all.sort((a, b) => cmp(a.id, b.id) || a.entry - b.entry);
   const units = dropCollisions(all, file, positions, configErrors, (r, a, b, dirs) => configErrors.push(overlapError(settings, positions, r, a, b, dirs)));
   diagnostics.push(...(await nestedUnits(settings, files, units)));
@@ -126,7 +139,7 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
  */
 async function nestedUnits(settings: Settings, files: FileReader, units: readonly Unit[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
-  const kube = units.filter((u) => u.renderer === 'kubernetes').sort((a, b) => cmp(a.dir, b.dir));
+  const kube = units.filter((u) => u.renderer === 'kubernetes' && !u.object).sort((a, b) => cmp(a.dir, b.dir));
   for (let i = 0; i < kube.length; i++) {
     const outer = kube[i]!;
     const entry = settings.config.kubernetes[outer.entry];
@@ -169,15 +182,15 @@ function literalSegments(match: string): number {
  * specific one meant as an exception: the message says how to write that exception.
  */
 function overlapError(settings: Settings, positions: EntryPositions, renderer: RendererName, a: number, b: number, dirs: readonly string[]): Diagnostic {
-  const list: readonly { match: string }[] = settings.config[renderer];
-  const ea = list[a]!;
-  const eb = list[b]!;
+  const list: readonly { match?: string }[] = settings.config[renderer];
+  const ea = { match: list[a]!.match ?? '' };
+  const eb = { match: list[b]!.match ?? '' };
   const where = (i: number): string => {
     const p = positions.get(`${renderer}[${i}]`);
     return p?.line !== undefined ? ` (${p.file ?? settings.configPath}:${p.line})` : '';
   };
   const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
-  const glob = patternGlob(list[specific]!.match);
+  const glob = patternGlob(list[specific]!.match ?? '');
   const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
   const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
   return {

@@ -14,6 +14,20 @@ export interface Unit {
   coordinates: Record<string, string>;
   /** Repository-relative POSIX path in the wet tree where the unit's files go. */
   output: string;
+  /** For an entry with `from`: the engine object the unit was discovered from (its `dir` is the object's path). */
+  object?: EngineObjectRef;
+}
+
+/** An engine object (a Flux Kustomization, an Argo CD Application) by file and identity. */
+export interface EngineObjectRef {
+  engine: 'flux' | 'argocd';
+  /** Repository-relative file holding the object. */
+  file: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Repository-relative folder of the object's cluster: where the objects it refers to (ConfigMaps, sources) are looked up. */
+  scope: string;
 }
 
 export function unitId(renderer: RendererName, dir: string): string {

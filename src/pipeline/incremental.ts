@@ -10,6 +10,7 @@ import type { Settings } from '../settings/settings.js';
 import { digestOf } from '../render/digest.js';
 import { chartClosure, closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
+import { fluxClosure } from '../render/kubernetes/flux-kustomization.js';
 import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
 import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
 import { cmp } from '../resources/resource.js';
@@ -54,6 +55,10 @@ async function kubernetesClosure(unit: Unit, settings: Settings, files: FileRead
   const entry = settings.config.kubernetes[unit.entry];
   if (!entry) return { paths: [unit.dir], volatile: true, reason: 'no config entry' };
   const root = settings.repoRoot;
+  switch (entry.from) {
+    case 'flux':
+      return fluxClosure(unit, settings, entry, files);
+  }
   const detected = await detectUnitType(files, root, unit, entry);
   switch (detected.type) {
     case 'kustomize':

@@ -38,6 +38,7 @@ import {
 } from './helm-options.js';
 import { parsePositioned } from './yaml-positions.js';
 import { kustomizeClosure } from './closure.js';
+import { renderFluxKustomization } from './flux-kustomization.js';
 import { detectUnitType } from './unit-type.js';
 import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
@@ -178,7 +179,14 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   let artifacts: Artifact[] = [];
   try {
     let releasePatches: LocatedPatch[] = [];
-    const detected = await detectType(ctx);
+    const detected = entry.from === undefined ? await detectType(ctx) : undefined;
+    switch (entry.from) {
+      case 'flux': {
+        const text = await renderFluxKustomization(ctx);
+        if (text !== undefined) resources = documentsToResources(ctx, text, unit.object!.file, false);
+        break;
+      }
+    }
     if (detected) {
       if (detected.type === 'kustomize') resources = await renderKustomize(ctx, detected.file, unit.dir);
       else if (detected.type === 'helm') ({ resources, patches: releasePatches } = await renderHelm(ctx, detected.file));
@@ -190,7 +198,8 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
         // Entry patches are reported at the config file (the config loader owns positions in it).
         ...entry.patches.map((p) => ({ ...p, where: { unit: unit.id, file: input.settings.configPath } })),
         ...releasePatches,
-        ...(await unitPatches(ctx))
+        // A Flux Kustomization of the repository root (dir `.`) has no unit folder of its own.
+        ...(unit.dir === '.' ? [] : await unitPatches(ctx))
       ];
       if (!hasErrors(ctx.diagnostics) && patches.length > 0) {
         const applied = applyTargetedPatches(resources, patches);
@@ -198,7 +207,7 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
         ctx.diagnostics.push(...applied.diagnostics);
       }
     }
-    artifacts = await extraArtifacts(ctx);
+    artifacts = unit.dir === '.' ? [] : await extraArtifacts(ctx);
     ctx.diagnostics.push(...checkIdentities(resources));
     if (detected && detected.type !== 'plain' && resources.length === 0 && !hasErrors(ctx.diagnostics)) {
       warn(ctx, `unit ${unit.id} renders no objects: ${detected.type === 'kustomize' ? 'kustomize build' : 'helm template'} gave none`, { file: detected.file });

@@ -65,6 +65,10 @@ export const coordinateValues = z
 export const kubernetesEntry = z
   .object({
     ...entryBase,
+    match: entryBase.match.optional(),
+    from: z.enum(['flux', 'argocd']).optional().describe('Discover units from engine objects (Flux Kustomizations or Argo CD Applications) under path instead of match'),
+    path: z.string().optional().describe('With from: where the engine objects are'),
+    strict: z.boolean().default(false).describe('With from: fail when an object cannot be resolved offline'),
     type: z
       .enum(['auto', 'kustomize', 'helm', 'chart', 'plain'])
       .default('auto')
@@ -122,6 +126,14 @@ export const kubernetesEntry = z
       .default('extra_artifacts')
       .describe('Sub-directory of a unit whose files are copied verbatim into its output')
   })
-  .strict();
+  .strict()
+  // Editors see the rule too: `match`, or `from` with `path`.
+  .meta({ oneOf: [{ required: ['match'], not: { required: ['from'] } }, { required: ['from', 'path'], not: { required: ['match'] } }] })
+  .superRefine((e, ctx) => {
+    if (e.from === undefined && e.match === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'missing required key "match" (a directory pattern), or `from` with `path` to discover units from engine objects' });
+    if (e.from !== undefined && e.match !== undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` and `match` exclude each other: an entry discovers units by one of them' });
+    if (e.from !== undefined && e.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: '`from` needs `path`: the folder holding the engine objects' });
+    if (e.from === undefined && e.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: '`path` is used only with `from`' });
+  });
 
 export type KubernetesEntry = z.infer<typeof kubernetesEntry>;
