@@ -13,6 +13,7 @@ import { compilePattern, matchSegment, PatternError, renderTemplate, type Compil
 import { checkInsideRepo, checkOutputPath, checkRelativePath, checkRepoPath } from './path-safety.js';
 import { GLOB_OPTIONS } from './select.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
+import { discoverArgoUnits } from './engines/argocd.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
@@ -32,6 +33,8 @@ interface EntryRef {
   match: string;
   output: string;
   exclude: readonly string[];
+  /** Units from engine objects (`from: argocd`, `from: flux`) instead of `match`. */
+  from?: 'flux' | 'argocd';
 }
 
 function entriesOf(settings: Settings): EntryRef[] {
@@ -39,7 +42,8 @@ function entriesOf(settings: Settings): EntryRef[] {
   for (const renderer of RENDERER_NAMES) {
     const list = settings.config[renderer];
     list.forEach((e, entry) => {
-      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude });
+      const from = 'from' in e ? e.from : undefined;
+      out.push({ renderer, entry, match: e.match ?? '', output: e.output, exclude: e.exclude, ...(from ? { from } : {}) });
     });
   }
   return out;
@@ -68,6 +72,17 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
   const reportedOutside = new Set<string>();
 
   for (const e of entriesOf(settings)) {
+    if (e.from !== undefined) {
+      switch (e.from) {
+        case 'argocd': {
+          const found = await discoverArgoUnits(settings, files, e.entry);
+          all.push(...found.units);
+          diagnostics.push(...found.diagnostics);
+          break;
+        }
+      }
+      continue;
+    }
     let pattern: CompiledPattern;
     try {
       pattern = compilePattern(e.match);
@@ -125,7 +140,7 @@ async function nestedUnits(settings: Settings, files: FileReader, units: readonl
   for (let i = 0; i < kube.length; i++) {
     const outer = kube[i]!;
     const entry = settings.config.kubernetes[outer.entry];
-    if (!entry || entry.type === 'kustomize' || entry.type === 'helm') continue;
+    if (!entry || entry.from !== undefined || entry.type === 'kustomize' || entry.type === 'helm') continue;
     if (!(entry.plain?.recurse ?? settings.config.defaults.plain.recurse ?? true)) continue;
     const inner: string[] = [];
     for (let j = i + 1; j < kube.length && kube[j]!.dir.startsWith(`${outer.dir}/`); j++) inner.push(kube[j]!.dir.slice(outer.dir.length + 1));
@@ -164,15 +179,15 @@ function literalSegments(match: string): number {
  * specific one meant as an exception: the message says how to write that exception.
  */
 function overlapError(settings: Settings, positions: EntryPositions, renderer: RendererName, a: number, b: number, dirs: readonly string[]): Diagnostic {
-  const list: readonly { match: string }[] = settings.config[renderer];
-  const ea = list[a]!;
-  const eb = list[b]!;
+  const list: readonly { match?: string | undefined }[] = settings.config[renderer];
+  const ea = { match: list[a]!.match ?? '' };
+  const eb = { match: list[b]!.match ?? '' };
   const where = (i: number): string => {
     const p = positions.get(`${renderer}[${i}]`);
     return p?.line !== undefined ? ` (${p.file ?? settings.configPath}:${p.line})` : '';
   };
   const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
-  const glob = patternGlob(list[specific]!.match);
+  const glob = patternGlob(list[specific]!.match ?? '');
   const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
   const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
   return {

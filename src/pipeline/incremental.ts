@@ -11,6 +11,7 @@ import { digestOf } from '../render/digest.js';
 import { chartClosure, closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
+import { argoClosure } from '../render/kubernetes/argocd-source.js';
 import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
 import { cmp } from '../resources/resource.js';
 import { VERSION } from '../version.js';
@@ -52,6 +53,10 @@ function globalConfig(settings: Settings): string {
 async function kubernetesClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
   const entry = settings.config.kubernetes[unit.entry];
   if (!entry) return { paths: [unit.dir], volatile: true, reason: 'no config entry' };
+  switch (entry.from) {
+    case 'argocd':
+      return argoClosure(unit, settings, files);
+  }
   const root = settings.repoRoot;
   const detected = await detectUnitType(files, root, unit, entry);
   switch (detected.type) {
@@ -129,7 +134,9 @@ export async function unitInputDigest(
     JSON.stringify(entry ?? null),
     globalConfig(settings),
     unit.renderer === 'kubernetes' ? await toolVersion : '',
-    `hydrate ${VERSION}`
+    `hydrate ${VERSION}`,
+    // An Argo CD unit: the (generated) Application it renders.
+    ...(unit.argocd ? [JSON.stringify(unit.argocd)] : [])
   ];
   for (const [path, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path, content);
   return {

@@ -62,9 +62,36 @@ export const coordinateValues = z
     "Unit coordinates as chart values of Helm releases: `top-level` (`cluster`, `tenant`, `env`, ... as the seed system passes them), `{under: hydrate.coordinates}`, or `none`"
   );
 
+/** An Argo CD cluster, as a cluster generator of an ApplicationSet would list it (`{{name}}`, `{{server}}`). */
+const argoCluster = z
+  .object({
+    name: z.string().min(1),
+    server: z.string().min(1),
+    labels: z.record(z.string(), z.string()).default({}).describe('The cluster secret\'s labels, for the generator\'s selector')
+  })
+  .strict();
+
 export const kubernetesEntry = z
   .object({
     ...entryBase,
+    match: entryBase.match.optional(),
+    from: z.enum(['flux', 'argocd']).optional().describe('Discover units from engine objects (Flux Kustomizations or Argo CD Applications) under path instead of match'),
+    path: z.string().optional().describe('With from: where the engine objects are'),
+    strict: z.boolean().default(false).describe('With from: fail when an object cannot be resolved offline'),
+    argocd: z
+      .object({
+        repoURLs: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('URLs of this repository as Applications name it (`repoURL`); sources elsewhere are listed as unresolvable'),
+        clusters: z
+          .array(argoCluster)
+          .optional()
+          .describe('The clusters a cluster generator of an ApplicationSet lists; without it such generators are unresolvable')
+      })
+      .strict()
+      .optional()
+      .describe('With from: argocd: what the Applications need from outside the repository'),
     type: z
       .enum(['auto', 'kustomize', 'helm', 'chart', 'plain'])
       .default('auto')
@@ -122,6 +149,12 @@ export const kubernetesEntry = z
       .default('extra_artifacts')
       .describe('Sub-directory of a unit whose files are copied verbatim into its output')
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.from === undefined && e.match === undefined) ctx.addIssue({ code: 'custom', path: ['match'], message: 'give either match or from with path' });
+    if (e.from !== undefined && e.match !== undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: 'give either match or from with path, not both' });
+    if (e.from !== undefined && (e.path === undefined || e.path === '')) ctx.addIssue({ code: 'custom', path: ['path'], message: `from: ${e.from} needs path: where the engine objects are` });
+    if (e.from === undefined && e.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'path is read only with from' });
+  });
 
 export type KubernetesEntry = z.infer<typeof kubernetesEntry>;
