@@ -151,7 +151,8 @@ export const kubernetesEntry = z
   })
   .strict()
   .superRefine((e, ctx) => {
-    if (e.from === undefined && e.match === undefined) ctx.addIssue({ code: 'custom', path: ['match'], message: 'give either match or from with path' });
+    // Reported as a missing key (the config loader names it so): match, unless from and path are given.
+    if (e.from === undefined && e.match === undefined) ctx.addIssue({ code: 'invalid_type', expected: 'string', input: undefined, path: ['match'], message: 'give match, or from with path' });
     if (e.from !== undefined && e.match !== undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: 'give either match or from with path, not both' });
     if (e.from !== undefined && (e.path === undefined || e.path === '')) ctx.addIssue({ code: 'custom', path: ['path'], message: `from: ${e.from} needs path: where the engine objects are` });
     if (e.from === undefined && e.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'path is read only with from' });
