@@ -197,6 +197,11 @@ const CFG_ALL = {
   ]
 };
 
+/** Diagnostics other than kustomize's own warnings (commonLabels is deprecated in kustomize 5). */
+function notKustomizeWarnings(ds: { severity: string; message: string }[]): unknown[] {
+  return ds.filter((d) => !(d.severity === 'warning' && d.message.startsWith('kustomize: ')));
+}
+
 function key(o: unknown): string {
   const obj = o as { kind: string; metadata: { name: string; namespace?: string } };
   return `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
@@ -291,6 +296,23 @@ describe('from: argocd discovery', () => {
     }
   });
 
+  it('names an Application whose template left a placeholder, and warns of Applications a Helm source renders', async () => {
+    const repo = await tempRepo({
+      'argocd/a.yaml': y(app('bad-{{nope}}', { repoURL: '.', path: 'charts/apps' })),
+      'argocd/b.yaml': y(app('apps', { repoURL: '.', path: 'charts/apps' })),
+      'charts/apps/Chart.yaml': 'apiVersion: v2\nname: apps\nversion: 0.1.0\n',
+      'charts/apps/templates/app.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: {{ .Values.name }}}\n'
+    });
+    try {
+      const d = await discover(repo.root, { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] });
+      expect(d.units.map((u) => u.id)).toEqual(['kubernetes:argocd/apps']);
+      expect(d.diagnostics.find((x) => x.severity === 'error')?.message).toMatch(/"bad-\{\{nope\}\}" is not a valid name .*placeholder was not filled/);
+      expect(d.diagnostics.find((x) => x.unit === 'kubernetes:argocd/apps')).toMatchObject({ severity: 'warning', file: 'argocd/b.yaml' });
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('refuses a source path outside the repository', async () => {
     const repo = await tempRepo({ 'argocd/apps/evil.yaml': y(app('evil', { repoURL: '.', path: '../../etc' })) });
     try {
@@ -350,7 +372,8 @@ describe.each(KUBECTLS)('Argo CD kustomize and directory sources, with %s', (nam
     try {
       const units = await unitsOf(repo.root);
       const r = await renderKubernetesUnit(units.get('web-prod')!, makeInput(repo.root, CFG_ALL, [], exec));
-      expect(r.diagnostics).toEqual([]);
+      expect(notKustomizeWarnings(r.diagnostics)).toEqual([]);
+      expect(r.diagnostics.map((d) => d.message)).toContain("kustomize: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically.");
       expect(r.status).toBe('rendered');
       const expected = await byHand(
         repo.root,
@@ -400,7 +423,7 @@ describe.each(KUBECTLS)('Argo CD kustomize and directory sources, with %s', (nam
     try {
       const units = await unitsOf(repo.root);
       const r = await renderKubernetesUnit(units.get('blue-east')!, makeInput(repo.root, CFG_ALL, [], exec));
-      expect(r.diagnostics).toEqual([]);
+      expect(notKustomizeWarnings(r.diagnostics)).toEqual([]);
       const expected = await byHand(repo.root, 'tenants/blue', 'resources: [cm.yaml]\nnamePrefix: east-\ncommonLabels: {cluster: east, tenant: blue}\n');
       expect(ours(r.resources)).toEqual(expected);
       expect([...expected.keys()]).toEqual(['ConfigMap//east-settings']);

@@ -142,6 +142,16 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
           diagnostics.push({ severity: 'error', file: f.file, ...(f.line !== undefined ? { line: f.line } : {}), message: 'Argo CD Application without metadata.name' });
           continue;
         }
+        if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
+          diagnostics.push({
+            severity: 'error',
+            unit: argoUnitId(name),
+            file: f.file,
+            ...(f.line !== undefined ? { line: f.line } : {}),
+            message: `Argo CD Application name ${JSON.stringify(name)} is not a valid name (lower-case letters, digits, "-" and "."${name.includes('{{') ? '; a template placeholder was not filled' : ''})`
+          });
+          continue;
+        }
         const first = seen.get(name);
         if (first !== undefined) {
           diagnostics.push({ severity: 'error', unit: argoUnitId(name), file: f.file, ...(f.line !== undefined ? { line: f.line } : {}), message: `Argo CD Application ${name} is defined twice (also in ${first}): names must be unique` });
@@ -186,6 +196,14 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
         if (kind === 'directory' && !visited.has(resolved.dir)) {
           visited.add(resolved.dir);
           next.push({ listing: await directoryListing(files, root, resolved.dir, resolved.app.source['directory']), from: name });
+        } else if (kind !== 'directory' && !visited.has(resolved.dir) && (await mentionsApplications(files, root, resolved.dir))) {
+          visited.add(resolved.dir);
+          diagnostics.push({
+            severity: 'warning',
+            unit: id,
+            ...at,
+            message: `Argo CD Application ${name} renders Applications from its ${kind} source ${resolved.dir}: those are not followed (only plain directory sources are); add their path to a from: argocd entry`
+          });
         }
       }
     }
@@ -251,6 +269,14 @@ async function argoObjects(files: FileReader, root: string, file: string, diagno
     diagnostics.push(...parsed.diagnostics.map((d) => ({ ...d, severity: 'warning' as const, message: `${d.message} (read for Argo CD Applications)` })));
   }
   return out;
+}
+
+/** Whether a file below `dir` declares an Argo CD Application or ApplicationSet (templates included). */
+async function mentionsApplications(files: FileReader, root: string, dir: string): Promise<boolean> {
+  for (const file of await yamlFilesBelow(files, root, dir)) {
+    if (/^kind:\s*["']?Application(Set)?["']?\s*$/m.test(await files.readFile(posix.join(root, file)))) return true;
+  }
+  return false;
 }
 
 /** Every *.yaml / *.yml file below `dir`, sorted (hidden folders and .git left out). */

@@ -278,6 +278,10 @@ async function renderKustomizeSource(ctx: Ctx, k: Record<string, unknown>): Prom
       err(ctx, `kustomize build of ${dir} failed (exit ${result.exitCode}): ${toolError(result.stderr.split(work.path + '/').join(''))}`);
       return [];
     }
+    for (const line of result.stderr.split('\n')) {
+      const m = /^#?\s*Warning:\s*(.+)$/i.exec(line.trim());
+      if (m) ctx.diagnostics.push({ severity: 'warning', unit: unit.id, file: kfile, message: `kustomize: ${m[1]!}` });
+    }
     return toResources(ctx, result.stdout, kfile);
   } finally {
     await work.remove();
