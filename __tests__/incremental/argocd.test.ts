@@ -2,7 +2,7 @@
  * Units of a `from: argocd` entry: after each dry edit, an incremental render onto the previous
  * wet tree equals a full render into an empty folder, and units the edit cannot affect are kept.
  */
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { applyWetPlan, readWetDir } from '../../src/adapters/wet-dir.js';
 import { hydrate, type UnitReport } from '../../src/pipeline/hydrate.js';
 import { silentLogger } from '../../src/ports.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
+import { renderCommand } from '../../src/cli.js';
 import { put, readTree } from './dry-fixture.js';
 
 const APPS = `apiVersion: argoproj.io/v1alpha1
@@ -51,6 +52,15 @@ async function render(dry: string, out: string, full: boolean): Promise<UnitRepo
 }
 
 describe('incremental runs of Argo CD units', () => {
+  // The render command prints its report.
+  beforeAll(() => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterAll(() => {
+    jest.restoreAllMocks();
+  });
+
   it('equal a full render after every edit, and keep the units an edit cannot affect', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-argocd-inc-'));
     try {
@@ -83,6 +93,34 @@ describe('incremental runs of Argo CD units', () => {
       expect([...tree.keys()].some((k) => k.startsWith('clusters/web/web/Deployment.q-web'))).toBe(true);
       expect([...tree.keys()].some((k) => k.startsWith('clusters/c/tenant-c/'))).toBe(true);
       expect([...tree.keys()].some((k) => k.includes('more'))).toBe(false);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('shard runs and their merge give the tree a single render gives', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-argocd-shard-'));
+    try {
+      const dry = path.join(tmp, 'dry');
+      await generate(dry);
+      await put(dry, 'tenants/c/cm.yaml', cm('cm-c', '2'));
+      const base = { config: path.join(dry, 'hydrate.yaml'), only: [], full: false, json: false, dryCommit: '0123456789abcdef0123456789abcdef01234567' };
+      const single = path.join(tmp, 'single');
+      expect((await renderCommand({ ...base, out: single }, silentLogger)).exitCode).toBe(0);
+      const sharded = path.join(tmp, 'sharded');
+      const shardDir = path.join(tmp, 'shards');
+      await mkdir(sharded);
+      const rendered: string[] = [];
+      for (const i of [1, 2]) {
+        const run = await renderCommand({ ...base, out: sharded, shard: `${i}/2`, shardDir }, silentLogger);
+        expect(run.exitCode).toBe(0);
+        rendered.push(...run.outcome.units.filter((u) => u.status === 'rendered').map((u) => u.id));
+      }
+      // Every Argo CD unit is rendered by exactly one shard.
+      expect(rendered.sort()).toEqual(['kubernetes:argocd/tenant-a', 'kubernetes:argocd/tenant-b', 'kubernetes:argocd/tenant-c', 'kubernetes:argocd/web']);
+      expect((await renderCommand({ ...base, out: sharded, shard: 'merge', shardDir }, silentLogger)).exitCode).toBe(0);
+      expect(await readTree(sharded)).toEqual(await readTree(single));
+      expect([...(await readTree(single)).keys()].filter((k) => k.endsWith('.yml')).length).toBe(4);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
