@@ -14,6 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { createFileReader } from '../../../src/adapters/files.js';
 import { createProcessRunner } from '../../../src/adapters/exec.js';
 import { discoverUnits } from '../../../src/dry/discover.js';
+import { normalizeName, normalizeRepoURL } from '../../../src/dry/engines/argocd.js';
 import type { Unit } from '../../../src/dry/unit.js';
 import { unitInputDigest } from '../../../src/pipeline/incremental.js';
 import { renderKubernetesUnit } from '../../../src/render/kubernetes/index.js';
@@ -337,6 +338,10 @@ describe('Argo CD source helpers', () => {
     expect(parseImage('nginx:1.2')).toEqual({ name: 'nginx', newTag: '1.2' });
     expect(parseImage('nginx=reg:5000/nginx:1.2')).toEqual({ name: 'nginx', newName: 'reg:5000/nginx', newTag: '1.2' });
     expect(parseImage('reg:5000/nginx@sha256:abc')).toEqual({ name: 'reg:5000/nginx', digest: 'sha256:abc' });
+  });
+  it('normalizes names as Argo CD does for basenameNormalized', () => {
+    expect(normalizeName('My_App  v2.')).toBe('my-app--v2');
+    expect(normalizeRepoURL('git@github.com:Example/GitOps.git')).toBe(normalizeRepoURL('https://github.com/example/gitops/'));
   });
   it('escapes --set values as Argo CD does', () => {
     expect(argoSetValue('a,b,,c')).toBe('a\\,b\\,\\,c');

@@ -423,9 +423,9 @@ function generate(g: unknown, entry: KubernetesEntry, ours: ReadonlySet<string>,
   }
 }
 
-/** Argo CD's normalized names: lower case, runs of other characters become `-`. */
-function normalizeName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9-.]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+/** Argo CD's normalized names (SanitizeName): lower case, each other character `-`, at most 253, no leading or trailing `-`/`.`. */
+export function normalizeName(s: string): string {
+  return s.toLowerCase().replace(/[^-a-z0-9.]/g, '-').slice(0, 253).replace(/^[-.]+|[-.]+$/g, '');
 }
 
 /** The parameters of one directory of a git directory generator. */
