@@ -13,7 +13,7 @@ import { compilePattern, matchSegment, PatternError, renderTemplate, type Compil
 import { checkInsideRepo, checkOutputPath, checkRelativePath, checkRepoPath } from './path-safety.js';
 import { GLOB_OPTIONS } from './select.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
-import { discoverArgoUnits } from './engines/argocd.js';
+import { discoverArgoUnits, type RenderObjects } from './engines/argocd.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
@@ -64,7 +64,12 @@ interface Candidate {
  * id, plus diagnostics (errors for unsafe or colliding units, warnings for entries that match
  * nothing). Units with errors are left out.
  */
-export async function discoverUnits(settings: Settings, files: FileReader, positions: EntryPositions = new Map()): Promise<DiscoverResult> {
+export async function discoverUnits(
+  settings: Settings,
+  files: FileReader,
+  positions: EntryPositions = new Map(),
+  engines: { renderObjects?: RenderObjects } = {}
+): Promise<DiscoverResult> {
   const diagnostics: Diagnostic[] = [];
   const configErrors: Diagnostic[] = [];
   const all: Unit[] = [];
@@ -75,7 +80,7 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
     if (e.from !== undefined) {
       switch (e.from) {
         case 'argocd': {
-          const found = await discoverArgoUnits(settings, files, e.entry);
+          const found = await discoverArgoUnits(settings, files, e.entry, engines.renderObjects);
           all.push(...found.units);
           diagnostics.push(...found.diagnostics);
           break;

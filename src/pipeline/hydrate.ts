@@ -81,7 +81,13 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const generator = `hydrate ${VERSION}`;
 
   diagnostics.push(...(await checkSources(settings, ports.files)));
-  const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath));
+  // An Argo CD app-of-apps whose source is rendered (kustomize, Helm): discovery reads the Applications it renders.
+  const kubernetes = renderers.find((r) => r.name === 'kubernetes');
+  const renderObjects = async (u: Unit): Promise<unknown[] | undefined> => {
+    const [r] = (await kubernetes?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous })) ?? [];
+    return r?.status === 'rendered' ? r.resources.map((x) => x.object) : undefined;
+  };
+  const discovered = await discoverUnits(settings, ports.files, entryPositions(req.configText, settings.configPath), { renderObjects });
   // Entries that overlap are a config mistake the tree reveals: stop, as for any config error (exit 2).
   if (discovered.configErrors.length > 0) throw new ConfigError(discovered.configErrors);
   diagnostics.push(...discovered.diagnostics);

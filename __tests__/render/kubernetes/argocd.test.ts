@@ -314,6 +314,44 @@ describe('from: argocd discovery', () => {
     }
   });
 
+  it('follows a Helm or kustomize app-of-apps through what its source renders, one level at a time', async () => {
+    const child = (n: string): string =>
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: ${n}}\nspec: {source: {repoURL: ., path: src/${n}}, destination: {namespace: ${n}}}\n`;
+    const repo = await tempRepo({
+      'argocd/root.yaml': y(app('helm-root', { repoURL: '.', path: 'charts/apps', helm: { valuesObject: { apps: ['one', 'two'] } } }), app('kz-root', { repoURL: '.', path: 'kz/apps' })),
+      'charts/apps/Chart.yaml': 'apiVersion: v2\nname: apps\nversion: 0.1.0\n',
+      'charts/apps/values.yaml': 'apps: []\n',
+      'charts/apps/templates/apps.yaml': '{{- range .Values.apps }}\n---\n' + child('{{ . }}').replace(/src\/\{\{ \. \}\}/, 'src/{{ . }}') + '{{- end }}\n',
+      'kz/apps/kustomization.yaml': 'resources: [three.yaml]\nnamePrefix: kz-\n',
+      'kz/apps/three.yaml': child('three'),
+      'src/one/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n',
+      'src/two/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\n',
+      'src/three/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: three}\n'
+    });
+    try {
+      const cfg = { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] };
+      const exec = createProcessRunner({ ...process.env, PATH: pathWith(tool('helm3'), tool('kubectl-1.35')) });
+      const input = makeInput(repo.root, cfg, [], exec);
+      const d = await discoverUnits(input.settings, createFileReader(), new Map(), {
+        renderObjects: async (u) => {
+          const r = await renderKubernetesUnit(u, input);
+          return r.status === 'rendered' ? r.resources.map((x) => x.object) : undefined;
+        }
+      });
+      expect(d.diagnostics.filter((x) => x.severity !== 'warning' || !x.message.startsWith('kustomize: '))).toEqual([]);
+      // kz- comes from the parent's kustomization: the child is what the parent renders.
+      expect(d.units.map((u) => [u.id.replace('kubernetes:argocd/', ''), u.dir])).toEqual([
+        ['helm-root', 'charts/apps'],
+        ['kz-root', 'kz/apps'],
+        ['kz-three', 'src/three'],
+        ['one', 'src/one'],
+        ['two', 'src/two']
+      ]);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('refuses a source path outside the repository', async () => {
     const repo = await tempRepo({ 'argocd/apps/evil.yaml': y(app('evil', { repoURL: '.', path: '../../etc' })) });
     try {

@@ -88,8 +88,14 @@ type Params = { flat: Record<string, string>; nested: Record<string, unknown> };
 
 class Unresolvable extends Error {}
 
+/**
+ * Renders a unit and returns its objects (undefined when it fails): how discovery reads the
+ * Applications a kustomize or Helm source of an app-of-apps renders.
+ */
+export type RenderObjects = (unit: Unit) => Promise<readonly unknown[] | undefined>;
+
 /** Discovers the units of kubernetes entry `index` (`from: argocd`). */
-export async function discoverArgoUnits(settings: Settings, files: FileReader, index: number): Promise<ArgoDiscovery> {
+export async function discoverArgoUnits(settings: Settings, files: FileReader, index: number, renderObjects?: RenderObjects): Promise<ArgoDiscovery> {
   const entry = settings.config.kubernetes[index]!;
   const label = `kubernetes[${index}]`;
   const configFile = settings.configPath;
@@ -116,14 +122,16 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
     });
   };
 
-  let queue: { listing: string[]; from?: string }[] = [{ listing: await yamlFilesBelow(files, root, start) }];
+  let queue: { listing: string[]; rendered?: Found[] }[] = [{ listing: await yamlFilesBelow(files, root, start) }];
   visited.add(start);
   while (queue.length > 0) {
     const next: typeof queue = [];
     for (const level of queue) {
       const apps: Found[] = [];
-      for (const file of level.listing) {
-        for (const f of await argoObjects(files, root, file, diagnostics)) {
+      const found: Found[] = [...(level.rendered ?? [])];
+      for (const file of level.listing) found.push(...(await argoObjects(files, root, file, diagnostics)));
+      {
+        for (const f of found) {
           if (f.obj['kind'] === 'Application') apps.push(f);
           else if (f.obj['kind'] === 'ApplicationSet') {
             const name = metaName(f.obj) ?? '(unnamed ApplicationSet)';
@@ -190,19 +198,27 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
           diagnostics.push({ severity: 'error', unit: id, file: configFile, message: `${label}.output "${entry.output}": ${badOutput}` });
           continue;
         }
-        units.push({ id, renderer: 'kubernetes', entry: index, dir: resolved.dir, coordinates, output, argocd: resolved.app });
+        const unit: Unit = { id, renderer: 'kubernetes', entry: index, dir: resolved.dir, coordinates, output, argocd: resolved.app };
+        units.push(unit);
         // App-of-apps: a plain directory source holding Applications leads to them.
         const kind = await argoSourceType(files, root, resolved.dir, resolved.app.source);
         if (kind === 'directory' && !visited.has(resolved.dir)) {
           visited.add(resolved.dir);
-          next.push({ listing: await directoryListing(files, root, resolved.dir, resolved.app.source['directory']), from: name });
-        } else if (kind !== 'directory' && !visited.has(resolved.dir) && (await mentionsApplications(files, root, resolved.dir))) {
-          visited.add(resolved.dir);
-          diagnostics.push({
+          next.push({ listing: await directoryListing(files, root, resolved.dir, resolved.app.source['directory']) });
+        } else if (kind !== 'directory' && !visited.has(`${resolved.dir}#${name}`) && (await mentionsApplications(files, root, resolved.dir))) {
+          // A kustomize or Helm app-of-apps: the Applications are what its source renders.
+          visited.add(`${resolved.dir}#${name}`);
+          const objects = renderObjects ? await renderObjects(unit) : undefined;
+          if (objects) {
+            const rendered = objects
+              .filter((o): o is Record<string, unknown> => isRecord(o) && typeof o['apiVersion'] === 'string' && o['apiVersion'].startsWith(ARGO_GROUP) && (o['kind'] === 'Application' || o['kind'] === 'ApplicationSet'))
+              .map((obj) => ({ obj, file: resolved.dir }));
+            next.push({ listing: [], rendered });
+          } else diagnostics.push({
             severity: 'warning',
             unit: id,
             ...at,
-            message: `Argo CD Application ${name} renders Applications from its ${kind} source ${resolved.dir}: those are not followed (only plain directory sources are); add their path to a from: argocd entry`
+            message: `Argo CD Application ${name} renders Applications from its ${kind} source ${resolved.dir}: ${renderObjects ? 'it does not render, so those are not followed' : 'those are not followed here'}; add their path to a from: argocd entry`
           });
         }
       }
