@@ -20,6 +20,7 @@ import { unitInputDigest } from '../../../src/pipeline/incremental.js';
 import { renderKubernetesUnit } from '../../../src/render/kubernetes/index.js';
 import { parseImage, argoSetValue } from '../../../src/render/kubernetes/argocd-source.js';
 import { hydrateConfig } from '../../../src/settings/schema/config.js';
+import { parseConfig } from '../../../src/settings/load-config.js';
 import { HELMS, KUBECTLS, pathWith, tool } from '../../helpers/tools.js';
 import { makeInput, tempRepo } from './fixtures.js';
 
@@ -368,6 +369,13 @@ describe('from: argocd discovery', () => {
     expect(hydrateConfig.safeParse({ kubernetes: [{ from: 'argocd', output: '{name}' }] }).success).toBe(false);
     expect(hydrateConfig.safeParse({ kubernetes: [{ from: 'argocd', path: 'a', match: 'x/{a}', output: '{a}' }] }).success).toBe(false);
     expect(hydrateConfig.safeParse({ kubernetes: [{ output: 'x' }] }).success).toBe(false);
+    let diagnostics: unknown;
+    try {
+      parseConfig('version: 1\nkubernetes:\n  - from: argocd\n    output: "{name}"\n', 'hydrate.yaml');
+    } catch (e) {
+      diagnostics = (e as { diagnostics?: unknown }).diagnostics;
+    }
+    expect(diagnostics).toEqual([{ severity: 'error', file: 'hydrate.yaml', line: 3, col: 5, message: 'kubernetes[0].path: from: argocd needs path: where the engine objects are' }]);
   });
 });
 
