@@ -33,9 +33,10 @@ export interface ProcessRunner {
    * A fresh, empty temporary directory for one tool run's working files (a chart copied to
    * build its dependencies; an empty working directory), removed by `remove`. With `copy`
    * (absolute directories), each is copied into it at its given relative path (symlinks copied
-   * as links, never followed). Optional: runners without it make tools work in the repository.
+   * as links, never followed); then each of `write` is written at its relative path (replacing
+   * a copied file). Optional: runners without it make tools work in the repository.
    */
-  workDir?(copy?: readonly { from: string; to: string }[]): Promise<{ path: string; remove(): Promise<void> }>;
+  workDir?(copy?: readonly { from: string; to: string }[], write?: readonly { to: string; content: string }[]): Promise<{ path: string; remove(): Promise<void> }>;
 }
 
 export interface DirEntry {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, normalize } from 'node:path';
 import type { ProcessResult, ProcessRunner, RunOptions } from '../ports.js';
@@ -91,7 +91,7 @@ export function createProcessRunner(parentEnv: NodeJS.ProcessEnv = process.env):
       });
     },
 
-    async workDir(copy: readonly { from: string; to: string }[] = []): Promise<{ path: string; remove(): Promise<void> }> {
+    async workDir(copy: readonly { from: string; to: string }[] = [], write: readonly { to: string; content: string }[] = []): Promise<{ path: string; remove(): Promise<void> }> {
       const path = await mkdtemp(join(parentEnv['TMPDIR'] || tmpdir(), 'hydrate-tool-'));
       const remove = (): Promise<void> => rm(path, { recursive: true, force: true });
       try {
@@ -100,6 +100,14 @@ export function createProcessRunner(parentEnv: NodeJS.ProcessEnv = process.env):
           if (!isAbsolute(c.from) || !to.startsWith(`${path}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
           await mkdir(dirname(to), { recursive: true });
           await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+        }
+        for (const w of write) {
+          const to = normalize(join(path, w.to));
+          if (!to.startsWith(`${path}/`)) throw new Error(`cannot write ${w.to}`);
+          await mkdir(dirname(to), { recursive: true });
+          // A copied file is replaced, not written through: it may be a symlink.
+          await rm(to, { force: true });
+          await writeFile(to, w.content, { flag: 'wx' });
         }
       } catch (e) {
         await remove();

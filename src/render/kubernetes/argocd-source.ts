@@ -13,7 +13,6 @@
  * - directory: the plain-directory rule with Argo CD's recurse / include / exclude.
  * Jsonnet and config-management plugins are refused.
  */
-import { writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import type { Diagnostic } from '../../diagnostics.js';
@@ -267,10 +266,9 @@ async function renderKustomizeSource(ctx: Ctx, k: Record<string, unknown>): Prom
     return [];
   }
   const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix.join(input.repoRoot, p), to: p }));
-  const work = await input.exec.workDir(copy);
+  // The copy of the kustomization is replaced by its edited form (under its own name).
+  const work = await input.exec.workDir(copy, [{ to: kfile, content: stringify(edited, { version: '1.1' }) }]);
   try {
-    // The copy of the kustomization, replaced by its edited form (under the usual name).
-    await writeFile(posix.join(work.path, kfile), stringify(edited, { version: '1.1' }));
     const target = posix.join(work.path, dir);
     const args = command === 'kustomize' ? ['build', target] : ['kustomize', target];
     const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: { GOGC: 'off', GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
