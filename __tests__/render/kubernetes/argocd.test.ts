@@ -273,11 +273,19 @@ describe('from: argocd discovery', () => {
     }
   });
 
-  it('reaches only what the path and its app-of-apps lead to', async () => {
+  it('reaches only what the path and its app-of-apps lead to, each Application once', async () => {
     const repo = await tempRepo(FILES);
     try {
       const d = await discover(repo.root, CFG);
       expect(d.units.map((u) => u.id.replace('kubernetes:argocd/', '')).sort()).toEqual(['api', 'api-object', 'plain', 'root', 'web-prod']);
+      // A path that holds the children too reaches them twice: still one unit each, no error.
+      const wide = await discover(repo.root, { kubernetes: [{ ...CFG.kubernetes[0], path: 'argocd' }] });
+      expect(wide.diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
+      expect(wide.units.map((u) => u.id.replace('kubernetes:argocd/', '')).sort()).toEqual(['api', 'api-object', 'blue-east', 'blue-west', 'dev-env', 'plain', 'prod-env', 'root', 'web-prod']);
+      // Two different objects of one name are an error.
+      await writeFile(join(repo.root, 'argocd/apps/again.yaml'), y(app('plain', { path: 'manifests/plain' })));
+      const twice = await discover(repo.root, CFG);
+      expect(twice.diagnostics.find((x) => x.severity === 'error')?.message).toMatch(/Application plain is defined twice \(also in argocd\/(apps\/again|children\/plain)\.yaml:1\)/);
     } finally {
       await repo.cleanup();
     }

@@ -161,11 +161,13 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
           continue;
         }
         const first = seen.get(name);
+        // The same object reached twice (under path, and again through its app-of-apps): one unit.
+        if (first === `${f.file}:${f.line ?? 0}`) continue;
         if (first !== undefined) {
-          diagnostics.push({ severity: 'error', unit: argoUnitId(name), file: f.file, ...(f.line !== undefined ? { line: f.line } : {}), message: `Argo CD Application ${name} is defined twice (also in ${first}): names must be unique` });
+          diagnostics.push({ severity: 'error', unit: argoUnitId(name), file: f.file, ...(f.line !== undefined ? { line: f.line } : {}), message: `Argo CD Application ${name} is defined twice (also in ${first.replace(/:0$/, '')}): names must be unique` });
           continue;
         }
-        seen.set(name, f.file);
+        seen.set(name, `${f.file}:${f.line ?? 0}`);
         let resolved: { app: ArgoApp; dir: string };
         try {
           resolved = resolveApp(f, name, ours);
