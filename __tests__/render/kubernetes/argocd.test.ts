@@ -477,6 +477,29 @@ describe.each(KUBECTLS)('Argo CD kustomize and directory sources, with %s', (nam
     }
   });
 
+  it('refuses a commonLabels key the source kustomization has, as `kustomize edit add label` does, unless forced', async () => {
+    const repo = await tempRepo({
+      'argocd/a.yaml': y(
+        app('clash', { repoURL: '.', path: 'k', kustomize: { commonLabels: { team: 'x' } } }),
+        app('forced', { repoURL: '.', path: 'k', kustomize: { commonLabels: { team: 'x' }, forceCommonLabels: true } })
+      ),
+      'k/kustomization.yaml': 'resources: [cm.yaml]\ncommonLabels: {team: own, keep: "1"}\n',
+      'k/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n'
+    });
+    try {
+      const cfg = { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] };
+      const units = (await discover(repo.root, cfg)).units;
+      const clash = await renderKubernetesUnit(units.find((u) => u.id.endsWith('/clash'))!, makeInput(repo.root, cfg, [], exec));
+      expect(clash.status).toBe('failed');
+      expect(clash.diagnostics[0]!.message).toMatch(/commonLabels team already in k\/kustomization\.yaml.*forceCommonLabels/);
+      const forced = await renderKubernetesUnit(units.find((u) => u.id.endsWith('/forced'))!, makeInput(repo.root, cfg, [], exec));
+      expect(notKustomizeWarnings(forced.diagnostics)).toEqual([]);
+      expect(ours(forced.resources)).toEqual(await byHand(repo.root, 'k', 'resources: [cm.yaml]\ncommonLabels: {team: x, keep: "1"}\n'));
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('renders a goTemplate matrix ApplicationSet unit with its templated options', async () => {
     const repo = await tempRepo(FILES);
     try {

@@ -248,10 +248,19 @@ async function renderKustomizeSource(ctx: Ctx, k: Record<string, unknown>): Prom
       const entry: Record<string, unknown> = { pairs: { ...labels }, includeSelectors: false };
       if (k['labelIncludeTemplates'] === true) entry['includeTemplates'] = true;
       edited['labels'] = [...(Array.isArray(doc['labels']) ? doc['labels'] : []), entry];
-    } else edited['commonLabels'] = { ...rec(doc['commonLabels']), ...labels };
+    } else {
+      // `kustomize edit add label` refuses a key the kustomization has, unless Argo CD passes --force.
+      const clash = Object.keys(labels).filter((key) => key in rec(doc['commonLabels']));
+      if (clash.length > 0 && k['forceCommonLabels'] !== true) err(ctx, `kustomize.commonLabels ${clash.join(', ')} already in ${kfile} (Argo CD fails the same way): set forceCommonLabels: true to override`);
+      edited['commonLabels'] = { ...rec(doc['commonLabels']), ...labels };
+    }
   }
   const annotations = rec(k['commonAnnotations']);
-  if (Object.keys(annotations).length > 0) edited['commonAnnotations'] = { ...rec(doc['commonAnnotations']), ...annotations };
+  if (Object.keys(annotations).length > 0) {
+    const clash = Object.keys(annotations).filter((key) => key in rec(doc['commonAnnotations']));
+    if (clash.length > 0 && k['forceCommonAnnotations'] !== true) err(ctx, `kustomize.commonAnnotations ${clash.join(', ')} already in ${kfile} (Argo CD fails the same way): set forceCommonAnnotations: true to override`);
+    edited['commonAnnotations'] = { ...rec(doc['commonAnnotations']), ...annotations };
+  }
   if (patches.length > 0) edited['patches'] = [...(Array.isArray(doc['patches']) ? doc['patches'] : []), ...patches];
   if (components.length > 0) edited['components'] = [...(Array.isArray(doc['components']) ? doc['components'] : []), ...components];
   if (hasErrors(ctx.diagnostics)) return [];
