@@ -291,6 +291,44 @@ describe('from: argocd discovery', () => {
     }
   });
 
+  it('expands a git files generator: each matched file (or list item) with its values and path parameters', async () => {
+    const set = (goTemplate: boolean, name: string, path: string, ns: string) =>
+      y({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'ApplicationSet',
+        metadata: { name: `files-${String(goTemplate)}` },
+        spec: {
+          goTemplate,
+          generators: [{ git: { repoURL: '.', files: [{ path: 'clusters/*/config.json' }, { path: 'clusters/old/config.json', exclude: true }] } }],
+          template: { metadata: { name }, spec: { source: { repoURL: '.', path }, destination: { namespace: ns } } }
+        }
+      });
+    const repo = await tempRepo({
+      'argocd/plain.yaml': set(false, '{{cluster.name}}-{{path.basename}}', 'apps/{{path.basename}}', '{{path.filenameNormalized}}'),
+      'argocd/go.yaml': set(true, 'go-{{.cluster.name}}-{{.path.basename}}', 'apps/{{index .path.segments 1}}', '{{.path.filename}}'),
+      'clusters/east/config.json': '{"cluster": {"name": "e1"}}',
+      'clusters/west/config.json': '[{"cluster": {"name": "w1"}}, {"cluster": {"name": "w2"}}]',
+      'clusters/old/config.json': '{"cluster": {"name": "old"}}',
+      'apps/east/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\n',
+      'apps/west/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\n'
+    });
+    try {
+      const d = await discover(repo.root, { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] });
+      expect(d.diagnostics).toEqual([]);
+      expect(d.units.map((u) => [u.id.replace('kubernetes:argocd/', ''), u.dir, u.coordinates['namespace']])).toEqual([
+        ['e1-east', 'apps/east', 'config.json'],
+        ['go-e1-east', 'apps/east', 'config.json'],
+        ['go-w1-west', 'apps/west', 'config.json'],
+        ['go-w2-west', 'apps/west', 'config.json'],
+        ['w1-west', 'apps/west', 'config.json'],
+        ['w2-west', 'apps/west', 'config.json']
+      ]);
+      expect(d.units[0]!.coordinates).toMatchObject({ cluster_name: 'e1', path: 'clusters/east', path_filename: 'config.json' });
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('lists a cluster generator without clusters as unresolvable, and fails with strict: true', async () => {
     const repo = await tempRepo(FILES);
     try {

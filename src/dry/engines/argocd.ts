@@ -110,6 +110,12 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
   }
   const ours = new Set(['.', ...(entry.argocd?.repoURLs ?? [])].map((u) => (u === '.' ? '.' : normalizeRepoURL(u))));
   let repoDirs: Promise<string[]> | undefined;
+  let repoFiles: Promise<string[]> | undefined;
+  const repo: RepoView = {
+    dirs: () => (repoDirs ??= gitDirectories(files, root)),
+    files: () => (repoFiles ??= gitFiles(files, root)),
+    read: (rel) => files.readFile(posix.join(root, rel))
+  };
   const seen = new Map<string, string>();
   const visited = new Set<string>();
   const unresolved = (name: string, at: Found | { file: string; line?: number }, reason: string): void => {
@@ -136,7 +142,7 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
           else if (f.obj['kind'] === 'ApplicationSet') {
             const name = metaName(f.obj) ?? '(unnamed ApplicationSet)';
             try {
-              apps.push(...expandApplicationSet(f, entry, ours, await (repoDirs ??= gitDirectories(files, root))));
+              apps.push(...(await expandApplicationSet(f, entry, ours, repo)));
             } catch (e) {
               if (!(e instanceof Unresolvable)) throw e;
               unresolved(name, f, e.message);
@@ -336,26 +342,36 @@ async function directoryListing(files: FileReader, root: string, dir: string, di
   return out;
 }
 
-/** Every directory of the repository (hidden ones left out), sorted: what a git directory generator matches. */
-async function gitDirectories(files: FileReader, root: string): Promise<string[]> {
+/** What git generators read of this repository. */
+interface RepoView {
+  dirs(): Promise<string[]>;
+  files(): Promise<string[]>;
+  read(rel: string): Promise<string>;
+}
+
+/** Every directory (or regular file) of the repository, hidden ones left out, sorted: what git generators match. */
+async function walkRepo(files: FileReader, root: string, want: 'directory' | 'file'): Promise<string[]> {
   const out: string[] = [];
   const visit = async (rel: string): Promise<void> => {
     for (const e of (await files.readDir(rel === '' ? root : posix.join(root, rel))).sort((a, b) => cmp(a.name, b.name))) {
-      if (e.kind !== 'directory' || e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
+      if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
-      out.push(child);
-      if (out.length > MAX_FILES) throw new Error(`the repository holds more than ${MAX_FILES} directories`);
-      await visit(child);
+      if (e.kind === want) out.push(child);
+      if (out.length > MAX_FILES) throw new Error(`the repository holds more than ${MAX_FILES} ${want === 'file' ? 'files' : 'directories'}`);
+      if (e.kind === 'directory') await visit(child);
     }
   };
   await visit('');
   return out;
 }
 
+const gitDirectories = (files: FileReader, root: string): Promise<string[]> => walkRepo(files, root, 'directory');
+const gitFiles = (files: FileReader, root: string): Promise<string[]> => walkRepo(files, root, 'file');
+
 // ---------------------------------------------------------------------------------------------
 // ApplicationSets
 
-function expandApplicationSet(f: Found, entry: KubernetesEntry, ours: ReadonlySet<string>, dirs: readonly string[]): Found[] {
+async function expandApplicationSet(f: Found, entry: KubernetesEntry, ours: ReadonlySet<string>, repo: RepoView): Promise<Found[]> {
   const spec = isRecord(f.obj['spec']) ? f.obj['spec'] : {};
   const goTemplate = spec['goTemplate'] === true;
   const options = Array.isArray(spec['goTemplateOptions']) ? spec['goTemplateOptions'] : [];
@@ -367,7 +383,7 @@ function expandApplicationSet(f: Found, entry: KubernetesEntry, ours: ReadonlySe
   if (generators.length === 0) throw new Unresolvable('it has no generators');
   const out: Found[] = [];
   for (const g of generators) {
-    for (const p of generate(g, entry, ours, dirs, goTemplate)) {
+    for (const p of await generate(g, entry, ours, repo)) {
       const filled = fillTemplate(template, p, goTemplate, missingError) as Record<string, unknown>;
       out.push({ obj: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...filled }, file: f.file, ...(f.line !== undefined ? { line: f.line } : {}), params: p.flat });
     }
@@ -375,7 +391,7 @@ function expandApplicationSet(f: Found, entry: KubernetesEntry, ours: ReadonlySe
   return out;
 }
 
-function generate(g: unknown, entry: KubernetesEntry, ours: ReadonlySet<string>, dirs: readonly string[], goTemplate: boolean): Params[] {
+async function generate(g: unknown, entry: KubernetesEntry, ours: ReadonlySet<string>, repo: RepoView): Promise<Params[]> {
   if (!isRecord(g)) throw new Unresolvable('a generator is not a mapping');
   const kinds = Object.keys(g).filter((k) => k !== 'selector');
   if (g['selector'] !== undefined) throw new Unresolvable('a generator selector is not applied offline');
@@ -398,7 +414,8 @@ function generate(g: unknown, entry: KubernetesEntry, ours: ReadonlySet<string>,
     case 'git': {
       const repoURL = typeof body['repoURL'] === 'string' ? body['repoURL'] : '';
       if (!ours.has(normalizeRepoURL(repoURL)) && repoURL !== '.') throw new Unresolvable(`its git generator reads ${repoURL || '(no repoURL)'}, not this repository (list this repository's URLs in argocd.repoURLs)`);
-      if (body['files'] !== undefined) throw new Unresolvable('its git files generator is not expanded offline');
+      const pathKey = typeof body['pathParamPrefix'] === 'string' && body['pathParamPrefix'] !== '' ? `${body['pathParamPrefix']}.path` : 'path';
+      if (body['files'] !== undefined) return gitFilesParams(body['files'], pathKey, repo);
       const list = Array.isArray(body['directories']) ? body['directories'] : [];
       const include: string[] = [];
       const exclude: string[] = [];
@@ -408,8 +425,7 @@ function generate(g: unknown, entry: KubernetesEntry, ours: ReadonlySet<string>,
       }
       const inc = picomatch(include, { dot: false });
       const exc = exclude.length > 0 ? picomatch(exclude, { dot: false }) : () => false;
-      const pathKey = typeof body['pathParamPrefix'] === 'string' && body['pathParamPrefix'] !== '' ? `${body['pathParamPrefix']}.path` : 'path';
-      return dirs.filter((d) => inc(d) && !exc(d)).map((d) => dirParams(d, pathKey));
+      return (await repo.dirs()).filter((d) => inc(d) && !exc(d)).map((d) => dirParams(d, pathKey));
     }
     case 'clusters': {
       const clusters = entry.argocd?.clusters;
@@ -430,8 +446,8 @@ function generate(g: unknown, entry: KubernetesEntry, ours: ReadonlySet<string>,
     case 'matrix': {
       const children = Array.isArray(body['generators']) ? body['generators'] : [];
       if (children.length !== 2) throw new Unresolvable(`its matrix generator has ${children.length} generators (Argo CD takes 2)`);
-      const a = generate(children[0], entry, ours, dirs, goTemplate);
-      const b = generate(children[1], entry, ours, dirs, goTemplate);
+      const a = await generate(children[0], entry, ours, repo);
+      const b = await generate(children[1], entry, ours, repo);
       const out: Params[] = [];
       for (const x of a) for (const y of b) out.push({ flat: { ...x.flat, ...y.flat }, nested: { ...x.nested, ...y.nested } });
       return out;
@@ -444,6 +460,49 @@ function generate(g: unknown, entry: KubernetesEntry, ours: ReadonlySet<string>,
 /** Argo CD's normalized names (SanitizeName): lower case, each other character `-`, at most 253, no leading or trailing `-`/`.`. */
 export function normalizeName(s: string): string {
   return s.toLowerCase().replace(/[^-a-z0-9.]/g, '-').slice(0, 253).replace(/^[-.]+|[-.]+$/g, '');
+}
+
+/** The parameters of a git files generator: each matched JSON/YAML file (or each item of a list in it), with `path` params of the file. */
+async function gitFilesParams(list: unknown, pathKey: string, repo: RepoView): Promise<Params[]> {
+  const include: string[] = [];
+  const exclude: string[] = [];
+  for (const d of Array.isArray(list) ? list : []) {
+    if (!isRecord(d) || typeof d['path'] !== 'string') throw new Unresolvable('a git files entry has no path');
+    (d['exclude'] === true ? exclude : include).push(d['path']);
+  }
+  const inc = picomatch(include, { dot: false });
+  const exc = exclude.length > 0 ? picomatch(exclude, { dot: false }) : () => false;
+  const out: Params[] = [];
+  for (const file of (await repo.files()).filter((f) => inc(f) && !exc(f))) {
+    const parsed = parseYamlDocuments(await repo.read(file), file);
+    if (parsed.diagnostics.length > 0) throw new Unresolvable(`its git files generator cannot read ${file}: ${parsed.diagnostics[0]!.message}`);
+    const value = parsed.documents[0]?.value;
+    const items = Array.isArray(value) ? value : [value];
+    const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file);
+    for (const item of items) {
+      if (!isRecord(item)) throw new Unresolvable(`its git files generator reads ${file}, which is not a mapping or a list of mappings`);
+      const at = dirParams(dir, pathKey);
+      const filename = posix.basename(file);
+      at.flat[`${pathKey}.filename`] = filename;
+      at.flat[`${pathKey}.filenameNormalized`] = normalizeName(filename);
+      const pathValue = lookup(at.nested, pathKey.split('.')) as Record<string, unknown>;
+      pathValue['filename'] = filename;
+      pathValue['filenameNormalized'] = normalizeName(filename);
+      out.push({ flat: { ...flatten(item), ...at.flat }, nested: { ...item, ...at.nested } });
+    }
+  }
+  return out;
+}
+
+/** A nested object's scalars under dotted keys, as Argo CD flattens a file's values for `{{key.sub}}`. */
+function flatten(v: Record<string, unknown>, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (isRecord(x)) Object.assign(out, flatten(x, key));
+    else out[key] = typeof x === 'string' ? x : JSON.stringify(x);
+  }
+  return out;
 }
 
 /** The parameters of one directory of a git directory generator. */
