@@ -113,6 +113,17 @@ describe('createProcessRunner', () => {
       expect(existsSync(work.path)).toBe(false);
 
       await expect(runner.workDir!([{ from: join(src, 'chart'), to: '../escape' }])).rejects.toThrow('cannot copy');
+
+      // Written files replace copies (a copied symlink is replaced, never written through).
+      const written = await runner.workDir!([{ from: join(src, 'chart'), to: 'c' }], [
+        { path: 'c/Chart.yaml', content: 'name: edited\n' },
+        { path: 'c/templates/link', content: 'mine\n' }
+      ]);
+      expect(await readFile(join(written.path, 'c/Chart.yaml'), 'utf8')).toBe('name: edited\n');
+      expect(await readFile(join(written.path, 'c/templates/link'), 'utf8')).toBe('mine\n');
+      expect(await readFile(join(src, 'chart/Chart.yaml'), 'utf8')).toBe('name: c\n');
+      await written.remove();
+      await expect(runner.workDir!([], [{ path: '../escape', content: 'x' }])).rejects.toThrow('cannot write');
     } finally {
       await rm(src, { recursive: true, force: true });
     }

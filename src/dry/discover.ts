@@ -14,6 +14,7 @@ import { checkInsideRepo, checkOutputPath, checkRelativePath, checkRepoPath } fr
 import { GLOB_OPTIONS } from './select.js';
 import { discoverFluxUnits } from './engines/flux.js';
 import { RENDERER_NAMES, unitId, type RendererName, type Unit } from './unit.js';
+import { discoverArgoUnits, type RenderObjects } from './engines/argocd.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
@@ -34,6 +35,8 @@ interface EntryRef {
   output: string;
   exclude: readonly string[];
   allowEmpty?: boolean | undefined;
+  /** Units from engine objects (`from: argocd`, `from: flux`) instead of `match`. */
+  from?: 'flux' | 'argocd';
 }
 
 function entriesOf(settings: Settings): EntryRef[] {
@@ -41,8 +44,9 @@ function entriesOf(settings: Settings): EntryRef[] {
   for (const renderer of RENDERER_NAMES) {
     const list = settings.config[renderer];
     list.forEach((e, entry) => {
-      if (e.match === undefined) return; // `from` entries: discovered from engine objects below
-      out.push({ renderer, entry, match: e.match, output: e.output, exclude: e.exclude, allowEmpty: e.allowEmpty });
+      const from = 'from' in e ? e.from : undefined;
+      if (from === 'flux') return; // discovered from Flux Kustomizations below
+      out.push({ renderer, entry, match: e.match ?? '', output: e.output, exclude: e.exclude, allowEmpty: e.allowEmpty, ...(from ? { from } : {}) });
     });
   }
   return out;
@@ -63,7 +67,12 @@ interface Candidate {
  * id, plus diagnostics (errors for unsafe or colliding units, warnings for entries that match
  * nothing). Units with errors are left out.
  */
-export async function discoverUnits(settings: Settings, files: FileReader, positions: EntryPositions = new Map()): Promise<DiscoverResult> {
+export async function discoverUnits(
+  settings: Settings,
+  files: FileReader,
+  positions: EntryPositions = new Map(),
+  engines: { renderObjects?: RenderObjects } = {}
+): Promise<DiscoverResult> {
   const diagnostics: Diagnostic[] = [];
   const configErrors: Diagnostic[] = [];
   const all: Unit[] = [];
@@ -71,6 +80,17 @@ export async function discoverUnits(settings: Settings, files: FileReader, posit
   const reportedOutside = new Set<string>();
 
   for (const e of entriesOf(settings)) {
+    if (e.from !== undefined) {
+      switch (e.from) {
+        case 'argocd': {
+          const found = await discoverArgoUnits(settings, files, e.entry, engines.renderObjects);
+          all.push(...found.units);
+          diagnostics.push(...found.diagnostics);
+          break;
+        }
+      }
+      continue;
+    }
     let pattern: CompiledPattern;
     try {
       pattern = compilePattern(e.match);
@@ -143,7 +163,7 @@ async function nestedUnits(settings: Settings, files: FileReader, units: readonl
   for (let i = 0; i < kube.length; i++) {
     const outer = kube[i]!;
     const entry = settings.config.kubernetes[outer.entry];
-    if (!entry || entry.type === 'kustomize' || entry.type === 'helm') continue;
+    if (!entry || entry.from !== undefined || entry.type === 'kustomize' || entry.type === 'helm') continue;
     if (!(entry.plain?.recurse ?? settings.config.defaults.plain.recurse ?? true)) continue;
     const inner: string[] = [];
     for (let j = i + 1; j < kube.length && kube[j]!.dir.startsWith(`${outer.dir}/`); j++) inner.push(kube[j]!.dir.slice(outer.dir.length + 1));
@@ -182,7 +202,7 @@ function literalSegments(match: string): number {
  * specific one meant as an exception: the message says how to write that exception.
  */
 function overlapError(settings: Settings, positions: EntryPositions, renderer: RendererName, a: number, b: number, dirs: readonly string[]): Diagnostic {
-  const list: readonly { match?: string }[] = settings.config[renderer];
+  const list: readonly { match?: string | undefined }[] = settings.config[renderer];
   const ea = { match: list[a]!.match ?? '' };
   const eb = { match: list[b]!.match ?? '' };
   const where = (i: number): string => {

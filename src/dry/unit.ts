@@ -1,3 +1,5 @@
+import type { ArgoApp } from './engines/argocd.js';
+
 /** A render unit: one matching dry directory, with the coordinates its match pattern captured. */
 export type RendererName = 'kubernetes' | 'terraform' | 'secrets';
 export const RENDERER_NAMES: readonly RendererName[] = ['kubernetes', 'terraform', 'secrets'];
@@ -14,6 +16,8 @@ export interface Unit {
   coordinates: Record<string, string>;
   /** Repository-relative POSIX path in the wet tree where the unit's files go. */
   output: string;
+  /** Units of `from: argocd` entries: the Application it renders. */
+  argocd?: ArgoApp;
   /** For an entry with `from`: the engine object the unit was discovered from (its `dir` is the object's path). */
   object?: EngineObjectRef;
 }

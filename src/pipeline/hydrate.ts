@@ -122,7 +122,13 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
 
   const positions = entryPositions(req.configText, settings.configPath);
   const sourceErrors = await checkSources(settings, ports.files, positions);
-  const discovered = await discoverUnits(settings, ports.files, positions);
+  // An Argo CD app-of-apps whose source is rendered (kustomize, Helm): discovery reads the Applications it renders.
+  const kubernetes = renderers.find((r) => r.name === 'kubernetes');
+  const renderObjects = async (u: Unit): Promise<unknown[] | undefined> => {
+    const [r] = (await kubernetes?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous })) ?? [];
+    return r?.status === 'rendered' ? r.resources.map((x) => x.object) : undefined;
+  };
+  const discovered = await discoverUnits(settings, ports.files, positions, { renderObjects });
   // A missing source, entries that overlap or share an output: config mistakes the tree reveals.
   // Stop, as for any config error (exit 2), with every one of them.
   if (sourceErrors.length > 0 || discovered.configErrors.length > 0) throw new ConfigError([...sourceErrors, ...discovered.configErrors]);

@@ -12,6 +12,7 @@ import { chartClosure, closureContents, helmClosure, kustomizeClosure, plainClos
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import { fluxClosure } from '../render/kubernetes/flux-kustomization.js';
 import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
+import { argoClosure } from '../render/kubernetes/argocd-source.js';
 import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
 import { cmp } from '../resources/resource.js';
 import { CANONICAL_YAML_FORMAT } from '../resources/yaml.js';
@@ -54,6 +55,10 @@ function globalConfig(settings: Settings): string {
 async function kubernetesClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
   const entry = settings.config.kubernetes[unit.entry];
   if (!entry) return { paths: [unit.dir], volatile: true, reason: 'no config entry' };
+  switch (entry.from) {
+    case 'argocd':
+      return argoClosure(unit, settings, files);
+  }
   const root = settings.repoRoot;
   switch (entry.from) {
     case 'flux':
@@ -141,7 +146,9 @@ export async function unitInputDigest(
     JSON.stringify(entry ?? null),
     globalConfig(settings),
     unit.renderer === 'kubernetes' ? await toolVersion : '',
-    `hydrate ${VERSION}`
+    `hydrate ${VERSION}`,
+    // An Argo CD unit: the (generated) Application it renders.
+    ...(unit.argocd ? [JSON.stringify(unit.argocd)] : [])
   ];
   for (const [path, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path, content);
   return {

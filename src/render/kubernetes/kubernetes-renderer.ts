@@ -40,6 +40,7 @@ import { parsePositioned } from './yaml-positions.js';
 import { kustomizeClosure } from './closure.js';
 import { renderFluxKustomization } from './flux-kustomization.js';
 import { detectUnitType } from './unit-type.js';
+import { renderArgoUnit } from './argocd-source.js';
 import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
 
@@ -173,6 +174,10 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     return failed([
       { severity: 'error', unit: unit.id, file: input.settings.configPath, message: `no kubernetes entry #${unit.entry} in the config` }
     ]);
+  }
+  switch (entry.from) {
+    case 'argocd':
+      return renderArgoUnit(unit, input, entry, renderKubernetesUnit);
   }
   const ctx: Ctx = { unit, input, entry, diagnostics: [] };
   let resources: Resource[] = [];

@@ -62,6 +62,15 @@ export const coordinateValues = z
     "Unit coordinates as chart values of Helm releases: `top-level` (`cluster`, `tenant`, `env`, ... as the seed system passes them), `{under: hydrate.coordinates}`, or `none`"
   );
 
+/** An Argo CD cluster, as a cluster generator of an ApplicationSet would list it (`{{name}}`, `{{server}}`). */
+const argoCluster = z
+  .object({
+    name: z.string().min(1),
+    server: z.string().min(1),
+    labels: z.record(z.string(), z.string()).default({}).describe('The cluster secret\'s labels, for the generator\'s selector')
+  })
+  .strict();
+
 export const kubernetesEntry = z
   .object({
     ...entryBase,
@@ -69,6 +78,20 @@ export const kubernetesEntry = z
     from: z.enum(['flux', 'argocd']).optional().describe('Discover units from engine objects (Flux Kustomizations or Argo CD Applications) under path instead of match'),
     path: z.string().optional().describe('With from: where the engine objects are'),
     strict: z.boolean().default(false).describe('With from: fail when an object cannot be resolved offline'),
+    argocd: z
+      .object({
+        repoURLs: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('URLs of this repository as Applications name it (`repoURL`); sources elsewhere are listed as unresolvable'),
+        clusters: z
+          .array(argoCluster)
+          .optional()
+          .describe('The clusters a cluster generator of an ApplicationSet lists; without it such generators are unresolvable')
+      })
+      .strict()
+      .optional()
+      .describe('With from: argocd: what the Applications need from outside the repository'),
     type: z
       .enum(['auto', 'kustomize', 'helm', 'chart', 'plain'])
       .default('auto')
