@@ -79,3 +79,19 @@ describe('time limits', () => {
     expect(r.code).toBe(0);
   }, 60_000);
 });
+
+describe('a runner bounded by a deadline', () => {
+  it('keeps the work directories of the runner it bounds (helm and kustomize build in them)', async () => {
+    const { runnerUntil } = await import('../../src/pipeline/time-limits.js');
+    const { createProcessRunner } = await import('../../src/adapters/exec.js');
+    const { readFile } = await import('node:fs/promises');
+    const limited = runnerUntil(createProcessRunner(), Date.now() + 60_000);
+    expect(limited.workDir).toBeDefined();
+    const work = await limited.workDir!([], [{ path: 'k/kustomization.yaml', content: 'resources: []\n' }]);
+    try {
+      expect(await readFile(path.join(work.path, 'k/kustomization.yaml'), 'utf8')).toBe('resources: []\n');
+    } finally {
+      await work.remove();
+    }
+  });
+});

@@ -28,7 +28,7 @@ export function startClock(settings: Settings, now = Date.now()): RunClock {
 
 /** A runner whose processes are killed at `deadline` at the latest (and not started after it). */
 export function runnerUntil(exec: ProcessRunner, deadline: number): ProcessRunner {
-  return {
+  const limited: ProcessRunner = {
     which: (command) => exec.which(command),
     run(command, args, options = {}) {
       const left = deadline - Date.now();
@@ -36,6 +36,9 @@ export function runnerUntil(exec: ProcessRunner, deadline: number): ProcessRunne
       return exec.run(command, args, { ...options, timeoutMs: Math.min(options.timeoutMs ?? left, left) });
     }
   };
+  // Everything else the runner offers (helm's and kustomize's work directories) stays available.
+  if (exec.workDir) limited.workDir = (copy, write) => exec.workDir!(copy, write);
+  return limited;
 }
 
 function seconds(ms: number): string {
