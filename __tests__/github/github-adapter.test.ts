@@ -536,7 +536,7 @@ describe('GitHub Enterprise Server', () => {
       expect(standIn.state.pulls[0]!.auto_merge).toBe('SQUASH');
       expect(standIn.state.comments.map((c) => c.issue_number)).toEqual([pull.number]);
       expect(host.seen.length).toBeGreaterThan(2);
-      for (const call of host.seen) expect(call).toMatch(/^[A-Z]+ \/api\/(v3\/repos\/|graphql$)/);
+      for (const call of host.seen) expect(call).toMatch(/^[A-Z]+ \/api\/(v3\/repos\/|v3\/user$|graphql$)/);
       expect(host.seen).toContain('POST /api/graphql');
     } finally {
       await host.close();

@@ -421,7 +421,7 @@ describe('from: argocd discovery', () => {
     } catch (e) {
       diagnostics = (e as { diagnostics?: unknown }).diagnostics;
     }
-    expect(diagnostics).toEqual([{ severity: 'error', file: 'hydrate.yaml', line: 3, col: 5, message: 'kubernetes[0].path: from: argocd needs path: where the engine objects are' }]);
+    expect(diagnostics).toEqual([{ severity: 'error', file: 'hydrate.yaml', line: 3, col: 5, message: 'kubernetes[0].path: `from` needs `path`: the folder holding the engine objects' }]);
   });
 });
 
