@@ -31678,7 +31678,7 @@ function startClock(settings, now = Date.now()) {
   return { unitMs, runMs, runDeadline: now + runMs };
 }
 function runnerUntil(exec, deadline) {
-  return {
+  const limited = {
     which: (command) => exec.which(command),
     run(command, args, options = {}) {
       const left = deadline - Date.now();
@@ -31686,6 +31686,8 @@ function runnerUntil(exec, deadline) {
       return exec.run(command, args, { ...options, timeoutMs: Math.min(options.timeoutMs ?? left, left) });
     }
   };
+  if (exec.workDir) limited.workDir = (copy, write) => exec.workDir(copy, write);
+  return limited;
 }
 function seconds(ms) {
   return ms % 6e4 === 0 ? `${ms / 6e4} min` : `${ms / 1e3} s`;
