@@ -103,13 +103,17 @@ async function runAction(opts: { inputs?: Record<string, string>; event?: string
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   let code = 0;
   let stdout: string;
+  let stderr: string;
   try {
-    stdout = (await execFileP(node24, [path.join(ROOT, 'dist', 'index.js')], { cwd: workspace, env, maxBuffer: 64 << 20 })).stdout;
+    ({ stdout, stderr } = await execFileP(node24, [path.join(ROOT, 'dist', 'index.js')], { cwd: workspace, env, maxBuffer: 64 << 20 }));
   } catch (e) {
-    const err = e as { code: number; stdout: string };
+    const err = e as { code: number; stdout: string; stderr: string };
     code = err.code;
     stdout = err.stdout;
+    stderr = err.stderr;
   }
+  // Every run's log stays free of Node's deprecation warnings (DEP0040 punycode came from a bundled dependency).
+  expect(stderr).not.toMatch(/DeprecationWarning|\[DEP\d+\]/);
   if (code !== 0 && process.env['HYDRATE_E2E_DEBUG']) process.stderr.write(stdout);
   return { code, stdout, outputs: parseOutputs(await readFile(outputPath, 'utf8')), summary: await readFile(summaryPath, 'utf8') };
 }
