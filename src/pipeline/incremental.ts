@@ -8,7 +8,8 @@ import type { Unit } from '../dry/unit.js';
 import type { FileReader, ProcessRunner } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import { digestOf } from '../render/digest.js';
-import { chartClosure, closureContents, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
+import { chartClosure, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
+import { createFileIds, type FileIds } from './file-ids.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
 import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
@@ -19,6 +20,11 @@ export interface InputDigest {
   digest: string;
   volatile: boolean;
   reason?: string;
+  /**
+   * The closure the digest covers: repository-relative path → id (file-ids.ts), recorded in the
+   * wet index so that a later run can check it without walking kustomizations. Absent for volatile units.
+   */
+  closure?: Record<string, string>;
 }
 
 
@@ -106,37 +112,86 @@ export async function unitClosure(unit: Unit, settings: Settings, files: FileRea
   return { paths: [unit.dir], volatile: false };
 }
 
+/** The parts of a unit's digest that are not file ids: renderer, unit, config entry, output-shaping config, versions. */
+async function headerParts(unit: Unit, settings: Settings, toolVersion: string | Promise<string>): Promise<string[]> {
+  return [
+    'hydrate-input/2',
+    unit.renderer,
+    unit.dir,
+    unit.output,
+    JSON.stringify(unit.coordinates),
+    JSON.stringify(entryOf(unit, settings) ?? null),
+    globalConfig(settings),
+    unit.renderer === 'kubernetes' ? await toolVersion : '',
+    `hydrate ${VERSION}`
+  ];
+}
+
+/** A repository-relative path that stays inside the repository and outside `.git` (symlinks are resolved by file-ids.ts, which never follows one out). */
+function isInsidePath(p: string): boolean {
+  if (p === '') return true;
+  if (p.includes('\u0000') || p.includes('\\') || p.startsWith('/')) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..' && seg.toLowerCase() !== '.git');
+}
+
+/** The ids of `paths` (sorted, unique) and the digest over them and the header. */
+async function digestOver(header: readonly string[], paths: readonly string[], ids: FileIds): Promise<{ digest: string; closure: Record<string, string> }> {
+  const parts = [...header];
+  const closure: Record<string, string> = {};
+  for (const p of paths) {
+    const id = await ids.id(p);
+    closure[p] = id;
+    parts.push(p, id);
+  }
+  return { digest: digestOf(parts), closure };
+}
+
 /**
- * sha256 over the sorted (path, content) of every file in the unit's closure, the unit's config
- * entry, the global config that shapes output, the renderer name, Hydrate's VERSION and, for
- * kubernetes units, `toolVersion`. `toolVersion` may be a promise, so that asking the tools
- * overlaps reading the files.
+ * sha256 over the unit's header (its config entry, the global config that shapes output, the
+ * renderer name, Hydrate's VERSION and, for kubernetes units, `toolVersion`) and the sorted
+ * (path, id) of every path in its closure: a file's id is its git blob id, a folder's id covers
+ * everything below it (file-ids.ts). `toolVersion` may be a promise, so that asking the tools
+ * overlaps reading the files. `ids` defaults to ids read from content.
  */
 export async function unitInputDigest(
   unit: Unit,
   settings: Settings,
   files: FileReader,
-  toolVersion: string | Promise<string>
+  toolVersion: string | Promise<string>,
+  ids: FileIds = createFileIds(files, settings.repoRoot)
 ): Promise<InputDigest> {
   const entry = entryOf(unit, settings);
   const closure = await unitClosure(unit, settings, files);
-  const parts: string[] = [
-    'hydrate-input/1',
-    unit.renderer,
-    unit.dir,
-    unit.output,
-    JSON.stringify(unit.coordinates),
-    JSON.stringify(entry ?? null),
-    globalConfig(settings),
-    unit.renderer === 'kubernetes' ? await toolVersion : '',
-    `hydrate ${VERSION}`
-  ];
-  for (const [path, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path, content);
+  const over = await digestOver(await headerParts(unit, settings, toolVersion), closure.paths, ids);
+  const volatile = closure.volatile || entry === undefined;
   return {
-    digest: digestOf(parts),
-    volatile: closure.volatile || entry === undefined,
-    ...(closure.reason !== undefined ? { reason: closure.reason } : entry === undefined ? { reason: 'no config entry' } : {})
+    digest: over.digest,
+    volatile,
+    ...(closure.reason !== undefined ? { reason: closure.reason } : entry === undefined ? { reason: 'no config entry' } : {}),
+    ...(volatile ? {} : { closure: over.closure })
   };
+}
+
+/**
+ * The unit's digest when its inputs are as the previous run recorded them: the digest over the
+ * recorded closure's paths with today's ids, which equals the recorded digest exactly when the
+ * header and every id are unchanged. Then a fresh walk would read the same files, find the same
+ * closure and give the same digest, so nothing is parsed. Undefined when anything differs (the
+ * caller walks the closure).
+ */
+export async function recordedInputDigest(
+  unit: Unit,
+  settings: Settings,
+  recorded: { digest: string; closure?: Record<string, string>; volatile?: boolean } | undefined,
+  ids: FileIds,
+  toolVersion: string | Promise<string>
+): Promise<InputDigest | undefined> {
+  if (!recorded?.closure || recorded.volatile || entryOf(unit, settings) === undefined) return undefined;
+  const paths = Object.keys(recorded.closure).sort(cmp);
+  // The index lives on the wet branch: a path it names that could lead outside the repository is not read.
+  if (!paths.every(isInsidePath)) return undefined;
+  const over = await digestOver(await headerParts(unit, settings, toolVersion), paths, ids);
+  return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : undefined;
 }
 
 const VERSION_COMMANDS: [string, string[]][] = [

@@ -309,6 +309,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
     };
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
     units[unit.id] = entry;
   }
 
@@ -366,7 +367,8 @@ const indexUnitSchema = z.object({
   digest: z.string(),
   resources: z.number().int().min(0).optional(),
   volatile: z.boolean().optional(),
-  provides: z.array(z.string()).optional()
+  provides: z.array(z.string()).optional(),
+  closure: z.record(z.string(), z.string()).optional()
 });
 
 const indexSchema = z.object({
@@ -418,6 +420,7 @@ export function parseIndex(text: string, file: string): WetIndex {
     if (u.resources !== undefined) entry.resources = u.resources;
     if (u.volatile !== undefined) entry.volatile = u.volatile;
     if (u.provides !== undefined) entry.provides = [...u.provides].sort(cmp);
+    if (u.closure !== undefined) entry.closure = u.closure;
     units[id] = entry;
   }
   const index: WetIndex = { version: 1, generator: data.generator, units };
