@@ -196,6 +196,37 @@ describe('file ids', () => {
     }
   });
 
+  it('read the content of files git does not vouch for: assume-unchanged, skip-worktree, eol=crlf, symlinked folders', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'hydrate-ids-'));
+    try {
+      await generate(root);
+      await put(root, '.gitattributes', 'apps/a0/*.properties eol=crlf\n');
+      await gitInit(root);
+      // git would report neither edit: its index says the files are unchanged.
+      git(root, 'update-index', '--assume-unchanged', 'bases/web/deployment.yaml');
+      git(root, 'update-index', '--skip-worktree', 'bases/api/deployment.yaml');
+      await writeFile(path.join(root, 'bases/web/deployment.yaml'), deployment('web', 4));
+      await writeFile(path.join(root, 'bases/api/deployment.yaml'), deployment('api', 4));
+      expect(git(root, 'ls-files', '-m')).toBe('');
+      // Checked out with CRLF: the working-tree file is not its blob.
+      expect(await readFile(path.join(root, 'apps/a0/settings.properties'), 'utf8')).toBe('app=a0\n');
+      await rm(path.join(root, 'apps/a0/settings.properties'));
+      git(root, 'checkout', '--', 'apps/a0/settings.properties');
+      expect(await readFile(path.join(root, 'apps/a0/settings.properties'), 'utf8')).toBe('app=a0\r\n');
+      // A path below a symlinked folder, which git does not list.
+      await symlink('bases', path.join(root, 'linked'));
+      const [g, c] = [await idsFrom(root, 'git'), await idsFrom(root, 'content')];
+      expect(g.source).toBe('git');
+      for (const p of ['bases/web/deployment.yaml', 'bases/api/deployment.yaml', 'apps/a0/settings.properties', 'apps/a0', 'linked', 'linked/web/deployment.yaml']) {
+        expect([p, await g.id(p)]).toEqual([p, await c.id(p)]);
+      }
+      expect(await g.id('bases/web/deployment.yaml')).toBe(blobId(Buffer.from(deployment('web', 4))));
+      expect(await g.id('linked/web/deployment.yaml')).toBe(await g.id('bases/web/deployment.yaml'));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('come from content, with a debug line, when the tree is not a git checkout or has a filter attribute', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'hydrate-ids-'));
     try {
