@@ -17,7 +17,8 @@ import { readGitListing } from '../../src/adapters/git-files.js';
 import { applyWetPlan, readWetDir } from '../../src/adapters/wet-dir.js';
 import { createFileIds, blobId, type FileIds } from '../../src/pipeline/file-ids.js';
 import { hydrate } from '../../src/pipeline/hydrate.js';
-import { recordedInputDigest, unitInputDigest, type InputDigest } from '../../src/pipeline/incremental.js';
+import { closureCover, recordedInputDigest, unitInputDigest, type InputDigest } from '../../src/pipeline/incremental.js';
+import { parseIndex } from '../../src/wet/layout.js';
 import { kustomizeClosure } from '../../src/render/kubernetes/closure.js';
 import { discoverUnits } from '../../src/dry/discover.js';
 import type { Unit } from '../../src/dry/unit.js';
@@ -290,7 +291,7 @@ describe('recorded closures', () => {
               }
               if (f.closure) {
                 const walked = u.dir.startsWith('apps/') ? (await kustomizeClosure(u.dir, files, root)).paths : undefined;
-                if (walked) expect(Object.keys(f.closure)).toEqual(walked);
+                if (walked) expect(Object.keys(f.closure)).toEqual(closureCover(walked));
               }
             }
             // Edits outside every closure keep every unit.
@@ -308,6 +309,39 @@ describe('recorded closures', () => {
       await rm(tmp, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+describe('a recorded closure', () => {
+  it('is the closure without what lies inside its folders', () => {
+    expect(closureCover(['b/x.yaml', 'a', 'a/k.yaml', 'a/sub/p.yaml', 'ab/k.yaml', 'b'])).toEqual(['a', 'ab/k.yaml', 'b']);
+    expect(closureCover(['', 'a'])).toEqual(['']);
+  });
+
+  it('from a tampered index is not read outside the repository, and an invalid one is refused', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'hydrate-tamper-'));
+    try {
+      await generate(root);
+      const { settings } = await loadSettings({ configFile: path.join(root, 'hydrate.yaml') });
+      const unit = (await unitsOf(settings)).find((u) => u.id === 'kubernetes:plain/dev')!;
+      const reads: string[] = [];
+      const inner = createFileReader();
+      const files: FileReader = { ...inner, readFileBytes: (p) => (reads.push(p), inner.readFileBytes(p)), readDir: (p) => (reads.push(p), inner.readDir(p)) };
+      const ids = createFileIds(files, root);
+      const honest = await unitInputDigest(unit, settings, files, 'tools', ids);
+      expect(await recordedInputDigest(unit, settings, honest, ids, 'tools')).toEqual(honest);
+      for (const bad of ['../outside', 'plain/../../x', '/etc', '.git/config', 'plain/.git']) {
+        expect(await recordedInputDigest(unit, settings, { ...honest, closure: { ...honest.closure, [bad]: 'x' } }, ids, 'tools')).toBeUndefined();
+      }
+      expect(reads.filter((p) => !p.startsWith(`${root}/`))).toEqual([]);
+      const index = (closure: unknown): string =>
+        JSON.stringify({ version: 1, generator: 'g', units: { u: { renderer: 'kubernetes', dir: 'd', coordinates: {}, output: 'o', paths: [], digest: 'x', closure } } });
+      expect(parseIndex(index({ 'a/b': 'd:1' }), 'i.json').units['u']!.closure).toEqual({ 'a/b': 'd:1' });
+      expect(() => parseIndex(index({ 'a/b': 1 }), 'i.json')).toThrow(/units\.u\.closure/);
+      expect(() => parseIndex(index(['a']), 'i.json')).toThrow(/units\.u\.closure/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
 
 /** A reader counting what is read, by path. */

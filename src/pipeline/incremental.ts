@@ -112,19 +112,43 @@ export async function unitClosure(unit: Unit, settings: Settings, files: FileRea
   return { paths: [unit.dir], volatile: false };
 }
 
-/** The parts of a unit's digest that are not file ids: renderer, unit, config entry, output-shaping config, versions. */
+const entryDigests = new WeakMap<Settings, Map<string, string>>();
+
+/**
+ * The parts of a unit's digest that are not file ids: renderer, unit, and (digested once per
+ * config entry and tool versions, as units of one entry share them) the config entry, the
+ * output-shaping config and the versions.
+ */
 async function headerParts(unit: Unit, settings: Settings, toolVersion: string | Promise<string>): Promise<string[]> {
-  return [
-    'hydrate-input/2',
-    unit.renderer,
-    unit.dir,
-    unit.output,
-    JSON.stringify(unit.coordinates),
-    JSON.stringify(entryOf(unit, settings) ?? null),
-    globalConfig(settings),
-    unit.renderer === 'kubernetes' ? await toolVersion : '',
-    `hydrate ${VERSION}`
-  ];
+  const tools = unit.renderer === 'kubernetes' ? await toolVersion : '';
+  let perSettings = entryDigests.get(settings);
+  if (!perSettings) entryDigests.set(settings, (perSettings = new Map()));
+  const key = `${unit.renderer}\u0000${unit.entry}\u0000${tools}`;
+  let shared = perSettings.get(key);
+  if (shared === undefined) {
+    shared = digestOf([JSON.stringify(entryOf(unit, settings) ?? null), globalConfig(settings), tools, `hydrate ${VERSION}`]);
+    perSettings.set(key, shared);
+  }
+  return ['hydrate-input/2', unit.renderer, unit.dir, unit.output, JSON.stringify(unit.coordinates), shared];
+}
+
+/**
+ * The closure's paths without those inside another of its folders (a folder's id covers
+ * everything below it): what the digest covers and the index records. Sorted, so a folder comes
+ * before what is inside it.
+ */
+export function closureCover(paths: readonly string[]): string[] {
+  const sorted = [...new Set(paths)].sort(cmp);
+  const out: string[] = [];
+  const kept = new Set<string>();
+  for (const p of sorted) {
+    let inside = kept.has('') && p !== '';
+    for (let i = p.indexOf('/'); !inside && i >= 0; i = p.indexOf('/', i + 1)) inside = kept.has(p.slice(0, i));
+    if (inside) continue;
+    kept.add(p);
+    out.push(p);
+  }
+  return out;
 }
 
 /** A repository-relative path that stays inside the repository and outside `.git` (symlinks are resolved by file-ids.ts, which never follows one out). */
@@ -149,8 +173,8 @@ async function digestOver(header: readonly string[], paths: readonly string[], i
 /**
  * sha256 over the unit's header (its config entry, the global config that shapes output, the
  * renderer name, Hydrate's VERSION and, for kubernetes units, `toolVersion`) and the sorted
- * (path, id) of every path in its closure: a file's id is its git blob id, a folder's id covers
- * everything below it (file-ids.ts). `toolVersion` may be a promise, so that asking the tools
+ * (path, id) of every path in its closure's cover (`closureCover`): a file's id is its git blob
+ * id, a folder's id covers everything below it (file-ids.ts). `toolVersion` may be a promise, so that asking the tools
  * overlaps reading the files. `ids` defaults to ids read from content.
  */
 export async function unitInputDigest(
@@ -162,7 +186,7 @@ export async function unitInputDigest(
 ): Promise<InputDigest> {
   const entry = entryOf(unit, settings);
   const closure = await unitClosure(unit, settings, files);
-  const over = await digestOver(await headerParts(unit, settings, toolVersion), closure.paths, ids);
+  const over = await digestOver(await headerParts(unit, settings, toolVersion), closureCover(closure.paths), ids);
   const volatile = closure.volatile || entry === undefined;
   return {
     digest: over.digest,

@@ -368,8 +368,16 @@ const indexUnitSchema = z.object({
   resources: z.number().int().min(0).optional(),
   volatile: z.boolean().optional(),
   provides: z.array(z.string()).optional(),
-  closure: z.record(z.string(), z.string()).optional()
+  // Thousands of entries in a large tree: checked by hand (isClosure), far faster than a schema.
+  closure: z.unknown().optional()
 });
+
+/** A recorded closure: dry path → id, both strings. */
+function isClosure(v: unknown): v is Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (typeof (v as Record<string, unknown>)[k] !== 'string') return false;
+  return true;
+}
 
 const indexSchema = z.object({
   version: z.literal(1),
@@ -420,7 +428,10 @@ export function parseIndex(text: string, file: string): WetIndex {
     if (u.resources !== undefined) entry.resources = u.resources;
     if (u.volatile !== undefined) entry.volatile = u.volatile;
     if (u.provides !== undefined) entry.provides = [...u.provides].sort(cmp);
-    if (u.closure !== undefined) entry.closure = u.closure;
+    if (u.closure !== undefined) {
+      if (!isClosure(u.closure)) fail(`units.${id}.closure: expected an object of strings`);
+      entry.closure = u.closure as Record<string, string>;
+    }
     units[id] = entry;
   }
   const index: WetIndex = { version: 1, generator: data.generator, units };
