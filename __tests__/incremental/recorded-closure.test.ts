@@ -368,6 +368,36 @@ describe('incremental runs in a git checkout', () => {
     return outcome.units;
   }
 
+  it('render onto the previous tree what a full render gives, after any edits committed, staged, unstaged or untracked (property)', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-gitprop-'));
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(editArb, { minLength: 1, maxLength: 3 }), async (edits) => {
+          run++;
+          const dry = path.join(tmp, `dry-${run}`);
+          const wet = path.join(tmp, `wet-${run}`);
+          await generate(dry);
+          await gitInit(dry);
+          await render(dry, wet, false);
+          for (const [i, edit] of edits.entries()) {
+            await applyEdit(dry, edit);
+            const lines: string[] = [];
+            await render(dry, wet, false, createFileReader(), { info() {}, warning() {}, debug: (m) => lines.push(m) });
+            expect(lines.join('\n')).toMatch(/file ids from git\)/);
+            const full = path.join(tmp, `full-${run}-${i}`);
+            await render(dry, full, true);
+            expect(await readTree(wet)).toEqual(await readTree(full));
+            await rm(full, { recursive: true, force: true });
+          }
+        }),
+        { numRuns: 4 }
+      );
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   it('decide a no-change run without reading a dry file, and a changed unit by its new inputs; output equals a full render', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-gitrun-'));
     const dry = path.join(tmp, 'dry');
