@@ -1,6 +1,6 @@
 /**
  * What git knows of the dry tree's files, read in a few calls through the ProcessRunner port:
- * the blob id of every tracked file (`git ls-files -s`), and which paths git does not vouch for
+ * the blob id of every tracked file (`git ls-files -s -o`), and which paths git does not vouch for
  * (modified, untracked, ignored, flagged, symlinks, submodules), whose ids are then read from
  * their content (src/pipeline/file-ids.ts). Undefined, with a debug line, whenever git cannot
  * answer safely: not a repository, git missing or refusing (`safe.directory`), a name git cannot
@@ -10,6 +10,8 @@
  * No configuration of the repository can run a program here: fsmonitor hooks are off, the global
  * attributes file is ignored, and the check for modified files runs only when no path has a filter.
  */
+import { existsSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger, ProcessRunner } from '../ports.js';
 import type { GitListing } from '../pipeline/file-ids.js';
 
@@ -24,6 +26,20 @@ const SAFE_CONFIG = [
 
 /** Attributes that make the working-tree file differ from its blob (the path is then read). */
 const CONTENT_ATTRIBUTES = new Set(['eol', 'crlf', 'ident', 'working-tree-encoding']);
+
+/**
+ * False only when no attribute can apply: the dry root is the top of its repository (a `.git`
+ * folder), which has no `info/attributes`, and no `.gitattributes` file is listed.
+ */
+function mayHaveAttributes(repoRoot: string, paths: readonly string[]): boolean {
+  try {
+    if (!lstatSync(join(repoRoot, '.git')).isDirectory()) return true;
+  } catch {
+    return true;
+  }
+  if (existsSync(join(repoRoot, '.git', 'info', 'attributes'))) return true;
+  return paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'));
+}
 
 function split(stdout: string): string[] {
   const parts = stdout.split('\u0000');
@@ -43,16 +59,20 @@ export async function readGitListing(exec: ProcessRunner, repoRoot: string, logg
     return r.stdout;
   };
   try {
-    const [staged, untracked, ignored] = await Promise.all([
-      git(['ls-files', '-s', '-v', '-z']),
-      git(['ls-files', '-o', '--exclude-standard', '-z']),
-      git(['ls-files', '-o', '-i', '--exclude-standard', '--directory', '-z'])
-    ]);
-    if ([staged, untracked, ignored].some((s) => s.includes('\ufffd'))) throw new Error('a file name is not UTF-8');
+    // Tracked files with their blob ids, and (`?`) every other path: untracked and ignored files,
+    // and folders holding nothing tracked (`dir/`), which are read from disk whole.
+    const listed = await git(['ls-files', '-z', '-v', '-s', '-o', '--directory']);
+    if (listed.includes('\ufffd')) throw new Error('a file name is not UTF-8');
     const clean = new Map<string, string>();
     const dirty = new Set<string>();
     const opaque = new Set<string>();
-    for (const line of split(staged)) {
+    for (const line of split(listed)) {
+      if (line.startsWith('? ')) {
+        const path = line.slice(2);
+        if (path.endsWith('/')) opaque.add(path.slice(0, -1));
+        else dirty.add(path);
+        continue;
+      }
       // `<tag> <mode> <blob> <stage>\t<path>`; tag H is a plain cached file (S: skip-worktree, lowercase: assume-unchanged).
       const m = /^(\S) (\d{6}) ([0-9a-f]{40,64}) (\d)\t(.*)$/s.exec(line);
       if (!m) throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
@@ -64,15 +84,9 @@ export async function readGitListing(exec: ProcessRunner, repoRoot: string, logg
       } else if (!dirty.has(path)) clean.set(path, blob);
     }
     if (clean.size === 0) throw new Error('no tracked file below the dry root');
-    for (const path of split(untracked)) {
-      // A nested repository is listed as a folder.
-      if (path.endsWith('/')) opaque.add(path.slice(0, -1));
-      else dirty.add(path);
-    }
-    for (const path of split(ignored)) opaque.add(path.endsWith('/') ? path.slice(0, -1) : path);
 
     const all = [...clean.keys(), ...dirty];
-    const attrs = split(await git(['check-attr', '-a', '-z', '--stdin'], `${all.join('\u0000')}\u0000`));
+    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git(['check-attr', '-a', '-z', '--stdin'], `${all.join('\u0000')}\u0000`)) : [];
     for (let i = 0; i + 2 < attrs.length; i += 3) {
       const [path, attr, value] = [attrs[i]!, attrs[i + 1]!, attrs[i + 2]!];
       if (value === 'unspecified' || value === 'unset') continue;
