@@ -74,9 +74,15 @@ export async function readGitListing(exec: ProcessRunner, repoRoot: string, logg
         continue;
       }
       // `<tag> <mode> <blob> <stage>\t<path>`; tag H is a plain cached file (S: skip-worktree, lowercase: assume-unchanged).
-      const m = /^(\S) (\d{6}) ([0-9a-f]{40,64}) (\d)\t(.*)$/s.exec(line);
-      if (!m) throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
-      const [, tag, mode, blob, stage, path] = m as unknown as [string, string, string, string, string, string];
+      const tab = line.indexOf('\t');
+      const tag = line[0];
+      const mode = line.slice(2, 8);
+      const blob = line.slice(9, tab - 2);
+      const stage = line[tab - 1];
+      const path = line.slice(tab + 1);
+      if (tab < 51 || line[1] !== ' ' || line[8] !== ' ' || line[tab - 2] !== ' ' || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
+        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
+      }
       if (mode === '160000') opaque.add(path);
       else if (tag !== 'H' || stage !== '0' || mode === '120000' || blob.length !== 40) {
         clean.delete(path);
