@@ -313,14 +313,15 @@ function table(results) {
   return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
 }
 
-/** The incremental targets at each size and style, by wall time and by CPU time. */
+/** The incremental targets at each size and style, by wall time and by CPU time (which decides). */
 function targets(results) {
   const lines = [];
   for (const [key, r] of Object.entries(results.sizes)) {
     const check = (label, m, limit) => {
       const wall = m.ms / r.cold.ms;
       const cpu = m.cpuMs !== undefined && r.cold.cpuMs ? m.cpuMs / r.cold.cpuMs : undefined;
-      const ok = wall <= limit || (cpu !== undefined && cpu <= limit);
+      // CPU time decides when it was measured: wall time on a shared machine moves with the load.
+      const ok = cpu !== undefined ? cpu <= limit : wall <= limit;
       lines.push(`${key}: ${label} ≤ ${(limit * 100).toFixed(1)}% of cold: wall ${(wall * 100).toFixed(2)}%${cpu !== undefined ? `, CPU ${(cpu * 100).toFixed(2)}%` : ''} ${ok ? 'met' : 'NOT met'}`);
     };
     check('no-change', r.noChange, 0.005);
