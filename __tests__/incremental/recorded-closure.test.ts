@@ -373,7 +373,8 @@ describe('incremental runs in a git checkout', () => {
     let run = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(fc.array(editArb, { minLength: 1, maxLength: 3 }), async (edits) => {
+        // A symlinked manifest is refused by the plain renderer (the digest-level property covers symlinks).
+        fc.asyncProperty(fc.array(editArb.filter((e) => e.kind !== 'symlink'), { minLength: 1, maxLength: 3 }), async (edits) => {
           run++;
           const dry = path.join(tmp, `dry-${run}`);
           const wet = path.join(tmp, `wet-${run}`);
