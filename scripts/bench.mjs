@@ -7,7 +7,9 @@
 // reported; default 3), BENCH_CLI (hydrate CLI to run; default dist/cli.js), BENCH_KEEP=1 keeps
 // the temp dir, BENCH_HELM_RELEASES (Helm release units, default 200) and BENCH_HELM_CHARTS
 // (kustomize units with helmCharts, default 50), 0 to skip; BENCH_HELM (the helm binary; default
-// helm on PATH, else .tools/helm3/helm). Writes out/bench.json and prints a table.
+// helm on PATH, else .tools/helm3/helm), BENCH_VARIANTS (kustomization styles, default
+// "canonical,varied"), BENCH_FLOOR=0 skips the floor and shell rows (the hydrate rows need no
+// floor; their ratios are to the cold run). Writes out/bench.json and prints a table.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +27,8 @@ const CORES = os.cpus().length;
 const HELM_RELEASES = Number(process.env.BENCH_HELM_RELEASES ?? 200);
 const HELM_CHARTS = Number(process.env.BENCH_HELM_CHARTS ?? 50);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const VARIANTS = (process.env.BENCH_VARIANTS ?? 'canonical,varied').split(',').map((s) => s.trim()).filter((s) => s === 'canonical' || s === 'varied');
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 
 if (!existsSync(CLI)) {
   process.stderr.write(`bench: ${CLI} not found: run \`npm run bundle\` first\n`);
@@ -65,7 +69,11 @@ function run(cmd, args, { cwd, stdout = 'ignore', measureRss = false, env = PLAI
       let rssKb;
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       if (m) rssKb = Number(m[1]);
-      resolve({ ms, code, rssKb, stderr });
+      // CPU time of the run and every child it waited for (kustomize, git): steadier than wall time on a loaded machine.
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      const cpuMs = user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : undefined;
+      resolve({ ms, code, rssKb, cpuMs, stderr });
     });
   });
 }
@@ -115,7 +123,7 @@ async function hydrate(repo, out, extra = [], env = PLAIN_ENV) {
     env
   });
   if (r.code !== 0) throw new Error(`hydrate failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-  return { ms: r.ms, rssKb: r.rssKb };
+  return { ms: r.ms, rssKb: r.rssKb, cpuMs: r.cpuMs };
 }
 
 async function measure(name, times, fn) {
@@ -123,22 +131,42 @@ async function measure(name, times, fn) {
   for (let i = 0; i < times; i++) samples.push(await fn(i));
   const ms = median(samples.map((s) => s.ms));
   const rss = samples.map((s) => s.rssKb).filter((x) => x !== undefined);
-  process.stderr.write(`  ${name}: ${samples.map((s) => Math.round(s.ms)).join(', ')} ms\n`);
-  return { ms, samples: samples.map((s) => Math.round(s.ms)), ...(rss.length ? { peakRssMb: Math.round(Math.max(...rss) / 1024) } : {}) };
+  const cpu = samples.map((s) => s.cpuMs).filter((x) => x !== undefined);
+  process.stderr.write(`  ${name}: ${samples.map((s) => Math.round(s.ms)).join(', ')} ms${cpu.length ? ` (CPU ${cpu.map((c) => Math.round(c)).join(', ')} ms)` : ''}\n`);
+  return {
+    ms,
+    samples: samples.map((s) => Math.round(s.ms)),
+    ...(cpu.length ? { cpuMs: median(cpu) } : {}),
+    ...(rss.length ? { peakRssMb: Math.round(Math.max(...rss) / 1024) } : {})
+  };
 }
 
-async function benchSize(units, tmp) {
-  const work = path.join(tmp, `n${units}`);
+/** Makes the generated dry tree a git checkout, as the action's always is (one commit; edits after it stay unstaged). */
+function gitInit(root) {
+  const git = (...args) => {
+    const r = spawnSync('git', ['-c', 'user.email=bench@example.com', '-c', 'user.name=bench', '-c', 'commit.gpgsign=false', ...args], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr}`);
+  };
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'dry');
+}
+
+async function benchSize(units, tmp, style) {
+  const work = path.join(tmp, `n${units}-${style}`);
   await mkdir(work, { recursive: true });
-  const repo = await generateRepo(path.join(work, 'dry'), units, ROOT);
+  const repo = await generateRepo(path.join(work, 'dry'), units, ROOT, style);
+  gitInit(repo.root);
   process.stderr.write(
-    `bench: ${units} units (${repo.kustomizeUnits.length} kustomize, ${repo.plainUnits.length} plain, ${repo.otherUnits} terraform/secrets) in ${work}\n`
+    `bench: ${units} units, ${style} kustomizations (${repo.kustomizeUnits.length} kustomize, ${repo.plainUnits.length} plain, ${repo.otherUnits} terraform/secrets) in ${work}\n`
   );
   const out = path.join(work, 'wet');
-  const r = {};
-  r.floor = await measure('floor', RUNS, () => floor(repo));
-  r.floorGo = await measure('floor with hydrate\'s Go settings', RUNS, () => floor(repo, HYDRATE_GO_ENV));
-  r.shell = await measure('shell pipeline', RUNS, () => shellPipeline(repo, work));
+  const r = { style };
+  if (FLOOR) {
+    r.floor = await measure('floor', RUNS, () => floor(repo));
+    r.floorGo = await measure('floor with hydrate\'s Go settings', RUNS, () => floor(repo, HYDRATE_GO_ENV));
+    r.shell = await measure('shell pipeline', RUNS, () => shellPipeline(repo, work));
+  }
   r.cold = await measure('hydrate cold', RUNS, async () => {
     await rm(out, { recursive: true, force: true });
     return hydrate(repo, out);
@@ -280,14 +308,30 @@ function startupLines(s) {
   return `bundles: ${sizes}\nhydrate --help: ${s.helpMs} ms median, ${s.helpMinMs} ms fastest (node -e 0: ${s.nodeMs} ms)\n`;
 }
 
+const pct = (a, b) => (a !== undefined && b ? `${((a / b) * 100).toFixed(2)}%` : '');
+
 function table(results) {
-  const rows = [['units', 'measure', 'median', 'vs floor', 'vs shell', 'vs cold', 'peak RSS']];
-  for (const [n, r] of Object.entries(results.sizes)) {
+  const rows = [['units', 'style', 'measure', 'median', 'vs floor', 'vs shell', 'vs cold', 'CPU', 'CPU vs cold', 'peak RSS']];
+  for (const [key, r] of Object.entries(results.sizes)) {
+    const n = key.split('-')[0];
     const line = (label, m, vsCold = true) =>
-      rows.push([n, label, fmt(m.ms), ratio(m.ms, r.floor.ms), ratio(m.ms, r.shell.ms), vsCold ? `${((m.ms / r.cold.ms) * 100).toFixed(1)}%` : '', m.peakRssMb ? `${m.peakRssMb} MB` : '']);
-    line('floor (kubectl kustomize, parallel)', r.floor, false);
-    line('floor, GOGC=off GOMEMLIMIT=512MiB', r.floorGo, false);
-    line('shell pipeline (serial + git diff)', r.shell, false);
+      rows.push([
+        n,
+        r.style,
+        label,
+        fmt(m.ms),
+        r.floor ? ratio(m.ms, r.floor.ms) : '',
+        r.shell ? ratio(m.ms, r.shell.ms) : '',
+        vsCold ? pct(m.ms, r.cold.ms) : '',
+        m.cpuMs !== undefined ? fmt(m.cpuMs) : '',
+        vsCold ? pct(m.cpuMs, r.cold.cpuMs) : '',
+        m.peakRssMb ? `${m.peakRssMb} MB` : ''
+      ]);
+    if (r.floor) {
+      line('floor (kubectl kustomize, parallel)', r.floor, false);
+      line('floor, GOGC=off GOMEMLIMIT=512MiB', r.floorGo, false);
+      line('shell pipeline (serial + git diff)', r.shell, false);
+    }
     line('hydrate cold', r.cold);
     line('hydrate no-change', r.noChange);
     line('hydrate one-unit', r.oneUnit);
@@ -295,6 +339,25 @@ function table(results) {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}
+
+/** The incremental targets at each size and style, by wall time and by CPU time (which decides). */
+function targets(results) {
+  const lines = [];
+  for (const [key, r] of Object.entries(results.sizes)) {
+    const check = (label, m, limit) => {
+      const wall = m.ms / r.cold.ms;
+      const cpu = m.cpuMs !== undefined && r.cold.cpuMs ? m.cpuMs / r.cold.cpuMs : undefined;
+      // CPU time decides when it was measured: wall time on a shared machine moves with the load.
+      const ok = cpu !== undefined ? cpu <= limit : wall <= limit;
+      lines.push(`${key}: ${label} ≤ ${(limit * 100).toFixed(1)}% of cold: wall ${(wall * 100).toFixed(2)}%${cpu !== undefined ? `, CPU ${(cpu * 100).toFixed(2)}%` : ''} ${ok ? 'met' : 'NOT met'}`);
+    };
+    check('no-change', r.noChange, 0.005);
+    check('one-unit', r.oneUnit, 0.01);
+    check(`base change (~${r.unitsPerBase} units)`, r.baseChange, 0.03);
+    if (r.noChange.peakRssMb !== undefined) lines.push(`${key}: no-change peak RSS ≤ 128 MB: ${r.noChange.peakRssMb} MB ${r.noChange.peakRssMb <= 128 ? 'met' : 'NOT met'}`);
+  }
+  return lines.join('\n');
 }
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'hydrate-bench-'));
@@ -308,12 +371,12 @@ try {
     diff: undefined
   };
   process.stdout.write(startupLines(results.startup));
-  for (const n of SIZES) results.sizes[n] = await benchSize(n, tmp);
+  for (const n of SIZES) for (const style of VARIANTS) results.sizes[`${n}-${style}`] = await benchSize(n, tmp, style);
   if (HELM_RELEASES > 0 || HELM_CHARTS > 0) results.helm = await benchHelm(tmp);
   results.diff = await benchDiff();
   await mkdir(path.join(ROOT, 'out'), { recursive: true });
   await writeFile(path.join(ROOT, 'out/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
-  if (Object.keys(results.sizes).length > 0) process.stdout.write(`${table(results)}\n\n`);
+  if (Object.keys(results.sizes).length > 0) process.stdout.write(`${table(results)}\n\n${targets(results)}\n\n`);
   if (results.helm) process.stdout.write(`${helmTable(results.helm)}\n(${results.helm.helm})\n\n`);
   process.stdout.write(startupLines(results.startup));
   process.stdout.write(`diff + comment for ${results.diff.resources} changed resources: ${results.diff.totalMs} ms (diff ${results.diff.diffMs} ms, comment ${results.diff.commentMs} ms)\n`);

@@ -242,7 +242,7 @@ describe('wet files written unquoted by an earlier version', () => {
     const { settings } = await loadSettings({ configFile: path.join(root, 'hydrate.yaml') });
     const unit = first.results[0]!.unit;
     const tools = await renderToolVersions(createProcessRunner());
-    const oldDigest = (await unitInputDigest(unit, settings, createFileReader(), tools, 1)).digest;
+    const oldDigest = (await unitInputDigest(unit, settings, createFileReader(), tools, undefined, 1)).digest;
     const newDigest = (await unitInputDigest(unit, settings, createFileReader(), tools)).digest;
     expect(newDigest).toBe(first.layout!.index.units[unit.id]!.digest);
     expect(oldDigest).not.toBe(newDigest);

@@ -58,7 +58,118 @@ spec:
       targetPort: 8080
 `;
 
-export async function generateRepo(root, units, repoRoot) {
+/** The kustomization of overlay `k` in the one plain block style. */
+const canonicalKustomization = (k, app, bases, components) => `namespace: ${app}
+namePrefix: ${app}-
+resources:
+  - ../../../../bases/base-${k % bases}
+components:
+  - ../../../../components/comp-${k % components}
+patches:
+  - path: replicas.yaml
+configMapGenerator:
+  - name: settings
+    files:
+      - app.properties
+`;
+
+/**
+ * The same overlay as people write it, in one of five styles by `k`: flow mappings and flow
+ * lists, an inline `patch: |-` block scalar with a target, comments and an `images:` list,
+ * anchors and aliases, and the file names `Kustomization` and `kustomization.yml`.
+ */
+function variedKustomization(k, app, bases, components) {
+  const base = `../../../../bases/base-${k % bases}`;
+  const comp = `../../../../components/comp-${k % components}`;
+  switch (k % 5) {
+    case 0:
+      return ['kustomization.yaml', `# ${app}: flow style
+namespace: ${app}
+namePrefix: "${app}-"
+resources: [${base}]
+components: [${comp}]
+patches: [{path: replicas.yaml, target: {kind: Deployment, name: web}}]
+configMapGenerator: [{name: settings, files: [app.properties]}]
+`];
+    case 1:
+      return ['Kustomization', `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: ${app}
+namePrefix: ${app}-
+resources:
+- ${base}   # the shared base
+components:
+- ${comp}
+patches:
+  - path: replicas.yaml
+  - patch: |-
+      - op: add
+        path: /metadata/annotations/owner
+        value: ${app}
+    target:
+      kind: Deployment
+images:
+  - name: registry.example.com/web
+    newTag: "1.${k}.0"
+configMapGenerator:
+  - name: settings
+    files:
+      - app.properties
+`];
+    case 2:
+      return ['kustomization.yml', `---
+namespace: '${app}'
+namePrefix: '${app}-'
+commonAnnotations: &owner
+  team: team-${k % 7}
+labels:
+  - pairs: *owner
+    includeSelectors: false
+resources:
+  - ${base}
+components:
+  - ${comp}
+patches:
+  - path: replicas.yaml
+configMapGenerator:
+  - name: settings
+    files:
+      - app.properties
+    options: {disableNameSuffixHash: false}
+`];
+    case 3:
+      return ['kustomization.yaml', `namespace: ${app}
+namePrefix: ${app}-
+resources:
+  - ${base}
+components:
+  - ${comp}
+patches:
+  - patch: |
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+      spec:
+        revisionHistoryLimit: 3
+  - path: replicas.yaml
+    target: {kind: Deployment}
+configMapGenerator:
+- name: settings
+  files: [app.properties]
+  literals:
+    - "cluster.note=multi: line"
+`];
+    default:
+      return ['kustomization.yaml', canonicalKustomization(k, app, bases, components)];
+  }
+}
+
+/**
+ * `style`: `canonical` writes every overlay in one block style (the style the line-based fast
+ * reader takes); `varied` writes them as people do (see variedKustomization).
+ */
+export async function generateRepo(root, units, repoRoot, style = 'canonical') {
   const exampleConfig = await readFile(path.join(repoRoot, 'examples/dry/hydrate.yaml'), 'utf8');
   const tail = exampleConfig.slice(exampleConfig.indexOf('\nterraform:'));
   await cp(path.join(repoRoot, 'examples/dry/tfworkspaces'), path.join(root, 'tfworkspaces'), { recursive: true });
@@ -105,23 +216,8 @@ ${tail}`
     const cluster = clusters[k % clusters.length];
     const dir = `apps/${app}/clusters/${cluster}`;
     kustomizeUnits.push(dir);
-    await put(
-      root,
-      `${dir}/kustomization.yaml`,
-      `namespace: ${app}
-namePrefix: ${app}-
-resources:
-  - ../../../../bases/base-${k % bases}
-components:
-  - ../../../../components/comp-${k % components}
-patches:
-  - path: replicas.yaml
-configMapGenerator:
-  - name: settings
-    files:
-      - app.properties
-`
-    );
+    const [file, text] = style === 'varied' ? variedKustomization(k, app, bases, components) : ['kustomization.yaml', canonicalKustomization(k, app, bases, components)];
+    await put(root, `${dir}/${file}`, text);
     await put(root, `${dir}/replicas.yaml`, `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: ${1 + (k % 5)}\n`);
     await put(root, `${dir}/app.properties`, `app=${app}\ncluster=${cluster}\nlog.level=info\n`);
   }

@@ -30,7 +30,9 @@ import { redactUnitDiagnostics } from './input-secrets.js';
 import { runnerUntil, startClock, timeLimitError, type RunClock } from './time-limits.js';
 import { checkObjectNames } from '../resources/names.js';
 import { checkPortablePaths } from '../wet/portable-paths.js';
-import { cachingReader, memoizeAsync, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
+import { cachingReader, memoizeAsync, recordedInputDigest, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
+import { createFileIds } from './file-ids.js';
+import { readGitListing } from '../adapters/git-files.js';
 import {
   assignShard,
   buildShardFile,
@@ -328,7 +330,18 @@ async function planIncremental(
   tools.catch(() => undefined);
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
-  const digests = await runPool(selected, width, (u) => unitInputDigest(u, settings, files, tools));
+  // File ids from git when the dry tree is a checkout (clean tracked files are not read), else from content.
+  const ids = createFileIds(files, settings.repoRoot, await readGitListing(ports.exec, settings.repoRoot, ports.logger));
+  // A unit whose recorded closure has the same ids is decided without walking (or parsing) its kustomizations.
+  const recorded = settings.full ? undefined : previous.index;
+  let walked = 0;
+  const digests = await runPool(selected, width, async (u) => {
+    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, tools);
+    if (quick) return quick;
+    walked++;
+    return unitInputDigest(u, settings, files, tools, ids);
+  });
+  ports.logger.debug(`hydrate: ${selected.length - walked} unit(s) checked against their recorded closure, ${walked} walked (file ids from ${ids.source})`);
   selected.forEach((u, i) => inputs.set(u.id, digests[i]!));
   if (settings.full || !previous.index) return { inputs, unchanged: [], toRender: [...selected] };
 
@@ -386,7 +399,10 @@ function takeFromShards(
       });
       continue;
     }
-    results.push(shardUnitResult(entry.unit, u));
+    // Equal digests cover equal closures: the index records the one this job computed.
+    const closure = inputs.get(u.id)?.closure;
+    const result = shardUnitResult(entry.unit, u);
+    results.push(closure && !result.volatile ? { ...result, closure } : result);
     shardOf.set(u.id, entry.shard);
   }
   return { results, leftovers, diagnostics, shardOf };
@@ -477,7 +493,7 @@ function memoizedPrevious(previous: PreviousWet): PreviousWet {
 }
 
 function withInputDigest(r: RenderedUnit, input: InputDigest | undefined): UnitResult {
-  return { ...r, digest: input?.digest ?? '', ...(input?.volatile ? { volatile: true } : {}) };
+  return { ...r, digest: input?.digest ?? '', ...(input?.volatile ? { volatile: true } : {}), ...(input?.closure ? { closure: input.closure } : {}) };
 }
 
 /** Renders a renderer's units on a pool of workers; output order is the canonical unit order. */

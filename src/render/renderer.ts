@@ -50,6 +50,8 @@ export interface UnitResult {
   digest: string;
   /** True when the digest cannot see every input (remote base, unpinned chart): always re-render. */
   volatile?: boolean;
+  /** The closure the digest covers (path → id), recorded in the wet index (see pipeline/incremental.ts). */
+  closure?: Record<string, string>;
   provides?: Provided[];
   requires?: Required[];
 }
@@ -58,7 +60,7 @@ export interface UnitResult {
  * What a renderer returns for a unit. The pipeline adds the input digest and the volatile flag,
  * which it computes before rendering from everything the unit reads (pipeline/incremental.ts).
  */
-export type RenderedUnit = Omit<UnitResult, 'digest' | 'volatile'>;
+export type RenderedUnit = Omit<UnitResult, 'digest' | 'volatile' | 'closure'>;
 
 /** What the wet tree looked like before this run: its index and a reader for its files. */
 export interface PreviousWet {

@@ -346,6 +346,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
     if (meta.owner !== undefined) entry.owner = meta.owner;
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
     units[unit.id] = entry;
   }
 
@@ -500,6 +501,22 @@ function readIndexJson(raw: Json, problems: string[]): WetIndex | undefined {
       }
       const owner = str(u['owner'], `${at}.owner`, true);
       if (owner !== undefined) entry.owner = owner;
+      if (u['closure'] !== undefined) {
+        // Thousands of entries in a large tree: checked in one pass, copied without prototype.
+        const raw = u['closure'];
+        const closure = Object.create(null) as Record<string, string>;
+        let fine = isObject(raw);
+        if (fine) for (const k in raw as Record<string, Json>) {
+          const v = (raw as Record<string, Json>)[k];
+          if (typeof v !== 'string') {
+            fine = false;
+            break;
+          }
+          closure[k] = v;
+        }
+        if (fine) entry.closure = closure;
+        else bad(`${at}.closure`, 'expected an object of strings');
+      }
       if (paths) entry.paths = paths.sort(cmp);
       units[id] = entry;
     }

@@ -30,6 +30,13 @@ export interface WetIndexUnit {
   provides?: string[];
   /** The config that renders the unit (`<repository>:<config path>`); absent in indexes of older versions. */
   owner?: string;
+  /**
+   * The dry paths the digest covers (files, and folders read whole) → their ids (a file's git
+   * blob id; a folder's id covers its listing and everything below it). A later run recomputes
+   * the digest over these paths with today's ids and walks the unit's kustomizations only when
+   * it differs. Absent for volatile units and in indexes of older versions.
+   */
+  closure?: Record<string, string>;
 }
 
 export interface WetIndex {
