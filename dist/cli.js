@@ -1025,7 +1025,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -1058,18 +1058,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text, i, indent.length);
           end = i + indent.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -1082,7 +1082,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -4616,13 +4616,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines2(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -8497,9 +8497,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix13 = POSIX_REGEX_SOURCE[rest2];
-                if (posix13) {
-                  prev.value = pre + posix13;
+                const posix14 = POSIX_REGEX_SOURCE[rest2];
+                if (posix14) {
+                  prev.value = pre + posix14;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -9016,7 +9016,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix13 = opts.windows;
+      const posix14 = opts.windows;
       const regex = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -9026,8 +9026,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch7.test(input, regex, options, { glob, posix: posix13 });
-        const result = { glob, state, regex, posix: posix13, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch7.test(input, regex, options, { glob, posix: posix14 });
+        const result = { glob, state, regex, posix: posix14, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -9052,7 +9052,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch7.test = (input, regex, options, { glob, posix: posix13 } = {}) => {
+    picomatch7.test = (input, regex, options, { glob, posix: posix14 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -9060,7 +9060,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix13 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix14 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output = match && format ? format(input) : input;
       if (match === false) {
@@ -9069,16 +9069,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch7.matchBase(input, regex, options, posix13);
+          match = picomatch7.matchBase(input, regex, options, posix14);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch7.matchBase = (input, glob, options, posix13 = options && options.windows) => {
+    picomatch7.matchBase = (input, glob, options, posix14 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
-      return regex.test(utils.basename(input, { windows: posix13 }));
+      return regex.test(utils.basename(input, { windows: posix14 }));
     };
     picomatch7.isMatch = (str3, patterns, options) => picomatch7(patterns, options)(str3);
     picomatch7.parse = (pattern, options) => {
@@ -14539,7 +14539,7 @@ var require_ucs2length = __commonJS({
 
 // src/cli.ts
 import { cp as cp2, mkdir as mkdir4, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
-import { existsSync, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync2, realpathSync as realpathSync2 } from "node:fs";
 import path3 from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14768,6 +14768,43 @@ function parseArgsMessage(message) {
 
 // src/adapters/files.ts
 import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+
+// src/dry/utf8.ts
+function firstInvalidUtf8(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) [need, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
+    else return i;
+    if (i + need >= bytes.length) return i;
+    let cp3 = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 192) !== 128) return i;
+      cp3 = cp3 << 6 | c & 63;
+    }
+    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8Strict(bytes) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+}
+
+// src/adapters/files.ts
 function kindOf(s) {
   if (s.isSymbolicLink()) return "symlink";
   if (s.isFile()) return "file";
@@ -14775,35 +14812,7 @@ function kindOf(s) {
   return "other";
 }
 var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-function invalidUtf8Offset(b) {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i];
-    if (c < 128) {
-      i++;
-      continue;
-    }
-    let n;
-    let lo = 128;
-    let hi = 191;
-    if (c >= 194 && c <= 223) n = 1;
-    else if (c >= 224 && c <= 239) {
-      n = 2;
-      if (c === 224) lo = 160;
-      if (c === 237) hi = 159;
-    } else if (c >= 240 && c <= 244) {
-      n = 3;
-      if (c === 240) lo = 144;
-      if (c === 244) hi = 143;
-    } else return i;
-    for (let k = 1; k <= n; k++) {
-      const d = b[i + k];
-      if (d === void 0 || d < (k === 1 ? lo : 128) || d > (k === 1 ? hi : 191)) return i;
-    }
-    i += n + 1;
-  }
-  return -1;
-}
+var invalidUtf8Offset = firstInvalidUtf8;
 function decodeUtf8(bytes, path4) {
   try {
     return UTF8.decode(bytes);
@@ -15773,6 +15782,7 @@ function layoutWet(results, settings, meta3, kept = []) {
     if (meta3.owner !== void 0) entry.owner = meta3.owner;
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
     units[unit2.id] = entry;
   }
   for (const [folded, c] of claims) {
@@ -15905,6 +15915,21 @@ function readIndexJson(raw, problems) {
       }
       const owner = str3(u["owner"], `${at3}.owner`, true);
       if (owner !== void 0) entry.owner = owner;
+      if (u["closure"] !== void 0) {
+        const raw2 = u["closure"];
+        const closure = /* @__PURE__ */ Object.create(null);
+        let fine = isObject(raw2);
+        if (fine) for (const k in raw2) {
+          const v = raw2[k];
+          if (typeof v !== "string") {
+            fine = false;
+            break;
+          }
+          closure[k] = v;
+        }
+        if (fine) entry.closure = closure;
+        else bad(`${at3}.closure`, "expected an object of strings");
+      }
       if (paths) entry.paths = paths.sort(cmp);
       units[id] = entry;
     }
@@ -25193,46 +25218,123 @@ async function closureContents(files, repoRoot, paths) {
   return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
 }
 
+// src/pipeline/file-ids.ts
+import { createHash as createHash6 } from "node:crypto";
+import { posix as posix8 } from "node:path";
+var MISSING = "missing";
+function blobId(content) {
+  const h = createHash6("sha1");
+  h.update(`blob ${content.length}\0`);
+  h.update(content);
+  return h.digest("hex");
+}
+function treeId(entries2) {
+  const present = entries2.filter(([, id]) => id !== MISSING);
+  if (present.length === 0) return MISSING;
+  const h = createHash6("sha1");
+  for (const [name, id] of present) h.update(`${name}\0${id}
+`);
+  return `d:${h.digest("hex")}`;
+}
+function symlinkId(target, behind) {
+  return `s:${createHash6("sha1").update(`${target}\0${behind}`).digest("hex")}`;
+}
+var join4 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
+function createFileIds(files, repoRoot, listing) {
+  const memo2 = /* @__PURE__ */ new Map();
+  let realRoot2;
+  const root = () => realRoot2 ??= files.realpath(repoRoot).catch(() => repoRoot);
+  const abs2 = (rel) => rel === "" ? repoRoot : posix8.join(repoRoot, rel);
+  const children = /* @__PURE__ */ new Map();
+  const opaqueUnder = (rel) => {
+    if (!listing || listing.opaque.size === 0) return false;
+    for (let p = rel; ; ) {
+      if (listing.opaque.has(p)) return true;
+      const slash = p.lastIndexOf("/");
+      if (slash < 0) return false;
+      p = p.slice(0, slash);
+    }
+  };
+  if (listing) {
+    const add = (path4) => {
+      let p = path4;
+      while (p !== "") {
+        const slash = p.lastIndexOf("/");
+        const dir = slash < 0 ? "" : p.slice(0, slash);
+        let names = children.get(dir);
+        const fresh = names === void 0;
+        if (!names) children.set(dir, names = /* @__PURE__ */ new Set());
+        names.add(slash < 0 ? p : p.slice(slash + 1));
+        if (!fresh) return;
+        p = dir;
+      }
+    };
+    for (const p of listing.clean.keys()) add(p);
+    for (const p of listing.dirty) add(p);
+    for (const p of listing.opaque) add(p);
+  }
+  const id = (rel, via) => {
+    if (via.length > 0) return compute(rel, via);
+    let hit = memo2.get(rel);
+    if (!hit) {
+      hit = compute(rel, via);
+      memo2.set(rel, hit);
+    }
+    return hit;
+  };
+  const compute = async (rel, via) => {
+    if (listing && !opaqueUnder(rel)) {
+      const clean = listing.clean.get(rel);
+      if (clean !== void 0) return clean;
+      if (!listing.dirty.has(rel)) {
+        const names = children.get(rel);
+        if (!names) return fromDisk(rel, via);
+        const out = [];
+        for (const name of [...names].sort(cmp)) out.push([name, await id(join4(rel, name), via)]);
+        return treeId(out);
+      }
+    }
+    return fromDisk(rel, via);
+  };
+  const fromDisk = async (rel, via) => {
+    const st = await files.lstat(abs2(rel));
+    if (st === void 0) return MISSING;
+    if (rel.includes("/") && (st.kind === "file" || st.kind === "directory")) {
+      const real = await root();
+      const target = await files.realpath(abs2(rel)).catch(() => void 0);
+      if (target === void 0) return MISSING;
+      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
+    }
+    if (st.kind === "file") return blobId(await files.readFileBytes(abs2(rel)));
+    if (st.kind === "directory") {
+      const names = (await files.readDir(abs2(rel))).map((e) => e.name).filter((n) => !(rel === "" && n === ".git"));
+      const out = [];
+      for (const name of names.sort(cmp)) out.push([name, await id(join4(rel, name), via)]);
+      return treeId(out);
+    }
+    if (st.kind === "symlink") {
+      let target;
+      try {
+        target = await files.realpath(abs2(rel));
+      } catch {
+        return symlinkId("dangling", "");
+      }
+      const real = await root();
+      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
+      const inside = target === real ? "" : target.slice(real.length + 1);
+      if (via.includes(inside)) return symlinkId(inside, "loop");
+      return symlinkId(inside, await id(inside, [...via, inside]));
+    }
+    return `o:${st.kind}`;
+  };
+  return { source: listing ? "git" : "content", id: (rel) => id(rel, []) };
+}
+
 // src/render/kubernetes/flux-kustomization.ts
-import { posix as posix11 } from "node:path";
+import { posix as posix12 } from "node:path";
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix10 } from "node:path";
-
-// src/dry/utf8.ts
-function firstInvalidUtf8(bytes) {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 128) {
-      i++;
-      continue;
-    }
-    let need;
-    let min;
-    if (b >= 194 && b <= 223) [need, min] = [1, 128];
-    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
-    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
-    else return i;
-    if (i + need >= bytes.length) return i;
-    let cp3 = b & 63 >> need;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if ((c & 192) !== 128) return i;
-      cp3 = cp3 << 6 | c & 63;
-    }
-    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
-    i += need + 1;
-  }
-  return -1;
-}
-function decodeUtf8Strict(bytes) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
-  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
-}
+import { posix as posix11 } from "node:path";
 
 // src/resources/lists.ts
 function isListObject(v) {
@@ -25407,11 +25509,11 @@ function helmArgvProblems(release) {
 
 // src/render/kubernetes/argocd-source.ts
 var import_yaml13 = __toESM(require_dist(), 1);
-import { posix as posix9 } from "node:path";
+import { posix as posix10 } from "node:path";
 
 // src/render/kubernetes/plain-dir.ts
 var import_picomatch5 = __toESM(require_picomatch2(), 1);
-import { posix as posix8 } from "node:path";
+import { posix as posix9 } from "node:path";
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var JSONNET_FILE = /\.(jsonnet|libsonnet)$/;
 var PLUGIN_MARKERS = {
@@ -25441,10 +25543,10 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
   const include = (0, import_picomatch5.default)(rule.include, { dot: false, noextglob: true });
   const exclude = rule.exclude.length > 0 ? (0, import_picomatch5.default)(rule.exclude, { dot: true, noextglob: true }) : () => false;
   const out = { files: [], kustomizations: [], charts: [], jsonnet: [], pluginMarkers: [], symlinks: [], skippedDirs: 0, skippedFiles: 0 };
-  const artifactsRel = posix8.normalize(extraArtifacts2);
+  const artifactsRel = posix9.normalize(extraArtifacts2);
   let seen = 0;
   const walk2 = async (rel) => {
-    const here = rel === "" ? posix8.join(repoRoot, dir) : posix8.join(repoRoot, dir, rel);
+    const here = rel === "" ? posix9.join(repoRoot, dir) : posix9.join(repoRoot, dir, rel);
     const entries2 = (await files.readDir(here)).sort((a, b) => cmp(a.name, b.name));
     for (const e of entries2) {
       if (++seen > MAX_ENTRIES) throw new Error(`${dir} holds more than ${MAX_ENTRIES} entries: narrow the plain rule (plain.recurse, plain.exclude)`);
@@ -25459,7 +25561,7 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
           continue;
         }
         if (await kustomizationFileIn(files, repoRoot, repoRel)) out.kustomizations.push(repoRel);
-        else if ((await files.lstat(posix8.join(repoRoot, repoRel, "Chart.yaml")))?.kind === "file") out.charts.push(repoRel);
+        else if ((await files.lstat(posix9.join(repoRoot, repoRel, "Chart.yaml")))?.kind === "file") out.charts.push(repoRel);
         else await walk2(child);
         continue;
       }
@@ -25473,7 +25575,7 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
         continue;
       }
       if (JSONNET_FILE.test(e.name)) out.jsonnet.push(repoRel);
-      if (e.kind === "symlink" && rule.recurse && await symlinkedDir(files, posix8.join(repoRoot, repoRel))) {
+      if (e.kind === "symlink" && rule.recurse && await symlinkedDir(files, posix9.join(repoRoot, repoRel))) {
         out.symlinks.push(repoRel);
         continue;
       }
@@ -25600,7 +25702,7 @@ async function renderKustomizeSource(ctx, k) {
   for (const key2 of ["commonAnnotationsEnvsubst"]) if (k[key2] === true) err(ctx, `kustomize.${key2} needs Argo CD's build environment, which Hydrate does not emulate`);
   const allowRemote = input.settings.config.policy.allowRemote;
   const components = (Array.isArray(k["components"]) ? k["components"] : []).filter((c) => typeof c === "string");
-  const roots = [dir, ...components.map((c) => posix9.normalize(posix9.join(dir, c)))];
+  const roots = [dir, ...components.map((c) => posix10.normalize(posix10.join(dir, c)))];
   const paths = [];
   for (const r of roots) {
     const bad = await repoPathProblem(input.files, input.repoRoot, r, "kustomize component");
@@ -25608,7 +25710,7 @@ async function renderKustomizeSource(ctx, k) {
       err(ctx, bad);
       continue;
     }
-    if (r !== dir && (await input.files.lstat(posix9.join(input.repoRoot, r)))?.kind !== "directory") {
+    if (r !== dir && (await input.files.lstat(posix10.join(input.repoRoot, r)))?.kind !== "directory") {
       if (k["ignoreMissingComponents"] !== true) err(ctx, `kustomize component ${r} not found`);
       continue;
     }
@@ -25620,13 +25722,13 @@ async function renderKustomizeSource(ctx, k) {
   for (const p of patches) {
     const path4 = str2(rec(p)["path"]);
     if (path4 === void 0) continue;
-    const rel = posix9.normalize(posix9.join(dir, path4));
+    const rel = posix10.normalize(posix10.join(dir, path4));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, "kustomize patch file");
     if (bad) err(ctx, bad);
     else paths.push(rel);
   }
   if (hasErrors(ctx.diagnostics)) return [];
-  const doc = rec(parseYamlDocuments(await input.files.readFile(posix9.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
+  const doc = rec(parseYamlDocuments(await input.files.readFile(posix10.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
   const edited = { ...doc };
   if (typeof k["namePrefix"] === "string" && k["namePrefix"] !== "") edited["namePrefix"] = k["namePrefix"];
   if (typeof k["nameSuffix"] === "string" && k["nameSuffix"] !== "") edited["nameSuffix"] = k["nameSuffix"];
@@ -25703,10 +25805,10 @@ async function renderKustomizeSource(ctx, k) {
     err(ctx, "no work directory to build the kustomization in");
     return [];
   }
-  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix9.join(input.repoRoot, p), to: p }));
+  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix10.join(input.repoRoot, p), to: p }));
   const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml13.stringify)(edited, { version: "1.1" }) }]);
   try {
-    const target = posix9.join(work.path, dir);
+    const target = posix10.join(work.path, dir);
     const args = command === "kustomize" ? ["build", target] : ["kustomize", target];
     const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
     if (result.exitCode !== 0) {
@@ -25731,7 +25833,7 @@ async function renderHelmSource(ctx, h, entry) {
   const app = unit2.argocd;
   const dir = unit2.dir;
   const chartFile = `${dir}/Chart.yaml`;
-  if ((await input.files.lstat(posix9.join(input.repoRoot, chartFile)))?.kind !== "file") {
+  if ((await input.files.lstat(posix10.join(input.repoRoot, chartFile)))?.kind !== "file") {
     err(ctx, `its source sets helm options but ${dir} holds no Chart.yaml`);
     return [];
   }
@@ -25755,10 +25857,10 @@ async function renderHelmSource(ctx, h, entry) {
       err(ctx, `helm.valueFiles entry ${JSON.stringify(v)} is not a file of this repository (references to other sources and URLs are not read)`);
       continue;
     }
-    const rel = posix9.normalize(posix9.join(dir, v));
+    const rel = posix10.normalize(posix10.join(dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v}`);
     if (bad) err(ctx, bad);
-    else if ((await input.files.lstat(posix9.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
+    else if ((await input.files.lstat(posix10.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
     else if (h["ignoreMissingValueFiles"] !== true) err(ctx, `values file ${rel} (helm.valueFiles) not found`);
   }
   let inline;
@@ -25789,9 +25891,9 @@ async function renderHelmSource(ctx, h, entry) {
   if (h["skipCrds"] !== true) args.push("--include-crds");
   if (h["skipTests"] === true) args.push("--skip-tests");
   if (h["skipSchemaValidation"] === true) args.push("--skip-schema-validation");
-  for (const f of valueFiles) args.push(`--values=${posix9.join(input.repoRoot, f)}`);
+  for (const f of valueFiles) args.push(`--values=${posix10.join(input.repoRoot, f)}`);
   if (inline !== void 0) args.push("--values=-");
-  args.push(...sets, "--", releaseName, posix9.join(input.repoRoot, dir));
+  args.push(...sets, "--", releaseName, posix10.join(input.repoRoot, dir));
   const twice = await chartMayVary(input.files, input.repoRoot, dir);
   const work = input.exec.workDir ? await input.exec.workDir([]) : void 0;
   try {
@@ -25840,15 +25942,15 @@ async function argoClosure(unit2, settings, files) {
       const k = rec(source["kustomize"]);
       add(await kustomizeClosure(unit2.dir, files, root));
       for (const c of Array.isArray(k["components"]) ? k["components"] : []) {
-        if (typeof c === "string") add(await kustomizeClosure(posix9.normalize(posix9.join(unit2.dir, c)), files, root));
+        if (typeof c === "string") add(await kustomizeClosure(posix10.normalize(posix10.join(unit2.dir, c)), files, root));
       }
       for (const p of Array.isArray(k["patches"]) ? k["patches"] : []) {
         const path4 = str2(rec(p)["path"]);
-        if (path4 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path4)));
+        if (path4 !== void 0) paths.add(posix10.normalize(posix10.join(unit2.dir, path4)));
       }
     } else if (type === "helm") {
       const h = rec(source["helm"]);
-      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix9.normalize(posix9.join(unit2.dir, v)));
+      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix10.normalize(posix10.join(unit2.dir, v)));
     } else if (type === "directory") {
       const listing = await listPlainUnit(files, root, unit2.dir, argoDirectoryRule(source["directory"]), settings.config.kubernetes[unit2.entry]?.extraArtifacts ?? "extra_artifacts");
       for (const sub of listing.kustomizations) add(await kustomizeClosure(sub, files, root));
@@ -25876,7 +25978,7 @@ var HELM_ENV = [
   "NO_PROXY",
   "no_proxy"
 ];
-var abs = (input, rel) => posix10.join(input.repoRoot, rel);
+var abs = (input, rel) => posix11.join(input.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function toolFailure(what, result) {
   const stderr = toolMessage(result.stderr);
@@ -26053,7 +26155,7 @@ async function renderKustomize(ctx, file, dirRel) {
 async function renderHelm(ctx, file) {
   const { input, unit: unit2 } = ctx;
   const empty = { resources: [], patches: [] };
-  const unsafeRelease = await checkRepoPath(input.repoRoot, posix10.normalize(file), input.files, "Helm release file");
+  const unsafeRelease = await checkRepoPath(input.repoRoot, posix11.normalize(file), input.files, "Helm release file");
   if (unsafeRelease) {
     err2(ctx, unsafeRelease, { file: input.settings.configPath });
     return empty;
@@ -26080,8 +26182,8 @@ async function renderHelm(ctx, file) {
   }));
   for (const p of artifactProblems) err2(ctx, p.message, p.at);
   if (hasErrors(ctx.diagnostics)) return empty;
-  const releaseDir = posix10.dirname(file);
-  const releaseName = release.releaseName ?? posix10.basename(releaseDir);
+  const releaseDir = posix11.dirname(file);
+  const releaseName = release.releaseName ?? posix11.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
   let localChart;
@@ -26091,7 +26193,7 @@ async function renderHelm(ctx, file) {
     return empty;
   }
   if (isLocalChart(release.chart)) {
-    const chartRel = posix10.normalize(posix10.join(releaseDir, release.chart));
+    const chartRel = posix11.normalize(posix11.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, "chart path") ?? await checkRepoPath(input.repoRoot, chartRel, input.files, "chart path");
     if (bad) {
       err2(ctx, bad, { file, ...parsed.positionOf(["chart"]) });
@@ -26131,7 +26233,7 @@ async function renderHelm(ctx, file) {
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix10.normalize(posix10.join(unit2.dir, v));
+      const rel = posix11.normalize(posix11.join(unit2.dir, v));
       const bad = checkRelativePath(rel, "values file") ?? await checkRepoPath(input.repoRoot, rel, input.files, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err2(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file, ...parsed.positionOf(["valuesFiles", i]) });
@@ -26171,7 +26273,7 @@ async function renderHelm(ctx, file) {
     }
     const cwd = work?.path ?? input.repoRoot;
     if (work && localChart && copies.length > 0) {
-      chartRef = posix10.join(work.path, localChart.rel);
+      chartRef = posix11.join(work.path, localChart.rel);
       const built = await input.exec.run("helm", ["dependency", "build", "--", chartRef], {
         cwd,
         timeoutMs: RENDER_TIMEOUT_MS2,
@@ -26213,7 +26315,7 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
   const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
   for (const d of deps) {
     if (!d.repository.startsWith("file://")) continue;
-    const rel = posix10.normalize(posix10.join(chartRel, d.repository.slice("file://".length)));
+    const rel = posix11.normalize(posix11.join(chartRel, d.repository.slice("file://".length)));
     const bad = checkRelativePath(rel, `dependency ${d.name} of chart ${chartRel}`);
     if (bad) {
       err2(ctx, bad, { file });
@@ -26226,7 +26328,7 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
 }
 async function pathLikeChartProblem(input, chart) {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
-  const rel = posix10.normalize(chart);
+  const rel = posix11.normalize(chart);
   if (await input.files.lstat(abs(input, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
   return checkRepoPath(input.repoRoot, rel, input.files, "chart", { anyName: true });
 }
@@ -26301,11 +26403,11 @@ async function renderChartDir(ctx, chartFile) {
     }
     return filled.value;
   };
-  const releaseName = named("releaseName", posix10.basename(unit2.dir), 53);
+  const releaseName = named("releaseName", posix11.basename(unit2.dir), 53);
   const namespace = named("namespace", "default", 63);
   const valuesRel = [];
   for (const v of entry.helm.valueFiles) {
-    const rel = posix10.normalize(posix10.join(unit2.dir, v));
+    const rel = posix11.normalize(posix11.join(unit2.dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v} (helm.valueFiles)`);
     if (bad) err2(ctx, bad, configAt);
     else if (!await isRegularFile(input, rel)) err2(ctx, `values file ${rel} (helm.valueFiles) not found`, configAt);
@@ -26353,7 +26455,7 @@ async function renderPlain(ctx) {
   if ((await input.files.lstat(abs(input, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
     err2(
       ctx,
-      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix10.basename(unit2.dir)} and a version, or exclude the directory`,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix11.basename(unit2.dir)} and a version, or exclude the directory`,
       { file: `${unit2.dir}/Chart.yaml` }
     );
     return [];
@@ -26361,7 +26463,7 @@ async function renderPlain(ctx) {
   const rule = plainRuleOf(input.settings.config, entry);
   const listing = await listPlainUnit(input.files, input.repoRoot, unit2.dir, rule, entry.extraArtifacts);
   for (const link of listing.symlinks) {
-    err2(ctx, `${posix10.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
+    err2(ctx, `${posix11.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
   }
   for (const chart of listing.charts) {
     err2(
@@ -26371,7 +26473,7 @@ async function renderPlain(ctx) {
     );
   }
   if (listing.pluginMarkers.length > 0) {
-    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix10.basename(m)]} (${posix10.basename(m)})`).join(", ");
+    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix11.basename(m)]} (${posix11.basename(m)})`).join(", ");
     err2(
       ctx,
       `${unit2.dir} is rendered by ${which}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
@@ -26419,7 +26521,7 @@ function describeNonObject(value, file) {
   const apiVersion2 = value["apiVersion"];
   const kind = value["kind"];
   if (typeof apiVersion2 === "string" && apiVersion2 !== "" && typeof kind === "string" && kind !== "") return void 0;
-  const base = posix10.basename(file);
+  const base = posix11.basename(file);
   const keys = Object.keys(value);
   const has = (...ks) => ks.some((k) => keys.includes(k));
   let looks;
@@ -26573,7 +26675,7 @@ async function loadFluxObject(unit2, repoRoot, files) {
   const at3 = { severity: "error", unit: unit2.id, file: ref.file };
   let text;
   try {
-    text = await files.readFile(posix11.join(repoRoot, ref.file));
+    text = await files.readFile(posix12.join(repoRoot, ref.file));
   } catch (e) {
     return { ...at3, message: `cannot read the Flux Kustomization: ${e.message}` };
   }
@@ -26590,8 +26692,8 @@ var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") :
 async function componentDirs(unit2, spec, repoRoot, files) {
   const out = [];
   for (const ref of strings(spec["components"])) {
-    const rel = posix11.normalize(posix11.join(unit2.dir, ref));
-    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix11.join(repoRoot, rel)) === void 0) continue;
+    const rel = posix12.normalize(posix12.join(unit2.dir, ref));
+    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix12.join(repoRoot, rel)) === void 0) continue;
     out.push({ rel, ref });
   }
   return out;
@@ -26724,7 +26826,7 @@ async function renderFluxKustomization(ctx) {
     const bad = checkRelativePath(unit2.dir, "spec.path") ?? await checkRepoPath(root, unit2.dir, input.files, "spec.path", { anyName: true });
     if (bad) return err3(bad, at3);
   }
-  if ((await input.files.lstat(posix11.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
+  if ((await input.files.lstat(posix12.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
   const allowRemote = entry.kustomize.allowRemote || input.settings.config.policy.allowRemote;
   const copies = /* @__PURE__ */ new Set();
   const take = async (dir) => {
@@ -26739,10 +26841,10 @@ async function renderFluxKustomization(ctx) {
   let kname = "kustomization.yaml";
   if (kfile) {
     if (!await take(unit2.dir)) return void 0;
-    const parsed = parseYaml11(await input.files.readFile(posix11.join(root, kfile)), kfile);
+    const parsed = parseYaml11(await input.files.readFile(posix12.join(root, kfile)), kfile);
     if (parsed.errors.length > 0) return err3(parsed.errors[0].message, { file: kfile, line: parsed.errors[0].line ?? 1 });
     kustomization = parsed.docs[0]?.object ?? {};
-    kname = posix11.basename(kfile);
+    kname = posix12.basename(kfile);
   } else {
     const listing = await listPlainUnit(input.files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
     for (const link of listing.symlinks) err3(`${link} is a symlink: symlinked manifests and folders are not followed; copy them instead`, { file: link });
@@ -26768,18 +26870,18 @@ async function renderFluxKustomization(ctx) {
   }
   for (const p of [...copies].sort(cmp)) {
     if (existing.some((e) => p.startsWith(`${e}/`))) continue;
-    if (await input.files.lstat(posix11.join(root, p)) !== void 0) existing.push(p);
+    if (await input.files.lstat(posix12.join(root, p)) !== void 0) existing.push(p);
   }
   const toolCmd = await input.exec.which("kustomize") ? "kustomize" : await input.exec.which("kubectl") ? "kubectl" : void 0;
   if (!toolCmd) return err3("kustomize not found: install kustomize or kubectl (kubectl kustomize)", at3);
   const work = await input.exec.workDir(
-    existing.map((p) => ({ from: posix11.join(root, p), to: `repo/${p}` })),
-    [{ path: posix11.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
+    existing.map((p) => ({ from: posix12.join(root, p), to: `repo/${p}` })),
+    [{ path: posix12.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
 ` }]
   );
   let stdout;
   try {
-    const dir = posix11.join(work.path, "repo", unit2.dir);
+    const dir = posix12.join(work.path, "repo", unit2.dir);
     const args = toolCmd === "kustomize" ? ["build", dir] : ["kustomize", dir];
     const result = await input.exec.run(toolCmd, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS3, env: goToolEnv(input.settings) });
     if (result.exitCode !== 0) {
@@ -26978,31 +27080,77 @@ async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
   return { paths: [unit2.dir], volatile: false };
 }
-async function unitInputDigest(unit2, settings, files, toolVersion, format = CANONICAL_YAML_FORMAT) {
-  const entry = entryOf(unit2, settings);
-  const closure = await unitClosure(unit2, settings, files);
-  const parts = [
-    "hydrate-input/1",
+var entryDigests = /* @__PURE__ */ new WeakMap();
+async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML_FORMAT) {
+  const tools = unit2.renderer === "kubernetes" ? await toolVersion : "";
+  let perSettings = entryDigests.get(settings);
+  if (!perSettings) entryDigests.set(settings, perSettings = /* @__PURE__ */ new Map());
+  const key2 = `${unit2.renderer}\0${unit2.entry}\0${tools}`;
+  let shared = perSettings.get(key2);
+  if (shared === void 0) {
+    shared = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION}`]);
+    perSettings.set(key2, shared);
+  }
+  return [
+    "hydrate-input/2",
     // The written form: a unit kept from a run that wrote another form is rendered again once.
-    // (Format 1, written before this part existed, adds nothing: its digests are the ones it wrote.)
+    // (Format 1, written before this part existed, adds nothing.)
     ...format === 1 ? [] : [`canonical-yaml/${format}`],
     unit2.renderer,
     unit2.dir,
     unit2.output,
     JSON.stringify(unit2.coordinates),
-    JSON.stringify(entry ?? null),
-    globalConfig2(settings),
-    unit2.renderer === "kubernetes" ? await toolVersion : "",
-    `hydrate ${VERSION}`,
+    shared,
     // An Argo CD unit: the (generated) Application it renders.
     ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : []
   ];
-  for (const [path4, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path4, content);
+}
+function closureCover(paths) {
+  const sorted2 = [...new Set(paths)].sort(cmp);
+  const out = [];
+  const kept = /* @__PURE__ */ new Set();
+  for (const p of sorted2) {
+    let inside = kept.has("") && p !== "";
+    for (let i = p.indexOf("/"); !inside && i >= 0; i = p.indexOf("/", i + 1)) inside = kept.has(p.slice(0, i));
+    if (inside) continue;
+    kept.add(p);
+    out.push(p);
+  }
+  return out;
+}
+function isInsidePath(p) {
+  if (p === "") return true;
+  if (p.includes("\0") || p.includes("\\") || p.startsWith("/")) return false;
+  return p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".." && seg.toLowerCase() !== ".git");
+}
+async function digestOver(header2, paths, ids) {
+  const parts = [...header2];
+  const closure = {};
+  for (const p of paths) {
+    const id = await ids.id(p);
+    closure[p] = id;
+    parts.push(p, id);
+  }
+  return { digest: digestOf(parts), closure };
+}
+async function unitInputDigest(unit2, settings, files, toolVersion, ids = createFileIds(files, settings.repoRoot), format = CANONICAL_YAML_FORMAT) {
+  const entry = entryOf(unit2, settings);
+  const closure = await unitClosure(unit2, settings, files);
+  const over = await digestOver(await headerParts(unit2, settings, toolVersion, format), closureCover(closure.paths), ids);
+  const volatile = closure.volatile || entry === void 0;
   return {
-    digest: digestOf(parts),
-    volatile: closure.volatile || entry === void 0,
-    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {}
+    digest: over.digest,
+    volatile,
+    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {},
+    ...volatile ? {} : { closure: over.closure }
   };
+}
+async function recordedInputDigest(unit2, settings, recorded, ids, toolVersion) {
+  if (!recorded?.closure || recorded.volatile || entryOf(unit2, settings) === void 0) return void 0;
+  const paths = Object.keys(recorded.closure).sort(cmp);
+  if (!paths.every(isInsidePath)) return void 0;
+  const over = await digestOver(await headerParts(unit2, settings, toolVersion), paths, ids);
+  return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : void 0;
 }
 var VERSION_COMMANDS = [
   ["kustomize", ["version"]],
@@ -27050,7 +27198,7 @@ function memoizeAsync(fn) {
 import { randomBytes as randomBytes3 } from "node:crypto";
 
 // src/dry/sources.ts
-import { join as join4 } from "node:path";
+import { join as join5 } from "node:path";
 async function checkSources(settings, files, positions = /* @__PURE__ */ new Map()) {
   const found = [];
   const file = settings.configPath;
@@ -27063,7 +27211,7 @@ async function checkSources(settings, files, positions = /* @__PURE__ */ new Map
       out.push({ severity: "error", file, message: `${unsafe} ${hint}` });
       continue;
     }
-    const abs2 = join4(settings.repoRoot, rel);
+    const abs2 = join5(settings.repoRoot, rel);
     const st = await files.lstat(abs2);
     let exists = st !== void 0;
     if (st?.kind === "symlink") {
@@ -27241,7 +27389,7 @@ function secretsPolicyGate(results, allow) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
 var import_yaml18 = __toESM(require_dist(), 1);
@@ -27452,7 +27600,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash6("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash7("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -31538,7 +31686,7 @@ async function runPool(items, size, task) {
 
 // src/pipeline/input-secrets.ts
 var import_yaml22 = __toESM(require_dist(), 1);
-import { posix as posix12 } from "node:path";
+import { posix as posix13 } from "node:path";
 var REDACTED_VALUE = "<redacted>";
 var MIN_REDACTED_LENGTH = 4;
 var KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
@@ -31602,7 +31750,7 @@ function secretValues2(contents) {
     const docs = documents(text);
     for (const d of docs) fromObject(d, out);
     if (!KUSTOMIZATION.test(path4)) continue;
-    const dir = posix12.dirname(path4);
+    const dir = posix13.dirname(path4);
     for (const k of docs) {
       const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
       if (!Array.isArray(generators)) continue;
@@ -31613,12 +31761,12 @@ function secretValues2(contents) {
         }
         const envs = [g["envs"], g["env"]].flatMap((e) => Array.isArray(e) ? e : typeof e === "string" ? [e] : []);
         for (const e of envs) {
-          const text2 = typeof e === "string" ? contents.get(posix12.normalize(posix12.join(dir, e))) : void 0;
+          const text2 = typeof e === "string" ? contents.get(posix13.normalize(posix13.join(dir, e))) : void 0;
           if (text2 !== void 0) out.push(...envValues(text2));
         }
         for (const f of Array.isArray(g["files"]) ? g["files"] : []) {
           if (typeof f !== "string") continue;
-          const text2 = contents.get(posix12.normalize(posix12.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
+          const text2 = contents.get(posix13.normalize(posix13.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
           if (text2 !== void 0) out.push(text2);
         }
       }
@@ -31647,7 +31795,7 @@ async function closureTexts(files, repoRoot, paths) {
   for (const [p, entry] of await closureContents(files, repoRoot, paths)) {
     if (p.includes("\0") || !(entry.startsWith("file:") || entry.includes("\0file:"))) continue;
     try {
-      out.set(p, await files.readFile(posix12.join(repoRoot, p)));
+      out.set(p, await files.readFile(posix13.join(repoRoot, p)));
     } catch {
     }
   }
@@ -31829,6 +31977,102 @@ function checkPortablePaths(paths, unitOf) {
     }
   }
   return out;
+}
+
+// src/adapters/git-files.ts
+import { existsSync, lstatSync as lstatSync2 } from "node:fs";
+import { join as join6 } from "node:path";
+var SAFE_CONFIG = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.ignoreStat=false",
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.quotePath=false"
+];
+var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
+function mayHaveAttributes(repoRoot, paths) {
+  try {
+    if (!lstatSync2(join6(repoRoot, ".git")).isDirectory()) return true;
+  } catch {
+    return true;
+  }
+  if (existsSync(join6(repoRoot, ".git", "info", "attributes"))) return true;
+  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
+}
+function split(stdout) {
+  const parts = stdout.split("\0");
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+async function readGitListing(exec, repoRoot, logger) {
+  const git = async (args, input) => {
+    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
+      cwd: repoRoot,
+      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
+      timeoutMs: 6e4,
+      ...input !== void 0 ? { input } : {}
+    });
+    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+    return r.stdout;
+  };
+  try {
+    const listed = await git(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
+    if (listed.includes("�")) throw new Error("a file name is not UTF-8");
+    const clean = /* @__PURE__ */ new Map();
+    const dirty = /* @__PURE__ */ new Set();
+    const opaque = /* @__PURE__ */ new Set();
+    for (const line of split(listed)) {
+      if (line.startsWith("? ")) {
+        const path5 = line.slice(2);
+        if (path5.endsWith("/")) opaque.add(path5.slice(0, -1));
+        else dirty.add(path5);
+        continue;
+      }
+      const tab = line.indexOf("	");
+      const tag = line[0];
+      const mode = line.slice(2, 8);
+      const blob = line.slice(9, tab - 2);
+      const stage = line[tab - 1];
+      const path4 = line.slice(tab + 1);
+      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
+        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
+      }
+      if (mode === "160000") opaque.add(path4);
+      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
+        clean.delete(path4);
+        dirty.add(path4);
+      } else if (!dirty.has(path4)) clean.set(path4, blob);
+    }
+    if (clean.size === 0) throw new Error("no tracked file below the dry root");
+    const all = [...clean.keys(), ...dirty];
+    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
+    for (let i = 0; i + 2 < attrs.length; i += 3) {
+      const [path4, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      if (value === "unspecified" || value === "unset") continue;
+      if (attr === "filter") throw new Error(`${path4} has the filter attribute ${value}`);
+      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
+        clean.delete(path4);
+        dirty.add(path4);
+      }
+    }
+    for (const path4 of split(await git(["ls-files", "-m", "-z"]))) {
+      clean.delete(path4);
+      dirty.add(path4);
+    }
+    for (const path4 of opaque) clean.delete(path4);
+    logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
+    return { clean, dirty, opaque };
+  } catch (e) {
+    logger.debug(`hydrate: dry file ids from content (git: ${e.message})`);
+    return void 0;
+  }
 }
 
 // src/pipeline/hydrate.ts
@@ -32025,7 +32269,16 @@ async function planIncremental(selected, settings, ports, previous, independent)
   tools.catch(() => void 0);
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
-  const digests = await runPool(selected, width, (u) => unitInputDigest(u, settings, files, tools));
+  const ids = createFileIds(files, settings.repoRoot, await readGitListing(ports.exec, settings.repoRoot, ports.logger));
+  const recorded = settings.full ? void 0 : previous.index;
+  let walked = 0;
+  const digests = await runPool(selected, width, async (u) => {
+    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, tools);
+    if (quick) return quick;
+    walked++;
+    return unitInputDigest(u, settings, files, tools, ids);
+  });
+  ports.logger.debug(`hydrate: ${selected.length - walked} unit(s) checked against their recorded closure, ${walked} walked (file ids from ${ids.source})`);
   selected.forEach((u, i) => inputs.set(u.id, digests[i]));
   if (settings.full || !previous.index) return { inputs, unchanged: [], toRender: [...selected] };
   const prev = previous.index;
@@ -32068,7 +32321,9 @@ function takeFromShards(shards, toRender, inputs, expect) {
       });
       continue;
     }
-    results.push(shardUnitResult(entry.unit, u));
+    const closure = inputs.get(u.id)?.closure;
+    const result = shardUnitResult(entry.unit, u);
+    results.push(closure && !result.volatile ? { ...result, closure } : result);
     shardOf.set(u.id, entry.shard);
   }
   return { results, leftovers, diagnostics, shardOf };
@@ -32138,7 +32393,7 @@ function memoizedPrevious(previous) {
   return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)), ...previous.interrupted ? { interrupted: true } : {} };
 }
 function withInputDigest(r, input) {
-  return { ...r, digest: input?.digest ?? "", ...input?.volatile ? { volatile: true } : {} };
+  return { ...r, digest: input?.digest ?? "", ...input?.volatile ? { volatile: true } : {}, ...input?.closure ? { closure: input.closure } : {} };
 }
 async function renderOnWorkers(renderer, units, base, clock) {
   if (!renderer.independent) {
@@ -32272,9 +32527,9 @@ function diffTrees(base, head, options = {}) {
 
 // src/adapters/yaml-tree.ts
 import { readdir as readdir3, readFile as readFile3 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { join as join7 } from "node:path";
 async function yamlFiles(root, rel, out) {
-  const entries2 = await readdir3(join5(root, rel), { withFileTypes: true });
+  const entries2 = await readdir3(join7(root, rel), { withFileTypes: true });
   for (const e of entries2.sort((a, b) => cmp(a.name, b.name))) {
     const p = rel === "" ? e.name : `${rel}/${e.name}`;
     if (e.isDirectory()) {
@@ -32290,7 +32545,7 @@ async function readYamlTree(dir) {
   const files = new Map(snapshot.files);
   const found = [];
   await yamlFiles(dir, "", found);
-  for (const p of found) if (!files.has(p)) files.set(p, await readFile3(join5(dir, p), "utf8"));
+  for (const p of found) if (!files.has(p)) files.set(p, await readFile3(join7(dir, p), "utf8"));
   return snapshot.index ? { index: snapshot.index, files } : { files };
 }
 
@@ -32960,7 +33215,7 @@ This is the comment Hydrate posts for the bundled example (\`npm run demo\` writ
 function findPackageRoot() {
   let dir = path3.dirname(fileURLToPath(import.meta.url));
   for (; ; ) {
-    if (existsSync(path3.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
+    if (existsSync2(path3.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
     const up = path3.dirname(dir);
     if (up === dir) return process.cwd();
     dir = up;

@@ -20138,7 +20138,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -20171,18 +20171,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text, i, indent.length);
           end = i + indent.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -20195,7 +20195,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -23729,13 +23729,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines2(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -29701,9 +29701,9 @@ var require_parse2 = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix12 = POSIX_REGEX_SOURCE[rest2];
-                if (posix12) {
-                  prev.value = pre + posix12;
+                const posix13 = POSIX_REGEX_SOURCE[rest2];
+                if (posix13) {
+                  prev.value = pre + posix13;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30220,7 +30220,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix12 = opts.windows;
+      const posix13 = opts.windows;
       const regex2 = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -30230,8 +30230,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch7.test(input, regex2, options, { glob, posix: posix12 });
-        const result = { glob, state, regex: regex2, posix: posix12, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch7.test(input, regex2, options, { glob, posix: posix13 });
+        const result = { glob, state, regex: regex2, posix: posix13, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30256,7 +30256,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch7.test = (input, regex2, options, { glob, posix: posix12 } = {}) => {
+    picomatch7.test = (input, regex2, options, { glob, posix: posix13 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30264,7 +30264,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix12 ? utils.toPosixSlashes : null);
+      const format = opts.format || (posix13 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output = match && format ? format(input) : input;
       if (match === false) {
@@ -30273,16 +30273,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch7.matchBase(input, regex2, options, posix12);
+          match = picomatch7.matchBase(input, regex2, options, posix13);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch7.matchBase = (input, glob, options, posix12 = options && options.windows) => {
+    picomatch7.matchBase = (input, glob, options, posix13 = options && options.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
-      return regex2.test(utils.basename(input, { windows: posix12 }));
+      return regex2.test(utils.basename(input, { windows: posix13 }));
     };
     picomatch7.isMatch = (str3, patterns, options) => picomatch7(patterns, options)(str3);
     picomatch7.parse = (pattern, options) => {
@@ -36294,7 +36294,7 @@ function group(name, fn) {
 }
 
 // src/action/main.ts
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { appendFile as appendFile2, mkdtemp as mkdtemp3, rm as rm5, writeFile as writeFile5 } from "node:fs/promises";
 import path6 from "node:path";
 
@@ -36357,6 +36357,43 @@ function sortDiagnostics(diagnostics) {
 
 // src/adapters/files.ts
 import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+
+// src/dry/utf8.ts
+function firstInvalidUtf8(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) [need, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
+    else return i;
+    if (i + need >= bytes.length) return i;
+    let cp3 = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 192) !== 128) return i;
+      cp3 = cp3 << 6 | c & 63;
+    }
+    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8Strict(bytes) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+}
+
+// src/adapters/files.ts
 function kindOf(s) {
   if (s.isSymbolicLink()) return "symlink";
   if (s.isFile()) return "file";
@@ -36364,35 +36401,7 @@ function kindOf(s) {
   return "other";
 }
 var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-function invalidUtf8Offset(b) {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i];
-    if (c < 128) {
-      i++;
-      continue;
-    }
-    let n;
-    let lo = 128;
-    let hi = 191;
-    if (c >= 194 && c <= 223) n = 1;
-    else if (c >= 224 && c <= 239) {
-      n = 2;
-      if (c === 224) lo = 160;
-      if (c === 237) hi = 159;
-    } else if (c >= 240 && c <= 244) {
-      n = 3;
-      if (c === 240) lo = 144;
-      if (c === 244) hi = 143;
-    } else return i;
-    for (let k = 1; k <= n; k++) {
-      const d = b[i + k];
-      if (d === void 0 || d < (k === 1 ? lo : 128) || d > (k === 1 ? hi : 191)) return i;
-    }
-    i += n + 1;
-  }
-  return -1;
-}
+var invalidUtf8Offset = firstInvalidUtf8;
 function decodeUtf8(bytes, path7) {
   try {
     return UTF8.decode(bytes);
@@ -37362,6 +37371,7 @@ function layoutWet(results, settings, meta3, kept = []) {
     if (meta3.owner !== void 0) entry.owner = meta3.owner;
     if (result.volatile) entry.volatile = true;
     if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
     units[unit2.id] = entry;
   }
   for (const [folded, c] of claims) {
@@ -37494,6 +37504,21 @@ function readIndexJson(raw, problems) {
       }
       const owner = str3(u["owner"], `${at3}.owner`, true);
       if (owner !== void 0) entry.owner = owner;
+      if (u["closure"] !== void 0) {
+        const raw2 = u["closure"];
+        const closure = /* @__PURE__ */ Object.create(null);
+        let fine = isObject(raw2);
+        if (fine) for (const k in raw2) {
+          const v = raw2[k];
+          if (typeof v !== "string") {
+            fine = false;
+            break;
+          }
+          closure[k] = v;
+        }
+        if (fine) entry.closure = closure;
+        else bad(`${at3}.closure`, "expected an object of strings");
+      }
       if (paths) entry.paths = paths.sort(cmp);
       units[id] = entry;
     }
@@ -52469,41 +52494,6 @@ function secretsPolicyGate(results, allow) {
 // src/render/kubernetes/kubernetes-renderer.ts
 import { posix as posix10 } from "node:path";
 
-// src/dry/utf8.ts
-function firstInvalidUtf8(bytes) {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 128) {
-      i++;
-      continue;
-    }
-    let need;
-    let min;
-    if (b >= 194 && b <= 223) [need, min] = [1, 128];
-    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
-    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
-    else return i;
-    if (i + need >= bytes.length) return i;
-    let cp3 = b & 63 >> need;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if ((c & 192) !== 128) return i;
-      cp3 = cp3 << 6 | c & 63;
-    }
-    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
-    i += need + 1;
-  }
-  return -1;
-}
-function decodeUtf8Strict(bytes) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
-  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
-}
-
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
 var SELECTOR_KEY = "([A-Za-z0-9][A-Za-z0-9._/-]*)";
@@ -58141,7 +58131,119 @@ async function runPool(items, size, task) {
 
 // src/pipeline/input-secrets.ts
 var import_yaml21 = __toESM(require_dist(), 1);
+import { posix as posix12 } from "node:path";
+
+// src/pipeline/file-ids.ts
+import { createHash as createHash6 } from "node:crypto";
 import { posix as posix11 } from "node:path";
+var MISSING = "missing";
+function blobId(content) {
+  const h = createHash6("sha1");
+  h.update(`blob ${content.length}\0`);
+  h.update(content);
+  return h.digest("hex");
+}
+function treeId(entries2) {
+  const present = entries2.filter(([, id]) => id !== MISSING);
+  if (present.length === 0) return MISSING;
+  const h = createHash6("sha1");
+  for (const [name, id] of present) h.update(`${name}\0${id}
+`);
+  return `d:${h.digest("hex")}`;
+}
+function symlinkId(target, behind) {
+  return `s:${createHash6("sha1").update(`${target}\0${behind}`).digest("hex")}`;
+}
+var join7 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
+function createFileIds(files, repoRoot, listing) {
+  const memo2 = /* @__PURE__ */ new Map();
+  let realRoot2;
+  const root = () => realRoot2 ??= files.realpath(repoRoot).catch(() => repoRoot);
+  const abs2 = (rel) => rel === "" ? repoRoot : posix11.join(repoRoot, rel);
+  const children = /* @__PURE__ */ new Map();
+  const opaqueUnder = (rel) => {
+    if (!listing || listing.opaque.size === 0) return false;
+    for (let p = rel; ; ) {
+      if (listing.opaque.has(p)) return true;
+      const slash = p.lastIndexOf("/");
+      if (slash < 0) return false;
+      p = p.slice(0, slash);
+    }
+  };
+  if (listing) {
+    const add = (path7) => {
+      let p = path7;
+      while (p !== "") {
+        const slash = p.lastIndexOf("/");
+        const dir = slash < 0 ? "" : p.slice(0, slash);
+        let names = children.get(dir);
+        const fresh = names === void 0;
+        if (!names) children.set(dir, names = /* @__PURE__ */ new Set());
+        names.add(slash < 0 ? p : p.slice(slash + 1));
+        if (!fresh) return;
+        p = dir;
+      }
+    };
+    for (const p of listing.clean.keys()) add(p);
+    for (const p of listing.dirty) add(p);
+    for (const p of listing.opaque) add(p);
+  }
+  const id = (rel, via) => {
+    if (via.length > 0) return compute(rel, via);
+    let hit = memo2.get(rel);
+    if (!hit) {
+      hit = compute(rel, via);
+      memo2.set(rel, hit);
+    }
+    return hit;
+  };
+  const compute = async (rel, via) => {
+    if (listing && !opaqueUnder(rel)) {
+      const clean = listing.clean.get(rel);
+      if (clean !== void 0) return clean;
+      if (!listing.dirty.has(rel)) {
+        const names = children.get(rel);
+        if (!names) return fromDisk(rel, via);
+        const out = [];
+        for (const name of [...names].sort(cmp)) out.push([name, await id(join7(rel, name), via)]);
+        return treeId(out);
+      }
+    }
+    return fromDisk(rel, via);
+  };
+  const fromDisk = async (rel, via) => {
+    const st = await files.lstat(abs2(rel));
+    if (st === void 0) return MISSING;
+    if (rel.includes("/") && (st.kind === "file" || st.kind === "directory")) {
+      const real = await root();
+      const target = await files.realpath(abs2(rel)).catch(() => void 0);
+      if (target === void 0) return MISSING;
+      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
+    }
+    if (st.kind === "file") return blobId(await files.readFileBytes(abs2(rel)));
+    if (st.kind === "directory") {
+      const names = (await files.readDir(abs2(rel))).map((e) => e.name).filter((n) => !(rel === "" && n === ".git"));
+      const out = [];
+      for (const name of names.sort(cmp)) out.push([name, await id(join7(rel, name), via)]);
+      return treeId(out);
+    }
+    if (st.kind === "symlink") {
+      let target;
+      try {
+        target = await files.realpath(abs2(rel));
+      } catch {
+        return symlinkId("dangling", "");
+      }
+      const real = await root();
+      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
+      const inside = target === real ? "" : target.slice(real.length + 1);
+      if (via.includes(inside)) return symlinkId(inside, "loop");
+      return symlinkId(inside, await id(inside, [...via, inside]));
+    }
+    return `o:${st.kind}`;
+  };
+  return { source: listing ? "git" : "content", id: (rel) => id(rel, []) };
+}
 
 // src/pipeline/incremental.ts
 function entryOf(unit2, settings) {
@@ -58220,31 +58322,77 @@ async function unitClosure(unit2, settings, files) {
   if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
   return { paths: [unit2.dir], volatile: false };
 }
-async function unitInputDigest(unit2, settings, files, toolVersion, format = CANONICAL_YAML_FORMAT) {
-  const entry = entryOf(unit2, settings);
-  const closure = await unitClosure(unit2, settings, files);
-  const parts = [
-    "hydrate-input/1",
+var entryDigests = /* @__PURE__ */ new WeakMap();
+async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML_FORMAT) {
+  const tools = unit2.renderer === "kubernetes" ? await toolVersion : "";
+  let perSettings = entryDigests.get(settings);
+  if (!perSettings) entryDigests.set(settings, perSettings = /* @__PURE__ */ new Map());
+  const key2 = `${unit2.renderer}\0${unit2.entry}\0${tools}`;
+  let shared = perSettings.get(key2);
+  if (shared === void 0) {
+    shared = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION9}`]);
+    perSettings.set(key2, shared);
+  }
+  return [
+    "hydrate-input/2",
     // The written form: a unit kept from a run that wrote another form is rendered again once.
-    // (Format 1, written before this part existed, adds nothing: its digests are the ones it wrote.)
+    // (Format 1, written before this part existed, adds nothing.)
     ...format === 1 ? [] : [`canonical-yaml/${format}`],
     unit2.renderer,
     unit2.dir,
     unit2.output,
     JSON.stringify(unit2.coordinates),
-    JSON.stringify(entry ?? null),
-    globalConfig2(settings),
-    unit2.renderer === "kubernetes" ? await toolVersion : "",
-    `hydrate ${VERSION9}`,
+    shared,
     // An Argo CD unit: the (generated) Application it renders.
     ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : []
   ];
-  for (const [path7, content] of await closureContents(files, settings.repoRoot, closure.paths)) parts.push(path7, content);
+}
+function closureCover(paths) {
+  const sorted2 = [...new Set(paths)].sort(cmp);
+  const out = [];
+  const kept = /* @__PURE__ */ new Set();
+  for (const p of sorted2) {
+    let inside = kept.has("") && p !== "";
+    for (let i = p.indexOf("/"); !inside && i >= 0; i = p.indexOf("/", i + 1)) inside = kept.has(p.slice(0, i));
+    if (inside) continue;
+    kept.add(p);
+    out.push(p);
+  }
+  return out;
+}
+function isInsidePath(p) {
+  if (p === "") return true;
+  if (p.includes("\0") || p.includes("\\") || p.startsWith("/")) return false;
+  return p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".." && seg.toLowerCase() !== ".git");
+}
+async function digestOver(header2, paths, ids) {
+  const parts = [...header2];
+  const closure = {};
+  for (const p of paths) {
+    const id = await ids.id(p);
+    closure[p] = id;
+    parts.push(p, id);
+  }
+  return { digest: digestOf(parts), closure };
+}
+async function unitInputDigest(unit2, settings, files, toolVersion, ids = createFileIds(files, settings.repoRoot), format = CANONICAL_YAML_FORMAT) {
+  const entry = entryOf(unit2, settings);
+  const closure = await unitClosure(unit2, settings, files);
+  const over = await digestOver(await headerParts(unit2, settings, toolVersion, format), closureCover(closure.paths), ids);
+  const volatile = closure.volatile || entry === void 0;
   return {
-    digest: digestOf(parts),
-    volatile: closure.volatile || entry === void 0,
-    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {}
+    digest: over.digest,
+    volatile,
+    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {},
+    ...volatile ? {} : { closure: over.closure }
   };
+}
+async function recordedInputDigest(unit2, settings, recorded, ids, toolVersion) {
+  if (!recorded?.closure || recorded.volatile || entryOf(unit2, settings) === void 0) return void 0;
+  const paths = Object.keys(recorded.closure).sort(cmp);
+  if (!paths.every(isInsidePath)) return void 0;
+  const over = await digestOver(await headerParts(unit2, settings, toolVersion), paths, ids);
+  return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : void 0;
 }
 var VERSION_COMMANDS = [
   ["kustomize", ["version"]],
@@ -58352,7 +58500,7 @@ function secretValues2(contents) {
     const docs = documents(text);
     for (const d of docs) fromObject(d, out);
     if (!KUSTOMIZATION.test(path7)) continue;
-    const dir = posix11.dirname(path7);
+    const dir = posix12.dirname(path7);
     for (const k of docs) {
       const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
       if (!Array.isArray(generators)) continue;
@@ -58363,12 +58511,12 @@ function secretValues2(contents) {
         }
         const envs = [g["envs"], g["env"]].flatMap((e) => Array.isArray(e) ? e : typeof e === "string" ? [e] : []);
         for (const e of envs) {
-          const text2 = typeof e === "string" ? contents.get(posix11.normalize(posix11.join(dir, e))) : void 0;
+          const text2 = typeof e === "string" ? contents.get(posix12.normalize(posix12.join(dir, e))) : void 0;
           if (text2 !== void 0) out.push(...envValues(text2));
         }
         for (const f of Array.isArray(g["files"]) ? g["files"] : []) {
           if (typeof f !== "string") continue;
-          const text2 = contents.get(posix11.normalize(posix11.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
+          const text2 = contents.get(posix12.normalize(posix12.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
           if (text2 !== void 0) out.push(text2);
         }
       }
@@ -58397,7 +58545,7 @@ async function closureTexts(files, repoRoot, paths) {
   for (const [p, entry] of await closureContents(files, repoRoot, paths)) {
     if (p.includes("\0") || !(entry.startsWith("file:") || entry.includes("\0file:"))) continue;
     try {
-      out.set(p, await files.readFile(posix11.join(repoRoot, p)));
+      out.set(p, await files.readFile(posix12.join(repoRoot, p)));
     } catch {
     }
   }
@@ -58581,8 +58729,104 @@ function checkPortablePaths(paths, unitOf) {
   return out;
 }
 
+// src/adapters/git-files.ts
+import { existsSync as existsSync3, lstatSync as lstatSync2 } from "node:fs";
+import { join as join8 } from "node:path";
+var SAFE_CONFIG = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.ignoreStat=false",
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.quotePath=false"
+];
+var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
+function mayHaveAttributes(repoRoot, paths) {
+  try {
+    if (!lstatSync2(join8(repoRoot, ".git")).isDirectory()) return true;
+  } catch {
+    return true;
+  }
+  if (existsSync3(join8(repoRoot, ".git", "info", "attributes"))) return true;
+  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
+}
+function split(stdout) {
+  const parts = stdout.split("\0");
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+async function readGitListing(exec, repoRoot, logger) {
+  const git2 = async (args, input) => {
+    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
+      cwd: repoRoot,
+      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
+      timeoutMs: 6e4,
+      ...input !== void 0 ? { input } : {}
+    });
+    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+    return r.stdout;
+  };
+  try {
+    const listed2 = await git2(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
+    if (listed2.includes("�")) throw new Error("a file name is not UTF-8");
+    const clean = /* @__PURE__ */ new Map();
+    const dirty = /* @__PURE__ */ new Set();
+    const opaque = /* @__PURE__ */ new Set();
+    for (const line of split(listed2)) {
+      if (line.startsWith("? ")) {
+        const path8 = line.slice(2);
+        if (path8.endsWith("/")) opaque.add(path8.slice(0, -1));
+        else dirty.add(path8);
+        continue;
+      }
+      const tab = line.indexOf("	");
+      const tag = line[0];
+      const mode = line.slice(2, 8);
+      const blob = line.slice(9, tab - 2);
+      const stage = line[tab - 1];
+      const path7 = line.slice(tab + 1);
+      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
+        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
+      }
+      if (mode === "160000") opaque.add(path7);
+      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
+        clean.delete(path7);
+        dirty.add(path7);
+      } else if (!dirty.has(path7)) clean.set(path7, blob);
+    }
+    if (clean.size === 0) throw new Error("no tracked file below the dry root");
+    const all = [...clean.keys(), ...dirty];
+    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git2(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
+    for (let i = 0; i + 2 < attrs.length; i += 3) {
+      const [path7, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      if (value === "unspecified" || value === "unset") continue;
+      if (attr === "filter") throw new Error(`${path7} has the filter attribute ${value}`);
+      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
+        clean.delete(path7);
+        dirty.add(path7);
+      }
+    }
+    for (const path7 of split(await git2(["ls-files", "-m", "-z"]))) {
+      clean.delete(path7);
+      dirty.add(path7);
+    }
+    for (const path7 of opaque) clean.delete(path7);
+    logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
+    return { clean, dirty, opaque };
+  } catch (e) {
+    logger.debug(`hydrate: dry file ids from content (git: ${e.message})`);
+    return void 0;
+  }
+}
+
 // src/pipeline/shards.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 var SHARD_FORMAT = "hydrate-shard/v1";
 function shardFileName(spec) {
   return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
@@ -58766,7 +59010,7 @@ function shardUnitResult(entry, unit2) {
 }
 function chooseVerificationSample(rendered, count, seed) {
   if (count <= 0 || rendered.size === 0) return [];
-  const key2 = (id) => createHash6("sha256").update(seed).update("\0").update(id).digest("hex");
+  const key2 = (id) => createHash7("sha256").update(seed).update("\0").update(id).digest("hex");
   const ordered = [...rendered.keys()].map((id) => ({ id, key: key2(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
   const chosen = /* @__PURE__ */ new Set();
   const shardsSeen = /* @__PURE__ */ new Set();
@@ -58999,7 +59243,16 @@ async function planIncremental(selected, settings, ports, previous, independent)
   tools.catch(() => void 0);
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
-  const digests = await runPool(selected, width, (u) => unitInputDigest(u, settings, files, tools));
+  const ids = createFileIds(files, settings.repoRoot, await readGitListing(ports.exec, settings.repoRoot, ports.logger));
+  const recorded = settings.full ? void 0 : previous.index;
+  let walked = 0;
+  const digests = await runPool(selected, width, async (u) => {
+    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, tools);
+    if (quick) return quick;
+    walked++;
+    return unitInputDigest(u, settings, files, tools, ids);
+  });
+  ports.logger.debug(`hydrate: ${selected.length - walked} unit(s) checked against their recorded closure, ${walked} walked (file ids from ${ids.source})`);
   selected.forEach((u, i) => inputs.set(u.id, digests[i]));
   if (settings.full || !previous.index) return { inputs, unchanged: [], toRender: [...selected] };
   const prev = previous.index;
@@ -59042,7 +59295,9 @@ function takeFromShards(shards, toRender, inputs, expect) {
       });
       continue;
     }
-    results.push(shardUnitResult(entry.unit, u));
+    const closure = inputs.get(u.id)?.closure;
+    const result = shardUnitResult(entry.unit, u);
+    results.push(closure && !result.volatile ? { ...result, closure } : result);
     shardOf.set(u.id, entry.shard);
   }
   return { results, leftovers, diagnostics, shardOf };
@@ -59112,7 +59367,7 @@ function memoizedPrevious(previous) {
   return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)), ...previous.interrupted ? { interrupted: true } : {} };
 }
 function withInputDigest(r, input) {
-  return { ...r, digest: input?.digest ?? "", ...input?.volatile ? { volatile: true } : {} };
+  return { ...r, digest: input?.digest ?? "", ...input?.volatile ? { volatile: true } : {}, ...input?.closure ? { closure: input.closure } : {} };
 }
 async function renderOnWorkers(renderer, units, base, clock) {
   if (!renderer.independent) {
@@ -59474,7 +59729,7 @@ async function readInputs(env = process.env) {
 
 // src/pipeline/review.ts
 import { cp as cp2 } from "node:fs/promises";
-import { existsSync as existsSync3 } from "node:fs";
+import { existsSync as existsSync4 } from "node:fs";
 import path4 from "node:path";
 async function reviewAgainstBase(req) {
   const { head, settings } = req;
@@ -59484,14 +59739,14 @@ async function reviewAgainstBase(req) {
   const ignore = settings.config.diff.ignore;
   let baseSnap = { files: /* @__PURE__ */ new Map() };
   const configFile = path4.join(req.baseRoot, settings.configPath);
-  if (existsSync3(configFile)) {
+  if (existsSync4(configFile)) {
     const loaded = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
     const configText = loaded.configText;
     const baseSettings = { ...loaded.settings, allowMassDeletion: true, ...settings.owner !== void 0 ? { owner: settings.owner } : {} };
     for (const s of baseSettings.config.sources) {
       const from = path4.join(settings.repoRoot, s.path);
       const to = path4.join(req.baseRoot, s.path);
-      if (!existsSync3(to) && existsSync3(from) && path4.relative(settings.repoRoot, from).split(path4.sep)[0] !== "..") {
+      if (!existsSync4(to) && existsSync4(from) && path4.relative(settings.repoRoot, from).split(path4.sep)[0] !== "..") {
         await cp2(from, to, { recursive: true, verbatimSymlinks: true });
       }
     }
@@ -59955,7 +60210,7 @@ function allUnitsAutoMerge(diff, outcome, workspace) {
   const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
   return diff.units.every((u) => {
     const dir = dirs.get(u.unit);
-    return dir !== void 0 && existsSync4(path6.join(workspace, dir, "AUTO_MERGE"));
+    return dir !== void 0 && existsSync5(path6.join(workspace, dir, "AUTO_MERGE"));
   });
 }
 
