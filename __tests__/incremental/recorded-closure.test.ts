@@ -360,7 +360,7 @@ function countingReader(): { files: FileReader; reads: string[] } {
 
 describe('incremental runs in a git checkout', () => {
   async function render(dry: string, out: string, full: boolean, files: FileReader = createFileReader(), logger: Logger = silentLogger) {
-    const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full, concurrency: 2 });
+    const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full, concurrency: 2, allowMassDeletion: true });
     await mkdir(out, { recursive: true });
     const outcome = await hydrate({ settings, configText, previous: await readWetDir(out), ports: { files, exec: createProcessRunner(), logger } });
     expect(outcome.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
