@@ -31,6 +31,7 @@ import { reviewPullRequest } from './review.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
 import { planForEvent, type EventPlan } from './event-plan.js';
 import { readCheckout } from './checkout.js';
+import { planPullRequest, settlePullRequest } from '../app/pull-request.js';
 
 // Names and tool output come from the dry tree: control characters are escaped, and a line that
 // would be a workflow command (`::add-mask::`) is shown instead of run.
@@ -143,15 +144,8 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     publish = 'push';
   }
 
-  // A PR that was merged or closed meanwhile: start its branch afresh.
-  let restartTarget = false;
-  if (publish === 'pull-request') {
-    const open = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
-    if (!open) {
-      const latest = await gh.findLatestPull(inputs.prBranch, inputs.wetBranch);
-      restartTarget = latest !== undefined;
-    }
-  }
+  // One look-up of the pull requests for the whole run (a merged or closed one restarts the PR branch).
+  const prPlan = publish === 'pull-request' ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : undefined;
 
   let outcome: HydrateOutcome | undefined;
   // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
@@ -173,7 +167,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
           ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
           [HYDRATE_VERSION_TRAILER]: VERSION
         },
-        restartTarget,
+        restartTarget: prPlan?.restartTarget ?? false,
         dryRun: publish === undefined,
         render: async (dir) => {
           const previous = await readWetDir(dir);
@@ -246,31 +240,20 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     }
     return;
   }
-  if (publish === 'push') return;
-
+  if (!prPlan) return; // push mode, or the first render of the wet branch
   await core.group('Pull request', async () => {
-    if (!published.changed) {
-      const open = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
-      if (open) {
-        core.info(`the wet branch already matches the render: closing #${open.number}`);
-        await gh.closePull(open.number);
-        await gh.deleteBranch(inputs.prBranch);
-      }
-      return;
-    }
-    const prBody = pullBody(diff, inputs, plan);
-    const { pull } = await gh.createOrUpdatePull({ head: inputs.prBranch, base: inputs.wetBranch, title, body: prBody });
-    core.setOutput('pr-number', String(pull.number));
-    core.setOutput('pr-url', pull.html_url);
-    const labels = [...inputs.labels, ...coordinateLabels(settings.config, diff)];
-    if (labels.length > 0) await gh.addLabels(pull.number, labels);
-    await gh.upsertStickyComment(pull.number, marker, buildComment(diff, ctx));
-    if (pull.auto_merge) {
-      core.info(`auto-merge is already enabled on #${pull.number}`);
-    } else if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
-      const warning = await gh.enableAutoMerge(pull.node_id, 'SQUASH');
-      if (warning) core.warning(warning);
-    }
+    const settled = await settlePullRequest(gh, prPlan, {
+      changed: published.changed,
+      title,
+      body: pullBody(diff, inputs, plan),
+      labels: [...inputs.labels, ...coordinateLabels(settings.config, diff)],
+      comment: { marker, body: buildComment(diff, ctx) },
+      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
+    }, actionsLogger);
+    if (settled.kind !== 'open') return;
+    core.setOutput('pr-number', String(settled.pull.number));
+    core.setOutput('pr-url', settled.pull.html_url);
+    for (const w of settled.warnings) core.warning(w);
   });
 }
 
