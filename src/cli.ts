@@ -17,14 +17,13 @@ import { ConfigError, ExitCode, formatDiagnostic, HydrateError, type Diagnostic 
 import { parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
 import { createFileReader } from './adapters/files.js';
 import { createProcessRunner } from './adapters/exec.js';
-import { applyWetPlan, readWetDir } from './adapters/wet-dir.js';
-import { readShardFiles, writeShardFile } from './adapters/shard-files.js';
+import { readRunShards, renderRun, runMode } from './app/render-run.js';
 import { loadSettings } from './settings/load-settings.js';
 import type { Settings } from './settings/settings.js';
 import { discoverUnits } from './dry/discover.js';
 import { checkOutDir, outInsideRepo } from './dry/out-dir.js';
 import { unitClosure } from './pipeline/incremental.js';
-import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
+import type { HydrateOutcome } from './pipeline/hydrate.js';
 import { diffTrees } from './diff/tree-diff.js';
 import { readYamlTree } from './adapters/yaml-tree.js';
 import { formatDiffText } from './report/text.js';
@@ -80,23 +79,17 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
   });
   const outDir = path.resolve(cmd.out);
   await refuseOutDir(outDir, cmd.out, settings);
-  const shardPart = settings.shard?.kind === 'part';
-  if (!shardPart) await mkdir(outDir, { recursive: true });
-  const previous = await readWetDir(outDir);
-  const shards = settings.shard?.kind === 'merge' ? await readShardFiles(settings.shard.dir) : undefined;
-  const outcome = await hydrate({
+  if (runMode(settings) !== 'shard-part') await mkdir(outDir, { recursive: true });
+  const shards = await readRunShards(settings);
+  const { outcome, shardFile } = await renderRun(outDir, {
     settings,
     configText,
-    previous,
     ports: { files: createFileReader(), exec: createProcessRunner(), logger },
     ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}),
     ...(shards ? { shards } : {}),
     ...(cmd.runId ? { runId: cmd.runId } : {}),
     ...(cmd.shardVerify !== undefined ? { shardVerify: cmd.shardVerify } : {})
   });
-  if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
-  // A shard file is saved even when units failed: the merge reports every shard's errors together.
-  const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : undefined;
   if (cmd.json) {
     process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...(shardFile ? { shardFile } : {}) }, null, 2)}\n`);
   } else if (shardFile) {

@@ -16,7 +16,7 @@ class InMemoryGitHub implements GitHub {
   deletedBranches: string[] = [];
   autoMergeWarning: string | undefined;
 
-  pull(fields: Partial<Pull> & { number: number; head: string; base: string; state: Pull['state'] }): Pull {
+  pull(fields: Partial<Omit<Pull, 'head' | 'base'>> & { number: number; head: string; base: string; state: Pull['state'] }): Pull {
     const p: Pull = {
       node_id: `PR_${fields.number}`, html_url: `https://github.test/pull/${fields.number}`, merged_at: null, closed_at: null,
       title: '', body: '', draft: false, labels: [], user: { login: 'hydrate[bot]' }, auto_merge: null,

@@ -4,20 +4,17 @@
  */
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, HydrateError, type Diagnostic } from '../diagnostics.js';
 import { createFileReader } from '../adapters/files.js';
 import { createProcessRunner } from '../adapters/exec.js';
-import { applyWetPlan, readWetDir } from '../adapters/wet-dir.js';
 import { createGitHub } from '../adapters/github.js';
 import { GitClient } from '../adapters/git.js';
-import { HYDRATE_VERSION_TRAILER, publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
+import { HYDRATE_VERSION_TRAILER } from '../publish/wet-branch.js';
 import { loadSettings } from '../settings/load-settings.js';
-import { hydrate, type HydrateOutcome, type PipelinePorts } from '../pipeline/hydrate.js';
-import { readShardFiles, writeShardFile } from '../adapters/shard-files.js';
+import type { HydrateOutcome } from '../pipeline/hydrate.js';
 import type { Settings } from '../settings/settings.js';
-import type { ShardMode } from '../settings/shard.js';
 import { buildComment } from '../report/comment.js';
 import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
 import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
@@ -28,10 +25,11 @@ import { VERSION } from '../version.js';
 import { escapeLine, escapeText } from '../report/escape.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { reviewPullRequest } from './review.js';
-import type { WetSnapshot } from '../wet/snapshot.js';
 import { planForEvent, type EventPlan } from './event-plan.js';
 import { readCheckout } from './checkout.js';
 import { planPullRequest, settlePullRequest } from '../app/pull-request.js';
+import { publishRender } from '../app/publish.js';
+import { readRunShards, runMode, type RenderResult, type RenderRun } from '../app/render-run.js';
 
 // Names and tool output come from the dry tree: control characters are escaped, and a line that
 // would be a workflow command (`::add-mask::`) is shown instead of run.
@@ -126,16 +124,29 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     })
   );
   const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
+  const renderRequest: RenderRun = {
+    settings,
+    configText,
+    ports,
+    ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
+    ...(inputs.runId ? { runId: inputs.runId } : {}),
+    shardVerify: inputs.shardVerify
+  };
+  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
+  const opening = { remoteUrl, ...(inputs.token ? { token: inputs.token } : {}), wetBranch: inputs.wetBranch, tempDir: inputs.tempDir, author: inputs.author };
   if (settings.shard?.kind === 'part') {
-    await renderShard(inputs, settings, settings.shard, configText, ports, report);
+    const { spec } = settings.shard;
+    const result = await core.group(`Render shard ${spec.index}/${spec.count}`, () =>
+      publishRender({ ...opening, target: { kind: 'read-only' }, message: 'hydrate shard (never committed)', trailers: {}, render: renderRequest })
+    );
+    reportShard(result, spec, report);
     return;
   }
-  const shards = settings.shard?.kind === 'merge' ? await core.group('Read shard files', () => readShardFiles(settings.shard!.dir)) : undefined;
-  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+  const shards = runMode(settings) === 'shard-merge' ? await core.group('Read shard files', async () => (await readRunShards(settings))!) : undefined;
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
-  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
   // Where the render is committed: nowhere in check mode (which read-only plans always are).
   let publish = plan.mode === 'check' ? undefined : plan.mode;
   // A pull request needs a base: the first render of a new wet branch creates it directly.
@@ -146,53 +157,20 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
 
   // One look-up of the pull requests for the whole run (a merged or closed one restarts the PR branch).
   const prPlan = publish === 'pull-request' ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : undefined;
-
-  let outcome: HydrateOutcome | undefined;
-  // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
-  let deployed: WetSnapshot | undefined;
-  const workDir = await mkdtemp(path.join(inputs.tempDir, 'hydrate-wet-'));
-  let published: PublishResult;
-  try {
-    published = await core.group('Render and commit', () =>
-      publishWetBranch({
-        remoteUrl,
-        ...(inputs.token ? { token: inputs.token } : {}),
-        wetBranch: inputs.wetBranch,
-        targetBranch: publish === 'pull-request' ? inputs.prBranch : inputs.wetBranch,
-        workDir,
-        author: inputs.author,
-        message: commitMessage(inputs.commitMessage, inputs),
-        trailers: {
-          'Hydrate-Dry-Repository': dryFull,
-          ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
-          [HYDRATE_VERSION_TRAILER]: VERSION
-        },
-        restartTarget: prPlan?.restartTarget ?? false,
-        dryRun: publish === undefined,
-        render: async (dir) => {
-          const previous = await readWetDir(dir);
-          if (publish === undefined && plan.dryPullNumber !== undefined) deployed = await previous.snapshot();
-          outcome = await hydrate({
-            settings,
-            configText,
-            previous,
-            ports,
-            ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
-            ...(shards ? { shards } : {}),
-            ...(inputs.runId ? { runId: inputs.runId } : {}),
-            shardVerify: inputs.shardVerify
-          });
-          if (!outcome.ok || !outcome.plan) return false;
-          await applyWetPlan(dir, outcome.plan);
-          return true;
-        }
-      })
-    );
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-  const rendered = outcome as HydrateOutcome | undefined;
-  if (!rendered) throw new HydrateError('nothing was rendered');
+  const { outcome: rendered, published, previous: wetBefore } = await core.group('Render and commit', () =>
+    publishRender({
+      ...opening,
+      target: publish === undefined ? { kind: 'read-only' } : { kind: 'write', branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
+      message: commitMessage(inputs.commitMessage, inputs),
+      trailers: {
+        'Hydrate-Dry-Repository': dryFull,
+        ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
+        [HYDRATE_VERSION_TRAILER]: VERSION
+      },
+      // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
+      render: { ...renderRequest, ...(shards ? { shards } : {}), keepPrevious: publish === undefined && plan.dryPullNumber !== undefined }
+    })
+  );
   // Errors are annotated once, by the top-level catch; warnings and notices here (the render may have run more than once).
   for (const d of rendered.diagnostics) if (d.severity !== 'error') annotate(d);
   const diff = rendered.diff;
@@ -215,7 +193,6 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   };
   const failures = rendered.diagnostics.flatMap((d) => (d.severity === 'error' && d.unit ? [{ unit: d.unit, message: d.message }] : []));
   // The pull request's own effect: its head's render against its base's render.
-  const wetBefore = deployed as WetSnapshot | undefined;
   const review = rendered.ok && wetBefore
     ? await core.group('Render the pull request base', () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports }))
     : undefined;
@@ -258,59 +235,18 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
 }
 
 /**
- * `shard: i/n`: render this job's share of the units against the wet branch (read only) and save
- * it as a shard file for the merge job. The file is saved even when units failed, so that the
- * merge reports every shard's errors together; this job then fails too.
+ * `shard: i/n`: this job's share of the units was rendered against the wet branch (read only) and
+ * saved as a shard file for the merge job, even when units failed (the merge reports every
+ * shard's errors together); this job then fails too.
  */
-async function renderShard(
-  inputs: ActionInputs,
-  settings: Settings,
-  shard: Extract<ShardMode, { kind: 'part' }>,
-  configText: string,
-  ports: PipelinePorts,
-  report: JobReport
-): Promise<void> {
-  const { spec } = shard;
-  const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
-  let outcome: HydrateOutcome | undefined;
-  let shardFile: string | undefined;
-  const workDir = await mkdtemp(path.join(inputs.tempDir, 'hydrate-wet-'));
-  try {
-    await core.group(`Render shard ${spec.index}/${spec.count}`, () =>
-      publishWetBranch({
-        remoteUrl,
-        ...(inputs.token ? { token: inputs.token } : {}),
-        wetBranch: inputs.wetBranch,
-        targetBranch: inputs.wetBranch,
-        workDir,
-        author: inputs.author,
-        message: 'hydrate shard (never committed)',
-        trailers: {},
-        dryRun: true,
-        render: async (dir) => {
-          outcome = await hydrate({
-            settings,
-            configText,
-            previous: await readWetDir(dir),
-            ports,
-            ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
-            ...(inputs.runId ? { runId: inputs.runId } : {})
-          });
-          shardFile = await writeShardFile(shard.dir, outcome.shard!);
-          return false;
-        }
-      })
-    );
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-  const rendered = outcome as HydrateOutcome | undefined;
-  if (!rendered || !shardFile) throw new HydrateError('nothing was rendered');
-  for (const d of rendered.diagnostics) if (d.severity !== 'error') annotate(d);
+function reportShard(result: RenderResult, spec: { index: number; count: number }, report: JobReport): void {
+  const { outcome, shardFile } = result;
+  if (!shardFile) throw new HydrateError('nothing was rendered');
+  for (const d of outcome.diagnostics) if (d.severity !== 'error') annotate(d);
   core.setOutput('shard-file', shardFile);
   const file = path.basename(shardFile);
-  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(rendered), errors });
-  if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
+  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
+  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === 'error'));
 }
 
 /** The same for every run on the same dry commit (no run URL), so a rerun does not rewrite it. */
