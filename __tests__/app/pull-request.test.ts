@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { CreateOrUpdatePullInput, GitHub, MergeMethod, Pull, PullLookup } from '../../src/adapters/github.js';
-import { planPullRequest, settlePullRequest, type PullRequestContent } from '../../src/app/pull-request.js';
+import { coordinateLabels, planPullRequest, settlePullRequest, type PullRequestContent } from '../../src/app/pull-request.js';
+import { wetCommitMessage } from '../../src/app/publish.js';
+import type { DiffReport } from '../../src/diff/wet-diff.js';
 import { silentLogger } from '../../src/ports.js';
 
 /** GitHub as a list of pull requests, labels and comments; every call is recorded by name. */
@@ -169,5 +171,18 @@ describe('the pull-request policy', () => {
     expect(again).toMatchObject({ kind: 'open', warnings: [] });
     expect(asked).toBe(false);
     expect(on.calls.some((c) => c.startsWith('enableAutoMerge'))).toBe(false);
+  });
+});
+
+describe('what the pull request and the wet commit say', () => {
+  it('labels a pull request with each named coordinate of the changed units, once and sorted', () => {
+    const diff = { units: [{ coordinates: { env: 'prod', app: 'web' } }, { coordinates: { env: 'dev' } }, { coordinates: { env: 'prod' } }] } as unknown as DiffReport;
+    expect(coordinateLabels(['env'], diff)).toEqual(['env/dev', 'env/prod']);
+    expect(coordinateLabels([], diff)).toEqual([]);
+  });
+
+  it('fills the commit message template with the dry repository and commit', () => {
+    const sha = '0123456789abcdef0123456789abcdef01234567';
+    expect(wetCommitMessage('render {dry-repository}@{dry-sha-short} ({dry-sha})', 'o/dry', sha)).toBe(`render o/dry@0123456 (${sha})`);
   });
 });

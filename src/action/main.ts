@@ -3,7 +3,6 @@
  * pull request and sticky comment. The one `core.setFailed` lives here.
  */
 import * as core from '@actions/core';
-import { existsSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, HydrateError, type Diagnostic } from '../diagnostics.js';
@@ -14,12 +13,10 @@ import { GitClient } from '../adapters/git.js';
 import { HYDRATE_VERSION_TRAILER } from '../publish/wet-branch.js';
 import { loadSettings } from '../settings/load-settings.js';
 import type { HydrateOutcome } from '../pipeline/hydrate.js';
-import type { Settings } from '../settings/settings.js';
 import { buildComment } from '../report/comment.js';
 import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
 import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
 import { renderReport } from '../report/json-report.js';
-import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
 import { escapeLine, escapeText } from '../report/escape.js';
@@ -27,8 +24,8 @@ import { readInputs, type ActionInputs } from './inputs.js';
 import { reviewPullRequest } from './review.js';
 import { planForEvent, type EventPlan } from './event-plan.js';
 import { readCheckout } from './checkout.js';
-import { planPullRequest, settlePullRequest } from '../app/pull-request.js';
-import { publishRender } from '../app/publish.js';
+import { allUnitsAutoMerge, coordinateLabels, planPullRequest, pullBody, settlePullRequest } from '../app/pull-request.js';
+import { publishRender, wetCommitMessage } from '../app/publish.js';
 import { readRunShards, runMode, type RenderResult, type RenderRun } from '../app/render-run.js';
 
 // Names and tool output come from the dry tree: control characters are escaped, and a line that
@@ -50,14 +47,6 @@ function annotate(d: Diagnostic): void {
   if (d.severity === 'error') core.error(text, props);
   else if (d.severity === 'warning') core.warning(text, props);
   else core.notice(text, props);
-}
-
-function commitMessage(template: string, inputs: Pick<ActionInputs, 'dryRepository' | 'drySha'>): string {
-  const full = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-  return template
-    .replaceAll('{dry-repository}', full)
-    .replaceAll('{dry-sha-short}', inputs.drySha.slice(0, 7))
-    .replaceAll('{dry-sha}', inputs.drySha);
 }
 
 async function remoteHasBranch(remoteUrl: string, token: string, branch: string): Promise<boolean> {
@@ -161,7 +150,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     publishRender({
       ...opening,
       target: publish === undefined ? { kind: 'read-only' } : { kind: 'write', branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
-      message: commitMessage(inputs.commitMessage, inputs),
+      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
       trailers: {
         'Hydrate-Dry-Repository': dryFull,
         ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
@@ -222,8 +211,8 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     const settled = await settlePullRequest(gh, prPlan, {
       changed: published.changed,
       title,
-      body: pullBody(diff, inputs, plan),
-      labels: [...inputs.labels, ...coordinateLabels(settings.config, diff)],
+      body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
+      labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
       comment: { marker, body: buildComment(diff, ctx) },
       autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
     }, actionsLogger);
@@ -247,35 +236,4 @@ function reportShard(result: RenderResult, spec: { index: number; count: number 
   const file = path.basename(shardFile);
   report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
   if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === 'error'));
-}
-
-/** The same for every run on the same dry commit (no run URL), so a rerun does not rewrite it. */
-function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): string {
-  const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-  const lines = [
-    plan.drift
-      ? `The wet branch \`${inputs.wetBranch}\` differs from a fresh render of \`${dryFull}\`: this is drift.`
-      : `Rendered from ${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}.`,
-    '',
-    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-/** `coordinate/value` labels for the coordinates named in `wet.labelCoordinates` of the config (e.g. env). */
-function coordinateLabels(config: Settings['config'], diff: DiffReport): string[] {
-  const names = config.wet.labelCoordinates;
-  const out = new Set<string>();
-  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
-  return [...out].sort();
-}
-
-/** Auto-merge when every changed unit's dry directory holds an AUTO_MERGE file. */
-function allUnitsAutoMerge(diff: DiffReport, outcome: HydrateOutcome, workspace: string): boolean {
-  if (diff.units.length === 0) return false;
-  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
-  return diff.units.every((u) => {
-    const dir = dirs.get(u.unit);
-    return dir !== undefined && existsSync(path.join(workspace, dir, 'AUTO_MERGE'));
-  });
 }

@@ -56,3 +56,11 @@ export async function publishRender(run: PublishRun): Promise<PublishOutcome> {
     await rm(workDir, { recursive: true, force: true });
   }
 }
+
+/** The commit message from its template: `{dry-repository}`, `{dry-sha}` and `{dry-sha-short}` filled in. */
+export function wetCommitMessage(template: string, dryRepository: string, drySha: string): string {
+  return template
+    .replaceAll('{dry-repository}', dryRepository)
+    .replaceAll('{dry-sha-short}', drySha.slice(0, 7))
+    .replaceAll('{dry-sha}', drySha);
+}

@@ -6,7 +6,11 @@
  * - else the open one is updated (or one is opened), the labels it lacks added, the sticky comment
  *   written, and auto-merge enabled when asked and not on already.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { GitHub, Pull, PullLookup } from '../adapters/github.js';
+import type { DiffReport } from '../diff/wet-diff.js';
+import type { HydrateOutcome } from '../pipeline/hydrate.js';
 import type { Logger } from '../ports.js';
 
 export interface PullRequestPlan {
@@ -58,4 +62,33 @@ export async function settlePullRequest(gh: GitHub, plan: PullRequestPlan, conte
     if (warning) warnings.push(warning);
   }
   return { kind: 'open', pull, created, warnings };
+}
+
+/** The same for every run on the same dry commit (no run URL), so a rerun does not rewrite it. */
+export function pullBody(diff: DiffReport, run: { drift: boolean; wetBranch: string; dryRepository: string; dryCommitUrl: string }): string {
+  const lines = [
+    run.drift
+      ? `The wet branch \`${run.wetBranch}\` differs from a fresh render of \`${run.dryRepository}\`: this is drift.`
+      : `Rendered from ${run.dryCommitUrl}.`,
+    '',
+    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `coordinate/value` labels for the coordinates named in `wet.labelCoordinates` of the config (e.g. env). */
+export function coordinateLabels(names: readonly string[], diff: DiffReport): string[] {
+  const out = new Set<string>();
+  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
+  return [...out].sort();
+}
+
+/** Auto-merge when every changed unit's dry directory holds an AUTO_MERGE file. */
+export function allUnitsAutoMerge(diff: DiffReport, outcome: HydrateOutcome, workspace: string): boolean {
+  if (diff.units.length === 0) return false;
+  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
+  return diff.units.every((u) => {
+    const dir = dirs.get(u.unit);
+    return dir !== undefined && existsSync(path.join(workspace, dir, 'AUTO_MERGE'));
+  });
 }
