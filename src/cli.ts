@@ -19,10 +19,7 @@ import { createFileReader } from './adapters/files.js';
 import { createProcessRunner } from './adapters/exec.js';
 import { readRunShards, renderRun, runMode } from './app/render-run.js';
 import { loadSettings } from './settings/load-settings.js';
-import type { Settings } from './settings/settings.js';
-import { discoverUnits } from './dry/discover.js';
-import { checkOutDir, outInsideRepo } from './dry/out-dir.js';
-import { unitClosure } from './pipeline/incremental.js';
+import { refuseOutDir } from './app/out-dir.js';
 import type { HydrateOutcome } from './pipeline/hydrate.js';
 import { diffTrees } from './diff/tree-diff.js';
 import { readYamlTree } from './adapters/yaml-tree.js';
@@ -78,7 +75,7 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     ...(cmd.repository !== undefined ? { repository: cmd.repository } : {})
   });
   const outDir = path.resolve(cmd.out);
-  await refuseOutDir(outDir, cmd.out, settings);
+  await refuseOutDir(outDir, cmd.out, settings, createFileReader());
   if (runMode(settings) !== 'shard-part') await mkdir(outDir, { recursive: true });
   const shards = await readRunShards(settings);
   const { outcome, shardFile } = await renderRun(outDir, {
@@ -98,42 +95,6 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     printOutcome(outcome, outDir);
   }
   return { exitCode: outcome.ok ? ExitCode.ok : outcome.exitCode, outcome };
-}
-
-/** The path with symlinks resolved as far as it exists (the rest appended as written). */
-function resolveExisting(p: string): string {
-  const rest: string[] = [];
-  let dir = p;
-  for (;;) {
-    try {
-      return path.join(realpathSync.native(dir), ...rest.reverse());
-    } catch {
-      const up = path.dirname(dir);
-      if (up === dir) return p;
-      rest.push(path.basename(dir));
-      dir = up;
-    }
-  }
-}
-
-/** Exit 2 before anything is written when --out is the repository, holds it, or overlaps a unit, a source or .git. */
-async function refuseOutDir(outDir: string, shown: string, settings: Settings): Promise<void> {
-  const files = createFileReader();
-  const { units } = await discoverUnits(settings, files);
-  const out = resolveExisting(outDir).split(path.sep).join('/');
-  const repoRoot = resolveExisting(settings.repoRoot).split(path.sep).join('/');
-  // What the units read beyond their folders (kustomize bases, local charts): only worked out
-  // when the wet tree would sit inside the repository.
-  const closurePaths = outInsideRepo(out, repoRoot)
-    ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths)
-    : [];
-  const problem = checkOutDir(out, shown, {
-    repoRoot,
-    unitDirs: units.map((u) => u.dir),
-    sourceDirs: settings.config.sources.map((s) => s.path),
-    closurePaths
-  });
-  if (problem) throw new ConfigError(problem);
 }
 
 function printOutcome(outcome: HydrateOutcome, outDir: string): void {
