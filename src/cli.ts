@@ -17,14 +17,10 @@ import { ConfigError, ExitCode, formatDiagnostic, HydrateError, type Diagnostic 
 import { parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
 import { createFileReader } from './adapters/files.js';
 import { createProcessRunner } from './adapters/exec.js';
-import { applyWetPlan, readWetDir } from './adapters/wet-dir.js';
-import { readShardFiles, writeShardFile } from './adapters/shard-files.js';
+import { readRunShards, renderRun, runMode } from './app/render-run.js';
 import { loadSettings } from './settings/load-settings.js';
-import type { Settings } from './settings/settings.js';
-import { discoverUnits } from './dry/discover.js';
-import { checkOutDir, outInsideRepo } from './dry/out-dir.js';
-import { unitClosure } from './pipeline/incremental.js';
-import { hydrate, type HydrateOutcome } from './pipeline/hydrate.js';
+import { refuseOutDir } from './app/out-dir.js';
+import type { HydrateOutcome } from './pipeline/hydrate.js';
 import { diffTrees } from './diff/tree-diff.js';
 import { readYamlTree } from './adapters/yaml-tree.js';
 import { formatDiffText } from './report/text.js';
@@ -79,24 +75,18 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     ...(cmd.repository !== undefined ? { repository: cmd.repository } : {})
   });
   const outDir = path.resolve(cmd.out);
-  await refuseOutDir(outDir, cmd.out, settings);
-  const shardPart = settings.shard?.kind === 'part';
-  if (!shardPart) await mkdir(outDir, { recursive: true });
-  const previous = await readWetDir(outDir);
-  const shards = settings.shard?.kind === 'merge' ? await readShardFiles(settings.shard.dir) : undefined;
-  const outcome = await hydrate({
+  await refuseOutDir(outDir, cmd.out, settings, createFileReader());
+  if (runMode(settings) !== 'shard-part') await mkdir(outDir, { recursive: true });
+  const shards = await readRunShards(settings);
+  const { outcome, shardFile } = await renderRun(outDir, {
     settings,
     configText,
-    previous,
     ports: { files: createFileReader(), exec: createProcessRunner(), logger },
     ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}),
     ...(shards ? { shards } : {}),
     ...(cmd.runId ? { runId: cmd.runId } : {}),
     ...(cmd.shardVerify !== undefined ? { shardVerify: cmd.shardVerify } : {})
   });
-  if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
-  // A shard file is saved even when units failed: the merge reports every shard's errors together.
-  const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : undefined;
   if (cmd.json) {
     process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...(shardFile ? { shardFile } : {}) }, null, 2)}\n`);
   } else if (shardFile) {
@@ -105,42 +95,6 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
     printOutcome(outcome, outDir);
   }
   return { exitCode: outcome.ok ? ExitCode.ok : outcome.exitCode, outcome };
-}
-
-/** The path with symlinks resolved as far as it exists (the rest appended as written). */
-function resolveExisting(p: string): string {
-  const rest: string[] = [];
-  let dir = p;
-  for (;;) {
-    try {
-      return path.join(realpathSync.native(dir), ...rest.reverse());
-    } catch {
-      const up = path.dirname(dir);
-      if (up === dir) return p;
-      rest.push(path.basename(dir));
-      dir = up;
-    }
-  }
-}
-
-/** Exit 2 before anything is written when --out is the repository, holds it, or overlaps a unit, a source or .git. */
-async function refuseOutDir(outDir: string, shown: string, settings: Settings): Promise<void> {
-  const files = createFileReader();
-  const { units } = await discoverUnits(settings, files);
-  const out = resolveExisting(outDir).split(path.sep).join('/');
-  const repoRoot = resolveExisting(settings.repoRoot).split(path.sep).join('/');
-  // What the units read beyond their folders (kustomize bases, local charts): only worked out
-  // when the wet tree would sit inside the repository.
-  const closurePaths = outInsideRepo(out, repoRoot)
-    ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths)
-    : [];
-  const problem = checkOutDir(out, shown, {
-    repoRoot,
-    unitDirs: units.map((u) => u.dir),
-    sourceDirs: settings.config.sources.map((s) => s.path),
-    closurePaths
-  });
-  if (problem) throw new ConfigError(problem);
 }
 
 function printOutcome(outcome: HydrateOutcome, outDir: string): void {

@@ -218,8 +218,13 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     await writeFile(deployment, original.replace(/replicas: \d+/, 'replicas: 7'));
     const sha = await commitDry('dry: scale web');
     const autoMerge = { inputs: { 'auto-merge': 'true' } };
+    const from = server.requests.length;
     const r = await runAction(autoMerge);
     expect(r.code).toBe(0);
+    // One look-up of the pull requests per run; the labels are known without reading the PR again.
+    const pullRequestReads = (since: number): string[] =>
+      server.requests.slice(since).filter((q) => q.method === 'GET' && /\/pulls(\/\d+)?$/.test(q.path)).map((q) => q.path.replace(/^.*\/pulls/, '/pulls'));
+    expect(pullRequestReads(from)).toEqual(['/pulls']);
     expect(r.outputs['changed']).toBe('true');
     expect(r.outputs['pr-number']).toMatch(/^\d+$/);
     const prNumber = Number(r.outputs['pr-number']);
@@ -246,8 +251,10 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     // A further change: same PR, same comment, the branch moves forward (review threads survive).
     await writeFile(deployment, original.replace(/replicas: \d+/, 'replicas: 9'));
     await commitDry('dry: scale web more');
+    const beforeThird = server.requests.length;
     const third = await runAction();
     expect(third.code).toBe(0);
+    expect(pullRequestReads(beforeThird)).toEqual(['/pulls']);
     expect(third.outputs['pr-number']).toBe(String(prNumber));
     const newTip = branchTip('hydrate/deployment')!;
     expect(newTip).not.toBe(prTip);

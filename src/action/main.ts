@@ -3,34 +3,30 @@
  * pull request and sticky comment. The one `core.setFailed` lives here.
  */
 import * as core from '@actions/core';
-import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, HydrateError, type Diagnostic } from '../diagnostics.js';
 import { createFileReader } from '../adapters/files.js';
 import { createProcessRunner } from '../adapters/exec.js';
-import { applyWetPlan, readWetDir } from '../adapters/wet-dir.js';
 import { createGitHub } from '../adapters/github.js';
 import { GitClient } from '../adapters/git.js';
-import { HYDRATE_VERSION_TRAILER, publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
+import { HYDRATE_VERSION_TRAILER } from '../publish/wet-branch.js';
 import { loadSettings } from '../settings/load-settings.js';
-import { hydrate, type HydrateOutcome, type PipelinePorts } from '../pipeline/hydrate.js';
-import { readShardFiles, writeShardFile } from '../adapters/shard-files.js';
-import type { Settings } from '../settings/settings.js';
-import type { ShardMode } from '../settings/shard.js';
+import type { HydrateOutcome } from '../pipeline/hydrate.js';
 import { buildComment } from '../report/comment.js';
 import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
 import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
 import { renderReport } from '../report/json-report.js';
-import type { DiffReport } from '../diff/wet-diff.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
 import { escapeLine, escapeText } from '../report/escape.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { reviewPullRequest } from './review.js';
-import type { WetSnapshot } from '../wet/snapshot.js';
 import { planForEvent, type EventPlan } from './event-plan.js';
 import { readCheckout } from './checkout.js';
+import { allUnitsAutoMerge, coordinateLabels, planPullRequest, pullBody, settlePullRequest } from '../app/pull-request.js';
+import { publishRender, wetCommitMessage } from '../app/publish.js';
+import { readRunShards, runMode, type RenderResult, type RenderRun } from '../app/render-run.js';
 
 // Names and tool output come from the dry tree: control characters are escaped, and a line that
 // would be a workflow command (`::add-mask::`) is shown instead of run.
@@ -51,14 +47,6 @@ function annotate(d: Diagnostic): void {
   if (d.severity === 'error') core.error(text, props);
   else if (d.severity === 'warning') core.warning(text, props);
   else core.notice(text, props);
-}
-
-function commitMessage(template: string, inputs: Pick<ActionInputs, 'dryRepository' | 'drySha'>): string {
-  const full = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-  return template
-    .replaceAll('{dry-repository}', full)
-    .replaceAll('{dry-sha-short}', inputs.drySha.slice(0, 7))
-    .replaceAll('{dry-sha}', inputs.drySha);
 }
 
 async function remoteHasBranch(remoteUrl: string, token: string, branch: string): Promise<boolean> {
@@ -125,16 +113,29 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     })
   );
   const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
+  const renderRequest: RenderRun = {
+    settings,
+    configText,
+    ports,
+    ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
+    ...(inputs.runId ? { runId: inputs.runId } : {}),
+    shardVerify: inputs.shardVerify
+  };
+  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
+  const opening = { remoteUrl, ...(inputs.token ? { token: inputs.token } : {}), wetBranch: inputs.wetBranch, tempDir: inputs.tempDir, author: inputs.author };
   if (settings.shard?.kind === 'part') {
-    await renderShard(inputs, settings, settings.shard, configText, ports, report);
+    const { spec } = settings.shard;
+    const result = await core.group(`Render shard ${spec.index}/${spec.count}`, () =>
+      publishRender({ ...opening, target: { kind: 'read-only' }, message: 'hydrate shard (never committed)', trailers: {}, render: renderRequest })
+    );
+    reportShard(result, spec, report);
     return;
   }
-  const shards = settings.shard?.kind === 'merge' ? await core.group('Read shard files', () => readShardFiles(settings.shard!.dir)) : undefined;
-  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+  const shards = runMode(settings) === 'shard-merge' ? await core.group('Read shard files', async () => (await readRunShards(settings))!) : undefined;
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
-  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
   // Where the render is committed: nowhere in check mode (which read-only plans always are).
   let publish = plan.mode === 'check' ? undefined : plan.mode;
   // A pull request needs a base: the first render of a new wet branch creates it directly.
@@ -143,62 +144,22 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     publish = 'push';
   }
 
-  // A PR that was merged or closed meanwhile: start its branch afresh.
-  let restartTarget = false;
-  if (publish === 'pull-request') {
-    const open = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
-    if (!open) {
-      const latest = await gh.findLatestPull(inputs.prBranch, inputs.wetBranch);
-      restartTarget = latest !== undefined;
-    }
-  }
-
-  let outcome: HydrateOutcome | undefined;
-  // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
-  let deployed: WetSnapshot | undefined;
-  const workDir = await mkdtemp(path.join(inputs.tempDir, 'hydrate-wet-'));
-  let published: PublishResult;
-  try {
-    published = await core.group('Render and commit', () =>
-      publishWetBranch({
-        remoteUrl,
-        ...(inputs.token ? { token: inputs.token } : {}),
-        wetBranch: inputs.wetBranch,
-        targetBranch: publish === 'pull-request' ? inputs.prBranch : inputs.wetBranch,
-        workDir,
-        author: inputs.author,
-        message: commitMessage(inputs.commitMessage, inputs),
-        trailers: {
-          'Hydrate-Dry-Repository': dryFull,
-          ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
-          [HYDRATE_VERSION_TRAILER]: VERSION
-        },
-        restartTarget,
-        dryRun: publish === undefined,
-        render: async (dir) => {
-          const previous = await readWetDir(dir);
-          if (publish === undefined && plan.dryPullNumber !== undefined) deployed = await previous.snapshot();
-          outcome = await hydrate({
-            settings,
-            configText,
-            previous,
-            ports,
-            ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
-            ...(shards ? { shards } : {}),
-            ...(inputs.runId ? { runId: inputs.runId } : {}),
-            shardVerify: inputs.shardVerify
-          });
-          if (!outcome.ok || !outcome.plan) return false;
-          await applyWetPlan(dir, outcome.plan);
-          return true;
-        }
-      })
-    );
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-  const rendered = outcome as HydrateOutcome | undefined;
-  if (!rendered) throw new HydrateError('nothing was rendered');
+  // One look-up of the pull requests for the whole run (a merged or closed one restarts the PR branch).
+  const prPlan = publish === 'pull-request' ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : undefined;
+  const { outcome: rendered, published, previous: wetBefore } = await core.group('Render and commit', () =>
+    publishRender({
+      ...opening,
+      target: publish === undefined ? { kind: 'read-only' } : { kind: 'write', branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
+      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
+      trailers: {
+        'Hydrate-Dry-Repository': dryFull,
+        ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
+        [HYDRATE_VERSION_TRAILER]: VERSION
+      },
+      // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
+      render: { ...renderRequest, ...(shards ? { shards } : {}), keepPrevious: publish === undefined && plan.dryPullNumber !== undefined }
+    })
+  );
   // Errors are annotated once, by the top-level catch; warnings and notices here (the render may have run more than once).
   for (const d of rendered.diagnostics) if (d.severity !== 'error') annotate(d);
   const diff = rendered.diff;
@@ -221,7 +182,6 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   };
   const failures = rendered.diagnostics.flatMap((d) => (d.severity === 'error' && d.unit ? [{ unit: d.unit, message: d.message }] : []));
   // The pull request's own effect: its head's render against its base's render.
-  const wetBefore = deployed as WetSnapshot | undefined;
   const review = rendered.ok && wetBefore
     ? await core.group('Render the pull request base', () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports }))
     : undefined;
@@ -246,117 +206,34 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
     }
     return;
   }
-  if (publish === 'push') return;
-
+  if (!prPlan) return; // push mode, or the first render of the wet branch
   await core.group('Pull request', async () => {
-    if (!published.changed) {
-      const open = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
-      if (open) {
-        core.info(`the wet branch already matches the render: closing #${open.number}`);
-        await gh.closePull(open.number);
-        await gh.deleteBranch(inputs.prBranch);
-      }
-      return;
-    }
-    const prBody = pullBody(diff, inputs, plan);
-    const { pull } = await gh.createOrUpdatePull({ head: inputs.prBranch, base: inputs.wetBranch, title, body: prBody });
-    core.setOutput('pr-number', String(pull.number));
-    core.setOutput('pr-url', pull.html_url);
-    const labels = [...inputs.labels, ...coordinateLabels(settings.config, diff)];
-    if (labels.length > 0) await gh.addLabels(pull.number, labels);
-    await gh.upsertStickyComment(pull.number, marker, buildComment(diff, ctx));
-    if (pull.auto_merge) {
-      core.info(`auto-merge is already enabled on #${pull.number}`);
-    } else if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
-      const warning = await gh.enableAutoMerge(pull.node_id, 'SQUASH');
-      if (warning) core.warning(warning);
-    }
+    const settled = await settlePullRequest(gh, prPlan, {
+      changed: published.changed,
+      title,
+      body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
+      labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
+      comment: { marker, body: buildComment(diff, ctx) },
+      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
+    }, actionsLogger);
+    if (settled.kind !== 'open') return;
+    core.setOutput('pr-number', String(settled.pull.number));
+    core.setOutput('pr-url', settled.pull.html_url);
+    for (const w of settled.warnings) core.warning(w);
   });
 }
 
 /**
- * `shard: i/n`: render this job's share of the units against the wet branch (read only) and save
- * it as a shard file for the merge job. The file is saved even when units failed, so that the
- * merge reports every shard's errors together; this job then fails too.
+ * `shard: i/n`: this job's share of the units was rendered against the wet branch (read only) and
+ * saved as a shard file for the merge job, even when units failed (the merge reports every
+ * shard's errors together); this job then fails too.
  */
-async function renderShard(
-  inputs: ActionInputs,
-  settings: Settings,
-  shard: Extract<ShardMode, { kind: 'part' }>,
-  configText: string,
-  ports: PipelinePorts,
-  report: JobReport
-): Promise<void> {
-  const { spec } = shard;
-  const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
-  let outcome: HydrateOutcome | undefined;
-  let shardFile: string | undefined;
-  const workDir = await mkdtemp(path.join(inputs.tempDir, 'hydrate-wet-'));
-  try {
-    await core.group(`Render shard ${spec.index}/${spec.count}`, () =>
-      publishWetBranch({
-        remoteUrl,
-        ...(inputs.token ? { token: inputs.token } : {}),
-        wetBranch: inputs.wetBranch,
-        targetBranch: inputs.wetBranch,
-        workDir,
-        author: inputs.author,
-        message: 'hydrate shard (never committed)',
-        trailers: {},
-        dryRun: true,
-        render: async (dir) => {
-          outcome = await hydrate({
-            settings,
-            configText,
-            previous: await readWetDir(dir),
-            ports,
-            ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
-            ...(inputs.runId ? { runId: inputs.runId } : {})
-          });
-          shardFile = await writeShardFile(shard.dir, outcome.shard!);
-          return false;
-        }
-      })
-    );
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-  const rendered = outcome as HydrateOutcome | undefined;
-  if (!rendered || !shardFile) throw new HydrateError('nothing was rendered');
-  for (const d of rendered.diagnostics) if (d.severity !== 'error') annotate(d);
+function reportShard(result: RenderResult, spec: { index: number; count: number }, report: JobReport): void {
+  const { outcome, shardFile } = result;
+  if (!shardFile) throw new HydrateError('nothing was rendered');
+  for (const d of outcome.diagnostics) if (d.severity !== 'error') annotate(d);
   core.setOutput('shard-file', shardFile);
   const file = path.basename(shardFile);
-  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(rendered), errors });
-  if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
-}
-
-/** The same for every run on the same dry commit (no run URL), so a rerun does not rewrite it. */
-function pullBody(diff: DiffReport, inputs: ActionInputs, plan: EventPlan): string {
-  const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-  const lines = [
-    plan.drift
-      ? `The wet branch \`${inputs.wetBranch}\` differs from a fresh render of \`${dryFull}\`: this is drift.`
-      : `Rendered from ${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}.`,
-    '',
-    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-/** `coordinate/value` labels for the coordinates named in `wet.labelCoordinates` of the config (e.g. env). */
-function coordinateLabels(config: Settings['config'], diff: DiffReport): string[] {
-  const names = config.wet.labelCoordinates;
-  const out = new Set<string>();
-  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
-  return [...out].sort();
-}
-
-/** Auto-merge when every changed unit's dry directory holds an AUTO_MERGE file. */
-function allUnitsAutoMerge(diff: DiffReport, outcome: HydrateOutcome, workspace: string): boolean {
-  if (diff.units.length === 0) return false;
-  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
-  return diff.units.every((u) => {
-    const dir = dirs.get(u.unit);
-    return dir !== undefined && existsSync(path.join(workspace, dir, 'AUTO_MERGE'));
-  });
+  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
+  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === 'error'));
 }

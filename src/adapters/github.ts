@@ -13,7 +13,7 @@ import { COMMENT_MAX_BYTES, COMMENT_MAX_CHARS } from '../report/comment.js';
 import { markerComment } from '../report/markdown.js';
 
 /** A pull request, with GitHub's own field names. */
-interface Pull {
+export interface Pull {
   number: number;
   node_id: string;
   html_url: string;
@@ -33,7 +33,7 @@ interface Pull {
   auto_merge: { merge_method: string } | null;
 }
 
-type MergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
+export type MergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
 
 interface GitHubOptions {
   token: string;
@@ -58,7 +58,7 @@ interface GitHubOptions {
   pacingId?: string;
 }
 
-interface CreateOrUpdatePullInput {
+export interface CreateOrUpdatePullInput {
   head: string;
   base: string;
   title: string;
@@ -71,13 +71,28 @@ interface StickyCommentResult {
   action: 'created' | 'updated' | 'unchanged';
 }
 
+/** The pull requests from `head` into `base`, from one listing (open or not, newest first). */
+export interface PullLookup {
+  /** The open one, if any. */
+  open?: Pull;
+  /** The newest, open or not. */
+  latest?: Pull;
+}
+
 export interface GitHub {
   findOpenPull(head: string, base: string): Promise<Pull | undefined>;
   findLatestPull(head: string, base: string): Promise<Pull | undefined>;
-  createOrUpdatePull(input: CreateOrUpdatePullInput): Promise<{ pull: Pull; created: boolean }>;
+  /** The open and the newest pull request from `head` into `base`, with one request. */
+  lookUpPulls(head: string, base: string): Promise<PullLookup>;
+  /**
+   * Updates the open pull request, else opens one. `known` is the result of a look-up made
+   * earlier in the run (null: none was open), which saves listing again.
+   */
+  createOrUpdatePull(input: CreateOrUpdatePullInput, known?: Pull | null): Promise<{ pull: Pull; created: boolean }>;
   closePull(number: number): Promise<void>;
   deleteBranch(branch: string): Promise<void>;
-  addLabels(number: number, labels: readonly string[]): Promise<string[]>;
+  /** Adds the labels the pull request lacks; `have` (its labels, when known) saves reading it again. */
+  addLabels(number: number, labels: readonly string[], have?: readonly string[]): Promise<string[]>;
   upsertStickyComment(issueNumber: number, marker: string, body: string): Promise<StickyCommentResult>;
   /**
    * The login the token writes comments as (read once per instance): `GET /user` for a user
@@ -253,7 +268,10 @@ export function createGitHub(options: GitHubOptions): GitHub {
     auto_merge: p.auto_merge ? { merge_method: p.auto_merge.merge_method } : null
   });
 
-  const listPulls = async (head: string, base: string, state: 'open' | 'all'): Promise<Pull | undefined> => {
+  const listPulls = async (head: string, base: string, state: 'open' | 'all'): Promise<Pull | undefined> =>
+    (await listMatching(head, base, state))[0];
+
+  const listMatching = async (head: string, base: string, state: 'open' | 'all'): Promise<Pull[]> => {
     const { data } = await octokit.rest.pulls.list({
       owner,
       repo,
@@ -264,8 +282,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
       direction: 'desc',
       per_page: 10
     });
-    const first = data.find((p) => p.head.ref === head && p.base.ref === base);
-    return first ? toPull(first) : undefined;
+    return data.filter((p) => p.head.ref === head && p.base.ref === base).map(toPull);
   };
 
   const findOpenPull = (head: string, base: string): Promise<Pull | undefined> =>
@@ -274,16 +291,23 @@ export function createGitHub(options: GitHubOptions): GitHub {
   const findLatestPull = (head: string, base: string): Promise<Pull | undefined> =>
     guard('list pull requests', 'pull-requests: read', () => listPulls(head, base, 'all'));
 
+  const lookUpPulls = (head: string, base: string): Promise<PullLookup> =>
+    guard('list pull requests', 'pull-requests: read', async () => {
+      const pulls = await listMatching(head, base, 'all');
+      const open = pulls.find((p) => p.state === 'open');
+      return { ...(open ? { open } : {}), ...(pulls[0] ? { latest: pulls[0] } : {}) };
+    });
+
   const updateIfChanged = async (pull: Pull, title: string, body: string): Promise<Pull> => {
     if (pull.title === title && pull.body === body) return pull;
     const { data } = await octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title, body });
     return toPull(data);
   };
 
-  const createOrUpdatePull = (given: CreateOrUpdatePullInput): Promise<{ pull: Pull; created: boolean }> =>
+  const createOrUpdatePull = (given: CreateOrUpdatePullInput, known?: Pull | null): Promise<{ pull: Pull; created: boolean }> =>
     guard('create or update the pull request', 'pull-requests: write', async () => {
       const input = { ...given, body: fitBody(given.body) };
-      const existing = await listPulls(input.head, input.base, 'open');
+      const existing = known === undefined ? await listPulls(input.head, input.base, 'open') : (known ?? undefined);
       if (existing) return { pull: await updateIfChanged(existing, input.title, input.body), created: false };
       try {
         const { data } = await octokit.rest.pulls.create({
@@ -325,12 +349,11 @@ export function createGitHub(options: GitHubOptions): GitHub {
       }
     });
 
-  const addLabels = (number: number, labels: readonly string[]): Promise<string[]> =>
+  const addLabels = (number: number, labels: readonly string[], known?: readonly string[]): Promise<string[]> =>
     guard(`add labels to #${number}`, 'issues: write', async () => {
       const wanted = [...new Set(labels.filter((l) => l.trim() !== ''))];
       if (wanted.length === 0) return [];
-      const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
-      const have = new Set(pull.labels.map((l) => l.name));
+      const have = new Set(known ?? (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data.labels.map((l) => l.name));
       const missing = wanted.filter((l) => !have.has(l));
       if (missing.length === 0) return [];
       await octokit.rest.issues.addLabels({ owner, repo, issue_number: number, labels: missing });
@@ -420,6 +443,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
   return {
     findOpenPull,
     findLatestPull,
+    lookUpPulls,
     createOrUpdatePull,
     closePull,
     deleteBranch,

@@ -1,0 +1,66 @@
+/**
+ * The publish use case: open the wet branch (read only, or to write the render onto it or onto
+ * the pull-request branch) in a private working directory, render there as the run mode says, and
+ * commit and push unless read only. Returns the last render (a push that lost a race renders again
+ * onto the new tip) together with what was published.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { HydrateError } from '../diagnostics.js';
+import { publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
+import { renderRun, type RenderResult, type RenderRun } from './render-run.js';
+
+export interface PublishRun {
+  remoteUrl: string;
+  token?: string;
+  wetBranch: string;
+  /** Where the render is committed: the wet branch (push), the pull-request branch, or nowhere (read only). */
+  target: { kind: 'read-only' } | { kind: 'write'; branch: string; restart: boolean };
+  /** Parent of the private working directory (removed afterwards). */
+  tempDir: string;
+  author: { name: string; email: string };
+  message: string;
+  trailers: Record<string, string>;
+  render: RenderRun;
+}
+
+export interface PublishOutcome extends RenderResult {
+  published: PublishResult;
+}
+
+export async function publishRender(run: PublishRun): Promise<PublishOutcome> {
+  const renders: RenderResult[] = [];
+  const workDir = await mkdtemp(path.join(run.tempDir, 'hydrate-wet-'));
+  try {
+    const published = await publishWetBranch({
+      remoteUrl: run.remoteUrl,
+      ...(run.token ? { token: run.token } : {}),
+      wetBranch: run.wetBranch,
+      targetBranch: run.target.kind === 'write' ? run.target.branch : run.wetBranch,
+      workDir,
+      author: run.author,
+      message: run.message,
+      trailers: run.trailers,
+      restartTarget: run.target.kind === 'write' && run.target.restart,
+      dryRun: run.target.kind === 'read-only',
+      render: async (dir) => {
+        const result = await renderRun(dir, run.render);
+        renders.push(result);
+        return result.applied;
+      }
+    });
+    const last = renders.at(-1);
+    if (!last) throw new HydrateError('nothing was rendered');
+    return { ...last, published };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The commit message from its template: `{dry-repository}`, `{dry-sha}` and `{dry-sha-short}` filled in. */
+export function wetCommitMessage(template: string, dryRepository: string, drySha: string): string {
+  return template
+    .replaceAll('{dry-repository}', dryRepository)
+    .replaceAll('{dry-sha-short}', drySha.slice(0, 7))
+    .replaceAll('{dry-sha}', drySha);
+}
