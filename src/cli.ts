@@ -17,6 +17,7 @@ import { ConfigError, ExitCode, formatDiagnostic, HydrateError, type Diagnostic 
 import { parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
 import { createFileReader } from './adapters/files.js';
 import { createProcessRunner } from './adapters/exec.js';
+import { pipelinePorts } from './app/pipeline-ports.js';
 import { readRunShards, renderRun, runMode } from './app/render-run.js';
 import { loadSettings } from './settings/load-settings.js';
 import { refuseOutDir } from './app/out-dir.js';
@@ -81,7 +82,7 @@ export async function renderCommand(cmd: RenderCommand, logger: Logger = stderrL
   const { outcome, shardFile } = await renderRun(outDir, {
     settings,
     configText,
-    ports: { files: createFileReader(), exec: createProcessRunner(), logger },
+    ports: pipelinePorts(logger),
     ...(cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {}),
     ...(shards ? { shards } : {}),
     ...(cmd.runId ? { runId: cmd.runId } : {}),

@@ -66,3 +66,13 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { info() {}, warning() {}, debug() {} };
+
+/** What git vouches for in the dry tree (repository-relative paths, `/`-separated). */
+export interface GitListing {
+  /** Tracked regular files whose working-tree content is their index blob: path → blob id. */
+  clean: ReadonlyMap<string, string>;
+  /** Files git knows of whose content must be read to know their id (modified, untracked, symlinks, flagged). */
+  dirty: ReadonlySet<string>;
+  /** Paths git does not describe (ignored files and folders, nested repositories, submodules): read from disk. */
+  opaque: ReadonlySet<string>;
+}

@@ -362,7 +362,8 @@ describe('incremental runs in a git checkout', () => {
   async function render(dry: string, out: string, full: boolean, files: FileReader = createFileReader(), logger: Logger = silentLogger) {
     const { settings, configText } = await loadSettings({ configFile: path.join(dry, 'hydrate.yaml'), full, concurrency: 2, allowMassDeletion: true });
     await mkdir(out, { recursive: true });
-    const outcome = await hydrate({ settings, configText, previous: await readWetDir(out), ports: { files, exec: createProcessRunner(), logger } });
+    const exec = createProcessRunner();
+    const outcome = await hydrate({ settings, configText, previous: await readWetDir(out), ports: { files, exec, logger, gitListing: (root) => readGitListing(exec, root, logger) } });
     expect(outcome.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     await applyWetPlan(out, outcome.plan!);
     return outcome.units;

@@ -6,8 +6,7 @@ import * as core from '@actions/core';
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, HydrateError, type Diagnostic } from '../diagnostics.js';
-import { createFileReader } from '../adapters/files.js';
-import { createProcessRunner } from '../adapters/exec.js';
+import { pipelinePorts } from '../app/pipeline-ports.js';
 import { createGitHub } from '../adapters/github.js';
 import { GitClient } from '../adapters/git.js';
 import { HYDRATE_VERSION_TRAILER } from '../publish/wet-branch.js';
@@ -112,7 +111,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
       ...(inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {})
     })
   );
-  const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
+  const ports = pipelinePorts(actionsLogger);
   const renderRequest: RenderRun = {
     settings,
     configText,

@@ -13,7 +13,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger, ProcessRunner } from '../ports.js';
-import type { GitListing } from '../pipeline/file-ids.js';
+import type { GitListing } from '../ports.js';
 
 const SAFE_CONFIG = [
   '-c', 'core.fsmonitor=false',

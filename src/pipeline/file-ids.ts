@@ -25,15 +25,9 @@ export function blobId(content: Uint8Array): string {
   return h.digest('hex');
 }
 
-/** What git vouches for in the dry tree (repository-relative paths, `/`-separated). */
-export interface GitListing {
-  /** Tracked regular files whose working-tree content is their index blob: path → blob id. */
-  clean: ReadonlyMap<string, string>;
-  /** Files git knows of whose content must be read to know their id (modified, untracked, symlinks, flagged). */
-  dirty: ReadonlySet<string>;
-  /** Paths git does not describe (ignored files and folders, nested repositories, submodules): read from disk. */
-  opaque: ReadonlySet<string>;
-}
+import type { GitListing } from '../ports.js';
+
+export type { GitListing };
 
 export interface FileIds {
   /** Which source answered: `git` when a listing was used. */

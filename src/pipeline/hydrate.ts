@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, ExitCode, hasErrors, sortDiagnostics, type Diagnostic, type ExitCodeValue } from '../diagnostics.js';
 import { entryPositions } from '../settings/load-config.js';
-import type { FileReader, Logger, ProcessRunner } from '../ports.js';
+import type { FileReader, Logger, ProcessRunner, GitListing } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import type { Unit } from '../dry/unit.js';
 import { cmp } from '../resources/resource.js';
@@ -32,7 +32,6 @@ import { checkObjectNames } from '../resources/names.js';
 import { checkPortablePaths } from '../wet/portable-paths.js';
 import { cachingReader, memoizeAsync, recordedInputDigest, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
 import { createFileIds } from './file-ids.js';
-import { readGitListing } from '../adapters/git-files.js';
 import {
   assignShard,
   buildShardFile,
@@ -48,6 +47,8 @@ export interface PipelinePorts {
   files: FileReader;
   exec: ProcessRunner;
   logger: Logger;
+  /** What git vouches for in a dry tree that is a git checkout (file ids without reading); without it, ids come from content. */
+  gitListing?: (repoRoot: string) => Promise<GitListing | undefined>;
 }
 
 export interface HydrateRequest {
@@ -331,7 +332,7 @@ async function planIncremental(
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
   // File ids from git when the dry tree is a checkout (clean tracked files are not read), else from content.
-  const ids = createFileIds(files, settings.repoRoot, await readGitListing(ports.exec, settings.repoRoot, ports.logger));
+  const ids = createFileIds(files, settings.repoRoot, await ports.gitListing?.(settings.repoRoot));
   // A unit whose recorded closure has the same ids is decided without walking (or parsing) its kustomizations.
   const recorded = settings.full ? undefined : previous.index;
   let walked = 0;
