@@ -85,18 +85,65 @@ function commitMessage(message: string, trailers: Record<string, string>): strin
   return lines.length ? `${body}\n\n${lines.join('\n')}\n` : `${body}\n`;
 }
 
-export async function publishWetBranch(req: PublishRequest): Promise<PublishResult> {
+/** What opening the wet repository needs. */
+type OpenRequest = Pick<PublishRequest, 'remoteUrl' | 'token' | 'wetBranch' | 'targetBranch' | 'workDir' | 'git'>;
+
+/** Checks the remote and branch names, then creates the private repository. */
+async function openRepository(req: OpenRequest): Promise<GitWorkTree> {
   if (req.remoteUrl.startsWith('-') || req.remoteUrl.trim() === '') {
     throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
   }
-  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
-  const backoffMs = req.backoffMs ?? 500;
-  const prMode = req.targetBranch !== req.wetBranch;
   const git = req.git ?? (await defaultGit(req));
   for (const branch of new Set([req.wetBranch, req.targetBranch])) {
     if (!(await git.isValidBranchName(branch))) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
   }
-  const repo = await git.initWorkTree(req.workDir);
+  return git.initWorkTree(req.workDir);
+}
+
+export interface CheckoutRequest {
+  remoteUrl: string;
+  token?: string;
+  /** The deployed branch (absent on the remote: an empty checkout). */
+  wetBranch: string;
+  /** An empty directory owned by the tool (never the user's checkout). */
+  workDir: string;
+  /** Default 5. */
+  maxAttempts?: number;
+  /** Base of the retry backoff, in ms (default 500). */
+  backoffMs?: number;
+  git?: Git;
+}
+
+export interface WetCheckout {
+  /** The files of the wet branch's tip (an empty directory when the branch does not exist). */
+  dir: string;
+  /** The tip that was read. */
+  tip?: string;
+}
+
+/** A read-only checkout of the wet branch's tip (for jobs that render but never publish). */
+export async function checkoutWetBranch(req: CheckoutRequest): Promise<WetCheckout> {
+  const open = { ...req, targetBranch: req.wetBranch };
+  const repo = await openRepository(open);
+  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+  for (let attempt = 1; ; attempt++) {
+    const tips = await fetchTips(repo, open, attempt < maxAttempts);
+    if (!tips) {
+      await sleep(req.backoffMs ?? 500, attempt);
+      continue;
+    }
+    await rm(repo.tree, { recursive: true, force: true });
+    await mkdir(repo.tree, { recursive: true });
+    await repo.readTree(tips.wet);
+    return { dir: repo.tree, ...(tips.wet ? { tip: tips.wet } : {}) };
+  }
+}
+
+export async function publishWetBranch(req: PublishRequest): Promise<PublishResult> {
+  const repo = await openRepository(req);
+  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+  const backoffMs = req.backoffMs ?? 500;
+  const prMode = req.targetBranch !== req.wetBranch;
   const tree = repo.tree;
 
   let restart = req.restartTarget === true;
@@ -198,14 +245,14 @@ function sleep(baseMs: number, attempt: number): Promise<void> {
 }
 
 /** A client for the request's remote and token, with HOME inside the work directory. */
-async function defaultGit(req: PublishRequest): Promise<Git> {
+async function defaultGit(req: OpenRequest): Promise<Git> {
   const home = join(req.workDir, 'home');
   await mkdir(home, { recursive: true });
   return new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
 }
 
 /** Fetches the wet and target branches (either may be missing) and returns their tips. */
-async function fetchTips(repo: GitWorkTree, req: PublishRequest, mayRetry: boolean): Promise<Tips | undefined> {
+async function fetchTips(repo: GitWorkTree, req: OpenRequest, mayRetry: boolean): Promise<Tips | undefined> {
   const branches = [...new Set([req.wetBranch, req.targetBranch])];
   const listed = await repo.listHeads(req.remoteUrl, branches);
   if (!listed.ok) throw new HydrateError(`cannot read ${branches.join(', ')} from the remote: ${listed.stderr.trim()}${authHint(listed.stderr)}`);
