@@ -35,21 +35,19 @@ export function zodDiagnostics(
   return zodIssueDiagnostics(error, doc, { file, unit }, (field, issue) => `invalid ${what}${field ? ` field "${field}"` : ''}: ${issue.message}`);
 }
 
-/** Every `*.yaml`/`*.yml` file directly in a unit directory, sorted by name. */
-export async function listYamlFiles(
+/** The `*.yaml`/`*.yml` files and symlinks directly in a unit directory, sorted by name. */
+async function listClaimEntries(
   files: { readDir(path: string): Promise<{ name: string; kind: string }[]> },
   absDir: string
-): Promise<string[]> {
+): Promise<{ name: string; kind: string }[]> {
   const entries = await files.readDir(absDir);
-  return entries
-    .filter((e) => e.kind === 'file' && /\.ya?ml$/.test(e.name))
-    .map((e) => e.name)
-    .sort(cmp);
+  return entries.filter((e) => (e.kind === 'file' || e.kind === 'symlink') && /\.ya?ml$/.test(e.name)).sort((a, b) => cmp(a.name, b.name));
 }
 
 /**
  * Reads every claim file of a unit (sorted by name) and returns each file's parsed documents
- * with positions. (The input digest reads them itself: see unitInputDigest in pipeline/incremental.ts.)
+ * with positions. A symlinked claim file is an error, as a symlinked manifest is: it is never
+ * followed. (The input digest reads the files itself: see unitInputDigest in pipeline/incremental.ts.)
  */
 export async function readUnitClaimFiles(
   files: { readDir(path: string): Promise<{ name: string; kind: string }[]>; readFile(path: string): Promise<string> },
@@ -58,8 +56,13 @@ export async function readUnitClaimFiles(
 ): Promise<{ file: string; parsed: ReturnType<typeof readClaimDocuments> }[]> {
   const absDir = `${repoRoot}/${unit.dir}`;
   const out: { file: string; parsed: ReturnType<typeof readClaimDocuments> }[] = [];
-  for (const name of await listYamlFiles(files, absDir)) {
+  for (const { name, kind } of await listClaimEntries(files, absDir)) {
     const file = `${unit.dir}/${name}`;
+    if (kind === 'symlink') {
+      const message = `${name} is a symlink: symlinked claim files are not followed; copy the file instead`;
+      out.push({ file, parsed: { documents: [], diagnostics: [{ severity: 'error', unit: unit.id, file, message }] } });
+      continue;
+    }
     const text = await files.readFile(`${absDir}/${name}`);
     out.push({ file, parsed: readClaimDocuments(text, file, unit.id) });
   }
