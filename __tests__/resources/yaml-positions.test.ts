@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/settings/load-config.js';
 import { parsePositioned } from '../../src/render/kubernetes/yaml-positions.js';
 import { readClaimDocuments } from '../../src/render/terraform/claim-documents.js';
 import { parseYamlDocuments } from '../../src/resources/yaml.js';
-import { MAX_YAML_CHARS, NESTING_TOO_DEEP, readYamlDocument, TOO_LARGE, zodIssueDiagnostics } from '../../src/resources/yaml-positions.js';
+import { locateZodIssues, MAX_YAML_CHARS, NESTING_TOO_DEEP, readYamlDocument, TOO_LARGE, zodIssueDiagnostics } from '../../src/resources/yaml-positions.js';
 
 /** A mapping `a: {a: {... 300 levels}}`, in block style. */
 function deep(levels: number, key = 'a'): string {
@@ -68,5 +68,21 @@ describe('zodIssueDiagnostics', () => {
     expect(r.success).toBe(false);
     const out = zodIssueDiagnostics(r.error!, document, { file: 'f.yaml', unit: 'u' }, (field) => `bad ${field}`);
     expect(out.map((d) => `${d.unit} ${d.file}:${d.line}:${d.col} ${d.message}`).sort()).toEqual(['u f.yaml:2:9 bad spec.size', 'u f.yaml:3:3 bad spec.colour']);
+  });
+});
+
+describe('locateZodIssues', () => {
+  it('locates issues of a value validated inside the document (a list item of a release or patch file)', () => {
+    const parsed = parsePositioned('- target: {kind: A}\n- target: {kind: B}\n  extra: 1\n  patch: 7\n');
+    const item = z.strictObject({ target: z.object({ kind: z.string() }), patch: z.string() });
+    const r = item.safeParse((parsed.value as unknown[])[1]);
+    expect(r.success).toBe(false);
+    const located = locateZodIssues(r.error!, parsed, [1]).map(({ path, key, position }) => ({ path, key, ...position }));
+    expect(located).toEqual(
+      expect.arrayContaining([
+        { path: ['patch'], key: undefined, line: 4, col: 10 },
+        { path: [], key: 'extra', line: 3, col: 3 }
+      ])
+    );
   });
 });

@@ -100,31 +100,48 @@ export function yamlDiagnostic(problem: YamlProblem, file: string, unit?: string
   return { severity: 'error', ...(unit ? { unit } : {}), file, line: problem.line, col: problem.col, message: `invalid YAML: ${problem.message}` };
 }
 
+/** A zod issue with its own path (numbers and strings only) and its position in the document. */
+export interface LocatedIssue {
+  issue: z.core.$ZodIssue;
+  /** The issue's path below `base`. */
+  path: PathKey[];
+  /** For an unknown key: the key (the position is the key's own). */
+  key?: string;
+  position: Position;
+}
+
+/**
+ * The one converter from zod issues to positions: each issue at its node (`base` prepended to
+ * its path, for a value validated inside the document), an unknown key at the key itself.
+ */
+export function locateZodIssues(error: z.ZodError, doc: Pick<PositionedDocument, 'positionOf' | 'keyPositionOf'>, base: readonly PathKey[] = []): LocatedIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.filter((p): p is PathKey => typeof p === 'string' || typeof p === 'number');
+    if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
+      const key = issue.keys[0]!;
+      return { issue, path, key, position: doc.keyPositionOf([...base, ...path, key]) };
+    }
+    return { issue, path, position: doc.positionOf([...base, ...path]) };
+  });
+}
+
 /**
  * Zod issues as diagnostics at the offending node: `message(field, issue)` words each one, where
- * `field` is the dotted path (an unknown key's path ends with the key, and points at the key).
- * `base` is prepended to every issue path (a value validated inside the document).
+ * `field` is the dotted path (an unknown key's path ends with the key).
  */
 export function zodIssueDiagnostics(
   error: z.ZodError,
   doc: Pick<PositionedDocument, 'positionOf' | 'keyPositionOf'>,
   where: { file: string; unit?: string },
-  message: (field: string, issue: z.core.$ZodIssue) => string,
-  base: readonly PathKey[] = []
+  message: (field: string, issue: z.core.$ZodIssue) => string
 ): Diagnostic[] {
-  return error.issues.map((issue) => {
-    const own = issue.path.filter((p): p is PathKey => typeof p === 'string' || typeof p === 'number');
-    let path = [...base, ...own];
-    let field = own.join('.');
-    let position = doc.positionOf(path);
-    if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
-      const key = issue.keys[0]!;
-      path = [...path, key];
-      field = [...own, key].join('.');
-      position = doc.keyPositionOf(path);
-    }
-    return { severity: 'error' as const, ...(where.unit ? { unit: where.unit } : {}), file: where.file, ...position, message: message(field, issue) };
-  });
+  return locateZodIssues(error, doc).map(({ issue, path, key, position }) => ({
+    severity: 'error' as const,
+    ...(where.unit ? { unit: where.unit } : {}),
+    file: where.file,
+    ...position,
+    message: message([...path, ...(key !== undefined ? [key] : [])].join('.'), issue)
+  }));
 }
 
 function parseOptions(version: YamlVersion, lineCounter: LineCounter) {

@@ -6,6 +6,8 @@ export interface PositionedDocument {
   value: unknown;
   /** 1-based position of the node at `path`, falling back to its nearest existing parent. */
   positionOf(path: readonly (string | number)[]): Position;
+  /** Position of the key `path[last]` itself, falling back to positionOf. */
+  keyPositionOf(path: readonly (string | number)[]): Position;
   errors: YamlProblem[];
 }
 
@@ -16,5 +18,5 @@ export interface PositionedDocument {
  */
 export function parsePositioned(text: string, rules: 'kubernetes' | 'yaml-1.2' = 'kubernetes'): PositionedDocument {
   const { document, problems } = readYamlDocument(text, rules === 'kubernetes' ? '1.1' : '1.2');
-  return { value: document.value, errors: problems, positionOf: document.positionOf };
+  return { value: document.value, errors: problems, positionOf: document.positionOf, keyPositionOf: document.keyPositionOf };
 }
