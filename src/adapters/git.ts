@@ -153,6 +153,11 @@ export class GitClient implements Git {
     return { ok: true, heads };
   }
 
+  /** The user's checkout at `workspace`, read with `safe.directory` set to it (its owner may differ from the runner's user). */
+  userCheckout(workspace: string): UserCheckout {
+    return new UserCheckout(this, workspace);
+  }
+
   async initWorkTree(workDir: string): Promise<GitWorkTree> {
     const gitDir = join(workDir, 'repo.git');
     await this.run(['-c', 'init.defaultBranch=hydrate-work', 'init', '--quiet', '--bare', gitDir], { cwd: workDir });
@@ -301,5 +306,60 @@ class WorkTree implements GitWorkTree {
     const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
     const r = await this.run(['push', '--porcelain', '--no-verify', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true });
     return { ok: r.exitCode === 0, output: `${r.stdout}\n${r.stderr}` };
+  }
+}
+
+/**
+ * The user's checkout: read, fetched into (missing history) and given extra worktrees, never
+ * committed to. Every call is `-c safe.directory=<workspace>` and never throws for git's exit.
+ */
+export class UserCheckout {
+  constructor(
+    private readonly git: GitClient,
+    private readonly workspace: string
+  ) {}
+
+  private run(args: readonly string[]): Promise<GitResult> {
+    return this.git.run(['-c', `safe.directory=${this.workspace}`, ...args], { cwd: this.workspace, allowFailure: true });
+  }
+
+  async hasCommit(sha: string): Promise<boolean> {
+    return (await this.run(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0;
+  }
+
+  /** The parents of HEAD, from the raw commit (which names them even in a shallow clone, where rev-list shows none). */
+  async headParents(): Promise<{ ok: true; parents: string[] } | { ok: false; stderr: string }> {
+    const raw = await this.run(['cat-file', '-p', 'HEAD']);
+    if (raw.exitCode !== 0) return { ok: false, stderr: raw.stderr };
+    return { ok: true, parents: [...raw.stdout.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]!) };
+  }
+
+  /** Fetches `sha` from origin (`depth` 1: only that commit; `unshallow`: the whole history). Failures show in later reads. */
+  async fetchCommit(sha: string, how: 'depth-1' | 'history' | 'unshallow'): Promise<void> {
+    const extra = how === 'depth-1' ? ['--depth=1'] : how === 'unshallow' ? ['--unshallow'] : [];
+    await this.run(['fetch', '--no-tags', '--quiet', 'origin', ...extra, sha]);
+  }
+
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    const r = await this.run(['merge-base', a, b]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async isShallow(): Promise<boolean> {
+    return (await this.run(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+  }
+
+  /** A detached worktree of `sha` at `dir`. */
+  async addWorktree(dir: string, sha: string): Promise<{ ok: boolean; stderr: string }> {
+    const r = await this.run(['worktree', 'add', '--detach', '--quiet', dir, sha]);
+    return { ok: r.exitCode === 0, stderr: r.stderr };
+  }
+
+  async removeWorktree(dir: string): Promise<void> {
+    await this.run(['worktree', 'remove', '--force', dir]);
+  }
+
+  async pruneWorktrees(): Promise<void> {
+    await this.run(['worktree', 'prune']);
   }
 }
