@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/settings/load-config.js';
 import { parsePositioned } from '../../src/render/kubernetes/yaml-positions.js';
 import { readClaimDocuments } from '../../src/render/terraform/claim-documents.js';
 import { parseYamlDocuments } from '../../src/resources/yaml.js';
+import { parseYaml11 } from '../../src/dry/engines/flux.js';
 import { locateZodIssues, MAX_YAML_CHARS, NESTING_TOO_DEEP, readYamlDocument, TOO_LARGE, zodIssueDiagnostics } from '../../src/resources/yaml-positions.js';
 
 /** A mapping `a: {a: {... 300 levels}}`, in block style. */
@@ -35,6 +36,17 @@ describe('one YAML reader, one set of limits', () => {
     expect(readClaimDocuments(text, 'c.yaml', 'terraform:u').diagnostics.map((d) => d.message)).toEqual([expected]);
     expect(parsePositioned(text).errors.map((e) => `invalid YAML: ${e.message}`)).toEqual([expected]);
     expect(configErrors(`sources: []\nx:\n${deep(300).replace(/^/gm, '  ')}`)).toEqual([`hydrate.yaml:1:1 ${expected}`]);
+  });
+
+  it('reads Flux objects files under the same limits: an alias bomb or deep nesting is a diagnostic, not a crash', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
+    const r = parseYaml11(`${bomb.join('\n')}\n---\nkind: Kustomization\n`, 'flux/ks.yaml');
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ severity: 'error', file: 'flux/ks.yaml', line: 1 });
+    expect(r.errors[0]!.message).toMatch(/^invalid YAML: .*alias/i);
+    expect(r.docs.map((d) => d.object)).toEqual([{ kind: 'Kustomization' }]);
+    expect(parseYaml11(deep(300), 'flux/deep.yaml').errors.map((e) => e.message)).toEqual([`invalid YAML: ${NESTING_TOO_DEEP}`]);
   });
 
   it('accepts nesting at the limit everywhere', () => {
