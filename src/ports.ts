@@ -76,3 +76,59 @@ export interface GitListing {
   /** Paths git does not describe (ignored files and folders, nested repositories, submodules): read from disk. */
   opaque: ReadonlySet<string>;
 }
+
+/** What a branch listing found: branch name → commit, or git's (scrubbed) complaint. */
+export type RemoteHeads = { ok: true; heads: Map<string, string> } | { ok: false; stderr: string };
+
+/** One commit of a log, with the value of one trailer ('' when absent). */
+export interface LoggedCommit {
+  sha: string;
+  /** `name <email>` */
+  author: string;
+  subject: string;
+  trailer: string;
+}
+
+/**
+ * A private repository the tool owns (a bare git directory and a separate work tree), never the
+ * user's checkout. Remote-tracking refs live under `refs/remotes/origin/`.
+ */
+export interface GitWorkTree {
+  /** The work tree directory. */
+  readonly tree: string;
+  /** Lists `branches` on `remote` (ls-remote). */
+  listHeads(remote: string, branches: readonly string[]): Promise<RemoteHeads>;
+  /** Deletes the remote-tracking refs of `branches` (missing ones are fine). */
+  forgetTips(branches: readonly string[]): Promise<void>;
+  /** Fetches `branches` of `remote` into their remote-tracking refs. */
+  fetchTips(remote: string, branches: readonly string[]): Promise<{ ok: boolean; stderr: string }>;
+  /** The commit of a fetched branch's remote-tracking ref. */
+  tipOf(branch: string): Promise<string>;
+  /** Empties the index to `commit`'s tree (or the empty tree) and writes its files into the work tree. */
+  readTree(commit: string | undefined): Promise<void>;
+  /** Stages the whole work tree and returns each index entry's mode and path. */
+  stageAll(): Promise<{ mode: string; path: string }[]>;
+  /** Records `paths` in the index as non-executable. */
+  clearExecutable(paths: readonly string[]): Promise<void>;
+  /** Writes the index as a tree object; returns its id. */
+  writeTree(): Promise<string>;
+  /** The tree of `commit`, or the empty tree. */
+  treeOf(commit: string | undefined): Promise<string>;
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /** Commits reachable from `include` but not from `exclude`, newest first, with `trailerKey`'s value. */
+  log(include: string, exclude: string | undefined, trailerKey: string): Promise<LoggedCommit[]>;
+  /** Creates a commit object (author = committer); returns its id. */
+  commitTree(tree: string, parents: readonly string[], message: string, author: { name: string; email: string }): Promise<string>;
+  /** Pushes `commit` to `branch` of `remote` only if the branch is still at `expected` (absent: does not exist). */
+  pushWithLease(remote: string, commit: string, branch: string, expected: string | undefined): Promise<{ ok: boolean; output: string }>;
+}
+
+/** Git, as verbs. Token, identity and configuration are the implementation's business. */
+export interface Git {
+  /** Whether `refs/heads/<name>` is a valid ref name. */
+  isValidBranchName(name: string): Promise<boolean>;
+  /** Lists `branches` on `remote` without a repository. */
+  listHeads(remote: string, branches: readonly string[]): Promise<RemoteHeads>;
+  /** Creates an empty private repository in `workDir` (`repo.git`, work tree `tree`). */
+  initWorkTree(workDir: string): Promise<GitWorkTree>;
+}

@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publishWetBranch, type PublishRequest } from '../../src/publish/wet-branch.js';
+import { checkoutWetBranch, publishWetBranch, type PublishRequest } from '../../src/publish/wet-branch.js';
 import { GitClient } from '../../src/adapters/git.js';
 import { ConfigError, HydrateError } from '../../src/diagnostics.js';
 
@@ -392,5 +392,34 @@ describe('publishWetBranch under concurrency', () => {
       client.dispose();
     }
     expect(git(remote, 'for-each-ref')).toBe('');
+  });
+});
+
+describe('checkoutWetBranch', () => {
+  it('checks out the tip of the wet branch read-only: nothing is committed or pushed', async () => {
+    const published = await publishWetBranch(request({ render: files({ 'apps/a.yaml': 'kind: A\n', 'b/c.yaml': 'kind: C\n' }) }));
+    const refsBefore = git(remote, 'for-each-ref');
+    const client = new GitClient();
+    try {
+      const checkout = await checkoutWetBranch({ remoteUrl: remote, wetBranch: 'deployment', workDir: workDir(), git: client });
+      expect(checkout.tip).toBe(published.commit);
+      expect(readFileSync(join(checkout.dir, 'apps/a.yaml'), 'utf8')).toBe('kind: A\n');
+      expect(readFileSync(join(checkout.dir, 'b/c.yaml'), 'utf8')).toBe('kind: C\n');
+      expect(client.calls.some((argv) => argv.includes('push') || argv.includes('commit-tree'))).toBe(false);
+    } finally {
+      client.dispose();
+    }
+    expect(git(remote, 'for-each-ref')).toBe(refsBefore);
+  });
+
+  it('gives an empty directory and no tip when the wet branch does not exist yet', async () => {
+    const checkout = await checkoutWetBranch({ remoteUrl: remote, wetBranch: 'deployment', workDir: workDir() });
+    expect(checkout.tip).toBeUndefined();
+    expect(readdirSync(checkout.dir)).toEqual([]);
+    expect(git(remote, 'for-each-ref')).toBe('');
+  });
+
+  it('rejects an invalid branch name before touching the remote', async () => {
+    await expect(checkoutWetBranch({ remoteUrl: remote, wetBranch: 'bad..name', workDir: workDir() })).rejects.toBeInstanceOf(ConfigError);
   });
 });

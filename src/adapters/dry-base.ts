@@ -33,46 +33,41 @@ export async function checkoutPullRequestBase(
 ): Promise<BaseCheckout> {
   const targetSha = pull.base;
   const git = new GitClient();
-  const safe = ['-c', `safe.directory=${workspace}`];
-  const run = (args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> =>
-    git.run([...safe, ...args], { cwd: workspace, allowFailure: true });
-  const has = async (sha: string): Promise<boolean> => (await run(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0;
-  const fetch = (args: string[]): Promise<unknown> => run(['fetch', '--no-tags', '--quiet', 'origin', ...args]);
+  const checkout = git.userCheckout(workspace);
   let dir: string | undefined;
   try {
-    // The raw commit names its parents even in a shallow clone (where rev-list shows none).
-    const raw = await run(['cat-file', '-p', 'HEAD']);
-    if (raw.exitCode !== 0) throw new Error(`cannot read the checked-out commit: ${raw.stderr.trim()}`);
-    const parents = [...raw.stdout.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]!);
+    const head = await checkout.headParents();
+    if (!head.ok) throw new Error(`cannot read the checked-out commit: ${head.stderr.trim()}`);
+    const parents = head.parents;
     let sha: string | undefined;
     // GitHub's merge commit has the target branch first and the pull request head second; a head
     // that is itself a merge (main merged into the branch) is measured from the merge base.
     if (parents.length >= 2 && (pull.head !== undefined ? parents[1] === pull.head : targetSha === undefined)) {
       sha = parents[0]!;
-      if (!(await has(sha))) await fetch(['--depth=1', sha]);
+      if (!(await checkout.hasCommit(sha))) await checkout.fetchCommit(sha, 'depth-1');
     } else {
       if (!targetSha) throw new Error('the event names no base commit of the pull request');
-      if (!(await has(targetSha))) await fetch([targetSha]);
-      let mb = await run(['merge-base', 'HEAD', targetSha]);
-      if (mb.exitCode !== 0 && (await run(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true') {
-        await fetch(['--unshallow', targetSha]);
-        mb = await run(['merge-base', 'HEAD', targetSha]);
+      if (!(await checkout.hasCommit(targetSha))) await checkout.fetchCommit(targetSha, 'history');
+      let mb = await checkout.mergeBase('HEAD', targetSha);
+      if (mb === undefined && (await checkout.isShallow())) {
+        await checkout.fetchCommit(targetSha, 'unshallow');
+        mb = await checkout.mergeBase('HEAD', targetSha);
       }
-      if (mb.exitCode !== 0) throw new Error(`no merge base of HEAD and ${targetSha.slice(0, 7)} (check out with fetch-depth: 0)`);
-      sha = mb.stdout.trim();
+      if (mb === undefined) throw new Error(`no merge base of HEAD and ${targetSha.slice(0, 7)} (check out with fetch-depth: 0)`);
+      sha = mb;
     }
-    if (!(await has(sha))) throw new Error(`the base commit ${sha.slice(0, 7)} is not available (check out with fetch-depth: 0)`);
+    if (!(await checkout.hasCommit(sha))) throw new Error(`the base commit ${sha.slice(0, 7)} is not available (check out with fetch-depth: 0)`);
     dir = await mkdtemp(path.join(tempDir, 'hydrate-base-'));
-    const add = await run(['worktree', 'add', '--detach', '--quiet', dir, sha]);
-    if (add.exitCode !== 0) throw new Error(`cannot check out the base commit ${sha.slice(0, 7)}: ${add.stderr.trim()}`);
+    const add = await checkout.addWorktree(dir, sha);
+    if (!add.ok) throw new Error(`cannot check out the base commit ${sha.slice(0, 7)}: ${add.stderr.trim()}`);
     const worktree = dir;
     return {
       sha,
       dir: worktree,
       dispose: async () => {
-        await run(['worktree', 'remove', '--force', worktree]);
+        await checkout.removeWorktree(worktree);
         await rm(worktree, { recursive: true, force: true });
-        await run(['worktree', 'prune']);
+        await checkout.pruneWorktrees();
         git.dispose();
       }
     };

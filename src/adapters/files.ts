@@ -4,8 +4,8 @@
  * through the thread pool (the errors are the same).
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import type { DirEntry, FileReader } from '../ports.js';
 import { firstInvalidUtf8 } from '../dry/utf8.js';
+import type { DirEntry, FileReader } from '../ports.js';
 
 function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): DirEntry['kind'] {
   if (s.isSymbolicLink()) return 'symlink';

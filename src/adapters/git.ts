@@ -7,10 +7,11 @@
  * entry in GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n): never on the command line, never in a URL,
  * and it is scrubbed from every error message.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Git, GitWorkTree, LoggedCommit, ProcessRunner, RemoteHeads } from '../ports.js';
+import { createProcessRunner } from './exec.js';
 
 interface GitResult {
   exitCode: number;
@@ -35,6 +36,10 @@ interface GitClientOptions {
   remoteUrl?: string;
   /** Directory used as HOME; a fresh temporary directory when omitted. */
   home?: string;
+  /** Runs the git program (default: a process runner over the current environment). */
+  runner?: ProcessRunner;
+  /** Kills a git call that runs longer (default 15 minutes). */
+  timeoutMs?: number;
 }
 
 /** A failed git invocation. `args` and `stderr` never contain the token. */
@@ -66,15 +71,21 @@ function httpOrigin(url: string): string | undefined {
   }
 }
 
-export class GitClient {
+const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+
+export class GitClient implements Git {
   /** Every argv passed to git, in order (for tests and debugging; never holds the token). */
   readonly calls: string[][] = [];
   private readonly home: string;
   private readonly ownsHome: boolean;
   private readonly secrets: string[];
   private readonly authEnv: Record<string, string>;
+  private readonly runner: ProcessRunner;
+  private readonly timeoutMs: number;
 
   constructor(options: GitClientOptions = {}) {
+    this.runner = options.runner ?? createProcessRunner();
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (options.home) {
       this.home = options.home;
       this.ownsHome = false;
@@ -122,7 +133,40 @@ export class GitClient {
     return r.stdout.replace(/\n$/, '');
   }
 
-  private exec(args: readonly string[], options: GitExecOptions): Promise<GitResult> {
+  async isValidBranchName(name: string): Promise<boolean> {
+    if (name.startsWith('-')) return false;
+    const r = await this.run(['check-ref-format', `refs/heads/${name}`], { allowFailure: true });
+    return r.exitCode === 0;
+  }
+
+  async listHeads(remote: string, branches: readonly string[], cwd?: string): Promise<RemoteHeads> {
+    const r = await this.run(['ls-remote', '--heads', remote, ...branches.map((b) => `refs/heads/${b}`)], {
+      allowFailure: true,
+      ...(cwd ? { cwd } : {})
+    });
+    if (r.exitCode !== 0) return { ok: false, stderr: r.stderr };
+    const heads = new Map<string, string>();
+    for (const line of r.stdout.split('\n')) {
+      const [sha, ref] = line.split('\t');
+      if (sha && ref) heads.set(ref.replace(/^refs\/heads\//, ''), sha);
+    }
+    return { ok: true, heads };
+  }
+
+  /** The user's checkout at `workspace`, read with `safe.directory` set to it (its owner may differ from the runner's user). */
+  userCheckout(workspace: string): UserCheckout {
+    return new UserCheckout(this, workspace);
+  }
+
+  async initWorkTree(workDir: string): Promise<GitWorkTree> {
+    const gitDir = join(workDir, 'repo.git');
+    await this.run(['-c', 'init.defaultBranch=hydrate-work', 'init', '--quiet', '--bare', gitDir], { cwd: workDir });
+    await this.run(['--git-dir', gitDir, 'config', 'core.bare', 'false'], { cwd: workDir });
+    await this.run(['--git-dir', gitDir, 'config', 'gc.auto', '0'], { cwd: workDir });
+    return new WorkTree(this, workDir, gitDir, join(workDir, 'tree'));
+  }
+
+  private async exec(args: readonly string[], options: GitExecOptions): Promise<GitResult> {
     const argv = [...FIXED_CONFIG, ...args];
     const safeArgs = argv.map((a) => this.scrub(a));
     this.calls.push(safeArgs);
@@ -140,27 +184,182 @@ export class GitClient {
       ...(options.env ?? {}),
       ...this.authEnv
     };
-    return new Promise((resolve, reject) => {
-      const child = spawn('git', argv, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', (e) => reject(e));
-      child.on('close', (code) => {
-        const exitCode = code ?? 1;
-        const stdout = this.scrub(Buffer.concat(out).toString('utf8'));
-        const stderr = this.scrub(Buffer.concat(err).toString('utf8'));
-        if (exitCode !== 0 && !options.allowFailure) {
-          reject(new GitError(safeArgs, exitCode, stdout, stderr));
-        } else {
-          resolve({ exitCode, stdout, stderr });
-        }
+    let r;
+    try {
+      r = await this.runner.run('git', argv, {
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        env,
+        input: options.input ?? '',
+        timeoutMs: this.timeoutMs
       });
-      child.stdin.on('error', () => {
-        /* git may exit before reading its input; the exit code reports the problem */
-      });
-      child.stdin.end(options.input ?? '');
+    } catch (e) {
+      throw e instanceof Error ? new Error(this.scrub(e.message)) : e;
+    }
+    const stdout = this.scrub(r.stdout);
+    const stderr = this.scrub(r.stderr);
+    if (r.exitCode !== 0 && !options.allowFailure) throw new GitError(safeArgs, r.exitCode, stdout, stderr);
+    return { exitCode: r.exitCode, stdout, stderr };
+  }
+}
+
+/** A private repository: a bare git directory with a separate work tree. */
+class WorkTree implements GitWorkTree {
+  constructor(
+    private readonly git: GitClient,
+    private readonly workDir: string,
+    private readonly gitDir: string,
+    readonly tree: string
+  ) {}
+
+  private run(args: readonly string[], options: Omit<GitExecOptions, 'cwd'> = {}): Promise<GitResult> {
+    return this.git.run(['--git-dir', this.gitDir, '--work-tree', this.tree, ...args], { ...options, cwd: this.workDir });
+  }
+
+  private async text(args: readonly string[], options: Omit<GitExecOptions, 'cwd'> = {}): Promise<string> {
+    return (await this.run(args, options)).stdout.replace(/\n$/, '');
+  }
+
+  listHeads(remote: string, branches: readonly string[]): Promise<RemoteHeads> {
+    return this.git.listHeads(remote, branches, this.workDir);
+  }
+
+  async forgetTips(branches: readonly string[]): Promise<void> {
+    for (const b of branches) await this.run(['update-ref', '-d', `refs/remotes/origin/${b}`], { allowFailure: true });
+  }
+
+  async fetchTips(remote: string, branches: readonly string[]): Promise<{ ok: boolean; stderr: string }> {
+    const r = await this.run(['fetch', '--no-tags', '--quiet', remote, ...branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)], {
+      allowFailure: true
     });
+    return { ok: r.exitCode === 0, stderr: r.stderr };
+  }
+
+  tipOf(branch: string): Promise<string> {
+    return this.text(['rev-parse', '--verify', `refs/remotes/origin/${branch}^{commit}`]);
+  }
+
+  async readTree(commit: string | undefined): Promise<void> {
+    if (commit) {
+      await this.run(['read-tree', commit]);
+      await this.run(['checkout-index', '--all', '--force']);
+    } else {
+      await this.run(['read-tree', '--empty']);
+    }
+  }
+
+  async stageAll(): Promise<{ mode: string; path: string }[]> {
+    await this.run(['add', '--all', '--force']);
+    const staged = await this.text(['ls-files', '--stage', '-z']);
+    const entries: { mode: string; path: string }[] = [];
+    for (const rec of staged.split('\0')) {
+      const m = /^(\d{6}) [0-9a-f]+ \d\t(.*)$/s.exec(rec);
+      if (m) entries.push({ mode: m[1]!, path: m[2]! });
+    }
+    return entries;
+  }
+
+  async clearExecutable(paths: readonly string[]): Promise<void> {
+    if (paths.length) await this.run(['update-index', '--chmod=-x', '--', ...paths]);
+  }
+
+  writeTree(): Promise<string> {
+    return this.text(['write-tree']);
+  }
+
+  treeOf(commit: string | undefined): Promise<string> {
+    return commit ? this.text(['rev-parse', `${commit}^{tree}`]) : this.text(['hash-object', '-t', 'tree', '--stdin'], { input: '' });
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return (await this.run(['merge-base', '--is-ancestor', ancestor, descendant], { allowFailure: true })).exitCode === 0;
+  }
+
+  async log(include: string, exclude: string | undefined, trailerKey: string): Promise<LoggedCommit[]> {
+    const out = await this.text([
+      'log',
+      `--format=%H%x00%an <%ae>%x00%s%x00%(trailers:key=${trailerKey},valueonly,separator=%x2C)%x1e`,
+      include,
+      ...(exclude ? [`^${exclude}`] : []),
+      '--'
+    ]);
+    const commits: LoggedCommit[] = [];
+    for (const rec of out.split('\x1e')) {
+      const [sha, author, subject, trailer] = rec.replace(/^\n/, '').split('\0');
+      if (sha) commits.push({ sha, author: author ?? '', subject: subject ?? '', trailer: trailer ?? '' });
+    }
+    return commits;
+  }
+
+  commitTree(tree: string, parents: readonly string[], message: string, author: { name: string; email: string }): Promise<string> {
+    return this.text(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], {
+      input: message,
+      env: {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: author.name,
+        GIT_COMMITTER_EMAIL: author.email
+      }
+    });
+  }
+
+  async pushWithLease(remote: string, commit: string, branch: string, expected: string | undefined): Promise<{ ok: boolean; output: string }> {
+    const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
+    const r = await this.run(['push', '--porcelain', '--no-verify', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true });
+    return { ok: r.exitCode === 0, output: `${r.stdout}\n${r.stderr}` };
+  }
+}
+
+/**
+ * The user's checkout: read, fetched into (missing history) and given extra worktrees, never
+ * committed to. Every call is `-c safe.directory=<workspace>` and never throws for git's exit.
+ */
+export class UserCheckout {
+  constructor(
+    private readonly git: GitClient,
+    private readonly workspace: string
+  ) {}
+
+  private run(args: readonly string[]): Promise<GitResult> {
+    return this.git.run(['-c', `safe.directory=${this.workspace}`, ...args], { cwd: this.workspace, allowFailure: true });
+  }
+
+  async hasCommit(sha: string): Promise<boolean> {
+    return (await this.run(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0;
+  }
+
+  /** The parents of HEAD, from the raw commit (which names them even in a shallow clone, where rev-list shows none). */
+  async headParents(): Promise<{ ok: true; parents: string[] } | { ok: false; stderr: string }> {
+    const raw = await this.run(['cat-file', '-p', 'HEAD']);
+    if (raw.exitCode !== 0) return { ok: false, stderr: raw.stderr };
+    return { ok: true, parents: [...raw.stdout.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]!) };
+  }
+
+  /** Fetches `sha` from origin (`depth` 1: only that commit; `unshallow`: the whole history). Failures show in later reads. */
+  async fetchCommit(sha: string, how: 'depth-1' | 'history' | 'unshallow'): Promise<void> {
+    const extra = how === 'depth-1' ? ['--depth=1'] : how === 'unshallow' ? ['--unshallow'] : [];
+    await this.run(['fetch', '--no-tags', '--quiet', 'origin', ...extra, sha]);
+  }
+
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    const r = await this.run(['merge-base', a, b]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async isShallow(): Promise<boolean> {
+    return (await this.run(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+  }
+
+  /** A detached worktree of `sha` at `dir`. */
+  async addWorktree(dir: string, sha: string): Promise<{ ok: boolean; stderr: string }> {
+    const r = await this.run(['worktree', 'add', '--detach', '--quiet', dir, sha]);
+    return { ok: r.exitCode === 0, stderr: r.stderr };
+  }
+
+  async removeWorktree(dir: string): Promise<void> {
+    await this.run(['worktree', 'remove', '--force', dir]);
+  }
+
+  async pruneWorktrees(): Promise<void> {
+    await this.run(['worktree', 'prune']);
   }
 }

@@ -6,8 +6,9 @@
  */
 import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitClient, GitError } from '../adapters/git.js';
+import { GitClient } from '../adapters/git.js';
 import { ConfigError, HydrateError } from '../diagnostics.js';
+import type { Git, GitWorkTree } from '../ports.js';
 
 export interface PublishRequest {
   /** e.g. `${GITHUB_SERVER_URL}/${owner}/${repo}.git`, or a repository path. */
@@ -37,8 +38,8 @@ export interface PublishRequest {
   restartTarget?: boolean;
   /** Render and report, without committing or pushing. */
   dryRun?: boolean;
-  /** Client to use (tests inspect its recorded argv); created from remoteUrl/token when omitted. */
-  git?: GitClient;
+  /** Git to use; a client for remoteUrl/token (HOME in workDir) when omitted. */
+  git?: Git;
 }
 
 export interface PublishResult {
@@ -84,34 +85,70 @@ function commitMessage(message: string, trailers: Record<string, string>): strin
   return lines.length ? `${body}\n\n${lines.join('\n')}\n` : `${body}\n`;
 }
 
-export async function publishWetBranch(req: PublishRequest): Promise<PublishResult> {
+/** What opening the wet repository needs. */
+type OpenRequest = Pick<PublishRequest, 'remoteUrl' | 'token' | 'wetBranch' | 'targetBranch' | 'workDir' | 'git'>;
+
+/** Checks the remote and branch names, then creates the private repository. */
+async function openRepository(req: OpenRequest): Promise<GitWorkTree> {
   if (req.remoteUrl.startsWith('-') || req.remoteUrl.trim() === '') {
     throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
   }
+  const git = req.git ?? (await defaultGit(req));
+  for (const branch of new Set([req.wetBranch, req.targetBranch])) {
+    if (!(await git.isValidBranchName(branch))) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
+  }
+  return git.initWorkTree(req.workDir);
+}
+
+export interface CheckoutRequest {
+  remoteUrl: string;
+  token?: string;
+  /** The deployed branch (absent on the remote: an empty checkout). */
+  wetBranch: string;
+  /** An empty directory owned by the tool (never the user's checkout). */
+  workDir: string;
+  /** Default 5. */
+  maxAttempts?: number;
+  /** Base of the retry backoff, in ms (default 500). */
+  backoffMs?: number;
+  git?: Git;
+}
+
+export interface WetCheckout {
+  /** The files of the wet branch's tip (an empty directory when the branch does not exist). */
+  dir: string;
+  /** The tip that was read. */
+  tip?: string;
+}
+
+/** A read-only checkout of the wet branch's tip (for jobs that render but never publish). */
+export async function checkoutWetBranch(req: CheckoutRequest): Promise<WetCheckout> {
+  const open = { ...req, targetBranch: req.wetBranch };
+  const repo = await openRepository(open);
+  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+  for (let attempt = 1; ; attempt++) {
+    const tips = await fetchTips(repo, open, attempt < maxAttempts);
+    if (!tips) {
+      await sleep(req.backoffMs ?? 500, attempt);
+      continue;
+    }
+    await rm(repo.tree, { recursive: true, force: true });
+    await mkdir(repo.tree, { recursive: true });
+    await repo.readTree(tips.wet);
+    return { dir: repo.tree, ...(tips.wet ? { tip: tips.wet } : {}) };
+  }
+}
+
+export async function publishWetBranch(req: PublishRequest): Promise<PublishResult> {
+  const repo = await openRepository(req);
   const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
   const backoffMs = req.backoffMs ?? 500;
   const prMode = req.targetBranch !== req.wetBranch;
-  const gitDir = join(req.workDir, 'repo.git');
-  const tree = join(req.workDir, 'tree');
-  const home = join(req.workDir, 'home');
-  await mkdir(home, { recursive: true });
-  const git = req.git ?? new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
-  const g = (args: string[], opts: { input?: string; allowFailure?: boolean; env?: Record<string, string> } = {}) =>
-    git.run(['--git-dir', gitDir, '--work-tree', tree, ...args], { ...opts, cwd: req.workDir });
-  const gt = async (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) =>
-    (await g(args, opts)).stdout.replace(/\n$/, '');
-
-  for (const branch of new Set([req.wetBranch, req.targetBranch])) {
-    const ok = await git.run(['check-ref-format', `refs/heads/${branch}`], { cwd: req.workDir, allowFailure: true });
-    if (ok.exitCode !== 0 || branch.startsWith('-')) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
-  }
-  await git.run(['-c', 'init.defaultBranch=hydrate-work', 'init', '--quiet', '--bare', gitDir], { cwd: req.workDir });
-  await git.run(['--git-dir', gitDir, 'config', 'core.bare', 'false'], { cwd: req.workDir });
-  await git.run(['--git-dir', gitDir, 'config', 'gc.auto', '0'], { cwd: req.workDir });
+  const tree = repo.tree;
 
   let restart = req.restartTarget === true;
   for (let attempt = 1; ; attempt++) {
-    const tips = await fetchTips(g, gt, req, attempt < maxAttempts);
+    const tips = await fetchTips(repo, req, attempt < maxAttempts);
     if (!tips) {
       // A branch vanished between listing and fetching: read the remote again.
       await sleep(backoffMs, attempt);
@@ -120,7 +157,7 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
 
     // Refuse to build on a pull-request branch that holds somebody else's work.
     const updateInPlace = prMode && tips.target !== undefined && !restart;
-    if (updateInPlace) await assertOnlyOurCommits(gt, req.targetBranch, tips);
+    if (updateInPlace) await assertOnlyOurCommits(repo, req.targetBranch, tips);
 
     // Where the render starts. Push mode: the wet tip. Pull-request mode: the wet tip too, so the
     // render (and its `previous` state) is relative to what is deployed; the pull-request branch
@@ -130,23 +167,17 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
 
     await rm(tree, { recursive: true, force: true });
     await mkdir(tree, { recursive: true });
-    if (base) {
-      await g(['read-tree', base]);
-      await g(['checkout-index', '--all', '--force']);
-    } else {
-      await g(['read-tree', '--empty']);
-    }
+    await repo.readTree(base);
 
     if (!(await req.render(tree))) {
       return { changed: false, upToDate: false, identicalToWet: false, attempts: attempt, created: false, aborted: true, ...summary };
     }
     await normalizeTree(tree);
-    await g(['add', '--all', '--force']);
-    await forceRegularModes(g, gt);
-    const newTree = await gt(['write-tree']);
+    await forceRegularModes(repo);
+    const newTree = await repo.writeTree();
 
-    const empty = await emptyTree(gt);
-    const treeOf = async (c: string | undefined): Promise<string> => (c ? gt(['rev-parse', `${c}^{tree}`]) : empty);
+    const empty = await repo.treeOf(undefined);
+    const treeOf = async (c: string | undefined): Promise<string> => (c ? repo.treeOf(c) : empty);
     const identicalToWet = newTree === (await treeOf(tips.wet));
     const existing = prMode ? (updateInPlace ? tips.target : undefined) : tips.target;
     const upToDate = existing !== undefined && newTree === (await treeOf(existing));
@@ -161,26 +192,13 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     const parents: string[] = [];
     if (updateInPlace) {
       parents.push(tips.target!);
-      if (tips.wet && !(await isAncestor(g, tips.wet, tips.target!))) parents.push(tips.wet);
+      if (tips.wet && !(await repo.isAncestor(tips.wet, tips.target!))) parents.push(tips.wet);
     } else if (base) {
       parents.push(base);
     }
-    const env = {
-      GIT_AUTHOR_NAME: req.author.name,
-      GIT_AUTHOR_EMAIL: req.author.email,
-      GIT_COMMITTER_NAME: req.author.name,
-      GIT_COMMITTER_EMAIL: req.author.email
-    };
-    const commit = await gt(['commit-tree', newTree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], {
-      input: commitMessage(req.message, req.trailers),
-      env
-    });
-
-    const lease = `--force-with-lease=refs/heads/${req.targetBranch}:${tips.target ?? ''}`;
-    const push = await g(['push', '--porcelain', '--no-verify', lease, req.remoteUrl, `${commit}:refs/heads/${req.targetBranch}`], {
-      allowFailure: true
-    });
-    if (push.exitCode === 0) {
+    const commit = await repo.commitTree(newTree, parents, commitMessage(req.message, req.trailers), req.author);
+    const push = await repo.pushWithLease(req.remoteUrl, commit, req.targetBranch, tips.target);
+    if (push.ok) {
       return {
         changed: true,
         upToDate: false,
@@ -192,7 +210,7 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
         ...summary
       };
     }
-    const output = `${push.stdout}\n${push.stderr}`;
+    const output = push.output;
     if (!RACE.test(output)) {
       const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output);
       throw new HydrateError(
@@ -226,47 +244,30 @@ function sleep(baseMs: number, attempt: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
 }
 
-type G = (args: string[], opts?: { input?: string; allowFailure?: boolean }) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
-type GT = (args: string[], opts?: { input?: string }) => Promise<string>;
-
-async function emptyTree(gt: GT): Promise<string> {
-  return gt(['hash-object', '-t', 'tree', '--stdin'], { input: '' });
-}
-
-async function isAncestor(g: G, ancestor: string, descendant: string): Promise<boolean> {
-  const r = await g(['merge-base', '--is-ancestor', ancestor, descendant], { allowFailure: true });
-  return r.exitCode === 0;
+/** A client for the request's remote and token, with HOME inside the work directory. */
+async function defaultGit(req: OpenRequest): Promise<Git> {
+  const home = join(req.workDir, 'home');
+  await mkdir(home, { recursive: true });
+  return new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
 }
 
 /** Fetches the wet and target branches (either may be missing) and returns their tips. */
-async function fetchTips(g: G, gt: GT, req: PublishRequest, mayRetry: boolean): Promise<Tips | undefined> {
+async function fetchTips(repo: GitWorkTree, req: OpenRequest, mayRetry: boolean): Promise<Tips | undefined> {
   const branches = [...new Set([req.wetBranch, req.targetBranch])];
-  let listed: string;
-  try {
-    listed = (await g(['ls-remote', '--heads', req.remoteUrl, ...branches.map((b) => `refs/heads/${b}`)])).stdout;
-  } catch (e) {
-    if (e instanceof GitError) throw new HydrateError(`cannot read ${branches.join(', ')} from the remote: ${e.stderr.trim()}${authHint(e.stderr)}`);
-    throw e;
-  }
-  const remote = new Map<string, string>();
-  for (const line of listed.split('\n')) {
-    const [sha, ref] = line.split('\t');
-    if (sha && ref) remote.set(ref.replace(/^refs\/heads\//, ''), sha);
-  }
-  const present = branches.filter((b) => remote.has(b));
-  for (const b of branches) await g(['update-ref', '-d', `refs/remotes/origin/${b}`], { allowFailure: true });
+  const listed = await repo.listHeads(req.remoteUrl, branches);
+  if (!listed.ok) throw new HydrateError(`cannot read ${branches.join(', ')} from the remote: ${listed.stderr.trim()}${authHint(listed.stderr)}`);
+  const present = branches.filter((b) => listed.heads.has(b));
+  await repo.forgetTips(branches);
   if (present.length) {
-    const fetched = await g(['fetch', '--no-tags', '--quiet', req.remoteUrl, ...present.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)], {
-      allowFailure: true
-    });
-    if (fetched.exitCode !== 0) {
+    const fetched = await repo.fetchTips(req.remoteUrl, present);
+    if (!fetched.ok) {
       if (mayRetry && /couldn't find remote ref/i.test(fetched.stderr)) return undefined;
       throw new HydrateError(`cannot fetch ${present.join(', ')} from the remote: ${fetched.stderr.trim()}`);
     }
   }
   const tips: Tips = {};
   for (const b of present) {
-    const sha = await gt(['rev-parse', '--verify', `refs/remotes/origin/${b}^{commit}`]);
+    const sha = await repo.tipOf(b);
     if (b === req.wetBranch) tips.wet = sha;
     if (b === req.targetBranch) tips.target = sha;
   }
@@ -274,20 +275,11 @@ async function fetchTips(g: G, gt: GT, req: PublishRequest, mayRetry: boolean): 
 }
 
 /** Throws when the target branch holds commits, not on the wet branch, without our trailer. */
-async function assertOnlyOurCommits(gt: GT, target: string, tips: Tips): Promise<void> {
-  const range = tips.wet ? [tips.target!, `^${tips.wet}`] : [tips.target!];
-  const log = await gt([
-    'log',
-    `--format=%H%x00%an <%ae>%x00%s%x00%(trailers:key=${HYDRATE_VERSION_TRAILER},valueonly,separator=%x2C)%x1e`,
-    ...range,
-    '--'
-  ]);
-  for (const rec of log.split('\x1e')) {
-    const [sha, author, subject, version] = rec.replace(/^\n/, '').split('\0');
-    if (!sha) continue;
-    if (!version || !version.trim()) {
+async function assertOnlyOurCommits(repo: GitWorkTree, target: string, tips: Tips): Promise<void> {
+  for (const c of await repo.log(tips.target!, tips.wet, HYDRATE_VERSION_TRAILER)) {
+    if (!c.trailer.trim()) {
       throw new HydrateError(
-        `branch ${target} has commits that hydrate did not make (${sha.slice(0, 12)} by ${author}: ${subject}); hydrate will not overwrite them. Merge or remove them, or delete the branch.`
+        `branch ${target} has commits that hydrate did not make (${c.sha.slice(0, 12)} by ${c.author}: ${c.subject}); hydrate will not overwrite them. Merge or remove them, or delete the branch.`
       );
     }
   }
@@ -313,17 +305,14 @@ async function normalizeTree(root: string, rel = ''): Promise<void> {
   }
 }
 
-/** Records every index entry as a regular, non-executable file (100644). */
-async function forceRegularModes(g: G, gt: GT): Promise<void> {
-  const staged = await gt(['ls-files', '--stage', '-z']);
+/** Stages the tree, recording every entry as a regular, non-executable file (100644). */
+async function forceRegularModes(repo: GitWorkTree): Promise<void> {
   const exec: string[] = [];
-  for (const rec of staged.split('\0')) {
-    const m = /^(\d{6}) [0-9a-f]+ \d\t(.*)$/s.exec(rec);
-    if (!m) continue;
-    if (m[1] === '120000' || m[1] === '160000') {
-      throw new HydrateError({ severity: 'error', file: m[2], message: `rendered output contains a ${m[1] === '120000' ? 'symbolic link' : 'submodule'}; hydrate writes regular files only` });
+  for (const { mode, path } of await repo.stageAll()) {
+    if (mode === '120000' || mode === '160000') {
+      throw new HydrateError({ severity: 'error', file: path, message: `rendered output contains a ${mode === '120000' ? 'symbolic link' : 'submodule'}; hydrate writes regular files only` });
     }
-    if (m[1] !== '100644') exec.push(m[2]!);
+    if (mode !== '100644') exec.push(path);
   }
-  if (exec.length) await g(['update-index', '--chmod=-x', '--', ...exec]);
+  await repo.clearExecutable(exec);
 }

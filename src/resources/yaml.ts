@@ -5,10 +5,11 @@
  * Output is one canonical form: 2-space indent, no line folding, LF, trailing newline, and every
  * string that a YAML 1.1 or 1.2 reader could take for something else quoted.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, stringify, type Document } from 'yaml';
+import { stringify } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import { isRecord, type KubeObject } from './resource.js';
-import { goYamlNumber, KUBE_PARSE_OPTIONS, WRITE_COMPAT_TAGS } from './yaml11.js';
+import { goYamlNumber, WRITE_COMPAT_TAGS } from './yaml11.js';
+import { readYaml, yamlDiagnostic } from './yaml-positions.js';
 
 /**
  * The version of the canonical YAML Hydrate writes. Part of every unit's input digest: when the
@@ -17,40 +18,7 @@ import { goYamlNumber, KUBE_PARSE_OPTIONS, WRITE_COMPAT_TAGS } from './yaml11.js
  */
 export const CANONICAL_YAML_FORMAT = 2;
 
-/** The message of a duplicate key, as the `yaml` package words it. */
-export const DUPLICATE_KEY = 'Map keys must be unique';
-
-/**
- * Offsets of the keys that repeat an earlier key of the same mapping, in one pass with a Set per
- * mapping (the `yaml` package's own `uniqueKeys` check is quadratic in the mapping's size).
- * Keys are compared as the converted object names them (`1` and `"1"`, `on` and `true` under
- * YAML 1.1, collide); merge keys (`<<`) may repeat; keys that are collections or aliases are
- * not compared.
- */
-export function duplicateKeyOffsets(doc: Pick<Document, 'contents'>): number[] {
-  const out: number[] = [];
-  const stack: unknown[] = [doc.contents];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (isMap(node)) {
-      const seen = new Set<string>();
-      for (const pair of node.items) {
-        const key = pair.key;
-        if (isScalar(key) && typeof key.value !== 'symbol') {
-          const name = key.value === null ? '' : String(key.value);
-          if (seen.has(name)) out.push(key.range?.[0] ?? node.range?.[0] ?? 0);
-          else seen.add(name);
-        } else stack.push(key);
-        stack.push(pair.value);
-      }
-    } else if (isSeq(node)) {
-      for (const item of node.items) stack.push(item);
-    } else if (isPair(node)) {
-      stack.push(node.key, node.value);
-    }
-  }
-  return out.sort((a, b) => a - b);
-}
+export { DUPLICATE_KEY, duplicateKeyOffsets, describeYamlError, isTooDeep, MAX_ALIAS_COUNT, MAX_DEPTH, NESTING_TOO_DEEP } from './yaml-positions.js';
 
 export interface ParsedDocument {
   /** The document's value (plain JS). null for an empty document. */
@@ -65,15 +33,6 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-/** Upper bound on alias expansion, as in the yaml package's default. */
-export const MAX_ALIAS_COUNT = 100;
-
-/** Documents nested deeper than this are rejected (YAML bombs; Kubernetes objects stay far below). */
-export const MAX_DEPTH = 256;
-
-/** The message for a document nested deeper than MAX_DEPTH. */
-export const NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-
 /**
  * Parses every document of a (multi-document) Kubernetes YAML text, with YAML 1.1 rules as
  * kubectl reads it (`0644` is 420, `on` is true, merge keys are merged); `yaml-1.2` reads Hydrate's
@@ -82,79 +41,11 @@ export const NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} lev
  * Empty documents (e.g. a trailing `---`) are returned with value null; callers skip them.
  */
 export function parseYamlDocuments(text: string, file: string, unit?: string, rules: 'kubernetes' | 'yaml-1.2' = 'kubernetes'): ParseResult {
-  const lineCounter = new LineCounter();
-  let docs: ReturnType<typeof parseAllDocuments>;
-  try {
-    const schema = rules === 'kubernetes' ? KUBE_PARSE_OPTIONS : {};
-    docs = parseAllDocuments(text, { ...schema, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
-  } catch (e) {
-    return { documents: [], diagnostics: [{ severity: 'error', ...(unit ? { unit } : {}), file, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
-  }
-  const diagnostics: Diagnostic[] = [];
-  const documents: ParsedDocument[] = [];
-  // A text with no documents gives an EmptyStream: an empty array.
-  for (const doc of docs) {
-    const errors = doc.errors;
-    if (errors.length > 0) {
-      for (const e of errors) {
-        const pos = lineCounter.linePos(e.pos[0]);
-        diagnostics.push({
-          severity: 'error',
-          ...(unit ? { unit } : {}),
-          file,
-          line: pos.line,
-          col: pos.col,
-          message: `invalid YAML: ${describeYamlError(e)}`
-        });
-      }
-      continue;
-    }
-    const duplicates = duplicateKeyOffsets(doc);
-    if (duplicates.length > 0) {
-      for (const offset of duplicates) {
-        const pos = lineCounter.linePos(offset);
-        diagnostics.push({ severity: 'error', ...(unit ? { unit } : {}), file, line: pos.line, col: pos.col, message: `invalid YAML: ${DUPLICATE_KEY}` });
-      }
-      continue;
-    }
-    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const pos = lineCounter.linePos(start);
-    const problem = (message: string): void => {
-      diagnostics.push({ severity: 'error', ...(unit ? { unit } : {}), file, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
-    };
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      problem(describeYamlError(e));
-      continue;
-    }
-    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
-    else documents.push({ value, line: pos.line, col: pos.col });
-  }
-  return { documents, diagnostics };
-}
-
-/** True when a converted document nests deeper than MAX_DEPTH. */
-export function isTooDeep(value: unknown): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (d > MAX_DEPTH) return true;
-    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
-  }
-  return false;
-}
-
-/** The first line of a YAML parse or conversion error; a stack overflow (nesting too deep to parse or convert) says so. */
-export function describeYamlError(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
-}
-
-function firstLine(s: string): string {
-  const i = s.indexOf('\n');
-  return i === -1 ? s : s.slice(0, i);
+  const read = readYaml(text, rules === 'kubernetes' ? '1.1' : '1.2');
+  return {
+    documents: read.documents.map((d) => ({ value: d.value, line: d.start.line, col: d.start.col })),
+    diagnostics: read.problems.map((p) => yamlDiagnostic(p, file, unit))
+  };
 }
 
 /** A mapping, as every Kubernetes object is (the same test as isRecord). */

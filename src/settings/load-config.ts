@@ -4,7 +4,7 @@
  * collected and thrown together as one `ConfigError`, each at `file:line:col`.
  * Pure: the caller reads the file and passes its text.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
 import type * as z from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { placeholders, patternProblems } from '../dry/match.js';
@@ -12,7 +12,7 @@ import { globProblem } from '../dry/select.js';
 import { checkOutputPath, checkRelativePath, extraArtifactsFolder, hasGitSegment } from '../dry/path-safety.js';
 import { RENDERER_NAMES } from '../dry/unit.js';
 import { isRecord } from '../resources/resource.js';
-import { MAX_ALIAS_COUNT } from '../resources/yaml.js';
+import { readYamlDocument, type Position } from '../resources/yaml-positions.js';
 import { hydrateConfig, type HydrateConfig } from './schema/config.js';
 import type { Settings } from './settings.js';
 import { parseShardSpec, type ShardMode } from './shard.js';
@@ -21,8 +21,8 @@ type PathKey = string | number;
 
 interface Locator {
   file: string;
-  doc: Document.Parsed;
-  lineCounter: LineCounter;
+  doc: Document;
+  linePos(offset: number): Position;
   text: string;
 }
 
@@ -42,7 +42,7 @@ function formatPath(path: readonly PathKey[]): string {
 
 /** Position of an offset in the text. */
 function at(loc: Locator, offset: number): Pick<Diagnostic, 'file' | 'line' | 'col'> {
-  const { line, col } = loc.lineCounter.linePos(offset);
+  const { line, col } = loc.linePos(offset);
   return { file: loc.file, line, col };
 }
 
@@ -257,22 +257,12 @@ function pathDiagnostics(
  * diagnostics. Throws one `ConfigError` listing every problem.
  */
 export function parseConfig(text: string, file: string): HydrateConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const loc: Locator = { file, doc, lineCounter, text };
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => withFlowMappingHint({ severity: 'error', message: `invalid YAML: ${e.message.split('\n')[0]}`, ...at(loc, e.pos[0]) }, text))
-    );
+  const { document, problems } = readYamlDocument(text, '1.2');
+  const loc: Locator = { file, doc: document.source.doc, linePos: document.source.linePos, text };
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => withFlowMappingHint({ severity: 'error', message: `invalid YAML: ${p.message}`, file, line: p.line, col: p.col }, text)));
   }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
-  } catch (e) {
-    // Alias bombs and nesting too deep to convert are config errors, not crashes.
-    const message = /call stack/i.test((e as Error).message) ? 'nesting is too deep' : (e as Error).message;
-    throw new ConfigError({ severity: 'error', message: `invalid YAML: ${message}`, ...at(loc, doc.contents?.range?.[0] ?? 0) });
-  }
+  const value: unknown = document.value ?? {};
   const diagnostics: Diagnostic[] = [];
   const parsed = hydrateConfig.safeParse(value);
   if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
@@ -328,15 +318,14 @@ export interface BuildSettingsOptions {
 
 /** Where each renderer entry's `match` (else the entry itself) is in the config text, by `<renderer>[<i>]`. */
 export function entryLocations(text: string): Record<string, { line: number; col: number }> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const { doc, linePos } = readYamlDocument(text, '1.2').document.source;
   const out: Record<string, { line: number; col: number }> = {};
   for (const renderer of RENDERER_NAMES) {
     const list = doc.get(renderer, true);
     if (!isSeq(list)) continue;
     list.items.forEach((item, i) => {
       const node = (isMap(item) ? asNode(item.get('match', true)) : undefined) ?? asNode(item);
-      if (node?.range) out[`${renderer}[${i}]`] = lineCounter.linePos(node.range[0]);
+      if (node?.range) out[`${renderer}[${i}]`] = linePos(node.range[0]);
     });
   }
   return out;
@@ -392,9 +381,8 @@ function shardMode(value: string | undefined, dir: string | undefined): ShardMod
  */
 export function entryPositions(text: string, file: string): Map<string, Pick<Diagnostic, 'file' | 'line' | 'col'>> {
   const out = new Map<string, Pick<Diagnostic, 'file' | 'line' | 'col'>>();
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const loc: Locator = { file, doc, lineCounter, text };
+  const { doc, linePos } = readYamlDocument(text, '1.2').document.source;
+  const loc: Locator = { file, doc, linePos, text };
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
     if (!isSeq(list)) continue;

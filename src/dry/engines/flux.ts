@@ -21,10 +21,10 @@
  * Objects are read with YAML 1.1 rules, as the controllers (Go, sigs.k8s.io/yaml) read them.
  */
 import { posix } from 'node:path';
-import { parseAllDocuments, LineCounter } from 'yaml';
 import type { Diagnostic } from '../../diagnostics.js';
 import type { FileReader } from '../../ports.js';
 import { cmp, isRecord } from '../../resources/resource.js';
+import { readYaml, yamlDiagnostic } from '../../resources/yaml-positions.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
 import type { Settings } from '../../settings/settings.js';
 import picomatch from 'picomatch';
@@ -52,21 +52,12 @@ export function normalizeRepoPath(p: string): string {
   return n === '.' ? '' : n;
 }
 
-/** Parses a multi-document YAML text with YAML 1.1 rules; positions are 1-based lines. */
+/** Parses a multi-document YAML text with YAML 1.1 rules as kubectl reads it (the one YAML reader, its limits and messages). */
 export function parseYaml11(text: string, file: string): { docs: FoundObject[]; errors: Diagnostic[] } {
-  const lineCounter = new LineCounter();
+  const read = readYaml(text, '1.1');
   const docs: FoundObject[] = [];
-  const errors: Diagnostic[] = [];
-  for (const doc of parseAllDocuments(text, { version: '1.1', lineCounter, uniqueKeys: true, prettyErrors: false })) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) errors.push({ severity: 'error', file, line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` });
-      continue;
-    }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    const line = lineCounter.linePos(doc.contents?.range?.[0] ?? 0).line;
-    if (isRecord(value)) docs.push({ file, line, object: value });
-  }
-  return { docs, errors };
+  for (const d of read.documents) if (isRecord(d.value)) docs.push({ file, line: d.start.line, object: d.value });
+  return { docs, errors: read.problems.map((p) => yamlDiagnostic(p, file)) };
 }
 
 /** Every YAML document of the `.yaml`/`.yml` files below `dir` (hidden folders, `.git` and `node_modules` skipped), by file. */

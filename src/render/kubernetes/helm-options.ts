@@ -16,6 +16,7 @@ import { apiVersions, kubeVersion } from '../../settings/schema/kubernetes.js';
 import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
 import type { LocatedPatch } from '../patches.js';
 import { parsePositioned } from './yaml-positions.js';
+import { locateZodIssues } from '../../resources/yaml-positions.js';
 
 export const HOOKS_REFUSED =
   'hooks run programs around the render (helmfile hooks); Hydrate never runs a program named in a dry file: remove them, or render what they produce and commit it';
@@ -247,9 +248,8 @@ export async function libraryPatches(
     for (const [j, item] of (set as unknown[]).entries()) {
       const check = targetedPatch.safeParse(item);
       if (!check.success) {
-        for (const issue of check.error.issues) {
-          const path = [name, j, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
-          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${path.slice(1).join('.')}: ${issue.message}`, at: { file: libraryRel, ...parsed.positionOf(path) } });
+        for (const { issue, path, position } of locateZodIssues(check.error, parsed, [name, j])) {
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path].join('.')}: ${issue.message}`, at: { file: libraryRel, ...position } });
         }
         continue;
       }

@@ -37,6 +37,7 @@ import {
   withHelmFlags
 } from './helm-options.js';
 import { parsePositioned } from './yaml-positions.js';
+import { locateZodIssues } from '../../resources/yaml-positions.js';
 import { kustomizeClosure } from './closure.js';
 import { renderFluxKustomization } from './flux-kustomization.js';
 import { detectUnitType } from './unit-type.js';
@@ -319,11 +320,9 @@ async function renderHelm(ctx: Ctx, file: string): Promise<{ resources: Resource
   if (parsed.errors.length > 0) return empty;
   const check = helmRelease.safeParse(parsed.value);
   if (!check.success) {
-    for (const issue of check.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      const pos = parsed.positionOf(path);
+    for (const { issue, path, position } of locateZodIssues(check.error, parsed)) {
       const field = path.length > 0 ? `${path.join('.')}: ` : '';
-      err(ctx, `invalid Helm release: ${field}${issue.message}`, { file, ...pos });
+      err(ctx, `invalid Helm release: ${field}${issue.message}`, { file, ...position });
     }
     return empty;
   }
@@ -839,9 +838,8 @@ async function unitPatches(ctx: Ctx): Promise<LocatedPatch[]> {
   for (const [i, item] of (parsed.value as unknown[]).entries()) {
     const check = targetedPatch.safeParse(item);
     if (!check.success) {
-      for (const issue of check.error.issues) {
-        const path = [i, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
-        err(ctx, `invalid patch: ${path.slice(1).join('.') || 'item'}: ${issue.message}`, { file: rel, ...parsed.positionOf(path) });
+      for (const { issue, path, position } of locateZodIssues(check.error, parsed, [i])) {
+        err(ctx, `invalid patch: ${path.join('.') || 'item'}: ${issue.message}`, { file: rel, ...position });
       }
       continue;
     }
