@@ -54,10 +54,10 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar5 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -78,7 +78,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar5(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -90,11 +90,11 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap4;
+    exports.isMap = isMap3;
     exports.isNode = isNode2;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar5;
-    exports.isSeq = isSeq4;
+    exports.isScalar = isScalar4;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key2, node2, visitor, path4) {
-      const ctrl = callVisitor(key2, node2, visitor, path4);
+    function visit_(key2, node2, visitor, path5) {
+      const ctrl = callVisitor(key2, node2, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path4, ctrl);
-        return visit_(key2, ctrl, visitor, path4);
+        replaceNode(key2, path5, ctrl);
+        return visit_(key2, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
+          path5 = Object.freeze(path5.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path4);
+            const ci = visit_(i, node2.items[i], visitor, path5);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path4);
+          path5 = Object.freeze(path5.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path4);
+          const cv = visit_("value", node2.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node2, visitor, path4) {
-      const ctrl = await callVisitor(key2, node2, visitor, path4);
+    async function visitAsync_(key2, node2, visitor, path5) {
+      const ctrl = await callVisitor(key2, node2, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path4, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path4);
+        replaceNode(key2, path5, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
+          path5 = Object.freeze(path5.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path4);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path5);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path4 = Object.freeze(path4.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path4);
+          path5 = Object.freeze(path5.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path4);
+          const cv = await visitAsync_("value", node2.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node2, visitor, path4) {
+    function callVisitor(key2, node2, visitor, path5) {
       if (typeof visitor === "function")
-        return visitor(key2, node2, path4);
+        return visitor(key2, node2, path5);
       if (identity.isMap(node2))
-        return visitor.Map?.(key2, node2, path4);
+        return visitor.Map?.(key2, node2, path5);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key2, node2, path4);
+        return visitor.Seq?.(key2, node2, path5);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key2, node2, path4);
+        return visitor.Pair?.(key2, node2, path5);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key2, node2, path4);
+        return visitor.Scalar?.(key2, node2, path5);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key2, node2, path4);
+        return visitor.Alias?.(key2, node2, path5);
       return void 0;
     }
-    function replaceNode(key2, path4, node2) {
-      const parent = path4[path4.length - 1];
+    function replaceNode(key2, path5, node2) {
+      const parent = path5[path5.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path4, value) {
+    function collectionFromPath(schema, path5, value) {
       let v = value;
-      for (let i = path4.length - 1; i >= 0; --i) {
-        const k = path4[i];
+      for (let i = path5.length - 1; i >= 0; --i) {
+        const k = path5[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path4) => path4 == null || typeof path4 === "object" && !!path4[Symbol.iterator]().next().done;
+    var isEmptyPath = (path5) => path5 == null || typeof path5 === "object" && !!path5[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path4, value) {
-        if (isEmptyPath(path4))
+      addIn(path5, value) {
+        if (isEmptyPath(path5))
           this.add(value);
         else {
-          const [key2, ...rest] = path4;
+          const [key2, ...rest] = path5;
           const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        const [key2, ...rest] = path4;
+      deleteIn(path5) {
+        const [key2, ...rest] = path5;
         if (rest.length === 0)
           return this.delete(key2);
         const node2 = this.get(key2, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        const [key2, ...rest] = path4;
+      getIn(path5, keepScalar) {
+        const [key2, ...rest] = path5;
         const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path4) {
-        const [key2, ...rest] = path4;
+      hasIn(path5) {
+        const [key2, ...rest] = path5;
         if (rest.length === 0)
           return this.has(key2);
         const node2 = this.get(key2, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        const [key2, ...rest] = path4;
+      setIn(path5, value) {
+        const [key2, ...rest] = path5;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path4, value) {
+      addIn(path5, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path4, value);
+          this.contents.addIn(path5, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        if (Collection.isEmptyPath(path4)) {
+      deleteIn(path5) {
+        if (Collection.isEmptyPath(path5)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path4) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path5) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        if (Collection.isEmptyPath(path4))
+      getIn(path5, keepScalar) {
+        if (Collection.isEmptyPath(path5))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path4, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path5, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path4) {
-        if (Collection.isEmptyPath(path4))
+      hasIn(path5) {
+        if (Collection.isEmptyPath(path5))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path4) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path5) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        if (Collection.isEmptyPath(path4)) {
+      setIn(path5, value) {
+        if (Collection.isEmptyPath(path5)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path4), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path5), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path4, value);
+          this.contents.setIn(path5, value);
         }
       }
       /**
@@ -4202,9 +4202,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap4 = fc.start.source === "{";
-      const fcName = isMap4 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -4240,7 +4240,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
               key2,
               // checked by containsNewline()
@@ -4280,7 +4280,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap4 && !sep && !props.found) {
+        if (!isMap3 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -4303,7 +4303,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap4 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -4335,7 +4335,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode2, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap4) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode2))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4351,7 +4351,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap4 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path4) => {
+    visit.itemAtPath = (cst, path5) => {
       let item = cst;
-      for (const [field2, index] of path4) {
+      for (const [field2, index] of path5) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path4) => {
-      const parent = visit.itemAtPath(cst, path4.slice(0, -1));
-      const field2 = path4[path4.length - 1][0];
+    visit.parentCollection = (cst, path5) => {
+      const parent = visit.itemAtPath(cst, path5.slice(0, -1));
+      const field2 = path5[path5.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path4, item, visitor) {
-      let ctrl = visitor(item, path4);
+    function _visit(path5, item, visitor) {
+      let ctrl = visitor(item, path5);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path4.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path5.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path4);
+            ctrl = ctrl(item, path5);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path5) : ctrl;
     }
     exports.visit = visit;
   }
@@ -5638,7 +5638,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar5 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5722,7 +5722,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar5;
+    exports.isScalar = isScalar4;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -6321,7 +6321,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter6 = class {
+    var LineCounter2 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -6344,7 +6344,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter6;
+    exports.LineCounter = LineCounter2;
   }
 });
 
@@ -7233,13 +7233,13 @@ var require_public_api = __commonJS({
     var identity = require_identity();
     var lineCounter = require_line_counter();
     var parser = require_parser();
-    function parseOptions(options) {
+    function parseOptions2(options) {
       const prettyErrors = options.prettyErrors !== false;
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments5(source, options = {}) {
-      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
+    function parseAllDocuments3(source, options = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions2(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
       const docs = Array.from(composer$1.compose(parser$1.parse(source)));
@@ -7252,8 +7252,8 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument3(source, options = {}) {
-      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
+    function parseDocument2(source, options = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions2(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
       let doc = null;
@@ -7278,7 +7278,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument3(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -7313,8 +7313,8 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse2;
-    exports.parseAllDocuments = parseAllDocuments5;
-    exports.parseDocument = parseDocument3;
+    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parseDocument = parseDocument2;
     exports.stringify = stringify3;
   }
 });
@@ -7626,8 +7626,8 @@ var require_utils = __commonJS({
       }
       return output;
     };
-    exports.basename = (path4, { windows } = {}) => {
-      const segs = path4.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path5, { windows } = {}) => {
+      const segs = path5.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -9221,14 +9221,14 @@ var require_helpers = __commonJS({
       return true;
     }
     exports.isInteger = isInteger;
-    function escapePathComponent(path4) {
-      if (path4.indexOf("/") === -1 && path4.indexOf("~") === -1)
-        return path4;
-      return path4.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapePathComponent(path5) {
+      if (path5.indexOf("/") === -1 && path5.indexOf("~") === -1)
+        return path5;
+      return path5.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path4) {
-      return path4.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapePathComponent(path5) {
+      return path5.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapePathComponent = unescapePathComponent;
     function _getPathRecursive(root, obj) {
@@ -9252,11 +9252,11 @@ var require_helpers = __commonJS({
       if (root === obj) {
         return "/";
       }
-      var path4 = _getPathRecursive(root, obj);
-      if (path4 === "") {
+      var path5 = _getPathRecursive(root, obj);
+      if (path5 === "") {
         throw new Error("Object not found in root");
       }
-      return "/" + path4;
+      return "/" + path5;
     }
     exports.getPath = getPath;
     function hasUndefined(obj) {
@@ -9451,8 +9451,8 @@ var require_core = __commonJS({
         if (!mutateDocument) {
           document = helpers_js_1._deepClone(document);
         }
-        var path4 = operation.path || "";
-        var keys = path4.split("/");
+        var path5 = operation.path || "";
+        var keys = path5.split("/");
         var obj = document;
         var t = 1;
         var len = keys.length;
@@ -9759,7 +9759,7 @@ var require_duplex = __commonJS({
       return temp;
     }
     exports.generate = generate2;
-    function _generate(mirror, obj, patches, path4, invertible) {
+    function _generate(mirror, obj, patches, path5, invertible) {
       if (obj === mirror) {
         return;
       }
@@ -9776,27 +9776,27 @@ var require_duplex = __commonJS({
         if (helpers_js_1.hasOwnProperty(obj, key2) && !(obj[key2] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
           var newVal = obj[key2];
           if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path4 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
+            _generate(oldVal, newVal, patches, path5 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
           } else {
             if (oldVal !== newVal) {
               changed = true;
               if (invertible) {
-                patches.push({ op: "test", path: path4 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+                patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
               }
-              patches.push({ op: "replace", path: path4 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
+              patches.push({ op: "replace", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
             }
           }
         } else if (Array.isArray(mirror) === Array.isArray(obj)) {
           if (invertible) {
-            patches.push({ op: "test", path: path4 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+            patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
           }
-          patches.push({ op: "remove", path: path4 + "/" + helpers_js_1.escapePathComponent(key2) });
+          patches.push({ op: "remove", path: path5 + "/" + helpers_js_1.escapePathComponent(key2) });
           deleted = true;
         } else {
           if (invertible) {
-            patches.push({ op: "test", path: path4, value: mirror });
+            patches.push({ op: "test", path: path5, value: mirror });
           }
-          patches.push({ op: "replace", path: path4, value: obj });
+          patches.push({ op: "replace", path: path5, value: obj });
           changed = true;
         }
       }
@@ -9806,7 +9806,7 @@ var require_duplex = __commonJS({
       for (var t = 0; t < newKeys.length; t++) {
         var key2 = newKeys[t];
         if (!helpers_js_1.hasOwnProperty(mirror, key2) && obj[key2] !== void 0) {
-          patches.push({ op: "add", path: path4 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
+          patches.push({ op: "add", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
         }
       }
     }
@@ -10862,8 +10862,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path4 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path4 && path4 !== "/" ? path4 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path5 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path5 && path5 !== "/" ? path5 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -14539,8 +14539,8 @@ var require_ucs2length = __commonJS({
 
 // src/cli.ts
 import { cp as cp2, mkdir as mkdir4, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
-import { existsSync as existsSync2, realpathSync as realpathSync2 } from "node:fs";
-import path3 from "node:path";
+import { existsSync as existsSync2, realpathSync as realpathSync3 } from "node:fs";
+import path4 from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/diagnostics.ts
@@ -14813,24 +14813,24 @@ function kindOf(s) {
 }
 var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 var invalidUtf8Offset = firstInvalidUtf8;
-function decodeUtf8(bytes, path4) {
+function decodeUtf8(bytes, path5) {
   try {
     return UTF8.decode(bytes);
   } catch {
-    throw new Error(`${path4} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
+    throw new Error(`${path5} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
   }
 }
 function createFileReader() {
   return {
-    readFile: async (path4) => decodeUtf8(readFileSync(path4), path4),
-    readFileBytes: async (path4) => new Uint8Array(readFileSync(path4)),
-    async readDir(path4) {
-      const entries2 = readdirSync(path4, { withFileTypes: true });
+    readFile: async (path5) => decodeUtf8(readFileSync(path5), path5),
+    readFileBytes: async (path5) => new Uint8Array(readFileSync(path5)),
+    async readDir(path5) {
+      const entries2 = readdirSync(path5, { withFileTypes: true });
       return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
     },
-    async lstat(path4) {
+    async lstat(path5) {
       try {
-        const s = lstatSync(path4);
+        const s = lstatSync(path5);
         return { kind: kindOf(s), size: s.size };
       } catch (e) {
         if (e.code === "ENOENT" || e.code === "ENOTDIR") {
@@ -14839,7 +14839,7 @@ function createFileReader() {
         throw e;
       }
     },
-    realpath: async (path4) => realpathSync.native(path4)
+    realpath: async (path5) => realpathSync.native(path5)
   };
 }
 
@@ -14923,18 +14923,18 @@ function createProcessRunner(parentEnv = process.env) {
       });
     },
     async workDir(copy = [], write = []) {
-      const path4 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
-      const remove = () => rm(path4, { recursive: true, force: true });
+      const path5 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm(path5, { recursive: true, force: true });
       try {
         for (const c of copy) {
-          const to = normalize(join(path4, c.to));
-          if (!isAbsolute(c.from) || !to.startsWith(`${path4}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          const to = normalize(join(path5, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path5}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
           await mkdir(dirname(to), { recursive: true });
           await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
         }
         for (const w of write) {
-          const to = normalize(join(path4, w.path));
-          if (!to.startsWith(`${path4}/`)) throw new Error(`cannot write ${w.path}`);
+          const to = normalize(join(path5, w.path));
+          if (!to.startsWith(`${path5}/`)) throw new Error(`cannot write ${w.path}`);
           await mkdir(dirname(to), { recursive: true });
           await rm(to, { force: true });
           await writeFile(to, w.content, { flag: "wx" });
@@ -14943,7 +14943,7 @@ function createProcessRunner(parentEnv = process.env) {
         await remove();
         throw e;
       }
-      return { path: path4, remove };
+      return { path: path5, remove };
     },
     which(command) {
       let found = located.get(command);
@@ -14955,28 +14955,130 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function locate(command, path4) {
+async function locate(command, path5) {
   if (command.includes("/")) return await isExecutable(command) ? command : void 0;
-  for (const dir of path4.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+  for (const dir of path5.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
     const candidate = join(dir, command);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
 }
-async function isExecutable(path4) {
+async function isExecutable(path5) {
   try {
-    await access(path4, constants.X_OK);
+    await access(path5, constants.X_OK);
     return true;
   } catch {
     return false;
   }
 }
 
+// src/adapters/git-files.ts
+import { existsSync, lstatSync as lstatSync2 } from "node:fs";
+import { join as join2 } from "node:path";
+var SAFE_CONFIG = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.ignoreStat=false",
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.quotePath=false"
+];
+var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
+function mayHaveAttributes(repoRoot, paths) {
+  try {
+    if (!lstatSync2(join2(repoRoot, ".git")).isDirectory()) return true;
+  } catch {
+    return true;
+  }
+  if (existsSync(join2(repoRoot, ".git", "info", "attributes"))) return true;
+  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
+}
+function split(stdout) {
+  const parts = stdout.split("\0");
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+async function readGitListing(exec, repoRoot, logger) {
+  const git = async (args, input) => {
+    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
+      cwd: repoRoot,
+      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
+      timeoutMs: 6e4,
+      ...input !== void 0 ? { input } : {}
+    });
+    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+    return r.stdout;
+  };
+  try {
+    const listed = await git(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
+    if (listed.includes("�")) throw new Error("a file name is not UTF-8");
+    const clean = /* @__PURE__ */ new Map();
+    const dirty = /* @__PURE__ */ new Set();
+    const opaque = /* @__PURE__ */ new Set();
+    for (const line of split(listed)) {
+      if (line.startsWith("? ")) {
+        const path6 = line.slice(2);
+        if (path6.endsWith("/")) opaque.add(path6.slice(0, -1));
+        else dirty.add(path6);
+        continue;
+      }
+      const tab = line.indexOf("	");
+      const tag = line[0];
+      const mode = line.slice(2, 8);
+      const blob = line.slice(9, tab - 2);
+      const stage = line[tab - 1];
+      const path5 = line.slice(tab + 1);
+      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
+        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
+      }
+      if (mode === "160000") opaque.add(path5);
+      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
+        clean.delete(path5);
+        dirty.add(path5);
+      } else if (!dirty.has(path5)) clean.set(path5, blob);
+    }
+    if (clean.size === 0) throw new Error("no tracked file below the dry root");
+    const all = [...clean.keys(), ...dirty];
+    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
+    for (let i = 0; i + 2 < attrs.length; i += 3) {
+      const [path5, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      if (value === "unspecified" || value === "unset") continue;
+      if (attr === "filter") throw new Error(`${path5} has the filter attribute ${value}`);
+      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
+        clean.delete(path5);
+        dirty.add(path5);
+      }
+    }
+    for (const path5 of split(await git(["ls-files", "-m", "-z"]))) {
+      clean.delete(path5);
+      dirty.add(path5);
+    }
+    for (const path5 of opaque) clean.delete(path5);
+    logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
+    return { clean, dirty, opaque };
+  } catch (e) {
+    logger.debug(`hydrate: dry file ids from content (git: ${e.message})`);
+    return void 0;
+  }
+}
+
+// src/app/pipeline-ports.ts
+function pipelinePorts(logger) {
+  const exec = createProcessRunner();
+  return { files: createFileReader(), exec, logger, gitListing: (repoRoot) => readGitListing(exec, repoRoot, logger) };
+}
+
 // src/adapters/wet-dir.ts
 import * as fsp from "node:fs/promises";
 import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 
 // src/resources/resource.ts
 import { createHash } from "node:crypto";
@@ -15068,7 +15170,7 @@ function checkIdentities(resources) {
 }
 
 // src/resources/yaml.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // src/resources/yaml11.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -15175,9 +15277,132 @@ var WRITE_COMPAT_TAGS = [
   }
 ];
 
-// src/resources/yaml.ts
-var CANONICAL_YAML_FORMAT = 2;
+// src/resources/yaml-positions.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+var MAX_ALIAS_COUNT = 100;
+var MAX_DEPTH = 256;
+var MAX_YAML_CHARS = 64 * 1024 * 1024;
+var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
+var TOO_LARGE = `the text is larger than ${MAX_YAML_CHARS / 1024 / 1024} MiB`;
 var DUPLICATE_KEY = "Map keys must be unique";
+function readYaml(text, version2) {
+  if (text.length > MAX_YAML_CHARS) return { documents: [], problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+  const lineCounter = new import_yaml2.LineCounter();
+  let docs;
+  try {
+    docs = (0, import_yaml2.parseAllDocuments)(text, parseOptions(version2, lineCounter));
+  } catch (e) {
+    return { documents: [], problems: [{ line: 1, col: 1, message: describeYamlError(e) }] };
+  }
+  const documents2 = [];
+  const problems = [];
+  for (const doc of docs) {
+    const read = readDocument(doc, lineCounter);
+    if (read.problems.length > 0) problems.push(...read.problems);
+    else documents2.push(read.document);
+  }
+  return { documents: documents2, problems };
+}
+function readYamlDocument(text, version2) {
+  const lineCounter = new import_yaml2.LineCounter();
+  if (text.length > MAX_YAML_CHARS) {
+    const empty = (0, import_yaml2.parseDocument)("", parseOptions(version2, lineCounter));
+    return { document: positioned(empty, lineCounter, void 0), problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+  }
+  const doc = (0, import_yaml2.parseDocument)(text, parseOptions(version2, lineCounter));
+  return readDocument(doc, lineCounter);
+}
+function yamlDiagnostic(problem, file, unit2) {
+  return { severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: problem.line, col: problem.col, message: `invalid YAML: ${problem.message}` };
+}
+function locateZodIssues(error2, doc, base = []) {
+  return error2.issues.map((issue2) => {
+    const path5 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
+    if (issue2.code === "unrecognized_keys" && issue2.keys.length > 0) {
+      const key2 = issue2.keys[0];
+      return { issue: issue2, path: path5, key: key2, position: doc.keyPositionOf([...base, ...path5, key2]) };
+    }
+    return { issue: issue2, path: path5, position: doc.positionOf([...base, ...path5]) };
+  });
+}
+function zodIssueDiagnostics(error2, doc, where, message) {
+  return locateZodIssues(error2, doc).map(({ issue: issue2, path: path5, key: key2, position }) => ({
+    severity: "error",
+    ...where.unit ? { unit: where.unit } : {},
+    file: where.file,
+    ...position,
+    message: message([...path5, ...key2 !== void 0 ? [key2] : []].join("."), issue2)
+  }));
+}
+function parseOptions(version2, lineCounter) {
+  return { ...version2 === "1.1" ? KUBE_PARSE_OPTIONS : { version: "1.2" }, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true };
+}
+function readDocument(doc, lineCounter) {
+  const pos = (offset) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const problems = doc.errors.map((e) => ({ ...pos(e.pos[0]), message: describeYamlError(e) }));
+  if (problems.length === 0) {
+    for (const offset of duplicateKeyOffsets(doc)) problems.push({ ...pos(offset), message: DUPLICATE_KEY });
+  }
+  let value;
+  if (problems.length === 0) {
+    const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (isTooDeep(value)) {
+        value = void 0;
+        problems.push({ ...start, message: NESTING_TOO_DEEP });
+      }
+    } catch (e) {
+      value = void 0;
+      problems.push({ ...start, message: describeYamlError(e) });
+    }
+  }
+  return { document: positioned(doc, lineCounter, value), problems };
+}
+function positioned(doc, lineCounter, value) {
+  const pos = (offset) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
+  return {
+    value,
+    start,
+    positionOf: (path5) => nodePosition(doc, path5, false, pos) ?? start,
+    keyPositionOf: (path5) => nodePosition(doc, path5, true, pos) ?? start,
+    source: { doc, linePos: pos }
+  };
+}
+function nodePosition(doc, path5, wantKey, pos) {
+  let node2 = doc.contents;
+  let best = rangeStart(node2, pos);
+  for (let i = 0; i < path5.length; i++) {
+    const k = path5[i];
+    const last = i === path5.length - 1;
+    if ((0, import_yaml2.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml2.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+      if (!pair) return best;
+      if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
+      node2 = pair.value;
+      best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
+    } else if ((0, import_yaml2.isSeq)(node2) && typeof k === "number") {
+      const item = node2.items[k];
+      if (item === void 0) return best;
+      node2 = item;
+      best = rangeStart(node2, pos) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+function rangeStart(node2, pos) {
+  if ((0, import_yaml2.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  return void 0;
+}
 function duplicateKeyOffsets(doc) {
   const out = [];
   const stack = [doc.contents];
@@ -15202,61 +15427,6 @@ function duplicateKeyOffsets(doc) {
   }
   return out.sort((a, b) => a - b);
 }
-var MAX_ALIAS_COUNT = 100;
-var MAX_DEPTH = 256;
-var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-function parseYamlDocuments(text, file, unit2, rules = "kubernetes") {
-  const lineCounter = new import_yaml2.LineCounter();
-  let docs;
-  try {
-    const schema = rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {};
-    docs = (0, import_yaml2.parseAllDocuments)(text, { ...schema, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
-  } catch (e) {
-    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
-  }
-  const diagnostics = [];
-  const documents2 = [];
-  for (const doc of docs) {
-    const errors = doc.errors;
-    if (errors.length > 0) {
-      for (const e of errors) {
-        const pos2 = lineCounter.linePos(e.pos[0]);
-        diagnostics.push({
-          severity: "error",
-          ...unit2 ? { unit: unit2 } : {},
-          file,
-          line: pos2.line,
-          col: pos2.col,
-          message: `invalid YAML: ${describeYamlError(e)}`
-        });
-      }
-      continue;
-    }
-    const duplicates = duplicateKeyOffsets(doc);
-    if (duplicates.length > 0) {
-      for (const offset of duplicates) {
-        const pos2 = lineCounter.linePos(offset);
-        diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: pos2.line, col: pos2.col, message: `invalid YAML: ${DUPLICATE_KEY}` });
-      }
-      continue;
-    }
-    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const pos = lineCounter.linePos(start);
-    const problem = (message) => {
-      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
-    };
-    let value;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      problem(describeYamlError(e));
-      continue;
-    }
-    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
-    else documents2.push({ value, line: pos.line, col: pos.col });
-  }
-  return { documents: documents2, diagnostics };
-}
 function isTooDeep(value) {
   const stack = [[value, 0]];
   while (stack.length > 0) {
@@ -15268,17 +15438,25 @@ function isTooDeep(value) {
 }
 function describeYamlError(e) {
   const message = e instanceof Error ? e.message : String(e);
-  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
+  if (/call stack/i.test(message)) return NESTING_TOO_DEEP;
+  const i = message.indexOf("\n");
+  return i === -1 ? message : message.slice(0, i);
 }
-function firstLine(s) {
-  const i = s.indexOf("\n");
-  return i === -1 ? s : s.slice(0, i);
+
+// src/resources/yaml.ts
+var CANONICAL_YAML_FORMAT = 2;
+function parseYamlDocuments(text, file, unit2, rules = "kubernetes") {
+  const read = readYaml(text, rules === "kubernetes" ? "1.1" : "1.2");
+  return {
+    documents: read.documents.map((d) => ({ value: d.value, line: d.start.line, col: d.start.col })),
+    diagnostics: read.problems.map((p) => yamlDiagnostic(p, file, unit2))
+  };
 }
 function isKubeObject(v) {
   return isRecord(v);
 }
 function toCanonicalYaml(value) {
-  const text = (0, import_yaml2.stringify)(value, {
+  const text = (0, import_yaml3.stringify)(value, {
     indent: 2,
     lineWidth: 0,
     minContentWidth: 0,
@@ -15534,8 +15712,8 @@ var PENDING_PATH = ".hydrate/pending.json";
 function contentHash(text) {
   return createHash2("sha256").update(text, "utf8").digest("hex");
 }
-function isNeverOwned(path4) {
-  const parts = path4.split("/");
+function isNeverOwned(path5) {
+  const parts = path5.split("/");
   if (parts.length < 2) return true;
   if (parts[0].startsWith(".git")) return true;
   return parts.includes(".git");
@@ -15652,26 +15830,26 @@ function layoutWet(results, settings, meta3, kept = []) {
   const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
     (a, b) => cmp(idOf(a), idOf(b))
   );
-  const claim2 = (unitId2, path4, content, what, file) => {
+  const claim2 = (unitId2, path5, content, what, file) => {
     const at3 = file !== void 0 ? { file } : {};
-    const bad = checkWetPath(path4);
+    const bad = checkWetPath(path5);
     if (bad) {
       diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
-    const folded = foldCase(path4);
+    const folded = foldCase(path5);
     if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
         ...at3,
-        message: `${what} would be written to ${path4}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+        message: `${what} would be written to ${path5}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
     }
     const first = claims.get(folded);
     if (first) {
-      const how = first.path === path4 ? `the same path ${path4}` : `${path4}, which differs from ${first.path} only in case`;
+      const how = first.path === path5 ? `the same path ${path5}` : `${path5}, which differs from ${first.path} only in case`;
       const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
       diagnostics.push({
         severity: "error",
@@ -15681,15 +15859,15 @@ function layoutWet(results, settings, meta3, kept = []) {
       });
       return false;
     }
-    claims.set(folded, { path: path4, unit: unitId2, what });
-    files.set(path4, content);
+    claims.set(folded, { path: path5, unit: unitId2, what });
+    files.set(path5, content);
     return true;
   };
   for (const result of sorted2) {
     if (!("unit" in result)) {
       const owner = result.entry.owner ?? "another config";
-      for (const [path4, content] of result.files) {
-        claim2(result.id, path4, content, result.foreign ? `${path4} (rendered by ${owner})` : `${path4} (kept unchanged)`);
+      for (const [path5, content] of result.files) {
+        claim2(result.id, path5, content, result.foreign ? `${path5} (rendered by ${owner})` : `${path5} (kept unchanged)`);
       }
       const known = result.entry.hashes;
       const hashes = hashesOf(
@@ -15727,8 +15905,8 @@ function layoutWet(results, settings, meta3, kept = []) {
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
     if (layout === "per-unit") {
       if (placed.length > 0) {
-        const path4 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path4, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path4);
+        const path5 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path5, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path5);
       }
     } else {
       const scopes = crdScopes(placed.map((p) => p.object));
@@ -15747,27 +15925,27 @@ function layoutWet(results, settings, meta3, kept = []) {
       placed.forEach((p, i) => {
         const name = names[i];
         if (name === void 0) return;
-        const path4 = joinWet(unit2.output, name);
+        const path5 = joinWet(unit2.output, name);
         if (name.includes("/")) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path4, texts.get(p), describeIdentity(p.id))) owned.push(path4);
+        if (claim2(unit2.id, path5, texts.get(p), describeIdentity(p.id))) owned.push(path5);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
     for (const artifact of artifacts) {
-      const path4 = joinWet(unit2.output, artifact.path);
+      const path5 = joinWet(unit2.output, artifact.path);
       const bad = checkWetPath(artifact.path);
       if (bad) {
         diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
         continue;
       }
-      if (claim2(unit2.id, path4, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path4);
+      if (claim2(unit2.id, path5, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path5);
     }
     if (attributes && unit2.output !== "") {
-      const path4 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path4, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path4);
+      const path5 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path5, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path5);
     }
     const entry = {
       renderer: unit2.renderer,
@@ -15803,7 +15981,7 @@ function layoutWet(results, settings, meta3, kept = []) {
   if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path4, content]) => ({ path: path4, content })).sort((a, b) => cmp(a.path, b.path));
+  const list = [...files].map(([path5, content]) => ({ path: path5, content })).sort((a, b) => cmp(a.path, b.path));
   return { files: list, index, diagnostics };
 }
 function sortKeysDeep(value) {
@@ -15997,8 +16175,8 @@ var FILE_MODE = 420;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
 }
-function assertSafe(path4) {
-  const bad = checkWetPath(path4);
+function assertSafe(path5) {
+  const bad = checkWetPath(path5);
   if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
 }
 async function kindOf2(abs2) {
@@ -16014,8 +16192,8 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function walkPath(path4, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path4.split("/");
+async function walkPath(path5, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path5.split("/");
   let sofar = "";
   for (let i = 0; i < parts.length; i++) {
     sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
@@ -16025,20 +16203,20 @@ async function walkPath(path4, kindAt, goingAway = /* @__PURE__ */ new Set(), bl
       throw new HydrateError({
         severity: "error",
         file: sofar,
-        message: `refusing to touch ${path4}: ${sofar} is a symlink in the wet tree`
+        message: `refusing to touch ${path5}: ${sofar} is a symlink in the wet tree`
       });
     }
     if (kind === "missing") return "missing";
     if (i < parts.length - 1 && kind !== "directory") {
       if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path4}: ${sofar} is not a folder` });
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path5}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
   }
   return "missing";
 }
-function inspect(dir, path4, goingAway, blocked) {
-  return walkPath(path4, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
+function inspect(dir, path5, goingAway, blocked) {
+  return walkPath(path5, (sofar) => kindOf2(join3(dir, sofar)), goingAway, blocked);
 }
 function kindOfEntry(e) {
   if (e.isSymbolicLink()) return "symlink";
@@ -16052,7 +16230,7 @@ function listingInspector(dir) {
     if (listings.has(rel)) return listings.get(rel);
     let listing;
     try {
-      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+      listing = new Map(readdirSync2(rel === "" ? dir : join3(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
     } catch {
       listing = void 0;
     }
@@ -16062,21 +16240,21 @@ function listingInspector(dir) {
   const kindAt = (sofar) => {
     const slash = sofar.lastIndexOf("/");
     const parent = slash === -1 ? "" : sofar.slice(0, slash);
-    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join3(dir, sofar));
   };
-  return (path4) => walkPath(path4, kindAt);
+  return (path5) => walkPath(path5, kindAt);
 }
 async function readWetDir(dir) {
   const kindAt = listingInspector(dir);
-  const read = async (path4) => {
-    assertSafe(path4);
-    const kind = await kindAt(path4);
+  const read = async (path5) => {
+    assertSafe(path5);
+    const kind = await kindAt(path5);
     if (kind === "missing") return void 0;
     if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path4, message: `${path4} in the wet tree is not a regular file` });
+      throw new HydrateError({ severity: "error", file: path5, message: `${path5} in the wet tree is not a regular file` });
     }
     try {
-      return readFileSync2(join2(dir, path4), "utf8");
+      return readFileSync2(join3(dir, path5), "utf8");
     } catch (e) {
       const code2 = errnoCode(e);
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -16142,11 +16320,11 @@ async function applyWetPlan(dir, plan, fs = nodeWetFs) {
     const empty = writes.length === 0 && deletes.length === 0;
     await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs);
     if (empty) {
-      if (pendingKind === "file") await fs.unlink(join2(dir, PENDING_PATH));
+      if (pendingKind === "file") await fs.unlink(join3(dir, PENDING_PATH));
       return;
     }
     current = PENDING_PATH;
-    await fs.mkdir(join2(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
+    await fs.mkdir(join3(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
     await inspect(dir, PENDING_PATH);
     const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? "{}\n";
     await writeAtomically(dir, PENDING_PATH, pending, fs);
@@ -16154,7 +16332,7 @@ async function applyWetPlan(dir, plan, fs = nodeWetFs) {
       if (deleteKinds.get(p) === "missing") continue;
       current = p;
       try {
-        await fs.unlink(join2(dir, p));
+        await fs.unlink(join3(dir, p));
       } catch (e) {
         if (errnoCode(e) !== "ENOENT") throw e;
       }
@@ -16164,13 +16342,13 @@ async function applyWetPlan(dir, plan, fs = nodeWetFs) {
       current = w.path;
       const slash = w.path.lastIndexOf("/");
       if (slash !== -1) {
-        await fs.mkdir(join2(dir, w.path.slice(0, slash)), { recursive: true });
+        await fs.mkdir(join3(dir, w.path.slice(0, slash)), { recursive: true });
         await inspect(dir, w.path);
       }
       await writeAtomically(dir, w.path, w.content, fs);
     }
     current = PENDING_PATH;
-    await fs.unlink(join2(dir, PENDING_PATH));
+    await fs.unlink(join3(dir, PENDING_PATH));
   } catch (e) {
     const code2 = errnoCode(e);
     const what = code2 !== void 0 ? WRITE_ERRORS[code2] : void 0;
@@ -16181,11 +16359,11 @@ async function applyWetPlan(dir, plan, fs = nodeWetFs) {
     });
   }
 }
-async function writeAtomically(dir, path4, content, fs) {
-  const abs2 = join2(dir, path4);
-  const slash = path4.lastIndexOf("/");
-  const name = slash === -1 ? path4 : path4.slice(slash + 1);
-  const tmp = join2(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+async function writeAtomically(dir, path5, content, fs) {
+  const abs2 = join3(dir, path5);
+  const slash = path5.lastIndexOf("/");
+  const name = slash === -1 ? path5 : path5.slice(slash + 1);
+  const tmp = join3(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
     await fs.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
     await fs.chmod(tmp, FILE_MODE);
@@ -16211,13 +16389,13 @@ async function removeStaleTemporaries(dir, paths, fs) {
     folders.add(slash === -1 ? "" : p.slice(0, slash));
   }
   for (const folder2 of [...folders].sort(cmp)) {
-    const abs2 = folder2 === "" ? dir : join2(dir, folder2);
+    const abs2 = folder2 === "" ? dir : join3(dir, folder2);
     if (await kindOf2(abs2) !== "directory" || folder2 !== "" && await inspect(dir, folder2) !== "directory") continue;
     for (const name of (await fs.readdir(abs2)).sort(cmp)) {
       const m = TEMP_FILE.exec(name);
       if (!m || processAlive(Number(m[1]))) continue;
-      if (await kindOf2(join2(abs2, name)) !== "file") continue;
-      await fs.unlink(join2(abs2, name)).catch((e) => {
+      if (await kindOf2(join3(abs2, name)) !== "file") continue;
+      await fs.unlink(join3(abs2, name)).catch((e) => {
         if (errnoCode(e) !== "ENOENT") throw e;
       });
     }
@@ -16231,7 +16409,7 @@ async function removeEmptyFolders(dir, deleted, fs) {
   }
   const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
   for (const folder2 of ordered) {
-    const abs2 = join2(dir, folder2);
+    const abs2 = join3(dir, folder2);
     if (await kindOf2(abs2) !== "directory") continue;
     const entries2 = await fs.readdir(abs2);
     if (entries2.length === 0) await fs.rmdir(abs2);
@@ -16483,10 +16661,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path4) {
-  if (!path4)
+function getElementAtPath(obj, path5) {
+  if (!path5)
     return obj;
-  return path4.reduce((acc, key2) => acc?.[key2], obj);
+  return path5.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -16826,11 +17004,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path4, issues) {
+function prefixIssues(path5, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path4);
+    iss.path.unshift(path5);
     return iss;
   });
 }
@@ -17288,16 +17466,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path4 = []) => {
+  const processError = (error3, path5 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path4, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path5, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
       } else {
-        const fullpath = [...path4, ...issue2.path];
+        const fullpath = [...path5, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22727,13 +22905,11 @@ async function readShardFiles(dir) {
   return shards;
 }
 
-// src/settings/load-settings.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { availableParallelism, totalmem } from "node:os";
-import path2 from "node:path";
+// src/pipeline/hydrate.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
 
 // src/settings/load-config.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 
 // src/dry/match.ts
 var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
@@ -23243,11 +23419,11 @@ function parseShardSpec(value) {
 
 // src/settings/load-config.ts
 function asNode(v) {
-  return (0, import_yaml5.isMap)(v) || (0, import_yaml5.isSeq)(v) || (0, import_yaml5.isScalar)(v) ? v : void 0;
+  return (0, import_yaml6.isMap)(v) || (0, import_yaml6.isSeq)(v) || (0, import_yaml6.isScalar)(v) ? v : void 0;
 }
-function formatPath(path4) {
+function formatPath(path5) {
   let out = "";
-  for (const k of path4) {
+  for (const k of path5) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -23255,30 +23431,30 @@ function formatPath(path4) {
   return out || "(top level)";
 }
 function at(loc, offset) {
-  const { line, col } = loc.lineCounter.linePos(offset);
+  const { line, col } = loc.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path4) {
-  for (let depth = path4.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path4.slice(0, depth), true));
+function nearestNode(loc, path5) {
+  for (let depth = path5.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path5.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
 }
 function keyNode(loc, mapPath, key2) {
   const map = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
-  if (!(0, import_yaml5.isMap)(map)) return void 0;
+  if (!(0, import_yaml6.isMap)(map)) return void 0;
   for (const pair of map.items) {
     const k = asNode(pair.key);
-    if (k && (0, import_yaml5.isScalar)(k) && String(k.value) === key2) return k;
+    if (k && (0, import_yaml6.isScalar)(k) && String(k.value) === key2) return k;
   }
   return void 0;
 }
-function locate2(loc, path4, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path4);
+function locate2(loc, path5, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path5);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path4.length && (0, import_yaml5.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path5.length && (0, import_yaml6.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -23288,12 +23464,12 @@ function locate2(loc, path4, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue2, loc) {
-  const path4 = issuePath(issue2);
-  if (issue2.code === "invalid_type" && path4.length > 0 && !loc.doc.hasIn(path4)) {
-    const parent = formatPath(path4.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path4[path4.length - 1])}"`, path: path4 };
+  const path5 = issuePath(issue2);
+  if (issue2.code === "invalid_type" && path5.length > 0 && !loc.doc.hasIn(path5)) {
+    const parent = formatPath(path5.slice(0, -1));
+    return { message: `${parent}: missing required key "${String(path5[path5.length - 1])}"`, path: path5 };
   }
-  return { message: `${formatPath(path4)}: ${issue2.message}`, path: path4 };
+  return { message: `${formatPath(path5)}: ${issue2.message}`, path: path5 };
 }
 function issuePath(issue2) {
   return issue2.path.filter((k) => typeof k === "string" || typeof k === "number");
@@ -23302,27 +23478,27 @@ function schemaDiagnostics(error2, loc) {
   const out = [];
   for (const issue2 of error2.issues) {
     if (issue2.code === "unrecognized_keys") {
-      const path5 = issuePath(issue2);
+      const path6 = issuePath(issue2);
       for (const key2 of issue2.keys) {
-        const k = keyNode(loc, path5, key2);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path5);
+        const k = keyNode(loc, path6, key2);
+        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path6);
         out.push({
           severity: "error",
-          message: `${formatPath(path5)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
+          message: `${formatPath(path6)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
           ...position
         });
       }
       continue;
     }
-    const { message, path: path4 } = describeIssue(issue2, loc);
-    out.push({ severity: "error", message, ...locate2(loc, path4) });
+    const { message, path: path5 } = describeIssue(issue2, loc);
+    out.push({ severity: "error", message, ...locate2(loc, path5) });
   }
   return out;
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err3 = (path4, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate2(loc, path4, innerOffset) });
+  const err3 = (path5, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate2(loc, path5, innerOffset) });
   };
   if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -23435,21 +23611,12 @@ function pathDiagnostics(renderer, entry, i, err3) {
   }
 }
 function parseConfig(text, file) {
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const loc = { file, doc, lineCounter, text };
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => withFlowMappingHint({ severity: "error", message: `invalid YAML: ${e.message.split("\n")[0]}`, ...at(loc, e.pos[0]) }, text))
-    );
+  const { document, problems } = readYamlDocument(text, "1.2");
+  const loc = { file, doc: document.source.doc, linePos: document.source.linePos, text };
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => withFlowMappingHint({ severity: "error", message: `invalid YAML: ${p.message}`, file, line: p.line, col: p.col }, text)));
   }
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
-  } catch (e) {
-    const message = /call stack/i.test(e.message) ? "nesting is too deep" : e.message;
-    throw new ConfigError({ severity: "error", message: `invalid YAML: ${message}`, ...at(loc, doc.contents?.range?.[0] ?? 0) });
-  }
+  const value = document.value ?? {};
   const diagnostics = [];
   const parsed = hydrateConfig.safeParse(value);
   if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
@@ -23476,15 +23643,14 @@ function dedupe(list) {
   });
 }
 function entryLocations(text) {
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, prettyErrors: false });
+  const { doc, linePos } = readYamlDocument(text, "1.2").document.source;
   const out = {};
   for (const renderer of RENDERER_NAMES) {
     const list = doc.get(renderer, true);
-    if (!(0, import_yaml5.isSeq)(list)) continue;
+    if (!(0, import_yaml6.isSeq)(list)) continue;
     list.items.forEach((item, i) => {
-      const node2 = ((0, import_yaml5.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
-      if (node2?.range) out[`${renderer}[${i}]`] = lineCounter.linePos(node2.range[0]);
+      const node2 = ((0, import_yaml6.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
+      if (node2?.range) out[`${renderer}[${i}]`] = linePos(node2.range[0]);
     });
   }
   return out;
@@ -23529,62 +23695,26 @@ function shardMode(value, dir) {
 }
 function entryPositions(text, file) {
   const out = /* @__PURE__ */ new Map();
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const loc = { file, doc, lineCounter, text };
+  const { doc, linePos } = readYamlDocument(text, "1.2").document.source;
+  const loc = { file, doc, linePos, text };
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
-    if (!(0, import_yaml5.isSeq)(list)) continue;
+    if (!(0, import_yaml6.isSeq)(list)) continue;
     list.items.forEach((_, i) => {
       out.set(`${renderer}[${i}]`, locate2(loc, [renderer, i, "match"]));
       out.set(`${renderer}[${i}].output`, locate2(loc, [renderer, i, "output"]));
     });
   }
   const sources = doc.getIn(["sources"]);
-  if ((0, import_yaml5.isSeq)(sources)) sources.items.forEach((_, i) => out.set(`sources[${i}]`, locate2(loc, ["sources", i, "path"])));
+  if ((0, import_yaml6.isSeq)(sources)) sources.items.forEach((_, i) => out.set(`sources[${i}]`, locate2(loc, ["sources", i, "path"])));
   return out;
-}
-
-// src/settings/load-settings.ts
-async function loadSettings(opts) {
-  const configAbs = path2.resolve(opts.configFile);
-  const repoRoot = path2.resolve(opts.repoRoot ?? path2.dirname(configAbs));
-  const configPath = path2.relative(repoRoot, configAbs).split(path2.sep).join("/") || path2.basename(configAbs);
-  let configText;
-  try {
-    configText = await readFile2(configAbs, "utf8");
-  } catch (e) {
-    throw new ConfigError({
-      severity: "error",
-      file: configPath,
-      message: `cannot read config file: ${e.code ?? e.message}; pass --config <path to hydrate.yaml>`
-    });
-  }
-  const config2 = parseConfig(configText, configPath);
-  const settings = buildSettings({
-    repoRoot,
-    configPath,
-    config: config2,
-    ...opts.only ? { only: opts.only } : {},
-    ...opts.full !== void 0 ? { full: opts.full } : {},
-    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {},
-    cores: availableParallelism(),
-    memoryBytes: totalmem(),
-    ...opts.shard !== void 0 ? { shard: opts.shard } : {},
-    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {},
-    ...opts.allowMassDeletion !== void 0 ? { allowMassDeletion: opts.allowMassDeletion } : {},
-    owner: `${opts.repository ?? path2.basename(repoRoot)}:${configPath}`,
-    locations: entryLocations(configText)
-  });
-  return { settings, configText };
 }
 
 // src/dry/discover.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 
 // src/dry/engines/flux.ts
-var import_yaml7 = __toESM(require_dist(), 1);
 import { posix as posix2 } from "node:path";
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
 var FLUX_COORDINATES = ["name", "namespace", "cluster"];
@@ -23596,19 +23726,10 @@ function normalizeRepoPath(p) {
   return n === "." ? "" : n;
 }
 function parseYaml11(text, file) {
-  const lineCounter = new import_yaml7.LineCounter();
+  const read = readYaml(text, "1.1");
   const docs = [];
-  const errors = [];
-  for (const doc of (0, import_yaml7.parseAllDocuments)(text, { version: "1.1", lineCounter, uniqueKeys: true, prettyErrors: false })) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) errors.push({ severity: "error", file, line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split("\n")[0]}` });
-      continue;
-    }
-    const value = doc.toJS({ maxAliasCount: 100 });
-    const line = lineCounter.linePos(doc.contents?.range?.[0] ?? 0).line;
-    if (isRecord(value)) docs.push({ file, line, object: value });
-  }
-  return { docs, errors };
+  for (const d of read.documents) if (isRecord(d.value)) docs.push({ file, line: d.start.line, object: d.value });
+  return { docs, errors: read.problems.map((p) => yamlDiagnostic(p, file)) };
 }
 async function readObjectsBelow(files, repoRoot, dir) {
   const objects = [];
@@ -23660,32 +23781,32 @@ function sourceProblem(ks, namespace, sources) {
   if (own2 !== void 0 && url !== void 0 && url === own2) return void 0;
   return found ? `its source is GitRepository ${key(ns, name)} (${url ?? "no url"}), which is not this repository (flux-system${own2 ? `, ${own2}` : ""}): it cannot be rendered offline` : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
 }
-function clusterOf(path4, file, pathIsCluster) {
-  return posix2.basename(clusterDirOf(path4, file, pathIsCluster));
+function clusterOf(path5, file, pathIsCluster) {
+  return posix2.basename(clusterDirOf(path5, file, pathIsCluster));
 }
-function clusterDirOf(path4, file, pathIsCluster) {
-  if (pathIsCluster) return path4;
-  const rest = path4 === "" ? file : file.slice(path4.length + 1);
+function clusterDirOf(path5, file, pathIsCluster) {
+  if (pathIsCluster) return path5;
+  const rest = path5 === "" ? file : file.slice(path5.length + 1);
   const parts = rest.split("/");
-  return parts.length > 1 ? path4 === "" ? parts[0] : `${path4}/${parts[0]}` : path4;
+  return parts.length > 1 ? path5 === "" ? parts[0] : `${path5}/${parts[0]}` : path5;
 }
 async function discoverFluxUnits(settings, files, entryIndex, entry) {
   const diagnostics = [];
   const units = [];
   const file = settings.configPath;
   const label2 = `kubernetes[${entryIndex}]`;
-  const path4 = normalizeRepoPath(entry.path ?? "");
-  const bad = path4 === "" ? void 0 : checkRelativePath(path4, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path4, files, `${label2}.path`);
+  const path5 = normalizeRepoPath(entry.path ?? "");
+  const bad = path5 === "" ? void 0 : checkRelativePath(path5, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path5, files, `${label2}.path`);
   if (bad) return { units, diagnostics: [{ severity: "error", file, message: bad }] };
-  if ((await files.lstat(posix2.join(settings.repoRoot, path4)))?.kind !== "directory") {
+  if ((await files.lstat(posix2.join(settings.repoRoot, path5)))?.kind !== "directory") {
     return { units, diagnostics: [{ severity: "error", file, message: `${label2}.path ${entry.path}: no such folder in the repository` }] };
   }
-  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path4);
+  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path5);
   diagnostics.push(...errors);
   const sources = objects.filter((o) => typeof o.object["apiVersion"] === "string" && o.object["apiVersion"].startsWith(SOURCE_GROUP));
   const kustomizations = objects.filter((o) => isFluxKustomization(o.object));
   const known = /* @__PURE__ */ new Map();
-  const pathIsCluster = path4 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path4);
+  const pathIsCluster = path5 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path5);
   const unresolved = (ks, id, reason) => {
     diagnostics.push({ severity: entry.strict ? "error" : "warning", unit: id, file: ks.file, line: ks.line, message: `Flux Kustomization not rendered: ${reason}` });
   };
@@ -23705,7 +23826,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       continue;
     }
     const id = unitId("kubernetes", `${ks.file}#${key(namespace, name)}`);
-    const cluster = clusterOf(path4, ks.file, pathIsCluster);
+    const cluster = clusterOf(path5, ks.file, pathIsCluster);
     const k = `${cluster}|${key(namespace, name)}`;
     if (known.has(k)) {
       const first = known.get(k);
@@ -23743,7 +23864,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       diagnostics.push({ severity: "error", unit: id, file, message: `${label2}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path4, ks.file, pathIsCluster) } });
+    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path5, ks.file, pathIsCluster) } });
   }
   for (const ks of kustomizations) {
     if (skipped.has(ks)) continue;
@@ -23753,18 +23874,18 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
     for (const d of deps) {
       if (!isRecord(d) || str(d["name"]) === void 0) continue;
       const k = key(str(d["namespace"]) ?? namespace, str(d["name"]));
-      if (!known.has(`${clusterOf(path4, ks.file, pathIsCluster)}|${k}`)) {
+      if (!known.has(`${clusterOf(path5, ks.file, pathIsCluster)}|${k}`)) {
         diagnostics.push({
           severity: "warning",
           file: ks.file,
           line: ks.line,
-          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path4 || "the repository root"} defines: it must exist in the cluster`
+          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path5 || "the repository root"} defines: it must exist in the cluster`
         });
       }
     }
   }
   if (kustomizations.length === 0) {
-    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path4 || "the repository root"}` });
+    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path5 || "the repository root"}` });
   }
   return { units, diagnostics };
 }
@@ -23967,9 +24088,9 @@ function resolveApp(f, name, ours) {
     throw new Unresolvable(`its source repository ${repoURL || "(none)"} is not this repository (list this repository's URLs in argocd.repoURLs)`);
   }
   if (source["chart"] !== void 0) throw new Unresolvable(`its source is the Helm chart ${String(source["chart"])} of a chart repository, not a path in this repository`);
-  const path4 = typeof source["path"] === "string" ? source["path"] : void 0;
-  if (path4 === void 0 || path4 === "") throw new Unresolvable("its source has no path");
-  const dir = posix3.normalize(path4.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
+  const path5 = typeof source["path"] === "string" ? source["path"] : void 0;
+  if (path5 === void 0 || path5 === "") throw new Unresolvable("its source has no path");
+  const dir = posix3.normalize(path5.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
   const dest = isRecord(spec["destination"]) ? spec["destination"] : {};
   const namespace = typeof dest["namespace"] === "string" ? dest["namespace"] : "";
   return { app: { name, namespace, file: f.file, source }, dir };
@@ -24205,9 +24326,9 @@ function fillGo(s, nested, missingError) {
     return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
   });
 }
-function lookup(obj, path4) {
+function lookup(obj, path5) {
   let at3 = obj;
-  for (const p of path4) {
+  for (const p of path5) {
     if (!isRecord(at3)) return void 0;
     at3 = at3[p];
   }
@@ -24330,7 +24451,7 @@ async function nestedUnits(settings, files, units) {
 }
 async function hasKustomization(root, dir, files) {
   for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
-    if ((await files.lstat(join3(root, dir, name)))?.kind === "file") return true;
+    if ((await files.lstat(join4(root, dir, name)))?.kind === "file") return true;
   }
   return false;
 }
@@ -24421,7 +24542,7 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
     }
     let entries2;
     try {
-      entries2 = await files.readDir(rel ? join3(root, rel) : root);
+      entries2 = await files.readDir(rel ? join4(root, rel) : root);
     } catch {
       return;
     }
@@ -24443,7 +24564,7 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
   return out;
 }
 async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
-  const abs2 = join3(root, rel);
+  const abs2 = join4(root, rel);
   const st = await files.lstat(abs2);
   if (!st) return void 0;
   if (st.kind === "directory") return "directory";
@@ -24471,870 +24592,73 @@ async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
   return target?.kind === "directory" ? "directory" : "other";
 }
 
-// src/dry/out-dir.ts
-import { posix as posix4 } from "node:path";
-function outInsideRepo(out, repoRoot) {
-  return out !== repoRoot && isWithin(repoRoot, out);
-}
-function checkOutDir(out, shown, ctx) {
-  const root = ctx.repoRoot;
-  if (out === root) return `--out ${shown} is the dry repository itself: write the wet tree to a folder of its own (e.g. out/wet)`;
-  if (isWithin(out, root)) return `--out ${shown} contains the dry repository ${root}: write the wet tree to a folder of its own`;
-  if (!isWithin(root, out)) return void 0;
-  const rel = out.slice(root.length + 1);
-  if (hasGitSegment(rel)) return `--out ${shown} is inside a \`.git\` folder: write the wet tree to a folder of its own`;
-  for (const dir of ctx.unitDirs) {
-    if (isWithin(dir, rel) || isWithin(rel, dir)) {
-      return `--out ${shown} overlaps the unit directory ${dir}: the next run would read the wet tree as dry input; write it outside the units`;
-    }
-  }
-  for (const src of ctx.sourceDirs) {
-    const s = posix4.normalize(src.replace(/^\.\/+/, "").replace(/\/+$/, ""));
-    if (isWithin(s, rel) || isWithin(rel, s)) return `--out ${shown} overlaps the source ${s}: write the wet tree to a folder of its own`;
-  }
-  for (const p of ctx.closurePaths ?? []) {
-    if (p !== "" && (isWithin(p, rel) || isWithin(rel, p))) {
-      return `--out ${shown} overlaps ${p}, which units read: the next run would read the wet tree as dry input; write it elsewhere`;
-    }
-  }
-  return void 0;
-}
-
-// src/render/digest.ts
-import { createHash as createHash4 } from "node:crypto";
-function digestOf(parts) {
-  const h = createHash4("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
-  }
-  return `sha256:${h.digest("hex")}`;
-}
-function digestOfBytes(bytes) {
-  return `sha256:${createHash4("sha256").update(bytes).digest("hex")}`;
-}
-
-// src/render/kubernetes/closure.ts
-import { posix as posix7 } from "node:path";
-
-// src/render/kubernetes/yaml-positions.ts
-var import_yaml9 = __toESM(require_dist(), 1);
-function parsePositioned(text, rules = "kubernetes") {
-  const lineCounter = new import_yaml9.LineCounter();
-  const doc = (0, import_yaml9.parseDocument)(text, { ...rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {}, lineCounter, uniqueKeys: false, prettyErrors: false });
-  const errors = doc.errors.map((e) => {
-    const p = lineCounter.linePos(e.pos[0]);
-    return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
-  });
-  if (errors.length === 0) {
-    for (const offset of duplicateKeyOffsets(doc)) {
-      const p = lineCounter.linePos(offset);
-      errors.push({ message: DUPLICATE_KEY, line: p.line, col: p.col });
-    }
-  }
-  let value;
-  if (errors.length === 0) {
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
-      errors.push({ message: /call stack/i.test(e.message) ? "nesting is too deep" : e.message, line: p.line, col: p.col });
-    }
-  }
-  return {
-    value,
-    errors,
-    positionOf(path4) {
-      for (let n = path4.length; n >= 0; n--) {
-        const node2 = doc.getIn(path4.slice(0, n), true);
-        if (node2 && typeof node2 === "object" && node2.range) {
-          const p2 = lineCounter.linePos(node2.range[0]);
-          return { line: p2.line, col: p2.col };
-        }
-      }
-      const start = doc.contents?.range?.[0] ?? 0;
-      const p = lineCounter.linePos(start);
-      return { line: p.line, col: p.col };
-    }
-  };
-}
-
-// src/render/kubernetes/helm-options.ts
-import { createHash as createHash5 } from "node:crypto";
-import { posix as posix5 } from "node:path";
-var HOOKS_REFUSED = "hooks run programs around the render (helmfile hooks); Hydrate never runs a program named in a dry file: remove them, or render what they produce and commit it";
-var EXECS_REFUSED = "execs run programs to produce values; Hydrate never runs a program named in a dry file: run the program in your workflow before Hydrate and commit its output as a values file";
-var remoteArtifact = object({
-  filename: string2().min(1).describe("Where the artifact lives in the unit directory"),
-  url: string2().min(1).describe("Where the seed system downloads it from; Hydrate never fetches it"),
-  sha256: string2().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lower-case hex digits").optional().describe("Checksum of the committed copy; required")
-}).strict();
-var releaseExtensions = {
-  patches: array(string2().min(1)).default([]).describe("Names of patch sets in the entry's helm.patchesLibrary, applied in this order before extraPatches"),
-  hooks: array(unknown()).max(0, HOOKS_REFUSED).default([]).describe("Only an empty list is accepted"),
-  execs: array(unknown()).max(0, EXECS_REFUSED).default([]).describe("Only an empty list is accepted"),
-  remoteArtifacts: array(remoteArtifact).default([]).describe("Files the seed system downloads; Hydrate uses the committed copy in the unit directory, checked against sha256"),
-  kubeVersion: kubeVersion.optional(),
-  apiVersions: apiVersions.optional()
-};
-function helmExtraFlags(options) {
-  const flags = [];
-  if (options.kubeVersion !== void 0) flags.push(`--kube-version=${options.kubeVersion}`);
-  for (const v of options.apiVersions) flags.push(`--api-versions=${v}`);
-  if (options.stdinValues) flags.push("-f", "-");
-  return flags;
-}
-function withHelmFlags(args, flags) {
-  if (flags.length === 0) return [...args];
-  return [args[0], ...flags, ...args.slice(1)];
-}
-function coordinateValuesText(coordinates, mode) {
-  const names = Object.keys(coordinates).sort(cmp);
-  if (mode === "none" || names.length === 0) return void 0;
-  let values = {};
-  for (const n of names) values[n] = coordinates[n];
-  if (mode !== "top-level") {
-    for (const key2 of mode.under.split(".").reverse()) values = { [key2]: values };
-  }
-  return `${JSON.stringify(values)}
-`;
-}
-function fillCoordinates(template, coordinates) {
-  const missing = [];
-  const value = template.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_m, name) => {
-    const v = coordinates[name];
-    if (v === void 0) {
-      missing.push(name);
-      return "";
-    }
-    return v;
-  });
-  return { value, missing };
-}
-async function realRoot(files, repoRoot) {
-  try {
-    return await files.realpath(repoRoot);
-  } catch {
-    return repoRoot;
-  }
-}
-var isGitPath = (realRootPath, real) => hasGitSegment(posix5.relative(realRootPath, real));
-async function repoPathProblem(files, repoRoot, rel, what) {
-  const bad = checkRelativePath(rel, what);
-  if (bad) return bad;
-  if (await files.lstat(posix5.join(repoRoot, rel)) === void 0) return void 0;
-  let real;
-  try {
-    real = await files.realpath(posix5.join(repoRoot, rel));
-  } catch {
-    return `${what} "${rel}" is a broken symlink`;
-  }
-  const root = await realRoot(files, repoRoot);
-  if (!isWithin(root, real)) return `${what} "${rel}" leads outside the repository through a symlink`;
-  if (isGitPath(root, real)) return `${what} "${rel}" leads into .git through a symlink`;
-  return void 0;
-}
-var MAX_CHART_ENTRIES = 2e4;
-async function chartTreeProblem(files, repoRoot, chartRel) {
-  const root = await realRoot(files, repoRoot);
-  const visited = /* @__PURE__ */ new Set();
-  let seen = 0;
-  const walk2 = async (abs2, rel) => {
-    let real;
-    try {
-      real = await files.realpath(abs2);
-    } catch {
-      return `${rel} is a broken symlink`;
-    }
-    if (visited.has(real)) return void 0;
-    visited.add(real);
-    const entries2 = (await files.readDir(abs2)).sort((a, b) => cmp(a.name, b.name));
-    for (const e of entries2) {
-      if (++seen > MAX_CHART_ENTRIES) return `chart ${chartRel} has more than ${MAX_CHART_ENTRIES} files`;
-      const childAbs = posix5.join(abs2, e.name);
-      const childRel = `${rel}/${e.name}`;
-      if (e.kind === "directory") {
-        const p = await walk2(childAbs, childRel);
-        if (p) return p;
-      } else if (e.kind === "symlink") {
-        let target;
-        try {
-          target = await files.realpath(childAbs);
-        } catch {
-          return `${childRel} is a broken symlink`;
-        }
-        if (!isWithin(root, target)) return `${childRel} is a symlink leading outside the repository: helm would read it`;
-        if (isGitPath(root, target)) return `${childRel} is a symlink into .git: helm would read it`;
-        if ((await files.lstat(target))?.kind === "directory") {
-          const p = await walk2(childAbs, childRel);
-          if (p) return p;
-        }
-      }
-    }
-    return void 0;
-  };
-  return walk2(posix5.join(repoRoot, chartRel), chartRel);
-}
-async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, positionOfName) {
-  const problems = [];
-  if (names.length === 0) return { patches: [], problems };
-  const unsafe = await repoPathProblem(files, repoRoot, libraryRel, "patches library (helm.patchesLibrary)");
-  if (unsafe) return { patches: [], problems: [{ message: unsafe, at: positionOfName(0) }] };
-  if (await files.lstat(posix5.join(repoRoot, libraryRel)) === void 0) {
-    return {
-      patches: [],
-      problems: [
-        {
-          message: `patches names ${names.map((n) => JSON.stringify(n)).join(", ")} but the patches library ${libraryRel} does not exist: create it or set the entry's helm.patchesLibrary`,
-          at: positionOfName(0)
-        }
-      ]
-    };
-  }
-  const parsed = parsePositioned(await files.readFile(posix5.join(repoRoot, libraryRel)));
-  for (const e of parsed.errors) problems.push({ message: `invalid YAML: ${e.message}`, at: { file: libraryRel, line: e.line, col: e.col } });
-  if (parsed.errors.length > 0) return { patches: [], problems };
-  const lib = parsed.value;
-  if (!isRecord(lib)) {
-    return { patches: [], problems: [{ message: "the patches library must be a mapping of name → list of {target, patch}", at: { file: libraryRel, ...parsed.positionOf([]) } }] };
-  }
-  const patches = [];
-  for (const [i, name] of names.entries()) {
-    if (!Object.prototype.hasOwnProperty.call(lib, name)) {
-      problems.push({ message: `patch set ${JSON.stringify(name)} not found in the patches library ${libraryRel}`, at: positionOfName(i) });
+// src/dry/sources.ts
+import { join as join5 } from "node:path";
+async function checkSources(settings, files, positions = /* @__PURE__ */ new Map()) {
+  const found = [];
+  const file = settings.configPath;
+  const hint = `(see sources in ${file})`;
+  for (const [i, source] of settings.config.sources.entries()) {
+    const out = { push: (d) => found.push({ ...d, ...positions.get(`sources[${i}]`) }) };
+    const rel = source.path.replace(/^\.\/+/, "").replace(/\/+$/, "");
+    const unsafe = checkRelativePath(rel, `path of source "${source.name}"`);
+    if (unsafe) {
+      out.push({ severity: "error", file, message: `${unsafe} ${hint}` });
       continue;
     }
-    const set = lib[name];
-    if (!Array.isArray(set)) {
-      problems.push({ message: `patch set ${JSON.stringify(name)} must be a list of {target, patch}`, at: { file: libraryRel, ...parsed.positionOf([name]) } });
-      continue;
+    const abs2 = join5(settings.repoRoot, rel);
+    const st = await files.lstat(abs2);
+    let exists = st !== void 0;
+    if (st?.kind === "symlink") {
+      exists = await files.realpath(abs2).then(
+        () => true,
+        () => false
+      );
     }
-    for (const [j, item] of set.entries()) {
-      const check = targetedPatch.safeParse(item);
-      if (!check.success) {
-        for (const issue2 of check.error.issues) {
-          const path4 = [name, j, ...issue2.path.filter((p) => typeof p !== "symbol")];
-          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${path4.slice(1).join(".")}: ${issue2.message}`, at: { file: libraryRel, ...parsed.positionOf(path4) } });
-        }
-        continue;
-      }
-      patches.push({ ...check.data, where: { unit: unitId2, file: libraryRel, ...parsed.positionOf([name, j]) } });
-    }
-  }
-  return { patches: problems.length > 0 ? [] : patches, problems };
-}
-async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positionOf) {
-  const problems = [];
-  for (const [i, a] of artifacts.entries()) {
-    const rel = posix5.normalize(posix5.join(unitDir, a.filename));
-    if (a.sha256 === void 0) {
-      problems.push({
-        message: `remote artifact ${a.url} would be fetched at render time, and Hydrate fetches nothing while rendering (the wet tree must follow from the dry tree alone): commit it as ${rel} and pin it with sha256`,
-        at: positionOf(i)
+    if (!exists) {
+      out.push({
+        severity: "error",
+        file,
+        message: `source "${source.name}" not found at ${rel}: check ${source.repository ?? "it"} out there before running hydrate ${hint}`
       });
       continue;
     }
-    const unsafe = await repoPathProblem(files, repoRoot, rel, "remote artifact filename");
-    if (unsafe || !isWithin(unitDir, rel)) {
-      problems.push({ message: unsafe ?? `remote artifact filename ${a.filename} is outside the unit directory ${unitDir}`, at: positionOf(i, "filename") });
+    const outside = await checkInsideRepo(settings.repoRoot, abs2, files) ?? await checkRepoPath(settings.repoRoot, rel, files, "its path");
+    if (outside) {
+      out.push({ severity: "error", file, message: `source "${source.name}" at ${rel}: ${outside} ${hint}` });
       continue;
     }
-    const st = await files.lstat(posix5.join(repoRoot, rel));
-    if (st === void 0) {
-      problems.push({
-        message: `remote artifact ${a.url} is not committed at ${rel}: Hydrate never downloads it; download it once, check its sha256 and commit it there`,
-        at: positionOf(i, "filename")
-      });
-      continue;
-    }
-    const actual = createHash5("sha256").update(await files.readFileBytes(posix5.join(repoRoot, rel))).digest("hex");
-    if (actual !== a.sha256) {
-      problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
+    const target = await files.lstat(await files.realpath(abs2));
+    if (target?.kind !== "directory") {
+      out.push({ severity: "error", file, message: `source "${source.name}" at ${rel} is not a directory: check the repository out there ${hint}` });
     }
   }
-  return problems;
-}
-var VARYING_FUNCTIONS = /\b(rand[A-Za-z]*|uuidv4|now|ago|gen(PrivateKey|CA|CAWithKey|SelfSignedCert|SelfSignedCertWithKey|SignedCert|SignedCertWithKey)|bcrypt|htpasswd|encryptAES|shuffle|lookup|getHostByName|tpl)\b/;
-async function chartMayVary(files, repoRoot, chartRel) {
-  const visited = /* @__PURE__ */ new Set();
-  const walk2 = async (abs2) => {
-    let real;
-    try {
-      real = await files.realpath(abs2);
-    } catch {
-      return true;
-    }
-    if (visited.has(real)) return false;
-    visited.add(real);
-    for (const e of await files.readDir(abs2)) {
-      const child = posix5.join(abs2, e.name);
-      const st = e.kind === "symlink" ? await files.lstat(await files.realpath(child).catch(() => child)) : e;
-      if (st?.kind === "directory") {
-        if (await walk2(child)) return true;
-      } else if (st?.kind === "file") {
-        if (e.name.endsWith(".tgz") || e.name.endsWith(".tar.gz") || e.name === "requirements.yaml") return true;
-        const text = await files.readFile(child);
-        if (e.name === "Chart.yaml" && /^dependencies\s*:\s*(\S|$)/m.test(text) && !/^dependencies\s*:\s*\[\s*\]/m.test(text)) return true;
-        if (VARYING_FUNCTIONS.test(text)) return true;
-      } else return true;
-    }
-    return false;
-  };
-  return walk2(posix5.join(repoRoot, chartRel));
+  return found;
 }
 
-// src/render/kubernetes/helm-release.ts
-var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-function isPinnedVersion(version2) {
-  return PINNED_VERSION.test(version2);
-}
-var helmRelease = object({
-  chart: string2().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
-  version: string2({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
-  repository: string2().min(1).optional(),
-  releaseName: string2().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
-  namespace: string2().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
-  valuesFiles: array(string2().min(1)).optional().describe("Values files relative to the unit directory, in this order"),
-  set: array(object({ name: string2().min(1), value: union([string2(), number2(), boolean2()]) }).strict()).default([]),
-  extraPatches: array(targetedPatch).default([]),
-  // Seed-system keys (helmfile state values) and render-time capabilities: see helm-options.ts.
-  ...releaseExtensions
-}).strict();
-function isLocalChart(chart) {
-  return chart.startsWith("./") || chart.startsWith("../");
-}
-function helmSetValue(value) {
-  return value.replace(/[\\,]/g, (c) => `\\${c}`);
-}
-function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
-  const args = ["template", `--version=${release.version}`];
-  if (release.repository !== void 0) args.push(`--repo=${release.repository}`);
-  args.push(`--namespace=${release.namespace}`, "--include-crds");
-  for (const f of valuesFiles) args.push(`--values=${f}`);
-  for (const s of release.set) {
-    args.push(typeof s.value === "string" ? `--set-string=${s.name}=${helmSetValue(s.value)}` : `--set=${s.name}=${String(s.value)}`);
-  }
-  args.push("--", release.releaseName, chartRef);
-  return args;
-}
-
-// src/render/kubernetes/unit-type.ts
-import { posix as posix6 } from "node:path";
-var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-function releaseFileOf(entry, unit2) {
-  return entry.helm.releaseFile.split("{dir}").join(unit2.dir);
-}
-async function kustomizationFileIn(files, repoRoot, dir) {
-  for (const name of KUSTOMIZATION_FILES) {
-    const rel = dir === "" ? name : `${dir}/${name}`;
-    if ((await files.lstat(posix6.join(repoRoot, rel)))?.kind === "file") return rel;
-  }
-  return void 0;
-}
-async function detectUnitType(files, repoRoot, unit2, entry) {
-  const want = entry.type;
-  const releaseFile = releaseFileOf(entry, unit2);
-  if (want === "auto" || want === "kustomize") {
-    const file = await kustomizationFileIn(files, repoRoot, unit2.dir);
-    if (file) return { type: "kustomize", file };
-    if (want === "kustomize") return { type: "missing", want, file: unit2.dir };
-  }
-  if (want === "auto" || want === "helm") {
-    const abs2 = posix6.join(repoRoot, releaseFile);
-    if (await files.lstat(abs2) !== void 0) {
-      if (want === "helm") return { type: "helm", file: releaseFile };
-      let text;
-      try {
-        text = await files.readFile(abs2);
-      } catch {
-        return { type: "helm", file: releaseFile };
-      }
-      const v = parsePositioned(text).value;
-      if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
-    } else if (want === "helm") {
-      return { type: "missing", want, file: releaseFile };
-    }
-  }
-  if (want === "auto" || want === "chart") {
-    const file = unit2.dir === "" ? "Chart.yaml" : `${unit2.dir}/Chart.yaml`;
-    if ((await files.lstat(posix6.join(repoRoot, file)))?.kind === "file") return { type: "chart", file, releaseFile };
-    if (want === "chart") return { type: "missing", want, file };
-  }
-  return { type: "plain", releaseFile };
-}
-
-// src/render/kubernetes/closure.ts
-var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
-var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-function remotePin(ref) {
-  const q = ref.indexOf("?");
-  if (q >= 0 && !isFileUrl(ref)) {
-    for (const part of ref.slice(q + 1).split("&")) {
-      const eq = part.indexOf("=");
-      const key2 = eq >= 0 ? part.slice(0, eq) : part;
-      if (key2 !== "ref" && key2 !== "version") continue;
-      let value = eq >= 0 ? part.slice(eq + 1) : "";
-      try {
-        value = decodeURIComponent(value);
-      } catch {
-        return void 0;
-      }
-      return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
-    }
-  }
-  const path4 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
-  return path4.find((seg) => SHA.test(seg));
-}
-function isFileUrl(ref) {
-  const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
-  if (!m) return false;
-  return /\.(ya?ml|json)$/i.test(m[2]) || /^raw\./i.test(m[1]);
-}
-var MAX_DIRS = 500;
-function isRemoteRef(ref) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
-}
-function entries(v) {
-  if (typeof v === "string") return [[-1, v]];
-  if (!Array.isArray(v)) return [];
+// src/render/cross-checks.ts
+function crossCheck(results) {
+  const provided = /* @__PURE__ */ new Set();
+  for (const r of results) for (const p of r.provides ?? []) provided.add(p.ref);
   const out = [];
-  v.forEach((x, i) => {
-    if (typeof x === "string") out.push([i, x]);
-  });
-  return out;
-}
-function generatorFile(entry) {
-  const eq = entry.indexOf("=");
-  return eq >= 0 ? entry.slice(eq + 1) : entry;
-}
-var Walker = class {
-  constructor(files, repoRoot, options = {}) {
-    this.files = files;
-    this.repoRoot = repoRoot;
-    this.options = options;
-  }
-  files;
-  repoRoot;
-  options;
-  paths = /* @__PURE__ */ new Set();
-  seen = /* @__PURE__ */ new Set();
-  volatile = false;
-  reason;
-  problems = [];
-  remotes = [];
-  /** Text of each kustomization file read, for the position of a refused reference. */
-  texts = /* @__PURE__ */ new Map();
-  abs(rel) {
-    return rel === "" || rel === "." ? this.repoRoot : posix7.join(this.repoRoot, rel);
-  }
-  markVolatile(reason) {
-    if (!this.volatile) this.reason = reason;
-    this.volatile = true;
-  }
-  at(where, path4) {
-    const text = this.texts.get(where);
-    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path4);
-  }
-  problem(where, path4, ref, message) {
-    this.problems.push({ file: where, ...this.at(where, path4), ref, message });
-  }
-  /**
-   * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
-   * read. `path` locates the reference in the kustomization file `where`.
-   */
-  async resolve(dir, ref, where, path4) {
-    if (isRemoteRef(ref)) {
-      this.markVolatile(`${where} references remote ${ref}`);
-      const pin = remotePin(ref);
-      if (!this.options.allowRemote) {
-        this.problem(
-          where,
-          path4,
-          ref,
-          `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
-        );
-      } else if (pin === void 0) {
-        this.problem(
-          where,
-          path4,
-          ref,
-          isFileUrl(ref) ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree` : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
-        );
-      } else {
-        this.remotes.push({ file: where, ...this.at(where, path4), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
-      }
-      return void 0;
-    }
-    const target = posix7.normalize(posix7.join(dir, ref));
-    if (target === ".." || target.startsWith("../") || posix7.isAbsolute(ref)) {
-      this.markVolatile(`${where} references ${ref}, outside the repository`);
-      this.problem(where, path4, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
-      return void 0;
-    }
-    const rel = target === "." ? "" : target;
-    if (rel !== "") {
-      const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
-      if (bad) {
-        this.markVolatile(`${where} references ${ref}, which may not be read`);
-        this.problem(where, path4, ref, `${where} references ${ref}: ${bad}`);
-        return void 0;
-      }
-    }
-    return rel;
-  }
-  /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where, path4) {
-    const target = await this.resolve(dir, ref, where, path4);
-    if (target === void 0) return;
-    this.paths.add(target);
-  }
-  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where, path4) {
-    const target = await this.resolve(dir, ref, where, path4);
-    if (target === void 0) return;
-    const st = await this.files.lstat(this.abs(target));
-    if (st?.kind === "directory") await this.visit(target);
-    else this.paths.add(target);
-  }
-  async visit(dir) {
-    if (this.seen.has(dir)) return;
-    if (this.seen.size >= MAX_DIRS) {
-      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
-      return;
-    }
-    this.seen.add(dir);
-    this.paths.add(dir);
-    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
-    if (where === void 0) return;
-    const text = await readTextOrUndefined(this.files, this.abs(where));
-    if (text === void 0) return;
-    this.texts.set(where, text);
-    const k = kustomizationValue(text);
-    if (!isRecord(k)) return;
-    for (const key2 of ["resources", "bases", "components"]) {
-      for (const [i, ref] of entries(k[key2])) await this.addResource(dir, ref, where, [key2, i]);
-    }
-    for (const key2 of ["crds", "patchesStrategicMerge", "configurations"]) {
-      for (const [i, ref] of entries(k[key2])) {
-        if (ref.includes("\n")) continue;
-        await this.addPath(dir, ref, where, [key2, i]);
-      }
-    }
-    for (const key2 of ["patches", "patchesJson6902", "replacements"]) {
-      const list = k[key2];
-      if (!Array.isArray(list)) continue;
-      for (const [i, item] of list.entries()) {
-        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where, [key2, i, "path"]);
-      }
-    }
-    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where, ["openapi", "path"]);
-    for (const key2 of ["configMapGenerator", "secretGenerator"]) {
-      const list = k[key2];
-      if (!Array.isArray(list)) continue;
-      for (const [i, g] of list.entries()) {
-        if (!isRecord(g)) continue;
-        for (const [j, f] of entries(g["files"])) await this.addPath(dir, generatorFile(f), where, [key2, i, "files", j]);
-        for (const [j, f] of entries(g["envs"])) await this.addPath(dir, f, where, [key2, i, "envs", j]);
-        for (const [j, f] of entries(g["env"])) await this.addPath(dir, f, where, [key2, i, "env", j]);
-      }
-    }
-    for (const key2 of ["transformers", "generators", "validators"]) {
-      for (const [i, ref] of entries(k[key2])) {
-        if (ref.includes("\n")) continue;
-        await this.addResource(dir, ref, where, [key2, i]);
-        await this.helmGeneratorFile(dir, ref, where);
-      }
-    }
-    await this.helmCharts(dir, k, where);
-  }
-  /** A generator file that inflates a chart: what it reads is not followed here, so the unit always renders. */
-  async helmGeneratorFile(dir, ref, where) {
-    if (isRemoteRef(ref)) return;
-    const target = posix7.normalize(posix7.join(dir, ref));
-    if (target === ".." || target.startsWith("../") || (await this.files.lstat(this.abs(target)))?.kind !== "file") return;
-    if ((await this.files.readFile(this.abs(target))).includes("HelmChartInflationGenerator")) {
-      this.markVolatile(`${where} inflates a helm chart through the generator file ${ref}`);
+  for (const r of results) {
+    for (const q of r.requires ?? []) {
+      if (provided.has(q.ref)) continue;
+      out.push({
+        severity: "error",
+        unit: q.unit,
+        ...q.file !== void 0 ? { file: q.file } : {},
+        ...q.line !== void 0 ? { line: q.line } : {},
+        ...q.col !== void 0 ? { col: q.col } : {},
+        message: q.message
+      });
     }
   }
-  async helmCharts(dir, k, where) {
-    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
-    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
-    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
-    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
-    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where, ["helmGlobals", "configHome"]);
-    for (const [i, c] of charts.entries()) {
-      if (!isRecord(c)) continue;
-      const name = typeof c["name"] === "string" ? c["name"] : "";
-      if (typeof c["repo"] === "string" && c["repo"] !== "") {
-        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
-      }
-      const home = typeof globals["chartHome"] === "string" ? ["helmGlobals", "chartHome"] : ["helmCharts", i];
-      if (name) await this.addPath(dir, posix7.join(chartHome, name), where, home);
-      else await this.addPath(dir, chartHome, where, home);
-      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where, ["helmCharts", i, "valuesFile"]);
-      for (const [j, f] of entries(c["additionalValuesFiles"])) await this.addPath(dir, f, where, ["helmCharts", i, "additionalValuesFiles", j]);
-    }
-  }
-};
-async function readTextOrUndefined(files, abs2) {
-  const bytes = await files.readFileBytes(abs2);
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return void 0;
-  }
-}
-function kustomizationValue(text) {
-  const fast = parseCanonicalYaml(text);
-  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text, "yaml-1.2").value;
-}
-function finish(w) {
-  const sorted2 = [...w.paths].sort(cmp);
-  return {
-    paths: sorted2,
-    volatile: w.volatile,
-    ...w.reason !== void 0 ? { reason: w.reason } : {},
-    ...w.problems.length > 0 ? { problems: w.problems } : {},
-    ...w.remotes.length > 0 ? { remotes: w.remotes } : {}
-  };
-}
-async function kustomizeClosure(dir, files, repoRoot, options = {}) {
-  const w = new Walker(files, repoRoot, options);
-  await w.visit(dir);
-  return finish(w);
-}
-function plainClosure(dir) {
-  return { paths: [dir], volatile: false };
-}
-function chartClosure(dir, valueFiles, releaseFile) {
-  const paths = /* @__PURE__ */ new Set([dir, ...valueFiles.map((v) => posix7.normalize(posix7.join(dir, v)))]);
-  if (releaseFile !== void 0) paths.add(releaseFile);
-  for (const p of paths) {
-    if (p === ".." || p.startsWith("../") || posix7.isAbsolute(p)) {
-      return { paths: [...paths].filter((x) => x !== p).sort(cmp), volatile: true, reason: `values file ${p} is outside the repository` };
-    }
-  }
-  return { paths: [...paths].sort(cmp), volatile: false };
-}
-async function helmClosure(dir, releaseFile, files, repoRoot, patchesLibrary) {
-  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
-  let volatile = false;
-  let reason;
-  const st = await files.lstat(posix7.join(repoRoot, releaseFile));
-  if (st?.kind === "file") {
-    const text = await readTextOrUndefined(files, posix7.join(repoRoot, releaseFile));
-    const r = text === void 0 ? void 0 : kustomizationValue(text);
-    if (isRecord(r) && Array.isArray(r["patches"]) && r["patches"].length > 0 && patchesLibrary !== void 0) paths.add(patchesLibrary);
-    if (isRecord(r) && typeof r["chart"] === "string") {
-      const chart = r["chart"];
-      if (isLocalChart(chart)) {
-        const target = posix7.normalize(posix7.join(posix7.dirname(releaseFile), chart));
-        if (target === ".." || target.startsWith("../")) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
-        } else {
-          paths.add(target);
-          const deps = await chartDependencies(files, repoRoot, target);
-          if (deps.reason !== void 0) {
-            volatile = true;
-            reason = deps.reason;
-          }
-          for (const p of deps.paths) paths.add(p);
-        }
-      } else {
-        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
-        if (!isPinnedVersion(version2)) {
-          volatile = true;
-          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
-        }
-      }
-    }
-  }
-  const sorted2 = [...paths].sort(cmp);
-  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
-}
-async function chartDependencies(files, repoRoot, chart) {
-  const meta3 = posix7.join(repoRoot, chart, "Chart.yaml");
-  if ((await files.lstat(meta3))?.kind !== "file") return { paths: [] };
-  const m = parsePositioned(await files.readFile(meta3)).value;
-  const deps = isRecord(m) && Array.isArray(m["dependencies"]) ? m["dependencies"].filter(isRecord) : [];
-  const locked = (await files.lstat(posix7.join(repoRoot, chart, "Chart.lock")))?.kind === "file";
-  const paths = [];
-  for (const d of deps) {
-    const repo = typeof d["repository"] === "string" ? d["repository"] : "";
-    const name = typeof d["name"] === "string" ? d["name"] : "(unnamed)";
-    if (repo.startsWith("file://")) {
-      const target = posix7.normalize(posix7.join(chart, repo.slice("file://".length)));
-      if (target === ".." || target.startsWith("../") || posix7.isAbsolute(target)) return { paths, reason: `chart ${chart} depends on ${repo}, outside the repository` };
-      paths.push(target);
-    } else if (repo !== "" && !locked) {
-      const version2 = typeof d["version"] === "string" ? d["version"] : "";
-      if (!isPinnedVersion(version2)) return { paths, reason: `chart ${chart} depends on ${name} ${version2 || "(no version)"} from ${repo} without a Chart.lock or a pinned version` };
-    }
-  }
-  return { paths };
-}
-async function readTree(files, tree, abs2, key2) {
-  const st = await files.lstat(abs2);
-  if (st === void 0) {
-    if (!tree.out.has(key2)) tree.out.set(key2, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
-    if (entries2.length === 0 && !tree.out.has(key2)) tree.out.set(key2, "empty-dir");
-    for (const name of entries2) await readTree(files, tree, posix7.join(abs2, name), key2 === "" ? name : `${key2}/${name}`);
-    return;
-  }
-  if (tree.out.has(key2)) return;
-  if (st.kind === "file") tree.out.set(key2, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(abs2);
-    } catch {
-      target = void 0;
-    }
-    tree.out.set(key2, `symlink:${target ?? "dangling"}`);
-    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
-    const behind = await files.lstat(target);
-    if (behind?.kind === "file") tree.out.set(key2, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
-    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
-      tree.followed.add(target);
-      tree.out.delete(key2);
-      await readTree(files, tree, target, key2);
-      tree.out.set(`${key2}\0symlink`, target);
-    }
-  } else tree.out.set(key2, st.kind);
-}
-async function closureContents(files, repoRoot, paths) {
-  let realRoot2 = repoRoot;
-  try {
-    realRoot2 = await files.realpath(repoRoot);
-  } catch {
-  }
-  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
-  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix7.join(repoRoot, p), p);
-  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
+  return out.sort((a, b) => cmp(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || cmp(a.message, b.message));
 }
 
-// src/pipeline/file-ids.ts
-import { createHash as createHash6 } from "node:crypto";
-import { posix as posix8 } from "node:path";
-var MISSING = "missing";
-function blobId(content) {
-  const h = createHash6("sha1");
-  h.update(`blob ${content.length}\0`);
-  h.update(content);
-  return h.digest("hex");
-}
-function treeId(entries2) {
-  const present = entries2.filter(([, id]) => id !== MISSING);
-  if (present.length === 0) return MISSING;
-  const h = createHash6("sha1");
-  for (const [name, id] of present) h.update(`${name}\0${id}
-`);
-  return `d:${h.digest("hex")}`;
-}
-function symlinkId(target, behind) {
-  return `s:${createHash6("sha1").update(`${target}\0${behind}`).digest("hex")}`;
-}
-var join4 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
-function createFileIds(files, repoRoot, listing) {
-  const memo2 = /* @__PURE__ */ new Map();
-  let realRoot2;
-  const root = () => realRoot2 ??= files.realpath(repoRoot).catch(() => repoRoot);
-  const abs2 = (rel) => rel === "" ? repoRoot : posix8.join(repoRoot, rel);
-  const children = /* @__PURE__ */ new Map();
-  const opaqueUnder = (rel) => {
-    if (!listing || listing.opaque.size === 0) return false;
-    for (let p = rel; ; ) {
-      if (listing.opaque.has(p)) return true;
-      const slash = p.lastIndexOf("/");
-      if (slash < 0) return false;
-      p = p.slice(0, slash);
-    }
-  };
-  if (listing) {
-    const add = (path4) => {
-      let p = path4;
-      while (p !== "") {
-        const slash = p.lastIndexOf("/");
-        const dir = slash < 0 ? "" : p.slice(0, slash);
-        let names = children.get(dir);
-        const fresh = names === void 0;
-        if (!names) children.set(dir, names = /* @__PURE__ */ new Set());
-        names.add(slash < 0 ? p : p.slice(slash + 1));
-        if (!fresh) return;
-        p = dir;
-      }
-    };
-    for (const p of listing.clean.keys()) add(p);
-    for (const p of listing.dirty) add(p);
-    for (const p of listing.opaque) add(p);
-  }
-  const id = (rel, via) => {
-    if (via.length > 0) return compute(rel, via);
-    let hit = memo2.get(rel);
-    if (!hit) {
-      hit = compute(rel, via);
-      memo2.set(rel, hit);
-    }
-    return hit;
-  };
-  const compute = async (rel, via) => {
-    if (listing && !opaqueUnder(rel)) {
-      const clean = listing.clean.get(rel);
-      if (clean !== void 0) return clean;
-      if (!listing.dirty.has(rel)) {
-        const names = children.get(rel);
-        if (!names) return fromDisk(rel, via);
-        const out = [];
-        for (const name of [...names].sort(cmp)) out.push([name, await id(join4(rel, name), via)]);
-        return treeId(out);
-      }
-    }
-    return fromDisk(rel, via);
-  };
-  const fromDisk = async (rel, via) => {
-    const st = await files.lstat(abs2(rel));
-    if (st === void 0) return MISSING;
-    if (rel.includes("/") && (st.kind === "file" || st.kind === "directory")) {
-      const real = await root();
-      const target = await files.realpath(abs2(rel)).catch(() => void 0);
-      if (target === void 0) return MISSING;
-      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
-    }
-    if (st.kind === "file") return blobId(await files.readFileBytes(abs2(rel)));
-    if (st.kind === "directory") {
-      const names = (await files.readDir(abs2(rel))).map((e) => e.name).filter((n) => !(rel === "" && n === ".git"));
-      const out = [];
-      for (const name of names.sort(cmp)) out.push([name, await id(join4(rel, name), via)]);
-      return treeId(out);
-    }
-    if (st.kind === "symlink") {
-      let target;
-      try {
-        target = await files.realpath(abs2(rel));
-      } catch {
-        return symlinkId("dangling", "");
-      }
-      const real = await root();
-      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
-      const inside = target === real ? "" : target.slice(real.length + 1);
-      if (via.includes(inside)) return symlinkId(inside, "loop");
-      return symlinkId(inside, await id(inside, [...via, inside]));
-    }
-    return `o:${st.kind}`;
-  };
-  return { source: listing ? "git" : "content", id: (rel) => id(rel, []) };
-}
-
-// src/render/kubernetes/flux-kustomization.ts
-import { posix as posix12 } from "node:path";
-
-// src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix11 } from "node:path";
+// src/render/policy.ts
+var import_picomatch5 = __toESM(require_picomatch2(), 1);
 
 // src/resources/lists.ts
 function isListObject(v) {
@@ -25351,6 +24675,134 @@ function expandLists(value) {
   }
   return out;
 }
+
+// src/render/policy.ts
+var SECRET_FIELDS = ["data", "stringData"];
+var SOPS_VALUE = /^ENC\[[A-Za-z0-9_]+,data:[^\]]*\]$/;
+var AVP_PLACEHOLDER = /^<path:[^<>\n]+>$/;
+var KUSTOMIZE_HASH = /^[2456789bcdfghkmt]{10}$/;
+function isCoreSecret(o) {
+  return isRecord(o) && o["apiVersion"] === "v1" && o["kind"] === "Secret";
+}
+function secretValues(o) {
+  const out = [];
+  for (const f of SECRET_FIELDS) {
+    const v = o[f];
+    if (v === void 0 || v === null) continue;
+    if (isRecord(v)) for (const [k, x] of Object.entries(v)) out.push([`${f}.${k}`, x]);
+    else out.push([f, v]);
+  }
+  return out;
+}
+function isAvpPlaceholder(field2, v) {
+  if (typeof v !== "string") return false;
+  if (AVP_PLACEHOLDER.test(v)) return true;
+  if (!field2.startsWith("data.") || !/^[A-Za-z0-9+/]+=*$/.test(v)) return false;
+  return AVP_PLACEHOLDER.test(Buffer.from(v, "base64").toString("utf8"));
+}
+function classifySecret(o) {
+  if (!isCoreSecret(o)) return { kind: "not-a-secret" };
+  const values = secretValues(o);
+  if (values.length === 0) return { kind: "empty" };
+  if (isRecord(o["sops"])) {
+    const clear = values.filter(([, v]) => typeof v !== "string" || !SOPS_VALUE.test(v)).map(([k]) => k);
+    return clear.length === 0 ? { kind: "sops" } : { kind: "sops-clear", keys: clear };
+  }
+  if (values.every(([k, v]) => isAvpPlaceholder(k, v))) return { kind: "placeholders" };
+  const fields = SECRET_FIELDS.filter((f) => values.some(([k]) => k === f || k.startsWith(`${f}.`)));
+  return { kind: "plaintext", fields };
+}
+function nameOf(o) {
+  const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+  return {
+    namespace: typeof m["namespace"] === "string" ? m["namespace"] : "",
+    name: typeof m["name"] === "string" ? m["name"] : ""
+  };
+}
+var GLOB_CHARS = /[*?[\]{}!]/;
+var matchers = /* @__PURE__ */ new Map();
+function globMatches(pattern, value) {
+  if (!GLOB_CHARS.test(pattern)) return pattern === value;
+  if (value === "") return /^\*+$/.test(pattern);
+  let m = matchers.get(pattern);
+  if (!m) {
+    m = (0, import_picomatch5.default)(pattern, { dot: true, noextglob: true });
+    matchers.set(pattern, m);
+  }
+  return m(value);
+}
+function allowEntryMatches(a, unitId2, namespace, name) {
+  if (a.unit !== void 0 && !globMatches(a.unit, unitId2)) return false;
+  if (!globMatches(a.namespace, namespace)) return false;
+  if (a.name !== void 0 && globMatches(a.name, name)) return true;
+  if (a.generator !== void 0) {
+    const dash = name.lastIndexOf("-");
+    if (dash > 0 && KUSTOMIZE_HASH.test(name.slice(dash + 1)) && globMatches(a.generator, name.slice(0, dash))) return true;
+    if (globMatches(a.generator, name)) return true;
+  }
+  return false;
+}
+var ADVICE = "secrets must not be committed; encrypt it with SOPS, use a SealedSecret, an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason";
+function at2(where) {
+  return {
+    ...where.file !== void 0 ? { file: where.file } : {},
+    ...where.line !== void 0 ? { line: where.line } : {},
+    ...where.col !== void 0 ? { col: where.col } : {}
+  };
+}
+function parseJsonArtifact(text, file) {
+  try {
+    return { documents: [{ value: JSON.parse(text), line: 1, col: 1 }], diagnostics: [] };
+  } catch (e) {
+    const message = e.message;
+    const pos = /position (\d+)/.exec(message);
+    const offset = pos ? Math.min(Number(pos[1]), text.length) : 0;
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const col = offset - before.lastIndexOf("\n");
+    return { documents: [], diagnostics: [{ severity: "error", file, line, col, message: pos ? `invalid JSON at line ${line}, column ${col}` : "invalid JSON" }] };
+  }
+}
+function secretsPolicyGate(results, allow) {
+  const out = [];
+  const check = (unitId2, o, where, via) => {
+    const verdict = classifySecret(o);
+    if (verdict.kind !== "plaintext" && verdict.kind !== "sops-clear") return;
+    const { namespace, name } = nameOf(o);
+    if (allow.some((a) => allowEntryMatches(a, unitId2, namespace, name))) return;
+    const obj = `Secret ${namespace ? `${namespace}/` : ""}${name || "<unnamed>"}`;
+    const from = where.file ? ` from ${where.file}` : "";
+    const message = verdict.kind === "sops-clear" ? `SOPS-encrypted ${obj} in unit ${unitId2}${via}${from} has clear values at ${verdict.keys.join(", ")}: encrypt every value (check the SOPS rule's encrypted_regex or unencrypted_suffix), or allow-list it in policy.allowSecrets with a reason` : `plaintext ${obj} (with ${verdict.fields.join(" and ")}) in unit ${unitId2}${via}${from}: ${ADVICE}`;
+    out.push({ severity: "error", unit: unitId2, ...at2(where), message });
+  };
+  for (const r of results) {
+    for (const res of r.resources) {
+      const items = expandLists(res.object);
+      const via = items.length === 1 && items[0] === res.object ? "" : " (in a list)";
+      for (const o of items) check(r.unit.id, o, res.source, via);
+    }
+    for (const a of r.artifacts) {
+      if (!/\.(ya?ml|json)$/i.test(a.path)) continue;
+      const parsed = /\.json$/i.test(a.path) ? parseJsonArtifact(a.content, a.source) : parseYamlDocuments(a.content, a.source, r.unit.id);
+      for (const d of parsed.diagnostics) {
+        out.push({
+          ...d,
+          unit: r.unit.id,
+          message: `extra artifact ${a.path} cannot be parsed, so it cannot be checked for Secrets: ${d.message}; fix it or remove it`
+        });
+      }
+      for (const d of parsed.documents) {
+        const items = expandLists(d.value);
+        const via = items.length === 1 && items[0] === d.value ? ` (artifact ${a.path})` : ` (artifact ${a.path}, in a list)`;
+        for (const o of items) check(r.unit.id, o, { file: a.source, line: d.line, col: d.col }, via);
+      }
+    }
+  }
+  return out.sort((a, b) => cmp(a.unit ?? "", b.unit ?? "") || cmp(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || cmp(a.message, b.message));
+}
+
+// src/render/kubernetes/kubernetes-renderer.ts
+import { posix as posix10 } from "node:path";
 
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
@@ -25470,6 +24922,272 @@ function applyTargetedPatches(resources, patches) {
   return { resources: current, diagnostics };
 }
 
+// src/render/kubernetes/helm-options.ts
+import { createHash as createHash4 } from "node:crypto";
+import { posix as posix4 } from "node:path";
+
+// src/render/kubernetes/yaml-positions.ts
+function parsePositioned(text, rules = "kubernetes") {
+  const { document, problems } = readYamlDocument(text, rules === "kubernetes" ? "1.1" : "1.2");
+  return { value: document.value, errors: problems, positionOf: document.positionOf, keyPositionOf: document.keyPositionOf };
+}
+
+// src/render/kubernetes/helm-options.ts
+var HOOKS_REFUSED = "hooks run programs around the render (helmfile hooks); Hydrate never runs a program named in a dry file: remove them, or render what they produce and commit it";
+var EXECS_REFUSED = "execs run programs to produce values; Hydrate never runs a program named in a dry file: run the program in your workflow before Hydrate and commit its output as a values file";
+var remoteArtifact = object({
+  filename: string2().min(1).describe("Where the artifact lives in the unit directory"),
+  url: string2().min(1).describe("Where the seed system downloads it from; Hydrate never fetches it"),
+  sha256: string2().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lower-case hex digits").optional().describe("Checksum of the committed copy; required")
+}).strict();
+var releaseExtensions = {
+  patches: array(string2().min(1)).default([]).describe("Names of patch sets in the entry's helm.patchesLibrary, applied in this order before extraPatches"),
+  hooks: array(unknown()).max(0, HOOKS_REFUSED).default([]).describe("Only an empty list is accepted"),
+  execs: array(unknown()).max(0, EXECS_REFUSED).default([]).describe("Only an empty list is accepted"),
+  remoteArtifacts: array(remoteArtifact).default([]).describe("Files the seed system downloads; Hydrate uses the committed copy in the unit directory, checked against sha256"),
+  kubeVersion: kubeVersion.optional(),
+  apiVersions: apiVersions.optional()
+};
+function helmExtraFlags(options) {
+  const flags = [];
+  if (options.kubeVersion !== void 0) flags.push(`--kube-version=${options.kubeVersion}`);
+  for (const v of options.apiVersions) flags.push(`--api-versions=${v}`);
+  if (options.stdinValues) flags.push("-f", "-");
+  return flags;
+}
+function withHelmFlags(args, flags) {
+  if (flags.length === 0) return [...args];
+  return [args[0], ...flags, ...args.slice(1)];
+}
+function coordinateValuesText(coordinates, mode) {
+  const names = Object.keys(coordinates).sort(cmp);
+  if (mode === "none" || names.length === 0) return void 0;
+  let values = {};
+  for (const n of names) values[n] = coordinates[n];
+  if (mode !== "top-level") {
+    for (const key2 of mode.under.split(".").reverse()) values = { [key2]: values };
+  }
+  return `${JSON.stringify(values)}
+`;
+}
+function fillCoordinates(template, coordinates) {
+  const missing = [];
+  const value = template.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_m, name) => {
+    const v = coordinates[name];
+    if (v === void 0) {
+      missing.push(name);
+      return "";
+    }
+    return v;
+  });
+  return { value, missing };
+}
+async function realRoot(files, repoRoot) {
+  try {
+    return await files.realpath(repoRoot);
+  } catch {
+    return repoRoot;
+  }
+}
+var isGitPath = (realRootPath, real) => hasGitSegment(posix4.relative(realRootPath, real));
+async function repoPathProblem(files, repoRoot, rel, what) {
+  const bad = checkRelativePath(rel, what);
+  if (bad) return bad;
+  if (await files.lstat(posix4.join(repoRoot, rel)) === void 0) return void 0;
+  let real;
+  try {
+    real = await files.realpath(posix4.join(repoRoot, rel));
+  } catch {
+    return `${what} "${rel}" is a broken symlink`;
+  }
+  const root = await realRoot(files, repoRoot);
+  if (!isWithin(root, real)) return `${what} "${rel}" leads outside the repository through a symlink`;
+  if (isGitPath(root, real)) return `${what} "${rel}" leads into .git through a symlink`;
+  return void 0;
+}
+var MAX_CHART_ENTRIES = 2e4;
+async function chartTreeProblem(files, repoRoot, chartRel) {
+  const root = await realRoot(files, repoRoot);
+  const visited = /* @__PURE__ */ new Set();
+  let seen = 0;
+  const walk2 = async (abs2, rel) => {
+    let real;
+    try {
+      real = await files.realpath(abs2);
+    } catch {
+      return `${rel} is a broken symlink`;
+    }
+    if (visited.has(real)) return void 0;
+    visited.add(real);
+    const entries2 = (await files.readDir(abs2)).sort((a, b) => cmp(a.name, b.name));
+    for (const e of entries2) {
+      if (++seen > MAX_CHART_ENTRIES) return `chart ${chartRel} has more than ${MAX_CHART_ENTRIES} files`;
+      const childAbs = posix4.join(abs2, e.name);
+      const childRel = `${rel}/${e.name}`;
+      if (e.kind === "directory") {
+        const p = await walk2(childAbs, childRel);
+        if (p) return p;
+      } else if (e.kind === "symlink") {
+        let target;
+        try {
+          target = await files.realpath(childAbs);
+        } catch {
+          return `${childRel} is a broken symlink`;
+        }
+        if (!isWithin(root, target)) return `${childRel} is a symlink leading outside the repository: helm would read it`;
+        if (isGitPath(root, target)) return `${childRel} is a symlink into .git: helm would read it`;
+        if ((await files.lstat(target))?.kind === "directory") {
+          const p = await walk2(childAbs, childRel);
+          if (p) return p;
+        }
+      }
+    }
+    return void 0;
+  };
+  return walk2(posix4.join(repoRoot, chartRel), chartRel);
+}
+async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, positionOfName) {
+  const problems = [];
+  if (names.length === 0) return { patches: [], problems };
+  const unsafe = await repoPathProblem(files, repoRoot, libraryRel, "patches library (helm.patchesLibrary)");
+  if (unsafe) return { patches: [], problems: [{ message: unsafe, at: positionOfName(0) }] };
+  if (await files.lstat(posix4.join(repoRoot, libraryRel)) === void 0) {
+    return {
+      patches: [],
+      problems: [
+        {
+          message: `patches names ${names.map((n) => JSON.stringify(n)).join(", ")} but the patches library ${libraryRel} does not exist: create it or set the entry's helm.patchesLibrary`,
+          at: positionOfName(0)
+        }
+      ]
+    };
+  }
+  const parsed = parsePositioned(await files.readFile(posix4.join(repoRoot, libraryRel)));
+  for (const e of parsed.errors) problems.push({ message: `invalid YAML: ${e.message}`, at: { file: libraryRel, line: e.line, col: e.col } });
+  if (parsed.errors.length > 0) return { patches: [], problems };
+  const lib = parsed.value;
+  if (!isRecord(lib)) {
+    return { patches: [], problems: [{ message: "the patches library must be a mapping of name → list of {target, patch}", at: { file: libraryRel, ...parsed.positionOf([]) } }] };
+  }
+  const patches = [];
+  for (const [i, name] of names.entries()) {
+    if (!Object.prototype.hasOwnProperty.call(lib, name)) {
+      problems.push({ message: `patch set ${JSON.stringify(name)} not found in the patches library ${libraryRel}`, at: positionOfName(i) });
+      continue;
+    }
+    const set = lib[name];
+    if (!Array.isArray(set)) {
+      problems.push({ message: `patch set ${JSON.stringify(name)} must be a list of {target, patch}`, at: { file: libraryRel, ...parsed.positionOf([name]) } });
+      continue;
+    }
+    for (const [j, item] of set.entries()) {
+      const check = targetedPatch.safeParse(item);
+      if (!check.success) {
+        for (const { issue: issue2, path: path5, position } of locateZodIssues(check.error, parsed, [name, j])) {
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path5].join(".")}: ${issue2.message}`, at: { file: libraryRel, ...position } });
+        }
+        continue;
+      }
+      patches.push({ ...check.data, where: { unit: unitId2, file: libraryRel, ...parsed.positionOf([name, j]) } });
+    }
+  }
+  return { patches: problems.length > 0 ? [] : patches, problems };
+}
+async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positionOf) {
+  const problems = [];
+  for (const [i, a] of artifacts.entries()) {
+    const rel = posix4.normalize(posix4.join(unitDir, a.filename));
+    if (a.sha256 === void 0) {
+      problems.push({
+        message: `remote artifact ${a.url} would be fetched at render time, and Hydrate fetches nothing while rendering (the wet tree must follow from the dry tree alone): commit it as ${rel} and pin it with sha256`,
+        at: positionOf(i)
+      });
+      continue;
+    }
+    const unsafe = await repoPathProblem(files, repoRoot, rel, "remote artifact filename");
+    if (unsafe || !isWithin(unitDir, rel)) {
+      problems.push({ message: unsafe ?? `remote artifact filename ${a.filename} is outside the unit directory ${unitDir}`, at: positionOf(i, "filename") });
+      continue;
+    }
+    const st = await files.lstat(posix4.join(repoRoot, rel));
+    if (st === void 0) {
+      problems.push({
+        message: `remote artifact ${a.url} is not committed at ${rel}: Hydrate never downloads it; download it once, check its sha256 and commit it there`,
+        at: positionOf(i, "filename")
+      });
+      continue;
+    }
+    const actual = createHash4("sha256").update(await files.readFileBytes(posix4.join(repoRoot, rel))).digest("hex");
+    if (actual !== a.sha256) {
+      problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
+    }
+  }
+  return problems;
+}
+var VARYING_FUNCTIONS = /\b(rand[A-Za-z]*|uuidv4|now|ago|gen(PrivateKey|CA|CAWithKey|SelfSignedCert|SelfSignedCertWithKey|SignedCert|SignedCertWithKey)|bcrypt|htpasswd|encryptAES|shuffle|lookup|getHostByName|tpl)\b/;
+async function chartMayVary(files, repoRoot, chartRel) {
+  const visited = /* @__PURE__ */ new Set();
+  const walk2 = async (abs2) => {
+    let real;
+    try {
+      real = await files.realpath(abs2);
+    } catch {
+      return true;
+    }
+    if (visited.has(real)) return false;
+    visited.add(real);
+    for (const e of await files.readDir(abs2)) {
+      const child = posix4.join(abs2, e.name);
+      const st = e.kind === "symlink" ? await files.lstat(await files.realpath(child).catch(() => child)) : e;
+      if (st?.kind === "directory") {
+        if (await walk2(child)) return true;
+      } else if (st?.kind === "file") {
+        if (e.name.endsWith(".tgz") || e.name.endsWith(".tar.gz") || e.name === "requirements.yaml") return true;
+        const text = await files.readFile(child);
+        if (e.name === "Chart.yaml" && /^dependencies\s*:\s*(\S|$)/m.test(text) && !/^dependencies\s*:\s*\[\s*\]/m.test(text)) return true;
+        if (VARYING_FUNCTIONS.test(text)) return true;
+      } else return true;
+    }
+    return false;
+  };
+  return walk2(posix4.join(repoRoot, chartRel));
+}
+
+// src/render/kubernetes/helm-release.ts
+var PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+function isPinnedVersion(version2) {
+  return PINNED_VERSION.test(version2);
+}
+var helmRelease = object({
+  chart: string2().min(1).describe("`<repo>/<name>` with `repository`, `oci://…`, or a local path starting with ./ or ../ (relative to the release file)"),
+  version: string2({ error: 'version is required: pin the chart to an exact version, e.g. "1.2.3"' }).regex(PINNED_VERSION, 'version must be pinned to an exact version like "1.2.3" (no ranges such as ^, ~, *, x, >)'),
+  repository: string2().min(1).optional(),
+  releaseName: string2().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
+  namespace: string2().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
+  valuesFiles: array(string2().min(1)).optional().describe("Values files relative to the unit directory, in this order"),
+  set: array(object({ name: string2().min(1), value: union([string2(), number2(), boolean2()]) }).strict()).default([]),
+  extraPatches: array(targetedPatch).default([]),
+  // Seed-system keys (helmfile state values) and render-time capabilities: see helm-options.ts.
+  ...releaseExtensions
+}).strict();
+function isLocalChart(chart) {
+  return chart.startsWith("./") || chart.startsWith("../");
+}
+function helmSetValue(value) {
+  return value.replace(/[\\,]/g, (c) => `\\${c}`);
+}
+function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
+  const args = ["template", `--version=${release.version}`];
+  if (release.repository !== void 0) args.push(`--repo=${release.repository}`);
+  args.push(`--namespace=${release.namespace}`, "--include-crds");
+  for (const f of valuesFiles) args.push(`--values=${f}`);
+  for (const s of release.set) {
+    args.push(typeof s.value === "string" ? `--set-string=${s.name}=${helmSetValue(s.value)}` : `--set=${s.name}=${String(s.value)}`);
+  }
+  args.push("--", release.releaseName, chartRef);
+  return args;
+}
+
 // src/render/kubernetes/helm-argv.ts
 var CONTROL = /[\u0000-\u001f\u007f]/;
 var CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
@@ -25507,13 +25225,429 @@ function helmArgvProblems(release) {
   return out;
 }
 
-// src/render/kubernetes/argocd-source.ts
-var import_yaml13 = __toESM(require_dist(), 1);
-import { posix as posix10 } from "node:path";
+// src/render/kubernetes/unit-type.ts
+import { posix as posix5 } from "node:path";
+var KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+function releaseFileOf(entry, unit2) {
+  return entry.helm.releaseFile.split("{dir}").join(unit2.dir);
+}
+async function kustomizationFileIn(files, repoRoot, dir) {
+  for (const name of KUSTOMIZATION_FILES) {
+    const rel = dir === "" ? name : `${dir}/${name}`;
+    if ((await files.lstat(posix5.join(repoRoot, rel)))?.kind === "file") return rel;
+  }
+  return void 0;
+}
+async function detectUnitType(files, repoRoot, unit2, entry) {
+  const want = entry.type;
+  const releaseFile = releaseFileOf(entry, unit2);
+  if (want === "auto" || want === "kustomize") {
+    const file = await kustomizationFileIn(files, repoRoot, unit2.dir);
+    if (file) return { type: "kustomize", file };
+    if (want === "kustomize") return { type: "missing", want, file: unit2.dir };
+  }
+  if (want === "auto" || want === "helm") {
+    const abs2 = posix5.join(repoRoot, releaseFile);
+    if (await files.lstat(abs2) !== void 0) {
+      if (want === "helm") return { type: "helm", file: releaseFile };
+      let text;
+      try {
+        text = await files.readFile(abs2);
+      } catch {
+        return { type: "helm", file: releaseFile };
+      }
+      const v = parsePositioned(text).value;
+      if (isRecord(v) && "chart" in v) return { type: "helm", file: releaseFile };
+    } else if (want === "helm") {
+      return { type: "missing", want, file: releaseFile };
+    }
+  }
+  if (want === "auto" || want === "chart") {
+    const file = unit2.dir === "" ? "Chart.yaml" : `${unit2.dir}/Chart.yaml`;
+    if ((await files.lstat(posix5.join(repoRoot, file)))?.kind === "file") return { type: "chart", file, releaseFile };
+    if (want === "chart") return { type: "missing", want, file };
+  }
+  return { type: "plain", releaseFile };
+}
+
+// src/render/kubernetes/closure.ts
+import { posix as posix6 } from "node:path";
+
+// src/render/digest.ts
+import { createHash as createHash5 } from "node:crypto";
+function digestOf(parts) {
+  const h = createHash5("sha256");
+  for (const p of parts) {
+    h.update(`${Buffer.byteLength(p, "utf8")}:`);
+    h.update(p, "utf8");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+function digestOfBytes(bytes) {
+  return `sha256:${createHash5("sha256").update(bytes).digest("hex")}`;
+}
+
+// src/render/kubernetes/closure.ts
+var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+function remotePin(ref) {
+  const q = ref.indexOf("?");
+  if (q >= 0 && !isFileUrl(ref)) {
+    for (const part of ref.slice(q + 1).split("&")) {
+      const eq = part.indexOf("=");
+      const key2 = eq >= 0 ? part.slice(0, eq) : part;
+      if (key2 !== "ref" && key2 !== "version") continue;
+      let value = eq >= 0 ? part.slice(eq + 1) : "";
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return void 0;
+      }
+      return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
+    }
+  }
+  const path5 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
+  return path5.find((seg) => SHA.test(seg));
+}
+function isFileUrl(ref) {
+  const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
+  if (!m) return false;
+  return /\.(ya?ml|json)$/i.test(m[2]) || /^raw\./i.test(m[1]);
+}
+var MAX_DIRS = 500;
+function isRemoteRef(ref) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith("git::") || ref.startsWith("git@") || ref.startsWith("github.com/") || ref.startsWith("gitlab.com/") || ref.startsWith("bitbucket.org/") || ref.includes("?ref=") || ref.includes("//?") || ref.includes(".git//");
+}
+function entries(v) {
+  if (typeof v === "string") return [[-1, v]];
+  if (!Array.isArray(v)) return [];
+  const out = [];
+  v.forEach((x, i) => {
+    if (typeof x === "string") out.push([i, x]);
+  });
+  return out;
+}
+function generatorFile(entry) {
+  const eq = entry.indexOf("=");
+  return eq >= 0 ? entry.slice(eq + 1) : entry;
+}
+var Walker = class {
+  constructor(files, repoRoot, options = {}) {
+    this.files = files;
+    this.repoRoot = repoRoot;
+    this.options = options;
+  }
+  files;
+  repoRoot;
+  options;
+  paths = /* @__PURE__ */ new Set();
+  seen = /* @__PURE__ */ new Set();
+  volatile = false;
+  reason;
+  problems = [];
+  remotes = [];
+  /** Text of each kustomization file read, for the position of a refused reference. */
+  texts = /* @__PURE__ */ new Map();
+  abs(rel) {
+    return rel === "" || rel === "." ? this.repoRoot : posix6.join(this.repoRoot, rel);
+  }
+  markVolatile(reason) {
+    if (!this.volatile) this.reason = reason;
+    this.volatile = true;
+  }
+  at(where, path5) {
+    const text = this.texts.get(where);
+    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path5);
+  }
+  problem(where, path5, ref, message) {
+    this.problems.push({ file: where, ...this.at(where, path5), ref, message });
+  }
+  /**
+   * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
+   * read. `path` locates the reference in the kustomization file `where`.
+   */
+  async resolve(dir, ref, where, path5) {
+    if (isRemoteRef(ref)) {
+      this.markVolatile(`${where} references remote ${ref}`);
+      const pin = remotePin(ref);
+      if (!this.options.allowRemote) {
+        this.problem(
+          where,
+          path5,
+          ref,
+          `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
+        );
+      } else if (pin === void 0) {
+        this.problem(
+          where,
+          path5,
+          ref,
+          isFileUrl(ref) ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree` : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
+        );
+      } else {
+        this.remotes.push({ file: where, ...this.at(where, path5), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+      }
+      return void 0;
+    }
+    const target = posix6.normalize(posix6.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || posix6.isAbsolute(ref)) {
+      this.markVolatile(`${where} references ${ref}, outside the repository`);
+      this.problem(where, path5, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
+      return void 0;
+    }
+    const rel = target === "." ? "" : target;
+    if (rel !== "") {
+      const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
+      if (bad) {
+        this.markVolatile(`${where} references ${ref}, which may not be read`);
+        this.problem(where, path5, ref, `${where} references ${ref}: ${bad}`);
+        return void 0;
+      }
+    }
+    return rel;
+  }
+  /** A referenced file or directory: included as it is (directories whole). */
+  async addPath(dir, ref, where, path5) {
+    const target = await this.resolve(dir, ref, where, path5);
+    if (target === void 0) return;
+    this.paths.add(target);
+  }
+  /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
+  async addResource(dir, ref, where, path5) {
+    const target = await this.resolve(dir, ref, where, path5);
+    if (target === void 0) return;
+    const st = await this.files.lstat(this.abs(target));
+    if (st?.kind === "directory") await this.visit(target);
+    else this.paths.add(target);
+  }
+  async visit(dir) {
+    if (this.seen.has(dir)) return;
+    if (this.seen.size >= MAX_DIRS) {
+      this.markVolatile(`more than ${MAX_DIRS} kustomization directories`);
+      return;
+    }
+    this.seen.add(dir);
+    this.paths.add(dir);
+    const where = await kustomizationFileIn(this.files, this.repoRoot, dir);
+    if (where === void 0) return;
+    const text = await readTextOrUndefined(this.files, this.abs(where));
+    if (text === void 0) return;
+    this.texts.set(where, text);
+    const k = kustomizationValue(text);
+    if (!isRecord(k)) return;
+    for (const key2 of ["resources", "bases", "components"]) {
+      for (const [i, ref] of entries(k[key2])) await this.addResource(dir, ref, where, [key2, i]);
+    }
+    for (const key2 of ["crds", "patchesStrategicMerge", "configurations"]) {
+      for (const [i, ref] of entries(k[key2])) {
+        if (ref.includes("\n")) continue;
+        await this.addPath(dir, ref, where, [key2, i]);
+      }
+    }
+    for (const key2 of ["patches", "patchesJson6902", "replacements"]) {
+      const list = k[key2];
+      if (!Array.isArray(list)) continue;
+      for (const [i, item] of list.entries()) {
+        if (isRecord(item) && typeof item["path"] === "string") await this.addPath(dir, item["path"], where, [key2, i, "path"]);
+      }
+    }
+    if (isRecord(k["openapi"]) && typeof k["openapi"]["path"] === "string") await this.addPath(dir, k["openapi"]["path"], where, ["openapi", "path"]);
+    for (const key2 of ["configMapGenerator", "secretGenerator"]) {
+      const list = k[key2];
+      if (!Array.isArray(list)) continue;
+      for (const [i, g] of list.entries()) {
+        if (!isRecord(g)) continue;
+        for (const [j, f] of entries(g["files"])) await this.addPath(dir, generatorFile(f), where, [key2, i, "files", j]);
+        for (const [j, f] of entries(g["envs"])) await this.addPath(dir, f, where, [key2, i, "envs", j]);
+        for (const [j, f] of entries(g["env"])) await this.addPath(dir, f, where, [key2, i, "env", j]);
+      }
+    }
+    for (const key2 of ["transformers", "generators", "validators"]) {
+      for (const [i, ref] of entries(k[key2])) {
+        if (ref.includes("\n")) continue;
+        await this.addResource(dir, ref, where, [key2, i]);
+        await this.helmGeneratorFile(dir, ref, where);
+      }
+    }
+    await this.helmCharts(dir, k, where);
+  }
+  /** A generator file that inflates a chart: what it reads is not followed here, so the unit always renders. */
+  async helmGeneratorFile(dir, ref, where) {
+    if (isRemoteRef(ref)) return;
+    const target = posix6.normalize(posix6.join(dir, ref));
+    if (target === ".." || target.startsWith("../") || (await this.files.lstat(this.abs(target)))?.kind !== "file") return;
+    if ((await this.files.readFile(this.abs(target))).includes("HelmChartInflationGenerator")) {
+      this.markVolatile(`${where} inflates a helm chart through the generator file ${ref}`);
+    }
+  }
+  async helmCharts(dir, k, where) {
+    const charts = Array.isArray(k["helmCharts"]) ? k["helmCharts"] : [];
+    const globals = isRecord(k["helmGlobals"]) ? k["helmGlobals"] : {};
+    if (charts.length === 0 && !isRecord(k["helmGlobals"])) return;
+    const chartHome = typeof globals["chartHome"] === "string" ? globals["chartHome"] : "charts";
+    if (typeof globals["configHome"] === "string") await this.addPath(dir, globals["configHome"], where, ["helmGlobals", "configHome"]);
+    for (const [i, c] of charts.entries()) {
+      if (!isRecord(c)) continue;
+      const name = typeof c["name"] === "string" ? c["name"] : "";
+      if (typeof c["repo"] === "string" && c["repo"] !== "") {
+        this.markVolatile(`${where} inflates helm chart ${name || "(unnamed)"} from ${c["repo"]}`);
+      }
+      const home = typeof globals["chartHome"] === "string" ? ["helmGlobals", "chartHome"] : ["helmCharts", i];
+      if (name) await this.addPath(dir, posix6.join(chartHome, name), where, home);
+      else await this.addPath(dir, chartHome, where, home);
+      if (typeof c["valuesFile"] === "string") await this.addPath(dir, c["valuesFile"], where, ["helmCharts", i, "valuesFile"]);
+      for (const [j, f] of entries(c["additionalValuesFiles"])) await this.addPath(dir, f, where, ["helmCharts", i, "additionalValuesFiles", j]);
+    }
+  }
+};
+async function readTextOrUndefined(files, abs2) {
+  const bytes = await files.readFileBytes(abs2);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
+function kustomizationValue(text) {
+  const fast = parseCanonicalYaml(text);
+  return fast !== void 0 && fast.length === 1 ? fast[0] : parsePositioned(text, "yaml-1.2").value;
+}
+function finish(w) {
+  const sorted2 = [...w.paths].sort(cmp);
+  return {
+    paths: sorted2,
+    volatile: w.volatile,
+    ...w.reason !== void 0 ? { reason: w.reason } : {},
+    ...w.problems.length > 0 ? { problems: w.problems } : {},
+    ...w.remotes.length > 0 ? { remotes: w.remotes } : {}
+  };
+}
+async function kustomizeClosure(dir, files, repoRoot, options = {}) {
+  const w = new Walker(files, repoRoot, options);
+  await w.visit(dir);
+  return finish(w);
+}
+function plainClosure(dir) {
+  return { paths: [dir], volatile: false };
+}
+function chartClosure(dir, valueFiles, releaseFile) {
+  const paths = /* @__PURE__ */ new Set([dir, ...valueFiles.map((v) => posix6.normalize(posix6.join(dir, v)))]);
+  if (releaseFile !== void 0) paths.add(releaseFile);
+  for (const p of paths) {
+    if (p === ".." || p.startsWith("../") || posix6.isAbsolute(p)) {
+      return { paths: [...paths].filter((x) => x !== p).sort(cmp), volatile: true, reason: `values file ${p} is outside the repository` };
+    }
+  }
+  return { paths: [...paths].sort(cmp), volatile: false };
+}
+async function helmClosure(dir, releaseFile, files, repoRoot, patchesLibrary) {
+  const paths = /* @__PURE__ */ new Set([dir, releaseFile]);
+  let volatile = false;
+  let reason;
+  const st = await files.lstat(posix6.join(repoRoot, releaseFile));
+  if (st?.kind === "file") {
+    const text = await readTextOrUndefined(files, posix6.join(repoRoot, releaseFile));
+    const r = text === void 0 ? void 0 : kustomizationValue(text);
+    if (isRecord(r) && Array.isArray(r["patches"]) && r["patches"].length > 0 && patchesLibrary !== void 0) paths.add(patchesLibrary);
+    if (isRecord(r) && typeof r["chart"] === "string") {
+      const chart = r["chart"];
+      if (isLocalChart(chart)) {
+        const target = posix6.normalize(posix6.join(posix6.dirname(releaseFile), chart));
+        if (target === ".." || target.startsWith("../")) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart}, outside the repository`;
+        } else {
+          paths.add(target);
+          const deps = await chartDependencies(files, repoRoot, target);
+          if (deps.reason !== void 0) {
+            volatile = true;
+            reason = deps.reason;
+          }
+          for (const p of deps.paths) paths.add(p);
+        }
+      } else {
+        const version2 = typeof r["version"] === "string" ? r["version"] : typeof r["version"] === "number" ? String(r["version"]) : "";
+        if (!isPinnedVersion(version2)) {
+          volatile = true;
+          reason = `${releaseFile} uses chart ${chart} without a pinned version`;
+        }
+      }
+    }
+  }
+  const sorted2 = [...paths].sort(cmp);
+  return { paths: sorted2, volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function chartDependencies(files, repoRoot, chart) {
+  const meta3 = posix6.join(repoRoot, chart, "Chart.yaml");
+  if ((await files.lstat(meta3))?.kind !== "file") return { paths: [] };
+  const m = parsePositioned(await files.readFile(meta3)).value;
+  const deps = isRecord(m) && Array.isArray(m["dependencies"]) ? m["dependencies"].filter(isRecord) : [];
+  const locked = (await files.lstat(posix6.join(repoRoot, chart, "Chart.lock")))?.kind === "file";
+  const paths = [];
+  for (const d of deps) {
+    const repo = typeof d["repository"] === "string" ? d["repository"] : "";
+    const name = typeof d["name"] === "string" ? d["name"] : "(unnamed)";
+    if (repo.startsWith("file://")) {
+      const target = posix6.normalize(posix6.join(chart, repo.slice("file://".length)));
+      if (target === ".." || target.startsWith("../") || posix6.isAbsolute(target)) return { paths, reason: `chart ${chart} depends on ${repo}, outside the repository` };
+      paths.push(target);
+    } else if (repo !== "" && !locked) {
+      const version2 = typeof d["version"] === "string" ? d["version"] : "";
+      if (!isPinnedVersion(version2)) return { paths, reason: `chart ${chart} depends on ${name} ${version2 || "(no version)"} from ${repo} without a Chart.lock or a pinned version` };
+    }
+  }
+  return { paths };
+}
+async function readTree(files, tree, abs2, key2) {
+  const st = await files.lstat(abs2);
+  if (st === void 0) {
+    if (!tree.out.has(key2)) tree.out.set(key2, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
+    if (entries2.length === 0 && !tree.out.has(key2)) tree.out.set(key2, "empty-dir");
+    for (const name of entries2) await readTree(files, tree, posix6.join(abs2, name), key2 === "" ? name : `${key2}/${name}`);
+    return;
+  }
+  if (tree.out.has(key2)) return;
+  if (st.kind === "file") tree.out.set(key2, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(abs2);
+    } catch {
+      target = void 0;
+    }
+    tree.out.set(key2, `symlink:${target ?? "dangling"}`);
+    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === "file") tree.out.set(key2, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
+    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key2);
+      await readTree(files, tree, target, key2);
+      tree.out.set(`${key2}\0symlink`, target);
+    }
+  } else tree.out.set(key2, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  let realRoot2 = repoRoot;
+  try {
+    realRoot2 = await files.realpath(repoRoot);
+  } catch {
+  }
+  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
+  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix6.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
+}
+
+// src/render/kubernetes/flux-kustomization.ts
+import { posix as posix8 } from "node:path";
 
 // src/render/kubernetes/plain-dir.ts
-var import_picomatch5 = __toESM(require_picomatch2(), 1);
-import { posix as posix9 } from "node:path";
+var import_picomatch6 = __toESM(require_picomatch2(), 1);
+import { posix as posix7 } from "node:path";
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var JSONNET_FILE = /\.(jsonnet|libsonnet)$/;
 var PLUGIN_MARKERS = {
@@ -25540,13 +25674,13 @@ async function symlinkedDir(files, abs2) {
   }
 }
 async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
-  const include = (0, import_picomatch5.default)(rule.include, { dot: false, noextglob: true });
-  const exclude = rule.exclude.length > 0 ? (0, import_picomatch5.default)(rule.exclude, { dot: true, noextglob: true }) : () => false;
+  const include = (0, import_picomatch6.default)(rule.include, { dot: false, noextglob: true });
+  const exclude = rule.exclude.length > 0 ? (0, import_picomatch6.default)(rule.exclude, { dot: true, noextglob: true }) : () => false;
   const out = { files: [], kustomizations: [], charts: [], jsonnet: [], pluginMarkers: [], symlinks: [], skippedDirs: 0, skippedFiles: 0 };
-  const artifactsRel = posix9.normalize(extraArtifacts2);
+  const artifactsRel = posix7.normalize(extraArtifacts2);
   let seen = 0;
   const walk2 = async (rel) => {
-    const here = rel === "" ? posix9.join(repoRoot, dir) : posix9.join(repoRoot, dir, rel);
+    const here = rel === "" ? posix7.join(repoRoot, dir) : posix7.join(repoRoot, dir, rel);
     const entries2 = (await files.readDir(here)).sort((a, b) => cmp(a.name, b.name));
     for (const e of entries2) {
       if (++seen > MAX_ENTRIES) throw new Error(`${dir} holds more than ${MAX_ENTRIES} entries: narrow the plain rule (plain.recurse, plain.exclude)`);
@@ -25561,7 +25695,7 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
           continue;
         }
         if (await kustomizationFileIn(files, repoRoot, repoRel)) out.kustomizations.push(repoRel);
-        else if ((await files.lstat(posix9.join(repoRoot, repoRel, "Chart.yaml")))?.kind === "file") out.charts.push(repoRel);
+        else if ((await files.lstat(posix7.join(repoRoot, repoRel, "Chart.yaml")))?.kind === "file") out.charts.push(repoRel);
         else await walk2(child);
         continue;
       }
@@ -25575,7 +25709,7 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
         continue;
       }
       if (JSONNET_FILE.test(e.name)) out.jsonnet.push(repoRel);
-      if (e.kind === "symlink" && rule.recurse && await symlinkedDir(files, posix9.join(repoRoot, repoRel))) {
+      if (e.kind === "symlink" && rule.recurse && await symlinkedDir(files, posix7.join(repoRoot, repoRel))) {
         out.symlinks.push(repoRel);
         continue;
       }
@@ -25592,8 +25726,348 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
   return out;
 }
 
-// src/render/kubernetes/argocd-source.ts
+// src/render/kubernetes/flux-kustomization.ts
 var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
+var SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
+var FLUX_PLAIN_RULE = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
+var VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+async function loadFluxObject(unit2, repoRoot, files) {
+  const ref = unit2.object;
+  const at3 = { severity: "error", unit: unit2.id, file: ref.file };
+  let text;
+  try {
+    text = await files.readFile(posix8.join(repoRoot, ref.file));
+  } catch (e) {
+    return { ...at3, message: `cannot read the Flux Kustomization: ${e.message}` };
+  }
+  const parsed = parseYaml11(text, ref.file);
+  if (parsed.errors.length > 0) return { ...parsed.errors[0], unit: unit2.id };
+  const found = parsed.docs.find((d) => {
+    const m = isRecord(d.object["metadata"]) ? d.object["metadata"] : {};
+    return isFluxKustomization(d.object) && m["name"] === ref.name && (m["namespace"] ?? "default") === ref.namespace;
+  });
+  return found ?? { ...at3, message: `Flux Kustomization ${ref.namespace}/${ref.name} is no longer in ${ref.file}` };
+}
+var specOf = (ks) => isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
+var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+async function componentDirs(unit2, spec, repoRoot, files) {
+  const out = [];
+  for (const ref of strings(spec["components"])) {
+    const rel = posix8.normalize(posix8.join(unit2.dir, ref));
+    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix8.join(repoRoot, rel)) === void 0) continue;
+    out.push({ rel, ref });
+  }
+  return out;
+}
+async function fluxClosure(unit2, settings, entry, files) {
+  const root = settings.repoRoot;
+  const ks = await loadFluxObject(unit2, root, files);
+  const paths = /* @__PURE__ */ new Set([unit2.object.file]);
+  if (!("object" in ks)) return { paths: [...paths], volatile: true, reason: ks.message };
+  const spec = specOf(ks);
+  const closures = [];
+  if (await kustomizationFileIn(files, root, unit2.dir)) closures.push(await kustomizeClosure(unit2.dir, files, root));
+  else {
+    paths.add(unit2.dir);
+    try {
+      const listing = await listPlainUnit(files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
+      for (const sub of listing.kustomizations) closures.push(await kustomizeClosure(sub, files, root));
+    } catch {
+    }
+  }
+  for (const c of await componentDirs(unit2, spec, root, files)) closures.push(await kustomizeClosure(c.rel, files, root));
+  const postBuild2 = isRecord(spec["postBuild"]) ? spec["postBuild"] : {};
+  if (Array.isArray(postBuild2["substituteFrom"]) && postBuild2["substituteFrom"].length > 0) paths.add(unit2.object.scope);
+  let volatile = false;
+  let reason;
+  for (const c of closures) {
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) ({ volatile, reason } = c);
+  }
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+function applyFluxGenerator(kustomization, spec, components) {
+  const k = { ...kustomization };
+  if (typeof spec["targetNamespace"] === "string") k["namespace"] = spec["targetNamespace"];
+  if (Array.isArray(spec["patches"]) && spec["patches"].length > 0) {
+    k["patches"] = [...Array.isArray(k["patches"]) ? k["patches"] : [], ...spec["patches"].map((p) => isRecord(p) ? { patch: p["patch"], ...isRecord(p["target"]) ? { target: p["target"] } : {} } : p)];
+  }
+  if (Array.isArray(spec["images"]) && spec["images"].length > 0) {
+    const images = Array.isArray(k["images"]) ? [...k["images"]] : [];
+    for (const image of spec["images"]) {
+      if (!isRecord(image)) continue;
+      const entry = { name: image["name"] };
+      for (const f of ["newName", "newTag", "digest"]) if (typeof image[f] === "string" && image[f] !== "") entry[f] = image[f];
+      const at3 = images.findIndex((i) => isRecord(i) && i["name"] === image["name"]);
+      if (at3 >= 0) images[at3] = entry;
+      else images.push(entry);
+    }
+    k["images"] = images;
+  }
+  if (components.length > 0) k["components"] = [...strings(k["components"]), ...components];
+  if (typeof spec["namePrefix"] === "string" && spec["namePrefix"] !== "") k["namePrefix"] = spec["namePrefix"];
+  if (typeof spec["nameSuffix"] === "string" && spec["nameSuffix"] !== "") k["nameSuffix"] = spec["nameSuffix"];
+  return k;
+}
+function fluxSubstitute(text, vars, leaveUnknown) {
+  const left = /* @__PURE__ */ new Set();
+  const unsupported = [];
+  const closing = (from) => {
+    let depth = 1;
+    for (let j = from; j < text.length; j++) {
+      if (text[j] === "$" && text[j + 1] === "{") {
+        depth++;
+        j++;
+      } else if (text[j] === "}" && --depth === 0) return j;
+    }
+    return -1;
+  };
+  const expand = (from, to) => {
+    let out2 = "";
+    let i = from;
+    while (i < to) {
+      const c = text[i];
+      if (c !== "$") {
+        out2 += c;
+        i++;
+        continue;
+      }
+      if (text[i + 1] === "$") {
+        out2 += "$";
+        i += 2;
+        continue;
+      }
+      if (text[i + 1] !== "{") {
+        out2 += c;
+        i++;
+        continue;
+      }
+      const end = closing(i + 2);
+      if (end < 0 || end >= to) {
+        out2 += text.slice(i, to);
+        break;
+      }
+      const m = /^([_a-zA-Z][_a-zA-Z0-9]*)(:=|:-|:\+|:\?|=|-|\+|\?)?/.exec(text.slice(i + 2, end));
+      const rest = m ? end - (i + 2) - m[0].length : -1;
+      if (!m || m[2] === void 0 && rest > 0) {
+        unsupported.push(text.slice(i, end + 1));
+        out2 += text.slice(i, end + 1);
+      } else {
+        const name = m[1];
+        const value = vars.get(name);
+        if (value !== void 0 && value !== "") out2 += value;
+        else if (leaveUnknown && value === void 0) {
+          left.add(name);
+          out2 += text.slice(i, end + 1);
+        } else if (m[2] !== void 0) out2 += expand(i + 2 + m[0].length, end);
+      }
+      i = end + 1;
+    }
+    return out2;
+  };
+  const out = expand(0, text.length);
+  return { text: out, left: [...left].sort(cmp), unsupported };
+}
+async function renderFluxKustomization(ctx) {
+  const { unit: unit2, input, entry } = ctx;
+  const root = input.repoRoot;
+  const file = unit2.object.file;
+  const err3 = (message, at4 = { file }) => {
+    ctx.diagnostics.push({ severity: "error", unit: unit2.id, message, ...at4 });
+    return void 0;
+  };
+  const ks = await loadFluxObject(unit2, root, input.files);
+  if (!("object" in ks)) {
+    ctx.diagnostics.push(ks);
+    return void 0;
+  }
+  const at3 = { file, line: ks.line };
+  const spec = specOf(ks);
+  if (unit2.dir !== ".") {
+    const bad = checkRelativePath(unit2.dir, "spec.path") ?? await checkRepoPath(root, unit2.dir, input.files, "spec.path", { anyName: true });
+    if (bad) return err3(bad, at3);
+  }
+  if ((await input.files.lstat(posix8.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
+  const allowRemote = entry.kustomize.allowRemote || input.settings.config.policy.allowRemote;
+  const copies = /* @__PURE__ */ new Set();
+  const take = async (dir) => {
+    const c = await kustomizeClosure(dir, input.files, root, { allowRemote });
+    for (const p of c.problems ?? []) err3(p.message, { file: p.file, line: p.line });
+    for (const r of c.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: r.message, file: r.file, line: r.line });
+    for (const p of c.paths) copies.add(p);
+    return !c.problems;
+  };
+  const kfile = await kustomizationFileIn(input.files, root, unit2.dir);
+  let kustomization;
+  let kname = "kustomization.yaml";
+  if (kfile) {
+    if (!await take(unit2.dir)) return void 0;
+    const parsed = parseYaml11(await input.files.readFile(posix8.join(root, kfile)), kfile);
+    if (parsed.errors.length > 0) return err3(parsed.errors[0].message, { file: kfile, line: parsed.errors[0].line ?? 1 });
+    kustomization = parsed.docs[0]?.object ?? {};
+    kname = posix8.basename(kfile);
+  } else {
+    const listing = await listPlainUnit(input.files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
+    for (const link of listing.symlinks) err3(`${link} is a symlink: symlinked manifests and folders are not followed; copy them instead`, { file: link });
+    for (const chart of listing.charts) err3(`${chart} is a Helm chart inside ${unit2.dir}, which has no kustomization: Flux would read its templates as manifests`, { file: `${chart}/Chart.yaml` });
+    if (listing.symlinks.length + listing.charts.length > 0) return void 0;
+    copies.add(unit2.dir);
+    for (const sub of listing.kustomizations) if (!await take(sub)) return void 0;
+    const rel = (p) => `./${p.slice(unit2.dir === "." ? 0 : unit2.dir.length + 1)}`;
+    kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...listing.files, ...listing.kustomizations].sort(cmp).map(rel) };
+  }
+  const components = await componentDirs(unit2, spec, root, input.files);
+  for (const c of components) {
+    const bad = checkRelativePath(c.rel, "component") ?? await checkRepoPath(root, c.rel, input.files, "component", { anyName: true });
+    if (bad) return err3(`spec.components: ${bad}`, at3);
+    if (!await take(c.rel)) return void 0;
+  }
+  const generated = applyFluxGenerator(kustomization, spec, components.map((c) => c.ref));
+  if (!input.exec.workDir) return err3("this runner has no work directory for the kustomization Flux generates", at3);
+  const existing = [];
+  if (copies.has(".")) {
+    copies.delete(".");
+    for (const e of await input.files.readDir(root)) if (!e.name.startsWith(".")) copies.add(e.name);
+  }
+  for (const p of [...copies].sort(cmp)) {
+    if (existing.some((e) => p.startsWith(`${e}/`))) continue;
+    if (await input.files.lstat(posix8.join(root, p)) !== void 0) existing.push(p);
+  }
+  const toolCmd = await input.exec.which("kustomize") ? "kustomize" : await input.exec.which("kubectl") ? "kubectl" : void 0;
+  if (!toolCmd) return err3("kustomize not found: install kustomize or kubectl (kubectl kustomize)", at3);
+  const work = await input.exec.workDir(
+    existing.map((p) => ({ from: posix8.join(root, p), to: `repo/${p}` })),
+    [{ path: posix8.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
+` }]
+  );
+  let stdout;
+  try {
+    const dir = posix8.join(work.path, "repo", unit2.dir);
+    const args = toolCmd === "kustomize" ? ["build", dir] : ["kustomize", dir];
+    const result = await input.exec.run(toolCmd, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
+    if (result.exitCode !== 0) {
+      const msg = toolMessage(result.stderr).split(work.path + "/repo/").join("");
+      return err3(`${toolCmd} ${args[0]} of Flux Kustomization ${unit2.object.namespace}/${unit2.object.name} failed (exit ${result.exitCode})${msg ? `: ${msg}` : ""}`, at3);
+    }
+    for (const w of toolWarnings(result.stderr)) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: `kustomize: ${w}`, ...at3 });
+    stdout = result.stdout;
+  } finally {
+    await work.remove();
+  }
+  const objects = await postBuild(ctx, spec, stdout, at3);
+  if (objects === void 0) return void 0;
+  for (const o of objects) {
+    if (o["kind"] === "HelmRelease" && typeof o["apiVersion"] === "string" && o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/")) {
+      const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+      ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...at3, message: `HelmRelease ${String(m["namespace"] ?? "")}/${String(m["name"])} is kept as an object: helm-controller renders its chart in the cluster` });
+    }
+  }
+  return objects.map((o) => JSON.stringify(o)).join("\n---\n");
+}
+async function postBuild(ctx, spec, stdout, at3) {
+  const { unit: unit2, input } = ctx;
+  const notString = (what, where) => {
+    ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
+    return void 0;
+  };
+  const pb = isRecord(spec["postBuild"]) ? spec["postBuild"] : void 0;
+  const vars = /* @__PURE__ */ new Map();
+  const unread = [];
+  if (pb) {
+    const from = Array.isArray(pb["substituteFrom"]) ? pb["substituteFrom"] : [];
+    let below;
+    for (const s of from) {
+      if (!isRecord(s)) continue;
+      const kind = String(s["kind"]);
+      const name = String(s["name"]);
+      if (kind === "Secret") {
+        unread.push(`Secret ${name} (Secret values are never read)`);
+        continue;
+      }
+      below ??= (await readObjectsBelow(input.files, input.repoRoot, unit2.object.scope)).objects;
+      const cms = below.filter((o) => o.object["kind"] === "ConfigMap" && o.object["apiVersion"] === "v1" && isRecord(o.object["metadata"]) && o.object["metadata"]["name"] === name && (o.object["metadata"]["namespace"] ?? unit2.object.namespace) === unit2.object.namespace);
+      if (kind !== "ConfigMap" || cms.length === 0) {
+        if (s["optional"] !== true) unread.push(`${kind} ${name} (${kind === "ConfigMap" ? `not found below ${unit2.object.scope || "the repository root"}` : "not a ConfigMap or Secret"})`);
+        continue;
+      }
+      if (cms.length > 1) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `substituteFrom ConfigMap ${name} is defined ${cms.length} times: ${cms.map((c) => `${c.file}:${c.line}`).join(", ")}` });
+        return void 0;
+      }
+      const data = isRecord(cms[0].object["data"]) ? cms[0].object["data"] : {};
+      for (const [k, v] of Object.entries(data)) {
+        if (typeof v !== "string") return notString(`ConfigMap ${name} data.${k}`, { file: cms[0].file, line: cms[0].line });
+        vars.set(k, v.replace(/\n/g, ""));
+      }
+    }
+    if (isRecord(pb["substitute"])) {
+      for (const [k, v] of Object.entries(pb["substitute"])) {
+        if (typeof v !== "string") return notString(`postBuild.substitute.${k}`, at3);
+        vars.set(k, v.replace(/\n/g, ""));
+      }
+    }
+    for (const k of vars.keys()) {
+      if (!VAR_NAME.test(k)) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild variable name "${k}" is invalid: it must match ${VAR_NAME.source}` });
+        return void 0;
+      }
+    }
+  }
+  const substitute = pb !== void 0 && (vars.size > 0 || unread.length > 0);
+  const cm = isRecord(spec["commonMetadata"]) ? spec["commonMetadata"] : {};
+  const left = /* @__PURE__ */ new Set();
+  const objects = [];
+  for (const doc of stdout.split(/^---$/m)) {
+    if (doc.trim() === "") continue;
+    let text = doc;
+    let parsed = parseYaml11(text, unit2.object.file);
+    if (parsed.errors.length > 0) {
+      ctx.diagnostics.push({ ...parsed.errors[0], unit: unit2.id, message: `kustomize output: ${parsed.errors[0].message}` });
+      return void 0;
+    }
+    const obj = parsed.docs[0]?.object;
+    if (!obj) continue;
+    const m = isRecord(obj["metadata"]) ? obj["metadata"] : {};
+    const disabled = [m["labels"], m["annotations"]].some((x) => isRecord(x) && x[SUBSTITUTE_KEY] === "disabled");
+    let result = obj;
+    if (substitute && !disabled) {
+      const r = fluxSubstitute(text, vars, unread.length > 0);
+      for (const l of r.left) left.add(l);
+      if (r.unsupported.length > 0) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild: ${r.unsupported.slice(0, 3).join(", ")} ${r.unsupported.length === 1 ? "is an expression" : "are expressions"} Hydrate does not evaluate; write \${var} or \${var:=default}` });
+        return void 0;
+      }
+      text = r.text;
+      parsed = parseYaml11(text, unit2.object.file);
+      if (parsed.errors.length > 0 || !parsed.docs[0]) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild substitution gives invalid YAML: ${parsed.errors[0]?.message ?? "no object"}` });
+        return void 0;
+      }
+      result = parsed.docs[0].object;
+    }
+    for (const field2 of ["labels", "annotations"]) {
+      if (!isRecord(cm[field2]) || Object.keys(cm[field2]).length === 0) continue;
+      const md = isRecord(result["metadata"]) ? result["metadata"] : result["metadata"] = {};
+      md[field2] = { ...isRecord(md[field2]) ? md[field2] : {}, ...cm[field2] };
+    }
+    objects.push(result);
+  }
+  if (unread.length > 0) {
+    const names = [...left].map((l) => `\${${l}}`);
+    ctx.diagnostics.push({
+      severity: "warning",
+      unit: unit2.id,
+      ...at3,
+      message: `postBuild.substituteFrom ${unread.join(", ")} cannot be read offline: ${names.length > 0 ? `${names.join(", ")} left as written` : "no variable was left unresolved"}`
+    });
+  }
+  return objects;
+}
+
+// src/render/kubernetes/argocd-source.ts
+var import_yaml10 = __toESM(require_dist(), 1);
+import { posix as posix9 } from "node:path";
+var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
 var HELM_PASS_ENV = ["HELM_REGISTRY_CONFIG", "HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CACHE_HOME", "HELM_CONFIG_HOME"];
 var DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 var SET_NAME2 = /^[A-Za-z0-9_[\]\\][^=,\s]*$/;
@@ -25702,7 +26176,7 @@ async function renderKustomizeSource(ctx, k) {
   for (const key2 of ["commonAnnotationsEnvsubst"]) if (k[key2] === true) err(ctx, `kustomize.${key2} needs Argo CD's build environment, which Hydrate does not emulate`);
   const allowRemote = input.settings.config.policy.allowRemote;
   const components = (Array.isArray(k["components"]) ? k["components"] : []).filter((c) => typeof c === "string");
-  const roots = [dir, ...components.map((c) => posix10.normalize(posix10.join(dir, c)))];
+  const roots = [dir, ...components.map((c) => posix9.normalize(posix9.join(dir, c)))];
   const paths = [];
   for (const r of roots) {
     const bad = await repoPathProblem(input.files, input.repoRoot, r, "kustomize component");
@@ -25710,7 +26184,7 @@ async function renderKustomizeSource(ctx, k) {
       err(ctx, bad);
       continue;
     }
-    if (r !== dir && (await input.files.lstat(posix10.join(input.repoRoot, r)))?.kind !== "directory") {
+    if (r !== dir && (await input.files.lstat(posix9.join(input.repoRoot, r)))?.kind !== "directory") {
       if (k["ignoreMissingComponents"] !== true) err(ctx, `kustomize component ${r} not found`);
       continue;
     }
@@ -25720,15 +26194,15 @@ async function renderKustomizeSource(ctx, k) {
   }
   const patches = Array.isArray(k["patches"]) ? k["patches"] : [];
   for (const p of patches) {
-    const path4 = str2(rec(p)["path"]);
-    if (path4 === void 0) continue;
-    const rel = posix10.normalize(posix10.join(dir, path4));
+    const path5 = str2(rec(p)["path"]);
+    if (path5 === void 0) continue;
+    const rel = posix9.normalize(posix9.join(dir, path5));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, "kustomize patch file");
     if (bad) err(ctx, bad);
     else paths.push(rel);
   }
   if (hasErrors(ctx.diagnostics)) return [];
-  const doc = rec(parseYamlDocuments(await input.files.readFile(posix10.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
+  const doc = rec(parseYamlDocuments(await input.files.readFile(posix9.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
   const edited = { ...doc };
   if (typeof k["namePrefix"] === "string" && k["namePrefix"] !== "") edited["namePrefix"] = k["namePrefix"];
   if (typeof k["nameSuffix"] === "string" && k["nameSuffix"] !== "") edited["nameSuffix"] = k["nameSuffix"];
@@ -25805,12 +26279,12 @@ async function renderKustomizeSource(ctx, k) {
     err(ctx, "no work directory to build the kustomization in");
     return [];
   }
-  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix10.join(input.repoRoot, p), to: p }));
-  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml13.stringify)(edited, { version: "1.1" }) }]);
+  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix9.join(input.repoRoot, p), to: p }));
+  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml10.stringify)(edited, { version: "1.1" }) }]);
   try {
-    const target = posix10.join(work.path, dir);
+    const target = posix9.join(work.path, dir);
     const args = command === "kustomize" ? ["build", target] : ["kustomize", target];
-    const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
+    const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS2, env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
     if (result.exitCode !== 0) {
       err(ctx, `kustomize build of ${dir} failed (exit ${result.exitCode}): ${toolError(result.stderr.split(work.path + "/").join(""))}`);
       return [];
@@ -25833,7 +26307,7 @@ async function renderHelmSource(ctx, h, entry) {
   const app = unit2.argocd;
   const dir = unit2.dir;
   const chartFile = `${dir}/Chart.yaml`;
-  if ((await input.files.lstat(posix10.join(input.repoRoot, chartFile)))?.kind !== "file") {
+  if ((await input.files.lstat(posix9.join(input.repoRoot, chartFile)))?.kind !== "file") {
     err(ctx, `its source sets helm options but ${dir} holds no Chart.yaml`);
     return [];
   }
@@ -25857,10 +26331,10 @@ async function renderHelmSource(ctx, h, entry) {
       err(ctx, `helm.valueFiles entry ${JSON.stringify(v)} is not a file of this repository (references to other sources and URLs are not read)`);
       continue;
     }
-    const rel = posix10.normalize(posix10.join(dir, v));
+    const rel = posix9.normalize(posix9.join(dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v}`);
     if (bad) err(ctx, bad);
-    else if ((await input.files.lstat(posix10.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
+    else if ((await input.files.lstat(posix9.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
     else if (h["ignoreMissingValueFiles"] !== true) err(ctx, `values file ${rel} (helm.valueFiles) not found`);
   }
   let inline;
@@ -25891,15 +26365,15 @@ async function renderHelmSource(ctx, h, entry) {
   if (h["skipCrds"] !== true) args.push("--include-crds");
   if (h["skipTests"] === true) args.push("--skip-tests");
   if (h["skipSchemaValidation"] === true) args.push("--skip-schema-validation");
-  for (const f of valueFiles) args.push(`--values=${posix10.join(input.repoRoot, f)}`);
+  for (const f of valueFiles) args.push(`--values=${posix9.join(input.repoRoot, f)}`);
   if (inline !== void 0) args.push("--values=-");
-  args.push(...sets, "--", releaseName, posix10.join(input.repoRoot, dir));
+  args.push(...sets, "--", releaseName, posix9.join(input.repoRoot, dir));
   const twice = await chartMayVary(input.files, input.repoRoot, dir);
   const work = input.exec.workDir ? await input.exec.workDir([]) : void 0;
   try {
     const options = {
       cwd: work?.path ?? input.repoRoot,
-      timeoutMs: RENDER_TIMEOUT_MS,
+      timeoutMs: RENDER_TIMEOUT_MS2,
       env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` },
       passEnv: HELM_PASS_ENV,
       ...inline !== void 0 ? { input: inline } : {}
@@ -25942,15 +26416,15 @@ async function argoClosure(unit2, settings, files) {
       const k = rec(source["kustomize"]);
       add(await kustomizeClosure(unit2.dir, files, root));
       for (const c of Array.isArray(k["components"]) ? k["components"] : []) {
-        if (typeof c === "string") add(await kustomizeClosure(posix10.normalize(posix10.join(unit2.dir, c)), files, root));
+        if (typeof c === "string") add(await kustomizeClosure(posix9.normalize(posix9.join(unit2.dir, c)), files, root));
       }
       for (const p of Array.isArray(k["patches"]) ? k["patches"] : []) {
-        const path4 = str2(rec(p)["path"]);
-        if (path4 !== void 0) paths.add(posix10.normalize(posix10.join(unit2.dir, path4)));
+        const path5 = str2(rec(p)["path"]);
+        if (path5 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path5)));
       }
     } else if (type === "helm") {
       const h = rec(source["helm"]);
-      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix10.normalize(posix10.join(unit2.dir, v)));
+      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix9.normalize(posix9.join(unit2.dir, v)));
     } else if (type === "directory") {
       const listing = await listPlainUnit(files, root, unit2.dir, argoDirectoryRule(source["directory"]), settings.config.kubernetes[unit2.entry]?.extraArtifacts ?? "extra_artifacts");
       for (const sub of listing.kustomizations) add(await kustomizeClosure(sub, files, root));
@@ -25961,7 +26435,7 @@ async function argoClosure(unit2, settings, files) {
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
+var RENDER_TIMEOUT_MS3 = 10 * 60 * 1e3;
 function goToolEnv(settings) {
   return { GOGC: "off", GOMEMLIMIT: `${settings.toolMemoryMiB}MiB` };
 }
@@ -25978,7 +26452,7 @@ var HELM_ENV = [
   "NO_PROXY",
   "no_proxy"
 ];
-var abs = (input, rel) => posix11.join(input.repoRoot, rel);
+var abs = (input, rel) => posix10.join(input.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function toolFailure(what, result) {
   const stderr = toolMessage(result.stderr);
@@ -26133,7 +26607,7 @@ async function renderKustomize(ctx, file, dirRel) {
   try {
     result = await input.exec.run(command, args, {
       cwd: input.repoRoot,
-      timeoutMs: RENDER_TIMEOUT_MS2,
+      timeoutMs: RENDER_TIMEOUT_MS3,
       env: goToolEnv(input.settings),
       ...flags.length > 0 ? { passEnv: HELM_ENV } : {}
     });
@@ -26155,7 +26629,7 @@ async function renderKustomize(ctx, file, dirRel) {
 async function renderHelm(ctx, file) {
   const { input, unit: unit2 } = ctx;
   const empty = { resources: [], patches: [] };
-  const unsafeRelease = await checkRepoPath(input.repoRoot, posix11.normalize(file), input.files, "Helm release file");
+  const unsafeRelease = await checkRepoPath(input.repoRoot, posix10.normalize(file), input.files, "Helm release file");
   if (unsafeRelease) {
     err2(ctx, unsafeRelease, { file: input.settings.configPath });
     return empty;
@@ -26166,11 +26640,9 @@ async function renderHelm(ctx, file) {
   if (parsed.errors.length > 0) return empty;
   const check = helmRelease.safeParse(parsed.value);
   if (!check.success) {
-    for (const issue2 of check.error.issues) {
-      const path4 = issue2.path.filter((p) => typeof p !== "symbol");
-      const pos = parsed.positionOf(path4);
-      const field2 = path4.length > 0 ? `${path4.join(".")}: ` : "";
-      err2(ctx, `invalid Helm release: ${field2}${issue2.message}`, { file, ...pos });
+    for (const { issue: issue2, path: path5, position } of locateZodIssues(check.error, parsed)) {
+      const field2 = path5.length > 0 ? `${path5.join(".")}: ` : "";
+      err2(ctx, `invalid Helm release: ${field2}${issue2.message}`, { file, ...position });
     }
     return empty;
   }
@@ -26182,8 +26654,8 @@ async function renderHelm(ctx, file) {
   }));
   for (const p of artifactProblems) err2(ctx, p.message, p.at);
   if (hasErrors(ctx.diagnostics)) return empty;
-  const releaseDir = posix11.dirname(file);
-  const releaseName = release.releaseName ?? posix11.basename(releaseDir);
+  const releaseDir = posix10.dirname(file);
+  const releaseName = release.releaseName ?? posix10.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
   let localChart;
@@ -26193,7 +26665,7 @@ async function renderHelm(ctx, file) {
     return empty;
   }
   if (isLocalChart(release.chart)) {
-    const chartRel = posix11.normalize(posix11.join(releaseDir, release.chart));
+    const chartRel = posix10.normalize(posix10.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, "chart path") ?? await checkRepoPath(input.repoRoot, chartRel, input.files, "chart path");
     if (bad) {
       err2(ctx, bad, { file, ...parsed.positionOf(["chart"]) });
@@ -26233,7 +26705,7 @@ async function renderHelm(ctx, file) {
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix11.normalize(posix11.join(unit2.dir, v));
+      const rel = posix10.normalize(posix10.join(unit2.dir, v));
       const bad = checkRelativePath(rel, "values file") ?? await checkRepoPath(input.repoRoot, rel, input.files, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err2(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file, ...parsed.positionOf(["valuesFiles", i]) });
@@ -26273,10 +26745,10 @@ async function renderHelm(ctx, file) {
     }
     const cwd = work?.path ?? input.repoRoot;
     if (work && localChart && copies.length > 0) {
-      chartRef = posix11.join(work.path, localChart.rel);
+      chartRef = posix10.join(work.path, localChart.rel);
       const built = await input.exec.run("helm", ["dependency", "build", "--", chartRef], {
         cwd,
-        timeoutMs: RENDER_TIMEOUT_MS2,
+        timeoutMs: RENDER_TIMEOUT_MS3,
         env: goToolEnv(input.settings),
         passEnv: HELM_ENV
       });
@@ -26315,7 +26787,7 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
   const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
   for (const d of deps) {
     if (!d.repository.startsWith("file://")) continue;
-    const rel = posix11.normalize(posix11.join(chartRel, d.repository.slice("file://".length)));
+    const rel = posix10.normalize(posix10.join(chartRel, d.repository.slice("file://".length)));
     const bad = checkRelativePath(rel, `dependency ${d.name} of chart ${chartRel}`);
     if (bad) {
       err2(ctx, bad, { file });
@@ -26328,13 +26800,13 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
 }
 async function pathLikeChartProblem(input, chart) {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
-  const rel = posix11.normalize(chart);
+  const rel = posix10.normalize(chart);
   if (await input.files.lstat(abs(input, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
   return checkRepoPath(input.repoRoot, rel, input.files, "chart", { anyName: true });
 }
 async function runHelmTemplate(ctx, file, args, stdin, what, twice, cwd) {
   const { input } = ctx;
-  const options = { cwd, timeoutMs: RENDER_TIMEOUT_MS2, env: goToolEnv(input.settings), passEnv: HELM_ENV, ...stdin !== void 0 ? { input: stdin } : {} };
+  const options = { cwd, timeoutMs: RENDER_TIMEOUT_MS3, env: goToolEnv(input.settings), passEnv: HELM_ENV, ...stdin !== void 0 ? { input: stdin } : {} };
   let result;
   try {
     result = await input.exec.run("helm", args, options);
@@ -26403,11 +26875,11 @@ async function renderChartDir(ctx, chartFile) {
     }
     return filled.value;
   };
-  const releaseName = named("releaseName", posix11.basename(unit2.dir), 53);
+  const releaseName = named("releaseName", posix10.basename(unit2.dir), 53);
   const namespace = named("namespace", "default", 63);
   const valuesRel = [];
   for (const v of entry.helm.valueFiles) {
-    const rel = posix11.normalize(posix11.join(unit2.dir, v));
+    const rel = posix10.normalize(posix10.join(unit2.dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v} (helm.valueFiles)`);
     if (bad) err2(ctx, bad, configAt);
     else if (!await isRegularFile(input, rel)) err2(ctx, `values file ${rel} (helm.valueFiles) not found`, configAt);
@@ -26455,7 +26927,7 @@ async function renderPlain(ctx) {
   if ((await input.files.lstat(abs(input, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
     err2(
       ctx,
-      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix11.basename(unit2.dir)} and a version, or exclude the directory`,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix10.basename(unit2.dir)} and a version, or exclude the directory`,
       { file: `${unit2.dir}/Chart.yaml` }
     );
     return [];
@@ -26463,7 +26935,7 @@ async function renderPlain(ctx) {
   const rule = plainRuleOf(input.settings.config, entry);
   const listing = await listPlainUnit(input.files, input.repoRoot, unit2.dir, rule, entry.extraArtifacts);
   for (const link of listing.symlinks) {
-    err2(ctx, `${posix11.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
+    err2(ctx, `${posix10.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
   }
   for (const chart of listing.charts) {
     err2(
@@ -26473,7 +26945,7 @@ async function renderPlain(ctx) {
     );
   }
   if (listing.pluginMarkers.length > 0) {
-    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix11.basename(m)]} (${posix11.basename(m)})`).join(", ");
+    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix10.basename(m)]} (${posix10.basename(m)})`).join(", ");
     err2(
       ctx,
       `${unit2.dir} is rendered by ${which}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
@@ -26521,7 +26993,7 @@ function describeNonObject(value, file) {
   const apiVersion2 = value["apiVersion"];
   const kind = value["kind"];
   if (typeof apiVersion2 === "string" && apiVersion2 !== "" && typeof kind === "string" && kind !== "") return void 0;
-  const base = posix11.basename(file);
+  const base = posix10.basename(file);
   const keys = Object.keys(value);
   const has = (...ks) => ks.some((k) => keys.includes(k));
   let looks;
@@ -26585,9 +27057,8 @@ async function unitPatches(ctx) {
   for (const [i, item] of parsed.value.entries()) {
     const check = targetedPatch.safeParse(item);
     if (!check.success) {
-      for (const issue2 of check.error.issues) {
-        const path4 = [i, ...issue2.path.filter((p) => typeof p !== "symbol")];
-        err2(ctx, `invalid patch: ${path4.slice(1).join(".") || "item"}: ${issue2.message}`, { file: rel, ...parsed.positionOf(path4) });
+      for (const { issue: issue2, path: path5, position } of locateZodIssues(check.error, parsed, [i])) {
+        err2(ctx, `invalid patch: ${path5.join(".") || "item"}: ${issue2.message}`, { file: rel, ...position });
       }
       continue;
     }
@@ -26665,833 +27136,34 @@ async function extraArtifacts(ctx) {
   return out;
 }
 
-// src/render/kubernetes/flux-kustomization.ts
-var RENDER_TIMEOUT_MS3 = 10 * 60 * 1e3;
-var SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
-var FLUX_PLAIN_RULE = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
-var VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
-async function loadFluxObject(unit2, repoRoot, files) {
-  const ref = unit2.object;
-  const at3 = { severity: "error", unit: unit2.id, file: ref.file };
-  let text;
-  try {
-    text = await files.readFile(posix12.join(repoRoot, ref.file));
-  } catch (e) {
-    return { ...at3, message: `cannot read the Flux Kustomization: ${e.message}` };
-  }
-  const parsed = parseYaml11(text, ref.file);
-  if (parsed.errors.length > 0) return { ...parsed.errors[0], unit: unit2.id };
-  const found = parsed.docs.find((d) => {
-    const m = isRecord(d.object["metadata"]) ? d.object["metadata"] : {};
-    return isFluxKustomization(d.object) && m["name"] === ref.name && (m["namespace"] ?? "default") === ref.namespace;
-  });
-  return found ?? { ...at3, message: `Flux Kustomization ${ref.namespace}/${ref.name} is no longer in ${ref.file}` };
-}
-var specOf = (ks) => isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
-var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-async function componentDirs(unit2, spec, repoRoot, files) {
-  const out = [];
-  for (const ref of strings(spec["components"])) {
-    const rel = posix12.normalize(posix12.join(unit2.dir, ref));
-    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix12.join(repoRoot, rel)) === void 0) continue;
-    out.push({ rel, ref });
-  }
-  return out;
-}
-async function fluxClosure(unit2, settings, entry, files) {
-  const root = settings.repoRoot;
-  const ks = await loadFluxObject(unit2, root, files);
-  const paths = /* @__PURE__ */ new Set([unit2.object.file]);
-  if (!("object" in ks)) return { paths: [...paths], volatile: true, reason: ks.message };
-  const spec = specOf(ks);
-  const closures = [];
-  if (await kustomizationFileIn(files, root, unit2.dir)) closures.push(await kustomizeClosure(unit2.dir, files, root));
-  else {
-    paths.add(unit2.dir);
-    try {
-      const listing = await listPlainUnit(files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
-      for (const sub of listing.kustomizations) closures.push(await kustomizeClosure(sub, files, root));
-    } catch {
-    }
-  }
-  for (const c of await componentDirs(unit2, spec, root, files)) closures.push(await kustomizeClosure(c.rel, files, root));
-  const postBuild2 = isRecord(spec["postBuild"]) ? spec["postBuild"] : {};
-  if (Array.isArray(postBuild2["substituteFrom"]) && postBuild2["substituteFrom"].length > 0) paths.add(unit2.object.scope);
-  let volatile = false;
-  let reason;
-  for (const c of closures) {
-    for (const p of c.paths) paths.add(p);
-    if (c.volatile && !volatile) ({ volatile, reason } = c);
-  }
-  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
-}
-function applyFluxGenerator(kustomization, spec, components) {
-  const k = { ...kustomization };
-  if (typeof spec["targetNamespace"] === "string") k["namespace"] = spec["targetNamespace"];
-  if (Array.isArray(spec["patches"]) && spec["patches"].length > 0) {
-    k["patches"] = [...Array.isArray(k["patches"]) ? k["patches"] : [], ...spec["patches"].map((p) => isRecord(p) ? { patch: p["patch"], ...isRecord(p["target"]) ? { target: p["target"] } : {} } : p)];
-  }
-  if (Array.isArray(spec["images"]) && spec["images"].length > 0) {
-    const images = Array.isArray(k["images"]) ? [...k["images"]] : [];
-    for (const image of spec["images"]) {
-      if (!isRecord(image)) continue;
-      const entry = { name: image["name"] };
-      for (const f of ["newName", "newTag", "digest"]) if (typeof image[f] === "string" && image[f] !== "") entry[f] = image[f];
-      const at3 = images.findIndex((i) => isRecord(i) && i["name"] === image["name"]);
-      if (at3 >= 0) images[at3] = entry;
-      else images.push(entry);
-    }
-    k["images"] = images;
-  }
-  if (components.length > 0) k["components"] = [...strings(k["components"]), ...components];
-  if (typeof spec["namePrefix"] === "string" && spec["namePrefix"] !== "") k["namePrefix"] = spec["namePrefix"];
-  if (typeof spec["nameSuffix"] === "string" && spec["nameSuffix"] !== "") k["nameSuffix"] = spec["nameSuffix"];
-  return k;
-}
-function fluxSubstitute(text, vars, leaveUnknown) {
-  const left = /* @__PURE__ */ new Set();
-  const unsupported = [];
-  const closing = (from) => {
-    let depth = 1;
-    for (let j = from; j < text.length; j++) {
-      if (text[j] === "$" && text[j + 1] === "{") {
-        depth++;
-        j++;
-      } else if (text[j] === "}" && --depth === 0) return j;
-    }
-    return -1;
-  };
-  const expand = (from, to) => {
-    let out2 = "";
-    let i = from;
-    while (i < to) {
-      const c = text[i];
-      if (c !== "$") {
-        out2 += c;
-        i++;
-        continue;
-      }
-      if (text[i + 1] === "$") {
-        out2 += "$";
-        i += 2;
-        continue;
-      }
-      if (text[i + 1] !== "{") {
-        out2 += c;
-        i++;
-        continue;
-      }
-      const end = closing(i + 2);
-      if (end < 0 || end >= to) {
-        out2 += text.slice(i, to);
-        break;
-      }
-      const m = /^([_a-zA-Z][_a-zA-Z0-9]*)(:=|:-|:\+|:\?|=|-|\+|\?)?/.exec(text.slice(i + 2, end));
-      const rest = m ? end - (i + 2) - m[0].length : -1;
-      if (!m || m[2] === void 0 && rest > 0) {
-        unsupported.push(text.slice(i, end + 1));
-        out2 += text.slice(i, end + 1);
-      } else {
-        const name = m[1];
-        const value = vars.get(name);
-        if (value !== void 0 && value !== "") out2 += value;
-        else if (leaveUnknown && value === void 0) {
-          left.add(name);
-          out2 += text.slice(i, end + 1);
-        } else if (m[2] !== void 0) out2 += expand(i + 2 + m[0].length, end);
-      }
-      i = end + 1;
-    }
-    return out2;
-  };
-  const out = expand(0, text.length);
-  return { text: out, left: [...left].sort(cmp), unsupported };
-}
-async function renderFluxKustomization(ctx) {
-  const { unit: unit2, input, entry } = ctx;
-  const root = input.repoRoot;
-  const file = unit2.object.file;
-  const err3 = (message, at4 = { file }) => {
-    ctx.diagnostics.push({ severity: "error", unit: unit2.id, message, ...at4 });
-    return void 0;
-  };
-  const ks = await loadFluxObject(unit2, root, input.files);
-  if (!("object" in ks)) {
-    ctx.diagnostics.push(ks);
-    return void 0;
-  }
-  const at3 = { file, line: ks.line };
-  const spec = specOf(ks);
-  if (unit2.dir !== ".") {
-    const bad = checkRelativePath(unit2.dir, "spec.path") ?? await checkRepoPath(root, unit2.dir, input.files, "spec.path", { anyName: true });
-    if (bad) return err3(bad, at3);
-  }
-  if ((await input.files.lstat(posix12.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
-  const allowRemote = entry.kustomize.allowRemote || input.settings.config.policy.allowRemote;
-  const copies = /* @__PURE__ */ new Set();
-  const take = async (dir) => {
-    const c = await kustomizeClosure(dir, input.files, root, { allowRemote });
-    for (const p of c.problems ?? []) err3(p.message, { file: p.file, line: p.line });
-    for (const r of c.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: r.message, file: r.file, line: r.line });
-    for (const p of c.paths) copies.add(p);
-    return !c.problems;
-  };
-  const kfile = await kustomizationFileIn(input.files, root, unit2.dir);
-  let kustomization;
-  let kname = "kustomization.yaml";
-  if (kfile) {
-    if (!await take(unit2.dir)) return void 0;
-    const parsed = parseYaml11(await input.files.readFile(posix12.join(root, kfile)), kfile);
-    if (parsed.errors.length > 0) return err3(parsed.errors[0].message, { file: kfile, line: parsed.errors[0].line ?? 1 });
-    kustomization = parsed.docs[0]?.object ?? {};
-    kname = posix12.basename(kfile);
-  } else {
-    const listing = await listPlainUnit(input.files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
-    for (const link of listing.symlinks) err3(`${link} is a symlink: symlinked manifests and folders are not followed; copy them instead`, { file: link });
-    for (const chart of listing.charts) err3(`${chart} is a Helm chart inside ${unit2.dir}, which has no kustomization: Flux would read its templates as manifests`, { file: `${chart}/Chart.yaml` });
-    if (listing.symlinks.length + listing.charts.length > 0) return void 0;
-    copies.add(unit2.dir);
-    for (const sub of listing.kustomizations) if (!await take(sub)) return void 0;
-    const rel = (p) => `./${p.slice(unit2.dir === "." ? 0 : unit2.dir.length + 1)}`;
-    kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...listing.files, ...listing.kustomizations].sort(cmp).map(rel) };
-  }
-  const components = await componentDirs(unit2, spec, root, input.files);
-  for (const c of components) {
-    const bad = checkRelativePath(c.rel, "component") ?? await checkRepoPath(root, c.rel, input.files, "component", { anyName: true });
-    if (bad) return err3(`spec.components: ${bad}`, at3);
-    if (!await take(c.rel)) return void 0;
-  }
-  const generated = applyFluxGenerator(kustomization, spec, components.map((c) => c.ref));
-  if (!input.exec.workDir) return err3("this runner has no work directory for the kustomization Flux generates", at3);
-  const existing = [];
-  if (copies.has(".")) {
-    copies.delete(".");
-    for (const e of await input.files.readDir(root)) if (!e.name.startsWith(".")) copies.add(e.name);
-  }
-  for (const p of [...copies].sort(cmp)) {
-    if (existing.some((e) => p.startsWith(`${e}/`))) continue;
-    if (await input.files.lstat(posix12.join(root, p)) !== void 0) existing.push(p);
-  }
-  const toolCmd = await input.exec.which("kustomize") ? "kustomize" : await input.exec.which("kubectl") ? "kubectl" : void 0;
-  if (!toolCmd) return err3("kustomize not found: install kustomize or kubectl (kubectl kustomize)", at3);
-  const work = await input.exec.workDir(
-    existing.map((p) => ({ from: posix12.join(root, p), to: `repo/${p}` })),
-    [{ path: posix12.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
-` }]
-  );
-  let stdout;
-  try {
-    const dir = posix12.join(work.path, "repo", unit2.dir);
-    const args = toolCmd === "kustomize" ? ["build", dir] : ["kustomize", dir];
-    const result = await input.exec.run(toolCmd, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS3, env: goToolEnv(input.settings) });
-    if (result.exitCode !== 0) {
-      const msg = toolMessage(result.stderr).split(work.path + "/repo/").join("");
-      return err3(`${toolCmd} ${args[0]} of Flux Kustomization ${unit2.object.namespace}/${unit2.object.name} failed (exit ${result.exitCode})${msg ? `: ${msg}` : ""}`, at3);
-    }
-    for (const w of toolWarnings(result.stderr)) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: `kustomize: ${w}`, ...at3 });
-    stdout = result.stdout;
-  } finally {
-    await work.remove();
-  }
-  const objects = await postBuild(ctx, spec, stdout, at3);
-  if (objects === void 0) return void 0;
-  for (const o of objects) {
-    if (o["kind"] === "HelmRelease" && typeof o["apiVersion"] === "string" && o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/")) {
-      const m = isRecord(o["metadata"]) ? o["metadata"] : {};
-      ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...at3, message: `HelmRelease ${String(m["namespace"] ?? "")}/${String(m["name"])} is kept as an object: helm-controller renders its chart in the cluster` });
-    }
-  }
-  return objects.map((o) => JSON.stringify(o)).join("\n---\n");
-}
-async function postBuild(ctx, spec, stdout, at3) {
-  const { unit: unit2, input } = ctx;
-  const notString = (what, where) => {
-    ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
-    return void 0;
-  };
-  const pb = isRecord(spec["postBuild"]) ? spec["postBuild"] : void 0;
-  const vars = /* @__PURE__ */ new Map();
-  const unread = [];
-  if (pb) {
-    const from = Array.isArray(pb["substituteFrom"]) ? pb["substituteFrom"] : [];
-    let below;
-    for (const s of from) {
-      if (!isRecord(s)) continue;
-      const kind = String(s["kind"]);
-      const name = String(s["name"]);
-      if (kind === "Secret") {
-        unread.push(`Secret ${name} (Secret values are never read)`);
-        continue;
-      }
-      below ??= (await readObjectsBelow(input.files, input.repoRoot, unit2.object.scope)).objects;
-      const cms = below.filter((o) => o.object["kind"] === "ConfigMap" && o.object["apiVersion"] === "v1" && isRecord(o.object["metadata"]) && o.object["metadata"]["name"] === name && (o.object["metadata"]["namespace"] ?? unit2.object.namespace) === unit2.object.namespace);
-      if (kind !== "ConfigMap" || cms.length === 0) {
-        if (s["optional"] !== true) unread.push(`${kind} ${name} (${kind === "ConfigMap" ? `not found below ${unit2.object.scope || "the repository root"}` : "not a ConfigMap or Secret"})`);
-        continue;
-      }
-      if (cms.length > 1) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `substituteFrom ConfigMap ${name} is defined ${cms.length} times: ${cms.map((c) => `${c.file}:${c.line}`).join(", ")}` });
-        return void 0;
-      }
-      const data = isRecord(cms[0].object["data"]) ? cms[0].object["data"] : {};
-      for (const [k, v] of Object.entries(data)) {
-        if (typeof v !== "string") return notString(`ConfigMap ${name} data.${k}`, { file: cms[0].file, line: cms[0].line });
-        vars.set(k, v.replace(/\n/g, ""));
-      }
-    }
-    if (isRecord(pb["substitute"])) {
-      for (const [k, v] of Object.entries(pb["substitute"])) {
-        if (typeof v !== "string") return notString(`postBuild.substitute.${k}`, at3);
-        vars.set(k, v.replace(/\n/g, ""));
-      }
-    }
-    for (const k of vars.keys()) {
-      if (!VAR_NAME.test(k)) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild variable name "${k}" is invalid: it must match ${VAR_NAME.source}` });
-        return void 0;
-      }
-    }
-  }
-  const substitute = pb !== void 0 && (vars.size > 0 || unread.length > 0);
-  const cm = isRecord(spec["commonMetadata"]) ? spec["commonMetadata"] : {};
-  const left = /* @__PURE__ */ new Set();
-  const objects = [];
-  for (const doc of stdout.split(/^---$/m)) {
-    if (doc.trim() === "") continue;
-    let text = doc;
-    let parsed = parseYaml11(text, unit2.object.file);
-    if (parsed.errors.length > 0) {
-      ctx.diagnostics.push({ ...parsed.errors[0], unit: unit2.id, message: `kustomize output: ${parsed.errors[0].message}` });
-      return void 0;
-    }
-    const obj = parsed.docs[0]?.object;
-    if (!obj) continue;
-    const m = isRecord(obj["metadata"]) ? obj["metadata"] : {};
-    const disabled = [m["labels"], m["annotations"]].some((x) => isRecord(x) && x[SUBSTITUTE_KEY] === "disabled");
-    let result = obj;
-    if (substitute && !disabled) {
-      const r = fluxSubstitute(text, vars, unread.length > 0);
-      for (const l of r.left) left.add(l);
-      if (r.unsupported.length > 0) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild: ${r.unsupported.slice(0, 3).join(", ")} ${r.unsupported.length === 1 ? "is an expression" : "are expressions"} Hydrate does not evaluate; write \${var} or \${var:=default}` });
-        return void 0;
-      }
-      text = r.text;
-      parsed = parseYaml11(text, unit2.object.file);
-      if (parsed.errors.length > 0 || !parsed.docs[0]) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild substitution gives invalid YAML: ${parsed.errors[0]?.message ?? "no object"}` });
-        return void 0;
-      }
-      result = parsed.docs[0].object;
-    }
-    for (const field2 of ["labels", "annotations"]) {
-      if (!isRecord(cm[field2]) || Object.keys(cm[field2]).length === 0) continue;
-      const md = isRecord(result["metadata"]) ? result["metadata"] : result["metadata"] = {};
-      md[field2] = { ...isRecord(md[field2]) ? md[field2] : {}, ...cm[field2] };
-    }
-    objects.push(result);
-  }
-  if (unread.length > 0) {
-    const names = [...left].map((l) => `\${${l}}`);
-    ctx.diagnostics.push({
-      severity: "warning",
-      unit: unit2.id,
-      ...at3,
-      message: `postBuild.substituteFrom ${unread.join(", ")} cannot be read offline: ${names.length > 0 ? `${names.join(", ")} left as written` : "no variable was left unresolved"}`
-    });
-  }
-  return objects;
-}
-
-// src/pipeline/incremental.ts
-function entryOf(unit2, settings) {
-  const lists = {
-    kubernetes: settings.config.kubernetes,
-    terraform: settings.config.terraform,
-    secrets: settings.config.secrets
-  };
-  return lists[unit2.renderer][unit2.entry];
-}
-var globalConfigs = /* @__PURE__ */ new WeakMap();
-function globalConfig2(settings) {
-  let text = globalConfigs.get(settings);
-  if (text === void 0) {
-    const { concurrency: _workers, timeouts: _limits, ...policy } = settings.config.policy;
-    const { labelCoordinates: _labels, ...wet } = settings.config.wet;
-    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
-    globalConfigs.set(settings, text);
-  }
-  return text;
-}
-async function kubernetesClosure(unit2, settings, files) {
-  const entry = settings.config.kubernetes[unit2.entry];
-  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
-  switch (entry.from) {
-    case "argocd":
-      return argoClosure(unit2, settings, files);
-  }
-  const root = settings.repoRoot;
-  switch (entry.from) {
-    case "flux":
-      return fluxClosure(unit2, settings, entry, files);
-  }
-  const detected = await detectUnitType(files, root, unit2, entry);
-  switch (detected.type) {
-    case "kustomize":
-      return kustomizeClosure(unit2.dir, files, root);
-    case "helm":
-      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
-    case "chart":
-      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
-    case "missing":
-      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
-    case "plain": {
-      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
-      return plainUnitClosure(own2, unit2, entry, settings, files);
-    }
-  }
-}
-async function plainUnitClosure(own2, unit2, entry, settings, files) {
-  let listing;
-  try {
-    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
-  } catch {
-    return own2;
-  }
-  if (listing.kustomizations.length === 0) return own2;
-  const paths = new Set(own2.paths);
-  let volatile = own2.volatile;
-  let reason = own2.reason;
-  for (const sub of listing.kustomizations) {
-    const c = await kustomizeClosure(sub, files, settings.repoRoot);
-    for (const p of c.paths) paths.add(p);
-    if (c.volatile && !volatile) {
-      volatile = true;
-      reason = c.reason;
-    }
-  }
-  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
-    volatile = true;
-    reason = "kustomize --enable-helm may fetch charts";
-  }
-  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
-}
-async function unitClosure(unit2, settings, files) {
-  if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
-  return { paths: [unit2.dir], volatile: false };
-}
-var entryDigests = /* @__PURE__ */ new WeakMap();
-async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML_FORMAT) {
-  const tools = unit2.renderer === "kubernetes" ? await toolVersion : "";
-  let perSettings = entryDigests.get(settings);
-  if (!perSettings) entryDigests.set(settings, perSettings = /* @__PURE__ */ new Map());
-  const key2 = `${unit2.renderer}\0${unit2.entry}\0${tools}`;
-  let shared = perSettings.get(key2);
-  if (shared === void 0) {
-    shared = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION}`]);
-    perSettings.set(key2, shared);
-  }
-  return [
-    "hydrate-input/2",
-    // The written form: a unit kept from a run that wrote another form is rendered again once.
-    // (Format 1, written before this part existed, adds nothing.)
-    ...format === 1 ? [] : [`canonical-yaml/${format}`],
-    unit2.renderer,
-    unit2.dir,
-    unit2.output,
-    JSON.stringify(unit2.coordinates),
-    shared,
-    // An Argo CD unit: the (generated) Application it renders.
-    ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : []
-  ];
-}
-function closureCover(paths) {
-  const sorted2 = [...new Set(paths)].sort(cmp);
-  const out = [];
-  const kept = /* @__PURE__ */ new Set();
-  for (const p of sorted2) {
-    let inside = kept.has("") && p !== "";
-    for (let i = p.indexOf("/"); !inside && i >= 0; i = p.indexOf("/", i + 1)) inside = kept.has(p.slice(0, i));
-    if (inside) continue;
-    kept.add(p);
-    out.push(p);
-  }
-  return out;
-}
-function isInsidePath(p) {
-  if (p === "") return true;
-  if (p.includes("\0") || p.includes("\\") || p.startsWith("/")) return false;
-  return p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".." && seg.toLowerCase() !== ".git");
-}
-async function digestOver(header2, paths, ids) {
-  const parts = [...header2];
-  const closure = {};
-  for (const p of paths) {
-    const id = await ids.id(p);
-    closure[p] = id;
-    parts.push(p, id);
-  }
-  return { digest: digestOf(parts), closure };
-}
-async function unitInputDigest(unit2, settings, files, toolVersion, ids = createFileIds(files, settings.repoRoot), format = CANONICAL_YAML_FORMAT) {
-  const entry = entryOf(unit2, settings);
-  const closure = await unitClosure(unit2, settings, files);
-  const over = await digestOver(await headerParts(unit2, settings, toolVersion, format), closureCover(closure.paths), ids);
-  const volatile = closure.volatile || entry === void 0;
-  return {
-    digest: over.digest,
-    volatile,
-    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {},
-    ...volatile ? {} : { closure: over.closure }
-  };
-}
-async function recordedInputDigest(unit2, settings, recorded, ids, toolVersion) {
-  if (!recorded?.closure || recorded.volatile || entryOf(unit2, settings) === void 0) return void 0;
-  const paths = Object.keys(recorded.closure).sort(cmp);
-  if (!paths.every(isInsidePath)) return void 0;
-  const over = await digestOver(await headerParts(unit2, settings, toolVersion), paths, ids);
-  return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : void 0;
-}
-var VERSION_COMMANDS = [
-  ["kustomize", ["version"]],
-  ["kubectl", ["version", "--client"]],
-  ["helm", ["version", "--short"]]
-];
-async function renderToolVersions(exec) {
-  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
-  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
-  const versions = await Promise.all(
-    wanted.map(async ([cmd, args]) => {
-      try {
-        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
-        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
-      } catch {
-        return `${cmd}:unknown`;
-      }
-    })
-  );
-  return versions.length > 0 ? versions.join("\n") : "no render tools";
-}
-function cachingReader(files) {
-  return {
-    readFile: memoizeAsync((p) => files.readFile(p)),
-    readFileBytes: memoizeAsync((p) => files.readFileBytes(p)),
-    readDir: memoizeAsync((p) => files.readDir(p)),
-    lstat: memoizeAsync((p) => files.lstat(p)),
-    realpath: memoizeAsync((p) => files.realpath(p))
-  };
-}
-function memoizeAsync(fn) {
-  const cache2 = /* @__PURE__ */ new Map();
-  return (p) => {
-    let hit = cache2.get(p);
-    if (!hit) {
-      hit = fn(p);
-      cache2.set(p, hit);
-      hit.catch(() => cache2.delete(p));
-    }
-    return hit;
-  };
-}
-
-// src/pipeline/hydrate.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-
-// src/dry/sources.ts
-import { join as join5 } from "node:path";
-async function checkSources(settings, files, positions = /* @__PURE__ */ new Map()) {
-  const found = [];
-  const file = settings.configPath;
-  const hint = `(see sources in ${file})`;
-  for (const [i, source] of settings.config.sources.entries()) {
-    const out = { push: (d) => found.push({ ...d, ...positions.get(`sources[${i}]`) }) };
-    const rel = source.path.replace(/^\.\/+/, "").replace(/\/+$/, "");
-    const unsafe = checkRelativePath(rel, `path of source "${source.name}"`);
-    if (unsafe) {
-      out.push({ severity: "error", file, message: `${unsafe} ${hint}` });
-      continue;
-    }
-    const abs2 = join5(settings.repoRoot, rel);
-    const st = await files.lstat(abs2);
-    let exists = st !== void 0;
-    if (st?.kind === "symlink") {
-      exists = await files.realpath(abs2).then(
-        () => true,
-        () => false
-      );
-    }
-    if (!exists) {
-      out.push({
-        severity: "error",
-        file,
-        message: `source "${source.name}" not found at ${rel}: check ${source.repository ?? "it"} out there before running hydrate ${hint}`
-      });
-      continue;
-    }
-    const outside = await checkInsideRepo(settings.repoRoot, abs2, files) ?? await checkRepoPath(settings.repoRoot, rel, files, "its path");
-    if (outside) {
-      out.push({ severity: "error", file, message: `source "${source.name}" at ${rel}: ${outside} ${hint}` });
-      continue;
-    }
-    const target = await files.lstat(await files.realpath(abs2));
-    if (target?.kind !== "directory") {
-      out.push({ severity: "error", file, message: `source "${source.name}" at ${rel} is not a directory: check the repository out there ${hint}` });
-    }
-  }
-  return found;
-}
-
-// src/render/cross-checks.ts
-function crossCheck(results) {
-  const provided = /* @__PURE__ */ new Set();
-  for (const r of results) for (const p of r.provides ?? []) provided.add(p.ref);
-  const out = [];
-  for (const r of results) {
-    for (const q of r.requires ?? []) {
-      if (provided.has(q.ref)) continue;
-      out.push({
-        severity: "error",
-        unit: q.unit,
-        ...q.file !== void 0 ? { file: q.file } : {},
-        ...q.line !== void 0 ? { line: q.line } : {},
-        ...q.col !== void 0 ? { col: q.col } : {},
-        message: q.message
-      });
-    }
-  }
-  return out.sort((a, b) => cmp(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || cmp(a.message, b.message));
-}
-
-// src/render/policy.ts
-var import_picomatch6 = __toESM(require_picomatch2(), 1);
-var SECRET_FIELDS = ["data", "stringData"];
-var SOPS_VALUE = /^ENC\[[A-Za-z0-9_]+,data:[^\]]*\]$/;
-var AVP_PLACEHOLDER = /^<path:[^<>\n]+>$/;
-var KUSTOMIZE_HASH = /^[2456789bcdfghkmt]{10}$/;
-function isCoreSecret(o) {
-  return isRecord(o) && o["apiVersion"] === "v1" && o["kind"] === "Secret";
-}
-function secretValues(o) {
-  const out = [];
-  for (const f of SECRET_FIELDS) {
-    const v = o[f];
-    if (v === void 0 || v === null) continue;
-    if (isRecord(v)) for (const [k, x] of Object.entries(v)) out.push([`${f}.${k}`, x]);
-    else out.push([f, v]);
-  }
-  return out;
-}
-function isAvpPlaceholder(field2, v) {
-  if (typeof v !== "string") return false;
-  if (AVP_PLACEHOLDER.test(v)) return true;
-  if (!field2.startsWith("data.") || !/^[A-Za-z0-9+/]+=*$/.test(v)) return false;
-  return AVP_PLACEHOLDER.test(Buffer.from(v, "base64").toString("utf8"));
-}
-function classifySecret(o) {
-  if (!isCoreSecret(o)) return { kind: "not-a-secret" };
-  const values = secretValues(o);
-  if (values.length === 0) return { kind: "empty" };
-  if (isRecord(o["sops"])) {
-    const clear = values.filter(([, v]) => typeof v !== "string" || !SOPS_VALUE.test(v)).map(([k]) => k);
-    return clear.length === 0 ? { kind: "sops" } : { kind: "sops-clear", keys: clear };
-  }
-  if (values.every(([k, v]) => isAvpPlaceholder(k, v))) return { kind: "placeholders" };
-  const fields = SECRET_FIELDS.filter((f) => values.some(([k]) => k === f || k.startsWith(`${f}.`)));
-  return { kind: "plaintext", fields };
-}
-function nameOf(o) {
-  const m = isRecord(o["metadata"]) ? o["metadata"] : {};
-  return {
-    namespace: typeof m["namespace"] === "string" ? m["namespace"] : "",
-    name: typeof m["name"] === "string" ? m["name"] : ""
-  };
-}
-var GLOB_CHARS = /[*?[\]{}!]/;
-var matchers = /* @__PURE__ */ new Map();
-function globMatches(pattern, value) {
-  if (!GLOB_CHARS.test(pattern)) return pattern === value;
-  if (value === "") return /^\*+$/.test(pattern);
-  let m = matchers.get(pattern);
-  if (!m) {
-    m = (0, import_picomatch6.default)(pattern, { dot: true, noextglob: true });
-    matchers.set(pattern, m);
-  }
-  return m(value);
-}
-function allowEntryMatches(a, unitId2, namespace, name) {
-  if (a.unit !== void 0 && !globMatches(a.unit, unitId2)) return false;
-  if (!globMatches(a.namespace, namespace)) return false;
-  if (a.name !== void 0 && globMatches(a.name, name)) return true;
-  if (a.generator !== void 0) {
-    const dash = name.lastIndexOf("-");
-    if (dash > 0 && KUSTOMIZE_HASH.test(name.slice(dash + 1)) && globMatches(a.generator, name.slice(0, dash))) return true;
-    if (globMatches(a.generator, name)) return true;
-  }
-  return false;
-}
-var ADVICE = "secrets must not be committed; encrypt it with SOPS, use a SealedSecret, an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason";
-function at2(where) {
-  return {
-    ...where.file !== void 0 ? { file: where.file } : {},
-    ...where.line !== void 0 ? { line: where.line } : {},
-    ...where.col !== void 0 ? { col: where.col } : {}
-  };
-}
-function parseJsonArtifact(text, file) {
-  try {
-    return { documents: [{ value: JSON.parse(text), line: 1, col: 1 }], diagnostics: [] };
-  } catch (e) {
-    const message = e.message;
-    const pos = /position (\d+)/.exec(message);
-    const offset = pos ? Math.min(Number(pos[1]), text.length) : 0;
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const col = offset - before.lastIndexOf("\n");
-    return { documents: [], diagnostics: [{ severity: "error", file, line, col, message: pos ? `invalid JSON at line ${line}, column ${col}` : "invalid JSON" }] };
-  }
-}
-function secretsPolicyGate(results, allow) {
-  const out = [];
-  const check = (unitId2, o, where, via) => {
-    const verdict = classifySecret(o);
-    if (verdict.kind !== "plaintext" && verdict.kind !== "sops-clear") return;
-    const { namespace, name } = nameOf(o);
-    if (allow.some((a) => allowEntryMatches(a, unitId2, namespace, name))) return;
-    const obj = `Secret ${namespace ? `${namespace}/` : ""}${name || "<unnamed>"}`;
-    const from = where.file ? ` from ${where.file}` : "";
-    const message = verdict.kind === "sops-clear" ? `SOPS-encrypted ${obj} in unit ${unitId2}${via}${from} has clear values at ${verdict.keys.join(", ")}: encrypt every value (check the SOPS rule's encrypted_regex or unencrypted_suffix), or allow-list it in policy.allowSecrets with a reason` : `plaintext ${obj} (with ${verdict.fields.join(" and ")}) in unit ${unitId2}${via}${from}: ${ADVICE}`;
-    out.push({ severity: "error", unit: unitId2, ...at2(where), message });
-  };
-  for (const r of results) {
-    for (const res of r.resources) {
-      const items = expandLists(res.object);
-      const via = items.length === 1 && items[0] === res.object ? "" : " (in a list)";
-      for (const o of items) check(r.unit.id, o, res.source, via);
-    }
-    for (const a of r.artifacts) {
-      if (!/\.(ya?ml|json)$/i.test(a.path)) continue;
-      const parsed = /\.json$/i.test(a.path) ? parseJsonArtifact(a.content, a.source) : parseYamlDocuments(a.content, a.source, r.unit.id);
-      for (const d of parsed.diagnostics) {
-        out.push({
-          ...d,
-          unit: r.unit.id,
-          message: `extra artifact ${a.path} cannot be parsed, so it cannot be checked for Secrets: ${d.message}; fix it or remove it`
-        });
-      }
-      for (const d of parsed.documents) {
-        const items = expandLists(d.value);
-        const via = items.length === 1 && items[0] === d.value ? ` (artifact ${a.path})` : ` (artifact ${a.path}, in a list)`;
-        for (const o of items) check(r.unit.id, o, { file: a.source, line: d.line, col: d.col }, via);
-      }
-    }
-  }
-  return out.sort((a, b) => cmp(a.unit ?? "", b.unit ?? "") || cmp(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || cmp(a.message, b.message));
-}
-
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash7 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml18 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file, unit2) {
-  const lineCounter = new import_yaml18.LineCounter();
-  const docs = (0, import_yaml18.parseAllDocuments)(text, { ...KUBE_PARSE_OPTIONS, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
-  const documents2 = [];
-  const diagnostics = [];
-  const pos = (offset) => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, col: p.col };
+  const read = readYaml(text, "1.1");
+  return {
+    documents: read.documents.filter((d) => d.value !== null && d.value !== void 0),
+    diagnostics: read.problems.map((p) => yamlDiagnostic(p, file, unit2))
   };
-  for (const doc of docs) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const p = pos(e.pos[0]);
-        diagnostics.push({ severity: "error", unit: unit2, file, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
-      }
-      continue;
-    }
-    const duplicates = duplicateKeyOffsets(doc);
-    if (duplicates.length > 0) {
-      for (const offset of duplicates) diagnostics.push({ severity: "error", unit: unit2, file, ...pos(offset), message: `invalid YAML: ${DUPLICATE_KEY}` });
-      continue;
-    }
-    const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
-    let value;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      diagnostics.push({ severity: "error", unit: unit2, file, ...start, message: `invalid YAML: ${describeYamlError(e)}` });
-      continue;
-    }
-    if (isTooDeep(value)) {
-      diagnostics.push({ severity: "error", unit: unit2, file, ...start, message: `invalid YAML: ${NESTING_TOO_DEEP}` });
-      continue;
-    }
-    if (value === null || value === void 0) continue;
-    documents2.push({
-      value,
-      start,
-      positionOf: (path4) => nodePosition(doc, path4, false, pos) ?? start,
-      keyPositionOf: (path4) => nodePosition(doc, path4, true, pos) ?? start
-    });
-  }
-  return { documents: documents2, diagnostics };
-}
-function nodePosition(doc, path4, wantKey, pos) {
-  let node2 = doc.contents;
-  let best = rangeStart(node2, pos);
-  for (let i = 0; i < path4.length; i++) {
-    const k = path4[i];
-    const last = i === path4.length - 1;
-    if ((0, import_yaml18.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml18.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
-      if (!pair) return best;
-      if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
-      node2 = pair.value;
-      best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml18.isSeq)(node2) && typeof k === "number") {
-      const item = node2.items[k];
-      if (item === void 0) return best;
-      node2 = item;
-      best = rangeStart(node2, pos) ?? best;
-    } else {
-      return best;
-    }
-  }
-  return best;
-}
-function rangeStart(node2, pos) {
-  if ((0, import_yaml18.isNode)(node2) && node2.range) return pos(node2.range[0]);
-  return void 0;
 }
 function zodDiagnostics(error2, doc, file, unit2, what) {
-  return error2.issues.map((issue2) => {
-    const path4 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
-    let position = doc.positionOf(path4);
-    let field2 = path4.join(".");
-    if (issue2.code === "unrecognized_keys" && issue2.keys.length > 0) {
-      const key2 = issue2.keys[0];
-      position = doc.keyPositionOf([...path4, key2]);
-      field2 = [...path4, key2].join(".");
-    }
-    return {
-      severity: "error",
-      unit: unit2,
-      file,
-      ...position,
-      message: `invalid ${what}${field2 ? ` field "${field2}"` : ""}: ${issue2.message}`
-    };
-  });
+  return zodIssueDiagnostics(error2, doc, { file, unit: unit2 }, (field2, issue2) => `invalid ${what}${field2 ? ` field "${field2}"` : ""}: ${issue2.message}`);
 }
-async function listYamlFiles(files, absDir) {
+async function listClaimEntries(files, absDir) {
   const entries2 = await files.readDir(absDir);
-  return entries2.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
+  return entries2.filter((e) => (e.kind === "file" || e.kind === "symlink") && /\.ya?ml$/.test(e.name)).sort((a, b) => cmp(a.name, b.name));
 }
 async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
   const out = [];
-  for (const name of await listYamlFiles(files, absDir)) {
+  for (const { name, kind } of await listClaimEntries(files, absDir)) {
     const file = `${unit2.dir}/${name}`;
+    if (kind === "symlink") {
+      const message = `${name} is a symlink: symlinked claim files are not followed; copy the file instead`;
+      out.push({ file, parsed: { documents: [], diagnostics: [{ severity: "error", unit: unit2.id, file, message }] } });
+      continue;
+    }
     const text = await files.readFile(`${absDir}/${name}`);
     out.push({ file, parsed: readClaimDocuments(text, file, unit2.id) });
   }
@@ -27546,12 +27218,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path4) => {
-    if (typeof v === "string") return rewriteString(v, path4, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path4, i]));
+  const walk2 = (v, path5) => {
+    if (typeof v === "string") return rewriteString(v, path5, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path5, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path4, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path5, k]);
       return out;
     }
     return v;
@@ -27559,7 +27231,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path4, found, problems) {
+function rewriteString(s, path5, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -27572,7 +27244,7 @@ function rewriteString(s, path4, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path4, text: s.slice(start) });
+      problems.push({ path: path5, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -27581,13 +27253,13 @@ function rewriteString(s, path4, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path4 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path4 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path5 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path5 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path4, text: raw });
+      problems.push({ path: path5, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -27600,7 +27272,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash7("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash6("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -30295,9 +29967,9 @@ function buildSecretsObjects(claim2, entry) {
   const data = [];
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path4 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path5 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path4, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path5, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -30485,14 +30157,14 @@ function defaultRenderers() {
 }
 
 // src/wet/plan.ts
-function keepReason(path4, content, claimants, shared) {
-  if (isNeverOwned(path4)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
+function keepReason(path5, content, claimants, shared) {
+  if (isNeverOwned(path5)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
   if (shared) return void 0;
   let hashed = false;
   for (const u of claimants) {
-    if (u.output !== "" && path4.startsWith(`${u.output}/`)) return void 0;
+    if (u.output !== "" && path5.startsWith(`${u.output}/`)) return void 0;
     if (u.hashes === void 0) return void 0;
-    const hash = u.hashes[path4];
+    const hash = u.hashes[path5];
     if (hash !== void 0) hashed = true;
     if (hash === contentHash(content)) return void 0;
   }
@@ -30575,8 +30247,8 @@ function snapshotFromLayout(layout) {
 var MASS_DELETION_SHARE = 0.5;
 var LISTED = 20;
 var HOW_TO_ALLOW = "if this is intended, run again with --allow-mass-deletion (action input allow-mass-deletion: true)";
-function counted(path4) {
-  return !path4.endsWith("/.gitattributes") && path4 !== ".gitattributes" && !isNeverOwned(path4);
+function counted(path5) {
+  return !path5.endsWith("/.gitattributes") && path5 !== ".gitattributes" && !isNeverOwned(path5);
 }
 function entryCount(settings) {
   const c = settings.config;
@@ -30732,16 +30404,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path4, added, removed, oldPosInc, options) {
-    const last = path4.lastComponent;
+  addToPath(path5, added, removed, oldPosInc, options) {
+    const last = path5.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path4.oldPos + oldPosInc,
+        oldPos: path5.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path4.oldPos + oldPosInc,
+        oldPos: path5.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -31313,7 +30985,7 @@ function chooseKeys(field2, a, b) {
   }
   return void 0;
 }
-function isScalar4(v) {
+function isScalar3(v) {
   return v === null || typeof v !== "object";
 }
 function scalarLabel(v) {
@@ -31329,54 +31001,54 @@ var Differ = class {
     if (isRedactedPath(segments, this.secret)) fc.redacted = true;
     this.out.push(fc);
   }
-  added(path4, segments, v) {
-    this.push({ path: path4, to: compactValue(v) }, segments);
+  added(path5, segments, v) {
+    this.push({ path: path5, to: compactValue(v) }, segments);
   }
-  removed(path4, segments, v) {
-    this.push({ path: path4, from: compactValue(v) }, segments);
+  removed(path5, segments, v) {
+    this.push({ path: path5, from: compactValue(v) }, segments);
   }
-  value(a, b, path4, segments, field2) {
+  value(a, b, path5, segments, field2) {
     if (a === b) return;
     if (isRec(a) && isRec(b)) {
       for (const k of Object.keys(a)) {
         const inB = Object.prototype.hasOwnProperty.call(b, k);
         if (inB && a[k] === b[k]) continue;
-        const p = keyPath(path4, k);
+        const p = keyPath(path5, k);
         const s = [...segments, k];
         if (!inB) this.removed(p, s, a[k]);
         else this.value(a[k], b[k], p, s, k);
       }
       for (const k of Object.keys(b)) {
-        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path4, k), [...segments, k], b[k]);
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path5, k), [...segments, k], b[k]);
       }
       return;
     }
     if (Array.isArray(a) && Array.isArray(b)) {
-      this.list(a, b, path4, segments, field2);
+      this.list(a, b, path5, segments, field2);
       return;
     }
     if (deepEqual(a, b)) return;
-    this.push({ path: path4, from: compactValue(a), to: compactValue(b) }, segments);
+    this.push({ path: path5, from: compactValue(a), to: compactValue(b) }, segments);
   }
-  list(a, b, path4, segments, field2) {
+  list(a, b, path5, segments, field2) {
     if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
-    if (a.every(isScalar4) && b.every(isScalar4)) {
-      this.byLabel(a, b, path4, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+    if (a.every(isScalar3) && b.every(isScalar3)) {
+      this.byLabel(a, b, path5, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
       return;
     }
     const keys = chooseKeys(field2, a, b);
     if (keys) {
-      this.byLabel(a, b, path4, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      this.byLabel(a, b, path5, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
       return;
     }
-    this.unkeyed(a, b, path4, segments);
+    this.unkeyed(a, b, path5, segments);
   }
   /**
    * Items matched by a label (their merge key, or their value for scalars; repeated labels are
    * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
    * items is one "reordered" change.
    */
-  byLabel(a, b, path4, segments, labelOf, selector, display, recurse) {
+  byLabel(a, b, path5, segments, labelOf, selector, display, recurse) {
     const labels = (list) => {
       const seen = /* @__PURE__ */ new Map();
       return list.map((v) => {
@@ -31392,26 +31064,26 @@ var Differ = class {
     const ib = new Map(lb.map((l, i) => [l, i]));
     for (let i = 0; i < a.length; i++) {
       const j = ib.get(la[i]);
-      const p = `${path4}${selector(la[i])}`;
+      const p = `${path5}${selector(la[i])}`;
       const s = [...segments, String(i)];
       if (j === void 0) this.removed(p, s, a[i]);
       else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
     }
     for (let j = 0; j < b.length; j++) {
-      if (!ia.has(lb[j])) this.added(`${path4}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+      if (!ia.has(lb[j])) this.added(`${path5}${selector(lb[j])}`, [...segments, String(j)], b[j]);
     }
     const commonA = la.filter((l) => ib.has(l));
     const commonB = lb.filter((l) => ia.has(l));
     if (commonA.some((l, i) => l !== commonB[i])) {
       const show = (ls) => compactValue(ls.map(display).join(", "));
-      this.push({ path: path4, from: show(commonA), to: show(commonB), reordered: true }, segments);
+      this.push({ path: path5, from: show(commonA), to: show(commonB), reordered: true }, segments);
     }
   }
   /**
    * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
    * by value wherever they are; the items left are paired in order and diffed by position.
    */
-  unkeyed(a, b, path4, segments) {
+  unkeyed(a, b, path5, segments) {
     const usedB = /* @__PURE__ */ new Set();
     const matchA = new Array(a.length);
     for (let i = 0; i < a.length; i++) {
@@ -31435,15 +31107,15 @@ var Differ = class {
       const i = leftA[k];
       const j = leftB[k];
       matchA[i] = j;
-      this.value(a[i], b[j], `${path4}[${j}]`, [...segments, String(j)], "");
+      this.value(a[i], b[j], `${path5}[${j}]`, [...segments, String(j)], "");
     }
-    for (let k = pairs; k < leftA.length; k++) this.removed(`${path4}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
-    for (let k = pairs; k < leftB.length; k++) this.added(`${path4}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path5}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path5}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
     const order = matchA.filter((j) => j !== void 0);
     if (order.some((j, k) => k > 0 && j < order[k - 1])) {
       const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
       const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
-      this.push({ path: path4, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+      this.push({ path: path5, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
     }
   }
 };
@@ -31478,35 +31150,35 @@ function fieldMatcher(patterns) {
   const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
   if (list.length === 0) return void 0;
   const res = list.map(compile);
-  return (path4) => res.some((re) => re.test(path4));
+  return (path5) => res.some((re) => re.test(path5));
 }
 
 // src/diff/wet-diff.ts
 var DIFF_CONTEXT = 3;
-function isYamlPath(path4) {
-  return path4.endsWith(".yaml") || path4.endsWith(".yml");
+function isYamlPath(path5) {
+  return path5.endsWith(".yaml") || path5.endsWith(".yml");
 }
-function baseName(path4) {
-  const i = path4.lastIndexOf("/");
-  return i === -1 ? path4 : path4.slice(i + 1);
+function baseName(path5) {
+  const i = path5.lastIndexOf("/");
+  return i === -1 ? path5 : path5.slice(i + 1);
 }
 function readSide(entry, snapshot, unit2, same) {
   return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
 }
 function readFiles(paths, files, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  for (const path4 of [...paths].sort(cmp)) {
-    if (baseName(path4) === ".gitattributes" || same.has(path4)) continue;
-    const text = files.get(path4);
+  for (const path5 of [...paths].sort(cmp)) {
+    if (baseName(path5) === ".gitattributes" || same.has(path5)) continue;
+    const text = files.get(path5);
     if (text === void 0) continue;
-    if (!isYamlPath(path4)) {
-      side.files.set(path4, text);
+    if (!isYamlPath(path5)) {
+      side.files.set(path5, text);
       continue;
     }
     let values = parseCanonicalYaml(text);
     let opaque = false;
     if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path4, unit2);
+      const parsed = parseYamlDocuments(text, path5, unit2);
       values = parsed.documents.map((d) => d.value);
       opaque = parsed.diagnostics.length > 0;
     }
@@ -31524,10 +31196,10 @@ function readFiles(paths, files, unit2, same) {
         opaque = true;
         break;
       }
-      found.push({ object: value, id, file: path4 });
+      found.push({ object: value, id, file: path5 });
     }
     if (opaque) {
-      side.files.set(path4, text);
+      side.files.set(path5, text);
       continue;
     }
     if (found.length === 1 && !listed) found[0].text = text;
@@ -31618,12 +31290,12 @@ function diffSides(result, b, h, ignore) {
     counts[c.kind]++;
   }
   for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path4, text] of h.files) {
-    const old = b.files.get(path4);
-    if (old === void 0) result.files.added.push(path4);
-    else if (old !== text) result.files.changed.push(path4);
+  for (const [path5, text] of h.files) {
+    const old = b.files.get(path5);
+    if (old === void 0) result.files.added.push(path5);
+    else if (old !== text) result.files.changed.push(path5);
   }
-  for (const path4 of b.files.keys()) if (!h.files.has(path4)) result.files.removed.push(path4);
+  for (const path5 of b.files.keys()) if (!h.files.has(path5)) result.files.removed.push(path5);
   result.files.added.sort(cmp);
   result.files.changed.sort(cmp);
   result.files.removed.sort(cmp);
@@ -31685,8 +31357,313 @@ async function runPool(items, size, task) {
 }
 
 // src/pipeline/input-secrets.ts
-var import_yaml22 = __toESM(require_dist(), 1);
-import { posix as posix13 } from "node:path";
+var import_yaml17 = __toESM(require_dist(), 1);
+import { posix as posix12 } from "node:path";
+
+// src/pipeline/file-ids.ts
+import { createHash as createHash7 } from "node:crypto";
+import { posix as posix11 } from "node:path";
+var MISSING = "missing";
+function blobId(content) {
+  const h = createHash7("sha1");
+  h.update(`blob ${content.length}\0`);
+  h.update(content);
+  return h.digest("hex");
+}
+function treeId(entries2) {
+  const present = entries2.filter(([, id]) => id !== MISSING);
+  if (present.length === 0) return MISSING;
+  const h = createHash7("sha1");
+  for (const [name, id] of present) h.update(`${name}\0${id}
+`);
+  return `d:${h.digest("hex")}`;
+}
+function symlinkId(target, behind) {
+  return `s:${createHash7("sha1").update(`${target}\0${behind}`).digest("hex")}`;
+}
+var join6 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
+function createFileIds(files, repoRoot, listing) {
+  const memo2 = /* @__PURE__ */ new Map();
+  let realRoot2;
+  const root = () => realRoot2 ??= files.realpath(repoRoot).catch(() => repoRoot);
+  const abs2 = (rel) => rel === "" ? repoRoot : posix11.join(repoRoot, rel);
+  const children = /* @__PURE__ */ new Map();
+  const opaqueUnder = (rel) => {
+    if (!listing || listing.opaque.size === 0) return false;
+    for (let p = rel; ; ) {
+      if (listing.opaque.has(p)) return true;
+      const slash = p.lastIndexOf("/");
+      if (slash < 0) return false;
+      p = p.slice(0, slash);
+    }
+  };
+  if (listing) {
+    const add = (path5) => {
+      let p = path5;
+      while (p !== "") {
+        const slash = p.lastIndexOf("/");
+        const dir = slash < 0 ? "" : p.slice(0, slash);
+        let names = children.get(dir);
+        const fresh = names === void 0;
+        if (!names) children.set(dir, names = /* @__PURE__ */ new Set());
+        names.add(slash < 0 ? p : p.slice(slash + 1));
+        if (!fresh) return;
+        p = dir;
+      }
+    };
+    for (const p of listing.clean.keys()) add(p);
+    for (const p of listing.dirty) add(p);
+    for (const p of listing.opaque) add(p);
+  }
+  const id = (rel, via) => {
+    if (via.length > 0) return compute(rel, via);
+    let hit = memo2.get(rel);
+    if (!hit) {
+      hit = compute(rel, via);
+      memo2.set(rel, hit);
+    }
+    return hit;
+  };
+  const compute = async (rel, via) => {
+    if (listing && !opaqueUnder(rel)) {
+      const clean = listing.clean.get(rel);
+      if (clean !== void 0) return clean;
+      if (!listing.dirty.has(rel)) {
+        const names = children.get(rel);
+        if (!names) return fromDisk(rel, via);
+        const out = [];
+        for (const name of [...names].sort(cmp)) out.push([name, await id(join6(rel, name), via)]);
+        return treeId(out);
+      }
+    }
+    return fromDisk(rel, via);
+  };
+  const fromDisk = async (rel, via) => {
+    const st = await files.lstat(abs2(rel));
+    if (st === void 0) return MISSING;
+    if (rel.includes("/") && (st.kind === "file" || st.kind === "directory")) {
+      const real = await root();
+      const target = await files.realpath(abs2(rel)).catch(() => void 0);
+      if (target === void 0) return MISSING;
+      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
+    }
+    if (st.kind === "file") return blobId(await files.readFileBytes(abs2(rel)));
+    if (st.kind === "directory") {
+      const names = (await files.readDir(abs2(rel))).map((e) => e.name).filter((n) => !(rel === "" && n === ".git"));
+      const out = [];
+      for (const name of names.sort(cmp)) out.push([name, await id(join6(rel, name), via)]);
+      return treeId(out);
+    }
+    if (st.kind === "symlink") {
+      let target;
+      try {
+        target = await files.realpath(abs2(rel));
+      } catch {
+        return symlinkId("dangling", "");
+      }
+      const real = await root();
+      if (target !== real && !target.startsWith(`${real}/`)) return symlinkId(`outside:${target}`, "");
+      const inside = target === real ? "" : target.slice(real.length + 1);
+      if (via.includes(inside)) return symlinkId(inside, "loop");
+      return symlinkId(inside, await id(inside, [...via, inside]));
+    }
+    return `o:${st.kind}`;
+  };
+  return { source: listing ? "git" : "content", id: (rel) => id(rel, []) };
+}
+
+// src/pipeline/incremental.ts
+function entryOf(unit2, settings) {
+  const lists = {
+    kubernetes: settings.config.kubernetes,
+    terraform: settings.config.terraform,
+    secrets: settings.config.secrets
+  };
+  return lists[unit2.renderer][unit2.entry];
+}
+var globalConfigs = /* @__PURE__ */ new WeakMap();
+function globalConfig2(settings) {
+  let text = globalConfigs.get(settings);
+  if (text === void 0) {
+    const { concurrency: _workers, timeouts: _limits, ...policy } = settings.config.policy;
+    const { labelCoordinates: _labels, ...wet } = settings.config.wet;
+    text = JSON.stringify({ order: settings.config.order, sources: settings.config.sources, wet, policy, defaults: settings.config.defaults });
+    globalConfigs.set(settings, text);
+  }
+  return text;
+}
+async function kubernetesClosure(unit2, settings, files) {
+  const entry = settings.config.kubernetes[unit2.entry];
+  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
+  switch (entry.from) {
+    case "argocd":
+      return argoClosure(unit2, settings, files);
+  }
+  const root = settings.repoRoot;
+  switch (entry.from) {
+    case "flux":
+      return fluxClosure(unit2, settings, entry, files);
+  }
+  const detected = await detectUnitType(files, root, unit2, entry);
+  switch (detected.type) {
+    case "kustomize":
+      return kustomizeClosure(unit2.dir, files, root);
+    case "helm":
+      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
+    case "chart":
+      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
+    case "missing":
+      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
+    case "plain": {
+      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
+      return plainUnitClosure(own2, unit2, entry, settings, files);
+    }
+  }
+}
+async function plainUnitClosure(own2, unit2, entry, settings, files) {
+  let listing;
+  try {
+    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
+  } catch {
+    return own2;
+  }
+  if (listing.kustomizations.length === 0) return own2;
+  const paths = new Set(own2.paths);
+  let volatile = own2.volatile;
+  let reason = own2.reason;
+  for (const sub of listing.kustomizations) {
+    const c = await kustomizeClosure(sub, files, settings.repoRoot);
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) {
+      volatile = true;
+      reason = c.reason;
+    }
+  }
+  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
+    volatile = true;
+    reason = "kustomize --enable-helm may fetch charts";
+  }
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function unitClosure(unit2, settings, files) {
+  if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
+  return { paths: [unit2.dir], volatile: false };
+}
+var entryDigests = /* @__PURE__ */ new WeakMap();
+async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML_FORMAT) {
+  const tools = unit2.renderer === "kubernetes" ? await toolVersion : "";
+  let perSettings = entryDigests.get(settings);
+  if (!perSettings) entryDigests.set(settings, perSettings = /* @__PURE__ */ new Map());
+  const key2 = `${unit2.renderer}\0${unit2.entry}\0${tools}`;
+  let shared = perSettings.get(key2);
+  if (shared === void 0) {
+    shared = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION}`]);
+    perSettings.set(key2, shared);
+  }
+  return [
+    "hydrate-input/2",
+    // The written form: a unit kept from a run that wrote another form is rendered again once.
+    // (Format 1, written before this part existed, adds nothing.)
+    ...format === 1 ? [] : [`canonical-yaml/${format}`],
+    unit2.renderer,
+    unit2.dir,
+    unit2.output,
+    JSON.stringify(unit2.coordinates),
+    shared,
+    // An Argo CD unit: the (generated) Application it renders.
+    ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : []
+  ];
+}
+function closureCover(paths) {
+  const sorted2 = [...new Set(paths)].sort(cmp);
+  const out = [];
+  const kept = /* @__PURE__ */ new Set();
+  for (const p of sorted2) {
+    let inside = kept.has("") && p !== "";
+    for (let i = p.indexOf("/"); !inside && i >= 0; i = p.indexOf("/", i + 1)) inside = kept.has(p.slice(0, i));
+    if (inside) continue;
+    kept.add(p);
+    out.push(p);
+  }
+  return out;
+}
+function isInsidePath(p) {
+  if (p === "") return true;
+  if (p.includes("\0") || p.includes("\\") || p.startsWith("/")) return false;
+  return p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".." && seg.toLowerCase() !== ".git");
+}
+async function digestOver(header2, paths, ids) {
+  const parts = [...header2];
+  const closure = {};
+  for (const p of paths) {
+    const id = await ids.id(p);
+    closure[p] = id;
+    parts.push(p, id);
+  }
+  return { digest: digestOf(parts), closure };
+}
+async function unitInputDigest(unit2, settings, files, toolVersion, ids = createFileIds(files, settings.repoRoot), format = CANONICAL_YAML_FORMAT) {
+  const entry = entryOf(unit2, settings);
+  const closure = await unitClosure(unit2, settings, files);
+  const over = await digestOver(await headerParts(unit2, settings, toolVersion, format), closureCover(closure.paths), ids);
+  const volatile = closure.volatile || entry === void 0;
+  return {
+    digest: over.digest,
+    volatile,
+    ...closure.reason !== void 0 ? { reason: closure.reason } : entry === void 0 ? { reason: "no config entry" } : {},
+    ...volatile ? {} : { closure: over.closure }
+  };
+}
+async function recordedInputDigest(unit2, settings, recorded, ids, toolVersion) {
+  if (!recorded?.closure || recorded.volatile || entryOf(unit2, settings) === void 0) return void 0;
+  const paths = Object.keys(recorded.closure).sort(cmp);
+  if (!paths.every(isInsidePath)) return void 0;
+  const over = await digestOver(await headerParts(unit2, settings, toolVersion), paths, ids);
+  return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : void 0;
+}
+var VERSION_COMMANDS = [
+  ["kustomize", ["version"]],
+  ["kubectl", ["version", "--client"]],
+  ["helm", ["version", "--short"]]
+];
+async function renderToolVersions(exec) {
+  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
+  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
+  const versions = await Promise.all(
+    wanted.map(async ([cmd, args]) => {
+      try {
+        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
+        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
+      } catch {
+        return `${cmd}:unknown`;
+      }
+    })
+  );
+  return versions.length > 0 ? versions.join("\n") : "no render tools";
+}
+function cachingReader(files) {
+  return {
+    readFile: memoizeAsync((p) => files.readFile(p)),
+    readFileBytes: memoizeAsync((p) => files.readFileBytes(p)),
+    readDir: memoizeAsync((p) => files.readDir(p)),
+    lstat: memoizeAsync((p) => files.lstat(p)),
+    realpath: memoizeAsync((p) => files.realpath(p))
+  };
+}
+function memoizeAsync(fn) {
+  const cache2 = /* @__PURE__ */ new Map();
+  return (p) => {
+    let hit = cache2.get(p);
+    if (!hit) {
+      hit = fn(p);
+      cache2.set(p, hit);
+      hit.catch(() => cache2.delete(p));
+    }
+    return hit;
+  };
+}
+
+// src/pipeline/input-secrets.ts
 var REDACTED_VALUE = "<redacted>";
 var MIN_REDACTED_LENGTH = 4;
 var KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
@@ -31730,7 +31707,7 @@ function fromObject(o, out, depth = 0) {
 function documents(text) {
   const out = [];
   try {
-    for (const doc of (0, import_yaml22.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
+    for (const doc of (0, import_yaml17.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
       try {
         out.push(doc.toJS({ maxAliasCount: 1e3 }));
       } catch {
@@ -31745,12 +31722,12 @@ function envValues(text) {
 }
 function secretValues2(contents) {
   const out = [];
-  for (const [path4, text] of contents) {
-    if (!/\.(ya?ml|json)$/.test(path4) && !KUSTOMIZATION.test(path4)) continue;
+  for (const [path5, text] of contents) {
+    if (!/\.(ya?ml|json)$/.test(path5) && !KUSTOMIZATION.test(path5)) continue;
     const docs = documents(text);
     for (const d of docs) fromObject(d, out);
-    if (!KUSTOMIZATION.test(path4)) continue;
-    const dir = posix13.dirname(path4);
+    if (!KUSTOMIZATION.test(path5)) continue;
+    const dir = posix12.dirname(path5);
     for (const k of docs) {
       const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
       if (!Array.isArray(generators)) continue;
@@ -31761,12 +31738,12 @@ function secretValues2(contents) {
         }
         const envs = [g["envs"], g["env"]].flatMap((e) => Array.isArray(e) ? e : typeof e === "string" ? [e] : []);
         for (const e of envs) {
-          const text2 = typeof e === "string" ? contents.get(posix13.normalize(posix13.join(dir, e))) : void 0;
+          const text2 = typeof e === "string" ? contents.get(posix12.normalize(posix12.join(dir, e))) : void 0;
           if (text2 !== void 0) out.push(...envValues(text2));
         }
         for (const f of Array.isArray(g["files"]) ? g["files"] : []) {
           if (typeof f !== "string") continue;
-          const text2 = contents.get(posix13.normalize(posix13.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
+          const text2 = contents.get(posix12.normalize(posix12.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
           if (text2 !== void 0) out.push(text2);
         }
       }
@@ -31795,7 +31772,7 @@ async function closureTexts(files, repoRoot, paths) {
   for (const [p, entry] of await closureContents(files, repoRoot, paths)) {
     if (p.includes("\0") || !(entry.startsWith("file:") || entry.includes("\0file:"))) continue;
     try {
-      out.set(p, await files.readFile(posix13.join(repoRoot, p)));
+      out.set(p, await files.readFile(posix12.join(repoRoot, p)));
     } catch {
     }
   }
@@ -31977,102 +31954,6 @@ function checkPortablePaths(paths, unitOf) {
     }
   }
   return out;
-}
-
-// src/adapters/git-files.ts
-import { existsSync, lstatSync as lstatSync2 } from "node:fs";
-import { join as join6 } from "node:path";
-var SAFE_CONFIG = [
-  "-c",
-  "core.fsmonitor=false",
-  "-c",
-  "core.untrackedCache=false",
-  "-c",
-  "core.ignoreStat=false",
-  "-c",
-  "core.autocrlf=false",
-  "-c",
-  "core.attributesFile=/dev/null",
-  "-c",
-  "core.quotePath=false"
-];
-var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
-function mayHaveAttributes(repoRoot, paths) {
-  try {
-    if (!lstatSync2(join6(repoRoot, ".git")).isDirectory()) return true;
-  } catch {
-    return true;
-  }
-  if (existsSync(join6(repoRoot, ".git", "info", "attributes"))) return true;
-  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
-}
-function split(stdout) {
-  const parts = stdout.split("\0");
-  if (parts[parts.length - 1] === "") parts.pop();
-  return parts;
-}
-async function readGitListing(exec, repoRoot, logger) {
-  const git = async (args, input) => {
-    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
-      cwd: repoRoot,
-      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
-      timeoutMs: 6e4,
-      ...input !== void 0 ? { input } : {}
-    });
-    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
-    return r.stdout;
-  };
-  try {
-    const listed = await git(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
-    if (listed.includes("�")) throw new Error("a file name is not UTF-8");
-    const clean = /* @__PURE__ */ new Map();
-    const dirty = /* @__PURE__ */ new Set();
-    const opaque = /* @__PURE__ */ new Set();
-    for (const line of split(listed)) {
-      if (line.startsWith("? ")) {
-        const path5 = line.slice(2);
-        if (path5.endsWith("/")) opaque.add(path5.slice(0, -1));
-        else dirty.add(path5);
-        continue;
-      }
-      const tab = line.indexOf("	");
-      const tag = line[0];
-      const mode = line.slice(2, 8);
-      const blob = line.slice(9, tab - 2);
-      const stage = line[tab - 1];
-      const path4 = line.slice(tab + 1);
-      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
-        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
-      }
-      if (mode === "160000") opaque.add(path4);
-      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
-        clean.delete(path4);
-        dirty.add(path4);
-      } else if (!dirty.has(path4)) clean.set(path4, blob);
-    }
-    if (clean.size === 0) throw new Error("no tracked file below the dry root");
-    const all = [...clean.keys(), ...dirty];
-    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
-    for (let i = 0; i + 2 < attrs.length; i += 3) {
-      const [path4, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
-      if (value === "unspecified" || value === "unset") continue;
-      if (attr === "filter") throw new Error(`${path4} has the filter attribute ${value}`);
-      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
-        clean.delete(path4);
-        dirty.add(path4);
-      }
-    }
-    for (const path4 of split(await git(["ls-files", "-m", "-z"]))) {
-      clean.delete(path4);
-      dirty.add(path4);
-    }
-    for (const path4 of opaque) clean.delete(path4);
-    logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
-    return { clean, dirty, opaque };
-  } catch (e) {
-    logger.debug(`hydrate: dry file ids from content (git: ${e.message})`);
-    return void 0;
-  }
 }
 
 // src/pipeline/hydrate.ts
@@ -32269,7 +32150,7 @@ async function planIncremental(selected, settings, ports, previous, independent)
   tools.catch(() => void 0);
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
-  const ids = createFileIds(files, settings.repoRoot, await readGitListing(ports.exec, settings.repoRoot, ports.logger));
+  const ids = createFileIds(files, settings.repoRoot, await ports.gitListing?.(settings.repoRoot));
   const recorded = settings.full ? void 0 : previous.index;
   let walked = 0;
   const digests = await runPool(selected, width, async (u) => {
@@ -32472,15 +32353,142 @@ function unitReports(selected, skipped, results, index, previousIndex) {
   return reports.sort((a, b) => cmp(a.id, b.id));
 }
 
+// src/app/render-run.ts
+function runMode(settings) {
+  return settings.shard?.kind === "part" ? "shard-part" : settings.shard?.kind === "merge" ? "shard-merge" : "render";
+}
+async function readRunShards(settings) {
+  return settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
+}
+async function renderRun(dir, run) {
+  const { settings } = run;
+  const wet = await readWetDir(dir);
+  const previous = run.keepPrevious ? await wet.snapshot() : void 0;
+  const outcome = await hydrate({
+    settings,
+    configText: run.configText,
+    previous: wet,
+    ports: run.ports,
+    ...run.dryCommit ? { dryCommit: run.dryCommit } : {},
+    ...run.shards ? { shards: run.shards } : {},
+    ...run.runId ? { runId: run.runId } : {},
+    ...run.shardVerify !== void 0 ? { shardVerify: run.shardVerify } : {}
+  });
+  const base = { outcome, ...previous ? { previous } : {} };
+  if (outcome.shard && settings.shard) return { ...base, shardFile: await writeShardFile(settings.shard.dir, outcome.shard), applied: false };
+  if (runMode(settings) === "shard-part" || !outcome.ok || !outcome.plan) return { ...base, applied: false };
+  await applyWetPlan(dir, outcome.plan);
+  return { ...base, applied: true };
+}
+
+// src/settings/load-settings.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
+import path2 from "node:path";
+async function loadSettings(opts) {
+  const configAbs = path2.resolve(opts.configFile);
+  const repoRoot = path2.resolve(opts.repoRoot ?? path2.dirname(configAbs));
+  const configPath = path2.relative(repoRoot, configAbs).split(path2.sep).join("/") || path2.basename(configAbs);
+  let configText;
+  try {
+    configText = await readFile2(configAbs, "utf8");
+  } catch (e) {
+    throw new ConfigError({
+      severity: "error",
+      file: configPath,
+      message: `cannot read config file: ${e.code ?? e.message}; pass --config <path to hydrate.yaml>`
+    });
+  }
+  const config2 = parseConfig(configText, configPath);
+  const settings = buildSettings({
+    repoRoot,
+    configPath,
+    config: config2,
+    ...opts.only ? { only: opts.only } : {},
+    ...opts.full !== void 0 ? { full: opts.full } : {},
+    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {},
+    cores: availableParallelism(),
+    memoryBytes: totalmem(),
+    ...opts.shard !== void 0 ? { shard: opts.shard } : {},
+    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {},
+    ...opts.allowMassDeletion !== void 0 ? { allowMassDeletion: opts.allowMassDeletion } : {},
+    owner: `${opts.repository ?? path2.basename(repoRoot)}:${configPath}`,
+    locations: entryLocations(configText)
+  });
+  return { settings, configText };
+}
+
+// src/app/out-dir.ts
+import { realpathSync as realpathSync2 } from "node:fs";
+import path3 from "node:path";
+
+// src/dry/out-dir.ts
+import { posix as posix13 } from "node:path";
+function outInsideRepo(out, repoRoot) {
+  return out !== repoRoot && isWithin(repoRoot, out);
+}
+function checkOutDir(out, shown, ctx) {
+  const root = ctx.repoRoot;
+  if (out === root) return `--out ${shown} is the dry repository itself: write the wet tree to a folder of its own (e.g. out/wet)`;
+  if (isWithin(out, root)) return `--out ${shown} contains the dry repository ${root}: write the wet tree to a folder of its own`;
+  if (!isWithin(root, out)) return void 0;
+  const rel = out.slice(root.length + 1);
+  if (hasGitSegment(rel)) return `--out ${shown} is inside a \`.git\` folder: write the wet tree to a folder of its own`;
+  for (const dir of ctx.unitDirs) {
+    if (isWithin(dir, rel) || isWithin(rel, dir)) {
+      return `--out ${shown} overlaps the unit directory ${dir}: the next run would read the wet tree as dry input; write it outside the units`;
+    }
+  }
+  for (const src of ctx.sourceDirs) {
+    const s = posix13.normalize(src.replace(/^\.\/+/, "").replace(/\/+$/, ""));
+    if (isWithin(s, rel) || isWithin(rel, s)) return `--out ${shown} overlaps the source ${s}: write the wet tree to a folder of its own`;
+  }
+  for (const p of ctx.closurePaths ?? []) {
+    if (p !== "" && (isWithin(p, rel) || isWithin(rel, p))) {
+      return `--out ${shown} overlaps ${p}, which units read: the next run would read the wet tree as dry input; write it elsewhere`;
+    }
+  }
+  return void 0;
+}
+
+// src/app/out-dir.ts
+function resolveExisting(p) {
+  const rest = [];
+  let dir = p;
+  for (; ; ) {
+    try {
+      return path3.join(realpathSync2.native(dir), ...rest.reverse());
+    } catch {
+      const up = path3.dirname(dir);
+      if (up === dir) return p;
+      rest.push(path3.basename(dir));
+      dir = up;
+    }
+  }
+}
+async function refuseOutDir(outDir, shown, settings, files) {
+  const { units } = await discoverUnits(settings, files);
+  const out = resolveExisting(outDir).split(path3.sep).join("/");
+  const repoRoot = resolveExisting(settings.repoRoot).split(path3.sep).join("/");
+  const closurePaths = outInsideRepo(out, repoRoot) ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths) : [];
+  const problem = checkOutDir(out, shown, {
+    repoRoot,
+    unitDirs: units.map((u) => u.dir),
+    sourceDirs: settings.config.sources.map((s) => s.path),
+    closurePaths
+  });
+  if (problem) throw new ConfigError(problem);
+}
+
 // src/diff/tree-diff.ts
 function owners(index) {
   const out = /* @__PURE__ */ new Map();
   for (const [id, u] of Object.entries(index?.units ?? {})) for (const p of u.paths) out.set(p, id);
   return out;
 }
-function folder(path4) {
-  const i = path4.lastIndexOf("/");
-  return i === -1 ? "." : path4.slice(0, i);
+function folder(path5) {
+  const i = path5.lastIndexOf("/");
+  return i === -1 ? "." : path5.slice(0, i);
 }
 function emptySide() {
   return { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
@@ -33072,28 +33080,23 @@ async function renderCommand(cmd, logger = stderrLogger) {
     only: cmd.only,
     full: cmd.full,
     ...cmd.shard !== void 0 ? { shard: cmd.shard } : {},
-    ...cmd.shardDir !== void 0 ? { shardDir: path3.resolve(cmd.shardDir) } : {},
+    ...cmd.shardDir !== void 0 ? { shardDir: path4.resolve(cmd.shardDir) } : {},
     ...cmd.allowMassDeletion ? { allowMassDeletion: true } : {},
     ...cmd.repository !== void 0 ? { repository: cmd.repository } : {}
   });
-  const outDir = path3.resolve(cmd.out);
-  await refuseOutDir(outDir, cmd.out, settings);
-  const shardPart = settings.shard?.kind === "part";
-  if (!shardPart) await mkdir4(outDir, { recursive: true });
-  const previous = await readWetDir(outDir);
-  const shards = settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
-  const outcome = await hydrate({
+  const outDir = path4.resolve(cmd.out);
+  await refuseOutDir(outDir, cmd.out, settings, createFileReader());
+  if (runMode(settings) !== "shard-part") await mkdir4(outDir, { recursive: true });
+  const shards = await readRunShards(settings);
+  const { outcome, shardFile } = await renderRun(outDir, {
     settings,
     configText,
-    previous,
-    ports: { files: createFileReader(), exec: createProcessRunner(), logger },
+    ports: pipelinePorts(logger),
     ...cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {},
     ...shards ? { shards } : {},
     ...cmd.runId ? { runId: cmd.runId } : {},
     ...cmd.shardVerify !== void 0 ? { shardVerify: cmd.shardVerify } : {}
   });
-  if (outcome.ok && outcome.plan && !shardPart) await applyWetPlan(outDir, outcome.plan);
-  const shardFile = outcome.shard && settings.shard ? await writeShardFile(settings.shard.dir, outcome.shard) : void 0;
   if (cmd.json) {
     process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...shardFile ? { shardFile } : {} }, null, 2)}
 `);
@@ -33103,34 +33106,6 @@ async function renderCommand(cmd, logger = stderrLogger) {
     printOutcome(outcome, outDir);
   }
   return { exitCode: outcome.ok ? ExitCode.ok : outcome.exitCode, outcome };
-}
-function resolveExisting(p) {
-  const rest = [];
-  let dir = p;
-  for (; ; ) {
-    try {
-      return path3.join(realpathSync2.native(dir), ...rest.reverse());
-    } catch {
-      const up = path3.dirname(dir);
-      if (up === dir) return p;
-      rest.push(path3.basename(dir));
-      dir = up;
-    }
-  }
-}
-async function refuseOutDir(outDir, shown, settings) {
-  const files = createFileReader();
-  const { units } = await discoverUnits(settings, files);
-  const out = resolveExisting(outDir).split(path3.sep).join("/");
-  const repoRoot = resolveExisting(settings.repoRoot).split(path3.sep).join("/");
-  const closurePaths = outInsideRepo(out, repoRoot) ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths) : [];
-  const problem = checkOutDir(out, shown, {
-    repoRoot,
-    unitDirs: units.map((u) => u.dir),
-    sourceDirs: settings.config.sources.map((s) => s.path),
-    closurePaths
-  });
-  if (problem) throw new ConfigError(problem);
 }
 function printOutcome(outcome, outDir) {
   const out = process.stdout;
@@ -33167,7 +33142,7 @@ function printDiagnostics(diagnostics) {
 `);
 }
 async function diffCommand(base, head, format, ignore, exitZero) {
-  const [b, h] = await Promise.all([readYamlTree(path3.resolve(base)), readYamlTree(path3.resolve(head))]);
+  const [b, h] = await Promise.all([readYamlTree(path4.resolve(base)), readYamlTree(path4.resolve(head))]);
   const report = diffTrees(b, h, { ignore });
   if (format === "json") process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}
 `);
@@ -33181,27 +33156,27 @@ function wholeNumber(flag, value) {
 }
 async function demoCommand(writeDocs = false) {
   const root = findPackageRoot();
-  const dry = path3.join(root, "examples", "dry");
-  const previousWet = path3.join(root, "examples", "wet");
-  const out = path3.join(root, "out", "demo-wet");
+  const dry = path4.join(root, "examples", "dry");
+  const previousWet = path4.join(root, "examples", "wet");
+  const out = path4.join(root, "out", "demo-wet");
   await rm2(out, { recursive: true, force: true });
-  await mkdir4(path3.dirname(out), { recursive: true });
+  await mkdir4(path4.dirname(out), { recursive: true });
   await cp2(previousWet, out, { recursive: true });
   const only = [];
   if (!await createProcessRunner().which("helm")) {
     process.stderr.write("helm is not installed: the Helm release unit is left as it is in the previous wet tree\n");
     only.push("!kubernetes/platform/web/*");
   }
-  process.stdout.write(`Hydrating ${path3.relative(process.cwd(), dry) || "."} into ${path3.relative(process.cwd(), out)} (previous wet state: examples/wet)
+  process.stdout.write(`Hydrating ${path4.relative(process.cwd(), dry) || "."} into ${path4.relative(process.cwd(), out)} (previous wet state: examples/wet)
 
 `);
-  const { exitCode, outcome } = await renderCommand({ config: path3.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
-  const commentFile = path3.join(root, "out", "demo-comment.md");
+  const { exitCode, outcome } = await renderCommand({ config: path4.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
+  const commentFile = path4.join(root, "out", "demo-comment.md");
   const comment = buildComment(outcome.diff, { marker: "example/platform:deployment:hydrate.yaml", title: "Hydrate: render example/platform@0000000 into deployment", dryRepository: "example/platform", dryCommit: "0000000000000000000000000000000000000000", wetBranch: "deployment" });
   await writeFile4(commentFile, comment);
-  if (writeDocs) await writeFile4(path3.join(root, "docs", "comment-example.md"), `${COMMENT_EXAMPLE_HEAD}${comment}`);
+  if (writeDocs) await writeFile4(path4.join(root, "docs", "comment-example.md"), `${COMMENT_EXAMPLE_HEAD}${comment}`);
   process.stdout.write(`
-The pull-request comment for this change: ${path3.relative(process.cwd(), commentFile)}
+The pull-request comment for this change: ${path4.relative(process.cwd(), commentFile)}
 `);
   return exitCode;
 }
@@ -33213,10 +33188,10 @@ This is the comment Hydrate posts for the bundled example (\`npm run demo\` writ
 
 `;
 function findPackageRoot() {
-  let dir = path3.dirname(fileURLToPath(import.meta.url));
+  let dir = path4.dirname(fileURLToPath(import.meta.url));
   for (; ; ) {
-    if (existsSync2(path3.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
-    const up = path3.dirname(dir);
+    if (existsSync2(path4.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
+    const up = path4.dirname(dir);
     if (up === dir) return process.cwd();
     dir = up;
   }
@@ -33299,7 +33274,7 @@ function invokedDirectly() {
   const script = process.argv[1];
   if (script === void 0) return false;
   try {
-    return realpathSync2(script) === realpathSync2(fileURLToPath(import.meta.url));
+    return realpathSync3(script) === realpathSync3(fileURLToPath(import.meta.url));
   } catch {
     return false;
   }

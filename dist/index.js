@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path9 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path7 && path7[0] !== "/") {
-          path7 = `/${path7}`;
+        if (path9 && path9[0] !== "/") {
+          path9 = `/${path9}`;
         }
-        return new URL(`${origin}${path7}`);
+        return new URL(`${origin}${path9}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path9, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path7);
+        debuglog("sending request to %s %s/%s", method, origin, path9);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path9, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path7,
+          path9,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path9, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path7);
+        debuglog("trailers received from %s %s/%s", method, origin, path9);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path9, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path7,
+          path9,
           error3.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path7, origin }
+            request: { method, path: path9, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path7);
+          debuglog("sending request to %s %s/%s", method, origin, path9);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path7,
+        path: path9,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path7 !== "string") {
+        if (typeof path9 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path9[0] !== "/" && !(path9.startsWith("http://") || path9.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path7)) {
+        } else if (invalidPathRegex.test(path9)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path7, query) : path7;
+        this.path = query ? buildURL(path9, query) : path9;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path7, host, upgrade, blocking, reset } = request2;
+      const { method, path: path9, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path7} HTTP/1.1\r
+      let header2 = `${method} ${path9} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path9, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path7;
+      headers[HTTP2_HEADER_PATH] = path9;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path7 = search ? `${pathname}${search}` : pathname;
+        const path9 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path7;
+        this.opts.path = path9;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path7 = "/",
+          path: path9 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path7;
+        opts.path = origin + path9;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl2(path7) {
-      if (typeof path7 !== "string") {
-        return path7;
+    function safeUrl2(path9) {
+      if (typeof path9 !== "string") {
+        return path9;
       }
-      const pathSegments = path7.split("?");
+      const pathSegments = path9.split("?");
       if (pathSegments.length !== 2) {
-        return path7;
+        return path9;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path7);
+    function matchKey(mockDispatch2, { path: path9, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path9);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key2) {
       const basePath = key2.query ? buildURL(key2.path, key2.query) : key2.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl2(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl2(path7), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path9 }) => matchValue(safeUrl2(path9), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path7, method, body, headers, query } = opts;
+      const { path: path9, method, body, headers, query } = opts;
       return {
-        path: path7,
+        path: path9,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path9, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path7,
+            Path: path9,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path7) {
-      for (let i = 0; i < path7.length; ++i) {
-        const code2 = path7.charCodeAt(i);
+    function validateCookiePath(path9) {
+      for (let i = 0; i < path9.length; ++i) {
+        const code2 = path9.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path7 = opts.path;
+          let path9 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path7 = `/${path7}`;
+            path9 = `/${path9}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path7);
+          url = new URL(util.parseOrigin(url).origin + path9);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19154,6 +19154,2097 @@ var require_undici = __commonJS({
   }
 });
 
+// node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js
+var require_proxy = __commonJS({
+  "node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.getProxyUrl = getProxyUrl2;
+    exports.checkBypass = checkBypass;
+    function getProxyUrl2(reqUrl) {
+      const usingSsl = reqUrl.protocol === "https:";
+      if (checkBypass(reqUrl)) {
+        return void 0;
+      }
+      const proxyVar = (() => {
+        if (usingSsl) {
+          return process.env["https_proxy"] || process.env["HTTPS_PROXY"];
+        } else {
+          return process.env["http_proxy"] || process.env["HTTP_PROXY"];
+        }
+      })();
+      if (proxyVar) {
+        try {
+          return new DecodedURL(proxyVar);
+        } catch (_a3) {
+          if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
+            return new DecodedURL(`http://${proxyVar}`);
+        }
+      } else {
+        return void 0;
+      }
+    }
+    function checkBypass(reqUrl) {
+      if (!reqUrl.hostname) {
+        return false;
+      }
+      const reqHost = reqUrl.hostname;
+      if (isLoopbackAddress(reqHost)) {
+        return true;
+      }
+      const noProxy = process.env["no_proxy"] || process.env["NO_PROXY"] || "";
+      if (!noProxy) {
+        return false;
+      }
+      let reqPort;
+      if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+      } else if (reqUrl.protocol === "http:") {
+        reqPort = 80;
+      } else if (reqUrl.protocol === "https:") {
+        reqPort = 443;
+      }
+      const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+      if (typeof reqPort === "number") {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+      }
+      for (const upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x)) {
+        if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    function isLoopbackAddress(host) {
+      const hostLower = host.toLowerCase();
+      return hostLower === "localhost" || hostLower.startsWith("127.") || hostLower.startsWith("[::1]") || hostLower.startsWith("[0:0:0:0:0:0:0:1]");
+    }
+    var DecodedURL = class extends URL {
+      constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+      }
+      get username() {
+        return this._decodedUsername;
+      }
+      get password() {
+        return this._decodedPassword;
+      }
+    };
+  }
+});
+
+// node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var require_lib = __commonJS({
+  "node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+      o["default"] = v;
+    });
+    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function(o2) {
+          var ar = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o);
+      };
+      return function(mod3) {
+        if (mod3 && mod3.__esModule) return mod3;
+        var result = {};
+        if (mod3 != null) {
+          for (var k = ownKeys(mod3), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod3, k[i]);
+        }
+        __setModuleDefault(result, mod3);
+        return result;
+      };
+    })();
+    var __awaiter4 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve) {
+          resolve(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.HttpClient = exports.HttpClientResponse = exports.HttpClientError = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
+    exports.getProxyUrl = getProxyUrl2;
+    exports.isHttps = isHttps;
+    var http = __importStar(__require("http"));
+    var https = __importStar(__require("https"));
+    var pm = __importStar(require_proxy());
+    var tunnel2 = __importStar(require_tunnel2());
+    var undici_1 = require_undici();
+    var HttpCodes2;
+    (function(HttpCodes3) {
+      HttpCodes3[HttpCodes3["OK"] = 200] = "OK";
+      HttpCodes3[HttpCodes3["MultipleChoices"] = 300] = "MultipleChoices";
+      HttpCodes3[HttpCodes3["MovedPermanently"] = 301] = "MovedPermanently";
+      HttpCodes3[HttpCodes3["ResourceMoved"] = 302] = "ResourceMoved";
+      HttpCodes3[HttpCodes3["SeeOther"] = 303] = "SeeOther";
+      HttpCodes3[HttpCodes3["NotModified"] = 304] = "NotModified";
+      HttpCodes3[HttpCodes3["UseProxy"] = 305] = "UseProxy";
+      HttpCodes3[HttpCodes3["SwitchProxy"] = 306] = "SwitchProxy";
+      HttpCodes3[HttpCodes3["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+      HttpCodes3[HttpCodes3["PermanentRedirect"] = 308] = "PermanentRedirect";
+      HttpCodes3[HttpCodes3["BadRequest"] = 400] = "BadRequest";
+      HttpCodes3[HttpCodes3["Unauthorized"] = 401] = "Unauthorized";
+      HttpCodes3[HttpCodes3["PaymentRequired"] = 402] = "PaymentRequired";
+      HttpCodes3[HttpCodes3["Forbidden"] = 403] = "Forbidden";
+      HttpCodes3[HttpCodes3["NotFound"] = 404] = "NotFound";
+      HttpCodes3[HttpCodes3["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+      HttpCodes3[HttpCodes3["NotAcceptable"] = 406] = "NotAcceptable";
+      HttpCodes3[HttpCodes3["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+      HttpCodes3[HttpCodes3["RequestTimeout"] = 408] = "RequestTimeout";
+      HttpCodes3[HttpCodes3["Conflict"] = 409] = "Conflict";
+      HttpCodes3[HttpCodes3["Gone"] = 410] = "Gone";
+      HttpCodes3[HttpCodes3["TooManyRequests"] = 429] = "TooManyRequests";
+      HttpCodes3[HttpCodes3["InternalServerError"] = 500] = "InternalServerError";
+      HttpCodes3[HttpCodes3["NotImplemented"] = 501] = "NotImplemented";
+      HttpCodes3[HttpCodes3["BadGateway"] = 502] = "BadGateway";
+      HttpCodes3[HttpCodes3["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+      HttpCodes3[HttpCodes3["GatewayTimeout"] = 504] = "GatewayTimeout";
+    })(HttpCodes2 || (exports.HttpCodes = HttpCodes2 = {}));
+    var Headers2;
+    (function(Headers3) {
+      Headers3["Accept"] = "accept";
+      Headers3["ContentType"] = "content-type";
+    })(Headers2 || (exports.Headers = Headers2 = {}));
+    var MediaTypes2;
+    (function(MediaTypes3) {
+      MediaTypes3["ApplicationJson"] = "application/json";
+    })(MediaTypes2 || (exports.MediaTypes = MediaTypes2 = {}));
+    function getProxyUrl2(serverUrl) {
+      const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+      return proxyUrl ? proxyUrl.href : "";
+    }
+    var HttpRedirectCodes2 = [
+      HttpCodes2.MovedPermanently,
+      HttpCodes2.ResourceMoved,
+      HttpCodes2.SeeOther,
+      HttpCodes2.TemporaryRedirect,
+      HttpCodes2.PermanentRedirect
+    ];
+    var HttpResponseRetryCodes2 = [
+      HttpCodes2.BadGateway,
+      HttpCodes2.ServiceUnavailable,
+      HttpCodes2.GatewayTimeout
+    ];
+    var RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"];
+    var ExponentialBackoffCeiling = 10;
+    var ExponentialBackoffTimeSlice = 5;
+    var HttpClientError = class _HttpClientError extends Error {
+      constructor(message, statusCode) {
+        super(message);
+        this.name = "HttpClientError";
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, _HttpClientError.prototype);
+      }
+    };
+    exports.HttpClientError = HttpClientError;
+    var HttpClientResponse = class {
+      constructor(message) {
+        this.message = message;
+      }
+      readBody() {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve) => __awaiter4(this, void 0, void 0, function* () {
+            let output = Buffer.alloc(0);
+            this.message.on("data", (chunk) => {
+              output = Buffer.concat([output, chunk]);
+            });
+            this.message.on("end", () => {
+              resolve(output.toString());
+            });
+          }));
+        });
+      }
+      readBodyBuffer() {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve) => __awaiter4(this, void 0, void 0, function* () {
+            const chunks = [];
+            this.message.on("data", (chunk) => {
+              chunks.push(chunk);
+            });
+            this.message.on("end", () => {
+              resolve(Buffer.concat(chunks));
+            });
+          }));
+        });
+      }
+    };
+    exports.HttpClientResponse = HttpClientResponse;
+    function isHttps(requestUrl) {
+      const parsedUrl = new URL(requestUrl);
+      return parsedUrl.protocol === "https:";
+    }
+    var HttpClient3 = class {
+      constructor(userAgent2, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent2);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+          if (requestOptions.ignoreSslError != null) {
+            this._ignoreSslError = requestOptions.ignoreSslError;
+          }
+          this._socketTimeout = requestOptions.socketTimeout;
+          if (requestOptions.allowRedirects != null) {
+            this._allowRedirects = requestOptions.allowRedirects;
+          }
+          if (requestOptions.allowRedirectDowngrade != null) {
+            this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+          }
+          if (requestOptions.maxRedirects != null) {
+            this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+          }
+          if (requestOptions.keepAlive != null) {
+            this._keepAlive = requestOptions.keepAlive;
+          }
+          if (requestOptions.allowRetries != null) {
+            this._allowRetries = requestOptions.allowRetries;
+          }
+          if (requestOptions.maxRetries != null) {
+            this._maxRetries = requestOptions.maxRetries;
+          }
+        }
+      }
+      options(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      get(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("GET", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      del(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("DELETE", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      post(requestUrl, data, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("POST", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      patch(requestUrl, data, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("PATCH", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      put(requestUrl, data, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("PUT", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      head(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("HEAD", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+      }
+      /**
+       * Gets a typed object from an endpoint
+       * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+       */
+      getJson(requestUrl_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          const res = yield this.get(requestUrl, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      postJson(requestUrl_1, obj_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
+          const res = yield this.post(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      putJson(requestUrl_1, obj_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
+          const res = yield this.put(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      patchJson(requestUrl_1, obj_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
+          const res = yield this.patch(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      /**
+       * Makes a raw http request.
+       * All other methods such as get, post, patch, and request ultimately call this.
+       * Prefer get, del, post and patch
+       */
+      request(verb, requestUrl, data, headers) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          if (this._disposed) {
+            throw new Error("Client has already been disposed.");
+          }
+          const parsedUrl = new URL(requestUrl);
+          let info2 = this._prepareRequest(verb, parsedUrl, headers);
+          const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
+          let numTries = 0;
+          let response;
+          do {
+            response = yield this.requestRaw(info2, data);
+            if (response && response.message && response.message.statusCode === HttpCodes2.Unauthorized) {
+              let authenticationHandler;
+              for (const handler2 of this.handlers) {
+                if (handler2.canHandleAuthentication(response)) {
+                  authenticationHandler = handler2;
+                  break;
+                }
+              }
+              if (authenticationHandler) {
+                return authenticationHandler.handleAuthentication(this, info2, data);
+              } else {
+                return response;
+              }
+            }
+            let redirectsRemaining = this._maxRedirects;
+            while (response.message.statusCode && HttpRedirectCodes2.includes(response.message.statusCode) && this._allowRedirects && redirectsRemaining > 0) {
+              const redirectUrl = response.message.headers["location"];
+              if (!redirectUrl) {
+                break;
+              }
+              const parsedRedirectUrl = new URL(redirectUrl);
+              if (parsedUrl.protocol === "https:" && parsedUrl.protocol !== parsedRedirectUrl.protocol && !this._allowRedirectDowngrade) {
+                throw new Error("Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.");
+              }
+              yield response.readBody();
+              if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                for (const header2 in headers) {
+                  if (header2.toLowerCase() === "authorization") {
+                    delete headers[header2];
+                  }
+                }
+              }
+              info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+              response = yield this.requestRaw(info2, data);
+              redirectsRemaining--;
+            }
+            if (!response.message.statusCode || !HttpResponseRetryCodes2.includes(response.message.statusCode)) {
+              return response;
+            }
+            numTries += 1;
+            if (numTries < maxTries) {
+              yield response.readBody();
+              yield this._performExponentialBackoff(numTries);
+            }
+          } while (numTries < maxTries);
+          return response;
+        });
+      }
+      /**
+       * Needs to be called if keepAlive is set to true in request options.
+       */
+      dispose() {
+        if (this._agent) {
+          this._agent.destroy();
+        }
+        this._disposed = true;
+      }
+      /**
+       * Raw request.
+       * @param info
+       * @param data
+       */
+      requestRaw(info2, data) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve, reject) => {
+            function callbackForResult(err3, res) {
+              if (err3) {
+                reject(err3);
+              } else if (!res) {
+                reject(new Error("Unknown error"));
+              } else {
+                resolve(res);
+              }
+            }
+            this.requestRawWithCallback(info2, data, callbackForResult);
+          });
+        });
+      }
+      /**
+       * Raw request with callback.
+       * @param info
+       * @param data
+       * @param onResult
+       */
+      requestRawWithCallback(info2, data, onResult) {
+        if (typeof data === "string") {
+          if (!info2.options.headers) {
+            info2.options.headers = {};
+          }
+          info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+        }
+        let callbackCalled = false;
+        function handleResult(err3, res) {
+          if (!callbackCalled) {
+            callbackCalled = true;
+            onResult(err3, res);
+          }
+        }
+        const req = info2.httpModule.request(info2.options, (msg) => {
+          const res = new HttpClientResponse(msg);
+          handleResult(void 0, res);
+        });
+        let socket;
+        req.on("socket", (sock) => {
+          socket = sock;
+        });
+        req.setTimeout(this._socketTimeout || 3 * 6e4, () => {
+          if (socket) {
+            socket.end();
+          }
+          handleResult(new Error(`Request timeout: ${info2.options.path}`));
+        });
+        req.on("error", function(err3) {
+          handleResult(err3);
+        });
+        if (data && typeof data === "string") {
+          req.write(data, "utf8");
+        }
+        if (data && typeof data !== "string") {
+          data.on("close", function() {
+            req.end();
+          });
+          data.pipe(req);
+        } else {
+          req.end();
+        }
+      }
+      /**
+       * Gets an http agent. This function is useful when you need an http agent that handles
+       * routing through a proxy server - depending upon the url and proxy environment variables.
+       * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+       */
+      getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+      }
+      getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+          return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+      }
+      _prepareRequest(method, requestUrl, headers) {
+        const info2 = {};
+        info2.parsedUrl = requestUrl;
+        const usingSsl = info2.parsedUrl.protocol === "https:";
+        info2.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info2.options = {};
+        info2.options.host = info2.parsedUrl.hostname;
+        info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
+        info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
+        info2.options.method = method;
+        info2.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+          info2.options.headers["user-agent"] = this.userAgent;
+        }
+        info2.options.agent = this._getAgent(info2.parsedUrl);
+        if (this.handlers) {
+          for (const handler2 of this.handlers) {
+            handler2.prepareRequest(info2.options);
+          }
+        }
+        return info2;
+      }
+      _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+          return Object.assign({}, lowercaseKeys2(this.requestOptions.headers), lowercaseKeys2(headers || {}));
+        }
+        return lowercaseKeys2(headers || {});
+      }
+      /**
+       * Gets an existing header value or returns a default.
+       * Handles converting number header values to strings since HTTP headers must be strings.
+       * Note: This returns string | string[] since some headers can have multiple values.
+       * For headers that must always be a single string (like Content-Type), use the
+       * specialized _getExistingOrDefaultContentTypeHeader method instead.
+       */
+      _getExistingOrDefaultHeader(additionalHeaders, header2, _default2) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          const headerValue = lowercaseKeys2(this.requestOptions.headers)[header2];
+          if (headerValue) {
+            clientHeader = typeof headerValue === "number" ? headerValue.toString() : headerValue;
+          }
+        }
+        const additionalValue = additionalHeaders[header2];
+        if (additionalValue !== void 0) {
+          return typeof additionalValue === "number" ? additionalValue.toString() : additionalValue;
+        }
+        if (clientHeader !== void 0) {
+          return clientHeader;
+        }
+        return _default2;
+      }
+      /**
+       * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+       * Always returns a single string (not an array) since Content-Type should be a single value.
+       * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+       * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+       * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+       */
+      _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default2) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          const headerValue = lowercaseKeys2(this.requestOptions.headers)[Headers2.ContentType];
+          if (headerValue) {
+            if (typeof headerValue === "number") {
+              clientHeader = String(headerValue);
+            } else if (Array.isArray(headerValue)) {
+              clientHeader = headerValue.join(", ");
+            } else {
+              clientHeader = headerValue;
+            }
+          }
+        }
+        const additionalValue = additionalHeaders[Headers2.ContentType];
+        if (additionalValue !== void 0) {
+          if (typeof additionalValue === "number") {
+            return String(additionalValue);
+          } else if (Array.isArray(additionalValue)) {
+            return additionalValue.join(", ");
+          } else {
+            return additionalValue;
+          }
+        }
+        if (clientHeader !== void 0) {
+          return clientHeader;
+        }
+        return _default2;
+      }
+      _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+          agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+          agent = this._agent;
+        }
+        if (agent) {
+          return agent;
+        }
+        const usingSsl = parsedUrl.protocol === "https:";
+        let maxSockets = 100;
+        if (this.requestOptions) {
+          maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        if (proxyUrl && proxyUrl.hostname) {
+          const agentOptions = {
+            maxSockets,
+            keepAlive: this._keepAlive,
+            proxy: Object.assign(Object.assign({}, (proxyUrl.username || proxyUrl.password) && {
+              proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+            }), { host: proxyUrl.hostname, port: proxyUrl.port })
+          };
+          let tunnelAgent;
+          const overHttps = proxyUrl.protocol === "https:";
+          if (usingSsl) {
+            tunnelAgent = overHttps ? tunnel2.httpsOverHttps : tunnel2.httpsOverHttp;
+          } else {
+            tunnelAgent = overHttps ? tunnel2.httpOverHttps : tunnel2.httpOverHttp;
+          }
+          agent = tunnelAgent(agentOptions);
+          this._proxyAgent = agent;
+        }
+        if (!agent) {
+          const options = { keepAlive: this._keepAlive, maxSockets };
+          agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+          this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+          agent.options = Object.assign(agent.options || {}, {
+            rejectUnauthorized: false
+          });
+        }
+        return agent;
+      }
+      _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+          proxyAgent = this._proxyAgentDispatcher;
+        }
+        if (proxyAgent) {
+          return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === "https:";
+        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, (proxyUrl.username || proxyUrl.password) && {
+          token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
+        }));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+          proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+            rejectUnauthorized: false
+          });
+        }
+        return proxyAgent;
+      }
+      _getUserAgentWithOrchestrationId(userAgent2) {
+        const baseUserAgent = userAgent2 || "actions/http-client";
+        const orchId = process.env["ACTIONS_ORCHESTRATION_ID"];
+        if (orchId) {
+          const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
+          return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+      }
+      _performExponentialBackoff(retryNumber) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+          const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+          return new Promise((resolve) => setTimeout(() => resolve(), ms));
+        });
+      }
+      _processResponse(res, options) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve, reject) => __awaiter4(this, void 0, void 0, function* () {
+            const statusCode = res.message.statusCode || 0;
+            const response = {
+              statusCode,
+              result: null,
+              headers: {}
+            };
+            if (statusCode === HttpCodes2.NotFound) {
+              resolve(response);
+            }
+            function dateTimeDeserializer(key2, value) {
+              if (typeof value === "string") {
+                const a = new Date(value);
+                if (!isNaN(a.valueOf())) {
+                  return a;
+                }
+              }
+              return value;
+            }
+            let obj;
+            let contents;
+            try {
+              contents = yield res.readBody();
+              if (contents && contents.length > 0) {
+                if (options && options.deserializeDates) {
+                  obj = JSON.parse(contents, dateTimeDeserializer);
+                } else {
+                  obj = JSON.parse(contents);
+                }
+                response.result = obj;
+              }
+              response.headers = res.message.headers;
+            } catch (err3) {
+            }
+            if (statusCode > 299) {
+              let msg;
+              if (obj && obj.message) {
+                msg = obj.message;
+              } else if (contents && contents.length > 0) {
+                msg = contents;
+              } else {
+                msg = `Failed request: (${statusCode})`;
+              }
+              const err3 = new HttpClientError(msg, statusCode);
+              err3.result = response.result;
+              reject(err3);
+            } else {
+              resolve(response);
+            }
+          }));
+        });
+      }
+    };
+    exports.HttpClient = HttpClient3;
+    var lowercaseKeys2 = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+  }
+});
+
+// node_modules/bottleneck/light.js
+var require_light = __commonJS({
+  "node_modules/bottleneck/light.js"(exports, module) {
+    (function(global2, factory) {
+      typeof exports === "object" && typeof module !== "undefined" ? module.exports = factory() : typeof define === "function" && define.amd ? define(factory) : global2.Bottleneck = factory();
+    })(exports, (function() {
+      "use strict";
+      var commonjsGlobal = typeof globalThis !== "undefined" ? globalThis : typeof window !== "undefined" ? window : typeof global !== "undefined" ? global : typeof self !== "undefined" ? self : {};
+      function getCjsExportFromNamespace(n) {
+        return n && n["default"] || n;
+      }
+      var load = function(received, defaults2, onto = {}) {
+        var k, ref, v;
+        for (k in defaults2) {
+          v = defaults2[k];
+          onto[k] = (ref = received[k]) != null ? ref : v;
+        }
+        return onto;
+      };
+      var overwrite = function(received, defaults2, onto = {}) {
+        var k, v;
+        for (k in received) {
+          v = received[k];
+          if (defaults2[k] !== void 0) {
+            onto[k] = v;
+          }
+        }
+        return onto;
+      };
+      var parser = {
+        load,
+        overwrite
+      };
+      var DLList;
+      DLList = class DLList {
+        constructor(incr, decr) {
+          this.incr = incr;
+          this.decr = decr;
+          this._first = null;
+          this._last = null;
+          this.length = 0;
+        }
+        push(value) {
+          var node2;
+          this.length++;
+          if (typeof this.incr === "function") {
+            this.incr();
+          }
+          node2 = {
+            value,
+            prev: this._last,
+            next: null
+          };
+          if (this._last != null) {
+            this._last.next = node2;
+            this._last = node2;
+          } else {
+            this._first = this._last = node2;
+          }
+          return void 0;
+        }
+        shift() {
+          var value;
+          if (this._first == null) {
+            return;
+          } else {
+            this.length--;
+            if (typeof this.decr === "function") {
+              this.decr();
+            }
+          }
+          value = this._first.value;
+          if ((this._first = this._first.next) != null) {
+            this._first.prev = null;
+          } else {
+            this._last = null;
+          }
+          return value;
+        }
+        first() {
+          if (this._first != null) {
+            return this._first.value;
+          }
+        }
+        getArray() {
+          var node2, ref, results;
+          node2 = this._first;
+          results = [];
+          while (node2 != null) {
+            results.push((ref = node2, node2 = node2.next, ref.value));
+          }
+          return results;
+        }
+        forEachShift(cb) {
+          var node2;
+          node2 = this.shift();
+          while (node2 != null) {
+            cb(node2), node2 = this.shift();
+          }
+          return void 0;
+        }
+        debug() {
+          var node2, ref, ref1, ref2, results;
+          node2 = this._first;
+          results = [];
+          while (node2 != null) {
+            results.push((ref = node2, node2 = node2.next, {
+              value: ref.value,
+              prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+              next: (ref2 = ref.next) != null ? ref2.value : void 0
+            }));
+          }
+          return results;
+        }
+      };
+      var DLList_1 = DLList;
+      var Events;
+      Events = class Events {
+        constructor(instance) {
+          this.instance = instance;
+          this._events = {};
+          if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
+            throw new Error("An Emitter already exists for this object");
+          }
+          this.instance.on = (name, cb) => {
+            return this._addListener(name, "many", cb);
+          };
+          this.instance.once = (name, cb) => {
+            return this._addListener(name, "once", cb);
+          };
+          this.instance.removeAllListeners = (name = null) => {
+            if (name != null) {
+              return delete this._events[name];
+            } else {
+              return this._events = {};
+            }
+          };
+        }
+        _addListener(name, status, cb) {
+          var base;
+          if ((base = this._events)[name] == null) {
+            base[name] = [];
+          }
+          this._events[name].push({ cb, status });
+          return this.instance;
+        }
+        listenerCount(name) {
+          if (this._events[name] != null) {
+            return this._events[name].length;
+          } else {
+            return 0;
+          }
+        }
+        async trigger(name, ...args) {
+          var e, promises3;
+          try {
+            if (name !== "debug") {
+              this.trigger("debug", `Event triggered: ${name}`, args);
+            }
+            if (this._events[name] == null) {
+              return;
+            }
+            this._events[name] = this._events[name].filter(function(listener) {
+              return listener.status !== "none";
+            });
+            promises3 = this._events[name].map(async (listener) => {
+              var e2, returned;
+              if (listener.status === "none") {
+                return;
+              }
+              if (listener.status === "once") {
+                listener.status = "none";
+              }
+              try {
+                returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+                if (typeof (returned != null ? returned.then : void 0) === "function") {
+                  return await returned;
+                } else {
+                  return returned;
+                }
+              } catch (error3) {
+                e2 = error3;
+                {
+                  this.trigger("error", e2);
+                }
+                return null;
+              }
+            });
+            return (await Promise.all(promises3)).find(function(x) {
+              return x != null;
+            });
+          } catch (error3) {
+            e = error3;
+            {
+              this.trigger("error", e);
+            }
+            return null;
+          }
+        }
+      };
+      var Events_1 = Events;
+      var DLList$1, Events$1, Queues;
+      DLList$1 = DLList_1;
+      Events$1 = Events_1;
+      Queues = class Queues {
+        constructor(num_priorities) {
+          var i;
+          this.Events = new Events$1(this);
+          this._length = 0;
+          this._lists = (function() {
+            var j, ref, results;
+            results = [];
+            for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
+              results.push(new DLList$1((() => {
+                return this.incr();
+              }), (() => {
+                return this.decr();
+              })));
+            }
+            return results;
+          }).call(this);
+        }
+        incr() {
+          if (this._length++ === 0) {
+            return this.Events.trigger("leftzero");
+          }
+        }
+        decr() {
+          if (--this._length === 0) {
+            return this.Events.trigger("zero");
+          }
+        }
+        push(job) {
+          return this._lists[job.options.priority].push(job);
+        }
+        queued(priority) {
+          if (priority != null) {
+            return this._lists[priority].length;
+          } else {
+            return this._length;
+          }
+        }
+        shiftAll(fn) {
+          return this._lists.forEach(function(list) {
+            return list.forEachShift(fn);
+          });
+        }
+        getFirst(arr = this._lists) {
+          var j, len, list;
+          for (j = 0, len = arr.length; j < len; j++) {
+            list = arr[j];
+            if (list.length > 0) {
+              return list;
+            }
+          }
+          return [];
+        }
+        shiftLastFrom(priority) {
+          return this.getFirst(this._lists.slice(priority).reverse()).shift();
+        }
+      };
+      var Queues_1 = Queues;
+      var BottleneckError;
+      BottleneckError = class BottleneckError extends Error {
+      };
+      var BottleneckError_1 = BottleneckError;
+      var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+      NUM_PRIORITIES = 10;
+      DEFAULT_PRIORITY = 5;
+      parser$1 = parser;
+      BottleneckError$1 = BottleneckError_1;
+      Job = class Job {
+        constructor(task, args, options, jobDefaults, rejectOnDrop, Events2, _states, Promise2) {
+          this.task = task;
+          this.args = args;
+          this.rejectOnDrop = rejectOnDrop;
+          this.Events = Events2;
+          this._states = _states;
+          this.Promise = Promise2;
+          this.options = parser$1.load(options, jobDefaults);
+          this.options.priority = this._sanitizePriority(this.options.priority);
+          if (this.options.id === jobDefaults.id) {
+            this.options.id = `${this.options.id}-${this._randomIndex()}`;
+          }
+          this.promise = new this.Promise((_resolve, _reject) => {
+            this._resolve = _resolve;
+            this._reject = _reject;
+          });
+          this.retryCount = 0;
+        }
+        _sanitizePriority(priority) {
+          var sProperty;
+          sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+          if (sProperty < 0) {
+            return 0;
+          } else if (sProperty > NUM_PRIORITIES - 1) {
+            return NUM_PRIORITIES - 1;
+          } else {
+            return sProperty;
+          }
+        }
+        _randomIndex() {
+          return Math.random().toString(36).slice(2);
+        }
+        doDrop({ error: error3, message = "This job has been dropped by Bottleneck" } = {}) {
+          if (this._states.remove(this.options.id)) {
+            if (this.rejectOnDrop) {
+              this._reject(error3 != null ? error3 : new BottleneckError$1(message));
+            }
+            this.Events.trigger("dropped", { args: this.args, options: this.options, task: this.task, promise: this.promise });
+            return true;
+          } else {
+            return false;
+          }
+        }
+        _assertStatus(expected) {
+          var status;
+          status = this._states.jobStatus(this.options.id);
+          if (!(status === expected || expected === "DONE" && status === null)) {
+            throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+          }
+        }
+        doReceive() {
+          this._states.start(this.options.id);
+          return this.Events.trigger("received", { args: this.args, options: this.options });
+        }
+        doQueue(reachedHWM, blocked) {
+          this._assertStatus("RECEIVED");
+          this._states.next(this.options.id);
+          return this.Events.trigger("queued", { args: this.args, options: this.options, reachedHWM, blocked });
+        }
+        doRun() {
+          if (this.retryCount === 0) {
+            this._assertStatus("QUEUED");
+            this._states.next(this.options.id);
+          } else {
+            this._assertStatus("EXECUTING");
+          }
+          return this.Events.trigger("scheduled", { args: this.args, options: this.options });
+        }
+        async doExecute(chained, clearGlobalState, run2, free) {
+          var error3, eventInfo, passed;
+          if (this.retryCount === 0) {
+            this._assertStatus("RUNNING");
+            this._states.next(this.options.id);
+          } else {
+            this._assertStatus("EXECUTING");
+          }
+          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
+          this.Events.trigger("executing", eventInfo);
+          try {
+            passed = await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
+            if (clearGlobalState()) {
+              this.doDone(eventInfo);
+              await free(this.options, eventInfo);
+              this._assertStatus("DONE");
+              return this._resolve(passed);
+            }
+          } catch (error1) {
+            error3 = error1;
+            return this._onFailure(error3, eventInfo, clearGlobalState, run2, free);
+          }
+        }
+        doExpire(clearGlobalState, run2, free) {
+          var error3, eventInfo;
+          if (this._states.jobStatus(this.options.id === "RUNNING")) {
+            this._states.next(this.options.id);
+          }
+          this._assertStatus("EXECUTING");
+          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
+          error3 = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+          return this._onFailure(error3, eventInfo, clearGlobalState, run2, free);
+        }
+        async _onFailure(error3, eventInfo, clearGlobalState, run2, free) {
+          var retry2, retryAfter;
+          if (clearGlobalState()) {
+            retry2 = await this.Events.trigger("failed", error3, eventInfo);
+            if (retry2 != null) {
+              retryAfter = ~~retry2;
+              this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+              this.retryCount++;
+              return run2(retryAfter);
+            } else {
+              this.doDone(eventInfo);
+              await free(this.options, eventInfo);
+              this._assertStatus("DONE");
+              return this._reject(error3);
+            }
+          }
+        }
+        doDone(eventInfo) {
+          this._assertStatus("EXECUTING");
+          this._states.next(this.options.id);
+          return this.Events.trigger("done", eventInfo);
+        }
+      };
+      var Job_1 = Job;
+      var BottleneckError$2, LocalDatastore, parser$2;
+      parser$2 = parser;
+      BottleneckError$2 = BottleneckError_1;
+      LocalDatastore = class LocalDatastore {
+        constructor(instance, storeOptions, storeInstanceOptions) {
+          this.instance = instance;
+          this.storeOptions = storeOptions;
+          this.clientId = this.instance._randomIndex();
+          parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+          this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+          this._running = 0;
+          this._done = 0;
+          this._unblockTime = 0;
+          this.ready = this.Promise.resolve();
+          this.clients = {};
+          this._startHeartbeat();
+        }
+        _startHeartbeat() {
+          var base;
+          if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
+            return typeof (base = this.heartbeat = setInterval(() => {
+              var amount, incr, maximum, now, reservoir;
+              now = Date.now();
+              if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+                this._lastReservoirRefresh = now;
+                this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+                this.instance._drainAll(this.computeCapacity());
+              }
+              if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+                ({
+                  reservoirIncreaseAmount: amount,
+                  reservoirIncreaseMaximum: maximum,
+                  reservoir
+                } = this.storeOptions);
+                this._lastReservoirIncrease = now;
+                incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+                if (incr > 0) {
+                  this.storeOptions.reservoir += incr;
+                  return this.instance._drainAll(this.computeCapacity());
+                }
+              }
+            }, this.heartbeatInterval)).unref === "function" ? base.unref() : void 0;
+          } else {
+            return clearInterval(this.heartbeat);
+          }
+        }
+        async __publish__(message) {
+          await this.yieldLoop();
+          return this.instance.Events.trigger("message", message.toString());
+        }
+        async __disconnect__(flush) {
+          await this.yieldLoop();
+          clearInterval(this.heartbeat);
+          return this.Promise.resolve();
+        }
+        yieldLoop(t = 0) {
+          return new this.Promise(function(resolve, reject) {
+            return setTimeout(resolve, t);
+          });
+        }
+        computePenalty() {
+          var ref;
+          return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5e3;
+        }
+        async __updateSettings__(options) {
+          await this.yieldLoop();
+          parser$2.overwrite(options, options, this.storeOptions);
+          this._startHeartbeat();
+          this.instance._drainAll(this.computeCapacity());
+          return true;
+        }
+        async __running__() {
+          await this.yieldLoop();
+          return this._running;
+        }
+        async __queued__() {
+          await this.yieldLoop();
+          return this.instance.queued();
+        }
+        async __done__() {
+          await this.yieldLoop();
+          return this._done;
+        }
+        async __groupCheck__(time2) {
+          await this.yieldLoop();
+          return this._nextRequest + this.timeout < time2;
+        }
+        computeCapacity() {
+          var maxConcurrent, reservoir;
+          ({ maxConcurrent, reservoir } = this.storeOptions);
+          if (maxConcurrent != null && reservoir != null) {
+            return Math.min(maxConcurrent - this._running, reservoir);
+          } else if (maxConcurrent != null) {
+            return maxConcurrent - this._running;
+          } else if (reservoir != null) {
+            return reservoir;
+          } else {
+            return null;
+          }
+        }
+        conditionsCheck(weight) {
+          var capacity;
+          capacity = this.computeCapacity();
+          return capacity == null || weight <= capacity;
+        }
+        async __incrementReservoir__(incr) {
+          var reservoir;
+          await this.yieldLoop();
+          reservoir = this.storeOptions.reservoir += incr;
+          this.instance._drainAll(this.computeCapacity());
+          return reservoir;
+        }
+        async __currentReservoir__() {
+          await this.yieldLoop();
+          return this.storeOptions.reservoir;
+        }
+        isBlocked(now) {
+          return this._unblockTime >= now;
+        }
+        check(weight, now) {
+          return this.conditionsCheck(weight) && this._nextRequest - now <= 0;
+        }
+        async __check__(weight) {
+          var now;
+          await this.yieldLoop();
+          now = Date.now();
+          return this.check(weight, now);
+        }
+        async __register__(index, weight, expiration) {
+          var now, wait;
+          await this.yieldLoop();
+          now = Date.now();
+          if (this.conditionsCheck(weight)) {
+            this._running += weight;
+            if (this.storeOptions.reservoir != null) {
+              this.storeOptions.reservoir -= weight;
+            }
+            wait = Math.max(this._nextRequest - now, 0);
+            this._nextRequest = now + wait + this.storeOptions.minTime;
+            return {
+              success: true,
+              wait,
+              reservoir: this.storeOptions.reservoir
+            };
+          } else {
+            return {
+              success: false
+            };
+          }
+        }
+        strategyIsBlock() {
+          return this.storeOptions.strategy === 3;
+        }
+        async __submit__(queueLength, weight) {
+          var blocked, now, reachedHWM;
+          await this.yieldLoop();
+          if (this.storeOptions.maxConcurrent != null && weight > this.storeOptions.maxConcurrent) {
+            throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+          }
+          now = Date.now();
+          reachedHWM = this.storeOptions.highWater != null && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+          blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+          if (blocked) {
+            this._unblockTime = now + this.computePenalty();
+            this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+            this.instance._dropAllQueued();
+          }
+          return {
+            reachedHWM,
+            blocked,
+            strategy: this.storeOptions.strategy
+          };
+        }
+        async __free__(index, weight) {
+          await this.yieldLoop();
+          this._running -= weight;
+          this._done += weight;
+          this.instance._drainAll(this.computeCapacity());
+          return {
+            running: this._running
+          };
+        }
+      };
+      var LocalDatastore_1 = LocalDatastore;
+      var BottleneckError$3, States;
+      BottleneckError$3 = BottleneckError_1;
+      States = class States {
+        constructor(status1) {
+          this.status = status1;
+          this._jobs = {};
+          this.counts = this.status.map(function() {
+            return 0;
+          });
+        }
+        next(id) {
+          var current, next;
+          current = this._jobs[id];
+          next = current + 1;
+          if (current != null && next < this.status.length) {
+            this.counts[current]--;
+            this.counts[next]++;
+            return this._jobs[id]++;
+          } else if (current != null) {
+            this.counts[current]--;
+            return delete this._jobs[id];
+          }
+        }
+        start(id) {
+          var initial;
+          initial = 0;
+          this._jobs[id] = initial;
+          return this.counts[initial]++;
+        }
+        remove(id) {
+          var current;
+          current = this._jobs[id];
+          if (current != null) {
+            this.counts[current]--;
+            delete this._jobs[id];
+          }
+          return current != null;
+        }
+        jobStatus(id) {
+          var ref;
+          return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+        }
+        statusJobs(status) {
+          var k, pos, ref, results, v;
+          if (status != null) {
+            pos = this.status.indexOf(status);
+            if (pos < 0) {
+              throw new BottleneckError$3(`status must be one of ${this.status.join(", ")}`);
+            }
+            ref = this._jobs;
+            results = [];
+            for (k in ref) {
+              v = ref[k];
+              if (v === pos) {
+                results.push(k);
+              }
+            }
+            return results;
+          } else {
+            return Object.keys(this._jobs);
+          }
+        }
+        statusCounts() {
+          return this.counts.reduce(((acc, v, i) => {
+            acc[this.status[i]] = v;
+            return acc;
+          }), {});
+        }
+      };
+      var States_1 = States;
+      var DLList$2, Sync;
+      DLList$2 = DLList_1;
+      Sync = class Sync {
+        constructor(name, Promise2) {
+          this.schedule = this.schedule.bind(this);
+          this.name = name;
+          this.Promise = Promise2;
+          this._running = 0;
+          this._queue = new DLList$2();
+        }
+        isEmpty() {
+          return this._queue.length === 0;
+        }
+        async _tryToRun() {
+          var args, cb, error3, reject, resolve, returned, task;
+          if (this._running < 1 && this._queue.length > 0) {
+            this._running++;
+            ({ task, args, resolve, reject } = this._queue.shift());
+            cb = await (async function() {
+              try {
+                returned = await task(...args);
+                return function() {
+                  return resolve(returned);
+                };
+              } catch (error1) {
+                error3 = error1;
+                return function() {
+                  return reject(error3);
+                };
+              }
+            })();
+            this._running--;
+            this._tryToRun();
+            return cb();
+          }
+        }
+        schedule(task, ...args) {
+          var promise, reject, resolve;
+          resolve = reject = null;
+          promise = new this.Promise(function(_resolve, _reject) {
+            resolve = _resolve;
+            return reject = _reject;
+          });
+          this._queue.push({ task, args, resolve, reject });
+          this._tryToRun();
+          return promise;
+        }
+      };
+      var Sync_1 = Sync;
+      var version2 = "2.19.5";
+      var version$1 = {
+        version: version2
+      };
+      var version$2 = /* @__PURE__ */ Object.freeze({
+        version: version2,
+        default: version$1
+      });
+      var require$$2 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var require$$3 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var require$$4 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+      parser$3 = parser;
+      Events$2 = Events_1;
+      RedisConnection$1 = require$$2;
+      IORedisConnection$1 = require$$3;
+      Scripts$1 = require$$4;
+      Group = (function() {
+        class Group2 {
+          constructor(limiterOptions = {}) {
+            this.deleteKey = this.deleteKey.bind(this);
+            this.limiterOptions = limiterOptions;
+            parser$3.load(this.limiterOptions, this.defaults, this);
+            this.Events = new Events$2(this);
+            this.instances = {};
+            this.Bottleneck = Bottleneck_1;
+            this._startAutoCleanup();
+            this.sharedConnection = this.connection != null;
+            if (this.connection == null) {
+              if (this.limiterOptions.datastore === "redis") {
+                this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
+              } else if (this.limiterOptions.datastore === "ioredis") {
+                this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
+              }
+            }
+          }
+          key(key2 = "") {
+            var ref;
+            return (ref = this.instances[key2]) != null ? ref : (() => {
+              var limiter;
+              limiter = this.instances[key2] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+                id: `${this.id}-${key2}`,
+                timeout: this.timeout,
+                connection: this.connection
+              }));
+              this.Events.trigger("created", limiter, key2);
+              return limiter;
+            })();
+          }
+          async deleteKey(key2 = "") {
+            var deleted, instance;
+            instance = this.instances[key2];
+            if (this.connection) {
+              deleted = await this.connection.__runCommand__(["del", ...Scripts$1.allKeys(`${this.id}-${key2}`)]);
+            }
+            if (instance != null) {
+              delete this.instances[key2];
+              await instance.disconnect();
+            }
+            return instance != null || deleted > 0;
+          }
+          limiters() {
+            var k, ref, results, v;
+            ref = this.instances;
+            results = [];
+            for (k in ref) {
+              v = ref[k];
+              results.push({
+                key: k,
+                limiter: v
+              });
+            }
+            return results;
+          }
+          keys() {
+            return Object.keys(this.instances);
+          }
+          async clusterKeys() {
+            var cursor, end, found, i, k, keys, len, next, start;
+            if (this.connection == null) {
+              return this.Promise.resolve(this.keys());
+            }
+            keys = [];
+            cursor = null;
+            start = `b_${this.id}-`.length;
+            end = "_settings".length;
+            while (cursor !== 0) {
+              [next, found] = await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
+              cursor = ~~next;
+              for (i = 0, len = found.length; i < len; i++) {
+                k = found[i];
+                keys.push(k.slice(start, -end));
+              }
+            }
+            return keys;
+          }
+          _startAutoCleanup() {
+            var base;
+            clearInterval(this.interval);
+            return typeof (base = this.interval = setInterval(async () => {
+              var e, k, ref, results, time2, v;
+              time2 = Date.now();
+              ref = this.instances;
+              results = [];
+              for (k in ref) {
+                v = ref[k];
+                try {
+                  if (await v._store.__groupCheck__(time2)) {
+                    results.push(this.deleteKey(k));
+                  } else {
+                    results.push(void 0);
+                  }
+                } catch (error3) {
+                  e = error3;
+                  results.push(v.Events.trigger("error", e));
+                }
+              }
+              return results;
+            }, this.timeout / 2)).unref === "function" ? base.unref() : void 0;
+          }
+          updateSettings(options = {}) {
+            parser$3.overwrite(options, this.defaults, this);
+            parser$3.overwrite(options, options, this.limiterOptions);
+            if (options.timeout != null) {
+              return this._startAutoCleanup();
+            }
+          }
+          disconnect(flush = true) {
+            var ref;
+            if (!this.sharedConnection) {
+              return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+            }
+          }
+        }
+        Group2.prototype.defaults = {
+          timeout: 1e3 * 60 * 5,
+          connection: null,
+          Promise,
+          id: "group-key"
+        };
+        return Group2;
+      }).call(commonjsGlobal);
+      var Group_1 = Group;
+      var Batcher, Events$3, parser$4;
+      parser$4 = parser;
+      Events$3 = Events_1;
+      Batcher = (function() {
+        class Batcher2 {
+          constructor(options = {}) {
+            this.options = options;
+            parser$4.load(this.options, this.defaults, this);
+            this.Events = new Events$3(this);
+            this._arr = [];
+            this._resetPromise();
+            this._lastFlush = Date.now();
+          }
+          _resetPromise() {
+            return this._promise = new this.Promise((res, rej) => {
+              return this._resolve = res;
+            });
+          }
+          _flush() {
+            clearTimeout(this._timeout);
+            this._lastFlush = Date.now();
+            this._resolve();
+            this.Events.trigger("batch", this._arr);
+            this._arr = [];
+            return this._resetPromise();
+          }
+          add(data) {
+            var ret;
+            this._arr.push(data);
+            ret = this._promise;
+            if (this._arr.length === this.maxSize) {
+              this._flush();
+            } else if (this.maxTime != null && this._arr.length === 1) {
+              this._timeout = setTimeout(() => {
+                return this._flush();
+              }, this.maxTime);
+            }
+            return ret;
+          }
+        }
+        Batcher2.prototype.defaults = {
+          maxTime: null,
+          maxSize: null,
+          Promise
+        };
+        return Batcher2;
+      }).call(commonjsGlobal);
+      var Batcher_1 = Batcher;
+      var require$$4$1 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
+      var require$$8 = getCjsExportFromNamespace(version$2);
+      var Bottleneck2, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5, splice = [].splice;
+      NUM_PRIORITIES$1 = 10;
+      DEFAULT_PRIORITY$1 = 5;
+      parser$5 = parser;
+      Queues$1 = Queues_1;
+      Job$1 = Job_1;
+      LocalDatastore$1 = LocalDatastore_1;
+      RedisDatastore$1 = require$$4$1;
+      Events$4 = Events_1;
+      States$1 = States_1;
+      Sync$1 = Sync_1;
+      Bottleneck2 = (function() {
+        class Bottleneck3 {
+          constructor(options = {}, ...invalid) {
+            var storeInstanceOptions, storeOptions;
+            this._addToQueue = this._addToQueue.bind(this);
+            this._validateOptions(options, invalid);
+            parser$5.load(options, this.instanceDefaults, this);
+            this._queues = new Queues$1(NUM_PRIORITIES$1);
+            this._scheduled = {};
+            this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+            this._limiter = null;
+            this.Events = new Events$4(this);
+            this._submitLock = new Sync$1("submit", this.Promise);
+            this._registerLock = new Sync$1("register", this.Promise);
+            storeOptions = parser$5.load(options, this.storeDefaults, {});
+            this._store = (function() {
+              if (this.datastore === "redis" || this.datastore === "ioredis" || this.connection != null) {
+                storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
+                return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+              } else if (this.datastore === "local") {
+                storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
+                return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+              } else {
+                throw new Bottleneck3.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+              }
+            }).call(this);
+            this._queues.on("leftzero", () => {
+              var ref;
+              return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+            });
+            this._queues.on("zero", () => {
+              var ref;
+              return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+            });
+          }
+          _validateOptions(options, invalid) {
+            if (!(options != null && typeof options === "object" && invalid.length === 0)) {
+              throw new Bottleneck3.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+            }
+          }
+          ready() {
+            return this._store.ready;
+          }
+          clients() {
+            return this._store.clients;
+          }
+          channel() {
+            return `b_${this.id}`;
+          }
+          channel_client() {
+            return `b_${this.id}_${this._store.clientId}`;
+          }
+          publish(message) {
+            return this._store.__publish__(message);
+          }
+          disconnect(flush = true) {
+            return this._store.__disconnect__(flush);
+          }
+          chain(_limiter) {
+            this._limiter = _limiter;
+            return this;
+          }
+          queued(priority) {
+            return this._queues.queued(priority);
+          }
+          clusterQueued() {
+            return this._store.__queued__();
+          }
+          empty() {
+            return this.queued() === 0 && this._submitLock.isEmpty();
+          }
+          running() {
+            return this._store.__running__();
+          }
+          done() {
+            return this._store.__done__();
+          }
+          jobStatus(id) {
+            return this._states.jobStatus(id);
+          }
+          jobs(status) {
+            return this._states.statusJobs(status);
+          }
+          counts() {
+            return this._states.statusCounts();
+          }
+          _randomIndex() {
+            return Math.random().toString(36).slice(2);
+          }
+          check(weight = 1) {
+            return this._store.__check__(weight);
+          }
+          _clearGlobalState(index) {
+            if (this._scheduled[index] != null) {
+              clearTimeout(this._scheduled[index].expiration);
+              delete this._scheduled[index];
+              return true;
+            } else {
+              return false;
+            }
+          }
+          async _free(index, job, options, eventInfo) {
+            var e, running;
+            try {
+              ({ running } = await this._store.__free__(index, options.weight));
+              this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
+              if (running === 0 && this.empty()) {
+                return this.Events.trigger("idle");
+              }
+            } catch (error1) {
+              e = error1;
+              return this.Events.trigger("error", e);
+            }
+          }
+          _run(index, job, wait) {
+            var clearGlobalState, free, run2;
+            job.doRun();
+            clearGlobalState = this._clearGlobalState.bind(this, index);
+            run2 = this._run.bind(this, index, job);
+            free = this._free.bind(this, index, job);
+            return this._scheduled[index] = {
+              timeout: setTimeout(() => {
+                return job.doExecute(this._limiter, clearGlobalState, run2, free);
+              }, wait),
+              expiration: job.options.expiration != null ? setTimeout(function() {
+                return job.doExpire(clearGlobalState, run2, free);
+              }, wait + job.options.expiration) : void 0,
+              job
+            };
+          }
+          _drainOne(capacity) {
+            return this._registerLock.schedule(() => {
+              var args, index, next, options, queue;
+              if (this.queued() === 0) {
+                return this.Promise.resolve(null);
+              }
+              queue = this._queues.getFirst();
+              ({ options, args } = next = queue.first());
+              if (capacity != null && options.weight > capacity) {
+                return this.Promise.resolve(null);
+              }
+              this.Events.trigger("debug", `Draining ${options.id}`, { args, options });
+              index = this._randomIndex();
+              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
+                var empty;
+                this.Events.trigger("debug", `Drained ${options.id}`, { success, args, options });
+                if (success) {
+                  queue.shift();
+                  empty = this.empty();
+                  if (empty) {
+                    this.Events.trigger("empty");
+                  }
+                  if (reservoir === 0) {
+                    this.Events.trigger("depleted", empty);
+                  }
+                  this._run(index, next, wait);
+                  return this.Promise.resolve(options.weight);
+                } else {
+                  return this.Promise.resolve(null);
+                }
+              });
+            });
+          }
+          _drainAll(capacity, total = 0) {
+            return this._drainOne(capacity).then((drained) => {
+              var newCapacity;
+              if (drained != null) {
+                newCapacity = capacity != null ? capacity - drained : capacity;
+                return this._drainAll(newCapacity, total + drained);
+              } else {
+                return this.Promise.resolve(total);
+              }
+            }).catch((e) => {
+              return this.Events.trigger("error", e);
+            });
+          }
+          _dropAllQueued(message) {
+            return this._queues.shiftAll(function(job) {
+              return job.doDrop({ message });
+            });
+          }
+          stop(options = {}) {
+            var done, waitForExecuting;
+            options = parser$5.load(options, this.stopDefaults);
+            waitForExecuting = (at3) => {
+              var finished;
+              finished = () => {
+                var counts;
+                counts = this._states.counts;
+                return counts[0] + counts[1] + counts[2] + counts[3] === at3;
+              };
+              return new this.Promise((resolve, reject) => {
+                if (finished()) {
+                  return resolve();
+                } else {
+                  return this.on("done", () => {
+                    if (finished()) {
+                      this.removeAllListeners("done");
+                      return resolve();
+                    }
+                  });
+                }
+              });
+            };
+            done = options.dropWaitingJobs ? (this._run = function(index, next) {
+              return next.doDrop({
+                message: options.dropErrorMessage
+              });
+            }, this._drainOne = () => {
+              return this.Promise.resolve(null);
+            }, this._registerLock.schedule(() => {
+              return this._submitLock.schedule(() => {
+                var k, ref, v;
+                ref = this._scheduled;
+                for (k in ref) {
+                  v = ref[k];
+                  if (this.jobStatus(v.job.options.id) === "RUNNING") {
+                    clearTimeout(v.timeout);
+                    clearTimeout(v.expiration);
+                    v.job.doDrop({
+                      message: options.dropErrorMessage
+                    });
+                  }
+                }
+                this._dropAllQueued(options.dropErrorMessage);
+                return waitForExecuting(0);
+              });
+            })) : this.schedule({
+              priority: NUM_PRIORITIES$1 - 1,
+              weight: 0
+            }, () => {
+              return waitForExecuting(1);
+            });
+            this._receive = function(job) {
+              return job._reject(new Bottleneck3.prototype.BottleneckError(options.enqueueErrorMessage));
+            };
+            this.stop = () => {
+              return this.Promise.reject(new Bottleneck3.prototype.BottleneckError("stop() has already been called"));
+            };
+            return done;
+          }
+          async _addToQueue(job) {
+            var args, blocked, error3, options, reachedHWM, shifted, strategy;
+            ({ args, options } = job);
+            try {
+              ({ reachedHWM, blocked, strategy } = await this._store.__submit__(this.queued(), options.weight));
+            } catch (error1) {
+              error3 = error1;
+              this.Events.trigger("debug", `Could not queue ${options.id}`, { args, options, error: error3 });
+              job.doDrop({ error: error3 });
+              return false;
+            }
+            if (blocked) {
+              job.doDrop();
+              return true;
+            } else if (reachedHWM) {
+              shifted = strategy === Bottleneck3.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck3.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck3.prototype.strategy.OVERFLOW ? job : void 0;
+              if (shifted != null) {
+                shifted.doDrop();
+              }
+              if (shifted == null || strategy === Bottleneck3.prototype.strategy.OVERFLOW) {
+                if (shifted == null) {
+                  job.doDrop();
+                }
+                return reachedHWM;
+              }
+            }
+            job.doQueue(reachedHWM, blocked);
+            this._queues.push(job);
+            await this._drainAll();
+            return reachedHWM;
+          }
+          _receive(job) {
+            if (this._states.jobStatus(job.options.id) != null) {
+              job._reject(new Bottleneck3.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+              return false;
+            } else {
+              job.doReceive();
+              return this._submitLock.schedule(this._addToQueue, job);
+            }
+          }
+          submit(...args) {
+            var cb, fn, job, options, ref, ref1, task;
+            if (typeof args[0] === "function") {
+              ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+              options = parser$5.load({}, this.jobDefaults);
+            } else {
+              ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+              options = parser$5.load(options, this.jobDefaults);
+            }
+            task = (...args2) => {
+              return new this.Promise(function(resolve, reject) {
+                return fn(...args2, function(...args3) {
+                  return (args3[0] != null ? reject : resolve)(args3);
+                });
+              });
+            };
+            job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+            job.promise.then(function(args2) {
+              return typeof cb === "function" ? cb(...args2) : void 0;
+            }).catch(function(args2) {
+              if (Array.isArray(args2)) {
+                return typeof cb === "function" ? cb(...args2) : void 0;
+              } else {
+                return typeof cb === "function" ? cb(args2) : void 0;
+              }
+            });
+            return this._receive(job);
+          }
+          schedule(...args) {
+            var job, options, task;
+            if (typeof args[0] === "function") {
+              [task, ...args] = args;
+              options = {};
+            } else {
+              [options, task, ...args] = args;
+            }
+            job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+            this._receive(job);
+            return job.promise;
+          }
+          wrap(fn) {
+            var schedule, wrapped;
+            schedule = this.schedule.bind(this);
+            wrapped = function(...args) {
+              return schedule(fn.bind(this), ...args);
+            };
+            wrapped.withOptions = function(options, ...args) {
+              return schedule(options, fn, ...args);
+            };
+            return wrapped;
+          }
+          async updateSettings(options = {}) {
+            await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
+            parser$5.overwrite(options, this.instanceDefaults, this);
+            return this;
+          }
+          currentReservoir() {
+            return this._store.__currentReservoir__();
+          }
+          incrementReservoir(incr = 0) {
+            return this._store.__incrementReservoir__(incr);
+          }
+        }
+        Bottleneck3.default = Bottleneck3;
+        Bottleneck3.Events = Events$4;
+        Bottleneck3.version = Bottleneck3.prototype.version = require$$8.version;
+        Bottleneck3.strategy = Bottleneck3.prototype.strategy = {
+          LEAK: 1,
+          OVERFLOW: 2,
+          OVERFLOW_PRIORITY: 4,
+          BLOCK: 3
+        };
+        Bottleneck3.BottleneckError = Bottleneck3.prototype.BottleneckError = BottleneckError_1;
+        Bottleneck3.Group = Bottleneck3.prototype.Group = Group_1;
+        Bottleneck3.RedisConnection = Bottleneck3.prototype.RedisConnection = require$$2;
+        Bottleneck3.IORedisConnection = Bottleneck3.prototype.IORedisConnection = require$$3;
+        Bottleneck3.Batcher = Bottleneck3.prototype.Batcher = Batcher_1;
+        Bottleneck3.prototype.jobDefaults = {
+          priority: DEFAULT_PRIORITY$1,
+          weight: 1,
+          expiration: null,
+          id: "<no-id>"
+        };
+        Bottleneck3.prototype.storeDefaults = {
+          maxConcurrent: null,
+          minTime: 0,
+          highWater: null,
+          strategy: Bottleneck3.prototype.strategy.LEAK,
+          penalty: null,
+          reservoir: null,
+          reservoirRefreshInterval: null,
+          reservoirRefreshAmount: null,
+          reservoirIncreaseInterval: null,
+          reservoirIncreaseAmount: null,
+          reservoirIncreaseMaximum: null
+        };
+        Bottleneck3.prototype.localStoreDefaults = {
+          Promise,
+          timeout: null,
+          heartbeatInterval: 250
+        };
+        Bottleneck3.prototype.redisStoreDefaults = {
+          Promise,
+          timeout: null,
+          heartbeatInterval: 5e3,
+          clientTimeout: 1e4,
+          Redis: null,
+          clientOptions: {},
+          clusterNodes: null,
+          clearDatastore: false,
+          connection: null
+        };
+        Bottleneck3.prototype.instanceDefaults = {
+          datastore: "local",
+          connection: null,
+          id: "<no-id>",
+          rejectOnDrop: true,
+          trackDoneStatus: false,
+          Promise
+        };
+        Bottleneck3.prototype.stopDefaults = {
+          enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+          dropWaitingJobs: true,
+          dropErrorMessage: "This limiter has been stopped."
+        };
+        return Bottleneck3;
+      }).call(commonjsGlobal);
+      var Bottleneck_1 = Bottleneck2;
+      var lib = Bottleneck_1;
+      return lib;
+    }));
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -19167,10 +21258,10 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar5 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -19191,7 +21282,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar5(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -19203,11 +21294,11 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap4;
+    exports.isMap = isMap3;
     exports.isNode = isNode2;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar5;
-    exports.isSeq = isSeq4;
+    exports.isScalar = isScalar4;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -19231,17 +21322,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key2, node2, visitor, path7) {
-      const ctrl = callVisitor(key2, node2, visitor, path7);
+    function visit_(key2, node2, visitor, path9) {
+      const ctrl = callVisitor(key2, node2, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path7, ctrl);
-        return visit_(key2, ctrl, visitor, path7);
+        replaceNode(key2, path9, ctrl);
+        return visit_(key2, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
+          path9 = Object.freeze(path9.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path7);
+            const ci = visit_(i, node2.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19252,13 +21343,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path7);
+          path9 = Object.freeze(path9.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path7);
+          const cv = visit_("value", node2.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19279,17 +21370,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node2, visitor, path7) {
-      const ctrl = await callVisitor(key2, node2, visitor, path7);
+    async function visitAsync_(key2, node2, visitor, path9) {
+      const ctrl = await callVisitor(key2, node2, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path7, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path7);
+        replaceNode(key2, path9, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
+          path9 = Object.freeze(path9.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path7);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19300,13 +21391,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path7);
+          path9 = Object.freeze(path9.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path7);
+          const cv = await visitAsync_("value", node2.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19333,23 +21424,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node2, visitor, path7) {
+    function callVisitor(key2, node2, visitor, path9) {
       if (typeof visitor === "function")
-        return visitor(key2, node2, path7);
+        return visitor(key2, node2, path9);
       if (identity.isMap(node2))
-        return visitor.Map?.(key2, node2, path7);
+        return visitor.Map?.(key2, node2, path9);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key2, node2, path7);
+        return visitor.Seq?.(key2, node2, path9);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key2, node2, path7);
+        return visitor.Pair?.(key2, node2, path9);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key2, node2, path7);
+        return visitor.Scalar?.(key2, node2, path9);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key2, node2, path7);
+        return visitor.Alias?.(key2, node2, path9);
       return void 0;
     }
-    function replaceNode(key2, path7, node2) {
-      const parent = path7[path7.length - 1];
+    function replaceNode(key2, path9, node2) {
+      const parent = path9[path9.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node2;
       } else if (identity.isPair(parent)) {
@@ -19961,10 +22052,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path7, value) {
+    function collectionFromPath(schema, path9, value) {
       let v = value;
-      for (let i = path7.length - 1; i >= 0; --i) {
-        const k = path7[i];
+      for (let i = path9.length - 1; i >= 0; --i) {
+        const k = path9[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -19983,7 +22074,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path7) => path7 == null || typeof path7 === "object" && !!path7[Symbol.iterator]().next().done;
+    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -20013,11 +22104,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path7, value) {
-        if (isEmptyPath(path7))
+      addIn(path9, value) {
+        if (isEmptyPath(path9))
           this.add(value);
         else {
-          const [key2, ...rest] = path7;
+          const [key2, ...rest] = path9;
           const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -20031,8 +22122,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path7) {
-        const [key2, ...rest] = path7;
+      deleteIn(path9) {
+        const [key2, ...rest] = path9;
         if (rest.length === 0)
           return this.delete(key2);
         const node2 = this.get(key2, true);
@@ -20046,8 +22137,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path7, keepScalar) {
-        const [key2, ...rest] = path7;
+      getIn(path9, keepScalar) {
+        const [key2, ...rest] = path9;
         const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -20065,8 +22156,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path7) {
-        const [key2, ...rest] = path7;
+      hasIn(path9) {
+        const [key2, ...rest] = path9;
         if (rest.length === 0)
           return this.has(key2);
         const node2 = this.get(key2, true);
@@ -20076,8 +22167,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path7, value) {
-        const [key2, ...rest] = path7;
+      setIn(path9, value) {
+        const [key2, ...rest] = path9;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -22592,9 +24683,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path7, value) {
+      addIn(path9, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path7, value);
+          this.contents.addIn(path9, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -22669,14 +24760,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path7) {
-        if (Collection2.isEmptyPath(path7)) {
+      deleteIn(path9) {
+        if (Collection2.isEmptyPath(path9)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path7) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -22691,10 +24782,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path7, keepScalar) {
-        if (Collection2.isEmptyPath(path7))
+      getIn(path9, keepScalar) {
+        if (Collection2.isEmptyPath(path9))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path7, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -22705,10 +24796,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path7) {
-        if (Collection2.isEmptyPath(path7))
+      hasIn(path9) {
+        if (Collection2.isEmptyPath(path9))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path7) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -22725,13 +24816,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path7, value) {
-        if (Collection2.isEmptyPath(path7)) {
+      setIn(path9, value) {
+        if (Collection2.isEmptyPath(path9)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path7), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path9), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path7, value);
+          this.contents.setIn(path9, value);
         }
       }
       /**
@@ -23315,9 +25406,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap4 = fc.start.source === "{";
-      const fcName = isMap4 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -23353,7 +25444,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
               key2,
               // checked by containsNewline()
@@ -23393,7 +25484,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap4 && !sep2 && !props.found) {
+        if (!isMap3 && !sep2 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -23416,7 +25507,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap4 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st of sep2) {
                   if (st === valueProps.found)
@@ -23448,7 +25539,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode2, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap4) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode2))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -23464,7 +25555,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap4 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -24692,9 +26783,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path7) => {
+    visit.itemAtPath = (cst, path9) => {
       let item = cst;
-      for (const [field2, index] of path7) {
+      for (const [field2, index] of path9) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -24703,23 +26794,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path7) => {
-      const parent = visit.itemAtPath(cst, path7.slice(0, -1));
-      const field2 = path7[path7.length - 1][0];
+    visit.parentCollection = (cst, path9) => {
+      const parent = visit.itemAtPath(cst, path9.slice(0, -1));
+      const field2 = path9[path9.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path7, item, visitor) {
-      let ctrl = visitor(item, path7);
+    function _visit(path9, item, visitor) {
+      let ctrl = visitor(item, path9);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path7.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path9.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -24730,10 +26821,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path7);
+            ctrl = ctrl(item, path9);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path7) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
     }
     exports.visit = visit;
   }
@@ -24751,7 +26842,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar5 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -24835,7 +26926,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar5;
+    exports.isScalar = isScalar4;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -25434,7 +27525,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter6 = class {
+    var LineCounter2 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -25457,7 +27548,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter6;
+    exports.LineCounter = LineCounter2;
   }
 });
 
@@ -26346,13 +28437,13 @@ var require_public_api = __commonJS({
     var identity = require_identity();
     var lineCounter = require_line_counter();
     var parser = require_parser();
-    function parseOptions(options) {
+    function parseOptions2(options) {
       const prettyErrors = options.prettyErrors !== false;
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments5(source, options = {}) {
-      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
+    function parseAllDocuments3(source, options = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions2(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
       const docs = Array.from(composer$1.compose(parser$1.parse(source)));
@@ -26365,8 +28456,8 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument3(source, options = {}) {
-      const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
+    function parseDocument2(source, options = {}) {
+      const { lineCounter: lineCounter2, prettyErrors } = parseOptions2(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
       let doc = null;
@@ -26391,7 +28482,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument3(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
@@ -26426,8 +28517,8 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse4;
-    exports.parseAllDocuments = parseAllDocuments5;
-    exports.parseDocument = parseDocument3;
+    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parseDocument = parseDocument2;
     exports.stringify = stringify3;
   }
 });
@@ -26481,2097 +28572,6 @@ var require_dist = __commonJS({
     exports.stringify = publicApi.stringify;
     exports.visit = visit.visit;
     exports.visitAsync = visit.visitAsync;
-  }
-});
-
-// node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js
-var require_proxy = __commonJS({
-  "node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.getProxyUrl = getProxyUrl2;
-    exports.checkBypass = checkBypass;
-    function getProxyUrl2(reqUrl) {
-      const usingSsl = reqUrl.protocol === "https:";
-      if (checkBypass(reqUrl)) {
-        return void 0;
-      }
-      const proxyVar = (() => {
-        if (usingSsl) {
-          return process.env["https_proxy"] || process.env["HTTPS_PROXY"];
-        } else {
-          return process.env["http_proxy"] || process.env["HTTP_PROXY"];
-        }
-      })();
-      if (proxyVar) {
-        try {
-          return new DecodedURL(proxyVar);
-        } catch (_a3) {
-          if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
-            return new DecodedURL(`http://${proxyVar}`);
-        }
-      } else {
-        return void 0;
-      }
-    }
-    function checkBypass(reqUrl) {
-      if (!reqUrl.hostname) {
-        return false;
-      }
-      const reqHost = reqUrl.hostname;
-      if (isLoopbackAddress(reqHost)) {
-        return true;
-      }
-      const noProxy = process.env["no_proxy"] || process.env["NO_PROXY"] || "";
-      if (!noProxy) {
-        return false;
-      }
-      let reqPort;
-      if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-      } else if (reqUrl.protocol === "http:") {
-        reqPort = 80;
-      } else if (reqUrl.protocol === "https:") {
-        reqPort = 443;
-      }
-      const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-      if (typeof reqPort === "number") {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-      }
-      for (const upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x)) {
-        if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`))) {
-          return true;
-        }
-      }
-      return false;
-    }
-    function isLoopbackAddress(host) {
-      const hostLower = host.toLowerCase();
-      return hostLower === "localhost" || hostLower.startsWith("127.") || hostLower.startsWith("[::1]") || hostLower.startsWith("[0:0:0:0:0:0:0:1]");
-    }
-    var DecodedURL = class extends URL {
-      constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-      }
-      get username() {
-        return this._decodedUsername;
-      }
-      get password() {
-        return this._decodedPassword;
-      }
-    };
-  }
-});
-
-// node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var require_lib = __commonJS({
-  "node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
-    });
-    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
-      var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
-        };
-        return ownKeys(o);
-      };
-      return function(mod3) {
-        if (mod3 && mod3.__esModule) return mod3;
-        var result = {};
-        if (mod3 != null) {
-          for (var k = ownKeys(mod3), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod3, k[i]);
-        }
-        __setModuleDefault(result, mod3);
-        return result;
-      };
-    })();
-    var __awaiter4 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
-      function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve) {
-          resolve(value);
-        });
-      }
-      return new (P || (P = Promise))(function(resolve, reject) {
-        function fulfilled(value) {
-          try {
-            step(generator.next(value));
-          } catch (e) {
-            reject(e);
-          }
-        }
-        function rejected(value) {
-          try {
-            step(generator["throw"](value));
-          } catch (e) {
-            reject(e);
-          }
-        }
-        function step(result) {
-          result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
-        }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-      });
-    };
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.HttpClient = exports.HttpClientResponse = exports.HttpClientError = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
-    exports.getProxyUrl = getProxyUrl2;
-    exports.isHttps = isHttps;
-    var http = __importStar(__require("http"));
-    var https = __importStar(__require("https"));
-    var pm = __importStar(require_proxy());
-    var tunnel2 = __importStar(require_tunnel2());
-    var undici_1 = require_undici();
-    var HttpCodes2;
-    (function(HttpCodes3) {
-      HttpCodes3[HttpCodes3["OK"] = 200] = "OK";
-      HttpCodes3[HttpCodes3["MultipleChoices"] = 300] = "MultipleChoices";
-      HttpCodes3[HttpCodes3["MovedPermanently"] = 301] = "MovedPermanently";
-      HttpCodes3[HttpCodes3["ResourceMoved"] = 302] = "ResourceMoved";
-      HttpCodes3[HttpCodes3["SeeOther"] = 303] = "SeeOther";
-      HttpCodes3[HttpCodes3["NotModified"] = 304] = "NotModified";
-      HttpCodes3[HttpCodes3["UseProxy"] = 305] = "UseProxy";
-      HttpCodes3[HttpCodes3["SwitchProxy"] = 306] = "SwitchProxy";
-      HttpCodes3[HttpCodes3["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-      HttpCodes3[HttpCodes3["PermanentRedirect"] = 308] = "PermanentRedirect";
-      HttpCodes3[HttpCodes3["BadRequest"] = 400] = "BadRequest";
-      HttpCodes3[HttpCodes3["Unauthorized"] = 401] = "Unauthorized";
-      HttpCodes3[HttpCodes3["PaymentRequired"] = 402] = "PaymentRequired";
-      HttpCodes3[HttpCodes3["Forbidden"] = 403] = "Forbidden";
-      HttpCodes3[HttpCodes3["NotFound"] = 404] = "NotFound";
-      HttpCodes3[HttpCodes3["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-      HttpCodes3[HttpCodes3["NotAcceptable"] = 406] = "NotAcceptable";
-      HttpCodes3[HttpCodes3["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-      HttpCodes3[HttpCodes3["RequestTimeout"] = 408] = "RequestTimeout";
-      HttpCodes3[HttpCodes3["Conflict"] = 409] = "Conflict";
-      HttpCodes3[HttpCodes3["Gone"] = 410] = "Gone";
-      HttpCodes3[HttpCodes3["TooManyRequests"] = 429] = "TooManyRequests";
-      HttpCodes3[HttpCodes3["InternalServerError"] = 500] = "InternalServerError";
-      HttpCodes3[HttpCodes3["NotImplemented"] = 501] = "NotImplemented";
-      HttpCodes3[HttpCodes3["BadGateway"] = 502] = "BadGateway";
-      HttpCodes3[HttpCodes3["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-      HttpCodes3[HttpCodes3["GatewayTimeout"] = 504] = "GatewayTimeout";
-    })(HttpCodes2 || (exports.HttpCodes = HttpCodes2 = {}));
-    var Headers2;
-    (function(Headers3) {
-      Headers3["Accept"] = "accept";
-      Headers3["ContentType"] = "content-type";
-    })(Headers2 || (exports.Headers = Headers2 = {}));
-    var MediaTypes2;
-    (function(MediaTypes3) {
-      MediaTypes3["ApplicationJson"] = "application/json";
-    })(MediaTypes2 || (exports.MediaTypes = MediaTypes2 = {}));
-    function getProxyUrl2(serverUrl) {
-      const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-      return proxyUrl ? proxyUrl.href : "";
-    }
-    var HttpRedirectCodes2 = [
-      HttpCodes2.MovedPermanently,
-      HttpCodes2.ResourceMoved,
-      HttpCodes2.SeeOther,
-      HttpCodes2.TemporaryRedirect,
-      HttpCodes2.PermanentRedirect
-    ];
-    var HttpResponseRetryCodes2 = [
-      HttpCodes2.BadGateway,
-      HttpCodes2.ServiceUnavailable,
-      HttpCodes2.GatewayTimeout
-    ];
-    var RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"];
-    var ExponentialBackoffCeiling = 10;
-    var ExponentialBackoffTimeSlice = 5;
-    var HttpClientError = class _HttpClientError extends Error {
-      constructor(message, statusCode) {
-        super(message);
-        this.name = "HttpClientError";
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, _HttpClientError.prototype);
-      }
-    };
-    exports.HttpClientError = HttpClientError;
-    var HttpClientResponse = class {
-      constructor(message) {
-        this.message = message;
-      }
-      readBody() {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter4(this, void 0, void 0, function* () {
-            let output = Buffer.alloc(0);
-            this.message.on("data", (chunk) => {
-              output = Buffer.concat([output, chunk]);
-            });
-            this.message.on("end", () => {
-              resolve(output.toString());
-            });
-          }));
-        });
-      }
-      readBodyBuffer() {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter4(this, void 0, void 0, function* () {
-            const chunks = [];
-            this.message.on("data", (chunk) => {
-              chunks.push(chunk);
-            });
-            this.message.on("end", () => {
-              resolve(Buffer.concat(chunks));
-            });
-          }));
-        });
-      }
-    };
-    exports.HttpClientResponse = HttpClientResponse;
-    function isHttps(requestUrl) {
-      const parsedUrl = new URL(requestUrl);
-      return parsedUrl.protocol === "https:";
-    }
-    var HttpClient3 = class {
-      constructor(userAgent2, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent2);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-          if (requestOptions.ignoreSslError != null) {
-            this._ignoreSslError = requestOptions.ignoreSslError;
-          }
-          this._socketTimeout = requestOptions.socketTimeout;
-          if (requestOptions.allowRedirects != null) {
-            this._allowRedirects = requestOptions.allowRedirects;
-          }
-          if (requestOptions.allowRedirectDowngrade != null) {
-            this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-          }
-          if (requestOptions.maxRedirects != null) {
-            this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-          }
-          if (requestOptions.keepAlive != null) {
-            this._keepAlive = requestOptions.keepAlive;
-          }
-          if (requestOptions.allowRetries != null) {
-            this._allowRetries = requestOptions.allowRetries;
-          }
-          if (requestOptions.maxRetries != null) {
-            this._maxRetries = requestOptions.maxRetries;
-          }
-        }
-      }
-      options(requestUrl, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
-        });
-      }
-      get(requestUrl, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request("GET", requestUrl, null, additionalHeaders || {});
-        });
-      }
-      del(requestUrl, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request("DELETE", requestUrl, null, additionalHeaders || {});
-        });
-      }
-      post(requestUrl, data, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request("POST", requestUrl, data, additionalHeaders || {});
-        });
-      }
-      patch(requestUrl, data, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request("PATCH", requestUrl, data, additionalHeaders || {});
-        });
-      }
-      put(requestUrl, data, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request("PUT", requestUrl, data, additionalHeaders || {});
-        });
-      }
-      head(requestUrl, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request("HEAD", requestUrl, null, additionalHeaders || {});
-        });
-      }
-      sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-      }
-      /**
-       * Gets a typed object from an endpoint
-       * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-       */
-      getJson(requestUrl_1) {
-        return __awaiter4(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
-          const res = yield this.get(requestUrl, additionalHeaders);
-          return this._processResponse(res, this.requestOptions);
-        });
-      }
-      postJson(requestUrl_1, obj_1) {
-        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-          const data = JSON.stringify(obj, null, 2);
-          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
-          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
-          const res = yield this.post(requestUrl, data, additionalHeaders);
-          return this._processResponse(res, this.requestOptions);
-        });
-      }
-      putJson(requestUrl_1, obj_1) {
-        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-          const data = JSON.stringify(obj, null, 2);
-          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
-          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
-          const res = yield this.put(requestUrl, data, additionalHeaders);
-          return this._processResponse(res, this.requestOptions);
-        });
-      }
-      patchJson(requestUrl_1, obj_1) {
-        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-          const data = JSON.stringify(obj, null, 2);
-          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
-          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
-          const res = yield this.patch(requestUrl, data, additionalHeaders);
-          return this._processResponse(res, this.requestOptions);
-        });
-      }
-      /**
-       * Makes a raw http request.
-       * All other methods such as get, post, patch, and request ultimately call this.
-       * Prefer get, del, post and patch
-       */
-      request(verb, requestUrl, data, headers) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          if (this._disposed) {
-            throw new Error("Client has already been disposed.");
-          }
-          const parsedUrl = new URL(requestUrl);
-          let info2 = this._prepareRequest(verb, parsedUrl, headers);
-          const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
-          let numTries = 0;
-          let response;
-          do {
-            response = yield this.requestRaw(info2, data);
-            if (response && response.message && response.message.statusCode === HttpCodes2.Unauthorized) {
-              let authenticationHandler;
-              for (const handler2 of this.handlers) {
-                if (handler2.canHandleAuthentication(response)) {
-                  authenticationHandler = handler2;
-                  break;
-                }
-              }
-              if (authenticationHandler) {
-                return authenticationHandler.handleAuthentication(this, info2, data);
-              } else {
-                return response;
-              }
-            }
-            let redirectsRemaining = this._maxRedirects;
-            while (response.message.statusCode && HttpRedirectCodes2.includes(response.message.statusCode) && this._allowRedirects && redirectsRemaining > 0) {
-              const redirectUrl = response.message.headers["location"];
-              if (!redirectUrl) {
-                break;
-              }
-              const parsedRedirectUrl = new URL(redirectUrl);
-              if (parsedUrl.protocol === "https:" && parsedUrl.protocol !== parsedRedirectUrl.protocol && !this._allowRedirectDowngrade) {
-                throw new Error("Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.");
-              }
-              yield response.readBody();
-              if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                for (const header2 in headers) {
-                  if (header2.toLowerCase() === "authorization") {
-                    delete headers[header2];
-                  }
-                }
-              }
-              info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
-              response = yield this.requestRaw(info2, data);
-              redirectsRemaining--;
-            }
-            if (!response.message.statusCode || !HttpResponseRetryCodes2.includes(response.message.statusCode)) {
-              return response;
-            }
-            numTries += 1;
-            if (numTries < maxTries) {
-              yield response.readBody();
-              yield this._performExponentialBackoff(numTries);
-            }
-          } while (numTries < maxTries);
-          return response;
-        });
-      }
-      /**
-       * Needs to be called if keepAlive is set to true in request options.
-       */
-      dispose() {
-        if (this._agent) {
-          this._agent.destroy();
-        }
-        this._disposed = true;
-      }
-      /**
-       * Raw request.
-       * @param info
-       * @param data
-       */
-      requestRaw(info2, data) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => {
-            function callbackForResult(err3, res) {
-              if (err3) {
-                reject(err3);
-              } else if (!res) {
-                reject(new Error("Unknown error"));
-              } else {
-                resolve(res);
-              }
-            }
-            this.requestRawWithCallback(info2, data, callbackForResult);
-          });
-        });
-      }
-      /**
-       * Raw request with callback.
-       * @param info
-       * @param data
-       * @param onResult
-       */
-      requestRawWithCallback(info2, data, onResult) {
-        if (typeof data === "string") {
-          if (!info2.options.headers) {
-            info2.options.headers = {};
-          }
-          info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
-        }
-        let callbackCalled = false;
-        function handleResult(err3, res) {
-          if (!callbackCalled) {
-            callbackCalled = true;
-            onResult(err3, res);
-          }
-        }
-        const req = info2.httpModule.request(info2.options, (msg) => {
-          const res = new HttpClientResponse(msg);
-          handleResult(void 0, res);
-        });
-        let socket;
-        req.on("socket", (sock) => {
-          socket = sock;
-        });
-        req.setTimeout(this._socketTimeout || 3 * 6e4, () => {
-          if (socket) {
-            socket.end();
-          }
-          handleResult(new Error(`Request timeout: ${info2.options.path}`));
-        });
-        req.on("error", function(err3) {
-          handleResult(err3);
-        });
-        if (data && typeof data === "string") {
-          req.write(data, "utf8");
-        }
-        if (data && typeof data !== "string") {
-          data.on("close", function() {
-            req.end();
-          });
-          data.pipe(req);
-        } else {
-          req.end();
-        }
-      }
-      /**
-       * Gets an http agent. This function is useful when you need an http agent that handles
-       * routing through a proxy server - depending upon the url and proxy environment variables.
-       * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-       */
-      getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-      }
-      getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-          return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-      }
-      _prepareRequest(method, requestUrl, headers) {
-        const info2 = {};
-        info2.parsedUrl = requestUrl;
-        const usingSsl = info2.parsedUrl.protocol === "https:";
-        info2.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info2.options = {};
-        info2.options.host = info2.parsedUrl.hostname;
-        info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
-        info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
-        info2.options.method = method;
-        info2.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-          info2.options.headers["user-agent"] = this.userAgent;
-        }
-        info2.options.agent = this._getAgent(info2.parsedUrl);
-        if (this.handlers) {
-          for (const handler2 of this.handlers) {
-            handler2.prepareRequest(info2.options);
-          }
-        }
-        return info2;
-      }
-      _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-          return Object.assign({}, lowercaseKeys2(this.requestOptions.headers), lowercaseKeys2(headers || {}));
-        }
-        return lowercaseKeys2(headers || {});
-      }
-      /**
-       * Gets an existing header value or returns a default.
-       * Handles converting number header values to strings since HTTP headers must be strings.
-       * Note: This returns string | string[] since some headers can have multiple values.
-       * For headers that must always be a single string (like Content-Type), use the
-       * specialized _getExistingOrDefaultContentTypeHeader method instead.
-       */
-      _getExistingOrDefaultHeader(additionalHeaders, header2, _default2) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-          const headerValue = lowercaseKeys2(this.requestOptions.headers)[header2];
-          if (headerValue) {
-            clientHeader = typeof headerValue === "number" ? headerValue.toString() : headerValue;
-          }
-        }
-        const additionalValue = additionalHeaders[header2];
-        if (additionalValue !== void 0) {
-          return typeof additionalValue === "number" ? additionalValue.toString() : additionalValue;
-        }
-        if (clientHeader !== void 0) {
-          return clientHeader;
-        }
-        return _default2;
-      }
-      /**
-       * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-       * Always returns a single string (not an array) since Content-Type should be a single value.
-       * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-       * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-       * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-       */
-      _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default2) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-          const headerValue = lowercaseKeys2(this.requestOptions.headers)[Headers2.ContentType];
-          if (headerValue) {
-            if (typeof headerValue === "number") {
-              clientHeader = String(headerValue);
-            } else if (Array.isArray(headerValue)) {
-              clientHeader = headerValue.join(", ");
-            } else {
-              clientHeader = headerValue;
-            }
-          }
-        }
-        const additionalValue = additionalHeaders[Headers2.ContentType];
-        if (additionalValue !== void 0) {
-          if (typeof additionalValue === "number") {
-            return String(additionalValue);
-          } else if (Array.isArray(additionalValue)) {
-            return additionalValue.join(", ");
-          } else {
-            return additionalValue;
-          }
-        }
-        if (clientHeader !== void 0) {
-          return clientHeader;
-        }
-        return _default2;
-      }
-      _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-          agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-          agent = this._agent;
-        }
-        if (agent) {
-          return agent;
-        }
-        const usingSsl = parsedUrl.protocol === "https:";
-        let maxSockets = 100;
-        if (this.requestOptions) {
-          maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        if (proxyUrl && proxyUrl.hostname) {
-          const agentOptions = {
-            maxSockets,
-            keepAlive: this._keepAlive,
-            proxy: Object.assign(Object.assign({}, (proxyUrl.username || proxyUrl.password) && {
-              proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-            }), { host: proxyUrl.hostname, port: proxyUrl.port })
-          };
-          let tunnelAgent;
-          const overHttps = proxyUrl.protocol === "https:";
-          if (usingSsl) {
-            tunnelAgent = overHttps ? tunnel2.httpsOverHttps : tunnel2.httpsOverHttp;
-          } else {
-            tunnelAgent = overHttps ? tunnel2.httpOverHttps : tunnel2.httpOverHttp;
-          }
-          agent = tunnelAgent(agentOptions);
-          this._proxyAgent = agent;
-        }
-        if (!agent) {
-          const options = { keepAlive: this._keepAlive, maxSockets };
-          agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-          this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-          agent.options = Object.assign(agent.options || {}, {
-            rejectUnauthorized: false
-          });
-        }
-        return agent;
-      }
-      _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-          proxyAgent = this._proxyAgentDispatcher;
-        }
-        if (proxyAgent) {
-          return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === "https:";
-        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, (proxyUrl.username || proxyUrl.password) && {
-          token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
-        }));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-          proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-            rejectUnauthorized: false
-          });
-        }
-        return proxyAgent;
-      }
-      _getUserAgentWithOrchestrationId(userAgent2) {
-        const baseUserAgent = userAgent2 || "actions/http-client";
-        const orchId = process.env["ACTIONS_ORCHESTRATION_ID"];
-        if (orchId) {
-          const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
-          return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-      }
-      _performExponentialBackoff(retryNumber) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-          const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve) => setTimeout(() => resolve(), ms));
-        });
-      }
-      _processResponse(res, options) {
-        return __awaiter4(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => __awaiter4(this, void 0, void 0, function* () {
-            const statusCode = res.message.statusCode || 0;
-            const response = {
-              statusCode,
-              result: null,
-              headers: {}
-            };
-            if (statusCode === HttpCodes2.NotFound) {
-              resolve(response);
-            }
-            function dateTimeDeserializer(key2, value) {
-              if (typeof value === "string") {
-                const a = new Date(value);
-                if (!isNaN(a.valueOf())) {
-                  return a;
-                }
-              }
-              return value;
-            }
-            let obj;
-            let contents;
-            try {
-              contents = yield res.readBody();
-              if (contents && contents.length > 0) {
-                if (options && options.deserializeDates) {
-                  obj = JSON.parse(contents, dateTimeDeserializer);
-                } else {
-                  obj = JSON.parse(contents);
-                }
-                response.result = obj;
-              }
-              response.headers = res.message.headers;
-            } catch (err3) {
-            }
-            if (statusCode > 299) {
-              let msg;
-              if (obj && obj.message) {
-                msg = obj.message;
-              } else if (contents && contents.length > 0) {
-                msg = contents;
-              } else {
-                msg = `Failed request: (${statusCode})`;
-              }
-              const err3 = new HttpClientError(msg, statusCode);
-              err3.result = response.result;
-              reject(err3);
-            } else {
-              resolve(response);
-            }
-          }));
-        });
-      }
-    };
-    exports.HttpClient = HttpClient3;
-    var lowercaseKeys2 = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
-  }
-});
-
-// node_modules/bottleneck/light.js
-var require_light = __commonJS({
-  "node_modules/bottleneck/light.js"(exports, module) {
-    (function(global2, factory) {
-      typeof exports === "object" && typeof module !== "undefined" ? module.exports = factory() : typeof define === "function" && define.amd ? define(factory) : global2.Bottleneck = factory();
-    })(exports, (function() {
-      "use strict";
-      var commonjsGlobal = typeof globalThis !== "undefined" ? globalThis : typeof window !== "undefined" ? window : typeof global !== "undefined" ? global : typeof self !== "undefined" ? self : {};
-      function getCjsExportFromNamespace(n) {
-        return n && n["default"] || n;
-      }
-      var load = function(received, defaults2, onto = {}) {
-        var k, ref, v;
-        for (k in defaults2) {
-          v = defaults2[k];
-          onto[k] = (ref = received[k]) != null ? ref : v;
-        }
-        return onto;
-      };
-      var overwrite = function(received, defaults2, onto = {}) {
-        var k, v;
-        for (k in received) {
-          v = received[k];
-          if (defaults2[k] !== void 0) {
-            onto[k] = v;
-          }
-        }
-        return onto;
-      };
-      var parser = {
-        load,
-        overwrite
-      };
-      var DLList;
-      DLList = class DLList {
-        constructor(incr, decr) {
-          this.incr = incr;
-          this.decr = decr;
-          this._first = null;
-          this._last = null;
-          this.length = 0;
-        }
-        push(value) {
-          var node2;
-          this.length++;
-          if (typeof this.incr === "function") {
-            this.incr();
-          }
-          node2 = {
-            value,
-            prev: this._last,
-            next: null
-          };
-          if (this._last != null) {
-            this._last.next = node2;
-            this._last = node2;
-          } else {
-            this._first = this._last = node2;
-          }
-          return void 0;
-        }
-        shift() {
-          var value;
-          if (this._first == null) {
-            return;
-          } else {
-            this.length--;
-            if (typeof this.decr === "function") {
-              this.decr();
-            }
-          }
-          value = this._first.value;
-          if ((this._first = this._first.next) != null) {
-            this._first.prev = null;
-          } else {
-            this._last = null;
-          }
-          return value;
-        }
-        first() {
-          if (this._first != null) {
-            return this._first.value;
-          }
-        }
-        getArray() {
-          var node2, ref, results;
-          node2 = this._first;
-          results = [];
-          while (node2 != null) {
-            results.push((ref = node2, node2 = node2.next, ref.value));
-          }
-          return results;
-        }
-        forEachShift(cb) {
-          var node2;
-          node2 = this.shift();
-          while (node2 != null) {
-            cb(node2), node2 = this.shift();
-          }
-          return void 0;
-        }
-        debug() {
-          var node2, ref, ref1, ref2, results;
-          node2 = this._first;
-          results = [];
-          while (node2 != null) {
-            results.push((ref = node2, node2 = node2.next, {
-              value: ref.value,
-              prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
-              next: (ref2 = ref.next) != null ? ref2.value : void 0
-            }));
-          }
-          return results;
-        }
-      };
-      var DLList_1 = DLList;
-      var Events;
-      Events = class Events {
-        constructor(instance) {
-          this.instance = instance;
-          this._events = {};
-          if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
-            throw new Error("An Emitter already exists for this object");
-          }
-          this.instance.on = (name, cb) => {
-            return this._addListener(name, "many", cb);
-          };
-          this.instance.once = (name, cb) => {
-            return this._addListener(name, "once", cb);
-          };
-          this.instance.removeAllListeners = (name = null) => {
-            if (name != null) {
-              return delete this._events[name];
-            } else {
-              return this._events = {};
-            }
-          };
-        }
-        _addListener(name, status, cb) {
-          var base;
-          if ((base = this._events)[name] == null) {
-            base[name] = [];
-          }
-          this._events[name].push({ cb, status });
-          return this.instance;
-        }
-        listenerCount(name) {
-          if (this._events[name] != null) {
-            return this._events[name].length;
-          } else {
-            return 0;
-          }
-        }
-        async trigger(name, ...args) {
-          var e, promises3;
-          try {
-            if (name !== "debug") {
-              this.trigger("debug", `Event triggered: ${name}`, args);
-            }
-            if (this._events[name] == null) {
-              return;
-            }
-            this._events[name] = this._events[name].filter(function(listener) {
-              return listener.status !== "none";
-            });
-            promises3 = this._events[name].map(async (listener) => {
-              var e2, returned;
-              if (listener.status === "none") {
-                return;
-              }
-              if (listener.status === "once") {
-                listener.status = "none";
-              }
-              try {
-                returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
-                if (typeof (returned != null ? returned.then : void 0) === "function") {
-                  return await returned;
-                } else {
-                  return returned;
-                }
-              } catch (error3) {
-                e2 = error3;
-                {
-                  this.trigger("error", e2);
-                }
-                return null;
-              }
-            });
-            return (await Promise.all(promises3)).find(function(x) {
-              return x != null;
-            });
-          } catch (error3) {
-            e = error3;
-            {
-              this.trigger("error", e);
-            }
-            return null;
-          }
-        }
-      };
-      var Events_1 = Events;
-      var DLList$1, Events$1, Queues;
-      DLList$1 = DLList_1;
-      Events$1 = Events_1;
-      Queues = class Queues {
-        constructor(num_priorities) {
-          var i;
-          this.Events = new Events$1(this);
-          this._length = 0;
-          this._lists = (function() {
-            var j, ref, results;
-            results = [];
-            for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
-              results.push(new DLList$1((() => {
-                return this.incr();
-              }), (() => {
-                return this.decr();
-              })));
-            }
-            return results;
-          }).call(this);
-        }
-        incr() {
-          if (this._length++ === 0) {
-            return this.Events.trigger("leftzero");
-          }
-        }
-        decr() {
-          if (--this._length === 0) {
-            return this.Events.trigger("zero");
-          }
-        }
-        push(job) {
-          return this._lists[job.options.priority].push(job);
-        }
-        queued(priority) {
-          if (priority != null) {
-            return this._lists[priority].length;
-          } else {
-            return this._length;
-          }
-        }
-        shiftAll(fn) {
-          return this._lists.forEach(function(list) {
-            return list.forEachShift(fn);
-          });
-        }
-        getFirst(arr = this._lists) {
-          var j, len, list;
-          for (j = 0, len = arr.length; j < len; j++) {
-            list = arr[j];
-            if (list.length > 0) {
-              return list;
-            }
-          }
-          return [];
-        }
-        shiftLastFrom(priority) {
-          return this.getFirst(this._lists.slice(priority).reverse()).shift();
-        }
-      };
-      var Queues_1 = Queues;
-      var BottleneckError;
-      BottleneckError = class BottleneckError extends Error {
-      };
-      var BottleneckError_1 = BottleneckError;
-      var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
-      NUM_PRIORITIES = 10;
-      DEFAULT_PRIORITY = 5;
-      parser$1 = parser;
-      BottleneckError$1 = BottleneckError_1;
-      Job = class Job {
-        constructor(task, args, options, jobDefaults, rejectOnDrop, Events2, _states, Promise2) {
-          this.task = task;
-          this.args = args;
-          this.rejectOnDrop = rejectOnDrop;
-          this.Events = Events2;
-          this._states = _states;
-          this.Promise = Promise2;
-          this.options = parser$1.load(options, jobDefaults);
-          this.options.priority = this._sanitizePriority(this.options.priority);
-          if (this.options.id === jobDefaults.id) {
-            this.options.id = `${this.options.id}-${this._randomIndex()}`;
-          }
-          this.promise = new this.Promise((_resolve, _reject) => {
-            this._resolve = _resolve;
-            this._reject = _reject;
-          });
-          this.retryCount = 0;
-        }
-        _sanitizePriority(priority) {
-          var sProperty;
-          sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
-          if (sProperty < 0) {
-            return 0;
-          } else if (sProperty > NUM_PRIORITIES - 1) {
-            return NUM_PRIORITIES - 1;
-          } else {
-            return sProperty;
-          }
-        }
-        _randomIndex() {
-          return Math.random().toString(36).slice(2);
-        }
-        doDrop({ error: error3, message = "This job has been dropped by Bottleneck" } = {}) {
-          if (this._states.remove(this.options.id)) {
-            if (this.rejectOnDrop) {
-              this._reject(error3 != null ? error3 : new BottleneckError$1(message));
-            }
-            this.Events.trigger("dropped", { args: this.args, options: this.options, task: this.task, promise: this.promise });
-            return true;
-          } else {
-            return false;
-          }
-        }
-        _assertStatus(expected) {
-          var status;
-          status = this._states.jobStatus(this.options.id);
-          if (!(status === expected || expected === "DONE" && status === null)) {
-            throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
-          }
-        }
-        doReceive() {
-          this._states.start(this.options.id);
-          return this.Events.trigger("received", { args: this.args, options: this.options });
-        }
-        doQueue(reachedHWM, blocked) {
-          this._assertStatus("RECEIVED");
-          this._states.next(this.options.id);
-          return this.Events.trigger("queued", { args: this.args, options: this.options, reachedHWM, blocked });
-        }
-        doRun() {
-          if (this.retryCount === 0) {
-            this._assertStatus("QUEUED");
-            this._states.next(this.options.id);
-          } else {
-            this._assertStatus("EXECUTING");
-          }
-          return this.Events.trigger("scheduled", { args: this.args, options: this.options });
-        }
-        async doExecute(chained, clearGlobalState, run2, free) {
-          var error3, eventInfo, passed;
-          if (this.retryCount === 0) {
-            this._assertStatus("RUNNING");
-            this._states.next(this.options.id);
-          } else {
-            this._assertStatus("EXECUTING");
-          }
-          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
-          this.Events.trigger("executing", eventInfo);
-          try {
-            passed = await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
-            if (clearGlobalState()) {
-              this.doDone(eventInfo);
-              await free(this.options, eventInfo);
-              this._assertStatus("DONE");
-              return this._resolve(passed);
-            }
-          } catch (error1) {
-            error3 = error1;
-            return this._onFailure(error3, eventInfo, clearGlobalState, run2, free);
-          }
-        }
-        doExpire(clearGlobalState, run2, free) {
-          var error3, eventInfo;
-          if (this._states.jobStatus(this.options.id === "RUNNING")) {
-            this._states.next(this.options.id);
-          }
-          this._assertStatus("EXECUTING");
-          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
-          error3 = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
-          return this._onFailure(error3, eventInfo, clearGlobalState, run2, free);
-        }
-        async _onFailure(error3, eventInfo, clearGlobalState, run2, free) {
-          var retry2, retryAfter;
-          if (clearGlobalState()) {
-            retry2 = await this.Events.trigger("failed", error3, eventInfo);
-            if (retry2 != null) {
-              retryAfter = ~~retry2;
-              this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
-              this.retryCount++;
-              return run2(retryAfter);
-            } else {
-              this.doDone(eventInfo);
-              await free(this.options, eventInfo);
-              this._assertStatus("DONE");
-              return this._reject(error3);
-            }
-          }
-        }
-        doDone(eventInfo) {
-          this._assertStatus("EXECUTING");
-          this._states.next(this.options.id);
-          return this.Events.trigger("done", eventInfo);
-        }
-      };
-      var Job_1 = Job;
-      var BottleneckError$2, LocalDatastore, parser$2;
-      parser$2 = parser;
-      BottleneckError$2 = BottleneckError_1;
-      LocalDatastore = class LocalDatastore {
-        constructor(instance, storeOptions, storeInstanceOptions) {
-          this.instance = instance;
-          this.storeOptions = storeOptions;
-          this.clientId = this.instance._randomIndex();
-          parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
-          this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
-          this._running = 0;
-          this._done = 0;
-          this._unblockTime = 0;
-          this.ready = this.Promise.resolve();
-          this.clients = {};
-          this._startHeartbeat();
-        }
-        _startHeartbeat() {
-          var base;
-          if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
-            return typeof (base = this.heartbeat = setInterval(() => {
-              var amount, incr, maximum, now, reservoir;
-              now = Date.now();
-              if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
-                this._lastReservoirRefresh = now;
-                this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
-                this.instance._drainAll(this.computeCapacity());
-              }
-              if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
-                ({
-                  reservoirIncreaseAmount: amount,
-                  reservoirIncreaseMaximum: maximum,
-                  reservoir
-                } = this.storeOptions);
-                this._lastReservoirIncrease = now;
-                incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
-                if (incr > 0) {
-                  this.storeOptions.reservoir += incr;
-                  return this.instance._drainAll(this.computeCapacity());
-                }
-              }
-            }, this.heartbeatInterval)).unref === "function" ? base.unref() : void 0;
-          } else {
-            return clearInterval(this.heartbeat);
-          }
-        }
-        async __publish__(message) {
-          await this.yieldLoop();
-          return this.instance.Events.trigger("message", message.toString());
-        }
-        async __disconnect__(flush) {
-          await this.yieldLoop();
-          clearInterval(this.heartbeat);
-          return this.Promise.resolve();
-        }
-        yieldLoop(t = 0) {
-          return new this.Promise(function(resolve, reject) {
-            return setTimeout(resolve, t);
-          });
-        }
-        computePenalty() {
-          var ref;
-          return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5e3;
-        }
-        async __updateSettings__(options) {
-          await this.yieldLoop();
-          parser$2.overwrite(options, options, this.storeOptions);
-          this._startHeartbeat();
-          this.instance._drainAll(this.computeCapacity());
-          return true;
-        }
-        async __running__() {
-          await this.yieldLoop();
-          return this._running;
-        }
-        async __queued__() {
-          await this.yieldLoop();
-          return this.instance.queued();
-        }
-        async __done__() {
-          await this.yieldLoop();
-          return this._done;
-        }
-        async __groupCheck__(time2) {
-          await this.yieldLoop();
-          return this._nextRequest + this.timeout < time2;
-        }
-        computeCapacity() {
-          var maxConcurrent, reservoir;
-          ({ maxConcurrent, reservoir } = this.storeOptions);
-          if (maxConcurrent != null && reservoir != null) {
-            return Math.min(maxConcurrent - this._running, reservoir);
-          } else if (maxConcurrent != null) {
-            return maxConcurrent - this._running;
-          } else if (reservoir != null) {
-            return reservoir;
-          } else {
-            return null;
-          }
-        }
-        conditionsCheck(weight) {
-          var capacity;
-          capacity = this.computeCapacity();
-          return capacity == null || weight <= capacity;
-        }
-        async __incrementReservoir__(incr) {
-          var reservoir;
-          await this.yieldLoop();
-          reservoir = this.storeOptions.reservoir += incr;
-          this.instance._drainAll(this.computeCapacity());
-          return reservoir;
-        }
-        async __currentReservoir__() {
-          await this.yieldLoop();
-          return this.storeOptions.reservoir;
-        }
-        isBlocked(now) {
-          return this._unblockTime >= now;
-        }
-        check(weight, now) {
-          return this.conditionsCheck(weight) && this._nextRequest - now <= 0;
-        }
-        async __check__(weight) {
-          var now;
-          await this.yieldLoop();
-          now = Date.now();
-          return this.check(weight, now);
-        }
-        async __register__(index, weight, expiration) {
-          var now, wait;
-          await this.yieldLoop();
-          now = Date.now();
-          if (this.conditionsCheck(weight)) {
-            this._running += weight;
-            if (this.storeOptions.reservoir != null) {
-              this.storeOptions.reservoir -= weight;
-            }
-            wait = Math.max(this._nextRequest - now, 0);
-            this._nextRequest = now + wait + this.storeOptions.minTime;
-            return {
-              success: true,
-              wait,
-              reservoir: this.storeOptions.reservoir
-            };
-          } else {
-            return {
-              success: false
-            };
-          }
-        }
-        strategyIsBlock() {
-          return this.storeOptions.strategy === 3;
-        }
-        async __submit__(queueLength, weight) {
-          var blocked, now, reachedHWM;
-          await this.yieldLoop();
-          if (this.storeOptions.maxConcurrent != null && weight > this.storeOptions.maxConcurrent) {
-            throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
-          }
-          now = Date.now();
-          reachedHWM = this.storeOptions.highWater != null && queueLength === this.storeOptions.highWater && !this.check(weight, now);
-          blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
-          if (blocked) {
-            this._unblockTime = now + this.computePenalty();
-            this._nextRequest = this._unblockTime + this.storeOptions.minTime;
-            this.instance._dropAllQueued();
-          }
-          return {
-            reachedHWM,
-            blocked,
-            strategy: this.storeOptions.strategy
-          };
-        }
-        async __free__(index, weight) {
-          await this.yieldLoop();
-          this._running -= weight;
-          this._done += weight;
-          this.instance._drainAll(this.computeCapacity());
-          return {
-            running: this._running
-          };
-        }
-      };
-      var LocalDatastore_1 = LocalDatastore;
-      var BottleneckError$3, States;
-      BottleneckError$3 = BottleneckError_1;
-      States = class States {
-        constructor(status1) {
-          this.status = status1;
-          this._jobs = {};
-          this.counts = this.status.map(function() {
-            return 0;
-          });
-        }
-        next(id) {
-          var current, next;
-          current = this._jobs[id];
-          next = current + 1;
-          if (current != null && next < this.status.length) {
-            this.counts[current]--;
-            this.counts[next]++;
-            return this._jobs[id]++;
-          } else if (current != null) {
-            this.counts[current]--;
-            return delete this._jobs[id];
-          }
-        }
-        start(id) {
-          var initial;
-          initial = 0;
-          this._jobs[id] = initial;
-          return this.counts[initial]++;
-        }
-        remove(id) {
-          var current;
-          current = this._jobs[id];
-          if (current != null) {
-            this.counts[current]--;
-            delete this._jobs[id];
-          }
-          return current != null;
-        }
-        jobStatus(id) {
-          var ref;
-          return (ref = this.status[this._jobs[id]]) != null ? ref : null;
-        }
-        statusJobs(status) {
-          var k, pos, ref, results, v;
-          if (status != null) {
-            pos = this.status.indexOf(status);
-            if (pos < 0) {
-              throw new BottleneckError$3(`status must be one of ${this.status.join(", ")}`);
-            }
-            ref = this._jobs;
-            results = [];
-            for (k in ref) {
-              v = ref[k];
-              if (v === pos) {
-                results.push(k);
-              }
-            }
-            return results;
-          } else {
-            return Object.keys(this._jobs);
-          }
-        }
-        statusCounts() {
-          return this.counts.reduce(((acc, v, i) => {
-            acc[this.status[i]] = v;
-            return acc;
-          }), {});
-        }
-      };
-      var States_1 = States;
-      var DLList$2, Sync;
-      DLList$2 = DLList_1;
-      Sync = class Sync {
-        constructor(name, Promise2) {
-          this.schedule = this.schedule.bind(this);
-          this.name = name;
-          this.Promise = Promise2;
-          this._running = 0;
-          this._queue = new DLList$2();
-        }
-        isEmpty() {
-          return this._queue.length === 0;
-        }
-        async _tryToRun() {
-          var args, cb, error3, reject, resolve, returned, task;
-          if (this._running < 1 && this._queue.length > 0) {
-            this._running++;
-            ({ task, args, resolve, reject } = this._queue.shift());
-            cb = await (async function() {
-              try {
-                returned = await task(...args);
-                return function() {
-                  return resolve(returned);
-                };
-              } catch (error1) {
-                error3 = error1;
-                return function() {
-                  return reject(error3);
-                };
-              }
-            })();
-            this._running--;
-            this._tryToRun();
-            return cb();
-          }
-        }
-        schedule(task, ...args) {
-          var promise, reject, resolve;
-          resolve = reject = null;
-          promise = new this.Promise(function(_resolve, _reject) {
-            resolve = _resolve;
-            return reject = _reject;
-          });
-          this._queue.push({ task, args, resolve, reject });
-          this._tryToRun();
-          return promise;
-        }
-      };
-      var Sync_1 = Sync;
-      var version2 = "2.19.5";
-      var version$1 = {
-        version: version2
-      };
-      var version$2 = /* @__PURE__ */ Object.freeze({
-        version: version2,
-        default: version$1
-      });
-      var require$$2 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var require$$3 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var require$$4 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
-      parser$3 = parser;
-      Events$2 = Events_1;
-      RedisConnection$1 = require$$2;
-      IORedisConnection$1 = require$$3;
-      Scripts$1 = require$$4;
-      Group = (function() {
-        class Group2 {
-          constructor(limiterOptions = {}) {
-            this.deleteKey = this.deleteKey.bind(this);
-            this.limiterOptions = limiterOptions;
-            parser$3.load(this.limiterOptions, this.defaults, this);
-            this.Events = new Events$2(this);
-            this.instances = {};
-            this.Bottleneck = Bottleneck_1;
-            this._startAutoCleanup();
-            this.sharedConnection = this.connection != null;
-            if (this.connection == null) {
-              if (this.limiterOptions.datastore === "redis") {
-                this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
-              } else if (this.limiterOptions.datastore === "ioredis") {
-                this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
-              }
-            }
-          }
-          key(key2 = "") {
-            var ref;
-            return (ref = this.instances[key2]) != null ? ref : (() => {
-              var limiter;
-              limiter = this.instances[key2] = new this.Bottleneck(Object.assign(this.limiterOptions, {
-                id: `${this.id}-${key2}`,
-                timeout: this.timeout,
-                connection: this.connection
-              }));
-              this.Events.trigger("created", limiter, key2);
-              return limiter;
-            })();
-          }
-          async deleteKey(key2 = "") {
-            var deleted, instance;
-            instance = this.instances[key2];
-            if (this.connection) {
-              deleted = await this.connection.__runCommand__(["del", ...Scripts$1.allKeys(`${this.id}-${key2}`)]);
-            }
-            if (instance != null) {
-              delete this.instances[key2];
-              await instance.disconnect();
-            }
-            return instance != null || deleted > 0;
-          }
-          limiters() {
-            var k, ref, results, v;
-            ref = this.instances;
-            results = [];
-            for (k in ref) {
-              v = ref[k];
-              results.push({
-                key: k,
-                limiter: v
-              });
-            }
-            return results;
-          }
-          keys() {
-            return Object.keys(this.instances);
-          }
-          async clusterKeys() {
-            var cursor, end, found, i, k, keys, len, next, start;
-            if (this.connection == null) {
-              return this.Promise.resolve(this.keys());
-            }
-            keys = [];
-            cursor = null;
-            start = `b_${this.id}-`.length;
-            end = "_settings".length;
-            while (cursor !== 0) {
-              [next, found] = await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
-              cursor = ~~next;
-              for (i = 0, len = found.length; i < len; i++) {
-                k = found[i];
-                keys.push(k.slice(start, -end));
-              }
-            }
-            return keys;
-          }
-          _startAutoCleanup() {
-            var base;
-            clearInterval(this.interval);
-            return typeof (base = this.interval = setInterval(async () => {
-              var e, k, ref, results, time2, v;
-              time2 = Date.now();
-              ref = this.instances;
-              results = [];
-              for (k in ref) {
-                v = ref[k];
-                try {
-                  if (await v._store.__groupCheck__(time2)) {
-                    results.push(this.deleteKey(k));
-                  } else {
-                    results.push(void 0);
-                  }
-                } catch (error3) {
-                  e = error3;
-                  results.push(v.Events.trigger("error", e));
-                }
-              }
-              return results;
-            }, this.timeout / 2)).unref === "function" ? base.unref() : void 0;
-          }
-          updateSettings(options = {}) {
-            parser$3.overwrite(options, this.defaults, this);
-            parser$3.overwrite(options, options, this.limiterOptions);
-            if (options.timeout != null) {
-              return this._startAutoCleanup();
-            }
-          }
-          disconnect(flush = true) {
-            var ref;
-            if (!this.sharedConnection) {
-              return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
-            }
-          }
-        }
-        Group2.prototype.defaults = {
-          timeout: 1e3 * 60 * 5,
-          connection: null,
-          Promise,
-          id: "group-key"
-        };
-        return Group2;
-      }).call(commonjsGlobal);
-      var Group_1 = Group;
-      var Batcher, Events$3, parser$4;
-      parser$4 = parser;
-      Events$3 = Events_1;
-      Batcher = (function() {
-        class Batcher2 {
-          constructor(options = {}) {
-            this.options = options;
-            parser$4.load(this.options, this.defaults, this);
-            this.Events = new Events$3(this);
-            this._arr = [];
-            this._resetPromise();
-            this._lastFlush = Date.now();
-          }
-          _resetPromise() {
-            return this._promise = new this.Promise((res, rej) => {
-              return this._resolve = res;
-            });
-          }
-          _flush() {
-            clearTimeout(this._timeout);
-            this._lastFlush = Date.now();
-            this._resolve();
-            this.Events.trigger("batch", this._arr);
-            this._arr = [];
-            return this._resetPromise();
-          }
-          add(data) {
-            var ret;
-            this._arr.push(data);
-            ret = this._promise;
-            if (this._arr.length === this.maxSize) {
-              this._flush();
-            } else if (this.maxTime != null && this._arr.length === 1) {
-              this._timeout = setTimeout(() => {
-                return this._flush();
-              }, this.maxTime);
-            }
-            return ret;
-          }
-        }
-        Batcher2.prototype.defaults = {
-          maxTime: null,
-          maxSize: null,
-          Promise
-        };
-        return Batcher2;
-      }).call(commonjsGlobal);
-      var Batcher_1 = Batcher;
-      var require$$4$1 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var require$$8 = getCjsExportFromNamespace(version$2);
-      var Bottleneck2, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5, splice = [].splice;
-      NUM_PRIORITIES$1 = 10;
-      DEFAULT_PRIORITY$1 = 5;
-      parser$5 = parser;
-      Queues$1 = Queues_1;
-      Job$1 = Job_1;
-      LocalDatastore$1 = LocalDatastore_1;
-      RedisDatastore$1 = require$$4$1;
-      Events$4 = Events_1;
-      States$1 = States_1;
-      Sync$1 = Sync_1;
-      Bottleneck2 = (function() {
-        class Bottleneck3 {
-          constructor(options = {}, ...invalid) {
-            var storeInstanceOptions, storeOptions;
-            this._addToQueue = this._addToQueue.bind(this);
-            this._validateOptions(options, invalid);
-            parser$5.load(options, this.instanceDefaults, this);
-            this._queues = new Queues$1(NUM_PRIORITIES$1);
-            this._scheduled = {};
-            this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
-            this._limiter = null;
-            this.Events = new Events$4(this);
-            this._submitLock = new Sync$1("submit", this.Promise);
-            this._registerLock = new Sync$1("register", this.Promise);
-            storeOptions = parser$5.load(options, this.storeDefaults, {});
-            this._store = (function() {
-              if (this.datastore === "redis" || this.datastore === "ioredis" || this.connection != null) {
-                storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
-                return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
-              } else if (this.datastore === "local") {
-                storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
-                return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
-              } else {
-                throw new Bottleneck3.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
-              }
-            }).call(this);
-            this._queues.on("leftzero", () => {
-              var ref;
-              return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
-            });
-            this._queues.on("zero", () => {
-              var ref;
-              return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
-            });
-          }
-          _validateOptions(options, invalid) {
-            if (!(options != null && typeof options === "object" && invalid.length === 0)) {
-              throw new Bottleneck3.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
-            }
-          }
-          ready() {
-            return this._store.ready;
-          }
-          clients() {
-            return this._store.clients;
-          }
-          channel() {
-            return `b_${this.id}`;
-          }
-          channel_client() {
-            return `b_${this.id}_${this._store.clientId}`;
-          }
-          publish(message) {
-            return this._store.__publish__(message);
-          }
-          disconnect(flush = true) {
-            return this._store.__disconnect__(flush);
-          }
-          chain(_limiter) {
-            this._limiter = _limiter;
-            return this;
-          }
-          queued(priority) {
-            return this._queues.queued(priority);
-          }
-          clusterQueued() {
-            return this._store.__queued__();
-          }
-          empty() {
-            return this.queued() === 0 && this._submitLock.isEmpty();
-          }
-          running() {
-            return this._store.__running__();
-          }
-          done() {
-            return this._store.__done__();
-          }
-          jobStatus(id) {
-            return this._states.jobStatus(id);
-          }
-          jobs(status) {
-            return this._states.statusJobs(status);
-          }
-          counts() {
-            return this._states.statusCounts();
-          }
-          _randomIndex() {
-            return Math.random().toString(36).slice(2);
-          }
-          check(weight = 1) {
-            return this._store.__check__(weight);
-          }
-          _clearGlobalState(index) {
-            if (this._scheduled[index] != null) {
-              clearTimeout(this._scheduled[index].expiration);
-              delete this._scheduled[index];
-              return true;
-            } else {
-              return false;
-            }
-          }
-          async _free(index, job, options, eventInfo) {
-            var e, running;
-            try {
-              ({ running } = await this._store.__free__(index, options.weight));
-              this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
-              if (running === 0 && this.empty()) {
-                return this.Events.trigger("idle");
-              }
-            } catch (error1) {
-              e = error1;
-              return this.Events.trigger("error", e);
-            }
-          }
-          _run(index, job, wait) {
-            var clearGlobalState, free, run2;
-            job.doRun();
-            clearGlobalState = this._clearGlobalState.bind(this, index);
-            run2 = this._run.bind(this, index, job);
-            free = this._free.bind(this, index, job);
-            return this._scheduled[index] = {
-              timeout: setTimeout(() => {
-                return job.doExecute(this._limiter, clearGlobalState, run2, free);
-              }, wait),
-              expiration: job.options.expiration != null ? setTimeout(function() {
-                return job.doExpire(clearGlobalState, run2, free);
-              }, wait + job.options.expiration) : void 0,
-              job
-            };
-          }
-          _drainOne(capacity) {
-            return this._registerLock.schedule(() => {
-              var args, index, next, options, queue;
-              if (this.queued() === 0) {
-                return this.Promise.resolve(null);
-              }
-              queue = this._queues.getFirst();
-              ({ options, args } = next = queue.first());
-              if (capacity != null && options.weight > capacity) {
-                return this.Promise.resolve(null);
-              }
-              this.Events.trigger("debug", `Draining ${options.id}`, { args, options });
-              index = this._randomIndex();
-              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
-                var empty;
-                this.Events.trigger("debug", `Drained ${options.id}`, { success, args, options });
-                if (success) {
-                  queue.shift();
-                  empty = this.empty();
-                  if (empty) {
-                    this.Events.trigger("empty");
-                  }
-                  if (reservoir === 0) {
-                    this.Events.trigger("depleted", empty);
-                  }
-                  this._run(index, next, wait);
-                  return this.Promise.resolve(options.weight);
-                } else {
-                  return this.Promise.resolve(null);
-                }
-              });
-            });
-          }
-          _drainAll(capacity, total = 0) {
-            return this._drainOne(capacity).then((drained) => {
-              var newCapacity;
-              if (drained != null) {
-                newCapacity = capacity != null ? capacity - drained : capacity;
-                return this._drainAll(newCapacity, total + drained);
-              } else {
-                return this.Promise.resolve(total);
-              }
-            }).catch((e) => {
-              return this.Events.trigger("error", e);
-            });
-          }
-          _dropAllQueued(message) {
-            return this._queues.shiftAll(function(job) {
-              return job.doDrop({ message });
-            });
-          }
-          stop(options = {}) {
-            var done, waitForExecuting;
-            options = parser$5.load(options, this.stopDefaults);
-            waitForExecuting = (at3) => {
-              var finished;
-              finished = () => {
-                var counts;
-                counts = this._states.counts;
-                return counts[0] + counts[1] + counts[2] + counts[3] === at3;
-              };
-              return new this.Promise((resolve, reject) => {
-                if (finished()) {
-                  return resolve();
-                } else {
-                  return this.on("done", () => {
-                    if (finished()) {
-                      this.removeAllListeners("done");
-                      return resolve();
-                    }
-                  });
-                }
-              });
-            };
-            done = options.dropWaitingJobs ? (this._run = function(index, next) {
-              return next.doDrop({
-                message: options.dropErrorMessage
-              });
-            }, this._drainOne = () => {
-              return this.Promise.resolve(null);
-            }, this._registerLock.schedule(() => {
-              return this._submitLock.schedule(() => {
-                var k, ref, v;
-                ref = this._scheduled;
-                for (k in ref) {
-                  v = ref[k];
-                  if (this.jobStatus(v.job.options.id) === "RUNNING") {
-                    clearTimeout(v.timeout);
-                    clearTimeout(v.expiration);
-                    v.job.doDrop({
-                      message: options.dropErrorMessage
-                    });
-                  }
-                }
-                this._dropAllQueued(options.dropErrorMessage);
-                return waitForExecuting(0);
-              });
-            })) : this.schedule({
-              priority: NUM_PRIORITIES$1 - 1,
-              weight: 0
-            }, () => {
-              return waitForExecuting(1);
-            });
-            this._receive = function(job) {
-              return job._reject(new Bottleneck3.prototype.BottleneckError(options.enqueueErrorMessage));
-            };
-            this.stop = () => {
-              return this.Promise.reject(new Bottleneck3.prototype.BottleneckError("stop() has already been called"));
-            };
-            return done;
-          }
-          async _addToQueue(job) {
-            var args, blocked, error3, options, reachedHWM, shifted, strategy;
-            ({ args, options } = job);
-            try {
-              ({ reachedHWM, blocked, strategy } = await this._store.__submit__(this.queued(), options.weight));
-            } catch (error1) {
-              error3 = error1;
-              this.Events.trigger("debug", `Could not queue ${options.id}`, { args, options, error: error3 });
-              job.doDrop({ error: error3 });
-              return false;
-            }
-            if (blocked) {
-              job.doDrop();
-              return true;
-            } else if (reachedHWM) {
-              shifted = strategy === Bottleneck3.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck3.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck3.prototype.strategy.OVERFLOW ? job : void 0;
-              if (shifted != null) {
-                shifted.doDrop();
-              }
-              if (shifted == null || strategy === Bottleneck3.prototype.strategy.OVERFLOW) {
-                if (shifted == null) {
-                  job.doDrop();
-                }
-                return reachedHWM;
-              }
-            }
-            job.doQueue(reachedHWM, blocked);
-            this._queues.push(job);
-            await this._drainAll();
-            return reachedHWM;
-          }
-          _receive(job) {
-            if (this._states.jobStatus(job.options.id) != null) {
-              job._reject(new Bottleneck3.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
-              return false;
-            } else {
-              job.doReceive();
-              return this._submitLock.schedule(this._addToQueue, job);
-            }
-          }
-          submit(...args) {
-            var cb, fn, job, options, ref, ref1, task;
-            if (typeof args[0] === "function") {
-              ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
-              options = parser$5.load({}, this.jobDefaults);
-            } else {
-              ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
-              options = parser$5.load(options, this.jobDefaults);
-            }
-            task = (...args2) => {
-              return new this.Promise(function(resolve, reject) {
-                return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve)(args3);
-                });
-              });
-            };
-            job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-            job.promise.then(function(args2) {
-              return typeof cb === "function" ? cb(...args2) : void 0;
-            }).catch(function(args2) {
-              if (Array.isArray(args2)) {
-                return typeof cb === "function" ? cb(...args2) : void 0;
-              } else {
-                return typeof cb === "function" ? cb(args2) : void 0;
-              }
-            });
-            return this._receive(job);
-          }
-          schedule(...args) {
-            var job, options, task;
-            if (typeof args[0] === "function") {
-              [task, ...args] = args;
-              options = {};
-            } else {
-              [options, task, ...args] = args;
-            }
-            job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-            this._receive(job);
-            return job.promise;
-          }
-          wrap(fn) {
-            var schedule, wrapped;
-            schedule = this.schedule.bind(this);
-            wrapped = function(...args) {
-              return schedule(fn.bind(this), ...args);
-            };
-            wrapped.withOptions = function(options, ...args) {
-              return schedule(options, fn, ...args);
-            };
-            return wrapped;
-          }
-          async updateSettings(options = {}) {
-            await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
-            parser$5.overwrite(options, this.instanceDefaults, this);
-            return this;
-          }
-          currentReservoir() {
-            return this._store.__currentReservoir__();
-          }
-          incrementReservoir(incr = 0) {
-            return this._store.__incrementReservoir__(incr);
-          }
-        }
-        Bottleneck3.default = Bottleneck3;
-        Bottleneck3.Events = Events$4;
-        Bottleneck3.version = Bottleneck3.prototype.version = require$$8.version;
-        Bottleneck3.strategy = Bottleneck3.prototype.strategy = {
-          LEAK: 1,
-          OVERFLOW: 2,
-          OVERFLOW_PRIORITY: 4,
-          BLOCK: 3
-        };
-        Bottleneck3.BottleneckError = Bottleneck3.prototype.BottleneckError = BottleneckError_1;
-        Bottleneck3.Group = Bottleneck3.prototype.Group = Group_1;
-        Bottleneck3.RedisConnection = Bottleneck3.prototype.RedisConnection = require$$2;
-        Bottleneck3.IORedisConnection = Bottleneck3.prototype.IORedisConnection = require$$3;
-        Bottleneck3.Batcher = Bottleneck3.prototype.Batcher = Batcher_1;
-        Bottleneck3.prototype.jobDefaults = {
-          priority: DEFAULT_PRIORITY$1,
-          weight: 1,
-          expiration: null,
-          id: "<no-id>"
-        };
-        Bottleneck3.prototype.storeDefaults = {
-          maxConcurrent: null,
-          minTime: 0,
-          highWater: null,
-          strategy: Bottleneck3.prototype.strategy.LEAK,
-          penalty: null,
-          reservoir: null,
-          reservoirRefreshInterval: null,
-          reservoirRefreshAmount: null,
-          reservoirIncreaseInterval: null,
-          reservoirIncreaseAmount: null,
-          reservoirIncreaseMaximum: null
-        };
-        Bottleneck3.prototype.localStoreDefaults = {
-          Promise,
-          timeout: null,
-          heartbeatInterval: 250
-        };
-        Bottleneck3.prototype.redisStoreDefaults = {
-          Promise,
-          timeout: null,
-          heartbeatInterval: 5e3,
-          clientTimeout: 1e4,
-          Redis: null,
-          clientOptions: {},
-          clusterNodes: null,
-          clearDatastore: false,
-          connection: null
-        };
-        Bottleneck3.prototype.instanceDefaults = {
-          datastore: "local",
-          connection: null,
-          id: "<no-id>",
-          rejectOnDrop: true,
-          trackDoneStatus: false,
-          Promise
-        };
-        Bottleneck3.prototype.stopDefaults = {
-          enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
-          dropWaitingJobs: true,
-          dropErrorMessage: "This limiter has been stopped."
-        };
-        return Bottleneck3;
-      }).call(commonjsGlobal);
-      var Bottleneck_1 = Bottleneck2;
-      var lib = Bottleneck_1;
-      return lib;
-    }));
   }
 });
 
@@ -28830,8 +28830,8 @@ var require_utils2 = __commonJS({
       }
       return output;
     };
-    exports.basename = (path7, { windows } = {}) => {
-      const segs = path7.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path9, { windows } = {}) => {
+      const segs = path9.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -30425,14 +30425,14 @@ var require_helpers = __commonJS({
       return true;
     }
     exports.isInteger = isInteger;
-    function escapePathComponent(path7) {
-      if (path7.indexOf("/") === -1 && path7.indexOf("~") === -1)
-        return path7;
-      return path7.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapePathComponent(path9) {
+      if (path9.indexOf("/") === -1 && path9.indexOf("~") === -1)
+        return path9;
+      return path9.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path7) {
-      return path7.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapePathComponent(path9) {
+      return path9.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapePathComponent = unescapePathComponent;
     function _getPathRecursive(root, obj) {
@@ -30456,11 +30456,11 @@ var require_helpers = __commonJS({
       if (root === obj) {
         return "/";
       }
-      var path7 = _getPathRecursive(root, obj);
-      if (path7 === "") {
+      var path9 = _getPathRecursive(root, obj);
+      if (path9 === "") {
         throw new Error("Object not found in root");
       }
-      return "/" + path7;
+      return "/" + path9;
     }
     exports.getPath = getPath;
     function hasUndefined(obj) {
@@ -30655,8 +30655,8 @@ var require_core = __commonJS({
         if (!mutateDocument) {
           document = helpers_js_1._deepClone(document);
         }
-        var path7 = operation.path || "";
-        var keys = path7.split("/");
+        var path9 = operation.path || "";
+        var keys = path9.split("/");
         var obj = document;
         var t = 1;
         var len = keys.length;
@@ -30963,7 +30963,7 @@ var require_duplex = __commonJS({
       return temp;
     }
     exports.generate = generate2;
-    function _generate(mirror, obj, patches, path7, invertible) {
+    function _generate(mirror, obj, patches, path9, invertible) {
       if (obj === mirror) {
         return;
       }
@@ -30980,27 +30980,27 @@ var require_duplex = __commonJS({
         if (helpers_js_1.hasOwnProperty(obj, key2) && !(obj[key2] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
           var newVal = obj[key2];
           if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path7 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
+            _generate(oldVal, newVal, patches, path9 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
           } else {
             if (oldVal !== newVal) {
               changed = true;
               if (invertible) {
-                patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+                patches.push({ op: "test", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
               }
-              patches.push({ op: "replace", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
+              patches.push({ op: "replace", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
             }
           }
         } else if (Array.isArray(mirror) === Array.isArray(obj)) {
           if (invertible) {
-            patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+            patches.push({ op: "test", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
           }
-          patches.push({ op: "remove", path: path7 + "/" + helpers_js_1.escapePathComponent(key2) });
+          patches.push({ op: "remove", path: path9 + "/" + helpers_js_1.escapePathComponent(key2) });
           deleted = true;
         } else {
           if (invertible) {
-            patches.push({ op: "test", path: path7, value: mirror });
+            patches.push({ op: "test", path: path9, value: mirror });
           }
-          patches.push({ op: "replace", path: path7, value: obj });
+          patches.push({ op: "replace", path: path9, value: obj });
           changed = true;
         }
       }
@@ -31010,7 +31010,7 @@ var require_duplex = __commonJS({
       for (var t = 0; t < newKeys.length; t++) {
         var key2 = newKeys[t];
         if (!helpers_js_1.hasOwnProperty(mirror, key2) && obj[key2] !== void 0) {
-          patches.push({ op: "add", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
+          patches.push({ op: "add", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
         }
       }
     }
@@ -32066,8 +32066,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path7 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path7 && path7 !== "/" ? path7 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path9 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path9 && path9 !== "/" ? path9 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -36294,9 +36294,8 @@ function group(name, fn) {
 }
 
 // src/action/main.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { appendFile as appendFile2, mkdtemp as mkdtemp3, rm as rm5, writeFile as writeFile5 } from "node:fs/promises";
-import path6 from "node:path";
+import { appendFile as appendFile2, writeFile as writeFile5 } from "node:fs/promises";
+import path8 from "node:path";
 
 // src/diagnostics.ts
 var ExitCode2 = { ok: 0, renderErrors: 1, usage: 2 };
@@ -36353,83 +36352,6 @@ function sortDiagnostics(diagnostics) {
     }
     return 0;
   });
-}
-
-// src/adapters/files.ts
-import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-
-// src/dry/utf8.ts
-function firstInvalidUtf8(bytes) {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 128) {
-      i++;
-      continue;
-    }
-    let need;
-    let min;
-    if (b >= 194 && b <= 223) [need, min] = [1, 128];
-    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
-    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
-    else return i;
-    if (i + need >= bytes.length) return i;
-    let cp3 = b & 63 >> need;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if ((c & 192) !== 128) return i;
-      cp3 = cp3 << 6 | c & 63;
-    }
-    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
-    i += need + 1;
-  }
-  return -1;
-}
-function decodeUtf8Strict(bytes) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
-  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
-}
-
-// src/adapters/files.ts
-function kindOf(s) {
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "directory";
-  return "other";
-}
-var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-var invalidUtf8Offset = firstInvalidUtf8;
-function decodeUtf8(bytes, path7) {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new Error(`${path7} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
-  }
-}
-function createFileReader() {
-  return {
-    readFile: async (path7) => decodeUtf8(readFileSync(path7), path7),
-    readFileBytes: async (path7) => new Uint8Array(readFileSync(path7)),
-    async readDir(path7) {
-      const entries2 = readdirSync(path7, { withFileTypes: true });
-      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
-    },
-    async lstat(path7) {
-      try {
-        const s = lstatSync(path7);
-        return { kind: kindOf(s), size: s.size };
-      } catch (e) {
-        if (e.code === "ENOENT" || e.code === "ENOTDIR") {
-          return void 0;
-        }
-        throw e;
-      }
-    },
-    realpath: async (path7) => realpathSync.native(path7)
-  };
 }
 
 // src/adapters/exec.ts
@@ -36512,18 +36434,18 @@ function createProcessRunner(parentEnv = process.env) {
       });
     },
     async workDir(copy = [], write = []) {
-      const path7 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
-      const remove = () => rm2(path7, { recursive: true, force: true });
+      const path9 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm2(path9, { recursive: true, force: true });
       try {
         for (const c of copy) {
-          const to = normalize(join(path7, c.to));
-          if (!isAbsolute(c.from) || !to.startsWith(`${path7}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          const to = normalize(join(path9, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path9}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
           await mkdir2(dirname(to), { recursive: true });
           await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
         }
         for (const w of write) {
-          const to = normalize(join(path7, w.path));
-          if (!to.startsWith(`${path7}/`)) throw new Error(`cannot write ${w.path}`);
+          const to = normalize(join(path9, w.path));
+          if (!to.startsWith(`${path9}/`)) throw new Error(`cannot write ${w.path}`);
           await mkdir2(dirname(to), { recursive: true });
           await rm2(to, { force: true });
           await writeFile2(to, w.content, { flag: "wx" });
@@ -36532,7 +36454,7 @@ function createProcessRunner(parentEnv = process.env) {
         await remove();
         throw e;
       }
-      return { path: path7, remove };
+      return { path: path9, remove };
     },
     which(command) {
       let found = located.get(command);
@@ -36544,1291 +36466,204 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function locate(command, path7) {
+async function locate(command, path9) {
   if (command.includes("/")) return await isExecutable(command) ? command : void 0;
-  for (const dir of path7.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+  for (const dir of path9.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
     const candidate = join(dir, command);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
 }
-async function isExecutable(path7) {
+async function isExecutable(path9) {
   try {
-    await access2(path7, constants3.X_OK);
+    await access2(path9, constants3.X_OK);
     return true;
   } catch {
     return false;
   }
 }
 
-// src/adapters/wet-dir.ts
-import * as fsp from "node:fs/promises";
-import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { join as join2 } from "node:path";
+// src/adapters/files.ts
+import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 
-// src/resources/resource.ts
-import { createHash } from "node:crypto";
-function isRecord(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function apiGroupOf(apiVersion2) {
-  const slash = apiVersion2.indexOf("/");
-  return slash === -1 ? "" : apiVersion2.slice(0, slash);
-}
-function versionOf(apiVersion2) {
-  const slash = apiVersion2.indexOf("/");
-  return slash === -1 ? apiVersion2 : apiVersion2.slice(slash + 1);
-}
-function generatedNameOf(object2, generateName) {
-  return `${generateName}${createHash("sha256").update(JSON.stringify(object2)).digest("hex").slice(0, 8)}`;
-}
-function identityOf(object2) {
-  const missing = [];
-  const apiVersion2 = object2["apiVersion"];
-  const kind = object2["kind"];
-  const metadata = object2["metadata"];
-  let name = isRecord(metadata) ? metadata["name"] : void 0;
-  if (name === void 0 && isRecord(metadata) && typeof metadata["generateName"] === "string" && metadata["generateName"] !== "") {
-    name = generatedNameOf(object2, metadata["generateName"]);
-  }
-  const namespace = isRecord(metadata) ? metadata["namespace"] : void 0;
-  if (typeof apiVersion2 !== "string" || apiVersion2 === "") missing.push("apiVersion");
-  if (typeof kind !== "string" || kind === "") missing.push("kind");
-  if (typeof name !== "string" || name === "") missing.push("metadata.name");
-  if (missing.length > 0) return { missing };
-  return {
-    group: apiGroupOf(apiVersion2),
-    kind,
-    namespace: typeof namespace === "string" ? namespace : "",
-    name
-  };
-}
-function isIdentity(x) {
-  return !("missing" in x);
-}
-function mustIdentity(object2) {
-  const id = identityOf(object2);
-  if (!isIdentity(id)) throw new Error(`object has no ${id.missing.join(", ")}`);
-  return id;
-}
-function identityKey(id) {
-  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
-}
-function describeIdentity(id) {
-  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
-  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
-}
-function compareIdentity(a, b) {
-  return cmp(a.group, b.group) || cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name);
-}
-function cmp(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function checkIdentities(resources) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Map();
-  for (const r of resources) {
-    const id = identityOf(r.object);
-    if (!isIdentity(id)) {
-      out.push({
-        severity: "error",
-        unit: r.unit,
-        ...r.source,
-        message: `document has no ${id.missing.join(", ")}; every rendered document needs apiVersion, kind and metadata.name`
-      });
+// src/dry/utf8.ts
+function firstInvalidUtf8(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
       continue;
     }
-    const key2 = `${r.unit}\0${identityKey(id)}`;
-    const first = seen.get(key2);
-    if (first) {
-      const where = first.source.file ? ` (first at ${first.source.file}${first.source.line ? `:${first.source.line}` : ""})` : "";
-      out.push({
-        severity: "error",
-        unit: r.unit,
-        ...r.source,
-        message: `duplicate object ${describeIdentity(id)} in one unit${where}`
-      });
-    } else {
-      seen.set(key2, r);
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) [need, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
+    else return i;
+    if (i + need >= bytes.length) return i;
+    let cp3 = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 192) !== 128) return i;
+      cp3 = cp3 << 6 | c & 63;
     }
+    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
+    i += need + 1;
   }
-  return out;
+  return -1;
+}
+function decodeUtf8Strict(bytes) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
 }
 
-// src/resources/yaml.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-
-// src/resources/yaml11.ts
-var import_yaml = __toESM(require_dist(), 1);
-var INT_TAG = "tag:yaml.org,2002:int";
-var FLOAT_TAG = "tag:yaml.org,2002:float";
-var INT64_MIN = -(2n ** 63n);
-var INT64_MAX = 2n ** 63n - 1n;
-var UINT64_MAX = 2n ** 64n - 1n;
-var GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))$/;
-function goParseInt(p) {
-  const m = GO_INT.exec(p);
-  if (!m) return void 0;
-  const [, sign, hex, bin, oct, oct0, dec] = m;
-  let v = hex !== void 0 ? BigInt(`0x${hex}`) : bin !== void 0 ? BigInt(`0b${bin}`) : oct !== void 0 ? BigInt(`0o${oct}`) : oct0 !== void 0 ? BigInt(`0o${oct0 || "0"}`) : BigInt(dec);
-  if (sign === "-") v = -v;
-  if (v >= INT64_MIN && v <= INT64_MAX) return v;
-  if (sign === "" && v <= UINT64_MAX) return v;
-  return void 0;
-}
-var GO_YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var GO_DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
-var GO_0B_SIGNED = /^0b([-+]?)([01]+)$/;
-function finite(n) {
-  return Number.isFinite(n) ? n : void 0;
-}
-function goYamlNumber(s) {
-  const c = s.charCodeAt(0);
-  if (c === 46) return GO_DOT_FLOAT.test(s) ? finite(Number(s.replace(/_/g, ""))) : void 0;
-  const digit = c >= 48 && c <= 57;
-  if (!digit && c !== 43 && c !== 45) return void 0;
-  const p = s.includes("_") ? s.replace(/_/g, "") : s;
-  const i = goParseInt(p);
-  if (i !== void 0) return Number(i);
-  if (GO_YAML_FLOAT.test(p)) {
-    const f = finite(Number(p));
-    if (f !== void 0) return f;
-  }
-  const b = GO_0B_SIGNED.exec(p);
-  if (b) {
-    const v = BigInt(`0b${b[2]}`) * (b[1] === "-" ? -1n : 1n);
-    if (v >= INT64_MIN && v <= INT64_MAX) return Number(v);
-    if (b[1] === "" && v <= UINT64_MAX) return Number(v);
-  }
-  return void 0;
-}
-function kubeNumberTag(tag, integer2) {
-  return {
-    tag,
-    default: true,
-    // The `yaml` package only calls `test.test(str)`: a function stands in for a RegExp.
-    test: { test: (s) => {
-      const n = goYamlNumber(s);
-      return n !== void 0 && Number.isInteger(n) === integer2;
-    } },
-    resolve: (s) => goYamlNumber(s) ?? s,
-    stringify: ({ value }) => String(value)
-  };
-}
-function explicitNumberTag(tag) {
-  return {
-    tag,
-    resolve: (s, onError) => {
-      const n = goYamlNumber(s);
-      if (n === void 0) onError(`cannot decode ${JSON.stringify(s)} as ${tag.endsWith("int") ? "an !!int" : "a !!float"}`);
-      return n ?? s;
-    },
-    stringify: ({ value }) => String(value)
-  };
-}
-var YAML11_TAGS = new import_yaml.Schema({ schema: "yaml-1.1" }).tags;
-var isNumberTag = (t) => t.tag === INT_TAG || t.tag === FLOAT_TAG || t.tag === "tag:yaml.org,2002:timestamp";
-var FLOAT_SPECIALS = YAML11_TAGS.find((t) => t.tag === FLOAT_TAG && t.test?.test(".nan"));
-var KUBE_TAGS = [
-  ...YAML11_TAGS.filter((t) => !isNumberTag(t)),
-  ...FLOAT_SPECIALS ? [FLOAT_SPECIALS] : [],
-  kubeNumberTag(INT_TAG, true),
-  kubeNumberTag(FLOAT_TAG, false),
-  explicitNumberTag(INT_TAG),
-  explicitNumberTag(FLOAT_TAG)
-];
-var KUBE_PARSE_OPTIONS = { version: "1.1", customTags: () => KUBE_TAGS, merge: true };
-var TIMESTAMP_LIKE = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt ])/;
-var PREFIXED_NUMBER_LIKE = /^[-+]?0[xXoObB][-+]?[0-9a-fA-F_]*$/;
-function goYamlAmbiguous(s) {
-  return goYamlNumber(s) !== void 0 || PREFIXED_NUMBER_LIKE.test(s) || TIMESTAMP_LIKE.test(s) || s === "=";
-}
-var YAML11_WORDS = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-var YAML11_TESTS = YAML11_TAGS.flatMap((t) => {
-  const test = t.test;
-  return t.default && test ? [test] : [];
-});
-function yaml11Ambiguous(s) {
-  if (s === "") return true;
-  const c = s.charCodeAt(0);
-  if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
-  return s.length <= 5 && (YAML11_WORDS.test(s) || s === "<<" || s === "=" || YAML11_TESTS.some((re) => re.test(s)));
-}
-var WRITE_COMPAT_TAGS = [
-  {
-    tag: "tag:hydrate,2026:yaml-1.1-ambiguous",
-    default: true,
-    test: { test: yaml11Ambiguous },
-    resolve: (s) => s
-  }
-];
-
-// src/resources/yaml.ts
-var CANONICAL_YAML_FORMAT = 2;
-var DUPLICATE_KEY = "Map keys must be unique";
-function duplicateKeyOffsets(doc) {
-  const out = [];
-  const stack = [doc.contents];
-  while (stack.length > 0) {
-    const node2 = stack.pop();
-    if ((0, import_yaml2.isMap)(node2)) {
-      const seen = /* @__PURE__ */ new Set();
-      for (const pair of node2.items) {
-        const key2 = pair.key;
-        if ((0, import_yaml2.isScalar)(key2) && typeof key2.value !== "symbol") {
-          const name = key2.value === null ? "" : String(key2.value);
-          if (seen.has(name)) out.push(key2.range?.[0] ?? node2.range?.[0] ?? 0);
-          else seen.add(name);
-        } else stack.push(key2);
-        stack.push(pair.value);
-      }
-    } else if ((0, import_yaml2.isSeq)(node2)) {
-      for (const item of node2.items) stack.push(item);
-    } else if ((0, import_yaml2.isPair)(node2)) {
-      stack.push(node2.key, node2.value);
-    }
-  }
-  return out.sort((a, b) => a - b);
-}
-var MAX_ALIAS_COUNT = 100;
-var MAX_DEPTH = 256;
-var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-function parseYamlDocuments(text, file, unit2, rules = "kubernetes") {
-  const lineCounter = new import_yaml2.LineCounter();
-  let docs;
-  try {
-    const schema = rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {};
-    docs = (0, import_yaml2.parseAllDocuments)(text, { ...schema, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
-  } catch (e) {
-    return { documents: [], diagnostics: [{ severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: 1, col: 1, message: `invalid YAML: ${describeYamlError(e)}` }] };
-  }
-  const diagnostics = [];
-  const documents2 = [];
-  for (const doc of docs) {
-    const errors = doc.errors;
-    if (errors.length > 0) {
-      for (const e of errors) {
-        const pos2 = lineCounter.linePos(e.pos[0]);
-        diagnostics.push({
-          severity: "error",
-          ...unit2 ? { unit: unit2 } : {},
-          file,
-          line: pos2.line,
-          col: pos2.col,
-          message: `invalid YAML: ${describeYamlError(e)}`
-        });
-      }
-      continue;
-    }
-    const duplicates = duplicateKeyOffsets(doc);
-    if (duplicates.length > 0) {
-      for (const offset of duplicates) {
-        const pos2 = lineCounter.linePos(offset);
-        diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: pos2.line, col: pos2.col, message: `invalid YAML: ${DUPLICATE_KEY}` });
-      }
-      continue;
-    }
-    const start = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const pos = lineCounter.linePos(start);
-    const problem = (message) => {
-      diagnostics.push({ severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: pos.line, col: pos.col, message: `invalid YAML: ${message}` });
-    };
-    let value;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      problem(describeYamlError(e));
-      continue;
-    }
-    if (isTooDeep(value)) problem(NESTING_TOO_DEEP);
-    else documents2.push({ value, line: pos.line, col: pos.col });
-  }
-  return { documents: documents2, diagnostics };
-}
-function isTooDeep(value) {
-  const stack = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop();
-    if (d > MAX_DEPTH) return true;
-    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
-  }
-  return false;
-}
-function describeYamlError(e) {
-  const message = e instanceof Error ? e.message : String(e);
-  return /call stack/i.test(message) ? NESTING_TOO_DEEP : firstLine(message);
-}
-function firstLine(s) {
-  const i = s.indexOf("\n");
-  return i === -1 ? s : s.slice(0, i);
-}
-function isKubeObject(v) {
-  return isRecord(v);
-}
-function toCanonicalYaml(value) {
-  const text = (0, import_yaml2.stringify)(value, {
-    indent: 2,
-    lineWidth: 0,
-    minContentWidth: 0,
-    indentSeq: true,
-    aliasDuplicateObjects: false,
-    defaultStringType: "PLAIN",
-    defaultKeyType: "PLAIN",
-    version: "1.2",
-    compat: WRITE_COMPAT_TAGS
-  });
-  const lf = text.replace(/\r\n?/g, "\n");
-  return lf.endsWith("\n") ? lf : `${lf}
-`;
-}
-function joinYamlDocuments(texts) {
-  return texts.join("---\n");
-}
-var NotCanonical = class extends Error {
-};
-var GIVE_UP = new NotCanonical();
-var FAST_MAX_DEPTH = 200;
-var CORE_NON_STRING = [
-  /^(?:~|[Nn]ull|NULL)?$/,
-  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-  /^0o[0-7]+$/,
-  /^[-+]?[0-9]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
-];
-var KUBE_NON_STRING = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
-var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
-var PRINTABLE = /^[\x20-\x7e]*$/;
-var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
-function plainValue(s) {
-  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
-  const c = s[0];
-  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
-  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
-  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
-  if (s === "true") return true;
-  if (s === "false") return false;
-  if (s === "null") return null;
-  if (SMALL_INT.test(s)) return Number(s);
-  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
-  if (KUBE_NON_STRING.test(s) || goYamlNumber(s) !== void 0) throw GIVE_UP;
-  return s;
-}
-function quotedValue(s) {
-  const q = s[0];
-  if (q !== '"' && q !== "'") return void 0;
-  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
-  const inner = s.slice(1, -1);
-  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
-  return inner;
-}
-function inlineValue(s) {
-  if (s === "{}") return {};
-  if (s === "[]") return [];
-  const quoted = quotedValue(s);
-  return quoted !== void 0 ? quoted : plainValue(s);
-}
-function splitEntry(content) {
-  const q = content[0];
-  if (q === '"' || q === "'") {
-    const close = content.indexOf(q, 1);
-    if (close === -1 || content[close + 1] !== ":") return void 0;
-    const rest = content.slice(close + 2);
-    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
-    const key3 = quotedValue(content.slice(0, close + 1));
-    return { key: key3, rest, quoted: true };
-  }
-  let colon = content.indexOf(": ");
-  if (colon === -1) {
-    if (!content.endsWith(":")) return void 0;
-    colon = content.length - 1;
-  }
-  const key2 = plainValue(content.slice(0, colon));
-  if (typeof key2 !== "string") throw GIVE_UP;
-  return { key: key2, rest: content.slice(colon + 1), quoted: false };
-}
-var CanonicalReader = class {
-  constructor(lines) {
-    this.lines = lines;
-  }
-  lines;
-  i = 0;
-  indentOf(k) {
-    const line = this.lines[k];
-    let n = 0;
-    while (line.charCodeAt(n) === 32) n++;
-    if (n === line.length || line[n] === "#") throw GIVE_UP;
-    return n;
-  }
-  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
-  entryValue(rest, indent, depth) {
-    if (rest !== "") {
-      if (rest[0] !== " ") throw GIVE_UP;
-      const value = inlineValue(rest.slice(1));
-      this.i++;
-      return value;
-    }
-    this.i++;
-    if (this.i >= this.lines.length) return null;
-    const next = this.indentOf(this.i);
-    const content = this.lines[this.i].slice(next);
-    const seq = content === "-" || content.startsWith("- ");
-    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
-    if (next === indent && seq) throw GIVE_UP;
-    return null;
-  }
-  mapping(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = {};
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const content = this.lines[this.i].slice(n);
-      const entry = splitEntry(content);
-      if (!entry) throw GIVE_UP;
-      const { key: key2, rest, quoted } = entry;
-      if (key2 === "__proto__" || key2 === "<<" && !quoted || Object.prototype.hasOwnProperty.call(out, key2)) throw GIVE_UP;
-      out[key2] = this.entryValue(rest, indent, depth);
-    }
-    return out;
-  }
-  sequence(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = [];
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const line = this.lines[this.i];
-      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
-      const content = line.slice(n + 2);
-      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
-      if (splitEntry(content)) {
-        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
-        out.push(this.mapping(n + 2, depth + 1));
-      } else {
-        out.push(inlineValue(content));
-        this.i++;
-      }
-    }
-    return out;
-  }
-};
-function parseCanonicalYaml(text) {
-  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
-  const lines = text.slice(0, -1).split("\n");
-  const docs = [[]];
-  for (const line of lines) {
-    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
-      if (line !== "---") return void 0;
-      docs.push([]);
-    } else docs[docs.length - 1].push(line);
-  }
-  const values = [];
-  try {
-    for (const doc of docs) {
-      if (doc.length === 0) return void 0;
-      const reader = new CanonicalReader(doc);
-      if (reader.indentOf(0) !== 0) return void 0;
-      const value = reader.mapping(0, 1);
-      if (reader.i !== doc.length) return void 0;
-      values.push(value);
-    }
-  } catch (e) {
-    if (e instanceof NotCanonical) return void 0;
-    throw e;
-  }
-  return values;
-}
-
-// src/resources/scope.ts
-var BUILT_IN = /* @__PURE__ */ new Set([
-  "/Namespace",
-  "/Node",
-  "/PersistentVolume",
-  "/ComponentStatus",
-  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
-  "apiextensions.k8s.io/CustomResourceDefinition",
-  "apiregistration.k8s.io/APIService",
-  "authentication.k8s.io/TokenReview",
-  "authentication.k8s.io/SelfSubjectReview",
-  "authorization.k8s.io/SelfSubjectAccessReview",
-  "authorization.k8s.io/SelfSubjectRulesReview",
-  "authorization.k8s.io/SubjectAccessReview",
-  "certificates.k8s.io/CertificateSigningRequest",
-  "certificates.k8s.io/ClusterTrustBundle",
-  "flowcontrol.apiserver.k8s.io/FlowSchema",
-  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
-  "networking.k8s.io/IngressClass",
-  "networking.k8s.io/IPAddress",
-  "networking.k8s.io/ServiceCIDR",
-  "node.k8s.io/RuntimeClass",
-  "policy/PodSecurityPolicy",
-  "rbac.authorization.k8s.io/ClusterRole",
-  "rbac.authorization.k8s.io/ClusterRoleBinding",
-  "resource.k8s.io/DeviceClass",
-  "resource.k8s.io/ResourceSlice",
-  "scheduling.k8s.io/PriorityClass",
-  "storage.k8s.io/CSIDriver",
-  "storage.k8s.io/CSINode",
-  "storage.k8s.io/StorageClass",
-  "storage.k8s.io/VolumeAttachment",
-  "storage.k8s.io/VolumeAttributesClass",
-  "storagemigration.k8s.io/StorageVersionMigration",
-  "internal.apiserver.k8s.io/StorageVersion",
-  // Widely used custom resources, for when their CRD is not rendered alongside.
-  "cert-manager.io/ClusterIssuer",
-  "external-secrets.io/ClusterSecretStore",
-  "external-secrets.io/ClusterExternalSecret",
-  "external-secrets.io/ClusterGenerator",
-  "kyverno.io/ClusterPolicy",
-  "gateway.networking.k8s.io/GatewayClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotContent",
-  "karpenter.sh/NodePool",
-  "karpenter.k8s.aws/EC2NodeClass"
-]);
-function crdScopes(objects) {
-  const out = /* @__PURE__ */ new Map();
-  for (const o of objects) {
-    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
-    const spec = o["spec"];
-    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
-    const kind = spec["names"]["kind"];
-    if (typeof kind !== "string") continue;
-    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
-  }
-  return out;
-}
-function isClusterScoped(id, crds) {
-  const key2 = `${id.group}/${id.kind}`;
-  const fromCrd = crds?.get(key2);
-  if (fromCrd !== void 0) return fromCrd === "Cluster";
-  return BUILT_IN.has(key2);
-}
-
-// src/wet/wet-index.ts
-import { createHash as createHash2 } from "node:crypto";
-var INDEX_PATH = ".hydrate/index.json";
-var PENDING_PATH = ".hydrate/pending.json";
-function contentHash(text) {
-  return createHash2("sha256").update(text, "utf8").digest("hex");
-}
-function isNeverOwned(path7) {
-  const parts = path7.split("/");
-  if (parts.length < 2) return true;
-  if (parts[0].startsWith(".git")) return true;
-  return parts.includes(".git");
-}
-function unitRecord(entries2 = []) {
-  const out = /* @__PURE__ */ Object.create(null);
-  for (const [k, v] of entries2) out[k] = v;
-  return out;
-}
-function recoverIndex(committed, pending) {
-  const units = unitRecord();
-  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
-  for (const id of [...ids].sort(cmp)) {
-    const a = committed?.units[id];
-    const b = pending?.units[id];
-    const base = b ?? a;
-    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
-    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
-      const hashes = /* @__PURE__ */ Object.create(null);
-      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
-      entry.hashes = hashes;
-    }
-    units[id] = entry;
-  }
-  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
-  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
-  if (shared.length > 0) index.shared = shared;
-  return index;
-}
-
-// src/wet/layout.ts
-var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
-var PER_UNIT_MANIFEST = "manifest.yaml";
-var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
-function checkWetPath(p) {
-  if (p === "") return "path is empty";
-  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
-  if (p.includes("\\")) return `path "${p}" contains a backslash`;
-  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `path "${p}" has an empty segment`;
-    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
-  }
-  return void 0;
-}
-function idOf(u) {
-  return "unit" in u ? u.unit.id : u.id;
-}
-function joinWet(output, name) {
-  return output === "" ? name : `${output}/${name}`;
-}
-function foldCase(s) {
-  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-}
-var NO_NAMESPACE = "_no-namespace";
-var CLUSTER_SCOPED = "_cluster";
-function fileNameAt(id, level, scopes) {
-  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
-  const group2 = id.group === "" ? "core" : id.group;
-  const name = portableName(id.name);
-  if (level === 0) return `${id.kind}.${name}.yml`;
-  if (level === 1) return `${id.kind}.${ns}.${name}.yml`;
-  return `${id.kind}.${group2}.${ns}.${name}.yml`;
-}
-function portableName(name) {
-  return name.replace(/[<>:"|?*\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-function perResourceNames(ids, scopes) {
-  const levels = ids.map(() => 0);
-  for (; ; ) {
-    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
-    let changed = false;
-    for (const members2 of groups2) {
-      if (members2.length < 2) continue;
-      for (const i of members2) {
-        if (levels[i] < 2) {
-          levels[i] = levels[i] + 1;
-          changed = true;
-        }
-      }
-    }
-    if (!changed) break;
-  }
-  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
-  const collisions = groupByFolded(names).filter((g) => g.length > 1);
-  for (const g of collisions) for (const i of g) names[i] = void 0;
-  return { names, collisions };
-}
-function groupByFolded(names) {
-  const byKey = /* @__PURE__ */ new Map();
-  names.forEach((n, i) => {
-    const k = foldCase(n);
-    const list = byKey.get(k);
-    if (list) list.push(i);
-    else byKey.set(k, [i]);
-  });
-  return [...byKey.values()];
-}
-function hashesOf(paths, content) {
-  const out = /* @__PURE__ */ Object.create(null);
-  for (const p of paths) {
-    const text = content(p);
-    if (text !== void 0) out[p] = contentHash(text);
-  }
-  return out;
-}
-function layoutWet(results, settings, meta3, kept = []) {
-  const layout = settings.config.wet.layout;
-  const attributes = settings.config.wet.generatedAttributes;
-  const diagnostics = [];
-  const files = /* @__PURE__ */ new Map();
-  const claims = /* @__PURE__ */ new Map();
-  const units = unitRecord();
-  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
-    (a, b) => cmp(idOf(a), idOf(b))
-  );
-  const claim2 = (unitId2, path7, content, what, file) => {
-    const at3 = file !== void 0 ? { file } : {};
-    const bad = checkWetPath(path7);
-    if (bad) {
-      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
-      return false;
-    }
-    const folded = foldCase(path7);
-    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${path7}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
-      });
-      return false;
-    }
-    const first = claims.get(folded);
-    if (first) {
-      const how = first.path === path7 ? `the same path ${path7}` : `${path7}, which differs from ${first.path} only in case`;
-      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
-      });
-      return false;
-    }
-    claims.set(folded, { path: path7, unit: unitId2, what });
-    files.set(path7, content);
-    return true;
-  };
-  for (const result of sorted2) {
-    if (!("unit" in result)) {
-      const owner = result.entry.owner ?? "another config";
-      for (const [path7, content] of result.files) {
-        claim2(result.id, path7, content, result.foreign ? `${path7} (rendered by ${owner})` : `${path7} (kept unchanged)`);
-      }
-      const known = result.entry.hashes;
-      const hashes = hashesOf(
-        result.entry.paths.filter((p) => known?.[p] === void 0),
-        (p) => result.files.get(p)
-      );
-      for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
-      const entry2 = { ...result.entry, hashes };
-      if (entry2.owner === void 0 && meta3.owner !== void 0) entry2.owner = meta3.owner;
-      units[result.id] = entry2;
-      continue;
-    }
-    const unit2 = result.unit;
-    const owned = [];
-    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
-    if (outputBad) {
-      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
-      continue;
-    }
-    const placed = [];
-    for (const r of result.resources) {
-      const id = identityOf(r.object);
-      if (!isIdentity(id)) {
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          ...r.source,
-          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
-        });
-        continue;
-      }
-      placed.push({ id, object: r.object });
-    }
-    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
-    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
-    if (layout === "per-unit") {
-      if (placed.length > 0) {
-        const path7 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path7, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path7);
-      }
-    } else {
-      const scopes = crdScopes(placed.map((p) => p.object));
-      const { names, collisions } = perResourceNames(
-        placed.map((p) => p.id),
-        scopes
-      );
-      for (const group2 of collisions) {
-        const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
-        });
-      }
-      placed.forEach((p, i) => {
-        const name = names[i];
-        if (name === void 0) return;
-        const path7 = joinWet(unit2.output, name);
-        if (name.includes("/")) {
-          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
-          return;
-        }
-        if (claim2(unit2.id, path7, texts.get(p), describeIdentity(p.id))) owned.push(path7);
-      });
-    }
-    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
-    for (const artifact of artifacts) {
-      const path7 = joinWet(unit2.output, artifact.path);
-      const bad = checkWetPath(artifact.path);
-      if (bad) {
-        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
-        continue;
-      }
-      if (claim2(unit2.id, path7, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path7);
-    }
-    if (attributes && unit2.output !== "") {
-      const path7 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path7, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path7);
-    }
-    const entry = {
-      renderer: unit2.renderer,
-      dir: unit2.dir,
-      coordinates: { ...unit2.coordinates },
-      output: unit2.output,
-      paths: owned.sort(cmp),
-      hashes: hashesOf(owned, (p) => files.get(p)),
-      digest: result.digest,
-      resources: placed.length
-    };
-    if (meta3.owner !== void 0) entry.owner = meta3.owner;
-    if (result.volatile) entry.volatile = true;
-    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
-    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
-    units[unit2.id] = entry;
-  }
-  for (const [folded, c] of claims) {
-    const parts = folded.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join("/");
-      const other = claims.get(dir);
-      if (other) {
-        diagnostics.push({
-          severity: "error",
-          unit: c.unit,
-          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
-        });
-      }
-    }
-  }
-  const index = { version: 1, generator: meta3.generator, units };
-  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
-  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
-  files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path7, content]) => ({ path: path7, content })).sort((a, b) => cmp(a.path, b.path));
-  return { files: list, index, diagnostics };
-}
-function sortKeysDeep(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (typeof value === "object" && value !== null) {
-    const out = /* @__PURE__ */ Object.create(null);
-    for (const k of Object.keys(value).sort(cmp)) {
-      const v = value[k];
-      if (v !== void 0) out[k] = sortKeysDeep(v);
-    }
-    return out;
-  }
-  return value;
-}
-function serializeIndex(index) {
-  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
-`;
-}
-var MAX_INDEX_BYTES = 64 * 1024 * 1024;
-var MAX_INDEX_PATHS = 2e5;
-var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
-function isObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function countPaths(raw) {
-  if (!isObject(raw)) return 0;
-  let n = 0;
-  const units = raw["units"];
-  if (isObject(units)) {
-    for (const u of Object.values(units)) {
-      const paths = isObject(u) ? u["paths"] : void 0;
-      if (Array.isArray(paths)) n += paths.length;
-    }
-  }
-  const shared = raw["shared"];
-  return n + (Array.isArray(shared) ? shared.length : 0);
-}
-var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
-var HASH = /^[0-9a-f]{64}$/;
-function readIndexJson(raw, problems) {
-  const bad = (where, message) => {
-    if (problems.length < 20) problems.push(`${where}: ${message}`);
-    return void 0;
-  };
-  const str3 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
-  const safe = (v, where) => {
-    const p = str3(v, where);
-    if (p === void 0) return void 0;
-    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
-  };
-  const strings2 = (v, where, check) => {
-    if (!Array.isArray(v)) return bad(where, "expected an array");
-    const out = [];
-    v.forEach((x, i) => {
-      const s = check(x, `${where}.${i}`);
-      if (s !== void 0) out.push(s);
-    });
-    return out;
-  };
-  if (!isObject(raw)) return bad("(root)", "expected an object");
-  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
-  const generator = str3(raw["generator"], "generator");
-  const dryCommit = str3(raw["dryCommit"], "dryCommit", true);
-  const configDigest = str3(raw["configDigest"], "configDigest", true);
-  const units = unitRecord();
-  const rawUnits = raw["units"];
-  if (!isObject(rawUnits)) bad("units", "expected an object");
-  else {
-    for (const id of Object.keys(rawUnits).sort(cmp)) {
-      const u = rawUnits[id];
-      const at3 = `units.${id}`;
-      if (!isObject(u)) {
-        bad(at3, "expected an object");
-        continue;
-      }
-      const renderer = u["renderer"];
-      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
-      const dir = str3(u["dir"], `${at3}.dir`);
-      const coordinates = /* @__PURE__ */ Object.create(null);
-      if (!isObject(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
-      else for (const [k, v] of Object.entries(u["coordinates"])) if (str3(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
-      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
-      const paths = strings2(u["paths"], `${at3}.paths`, safe);
-      const digest = str3(u["digest"], `${at3}.digest`);
-      const entry = { renderer, dir, coordinates, output, paths, digest };
-      if (u["hashes"] !== void 0) {
-        const hashes = /* @__PURE__ */ Object.create(null);
-        if (!isObject(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
-        else {
-          for (const [k, v] of Object.entries(u["hashes"])) {
-            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
-            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
-          }
-        }
-        entry.hashes = hashes;
-      }
-      if (u["resources"] !== void 0) {
-        const r = u["resources"];
-        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
-        else bad(`${at3}.resources`, "expected a whole number");
-      }
-      if (u["volatile"] !== void 0) {
-        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
-        else bad(`${at3}.volatile`, "expected a boolean");
-      }
-      if (u["provides"] !== void 0) {
-        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str3(x, w));
-        if (provides) entry.provides = provides.sort(cmp);
-      }
-      const owner = str3(u["owner"], `${at3}.owner`, true);
-      if (owner !== void 0) entry.owner = owner;
-      if (u["closure"] !== void 0) {
-        const raw2 = u["closure"];
-        const closure = /* @__PURE__ */ Object.create(null);
-        let fine = isObject(raw2);
-        if (fine) for (const k in raw2) {
-          const v = raw2[k];
-          if (typeof v !== "string") {
-            fine = false;
-            break;
-          }
-          closure[k] = v;
-        }
-        if (fine) entry.closure = closure;
-        else bad(`${at3}.closure`, "expected an object of strings");
-      }
-      if (paths) entry.paths = paths.sort(cmp);
-      units[id] = entry;
-    }
-  }
-  const shared = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
-  if (problems.length > 0) return void 0;
-  const index = { version: 1, generator, units };
-  if (dryCommit !== void 0) index.dryCommit = dryCommit;
-  if (configDigest !== void 0) index.configDigest = configDigest;
-  if (shared !== void 0) index.shared = shared.sort(cmp);
-  return index;
-}
-function parseIndex(text, file) {
-  const fail = (why) => {
-    throw new HydrateError({
-      severity: "error",
-      file,
-      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
-    });
-  };
-  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return fail(`not JSON (${e.message})`);
-  }
-  const count = countPaths(raw);
-  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
-  const problems = [];
-  const index = readIndexJson(raw, problems);
-  return index ?? fail(problems.join("; "));
-}
-function ownedPaths(index) {
-  const set = /* @__PURE__ */ new Set([INDEX_PATH]);
-  if (index) {
-    for (const u of Object.values(index.units)) for (const p of u.paths) set.add(p);
-    for (const p of index.shared ?? []) set.add(p);
-  }
-  return [...set].sort(cmp);
-}
-
-// src/adapters/wet-dir.ts
-var nodeWetFs = {
-  writeFile: (p, d, o) => fsp.writeFile(p, d, o),
-  chmod: (p, m) => fsp.chmod(p, m),
-  rename: (a, b) => fsp.rename(a, b),
-  unlink: (p) => fsp.unlink(p),
-  mkdir: (p, o) => fsp.mkdir(p, o),
-  rmdir: (p) => fsp.rmdir(p),
-  readdir: (p) => fsp.readdir(p)
-};
-var TEMP_FILE = /^\..+\.hydrate-(\d+)-[0-9a-f]{8}\.tmp$/;
-var WRITE_ERRORS = {
-  ENOSPC: "no space left on the device",
-  EDQUOT: "the disk quota is exceeded",
-  EROFS: "the file system is read-only",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EIO: "an input/output error",
-  EMFILE: "too many open files",
-  ENAMETOOLONG: "a file name is too long"
-};
-var FILE_MODE = 420;
-function errnoCode(e) {
-  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
-}
-function assertSafe(path7) {
-  const bad = checkWetPath(path7);
-  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
-}
-async function kindOf2(abs2) {
-  try {
-    const st = await fsp.lstat(abs2);
-    if (st.isSymbolicLink()) return "symlink";
-    if (st.isFile()) return "file";
-    if (st.isDirectory()) return "directory";
-    return "other";
-  } catch (e) {
-    const code2 = errnoCode(e);
-    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
-    throw e;
-  }
-}
-async function walkPath(path7, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path7.split("/");
-  let sofar = "";
-  for (let i = 0; i < parts.length; i++) {
-    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
-    const kind = await kindAt(sofar);
-    if (kind === "file" && goingAway.has(sofar)) return "missing";
-    if (kind === "symlink") {
-      throw new HydrateError({
-        severity: "error",
-        file: sofar,
-        message: `refusing to touch ${path7}: ${sofar} is a symlink in the wet tree`
-      });
-    }
-    if (kind === "missing") return "missing";
-    if (i < parts.length - 1 && kind !== "directory") {
-      if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path7}: ${sofar} is not a folder` });
-    }
-    if (i === parts.length - 1) return kind;
-  }
-  return "missing";
-}
-function inspect(dir, path7, goingAway, blocked) {
-  return walkPath(path7, (sofar) => kindOf2(join2(dir, sofar)), goingAway, blocked);
-}
-function kindOfEntry(e) {
-  if (e.isSymbolicLink()) return "symlink";
-  if (e.isFile()) return "file";
-  if (e.isDirectory()) return "directory";
+// src/adapters/files.ts
+function kindOf(s) {
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
   return "other";
 }
-function listingInspector(dir) {
-  const listings = /* @__PURE__ */ new Map();
-  const list = (rel) => {
-    if (listings.has(rel)) return listings.get(rel);
-    let listing;
-    try {
-      listing = new Map(readdirSync2(rel === "" ? dir : join2(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
-    } catch {
-      listing = void 0;
-    }
-    listings.set(rel, listing);
-    return listing;
-  };
-  const kindAt = (sofar) => {
-    const slash = sofar.lastIndexOf("/");
-    const parent = slash === -1 ? "" : sofar.slice(0, slash);
-    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join2(dir, sofar));
-  };
-  return (path7) => walkPath(path7, kindAt);
-}
-async function readWetDir(dir) {
-  const kindAt = listingInspector(dir);
-  const read = async (path7) => {
-    assertSafe(path7);
-    const kind = await kindAt(path7);
-    if (kind === "missing") return void 0;
-    if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path7, message: `${path7} in the wet tree is not a regular file` });
-    }
-    try {
-      return readFileSync2(join2(dir, path7), "utf8");
-    } catch (e) {
-      const code2 = errnoCode(e);
-      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
-      throw e;
-    }
-  };
-  const indexText = await read(INDEX_PATH);
-  const committed = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
-  const pendingText = await read(PENDING_PATH);
-  let index = committed;
-  if (pendingText !== void 0) {
-    let pending;
-    try {
-      pending = parseIndex(pendingText, PENDING_PATH);
-    } catch {
-      pending = void 0;
-    }
-    index = recoverIndex(committed, pending);
+var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+var invalidUtf8Offset = firstInvalidUtf8;
+function decodeUtf8(bytes, path9) {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new Error(`${path9} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
   }
+}
+function createFileReader() {
   return {
-    index,
-    ...pendingText !== void 0 ? { interrupted: true } : {},
-    readFile: read,
-    async snapshot() {
-      const files = /* @__PURE__ */ new Map();
-      for (const p of ownedPaths(index)) {
-        const content = await read(p);
-        if (content !== void 0) files.set(p, content);
+    readFile: async (path9) => decodeUtf8(readFileSync(path9), path9),
+    readFileBytes: async (path9) => new Uint8Array(readFileSync(path9)),
+    async readDir(path9) {
+      const entries2 = readdirSync(path9, { withFileTypes: true });
+      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
+    },
+    async lstat(path9) {
+      try {
+        const s = lstatSync(path9);
+        return { kind: kindOf(s), size: s.size };
+      } catch (e) {
+        if (e.code === "ENOENT" || e.code === "ENOTDIR") {
+          return void 0;
+        }
+        throw e;
       }
-      return index === void 0 ? { files } : { index, files };
-    }
+    },
+    realpath: async (path9) => realpathSync.native(path9)
   };
 }
-async function applyWetPlan(dir, plan, fs3 = nodeWetFs) {
-  if (hasErrors(plan.diagnostics)) {
-    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
-  }
-  const deletes = [...plan.deletes].sort(cmp);
-  const writes = [...plan.writes].sort((a, b) => (a.path === INDEX_PATH ? 1 : 0) - (b.path === INDEX_PATH ? 1 : 0) || cmp(a.path, b.path));
-  const deleteKinds = /* @__PURE__ */ new Map();
-  for (const p of deletes) {
-    assertSafe(p);
-    const kind = await inspect(dir, p);
-    if (kind === "directory" || kind === "other") {
-      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
-    }
-    deleteKinds.set(p, kind);
-  }
-  const deleted = new Set(deletes);
-  for (const w of writes) {
-    assertSafe(w.path);
-    const kind = await inspect(dir, w.path, deleted, "throw");
-    if (kind === "other") {
-      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
-    }
-  }
-  const pendingKind = await inspect(dir, PENDING_PATH, void 0, "throw");
-  if (pendingKind !== "missing" && pendingKind !== "file") {
-    throw new HydrateError({ severity: "error", file: PENDING_PATH, message: `${PENDING_PATH} in the wet tree is not a regular file` });
-  }
-  let current = "";
+
+// src/adapters/git-files.ts
+import { existsSync as existsSync2, lstatSync as lstatSync2 } from "node:fs";
+import { join as join2 } from "node:path";
+var SAFE_CONFIG = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.ignoreStat=false",
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.quotePath=false"
+];
+var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
+function mayHaveAttributes(repoRoot, paths) {
   try {
-    const empty = writes.length === 0 && deletes.length === 0;
-    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs3);
-    if (empty) {
-      if (pendingKind === "file") await fs3.unlink(join2(dir, PENDING_PATH));
-      return;
-    }
-    current = PENDING_PATH;
-    await fs3.mkdir(join2(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
-    await inspect(dir, PENDING_PATH);
-    const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? "{}\n";
-    await writeAtomically(dir, PENDING_PATH, pending, fs3);
-    for (const p of deletes) {
-      if (deleteKinds.get(p) === "missing") continue;
-      current = p;
-      try {
-        await fs3.unlink(join2(dir, p));
-      } catch (e) {
-        if (errnoCode(e) !== "ENOENT") throw e;
-      }
-    }
-    await removeEmptyFolders(dir, deletes, fs3);
-    for (const w of writes) {
-      current = w.path;
-      const slash = w.path.lastIndexOf("/");
-      if (slash !== -1) {
-        await fs3.mkdir(join2(dir, w.path.slice(0, slash)), { recursive: true });
-        await inspect(dir, w.path);
-      }
-      await writeAtomically(dir, w.path, w.content, fs3);
-    }
-    current = PENDING_PATH;
-    await fs3.unlink(join2(dir, PENDING_PATH));
-  } catch (e) {
-    const code2 = errnoCode(e);
-    const what = code2 !== void 0 ? WRITE_ERRORS[code2] : void 0;
-    if (what === void 0) throw e;
-    throw new HydrateError({
-      severity: "error",
-      message: `cannot write the wet tree ${dir}: ${what} (${code2}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
-    });
-  }
-}
-async function writeAtomically(dir, path7, content, fs3) {
-  const abs2 = join2(dir, path7);
-  const slash = path7.lastIndexOf("/");
-  const name = slash === -1 ? path7 : path7.slice(slash + 1);
-  const tmp = join2(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await fs3.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
-    await fs3.chmod(tmp, FILE_MODE);
-    await fs3.rename(tmp, abs2);
-  } catch (e) {
-    await fs3.unlink(tmp).catch(() => void 0);
-    throw e;
-  }
-}
-function processAlive(pid) {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
+    if (!lstatSync2(join2(repoRoot, ".git")).isDirectory()) return true;
+  } catch {
     return true;
-  } catch (e) {
-    return errnoCode(e) === "EPERM";
   }
+  if (existsSync2(join2(repoRoot, ".git", "info", "attributes"))) return true;
+  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
 }
-async function removeStaleTemporaries(dir, paths, fs3) {
-  const folders = /* @__PURE__ */ new Set();
-  for (const p of paths) {
-    const slash = p.lastIndexOf("/");
-    folders.add(slash === -1 ? "" : p.slice(0, slash));
-  }
-  for (const folder of [...folders].sort(cmp)) {
-    const abs2 = folder === "" ? dir : join2(dir, folder);
-    if (await kindOf2(abs2) !== "directory" || folder !== "" && await inspect(dir, folder) !== "directory") continue;
-    for (const name of (await fs3.readdir(abs2)).sort(cmp)) {
-      const m = TEMP_FILE.exec(name);
-      if (!m || processAlive(Number(m[1]))) continue;
-      if (await kindOf2(join2(abs2, name)) !== "file") continue;
-      await fs3.unlink(join2(abs2, name)).catch((e) => {
-        if (errnoCode(e) !== "ENOENT") throw e;
-      });
+function split(stdout) {
+  const parts = stdout.split("\0");
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+async function readGitListing(exec, repoRoot, logger) {
+  const git2 = async (args, input) => {
+    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
+      cwd: repoRoot,
+      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
+      timeoutMs: 6e4,
+      ...input !== void 0 ? { input } : {}
+    });
+    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+    return r.stdout;
+  };
+  try {
+    const listed2 = await git2(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
+    if (listed2.includes("�")) throw new Error("a file name is not UTF-8");
+    const clean = /* @__PURE__ */ new Map();
+    const dirty = /* @__PURE__ */ new Set();
+    const opaque = /* @__PURE__ */ new Set();
+    for (const line of split(listed2)) {
+      if (line.startsWith("? ")) {
+        const path10 = line.slice(2);
+        if (path10.endsWith("/")) opaque.add(path10.slice(0, -1));
+        else dirty.add(path10);
+        continue;
+      }
+      const tab = line.indexOf("	");
+      const tag = line[0];
+      const mode = line.slice(2, 8);
+      const blob = line.slice(9, tab - 2);
+      const stage = line[tab - 1];
+      const path9 = line.slice(tab + 1);
+      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
+        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
+      }
+      if (mode === "160000") opaque.add(path9);
+      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
+        clean.delete(path9);
+        dirty.add(path9);
+      } else if (!dirty.has(path9)) clean.set(path9, blob);
     }
+    if (clean.size === 0) throw new Error("no tracked file below the dry root");
+    const all = [...clean.keys(), ...dirty];
+    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git2(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
+    for (let i = 0; i + 2 < attrs.length; i += 3) {
+      const [path9, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      if (value === "unspecified" || value === "unset") continue;
+      if (attr === "filter") throw new Error(`${path9} has the filter attribute ${value}`);
+      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
+        clean.delete(path9);
+        dirty.add(path9);
+      }
+    }
+    for (const path9 of split(await git2(["ls-files", "-m", "-z"]))) {
+      clean.delete(path9);
+      dirty.add(path9);
+    }
+    for (const path9 of opaque) clean.delete(path9);
+    logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
+    return { clean, dirty, opaque };
+  } catch (e) {
+    logger.debug(`hydrate: dry file ids from content (git: ${e.message})`);
+    return void 0;
   }
 }
-async function removeEmptyFolders(dir, deleted, fs3) {
-  const candidates = /* @__PURE__ */ new Set();
-  for (const p of deleted) {
-    const parts = p.split("/");
-    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
-  }
-  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
-  for (const folder of ordered) {
-    const abs2 = join2(dir, folder);
-    if (await kindOf2(abs2) !== "directory") continue;
-    const entries2 = await fs3.readdir(abs2);
-    if (entries2.length === 0) await fs3.rmdir(abs2);
-  }
+
+// src/app/pipeline-ports.ts
+function pipelinePorts(logger) {
+  const exec = createProcessRunner();
+  return { files: createFileReader(), exec, logger, gitListing: (repoRoot) => readGitListing(exec, repoRoot, logger) };
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync3, existsSync as existsSync2 } from "fs";
+import { readFileSync as readFileSync2, existsSync as existsSync3 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -37838,11 +36673,11 @@ var Context = class {
     var _a3, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync3(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+      if (existsSync3(process.env.GITHUB_EVENT_PATH)) {
+        this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path7 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path7} does not exist${EOL5}`);
+        const path9 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path9} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -42136,7 +40971,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path7) => path7.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path9) => path9.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -42302,6 +41137,95 @@ var silentLogger = { info() {
 }, debug() {
 } };
 
+// src/resources/resource.ts
+import { createHash } from "node:crypto";
+function isRecord(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function apiGroupOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? "" : apiVersion2.slice(0, slash);
+}
+function versionOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? apiVersion2 : apiVersion2.slice(slash + 1);
+}
+function generatedNameOf(object2, generateName) {
+  return `${generateName}${createHash("sha256").update(JSON.stringify(object2)).digest("hex").slice(0, 8)}`;
+}
+function identityOf(object2) {
+  const missing = [];
+  const apiVersion2 = object2["apiVersion"];
+  const kind = object2["kind"];
+  const metadata = object2["metadata"];
+  let name = isRecord(metadata) ? metadata["name"] : void 0;
+  if (name === void 0 && isRecord(metadata) && typeof metadata["generateName"] === "string" && metadata["generateName"] !== "") {
+    name = generatedNameOf(object2, metadata["generateName"]);
+  }
+  const namespace = isRecord(metadata) ? metadata["namespace"] : void 0;
+  if (typeof apiVersion2 !== "string" || apiVersion2 === "") missing.push("apiVersion");
+  if (typeof kind !== "string" || kind === "") missing.push("kind");
+  if (typeof name !== "string" || name === "") missing.push("metadata.name");
+  if (missing.length > 0) return { missing };
+  return {
+    group: apiGroupOf(apiVersion2),
+    kind,
+    namespace: typeof namespace === "string" ? namespace : "",
+    name
+  };
+}
+function isIdentity(x) {
+  return !("missing" in x);
+}
+function mustIdentity(object2) {
+  const id = identityOf(object2);
+  if (!isIdentity(id)) throw new Error(`object has no ${id.missing.join(", ")}`);
+  return id;
+}
+function identityKey(id) {
+  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
+}
+function describeIdentity(id) {
+  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
+  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
+}
+function compareIdentity(a, b) {
+  return cmp(a.group, b.group) || cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name);
+}
+function cmp(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function checkIdentities(resources) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Map();
+  for (const r of resources) {
+    const id = identityOf(r.object);
+    if (!isIdentity(id)) {
+      out.push({
+        severity: "error",
+        unit: r.unit,
+        ...r.source,
+        message: `document has no ${id.missing.join(", ")}; every rendered document needs apiVersion, kind and metadata.name`
+      });
+      continue;
+    }
+    const key2 = `${r.unit}\0${identityKey(id)}`;
+    const first = seen.get(key2);
+    if (first) {
+      const where = first.source.file ? ` (first at ${first.source.file}${first.source.line ? `:${first.source.line}` : ""})` : "";
+      out.push({
+        severity: "error",
+        unit: r.unit,
+        ...r.source,
+        message: `duplicate object ${describeIdentity(id)} in one unit${where}`
+      });
+    } else {
+      seen.set(key2, r);
+    }
+  }
+  return out;
+}
+
 // node_modules/diff/libesm/diff/base.js
 var Diff = class {
   diff(oldStr, newStr, options = {}) {
@@ -42402,16 +41326,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path7, added, removed, oldPosInc, options) {
-    const last = path7.lastComponent;
+  addToPath(path9, added, removed, oldPosInc, options) {
+    const last = path9.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path7.oldPos + oldPosInc,
+        oldPos: path9.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path7.oldPos + oldPosInc,
+        oldPos: path9.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -42811,6 +41735,471 @@ function splitLines(text) {
   return result;
 }
 
+// src/resources/yaml.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+
+// src/resources/yaml11.ts
+var import_yaml = __toESM(require_dist(), 1);
+var INT_TAG = "tag:yaml.org,2002:int";
+var FLOAT_TAG = "tag:yaml.org,2002:float";
+var INT64_MIN = -(2n ** 63n);
+var INT64_MAX = 2n ** 63n - 1n;
+var UINT64_MAX = 2n ** 64n - 1n;
+var GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))$/;
+function goParseInt(p) {
+  const m = GO_INT.exec(p);
+  if (!m) return void 0;
+  const [, sign, hex, bin, oct, oct0, dec] = m;
+  let v = hex !== void 0 ? BigInt(`0x${hex}`) : bin !== void 0 ? BigInt(`0b${bin}`) : oct !== void 0 ? BigInt(`0o${oct}`) : oct0 !== void 0 ? BigInt(`0o${oct0 || "0"}`) : BigInt(dec);
+  if (sign === "-") v = -v;
+  if (v >= INT64_MIN && v <= INT64_MAX) return v;
+  if (sign === "" && v <= UINT64_MAX) return v;
+  return void 0;
+}
+var GO_YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var GO_DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
+var GO_0B_SIGNED = /^0b([-+]?)([01]+)$/;
+function finite(n) {
+  return Number.isFinite(n) ? n : void 0;
+}
+function goYamlNumber(s) {
+  const c = s.charCodeAt(0);
+  if (c === 46) return GO_DOT_FLOAT.test(s) ? finite(Number(s.replace(/_/g, ""))) : void 0;
+  const digit = c >= 48 && c <= 57;
+  if (!digit && c !== 43 && c !== 45) return void 0;
+  const p = s.includes("_") ? s.replace(/_/g, "") : s;
+  const i = goParseInt(p);
+  if (i !== void 0) return Number(i);
+  if (GO_YAML_FLOAT.test(p)) {
+    const f = finite(Number(p));
+    if (f !== void 0) return f;
+  }
+  const b = GO_0B_SIGNED.exec(p);
+  if (b) {
+    const v = BigInt(`0b${b[2]}`) * (b[1] === "-" ? -1n : 1n);
+    if (v >= INT64_MIN && v <= INT64_MAX) return Number(v);
+    if (b[1] === "" && v <= UINT64_MAX) return Number(v);
+  }
+  return void 0;
+}
+function kubeNumberTag(tag, integer2) {
+  return {
+    tag,
+    default: true,
+    // The `yaml` package only calls `test.test(str)`: a function stands in for a RegExp.
+    test: { test: (s) => {
+      const n = goYamlNumber(s);
+      return n !== void 0 && Number.isInteger(n) === integer2;
+    } },
+    resolve: (s) => goYamlNumber(s) ?? s,
+    stringify: ({ value }) => String(value)
+  };
+}
+function explicitNumberTag(tag) {
+  return {
+    tag,
+    resolve: (s, onError) => {
+      const n = goYamlNumber(s);
+      if (n === void 0) onError(`cannot decode ${JSON.stringify(s)} as ${tag.endsWith("int") ? "an !!int" : "a !!float"}`);
+      return n ?? s;
+    },
+    stringify: ({ value }) => String(value)
+  };
+}
+var YAML11_TAGS = new import_yaml.Schema({ schema: "yaml-1.1" }).tags;
+var isNumberTag = (t) => t.tag === INT_TAG || t.tag === FLOAT_TAG || t.tag === "tag:yaml.org,2002:timestamp";
+var FLOAT_SPECIALS = YAML11_TAGS.find((t) => t.tag === FLOAT_TAG && t.test?.test(".nan"));
+var KUBE_TAGS = [
+  ...YAML11_TAGS.filter((t) => !isNumberTag(t)),
+  ...FLOAT_SPECIALS ? [FLOAT_SPECIALS] : [],
+  kubeNumberTag(INT_TAG, true),
+  kubeNumberTag(FLOAT_TAG, false),
+  explicitNumberTag(INT_TAG),
+  explicitNumberTag(FLOAT_TAG)
+];
+var KUBE_PARSE_OPTIONS = { version: "1.1", customTags: () => KUBE_TAGS, merge: true };
+var TIMESTAMP_LIKE = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt ])/;
+var PREFIXED_NUMBER_LIKE = /^[-+]?0[xXoObB][-+]?[0-9a-fA-F_]*$/;
+function goYamlAmbiguous(s) {
+  return goYamlNumber(s) !== void 0 || PREFIXED_NUMBER_LIKE.test(s) || TIMESTAMP_LIKE.test(s) || s === "=";
+}
+var YAML11_WORDS = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+var YAML11_TESTS = YAML11_TAGS.flatMap((t) => {
+  const test = t.test;
+  return t.default && test ? [test] : [];
+});
+function yaml11Ambiguous(s) {
+  if (s === "") return true;
+  const c = s.charCodeAt(0);
+  if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
+  return s.length <= 5 && (YAML11_WORDS.test(s) || s === "<<" || s === "=" || YAML11_TESTS.some((re) => re.test(s)));
+}
+var WRITE_COMPAT_TAGS = [
+  {
+    tag: "tag:hydrate,2026:yaml-1.1-ambiguous",
+    default: true,
+    test: { test: yaml11Ambiguous },
+    resolve: (s) => s
+  }
+];
+
+// src/resources/yaml-positions.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+var MAX_ALIAS_COUNT = 100;
+var MAX_DEPTH = 256;
+var MAX_YAML_CHARS = 64 * 1024 * 1024;
+var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
+var TOO_LARGE = `the text is larger than ${MAX_YAML_CHARS / 1024 / 1024} MiB`;
+var DUPLICATE_KEY = "Map keys must be unique";
+function readYaml(text, version2) {
+  if (text.length > MAX_YAML_CHARS) return { documents: [], problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+  const lineCounter = new import_yaml2.LineCounter();
+  let docs;
+  try {
+    docs = (0, import_yaml2.parseAllDocuments)(text, parseOptions(version2, lineCounter));
+  } catch (e) {
+    return { documents: [], problems: [{ line: 1, col: 1, message: describeYamlError(e) }] };
+  }
+  const documents2 = [];
+  const problems = [];
+  for (const doc of docs) {
+    const read = readDocument(doc, lineCounter);
+    if (read.problems.length > 0) problems.push(...read.problems);
+    else documents2.push(read.document);
+  }
+  return { documents: documents2, problems };
+}
+function readYamlDocument(text, version2) {
+  const lineCounter = new import_yaml2.LineCounter();
+  if (text.length > MAX_YAML_CHARS) {
+    const empty = (0, import_yaml2.parseDocument)("", parseOptions(version2, lineCounter));
+    return { document: positioned(empty, lineCounter, void 0), problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+  }
+  const doc = (0, import_yaml2.parseDocument)(text, parseOptions(version2, lineCounter));
+  return readDocument(doc, lineCounter);
+}
+function yamlDiagnostic(problem, file, unit2) {
+  return { severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: problem.line, col: problem.col, message: `invalid YAML: ${problem.message}` };
+}
+function locateZodIssues(error3, doc, base = []) {
+  return error3.issues.map((issue3) => {
+    const path9 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
+    if (issue3.code === "unrecognized_keys" && issue3.keys.length > 0) {
+      const key2 = issue3.keys[0];
+      return { issue: issue3, path: path9, key: key2, position: doc.keyPositionOf([...base, ...path9, key2]) };
+    }
+    return { issue: issue3, path: path9, position: doc.positionOf([...base, ...path9]) };
+  });
+}
+function zodIssueDiagnostics(error3, doc, where, message) {
+  return locateZodIssues(error3, doc).map(({ issue: issue3, path: path9, key: key2, position }) => ({
+    severity: "error",
+    ...where.unit ? { unit: where.unit } : {},
+    file: where.file,
+    ...position,
+    message: message([...path9, ...key2 !== void 0 ? [key2] : []].join("."), issue3)
+  }));
+}
+function parseOptions(version2, lineCounter) {
+  return { ...version2 === "1.1" ? KUBE_PARSE_OPTIONS : { version: "1.2" }, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true };
+}
+function readDocument(doc, lineCounter) {
+  const pos = (offset) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const problems = doc.errors.map((e) => ({ ...pos(e.pos[0]), message: describeYamlError(e) }));
+  if (problems.length === 0) {
+    for (const offset of duplicateKeyOffsets(doc)) problems.push({ ...pos(offset), message: DUPLICATE_KEY });
+  }
+  let value;
+  if (problems.length === 0) {
+    const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (isTooDeep(value)) {
+        value = void 0;
+        problems.push({ ...start, message: NESTING_TOO_DEEP });
+      }
+    } catch (e) {
+      value = void 0;
+      problems.push({ ...start, message: describeYamlError(e) });
+    }
+  }
+  return { document: positioned(doc, lineCounter, value), problems };
+}
+function positioned(doc, lineCounter, value) {
+  const pos = (offset) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
+  return {
+    value,
+    start,
+    positionOf: (path9) => nodePosition(doc, path9, false, pos) ?? start,
+    keyPositionOf: (path9) => nodePosition(doc, path9, true, pos) ?? start,
+    source: { doc, linePos: pos }
+  };
+}
+function nodePosition(doc, path9, wantKey, pos) {
+  let node2 = doc.contents;
+  let best = rangeStart(node2, pos);
+  for (let i = 0; i < path9.length; i++) {
+    const k = path9[i];
+    const last = i === path9.length - 1;
+    if ((0, import_yaml2.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml2.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+      if (!pair) return best;
+      if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
+      node2 = pair.value;
+      best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
+    } else if ((0, import_yaml2.isSeq)(node2) && typeof k === "number") {
+      const item = node2.items[k];
+      if (item === void 0) return best;
+      node2 = item;
+      best = rangeStart(node2, pos) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+function rangeStart(node2, pos) {
+  if ((0, import_yaml2.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  return void 0;
+}
+function duplicateKeyOffsets(doc) {
+  const out = [];
+  const stack = [doc.contents];
+  while (stack.length > 0) {
+    const node2 = stack.pop();
+    if ((0, import_yaml2.isMap)(node2)) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const pair of node2.items) {
+        const key2 = pair.key;
+        if ((0, import_yaml2.isScalar)(key2) && typeof key2.value !== "symbol") {
+          const name = key2.value === null ? "" : String(key2.value);
+          if (seen.has(name)) out.push(key2.range?.[0] ?? node2.range?.[0] ?? 0);
+          else seen.add(name);
+        } else stack.push(key2);
+        stack.push(pair.value);
+      }
+    } else if ((0, import_yaml2.isSeq)(node2)) {
+      for (const item of node2.items) stack.push(item);
+    } else if ((0, import_yaml2.isPair)(node2)) {
+      stack.push(node2.key, node2.value);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+function isTooDeep(value) {
+  const stack = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop();
+    if (d > MAX_DEPTH) return true;
+    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+function describeYamlError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/call stack/i.test(message)) return NESTING_TOO_DEEP;
+  const i = message.indexOf("\n");
+  return i === -1 ? message : message.slice(0, i);
+}
+
+// src/resources/yaml.ts
+var CANONICAL_YAML_FORMAT = 2;
+function parseYamlDocuments(text, file, unit2, rules = "kubernetes") {
+  const read = readYaml(text, rules === "kubernetes" ? "1.1" : "1.2");
+  return {
+    documents: read.documents.map((d) => ({ value: d.value, line: d.start.line, col: d.start.col })),
+    diagnostics: read.problems.map((p) => yamlDiagnostic(p, file, unit2))
+  };
+}
+function isKubeObject(v) {
+  return isRecord(v);
+}
+function toCanonicalYaml(value) {
+  const text = (0, import_yaml3.stringify)(value, {
+    indent: 2,
+    lineWidth: 0,
+    minContentWidth: 0,
+    indentSeq: true,
+    aliasDuplicateObjects: false,
+    defaultStringType: "PLAIN",
+    defaultKeyType: "PLAIN",
+    version: "1.2",
+    compat: WRITE_COMPAT_TAGS
+  });
+  const lf = text.replace(/\r\n?/g, "\n");
+  return lf.endsWith("\n") ? lf : `${lf}
+`;
+}
+function joinYamlDocuments(texts) {
+  return texts.join("---\n");
+}
+var NotCanonical = class extends Error {
+};
+var GIVE_UP = new NotCanonical();
+var FAST_MAX_DEPTH = 200;
+var CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
+];
+var KUBE_NON_STRING = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+var PRINTABLE = /^[\x20-\x7e]*$/;
+var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
+function plainValue(s) {
+  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
+  const c = s[0];
+  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
+  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
+  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
+  if (s === "true") return true;
+  if (s === "false") return false;
+  if (s === "null") return null;
+  if (SMALL_INT.test(s)) return Number(s);
+  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  if (KUBE_NON_STRING.test(s) || goYamlNumber(s) !== void 0) throw GIVE_UP;
+  return s;
+}
+function quotedValue(s) {
+  const q = s[0];
+  if (q !== '"' && q !== "'") return void 0;
+  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
+  const inner = s.slice(1, -1);
+  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
+  return inner;
+}
+function inlineValue(s) {
+  if (s === "{}") return {};
+  if (s === "[]") return [];
+  const quoted = quotedValue(s);
+  return quoted !== void 0 ? quoted : plainValue(s);
+}
+function splitEntry(content) {
+  const q = content[0];
+  if (q === '"' || q === "'") {
+    const close = content.indexOf(q, 1);
+    if (close === -1 || content[close + 1] !== ":") return void 0;
+    const rest = content.slice(close + 2);
+    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
+    const key3 = quotedValue(content.slice(0, close + 1));
+    return { key: key3, rest, quoted: true };
+  }
+  let colon = content.indexOf(": ");
+  if (colon === -1) {
+    if (!content.endsWith(":")) return void 0;
+    colon = content.length - 1;
+  }
+  const key2 = plainValue(content.slice(0, colon));
+  if (typeof key2 !== "string") throw GIVE_UP;
+  return { key: key2, rest: content.slice(colon + 1), quoted: false };
+}
+var CanonicalReader = class {
+  constructor(lines) {
+    this.lines = lines;
+  }
+  lines;
+  i = 0;
+  indentOf(k) {
+    const line = this.lines[k];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length || line[n] === "#") throw GIVE_UP;
+    return n;
+  }
+  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
+  entryValue(rest, indent, depth) {
+    if (rest !== "") {
+      if (rest[0] !== " ") throw GIVE_UP;
+      const value = inlineValue(rest.slice(1));
+      this.i++;
+      return value;
+    }
+    this.i++;
+    if (this.i >= this.lines.length) return null;
+    const next = this.indentOf(this.i);
+    const content = this.lines[this.i].slice(next);
+    const seq = content === "-" || content.startsWith("- ");
+    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
+    if (next === indent && seq) throw GIVE_UP;
+    return null;
+  }
+  mapping(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = {};
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const content = this.lines[this.i].slice(n);
+      const entry = splitEntry(content);
+      if (!entry) throw GIVE_UP;
+      const { key: key2, rest, quoted } = entry;
+      if (key2 === "__proto__" || key2 === "<<" && !quoted || Object.prototype.hasOwnProperty.call(out, key2)) throw GIVE_UP;
+      out[key2] = this.entryValue(rest, indent, depth);
+    }
+    return out;
+  }
+  sequence(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = [];
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const line = this.lines[this.i];
+      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
+      const content = line.slice(n + 2);
+      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
+      if (splitEntry(content)) {
+        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
+        out.push(this.mapping(n + 2, depth + 1));
+      } else {
+        out.push(inlineValue(content));
+        this.i++;
+      }
+    }
+    return out;
+  }
+};
+function parseCanonicalYaml(text) {
+  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
+  const lines = text.slice(0, -1).split("\n");
+  const docs = [[]];
+  for (const line of lines) {
+    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
+      if (line !== "---") return void 0;
+      docs.push([]);
+    } else docs[docs.length - 1].push(line);
+  }
+  const values = [];
+  try {
+    for (const doc of docs) {
+      if (doc.length === 0) return void 0;
+      const reader = new CanonicalReader(doc);
+      if (reader.indentOf(0) !== 0) return void 0;
+      const value = reader.mapping(0, 1);
+      if (reader.i !== doc.length) return void 0;
+      values.push(value);
+    }
+  } catch (e) {
+    if (e instanceof NotCanonical) return void 0;
+    throw e;
+  }
+  return values;
+}
+
 // src/resources/lists.ts
 function isListObject(v) {
   return isRecord(v) && typeof v["kind"] === "string" && v["kind"].endsWith("List") && Array.isArray(v["items"]);
@@ -43015,54 +42404,54 @@ var Differ = class {
     if (isRedactedPath(segments, this.secret)) fc.redacted = true;
     this.out.push(fc);
   }
-  added(path7, segments, v) {
-    this.push({ path: path7, to: compactValue(v) }, segments);
+  added(path9, segments, v) {
+    this.push({ path: path9, to: compactValue(v) }, segments);
   }
-  removed(path7, segments, v) {
-    this.push({ path: path7, from: compactValue(v) }, segments);
+  removed(path9, segments, v) {
+    this.push({ path: path9, from: compactValue(v) }, segments);
   }
-  value(a, b, path7, segments, field2) {
+  value(a, b, path9, segments, field2) {
     if (a === b) return;
     if (isRec(a) && isRec(b)) {
       for (const k of Object.keys(a)) {
         const inB = Object.prototype.hasOwnProperty.call(b, k);
         if (inB && a[k] === b[k]) continue;
-        const p = keyPath(path7, k);
+        const p = keyPath(path9, k);
         const s = [...segments, k];
         if (!inB) this.removed(p, s, a[k]);
         else this.value(a[k], b[k], p, s, k);
       }
       for (const k of Object.keys(b)) {
-        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path7, k), [...segments, k], b[k]);
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path9, k), [...segments, k], b[k]);
       }
       return;
     }
     if (Array.isArray(a) && Array.isArray(b)) {
-      this.list(a, b, path7, segments, field2);
+      this.list(a, b, path9, segments, field2);
       return;
     }
     if (deepEqual(a, b)) return;
-    this.push({ path: path7, from: compactValue(a), to: compactValue(b) }, segments);
+    this.push({ path: path9, from: compactValue(a), to: compactValue(b) }, segments);
   }
-  list(a, b, path7, segments, field2) {
+  list(a, b, path9, segments, field2) {
     if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
     if (a.every(isScalar2) && b.every(isScalar2)) {
-      this.byLabel(a, b, path7, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+      this.byLabel(a, b, path9, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
       return;
     }
     const keys = chooseKeys(field2, a, b);
     if (keys) {
-      this.byLabel(a, b, path7, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      this.byLabel(a, b, path9, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
       return;
     }
-    this.unkeyed(a, b, path7, segments);
+    this.unkeyed(a, b, path9, segments);
   }
   /**
    * Items matched by a label (their merge key, or their value for scalars; repeated labels are
    * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
    * items is one "reordered" change.
    */
-  byLabel(a, b, path7, segments, labelOf, selector, display, recurse) {
+  byLabel(a, b, path9, segments, labelOf, selector, display, recurse) {
     const labels = (list) => {
       const seen = /* @__PURE__ */ new Map();
       return list.map((v) => {
@@ -43078,26 +42467,26 @@ var Differ = class {
     const ib = new Map(lb.map((l, i) => [l, i]));
     for (let i = 0; i < a.length; i++) {
       const j = ib.get(la[i]);
-      const p = `${path7}${selector(la[i])}`;
+      const p = `${path9}${selector(la[i])}`;
       const s = [...segments, String(i)];
       if (j === void 0) this.removed(p, s, a[i]);
       else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
     }
     for (let j = 0; j < b.length; j++) {
-      if (!ia.has(lb[j])) this.added(`${path7}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+      if (!ia.has(lb[j])) this.added(`${path9}${selector(lb[j])}`, [...segments, String(j)], b[j]);
     }
     const commonA = la.filter((l) => ib.has(l));
     const commonB = lb.filter((l) => ia.has(l));
     if (commonA.some((l, i) => l !== commonB[i])) {
       const show = (ls) => compactValue(ls.map(display).join(", "));
-      this.push({ path: path7, from: show(commonA), to: show(commonB), reordered: true }, segments);
+      this.push({ path: path9, from: show(commonA), to: show(commonB), reordered: true }, segments);
     }
   }
   /**
    * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
    * by value wherever they are; the items left are paired in order and diffed by position.
    */
-  unkeyed(a, b, path7, segments) {
+  unkeyed(a, b, path9, segments) {
     const usedB = /* @__PURE__ */ new Set();
     const matchA = new Array(a.length);
     for (let i = 0; i < a.length; i++) {
@@ -43121,15 +42510,15 @@ var Differ = class {
       const i = leftA[k];
       const j = leftB[k];
       matchA[i] = j;
-      this.value(a[i], b[j], `${path7}[${j}]`, [...segments, String(j)], "");
+      this.value(a[i], b[j], `${path9}[${j}]`, [...segments, String(j)], "");
     }
-    for (let k = pairs; k < leftA.length; k++) this.removed(`${path7}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
-    for (let k = pairs; k < leftB.length; k++) this.added(`${path7}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path9}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path9}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
     const order = matchA.filter((j) => j !== void 0);
     if (order.some((j, k) => k > 0 && j < order[k - 1])) {
       const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
       const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
-      this.push({ path: path7, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+      this.push({ path: path9, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
     }
   }
 };
@@ -43164,35 +42553,35 @@ function fieldMatcher(patterns) {
   const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
   if (list.length === 0) return void 0;
   const res = list.map(compile);
-  return (path7) => res.some((re) => re.test(path7));
+  return (path9) => res.some((re) => re.test(path9));
 }
 
 // src/diff/wet-diff.ts
 var DIFF_CONTEXT = 3;
-function isYamlPath(path7) {
-  return path7.endsWith(".yaml") || path7.endsWith(".yml");
+function isYamlPath(path9) {
+  return path9.endsWith(".yaml") || path9.endsWith(".yml");
 }
-function baseName(path7) {
-  const i = path7.lastIndexOf("/");
-  return i === -1 ? path7 : path7.slice(i + 1);
+function baseName(path9) {
+  const i = path9.lastIndexOf("/");
+  return i === -1 ? path9 : path9.slice(i + 1);
 }
 function readSide(entry, snapshot, unit2, same) {
   return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
 }
 function readFiles(paths, files, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  for (const path7 of [...paths].sort(cmp)) {
-    if (baseName(path7) === ".gitattributes" || same.has(path7)) continue;
-    const text = files.get(path7);
+  for (const path9 of [...paths].sort(cmp)) {
+    if (baseName(path9) === ".gitattributes" || same.has(path9)) continue;
+    const text = files.get(path9);
     if (text === void 0) continue;
-    if (!isYamlPath(path7)) {
-      side.files.set(path7, text);
+    if (!isYamlPath(path9)) {
+      side.files.set(path9, text);
       continue;
     }
     let values = parseCanonicalYaml(text);
     let opaque = false;
     if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path7, unit2);
+      const parsed = parseYamlDocuments(text, path9, unit2);
       values = parsed.documents.map((d) => d.value);
       opaque = parsed.diagnostics.length > 0;
     }
@@ -43210,10 +42599,10 @@ function readFiles(paths, files, unit2, same) {
         opaque = true;
         break;
       }
-      found.push({ object: value, id, file: path7 });
+      found.push({ object: value, id, file: path9 });
     }
     if (opaque) {
-      side.files.set(path7, text);
+      side.files.set(path9, text);
       continue;
     }
     if (found.length === 1 && !listed2) found[0].text = text;
@@ -43304,12 +42693,12 @@ function diffSides(result, b, h, ignore) {
     counts[c.kind]++;
   }
   for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path7, text] of h.files) {
-    const old = b.files.get(path7);
-    if (old === void 0) result.files.added.push(path7);
-    else if (old !== text) result.files.changed.push(path7);
+  for (const [path9, text] of h.files) {
+    const old = b.files.get(path9);
+    if (old === void 0) result.files.added.push(path9);
+    else if (old !== text) result.files.changed.push(path9);
   }
-  for (const path7 of b.files.keys()) if (!h.files.has(path7)) result.files.removed.push(path7);
+  for (const path9 of b.files.keys()) if (!h.files.has(path9)) result.files.removed.push(path9);
   result.files.added.sort(cmp);
   result.files.changed.sort(cmp);
   result.files.removed.sort(cmp);
@@ -43855,7 +43244,8 @@ function createGitHub(options) {
     user: p.user ? { login: p.user.login } : null,
     auto_merge: p.auto_merge ? { merge_method: p.auto_merge.merge_method } : null
   });
-  const listPulls = async (head, base, state) => {
+  const listPulls = async (head, base, state) => (await listMatching(head, base, state))[0];
+  const listMatching = async (head, base, state) => {
     const { data } = await octokit.rest.pulls.list({
       owner,
       repo,
@@ -43866,19 +43256,23 @@ function createGitHub(options) {
       direction: "desc",
       per_page: 10
     });
-    const first = data.find((p) => p.head.ref === head && p.base.ref === base);
-    return first ? toPull(first) : void 0;
+    return data.filter((p) => p.head.ref === head && p.base.ref === base).map(toPull);
   };
   const findOpenPull = (head, base) => guard("list pull requests", "pull-requests: read", () => listPulls(head, base, "open"));
   const findLatestPull = (head, base) => guard("list pull requests", "pull-requests: read", () => listPulls(head, base, "all"));
+  const lookUpPulls = (head, base) => guard("list pull requests", "pull-requests: read", async () => {
+    const pulls = await listMatching(head, base, "all");
+    const open3 = pulls.find((p) => p.state === "open");
+    return { ...open3 ? { open: open3 } : {}, ...pulls[0] ? { latest: pulls[0] } : {} };
+  });
   const updateIfChanged = async (pull, title, body) => {
     if (pull.title === title && pull.body === body) return pull;
     const { data } = await octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title, body });
     return toPull(data);
   };
-  const createOrUpdatePull = (given) => guard("create or update the pull request", "pull-requests: write", async () => {
+  const createOrUpdatePull = (given, known) => guard("create or update the pull request", "pull-requests: write", async () => {
     const input = { ...given, body: fitBody(given.body) };
-    const existing = await listPulls(input.head, input.base, "open");
+    const existing = known === void 0 ? await listPulls(input.head, input.base, "open") : known ?? void 0;
     if (existing) return { pull: await updateIfChanged(existing, input.title, input.body), created: false };
     try {
       const { data } = await octokit.rest.pulls.create({
@@ -43914,11 +43308,10 @@ function createGitHub(options) {
       throw e;
     }
   });
-  const addLabels = (number3, labels) => guard(`add labels to #${number3}`, "issues: write", async () => {
+  const addLabels = (number3, labels, known) => guard(`add labels to #${number3}`, "issues: write", async () => {
     const wanted = [...new Set(labels.filter((l) => l.trim() !== ""))];
     if (wanted.length === 0) return [];
-    const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: number3 });
-    const have = new Set(pull.labels.map((l) => l.name));
+    const have = new Set(known ?? (await octokit.rest.pulls.get({ owner, repo, pull_number: number3 })).data.labels.map((l) => l.name));
     const missing = wanted.filter((l) => !have.has(l));
     if (missing.length === 0) return [];
     await octokit.rest.issues.addLabels({ owner, repo, issue_number: number3, labels: missing });
@@ -44000,6 +43393,7 @@ ${body}`);
   return {
     findOpenPull,
     findLatestPull,
+    lookUpPulls,
     createOrUpdatePull,
     closePull,
     deleteBranch,
@@ -44011,7 +43405,6 @@ ${body}`);
 }
 
 // src/adapters/git.ts
-import { spawn as spawn2 } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join3 } from "node:path";
@@ -44038,6 +43431,7 @@ function httpOrigin(url) {
     return void 0;
   }
 }
+var DEFAULT_TIMEOUT_MS = 15 * 6e4;
 var GitClient = class {
   /** Every argv passed to git, in order (for tests and debugging; never holds the token). */
   calls = [];
@@ -44045,7 +43439,11 @@ var GitClient = class {
   ownsHome;
   secrets;
   authEnv;
+  runner;
+  timeoutMs;
   constructor(options = {}) {
+    this.runner = options.runner ?? createProcessRunner();
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (options.home) {
       this.home = options.home;
       this.ownsHome = false;
@@ -44088,7 +43486,36 @@ var GitClient = class {
     const r = await this.exec(args, options);
     return r.stdout.replace(/\n$/, "");
   }
-  exec(args, options) {
+  async isValidBranchName(name) {
+    if (name.startsWith("-")) return false;
+    const r = await this.run(["check-ref-format", `refs/heads/${name}`], { allowFailure: true });
+    return r.exitCode === 0;
+  }
+  async listHeads(remote, branches, cwd) {
+    const r = await this.run(["ls-remote", "--heads", remote, ...branches.map((b) => `refs/heads/${b}`)], {
+      allowFailure: true,
+      ...cwd ? { cwd } : {}
+    });
+    if (r.exitCode !== 0) return { ok: false, stderr: r.stderr };
+    const heads = /* @__PURE__ */ new Map();
+    for (const line of r.stdout.split("\n")) {
+      const [sha, ref] = line.split("	");
+      if (sha && ref) heads.set(ref.replace(/^refs\/heads\//, ""), sha);
+    }
+    return { ok: true, heads };
+  }
+  /** The user's checkout at `workspace`, read with `safe.directory` set to it (its owner may differ from the runner's user). */
+  userCheckout(workspace) {
+    return new UserCheckout(this, workspace);
+  }
+  async initWorkTree(workDir) {
+    const gitDir = join3(workDir, "repo.git");
+    await this.run(["-c", "init.defaultBranch=hydrate-work", "init", "--quiet", "--bare", gitDir], { cwd: workDir });
+    await this.run(["--git-dir", gitDir, "config", "core.bare", "false"], { cwd: workDir });
+    await this.run(["--git-dir", gitDir, "config", "gc.auto", "0"], { cwd: workDir });
+    return new WorkTree(this, workDir, gitDir, join3(workDir, "tree"));
+  }
+  async exec(args, options) {
     const argv = [...FIXED_CONFIG, ...args];
     const safeArgs = argv.map((a) => this.scrub(a));
     this.calls.push(safeArgs);
@@ -44106,32 +43533,164 @@ var GitClient = class {
       ...options.env ?? {},
       ...this.authEnv
     };
-    return new Promise((resolve, reject) => {
-      const child = spawn2("git", argv, { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-      const out = [];
-      const err3 = [];
-      child.stdout.on("data", (d) => out.push(d));
-      child.stderr.on("data", (d) => err3.push(d));
-      child.on("error", (e) => reject(e));
-      child.on("close", (code2) => {
-        const exitCode = code2 ?? 1;
-        const stdout = this.scrub(Buffer.concat(out).toString("utf8"));
-        const stderr = this.scrub(Buffer.concat(err3).toString("utf8"));
-        if (exitCode !== 0 && !options.allowFailure) {
-          reject(new GitError(safeArgs, exitCode, stdout, stderr));
-        } else {
-          resolve({ exitCode, stdout, stderr });
-        }
+    let r;
+    try {
+      r = await this.runner.run("git", argv, {
+        ...options.cwd ? { cwd: options.cwd } : {},
+        env,
+        input: options.input ?? "",
+        timeoutMs: this.timeoutMs
       });
-      child.stdin.on("error", () => {
-      });
-      child.stdin.end(options.input ?? "");
+    } catch (e) {
+      throw e instanceof Error ? new Error(this.scrub(e.message)) : e;
+    }
+    const stdout = this.scrub(r.stdout);
+    const stderr = this.scrub(r.stderr);
+    if (r.exitCode !== 0 && !options.allowFailure) throw new GitError(safeArgs, r.exitCode, stdout, stderr);
+    return { exitCode: r.exitCode, stdout, stderr };
+  }
+};
+var WorkTree = class {
+  constructor(git2, workDir, gitDir, tree) {
+    this.git = git2;
+    this.workDir = workDir;
+    this.gitDir = gitDir;
+    this.tree = tree;
+  }
+  git;
+  workDir;
+  gitDir;
+  tree;
+  run(args, options = {}) {
+    return this.git.run(["--git-dir", this.gitDir, "--work-tree", this.tree, ...args], { ...options, cwd: this.workDir });
+  }
+  async text(args, options = {}) {
+    return (await this.run(args, options)).stdout.replace(/\n$/, "");
+  }
+  listHeads(remote, branches) {
+    return this.git.listHeads(remote, branches, this.workDir);
+  }
+  async forgetTips(branches) {
+    for (const b of branches) await this.run(["update-ref", "-d", `refs/remotes/origin/${b}`], { allowFailure: true });
+  }
+  async fetchTips(remote, branches) {
+    const r = await this.run(["fetch", "--no-tags", "--quiet", remote, ...branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)], {
+      allowFailure: true
     });
+    return { ok: r.exitCode === 0, stderr: r.stderr };
+  }
+  tipOf(branch) {
+    return this.text(["rev-parse", "--verify", `refs/remotes/origin/${branch}^{commit}`]);
+  }
+  async readTree(commit) {
+    if (commit) {
+      await this.run(["read-tree", commit]);
+      await this.run(["checkout-index", "--all", "--force"]);
+    } else {
+      await this.run(["read-tree", "--empty"]);
+    }
+  }
+  async stageAll() {
+    await this.run(["add", "--all", "--force"]);
+    const staged = await this.text(["ls-files", "--stage", "-z"]);
+    const entries2 = [];
+    for (const rec3 of staged.split("\0")) {
+      const m = /^(\d{6}) [0-9a-f]+ \d\t(.*)$/s.exec(rec3);
+      if (m) entries2.push({ mode: m[1], path: m[2] });
+    }
+    return entries2;
+  }
+  async clearExecutable(paths) {
+    if (paths.length) await this.run(["update-index", "--chmod=-x", "--", ...paths]);
+  }
+  writeTree() {
+    return this.text(["write-tree"]);
+  }
+  treeOf(commit) {
+    return commit ? this.text(["rev-parse", `${commit}^{tree}`]) : this.text(["hash-object", "-t", "tree", "--stdin"], { input: "" });
+  }
+  async isAncestor(ancestor, descendant) {
+    return (await this.run(["merge-base", "--is-ancestor", ancestor, descendant], { allowFailure: true })).exitCode === 0;
+  }
+  async log(include, exclude, trailerKey) {
+    const out = await this.text([
+      "log",
+      `--format=%H%x00%an <%ae>%x00%s%x00%(trailers:key=${trailerKey},valueonly,separator=%x2C)%x1e`,
+      include,
+      ...exclude ? [`^${exclude}`] : [],
+      "--"
+    ]);
+    const commits = [];
+    for (const rec3 of out.split("")) {
+      const [sha, author, subject, trailer] = rec3.replace(/^\n/, "").split("\0");
+      if (sha) commits.push({ sha, author: author ?? "", subject: subject ?? "", trailer: trailer ?? "" });
+    }
+    return commits;
+  }
+  commitTree(tree, parents, message, author) {
+    return this.text(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"], {
+      input: message,
+      env: {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: author.name,
+        GIT_COMMITTER_EMAIL: author.email
+      }
+    });
+  }
+  async pushWithLease(remote, commit, branch, expected) {
+    const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ""}`;
+    const r = await this.run(["push", "--porcelain", "--no-verify", lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true });
+    return { ok: r.exitCode === 0, output: `${r.stdout}
+${r.stderr}` };
+  }
+};
+var UserCheckout = class {
+  constructor(git2, workspace) {
+    this.git = git2;
+    this.workspace = workspace;
+  }
+  git;
+  workspace;
+  run(args) {
+    return this.git.run(["-c", `safe.directory=${this.workspace}`, ...args], { cwd: this.workspace, allowFailure: true });
+  }
+  async hasCommit(sha) {
+    return (await this.run(["cat-file", "-e", `${sha}^{commit}`])).exitCode === 0;
+  }
+  /** The parents of HEAD, from the raw commit (which names them even in a shallow clone, where rev-list shows none). */
+  async headParents() {
+    const raw = await this.run(["cat-file", "-p", "HEAD"]);
+    if (raw.exitCode !== 0) return { ok: false, stderr: raw.stderr };
+    return { ok: true, parents: [...raw.stdout.split("\n\n")[0].matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]) };
+  }
+  /** Fetches `sha` from origin (`depth` 1: only that commit; `unshallow`: the whole history). Failures show in later reads. */
+  async fetchCommit(sha, how) {
+    const extra = how === "depth-1" ? ["--depth=1"] : how === "unshallow" ? ["--unshallow"] : [];
+    await this.run(["fetch", "--no-tags", "--quiet", "origin", ...extra, sha]);
+  }
+  async mergeBase(a, b) {
+    const r = await this.run(["merge-base", a, b]);
+    return r.exitCode === 0 ? r.stdout.trim() : void 0;
+  }
+  async isShallow() {
+    return (await this.run(["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
+  }
+  /** A detached worktree of `sha` at `dir`. */
+  async addWorktree(dir, sha) {
+    const r = await this.run(["worktree", "add", "--detach", "--quiet", dir, sha]);
+    return { ok: r.exitCode === 0, stderr: r.stderr };
+  }
+  async removeWorktree(dir) {
+    await this.run(["worktree", "remove", "--force", dir]);
+  }
+  async pruneWorktrees() {
+    await this.run(["worktree", "prune"]);
   }
 };
 
 // src/publish/wet-branch.ts
-import { chmod as chmod3, lstat as lstat3, mkdir as mkdir4, readdir as readdir3, rm as rm3 } from "node:fs/promises";
+import { chmod as chmod2, lstat as lstat2, mkdir as mkdir3, readdir as readdir2, rm as rm3 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 var HYDRATE_VERSION_TRAILER = "Hydrate-Version";
 var RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
@@ -44144,55 +43703,44 @@ ${lines.join("\n")}
 ` : `${body}
 `;
 }
-async function publishWetBranch(req) {
+async function openRepository(req) {
   if (req.remoteUrl.startsWith("-") || req.remoteUrl.trim() === "") {
     throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
   }
+  const git2 = req.git ?? await defaultGit(req);
+  for (const branch of /* @__PURE__ */ new Set([req.wetBranch, req.targetBranch])) {
+    if (!await git2.isValidBranchName(branch)) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
+  }
+  return git2.initWorkTree(req.workDir);
+}
+async function publishWetBranch(req) {
+  const repo = await openRepository(req);
   const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
   const backoffMs = req.backoffMs ?? 500;
   const prMode = req.targetBranch !== req.wetBranch;
-  const gitDir = join4(req.workDir, "repo.git");
-  const tree = join4(req.workDir, "tree");
-  const home = join4(req.workDir, "home");
-  await mkdir4(home, { recursive: true });
-  const git2 = req.git ?? new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
-  const g = (args, opts = {}) => git2.run(["--git-dir", gitDir, "--work-tree", tree, ...args], { ...opts, cwd: req.workDir });
-  const gt = async (args, opts = {}) => (await g(args, opts)).stdout.replace(/\n$/, "");
-  for (const branch of /* @__PURE__ */ new Set([req.wetBranch, req.targetBranch])) {
-    const ok = await git2.run(["check-ref-format", `refs/heads/${branch}`], { cwd: req.workDir, allowFailure: true });
-    if (ok.exitCode !== 0 || branch.startsWith("-")) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
-  }
-  await git2.run(["-c", "init.defaultBranch=hydrate-work", "init", "--quiet", "--bare", gitDir], { cwd: req.workDir });
-  await git2.run(["--git-dir", gitDir, "config", "core.bare", "false"], { cwd: req.workDir });
-  await git2.run(["--git-dir", gitDir, "config", "gc.auto", "0"], { cwd: req.workDir });
+  const tree = repo.tree;
   let restart = req.restartTarget === true;
   for (let attempt = 1; ; attempt++) {
-    const tips = await fetchTips(g, gt, req, attempt < maxAttempts);
+    const tips = await fetchTips(repo, req, attempt < maxAttempts);
     if (!tips) {
       await sleep(backoffMs, attempt);
       continue;
     }
     const updateInPlace = prMode && tips.target !== void 0 && !restart;
-    if (updateInPlace) await assertOnlyOurCommits(gt, req.targetBranch, tips);
+    if (updateInPlace) await assertOnlyOurCommits(repo, req.targetBranch, tips);
     const base = prMode ? tips.wet ?? (updateInPlace ? tips.target : void 0) : tips.target;
     const summary2 = { baseTip: tips.wet, targetTip: tips.target };
     await rm3(tree, { recursive: true, force: true });
-    await mkdir4(tree, { recursive: true });
-    if (base) {
-      await g(["read-tree", base]);
-      await g(["checkout-index", "--all", "--force"]);
-    } else {
-      await g(["read-tree", "--empty"]);
-    }
+    await mkdir3(tree, { recursive: true });
+    await repo.readTree(base);
     if (!await req.render(tree)) {
       return { changed: false, upToDate: false, identicalToWet: false, attempts: attempt, created: false, aborted: true, ...summary2 };
     }
     await normalizeTree(tree);
-    await g(["add", "--all", "--force"]);
-    await forceRegularModes(g, gt);
-    const newTree = await gt(["write-tree"]);
-    const empty = await emptyTree(gt);
-    const treeOf = async (c) => c ? gt(["rev-parse", `${c}^{tree}`]) : empty;
+    await forceRegularModes(repo);
+    const newTree = await repo.writeTree();
+    const empty = await repo.treeOf(void 0);
+    const treeOf = async (c) => c ? repo.treeOf(c) : empty;
     const identicalToWet = newTree === await treeOf(tips.wet);
     const existing = prMode ? updateInPlace ? tips.target : void 0 : tips.target;
     const upToDate = existing !== void 0 && newTree === await treeOf(existing);
@@ -44204,25 +43752,13 @@ async function publishWetBranch(req) {
     const parents = [];
     if (updateInPlace) {
       parents.push(tips.target);
-      if (tips.wet && !await isAncestor(g, tips.wet, tips.target)) parents.push(tips.wet);
+      if (tips.wet && !await repo.isAncestor(tips.wet, tips.target)) parents.push(tips.wet);
     } else if (base) {
       parents.push(base);
     }
-    const env = {
-      GIT_AUTHOR_NAME: req.author.name,
-      GIT_AUTHOR_EMAIL: req.author.email,
-      GIT_COMMITTER_NAME: req.author.name,
-      GIT_COMMITTER_EMAIL: req.author.email
-    };
-    const commit = await gt(["commit-tree", newTree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"], {
-      input: commitMessage(req.message, req.trailers),
-      env
-    });
-    const lease = `--force-with-lease=refs/heads/${req.targetBranch}:${tips.target ?? ""}`;
-    const push = await g(["push", "--porcelain", "--no-verify", lease, req.remoteUrl, `${commit}:refs/heads/${req.targetBranch}`], {
-      allowFailure: true
-    });
-    if (push.exitCode === 0) {
+    const commit = await repo.commitTree(newTree, parents, commitMessage(req.message, req.trailers), req.author);
+    const push = await repo.pushWithLease(req.remoteUrl, commit, req.targetBranch, tips.target);
+    if (push.ok) {
       return {
         changed: true,
         upToDate: false,
@@ -44234,8 +43770,7 @@ async function publishWetBranch(req) {
         ...summary2
       };
     }
-    const output = `${push.stdout}
-${push.stderr}`;
+    const output = push.output;
     if (!RACE.test(output)) {
       const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output);
       throw new HydrateError(
@@ -44261,94 +43796,68 @@ function sleep(baseMs, attempt) {
   const cap = Math.min(baseMs * 2 ** Math.min(attempt - 1, 6), 3e4);
   return new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
 }
-async function emptyTree(gt) {
-  return gt(["hash-object", "-t", "tree", "--stdin"], { input: "" });
+async function defaultGit(req) {
+  const home = join4(req.workDir, "home");
+  await mkdir3(home, { recursive: true });
+  return new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
 }
-async function isAncestor(g, ancestor, descendant) {
-  const r = await g(["merge-base", "--is-ancestor", ancestor, descendant], { allowFailure: true });
-  return r.exitCode === 0;
-}
-async function fetchTips(g, gt, req, mayRetry) {
+async function fetchTips(repo, req, mayRetry) {
   const branches = [.../* @__PURE__ */ new Set([req.wetBranch, req.targetBranch])];
-  let listed2;
-  try {
-    listed2 = (await g(["ls-remote", "--heads", req.remoteUrl, ...branches.map((b) => `refs/heads/${b}`)])).stdout;
-  } catch (e) {
-    if (e instanceof GitError) throw new HydrateError(`cannot read ${branches.join(", ")} from the remote: ${e.stderr.trim()}${authHint(e.stderr)}`);
-    throw e;
-  }
-  const remote = /* @__PURE__ */ new Map();
-  for (const line of listed2.split("\n")) {
-    const [sha, ref] = line.split("	");
-    if (sha && ref) remote.set(ref.replace(/^refs\/heads\//, ""), sha);
-  }
-  const present = branches.filter((b) => remote.has(b));
-  for (const b of branches) await g(["update-ref", "-d", `refs/remotes/origin/${b}`], { allowFailure: true });
+  const listed2 = await repo.listHeads(req.remoteUrl, branches);
+  if (!listed2.ok) throw new HydrateError(`cannot read ${branches.join(", ")} from the remote: ${listed2.stderr.trim()}${authHint(listed2.stderr)}`);
+  const present = branches.filter((b) => listed2.heads.has(b));
+  await repo.forgetTips(branches);
   if (present.length) {
-    const fetched = await g(["fetch", "--no-tags", "--quiet", req.remoteUrl, ...present.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`)], {
-      allowFailure: true
-    });
-    if (fetched.exitCode !== 0) {
+    const fetched = await repo.fetchTips(req.remoteUrl, present);
+    if (!fetched.ok) {
       if (mayRetry && /couldn't find remote ref/i.test(fetched.stderr)) return void 0;
       throw new HydrateError(`cannot fetch ${present.join(", ")} from the remote: ${fetched.stderr.trim()}`);
     }
   }
   const tips = {};
   for (const b of present) {
-    const sha = await gt(["rev-parse", "--verify", `refs/remotes/origin/${b}^{commit}`]);
+    const sha = await repo.tipOf(b);
     if (b === req.wetBranch) tips.wet = sha;
     if (b === req.targetBranch) tips.target = sha;
   }
   return tips;
 }
-async function assertOnlyOurCommits(gt, target, tips) {
-  const range = tips.wet ? [tips.target, `^${tips.wet}`] : [tips.target];
-  const log = await gt([
-    "log",
-    `--format=%H%x00%an <%ae>%x00%s%x00%(trailers:key=${HYDRATE_VERSION_TRAILER},valueonly,separator=%x2C)%x1e`,
-    ...range,
-    "--"
-  ]);
-  for (const rec3 of log.split("")) {
-    const [sha, author, subject, version2] = rec3.replace(/^\n/, "").split("\0");
-    if (!sha) continue;
-    if (!version2 || !version2.trim()) {
+async function assertOnlyOurCommits(repo, target, tips) {
+  for (const c of await repo.log(tips.target, tips.wet, HYDRATE_VERSION_TRAILER)) {
+    if (!c.trailer.trim()) {
       throw new HydrateError(
-        `branch ${target} has commits that hydrate did not make (${sha.slice(0, 12)} by ${author}: ${subject}); hydrate will not overwrite them. Merge or remove them, or delete the branch.`
+        `branch ${target} has commits that hydrate did not make (${c.sha.slice(0, 12)} by ${c.author}: ${c.subject}); hydrate will not overwrite them. Merge or remove them, or delete the branch.`
       );
     }
   }
 }
 async function normalizeTree(root, rel = "") {
   const dir = rel ? join4(root, rel) : root;
-  for (const entry of await readdir3(dir)) {
+  for (const entry of await readdir2(dir)) {
     const relPath = rel ? `${rel}/${entry}` : entry;
     const abs2 = join4(root, relPath);
-    const st = await lstat3(abs2);
+    const st = await lstat2(abs2);
     if (st.isSymbolicLink()) {
       throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a symbolic link; hydrate writes regular files only" });
     }
     if (st.isDirectory()) {
       await normalizeTree(root, relPath);
     } else if (st.isFile()) {
-      if ((st.mode & 511) !== 420) await chmod3(abs2, 420);
+      if ((st.mode & 511) !== 420) await chmod2(abs2, 420);
     } else {
       throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a special file; hydrate writes regular files only" });
     }
   }
 }
-async function forceRegularModes(g, gt) {
-  const staged = await gt(["ls-files", "--stage", "-z"]);
+async function forceRegularModes(repo) {
   const exec = [];
-  for (const rec3 of staged.split("\0")) {
-    const m = /^(\d{6}) [0-9a-f]+ \d\t(.*)$/s.exec(rec3);
-    if (!m) continue;
-    if (m[1] === "120000" || m[1] === "160000") {
-      throw new HydrateError({ severity: "error", file: m[2], message: `rendered output contains a ${m[1] === "120000" ? "symbolic link" : "submodule"}; hydrate writes regular files only` });
+  for (const { mode, path: path9 } of await repo.stageAll()) {
+    if (mode === "120000" || mode === "160000") {
+      throw new HydrateError({ severity: "error", file: path9, message: `rendered output contains a ${mode === "120000" ? "symbolic link" : "submodule"}; hydrate writes regular files only` });
     }
-    if (m[1] !== "100644") exec.push(m[2]);
+    if (mode !== "100644") exec.push(path9);
   }
-  if (exec.length) await g(["update-index", "--chmod=-x", "--", ...exec]);
+  await repo.clearExecutable(exec);
 }
 
 // src/settings/load-settings.ts
@@ -44723,7 +44232,7 @@ __export(util_exports, {
   hexToUint8Array: () => hexToUint8Array,
   hide: () => hide,
   installLazyProp: () => installLazyProp,
-  isObject: () => isObject2,
+  isObject: () => isObject,
   isPlainObject: () => isPlainObject3,
   issue: () => issue2,
   joinValues: () => joinValues,
@@ -44916,10 +44425,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path7) {
-  if (!path7)
+function getElementAtPath(obj, path9) {
+  if (!path9)
     return obj;
-  return path7.reduce((acc, key2) => acc?.[key2], obj);
+  return path9.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -44948,7 +44457,7 @@ function slugify(input) {
 }
 var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
 };
-function isObject2(data) {
+function isObject(data) {
   return typeof data === "object" && data !== null && !Array.isArray(data);
 }
 var allowsEval = /* @__PURE__ */ cached(() => {
@@ -44967,7 +44476,7 @@ var allowsEval = /* @__PURE__ */ cached(() => {
   }
 });
 function isPlainObject3(o) {
-  if (isObject2(o) === false)
+  if (isObject(o) === false)
     return false;
   const ctor = o.constructor;
   if (ctor === void 0)
@@ -44975,7 +44484,7 @@ function isPlainObject3(o) {
   if (typeof ctor !== "function")
     return true;
   const prot = ctor.prototype;
-  if (isObject2(prot) === false)
+  if (isObject(prot) === false)
     return false;
   if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
     return false;
@@ -45259,11 +44768,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path7, issues) {
+function prefixIssues(path9, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path7);
+    iss.path.unshift(path9);
     return iss;
   });
 }
@@ -45721,16 +45230,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path7 = []) => {
+  const processError = (error4, path9 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path7, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path9, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path7, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path7, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
       } else {
-        const fullpath = [...path7, ...issue3.path];
+        const fullpath = [...path9, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -47097,7 +46606,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject3 = isObject2;
+  const isObject3 = isObject;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -47241,7 +46750,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject3 = isObject2;
+  const isObject3 = isObject;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -51071,9 +50580,9 @@ function parseShardSpec(value) {
 function asNode(v) {
   return (0, import_yaml5.isMap)(v) || (0, import_yaml5.isSeq)(v) || (0, import_yaml5.isScalar)(v) ? v : void 0;
 }
-function formatPath(path7) {
+function formatPath(path9) {
   let out = "";
-  for (const k of path7) {
+  for (const k of path9) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -51081,12 +50590,12 @@ function formatPath(path7) {
   return out || "(top level)";
 }
 function at(loc, offset) {
-  const { line, col } = loc.lineCounter.linePos(offset);
+  const { line, col } = loc.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path7) {
-  for (let depth = path7.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path7.slice(0, depth), true));
+function nearestNode(loc, path9) {
+  for (let depth = path9.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path9.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
@@ -51100,11 +50609,11 @@ function keyNode(loc, mapPath, key2) {
   }
   return void 0;
 }
-function locate2(loc, path7, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path7);
+function locate2(loc, path9, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path9);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path7.length && (0, import_yaml5.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path9.length && (0, import_yaml5.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -51114,12 +50623,12 @@ function locate2(loc, path7, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue3, loc) {
-  const path7 = issuePath(issue3);
-  if (issue3.code === "invalid_type" && path7.length > 0 && !loc.doc.hasIn(path7)) {
-    const parent = formatPath(path7.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path7[path7.length - 1])}"`, path: path7 };
+  const path9 = issuePath(issue3);
+  if (issue3.code === "invalid_type" && path9.length > 0 && !loc.doc.hasIn(path9)) {
+    const parent = formatPath(path9.slice(0, -1));
+    return { message: `${parent}: missing required key "${String(path9[path9.length - 1])}"`, path: path9 };
   }
-  return { message: `${formatPath(path7)}: ${issue3.message}`, path: path7 };
+  return { message: `${formatPath(path9)}: ${issue3.message}`, path: path9 };
 }
 function issuePath(issue3) {
   return issue3.path.filter((k) => typeof k === "string" || typeof k === "number");
@@ -51128,27 +50637,27 @@ function schemaDiagnostics(error3, loc) {
   const out = [];
   for (const issue3 of error3.issues) {
     if (issue3.code === "unrecognized_keys") {
-      const path8 = issuePath(issue3);
+      const path10 = issuePath(issue3);
       for (const key2 of issue3.keys) {
-        const k = keyNode(loc, path8, key2);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path8);
+        const k = keyNode(loc, path10, key2);
+        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path10);
         out.push({
           severity: "error",
-          message: `${formatPath(path8)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
+          message: `${formatPath(path10)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
           ...position
         });
       }
       continue;
     }
-    const { message, path: path7 } = describeIssue(issue3, loc);
-    out.push({ severity: "error", message, ...locate2(loc, path7) });
+    const { message, path: path9 } = describeIssue(issue3, loc);
+    out.push({ severity: "error", message, ...locate2(loc, path9) });
   }
   return out;
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err3 = (path7, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate2(loc, path7, innerOffset) });
+  const err3 = (path9, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate2(loc, path9, innerOffset) });
   };
   if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -51261,21 +50770,12 @@ function pathDiagnostics(renderer, entry, i, err3) {
   }
 }
 function parseConfig(text, file) {
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const loc = { file, doc, lineCounter, text };
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => withFlowMappingHint({ severity: "error", message: `invalid YAML: ${e.message.split("\n")[0]}`, ...at(loc, e.pos[0]) }, text))
-    );
+  const { document, problems } = readYamlDocument(text, "1.2");
+  const loc = { file, doc: document.source.doc, linePos: document.source.linePos, text };
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => withFlowMappingHint({ severity: "error", message: `invalid YAML: ${p.message}`, file, line: p.line, col: p.col }, text)));
   }
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
-  } catch (e) {
-    const message = /call stack/i.test(e.message) ? "nesting is too deep" : e.message;
-    throw new ConfigError({ severity: "error", message: `invalid YAML: ${message}`, ...at(loc, doc.contents?.range?.[0] ?? 0) });
-  }
+  const value = document.value ?? {};
   const diagnostics = [];
   const parsed = hydrateConfig.safeParse(value);
   if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
@@ -51302,15 +50802,14 @@ function dedupe(list) {
   });
 }
 function entryLocations(text) {
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, prettyErrors: false });
+  const { doc, linePos } = readYamlDocument(text, "1.2").document.source;
   const out = {};
   for (const renderer of RENDERER_NAMES) {
     const list = doc.get(renderer, true);
     if (!(0, import_yaml5.isSeq)(list)) continue;
     list.items.forEach((item, i) => {
       const node2 = ((0, import_yaml5.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
-      if (node2?.range) out[`${renderer}[${i}]`] = lineCounter.linePos(node2.range[0]);
+      if (node2?.range) out[`${renderer}[${i}]`] = linePos(node2.range[0]);
     });
   }
   return out;
@@ -51355,9 +50854,8 @@ function shardMode(value, dir) {
 }
 function entryPositions(text, file) {
   const out = /* @__PURE__ */ new Map();
-  const lineCounter = new import_yaml5.LineCounter();
-  const doc = (0, import_yaml5.parseDocument)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const loc = { file, doc, lineCounter, text };
+  const { doc, linePos } = readYamlDocument(text, "1.2").document.source;
+  const loc = { file, doc, linePos, text };
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
     if (!(0, import_yaml5.isSeq)(list)) continue;
@@ -51405,15 +50903,249 @@ async function loadSettings(opts) {
   return { settings, configText };
 }
 
+// src/report/summary.ts
+var SUMMARY_MAX_BYTES = 1048576;
+var SUMMARY_BUDGET = { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES };
+function summaryOverflowLine(n) {
+  return `… ${n} more unit${n === 1 ? "" : "s"} not shown: the diff is larger than the job summary limit; run \`hydrate diff\` locally for all of it`;
+}
+function buildJobSummary(report, ctx) {
+  return buildMarkdown(report, ctx, SUMMARY_BUDGET, summaryOverflowLine);
+}
+function buildFailureSummary(errors) {
+  return buildTrailer({ errors }, SUMMARY_BUDGET);
+}
+function buildShardSummary(s) {
+  const counts = { rendered: 0, reused: 0, failed: 0 };
+  for (const u of s.units) if (u.status in counts) counts[u.status]++;
+  const head = `## Hydrate shard ${s.index}/${s.count}
+
+${s.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to <code>${escapeText2(s.file)}</code> for the merge job.
+
+`;
+  const used = Buffer.byteLength(head, "utf8");
+  return head + buildTrailer({ units: s.units, ...s.errors ? { errors: s.errors } : {} }, { maxChars: SUMMARY_BUDGET.maxChars, maxBytes: SUMMARY_BUDGET.maxBytes - used });
+}
+
+// src/report/json-report.ts
+function sorted(r, map) {
+  const out = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = map(r[k]);
+  return out;
+}
+function field(f) {
+  const out = { path: f.path };
+  if (f.from !== void 0) out.from = f.from;
+  if (f.to !== void 0) out.to = f.to;
+  if (f.redacted) out.redacted = true;
+  if (f.reordered) out.reordered = true;
+  return out;
+}
+function resource(r) {
+  return {
+    kind: r.kind,
+    id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
+    key: r.key,
+    fields: r.fields.map(field),
+    ...r.ignored ? { ignored: r.ignored } : {},
+    unified: r.unified
+  };
+}
+function unit(u) {
+  return {
+    unit: u.unit,
+    renderer: u.renderer,
+    coordinates: sorted(u.coordinates, (v) => v),
+    status: u.status,
+    added: u.added,
+    changed: u.changed,
+    removed: u.removed,
+    byKind: sorted(u.byKind, (c) => ({ added: c.added, changed: c.changed, removed: c.removed })),
+    resources: u.resources.map(resource),
+    files: { added: [...u.files.added], changed: [...u.files.changed], removed: [...u.files.removed] }
+  };
+}
+function diffToJson(report) {
+  const t = report.totals;
+  return {
+    changed: report.changed,
+    totals: { units: t.units, added: t.added, changed: t.changed, removed: t.removed, failed: t.failed },
+    units: report.units.map(unit)
+  };
+}
+function renderReport(outcome, outDir) {
+  return {
+    ok: outcome.ok,
+    ...outDir !== void 0 ? { out: outDir } : {},
+    units: outcome.units,
+    errors: outcome.diagnostics.filter((d) => d.severity === "error"),
+    warnings: outcome.diagnostics.filter((d) => d.severity !== "error"),
+    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
+    diff: diffToJson(outcome.diff)
+  };
+}
+
+// src/version.ts
+var VERSION9 = "0.1.0";
+
+// src/action/inputs.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import path2 from "node:path";
+
+// src/action/names.ts
+var MAX_LABEL_LENGTH = 50;
+function branchNameProblem(name) {
+  if (name === "") return "it is empty";
+  if (name === "@") return 'it is "@", which git reads as HEAD';
+  if (name === "HEAD") return 'it is "HEAD", which git reads as the checked-out commit, not a branch';
+  if (name.startsWith("refs/")) return `give the branch name without "refs/..." (e.g. "${name.replace(/^refs\/(heads\/)?/, "")}")`;
+  if (name.startsWith("-")) return 'it begins with "-"';
+  const bad = /[\x00-\x20\x7f~^:?*[\\]/.exec(name);
+  if (bad) return `it contains ${describeChar(bad[0])}, which git does not allow in a branch name`;
+  if (name.includes("..")) return 'it contains ".."';
+  if (name.includes("@{")) return 'it contains "@{"';
+  if (name.startsWith("/") || name.endsWith("/") || name.includes("//")) return 'it begins or ends with "/" or has an empty part ("//")';
+  if (name.endsWith(".")) return 'it ends with "."';
+  for (const part of name.split("/")) {
+    if (part.startsWith(".")) return `its part "${part}" begins with "."`;
+    if (part.endsWith(".lock")) return `its part "${part}" ends with ".lock"`;
+  }
+  return void 0;
+}
+function labelProblem(label2) {
+  if ([...label2].length > MAX_LABEL_LENGTH) return `it is longer than GitHub's ${MAX_LABEL_LENGTH} characters`;
+  const bad = /[\x00-\x1f\x7f]/.exec(label2);
+  if (bad) return `it contains ${describeChar(bad[0])}`;
+  return void 0;
+}
+function describeChar(c) {
+  const code2 = c.codePointAt(0) ?? 0;
+  if (c === " ") return "a space";
+  return code2 < 32 || code2 === 127 ? `the control character U+${code2.toString(16).toUpperCase().padStart(4, "0")}` : `"${c}"`;
+}
+
+// src/action/inputs.ts
+function splitList(value) {
+  return value.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+function parseRepo(full, what) {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full);
+  if (!m) throw new ConfigError(`${what} must be owner/name, got "${full}"`);
+  return { owner: m[1], repo: m[2] };
+}
+function parseAuthor(value) {
+  const m = /^\s*(.+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
+  if (!m) throw new ConfigError(`author must look like "Name <email>", got "${value}"`);
+  return { name: m[1], email: m[2] };
+}
+function booleanInput(name) {
+  const v = getInput(name).toLowerCase();
+  if (v === "" || v === "false") return false;
+  if (v === "true") return true;
+  throw new ConfigError(`input ${name} must be true or false, got "${v}"`);
+}
+function checkNames(mode, wetBranch, prBranch, labels) {
+  const problems = [];
+  for (const [input, name] of [["wet-branch", wetBranch], ["pr-branch", prBranch]]) {
+    const p = branchNameProblem(name);
+    if (p) problems.push(`input ${input} "${name}" is not a valid branch name: ${p}`);
+  }
+  if (mode === "pull-request" && prBranch === wetBranch) {
+    problems.push(`input pr-branch equals wet-branch ("${wetBranch}"): in pull-request mode that would commit straight to the deployed branch; use another pr-branch, or mode: push to commit to ${wetBranch} directly`);
+  }
+  for (const l of labels) {
+    const p = labelProblem(l);
+    if (p) problems.push(`input labels: "${l}" cannot be a label: ${p}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: "error", message })));
+}
+function countInput(name, value, fallback2) {
+  const v = value.trim();
+  if (v === "") return fallback2;
+  if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
+  return Number(v);
+}
+async function readInputs(env = process.env) {
+  const mode = getInput("mode") || "pull-request";
+  if (mode !== "pull-request" && mode !== "push" && mode !== "check") {
+    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
+  }
+  const token = getInput("token");
+  if (token) setSecret(token);
+  const workspace = path2.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
+  const dryFull = env["GITHUB_REPOSITORY"] ?? "";
+  const dryRepository = parseRepo(dryFull, "GITHUB_REPOSITORY");
+  const wetRepository = parseRepo(getInput("wet-repository") || dryFull, "input wet-repository");
+  const wetBranch = getInput("wet-branch") || "deployment";
+  const eventName = env["GITHUB_EVENT_NAME"] ?? "workflow_dispatch";
+  let payload = {};
+  const eventPath = env["GITHUB_EVENT_PATH"];
+  if (eventPath) {
+    try {
+      payload = JSON.parse(await readFile2(eventPath, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`cannot read the event payload ${eventPath}: ${e.message}`);
+    }
+  }
+  const serverUrl = (env["GITHUB_SERVER_URL"] ?? "https://github.com").replace(/\/+$/, "");
+  const apiUrl = (env["GITHUB_API_URL"] ?? "https://api.github.com").replace(/\/+$/, "");
+  const runUrl = `${serverUrl}/${dryFull}/actions/runs/${env["GITHUB_RUN_ID"] ?? ""}`;
+  const only = splitList(getInput("only"));
+  const tempDir = env["RUNNER_TEMP"] ?? (await import("node:os")).tmpdir();
+  const dispatchOnly = eventName === "workflow_dispatch" ? payload["inputs"]?.["only"] : void 0;
+  if (typeof dispatchOnly === "string") only.push(...splitList(dispatchOnly));
+  const prBranch = getInput("pr-branch") || `hydrate/${wetBranch}`;
+  const labels = splitList(getInput("labels"));
+  checkNames(mode, wetBranch, prBranch, labels);
+  return {
+    workspace,
+    configFile: path2.resolve(workspace, getInput("config") || "hydrate.yaml"),
+    mode,
+    wetBranch,
+    wetRepository,
+    dryRepository,
+    drySha: env["GITHUB_SHA"] ?? "",
+    token,
+    prBranch,
+    labels,
+    autoMerge: booleanInput("auto-merge"),
+    commitMessage: getInput("commit-message") || "hydrate: render {dry-repository}@{dry-sha-short}",
+    author: parseAuthor(getInput("author") || "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"),
+    only,
+    full: booleanInput("full"),
+    allowPullRequestTargetHead: booleanInput("allow-pull-request-target-head"),
+    allowMassDeletion: booleanInput("allow-mass-deletion"),
+    shard: getInput("shard").trim(),
+    shardDir: path2.resolve(workspace, getInput("shard-dir") || path2.join(tempDir, "hydrate-shards")),
+    shardVerify: countInput("shard-verify", getInput("shard-verify"), 3),
+    runId: env["GITHUB_RUN_ID"] ?? "",
+    serverUrl,
+    apiUrl,
+    runUrl,
+    event: { name: eventName, payload },
+    tempDir,
+    ...env["GITHUB_STEP_SUMMARY"] ? { stepSummary: env["GITHUB_STEP_SUMMARY"] } : {}
+  };
+}
+
+// src/pipeline/review.ts
+import { cp as cp2 } from "node:fs/promises";
+import { existsSync as existsSync4 } from "node:fs";
+import path3 from "node:path";
+
+// src/wet/snapshot.ts
+function snapshotFromLayout(layout) {
+  return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
+}
+
 // src/pipeline/hydrate.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 // src/dry/discover.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
 import { join as join5 } from "node:path";
 
 // src/dry/engines/flux.ts
-var import_yaml7 = __toESM(require_dist(), 1);
 import { posix as posix2 } from "node:path";
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
 var FLUX_COORDINATES = ["name", "namespace", "cluster"];
@@ -51425,19 +51157,10 @@ function normalizeRepoPath(p) {
   return n === "." ? "" : n;
 }
 function parseYaml11(text, file) {
-  const lineCounter = new import_yaml7.LineCounter();
+  const read = readYaml(text, "1.1");
   const docs = [];
-  const errors = [];
-  for (const doc of (0, import_yaml7.parseAllDocuments)(text, { version: "1.1", lineCounter, uniqueKeys: true, prettyErrors: false })) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) errors.push({ severity: "error", file, line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split("\n")[0]}` });
-      continue;
-    }
-    const value = doc.toJS({ maxAliasCount: 100 });
-    const line = lineCounter.linePos(doc.contents?.range?.[0] ?? 0).line;
-    if (isRecord(value)) docs.push({ file, line, object: value });
-  }
-  return { docs, errors };
+  for (const d of read.documents) if (isRecord(d.value)) docs.push({ file, line: d.start.line, object: d.value });
+  return { docs, errors: read.problems.map((p) => yamlDiagnostic(p, file)) };
 }
 async function readObjectsBelow(files, repoRoot, dir) {
   const objects = [];
@@ -51489,32 +51212,32 @@ function sourceProblem(ks, namespace, sources) {
   if (own2 !== void 0 && url !== void 0 && url === own2) return void 0;
   return found ? `its source is GitRepository ${key(ns, name)} (${url ?? "no url"}), which is not this repository (flux-system${own2 ? `, ${own2}` : ""}): it cannot be rendered offline` : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
 }
-function clusterOf(path7, file, pathIsCluster) {
-  return posix2.basename(clusterDirOf(path7, file, pathIsCluster));
+function clusterOf(path9, file, pathIsCluster) {
+  return posix2.basename(clusterDirOf(path9, file, pathIsCluster));
 }
-function clusterDirOf(path7, file, pathIsCluster) {
-  if (pathIsCluster) return path7;
-  const rest = path7 === "" ? file : file.slice(path7.length + 1);
+function clusterDirOf(path9, file, pathIsCluster) {
+  if (pathIsCluster) return path9;
+  const rest = path9 === "" ? file : file.slice(path9.length + 1);
   const parts = rest.split("/");
-  return parts.length > 1 ? path7 === "" ? parts[0] : `${path7}/${parts[0]}` : path7;
+  return parts.length > 1 ? path9 === "" ? parts[0] : `${path9}/${parts[0]}` : path9;
 }
 async function discoverFluxUnits(settings, files, entryIndex, entry) {
   const diagnostics = [];
   const units = [];
   const file = settings.configPath;
   const label2 = `kubernetes[${entryIndex}]`;
-  const path7 = normalizeRepoPath(entry.path ?? "");
-  const bad = path7 === "" ? void 0 : checkRelativePath(path7, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path7, files, `${label2}.path`);
+  const path9 = normalizeRepoPath(entry.path ?? "");
+  const bad = path9 === "" ? void 0 : checkRelativePath(path9, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path9, files, `${label2}.path`);
   if (bad) return { units, diagnostics: [{ severity: "error", file, message: bad }] };
-  if ((await files.lstat(posix2.join(settings.repoRoot, path7)))?.kind !== "directory") {
+  if ((await files.lstat(posix2.join(settings.repoRoot, path9)))?.kind !== "directory") {
     return { units, diagnostics: [{ severity: "error", file, message: `${label2}.path ${entry.path}: no such folder in the repository` }] };
   }
-  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path7);
+  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path9);
   diagnostics.push(...errors);
   const sources = objects.filter((o) => typeof o.object["apiVersion"] === "string" && o.object["apiVersion"].startsWith(SOURCE_GROUP));
   const kustomizations = objects.filter((o) => isFluxKustomization(o.object));
   const known = /* @__PURE__ */ new Map();
-  const pathIsCluster = path7 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path7);
+  const pathIsCluster = path9 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path9);
   const unresolved = (ks, id, reason) => {
     diagnostics.push({ severity: entry.strict ? "error" : "warning", unit: id, file: ks.file, line: ks.line, message: `Flux Kustomization not rendered: ${reason}` });
   };
@@ -51534,7 +51257,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       continue;
     }
     const id = unitId("kubernetes", `${ks.file}#${key(namespace, name)}`);
-    const cluster = clusterOf(path7, ks.file, pathIsCluster);
+    const cluster = clusterOf(path9, ks.file, pathIsCluster);
     const k = `${cluster}|${key(namespace, name)}`;
     if (known.has(k)) {
       const first = known.get(k);
@@ -51572,7 +51295,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       diagnostics.push({ severity: "error", unit: id, file, message: `${label2}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path7, ks.file, pathIsCluster) } });
+    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path9, ks.file, pathIsCluster) } });
   }
   for (const ks of kustomizations) {
     if (skipped.has(ks)) continue;
@@ -51582,18 +51305,18 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
     for (const d of deps) {
       if (!isRecord(d) || str(d["name"]) === void 0) continue;
       const k = key(str(d["namespace"]) ?? namespace, str(d["name"]));
-      if (!known.has(`${clusterOf(path7, ks.file, pathIsCluster)}|${k}`)) {
+      if (!known.has(`${clusterOf(path9, ks.file, pathIsCluster)}|${k}`)) {
         diagnostics.push({
           severity: "warning",
           file: ks.file,
           line: ks.line,
-          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path7 || "the repository root"} defines: it must exist in the cluster`
+          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path9 || "the repository root"} defines: it must exist in the cluster`
         });
       }
     }
   }
   if (kustomizations.length === 0) {
-    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path7 || "the repository root"}` });
+    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path9 || "the repository root"}` });
   }
   return { units, diagnostics };
 }
@@ -51796,9 +51519,9 @@ function resolveApp(f, name, ours) {
     throw new Unresolvable(`its source repository ${repoURL || "(none)"} is not this repository (list this repository's URLs in argocd.repoURLs)`);
   }
   if (source["chart"] !== void 0) throw new Unresolvable(`its source is the Helm chart ${String(source["chart"])} of a chart repository, not a path in this repository`);
-  const path7 = typeof source["path"] === "string" ? source["path"] : void 0;
-  if (path7 === void 0 || path7 === "") throw new Unresolvable("its source has no path");
-  const dir = posix3.normalize(path7.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
+  const path9 = typeof source["path"] === "string" ? source["path"] : void 0;
+  if (path9 === void 0 || path9 === "") throw new Unresolvable("its source has no path");
+  const dir = posix3.normalize(path9.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
   const dest = isRecord(spec["destination"]) ? spec["destination"] : {};
   const namespace = typeof dest["namespace"] === "string" ? dest["namespace"] : "";
   return { app: { name, namespace, file: f.file, source }, dir };
@@ -52034,9 +51757,9 @@ function fillGo(s, nested, missingError) {
     return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
   });
 }
-function lookup(obj, path7) {
+function lookup(obj, path9) {
   let at3 = obj;
-  for (const p of path7) {
+  for (const p of path9) {
     if (!isRecord(at3)) return void 0;
     at3 = at3[p];
   }
@@ -52613,49 +52336,13 @@ function applyTargetedPatches(resources, patches) {
 }
 
 // src/render/kubernetes/helm-options.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { posix as posix4 } from "node:path";
 
 // src/render/kubernetes/yaml-positions.ts
-var import_yaml10 = __toESM(require_dist(), 1);
 function parsePositioned(text, rules = "kubernetes") {
-  const lineCounter = new import_yaml10.LineCounter();
-  const doc = (0, import_yaml10.parseDocument)(text, { ...rules === "kubernetes" ? KUBE_PARSE_OPTIONS : {}, lineCounter, uniqueKeys: false, prettyErrors: false });
-  const errors = doc.errors.map((e) => {
-    const p = lineCounter.linePos(e.pos[0]);
-    return { message: e.message.split("\n")[0] ?? e.message, line: p.line, col: p.col };
-  });
-  if (errors.length === 0) {
-    for (const offset of duplicateKeyOffsets(doc)) {
-      const p = lineCounter.linePos(offset);
-      errors.push({ message: DUPLICATE_KEY, line: p.line, col: p.col });
-    }
-  }
-  let value;
-  if (errors.length === 0) {
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const p = lineCounter.linePos(doc.contents?.range?.[0] ?? 0);
-      errors.push({ message: /call stack/i.test(e.message) ? "nesting is too deep" : e.message, line: p.line, col: p.col });
-    }
-  }
-  return {
-    value,
-    errors,
-    positionOf(path7) {
-      for (let n = path7.length; n >= 0; n--) {
-        const node2 = doc.getIn(path7.slice(0, n), true);
-        if (node2 && typeof node2 === "object" && node2.range) {
-          const p2 = lineCounter.linePos(node2.range[0]);
-          return { line: p2.line, col: p2.col };
-        }
-      }
-      const start = doc.contents?.range?.[0] ?? 0;
-      const p = lineCounter.linePos(start);
-      return { line: p.line, col: p.col };
-    }
-  };
+  const { document, problems } = readYamlDocument(text, rules === "kubernetes" ? "1.1" : "1.2");
+  return { value: document.value, errors: problems, positionOf: document.positionOf, keyPositionOf: document.keyPositionOf };
 }
 
 // src/render/kubernetes/helm-options.ts
@@ -52809,9 +52496,8 @@ async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, posit
     for (const [j, item] of set.entries()) {
       const check = targetedPatch.safeParse(item);
       if (!check.success) {
-        for (const issue3 of check.error.issues) {
-          const path7 = [name, j, ...issue3.path.filter((p) => typeof p !== "symbol")];
-          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${path7.slice(1).join(".")}: ${issue3.message}`, at: { file: libraryRel, ...parsed.positionOf(path7) } });
+        for (const { issue: issue3, path: path9, position } of locateZodIssues(check.error, parsed, [name, j])) {
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path9].join(".")}: ${issue3.message}`, at: { file: libraryRel, ...position } });
         }
         continue;
       }
@@ -52844,7 +52530,7 @@ async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positio
       });
       continue;
     }
-    const actual = createHash3("sha256").update(await files.readFileBytes(posix4.join(repoRoot, rel))).digest("hex");
+    const actual = createHash2("sha256").update(await files.readFileBytes(posix4.join(repoRoot, rel))).digest("hex");
     if (actual !== a.sha256) {
       problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
     }
@@ -53001,9 +52687,9 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
 import { posix as posix6 } from "node:path";
 
 // src/render/digest.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function digestOf(parts) {
-  const h = createHash4("sha256");
+  const h = createHash3("sha256");
   for (const p of parts) {
     h.update(`${Buffer.byteLength(p, "utf8")}:`);
     h.update(p, "utf8");
@@ -53011,7 +52697,7 @@ function digestOf(parts) {
   return `sha256:${h.digest("hex")}`;
 }
 function digestOfBytes(bytes) {
-  return `sha256:${createHash4("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${createHash3("sha256").update(bytes).digest("hex")}`;
 }
 
 // src/render/kubernetes/closure.ts
@@ -53033,8 +52719,8 @@ function remotePin(ref) {
       return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
     }
   }
-  const path7 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
-  return path7.find((seg) => SHA.test(seg));
+  const path9 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
+  return path9.find((seg) => SHA.test(seg));
 }
 function isFileUrl(ref) {
   const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
@@ -53082,44 +52768,44 @@ var Walker = class {
     if (!this.volatile) this.reason = reason;
     this.volatile = true;
   }
-  at(where, path7) {
+  at(where, path9) {
     const text = this.texts.get(where);
-    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path7);
+    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path9);
   }
-  problem(where, path7, ref, message) {
-    this.problems.push({ file: where, ...this.at(where, path7), ref, message });
+  problem(where, path9, ref, message) {
+    this.problems.push({ file: where, ...this.at(where, path9), ref, message });
   }
   /**
    * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
    * read. `path` locates the reference in the kustomization file `where`.
    */
-  async resolve(dir, ref, where, path7) {
+  async resolve(dir, ref, where, path9) {
     if (isRemoteRef(ref)) {
       this.markVolatile(`${where} references remote ${ref}`);
       const pin = remotePin(ref);
       if (!this.options.allowRemote) {
         this.problem(
           where,
-          path7,
+          path9,
           ref,
           `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
         );
       } else if (pin === void 0) {
         this.problem(
           where,
-          path7,
+          path9,
           ref,
           isFileUrl(ref) ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree` : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
         );
       } else {
-        this.remotes.push({ file: where, ...this.at(where, path7), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+        this.remotes.push({ file: where, ...this.at(where, path9), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
       }
       return void 0;
     }
     const target = posix6.normalize(posix6.join(dir, ref));
     if (target === ".." || target.startsWith("../") || posix6.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
-      this.problem(where, path7, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
+      this.problem(where, path9, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
       return void 0;
     }
     const rel = target === "." ? "" : target;
@@ -53127,21 +52813,21 @@ var Walker = class {
       const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
       if (bad) {
         this.markVolatile(`${where} references ${ref}, which may not be read`);
-        this.problem(where, path7, ref, `${where} references ${ref}: ${bad}`);
+        this.problem(where, path9, ref, `${where} references ${ref}: ${bad}`);
         return void 0;
       }
     }
     return rel;
   }
   /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where, path7) {
-    const target = await this.resolve(dir, ref, where, path7);
+  async addPath(dir, ref, where, path9) {
+    const target = await this.resolve(dir, ref, where, path9);
     if (target === void 0) return;
     this.paths.add(target);
   }
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where, path7) {
-    const target = await this.resolve(dir, ref, where, path7);
+  async addResource(dir, ref, where, path9) {
+    const target = await this.resolve(dir, ref, where, path9);
     if (target === void 0) return;
     const st = await this.files.lstat(this.abs(target));
     if (st?.kind === "directory") await this.visit(target);
@@ -53792,7 +53478,7 @@ async function postBuild(ctx, spec, stdout, at3) {
 }
 
 // src/render/kubernetes/argocd-source.ts
-var import_yaml14 = __toESM(require_dist(), 1);
+var import_yaml9 = __toESM(require_dist(), 1);
 import { posix as posix9 } from "node:path";
 var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
 var HELM_PASS_ENV = ["HELM_REGISTRY_CONFIG", "HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CACHE_HOME", "HELM_CONFIG_HOME"];
@@ -53921,9 +53607,9 @@ async function renderKustomizeSource(ctx, k) {
   }
   const patches = Array.isArray(k["patches"]) ? k["patches"] : [];
   for (const p of patches) {
-    const path7 = str2(rec(p)["path"]);
-    if (path7 === void 0) continue;
-    const rel = posix9.normalize(posix9.join(dir, path7));
+    const path9 = str2(rec(p)["path"]);
+    if (path9 === void 0) continue;
+    const rel = posix9.normalize(posix9.join(dir, path9));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, "kustomize patch file");
     if (bad) err(ctx, bad);
     else paths.push(rel);
@@ -54007,7 +53693,7 @@ async function renderKustomizeSource(ctx, k) {
     return [];
   }
   const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix9.join(input.repoRoot, p), to: p }));
-  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml14.stringify)(edited, { version: "1.1" }) }]);
+  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml9.stringify)(edited, { version: "1.1" }) }]);
   try {
     const target = posix9.join(work.path, dir);
     const args = command === "kustomize" ? ["build", target] : ["kustomize", target];
@@ -54146,8 +53832,8 @@ async function argoClosure(unit2, settings, files) {
         if (typeof c === "string") add(await kustomizeClosure(posix9.normalize(posix9.join(unit2.dir, c)), files, root));
       }
       for (const p of Array.isArray(k["patches"]) ? k["patches"] : []) {
-        const path7 = str2(rec(p)["path"]);
-        if (path7 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path7)));
+        const path9 = str2(rec(p)["path"]);
+        if (path9 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path9)));
       }
     } else if (type === "helm") {
       const h = rec(source["helm"]);
@@ -54367,11 +54053,9 @@ async function renderHelm(ctx, file) {
   if (parsed.errors.length > 0) return empty;
   const check = helmRelease.safeParse(parsed.value);
   if (!check.success) {
-    for (const issue3 of check.error.issues) {
-      const path7 = issue3.path.filter((p) => typeof p !== "symbol");
-      const pos = parsed.positionOf(path7);
-      const field2 = path7.length > 0 ? `${path7.join(".")}: ` : "";
-      err2(ctx, `invalid Helm release: ${field2}${issue3.message}`, { file, ...pos });
+    for (const { issue: issue3, path: path9, position } of locateZodIssues(check.error, parsed)) {
+      const field2 = path9.length > 0 ? `${path9.join(".")}: ` : "";
+      err2(ctx, `invalid Helm release: ${field2}${issue3.message}`, { file, ...position });
     }
     return empty;
   }
@@ -54786,9 +54470,8 @@ async function unitPatches(ctx) {
   for (const [i, item] of parsed.value.entries()) {
     const check = targetedPatch.safeParse(item);
     if (!check.success) {
-      for (const issue3 of check.error.issues) {
-        const path7 = [i, ...issue3.path.filter((p) => typeof p !== "symbol")];
-        err2(ctx, `invalid patch: ${path7.slice(1).join(".") || "item"}: ${issue3.message}`, { file: rel, ...parsed.positionOf(path7) });
+      for (const { issue: issue3, path: path9, position } of locateZodIssues(check.error, parsed, [i])) {
+        err2(ctx, `invalid patch: ${path9.join(".") || "item"}: ${issue3.message}`, { file: rel, ...position });
       }
       continue;
     }
@@ -54867,120 +54550,44 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
-var import_yaml17 = __toESM(require_dist(), 1);
 function readClaimDocuments(text, file, unit2) {
-  const lineCounter = new import_yaml17.LineCounter();
-  const docs = (0, import_yaml17.parseAllDocuments)(text, { ...KUBE_PARSE_OPTIONS, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
-  const documents2 = [];
-  const diagnostics = [];
-  const pos = (offset) => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, col: p.col };
+  const read = readYaml(text, "1.1");
+  return {
+    documents: read.documents.filter((d) => d.value !== null && d.value !== void 0),
+    diagnostics: read.problems.map((p) => yamlDiagnostic(p, file, unit2))
   };
-  for (const doc of docs) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const p = pos(e.pos[0]);
-        diagnostics.push({ severity: "error", unit: unit2, file, ...p, message: `invalid YAML: ${describeYamlError(e)}` });
-      }
-      continue;
-    }
-    const duplicates = duplicateKeyOffsets(doc);
-    if (duplicates.length > 0) {
-      for (const offset of duplicates) diagnostics.push({ severity: "error", unit: unit2, file, ...pos(offset), message: `invalid YAML: ${DUPLICATE_KEY}` });
-      continue;
-    }
-    const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
-    let value;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      diagnostics.push({ severity: "error", unit: unit2, file, ...start, message: `invalid YAML: ${describeYamlError(e)}` });
-      continue;
-    }
-    if (isTooDeep(value)) {
-      diagnostics.push({ severity: "error", unit: unit2, file, ...start, message: `invalid YAML: ${NESTING_TOO_DEEP}` });
-      continue;
-    }
-    if (value === null || value === void 0) continue;
-    documents2.push({
-      value,
-      start,
-      positionOf: (path7) => nodePosition(doc, path7, false, pos) ?? start,
-      keyPositionOf: (path7) => nodePosition(doc, path7, true, pos) ?? start
-    });
-  }
-  return { documents: documents2, diagnostics };
-}
-function nodePosition(doc, path7, wantKey, pos) {
-  let node2 = doc.contents;
-  let best = rangeStart(node2, pos);
-  for (let i = 0; i < path7.length; i++) {
-    const k = path7[i];
-    const last = i === path7.length - 1;
-    if ((0, import_yaml17.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml17.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
-      if (!pair) return best;
-      if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
-      node2 = pair.value;
-      best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml17.isSeq)(node2) && typeof k === "number") {
-      const item = node2.items[k];
-      if (item === void 0) return best;
-      node2 = item;
-      best = rangeStart(node2, pos) ?? best;
-    } else {
-      return best;
-    }
-  }
-  return best;
-}
-function rangeStart(node2, pos) {
-  if ((0, import_yaml17.isNode)(node2) && node2.range) return pos(node2.range[0]);
-  return void 0;
 }
 function zodDiagnostics(error3, doc, file, unit2, what) {
-  return error3.issues.map((issue3) => {
-    const path7 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
-    let position = doc.positionOf(path7);
-    let field2 = path7.join(".");
-    if (issue3.code === "unrecognized_keys" && issue3.keys.length > 0) {
-      const key2 = issue3.keys[0];
-      position = doc.keyPositionOf([...path7, key2]);
-      field2 = [...path7, key2].join(".");
-    }
-    return {
-      severity: "error",
-      unit: unit2,
-      file,
-      ...position,
-      message: `invalid ${what}${field2 ? ` field "${field2}"` : ""}: ${issue3.message}`
-    };
-  });
+  return zodIssueDiagnostics(error3, doc, { file, unit: unit2 }, (field2, issue3) => `invalid ${what}${field2 ? ` field "${field2}"` : ""}: ${issue3.message}`);
 }
-async function listYamlFiles(files, absDir) {
+async function listClaimEntries(files, absDir) {
   const entries2 = await files.readDir(absDir);
-  return entries2.filter((e) => e.kind === "file" && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort(cmp);
+  return entries2.filter((e) => (e.kind === "file" || e.kind === "symlink") && /\.ya?ml$/.test(e.name)).sort((a, b) => cmp(a.name, b.name));
 }
 async function readUnitClaimFiles(files, repoRoot, unit2) {
   const absDir = `${repoRoot}/${unit2.dir}`;
   const out = [];
-  for (const name of await listYamlFiles(files, absDir)) {
+  for (const { name, kind } of await listClaimEntries(files, absDir)) {
     const file = `${unit2.dir}/${name}`;
+    if (kind === "symlink") {
+      const message = `${name} is a symlink: symlinked claim files are not followed; copy the file instead`;
+      out.push({ file, parsed: { documents: [], diagnostics: [{ severity: "error", unit: unit2.id, file, message }] } });
+      continue;
+    }
     const text = await files.readFile(`${absDir}/${name}`);
     out.push({ file, parsed: readClaimDocuments(text, file, unit2.id) });
   }
   return out;
 }
-function sortKeysDeep2(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep2);
+function sortKeysDeep(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (typeof value === "object" && value !== null) {
     const out = {};
     for (const k of Object.keys(value).sort(cmp)) {
-      out[k] = sortKeysDeep2(value[k]);
+      out[k] = sortKeysDeep(value[k]);
     }
     return out;
   }
@@ -55024,12 +54631,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path7) => {
-    if (typeof v === "string") return rewriteString(v, path7, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path7, i]));
+  const walk2 = (v, path9) => {
+    if (typeof v === "string") return rewriteString(v, path9, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path9, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path7, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path9, k]);
       return out;
     }
     return v;
@@ -55037,7 +54644,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path7, found, problems) {
+function rewriteString(s, path9, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -55050,7 +54657,7 @@ function rewriteString(s, path7, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path7, text: s.slice(start) });
+      problems.push({ path: path9, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -55059,13 +54666,13 @@ function rewriteString(s, path7, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path7 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path7 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path9 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path9 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path7, text: raw });
+      problems.push({ path: path9, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -55078,7 +54685,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash5("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash4("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -55353,7 +54960,7 @@ function buildWorkspace(c, r, b, mapping, resolved, deployed) {
     firestartr: { tfStateKey: r.key },
     source: tf.source === "remote" ? "Remote" : "Inline",
     module: tf.module,
-    values: JSON.stringify(sortKeysDeep2(b.values))
+    values: JSON.stringify(sortKeysDeep(b.values))
   };
   if (tf.files.length > 0) {
     spec["files"] = [...tf.files].sort((x, y) => cmp(x.path, y.path)).map((f) => ({ path: f.path, content: Buffer.from(f.content, "utf8").toString("base64") }));
@@ -57773,9 +57380,9 @@ function buildSecretsObjects(claim2, entry) {
   const data = [];
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path7 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path9 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path7, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path9, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -57962,15 +57569,531 @@ function defaultRenderers() {
   return [createKubernetesRenderer(), createTerraformRenderer(), createSecretsRenderer()];
 }
 
+// src/resources/scope.ts
+var BUILT_IN = /* @__PURE__ */ new Set([
+  "/Namespace",
+  "/Node",
+  "/PersistentVolume",
+  "/ComponentStatus",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "apiregistration.k8s.io/APIService",
+  "authentication.k8s.io/TokenReview",
+  "authentication.k8s.io/SelfSubjectReview",
+  "authorization.k8s.io/SelfSubjectAccessReview",
+  "authorization.k8s.io/SelfSubjectRulesReview",
+  "authorization.k8s.io/SubjectAccessReview",
+  "certificates.k8s.io/CertificateSigningRequest",
+  "certificates.k8s.io/ClusterTrustBundle",
+  "flowcontrol.apiserver.k8s.io/FlowSchema",
+  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+  "networking.k8s.io/IngressClass",
+  "networking.k8s.io/IPAddress",
+  "networking.k8s.io/ServiceCIDR",
+  "node.k8s.io/RuntimeClass",
+  "policy/PodSecurityPolicy",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  "resource.k8s.io/DeviceClass",
+  "resource.k8s.io/ResourceSlice",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/CSIDriver",
+  "storage.k8s.io/CSINode",
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/VolumeAttachment",
+  "storage.k8s.io/VolumeAttributesClass",
+  "storagemigration.k8s.io/StorageVersionMigration",
+  "internal.apiserver.k8s.io/StorageVersion",
+  // Widely used custom resources, for when their CRD is not rendered alongside.
+  "cert-manager.io/ClusterIssuer",
+  "external-secrets.io/ClusterSecretStore",
+  "external-secrets.io/ClusterExternalSecret",
+  "external-secrets.io/ClusterGenerator",
+  "kyverno.io/ClusterPolicy",
+  "gateway.networking.k8s.io/GatewayClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotContent",
+  "karpenter.sh/NodePool",
+  "karpenter.k8s.aws/EC2NodeClass"
+]);
+function crdScopes(objects) {
+  const out = /* @__PURE__ */ new Map();
+  for (const o of objects) {
+    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
+    const spec = o["spec"];
+    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
+    const kind = spec["names"]["kind"];
+    if (typeof kind !== "string") continue;
+    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
+  }
+  return out;
+}
+function isClusterScoped(id, crds) {
+  const key2 = `${id.group}/${id.kind}`;
+  const fromCrd = crds?.get(key2);
+  if (fromCrd !== void 0) return fromCrd === "Cluster";
+  return BUILT_IN.has(key2);
+}
+
+// src/wet/wet-index.ts
+import { createHash as createHash5 } from "node:crypto";
+var INDEX_PATH = ".hydrate/index.json";
+var PENDING_PATH = ".hydrate/pending.json";
+function contentHash(text) {
+  return createHash5("sha256").update(text, "utf8").digest("hex");
+}
+function isNeverOwned(path9) {
+  const parts = path9.split("/");
+  if (parts.length < 2) return true;
+  if (parts[0].startsWith(".git")) return true;
+  return parts.includes(".git");
+}
+function unitRecord(entries2 = []) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const [k, v] of entries2) out[k] = v;
+  return out;
+}
+function recoverIndex(committed, pending) {
+  const units = unitRecord();
+  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
+  for (const id of [...ids].sort(cmp)) {
+    const a = committed?.units[id];
+    const b = pending?.units[id];
+    const base = b ?? a;
+    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
+    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
+      const hashes = /* @__PURE__ */ Object.create(null);
+      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
+      entry.hashes = hashes;
+    }
+    units[id] = entry;
+  }
+  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
+  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
+  if (shared.length > 0) index.shared = shared;
+  return index;
+}
+
+// src/wet/layout.ts
+var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
+var PER_UNIT_MANIFEST = "manifest.yaml";
+var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
+function checkWetPath(p) {
+  if (p === "") return "path is empty";
+  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+  if (p.includes("\\")) return `path "${p}" contains a backslash`;
+  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `path "${p}" has an empty segment`;
+    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
+  }
+  return void 0;
+}
+function idOf(u) {
+  return "unit" in u ? u.unit.id : u.id;
+}
+function joinWet(output, name) {
+  return output === "" ? name : `${output}/${name}`;
+}
+function foldCase(s) {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+var NO_NAMESPACE = "_no-namespace";
+var CLUSTER_SCOPED = "_cluster";
+function fileNameAt(id, level, scopes) {
+  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
+  const group2 = id.group === "" ? "core" : id.group;
+  const name = portableName(id.name);
+  if (level === 0) return `${id.kind}.${name}.yml`;
+  if (level === 1) return `${id.kind}.${ns}.${name}.yml`;
+  return `${id.kind}.${group2}.${ns}.${name}.yml`;
+}
+function portableName(name) {
+  return name.replace(/[<>:"|?*\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function perResourceNames(ids, scopes) {
+  const levels = ids.map(() => 0);
+  for (; ; ) {
+    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
+    let changed = false;
+    for (const members2 of groups2) {
+      if (members2.length < 2) continue;
+      for (const i of members2) {
+        if (levels[i] < 2) {
+          levels[i] = levels[i] + 1;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
+  const collisions = groupByFolded(names).filter((g) => g.length > 1);
+  for (const g of collisions) for (const i of g) names[i] = void 0;
+  return { names, collisions };
+}
+function groupByFolded(names) {
+  const byKey = /* @__PURE__ */ new Map();
+  names.forEach((n, i) => {
+    const k = foldCase(n);
+    const list = byKey.get(k);
+    if (list) list.push(i);
+    else byKey.set(k, [i]);
+  });
+  return [...byKey.values()];
+}
+function hashesOf(paths, content) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const p of paths) {
+    const text = content(p);
+    if (text !== void 0) out[p] = contentHash(text);
+  }
+  return out;
+}
+function layoutWet(results, settings, meta3, kept = []) {
+  const layout = settings.config.wet.layout;
+  const attributes = settings.config.wet.generatedAttributes;
+  const diagnostics = [];
+  const files = /* @__PURE__ */ new Map();
+  const claims = /* @__PURE__ */ new Map();
+  const units = unitRecord();
+  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
+    (a, b) => cmp(idOf(a), idOf(b))
+  );
+  const claim2 = (unitId2, path9, content, what, file) => {
+    const at3 = file !== void 0 ? { file } : {};
+    const bad = checkWetPath(path9);
+    if (bad) {
+      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
+      return false;
+    }
+    const folded = foldCase(path9);
+    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${path9}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+      });
+      return false;
+    }
+    const first = claims.get(folded);
+    if (first) {
+      const how = first.path === path9 ? `the same path ${path9}` : `${path9}, which differs from ${first.path} only in case`;
+      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
+      });
+      return false;
+    }
+    claims.set(folded, { path: path9, unit: unitId2, what });
+    files.set(path9, content);
+    return true;
+  };
+  for (const result of sorted2) {
+    if (!("unit" in result)) {
+      const owner = result.entry.owner ?? "another config";
+      for (const [path9, content] of result.files) {
+        claim2(result.id, path9, content, result.foreign ? `${path9} (rendered by ${owner})` : `${path9} (kept unchanged)`);
+      }
+      const known = result.entry.hashes;
+      const hashes = hashesOf(
+        result.entry.paths.filter((p) => known?.[p] === void 0),
+        (p) => result.files.get(p)
+      );
+      for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
+      const entry2 = { ...result.entry, hashes };
+      if (entry2.owner === void 0 && meta3.owner !== void 0) entry2.owner = meta3.owner;
+      units[result.id] = entry2;
+      continue;
+    }
+    const unit2 = result.unit;
+    const owned = [];
+    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
+    if (outputBad) {
+      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
+      continue;
+    }
+    const placed = [];
+    for (const r of result.resources) {
+      const id = identityOf(r.object);
+      if (!isIdentity(id)) {
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          ...r.source,
+          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
+        });
+        continue;
+      }
+      placed.push({ id, object: r.object });
+    }
+    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
+    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
+    if (layout === "per-unit") {
+      if (placed.length > 0) {
+        const path9 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path9, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path9);
+      }
+    } else {
+      const scopes = crdScopes(placed.map((p) => p.object));
+      const { names, collisions } = perResourceNames(
+        placed.map((p) => p.id),
+        scopes
+      );
+      for (const group2 of collisions) {
+        const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
+        });
+      }
+      placed.forEach((p, i) => {
+        const name = names[i];
+        if (name === void 0) return;
+        const path9 = joinWet(unit2.output, name);
+        if (name.includes("/")) {
+          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
+          return;
+        }
+        if (claim2(unit2.id, path9, texts.get(p), describeIdentity(p.id))) owned.push(path9);
+      });
+    }
+    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
+    for (const artifact of artifacts) {
+      const path9 = joinWet(unit2.output, artifact.path);
+      const bad = checkWetPath(artifact.path);
+      if (bad) {
+        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
+        continue;
+      }
+      if (claim2(unit2.id, path9, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path9);
+    }
+    if (attributes && unit2.output !== "") {
+      const path9 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path9, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path9);
+    }
+    const entry = {
+      renderer: unit2.renderer,
+      dir: unit2.dir,
+      coordinates: { ...unit2.coordinates },
+      output: unit2.output,
+      paths: owned.sort(cmp),
+      hashes: hashesOf(owned, (p) => files.get(p)),
+      digest: result.digest,
+      resources: placed.length
+    };
+    if (meta3.owner !== void 0) entry.owner = meta3.owner;
+    if (result.volatile) entry.volatile = true;
+    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
+    units[unit2.id] = entry;
+  }
+  for (const [folded, c] of claims) {
+    const parts = folded.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      const other = claims.get(dir);
+      if (other) {
+        diagnostics.push({
+          severity: "error",
+          unit: c.unit,
+          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
+        });
+      }
+    }
+  }
+  const index = { version: 1, generator: meta3.generator, units };
+  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
+  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
+  files.set(INDEX_PATH, serializeIndex(index));
+  const list = [...files].map(([path9, content]) => ({ path: path9, content })).sort((a, b) => cmp(a.path, b.path));
+  return { files: list, index, diagnostics };
+}
+function sortKeysDeep2(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep2);
+  if (typeof value === "object" && value !== null) {
+    const out = /* @__PURE__ */ Object.create(null);
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = value[k];
+      if (v !== void 0) out[k] = sortKeysDeep2(v);
+    }
+    return out;
+  }
+  return value;
+}
+function serializeIndex(index) {
+  return `${JSON.stringify(sortKeysDeep2(index), null, 2)}
+`;
+}
+var MAX_INDEX_BYTES = 64 * 1024 * 1024;
+var MAX_INDEX_PATHS = 2e5;
+var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
+function isObject2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function countPaths(raw) {
+  if (!isObject2(raw)) return 0;
+  let n = 0;
+  const units = raw["units"];
+  if (isObject2(units)) {
+    for (const u of Object.values(units)) {
+      const paths = isObject2(u) ? u["paths"] : void 0;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared = raw["shared"];
+  return n + (Array.isArray(shared) ? shared.length : 0);
+}
+var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
+var HASH = /^[0-9a-f]{64}$/;
+function readIndexJson(raw, problems) {
+  const bad = (where, message) => {
+    if (problems.length < 20) problems.push(`${where}: ${message}`);
+    return void 0;
+  };
+  const str3 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
+  const safe = (v, where) => {
+    const p = str3(v, where);
+    if (p === void 0) return void 0;
+    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
+  };
+  const strings2 = (v, where, check) => {
+    if (!Array.isArray(v)) return bad(where, "expected an array");
+    const out = [];
+    v.forEach((x, i) => {
+      const s = check(x, `${where}.${i}`);
+      if (s !== void 0) out.push(s);
+    });
+    return out;
+  };
+  if (!isObject2(raw)) return bad("(root)", "expected an object");
+  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
+  const generator = str3(raw["generator"], "generator");
+  const dryCommit = str3(raw["dryCommit"], "dryCommit", true);
+  const configDigest = str3(raw["configDigest"], "configDigest", true);
+  const units = unitRecord();
+  const rawUnits = raw["units"];
+  if (!isObject2(rawUnits)) bad("units", "expected an object");
+  else {
+    for (const id of Object.keys(rawUnits).sort(cmp)) {
+      const u = rawUnits[id];
+      const at3 = `units.${id}`;
+      if (!isObject2(u)) {
+        bad(at3, "expected an object");
+        continue;
+      }
+      const renderer = u["renderer"];
+      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
+      const dir = str3(u["dir"], `${at3}.dir`);
+      const coordinates = /* @__PURE__ */ Object.create(null);
+      if (!isObject2(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
+      else for (const [k, v] of Object.entries(u["coordinates"])) if (str3(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
+      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
+      const paths = strings2(u["paths"], `${at3}.paths`, safe);
+      const digest = str3(u["digest"], `${at3}.digest`);
+      const entry = { renderer, dir, coordinates, output, paths, digest };
+      if (u["hashes"] !== void 0) {
+        const hashes = /* @__PURE__ */ Object.create(null);
+        if (!isObject2(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
+        else {
+          for (const [k, v] of Object.entries(u["hashes"])) {
+            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
+            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
+          }
+        }
+        entry.hashes = hashes;
+      }
+      if (u["resources"] !== void 0) {
+        const r = u["resources"];
+        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
+        else bad(`${at3}.resources`, "expected a whole number");
+      }
+      if (u["volatile"] !== void 0) {
+        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
+        else bad(`${at3}.volatile`, "expected a boolean");
+      }
+      if (u["provides"] !== void 0) {
+        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str3(x, w));
+        if (provides) entry.provides = provides.sort(cmp);
+      }
+      const owner = str3(u["owner"], `${at3}.owner`, true);
+      if (owner !== void 0) entry.owner = owner;
+      if (u["closure"] !== void 0) {
+        const raw2 = u["closure"];
+        const closure = /* @__PURE__ */ Object.create(null);
+        let fine = isObject2(raw2);
+        if (fine) for (const k in raw2) {
+          const v = raw2[k];
+          if (typeof v !== "string") {
+            fine = false;
+            break;
+          }
+          closure[k] = v;
+        }
+        if (fine) entry.closure = closure;
+        else bad(`${at3}.closure`, "expected an object of strings");
+      }
+      if (paths) entry.paths = paths.sort(cmp);
+      units[id] = entry;
+    }
+  }
+  const shared = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
+  if (problems.length > 0) return void 0;
+  const index = { version: 1, generator, units };
+  if (dryCommit !== void 0) index.dryCommit = dryCommit;
+  if (configDigest !== void 0) index.configDigest = configDigest;
+  if (shared !== void 0) index.shared = shared.sort(cmp);
+  return index;
+}
+function parseIndex(text, file) {
+  const fail = (why) => {
+    throw new HydrateError({
+      severity: "error",
+      file,
+      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
+    });
+  };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${e.message})`);
+  }
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const problems = [];
+  const index = readIndexJson(raw, problems);
+  return index ?? fail(problems.join("; "));
+}
+function ownedPaths(index) {
+  const set = /* @__PURE__ */ new Set([INDEX_PATH]);
+  if (index) {
+    for (const u of Object.values(index.units)) for (const p of u.paths) set.add(p);
+    for (const p of index.shared ?? []) set.add(p);
+  }
+  return [...set].sort(cmp);
+}
+
 // src/wet/plan.ts
-function keepReason(path7, content, claimants, shared) {
-  if (isNeverOwned(path7)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
+function keepReason(path9, content, claimants, shared) {
+  if (isNeverOwned(path9)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
   if (shared) return void 0;
   let hashed = false;
   for (const u of claimants) {
-    if (u.output !== "" && path7.startsWith(`${u.output}/`)) return void 0;
+    if (u.output !== "" && path9.startsWith(`${u.output}/`)) return void 0;
     if (u.hashes === void 0) return void 0;
-    const hash = u.hashes[path7];
+    const hash = u.hashes[path9];
     if (hash !== void 0) hashed = true;
     if (hash === contentHash(content)) return void 0;
   }
@@ -58044,17 +58167,12 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
   };
 }
 
-// src/wet/snapshot.ts
-function snapshotFromLayout(layout) {
-  return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
-}
-
 // src/wet/guard.ts
 var MASS_DELETION_SHARE = 0.5;
 var LISTED = 20;
 var HOW_TO_ALLOW = "if this is intended, run again with --allow-mass-deletion (action input allow-mass-deletion: true)";
-function counted(path7) {
-  return !path7.endsWith("/.gitattributes") && path7 !== ".gitattributes" && !isNeverOwned(path7);
+function counted(path9) {
+  return !path9.endsWith("/.gitattributes") && path9 !== ".gitattributes" && !isNeverOwned(path9);
 }
 function entryCount(settings) {
   const c = settings.config;
@@ -58110,9 +58228,6 @@ function checkDeletions(settings, own2, next, plan, results) {
   return out;
 }
 
-// src/version.ts
-var VERSION9 = "0.1.0";
-
 // src/pipeline/pool.ts
 async function runPool(items, size, task) {
   const results = new Array(items.length);
@@ -58130,7 +58245,7 @@ async function runPool(items, size, task) {
 }
 
 // src/pipeline/input-secrets.ts
-var import_yaml21 = __toESM(require_dist(), 1);
+var import_yaml16 = __toESM(require_dist(), 1);
 import { posix as posix12 } from "node:path";
 
 // src/pipeline/file-ids.ts
@@ -58171,8 +58286,8 @@ function createFileIds(files, repoRoot, listing) {
     }
   };
   if (listing) {
-    const add = (path7) => {
-      let p = path7;
+    const add = (path9) => {
+      let p = path9;
       while (p !== "") {
         const slash = p.lastIndexOf("/");
         const dir = slash < 0 ? "" : p.slice(0, slash);
@@ -58480,7 +58595,7 @@ function fromObject(o, out, depth = 0) {
 function documents(text) {
   const out = [];
   try {
-    for (const doc of (0, import_yaml21.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
+    for (const doc of (0, import_yaml16.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
       try {
         out.push(doc.toJS({ maxAliasCount: 1e3 }));
       } catch {
@@ -58495,12 +58610,12 @@ function envValues(text) {
 }
 function secretValues2(contents) {
   const out = [];
-  for (const [path7, text] of contents) {
-    if (!/\.(ya?ml|json)$/.test(path7) && !KUSTOMIZATION.test(path7)) continue;
+  for (const [path9, text] of contents) {
+    if (!/\.(ya?ml|json)$/.test(path9) && !KUSTOMIZATION.test(path9)) continue;
     const docs = documents(text);
     for (const d of docs) fromObject(d, out);
-    if (!KUSTOMIZATION.test(path7)) continue;
-    const dir = posix12.dirname(path7);
+    if (!KUSTOMIZATION.test(path9)) continue;
+    const dir = posix12.dirname(path9);
     for (const k of docs) {
       const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
       if (!Array.isArray(generators)) continue;
@@ -58727,102 +58842,6 @@ function checkPortablePaths(paths, unitOf) {
     }
   }
   return out;
-}
-
-// src/adapters/git-files.ts
-import { existsSync as existsSync3, lstatSync as lstatSync2 } from "node:fs";
-import { join as join8 } from "node:path";
-var SAFE_CONFIG = [
-  "-c",
-  "core.fsmonitor=false",
-  "-c",
-  "core.untrackedCache=false",
-  "-c",
-  "core.ignoreStat=false",
-  "-c",
-  "core.autocrlf=false",
-  "-c",
-  "core.attributesFile=/dev/null",
-  "-c",
-  "core.quotePath=false"
-];
-var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
-function mayHaveAttributes(repoRoot, paths) {
-  try {
-    if (!lstatSync2(join8(repoRoot, ".git")).isDirectory()) return true;
-  } catch {
-    return true;
-  }
-  if (existsSync3(join8(repoRoot, ".git", "info", "attributes"))) return true;
-  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
-}
-function split(stdout) {
-  const parts = stdout.split("\0");
-  if (parts[parts.length - 1] === "") parts.pop();
-  return parts;
-}
-async function readGitListing(exec, repoRoot, logger) {
-  const git2 = async (args, input) => {
-    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
-      cwd: repoRoot,
-      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
-      timeoutMs: 6e4,
-      ...input !== void 0 ? { input } : {}
-    });
-    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
-    return r.stdout;
-  };
-  try {
-    const listed2 = await git2(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
-    if (listed2.includes("�")) throw new Error("a file name is not UTF-8");
-    const clean = /* @__PURE__ */ new Map();
-    const dirty = /* @__PURE__ */ new Set();
-    const opaque = /* @__PURE__ */ new Set();
-    for (const line of split(listed2)) {
-      if (line.startsWith("? ")) {
-        const path8 = line.slice(2);
-        if (path8.endsWith("/")) opaque.add(path8.slice(0, -1));
-        else dirty.add(path8);
-        continue;
-      }
-      const tab = line.indexOf("	");
-      const tag = line[0];
-      const mode = line.slice(2, 8);
-      const blob = line.slice(9, tab - 2);
-      const stage = line[tab - 1];
-      const path7 = line.slice(tab + 1);
-      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
-        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
-      }
-      if (mode === "160000") opaque.add(path7);
-      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
-        clean.delete(path7);
-        dirty.add(path7);
-      } else if (!dirty.has(path7)) clean.set(path7, blob);
-    }
-    if (clean.size === 0) throw new Error("no tracked file below the dry root");
-    const all = [...clean.keys(), ...dirty];
-    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git2(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
-    for (let i = 0; i + 2 < attrs.length; i += 3) {
-      const [path7, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
-      if (value === "unspecified" || value === "unset") continue;
-      if (attr === "filter") throw new Error(`${path7} has the filter attribute ${value}`);
-      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
-        clean.delete(path7);
-        dirty.add(path7);
-      }
-    }
-    for (const path7 of split(await git2(["ls-files", "-m", "-z"]))) {
-      clean.delete(path7);
-      dirty.add(path7);
-    }
-    for (const path7 of opaque) clean.delete(path7);
-    logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
-    return { clean, dirty, opaque };
-  } catch (e) {
-    logger.debug(`hydrate: dry file ids from content (git: ${e.message})`);
-    return void 0;
-  }
 }
 
 // src/pipeline/shards.ts
@@ -59243,7 +59262,7 @@ async function planIncremental(selected, settings, ports, previous, independent)
   tools.catch(() => void 0);
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
-  const ids = createFileIds(files, settings.repoRoot, await readGitListing(ports.exec, settings.repoRoot, ports.logger));
+  const ids = createFileIds(files, settings.repoRoot, await ports.gitListing?.(settings.repoRoot));
   const recorded = settings.full ? void 0 : previous.index;
   let walked = 0;
   const digests = await runPool(selected, width, async (u) => {
@@ -59307,7 +59326,7 @@ async function verifyShardResults(req, renderers, fromShards, shardOf, clock) {
   const count = req.shardVerify ?? 3;
   const candidates = /* @__PURE__ */ new Map();
   for (const [id, r] of fromShards) if (r.status !== "failed" && shardOf.has(id)) candidates.set(id, shardOf.get(id).data.shard.index);
-  const sample2 = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes2(16).toString("hex"));
+  const sample2 = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes(16).toString("hex"));
   if (sample2.length === 0) {
     if (count <= 0 && candidates.size > 0) ports.logger.warning("shard-verify is 0: the merge publishes the shards' objects without rendering any of them again");
     return [];
@@ -59446,291 +59465,7 @@ function unitReports(selected, skipped, results, index, previousIndex) {
   return reports.sort((a, b) => cmp(a.id, b.id));
 }
 
-// src/adapters/shard-files.ts
-import { mkdir as mkdir5, readdir as readdir4, readFile as readFile2, rename as rename3, writeFile as writeFile4 } from "node:fs/promises";
-import { randomBytes as randomBytes3 } from "node:crypto";
-import path2 from "node:path";
-var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
-async function writeShardFile(dir, shard) {
-  await mkdir5(dir, { recursive: true });
-  const file = path2.join(dir, shardFileName(shard.shard));
-  const tmp = `${file}.${randomBytes3(4).toString("hex")}.tmp`;
-  await writeFile4(tmp, `${JSON.stringify(shard)}
-`);
-  await rename3(tmp, file);
-  return file;
-}
-async function findShardFiles(dir) {
-  const out = [];
-  const walk2 = async (d, depth) => {
-    let entries2;
-    try {
-      entries2 = await readdir4(d, { withFileTypes: true });
-    } catch (e) {
-      if (e.code === "ENOENT" && depth === 0) {
-        throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
-      }
-      throw e;
-    }
-    for (const e of entries2) {
-      const p = path2.join(d, e.name);
-      if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
-      else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
-    }
-  };
-  await walk2(dir, 0);
-  return out.sort(cmp);
-}
-async function readShardFiles(dir) {
-  const files = await findShardFiles(dir);
-  const shards = [];
-  const problems = [];
-  for (const file of files) {
-    let json;
-    try {
-      json = JSON.parse(await readFile2(file, "utf8"));
-    } catch (e) {
-      problems.push({ severity: "error", message: `shard file ${file} is not valid JSON: ${e.message}` });
-      continue;
-    }
-    const parsed = shardFileSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-      problems.push({ severity: "error", message: `shard file ${file} is not a Hydrate shard file (${first.join("; ")})` });
-      continue;
-    }
-    shards.push({ file, data: parsed.data });
-  }
-  if (problems.length > 0) throw new HydrateError(problems);
-  return shards;
-}
-
-// src/report/summary.ts
-var SUMMARY_MAX_BYTES = 1048576;
-var SUMMARY_BUDGET = { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES };
-function summaryOverflowLine(n) {
-  return `… ${n} more unit${n === 1 ? "" : "s"} not shown: the diff is larger than the job summary limit; run \`hydrate diff\` locally for all of it`;
-}
-function buildJobSummary(report, ctx) {
-  return buildMarkdown(report, ctx, SUMMARY_BUDGET, summaryOverflowLine);
-}
-function buildFailureSummary(errors) {
-  return buildTrailer({ errors }, SUMMARY_BUDGET);
-}
-function buildShardSummary(s) {
-  const counts = { rendered: 0, reused: 0, failed: 0 };
-  for (const u of s.units) if (u.status in counts) counts[u.status]++;
-  const head = `## Hydrate shard ${s.index}/${s.count}
-
-${s.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchanged, ${counts.failed} failed. Saved to <code>${escapeText2(s.file)}</code> for the merge job.
-
-`;
-  const used = Buffer.byteLength(head, "utf8");
-  return head + buildTrailer({ units: s.units, ...s.errors ? { errors: s.errors } : {} }, { maxChars: SUMMARY_BUDGET.maxChars, maxBytes: SUMMARY_BUDGET.maxBytes - used });
-}
-
-// src/report/json-report.ts
-function sorted(r, map) {
-  const out = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = map(r[k]);
-  return out;
-}
-function field(f) {
-  const out = { path: f.path };
-  if (f.from !== void 0) out.from = f.from;
-  if (f.to !== void 0) out.to = f.to;
-  if (f.redacted) out.redacted = true;
-  if (f.reordered) out.reordered = true;
-  return out;
-}
-function resource(r) {
-  return {
-    kind: r.kind,
-    id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
-    key: r.key,
-    fields: r.fields.map(field),
-    ...r.ignored ? { ignored: r.ignored } : {},
-    unified: r.unified
-  };
-}
-function unit(u) {
-  return {
-    unit: u.unit,
-    renderer: u.renderer,
-    coordinates: sorted(u.coordinates, (v) => v),
-    status: u.status,
-    added: u.added,
-    changed: u.changed,
-    removed: u.removed,
-    byKind: sorted(u.byKind, (c) => ({ added: c.added, changed: c.changed, removed: c.removed })),
-    resources: u.resources.map(resource),
-    files: { added: [...u.files.added], changed: [...u.files.changed], removed: [...u.files.removed] }
-  };
-}
-function diffToJson(report) {
-  const t = report.totals;
-  return {
-    changed: report.changed,
-    totals: { units: t.units, added: t.added, changed: t.changed, removed: t.removed, failed: t.failed },
-    units: report.units.map(unit)
-  };
-}
-function renderReport(outcome, outDir) {
-  return {
-    ok: outcome.ok,
-    ...outDir !== void 0 ? { out: outDir } : {},
-    units: outcome.units,
-    errors: outcome.diagnostics.filter((d) => d.severity === "error"),
-    warnings: outcome.diagnostics.filter((d) => d.severity !== "error"),
-    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
-    diff: diffToJson(outcome.diff)
-  };
-}
-
-// src/action/inputs.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import path3 from "node:path";
-
-// src/action/names.ts
-var MAX_LABEL_LENGTH = 50;
-function branchNameProblem(name) {
-  if (name === "") return "it is empty";
-  if (name === "@") return 'it is "@", which git reads as HEAD';
-  if (name === "HEAD") return 'it is "HEAD", which git reads as the checked-out commit, not a branch';
-  if (name.startsWith("refs/")) return `give the branch name without "refs/..." (e.g. "${name.replace(/^refs\/(heads\/)?/, "")}")`;
-  if (name.startsWith("-")) return 'it begins with "-"';
-  const bad = /[\x00-\x20\x7f~^:?*[\\]/.exec(name);
-  if (bad) return `it contains ${describeChar(bad[0])}, which git does not allow in a branch name`;
-  if (name.includes("..")) return 'it contains ".."';
-  if (name.includes("@{")) return 'it contains "@{"';
-  if (name.startsWith("/") || name.endsWith("/") || name.includes("//")) return 'it begins or ends with "/" or has an empty part ("//")';
-  if (name.endsWith(".")) return 'it ends with "."';
-  for (const part of name.split("/")) {
-    if (part.startsWith(".")) return `its part "${part}" begins with "."`;
-    if (part.endsWith(".lock")) return `its part "${part}" ends with ".lock"`;
-  }
-  return void 0;
-}
-function labelProblem(label2) {
-  if ([...label2].length > MAX_LABEL_LENGTH) return `it is longer than GitHub's ${MAX_LABEL_LENGTH} characters`;
-  const bad = /[\x00-\x1f\x7f]/.exec(label2);
-  if (bad) return `it contains ${describeChar(bad[0])}`;
-  return void 0;
-}
-function describeChar(c) {
-  const code2 = c.codePointAt(0) ?? 0;
-  if (c === " ") return "a space";
-  return code2 < 32 || code2 === 127 ? `the control character U+${code2.toString(16).toUpperCase().padStart(4, "0")}` : `"${c}"`;
-}
-
-// src/action/inputs.ts
-function splitList(value) {
-  return value.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
-}
-function parseRepo(full, what) {
-  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full);
-  if (!m) throw new ConfigError(`${what} must be owner/name, got "${full}"`);
-  return { owner: m[1], repo: m[2] };
-}
-function parseAuthor(value) {
-  const m = /^\s*(.+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
-  if (!m) throw new ConfigError(`author must look like "Name <email>", got "${value}"`);
-  return { name: m[1], email: m[2] };
-}
-function booleanInput(name) {
-  const v = getInput(name).toLowerCase();
-  if (v === "" || v === "false") return false;
-  if (v === "true") return true;
-  throw new ConfigError(`input ${name} must be true or false, got "${v}"`);
-}
-function checkNames(mode, wetBranch, prBranch, labels) {
-  const problems = [];
-  for (const [input, name] of [["wet-branch", wetBranch], ["pr-branch", prBranch]]) {
-    const p = branchNameProblem(name);
-    if (p) problems.push(`input ${input} "${name}" is not a valid branch name: ${p}`);
-  }
-  if (mode === "pull-request" && prBranch === wetBranch) {
-    problems.push(`input pr-branch equals wet-branch ("${wetBranch}"): in pull-request mode that would commit straight to the deployed branch; use another pr-branch, or mode: push to commit to ${wetBranch} directly`);
-  }
-  for (const l of labels) {
-    const p = labelProblem(l);
-    if (p) problems.push(`input labels: "${l}" cannot be a label: ${p}`);
-  }
-  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: "error", message })));
-}
-function countInput(name, value, fallback2) {
-  const v = value.trim();
-  if (v === "") return fallback2;
-  if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
-  return Number(v);
-}
-async function readInputs(env = process.env) {
-  const mode = getInput("mode") || "pull-request";
-  if (mode !== "pull-request" && mode !== "push" && mode !== "check") {
-    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
-  }
-  const token = getInput("token");
-  if (token) setSecret(token);
-  const workspace = path3.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
-  const dryFull = env["GITHUB_REPOSITORY"] ?? "";
-  const dryRepository = parseRepo(dryFull, "GITHUB_REPOSITORY");
-  const wetRepository = parseRepo(getInput("wet-repository") || dryFull, "input wet-repository");
-  const wetBranch = getInput("wet-branch") || "deployment";
-  const eventName = env["GITHUB_EVENT_NAME"] ?? "workflow_dispatch";
-  let payload = {};
-  const eventPath = env["GITHUB_EVENT_PATH"];
-  if (eventPath) {
-    try {
-      payload = JSON.parse(await readFile3(eventPath, "utf8"));
-    } catch (e) {
-      throw new ConfigError(`cannot read the event payload ${eventPath}: ${e.message}`);
-    }
-  }
-  const serverUrl = (env["GITHUB_SERVER_URL"] ?? "https://github.com").replace(/\/+$/, "");
-  const apiUrl = (env["GITHUB_API_URL"] ?? "https://api.github.com").replace(/\/+$/, "");
-  const runUrl = `${serverUrl}/${dryFull}/actions/runs/${env["GITHUB_RUN_ID"] ?? ""}`;
-  const only = splitList(getInput("only"));
-  const tempDir = env["RUNNER_TEMP"] ?? (await import("node:os")).tmpdir();
-  const dispatchOnly = eventName === "workflow_dispatch" ? payload["inputs"]?.["only"] : void 0;
-  if (typeof dispatchOnly === "string") only.push(...splitList(dispatchOnly));
-  const prBranch = getInput("pr-branch") || `hydrate/${wetBranch}`;
-  const labels = splitList(getInput("labels"));
-  checkNames(mode, wetBranch, prBranch, labels);
-  return {
-    workspace,
-    configFile: path3.resolve(workspace, getInput("config") || "hydrate.yaml"),
-    mode,
-    wetBranch,
-    wetRepository,
-    dryRepository,
-    drySha: env["GITHUB_SHA"] ?? "",
-    token,
-    prBranch,
-    labels,
-    autoMerge: booleanInput("auto-merge"),
-    commitMessage: getInput("commit-message") || "hydrate: render {dry-repository}@{dry-sha-short}",
-    author: parseAuthor(getInput("author") || "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"),
-    only,
-    full: booleanInput("full"),
-    allowPullRequestTargetHead: booleanInput("allow-pull-request-target-head"),
-    allowMassDeletion: booleanInput("allow-mass-deletion"),
-    shard: getInput("shard").trim(),
-    shardDir: path3.resolve(workspace, getInput("shard-dir") || path3.join(tempDir, "hydrate-shards")),
-    shardVerify: countInput("shard-verify", getInput("shard-verify"), 3),
-    runId: env["GITHUB_RUN_ID"] ?? "",
-    serverUrl,
-    apiUrl,
-    runUrl,
-    event: { name: eventName, payload },
-    tempDir,
-    ...env["GITHUB_STEP_SUMMARY"] ? { stepSummary: env["GITHUB_STEP_SUMMARY"] } : {}
-  };
-}
-
 // src/pipeline/review.ts
-import { cp as cp2 } from "node:fs/promises";
-import { existsSync as existsSync4 } from "node:fs";
-import path4 from "node:path";
 async function reviewAgainstBase(req) {
   const { head, settings } = req;
   if (!head.layout) throw new Error("the head was not rendered");
@@ -59738,15 +59473,15 @@ async function reviewAgainstBase(req) {
   const headFiles = headSnap.files;
   const ignore = settings.config.diff.ignore;
   let baseSnap = { files: /* @__PURE__ */ new Map() };
-  const configFile = path4.join(req.baseRoot, settings.configPath);
+  const configFile = path3.join(req.baseRoot, settings.configPath);
   if (existsSync4(configFile)) {
     const loaded = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
     const configText = loaded.configText;
     const baseSettings = { ...loaded.settings, allowMassDeletion: true, ...settings.owner !== void 0 ? { owner: settings.owner } : {} };
     for (const s of baseSettings.config.sources) {
-      const from = path4.join(settings.repoRoot, s.path);
-      const to = path4.join(req.baseRoot, s.path);
-      if (!existsSync4(to) && existsSync4(from) && path4.relative(settings.repoRoot, from).split(path4.sep)[0] !== "..") {
+      const from = path3.join(settings.repoRoot, s.path);
+      const to = path3.join(req.baseRoot, s.path);
+      if (!existsSync4(to) && existsSync4(from) && path3.relative(settings.repoRoot, from).split(path3.sep)[0] !== "..") {
         await cp2(from, to, { recursive: true, verbatimSymlinks: true });
       }
     }
@@ -59771,7 +59506,7 @@ async function reviewAgainstBase(req) {
 
 // src/adapters/dry-base.ts
 import { mkdtemp as mkdtemp2, rm as rm4 } from "node:fs/promises";
-import path5 from "node:path";
+import path4 from "node:path";
 function pullRequestSha(payload, side) {
   const pr = payload["pull_request"];
   const ref = typeof pr === "object" && pr !== null ? pr[side] : void 0;
@@ -59781,42 +59516,39 @@ function pullRequestSha(payload, side) {
 async function checkoutPullRequestBase(workspace, pull, tempDir) {
   const targetSha = pull.base;
   const git2 = new GitClient();
-  const safe = ["-c", `safe.directory=${workspace}`];
-  const run2 = (args) => git2.run([...safe, ...args], { cwd: workspace, allowFailure: true });
-  const has = async (sha) => (await run2(["cat-file", "-e", `${sha}^{commit}`])).exitCode === 0;
-  const fetch2 = (args) => run2(["fetch", "--no-tags", "--quiet", "origin", ...args]);
+  const checkout = git2.userCheckout(workspace);
   let dir;
   try {
-    const raw = await run2(["cat-file", "-p", "HEAD"]);
-    if (raw.exitCode !== 0) throw new Error(`cannot read the checked-out commit: ${raw.stderr.trim()}`);
-    const parents = [...raw.stdout.split("\n\n")[0].matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]);
+    const head = await checkout.headParents();
+    if (!head.ok) throw new Error(`cannot read the checked-out commit: ${head.stderr.trim()}`);
+    const parents = head.parents;
     let sha;
     if (parents.length >= 2 && (pull.head !== void 0 ? parents[1] === pull.head : targetSha === void 0)) {
       sha = parents[0];
-      if (!await has(sha)) await fetch2(["--depth=1", sha]);
+      if (!await checkout.hasCommit(sha)) await checkout.fetchCommit(sha, "depth-1");
     } else {
       if (!targetSha) throw new Error("the event names no base commit of the pull request");
-      if (!await has(targetSha)) await fetch2([targetSha]);
-      let mb = await run2(["merge-base", "HEAD", targetSha]);
-      if (mb.exitCode !== 0 && (await run2(["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true") {
-        await fetch2(["--unshallow", targetSha]);
-        mb = await run2(["merge-base", "HEAD", targetSha]);
+      if (!await checkout.hasCommit(targetSha)) await checkout.fetchCommit(targetSha, "history");
+      let mb = await checkout.mergeBase("HEAD", targetSha);
+      if (mb === void 0 && await checkout.isShallow()) {
+        await checkout.fetchCommit(targetSha, "unshallow");
+        mb = await checkout.mergeBase("HEAD", targetSha);
       }
-      if (mb.exitCode !== 0) throw new Error(`no merge base of HEAD and ${targetSha.slice(0, 7)} (check out with fetch-depth: 0)`);
-      sha = mb.stdout.trim();
+      if (mb === void 0) throw new Error(`no merge base of HEAD and ${targetSha.slice(0, 7)} (check out with fetch-depth: 0)`);
+      sha = mb;
     }
-    if (!await has(sha)) throw new Error(`the base commit ${sha.slice(0, 7)} is not available (check out with fetch-depth: 0)`);
-    dir = await mkdtemp2(path5.join(tempDir, "hydrate-base-"));
-    const add = await run2(["worktree", "add", "--detach", "--quiet", dir, sha]);
-    if (add.exitCode !== 0) throw new Error(`cannot check out the base commit ${sha.slice(0, 7)}: ${add.stderr.trim()}`);
+    if (!await checkout.hasCommit(sha)) throw new Error(`the base commit ${sha.slice(0, 7)} is not available (check out with fetch-depth: 0)`);
+    dir = await mkdtemp2(path4.join(tempDir, "hydrate-base-"));
+    const add = await checkout.addWorktree(dir, sha);
+    if (!add.ok) throw new Error(`cannot check out the base commit ${sha.slice(0, 7)}: ${add.stderr.trim()}`);
     const worktree = dir;
     return {
       sha,
       dir: worktree,
       dispose: async () => {
-        await run2(["worktree", "remove", "--force", worktree]);
+        await checkout.removeWorktree(worktree);
         await rm4(worktree, { recursive: true, force: true });
-        await run2(["worktree", "prune"]);
+        await checkout.pruneWorktrees();
         git2.dispose();
       }
     };
@@ -59936,6 +59668,451 @@ async function readCheckout(workspace, base) {
   return { sha, parents };
 }
 
+// src/app/pull-request.ts
+import { existsSync as existsSync5 } from "node:fs";
+import path5 from "node:path";
+async function planPullRequest(gh, head, base) {
+  const lookup2 = await gh.lookUpPulls(head, base);
+  return { head, base, lookup: lookup2, restartTarget: !lookup2.open && lookup2.latest !== void 0 };
+}
+async function settlePullRequest(gh, plan, content, logger) {
+  const { open: open3 } = plan.lookup;
+  if (!content.changed) {
+    if (!open3) return { kind: "none" };
+    logger.info(`the wet branch already matches the render: closing #${open3.number}`);
+    await gh.closePull(open3.number);
+    await gh.deleteBranch(plan.head);
+    return { kind: "closed", number: open3.number };
+  }
+  const { pull, created } = await gh.createOrUpdatePull({ head: plan.head, base: plan.base, title: content.title, body: content.body }, open3 ?? null);
+  if (content.labels.length > 0) await gh.addLabels(pull.number, content.labels, pull.labels);
+  await gh.upsertStickyComment(pull.number, content.comment.marker, content.comment.body);
+  const warnings = [];
+  if (pull.auto_merge) {
+    logger.info(`auto-merge is already enabled on #${pull.number}`);
+  } else if (content.autoMerge()) {
+    const warning2 = await gh.enableAutoMerge(pull.node_id, "SQUASH");
+    if (warning2) warnings.push(warning2);
+  }
+  return { kind: "open", pull, created, warnings };
+}
+function pullBody(diff, run2) {
+  const lines = [
+    run2.drift ? `The wet branch \`${run2.wetBranch}\` differs from a fresh render of \`${run2.dryRepository}\`: this is drift.` : `Rendered from ${run2.dryCommitUrl}.`,
+    "",
+    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function coordinateLabels(names, diff) {
+  const out = /* @__PURE__ */ new Set();
+  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
+  return [...out].sort();
+}
+function allUnitsAutoMerge(diff, outcome, workspace) {
+  if (diff.units.length === 0) return false;
+  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
+  return diff.units.every((u) => {
+    const dir = dirs.get(u.unit);
+    return dir !== void 0 && existsSync5(path5.join(workspace, dir, "AUTO_MERGE"));
+  });
+}
+
+// src/app/publish.ts
+import { mkdtemp as mkdtemp3, rm as rm5 } from "node:fs/promises";
+import path7 from "node:path";
+
+// src/adapters/wet-dir.ts
+import * as fsp from "node:fs/promises";
+import { readdirSync as readdirSync2, readFileSync as readFileSync3 } from "node:fs";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { join as join8 } from "node:path";
+var nodeWetFs = {
+  writeFile: (p, d, o) => fsp.writeFile(p, d, o),
+  chmod: (p, m) => fsp.chmod(p, m),
+  rename: (a, b) => fsp.rename(a, b),
+  unlink: (p) => fsp.unlink(p),
+  mkdir: (p, o) => fsp.mkdir(p, o),
+  rmdir: (p) => fsp.rmdir(p),
+  readdir: (p) => fsp.readdir(p)
+};
+var TEMP_FILE = /^\..+\.hydrate-(\d+)-[0-9a-f]{8}\.tmp$/;
+var WRITE_ERRORS = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EIO: "an input/output error",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "a file name is too long"
+};
+var FILE_MODE = 420;
+function errnoCode(e) {
+  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
+}
+function assertSafe(path9) {
+  const bad = checkWetPath(path9);
+  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
+}
+async function kindOf2(abs2) {
+  try {
+    const st = await fsp.lstat(abs2);
+    if (st.isSymbolicLink()) return "symlink";
+    if (st.isFile()) return "file";
+    if (st.isDirectory()) return "directory";
+    return "other";
+  } catch (e) {
+    const code2 = errnoCode(e);
+    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
+    throw e;
+  }
+}
+async function walkPath(path9, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path9.split("/");
+  let sofar = "";
+  for (let i = 0; i < parts.length; i++) {
+    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
+    const kind = await kindAt(sofar);
+    if (kind === "file" && goingAway.has(sofar)) return "missing";
+    if (kind === "symlink") {
+      throw new HydrateError({
+        severity: "error",
+        file: sofar,
+        message: `refusing to touch ${path9}: ${sofar} is a symlink in the wet tree`
+      });
+    }
+    if (kind === "missing") return "missing";
+    if (i < parts.length - 1 && kind !== "directory") {
+      if (blocked === "missing") return "missing";
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path9}: ${sofar} is not a folder` });
+    }
+    if (i === parts.length - 1) return kind;
+  }
+  return "missing";
+}
+function inspect(dir, path9, goingAway, blocked) {
+  return walkPath(path9, (sofar) => kindOf2(join8(dir, sofar)), goingAway, blocked);
+}
+function kindOfEntry(e) {
+  if (e.isSymbolicLink()) return "symlink";
+  if (e.isFile()) return "file";
+  if (e.isDirectory()) return "directory";
+  return "other";
+}
+function listingInspector(dir) {
+  const listings = /* @__PURE__ */ new Map();
+  const list = (rel) => {
+    if (listings.has(rel)) return listings.get(rel);
+    let listing;
+    try {
+      listing = new Map(readdirSync2(rel === "" ? dir : join8(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+    } catch {
+      listing = void 0;
+    }
+    listings.set(rel, listing);
+    return listing;
+  };
+  const kindAt = (sofar) => {
+    const slash = sofar.lastIndexOf("/");
+    const parent = slash === -1 ? "" : sofar.slice(0, slash);
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join8(dir, sofar));
+  };
+  return (path9) => walkPath(path9, kindAt);
+}
+async function readWetDir(dir) {
+  const kindAt = listingInspector(dir);
+  const read = async (path9) => {
+    assertSafe(path9);
+    const kind = await kindAt(path9);
+    if (kind === "missing") return void 0;
+    if (kind !== "file") {
+      throw new HydrateError({ severity: "error", file: path9, message: `${path9} in the wet tree is not a regular file` });
+    }
+    try {
+      return readFileSync3(join8(dir, path9), "utf8");
+    } catch (e) {
+      const code2 = errnoCode(e);
+      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
+      throw e;
+    }
+  };
+  const indexText = await read(INDEX_PATH);
+  const committed = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
+  const pendingText = await read(PENDING_PATH);
+  let index = committed;
+  if (pendingText !== void 0) {
+    let pending;
+    try {
+      pending = parseIndex(pendingText, PENDING_PATH);
+    } catch {
+      pending = void 0;
+    }
+    index = recoverIndex(committed, pending);
+  }
+  return {
+    index,
+    ...pendingText !== void 0 ? { interrupted: true } : {},
+    readFile: read,
+    async snapshot() {
+      const files = /* @__PURE__ */ new Map();
+      for (const p of ownedPaths(index)) {
+        const content = await read(p);
+        if (content !== void 0) files.set(p, content);
+      }
+      return index === void 0 ? { files } : { index, files };
+    }
+  };
+}
+async function applyWetPlan(dir, plan, fs3 = nodeWetFs) {
+  if (hasErrors(plan.diagnostics)) {
+    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
+  }
+  const deletes = [...plan.deletes].sort(cmp);
+  const writes = [...plan.writes].sort((a, b) => (a.path === INDEX_PATH ? 1 : 0) - (b.path === INDEX_PATH ? 1 : 0) || cmp(a.path, b.path));
+  const deleteKinds = /* @__PURE__ */ new Map();
+  for (const p of deletes) {
+    assertSafe(p);
+    const kind = await inspect(dir, p);
+    if (kind === "directory" || kind === "other") {
+      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
+    }
+    deleteKinds.set(p, kind);
+  }
+  const deleted = new Set(deletes);
+  for (const w of writes) {
+    assertSafe(w.path);
+    const kind = await inspect(dir, w.path, deleted, "throw");
+    if (kind === "other") {
+      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
+    }
+  }
+  const pendingKind = await inspect(dir, PENDING_PATH, void 0, "throw");
+  if (pendingKind !== "missing" && pendingKind !== "file") {
+    throw new HydrateError({ severity: "error", file: PENDING_PATH, message: `${PENDING_PATH} in the wet tree is not a regular file` });
+  }
+  let current = "";
+  try {
+    const empty = writes.length === 0 && deletes.length === 0;
+    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs3);
+    if (empty) {
+      if (pendingKind === "file") await fs3.unlink(join8(dir, PENDING_PATH));
+      return;
+    }
+    current = PENDING_PATH;
+    await fs3.mkdir(join8(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
+    await inspect(dir, PENDING_PATH);
+    const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? "{}\n";
+    await writeAtomically(dir, PENDING_PATH, pending, fs3);
+    for (const p of deletes) {
+      if (deleteKinds.get(p) === "missing") continue;
+      current = p;
+      try {
+        await fs3.unlink(join8(dir, p));
+      } catch (e) {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      }
+    }
+    await removeEmptyFolders(dir, deletes, fs3);
+    for (const w of writes) {
+      current = w.path;
+      const slash = w.path.lastIndexOf("/");
+      if (slash !== -1) {
+        await fs3.mkdir(join8(dir, w.path.slice(0, slash)), { recursive: true });
+        await inspect(dir, w.path);
+      }
+      await writeAtomically(dir, w.path, w.content, fs3);
+    }
+    current = PENDING_PATH;
+    await fs3.unlink(join8(dir, PENDING_PATH));
+  } catch (e) {
+    const code2 = errnoCode(e);
+    const what = code2 !== void 0 ? WRITE_ERRORS[code2] : void 0;
+    if (what === void 0) throw e;
+    throw new HydrateError({
+      severity: "error",
+      message: `cannot write the wet tree ${dir}: ${what} (${code2}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
+    });
+  }
+}
+async function writeAtomically(dir, path9, content, fs3) {
+  const abs2 = join8(dir, path9);
+  const slash = path9.lastIndexOf("/");
+  const name = slash === -1 ? path9 : path9.slice(slash + 1);
+  const tmp = join8(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes2(4).toString("hex")}.tmp`);
+  try {
+    await fs3.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
+    await fs3.chmod(tmp, FILE_MODE);
+    await fs3.rename(tmp, abs2);
+  } catch (e) {
+    await fs3.unlink(tmp).catch(() => void 0);
+    throw e;
+  }
+}
+function processAlive(pid) {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === "EPERM";
+  }
+}
+async function removeStaleTemporaries(dir, paths, fs3) {
+  const folders = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const slash = p.lastIndexOf("/");
+    folders.add(slash === -1 ? "" : p.slice(0, slash));
+  }
+  for (const folder of [...folders].sort(cmp)) {
+    const abs2 = folder === "" ? dir : join8(dir, folder);
+    if (await kindOf2(abs2) !== "directory" || folder !== "" && await inspect(dir, folder) !== "directory") continue;
+    for (const name of (await fs3.readdir(abs2)).sort(cmp)) {
+      const m = TEMP_FILE.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      if (await kindOf2(join8(abs2, name)) !== "file") continue;
+      await fs3.unlink(join8(abs2, name)).catch((e) => {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      });
+    }
+  }
+}
+async function removeEmptyFolders(dir, deleted, fs3) {
+  const candidates = /* @__PURE__ */ new Set();
+  for (const p of deleted) {
+    const parts = p.split("/");
+    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
+  }
+  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
+  for (const folder of ordered) {
+    const abs2 = join8(dir, folder);
+    if (await kindOf2(abs2) !== "directory") continue;
+    const entries2 = await fs3.readdir(abs2);
+    if (entries2.length === 0) await fs3.rmdir(abs2);
+  }
+}
+
+// src/adapters/shard-files.ts
+import { mkdir as mkdir5, readdir as readdir4, readFile as readFile3, rename as rename3, writeFile as writeFile4 } from "node:fs/promises";
+import { randomBytes as randomBytes3 } from "node:crypto";
+import path6 from "node:path";
+var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
+async function writeShardFile(dir, shard) {
+  await mkdir5(dir, { recursive: true });
+  const file = path6.join(dir, shardFileName(shard.shard));
+  const tmp = `${file}.${randomBytes3(4).toString("hex")}.tmp`;
+  await writeFile4(tmp, `${JSON.stringify(shard)}
+`);
+  await rename3(tmp, file);
+  return file;
+}
+async function findShardFiles(dir) {
+  const out = [];
+  const walk2 = async (d, depth) => {
+    let entries2;
+    try {
+      entries2 = await readdir4(d, { withFileTypes: true });
+    } catch (e) {
+      if (e.code === "ENOENT" && depth === 0) {
+        throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
+      }
+      throw e;
+    }
+    for (const e of entries2) {
+      const p = path6.join(d, e.name);
+      if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
+      else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
+    }
+  };
+  await walk2(dir, 0);
+  return out.sort(cmp);
+}
+async function readShardFiles(dir) {
+  const files = await findShardFiles(dir);
+  const shards = [];
+  const problems = [];
+  for (const file of files) {
+    let json;
+    try {
+      json = JSON.parse(await readFile3(file, "utf8"));
+    } catch (e) {
+      problems.push({ severity: "error", message: `shard file ${file} is not valid JSON: ${e.message}` });
+      continue;
+    }
+    const parsed = shardFileSchema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+      problems.push({ severity: "error", message: `shard file ${file} is not a Hydrate shard file (${first.join("; ")})` });
+      continue;
+    }
+    shards.push({ file, data: parsed.data });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return shards;
+}
+
+// src/app/render-run.ts
+function runMode(settings) {
+  return settings.shard?.kind === "part" ? "shard-part" : settings.shard?.kind === "merge" ? "shard-merge" : "render";
+}
+async function readRunShards(settings) {
+  return settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
+}
+async function renderRun(dir, run2) {
+  const { settings } = run2;
+  const wet = await readWetDir(dir);
+  const previous = run2.keepPrevious ? await wet.snapshot() : void 0;
+  const outcome = await hydrate({
+    settings,
+    configText: run2.configText,
+    previous: wet,
+    ports: run2.ports,
+    ...run2.dryCommit ? { dryCommit: run2.dryCommit } : {},
+    ...run2.shards ? { shards: run2.shards } : {},
+    ...run2.runId ? { runId: run2.runId } : {},
+    ...run2.shardVerify !== void 0 ? { shardVerify: run2.shardVerify } : {}
+  });
+  const base = { outcome, ...previous ? { previous } : {} };
+  if (outcome.shard && settings.shard) return { ...base, shardFile: await writeShardFile(settings.shard.dir, outcome.shard), applied: false };
+  if (runMode(settings) === "shard-part" || !outcome.ok || !outcome.plan) return { ...base, applied: false };
+  await applyWetPlan(dir, outcome.plan);
+  return { ...base, applied: true };
+}
+
+// src/app/publish.ts
+async function publishRender(run2) {
+  const renders = [];
+  const workDir = await mkdtemp3(path7.join(run2.tempDir, "hydrate-wet-"));
+  try {
+    const published = await publishWetBranch({
+      remoteUrl: run2.remoteUrl,
+      ...run2.token ? { token: run2.token } : {},
+      wetBranch: run2.wetBranch,
+      targetBranch: run2.target.kind === "write" ? run2.target.branch : run2.wetBranch,
+      workDir,
+      author: run2.author,
+      message: run2.message,
+      trailers: run2.trailers,
+      restartTarget: run2.target.kind === "write" && run2.target.restart,
+      dryRun: run2.target.kind === "read-only",
+      render: async (dir) => {
+        const result = await renderRun(dir, run2.render);
+        renders.push(result);
+        return result.applied;
+      }
+    });
+    const last = renders.at(-1);
+    if (!last) throw new HydrateError("nothing was rendered");
+    return { ...last, published };
+  } finally {
+    await rm5(workDir, { recursive: true, force: true });
+  }
+}
+function wetCommitMessage(template, dryRepository, drySha) {
+  return template.replaceAll("{dry-repository}", dryRepository).replaceAll("{dry-sha-short}", drySha.slice(0, 7)).replaceAll("{dry-sha}", drySha);
+}
+
 // src/action/main.ts
 var actionsLogger = {
   info: (m) => info(escapeText(m)),
@@ -59953,10 +60130,6 @@ function annotate(d) {
   if (d.severity === "error") error(text, props);
   else if (d.severity === "warning") warning(text, props);
   else notice(text, props);
-}
-function commitMessage2(template, inputs) {
-  const full = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-  return template.replaceAll("{dry-repository}", full).replaceAll("{dry-sha-short}", inputs.drySha.slice(0, 7)).replaceAll("{dry-sha}", inputs.drySha);
 }
 async function remoteHasBranch(remoteUrl, token, branch) {
   const git2 = new GitClient({ ...token ? { token } : {}, remoteUrl });
@@ -60009,80 +60182,56 @@ async function execute(inputs, plan, report) {
       ...inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {}
     })
   );
-  const ports = { files: createFileReader(), exec: createProcessRunner(), logger: actionsLogger };
+  const ports = pipelinePorts(actionsLogger);
+  const renderRequest = {
+    settings,
+    configText,
+    ports,
+    ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
+    ...inputs.runId ? { runId: inputs.runId } : {},
+    shardVerify: inputs.shardVerify
+  };
+  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
+  const opening = { remoteUrl, ...inputs.token ? { token: inputs.token } : {}, wetBranch: inputs.wetBranch, tempDir: inputs.tempDir, author: inputs.author };
   if (settings.shard?.kind === "part") {
-    await renderShard(inputs, settings, settings.shard, configText, ports, report);
+    const { spec } = settings.shard;
+    const result = await group(
+      `Render shard ${spec.index}/${spec.count}`,
+      () => publishRender({ ...opening, target: { kind: "read-only" }, message: "hydrate shard (never committed)", trailers: {}, render: renderRequest })
+    );
+    reportShard(result, spec, report);
     return;
   }
-  const shards = settings.shard?.kind === "merge" ? await group("Read shard files", () => readShardFiles(settings.shard.dir)) : void 0;
-  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+  const shards = runMode(settings) === "shard-merge" ? await group("Read shard files", async () => await readRunShards(settings)) : void 0;
   const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
-  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
   let publish = plan.mode === "check" ? void 0 : plan.mode;
   if (publish === "pull-request" && !await remoteHasBranch(remoteUrl, inputs.token, inputs.wetBranch)) {
     notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
     publish = "push";
   }
-  let restartTarget = false;
-  if (publish === "pull-request") {
-    const open3 = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
-    if (!open3) {
-      const latest = await gh.findLatestPull(inputs.prBranch, inputs.wetBranch);
-      restartTarget = latest !== void 0;
-    }
-  }
-  let outcome;
-  let deployed;
-  const workDir = await mkdtemp3(path6.join(inputs.tempDir, "hydrate-wet-"));
-  let published;
-  try {
-    published = await group(
-      "Render and commit",
-      () => publishWetBranch({
-        remoteUrl,
-        ...inputs.token ? { token: inputs.token } : {},
-        wetBranch: inputs.wetBranch,
-        targetBranch: publish === "pull-request" ? inputs.prBranch : inputs.wetBranch,
-        workDir,
-        author: inputs.author,
-        message: commitMessage2(inputs.commitMessage, inputs),
-        trailers: {
-          "Hydrate-Dry-Repository": dryFull,
-          ...inputs.drySha ? { "Hydrate-Dry-Commit": inputs.drySha } : {},
-          [HYDRATE_VERSION_TRAILER]: VERSION9
-        },
-        restartTarget,
-        dryRun: publish === void 0,
-        render: async (dir) => {
-          const previous = await readWetDir(dir);
-          if (publish === void 0 && plan.dryPullNumber !== void 0) deployed = await previous.snapshot();
-          outcome = await hydrate({
-            settings,
-            configText,
-            previous,
-            ports,
-            ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
-            ...shards ? { shards } : {},
-            ...inputs.runId ? { runId: inputs.runId } : {},
-            shardVerify: inputs.shardVerify
-          });
-          if (!outcome.ok || !outcome.plan) return false;
-          await applyWetPlan(dir, outcome.plan);
-          return true;
-        }
-      })
-    );
-  } finally {
-    await rm5(workDir, { recursive: true, force: true });
-  }
-  const rendered = outcome;
-  if (!rendered) throw new HydrateError("nothing was rendered");
+  const prPlan = publish === "pull-request" ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : void 0;
+  const { outcome: rendered, published, previous: wetBefore } = await group(
+    "Render and commit",
+    () => publishRender({
+      ...opening,
+      target: publish === void 0 ? { kind: "read-only" } : { kind: "write", branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
+      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
+      trailers: {
+        "Hydrate-Dry-Repository": dryFull,
+        ...inputs.drySha ? { "Hydrate-Dry-Commit": inputs.drySha } : {},
+        [HYDRATE_VERSION_TRAILER]: VERSION9
+      },
+      // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
+      render: { ...renderRequest, ...shards ? { shards } : {}, keepPrevious: publish === void 0 && plan.dryPullNumber !== void 0 }
+    })
+  );
   for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
-  const reportPath = path6.join(inputs.tempDir, "hydrate-report.json");
+  const reportPath = path8.join(inputs.tempDir, "hydrate-report.json");
   await writeFile5(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ...renderReport(rendered) }, null, 2)}
 `);
   setOutput("report", reportPath);
@@ -60097,7 +60246,6 @@ async function execute(inputs, plan, report) {
     summaryUrl: inputs.runUrl
   };
   const failures = rendered.diagnostics.flatMap((d) => d.severity === "error" && d.unit ? [{ unit: d.unit, message: d.message }] : []);
-  const wetBefore = deployed;
   const review = rendered.ok && wetBefore ? await group("Render the pull request base", () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports })) : void 0;
   const shown = review ? review.diff : diff;
   if (review) Object.assign(ctx, review.context);
@@ -60119,99 +60267,30 @@ async function execute(inputs, plan, report) {
     }
     return;
   }
-  if (publish === "push") return;
+  if (!prPlan) return;
   await group("Pull request", async () => {
-    if (!published.changed) {
-      const open3 = await gh.findOpenPull(inputs.prBranch, inputs.wetBranch);
-      if (open3) {
-        info(`the wet branch already matches the render: closing #${open3.number}`);
-        await gh.closePull(open3.number);
-        await gh.deleteBranch(inputs.prBranch);
-      }
-      return;
-    }
-    const prBody = pullBody(diff, inputs, plan);
-    const { pull } = await gh.createOrUpdatePull({ head: inputs.prBranch, base: inputs.wetBranch, title, body: prBody });
-    setOutput("pr-number", String(pull.number));
-    setOutput("pr-url", pull.html_url);
-    const labels = [...inputs.labels, ...coordinateLabels(settings.config, diff)];
-    if (labels.length > 0) await gh.addLabels(pull.number, labels);
-    await gh.upsertStickyComment(pull.number, marker, buildComment(diff, ctx));
-    if (pull.auto_merge) {
-      info(`auto-merge is already enabled on #${pull.number}`);
-    } else if (inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)) {
-      const warning2 = await gh.enableAutoMerge(pull.node_id, "SQUASH");
-      if (warning2) warning(warning2);
-    }
+    const settled = await settlePullRequest(gh, prPlan, {
+      changed: published.changed,
+      title,
+      body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
+      labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
+      comment: { marker, body: buildComment(diff, ctx) },
+      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
+    }, actionsLogger);
+    if (settled.kind !== "open") return;
+    setOutput("pr-number", String(settled.pull.number));
+    setOutput("pr-url", settled.pull.html_url);
+    for (const w of settled.warnings) warning(w);
   });
 }
-async function renderShard(inputs, settings, shard, configText, ports, report) {
-  const { spec } = shard;
-  const remoteUrl = `${inputs.serverUrl}/${inputs.wetRepository.owner}/${inputs.wetRepository.repo}.git`;
-  let outcome;
-  let shardFile;
-  const workDir = await mkdtemp3(path6.join(inputs.tempDir, "hydrate-wet-"));
-  try {
-    await group(
-      `Render shard ${spec.index}/${spec.count}`,
-      () => publishWetBranch({
-        remoteUrl,
-        ...inputs.token ? { token: inputs.token } : {},
-        wetBranch: inputs.wetBranch,
-        targetBranch: inputs.wetBranch,
-        workDir,
-        author: inputs.author,
-        message: "hydrate shard (never committed)",
-        trailers: {},
-        dryRun: true,
-        render: async (dir) => {
-          outcome = await hydrate({
-            settings,
-            configText,
-            previous: await readWetDir(dir),
-            ports,
-            ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
-            ...inputs.runId ? { runId: inputs.runId } : {}
-          });
-          shardFile = await writeShardFile(shard.dir, outcome.shard);
-          return false;
-        }
-      })
-    );
-  } finally {
-    await rm5(workDir, { recursive: true, force: true });
-  }
-  const rendered = outcome;
-  if (!rendered || !shardFile) throw new HydrateError("nothing was rendered");
-  for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
+function reportShard(result, spec, report) {
+  const { outcome, shardFile } = result;
+  if (!shardFile) throw new HydrateError("nothing was rendered");
+  for (const d of outcome.diagnostics) if (d.severity !== "error") annotate(d);
   setOutput("shard-file", shardFile);
-  const file = path6.basename(shardFile);
-  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(rendered), errors });
-  if (!rendered.ok) throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
-}
-function pullBody(diff, inputs, plan) {
-  const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-  const lines = [
-    plan.drift ? `The wet branch \`${inputs.wetBranch}\` differs from a fresh render of \`${dryFull}\`: this is drift.` : `Rendered from ${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}.`,
-    "",
-    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
-  ];
-  return `${lines.join("\n")}
-`;
-}
-function coordinateLabels(config2, diff) {
-  const names = config2.wet.labelCoordinates;
-  const out = /* @__PURE__ */ new Set();
-  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
-  return [...out].sort();
-}
-function allUnitsAutoMerge(diff, outcome, workspace) {
-  if (diff.units.length === 0) return false;
-  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
-  return diff.units.every((u) => {
-    const dir = dirs.get(u.unit);
-    return dir !== void 0 && existsSync5(path6.join(workspace, dir, "AUTO_MERGE"));
-  });
+  const file = path8.basename(shardFile);
+  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
+  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === "error"));
 }
 
 // src/index.ts
