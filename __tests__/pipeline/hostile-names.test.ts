@@ -11,21 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { runCli } from '../helpers/cli.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const CLI = path.join(ROOT, 'src', 'cli.ts');
-const LOADER = path.join(ROOT, 'scripts', 'ts-register.mjs');
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', LOADER, CLI, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout + err.stderr };
-  }
-}
+const cli = runCli;
 
 let tmp: string;
 beforeAll(async () => {
