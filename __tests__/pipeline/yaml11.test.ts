@@ -4,7 +4,6 @@
  * real kubectl), and wet files written unquoted by an earlier version are rewritten.
  */
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +20,7 @@ import { loadSettings } from '../../src/settings/load-settings.js';
 import type { WetIndex } from '../../src/wet/wet-index.js';
 import { KUBECTLS, tool } from '../helpers/tools.js';
 import { AWKWARD } from '../helpers/yaml-corpus.js';
+import { kubectlReads } from '../helpers/kubectl.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const emptyWet: PreviousWet = { index: undefined, readFile: async () => undefined };
@@ -41,22 +41,6 @@ async function run(root: string, previous: PreviousWet = emptyWet, configFile = 
 }
 
 /** kubectl's reading of a YAML file (objects as JSON), without a cluster. */
-function kubectlReads(bin: string, file: string): unknown[] {
-  const out = execFileSync(bin, ['label', '--local', '-f', file, 'hydrate-test=1', '-o', 'json'], {
-    env: { ...process.env, KUBECONFIG: '/dev/null' },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024
-  });
-  const parsed = JSON.parse(out) as Record<string, unknown>;
-  const items = parsed['kind'] === 'List' ? (parsed['items'] as Record<string, unknown>[]) : [parsed];
-  for (const o of items) {
-    const md = o['metadata'] as Record<string, Record<string, unknown>>;
-    delete md['labels']!['hydrate-test'];
-    if (Object.keys(md['labels']!).length === 0) delete md['labels'];
-  }
-  return items;
-}
-
 function yamlFiles(outcome: HydrateOutcome): { path: string; content: string }[] {
   return outcome.layout!.files.filter((f) => /\.ya?ml$/.test(f.path));
 }

@@ -6,7 +6,6 @@
  * know, without type checks).
  */
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../../s
 import { goYamlNumber } from '../../src/resources/yaml11.js';
 import { KUBECTLS, tool } from '../helpers/tools.js';
 import { AWKWARD } from '../helpers/yaml-corpus.js';
+import { kubectlReads } from '../helpers/kubectl.js';
 
 /** The corpus as an object: each string as a value and as a key, and values of the other types. */
 function corpusObject(): Record<string, unknown> {
@@ -30,23 +30,6 @@ function corpusObject(): Record<string, unknown> {
 }
 
 /** What kubectl (go-yaml v2 through sigs.k8s.io/yaml) makes of the objects of a YAML file. */
-function kubectlReads(bin: string, file: string): unknown[] {
-  const out = execFileSync(bin, ['label', '--local', '-f', file, 'hydrate-test=1', '-o', 'json'], {
-    env: { ...process.env, KUBECONFIG: '/dev/null' },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024
-  });
-  const parsed = JSON.parse(out) as Record<string, unknown>;
-  const items = parsed['kind'] === 'List' ? (parsed['items'] as Record<string, unknown>[]) : [parsed];
-  for (const o of items) {
-    const md = o['metadata'] as Record<string, unknown>;
-    const labels = md['labels'] as Record<string, unknown>;
-    delete labels['hydrate-test'];
-    if (Object.keys(labels).length === 0) delete md['labels'];
-  }
-  return items;
-}
-
 /** JSON with keys sorted, to compare objects whatever the key order. */
 function sorted(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sorted);
