@@ -4,6 +4,8 @@
  *                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--allow-mass-deletion]
  *                  [--repository NAME]
  *   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
+ *   hydrate images --payload FILE [--config FILE] [--repo DIR]
+ *   hydrate promote --from SELECTOR --to SELECTOR [--config FILE] [--repo DIR]
  *   hydrate demo [--write-docs]
  *   hydrate version | --version | --help | <command> --help
  * The grammar and help texts live in ./cli/usage.ts.
@@ -14,7 +16,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, ExitCode, formatDiagnostic, HydrateError, type Diagnostic } from './diagnostics.js';
-import { parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
+import { COMMANDS, parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
+import { pinsCommand } from './app/pins.js';
 import { createFileReader } from './adapters/files.js';
 import { createProcessRunner } from './adapters/exec.js';
 import { pipelinePorts } from './app/pipeline-ports.js';
@@ -223,6 +226,16 @@ async function main(argv: string[]): Promise<number> {
         if (!values.base || !values.head) throw new UsageError('diff needs --base DIR and --head DIR', 'Usage: hydrate diff --base DIR --head DIR [flags]\nRun \'hydrate diff --help\' for more.');
         if (!['text', 'markdown', 'json'].includes(values.format)) throw new ConfigError(`unknown --format ${values.format}: use text, markdown or json`);
         return await diffCommand(values.base, values.head, values.format, values.ignore, values['exit-zero']);
+      }
+      case 'images':
+      case 'promote': {
+        const v = invocation.values as { config: string; repo?: string; payload?: string; from?: string; to?: string };
+        const missing = invocation.command === 'images' ? (v.payload ? '' : '--payload FILE') : v.from && v.to ? '' : '--from and --to';
+        if (missing) throw new UsageError(`${invocation.command} needs ${missing}`, `Usage: hydrate ${COMMANDS[invocation.command].synopsis}`);
+        const common = { config: v.config, ...(v.repo ? { repo: v.repo } : {}) };
+        const { text } = await pinsCommand(invocation.command === 'images' ? { ...common, kind: 'images', payload: v.payload! } : { ...common, kind: 'promote', from: v.from!, to: v.to! }, pipelinePorts(stderrLogger));
+        process.stdout.write(escapeText(text));
+        return ExitCode.ok;
       }
       case 'demo':
         return await demoCommand(invocation.values['write-docs']);

@@ -7,19 +7,20 @@
 import { lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { HydrateError, type Diagnostic } from '../diagnostics.js';
+import { ConfigError, HydrateError, type Diagnostic } from '../diagnostics.js';
 import { discoverUnits } from '../dry/discover.js';
 import { checkRelativePath, checkRepoPath } from '../dry/path-safety.js';
 import { GLOB_OPTIONS } from '../dry/select.js';
 import type { Unit } from '../dry/unit.js';
-import type { ImageUpdate } from '../dry/pins/payload.js';
-import { planImageUpdate, planPromotion, type PinFile, type PinPlan, type PinUnit, type Selector } from '../dry/pins/plan.js';
+import { parseImageUpdate, type ImageUpdate } from '../dry/pins/payload.js';
+import { parseSelector, planImageUpdate, planPromotion, type PinFile, type PinPlan, type PinUnit, type Selector } from '../dry/pins/plan.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import type { PipelinePorts } from '../pipeline/hydrate.js';
 import type { FileReader } from '../ports.js';
 import { cmp } from '../resources/resource.js';
 import type { PinRule } from '../settings/schema/pins.js';
 import type { Settings } from '../settings/settings.js';
+import { loadSettings } from '../settings/load-settings.js';
 
 export type PinRequest = { kind: 'images'; update: ImageUpdate; source?: string } | { kind: 'promote'; from: Selector; to: Selector };
 
@@ -184,4 +185,27 @@ export function formatPinPlan(plan: PinPlan): string {
   if (lines.length === 0) lines.push('no pin changes: every pin already holds its value');
   for (const n of plan.notes) lines.push(`note: ${n}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What `hydrate images` and `hydrate promote` do: plan against the dry tree, write the plan, return what to print. */
+export async function pinsCommand(
+  args: { config: string; repo?: string } & ({ kind: 'images'; payload: string } | { kind: 'promote'; from: string; to: string }),
+  ports: PipelinePorts
+): Promise<{ plan: PinPlan; text: string }> {
+  const { settings } = await loadSettings({ configFile: args.config, ...(args.repo ? { repoRoot: args.repo } : {}) });
+  let request: PinRequest;
+  if (args.kind === 'images') {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(args.payload, 'utf8'));
+    } catch (e) {
+      throw new ConfigError({ severity: 'error', file: args.payload, message: `cannot read the image update: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    }
+    request = { kind: 'images', update: parseImageUpdate(json, args.payload), source: args.payload };
+  } else {
+    request = { kind: 'promote', from: parseSelector(args.from), to: parseSelector(args.to) };
+  }
+  const plan = await planPins(settings, ports, request);
+  await applyPinPlan(settings.repoRoot, plan);
+  return { plan, text: formatPinPlan(plan) };
 }
