@@ -86,3 +86,29 @@ describe('parseImageUpdate', () => {
     expect(problems(payload)).toEqual(expected);
   });
 });
+
+describe('schema/image-update.schema.json (generated from the same zod schema)', () => {
+  const DIG = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  const cases: [string, unknown][] = [
+    ['valid, by coordinates', { images: [{ name: 'ghcr.io/acme/web', tag: '1.2.3', coordinates: { env: 'dev' } }], reviewers: ['alice'], repository: 'acme/web' }],
+    ['valid, by units and digest', { images: [{ name: 'redis', digest: DIG, units: ['k/*'] }] }],
+    ['tag and digest', { images: [{ name: 'redis', tag: '1', digest: DIG, units: ['k/*'] }] }],
+    ['neither', { images: [{ name: 'redis', units: ['k/*'] }] }],
+    ['no selector', { images: [{ name: 'redis', tag: '1' }] }],
+    ['empty coordinates', { images: [{ name: 'redis', tag: '1', coordinates: {} }] }],
+    ['space in name', { images: [{ name: 'red is', tag: '1', units: ['k'] }] }],
+    ['unknown field', { images: [{ name: 'redis', tag: '1', units: ['k'] }], x: 1 }]
+  ];
+  it.each(cases)('agrees with parseImageUpdate: %s', async (_what, payload) => {
+    const { Ajv } = await import('ajv');
+    const { imageUpdateSchemaObject } = await import('../../../scripts/generate-schema.js');
+    const validate = new Ajv({ strict: false }).compile(imageUpdateSchemaObject());
+    let parsed = true;
+    try {
+      parseImageUpdate(payload, 'x');
+    } catch {
+      parsed = false;
+    }
+    expect(validate(payload)).toBe(parsed);
+  });
+});
