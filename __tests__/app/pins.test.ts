@@ -176,6 +176,13 @@ describe('hydrate images and hydrate promote', () => {
     expect(read('apps/web/envs/prod/kustomization.yaml')).toBe(kustomization('1.3.0'));
   });
 
+  it('both commands are listed in the help and have their own', async () => {
+    const help = await runCli(['--help']);
+    expect(help.stdout).toMatch(/^ {2}images {4}pin images in the dry tree/m);
+    expect(help.stdout).toMatch(/^ {2}promote {3}copy image pins/m);
+    expect((await runCli(['images', '--help'])).stdout).toContain('Usage: hydrate images --payload FILE [--config FILE] [--repo DIR]');
+  });
+
   it('promote without --to is a usage error', async () => {
     const r = await runCli(['promote', '--from', 'env=staging', '--config', path.join(root, 'hydrate.yaml')]);
     expect(r.code).toBe(2);
