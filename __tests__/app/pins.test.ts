@@ -189,3 +189,19 @@ describe('hydrate images and hydrate promote', () => {
     expect(r.stderr).toContain('promote needs --from and --to');
   });
 });
+
+describe('the pins config', () => {
+  it('is read with its defaults, and a bad path or glob is an error at its line', async () => {
+    const { parseConfig } = await import('../../src/settings/load-config.js');
+    expect(parseConfig('version: 1\npins:\n  - image: ghcr.io/acme/web\n    path: image.tag\n', 'hydrate.yaml').pins).toEqual([
+      { image: 'ghcr.io/acme/web', path: 'image.tag', files: ['*.yaml', '*.yml'], units: ['**'], value: 'tag' }
+    ]);
+    let err: HydrateError | undefined;
+    try {
+      parseConfig(`version: 1\npins:\n  - image: a\n    path: "image..tag"\n    files: ["${'*'.repeat(5)}.yaml"]\n    value: name\n`, 'hydrate.yaml');
+    } catch (e) {
+      err = e as HydrateError;
+    }
+    expect(err?.diagnostics.map((d) => `${d.line}: ${d.message.split(/[: ]/)[0]}`).sort()).toEqual(['4: pins[0].path', '5: pins[0].files[0]', '6: pins[0].value']);
+  });
+});
