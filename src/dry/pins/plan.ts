@@ -407,7 +407,23 @@ export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, 
   }
   if (problems.length > 0) throw new HydrateError(problems);
   const ws = new Workspace(units);
-  const locations = new Map(units.map((u) => [u.id, pinLocations(u)]));
+  const locations = new Map<string, PinLocation[]>();
+  const unreadable = new Set<string>();
+  const locationsOf = (u: PinUnit): PinLocation[] => {
+    let found = locations.get(u.id);
+    if (!found) {
+      try {
+        found = pinLocations(u);
+      } catch (e) {
+        if (!(e instanceof HydrateError)) throw e;
+        problems.push(...e.diagnostics);
+        unreadable.add(u.id);
+        found = [];
+      }
+      locations.set(u.id, found);
+    }
+    return found;
+  };
   const changes: PinChange[] = [];
   const written = new Map<PinLocation, { index: number; value: PinValue }>();
   for (const [i, image] of update.images.entries()) {
@@ -418,8 +434,9 @@ export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, 
       continue;
     }
     const value: PinValue = image.tag !== undefined ? { tag: image.tag } : { digest: image.digest! };
-    const locs = selected.flatMap((u) => locations.get(u.id)!.filter((l) => l.kind === 'image' && l.image === image.name));
+    const locs = selected.flatMap((u) => locationsOf(u).filter((l) => l.kind === 'image' && l.image === image.name));
     if (locs.length === 0) {
+      if (selected.some((u) => unreadable.has(u.id))) continue;
       problems.push({
         severity: 'error',
         message: `${at}: no selected unit pins ${image.name} (selected: ${listUnits(selected)}); a unit pins an image in its kustomization's images: entry, its images.yaml, or where the config's pins rules say`
