@@ -392,12 +392,8 @@ function listUnits(units: readonly PinUnit[]): string {
   return shown.join(', ') + (units.length > 5 ? ` and ${units.length - 5} more` : '');
 }
 
-/**
- * Plans an image update: each image's pin in every selected unit that pins it. Throws a
- * `HydrateError` listing every problem (a selector that matches no unit, an image that no
- * selected unit pins, a pin that cannot hold the value): then nothing is to be written.
- */
-export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, source = 'image update'): PinPlan {
+/** Units globs refused before any is matched (see `globProblem`): a glob could otherwise keep a match busy for minutes. */
+export function imageUpdateGlobProblems(update: ImageUpdate, source = 'image update'): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const [i, image] of update.images.entries()) {
     for (const g of image.units ?? []) {
@@ -405,6 +401,16 @@ export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, 
       if (bad) problems.push({ severity: 'error', message: bad });
     }
   }
+  return problems;
+}
+
+/**
+ * Plans an image update: each image's pin in every selected unit that pins it. Throws a
+ * `HydrateError` listing every problem (a selector that matches no unit, an image that no
+ * selected unit pins, a pin that cannot hold the value): then nothing is to be written.
+ */
+export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, source = 'image update'): PinPlan {
+  const problems: Diagnostic[] = imageUpdateGlobProblems(update, source);
   if (problems.length > 0) throw new HydrateError(problems);
   const ws = new Workspace(units);
   const locations = new Map<string, PinLocation[]>();
