@@ -4,6 +4,8 @@
  *                  [--dry-commit SHA] [--shard i/n|merge --shard-dir DIR] [--allow-mass-deletion]
  *                  [--repository NAME]
  *   hydrate diff --base DIR --head DIR [--format text|markdown|json] [--ignore PATH]... [--exit-zero]
+ *   hydrate images --payload FILE [--config FILE] [--repo DIR]
+ *   hydrate promote --from SELECTOR --to SELECTOR [--config FILE] [--repo DIR]
  *   hydrate demo [--write-docs]
  *   hydrate version | --version | --help | <command> --help
  * The grammar and help texts live in ./cli/usage.ts.
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { ExitCode, HydrateError, type Diagnostic } from './diagnostics.js';
 import { parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
 import { printDiagnostics, renderCommand, renderFlags } from './cli/render-command.js';
+import { pinsFlags } from './cli/pins-command.js';
 import { diffCommand } from './cli/diff-command.js';
 import { demoCommand } from './cli/demo-command.js';
 import { escapeText } from './report/escape.js';
@@ -39,6 +42,9 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'diff':
         return await diffCommand(invocation.values);
+      case 'images':
+      case 'promote':
+        return await pinsFlags(invocation.command, invocation.values);
       case 'demo':
         return await demoCommand(invocation.values['write-docs']);
       case 'version':
