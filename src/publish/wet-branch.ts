@@ -76,6 +76,16 @@ export const HYDRATE_VERSION_TRAILER = 'Hydrate-Version';
 /** Push failures caused by another writer moving the branch: worth a fresh render and a retry. */
 const RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
 
+/**
+ * A branch whose name is a folder of the pushed one, or the reverse (`hydrate/deployment` and
+ * `hydrate/deployment/env-prod`): git cannot hold both. The message names the blocking branch.
+ */
+function refConflict(output: string, target: string): string | undefined {
+  const m = /'refs\/heads\/([^']+)' exists; cannot create/.exec(output);
+  if (!m) return undefined;
+  return `cannot push ${target}: the branch ${m[1]} exists, and git cannot hold both (one name is a folder of the other). Delete ${m[1]} (a pull-request branch left from before or after \`group-by\` changed), or choose another \`pr-branch\``;
+}
+
 interface Tips {
   wet?: string;
   target?: string;
@@ -214,6 +224,8 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
       };
     }
     const output = push.output;
+    const conflict = refConflict(output, req.targetBranch);
+    if (conflict) throw new HydrateError(conflict);
     if (!RACE.test(output)) {
       const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output);
       throw new HydrateError(
@@ -431,6 +443,8 @@ async function pushGroup(
     const commit = await repo.commitTree(g.tree, parents, commitMessage(req.message, req.trailers), req.author);
     const push = await repo.pushWithLease(req.remoteUrl, commit, g.branch, target);
     if (push.ok) return { branch: g.branch, units: g.units, upToDate: false, commit, created: target === undefined };
+    const conflict = refConflict(push.output, g.branch);
+    if (conflict) throw new HydrateError(conflict);
     if (!RACE.test(push.output)) {
       const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(push.output);
       throw new HydrateError(
