@@ -61,7 +61,13 @@ export interface JobReport {
   summary?: (errors: readonly string[]) => string;
 }
 
-export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobReport): Promise<void> {
+/** What a caller adds to every pull request the run opens (e.g. an image update: its sender as reviewer, a body line naming it). */
+export interface PullRequestExtras {
+  reviewers?: readonly string[];
+  bodyNote?: string;
+}
+
+export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobReport, extras: PullRequestExtras = {}): Promise<void> {
   // Only pull_request_target needs to know what is checked out (see planForEvent).
   const checkout = inputs.event.name === 'pull_request_target' ? await io.readCheckout(inputs.workspace, trustedBase(inputs)) : undefined;
   const plan = planForEvent(inputs, checkout);
@@ -78,7 +84,7 @@ export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobR
       ...(inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {})
     })
   );
-  const run: ActionRun = { inputs, io, report, plan, settings, render: renderRequest(inputs, settings, configText, io.logger) };
+  const run: ActionRun = { inputs, io, report, plan, settings, render: renderRequest(inputs, settings, configText, io.logger), extras };
   if (settings.shard?.kind === 'part') await renderShardPart(run, settings.shard.spec);
   else await renderAndPublish(run);
 }
@@ -90,6 +96,12 @@ interface ActionRun {
   plan: EventPlan;
   settings: Settings;
   render: RenderRun;
+  extras: PullRequestExtras;
+}
+
+/** The reviewers and body note of every pull request of the run. */
+function delivery(run: ActionRun): { reviewers: string[]; bodyNote?: string } {
+  return { reviewers: [...run.inputs.reviewers, ...(run.extras.reviewers ?? [])], ...(run.extras.bodyNote ? { bodyNote: run.extras.bodyNote } : {}) };
 }
 
 /** The commit a pull_request_target checkout must match: GITHUB_SHA (the base branch's tip), else the event's base commit. */
@@ -244,7 +256,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
       comment: { marker, body: buildComment(diff, ctx) },
       autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace),
       mergeMethod: MERGE_METHOD[inputs.mergeMethod],
-      reviewers: inputs.reviewers
+      ...delivery(run)
     }, io.logger);
     if (settled.kind !== 'open') return;
     io.setOutput('pr-number', String(settled.pull.number));
@@ -326,7 +338,7 @@ async function renderAndPublishGroups(run: ActionRun, gh: GitHub, ctxIn: { marke
             comment: { marker: groupMarker, body: buildComment(groupDiff, { ...ctx, marker: groupMarker, title: groupTitle }) },
             autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(groupDiff, outcome, inputs.workspace),
             mergeMethod: MERGE_METHOD[inputs.mergeMethod],
-            reviewers: inputs.reviewers
+            ...delivery(run)
           }
         };
       }),
