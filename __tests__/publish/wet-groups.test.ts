@@ -197,3 +197,13 @@ describe('branch names that git cannot hold together', () => {
     expect((e as Error).message).toMatch(/cannot push hydrate\/deployment: the branch hydrate\/deployment\/env-dev exists/);
   });
 });
+
+describe('a group branch already holding the render', () => {
+  it('is not pushed again when its pull request could not be opened by the run that pushed it', async () => {
+    await pushWet(tree({ dev: 1 }));
+    const first = await publishGroups(groupRequest({ render: render(tree({ dev: 2 })) }));
+    const second = await publishGroups(groupRequest({ render: render(tree({ dev: 2 })) }));
+    expect(second.groups[0]).toMatchObject({ upToDate: true });
+    expect(tip('hydrate/deployment/env-dev')).toBe(first.groups[0]!.commit);
+  });
+});

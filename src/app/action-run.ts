@@ -179,6 +179,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
     const root = await io.group('Start the wet branch', () => startWetBranch(opening(inputs)));
     if (root) io.notice(`wet branch ${inputs.wetBranch} did not exist: created it as an empty root commit; the first render is opened as a pull request into it`);
   }
+  if (publish === 'push' && inputs.groupBy.length > 0) io.notice('group-by applies to pull-request mode: push mode commits every change to the wet branch');
   if (publish === 'pull-request' && inputs.groupBy.length > 0) {
     await renderAndPublishGroups(run, gh, { marker, dryFull, shards });
     return;

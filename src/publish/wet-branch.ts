@@ -432,7 +432,9 @@ async function pushGroup(
     const { target } = tips;
     const inPlace = target !== undefined && req.inPlace.has(g.branch);
     if (inPlace) await assertOnlyOurCommits(repo, g.branch, { wet: g.wet, target });
-    if (inPlace && (await repo.treeOf(target)) === g.tree) return { branch: g.branch, units: g.units, upToDate: true, created: false };
+    // Already there: updated in place earlier, or pushed afresh by a run that then failed to open its pull request.
+    const holds = target !== undefined && (await repo.treeOf(target)) === g.tree && (inPlace || g.wet === undefined || (await repo.isAncestor(g.wet, target)));
+    if (holds) return { branch: g.branch, units: g.units, upToDate: true, created: false };
     const parents: string[] = [];
     if (inPlace) {
       parents.push(target);
