@@ -759,6 +759,19 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(git(bare, 'log', '--format=%P', 'first-pushed')).toBe('');
     expect(showFile('first-pushed', 'clusters/prod/web/Deployment.web.yml')).toContain('kind: Deployment');
     expect(branchTip('hydrate/first-pushed')).toBeUndefined();
+    // Grouped: one pull request per group, each onto the empty root, together the whole render.
+    const g = await runAction({ inputs: { 'wet-branch': 'first-grouped', 'group-by': 'cluster' } });
+    expect(g.code).toBe(0);
+    const groupRoot = branchTip('first-grouped')!;
+    expect(git(bare, 'ls-tree', '-r', groupRoot)).toBe('');
+    const opened = JSON.parse(g.outputs['pull-requests']!) as { branch: string }[];
+    expect(opened.map((o) => o.branch)).toEqual(expect.arrayContaining(['hydrate/first-grouped/cluster-prod', 'hydrate/first-grouped/cluster-staging']));
+    const union = new Set<string>();
+    for (const { branch } of opened) {
+      expect(git(bare, 'log', '-1', '--format=%P', branch)).toBe(groupRoot);
+      for (const f of git(bare, 'ls-tree', '-r', '--name-only', branch).split('\n')) if (f !== '.hydrate/index.json') union.add(f);
+    }
+    expect([...union].sort()).toEqual(git(bare, 'ls-tree', '-r', '--name-only', 'hydrate/first').split('\n').filter((f) => f !== '.hydrate/index.json').sort());
     expect(server.validationErrors).toEqual([]);
   }, 180_000);
 
