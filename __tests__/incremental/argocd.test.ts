@@ -70,15 +70,15 @@ describe('incremental runs of Argo CD units', () => {
       await render(dry, wet, false);
       const edits: { apply: () => Promise<void>; kept: string[] }[] = [
         // The Application's kustomize options change: only it re-renders.
-        { apply: () => writeFile(path.join(dry, 'argocd/web.yaml'), APPS.replace('p-', 'q-')), kept: ['kubernetes:argocd/tenant-a', 'kubernetes:argocd/tenant-b'] },
+        { apply: () => writeFile(path.join(dry, 'argocd/web.yaml'), APPS.replace('p-', 'q-')), kept: ['kubernetes:argocd#tenant-a', 'kubernetes:argocd#tenant-b'] },
         // A file of one generated Application's source.
-        { apply: () => put(dry, 'tenants/a/sub/more.yaml', cm('more', '1')), kept: ['kubernetes:argocd/web', 'kubernetes:argocd/tenant-b'] },
+        { apply: () => put(dry, 'tenants/a/sub/more.yaml', cm('more', '1')), kept: ['kubernetes:argocd#web', 'kubernetes:argocd#tenant-b'] },
         // A new directory the git generator matches: a new unit.
-        { apply: () => put(dry, 'tenants/c/cm.yaml', cm('cm-c', '2')), kept: ['kubernetes:argocd/web', 'kubernetes:argocd/tenant-a', 'kubernetes:argocd/tenant-b'] },
+        { apply: () => put(dry, 'tenants/c/cm.yaml', cm('cm-c', '2')), kept: ['kubernetes:argocd#web', 'kubernetes:argocd#tenant-a', 'kubernetes:argocd#tenant-b'] },
         // The ApplicationSet's template: every unit it generates.
-        { apply: () => writeFile(path.join(dry, 'argocd/tenants.yaml'), APPSET.replace('recurse: true', 'recurse: false')), kept: ['kubernetes:argocd/web'] },
+        { apply: () => writeFile(path.join(dry, 'argocd/tenants.yaml'), APPSET.replace('recurse: true', 'recurse: false')), kept: ['kubernetes:argocd#web'] },
         // The base image: the kustomize unit.
-        { apply: async () => writeFile(path.join(dry, 'apps/web/d.yaml'), (await readFile(path.join(dry, 'apps/web/d.yaml'), 'utf8')).replace('image: nginx', 'image: httpd')), kept: ['kubernetes:argocd/tenant-a', 'kubernetes:argocd/tenant-b', 'kubernetes:argocd/tenant-c'] }
+        { apply: async () => writeFile(path.join(dry, 'apps/web/d.yaml'), (await readFile(path.join(dry, 'apps/web/d.yaml'), 'utf8')).replace('image: nginx', 'image: httpd')), kept: ['kubernetes:argocd#tenant-a', 'kubernetes:argocd#tenant-b', 'kubernetes:argocd#tenant-c'] }
       ];
       for (const [i, e] of edits.entries()) {
         await e.apply();
@@ -117,7 +117,7 @@ describe('incremental runs of Argo CD units', () => {
         rendered.push(...run.outcome.units.filter((u) => u.status === 'rendered').map((u) => u.id));
       }
       // Every Argo CD unit is rendered by exactly one shard.
-      expect(rendered.sort()).toEqual(['kubernetes:argocd/tenant-a', 'kubernetes:argocd/tenant-b', 'kubernetes:argocd/tenant-c', 'kubernetes:argocd/web']);
+      expect(rendered.sort()).toEqual(['kubernetes:argocd#tenant-a', 'kubernetes:argocd#tenant-b', 'kubernetes:argocd#tenant-c', 'kubernetes:argocd#web']);
       expect((await renderCommand({ ...base, out: sharded, shard: 'merge', shardDir }, silentLogger)).exitCode).toBe(0);
       expect(await readTree(sharded)).toEqual(await readTree(single));
       expect([...(await readTree(single)).keys()].filter((k) => k.endsWith('.yml')).length).toBe(4);

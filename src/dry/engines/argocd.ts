@@ -39,9 +39,13 @@ export interface ArgoDiscovery {
   diagnostics: Diagnostic[];
 }
 
-/** The unit id of an Argo CD Application. */
+/**
+ * The unit id of an Argo CD Application: `kubernetes:argocd#<name>`. A directory unit's id is
+ * `kubernetes:<dir>` and a directory segment never holds `#` (path-safety.ts), so an Application
+ * named `web` and a directory `argocd/web` are two units.
+ */
 export function argoUnitId(name: string): string {
-  return `kubernetes:argocd/${name}`;
+  return `kubernetes:argocd#${name}`;
 }
 
 /** Argo CD's directory rule for a source: top level only unless `recurse`; `include`/`exclude` globs match anywhere below. */
