@@ -159,7 +159,7 @@ export async function discoverUnits(
  */
 async function nestedUnits(settings: Settings, files: FileReader, units: readonly Unit[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
-  const kube = units.filter((u) => u.renderer === 'kubernetes' && !u.object).sort((a, b) => cmp(a.dir, b.dir));
+  const kube = units.filter((u) => u.renderer === 'kubernetes' && !u.object && !u.emit).sort((a, b) => cmp(a.dir, b.dir));
   for (let i = 0; i < kube.length; i++) {
     const outer = kube[i]!;
     const entry = settings.config.kubernetes[outer.entry];

@@ -16,7 +16,8 @@ import type { KubernetesEntry, PlainRule } from '../../settings/schema/kubernete
 import type { Settings } from '../../settings/settings.js';
 import { renderTemplate } from '../match.js';
 import { checkOutputPath, checkRelativePath, checkRepoPath } from '../path-safety.js';
-import type { Unit } from '../unit.js';
+import { emitUnit, type Unit } from '../unit.js';
+import { emitOutput } from './flux.js';
 
 /** What an Argo CD unit renders: one Application's single source, with its destination. */
 export interface ArgoApp {
@@ -212,6 +213,11 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
         }
         const unit: Unit = { id, renderer: 'kubernetes', entry: index, dir: resolved.dir, coordinates, output, argocd: resolved.app };
         units.push(unit);
+        if (entry.emit) {
+          const emitted = emitOutput(entry.emit.output, coordinates, `${label}.emit.output`);
+          if (typeof emitted === 'string') units.push(emitUnit(unit, 'argocd', f.obj, emitted, f.file));
+          else diagnostics.push({ severity: 'error', unit: id, file: configFile, message: emitted.error });
+        }
         // App-of-apps: a plain directory source holding Applications leads to them.
         const kind = await argoSourceType(files, root, resolved.dir, resolved.app.source);
         if (kind === 'directory' && !visited.has(resolved.dir)) {

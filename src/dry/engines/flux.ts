@@ -31,7 +31,7 @@ import picomatch from 'picomatch';
 import { renderTemplate } from '../match.js';
 import { GLOB_OPTIONS } from '../select.js';
 import { checkOutputPath, checkRelativePath, checkRepoPath } from '../path-safety.js';
-import { unitId, type Unit } from '../unit.js';
+import { emitUnit, unitId, type Unit } from '../unit.js';
 
 /** The coordinates of a Flux unit, for `output` templates. */
 export const FLUX_COORDINATES = ['name', 'namespace', 'cluster'] as const;
@@ -223,7 +223,13 @@ export async function discoverFluxUnits(
       diagnostics.push({ severity: 'error', unit: id, file, message: `${label}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: 'kubernetes', entry: entryIndex, dir, coordinates, output, object: { engine: 'flux', file: ks.file, kind: 'Kustomization', namespace, name, scope: clusterDirOf(path, ks.file, pathIsCluster) } });
+    const unit: Unit = { id, renderer: 'kubernetes', entry: entryIndex, dir, coordinates, output, object: { engine: 'flux', file: ks.file, kind: 'Kustomization', namespace, name, scope: clusterDirOf(path, ks.file, pathIsCluster) } };
+    units.push(unit);
+    if (entry.emit) {
+      const emitted = emitOutput(entry.emit.output, coordinates, `${label}.emit.output`);
+      if (typeof emitted === 'string') units.push(emitUnit(unit, 'flux', ks.object, emitted, ks.file));
+      else diagnostics.push({ severity: 'error', unit: id, file, message: emitted.error });
+    }
   }
   // dependsOn, one level: each dependency must be a Kustomization below path.
   for (const ks of kustomizations) {
@@ -248,4 +254,16 @@ export async function discoverFluxUnits(
     diagnostics.push({ severity: 'warning', file, message: `${label}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path || 'the repository root'}` });
   }
   return { units, diagnostics };
+}
+
+/** An entry's `emit.output` for a unit's coordinates, or the error. */
+export function emitOutput(template: string, coordinates: Record<string, string>, label: string): string | { error: string } {
+  let output: string;
+  try {
+    output = renderTemplate(template, coordinates);
+  } catch {
+    return { error: `${label} "${template}": the coordinates are ${Object.keys(coordinates).sort(cmp).map((c) => `{${c}}`).join(', ')}` };
+  }
+  const bad = checkOutputPath(output);
+  return bad ? { error: `${label} "${template}": ${bad}` } : output;
 }

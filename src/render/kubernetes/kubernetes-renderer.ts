@@ -42,6 +42,7 @@ import { kustomizeClosure } from './closure.js';
 import { renderFluxKustomization } from './flux-kustomization.js';
 import { detectUnitType } from './unit-type.js';
 import { renderArgoUnit } from './argocd-source.js';
+import { emittedObject, replacedByEmit } from './emit.js';
 import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
 
@@ -176,9 +177,14 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
       { severity: 'error', unit: unit.id, file: input.settings.configPath, message: `no kubernetes entry #${unit.entry} in the config` }
     ]);
   }
+  if (unit.emit) {
+    const ctx: Ctx = { unit, input, entry, diagnostics: [] };
+    const resources = documentsToResources(ctx, JSON.stringify(emittedObject(unit.emit, entry)), unit.emit.file, false);
+    return hasErrors(ctx.diagnostics) ? failed(ctx.diagnostics) : { unit, status: 'rendered', resources, artifacts: [], diagnostics: ctx.diagnostics };
+  }
   switch (entry.from) {
     case 'argocd':
-      return renderArgoUnit(unit, input, entry, renderKubernetesUnit);
+      return withoutReplaced(await renderArgoUnit(unit, input, entry, renderKubernetesUnit), entry);
   }
   const ctx: Ctx = { unit, input, entry, diagnostics: [] };
   let resources: Resource[] = [];
@@ -224,7 +230,27 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   }
 
   if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
-  return { unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics };
+  return withoutReplaced({ unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics }, entry);
+}
+
+/** With `emit`, a unit's rendered engine objects of this repository are left out (emitted objects replace them), with a notice naming them. */
+function withoutReplaced(r: RenderedUnit, entry: KubernetesEntry): RenderedUnit {
+  if (!entry.emit || r.status !== 'rendered') return r;
+  const left: string[] = [];
+  const resources = r.resources.filter((x) => {
+    const o = x.object as Record<string, unknown>;
+    if (!replacedByEmit(o, entry)) return true;
+    const m = isRecord(o['metadata']) ? o['metadata'] : {};
+    left.push(`${String(o['kind'])} ${typeof m['namespace'] === 'string' ? `${m['namespace']}/` : ''}${String(m['name'])}`);
+    return false;
+  });
+  if (left.length === 0) return r;
+  const shown = left.slice(0, 5).join(', ') + (left.length > 5 ? ` and ${left.length - 5} more` : '');
+  return {
+    ...r,
+    resources,
+    diagnostics: [...r.diagnostics, { severity: 'notice', unit: r.unit.id, message: `${shown} left out of the wet tree: with emit, the objects Hydrate writes to ${entry.emit.output} deploy the units instead` }]
+  };
 }
 
 /** The unit's type (with its kustomization or release file); undefined, after an error, when the entry's type is missing its file. */
