@@ -336,7 +336,7 @@ describe.each(KUBECTLS)('Flux units rendered with %s equal kustomize on the kust
     if (id.endsWith('/apps-secret')) {
       expect(messages).toEqual(['warning: postBuild.substituteFrom Secret cluster-secrets (Secret values are never read) cannot be read offline: ${OTHER}, ${TOKEN} left as written']);
     } else if (id.endsWith('/infra')) {
-      expect(messages).toEqual(['notice: HelmRelease infra-system/ingress is kept as an object: helm-controller renders its chart in the cluster']);
+      expect(messages).toEqual(['notice: HelmRelease infra-system/ingress is kept as an object: its chart comes from HelmRepository ingress, not this repository; helm-controller renders its chart in the cluster']);
     } else expect(messages).toEqual([]);
   });
 });

@@ -113,7 +113,35 @@ export async function fluxClosure(unit: Unit, settings: Settings, entry: Kuberne
     for (const p of c.paths) paths.add(p);
     if (c.volatile && !volatile) ({ volatile, reason } = c);
   }
+  for (const p of await helmReleaseInputs([...paths], unit, root, files)) paths.add(p);
   return { paths: [...paths].sort(cmp), volatile, ...(reason !== undefined ? { reason } : {}) };
+}
+
+/**
+ * What the HelmReleases of local charts among `paths` read (flux-helmrelease.ts): their chart
+ * folders and valuesFiles, and, with valuesFrom, the YAML below the cluster's folder.
+ */
+async function helmReleaseInputs(paths: readonly string[], unit: Unit, root: string, files: FileReader): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = await files.lstat(posix.join(root, p));
+    let docs: FoundObject[] = [];
+    if (st?.kind === 'directory') docs = (await readObjectsBelow(files, root, p)).objects;
+    else if (st?.kind === 'file' && /\.ya?ml$/.test(p)) docs = parseYaml11(await files.readFile(posix.join(root, p)), p).docs;
+    for (const d of docs) {
+      const o = d.object;
+      if (o['kind'] !== 'HelmRelease' || typeof o['apiVersion'] !== 'string' || !o['apiVersion'].startsWith('helm.toolkit.fluxcd.io/')) continue;
+      const spec = isRecord(o['spec']) ? o['spec'] : {};
+      const chart = isRecord(spec['chart']) && isRecord(spec['chart']['spec']) ? spec['chart']['spec'] : {};
+      const ref = isRecord(chart['sourceRef']) ? chart['sourceRef'] : {};
+      if (ref['kind'] !== 'GitRepository' || typeof chart['chart'] !== 'string') continue;
+      const norm = (x: string): string => posix.normalize(x.replace(/^(\.\/)+/, '').replace(/\/+$/, ''));
+      out.push(norm(chart['chart']));
+      if (Array.isArray(chart['valuesFiles'])) for (const v of chart['valuesFiles']) if (typeof v === 'string') out.push(norm(v));
+      if (Array.isArray(spec['valuesFrom']) && spec['valuesFrom'].length > 0) out.push(unit.object!.scope);
+    }
+  }
+  return out.filter((p) => p !== '..' && !p.startsWith('../') && !posix.isAbsolute(p));
 }
 
 /** What the controller's generator writes into the kustomization of `spec.path`. */
@@ -266,12 +294,6 @@ export async function renderFluxKustomization(ctx: Ctx): Promise<string | undefi
   }
   const objects = await postBuild(ctx, spec, stdout, at);
   if (objects === undefined) return undefined;
-  for (const o of objects) {
-    if (o['kind'] === 'HelmRelease' && typeof o['apiVersion'] === 'string' && o['apiVersion'].startsWith('helm.toolkit.fluxcd.io/')) {
-      const m = isRecord(o['metadata']) ? o['metadata'] : {};
-      ctx.diagnostics.push({ severity: 'notice', unit: unit.id, ...at, message: `HelmRelease ${String(m['namespace'] ?? '')}/${String(m['name'])} is kept as an object: helm-controller renders its chart in the cluster` });
-    }
-  }
   return objects.map((o) => JSON.stringify(o)).join('\n---\n');
 }
 
