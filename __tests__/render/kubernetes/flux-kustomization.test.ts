@@ -402,6 +402,25 @@ describe('hostile or broken Flux objects', () => {
     }
   });
 
+  it('a GitRepository of another name is this repository when flux.sources names it', async () => {
+    const dry = await tempRepo({
+      'flux/a.yaml': ksText('  path: ./app\n').replace('name: flux-system', 'name: home-kubernetes'),
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n'
+    });
+    try {
+      const without = await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader());
+      expect(without.units).toEqual([]);
+      expect(without.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', file: 'flux/a.yaml', message: expect.stringContaining('name it in flux.sources') })]);
+      const named = { version: 1, kubernetes: [{ ...cfg.kubernetes[0], flux: { sources: ['home-kubernetes'] } }] };
+      const found = await discoverUnits(makeInput(dry.root, named, []).settings, createFileReader());
+      expect(found.diagnostics).toEqual([]);
+      const r = await renderKubernetesUnit(found.units[0]!, makeInput(dry.root, named, found.units));
+      expect(r.resources.map((x) => x.object.metadata)).toEqual([{ name: 'app' }]);
+    } finally {
+      await dry.cleanup();
+    }
+  });
+
   it('a component outside the repository fails the unit before kustomize runs; invalid YAML names file and line', async () => {
     const dry = await tempRepo({
       'flux/a.yaml': ksText('  path: ./app\n  components:\n    - ../../../outside\n'),

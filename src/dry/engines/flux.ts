@@ -100,7 +100,7 @@ function key(namespace: string, name: string): string {
  * repository's source is the GitRepository Flux bootstrap creates (`flux-system`), or any
  * GitRepository below `path` with the same URL as it.
  */
-function sourceProblem(ks: FoundObject, namespace: string, sources: readonly FoundObject[]): string | undefined {
+function sourceProblem(ks: FoundObject, namespace: string, sources: readonly FoundObject[], ownNames: readonly string[]): string | undefined {
   const spec = isRecord(ks.object['spec']) ? ks.object['spec'] : {};
   const ref = isRecord(spec['sourceRef']) ? spec['sourceRef'] : {};
   const kind = str(ref['kind']) ?? '';
@@ -115,14 +115,14 @@ function sourceProblem(ks: FoundObject, namespace: string, sources: readonly Fou
     const sp = o && isRecord(o.object['spec']) ? o.object['spec'] : undefined;
     return sp ? str(sp['url'])?.replace(/\.git$/, '').replace(/\/+$/, '') : undefined;
   };
-  if (name === 'flux-system') return undefined;
+  if (name === 'flux-system' || ownNames.includes(name)) return undefined;
   const own = urlOf(git('flux-system', 'flux-system'));
   const found = git(name, ns);
   const url = urlOf(found);
   if (own !== undefined && url !== undefined && url === own) return undefined;
   return found
     ? `its source is GitRepository ${key(ns, name)} (${url ?? 'no url'}), which is not this repository (flux-system${own ? `, ${own}` : ''}): it cannot be rendered offline`
-    : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
+    : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline (if it is this repository, name it in flux.sources)`;
 }
 
 /**
@@ -198,7 +198,7 @@ export async function discoverFluxUnits(
       continue;
     }
     const spec = isRecord(ks.object['spec']) ? ks.object['spec'] : {};
-    const problem = sourceProblem(ks, namespace, sources);
+    const problem = sourceProblem(ks, namespace, sources, entry.flux?.sources ?? []);
     if (problem) {
       unresolved(ks, id, problem);
       continue;

@@ -8,7 +8,7 @@
  * and directory options), so nothing is applied twice. Its source is the wet branch.
  *
  * With `emit`, the engine objects of this repository found in a unit's rendered output (a Flux
- * Kustomization whose source is the GitRepository `flux-system`; an Argo CD Application or
+ * Kustomization whose source is the GitRepository `flux-system` or one `flux.sources` names; an Argo CD Application or
  * ApplicationSet whose repoURL is this repository) are left out: the emitted objects replace them.
  */
 import { isRecord } from '../../resources/resource.js';
@@ -60,7 +60,8 @@ export function replacedByEmit(o: Record<string, unknown>, entry: KubernetesEntr
   const spec = isRecord(o['spec']) ? o['spec'] : {};
   if (entry.from === 'flux') {
     const ref = isRecord(spec['sourceRef']) ? spec['sourceRef'] : {};
-    return o['apiVersion'].startsWith('kustomize.toolkit.fluxcd.io/') && o['kind'] === 'Kustomization' && ref['kind'] === 'GitRepository' && ref['name'] === 'flux-system';
+    const own = ['flux-system', ...(entry.flux?.sources ?? [])];
+    return o['apiVersion'].startsWith('kustomize.toolkit.fluxcd.io/') && o['kind'] === 'Kustomization' && ref['kind'] === 'GitRepository' && own.includes(String(ref['name']));
   }
   if (!o['apiVersion'].startsWith('argoproj.io/') || (o['kind'] !== 'Application' && o['kind'] !== 'ApplicationSet')) return false;
   const ours = new Set(['.', ...(entry.argocd?.repoURLs ?? [])].map((u) => (u === '.' ? '.' : normalizeRepoURL(u))));

@@ -1,6 +1,7 @@
 /**
  * Flux HelmReleases (`helm.toolkit.fluxcd.io/v2`) in a Flux unit's output whose chart is local —
- * `spec.chart.spec.chart` a path of the GitRepository `flux-system` (this repository) — are
+ * `spec.chart.spec.chart` a path of the GitRepository `flux-system` or one the entry's `flux.sources`
+ * names (this repository) — are
  * rendered as helm-controller renders them, and replace the HelmRelease object in the wet tree:
  *
  * - release name `spec.releaseName`, else `[<targetNamespace>-]<name>`; namespace
@@ -56,14 +57,19 @@ function atPath(path: string, value: unknown): Record<string, unknown> | undefin
  * What to do with one HelmRelease. `rendered` are the unit's objects (for valuesFrom ConfigMaps
  * it generates), `below` the YAML objects below the cluster's folder (read on demand).
  */
-export async function planHelmRelease(hr: Record<string, unknown>, rendered: readonly Record<string, unknown>[], below: () => Promise<readonly FoundObject[]>): Promise<HelmReleasePlan> {
+export async function planHelmRelease(
+  hr: Record<string, unknown>,
+  rendered: readonly Record<string, unknown>[],
+  below: () => Promise<readonly FoundObject[]>,
+  ownSources: readonly string[] = []
+): Promise<HelmReleasePlan> {
   const meta = isRecord(hr['metadata']) ? hr['metadata'] : {};
   const spec = isRecord(hr['spec']) ? hr['spec'] : {};
   const name = str(meta['name']) ?? '';
   const chartBlock = isRecord(spec['chart']) && isRecord(spec['chart']['spec']) ? spec['chart']['spec'] : undefined;
   if (!chartBlock) return { kind: 'keep', reason: spec['chartRef'] !== undefined ? 'its chart is a chartRef (an OCIRepository or HelmChart in the cluster)' : 'it names no chart' };
   const ref = isRecord(chartBlock['sourceRef']) ? chartBlock['sourceRef'] : {};
-  if (ref['kind'] !== 'GitRepository' || ref['name'] !== 'flux-system') {
+  if (ref['kind'] !== 'GitRepository' || (ref['name'] !== 'flux-system' && !ownSources.includes(String(ref['name'])))) {
     return { kind: 'keep', reason: `its chart comes from ${String(ref['kind'] ?? 'no source')} ${String(ref['name'] ?? '')}, not this repository` };
   }
   if (spec['postRenderers'] !== undefined) return { kind: 'keep', reason: 'it has postRenderers, which Hydrate does not apply offline' };

@@ -637,7 +637,7 @@ async function fluxHelmReleases(ctx: Ctx, resources: Resource[]): Promise<Resour
     }
     const m = isRecord(o['metadata']) ? o['metadata'] : {};
     const who = `HelmRelease ${typeof m['namespace'] === 'string' ? `${m['namespace']}/` : ''}${String(m['name'])}`;
-    const plan = await planHelmRelease(o, objects, belowScope);
+    const plan = await planHelmRelease(o, objects, belowScope, ctx.entry.flux?.sources);
     if (plan.kind === 'keep') {
       ctx.diagnostics.push({ severity: 'notice', unit: unit.id, ...ksAt, message: `${who} is kept as an object: ${plan.reason}; helm-controller renders its chart in the cluster` });
       out.push(r);

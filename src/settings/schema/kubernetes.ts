@@ -78,6 +78,16 @@ export const kubernetesEntry = z
     from: z.enum(['flux', 'argocd']).optional().describe('Discover units from engine objects (Flux Kustomizations or Argo CD Applications) under path instead of match'),
     path: z.string().optional().describe('With from: where the engine objects are'),
     strict: z.boolean().default(false).describe('With from: fail when an object cannot be resolved offline'),
+    flux: z
+      .object({
+        sources: z
+          .array(z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a GitRepository name'))
+          .default([])
+          .describe('Names of GitRepositories that are this repository, besides `flux-system` (e.g. `home-kubernetes`)')
+      })
+      .strict()
+      .optional()
+      .describe('With from: flux: which sources are this repository'),
     argocd: z
       .object({
         repoURLs: z
