@@ -100,6 +100,10 @@ describe('emit with from: argocd', () => {
       'argocd/web.yaml': app('web', { path: 'src/web', kustomize: { namePrefix: 'prod-', namespace: 'web-prod' } }, { syncPolicy: { automated: { prune: true } } }),
       'argocd/root.yaml': app('root', { path: 'children' }),
       'children/child.yaml': app('child', { path: 'src/child', directory: { recurse: true } }),
+      // An app-of-apps through kustomize: discovery follows what its source renders, emit or not.
+      'argocd/kz.yaml': app('kz-root', { path: 'kz-apps' }),
+      'kz-apps/kustomization.yaml': 'resources: [kz-child.yaml]\n',
+      'kz-apps/kz-child.yaml': app('kz-child', { path: 'src/child' }),
       'src/web/kustomization.yaml': 'resources: [cm.yaml]\n',
       'src/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n',
       'src/child/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: child}\n'
@@ -107,7 +111,7 @@ describe('emit with from: argocd', () => {
     const r = await render(files);
     try {
       const emitted = [...r.tree].filter(([p]) => p.startsWith('_deploy/')).map(([, objs]) => objs[0]!);
-      expect(emitted.map((o) => o.metadata.name).sort()).toEqual(['child', 'root', 'web']);
+      expect(emitted.map((o) => o.metadata.name).sort()).toEqual(['child', 'kz-child', 'kz-root', 'root', 'web']);
       for (const a of emitted) {
         expect(a).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { namespace: 'argocd', labels: { team: 'web' } }, spec: { project: 'web' } });
         expect(a.spec['source']).toEqual({ repoURL: REPO, targetRevision: 'deployment', path: `apps/${a.metadata.name}` });
@@ -116,7 +120,8 @@ describe('emit with from: argocd', () => {
       expect(emitted.find((a) => a.metadata.name === 'web')!.spec).toMatchObject({ syncPolicy: { automated: { prune: true } }, destination: { namespace: 'web' } });
       // The web unit's wet folder holds what the kustomize options made; the root's no longer holds the dry child Application.
       expect(r.tree.get('apps/web/ConfigMap.prod-web.yml')?.[0]).toMatchObject({ metadata: { name: 'prod-web', namespace: 'web-prod' } });
-      expect([...r.tree.keys()].filter((p) => p.startsWith('apps/root/'))).toEqual([]);
+      expect([...r.tree.keys()].filter((p) => p.startsWith('apps/root/') || p.startsWith('apps/kz-root/'))).toEqual([]);
+      expect(r.tree.get('apps/kz-child/ConfigMap.child.yml')?.[0]).toMatchObject({ metadata: { name: 'child' } });
     } finally {
       await r.cleanup();
     }

@@ -92,7 +92,7 @@ describe.each(KUBECTLS)('home-ops style Flux units with %s', (k: ToolName) => {
         const h = HAND[unit.coordinates['name']!]!;
         const r = await renderKubernetesUnit(unit, { ...input, units: found.units });
         expect(r.diagnostics.filter((d) => d.severity !== 'notice')).toEqual([]);
-        const ours = new Map(r.resources.map((x) => [`${x.object.kind}/${String(x.object.metadata?.['name'])}`, JSON.parse(JSON.stringify(x.object)) as unknown]));
+        const ours = new Map(r.resources.map((x) => [`${x.object.kind}/${String((x.object.metadata as { name?: string } | undefined)?.name)}`, JSON.parse(JSON.stringify(x.object)) as unknown]));
         const copy = await tempRepo({ ...FILES, [`${h.dir}/kustomization.yaml`]: h.kustomization });
         try {
           const { stdout } = await run(kubectl.bin, ['kustomize', join(copy.root, h.dir)], { encoding: 'utf8' });

@@ -308,7 +308,8 @@ async function argoObjects(files: FileReader, root: string, file: string, diagno
 /** Whether a file below `dir` declares an Argo CD Application or ApplicationSet (templates included). */
 async function mentionsApplications(files: FileReader, root: string, dir: string): Promise<boolean> {
   for (const file of await yamlFilesBelow(files, root, dir)) {
-    if (/^kind:\s*["']?Application(Set)?["']?\s*$/m.test(await files.readFile(posix.join(root, file)))) return true;
+    // Block style (`kind: Application`), and flow style or JSON (`{"kind": "Application", ...}`), which YAML reads alike.
+    if (/(^|[{,]\s*)["']?kind["']?\s*:\s*["']?Application(Set)?["']?\s*(,|}|$)/m.test(await files.readFile(posix.join(root, file)))) return true;
   }
   return false;
 }

@@ -187,7 +187,7 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   }
   switch (entry.from) {
     case 'argocd':
-      return withoutReplaced(await renderArgoUnit(unit, input, entry, renderKubernetesUnit), entry);
+      return withoutReplaced(await renderArgoUnit(unit, input, entry, renderKubernetesUnit), entry, input);
   }
   const ctx: Ctx = { unit, input, entry, diagnostics: [] };
   let resources: Resource[] = [];
@@ -233,12 +233,13 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   }
 
   if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
-  return withoutReplaced({ unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics }, entry);
+  return withoutReplaced({ unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics }, entry, input);
 }
 
 /** With `emit`, a unit's rendered engine objects of this repository are left out (emitted objects replace them), with a notice naming them. */
-function withoutReplaced(r: RenderedUnit, entry: KubernetesEntry): RenderedUnit {
-  if (!entry.emit || r.status !== 'rendered') return r;
+function withoutReplaced(r: RenderedUnit, entry: KubernetesEntry, input: RenderInput): RenderedUnit {
+  // Discovery follows an app-of-apps through the Applications its source renders.
+  if (!entry.emit || r.status !== 'rendered' || input.forDiscovery) return r;
   const left: string[] = [];
   const resources = r.resources.filter((x) => {
     const o = x.object as Record<string, unknown>;
