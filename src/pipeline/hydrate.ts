@@ -128,7 +128,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   // An Argo CD app-of-apps whose source is rendered (kustomize, Helm): discovery reads the Applications it renders.
   const kubernetes = renderers.find((r) => r.name === 'kubernetes');
   const renderObjects = async (u: Unit): Promise<unknown[] | undefined> => {
-    const [r] = (await kubernetes?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous })) ?? [];
+    const [r] = (await kubernetes?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous, forDiscovery: true })) ?? [];
     return r?.status === 'rendered' ? r.resources.map((x) => x.object) : undefined;
   };
   const discovered = await discoverUnits(settings, ports.files, positions, { renderObjects });

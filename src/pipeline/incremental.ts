@@ -61,6 +61,8 @@ function globalConfig(settings: Settings): string {
 async function kubernetesClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
   const entry = settings.config.kubernetes[unit.entry];
   if (!entry) return { paths: [unit.dir], volatile: true, reason: 'no config entry' };
+  // An emit unit writes the object it was discovered from (in the digest's header) with the config: it reads its file only.
+  if (unit.emit) return { paths: [unit.emit.file], volatile: false };
   switch (entry.from) {
     case 'argocd':
       return argoClosure(unit, settings, files);
@@ -151,7 +153,9 @@ async function headerParts(unit: Unit, settings: Settings, toolVersion: string |
     JSON.stringify(unit.coordinates),
     shared,
     // An Argo CD unit: the (generated) Application it renders.
-    ...(unit.argocd ? [JSON.stringify(unit.argocd)] : [])
+    ...(unit.argocd ? [JSON.stringify(unit.argocd)] : []),
+    // An emit unit: the object it rewrites and the wet folder it deploys.
+    ...(unit.emit ? [JSON.stringify(unit.emit)] : [])
   ];
 }
 

@@ -81,6 +81,11 @@ export interface RenderInput {
   exec: ProcessRunner;
   logger: Logger;
   previous: PreviousWet;
+  /**
+   * Discovery reads what a unit renders (an Argo CD app-of-apps): the engine objects an entry's
+   * `emit` leaves out of the wet tree are kept in the result.
+   */
+  forDiscovery?: boolean;
 }
 
 export interface Renderer {
