@@ -114,6 +114,20 @@ describe('the import graph of src/', () => {
     expect(bad).toEqual([]);
   });
 
+  it('outside src/render/, nothing imports a renderer\'s own folder, and the pipeline never names a renderer', () => {
+    // A renderer's specifics (its closure, its volatility, its tool versions) reach the pipeline
+    // through the Renderer interface; src/render/registry.ts is the one place that maps names to renderers.
+    const reach = files
+      .filter((f) => folder(f.rel) !== 'render')
+      .flatMap((f) => f.local.filter((l) => /^render\/[^/]+\//.test(l)).map((l) => `${f.rel} → ${l}`));
+    expect(reach).toEqual([]);
+    const names = files
+      .filter((f) => ['pipeline', 'app'].includes(folder(f.rel)))
+      .filter((f) => /['"](?:kubernetes|terraform|secrets)['"]/.test(f.text))
+      .map((f) => f.rel);
+    expect(names).toEqual([]);
+  });
+
   it('adapters import nothing from report/, pipeline/ or app/', () => {
     // Known: the GitHub adapter takes the comment size limits and the marker format from report/;
     // the shard-file adapter takes the shard file's schema from pipeline/ (to move to its own module).

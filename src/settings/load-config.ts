@@ -10,7 +10,7 @@ import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js
 import { placeholders, patternProblems } from '../dry/match.js';
 import { globProblem } from '../dry/select.js';
 import { checkOutputPath, checkRelativePath, extraArtifactsFolder, hasGitSegment } from '../dry/path-safety.js';
-import { RENDERER_NAMES } from '../dry/unit.js';
+import { RENDERER_NAMES } from './schema/renderers.js';
 import { isRecord } from '../resources/resource.js';
 import { readYamlDocument, type Position } from '../resources/yaml-positions.js';
 import { hydrateConfig, type HydrateConfig } from './schema/config.js';

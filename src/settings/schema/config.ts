@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { kubernetesEntry, plainRule } from './kubernetes.js';
 import { terraformEntry } from './terraform.js';
 import { secretsEntry } from './secrets.js';
+import { RENDERER_NAMES } from './renderers.js';
 
 export const sourceEntry = z
   .object({
@@ -69,8 +70,8 @@ export const hydrateConfig = z
     $schema: z.string().optional(),
     version: z.literal(1).default(1),
     order: z
-      .array(z.enum(['kubernetes', 'terraform', 'secrets']))
-      .default(['kubernetes', 'terraform', 'secrets'])
+      .array(z.enum(RENDERER_NAMES))
+      .default([...RENDERER_NAMES])
       .describe('Order in which the renderers run'),
     sources: z.array(sourceEntry).default([]),
     kubernetes: z.array(kubernetesEntry).default([]),
