@@ -39,10 +39,9 @@ import {
   chooseVerificationSample,
   collectShards,
   shardResultDifference,
-  shardUnitResult,
-  type LoadedShard,
-  type ShardFile
+  shardUnitResult
 } from './shards.js';
+import type { LoadedShard, ShardFile } from '../formats/shard-file.js';
 
 export interface PipelinePorts {
   files: FileReader;
