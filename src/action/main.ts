@@ -15,7 +15,8 @@ import type { HydrateOutcome } from '../pipeline/hydrate.js';
 import { buildComment } from '../report/comment.js';
 import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
 import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
-import { renderReport } from '../report/json-report.js';
+import { runReport } from '../report/json-report.js';
+import { serializeRunReport } from '../formats/run-report.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
 import { escapeLine, escapeText } from '../report/escape.js';
@@ -164,7 +165,7 @@ async function execute(inputs: ActionInputs, plan: EventPlan, report: JobReport)
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
   const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
-  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ...renderReport(rendered) }, null, 2)}\n`);
+  await writeFile(reportPath, serializeRunReport(runReport(rendered, { version: VERSION, mode: plan.mode })));
   core.setOutput('report', reportPath);
   core.setOutput('units-changed', JSON.stringify(unitsChanged));
 

@@ -4,8 +4,7 @@
  * job reads them all (`src/adapters/shard-files.ts`) and checks them (`src/pipeline/shards.ts`).
  */
 import * as z from 'zod';
-import type { Diagnostic } from '../diagnostics.js';
-import type { SourceRef } from '../resources/resource.js';
+import { diagnosticSchema, issueSummary, sourceSchema } from './schemas.js';
 import type { ShardSpec } from '../settings/shard.js';
 
 /** The shard file's version: a file of another format is refused. */
@@ -15,24 +14,6 @@ export function shardFileName(spec: ShardSpec): string {
   return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
 }
 
-/**
- * True when A and B are the same type (each assignable to the other, with the same keys, optional
- * ones included): a schema of a type declared elsewhere is checked against it
- * (`const _x: SameType<z.infer<typeof schema>, T> = true`), so neither can change alone.
- */
-export type SameType<A, B> = [A, keyof A] extends [B, keyof B] ? ([B, keyof B] extends [A, keyof A] ? true : false) : false;
-
-const sourceSchema = z.object({ file: z.string().optional(), line: z.number().int().optional(), col: z.number().int().optional() });
-const _source: SameType<z.infer<typeof sourceSchema>, SourceRef> = true;
-const diagnosticSchema = z.object({
-  severity: z.enum(['error', 'warning', 'notice']),
-  message: z.string(),
-  unit: z.string().optional(),
-  file: z.string().optional(),
-  line: z.number().int().optional(),
-  col: z.number().int().optional()
-});
-const _diagnostic: SameType<z.infer<typeof diagnosticSchema>, Diagnostic> = true;
 const resourceSchema = z.union([
   z.object({ object: z.record(z.string(), z.unknown()), source: sourceSchema }),
   z.object({ yaml: z.string(), source: sourceSchema })
@@ -98,8 +79,7 @@ export function parseShardFile(text: string): { data: ShardFile } | { problem: s
   }
   const parsed = shardFileSchema.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    return { problem: `is not a Hydrate shard file (${first.join('; ')})` };
+    return { problem: `is not a Hydrate shard file (${issueSummary(parsed.error)})` };
   }
   return { data: parsed.data };
 }

@@ -136,6 +136,7 @@ function countPaths(raw: Json): number {
 }
 
 const RENDERERS: ReadonlySet<string> = new Set(RENDERER_NAMES);
+const RENDERER_LIST = RENDERER_NAMES.map((n) => JSON.stringify(n)).join(', ');
 const HASH = /^[0-9a-f]{64}$/;
 
 /**
@@ -180,7 +181,7 @@ function readIndexJson(raw: Json, problems: string[]): WetIndex | undefined {
         continue;
       }
       const renderer = u['renderer'];
-      if (typeof renderer !== 'string' || !RENDERERS.has(renderer)) bad(`${at}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
+      if (typeof renderer !== 'string' || !RENDERERS.has(renderer)) bad(`${at}.renderer`, `expected one of ${RENDERER_LIST}`);
       const dir = str(u['dir'], `${at}.dir`);
       const coordinates = Object.create(null) as Record<string, string>;
       if (!isObject(u['coordinates'])) bad(`${at}.coordinates`, 'expected an object');
