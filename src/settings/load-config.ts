@@ -7,9 +7,8 @@
 import { isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
 import type * as z from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
-import { placeholders, patternProblems } from '../dry/match.js';
-import { globProblem } from '../dry/select.js';
-import { checkOutputPath, checkRelativePath, extraArtifactsFolder, hasGitSegment } from '../dry/path-safety.js';
+import { placeholders, patternProblems } from './patterns.js';
+import { checkOutputPath, checkRelativePath, extraArtifactsFolder, globProblem, hasGitSegment } from './path-rules.js';
 import { RENDERER_NAMES } from './schema/renderers.js';
 import { isRecord } from '../resources/resource.js';
 import { locateZodIssues, readYamlDocument, type Position, type PositionedDocument } from '../resources/yaml-positions.js';
