@@ -1,9 +1,9 @@
 import type { ArgoApp } from './engines/argocd.js';
+import type { RendererName } from '../settings/schema/renderers.js';
+
+export { RENDERER_NAMES, type RendererName } from '../settings/schema/renderers.js';
 
 /** A render unit: one matching dry directory, with the coordinates its match pattern captured. */
-export type RendererName = 'kubernetes' | 'terraform' | 'secrets';
-export const RENDERER_NAMES: readonly RendererName[] = ['kubernetes', 'terraform', 'secrets'];
-
 export interface Unit {
   /** Stable id: `<renderer>:<dir>`, e.g. `kubernetes:apps/web/clusters/prod`. */
   id: string;

@@ -48,6 +48,8 @@ import { readObjectsBelow, type FoundObject } from '../../dry/engines/flux.js';
 import { crdScopes, isClusterScoped } from '../../resources/scope.js';
 import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
+import { kubernetesClosure } from './unit-closure.js';
+import { renderToolVersions } from './tool-versions.js';
 
 export { UNIT_PATCHES_FILE };
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
@@ -153,6 +155,8 @@ export function createKubernetesRenderer(): Renderer {
   return {
     name: 'kubernetes',
     independent: true,
+    closure: kubernetesClosure,
+    toolVersions: renderToolVersions,
     async render(input: RenderInput): Promise<RenderedUnit[]> {
       const out: RenderedUnit[] = [];
       for (const unit of input.units) out.push(await renderKubernetesUnit(unit, input));
@@ -163,8 +167,8 @@ export function createKubernetesRenderer(): Renderer {
 
 /**
  * Renders one unit. Never throws for problems in the dry input: they become diagnostics. What
- * the unit reads (its input digest, and whether the digest can see everything) is the
- * pipeline's business: see unitInputDigest in pipeline/incremental.ts.
+ * the unit reads (and whether that is all it depends on) is `kubernetesClosure` (unit-closure.ts),
+ * which the pipeline digests: see unitInputDigest in pipeline/incremental.ts.
  */
 export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Promise<RenderedUnit> {
   const entry = input.settings.config.kubernetes[unit.entry];
