@@ -10,6 +10,9 @@ import { branchNameProblem, labelProblem } from './names.js';
 
 export type Mode = 'pull-request' | 'push' | 'check';
 
+/** How a pin change reaches the dry repository: pushed to its branch, or as a dry pull request. */
+export type DryCommit = 'push' | 'pull-request';
+
 interface GitHubEvent {
   name: string;
   payload: Record<string, unknown>;
@@ -47,6 +50,16 @@ export interface ActionInputs {
   apiUrl: string;
   runUrl: string;
   event: GitHubEvent;
+  /** The checked-out branch of the dry repository (GITHUB_REF `refs/heads/<name>`), if it is a branch. */
+  dryBranch?: string;
+  /** `repository_dispatch` event type that carries an image update (other types render as on push). */
+  dispatchEventType: string;
+  /** `workflow_dispatch`: the image update as JSON text (the `payload` input); '' when not given. */
+  payload: string;
+  /** How a pin change is committed to the dry repository. */
+  dryCommit: DryCommit;
+  /** `mode: promote`: the coordinate selectors (`env=staging`) to copy pins from and to; the wet side runs as pull-request. */
+  promote?: { from: string; to: string };
   tempDir: string;
   stepSummary?: string;
 }
@@ -101,11 +114,32 @@ function countInput(name: string, value: string, fallback: number): number {
   return Number(v);
 }
 
-export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<ActionInputs> {
-  const mode = core.getInput('mode') || 'pull-request';
-  if (mode !== 'pull-request' && mode !== 'push' && mode !== 'check') {
-    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
+/** `mode: promote` with its selectors, or undefined; the selectors' grammar is checked by the event plan. */
+function promoteInputs(modeInput: string): { from: string; to: string } | undefined {
+  const from = core.getInput('promote-from').trim();
+  const to = core.getInput('promote-to').trim();
+  if (modeInput !== 'promote') {
+    if (from || to) throw new ConfigError('inputs promote-from and promote-to are read only with mode: promote');
+    return undefined;
   }
+  const missing = [...(from ? [] : ['promote-from']), ...(to ? [] : ['promote-to'])];
+  if (missing.length > 0) throw new ConfigError(`mode: promote needs ${missing.join(' and ')} (coordinate selectors such as env=staging)`);
+  return { from, to };
+}
+
+export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<ActionInputs> {
+  const modeInput = core.getInput('mode') || 'pull-request';
+  if (modeInput !== 'pull-request' && modeInput !== 'push' && modeInput !== 'check' && modeInput !== 'promote') {
+    throw new ConfigError(`input mode must be pull-request, push, check or promote, got "${modeInput}"`);
+  }
+  // A promotion commits pins to the dry repository, then hydrates and opens the wet pull request.
+  const promote = promoteInputs(modeInput);
+  const mode: Mode = modeInput === 'promote' ? 'pull-request' : modeInput;
+  const dryCommit = core.getInput('dry-commit') || 'pull-request';
+  if (dryCommit !== 'push' && dryCommit !== 'pull-request') {
+    throw new ConfigError(`input dry-commit must be push or pull-request, got "${dryCommit}"`);
+  }
+  const ref = env['GITHUB_REF'] ?? '';
   const token = core.getInput('token');
   if (token) core.setSecret(token);
   const workspace = path.resolve(env['GITHUB_WORKSPACE'] ?? process.cwd());
@@ -159,6 +193,11 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     apiUrl,
     runUrl,
     event: { name: eventName, payload },
+    ...(ref.startsWith('refs/heads/') ? { dryBranch: ref.slice('refs/heads/'.length) } : {}),
+    dispatchEventType: core.getInput('dispatch-event-type').trim() || 'hydrate-images',
+    payload: core.getInput('payload').trim(),
+    dryCommit,
+    ...(promote ? { promote } : {}),
     tempDir,
     ...(env['GITHUB_STEP_SUMMARY'] ? { stepSummary: env['GITHUB_STEP_SUMMARY'] } : {})
   };
