@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commitDryEdits, dryBranchName, type DryCommitRequest } from '../../src/publish/dry-branch.js';
 import { HydrateError } from '../../src/diagnostics.js';
+import { GitClient } from '../../src/adapters/git.js';
 
 let tmp: string;
 let bare: string;
@@ -26,6 +27,7 @@ function request(over: Partial<DryCommitRequest> = {}): DryCommitRequest {
   const workDir = mkdtempSync(join(tmp, 'work-'));
   return {
     remoteUrl: bare,
+    git: new GitClient({ home: workDir }),
     base: { branch: 'main', commit: base },
     targetBranch: 'main',
     edits: [EDIT],

@@ -2,7 +2,7 @@
  * Committing a pin change to the dry repository: the edited files on top of the commit the run
  * checked out, pushed with a lease either onto the checked-out branch itself (`push`) or onto a
  * branch of its own for a dry pull request. Done in a private repository (never the user's
- * checkout), through the `Git` verbs; the token reaches git as in `wet-branch.ts`.
+ * checkout), through the `Git` verbs (the caller's client holds the token, never on argv).
  *
  * The edits were planned on the checked-out commit, so that commit is the only base: when the
  * branch has moved since, nothing is pushed and the run says so (planning again on the new tip is
@@ -10,7 +10,6 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { GitClient } from '../adapters/git.js';
 import { ConfigError, HydrateError } from '../diagnostics.js';
 import type { Git, GitWorkTree } from '../ports.js';
 import { HYDRATE_VERSION_TRAILER } from './wet-branch.js';
@@ -25,7 +24,8 @@ export interface DryFileEdit {
 export interface DryCommitRequest {
   /** The dry repository, e.g. `${GITHUB_SERVER_URL}/${owner}/${repo}.git`, or a repository path. */
   remoteUrl: string;
-  token?: string;
+  /** Git for `remoteUrl` (with its token: the composition root builds it). */
+  git: Git;
   /** The checked-out branch and the commit the edits were planned on. */
   base: { branch: string; commit: string };
   /** Where the commit goes: `base.branch` (push) or a branch of its own (a dry pull request). */
@@ -37,7 +37,6 @@ export interface DryCommitRequest {
   author: { name: string; email: string };
   /** An empty directory owned by the tool. */
   workDir: string;
-  git?: Git;
 }
 
 export interface DryCommitResult {
@@ -75,7 +74,7 @@ async function readText(path: string): Promise<string | undefined> {
 export async function commitDryEdits(req: DryCommitRequest): Promise<DryCommitResult> {
   for (const e of req.edits) checkEditPath(e.path);
   if (req.remoteUrl.startsWith('-') || req.remoteUrl.trim() === '') throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
-  const git = req.git ?? (await defaultGit(req));
+  const git = req.git;
   for (const branch of new Set([req.base.branch, req.targetBranch])) {
     if (!(await git.isValidBranchName(branch))) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
   }
@@ -137,12 +136,6 @@ async function assertOnlyOurCommits(repo: GitWorkTree, branch: string, tip: stri
       );
     }
   }
-}
-
-async function defaultGit(req: DryCommitRequest): Promise<Git> {
-  const home = join(req.workDir, 'home');
-  await mkdir(home, { recursive: true });
-  return new GitClient({ ...(req.token ? { token: req.token } : {}), remoteUrl: req.remoteUrl, home });
 }
 
 /** A branch name from free text: `hydrate/images/ghcr.io-acme-web-1.2.3`. */
