@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { kubernetesEntry, plainRule } from './kubernetes.js';
 import { terraformEntry } from './terraform.js';
 import { secretsEntry } from './secrets.js';
+import { pinRule } from './pins.js';
 
 export const sourceEntry = z
   .object({
@@ -86,6 +87,10 @@ export const hydrateConfig = z
       .default({ plain: {} }),
     wet: wetOptions.default({ layout: 'per-resource', generatedAttributes: true, labelCoordinates: [] }),
     diff: diffOptions.default({ ignore: [] }),
+    pins: z
+      .array(pinRule)
+      .default([])
+      .describe('Where units keep image pins besides kustomization images: entries and images.yaml: a YAML path per image (Helm values, claim values, a Helm release set entry)'),
     policy: z
       .object({
         allowSecrets: z.array(allowedSecret).default([]),
