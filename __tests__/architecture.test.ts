@@ -57,8 +57,16 @@ const inCore = (rel: string): boolean => CORE.includes(folder(rel));
 describe('the import graph of src/', () => {
   it('is read: every file has been found and most import something', () => {
     expect(files.length).toBeGreaterThan(50);
-    expect(files.find((f) => f.rel === 'action/main.ts')?.local).toContain('pipeline/hydrate.ts');
+    expect(files.find((f) => f.rel === 'app/action-run.ts')?.local).toContain('pipeline/hydrate.ts');
     for (const f of files) for (const l of f.local) expect(files.some((g) => g.rel === l) ? l : `${f.rel} → missing ${l}`).toBe(l);
+  });
+
+  it('the entry points only compose: src/action/main.ts and src/cli.ts hold well under 100 lines of logic each', () => {
+    for (const rel of ['action/main.ts', 'cli.ts']) {
+      const text = files.find((f) => f.rel === rel)!.text.replace(/\/\*[\s\S]*?\*\//g, '');
+      const logic = text.split('\n').filter((l) => l.trim() !== '' && !/^\s*(\/\/|import\s|export\s.*\bfrom\s)/.test(l));
+      expect({ rel, lines: logic.length < 80 }).toEqual({ rel, lines: true });
+    }
   });
 
   it('the core imports neither node:child_process nor @actions/*', () => {

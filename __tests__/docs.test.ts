@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { ACTION_OUTPUTS } from '../src/app/action-run.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const read = (rel: string): string => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -18,7 +19,7 @@ const action = parse(read('action.yml')) as {
 const readme = read('README.md');
 const actionDoc = read('docs/action.md');
 const inputsSource = read('src/action/inputs.ts');
-const mainSource = read('src/action/main.ts');
+const runSource = read('src/app/action-run.ts');
 
 describe('action.yml, the code and docs/action.md agree', () => {
   it('action.yml is valid YAML that runs the committed bundle on Node 24', () => {
@@ -33,9 +34,10 @@ describe('action.yml, the code and docs/action.md agree', () => {
     for (const name of Object.keys(action.inputs)) expect(table).toContain(`| \`${name}\` |`);
   });
 
-  it('every output is set by src/action/main.ts and documented in the outputs table of docs/action.md', () => {
-    const set = new Set([...mainSource.matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]!));
+  it('every output is set by src/app/action-run.ts, listed in ACTION_OUTPUTS and documented in the outputs table of docs/action.md', () => {
+    const set = new Set([...runSource.matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]!));
     expect([...set].sort()).toEqual(Object.keys(action.outputs).sort());
+    expect([...ACTION_OUTPUTS].sort()).toEqual(Object.keys(action.outputs).sort());
     const table = actionDoc.slice(actionDoc.indexOf('## Outputs'), actionDoc.indexOf('## Events'));
     for (const name of Object.keys(action.outputs)) expect(table).toContain(`\`${name}\``);
   });

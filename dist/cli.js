@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key2, node2, visitor, path5) {
-      const ctrl = callVisitor(key2, node2, visitor, path5);
+    function visit_(key2, node2, visitor, path7) {
+      const ctrl = callVisitor(key2, node2, visitor, path7);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path5, ctrl);
-        return visit_(key2, ctrl, visitor, path5);
+        replaceNode(key2, path7, ctrl);
+        return visit_(key2, ctrl, visitor, path7);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
+          path7 = Object.freeze(path7.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path5);
+            const ci = visit_(i, node2.items[i], visitor, path7);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path5);
+          path7 = Object.freeze(path7.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path7);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path5);
+          const cv = visit_("value", node2.value, visitor, path7);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node2, visitor, path5) {
-      const ctrl = await callVisitor(key2, node2, visitor, path5);
+    async function visitAsync_(key2, node2, visitor, path7) {
+      const ctrl = await callVisitor(key2, node2, visitor, path7);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path5, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path5);
+        replaceNode(key2, path7, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path7);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
+          path7 = Object.freeze(path7.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path5);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path7);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path5 = Object.freeze(path5.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path5);
+          path7 = Object.freeze(path7.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path7);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path5);
+          const cv = await visitAsync_("value", node2.value, visitor, path7);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node2, visitor, path5) {
+    function callVisitor(key2, node2, visitor, path7) {
       if (typeof visitor === "function")
-        return visitor(key2, node2, path5);
+        return visitor(key2, node2, path7);
       if (identity.isMap(node2))
-        return visitor.Map?.(key2, node2, path5);
+        return visitor.Map?.(key2, node2, path7);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key2, node2, path5);
+        return visitor.Seq?.(key2, node2, path7);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key2, node2, path5);
+        return visitor.Pair?.(key2, node2, path7);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key2, node2, path5);
+        return visitor.Scalar?.(key2, node2, path7);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key2, node2, path5);
+        return visitor.Alias?.(key2, node2, path7);
       return void 0;
     }
-    function replaceNode(key2, path5, node2) {
-      const parent = path5[path5.length - 1];
+    function replaceNode(key2, path7, node2) {
+      const parent = path7[path7.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node2;
       } else if (identity.isPair(parent)) {
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path5, value) {
+    function collectionFromPath(schema, path7, value) {
       let v = value;
-      for (let i = path5.length - 1; i >= 0; --i) {
-        const k = path5[i];
+      for (let i = path7.length - 1; i >= 0; --i) {
+        const k = path7[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path5) => path5 == null || typeof path5 === "object" && !!path5[Symbol.iterator]().next().done;
+    var isEmptyPath = (path7) => path7 == null || typeof path7 === "object" && !!path7[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path5, value) {
-        if (isEmptyPath(path5))
+      addIn(path7, value) {
+        if (isEmptyPath(path7))
           this.add(value);
         else {
-          const [key2, ...rest] = path5;
+          const [key2, ...rest] = path7;
           const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path5) {
-        const [key2, ...rest] = path5;
+      deleteIn(path7) {
+        const [key2, ...rest] = path7;
         if (rest.length === 0)
           return this.delete(key2);
         const node2 = this.get(key2, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path5, keepScalar) {
-        const [key2, ...rest] = path5;
+      getIn(path7, keepScalar) {
+        const [key2, ...rest] = path7;
         const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path5) {
-        const [key2, ...rest] = path5;
+      hasIn(path7) {
+        const [key2, ...rest] = path7;
         if (rest.length === 0)
           return this.has(key2);
         const node2 = this.get(key2, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path5, value) {
-        const [key2, ...rest] = path5;
+      setIn(path7, value) {
+        const [key2, ...rest] = path7;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path5, value) {
+      addIn(path7, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path5, value);
+          this.contents.addIn(path7, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path5) {
-        if (Collection.isEmptyPath(path5)) {
+      deleteIn(path7) {
+        if (Collection.isEmptyPath(path7)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path5) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path7) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path5, keepScalar) {
-        if (Collection.isEmptyPath(path5))
+      getIn(path7, keepScalar) {
+        if (Collection.isEmptyPath(path7))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path5, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path7, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path5) {
-        if (Collection.isEmptyPath(path5))
+      hasIn(path7) {
+        if (Collection.isEmptyPath(path7))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path5) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path7) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path5, value) {
-        if (Collection.isEmptyPath(path5)) {
+      setIn(path7, value) {
+        if (Collection.isEmptyPath(path7)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path5), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path7), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path5, value);
+          this.contents.setIn(path7, value);
         }
       }
       /**
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path5) => {
+    visit.itemAtPath = (cst, path7) => {
       let item = cst;
-      for (const [field2, index] of path5) {
+      for (const [field2, index] of path7) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path5) => {
-      const parent = visit.itemAtPath(cst, path5.slice(0, -1));
-      const field2 = path5[path5.length - 1][0];
+    visit.parentCollection = (cst, path7) => {
+      const parent = visit.itemAtPath(cst, path7.slice(0, -1));
+      const field2 = path7[path7.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path5, item, visitor) {
-      let ctrl = visitor(item, path5);
+    function _visit(path7, item, visitor) {
+      let ctrl = visitor(item, path7);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path5.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path7.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path5);
+            ctrl = ctrl(item, path7);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path5) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path7) : ctrl;
     }
     exports.visit = visit;
   }
@@ -7626,8 +7626,8 @@ var require_utils = __commonJS({
       }
       return output;
     };
-    exports.basename = (path5, { windows } = {}) => {
-      const segs = path5.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path7, { windows } = {}) => {
+      const segs = path7.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -9221,14 +9221,14 @@ var require_helpers = __commonJS({
       return true;
     }
     exports.isInteger = isInteger;
-    function escapePathComponent(path5) {
-      if (path5.indexOf("/") === -1 && path5.indexOf("~") === -1)
-        return path5;
-      return path5.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapePathComponent(path7) {
+      if (path7.indexOf("/") === -1 && path7.indexOf("~") === -1)
+        return path7;
+      return path7.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path5) {
-      return path5.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapePathComponent(path7) {
+      return path7.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapePathComponent = unescapePathComponent;
     function _getPathRecursive(root, obj) {
@@ -9252,11 +9252,11 @@ var require_helpers = __commonJS({
       if (root === obj) {
         return "/";
       }
-      var path5 = _getPathRecursive(root, obj);
-      if (path5 === "") {
+      var path7 = _getPathRecursive(root, obj);
+      if (path7 === "") {
         throw new Error("Object not found in root");
       }
-      return "/" + path5;
+      return "/" + path7;
     }
     exports.getPath = getPath;
     function hasUndefined(obj) {
@@ -9451,8 +9451,8 @@ var require_core = __commonJS({
         if (!mutateDocument) {
           document = helpers_js_1._deepClone(document);
         }
-        var path5 = operation.path || "";
-        var keys = path5.split("/");
+        var path7 = operation.path || "";
+        var keys = path7.split("/");
         var obj = document;
         var t = 1;
         var len = keys.length;
@@ -9759,7 +9759,7 @@ var require_duplex = __commonJS({
       return temp;
     }
     exports.generate = generate2;
-    function _generate(mirror, obj, patches, path5, invertible) {
+    function _generate(mirror, obj, patches, path7, invertible) {
       if (obj === mirror) {
         return;
       }
@@ -9776,27 +9776,27 @@ var require_duplex = __commonJS({
         if (helpers_js_1.hasOwnProperty(obj, key2) && !(obj[key2] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
           var newVal = obj[key2];
           if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path5 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
+            _generate(oldVal, newVal, patches, path7 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
           } else {
             if (oldVal !== newVal) {
               changed = true;
               if (invertible) {
-                patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+                patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
               }
-              patches.push({ op: "replace", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
+              patches.push({ op: "replace", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
             }
           }
         } else if (Array.isArray(mirror) === Array.isArray(obj)) {
           if (invertible) {
-            patches.push({ op: "test", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+            patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
           }
-          patches.push({ op: "remove", path: path5 + "/" + helpers_js_1.escapePathComponent(key2) });
+          patches.push({ op: "remove", path: path7 + "/" + helpers_js_1.escapePathComponent(key2) });
           deleted = true;
         } else {
           if (invertible) {
-            patches.push({ op: "test", path: path5, value: mirror });
+            patches.push({ op: "test", path: path7, value: mirror });
           }
-          patches.push({ op: "replace", path: path5, value: obj });
+          patches.push({ op: "replace", path: path7, value: obj });
           changed = true;
         }
       }
@@ -9806,7 +9806,7 @@ var require_duplex = __commonJS({
       for (var t = 0; t < newKeys.length; t++) {
         var key2 = newKeys[t];
         if (!helpers_js_1.hasOwnProperty(mirror, key2) && obj[key2] !== void 0) {
-          patches.push({ op: "add", path: path5 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
+          patches.push({ op: "add", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
         }
       }
     }
@@ -10862,8 +10862,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path5 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path5 && path5 !== "/" ? path5 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path7 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path7 && path7 !== "/" ? path7 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -14538,10 +14538,8 @@ var require_ucs2length = __commonJS({
 });
 
 // src/cli.ts
-import { cp as cp2, mkdir as mkdir4, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
-import { existsSync as existsSync2, realpathSync as realpathSync3 } from "node:fs";
-import path4 from "node:path";
-import { fileURLToPath } from "node:url";
+import { realpathSync as realpathSync3 } from "node:fs";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/diagnostics.ts
 var ExitCode = { ok: 0, renderErrors: 1, usage: 2 };
@@ -14766,82 +14764,9 @@ function parseArgsMessage(message) {
   return message.split(". ")[0].replace(/^Unknown option/, "unknown flag").replace(/^Unexpected argument/, "unexpected argument");
 }
 
-// src/adapters/files.ts
-import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-
-// src/dry/utf8.ts
-function firstInvalidUtf8(bytes) {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 128) {
-      i++;
-      continue;
-    }
-    let need;
-    let min;
-    if (b >= 194 && b <= 223) [need, min] = [1, 128];
-    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
-    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
-    else return i;
-    if (i + need >= bytes.length) return i;
-    let cp3 = b & 63 >> need;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if ((c & 192) !== 128) return i;
-      cp3 = cp3 << 6 | c & 63;
-    }
-    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
-    i += need + 1;
-  }
-  return -1;
-}
-function decodeUtf8Strict(bytes) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
-  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
-}
-
-// src/adapters/files.ts
-function kindOf(s) {
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "directory";
-  return "other";
-}
-var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-var invalidUtf8Offset = firstInvalidUtf8;
-function decodeUtf8(bytes, path5) {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new Error(`${path5} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
-  }
-}
-function createFileReader() {
-  return {
-    readFile: async (path5) => decodeUtf8(readFileSync(path5), path5),
-    readFileBytes: async (path5) => new Uint8Array(readFileSync(path5)),
-    async readDir(path5) {
-      const entries2 = readdirSync(path5, { withFileTypes: true });
-      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
-    },
-    async lstat(path5) {
-      try {
-        const s = lstatSync(path5);
-        return { kind: kindOf(s), size: s.size };
-      } catch (e) {
-        if (e.code === "ENOENT" || e.code === "ENOTDIR") {
-          return void 0;
-        }
-        throw e;
-      }
-    },
-    realpath: async (path5) => realpathSync.native(path5)
-  };
-}
+// src/cli/render-command.ts
+import { mkdir as mkdir4 } from "node:fs/promises";
+import path4 from "node:path";
 
 // src/adapters/exec.ts
 import { spawn } from "node:child_process";
@@ -14923,18 +14848,18 @@ function createProcessRunner(parentEnv = process.env) {
       });
     },
     async workDir(copy = [], write = []) {
-      const path5 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
-      const remove = () => rm(path5, { recursive: true, force: true });
+      const path7 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm(path7, { recursive: true, force: true });
       try {
         for (const c of copy) {
-          const to = normalize(join(path5, c.to));
-          if (!isAbsolute(c.from) || !to.startsWith(`${path5}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          const to = normalize(join(path7, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path7}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
           await mkdir(dirname(to), { recursive: true });
           await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
         }
         for (const w of write) {
-          const to = normalize(join(path5, w.path));
-          if (!to.startsWith(`${path5}/`)) throw new Error(`cannot write ${w.path}`);
+          const to = normalize(join(path7, w.path));
+          if (!to.startsWith(`${path7}/`)) throw new Error(`cannot write ${w.path}`);
           await mkdir(dirname(to), { recursive: true });
           await rm(to, { force: true });
           await writeFile(to, w.content, { flag: "wx" });
@@ -14943,7 +14868,7 @@ function createProcessRunner(parentEnv = process.env) {
         await remove();
         throw e;
       }
-      return { path: path5, remove };
+      return { path: path7, remove };
     },
     which(command) {
       let found = located.get(command);
@@ -14955,21 +14880,98 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function locate(command, path5) {
+async function locate(command, path7) {
   if (command.includes("/")) return await isExecutable(command) ? command : void 0;
-  for (const dir of path5.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+  for (const dir of path7.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
     const candidate = join(dir, command);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
 }
-async function isExecutable(path5) {
+async function isExecutable(path7) {
   try {
-    await access(path5, constants.X_OK);
+    await access(path7, constants.X_OK);
     return true;
   } catch {
     return false;
   }
+}
+
+// src/adapters/files.ts
+import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+
+// src/dry/utf8.ts
+function firstInvalidUtf8(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) [need, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
+    else return i;
+    if (i + need >= bytes.length) return i;
+    let cp3 = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 192) !== 128) return i;
+      cp3 = cp3 << 6 | c & 63;
+    }
+    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8Strict(bytes) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+}
+
+// src/adapters/files.ts
+function kindOf(s) {
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
+  return "other";
+}
+var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+var invalidUtf8Offset = firstInvalidUtf8;
+function decodeUtf8(bytes, path7) {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new Error(`${path7} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
+  }
+}
+function createFileReader() {
+  return {
+    readFile: async (path7) => decodeUtf8(readFileSync(path7), path7),
+    readFileBytes: async (path7) => new Uint8Array(readFileSync(path7)),
+    async readDir(path7) {
+      const entries2 = readdirSync(path7, { withFileTypes: true });
+      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
+    },
+    async lstat(path7) {
+      try {
+        const s = lstatSync(path7);
+        return { kind: kindOf(s), size: s.size };
+      } catch (e) {
+        if (e.code === "ENOENT" || e.code === "ENOTDIR") {
+          return void 0;
+        }
+        throw e;
+      }
+    },
+    realpath: async (path7) => realpathSync.native(path7)
+  };
 }
 
 // src/adapters/git-files.ts
@@ -15023,9 +15025,9 @@ async function readGitListing(exec, repoRoot, logger) {
     const opaque = /* @__PURE__ */ new Set();
     for (const line of split(listed)) {
       if (line.startsWith("? ")) {
-        const path6 = line.slice(2);
-        if (path6.endsWith("/")) opaque.add(path6.slice(0, -1));
-        else dirty.add(path6);
+        const path8 = line.slice(2);
+        if (path8.endsWith("/")) opaque.add(path8.slice(0, -1));
+        else dirty.add(path8);
         continue;
       }
       const tab = line.indexOf("	");
@@ -15033,33 +15035,33 @@ async function readGitListing(exec, repoRoot, logger) {
       const mode = line.slice(2, 8);
       const blob = line.slice(9, tab - 2);
       const stage = line[tab - 1];
-      const path5 = line.slice(tab + 1);
+      const path7 = line.slice(tab + 1);
       if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
         throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
       }
-      if (mode === "160000") opaque.add(path5);
+      if (mode === "160000") opaque.add(path7);
       else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
-        clean.delete(path5);
-        dirty.add(path5);
-      } else if (!dirty.has(path5)) clean.set(path5, blob);
+        clean.delete(path7);
+        dirty.add(path7);
+      } else if (!dirty.has(path7)) clean.set(path7, blob);
     }
     if (clean.size === 0) throw new Error("no tracked file below the dry root");
     const all = [...clean.keys(), ...dirty];
     const attrs = mayHaveAttributes(repoRoot, all) ? split(await git(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
     for (let i = 0; i + 2 < attrs.length; i += 3) {
-      const [path5, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      const [path7, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
       if (value === "unspecified" || value === "unset") continue;
-      if (attr === "filter") throw new Error(`${path5} has the filter attribute ${value}`);
+      if (attr === "filter") throw new Error(`${path7} has the filter attribute ${value}`);
       if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
-        clean.delete(path5);
-        dirty.add(path5);
+        clean.delete(path7);
+        dirty.add(path7);
       }
     }
-    for (const path5 of split(await git(["ls-files", "-m", "-z"]))) {
-      clean.delete(path5);
-      dirty.add(path5);
+    for (const path7 of split(await git(["ls-files", "-m", "-z"]))) {
+      clean.delete(path7);
+      dirty.add(path7);
     }
-    for (const path5 of opaque) clean.delete(path5);
+    for (const path7 of opaque) clean.delete(path7);
     logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
     return { clean, dirty, opaque };
   } catch (e) {
@@ -15317,21 +15319,21 @@ function yamlDiagnostic(problem, file, unit2) {
 }
 function locateZodIssues(error2, doc, base = []) {
   return error2.issues.map((issue2) => {
-    const path5 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
+    const path7 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
     if (issue2.code === "unrecognized_keys" && issue2.keys.length > 0) {
       const key2 = issue2.keys[0];
-      return { issue: issue2, path: path5, key: key2, position: doc.keyPositionOf([...base, ...path5, key2]) };
+      return { issue: issue2, path: path7, key: key2, position: doc.keyPositionOf([...base, ...path7, key2]) };
     }
-    return { issue: issue2, path: path5, position: doc.positionOf([...base, ...path5]) };
+    return { issue: issue2, path: path7, position: doc.positionOf([...base, ...path7]) };
   });
 }
 function zodIssueDiagnostics(error2, doc, where, message) {
-  return locateZodIssues(error2, doc).map(({ issue: issue2, path: path5, key: key2, position }) => ({
+  return locateZodIssues(error2, doc).map(({ issue: issue2, path: path7, key: key2, position }) => ({
     severity: "error",
     ...where.unit ? { unit: where.unit } : {},
     file: where.file,
     ...position,
-    message: message([...path5, ...key2 !== void 0 ? [key2] : []].join("."), issue2)
+    message: message([...path7, ...key2 !== void 0 ? [key2] : []].join("."), issue2)
   }));
 }
 function parseOptions(version2, lineCounter) {
@@ -15371,17 +15373,17 @@ function positioned(doc, lineCounter, value) {
   return {
     value,
     start,
-    positionOf: (path5) => nodePosition(doc, path5, false, pos) ?? start,
-    keyPositionOf: (path5) => nodePosition(doc, path5, true, pos) ?? start,
+    positionOf: (path7) => nodePosition(doc, path7, false, pos) ?? start,
+    keyPositionOf: (path7) => nodePosition(doc, path7, true, pos) ?? start,
     source: { doc, linePos: pos }
   };
 }
-function nodePosition(doc, path5, wantKey, pos) {
+function nodePosition(doc, path7, wantKey, pos) {
   let node2 = doc.contents;
   let best = rangeStart(node2, pos);
-  for (let i = 0; i < path5.length; i++) {
-    const k = path5[i];
-    const last = i === path5.length - 1;
+  for (let i = 0; i < path7.length; i++) {
+    const k = path7[i];
+    const last = i === path7.length - 1;
     if ((0, import_yaml2.isMap)(node2)) {
       const pair = node2.items.find((p) => ((0, import_yaml2.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
@@ -15712,8 +15714,8 @@ var PENDING_PATH = ".hydrate/pending.json";
 function contentHash(text) {
   return createHash2("sha256").update(text, "utf8").digest("hex");
 }
-function isNeverOwned(path5) {
-  const parts = path5.split("/");
+function isNeverOwned(path7) {
+  const parts = path7.split("/");
   if (parts.length < 2) return true;
   if (parts[0].startsWith(".git")) return true;
   return parts.includes(".git");
@@ -15830,26 +15832,26 @@ function layoutWet(results, settings, meta3, kept = []) {
   const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
     (a, b) => cmp(idOf(a), idOf(b))
   );
-  const claim2 = (unitId2, path5, content, what, file) => {
+  const claim2 = (unitId2, path7, content, what, file) => {
     const at3 = file !== void 0 ? { file } : {};
-    const bad = checkWetPath(path5);
+    const bad = checkWetPath(path7);
     if (bad) {
       diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
-    const folded = foldCase(path5);
+    const folded = foldCase(path7);
     if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
         ...at3,
-        message: `${what} would be written to ${path5}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+        message: `${what} would be written to ${path7}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
     }
     const first = claims.get(folded);
     if (first) {
-      const how = first.path === path5 ? `the same path ${path5}` : `${path5}, which differs from ${first.path} only in case`;
+      const how = first.path === path7 ? `the same path ${path7}` : `${path7}, which differs from ${first.path} only in case`;
       const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
       diagnostics.push({
         severity: "error",
@@ -15859,15 +15861,15 @@ function layoutWet(results, settings, meta3, kept = []) {
       });
       return false;
     }
-    claims.set(folded, { path: path5, unit: unitId2, what });
-    files.set(path5, content);
+    claims.set(folded, { path: path7, unit: unitId2, what });
+    files.set(path7, content);
     return true;
   };
   for (const result of sorted2) {
     if (!("unit" in result)) {
       const owner = result.entry.owner ?? "another config";
-      for (const [path5, content] of result.files) {
-        claim2(result.id, path5, content, result.foreign ? `${path5} (rendered by ${owner})` : `${path5} (kept unchanged)`);
+      for (const [path7, content] of result.files) {
+        claim2(result.id, path7, content, result.foreign ? `${path7} (rendered by ${owner})` : `${path7} (kept unchanged)`);
       }
       const known = result.entry.hashes;
       const hashes = hashesOf(
@@ -15905,8 +15907,8 @@ function layoutWet(results, settings, meta3, kept = []) {
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
     if (layout === "per-unit") {
       if (placed.length > 0) {
-        const path5 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path5, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path5);
+        const path7 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path7, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path7);
       }
     } else {
       const scopes = crdScopes(placed.map((p) => p.object));
@@ -15925,27 +15927,27 @@ function layoutWet(results, settings, meta3, kept = []) {
       placed.forEach((p, i) => {
         const name = names[i];
         if (name === void 0) return;
-        const path5 = joinWet(unit2.output, name);
+        const path7 = joinWet(unit2.output, name);
         if (name.includes("/")) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path5, texts.get(p), describeIdentity(p.id))) owned.push(path5);
+        if (claim2(unit2.id, path7, texts.get(p), describeIdentity(p.id))) owned.push(path7);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
     for (const artifact of artifacts) {
-      const path5 = joinWet(unit2.output, artifact.path);
+      const path7 = joinWet(unit2.output, artifact.path);
       const bad = checkWetPath(artifact.path);
       if (bad) {
         diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
         continue;
       }
-      if (claim2(unit2.id, path5, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path5);
+      if (claim2(unit2.id, path7, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path7);
     }
     if (attributes && unit2.output !== "") {
-      const path5 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path5, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path5);
+      const path7 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path7, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path7);
     }
     const entry = {
       renderer: unit2.renderer,
@@ -15981,7 +15983,7 @@ function layoutWet(results, settings, meta3, kept = []) {
   if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path5, content]) => ({ path: path5, content })).sort((a, b) => cmp(a.path, b.path));
+  const list = [...files].map(([path7, content]) => ({ path: path7, content })).sort((a, b) => cmp(a.path, b.path));
   return { files: list, index, diagnostics };
 }
 function sortKeysDeep(value) {
@@ -16175,8 +16177,8 @@ var FILE_MODE = 420;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
 }
-function assertSafe(path5) {
-  const bad = checkWetPath(path5);
+function assertSafe(path7) {
+  const bad = checkWetPath(path7);
   if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
 }
 async function kindOf2(abs2) {
@@ -16192,8 +16194,8 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function walkPath(path5, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path5.split("/");
+async function walkPath(path7, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path7.split("/");
   let sofar = "";
   for (let i = 0; i < parts.length; i++) {
     sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
@@ -16203,20 +16205,20 @@ async function walkPath(path5, kindAt, goingAway = /* @__PURE__ */ new Set(), bl
       throw new HydrateError({
         severity: "error",
         file: sofar,
-        message: `refusing to touch ${path5}: ${sofar} is a symlink in the wet tree`
+        message: `refusing to touch ${path7}: ${sofar} is a symlink in the wet tree`
       });
     }
     if (kind === "missing") return "missing";
     if (i < parts.length - 1 && kind !== "directory") {
       if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path5}: ${sofar} is not a folder` });
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path7}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
   }
   return "missing";
 }
-function inspect(dir, path5, goingAway, blocked) {
-  return walkPath(path5, (sofar) => kindOf2(join3(dir, sofar)), goingAway, blocked);
+function inspect(dir, path7, goingAway, blocked) {
+  return walkPath(path7, (sofar) => kindOf2(join3(dir, sofar)), goingAway, blocked);
 }
 function kindOfEntry(e) {
   if (e.isSymbolicLink()) return "symlink";
@@ -16242,19 +16244,19 @@ function listingInspector(dir) {
     const parent = slash === -1 ? "" : sofar.slice(0, slash);
     return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join3(dir, sofar));
   };
-  return (path5) => walkPath(path5, kindAt);
+  return (path7) => walkPath(path7, kindAt);
 }
 async function readWetDir(dir) {
   const kindAt = listingInspector(dir);
-  const read = async (path5) => {
-    assertSafe(path5);
-    const kind = await kindAt(path5);
+  const read = async (path7) => {
+    assertSafe(path7);
+    const kind = await kindAt(path7);
     if (kind === "missing") return void 0;
     if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path5, message: `${path5} in the wet tree is not a regular file` });
+      throw new HydrateError({ severity: "error", file: path7, message: `${path7} in the wet tree is not a regular file` });
     }
     try {
-      return readFileSync2(join3(dir, path5), "utf8");
+      return readFileSync2(join3(dir, path7), "utf8");
     } catch (e) {
       const code2 = errnoCode(e);
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -16359,10 +16361,10 @@ async function applyWetPlan(dir, plan, fs = nodeWetFs) {
     });
   }
 }
-async function writeAtomically(dir, path5, content, fs) {
-  const abs2 = join3(dir, path5);
-  const slash = path5.lastIndexOf("/");
-  const name = slash === -1 ? path5 : path5.slice(slash + 1);
+async function writeAtomically(dir, path7, content, fs) {
+  const abs2 = join3(dir, path7);
+  const slash = path7.lastIndexOf("/");
+  const name = slash === -1 ? path7 : path7.slice(slash + 1);
   const tmp = join3(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
     await fs.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
@@ -16661,10 +16663,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path5) {
-  if (!path5)
+function getElementAtPath(obj, path7) {
+  if (!path7)
     return obj;
-  return path5.reduce((acc, key2) => acc?.[key2], obj);
+  return path7.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -17004,11 +17006,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path5, issues) {
+function prefixIssues(path7, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path5);
+    iss.path.unshift(path7);
     return iss;
   });
 }
@@ -17466,16 +17468,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path5 = []) => {
+  const processError = (error3, path7 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path5, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path7, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path5, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
       } else {
-        const fullpath = [...path5, ...issue2.path];
+        const fullpath = [...path7, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -23421,9 +23423,9 @@ function parseShardSpec(value) {
 function asNode(v) {
   return (0, import_yaml6.isMap)(v) || (0, import_yaml6.isSeq)(v) || (0, import_yaml6.isScalar)(v) ? v : void 0;
 }
-function formatPath(path5) {
+function formatPath(path7) {
   let out = "";
-  for (const k of path5) {
+  for (const k of path7) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -23434,9 +23436,9 @@ function at(loc, offset) {
   const { line, col } = loc.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path5) {
-  for (let depth = path5.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path5.slice(0, depth), true));
+function nearestNode(loc, path7) {
+  for (let depth = path7.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path7.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
@@ -23450,11 +23452,11 @@ function keyNode(loc, mapPath, key2) {
   }
   return void 0;
 }
-function locate2(loc, path5, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path5);
+function locate2(loc, path7, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path7);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path5.length && (0, import_yaml6.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path7.length && (0, import_yaml6.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -23464,12 +23466,12 @@ function locate2(loc, path5, innerOffset) {
   return at(loc, offset);
 }
 function describeIssue(issue2, loc) {
-  const path5 = issuePath(issue2);
-  if (issue2.code === "invalid_type" && path5.length > 0 && !loc.doc.hasIn(path5)) {
-    const parent = formatPath(path5.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path5[path5.length - 1])}"`, path: path5 };
+  const path7 = issuePath(issue2);
+  if (issue2.code === "invalid_type" && path7.length > 0 && !loc.doc.hasIn(path7)) {
+    const parent = formatPath(path7.slice(0, -1));
+    return { message: `${parent}: missing required key "${String(path7[path7.length - 1])}"`, path: path7 };
   }
-  return { message: `${formatPath(path5)}: ${issue2.message}`, path: path5 };
+  return { message: `${formatPath(path7)}: ${issue2.message}`, path: path7 };
 }
 function issuePath(issue2) {
   return issue2.path.filter((k) => typeof k === "string" || typeof k === "number");
@@ -23478,27 +23480,27 @@ function schemaDiagnostics(error2, loc) {
   const out = [];
   for (const issue2 of error2.issues) {
     if (issue2.code === "unrecognized_keys") {
-      const path6 = issuePath(issue2);
+      const path8 = issuePath(issue2);
       for (const key2 of issue2.keys) {
-        const k = keyNode(loc, path6, key2);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path6);
+        const k = keyNode(loc, path8, key2);
+        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path8);
         out.push({
           severity: "error",
-          message: `${formatPath(path6)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
+          message: `${formatPath(path8)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
           ...position
         });
       }
       continue;
     }
-    const { message, path: path5 } = describeIssue(issue2, loc);
-    out.push({ severity: "error", message, ...locate2(loc, path5) });
+    const { message, path: path7 } = describeIssue(issue2, loc);
+    out.push({ severity: "error", message, ...locate2(loc, path7) });
   }
   return out;
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err3 = (path5, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate2(loc, path5, innerOffset) });
+  const err3 = (path7, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate2(loc, path7, innerOffset) });
   };
   if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -23781,32 +23783,32 @@ function sourceProblem(ks, namespace, sources) {
   if (own2 !== void 0 && url !== void 0 && url === own2) return void 0;
   return found ? `its source is GitRepository ${key(ns, name)} (${url ?? "no url"}), which is not this repository (flux-system${own2 ? `, ${own2}` : ""}): it cannot be rendered offline` : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
 }
-function clusterOf(path5, file, pathIsCluster) {
-  return posix2.basename(clusterDirOf(path5, file, pathIsCluster));
+function clusterOf(path7, file, pathIsCluster) {
+  return posix2.basename(clusterDirOf(path7, file, pathIsCluster));
 }
-function clusterDirOf(path5, file, pathIsCluster) {
-  if (pathIsCluster) return path5;
-  const rest = path5 === "" ? file : file.slice(path5.length + 1);
+function clusterDirOf(path7, file, pathIsCluster) {
+  if (pathIsCluster) return path7;
+  const rest = path7 === "" ? file : file.slice(path7.length + 1);
   const parts = rest.split("/");
-  return parts.length > 1 ? path5 === "" ? parts[0] : `${path5}/${parts[0]}` : path5;
+  return parts.length > 1 ? path7 === "" ? parts[0] : `${path7}/${parts[0]}` : path7;
 }
 async function discoverFluxUnits(settings, files, entryIndex, entry) {
   const diagnostics = [];
   const units = [];
   const file = settings.configPath;
   const label2 = `kubernetes[${entryIndex}]`;
-  const path5 = normalizeRepoPath(entry.path ?? "");
-  const bad = path5 === "" ? void 0 : checkRelativePath(path5, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path5, files, `${label2}.path`);
+  const path7 = normalizeRepoPath(entry.path ?? "");
+  const bad = path7 === "" ? void 0 : checkRelativePath(path7, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path7, files, `${label2}.path`);
   if (bad) return { units, diagnostics: [{ severity: "error", file, message: bad }] };
-  if ((await files.lstat(posix2.join(settings.repoRoot, path5)))?.kind !== "directory") {
+  if ((await files.lstat(posix2.join(settings.repoRoot, path7)))?.kind !== "directory") {
     return { units, diagnostics: [{ severity: "error", file, message: `${label2}.path ${entry.path}: no such folder in the repository` }] };
   }
-  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path5);
+  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path7);
   diagnostics.push(...errors);
   const sources = objects.filter((o) => typeof o.object["apiVersion"] === "string" && o.object["apiVersion"].startsWith(SOURCE_GROUP));
   const kustomizations = objects.filter((o) => isFluxKustomization(o.object));
   const known = /* @__PURE__ */ new Map();
-  const pathIsCluster = path5 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path5);
+  const pathIsCluster = path7 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path7);
   const unresolved = (ks, id, reason) => {
     diagnostics.push({ severity: entry.strict ? "error" : "warning", unit: id, file: ks.file, line: ks.line, message: `Flux Kustomization not rendered: ${reason}` });
   };
@@ -23826,7 +23828,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       continue;
     }
     const id = unitId("kubernetes", `${ks.file}#${key(namespace, name)}`);
-    const cluster = clusterOf(path5, ks.file, pathIsCluster);
+    const cluster = clusterOf(path7, ks.file, pathIsCluster);
     const k = `${cluster}|${key(namespace, name)}`;
     if (known.has(k)) {
       const first = known.get(k);
@@ -23864,7 +23866,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       diagnostics.push({ severity: "error", unit: id, file, message: `${label2}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path5, ks.file, pathIsCluster) } });
+    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path7, ks.file, pathIsCluster) } });
   }
   for (const ks of kustomizations) {
     if (skipped.has(ks)) continue;
@@ -23874,18 +23876,18 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
     for (const d of deps) {
       if (!isRecord(d) || str(d["name"]) === void 0) continue;
       const k = key(str(d["namespace"]) ?? namespace, str(d["name"]));
-      if (!known.has(`${clusterOf(path5, ks.file, pathIsCluster)}|${k}`)) {
+      if (!known.has(`${clusterOf(path7, ks.file, pathIsCluster)}|${k}`)) {
         diagnostics.push({
           severity: "warning",
           file: ks.file,
           line: ks.line,
-          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path5 || "the repository root"} defines: it must exist in the cluster`
+          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path7 || "the repository root"} defines: it must exist in the cluster`
         });
       }
     }
   }
   if (kustomizations.length === 0) {
-    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path5 || "the repository root"}` });
+    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path7 || "the repository root"}` });
   }
   return { units, diagnostics };
 }
@@ -24088,9 +24090,9 @@ function resolveApp(f, name, ours) {
     throw new Unresolvable(`its source repository ${repoURL || "(none)"} is not this repository (list this repository's URLs in argocd.repoURLs)`);
   }
   if (source["chart"] !== void 0) throw new Unresolvable(`its source is the Helm chart ${String(source["chart"])} of a chart repository, not a path in this repository`);
-  const path5 = typeof source["path"] === "string" ? source["path"] : void 0;
-  if (path5 === void 0 || path5 === "") throw new Unresolvable("its source has no path");
-  const dir = posix3.normalize(path5.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
+  const path7 = typeof source["path"] === "string" ? source["path"] : void 0;
+  if (path7 === void 0 || path7 === "") throw new Unresolvable("its source has no path");
+  const dir = posix3.normalize(path7.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
   const dest = isRecord(spec["destination"]) ? spec["destination"] : {};
   const namespace = typeof dest["namespace"] === "string" ? dest["namespace"] : "";
   return { app: { name, namespace, file: f.file, source }, dir };
@@ -24326,9 +24328,9 @@ function fillGo(s, nested, missingError) {
     return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
   });
 }
-function lookup(obj, path5) {
+function lookup(obj, path7) {
   let at3 = obj;
-  for (const p of path5) {
+  for (const p of path7) {
     if (!isRecord(at3)) return void 0;
     at3 = at3[p];
   }
@@ -25083,8 +25085,8 @@ async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, posit
     for (const [j, item] of set.entries()) {
       const check = targetedPatch.safeParse(item);
       if (!check.success) {
-        for (const { issue: issue2, path: path5, position } of locateZodIssues(check.error, parsed, [name, j])) {
-          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path5].join(".")}: ${issue2.message}`, at: { file: libraryRel, ...position } });
+        for (const { issue: issue2, path: path7, position } of locateZodIssues(check.error, parsed, [name, j])) {
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path7].join(".")}: ${issue2.message}`, at: { file: libraryRel, ...position } });
         }
         continue;
       }
@@ -25306,8 +25308,8 @@ function remotePin(ref) {
       return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
     }
   }
-  const path5 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
-  return path5.find((seg) => SHA.test(seg));
+  const path7 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
+  return path7.find((seg) => SHA.test(seg));
 }
 function isFileUrl(ref) {
   const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
@@ -25355,44 +25357,44 @@ var Walker = class {
     if (!this.volatile) this.reason = reason;
     this.volatile = true;
   }
-  at(where, path5) {
+  at(where, path7) {
     const text = this.texts.get(where);
-    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path5);
+    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path7);
   }
-  problem(where, path5, ref, message) {
-    this.problems.push({ file: where, ...this.at(where, path5), ref, message });
+  problem(where, path7, ref, message) {
+    this.problems.push({ file: where, ...this.at(where, path7), ref, message });
   }
   /**
    * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
    * read. `path` locates the reference in the kustomization file `where`.
    */
-  async resolve(dir, ref, where, path5) {
+  async resolve(dir, ref, where, path7) {
     if (isRemoteRef(ref)) {
       this.markVolatile(`${where} references remote ${ref}`);
       const pin = remotePin(ref);
       if (!this.options.allowRemote) {
         this.problem(
           where,
-          path5,
+          path7,
           ref,
           `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
         );
       } else if (pin === void 0) {
         this.problem(
           where,
-          path5,
+          path7,
           ref,
           isFileUrl(ref) ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree` : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
         );
       } else {
-        this.remotes.push({ file: where, ...this.at(where, path5), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+        this.remotes.push({ file: where, ...this.at(where, path7), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
       }
       return void 0;
     }
     const target = posix6.normalize(posix6.join(dir, ref));
     if (target === ".." || target.startsWith("../") || posix6.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
-      this.problem(where, path5, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
+      this.problem(where, path7, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
       return void 0;
     }
     const rel = target === "." ? "" : target;
@@ -25400,21 +25402,21 @@ var Walker = class {
       const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
       if (bad) {
         this.markVolatile(`${where} references ${ref}, which may not be read`);
-        this.problem(where, path5, ref, `${where} references ${ref}: ${bad}`);
+        this.problem(where, path7, ref, `${where} references ${ref}: ${bad}`);
         return void 0;
       }
     }
     return rel;
   }
   /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where, path5) {
-    const target = await this.resolve(dir, ref, where, path5);
+  async addPath(dir, ref, where, path7) {
+    const target = await this.resolve(dir, ref, where, path7);
     if (target === void 0) return;
     this.paths.add(target);
   }
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where, path5) {
-    const target = await this.resolve(dir, ref, where, path5);
+  async addResource(dir, ref, where, path7) {
+    const target = await this.resolve(dir, ref, where, path7);
     if (target === void 0) return;
     const st = await this.files.lstat(this.abs(target));
     if (st?.kind === "directory") await this.visit(target);
@@ -26194,9 +26196,9 @@ async function renderKustomizeSource(ctx, k) {
   }
   const patches = Array.isArray(k["patches"]) ? k["patches"] : [];
   for (const p of patches) {
-    const path5 = str2(rec(p)["path"]);
-    if (path5 === void 0) continue;
-    const rel = posix9.normalize(posix9.join(dir, path5));
+    const path7 = str2(rec(p)["path"]);
+    if (path7 === void 0) continue;
+    const rel = posix9.normalize(posix9.join(dir, path7));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, "kustomize patch file");
     if (bad) err(ctx, bad);
     else paths.push(rel);
@@ -26419,8 +26421,8 @@ async function argoClosure(unit2, settings, files) {
         if (typeof c === "string") add(await kustomizeClosure(posix9.normalize(posix9.join(unit2.dir, c)), files, root));
       }
       for (const p of Array.isArray(k["patches"]) ? k["patches"] : []) {
-        const path5 = str2(rec(p)["path"]);
-        if (path5 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path5)));
+        const path7 = str2(rec(p)["path"]);
+        if (path7 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path7)));
       }
     } else if (type === "helm") {
       const h = rec(source["helm"]);
@@ -26640,8 +26642,8 @@ async function renderHelm(ctx, file) {
   if (parsed.errors.length > 0) return empty;
   const check = helmRelease.safeParse(parsed.value);
   if (!check.success) {
-    for (const { issue: issue2, path: path5, position } of locateZodIssues(check.error, parsed)) {
-      const field2 = path5.length > 0 ? `${path5.join(".")}: ` : "";
+    for (const { issue: issue2, path: path7, position } of locateZodIssues(check.error, parsed)) {
+      const field2 = path7.length > 0 ? `${path7.join(".")}: ` : "";
       err2(ctx, `invalid Helm release: ${field2}${issue2.message}`, { file, ...position });
     }
     return empty;
@@ -27057,8 +27059,8 @@ async function unitPatches(ctx) {
   for (const [i, item] of parsed.value.entries()) {
     const check = targetedPatch.safeParse(item);
     if (!check.success) {
-      for (const { issue: issue2, path: path5, position } of locateZodIssues(check.error, parsed, [i])) {
-        err2(ctx, `invalid patch: ${path5.join(".") || "item"}: ${issue2.message}`, { file: rel, ...position });
+      for (const { issue: issue2, path: path7, position } of locateZodIssues(check.error, parsed, [i])) {
+        err2(ctx, `invalid patch: ${path7.join(".") || "item"}: ${issue2.message}`, { file: rel, ...position });
       }
       continue;
     }
@@ -27218,12 +27220,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path5) => {
-    if (typeof v === "string") return rewriteString(v, path5, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path5, i]));
+  const walk2 = (v, path7) => {
+    if (typeof v === "string") return rewriteString(v, path7, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path7, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path5, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path7, k]);
       return out;
     }
     return v;
@@ -27231,7 +27233,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path5, found, problems) {
+function rewriteString(s, path7, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -27244,7 +27246,7 @@ function rewriteString(s, path5, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path5, text: s.slice(start) });
+      problems.push({ path: path7, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -27253,13 +27255,13 @@ function rewriteString(s, path5, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path5 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path5 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path7 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path7 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path5, text: raw });
+      problems.push({ path: path7, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -29967,9 +29969,9 @@ function buildSecretsObjects(claim2, entry) {
   const data = [];
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path5 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path7 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path5, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path7, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -30157,14 +30159,14 @@ function defaultRenderers() {
 }
 
 // src/wet/plan.ts
-function keepReason(path5, content, claimants, shared) {
-  if (isNeverOwned(path5)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
+function keepReason(path7, content, claimants, shared) {
+  if (isNeverOwned(path7)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
   if (shared) return void 0;
   let hashed = false;
   for (const u of claimants) {
-    if (u.output !== "" && path5.startsWith(`${u.output}/`)) return void 0;
+    if (u.output !== "" && path7.startsWith(`${u.output}/`)) return void 0;
     if (u.hashes === void 0) return void 0;
-    const hash = u.hashes[path5];
+    const hash = u.hashes[path7];
     if (hash !== void 0) hashed = true;
     if (hash === contentHash(content)) return void 0;
   }
@@ -30247,8 +30249,8 @@ function snapshotFromLayout(layout) {
 var MASS_DELETION_SHARE = 0.5;
 var LISTED = 20;
 var HOW_TO_ALLOW = "if this is intended, run again with --allow-mass-deletion (action input allow-mass-deletion: true)";
-function counted(path5) {
-  return !path5.endsWith("/.gitattributes") && path5 !== ".gitattributes" && !isNeverOwned(path5);
+function counted(path7) {
+  return !path7.endsWith("/.gitattributes") && path7 !== ".gitattributes" && !isNeverOwned(path7);
 }
 function entryCount(settings) {
   const c = settings.config;
@@ -30404,16 +30406,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path5, added, removed, oldPosInc, options) {
-    const last = path5.lastComponent;
+  addToPath(path7, added, removed, oldPosInc, options) {
+    const last = path7.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path5.oldPos + oldPosInc,
+        oldPos: path7.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path5.oldPos + oldPosInc,
+        oldPos: path7.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -31001,54 +31003,54 @@ var Differ = class {
     if (isRedactedPath(segments, this.secret)) fc.redacted = true;
     this.out.push(fc);
   }
-  added(path5, segments, v) {
-    this.push({ path: path5, to: compactValue(v) }, segments);
+  added(path7, segments, v) {
+    this.push({ path: path7, to: compactValue(v) }, segments);
   }
-  removed(path5, segments, v) {
-    this.push({ path: path5, from: compactValue(v) }, segments);
+  removed(path7, segments, v) {
+    this.push({ path: path7, from: compactValue(v) }, segments);
   }
-  value(a, b, path5, segments, field2) {
+  value(a, b, path7, segments, field2) {
     if (a === b) return;
     if (isRec(a) && isRec(b)) {
       for (const k of Object.keys(a)) {
         const inB = Object.prototype.hasOwnProperty.call(b, k);
         if (inB && a[k] === b[k]) continue;
-        const p = keyPath(path5, k);
+        const p = keyPath(path7, k);
         const s = [...segments, k];
         if (!inB) this.removed(p, s, a[k]);
         else this.value(a[k], b[k], p, s, k);
       }
       for (const k of Object.keys(b)) {
-        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path5, k), [...segments, k], b[k]);
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path7, k), [...segments, k], b[k]);
       }
       return;
     }
     if (Array.isArray(a) && Array.isArray(b)) {
-      this.list(a, b, path5, segments, field2);
+      this.list(a, b, path7, segments, field2);
       return;
     }
     if (deepEqual(a, b)) return;
-    this.push({ path: path5, from: compactValue(a), to: compactValue(b) }, segments);
+    this.push({ path: path7, from: compactValue(a), to: compactValue(b) }, segments);
   }
-  list(a, b, path5, segments, field2) {
+  list(a, b, path7, segments, field2) {
     if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
     if (a.every(isScalar3) && b.every(isScalar3)) {
-      this.byLabel(a, b, path5, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+      this.byLabel(a, b, path7, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
       return;
     }
     const keys = chooseKeys(field2, a, b);
     if (keys) {
-      this.byLabel(a, b, path5, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      this.byLabel(a, b, path7, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
       return;
     }
-    this.unkeyed(a, b, path5, segments);
+    this.unkeyed(a, b, path7, segments);
   }
   /**
    * Items matched by a label (their merge key, or their value for scalars; repeated labels are
    * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
    * items is one "reordered" change.
    */
-  byLabel(a, b, path5, segments, labelOf, selector, display, recurse) {
+  byLabel(a, b, path7, segments, labelOf, selector, display, recurse) {
     const labels = (list) => {
       const seen = /* @__PURE__ */ new Map();
       return list.map((v) => {
@@ -31064,26 +31066,26 @@ var Differ = class {
     const ib = new Map(lb.map((l, i) => [l, i]));
     for (let i = 0; i < a.length; i++) {
       const j = ib.get(la[i]);
-      const p = `${path5}${selector(la[i])}`;
+      const p = `${path7}${selector(la[i])}`;
       const s = [...segments, String(i)];
       if (j === void 0) this.removed(p, s, a[i]);
       else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
     }
     for (let j = 0; j < b.length; j++) {
-      if (!ia.has(lb[j])) this.added(`${path5}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+      if (!ia.has(lb[j])) this.added(`${path7}${selector(lb[j])}`, [...segments, String(j)], b[j]);
     }
     const commonA = la.filter((l) => ib.has(l));
     const commonB = lb.filter((l) => ia.has(l));
     if (commonA.some((l, i) => l !== commonB[i])) {
       const show = (ls) => compactValue(ls.map(display).join(", "));
-      this.push({ path: path5, from: show(commonA), to: show(commonB), reordered: true }, segments);
+      this.push({ path: path7, from: show(commonA), to: show(commonB), reordered: true }, segments);
     }
   }
   /**
    * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
    * by value wherever they are; the items left are paired in order and diffed by position.
    */
-  unkeyed(a, b, path5, segments) {
+  unkeyed(a, b, path7, segments) {
     const usedB = /* @__PURE__ */ new Set();
     const matchA = new Array(a.length);
     for (let i = 0; i < a.length; i++) {
@@ -31107,15 +31109,15 @@ var Differ = class {
       const i = leftA[k];
       const j = leftB[k];
       matchA[i] = j;
-      this.value(a[i], b[j], `${path5}[${j}]`, [...segments, String(j)], "");
+      this.value(a[i], b[j], `${path7}[${j}]`, [...segments, String(j)], "");
     }
-    for (let k = pairs; k < leftA.length; k++) this.removed(`${path5}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
-    for (let k = pairs; k < leftB.length; k++) this.added(`${path5}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path7}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path7}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
     const order = matchA.filter((j) => j !== void 0);
     if (order.some((j, k) => k > 0 && j < order[k - 1])) {
       const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
       const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
-      this.push({ path: path5, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+      this.push({ path: path7, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
     }
   }
 };
@@ -31150,35 +31152,35 @@ function fieldMatcher(patterns) {
   const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
   if (list.length === 0) return void 0;
   const res = list.map(compile);
-  return (path5) => res.some((re) => re.test(path5));
+  return (path7) => res.some((re) => re.test(path7));
 }
 
 // src/diff/wet-diff.ts
 var DIFF_CONTEXT = 3;
-function isYamlPath(path5) {
-  return path5.endsWith(".yaml") || path5.endsWith(".yml");
+function isYamlPath(path7) {
+  return path7.endsWith(".yaml") || path7.endsWith(".yml");
 }
-function baseName(path5) {
-  const i = path5.lastIndexOf("/");
-  return i === -1 ? path5 : path5.slice(i + 1);
+function baseName(path7) {
+  const i = path7.lastIndexOf("/");
+  return i === -1 ? path7 : path7.slice(i + 1);
 }
 function readSide(entry, snapshot, unit2, same) {
   return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
 }
 function readFiles(paths, files, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  for (const path5 of [...paths].sort(cmp)) {
-    if (baseName(path5) === ".gitattributes" || same.has(path5)) continue;
-    const text = files.get(path5);
+  for (const path7 of [...paths].sort(cmp)) {
+    if (baseName(path7) === ".gitattributes" || same.has(path7)) continue;
+    const text = files.get(path7);
     if (text === void 0) continue;
-    if (!isYamlPath(path5)) {
-      side.files.set(path5, text);
+    if (!isYamlPath(path7)) {
+      side.files.set(path7, text);
       continue;
     }
     let values = parseCanonicalYaml(text);
     let opaque = false;
     if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path5, unit2);
+      const parsed = parseYamlDocuments(text, path7, unit2);
       values = parsed.documents.map((d) => d.value);
       opaque = parsed.diagnostics.length > 0;
     }
@@ -31196,10 +31198,10 @@ function readFiles(paths, files, unit2, same) {
         opaque = true;
         break;
       }
-      found.push({ object: value, id, file: path5 });
+      found.push({ object: value, id, file: path7 });
     }
     if (opaque) {
-      side.files.set(path5, text);
+      side.files.set(path7, text);
       continue;
     }
     if (found.length === 1 && !listed) found[0].text = text;
@@ -31290,12 +31292,12 @@ function diffSides(result, b, h, ignore) {
     counts[c.kind]++;
   }
   for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path5, text] of h.files) {
-    const old = b.files.get(path5);
-    if (old === void 0) result.files.added.push(path5);
-    else if (old !== text) result.files.changed.push(path5);
+  for (const [path7, text] of h.files) {
+    const old = b.files.get(path7);
+    if (old === void 0) result.files.added.push(path7);
+    else if (old !== text) result.files.changed.push(path7);
   }
-  for (const path5 of b.files.keys()) if (!h.files.has(path5)) result.files.removed.push(path5);
+  for (const path7 of b.files.keys()) if (!h.files.has(path7)) result.files.removed.push(path7);
   result.files.added.sort(cmp);
   result.files.changed.sort(cmp);
   result.files.removed.sort(cmp);
@@ -31398,8 +31400,8 @@ function createFileIds(files, repoRoot, listing) {
     }
   };
   if (listing) {
-    const add = (path5) => {
-      let p = path5;
+    const add = (path7) => {
+      let p = path7;
       while (p !== "") {
         const slash = p.lastIndexOf("/");
         const dir = slash < 0 ? "" : p.slice(0, slash);
@@ -31722,12 +31724,12 @@ function envValues(text) {
 }
 function secretValues2(contents) {
   const out = [];
-  for (const [path5, text] of contents) {
-    if (!/\.(ya?ml|json)$/.test(path5) && !KUSTOMIZATION.test(path5)) continue;
+  for (const [path7, text] of contents) {
+    if (!/\.(ya?ml|json)$/.test(path7) && !KUSTOMIZATION.test(path7)) continue;
     const docs = documents(text);
     for (const d of docs) fromObject(d, out);
-    if (!KUSTOMIZATION.test(path5)) continue;
-    const dir = posix12.dirname(path5);
+    if (!KUSTOMIZATION.test(path7)) continue;
+    const dir = posix12.dirname(path7);
     for (const k of docs) {
       const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
       if (!Array.isArray(generators)) continue;
@@ -32381,46 +32383,9 @@ async function renderRun(dir, run) {
   return { ...base, applied: true };
 }
 
-// src/settings/load-settings.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { availableParallelism, totalmem } from "node:os";
-import path2 from "node:path";
-async function loadSettings(opts) {
-  const configAbs = path2.resolve(opts.configFile);
-  const repoRoot = path2.resolve(opts.repoRoot ?? path2.dirname(configAbs));
-  const configPath = path2.relative(repoRoot, configAbs).split(path2.sep).join("/") || path2.basename(configAbs);
-  let configText;
-  try {
-    configText = await readFile2(configAbs, "utf8");
-  } catch (e) {
-    throw new ConfigError({
-      severity: "error",
-      file: configPath,
-      message: `cannot read config file: ${e.code ?? e.message}; pass --config <path to hydrate.yaml>`
-    });
-  }
-  const config2 = parseConfig(configText, configPath);
-  const settings = buildSettings({
-    repoRoot,
-    configPath,
-    config: config2,
-    ...opts.only ? { only: opts.only } : {},
-    ...opts.full !== void 0 ? { full: opts.full } : {},
-    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {},
-    cores: availableParallelism(),
-    memoryBytes: totalmem(),
-    ...opts.shard !== void 0 ? { shard: opts.shard } : {},
-    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {},
-    ...opts.allowMassDeletion !== void 0 ? { allowMassDeletion: opts.allowMassDeletion } : {},
-    owner: `${opts.repository ?? path2.basename(repoRoot)}:${configPath}`,
-    locations: entryLocations(configText)
-  });
-  return { settings, configText };
-}
-
 // src/app/out-dir.ts
 import { realpathSync as realpathSync2 } from "node:fs";
-import path3 from "node:path";
+import path2 from "node:path";
 
 // src/dry/out-dir.ts
 import { posix as posix13 } from "node:path";
@@ -32457,19 +32422,19 @@ function resolveExisting(p) {
   let dir = p;
   for (; ; ) {
     try {
-      return path3.join(realpathSync2.native(dir), ...rest.reverse());
+      return path2.join(realpathSync2.native(dir), ...rest.reverse());
     } catch {
-      const up = path3.dirname(dir);
+      const up = path2.dirname(dir);
       if (up === dir) return p;
-      rest.push(path3.basename(dir));
+      rest.push(path2.basename(dir));
       dir = up;
     }
   }
 }
 async function refuseOutDir(outDir, shown, settings, files) {
   const { units } = await discoverUnits(settings, files);
-  const out = resolveExisting(outDir).split(path3.sep).join("/");
-  const repoRoot = resolveExisting(settings.repoRoot).split(path3.sep).join("/");
+  const out = resolveExisting(outDir).split(path2.sep).join("/");
+  const repoRoot = resolveExisting(settings.repoRoot).split(path2.sep).join("/");
   const closurePaths = outInsideRepo(out, repoRoot) ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths) : [];
   const problem = checkOutDir(out, shown, {
     repoRoot,
@@ -32480,81 +32445,41 @@ async function refuseOutDir(outDir, shown, settings, files) {
   if (problem) throw new ConfigError(problem);
 }
 
-// src/diff/tree-diff.ts
-function owners(index) {
-  const out = /* @__PURE__ */ new Map();
-  for (const [id, u] of Object.entries(index?.units ?? {})) for (const p of u.paths) out.set(p, id);
-  return out;
-}
-function folder(path5) {
-  const i = path5.lastIndexOf("/");
-  return i === -1 ? "." : path5.slice(0, i);
-}
-function emptySide() {
-  return { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-}
-function diffTrees(base, head, options = {}) {
-  const same = /* @__PURE__ */ new Set();
-  for (const [p, text] of base.files) if (head.files.get(p) === text) same.add(p);
-  const paths = (s) => [...s.files.keys()].filter((p) => p !== INDEX_PATH);
-  const b = readFiles(paths(base), base.files, "", same);
-  const h = readFiles(paths(head), head.files, "", same);
-  const headOwner = owners(head.index);
-  const baseOwner = owners(base.index);
-  const unitOf = (p) => headOwner.get(p) ?? baseOwner.get(p) ?? folder(p);
-  const sides = /* @__PURE__ */ new Map();
-  const sideOf = (unit2) => {
-    let s = sides.get(unit2);
-    if (!s) sides.set(unit2, s = { b: emptySide(), h: emptySide() });
-    return s;
-  };
-  for (const key2 of /* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])) {
-    const bo = b.objects.get(key2);
-    const ho = h.objects.get(key2);
-    const s = sideOf(unitOf((ho ?? bo).file));
-    if (bo) s.b.objects.set(key2, bo);
-    if (ho) s.h.objects.set(key2, ho);
+// src/settings/load-settings.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
+import path3 from "node:path";
+async function loadSettings(opts) {
+  const configAbs = path3.resolve(opts.configFile);
+  const repoRoot = path3.resolve(opts.repoRoot ?? path3.dirname(configAbs));
+  const configPath = path3.relative(repoRoot, configAbs).split(path3.sep).join("/") || path3.basename(configAbs);
+  let configText;
+  try {
+    configText = await readFile2(configAbs, "utf8");
+  } catch (e) {
+    throw new ConfigError({
+      severity: "error",
+      file: configPath,
+      message: `cannot read config file: ${e.code ?? e.message}; pass --config <path to hydrate.yaml>`
+    });
   }
-  for (const [p, text] of b.files) sideOf(unitOf(p)).b.files.set(p, text);
-  for (const [p, text] of h.files) sideOf(unitOf(p)).h.files.set(p, text);
-  const ignore = fieldMatcher(options.ignore);
-  const units = [];
-  for (const id of [...sides.keys()].sort(cmp)) {
-    const be = base.index?.units[id];
-    const he = head.index?.units[id];
-    const entry = he ?? be;
-    const status = !entry ? "ok" : !be ? "new" : !he ? "deleted" : "ok";
-    const coordinates = {};
-    for (const k of Object.keys(entry?.coordinates ?? {}).sort(cmp)) coordinates[k] = entry.coordinates[k];
-    const s = sides.get(id);
-    const d = diffSides(emptyUnitDiff(id, entry?.renderer ?? "", coordinates, status), s.b, s.h, ignore);
-    if (d) units.push(d);
-  }
-  return reportOf(units);
-}
-
-// src/adapters/yaml-tree.ts
-import { readdir as readdir3, readFile as readFile3 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-async function yamlFiles(root, rel, out) {
-  const entries2 = await readdir3(join7(root, rel), { withFileTypes: true });
-  for (const e of entries2.sort((a, b) => cmp(a.name, b.name))) {
-    const p = rel === "" ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) {
-      if (e.name !== ".git") await yamlFiles(root, p, out);
-    } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml"))) {
-      out.push(p);
-    }
-  }
-}
-async function readYamlTree(dir) {
-  const wet = await readWetDir(dir);
-  const snapshot = await wet.snapshot();
-  const files = new Map(snapshot.files);
-  const found = [];
-  await yamlFiles(dir, "", found);
-  for (const p of found) if (!files.has(p)) files.set(p, await readFile3(join7(dir, p), "utf8"));
-  return snapshot.index ? { index: snapshot.index, files } : { files };
+  const config2 = parseConfig(configText, configPath);
+  const settings = buildSettings({
+    repoRoot,
+    configPath,
+    config: config2,
+    ...opts.only ? { only: opts.only } : {},
+    ...opts.full !== void 0 ? { full: opts.full } : {},
+    ...opts.concurrency !== void 0 ? { concurrency: opts.concurrency } : {},
+    cores: availableParallelism(),
+    memoryBytes: totalmem(),
+    ...opts.shard !== void 0 ? { shard: opts.shard } : {},
+    ...opts.shardDir !== void 0 ? { shardDir: opts.shardDir } : {},
+    ...opts.allowMassDeletion !== void 0 ? { allowMassDeletion: opts.allowMassDeletion } : {},
+    owner: `${opts.repository ?? path3.basename(repoRoot)}:${configPath}`,
+    locations: entryLocations(configText)
+  });
+  return { settings, configText };
 }
 
 // src/report/headline.ts
@@ -32681,6 +32606,246 @@ function formatDiffText(report) {
     );
   return `${lines.join("\n")}
 `;
+}
+
+// src/report/json-report.ts
+function sorted(r, map) {
+  const out = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = map(r[k]);
+  return out;
+}
+function field(f) {
+  const out = { path: f.path };
+  if (f.from !== void 0) out.from = f.from;
+  if (f.to !== void 0) out.to = f.to;
+  if (f.redacted) out.redacted = true;
+  if (f.reordered) out.reordered = true;
+  return out;
+}
+function resource(r) {
+  return {
+    kind: r.kind,
+    id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
+    key: r.key,
+    fields: r.fields.map(field),
+    ...r.ignored ? { ignored: r.ignored } : {},
+    unified: r.unified
+  };
+}
+function unit(u) {
+  return {
+    unit: u.unit,
+    renderer: u.renderer,
+    coordinates: sorted(u.coordinates, (v) => v),
+    status: u.status,
+    added: u.added,
+    changed: u.changed,
+    removed: u.removed,
+    byKind: sorted(u.byKind, (c) => ({ added: c.added, changed: c.changed, removed: c.removed })),
+    resources: u.resources.map(resource),
+    files: { added: [...u.files.added], changed: [...u.files.changed], removed: [...u.files.removed] }
+  };
+}
+function diffToJson(report) {
+  const t = report.totals;
+  return {
+    changed: report.changed,
+    totals: { units: t.units, added: t.added, changed: t.changed, removed: t.removed, failed: t.failed },
+    units: report.units.map(unit)
+  };
+}
+function renderReport(outcome, outDir) {
+  return {
+    ok: outcome.ok,
+    ...outDir !== void 0 ? { out: outDir } : {},
+    units: outcome.units,
+    errors: outcome.diagnostics.filter((d) => d.severity === "error"),
+    warnings: outcome.diagnostics.filter((d) => d.severity !== "error"),
+    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
+    diff: diffToJson(outcome.diff)
+  };
+}
+
+// src/cli/render-command.ts
+var stderrLogger = {
+  info: (m) => process.stderr.write(`${escapeText(m)}
+`),
+  warning: (m) => process.stderr.write(`warning: ${escapeText(m)}
+`),
+  debug: (m) => {
+    if (process.env["HYDRATE_DEBUG"]) process.stderr.write(`debug: ${escapeText(m)}
+`);
+  }
+};
+async function renderCommand(cmd, logger = stderrLogger) {
+  const { settings, configText } = await loadSettings({
+    configFile: cmd.config,
+    ...cmd.repo ? { repoRoot: cmd.repo } : {},
+    only: cmd.only,
+    full: cmd.full,
+    ...cmd.shard !== void 0 ? { shard: cmd.shard } : {},
+    ...cmd.shardDir !== void 0 ? { shardDir: path4.resolve(cmd.shardDir) } : {},
+    ...cmd.allowMassDeletion ? { allowMassDeletion: true } : {},
+    ...cmd.repository !== void 0 ? { repository: cmd.repository } : {}
+  });
+  const outDir = path4.resolve(cmd.out);
+  const ports = pipelinePorts(logger);
+  await refuseOutDir(outDir, cmd.out, settings, ports.files);
+  if (runMode(settings) !== "shard-part") await mkdir4(outDir, { recursive: true });
+  const shards = await readRunShards(settings);
+  const { outcome, shardFile } = await renderRun(outDir, {
+    settings,
+    configText,
+    ports,
+    ...cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {},
+    ...shards ? { shards } : {},
+    ...cmd.runId ? { runId: cmd.runId } : {},
+    ...cmd.shardVerify !== void 0 ? { shardVerify: cmd.shardVerify } : {}
+  });
+  if (cmd.json) {
+    process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...shardFile ? { shardFile } : {} }, null, 2)}
+`);
+  } else if (shardFile) {
+    printShard(outcome, shardFile);
+  } else {
+    printOutcome(outcome, outDir);
+  }
+  return { exitCode: outcome.ok ? ExitCode.ok : outcome.exitCode, outcome };
+}
+function printOutcome(outcome, outDir) {
+  const out = process.stdout;
+  for (const u of outcome.units) {
+    out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)
+`);
+  }
+  if (!outcome.ok) {
+    printDiagnostics(outcome.diagnostics);
+    out.write(`
+hydrate: render failed; ${outDir} was not changed
+`);
+    return;
+  }
+  printDiagnostics(outcome.diagnostics);
+  const plan = outcome.plan;
+  out.write(`
+wrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged ${plan.unchanged.length} in ${outDir}
+
+`);
+  out.write(formatDiffText(outcome.diff));
+}
+function printShard(outcome, shardFile) {
+  const out = process.stdout;
+  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)
+`);
+  printDiagnostics(outcome.diagnostics);
+  out.write(`
+saved ${outcome.units.length} unit(s) of shard ${outcome.shard.shard.index}/${outcome.shard.shard.count} to ${shardFile}
+`);
+}
+function printDiagnostics(diagnostics) {
+  for (const d of diagnostics) process.stderr.write(`${escapeText(formatDiagnostic(d))}
+`);
+}
+function wholeNumber(flag, value) {
+  if (!/^\d{1,4}$/.test(value)) throw new ConfigError(`${flag} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+function renderFlags(values) {
+  return {
+    config: values.config,
+    ...values.repo ? { repo: values.repo } : {},
+    out: values.out,
+    only: values.only,
+    full: values.full,
+    json: values.json,
+    ...values["dry-commit"] ? { dryCommit: values["dry-commit"] } : {},
+    ...values.shard !== void 0 ? { shard: values.shard } : {},
+    ...values["shard-dir"] !== void 0 ? { shardDir: values["shard-dir"] } : {},
+    ...values["allow-mass-deletion"] ? { allowMassDeletion: true } : {},
+    ...values.repository !== void 0 ? { repository: values.repository } : {},
+    ...values["run-id"] ? { runId: values["run-id"] } : {},
+    ...values["shard-verify"] !== void 0 ? { shardVerify: wholeNumber("--shard-verify", values["shard-verify"]) } : {}
+  };
+}
+
+// src/cli/diff-command.ts
+import path5 from "node:path";
+
+// src/diff/tree-diff.ts
+function owners(index) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [id, u] of Object.entries(index?.units ?? {})) for (const p of u.paths) out.set(p, id);
+  return out;
+}
+function folder(path7) {
+  const i = path7.lastIndexOf("/");
+  return i === -1 ? "." : path7.slice(0, i);
+}
+function emptySide() {
+  return { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+}
+function diffTrees(base, head, options = {}) {
+  const same = /* @__PURE__ */ new Set();
+  for (const [p, text] of base.files) if (head.files.get(p) === text) same.add(p);
+  const paths = (s) => [...s.files.keys()].filter((p) => p !== INDEX_PATH);
+  const b = readFiles(paths(base), base.files, "", same);
+  const h = readFiles(paths(head), head.files, "", same);
+  const headOwner = owners(head.index);
+  const baseOwner = owners(base.index);
+  const unitOf = (p) => headOwner.get(p) ?? baseOwner.get(p) ?? folder(p);
+  const sides = /* @__PURE__ */ new Map();
+  const sideOf = (unit2) => {
+    let s = sides.get(unit2);
+    if (!s) sides.set(unit2, s = { b: emptySide(), h: emptySide() });
+    return s;
+  };
+  for (const key2 of /* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])) {
+    const bo = b.objects.get(key2);
+    const ho = h.objects.get(key2);
+    const s = sideOf(unitOf((ho ?? bo).file));
+    if (bo) s.b.objects.set(key2, bo);
+    if (ho) s.h.objects.set(key2, ho);
+  }
+  for (const [p, text] of b.files) sideOf(unitOf(p)).b.files.set(p, text);
+  for (const [p, text] of h.files) sideOf(unitOf(p)).h.files.set(p, text);
+  const ignore = fieldMatcher(options.ignore);
+  const units = [];
+  for (const id of [...sides.keys()].sort(cmp)) {
+    const be = base.index?.units[id];
+    const he = head.index?.units[id];
+    const entry = he ?? be;
+    const status = !entry ? "ok" : !be ? "new" : !he ? "deleted" : "ok";
+    const coordinates = {};
+    for (const k of Object.keys(entry?.coordinates ?? {}).sort(cmp)) coordinates[k] = entry.coordinates[k];
+    const s = sides.get(id);
+    const d = diffSides(emptyUnitDiff(id, entry?.renderer ?? "", coordinates, status), s.b, s.h, ignore);
+    if (d) units.push(d);
+  }
+  return reportOf(units);
+}
+
+// src/adapters/yaml-tree.ts
+import { readdir as readdir3, readFile as readFile3 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+async function yamlFiles(root, rel, out) {
+  const entries2 = await readdir3(join7(root, rel), { withFileTypes: true });
+  for (const e of entries2.sort((a, b) => cmp(a.name, b.name))) {
+    const p = rel === "" ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) {
+      if (e.name !== ".git") await yamlFiles(root, p, out);
+    } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml"))) {
+      out.push(p);
+    }
+  }
+}
+async function readYamlTree(dir) {
+  const wet = await readWetDir(dir);
+  const snapshot = await wet.snapshot();
+  const files = new Map(snapshot.files);
+  const found = [];
+  await yamlFiles(dir, "", found);
+  for (const p of found) if (!files.has(p)) files.set(p, await readFile3(join7(dir, p), "utf8"));
+  return snapshot.index ? { index: snapshot.index, files } : { files };
 }
 
 // src/report/markdown.ts
@@ -32988,6 +33153,26 @@ function buildJobSummary(report, ctx) {
   return buildMarkdown(report, ctx, SUMMARY_BUDGET, summaryOverflowLine);
 }
 
+// src/cli/diff-command.ts
+async function diffCommand(values) {
+  const { base, head, format, ignore, "exit-zero": exitZero } = values;
+  if (!base || !head) throw new UsageError("diff needs --base DIR and --head DIR", "Usage: hydrate diff --base DIR --head DIR [flags]\nRun 'hydrate diff --help' for more.");
+  if (!["text", "markdown", "json"].includes(format)) throw new ConfigError(`unknown --format ${format}: use text, markdown or json`);
+  const [b, h] = await Promise.all([readYamlTree(path5.resolve(base)), readYamlTree(path5.resolve(head))]);
+  const report = diffTrees(b, h, { ignore });
+  if (format === "json") process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}
+`);
+  else if (format === "markdown") process.stdout.write(buildJobSummary(report, { marker: "cli", title: "Hydrate diff" }));
+  else process.stdout.write(formatDiffText(report));
+  return report.units.length > 0 && !exitZero ? ExitCode.renderErrors : ExitCode.ok;
+}
+
+// src/cli/demo-command.ts
+import { cp as cp2, mkdir as mkdir5, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { existsSync as existsSync2 } from "node:fs";
+import path6 from "node:path";
+import { fileURLToPath } from "node:url";
+
 // src/report/comment.ts
 var COMMENT_MAX_CHARS = 65536;
 var COMMENT_MAX_BYTES = 262144;
@@ -33004,179 +33189,30 @@ function buildComment(report, ctx) {
   );
 }
 
-// src/report/json-report.ts
-function sorted(r, map) {
-  const out = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = map(r[k]);
-  return out;
-}
-function field(f) {
-  const out = { path: f.path };
-  if (f.from !== void 0) out.from = f.from;
-  if (f.to !== void 0) out.to = f.to;
-  if (f.redacted) out.redacted = true;
-  if (f.reordered) out.reordered = true;
-  return out;
-}
-function resource(r) {
-  return {
-    kind: r.kind,
-    id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
-    key: r.key,
-    fields: r.fields.map(field),
-    ...r.ignored ? { ignored: r.ignored } : {},
-    unified: r.unified
-  };
-}
-function unit(u) {
-  return {
-    unit: u.unit,
-    renderer: u.renderer,
-    coordinates: sorted(u.coordinates, (v) => v),
-    status: u.status,
-    added: u.added,
-    changed: u.changed,
-    removed: u.removed,
-    byKind: sorted(u.byKind, (c) => ({ added: c.added, changed: c.changed, removed: c.removed })),
-    resources: u.resources.map(resource),
-    files: { added: [...u.files.added], changed: [...u.files.changed], removed: [...u.files.removed] }
-  };
-}
-function diffToJson(report) {
-  const t = report.totals;
-  return {
-    changed: report.changed,
-    totals: { units: t.units, added: t.added, changed: t.changed, removed: t.removed, failed: t.failed },
-    units: report.units.map(unit)
-  };
-}
-function renderReport(outcome, outDir) {
-  return {
-    ok: outcome.ok,
-    ...outDir !== void 0 ? { out: outDir } : {},
-    units: outcome.units,
-    errors: outcome.diagnostics.filter((d) => d.severity === "error"),
-    warnings: outcome.diagnostics.filter((d) => d.severity !== "error"),
-    written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
-    diff: diffToJson(outcome.diff)
-  };
-}
-
-// src/cli.ts
-var stderrLogger = {
-  info: (m) => process.stderr.write(`${escapeText(m)}
-`),
-  warning: (m) => process.stderr.write(`warning: ${escapeText(m)}
-`),
-  debug: (m) => {
-    if (process.env["HYDRATE_DEBUG"]) process.stderr.write(`debug: ${escapeText(m)}
-`);
-  }
-};
-async function renderCommand(cmd, logger = stderrLogger) {
-  const { settings, configText } = await loadSettings({
-    configFile: cmd.config,
-    ...cmd.repo ? { repoRoot: cmd.repo } : {},
-    only: cmd.only,
-    full: cmd.full,
-    ...cmd.shard !== void 0 ? { shard: cmd.shard } : {},
-    ...cmd.shardDir !== void 0 ? { shardDir: path4.resolve(cmd.shardDir) } : {},
-    ...cmd.allowMassDeletion ? { allowMassDeletion: true } : {},
-    ...cmd.repository !== void 0 ? { repository: cmd.repository } : {}
-  });
-  const outDir = path4.resolve(cmd.out);
-  await refuseOutDir(outDir, cmd.out, settings, createFileReader());
-  if (runMode(settings) !== "shard-part") await mkdir4(outDir, { recursive: true });
-  const shards = await readRunShards(settings);
-  const { outcome, shardFile } = await renderRun(outDir, {
-    settings,
-    configText,
-    ports: pipelinePorts(logger),
-    ...cmd.dryCommit ? { dryCommit: cmd.dryCommit } : {},
-    ...shards ? { shards } : {},
-    ...cmd.runId ? { runId: cmd.runId } : {},
-    ...cmd.shardVerify !== void 0 ? { shardVerify: cmd.shardVerify } : {}
-  });
-  if (cmd.json) {
-    process.stdout.write(`${JSON.stringify({ ...renderReport(outcome, outDir), ...shardFile ? { shardFile } : {} }, null, 2)}
-`);
-  } else if (shardFile) {
-    printShard(outcome, shardFile);
-  } else {
-    printOutcome(outcome, outDir);
-  }
-  return { exitCode: outcome.ok ? ExitCode.ok : outcome.exitCode, outcome };
-}
-function printOutcome(outcome, outDir) {
-  const out = process.stdout;
-  for (const u of outcome.units) {
-    out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)
-`);
-  }
-  if (!outcome.ok) {
-    printDiagnostics(outcome.diagnostics);
-    out.write(`
-hydrate: render failed; ${outDir} was not changed
-`);
-    return;
-  }
-  printDiagnostics(outcome.diagnostics);
-  const plan = outcome.plan;
-  out.write(`
-wrote ${plan.writes.length} file(s), removed ${plan.deletes.length}, unchanged ${plan.unchanged.length} in ${outDir}
-
-`);
-  out.write(formatDiffText(outcome.diff));
-}
-function printShard(outcome, shardFile) {
-  const out = process.stdout;
-  for (const u of outcome.units) out.write(`${u.status.padEnd(8)} ${escapeLine(u.id)}  (${u.resources} resources)
-`);
-  printDiagnostics(outcome.diagnostics);
-  out.write(`
-saved ${outcome.units.length} unit(s) of shard ${outcome.shard.shard.index}/${outcome.shard.shard.count} to ${shardFile}
-`);
-}
-function printDiagnostics(diagnostics) {
-  for (const d of diagnostics) process.stderr.write(`${escapeText(formatDiagnostic(d))}
-`);
-}
-async function diffCommand(base, head, format, ignore, exitZero) {
-  const [b, h] = await Promise.all([readYamlTree(path4.resolve(base)), readYamlTree(path4.resolve(head))]);
-  const report = diffTrees(b, h, { ignore });
-  if (format === "json") process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}
-`);
-  else if (format === "markdown") process.stdout.write(buildJobSummary(report, { marker: "cli", title: "Hydrate diff" }));
-  else process.stdout.write(formatDiffText(report));
-  return report.units.length > 0 && !exitZero ? ExitCode.renderErrors : ExitCode.ok;
-}
-function wholeNumber(flag, value) {
-  if (!/^\d{1,4}$/.test(value)) throw new ConfigError(`${flag} must be a whole number, got "${value}"`);
-  return Number(value);
-}
+// src/cli/demo-command.ts
 async function demoCommand(writeDocs = false) {
   const root = findPackageRoot();
-  const dry = path4.join(root, "examples", "dry");
-  const previousWet = path4.join(root, "examples", "wet");
-  const out = path4.join(root, "out", "demo-wet");
+  const dry = path6.join(root, "examples", "dry");
+  const previousWet = path6.join(root, "examples", "wet");
+  const out = path6.join(root, "out", "demo-wet");
   await rm2(out, { recursive: true, force: true });
-  await mkdir4(path4.dirname(out), { recursive: true });
+  await mkdir5(path6.dirname(out), { recursive: true });
   await cp2(previousWet, out, { recursive: true });
   const only = [];
-  if (!await createProcessRunner().which("helm")) {
+  if (!await pipelinePorts(stderrLogger).exec.which("helm")) {
     process.stderr.write("helm is not installed: the Helm release unit is left as it is in the previous wet tree\n");
     only.push("!kubernetes/platform/web/*");
   }
-  process.stdout.write(`Hydrating ${path4.relative(process.cwd(), dry) || "."} into ${path4.relative(process.cwd(), out)} (previous wet state: examples/wet)
+  process.stdout.write(`Hydrating ${path6.relative(process.cwd(), dry) || "."} into ${path6.relative(process.cwd(), out)} (previous wet state: examples/wet)
 
 `);
-  const { exitCode, outcome } = await renderCommand({ config: path4.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
-  const commentFile = path4.join(root, "out", "demo-comment.md");
+  const { exitCode, outcome } = await renderCommand({ config: path6.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
+  const commentFile = path6.join(root, "out", "demo-comment.md");
   const comment = buildComment(outcome.diff, { marker: "example/platform:deployment:hydrate.yaml", title: "Hydrate: render example/platform@0000000 into deployment", dryRepository: "example/platform", dryCommit: "0000000000000000000000000000000000000000", wetBranch: "deployment" });
   await writeFile4(commentFile, comment);
-  if (writeDocs) await writeFile4(path4.join(root, "docs", "comment-example.md"), `${COMMENT_EXAMPLE_HEAD}${comment}`);
+  if (writeDocs) await writeFile4(path6.join(root, "docs", "comment-example.md"), `${COMMENT_EXAMPLE_HEAD}${comment}`);
   process.stdout.write(`
-The pull-request comment for this change: ${path4.relative(process.cwd(), commentFile)}
+The pull-request comment for this change: ${path6.relative(process.cwd(), commentFile)}
 `);
   return exitCode;
 }
@@ -33188,14 +33224,16 @@ This is the comment Hydrate posts for the bundled example (\`npm run demo\` writ
 
 `;
 function findPackageRoot() {
-  let dir = path4.dirname(fileURLToPath(import.meta.url));
+  let dir = path6.dirname(fileURLToPath(import.meta.url));
   for (; ; ) {
-    if (existsSync2(path4.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
-    const up = path4.dirname(dir);
+    if (existsSync2(path6.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
+    const up = path6.dirname(dir);
     if (up === dir) return process.cwd();
     dir = up;
   }
 }
+
+// src/cli.ts
 async function main(argv) {
   const json = wantsJson(argv);
   try {
@@ -33212,30 +33250,10 @@ async function main(argv) {
     }
     switch (invocation.command) {
       case "render": {
-        const values = invocation.values;
-        const { exitCode } = await renderCommand({
-          config: values.config,
-          ...values.repo ? { repo: values.repo } : {},
-          out: values.out,
-          only: values.only,
-          full: values.full,
-          json: values.json,
-          ...values["dry-commit"] ? { dryCommit: values["dry-commit"] } : {},
-          ...values.shard !== void 0 ? { shard: values.shard } : {},
-          ...values["shard-dir"] !== void 0 ? { shardDir: values["shard-dir"] } : {},
-          ...values["allow-mass-deletion"] ? { allowMassDeletion: true } : {},
-          ...values.repository !== void 0 ? { repository: values.repository } : {},
-          ...values["run-id"] ? { runId: values["run-id"] } : {},
-          ...values["shard-verify"] !== void 0 ? { shardVerify: wholeNumber("--shard-verify", values["shard-verify"]) } : {}
-        });
-        return exitCode;
+        return (await renderCommand(renderFlags(invocation.values))).exitCode;
       }
-      case "diff": {
-        const values = invocation.values;
-        if (!values.base || !values.head) throw new UsageError("diff needs --base DIR and --head DIR", "Usage: hydrate diff --base DIR --head DIR [flags]\nRun 'hydrate diff --help' for more.");
-        if (!["text", "markdown", "json"].includes(values.format)) throw new ConfigError(`unknown --format ${values.format}: use text, markdown or json`);
-        return await diffCommand(values.base, values.head, values.format, values.ignore, values["exit-zero"]);
-      }
+      case "diff":
+        return await diffCommand(invocation.values);
       case "demo":
         return await demoCommand(invocation.values["write-docs"]);
       case "version":
@@ -33274,7 +33292,7 @@ function invokedDirectly() {
   const script = process.argv[1];
   if (script === void 0) return false;
   try {
-    return realpathSync3(script) === realpathSync3(fileURLToPath(import.meta.url));
+    return realpathSync3(script) === realpathSync3(fileURLToPath2(import.meta.url));
   } catch {
     return false;
   }

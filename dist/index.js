@@ -36294,8 +36294,7 @@ function group(name, fn) {
 }
 
 // src/action/main.ts
-import { appendFile as appendFile2, writeFile as writeFile5 } from "node:fs/promises";
-import path8 from "node:path";
+import { appendFile as appendFile2 } from "node:fs/promises";
 
 // src/diagnostics.ts
 var ExitCode2 = { ok: 0, renderErrors: 1, usage: 2 };
@@ -36354,316 +36353,12 @@ function sortDiagnostics(diagnostics) {
   });
 }
 
-// src/adapters/exec.ts
-import { spawn } from "node:child_process";
-import { constants as constants3 } from "node:fs";
-import { access as access2, cp, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { delimiter, dirname, isAbsolute, join, normalize } from "node:path";
-function baseEnv(parent = process.env) {
-  const env = { LANG: "C", LC_ALL: "C", TZ: "UTC" };
-  for (const key2 of ["PATH", "HOME", "TMPDIR"]) {
-    const v = parent[key2];
-    if (v !== void 0) env[key2] = v;
-  }
-  return env;
-}
-function passedEnv(parent, names = []) {
-  const env = {};
-  for (const name of names) {
-    const v = parent[name];
-    if (v !== void 0) env[name] = v;
-  }
-  return env;
-}
-function createProcessRunner(parentEnv = process.env) {
-  const located = /* @__PURE__ */ new Map();
-  return {
-    run(command, args, options = {}) {
-      return new Promise((resolve, reject) => {
-        const child = spawn(command, [...args], {
-          cwd: options.cwd,
-          env: { ...baseEnv(parentEnv), ...passedEnv(parentEnv, options.passEnv), ...options.env ?? {} },
-          shell: false,
-          stdio: ["pipe", "pipe", "pipe"],
-          windowsHide: true
-        });
-        const out = [];
-        const err3 = [];
-        let timedOut = false;
-        let settled = false;
-        const timer = options.timeoutMs !== void 0 ? setTimeout(() => {
-          timedOut = true;
-          child.kill("SIGKILL");
-        }, options.timeoutMs) : void 0;
-        const finish2 = (fn) => {
-          if (settled) return;
-          settled = true;
-          if (timer) clearTimeout(timer);
-          fn();
-        };
-        child.stdout.on("data", (b) => out.push(b));
-        child.stderr.on("data", (b) => err3.push(b));
-        child.on("error", (e) => {
-          finish2(() => {
-            const error3 = new Error(
-              e.code === "ENOENT" ? `${command}: program not found on PATH` : `${command}: ${e.message}`
-            );
-            if (e.code !== void 0) error3.code = e.code;
-            reject(error3);
-          });
-        });
-        child.on("close", (code2, signal) => {
-          finish2(() => {
-            const stderr = Buffer.concat(err3).toString("utf8");
-            if (timedOut) {
-              reject(new Error(`${command} timed out after ${options.timeoutMs} ms and was killed`));
-              return;
-            }
-            resolve({
-              exitCode: code2 ?? (signal ? 128 : 1),
-              stdout: Buffer.concat(out).toString("utf8"),
-              stderr
-            });
-          });
-        });
-        child.stdin.on("error", () => {
-        });
-        if (options.input !== void 0) child.stdin.end(options.input, "utf8");
-        else child.stdin.end();
-      });
-    },
-    async workDir(copy = [], write = []) {
-      const path9 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
-      const remove = () => rm2(path9, { recursive: true, force: true });
-      try {
-        for (const c of copy) {
-          const to = normalize(join(path9, c.to));
-          if (!isAbsolute(c.from) || !to.startsWith(`${path9}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
-          await mkdir2(dirname(to), { recursive: true });
-          await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
-        }
-        for (const w of write) {
-          const to = normalize(join(path9, w.path));
-          if (!to.startsWith(`${path9}/`)) throw new Error(`cannot write ${w.path}`);
-          await mkdir2(dirname(to), { recursive: true });
-          await rm2(to, { force: true });
-          await writeFile2(to, w.content, { flag: "wx" });
-        }
-      } catch (e) {
-        await remove();
-        throw e;
-      }
-      return { path: path9, remove };
-    },
-    which(command) {
-      let found = located.get(command);
-      if (!found) {
-        found = locate(command, parentEnv["PATH"] ?? "");
-        located.set(command, found);
-      }
-      return found;
-    }
-  };
-}
-async function locate(command, path9) {
-  if (command.includes("/")) return await isExecutable(command) ? command : void 0;
-  for (const dir of path9.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
-    const candidate = join(dir, command);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return void 0;
-}
-async function isExecutable(path9) {
-  try {
-    await access2(path9, constants3.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// src/adapters/files.ts
-import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-
-// src/dry/utf8.ts
-function firstInvalidUtf8(bytes) {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 128) {
-      i++;
-      continue;
-    }
-    let need;
-    let min;
-    if (b >= 194 && b <= 223) [need, min] = [1, 128];
-    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
-    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
-    else return i;
-    if (i + need >= bytes.length) return i;
-    let cp3 = b & 63 >> need;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if ((c & 192) !== 128) return i;
-      cp3 = cp3 << 6 | c & 63;
-    }
-    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
-    i += need + 1;
-  }
-  return -1;
-}
-function decodeUtf8Strict(bytes) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
-  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
-}
-
-// src/adapters/files.ts
-function kindOf(s) {
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "directory";
-  return "other";
-}
-var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-var invalidUtf8Offset = firstInvalidUtf8;
-function decodeUtf8(bytes, path9) {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new Error(`${path9} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
-  }
-}
-function createFileReader() {
-  return {
-    readFile: async (path9) => decodeUtf8(readFileSync(path9), path9),
-    readFileBytes: async (path9) => new Uint8Array(readFileSync(path9)),
-    async readDir(path9) {
-      const entries2 = readdirSync(path9, { withFileTypes: true });
-      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
-    },
-    async lstat(path9) {
-      try {
-        const s = lstatSync(path9);
-        return { kind: kindOf(s), size: s.size };
-      } catch (e) {
-        if (e.code === "ENOENT" || e.code === "ENOTDIR") {
-          return void 0;
-        }
-        throw e;
-      }
-    },
-    realpath: async (path9) => realpathSync.native(path9)
-  };
-}
-
-// src/adapters/git-files.ts
-import { existsSync as existsSync2, lstatSync as lstatSync2 } from "node:fs";
-import { join as join2 } from "node:path";
-var SAFE_CONFIG = [
-  "-c",
-  "core.fsmonitor=false",
-  "-c",
-  "core.untrackedCache=false",
-  "-c",
-  "core.ignoreStat=false",
-  "-c",
-  "core.autocrlf=false",
-  "-c",
-  "core.attributesFile=/dev/null",
-  "-c",
-  "core.quotePath=false"
-];
-var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
-function mayHaveAttributes(repoRoot, paths) {
-  try {
-    if (!lstatSync2(join2(repoRoot, ".git")).isDirectory()) return true;
-  } catch {
-    return true;
-  }
-  if (existsSync2(join2(repoRoot, ".git", "info", "attributes"))) return true;
-  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
-}
-function split(stdout) {
-  const parts = stdout.split("\0");
-  if (parts[parts.length - 1] === "") parts.pop();
-  return parts;
-}
-async function readGitListing(exec, repoRoot, logger) {
-  const git2 = async (args, input) => {
-    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
-      cwd: repoRoot,
-      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
-      timeoutMs: 6e4,
-      ...input !== void 0 ? { input } : {}
-    });
-    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
-    return r.stdout;
-  };
-  try {
-    const listed2 = await git2(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
-    if (listed2.includes("�")) throw new Error("a file name is not UTF-8");
-    const clean = /* @__PURE__ */ new Map();
-    const dirty = /* @__PURE__ */ new Set();
-    const opaque = /* @__PURE__ */ new Set();
-    for (const line of split(listed2)) {
-      if (line.startsWith("? ")) {
-        const path10 = line.slice(2);
-        if (path10.endsWith("/")) opaque.add(path10.slice(0, -1));
-        else dirty.add(path10);
-        continue;
-      }
-      const tab = line.indexOf("	");
-      const tag = line[0];
-      const mode = line.slice(2, 8);
-      const blob = line.slice(9, tab - 2);
-      const stage = line[tab - 1];
-      const path9 = line.slice(tab + 1);
-      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
-        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
-      }
-      if (mode === "160000") opaque.add(path9);
-      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
-        clean.delete(path9);
-        dirty.add(path9);
-      } else if (!dirty.has(path9)) clean.set(path9, blob);
-    }
-    if (clean.size === 0) throw new Error("no tracked file below the dry root");
-    const all = [...clean.keys(), ...dirty];
-    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git2(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
-    for (let i = 0; i + 2 < attrs.length; i += 3) {
-      const [path9, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
-      if (value === "unspecified" || value === "unset") continue;
-      if (attr === "filter") throw new Error(`${path9} has the filter attribute ${value}`);
-      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
-        clean.delete(path9);
-        dirty.add(path9);
-      }
-    }
-    for (const path9 of split(await git2(["ls-files", "-m", "-z"]))) {
-      clean.delete(path9);
-      dirty.add(path9);
-    }
-    for (const path9 of opaque) clean.delete(path9);
-    logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
-    return { clean, dirty, opaque };
-  } catch (e) {
-    logger.debug(`hydrate: dry file ids from content (git: ${e.message})`);
-    return void 0;
-  }
-}
-
-// src/app/pipeline-ports.ts
-function pipelinePorts(logger) {
-  const exec = createProcessRunner();
-  return { files: createFileReader(), exec, logger, gitListing: (repoRoot) => readGitListing(exec, repoRoot, logger) };
-}
+// src/app/action-run.ts
+import { writeFile as writeFile5 } from "node:fs/promises";
+import path7 from "node:path";
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync2, existsSync as existsSync3 } from "fs";
+import { readFileSync, existsSync as existsSync2 } from "fs";
 import { EOL as EOL5 } from "os";
 var Context = class {
   /**
@@ -36673,8 +36368,8 @@ var Context = class {
     var _a3, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync3(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+      if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
+        this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path9 = process.env.GITHUB_EVENT_PATH;
         process.stdout.write(`GITHUB_EVENT_PATH ${path9} does not exist${EOL5}`);
@@ -38116,20 +37811,20 @@ var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
 var consoleError = console.error.bind(console);
-function createLogger(logger = {}) {
-  if (typeof logger.debug !== "function") {
-    logger.debug = noop2;
+function createLogger(logger2 = {}) {
+  if (typeof logger2.debug !== "function") {
+    logger2.debug = noop2;
   }
-  if (typeof logger.info !== "function") {
-    logger.info = noop2;
+  if (typeof logger2.info !== "function") {
+    logger2.info = noop2;
   }
-  if (typeof logger.warn !== "function") {
-    logger.warn = consoleWarn;
+  if (typeof logger2.warn !== "function") {
+    logger2.warn = consoleWarn;
   }
-  if (typeof logger.error !== "function") {
-    logger.error = consoleError;
+  if (typeof logger2.error !== "function") {
+    logger2.error = consoleError;
   }
-  return logger;
+  return logger2;
 }
 var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
 var Octokit = class {
@@ -43171,7 +42866,7 @@ permissions:
 var BAD_TOKEN_MESSAGE = "GitHub rejected the token (401 Bad credentials). Check the `token` input: it must be a valid GITHUB_TOKEN, app token or personal access token that has not expired.";
 function createGitHub(options) {
   const { token, owner, repo } = options;
-  const logger = options.logger ?? silentLogger;
+  const logger2 = options.logger ?? silentLogger;
   const retries = options.retry?.retries ?? 3;
   const minDelayMs = options.retry?.minDelayMs ?? 1e3;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 300;
@@ -43180,10 +42875,10 @@ function createGitHub(options) {
   const limitHandler = (kind) => (retryAfter, opts, _octokit, retryCount) => {
     const what = `${opts.method ?? ""} ${opts.url ?? ""}`.trim();
     if (retryCount < retries && retryAfter <= maxRetryAfter) {
-      logger.warning(redact(`GitHub ${kind} hit for ${what}; retrying after ${retryAfter}s (attempt ${retryCount + 2}).`));
+      logger2.warning(redact(`GitHub ${kind} hit for ${what}; retrying after ${retryAfter}s (attempt ${retryCount + 2}).`));
       return true;
     }
-    logger.warning(redact(`GitHub ${kind} hit for ${what}; giving up.`));
+    logger2.warning(redact(`GitHub ${kind} hit for ${what}; giving up.`));
     return false;
   };
   const octokit = getOctokit(
@@ -43191,10 +42886,10 @@ function createGitHub(options) {
     {
       baseUrl: apiUrl,
       log: {
-        debug: (m) => logger.debug(redact(m)),
-        info: (m) => logger.debug(redact(m)),
-        warn: (m) => logger.warning(redact(m)),
-        error: (m) => logger.warning(redact(m))
+        debug: (m) => logger2.debug(redact(m)),
+        info: (m) => logger2.debug(redact(m)),
+        warn: (m) => logger2.warning(redact(m)),
+        error: (m) => logger2.warning(redact(m))
       },
       retry: { retries, retryAfterBaseValue: minDelayMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
       throttle: {
@@ -43284,7 +42979,7 @@ function createGitHub(options) {
         body: input.body,
         draft: input.draft ?? false
       });
-      logger.info(`Opened pull request #${data.number}: ${data.html_url}`);
+      logger2.info(`Opened pull request #${data.number}: ${data.html_url}`);
       return { pull: toPull(data), created: true };
     } catch (e) {
       if (isHttpError(e) && e.status === 422 && validationMessages(e).some((m) => /pull request already exists/i.test(m))) {
@@ -43302,7 +42997,7 @@ function createGitHub(options) {
       await octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
     } catch (e) {
       if (isHttpError(e) && (e.status === 404 || e.status === 422)) {
-        logger.debug(`Branch ${branch} was already gone.`);
+        logger2.debug(`Branch ${branch} was already gone.`);
         return;
       }
       throw e;
@@ -43331,7 +43026,7 @@ function createGitHub(options) {
       const login = r.viewer?.login;
       if (typeof login === "string" && login !== "") return login.endsWith("[bot]") ? login : `${login}[bot]`;
     } catch (e) {
-      logger.debug(redact(`GraphQL viewer failed (${e instanceof Error ? e.message : String(e)}): taking ${ACTIONS_BOT}`));
+      logger2.debug(redact(`GraphQL viewer failed (${e instanceof Error ? e.message : String(e)}): taking ${ACTIONS_BOT}`));
     }
     return ACTIONS_BOT;
   });
@@ -43352,7 +43047,7 @@ ${body}`);
     const foreign = [...new Set(marked.filter((c) => c.user === null || !authors.includes(c.user.login)).map((c) => c.user?.login ?? "(deleted user)"))];
     if (foreign.length > 0 && !foreignWarned) {
       foreignWarned = true;
-      logger.warning(
+      logger2.warning(
         `#${issueNumber} has ${foreign.length === 1 ? "a comment" : "comments"} holding Hydrate's marker written by ${foreign.map((l) => JSON.stringify(l)).join(", ")}, not by this token (${authors.join(", ")}): left alone; Hydrate writes its own`
       );
     }
@@ -43386,7 +43081,7 @@ ${body}`);
         detail = e instanceof Error ? e.message : String(e);
       }
       const warning2 = redact(`Could not enable auto-merge: ${detail}`);
-      logger.debug(warning2);
+      logger2.debug(warning2);
       return warning2;
     }
   };
@@ -43407,7 +43102,138 @@ ${body}`);
 // src/adapters/git.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join3 } from "node:path";
+import { join as join2 } from "node:path";
+
+// src/adapters/exec.ts
+import { spawn } from "node:child_process";
+import { constants as constants3 } from "node:fs";
+import { access as access2, cp, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, isAbsolute, join, normalize } from "node:path";
+function baseEnv(parent = process.env) {
+  const env = { LANG: "C", LC_ALL: "C", TZ: "UTC" };
+  for (const key2 of ["PATH", "HOME", "TMPDIR"]) {
+    const v = parent[key2];
+    if (v !== void 0) env[key2] = v;
+  }
+  return env;
+}
+function passedEnv(parent, names = []) {
+  const env = {};
+  for (const name of names) {
+    const v = parent[name];
+    if (v !== void 0) env[name] = v;
+  }
+  return env;
+}
+function createProcessRunner(parentEnv = process.env) {
+  const located = /* @__PURE__ */ new Map();
+  return {
+    run(command, args, options = {}) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(command, [...args], {
+          cwd: options.cwd,
+          env: { ...baseEnv(parentEnv), ...passedEnv(parentEnv, options.passEnv), ...options.env ?? {} },
+          shell: false,
+          stdio: ["pipe", "pipe", "pipe"],
+          windowsHide: true
+        });
+        const out = [];
+        const err3 = [];
+        let timedOut = false;
+        let settled = false;
+        const timer = options.timeoutMs !== void 0 ? setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGKILL");
+        }, options.timeoutMs) : void 0;
+        const finish2 = (fn) => {
+          if (settled) return;
+          settled = true;
+          if (timer) clearTimeout(timer);
+          fn();
+        };
+        child.stdout.on("data", (b) => out.push(b));
+        child.stderr.on("data", (b) => err3.push(b));
+        child.on("error", (e) => {
+          finish2(() => {
+            const error3 = new Error(
+              e.code === "ENOENT" ? `${command}: program not found on PATH` : `${command}: ${e.message}`
+            );
+            if (e.code !== void 0) error3.code = e.code;
+            reject(error3);
+          });
+        });
+        child.on("close", (code2, signal) => {
+          finish2(() => {
+            const stderr = Buffer.concat(err3).toString("utf8");
+            if (timedOut) {
+              reject(new Error(`${command} timed out after ${options.timeoutMs} ms and was killed`));
+              return;
+            }
+            resolve({
+              exitCode: code2 ?? (signal ? 128 : 1),
+              stdout: Buffer.concat(out).toString("utf8"),
+              stderr
+            });
+          });
+        });
+        child.stdin.on("error", () => {
+        });
+        if (options.input !== void 0) child.stdin.end(options.input, "utf8");
+        else child.stdin.end();
+      });
+    },
+    async workDir(copy = [], write = []) {
+      const path9 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm2(path9, { recursive: true, force: true });
+      try {
+        for (const c of copy) {
+          const to = normalize(join(path9, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path9}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          await mkdir2(dirname(to), { recursive: true });
+          await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+        }
+        for (const w of write) {
+          const to = normalize(join(path9, w.path));
+          if (!to.startsWith(`${path9}/`)) throw new Error(`cannot write ${w.path}`);
+          await mkdir2(dirname(to), { recursive: true });
+          await rm2(to, { force: true });
+          await writeFile2(to, w.content, { flag: "wx" });
+        }
+      } catch (e) {
+        await remove();
+        throw e;
+      }
+      return { path: path9, remove };
+    },
+    which(command) {
+      let found = located.get(command);
+      if (!found) {
+        found = locate(command, parentEnv["PATH"] ?? "");
+        located.set(command, found);
+      }
+      return found;
+    }
+  };
+}
+async function locate(command, path9) {
+  if (command.includes("/")) return await isExecutable(command) ? command : void 0;
+  for (const dir of path9.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+    const candidate = join(dir, command);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function isExecutable(path9) {
+  try {
+    await access2(path9, constants3.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// src/adapters/git.ts
 var GitError = class extends Error {
   args;
   exitCode;
@@ -43448,7 +43274,7 @@ var GitClient = class {
       this.home = options.home;
       this.ownsHome = false;
     } else {
-      this.home = mkdtempSync(join3(tmpdir2(), "hydrate-git-home-"));
+      this.home = mkdtempSync(join2(tmpdir2(), "hydrate-git-home-"));
       this.ownsHome = true;
     }
     this.secrets = [];
@@ -43509,11 +43335,11 @@ var GitClient = class {
     return new UserCheckout(this, workspace);
   }
   async initWorkTree(workDir) {
-    const gitDir = join3(workDir, "repo.git");
+    const gitDir = join2(workDir, "repo.git");
     await this.run(["-c", "init.defaultBranch=hydrate-work", "init", "--quiet", "--bare", gitDir], { cwd: workDir });
     await this.run(["--git-dir", gitDir, "config", "core.bare", "false"], { cwd: workDir });
     await this.run(["--git-dir", gitDir, "config", "gc.auto", "0"], { cwd: workDir });
-    return new WorkTree(this, workDir, gitDir, join3(workDir, "tree"));
+    return new WorkTree(this, workDir, gitDir, join2(workDir, "tree"));
   }
   async exec(args, options) {
     const argv = [...FIXED_CONFIG, ...args];
@@ -43522,7 +43348,7 @@ var GitClient = class {
     const env = {
       PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
       HOME: this.home,
-      XDG_CONFIG_HOME: join3(this.home, ".config"),
+      XDG_CONFIG_HOME: join2(this.home, ".config"),
       GIT_TERMINAL_PROMPT: "0",
       GIT_ASKPASS: "",
       SSH_ASKPASS: "",
@@ -43691,7 +43517,7 @@ var UserCheckout = class {
 
 // src/publish/wet-branch.ts
 import { chmod as chmod2, lstat as lstat2, mkdir as mkdir3, readdir as readdir2, rm as rm3 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { join as join3 } from "node:path";
 var HYDRATE_VERSION_TRAILER = "Hydrate-Version";
 var RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
 function commitMessage(message, trailers) {
@@ -43797,7 +43623,7 @@ function sleep(baseMs, attempt) {
   return new Promise((r) => setTimeout(r, Math.floor(Math.random() * cap)));
 }
 async function defaultGit(req) {
-  const home = join4(req.workDir, "home");
+  const home = join3(req.workDir, "home");
   await mkdir3(home, { recursive: true });
   return new GitClient({ token: req.token, remoteUrl: req.remoteUrl, home });
 }
@@ -43832,10 +43658,10 @@ async function assertOnlyOurCommits(repo, target, tips) {
   }
 }
 async function normalizeTree(root, rel = "") {
-  const dir = rel ? join4(root, rel) : root;
+  const dir = rel ? join3(root, rel) : root;
   for (const entry of await readdir2(dir)) {
     const relPath = rel ? `${rel}/${entry}` : entry;
-    const abs2 = join4(root, relPath);
+    const abs2 = join3(root, relPath);
     const st = await lstat2(abs2);
     if (st.isSymbolicLink()) {
       throw new HydrateError({ severity: "error", file: relPath, message: "rendered output contains a symbolic link; hydrate writes regular files only" });
@@ -48892,9 +48718,9 @@ var createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
   extractDefs(ctx, schema);
   return finalize(ctx, schema);
 };
-var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
+var createStandardJSONSchemaMethod = (schema, io2, processors = {}) => (params) => {
   const { libraryOptions, target } = params ?? {};
-  const ctx = initializeContext({ ...libraryOptions ?? {}, target, io, processors });
+  const ctx = initializeContext({ ...libraryOptions ?? {}, target, io: io2, processors });
   processSchema(schema, ctx);
   extractDefs(ctx, schema);
   return finalize(ctx, schema);
@@ -50988,162 +50814,1365 @@ function renderReport(outcome, outDir) {
 // src/version.ts
 var VERSION9 = "0.1.0";
 
-// src/action/inputs.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import path2 from "node:path";
-
-// src/action/names.ts
-var MAX_LABEL_LENGTH = 50;
-function branchNameProblem(name) {
-  if (name === "") return "it is empty";
-  if (name === "@") return 'it is "@", which git reads as HEAD';
-  if (name === "HEAD") return 'it is "HEAD", which git reads as the checked-out commit, not a branch';
-  if (name.startsWith("refs/")) return `give the branch name without "refs/..." (e.g. "${name.replace(/^refs\/(heads\/)?/, "")}")`;
-  if (name.startsWith("-")) return 'it begins with "-"';
-  const bad = /[\x00-\x20\x7f~^:?*[\\]/.exec(name);
-  if (bad) return `it contains ${describeChar(bad[0])}, which git does not allow in a branch name`;
-  if (name.includes("..")) return 'it contains ".."';
-  if (name.includes("@{")) return 'it contains "@{"';
-  if (name.startsWith("/") || name.endsWith("/") || name.includes("//")) return 'it begins or ends with "/" or has an empty part ("//")';
-  if (name.endsWith(".")) return 'it ends with "."';
-  for (const part of name.split("/")) {
-    if (part.startsWith(".")) return `its part "${part}" begins with "."`;
-    if (part.endsWith(".lock")) return `its part "${part}" ends with ".lock"`;
+// src/app/event-plan.ts
+var OPT_IN = "set allow-pull-request-target-head: true if you trust every PR author";
+function rec(v) {
+  return typeof v === "object" && v !== null ? v : void 0;
+}
+function pullRequestTargetRefusal(headSha, checkout) {
+  if (checkout === void 0) {
+    return `refusing to render under pull_request_target: the HEAD of the checkout could not be read (is the workspace a git checkout?), so it may hold the untrusted pull request head while this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+  }
+  if (typeof headSha !== "string" || headSha === "") {
+    return `refusing to render under pull_request_target: the event names no pull request head commit to compare the checkout with. Use the pull_request event, or ${OPT_IN}.`;
+  }
+  if (checkout.sha === headSha || checkout.parents.includes(headSha)) {
+    return `refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR${checkout.sha === headSha ? "" : " (merged into the base)"} and this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+  }
+  if (checkout.differs !== void 0) {
+    return `refusing to render under pull_request_target: the workspace's tracked files differ from the base commit (${checkout.differs}), so they may hold files from the untrusted pull request (e.g. after \`git checkout <pr-sha> -- .\`) while this event runs with a write token. Render a clean checkout of the base, use the pull_request event, or ${OPT_IN}.`;
   }
   return void 0;
 }
-function labelProblem(label2) {
-  if ([...label2].length > MAX_LABEL_LENGTH) return `it is longer than GitHub's ${MAX_LABEL_LENGTH} characters`;
-  const bad = /[\x00-\x1f\x7f]/.exec(label2);
-  if (bad) return `it contains ${describeChar(bad[0])}`;
-  return void 0;
-}
-function describeChar(c) {
-  const code2 = c.codePointAt(0) ?? 0;
-  if (c === " ") return "a space";
-  return code2 < 32 || code2 === 127 ? `the control character U+${code2.toString(16).toUpperCase().padStart(4, "0")}` : `"${c}"`;
-}
-
-// src/action/inputs.ts
-function splitList(value) {
-  return value.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
-}
-function parseRepo(full, what) {
-  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full);
-  if (!m) throw new ConfigError(`${what} must be owner/name, got "${full}"`);
-  return { owner: m[1], repo: m[2] };
-}
-function parseAuthor(value) {
-  const m = /^\s*(.+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
-  if (!m) throw new ConfigError(`author must look like "Name <email>", got "${value}"`);
-  return { name: m[1], email: m[2] };
-}
-function booleanInput(name) {
-  const v = getInput(name).toLowerCase();
-  if (v === "" || v === "false") return false;
-  if (v === "true") return true;
-  throw new ConfigError(`input ${name} must be true or false, got "${v}"`);
-}
-function checkNames(mode, wetBranch, prBranch, labels) {
-  const problems = [];
-  for (const [input, name] of [["wet-branch", wetBranch], ["pr-branch", prBranch]]) {
-    const p = branchNameProblem(name);
-    if (p) problems.push(`input ${input} "${name}" is not a valid branch name: ${p}`);
-  }
-  if (mode === "pull-request" && prBranch === wetBranch) {
-    problems.push(`input pr-branch equals wet-branch ("${wetBranch}"): in pull-request mode that would commit straight to the deployed branch; use another pr-branch, or mode: push to commit to ${wetBranch} directly`);
-  }
-  for (const l of labels) {
-    const p = labelProblem(l);
-    if (p) problems.push(`input labels: "${l}" cannot be a label: ${p}`);
-  }
-  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: "error", message })));
-}
-function countInput(name, value, fallback2) {
-  const v = value.trim();
-  if (v === "") return fallback2;
-  if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
-  return Number(v);
-}
-async function readInputs(env = process.env) {
-  const mode = getInput("mode") || "pull-request";
-  if (mode !== "pull-request" && mode !== "push" && mode !== "check") {
-    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
-  }
-  const token = getInput("token");
-  if (token) setSecret(token);
-  const workspace = path2.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
-  const dryFull = env["GITHUB_REPOSITORY"] ?? "";
-  const dryRepository = parseRepo(dryFull, "GITHUB_REPOSITORY");
-  const wetRepository = parseRepo(getInput("wet-repository") || dryFull, "input wet-repository");
-  const wetBranch = getInput("wet-branch") || "deployment";
-  const eventName = env["GITHUB_EVENT_NAME"] ?? "workflow_dispatch";
-  let payload = {};
-  const eventPath = env["GITHUB_EVENT_PATH"];
-  if (eventPath) {
-    try {
-      payload = JSON.parse(await readFile2(eventPath, "utf8"));
-    } catch (e) {
-      throw new ConfigError(`cannot read the event payload ${eventPath}: ${e.message}`);
+function planForEvent(inputs, checkout) {
+  const { name, payload } = inputs.event;
+  const pr = rec(payload["pull_request"]);
+  const notices = [];
+  if (name === "pull_request" || name === "pull_request_target") {
+    const number3 = typeof pr?.["number"] === "number" ? pr["number"] : void 0;
+    const headRepo = rec(rec(pr?.["head"])?.["repo"])?.["full_name"];
+    const baseFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
+    const fromFork = headRepo !== baseFull;
+    const headSha = rec(pr?.["head"])?.["sha"];
+    const refuse = name === "pull_request_target" && !inputs.allowPullRequestTargetHead ? pullRequestTargetRefusal(headSha, checkout) : void 0;
+    if (refuse) return { mode: "check", readOnly: true, drift: false, notices, refuse };
+    if (inputs.mode !== "check") notices.push(`${name}: rendering only (check mode); the wet branch is updated when the change is merged`);
+    if (fromFork && name === "pull_request") {
+      notices.push("pull request from a fork: the token is read-only, so the diff goes to the job summary and no comment is posted");
+      return { mode: "check", readOnly: true, drift: false, notices, ...number3 !== void 0 ? { dryPullNumber: number3 } : {} };
     }
+    return { mode: "check", readOnly: false, drift: false, notices, ...number3 !== void 0 ? { dryPullNumber: number3 } : {} };
   }
-  const serverUrl = (env["GITHUB_SERVER_URL"] ?? "https://github.com").replace(/\/+$/, "");
-  const apiUrl = (env["GITHUB_API_URL"] ?? "https://api.github.com").replace(/\/+$/, "");
-  const runUrl = `${serverUrl}/${dryFull}/actions/runs/${env["GITHUB_RUN_ID"] ?? ""}`;
-  const only = splitList(getInput("only"));
-  const tempDir = env["RUNNER_TEMP"] ?? (await import("node:os")).tmpdir();
-  const dispatchOnly = eventName === "workflow_dispatch" ? payload["inputs"]?.["only"] : void 0;
-  if (typeof dispatchOnly === "string") only.push(...splitList(dispatchOnly));
-  const prBranch = getInput("pr-branch") || `hydrate/${wetBranch}`;
-  const labels = splitList(getInput("labels"));
-  checkNames(mode, wetBranch, prBranch, labels);
+  if (name === "merge_group") {
+    if (inputs.mode !== "check") notices.push("merge_group: rendering only (check mode); the wet branch is updated when the queued change is merged");
+    return { mode: "check", readOnly: false, drift: false, notices };
+  }
+  return { mode: inputs.mode, readOnly: false, drift: name === "schedule", notices };
+}
+
+// src/adapters/files.ts
+import { lstatSync, readdirSync, readFileSync as readFileSync2, realpathSync } from "node:fs";
+
+// src/dry/utf8.ts
+function firstInvalidUtf8(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 128) {
+      i++;
+      continue;
+    }
+    let need;
+    let min;
+    if (b >= 194 && b <= 223) [need, min] = [1, 128];
+    else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
+    else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
+    else return i;
+    if (i + need >= bytes.length) return i;
+    let cp3 = b & 63 >> need;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 192) !== 128) return i;
+      cp3 = cp3 << 6 | c & 63;
+    }
+    if (cp3 < min || cp3 > 1114111 || cp3 >= 55296 && cp3 <= 57343) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+function decodeUtf8Strict(bytes) {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+}
+
+// src/adapters/files.ts
+function kindOf(s) {
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
+  return "other";
+}
+var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+var invalidUtf8Offset = firstInvalidUtf8;
+function decodeUtf8(bytes, path9) {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new Error(`${path9} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
+  }
+}
+function createFileReader() {
   return {
-    workspace,
-    configFile: path2.resolve(workspace, getInput("config") || "hydrate.yaml"),
-    mode,
-    wetBranch,
-    wetRepository,
-    dryRepository,
-    drySha: env["GITHUB_SHA"] ?? "",
-    token,
-    prBranch,
-    labels,
-    autoMerge: booleanInput("auto-merge"),
-    commitMessage: getInput("commit-message") || "hydrate: render {dry-repository}@{dry-sha-short}",
-    author: parseAuthor(getInput("author") || "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"),
-    only,
-    full: booleanInput("full"),
-    allowPullRequestTargetHead: booleanInput("allow-pull-request-target-head"),
-    allowMassDeletion: booleanInput("allow-mass-deletion"),
-    shard: getInput("shard").trim(),
-    shardDir: path2.resolve(workspace, getInput("shard-dir") || path2.join(tempDir, "hydrate-shards")),
-    shardVerify: countInput("shard-verify", getInput("shard-verify"), 3),
-    runId: env["GITHUB_RUN_ID"] ?? "",
-    serverUrl,
-    apiUrl,
-    runUrl,
-    event: { name: eventName, payload },
-    tempDir,
-    ...env["GITHUB_STEP_SUMMARY"] ? { stepSummary: env["GITHUB_STEP_SUMMARY"] } : {}
+    readFile: async (path9) => decodeUtf8(readFileSync2(path9), path9),
+    readFileBytes: async (path9) => new Uint8Array(readFileSync2(path9)),
+    async readDir(path9) {
+      const entries2 = readdirSync(path9, { withFileTypes: true });
+      return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
+    },
+    async lstat(path9) {
+      try {
+        const s = lstatSync(path9);
+        return { kind: kindOf(s), size: s.size };
+      } catch (e) {
+        if (e.code === "ENOENT" || e.code === "ENOTDIR") {
+          return void 0;
+        }
+        throw e;
+      }
+    },
+    realpath: async (path9) => realpathSync.native(path9)
   };
 }
 
-// src/pipeline/review.ts
-import { cp as cp2 } from "node:fs/promises";
+// src/adapters/git-files.ts
+import { existsSync as existsSync3, lstatSync as lstatSync2 } from "node:fs";
+import { join as join4 } from "node:path";
+var SAFE_CONFIG = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.ignoreStat=false",
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.quotePath=false"
+];
+var CONTENT_ATTRIBUTES = /* @__PURE__ */ new Set(["eol", "crlf", "ident", "working-tree-encoding"]);
+function mayHaveAttributes(repoRoot, paths) {
+  try {
+    if (!lstatSync2(join4(repoRoot, ".git")).isDirectory()) return true;
+  } catch {
+    return true;
+  }
+  if (existsSync3(join4(repoRoot, ".git", "info", "attributes"))) return true;
+  return paths.some((p) => p === ".gitattributes" || p.endsWith("/.gitattributes"));
+}
+function split(stdout) {
+  const parts = stdout.split("\0");
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+async function readGitListing(exec, repoRoot, logger2) {
+  const git2 = async (args, input) => {
+    const r = await exec.run("git", [...SAFE_CONFIG, ...args], {
+      cwd: repoRoot,
+      env: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
+      timeoutMs: 6e4,
+      ...input !== void 0 ? { input } : {}
+    });
+    if (r.exitCode !== 0) throw new Error(`git ${args[0]} exited with ${r.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+    return r.stdout;
+  };
+  try {
+    const listed2 = await git2(["ls-files", "-z", "-v", "-s", "-o", "--directory"]);
+    if (listed2.includes("�")) throw new Error("a file name is not UTF-8");
+    const clean = /* @__PURE__ */ new Map();
+    const dirty = /* @__PURE__ */ new Set();
+    const opaque = /* @__PURE__ */ new Set();
+    for (const line of split(listed2)) {
+      if (line.startsWith("? ")) {
+        const path10 = line.slice(2);
+        if (path10.endsWith("/")) opaque.add(path10.slice(0, -1));
+        else dirty.add(path10);
+        continue;
+      }
+      const tab = line.indexOf("	");
+      const tag = line[0];
+      const mode = line.slice(2, 8);
+      const blob = line.slice(9, tab - 2);
+      const stage = line[tab - 1];
+      const path9 = line.slice(tab + 1);
+      if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
+        throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
+      }
+      if (mode === "160000") opaque.add(path9);
+      else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
+        clean.delete(path9);
+        dirty.add(path9);
+      } else if (!dirty.has(path9)) clean.set(path9, blob);
+    }
+    if (clean.size === 0) throw new Error("no tracked file below the dry root");
+    const all = [...clean.keys(), ...dirty];
+    const attrs = mayHaveAttributes(repoRoot, all) ? split(await git2(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
+    for (let i = 0; i + 2 < attrs.length; i += 3) {
+      const [path9, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      if (value === "unspecified" || value === "unset") continue;
+      if (attr === "filter") throw new Error(`${path9} has the filter attribute ${value}`);
+      if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
+        clean.delete(path9);
+        dirty.add(path9);
+      }
+    }
+    for (const path9 of split(await git2(["ls-files", "-m", "-z"]))) {
+      clean.delete(path9);
+      dirty.add(path9);
+    }
+    for (const path9 of opaque) clean.delete(path9);
+    logger2.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
+    return { clean, dirty, opaque };
+  } catch (e) {
+    logger2.debug(`hydrate: dry file ids from content (git: ${e.message})`);
+    return void 0;
+  }
+}
+
+// src/app/pipeline-ports.ts
+function pipelinePorts(logger2) {
+  const exec = createProcessRunner();
+  return { files: createFileReader(), exec, logger: logger2, gitListing: (repoRoot) => readGitListing(exec, repoRoot, logger2) };
+}
+
+// src/app/pull-request.ts
 import { existsSync as existsSync4 } from "node:fs";
+import path2 from "node:path";
+async function planPullRequest(gh, head, base) {
+  const lookup2 = await gh.lookUpPulls(head, base);
+  return { head, base, lookup: lookup2, restartTarget: !lookup2.open && lookup2.latest !== void 0 };
+}
+async function settlePullRequest(gh, plan, content, logger2) {
+  const { open: open3 } = plan.lookup;
+  if (!content.changed) {
+    if (!open3) return { kind: "none" };
+    logger2.info(`the wet branch already matches the render: closing #${open3.number}`);
+    await gh.closePull(open3.number);
+    await gh.deleteBranch(plan.head);
+    return { kind: "closed", number: open3.number };
+  }
+  const { pull, created } = await gh.createOrUpdatePull({ head: plan.head, base: plan.base, title: content.title, body: content.body }, open3 ?? null);
+  if (content.labels.length > 0) await gh.addLabels(pull.number, content.labels, pull.labels);
+  await gh.upsertStickyComment(pull.number, content.comment.marker, content.comment.body);
+  const warnings = [];
+  if (pull.auto_merge) {
+    logger2.info(`auto-merge is already enabled on #${pull.number}`);
+  } else if (content.autoMerge()) {
+    const warning2 = await gh.enableAutoMerge(pull.node_id, "SQUASH");
+    if (warning2) warnings.push(warning2);
+  }
+  return { kind: "open", pull, created, warnings };
+}
+function pullBody(diff, run2) {
+  const lines = [
+    run2.drift ? `The wet branch \`${run2.wetBranch}\` differs from a fresh render of \`${run2.dryRepository}\`: this is drift.` : `Rendered from ${run2.dryCommitUrl}.`,
+    "",
+    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function coordinateLabels(names, diff) {
+  const out = /* @__PURE__ */ new Set();
+  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
+  return [...out].sort();
+}
+function allUnitsAutoMerge(diff, outcome, workspace) {
+  if (diff.units.length === 0) return false;
+  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
+  return diff.units.every((u) => {
+    const dir = dirs.get(u.unit);
+    return dir !== void 0 && existsSync4(path2.join(workspace, dir, "AUTO_MERGE"));
+  });
+}
+
+// src/app/publish.ts
+import { mkdtemp as mkdtemp2, rm as rm4 } from "node:fs/promises";
+import path4 from "node:path";
+
+// src/adapters/wet-dir.ts
+import * as fsp from "node:fs/promises";
+import { readdirSync as readdirSync2, readFileSync as readFileSync3 } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join as join5 } from "node:path";
+
+// src/resources/scope.ts
+var BUILT_IN = /* @__PURE__ */ new Set([
+  "/Namespace",
+  "/Node",
+  "/PersistentVolume",
+  "/ComponentStatus",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
+  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "apiregistration.k8s.io/APIService",
+  "authentication.k8s.io/TokenReview",
+  "authentication.k8s.io/SelfSubjectReview",
+  "authorization.k8s.io/SelfSubjectAccessReview",
+  "authorization.k8s.io/SelfSubjectRulesReview",
+  "authorization.k8s.io/SubjectAccessReview",
+  "certificates.k8s.io/CertificateSigningRequest",
+  "certificates.k8s.io/ClusterTrustBundle",
+  "flowcontrol.apiserver.k8s.io/FlowSchema",
+  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+  "networking.k8s.io/IngressClass",
+  "networking.k8s.io/IPAddress",
+  "networking.k8s.io/ServiceCIDR",
+  "node.k8s.io/RuntimeClass",
+  "policy/PodSecurityPolicy",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  "resource.k8s.io/DeviceClass",
+  "resource.k8s.io/ResourceSlice",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/CSIDriver",
+  "storage.k8s.io/CSINode",
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/VolumeAttachment",
+  "storage.k8s.io/VolumeAttributesClass",
+  "storagemigration.k8s.io/StorageVersionMigration",
+  "internal.apiserver.k8s.io/StorageVersion",
+  // Widely used custom resources, for when their CRD is not rendered alongside.
+  "cert-manager.io/ClusterIssuer",
+  "external-secrets.io/ClusterSecretStore",
+  "external-secrets.io/ClusterExternalSecret",
+  "external-secrets.io/ClusterGenerator",
+  "kyverno.io/ClusterPolicy",
+  "gateway.networking.k8s.io/GatewayClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotClass",
+  "snapshot.storage.k8s.io/VolumeSnapshotContent",
+  "karpenter.sh/NodePool",
+  "karpenter.k8s.aws/EC2NodeClass"
+]);
+function crdScopes(objects) {
+  const out = /* @__PURE__ */ new Map();
+  for (const o of objects) {
+    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
+    const spec = o["spec"];
+    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
+    const kind = spec["names"]["kind"];
+    if (typeof kind !== "string") continue;
+    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
+  }
+  return out;
+}
+function isClusterScoped(id, crds) {
+  const key2 = `${id.group}/${id.kind}`;
+  const fromCrd = crds?.get(key2);
+  if (fromCrd !== void 0) return fromCrd === "Cluster";
+  return BUILT_IN.has(key2);
+}
+
+// src/wet/wet-index.ts
+import { createHash as createHash2 } from "node:crypto";
+var INDEX_PATH = ".hydrate/index.json";
+var PENDING_PATH = ".hydrate/pending.json";
+function contentHash(text) {
+  return createHash2("sha256").update(text, "utf8").digest("hex");
+}
+function isNeverOwned(path9) {
+  const parts = path9.split("/");
+  if (parts.length < 2) return true;
+  if (parts[0].startsWith(".git")) return true;
+  return parts.includes(".git");
+}
+function unitRecord(entries2 = []) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const [k, v] of entries2) out[k] = v;
+  return out;
+}
+function recoverIndex(committed, pending) {
+  const units = unitRecord();
+  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
+  for (const id of [...ids].sort(cmp)) {
+    const a = committed?.units[id];
+    const b = pending?.units[id];
+    const base = b ?? a;
+    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
+    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
+      const hashes = /* @__PURE__ */ Object.create(null);
+      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
+      entry.hashes = hashes;
+    }
+    units[id] = entry;
+  }
+  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
+  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
+  if (shared.length > 0) index.shared = shared;
+  return index;
+}
+
+// src/wet/layout.ts
+var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
+var PER_UNIT_MANIFEST = "manifest.yaml";
+var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
+function checkWetPath(p) {
+  if (p === "") return "path is empty";
+  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+  if (p.includes("\\")) return `path "${p}" contains a backslash`;
+  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `path "${p}" has an empty segment`;
+    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
+  }
+  return void 0;
+}
+function idOf(u) {
+  return "unit" in u ? u.unit.id : u.id;
+}
+function joinWet(output, name) {
+  return output === "" ? name : `${output}/${name}`;
+}
+function foldCase(s) {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+var NO_NAMESPACE = "_no-namespace";
+var CLUSTER_SCOPED = "_cluster";
+function fileNameAt(id, level, scopes) {
+  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
+  const group2 = id.group === "" ? "core" : id.group;
+  const name = portableName(id.name);
+  if (level === 0) return `${id.kind}.${name}.yml`;
+  if (level === 1) return `${id.kind}.${ns}.${name}.yml`;
+  return `${id.kind}.${group2}.${ns}.${name}.yml`;
+}
+function portableName(name) {
+  return name.replace(/[<>:"|?*\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function perResourceNames(ids, scopes) {
+  const levels = ids.map(() => 0);
+  for (; ; ) {
+    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
+    let changed = false;
+    for (const members2 of groups2) {
+      if (members2.length < 2) continue;
+      for (const i of members2) {
+        if (levels[i] < 2) {
+          levels[i] = levels[i] + 1;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
+  const collisions = groupByFolded(names).filter((g) => g.length > 1);
+  for (const g of collisions) for (const i of g) names[i] = void 0;
+  return { names, collisions };
+}
+function groupByFolded(names) {
+  const byKey = /* @__PURE__ */ new Map();
+  names.forEach((n, i) => {
+    const k = foldCase(n);
+    const list = byKey.get(k);
+    if (list) list.push(i);
+    else byKey.set(k, [i]);
+  });
+  return [...byKey.values()];
+}
+function hashesOf(paths, content) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const p of paths) {
+    const text = content(p);
+    if (text !== void 0) out[p] = contentHash(text);
+  }
+  return out;
+}
+function layoutWet(results, settings, meta3, kept = []) {
+  const layout = settings.config.wet.layout;
+  const attributes = settings.config.wet.generatedAttributes;
+  const diagnostics = [];
+  const files = /* @__PURE__ */ new Map();
+  const claims = /* @__PURE__ */ new Map();
+  const units = unitRecord();
+  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
+    (a, b) => cmp(idOf(a), idOf(b))
+  );
+  const claim2 = (unitId2, path9, content, what, file) => {
+    const at3 = file !== void 0 ? { file } : {};
+    const bad = checkWetPath(path9);
+    if (bad) {
+      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
+      return false;
+    }
+    const folded = foldCase(path9);
+    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${path9}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+      });
+      return false;
+    }
+    const first = claims.get(folded);
+    if (first) {
+      const how = first.path === path9 ? `the same path ${path9}` : `${path9}, which differs from ${first.path} only in case`;
+      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
+      diagnostics.push({
+        severity: "error",
+        unit: unitId2,
+        ...at3,
+        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
+      });
+      return false;
+    }
+    claims.set(folded, { path: path9, unit: unitId2, what });
+    files.set(path9, content);
+    return true;
+  };
+  for (const result of sorted2) {
+    if (!("unit" in result)) {
+      const owner = result.entry.owner ?? "another config";
+      for (const [path9, content] of result.files) {
+        claim2(result.id, path9, content, result.foreign ? `${path9} (rendered by ${owner})` : `${path9} (kept unchanged)`);
+      }
+      const known = result.entry.hashes;
+      const hashes = hashesOf(
+        result.entry.paths.filter((p) => known?.[p] === void 0),
+        (p) => result.files.get(p)
+      );
+      for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
+      const entry2 = { ...result.entry, hashes };
+      if (entry2.owner === void 0 && meta3.owner !== void 0) entry2.owner = meta3.owner;
+      units[result.id] = entry2;
+      continue;
+    }
+    const unit2 = result.unit;
+    const owned = [];
+    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
+    if (outputBad) {
+      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
+      continue;
+    }
+    const placed = [];
+    for (const r of result.resources) {
+      const id = identityOf(r.object);
+      if (!isIdentity(id)) {
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          ...r.source,
+          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
+        });
+        continue;
+      }
+      placed.push({ id, object: r.object });
+    }
+    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
+    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
+    if (layout === "per-unit") {
+      if (placed.length > 0) {
+        const path9 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path9, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path9);
+      }
+    } else {
+      const scopes = crdScopes(placed.map((p) => p.object));
+      const { names, collisions } = perResourceNames(
+        placed.map((p) => p.id),
+        scopes
+      );
+      for (const group2 of collisions) {
+        const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
+        diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
+        });
+      }
+      placed.forEach((p, i) => {
+        const name = names[i];
+        if (name === void 0) return;
+        const path9 = joinWet(unit2.output, name);
+        if (name.includes("/")) {
+          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
+          return;
+        }
+        if (claim2(unit2.id, path9, texts.get(p), describeIdentity(p.id))) owned.push(path9);
+      });
+    }
+    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
+    for (const artifact of artifacts) {
+      const path9 = joinWet(unit2.output, artifact.path);
+      const bad = checkWetPath(artifact.path);
+      if (bad) {
+        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
+        continue;
+      }
+      if (claim2(unit2.id, path9, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path9);
+    }
+    if (attributes && unit2.output !== "") {
+      const path9 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path9, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path9);
+    }
+    const entry = {
+      renderer: unit2.renderer,
+      dir: unit2.dir,
+      coordinates: { ...unit2.coordinates },
+      output: unit2.output,
+      paths: owned.sort(cmp),
+      hashes: hashesOf(owned, (p) => files.get(p)),
+      digest: result.digest,
+      resources: placed.length
+    };
+    if (meta3.owner !== void 0) entry.owner = meta3.owner;
+    if (result.volatile) entry.volatile = true;
+    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
+    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
+    units[unit2.id] = entry;
+  }
+  for (const [folded, c] of claims) {
+    const parts = folded.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      const other = claims.get(dir);
+      if (other) {
+        diagnostics.push({
+          severity: "error",
+          unit: c.unit,
+          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
+        });
+      }
+    }
+  }
+  const index = { version: 1, generator: meta3.generator, units };
+  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
+  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
+  files.set(INDEX_PATH, serializeIndex(index));
+  const list = [...files].map(([path9, content]) => ({ path: path9, content })).sort((a, b) => cmp(a.path, b.path));
+  return { files: list, index, diagnostics };
+}
+function sortKeysDeep(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (typeof value === "object" && value !== null) {
+    const out = /* @__PURE__ */ Object.create(null);
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = value[k];
+      if (v !== void 0) out[k] = sortKeysDeep(v);
+    }
+    return out;
+  }
+  return value;
+}
+function serializeIndex(index) {
+  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
+`;
+}
+var MAX_INDEX_BYTES = 64 * 1024 * 1024;
+var MAX_INDEX_PATHS = 2e5;
+var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
+function isObject2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function countPaths(raw) {
+  if (!isObject2(raw)) return 0;
+  let n = 0;
+  const units = raw["units"];
+  if (isObject2(units)) {
+    for (const u of Object.values(units)) {
+      const paths = isObject2(u) ? u["paths"] : void 0;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared = raw["shared"];
+  return n + (Array.isArray(shared) ? shared.length : 0);
+}
+var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
+var HASH = /^[0-9a-f]{64}$/;
+function readIndexJson(raw, problems) {
+  const bad = (where, message) => {
+    if (problems.length < 20) problems.push(`${where}: ${message}`);
+    return void 0;
+  };
+  const str3 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
+  const safe = (v, where) => {
+    const p = str3(v, where);
+    if (p === void 0) return void 0;
+    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
+  };
+  const strings2 = (v, where, check) => {
+    if (!Array.isArray(v)) return bad(where, "expected an array");
+    const out = [];
+    v.forEach((x, i) => {
+      const s = check(x, `${where}.${i}`);
+      if (s !== void 0) out.push(s);
+    });
+    return out;
+  };
+  if (!isObject2(raw)) return bad("(root)", "expected an object");
+  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
+  const generator = str3(raw["generator"], "generator");
+  const dryCommit = str3(raw["dryCommit"], "dryCommit", true);
+  const configDigest = str3(raw["configDigest"], "configDigest", true);
+  const units = unitRecord();
+  const rawUnits = raw["units"];
+  if (!isObject2(rawUnits)) bad("units", "expected an object");
+  else {
+    for (const id of Object.keys(rawUnits).sort(cmp)) {
+      const u = rawUnits[id];
+      const at3 = `units.${id}`;
+      if (!isObject2(u)) {
+        bad(at3, "expected an object");
+        continue;
+      }
+      const renderer = u["renderer"];
+      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
+      const dir = str3(u["dir"], `${at3}.dir`);
+      const coordinates = /* @__PURE__ */ Object.create(null);
+      if (!isObject2(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
+      else for (const [k, v] of Object.entries(u["coordinates"])) if (str3(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
+      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
+      const paths = strings2(u["paths"], `${at3}.paths`, safe);
+      const digest = str3(u["digest"], `${at3}.digest`);
+      const entry = { renderer, dir, coordinates, output, paths, digest };
+      if (u["hashes"] !== void 0) {
+        const hashes = /* @__PURE__ */ Object.create(null);
+        if (!isObject2(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
+        else {
+          for (const [k, v] of Object.entries(u["hashes"])) {
+            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
+            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
+          }
+        }
+        entry.hashes = hashes;
+      }
+      if (u["resources"] !== void 0) {
+        const r = u["resources"];
+        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
+        else bad(`${at3}.resources`, "expected a whole number");
+      }
+      if (u["volatile"] !== void 0) {
+        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
+        else bad(`${at3}.volatile`, "expected a boolean");
+      }
+      if (u["provides"] !== void 0) {
+        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str3(x, w));
+        if (provides) entry.provides = provides.sort(cmp);
+      }
+      const owner = str3(u["owner"], `${at3}.owner`, true);
+      if (owner !== void 0) entry.owner = owner;
+      if (u["closure"] !== void 0) {
+        const raw2 = u["closure"];
+        const closure = /* @__PURE__ */ Object.create(null);
+        let fine = isObject2(raw2);
+        if (fine) for (const k in raw2) {
+          const v = raw2[k];
+          if (typeof v !== "string") {
+            fine = false;
+            break;
+          }
+          closure[k] = v;
+        }
+        if (fine) entry.closure = closure;
+        else bad(`${at3}.closure`, "expected an object of strings");
+      }
+      if (paths) entry.paths = paths.sort(cmp);
+      units[id] = entry;
+    }
+  }
+  const shared = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
+  if (problems.length > 0) return void 0;
+  const index = { version: 1, generator, units };
+  if (dryCommit !== void 0) index.dryCommit = dryCommit;
+  if (configDigest !== void 0) index.configDigest = configDigest;
+  if (shared !== void 0) index.shared = shared.sort(cmp);
+  return index;
+}
+function parseIndex(text, file) {
+  const fail = (why) => {
+    throw new HydrateError({
+      severity: "error",
+      file,
+      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
+    });
+  };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${e.message})`);
+  }
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const problems = [];
+  const index = readIndexJson(raw, problems);
+  return index ?? fail(problems.join("; "));
+}
+function ownedPaths(index) {
+  const set = /* @__PURE__ */ new Set([INDEX_PATH]);
+  if (index) {
+    for (const u of Object.values(index.units)) for (const p of u.paths) set.add(p);
+    for (const p of index.shared ?? []) set.add(p);
+  }
+  return [...set].sort(cmp);
+}
+
+// src/adapters/wet-dir.ts
+var nodeWetFs = {
+  writeFile: (p, d, o) => fsp.writeFile(p, d, o),
+  chmod: (p, m) => fsp.chmod(p, m),
+  rename: (a, b) => fsp.rename(a, b),
+  unlink: (p) => fsp.unlink(p),
+  mkdir: (p, o) => fsp.mkdir(p, o),
+  rmdir: (p) => fsp.rmdir(p),
+  readdir: (p) => fsp.readdir(p)
+};
+var TEMP_FILE = /^\..+\.hydrate-(\d+)-[0-9a-f]{8}\.tmp$/;
+var WRITE_ERRORS = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EIO: "an input/output error",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "a file name is too long"
+};
+var FILE_MODE = 420;
+function errnoCode(e) {
+  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
+}
+function assertSafe(path9) {
+  const bad = checkWetPath(path9);
+  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
+}
+async function kindOf2(abs2) {
+  try {
+    const st = await fsp.lstat(abs2);
+    if (st.isSymbolicLink()) return "symlink";
+    if (st.isFile()) return "file";
+    if (st.isDirectory()) return "directory";
+    return "other";
+  } catch (e) {
+    const code2 = errnoCode(e);
+    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
+    throw e;
+  }
+}
+async function walkPath(path9, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path9.split("/");
+  let sofar = "";
+  for (let i = 0; i < parts.length; i++) {
+    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
+    const kind = await kindAt(sofar);
+    if (kind === "file" && goingAway.has(sofar)) return "missing";
+    if (kind === "symlink") {
+      throw new HydrateError({
+        severity: "error",
+        file: sofar,
+        message: `refusing to touch ${path9}: ${sofar} is a symlink in the wet tree`
+      });
+    }
+    if (kind === "missing") return "missing";
+    if (i < parts.length - 1 && kind !== "directory") {
+      if (blocked === "missing") return "missing";
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path9}: ${sofar} is not a folder` });
+    }
+    if (i === parts.length - 1) return kind;
+  }
+  return "missing";
+}
+function inspect(dir, path9, goingAway, blocked) {
+  return walkPath(path9, (sofar) => kindOf2(join5(dir, sofar)), goingAway, blocked);
+}
+function kindOfEntry(e) {
+  if (e.isSymbolicLink()) return "symlink";
+  if (e.isFile()) return "file";
+  if (e.isDirectory()) return "directory";
+  return "other";
+}
+function listingInspector(dir) {
+  const listings = /* @__PURE__ */ new Map();
+  const list = (rel) => {
+    if (listings.has(rel)) return listings.get(rel);
+    let listing;
+    try {
+      listing = new Map(readdirSync2(rel === "" ? dir : join5(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
+    } catch {
+      listing = void 0;
+    }
+    listings.set(rel, listing);
+    return listing;
+  };
+  const kindAt = (sofar) => {
+    const slash = sofar.lastIndexOf("/");
+    const parent = slash === -1 ? "" : sofar.slice(0, slash);
+    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join5(dir, sofar));
+  };
+  return (path9) => walkPath(path9, kindAt);
+}
+async function readWetDir(dir) {
+  const kindAt = listingInspector(dir);
+  const read = async (path9) => {
+    assertSafe(path9);
+    const kind = await kindAt(path9);
+    if (kind === "missing") return void 0;
+    if (kind !== "file") {
+      throw new HydrateError({ severity: "error", file: path9, message: `${path9} in the wet tree is not a regular file` });
+    }
+    try {
+      return readFileSync3(join5(dir, path9), "utf8");
+    } catch (e) {
+      const code2 = errnoCode(e);
+      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
+      throw e;
+    }
+  };
+  const indexText = await read(INDEX_PATH);
+  const committed = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
+  const pendingText = await read(PENDING_PATH);
+  let index = committed;
+  if (pendingText !== void 0) {
+    let pending;
+    try {
+      pending = parseIndex(pendingText, PENDING_PATH);
+    } catch {
+      pending = void 0;
+    }
+    index = recoverIndex(committed, pending);
+  }
+  return {
+    index,
+    ...pendingText !== void 0 ? { interrupted: true } : {},
+    readFile: read,
+    async snapshot() {
+      const files = /* @__PURE__ */ new Map();
+      for (const p of ownedPaths(index)) {
+        const content = await read(p);
+        if (content !== void 0) files.set(p, content);
+      }
+      return index === void 0 ? { files } : { index, files };
+    }
+  };
+}
+async function applyWetPlan(dir, plan, fs3 = nodeWetFs) {
+  if (hasErrors(plan.diagnostics)) {
+    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
+  }
+  const deletes = [...plan.deletes].sort(cmp);
+  const writes = [...plan.writes].sort((a, b) => (a.path === INDEX_PATH ? 1 : 0) - (b.path === INDEX_PATH ? 1 : 0) || cmp(a.path, b.path));
+  const deleteKinds = /* @__PURE__ */ new Map();
+  for (const p of deletes) {
+    assertSafe(p);
+    const kind = await inspect(dir, p);
+    if (kind === "directory" || kind === "other") {
+      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
+    }
+    deleteKinds.set(p, kind);
+  }
+  const deleted = new Set(deletes);
+  for (const w of writes) {
+    assertSafe(w.path);
+    const kind = await inspect(dir, w.path, deleted, "throw");
+    if (kind === "other") {
+      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
+    }
+  }
+  const pendingKind = await inspect(dir, PENDING_PATH, void 0, "throw");
+  if (pendingKind !== "missing" && pendingKind !== "file") {
+    throw new HydrateError({ severity: "error", file: PENDING_PATH, message: `${PENDING_PATH} in the wet tree is not a regular file` });
+  }
+  let current = "";
+  try {
+    const empty = writes.length === 0 && deletes.length === 0;
+    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs3);
+    if (empty) {
+      if (pendingKind === "file") await fs3.unlink(join5(dir, PENDING_PATH));
+      return;
+    }
+    current = PENDING_PATH;
+    await fs3.mkdir(join5(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
+    await inspect(dir, PENDING_PATH);
+    const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? "{}\n";
+    await writeAtomically(dir, PENDING_PATH, pending, fs3);
+    for (const p of deletes) {
+      if (deleteKinds.get(p) === "missing") continue;
+      current = p;
+      try {
+        await fs3.unlink(join5(dir, p));
+      } catch (e) {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      }
+    }
+    await removeEmptyFolders(dir, deletes, fs3);
+    for (const w of writes) {
+      current = w.path;
+      const slash = w.path.lastIndexOf("/");
+      if (slash !== -1) {
+        await fs3.mkdir(join5(dir, w.path.slice(0, slash)), { recursive: true });
+        await inspect(dir, w.path);
+      }
+      await writeAtomically(dir, w.path, w.content, fs3);
+    }
+    current = PENDING_PATH;
+    await fs3.unlink(join5(dir, PENDING_PATH));
+  } catch (e) {
+    const code2 = errnoCode(e);
+    const what = code2 !== void 0 ? WRITE_ERRORS[code2] : void 0;
+    if (what === void 0) throw e;
+    throw new HydrateError({
+      severity: "error",
+      message: `cannot write the wet tree ${dir}: ${what} (${code2}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
+    });
+  }
+}
+async function writeAtomically(dir, path9, content, fs3) {
+  const abs2 = join5(dir, path9);
+  const slash = path9.lastIndexOf("/");
+  const name = slash === -1 ? path9 : path9.slice(slash + 1);
+  const tmp = join5(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await fs3.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
+    await fs3.chmod(tmp, FILE_MODE);
+    await fs3.rename(tmp, abs2);
+  } catch (e) {
+    await fs3.unlink(tmp).catch(() => void 0);
+    throw e;
+  }
+}
+function processAlive(pid) {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === "EPERM";
+  }
+}
+async function removeStaleTemporaries(dir, paths, fs3) {
+  const folders = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const slash = p.lastIndexOf("/");
+    folders.add(slash === -1 ? "" : p.slice(0, slash));
+  }
+  for (const folder of [...folders].sort(cmp)) {
+    const abs2 = folder === "" ? dir : join5(dir, folder);
+    if (await kindOf2(abs2) !== "directory" || folder !== "" && await inspect(dir, folder) !== "directory") continue;
+    for (const name of (await fs3.readdir(abs2)).sort(cmp)) {
+      const m = TEMP_FILE.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      if (await kindOf2(join5(abs2, name)) !== "file") continue;
+      await fs3.unlink(join5(abs2, name)).catch((e) => {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      });
+    }
+  }
+}
+async function removeEmptyFolders(dir, deleted, fs3) {
+  const candidates = /* @__PURE__ */ new Set();
+  for (const p of deleted) {
+    const parts = p.split("/");
+    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
+  }
+  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
+  for (const folder of ordered) {
+    const abs2 = join5(dir, folder);
+    if (await kindOf2(abs2) !== "directory") continue;
+    const entries2 = await fs3.readdir(abs2);
+    if (entries2.length === 0) await fs3.rmdir(abs2);
+  }
+}
+
+// src/adapters/shard-files.ts
+import { mkdir as mkdir5, readdir as readdir4, readFile as readFile2, rename as rename3, writeFile as writeFile4 } from "node:fs/promises";
+import { randomBytes as randomBytes2 } from "node:crypto";
 import path3 from "node:path";
 
-// src/wet/snapshot.ts
-function snapshotFromLayout(layout) {
-  return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
+// src/pipeline/shards.ts
+import { createHash as createHash3 } from "node:crypto";
+var SHARD_FORMAT = "hydrate-shard/v1";
+function shardFileName(spec) {
+  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
+}
+function assignShard(units, independent, spec) {
+  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
+}
+var sourceSchema = object({ file: string2().optional(), line: number2().int().optional(), col: number2().int().optional() });
+var diagnosticSchema = object({
+  severity: _enum(["error", "warning", "notice"]),
+  message: string2(),
+  unit: string2().optional(),
+  file: string2().optional(),
+  line: number2().int().optional(),
+  col: number2().int().optional()
+});
+var resourceSchema = union([
+  object({ object: record(string2(), unknown()), source: sourceSchema }),
+  object({ yaml: string2(), source: sourceSchema })
+]);
+var unitSchema = object({
+  id: string2(),
+  status: _enum(["rendered", "failed", "reused"]),
+  digest: string2(),
+  volatile: boolean2().optional(),
+  resources: array(resourceSchema),
+  artifacts: array(object({ path: string2(), content: string2(), source: string2() })),
+  diagnostics: array(diagnosticSchema),
+  provides: array(object({ ref: string2() })).optional(),
+  requires: array(
+    object({
+      ref: string2(),
+      unit: string2(),
+      file: string2().optional(),
+      line: number2().int().optional(),
+      col: number2().int().optional(),
+      message: string2()
+    })
+  ).optional()
+});
+var shardFileSchema = object({
+  format: literal(SHARD_FORMAT),
+  generator: string2(),
+  shard: object({ index: number2().int().min(1), count: number2().int().min(1) }),
+  configDigest: string2(),
+  dryCommit: string2().optional(),
+  /** The workflow run that rendered it (GITHUB_RUN_ID): a merge takes shard files of its own run only. */
+  runId: string2().optional(),
+  /** Ids of the units dealt to this shard, sorted. */
+  assigned: array(string2()),
+  units: array(unitSchema)
+});
+function jsonExact(v) {
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
+  return true;
+}
+function encodeResource(r) {
+  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
+}
+function decodeResource(r, unit2) {
+  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
+  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
+}
+function buildShardFile(input) {
+  const units = [...input.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
+    const failed = r.status === "failed" || input.rejected.has(r.unit.id);
+    const rejection = input.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
+      {
+        severity: "error",
+        unit: r.unit.id,
+        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input.spec.index}/${input.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
+      }
+    ] : [];
+    return {
+      id: r.unit.id,
+      status: failed ? "failed" : r.status,
+      digest: r.digest,
+      ...r.volatile ? { volatile: true } : {},
+      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
+      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
+      diagnostics: [...r.diagnostics, ...rejection],
+      ...r.provides ? { provides: r.provides } : {},
+      ...r.requires ? { requires: r.requires } : {}
+    };
+  });
+  return {
+    format: SHARD_FORMAT,
+    generator: input.generator,
+    shard: { index: input.spec.index, count: input.spec.count },
+    configDigest: input.configDigest,
+    ...input.dryCommit ? { dryCommit: input.dryCommit } : {},
+    ...input.runId ? { runId: input.runId } : {},
+    assigned: input.assigned.map((u) => u.id).sort(cmp),
+    units
+  };
+}
+function collectShards(shards, expect) {
+  const diagnostics = [];
+  const entries2 = /* @__PURE__ */ new Map();
+  const error3 = (message, file) => {
+    diagnostics.push({ severity: "error", message: file ? `${message} [${file}]` : message });
+  };
+  if (shards.length === 0) {
+    error3("merge found no shard files: download every shard job's artifact into the shard directory first");
+    return { entries: entries2, diagnostics };
+  }
+  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
+  if (counts.length > 1) error3(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
+  const count = Math.max(...counts);
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const s of shards) {
+    const d = s.data;
+    const name = `shard ${d.shard.index}/${d.shard.count}`;
+    if (d.generator !== expect.generator) error3(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
+    if (d.configDigest !== expect.configDigest) error3(`${name} was rendered with a different config file than this job's`, s.file);
+    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
+      error3(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
+    }
+    if ((d.runId ?? "") !== (expect.runId ?? "")) {
+      error3(
+        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
+        s.file
+      );
+    }
+    if (d.shard.index > d.shard.count) error3(`${name}: index greater than the count`, s.file);
+    const seen = byIndex.get(d.shard.index);
+    if (seen && d.shard.count === count) error3(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
+    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  }
+  for (let i = 1; i <= count; i++) {
+    if (!byIndex.has(i)) error3(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
+  }
+  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
+  for (const [index, s] of byIndex) {
+    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
+    const got = s.data.assigned;
+    const onlyThere = got.filter((id) => !expected.includes(id));
+    const onlyHere = expected.filter((id) => !got.includes(id));
+    if (onlyThere.length > 0 || onlyHere.length > 0) {
+      const detail = [
+        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
+        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
+      ].filter(Boolean);
+      error3(
+        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
+        s.file
+      );
+      continue;
+    }
+    const byId = new Map(s.data.units.map((u) => [u.id, u]));
+    for (const id of got) {
+      const unit2 = byId.get(id);
+      if (!unit2) error3(`shard ${index}/${count} has no result for unit ${id}`, s.file);
+      else entries2.set(id, { shard: s, unit: unit2 });
+    }
+  }
+  return { entries: entries2, diagnostics };
+}
+function sample(ids) {
+  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+}
+function shardUnitResult(entry, unit2) {
+  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
+  if (entry.status === "failed" && !hasErrors(diagnostics)) {
+    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
+  }
+  return {
+    unit: unit2,
+    status: entry.status === "failed" ? "failed" : "rendered",
+    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
+    artifacts: entry.artifacts,
+    diagnostics,
+    digest: entry.digest,
+    ...entry.volatile ? { volatile: true } : {},
+    ...entry.provides ? { provides: entry.provides } : {},
+    ...entry.requires ? { requires: entry.requires } : {}
+  };
+}
+function chooseVerificationSample(rendered, count, seed) {
+  if (count <= 0 || rendered.size === 0) return [];
+  const key2 = (id) => createHash3("sha256").update(seed).update("\0").update(id).digest("hex");
+  const ordered = [...rendered.keys()].map((id) => ({ id, key: key2(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
+  const chosen = /* @__PURE__ */ new Set();
+  const shardsSeen = /* @__PURE__ */ new Set();
+  for (const { id } of ordered) {
+    const shard = rendered.get(id);
+    if (!shardsSeen.has(shard)) {
+      shardsSeen.add(shard);
+      chosen.add(id);
+    }
+  }
+  for (const { id } of ordered) {
+    if (chosen.size >= count) break;
+    chosen.add(id);
+  }
+  return [...chosen].sort(cmp);
+}
+function fingerprint(r) {
+  return {
+    status: r.status === "failed" ? "failed" : "rendered",
+    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
+    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
+  };
+}
+function shardResultDifference(fromShard, own2) {
+  const a = fingerprint(fromShard);
+  const b = fingerprint(own2);
+  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
+  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
+  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
+  if (i >= 0) {
+    const obj = own2.resources[i]?.object;
+    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
+    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
+  }
+  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
+  return void 0;
+}
+
+// src/adapters/shard-files.ts
+var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
+async function writeShardFile(dir, shard) {
+  await mkdir5(dir, { recursive: true });
+  const file = path3.join(dir, shardFileName(shard.shard));
+  const tmp = `${file}.${randomBytes2(4).toString("hex")}.tmp`;
+  await writeFile4(tmp, `${JSON.stringify(shard)}
+`);
+  await rename3(tmp, file);
+  return file;
+}
+async function findShardFiles(dir) {
+  const out = [];
+  const walk2 = async (d, depth) => {
+    let entries2;
+    try {
+      entries2 = await readdir4(d, { withFileTypes: true });
+    } catch (e) {
+      if (e.code === "ENOENT" && depth === 0) {
+        throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
+      }
+      throw e;
+    }
+    for (const e of entries2) {
+      const p = path3.join(d, e.name);
+      if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
+      else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
+    }
+  };
+  await walk2(dir, 0);
+  return out.sort(cmp);
+}
+async function readShardFiles(dir) {
+  const files = await findShardFiles(dir);
+  const shards = [];
+  const problems = [];
+  for (const file of files) {
+    let json;
+    try {
+      json = JSON.parse(await readFile2(file, "utf8"));
+    } catch (e) {
+      problems.push({ severity: "error", message: `shard file ${file} is not valid JSON: ${e.message}` });
+      continue;
+    }
+    const parsed = shardFileSchema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+      problems.push({ severity: "error", message: `shard file ${file} is not a Hydrate shard file (${first.join("; ")})` });
+      continue;
+    }
+    shards.push({ file, data: parsed.data });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return shards;
 }
 
 // src/pipeline/hydrate.ts
-import { randomBytes } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 
 // src/dry/discover.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 
 // src/dry/engines/flux.ts
 import { posix as posix2 } from "node:path";
@@ -51882,7 +52911,7 @@ async function nestedUnits(settings, files, units) {
 }
 async function hasKustomization(root, dir, files) {
   for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
-    if ((await files.lstat(join5(root, dir, name)))?.kind === "file") return true;
+    if ((await files.lstat(join6(root, dir, name)))?.kind === "file") return true;
   }
   return false;
 }
@@ -51973,7 +53002,7 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
     }
     let entries2;
     try {
-      entries2 = await files.readDir(rel ? join5(root, rel) : root);
+      entries2 = await files.readDir(rel ? join6(root, rel) : root);
     } catch {
       return;
     }
@@ -51995,7 +53024,7 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
   return out;
 }
 async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
-  const abs2 = join5(root, rel);
+  const abs2 = join6(root, rel);
   const st = await files.lstat(abs2);
   if (!st) return void 0;
   if (st.kind === "directory") return "directory";
@@ -52024,7 +53053,7 @@ async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
 }
 
 // src/dry/sources.ts
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 async function checkSources(settings, files, positions = /* @__PURE__ */ new Map()) {
   const found = [];
   const file = settings.configPath;
@@ -52037,7 +53066,7 @@ async function checkSources(settings, files, positions = /* @__PURE__ */ new Map
       out.push({ severity: "error", file, message: `${unsafe} ${hint}` });
       continue;
     }
-    const abs2 = join6(settings.repoRoot, rel);
+    const abs2 = join7(settings.repoRoot, rel);
     const st = await files.lstat(abs2);
     let exists2 = st !== void 0;
     if (st?.kind === "symlink") {
@@ -52336,7 +53365,7 @@ function applyTargetedPatches(resources, patches) {
 }
 
 // src/render/kubernetes/helm-options.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { posix as posix4 } from "node:path";
 
 // src/render/kubernetes/yaml-positions.ts
@@ -52530,7 +53559,7 @@ async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positio
       });
       continue;
     }
-    const actual = createHash2("sha256").update(await files.readFileBytes(posix4.join(repoRoot, rel))).digest("hex");
+    const actual = createHash4("sha256").update(await files.readFileBytes(posix4.join(repoRoot, rel))).digest("hex");
     if (actual !== a.sha256) {
       problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
     }
@@ -52687,9 +53716,9 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
 import { posix as posix6 } from "node:path";
 
 // src/render/digest.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 function digestOf(parts) {
-  const h = createHash3("sha256");
+  const h = createHash5("sha256");
   for (const p of parts) {
     h.update(`${Buffer.byteLength(p, "utf8")}:`);
     h.update(p, "utf8");
@@ -52697,7 +53726,7 @@ function digestOf(parts) {
   return `sha256:${h.digest("hex")}`;
 }
 function digestOfBytes(bytes) {
-  return `sha256:${createHash3("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${createHash5("sha256").update(bytes).digest("hex")}`;
 }
 
 // src/render/kubernetes/closure.ts
@@ -53478,7 +54507,7 @@ async function postBuild(ctx, spec, stdout, at3) {
 }
 
 // src/render/kubernetes/argocd-source.ts
-var import_yaml9 = __toESM(require_dist(), 1);
+var import_yaml12 = __toESM(require_dist(), 1);
 import { posix as posix9 } from "node:path";
 var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
 var HELM_PASS_ENV = ["HELM_REGISTRY_CONFIG", "HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CACHE_HOME", "HELM_CONFIG_HOME"];
@@ -53487,7 +54516,7 @@ var SET_NAME2 = /^[A-Za-z0-9_[\]\\][^=,\s]*$/;
 function err(ctx, message) {
   ctx.diagnostics.push({ severity: "error", unit: ctx.unit.id, ...ctx.at, message: `Argo CD Application ${ctx.unit.argocd?.name ?? ctx.unit.id}: ${message}` });
 }
-var rec = (v) => isRecord(v) ? v : {};
+var rec2 = (v) => isRecord(v) ? v : {};
 var str2 = (v) => typeof v === "string" ? v : void 0;
 async function renderArgoUnit(unit2, input, entry, renderPlain2) {
   const app = unit2.argocd;
@@ -53506,7 +54535,7 @@ async function renderArgoUnit(unit2, input, entry, renderPlain2) {
       return failed();
     }
     if (type === "directory") {
-      const jsonnet = rec(rec(source["directory"])["jsonnet"]);
+      const jsonnet = rec2(rec2(source["directory"])["jsonnet"]);
       if (Object.values(jsonnet).some((v) => Array.isArray(v) ? v.length > 0 : v !== void 0)) {
         err(ctx, "its source sets directory.jsonnet: Argo CD renders it with Jsonnet, which Hydrate does not run; render it to YAML in the repository");
         return failed();
@@ -53519,7 +54548,7 @@ async function renderArgoUnit(unit2, input, entry, renderPlain2) {
       const r = await renderPlain2(plainUnit, plainInput);
       return { ...r, unit: unit2 };
     }
-    resources = type === "kustomize" ? await renderKustomizeSource(ctx, rec(source["kustomize"])) : await renderHelmSource(ctx, rec(source["helm"]), entry);
+    resources = type === "kustomize" ? await renderKustomizeSource(ctx, rec2(source["kustomize"])) : await renderHelmSource(ctx, rec2(source["helm"]), entry);
     ctx.diagnostics.push(...checkIdentities(resources));
   } catch (e) {
     err(ctx, `rendering failed: ${e.message}`);
@@ -53607,7 +54636,7 @@ async function renderKustomizeSource(ctx, k) {
   }
   const patches = Array.isArray(k["patches"]) ? k["patches"] : [];
   for (const p of patches) {
-    const path9 = str2(rec(p)["path"]);
+    const path9 = str2(rec2(p)["path"]);
     if (path9 === void 0) continue;
     const rel = posix9.normalize(posix9.join(dir, path9));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, "kustomize patch file");
@@ -53615,14 +54644,14 @@ async function renderKustomizeSource(ctx, k) {
     else paths.push(rel);
   }
   if (hasErrors(ctx.diagnostics)) return [];
-  const doc = rec(parseYamlDocuments(await input.files.readFile(posix9.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
+  const doc = rec2(parseYamlDocuments(await input.files.readFile(posix9.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
   const edited = { ...doc };
   if (typeof k["namePrefix"] === "string" && k["namePrefix"] !== "") edited["namePrefix"] = k["namePrefix"];
   if (typeof k["nameSuffix"] === "string" && k["nameSuffix"] !== "") edited["nameSuffix"] = k["nameSuffix"];
   if (typeof k["namespace"] === "string" && k["namespace"] !== "") edited["namespace"] = k["namespace"];
   const images = Array.isArray(k["images"]) ? k["images"] : [];
   if (images.length > 0) {
-    const list = (Array.isArray(doc["images"]) ? doc["images"] : []).map((i) => ({ ...rec(i) }));
+    const list = (Array.isArray(doc["images"]) ? doc["images"] : []).map((i) => ({ ...rec2(i) }));
     for (const spec of images) {
       const parsed = typeof spec === "string" ? parseImage(spec) : void 0;
       if (!parsed) {
@@ -53647,10 +54676,10 @@ async function renderKustomizeSource(ctx, k) {
   }
   const replicas = Array.isArray(k["replicas"]) ? k["replicas"] : [];
   if (replicas.length > 0) {
-    const list = (Array.isArray(doc["replicas"]) ? doc["replicas"] : []).map((r) => ({ ...rec(r) }));
+    const list = (Array.isArray(doc["replicas"]) ? doc["replicas"] : []).map((r) => ({ ...rec2(r) }));
     for (const r of replicas) {
-      const name = str2(rec(r)["name"]);
-      const raw = rec(r)["count"];
+      const name = str2(rec2(r)["name"]);
+      const raw = rec2(r)["count"];
       const count = typeof raw === "number" ? raw : typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : void 0;
       if (!name || count === void 0) {
         err(ctx, `kustomize.replicas entry ${JSON.stringify(r)} needs a name and a whole-number count`);
@@ -53662,23 +54691,23 @@ async function renderKustomizeSource(ctx, k) {
     }
     edited["replicas"] = list;
   }
-  const labels = rec(k["commonLabels"]);
+  const labels = rec2(k["commonLabels"]);
   if (Object.keys(labels).length > 0) {
     if (k["labelWithoutSelector"] === true) {
       const entry = { pairs: { ...labels }, includeSelectors: false };
       if (k["labelIncludeTemplates"] === true) entry["includeTemplates"] = true;
       edited["labels"] = [...Array.isArray(doc["labels"]) ? doc["labels"] : [], entry];
     } else {
-      const clash = Object.keys(labels).filter((key2) => key2 in rec(doc["commonLabels"]));
+      const clash = Object.keys(labels).filter((key2) => key2 in rec2(doc["commonLabels"]));
       if (clash.length > 0 && k["forceCommonLabels"] !== true) err(ctx, `kustomize.commonLabels ${clash.join(", ")} already in ${kfile} (Argo CD fails the same way): set forceCommonLabels: true to override`);
-      edited["commonLabels"] = { ...rec(doc["commonLabels"]), ...labels };
+      edited["commonLabels"] = { ...rec2(doc["commonLabels"]), ...labels };
     }
   }
-  const annotations = rec(k["commonAnnotations"]);
+  const annotations = rec2(k["commonAnnotations"]);
   if (Object.keys(annotations).length > 0) {
-    const clash = Object.keys(annotations).filter((key2) => key2 in rec(doc["commonAnnotations"]));
+    const clash = Object.keys(annotations).filter((key2) => key2 in rec2(doc["commonAnnotations"]));
     if (clash.length > 0 && k["forceCommonAnnotations"] !== true) err(ctx, `kustomize.commonAnnotations ${clash.join(", ")} already in ${kfile} (Argo CD fails the same way): set forceCommonAnnotations: true to override`);
-    edited["commonAnnotations"] = { ...rec(doc["commonAnnotations"]), ...annotations };
+    edited["commonAnnotations"] = { ...rec2(doc["commonAnnotations"]), ...annotations };
   }
   if (patches.length > 0) edited["patches"] = [...Array.isArray(doc["patches"]) ? doc["patches"] : [], ...patches];
   if (components.length > 0) edited["components"] = [...Array.isArray(doc["components"]) ? doc["components"] : [], ...components];
@@ -53693,7 +54722,7 @@ async function renderKustomizeSource(ctx, k) {
     return [];
   }
   const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix9.join(input.repoRoot, p), to: p }));
-  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml9.stringify)(edited, { version: "1.1" }) }]);
+  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml12.stringify)(edited, { version: "1.1" }) }]);
   try {
     const target = posix9.join(work.path, dir);
     const args = command === "kustomize" ? ["build", target] : ["kustomize", target];
@@ -53756,15 +54785,15 @@ async function renderHelmSource(ctx, h, entry) {
   else if (isRecord(h["values"])) inline = JSON.stringify(h["values"]);
   const sets = [];
   for (const p of Array.isArray(h["parameters"]) ? h["parameters"] : []) {
-    const name = str2(rec(p)["name"]);
-    const raw = rec(p)["value"];
+    const name = str2(rec2(p)["name"]);
+    const raw = rec2(p)["value"];
     const value = typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "boolean" ? String(raw) : raw === void 0 ? "" : void 0;
     const escaped = value === void 0 ? void 0 : argoSetValue(value);
     if (!name || !SET_NAME2.test(name) || escaped === void 0) {
       err(ctx, `helm.parameters entry ${JSON.stringify(p)} is not a value path with a scalar value (a name must not start with "-" nor hold "=", "," or spaces)`);
       continue;
     }
-    sets.push(`${rec(p)["forceString"] === true ? "--set-string" : "--set"}=${name}=${escaped}`);
+    sets.push(`${rec2(p)["forceString"] === true ? "--set-string" : "--set"}=${name}=${escaped}`);
   }
   if (hasErrors(ctx.diagnostics)) return [];
   if (!await input.exec.which("helm")) {
@@ -53826,17 +54855,17 @@ async function argoClosure(unit2, settings, files) {
   try {
     const type = await argoSourceType(files, root, unit2.dir, source);
     if (type === "kustomize") {
-      const k = rec(source["kustomize"]);
+      const k = rec2(source["kustomize"]);
       add(await kustomizeClosure(unit2.dir, files, root));
       for (const c of Array.isArray(k["components"]) ? k["components"] : []) {
         if (typeof c === "string") add(await kustomizeClosure(posix9.normalize(posix9.join(unit2.dir, c)), files, root));
       }
       for (const p of Array.isArray(k["patches"]) ? k["patches"] : []) {
-        const path9 = str2(rec(p)["path"]);
+        const path9 = str2(rec2(p)["path"]);
         if (path9 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path9)));
       }
     } else if (type === "helm") {
-      const h = rec(source["helm"]);
+      const h = rec2(source["helm"]);
       for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix9.normalize(posix9.join(unit2.dir, v)));
     } else if (type === "directory") {
       const listing = await listPlainUnit(files, root, unit2.dir, argoDirectoryRule(source["directory"]), settings.config.kubernetes[unit2.entry]?.extraArtifacts ?? "extra_artifacts");
@@ -54550,7 +55579,7 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 
 // src/render/terraform/claim-documents.ts
 function readClaimDocuments(text, file, unit2) {
@@ -54582,12 +55611,12 @@ async function readUnitClaimFiles(files, repoRoot, unit2) {
   }
   return out;
 }
-function sortKeysDeep(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
+function sortKeysDeep2(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep2);
   if (typeof value === "object" && value !== null) {
     const out = {};
     for (const k of Object.keys(value).sort(cmp)) {
-      out[k] = sortKeysDeep(value[k]);
+      out[k] = sortKeysDeep2(value[k]);
     }
     return out;
   }
@@ -54685,7 +55714,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash4("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash6("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -54960,7 +55989,7 @@ function buildWorkspace(c, r, b, mapping, resolved, deployed) {
     firestartr: { tfStateKey: r.key },
     source: tf.source === "remote" ? "Remote" : "Inline",
     module: tf.module,
-    values: JSON.stringify(sortKeysDeep(b.values))
+    values: JSON.stringify(sortKeysDeep2(b.values))
   };
   if (tf.files.length > 0) {
     spec["files"] = [...tf.files].sort((x, y) => cmp(x.path, y.path)).map((f) => ({ path: f.path, content: Buffer.from(f.content, "utf8").toString("base64") }));
@@ -57569,522 +58598,6 @@ function defaultRenderers() {
   return [createKubernetesRenderer(), createTerraformRenderer(), createSecretsRenderer()];
 }
 
-// src/resources/scope.ts
-var BUILT_IN = /* @__PURE__ */ new Set([
-  "/Namespace",
-  "/Node",
-  "/PersistentVolume",
-  "/ComponentStatus",
-  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
-  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicy",
-  "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
-  "apiextensions.k8s.io/CustomResourceDefinition",
-  "apiregistration.k8s.io/APIService",
-  "authentication.k8s.io/TokenReview",
-  "authentication.k8s.io/SelfSubjectReview",
-  "authorization.k8s.io/SelfSubjectAccessReview",
-  "authorization.k8s.io/SelfSubjectRulesReview",
-  "authorization.k8s.io/SubjectAccessReview",
-  "certificates.k8s.io/CertificateSigningRequest",
-  "certificates.k8s.io/ClusterTrustBundle",
-  "flowcontrol.apiserver.k8s.io/FlowSchema",
-  "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
-  "networking.k8s.io/IngressClass",
-  "networking.k8s.io/IPAddress",
-  "networking.k8s.io/ServiceCIDR",
-  "node.k8s.io/RuntimeClass",
-  "policy/PodSecurityPolicy",
-  "rbac.authorization.k8s.io/ClusterRole",
-  "rbac.authorization.k8s.io/ClusterRoleBinding",
-  "resource.k8s.io/DeviceClass",
-  "resource.k8s.io/ResourceSlice",
-  "scheduling.k8s.io/PriorityClass",
-  "storage.k8s.io/CSIDriver",
-  "storage.k8s.io/CSINode",
-  "storage.k8s.io/StorageClass",
-  "storage.k8s.io/VolumeAttachment",
-  "storage.k8s.io/VolumeAttributesClass",
-  "storagemigration.k8s.io/StorageVersionMigration",
-  "internal.apiserver.k8s.io/StorageVersion",
-  // Widely used custom resources, for when their CRD is not rendered alongside.
-  "cert-manager.io/ClusterIssuer",
-  "external-secrets.io/ClusterSecretStore",
-  "external-secrets.io/ClusterExternalSecret",
-  "external-secrets.io/ClusterGenerator",
-  "kyverno.io/ClusterPolicy",
-  "gateway.networking.k8s.io/GatewayClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotClass",
-  "snapshot.storage.k8s.io/VolumeSnapshotContent",
-  "karpenter.sh/NodePool",
-  "karpenter.k8s.aws/EC2NodeClass"
-]);
-function crdScopes(objects) {
-  const out = /* @__PURE__ */ new Map();
-  for (const o of objects) {
-    if (o["kind"] !== "CustomResourceDefinition" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("apiextensions.k8s.io/")) continue;
-    const spec = o["spec"];
-    if (!isRecord(spec) || typeof spec["group"] !== "string" || !isRecord(spec["names"])) continue;
-    const kind = spec["names"]["kind"];
-    if (typeof kind !== "string") continue;
-    out.set(`${spec["group"]}/${kind}`, spec["scope"] === "Cluster" ? "Cluster" : "Namespaced");
-  }
-  return out;
-}
-function isClusterScoped(id, crds) {
-  const key2 = `${id.group}/${id.kind}`;
-  const fromCrd = crds?.get(key2);
-  if (fromCrd !== void 0) return fromCrd === "Cluster";
-  return BUILT_IN.has(key2);
-}
-
-// src/wet/wet-index.ts
-import { createHash as createHash5 } from "node:crypto";
-var INDEX_PATH = ".hydrate/index.json";
-var PENDING_PATH = ".hydrate/pending.json";
-function contentHash(text) {
-  return createHash5("sha256").update(text, "utf8").digest("hex");
-}
-function isNeverOwned(path9) {
-  const parts = path9.split("/");
-  if (parts.length < 2) return true;
-  if (parts[0].startsWith(".git")) return true;
-  return parts.includes(".git");
-}
-function unitRecord(entries2 = []) {
-  const out = /* @__PURE__ */ Object.create(null);
-  for (const [k, v] of entries2) out[k] = v;
-  return out;
-}
-function recoverIndex(committed, pending) {
-  const units = unitRecord();
-  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
-  for (const id of [...ids].sort(cmp)) {
-    const a = committed?.units[id];
-    const b = pending?.units[id];
-    const base = b ?? a;
-    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
-    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
-      const hashes = /* @__PURE__ */ Object.create(null);
-      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
-      entry.hashes = hashes;
-    }
-    units[id] = entry;
-  }
-  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
-  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
-  if (shared.length > 0) index.shared = shared;
-  return index;
-}
-
-// src/wet/layout.ts
-var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
-var PER_UNIT_MANIFEST = "manifest.yaml";
-var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
-function checkWetPath(p) {
-  if (p === "") return "path is empty";
-  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
-  if (p.includes("\\")) return `path "${p}" contains a backslash`;
-  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `path "${p}" has an empty segment`;
-    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
-  }
-  return void 0;
-}
-function idOf(u) {
-  return "unit" in u ? u.unit.id : u.id;
-}
-function joinWet(output, name) {
-  return output === "" ? name : `${output}/${name}`;
-}
-function foldCase(s) {
-  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-}
-var NO_NAMESPACE = "_no-namespace";
-var CLUSTER_SCOPED = "_cluster";
-function fileNameAt(id, level, scopes) {
-  const ns = id.namespace !== "" ? id.namespace : isClusterScoped(id, scopes) ? CLUSTER_SCOPED : NO_NAMESPACE;
-  const group2 = id.group === "" ? "core" : id.group;
-  const name = portableName(id.name);
-  if (level === 0) return `${id.kind}.${name}.yml`;
-  if (level === 1) return `${id.kind}.${ns}.${name}.yml`;
-  return `${id.kind}.${group2}.${ns}.${name}.yml`;
-}
-function portableName(name) {
-  return name.replace(/[<>:"|?*\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-function perResourceNames(ids, scopes) {
-  const levels = ids.map(() => 0);
-  for (; ; ) {
-    const groups2 = groupByFolded(ids.map((id, i) => fileNameAt(id, levels[i], scopes)));
-    let changed = false;
-    for (const members2 of groups2) {
-      if (members2.length < 2) continue;
-      for (const i of members2) {
-        if (levels[i] < 2) {
-          levels[i] = levels[i] + 1;
-          changed = true;
-        }
-      }
-    }
-    if (!changed) break;
-  }
-  const names = ids.map((id, i) => fileNameAt(id, levels[i], scopes));
-  const collisions = groupByFolded(names).filter((g) => g.length > 1);
-  for (const g of collisions) for (const i of g) names[i] = void 0;
-  return { names, collisions };
-}
-function groupByFolded(names) {
-  const byKey = /* @__PURE__ */ new Map();
-  names.forEach((n, i) => {
-    const k = foldCase(n);
-    const list = byKey.get(k);
-    if (list) list.push(i);
-    else byKey.set(k, [i]);
-  });
-  return [...byKey.values()];
-}
-function hashesOf(paths, content) {
-  const out = /* @__PURE__ */ Object.create(null);
-  for (const p of paths) {
-    const text = content(p);
-    if (text !== void 0) out[p] = contentHash(text);
-  }
-  return out;
-}
-function layoutWet(results, settings, meta3, kept = []) {
-  const layout = settings.config.wet.layout;
-  const attributes = settings.config.wet.generatedAttributes;
-  const diagnostics = [];
-  const files = /* @__PURE__ */ new Map();
-  const claims = /* @__PURE__ */ new Map();
-  const units = unitRecord();
-  const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
-    (a, b) => cmp(idOf(a), idOf(b))
-  );
-  const claim2 = (unitId2, path9, content, what, file) => {
-    const at3 = file !== void 0 ? { file } : {};
-    const bad = checkWetPath(path9);
-    if (bad) {
-      diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
-      return false;
-    }
-    const folded = foldCase(path9);
-    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${path9}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
-      });
-      return false;
-    }
-    const first = claims.get(folded);
-    if (first) {
-      const how = first.path === path9 ? `the same path ${path9}` : `${path9}, which differs from ${first.path} only in case`;
-      const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
-      diagnostics.push({
-        severity: "error",
-        unit: unitId2,
-        ...at3,
-        message: `${what} would be written to ${how}, where ${owner} already writes ${first.what}`
-      });
-      return false;
-    }
-    claims.set(folded, { path: path9, unit: unitId2, what });
-    files.set(path9, content);
-    return true;
-  };
-  for (const result of sorted2) {
-    if (!("unit" in result)) {
-      const owner = result.entry.owner ?? "another config";
-      for (const [path9, content] of result.files) {
-        claim2(result.id, path9, content, result.foreign ? `${path9} (rendered by ${owner})` : `${path9} (kept unchanged)`);
-      }
-      const known = result.entry.hashes;
-      const hashes = hashesOf(
-        result.entry.paths.filter((p) => known?.[p] === void 0),
-        (p) => result.files.get(p)
-      );
-      for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
-      const entry2 = { ...result.entry, hashes };
-      if (entry2.owner === void 0 && meta3.owner !== void 0) entry2.owner = meta3.owner;
-      units[result.id] = entry2;
-      continue;
-    }
-    const unit2 = result.unit;
-    const owned = [];
-    const outputBad = unit2.output === "" ? void 0 : checkWetPath(unit2.output);
-    if (outputBad) {
-      diagnostics.push({ severity: "error", unit: unit2.id, message: `unit output folder is unsafe: ${outputBad}` });
-      continue;
-    }
-    const placed = [];
-    for (const r of result.resources) {
-      const id = identityOf(r.object);
-      if (!isIdentity(id)) {
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          ...r.source,
-          message: `document has no ${id.missing.join(", ")}; it cannot be written to the wet tree`
-        });
-        continue;
-      }
-      placed.push({ id, object: r.object });
-    }
-    const texts = new Map(placed.map((p) => [p, toCanonicalYaml(p.object)]));
-    placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
-    if (layout === "per-unit") {
-      if (placed.length > 0) {
-        const path9 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path9, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path9);
-      }
-    } else {
-      const scopes = crdScopes(placed.map((p) => p.object));
-      const { names, collisions } = perResourceNames(
-        placed.map((p) => p.id),
-        scopes
-      );
-      for (const group2 of collisions) {
-        const list2 = group2.map((i) => describeIdentity(placed[i].id)).join(", ");
-        diagnostics.push({
-          severity: "error",
-          unit: unit2.id,
-          message: `objects ${list2} would be written to files whose names differ only in case; rename one of them`
-        });
-      }
-      placed.forEach((p, i) => {
-        const name = names[i];
-        if (name === void 0) return;
-        const path9 = joinWet(unit2.output, name);
-        if (name.includes("/")) {
-          diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
-          return;
-        }
-        if (claim2(unit2.id, path9, texts.get(p), describeIdentity(p.id))) owned.push(path9);
-      });
-    }
-    const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
-    for (const artifact of artifacts) {
-      const path9 = joinWet(unit2.output, artifact.path);
-      const bad = checkWetPath(artifact.path);
-      if (bad) {
-        diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
-        continue;
-      }
-      if (claim2(unit2.id, path9, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path9);
-    }
-    if (attributes && unit2.output !== "") {
-      const path9 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path9, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path9);
-    }
-    const entry = {
-      renderer: unit2.renderer,
-      dir: unit2.dir,
-      coordinates: { ...unit2.coordinates },
-      output: unit2.output,
-      paths: owned.sort(cmp),
-      hashes: hashesOf(owned, (p) => files.get(p)),
-      digest: result.digest,
-      resources: placed.length
-    };
-    if (meta3.owner !== void 0) entry.owner = meta3.owner;
-    if (result.volatile) entry.volatile = true;
-    if (result.provides && result.provides.length > 0) entry.provides = [...new Set(result.provides.map((p) => p.ref))].sort(cmp);
-    if (result.closure && !result.volatile) entry.closure = { ...result.closure };
-    units[unit2.id] = entry;
-  }
-  for (const [folded, c] of claims) {
-    const parts = folded.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join("/");
-      const other = claims.get(dir);
-      if (other) {
-        diagnostics.push({
-          severity: "error",
-          unit: c.unit,
-          message: `${c.what} would be written to ${c.path}, but ${other.path} is a file (${other.what} of unit ${other.unit})`
-        });
-      }
-    }
-  }
-  const index = { version: 1, generator: meta3.generator, units };
-  if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
-  if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
-  files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path9, content]) => ({ path: path9, content })).sort((a, b) => cmp(a.path, b.path));
-  return { files: list, index, diagnostics };
-}
-function sortKeysDeep2(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep2);
-  if (typeof value === "object" && value !== null) {
-    const out = /* @__PURE__ */ Object.create(null);
-    for (const k of Object.keys(value).sort(cmp)) {
-      const v = value[k];
-      if (v !== void 0) out[k] = sortKeysDeep2(v);
-    }
-    return out;
-  }
-  return value;
-}
-function serializeIndex(index) {
-  return `${JSON.stringify(sortKeysDeep2(index), null, 2)}
-`;
-}
-var MAX_INDEX_BYTES = 64 * 1024 * 1024;
-var MAX_INDEX_PATHS = 2e5;
-var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
-function isObject2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function countPaths(raw) {
-  if (!isObject2(raw)) return 0;
-  let n = 0;
-  const units = raw["units"];
-  if (isObject2(units)) {
-    for (const u of Object.values(units)) {
-      const paths = isObject2(u) ? u["paths"] : void 0;
-      if (Array.isArray(paths)) n += paths.length;
-    }
-  }
-  const shared = raw["shared"];
-  return n + (Array.isArray(shared) ? shared.length : 0);
-}
-var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
-var HASH = /^[0-9a-f]{64}$/;
-function readIndexJson(raw, problems) {
-  const bad = (where, message) => {
-    if (problems.length < 20) problems.push(`${where}: ${message}`);
-    return void 0;
-  };
-  const str3 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
-  const safe = (v, where) => {
-    const p = str3(v, where);
-    if (p === void 0) return void 0;
-    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
-  };
-  const strings2 = (v, where, check) => {
-    if (!Array.isArray(v)) return bad(where, "expected an array");
-    const out = [];
-    v.forEach((x, i) => {
-      const s = check(x, `${where}.${i}`);
-      if (s !== void 0) out.push(s);
-    });
-    return out;
-  };
-  if (!isObject2(raw)) return bad("(root)", "expected an object");
-  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
-  const generator = str3(raw["generator"], "generator");
-  const dryCommit = str3(raw["dryCommit"], "dryCommit", true);
-  const configDigest = str3(raw["configDigest"], "configDigest", true);
-  const units = unitRecord();
-  const rawUnits = raw["units"];
-  if (!isObject2(rawUnits)) bad("units", "expected an object");
-  else {
-    for (const id of Object.keys(rawUnits).sort(cmp)) {
-      const u = rawUnits[id];
-      const at3 = `units.${id}`;
-      if (!isObject2(u)) {
-        bad(at3, "expected an object");
-        continue;
-      }
-      const renderer = u["renderer"];
-      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
-      const dir = str3(u["dir"], `${at3}.dir`);
-      const coordinates = /* @__PURE__ */ Object.create(null);
-      if (!isObject2(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
-      else for (const [k, v] of Object.entries(u["coordinates"])) if (str3(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
-      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
-      const paths = strings2(u["paths"], `${at3}.paths`, safe);
-      const digest = str3(u["digest"], `${at3}.digest`);
-      const entry = { renderer, dir, coordinates, output, paths, digest };
-      if (u["hashes"] !== void 0) {
-        const hashes = /* @__PURE__ */ Object.create(null);
-        if (!isObject2(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
-        else {
-          for (const [k, v] of Object.entries(u["hashes"])) {
-            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
-            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
-          }
-        }
-        entry.hashes = hashes;
-      }
-      if (u["resources"] !== void 0) {
-        const r = u["resources"];
-        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
-        else bad(`${at3}.resources`, "expected a whole number");
-      }
-      if (u["volatile"] !== void 0) {
-        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
-        else bad(`${at3}.volatile`, "expected a boolean");
-      }
-      if (u["provides"] !== void 0) {
-        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str3(x, w));
-        if (provides) entry.provides = provides.sort(cmp);
-      }
-      const owner = str3(u["owner"], `${at3}.owner`, true);
-      if (owner !== void 0) entry.owner = owner;
-      if (u["closure"] !== void 0) {
-        const raw2 = u["closure"];
-        const closure = /* @__PURE__ */ Object.create(null);
-        let fine = isObject2(raw2);
-        if (fine) for (const k in raw2) {
-          const v = raw2[k];
-          if (typeof v !== "string") {
-            fine = false;
-            break;
-          }
-          closure[k] = v;
-        }
-        if (fine) entry.closure = closure;
-        else bad(`${at3}.closure`, "expected an object of strings");
-      }
-      if (paths) entry.paths = paths.sort(cmp);
-      units[id] = entry;
-    }
-  }
-  const shared = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
-  if (problems.length > 0) return void 0;
-  const index = { version: 1, generator, units };
-  if (dryCommit !== void 0) index.dryCommit = dryCommit;
-  if (configDigest !== void 0) index.configDigest = configDigest;
-  if (shared !== void 0) index.shared = shared.sort(cmp);
-  return index;
-}
-function parseIndex(text, file) {
-  const fail = (why) => {
-    throw new HydrateError({
-      severity: "error",
-      file,
-      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
-    });
-  };
-  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return fail(`not JSON (${e.message})`);
-  }
-  const count = countPaths(raw);
-  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
-  const problems = [];
-  const index = readIndexJson(raw, problems);
-  return index ?? fail(problems.join("; "));
-}
-function ownedPaths(index) {
-  const set = /* @__PURE__ */ new Set([INDEX_PATH]);
-  if (index) {
-    for (const u of Object.values(index.units)) for (const p of u.paths) set.add(p);
-    for (const p of index.shared ?? []) set.add(p);
-  }
-  return [...set].sort(cmp);
-}
-
 // src/wet/plan.ts
 function keepReason(path9, content, claimants, shared) {
   if (isNeverOwned(path9)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
@@ -58167,6 +58680,11 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
   };
 }
 
+// src/wet/snapshot.ts
+function snapshotFromLayout(layout) {
+  return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
+}
+
 // src/wet/guard.ts
 var MASS_DELETION_SHARE = 0.5;
 var LISTED = 20;
@@ -58245,15 +58763,15 @@ async function runPool(items, size, task) {
 }
 
 // src/pipeline/input-secrets.ts
-var import_yaml16 = __toESM(require_dist(), 1);
+var import_yaml17 = __toESM(require_dist(), 1);
 import { posix as posix12 } from "node:path";
 
 // src/pipeline/file-ids.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { posix as posix11 } from "node:path";
 var MISSING = "missing";
 function blobId(content) {
-  const h = createHash6("sha1");
+  const h = createHash7("sha1");
   h.update(`blob ${content.length}\0`);
   h.update(content);
   return h.digest("hex");
@@ -58261,15 +58779,15 @@ function blobId(content) {
 function treeId(entries2) {
   const present = entries2.filter(([, id]) => id !== MISSING);
   if (present.length === 0) return MISSING;
-  const h = createHash6("sha1");
+  const h = createHash7("sha1");
   for (const [name, id] of present) h.update(`${name}\0${id}
 `);
   return `d:${h.digest("hex")}`;
 }
 function symlinkId(target, behind) {
-  return `s:${createHash6("sha1").update(`${target}\0${behind}`).digest("hex")}`;
+  return `s:${createHash7("sha1").update(`${target}\0${behind}`).digest("hex")}`;
 }
-var join7 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
+var join8 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
 function createFileIds(files, repoRoot, listing) {
   const memo2 = /* @__PURE__ */ new Map();
   let realRoot2;
@@ -58320,7 +58838,7 @@ function createFileIds(files, repoRoot, listing) {
         const names = children.get(rel);
         if (!names) return fromDisk(rel, via);
         const out = [];
-        for (const name of [...names].sort(cmp)) out.push([name, await id(join7(rel, name), via)]);
+        for (const name of [...names].sort(cmp)) out.push([name, await id(join8(rel, name), via)]);
         return treeId(out);
       }
     }
@@ -58339,7 +58857,7 @@ function createFileIds(files, repoRoot, listing) {
     if (st.kind === "directory") {
       const names = (await files.readDir(abs2(rel))).map((e) => e.name).filter((n) => !(rel === "" && n === ".git"));
       const out = [];
-      for (const name of names.sort(cmp)) out.push([name, await id(join7(rel, name), via)]);
+      for (const name of names.sort(cmp)) out.push([name, await id(join8(rel, name), via)]);
       return treeId(out);
     }
     if (st.kind === "symlink") {
@@ -58595,7 +59113,7 @@ function fromObject(o, out, depth = 0) {
 function documents(text) {
   const out = [];
   try {
-    for (const doc of (0, import_yaml16.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
+    for (const doc of (0, import_yaml17.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
       try {
         out.push(doc.toJS({ maxAliasCount: 1e3 }));
       } catch {
@@ -58842,230 +59360,6 @@ function checkPortablePaths(paths, unitOf) {
     }
   }
   return out;
-}
-
-// src/pipeline/shards.ts
-import { createHash as createHash7 } from "node:crypto";
-var SHARD_FORMAT = "hydrate-shard/v1";
-function shardFileName(spec) {
-  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
-}
-function assignShard(units, independent, spec) {
-  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
-}
-var sourceSchema = object({ file: string2().optional(), line: number2().int().optional(), col: number2().int().optional() });
-var diagnosticSchema = object({
-  severity: _enum(["error", "warning", "notice"]),
-  message: string2(),
-  unit: string2().optional(),
-  file: string2().optional(),
-  line: number2().int().optional(),
-  col: number2().int().optional()
-});
-var resourceSchema = union([
-  object({ object: record(string2(), unknown()), source: sourceSchema }),
-  object({ yaml: string2(), source: sourceSchema })
-]);
-var unitSchema = object({
-  id: string2(),
-  status: _enum(["rendered", "failed", "reused"]),
-  digest: string2(),
-  volatile: boolean2().optional(),
-  resources: array(resourceSchema),
-  artifacts: array(object({ path: string2(), content: string2(), source: string2() })),
-  diagnostics: array(diagnosticSchema),
-  provides: array(object({ ref: string2() })).optional(),
-  requires: array(
-    object({
-      ref: string2(),
-      unit: string2(),
-      file: string2().optional(),
-      line: number2().int().optional(),
-      col: number2().int().optional(),
-      message: string2()
-    })
-  ).optional()
-});
-var shardFileSchema = object({
-  format: literal(SHARD_FORMAT),
-  generator: string2(),
-  shard: object({ index: number2().int().min(1), count: number2().int().min(1) }),
-  configDigest: string2(),
-  dryCommit: string2().optional(),
-  /** The workflow run that rendered it (GITHUB_RUN_ID): a merge takes shard files of its own run only. */
-  runId: string2().optional(),
-  /** Ids of the units dealt to this shard, sorted. */
-  assigned: array(string2()),
-  units: array(unitSchema)
-});
-function jsonExact(v) {
-  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
-  if (Array.isArray(v)) return v.every(jsonExact);
-  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
-  return true;
-}
-function encodeResource(r) {
-  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
-}
-function decodeResource(r, unit2) {
-  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
-  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
-  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
-}
-function buildShardFile(input) {
-  const units = [...input.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
-    const failed = r.status === "failed" || input.rejected.has(r.unit.id);
-    const rejection = input.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
-      {
-        severity: "error",
-        unit: r.unit.id,
-        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input.spec.index}/${input.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
-      }
-    ] : [];
-    return {
-      id: r.unit.id,
-      status: failed ? "failed" : r.status,
-      digest: r.digest,
-      ...r.volatile ? { volatile: true } : {},
-      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
-      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
-      diagnostics: [...r.diagnostics, ...rejection],
-      ...r.provides ? { provides: r.provides } : {},
-      ...r.requires ? { requires: r.requires } : {}
-    };
-  });
-  return {
-    format: SHARD_FORMAT,
-    generator: input.generator,
-    shard: { index: input.spec.index, count: input.spec.count },
-    configDigest: input.configDigest,
-    ...input.dryCommit ? { dryCommit: input.dryCommit } : {},
-    ...input.runId ? { runId: input.runId } : {},
-    assigned: input.assigned.map((u) => u.id).sort(cmp),
-    units
-  };
-}
-function collectShards(shards, expect) {
-  const diagnostics = [];
-  const entries2 = /* @__PURE__ */ new Map();
-  const error3 = (message, file) => {
-    diagnostics.push({ severity: "error", message: file ? `${message} [${file}]` : message });
-  };
-  if (shards.length === 0) {
-    error3("merge found no shard files: download every shard job's artifact into the shard directory first");
-    return { entries: entries2, diagnostics };
-  }
-  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
-  if (counts.length > 1) error3(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
-  const count = Math.max(...counts);
-  const byIndex = /* @__PURE__ */ new Map();
-  for (const s of shards) {
-    const d = s.data;
-    const name = `shard ${d.shard.index}/${d.shard.count}`;
-    if (d.generator !== expect.generator) error3(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
-    if (d.configDigest !== expect.configDigest) error3(`${name} was rendered with a different config file than this job's`, s.file);
-    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
-      error3(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
-    }
-    if ((d.runId ?? "") !== (expect.runId ?? "")) {
-      error3(
-        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
-        s.file
-      );
-    }
-    if (d.shard.index > d.shard.count) error3(`${name}: index greater than the count`, s.file);
-    const seen = byIndex.get(d.shard.index);
-    if (seen && d.shard.count === count) error3(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
-    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
-  }
-  for (let i = 1; i <= count; i++) {
-    if (!byIndex.has(i)) error3(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
-  }
-  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
-  for (const [index, s] of byIndex) {
-    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
-    const got = s.data.assigned;
-    const onlyThere = got.filter((id) => !expected.includes(id));
-    const onlyHere = expected.filter((id) => !got.includes(id));
-    if (onlyThere.length > 0 || onlyHere.length > 0) {
-      const detail = [
-        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
-        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
-      ].filter(Boolean);
-      error3(
-        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
-        s.file
-      );
-      continue;
-    }
-    const byId = new Map(s.data.units.map((u) => [u.id, u]));
-    for (const id of got) {
-      const unit2 = byId.get(id);
-      if (!unit2) error3(`shard ${index}/${count} has no result for unit ${id}`, s.file);
-      else entries2.set(id, { shard: s, unit: unit2 });
-    }
-  }
-  return { entries: entries2, diagnostics };
-}
-function sample(ids) {
-  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
-}
-function shardUnitResult(entry, unit2) {
-  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
-  if (entry.status === "failed" && !hasErrors(diagnostics)) {
-    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
-  }
-  return {
-    unit: unit2,
-    status: entry.status === "failed" ? "failed" : "rendered",
-    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
-    artifacts: entry.artifacts,
-    diagnostics,
-    digest: entry.digest,
-    ...entry.volatile ? { volatile: true } : {},
-    ...entry.provides ? { provides: entry.provides } : {},
-    ...entry.requires ? { requires: entry.requires } : {}
-  };
-}
-function chooseVerificationSample(rendered, count, seed) {
-  if (count <= 0 || rendered.size === 0) return [];
-  const key2 = (id) => createHash7("sha256").update(seed).update("\0").update(id).digest("hex");
-  const ordered = [...rendered.keys()].map((id) => ({ id, key: key2(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
-  const chosen = /* @__PURE__ */ new Set();
-  const shardsSeen = /* @__PURE__ */ new Set();
-  for (const { id } of ordered) {
-    const shard = rendered.get(id);
-    if (!shardsSeen.has(shard)) {
-      shardsSeen.add(shard);
-      chosen.add(id);
-    }
-  }
-  for (const { id } of ordered) {
-    if (chosen.size >= count) break;
-    chosen.add(id);
-  }
-  return [...chosen].sort(cmp);
-}
-function fingerprint(r) {
-  return {
-    status: r.status === "failed" ? "failed" : "rendered",
-    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
-    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
-  };
-}
-function shardResultDifference(fromShard, own2) {
-  const a = fingerprint(fromShard);
-  const b = fingerprint(own2);
-  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
-  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
-  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
-  if (i >= 0) {
-    const obj = own2.resources[i]?.object;
-    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
-    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
-  }
-  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
-  return void 0;
 }
 
 // src/pipeline/hydrate.ts
@@ -59326,7 +59620,7 @@ async function verifyShardResults(req, renderers, fromShards, shardOf, clock) {
   const count = req.shardVerify ?? 3;
   const candidates = /* @__PURE__ */ new Map();
   for (const [id, r] of fromShards) if (r.status !== "failed" && shardOf.has(id)) candidates.set(id, shardOf.get(id).data.shard.index);
-  const sample2 = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes(16).toString("hex"));
+  const sample2 = chooseVerificationSample(candidates, count, req.verifySeed ?? randomBytes3(16).toString("hex"));
   if (sample2.length === 0) {
     if (count <= 0 && candidates.size > 0) ports.logger.warning("shard-verify is 0: the merge publishes the shards' objects without rendering any of them again");
     return [];
@@ -59465,7 +59759,71 @@ function unitReports(selected, skipped, results, index, previousIndex) {
   return reports.sort((a, b) => cmp(a.id, b.id));
 }
 
+// src/app/render-run.ts
+function runMode(settings) {
+  return settings.shard?.kind === "part" ? "shard-part" : settings.shard?.kind === "merge" ? "shard-merge" : "render";
+}
+async function readRunShards(settings) {
+  return settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
+}
+async function renderRun(dir, run2) {
+  const { settings } = run2;
+  const wet = await readWetDir(dir);
+  const previous = run2.keepPrevious ? await wet.snapshot() : void 0;
+  const outcome = await hydrate({
+    settings,
+    configText: run2.configText,
+    previous: wet,
+    ports: run2.ports,
+    ...run2.dryCommit ? { dryCommit: run2.dryCommit } : {},
+    ...run2.shards ? { shards: run2.shards } : {},
+    ...run2.runId ? { runId: run2.runId } : {},
+    ...run2.shardVerify !== void 0 ? { shardVerify: run2.shardVerify } : {}
+  });
+  const base = { outcome, ...previous ? { previous } : {} };
+  if (outcome.shard && settings.shard) return { ...base, shardFile: await writeShardFile(settings.shard.dir, outcome.shard), applied: false };
+  if (runMode(settings) === "shard-part" || !outcome.ok || !outcome.plan) return { ...base, applied: false };
+  await applyWetPlan(dir, outcome.plan);
+  return { ...base, applied: true };
+}
+
+// src/app/publish.ts
+async function publishRender(run2) {
+  const renders = [];
+  const workDir = await mkdtemp2(path4.join(run2.tempDir, "hydrate-wet-"));
+  try {
+    const published = await publishWetBranch({
+      remoteUrl: run2.remoteUrl,
+      ...run2.token ? { token: run2.token } : {},
+      wetBranch: run2.wetBranch,
+      targetBranch: run2.target.kind === "write" ? run2.target.branch : run2.wetBranch,
+      workDir,
+      author: run2.author,
+      message: run2.message,
+      trailers: run2.trailers,
+      restartTarget: run2.target.kind === "write" && run2.target.restart,
+      dryRun: run2.target.kind === "read-only",
+      render: async (dir) => {
+        const result = await renderRun(dir, run2.render);
+        renders.push(result);
+        return result.applied;
+      }
+    });
+    const last = renders.at(-1);
+    if (!last) throw new HydrateError("nothing was rendered");
+    return { ...last, published };
+  } finally {
+    await rm4(workDir, { recursive: true, force: true });
+  }
+}
+function wetCommitMessage(template, dryRepository, drySha) {
+  return template.replaceAll("{dry-repository}", dryRepository).replaceAll("{dry-sha-short}", drySha.slice(0, 7)).replaceAll("{dry-sha}", drySha);
+}
+
 // src/pipeline/review.ts
+import { cp as cp2 } from "node:fs/promises";
+import { existsSync as existsSync5 } from "node:fs";
+import path5 from "node:path";
 async function reviewAgainstBase(req) {
   const { head, settings } = req;
   if (!head.layout) throw new Error("the head was not rendered");
@@ -59473,15 +59831,15 @@ async function reviewAgainstBase(req) {
   const headFiles = headSnap.files;
   const ignore = settings.config.diff.ignore;
   let baseSnap = { files: /* @__PURE__ */ new Map() };
-  const configFile = path3.join(req.baseRoot, settings.configPath);
-  if (existsSync4(configFile)) {
+  const configFile = path5.join(req.baseRoot, settings.configPath);
+  if (existsSync5(configFile)) {
     const loaded = await loadSettings({ configFile, repoRoot: req.baseRoot, only: settings.only, full: false });
     const configText = loaded.configText;
     const baseSettings = { ...loaded.settings, allowMassDeletion: true, ...settings.owner !== void 0 ? { owner: settings.owner } : {} };
     for (const s of baseSettings.config.sources) {
-      const from = path3.join(settings.repoRoot, s.path);
-      const to = path3.join(req.baseRoot, s.path);
-      if (!existsSync4(to) && existsSync4(from) && path3.relative(settings.repoRoot, from).split(path3.sep)[0] !== "..") {
+      const from = path5.join(settings.repoRoot, s.path);
+      const to = path5.join(req.baseRoot, s.path);
+      if (!existsSync5(to) && existsSync5(from) && path5.relative(settings.repoRoot, from).split(path5.sep)[0] !== "..") {
         await cp2(from, to, { recursive: true, verbatimSymlinks: true });
       }
     }
@@ -59505,8 +59863,8 @@ async function reviewAgainstBase(req) {
 }
 
 // src/adapters/dry-base.ts
-import { mkdtemp as mkdtemp2, rm as rm4 } from "node:fs/promises";
-import path4 from "node:path";
+import { mkdtemp as mkdtemp3, rm as rm5 } from "node:fs/promises";
+import path6 from "node:path";
 function pullRequestSha(payload, side) {
   const pr = payload["pull_request"];
   const ref = typeof pr === "object" && pr !== null ? pr[side] : void 0;
@@ -59538,7 +59896,7 @@ async function checkoutPullRequestBase(workspace, pull, tempDir) {
       sha = mb;
     }
     if (!await checkout.hasCommit(sha)) throw new Error(`the base commit ${sha.slice(0, 7)} is not available (check out with fetch-depth: 0)`);
-    dir = await mkdtemp2(path4.join(tempDir, "hydrate-base-"));
+    dir = await mkdtemp3(path6.join(tempDir, "hydrate-base-"));
     const add = await checkout.addWorktree(dir, sha);
     if (!add.ok) throw new Error(`cannot check out the base commit ${sha.slice(0, 7)}: ${add.stderr.trim()}`);
     const worktree = dir;
@@ -59547,19 +59905,19 @@ async function checkoutPullRequestBase(workspace, pull, tempDir) {
       dir: worktree,
       dispose: async () => {
         await checkout.removeWorktree(worktree);
-        await rm4(worktree, { recursive: true, force: true });
+        await rm5(worktree, { recursive: true, force: true });
         await checkout.pruneWorktrees();
         git2.dispose();
       }
     };
   } catch (e) {
-    if (dir) await rm4(dir, { recursive: true, force: true });
+    if (dir) await rm5(dir, { recursive: true, force: true });
     git2.dispose();
     throw e;
   }
 }
 
-// src/action/review.ts
+// src/app/review.ts
 async function reviewPullRequest(args) {
   let base;
   try {
@@ -59585,50 +59943,296 @@ function fallback(args, why) {
   return { diff: args.head.diff, context: { comparedWith: `the wet branch ${args.wetBranch} (the pull request's base could not be rendered: ${why})` } };
 }
 
-// src/action/event-plan.ts
-var OPT_IN = "set allow-pull-request-target-head: true if you trust every PR author";
-function rec2(v) {
-  return typeof v === "object" && v !== null ? v : void 0;
+// src/app/action-run.ts
+async function runAction(inputs, io2, report) {
+  const checkout = inputs.event.name === "pull_request_target" ? await io2.readCheckout(inputs.workspace, trustedBase(inputs)) : void 0;
+  const plan = planForEvent(inputs, checkout);
+  for (const n of plan.notices) io2.notice(n);
+  if (plan.refuse) throw new HydrateError(plan.refuse, 1);
+  const { settings, configText } = await io2.group(
+    "Load config",
+    () => loadSettings({
+      configFile: inputs.configFile,
+      repoRoot: inputs.workspace,
+      only: inputs.only,
+      full: inputs.full || plan.drift,
+      allowMassDeletion: inputs.allowMassDeletion,
+      repository: `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`,
+      ...inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {}
+    })
+  );
+  const run2 = { inputs, io: io2, report, plan, settings, render: renderRequest(inputs, settings, configText, io2.logger) };
+  if (settings.shard?.kind === "part") await renderShardPart(run2, settings.shard.spec);
+  else await renderAndPublish(run2);
 }
-function pullRequestTargetRefusal(headSha, checkout) {
-  if (checkout === void 0) {
-    return `refusing to render under pull_request_target: the HEAD of the checkout could not be read (is the workspace a git checkout?), so it may hold the untrusted pull request head while this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+function trustedBase(inputs) {
+  const pr = inputs.event.payload["pull_request"];
+  return inputs.drySha || (typeof pr?.base?.sha === "string" ? pr.base.sha : "");
+}
+function renderRequest(inputs, settings, configText, logger2) {
+  return {
+    settings,
+    configText,
+    ports: pipelinePorts(logger2),
+    ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
+    ...inputs.runId ? { runId: inputs.runId } : {},
+    shardVerify: inputs.shardVerify
+  };
+}
+var wetFullName = (inputs) => `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+var dryFullName = (inputs) => `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
+var remoteUrlOf = (inputs) => `${inputs.serverUrl}/${wetFullName(inputs)}.git`;
+function opening(inputs) {
+  return { remoteUrl: remoteUrlOf(inputs), ...inputs.token ? { token: inputs.token } : {}, wetBranch: inputs.wetBranch, tempDir: inputs.tempDir, author: inputs.author };
+}
+function unitRows(outcome) {
+  return outcome.units.map((u) => ({ id: u.id, status: u.status, resources: u.resources, errors: u.errors.length }));
+}
+async function renderShardPart(run2, spec) {
+  const { io: io2 } = run2;
+  const { outcome, shardFile } = await io2.group(
+    `Render shard ${spec.index}/${spec.count}`,
+    () => publishRender({ ...opening(run2.inputs), target: { kind: "read-only" }, message: "hydrate shard (never committed)", trailers: {}, render: run2.render })
+  );
+  if (!shardFile) throw new HydrateError("nothing was rendered");
+  for (const d of outcome.diagnostics) if (d.severity !== "error") io2.annotate(d);
+  io2.setOutput("shard-file", shardFile);
+  const file = path7.basename(shardFile);
+  run2.report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
+  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === "error"));
+}
+async function wetBranchExists(inputs) {
+  const git2 = new GitClient({ ...inputs.token ? { token: inputs.token } : {}, remoteUrl: remoteUrlOf(inputs) });
+  try {
+    const listed2 = await git2.listHeads(remoteUrlOf(inputs), [inputs.wetBranch]);
+    if (!listed2.ok) throw new HydrateError(`cannot read ${remoteUrlOf(inputs)}: ${git2.scrub(listed2.stderr.trim())}`);
+    return listed2.heads.has(inputs.wetBranch);
+  } finally {
+    git2.dispose();
   }
-  if (typeof headSha !== "string" || headSha === "") {
-    return `refusing to render under pull_request_target: the event names no pull request head commit to compare the checkout with. Use the pull_request event, or ${OPT_IN}.`;
+}
+async function renderAndPublish(run2) {
+  const { inputs, io: io2, plan, settings } = run2;
+  const wetFull = wetFullName(inputs);
+  const dryFull = dryFullName(inputs);
+  const shards = runMode(settings) === "shard-merge" ? await io2.group("Read shard files", async () => await readRunShards(settings)) : void 0;
+  const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
+  const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: io2.logger });
+  let publish = plan.mode === "check" ? void 0 : plan.mode;
+  if (publish === "pull-request" && !await wetBranchExists(inputs)) {
+    io2.notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
+    publish = "push";
   }
-  if (checkout.sha === headSha || checkout.parents.includes(headSha)) {
-    return `refusing to render the pull request head under pull_request_target: the checkout holds untrusted code from the PR${checkout.sha === headSha ? "" : " (merged into the base)"} and this event runs with a write token. Check out the base branch, use the pull_request event, or ${OPT_IN}.`;
+  const prPlan = publish === "pull-request" ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : void 0;
+  const { outcome: rendered, published, previous: wetBefore } = await io2.group(
+    "Render and commit",
+    () => publishRender({
+      ...opening(inputs),
+      target: publish === void 0 ? { kind: "read-only" } : { kind: "write", branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
+      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
+      trailers: {
+        "Hydrate-Dry-Repository": dryFull,
+        ...inputs.drySha ? { "Hydrate-Dry-Commit": inputs.drySha } : {},
+        [HYDRATE_VERSION_TRAILER]: VERSION9
+      },
+      // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
+      render: { ...run2.render, ...shards ? { shards } : {}, keepPrevious: publish === void 0 && plan.dryPullNumber !== void 0 }
+    })
+  );
+  for (const d of rendered.diagnostics) if (d.severity !== "error") io2.annotate(d);
+  const diff = rendered.diff;
+  const unitsChanged = diff.units.map((u) => u.unit);
+  const reportPath = path7.join(inputs.tempDir, "hydrate-report.json");
+  await writeFile5(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ...renderReport(rendered) }, null, 2)}
+`);
+  io2.setOutput("report", reportPath);
+  io2.setOutput("units-changed", JSON.stringify(unitsChanged));
+  const title = plan.drift ? `Hydrate: drift on ${inputs.wetBranch} (${unitsChanged.length} unit(s))` : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
+  const ctx = {
+    marker,
+    title: plan.mode === "check" ? `Rendered diff for ${inputs.wetBranch}` : title,
+    dryRepository: dryFull,
+    dryCommit: inputs.drySha,
+    wetBranch: inputs.wetBranch,
+    summaryUrl: inputs.runUrl
+  };
+  const failures = rendered.diagnostics.flatMap((d) => d.severity === "error" && d.unit ? [{ unit: d.unit, message: d.message }] : []);
+  const review = rendered.ok && wetBefore ? await io2.group("Render the pull request base", () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports: run2.render.ports })) : void 0;
+  const shown = review ? review.diff : diff;
+  if (review) Object.assign(ctx, review.context);
+  run2.report.summary = (errors) => buildJobSummary(shown, { ...ctx, failures, units: unitRows(rendered), errors });
+  if (!rendered.ok) {
+    throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
   }
-  if (checkout.differs !== void 0) {
-    return `refusing to render under pull_request_target: the workspace's tracked files differ from the base commit (${checkout.differs}), so they may hold files from the untrusted pull request (e.g. after \`git checkout <pr-sha> -- .\`) while this event runs with a write token. Render a clean checkout of the base, use the pull_request event, or ${OPT_IN}.`;
+  io2.setOutput("changed", String(published.changed));
+  io2.setOutput("wet-commit", published.commit ?? "");
+  if (plan.readOnly) {
+    io2.logger.warning("read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written");
+    return;
+  }
+  if (publish === void 0) {
+    const pullNumber = plan.dryPullNumber;
+    if (pullNumber !== void 0) {
+      const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: io2.logger });
+      await io2.group("Comment on the dry pull request", () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(shown, ctx)));
+    }
+    return;
+  }
+  if (!prPlan) return;
+  await io2.group("Pull request", async () => {
+    const settled = await settlePullRequest(gh, prPlan, {
+      changed: published.changed,
+      title,
+      body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
+      labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
+      comment: { marker, body: buildComment(diff, ctx) },
+      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
+    }, io2.logger);
+    if (settled.kind !== "open") return;
+    io2.setOutput("pr-number", String(settled.pull.number));
+    io2.setOutput("pr-url", settled.pull.html_url);
+    for (const w of settled.warnings) io2.logger.warning(w);
+  });
+}
+
+// src/action/inputs.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import path8 from "node:path";
+
+// src/action/names.ts
+var MAX_LABEL_LENGTH = 50;
+function branchNameProblem(name) {
+  if (name === "") return "it is empty";
+  if (name === "@") return 'it is "@", which git reads as HEAD';
+  if (name === "HEAD") return 'it is "HEAD", which git reads as the checked-out commit, not a branch';
+  if (name.startsWith("refs/")) return `give the branch name without "refs/..." (e.g. "${name.replace(/^refs\/(heads\/)?/, "")}")`;
+  if (name.startsWith("-")) return 'it begins with "-"';
+  const bad = /[\x00-\x20\x7f~^:?*[\\]/.exec(name);
+  if (bad) return `it contains ${describeChar(bad[0])}, which git does not allow in a branch name`;
+  if (name.includes("..")) return 'it contains ".."';
+  if (name.includes("@{")) return 'it contains "@{"';
+  if (name.startsWith("/") || name.endsWith("/") || name.includes("//")) return 'it begins or ends with "/" or has an empty part ("//")';
+  if (name.endsWith(".")) return 'it ends with "."';
+  for (const part of name.split("/")) {
+    if (part.startsWith(".")) return `its part "${part}" begins with "."`;
+    if (part.endsWith(".lock")) return `its part "${part}" ends with ".lock"`;
   }
   return void 0;
 }
-function planForEvent(inputs, checkout) {
-  const { name, payload } = inputs.event;
-  const pr = rec2(payload["pull_request"]);
-  const notices = [];
-  if (name === "pull_request" || name === "pull_request_target") {
-    const number3 = typeof pr?.["number"] === "number" ? pr["number"] : void 0;
-    const headRepo = rec2(rec2(pr?.["head"])?.["repo"])?.["full_name"];
-    const baseFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-    const fromFork = headRepo !== baseFull;
-    const headSha = rec2(pr?.["head"])?.["sha"];
-    const refuse = name === "pull_request_target" && !inputs.allowPullRequestTargetHead ? pullRequestTargetRefusal(headSha, checkout) : void 0;
-    if (refuse) return { mode: "check", readOnly: true, drift: false, notices, refuse };
-    if (inputs.mode !== "check") notices.push(`${name}: rendering only (check mode); the wet branch is updated when the change is merged`);
-    if (fromFork && name === "pull_request") {
-      notices.push("pull request from a fork: the token is read-only, so the diff goes to the job summary and no comment is posted");
-      return { mode: "check", readOnly: true, drift: false, notices, ...number3 !== void 0 ? { dryPullNumber: number3 } : {} };
+function labelProblem(label2) {
+  if ([...label2].length > MAX_LABEL_LENGTH) return `it is longer than GitHub's ${MAX_LABEL_LENGTH} characters`;
+  const bad = /[\x00-\x1f\x7f]/.exec(label2);
+  if (bad) return `it contains ${describeChar(bad[0])}`;
+  return void 0;
+}
+function describeChar(c) {
+  const code2 = c.codePointAt(0) ?? 0;
+  if (c === " ") return "a space";
+  return code2 < 32 || code2 === 127 ? `the control character U+${code2.toString(16).toUpperCase().padStart(4, "0")}` : `"${c}"`;
+}
+
+// src/action/inputs.ts
+function splitList(value) {
+  return value.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+function parseRepo(full, what) {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full);
+  if (!m) throw new ConfigError(`${what} must be owner/name, got "${full}"`);
+  return { owner: m[1], repo: m[2] };
+}
+function parseAuthor(value) {
+  const m = /^\s*(.+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
+  if (!m) throw new ConfigError(`author must look like "Name <email>", got "${value}"`);
+  return { name: m[1], email: m[2] };
+}
+function booleanInput(name) {
+  const v = getInput(name).toLowerCase();
+  if (v === "" || v === "false") return false;
+  if (v === "true") return true;
+  throw new ConfigError(`input ${name} must be true or false, got "${v}"`);
+}
+function checkNames(mode, wetBranch, prBranch, labels) {
+  const problems = [];
+  for (const [input, name] of [["wet-branch", wetBranch], ["pr-branch", prBranch]]) {
+    const p = branchNameProblem(name);
+    if (p) problems.push(`input ${input} "${name}" is not a valid branch name: ${p}`);
+  }
+  if (mode === "pull-request" && prBranch === wetBranch) {
+    problems.push(`input pr-branch equals wet-branch ("${wetBranch}"): in pull-request mode that would commit straight to the deployed branch; use another pr-branch, or mode: push to commit to ${wetBranch} directly`);
+  }
+  for (const l of labels) {
+    const p = labelProblem(l);
+    if (p) problems.push(`input labels: "${l}" cannot be a label: ${p}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: "error", message })));
+}
+function countInput(name, value, fallback2) {
+  const v = value.trim();
+  if (v === "") return fallback2;
+  if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
+  return Number(v);
+}
+async function readInputs(env = process.env) {
+  const mode = getInput("mode") || "pull-request";
+  if (mode !== "pull-request" && mode !== "push" && mode !== "check") {
+    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
+  }
+  const token = getInput("token");
+  if (token) setSecret(token);
+  const workspace = path8.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
+  const dryFull = env["GITHUB_REPOSITORY"] ?? "";
+  const dryRepository = parseRepo(dryFull, "GITHUB_REPOSITORY");
+  const wetRepository = parseRepo(getInput("wet-repository") || dryFull, "input wet-repository");
+  const wetBranch = getInput("wet-branch") || "deployment";
+  const eventName = env["GITHUB_EVENT_NAME"] ?? "workflow_dispatch";
+  let payload = {};
+  const eventPath = env["GITHUB_EVENT_PATH"];
+  if (eventPath) {
+    try {
+      payload = JSON.parse(await readFile3(eventPath, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`cannot read the event payload ${eventPath}: ${e.message}`);
     }
-    return { mode: "check", readOnly: false, drift: false, notices, ...number3 !== void 0 ? { dryPullNumber: number3 } : {} };
   }
-  if (name === "merge_group") {
-    if (inputs.mode !== "check") notices.push("merge_group: rendering only (check mode); the wet branch is updated when the queued change is merged");
-    return { mode: "check", readOnly: false, drift: false, notices };
-  }
-  return { mode: inputs.mode, readOnly: false, drift: name === "schedule", notices };
+  const serverUrl = (env["GITHUB_SERVER_URL"] ?? "https://github.com").replace(/\/+$/, "");
+  const apiUrl = (env["GITHUB_API_URL"] ?? "https://api.github.com").replace(/\/+$/, "");
+  const runUrl = `${serverUrl}/${dryFull}/actions/runs/${env["GITHUB_RUN_ID"] ?? ""}`;
+  const only = splitList(getInput("only"));
+  const tempDir = env["RUNNER_TEMP"] ?? (await import("node:os")).tmpdir();
+  const dispatchOnly = eventName === "workflow_dispatch" ? payload["inputs"]?.["only"] : void 0;
+  if (typeof dispatchOnly === "string") only.push(...splitList(dispatchOnly));
+  const prBranch = getInput("pr-branch") || `hydrate/${wetBranch}`;
+  const labels = splitList(getInput("labels"));
+  checkNames(mode, wetBranch, prBranch, labels);
+  return {
+    workspace,
+    configFile: path8.resolve(workspace, getInput("config") || "hydrate.yaml"),
+    mode,
+    wetBranch,
+    wetRepository,
+    dryRepository,
+    drySha: env["GITHUB_SHA"] ?? "",
+    token,
+    prBranch,
+    labels,
+    autoMerge: booleanInput("auto-merge"),
+    commitMessage: getInput("commit-message") || "hydrate: render {dry-repository}@{dry-sha-short}",
+    author: parseAuthor(getInput("author") || "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"),
+    only,
+    full: booleanInput("full"),
+    allowPullRequestTargetHead: booleanInput("allow-pull-request-target-head"),
+    allowMassDeletion: booleanInput("allow-mass-deletion"),
+    shard: getInput("shard").trim(),
+    shardDir: path8.resolve(workspace, getInput("shard-dir") || path8.join(tempDir, "hydrate-shards")),
+    shardVerify: countInput("shard-verify", getInput("shard-verify"), 3),
+    runId: env["GITHUB_RUN_ID"] ?? "",
+    serverUrl,
+    apiUrl,
+    runUrl,
+    event: { name: eventName, payload },
+    tempDir,
+    ...env["GITHUB_STEP_SUMMARY"] ? { stepSummary: env["GITHUB_STEP_SUMMARY"] } : {}
+  };
 }
 
 // src/action/checkout.ts
@@ -59668,453 +60272,8 @@ async function readCheckout(workspace, base) {
   return { sha, parents };
 }
 
-// src/app/pull-request.ts
-import { existsSync as existsSync5 } from "node:fs";
-import path5 from "node:path";
-async function planPullRequest(gh, head, base) {
-  const lookup2 = await gh.lookUpPulls(head, base);
-  return { head, base, lookup: lookup2, restartTarget: !lookup2.open && lookup2.latest !== void 0 };
-}
-async function settlePullRequest(gh, plan, content, logger) {
-  const { open: open3 } = plan.lookup;
-  if (!content.changed) {
-    if (!open3) return { kind: "none" };
-    logger.info(`the wet branch already matches the render: closing #${open3.number}`);
-    await gh.closePull(open3.number);
-    await gh.deleteBranch(plan.head);
-    return { kind: "closed", number: open3.number };
-  }
-  const { pull, created } = await gh.createOrUpdatePull({ head: plan.head, base: plan.base, title: content.title, body: content.body }, open3 ?? null);
-  if (content.labels.length > 0) await gh.addLabels(pull.number, content.labels, pull.labels);
-  await gh.upsertStickyComment(pull.number, content.comment.marker, content.comment.body);
-  const warnings = [];
-  if (pull.auto_merge) {
-    logger.info(`auto-merge is already enabled on #${pull.number}`);
-  } else if (content.autoMerge()) {
-    const warning2 = await gh.enableAutoMerge(pull.node_id, "SQUASH");
-    if (warning2) warnings.push(warning2);
-  }
-  return { kind: "open", pull, created, warnings };
-}
-function pullBody(diff, run2) {
-  const lines = [
-    run2.drift ? `The wet branch \`${run2.wetBranch}\` differs from a fresh render of \`${run2.dryRepository}\`: this is drift.` : `Rendered from ${run2.dryCommitUrl}.`,
-    "",
-    `Units changed: ${diff.totals.units} · resources added ${diff.totals.added}, changed ${diff.totals.changed}, removed ${diff.totals.removed}.`
-  ];
-  return `${lines.join("\n")}
-`;
-}
-function coordinateLabels(names, diff) {
-  const out = /* @__PURE__ */ new Set();
-  for (const u of diff.units) for (const n of names) if (u.coordinates[n]) out.add(`${n}/${u.coordinates[n]}`);
-  return [...out].sort();
-}
-function allUnitsAutoMerge(diff, outcome, workspace) {
-  if (diff.units.length === 0) return false;
-  const dirs = new Map(outcome.units.map((u) => [u.id, u.dir]));
-  return diff.units.every((u) => {
-    const dir = dirs.get(u.unit);
-    return dir !== void 0 && existsSync5(path5.join(workspace, dir, "AUTO_MERGE"));
-  });
-}
-
-// src/app/publish.ts
-import { mkdtemp as mkdtemp3, rm as rm5 } from "node:fs/promises";
-import path7 from "node:path";
-
-// src/adapters/wet-dir.ts
-import * as fsp from "node:fs/promises";
-import { readdirSync as readdirSync2, readFileSync as readFileSync3 } from "node:fs";
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { join as join8 } from "node:path";
-var nodeWetFs = {
-  writeFile: (p, d, o) => fsp.writeFile(p, d, o),
-  chmod: (p, m) => fsp.chmod(p, m),
-  rename: (a, b) => fsp.rename(a, b),
-  unlink: (p) => fsp.unlink(p),
-  mkdir: (p, o) => fsp.mkdir(p, o),
-  rmdir: (p) => fsp.rmdir(p),
-  readdir: (p) => fsp.readdir(p)
-};
-var TEMP_FILE = /^\..+\.hydrate-(\d+)-[0-9a-f]{8}\.tmp$/;
-var WRITE_ERRORS = {
-  ENOSPC: "no space left on the device",
-  EDQUOT: "the disk quota is exceeded",
-  EROFS: "the file system is read-only",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EIO: "an input/output error",
-  EMFILE: "too many open files",
-  ENAMETOOLONG: "a file name is too long"
-};
-var FILE_MODE = 420;
-function errnoCode(e) {
-  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
-}
-function assertSafe(path9) {
-  const bad = checkWetPath(path9);
-  if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
-}
-async function kindOf2(abs2) {
-  try {
-    const st = await fsp.lstat(abs2);
-    if (st.isSymbolicLink()) return "symlink";
-    if (st.isFile()) return "file";
-    if (st.isDirectory()) return "directory";
-    return "other";
-  } catch (e) {
-    const code2 = errnoCode(e);
-    if (code2 === "ENOENT" || code2 === "ENOTDIR") return "missing";
-    throw e;
-  }
-}
-async function walkPath(path9, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path9.split("/");
-  let sofar = "";
-  for (let i = 0; i < parts.length; i++) {
-    sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
-    const kind = await kindAt(sofar);
-    if (kind === "file" && goingAway.has(sofar)) return "missing";
-    if (kind === "symlink") {
-      throw new HydrateError({
-        severity: "error",
-        file: sofar,
-        message: `refusing to touch ${path9}: ${sofar} is a symlink in the wet tree`
-      });
-    }
-    if (kind === "missing") return "missing";
-    if (i < parts.length - 1 && kind !== "directory") {
-      if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path9}: ${sofar} is not a folder` });
-    }
-    if (i === parts.length - 1) return kind;
-  }
-  return "missing";
-}
-function inspect(dir, path9, goingAway, blocked) {
-  return walkPath(path9, (sofar) => kindOf2(join8(dir, sofar)), goingAway, blocked);
-}
-function kindOfEntry(e) {
-  if (e.isSymbolicLink()) return "symlink";
-  if (e.isFile()) return "file";
-  if (e.isDirectory()) return "directory";
-  return "other";
-}
-function listingInspector(dir) {
-  const listings = /* @__PURE__ */ new Map();
-  const list = (rel) => {
-    if (listings.has(rel)) return listings.get(rel);
-    let listing;
-    try {
-      listing = new Map(readdirSync2(rel === "" ? dir : join8(dir, rel), { withFileTypes: true }).map((e) => [e.name, kindOfEntry(e)]));
-    } catch {
-      listing = void 0;
-    }
-    listings.set(rel, listing);
-    return listing;
-  };
-  const kindAt = (sofar) => {
-    const slash = sofar.lastIndexOf("/");
-    const parent = slash === -1 ? "" : sofar.slice(0, slash);
-    return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join8(dir, sofar));
-  };
-  return (path9) => walkPath(path9, kindAt);
-}
-async function readWetDir(dir) {
-  const kindAt = listingInspector(dir);
-  const read = async (path9) => {
-    assertSafe(path9);
-    const kind = await kindAt(path9);
-    if (kind === "missing") return void 0;
-    if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path9, message: `${path9} in the wet tree is not a regular file` });
-    }
-    try {
-      return readFileSync3(join8(dir, path9), "utf8");
-    } catch (e) {
-      const code2 = errnoCode(e);
-      if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
-      throw e;
-    }
-  };
-  const indexText = await read(INDEX_PATH);
-  const committed = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
-  const pendingText = await read(PENDING_PATH);
-  let index = committed;
-  if (pendingText !== void 0) {
-    let pending;
-    try {
-      pending = parseIndex(pendingText, PENDING_PATH);
-    } catch {
-      pending = void 0;
-    }
-    index = recoverIndex(committed, pending);
-  }
-  return {
-    index,
-    ...pendingText !== void 0 ? { interrupted: true } : {},
-    readFile: read,
-    async snapshot() {
-      const files = /* @__PURE__ */ new Map();
-      for (const p of ownedPaths(index)) {
-        const content = await read(p);
-        if (content !== void 0) files.set(p, content);
-      }
-      return index === void 0 ? { files } : { index, files };
-    }
-  };
-}
-async function applyWetPlan(dir, plan, fs3 = nodeWetFs) {
-  if (hasErrors(plan.diagnostics)) {
-    throw new HydrateError(plan.diagnostics.filter((d) => d.severity === "error"));
-  }
-  const deletes = [...plan.deletes].sort(cmp);
-  const writes = [...plan.writes].sort((a, b) => (a.path === INDEX_PATH ? 1 : 0) - (b.path === INDEX_PATH ? 1 : 0) || cmp(a.path, b.path));
-  const deleteKinds = /* @__PURE__ */ new Map();
-  for (const p of deletes) {
-    assertSafe(p);
-    const kind = await inspect(dir, p);
-    if (kind === "directory" || kind === "other") {
-      throw new HydrateError({ severity: "error", file: p, message: `refusing to delete ${p}: it is not a regular file` });
-    }
-    deleteKinds.set(p, kind);
-  }
-  const deleted = new Set(deletes);
-  for (const w of writes) {
-    assertSafe(w.path);
-    const kind = await inspect(dir, w.path, deleted, "throw");
-    if (kind === "other") {
-      throw new HydrateError({ severity: "error", file: w.path, message: `cannot write ${w.path}: a non-file is in the way` });
-    }
-  }
-  const pendingKind = await inspect(dir, PENDING_PATH, void 0, "throw");
-  if (pendingKind !== "missing" && pendingKind !== "file") {
-    throw new HydrateError({ severity: "error", file: PENDING_PATH, message: `${PENDING_PATH} in the wet tree is not a regular file` });
-  }
-  let current = "";
-  try {
-    const empty = writes.length === 0 && deletes.length === 0;
-    await removeStaleTemporaries(dir, empty ? [PENDING_PATH] : [...deletes, ...writes.map((w) => w.path), PENDING_PATH, ...plan.unchanged], fs3);
-    if (empty) {
-      if (pendingKind === "file") await fs3.unlink(join8(dir, PENDING_PATH));
-      return;
-    }
-    current = PENDING_PATH;
-    await fs3.mkdir(join8(dir, PENDING_PATH.slice(0, PENDING_PATH.lastIndexOf("/"))), { recursive: true });
-    await inspect(dir, PENDING_PATH);
-    const pending = plan.nextIndex ?? writes.find((w) => w.path === INDEX_PATH)?.content ?? "{}\n";
-    await writeAtomically(dir, PENDING_PATH, pending, fs3);
-    for (const p of deletes) {
-      if (deleteKinds.get(p) === "missing") continue;
-      current = p;
-      try {
-        await fs3.unlink(join8(dir, p));
-      } catch (e) {
-        if (errnoCode(e) !== "ENOENT") throw e;
-      }
-    }
-    await removeEmptyFolders(dir, deletes, fs3);
-    for (const w of writes) {
-      current = w.path;
-      const slash = w.path.lastIndexOf("/");
-      if (slash !== -1) {
-        await fs3.mkdir(join8(dir, w.path.slice(0, slash)), { recursive: true });
-        await inspect(dir, w.path);
-      }
-      await writeAtomically(dir, w.path, w.content, fs3);
-    }
-    current = PENDING_PATH;
-    await fs3.unlink(join8(dir, PENDING_PATH));
-  } catch (e) {
-    const code2 = errnoCode(e);
-    const what = code2 !== void 0 ? WRITE_ERRORS[code2] : void 0;
-    if (what === void 0) throw e;
-    throw new HydrateError({
-      severity: "error",
-      message: `cannot write the wet tree ${dir}: ${what} (${code2}) at ${current}; the tree may be half-written: fix the cause and run again, and hydrate renders it again in full`
-    });
-  }
-}
-async function writeAtomically(dir, path9, content, fs3) {
-  const abs2 = join8(dir, path9);
-  const slash = path9.lastIndexOf("/");
-  const name = slash === -1 ? path9 : path9.slice(slash + 1);
-  const tmp = join8(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes2(4).toString("hex")}.tmp`);
-  try {
-    await fs3.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
-    await fs3.chmod(tmp, FILE_MODE);
-    await fs3.rename(tmp, abs2);
-  } catch (e) {
-    await fs3.unlink(tmp).catch(() => void 0);
-    throw e;
-  }
-}
-function processAlive(pid) {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === "EPERM";
-  }
-}
-async function removeStaleTemporaries(dir, paths, fs3) {
-  const folders = /* @__PURE__ */ new Set();
-  for (const p of paths) {
-    const slash = p.lastIndexOf("/");
-    folders.add(slash === -1 ? "" : p.slice(0, slash));
-  }
-  for (const folder of [...folders].sort(cmp)) {
-    const abs2 = folder === "" ? dir : join8(dir, folder);
-    if (await kindOf2(abs2) !== "directory" || folder !== "" && await inspect(dir, folder) !== "directory") continue;
-    for (const name of (await fs3.readdir(abs2)).sort(cmp)) {
-      const m = TEMP_FILE.exec(name);
-      if (!m || processAlive(Number(m[1]))) continue;
-      if (await kindOf2(join8(abs2, name)) !== "file") continue;
-      await fs3.unlink(join8(abs2, name)).catch((e) => {
-        if (errnoCode(e) !== "ENOENT") throw e;
-      });
-    }
-  }
-}
-async function removeEmptyFolders(dir, deleted, fs3) {
-  const candidates = /* @__PURE__ */ new Set();
-  for (const p of deleted) {
-    const parts = p.split("/");
-    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
-  }
-  const ordered = [...candidates].sort((a, b) => b.split("/").length - a.split("/").length || cmp(a, b));
-  for (const folder of ordered) {
-    const abs2 = join8(dir, folder);
-    if (await kindOf2(abs2) !== "directory") continue;
-    const entries2 = await fs3.readdir(abs2);
-    if (entries2.length === 0) await fs3.rmdir(abs2);
-  }
-}
-
-// src/adapters/shard-files.ts
-import { mkdir as mkdir5, readdir as readdir4, readFile as readFile3, rename as rename3, writeFile as writeFile4 } from "node:fs/promises";
-import { randomBytes as randomBytes3 } from "node:crypto";
-import path6 from "node:path";
-var SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
-async function writeShardFile(dir, shard) {
-  await mkdir5(dir, { recursive: true });
-  const file = path6.join(dir, shardFileName(shard.shard));
-  const tmp = `${file}.${randomBytes3(4).toString("hex")}.tmp`;
-  await writeFile4(tmp, `${JSON.stringify(shard)}
-`);
-  await rename3(tmp, file);
-  return file;
-}
-async function findShardFiles(dir) {
-  const out = [];
-  const walk2 = async (d, depth) => {
-    let entries2;
-    try {
-      entries2 = await readdir4(d, { withFileTypes: true });
-    } catch (e) {
-      if (e.code === "ENOENT" && depth === 0) {
-        throw new HydrateError(`shard directory ${dir} does not exist: download the shard jobs' artifacts into it first`);
-      }
-      throw e;
-    }
-    for (const e of entries2) {
-      const p = path6.join(d, e.name);
-      if (e.isDirectory() && depth < 2) await walk2(p, depth + 1);
-      else if (e.isFile() && SHARD_FILE.test(e.name)) out.push(p);
-    }
-  };
-  await walk2(dir, 0);
-  return out.sort(cmp);
-}
-async function readShardFiles(dir) {
-  const files = await findShardFiles(dir);
-  const shards = [];
-  const problems = [];
-  for (const file of files) {
-    let json;
-    try {
-      json = JSON.parse(await readFile3(file, "utf8"));
-    } catch (e) {
-      problems.push({ severity: "error", message: `shard file ${file} is not valid JSON: ${e.message}` });
-      continue;
-    }
-    const parsed = shardFileSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-      problems.push({ severity: "error", message: `shard file ${file} is not a Hydrate shard file (${first.join("; ")})` });
-      continue;
-    }
-    shards.push({ file, data: parsed.data });
-  }
-  if (problems.length > 0) throw new HydrateError(problems);
-  return shards;
-}
-
-// src/app/render-run.ts
-function runMode(settings) {
-  return settings.shard?.kind === "part" ? "shard-part" : settings.shard?.kind === "merge" ? "shard-merge" : "render";
-}
-async function readRunShards(settings) {
-  return settings.shard?.kind === "merge" ? await readShardFiles(settings.shard.dir) : void 0;
-}
-async function renderRun(dir, run2) {
-  const { settings } = run2;
-  const wet = await readWetDir(dir);
-  const previous = run2.keepPrevious ? await wet.snapshot() : void 0;
-  const outcome = await hydrate({
-    settings,
-    configText: run2.configText,
-    previous: wet,
-    ports: run2.ports,
-    ...run2.dryCommit ? { dryCommit: run2.dryCommit } : {},
-    ...run2.shards ? { shards: run2.shards } : {},
-    ...run2.runId ? { runId: run2.runId } : {},
-    ...run2.shardVerify !== void 0 ? { shardVerify: run2.shardVerify } : {}
-  });
-  const base = { outcome, ...previous ? { previous } : {} };
-  if (outcome.shard && settings.shard) return { ...base, shardFile: await writeShardFile(settings.shard.dir, outcome.shard), applied: false };
-  if (runMode(settings) === "shard-part" || !outcome.ok || !outcome.plan) return { ...base, applied: false };
-  await applyWetPlan(dir, outcome.plan);
-  return { ...base, applied: true };
-}
-
-// src/app/publish.ts
-async function publishRender(run2) {
-  const renders = [];
-  const workDir = await mkdtemp3(path7.join(run2.tempDir, "hydrate-wet-"));
-  try {
-    const published = await publishWetBranch({
-      remoteUrl: run2.remoteUrl,
-      ...run2.token ? { token: run2.token } : {},
-      wetBranch: run2.wetBranch,
-      targetBranch: run2.target.kind === "write" ? run2.target.branch : run2.wetBranch,
-      workDir,
-      author: run2.author,
-      message: run2.message,
-      trailers: run2.trailers,
-      restartTarget: run2.target.kind === "write" && run2.target.restart,
-      dryRun: run2.target.kind === "read-only",
-      render: async (dir) => {
-        const result = await renderRun(dir, run2.render);
-        renders.push(result);
-        return result.applied;
-      }
-    });
-    const last = renders.at(-1);
-    if (!last) throw new HydrateError("nothing was rendered");
-    return { ...last, published };
-  } finally {
-    await rm5(workDir, { recursive: true, force: true });
-  }
-}
-function wetCommitMessage(template, dryRepository, drySha) {
-  return template.replaceAll("{dry-repository}", dryRepository).replaceAll("{dry-sha-short}", drySha.slice(0, 7)).replaceAll("{dry-sha}", drySha);
-}
-
 // src/action/main.ts
-var actionsLogger = {
+var logger = {
   info: (m) => info(escapeText(m)),
   warning: (m) => warning(escapeText(m)),
   debug: (m) => debug(escapeText(m))
@@ -60131,31 +60290,22 @@ function annotate(d) {
   else if (d.severity === "warning") warning(text, props);
   else notice(text, props);
 }
-async function remoteHasBranch(remoteUrl, token, branch) {
-  const git2 = new GitClient({ ...token ? { token } : {}, remoteUrl });
-  try {
-    const r = await git2.run(["ls-remote", "--heads", remoteUrl, `refs/heads/${branch}`], { allowFailure: true });
-    if (r.exitCode !== 0) throw new HydrateError(`cannot read ${remoteUrl}: ${git2.scrub(r.stderr.trim())}`);
-    return r.stdout.trim() !== "";
-  } finally {
-    git2.dispose();
-  }
-}
-function trustedBase(inputs) {
-  const pr = inputs.event.payload["pull_request"];
-  return inputs.drySha || (typeof pr?.base?.sha === "string" ? pr.base.sha : "");
-}
+var io = {
+  logger,
+  group: (name, fn) => group(name, fn),
+  annotate,
+  notice: (m) => notice(m),
+  setOutput: (name, value) => setOutput(name, value),
+  readCheckout
+};
 async function run() {
   const report = {};
-  let inputs;
+  let stepSummary;
   let errors = [];
   try {
-    inputs = await readInputs();
-    const checkout = inputs.event.name === "pull_request_target" ? await readCheckout(inputs.workspace, trustedBase(inputs)) : void 0;
-    const plan = planForEvent(inputs, checkout);
-    for (const n of plan.notices) notice(n);
-    if (plan.refuse) throw new HydrateError(plan.refuse, 1);
-    await execute(inputs, plan, report);
+    const inputs = await readInputs();
+    stepSummary = inputs.stepSummary;
+    await runAction(inputs, io, report);
   } catch (e) {
     const diagnostics = e instanceof HydrateError ? e.diagnostics : [{ severity: "error", message: e.message }];
     for (const d of diagnostics) annotate(d);
@@ -60163,134 +60313,8 @@ async function run() {
     setFailed(`hydrate failed with ${diagnostics.length} error(s)`);
   } finally {
     const summary2 = report.summary ? report.summary(errors) : errors.length > 0 ? buildFailureSummary(errors) : "";
-    if (summary2 && inputs?.stepSummary) await appendFile2(inputs.stepSummary, summary2);
+    if (summary2 && stepSummary) await appendFile2(stepSummary, summary2);
   }
-}
-function unitRows(outcome) {
-  return outcome.units.map((u) => ({ id: u.id, status: u.status, resources: u.resources, errors: u.errors.length }));
-}
-async function execute(inputs, plan, report) {
-  const { settings, configText } = await group(
-    "Load config",
-    () => loadSettings({
-      configFile: inputs.configFile,
-      repoRoot: inputs.workspace,
-      only: inputs.only,
-      full: inputs.full || plan.drift,
-      allowMassDeletion: inputs.allowMassDeletion,
-      repository: `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`,
-      ...inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {}
-    })
-  );
-  const ports = pipelinePorts(actionsLogger);
-  const renderRequest = {
-    settings,
-    configText,
-    ports,
-    ...inputs.drySha ? { dryCommit: inputs.drySha } : {},
-    ...inputs.runId ? { runId: inputs.runId } : {},
-    shardVerify: inputs.shardVerify
-  };
-  const wetFull = `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
-  const remoteUrl = `${inputs.serverUrl}/${wetFull}.git`;
-  const opening = { remoteUrl, ...inputs.token ? { token: inputs.token } : {}, wetBranch: inputs.wetBranch, tempDir: inputs.tempDir, author: inputs.author };
-  if (settings.shard?.kind === "part") {
-    const { spec } = settings.shard;
-    const result = await group(
-      `Render shard ${spec.index}/${spec.count}`,
-      () => publishRender({ ...opening, target: { kind: "read-only" }, message: "hydrate shard (never committed)", trailers: {}, render: renderRequest })
-    );
-    reportShard(result, spec, report);
-    return;
-  }
-  const shards = runMode(settings) === "shard-merge" ? await group("Read shard files", async () => await readRunShards(settings)) : void 0;
-  const dryFull = `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
-  const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
-  const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: actionsLogger });
-  let publish = plan.mode === "check" ? void 0 : plan.mode;
-  if (publish === "pull-request" && !await remoteHasBranch(remoteUrl, inputs.token, inputs.wetBranch)) {
-    notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
-    publish = "push";
-  }
-  const prPlan = publish === "pull-request" ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : void 0;
-  const { outcome: rendered, published, previous: wetBefore } = await group(
-    "Render and commit",
-    () => publishRender({
-      ...opening,
-      target: publish === void 0 ? { kind: "read-only" } : { kind: "write", branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
-      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
-      trailers: {
-        "Hydrate-Dry-Repository": dryFull,
-        ...inputs.drySha ? { "Hydrate-Dry-Commit": inputs.drySha } : {},
-        [HYDRATE_VERSION_TRAILER]: VERSION9
-      },
-      // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
-      render: { ...renderRequest, ...shards ? { shards } : {}, keepPrevious: publish === void 0 && plan.dryPullNumber !== void 0 }
-    })
-  );
-  for (const d of rendered.diagnostics) if (d.severity !== "error") annotate(d);
-  const diff = rendered.diff;
-  const unitsChanged = diff.units.map((u) => u.unit);
-  const reportPath = path8.join(inputs.tempDir, "hydrate-report.json");
-  await writeFile5(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ...renderReport(rendered) }, null, 2)}
-`);
-  setOutput("report", reportPath);
-  setOutput("units-changed", JSON.stringify(unitsChanged));
-  const title = plan.drift ? `Hydrate: drift on ${inputs.wetBranch} (${unitsChanged.length} unit(s))` : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
-  const ctx = {
-    marker,
-    title: plan.mode === "check" ? `Rendered diff for ${inputs.wetBranch}` : title,
-    dryRepository: dryFull,
-    dryCommit: inputs.drySha,
-    wetBranch: inputs.wetBranch,
-    summaryUrl: inputs.runUrl
-  };
-  const failures = rendered.diagnostics.flatMap((d) => d.severity === "error" && d.unit ? [{ unit: d.unit, message: d.message }] : []);
-  const review = rendered.ok && wetBefore ? await group("Render the pull request base", () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports })) : void 0;
-  const shown = review ? review.diff : diff;
-  if (review) Object.assign(ctx, review.context);
-  report.summary = (errors) => buildJobSummary(shown, { ...ctx, failures, units: unitRows(rendered), errors });
-  if (!rendered.ok) {
-    throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === "error"));
-  }
-  setOutput("changed", String(published.changed));
-  setOutput("wet-commit", published.commit ?? "");
-  if (plan.readOnly) {
-    warning("read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written");
-    return;
-  }
-  if (publish === void 0) {
-    const pullNumber = plan.dryPullNumber;
-    if (pullNumber !== void 0) {
-      const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: actionsLogger });
-      await group("Comment on the dry pull request", () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(shown, ctx)));
-    }
-    return;
-  }
-  if (!prPlan) return;
-  await group("Pull request", async () => {
-    const settled = await settlePullRequest(gh, prPlan, {
-      changed: published.changed,
-      title,
-      body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
-      labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
-      comment: { marker, body: buildComment(diff, ctx) },
-      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
-    }, actionsLogger);
-    if (settled.kind !== "open") return;
-    setOutput("pr-number", String(settled.pull.number));
-    setOutput("pr-url", settled.pull.html_url);
-    for (const w of settled.warnings) warning(w);
-  });
-}
-function reportShard(result, spec, report) {
-  const { outcome, shardFile } = result;
-  if (!shardFile) throw new HydrateError("nothing was rendered");
-  for (const d of outcome.diagnostics) if (d.severity !== "error") annotate(d);
-  setOutput("shard-file", shardFile);
-  const file = path8.basename(shardFile);
-  report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
-  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === "error"));
 }
 
 // src/index.ts

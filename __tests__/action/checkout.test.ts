@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readCheckout } from '../../src/action/checkout.js';
-import { planForEvent } from '../../src/action/event-plan.js';
+import { planForEvent } from '../../src/app/event-plan.js';
 
 let dir: string;
 let base: string;

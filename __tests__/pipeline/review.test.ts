@@ -13,7 +13,7 @@ import { createProcessRunner } from '../../src/adapters/exec.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
 import { hydrate, type PipelinePorts } from '../../src/pipeline/hydrate.js';
 import { snapshotFromLayout, type WetSnapshot } from '../../src/wet/snapshot.js';
-import { reviewPullRequest } from '../../src/action/review.js';
+import { reviewPullRequest } from '../../src/app/review.js';
 import { buildComment } from '../../src/report/comment.js';
 import type { Logger } from '../../src/ports.js';
 

@@ -5,7 +5,7 @@
  * read as they were written) but never with a token, and takes no lock on the index.
  */
 import { execFile } from 'node:child_process';
-import type { CheckoutHead } from './event-plan.js';
+import type { CheckoutHead } from '../app/event-plan.js';
 
 interface Run {
   code: number;

@@ -147,12 +147,13 @@ function usageLine(name?: CommandName): string {
   return name ? `Usage: hydrate ${COMMANDS[name].synopsis}\nRun 'hydrate ${name} --help' for more.` : `Usage: hydrate <command> [flags]\nRun 'hydrate --help' for the commands.`;
 }
 
-type Values<N extends CommandName> = ReturnType<typeof parseArgs<{ options: (typeof COMMANDS)[N]['options']; strict: true; allowPositionals: false }>>['values'];
+/** The flags of one command, as parsed. */
+export type CommandValues<N extends CommandName> = ReturnType<typeof parseArgs<{ options: (typeof COMMANDS)[N]['options']; strict: true; allowPositionals: false }>>['values'];
 
 export type Invocation =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
-  | { [N in CommandName]: { kind: 'run'; command: N; values: Values<N> } }[CommandName];
+  | { [N in CommandName]: { kind: 'run'; command: N; values: CommandValues<N> } }[CommandName];
 
 /** Whether the caller asked for JSON on stdout (`--json`, or `diff --format json`): errors are JSON then too. */
 export function wantsJson(argv: readonly string[]): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { planForEvent, type CheckoutHead } from '../../src/action/event-plan.js';
+import { planForEvent, type CheckoutHead } from '../../src/app/event-plan.js';
 import type { ActionInputs } from '../../src/action/inputs.js';
 
 const HEAD = 'a'.repeat(40);

@@ -2,7 +2,7 @@
  * What a run may do, decided from the event alone (pure): the effective mode, whether writes are
  * allowed, which dry PR to comment on, and whether the run must refuse to render.
  */
-import type { ActionInputs, Mode } from './inputs.js';
+import type { ActionInputs, Mode } from './action-inputs.js';
 
 interface PlanCommon {
   /** Dry-repo PR to post the rendered diff on. */

@@ -1,0 +1,236 @@
+/**
+ * The action's use case: event → plan → settings → render onto the wet branch → commit/push →
+ * pull request and sticky comment (or the comment on the dry pull request in check mode). It talks
+ * to the runner only through `ActionIO` (groups, annotations, outputs), so src/action/main.ts only
+ * composes and holds the one top-level catch.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { HydrateError, type Diagnostic } from '../diagnostics.js';
+import { createGitHub } from '../adapters/github.js';
+import { GitClient } from '../adapters/git.js';
+import { HYDRATE_VERSION_TRAILER } from '../publish/wet-branch.js';
+import { loadSettings } from '../settings/load-settings.js';
+import type { Settings } from '../settings/settings.js';
+import type { HydrateOutcome } from '../pipeline/hydrate.js';
+import { buildComment } from '../report/comment.js';
+import { buildJobSummary, buildShardSummary } from '../report/summary.js';
+import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
+import { renderReport } from '../report/json-report.js';
+import type { Logger } from '../ports.js';
+import { VERSION } from '../version.js';
+import type { ActionInputs } from './action-inputs.js';
+import { planForEvent, type CheckoutHead, type EventPlan } from './event-plan.js';
+import { pipelinePorts } from './pipeline-ports.js';
+import { allUnitsAutoMerge, coordinateLabels, planPullRequest, pullBody, settlePullRequest } from './pull-request.js';
+import { publishRender, wetCommitMessage, type PublishRun } from './publish.js';
+import { readRunShards, runMode, type RenderRun } from './render-run.js';
+import { reviewPullRequest } from './review.js';
+
+/** Every output the action sets (action.yml declares the same list; docs/action.md documents it). */
+export const ACTION_OUTPUTS = ['changed', 'wet-commit', 'pr-number', 'pr-url', 'units-changed', 'report', 'shard-file'] as const;
+export type ActionOutput = (typeof ACTION_OUTPUTS)[number];
+
+/** The runner, as the use case sees it (implemented over @actions/core by src/action/main.ts). */
+export interface ActionIO {
+  /** Escapes what it prints (names and tool output come from the dry tree). */
+  logger: Logger;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  annotate(d: Diagnostic): void;
+  notice(message: string): void;
+  setOutput(name: ActionOutput, value: string): void;
+  /** The workspace's HEAD (for the pull_request_target guard); undefined when git cannot tell. */
+  readCheckout(workspace: string, base?: string): Promise<CheckoutHead | undefined>;
+}
+
+/** Filled as the run goes, so the job summary shows what was rendered also when the run fails. */
+export interface JobReport {
+  /** The job summary of what was rendered, ending with the errors that failed the run (if any). */
+  summary?: (errors: readonly string[]) => string;
+}
+
+export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobReport): Promise<void> {
+  // Only pull_request_target needs to know what is checked out (see planForEvent).
+  const checkout = inputs.event.name === 'pull_request_target' ? await io.readCheckout(inputs.workspace, trustedBase(inputs)) : undefined;
+  const plan = planForEvent(inputs, checkout);
+  for (const n of plan.notices) io.notice(n);
+  if (plan.refuse) throw new HydrateError(plan.refuse, 1);
+  const { settings, configText } = await io.group('Load config', () =>
+    loadSettings({
+      configFile: inputs.configFile,
+      repoRoot: inputs.workspace,
+      only: inputs.only,
+      full: inputs.full || plan.drift,
+      allowMassDeletion: inputs.allowMassDeletion,
+      repository: `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`,
+      ...(inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {})
+    })
+  );
+  const run: ActionRun = { inputs, io, report, plan, settings, render: renderRequest(inputs, settings, configText, io.logger) };
+  if (settings.shard?.kind === 'part') await renderShardPart(run, settings.shard.spec);
+  else await renderAndPublish(run);
+}
+
+interface ActionRun {
+  inputs: ActionInputs;
+  io: ActionIO;
+  report: JobReport;
+  plan: EventPlan;
+  settings: Settings;
+  render: RenderRun;
+}
+
+/** The commit a pull_request_target checkout must match: GITHUB_SHA (the base branch's tip), else the event's base commit. */
+function trustedBase(inputs: ActionInputs): string {
+  const pr = inputs.event.payload['pull_request'] as { base?: { sha?: unknown } } | undefined;
+  return inputs.drySha || (typeof pr?.base?.sha === 'string' ? pr.base.sha : '');
+}
+
+function renderRequest(inputs: ActionInputs, settings: Settings, configText: string, logger: Logger): RenderRun {
+  return {
+    settings,
+    configText,
+    ports: pipelinePorts(logger),
+    ...(inputs.drySha ? { dryCommit: inputs.drySha } : {}),
+    ...(inputs.runId ? { runId: inputs.runId } : {}),
+    shardVerify: inputs.shardVerify
+  };
+}
+
+const wetFullName = (inputs: ActionInputs): string => `${inputs.wetRepository.owner}/${inputs.wetRepository.repo}`;
+const dryFullName = (inputs: ActionInputs): string => `${inputs.dryRepository.owner}/${inputs.dryRepository.repo}`;
+const remoteUrlOf = (inputs: ActionInputs): string => `${inputs.serverUrl}/${wetFullName(inputs)}.git`;
+
+/** Where the wet branch lives and who commits: the part of a publish request every run shares. */
+function opening(inputs: ActionInputs): Pick<PublishRun, 'remoteUrl' | 'token' | 'wetBranch' | 'tempDir' | 'author'> {
+  return { remoteUrl: remoteUrlOf(inputs), ...(inputs.token ? { token: inputs.token } : {}), wetBranch: inputs.wetBranch, tempDir: inputs.tempDir, author: inputs.author };
+}
+
+/** What the run rendered, per unit, for the job summary (shown also when the run fails). */
+function unitRows(outcome: HydrateOutcome): UnitStatusRow[] {
+  return outcome.units.map((u) => ({ id: u.id, status: u.status, resources: u.resources, errors: u.errors.length }));
+}
+
+/**
+ * `shard: i/n`: this job's share of the units was rendered against the wet branch (read only) and
+ * saved as a shard file for the merge job, even when units failed (the merge reports every
+ * shard's errors together); this job then fails too.
+ */
+async function renderShardPart(run: ActionRun, spec: { index: number; count: number }): Promise<void> {
+  const { io } = run;
+  const { outcome, shardFile } = await io.group(`Render shard ${spec.index}/${spec.count}`, () =>
+    publishRender({ ...opening(run.inputs), target: { kind: 'read-only' }, message: 'hydrate shard (never committed)', trailers: {}, render: run.render })
+  );
+  if (!shardFile) throw new HydrateError('nothing was rendered');
+  for (const d of outcome.diagnostics) if (d.severity !== 'error') io.annotate(d);
+  io.setOutput('shard-file', shardFile);
+  const file = path.basename(shardFile);
+  run.report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
+  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === 'error'));
+}
+
+/** Whether `branch` exists on the wet repository (one ls-remote through the Git verbs). */
+async function wetBranchExists(inputs: ActionInputs): Promise<boolean> {
+  const git = new GitClient({ ...(inputs.token ? { token: inputs.token } : {}), remoteUrl: remoteUrlOf(inputs) });
+  try {
+    const listed = await git.listHeads(remoteUrlOf(inputs), [inputs.wetBranch]);
+    if (!listed.ok) throw new HydrateError(`cannot read ${remoteUrlOf(inputs)}: ${git.scrub(listed.stderr.trim())}`);
+    return listed.heads.has(inputs.wetBranch);
+  } finally {
+    git.dispose();
+  }
+}
+
+async function renderAndPublish(run: ActionRun): Promise<void> {
+  const { inputs, io, plan, settings } = run;
+  const wetFull = wetFullName(inputs);
+  const dryFull = dryFullName(inputs);
+  const shards = runMode(settings) === 'shard-merge' ? await io.group('Read shard files', async () => (await readRunShards(settings))!) : undefined;
+  const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
+  const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: io.logger });
+  // Where the render is committed: nowhere in check mode (which read-only plans always are).
+  let publish = plan.mode === 'check' ? undefined : plan.mode;
+  // A pull request needs a base: the first render of a new wet branch creates it directly.
+  if (publish === 'pull-request' && !(await wetBranchExists(inputs))) {
+    io.notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
+    publish = 'push';
+  }
+
+  // One look-up of the pull requests for the whole run (a merged or closed one restarts the PR branch).
+  const prPlan = publish === 'pull-request' ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : undefined;
+  const { outcome: rendered, published, previous: wetBefore } = await io.group('Render and commit', () =>
+    publishRender({
+      ...opening(inputs),
+      target: publish === undefined ? { kind: 'read-only' } : { kind: 'write', branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
+      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
+      trailers: {
+        'Hydrate-Dry-Repository': dryFull,
+        ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
+        [HYDRATE_VERSION_TRAILER]: VERSION
+      },
+      // Check mode on a dry pull request: the deployed wet tree, to tell the PR's effect from drift.
+      render: { ...run.render, ...(shards ? { shards } : {}), keepPrevious: publish === undefined && plan.dryPullNumber !== undefined }
+    })
+  );
+  // Errors are annotated once, by the top-level catch; warnings and notices here (the render may have run more than once).
+  for (const d of rendered.diagnostics) if (d.severity !== 'error') io.annotate(d);
+  const diff = rendered.diff;
+  const unitsChanged = diff.units.map((u) => u.unit);
+  const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
+  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ...renderReport(rendered) }, null, 2)}\n`);
+  io.setOutput('report', reportPath);
+  io.setOutput('units-changed', JSON.stringify(unitsChanged));
+
+  const title = plan.drift
+    ? `Hydrate: drift on ${inputs.wetBranch} (${unitsChanged.length} unit(s))`
+    : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
+  const ctx: ReportContext = {
+    marker,
+    title: plan.mode === 'check' ? `Rendered diff for ${inputs.wetBranch}` : title,
+    dryRepository: dryFull,
+    dryCommit: inputs.drySha,
+    wetBranch: inputs.wetBranch,
+    summaryUrl: inputs.runUrl
+  };
+  const failures = rendered.diagnostics.flatMap((d) => (d.severity === 'error' && d.unit ? [{ unit: d.unit, message: d.message }] : []));
+  // The pull request's own effect: its head's render against its base's render.
+  const review = rendered.ok && wetBefore
+    ? await io.group('Render the pull request base', () => reviewPullRequest({ workspace: inputs.workspace, tempDir: inputs.tempDir, payload: inputs.event.payload, wetBranch: inputs.wetBranch, settings, head: rendered, wet: wetBefore, ports: run.render.ports }))
+    : undefined;
+  const shown = review ? review.diff : diff;
+  if (review) Object.assign(ctx, review.context);
+  run.report.summary = (errors) => buildJobSummary(shown, { ...ctx, failures, units: unitRows(rendered), errors });
+  if (!rendered.ok) {
+    throw new HydrateError(rendered.diagnostics.filter((d) => d.severity === 'error'));
+  }
+  io.setOutput('changed', String(published.changed));
+  io.setOutput('wet-commit', published.commit ?? '');
+
+  if (plan.readOnly) {
+    io.logger.warning('read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written');
+    return;
+  }
+  if (publish === undefined) {
+    const pullNumber = plan.dryPullNumber;
+    if (pullNumber !== undefined) {
+      const dryGh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: io.logger });
+      await io.group('Comment on the dry pull request', () => dryGh.upsertStickyComment(pullNumber, marker, buildComment(shown, ctx)));
+    }
+    return;
+  }
+  if (!prPlan) return; // push mode, or the first render of the wet branch
+  await io.group('Pull request', async () => {
+    const settled = await settlePullRequest(gh, prPlan, {
+      changed: published.changed,
+      title,
+      body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
+      labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
+      comment: { marker, body: buildComment(diff, ctx) },
+      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
+    }, io.logger);
+    if (settled.kind !== 'open') return;
+    io.setOutput('pr-number', String(settled.pull.number));
+    io.setOutput('pr-url', settled.pull.html_url);
+    for (const w of settled.warnings) io.logger.warning(w);
+  });
+}
