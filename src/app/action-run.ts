@@ -26,9 +26,10 @@ import { allUnitsAutoMerge, coordinateLabels, planPullRequest, pullBody, settleP
 import { publishRender, wetCommitMessage, type PublishRun } from './publish.js';
 import { readRunShards, runMode, type RenderRun } from './render-run.js';
 import { reviewPullRequest } from './review.js';
+import { runPins } from './pin-run.js';
 
 /** Every output the action sets (action.yml declares the same list; docs/action.md documents it). */
-export const ACTION_OUTPUTS = ['changed', 'wet-commit', 'pr-number', 'pr-url', 'units-changed', 'report', 'shard-file'] as const;
+export const ACTION_OUTPUTS = ['changed', 'wet-commit', 'pr-number', 'pr-url', 'units-changed', 'report', 'shard-file', 'dry-sha', 'dry-pr-number', 'dry-pr-url'] as const;
 export type ActionOutput = (typeof ACTION_OUTPUTS)[number];
 
 /** The runner, as the use case sees it (implemented over @actions/core by src/action/main.ts). */
@@ -67,8 +68,53 @@ export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobR
     })
   );
   const run: ActionRun = { inputs, io, report, plan, settings, render: renderRequest(inputs, settings, configText, io.logger) };
-  if (settings.shard?.kind === 'part') await renderShardPart(run, settings.shard.spec);
-  else await renderAndPublish(run);
+  if (settings.shard?.kind === 'part') return renderShardPart(run, settings.shard.spec);
+  if (plan.pins) {
+    const delivery = await changePins(run, plan.pins);
+    if (!delivery) return;
+    // The same run renders the dry commit it just pushed.
+    const pushed = { ...inputs, drySha: delivery.commit };
+    return renderAndPublish({ ...run, inputs: pushed, render: renderRequest(pushed, settings, configText, io.logger), delivery });
+  }
+  await renderAndPublish(run);
+}
+
+/** What the wet pull request carries after a pin change was pushed: the note saying what changed and who asked. */
+interface Delivery {
+  commit: string;
+  bodyNote: string;
+  reviewers: string[];
+}
+
+/** The pin step: plan, commit to the dry repository; returns what to render next, or undefined when the run ends here. */
+async function changePins(run: ActionRun, request: NonNullable<EventPlan['pins']>): Promise<Delivery | undefined> {
+  const { inputs, io } = run;
+  const dryFull = dryFullName(inputs);
+  const remoteUrl = `${inputs.serverUrl}/${dryFull}.git`;
+  const git = new GitClient({ ...(inputs.token ? { token: inputs.token } : {}), remoteUrl });
+  try {
+    const outcome = await io.group(request.kind === 'promote' ? 'Promote pins' : 'Update image pins', () =>
+      runPins({
+        settings: run.settings,
+        ports: run.render.ports,
+        request,
+        workspace: inputs.workspace,
+        dry: { repository: dryFull, remoteUrl, git, branch: inputs.dryBranch, commit: inputs.drySha, commitMode: inputs.dryCommit, author: inputs.author, tempDir: inputs.tempDir },
+        pulls: () => createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: io.logger }),
+        notice: (m) => io.notice(m),
+        warning: (m) => io.logger.warning(m)
+      })
+    );
+    if (outcome.kind === 'dry-pull-request') {
+      io.setOutput('dry-pr-number', String(outcome.pull.number));
+      io.setOutput('dry-pr-url', outcome.pull.html_url);
+    }
+    if (outcome.kind !== 'pushed') return undefined;
+    io.setOutput('dry-sha', outcome.commit);
+    return { commit: outcome.commit, bodyNote: outcome.bodyNote, reviewers: outcome.reviewers };
+  } finally {
+    git.dispose();
+  }
 }
 
 interface ActionRun {
@@ -78,6 +124,8 @@ interface ActionRun {
   plan: EventPlan;
   settings: Settings;
   render: RenderRun;
+  /** Set after a pin change was pushed: the wet pull request says so and asks its reviewers. */
+  delivery?: Delivery;
 }
 
 /** The commit a pull_request_target checkout must match: GITHUB_SHA (the base branch's tip), else the event's base commit. */
