@@ -88,6 +88,45 @@ Options:
       'exit-zero': { type: 'boolean', default: false }
     }
   },
+  images: {
+    synopsis: 'images --payload FILE [--config FILE] [--repo DIR]',
+    summary: 'pin images in the dry tree as an image update asks (no git)',
+    details: `Reads an image update (the JSON a dispatch sends: docs/dispatch.md) and sets each image's
+tag or digest where the selected units pin it: a kustomization's images: entry, images.yaml, or
+the config's pins rules. Writes the dry tree in place (nothing when any problem is found) and
+prints the changes. Running it again changes nothing.
+
+Options:
+  --payload FILE      the image update (JSON)
+  --config FILE       the config file (default: hydrate.yaml)
+  --repo DIR          the dry repository root (default: the config file's folder)
+  -h, --help          show this help`,
+    options: {
+      payload: { type: 'string' },
+      config: { type: 'string', default: 'hydrate.yaml' },
+      repo: { type: 'string' }
+    }
+  },
+  promote: {
+    synopsis: 'promote --from SELECTOR --to SELECTOR [--config FILE] [--repo DIR]',
+    summary: "copy image pins and chart versions from one environment's units to another's (no git)",
+    details: `Copies the image pins (and Helm chart versions) of the units matching --from into the units
+matching --to whose other coordinates are the same, e.g. --from env=staging --to env=prod.
+Writes the dry tree in place and prints the changes, and, as notes, what could not be copied.
+
+Options:
+  --from SELECTOR     coordinates of the source units: name=value[,name=value]
+  --to SELECTOR       coordinates of the target units
+  --config FILE       the config file (default: hydrate.yaml)
+  --repo DIR          the dry repository root (default: the config file's folder)
+  -h, --help          show this help`,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      config: { type: 'string', default: 'hydrate.yaml' },
+      repo: { type: 'string' }
+    }
+  },
   demo: {
     synopsis: 'demo [--write-docs]',
     summary: 'render the bundled example and write the pull-request comment it would post',

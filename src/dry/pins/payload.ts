@@ -5,7 +5,7 @@
  * (`schema/image-update.schema.json`). Pure.
  */
 import * as z from 'zod';
-import { HydrateError, type Diagnostic } from '../../diagnostics.js';
+import { ConfigError, type Diagnostic } from '../../diagnostics.js';
 
 /**
  * An image name as a registry reference without tag or digest (the distribution reference
@@ -122,7 +122,7 @@ export function parseImageUpdate(payload: unknown, source: string): ImageUpdate 
   problems.push(...crossFieldProblems(payload));
   if (problems.length > 0) {
     const diagnostics: Diagnostic[] = problems.map((p) => ({ severity: 'error', file: source, message: `image update${p.path ? ` ${p.path}` : ''}: ${p.message}` }));
-    throw new HydrateError(diagnostics);
+    throw new ConfigError(diagnostics);
   }
   const data = parsed.data!;
   return {

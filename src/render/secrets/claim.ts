@@ -1,6 +1,7 @@
 /** The `SecretsClaim` document (see docs/claims.md). */
 import * as z from 'zod';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../terraform/claim-documents.js';
+import { commonClaimFields } from '../claim-fields.js';
 
 const storeRef = z
   .object({
@@ -16,10 +17,12 @@ export const secretsClaim = z
       .string()
       .max(63)
       .regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-"; at most 63 characters)'),
+    ...commonClaimFields,
     providers: z
       .object({
         external_secrets: z
           .object({
+            name: z.string().min(1).optional().describe("The claim's name (the seed system writes it); must equal `name`"),
             secretStore: storeRef,
             externalSecrets: z
               .object({

@@ -51,6 +51,9 @@ export function buildSecretsObjects(
   const problems: { path: (string | number)[]; message: string }[] = [];
   const seenKeys = new Set<string>();
   const data: Record<string, unknown>[] = [];
+  if (es.name !== undefined && es.name !== claim.name) {
+    problems.push({ path: ['providers', 'external_secrets', 'name'], message: `providers.external_secrets.name "${es.name}" differs from the claim's name "${claim.name}": it must be the claim's name (or be left out)` });
+  }
 
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {

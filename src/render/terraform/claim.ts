@@ -1,6 +1,7 @@
 /** The `TFWorkspaceClaim` document (see docs/claims.md). */
 import * as z from 'zod';
 import { DNS1123_LABEL } from './claim-documents.js';
+import { commonClaimFields } from '../claim-fields.js';
 
 export const tfWorkspaceClaim = z
   .object({
@@ -10,9 +11,7 @@ export const tfWorkspaceClaim = z
       .max(63)
       .regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-"; at most 63 characters)'),
     resourceType: z.string().min(1),
-    lifecycle: z.string().optional(),
-    system: z.string().optional(),
-    version: z.union([z.string(), z.number()]).optional(),
+    ...commonClaimFields,
     providers: z
       .object({
         terraform: z
