@@ -119,6 +119,17 @@ export interface GitWorkTree {
   log(include: string, exclude: string | undefined, trailerKey: string): Promise<LoggedCommit[]>;
   /** Creates a commit object (author = committer); returns its id. */
   commitTree(tree: string, parents: readonly string[], message: string, author: { name: string; email: string }): Promise<string>;
+  /** The files of a tree (or the empty tree): path → blob id. */
+  listTree(tree: string | undefined): Promise<Map<string, string>>;
+  /** The text of a blob. */
+  readBlob(blob: string): Promise<string>;
+  /** Stores `text` as a blob; returns its id. */
+  hashBlob(text: string): Promise<string>;
+  /**
+   * A new tree: `base` (a tree id, or the empty tree) with each of `changes` set to a blob
+   * (mode 100644) or removed (null). Leaves the work tree and its index alone; returns the tree id.
+   */
+  composeTree(base: string | undefined, changes: ReadonlyMap<string, string | null>): Promise<string>;
   /** Pushes `commit` to `branch` of `remote` only if the branch is still at `expected` (absent: does not exist). */
   pushWithLease(remote: string, commit: string, branch: string, expected: string | undefined): Promise<{ ok: boolean; output: string }>;
 }

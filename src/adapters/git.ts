@@ -302,6 +302,38 @@ class WorkTree implements GitWorkTree {
     });
   }
 
+  async listTree(tree: string | undefined): Promise<Map<string, string>> {
+    const files = new Map<string, string>();
+    if (!tree) return files;
+    const out = (await this.run(['ls-tree', '-r', '-z', '--full-tree', tree])).stdout;
+    for (const rec of out.split('\0')) {
+      const m = /^\d{6} blob ([0-9a-f]+)\t(.*)$/s.exec(rec);
+      if (m) files.set(m[2]!, m[1]!);
+    }
+    return files;
+  }
+
+  async readBlob(blob: string): Promise<string> {
+    return (await this.run(['cat-file', 'blob', blob])).stdout;
+  }
+
+  hashBlob(text: string): Promise<string> {
+    return this.text(['hash-object', '-w', '--stdin'], { input: text });
+  }
+
+  async composeTree(base: string | undefined, changes: ReadonlyMap<string, string | null>): Promise<string> {
+    // A private index file, so the work tree's index is left as it is.
+    const env = { GIT_INDEX_FILE: join(this.workDir, 'compose.index') };
+    try {
+      await this.run(base ? ['read-tree', base] : ['read-tree', '--empty'], { env });
+      const lines = [...changes].map(([path, blob]) => (blob ? `100644 blob ${blob}\t${path}` : `0 ${'0'.repeat(40)}\t${path}`));
+      if (lines.length > 0) await this.run(['update-index', '-z', '--index-info'], { env, input: lines.map((l) => `${l}\0`).join('') });
+      return await this.text(['write-tree'], { env });
+    } finally {
+      rmSync(env.GIT_INDEX_FILE, { force: true });
+    }
+  }
+
   async pushWithLease(remote: string, commit: string, branch: string, expected: string | undefined): Promise<{ ok: boolean; output: string }> {
     const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
     const r = await this.run(['push', '--porcelain', '--no-verify', lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true });

@@ -35,6 +35,14 @@ export interface Pull {
 
 export type MergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
 
+/** What asking for auto-merge did. */
+export type AutoMergeResult =
+  | { kind: 'enabled' }
+  /** GitHub refused auto-merge because the pull request could be merged at once: it was merged. */
+  | { kind: 'merged'; sha: string }
+  /** Auto-merge could not be enabled (never thrown). */
+  | { kind: 'warning'; message: string };
+
 interface GitHubOptions {
   token: string;
   /** REST base URL, e.g. https://api.github.com (GraphQL is `${apiUrl}/graphql`). */
@@ -102,6 +110,39 @@ export interface GitHub {
   identity(): Promise<string>;
   /** Resolves to a warning when auto-merge could not be enabled (never throws), else undefined. */
   enableAutoMerge(pullNodeId: string, method: MergeMethod): Promise<string | undefined>;
+  /**
+   * Auto-merge that merges: enables auto-merge; when GitHub refuses because the pull request is
+   * already mergeable ("Pull request is in clean status"), merges it now with `method`. A merge
+   * the token or the repository does not allow throws a HydrateError naming the permission or
+   * the setting.
+   */
+  autoMerge(pull: Pick<Pull, 'number' | 'node_id' | 'head'>, method: MergeMethod): Promise<AutoMergeResult>;
+  /** Merges the pull request now (PUT /pulls/{n}/merge); resolves to the merge commit. */
+  mergePull(number: number, method: MergeMethod, headSha?: string): Promise<string>;
+  /** Every open pull request into `base` (one paginated listing), newest first. */
+  listOpenPulls(base: string): Promise<Pull[]>;
+  /**
+   * Asks `reviewers` (logins, or `org/team` for a team) to review; bot accounts (`*[bot]`) are
+   * left out. Resolves to a warning when GitHub refused (never throws), else undefined.
+   */
+  requestReviewers(number: number, reviewers: readonly string[]): Promise<string | undefined>;
+}
+
+/** GitHub's answer to enabling auto-merge on a pull request that can be merged at once. */
+export const CLEAN_STATUS = /is in clean status/i;
+
+/** Logins and `org/team` slugs to request, bots left out: `{ users, teams }`. */
+export function reviewerRequest(reviewers: readonly string[], author?: string): { users: string[]; teams: string[] } {
+  const users = new Set<string>();
+  const teams = new Set<string>();
+  for (const raw of reviewers) {
+    const r = raw.trim().replace(/^@/, '');
+    if (r === '' || /\[bot\]$/i.test(r)) continue;
+    const slash = r.indexOf('/');
+    if (slash >= 0) teams.add(r.slice(slash + 1));
+    else if (r.toLowerCase() !== author?.toLowerCase()) users.add(r);
+  }
+  return { users: [...users].sort(), teams: [...teams].sort() };
 }
 
 const TRUNCATION_NOTE = '\n\n… (truncated to fit GitHub\'s size limit; the job summary has the full report)';
@@ -440,7 +481,62 @@ export function createGitHub(options: GitHubOptions): GitHub {
     }
   };
 
+  const REST_METHOD = { MERGE: 'merge', SQUASH: 'squash', REBASE: 'rebase' } as const;
+  const SETTING = { MERGE: 'Allow merge commits', SQUASH: 'Allow squash merging', REBASE: 'Allow rebase merging' } as const;
+
+  const mergePull = async (number: number, method: MergeMethod, headSha?: string): Promise<string> => {
+    try {
+      const { data } = await octokit.rest.pulls.merge({ owner, repo, pull_number: number, merge_method: REST_METHOD[method], ...(headSha ? { sha: headSha } : {}) });
+      logger.info(`Merged pull request #${number} (${REST_METHOD[method]})`);
+      return data.sha;
+    } catch (e) {
+      if (isHttpError(e) && e.status === 405) {
+        const message = redact(responseMessage(e));
+        const setting = /not allowed/i.test(message)
+          ? ` The repository does not allow this merge method: turn on "${SETTING[method]}" in Settings → General → Pull Requests, or set the \`merge-method\` input to one it allows.`
+          : ' Branch protection or a required check blocks the merge; it will merge once they pass if auto-merge is allowed ("Allow auto-merge" in Settings → General).';
+        throw new HydrateError(`GitHub refused to merge #${number}: ${message}.${setting}`);
+      }
+      if (isHttpError(e) && e.status === 403 && !/not accessible by integration/i.test(responseMessage(e))) {
+        throw new HydrateError(`GitHub refused to merge #${number}: ${redact(responseMessage(e))}. The token needs \`contents: write\` (and \`pull-requests: write\`) on the wet repository, and branch protection must let it merge.`);
+      }
+      throw mapError(e, `merge pull request #${number}`, 'contents: write');
+    }
+  };
+
+  const autoMerge = async (pull: Pick<Pull, 'number' | 'node_id' | 'head'>, method: MergeMethod): Promise<AutoMergeResult> => {
+    const warning = await enableAutoMerge(pull.node_id, method);
+    if (warning === undefined) return { kind: 'enabled' };
+    if (!CLEAN_STATUS.test(warning)) return { kind: 'warning', message: warning };
+    logger.info(`#${pull.number} can be merged at once: merging it`);
+    return { kind: 'merged', sha: await mergePull(pull.number, method) };
+  };
+
+  const listOpenPulls = (base: string): Promise<Pull[]> =>
+    guard('list pull requests', 'pull-requests: read', async () => {
+      const data = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', base, sort: 'created', direction: 'desc', per_page: 100 });
+      return data.filter((p) => p.base.ref === base).map(toPull);
+    });
+
+  const requestReviewers = async (number: number, reviewers: readonly string[]): Promise<string | undefined> => {
+    const { users, teams } = reviewerRequest(reviewers);
+    if (users.length === 0 && teams.length === 0) return undefined;
+    try {
+      await octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number, reviewers: users, team_reviewers: teams });
+      return undefined;
+    } catch (e) {
+      if (isHttpError(e) && e.status === 422) {
+        return redact(`GitHub did not request reviews from ${[...users, ...teams.map((t) => `${owner}/${t}`)].join(', ')} on #${number}: ${validationMessages(e).join('; ')} (a reviewer must be a collaborator, a team of the owner with access, and not the author)`);
+      }
+      throw mapError(e, `request reviewers on #${number}`, 'pull-requests: write');
+    }
+  };
+
   return {
+    autoMerge,
+    mergePull,
+    listOpenPulls,
+    requestReviewers,
     findOpenPull,
     findLatestPull,
     lookUpPulls,

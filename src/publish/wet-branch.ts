@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { GitClient } from '../adapters/git.js';
 import { ConfigError, HydrateError } from '../diagnostics.js';
 import type { Git, GitWorkTree } from '../ports.js';
+import { changedUnits, partChanges, type ChangedUnit, type RenderSides } from '../wet/groups.js';
+import { parseIndex } from '../wet/layout.js';
+import { INDEX_PATH } from '../wet/wet-index.js';
 
 export interface PublishRequest {
   /** e.g. `${GITHUB_SERVER_URL}/${owner}/${repo}.git`, or a repository path. */
@@ -315,4 +318,147 @@ async function forceRegularModes(repo: GitWorkTree): Promise<void> {
     if (mode !== '100644') exec.push(path);
   }
   await repo.clearExecutable(exec);
+}
+
+export interface GroupPublishRequest extends Omit<PublishRequest, 'targetBranch' | 'restartTarget' | 'dryRun'> {
+  /** The branch of the group a changed unit belongs to (from its coordinates). */
+  branchOf: (unit: ChangedUnit) => string;
+  /** Group branches whose pull request is open: updated in place; any other starts afresh from the wet branch. */
+  inPlace: ReadonlySet<string>;
+}
+
+export interface GroupPublished {
+  branch: string;
+  /** The changed units of the group, sorted. */
+  units: string[];
+  /** The group branch already held exactly this tree: nothing was pushed. */
+  upToDate: boolean;
+  /** The commit pushed (absent when nothing was pushed). */
+  commit?: string;
+  /** True when the push created the branch. */
+  created: boolean;
+}
+
+export interface GroupPublishResult {
+  /** One per group with changes, by branch name. */
+  groups: GroupPublished[];
+  /** The wet branch tip the render and every group branch are based on. */
+  baseTip?: string;
+  /** True when render returned false (nothing was pushed). */
+  aborted?: boolean;
+}
+
+/**
+ * Pull-request mode with a branch per group: render once onto the wet tip, then give each group
+ * of changed units its own branch holding the wet tree plus only that group's units (files and
+ * index entries), so that merging one group's branch never carries another's changes. A branch
+ * with an open pull request is updated in place (a merge commit brings in a new wet tip); any
+ * other starts afresh from the wet tip. A push that loses a race is retried onto the new tip of
+ * that branch.
+ */
+export async function publishGroups(req: GroupPublishRequest): Promise<GroupPublishResult> {
+  const repo = await openRepository({ ...req, targetBranch: req.wetBranch });
+  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+  const backoffMs = req.backoffMs ?? 500;
+  let tips: Tips | undefined;
+  for (let attempt = 1; !tips; attempt++) {
+    tips = await fetchTips(repo, { ...req, targetBranch: req.wetBranch }, attempt < maxAttempts);
+    if (!tips) await sleep(backoffMs, attempt);
+  }
+  const wet = tips.wet;
+  await rm(repo.tree, { recursive: true, force: true });
+  await mkdir(repo.tree, { recursive: true });
+  await repo.readTree(wet);
+  if (!(await req.render(repo.tree))) return { groups: [], ...(wet ? { baseTip: wet } : {}), aborted: true };
+  await normalizeTree(repo.tree);
+  await forceRegularModes(repo);
+  const wetTree = await repo.treeOf(wet);
+  const sides = await renderSides(repo, wetTree, await repo.writeTree());
+
+  const byBranch = new Map<string, string[]>();
+  for (const u of changedUnits(sides)) {
+    const branch = req.branchOf(u);
+    byBranch.set(branch, [...(byBranch.get(branch) ?? []), u.id]);
+  }
+  for (const branch of byBranch.keys()) {
+    if (branch === req.wetBranch) throw new ConfigError(`the group branch ${JSON.stringify(branch)} is the wet branch`);
+  }
+  const groups: GroupPublished[] = [];
+  for (const [branch, units] of [...byBranch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const part = partChanges(sides, units);
+    const files = new Map(part.files);
+    files.set(INDEX_PATH, await repo.hashBlob(part.indexText));
+    const tree = await repo.composeTree(wetTree, files);
+    groups.push(await pushGroup(repo, req, { branch, units, tree, wet, maxAttempts, backoffMs }));
+  }
+  return { groups, ...(wet ? { baseTip: wet } : {}) };
+}
+
+/** Both trees with their indexes. */
+async function renderSides(repo: GitWorkTree, oldTree: string, newTree: string): Promise<RenderSides> {
+  const side = async (tree: string): Promise<RenderSides['old']> => {
+    const files = await repo.listTree(tree);
+    const blob = files.get(INDEX_PATH);
+    return { files, index: blob ? parseIndex(await repo.readBlob(blob), INDEX_PATH) : undefined };
+  };
+  return { old: await side(oldTree), next: await side(newTree) };
+}
+
+async function pushGroup(
+  repo: GitWorkTree,
+  req: GroupPublishRequest,
+  g: { branch: string; units: string[]; tree: string; wet: string | undefined; maxAttempts: number; backoffMs: number }
+): Promise<GroupPublished> {
+  const open = { ...req, targetBranch: g.branch };
+  for (let attempt = 1; ; attempt++) {
+    const tips = await fetchTips(repo, open, attempt < g.maxAttempts);
+    if (!tips) {
+      await sleep(g.backoffMs, attempt);
+      continue;
+    }
+    // The render is of the wet tip read first, whatever the wet branch did since.
+    const { target } = tips;
+    const inPlace = target !== undefined && req.inPlace.has(g.branch);
+    if (inPlace) await assertOnlyOurCommits(repo, g.branch, { wet: g.wet, target });
+    if (inPlace && (await repo.treeOf(target)) === g.tree) return { branch: g.branch, units: g.units, upToDate: true, created: false };
+    const parents: string[] = [];
+    if (inPlace) {
+      parents.push(target);
+      if (g.wet && !(await repo.isAncestor(g.wet, target))) parents.push(g.wet);
+    } else if (g.wet) {
+      parents.push(g.wet);
+    }
+    const commit = await repo.commitTree(g.tree, parents, commitMessage(req.message, req.trailers), req.author);
+    const push = await repo.pushWithLease(req.remoteUrl, commit, g.branch, target);
+    if (push.ok) return { branch: g.branch, units: g.units, upToDate: false, commit, created: target === undefined };
+    if (!RACE.test(push.output)) {
+      const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(push.output);
+      throw new HydrateError(
+        declined
+          ? `the remote refused the push to ${g.branch} (${declined[1]}); check branch protection rules and the token's permissions`
+          : `pushing ${g.branch} failed: ${push.output.trim()}${authHint(push.output)}`
+      );
+    }
+    if (attempt >= g.maxAttempts) {
+      throw new HydrateError(`pushing ${g.branch} was rejected ${attempt} times because other runs kept updating it; gave up after ${g.maxAttempts} attempts`);
+    }
+    await sleep(g.backoffMs, attempt);
+  }
+}
+
+/**
+ * Pull-request mode on a wet branch that does not exist yet: the branch is created with one empty
+ * root commit (an empty tree), so the first render can be opened as pull request(s) against it.
+ * Returns the commit, or undefined when the branch exists (another run created it first).
+ */
+export async function createEmptyWetBranch(req: Pick<PublishRequest, 'remoteUrl' | 'token' | 'wetBranch' | 'workDir' | 'author' | 'git'> & { message: string }): Promise<string | undefined> {
+  const repo = await openRepository({ ...req, targetBranch: req.wetBranch });
+  const listed = await repo.listHeads(req.remoteUrl, [req.wetBranch]);
+  if (!listed.ok) throw new HydrateError(`cannot read ${req.wetBranch} from the remote: ${listed.stderr.trim()}${authHint(listed.stderr)}`);
+  if (listed.heads.has(req.wetBranch)) return undefined;
+  const commit = await repo.commitTree(await repo.treeOf(undefined), [], commitMessage(req.message, {}), req.author);
+  const push = await repo.pushWithLease(req.remoteUrl, commit, req.wetBranch, undefined);
+  if (push.ok) return commit;
+  if (RACE.test(push.output)) return undefined;
+  throw new HydrateError(`creating ${req.wetBranch} failed: ${push.output.trim()}${authHint(push.output)}`);
 }
