@@ -274,7 +274,9 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
       body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
       labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
       comment: { marker, body: buildComment(diff, ctx) },
-      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
+      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace),
+      // After a pin change: what changed and who sent it, and the dispatcher asked to review.
+      ...(run.delivery ? { bodyNote: run.delivery.bodyNote, reviewers: run.delivery.reviewers } : {})
     }, io.logger);
     if (settled.kind !== 'open') return;
     io.setOutput('pr-number', String(settled.pull.number));
