@@ -113,7 +113,7 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
     throw new HydrateError('the checkout is not a branch (GITHUB_REF is not refs/heads/…): there is no dry branch to commit the pin change to; check out a branch');
   }
   const update = request.kind === 'images' ? request.update : undefined;
-  const message = pinCommitMessage(plan, update);
+  const message = pinCommitMessage(plan, update, request.kind === 'promote' ? { from: request.from, to: request.to } : undefined);
   const target = dry.commitMode === 'push' ? dry.branch : dryTargetBranch(request);
   const workDir = await mkdtemp(path.join(dry.tempDir, 'hydrate-dry-'));
   let committed;
