@@ -368,6 +368,93 @@ describe('auto-merge', () => {
   });
 });
 
+describe('auto-merge that merges', () => {
+  it('merges with the merge method when GitHub refuses auto-merge because the pull request is clean', async () => {
+    const merged: string[] = [];
+    const { standIn, gh } = await setup({ mergeableAtOnce: true, onMerge: (p, method) => (merged.push(`#${p.number} ${method}`), { sha: 'a'.repeat(40) }) });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    expect(await gh.autoMerge(pull, 'SQUASH')).toEqual({ kind: 'merged', sha: 'a'.repeat(40) });
+    expect(merged).toEqual([`#${pull.number} squash`]);
+    expect(standIn.state.pulls[0]).toMatchObject({ state: 'closed', merged: true, merge_method: 'squash' });
+    const put = standIn.requests.find((r) => r.method === 'PUT')!;
+    expect(put).toMatchObject({ path: `/repos/${standIn.owner}/${standIn.repo}/pulls/${pull.number}/merge`, body: { merge_method: 'squash' }, status: 200 });
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('only enables auto-merge while the pull request waits for a check', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    expect(await gh.autoMerge(pull, 'REBASE')).toEqual({ kind: 'enabled' });
+    expect(standIn.state.pulls[0]).toMatchObject({ state: 'open', auto_merge: 'REBASE' });
+    expect(standIn.requests.some((r) => r.method === 'PUT')).toBe(false);
+  });
+
+  it('keeps any other refusal a warning, without merging', async () => {
+    const { standIn, gh } = await setup({ autoMergeError: 'Auto merge is not allowed for this repository' });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    expect(await gh.autoMerge(pull, 'MERGE')).toEqual({ kind: 'warning', message: 'Could not enable auto-merge: Auto merge is not allowed for this repository' });
+    expect(standIn.requests.some((r) => r.method === 'PUT')).toBe(false);
+  });
+
+  it('names the repository setting when the merge method is not allowed (405)', async () => {
+    const { standIn, gh } = await setup({ mergeableAtOnce: true, onMerge: () => ({ status: 405, message: 'Merge commits are not allowed on this repository.' }) });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const e = await thrown(gh.autoMerge(pull, 'MERGE'));
+    expect(e).toBeInstanceOf(HydrateError);
+    expect(e.message).toContain('Merge commits are not allowed on this repository');
+    expect(e.message).toContain('"Allow merge commits"');
+    expect(e.message).toContain('merge-method');
+    expect(standIn.state.pulls[0]!.state).toBe('open');
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('names the permission when the token may not merge (403)', async () => {
+    const { gh } = await setup({ mergeableAtOnce: true, onMerge: () => ({ status: 403, message: 'Resource not accessible by integration' }) });
+    const { pull } = await gh.createOrUpdatePull(pr);
+    const e = await thrown(gh.autoMerge(pull, 'MERGE'));
+    expect(e).toBeInstanceOf(HydrateError);
+    expect(e.message).toContain('contents: write');
+  });
+});
+
+describe('one listing of the open pull requests, reviewers', () => {
+  it('lists every open pull request into the base with one paginated listing', async () => {
+    const { standIn, gh } = await setup({ branches: ['a', 'b', 'c'], defaultPerPage: 30 });
+    const t = '2026-01-01T00:00:00Z';
+    for (let i = 1; i <= 120; i++) {
+      standIn.state.pulls.push({ number: i, id: i, node_id: `PR_${i}`, title: `t${i}`, body: '', state: i === 7 ? 'closed' : 'open', merged: false, draft: false, head: `hydrate/deployment/g${i}`, base: i === 8 ? 'main' : 'deployment', labels: [], created_at: t, updated_at: t, closed_at: null, merged_at: null, user: 'x', auto_merge: null });
+    }
+    const pulls = await gh.listOpenPulls('deployment');
+    expect(pulls).toHaveLength(118);
+    expect(pulls.map((p) => p.number)).not.toContain(7);
+    expect(pulls.map((p) => p.number)).not.toContain(8);
+    const reads = standIn.requests.filter((r) => r.method === 'GET');
+    expect(reads.map((r) => [r.query['state'], r.query['base'], r.query['per_page'], r.query['page'] ?? '1'])).toEqual([
+      ['open', 'deployment', '100', '1'],
+      ['open', 'deployment', '100', '2']
+    ]);
+    expect(standIn.validationErrors).toEqual([]);
+  });
+
+  it('requests users and teams, leaving bots out, and turns a refusal into a warning', async () => {
+    const { standIn, gh } = await setup();
+    const { pull } = await gh.createOrUpdatePull(pr);
+    expect(await gh.requestReviewers(pull.number, ['alice', 'octo-org/platform', 'renovate[bot]'])).toBeUndefined();
+    expect(standIn.state.pulls[0]).toMatchObject({ requested_reviewers: ['alice'], requested_teams: ['platform'] });
+    const post = standIn.requests.find((r) => r.path.endsWith('/requested_reviewers'))!;
+    expect(post.body).toEqual({ reviewers: ['alice'], team_reviewers: ['platform'] });
+    expect(await gh.requestReviewers(pull.number, ['dependabot[bot]'])).toBeUndefined();
+    expect(standIn.requests.filter((r) => r.path.endsWith('/requested_reviewers'))).toHaveLength(1);
+    const warning = await gh.requestReviewers(pull.number, [standIn.state.pulls[0]!.user]);
+    expect(warning).toBeUndefined(); // the author is a bot here: left out
+    const human = await setup({ login: 'dev', tokenKind: 'user' });
+    const opened = await human.gh.createOrUpdatePull(pr);
+    expect(await human.gh.requestReviewers(opened.pull.number, ['dev'])).toContain('Review cannot be requested from pull request author');
+    expect(standIn.validationErrors).toEqual([]);
+    expect(human.standIn.validationErrors).toEqual([]);
+  });
+});
+
 describe('auto-merge with a read-only token', () => {
   it('turns the 403 into a warning naming the permission', async () => {
     const { standIn, gh } = await setup();

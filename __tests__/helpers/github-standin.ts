@@ -51,6 +51,12 @@ export interface StandInPull {
   merged_at: string | null;
   user: string;
   auto_merge: string | null;
+  /** Logins asked to review. */
+  requested_reviewers?: string[];
+  /** Team slugs asked to review. */
+  requested_teams?: string[];
+  /** How it was merged (merge, squash, rebase). */
+  merge_method?: string;
 }
 
 export interface StandInComment {
@@ -95,6 +101,18 @@ export interface StandInOptions {
   prCreationDisabled?: boolean;
   /** Error message returned by the GraphQL auto-merge mutation. */
   autoMergeError?: string;
+  /**
+   * Pull requests are mergeable as soon as they are opened (no required check pending): enabling
+   * auto-merge is refused as GitHub does ("Pull request Pull request is in clean status"), and
+   * `PUT /pulls/{n}/merge` merges.
+   */
+  mergeableAtOnce?: boolean;
+  /**
+   * Performs a merge (e.g. in a served git repository); returns the merge commit, or a refusal
+   * (status 405 "Merge commits are not allowed on this repository.", 403, 409...). Default: a
+   * made-up commit id.
+   */
+  onMerge?: (pull: StandInPull, method: 'merge' | 'squash' | 'rebase') => { sha: string } | { status: number; message: string };
   /** Serve malformed responses (for proving that the validator catches them). */
   breakSchema?: boolean;
   /** Branches that exist at start. */
@@ -258,6 +276,12 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     return u;
   };
 
+  const teamObject = (slug: string): JsonObject => {
+    const t = example('team-items');
+    Object.assign(t, { type: 'organization', slug, name: slug, url: `${apiUrl}/orgs/${owner}/teams/${slug}`, html_url: `https://github.com/orgs/${owner}/teams/${slug}` });
+    return t;
+  };
+
   const labelObject = (name: string): JsonObject => {
     let id = state.labels.get(name);
     if (id === undefined) {
@@ -302,8 +326,8 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       closed_at: p.closed_at,
       merged_at: p.merged_at,
       merge_commit_sha: null,
-      requested_teams: [],
-      requested_reviewers: [],
+      requested_teams: (p.requested_teams ?? []).map((slug) => teamObject(slug)),
+      requested_reviewers: (p.requested_reviewers ?? []).map(userObject),
       assignee: null,
       assignees: [],
       milestone: null,
@@ -315,7 +339,7 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
         : null
     } satisfies JsonObject);
     if (!simple) {
-      Object.assign(o, { merged: p.merged, merged_by: null, mergeable: null, rebaseable: null, mergeable_state: 'unknown' });
+      Object.assign(o, { merged: p.merged, merged_by: null, mergeable: opts.mergeableAtOnce ? true : null, rebaseable: null, mergeable_state: opts.mergeableAtOnce ? 'clean' : 'unknown' });
     }
     return o;
   };
@@ -496,6 +520,36 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       }
     },
     {
+      method: 'POST',
+      specPath: '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+      pattern: new RegExp(`${base}/pulls/(\\d+)/requested_reviewers$`),
+      handle: ({ params, body }) => {
+        const p = findPull(params[2]);
+        if (!p) return notFound();
+        const b = body as { reviewers?: string[]; team_reviewers?: string[] };
+        if ((b.reviewers ?? []).includes(p.user)) return validationFailed('Review cannot be requested from pull request author.');
+        p.requested_reviewers = [...new Set([...(p.requested_reviewers ?? []), ...(b.reviewers ?? [])])];
+        p.requested_teams = [...new Set([...(p.requested_teams ?? []), ...(b.team_reviewers ?? [])])];
+        return { status: 201, body: pullObject(p, true) };
+      }
+    },
+    {
+      method: 'PUT',
+      specPath: '/repos/{owner}/{repo}/pulls/{pull_number}/merge',
+      pattern: new RegExp(`${base}/pulls/(\\d+)/merge$`),
+      handle: ({ params, body }) => {
+        const p = findPull(params[2]);
+        if (!p) return notFound();
+        if (p.state !== 'open') return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request', status: '405' } };
+        const method = (body as { merge_method?: 'merge' | 'squash' | 'rebase' } | undefined)?.merge_method ?? 'merge';
+        const done = opts.onMerge ? opts.onMerge(p, method) : { sha: 'e'.repeat(40) };
+        if ('status' in done) return { status: done.status, body: { message: done.message, documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request', status: String(done.status) } };
+        const t = now();
+        Object.assign(p, { state: 'closed', merged: true, merged_at: t, closed_at: t, updated_at: t, merge_method: method });
+        return { status: 200, body: { sha: done.sha, merged: true, message: 'Pull Request successfully merged' } };
+      }
+    },
+    {
       method: 'DELETE',
       specPath: '/repos/{owner}/{repo}/git/refs/{ref}',
       pattern: new RegExp(`${base}/git/refs/(.+)$`),
@@ -592,6 +646,12 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       return {
         status: 200,
         body: { data: { enablePullRequestAutoMerge: null }, errors: [{ type: 'NOT_FOUND', path: ['enablePullRequestAutoMerge'], message: `Could not resolve to a node with the global id of '${id}'` }] }
+      };
+    }
+    if (opts.mergeableAtOnce && p.state === 'open') {
+      return {
+        status: 200,
+        body: { data: { enablePullRequestAutoMerge: null }, errors: [{ type: 'UNPROCESSABLE', path: ['enablePullRequestAutoMerge'], message: 'Pull request Pull request is in clean status' }] }
       };
     }
     if (opts.autoMergeError) {
