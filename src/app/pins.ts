@@ -18,7 +18,6 @@ import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import type { PipelinePorts } from '../pipeline/hydrate.js';
 import type { FileReader } from '../ports.js';
 import { cmp } from '../resources/resource.js';
-import type { PinRule } from '../settings/schema/pins.js';
 import type { Settings } from '../settings/settings.js';
 import { loadSettings } from '../settings/load-settings.js';
 

@@ -510,6 +510,8 @@ export function planPromotion(units: readonly (PinUnit & { renderer?: string })[
       if (conflicting.has(k)) continue;
       const pin = pins.get(k);
       if (!pin) {
+        const held = loc.read(ws.text(loc.file));
+        if (!held || (held.tag === undefined && held.digest === undefined)) continue;
         notes.push(`${target.dir}: ${loc.where} pins ${loc.kind === 'chart' ? `chart ${loc.image}` : loc.image}, which ${source.dir} does not pin: left as it is`);
         continue;
       }

@@ -139,9 +139,10 @@ function removePair(text: string, doc: Document.Parsed, parent: YAMLMap, pair: P
   if (!parent.flow && isScalar(k) && k.range && inlineScalar(text, v)) {
     const start = lineStart(text, k.range[0]);
     const onlyKeyOnLine = text.slice(start, k.range[0]).trim() === '';
-    const end = lineEnd(text, v.range[2]);
-    // The key starts its line and the value (with its comment) ends it: remove the whole line.
-    if (onlyKeyOnLine && text.slice(v.range[2], end).trim() === '') return text.slice(0, start) + text.slice(Math.min(end + 1, text.length));
+    const end = lineEnd(text, v.range[1]);
+    const rest = text.slice(v.range[1], end).trim();
+    // The key starts its line and the value (with a comment, if any) ends it: remove the whole line.
+    if (onlyKeyOnLine && (rest === '' || rest.startsWith('#'))) return text.slice(0, start) + text.slice(Math.min(end + 1, text.length));
   }
   return reprint(doc, docCount, (d) => d.deleteIn(path), text);
 }
