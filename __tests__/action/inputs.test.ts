@@ -118,3 +118,25 @@ describe('readInputs: image updates and promotion', () => {
     expect(await refusal({ mode: 'deploy' })).toMatch(/pull-request, push, check or promote/);
   });
 });
+
+describe('readInputs: group-by, reviewers and merge-method', () => {
+  it('reads them, with merge as the default merge method and no grouping by default', async () => {
+    expect(await readInputs(withInputs({}))).toMatchObject({ groupBy: [], reviewers: [], mergeMethod: 'merge' });
+    expect(await readInputs(withInputs({ 'group-by': 'cluster, env', reviewers: 'alice\nacme/platform', 'merge-method': 'squash' }))).toMatchObject({
+      groupBy: ['cluster', 'env'],
+      reviewers: ['alice', 'acme/platform'],
+      mergeMethod: 'squash'
+    });
+  });
+
+  it('refuses a bad coordinate name, a repeated one, a bad reviewer and an unknown merge method, all together', async () => {
+    const message = await refusal({ 'group-by': 'env,env,a b/c', reviewers: 'alice,bad user,a/b/c', 'merge-method': 'fast-forward' });
+    expect(message.split('\n')).toEqual([
+      'input group-by: "a b/c" is not a coordinate name (letters, digits, "_", "-" and ".")',
+      'input group-by names a coordinate twice: env, env, a b/c',
+      'input reviewers: "bad user" is neither a GitHub login nor an org/team',
+      'input reviewers: "a/b/c" is neither a GitHub login nor an org/team',
+      'input merge-method must be merge, squash or rebase, got "fast-forward"'
+    ]);
+  });
+});

@@ -54,6 +54,22 @@ function checkNames(mode: Mode, wetBranch: string, prBranch: string, labels: rea
   if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: 'error' as const, message })));
 }
 
+/** `group-by` names, `reviewers` and `merge-method`, checked before anything runs; every problem reported together. */
+function checkDelivery(groupBy: readonly string[], reviewers: readonly string[], mergeMethod: string): void {
+  const problems: string[] = [];
+  for (const n of groupBy) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(n)) problems.push(`input group-by: "${n}" is not a coordinate name (letters, digits, "_", "-" and ".")`);
+  }
+  if (new Set(groupBy).size !== groupBy.length) problems.push(`input group-by names a coordinate twice: ${groupBy.join(', ')}`);
+  for (const r of reviewers) {
+    if (!/^@?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?(?:\/[A-Za-z0-9_.-]+)?$/.test(r)) {
+      problems.push(`input reviewers: "${r}" is neither a GitHub login nor an org/team`);
+    }
+  }
+  if (!['merge', 'squash', 'rebase'].includes(mergeMethod)) problems.push(`input merge-method must be merge, squash or rebase, got "${mergeMethod}"`);
+  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: 'error' as const, message })));
+}
+
 function countInput(name: string, value: string, fallback: number): number {
   const v = value.trim();
   if (v === '') return fallback;
@@ -114,6 +130,10 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
   const prBranch = core.getInput('pr-branch') || `hydrate/${wetBranch}`;
   const labels = splitList(core.getInput('labels'));
   checkNames(mode, wetBranch, prBranch, labels);
+  const groupBy = splitList(core.getInput('group-by'));
+  const reviewers = splitList(core.getInput('reviewers'));
+  const mergeMethod = (core.getInput('merge-method') || 'merge').trim();
+  checkDelivery(groupBy, reviewers, mergeMethod);
   return {
     workspace,
     configFile: path.resolve(workspace, core.getInput('config') || 'hydrate.yaml'),
@@ -126,6 +146,9 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     prBranch,
     labels,
     autoMerge: booleanInput('auto-merge'),
+    groupBy,
+    reviewers,
+    mergeMethod: mergeMethod as ActionInputs['mergeMethod'],
     commitMessage: core.getInput('commit-message') || 'hydrate: render {dry-repository}@{dry-sha-short}',
     author: parseAuthor(core.getInput('author') || 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'),
     only,

@@ -21,6 +21,12 @@ export interface ActionInputs {
   prBranch: string;
   labels: string[];
   autoMerge: boolean;
+  /** Coordinate names (`group-by`): a pull request per group of changed units; empty: one pull request. */
+  groupBy: string[];
+  /** Asked to review each new pull request: logins and `org/team`. */
+  reviewers: string[];
+  /** How auto-merge (or a merge, when GitHub can merge at once) merges. */
+  mergeMethod: 'merge' | 'squash' | 'rebase';
   commitMessage: string;
   author: { name: string; email: string };
   only: string[];

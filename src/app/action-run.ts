@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HydrateError, type Diagnostic } from '../diagnostics.js';
-import { createGitHub } from '../adapters/github.js';
+import { createGitHub, type GitHub, type MergeMethod } from '../adapters/github.js';
 import { GitClient } from '../adapters/git.js';
 import { HYDRATE_VERSION_TRAILER } from '../publish/wet-branch.js';
 import { loadSettings } from '../settings/load-settings.js';
@@ -22,14 +22,28 @@ import { VERSION } from '../version.js';
 import type { ActionInputs } from './action-inputs.js';
 import { planForEvent, type CheckoutHead, type EventPlan } from './event-plan.js';
 import { pipelinePorts } from './pipeline-ports.js';
-import { allUnitsAutoMerge, coordinateLabels, planPullRequest, pullBody, settlePullRequest } from './pull-request.js';
-import { publishRender, wetCommitMessage, type PublishRun } from './publish.js';
+import {
+  allUnitsAutoMerge,
+  coordinateLabels,
+  diffOfUnits,
+  planGroupedPulls,
+  planPullRequest,
+  pullBody,
+  pullGroupOf,
+  retireUngrouped,
+  settleGroups,
+  settlePullRequest,
+  type PullGroup
+} from './pull-request.js';
+import { publishGroupedRender, publishRender, startWetBranch, wetCommitMessage, type PublishRun } from './publish.js';
 import { readRunShards, runMode, type RenderRun } from './render-run.js';
 import { reviewPullRequest } from './review.js';
-import { runPins } from './pin-run.js';
+import { pinNote, runPins } from './pin-run.js';
+import type { PinRequest } from './pins.js';
+import type { PinPlan } from '../dry/pins/plan.js';
 
 /** Every output the action sets (action.yml declares the same list; docs/action.md documents it). */
-export const ACTION_OUTPUTS = ['changed', 'wet-commit', 'pr-number', 'pr-url', 'units-changed', 'report', 'shard-file', 'dry-sha', 'dry-pr-number', 'dry-pr-url'] as const;
+export const ACTION_OUTPUTS = ['changed', 'wet-commit', 'pr-number', 'pr-url', 'pull-requests', 'units-changed', 'report', 'shard-file', 'dry-sha', 'dry-pr-number', 'dry-pr-url'] as const;
 export type ActionOutput = (typeof ACTION_OUTPUTS)[number];
 
 /** The runner, as the use case sees it (implemented over @actions/core by src/action/main.ts). */
@@ -82,8 +96,20 @@ export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobR
 /** What the wet pull request carries after a pin change was pushed: the note saying what changed and who asked. */
 interface Delivery {
   commit: string;
-  bodyNote: string;
+  request: PinRequest;
+  plan: PinPlan;
   reviewers: string[];
+}
+
+/**
+ * The reviewers and body note of a wet pull request: the `reviewers` input, and after a pushed pin
+ * change the dispatcher too, with the note of what changed (only `units`' changes for a group's pull request).
+ */
+function deliveryContent(run: ActionRun, reviewers: readonly string[], units?: readonly string[]): { reviewers: string[]; bodyNote?: string } {
+  const d = run.delivery;
+  if (!d) return { reviewers: [...reviewers] };
+  const plan = units ? { ...d.plan, changes: d.plan.changes.filter((c) => units.includes(c.unit)) } : d.plan;
+  return { reviewers: [...new Set([...reviewers, ...d.reviewers])], bodyNote: pinNote(d.request, plan) };
 }
 
 /** The pin step: plan, commit to the dry repository; returns what to render next, or undefined when the run ends here. */
@@ -111,7 +137,7 @@ async function changePins(run: ActionRun, request: NonNullable<EventPlan['pins']
     }
     if (outcome.kind !== 'pushed') return undefined;
     io.setOutput('dry-sha', outcome.commit);
-    return { commit: outcome.commit, bodyNote: outcome.bodyNote, reviewers: outcome.reviewers };
+    return { commit: outcome.commit, request, plan: outcome.plan, reviewers: outcome.reviewers };
   } finally {
     git.dispose();
   }
@@ -197,11 +223,15 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: io.logger });
   // Where the render is committed: nowhere in check mode (which read-only plans always are).
-  let publish = plan.mode === 'check' ? undefined : plan.mode;
-  // A pull request needs a base: the first render of a new wet branch creates it directly.
+  const publish = plan.mode === 'check' ? undefined : plan.mode;
+  // A pull request needs a base: a new wet branch starts as one empty root commit, so the first render is reviewed too.
   if (publish === 'pull-request' && !(await wetBranchExists(inputs))) {
-    io.notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
-    publish = 'push';
+    const root = await io.group('Start the wet branch', () => startWetBranch(opening(inputs)));
+    if (root) io.notice(`wet branch ${inputs.wetBranch} did not exist: created it as an empty root commit; the first render is opened as a pull request into it`);
+  }
+  if (publish === 'pull-request' && inputs.groupBy.length > 0) {
+    await renderAndPublishGroups(run, gh, { marker, dryFull, shards });
+    return;
   }
 
   // One look-up of the pull requests for the whole run (a merged or closed one restarts the PR branch).
@@ -266,7 +296,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
     }
     return;
   }
-  if (!prPlan) return; // push mode, or the first render of the wet branch
+  if (!prPlan) return; // push mode
   await io.group('Pull request', async () => {
     const settled = await settlePullRequest(gh, prPlan, {
       changed: published.changed,
@@ -275,12 +305,101 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
       labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
       comment: { marker, body: buildComment(diff, ctx) },
       autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace),
-      // After a pin change: what changed and who sent it, and the dispatcher asked to review.
-      ...(run.delivery ? { bodyNote: run.delivery.bodyNote, reviewers: run.delivery.reviewers } : {})
+      mergeMethod: MERGE_METHOD[inputs.mergeMethod],
+      ...deliveryContent(run, inputs.reviewers)
     }, io.logger);
     if (settled.kind !== 'open') return;
     io.setOutput('pr-number', String(settled.pull.number));
     io.setOutput('pr-url', settled.pull.html_url);
     for (const w of settled.warnings) io.logger.warning(w);
+  });
+}
+
+const MERGE_METHOD: Record<ActionInputs['mergeMethod'], MergeMethod> = { merge: 'MERGE', squash: 'SQUASH', rebase: 'REBASE' };
+
+/**
+ * Pull-request mode with `group-by`: one listing of the open pull requests, one render onto the
+ * wet tip, a branch per group of changed units (the wet branch plus only that group), then per
+ * group its pull request, labels, comment with that group's diff, reviewers and auto-merge; an
+ * open group pull request whose group no longer differs is closed and its branch deleted.
+ */
+async function renderAndPublishGroups(run: ActionRun, gh: GitHub, ctxIn: { marker: string; dryFull: string; shards: RenderRun['shards'] }): Promise<void> {
+  const { inputs, io, plan, settings } = run;
+  const { marker, dryFull, shards } = ctxIn;
+  const pulls = await planGroupedPulls(gh, inputs.prBranch, inputs.wetBranch);
+  const groups = new Map<string, PullGroup>();
+  const branchOf = (u: { coordinates: Record<string, string> }): string => {
+    const g = pullGroupOf(inputs.prBranch, inputs.groupBy, u.coordinates);
+    groups.set(g.branch, g);
+    return g.branch;
+  };
+  await retireUngrouped(gh, pulls, io.logger);
+  const rendered = await io.group('Render and commit (a branch per group)', () =>
+    publishGroupedRender({
+      ...opening(inputs),
+      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
+      trailers: {
+        'Hydrate-Dry-Repository': dryFull,
+        ...(inputs.drySha ? { 'Hydrate-Dry-Commit': inputs.drySha } : {}),
+        [HYDRATE_VERSION_TRAILER]: VERSION
+      },
+      branchOf,
+      inPlace: new Set(pulls.open.keys()),
+      render: { ...run.render, ...(shards ? { shards } : {}) }
+    })
+  );
+  const { outcome, published } = rendered;
+  for (const d of outcome.diagnostics) if (d.severity !== 'error') io.annotate(d);
+  const diff = outcome.diff;
+  const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
+  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ...renderReport(outcome) }, null, 2)}\n`);
+  io.setOutput('report', reportPath);
+  io.setOutput('units-changed', JSON.stringify(diff.units.map((u) => u.unit)));
+  const title = plan.drift
+    ? `Hydrate: drift on ${inputs.wetBranch}`
+    : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
+  const ctx: ReportContext = { marker, title, dryRepository: dryFull, dryCommit: inputs.drySha, wetBranch: inputs.wetBranch, summaryUrl: inputs.runUrl };
+  const failures = outcome.diagnostics.flatMap((d) => (d.severity === 'error' && d.unit ? [{ unit: d.unit, message: d.message }] : []));
+  run.report.summary = (errors) => buildJobSummary(diff, { ...ctx, failures, units: unitRows(outcome), errors });
+  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === 'error'));
+  io.setOutput('changed', String(published.groups.length > 0));
+  io.setOutput('wet-commit', '');
+  if (plan.readOnly) {
+    io.logger.warning('read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written');
+    return;
+  }
+  const dryCommitUrl = `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}`;
+  await io.group('Pull requests', async () => {
+    const settled = await settleGroups(
+      gh,
+      pulls,
+      published.groups.map((p) => {
+        const group = groups.get(p.branch)!;
+        const groupDiff = diffOfUnits(diff, p.units);
+        const groupTitle = `${title} (${group.label})`;
+        const groupMarker = `${marker}#${group.label}`;
+        return {
+          branch: p.branch,
+          content: {
+            changed: true,
+            title: groupTitle,
+            body: pullBody(groupDiff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl }),
+            labels: [...new Set([...inputs.labels, ...group.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, groupDiff)])],
+            comment: { marker: groupMarker, body: buildComment(groupDiff, { ...ctx, marker: groupMarker, title: groupTitle }) },
+            autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(groupDiff, outcome, inputs.workspace),
+            mergeMethod: MERGE_METHOD[inputs.mergeMethod],
+            ...deliveryContent(run, inputs.reviewers, p.units)
+          }
+        };
+      }),
+      io.logger
+    );
+    const open = settled.flatMap((s) => (s.outcome.kind === 'open' ? [{ branch: s.branch, group: groups.get(s.branch)?.label ?? '', number: s.outcome.pull.number, url: s.outcome.pull.html_url, merged: s.outcome.merged === true }] : []));
+    for (const s of settled) if (s.outcome.kind === 'open') for (const w of s.outcome.warnings) io.logger.warning(w);
+    io.setOutput('pull-requests', JSON.stringify(open));
+    if (open[0]) {
+      io.setOutput('pr-number', String(open[0].number));
+      io.setOutput('pr-url', open[0].url);
+    }
   });
 }

@@ -7,7 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { HydrateError } from '../diagnostics.js';
-import { publishWetBranch, type PublishResult } from '../publish/wet-branch.js';
+import { createEmptyWetBranch, publishGroups, publishWetBranch, type GroupPublishResult, type PublishResult } from '../publish/wet-branch.js';
+import type { ChangedUnit } from '../wet/groups.js';
 import { renderRun, type RenderResult, type RenderRun } from './render-run.js';
 
 export interface PublishRun {
@@ -52,6 +53,64 @@ export async function publishRender(run: PublishRun): Promise<PublishOutcome> {
     const last = renders.at(-1);
     if (!last) throw new HydrateError('nothing was rendered');
     return { ...last, published };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+export interface GroupedPublishRun extends Omit<PublishRun, 'target'> {
+  /** The branch of the group a changed unit belongs to. */
+  branchOf: (unit: ChangedUnit) => string;
+  /** Group branches whose pull request is open (updated in place). */
+  inPlace: ReadonlySet<string>;
+}
+
+export interface GroupedPublishOutcome extends RenderResult {
+  published: GroupPublishResult;
+}
+
+/** Pull-request mode with `group-by`: render once onto the wet tip, then one branch per group of changed units. */
+export async function publishGroupedRender(run: GroupedPublishRun): Promise<GroupedPublishOutcome> {
+  let last: RenderResult | undefined;
+  const workDir = await mkdtemp(path.join(run.tempDir, 'hydrate-wet-'));
+  try {
+    const published = await publishGroups({
+      remoteUrl: run.remoteUrl,
+      ...(run.token ? { token: run.token } : {}),
+      wetBranch: run.wetBranch,
+      workDir,
+      author: run.author,
+      message: run.message,
+      trailers: run.trailers,
+      branchOf: run.branchOf,
+      inPlace: run.inPlace,
+      render: async (dir) => {
+        last = await renderRun(dir, run.render);
+        return last.applied;
+      }
+    });
+    if (!last) throw new HydrateError('nothing was rendered');
+    return { ...last, published };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Pull-request mode on a wet branch that does not exist: create it as one empty root commit, so the
+ * first render is reviewed as pull request(s) too. Returns the commit (undefined: it existed).
+ */
+export async function startWetBranch(run: Pick<PublishRun, 'remoteUrl' | 'token' | 'wetBranch' | 'tempDir' | 'author'>): Promise<string | undefined> {
+  const workDir = await mkdtemp(path.join(run.tempDir, 'hydrate-wet-'));
+  try {
+    return await createEmptyWetBranch({
+      remoteUrl: run.remoteUrl,
+      ...(run.token ? { token: run.token } : {}),
+      wetBranch: run.wetBranch,
+      workDir,
+      author: run.author,
+      message: `hydrate: start ${run.wetBranch} (empty; the first render comes as a pull request)`
+    });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
