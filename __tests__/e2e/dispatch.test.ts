@@ -286,6 +286,27 @@ describe('image updates by dispatch and promotion (dist/index.js under Node 24)'
     expect(server.validationErrors).toEqual([]);
   });
 
+  it('with group-by: env, the image update goes to the dev group\'s pull request, which names it and asks the dispatcher; other groups\' do not', async () => {
+    const base = checkOutMain();
+    const dev = { images: [{ name: IMAGE, tag: '1.4.0', coordinates: { env: 'dev' } }], reviewers: ['carol'], repository: 'acme/web' };
+    const from = server.requests.length;
+    const r = await runAction({ ...dispatch(dev), inputs: { 'dry-commit': 'push', 'group-by': 'env' } });
+    expect(r.code).toBe(0);
+    const dry = branchTip('main')!;
+    expect(git(bare, 'diff', '--name-only', base, dry)).toBe('apps/web/envs/dev/kustomization.yaml');
+    const open = server.state.pulls.filter((p) => p.state === 'open' && p.base === 'deployment');
+    const devPull = open.find((p) => p.head.endsWith('/env-dev'))!;
+    expect(renderedImage(devPull.head, 'dev')).toBe(`${IMAGE}:1.4.0`);
+    expect(devPull.body).toMatch(/image update from acme\/web/i);
+    expect(devPull.body).toContain('`kubernetes:apps/web/envs/dev`: `ghcr.io/acme/web` 1.2.3 → 1.4.0');
+    // prod differs from the deployed branch too (the promotion above is not merged): its own pull request, without the note.
+    const prodPull = open.find((p) => p.head.endsWith('/env-prod'))!;
+    expect(prodPull.body).not.toMatch(/image update/i);
+    const asked = server.requests.slice(from).filter((q) => q.method === 'POST' && q.path.endsWith('/requested_reviewers'));
+    expect(asked.map((q) => [q.path.replace(/^.*\/pulls\//, ''), q.body])).toEqual([[`${devPull.number}/requested_reviewers`, { reviewers: ['carol'], team_reviewers: [] }]]);
+    expect(server.validationErrors).toEqual([]);
+  });
+
   it.each([
     ['an unknown field', { ...update, extra: true }, [/unknown field "extra"/]],
     ['a tag and a digest, and an image name with a space', { images: [{ name: 'ghcr.io/acme/my web', tag: '1', digest: `sha256:${'a'.repeat(64)}`, units: ['apps/web/envs/dev'] }] }, [/images\[0\]\.name/, /both tag and digest/]],

@@ -109,6 +109,8 @@ function deliveryContent(run: ActionRun, reviewers: readonly string[], units?: r
   const d = run.delivery;
   if (!d) return { reviewers: [...reviewers] };
   const plan = units ? { ...d.plan, changes: d.plan.changes.filter((c) => units.includes(c.unit)) } : d.plan;
+  // A group none of whose units the pin change touched: its pull request is an ordinary one.
+  if (plan.changes.length === 0 && d.plan.changes.length > 0) return { reviewers: [...reviewers] };
   return { reviewers: [...new Set([...reviewers, ...d.reviewers])], bodyNote: pinNote(d.request, plan) };
 }
 
