@@ -86,6 +86,7 @@ interface ActionRun {
   code: number;
   stdout: string;
   outputs: Record<string, string>;
+  summary: string;
 }
 
 async function runAction(opts: { inputs?: Record<string, string>; event: string; payload: unknown }): Promise<ActionRun> {
@@ -125,7 +126,8 @@ async function runAction(opts: { inputs?: Record<string, string>; event: string;
   if (code !== 0 && process.env['HYDRATE_E2E_DEBUG']) process.stderr.write(stdout);
   // The token is masked by the runner and appears nowhere else.
   expect(stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(TOKEN);
-  return { code, stdout, outputs: parseOutputs(await readFile(outputPath, 'utf8')) };
+  const summary = await readFile(path.join(dir, 'summary.md'), 'utf8').catch(() => '');
+  return { code, stdout, outputs: parseOutputs(await readFile(outputPath, 'utf8')), summary };
 }
 
 function parseOutputs(text: string): Record<string, string> {
@@ -234,6 +236,7 @@ describe('image updates by dispatch and promotion (dist/index.js under Node 24)'
     const r = await runAction({ ...dispatch(update), inputs: { 'dry-commit': 'push' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/::notice::.*pins are already set/);
+    expect(r.summary).toContain('Every pin already holds its value: nothing was committed.');
     expect(allRefs()).toBe(refs);
     expect(server.writes().length).toBe(writes);
   });
@@ -254,6 +257,8 @@ describe('image updates by dispatch and promotion (dist/index.js under Node 24)'
     expect(dryPull).toMatchObject({ base: 'main', state: 'open' });
     expect(r.outputs['dry-pr-number']).toBe(String(dryPull.number));
     expect(dryPull.body).toMatch(/image update from acme\/web/i);
+    expect(dryPull.body).toContain('`kubernetes:apps/web/envs/staging`: `ghcr.io/acme/web` 1.1.0 → 1.3.0');
+    expect(r.summary).toContain(`The image update is in the dry pull request [#${dryPull.number}]`);
     const asked = server.requests.filter((q) => q.method === 'POST' && q.path.endsWith(`/pulls/${dryPull.number}/requested_reviewers`));
     expect(asked.map((q) => q.body)).toEqual([{ reviewers: ['bob'], team_reviewers: [] }]);
     // Sent again: the change already waits in its pull request.

@@ -14,7 +14,8 @@ import { loadSettings } from '../settings/load-settings.js';
 import type { Settings } from '../settings/settings.js';
 import type { HydrateOutcome } from '../pipeline/hydrate.js';
 import { buildComment } from '../report/comment.js';
-import { buildJobSummary, buildShardSummary } from '../report/summary.js';
+import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
+import { escapeText } from '../report/escape.js';
 import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
 import { renderReport } from '../report/json-report.js';
 import type { Logger } from '../ports.js';
@@ -38,7 +39,7 @@ import {
 import { publishGroupedRender, publishRender, startWetBranch, wetCommitMessage, type PublishRun } from './publish.js';
 import { readRunShards, runMode, type RenderRun } from './render-run.js';
 import { reviewPullRequest } from './review.js';
-import { pinNote, runPins } from './pin-run.js';
+import { pinNote, pinSummary, runPins } from './pin-run.js';
 import type { PinRequest } from './pins.js';
 import type { PinPlan } from '../dry/pins/plan.js';
 
@@ -137,7 +138,11 @@ async function changePins(run: ActionRun, request: NonNullable<EventPlan['pins']
       io.setOutput('dry-pr-number', String(outcome.pull.number));
       io.setOutput('dry-pr-url', outcome.pull.html_url);
     }
-    if (outcome.kind !== 'pushed') return undefined;
+    if (outcome.kind !== 'pushed') {
+      const summary = escapeText(pinSummary(request, outcome));
+      run.report.summary = (errors) => summary + (errors.length > 0 ? buildFailureSummary(errors) : '');
+      return undefined;
+    }
     io.setOutput('dry-sha', outcome.commit);
     return { commit: outcome.commit, request, plan: outcome.plan, reviewers: outcome.reviewers };
   } finally {

@@ -55,9 +55,9 @@ export interface PinRun {
 
 export type PinRunOutcome =
   /** The pins are already set (or the same change already waits in its dry pull request). */
-  | { kind: 'unchanged'; pull?: number }
+  | { kind: 'unchanged'; plan: PinPlan; pull?: number }
   /** A dry pull request holds the change; hydration follows its merge. */
-  | { kind: 'dry-pull-request'; pull: Pull; created: boolean }
+  | { kind: 'dry-pull-request'; plan: PinPlan; pull: Pull; created: boolean }
   /** Pushed onto the dry branch: the run goes on to render `commit`, with `bodyNote` and `reviewers` on the wet pull request. */
   | { kind: 'pushed'; commit: string; plan: PinPlan; bodyNote: string; reviewers: string[] };
 
@@ -89,6 +89,18 @@ export function pinNote(request: PinRequest, plan: PinPlan): string {
   return lines.join('\n');
 }
 
+/** The job summary of a run that ends with the pin step (nothing to commit, or a dry pull request). */
+export function pinSummary(request: PinRequest, outcome: Exclude<PinRunOutcome, { kind: 'pushed' }>): string {
+  const what = request.kind === 'promote' ? 'promotion' : 'image update';
+  const status =
+    outcome.kind === 'dry-pull-request'
+      ? `The ${what} is in the dry pull request [#${outcome.pull.number}](${outcome.pull.html_url}); merging it hydrates the change.`
+      : outcome.pull !== undefined
+        ? `The same ${what} already waits in the dry pull request #${outcome.pull}: nothing was committed.`
+        : `Every pin already holds its value: nothing was committed.`;
+  return `## Hydrate: ${what}\n\n${status}\n\n${pinNote(request, outcome.plan)}\n\n`;
+}
+
 function dryTargetBranch(request: PinRequest): string {
   if (request.kind === 'promote') {
     const sel = (s: Record<string, string>): string => Object.entries(s).map(([k, v]) => `${k}-${v}`).join('-');
@@ -107,7 +119,7 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
         ? 'the target units already hold the source units\' pins: nothing to promote, nothing committed'
         : 'the pins are already set as the image update asks: nothing committed, no pull request touched'
     );
-    return { kind: 'unchanged' };
+    return { kind: 'unchanged', plan };
   }
   if (!dry.branch) {
     throw new HydrateError('the checkout is not a branch (GITHUB_REF is not refs/heads/…): there is no dry branch to commit the pin change to; check out a branch');
@@ -135,7 +147,7 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
   const note = pinNote(request, plan);
   const reviewers = humanReviewers(update);
   if (dry.commitMode === 'push') {
-    if (!committed.commit) return { kind: 'unchanged' };
+    if (!committed.commit) return { kind: 'unchanged', plan };
     // The same run renders what was committed.
     await applyPinPlan(run.workspace, plan);
     run.notice(`committed the pin change to ${dry.repository}@${dry.branch} (${committed.commit.slice(0, 7)})`);
@@ -145,7 +157,7 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
   const lookup = await pulls.lookUpPulls(target, dry.branch);
   if (!committed.pushed && lookup.open) {
     run.notice(`the same pin change already waits in #${lookup.open.number}: nothing committed, no pull request touched`);
-    return { kind: 'unchanged', pull: lookup.open.number };
+    return { kind: 'unchanged', plan, pull: lookup.open.number };
   }
   const subject = message.split('\n')[0]!;
   const body = `${note}\n\nMerging this pull request hydrates the change (the wet pull request follows).\n`;
@@ -155,5 +167,5 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
     if (warning) run.warning(warning);
   }
   run.notice(`${created ? 'opened' : 'updated'} the dry pull request #${pull.number} for the pin change: ${pull.html_url}`);
-  return { kind: 'dry-pull-request', pull, created };
+  return { kind: 'dry-pull-request', plan, pull, created };
 }
