@@ -176,9 +176,32 @@ describe('hydrate images and hydrate promote', () => {
     expect(read('apps/web/envs/prod/kustomization.yaml')).toBe(kustomization('1.3.0'));
   });
 
+  it('both commands are listed in the help and have their own', async () => {
+    const help = await runCli(['--help']);
+    expect(help.stdout).toMatch(/^ {2}images {4}pin images in the dry tree/m);
+    expect(help.stdout).toMatch(/^ {2}promote {3}copy image pins/m);
+    expect((await runCli(['images', '--help'])).stdout).toContain('Usage: hydrate images --payload FILE [--config FILE] [--repo DIR]');
+  });
+
   it('promote without --to is a usage error', async () => {
     const r = await runCli(['promote', '--from', 'env=staging', '--config', path.join(root, 'hydrate.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('promote needs --from and --to');
+  });
+});
+
+describe('the pins config', () => {
+  it('is read with its defaults, and a bad path or glob is an error at its line', async () => {
+    const { parseConfig } = await import('../../src/settings/load-config.js');
+    expect(parseConfig('version: 1\npins:\n  - image: ghcr.io/acme/web\n    path: image.tag\n', 'hydrate.yaml').pins).toEqual([
+      { image: 'ghcr.io/acme/web', path: 'image.tag', files: ['*.yaml', '*.yml'], units: ['**'], value: 'tag' }
+    ]);
+    let err: HydrateError | undefined;
+    try {
+      parseConfig(`version: 1\npins:\n  - image: a\n    path: "image..tag"\n    files: ["${'*'.repeat(5)}.yaml"]\n    value: name\n`, 'hydrate.yaml');
+    } catch (e) {
+      err = e as HydrateError;
+    }
+    expect(err?.diagnostics.map((d) => `${d.line}: ${d.message.split(/[: ]/)[0]}`).sort()).toEqual(['4: pins[0].path', '5: pins[0].files[0]', '6: pins[0].value']);
   });
 });

@@ -13,7 +13,7 @@ import { checkRelativePath, checkRepoPath } from '../dry/path-safety.js';
 import { GLOB_OPTIONS } from '../dry/select.js';
 import type { Unit } from '../dry/unit.js';
 import { parseImageUpdate, type ImageUpdate } from '../dry/pins/payload.js';
-import { parseSelector, planImageUpdate, planPromotion, type PinFile, type PinPlan, type PinUnit, type Selector } from '../dry/pins/plan.js';
+import { imageUpdateGlobProblems, matchesSelector, parseSelector, planImageUpdate, planPromotion, selectPinUnits, type PinFile, type PinPlan, type PinUnit, type Selector } from '../dry/pins/plan.js';
 import { detectUnitType } from '../render/kubernetes/unit-type.js';
 import type { PipelinePorts } from '../pipeline/hydrate.js';
 import type { FileReader } from '../ports.js';
@@ -35,10 +35,16 @@ export async function planPins(settings: Settings, ports: PipelinePorts, request
   const errors = [...found.configErrors, ...found.diagnostics.filter((d) => d.severity === 'error')];
   if (errors.length > 0) throw new HydrateError(errors);
   const units: (PinUnit & { renderer: string })[] = [];
-  const problems: Diagnostic[] = [];
+  const problems: Diagnostic[] = request.kind === 'images' ? imageUpdateGlobProblems(request.update, request.source) : [];
+  if (problems.length > 0) throw new HydrateError(problems);
+  // Only the units a request can touch are read: a broken file elsewhere does not stop an update.
+  const wanted = (u: Unit): boolean =>
+    request.kind === 'images'
+      ? request.update.images.some((i) => selectPinUnits([{ id: u.id, dir: u.dir, coordinates: u.coordinates, files: [] }], i).length > 0)
+      : matchesSelector(u.coordinates, request.from) || matchesSelector(u.coordinates, request.to);
   for (const unit of found.units) {
     // Units of engine objects (Flux, Argo CD) keep their pins where their engine objects point: not edited here.
-    if (unit.object || unit.argocd) continue;
+    if (unit.object || unit.argocd || !wanted(unit)) continue;
     units.push({ id: unit.id, dir: unit.dir, renderer: unit.renderer, coordinates: unit.coordinates, files: await pinFiles(settings, ports.files, unit, problems) });
   }
   if (problems.length > 0) throw new HydrateError(problems);

@@ -189,6 +189,21 @@ function semanticDiagnostics(value: unknown, loc: Locator): Diagnostic[] {
     });
   }
 
+  const pins = value['pins'];
+  if (Array.isArray(pins)) {
+    pins.forEach((rule: unknown, i) => {
+      if (!isRecord(rule)) return;
+      for (const field of ['files', 'units'] as const) {
+        const globs = rule[field];
+        if (!Array.isArray(globs)) continue;
+        globs.forEach((g: unknown, j) => {
+          const bad = typeof g === 'string' ? globProblem(g, `pins[${i}].${field}[${j}]`) : undefined;
+          if (bad) err(['pins', i, field, j], bad);
+        });
+      }
+    });
+  }
+
   const sources = value['sources'];
   if (Array.isArray(sources)) {
     const seen = new Map<string, number>();

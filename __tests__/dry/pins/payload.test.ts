@@ -81,6 +81,7 @@ describe('parseImageUpdate', () => {
     ['empty units', { images: [{ name: 'a', tag: '1', units: [] }] }, ['event.json: image update images[0].units: must list at least one unit directory glob']],
     ['empty coordinates', { images: [{ name: 'a', tag: '1', coordinates: {} }] }, ['event.json: image update images[0].coordinates: is empty: name at least one coordinate']],
     ['no images', { images: [] }, ['event.json: image update images: must list at least one image']],
+    ['a glob that could take minutes to match', { images: [{ name: 'a', tag: '1', units: ['a/*x*y*z*/b'] }] }, ['event.json: image update images[0].units[0]: the pattern "a/*x*y*z*/b" has 4 `*` in the path segment "*x*y*z*": at most 2 per segment are accepted (such patterns can take minutes to match); split it into several patterns']],
     ['not an object', 'hello', ['event.json: image update: Invalid input: expected object, received string']]
   ])('refuses %s', (_what, payload, expected) => {
     expect(problems(payload)).toEqual(expected);

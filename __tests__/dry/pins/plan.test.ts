@@ -191,7 +191,11 @@ describe('errors: nothing is planned', () => {
     } catch (e) {
       err = e as HydrateError;
     }
+    expect(err?.diagnostics).toHaveLength(1);
     expect(err?.diagnostics[0]).toMatchObject({ file: 'apps/web/dev/kustomization.yaml', line: 3, unit: 'kubernetes:apps/web/dev' });
+    // A unit the update does not select is not read: its broken file does not stop the update.
+    const plan = planImageUpdate([broken, kunit('apps/web/prod', { env: 'prod' })], update([{ name: 'redis', tag: '8', coordinates: { env: 'prod' } }]));
+    expect(plan.changes.map((c) => c.unit)).toEqual(['kubernetes:apps/web/prod']);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { ConfigError, type Diagnostic } from '../../diagnostics.js';
+import { globProblem } from '../select.js';
 
 /**
  * An image name as a registry reference without tag or digest (the distribution reference
@@ -101,6 +102,12 @@ function crossFieldProblems(payload: unknown): { path: string; message: string }
     const coordinates = image['coordinates'];
     if (units === undefined && coordinates === undefined) out.push({ path: at, message: 'selects no unit: give units (globs over unit directories) or coordinates' });
     if (isRecord(coordinates) && Object.keys(coordinates).length === 0) out.push({ path: `${at}.coordinates`, message: 'is empty: name at least one coordinate' });
+    if (Array.isArray(units)) {
+      units.forEach((g: unknown, j) => {
+        const bad = typeof g === 'string' ? globProblem(g, 'the') : undefined;
+        if (bad) out.push({ path: `${at}.units[${j}]`, message: bad });
+      });
+    }
   });
   return out;
 }

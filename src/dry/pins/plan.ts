@@ -392,12 +392,8 @@ function listUnits(units: readonly PinUnit[]): string {
   return shown.join(', ') + (units.length > 5 ? ` and ${units.length - 5} more` : '');
 }
 
-/**
- * Plans an image update: each image's pin in every selected unit that pins it. Throws a
- * `HydrateError` listing every problem (a selector that matches no unit, an image that no
- * selected unit pins, a pin that cannot hold the value): then nothing is to be written.
- */
-export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, source = 'image update'): PinPlan {
+/** Units globs refused before any is matched (see `globProblem`): a glob could otherwise keep a match busy for minutes. */
+export function imageUpdateGlobProblems(update: ImageUpdate, source = 'image update'): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const [i, image] of update.images.entries()) {
     for (const g of image.units ?? []) {
@@ -405,9 +401,35 @@ export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, 
       if (bad) problems.push({ severity: 'error', message: bad });
     }
   }
+  return problems;
+}
+
+/**
+ * Plans an image update: each image's pin in every selected unit that pins it. Throws a
+ * `HydrateError` listing every problem (a selector that matches no unit, an image that no
+ * selected unit pins, a pin that cannot hold the value): then nothing is to be written.
+ */
+export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, source = 'image update'): PinPlan {
+  const problems: Diagnostic[] = imageUpdateGlobProblems(update, source);
   if (problems.length > 0) throw new HydrateError(problems);
   const ws = new Workspace(units);
-  const locations = new Map(units.map((u) => [u.id, pinLocations(u)]));
+  const locations = new Map<string, PinLocation[]>();
+  const unreadable = new Set<string>();
+  const locationsOf = (u: PinUnit): PinLocation[] => {
+    let found = locations.get(u.id);
+    if (!found) {
+      try {
+        found = pinLocations(u);
+      } catch (e) {
+        if (!(e instanceof HydrateError)) throw e;
+        problems.push(...e.diagnostics);
+        unreadable.add(u.id);
+        found = [];
+      }
+      locations.set(u.id, found);
+    }
+    return found;
+  };
   const changes: PinChange[] = [];
   const written = new Map<PinLocation, { index: number; value: PinValue }>();
   for (const [i, image] of update.images.entries()) {
@@ -418,8 +440,9 @@ export function planImageUpdate(units: readonly PinUnit[], update: ImageUpdate, 
       continue;
     }
     const value: PinValue = image.tag !== undefined ? { tag: image.tag } : { digest: image.digest! };
-    const locs = selected.flatMap((u) => locations.get(u.id)!.filter((l) => l.kind === 'image' && l.image === image.name));
+    const locs = selected.flatMap((u) => locationsOf(u).filter((l) => l.kind === 'image' && l.image === image.name));
     if (locs.length === 0) {
+      if (selected.some((u) => unreadable.has(u.id))) continue;
       problems.push({
         severity: 'error',
         message: `${at}: no selected unit pins ${image.name} (selected: ${listUnits(selected)}); a unit pins an image in its kustomization's images: entry, its images.yaml, or where the config's pins rules say`

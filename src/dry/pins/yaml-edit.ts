@@ -109,7 +109,14 @@ export function setScalar(text: string, docIndex: number, path: YamlPath, value:
     const node = pair.value;
     if (isScalar(node) && scalarString(text, node) === value && typeof node.value === 'string') return text;
     if (inlineScalar(text, node)) {
-      return text.slice(0, node.range[0]) + scalarText(value, node.type) + text.slice(node.range[1]);
+      const [start, end] = node.range;
+      if (start === end) {
+        // An empty value (`newTag:`, `newTag: # none`): the new one gets a space on either side where it needs one.
+        const before = /\s/.test(text[start - 1] ?? ' ') ? '' : ' ';
+        const after = start >= text.length || /\s/.test(text[start]!) ? '' : ' ';
+        return `${text.slice(0, start)}${before}${scalarText(value)}${after}${text.slice(start)}`;
+      }
+      return text.slice(0, start) + scalarText(value, node.type) + text.slice(end);
     }
     return reprint(doc, docs.length, (d) => d.setIn(path, value), text);
   }
