@@ -320,3 +320,14 @@ describe('a pull request per group', () => {
     expect(none.calls).toEqual(['listOpenPulls']);
   });
 });
+
+describe('closing a group that no longer differs', () => {
+  it('leaves open a pull request under the PR branch that someone else opened', async () => {
+    const gh = new InMemoryGitHub();
+    gh.pull({ number: 1, head: `${HEAD}/env-qa`, base: BASE, state: 'open', user: { login: 'mallory' } });
+    gh.pull({ number: 2, head: `${HEAD}/env-dev`, base: BASE, state: 'open' });
+    const out = await settleGroups(gh, await planGroupedPulls(gh, HEAD, BASE), [], silentLogger);
+    expect(out).toEqual([{ branch: `${HEAD}/env-dev`, outcome: { kind: 'closed', number: 2 } }]);
+    expect(gh.calls).toEqual(['listOpenPulls', 'closePull #2', `deleteBranch ${HEAD}/env-dev`]);
+  });
+});

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-standin.js';
+import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../helpers/github-standin.js';
 import { gitHttpHandler } from '../helpers/git-http-server.js';
 import { markerComment } from '../../src/report/markdown.js';
 
@@ -34,6 +34,8 @@ let gitRoot: string;
 let bare: string;
 let workspace: string;
 let server: GitHubStandIn;
+/** The stand-in's options: a test may change how it answers (e.g. pull requests mergeable at once). */
+let standInOptions: StandInOptions;
 
 const gitEnv = {
   GIT_AUTHOR_NAME: 'Dev',
@@ -161,7 +163,8 @@ beforeAll(async () => {
   await cp(path.join(ROOT, 'examples', 'dry'), workspace, { recursive: true });
   git(workspace, 'init', '-q');
   await commitDry('dry: initial');
-  server = await startGitHubStandIn({ owner: OWNER, repo: REPO, token: TOKEN, branches: ['main'], fallback: gitHttpHandler(gitRoot) });
+  standInOptions = { owner: OWNER, repo: REPO, token: TOKEN, branches: ['main'], fallback: gitHttpHandler(gitRoot) };
+  server = await startGitHubStandIn(standInOptions);
   // The API sees the branches that really exist in the served repository.
   server.state.refs = new LiveRefs();
   // The dry pull request that check-mode runs comment on.
@@ -178,8 +181,8 @@ afterAll(async () => {
 });
 
 describe('the action, end to end (dist/index.js under Node 24)', () => {
-  it('creates the wet branch on the first run, with trailers, LF files of mode 100644', async () => {
-    const r = await runAction();
+  it('creates the wet branch on the first run in push mode, with trailers, LF files of mode 100644', async () => {
+    const r = await runAction({ inputs: { mode: 'push' } });
     // The runner learns the mask from the add-mask command; the token appears nowhere else.
     const logged = r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
     expect(r.stdout).toContain(`::add-mask::${TOKEN}`);
@@ -217,7 +220,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(original).toContain('replicas:');
     await writeFile(deployment, original.replace(/replicas: \d+/, 'replicas: 7'));
     const sha = await commitDry('dry: scale web');
-    const autoMerge = { inputs: { 'auto-merge': 'true' } };
+    const autoMerge = { inputs: { 'auto-merge': 'true', 'merge-method': 'squash' } };
     const from = server.requests.length;
     const r = await runAction(autoMerge);
     expect(r.code).toBe(0);
@@ -737,5 +740,157 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
       await rm(path.join(workspace, 'apps/leak'), { recursive: true, force: true });
       await commitDry('dry: remove the malformed secret patch');
     }
+  });
+  it('opens the first render of a new wet branch as a pull request onto an empty root commit', async () => {
+    const r = await runAction({ inputs: { 'wet-branch': 'first' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/::notice::wet branch first did not exist: created it as an empty root commit/);
+    const root = branchTip('first')!;
+    expect(git(bare, 'log', '--format=%P', root)).toBe('');
+    expect(git(bare, 'rev-parse', `${root}^{tree}`)).toBe('4b825dc642cb6eb9a060e54bf8d69288fbee4904');
+    expect(git(bare, 'ls-tree', '-r', root)).toBe('');
+    const pull = server.state.pulls.find((p) => p.number === Number(r.outputs['pr-number']))!;
+    expect(pull).toMatchObject({ head: 'hydrate/first', base: 'first', state: 'open' });
+    expect(git(bare, 'log', '-1', '--format=%P', 'hydrate/first')).toBe(root);
+    expect(showFile('hydrate/first', 'clusters/prod/web/Deployment.web.yml')).toContain('kind: Deployment');
+    // Push mode keeps pushing the first render.
+    const pushed = await runAction({ inputs: { 'wet-branch': 'first-pushed', mode: 'push' } });
+    expect(pushed.code).toBe(0);
+    expect(git(bare, 'log', '--format=%P', 'first-pushed')).toBe('');
+    expect(showFile('first-pushed', 'clusters/prod/web/Deployment.web.yml')).toContain('kind: Deployment');
+    expect(branchTip('hydrate/first-pushed')).toBeUndefined();
+    expect(server.validationErrors).toEqual([]);
+  });
+
+  describe('a pull request per group (group-by: cluster, the environments of apps/web)', () => {
+    const WET = 'grouped';
+    const STAGING = 'hydrate/grouped/cluster-staging';
+    const PROD = 'hydrate/grouped/cluster-prod';
+    const grouped = { 'wet-branch': WET, 'group-by': 'cluster', reviewers: 'alice, acme/platform, renovate[bot]' };
+    const setReplicas = async (cluster: string, n: number): Promise<void> => {
+      const file = path.join(workspace, `apps/web/clusters/${cluster}/replicas.yaml`);
+      await writeFile(file, (await readFile(file, 'utf8')).replace(/replicas: \d+/, `replicas: ${n}`));
+    };
+    /** GitHub's merge: a merge commit of the head into the base (squash: one parent). */
+    const mergeInBare = (head: string, base: string, method: string): string => {
+      const tree = git(bare, 'merge-tree', '--write-tree', base, head).split('\n')[0]!;
+      const parents = method === 'merge' ? ['-p', base, '-p', head] : ['-p', base];
+      const commit = git(bare, 'commit-tree', tree, ...parents, '-m', `Merge ${head}`);
+      git(bare, 'update-ref', `refs/heads/${base}`, commit);
+      return commit;
+    };
+    const changedFiles = (branch: string): string[] => git(bare, 'diff', '--name-only', WET, branch).split('\n').filter(Boolean);
+    const openPull = (head: string) => server.state.pulls.find((p) => p.head === head && p.base === WET && p.state === 'open');
+
+    afterAll(() => {
+      delete standInOptions.mergeableAtOnce;
+      delete standInOptions.onMerge;
+    });
+
+    it('opens a pull request per group holding only its own units, each with its labels, comment, reviewers and auto-merge', async () => {
+      const base = await runAction({ inputs: { 'wet-branch': WET, mode: 'push' } });
+      expect(base.code).toBe(0);
+      await writeFile(path.join(workspace, 'apps/web/clusters/staging/AUTO_MERGE'), '');
+      await setReplicas('staging', 3);
+      await setReplicas('prod', 6);
+      await commitDry('dry: scale web in staging and prod');
+      const from = server.requests.length;
+      const r = await runAction({ inputs: grouped });
+      expect(r.code).toBe(0);
+      // One listing of the pull requests for the whole run, and no read of a pull request after it.
+      const reads = server.requests.slice(from).filter((q) => q.method === 'GET' && /\/pulls(\/\d+)?$/.test(q.path));
+      expect(reads.map((q) => [q.path.replace(/^.*\/pulls/, '/pulls'), q.query['state'], q.query['base'], q.query['head']])).toEqual([['/pulls', 'open', WET, undefined]]);
+      const staging = openPull(STAGING)!;
+      const prod = openPull(PROD)!;
+      expect(staging.title).toMatch(/\(cluster=staging\)$/);
+      expect(prod.title).toMatch(/\(cluster=prod\)$/);
+      expect(staging.labels).toEqual(expect.arrayContaining(['hydrate', 'cluster/staging']));
+      expect(prod.labels).toEqual(expect.arrayContaining(['hydrate', 'cluster/prod']));
+      expect(prod.labels).not.toContain('cluster/staging');
+      expect([staging.requested_reviewers, staging.requested_teams]).toEqual([['alice'], ['platform']]);
+      expect([prod.requested_reviewers, prod.requested_teams]).toEqual([['alice'], ['platform']]);
+      // AUTO_MERGE is judged per group: staging's unit has the file, prod's has not.
+      expect(staging.auto_merge).toBe('MERGE');
+      expect(prod.auto_merge).toBeNull();
+      expect(changedFiles(STAGING)).toEqual(['.hydrate/index.json', 'clusters/staging/web/Deployment.web.yml']);
+      expect(changedFiles(PROD)).toEqual(['.hydrate/index.json', 'clusters/prod/web/Deployment.web.yml']);
+      for (const b of [STAGING, PROD]) expect(git(bare, 'log', '-1', '--format=%P', b)).toBe(branchTip(WET));
+      const comment = (n: number): string => server.state.comments.filter((c) => c.issue_number === n).map((c) => c.body).join('\n');
+      expect(comment(staging.number)).toContain('apps/web/clusters/staging');
+      expect(comment(staging.number)).not.toContain('apps/web/clusters/prod');
+      expect(comment(prod.number)).toMatch(/spec\.replicas.*→.*6/);
+      expect(comment(prod.number)).not.toContain('apps/web/clusters/staging');
+      // Each branch's index is true to its tree: read with an independent JSON reader.
+      const index = JSON.parse(showFile(PROD, '.hydrate/index.json')) as { units: Record<string, { hashes?: Record<string, string> }> };
+      const stagingHash = index.units['kubernetes:apps/web/clusters/staging']!.hashes!['clusters/staging/web/Deployment.web.yml'];
+      expect(stagingHash).toBe(JSON.parse(showFile(WET, '.hydrate/index.json')).units['kubernetes:apps/web/clusters/staging'].hashes['clusters/staging/web/Deployment.web.yml']);
+      expect(JSON.parse(r.outputs['pull-requests']!)).toEqual([
+        { branch: STAGING, group: 'cluster=staging', number: staging.number, url: expect.any(String), merged: false },
+        { branch: PROD, group: 'cluster=prod', number: prod.number, url: expect.any(String), merged: false }
+      ].sort((a, b) => (a.branch < b.branch ? -1 : 1)));
+      // The same dry commit again: nothing written anywhere.
+      const writes = server.writes().length;
+      const tips = [branchTip(STAGING), branchTip(PROD)];
+      const again = await runAction({ inputs: grouped });
+      expect(again.code).toBe(0);
+      expect(server.writes().length).toBe(writes);
+      expect([branchTip(STAGING), branchTip(PROD)]).toEqual(tips);
+      expect(server.validationErrors).toEqual([]);
+    });
+
+    it('after staging merged, updates prod in place onto the new wet tip, holding only prod', async () => {
+      const staging = openPull(STAGING)!;
+      const prodBefore = openPull(PROD)!;
+      const prodTip = branchTip(PROD)!;
+      // GitHub merges staging once its checks pass (auto-merge was enabled).
+      mergeInBare(STAGING, WET, 'merge');
+      Object.assign(staging, { state: 'closed', merged: true, merged_at: '2026-01-03T00:00:00Z', closed_at: '2026-01-03T00:00:00Z' });
+      git(bare, 'update-ref', '-d', `refs/heads/${STAGING}`);
+      expect(showFile(WET, 'clusters/staging/web/Deployment.web.yml')).toContain('replicas: 3');
+      expect(showFile(WET, 'clusters/prod/web/Deployment.web.yml')).not.toContain('replicas: 6');
+      const r = await runAction({ inputs: grouped });
+      expect(r.code).toBe(0);
+      expect(openPull(PROD)!.number).toBe(prodBefore.number);
+      expect(openPull(STAGING)).toBeUndefined();
+      expect(branchTip(STAGING)).toBeUndefined();
+      const tip = branchTip(PROD)!;
+      expect(git(bare, 'log', '-1', '--format=%P', tip)).toBe(`${prodTip} ${branchTip(WET)}`);
+      expect(changedFiles(PROD)).toEqual(['.hydrate/index.json', 'clusters/prod/web/Deployment.web.yml']);
+      expect(showFile(PROD, 'clusters/staging/web/Deployment.web.yml')).toContain('replicas: 3');
+      // Reviewers are asked on new pull requests only.
+      expect(server.requests.filter((q) => q.path.endsWith(`/pulls/${prodBefore.number}/requested_reviewers`))).toHaveLength(1);
+      expect(server.validationErrors).toEqual([]);
+    });
+
+    it('merges the staging pull request at once when GitHub reports it mergeable, with the merge method', async () => {
+      standInOptions.mergeableAtOnce = true;
+      standInOptions.onMerge = (pull, method) => ({ sha: mergeInBare(pull.head, pull.base, method) });
+      await setReplicas('staging', 4);
+      await commitDry('dry: staging to 4');
+      const r = await runAction({ inputs: { ...grouped, 'merge-method': 'squash' } });
+      expect(r.code).toBe(0);
+      const merged = server.state.pulls.find((p) => p.head === STAGING && p.merged && p.merge_method === 'squash');
+      expect(merged).toBeDefined();
+      expect(showFile(WET, 'clusters/staging/web/Deployment.web.yml')).toContain('replicas: 4');
+      // prod has no AUTO_MERGE: still open, not merged, and still holding only prod.
+      expect(openPull(PROD)).toBeDefined();
+      expect(showFile(WET, 'clusters/prod/web/Deployment.web.yml')).not.toContain('replicas: 6');
+      expect(JSON.parse(r.outputs['pull-requests']!)).toContainEqual(expect.objectContaining({ branch: STAGING, merged: true }));
+      expect(server.validationErrors).toEqual([]);
+    });
+
+    it('closes a group\'s pull request and deletes its branch once its units no longer differ from the wet branch', async () => {
+      delete standInOptions.mergeableAtOnce;
+      const prod = openPull(PROD)!;
+      const wetProd = showFile(WET, 'clusters/prod/web/Deployment.web.yml');
+      const replicas = /replicas: (\d+)/.exec(wetProd)![1]!;
+      await setReplicas('prod', Number(replicas));
+      await commitDry('dry: prod back');
+      const r = await runAction({ inputs: grouped });
+      expect(r.code).toBe(0);
+      expect(server.state.pulls.find((p) => p.number === prod.number)!.state).toBe('closed');
+      expect(branchTip(PROD)).toBeUndefined();
+      expect(server.validationErrors).toEqual([]);
+    });
   });
 });

@@ -180,3 +180,30 @@ describe('createEmptyWetBranch', () => {
     expect(git(remote, 'log', '-1', '--format=%P', r.groups[0]!.branch)).toBe(commit);
   });
 });
+
+describe('branch names that git cannot hold together', () => {
+  it('names the branch that blocks a group branch (the PR branch from before group-by), at once', async () => {
+    await pushWet(tree({ dev: 1 }));
+    git(remote, 'update-ref', 'refs/heads/hydrate/deployment', tip('deployment')!);
+    const e = await publishGroups(groupRequest({ render: render(tree({ dev: 2 })), maxAttempts: 2 })).catch((x: unknown) => x as Error);
+    expect(e).toBeInstanceOf(HydrateError);
+    expect((e as Error).message).toMatch(/cannot push hydrate\/deployment\/env-dev: the branch hydrate\/deployment exists/);
+  });
+
+  it('names the group branch that blocks the PR branch (after group-by was removed)', async () => {
+    await pushWet(tree({ dev: 1 }));
+    git(remote, 'update-ref', 'refs/heads/hydrate/deployment/env-dev', tip('deployment')!);
+    const e = await publishWetBranch({ ...base, remoteUrl: remote, targetBranch: 'hydrate/deployment', workDir: workDir(), render: render(tree({ dev: 2 })) }).catch((x: unknown) => x as Error);
+    expect((e as Error).message).toMatch(/cannot push hydrate\/deployment: the branch hydrate\/deployment\/env-dev exists/);
+  });
+});
+
+describe('a group branch already holding the render', () => {
+  it('is not pushed again when its pull request could not be opened by the run that pushed it', async () => {
+    await pushWet(tree({ dev: 1 }));
+    const first = await publishGroups(groupRequest({ render: render(tree({ dev: 2 })) }));
+    const second = await publishGroups(groupRequest({ render: render(tree({ dev: 2 })) }));
+    expect(second.groups[0]).toMatchObject({ upToDate: true });
+    expect(tip('hydrate/deployment/env-dev')).toBe(first.groups[0]!.commit);
+  });
+});

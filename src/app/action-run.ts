@@ -65,7 +65,13 @@ export interface JobReport {
   summary?: (errors: readonly string[]) => string;
 }
 
-export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobReport): Promise<void> {
+/** What a caller adds to every pull request the run opens (e.g. an image update: its sender as reviewer, a body line naming it). */
+export interface PullRequestExtras {
+  reviewers?: readonly string[];
+  bodyNote?: string;
+}
+
+export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobReport, extras: PullRequestExtras = {}): Promise<void> {
   // Only pull_request_target needs to know what is checked out (see planForEvent).
   const checkout = inputs.event.name === 'pull_request_target' ? await io.readCheckout(inputs.workspace, trustedBase(inputs)) : undefined;
   const plan = planForEvent(inputs, checkout);
@@ -82,7 +88,7 @@ export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobR
       ...(inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {})
     })
   );
-  const run: ActionRun = { inputs, io, report, plan, settings, render: renderRequest(inputs, settings, configText, io.logger) };
+  const run: ActionRun = { inputs, io, report, plan, settings, render: renderRequest(inputs, settings, configText, io.logger), extras };
   if (settings.shard?.kind === 'part') return renderShardPart(run, settings.shard.spec);
   if (plan.pins) {
     const delivery = await changePins(run, plan.pins);
@@ -103,15 +109,17 @@ interface Delivery {
 }
 
 /**
- * The reviewers and body note of a wet pull request: the `reviewers` input, and after a pushed pin
+ * The reviewers and body note of a wet pull request: the `reviewers` input and the caller's extras, and after a pushed pin
  * change the dispatcher too, with the note of what changed (only `units`' changes for a group's pull request).
  */
-function deliveryContent(run: ActionRun, reviewers: readonly string[], units?: readonly string[]): { reviewers: string[]; bodyNote?: string } {
+function deliveryContent(run: ActionRun, units?: readonly string[]): { reviewers: string[]; bodyNote?: string } {
+  const reviewers = [...run.inputs.reviewers, ...(run.extras.reviewers ?? [])];
+  const ordinary = { reviewers, ...(run.extras.bodyNote ? { bodyNote: run.extras.bodyNote } : {}) };
   const d = run.delivery;
-  if (!d) return { reviewers: [...reviewers] };
+  if (!d) return ordinary;
   const plan = units ? { ...d.plan, changes: d.plan.changes.filter((c) => units.includes(c.unit)) } : d.plan;
   // A group none of whose units the pin change touched: its pull request is an ordinary one.
-  if (plan.changes.length === 0 && d.plan.changes.length > 0) return { reviewers: [...reviewers] };
+  if (plan.changes.length === 0 && d.plan.changes.length > 0) return ordinary;
   return { reviewers: [...new Set([...reviewers, ...d.reviewers])], bodyNote: pinNote(d.request, plan) };
 }
 
@@ -159,6 +167,7 @@ interface ActionRun {
   render: RenderRun;
   /** Set after a pin change was pushed: the wet pull request says so and asks its reviewers. */
   delivery?: Delivery;
+  extras: PullRequestExtras;
 }
 
 /** The commit a pull_request_target checkout must match: GITHUB_SHA (the base branch's tip), else the event's base commit. */
@@ -236,6 +245,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
     const root = await io.group('Start the wet branch', () => startWetBranch(opening(inputs)));
     if (root) io.notice(`wet branch ${inputs.wetBranch} did not exist: created it as an empty root commit; the first render is opened as a pull request into it`);
   }
+  if (publish === 'push' && inputs.groupBy.length > 0) io.notice('group-by applies to pull-request mode: push mode commits every change to the wet branch');
   if (publish === 'pull-request' && inputs.groupBy.length > 0) {
     await renderAndPublishGroups(run, gh, { marker, dryFull, shards });
     return;
@@ -313,7 +323,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
       comment: { marker, body: buildComment(diff, ctx) },
       autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace),
       mergeMethod: MERGE_METHOD[inputs.mergeMethod],
-      ...deliveryContent(run, inputs.reviewers)
+      ...deliveryContent(run)
     }, io.logger);
     if (settled.kind !== 'open') return;
     io.setOutput('pr-number', String(settled.pull.number));
@@ -395,7 +405,7 @@ async function renderAndPublishGroups(run: ActionRun, gh: GitHub, ctxIn: { marke
             comment: { marker: groupMarker, body: buildComment(groupDiff, { ...ctx, marker: groupMarker, title: groupTitle }) },
             autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(groupDiff, outcome, inputs.workspace),
             mergeMethod: MERGE_METHOD[inputs.mergeMethod],
-            ...deliveryContent(run, inputs.reviewers, p.units)
+            ...deliveryContent(run, p.units)
           }
         };
       }),

@@ -179,8 +179,15 @@ export async function settleGroups(
     const groupPlan: PullRequestPlan = { head: g.branch, base: plan.base, lookup: open ? { open, latest: open } : {}, restartTarget: false };
     out.push({ branch: g.branch, outcome: await settlePullRequest(gh, groupPlan, g.content, logger) });
   }
+  let me: string | undefined;
   for (const [branch, pull] of [...plan.open].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (changed.has(branch)) continue;
+    // Only pull requests this token opened: a branch someone else named under the PR branch is theirs.
+    me ??= await gh.identity();
+    if (pull.user?.login !== me) {
+      logger.info(`#${pull.number} from ${branch} was opened by ${pull.user?.login ?? 'a deleted user'}, not by ${me}: left open`);
+      continue;
+    }
     logger.info(`the wet branch already holds ${branch}'s units as rendered: closing #${pull.number}`);
     await gh.closePull(pull.number);
     await gh.deleteBranch(branch);

@@ -76,6 +76,16 @@ export const HYDRATE_VERSION_TRAILER = 'Hydrate-Version';
 /** Push failures caused by another writer moving the branch: worth a fresh render and a retry. */
 const RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
 
+/**
+ * A branch whose name is a folder of the pushed one, or the reverse (`hydrate/deployment` and
+ * `hydrate/deployment/env-prod`): git cannot hold both. The message names the blocking branch.
+ */
+function refConflict(output: string, target: string): string | undefined {
+  const m = /'refs\/heads\/([^']+)' exists; cannot create/.exec(output);
+  if (!m) return undefined;
+  return `cannot push ${target}: the branch ${m[1]} exists, and git cannot hold both (one name is a folder of the other). Delete ${m[1]} (a pull-request branch left from before or after \`group-by\` changed), or choose another \`pr-branch\``;
+}
+
 interface Tips {
   wet?: string;
   target?: string;
@@ -214,6 +224,8 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
       };
     }
     const output = push.output;
+    const conflict = refConflict(output, req.targetBranch);
+    if (conflict) throw new HydrateError(conflict);
     if (!RACE.test(output)) {
       const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output);
       throw new HydrateError(
@@ -420,7 +432,9 @@ async function pushGroup(
     const { target } = tips;
     const inPlace = target !== undefined && req.inPlace.has(g.branch);
     if (inPlace) await assertOnlyOurCommits(repo, g.branch, { wet: g.wet, target });
-    if (inPlace && (await repo.treeOf(target)) === g.tree) return { branch: g.branch, units: g.units, upToDate: true, created: false };
+    // Already there: updated in place earlier, or pushed afresh by a run that then failed to open its pull request.
+    const holds = target !== undefined && (await repo.treeOf(target)) === g.tree && (inPlace || g.wet === undefined || (await repo.isAncestor(g.wet, target)));
+    if (holds) return { branch: g.branch, units: g.units, upToDate: true, created: false };
     const parents: string[] = [];
     if (inPlace) {
       parents.push(target);
@@ -431,6 +445,8 @@ async function pushGroup(
     const commit = await repo.commitTree(g.tree, parents, commitMessage(req.message, req.trailers), req.author);
     const push = await repo.pushWithLease(req.remoteUrl, commit, g.branch, target);
     if (push.ok) return { branch: g.branch, units: g.units, upToDate: false, commit, created: target === undefined };
+    const conflict = refConflict(push.output, g.branch);
+    if (conflict) throw new HydrateError(conflict);
     if (!RACE.test(push.output)) {
       const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(push.output);
       throw new HydrateError(
