@@ -89,7 +89,7 @@ interface ActionRun {
   summary: string;
 }
 
-async function runAction(opts: { inputs?: Record<string, string>; event: string; payload: unknown }): Promise<ActionRun> {
+async function runAction(opts: { inputs?: Record<string, string>; event: string; payload: unknown; ref?: string }): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(tmp, 'run-'));
   const eventPath = path.join(dir, 'event.json');
   const outputPath = path.join(dir, 'output');
@@ -103,7 +103,7 @@ async function runAction(opts: { inputs?: Record<string, string>; event: string;
     GITHUB_WORKSPACE: workspace,
     GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
     GITHUB_SHA: git(workspace, 'rev-parse', 'HEAD'),
-    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF: opts.ref ?? 'refs/heads/main',
     GITHUB_EVENT_NAME: opts.event,
     GITHUB_EVENT_PATH: eventPath,
     GITHUB_OUTPUT: outputPath,
@@ -310,6 +310,18 @@ describe('image updates by dispatch and promotion (dist/index.js under Node 24)'
     const asked = server.requests.slice(from).filter((q) => q.method === 'POST' && q.path.endsWith('/requested_reviewers'));
     expect(asked.map((q) => [q.path.replace(/^.*\/pulls\//, ''), q.body])).toEqual([[`${devPull.number}/requested_reviewers`, { reviewers: ['carol'], team_reviewers: [] }]]);
     expect(server.validationErrors).toEqual([]);
+  });
+
+  it('refuses to commit from a checkout that is not a branch (a tag), writing nothing', async () => {
+    checkOutMain();
+    const refs = allRefs();
+    const writes = server.writes().length;
+    const r = await runAction({ ...dispatch({ ...update, images: [{ ...update.images[0]!, tag: '5.0.0' }] }), inputs: { 'dry-commit': 'push' }, ref: 'refs/tags/v1' });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/::error.*the checkout is not a branch/);
+    expect(allRefs()).toBe(refs);
+    expect(server.writes().length).toBe(writes);
+    expect(git(workspace, 'status', '--porcelain')).toBe('');
   });
 
   it.each([
