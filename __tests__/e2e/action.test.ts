@@ -759,8 +759,21 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(git(bare, 'log', '--format=%P', 'first-pushed')).toBe('');
     expect(showFile('first-pushed', 'clusters/prod/web/Deployment.web.yml')).toContain('kind: Deployment');
     expect(branchTip('hydrate/first-pushed')).toBeUndefined();
+    // Grouped: one pull request per group, each onto the empty root, together the whole render.
+    const g = await runAction({ inputs: { 'wet-branch': 'first-grouped', 'group-by': 'cluster' } });
+    expect(g.code).toBe(0);
+    const groupRoot = branchTip('first-grouped')!;
+    expect(git(bare, 'ls-tree', '-r', groupRoot)).toBe('');
+    const opened = JSON.parse(g.outputs['pull-requests']!) as { branch: string }[];
+    expect(opened.map((o) => o.branch)).toEqual(expect.arrayContaining(['hydrate/first-grouped/cluster-prod', 'hydrate/first-grouped/cluster-staging']));
+    const union = new Set<string>();
+    for (const { branch } of opened) {
+      expect(git(bare, 'log', '-1', '--format=%P', branch)).toBe(groupRoot);
+      for (const f of git(bare, 'ls-tree', '-r', '--name-only', branch).split('\n')) if (f !== '.hydrate/index.json') union.add(f);
+    }
+    expect([...union].sort()).toEqual(git(bare, 'ls-tree', '-r', '--name-only', 'hydrate/first').split('\n').filter((f) => f !== '.hydrate/index.json').sort());
     expect(server.validationErrors).toEqual([]);
-  });
+  }, 180_000);
 
   describe('a pull request per group (group-by: cluster, the environments of apps/web)', () => {
     const WET = 'grouped';
@@ -836,7 +849,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
       expect(server.writes().length).toBe(writes);
       expect([branchTip(STAGING), branchTip(PROD)]).toEqual(tips);
       expect(server.validationErrors).toEqual([]);
-    });
+    }, 180_000);
 
     it('after staging merged, updates prod in place onto the new wet tip, holding only prod', async () => {
       const staging = openPull(STAGING)!;
@@ -860,7 +873,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
       // Reviewers are asked on new pull requests only.
       expect(server.requests.filter((q) => q.path.endsWith(`/pulls/${prodBefore.number}/requested_reviewers`))).toHaveLength(1);
       expect(server.validationErrors).toEqual([]);
-    });
+    }, 180_000);
 
     it('merges the staging pull request at once when GitHub reports it mergeable, with the merge method', async () => {
       standInOptions.mergeableAtOnce = true;
@@ -877,7 +890,7 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
       expect(showFile(WET, 'clusters/prod/web/Deployment.web.yml')).not.toContain('replicas: 6');
       expect(JSON.parse(r.outputs['pull-requests']!)).toContainEqual(expect.objectContaining({ branch: STAGING, merged: true }));
       expect(server.validationErrors).toEqual([]);
-    });
+    }, 180_000);
 
     it('closes a group\'s pull request and deletes its branch once its units no longer differ from the wet branch', async () => {
       delete standInOptions.mergeableAtOnce;
@@ -891,6 +904,6 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
       expect(server.state.pulls.find((p) => p.number === prod.number)!.state).toBe('closed');
       expect(branchTip(PROD)).toBeUndefined();
       expect(server.validationErrors).toEqual([]);
-    });
+    }, 180_000);
   });
 });

@@ -422,10 +422,13 @@ describe('one listing of the open pull requests, reviewers', () => {
     const { standIn, gh } = await setup({ branches: ['a', 'b', 'c'], defaultPerPage: 30 });
     const t = '2026-01-01T00:00:00Z';
     for (let i = 1; i <= 120; i++) {
-      standIn.state.pulls.push({ number: i, id: i, node_id: `PR_${i}`, title: `t${i}`, body: '', state: i === 7 ? 'closed' : 'open', merged: false, draft: false, head: `hydrate/deployment/g${i}`, base: i === 8 ? 'main' : 'deployment', labels: [], created_at: t, updated_at: t, closed_at: null, merged_at: null, user: 'x', auto_merge: null });
+      standIn.state.pulls.push({ number: i, id: i, node_id: `PR_${i}`, title: `t${i}`, body: '', state: i === 7 ? 'closed' : 'open', merged: false, draft: false, head: `hydrate/deployment/g${i}`, base: i === 8 ? 'main' : 'deployment', labels: [], created_at: t, updated_at: t, closed_at: null, merged_at: null, user: 'x', auto_merge: null, ...(i === 10 ? { head_owner: 'forker' } : {}) });
     }
+    // A fork's pull request from a branch of the same name is not one of this repository's.
+    const fork = standIn.state.pulls[9]!;
     const pulls = await gh.listOpenPulls('deployment');
-    expect(pulls).toHaveLength(118);
+    expect(pulls).toHaveLength(117);
+    expect(pulls.map((p) => p.number)).not.toContain(fork.number);
     expect(pulls.map((p) => p.number)).not.toContain(7);
     expect(pulls.map((p) => p.number)).not.toContain(8);
     const reads = standIn.requests.filter((r) => r.method === 'GET');

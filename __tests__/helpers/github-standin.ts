@@ -57,6 +57,8 @@ export interface StandInPull {
   requested_teams?: string[];
   /** How it was merged (merge, squash, rebase). */
   merge_method?: string;
+  /** Owner of the head repository when it is a fork (default: the repository's owner). */
+  head_owner?: string;
 }
 
 export interface StandInComment {
@@ -299,10 +301,10 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
     };
   };
 
-  const branchObject = (template: Json | undefined, ref: string): JsonObject => {
+  const branchObject = (template: Json | undefined, ref: string, labelOwner = owner): JsonObject => {
     const b = structuredClone(template) as JsonObject;
     b.ref = ref;
-    b.label = `${owner}:${ref}`;
+    b.label = `${labelOwner}:${ref}`;
     b.sha = '0'.repeat(40);
     return b;
   };
@@ -331,7 +333,7 @@ export async function startGitHubStandIn(opts: StandInOptions = {}): Promise<Git
       assignee: null,
       assignees: [],
       milestone: null,
-      head: branchObject(o.head, p.head),
+      head: branchObject(o.head, p.head, p.head_owner),
       base: branchObject(o.base, p.base),
       draft: p.draft,
       auto_merge: p.auto_merge

@@ -119,7 +119,7 @@ export interface GitHub {
   autoMerge(pull: Pick<Pull, 'number' | 'node_id' | 'head'>, method: MergeMethod): Promise<AutoMergeResult>;
   /** Merges the pull request now (PUT /pulls/{n}/merge); resolves to the merge commit. */
   mergePull(number: number, method: MergeMethod, headSha?: string): Promise<string>;
-  /** Every open pull request into `base` (one paginated listing), newest first. */
+  /** Every open pull request into `base` from a branch of this repository (one paginated listing), newest first. */
   listOpenPulls(base: string): Promise<Pull[]>;
   /**
    * Asks `reviewers` (logins, or `org/team` for a team) to review; bot accounts (`*[bot]`) are
@@ -515,7 +515,8 @@ export function createGitHub(options: GitHubOptions): GitHub {
   const listOpenPulls = (base: string): Promise<Pull[]> =>
     guard('list pull requests', 'pull-requests: read', async () => {
       const data = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', base, sort: 'created', direction: 'desc', per_page: 100 });
-      return data.filter((p) => p.base.ref === base).map(toPull);
+      // Pull requests from forks may use the same branch names: only this repository's branches count.
+      return data.filter((p) => p.base.ref === base && p.head.label === `${owner}:${p.head.ref}`).map(toPull);
     });
 
   const requestReviewers = async (number: number, reviewers: readonly string[]): Promise<string | undefined> => {

@@ -3,8 +3,11 @@
  * look-up of the pull requests from the PR branch into the wet branch, made before the render:
  * - none open but an older one merged or closed: the PR branch starts afresh (`restartTarget`);
  * - after the render, nothing changed: the open pull request (if any) is closed and its branch deleted;
- * - else the open one is updated (or one is opened), the labels it lacks added, the sticky comment
- *   written, and auto-merge enabled when asked and not on already.
+ * - else the open one is updated (or one is opened, and its reviewers asked), the labels it lacks
+ *   added, the sticky comment written, and auto-merge enabled when asked and not on already — or,
+ *   when GitHub answers that the pull request can be merged at once, merged.
+ * With `group-by`, one listing of the open pull requests into the wet branch serves every group:
+ * each changed group is settled as above, and an open group whose units no longer differ is closed.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
