@@ -312,6 +312,28 @@ describe('image updates by dispatch and promotion (dist/index.js under Node 24)'
     expect(server.validationErrors).toEqual([]);
   });
 
+  it('a workflow_dispatch takes the image update in its payload input; text that is not JSON fails, writing nothing', async () => {
+    checkOutMain();
+    const refs = allRefs();
+    const writes = server.writes().length;
+    const bad = await runAction({ event: 'workflow_dispatch', payload: { inputs: { payload: '{"images": [' }, ref: 'refs/heads/main' }, inputs: { payload: '{"images": [', 'dry-commit': 'push' } });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toMatch(/::error.*input payload is not JSON/);
+    expect(allRefs()).toBe(refs);
+    expect(server.writes().length).toBe(writes);
+    const manual = JSON.stringify({ images: [{ name: IMAGE, tag: '2.0.0', units: ['apps/web/envs/prod'] }], reviewers: ['dave'] });
+    const r = await runAction({ event: 'workflow_dispatch', payload: { inputs: { payload: manual }, ref: 'refs/heads/main' }, inputs: { payload: manual } });
+    expect(r.code).toBe(0);
+    const branch = 'hydrate/images/ghcr.io-acme-web-2.0.0';
+    expect(pinnedTag(branch, 'prod')).toBe('2.0.0');
+    const dryPull = server.state.pulls.find((p) => p.head === branch)!;
+    expect(r.outputs['dry-pr-number']).toBe(String(dryPull.number));
+    expect(r.outputs['dry-pr-url']).toMatch(new RegExp(`/pull/${dryPull.number}$`));
+    expect(dryPull).toMatchObject({ base: 'main', state: 'open' });
+    // No sender repository given: the note says a dispatch sent it.
+    expect(dryPull.body).toMatch(/Image update from a dispatch/);
+  });
+
   it('refuses to commit from a checkout that is not a branch (a tag), writing nothing', async () => {
     checkOutMain();
     const refs = allRefs();
