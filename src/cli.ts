@@ -14,10 +14,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, HydrateError, type Diagnostic } from './diagnostics.js';
-import { COMMANDS, parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
-import { printDiagnostics, renderCommand, renderFlags, stderrLogger } from './cli/render-command.js';
-import { pinsCommand } from './app/pins.js';
-import { pipelinePorts } from './app/pipeline-ports.js';
+import { parseCommandLine, UsageError, wantsJson } from './cli/usage.js';
+import { printDiagnostics, renderCommand, renderFlags } from './cli/render-command.js';
+import { pinsFlags } from './cli/pins-command.js';
 import { diffCommand } from './cli/diff-command.js';
 import { demoCommand } from './cli/demo-command.js';
 import { escapeText } from './report/escape.js';
@@ -44,15 +43,8 @@ async function main(argv: string[]): Promise<number> {
       case 'diff':
         return await diffCommand(invocation.values);
       case 'images':
-      case 'promote': {
-        const v = invocation.values as { config: string; repo?: string; payload?: string; from?: string; to?: string };
-        const missing = invocation.command === 'images' ? (v.payload ? '' : '--payload FILE') : v.from && v.to ? '' : '--from and --to';
-        if (missing) throw new UsageError(`${invocation.command} needs ${missing}`, `Usage: hydrate ${COMMANDS[invocation.command].synopsis}`);
-        const common = { config: v.config, ...(v.repo ? { repo: v.repo } : {}) };
-        const { text } = await pinsCommand(invocation.command === 'images' ? { ...common, kind: 'images', payload: v.payload! } : { ...common, kind: 'promote', from: v.from!, to: v.to! }, pipelinePorts(stderrLogger));
-        process.stdout.write(escapeText(text));
-        return ExitCode.ok;
-      }
+      case 'promote':
+        return await pinsFlags(invocation.command, invocation.values);
       case 'demo':
         return await demoCommand(invocation.values['write-docs']);
       case 'version':
