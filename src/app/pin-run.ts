@@ -58,8 +58,8 @@ export type PinRunOutcome =
   | { kind: 'unchanged'; plan: PinPlan; pull?: number }
   /** A dry pull request holds the change; hydration follows its merge. */
   | { kind: 'dry-pull-request'; plan: PinPlan; pull: Pull; created: boolean }
-  /** Pushed onto the dry branch: the run goes on to render `commit`, with `bodyNote` and `reviewers` on the wet pull request. */
-  | { kind: 'pushed'; commit: string; plan: PinPlan; bodyNote: string; reviewers: string[] };
+  /** Pushed onto the dry branch: the run goes on to render `commit`; the wet pull request carries `pinNote(request, plan)` and asks `reviewers`. */
+  | { kind: 'pushed'; commit: string; plan: PinPlan; reviewers: string[] };
 
 /** Logins to ask for review: the payload's reviewers without bot accounts. */
 export function humanReviewers(update: ImageUpdate | undefined): string[] {
@@ -144,14 +144,13 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-  const note = pinNote(request, plan);
   const reviewers = humanReviewers(update);
   if (dry.commitMode === 'push') {
     if (!committed.commit) return { kind: 'unchanged', plan };
     // The same run renders what was committed.
     await applyPinPlan(run.workspace, plan);
     run.notice(`committed the pin change to ${dry.repository}@${dry.branch} (${committed.commit.slice(0, 7)})`);
-    return { kind: 'pushed', commit: committed.commit, plan, bodyNote: note, reviewers };
+    return { kind: 'pushed', commit: committed.commit, plan, reviewers };
   }
   const pulls = run.pulls();
   const lookup = await pulls.lookUpPulls(target, dry.branch);
@@ -160,7 +159,7 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
     return { kind: 'unchanged', plan, pull: lookup.open.number };
   }
   const subject = message.split('\n')[0]!;
-  const body = `${note}\n\nMerging this pull request hydrates the change (the wet pull request follows).\n`;
+  const body = `${pinNote(request, plan)}\n\nMerging this pull request hydrates the change (the wet pull request follows).\n`;
   const { pull, created } = await pulls.createOrUpdatePull({ head: target, base: dry.branch, title: subject, body }, lookup.open ?? null);
   if (created && reviewers.length > 0) {
     const warning = await pulls.requestReviewers(pull.number, reviewers);
