@@ -143,3 +143,18 @@ export interface Git {
   /** Creates an empty private repository in `workDir` (`repo.git`, work tree `tree`). */
   initWorkTree(workDir: string): Promise<GitWorkTree>;
 }
+
+/*
+ * GitHub's contract for pull-request comments, shared by the report (which budgets its body to
+ * it and marks it) and the GitHub adapter (which enforces it and finds its comment by the marker).
+ */
+
+/** GitHub rejects comment and pull request bodies longer than this many characters... */
+export const COMMENT_MAX_CHARS = 65_536;
+/** ... and longer than this many UTF-8 bytes. */
+export const COMMENT_MAX_BYTES = 262_144;
+
+/** The hidden line that identifies a sticky comment written by this tool (`--` or `>` would end it early). */
+export function markerComment(marker: string): string {
+  return `<!-- hydrate:${marker.replace(/-{2,}/g, '-').replace(/[<>\r\n]/g, '')} -->`;
+}

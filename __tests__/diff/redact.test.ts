@@ -7,7 +7,7 @@ import { buildJobSummary } from '../../src/report/summary.js';
 import { formatDiffText } from '../../src/report/text.js';
 import { diffToJson } from '../../src/report/json-report.js';
 import { toCanonicalYaml, toCanonicalYamlStream } from '../../src/resources/yaml.js';
-import type { WetIndex } from '../../src/wet/wet-index.js';
+import type { WetIndex } from '../../src/formats/wet-index.js';
 
 const U = 'kubernetes:apps/web';
 const CANARIES = ['CANARY-data-old', 'CANARY-data-new', 'CANARY-string-old', 'CANARY-string-new', 'CANARY-kept', 'CANARY-lastapplied-old', 'CANARY-lastapplied-new', 'CANARY-added-key', 'CANARY-removed-key'];

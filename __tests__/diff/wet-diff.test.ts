@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { diffWet, type WetSnapshot } from '../../src/diff/wet-diff.js';
 import { toCanonicalYaml, toCanonicalYamlStream } from '../../src/resources/yaml.js';
-import type { WetIndex, WetIndexUnit } from '../../src/wet/wet-index.js';
+import type { WetIndex, WetIndexUnit } from '../../src/formats/wet-index.js';
 
 function unit(dir: string, paths: string[], coordinates: Record<string, string> = {}): WetIndexUnit {
   return { renderer: 'kubernetes', dir, coordinates, output: dir, paths: [...paths].sort(), digest: 'd' };

@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../helpers/github-standin.js';
 import { gitHttpHandler } from '../helpers/git-http-server.js';
 import { markerComment } from '../../src/report/markdown.js';
+import { parseRunReport, RUN_REPORT_VERSION } from '../../src/formats/run-report.js';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -644,8 +645,12 @@ describe('the action, end to end (dist/index.js under Node 24)', () => {
     expect(r.summary).toContain('| <code>kubernetes:apps/web/clusters/prod</code> | reused |');
     expect(r.summary).toContain('Hydrate failed');
     // The JSON report has the CLI's shape (errors and warnings apart), with the version and mode.
-    const json = JSON.parse(await readFile(r.outputs['report']!, 'utf8')) as Record<string, unknown>;
+    const text = await readFile(r.outputs['report']!, 'utf8');
+    const json = JSON.parse(text) as Record<string, unknown>;
     expect(json).toMatchObject({ mode: 'push', ok: false, written: null });
+    // It is a report of its format's version, and its schema reads all of it.
+    expect(json['formatVersion']).toBe(RUN_REPORT_VERSION);
+    expect(parseRunReport(text)).toEqual(json);
     expect(json['version']).toMatch(/^\d+\.\d+\.\d+/);
     const errors = json['errors'] as { severity: string; file?: string }[];
     expect(errors.length).toBeGreaterThan(0);

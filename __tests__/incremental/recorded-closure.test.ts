@@ -18,7 +18,7 @@ import { applyWetPlan, readWetDir } from '../../src/adapters/wet-dir.js';
 import { createFileIds, blobId, type FileIds } from '../../src/pipeline/file-ids.js';
 import { hydrate } from '../../src/pipeline/hydrate.js';
 import { closureCover, recordedInputDigest, unitInputDigest, type InputDigest } from '../../src/pipeline/incremental.js';
-import { parseIndex } from '../../src/wet/layout.js';
+import { parseIndex } from '../../src/formats/wet-index.js';
 import { kustomizeClosure } from '../../src/render/kubernetes/closure.js';
 import { discoverUnits } from '../../src/dry/discover.js';
 import type { Unit } from '../../src/dry/unit.js';

@@ -14,7 +14,7 @@ import { readShardFiles, writeShardFile } from '../../src/adapters/shard-files.j
 import { HydrateError, type Diagnostic } from '../../src/diagnostics.js';
 import type { HydrateOutcome } from '../../src/pipeline/hydrate.js';
 import { silentLogger } from '../../src/ports.js';
-import { shardFileSchema } from '../../src/pipeline/shards.js';
+import { shardFileSchema } from '../../src/formats/shard-file.js';
 import { addApp, appsOf, generateKubernetesDry, KUBERNETES_CONFIG, put, readTree } from './dry-fixture.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');

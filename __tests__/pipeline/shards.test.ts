@@ -13,13 +13,10 @@ import {
   chooseVerificationSample,
   collectShards,
   shardResultDifference,
-  shardFileName,
-  shardFileSchema,
   shardUnitResult,
-  type LoadedShard,
-  type MergeExpectation,
-  type ShardFile
+  type MergeExpectation
 } from '../../src/pipeline/shards.js';
+import { shardFileName, shardFileSchema, type LoadedShard, type ShardFile } from '../../src/formats/shard-file.js';
 import { MAX_SHARDS, parseShardSpec, type ShardSpec } from '../../src/settings/shard.js';
 
 const INDEPENDENT: ReadonlySet<string> = new Set(['kubernetes']);

@@ -9,8 +9,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmptyWetBranch, publishGroups, publishWetBranch, type GroupPublishRequest } from '../../src/publish/wet-branch.js';
-import { serializeIndex } from '../../src/wet/layout.js';
-import { unitRecord, type WetIndex, type WetIndexUnit } from '../../src/wet/wet-index.js';
+import { serializeIndex, unitRecord, type WetIndex, type WetIndexUnit } from '../../src/formats/wet-index.js';
 import { HydrateError } from '../../src/diagnostics.js';
 
 const ENV = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C', GIT_AUTHOR_NAME: 'H', GIT_AUTHOR_EMAIL: 'h@example.com', GIT_COMMITTER_NAME: 'H', GIT_COMMITTER_EMAIL: 'h@example.com' };

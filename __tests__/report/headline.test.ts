@@ -2,7 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { diffWet, type WetSnapshot } from '../../src/diff/wet-diff.js';
 import { buildComment } from '../../src/report/comment.js';
 import { toCanonicalYaml } from '../../src/resources/yaml.js';
-import type { WetIndex } from '../../src/wet/wet-index.js';
+import type { WetIndex } from '../../src/formats/wet-index.js';
 
 type Obj = Record<string, unknown>;
 

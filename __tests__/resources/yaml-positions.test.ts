@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { ConfigError } from '../../src/diagnostics.js';
 import { parseConfig } from '../../src/settings/load-config.js';
 import { parsePositioned } from '../../src/render/kubernetes/yaml-positions.js';
-import { readClaimDocuments } from '../../src/render/terraform/claim-documents.js';
+import { readClaimDocuments } from '../../src/render/claim-documents.js';
 import { parseYamlDocuments } from '../../src/resources/yaml.js';
 import { parseYaml11 } from '../../src/dry/engines/flux.js';
 import { locateZodIssues, MAX_YAML_CHARS, NESTING_TOO_DEEP, readYamlDocument, TOO_LARGE, zodIssueDiagnostics } from '../../src/resources/yaml-positions.js';

@@ -15,7 +15,7 @@ import { HydrateError, type Diagnostic } from '../../src/diagnostics.js';
 import { hydrate, type HydrateOutcome } from '../../src/pipeline/hydrate.js';
 import { silentLogger } from '../../src/ports.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
-import { INDEX_PATH, PENDING_PATH } from '../../src/wet/wet-index.js';
+import { INDEX_PATH, PENDING_PATH } from '../../src/formats/wet-index.js';
 import { put, readTree } from '../incremental/dry-fixture.js';
 
 let tmp: string;

@@ -1,8 +1,7 @@
 /** A render split by groups of units, on tree listings (path → blob id). */
 import { describe, expect, it } from '@jest/globals';
 import { changedUnits, partChanges, type RenderSides } from '../../src/wet/groups.js';
-import { parseIndex } from '../../src/wet/layout.js';
-import { INDEX_PATH, unitRecord, type WetIndex, type WetIndexUnit } from '../../src/wet/wet-index.js';
+import { INDEX_PATH, parseIndex, unitRecord, type WetIndex, type WetIndexUnit } from '../../src/formats/wet-index.js';
 
 const unit = (env: string, digest: string, paths = [`c/${env}/a.yml`]): WetIndexUnit => ({ renderer: 'kubernetes', dir: `apps/${env}`, coordinates: { env }, output: `c/${env}`, paths, digest });
 const index = (units: [string, WetIndexUnit][], extra: Partial<WetIndex> = {}): WetIndex => ({ version: 1, generator: 'g', units: unitRecord(units), ...extra });

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { HydrateError } from '../../src/diagnostics.js';
-import { layoutWet, parseIndex, perResourceNames, serializeIndex } from '../../src/wet/layout.js';
-import { INDEX_PATH } from '../../src/wet/wet-index.js';
+import { layoutWet, perResourceNames } from '../../src/wet/layout.js';
+import { INDEX_PATH, parseIndex, serializeIndex } from '../../src/formats/wet-index.js';
 import { meta, obj, settingsWith, unitResult } from './helpers.js';
 
 const paths = (l: { files: { path: string }[] }): string[] => l.files.map((f) => f.path);

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { layoutWet } from '../../src/wet/layout.js';
 import { isEmptyPlan, planWetUpdate } from '../../src/wet/plan.js';
 import { snapshotFromLayout } from '../../src/wet/snapshot.js';
-import { INDEX_PATH } from '../../src/wet/wet-index.js';
+import { INDEX_PATH } from '../../src/formats/wet-index.js';
 import { meta, obj, settingsWith, unitResult } from './helpers.js';
 
 function treeReader(tree: Record<string, string>): (p: string) => Promise<string | undefined> {

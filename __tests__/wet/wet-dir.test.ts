@@ -6,7 +6,7 @@ import { HydrateError } from '../../src/diagnostics.js';
 import { applyWetPlan, readWetDir } from '../../src/adapters/wet-dir.js';
 import { layoutWet } from '../../src/wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../../src/wet/plan.js';
-import { INDEX_PATH } from '../../src/wet/wet-index.js';
+import { INDEX_PATH } from '../../src/formats/wet-index.js';
 import { meta, obj, settingsWith, unitResult } from './helpers.js';
 
 let dir: string;

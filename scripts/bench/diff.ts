@@ -4,7 +4,7 @@
 // Prints one JSON line: {"resources":…, "changed":…, "diffMs":…, "commentMs":…, "totalMs":…, "commentChars":…}.
 import { diffWet, type WetSnapshot } from '../../src/diff/wet-diff.js';
 import { buildComment } from '../../src/report/comment.js';
-import type { WetIndex } from '../../src/wet/wet-index.js';
+import type { WetIndex } from '../../src/formats/wet-index.js';
 
 const total = Number(process.env['RESOURCES'] ?? 10_000);
 const perUnit = 100;

@@ -8,9 +8,7 @@ import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { HydrateError } from '../diagnostics.js';
-import { silentLogger, type Logger } from '../ports.js';
-import { COMMENT_MAX_BYTES, COMMENT_MAX_CHARS } from '../report/comment.js';
-import { markerComment } from '../report/markdown.js';
+import { COMMENT_MAX_BYTES, COMMENT_MAX_CHARS, markerComment, silentLogger, type Logger } from '../ports.js';
 
 /** A pull request, with GitHub's own field names. */
 export interface Pull {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { HydrateError, type Diagnostic } from '../diagnostics.js';
 import { cmp } from '../resources/resource.js';
-import { shardFileName, shardFileSchema, type LoadedShard, type ShardFile } from '../pipeline/shards.js';
+import { parseShardFile, serializeShardFile, shardFileName, type LoadedShard, type ShardFile } from '../formats/shard-file.js';
 
 const SHARD_FILE = /^hydrate-shard-\d+-of-\d+\.json$/;
 
@@ -17,7 +17,7 @@ export async function writeShardFile(dir: string, shard: ShardFile): Promise<str
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, shardFileName(shard.shard));
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(shard)}\n`);
+  await writeFile(tmp, serializeShardFile(shard));
   await rename(tmp, file);
   return file;
 }
@@ -50,20 +50,16 @@ export async function readShardFiles(dir: string): Promise<LoadedShard[]> {
   const shards: LoadedShard[] = [];
   const problems: Diagnostic[] = [];
   for (const file of files) {
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(await readFile(file, 'utf8'));
+      text = await readFile(file, 'utf8');
     } catch (e) {
       problems.push({ severity: 'error', message: `shard file ${file} is not valid JSON: ${(e as Error).message}` });
       continue;
     }
-    const parsed = shardFileSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      problems.push({ severity: 'error', message: `shard file ${file} is not a Hydrate shard file (${first.join('; ')})` });
-      continue;
-    }
-    shards.push({ file, data: parsed.data });
+    const parsed = parseShardFile(text);
+    if ('problem' in parsed) problems.push({ severity: 'error', message: `shard file ${file} ${parsed.problem}` });
+    else shards.push({ file, data: parsed.data });
   }
   if (problems.length > 0) throw new HydrateError(problems);
   return shards;

@@ -14,10 +14,11 @@ import { join } from 'node:path';
 import { HydrateError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { PreviousWet } from '../render/renderer.js';
 import { cmp } from '../resources/resource.js';
-import { checkWetPath, ownedPaths, parseIndex } from '../wet/layout.js';
+import { ownedPaths } from '../wet/layout.js';
 import type { WetPlan } from '../wet/plan.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
-import { INDEX_PATH, PENDING_PATH, recoverIndex, type WetIndex } from '../wet/wet-index.js';
+import { recoverIndex } from '../wet/wet-index.js';
+import { checkWetPath, INDEX_PATH, parseIndex, PENDING_PATH, type WetIndex } from '../formats/wet-index.js';
 
 /** The file-system calls that change the wet tree (a port, so that tests can fail one of them). */
 export interface WetFs {

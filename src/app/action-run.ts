@@ -17,7 +17,8 @@ import { buildComment } from '../report/comment.js';
 import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
 import { escapeText } from '../report/escape.js';
 import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
-import { renderReport } from '../report/json-report.js';
+import { runReport } from '../report/json-report.js';
+import { serializeRunReport } from '../formats/run-report.js';
 import type { Logger } from '../ports.js';
 import { VERSION } from '../version.js';
 import type { ActionInputs } from './action-inputs.js';
@@ -272,7 +273,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
   const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
-  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ...renderReport(rendered) }, null, 2)}\n`);
+  await writeFile(reportPath, serializeRunReport(runReport(rendered, { version: VERSION, mode: plan.mode })));
   io.setOutput('report', reportPath);
   io.setOutput('units-changed', JSON.stringify(unitsChanged));
 
@@ -369,7 +370,7 @@ async function renderAndPublishGroups(run: ActionRun, gh: GitHub, ctxIn: { marke
   for (const d of outcome.diagnostics) if (d.severity !== 'error') io.annotate(d);
   const diff = outcome.diff;
   const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');
-  await writeFile(reportPath, `${JSON.stringify({ version: VERSION, mode: plan.mode, ...renderReport(outcome) }, null, 2)}\n`);
+  await writeFile(reportPath, serializeRunReport(runReport(outcome, { version: VERSION, mode: plan.mode })));
   io.setOutput('report', reportPath);
   io.setOutput('units-changed', JSON.stringify(diff.units.map((u) => u.unit)));
   const title = plan.drift

@@ -7,7 +7,7 @@
 import { applyWetPlan, readWetDir } from '../adapters/wet-dir.js';
 import { readShardFiles, writeShardFile } from '../adapters/shard-files.js';
 import { hydrate, type HydrateOutcome, type PipelinePorts } from '../pipeline/hydrate.js';
-import type { LoadedShard } from '../pipeline/shards.js';
+import type { LoadedShard } from '../formats/shard-file.js';
 import type { Settings } from '../settings/settings.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
 

@@ -4,7 +4,7 @@
  * side only names the units; objects in files no index owns are grouped by their folder.
  */
 import { cmp } from '../resources/resource.js';
-import { INDEX_PATH, type WetIndex } from '../wet/wet-index.js';
+import { INDEX_PATH, type WetIndex } from '../formats/wet-index.js';
 import type { WetSnapshot } from '../wet/snapshot.js';
 import { diffSides, emptyUnitDiff, readFiles, reportOf, type DiffReport, type UnitDiff, type UnitSide } from './wet-diff.js';
 import { fieldMatcher } from './ignore.js';

@@ -13,7 +13,7 @@ import {
   type ResourceIdentity
 } from '../resources/resource.js';
 import { isKubeObject, parseCanonicalYaml, parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
-import type { WetIndexUnit } from '../wet/wet-index.js';
+import type { WetIndexUnit } from '../formats/wet-index.js';
 import { expandLists, isListObject } from '../resources/lists.js';
 import { isSecret, needsRedaction, redactPair } from './redact.js';
 import { fieldChanges, type FieldChange } from './field-diff.js';

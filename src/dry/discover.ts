@@ -159,7 +159,7 @@ export async function discoverUnits(
  */
 async function nestedUnits(settings: Settings, files: FileReader, units: readonly Unit[]): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
-  const kube = units.filter((u) => u.renderer === 'kubernetes' && !u.object).sort((a, b) => cmp(a.dir, b.dir));
+  const kube = units.filter((u) => u.renderer === 'kubernetes' && !u.object && !u.emit).sort((a, b) => cmp(a.dir, b.dir));
   for (let i = 0; i < kube.length; i++) {
     const outer = kube[i]!;
     const entry = settings.config.kubernetes[outer.entry];
@@ -202,13 +202,23 @@ function literalSegments(match: string): number {
  * specific one meant as an exception: the message says how to write that exception.
  */
 function overlapError(settings: Settings, positions: EntryPositions, renderer: RendererName, a: number, b: number, dirs: readonly string[]): Diagnostic {
-  const list: readonly { match?: string | undefined }[] = settings.config[renderer];
+  const list: readonly { match?: string | undefined; from?: string | undefined; path?: string | undefined }[] = settings.config[renderer];
   const ea = { match: list[a]!.match ?? '' };
   const eb = { match: list[b]!.match ?? '' };
   const where = (i: number): string => {
     const p = positions.get(`${renderer}[${i}]`);
     return p?.line !== undefined ? ` (${p.file ?? settings.configPath}:${p.line})` : '';
   };
+  if (list[a]!.from !== undefined || list[b]!.from !== undefined) {
+    // Units from engine objects: the same object found by two entries (their paths overlap, or two Argo CD entries name one Application).
+    const what = (i: number): string => (list[i]!.from !== undefined ? `${renderer}[${i}] (from: ${list[i]!.from}, path: ${list[i]!.path ?? ''})` : `${renderer}[${i}] "${list[i]!.match ?? ''}"`);
+    const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
+    return {
+      severity: 'error',
+      ...(positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath }),
+      message: `${what(a)}${where(a)} and ${what(b)}${where(b)} both make unit ${shown}: an engine object is rendered by one entry; give the entries paths that do not overlap, or exclude the object's file from one of them`
+    };
+  }
   const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
   const glob = patternGlob(list[specific]!.match ?? '');
   const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
@@ -239,7 +249,7 @@ function dropCollisions(
     if (a.id === b.id) {
       const key = `${a.renderer}:${a.entry}:${b.entry}`;
       const pair = pairs.get(key) ?? { a: a.entry, b: b.entry, renderer: a.renderer, dirs: [] };
-      pair.dirs.push(a.dir);
+      pair.dirs.push(a.object || a.argocd || b.object || b.argocd ? a.id.slice(a.renderer.length + 1) : a.dir);
       pairs.set(key, pair);
       bad.add(a);
       bad.add(b);

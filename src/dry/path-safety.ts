@@ -7,47 +7,17 @@
  */
 import { isAbsolute, posix } from 'node:path';
 import type { FileReader } from '../ports.js';
+import { checkRelativePath, hasGitSegment, isGitSegment } from '../settings/path-rules.js';
 
-const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
-
-/** The wet tree's index folder (`.hydrate/index.json`), which no unit may write into. */
-export const WET_INDEX_DIR = '.hydrate';
-
-/** The `extraArtifacts` setting as a folder path: a leading `./` and trailing `/` dropped. */
-export function extraArtifactsFolder(setting: string): string {
-  return setting.replace(/^(\.\/+)+/, '').replace(/\/+$/, '');
-}
-
-/** True for `.git` in any letter case: git's own folder (or a worktree's `.git` file). */
-export function isGitSegment(segment: string): boolean {
-  return segment.toLowerCase() === '.git';
-}
-
-/** True when some `/`-separated segment of `p` is `.git` (any case). */
-export function hasGitSegment(p: string): boolean {
-  return p.split('/').some(isGitSegment);
-}
-
-/**
- * Why a repo-relative POSIX path is unsafe, or undefined when it is fine. `what` names the
- * path in the message, e.g. `unit directory`.
- */
-export function checkRelativePath(p: string, what: string): string | undefined {
-  if (p === '') return `${what} is empty`;
-  if (p.includes('\\')) return `${what} "${p}" contains a backslash: use \`/\` as separator`;
-  if (p.startsWith('/') || isAbsolute(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
-  if (p === '.') return `${what} "${p}" is the repository root itself`;
-  for (const segment of p.split('/')) {
-    if (segment === '') return `${what} "${p}" has an empty path segment`;
-    if (segment === '..') return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
-    if (segment === '.') return `${what} "${p}" contains a \`.\` segment: write the path without it`;
-    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
-    if (!SAFE_SEGMENT.test(segment)) {
-      return `${what} "${p}" has segment ${JSON.stringify(segment)} with characters outside [A-Za-z0-9._-]: rename it`;
-    }
-  }
-  return undefined;
-}
+/** The rules a path the config names must follow, before it is resolved: src/settings/path-rules.ts. */
+export {
+  checkOutputPath,
+  checkRelativePath,
+  extraArtifactsFolder,
+  hasGitSegment,
+  isGitSegment,
+  WET_INDEX_DIR
+} from '../settings/path-rules.js';
 
 /** True when `inner` is `root` or below it (both absolute, normalized). */
 export function isWithin(root: string, inner: string): boolean {
@@ -136,19 +106,5 @@ export async function checkRepoPath(
   if (hasGitSegment(inside)) {
     return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
   }
-  return undefined;
-}
-
-/**
- * Why a unit's output folder (after its template is filled) may not be written, or undefined.
- * Besides checkRelativePath: not under `.github/` or any other top-level `.git*` name (workflows,
- * `.gitattributes`, `.gitmodules`), and not the index folder `.hydrate` (any letter case).
- */
-export function checkOutputPath(p: string, what = 'output path'): string | undefined {
-  const bad = checkRelativePath(p, what);
-  if (bad) return bad;
-  const first = p.split('/')[0]!.toLowerCase();
-  if (first.startsWith('.git')) return `${what} "${p}" is under \`${p.split('/')[0]}\`: git and GitHub read that folder (workflows, attributes); choose another output`;
-  if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split('/')[0]}\`, Hydrate's own index folder: choose another output`;
   return undefined;
 }

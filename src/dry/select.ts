@@ -11,26 +11,11 @@
 import picomatch from 'picomatch';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Unit } from './unit.js';
+import { globProblem } from '../settings/path-rules.js';
+
+export { globProblem, MAX_GLOB_LENGTH, MAX_STARS_PER_SEGMENT } from '../settings/path-rules.js';
 
 export const GLOB_OPTIONS = { dot: true, noextglob: true } as const;
-export const MAX_GLOB_LENGTH = 256;
-export const MAX_STARS_PER_SEGMENT = 2;
-
-/** Why a glob is refused, or undefined. `what` names it in the message, e.g. `--only`. */
-export function globProblem(pattern: string, what: string): string | undefined {
-  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
-  if (pattern.length > MAX_GLOB_LENGTH) {
-    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
-  }
-  for (const segment of pattern.split('/')) {
-    if (segment === '**' || segment === '!**') continue;
-    const stars = [...segment].filter((c) => c === '*').length;
-    if (stars > MAX_STARS_PER_SEGMENT) {
-      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
-    }
-  }
-  return undefined;
-}
 
 export interface Selection {
   selected: Unit[];

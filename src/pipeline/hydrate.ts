@@ -20,7 +20,8 @@ import { defaultRenderers } from '../render/registry.js';
 import { layoutWet, ownedPaths, type KeptUnit, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
 import { snapshotFromLayout, type WetSnapshot } from '../wet/snapshot.js';
-import { INDEX_PATH, isNeverOwned, unitRecord, type WetIndex } from '../wet/wet-index.js';
+import { isNeverOwned } from '../wet/wet-index.js';
+import { INDEX_PATH, unitRecord, type WetIndex } from '../formats/wet-index.js';
 import { checkDeletions, checkEmptyConfig } from '../wet/guard.js';
 import { diffWet, type DiffReport } from '../diff/wet-diff.js';
 import { digestOf } from '../render/digest.js';
@@ -30,7 +31,7 @@ import { redactUnitDiagnostics } from './input-secrets.js';
 import { runnerUntil, startClock, timeLimitError, type RunClock } from './time-limits.js';
 import { checkObjectNames } from '../resources/names.js';
 import { checkPortablePaths } from '../wet/portable-paths.js';
-import { cachingReader, memoizeAsync, recordedInputDigest, renderToolVersions, unitInputDigest, type InputDigest } from './incremental.js';
+import { cachingReader, memoizeAsync, recordedInputDigest, unitInputDigest, type InputDigest } from './incremental.js';
 import { createFileIds } from './file-ids.js';
 import {
   assignShard,
@@ -38,10 +39,9 @@ import {
   chooseVerificationSample,
   collectShards,
   shardResultDifference,
-  shardUnitResult,
-  type LoadedShard,
-  type ShardFile
+  shardUnitResult
 } from './shards.js';
+import type { LoadedShard, ShardFile } from '../formats/shard-file.js';
 
 export interface PipelinePorts {
   files: FileReader;
@@ -126,9 +126,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   const positions = entryPositions(req.configText, settings.configPath);
   const sourceErrors = await checkSources(settings, ports.files, positions);
   // An Argo CD app-of-apps whose source is rendered (kustomize, Helm): discovery reads the Applications it renders.
-  const kubernetes = renderers.find((r) => r.name === 'kubernetes');
   const renderObjects = async (u: Unit): Promise<unknown[] | undefined> => {
-    const [r] = (await kubernetes?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous })) ?? [];
+    const [r] = (await renderers.find((x) => x.name === u.renderer)?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous, forDiscovery: true })) ?? [];
     return r?.status === 'rendered' ? r.resources.map((x) => x.object) : undefined;
   };
   const discovered = await discoverUnits(settings, ports.files, positions, { renderObjects });
@@ -167,7 +166,7 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   let toRender: Unit[] = selected;
   if (!hasErrors(diagnostics)) {
     const started = Date.now();
-    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent));
+    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent, renderers));
     ports.logger.info(`hydrate: ${unchanged.length} unit(s) unchanged, ${toRender.length} to render (${Date.now() - started} ms)`);
   }
   const fromShards = new Map<string, UnitResult>();
@@ -323,12 +322,20 @@ async function planIncremental(
   settings: Settings,
   ports: PipelinePorts,
   previous: PreviousWet,
-  independent: ReadonlySet<string>
+  independent: ReadonlySet<string>,
+  renderers: readonly Renderer[]
 ): Promise<{ inputs: Map<string, InputDigest>; unchanged: Unit[]; toRender: Unit[] }> {
   const inputs = new Map<string, InputDigest>();
-  const tools = selected.some((u) => u.renderer === 'kubernetes') ? renderToolVersions(ports.exec) : Promise.resolve('');
-  // Never rejects (renderToolVersions catches), but keep an unobserved rejection impossible.
-  tools.catch(() => undefined);
+  // The versions of the tools of each renderer that runs some and has a unit selected, asked once.
+  const tools = new Map<string, Promise<string>>();
+  for (const r of renderers) {
+    if (!r.toolVersions || !selected.some((u) => u.renderer === r.name)) continue;
+    const versions = r.toolVersions(ports.exec);
+    // Never rejects (toolVersions catches), but keep an unobserved rejection impossible.
+    versions.catch(() => undefined);
+    tools.set(r.name, versions);
+  }
+  const toolsOf = (u: Unit): string | Promise<string> => tools.get(u.renderer) ?? '';
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
   // File ids from git when the dry tree is a checkout (clean tracked files are not read), else from content.
@@ -337,10 +344,10 @@ async function planIncremental(
   const recorded = settings.full ? undefined : previous.index;
   let walked = 0;
   const digests = await runPool(selected, width, async (u) => {
-    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, tools);
+    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, toolsOf(u));
     if (quick) return quick;
     walked++;
-    return unitInputDigest(u, settings, files, tools, ids);
+    return unitInputDigest(u, settings, files, toolsOf(u), ids);
   });
   ports.logger.debug(`hydrate: ${selected.length - walked} unit(s) checked against their recorded closure, ${walked} walked (file ids from ${ids.source})`);
   selected.forEach((u, i) => inputs.set(u.id, digests[i]!));

@@ -5,16 +5,12 @@
  * previous output instead of being rendered again.
  */
 import type { Unit } from '../dry/unit.js';
-import type { FileReader, ProcessRunner } from '../ports.js';
+import type { FileReader } from '../ports.js';
 import type { Settings } from '../settings/settings.js';
 import { digestOf } from '../render/digest.js';
-import { chartClosure, helmClosure, kustomizeClosure, plainClosure, type Closure } from '../render/kubernetes/closure.js';
+import type { UnitClosure } from '../render/renderer.js';
+import { rendererFor } from '../render/registry.js';
 import { createFileIds, type FileIds } from './file-ids.js';
-import { detectUnitType } from '../render/kubernetes/unit-type.js';
-import { fluxClosure } from '../render/kubernetes/flux-kustomization.js';
-import { listPlainUnit, plainRuleOf } from '../render/kubernetes/plain-dir.js';
-import { argoClosure } from '../render/kubernetes/argocd-source.js';
-import type { KubernetesEntry } from '../settings/schema/kubernetes.js';
 import { cmp } from '../resources/resource.js';
 import { CANONICAL_YAML_FORMAT } from '../resources/yaml.js';
 import { VERSION } from '../version.js';
@@ -32,12 +28,8 @@ export interface InputDigest {
 
 
 function entryOf(unit: Unit, settings: Settings): unknown {
-  const lists: Record<Unit['renderer'], readonly unknown[]> = {
-    kubernetes: settings.config.kubernetes,
-    terraform: settings.config.terraform,
-    secrets: settings.config.secrets
-  };
-  return lists[unit.renderer][unit.entry];
+  // Each renderer's entries are the config's list of its name.
+  return settings.config[unit.renderer][unit.entry];
 }
 
 const globalConfigs = new WeakMap<Settings, string>();
@@ -57,70 +49,10 @@ function globalConfig(settings: Settings): string {
   return text;
 }
 
-/** The closure of a kubernetes unit, by the type the renderer will detect for it. */
-async function kubernetesClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
-  const entry = settings.config.kubernetes[unit.entry];
-  if (!entry) return { paths: [unit.dir], volatile: true, reason: 'no config entry' };
-  switch (entry.from) {
-    case 'argocd':
-      return argoClosure(unit, settings, files);
-  }
-  const root = settings.repoRoot;
-  switch (entry.from) {
-    case 'flux':
-      return fluxClosure(unit, settings, entry, files);
-  }
-  const detected = await detectUnitType(files, root, unit, entry);
-  switch (detected.type) {
-    case 'kustomize':
-      // With --enable-helm, charts under chartHome and their values files are in the closure; a
-      // chart fetched from a repository (or inflated by a generator file) makes it volatile.
-      return kustomizeClosure(unit.dir, files, root);
-    case 'helm':
-      return helmClosure(unit.dir, detected.file, files, root, entry.helm.patchesLibrary);
-    case 'chart':
-      return chartClosure(unit.dir, entry.helm.valueFiles, entry.type === 'auto' ? detected.releaseFile : undefined);
-    case 'missing':
-      return { paths: [unit.dir, detected.file], volatile: true, reason: { kustomize: 'no kustomization file', helm: 'Helm release file not found', chart: 'no Chart.yaml' }[detected.want] };
-    case 'plain': {
-      // With type auto, a release file appearing later turns the unit into a Helm release: digest its path too.
-      const own = entry.type === 'auto' ? { paths: [unit.dir, detected.releaseFile], volatile: false } : plainClosure(unit.dir);
-      // The unit directory is digested recursively; sub-directories built as kustomizations may read more.
-      return plainUnitClosure(own, unit, entry, settings, files);
-    }
-  }
-}
-
-async function plainUnitClosure(own: Closure, unit: Unit, entry: KubernetesEntry, settings: Settings, files: FileReader): Promise<Closure> {
-  let listing;
-  try {
-    listing = await listPlainUnit(files, settings.repoRoot, unit.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
-  } catch {
-    return own; // the renderer reports it
-  }
-  if (listing.kustomizations.length === 0) return own;
-  const paths = new Set(own.paths);
-  let volatile = own.volatile;
-  let reason = own.reason;
-  for (const sub of listing.kustomizations) {
-    const c = await kustomizeClosure(sub, files, settings.repoRoot);
-    for (const p of c.paths) paths.add(p);
-    if (c.volatile && !volatile) {
-      volatile = true;
-      reason = c.reason;
-    }
-  }
-  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
-    volatile = true;
-    reason = 'kustomize --enable-helm may fetch charts';
-  }
-  return { paths: [...paths].sort(cmp), volatile, ...(reason !== undefined ? { reason } : {}) };
-}
-
-/** The closure of any unit: kubernetes units by type; terraform and secrets units their claim files. */
-export async function unitClosure(unit: Unit, settings: Settings, files: FileReader): Promise<Closure> {
-  if (unit.renderer === 'kubernetes') return kubernetesClosure(unit, settings, files);
-  return { paths: [unit.dir], volatile: false };
+/** The closure of any unit, as its renderer reports it; a renderer that reports none reads the unit's folder. */
+export async function unitClosure(unit: Unit, settings: Settings, files: FileReader): Promise<UnitClosure> {
+  const renderer = rendererFor(unit.renderer);
+  return renderer.closure ? renderer.closure(unit, settings, files) : { paths: [unit.dir], volatile: false };
 }
 
 const entryDigests = new WeakMap<Settings, Map<string, string>>();
@@ -131,7 +63,8 @@ const entryDigests = new WeakMap<Settings, Map<string, string>>();
  * output-shaping config and the versions.
  */
 async function headerParts(unit: Unit, settings: Settings, toolVersion: string | Promise<string>, format: number = CANONICAL_YAML_FORMAT): Promise<string[]> {
-  const tools = unit.renderer === 'kubernetes' ? await toolVersion : '';
+  // Only a renderer that runs tools has their versions in its units' digests.
+  const tools = rendererFor(unit.renderer).toolVersions ? await toolVersion : '';
   let perSettings = entryDigests.get(settings);
   if (!perSettings) entryDigests.set(settings, (perSettings = new Map()));
   const key = `${unit.renderer}\u0000${unit.entry}\u0000${tools}`;
@@ -151,7 +84,9 @@ async function headerParts(unit: Unit, settings: Settings, toolVersion: string |
     JSON.stringify(unit.coordinates),
     shared,
     // An Argo CD unit: the (generated) Application it renders.
-    ...(unit.argocd ? [JSON.stringify(unit.argocd)] : [])
+    ...(unit.argocd ? [JSON.stringify(unit.argocd)] : []),
+    // An emit unit: the object it rewrites and the wet folder it deploys.
+    ...(unit.emit ? [JSON.stringify(unit.emit)] : [])
   ];
 }
 
@@ -195,7 +130,8 @@ async function digestOver(header: readonly string[], paths: readonly string[], i
 
 /**
  * sha256 over the unit's header (its config entry, the global config that shapes output, the
- * renderer name, Hydrate's VERSION and, for kubernetes units, `toolVersion`) and the sorted
+ * renderer name, Hydrate's VERSION and, for a renderer that runs tools, `toolVersion`: the versions
+ * of the unit's renderer's tools) and the sorted
  * (path, id) of every path in its closure's cover (`closureCover`): a file's id is its git blob
  * id, a folder's id covers everything below it (file-ids.ts). `toolVersion` may be a promise, so that asking the tools
  * overlaps reading the files. `ids` defaults to ids read from content.
@@ -241,30 +177,6 @@ export async function recordedInputDigest(
   if (!paths.every(isInsidePath)) return undefined;
   const over = await digestOver(await headerParts(unit, settings, toolVersion), paths, ids);
   return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : undefined;
-}
-
-const VERSION_COMMANDS: [string, string[]][] = [
-  ['kustomize', ['version']],
-  ['kubectl', ['version', '--client']],
-  ['helm', ['version', '--short']]
-];
-
-/** The versions of the rendering tools on PATH, asked once per run (tool upgrades change every digest). Never rejects. */
-export async function renderToolVersions(exec: ProcessRunner): Promise<string> {
-  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== undefined, () => false)));
-  // The renderer prefers kustomize over kubectl: only the one it uses matters.
-  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === 'kubectl' && found[0]));
-  const versions = await Promise.all(
-    wanted.map(async ([cmd, args]) => {
-      try {
-        const r = await exec.run(cmd, args, { timeoutMs: 30_000 });
-        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : 'unknown'}`;
-      } catch {
-        return `${cmd}:unknown`;
-      }
-    })
-  );
-  return versions.length > 0 ? versions.join('\n') : 'no render tools';
 }
 
 /**

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Unit } from '../dry/unit.js';
 import type { FileReader } from '../ports.js';
-import { closureContents } from '../render/kubernetes/closure.js';
+import { closureContents } from '../render/closure-contents.js';
 import type { Settings } from '../settings/settings.js';
 import { unitClosure } from './incremental.js';
 

@@ -7,19 +7,14 @@
  * fast) render in the merge job. Pure: no I/O here (see adapters/shard-files.ts).
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Unit } from '../dry/unit.js';
-import type { UnitResult } from '../render/renderer.js';
+import type { Artifact, Provided, Required, UnitResult } from '../render/renderer.js';
+import { SHARD_FORMAT, type LoadedShard, type ShardFile, type ShardResource, type ShardUnit } from '../formats/shard-file.js';
+import type { SameType } from '../formats/schemas.js';
 import { cmp, type KubeObject, type Resource } from '../resources/resource.js';
 import { parseYamlDocuments, toCanonicalYaml } from '../resources/yaml.js';
 import type { ShardSpec } from '../settings/shard.js';
-
-export const SHARD_FORMAT = 'hydrate-shard/v1';
-
-export function shardFileName(spec: ShardSpec): string {
-  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
-}
 
 /**
  * The units of shard `index` of `count`: the units of independent renderers, sorted by id, dealt
@@ -32,62 +27,11 @@ export function assignShard(units: readonly Unit[], independent: ReadonlySet<str
     .filter((_, k) => k % spec.count === spec.index - 1);
 }
 
-const sourceSchema = z.object({ file: z.string().optional(), line: z.number().int().optional(), col: z.number().int().optional() });
-const diagnosticSchema = z.object({
-  severity: z.enum(['error', 'warning', 'notice']),
-  message: z.string(),
-  unit: z.string().optional(),
-  file: z.string().optional(),
-  line: z.number().int().optional(),
-  col: z.number().int().optional()
-});
-const resourceSchema = z.union([
-  z.object({ object: z.record(z.string(), z.unknown()), source: sourceSchema }),
-  z.object({ yaml: z.string(), source: sourceSchema })
-]);
-const unitSchema = z.object({
-  id: z.string(),
-  status: z.enum(['rendered', 'failed', 'reused']),
-  digest: z.string(),
-  volatile: z.boolean().optional(),
-  resources: z.array(resourceSchema),
-  artifacts: z.array(z.object({ path: z.string(), content: z.string(), source: z.string() })),
-  diagnostics: z.array(diagnosticSchema),
-  provides: z.array(z.object({ ref: z.string() })).optional(),
-  requires: z
-    .array(
-      z.object({
-        ref: z.string(),
-        unit: z.string(),
-        file: z.string().optional(),
-        line: z.number().int().optional(),
-        col: z.number().int().optional(),
-        message: z.string()
-      })
-    )
-    .optional()
-});
-export const shardFileSchema = z.object({
-  format: z.literal(SHARD_FORMAT),
-  generator: z.string(),
-  shard: z.object({ index: z.number().int().min(1), count: z.number().int().min(1) }),
-  configDigest: z.string(),
-  dryCommit: z.string().optional(),
-  /** The workflow run that rendered it (GITHUB_RUN_ID): a merge takes shard files of its own run only. */
-  runId: z.string().optional(),
-  /** Ids of the units dealt to this shard, sorted. */
-  assigned: z.array(z.string()),
-  units: z.array(unitSchema)
-});
-export type ShardFile = z.infer<typeof shardFileSchema>;
-export type ShardUnit = z.infer<typeof unitSchema>;
-type ShardResource = z.infer<typeof resourceSchema>;
-
-/** A shard file as read from disk: where it came from, and its parsed contents. */
-export interface LoadedShard {
-  file: string;
-  data: ShardFile;
-}
+// The shard file carries units' results: its schema and the types of render/renderer.ts stay in step.
+const _artifact: SameType<ShardUnit['artifacts'][number], Artifact> = true;
+const _provided: SameType<NonNullable<ShardUnit['provides']>[number], Provided> = true;
+const _required: SameType<NonNullable<ShardUnit['requires']>[number], Required> = true;
+const _status: SameType<ShardUnit['status'], UnitResult['status']> = true;
 
 /** True when JSON keeps the value exactly (no NaN, ±Infinity or -0, which YAML can hold). */
 function jsonExact(v: unknown): boolean {

@@ -10,8 +10,7 @@ import { GitClient } from '../adapters/git.js';
 import { ConfigError, HydrateError } from '../diagnostics.js';
 import type { Git, GitWorkTree } from '../ports.js';
 import { changedUnits, partChanges, type ChangedUnit, type RenderSides } from '../wet/groups.js';
-import { parseIndex } from '../wet/layout.js';
-import { INDEX_PATH } from '../wet/wet-index.js';
+import { INDEX_PATH, parseIndex } from '../formats/wet-index.js';
 
 export interface PublishRequest {
   /** e.g. `${GITHUB_SERVER_URL}/${owner}/${repo}.git`, or a repository path. */

@@ -9,7 +9,7 @@ import type { FileReader, Logger, ProcessRunner } from '../ports.js';
 import type { Resource } from '../resources/resource.js';
 import type { Settings } from '../settings/settings.js';
 import type { RendererName, Unit } from '../dry/unit.js';
-import type { WetIndex } from '../wet/wet-index.js';
+import type { WetIndex } from '../formats/wet-index.js';
 
 /** A file copied verbatim into the unit's output folder (e.g. seed 000's extra_artifacts). */
 export interface Artifact {
@@ -81,6 +81,25 @@ export interface RenderInput {
   exec: ProcessRunner;
   logger: Logger;
   previous: PreviousWet;
+  /**
+   * Discovery reads what a unit renders (an Argo CD app-of-apps): the engine objects an entry's
+   * `emit` leaves out of the wet tree are kept in the result.
+   */
+  forDiscovery?: boolean;
+}
+
+/**
+ * What a unit's render reads (its inputs' closure) and whether that is all it depends on. The
+ * pipeline digests the closure's files to decide whether a unit may keep its previous output
+ * (pipeline/incremental.ts); a volatile unit (a chart fetched from a repository, a remote base)
+ * depends on more than the digest can see and is rendered every time.
+ */
+export interface UnitClosure {
+  /** Repository-relative paths (files and directories; directories are read recursively), sorted, unique. */
+  paths: string[];
+  volatile: boolean;
+  /** Why the unit is volatile, or why its closure is what it is. */
+  reason?: string;
 }
 
 export interface Renderer {
@@ -92,4 +111,14 @@ export interface Renderer {
    */
   readonly independent?: boolean;
   render(input: RenderInput): Promise<RenderedUnit[]>;
+  /**
+   * The closure of a unit and its volatility, computed before rendering without running a tool.
+   * Without it, a unit reads its own folder and nothing else, and is not volatile.
+   */
+  closure?(unit: Unit, settings: Settings, files: FileReader): Promise<UnitClosure>;
+  /**
+   * The versions of the tools the renderer runs, asked once per run; part of each of its units'
+   * digests (a tool upgrade renders them again). Never rejects. Without it, the renderer runs no tool.
+   */
+  toolVersions?(exec: ProcessRunner): Promise<string>;
 }

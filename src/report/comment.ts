@@ -2,12 +2,11 @@
 import type { DiffReport } from '../diff/wet-diff.js';
 import { buildMarkdown, safeUrl, type ReportContext } from './markdown.js';
 
-export type { ReportContext } from './markdown.js';
+import { COMMENT_MAX_BYTES, COMMENT_MAX_CHARS } from '../ports.js';
 
-/** GitHub rejects comment and pull request bodies longer than this many characters... */
-export const COMMENT_MAX_CHARS = 65_536;
-/** ... and longer than this many UTF-8 bytes. */
-export const COMMENT_MAX_BYTES = 262_144;
+export type { ReportContext } from './markdown.js';
+/** GitHub's limits on a comment's body (src/ports.ts), which the comment is built to fit. */
+export { COMMENT_MAX_BYTES, COMMENT_MAX_CHARS } from '../ports.js';
 
 function commentOverflowLine(n: number, summaryUrl?: string): string {
   const base = `… ${n} more unit${n === 1 ? '' : 's'} not shown: the full diff is in the job summary`;

@@ -1,15 +1,27 @@
-/** The JSON report of a render (CLI `--json`, the action's `report` output) and of a diff, with a stable key order. */
+/**
+ * The JSON report of a render (CLI `--json`, the action's `report` output) and of a diff, with a
+ * stable key order. Their shape, version and serialiser: src/formats/run-report.ts.
+ */
 import { cmp } from '../resources/resource.js';
 import type { DiffReport, FieldChange, ResourceChange, UnitDiff } from '../diff/wet-diff.js';
-import type { HydrateOutcome } from '../pipeline/hydrate.js';
+import type { HydrateOutcome, UnitReport } from '../pipeline/hydrate.js';
+import type { SameType } from '../formats/schemas.js';
+import {
+  RUN_REPORT_VERSION,
+  type DiffJson,
+  type FieldChangeJson as JsonFieldChange,
+  type RenderJson,
+  type ResourceChangeJson,
+  type RunReport,
+  type UnitDiffJson,
+  type UnitJson
+} from '../formats/run-report.js';
 
-interface JsonFieldChange {
-  path: string;
-  from?: string;
-  to?: string;
-  redacted?: boolean;
-  reordered?: boolean;
-}
+// The report's schema and the types it is built from stay in step.
+const _unit: SameType<UnitJson, UnitReport> = true;
+const _status: SameType<UnitDiffJson['status'], UnitDiff['status']> = true;
+const _kind: SameType<ResourceChangeJson['kind'], ResourceChange['kind']> = true;
+const _field: SameType<JsonFieldChange, FieldChange> = true;
 
 function sorted<T>(r: Record<string, T>, map: (v: T) => T): Record<string, T> {
   const out: Record<string, T> = {};
@@ -26,7 +38,7 @@ function field(f: FieldChange): JsonFieldChange {
   return out;
 }
 
-function resource(r: ResourceChange): Record<string, unknown> {
+function resource(r: ResourceChange): ResourceChangeJson {
   return {
     kind: r.kind,
     id: { group: r.id.group, kind: r.id.kind, namespace: r.id.namespace, name: r.id.name },
@@ -37,7 +49,7 @@ function resource(r: ResourceChange): Record<string, unknown> {
   };
 }
 
-function unit(u: UnitDiff): Record<string, unknown> {
+function unit(u: UnitDiff): UnitDiffJson {
   return {
     unit: u.unit,
     renderer: u.renderer,
@@ -52,7 +64,7 @@ function unit(u: UnitDiff): Record<string, unknown> {
   };
 }
 
-export function diffToJson(report: DiffReport): Record<string, unknown> {
+export function diffToJson(report: DiffReport): DiffJson {
   const t = report.totals;
   return {
     changed: report.changed,
@@ -65,7 +77,7 @@ export function diffToJson(report: DiffReport): Record<string, unknown> {
  * What a render did: every unit, errors and warnings apart, the files written and deleted (none
  * when the render failed) and the diff. `outDir` is where the CLI wrote.
  */
-export function renderReport(outcome: HydrateOutcome, outDir?: string): Record<string, unknown> {
+export function renderReport(outcome: HydrateOutcome, outDir?: string): RenderJson {
   return {
     ok: outcome.ok,
     ...(outDir !== undefined ? { out: outDir } : {}),
@@ -75,4 +87,9 @@ export function renderReport(outcome: HydrateOutcome, outDir?: string): Record<s
     written: outcome.plan ? { writes: outcome.plan.writes.map((f) => f.path), deletes: outcome.plan.deletes } : null,
     diff: diffToJson(outcome.diff)
   };
+}
+
+/** The run report the action stores (`hydrate-report.json`): the render's report with Hydrate's version and the run's mode. */
+export function runReport(outcome: HydrateOutcome, run: { version: string; mode: string }): RunReport {
+  return { formatVersion: RUN_REPORT_VERSION, version: run.version, mode: run.mode, ...renderReport(outcome) };
 }

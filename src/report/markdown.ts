@@ -8,6 +8,7 @@ import type { FieldChange, ResourceChange, UnitDiff, DiffReport } from '../diff/
 import { emptyUnitDiff, isNoise } from '../diff/wet-diff.js';
 import { headlineIsEmpty, headlineOf } from './headline.js';
 import { escapeLine } from './escape.js';
+import { markerComment } from '../ports.js';
 
 export interface ReportContext {
   /** Distinguishes reports (e.g. one comment per target branch); rendered as a hidden marker. */
@@ -50,10 +51,8 @@ const MAX_FAILURE_CHARS = 2000;
 const COMPACT_MAX_RESOURCES = 100;
 const COMPACT_MAX_FIELDS = 20;
 
-/** The hidden line that identifies a sticky comment written by this tool (`--` or `>` would end it early). */
-export function markerComment(marker: string): string {
-  return `<!-- hydrate:${marker.replace(/-{2,}/g, '-').replace(/[<>\r\n]/g, '')} -->`;
-}
+/** The marker line of a sticky comment (src/ports.ts: the GitHub adapter finds the comment by it). */
+export { markerComment } from '../ports.js';
 
 function byteLength(s: string): number {
   return Buffer.byteLength(s, 'utf8');

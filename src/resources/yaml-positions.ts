@@ -112,16 +112,22 @@ export interface LocatedIssue {
 
 /**
  * The one converter from zod issues to positions: each issue at its node (`base` prepended to
- * its path, for a value validated inside the document), an unknown key at the key itself.
+ * its path, for a value validated inside the document), an unknown key at the key itself (the
+ * first one, or with `eachKey` every one, for a reader that words one diagnostic per key).
  */
-export function locateZodIssues(error: z.ZodError, doc: Pick<PositionedDocument, 'positionOf' | 'keyPositionOf'>, base: readonly PathKey[] = []): LocatedIssue[] {
-  return error.issues.map((issue) => {
+export function locateZodIssues(
+  error: z.ZodError,
+  doc: Pick<PositionedDocument, 'positionOf' | 'keyPositionOf'>,
+  base: readonly PathKey[] = [],
+  options: { eachKey?: boolean } = {}
+): LocatedIssue[] {
+  return error.issues.flatMap((issue) => {
     const path = issue.path.filter((p): p is PathKey => typeof p === 'string' || typeof p === 'number');
     if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
-      const key = issue.keys[0]!;
-      return { issue, path, key, position: doc.keyPositionOf([...base, ...path, key]) };
+      const keys = options.eachKey ? issue.keys : issue.keys.slice(0, 1);
+      return keys.map((key) => ({ issue, path, key, position: doc.keyPositionOf([...base, ...path, key]) }));
     }
-    return { issue, path, position: doc.positionOf([...base, ...path]) };
+    return [{ issue, path, position: doc.positionOf([...base, ...path]) }];
   });
 }
 

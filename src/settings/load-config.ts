@@ -7,12 +7,11 @@
 import { isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
 import type * as z from 'zod';
 import { ConfigError, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
-import { placeholders, patternProblems } from '../dry/match.js';
-import { globProblem } from '../dry/select.js';
-import { checkOutputPath, checkRelativePath, extraArtifactsFolder, hasGitSegment } from '../dry/path-safety.js';
-import { RENDERER_NAMES } from '../dry/unit.js';
+import { placeholders, patternProblems } from './patterns.js';
+import { checkOutputPath, checkRelativePath, extraArtifactsFolder, globProblem, hasGitSegment } from './path-rules.js';
+import { RENDERER_NAMES } from './schema/renderers.js';
 import { isRecord } from '../resources/resource.js';
-import { readYamlDocument, type Position } from '../resources/yaml-positions.js';
+import { locateZodIssues, readYamlDocument, type Position, type PositionedDocument } from '../resources/yaml-positions.js';
 import { hydrateConfig, type HydrateConfig } from './schema/config.js';
 import type { Settings } from './settings.js';
 import { parseShardSpec, type ShardMode } from './shard.js';
@@ -82,40 +81,22 @@ function locate(loc: Locator, path: readonly PathKey[], innerOffset?: number): P
   return at(loc, offset);
 }
 
-/** The message and path of a schema issue other than unknown keys (those get one diagnostic per key). */
-function describeIssue(issue: z.core.$ZodIssue, loc: Locator): { message: string; path: PathKey[] } {
-  const path = issuePath(issue);
-  if (issue.code === 'invalid_type' && path.length > 0 && !loc.doc.hasIn(path)) {
-    const parent = formatPath(path.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path[path.length - 1])}"`, path };
+/** The message of a schema issue other than an unknown key: a key the document lacks is named as missing. */
+function describeIssue(issue: z.core.$ZodIssue, path: readonly PathKey[], doc: Document): string {
+  if (issue.code === 'invalid_type' && path.length > 0 && !doc.hasIn(path)) {
+    return `${formatPath(path.slice(0, -1))}: missing required key "${String(path[path.length - 1])}"`;
   }
-  return { message: `${formatPath(path)}: ${issue.message}`, path };
+  return `${formatPath(path)}: ${issue.message}`;
 }
 
-function issuePath(issue: z.core.$ZodIssue): PathKey[] {
-  return issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
-}
-
-function schemaDiagnostics(error: z.ZodError, loc: Locator): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      const path = issuePath(issue);
-      for (const key of issue.keys) {
-        const k = keyNode(loc, path, key);
-        const position = k?.range ? at(loc, k.range[0]) : locate(loc, path);
-        out.push({
-          severity: 'error',
-          message: `${formatPath(path)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)`,
-          ...position
-        });
-      }
-      continue;
-    }
-    const { message, path } = describeIssue(issue, loc);
-    out.push({ severity: 'error', message, ...locate(loc, path) });
-  }
-  return out;
+/** Schema issues as diagnostics at their node (located by the shared converter), one per unknown key. */
+function schemaDiagnostics(error: z.ZodError, document: PositionedDocument, file: string): Diagnostic[] {
+  return locateZodIssues(error, document, [], { eachKey: true }).map(({ issue, path, key, position }) => ({
+    severity: 'error',
+    message: key !== undefined ? `${formatPath(path)}: unknown key "${key}": check the spelling (see schema/hydrate.schema.json)` : describeIssue(issue, path, document.source.doc),
+    file,
+    ...position
+  }));
 }
 
 /** Checks the schema cannot express; runs on the raw value so they are reported with schema errors. */
@@ -280,7 +261,7 @@ export function parseConfig(text: string, file: string): HydrateConfig {
   const value: unknown = document.value ?? {};
   const diagnostics: Diagnostic[] = [];
   const parsed = hydrateConfig.safeParse(value);
-  if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
+  if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, document, file));
   diagnostics.push(...semanticDiagnostics(value, loc));
   if (diagnostics.length > 0 || !parsed.success) {
     throw new ConfigError(sortDiagnostics(dedupe(diagnostics)).map((d) => withFlowMappingHint(d, text)));

@@ -6,8 +6,7 @@
  * Pure: trees are given as path → blob id listings.
  */
 import { cmp } from '../resources/resource.js';
-import { serializeIndex } from './layout.js';
-import { INDEX_PATH, unitRecord, type WetIndex, type WetIndexUnit } from './wet-index.js';
+import { INDEX_PATH, serializeIndex, unitRecord, type WetIndex, type WetIndexUnit } from '../formats/wet-index.js';
 
 /** A tree listing: path → blob id. */
 export type TreeListing = ReadonlyMap<string, string>;

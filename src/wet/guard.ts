@@ -9,7 +9,8 @@ import type { UnitResult } from '../render/renderer.js';
 import { cmp } from '../resources/resource.js';
 import type { Settings } from '../settings/settings.js';
 import type { WetPlan } from './plan.js';
-import { isNeverOwned, type WetIndex } from './wet-index.js';
+import { isNeverOwned } from './wet-index.js';
+import type { WetIndex } from '../formats/wet-index.js';
 
 /** A run may delete at most this share of the files Hydrate owns (and never all of them) unless allowed. */
 export const MASS_DELETION_SHARE = 0.5;

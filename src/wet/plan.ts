@@ -12,7 +12,8 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { cmp } from '../resources/resource.js';
 import { ownedPaths, type WetFile, type WetLayout } from './layout.js';
-import { contentHash, INDEX_PATH, isNeverOwned, type WetIndex, type WetIndexUnit } from './wet-index.js';
+import { isNeverOwned } from './wet-index.js';
+import { contentHash, INDEX_PATH, type WetIndex, type WetIndexUnit } from '../formats/wet-index.js';
 
 export interface WetPlan {
   /** Files to create or replace, sorted by path. */

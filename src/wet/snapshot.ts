@@ -3,7 +3,7 @@
  * the previous and next tree (diffs, reports) without touching the disk.
  */
 import type { WetLayout } from './layout.js';
-import type { WetIndex } from './wet-index.js';
+import type { WetIndex } from '../formats/wet-index.js';
 
 export interface WetSnapshot {
   index?: WetIndex;

@@ -1,62 +1,9 @@
 /**
- * The wet index (`.hydrate/index.json` in the wet tree): which unit owns which paths, and the
- * digest of each unit's inputs. Pruning removes exactly the owned paths no longer produced.
+ * What the wet tree's rules make of the wet index (its format: `src/formats/wet-index.ts`): the
+ * paths no index can claim, and the index to plan from after an interrupted write.
  */
-import { createHash } from 'node:crypto';
-import type { RendererName } from '../dry/unit.js';
 import { cmp } from '../resources/resource.js';
-
-export const INDEX_PATH = '.hydrate/index.json';
-/**
- * Written before a run changes the wet tree and removed after the index (the commit point) is
- * in place: while it exists, the tree may be half-written. It holds the index being written.
- */
-export const PENDING_PATH = '.hydrate/pending.json';
-
-export interface WetIndexUnit {
-  renderer: RendererName;
-  dir: string;
-  coordinates: Record<string, string>;
-  output: string;
-  /** Wet-relative paths the unit owns, sorted. */
-  paths: string[];
-  /** Content hash (see `contentHash`) of each owned path as Hydrate wrote it. Absent in indexes of older versions. */
-  hashes?: Record<string, string>;
-  digest: string;
-  /** How many objects the unit rendered (reported for a unit kept from an earlier run). */
-  resources?: number;
-  volatile?: boolean;
-  /** What the unit provides to other units (see `Provided` in render/renderer.ts), sorted. */
-  provides?: string[];
-  /** The config that renders the unit (`<repository>:<config path>`); absent in indexes of older versions. */
-  owner?: string;
-  /**
-   * The dry paths the digest covers (files, and folders read whole) → their ids (a file's git
-   * blob id; a folder's id covers its listing and everything below it). A later run recomputes
-   * the digest over these paths with today's ids and walks the unit's kustomizations only when
-   * it differs. Absent for volatile units and in indexes of older versions.
-   */
-  closure?: Record<string, string>;
-}
-
-export interface WetIndex {
-  version: 1;
-  /** Hydrate version that wrote it. */
-  generator: string;
-  /** Dry commit SHA when known. */
-  dryCommit?: string;
-  /** Digest of the config file contents. */
-  configDigest?: string;
-  /** Unit id → entry (a record without prototype); keys sorted when serialized. */
-  units: Record<string, WetIndexUnit>;
-  /** Paths owned by Hydrate outside any unit (e.g. `.gitattributes` files), sorted. */
-  shared?: string[];
-}
-
-/** The hash recorded for a file Hydrate wrote: sha256 of its UTF-8 text, hex. */
-export function contentHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
+import { unitRecord, WET_INDEX_VERSION, type WetIndex, type WetIndexUnit } from '../formats/wet-index.js';
 
 /**
  * Paths Hydrate never owns, whatever an index says: files at the root of the wet tree (its
@@ -68,13 +15,6 @@ export function isNeverOwned(path: string): boolean {
   if (parts.length < 2) return true;
   if (parts[0]!.startsWith('.git')) return true;
   return parts.includes('.git');
-}
-
-/** A unit record without prototype: a unit id such as `constructor` is an ordinary key. */
-export function unitRecord(entries: Iterable<[string, WetIndexUnit]> = []): Record<string, WetIndexUnit> {
-  const out = Object.create(null) as Record<string, WetIndexUnit>;
-  for (const [k, v] of entries) out[k] = v;
-  return out;
 }
 
 /**
@@ -98,7 +38,7 @@ export function recoverIndex(committed: WetIndex | undefined, pending: WetIndex 
     }
     units[id] = entry;
   }
-  const index: WetIndex = { version: 1, generator: pending?.generator ?? committed?.generator ?? '', units };
+  const index: WetIndex = { version: WET_INDEX_VERSION, generator: pending?.generator ?? committed?.generator ?? '', units };
   const shared = [...new Set([...(committed?.shared ?? []), ...(pending?.shared ?? [])])].sort(cmp);
   if (shared.length > 0) index.shared = shared;
   return index;

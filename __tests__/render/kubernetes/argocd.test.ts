@@ -244,23 +244,23 @@ describe('from: argocd discovery', () => {
           'blue-west',
           'monitoring-prod-eu'
         ]
-          .map((n) => `kubernetes:argocd/${n}`)
+          .map((n) => `kubernetes:argocd#${n}`)
           .sort()
       );
       const byId = new Map(d.units.map((u) => [u.id, u]));
-      const web = byId.get('kubernetes:argocd/web-prod')!;
+      const web = byId.get('kubernetes:argocd#web-prod')!;
       expect(web).toMatchObject({ dir: 'apps/web/overlays/prod', output: 'wet/web-prod', coordinates: { name: 'web-prod', namespace: 'web' } });
       expect(web.argocd?.file).toBe('argocd/children/web.yaml');
-      expect(byId.get('kubernetes:argocd/prod-env')).toMatchObject({
+      expect(byId.get('kubernetes:argocd#prod-env')).toMatchObject({
         dir: 'envs/prod',
         output: 'sets/prod-env',
         coordinates: { name: 'prod-env', namespace: 'prod', path: 'envs/prod', path_basename: 'prod', path_0: 'envs', path_1: 'prod' }
       });
-      const blue = byId.get('kubernetes:argocd/blue-west')!;
+      const blue = byId.get('kubernetes:argocd#blue-west')!;
       expect(blue).toMatchObject({ dir: 'tenants/blue', coordinates: { cluster: 'west', namespace: 'blue' } });
       expect(blue.argocd?.source['kustomize']).toEqual({ namePrefix: 'west-', commonLabels: { cluster: 'west', tenant: 'blue' } });
-      expect(byId.get('kubernetes:argocd/monitoring-prod-eu')?.coordinates).toMatchObject({ server: 'https://eu.example.com' });
-      const unresolved = d.diagnostics.filter((x) => x.unit === 'kubernetes:argocd/external' || x.unit === 'kubernetes:argocd/remote-chart');
+      expect(byId.get('kubernetes:argocd#monitoring-prod-eu')?.coordinates).toMatchObject({ server: 'https://eu.example.com' });
+      const unresolved = d.diagnostics.filter((x) => x.unit === 'kubernetes:argocd#external' || x.unit === 'kubernetes:argocd#remote-chart');
       expect(unresolved.map((x) => [x.severity, x.file])).toEqual([
         ['warning', 'argocd/children/external.yaml'],
         ['warning', 'argocd/children/remote-chart.yaml']
@@ -277,11 +277,11 @@ describe('from: argocd discovery', () => {
     const repo = await tempRepo(FILES);
     try {
       const d = await discover(repo.root, CFG);
-      expect(d.units.map((u) => u.id.replace('kubernetes:argocd/', '')).sort()).toEqual(['api', 'api-object', 'plain', 'root', 'web-prod']);
+      expect(d.units.map((u) => u.id.replace('kubernetes:argocd#', '')).sort()).toEqual(['api', 'api-object', 'plain', 'root', 'web-prod']);
       // A path that holds the children too reaches them twice: still one unit each, no error.
       const wide = await discover(repo.root, { kubernetes: [{ ...CFG.kubernetes[0], path: 'argocd' }] });
       expect(wide.diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
-      expect(wide.units.map((u) => u.id.replace('kubernetes:argocd/', '')).sort()).toEqual(['api', 'api-object', 'blue-east', 'blue-west', 'dev-env', 'plain', 'prod-env', 'root', 'web-prod']);
+      expect(wide.units.map((u) => u.id.replace('kubernetes:argocd#', '')).sort()).toEqual(['api', 'api-object', 'blue-east', 'blue-west', 'dev-env', 'plain', 'prod-env', 'root', 'web-prod']);
       // Two different objects of one name are an error.
       await writeFile(join(repo.root, 'argocd/apps/again.yaml'), y(app('plain', { path: 'manifests/plain' })));
       const twice = await discover(repo.root, CFG);
@@ -315,7 +315,7 @@ describe('from: argocd discovery', () => {
     try {
       const d = await discover(repo.root, { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] });
       expect(d.diagnostics).toEqual([]);
-      expect(d.units.map((u) => [u.id.replace('kubernetes:argocd/', ''), u.dir, u.coordinates['namespace']])).toEqual([
+      expect(d.units.map((u) => [u.id.replace('kubernetes:argocd#', ''), u.dir, u.coordinates['namespace']])).toEqual([
         ['e1-east', 'apps/east', 'config.json'],
         ['go-e1-east', 'apps/east', 'config.json'],
         ['go-w1-west', 'apps/west', 'config.json'],
@@ -334,11 +334,11 @@ describe('from: argocd discovery', () => {
     try {
       const cfg = { kubernetes: [{ from: 'argocd', path: 'argocd/appsets', output: '{name}', argocd: { repoURLs: [REPO] } }] };
       const d = await discover(repo.root, cfg);
-      const w = d.diagnostics.find((x) => x.unit === 'kubernetes:argocd/per-cluster');
+      const w = d.diagnostics.find((x) => x.unit === 'kubernetes:argocd#per-cluster');
       expect(w).toMatchObject({ severity: 'warning', file: 'argocd/appsets/clusters.yaml' });
       expect(w!.message).toMatch(/cluster generator needs the clusters: list them in argocd\.clusters/);
       const strict = await discover(repo.root, { kubernetes: [{ ...cfg.kubernetes[0], strict: true }] });
-      expect(strict.diagnostics.find((x) => x.unit === 'kubernetes:argocd/per-cluster')?.severity).toBe('error');
+      expect(strict.diagnostics.find((x) => x.unit === 'kubernetes:argocd#per-cluster')?.severity).toBe('error');
     } finally {
       await repo.cleanup();
     }
@@ -353,9 +353,9 @@ describe('from: argocd discovery', () => {
     });
     try {
       const d = await discover(repo.root, { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] });
-      expect(d.units.map((u) => u.id)).toEqual(['kubernetes:argocd/apps']);
+      expect(d.units.map((u) => u.id)).toEqual(['kubernetes:argocd#apps']);
       expect(d.diagnostics.find((x) => x.severity === 'error')?.message).toMatch(/"bad-\{\{nope\}\}" is not a valid name .*placeholder was not filled/);
-      expect(d.diagnostics.find((x) => x.unit === 'kubernetes:argocd/apps')).toMatchObject({ severity: 'warning', file: 'argocd/b.yaml' });
+      expect(d.diagnostics.find((x) => x.unit === 'kubernetes:argocd#apps')).toMatchObject({ severity: 'warning', file: 'argocd/b.yaml' });
     } finally {
       await repo.cleanup();
     }
@@ -387,7 +387,7 @@ describe('from: argocd discovery', () => {
       });
       expect(d.diagnostics.filter((x) => x.severity !== 'warning' || !x.message.startsWith('kustomize: '))).toEqual([]);
       // kz- comes from the parent's kustomization: the child is what the parent renders.
-      expect(d.units.map((u) => [u.id.replace('kubernetes:argocd/', ''), u.dir])).toEqual([
+      expect(d.units.map((u) => [u.id.replace('kubernetes:argocd#', ''), u.dir])).toEqual([
         ['helm-root', 'charts/apps'],
         ['kz-root', 'kz/apps'],
         ['kz-three', 'src/three'],
@@ -399,12 +399,45 @@ describe('from: argocd discovery', () => {
     }
   });
 
+  it('an Application web and a directory unit argocd/web are two units; one Application found by two entries is a config error', async () => {
+    const repo = await tempRepo({
+      'argocd/apps/web.yaml': y(app('web', { repoURL: '.', path: 'src/web' })),
+      'argocd/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain-web}\n',
+      'src/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-web}\n'
+    });
+    try {
+      const both = {
+        kubernetes: [
+          { match: 'argocd/{dir}', output: 'plain/{dir}', exclude: ['argocd/apps'] },
+          { from: 'argocd', path: 'argocd/apps', output: 'argo/{name}' }
+        ]
+      };
+      const d = await discover(repo.root, both);
+      expect(d.diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
+      expect(d.configErrors).toEqual([]);
+      expect(d.units.map((u) => [u.id, u.dir, u.output])).toEqual([
+        ['kubernetes:argocd#web', 'src/web', 'argo/web'],
+        ['kubernetes:argocd/web', 'argocd/web', 'plain/web']
+      ]);
+      const twice = await discover(repo.root, { kubernetes: [both.kubernetes[1], { ...both.kubernetes[1], output: 'again/{name}' }] });
+      expect(twice.units).toEqual([]);
+      expect(twice.configErrors).toEqual([
+        expect.objectContaining({
+          severity: 'error',
+          message: expect.stringContaining('kubernetes[0] (from: argocd, path: argocd/apps) and kubernetes[1] (from: argocd, path: argocd/apps) both make unit argocd#web')
+        })
+      ]);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it('refuses a source path outside the repository', async () => {
     const repo = await tempRepo({ 'argocd/apps/evil.yaml': y(app('evil', { repoURL: '.', path: '../../etc' })) });
     try {
       const d = await discover(repo.root, { kubernetes: [{ from: 'argocd', path: 'argocd/apps', output: '{name}' }] });
       expect(d.units).toEqual([]);
-      expect(d.diagnostics.find((x) => x.unit === 'kubernetes:argocd/evil')).toMatchObject({ severity: 'error', file: 'argocd/apps/evil.yaml' });
+      expect(d.diagnostics.find((x) => x.unit === 'kubernetes:argocd#evil')).toMatchObject({ severity: 'error', file: 'argocd/apps/evil.yaml' });
     } finally {
       await repo.cleanup();
     }
@@ -445,7 +478,7 @@ describe('Argo CD source helpers', () => {
 
 async function unitsOf(root: string): Promise<Map<string, Unit>> {
   const d = await discover(root);
-  return new Map(d.units.map((u) => [u.id.replace('kubernetes:argocd/', ''), u]));
+  return new Map(d.units.map((u) => [u.id.replace('kubernetes:argocd#', ''), u]));
 }
 
 describe.each(KUBECTLS)('Argo CD kustomize and directory sources, with %s', (name) => {
@@ -527,10 +560,10 @@ describe.each(KUBECTLS)('Argo CD kustomize and directory sources, with %s', (nam
     try {
       const cfg = { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] };
       const units = (await discover(repo.root, cfg)).units;
-      const clash = await renderKubernetesUnit(units.find((u) => u.id.endsWith('/clash'))!, makeInput(repo.root, cfg, [], exec));
+      const clash = await renderKubernetesUnit(units.find((u) => u.id.endsWith('#clash'))!, makeInput(repo.root, cfg, [], exec));
       expect(clash.status).toBe('failed');
       expect(clash.diagnostics[0]!.message).toMatch(/commonLabels team already in k\/kustomization\.yaml.*forceCommonLabels/);
-      const forced = await renderKubernetesUnit(units.find((u) => u.id.endsWith('/forced'))!, makeInput(repo.root, cfg, [], exec));
+      const forced = await renderKubernetesUnit(units.find((u) => u.id.endsWith('#forced'))!, makeInput(repo.root, cfg, [], exec));
       expect(notKustomizeWarnings(forced.diagnostics)).toEqual([]);
       expect(ours(forced.resources)).toEqual(await byHand(repo.root, 'k', 'resources: [cm.yaml]\ncommonLabels: {team: x, keep: "1"}\n'));
     } finally {
@@ -630,8 +663,8 @@ describe('Argo CD refusals and incremental digests', () => {
       const cfg = { kubernetes: [{ from: 'argocd', path: 'argocd', output: '{name}' }] };
       const units = (await discover(repo.root, cfg)).units;
       for (const [u, re] of [
-        [units.find((x) => x.id.endsWith('/plug'))!, /config-management plugin/],
-        [units.find((x) => x.id.endsWith('/jn'))!, /Jsonnet/]
+        [units.find((x) => x.id.endsWith('#plug'))!, /config-management plugin/],
+        [units.find((x) => x.id.endsWith('#jn'))!, /Jsonnet/]
       ] as const) {
         const r = await renderKubernetesUnit(u, makeInput(repo.root, cfg, []));
         expect(r.status).toBe('failed');

@@ -232,12 +232,67 @@ describe('Flux postBuild substitution', () => {
     ['${MISSING=pre-${A}-post}', 'pre-one-post', false],
     ['${MISSING:-${ALSO:-x}}', 'x', false],
     ['$$A stays', '$A stays', false],
-    ['a: ${A', 'a: ${A', false]
+    ['${MISSING^^} ${A:1}', '${MISSING^^} ne', true]
   ])('%s gives %s (leave unknown: %s)', (text, want, leave) => {
     expect(fluxSubstitute(text, vars, leave).text).toBe(want);
   });
-  it('refuses expressions it does not evaluate', () => {
-    expect(fluxSubstitute('${A:1:2}', vars, false).unsupported).toEqual(['${A:1:2}']);
+  // Expected values from the test table of Flux's envsubst (fluxcd/pkg envsubst/eval_test.go,
+  // cases from tldp.org's parameter substitution), not from Hydrate's code.
+  it.each([
+    [{ var01: 'abcdEFGH28ij' }, '${#var01}', '12'],
+    [{ var01: 'abcdEFGH28ij' }, '${var01^}', 'AbcdEFGH28ij'],
+    [{ var01: 'abcdEFGH28ij' }, '${var01^^}', 'ABCDEFGH28IJ'],
+    [{ var01: 'ABCDEFGH28IJ' }, '${var01,}', 'aBCDEFGH28IJ'],
+    [{ var01: 'ABCDEFGH28IJ' }, '${var01,,}', 'abcdefgh28ij'],
+    [{ path_name: '/home/bozo/ideas/thoughts.for.today' }, '${path_name:11}', 'ideas/thoughts.for.today'],
+    [{ path_name: '/home/bozo/ideas/thoughts.for.today' }, '${path_name:11:5}', 'ideas'],
+    [{ var: 'abc' }, '${var=xyz}', 'abc'],
+    [{}, '${var=xyz}', 'xyz'],
+    [{ default_var: 'foo' }, 'something ${var=${default_var}}', 'something foo'],
+    [{ default_var: 'foo1' }, 'foo: ${var=prefix${default_var}-suffix}', 'foo: prefixfoo1-suffix'],
+    [{}, '${var:=xyz}', 'xyz'],
+    [{ stringZ: 'abcABC123ABCabc' }, '${stringZ/%abc/XYZ}', 'abcABC123ABCXYZ'],
+    [{ stringZ: 'abcABC123ABCabc' }, '${stringZ/#abc/XYZ}', 'XYZABC123ABCabc'],
+    [{ stringZ: 'somevalue' }, '${stringZ/#/prefix-}', 'prefix-somevalue'],
+    [{ stringZ: 'somevalue' }, '${stringZ/%/-suffix}', 'somevalue-suffix'],
+    [{ stringZ: 'abcABC123ABCabc' }, '${stringZ//abc/xyz}', 'xyzABC123ABCxyz'],
+    [{ stringZ: 'abcABC123ABCabc' }, '${stringZ/abc/xyz}', 'xyzABC123ABCabc'],
+    [{ filename: 'bash.string.txt' }, '${filename#*.}', 'string.txt'],
+    [{ filename: 'path/to/file' }, '${filename#*/}', 'to/file'],
+    [{ filename: '/path/to/file' }, '${filename#*/}', 'path/to/file'],
+    [{ filename: 'bash.string.txt' }, '${filename##*.}', 'txt'],
+    [{ filename: 'path/to/file' }, '${filename##*/}', 'file'],
+    [{ filename: 'bash.string.txt' }, '${filename%.*}', 'bash.string'],
+    [{ filename: 'bash.string.txt' }, '${filename%%.*}', 'bash'],
+    [{ var01: 'abcdEFGH28ij' }, '${var=${var01^^}}', 'ABCDEFGH28IJ'],
+    [{ var01: 'abcdEFGH28ij' }, 'some text ${var01}$${var$${var01}$var01${var01}', 'some text abcdEFGH28ij${var${var01}$var01abcdEFGH28ij'],
+    [{ default_var: 'foo' }, 'something $${var=${default_var}}', 'something ${var=foo}'],
+    [{ stringZ: 'foo/bar' }, '${stringZ/\\//-}', 'foo-bar'],
+    [{ stringZ: 'foo/bar/baz' }, '${stringZ//\\//-}', 'foo-bar-baz'],
+    [{ default_var: 'foo' }, '\\\\something ${var=${default_var}}', '\\\\something foo'],
+    [{ stringZ: 'foo.bar' }, '${stringZ/./}', 'foobar'],
+    // Go's strconv.Atoi and bash: a negative length counts from the end; `:-` is a default; a space is no number.
+    [{ v: 'abcdef' }, '${v:1:-1}', 'bcde'],
+    [{ v: 'abcdef' }, '${v:-2}', 'abcdef'],
+    [{ v: 'abcdef' }, '${v: -2}', 'abcdef'],
+    [{ v: 'abcdef' }, '${v:-2:1}', 'abcdef']
+  ])('Flux envsubst: %j %s gives %s', (vars, text, want) => {
+    const r = fluxSubstitute(text, new Map(Object.entries(vars)), false);
+    expect(r.error).toBeUndefined();
+    expect(r.text).toBe(want);
+  });
+  it.each([
+    ['${A-d}', 'missing closing brace'],
+    ['${A+d}', 'missing closing brace'],
+    ['${A?d}', 'missing closing brace'],
+    ['x: ${A', 'missing closing brace'],
+    ['${A^^x}', 'bad substitution'],
+    ['${}', 'unable to parse variable name'],
+    ['${A#}', 'unable to parse substitution within function'],
+    ['${A:1:2', 'bad substitution']
+  ])('%s is refused as Flux refuses it (%s)', (text, reason) => {
+    const r = fluxSubstitute(`a: 1\nb: ${text}\n`, vars, false);
+    expect(r.error).toEqual({ expression: text.replace(/^x: /, ''), reason, line: 2 });
   });
 });
 
@@ -281,7 +336,7 @@ describe.each(KUBECTLS)('Flux units rendered with %s equal kustomize on the kust
     if (id.endsWith('/apps-secret')) {
       expect(messages).toEqual(['warning: postBuild.substituteFrom Secret cluster-secrets (Secret values are never read) cannot be read offline: ${OTHER}, ${TOKEN} left as written']);
     } else if (id.endsWith('/infra')) {
-      expect(messages).toEqual(['notice: HelmRelease infra-system/ingress is kept as an object: helm-controller renders its chart in the cluster']);
+      expect(messages).toEqual(['notice: HelmRelease infra-system/ingress is kept as an object: its chart comes from HelmRepository ingress, not this repository; helm-controller renders its chart in the cluster']);
     } else expect(messages).toEqual([]);
   });
 });
@@ -347,6 +402,25 @@ describe('hostile or broken Flux objects', () => {
     }
   });
 
+  it('a GitRepository of another name is this repository when flux.sources names it', async () => {
+    const dry = await tempRepo({
+      'flux/a.yaml': ksText('  path: ./app\n').replace('name: flux-system', 'name: home-kubernetes'),
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n'
+    });
+    try {
+      const without = await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader());
+      expect(without.units).toEqual([]);
+      expect(without.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', file: 'flux/a.yaml', message: expect.stringContaining('name it in flux.sources') })]);
+      const named = { version: 1, kubernetes: [{ ...cfg.kubernetes[0], flux: { sources: ['home-kubernetes'] } }] };
+      const found = await discoverUnits(makeInput(dry.root, named, []).settings, createFileReader());
+      expect(found.diagnostics).toEqual([]);
+      const r = await renderKubernetesUnit(found.units[0]!, makeInput(dry.root, named, found.units));
+      expect(r.resources.map((x) => x.object.metadata)).toEqual([{ name: 'app' }]);
+    } finally {
+      await dry.cleanup();
+    }
+  });
+
   it('a component outside the repository fails the unit before kustomize runs; invalid YAML names file and line', async () => {
     const dry = await tempRepo({
       'flux/a.yaml': ksText('  path: ./app\n  components:\n    - ../../../outside\n'),
@@ -378,6 +452,49 @@ describe('postBuild values are strings, as the API server takes them', () => {
       const r = await renderKubernetesUnit(found.units[0]!, makeInput(dry.root, cfg, found.units));
       expect(r.status).toBe('failed');
       expect(r.diagnostics).toEqual([expect.objectContaining({ file: 'flux/a.yaml', line: 1, message: 'postBuild.substitute.ENABLED is not a string: quote it (the cluster refuses the object otherwise)' })]);
+    } finally {
+      await dry.cleanup();
+    }
+  });
+});
+
+describe('postBuild expressions as Flux evaluates or refuses them', () => {
+  const ks = (substitute: string): string =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./app\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  postBuild:\n    substitute:\n${substitute}`;
+  const cfg = { version: 1, kubernetes: [{ from: 'flux', path: 'flux', output: '{name}' }] };
+
+  it('case, substring, replace and trim forms render into the objects (read back with the yaml package)', async () => {
+    const dry = await tempRepo({
+      'flux/a.yaml': ks('      ENV: Production\n      IMAGE: registry.example/team/web:1.2.3\n'),
+      'app/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-${ENV,,}\ndata:\n  upper: "${ENV^^}"\n  short: "${ENV:0:4}"\n  repo: "${IMAGE%:*}"\n  tag: "${IMAGE##*:}"\n  dashed: \'${IMAGE//\\//-}\'\n  fallback: "${REGION:=eu-west-1}"\n'
+    });
+    try {
+      const found = await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader());
+      const r = await renderKubernetesUnit(found.units[0]!, makeInput(dry.root, cfg, found.units));
+      expect(r.diagnostics).toEqual([]);
+      const cm = parse(JSON.stringify(r.resources[0]!.object), { version: '1.1' }) as Record<string, unknown>;
+      expect(cm).toMatchObject({
+        metadata: { name: 'app-production' },
+        data: { upper: 'PRODUCTION', short: 'Prod', repo: 'registry.example/team/web', tag: '1.2.3', dashed: 'registry.example-team-web:1.2.3', fallback: 'eu-west-1' }
+      });
+    } finally {
+      await dry.cleanup();
+    }
+  });
+
+  it('a form Flux refuses (${var-default}) fails the unit, naming the expression, the object and its line', async () => {
+    const dry = await tempRepo({
+      'flux/a.yaml': ks('      ENV: prod\n'),
+      'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: web\ndata:\n  env: "${ENV-dev}"\n'
+    });
+    try {
+      const found = await discoverUnits(makeInput(dry.root, cfg, []).settings, createFileReader());
+      const r = await renderKubernetesUnit(found.units[0]!, makeInput(dry.root, cfg, found.units));
+      expect(r.status).toBe('failed');
+      expect(r.diagnostics).toEqual([
+        expect.objectContaining({ severity: 'error', file: 'flux/a.yaml', line: 1, message: expect.stringMatching(/^postBuild: \$\{ENV-dev\} \(line \d+ of ConfigMap web\/app as kustomize builds it\) is not an expression Flux's envsubst parses \(missing closing brace\)/) })
+      ]);
     } finally {
       await dry.cleanup();
     }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { readClaimDocuments } from '../../../src/render/terraform/claim-documents.js';
+import { readClaimDocuments } from '../../../src/render/claim-documents.js';
 
 describe('readClaimDocuments', () => {
   it('returns nothing for a text without documents (empty, or comments only)', () => {

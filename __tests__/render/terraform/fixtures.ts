@@ -8,7 +8,7 @@ import type { PreviousWet, RenderInput } from '../../../src/render/renderer.js';
 import type { RendererName, Unit } from '../../../src/dry/unit.js';
 import { hydrateConfig } from '../../../src/settings/schema/config.js';
 import type { Settings } from '../../../src/settings/settings.js';
-import type { WetIndex } from '../../../src/wet/wet-index.js';
+import type { WetIndex } from '../../../src/formats/wet-index.js';
 
 export const ROOT = '/repo';
 

@@ -16,7 +16,8 @@ import type { KubernetesEntry, PlainRule } from '../../settings/schema/kubernete
 import type { Settings } from '../../settings/settings.js';
 import { renderTemplate } from '../match.js';
 import { checkOutputPath, checkRelativePath, checkRepoPath } from '../path-safety.js';
-import type { Unit } from '../unit.js';
+import { emitUnit, type Unit } from '../unit.js';
+import { emitOutput } from './flux.js';
 
 /** What an Argo CD unit renders: one Application's single source, with its destination. */
 export interface ArgoApp {
@@ -39,9 +40,13 @@ export interface ArgoDiscovery {
   diagnostics: Diagnostic[];
 }
 
-/** The unit id of an Argo CD Application. */
+/**
+ * The unit id of an Argo CD Application: `kubernetes:argocd#<name>`. A directory unit's id is
+ * `kubernetes:<dir>` and a directory segment never holds `#` (path-safety.ts), so an Application
+ * named `web` and a directory `argocd/web` are two units.
+ */
 export function argoUnitId(name: string): string {
-  return `kubernetes:argocd/${name}`;
+  return `kubernetes:argocd#${name}`;
 }
 
 /** Argo CD's directory rule for a source: top level only unless `recurse`; `include`/`exclude` globs match anywhere below. */
@@ -208,6 +213,11 @@ export async function discoverArgoUnits(settings: Settings, files: FileReader, i
         }
         const unit: Unit = { id, renderer: 'kubernetes', entry: index, dir: resolved.dir, coordinates, output, argocd: resolved.app };
         units.push(unit);
+        if (entry.emit) {
+          const emitted = emitOutput(entry.emit.output, coordinates, `${label}.emit.output`);
+          if (typeof emitted === 'string') units.push(emitUnit(unit, 'argocd', f.obj, emitted, f.file));
+          else diagnostics.push({ severity: 'error', unit: id, file: configFile, message: emitted.error });
+        }
         // App-of-apps: a plain directory source holding Applications leads to them.
         const kind = await argoSourceType(files, root, resolved.dir, resolved.app.source);
         if (kind === 'directory' && !visited.has(resolved.dir)) {
@@ -298,7 +308,8 @@ async function argoObjects(files: FileReader, root: string, file: string, diagno
 /** Whether a file below `dir` declares an Argo CD Application or ApplicationSet (templates included). */
 async function mentionsApplications(files: FileReader, root: string, dir: string): Promise<boolean> {
   for (const file of await yamlFilesBelow(files, root, dir)) {
-    if (/^kind:\s*["']?Application(Set)?["']?\s*$/m.test(await files.readFile(posix.join(root, file)))) return true;
+    // Block style (`kind: Application`), and flow style or JSON (`{"kind": "Application", ...}`), which YAML reads alike.
+    if (/(^|[{,]\s*)["']?kind["']?\s*:\s*["']?Application(Set)?["']?\s*(,|}|$)/m.test(await files.readFile(posix.join(root, file)))) return true;
   }
   return false;
 }

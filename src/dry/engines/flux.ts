@@ -31,7 +31,7 @@ import picomatch from 'picomatch';
 import { renderTemplate } from '../match.js';
 import { GLOB_OPTIONS } from '../select.js';
 import { checkOutputPath, checkRelativePath, checkRepoPath } from '../path-safety.js';
-import { unitId, type Unit } from '../unit.js';
+import { emitUnit, unitId, type Unit } from '../unit.js';
 
 /** The coordinates of a Flux unit, for `output` templates. */
 export const FLUX_COORDINATES = ['name', 'namespace', 'cluster'] as const;
@@ -100,7 +100,7 @@ function key(namespace: string, name: string): string {
  * repository's source is the GitRepository Flux bootstrap creates (`flux-system`), or any
  * GitRepository below `path` with the same URL as it.
  */
-function sourceProblem(ks: FoundObject, namespace: string, sources: readonly FoundObject[]): string | undefined {
+function sourceProblem(ks: FoundObject, namespace: string, sources: readonly FoundObject[], ownNames: readonly string[]): string | undefined {
   const spec = isRecord(ks.object['spec']) ? ks.object['spec'] : {};
   const ref = isRecord(spec['sourceRef']) ? spec['sourceRef'] : {};
   const kind = str(ref['kind']) ?? '';
@@ -115,14 +115,14 @@ function sourceProblem(ks: FoundObject, namespace: string, sources: readonly Fou
     const sp = o && isRecord(o.object['spec']) ? o.object['spec'] : undefined;
     return sp ? str(sp['url'])?.replace(/\.git$/, '').replace(/\/+$/, '') : undefined;
   };
-  if (name === 'flux-system') return undefined;
+  if (name === 'flux-system' || ownNames.includes(name)) return undefined;
   const own = urlOf(git('flux-system', 'flux-system'));
   const found = git(name, ns);
   const url = urlOf(found);
   if (own !== undefined && url !== undefined && url === own) return undefined;
   return found
     ? `its source is GitRepository ${key(ns, name)} (${url ?? 'no url'}), which is not this repository (flux-system${own ? `, ${own}` : ''}): it cannot be rendered offline`
-    : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
+    : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline (if it is this repository, name it in flux.sources)`;
 }
 
 /**
@@ -198,7 +198,7 @@ export async function discoverFluxUnits(
       continue;
     }
     const spec = isRecord(ks.object['spec']) ? ks.object['spec'] : {};
-    const problem = sourceProblem(ks, namespace, sources);
+    const problem = sourceProblem(ks, namespace, sources, entry.flux?.sources ?? []);
     if (problem) {
       unresolved(ks, id, problem);
       continue;
@@ -223,7 +223,13 @@ export async function discoverFluxUnits(
       diagnostics.push({ severity: 'error', unit: id, file, message: `${label}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: 'kubernetes', entry: entryIndex, dir, coordinates, output, object: { engine: 'flux', file: ks.file, kind: 'Kustomization', namespace, name, scope: clusterDirOf(path, ks.file, pathIsCluster) } });
+    const unit: Unit = { id, renderer: 'kubernetes', entry: entryIndex, dir, coordinates, output, object: { engine: 'flux', file: ks.file, kind: 'Kustomization', namespace, name, scope: clusterDirOf(path, ks.file, pathIsCluster) } };
+    units.push(unit);
+    if (entry.emit) {
+      const emitted = emitOutput(entry.emit.output, coordinates, `${label}.emit.output`);
+      if (typeof emitted === 'string') units.push(emitUnit(unit, 'flux', ks.object, emitted, ks.file));
+      else diagnostics.push({ severity: 'error', unit: id, file, message: emitted.error });
+    }
   }
   // dependsOn, one level: each dependency must be a Kustomization below path.
   for (const ks of kustomizations) {
@@ -248,4 +254,16 @@ export async function discoverFluxUnits(
     diagnostics.push({ severity: 'warning', file, message: `${label}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path || 'the repository root'}` });
   }
   return { units, diagnostics };
+}
+
+/** An entry's `emit.output` for a unit's coordinates, or the error. */
+export function emitOutput(template: string, coordinates: Record<string, string>, label: string): string | { error: string } {
+  let output: string;
+  try {
+    output = renderTemplate(template, coordinates);
+  } catch {
+    return { error: `${label} "${template}": the coordinates are ${Object.keys(coordinates).sort(cmp).map((c) => `{${c}}`).join(', ')}` };
+  }
+  const bad = checkOutputPath(output);
+  return bad ? { error: `${label} "${template}": ${bad}` } : output;
 }

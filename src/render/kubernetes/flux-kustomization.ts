@@ -14,9 +14,9 @@
  * 4. `postBuild`: variables from `substituteFrom` (ConfigMaps found in YAML files below the
  *    folder of the object's cluster, in order, later ones winning; `optional` ones may be missing) and then
  *    `substitute` (winning over all), newlines removed from values, substituted into each
- *    object's YAML with Flux's envsubst rules: `${var}`, `${var:=default}` (also `:-`, `=`, `-`:
- *    the default when the variable is unset or empty), `$$` for a literal `$` (so `$${var}` gives
- *    `${var}`), `$var` without braces left alone, an unknown variable without default replaced by
+ *    object's YAML with Flux's envsubst (flux-envsubst.ts: defaults, case, length, substring,
+ *    replace and trim forms; what Flux's parser refuses is an error, as the build fails there), an
+ *    unknown variable without default replaced by
  *    nothing; objects labelled or annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`
  *    are left alone. With no variable at all, nothing is substituted (as the controller does).
  *    A Secret source, or a ConfigMap not found in the repository, cannot be read offline: every
@@ -37,6 +37,7 @@ import type { KubernetesEntry } from '../../settings/schema/kubernetes.js';
 import type { Settings } from '../../settings/settings.js';
 import type { RenderInput } from '../renderer.js';
 import { kustomizeClosure, type Closure } from './closure.js';
+import { envsubst, EnvsubstError, expressionAt } from './flux-envsubst.js';
 import { goToolEnv, toolMessage, toolWarnings } from './kubernetes-renderer.js';
 import { listPlainUnit } from './plain-dir.js';
 import { kustomizationFileIn } from './unit-type.js';
@@ -112,7 +113,35 @@ export async function fluxClosure(unit: Unit, settings: Settings, entry: Kuberne
     for (const p of c.paths) paths.add(p);
     if (c.volatile && !volatile) ({ volatile, reason } = c);
   }
+  for (const p of await helmReleaseInputs([...paths], unit, root, files)) paths.add(p);
   return { paths: [...paths].sort(cmp), volatile, ...(reason !== undefined ? { reason } : {}) };
+}
+
+/**
+ * What the HelmReleases of local charts among `paths` read (flux-helmrelease.ts): their chart
+ * folders and valuesFiles, and, with valuesFrom, the YAML below the cluster's folder.
+ */
+async function helmReleaseInputs(paths: readonly string[], unit: Unit, root: string, files: FileReader): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = await files.lstat(posix.join(root, p));
+    let docs: FoundObject[] = [];
+    if (st?.kind === 'directory') docs = (await readObjectsBelow(files, root, p)).objects;
+    else if (st?.kind === 'file' && /\.ya?ml$/.test(p)) docs = parseYaml11(await files.readFile(posix.join(root, p)), p).docs;
+    for (const d of docs) {
+      const o = d.object;
+      if (o['kind'] !== 'HelmRelease' || typeof o['apiVersion'] !== 'string' || !o['apiVersion'].startsWith('helm.toolkit.fluxcd.io/')) continue;
+      const spec = isRecord(o['spec']) ? o['spec'] : {};
+      const chart = isRecord(spec['chart']) && isRecord(spec['chart']['spec']) ? spec['chart']['spec'] : {};
+      const ref = isRecord(chart['sourceRef']) ? chart['sourceRef'] : {};
+      if (ref['kind'] !== 'GitRepository' || typeof chart['chart'] !== 'string') continue;
+      const norm = (x: string): string => posix.normalize(x.replace(/^(\.\/)+/, '').replace(/\/+$/, ''));
+      out.push(norm(chart['chart']));
+      if (Array.isArray(chart['valuesFiles'])) for (const v of chart['valuesFiles']) if (typeof v === 'string') out.push(norm(v));
+      if (Array.isArray(spec['valuesFrom']) && spec['valuesFrom'].length > 0) out.push(unit.object!.scope);
+    }
+  }
+  return out.filter((p) => p !== '..' && !p.startsWith('../') && !posix.isAbsolute(p));
 }
 
 /** What the controller's generator writes into the kustomization of `spec.path`. */
@@ -144,77 +173,22 @@ export interface SubstituteResult {
   text: string;
   /** Variables left as written because a source could not be read. */
   left: string[];
-  /** Expressions Hydrate does not evaluate (`${#var}`, `${var:1}`, ...). */
-  unsupported: string[];
+  /** What Flux's envsubst refuses to parse (kustomize-controller fails the build): the expression and why. */
+  error?: { expression: string; reason: string; line: number };
 }
 
 /**
- * Flux's envsubst (fluxcd/pkg/envsubst) over one object's YAML: `${var}` and
- * `${var<op>default}` for op `:=`, `:-`, `=`, `-` (and `+`, `:+`, `?`, `:?`, which Flux evaluates
- * the same way): the default, itself substituted, when the value is unset or empty. `$$` is a
- * literal `$` (`$${var}` gives `${var}`); `$var` without braces is left alone. An unknown variable
- * gives '' unless `leaveUnknown` (a source that could not be read might define it): then the
- * expression stays as written and the variable is listed in `left`.
+ * Flux's envsubst (flux-envsubst.ts) over one object's YAML. An unknown variable gives '' unless
+ * `leaveUnknown` (a source that could not be read might define it): then the expression stays as
+ * written and the variable is listed in `left`.
  */
 export function fluxSubstitute(text: string, vars: ReadonlyMap<string, string>, leaveUnknown: boolean): SubstituteResult {
-  const left = new Set<string>();
-  const unsupported: string[] = [];
-  /** The index of the `}` closing the expression opened at `from` (just after `${`), or -1. */
-  const closing = (from: number): number => {
-    let depth = 1;
-    for (let j = from; j < text.length; j++) {
-      if (text[j] === '$' && text[j + 1] === '{') {
-        depth++;
-        j++;
-      } else if (text[j] === '}' && --depth === 0) return j;
-    }
-    return -1;
-  };
-  const expand = (from: number, to: number): string => {
-    let out = '';
-    let i = from;
-    while (i < to) {
-      const c = text[i]!;
-      if (c !== '$') {
-        out += c;
-        i++;
-        continue;
-      }
-      if (text[i + 1] === '$') {
-        out += '$';
-        i += 2;
-        continue;
-      }
-      if (text[i + 1] !== '{') {
-        out += c;
-        i++;
-        continue;
-      }
-      const end = closing(i + 2);
-      if (end < 0 || end >= to) {
-        out += text.slice(i, to);
-        break;
-      }
-      const m = /^([_a-zA-Z][_a-zA-Z0-9]*)(:=|:-|:\+|:\?|=|-|\+|\?)?/.exec(text.slice(i + 2, end));
-      const rest = m ? end - (i + 2) - m[0].length : -1;
-      if (!m || (m[2] === undefined && rest > 0)) {
-        unsupported.push(text.slice(i, end + 1));
-        out += text.slice(i, end + 1);
-      } else {
-        const name = m[1]!;
-        const value = vars.get(name);
-        if (value !== undefined && value !== '') out += value;
-        else if (leaveUnknown && value === undefined) {
-          left.add(name);
-          out += text.slice(i, end + 1);
-        } else if (m[2] !== undefined) out += expand(i + 2 + m[0].length, end);
-      }
-      i = end + 1;
-    }
-    return out;
-  };
-  const out = expand(0, text.length);
-  return { text: out, left: [...left].sort(cmp), unsupported };
+  try {
+    return envsubst(text, vars, leaveUnknown);
+  } catch (e) {
+    if (!(e instanceof EnvsubstError)) throw e;
+    return { text, left: [], error: { expression: expressionAt(text, e.at), reason: e.message, line: text.slice(0, e.at).split('\n').length } };
+  }
 }
 
 interface Ctx {
@@ -320,12 +294,6 @@ export async function renderFluxKustomization(ctx: Ctx): Promise<string | undefi
   }
   const objects = await postBuild(ctx, spec, stdout, at);
   if (objects === undefined) return undefined;
-  for (const o of objects) {
-    if (o['kind'] === 'HelmRelease' && typeof o['apiVersion'] === 'string' && o['apiVersion'].startsWith('helm.toolkit.fluxcd.io/')) {
-      const m = isRecord(o['metadata']) ? o['metadata'] : {};
-      ctx.diagnostics.push({ severity: 'notice', unit: unit.id, ...at, message: `HelmRelease ${String(m['namespace'] ?? '')}/${String(m['name'])} is kept as an object: helm-controller renders its chart in the cluster` });
-    }
-  }
   return objects.map((o) => JSON.stringify(o)).join('\n---\n');
 }
 
@@ -400,8 +368,15 @@ async function postBuild(ctx: Ctx, spec: Record<string, unknown>, stdout: string
     if (substitute && !disabled) {
       const r = fluxSubstitute(text, vars, unread.length > 0);
       for (const l of r.left) left.add(l);
-      if (r.unsupported.length > 0) {
-        ctx.diagnostics.push({ severity: 'error', unit: unit.id, ...at, message: `postBuild: ${r.unsupported.slice(0, 3).join(', ')} ${r.unsupported.length === 1 ? 'is an expression' : 'are expressions'} Hydrate does not evaluate; write \${var} or \${var:=default}` });
+      if (r.error) {
+        const md = isRecord(obj['metadata']) ? obj['metadata'] : {};
+        const who = `${String(obj['kind'])} ${typeof md['namespace'] === 'string' ? `${md['namespace']}/` : ''}${String(md['name'])}`;
+        ctx.diagnostics.push({
+          severity: 'error',
+          unit: unit.id,
+          ...at,
+          message: `postBuild: ${r.error.expression} (line ${r.error.line} of ${who} as kustomize builds it) is not an expression Flux's envsubst parses (${r.error.reason}), so kustomize-controller fails the build: write \${var}, \${var:=default}, \${var^^}, \${var:position:length} or another form Flux documents, or $\${...} for a literal`
+        });
         return undefined;
       }
       text = r.text;

@@ -11,7 +11,7 @@ import { checkRelativePath, checkRepoPath, extraArtifactsFolder, hasGitSegment }
 import { decodeUtf8Strict } from '../../dry/utf8.js';
 import type { Unit } from '../../dry/unit.js';
 import type { FileReader } from '../../ports.js';
-import { checkIdentities, cmp, isRecord } from '../../resources/resource.js';
+import { checkIdentities, cmp, identityOf, isRecord } from '../../resources/resource.js';
 import { expandLists, isListObject } from '../../resources/lists.js';
 import type { Resource } from '../../resources/resource.js';
 import { isKubeObject, parseYamlDocuments } from '../../resources/yaml.js';
@@ -39,11 +39,17 @@ import {
 import { parsePositioned } from './yaml-positions.js';
 import { locateZodIssues } from '../../resources/yaml-positions.js';
 import { kustomizeClosure } from './closure.js';
-import { renderFluxKustomization } from './flux-kustomization.js';
 import { detectUnitType } from './unit-type.js';
 import { renderArgoUnit } from './argocd-source.js';
+import { emittedObject, replacedByEmit } from './emit.js';
+import { isHelmRelease, locateHelmRelease, planHelmRelease, type HelmReleaseRender } from './flux-helmrelease.js';
+import { loadFluxObject, renderFluxKustomization } from './flux-kustomization.js';
+import { readObjectsBelow, type FoundObject } from '../../dry/engines/flux.js';
+import { crdScopes, isClusterScoped } from '../../resources/scope.js';
 import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
+import { kubernetesClosure } from './unit-closure.js';
+import { renderToolVersions } from './tool-versions.js';
 
 export { UNIT_PATCHES_FILE };
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
@@ -149,6 +155,8 @@ export function createKubernetesRenderer(): Renderer {
   return {
     name: 'kubernetes',
     independent: true,
+    closure: kubernetesClosure,
+    toolVersions: renderToolVersions,
     async render(input: RenderInput): Promise<RenderedUnit[]> {
       const out: RenderedUnit[] = [];
       for (const unit of input.units) out.push(await renderKubernetesUnit(unit, input));
@@ -159,8 +167,8 @@ export function createKubernetesRenderer(): Renderer {
 
 /**
  * Renders one unit. Never throws for problems in the dry input: they become diagnostics. What
- * the unit reads (its input digest, and whether the digest can see everything) is the
- * pipeline's business: see unitInputDigest in pipeline/incremental.ts.
+ * the unit reads (and whether that is all it depends on) is `kubernetesClosure` (unit-closure.ts),
+ * which the pipeline digests: see unitInputDigest in pipeline/incremental.ts.
  */
 export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Promise<RenderedUnit> {
   const entry = input.settings.config.kubernetes[unit.entry];
@@ -176,9 +184,14 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
       { severity: 'error', unit: unit.id, file: input.settings.configPath, message: `no kubernetes entry #${unit.entry} in the config` }
     ]);
   }
+  if (unit.emit) {
+    const ctx: Ctx = { unit, input, entry, diagnostics: [] };
+    const resources = documentsToResources(ctx, JSON.stringify(emittedObject(unit.emit, entry)), unit.emit.file, false);
+    return hasErrors(ctx.diagnostics) ? failed(ctx.diagnostics) : { unit, status: 'rendered', resources, artifacts: [], diagnostics: ctx.diagnostics };
+  }
   switch (entry.from) {
     case 'argocd':
-      return renderArgoUnit(unit, input, entry, renderKubernetesUnit);
+      return withoutReplaced(await renderArgoUnit(unit, input, entry, renderKubernetesUnit), entry, input);
   }
   const ctx: Ctx = { unit, input, entry, diagnostics: [] };
   let resources: Resource[] = [];
@@ -189,7 +202,7 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
     switch (entry.from) {
       case 'flux': {
         const text = await renderFluxKustomization(ctx);
-        if (text !== undefined) resources = documentsToResources(ctx, text, unit.object!.file, false);
+        if (text !== undefined) resources = await fluxHelmReleases(ctx, documentsToResources(ctx, text, unit.object!.file, false));
         break;
       }
     }
@@ -224,7 +237,28 @@ export async function renderKubernetesUnit(unit: Unit, input: RenderInput): Prom
   }
 
   if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
-  return { unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics };
+  return withoutReplaced({ unit, status: 'rendered', resources, artifacts, diagnostics: ctx.diagnostics }, entry, input);
+}
+
+/** With `emit`, a unit's rendered engine objects of this repository are left out (emitted objects replace them), with a notice naming them. */
+function withoutReplaced(r: RenderedUnit, entry: KubernetesEntry, input: RenderInput): RenderedUnit {
+  // Discovery follows an app-of-apps through the Applications its source renders.
+  if (!entry.emit || r.status !== 'rendered' || input.forDiscovery) return r;
+  const left: string[] = [];
+  const resources = r.resources.filter((x) => {
+    const o = x.object as Record<string, unknown>;
+    if (!replacedByEmit(o, entry)) return true;
+    const m = isRecord(o['metadata']) ? o['metadata'] : {};
+    left.push(`${String(o['kind'])} ${typeof m['namespace'] === 'string' ? `${m['namespace']}/` : ''}${String(m['name'])}`);
+    return false;
+  });
+  if (left.length === 0) return r;
+  const shown = left.slice(0, 5).join(', ') + (left.length > 5 ? ` and ${left.length - 5} more` : '');
+  return {
+    ...r,
+    resources,
+    diagnostics: [...r.diagnostics, { severity: 'notice', unit: r.unit.id, message: `${shown} left out of the wet tree: with emit, the objects Hydrate writes to ${entry.emit.output} deploy the units instead` }]
+  };
 }
 
 /** The unit's type (with its kustomization or release file); undefined, after an error, when the entry's type is missing its file. */
@@ -584,6 +618,96 @@ async function isRegularFile(input: RenderInput, rel: string): Promise<boolean> 
     return false;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Flux HelmReleases with a local chart (flux-helmrelease.ts)
+
+/** A Flux unit's objects with each HelmRelease of a local chart replaced by what its chart renders. */
+async function fluxHelmReleases(ctx: Ctx, resources: Resource[]): Promise<Resource[]> {
+  const { input, unit } = ctx;
+  if (!resources.some((r) => isHelmRelease(r.object as Record<string, unknown>))) return resources;
+  const ks = await loadFluxObject(unit, input.repoRoot, input.files);
+  const ksSpec = 'object' in ks && isRecord(ks.object['spec']) ? ks.object['spec'] : {};
+  const ksAt = { file: unit.object!.file, ...('line' in ks && typeof ks.line === 'number' ? { line: ks.line } : {}) };
+  let below: Promise<FoundObject[]> | undefined;
+  const belowScope = (): Promise<FoundObject[]> => (below ??= readObjectsBelow(input.files, input.repoRoot, unit.object!.scope).then((r) => r.objects));
+  let inDir: FoundObject[] | undefined;
+  const objects = resources.map((r) => r.object as Record<string, unknown>);
+  const out: Resource[] = [];
+  for (const r of resources) {
+    const o = r.object as Record<string, unknown>;
+    if (!isHelmRelease(o)) {
+      out.push(r);
+      continue;
+    }
+    const m = isRecord(o['metadata']) ? o['metadata'] : {};
+    const who = `HelmRelease ${typeof m['namespace'] === 'string' ? `${m['namespace']}/` : ''}${String(m['name'])}`;
+    const plan = await planHelmRelease(o, objects, belowScope, ctx.entry.flux?.sources);
+    if (plan.kind === 'keep') {
+      ctx.diagnostics.push({ severity: 'notice', unit: unit.id, ...ksAt, message: `${who} is kept as an object: ${plan.reason}; helm-controller renders its chart in the cluster` });
+      out.push(r);
+      continue;
+    }
+    // Where the HelmRelease is written in the dry tree (the Kustomization's, when it cannot be found).
+    inDir ??= unit.dir === '.' ? [] : (await readObjectsBelow(input.files, input.repoRoot, unit.dir)).objects;
+    const found = locateHelmRelease(String(m['name']), inDir, String(ksSpec['namePrefix'] ?? ''), String(ksSpec['nameSuffix'] ?? ''));
+    const at = found ? { file: found.file, line: found.line } : ksAt;
+    for (const w of plan.warnings) warn(ctx, `${who}: ${w}`, at);
+    if (plan.kind === 'problems') {
+      for (const e of plan.errors) err(ctx, `${who}: ${e}`, at);
+      continue;
+    }
+    const rendered = await renderLocalHelmRelease(ctx, plan, who, at);
+    if (rendered === undefined) continue;
+    const scopes = crdScopes(rendered.map((x) => x.object));
+    for (const x of rendered) {
+      const xm = isRecord(x.object['metadata']) ? x.object['metadata'] : undefined;
+      const id = identityOf(x.object);
+      // helm-controller installs namespaced objects without a namespace into the release's.
+      if (xm && xm['namespace'] === undefined && !('missing' in id) && !isClusterScoped(id, scopes)) xm['namespace'] = plan.namespace;
+      out.push(x);
+    }
+    ctx.diagnostics.push({ severity: 'notice', unit: unit.id, ...at, message: `${who} rendered from the chart ${plan.chart} of this repository (release ${plan.releaseName} in ${plan.namespace})` });
+  }
+  return out;
+}
+
+/** `helm template` of a local chart with a HelmRelease's values, in a work directory holding a copy of the chart. */
+async function renderLocalHelmRelease(ctx: Ctx, plan: HelmReleaseRender, who: string, at: { file: string; line?: number }): Promise<Resource[] | undefined> {
+  const { input, entry } = ctx;
+  const fail = (message: string): undefined => {
+    err(ctx, `${who}: ${message}`, at);
+    return undefined;
+  };
+  const bad = checkRelativePath(plan.chart, 'chart') ?? (await repoPathProblem(input.files, input.repoRoot, plan.chart, 'chart')) ?? (await chartTreeProblem(input.files, input.repoRoot, plan.chart));
+  if (bad) return fail(bad);
+  if (!(await isRegularFile(input, `${plan.chart}/Chart.yaml`))) return fail(`chart ${plan.chart}: no Chart.yaml there`);
+  for (const v of plan.valuesFiles) {
+    const problem = checkRelativePath(v, 'valuesFiles entry') ?? (await repoPathProblem(input.files, input.repoRoot, v, 'valuesFiles entry'));
+    if (problem) return fail(problem);
+    if (!(await isRegularFile(input, v))) return fail(`valuesFiles entry ${v} not found in the repository`);
+  }
+  if (!input.exec.workDir) return fail('this runner has no work directory for the chart');
+  const write = plan.layers.map((l, i) => ({ path: `values-${i}.json`, content: `${JSON.stringify(l)}\n` }));
+  // With valuesFiles the packaged chart's values.yaml is their merge (source-controller): the chart's own is not used.
+  if (plan.valuesFiles.length > 0) write.push({ path: `chart/${CHART_COPY}/values.yaml`, content: '{}\n' });
+  const work = await input.exec.workDir([{ from: abs(input, plan.chart), to: `chart/${CHART_COPY}` }], write);
+  try {
+    const chartDir = posix.join(work.path, 'chart', CHART_COPY);
+    const args = ['template', `--namespace=${plan.namespace}`, ...(plan.includeCrds ? ['--include-crds'] : [])];
+    for (const v of plan.valuesFiles) args.push(`--values=${abs(input, v)}`);
+    for (const w of write) if (w.path.startsWith('values-')) args.push(`--values=${posix.join(work.path, w.path)}`);
+    args.push('--', plan.releaseName, chartDir);
+    const twice = await chartMayVary(input.files, input.repoRoot, plan.chart);
+    const stdout = await runHelmTemplate(ctx, at.file, withHelmFlags(args, helmExtraFlags({ kubeVersion: entry.helm.kubeVersion, apiVersions: entry.helm.apiVersions, stdinValues: false })), undefined, `the chart ${plan.chart}`, twice, work.path);
+    return stdout === undefined ? undefined : documentsToResources(ctx, stdout, `${plan.chart}/Chart.yaml`, false);
+  } finally {
+    await work.remove();
+  }
+}
+
+/** The chart copy's folder name: helm takes the chart's name from Chart.yaml, not the folder. */
+const CHART_COPY = 'c';
 
 // ---------------------------------------------------------------------------------------------
 // Helm chart directory (Argo CD's chart source)

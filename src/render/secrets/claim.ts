@@ -1,6 +1,6 @@
 /** The `SecretsClaim` document (see docs/claims.md). */
 import * as z from 'zod';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../terraform/claim-documents.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../../resources/names.js';
 import { commonClaimFields } from '../claim-fields.js';
 
 const storeRef = z

@@ -11,7 +11,7 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { cmp, describeIdentity, mustIdentity, type KubeObject, type Resource } from '../../resources/resource.js';
 import type { RenderedUnit, Renderer, RenderInput } from '../renderer.js';
 import type { SecretsEntry } from '../../settings/schema/secrets.js';
-import { readUnitClaimFiles, zodDiagnostics } from '../terraform/claim-documents.js';
+import { readUnitClaimFiles, zodDiagnostics } from '../claim-documents.js';
 import { secretsClaim, type SecretsClaim } from './claim.js';
 
 export const EXTERNAL_SECRET_API_VERSION = 'external-secrets.io/v1';

@@ -1,6 +1,6 @@
 /** The `TFWorkspaceClaim` document (see docs/claims.md). */
 import * as z from 'zod';
-import { DNS1123_LABEL } from './claim-documents.js';
+import { DNS1123_LABEL } from '../../resources/names.js';
 import { commonClaimFields } from '../claim-fields.js';
 
 export const tfWorkspaceClaim = z

@@ -5,7 +5,7 @@
  * Each is replaced by `${{ references.<ref-name> }}` and listed in `spec.references`.
  * Anything else that starts with `${{` is an error; `${VAR}` and `<path:...>` pass through untouched.
  */
-import type { PathKey } from './claim-documents.js';
+import type { PathKey } from '../claim-documents.js';
 
 export type Placeholder =
   | { kind: 'secret'; claim: string; key: string; raw: string; path: PathKey[] }

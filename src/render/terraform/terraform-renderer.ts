@@ -9,14 +9,14 @@ import { cmp, isRecord, type KubeObject, type Resource } from '../../resources/r
 import { parseYamlDocuments } from '../../resources/yaml.js';
 import type { TerraformEntry } from '../../settings/schema/terraform.js';
 import type { PreviousWet, RenderedUnit, Renderer, RenderInput, Required } from '../renderer.js';
+import { DNS1123_SUBDOMAIN } from '../../resources/names.js';
 import {
-  DNS1123_SUBDOMAIN,
   readUnitClaimFiles,
   sortKeysDeep,
   zodDiagnostics,
   type ClaimDocument,
   type Position
-} from './claim-documents.js';
+} from '../claim-documents.js';
 import { tfWorkspaceClaim, type TFWorkspaceClaim } from './claim.js';
 import { referenceName, rewritePlaceholders, type Placeholder } from './placeholders.js';
 

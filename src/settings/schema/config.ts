@@ -7,6 +7,7 @@ import { kubernetesEntry, plainRule } from './kubernetes.js';
 import { terraformEntry } from './terraform.js';
 import { secretsEntry } from './secrets.js';
 import { pinRule } from './pins.js';
+import { RENDERER_NAMES } from './renderers.js';
 
 export const sourceEntry = z
   .object({
@@ -70,8 +71,8 @@ export const hydrateConfig = z
     $schema: z.string().optional(),
     version: z.literal(1).default(1),
     order: z
-      .array(z.enum(['kubernetes', 'terraform', 'secrets']))
-      .default(['kubernetes', 'terraform', 'secrets'])
+      .array(z.enum(RENDERER_NAMES))
+      .default([...RENDERER_NAMES])
       .describe('Order in which the renderers run'),
     sources: z.array(sourceEntry).default([]),
     kubernetes: z.array(kubernetesEntry).default([]),

@@ -78,6 +78,16 @@ export const kubernetesEntry = z
     from: z.enum(['flux', 'argocd']).optional().describe('Discover units from engine objects (Flux Kustomizations or Argo CD Applications) under path instead of match'),
     path: z.string().optional().describe('With from: where the engine objects are'),
     strict: z.boolean().default(false).describe('With from: fail when an object cannot be resolved offline'),
+    flux: z
+      .object({
+        sources: z
+          .array(z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a GitRepository name'))
+          .default([])
+          .describe('Names of GitRepositories that are this repository, besides `flux-system` (e.g. `home-kubernetes`)')
+      })
+      .strict()
+      .optional()
+      .describe('With from: flux: which sources are this repository'),
     argocd: z
       .object({
         repoURLs: z
@@ -92,6 +102,29 @@ export const kubernetesEntry = z
       .strict()
       .optional()
       .describe('With from: argocd: what the Applications need from outside the repository'),
+    emit: z
+      .object({
+        output: z
+          .string()
+          .min(1)
+          .describe('Wet folder of each unit\'s deploying object, a template over the unit\'s coordinates (e.g. "_deploy/{cluster}/{name}")'),
+        sourceRef: z
+          .object({
+            kind: z.enum(['GitRepository', 'OCIRepository', 'Bucket']).default('GitRepository'),
+            name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a Kubernetes object name'),
+            namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace').optional()
+          })
+          .strict()
+          .optional()
+          .describe('from: flux: the source of the wet branch the emitted Kustomizations read (namespace: the Kustomization\'s)'),
+        repoURL: z.string().min(1).optional().describe('from: argocd: the repository of the wet branch the emitted Applications read'),
+        targetRevision: z.string().min(1).optional().describe('from: argocd: the wet branch')
+      })
+      .strict()
+      .optional()
+      .describe(
+        'With from: write, for each unit, the engine object that deploys its wet folder (a Flux Kustomization or an Argo CD Application without the options already applied); engine objects of this repository in rendered output are left out, replaced by these'
+      ),
     type: z
       .enum(['auto', 'kustomize', 'helm', 'chart', 'plain'])
       .default('auto')
@@ -157,6 +190,21 @@ export const kubernetesEntry = z
     if (e.from !== undefined && e.match !== undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` and `match` exclude each other: an entry discovers units by one of them' });
     if (e.from !== undefined && e.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: '`from` needs `path`: the folder holding the engine objects' });
     if (e.from === undefined && e.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: '`path` is used only with `from`' });
+    if (e.emit !== undefined) {
+      if (e.from === undefined) ctx.addIssue({ code: 'custom', path: ['emit'], message: '`emit` is used only with `from`' });
+      if (e.from === 'flux' && e.emit.sourceRef === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['emit', 'sourceRef'], message: 'emit with from: flux needs sourceRef: the GitRepository of the wet branch' });
+      }
+      if (e.from === 'argocd' && (e.emit.repoURL === undefined || e.emit.targetRevision === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['emit'], message: 'emit with from: argocd needs repoURL and targetRevision: the repository and branch of the wet tree' });
+      }
+      if (e.from === 'flux' && (e.emit.repoURL !== undefined || e.emit.targetRevision !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['emit'], message: 'repoURL and targetRevision are for from: argocd; a Flux Kustomization names its source with sourceRef' });
+      }
+      if (e.from === 'argocd' && e.emit.sourceRef !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['emit', 'sourceRef'], message: 'sourceRef is for from: flux; an Argo CD Application names its source with repoURL and targetRevision' });
+      }
+    }
   });
 
 export type KubernetesEntry = z.infer<typeof kubernetesEntry>;

@@ -3,9 +3,9 @@
  * to the `line:col` of the node in the file. Shared by the terraform and secrets renderers.
  */
 import type * as z from 'zod';
-import type { Diagnostic } from '../../diagnostics.js';
-import { cmp } from '../../resources/resource.js';
-import { readYaml, yamlDiagnostic, zodIssueDiagnostics, type PathKey, type Position, type PositionedDocument } from '../../resources/yaml-positions.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { cmp } from '../resources/resource.js';
+import { readYaml, yamlDiagnostic, zodIssueDiagnostics, type PathKey, type Position, type PositionedDocument } from '../resources/yaml-positions.js';
 
 export type { PathKey, Position };
 
@@ -81,6 +81,3 @@ export function sortKeysDeep(value: unknown): unknown {
   }
   return value;
 }
-
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
