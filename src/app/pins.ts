@@ -14,7 +14,7 @@ import { GLOB_OPTIONS } from '../dry/select.js';
 import type { Unit } from '../dry/unit.js';
 import { parseImageUpdate, type ImageUpdate } from '../dry/pins/payload.js';
 import { imageUpdateGlobProblems, matchesSelector, parseSelector, planImageUpdate, planPromotion, selectPinUnits, type PinFile, type PinPlan, type PinUnit, type Selector } from '../dry/pins/plan.js';
-import { detectUnitType } from '../render/kubernetes/unit-type.js';
+import { rendererFor } from '../render/registry.js';
 import type { PipelinePorts } from '../pipeline/hydrate.js';
 import type { FileReader } from '../ports.js';
 import { cmp } from '../resources/resource.js';
@@ -24,7 +24,6 @@ import { loadSettings } from '../settings/load-settings.js';
 export type PinRequest = { kind: 'images'; update: ImageUpdate; source?: string } | { kind: 'promote'; from: Selector; to: Selector };
 
 /** Seed 000's per-unit image file. */
-const IMAGES_FILES = ['images.yaml', 'images.yml'];
 /** How deep below a unit directory the pins rules' `files` globs look. */
 const MAX_DEPTH = 4;
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -67,23 +66,11 @@ async function pinFiles(settings: Settings, files: FileReader, unit: Unit, probl
     return files.readFile(path.join(root, rel));
   };
   const claimed = new Set<string>();
-  if (unit.renderer === 'kubernetes') {
-    const entry = settings.config.kubernetes[unit.entry]!;
-    const type = await detectUnitType(files, root, unit, entry);
-    if (type.type === 'kustomize') {
-      const text = await read(type.file);
-      if (text !== undefined) out.push({ role: 'kustomization', path: type.file, text });
-      claimed.add(type.file);
-    } else if (type.type === 'helm') {
-      const text = await read(type.file);
-      if (text !== undefined) out.push({ role: 'release', path: type.file, text, rules });
-      claimed.add(type.file);
-    }
-    for (const name of IMAGES_FILES) {
-      const rel = `${unit.dir}/${name}`;
-      const text = await read(rel);
-      if (text !== undefined) out.push({ role: 'images', path: rel, text });
-    }
+  for (const source of (await rendererFor(unit.renderer).pinSources?.(unit, settings, files)) ?? []) {
+    const text = await read(source.path);
+    if (source.role !== 'images') claimed.add(source.path);
+    if (text === undefined) continue;
+    out.push(source.role === 'release' ? { role: 'release', path: source.path, text, rules } : { role: source.role, path: source.path, text });
   }
   if (rules.length > 0) {
     for (const rel of await listUnitFiles(root, files, unit.dir)) {

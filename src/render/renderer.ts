@@ -121,4 +121,16 @@ export interface Renderer {
    * digests (a tool upgrade renders them again). Never rejects. Without it, the renderer runs no tool.
    */
   toolVersions?(exec: ProcessRunner): Promise<string>;
+  /**
+   * The files of a unit that may pin image versions in this renderer's own formats (an image
+   * update or a promotion edits them, src/app/pins.ts); files that do not exist are skipped by the
+   * caller. Without it, only the config's `pins` rules say where a unit pins an image.
+   */
+  pinSources?(unit: Unit, settings: Settings, files: FileReader): Promise<PinSource[]>;
+}
+
+/** A file a unit may pin images in: a kustomization's `images:`, a Helm release file, or an `images.yaml`. */
+export interface PinSource {
+  role: 'kustomization' | 'release' | 'images';
+  path: string;
 }

@@ -49,6 +49,7 @@ import { crdScopes, isClusterScoped } from '../../resources/scope.js';
 import { listPlainUnit, plainRuleOf, PLUGIN_MARKERS, UNIT_PATCHES_FILE } from './plain-dir.js';
 import type { DetectedUnitType } from './unit-type.js';
 import { kubernetesClosure } from './unit-closure.js';
+import { kubernetesPinSources } from './pin-sources.js';
 import { renderToolVersions } from './tool-versions.js';
 
 export { UNIT_PATCHES_FILE };
@@ -157,6 +158,7 @@ export function createKubernetesRenderer(): Renderer {
     independent: true,
     closure: kubernetesClosure,
     toolVersions: renderToolVersions,
+    pinSources: kubernetesPinSources,
     async render(input: RenderInput): Promise<RenderedUnit[]> {
       const out: RenderedUnit[] = [];
       for (const unit of input.units) out.push(await renderKubernetesUnit(unit, input));
