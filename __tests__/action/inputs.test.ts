@@ -96,6 +96,29 @@ describe('name rules', () => {
   });
 });
 
+describe('readInputs: image updates and promotion', () => {
+  it('defaults: dispatch event type hydrate-images, no payload, dry pull request; the checked-out branch from GITHUB_REF', async () => {
+    const env = { ...withInputs({}), GITHUB_REF: 'refs/heads/main' };
+    expect(await readInputs(env)).toMatchObject({ dispatchEventType: 'hydrate-images', payload: '', dryCommit: 'pull-request', dryBranch: 'main' });
+    expect((await readInputs(withInputs({}))).promote).toBeUndefined();
+    // A tag checkout is no branch to commit to.
+    expect((await readInputs({ ...withInputs({}), GITHUB_REF: 'refs/tags/v1' })).dryBranch).toBeUndefined();
+  });
+
+  it('reads mode: promote as a pull-request run with its two selectors', async () => {
+    const inputs = await readInputs(withInputs({ mode: 'promote', 'promote-from': 'env=staging', 'promote-to': 'env=prod', 'dry-commit': 'push' }));
+    expect(inputs).toMatchObject({ mode: 'pull-request', promote: { from: 'env=staging', to: 'env=prod' }, dryCommit: 'push' });
+  });
+
+  it('refuses a promotion without both selectors, selectors without promote, and an unknown dry-commit', async () => {
+    expect(await refusal({ mode: 'promote' })).toBe('mode: promote needs promote-from and promote-to (coordinate selectors such as env=staging)');
+    expect(await refusal({ mode: 'promote', 'promote-from': 'env=dev' })).toBe('mode: promote needs promote-to (coordinate selectors such as env=staging)');
+    expect(await refusal({ mode: 'push', 'promote-to': 'env=prod' })).toMatch(/read only with mode: promote/);
+    expect(await refusal({ 'dry-commit': 'merge' })).toBe('input dry-commit must be push or pull-request, got "merge"');
+    expect(await refusal({ mode: 'deploy' })).toMatch(/pull-request, push, check or promote/);
+  });
+});
+
 describe('readInputs: group-by, reviewers and merge-method', () => {
   it('reads them, with merge as the default merge method and no grouping by default', async () => {
     expect(await readInputs(withInputs({}))).toMatchObject({ groupBy: [], reviewers: [], mergeMethod: 'merge' });

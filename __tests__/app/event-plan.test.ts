@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { planForEvent, type CheckoutHead } from '../../src/app/event-plan.js';
 import type { ActionInputs } from '../../src/action/inputs.js';
+import type { HydrateError } from '../../src/diagnostics.js';
 
 const HEAD = 'a'.repeat(40);
 const BASE = 'b'.repeat(40);
@@ -91,5 +92,73 @@ describe('planForEvent for other events', () => {
   it('runs repository_dispatch and workflow_dispatch with the mode input, as push', () => {
     expect(planForEvent({ ...inputs('repository_dispatch', { action: 'render' }), mode: 'push' })).toMatchObject({ mode: 'push', readOnly: false, drift: false });
     expect(planForEvent(inputs('workflow_dispatch', {}))).toMatchObject({ mode: 'pull-request', drift: false });
+  });
+});
+
+describe('planForEvent: image updates and promotion', () => {
+  const update = { images: [{ name: 'ghcr.io/acme/web', tag: '1.2.3', coordinates: { env: 'dev' } }], reviewers: ['alice'], repository: 'acme/web' };
+  const dispatch = (action: string, clientPayload: unknown, more: Record<string, unknown> = {}) =>
+    planForEvent({ ...inputs('repository_dispatch', { action, client_payload: clientPayload }), dispatchEventType: 'hydrate-images', ...more });
+  const problems = (fn: () => unknown): string[] => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as HydrateError).diagnostics.map((d) => `${d.file ?? ''}: ${d.message}`);
+    }
+    throw new Error('accepted');
+  };
+
+  it('reads the client_payload of a repository_dispatch of the configured type as an image update', () => {
+    const plan = dispatch('hydrate-images', update);
+    expect(plan).toMatchObject({ mode: 'pull-request', pins: { kind: 'images', update: { images: [{ name: 'ghcr.io/acme/web', tag: '1.2.3' }], reviewers: ['alice'], repository: 'acme/web' } } });
+    expect(plan.notices).toEqual([]);
+    // Another configured type.
+    expect(planForEvent({ ...inputs('repository_dispatch', { action: 'web-built', client_payload: update }), dispatchEventType: 'web-built' }).pins?.kind).toBe('images');
+  });
+
+  it('renders another dispatch type as on push, with a notice, without reading its payload', () => {
+    const plan = dispatch('render', { anything: true });
+    expect(plan.pins).toBeUndefined();
+    expect(plan.mode).toBe('pull-request');
+    expect(plan.notices).toEqual(['repository_dispatch of type "render" is not dispatch-event-type "hydrate-images": no image update; rendering as on push']);
+  });
+
+  it('lists every problem of a malformed payload at once', () => {
+    const found = problems(() =>
+      dispatch('hydrate-images', { images: [{ name: 'ghcr.io/acme/my web', tag: '1', digest: 'sha256:' + 'a'.repeat(64), units: ['x'] }, { name: 'ghcr.io/acme/api' }], extra: 1 })
+    );
+    expect(found.length).toBeGreaterThanOrEqual(4);
+    expect(found.every((f) => f.startsWith('client_payload: '))).toBe(true);
+    const text = found.join('\n');
+    expect(text).toMatch(/unknown field "extra"/);
+    expect(text).toMatch(/images\[0\]\.name/);
+    expect(text).toMatch(/images\[0\]: gives both tag and digest/);
+    expect(text).toMatch(/images\[1\]: gives neither tag nor digest/);
+  });
+
+  it('reads the payload input of a workflow_dispatch; text that is not JSON is an error naming the input', () => {
+    const plan = planForEvent({ ...inputs('workflow_dispatch', { inputs: {} }), payload: JSON.stringify(update) });
+    expect(plan.pins).toMatchObject({ kind: 'images', update: { repository: 'acme/web' } });
+    expect(planForEvent(inputs('workflow_dispatch', {})).pins).toBeUndefined();
+    expect(problems(() => planForEvent({ ...inputs('workflow_dispatch', {}), payload: '{images: [' }))[0]).toMatch(/^payload: input payload is not JSON/);
+  });
+
+  it('a promotion: both selectors parsed, every bad one reported', () => {
+    expect(planForEvent({ ...inputs('workflow_dispatch', {}), promote: { from: 'env=staging', to: 'env=prod,cluster=a' } }).pins).toEqual({
+      kind: 'promote',
+      from: { env: 'staging' },
+      to: { env: 'prod', cluster: 'a' }
+    });
+    const found = problems(() => planForEvent({ ...inputs('schedule', {}), promote: { from: 'staging', to: 'env=' } }));
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(/input promote-from: .*"staging"/);
+    expect(found[1]).toMatch(/input promote-to: .*"env="/);
+  });
+
+  it('check mode commits no pins: it renders the checkout as it is, with a notice', () => {
+    const plan = planForEvent({ ...inputs('repository_dispatch', { action: 'hydrate-images', client_payload: update }), mode: 'check' });
+    expect(plan.pins).toBeUndefined();
+    expect(plan.mode).toBe('check');
+    expect(plan.notices).toEqual(['check mode: the image update is not committed; rendering the checkout as it is']);
   });
 });

@@ -77,11 +77,32 @@ function countInput(name: string, value: string, fallback: number): number {
   return Number(v);
 }
 
-export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<ActionInputs> {
-  const mode = core.getInput('mode') || 'pull-request';
-  if (mode !== 'pull-request' && mode !== 'push' && mode !== 'check') {
-    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
+/** `mode: promote` with its selectors, or undefined; the selectors' grammar is checked by the event plan. */
+function promoteInputs(modeInput: string): { from: string; to: string } | undefined {
+  const from = core.getInput('promote-from').trim();
+  const to = core.getInput('promote-to').trim();
+  if (modeInput !== 'promote') {
+    if (from || to) throw new ConfigError('inputs promote-from and promote-to are read only with mode: promote');
+    return undefined;
   }
+  const missing = [...(from ? [] : ['promote-from']), ...(to ? [] : ['promote-to'])];
+  if (missing.length > 0) throw new ConfigError(`mode: promote needs ${missing.join(' and ')} (coordinate selectors such as env=staging)`);
+  return { from, to };
+}
+
+export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<ActionInputs> {
+  const modeInput = core.getInput('mode') || 'pull-request';
+  if (modeInput !== 'pull-request' && modeInput !== 'push' && modeInput !== 'check' && modeInput !== 'promote') {
+    throw new ConfigError(`input mode must be pull-request, push, check or promote, got "${modeInput}"`);
+  }
+  // A promotion commits pins to the dry repository, then hydrates and opens the wet pull request.
+  const promote = promoteInputs(modeInput);
+  const mode: Mode = modeInput === 'promote' ? 'pull-request' : modeInput;
+  const dryCommit = core.getInput('dry-commit') || 'pull-request';
+  if (dryCommit !== 'push' && dryCommit !== 'pull-request') {
+    throw new ConfigError(`input dry-commit must be push or pull-request, got "${dryCommit}"`);
+  }
+  const ref = env['GITHUB_REF'] ?? '';
   const token = core.getInput('token');
   if (token) core.setSecret(token);
   const workspace = path.resolve(env['GITHUB_WORKSPACE'] ?? process.cwd());
@@ -142,6 +163,11 @@ export async function readInputs(env: NodeJS.ProcessEnv = process.env): Promise<
     apiUrl,
     runUrl,
     event: { name: eventName, payload },
+    ...(ref.startsWith('refs/heads/') ? { dryBranch: ref.slice('refs/heads/'.length) } : {}),
+    dispatchEventType: core.getInput('dispatch-event-type').trim() || 'hydrate-images',
+    payload: core.getInput('payload').trim(),
+    dryCommit,
+    ...(promote ? { promote } : {}),
     tempDir,
     ...(env['GITHUB_STEP_SUMMARY'] ? { stepSummary: env['GITHUB_STEP_SUMMARY'] } : {})
   };

@@ -1,6 +1,9 @@
 /** What the action was asked to do: its inputs and the runner's environment, read once by src/action/inputs.ts. */
 export type Mode = 'pull-request' | 'push' | 'check';
 
+/** How a pin change reaches the dry repository: pushed to its branch, or as a dry pull request. */
+export type DryCommit = 'push' | 'pull-request';
+
 export interface GitHubEvent {
   name: string;
   payload: Record<string, unknown>;
@@ -44,6 +47,16 @@ export interface ActionInputs {
   apiUrl: string;
   runUrl: string;
   event: GitHubEvent;
+  /** The checked-out branch of the dry repository (GITHUB_REF `refs/heads/<name>`), if it is a branch. */
+  dryBranch?: string;
+  /** `repository_dispatch` event type that carries an image update (other types render as on push). */
+  dispatchEventType: string;
+  /** `workflow_dispatch`: the image update as JSON text (the `payload` input); '' when not given. */
+  payload: string;
+  /** How a pin change is committed to the dry repository. */
+  dryCommit: DryCommit;
+  /** `mode: promote`: the coordinate selectors (`env=staging`) to copy pins from and to; the wet side runs as pull-request. */
+  promote?: { from: string; to: string };
   tempDir: string;
   stepSummary?: string;
 }

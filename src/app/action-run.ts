@@ -14,7 +14,8 @@ import { loadSettings } from '../settings/load-settings.js';
 import type { Settings } from '../settings/settings.js';
 import type { HydrateOutcome } from '../pipeline/hydrate.js';
 import { buildComment } from '../report/comment.js';
-import { buildJobSummary, buildShardSummary } from '../report/summary.js';
+import { buildFailureSummary, buildJobSummary, buildShardSummary } from '../report/summary.js';
+import { escapeText } from '../report/escape.js';
 import type { ReportContext, UnitStatusRow } from '../report/markdown.js';
 import { runReport } from '../report/json-report.js';
 import { serializeRunReport } from '../formats/run-report.js';
@@ -39,9 +40,12 @@ import {
 import { publishGroupedRender, publishRender, startWetBranch, wetCommitMessage, type PublishRun } from './publish.js';
 import { readRunShards, runMode, type RenderRun } from './render-run.js';
 import { reviewPullRequest } from './review.js';
+import { pinNote, pinSummary, runPins } from './pin-run.js';
+import type { PinRequest } from './pins.js';
+import type { PinPlan } from '../dry/pins/plan.js';
 
 /** Every output the action sets (action.yml declares the same list; docs/action.md documents it). */
-export const ACTION_OUTPUTS = ['changed', 'wet-commit', 'pr-number', 'pr-url', 'pull-requests', 'units-changed', 'report', 'shard-file'] as const;
+export const ACTION_OUTPUTS = ['changed', 'wet-commit', 'pr-number', 'pr-url', 'pull-requests', 'units-changed', 'report', 'shard-file', 'dry-sha', 'dry-pr-number', 'dry-pr-url'] as const;
 export type ActionOutput = (typeof ACTION_OUTPUTS)[number];
 
 /** The runner, as the use case sees it (implemented over @actions/core by src/action/main.ts). */
@@ -86,8 +90,73 @@ export async function runAction(inputs: ActionInputs, io: ActionIO, report: JobR
     })
   );
   const run: ActionRun = { inputs, io, report, plan, settings, render: renderRequest(inputs, settings, configText, io.logger), extras };
-  if (settings.shard?.kind === 'part') await renderShardPart(run, settings.shard.spec);
-  else await renderAndPublish(run);
+  if (settings.shard?.kind === 'part') return renderShardPart(run, settings.shard.spec);
+  if (plan.pins) {
+    const delivery = await changePins(run, plan.pins);
+    if (!delivery) return;
+    // The same run renders the dry commit it just pushed.
+    const pushed = { ...inputs, drySha: delivery.commit };
+    return renderAndPublish({ ...run, inputs: pushed, render: renderRequest(pushed, settings, configText, io.logger), delivery });
+  }
+  await renderAndPublish(run);
+}
+
+/** What the wet pull request carries after a pin change was pushed: the note saying what changed and who asked. */
+interface Delivery {
+  commit: string;
+  request: PinRequest;
+  plan: PinPlan;
+  reviewers: string[];
+}
+
+/**
+ * The reviewers and body note of a wet pull request: the `reviewers` input and the caller's extras, and after a pushed pin
+ * change the dispatcher too, with the note of what changed (only `units`' changes for a group's pull request).
+ */
+function deliveryContent(run: ActionRun, units?: readonly string[]): { reviewers: string[]; bodyNote?: string } {
+  const reviewers = [...run.inputs.reviewers, ...(run.extras.reviewers ?? [])];
+  const ordinary = { reviewers, ...(run.extras.bodyNote ? { bodyNote: run.extras.bodyNote } : {}) };
+  const d = run.delivery;
+  if (!d) return ordinary;
+  const plan = units ? { ...d.plan, changes: d.plan.changes.filter((c) => units.includes(c.unit)) } : d.plan;
+  // A group none of whose units the pin change touched: its pull request is an ordinary one.
+  if (plan.changes.length === 0 && d.plan.changes.length > 0) return ordinary;
+  return { reviewers: [...new Set([...reviewers, ...d.reviewers])], bodyNote: pinNote(d.request, plan) };
+}
+
+/** The pin step: plan, commit to the dry repository; returns what to render next, or undefined when the run ends here. */
+async function changePins(run: ActionRun, request: NonNullable<EventPlan['pins']>): Promise<Delivery | undefined> {
+  const { inputs, io } = run;
+  const dryFull = dryFullName(inputs);
+  const remoteUrl = `${inputs.serverUrl}/${dryFull}.git`;
+  const git = new GitClient({ ...(inputs.token ? { token: inputs.token } : {}), remoteUrl });
+  try {
+    const outcome = await io.group(request.kind === 'promote' ? 'Promote pins' : 'Update image pins', () =>
+      runPins({
+        settings: run.settings,
+        ports: run.render.ports,
+        request,
+        workspace: inputs.workspace,
+        dry: { repository: dryFull, remoteUrl, git, branch: inputs.dryBranch, commit: inputs.drySha, commitMode: inputs.dryCommit, author: inputs.author, tempDir: inputs.tempDir },
+        pulls: () => createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: io.logger }),
+        notice: (m) => io.notice(m),
+        warning: (m) => io.logger.warning(m)
+      })
+    );
+    if (outcome.kind === 'dry-pull-request') {
+      io.setOutput('dry-pr-number', String(outcome.pull.number));
+      io.setOutput('dry-pr-url', outcome.pull.html_url);
+    }
+    if (outcome.kind !== 'pushed') {
+      const summary = escapeText(pinSummary(request, outcome));
+      run.report.summary = (errors) => summary + (errors.length > 0 ? buildFailureSummary(errors) : '');
+      return undefined;
+    }
+    io.setOutput('dry-sha', outcome.commit);
+    return { commit: outcome.commit, request, plan: outcome.plan, reviewers: outcome.reviewers };
+  } finally {
+    git.dispose();
+  }
 }
 
 interface ActionRun {
@@ -97,12 +166,9 @@ interface ActionRun {
   plan: EventPlan;
   settings: Settings;
   render: RenderRun;
+  /** Set after a pin change was pushed: the wet pull request says so and asks its reviewers. */
+  delivery?: Delivery;
   extras: PullRequestExtras;
-}
-
-/** The reviewers and body note of every pull request of the run. */
-function delivery(run: ActionRun): { reviewers: string[]; bodyNote?: string } {
-  return { reviewers: [...run.inputs.reviewers, ...(run.extras.reviewers ?? [])], ...(run.extras.bodyNote ? { bodyNote: run.extras.bodyNote } : {}) };
 }
 
 /** The commit a pull_request_target checkout must match: GITHUB_SHA (the base branch's tip), else the event's base commit. */
@@ -258,7 +324,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
       comment: { marker, body: buildComment(diff, ctx) },
       autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace),
       mergeMethod: MERGE_METHOD[inputs.mergeMethod],
-      ...delivery(run)
+      ...deliveryContent(run)
     }, io.logger);
     if (settled.kind !== 'open') return;
     io.setOutput('pr-number', String(settled.pull.number));
@@ -340,7 +406,7 @@ async function renderAndPublishGroups(run: ActionRun, gh: GitHub, ctxIn: { marke
             comment: { marker: groupMarker, body: buildComment(groupDiff, { ...ctx, marker: groupMarker, title: groupTitle }) },
             autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(groupDiff, outcome, inputs.workspace),
             mergeMethod: MERGE_METHOD[inputs.mergeMethod],
-            ...delivery(run)
+            ...deliveryContent(run, p.units)
           }
         };
       }),

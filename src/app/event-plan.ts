@@ -2,7 +2,11 @@
  * What a run may do, decided from the event alone (pure): the effective mode, whether writes are
  * allowed, which dry PR to comment on, and whether the run must refuse to render.
  */
+import { HydrateError, type Diagnostic } from '../diagnostics.js';
+import { parseImageUpdate } from '../dry/pins/payload.js';
+import { parseSelector } from '../dry/pins/plan.js';
 import type { ActionInputs, Mode } from './action-inputs.js';
+import type { PinRequest } from './pins.js';
 
 interface PlanCommon {
   /** Dry-repo PR to post the rendered diff on. */
@@ -12,6 +16,8 @@ interface PlanCommon {
   /** Set when the run must stop before rendering. */
   refuse?: string;
   notices: string[];
+  /** Pins to change in the dry tree (an image update sent by dispatch, or a promotion) before rendering. */
+  pins?: PinRequest;
 }
 
 /** A read-only plan is always a check: nothing is committed whatever the mode input says. */
@@ -64,9 +70,55 @@ function pullRequestTargetRefusal(headSha: unknown, checkout: CheckoutHead | und
   return undefined;
 }
 
+type PinInputs = Partial<Pick<ActionInputs, 'dispatchEventType' | 'payload' | 'promote'>>;
+
+/**
+ * The pins a writing run changes first: a promotion (`mode: promote`), an image update in a
+ * `repository_dispatch` of the configured type (its `client_payload`) or in a `workflow_dispatch`'s
+ * `payload` input. Every problem of the payload or the selectors is thrown together.
+ */
+function pinRequest(inputs: PinInputs & Pick<ActionInputs, 'event'>, notices: string[]): PinRequest | undefined {
+  const { name, payload } = inputs.event;
+  if (inputs.promote) {
+    const problems: Diagnostic[] = [];
+    const selector = (text: string, input: string): Record<string, string> => {
+      try {
+        return parseSelector(text);
+      } catch (e) {
+        const found = e instanceof HydrateError ? e.diagnostics : [{ severity: 'error' as const, message: (e as Error).message }];
+        problems.push(...found.map((d) => ({ ...d, message: `input ${input}: ${d.message}` })));
+        return {};
+      }
+    };
+    const from = selector(inputs.promote.from, 'promote-from');
+    const to = selector(inputs.promote.to, 'promote-to');
+    if (problems.length > 0) throw new HydrateError(problems, 2);
+    return { kind: 'promote', from, to };
+  }
+  const type = inputs.dispatchEventType ?? 'hydrate-images';
+  if (name === 'repository_dispatch') {
+    const action = typeof payload['action'] === 'string' ? payload['action'] : '';
+    if (action !== type) {
+      notices.push(`repository_dispatch of type "${action}" is not dispatch-event-type "${type}": no image update; rendering as on push`);
+      return undefined;
+    }
+    return { kind: 'images', update: parseImageUpdate(payload['client_payload'] ?? {}, 'client_payload') };
+  }
+  if (name === 'workflow_dispatch' && inputs.payload) {
+    let json: unknown;
+    try {
+      json = JSON.parse(inputs.payload) as unknown;
+    } catch (e) {
+      throw new HydrateError({ severity: 'error', file: 'payload', message: `input payload is not JSON: ${(e as Error).message}` }, 2);
+    }
+    return { kind: 'images', update: parseImageUpdate(json, 'payload') };
+  }
+  return undefined;
+}
+
 /** `checkout` is read only for `pull_request_target` (undefined when it could not be read). */
 export function planForEvent(
-  inputs: Pick<ActionInputs, 'mode' | 'event' | 'dryRepository' | 'allowPullRequestTargetHead'>,
+  inputs: Pick<ActionInputs, 'mode' | 'event' | 'dryRepository' | 'allowPullRequestTargetHead'> & PinInputs,
   checkout?: CheckoutHead
 ): EventPlan {
   const { name, payload } = inputs.event;
@@ -95,5 +147,10 @@ export function planForEvent(
     if (inputs.mode !== 'check') notices.push('merge_group: rendering only (check mode); the wet branch is updated when the queued change is merged');
     return { mode: 'check', readOnly: false, drift: false, notices };
   }
-  return { mode: inputs.mode, readOnly: false, drift: name === 'schedule', notices };
+  const pins = pinRequest(inputs, notices);
+  if (pins && inputs.mode === 'check') {
+    notices.push(`check mode: the ${pins.kind === 'promote' ? 'promotion' : 'image update'} is not committed; rendering the checkout as it is`);
+    return { mode: 'check', readOnly: false, drift: false, notices };
+  }
+  return { mode: inputs.mode, readOnly: false, drift: name === 'schedule', notices, ...(pins ? { pins } : {}) };
 }
