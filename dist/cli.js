@@ -54,9 +54,9 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isScalar5 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
@@ -78,7 +78,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar5(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -90,10 +90,10 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap3;
+    exports.isMap = isMap4;
     exports.isNode = isNode2;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar4;
+    exports.isScalar = isScalar5;
     exports.isSeq = isSeq3;
   }
 });
@@ -118,17 +118,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key2, node2, visitor, path7) {
-      const ctrl = callVisitor(key2, node2, visitor, path7);
+    function visit_(key2, node2, visitor, path8) {
+      const ctrl = callVisitor(key2, node2, visitor, path8);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path7, ctrl);
-        return visit_(key2, ctrl, visitor, path7);
+        replaceNode(key2, path8, ctrl);
+        return visit_(key2, ctrl, visitor, path8);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
+          path8 = Object.freeze(path8.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path7);
+            const ci = visit_(i, node2.items[i], visitor, path8);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -139,13 +139,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path7);
+          path8 = Object.freeze(path8.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path8);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path7);
+          const cv = visit_("value", node2.value, visitor, path8);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -166,17 +166,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node2, visitor, path7) {
-      const ctrl = await callVisitor(key2, node2, visitor, path7);
+    async function visitAsync_(key2, node2, visitor, path8) {
+      const ctrl = await callVisitor(key2, node2, visitor, path8);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path7, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path7);
+        replaceNode(key2, path8, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path8);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
+          path8 = Object.freeze(path8.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path7);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path8);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -187,13 +187,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path7 = Object.freeze(path7.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path7);
+          path8 = Object.freeze(path8.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path8);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path7);
+          const cv = await visitAsync_("value", node2.value, visitor, path8);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -220,23 +220,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node2, visitor, path7) {
+    function callVisitor(key2, node2, visitor, path8) {
       if (typeof visitor === "function")
-        return visitor(key2, node2, path7);
+        return visitor(key2, node2, path8);
       if (identity.isMap(node2))
-        return visitor.Map?.(key2, node2, path7);
+        return visitor.Map?.(key2, node2, path8);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key2, node2, path7);
+        return visitor.Seq?.(key2, node2, path8);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key2, node2, path7);
+        return visitor.Pair?.(key2, node2, path8);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key2, node2, path7);
+        return visitor.Scalar?.(key2, node2, path8);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key2, node2, path7);
+        return visitor.Alias?.(key2, node2, path8);
       return void 0;
     }
-    function replaceNode(key2, path7, node2) {
-      const parent = path7[path7.length - 1];
+    function replaceNode(key2, path8, node2) {
+      const parent = path8[path8.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node2;
       } else if (identity.isPair(parent)) {
@@ -744,7 +744,7 @@ var require_Scalar = __commonJS({
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
-    var Scalar = class extends Node.NodeBase {
+    var Scalar2 = class extends Node.NodeBase {
       constructor(value) {
         super(identity.SCALAR);
         this.value = value;
@@ -756,12 +756,12 @@ var require_Scalar = __commonJS({
         return String(this.value);
       }
     };
-    Scalar.BLOCK_FOLDED = "BLOCK_FOLDED";
-    Scalar.BLOCK_LITERAL = "BLOCK_LITERAL";
-    Scalar.PLAIN = "PLAIN";
-    Scalar.QUOTE_DOUBLE = "QUOTE_DOUBLE";
-    Scalar.QUOTE_SINGLE = "QUOTE_SINGLE";
-    exports.Scalar = Scalar;
+    Scalar2.BLOCK_FOLDED = "BLOCK_FOLDED";
+    Scalar2.BLOCK_LITERAL = "BLOCK_LITERAL";
+    Scalar2.PLAIN = "PLAIN";
+    Scalar2.QUOTE_DOUBLE = "QUOTE_DOUBLE";
+    Scalar2.QUOTE_SINGLE = "QUOTE_SINGLE";
+    exports.Scalar = Scalar2;
     exports.isScalarValue = isScalarValue;
   }
 });
@@ -772,7 +772,7 @@ var require_createNode = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
@@ -817,7 +817,7 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node3 = new Scalar.Scalar(value);
+          const node3 = new Scalar2.Scalar(value);
           if (ref)
             ref.node = node3;
           return node3;
@@ -828,7 +828,7 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar2.Scalar(value);
       if (tagName)
         node2.tag = tagName;
       else if (!tagObj.default)
@@ -848,10 +848,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path7, value) {
+    function collectionFromPath(schema, path8, value) {
       let v = value;
-      for (let i = path7.length - 1; i >= 0; --i) {
-        const k = path7[i];
+      for (let i = path8.length - 1; i >= 0; --i) {
+        const k = path8[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -870,7 +870,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path7) => path7 == null || typeof path7 === "object" && !!path7[Symbol.iterator]().next().done;
+    var isEmptyPath = (path8) => path8 == null || typeof path8 === "object" && !!path8[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -900,11 +900,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path7, value) {
-        if (isEmptyPath(path7))
+      addIn(path8, value) {
+        if (isEmptyPath(path8))
           this.add(value);
         else {
-          const [key2, ...rest] = path7;
+          const [key2, ...rest] = path8;
           const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -918,8 +918,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path7) {
-        const [key2, ...rest] = path7;
+      deleteIn(path8) {
+        const [key2, ...rest] = path8;
         if (rest.length === 0)
           return this.delete(key2);
         const node2 = this.get(key2, true);
@@ -933,8 +933,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path7, keepScalar) {
-        const [key2, ...rest] = path7;
+      getIn(path8, keepScalar) {
+        const [key2, ...rest] = path8;
         const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -952,8 +952,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path7) {
-        const [key2, ...rest] = path7;
+      hasIn(path8) {
+        const [key2, ...rest] = path8;
         if (rest.length === 0)
           return this.has(key2);
         const node2 = this.get(key2, true);
@@ -963,8 +963,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path7, value) {
-        const [key2, ...rest] = path7;
+      setIn(path8, value) {
+        const [key2, ...rest] = path8;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -988,13 +988,13 @@ var require_Collection = __commonJS({
 var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
-    var stringifyComment = (str3) => str3.replace(/^(?!$)(?: $)?/gm, "#");
+    var stringifyComment = (str4) => str4.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
       if (/^\n+$/.test(comment))
         return comment.substring(1);
       return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
     }
-    var lineComment = (str3, indent, comment) => str3.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str3.endsWith(" ") ? "" : " ") + comment;
+    var lineComment = (str4, indent, comment) => str4.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str4.endsWith(" ") ? "" : " ") + comment;
     exports.indentComment = indentComment;
     exports.lineComment = lineComment;
     exports.stringifyComment = stringifyComment;
@@ -1141,23 +1141,23 @@ ${indent}${text.slice(fold + 1, end2)}`;
 var require_stringifyString = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
     var getFoldOptions = (ctx, isBlock) => ({
       indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
       lineWidth: ctx.options.lineWidth,
       minContentWidth: ctx.options.minContentWidth
     });
-    var containsDocumentMarker = (str3) => /^(%|---|\.\.\.)/m.test(str3);
-    function lineLengthOverLimit(str3, lineWidth, indentLength) {
+    var containsDocumentMarker = (str4) => /^(%|---|\.\.\.)/m.test(str4);
+    function lineLengthOverLimit(str4, lineWidth, indentLength) {
       if (!lineWidth || lineWidth < 0)
         return false;
       const limit = lineWidth - indentLength;
-      const strLen = str3.length;
+      const strLen = str4.length;
       if (strLen <= limit)
         return false;
       for (let i = 0, start = 0; i < strLen; ++i) {
-        if (str3[i] === "\n") {
+        if (str4[i] === "\n") {
           if (i - start > limit)
             return true;
           start = i + 1;
@@ -1174,11 +1174,11 @@ var require_stringifyString = __commonJS({
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
-      let str3 = "";
+      let str4 = "";
       let start = 0;
       for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
         if (ch === " " && json[i + 1] === "\\" && json[i + 2] === "n") {
-          str3 += json.slice(start, i) + "\\ ";
+          str4 += json.slice(start, i) + "\\ ";
           i += 1;
           start = i;
           ch = "\\";
@@ -1187,38 +1187,38 @@ var require_stringifyString = __commonJS({
           switch (json[i + 1]) {
             case "u":
               {
-                str3 += json.slice(start, i);
+                str4 += json.slice(start, i);
                 const code2 = json.substr(i + 2, 4);
                 switch (code2) {
                   case "0000":
-                    str3 += "\\0";
+                    str4 += "\\0";
                     break;
                   case "0007":
-                    str3 += "\\a";
+                    str4 += "\\a";
                     break;
                   case "000b":
-                    str3 += "\\v";
+                    str4 += "\\v";
                     break;
                   case "001b":
-                    str3 += "\\e";
+                    str4 += "\\e";
                     break;
                   case "0085":
-                    str3 += "\\N";
+                    str4 += "\\N";
                     break;
                   case "00a0":
-                    str3 += "\\_";
+                    str4 += "\\_";
                     break;
                   case "2028":
-                    str3 += "\\L";
+                    str4 += "\\L";
                     break;
                   case "2029":
-                    str3 += "\\P";
+                    str4 += "\\P";
                     break;
                   default:
                     if (code2.substr(0, 2) === "00")
-                      str3 += "\\x" + code2.substr(2);
+                      str4 += "\\x" + code2.substr(2);
                     else
-                      str3 += json.substr(i, 6);
+                      str4 += json.substr(i, 6);
                 }
                 i += 5;
                 start = i + 1;
@@ -1228,14 +1228,14 @@ var require_stringifyString = __commonJS({
               if (implicitKey || json[i + 2] === '"' || json.length < minMultiLineLength) {
                 i += 1;
               } else {
-                str3 += json.slice(start, i) + "\n\n";
+                str4 += json.slice(start, i) + "\n\n";
                 while (json[i + 2] === "\\" && json[i + 3] === "n" && json[i + 4] !== '"') {
-                  str3 += "\n";
+                  str4 += "\n";
                   i += 2;
                 }
-                str3 += indent;
+                str4 += indent;
                 if (json[i + 2] === " ")
-                  str3 += "\\";
+                  str4 += "\\";
                 i += 1;
                 start = i + 1;
               }
@@ -1244,8 +1244,8 @@ var require_stringifyString = __commonJS({
               i += 1;
           }
       }
-      str3 = start ? str3 + json.slice(start) : json;
-      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
+      str4 = start ? str4 + json.slice(start) : json;
+      return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
       if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
@@ -1284,7 +1284,7 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar2.Scalar.BLOCK_FOLDED ? false : type === Scalar2.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
         return literal2 ? "|\n" : ">\n";
       let chomp;
@@ -1339,7 +1339,7 @@ ${indent}`) + "'";
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
-        if (blockQuote !== "folded" && type !== Scalar.Scalar.BLOCK_FOLDED) {
+        if (blockQuote !== "folded" && type !== Scalar2.Scalar.BLOCK_FOLDED) {
           foldOptions.onOverflow = () => {
             literalFallback = true;
           };
@@ -1362,7 +1362,7 @@ ${indent}${start}${value}${end}`;
       if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
         return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
       }
-      if (!implicitKey && !inFlow && type !== Scalar.Scalar.PLAIN && value.includes("\n")) {
+      if (!implicitKey && !inFlow && type !== Scalar2.Scalar.PLAIN && value.includes("\n")) {
         return blockString(item, ctx, onComment, onChompKeep);
       }
       if (containsDocumentMarker(value)) {
@@ -1373,34 +1373,34 @@ ${indent}${start}${value}${end}`;
           return quotedString(value, ctx);
         }
       }
-      const str3 = value.replace(/\n+/g, `$&
+      const str4 = value.replace(/\n+/g, `$&
 ${indent}`);
       if (actualString) {
-        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str3);
+        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str4);
         const { compat, tags } = ctx.doc.schema;
         if (tags.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
-      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+      return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
       const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
       let { type } = item;
-      if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+      if (type !== Scalar2.Scalar.QUOTE_DOUBLE) {
         if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
-          type = Scalar.Scalar.QUOTE_DOUBLE;
+          type = Scalar2.Scalar.QUOTE_DOUBLE;
       }
       const _stringify = (_type) => {
         switch (_type) {
-          case Scalar.Scalar.BLOCK_FOLDED:
-          case Scalar.Scalar.BLOCK_LITERAL:
+          case Scalar2.Scalar.BLOCK_FOLDED:
+          case Scalar2.Scalar.BLOCK_LITERAL:
             return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
-          case Scalar.Scalar.QUOTE_DOUBLE:
+          case Scalar2.Scalar.QUOTE_DOUBLE:
             return doubleQuotedString(ss.value, ctx);
-          case Scalar.Scalar.QUOTE_SINGLE:
+          case Scalar2.Scalar.QUOTE_SINGLE:
             return singleQuotedString(ss.value, ctx);
-          case Scalar.Scalar.PLAIN:
+          case Scalar2.Scalar.PLAIN:
             return plainString(ss, ctx, onComment, onChompKeep);
           default:
             return null;
@@ -1533,11 +1533,11 @@ var require_stringify = __commonJS({
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str3 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str4 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
       if (!props)
-        return str3;
-      return identity.isScalar(node2) || str3[0] === "{" || str3[0] === "[" ? `${props} ${str3}` : `${props}
-${ctx.indent}${str3}`;
+        return str4;
+      return identity.isScalar(node2) || str4[0] === "{" || str4[0] === "[" ? `${props} ${str4}` : `${props}
+${ctx.indent}${str4}`;
     }
     exports.createStringifyContext = createStringifyContext;
     exports.stringify = stringify3;
@@ -1549,7 +1549,7 @@ var require_stringifyPair = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringify3 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key: key2, value }, ctx, onComment, onChompKeep) {
@@ -1564,7 +1564,7 @@ var require_stringifyPair = __commonJS({
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity.isCollection(key2) || (identity.isScalar(key2) ? key2.type === Scalar.Scalar.BLOCK_FOLDED || key2.type === Scalar.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
+      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity.isCollection(key2) || (identity.isScalar(key2) ? key2.type === Scalar2.Scalar.BLOCK_FOLDED || key2.type === Scalar2.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -1572,8 +1572,8 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str3 = stringify3.stringify(key2, ctx, () => keyCommentDone = true, () => chompKeep = true);
-      if (!explicitKey && !ctx.inFlow && str3.length > 1024) {
+      let str4 = stringify3.stringify(key2, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      if (!explicitKey && !ctx.inFlow && str4.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
         explicitKey = true;
@@ -1582,27 +1582,27 @@ var require_stringifyPair = __commonJS({
         if (allNullValues || value == null) {
           if (keyCommentDone && onComment)
             onComment();
-          return str3 === "" ? "?" : explicitKey ? `? ${str3}` : str3;
+          return str4 === "" ? "?" : explicitKey ? `? ${str4}` : str4;
         }
       } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
-        str3 = `? ${str3}`;
+        str4 = `? ${str4}`;
         if (keyComment && !keyCommentDone) {
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
         } else if (chompKeep && onChompKeep)
           onChompKeep();
-        return str3;
+        return str4;
       }
       if (keyCommentDone)
         keyComment = null;
       if (explicitKey) {
         if (keyComment)
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
-        str3 = `? ${str3}
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
+        str4 = `? ${str4}
 ${indent}:`;
       } else {
-        str3 = `${str3}:`;
+        str4 = `${str4}:`;
         if (keyComment)
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
       if (identity.isNode(value)) {
@@ -1618,7 +1618,7 @@ ${indent}:`;
       }
       ctx.implicitKey = false;
       if (!explicitKey && !keyComment && identity.isScalar(value))
-        ctx.indentAtStart = str3.length + 1;
+        ctx.indentAtStart = str4.length + 1;
       chompKeep = false;
       if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
@@ -1662,16 +1662,16 @@ ${ctx.indent}`;
       } else if (valueStr === "" || valueStr[0] === "\n") {
         ws = "";
       }
-      str3 += ws + valueStr;
+      str4 += ws + valueStr;
       if (ctx.inFlow) {
         if (valueCommentDone && onComment)
           onComment();
       } else if (valueComment && !valueCommentDone) {
-        str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(valueComment));
+        str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(valueComment));
       } else if (chompKeep && onChompKeep) {
         onChompKeep();
       }
-      return str3;
+      return str4;
     }
     exports.stringifyPair = stringifyPair;
   }
@@ -1704,19 +1704,19 @@ var require_merge = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var MERGE_KEY = "<<";
     var merge2 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
       test: /^<<$/,
-      resolve: () => Object.assign(new Scalar.Scalar(Symbol(MERGE_KEY)), {
+      resolve: () => Object.assign(new Scalar2.Scalar(Symbol(MERGE_KEY)), {
         addToJSMap: addMergeToJSMap
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key2) => (merge2.identify(key2) || identity.isScalar(key2) && (!key2.type || key2.type === Scalar.Scalar.PLAIN) && merge2.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
+    var isMergeKey = (ctx, key2) => (merge2.identify(key2) || identity.isScalar(key2) && (!key2.type || key2.type === Scalar2.Scalar.PLAIN) && merge2.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -1898,31 +1898,31 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str4 = stringify3.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str5 = stringify3.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
-          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment2));
+          str5 += stringifyComment.lineComment(str5, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
           chompKeep = false;
-        lines.push(blockItemPrefix + str4);
+        lines.push(blockItemPrefix + str5);
       }
-      let str3;
+      let str4;
       if (lines.length === 0) {
-        str3 = flowChars.start + flowChars.end;
+        str4 = flowChars.start + flowChars.end;
       } else {
-        str3 = lines[0];
+        str4 = lines[0];
         for (let i = 1; i < lines.length; ++i) {
           const line = lines[i];
-          str3 += line ? `
+          str4 += line ? `
 ${indent}${line}` : "\n";
         }
       }
       if (comment) {
-        str3 += "\n" + stringifyComment.indentComment(commentString(comment), indent);
+        str4 += "\n" + stringifyComment.indentComment(commentString(comment), indent);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
         onChompKeep();
-      return str3;
+      return str4;
     }
     function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
       const { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
@@ -1965,21 +1965,21 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str3 = stringify3.stringify(item, itemCtx, () => comment = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str3.includes("\n"));
+        let str4 = stringify3.stringify(item, itemCtx, () => comment = null);
+        reqNewline || (reqNewline = lines.length > linesAtValue || str4.includes("\n"));
         if (i < items.length - 1) {
-          str3 += ",";
+          str4 += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str3.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str4.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
-            str3 += ",";
+            str4 += ",";
           }
         }
         if (comment)
-          str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment));
-        lines.push(str3);
+          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment));
+        lines.push(str4);
         linesAtValue = lines.length;
       }
       const { start, end } = flowChars;
@@ -1991,11 +1991,11 @@ ${indent}${line}` : "\n";
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
-          let str3 = start;
+          let str4 = start;
           for (const line of lines)
-            str3 += line ? `
+            str4 += line ? `
 ${indentStep}${indent}${line}` : "\n";
-          return `${str3}
+          return `${str4}
 ${indent}${end}`;
         } else {
           return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
@@ -2023,8 +2023,8 @@ var require_YAMLMap = __commonJS({
     var Collection = require_Collection();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
-    function findPair(items, key2) {
+    var Scalar2 = require_Scalar();
+    function findPair2(items, key2) {
       const k = identity.isScalar(key2) ? key2.value : key2;
       for (const it of items) {
         if (identity.isPair(it)) {
@@ -2085,12 +2085,12 @@ var require_YAMLMap = __commonJS({
           _pair = new Pair.Pair(pair, pair?.value);
         } else
           _pair = new Pair.Pair(pair.key, pair.value);
-        const prev = findPair(this.items, _pair.key);
+        const prev = findPair2(this.items, _pair.key);
         const sortEntries = this.schema?.sortMapEntries;
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity.isScalar(prev.value) && Scalar2.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -2105,19 +2105,19 @@ var require_YAMLMap = __commonJS({
         }
       }
       delete(key2) {
-        const it = findPair(this.items, key2);
+        const it = findPair2(this.items, key2);
         if (!it)
           return false;
         const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
       get(key2, keepScalar) {
-        const it = findPair(this.items, key2);
+        const it = findPair2(this.items, key2);
         const node2 = it?.value;
         return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key2) {
-        return !!findPair(this.items, key2);
+        return !!findPair2(this.items, key2);
       }
       set(key2, value) {
         this.add(new Pair.Pair(key2, value), true);
@@ -2154,7 +2154,7 @@ var require_YAMLMap = __commonJS({
       }
     };
     exports.YAMLMap = YAMLMap;
-    exports.findPair = findPair;
+    exports.findPair = findPair2;
   }
 });
 
@@ -2188,7 +2188,7 @@ var require_YAMLSeq = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var Collection = require_Collection();
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection.Collection {
       static get tagName() {
@@ -2245,7 +2245,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key2}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity.isScalar(prev) && Scalar2.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -2327,7 +2327,7 @@ var require_string = __commonJS({
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
-      resolve: (str3) => str3,
+      resolve: (str4) => str4,
       stringify(item, ctx, onComment, onChompKeep) {
         ctx = Object.assign({ actualString: true }, ctx);
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
@@ -2341,14 +2341,14 @@ var require_string = __commonJS({
 var require_null = __commonJS({
   "node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var nullTag = {
       identify: (value) => value == null,
-      createNode: () => new Scalar.Scalar(null),
+      createNode: () => new Scalar2.Scalar(null),
       default: true,
       tag: "tag:yaml.org,2002:null",
       test: /^(?:~|[Nn]ull|NULL)?$/,
-      resolve: () => new Scalar.Scalar(null),
+      resolve: () => new Scalar2.Scalar(null),
       stringify: ({ source }, ctx) => typeof source === "string" && nullTag.test.test(source) ? source : ctx.options.nullStr
     };
     exports.nullTag = nullTag;
@@ -2359,13 +2359,13 @@ var require_null = __commonJS({
 var require_bool = __commonJS({
   "node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var boolTag = {
       identify: (value) => typeof value === "boolean",
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-      resolve: (str3) => new Scalar.Scalar(str3[0] === "t" || str3[0] === "T"),
+      resolve: (str4) => new Scalar2.Scalar(str4[0] === "t" || str4[0] === "T"),
       stringify({ source, value }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
@@ -2410,14 +2410,14 @@ var require_stringifyNumber = __commonJS({
 var require_float = __commonJS({
   "node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -2426,7 +2426,7 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3),
+      resolve: (str4) => parseFloat(str4),
       stringify(node2) {
         const num = Number(node2.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
@@ -2437,11 +2437,11 @@ var require_float = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-      resolve(str3) {
-        const node2 = new Scalar.Scalar(parseFloat(str3));
-        const dot = str3.indexOf(".");
-        if (dot !== -1 && str3[str3.length - 1] === "0")
-          node2.minFractionDigits = str3.length - dot - 1;
+      resolve(str4) {
+        const node2 = new Scalar2.Scalar(parseFloat(str4));
+        const dot = str4.indexOf(".");
+        if (dot !== -1 && str4[str4.length - 1] === "0")
+          node2.minFractionDigits = str4.length - dot - 1;
         return node2;
       },
       stringify: stringifyNumber.stringifyNumber
@@ -2458,7 +2458,7 @@ var require_int = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    var intResolve = (str3, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3.substring(offset), radix);
+    var intResolve = (str4, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4.substring(offset), radix);
     function intStringify(node2, radix, prefix) {
       const { value } = node2;
       if (intIdentify(value) && value >= 0)
@@ -2471,7 +2471,7 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^0o[0-7]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 8, opt),
       stringify: (node2) => intStringify(node2, 8, "0o")
     };
     var int2 = {
@@ -2479,7 +2479,7 @@ var require_int = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -2488,7 +2488,7 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int2;
@@ -2529,7 +2529,7 @@ var require_schema = __commonJS({
 var require_schema2 = __commonJS({
   "node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var map = require_map();
     var seq = require_seq();
     function intIdentify(value) {
@@ -2541,12 +2541,12 @@ var require_schema2 = __commonJS({
         identify: (value) => typeof value === "string",
         default: true,
         tag: "tag:yaml.org,2002:str",
-        resolve: (str3) => str3,
+        resolve: (str4) => str4,
         stringify: stringifyJSON
       },
       {
         identify: (value) => value == null,
-        createNode: () => new Scalar.Scalar(null),
+        createNode: () => new Scalar2.Scalar(null),
         default: true,
         tag: "tag:yaml.org,2002:null",
         test: /^null$/,
@@ -2558,7 +2558,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:bool",
         test: /^true$|^false$/,
-        resolve: (str3) => str3 === "true",
+        resolve: (str4) => str4 === "true",
         stringify: stringifyJSON
       },
       {
@@ -2566,7 +2566,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:int",
         test: /^-?(?:0|[1-9][0-9]*)$/,
-        resolve: (str3, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3, 10),
+        resolve: (str4, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4, 10),
         stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
       },
       {
@@ -2574,7 +2574,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:float",
         test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
-        resolve: (str3) => parseFloat(str3),
+        resolve: (str4) => parseFloat(str4),
         stringify: stringifyJSON
       }
     ];
@@ -2582,9 +2582,9 @@ var require_schema2 = __commonJS({
       default: true,
       tag: "",
       test: /^/,
-      resolve(str3, onError) {
-        onError(`Unresolved plain scalar ${JSON.stringify(str3)}`);
-        return str3;
+      resolve(str4, onError) {
+        onError(`Unresolved plain scalar ${JSON.stringify(str4)}`);
+        return str4;
       }
     };
     var schema = [map.map, seq.seq].concat(jsonScalars, jsonError);
@@ -2597,7 +2597,7 @@ var require_binary = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringifyString = require_stringifyString();
     var binary = {
       identify: (value) => value instanceof Uint8Array,
@@ -2616,10 +2616,10 @@ var require_binary = __commonJS({
         if (typeof node_buffer.Buffer === "function") {
           return node_buffer.Buffer.from(src, "base64");
         } else if (typeof atob === "function") {
-          const str3 = atob(src.replace(/[\n\r]/g, ""));
-          const buffer = new Uint8Array(str3.length);
-          for (let i = 0; i < str3.length; ++i)
-            buffer[i] = str3.charCodeAt(i);
+          const str4 = atob(src.replace(/[\n\r]/g, ""));
+          const buffer = new Uint8Array(str4.length);
+          for (let i = 0; i < str4.length; ++i)
+            buffer[i] = str4.charCodeAt(i);
           return buffer;
         } else {
           onError("This environment does not support reading binary tags; either Buffer or atob is required");
@@ -2630,28 +2630,28 @@ var require_binary = __commonJS({
         if (!value)
           return "";
         const buf = value;
-        let str3;
+        let str4;
         if (typeof node_buffer.Buffer === "function") {
-          str3 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
+          str4 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
         } else if (typeof btoa === "function") {
           let s = "";
           for (let i = 0; i < buf.length; ++i)
             s += String.fromCharCode(buf[i]);
-          str3 = btoa(s);
+          str4 = btoa(s);
         } else {
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         }
-        type ?? (type = Scalar.Scalar.BLOCK_LITERAL);
-        if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+        type ?? (type = Scalar2.Scalar.BLOCK_LITERAL);
+        if (type !== Scalar2.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
-          const n = Math.ceil(str3.length / lineWidth);
+          const n = Math.ceil(str4.length / lineWidth);
           const lines = new Array(n);
           for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
-            lines[i] = str3.substr(o, lineWidth);
+            lines[i] = str4.substr(o, lineWidth);
           }
-          str3 = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str4 = lines.join(type === Scalar2.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment, type, value: str3 }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment, type, value: str4 }, ctx, onComment, onChompKeep);
       }
     };
     exports.binary = binary;
@@ -2664,7 +2664,7 @@ var require_pairs = __commonJS({
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
       if (identity.isSeq(seq)) {
@@ -2675,7 +2675,7 @@ var require_pairs = __commonJS({
           else if (identity.isMap(item)) {
             if (item.items.length > 1)
               onError("Each pair must have its own sequence indicator");
-            const pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
+            const pair = item.items[0] || new Pair.Pair(new Scalar2.Scalar(null));
             if (item.commentBefore)
               pair.key.commentBefore = pair.key.commentBefore ? `${item.commentBefore}
 ${pair.key.commentBefore}` : item.commentBefore;
@@ -2818,7 +2818,7 @@ var require_omap = __commonJS({
 var require_bool2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     function boolStringify({ value, source }, ctx) {
       const boolObj = value ? trueTag : falseTag;
       if (source && boolObj.test.test(source))
@@ -2830,7 +2830,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
-      resolve: () => new Scalar.Scalar(true),
+      resolve: () => new Scalar2.Scalar(true),
       stringify: boolStringify
     };
     var falseTag = {
@@ -2838,7 +2838,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
-      resolve: () => new Scalar.Scalar(false),
+      resolve: () => new Scalar2.Scalar(false),
       stringify: boolStringify
     };
     exports.falseTag = falseTag;
@@ -2850,14 +2850,14 @@ var require_bool2 = __commonJS({
 var require_float2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -2866,7 +2866,7 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3.replace(/_/g, "")),
+      resolve: (str4) => parseFloat(str4.replace(/_/g, "")),
       stringify(node2) {
         const num = Number(node2.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
@@ -2877,11 +2877,11 @@ var require_float2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
-      resolve(str3) {
-        const node2 = new Scalar.Scalar(parseFloat(str3.replace(/_/g, "")));
-        const dot = str3.indexOf(".");
+      resolve(str4) {
+        const node2 = new Scalar2.Scalar(parseFloat(str4.replace(/_/g, "")));
+        const dot = str4.indexOf(".");
         if (dot !== -1) {
-          const f = str3.substring(dot + 1).replace(/_/g, "");
+          const f = str4.substring(dot + 1).replace(/_/g, "");
           if (f[f.length - 1] === "0")
             node2.minFractionDigits = f.length;
         }
@@ -2901,34 +2901,34 @@ var require_int2 = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    function intResolve(str3, offset, radix, { intAsBigInt }) {
-      const sign = str3[0];
+    function intResolve(str4, offset, radix, { intAsBigInt }) {
+      const sign = str4[0];
       if (sign === "-" || sign === "+")
         offset += 1;
-      str3 = str3.substring(offset).replace(/_/g, "");
+      str4 = str4.substring(offset).replace(/_/g, "");
       if (intAsBigInt) {
         switch (radix) {
           case 2:
-            str3 = `0b${str3}`;
+            str4 = `0b${str4}`;
             break;
           case 8:
-            str3 = `0o${str3}`;
+            str4 = `0o${str4}`;
             break;
           case 16:
-            str3 = `0x${str3}`;
+            str4 = `0x${str4}`;
             break;
         }
-        const n2 = BigInt(str3);
+        const n2 = BigInt(str4);
         return sign === "-" ? BigInt(-1) * n2 : n2;
       }
-      const n = parseInt(str3, radix);
+      const n = parseInt(str4, radix);
       return sign === "-" ? -1 * n : n;
     }
     function intStringify(node2, radix, prefix) {
       const { value } = node2;
       if (intIdentify(value)) {
-        const str3 = value.toString(radix);
-        return value < 0 ? "-" + prefix + str3.substr(1) : prefix + str3;
+        const str4 = value.toString(radix);
+        return value < 0 ? "-" + prefix + str4.substr(1) : prefix + str4;
       }
       return stringifyNumber.stringifyNumber(node2);
     }
@@ -2938,7 +2938,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 2, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 2, opt),
       stringify: (node2) => intStringify(node2, 2, "0b")
     };
     var intOct = {
@@ -2947,7 +2947,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 1, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 1, 8, opt),
       stringify: (node2) => intStringify(node2, 8, "0")
     };
     var int2 = {
@@ -2955,7 +2955,7 @@ var require_int2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9][0-9_]*$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -2964,7 +2964,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int2;
@@ -3068,9 +3068,9 @@ var require_timestamp = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    function parseSexagesimal(str3, asBigInt) {
-      const sign = str3[0];
-      const parts = sign === "-" || sign === "+" ? str3.substring(1) : str3;
+    function parseSexagesimal(str4, asBigInt) {
+      const sign = str4[0];
+      const parts = sign === "-" || sign === "+" ? str4.substring(1) : str4;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
       return sign === "-" ? num(-1) * res : res;
@@ -3107,7 +3107,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
-      resolve: (str3, _onError, { intAsBigInt }) => parseSexagesimal(str3, intAsBigInt),
+      resolve: (str4, _onError, { intAsBigInt }) => parseSexagesimal(str4, intAsBigInt),
       stringify: stringifySexagesimal
     };
     var floatTime = {
@@ -3116,7 +3116,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
-      resolve: (str3) => parseSexagesimal(str3, false),
+      resolve: (str4) => parseSexagesimal(str4, false),
       stringify: stringifySexagesimal
     };
     var timestamp = {
@@ -3127,8 +3127,8 @@ var require_timestamp = __commonJS({
       // may be omitted altogether, resulting in a date format. In such a case, the time part is
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
-      resolve(str3) {
-        const match = str3.match(timestamp.test);
+      resolve(str4) {
+        const match = str4.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -3479,9 +3479,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path7, value) {
+      addIn(path8, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path7, value);
+          this.contents.addIn(path8, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3556,14 +3556,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path7) {
-        if (Collection.isEmptyPath(path7)) {
+      deleteIn(path8) {
+        if (Collection.isEmptyPath(path8)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path7) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path8) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3578,10 +3578,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path7, keepScalar) {
-        if (Collection.isEmptyPath(path7))
+      getIn(path8, keepScalar) {
+        if (Collection.isEmptyPath(path8))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path7, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path8, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3592,10 +3592,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path7) {
-        if (Collection.isEmptyPath(path7))
+      hasIn(path8) {
+        if (Collection.isEmptyPath(path8))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path7) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path8) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3612,13 +3612,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path7, value) {
-        if (Collection.isEmptyPath(path7)) {
+      setIn(path8, value) {
+        if (Collection.isEmptyPath(path8)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path7), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path8), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path7, value);
+          this.contents.setIn(path8, value);
         }
       }
       /**
@@ -4202,9 +4202,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap3 = fc.start.source === "{";
-      const fcName = isMap3 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap4 = fc.start.source === "{";
+      const fcName = isMap4 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -4240,7 +4240,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
+          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
               key2,
               // checked by containsNewline()
@@ -4280,7 +4280,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep && !props.found) {
+        if (!isMap4 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -4303,7 +4303,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap3 && !props.found && ctx.options.strict) {
+            if (!isMap4 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -4335,7 +4335,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode2, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap3) {
+          if (isMap4) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode2))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4351,7 +4351,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap3 ? "}" : "]";
+      const expectedEnd = isMap4 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -4386,7 +4386,7 @@ var require_compose_collection = __commonJS({
   "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var resolveBlockMap = require_resolve_block_map();
@@ -4435,7 +4435,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      const node2 = identity.isNode(res) ? res : new Scalar2.Scalar(res);
       node2.range = coll.range;
       node2.tag = tagName;
       if (tag?.format)
@@ -4450,13 +4450,13 @@ var require_compose_collection = __commonJS({
 var require_resolve_block_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
       const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
       if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const type = header2.mode === ">" ? Scalar2.Scalar.BLOCK_FOLDED : Scalar2.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines2(scalar.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
@@ -4518,7 +4518,7 @@ var require_resolve_block_scalar = __commonJS({
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
         }
-        if (type === Scalar.Scalar.BLOCK_LITERAL) {
+        if (type === Scalar2.Scalar.BLOCK_LITERAL) {
           value += sep + indent.slice(trimIndent) + content;
           sep = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
@@ -4633,7 +4633,7 @@ var require_resolve_block_scalar = __commonJS({
 var require_resolve_flow_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var resolveEnd = require_resolve_end();
     function resolveFlowScalar(scalar, strict, onError) {
       const { offset, type, source, end } = scalar;
@@ -4642,15 +4642,15 @@ var require_resolve_flow_scalar = __commonJS({
       const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
-          _type = Scalar.Scalar.PLAIN;
+          _type = Scalar2.Scalar.PLAIN;
           value = plainValue2(source, _onError);
           break;
         case "single-quoted-scalar":
-          _type = Scalar.Scalar.QUOTE_SINGLE;
+          _type = Scalar2.Scalar.QUOTE_SINGLE;
           value = singleQuotedValue(source, _onError);
           break;
         case "double-quoted-scalar":
-          _type = Scalar.Scalar.QUOTE_DOUBLE;
+          _type = Scalar2.Scalar.QUOTE_DOUBLE;
           value = doubleQuotedValue(source, _onError);
           break;
         /* istanbul ignore next should not happen */
@@ -4855,7 +4855,7 @@ var require_compose_scalar = __commonJS({
   "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
@@ -4873,11 +4873,11 @@ var require_compose_scalar = __commonJS({
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity.isScalar(res) ? res : new Scalar2.Scalar(res);
       } catch (error2) {
         const msg = error2 instanceof Error ? error2.message : String(error2);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar.Scalar(value);
+        scalar = new Scalar2.Scalar(value);
       }
       scalar.range = range;
       scalar.source = value;
@@ -5579,9 +5579,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path7) => {
+    visit.itemAtPath = (cst, path8) => {
       let item = cst;
-      for (const [field2, index] of path7) {
+      for (const [field2, index] of path8) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5590,23 +5590,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path7) => {
-      const parent = visit.itemAtPath(cst, path7.slice(0, -1));
-      const field2 = path7[path7.length - 1][0];
+    visit.parentCollection = (cst, path8) => {
+      const parent = visit.itemAtPath(cst, path8.slice(0, -1));
+      const field2 = path8[path8.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path7, item, visitor) {
-      let ctrl = visitor(item, path7);
+    function _visit(path8, item, visitor) {
+      let ctrl = visitor(item, path8);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path7.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path8.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5617,10 +5617,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path7);
+            ctrl = ctrl(item, path8);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path7) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path8) : ctrl;
     }
     exports.visit = visit;
   }
@@ -5638,7 +5638,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar5 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5722,7 +5722,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar4;
+    exports.isScalar = isScalar5;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -6445,7 +6445,7 @@ var require_parser = __commonJS({
         }
       }
     }
-    var Parser = class {
+    var Parser2 = class {
       /**
        * @param onNewLine - If defined, called separately with the start position of
        *   each new line (in `parse()`, including the start of input).
@@ -7218,7 +7218,7 @@ var require_parser = __commonJS({
         }
       }
     };
-    exports.Parser = Parser;
+    exports.Parser = Parser2;
   }
 });
 
@@ -7238,7 +7238,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions2(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7271,7 +7271,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7312,8 +7312,8 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse2;
-    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parse = parse3;
+    exports.parseAllDocuments = parseAllDocuments4;
     exports.parseDocument = parseDocument2;
     exports.stringify = stringify3;
   }
@@ -7330,7 +7330,7 @@ var require_dist = __commonJS({
     var Alias = require_Alias();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var cst = require_cst();
@@ -7355,7 +7355,7 @@ var require_dist = __commonJS({
     exports.isScalar = identity.isScalar;
     exports.isSeq = identity.isSeq;
     exports.Pair = Pair.Pair;
-    exports.Scalar = Scalar.Scalar;
+    exports.Scalar = Scalar2.Scalar;
     exports.YAMLMap = YAMLMap.YAMLMap;
     exports.YAMLSeq = YAMLSeq.YAMLSeq;
     exports.CST = cst;
@@ -7584,10 +7584,10 @@ var require_utils = __commonJS({
       REGEX_SPECIAL_CHARS_GLOBAL
     } = require_constants();
     exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str3) => REGEX_SPECIAL_CHARS.test(str3);
-    exports.isRegexChar = (str3) => str3.length === 1 && exports.hasRegexChars(str3);
-    exports.escapeRegex = (str3) => str3.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str3) => str3.replace(REGEX_BACKSLASH, "/");
+    exports.hasRegexChars = (str4) => REGEX_SPECIAL_CHARS.test(str4);
+    exports.isRegexChar = (str4) => str4.length === 1 && exports.hasRegexChars(str4);
+    exports.escapeRegex = (str4) => str4.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str4) => str4.replace(REGEX_BACKSLASH, "/");
     exports.isWindows = () => {
       if (typeof navigator !== "undefined" && navigator.platform) {
         const platform = navigator.platform.toLowerCase();
@@ -7598,8 +7598,8 @@ var require_utils = __commonJS({
       }
       return false;
     };
-    exports.removeBackslashes = (str3) => {
-      return str3.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+    exports.removeBackslashes = (str4) => {
+      return str4.replace(REGEX_REMOVE_BACKSLASH, (match) => {
         return match === "\\" ? "" : match;
       });
     };
@@ -7626,8 +7626,8 @@ var require_utils = __commonJS({
       }
       return output;
     };
-    exports.basename = (path7, { windows } = {}) => {
-      const segs = path7.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path8, { windows } = {}) => {
+      const segs = path8.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -7689,7 +7689,7 @@ var require_scan = __commonJS({
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str3 = input;
+      let str4 = input;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -7708,10 +7708,10 @@ var require_scan = __commonJS({
       let code2;
       let token = { value: "", depth: 0, isGlob: false };
       const eos = () => index >= length;
-      const peek = () => str3.charCodeAt(index + 1);
+      const peek = () => str4.charCodeAt(index + 1);
       const advance = () => {
         prev = code2;
-        return str3.charCodeAt(++index);
+        return str4.charCodeAt(++index);
       };
       while (index < length) {
         code2 = advance();
@@ -7888,30 +7888,30 @@ var require_scan = __commonJS({
         isExtglob = false;
         isGlob = false;
       }
-      let base = str3;
+      let base = str4;
       let prefix = "";
-      let glob = "";
+      let glob2 = "";
       if (start > 0) {
-        prefix = str3.slice(0, start);
-        str3 = str3.slice(start);
+        prefix = str4.slice(0, start);
+        str4 = str4.slice(start);
         lastIndex -= start;
       }
       if (base && isGlob === true && lastIndex > 0) {
-        base = str3.slice(0, lastIndex);
-        glob = str3.slice(lastIndex);
+        base = str4.slice(0, lastIndex);
+        glob2 = str4.slice(lastIndex);
       } else if (isGlob === true) {
         base = "";
-        glob = str3;
+        glob2 = str4;
       } else {
-        base = str3;
+        base = str4;
       }
-      if (base && base !== "" && base !== "/" && base !== str3) {
+      if (base && base !== "" && base !== "/" && base !== str4) {
         if (isPathSeparator(base.charCodeAt(base.length - 1))) {
           base = base.slice(0, -1);
         }
       }
       if (opts.unescape === true) {
-        if (glob) glob = utils.removeBackslashes(glob);
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
         if (base && backslashes === true) {
           base = utils.removeBackslashes(base);
         }
@@ -7921,7 +7921,7 @@ var require_scan = __commonJS({
         input,
         start,
         base,
-        glob,
+        glob: glob2,
         isBrace,
         isBracket,
         isGlob,
@@ -8228,7 +8228,7 @@ var require_parse = __commonJS({
       }
       return { risky: false };
     };
-    var parse2 = (input, options) => {
+    var parse3 = (input, options) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected a string");
       }
@@ -8398,7 +8398,7 @@ var require_parse = __commonJS({
             output = token.close = `)$))${extglobStar}`;
           }
           if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse2(rest, { ...options, fastpaths: false }).output;
+            const expression = parse3(rest, { ...options, fastpaths: false }).output;
             output = token.close = `)${expression})${extglobStar})`;
           }
           if (token.prev.type === "bos") {
@@ -8497,9 +8497,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix14 = POSIX_REGEX_SOURCE[rest2];
-                if (posix14) {
-                  prev.value = pre + posix14;
+                const posix16 = POSIX_REGEX_SOURCE[rest2];
+                if (posix16) {
+                  prev.value = pre + posix16;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -8921,7 +8921,7 @@ var require_parse = __commonJS({
       }
       return state;
     };
-    parse2.fastpaths = (input, options) => {
+    parse3.fastpaths = (input, options) => {
       const opts = { ...options };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
       const len = input.length;
@@ -8952,8 +8952,8 @@ var require_parse = __commonJS({
         if (opts2.noglobstar === true) return star;
         return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
       };
-      const create = (str3) => {
-        switch (str3) {
+      const create = (str4) => {
+        switch (str4) {
           case "*":
             return `${nodot}${ONE_CHAR}${star}`;
           case ".*":
@@ -8971,7 +8971,7 @@ var require_parse = __commonJS({
           case "**/.*":
             return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
           default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str3);
+            const match = /^(.*?)\.(\w+)$/.exec(str4);
             if (!match) return;
             const source2 = create(match[1]);
             if (!source2) return;
@@ -8986,7 +8986,7 @@ var require_parse = __commonJS({
       }
       return source;
     };
-    module.exports = parse2;
+    module.exports = parse3;
   }
 });
 
@@ -8995,39 +8995,39 @@ var require_picomatch = __commonJS({
   "node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
-    var parse2 = require_parse();
+    var parse3 = require_parse();
     var utils = require_utils();
     var constants2 = require_constants();
     var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch7 = (glob, options, returnState = false) => {
-      if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch7(input, options, returnState));
-        const arrayMatcher = (str3) => {
+    var picomatch9 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch9(input, options, returnState));
+        const arrayMatcher = (str4) => {
           for (const isMatch of fns) {
-            const state2 = isMatch(str3);
+            const state2 = isMatch(str4);
             if (state2) return state2;
           }
           return false;
         };
         return arrayMatcher;
       }
-      const isState = isObject3(glob) && glob.tokens && glob.input;
-      if (glob === "" || typeof glob !== "string" && !isState) {
+      const isState = isObject3(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix14 = opts.windows;
-      const regex = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
+      const posix16 = opts.windows;
+      const regex = isState ? picomatch9.compileRe(glob2, options) : picomatch9.makeRe(glob2, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch9(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch7.test(input, regex, options, { glob, posix: posix14 });
-        const result = { glob, state, regex, posix: posix14, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch9.test(input, regex, options, { glob: glob2, posix: posix16 });
+        const result = { glob: glob2, state, regex, posix: posix16, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -9052,7 +9052,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch7.test = (input, regex, options, { glob, posix: posix14 } = {}) => {
+    picomatch9.test = (input, regex, options, { glob: glob2, posix: posix16 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -9060,33 +9060,33 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix14 ? utils.toPosixSlashes : null);
-      let match = input === glob;
+      const format = opts.format || (posix16 ? utils.toPosixSlashes : null);
+      let match = input === glob2;
       let output = match && format ? format(input) : input;
       if (match === false) {
         output = format ? format(input) : input;
-        match = output === glob;
+        match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch7.matchBase(input, regex, options, posix14);
+          match = picomatch9.matchBase(input, regex, options, posix16);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch7.matchBase = (input, glob, options, posix14 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
-      return regex.test(utils.basename(input, { windows: posix14 }));
+    picomatch9.matchBase = (input, glob2, options, posix16 = options && options.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch9.makeRe(glob2, options);
+      return regex.test(utils.basename(input, { windows: posix16 }));
     };
-    picomatch7.isMatch = (str3, patterns, options) => picomatch7(patterns, options)(str3);
-    picomatch7.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch7.parse(p, options));
-      return parse2(pattern, { ...options, fastpaths: false });
+    picomatch9.isMatch = (str4, patterns, options) => picomatch9(patterns, options)(str4);
+    picomatch9.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch9.parse(p, options));
+      return parse3(pattern, { ...options, fastpaths: false });
     };
-    picomatch7.scan = (input, options) => scan(input, options);
-    picomatch7.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch9.scan = (input, options) => scan(input, options);
+    picomatch9.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -9097,26 +9097,26 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch7.toRegex(source, options);
+      const regex = picomatch9.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch7.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+    picomatch9.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
       if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse2.fastpaths(input, options);
+        parsed.output = parse3.fastpaths(input, options);
       }
       if (!parsed.output) {
-        parsed = parse2(input, options);
+        parsed = parse3(input, options);
       }
-      return picomatch7.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch9.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch7.toRegex = (source, options) => {
+    picomatch9.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -9125,8 +9125,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch7.constants = constants2;
-    module.exports = picomatch7;
+    picomatch9.constants = constants2;
+    module.exports = picomatch9;
   }
 });
 
@@ -9136,14 +9136,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch7(glob, options, returnState = false) {
+    function picomatch9(glob2, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
-      return pico(glob, options, returnState);
+      return pico(glob2, options, returnState);
     }
-    Object.assign(picomatch7, pico);
-    module.exports = picomatch7;
+    Object.assign(picomatch9, pico);
+    module.exports = picomatch9;
   }
 });
 
@@ -9206,12 +9206,12 @@ var require_helpers = __commonJS({
       }
     }
     exports._deepClone = _deepClone;
-    function isInteger(str3) {
+    function isInteger(str4) {
       var i = 0;
-      var len = str3.length;
+      var len = str4.length;
       var charCode;
       while (i < len) {
-        charCode = str3.charCodeAt(i);
+        charCode = str4.charCodeAt(i);
         if (charCode >= 48 && charCode <= 57) {
           i++;
           continue;
@@ -9221,14 +9221,14 @@ var require_helpers = __commonJS({
       return true;
     }
     exports.isInteger = isInteger;
-    function escapePathComponent(path7) {
-      if (path7.indexOf("/") === -1 && path7.indexOf("~") === -1)
-        return path7;
-      return path7.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapePathComponent(path8) {
+      if (path8.indexOf("/") === -1 && path8.indexOf("~") === -1)
+        return path8;
+      return path8.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path7) {
-      return path7.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapePathComponent(path8) {
+      return path8.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapePathComponent = unescapePathComponent;
     function _getPathRecursive(root, obj) {
@@ -9252,11 +9252,11 @@ var require_helpers = __commonJS({
       if (root === obj) {
         return "/";
       }
-      var path7 = _getPathRecursive(root, obj);
-      if (path7 === "") {
+      var path8 = _getPathRecursive(root, obj);
+      if (path8 === "") {
         throw new Error("Object not found in root");
       }
-      return "/" + path7;
+      return "/" + path8;
     }
     exports.getPath = getPath;
     function hasUndefined(obj) {
@@ -9451,8 +9451,8 @@ var require_core = __commonJS({
         if (!mutateDocument) {
           document = helpers_js_1._deepClone(document);
         }
-        var path7 = operation.path || "";
-        var keys = path7.split("/");
+        var path8 = operation.path || "";
+        var keys = path8.split("/");
         var obj = document;
         var t = 1;
         var len = keys.length;
@@ -9759,7 +9759,7 @@ var require_duplex = __commonJS({
       return temp;
     }
     exports.generate = generate2;
-    function _generate(mirror, obj, patches, path7, invertible) {
+    function _generate(mirror, obj, patches, path8, invertible) {
       if (obj === mirror) {
         return;
       }
@@ -9776,27 +9776,27 @@ var require_duplex = __commonJS({
         if (helpers_js_1.hasOwnProperty(obj, key2) && !(obj[key2] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
           var newVal = obj[key2];
           if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path7 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
+            _generate(oldVal, newVal, patches, path8 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
           } else {
             if (oldVal !== newVal) {
               changed = true;
               if (invertible) {
-                patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+                patches.push({ op: "test", path: path8 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
               }
-              patches.push({ op: "replace", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
+              patches.push({ op: "replace", path: path8 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
             }
           }
         } else if (Array.isArray(mirror) === Array.isArray(obj)) {
           if (invertible) {
-            patches.push({ op: "test", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+            patches.push({ op: "test", path: path8 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
           }
-          patches.push({ op: "remove", path: path7 + "/" + helpers_js_1.escapePathComponent(key2) });
+          patches.push({ op: "remove", path: path8 + "/" + helpers_js_1.escapePathComponent(key2) });
           deleted = true;
         } else {
           if (invertible) {
-            patches.push({ op: "test", path: path7, value: mirror });
+            patches.push({ op: "test", path: path8, value: mirror });
           }
-          patches.push({ op: "replace", path: path7, value: obj });
+          patches.push({ op: "replace", path: path8, value: obj });
           changed = true;
         }
       }
@@ -9806,7 +9806,7 @@ var require_duplex = __commonJS({
       for (var t = 0; t < newKeys.length; t++) {
         var key2 = newKeys[t];
         if (!helpers_js_1.hasOwnProperty(mirror, key2) && obj[key2] !== void 0) {
-          patches.push({ op: "add", path: path7 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
+          patches.push({ op: "add", path: path8 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
         }
       }
     }
@@ -9914,8 +9914,8 @@ var require_formats = __commonJS({
     }
     var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
     var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    function date2(str3) {
-      const matches = DATE.exec(str3);
+    function date2(str4) {
+      const matches = DATE.exec(str4);
       if (!matches)
         return false;
       const year = +matches[1];
@@ -9934,8 +9934,8 @@ var require_formats = __commonJS({
     }
     var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
     function getTime(strictTimeZone) {
-      return function time2(str3) {
-        const matches = TIME.exec(str3);
+      return function time2(str4) {
+        const matches = TIME.exec(str4);
         if (!matches)
           return false;
         const hr = +matches[1];
@@ -9981,8 +9981,8 @@ var require_formats = __commonJS({
     var DATE_TIME_SEPARATOR = /t|\s/i;
     function getDateTime(strictTimeZone) {
       const time2 = getTime(strictTimeZone);
-      return function date_time(str3) {
-        const dateTime = str3.split(DATE_TIME_SEPARATOR);
+      return function date_time(str4) {
+        const dateTime = str4.split(DATE_TIME_SEPARATOR);
         return dateTime.length === 2 && date2(dateTime[0]) && time2(dateTime[1]);
       };
     }
@@ -10007,13 +10007,13 @@ var require_formats = __commonJS({
     }
     var NOT_URI_FRAGMENT = /\/|:/;
     var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-    function uri(str3) {
-      return NOT_URI_FRAGMENT.test(str3) && URI.test(str3);
+    function uri(str4) {
+      return NOT_URI_FRAGMENT.test(str4) && URI.test(str4);
     }
     var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-    function byte(str3) {
+    function byte(str4) {
       BYTE.lastIndex = 0;
-      return BYTE.test(str3);
+      return BYTE.test(str4);
     }
     var MIN_INT32 = -(2 ** 31);
     var MAX_INT32 = 2 ** 31 - 1;
@@ -10027,11 +10027,11 @@ var require_formats = __commonJS({
       return true;
     }
     var Z_ANCHOR = /[^\\]\\Z/;
-    function regex(str3) {
-      if (Z_ANCHOR.test(str3))
+    function regex(str4) {
+      if (Z_ANCHOR.test(str4))
         return false;
       try {
-        new RegExp(str3);
+        new RegExp(str4);
         return true;
       } catch (e) {
         return false;
@@ -10063,14 +10063,14 @@ var require_uri_all = __commonJS({
           return sets[0];
         }
       }
-      function subexp(str3) {
-        return "(?:" + str3 + ")";
+      function subexp(str4) {
+        return "(?:" + str4 + ")";
       }
       function typeOf(o) {
         return o === void 0 ? "undefined" : o === null ? "null" : Object.prototype.toString.call(o).split(" ").pop().split("]").shift().toLowerCase();
       }
-      function toUpperCase(str3) {
-        return str3.toUpperCase();
+      function toUpperCase(str4) {
+        return str4.toUpperCase();
       }
       function toArray(obj) {
         return obj !== void 0 && obj !== null ? obj instanceof Array ? obj : typeof obj.length !== "number" || obj.split || obj.setInterval || obj.call ? [obj] : Array.prototype.slice.call(obj) : [];
@@ -10456,43 +10456,43 @@ var require_uri_all = __commonJS({
         else e = "%" + (c >> 12 | 224).toString(16).toUpperCase() + "%" + (c >> 6 & 63 | 128).toString(16).toUpperCase() + "%" + (c & 63 | 128).toString(16).toUpperCase();
         return e;
       }
-      function pctDecChars(str3) {
+      function pctDecChars(str4) {
         var newStr = "";
         var i = 0;
-        var il = str3.length;
+        var il = str4.length;
         while (i < il) {
-          var c = parseInt(str3.substr(i + 1, 2), 16);
+          var c = parseInt(str4.substr(i + 1, 2), 16);
           if (c < 128) {
             newStr += String.fromCharCode(c);
             i += 3;
           } else if (c >= 194 && c < 224) {
             if (il - i >= 6) {
-              var c2 = parseInt(str3.substr(i + 4, 2), 16);
+              var c2 = parseInt(str4.substr(i + 4, 2), 16);
               newStr += String.fromCharCode((c & 31) << 6 | c2 & 63);
             } else {
-              newStr += str3.substr(i, 6);
+              newStr += str4.substr(i, 6);
             }
             i += 6;
           } else if (c >= 224) {
             if (il - i >= 9) {
-              var _c = parseInt(str3.substr(i + 4, 2), 16);
-              var c3 = parseInt(str3.substr(i + 7, 2), 16);
+              var _c = parseInt(str4.substr(i + 4, 2), 16);
+              var c3 = parseInt(str4.substr(i + 7, 2), 16);
               newStr += String.fromCharCode((c & 15) << 12 | (_c & 63) << 6 | c3 & 63);
             } else {
-              newStr += str3.substr(i, 9);
+              newStr += str4.substr(i, 9);
             }
             i += 9;
           } else {
-            newStr += str3.substr(i, 3);
+            newStr += str4.substr(i, 3);
             i += 3;
           }
         }
         return newStr;
       }
       function _normalizeComponentEncoding(components, protocol) {
-        function decodeUnreserved2(str3) {
-          var decStr = pctDecChars(str3);
-          return !decStr.match(protocol.UNRESERVED) ? str3 : decStr;
+        function decodeUnreserved2(str4) {
+          var decStr = pctDecChars(str4);
+          return !decStr.match(protocol.UNRESERVED) ? str4 : decStr;
         }
         if (components.scheme) components.scheme = String(components.scheme).replace(protocol.PCT_ENCODED, decodeUnreserved2).toLowerCase().replace(protocol.NOT_SCHEME, "");
         if (components.userinfo !== void 0) components.userinfo = String(components.userinfo).replace(protocol.PCT_ENCODED, decodeUnreserved2).replace(protocol.NOT_USERINFO, pctEncChar).replace(protocol.PCT_ENCODED, toUpperCase);
@@ -10502,8 +10502,8 @@ var require_uri_all = __commonJS({
         if (components.fragment !== void 0) components.fragment = String(components.fragment).replace(protocol.PCT_ENCODED, decodeUnreserved2).replace(protocol.NOT_FRAGMENT, pctEncChar).replace(protocol.PCT_ENCODED, toUpperCase);
         return components;
       }
-      function _stripLeadingZeros(str3) {
-        return str3.replace(/^0*(.*)/, "$1") || "0";
+      function _stripLeadingZeros(str4) {
+        return str4.replace(/^0*(.*)/, "$1") || "0";
       }
       function _normalizeIPv4(host, protocol) {
         var matches = host.match(protocol.IPV4ADDRESS) || [];
@@ -10563,7 +10563,7 @@ var require_uri_all = __commonJS({
       }
       var URI_PARSE = /^(?:([^:\/?#]+):)?(?:\/\/((?:([^\/?#@]*)@)?(\[[^\/?#\]]+\]|[^\/?#:]*)(?:\:(\d*))?))?([^?#]*)(?:\?([^#]*))?(?:#((?:.|\n|\r)*))?/i;
       var NO_MATCH_IS_UNDEFINED = "".match(/(){0}/)[1] === void 0;
-      function parse2(uriString) {
+      function parse3(uriString) {
         var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
         var components = {};
         var protocol = options.iri !== false ? IRI_PROTOCOL : URI_PROTOCOL;
@@ -10732,8 +10732,8 @@ var require_uri_all = __commonJS({
         var skipNormalization = arguments[3];
         var target = {};
         if (!skipNormalization) {
-          base2 = parse2(serialize(base2, options), options);
-          relative = parse2(serialize(relative, options), options);
+          base2 = parse3(serialize(base2, options), options);
+          relative = parse3(serialize(relative, options), options);
         }
         options = options || {};
         if (!options.tolerant && relative.scheme) {
@@ -10784,39 +10784,39 @@ var require_uri_all = __commonJS({
       }
       function resolve(baseURI, relativeURI, options) {
         var schemelessOptions = assign({ scheme: "null" }, options);
-        return serialize(resolveComponents(parse2(baseURI, schemelessOptions), parse2(relativeURI, schemelessOptions), schemelessOptions, true), schemelessOptions);
+        return serialize(resolveComponents(parse3(baseURI, schemelessOptions), parse3(relativeURI, schemelessOptions), schemelessOptions, true), schemelessOptions);
       }
       function normalize2(uri, options) {
         if (typeof uri === "string") {
-          uri = serialize(parse2(uri, options), options);
+          uri = serialize(parse3(uri, options), options);
         } else if (typeOf(uri) === "object") {
-          uri = parse2(serialize(uri, options), options);
+          uri = parse3(serialize(uri, options), options);
         }
         return uri;
       }
       function equal(uriA, uriB, options) {
         if (typeof uriA === "string") {
-          uriA = serialize(parse2(uriA, options), options);
+          uriA = serialize(parse3(uriA, options), options);
         } else if (typeOf(uriA) === "object") {
           uriA = serialize(uriA, options);
         }
         if (typeof uriB === "string") {
-          uriB = serialize(parse2(uriB, options), options);
+          uriB = serialize(parse3(uriB, options), options);
         } else if (typeOf(uriB) === "object") {
           uriB = serialize(uriB, options);
         }
         return uriA === uriB;
       }
-      function escapeComponent(str3, options) {
-        return str3 && str3.toString().replace(!options || !options.iri ? URI_PROTOCOL.ESCAPE : IRI_PROTOCOL.ESCAPE, pctEncChar);
+      function escapeComponent(str4, options) {
+        return str4 && str4.toString().replace(!options || !options.iri ? URI_PROTOCOL.ESCAPE : IRI_PROTOCOL.ESCAPE, pctEncChar);
       }
-      function unescapeComponent(str3, options) {
-        return str3 && str3.toString().replace(!options || !options.iri ? URI_PROTOCOL.PCT_ENCODED : IRI_PROTOCOL.PCT_ENCODED, pctDecChars);
+      function unescapeComponent(str4, options) {
+        return str4 && str4.toString().replace(!options || !options.iri ? URI_PROTOCOL.PCT_ENCODED : IRI_PROTOCOL.PCT_ENCODED, pctDecChars);
       }
       var handler = {
         scheme: "http",
         domainHost: true,
-        parse: function parse3(components, options) {
+        parse: function parse4(components, options) {
           if (!components.host) {
             components.error = components.error || "HTTP URIs must have a host.";
           }
@@ -10845,7 +10845,7 @@ var require_uri_all = __commonJS({
       var handler$2 = {
         scheme: "ws",
         domainHost: true,
-        parse: function parse3(components, options) {
+        parse: function parse4(components, options) {
           var wsComponents = components;
           wsComponents.secure = isSecure(wsComponents);
           wsComponents.resourceName = (wsComponents.path || "/") + (wsComponents.query ? "?" + wsComponents.query : "");
@@ -10862,8 +10862,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path7 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path7 && path7 !== "/" ? path7 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path8 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path8 && path8 !== "/" ? path8 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -10891,9 +10891,9 @@ var require_uri_all = __commonJS({
       var NOT_LOCAL_PART = new RegExp(merge2("[^]", ATEXT$$, "[\\.]", '[\\"]', VCHAR$$), "g");
       var NOT_HFNAME = new RegExp(merge2("[^]", UNRESERVED$$, SOME_DELIMS$$), "g");
       var NOT_HFVALUE = NOT_HFNAME;
-      function decodeUnreserved(str3) {
-        var decStr = pctDecChars(str3);
-        return !decStr.match(UNRESERVED) ? str3 : decStr;
+      function decodeUnreserved(str4) {
+        var decStr = pctDecChars(str4);
+        return !decStr.match(UNRESERVED) ? str4 : decStr;
       }
       var handler$4 = {
         scheme: "mailto",
@@ -11018,7 +11018,7 @@ var require_uri_all = __commonJS({
       var UUID = /^[0-9A-Fa-f]{8}(?:\-[0-9A-Fa-f]{4}){3}\-[0-9A-Fa-f]{12}$/;
       var handler$6 = {
         scheme: "urn:uuid",
-        parse: function parse3(urnComponents, options) {
+        parse: function parse4(urnComponents, options) {
           var uuidComponents = urnComponents;
           uuidComponents.uuid = uuidComponents.nss;
           uuidComponents.nss = void 0;
@@ -11043,7 +11043,7 @@ var require_uri_all = __commonJS({
       exports2.SCHEMES = SCHEMES;
       exports2.pctEncChar = pctEncChar;
       exports2.pctDecChars = pctDecChars;
-      exports2.parse = parse2;
+      exports2.parse = parse3;
       exports2.removeDotSegments = removeDotSegments;
       exports2.serialize = serialize;
       exports2.resolveComponents = resolveComponents;
@@ -11112,7 +11112,7 @@ var require_nearley = __commonJS({
       };
       State.prototype.finish = function() {
         if (this.rule.postprocess) {
-          this.data = this.rule.postprocess(this.data, this.reference, Parser.fail);
+          this.data = this.rule.postprocess(this.data, this.reference, Parser2.fail);
         }
       };
       function Column(grammar, index) {
@@ -11131,7 +11131,7 @@ var require_nearley = __commonJS({
           var state = states[w];
           if (state.isComplete) {
             state.finish();
-            if (state.data !== Parser.fail) {
+            if (state.data !== Parser2.fail) {
               var wantedBy = state.wantedBy;
               for (var i = wantedBy.length; i--; ) {
                 var left = wantedBy[i];
@@ -11251,7 +11251,7 @@ var require_nearley = __commonJS({
           return Array(length - s.length + 1).join(" ") + s;
         }
       };
-      function Parser(rules, start, options) {
+      function Parser2(rules, start, options) {
         if (rules instanceof Grammar) {
           var grammar = rules;
           var options = start;
@@ -11275,8 +11275,8 @@ var require_nearley = __commonJS({
         column.process();
         this.current = 0;
       }
-      Parser.fail = {};
-      Parser.prototype.feed = function(chunk) {
+      Parser2.fail = {};
+      Parser2.prototype.feed = function(chunk) {
         var lexer = this.lexer;
         lexer.reset(chunk, this.lexerState);
         var token;
@@ -11330,7 +11330,7 @@ var require_nearley = __commonJS({
         this.results = this.finish();
         return this;
       };
-      Parser.prototype.reportLexerError = function(lexerError) {
+      Parser2.prototype.reportLexerError = function(lexerError) {
         var tokenDisplay, lexerMessage;
         var token = lexerError.token;
         if (token) {
@@ -11342,12 +11342,12 @@ var require_nearley = __commonJS({
         }
         return this.reportErrorCommon(lexerMessage, tokenDisplay);
       };
-      Parser.prototype.reportError = function(token) {
+      Parser2.prototype.reportError = function(token) {
         var tokenDisplay = (token.type ? token.type + " token: " : "") + JSON.stringify(token.value !== void 0 ? token.value : token);
         var lexerMessage = this.lexer.formatError(token, "Syntax error");
         return this.reportErrorCommon(lexerMessage, tokenDisplay);
       };
-      Parser.prototype.reportErrorCommon = function(lexerMessage, tokenDisplay) {
+      Parser2.prototype.reportErrorCommon = function(lexerMessage, tokenDisplay) {
         var lines = [];
         lines.push(lexerMessage);
         var lastColumnIndex = this.table.length - 2;
@@ -11375,7 +11375,7 @@ var require_nearley = __commonJS({
         lines.push("");
         return lines.join("\n");
       };
-      Parser.prototype.displayStateStack = function(stateStack, lines) {
+      Parser2.prototype.displayStateStack = function(stateStack, lines) {
         var lastDisplay;
         var sameDisplayCount = 0;
         for (var j = 0; j < stateStack.length; j++) {
@@ -11393,10 +11393,10 @@ var require_nearley = __commonJS({
           lastDisplay = display;
         }
       };
-      Parser.prototype.getSymbolDisplay = function(symbol) {
+      Parser2.prototype.getSymbolDisplay = function(symbol) {
         return getSymbolLongDisplay(symbol);
       };
-      Parser.prototype.buildFirstStateStack = function(state, visited) {
+      Parser2.prototype.buildFirstStateStack = function(state, visited) {
         if (visited.indexOf(state) !== -1) {
           return null;
         }
@@ -11411,12 +11411,12 @@ var require_nearley = __commonJS({
         }
         return [state].concat(childResult);
       };
-      Parser.prototype.save = function() {
+      Parser2.prototype.save = function() {
         var column = this.table[this.current];
         column.lexerState = this.lexerState;
         return column;
       };
-      Parser.prototype.restore = function(column) {
+      Parser2.prototype.restore = function(column) {
         var index = column.index;
         this.current = index;
         this.table[index] = column;
@@ -11424,18 +11424,18 @@ var require_nearley = __commonJS({
         this.lexerState = column.lexerState;
         this.results = this.finish();
       };
-      Parser.prototype.rewind = function(index) {
+      Parser2.prototype.rewind = function(index) {
         if (!this.options.keepHistory) {
           throw new Error("set option `keepHistory` to enable rewinding");
         }
         this.restore(this.table[index]);
       };
-      Parser.prototype.finish = function() {
+      Parser2.prototype.finish = function() {
         var considerations = [];
         var start = this.grammar.start;
         var column = this.table[this.table.length - 1];
         column.states.forEach(function(t) {
-          if (t.rule.name === start && t.dot === t.rule.symbols.length && t.reference === 0 && t.data !== Parser.fail) {
+          if (t.rule.name === start && t.dot === t.rule.symbols.length && t.reference === 0 && t.data !== Parser2.fail) {
             considerations.push(t);
           }
         });
@@ -11480,7 +11480,7 @@ var require_nearley = __commonJS({
         }
       }
       return {
-        Parser,
+        Parser: Parser2,
         Grammar,
         Rule
       };
@@ -11776,7 +11776,7 @@ var require_lib = __commonJS({
     var grammar_1 = __importDefault(require_grammar());
     grammar_1.default.ParserStart = "Mailbox";
     var grammar = nearley.Grammar.fromCompiled(grammar_1.default);
-    function parse2(address) {
+    function parse3(address) {
       const insane_length = 1e3 - "MAIL FROM:<>\r\n".length;
       if (address.length > insane_length) {
         throw new Error("address too long");
@@ -11808,7 +11808,7 @@ var require_lib = __commonJS({
       }
       return parser.results[0];
     }
-    exports.parse = parse2;
+    exports.parse = parse3;
     function normalize_dot_string(dot_string) {
       const tagless = (function() {
         const plus_loc = dot_string.indexOf("+");
@@ -11823,7 +11823,7 @@ var require_lib = __commonJS({
     exports.normalize_dot_string = normalize_dot_string;
     function normalize2(address) {
       var _a3, _b;
-      const a = parse2(address);
+      const a = parse3(address);
       const domain = (_a3 = a.domainPart.AddressLiteral) !== null && _a3 !== void 0 ? _a3 : a.domainPart.DomainName.toLowerCase();
       const local = (_b = a.localPart.QuotedString) !== null && _b !== void 0 ? _b : normalize_dot_string(a.localPart.DotString);
       return `${local}@${domain}`;
@@ -11838,7 +11838,7 @@ var require_lib = __commonJS({
     exports.canonicalize_quoted_string = canonicalize_quoted_string;
     function canonicalize(address) {
       var _a3;
-      const a = parse2(address);
+      const a = parse3(address);
       const domain = (_a3 = a.domainPart.AddressLiteral) !== null && _a3 !== void 0 ? _a3 : a.domainPart.DomainName.toLowerCase();
       const local = a.localPart.QuotedString ? canonicalize_quoted_string(a.localPart.QuotedString) : a.localPart.DotString;
       return `${local}@${domain}`;
@@ -13968,7 +13968,7 @@ var require_schemes = __commonJS({
 // node_modules/ajv-formats-draft2019/formats/iri.js
 var require_iri = __commonJS({
   "node_modules/ajv-formats-draft2019/formats/iri.js"(exports, module) {
-    var { parse: parse2 } = require_uri_all();
+    var { parse: parse3 } = require_uri_all();
     var { addressParser } = require_lib();
     var schemes = require_schemes();
     function validate106(address) {
@@ -13980,7 +13980,7 @@ var require_iri = __commonJS({
       }
     }
     module.exports = (value) => {
-      const iri = parse2(value);
+      const iri = parse3(value);
       if (iri.scheme === "mailto" && iri.to.every(validate106)) {
         return true;
       }
@@ -14002,10 +14002,10 @@ var require_duration = __commonJS({
 // node_modules/ajv-formats-draft2019/formats/idn-email.js
 var require_idn_email = __commonJS({
   "node_modules/ajv-formats-draft2019/formats/idn-email.js"(exports, module) {
-    var { parse: parse2 } = require_lib();
+    var { parse: parse3 } = require_lib();
     module.exports = (value) => {
       try {
-        parse2(value);
+        parse3(value);
         return true;
       } catch (err3) {
         return false;
@@ -14268,7 +14268,7 @@ var require_idn_hostname = __commonJS({
 // node_modules/ajv-formats-draft2019/formats/iri-reference.js
 var require_iri_reference = __commonJS({
   "node_modules/ajv-formats-draft2019/formats/iri-reference.js"(exports, module) {
-    var { parse: parse2 } = require_uri_all();
+    var { parse: parse3 } = require_uri_all();
     var { addressParser } = require_lib();
     var schemes = require_schemes();
     function validate106(address) {
@@ -14280,7 +14280,7 @@ var require_iri_reference = __commonJS({
       }
     }
     module.exports = (value) => {
-      const iri = parse2(value);
+      const iri = parse3(value);
       if (iri.scheme === "mailto" && iri.to.every(validate106)) {
         return true;
       }
@@ -14516,16 +14516,16 @@ var require_ucs2length = __commonJS({
   "node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    function ucs2length(str3) {
-      const len = str3.length;
+    function ucs2length(str4) {
+      const len = str4.length;
       let length = 0;
       let pos = 0;
       let value;
       while (pos < len) {
         length++;
-        value = str3.charCodeAt(pos++);
+        value = str4.charCodeAt(pos++);
         if (value >= 55296 && value <= 56319 && pos < len) {
-          value = str3.charCodeAt(pos);
+          value = str4.charCodeAt(pos);
           if ((value & 64512) === 56320)
             pos++;
         }
@@ -14672,6 +14672,45 @@ Options:
       format: { type: "string", default: "text" },
       ignore: { type: "string", multiple: true, default: [] },
       "exit-zero": { type: "boolean", default: false }
+    }
+  },
+  images: {
+    synopsis: "images --payload FILE [--config FILE] [--repo DIR]",
+    summary: "pin images in the dry tree as an image update asks (no git)",
+    details: `Reads an image update (the JSON a dispatch sends: docs/dispatch.md) and sets each image's
+tag or digest where the selected units pin it: a kustomization's images: entry, images.yaml, or
+the config's pins rules. Writes the dry tree in place (nothing when any problem is found) and
+prints the changes. Running it again changes nothing.
+
+Options:
+  --payload FILE      the image update (JSON)
+  --config FILE       the config file (default: hydrate.yaml)
+  --repo DIR          the dry repository root (default: the config file's folder)
+  -h, --help          show this help`,
+    options: {
+      payload: { type: "string" },
+      config: { type: "string", default: "hydrate.yaml" },
+      repo: { type: "string" }
+    }
+  },
+  promote: {
+    synopsis: "promote --from SELECTOR --to SELECTOR [--config FILE] [--repo DIR]",
+    summary: "copy image pins and chart versions from one environment's units to another's (no git)",
+    details: `Copies the image pins (and Helm chart versions) of the units matching --from into the units
+matching --to whose other coordinates are the same, e.g. --from env=staging --to env=prod.
+Writes the dry tree in place and prints the changes, and, as notes, what could not be copied.
+
+Options:
+  --from SELECTOR     coordinates of the source units: name=value[,name=value]
+  --to SELECTOR       coordinates of the target units
+  --config FILE       the config file (default: hydrate.yaml)
+  --repo DIR          the dry repository root (default: the config file's folder)
+  -h, --help          show this help`,
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      config: { type: "string", default: "hydrate.yaml" },
+      repo: { type: "string" }
     }
   },
   demo: {
@@ -14848,18 +14887,18 @@ function createProcessRunner(parentEnv = process.env) {
       });
     },
     async workDir(copy = [], write = []) {
-      const path7 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
-      const remove = () => rm(path7, { recursive: true, force: true });
+      const path8 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm(path8, { recursive: true, force: true });
       try {
         for (const c of copy) {
-          const to = normalize(join(path7, c.to));
-          if (!isAbsolute(c.from) || !to.startsWith(`${path7}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          const to = normalize(join(path8, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path8}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
           await mkdir(dirname(to), { recursive: true });
           await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
         }
         for (const w of write) {
-          const to = normalize(join(path7, w.path));
-          if (!to.startsWith(`${path7}/`)) throw new Error(`cannot write ${w.path}`);
+          const to = normalize(join(path8, w.path));
+          if (!to.startsWith(`${path8}/`)) throw new Error(`cannot write ${w.path}`);
           await mkdir(dirname(to), { recursive: true });
           await rm(to, { force: true });
           await writeFile(to, w.content, { flag: "wx" });
@@ -14868,7 +14907,7 @@ function createProcessRunner(parentEnv = process.env) {
         await remove();
         throw e;
       }
-      return { path: path7, remove };
+      return { path: path8, remove };
     },
     which(command) {
       let found = located.get(command);
@@ -14880,17 +14919,17 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function locate(command, path7) {
+async function locate(command, path8) {
   if (command.includes("/")) return await isExecutable(command) ? command : void 0;
-  for (const dir of path7.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+  for (const dir of path8.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
     const candidate = join(dir, command);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
 }
-async function isExecutable(path7) {
+async function isExecutable(path8) {
   try {
-    await access(path7, constants.X_OK);
+    await access(path8, constants.X_OK);
     return true;
   } catch {
     return false;
@@ -14901,10 +14940,10 @@ async function isExecutable(path7) {
 import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 
 // src/dry/utf8.ts
-function firstInvalidUtf8(bytes) {
+function firstInvalidUtf8(bytes2) {
   let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
+  while (i < bytes2.length) {
+    const b = bytes2[i];
     if (b < 128) {
       i++;
       continue;
@@ -14915,10 +14954,10 @@ function firstInvalidUtf8(bytes) {
     else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
     else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
     else return i;
-    if (i + need >= bytes.length) return i;
+    if (i + need >= bytes2.length) return i;
     let cp3 = b & 63 >> need;
     for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
+      const c = bytes2[i + k];
       if ((c & 192) !== 128) return i;
       cp3 = cp3 << 6 | c & 63;
     }
@@ -14927,12 +14966,12 @@ function firstInvalidUtf8(bytes) {
   }
   return -1;
 }
-function decodeUtf8Strict(bytes) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
-  const nul = bytes.indexOf(0);
+function decodeUtf8Strict(bytes2) {
+  const bad = firstInvalidUtf8(bytes2);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes2[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes2.indexOf(0);
   if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
-  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes2) };
 }
 
 // src/adapters/files.ts
@@ -14944,24 +14983,24 @@ function kindOf(s) {
 }
 var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 var invalidUtf8Offset = firstInvalidUtf8;
-function decodeUtf8(bytes, path7) {
+function decodeUtf8(bytes2, path8) {
   try {
-    return UTF8.decode(bytes);
+    return UTF8.decode(bytes2);
   } catch {
-    throw new Error(`${path7} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
+    throw new Error(`${path8} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes2)}): dry files must be UTF-8 text`);
   }
 }
 function createFileReader() {
   return {
-    readFile: async (path7) => decodeUtf8(readFileSync(path7), path7),
-    readFileBytes: async (path7) => new Uint8Array(readFileSync(path7)),
-    async readDir(path7) {
-      const entries2 = readdirSync(path7, { withFileTypes: true });
+    readFile: async (path8) => decodeUtf8(readFileSync(path8), path8),
+    readFileBytes: async (path8) => new Uint8Array(readFileSync(path8)),
+    async readDir(path8) {
+      const entries2 = readdirSync(path8, { withFileTypes: true });
       return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
     },
-    async lstat(path7) {
+    async lstat(path8) {
       try {
-        const s = lstatSync(path7);
+        const s = lstatSync(path8);
         return { kind: kindOf(s), size: s.size };
       } catch (e) {
         if (e.code === "ENOENT" || e.code === "ENOTDIR") {
@@ -14970,7 +15009,7 @@ function createFileReader() {
         throw e;
       }
     },
-    realpath: async (path7) => realpathSync.native(path7)
+    realpath: async (path8) => realpathSync.native(path8)
   };
 }
 
@@ -15025,9 +15064,9 @@ async function readGitListing(exec, repoRoot, logger) {
     const opaque = /* @__PURE__ */ new Set();
     for (const line of split(listed)) {
       if (line.startsWith("? ")) {
-        const path8 = line.slice(2);
-        if (path8.endsWith("/")) opaque.add(path8.slice(0, -1));
-        else dirty.add(path8);
+        const path9 = line.slice(2);
+        if (path9.endsWith("/")) opaque.add(path9.slice(0, -1));
+        else dirty.add(path9);
         continue;
       }
       const tab = line.indexOf("	");
@@ -15035,33 +15074,33 @@ async function readGitListing(exec, repoRoot, logger) {
       const mode = line.slice(2, 8);
       const blob = line.slice(9, tab - 2);
       const stage = line[tab - 1];
-      const path7 = line.slice(tab + 1);
+      const path8 = line.slice(tab + 1);
       if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
         throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
       }
-      if (mode === "160000") opaque.add(path7);
+      if (mode === "160000") opaque.add(path8);
       else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
-        clean.delete(path7);
-        dirty.add(path7);
-      } else if (!dirty.has(path7)) clean.set(path7, blob);
+        clean.delete(path8);
+        dirty.add(path8);
+      } else if (!dirty.has(path8)) clean.set(path8, blob);
     }
     if (clean.size === 0) throw new Error("no tracked file below the dry root");
     const all = [...clean.keys(), ...dirty];
     const attrs = mayHaveAttributes(repoRoot, all) ? split(await git(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
     for (let i = 0; i + 2 < attrs.length; i += 3) {
-      const [path7, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      const [path8, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
       if (value === "unspecified" || value === "unset") continue;
-      if (attr === "filter") throw new Error(`${path7} has the filter attribute ${value}`);
+      if (attr === "filter") throw new Error(`${path8} has the filter attribute ${value}`);
       if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
-        clean.delete(path7);
-        dirty.add(path7);
+        clean.delete(path8);
+        dirty.add(path8);
       }
     }
-    for (const path7 of split(await git(["ls-files", "-m", "-z"]))) {
-      clean.delete(path7);
-      dirty.add(path7);
+    for (const path8 of split(await git(["ls-files", "-m", "-z"]))) {
+      clean.delete(path8);
+      dirty.add(path8);
     }
-    for (const path7 of opaque) clean.delete(path7);
+    for (const path8 of opaque) clean.delete(path8);
     logger.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
     return { clean, dirty, opaque };
   } catch (e) {
@@ -15317,23 +15356,23 @@ function readYamlDocument(text, version2) {
 function yamlDiagnostic(problem, file, unit2) {
   return { severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: problem.line, col: problem.col, message: `invalid YAML: ${problem.message}` };
 }
-function locateZodIssues(error2, doc, base = []) {
-  return error2.issues.map((issue2) => {
-    const path7 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
+function locateZodIssues(error2, doc, base = [], options = {}) {
+  return error2.issues.flatMap((issue2) => {
+    const path8 = issue2.path.filter((p) => typeof p === "string" || typeof p === "number");
     if (issue2.code === "unrecognized_keys" && issue2.keys.length > 0) {
-      const key2 = issue2.keys[0];
-      return { issue: issue2, path: path7, key: key2, position: doc.keyPositionOf([...base, ...path7, key2]) };
+      const keys = options.eachKey ? issue2.keys : issue2.keys.slice(0, 1);
+      return keys.map((key2) => ({ issue: issue2, path: path8, key: key2, position: doc.keyPositionOf([...base, ...path8, key2]) }));
     }
-    return { issue: issue2, path: path7, position: doc.positionOf([...base, ...path7]) };
+    return [{ issue: issue2, path: path8, position: doc.positionOf([...base, ...path8]) }];
   });
 }
 function zodIssueDiagnostics(error2, doc, where, message) {
-  return locateZodIssues(error2, doc).map(({ issue: issue2, path: path7, key: key2, position }) => ({
+  return locateZodIssues(error2, doc).map(({ issue: issue2, path: path8, key: key2, position }) => ({
     severity: "error",
     ...where.unit ? { unit: where.unit } : {},
     file: where.file,
     ...position,
-    message: message([...path7, ...key2 !== void 0 ? [key2] : []].join("."), issue2)
+    message: message([...path8, ...key2 !== void 0 ? [key2] : []].join("."), issue2)
   }));
 }
 function parseOptions(version2, lineCounter) {
@@ -15373,17 +15412,17 @@ function positioned(doc, lineCounter, value) {
   return {
     value,
     start,
-    positionOf: (path7) => nodePosition(doc, path7, false, pos) ?? start,
-    keyPositionOf: (path7) => nodePosition(doc, path7, true, pos) ?? start,
+    positionOf: (path8) => nodePosition(doc, path8, false, pos) ?? start,
+    keyPositionOf: (path8) => nodePosition(doc, path8, true, pos) ?? start,
     source: { doc, linePos: pos }
   };
 }
-function nodePosition(doc, path7, wantKey, pos) {
+function nodePosition(doc, path8, wantKey, pos) {
   let node2 = doc.contents;
   let best = rangeStart(node2, pos);
-  for (let i = 0; i < path7.length; i++) {
-    const k = path7[i];
-    const last = i === path7.length - 1;
+  for (let i = 0; i < path8.length; i++) {
+    const k = path8[i];
+    const last = i === path8.length - 1;
     if ((0, import_yaml2.isMap)(node2)) {
       const pair = node2.items.find((p) => ((0, import_yaml2.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
       if (!pair) return best;
@@ -15707,49 +15746,24 @@ function isClusterScoped(id, crds) {
   return BUILT_IN.has(key2);
 }
 
-// src/wet/wet-index.ts
+// src/formats/wet-index.ts
 import { createHash as createHash2 } from "node:crypto";
+
+// src/settings/schema/renderers.ts
+var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
+
+// src/formats/wet-index.ts
+var WET_INDEX_VERSION = 1;
 var INDEX_PATH = ".hydrate/index.json";
 var PENDING_PATH = ".hydrate/pending.json";
 function contentHash(text) {
   return createHash2("sha256").update(text, "utf8").digest("hex");
-}
-function isNeverOwned(path7) {
-  const parts = path7.split("/");
-  if (parts.length < 2) return true;
-  if (parts[0].startsWith(".git")) return true;
-  return parts.includes(".git");
 }
 function unitRecord(entries2 = []) {
   const out = /* @__PURE__ */ Object.create(null);
   for (const [k, v] of entries2) out[k] = v;
   return out;
 }
-function recoverIndex(committed, pending) {
-  const units = unitRecord();
-  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
-  for (const id of [...ids].sort(cmp)) {
-    const a = committed?.units[id];
-    const b = pending?.units[id];
-    const base = b ?? a;
-    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
-    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
-      const hashes = /* @__PURE__ */ Object.create(null);
-      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
-      entry.hashes = hashes;
-    }
-    units[id] = entry;
-  }
-  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
-  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
-  if (shared.length > 0) index.shared = shared;
-  return index;
-}
-
-// src/wet/layout.ts
-var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
-var PER_UNIT_MANIFEST = "manifest.yaml";
-var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
 function checkWetPath(p) {
   if (p === "") return "path is empty";
   if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
@@ -15761,6 +15775,169 @@ function checkWetPath(p) {
   }
   return void 0;
 }
+function sortKeysDeep(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (typeof value === "object" && value !== null) {
+    const out = /* @__PURE__ */ Object.create(null);
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = value[k];
+      if (v !== void 0) out[k] = sortKeysDeep(v);
+    }
+    return out;
+  }
+  return value;
+}
+function serializeIndex(index) {
+  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
+`;
+}
+var MAX_INDEX_BYTES = 64 * 1024 * 1024;
+var MAX_INDEX_PATHS = 2e5;
+var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function countPaths(raw) {
+  if (!isObject(raw)) return 0;
+  let n = 0;
+  const units = raw["units"];
+  if (isObject(units)) {
+    for (const u of Object.values(units)) {
+      const paths = isObject(u) ? u["paths"] : void 0;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared2 = raw["shared"];
+  return n + (Array.isArray(shared2) ? shared2.length : 0);
+}
+var RENDERERS = new Set(RENDERER_NAMES);
+var RENDERER_LIST = RENDERER_NAMES.map((n) => JSON.stringify(n)).join(", ");
+var HASH = /^[0-9a-f]{64}$/;
+function readIndexJson(raw, problems) {
+  const bad = (where, message) => {
+    if (problems.length < 20) problems.push(`${where}: ${message}`);
+    return void 0;
+  };
+  const str4 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
+  const safe = (v, where) => {
+    const p = str4(v, where);
+    if (p === void 0) return void 0;
+    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
+  };
+  const strings2 = (v, where, check) => {
+    if (!Array.isArray(v)) return bad(where, "expected an array");
+    const out = [];
+    v.forEach((x, i) => {
+      const s = check(x, `${where}.${i}`);
+      if (s !== void 0) out.push(s);
+    });
+    return out;
+  };
+  if (!isObject(raw)) return bad("(root)", "expected an object");
+  if (raw["version"] !== WET_INDEX_VERSION) bad("version", `expected ${WET_INDEX_VERSION}, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
+  const generator = str4(raw["generator"], "generator");
+  const dryCommit = str4(raw["dryCommit"], "dryCommit", true);
+  const configDigest = str4(raw["configDigest"], "configDigest", true);
+  const units = unitRecord();
+  const rawUnits = raw["units"];
+  if (!isObject(rawUnits)) bad("units", "expected an object");
+  else {
+    for (const id of Object.keys(rawUnits).sort(cmp)) {
+      const u = rawUnits[id];
+      const at3 = `units.${id}`;
+      if (!isObject(u)) {
+        bad(at3, "expected an object");
+        continue;
+      }
+      const renderer = u["renderer"];
+      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, `expected one of ${RENDERER_LIST}`);
+      const dir = str4(u["dir"], `${at3}.dir`);
+      const coordinates = /* @__PURE__ */ Object.create(null);
+      if (!isObject(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
+      else for (const [k, v] of Object.entries(u["coordinates"])) if (str4(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
+      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
+      const paths = strings2(u["paths"], `${at3}.paths`, safe);
+      const digest = str4(u["digest"], `${at3}.digest`);
+      const entry = { renderer, dir, coordinates, output, paths, digest };
+      if (u["hashes"] !== void 0) {
+        const hashes = /* @__PURE__ */ Object.create(null);
+        if (!isObject(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
+        else {
+          for (const [k, v] of Object.entries(u["hashes"])) {
+            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
+            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
+          }
+        }
+        entry.hashes = hashes;
+      }
+      if (u["resources"] !== void 0) {
+        const r = u["resources"];
+        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
+        else bad(`${at3}.resources`, "expected a whole number");
+      }
+      if (u["volatile"] !== void 0) {
+        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
+        else bad(`${at3}.volatile`, "expected a boolean");
+      }
+      if (u["provides"] !== void 0) {
+        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str4(x, w));
+        if (provides) entry.provides = provides.sort(cmp);
+      }
+      const owner = str4(u["owner"], `${at3}.owner`, true);
+      if (owner !== void 0) entry.owner = owner;
+      if (u["closure"] !== void 0) {
+        const raw2 = u["closure"];
+        const closure = /* @__PURE__ */ Object.create(null);
+        let fine = isObject(raw2);
+        if (fine) for (const k in raw2) {
+          const v = raw2[k];
+          if (typeof v !== "string") {
+            fine = false;
+            break;
+          }
+          closure[k] = v;
+        }
+        if (fine) entry.closure = closure;
+        else bad(`${at3}.closure`, "expected an object of strings");
+      }
+      if (paths) entry.paths = paths.sort(cmp);
+      units[id] = entry;
+    }
+  }
+  const shared2 = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
+  if (problems.length > 0) return void 0;
+  const index = { version: WET_INDEX_VERSION, generator, units };
+  if (dryCommit !== void 0) index.dryCommit = dryCommit;
+  if (configDigest !== void 0) index.configDigest = configDigest;
+  if (shared2 !== void 0) index.shared = shared2.sort(cmp);
+  return index;
+}
+function parseIndex(text, file) {
+  const fail = (why) => {
+    throw new HydrateError({
+      severity: "error",
+      file,
+      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
+    });
+  };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${e.message})`);
+  }
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const problems = [];
+  const index = readIndexJson(raw, problems);
+  return index ?? fail(problems.join("; "));
+}
+
+// src/wet/layout.ts
+var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
+var PER_UNIT_MANIFEST = "manifest.yaml";
+var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
 function idOf(u) {
   return "unit" in u ? u.unit.id : u.id;
 }
@@ -15832,26 +16009,26 @@ function layoutWet(results, settings, meta3, kept = []) {
   const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
     (a, b) => cmp(idOf(a), idOf(b))
   );
-  const claim2 = (unitId2, path7, content, what, file) => {
+  const claim2 = (unitId2, path8, content, what, file) => {
     const at3 = file !== void 0 ? { file } : {};
-    const bad = checkWetPath(path7);
+    const bad = checkWetPath(path8);
     if (bad) {
       diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
-    const folded = foldCase(path7);
+    const folded = foldCase(path8);
     if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
         ...at3,
-        message: `${what} would be written to ${path7}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+        message: `${what} would be written to ${path8}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
     }
     const first = claims.get(folded);
     if (first) {
-      const how = first.path === path7 ? `the same path ${path7}` : `${path7}, which differs from ${first.path} only in case`;
+      const how = first.path === path8 ? `the same path ${path8}` : `${path8}, which differs from ${first.path} only in case`;
       const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
       diagnostics.push({
         severity: "error",
@@ -15861,15 +16038,15 @@ function layoutWet(results, settings, meta3, kept = []) {
       });
       return false;
     }
-    claims.set(folded, { path: path7, unit: unitId2, what });
-    files.set(path7, content);
+    claims.set(folded, { path: path8, unit: unitId2, what });
+    files.set(path8, content);
     return true;
   };
   for (const result of sorted2) {
     if (!("unit" in result)) {
       const owner = result.entry.owner ?? "another config";
-      for (const [path7, content] of result.files) {
-        claim2(result.id, path7, content, result.foreign ? `${path7} (rendered by ${owner})` : `${path7} (kept unchanged)`);
+      for (const [path8, content] of result.files) {
+        claim2(result.id, path8, content, result.foreign ? `${path8} (rendered by ${owner})` : `${path8} (kept unchanged)`);
       }
       const known = result.entry.hashes;
       const hashes = hashesOf(
@@ -15907,8 +16084,8 @@ function layoutWet(results, settings, meta3, kept = []) {
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
     if (layout === "per-unit") {
       if (placed.length > 0) {
-        const path7 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path7, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path7);
+        const path8 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path8, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path8);
       }
     } else {
       const scopes = crdScopes(placed.map((p) => p.object));
@@ -15927,27 +16104,27 @@ function layoutWet(results, settings, meta3, kept = []) {
       placed.forEach((p, i) => {
         const name = names[i];
         if (name === void 0) return;
-        const path7 = joinWet(unit2.output, name);
+        const path8 = joinWet(unit2.output, name);
         if (name.includes("/")) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path7, texts.get(p), describeIdentity(p.id))) owned.push(path7);
+        if (claim2(unit2.id, path8, texts.get(p), describeIdentity(p.id))) owned.push(path8);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
     for (const artifact of artifacts) {
-      const path7 = joinWet(unit2.output, artifact.path);
+      const path8 = joinWet(unit2.output, artifact.path);
       const bad = checkWetPath(artifact.path);
       if (bad) {
         diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
         continue;
       }
-      if (claim2(unit2.id, path7, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path7);
+      if (claim2(unit2.id, path8, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path8);
     }
     if (attributes && unit2.output !== "") {
-      const path7 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path7, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path7);
+      const path8 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path8, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path8);
     }
     const entry = {
       renderer: unit2.renderer,
@@ -15979,169 +16156,12 @@ function layoutWet(results, settings, meta3, kept = []) {
       }
     }
   }
-  const index = { version: 1, generator: meta3.generator, units };
+  const index = { version: WET_INDEX_VERSION, generator: meta3.generator, units };
   if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path7, content]) => ({ path: path7, content })).sort((a, b) => cmp(a.path, b.path));
+  const list = [...files].map(([path8, content]) => ({ path: path8, content })).sort((a, b) => cmp(a.path, b.path));
   return { files: list, index, diagnostics };
-}
-function sortKeysDeep(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (typeof value === "object" && value !== null) {
-    const out = /* @__PURE__ */ Object.create(null);
-    for (const k of Object.keys(value).sort(cmp)) {
-      const v = value[k];
-      if (v !== void 0) out[k] = sortKeysDeep(v);
-    }
-    return out;
-  }
-  return value;
-}
-function serializeIndex(index) {
-  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
-`;
-}
-var MAX_INDEX_BYTES = 64 * 1024 * 1024;
-var MAX_INDEX_PATHS = 2e5;
-var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
-function isObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function countPaths(raw) {
-  if (!isObject(raw)) return 0;
-  let n = 0;
-  const units = raw["units"];
-  if (isObject(units)) {
-    for (const u of Object.values(units)) {
-      const paths = isObject(u) ? u["paths"] : void 0;
-      if (Array.isArray(paths)) n += paths.length;
-    }
-  }
-  const shared = raw["shared"];
-  return n + (Array.isArray(shared) ? shared.length : 0);
-}
-var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
-var HASH = /^[0-9a-f]{64}$/;
-function readIndexJson(raw, problems) {
-  const bad = (where, message) => {
-    if (problems.length < 20) problems.push(`${where}: ${message}`);
-    return void 0;
-  };
-  const str3 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
-  const safe = (v, where) => {
-    const p = str3(v, where);
-    if (p === void 0) return void 0;
-    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
-  };
-  const strings2 = (v, where, check) => {
-    if (!Array.isArray(v)) return bad(where, "expected an array");
-    const out = [];
-    v.forEach((x, i) => {
-      const s = check(x, `${where}.${i}`);
-      if (s !== void 0) out.push(s);
-    });
-    return out;
-  };
-  if (!isObject(raw)) return bad("(root)", "expected an object");
-  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
-  const generator = str3(raw["generator"], "generator");
-  const dryCommit = str3(raw["dryCommit"], "dryCommit", true);
-  const configDigest = str3(raw["configDigest"], "configDigest", true);
-  const units = unitRecord();
-  const rawUnits = raw["units"];
-  if (!isObject(rawUnits)) bad("units", "expected an object");
-  else {
-    for (const id of Object.keys(rawUnits).sort(cmp)) {
-      const u = rawUnits[id];
-      const at3 = `units.${id}`;
-      if (!isObject(u)) {
-        bad(at3, "expected an object");
-        continue;
-      }
-      const renderer = u["renderer"];
-      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
-      const dir = str3(u["dir"], `${at3}.dir`);
-      const coordinates = /* @__PURE__ */ Object.create(null);
-      if (!isObject(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
-      else for (const [k, v] of Object.entries(u["coordinates"])) if (str3(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
-      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
-      const paths = strings2(u["paths"], `${at3}.paths`, safe);
-      const digest = str3(u["digest"], `${at3}.digest`);
-      const entry = { renderer, dir, coordinates, output, paths, digest };
-      if (u["hashes"] !== void 0) {
-        const hashes = /* @__PURE__ */ Object.create(null);
-        if (!isObject(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
-        else {
-          for (const [k, v] of Object.entries(u["hashes"])) {
-            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
-            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
-          }
-        }
-        entry.hashes = hashes;
-      }
-      if (u["resources"] !== void 0) {
-        const r = u["resources"];
-        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
-        else bad(`${at3}.resources`, "expected a whole number");
-      }
-      if (u["volatile"] !== void 0) {
-        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
-        else bad(`${at3}.volatile`, "expected a boolean");
-      }
-      if (u["provides"] !== void 0) {
-        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str3(x, w));
-        if (provides) entry.provides = provides.sort(cmp);
-      }
-      const owner = str3(u["owner"], `${at3}.owner`, true);
-      if (owner !== void 0) entry.owner = owner;
-      if (u["closure"] !== void 0) {
-        const raw2 = u["closure"];
-        const closure = /* @__PURE__ */ Object.create(null);
-        let fine = isObject(raw2);
-        if (fine) for (const k in raw2) {
-          const v = raw2[k];
-          if (typeof v !== "string") {
-            fine = false;
-            break;
-          }
-          closure[k] = v;
-        }
-        if (fine) entry.closure = closure;
-        else bad(`${at3}.closure`, "expected an object of strings");
-      }
-      if (paths) entry.paths = paths.sort(cmp);
-      units[id] = entry;
-    }
-  }
-  const shared = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
-  if (problems.length > 0) return void 0;
-  const index = { version: 1, generator, units };
-  if (dryCommit !== void 0) index.dryCommit = dryCommit;
-  if (configDigest !== void 0) index.configDigest = configDigest;
-  if (shared !== void 0) index.shared = shared.sort(cmp);
-  return index;
-}
-function parseIndex(text, file) {
-  const fail = (why) => {
-    throw new HydrateError({
-      severity: "error",
-      file,
-      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
-    });
-  };
-  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return fail(`not JSON (${e.message})`);
-  }
-  const count = countPaths(raw);
-  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
-  const problems = [];
-  const index = readIndexJson(raw, problems);
-  return index ?? fail(problems.join("; "));
 }
 function ownedPaths(index) {
   const set = /* @__PURE__ */ new Set([INDEX_PATH]);
@@ -16150,6 +16170,34 @@ function ownedPaths(index) {
     for (const p of index.shared ?? []) set.add(p);
   }
   return [...set].sort(cmp);
+}
+
+// src/wet/wet-index.ts
+function isNeverOwned(path8) {
+  const parts = path8.split("/");
+  if (parts.length < 2) return true;
+  if (parts[0].startsWith(".git")) return true;
+  return parts.includes(".git");
+}
+function recoverIndex(committed, pending) {
+  const units = unitRecord();
+  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
+  for (const id of [...ids].sort(cmp)) {
+    const a = committed?.units[id];
+    const b = pending?.units[id];
+    const base = b ?? a;
+    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
+    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
+      const hashes = /* @__PURE__ */ Object.create(null);
+      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
+      entry.hashes = hashes;
+    }
+    units[id] = entry;
+  }
+  const index = { version: WET_INDEX_VERSION, generator: pending?.generator ?? committed?.generator ?? "", units };
+  const shared2 = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
+  if (shared2.length > 0) index.shared = shared2;
+  return index;
 }
 
 // src/adapters/wet-dir.ts
@@ -16177,8 +16225,8 @@ var FILE_MODE = 420;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
 }
-function assertSafe(path7) {
-  const bad = checkWetPath(path7);
+function assertSafe(path8) {
+  const bad = checkWetPath(path8);
   if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
 }
 async function kindOf2(abs2) {
@@ -16194,8 +16242,8 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function walkPath(path7, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path7.split("/");
+async function walkPath(path8, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path8.split("/");
   let sofar = "";
   for (let i = 0; i < parts.length; i++) {
     sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
@@ -16205,20 +16253,20 @@ async function walkPath(path7, kindAt, goingAway = /* @__PURE__ */ new Set(), bl
       throw new HydrateError({
         severity: "error",
         file: sofar,
-        message: `refusing to touch ${path7}: ${sofar} is a symlink in the wet tree`
+        message: `refusing to touch ${path8}: ${sofar} is a symlink in the wet tree`
       });
     }
     if (kind === "missing") return "missing";
     if (i < parts.length - 1 && kind !== "directory") {
       if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path7}: ${sofar} is not a folder` });
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path8}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
   }
   return "missing";
 }
-function inspect(dir, path7, goingAway, blocked) {
-  return walkPath(path7, (sofar) => kindOf2(join3(dir, sofar)), goingAway, blocked);
+function inspect(dir, path8, goingAway, blocked) {
+  return walkPath(path8, (sofar) => kindOf2(join3(dir, sofar)), goingAway, blocked);
 }
 function kindOfEntry(e) {
   if (e.isSymbolicLink()) return "symlink";
@@ -16244,19 +16292,19 @@ function listingInspector(dir) {
     const parent = slash === -1 ? "" : sofar.slice(0, slash);
     return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join3(dir, sofar));
   };
-  return (path7) => walkPath(path7, kindAt);
+  return (path8) => walkPath(path8, kindAt);
 }
 async function readWetDir(dir) {
   const kindAt = listingInspector(dir);
-  const read = async (path7) => {
-    assertSafe(path7);
-    const kind = await kindAt(path7);
+  const read = async (path8) => {
+    assertSafe(path8);
+    const kind = await kindAt(path8);
     if (kind === "missing") return void 0;
     if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path7, message: `${path7} in the wet tree is not a regular file` });
+      throw new HydrateError({ severity: "error", file: path8, message: `${path8} in the wet tree is not a regular file` });
     }
     try {
-      return readFileSync2(join3(dir, path7), "utf8");
+      return readFileSync2(join3(dir, path8), "utf8");
     } catch (e) {
       const code2 = errnoCode(e);
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -16361,10 +16409,10 @@ async function applyWetPlan(dir, plan, fs = nodeWetFs) {
     });
   }
 }
-async function writeAtomically(dir, path7, content, fs) {
-  const abs2 = join3(dir, path7);
-  const slash = path7.lastIndexOf("/");
-  const name = slash === -1 ? path7 : path7.slice(slash + 1);
+async function writeAtomically(dir, path8, content, fs) {
+  const abs2 = join3(dir, path8);
+  const slash = path8.lastIndexOf("/");
+  const name = slash === -1 ? path8 : path8.slice(slash + 1);
   const tmp = join3(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
     await fs.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
@@ -16422,9 +16470,6 @@ async function removeEmptyFolders(dir, deleted, fs) {
 import { mkdir as mkdir3, readdir as readdir2, readFile, rename as rename2, writeFile as writeFile3 } from "node:fs/promises";
 import { randomBytes as randomBytes2 } from "node:crypto";
 import path from "node:path";
-
-// src/pipeline/shards.ts
-import { createHash as createHash3 } from "node:crypto";
 
 // node_modules/zod/v4/core/util.js
 var util_exports = {};
@@ -16663,10 +16708,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path7) {
-  if (!path7)
+function getElementAtPath(obj, path8) {
+  if (!path8)
     return obj;
-  return path7.reduce((acc, key2) => acc?.[key2], obj);
+  return path8.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -16681,14 +16726,14 @@ function promiseAllObject(promisesObj) {
 }
 function randomString(length = 10) {
   const chars = "abcdefghijklmnopqrstuvwxyz";
-  let str3 = "";
+  let str4 = "";
   for (let i = 0; i < length; i++) {
-    str3 += chars[Math.floor(Math.random() * chars.length)];
+    str4 += chars[Math.floor(Math.random() * chars.length)];
   }
-  return str3;
+  return str4;
 }
-function esc(str3) {
-  return JSON.stringify(str3);
+function esc(str4) {
+  return JSON.stringify(str4);
 }
 function slugify(input) {
   return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
@@ -16802,8 +16847,8 @@ var primitiveTypes = /* @__PURE__ */ new Set([
   "symbol",
   "undefined"
 ]);
-function escapeRegex(str3) {
-  return str3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function escapeRegex(str4) {
+  return str4.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 function clone(inst, def, params) {
   const cl = new inst._zod.constr(def ?? inst._zod.def);
@@ -17006,11 +17051,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path7, issues) {
+function prefixIssues(path8, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path7);
+    iss.path.unshift(path8);
     return iss;
   });
 }
@@ -17069,13 +17114,13 @@ function getSizableOrigin(input) {
   return "unknown";
 }
 var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str3) {
-  const units = str3.length;
-  if (!highSurrogate.test(str3))
+function codePointLength(str4) {
+  const units = str4.length;
+  if (!highSurrogate.test(str4))
     return units;
   let count = units;
   for (let i = 0; i < units - 1; i++) {
-    if ((str3.charCodeAt(i) & 64512) === 55296 && (str3.charCodeAt(i + 1) & 64512) === 56320) {
+    if ((str4.charCodeAt(i) & 64512) === 55296 && (str4.charCodeAt(i + 1) & 64512) === 56320) {
       count--;
       i++;
     }
@@ -17129,16 +17174,16 @@ function cleanEnum(obj) {
 }
 function base64ToUint8Array(base642) {
   const binaryString = atob(base642);
-  const bytes = new Uint8Array(binaryString.length);
+  const bytes2 = new Uint8Array(binaryString.length);
   for (let i = 0; i < binaryString.length; i++) {
-    bytes[i] = binaryString.charCodeAt(i);
+    bytes2[i] = binaryString.charCodeAt(i);
   }
-  return bytes;
+  return bytes2;
 }
-function uint8ArrayToBase64(bytes) {
+function uint8ArrayToBase64(bytes2) {
   let binaryString = "";
-  for (let i = 0; i < bytes.length; i++) {
-    binaryString += String.fromCharCode(bytes[i]);
+  for (let i = 0; i < bytes2.length; i++) {
+    binaryString += String.fromCharCode(bytes2[i]);
   }
   return btoa(binaryString);
 }
@@ -17147,22 +17192,22 @@ function base64urlToUint8Array(base64url2) {
   const padding = "=".repeat((4 - base642.length % 4) % 4);
   return base64ToUint8Array(base642 + padding);
 }
-function uint8ArrayToBase64url(bytes) {
-  return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+function uint8ArrayToBase64url(bytes2) {
+  return uint8ArrayToBase64(bytes2).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
 function hexToUint8Array(hex) {
   const cleanHex = hex.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
-  const bytes = new Uint8Array(cleanHex.length / 2);
+  const bytes2 = new Uint8Array(cleanHex.length / 2);
   for (let i = 0; i < cleanHex.length; i += 2) {
-    bytes[i / 2] = Number.parseInt(cleanHex.slice(i, i + 2), 16);
+    bytes2[i / 2] = Number.parseInt(cleanHex.slice(i, i + 2), 16);
   }
-  return bytes;
+  return bytes2;
 }
-function uint8ArrayToHex(bytes) {
-  return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
+function uint8ArrayToHex(bytes2) {
+  return Array.from(bytes2).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 var Class = class {
   constructor(..._args) {
@@ -17468,16 +17513,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path7 = []) => {
+  const processError = (error3, path8 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path7, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path8, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path7, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
       } else {
-        const fullpath = [...path7, ...issue2.path];
+        const fullpath = [...path8, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -17619,17 +17664,17 @@ var validateAsync = async (schema, value, _ctx) => {
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
-  const parse2 = _parse(_Err);
+  const parse3 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse2(schema, value, ctx, finalizeParams(fn, _params));
+    return parse3(schema, value, ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
 var _decode = (_Err) => {
-  const parse2 = _parse(_Err);
+  const parse3 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
-    return parse2(schema, value, _ctx, finalizeParams(fn, _params));
+    return parse3(schema, value, _ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
@@ -18648,7 +18693,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c) => c[0]));
-  const parse2 = inst._zod.parse;
+  const parse3 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n = size(payload.value);
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -18662,7 +18707,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse2(payload, ctx);
+    return parse3(payload, ctx);
   };
 }
 var arraySize = (input) => Array.isArray(input) ? input.length : -1;
@@ -22628,14 +22673,7 @@ function superRefine(fn, params) {
   return _superRefine(fn, params);
 }
 
-// src/pipeline/shards.ts
-var SHARD_FORMAT = "hydrate-shard/v1";
-function shardFileName(spec) {
-  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
-}
-function assignShard(units, independent, spec) {
-  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
-}
+// src/formats/schemas.ts
 var sourceSchema = object({ file: string2().optional(), line: number2().int().optional(), col: number2().int().optional() });
 var diagnosticSchema = object({
   severity: _enum(["error", "warning", "notice"]),
@@ -22645,6 +22683,15 @@ var diagnosticSchema = object({
   line: number2().int().optional(),
   col: number2().int().optional()
 });
+function issueSummary(error2, most = 3) {
+  return error2.issues.slice(0, most).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+}
+
+// src/formats/shard-file.ts
+var SHARD_FORMAT = "hydrate-shard/v1";
+function shardFileName(spec) {
+  return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
+}
 var resourceSchema = union([
   object({ object: record(string2(), unknown()), source: sourceSchema }),
   object({ yaml: string2(), source: sourceSchema })
@@ -22681,174 +22728,22 @@ var shardFileSchema = object({
   assigned: array(string2()),
   units: array(unitSchema)
 });
-function jsonExact(v) {
-  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
-  if (Array.isArray(v)) return v.every(jsonExact);
-  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
-  return true;
+function serializeShardFile(shard) {
+  return `${JSON.stringify(shard)}
+`;
 }
-function encodeResource(r) {
-  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
-}
-function decodeResource(r, unit2) {
-  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
-  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
-  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
-}
-function buildShardFile(input) {
-  const units = [...input.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
-    const failed = r.status === "failed" || input.rejected.has(r.unit.id);
-    const rejection = input.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
-      {
-        severity: "error",
-        unit: r.unit.id,
-        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input.spec.index}/${input.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
-      }
-    ] : [];
-    return {
-      id: r.unit.id,
-      status: failed ? "failed" : r.status,
-      digest: r.digest,
-      ...r.volatile ? { volatile: true } : {},
-      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
-      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
-      diagnostics: [...r.diagnostics, ...rejection],
-      ...r.provides ? { provides: r.provides } : {},
-      ...r.requires ? { requires: r.requires } : {}
-    };
-  });
-  return {
-    format: SHARD_FORMAT,
-    generator: input.generator,
-    shard: { index: input.spec.index, count: input.spec.count },
-    configDigest: input.configDigest,
-    ...input.dryCommit ? { dryCommit: input.dryCommit } : {},
-    ...input.runId ? { runId: input.runId } : {},
-    assigned: input.assigned.map((u) => u.id).sort(cmp),
-    units
-  };
-}
-function collectShards(shards, expect) {
-  const diagnostics = [];
-  const entries2 = /* @__PURE__ */ new Map();
-  const error2 = (message, file) => {
-    diagnostics.push({ severity: "error", message: file ? `${message} [${file}]` : message });
-  };
-  if (shards.length === 0) {
-    error2("merge found no shard files: download every shard job's artifact into the shard directory first");
-    return { entries: entries2, diagnostics };
+function parseShardFile(text) {
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { problem: `is not valid JSON: ${e.message}` };
   }
-  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
-  if (counts.length > 1) error2(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
-  const count = Math.max(...counts);
-  const byIndex = /* @__PURE__ */ new Map();
-  for (const s of shards) {
-    const d = s.data;
-    const name = `shard ${d.shard.index}/${d.shard.count}`;
-    if (d.generator !== expect.generator) error2(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
-    if (d.configDigest !== expect.configDigest) error2(`${name} was rendered with a different config file than this job's`, s.file);
-    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
-      error2(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
-    }
-    if ((d.runId ?? "") !== (expect.runId ?? "")) {
-      error2(
-        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
-        s.file
-      );
-    }
-    if (d.shard.index > d.shard.count) error2(`${name}: index greater than the count`, s.file);
-    const seen = byIndex.get(d.shard.index);
-    if (seen && d.shard.count === count) error2(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
-    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  const parsed = shardFileSchema.safeParse(json);
+  if (!parsed.success) {
+    return { problem: `is not a Hydrate shard file (${issueSummary(parsed.error)})` };
   }
-  for (let i = 1; i <= count; i++) {
-    if (!byIndex.has(i)) error2(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
-  }
-  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
-  for (const [index, s] of byIndex) {
-    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
-    const got = s.data.assigned;
-    const onlyThere = got.filter((id) => !expected.includes(id));
-    const onlyHere = expected.filter((id) => !got.includes(id));
-    if (onlyThere.length > 0 || onlyHere.length > 0) {
-      const detail = [
-        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
-        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
-      ].filter(Boolean);
-      error2(
-        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
-        s.file
-      );
-      continue;
-    }
-    const byId = new Map(s.data.units.map((u) => [u.id, u]));
-    for (const id of got) {
-      const unit2 = byId.get(id);
-      if (!unit2) error2(`shard ${index}/${count} has no result for unit ${id}`, s.file);
-      else entries2.set(id, { shard: s, unit: unit2 });
-    }
-  }
-  return { entries: entries2, diagnostics };
-}
-function sample(ids) {
-  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
-}
-function shardUnitResult(entry, unit2) {
-  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
-  if (entry.status === "failed" && !hasErrors(diagnostics)) {
-    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
-  }
-  return {
-    unit: unit2,
-    status: entry.status === "failed" ? "failed" : "rendered",
-    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
-    artifacts: entry.artifacts,
-    diagnostics,
-    digest: entry.digest,
-    ...entry.volatile ? { volatile: true } : {},
-    ...entry.provides ? { provides: entry.provides } : {},
-    ...entry.requires ? { requires: entry.requires } : {}
-  };
-}
-function chooseVerificationSample(rendered, count, seed) {
-  if (count <= 0 || rendered.size === 0) return [];
-  const key2 = (id) => createHash3("sha256").update(seed).update("\0").update(id).digest("hex");
-  const ordered = [...rendered.keys()].map((id) => ({ id, key: key2(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
-  const chosen = /* @__PURE__ */ new Set();
-  const shardsSeen = /* @__PURE__ */ new Set();
-  for (const { id } of ordered) {
-    const shard = rendered.get(id);
-    if (!shardsSeen.has(shard)) {
-      shardsSeen.add(shard);
-      chosen.add(id);
-    }
-  }
-  for (const { id } of ordered) {
-    if (chosen.size >= count) break;
-    chosen.add(id);
-  }
-  return [...chosen].sort(cmp);
-}
-function fingerprint(r) {
-  return {
-    status: r.status === "failed" ? "failed" : "rendered",
-    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
-    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
-  };
-}
-function shardResultDifference(fromShard, own2) {
-  const a = fingerprint(fromShard);
-  const b = fingerprint(own2);
-  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
-  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
-  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
-  if (i >= 0) {
-    const obj = own2.resources[i]?.object;
-    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
-    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
-  }
-  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
-  return void 0;
+  return { data: parsed.data };
 }
 
 // src/adapters/shard-files.ts
@@ -22857,8 +22752,7 @@ async function writeShardFile(dir, shard) {
   await mkdir3(dir, { recursive: true });
   const file = path.join(dir, shardFileName(shard.shard));
   const tmp = `${file}.${randomBytes2(4).toString("hex")}.tmp`;
-  await writeFile3(tmp, `${JSON.stringify(shard)}
-`);
+  await writeFile3(tmp, serializeShardFile(shard));
   await rename2(tmp, file);
   return file;
 }
@@ -22888,20 +22782,16 @@ async function readShardFiles(dir) {
   const shards = [];
   const problems = [];
   for (const file of files) {
-    let json;
+    let text;
     try {
-      json = JSON.parse(await readFile(file, "utf8"));
+      text = await readFile(file, "utf8");
     } catch (e) {
       problems.push({ severity: "error", message: `shard file ${file} is not valid JSON: ${e.message}` });
       continue;
     }
-    const parsed = shardFileSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-      problems.push({ severity: "error", message: `shard file ${file} is not a Hydrate shard file (${first.join("; ")})` });
-      continue;
-    }
-    shards.push({ file, data: parsed.data });
+    const parsed = parseShardFile(text);
+    if ("problem" in parsed) problems.push({ severity: "error", message: `shard file ${file} ${parsed.problem}` });
+    else shards.push({ file, data: parsed.data });
   }
   if (problems.length > 0) throw new HydrateError(problems);
   return shards;
@@ -22911,22 +22801,11 @@ async function readShardFiles(dir) {
 import { randomBytes as randomBytes3 } from "node:crypto";
 
 // src/settings/load-config.ts
-var import_yaml6 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 
-// src/dry/match.ts
+// src/settings/patterns.ts
 var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
 var NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-var PatternError = class extends Error {
-  problems;
-  constructor(pattern, problems) {
-    super(`invalid pattern "${pattern}": ${problems.map((p) => p.message).join("; ")}`);
-    this.name = "PatternError";
-    this.problems = problems;
-  }
-};
-function escapeRegex2(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 function tokenize(segment, base, problems) {
   const tokens = [];
   let i = 0;
@@ -23032,102 +22911,9 @@ function placeholders(text) {
   for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ name: m[1], offset: m.index });
   return out;
 }
-var cache = /* @__PURE__ */ new Map();
-function compilePattern(pattern) {
-  const hit = cache.get(pattern);
-  if (hit) return hit;
-  const problems = patternProblems(pattern);
-  if (problems.length > 0) throw new PatternError(pattern, problems);
-  const segments = [];
-  const names = [];
-  for (const segment of pattern.split("/")) {
-    const tokens = tokenize(segment, 0, []);
-    let re = "";
-    let name;
-    for (const t of tokens) {
-      if (t.kind === "text") re += escapeRegex2(t.value);
-      else if (t.kind === "star") re += tokens.length === 1 ? "[^/]+" : "[^/]*";
-      else {
-        re += "([^/]+)";
-        name = t.value;
-        names.push(t.value);
-      }
-    }
-    const literal2 = tokens.every((t) => t.kind === "text");
-    segments.push({ source: segment, literal: literal2, ...name !== void 0 ? { name } : {}, regex: new RegExp(`^${re}$`) });
-  }
-  const prefix = [];
-  for (const s of segments) {
-    if (!s.literal) break;
-    prefix.push(s.source);
-  }
-  const compiled = { source: pattern, segments, names, literalPrefix: prefix.join("/") };
-  cache.set(pattern, compiled);
-  return compiled;
-}
-function matchSegment(pattern, index, segment) {
-  const s = pattern.segments[index];
-  if (!s) return void 0;
-  const m = s.regex.exec(segment);
-  if (!m) return void 0;
-  return s.name !== void 0 ? { [s.name]: m[1] } : {};
-}
-function renderTemplate(output, coords) {
-  return output.replace(/\{([^{}/]*)\}/g, (_m, name) => {
-    const v = Object.prototype.hasOwnProperty.call(coords, name) ? coords[name] : void 0;
-    if (v === void 0) {
-      throw new Error(`output "${output}" uses {${name}}, which match does not capture`);
-    }
-    return v;
-  });
-}
 
-// src/dry/select.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-var GLOB_OPTIONS = { dot: true, noextglob: true };
-var MAX_GLOB_LENGTH = 256;
-var MAX_STARS_PER_SEGMENT = 2;
-function globProblem(pattern, what) {
-  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
-  if (pattern.length > MAX_GLOB_LENGTH) {
-    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
-  }
-  for (const segment of pattern.split("/")) {
-    if (segment === "**" || segment === "!**") continue;
-    const stars = [...segment].filter((c) => c === "*").length;
-    if (stars > MAX_STARS_PER_SEGMENT) {
-      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
-    }
-  }
-  return void 0;
-}
-function selectUnits(units, only) {
-  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
-  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
-  if (refused.length > 0) {
-    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
-  }
-  const include = only.filter((p) => !p.startsWith("!"));
-  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
-  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
-  const selected = [];
-  const skipped = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  const diagnostics = selected.length === 0 && units.length > 0 ? [
-    {
-      severity: "warning",
-      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
-    }
-  ] : [];
-  return { selected, skipped, diagnostics };
-}
-
-// src/dry/path-safety.ts
-import { isAbsolute as isAbsolute2, posix } from "node:path";
+// src/settings/path-rules.ts
+import { isAbsolute as isAbsolute2 } from "node:path";
 var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 var WET_INDEX_DIR = ".hydrate";
 function extraArtifactsFolder(setting) {
@@ -23155,69 +22941,6 @@ function checkRelativePath(p, what) {
   }
   return void 0;
 }
-function isWithin(root, inner) {
-  const r = root.endsWith("/") ? root.slice(0, -1) : root;
-  return inner === r || inner.startsWith(`${r}/`) || r === "";
-}
-async function checkInsideRepo(repoRoot, absPath, files) {
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  let real;
-  try {
-    real = await files.realpath(absPath);
-  } catch {
-    return `${absPath} does not exist (or is a broken symlink)`;
-  }
-  if (!isWithin(root, real)) {
-    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
-  }
-  return void 0;
-}
-function checkContainedPath(p, what) {
-  if (p === "") return `${what} is empty`;
-  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
-  for (const segment of p.split("/")) {
-    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
-    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
-  }
-  return void 0;
-}
-async function realpathOfNearest(absPath, files) {
-  let p = absPath;
-  for (; ; ) {
-    try {
-      return await files.realpath(p);
-    } catch {
-      const parent = posix.dirname(p);
-      if (parent === p) return void 0;
-      p = parent;
-    }
-  }
-}
-async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
-  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
-  if (bad) return bad;
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
-  if (real === void 0) return void 0;
-  if (!isWithin(root, real)) {
-    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
-  }
-  const inside = real === root ? "" : real.slice(root.length + 1);
-  if (hasGitSegment(inside)) {
-    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
-  }
-  return void 0;
-}
 function checkOutputPath(p, what = "output path") {
   const bad = checkRelativePath(p, what);
   if (bad) return bad;
@@ -23226,11 +22949,21 @@ function checkOutputPath(p, what = "output path") {
   if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split("/")[0]}\`, Hydrate's own index folder: choose another output`;
   return void 0;
 }
-
-// src/dry/unit.ts
-var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
-function unitId(renderer, dir) {
-  return `${renderer}:${dir}`;
+var MAX_GLOB_LENGTH = 256;
+var MAX_STARS_PER_SEGMENT = 2;
+function globProblem(pattern, what) {
+  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
+  if (pattern.length > MAX_GLOB_LENGTH) {
+    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
+  }
+  for (const segment of pattern.split("/")) {
+    if (segment === "**" || segment === "!**") continue;
+    const stars = [...segment].filter((c) => c === "*").length;
+    if (stars > MAX_STARS_PER_SEGMENT) {
+      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
+    }
+  }
+  return void 0;
 }
 
 // src/settings/schema/common.ts
@@ -23295,10 +23028,25 @@ var kubernetesEntry = object({
   from: _enum(["flux", "argocd"]).optional().describe("Discover units from engine objects (Flux Kustomizations or Argo CD Applications) under path instead of match"),
   path: string2().optional().describe("With from: where the engine objects are"),
   strict: boolean2().default(false).describe("With from: fail when an object cannot be resolved offline"),
+  flux: object({
+    sources: array(string2().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a GitRepository name")).default([]).describe("Names of GitRepositories that are this repository, besides `flux-system` (e.g. `home-kubernetes`)")
+  }).strict().optional().describe("With from: flux: which sources are this repository"),
   argocd: object({
     repoURLs: array(string2().min(1)).default([]).describe("URLs of this repository as Applications name it (`repoURL`); sources elsewhere are listed as unresolvable"),
     clusters: array(argoCluster).optional().describe("The clusters a cluster generator of an ApplicationSet lists; without it such generators are unresolvable")
   }).strict().optional().describe("With from: argocd: what the Applications need from outside the repository"),
+  emit: object({
+    output: string2().min(1).describe(`Wet folder of each unit's deploying object, a template over the unit's coordinates (e.g. "_deploy/{cluster}/{name}")`),
+    sourceRef: object({
+      kind: _enum(["GitRepository", "OCIRepository", "Bucket"]).default("GitRepository"),
+      name: string2().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a Kubernetes object name"),
+      namespace: string2().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes namespace").optional()
+    }).strict().optional().describe("from: flux: the source of the wet branch the emitted Kustomizations read (namespace: the Kustomization's)"),
+    repoURL: string2().min(1).optional().describe("from: argocd: the repository of the wet branch the emitted Applications read"),
+    targetRevision: string2().min(1).optional().describe("from: argocd: the wet branch")
+  }).strict().optional().describe(
+    "With from: write, for each unit, the engine object that deploys its wet folder (a Flux Kustomization or an Argo CD Application without the options already applied); engine objects of this repository in rendered output are left out, replaced by these"
+  ),
   type: _enum(["auto", "kustomize", "helm", "chart", "plain"]).default("auto").describe("How units are rendered; `auto` detects by what the directory holds (`chart`: a Helm chart directory, as Argo CD renders a chart source)"),
   kustomize: object({
     enableHelm: boolean2().default(false).describe("Pass --enable-helm (kustomize HelmChartInflationGenerator)"),
@@ -23328,6 +23076,21 @@ var kubernetesEntry = object({
   if (e.from !== void 0 && e.match !== void 0) ctx.addIssue({ code: "custom", path: ["from"], message: "`from` and `match` exclude each other: an entry discovers units by one of them" });
   if (e.from !== void 0 && e.path === void 0) ctx.addIssue({ code: "custom", path: ["path"], message: "`from` needs `path`: the folder holding the engine objects" });
   if (e.from === void 0 && e.path !== void 0) ctx.addIssue({ code: "custom", path: ["path"], message: "`path` is used only with `from`" });
+  if (e.emit !== void 0) {
+    if (e.from === void 0) ctx.addIssue({ code: "custom", path: ["emit"], message: "`emit` is used only with `from`" });
+    if (e.from === "flux" && e.emit.sourceRef === void 0) {
+      ctx.addIssue({ code: "custom", path: ["emit", "sourceRef"], message: "emit with from: flux needs sourceRef: the GitRepository of the wet branch" });
+    }
+    if (e.from === "argocd" && (e.emit.repoURL === void 0 || e.emit.targetRevision === void 0)) {
+      ctx.addIssue({ code: "custom", path: ["emit"], message: "emit with from: argocd needs repoURL and targetRevision: the repository and branch of the wet tree" });
+    }
+    if (e.from === "flux" && (e.emit.repoURL !== void 0 || e.emit.targetRevision !== void 0)) {
+      ctx.addIssue({ code: "custom", path: ["emit"], message: "repoURL and targetRevision are for from: argocd; a Flux Kustomization names its source with sourceRef" });
+    }
+    if (e.from === "argocd" && e.emit.sourceRef !== void 0) {
+      ctx.addIssue({ code: "custom", path: ["emit", "sourceRef"], message: "sourceRef is for from: flux; an Argo CD Application names its source with repoURL and targetRevision" });
+    }
+  }
 });
 
 // src/settings/schema/terraform.ts
@@ -23355,6 +23118,15 @@ var secretsEntry = object({
   ...entryBase,
   namespace: string2().optional().describe("metadata.namespace of the emitted ESO resources"),
   refreshInterval: string2().default("1h").describe("Default ExternalSecret refresh interval")
+}).strict();
+
+// src/settings/schema/pins.ts
+var pinRule = object({
+  image: string2().min(1).describe("The image whose pin this is, without tag or digest, e.g. ghcr.io/acme/web"),
+  path: string2().min(1).regex(/^[^.\s]+(\.[^.\s]+)*$/, "a dot-separated YAML path, e.g. image.tag or providers.terraform.values.image_tag").describe("Dot-separated YAML path of the value (e.g. image.tag); for a Helm release also the name of its `set` entry"),
+  files: array(string2().min(1)).default(["*.yaml", "*.yml"]).describe("Globs, relative to the unit directory, of the files that may hold the value (default: the YAML files at its top); a Helm release file is always looked at for a `set` entry named `path`"),
+  units: array(string2().min(1)).default(["**"]).describe("Globs over unit directories this rule applies to (default: every unit)"),
+  value: _enum(["tag", "digest", "reference"]).default("tag").describe("What the value holds: the tag (1.2.3), the digest (sha256:…), or the whole reference (ghcr.io/acme/web:1.2.3 or …@sha256:…)")
 }).strict();
 
 // src/settings/schema/config.ts
@@ -23388,7 +23160,7 @@ var timeouts = object({
 var hydrateConfig = object({
   $schema: string2().optional(),
   version: literal(1).default(1),
-  order: array(_enum(["kubernetes", "terraform", "secrets"])).default(["kubernetes", "terraform", "secrets"]).describe("Order in which the renderers run"),
+  order: array(_enum(RENDERER_NAMES)).default([...RENDERER_NAMES]).describe("Order in which the renderers run"),
   sources: array(sourceEntry).default([]),
   kubernetes: array(kubernetesEntry).default([]),
   terraform: array(terraformEntry).default([]),
@@ -23398,6 +23170,7 @@ var hydrateConfig = object({
   }).strict().default({ plain: {} }),
   wet: wetOptions.default({ layout: "per-resource", generatedAttributes: true, labelCoordinates: [] }),
   diff: diffOptions.default({ ignore: [] }),
+  pins: array(pinRule).default([]).describe("Where units keep image pins besides kustomization images: entries and images.yaml: a YAML path per image (Helm values, claim values, a Helm release set entry)"),
   policy: object({
     allowSecrets: array(allowedSecret).default([]),
     allowHelm: boolean2().default(true).describe("Allow kustomize --enable-helm for entries that ask for it"),
@@ -23421,11 +23194,11 @@ function parseShardSpec(value) {
 
 // src/settings/load-config.ts
 function asNode(v) {
-  return (0, import_yaml6.isMap)(v) || (0, import_yaml6.isSeq)(v) || (0, import_yaml6.isScalar)(v) ? v : void 0;
+  return (0, import_yaml5.isMap)(v) || (0, import_yaml5.isSeq)(v) || (0, import_yaml5.isScalar)(v) ? v : void 0;
 }
-function formatPath(path7) {
+function formatPath(path8) {
   let out = "";
-  for (const k of path7) {
+  for (const k of path8) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -23436,27 +23209,27 @@ function at(loc, offset) {
   const { line, col } = loc.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path7) {
-  for (let depth = path7.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path7.slice(0, depth), true));
+function nearestNode(loc, path8) {
+  for (let depth = path8.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path8.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
 }
 function keyNode(loc, mapPath, key2) {
   const map = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
-  if (!(0, import_yaml6.isMap)(map)) return void 0;
+  if (!(0, import_yaml5.isMap)(map)) return void 0;
   for (const pair of map.items) {
     const k = asNode(pair.key);
-    if (k && (0, import_yaml6.isScalar)(k) && String(k.value) === key2) return k;
+    if (k && (0, import_yaml5.isScalar)(k) && String(k.value) === key2) return k;
   }
   return void 0;
 }
-function locate2(loc, path7, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path7);
+function locate2(loc, path8, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path8);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path7.length && (0, import_yaml6.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path8.length && (0, import_yaml5.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -23465,42 +23238,24 @@ function locate2(loc, path7, innerOffset) {
   }
   return at(loc, offset);
 }
-function describeIssue(issue2, loc) {
-  const path7 = issuePath(issue2);
-  if (issue2.code === "invalid_type" && path7.length > 0 && !loc.doc.hasIn(path7)) {
-    const parent = formatPath(path7.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path7[path7.length - 1])}"`, path: path7 };
+function describeIssue(issue2, path8, doc) {
+  if (issue2.code === "invalid_type" && path8.length > 0 && !doc.hasIn(path8)) {
+    return `${formatPath(path8.slice(0, -1))}: missing required key "${String(path8[path8.length - 1])}"`;
   }
-  return { message: `${formatPath(path7)}: ${issue2.message}`, path: path7 };
+  return `${formatPath(path8)}: ${issue2.message}`;
 }
-function issuePath(issue2) {
-  return issue2.path.filter((k) => typeof k === "string" || typeof k === "number");
-}
-function schemaDiagnostics(error2, loc) {
-  const out = [];
-  for (const issue2 of error2.issues) {
-    if (issue2.code === "unrecognized_keys") {
-      const path8 = issuePath(issue2);
-      for (const key2 of issue2.keys) {
-        const k = keyNode(loc, path8, key2);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path8);
-        out.push({
-          severity: "error",
-          message: `${formatPath(path8)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
-          ...position
-        });
-      }
-      continue;
-    }
-    const { message, path: path7 } = describeIssue(issue2, loc);
-    out.push({ severity: "error", message, ...locate2(loc, path7) });
-  }
-  return out;
+function schemaDiagnostics(error2, document, file) {
+  return locateZodIssues(error2, document, [], { eachKey: true }).map(({ issue: issue2, path: path8, key: key2, position }) => ({
+    severity: "error",
+    message: key2 !== void 0 ? `${formatPath(path8)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)` : describeIssue(issue2, path8, document.source.doc),
+    file,
+    ...position
+  }));
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err3 = (path7, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate2(loc, path7, innerOffset) });
+  const err3 = (path8, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate2(loc, path8, innerOffset) });
   };
   if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -23563,6 +23318,20 @@ function semanticDiagnostics(value, loc) {
       }
     });
   }
+  const pins = value["pins"];
+  if (Array.isArray(pins)) {
+    pins.forEach((rule, i) => {
+      if (!isRecord(rule)) return;
+      for (const field2 of ["files", "units"]) {
+        const globs = rule[field2];
+        if (!Array.isArray(globs)) continue;
+        globs.forEach((g, j) => {
+          const bad = typeof g === "string" ? globProblem(g, `pins[${i}].${field2}[${j}]`) : void 0;
+          if (bad) err3(["pins", i, field2, j], bad);
+        });
+      }
+    });
+  }
   const sources = value["sources"];
   if (Array.isArray(sources)) {
     const seen = /* @__PURE__ */ new Map();
@@ -23621,7 +23390,7 @@ function parseConfig(text, file) {
   const value = document.value ?? {};
   const diagnostics = [];
   const parsed = hydrateConfig.safeParse(value);
-  if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
+  if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, document, file));
   diagnostics.push(...semanticDiagnostics(value, loc));
   if (diagnostics.length > 0 || !parsed.success) {
     throw new ConfigError(sortDiagnostics(dedupe(diagnostics)).map((d) => withFlowMappingHint(d, text)));
@@ -23649,9 +23418,9 @@ function entryLocations(text) {
   const out = {};
   for (const renderer of RENDERER_NAMES) {
     const list = doc.get(renderer, true);
-    if (!(0, import_yaml6.isSeq)(list)) continue;
+    if (!(0, import_yaml5.isSeq)(list)) continue;
     list.items.forEach((item, i) => {
-      const node2 = ((0, import_yaml6.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
+      const node2 = ((0, import_yaml5.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
       if (node2?.range) out[`${renderer}[${i}]`] = linePos(node2.range[0]);
     });
   }
@@ -23701,14 +23470,14 @@ function entryPositions(text, file) {
   const loc = { file, doc, linePos, text };
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
-    if (!(0, import_yaml6.isSeq)(list)) continue;
+    if (!(0, import_yaml5.isSeq)(list)) continue;
     list.items.forEach((_, i) => {
       out.set(`${renderer}[${i}]`, locate2(loc, [renderer, i, "match"]));
       out.set(`${renderer}[${i}].output`, locate2(loc, [renderer, i, "output"]));
     });
   }
   const sources = doc.getIn(["sources"]);
-  if ((0, import_yaml6.isSeq)(sources)) sources.items.forEach((_, i) => out.set(`sources[${i}]`, locate2(loc, ["sources", i, "path"])));
+  if ((0, import_yaml5.isSeq)(sources)) sources.items.forEach((_, i) => out.set(`sources[${i}]`, locate2(loc, ["sources", i, "path"])));
   return out;
 }
 
@@ -23716,9 +23485,183 @@ function entryPositions(text, file) {
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
 import { join as join4 } from "node:path";
 
+// src/dry/match.ts
+var PatternError = class extends Error {
+  problems;
+  constructor(pattern, problems) {
+    super(`invalid pattern "${pattern}": ${problems.map((p) => p.message).join("; ")}`);
+    this.name = "PatternError";
+    this.problems = problems;
+  }
+};
+function escapeRegex2(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+var cache = /* @__PURE__ */ new Map();
+function compilePattern(pattern) {
+  const hit = cache.get(pattern);
+  if (hit) return hit;
+  const problems = patternProblems(pattern);
+  if (problems.length > 0) throw new PatternError(pattern, problems);
+  const segments = [];
+  const names = [];
+  for (const segment of pattern.split("/")) {
+    const tokens = tokenize(segment, 0, []);
+    let re = "";
+    let name;
+    for (const t of tokens) {
+      if (t.kind === "text") re += escapeRegex2(t.value);
+      else if (t.kind === "star") re += tokens.length === 1 ? "[^/]+" : "[^/]*";
+      else {
+        re += "([^/]+)";
+        name = t.value;
+        names.push(t.value);
+      }
+    }
+    const literal2 = tokens.every((t) => t.kind === "text");
+    segments.push({ source: segment, literal: literal2, ...name !== void 0 ? { name } : {}, regex: new RegExp(`^${re}$`) });
+  }
+  const prefix = [];
+  for (const s of segments) {
+    if (!s.literal) break;
+    prefix.push(s.source);
+  }
+  const compiled = { source: pattern, segments, names, literalPrefix: prefix.join("/") };
+  cache.set(pattern, compiled);
+  return compiled;
+}
+function matchSegment(pattern, index, segment) {
+  const s = pattern.segments[index];
+  if (!s) return void 0;
+  const m = s.regex.exec(segment);
+  if (!m) return void 0;
+  return s.name !== void 0 ? { [s.name]: m[1] } : {};
+}
+function renderTemplate(output, coords) {
+  return output.replace(/\{([^{}/]*)\}/g, (_m, name) => {
+    const v = Object.prototype.hasOwnProperty.call(coords, name) ? coords[name] : void 0;
+    if (v === void 0) {
+      throw new Error(`output "${output}" uses {${name}}, which match does not capture`);
+    }
+    return v;
+  });
+}
+
+// src/dry/path-safety.ts
+import { isAbsolute as isAbsolute3, posix } from "node:path";
+function isWithin(root, inner) {
+  const r = root.endsWith("/") ? root.slice(0, -1) : root;
+  return inner === r || inner.startsWith(`${r}/`) || r === "";
+}
+async function checkInsideRepo(repoRoot, absPath, files) {
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  let real;
+  try {
+    real = await files.realpath(absPath);
+  } catch {
+    return `${absPath} does not exist (or is a broken symlink)`;
+  }
+  if (!isWithin(root, real)) {
+    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
+  }
+  return void 0;
+}
+function checkContainedPath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.startsWith("/") || isAbsolute3(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  for (const segment of p.split("/")) {
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+  }
+  return void 0;
+}
+async function realpathOfNearest(absPath, files) {
+  let p = absPath;
+  for (; ; ) {
+    try {
+      return await files.realpath(p);
+    } catch {
+      const parent = posix.dirname(p);
+      if (parent === p) return void 0;
+      p = parent;
+    }
+  }
+}
+async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
+  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
+  if (bad) return bad;
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
+  if (real === void 0) return void 0;
+  if (!isWithin(root, real)) {
+    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
+  }
+  const inside = real === root ? "" : real.slice(root.length + 1);
+  if (hasGitSegment(inside)) {
+    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
+  }
+  return void 0;
+}
+
+// src/dry/select.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var GLOB_OPTIONS = { dot: true, noextglob: true };
+function selectUnits(units, only) {
+  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
+  if (refused.length > 0) {
+    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
+  }
+  const include = only.filter((p) => !p.startsWith("!"));
+  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
+  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
+  const selected = [];
+  const skipped = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  const diagnostics = selected.length === 0 && units.length > 0 ? [
+    {
+      severity: "warning",
+      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+    }
+  ] : [];
+  return { selected, skipped, diagnostics };
+}
+
 // src/dry/engines/flux.ts
 import { posix as posix2 } from "node:path";
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
+
+// src/dry/unit.ts
+function emitUnit(unit2, engine, object2, output, file) {
+  return {
+    id: `${unit2.id}#emit`,
+    renderer: unit2.renderer,
+    entry: unit2.entry,
+    dir: file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : ".",
+    coordinates: unit2.coordinates,
+    output,
+    emit: { engine, of: unit2.id, path: unit2.output, file, object: object2 }
+  };
+}
+function unitId(renderer, dir) {
+  return `${renderer}:${dir}`;
+}
+
+// src/dry/engines/flux.ts
 var FLUX_COORDINATES = ["name", "namespace", "cluster"];
 var FLUX_KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1";
 var SOURCE_GROUP = "source.toolkit.fluxcd.io/";
@@ -23762,7 +23705,7 @@ function isFluxKustomization(o) {
 function key(namespace, name) {
   return `${namespace}/${name}`;
 }
-function sourceProblem(ks, namespace, sources) {
+function sourceProblem(ks, namespace, sources, ownNames) {
   const spec = isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
   const ref = isRecord(spec["sourceRef"]) ? spec["sourceRef"] : {};
   const kind = str(ref["kind"]) ?? "";
@@ -23776,39 +23719,39 @@ function sourceProblem(ks, namespace, sources) {
     const sp = o && isRecord(o.object["spec"]) ? o.object["spec"] : void 0;
     return sp ? str(sp["url"])?.replace(/\.git$/, "").replace(/\/+$/, "") : void 0;
   };
-  if (name === "flux-system") return void 0;
+  if (name === "flux-system" || ownNames.includes(name)) return void 0;
   const own2 = urlOf(git("flux-system", "flux-system"));
   const found = git(name, ns);
   const url = urlOf(found);
   if (own2 !== void 0 && url !== void 0 && url === own2) return void 0;
-  return found ? `its source is GitRepository ${key(ns, name)} (${url ?? "no url"}), which is not this repository (flux-system${own2 ? `, ${own2}` : ""}): it cannot be rendered offline` : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
+  return found ? `its source is GitRepository ${key(ns, name)} (${url ?? "no url"}), which is not this repository (flux-system${own2 ? `, ${own2}` : ""}): it cannot be rendered offline` : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline (if it is this repository, name it in flux.sources)`;
 }
-function clusterOf(path7, file, pathIsCluster) {
-  return posix2.basename(clusterDirOf(path7, file, pathIsCluster));
+function clusterOf(path8, file, pathIsCluster) {
+  return posix2.basename(clusterDirOf(path8, file, pathIsCluster));
 }
-function clusterDirOf(path7, file, pathIsCluster) {
-  if (pathIsCluster) return path7;
-  const rest = path7 === "" ? file : file.slice(path7.length + 1);
+function clusterDirOf(path8, file, pathIsCluster) {
+  if (pathIsCluster) return path8;
+  const rest = path8 === "" ? file : file.slice(path8.length + 1);
   const parts = rest.split("/");
-  return parts.length > 1 ? path7 === "" ? parts[0] : `${path7}/${parts[0]}` : path7;
+  return parts.length > 1 ? path8 === "" ? parts[0] : `${path8}/${parts[0]}` : path8;
 }
 async function discoverFluxUnits(settings, files, entryIndex, entry) {
   const diagnostics = [];
   const units = [];
   const file = settings.configPath;
   const label2 = `kubernetes[${entryIndex}]`;
-  const path7 = normalizeRepoPath(entry.path ?? "");
-  const bad = path7 === "" ? void 0 : checkRelativePath(path7, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path7, files, `${label2}.path`);
+  const path8 = normalizeRepoPath(entry.path ?? "");
+  const bad = path8 === "" ? void 0 : checkRelativePath(path8, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path8, files, `${label2}.path`);
   if (bad) return { units, diagnostics: [{ severity: "error", file, message: bad }] };
-  if ((await files.lstat(posix2.join(settings.repoRoot, path7)))?.kind !== "directory") {
+  if ((await files.lstat(posix2.join(settings.repoRoot, path8)))?.kind !== "directory") {
     return { units, diagnostics: [{ severity: "error", file, message: `${label2}.path ${entry.path}: no such folder in the repository` }] };
   }
-  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path7);
+  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path8);
   diagnostics.push(...errors);
   const sources = objects.filter((o) => typeof o.object["apiVersion"] === "string" && o.object["apiVersion"].startsWith(SOURCE_GROUP));
   const kustomizations = objects.filter((o) => isFluxKustomization(o.object));
   const known = /* @__PURE__ */ new Map();
-  const pathIsCluster = path7 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path7);
+  const pathIsCluster = path8 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path8);
   const unresolved = (ks, id, reason) => {
     diagnostics.push({ severity: entry.strict ? "error" : "warning", unit: id, file: ks.file, line: ks.line, message: `Flux Kustomization not rendered: ${reason}` });
   };
@@ -23828,7 +23771,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       continue;
     }
     const id = unitId("kubernetes", `${ks.file}#${key(namespace, name)}`);
-    const cluster = clusterOf(path7, ks.file, pathIsCluster);
+    const cluster = clusterOf(path8, ks.file, pathIsCluster);
     const k = `${cluster}|${key(namespace, name)}`;
     if (known.has(k)) {
       const first = known.get(k);
@@ -23841,7 +23784,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       continue;
     }
     const spec = isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
-    const problem = sourceProblem(ks, namespace, sources);
+    const problem = sourceProblem(ks, namespace, sources, entry.flux?.sources ?? []);
     if (problem) {
       unresolved(ks, id, problem);
       continue;
@@ -23866,7 +23809,13 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       diagnostics.push({ severity: "error", unit: id, file, message: `${label2}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path7, ks.file, pathIsCluster) } });
+    const unit2 = { id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path8, ks.file, pathIsCluster) } };
+    units.push(unit2);
+    if (entry.emit) {
+      const emitted = emitOutput(entry.emit.output, coordinates, `${label2}.emit.output`);
+      if (typeof emitted === "string") units.push(emitUnit(unit2, "flux", ks.object, emitted, ks.file));
+      else diagnostics.push({ severity: "error", unit: id, file, message: emitted.error });
+    }
   }
   for (const ks of kustomizations) {
     if (skipped.has(ks)) continue;
@@ -23876,20 +23825,30 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
     for (const d of deps) {
       if (!isRecord(d) || str(d["name"]) === void 0) continue;
       const k = key(str(d["namespace"]) ?? namespace, str(d["name"]));
-      if (!known.has(`${clusterOf(path7, ks.file, pathIsCluster)}|${k}`)) {
+      if (!known.has(`${clusterOf(path8, ks.file, pathIsCluster)}|${k}`)) {
         diagnostics.push({
           severity: "warning",
           file: ks.file,
           line: ks.line,
-          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path7 || "the repository root"} defines: it must exist in the cluster`
+          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path8 || "the repository root"} defines: it must exist in the cluster`
         });
       }
     }
   }
   if (kustomizations.length === 0) {
-    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path7 || "the repository root"}` });
+    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path8 || "the repository root"}` });
   }
   return { units, diagnostics };
+}
+function emitOutput(template, coordinates, label2) {
+  let output;
+  try {
+    output = renderTemplate(template, coordinates);
+  } catch {
+    return { error: `${label2} "${template}": the coordinates are ${Object.keys(coordinates).sort(cmp).map((c) => `{${c}}`).join(", ")}` };
+  }
+  const bad = checkOutputPath(output);
+  return bad ? { error: `${label2} "${template}": ${bad}` } : output;
 }
 
 // src/dry/engines/argocd.ts
@@ -23899,7 +23858,7 @@ var ARGO_GROUP = "argoproj.io/";
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules"]);
 var MAX_FILES2 = 2e4;
 function argoUnitId(name) {
-  return `kubernetes:argocd/${name}`;
+  return `kubernetes:argocd#${name}`;
 }
 function argoDirectoryRule(directory) {
   const d = isRecord(directory) ? directory : {};
@@ -24039,6 +23998,11 @@ async function discoverArgoUnits(settings, files, index, renderObjects) {
         }
         const unit2 = { id, renderer: "kubernetes", entry: index, dir: resolved.dir, coordinates, output, argocd: resolved.app };
         units.push(unit2);
+        if (entry.emit) {
+          const emitted = emitOutput(entry.emit.output, coordinates, `${label2}.emit.output`);
+          if (typeof emitted === "string") units.push(emitUnit(unit2, "argocd", f.obj, emitted, f.file));
+          else diagnostics.push({ severity: "error", unit: id, file: configFile, message: emitted.error });
+        }
         const kind = await argoSourceType(files, root, resolved.dir, resolved.app.source);
         if (kind === "directory" && !visited.has(resolved.dir)) {
           visited.add(resolved.dir);
@@ -24090,9 +24054,9 @@ function resolveApp(f, name, ours) {
     throw new Unresolvable(`its source repository ${repoURL || "(none)"} is not this repository (list this repository's URLs in argocd.repoURLs)`);
   }
   if (source["chart"] !== void 0) throw new Unresolvable(`its source is the Helm chart ${String(source["chart"])} of a chart repository, not a path in this repository`);
-  const path7 = typeof source["path"] === "string" ? source["path"] : void 0;
-  if (path7 === void 0 || path7 === "") throw new Unresolvable("its source has no path");
-  const dir = posix3.normalize(path7.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
+  const path8 = typeof source["path"] === "string" ? source["path"] : void 0;
+  if (path8 === void 0 || path8 === "") throw new Unresolvable("its source has no path");
+  const dir = posix3.normalize(path8.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
   const dest = isRecord(spec["destination"]) ? spec["destination"] : {};
   const namespace = typeof dest["namespace"] === "string" ? dest["namespace"] : "";
   return { app: { name, namespace, file: f.file, source }, dir };
@@ -24114,7 +24078,7 @@ async function argoObjects(files, root, file, diagnostics) {
 }
 async function mentionsApplications(files, root, dir) {
   for (const file of await yamlFilesBelow(files, root, dir)) {
-    if (/^kind:\s*["']?Application(Set)?["']?\s*$/m.test(await files.readFile(posix3.join(root, file)))) return true;
+    if (/(^|[{,]\s*)["']?kind["']?\s*:\s*["']?Application(Set)?["']?\s*(,|}|$)/m.test(await files.readFile(posix3.join(root, file)))) return true;
   }
   return false;
 }
@@ -24328,9 +24292,9 @@ function fillGo(s, nested, missingError) {
     return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
   });
 }
-function lookup(obj, path7) {
+function lookup(obj, path8) {
   let at3 = obj;
-  for (const p of path7) {
+  for (const p of path8) {
     if (!isRecord(at3)) return void 0;
     at3 = at3[p];
   }
@@ -24431,7 +24395,7 @@ async function discoverUnits(settings, files, positions = /* @__PURE__ */ new Ma
 }
 async function nestedUnits(settings, files, units) {
   const out = [];
-  const kube = units.filter((u) => u.renderer === "kubernetes" && !u.object).sort((a, b) => cmp(a.dir, b.dir));
+  const kube = units.filter((u) => u.renderer === "kubernetes" && !u.object && !u.emit).sort((a, b) => cmp(a.dir, b.dir));
   for (let i = 0; i < kube.length; i++) {
     const outer = kube[i];
     const entry = settings.config.kubernetes[outer.entry];
@@ -24471,14 +24435,23 @@ function overlapError(settings, positions, renderer, a, b, dirs) {
     const p = positions.get(`${renderer}[${i}]`);
     return p?.line !== void 0 ? ` (${p.file ?? settings.configPath}:${p.line})` : "";
   };
+  if (list[a].from !== void 0 || list[b].from !== void 0) {
+    const what = (i) => list[i].from !== void 0 ? `${renderer}[${i}] (from: ${list[i].from}, path: ${list[i].path ?? ""})` : `${renderer}[${i}] "${list[i].match ?? ""}"`;
+    const shown2 = dirs.slice(0, 3).join(", ") + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : "");
+    return {
+      severity: "error",
+      ...positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath },
+      message: `${what(a)}${where(a)} and ${what(b)}${where(b)} both make unit ${shown2}: an engine object is rendered by one entry; give the entries paths that do not overlap, or exclude the object's file from one of them`
+    };
+  }
   const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
-  const glob = patternGlob(list[specific].match ?? "");
+  const glob2 = patternGlob(list[specific].match ?? "");
   const shown = dirs.slice(0, 3).join(", ") + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : "");
   const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
   return {
     severity: "error",
     ...first,
-    message: `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. For ${renderer}[${specific}] to render ${dirs.length === 1 ? "it" : "them"}, add \`exclude: ["${glob}"]\` to ${renderer}[${general}]; to render ${dirs.length === 1 ? "it" : "them"} once with one entry's settings, remove or narrow the other entry's match`
+    message: `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. For ${renderer}[${specific}] to render ${dirs.length === 1 ? "it" : "them"}, add \`exclude: ["${glob2}"]\` to ${renderer}[${general}]; to render ${dirs.length === 1 ? "it" : "them"} once with one entry's settings, remove or narrow the other entry's match`
   };
 }
 function dropCollisions(sorted2, file, positions, configErrors, overlap) {
@@ -24490,7 +24463,7 @@ function dropCollisions(sorted2, file, positions, configErrors, overlap) {
     if (a.id === b.id) {
       const key2 = `${a.renderer}:${a.entry}:${b.entry}`;
       const pair = pairs.get(key2) ?? { a: a.entry, b: b.entry, renderer: a.renderer, dirs: [] };
-      pair.dirs.push(a.dir);
+      pair.dirs.push(a.object || a.argocd || b.object || b.argocd ? a.id.slice(a.renderer.length + 1) : a.dir);
       pairs.set(key2, pair);
       bad.add(a);
       bad.add(b);
@@ -24804,7 +24777,7 @@ function secretsPolicyGate(results, allow) {
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix10 } from "node:path";
+import { posix as posix11 } from "node:path";
 
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
@@ -24925,7 +24898,7 @@ function applyTargetedPatches(resources, patches) {
 }
 
 // src/render/kubernetes/helm-options.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { posix as posix4 } from "node:path";
 
 // src/render/kubernetes/yaml-positions.ts
@@ -25085,8 +25058,8 @@ async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, posit
     for (const [j, item] of set.entries()) {
       const check = targetedPatch.safeParse(item);
       if (!check.success) {
-        for (const { issue: issue2, path: path7, position } of locateZodIssues(check.error, parsed, [name, j])) {
-          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path7].join(".")}: ${issue2.message}`, at: { file: libraryRel, ...position } });
+        for (const { issue: issue2, path: path8, position } of locateZodIssues(check.error, parsed, [name, j])) {
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path8].join(".")}: ${issue2.message}`, at: { file: libraryRel, ...position } });
         }
         continue;
       }
@@ -25119,7 +25092,7 @@ async function checkRemoteArtifacts(files, repoRoot, unitDir, artifacts, positio
       });
       continue;
     }
-    const actual = createHash4("sha256").update(await files.readFileBytes(posix4.join(repoRoot, rel))).digest("hex");
+    const actual = createHash3("sha256").update(await files.readFileBytes(posix4.join(repoRoot, rel))).digest("hex");
     if (actual !== a.sha256) {
       problems.push({ message: `remote artifact ${rel} has sha256 ${actual}, not the pinned ${a.sha256}: update the file or the checksum`, at: positionOf(i, "sha256") });
     }
@@ -25274,22 +25247,6 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
 
 // src/render/kubernetes/closure.ts
 import { posix as posix6 } from "node:path";
-
-// src/render/digest.ts
-import { createHash as createHash5 } from "node:crypto";
-function digestOf(parts) {
-  const h = createHash5("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
-  }
-  return `sha256:${h.digest("hex")}`;
-}
-function digestOfBytes(bytes) {
-  return `sha256:${createHash5("sha256").update(bytes).digest("hex")}`;
-}
-
-// src/render/kubernetes/closure.ts
 var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 function remotePin(ref) {
@@ -25308,8 +25265,8 @@ function remotePin(ref) {
       return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
     }
   }
-  const path7 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
-  return path7.find((seg) => SHA.test(seg));
+  const path8 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
+  return path8.find((seg) => SHA.test(seg));
 }
 function isFileUrl(ref) {
   const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
@@ -25357,44 +25314,44 @@ var Walker = class {
     if (!this.volatile) this.reason = reason;
     this.volatile = true;
   }
-  at(where, path7) {
+  at(where, path8) {
     const text = this.texts.get(where);
-    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path7);
+    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path8);
   }
-  problem(where, path7, ref, message) {
-    this.problems.push({ file: where, ...this.at(where, path7), ref, message });
+  problem(where, path8, ref, message) {
+    this.problems.push({ file: where, ...this.at(where, path8), ref, message });
   }
   /**
    * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
    * read. `path` locates the reference in the kustomization file `where`.
    */
-  async resolve(dir, ref, where, path7) {
+  async resolve(dir, ref, where, path8) {
     if (isRemoteRef(ref)) {
       this.markVolatile(`${where} references remote ${ref}`);
       const pin = remotePin(ref);
       if (!this.options.allowRemote) {
         this.problem(
           where,
-          path7,
+          path8,
           ref,
           `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
         );
       } else if (pin === void 0) {
         this.problem(
           where,
-          path7,
+          path8,
           ref,
           isFileUrl(ref) ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree` : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
         );
       } else {
-        this.remotes.push({ file: where, ...this.at(where, path7), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+        this.remotes.push({ file: where, ...this.at(where, path8), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
       }
       return void 0;
     }
     const target = posix6.normalize(posix6.join(dir, ref));
     if (target === ".." || target.startsWith("../") || posix6.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
-      this.problem(where, path7, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
+      this.problem(where, path8, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
       return void 0;
     }
     const rel = target === "." ? "" : target;
@@ -25402,21 +25359,21 @@ var Walker = class {
       const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
       if (bad) {
         this.markVolatile(`${where} references ${ref}, which may not be read`);
-        this.problem(where, path7, ref, `${where} references ${ref}: ${bad}`);
+        this.problem(where, path8, ref, `${where} references ${ref}: ${bad}`);
         return void 0;
       }
     }
     return rel;
   }
   /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where, path7) {
-    const target = await this.resolve(dir, ref, where, path7);
+  async addPath(dir, ref, where, path8) {
+    const target = await this.resolve(dir, ref, where, path8);
     if (target === void 0) return;
     this.paths.add(target);
   }
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where, path7) {
-    const target = await this.resolve(dir, ref, where, path7);
+  async addResource(dir, ref, where, path8) {
+    const target = await this.resolve(dir, ref, where, path8);
     if (target === void 0) return;
     const st = await this.files.lstat(this.abs(target));
     if (st?.kind === "directory") await this.visit(target);
@@ -25503,9 +25460,9 @@ var Walker = class {
   }
 };
 async function readTextOrUndefined(files, abs2) {
-  const bytes = await files.readFileBytes(abs2);
+  const bytes2 = await files.readFileBytes(abs2);
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes2);
   } catch {
     return void 0;
   }
@@ -25600,51 +25557,9 @@ async function chartDependencies(files, repoRoot, chart) {
   }
   return { paths };
 }
-async function readTree(files, tree, abs2, key2) {
-  const st = await files.lstat(abs2);
-  if (st === void 0) {
-    if (!tree.out.has(key2)) tree.out.set(key2, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
-    if (entries2.length === 0 && !tree.out.has(key2)) tree.out.set(key2, "empty-dir");
-    for (const name of entries2) await readTree(files, tree, posix6.join(abs2, name), key2 === "" ? name : `${key2}/${name}`);
-    return;
-  }
-  if (tree.out.has(key2)) return;
-  if (st.kind === "file") tree.out.set(key2, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(abs2);
-    } catch {
-      target = void 0;
-    }
-    tree.out.set(key2, `symlink:${target ?? "dangling"}`);
-    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
-    const behind = await files.lstat(target);
-    if (behind?.kind === "file") tree.out.set(key2, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
-    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
-      tree.followed.add(target);
-      tree.out.delete(key2);
-      await readTree(files, tree, target, key2);
-      tree.out.set(`${key2}\0symlink`, target);
-    }
-  } else tree.out.set(key2, st.kind);
-}
-async function closureContents(files, repoRoot, paths) {
-  let realRoot2 = repoRoot;
-  try {
-    realRoot2 = await files.realpath(repoRoot);
-  } catch {
-  }
-  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
-  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix6.join(repoRoot, p), p);
-  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
-}
 
-// src/render/kubernetes/flux-kustomization.ts
+// src/render/kubernetes/argocd-source.ts
+var import_yaml9 = __toESM(require_dist(), 1);
 import { posix as posix8 } from "node:path";
 
 // src/render/kubernetes/plain-dir.ts
@@ -25728,348 +25643,8 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
   return out;
 }
 
-// src/render/kubernetes/flux-kustomization.ts
-var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
-var SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
-var FLUX_PLAIN_RULE = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
-var VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
-async function loadFluxObject(unit2, repoRoot, files) {
-  const ref = unit2.object;
-  const at3 = { severity: "error", unit: unit2.id, file: ref.file };
-  let text;
-  try {
-    text = await files.readFile(posix8.join(repoRoot, ref.file));
-  } catch (e) {
-    return { ...at3, message: `cannot read the Flux Kustomization: ${e.message}` };
-  }
-  const parsed = parseYaml11(text, ref.file);
-  if (parsed.errors.length > 0) return { ...parsed.errors[0], unit: unit2.id };
-  const found = parsed.docs.find((d) => {
-    const m = isRecord(d.object["metadata"]) ? d.object["metadata"] : {};
-    return isFluxKustomization(d.object) && m["name"] === ref.name && (m["namespace"] ?? "default") === ref.namespace;
-  });
-  return found ?? { ...at3, message: `Flux Kustomization ${ref.namespace}/${ref.name} is no longer in ${ref.file}` };
-}
-var specOf = (ks) => isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
-var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-async function componentDirs(unit2, spec, repoRoot, files) {
-  const out = [];
-  for (const ref of strings(spec["components"])) {
-    const rel = posix8.normalize(posix8.join(unit2.dir, ref));
-    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix8.join(repoRoot, rel)) === void 0) continue;
-    out.push({ rel, ref });
-  }
-  return out;
-}
-async function fluxClosure(unit2, settings, entry, files) {
-  const root = settings.repoRoot;
-  const ks = await loadFluxObject(unit2, root, files);
-  const paths = /* @__PURE__ */ new Set([unit2.object.file]);
-  if (!("object" in ks)) return { paths: [...paths], volatile: true, reason: ks.message };
-  const spec = specOf(ks);
-  const closures = [];
-  if (await kustomizationFileIn(files, root, unit2.dir)) closures.push(await kustomizeClosure(unit2.dir, files, root));
-  else {
-    paths.add(unit2.dir);
-    try {
-      const listing = await listPlainUnit(files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
-      for (const sub of listing.kustomizations) closures.push(await kustomizeClosure(sub, files, root));
-    } catch {
-    }
-  }
-  for (const c of await componentDirs(unit2, spec, root, files)) closures.push(await kustomizeClosure(c.rel, files, root));
-  const postBuild2 = isRecord(spec["postBuild"]) ? spec["postBuild"] : {};
-  if (Array.isArray(postBuild2["substituteFrom"]) && postBuild2["substituteFrom"].length > 0) paths.add(unit2.object.scope);
-  let volatile = false;
-  let reason;
-  for (const c of closures) {
-    for (const p of c.paths) paths.add(p);
-    if (c.volatile && !volatile) ({ volatile, reason } = c);
-  }
-  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
-}
-function applyFluxGenerator(kustomization, spec, components) {
-  const k = { ...kustomization };
-  if (typeof spec["targetNamespace"] === "string") k["namespace"] = spec["targetNamespace"];
-  if (Array.isArray(spec["patches"]) && spec["patches"].length > 0) {
-    k["patches"] = [...Array.isArray(k["patches"]) ? k["patches"] : [], ...spec["patches"].map((p) => isRecord(p) ? { patch: p["patch"], ...isRecord(p["target"]) ? { target: p["target"] } : {} } : p)];
-  }
-  if (Array.isArray(spec["images"]) && spec["images"].length > 0) {
-    const images = Array.isArray(k["images"]) ? [...k["images"]] : [];
-    for (const image of spec["images"]) {
-      if (!isRecord(image)) continue;
-      const entry = { name: image["name"] };
-      for (const f of ["newName", "newTag", "digest"]) if (typeof image[f] === "string" && image[f] !== "") entry[f] = image[f];
-      const at3 = images.findIndex((i) => isRecord(i) && i["name"] === image["name"]);
-      if (at3 >= 0) images[at3] = entry;
-      else images.push(entry);
-    }
-    k["images"] = images;
-  }
-  if (components.length > 0) k["components"] = [...strings(k["components"]), ...components];
-  if (typeof spec["namePrefix"] === "string" && spec["namePrefix"] !== "") k["namePrefix"] = spec["namePrefix"];
-  if (typeof spec["nameSuffix"] === "string" && spec["nameSuffix"] !== "") k["nameSuffix"] = spec["nameSuffix"];
-  return k;
-}
-function fluxSubstitute(text, vars, leaveUnknown) {
-  const left = /* @__PURE__ */ new Set();
-  const unsupported = [];
-  const closing = (from) => {
-    let depth = 1;
-    for (let j = from; j < text.length; j++) {
-      if (text[j] === "$" && text[j + 1] === "{") {
-        depth++;
-        j++;
-      } else if (text[j] === "}" && --depth === 0) return j;
-    }
-    return -1;
-  };
-  const expand = (from, to) => {
-    let out2 = "";
-    let i = from;
-    while (i < to) {
-      const c = text[i];
-      if (c !== "$") {
-        out2 += c;
-        i++;
-        continue;
-      }
-      if (text[i + 1] === "$") {
-        out2 += "$";
-        i += 2;
-        continue;
-      }
-      if (text[i + 1] !== "{") {
-        out2 += c;
-        i++;
-        continue;
-      }
-      const end = closing(i + 2);
-      if (end < 0 || end >= to) {
-        out2 += text.slice(i, to);
-        break;
-      }
-      const m = /^([_a-zA-Z][_a-zA-Z0-9]*)(:=|:-|:\+|:\?|=|-|\+|\?)?/.exec(text.slice(i + 2, end));
-      const rest = m ? end - (i + 2) - m[0].length : -1;
-      if (!m || m[2] === void 0 && rest > 0) {
-        unsupported.push(text.slice(i, end + 1));
-        out2 += text.slice(i, end + 1);
-      } else {
-        const name = m[1];
-        const value = vars.get(name);
-        if (value !== void 0 && value !== "") out2 += value;
-        else if (leaveUnknown && value === void 0) {
-          left.add(name);
-          out2 += text.slice(i, end + 1);
-        } else if (m[2] !== void 0) out2 += expand(i + 2 + m[0].length, end);
-      }
-      i = end + 1;
-    }
-    return out2;
-  };
-  const out = expand(0, text.length);
-  return { text: out, left: [...left].sort(cmp), unsupported };
-}
-async function renderFluxKustomization(ctx) {
-  const { unit: unit2, input, entry } = ctx;
-  const root = input.repoRoot;
-  const file = unit2.object.file;
-  const err3 = (message, at4 = { file }) => {
-    ctx.diagnostics.push({ severity: "error", unit: unit2.id, message, ...at4 });
-    return void 0;
-  };
-  const ks = await loadFluxObject(unit2, root, input.files);
-  if (!("object" in ks)) {
-    ctx.diagnostics.push(ks);
-    return void 0;
-  }
-  const at3 = { file, line: ks.line };
-  const spec = specOf(ks);
-  if (unit2.dir !== ".") {
-    const bad = checkRelativePath(unit2.dir, "spec.path") ?? await checkRepoPath(root, unit2.dir, input.files, "spec.path", { anyName: true });
-    if (bad) return err3(bad, at3);
-  }
-  if ((await input.files.lstat(posix8.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
-  const allowRemote = entry.kustomize.allowRemote || input.settings.config.policy.allowRemote;
-  const copies = /* @__PURE__ */ new Set();
-  const take = async (dir) => {
-    const c = await kustomizeClosure(dir, input.files, root, { allowRemote });
-    for (const p of c.problems ?? []) err3(p.message, { file: p.file, line: p.line });
-    for (const r of c.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: r.message, file: r.file, line: r.line });
-    for (const p of c.paths) copies.add(p);
-    return !c.problems;
-  };
-  const kfile = await kustomizationFileIn(input.files, root, unit2.dir);
-  let kustomization;
-  let kname = "kustomization.yaml";
-  if (kfile) {
-    if (!await take(unit2.dir)) return void 0;
-    const parsed = parseYaml11(await input.files.readFile(posix8.join(root, kfile)), kfile);
-    if (parsed.errors.length > 0) return err3(parsed.errors[0].message, { file: kfile, line: parsed.errors[0].line ?? 1 });
-    kustomization = parsed.docs[0]?.object ?? {};
-    kname = posix8.basename(kfile);
-  } else {
-    const listing = await listPlainUnit(input.files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
-    for (const link of listing.symlinks) err3(`${link} is a symlink: symlinked manifests and folders are not followed; copy them instead`, { file: link });
-    for (const chart of listing.charts) err3(`${chart} is a Helm chart inside ${unit2.dir}, which has no kustomization: Flux would read its templates as manifests`, { file: `${chart}/Chart.yaml` });
-    if (listing.symlinks.length + listing.charts.length > 0) return void 0;
-    copies.add(unit2.dir);
-    for (const sub of listing.kustomizations) if (!await take(sub)) return void 0;
-    const rel = (p) => `./${p.slice(unit2.dir === "." ? 0 : unit2.dir.length + 1)}`;
-    kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...listing.files, ...listing.kustomizations].sort(cmp).map(rel) };
-  }
-  const components = await componentDirs(unit2, spec, root, input.files);
-  for (const c of components) {
-    const bad = checkRelativePath(c.rel, "component") ?? await checkRepoPath(root, c.rel, input.files, "component", { anyName: true });
-    if (bad) return err3(`spec.components: ${bad}`, at3);
-    if (!await take(c.rel)) return void 0;
-  }
-  const generated = applyFluxGenerator(kustomization, spec, components.map((c) => c.ref));
-  if (!input.exec.workDir) return err3("this runner has no work directory for the kustomization Flux generates", at3);
-  const existing = [];
-  if (copies.has(".")) {
-    copies.delete(".");
-    for (const e of await input.files.readDir(root)) if (!e.name.startsWith(".")) copies.add(e.name);
-  }
-  for (const p of [...copies].sort(cmp)) {
-    if (existing.some((e) => p.startsWith(`${e}/`))) continue;
-    if (await input.files.lstat(posix8.join(root, p)) !== void 0) existing.push(p);
-  }
-  const toolCmd = await input.exec.which("kustomize") ? "kustomize" : await input.exec.which("kubectl") ? "kubectl" : void 0;
-  if (!toolCmd) return err3("kustomize not found: install kustomize or kubectl (kubectl kustomize)", at3);
-  const work = await input.exec.workDir(
-    existing.map((p) => ({ from: posix8.join(root, p), to: `repo/${p}` })),
-    [{ path: posix8.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
-` }]
-  );
-  let stdout;
-  try {
-    const dir = posix8.join(work.path, "repo", unit2.dir);
-    const args = toolCmd === "kustomize" ? ["build", dir] : ["kustomize", dir];
-    const result = await input.exec.run(toolCmd, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
-    if (result.exitCode !== 0) {
-      const msg = toolMessage(result.stderr).split(work.path + "/repo/").join("");
-      return err3(`${toolCmd} ${args[0]} of Flux Kustomization ${unit2.object.namespace}/${unit2.object.name} failed (exit ${result.exitCode})${msg ? `: ${msg}` : ""}`, at3);
-    }
-    for (const w of toolWarnings(result.stderr)) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: `kustomize: ${w}`, ...at3 });
-    stdout = result.stdout;
-  } finally {
-    await work.remove();
-  }
-  const objects = await postBuild(ctx, spec, stdout, at3);
-  if (objects === void 0) return void 0;
-  for (const o of objects) {
-    if (o["kind"] === "HelmRelease" && typeof o["apiVersion"] === "string" && o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/")) {
-      const m = isRecord(o["metadata"]) ? o["metadata"] : {};
-      ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...at3, message: `HelmRelease ${String(m["namespace"] ?? "")}/${String(m["name"])} is kept as an object: helm-controller renders its chart in the cluster` });
-    }
-  }
-  return objects.map((o) => JSON.stringify(o)).join("\n---\n");
-}
-async function postBuild(ctx, spec, stdout, at3) {
-  const { unit: unit2, input } = ctx;
-  const notString = (what, where) => {
-    ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
-    return void 0;
-  };
-  const pb = isRecord(spec["postBuild"]) ? spec["postBuild"] : void 0;
-  const vars = /* @__PURE__ */ new Map();
-  const unread = [];
-  if (pb) {
-    const from = Array.isArray(pb["substituteFrom"]) ? pb["substituteFrom"] : [];
-    let below;
-    for (const s of from) {
-      if (!isRecord(s)) continue;
-      const kind = String(s["kind"]);
-      const name = String(s["name"]);
-      if (kind === "Secret") {
-        unread.push(`Secret ${name} (Secret values are never read)`);
-        continue;
-      }
-      below ??= (await readObjectsBelow(input.files, input.repoRoot, unit2.object.scope)).objects;
-      const cms = below.filter((o) => o.object["kind"] === "ConfigMap" && o.object["apiVersion"] === "v1" && isRecord(o.object["metadata"]) && o.object["metadata"]["name"] === name && (o.object["metadata"]["namespace"] ?? unit2.object.namespace) === unit2.object.namespace);
-      if (kind !== "ConfigMap" || cms.length === 0) {
-        if (s["optional"] !== true) unread.push(`${kind} ${name} (${kind === "ConfigMap" ? `not found below ${unit2.object.scope || "the repository root"}` : "not a ConfigMap or Secret"})`);
-        continue;
-      }
-      if (cms.length > 1) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `substituteFrom ConfigMap ${name} is defined ${cms.length} times: ${cms.map((c) => `${c.file}:${c.line}`).join(", ")}` });
-        return void 0;
-      }
-      const data = isRecord(cms[0].object["data"]) ? cms[0].object["data"] : {};
-      for (const [k, v] of Object.entries(data)) {
-        if (typeof v !== "string") return notString(`ConfigMap ${name} data.${k}`, { file: cms[0].file, line: cms[0].line });
-        vars.set(k, v.replace(/\n/g, ""));
-      }
-    }
-    if (isRecord(pb["substitute"])) {
-      for (const [k, v] of Object.entries(pb["substitute"])) {
-        if (typeof v !== "string") return notString(`postBuild.substitute.${k}`, at3);
-        vars.set(k, v.replace(/\n/g, ""));
-      }
-    }
-    for (const k of vars.keys()) {
-      if (!VAR_NAME.test(k)) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild variable name "${k}" is invalid: it must match ${VAR_NAME.source}` });
-        return void 0;
-      }
-    }
-  }
-  const substitute = pb !== void 0 && (vars.size > 0 || unread.length > 0);
-  const cm = isRecord(spec["commonMetadata"]) ? spec["commonMetadata"] : {};
-  const left = /* @__PURE__ */ new Set();
-  const objects = [];
-  for (const doc of stdout.split(/^---$/m)) {
-    if (doc.trim() === "") continue;
-    let text = doc;
-    let parsed = parseYaml11(text, unit2.object.file);
-    if (parsed.errors.length > 0) {
-      ctx.diagnostics.push({ ...parsed.errors[0], unit: unit2.id, message: `kustomize output: ${parsed.errors[0].message}` });
-      return void 0;
-    }
-    const obj = parsed.docs[0]?.object;
-    if (!obj) continue;
-    const m = isRecord(obj["metadata"]) ? obj["metadata"] : {};
-    const disabled = [m["labels"], m["annotations"]].some((x) => isRecord(x) && x[SUBSTITUTE_KEY] === "disabled");
-    let result = obj;
-    if (substitute && !disabled) {
-      const r = fluxSubstitute(text, vars, unread.length > 0);
-      for (const l of r.left) left.add(l);
-      if (r.unsupported.length > 0) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild: ${r.unsupported.slice(0, 3).join(", ")} ${r.unsupported.length === 1 ? "is an expression" : "are expressions"} Hydrate does not evaluate; write \${var} or \${var:=default}` });
-        return void 0;
-      }
-      text = r.text;
-      parsed = parseYaml11(text, unit2.object.file);
-      if (parsed.errors.length > 0 || !parsed.docs[0]) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild substitution gives invalid YAML: ${parsed.errors[0]?.message ?? "no object"}` });
-        return void 0;
-      }
-      result = parsed.docs[0].object;
-    }
-    for (const field2 of ["labels", "annotations"]) {
-      if (!isRecord(cm[field2]) || Object.keys(cm[field2]).length === 0) continue;
-      const md = isRecord(result["metadata"]) ? result["metadata"] : result["metadata"] = {};
-      md[field2] = { ...isRecord(md[field2]) ? md[field2] : {}, ...cm[field2] };
-    }
-    objects.push(result);
-  }
-  if (unread.length > 0) {
-    const names = [...left].map((l) => `\${${l}}`);
-    ctx.diagnostics.push({
-      severity: "warning",
-      unit: unit2.id,
-      ...at3,
-      message: `postBuild.substituteFrom ${unread.join(", ")} cannot be read offline: ${names.length > 0 ? `${names.join(", ")} left as written` : "no variable was left unresolved"}`
-    });
-  }
-  return objects;
-}
-
 // src/render/kubernetes/argocd-source.ts
-var import_yaml10 = __toESM(require_dist(), 1);
-import { posix as posix9 } from "node:path";
-var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
+var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
 var HELM_PASS_ENV = ["HELM_REGISTRY_CONFIG", "HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CACHE_HOME", "HELM_CONFIG_HOME"];
 var DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 var SET_NAME2 = /^[A-Za-z0-9_[\]\\][^=,\s]*$/;
@@ -26178,7 +25753,7 @@ async function renderKustomizeSource(ctx, k) {
   for (const key2 of ["commonAnnotationsEnvsubst"]) if (k[key2] === true) err(ctx, `kustomize.${key2} needs Argo CD's build environment, which Hydrate does not emulate`);
   const allowRemote = input.settings.config.policy.allowRemote;
   const components = (Array.isArray(k["components"]) ? k["components"] : []).filter((c) => typeof c === "string");
-  const roots = [dir, ...components.map((c) => posix9.normalize(posix9.join(dir, c)))];
+  const roots = [dir, ...components.map((c) => posix8.normalize(posix8.join(dir, c)))];
   const paths = [];
   for (const r of roots) {
     const bad = await repoPathProblem(input.files, input.repoRoot, r, "kustomize component");
@@ -26186,7 +25761,7 @@ async function renderKustomizeSource(ctx, k) {
       err(ctx, bad);
       continue;
     }
-    if (r !== dir && (await input.files.lstat(posix9.join(input.repoRoot, r)))?.kind !== "directory") {
+    if (r !== dir && (await input.files.lstat(posix8.join(input.repoRoot, r)))?.kind !== "directory") {
       if (k["ignoreMissingComponents"] !== true) err(ctx, `kustomize component ${r} not found`);
       continue;
     }
@@ -26196,15 +25771,15 @@ async function renderKustomizeSource(ctx, k) {
   }
   const patches = Array.isArray(k["patches"]) ? k["patches"] : [];
   for (const p of patches) {
-    const path7 = str2(rec(p)["path"]);
-    if (path7 === void 0) continue;
-    const rel = posix9.normalize(posix9.join(dir, path7));
+    const path8 = str2(rec(p)["path"]);
+    if (path8 === void 0) continue;
+    const rel = posix8.normalize(posix8.join(dir, path8));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, "kustomize patch file");
     if (bad) err(ctx, bad);
     else paths.push(rel);
   }
   if (hasErrors(ctx.diagnostics)) return [];
-  const doc = rec(parseYamlDocuments(await input.files.readFile(posix9.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
+  const doc = rec(parseYamlDocuments(await input.files.readFile(posix8.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
   const edited = { ...doc };
   if (typeof k["namePrefix"] === "string" && k["namePrefix"] !== "") edited["namePrefix"] = k["namePrefix"];
   if (typeof k["nameSuffix"] === "string" && k["nameSuffix"] !== "") edited["nameSuffix"] = k["nameSuffix"];
@@ -26281,12 +25856,12 @@ async function renderKustomizeSource(ctx, k) {
     err(ctx, "no work directory to build the kustomization in");
     return [];
   }
-  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix9.join(input.repoRoot, p), to: p }));
-  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml10.stringify)(edited, { version: "1.1" }) }]);
+  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix8.join(input.repoRoot, p), to: p }));
+  const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml9.stringify)(edited, { version: "1.1" }) }]);
   try {
-    const target = posix9.join(work.path, dir);
+    const target = posix8.join(work.path, dir);
     const args = command === "kustomize" ? ["build", target] : ["kustomize", target];
-    const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS2, env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
+    const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
     if (result.exitCode !== 0) {
       err(ctx, `kustomize build of ${dir} failed (exit ${result.exitCode}): ${toolError(result.stderr.split(work.path + "/").join(""))}`);
       return [];
@@ -26309,7 +25884,7 @@ async function renderHelmSource(ctx, h, entry) {
   const app = unit2.argocd;
   const dir = unit2.dir;
   const chartFile = `${dir}/Chart.yaml`;
-  if ((await input.files.lstat(posix9.join(input.repoRoot, chartFile)))?.kind !== "file") {
+  if ((await input.files.lstat(posix8.join(input.repoRoot, chartFile)))?.kind !== "file") {
     err(ctx, `its source sets helm options but ${dir} holds no Chart.yaml`);
     return [];
   }
@@ -26333,10 +25908,10 @@ async function renderHelmSource(ctx, h, entry) {
       err(ctx, `helm.valueFiles entry ${JSON.stringify(v)} is not a file of this repository (references to other sources and URLs are not read)`);
       continue;
     }
-    const rel = posix9.normalize(posix9.join(dir, v));
+    const rel = posix8.normalize(posix8.join(dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v}`);
     if (bad) err(ctx, bad);
-    else if ((await input.files.lstat(posix9.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
+    else if ((await input.files.lstat(posix8.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
     else if (h["ignoreMissingValueFiles"] !== true) err(ctx, `values file ${rel} (helm.valueFiles) not found`);
   }
   let inline;
@@ -26367,15 +25942,15 @@ async function renderHelmSource(ctx, h, entry) {
   if (h["skipCrds"] !== true) args.push("--include-crds");
   if (h["skipTests"] === true) args.push("--skip-tests");
   if (h["skipSchemaValidation"] === true) args.push("--skip-schema-validation");
-  for (const f of valueFiles) args.push(`--values=${posix9.join(input.repoRoot, f)}`);
+  for (const f of valueFiles) args.push(`--values=${posix8.join(input.repoRoot, f)}`);
   if (inline !== void 0) args.push("--values=-");
-  args.push(...sets, "--", releaseName, posix9.join(input.repoRoot, dir));
+  args.push(...sets, "--", releaseName, posix8.join(input.repoRoot, dir));
   const twice = await chartMayVary(input.files, input.repoRoot, dir);
   const work = input.exec.workDir ? await input.exec.workDir([]) : void 0;
   try {
     const options = {
       cwd: work?.path ?? input.repoRoot,
-      timeoutMs: RENDER_TIMEOUT_MS2,
+      timeoutMs: RENDER_TIMEOUT_MS,
       env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` },
       passEnv: HELM_PASS_ENV,
       ...inline !== void 0 ? { input: inline } : {}
@@ -26418,15 +25993,15 @@ async function argoClosure(unit2, settings, files) {
       const k = rec(source["kustomize"]);
       add(await kustomizeClosure(unit2.dir, files, root));
       for (const c of Array.isArray(k["components"]) ? k["components"] : []) {
-        if (typeof c === "string") add(await kustomizeClosure(posix9.normalize(posix9.join(unit2.dir, c)), files, root));
+        if (typeof c === "string") add(await kustomizeClosure(posix8.normalize(posix8.join(unit2.dir, c)), files, root));
       }
       for (const p of Array.isArray(k["patches"]) ? k["patches"] : []) {
-        const path7 = str2(rec(p)["path"]);
-        if (path7 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path7)));
+        const path8 = str2(rec(p)["path"]);
+        if (path8 !== void 0) paths.add(posix8.normalize(posix8.join(unit2.dir, path8)));
       }
     } else if (type === "helm") {
       const h = rec(source["helm"]);
-      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix9.normalize(posix9.join(unit2.dir, v)));
+      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix8.normalize(posix8.join(unit2.dir, v)));
     } else if (type === "directory") {
       const listing = await listPlainUnit(files, root, unit2.dir, argoDirectoryRule(source["directory"]), settings.config.kubernetes[unit2.entry]?.extraArtifacts ?? "extra_artifacts");
       for (const sub of listing.kustomizations) add(await kustomizeClosure(sub, files, root));
@@ -26434,6 +26009,851 @@ async function argoClosure(unit2, settings, files) {
   } catch {
   }
   return { paths: [...paths].sort(), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+
+// src/render/kubernetes/emit.ts
+var FLUX_APPLIED_FIELDS = ["targetNamespace", "namePrefix", "nameSuffix", "patches", "images", "components", "ignoreMissingComponents", "commonMetadata", "postBuild", "path", "sourceRef"];
+function metadataOf(o, keep) {
+  const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+  const out = {};
+  for (const k of keep) if (m[k] !== void 0) out[k] = m[k];
+  return out;
+}
+function emittedObject(emit, entry) {
+  const spec = isRecord(emit.object["spec"]) ? emit.object["spec"] : {};
+  const cfg = entry.emit;
+  const path8 = emit.path === "" ? "./" : `./${emit.path}`;
+  if (emit.engine === "flux") {
+    const kept2 = {};
+    for (const [k, v] of Object.entries(spec)) if (!FLUX_APPLIED_FIELDS.includes(k)) kept2[k] = v;
+    const ref = cfg.sourceRef;
+    return {
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: metadataOf(emit.object, ["name", "namespace", "labels", "annotations"]),
+      spec: { ...kept2, path: path8, sourceRef: { kind: ref.kind, name: ref.name, ...ref.namespace !== void 0 ? { namespace: ref.namespace } : {} } }
+    };
+  }
+  const { source: _source, sources: _sources, ...kept } = spec;
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Application",
+    metadata: metadataOf(emit.object, ["name", "namespace", "labels", "annotations", "finalizers"]),
+    spec: { ...kept, source: { repoURL: cfg.repoURL, targetRevision: cfg.targetRevision, path: emit.path === "" ? "." : emit.path } }
+  };
+}
+function replacedByEmit(o, entry) {
+  if (!entry.emit || typeof o["apiVersion"] !== "string") return false;
+  const spec = isRecord(o["spec"]) ? o["spec"] : {};
+  if (entry.from === "flux") {
+    const ref = isRecord(spec["sourceRef"]) ? spec["sourceRef"] : {};
+    const own2 = ["flux-system", ...entry.flux?.sources ?? []];
+    return o["apiVersion"].startsWith("kustomize.toolkit.fluxcd.io/") && o["kind"] === "Kustomization" && ref["kind"] === "GitRepository" && own2.includes(String(ref["name"]));
+  }
+  if (!o["apiVersion"].startsWith("argoproj.io/") || o["kind"] !== "Application" && o["kind"] !== "ApplicationSet") return false;
+  const ours = new Set([".", ...entry.argocd?.repoURLs ?? []].map((u) => u === "." ? "." : normalizeRepoURL(u)));
+  const appSpec = o["kind"] === "ApplicationSet" ? isRecord(spec["template"]) && isRecord(spec["template"]["spec"]) ? spec["template"]["spec"] : {} : spec;
+  const sources = [appSpec["source"], ...Array.isArray(appSpec["sources"]) ? appSpec["sources"] : []].filter(isRecord);
+  return sources.length > 0 && sources.every((s) => typeof s["repoURL"] === "string" && ours.has(s["repoURL"] === "." ? "." : normalizeRepoURL(s["repoURL"])));
+}
+
+// src/render/kubernetes/flux-helmrelease.ts
+import { posix as posix9 } from "node:path";
+var isHelmRelease = (o) => o["kind"] === "HelmRelease" && typeof o["apiVersion"] === "string" && o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/");
+var str3 = (v) => typeof v === "string" && v !== "" ? v : void 0;
+function atPath(path8, value) {
+  if (!/^[^.[\]\\]+(\.[^.[\]\\]+)*$/.test(path8)) return void 0;
+  const keys = path8.split(".");
+  let out = { [keys[keys.length - 1]]: value };
+  for (let i = keys.length - 2; i >= 0; i--) out = { [keys[i]]: out };
+  return out;
+}
+async function planHelmRelease(hr, rendered, below, ownSources = []) {
+  const meta3 = isRecord(hr["metadata"]) ? hr["metadata"] : {};
+  const spec = isRecord(hr["spec"]) ? hr["spec"] : {};
+  const name = str3(meta3["name"]) ?? "";
+  const chartBlock = isRecord(spec["chart"]) && isRecord(spec["chart"]["spec"]) ? spec["chart"]["spec"] : void 0;
+  if (!chartBlock) return { kind: "keep", reason: spec["chartRef"] !== void 0 ? "its chart is a chartRef (an OCIRepository or HelmChart in the cluster)" : "it names no chart" };
+  const ref = isRecord(chartBlock["sourceRef"]) ? chartBlock["sourceRef"] : {};
+  if (ref["kind"] !== "GitRepository" || ref["name"] !== "flux-system" && !ownSources.includes(String(ref["name"]))) {
+    return { kind: "keep", reason: `its chart comes from ${String(ref["kind"] ?? "no source")} ${String(ref["name"] ?? "")}, not this repository` };
+  }
+  if (spec["postRenderers"] !== void 0) return { kind: "keep", reason: "it has postRenderers, which Hydrate does not apply offline" };
+  const errors = [];
+  const warnings = [];
+  const chart = posix9.normalize(String(chartBlock["chart"] ?? "").replace(/^(\.\/)+/, "").replace(/\/+$/, ""));
+  const targetNamespace = str3(spec["targetNamespace"]);
+  const namespace = targetNamespace ?? str3(meta3["namespace"]) ?? "default";
+  const releaseName = str3(spec["releaseName"]) ?? (targetNamespace ? `${targetNamespace}-${name}` : name);
+  if (releaseName.length > 53) errors.push(`release name ${releaseName} is longer than 53 characters (helm-controller shortens it with a hash): set spec.releaseName`);
+  const valuesFiles = Array.isArray(chartBlock["valuesFiles"]) ? chartBlock["valuesFiles"].map((v) => posix9.normalize(String(v).replace(/^(\.\/)+/, ""))) : [];
+  const layers = [];
+  const from = Array.isArray(spec["valuesFrom"]) ? spec["valuesFrom"] : [];
+  for (const v of from) {
+    if (!isRecord(v)) continue;
+    const kind = String(v["kind"]);
+    const refName = String(v["name"]);
+    const key2 = str3(v["valuesKey"]) ?? "values.yaml";
+    const optional2 = v["optional"] === true;
+    const missing = (why) => {
+      (optional2 ? warnings : errors).push(`valuesFrom ${kind} ${refName}${optional2 ? " (optional, left out)" : ""}: ${why}`);
+    };
+    if (kind === "Secret") {
+      missing("Secret values are never read offline; move the values to a ConfigMap in the repository or to spec.values");
+      continue;
+    }
+    if (kind !== "ConfigMap") {
+      missing("not a ConfigMap or Secret");
+      continue;
+    }
+    const own2 = str3(meta3["namespace"]) ?? "default";
+    const isIt = (o) => o["kind"] === "ConfigMap" && isRecord(o["metadata"]) && o["metadata"]["name"] === refName && (str3(o["metadata"]["namespace"]) ?? own2) === own2;
+    const cm = rendered.find(isIt) ?? (await below()).find((f) => isIt(f.object))?.object;
+    if (!cm) {
+      missing("not found in the unit's output nor in the repository below the cluster's folder");
+      continue;
+    }
+    const data = isRecord(cm["data"]) ? cm["data"] : {};
+    const raw = data[key2];
+    if (typeof raw !== "string") {
+      missing(`has no data key ${key2}`);
+      continue;
+    }
+    const target = str3(v["targetPath"]);
+    if (target) {
+      const layer = atPath(target, raw);
+      if (!layer) errors.push(`valuesFrom ${kind} ${refName}: targetPath ${target} uses brackets or escapes, which Hydrate does not read`);
+      else layers.push(layer);
+      continue;
+    }
+    const read = readYaml(raw, "1.1");
+    const doc = read.documents[0]?.value;
+    if (read.problems.length > 0 || doc !== void 0 && doc !== null && !isRecord(doc)) {
+      errors.push(`valuesFrom ${kind} ${refName} key ${key2} is not a YAML mapping${read.problems[0] ? `: ${read.problems[0].message}` : ""}`);
+      continue;
+    }
+    if (isRecord(doc)) layers.push(doc);
+  }
+  if (spec["values"] !== void 0) {
+    if (isRecord(spec["values"])) layers.push(spec["values"]);
+    else errors.push("spec.values is not a mapping");
+  }
+  if (errors.length > 0) return { kind: "problems", errors, warnings };
+  const install = isRecord(spec["install"]) ? spec["install"] : {};
+  return { kind: "render", warnings, chart, releaseName, namespace, valuesFiles, layers, includeCrds: install["crds"] !== "Skip" };
+}
+function locateHelmRelease(name, objects, prefix = "", suffix = "") {
+  const names = /* @__PURE__ */ new Set([name]);
+  if (name.startsWith(prefix) && name.endsWith(suffix)) names.add(name.slice(prefix.length, name.length - suffix.length));
+  return objects.find((f) => isHelmRelease(f.object) && isRecord(f.object["metadata"]) && names.has(String(f.object["metadata"]["name"])));
+}
+
+// src/render/kubernetes/flux-kustomization.ts
+import { posix as posix10 } from "node:path";
+
+// src/render/kubernetes/flux-envsubst.ts
+var EnvsubstError = class extends Error {
+  constructor(message, at3) {
+    super(message);
+    this.at = at3;
+  }
+  at;
+};
+var IDENT = /[\p{L}\p{N}_]/u;
+var Parser = class {
+  constructor(s) {
+    this.s = s;
+  }
+  s;
+  pos = 0;
+  exprStart = 0;
+  fail(message) {
+    throw new EnvsubstError(message, this.exprStart);
+  }
+  opens(at3) {
+    return this.s[at3] === "$" && this.s[at3 + 1] === "{";
+  }
+  /** The whole text: text runs and expressions. */
+  parseAll() {
+    const nodes = [];
+    let text = "";
+    while (this.pos < this.s.length) {
+      if (this.opens(this.pos)) {
+        if (text !== "") nodes.push({ kind: "text", value: text });
+        text = "";
+        this.exprStart = this.pos;
+        this.pos += 2;
+        nodes.push(this.parseFunc(this.pos - 2));
+        continue;
+      }
+      if (this.s[this.pos] === "$" && this.s[this.pos + 1] === "$") {
+        text += "$";
+        this.pos += 2;
+        continue;
+      }
+      text += this.s[this.pos];
+      this.pos++;
+    }
+    if (text !== "") nodes.push({ kind: "text", value: text });
+    return nodes;
+  }
+  ident() {
+    let out = "";
+    while (this.pos < this.s.length) {
+      const c = String.fromCodePoint(this.s.codePointAt(this.pos));
+      if (!IDENT.test(c)) break;
+      out += c;
+      this.pos += c.length;
+    }
+    return out;
+  }
+  rbrace() {
+    if (this.s[this.pos] !== "}") this.fail("bad substitution");
+    this.pos++;
+  }
+  /** After `${`. */
+  parseFunc(start) {
+    const node2 = (param2, op, args = []) => ({ kind: "func", param: param2, op, args, start, end: this.pos });
+    if (this.s[this.pos] === "#") {
+      this.pos++;
+      const param2 = this.ident();
+      if (param2 === "") this.fail("bad substitution");
+      this.rbrace();
+      return node2(param2, "#len");
+    }
+    const param = this.ident();
+    if (param === "") this.fail("unable to parse variable name");
+    const c = this.s[this.pos];
+    switch (c) {
+      case "}":
+        this.pos++;
+        return node2(param, "");
+      case ":": {
+        const next = this.s[this.pos + 1];
+        if (next === "=" || next === "-" || next === "?" || next === "+") {
+          this.pos += 2;
+          return this.defaults(start, param, `:${next}`);
+        }
+        this.pos++;
+        const args = [[this.param((ch) => ch !== ":" && ch !== "}", false)]];
+        if (this.s[this.pos] === "}") {
+          this.pos++;
+          return node2(param, ":", args);
+        }
+        if (this.s[this.pos] !== ":") this.fail("bad substitution");
+        while (this.s[this.pos] === ":") this.pos++;
+        args.push([this.param((ch) => ch !== "}", false)]);
+        this.rbrace();
+        return node2(param, ":", args);
+      }
+      case "=":
+        this.pos++;
+        return this.defaults(start, param, "=");
+      case ",":
+      case "^": {
+        let op = "";
+        while ((this.s[this.pos] === "," || this.s[this.pos] === "^") && op.length < 2) op += this.s[this.pos++];
+        this.rbrace();
+        return node2(param, op);
+      }
+      case "/": {
+        let op = "/";
+        this.pos++;
+        const n = this.s[this.pos];
+        if (n === "/" || n === "#" || n === "%") {
+          op += n;
+          this.pos++;
+        }
+        const args = [this.s[this.pos] === "/" ? [{ kind: "text", value: "" }] : [this.param((ch) => ch !== "/", true)]];
+        if (this.s[this.pos] !== "/") this.fail("bad substitution");
+        while (this.s[this.pos] === "/") this.pos++;
+        if (this.s[this.pos] === "}") {
+          this.pos++;
+          return node2(param, op, args);
+        }
+        args.push([this.param((ch) => ch !== "}", true)]);
+        this.rbrace();
+        return node2(param, op, args);
+      }
+      case "#":
+      case "%": {
+        let op = "";
+        while (this.s[this.pos] === c && op.length < 2) op += this.s[this.pos++];
+        const args = [[this.param((ch) => ch !== "}", false)]];
+        this.rbrace();
+        return node2(param, op, args);
+      }
+      default:
+        return this.fail("missing closing brace");
+    }
+  }
+  /** The default's nodes up to `}`. */
+  defaults(start, param, op) {
+    const arg = [];
+    for (; ; ) {
+      if (this.s[this.pos] === "}") {
+        this.pos++;
+        return { kind: "func", param, op, args: arg.length > 0 ? [arg] : [], start, end: this.pos };
+      }
+      arg.push(this.param((ch) => ch !== "}", false));
+    }
+  }
+  /** One argument: a nested expression, or text up to a rejected character or a nested `${`. */
+  param(accept, escapes) {
+    if (this.opens(this.pos)) {
+      this.pos += 2;
+      return this.parseFunc(this.pos - 2);
+    }
+    let text = "";
+    let n = 0;
+    while (this.pos < this.s.length && !this.opens(this.pos)) {
+      const ch = this.s[this.pos];
+      const next = this.s[this.pos + 1];
+      if (escapes && (ch === "$" && next === "$" || ch === "\\" && (next === "/" || next === "\\"))) {
+        text += next;
+        this.pos += 2;
+        n++;
+        continue;
+      }
+      if (!accept(ch)) break;
+      text += ch;
+      this.pos++;
+      n++;
+    }
+    if (n === 0) this.fail("unable to parse substitution within function");
+    return { kind: "text", value: text };
+  }
+};
+function bytes(s) {
+  return Buffer.from(s, "utf8");
+}
+function substr(s, args) {
+  const b = bytes(s);
+  let pos = Number.parseInt(args[0] ?? "", 10);
+  if (!/^[+-]?\d+$/.test(args[0] ?? "") || Number.isNaN(pos)) return s;
+  if (pos < 0) pos = Math.max(0, b.length + pos);
+  if (args.length === 1) return pos < b.length ? b.subarray(pos).toString("utf8") : "";
+  if (!/^[+-]?\d+$/.test(args[1] ?? "")) return s;
+  const length = Number.parseInt(args[1], 10);
+  if (length < 0) {
+    const end = b.length + length;
+    return end < pos ? "" : b.subarray(pos, end).toString("utf8");
+  }
+  if (pos + length >= b.length) return pos < b.length ? b.subarray(pos).toString("utf8") : "";
+  return b.subarray(pos, pos + length).toString("utf8");
+}
+function globRegex(glob2) {
+  let re = "";
+  for (let i = 0; i < glob2.length; i++) {
+    const c = glob2[i];
+    if (c === "*") re += "[\\s\\S]*";
+    else if (c === "?") re += "[\\s\\S]";
+    else if (c === "\\") {
+      if (i + 1 >= glob2.length) return void 0;
+      re += escapeRe(glob2[++i]);
+    } else if (c === "[") {
+      const close = glob2.indexOf("]", i + 2);
+      if (close < 0) return void 0;
+      let body = glob2.slice(i + 1, close);
+      const negate = body.startsWith("^");
+      if (negate) body = body.slice(1);
+      if (body === "") return void 0;
+      re += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, (m) => `\\${m}`)}]`;
+      i = close;
+    } else re += escapeRe(c);
+  }
+  try {
+    return new RegExp(`^${re}$`, "u");
+  } catch {
+    return void 0;
+  }
+}
+function escapeRe(c) {
+  return c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+}
+var reverse = (s) => [...s].reverse().join("");
+function trim(s, glob2, longest) {
+  const re = globRegex(glob2);
+  if (!re) return s;
+  const chars = [...s];
+  let found;
+  for (let i = 0; i < chars.length; i++) {
+    const prefix = chars.slice(0, chars.length - i).join("");
+    if (re.test(prefix)) {
+      found = prefix;
+      if (longest) break;
+    }
+  }
+  return found !== void 0 && found !== "" ? s.slice(found.length) : s;
+}
+function apply(op, v, args) {
+  switch (op) {
+    case ",":
+      return v === "" ? v : String.fromCodePoint(v.codePointAt(0)).toLowerCase() + v.slice(String.fromCodePoint(v.codePointAt(0)).length);
+    case ",,":
+      return v.toLowerCase();
+    case "^":
+      return v === "" ? v : String.fromCodePoint(v.codePointAt(0)).toUpperCase() + v.slice(String.fromCodePoint(v.codePointAt(0)).length);
+    case "^^":
+      return v.toUpperCase();
+    case "#len":
+      return String(bytes(v).length);
+    case "#":
+      return args.length === 0 ? String(bytes(v).length) : trim(v, args[0], false);
+    case "##":
+      return args.length === 0 ? v : trim(v, args[0], true);
+    case "%":
+      return args.length === 0 ? v : reverse(trim(reverse(v), reverse(args[0]), false));
+    case "%%":
+      return args.length === 0 ? v : reverse(trim(reverse(v), reverse(args[0]), true));
+    case ":":
+      return args.length === 0 ? v : substr(v, args);
+    case "/#":
+      return args.length === 2 && v.startsWith(args[0]) ? args[1] + v.slice(args[0].length) : v;
+    case "/%":
+      return args.length === 2 && v.endsWith(args[0]) ? v.slice(0, v.length - args[0].length) + args[1] : v;
+    case "/":
+      return args.length === 0 ? v : replaceOnce(v, args[0], args[1] ?? "");
+    case "//":
+      return args.length === 0 ? v : replaceAll(v, args[0], args[1] ?? "");
+    default:
+      return v === "" && args.length > 0 ? args.join("") : v;
+  }
+}
+function replaceOnce(s, old, rep) {
+  const i = s.indexOf(old);
+  return i < 0 ? s : s.slice(0, i) + rep + s.slice(i + old.length);
+}
+function replaceAll(s, old, rep) {
+  if (old === "") return rep + [...s].map((c) => c + rep).join("");
+  return s.split(old).join(rep);
+}
+function envsubst(text, vars, leaveUnknown) {
+  const nodes = new Parser(text).parseAll();
+  const left = /* @__PURE__ */ new Set();
+  const evalNodes = (list) => list.map(evalNode).join("");
+  const evalNode = (n) => {
+    if (n.kind === "text") return n.value;
+    const args = n.args.map(evalNodes);
+    const value = vars.get(n.param);
+    if (value === void 0 && leaveUnknown) {
+      left.add(n.param);
+      return text.slice(n.start, n.end);
+    }
+    return apply(n.op, value ?? "", args);
+  };
+  return { text: evalNodes(nodes), left: [...left].sort() };
+}
+function expressionAt(text, at3) {
+  const nl = text.indexOf("\n", at3);
+  const line = text.slice(at3, nl < 0 ? void 0 : nl);
+  const close = line.indexOf("}");
+  const expr = close < 0 ? line : line.slice(0, close + 1);
+  return expr.length > 80 ? `${expr.slice(0, 77)}...` : expr;
+}
+
+// src/render/kubernetes/flux-kustomization.ts
+var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
+var SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
+var FLUX_PLAIN_RULE = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
+var VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+async function loadFluxObject(unit2, repoRoot, files) {
+  const ref = unit2.object;
+  const at3 = { severity: "error", unit: unit2.id, file: ref.file };
+  let text;
+  try {
+    text = await files.readFile(posix10.join(repoRoot, ref.file));
+  } catch (e) {
+    return { ...at3, message: `cannot read the Flux Kustomization: ${e.message}` };
+  }
+  const parsed = parseYaml11(text, ref.file);
+  if (parsed.errors.length > 0) return { ...parsed.errors[0], unit: unit2.id };
+  const found = parsed.docs.find((d) => {
+    const m = isRecord(d.object["metadata"]) ? d.object["metadata"] : {};
+    return isFluxKustomization(d.object) && m["name"] === ref.name && (m["namespace"] ?? "default") === ref.namespace;
+  });
+  return found ?? { ...at3, message: `Flux Kustomization ${ref.namespace}/${ref.name} is no longer in ${ref.file}` };
+}
+var specOf = (ks) => isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
+var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+async function componentDirs(unit2, spec, repoRoot, files) {
+  const out = [];
+  for (const ref of strings(spec["components"])) {
+    const rel = posix10.normalize(posix10.join(unit2.dir, ref));
+    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix10.join(repoRoot, rel)) === void 0) continue;
+    out.push({ rel, ref });
+  }
+  return out;
+}
+async function fluxClosure(unit2, settings, entry, files) {
+  const root = settings.repoRoot;
+  const ks = await loadFluxObject(unit2, root, files);
+  const paths = /* @__PURE__ */ new Set([unit2.object.file]);
+  if (!("object" in ks)) return { paths: [...paths], volatile: true, reason: ks.message };
+  const spec = specOf(ks);
+  const closures = [];
+  if (await kustomizationFileIn(files, root, unit2.dir)) closures.push(await kustomizeClosure(unit2.dir, files, root));
+  else {
+    paths.add(unit2.dir);
+    try {
+      const listing = await listPlainUnit(files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
+      for (const sub of listing.kustomizations) closures.push(await kustomizeClosure(sub, files, root));
+    } catch {
+    }
+  }
+  for (const c of await componentDirs(unit2, spec, root, files)) closures.push(await kustomizeClosure(c.rel, files, root));
+  const postBuild2 = isRecord(spec["postBuild"]) ? spec["postBuild"] : {};
+  if (Array.isArray(postBuild2["substituteFrom"]) && postBuild2["substituteFrom"].length > 0) paths.add(unit2.object.scope);
+  let volatile = false;
+  let reason;
+  for (const c of closures) {
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) ({ volatile, reason } = c);
+  }
+  for (const p of await helmReleaseInputs([...paths], unit2, root, files)) paths.add(p);
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function helmReleaseInputs(paths, unit2, root, files) {
+  const out = [];
+  for (const p of paths) {
+    const st = await files.lstat(posix10.join(root, p));
+    let docs = [];
+    if (st?.kind === "directory") docs = (await readObjectsBelow(files, root, p)).objects;
+    else if (st?.kind === "file" && /\.ya?ml$/.test(p)) docs = parseYaml11(await files.readFile(posix10.join(root, p)), p).docs;
+    for (const d of docs) {
+      const o = d.object;
+      if (o["kind"] !== "HelmRelease" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/")) continue;
+      const spec = isRecord(o["spec"]) ? o["spec"] : {};
+      const chart = isRecord(spec["chart"]) && isRecord(spec["chart"]["spec"]) ? spec["chart"]["spec"] : {};
+      const ref = isRecord(chart["sourceRef"]) ? chart["sourceRef"] : {};
+      if (ref["kind"] !== "GitRepository" || typeof chart["chart"] !== "string") continue;
+      const norm = (x) => posix10.normalize(x.replace(/^(\.\/)+/, "").replace(/\/+$/, ""));
+      out.push(norm(chart["chart"]));
+      if (Array.isArray(chart["valuesFiles"])) {
+        for (const v of chart["valuesFiles"]) if (typeof v === "string") out.push(norm(v));
+      }
+      if (Array.isArray(spec["valuesFrom"]) && spec["valuesFrom"].length > 0) out.push(unit2.object.scope);
+    }
+  }
+  return out.filter((p) => p !== ".." && !p.startsWith("../") && !posix10.isAbsolute(p));
+}
+function applyFluxGenerator(kustomization, spec, components) {
+  const k = { ...kustomization };
+  if (typeof spec["targetNamespace"] === "string") k["namespace"] = spec["targetNamespace"];
+  if (Array.isArray(spec["patches"]) && spec["patches"].length > 0) {
+    k["patches"] = [...Array.isArray(k["patches"]) ? k["patches"] : [], ...spec["patches"].map((p) => isRecord(p) ? { patch: p["patch"], ...isRecord(p["target"]) ? { target: p["target"] } : {} } : p)];
+  }
+  if (Array.isArray(spec["images"]) && spec["images"].length > 0) {
+    const images = Array.isArray(k["images"]) ? [...k["images"]] : [];
+    for (const image of spec["images"]) {
+      if (!isRecord(image)) continue;
+      const entry = { name: image["name"] };
+      for (const f of ["newName", "newTag", "digest"]) if (typeof image[f] === "string" && image[f] !== "") entry[f] = image[f];
+      const at3 = images.findIndex((i) => isRecord(i) && i["name"] === image["name"]);
+      if (at3 >= 0) images[at3] = entry;
+      else images.push(entry);
+    }
+    k["images"] = images;
+  }
+  if (components.length > 0) k["components"] = [...strings(k["components"]), ...components];
+  if (typeof spec["namePrefix"] === "string" && spec["namePrefix"] !== "") k["namePrefix"] = spec["namePrefix"];
+  if (typeof spec["nameSuffix"] === "string" && spec["nameSuffix"] !== "") k["nameSuffix"] = spec["nameSuffix"];
+  return k;
+}
+function fluxSubstitute(text, vars, leaveUnknown) {
+  try {
+    return envsubst(text, vars, leaveUnknown);
+  } catch (e) {
+    if (!(e instanceof EnvsubstError)) throw e;
+    return { text, left: [], error: { expression: expressionAt(text, e.at), reason: e.message, line: text.slice(0, e.at).split("\n").length } };
+  }
+}
+async function renderFluxKustomization(ctx) {
+  const { unit: unit2, input, entry } = ctx;
+  const root = input.repoRoot;
+  const file = unit2.object.file;
+  const err3 = (message, at4 = { file }) => {
+    ctx.diagnostics.push({ severity: "error", unit: unit2.id, message, ...at4 });
+    return void 0;
+  };
+  const ks = await loadFluxObject(unit2, root, input.files);
+  if (!("object" in ks)) {
+    ctx.diagnostics.push(ks);
+    return void 0;
+  }
+  const at3 = { file, line: ks.line };
+  const spec = specOf(ks);
+  if (unit2.dir !== ".") {
+    const bad = checkRelativePath(unit2.dir, "spec.path") ?? await checkRepoPath(root, unit2.dir, input.files, "spec.path", { anyName: true });
+    if (bad) return err3(bad, at3);
+  }
+  if ((await input.files.lstat(posix10.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
+  const allowRemote = entry.kustomize.allowRemote || input.settings.config.policy.allowRemote;
+  const copies = /* @__PURE__ */ new Set();
+  const take = async (dir) => {
+    const c = await kustomizeClosure(dir, input.files, root, { allowRemote });
+    for (const p of c.problems ?? []) err3(p.message, { file: p.file, line: p.line });
+    for (const r of c.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: r.message, file: r.file, line: r.line });
+    for (const p of c.paths) copies.add(p);
+    return !c.problems;
+  };
+  const kfile = await kustomizationFileIn(input.files, root, unit2.dir);
+  let kustomization;
+  let kname = "kustomization.yaml";
+  if (kfile) {
+    if (!await take(unit2.dir)) return void 0;
+    const parsed = parseYaml11(await input.files.readFile(posix10.join(root, kfile)), kfile);
+    if (parsed.errors.length > 0) return err3(parsed.errors[0].message, { file: kfile, line: parsed.errors[0].line ?? 1 });
+    kustomization = parsed.docs[0]?.object ?? {};
+    kname = posix10.basename(kfile);
+  } else {
+    const listing = await listPlainUnit(input.files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
+    for (const link of listing.symlinks) err3(`${link} is a symlink: symlinked manifests and folders are not followed; copy them instead`, { file: link });
+    for (const chart of listing.charts) err3(`${chart} is a Helm chart inside ${unit2.dir}, which has no kustomization: Flux would read its templates as manifests`, { file: `${chart}/Chart.yaml` });
+    if (listing.symlinks.length + listing.charts.length > 0) return void 0;
+    copies.add(unit2.dir);
+    for (const sub of listing.kustomizations) if (!await take(sub)) return void 0;
+    const rel = (p) => `./${p.slice(unit2.dir === "." ? 0 : unit2.dir.length + 1)}`;
+    kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...listing.files, ...listing.kustomizations].sort(cmp).map(rel) };
+  }
+  const components = await componentDirs(unit2, spec, root, input.files);
+  for (const c of components) {
+    const bad = checkRelativePath(c.rel, "component") ?? await checkRepoPath(root, c.rel, input.files, "component", { anyName: true });
+    if (bad) return err3(`spec.components: ${bad}`, at3);
+    if (!await take(c.rel)) return void 0;
+  }
+  const generated = applyFluxGenerator(kustomization, spec, components.map((c) => c.ref));
+  if (!input.exec.workDir) return err3("this runner has no work directory for the kustomization Flux generates", at3);
+  const existing = [];
+  if (copies.has(".")) {
+    copies.delete(".");
+    for (const e of await input.files.readDir(root)) if (!e.name.startsWith(".")) copies.add(e.name);
+  }
+  for (const p of [...copies].sort(cmp)) {
+    if (existing.some((e) => p.startsWith(`${e}/`))) continue;
+    if (await input.files.lstat(posix10.join(root, p)) !== void 0) existing.push(p);
+  }
+  const toolCmd = await input.exec.which("kustomize") ? "kustomize" : await input.exec.which("kubectl") ? "kubectl" : void 0;
+  if (!toolCmd) return err3("kustomize not found: install kustomize or kubectl (kubectl kustomize)", at3);
+  const work = await input.exec.workDir(
+    existing.map((p) => ({ from: posix10.join(root, p), to: `repo/${p}` })),
+    [{ path: posix10.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
+` }]
+  );
+  let stdout;
+  try {
+    const dir = posix10.join(work.path, "repo", unit2.dir);
+    const args = toolCmd === "kustomize" ? ["build", dir] : ["kustomize", dir];
+    const result = await input.exec.run(toolCmd, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS2, env: goToolEnv(input.settings) });
+    if (result.exitCode !== 0) {
+      const msg = toolMessage(result.stderr).split(work.path + "/repo/").join("");
+      return err3(`${toolCmd} ${args[0]} of Flux Kustomization ${unit2.object.namespace}/${unit2.object.name} failed (exit ${result.exitCode})${msg ? `: ${msg}` : ""}`, at3);
+    }
+    for (const w of toolWarnings(result.stderr)) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: `kustomize: ${w}`, ...at3 });
+    stdout = result.stdout;
+  } finally {
+    await work.remove();
+  }
+  const objects = await postBuild(ctx, spec, stdout, at3);
+  if (objects === void 0) return void 0;
+  return objects.map((o) => JSON.stringify(o)).join("\n---\n");
+}
+async function postBuild(ctx, spec, stdout, at3) {
+  const { unit: unit2, input } = ctx;
+  const notString = (what, where) => {
+    ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
+    return void 0;
+  };
+  const pb = isRecord(spec["postBuild"]) ? spec["postBuild"] : void 0;
+  const vars = /* @__PURE__ */ new Map();
+  const unread = [];
+  if (pb) {
+    const from = Array.isArray(pb["substituteFrom"]) ? pb["substituteFrom"] : [];
+    let below;
+    for (const s of from) {
+      if (!isRecord(s)) continue;
+      const kind = String(s["kind"]);
+      const name = String(s["name"]);
+      if (kind === "Secret") {
+        unread.push(`Secret ${name} (Secret values are never read)`);
+        continue;
+      }
+      below ??= (await readObjectsBelow(input.files, input.repoRoot, unit2.object.scope)).objects;
+      const cms = below.filter((o) => o.object["kind"] === "ConfigMap" && o.object["apiVersion"] === "v1" && isRecord(o.object["metadata"]) && o.object["metadata"]["name"] === name && (o.object["metadata"]["namespace"] ?? unit2.object.namespace) === unit2.object.namespace);
+      if (kind !== "ConfigMap" || cms.length === 0) {
+        if (s["optional"] !== true) unread.push(`${kind} ${name} (${kind === "ConfigMap" ? `not found below ${unit2.object.scope || "the repository root"}` : "not a ConfigMap or Secret"})`);
+        continue;
+      }
+      if (cms.length > 1) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `substituteFrom ConfigMap ${name} is defined ${cms.length} times: ${cms.map((c) => `${c.file}:${c.line}`).join(", ")}` });
+        return void 0;
+      }
+      const data = isRecord(cms[0].object["data"]) ? cms[0].object["data"] : {};
+      for (const [k, v] of Object.entries(data)) {
+        if (typeof v !== "string") return notString(`ConfigMap ${name} data.${k}`, { file: cms[0].file, line: cms[0].line });
+        vars.set(k, v.replace(/\n/g, ""));
+      }
+    }
+    if (isRecord(pb["substitute"])) {
+      for (const [k, v] of Object.entries(pb["substitute"])) {
+        if (typeof v !== "string") return notString(`postBuild.substitute.${k}`, at3);
+        vars.set(k, v.replace(/\n/g, ""));
+      }
+    }
+    for (const k of vars.keys()) {
+      if (!VAR_NAME.test(k)) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild variable name "${k}" is invalid: it must match ${VAR_NAME.source}` });
+        return void 0;
+      }
+    }
+  }
+  const substitute = pb !== void 0 && (vars.size > 0 || unread.length > 0);
+  const cm = isRecord(spec["commonMetadata"]) ? spec["commonMetadata"] : {};
+  const left = /* @__PURE__ */ new Set();
+  const objects = [];
+  for (const doc of stdout.split(/^---$/m)) {
+    if (doc.trim() === "") continue;
+    let text = doc;
+    let parsed = parseYaml11(text, unit2.object.file);
+    if (parsed.errors.length > 0) {
+      ctx.diagnostics.push({ ...parsed.errors[0], unit: unit2.id, message: `kustomize output: ${parsed.errors[0].message}` });
+      return void 0;
+    }
+    const obj = parsed.docs[0]?.object;
+    if (!obj) continue;
+    const m = isRecord(obj["metadata"]) ? obj["metadata"] : {};
+    const disabled = [m["labels"], m["annotations"]].some((x) => isRecord(x) && x[SUBSTITUTE_KEY] === "disabled");
+    let result = obj;
+    if (substitute && !disabled) {
+      const r = fluxSubstitute(text, vars, unread.length > 0);
+      for (const l of r.left) left.add(l);
+      if (r.error) {
+        const md = isRecord(obj["metadata"]) ? obj["metadata"] : {};
+        const who = `${String(obj["kind"])} ${typeof md["namespace"] === "string" ? `${md["namespace"]}/` : ""}${String(md["name"])}`;
+        ctx.diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          ...at3,
+          message: `postBuild: ${r.error.expression} (line ${r.error.line} of ${who} as kustomize builds it) is not an expression Flux's envsubst parses (${r.error.reason}), so kustomize-controller fails the build: write \${var}, \${var:=default}, \${var^^}, \${var:position:length} or another form Flux documents, or $\${...} for a literal`
+        });
+        return void 0;
+      }
+      text = r.text;
+      parsed = parseYaml11(text, unit2.object.file);
+      if (parsed.errors.length > 0 || !parsed.docs[0]) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild substitution gives invalid YAML: ${parsed.errors[0]?.message ?? "no object"}` });
+        return void 0;
+      }
+      result = parsed.docs[0].object;
+    }
+    for (const field2 of ["labels", "annotations"]) {
+      if (!isRecord(cm[field2]) || Object.keys(cm[field2]).length === 0) continue;
+      const md = isRecord(result["metadata"]) ? result["metadata"] : result["metadata"] = {};
+      md[field2] = { ...isRecord(md[field2]) ? md[field2] : {}, ...cm[field2] };
+    }
+    objects.push(result);
+  }
+  if (unread.length > 0) {
+    const names = [...left].map((l) => `\${${l}}`);
+    ctx.diagnostics.push({
+      severity: "warning",
+      unit: unit2.id,
+      ...at3,
+      message: `postBuild.substituteFrom ${unread.join(", ")} cannot be read offline: ${names.length > 0 ? `${names.join(", ")} left as written` : "no variable was left unresolved"}`
+    });
+  }
+  return objects;
+}
+
+// src/render/kubernetes/unit-closure.ts
+async function kubernetesClosure(unit2, settings, files) {
+  const entry = settings.config.kubernetes[unit2.entry];
+  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
+  if (unit2.emit) return { paths: [unit2.emit.file], volatile: false };
+  switch (entry.from) {
+    case "argocd":
+      return argoClosure(unit2, settings, files);
+  }
+  const root = settings.repoRoot;
+  switch (entry.from) {
+    case "flux":
+      return fluxClosure(unit2, settings, entry, files);
+  }
+  const detected = await detectUnitType(files, root, unit2, entry);
+  switch (detected.type) {
+    case "kustomize":
+      return kustomizeClosure(unit2.dir, files, root);
+    case "helm":
+      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
+    case "chart":
+      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
+    case "missing":
+      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
+    case "plain": {
+      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
+      return plainUnitClosure(own2, unit2, entry, settings, files);
+    }
+  }
+}
+async function plainUnitClosure(own2, unit2, entry, settings, files) {
+  let listing;
+  try {
+    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
+  } catch {
+    return own2;
+  }
+  if (listing.kustomizations.length === 0) return own2;
+  const paths = new Set(own2.paths);
+  let volatile = own2.volatile;
+  let reason = own2.reason;
+  for (const sub of listing.kustomizations) {
+    const c = await kustomizeClosure(sub, files, settings.repoRoot);
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) {
+      volatile = true;
+      reason = c.reason;
+    }
+  }
+  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
+    volatile = true;
+    reason = "kustomize --enable-helm may fetch charts";
+  }
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+
+// src/render/kubernetes/pin-sources.ts
+var IMAGES_FILES = ["images.yaml", "images.yml"];
+async function kubernetesPinSources(unit2, settings, files) {
+  const entry = settings.config.kubernetes[unit2.entry];
+  if (!entry) return [];
+  const out = [];
+  const type = await detectUnitType(files, settings.repoRoot, unit2, entry);
+  if (type.type === "kustomize") out.push({ role: "kustomization", path: type.file });
+  else if (type.type === "helm") out.push({ role: "release", path: type.file });
+  for (const name of IMAGES_FILES) out.push({ role: "images", path: `${unit2.dir}/${name}` });
+  return out;
+}
+
+// src/render/kubernetes/tool-versions.ts
+var VERSION_COMMANDS = [
+  ["kustomize", ["version"]],
+  ["kubectl", ["version", "--client"]],
+  ["helm", ["version", "--short"]]
+];
+async function renderToolVersions(exec) {
+  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
+  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
+  const versions = await Promise.all(
+    wanted.map(async ([cmd, args]) => {
+      try {
+        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
+        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
+      } catch {
+        return `${cmd}:unknown`;
+      }
+    })
+  );
+  return versions.length > 0 ? versions.join("\n") : "no render tools";
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
@@ -26454,7 +26874,7 @@ var HELM_ENV = [
   "NO_PROXY",
   "no_proxy"
 ];
-var abs = (input, rel) => posix10.join(input.repoRoot, rel);
+var abs = (input, rel) => posix11.join(input.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function toolFailure(what, result) {
   const stderr = toolMessage(result.stderr);
@@ -26497,6 +26917,9 @@ function createKubernetesRenderer() {
   return {
     name: "kubernetes",
     independent: true,
+    closure: kubernetesClosure,
+    toolVersions: renderToolVersions,
+    pinSources: kubernetesPinSources,
     async render(input) {
       const out = [];
       for (const unit2 of input.units) out.push(await renderKubernetesUnit(unit2, input));
@@ -26518,9 +26941,14 @@ async function renderKubernetesUnit(unit2, input) {
       { severity: "error", unit: unit2.id, file: input.settings.configPath, message: `no kubernetes entry #${unit2.entry} in the config` }
     ]);
   }
+  if (unit2.emit) {
+    const ctx2 = { unit: unit2, input, entry, diagnostics: [] };
+    const resources2 = documentsToResources(ctx2, JSON.stringify(emittedObject(unit2.emit, entry)), unit2.emit.file, false);
+    return hasErrors(ctx2.diagnostics) ? failed(ctx2.diagnostics) : { unit: unit2, status: "rendered", resources: resources2, artifacts: [], diagnostics: ctx2.diagnostics };
+  }
   switch (entry.from) {
     case "argocd":
-      return renderArgoUnit(unit2, input, entry, renderKubernetesUnit);
+      return withoutReplaced(await renderArgoUnit(unit2, input, entry, renderKubernetesUnit), entry, input);
   }
   const ctx = { unit: unit2, input, entry, diagnostics: [] };
   let resources = [];
@@ -26531,7 +26959,7 @@ async function renderKubernetesUnit(unit2, input) {
     switch (entry.from) {
       case "flux": {
         const text = await renderFluxKustomization(ctx);
-        if (text !== void 0) resources = documentsToResources(ctx, text, unit2.object.file, false);
+        if (text !== void 0) resources = await fluxHelmReleases(ctx, documentsToResources(ctx, text, unit2.object.file, false));
         break;
       }
     }
@@ -26564,7 +26992,25 @@ async function renderKubernetesUnit(unit2, input) {
     err2(ctx, `rendering failed: ${e.message}`, { file: unit2.dir });
   }
   if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
-  return { unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics };
+  return withoutReplaced({ unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics }, entry, input);
+}
+function withoutReplaced(r, entry, input) {
+  if (!entry.emit || r.status !== "rendered" || input.forDiscovery) return r;
+  const left = [];
+  const resources = r.resources.filter((x) => {
+    const o = x.object;
+    if (!replacedByEmit(o, entry)) return true;
+    const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+    left.push(`${String(o["kind"])} ${typeof m["namespace"] === "string" ? `${m["namespace"]}/` : ""}${String(m["name"])}`);
+    return false;
+  });
+  if (left.length === 0) return r;
+  const shown = left.slice(0, 5).join(", ") + (left.length > 5 ? ` and ${left.length - 5} more` : "");
+  return {
+    ...r,
+    resources,
+    diagnostics: [...r.diagnostics, { severity: "notice", unit: r.unit.id, message: `${shown} left out of the wet tree: with emit, the objects Hydrate writes to ${entry.emit.output} deploy the units instead` }]
+  };
 }
 async function detectType(ctx) {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
@@ -26631,7 +27077,7 @@ async function renderKustomize(ctx, file, dirRel) {
 async function renderHelm(ctx, file) {
   const { input, unit: unit2 } = ctx;
   const empty = { resources: [], patches: [] };
-  const unsafeRelease = await checkRepoPath(input.repoRoot, posix10.normalize(file), input.files, "Helm release file");
+  const unsafeRelease = await checkRepoPath(input.repoRoot, posix11.normalize(file), input.files, "Helm release file");
   if (unsafeRelease) {
     err2(ctx, unsafeRelease, { file: input.settings.configPath });
     return empty;
@@ -26642,8 +27088,8 @@ async function renderHelm(ctx, file) {
   if (parsed.errors.length > 0) return empty;
   const check = helmRelease.safeParse(parsed.value);
   if (!check.success) {
-    for (const { issue: issue2, path: path7, position } of locateZodIssues(check.error, parsed)) {
-      const field2 = path7.length > 0 ? `${path7.join(".")}: ` : "";
+    for (const { issue: issue2, path: path8, position } of locateZodIssues(check.error, parsed)) {
+      const field2 = path8.length > 0 ? `${path8.join(".")}: ` : "";
       err2(ctx, `invalid Helm release: ${field2}${issue2.message}`, { file, ...position });
     }
     return empty;
@@ -26656,8 +27102,8 @@ async function renderHelm(ctx, file) {
   }));
   for (const p of artifactProblems) err2(ctx, p.message, p.at);
   if (hasErrors(ctx.diagnostics)) return empty;
-  const releaseDir = posix10.dirname(file);
-  const releaseName = release.releaseName ?? posix10.basename(releaseDir);
+  const releaseDir = posix11.dirname(file);
+  const releaseName = release.releaseName ?? posix11.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
   let localChart;
@@ -26667,7 +27113,7 @@ async function renderHelm(ctx, file) {
     return empty;
   }
   if (isLocalChart(release.chart)) {
-    const chartRel = posix10.normalize(posix10.join(releaseDir, release.chart));
+    const chartRel = posix11.normalize(posix11.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, "chart path") ?? await checkRepoPath(input.repoRoot, chartRel, input.files, "chart path");
     if (bad) {
       err2(ctx, bad, { file, ...parsed.positionOf(["chart"]) });
@@ -26707,7 +27153,7 @@ async function renderHelm(ctx, file) {
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix10.normalize(posix10.join(unit2.dir, v));
+      const rel = posix11.normalize(posix11.join(unit2.dir, v));
       const bad = checkRelativePath(rel, "values file") ?? await checkRepoPath(input.repoRoot, rel, input.files, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err2(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file, ...parsed.positionOf(["valuesFiles", i]) });
@@ -26747,7 +27193,7 @@ async function renderHelm(ctx, file) {
     }
     const cwd = work?.path ?? input.repoRoot;
     if (work && localChart && copies.length > 0) {
-      chartRef = posix10.join(work.path, localChart.rel);
+      chartRef = posix11.join(work.path, localChart.rel);
       const built = await input.exec.run("helm", ["dependency", "build", "--", chartRef], {
         cwd,
         timeoutMs: RENDER_TIMEOUT_MS3,
@@ -26789,7 +27235,7 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
   const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
   for (const d of deps) {
     if (!d.repository.startsWith("file://")) continue;
-    const rel = posix10.normalize(posix10.join(chartRel, d.repository.slice("file://".length)));
+    const rel = posix11.normalize(posix11.join(chartRel, d.repository.slice("file://".length)));
     const bad = checkRelativePath(rel, `dependency ${d.name} of chart ${chartRel}`);
     if (bad) {
       err2(ctx, bad, { file });
@@ -26802,7 +27248,7 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
 }
 async function pathLikeChartProblem(input, chart) {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
-  const rel = posix10.normalize(chart);
+  const rel = posix11.normalize(chart);
   if (await input.files.lstat(abs(input, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
   return checkRepoPath(input.repoRoot, rel, input.files, "chart", { anyName: true });
 }
@@ -26843,6 +27289,85 @@ async function isRegularFile(input, rel) {
     return false;
   }
 }
+async function fluxHelmReleases(ctx, resources) {
+  const { input, unit: unit2 } = ctx;
+  if (!resources.some((r) => isHelmRelease(r.object))) return resources;
+  const ks = await loadFluxObject(unit2, input.repoRoot, input.files);
+  const ksSpec = "object" in ks && isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
+  const ksAt = { file: unit2.object.file, ..."line" in ks && typeof ks.line === "number" ? { line: ks.line } : {} };
+  let below;
+  const belowScope = () => below ??= readObjectsBelow(input.files, input.repoRoot, unit2.object.scope).then((r) => r.objects);
+  let inDir;
+  const objects = resources.map((r) => r.object);
+  const out = [];
+  for (const r of resources) {
+    const o = r.object;
+    if (!isHelmRelease(o)) {
+      out.push(r);
+      continue;
+    }
+    const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+    const who = `HelmRelease ${typeof m["namespace"] === "string" ? `${m["namespace"]}/` : ""}${String(m["name"])}`;
+    const plan = await planHelmRelease(o, objects, belowScope, ctx.entry.flux?.sources);
+    if (plan.kind === "keep") {
+      ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...ksAt, message: `${who} is kept as an object: ${plan.reason}; helm-controller renders its chart in the cluster` });
+      out.push(r);
+      continue;
+    }
+    inDir ??= unit2.dir === "." ? [] : (await readObjectsBelow(input.files, input.repoRoot, unit2.dir)).objects;
+    const found = locateHelmRelease(String(m["name"]), inDir, String(ksSpec["namePrefix"] ?? ""), String(ksSpec["nameSuffix"] ?? ""));
+    const at3 = found ? { file: found.file, line: found.line } : ksAt;
+    for (const w of plan.warnings) warn(ctx, `${who}: ${w}`, at3);
+    if (plan.kind === "problems") {
+      for (const e of plan.errors) err2(ctx, `${who}: ${e}`, at3);
+      continue;
+    }
+    const rendered = await renderLocalHelmRelease(ctx, plan, who, at3);
+    if (rendered === void 0) continue;
+    const scopes = crdScopes(rendered.map((x) => x.object));
+    for (const x of rendered) {
+      const xm = isRecord(x.object["metadata"]) ? x.object["metadata"] : void 0;
+      const id = identityOf(x.object);
+      if (xm && xm["namespace"] === void 0 && !("missing" in id) && !isClusterScoped(id, scopes)) xm["namespace"] = plan.namespace;
+      out.push(x);
+    }
+    ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...at3, message: `${who} rendered from the chart ${plan.chart} of this repository (release ${plan.releaseName} in ${plan.namespace})` });
+  }
+  return out;
+}
+async function renderLocalHelmRelease(ctx, plan, who, at3) {
+  const { input, entry } = ctx;
+  const fail = (message) => {
+    err2(ctx, `${who}: ${message}`, at3);
+    return void 0;
+  };
+  const bad = checkRelativePath(plan.chart, "chart") ?? await repoPathProblem(input.files, input.repoRoot, plan.chart, "chart") ?? await chartTreeProblem(input.files, input.repoRoot, plan.chart);
+  if (bad) return fail(bad);
+  if (!await isRegularFile(input, `${plan.chart}/Chart.yaml`)) return fail(`chart ${plan.chart}: no Chart.yaml there`);
+  for (const v of plan.valuesFiles) {
+    const problem = checkRelativePath(v, "valuesFiles entry") ?? await repoPathProblem(input.files, input.repoRoot, v, "valuesFiles entry");
+    if (problem) return fail(problem);
+    if (!await isRegularFile(input, v)) return fail(`valuesFiles entry ${v} not found in the repository`);
+  }
+  if (!input.exec.workDir) return fail("this runner has no work directory for the chart");
+  const write = plan.layers.map((l, i) => ({ path: `values-${i}.json`, content: `${JSON.stringify(l)}
+` }));
+  if (plan.valuesFiles.length > 0) write.push({ path: `chart/${CHART_COPY}/values.yaml`, content: "{}\n" });
+  const work = await input.exec.workDir([{ from: abs(input, plan.chart), to: `chart/${CHART_COPY}` }], write);
+  try {
+    const chartDir = posix11.join(work.path, "chart", CHART_COPY);
+    const args = ["template", `--namespace=${plan.namespace}`, ...plan.includeCrds ? ["--include-crds"] : []];
+    for (const v of plan.valuesFiles) args.push(`--values=${abs(input, v)}`);
+    for (const w of write) if (w.path.startsWith("values-")) args.push(`--values=${posix11.join(work.path, w.path)}`);
+    args.push("--", plan.releaseName, chartDir);
+    const twice = await chartMayVary(input.files, input.repoRoot, plan.chart);
+    const stdout = await runHelmTemplate(ctx, at3.file, withHelmFlags(args, helmExtraFlags({ kubeVersion: entry.helm.kubeVersion, apiVersions: entry.helm.apiVersions, stdinValues: false })), void 0, `the chart ${plan.chart}`, twice, work.path);
+    return stdout === void 0 ? void 0 : documentsToResources(ctx, stdout, `${plan.chart}/Chart.yaml`, false);
+  } finally {
+    await work.remove();
+  }
+}
+var CHART_COPY = "c";
 async function renderChartDir(ctx, chartFile) {
   const { input, unit: unit2, entry } = ctx;
   const configAt = { file: input.settings.configPath };
@@ -26877,11 +27402,11 @@ async function renderChartDir(ctx, chartFile) {
     }
     return filled.value;
   };
-  const releaseName = named("releaseName", posix10.basename(unit2.dir), 53);
+  const releaseName = named("releaseName", posix11.basename(unit2.dir), 53);
   const namespace = named("namespace", "default", 63);
   const valuesRel = [];
   for (const v of entry.helm.valueFiles) {
-    const rel = posix10.normalize(posix10.join(unit2.dir, v));
+    const rel = posix11.normalize(posix11.join(unit2.dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v} (helm.valueFiles)`);
     if (bad) err2(ctx, bad, configAt);
     else if (!await isRegularFile(input, rel)) err2(ctx, `values file ${rel} (helm.valueFiles) not found`, configAt);
@@ -26929,7 +27454,7 @@ async function renderPlain(ctx) {
   if ((await input.files.lstat(abs(input, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
     err2(
       ctx,
-      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix10.basename(unit2.dir)} and a version, or exclude the directory`,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix11.basename(unit2.dir)} and a version, or exclude the directory`,
       { file: `${unit2.dir}/Chart.yaml` }
     );
     return [];
@@ -26937,7 +27462,7 @@ async function renderPlain(ctx) {
   const rule = plainRuleOf(input.settings.config, entry);
   const listing = await listPlainUnit(input.files, input.repoRoot, unit2.dir, rule, entry.extraArtifacts);
   for (const link of listing.symlinks) {
-    err2(ctx, `${posix10.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
+    err2(ctx, `${posix11.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
   }
   for (const chart of listing.charts) {
     err2(
@@ -26947,7 +27472,7 @@ async function renderPlain(ctx) {
     );
   }
   if (listing.pluginMarkers.length > 0) {
-    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix10.basename(m)]} (${posix10.basename(m)})`).join(", ");
+    const which = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix11.basename(m)]} (${posix11.basename(m)})`).join(", ");
     err2(
       ctx,
       `${unit2.dir} is rendered by ${which}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
@@ -26995,7 +27520,7 @@ function describeNonObject(value, file) {
   const apiVersion2 = value["apiVersion"];
   const kind = value["kind"];
   if (typeof apiVersion2 === "string" && apiVersion2 !== "" && typeof kind === "string" && kind !== "") return void 0;
-  const base = posix10.basename(file);
+  const base = posix11.basename(file);
   const keys = Object.keys(value);
   const has = (...ks) => ks.some((k) => keys.includes(k));
   let looks;
@@ -27059,8 +27584,8 @@ async function unitPatches(ctx) {
   for (const [i, item] of parsed.value.entries()) {
     const check = targetedPatch.safeParse(item);
     if (!check.success) {
-      for (const { issue: issue2, path: path7, position } of locateZodIssues(check.error, parsed, [i])) {
-        err2(ctx, `invalid patch: ${path7.join(".") || "item"}: ${issue2.message}`, { file: rel, ...position });
+      for (const { issue: issue2, path: path8, position } of locateZodIssues(check.error, parsed, [i])) {
+        err2(ctx, `invalid patch: ${path8.join(".") || "item"}: ${issue2.message}`, { file: rel, ...position });
       }
       continue;
     }
@@ -27139,9 +27664,94 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 
-// src/render/terraform/claim-documents.ts
+// src/resources/names.ts
+var DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+var DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+var KIND = /^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
+var CONTROL2 = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+var RULES = new Map([
+  ...[
+    "ConfigMap",
+    "Secret",
+    "Pod",
+    "ServiceAccount",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "Endpoints",
+    "LimitRange",
+    "ResourceQuota",
+    "ReplicationController",
+    "PodTemplate"
+  ].map((k) => [`/${k}`, "subdomain"]),
+  ["/Namespace", "label"],
+  ["/Service", "dns1035"],
+  ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"].map((k) => [`apps/${k}`, "subdomain"]),
+  ["batch/Job", "subdomain"],
+  ["batch/CronJob", "subdomain"],
+  ["networking.k8s.io/Ingress", "subdomain"],
+  ["networking.k8s.io/IngressClass", "subdomain"],
+  ["networking.k8s.io/NetworkPolicy", "subdomain"],
+  ["policy/PodDisruptionBudget", "subdomain"],
+  ["autoscaling/HorizontalPodAutoscaler", "subdomain"],
+  ["storage.k8s.io/StorageClass", "subdomain"],
+  ["scheduling.k8s.io/PriorityClass", "subdomain"],
+  ["apiextensions.k8s.io/CustomResourceDefinition", "subdomain"],
+  ["admissionregistration.k8s.io/ValidatingWebhookConfiguration", "subdomain"],
+  ["admissionregistration.k8s.io/MutatingWebhookConfiguration", "subdomain"]
+]);
+var RULE_TEXT = {
+  subdomain: 'a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters)',
+  label: 'a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)',
+  dns1035: 'a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)'
+};
+function ruleProblem(name, rule) {
+  const ok = rule === "subdomain" ? name.length <= 253 && DNS1123_SUBDOMAIN.test(name) : name.length <= 63 && (rule === "label" ? DNS1123_LABEL : DNS1035_LABEL).test(name);
+  return ok ? void 0 : RULE_TEXT[rule];
+}
+function generalNameProblem(name) {
+  if (CONTROL2.test(name)) return "it contains a control character";
+  if (name === "." || name === "..") return `it is "${name}"`;
+  if (name.includes("/") || name.includes("%")) return 'it contains "/" or "%"';
+  if (name.length > 253) return "it is longer than 253 characters";
+  return void 0;
+}
+function checkObjectNames(resources) {
+  const out = [];
+  for (const r of resources) {
+    const o = r.object;
+    const kind = o["kind"];
+    const apiVersion2 = o["apiVersion"];
+    const metadata = isRecord(o["metadata"]) ? o["metadata"] : {};
+    const name = metadata["name"];
+    const namespace = metadata["namespace"];
+    if (typeof kind !== "string" || typeof name !== "string" || typeof apiVersion2 !== "string" || kind === "" || name === "") continue;
+    const what = `object ${JSON.stringify(kind)} ${JSON.stringify(name)}`;
+    const err3 = (message) => {
+      out.push({ severity: "error", unit: r.unit, ...r.source, message: `${what}: ${message}` });
+    };
+    if (kind.length > 63 || !KIND.test(kind)) {
+      err3('kind must be a letter followed by letters, digits or "-" (at most 63 characters), as Kubernetes requires');
+      continue;
+    }
+    const general = generalNameProblem(name);
+    if (general) {
+      err3(`metadata.name is not a name Kubernetes accepts: ${general}`);
+      continue;
+    }
+    const rule = RULES.get(`${apiGroupOf(apiVersion2)}/${kind}`);
+    const specific = rule ? ruleProblem(name, rule) : void 0;
+    if (specific) err3(`metadata.name of a ${kind} must be ${specific}`);
+    if (namespace !== void 0 && (typeof namespace !== "string" || namespace !== "" && (namespace.length > 63 || !DNS1123_LABEL.test(namespace)))) {
+      err3(`metadata.namespace ${JSON.stringify(namespace)} must be ${RULE_TEXT.label}`);
+    }
+  }
+  return out;
+}
+
+// src/render/claim-documents.ts
 function readClaimDocuments(text, file, unit2) {
   const read = readYaml(text, "1.1");
   return {
@@ -27182,17 +27792,23 @@ function sortKeysDeep2(value) {
   }
   return value;
 }
-var DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-var DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+// src/render/claim-fields.ts
+var commonClaimFields = {
+  version: union([string2(), number2()]).optional().describe('Claim schema version, e.g. "1.0"'),
+  type: string2().min(1).optional().describe("Claim type, as the seed system writes it"),
+  lifecycle: string2().min(1).optional().describe("Informational, e.g. production"),
+  system: string2().min(1).optional().describe("Owning system, e.g. system:app"),
+  owner: string2().min(1).optional().describe("Owning group or user, e.g. group:platform"),
+  annotations: record(string2(), string2()).optional().describe("Free-form string annotations of the claim")
+};
 
 // src/render/terraform/claim.ts
 var tfWorkspaceClaim = object({
   kind: literal("TFWorkspaceClaim"),
   name: string2().max(63).regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-"; at most 63 characters)'),
   resourceType: string2().min(1),
-  lifecycle: string2().optional(),
-  system: string2().optional(),
-  version: union([string2(), number2()]).optional(),
+  ...commonClaimFields,
   providers: object({
     terraform: object({
       name: string2().min(1).optional(),
@@ -27220,12 +27836,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path7) => {
-    if (typeof v === "string") return rewriteString(v, path7, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path7, i]));
+  const walk2 = (v, path8) => {
+    if (typeof v === "string") return rewriteString(v, path8, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path8, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path7, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path8, k]);
       return out;
     }
     return v;
@@ -27233,7 +27849,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path7, found, problems) {
+function rewriteString(s, path8, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -27246,7 +27862,7 @@ function rewriteString(s, path7, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path7, text: s.slice(start) });
+      problems.push({ path: path8, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -27255,13 +27871,13 @@ function rewriteString(s, path7, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path7 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path7 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path8 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path8 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path7, text: raw });
+      problems.push({ path: path8, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -27274,7 +27890,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash6("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash4("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -27592,9 +28208,9 @@ var v6 = cidrRegex.v6 = ({ exact } = defaultOpts) => exact ? v6exact : resetRege
 // node_modules/is-cidr/dist/index.js
 var re4 = v4({ exact: true });
 var re6 = v6({ exact: true });
-var isCidr = (str3) => re4.test(str3) ? 4 : re6.test(str3) ? 6 : 0;
-var v42 = isCidr.v4 = (str3) => re4.test(str3);
-var v62 = isCidr.v6 = (str3) => re6.test(str3);
+var isCidr = (str4) => re4.test(str4) ? 4 : re6.test(str4) ? 6 : 0;
+var v42 = isCidr.v4 = (str4) => re4.test(str4);
+var v62 = isCidr.v6 = (str4) => re6.test(str4);
 
 // node_modules/@kubernetes-models/validate/dist/formats.js
 var rBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -29903,8 +30519,10 @@ var storeRef = object({
 var secretsClaim = object({
   kind: literal("SecretsClaim"),
   name: string2().max(63).regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-"; at most 63 characters)'),
+  ...commonClaimFields,
   providers: object({
     external_secrets: object({
+      name: string2().min(1).optional().describe("The claim's name (the seed system writes it); must equal `name`"),
       secretStore: storeRef,
       externalSecrets: object({
         refreshInterval: string2().min(1).optional(),
@@ -29967,11 +30585,14 @@ function buildSecretsObjects(claim2, entry) {
   const problems = [];
   const seenKeys = /* @__PURE__ */ new Set();
   const data = [];
+  if (es.name !== void 0 && es.name !== claim2.name) {
+    problems.push({ path: ["providers", "external_secrets", "name"], message: `providers.external_secrets.name "${es.name}" differs from the claim's name "${claim2.name}": it must be the claim's name (or be left out)` });
+  }
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path7 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path8 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path7, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path8, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -30154,19 +30775,30 @@ function createSecretsRenderer() {
 }
 
 // src/render/registry.ts
+var FACTORIES = {
+  kubernetes: createKubernetesRenderer,
+  terraform: createTerraformRenderer,
+  secrets: createSecretsRenderer
+};
+var shared = /* @__PURE__ */ new Map();
+function rendererFor(name) {
+  let r = shared.get(name);
+  if (!r) shared.set(name, r = FACTORIES[name]());
+  return r;
+}
 function defaultRenderers() {
-  return [createKubernetesRenderer(), createTerraformRenderer(), createSecretsRenderer()];
+  return Object.keys(FACTORIES).map((name) => FACTORIES[name]());
 }
 
 // src/wet/plan.ts
-function keepReason(path7, content, claimants, shared) {
-  if (isNeverOwned(path7)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
-  if (shared) return void 0;
+function keepReason(path8, content, claimants, shared2) {
+  if (isNeverOwned(path8)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
+  if (shared2) return void 0;
   let hashed = false;
   for (const u of claimants) {
-    if (u.output !== "" && path7.startsWith(`${u.output}/`)) return void 0;
+    if (u.output !== "" && path8.startsWith(`${u.output}/`)) return void 0;
     if (u.hashes === void 0) return void 0;
-    const hash = u.hashes[path7];
+    const hash = u.hashes[path8];
     if (hash !== void 0) hashed = true;
     if (hash === contentHash(content)) return void 0;
   }
@@ -30217,11 +30849,11 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
   const deletes = [];
   const leftInPlace = [];
   const claimants = previousIndex && claimed.length > 0 ? claimantsOf(previousIndex) : /* @__PURE__ */ new Map();
-  const shared = new Set(previousIndex?.shared ?? []);
+  const shared2 = new Set(previousIndex?.shared ?? []);
   claimed.forEach((p, i) => {
     const content = present[i];
     if (content === void 0) return;
-    const why = p === INDEX_PATH ? void 0 : keepReason(p, content, claimants.get(p) ?? [], shared.has(p));
+    const why = p === INDEX_PATH ? void 0 : keepReason(p, content, claimants.get(p) ?? [], shared2.has(p));
     if (why === void 0) {
       deletes.push(p);
       return;
@@ -30249,8 +30881,8 @@ function snapshotFromLayout(layout) {
 var MASS_DELETION_SHARE = 0.5;
 var LISTED = 20;
 var HOW_TO_ALLOW = "if this is intended, run again with --allow-mass-deletion (action input allow-mass-deletion: true)";
-function counted(path7) {
-  return !path7.endsWith("/.gitattributes") && path7 !== ".gitattributes" && !isNeverOwned(path7);
+function counted(path8) {
+  return !path8.endsWith("/.gitattributes") && path8 !== ".gitattributes" && !isNeverOwned(path8);
 }
 function entryCount(settings) {
   const c = settings.config;
@@ -30406,16 +31038,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path7, added, removed, oldPosInc, options) {
-    const last = path7.lastComponent;
+  addToPath(path8, added, removed, oldPosInc, options) {
+    const last = path8.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path7.oldPos + oldPosInc,
+        oldPos: path8.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path7.oldPos + oldPosInc,
+        oldPos: path8.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -30570,10 +31202,10 @@ function quoteFileNameIfNeeded(s) {
     return s;
   }
   let result = '"';
-  const bytes = new TextEncoder().encode(s);
+  const bytes2 = new TextEncoder().encode(s);
   let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
+  while (i < bytes2.length) {
+    const b = bytes2[i];
     if (b === 7) {
       result += "\\a";
     } else if (b === 8) {
@@ -31003,54 +31635,54 @@ var Differ = class {
     if (isRedactedPath(segments, this.secret)) fc.redacted = true;
     this.out.push(fc);
   }
-  added(path7, segments, v) {
-    this.push({ path: path7, to: compactValue(v) }, segments);
+  added(path8, segments, v) {
+    this.push({ path: path8, to: compactValue(v) }, segments);
   }
-  removed(path7, segments, v) {
-    this.push({ path: path7, from: compactValue(v) }, segments);
+  removed(path8, segments, v) {
+    this.push({ path: path8, from: compactValue(v) }, segments);
   }
-  value(a, b, path7, segments, field2) {
+  value(a, b, path8, segments, field2) {
     if (a === b) return;
     if (isRec(a) && isRec(b)) {
       for (const k of Object.keys(a)) {
         const inB = Object.prototype.hasOwnProperty.call(b, k);
         if (inB && a[k] === b[k]) continue;
-        const p = keyPath(path7, k);
+        const p = keyPath(path8, k);
         const s = [...segments, k];
         if (!inB) this.removed(p, s, a[k]);
         else this.value(a[k], b[k], p, s, k);
       }
       for (const k of Object.keys(b)) {
-        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path7, k), [...segments, k], b[k]);
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path8, k), [...segments, k], b[k]);
       }
       return;
     }
     if (Array.isArray(a) && Array.isArray(b)) {
-      this.list(a, b, path7, segments, field2);
+      this.list(a, b, path8, segments, field2);
       return;
     }
     if (deepEqual(a, b)) return;
-    this.push({ path: path7, from: compactValue(a), to: compactValue(b) }, segments);
+    this.push({ path: path8, from: compactValue(a), to: compactValue(b) }, segments);
   }
-  list(a, b, path7, segments, field2) {
+  list(a, b, path8, segments, field2) {
     if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
     if (a.every(isScalar3) && b.every(isScalar3)) {
-      this.byLabel(a, b, path7, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+      this.byLabel(a, b, path8, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
       return;
     }
     const keys = chooseKeys(field2, a, b);
     if (keys) {
-      this.byLabel(a, b, path7, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      this.byLabel(a, b, path8, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
       return;
     }
-    this.unkeyed(a, b, path7, segments);
+    this.unkeyed(a, b, path8, segments);
   }
   /**
    * Items matched by a label (their merge key, or their value for scalars; repeated labels are
    * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
    * items is one "reordered" change.
    */
-  byLabel(a, b, path7, segments, labelOf, selector, display, recurse) {
+  byLabel(a, b, path8, segments, labelOf, selector, display, recurse) {
     const labels = (list) => {
       const seen = /* @__PURE__ */ new Map();
       return list.map((v) => {
@@ -31066,26 +31698,26 @@ var Differ = class {
     const ib = new Map(lb.map((l, i) => [l, i]));
     for (let i = 0; i < a.length; i++) {
       const j = ib.get(la[i]);
-      const p = `${path7}${selector(la[i])}`;
+      const p = `${path8}${selector(la[i])}`;
       const s = [...segments, String(i)];
       if (j === void 0) this.removed(p, s, a[i]);
       else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
     }
     for (let j = 0; j < b.length; j++) {
-      if (!ia.has(lb[j])) this.added(`${path7}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+      if (!ia.has(lb[j])) this.added(`${path8}${selector(lb[j])}`, [...segments, String(j)], b[j]);
     }
     const commonA = la.filter((l) => ib.has(l));
     const commonB = lb.filter((l) => ia.has(l));
     if (commonA.some((l, i) => l !== commonB[i])) {
       const show = (ls) => compactValue(ls.map(display).join(", "));
-      this.push({ path: path7, from: show(commonA), to: show(commonB), reordered: true }, segments);
+      this.push({ path: path8, from: show(commonA), to: show(commonB), reordered: true }, segments);
     }
   }
   /**
    * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
    * by value wherever they are; the items left are paired in order and diffed by position.
    */
-  unkeyed(a, b, path7, segments) {
+  unkeyed(a, b, path8, segments) {
     const usedB = /* @__PURE__ */ new Set();
     const matchA = new Array(a.length);
     for (let i = 0; i < a.length; i++) {
@@ -31109,15 +31741,15 @@ var Differ = class {
       const i = leftA[k];
       const j = leftB[k];
       matchA[i] = j;
-      this.value(a[i], b[j], `${path7}[${j}]`, [...segments, String(j)], "");
+      this.value(a[i], b[j], `${path8}[${j}]`, [...segments, String(j)], "");
     }
-    for (let k = pairs; k < leftA.length; k++) this.removed(`${path7}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
-    for (let k = pairs; k < leftB.length; k++) this.added(`${path7}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path8}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path8}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
     const order = matchA.filter((j) => j !== void 0);
     if (order.some((j, k) => k > 0 && j < order[k - 1])) {
       const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
       const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
-      this.push({ path: path7, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+      this.push({ path: path8, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
     }
   }
 };
@@ -31128,7 +31760,7 @@ function fieldChanges(base, head, secret) {
 }
 
 // src/diff/ignore.ts
-function escapeRe(c) {
+function escapeRe2(c) {
   return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 function compile(pattern) {
@@ -31143,7 +31775,7 @@ function compile(pattern) {
     } else if (c === "*") {
       re += quoted ? '[^"]*' : "[^.[\\]]*";
     } else {
-      re += escapeRe(c);
+      re += escapeRe2(c);
     }
   }
   return new RegExp(`^${re}(?:$|[.[])`);
@@ -31152,35 +31784,35 @@ function fieldMatcher(patterns) {
   const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
   if (list.length === 0) return void 0;
   const res = list.map(compile);
-  return (path7) => res.some((re) => re.test(path7));
+  return (path8) => res.some((re) => re.test(path8));
 }
 
 // src/diff/wet-diff.ts
 var DIFF_CONTEXT = 3;
-function isYamlPath(path7) {
-  return path7.endsWith(".yaml") || path7.endsWith(".yml");
+function isYamlPath(path8) {
+  return path8.endsWith(".yaml") || path8.endsWith(".yml");
 }
-function baseName(path7) {
-  const i = path7.lastIndexOf("/");
-  return i === -1 ? path7 : path7.slice(i + 1);
+function baseName(path8) {
+  const i = path8.lastIndexOf("/");
+  return i === -1 ? path8 : path8.slice(i + 1);
 }
 function readSide(entry, snapshot, unit2, same) {
   return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
 }
 function readFiles(paths, files, unit2, same) {
   const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  for (const path7 of [...paths].sort(cmp)) {
-    if (baseName(path7) === ".gitattributes" || same.has(path7)) continue;
-    const text = files.get(path7);
+  for (const path8 of [...paths].sort(cmp)) {
+    if (baseName(path8) === ".gitattributes" || same.has(path8)) continue;
+    const text = files.get(path8);
     if (text === void 0) continue;
-    if (!isYamlPath(path7)) {
-      side.files.set(path7, text);
+    if (!isYamlPath(path8)) {
+      side.files.set(path8, text);
       continue;
     }
     let values = parseCanonicalYaml(text);
     let opaque = false;
     if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path7, unit2);
+      const parsed = parseYamlDocuments(text, path8, unit2);
       values = parsed.documents.map((d) => d.value);
       opaque = parsed.diagnostics.length > 0;
     }
@@ -31198,10 +31830,10 @@ function readFiles(paths, files, unit2, same) {
         opaque = true;
         break;
       }
-      found.push({ object: value, id, file: path7 });
+      found.push({ object: value, id, file: path8 });
     }
     if (opaque) {
-      side.files.set(path7, text);
+      side.files.set(path8, text);
       continue;
     }
     if (found.length === 1 && !listed) found[0].text = text;
@@ -31292,12 +31924,12 @@ function diffSides(result, b, h, ignore) {
     counts[c.kind]++;
   }
   for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path7, text] of h.files) {
-    const old = b.files.get(path7);
-    if (old === void 0) result.files.added.push(path7);
-    else if (old !== text) result.files.changed.push(path7);
+  for (const [path8, text] of h.files) {
+    const old = b.files.get(path8);
+    if (old === void 0) result.files.added.push(path8);
+    else if (old !== text) result.files.changed.push(path8);
   }
-  for (const path7 of b.files.keys()) if (!h.files.has(path7)) result.files.removed.push(path7);
+  for (const path8 of b.files.keys()) if (!h.files.has(path8)) result.files.removed.push(path8);
   result.files.added.sort(cmp);
   result.files.changed.sort(cmp);
   result.files.removed.sort(cmp);
@@ -31342,6 +31974,20 @@ function isNoise(r) {
   return r.kind === "changed" && r.fields.length === 0 && (r.ignored ?? 0) > 0;
 }
 
+// src/render/digest.ts
+import { createHash as createHash5 } from "node:crypto";
+function digestOf(parts) {
+  const h = createHash5("sha256");
+  for (const p of parts) {
+    h.update(`${Buffer.byteLength(p, "utf8")}:`);
+    h.update(p, "utf8");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+function digestOfBytes(bytes2) {
+  return `sha256:${createHash5("sha256").update(bytes2).digest("hex")}`;
+}
+
 // src/pipeline/pool.ts
 async function runPool(items, size, task) {
   const results = new Array(items.length);
@@ -31359,15 +32005,61 @@ async function runPool(items, size, task) {
 }
 
 // src/pipeline/input-secrets.ts
-var import_yaml17 = __toESM(require_dist(), 1);
+var import_yaml16 = __toESM(require_dist(), 1);
+import { posix as posix14 } from "node:path";
+
+// src/render/closure-contents.ts
 import { posix as posix12 } from "node:path";
+async function readTree(files, tree, abs2, key2) {
+  const st = await files.lstat(abs2);
+  if (st === void 0) {
+    if (!tree.out.has(key2)) tree.out.set(key2, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
+    if (entries2.length === 0 && !tree.out.has(key2)) tree.out.set(key2, "empty-dir");
+    for (const name of entries2) await readTree(files, tree, posix12.join(abs2, name), key2 === "" ? name : `${key2}/${name}`);
+    return;
+  }
+  if (tree.out.has(key2)) return;
+  if (st.kind === "file") tree.out.set(key2, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(abs2);
+    } catch {
+      target = void 0;
+    }
+    tree.out.set(key2, `symlink:${target ?? "dangling"}`);
+    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === "file") tree.out.set(key2, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
+    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key2);
+      await readTree(files, tree, target, key2);
+      tree.out.set(`${key2}\0symlink`, target);
+    }
+  } else tree.out.set(key2, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  let realRoot2 = repoRoot;
+  try {
+    realRoot2 = await files.realpath(repoRoot);
+  } catch {
+  }
+  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
+  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix12.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
+}
 
 // src/pipeline/file-ids.ts
-import { createHash as createHash7 } from "node:crypto";
-import { posix as posix11 } from "node:path";
+import { createHash as createHash6 } from "node:crypto";
+import { posix as posix13 } from "node:path";
 var MISSING = "missing";
 function blobId(content) {
-  const h = createHash7("sha1");
+  const h = createHash6("sha1");
   h.update(`blob ${content.length}\0`);
   h.update(content);
   return h.digest("hex");
@@ -31375,20 +32067,20 @@ function blobId(content) {
 function treeId(entries2) {
   const present = entries2.filter(([, id]) => id !== MISSING);
   if (present.length === 0) return MISSING;
-  const h = createHash7("sha1");
+  const h = createHash6("sha1");
   for (const [name, id] of present) h.update(`${name}\0${id}
 `);
   return `d:${h.digest("hex")}`;
 }
 function symlinkId(target, behind) {
-  return `s:${createHash7("sha1").update(`${target}\0${behind}`).digest("hex")}`;
+  return `s:${createHash6("sha1").update(`${target}\0${behind}`).digest("hex")}`;
 }
 var join6 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
 function createFileIds(files, repoRoot, listing) {
   const memo2 = /* @__PURE__ */ new Map();
   let realRoot2;
   const root = () => realRoot2 ??= files.realpath(repoRoot).catch(() => repoRoot);
-  const abs2 = (rel) => rel === "" ? repoRoot : posix11.join(repoRoot, rel);
+  const abs2 = (rel) => rel === "" ? repoRoot : posix13.join(repoRoot, rel);
   const children = /* @__PURE__ */ new Map();
   const opaqueUnder = (rel) => {
     if (!listing || listing.opaque.size === 0) return false;
@@ -31400,8 +32092,8 @@ function createFileIds(files, repoRoot, listing) {
     }
   };
   if (listing) {
-    const add = (path7) => {
-      let p = path7;
+    const add = (path8) => {
+      let p = path8;
       while (p !== "") {
         const slash = p.lastIndexOf("/");
         const dir = slash < 0 ? "" : p.slice(0, slash);
@@ -31476,12 +32168,7 @@ function createFileIds(files, repoRoot, listing) {
 
 // src/pipeline/incremental.ts
 function entryOf(unit2, settings) {
-  const lists = {
-    kubernetes: settings.config.kubernetes,
-    terraform: settings.config.terraform,
-    secrets: settings.config.secrets
-  };
-  return lists[unit2.renderer][unit2.entry];
+  return settings.config[unit2.renderer][unit2.entry];
 }
 var globalConfigs = /* @__PURE__ */ new WeakMap();
 function globalConfig2(settings) {
@@ -31494,73 +32181,20 @@ function globalConfig2(settings) {
   }
   return text;
 }
-async function kubernetesClosure(unit2, settings, files) {
-  const entry = settings.config.kubernetes[unit2.entry];
-  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
-  switch (entry.from) {
-    case "argocd":
-      return argoClosure(unit2, settings, files);
-  }
-  const root = settings.repoRoot;
-  switch (entry.from) {
-    case "flux":
-      return fluxClosure(unit2, settings, entry, files);
-  }
-  const detected = await detectUnitType(files, root, unit2, entry);
-  switch (detected.type) {
-    case "kustomize":
-      return kustomizeClosure(unit2.dir, files, root);
-    case "helm":
-      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
-    case "chart":
-      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
-    case "missing":
-      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
-    case "plain": {
-      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
-      return plainUnitClosure(own2, unit2, entry, settings, files);
-    }
-  }
-}
-async function plainUnitClosure(own2, unit2, entry, settings, files) {
-  let listing;
-  try {
-    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
-  } catch {
-    return own2;
-  }
-  if (listing.kustomizations.length === 0) return own2;
-  const paths = new Set(own2.paths);
-  let volatile = own2.volatile;
-  let reason = own2.reason;
-  for (const sub of listing.kustomizations) {
-    const c = await kustomizeClosure(sub, files, settings.repoRoot);
-    for (const p of c.paths) paths.add(p);
-    if (c.volatile && !volatile) {
-      volatile = true;
-      reason = c.reason;
-    }
-  }
-  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
-    volatile = true;
-    reason = "kustomize --enable-helm may fetch charts";
-  }
-  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
-}
 async function unitClosure(unit2, settings, files) {
-  if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
-  return { paths: [unit2.dir], volatile: false };
+  const renderer = rendererFor(unit2.renderer);
+  return renderer.closure ? renderer.closure(unit2, settings, files) : { paths: [unit2.dir], volatile: false };
 }
 var entryDigests = /* @__PURE__ */ new WeakMap();
 async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML_FORMAT) {
-  const tools = unit2.renderer === "kubernetes" ? await toolVersion : "";
+  const tools = rendererFor(unit2.renderer).toolVersions ? await toolVersion : "";
   let perSettings = entryDigests.get(settings);
   if (!perSettings) entryDigests.set(settings, perSettings = /* @__PURE__ */ new Map());
   const key2 = `${unit2.renderer}\0${unit2.entry}\0${tools}`;
-  let shared = perSettings.get(key2);
-  if (shared === void 0) {
-    shared = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION}`]);
-    perSettings.set(key2, shared);
+  let shared2 = perSettings.get(key2);
+  if (shared2 === void 0) {
+    shared2 = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION}`]);
+    perSettings.set(key2, shared2);
   }
   return [
     "hydrate-input/2",
@@ -31571,9 +32205,11 @@ async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML
     unit2.dir,
     unit2.output,
     JSON.stringify(unit2.coordinates),
-    shared,
+    shared2,
     // An Argo CD unit: the (generated) Application it renders.
-    ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : []
+    ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : [],
+    // An emit unit: the object it rewrites and the wet folder it deploys.
+    ...unit2.emit ? [JSON.stringify(unit2.emit)] : []
   ];
 }
 function closureCover(paths) {
@@ -31623,26 +32259,6 @@ async function recordedInputDigest(unit2, settings, recorded, ids, toolVersion) 
   const over = await digestOver(await headerParts(unit2, settings, toolVersion), paths, ids);
   return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : void 0;
 }
-var VERSION_COMMANDS = [
-  ["kustomize", ["version"]],
-  ["kubectl", ["version", "--client"]],
-  ["helm", ["version", "--short"]]
-];
-async function renderToolVersions(exec) {
-  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
-  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
-  const versions = await Promise.all(
-    wanted.map(async ([cmd, args]) => {
-      try {
-        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
-        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
-      } catch {
-        return `${cmd}:unknown`;
-      }
-    })
-  );
-  return versions.length > 0 ? versions.join("\n") : "no render tools";
-}
 function cachingReader(files) {
   return {
     readFile: memoizeAsync((p) => files.readFile(p)),
@@ -31681,9 +32297,9 @@ function scalars(v, out) {
 function decodeBase64(v) {
   const clean = v.replace(/\s+/g, "");
   if (clean === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return void 0;
-  const bytes = Buffer.from(clean, "base64");
+  const bytes2 = Buffer.from(clean, "base64");
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes2);
   } catch {
     return void 0;
   }
@@ -31709,7 +32325,7 @@ function fromObject(o, out, depth = 0) {
 function documents(text) {
   const out = [];
   try {
-    for (const doc of (0, import_yaml17.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
+    for (const doc of (0, import_yaml16.parseAllDocuments)(text, { merge: true, uniqueKeys: false })) {
       try {
         out.push(doc.toJS({ maxAliasCount: 1e3 }));
       } catch {
@@ -31724,12 +32340,12 @@ function envValues(text) {
 }
 function secretValues2(contents) {
   const out = [];
-  for (const [path7, text] of contents) {
-    if (!/\.(ya?ml|json)$/.test(path7) && !KUSTOMIZATION.test(path7)) continue;
+  for (const [path8, text] of contents) {
+    if (!/\.(ya?ml|json)$/.test(path8) && !KUSTOMIZATION.test(path8)) continue;
     const docs = documents(text);
     for (const d of docs) fromObject(d, out);
-    if (!KUSTOMIZATION.test(path7)) continue;
-    const dir = posix12.dirname(path7);
+    if (!KUSTOMIZATION.test(path8)) continue;
+    const dir = posix14.dirname(path8);
     for (const k of docs) {
       const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
       if (!Array.isArray(generators)) continue;
@@ -31740,12 +32356,12 @@ function secretValues2(contents) {
         }
         const envs = [g["envs"], g["env"]].flatMap((e) => Array.isArray(e) ? e : typeof e === "string" ? [e] : []);
         for (const e of envs) {
-          const text2 = typeof e === "string" ? contents.get(posix12.normalize(posix12.join(dir, e))) : void 0;
+          const text2 = typeof e === "string" ? contents.get(posix14.normalize(posix14.join(dir, e))) : void 0;
           if (text2 !== void 0) out.push(...envValues(text2));
         }
         for (const f of Array.isArray(g["files"]) ? g["files"] : []) {
           if (typeof f !== "string") continue;
-          const text2 = contents.get(posix12.normalize(posix12.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
+          const text2 = contents.get(posix14.normalize(posix14.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
           if (text2 !== void 0) out.push(text2);
         }
       }
@@ -31774,7 +32390,7 @@ async function closureTexts(files, repoRoot, paths) {
   for (const [p, entry] of await closureContents(files, repoRoot, paths)) {
     if (p.includes("\0") || !(entry.startsWith("file:") || entry.includes("\0file:"))) continue;
     try {
-      out.set(p, await files.readFile(posix12.join(repoRoot, p)));
+      out.set(p, await files.readFile(posix14.join(repoRoot, p)));
     } catch {
     }
   }
@@ -31822,91 +32438,6 @@ function seconds(ms) {
 function timeLimitError(unit2, clock, which) {
   const message = which === "unit" ? `unit ${unit2.id} took longer than the per-unit time limit of ${seconds(clock.unitMs)} and was stopped: make it lighter or raise policy.timeouts.unitSeconds` : `unit ${unit2.id} was stopped (or never started): the run reached its time limit of ${seconds(clock.runMs)}; raise policy.timeouts.runSeconds or render fewer units per run (only, shards)`;
   return { severity: "error", unit: unit2.id, message };
-}
-
-// src/resources/names.ts
-var DNS1123_LABEL2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-var DNS1123_SUBDOMAIN2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-var KIND = /^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
-var CONTROL2 = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-var RULES = new Map([
-  ...[
-    "ConfigMap",
-    "Secret",
-    "Pod",
-    "ServiceAccount",
-    "PersistentVolumeClaim",
-    "PersistentVolume",
-    "Endpoints",
-    "LimitRange",
-    "ResourceQuota",
-    "ReplicationController",
-    "PodTemplate"
-  ].map((k) => [`/${k}`, "subdomain"]),
-  ["/Namespace", "label"],
-  ["/Service", "dns1035"],
-  ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"].map((k) => [`apps/${k}`, "subdomain"]),
-  ["batch/Job", "subdomain"],
-  ["batch/CronJob", "subdomain"],
-  ["networking.k8s.io/Ingress", "subdomain"],
-  ["networking.k8s.io/IngressClass", "subdomain"],
-  ["networking.k8s.io/NetworkPolicy", "subdomain"],
-  ["policy/PodDisruptionBudget", "subdomain"],
-  ["autoscaling/HorizontalPodAutoscaler", "subdomain"],
-  ["storage.k8s.io/StorageClass", "subdomain"],
-  ["scheduling.k8s.io/PriorityClass", "subdomain"],
-  ["apiextensions.k8s.io/CustomResourceDefinition", "subdomain"],
-  ["admissionregistration.k8s.io/ValidatingWebhookConfiguration", "subdomain"],
-  ["admissionregistration.k8s.io/MutatingWebhookConfiguration", "subdomain"]
-]);
-var RULE_TEXT = {
-  subdomain: 'a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters)',
-  label: 'a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)',
-  dns1035: 'a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)'
-};
-function ruleProblem(name, rule) {
-  const ok = rule === "subdomain" ? name.length <= 253 && DNS1123_SUBDOMAIN2.test(name) : name.length <= 63 && (rule === "label" ? DNS1123_LABEL2 : DNS1035_LABEL).test(name);
-  return ok ? void 0 : RULE_TEXT[rule];
-}
-function generalNameProblem(name) {
-  if (CONTROL2.test(name)) return "it contains a control character";
-  if (name === "." || name === "..") return `it is "${name}"`;
-  if (name.includes("/") || name.includes("%")) return 'it contains "/" or "%"';
-  if (name.length > 253) return "it is longer than 253 characters";
-  return void 0;
-}
-function checkObjectNames(resources) {
-  const out = [];
-  for (const r of resources) {
-    const o = r.object;
-    const kind = o["kind"];
-    const apiVersion2 = o["apiVersion"];
-    const metadata = isRecord(o["metadata"]) ? o["metadata"] : {};
-    const name = metadata["name"];
-    const namespace = metadata["namespace"];
-    if (typeof kind !== "string" || typeof name !== "string" || typeof apiVersion2 !== "string" || kind === "" || name === "") continue;
-    const what = `object ${JSON.stringify(kind)} ${JSON.stringify(name)}`;
-    const err3 = (message) => {
-      out.push({ severity: "error", unit: r.unit, ...r.source, message: `${what}: ${message}` });
-    };
-    if (kind.length > 63 || !KIND.test(kind)) {
-      err3('kind must be a letter followed by letters, digits or "-" (at most 63 characters), as Kubernetes requires');
-      continue;
-    }
-    const general = generalNameProblem(name);
-    if (general) {
-      err3(`metadata.name is not a name Kubernetes accepts: ${general}`);
-      continue;
-    }
-    const rule = RULES.get(`${apiGroupOf(apiVersion2)}/${kind}`);
-    const specific = rule ? ruleProblem(name, rule) : void 0;
-    if (specific) err3(`metadata.name of a ${kind} must be ${specific}`);
-    if (namespace !== void 0 && (typeof namespace !== "string" || namespace !== "" && (namespace.length > 63 || !DNS1123_LABEL2.test(namespace)))) {
-      err3(`metadata.namespace ${JSON.stringify(namespace)} must be ${RULE_TEXT.label}`);
-    }
-  }
-  return out;
 }
 
 // src/wet/portable-paths.ts
@@ -31958,6 +32489,181 @@ function checkPortablePaths(paths, unitOf) {
   return out;
 }
 
+// src/pipeline/shards.ts
+import { createHash as createHash7 } from "node:crypto";
+function assignShard(units, independent, spec) {
+  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
+}
+function jsonExact(v) {
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
+  return true;
+}
+function encodeResource(r) {
+  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
+}
+function decodeResource(r, unit2) {
+  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
+  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
+}
+function buildShardFile(input) {
+  const units = [...input.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
+    const failed = r.status === "failed" || input.rejected.has(r.unit.id);
+    const rejection = input.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
+      {
+        severity: "error",
+        unit: r.unit.id,
+        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input.spec.index}/${input.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
+      }
+    ] : [];
+    return {
+      id: r.unit.id,
+      status: failed ? "failed" : r.status,
+      digest: r.digest,
+      ...r.volatile ? { volatile: true } : {},
+      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
+      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
+      diagnostics: [...r.diagnostics, ...rejection],
+      ...r.provides ? { provides: r.provides } : {},
+      ...r.requires ? { requires: r.requires } : {}
+    };
+  });
+  return {
+    format: SHARD_FORMAT,
+    generator: input.generator,
+    shard: { index: input.spec.index, count: input.spec.count },
+    configDigest: input.configDigest,
+    ...input.dryCommit ? { dryCommit: input.dryCommit } : {},
+    ...input.runId ? { runId: input.runId } : {},
+    assigned: input.assigned.map((u) => u.id).sort(cmp),
+    units
+  };
+}
+function collectShards(shards, expect) {
+  const diagnostics = [];
+  const entries2 = /* @__PURE__ */ new Map();
+  const error2 = (message, file) => {
+    diagnostics.push({ severity: "error", message: file ? `${message} [${file}]` : message });
+  };
+  if (shards.length === 0) {
+    error2("merge found no shard files: download every shard job's artifact into the shard directory first");
+    return { entries: entries2, diagnostics };
+  }
+  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
+  if (counts.length > 1) error2(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
+  const count = Math.max(...counts);
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const s of shards) {
+    const d = s.data;
+    const name = `shard ${d.shard.index}/${d.shard.count}`;
+    if (d.generator !== expect.generator) error2(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
+    if (d.configDigest !== expect.configDigest) error2(`${name} was rendered with a different config file than this job's`, s.file);
+    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
+      error2(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
+    }
+    if ((d.runId ?? "") !== (expect.runId ?? "")) {
+      error2(
+        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
+        s.file
+      );
+    }
+    if (d.shard.index > d.shard.count) error2(`${name}: index greater than the count`, s.file);
+    const seen = byIndex.get(d.shard.index);
+    if (seen && d.shard.count === count) error2(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
+    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  }
+  for (let i = 1; i <= count; i++) {
+    if (!byIndex.has(i)) error2(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
+  }
+  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
+  for (const [index, s] of byIndex) {
+    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
+    const got = s.data.assigned;
+    const onlyThere = got.filter((id) => !expected.includes(id));
+    const onlyHere = expected.filter((id) => !got.includes(id));
+    if (onlyThere.length > 0 || onlyHere.length > 0) {
+      const detail = [
+        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
+        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
+      ].filter(Boolean);
+      error2(
+        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
+        s.file
+      );
+      continue;
+    }
+    const byId = new Map(s.data.units.map((u) => [u.id, u]));
+    for (const id of got) {
+      const unit2 = byId.get(id);
+      if (!unit2) error2(`shard ${index}/${count} has no result for unit ${id}`, s.file);
+      else entries2.set(id, { shard: s, unit: unit2 });
+    }
+  }
+  return { entries: entries2, diagnostics };
+}
+function sample(ids) {
+  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+}
+function shardUnitResult(entry, unit2) {
+  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
+  if (entry.status === "failed" && !hasErrors(diagnostics)) {
+    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
+  }
+  return {
+    unit: unit2,
+    status: entry.status === "failed" ? "failed" : "rendered",
+    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
+    artifacts: entry.artifacts,
+    diagnostics,
+    digest: entry.digest,
+    ...entry.volatile ? { volatile: true } : {},
+    ...entry.provides ? { provides: entry.provides } : {},
+    ...entry.requires ? { requires: entry.requires } : {}
+  };
+}
+function chooseVerificationSample(rendered, count, seed) {
+  if (count <= 0 || rendered.size === 0) return [];
+  const key2 = (id) => createHash7("sha256").update(seed).update("\0").update(id).digest("hex");
+  const ordered = [...rendered.keys()].map((id) => ({ id, key: key2(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
+  const chosen = /* @__PURE__ */ new Set();
+  const shardsSeen = /* @__PURE__ */ new Set();
+  for (const { id } of ordered) {
+    const shard = rendered.get(id);
+    if (!shardsSeen.has(shard)) {
+      shardsSeen.add(shard);
+      chosen.add(id);
+    }
+  }
+  for (const { id } of ordered) {
+    if (chosen.size >= count) break;
+    chosen.add(id);
+  }
+  return [...chosen].sort(cmp);
+}
+function fingerprint(r) {
+  return {
+    status: r.status === "failed" ? "failed" : "rendered",
+    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
+    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
+  };
+}
+function shardResultDifference(fromShard, own2) {
+  const a = fingerprint(fromShard);
+  const b = fingerprint(own2);
+  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
+  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
+  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
+  if (i >= 0) {
+    const obj = own2.resources[i]?.object;
+    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
+    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
+  }
+  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
+  return void 0;
+}
+
 // src/pipeline/hydrate.ts
 async function hydrate(req) {
   const { settings, ports } = req;
@@ -31985,9 +32691,8 @@ async function hydrate(req) {
   const clock = startClock(settings);
   const positions = entryPositions(req.configText, settings.configPath);
   const sourceErrors = await checkSources(settings, ports.files, positions);
-  const kubernetes = renderers.find((r) => r.name === "kubernetes");
   const renderObjects = async (u) => {
-    const [r] = await kubernetes?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous }) ?? [];
+    const [r] = await renderers.find((x) => x.name === u.renderer)?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous, forDiscovery: true }) ?? [];
     return r?.status === "rendered" ? r.resources.map((x) => x.object) : void 0;
   };
   const discovered = await discoverUnits(settings, ports.files, positions, { renderObjects });
@@ -32020,7 +32725,7 @@ async function hydrate(req) {
   let toRender = selected;
   if (!hasErrors(diagnostics)) {
     const started = Date.now();
-    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent));
+    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent, renderers));
     ports.logger.info(`hydrate: ${unchanged.length} unit(s) unchanged, ${toRender.length} to render (${Date.now() - started} ms)`);
   }
   const fromShards = /* @__PURE__ */ new Map();
@@ -32146,20 +32851,26 @@ async function foreignKept(foreign, previous) {
   const entries2 = [...foreign.keys()].map((id) => ({ id, entry: previous.index.units[id] }));
   return (await keptUnits(entries2, previous)).map((k) => ({ ...k, foreign: true }));
 }
-async function planIncremental(selected, settings, ports, previous, independent) {
+async function planIncremental(selected, settings, ports, previous, independent, renderers) {
   const inputs = /* @__PURE__ */ new Map();
-  const tools = selected.some((u) => u.renderer === "kubernetes") ? renderToolVersions(ports.exec) : Promise.resolve("");
-  tools.catch(() => void 0);
+  const tools = /* @__PURE__ */ new Map();
+  for (const r of renderers) {
+    if (!r.toolVersions || !selected.some((u) => u.renderer === r.name)) continue;
+    const versions = r.toolVersions(ports.exec);
+    versions.catch(() => void 0);
+    tools.set(r.name, versions);
+  }
+  const toolsOf = (u) => tools.get(u.renderer) ?? "";
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
   const ids = createFileIds(files, settings.repoRoot, await ports.gitListing?.(settings.repoRoot));
   const recorded = settings.full ? void 0 : previous.index;
   let walked = 0;
   const digests = await runPool(selected, width, async (u) => {
-    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, tools);
+    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, toolsOf(u));
     if (quick) return quick;
     walked++;
-    return unitInputDigest(u, settings, files, tools, ids);
+    return unitInputDigest(u, settings, files, toolsOf(u), ids);
   });
   ports.logger.debug(`hydrate: ${selected.length - walked} unit(s) checked against their recorded closure, ${walked} walked (file ids from ${ids.source})`);
   selected.forEach((u, i) => inputs.set(u.id, digests[i]));
@@ -32388,7 +33099,7 @@ import { realpathSync as realpathSync2 } from "node:fs";
 import path2 from "node:path";
 
 // src/dry/out-dir.ts
-import { posix as posix13 } from "node:path";
+import { posix as posix15 } from "node:path";
 function outInsideRepo(out, repoRoot) {
   return out !== repoRoot && isWithin(repoRoot, out);
 }
@@ -32405,7 +33116,7 @@ function checkOutDir(out, shown, ctx) {
     }
   }
   for (const src of ctx.sourceDirs) {
-    const s = posix13.normalize(src.replace(/^\.\/+/, "").replace(/\/+$/, ""));
+    const s = posix15.normalize(src.replace(/^\.\/+/, "").replace(/\/+$/, ""));
     if (isWithin(s, rel) || isWithin(rel, s)) return `--out ${shown} overlaps the source ${s}: write the wet tree to a folder of its own`;
   }
   for (const p of ctx.closurePaths ?? []) {
@@ -32608,6 +33319,70 @@ function formatDiffText(report) {
 `;
 }
 
+// src/formats/run-report.ts
+var RUN_REPORT_VERSION = 1;
+var countsSchema = object({ added: number2().int(), changed: number2().int(), removed: number2().int() });
+var fieldChangeJsonSchema = object({
+  path: string2(),
+  from: string2().optional(),
+  to: string2().optional(),
+  redacted: boolean2().optional(),
+  reordered: boolean2().optional()
+});
+var resourceChangeJsonSchema = object({
+  kind: _enum(["added", "changed", "removed"]),
+  id: object({ group: string2(), kind: string2(), namespace: string2(), name: string2() }),
+  key: string2(),
+  fields: array(fieldChangeJsonSchema),
+  ignored: number2().int().optional(),
+  unified: string2()
+});
+var unitDiffJsonSchema = object({
+  unit: string2(),
+  renderer: string2(),
+  coordinates: record(string2(), string2()),
+  status: _enum(["ok", "failed", "new", "deleted"]),
+  added: number2().int(),
+  changed: number2().int(),
+  removed: number2().int(),
+  byKind: record(string2(), countsSchema),
+  resources: array(resourceChangeJsonSchema),
+  files: object({ added: array(string2()), changed: array(string2()), removed: array(string2()) })
+});
+var diffJsonSchema = object({
+  changed: boolean2(),
+  totals: object({ units: number2().int(), added: number2().int(), changed: number2().int(), removed: number2().int(), failed: number2().int() }),
+  units: array(unitDiffJsonSchema)
+});
+var unitJsonSchema = object({
+  id: string2(),
+  renderer: string2(),
+  dir: string2(),
+  coordinates: record(string2(), string2()),
+  status: _enum(["rendered", "failed", "reused", "skipped"]),
+  resources: number2().int(),
+  outputs: array(string2()),
+  errors: array(diagnosticSchema)
+});
+var renderJsonSchema = object({
+  ok: boolean2(),
+  /** Where the CLI wrote. */
+  out: string2().optional(),
+  units: array(unitJsonSchema),
+  errors: array(diagnosticSchema),
+  warnings: array(diagnosticSchema),
+  /** The files written and deleted; null when the render failed. */
+  written: object({ writes: array(string2()), deletes: array(string2()) }).nullable(),
+  diff: diffJsonSchema
+});
+var runReportSchema = renderJsonSchema.extend({
+  formatVersion: literal(RUN_REPORT_VERSION),
+  /** Hydrate's version. */
+  version: string2(),
+  /** The run's mode (`push`, `pr`, `check`…). */
+  mode: string2()
+});
+
 // src/report/json-report.ts
 function sorted(r, map) {
   const out = {};
@@ -32768,8 +33543,763 @@ function renderFlags(values) {
   };
 }
 
-// src/cli/diff-command.ts
+// src/app/pins.ts
+var import_picomatch8 = __toESM(require_picomatch2(), 1);
+import { lstat as lstat2, readFile as readFile3, rename as rename3, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
 import path5 from "node:path";
+
+// src/dry/pins/payload.ts
+var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?)`;
+var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+var IMAGE_NAME = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+var IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+var IMAGE_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+var REVIEWER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\]|\/[A-Za-z0-9._-]{1,100})?$/;
+var REPOSITORY2 = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+var COORDINATE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+var imagePinRequest = object({
+  name: string2().max(255).regex(IMAGE_NAME, "must be an image name without tag or digest, e.g. ghcr.io/acme/web (lowercase path, no spaces)").describe("The image, as the units name it, without tag or digest: e.g. ghcr.io/acme/web"),
+  tag: string2().regex(IMAGE_TAG, "must be a tag: letters, digits, _, . and -, at most 128, not starting with . or -").optional().describe("The new tag (give tag or digest)"),
+  digest: string2().regex(IMAGE_DIGEST, "must be sha256: and 64 lowercase hex digits (or sha512: and 128)").optional().describe("The new digest, sha256:… (give tag or digest)"),
+  units: array(string2().min(1).max(256)).min(1, "must list at least one unit directory glob").optional().describe("Globs over unit directories (or ids), e.g. kubernetes/*/acme/dev"),
+  coordinates: record(string2().regex(COORDINATE_NAME, "must be a coordinate name"), string2().min(1)).optional().describe('Coordinates the units must have, e.g. {"app": "web", "env": "dev"}')
+}).strict().describe("One image to pin: give tag or digest, and units or coordinates (both: a unit must match both)");
+var imageUpdate = object({
+  images: array(imagePinRequest).min(1, "must list at least one image").max(100).describe("The images to pin"),
+  reviewers: array(string2().regex(REVIEWER, "must be a GitHub login or org/team")).max(50).default([]).describe("Asked to review the pull requests (bot accounts are left out)"),
+  repository: string2().regex(REPOSITORY2, "must be owner/name").optional().describe("The repository that built the image (named in the commit message and pull request)")
+}).strict().describe("An image update: the client_payload of a repository_dispatch sent to the dry repository");
+function pathText(path8) {
+  let out = "";
+  for (const p of path8) out += typeof p === "number" ? `[${p}]` : `${out ? "." : ""}${String(p)}`;
+  return out;
+}
+function isRecord4(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function crossFieldProblems(payload) {
+  if (!isRecord4(payload) || !Array.isArray(payload["images"])) return [];
+  const out = [];
+  payload["images"].forEach((image, i) => {
+    if (!isRecord4(image)) return;
+    const at3 = `images[${i}]`;
+    const hasTag = image["tag"] !== void 0;
+    const hasDigest = image["digest"] !== void 0;
+    if (hasTag && hasDigest) out.push({ path: at3, message: "gives both tag and digest: give one" });
+    if (!hasTag && !hasDigest) out.push({ path: at3, message: "gives neither tag nor digest: give one" });
+    const units = image["units"];
+    const coordinates = image["coordinates"];
+    if (units === void 0 && coordinates === void 0) out.push({ path: at3, message: "selects no unit: give units (globs over unit directories) or coordinates" });
+    if (isRecord4(coordinates) && Object.keys(coordinates).length === 0) out.push({ path: `${at3}.coordinates`, message: "is empty: name at least one coordinate" });
+    if (Array.isArray(units)) {
+      units.forEach((g, j) => {
+        const bad = typeof g === "string" ? globProblem(g, "the") : void 0;
+        if (bad) out.push({ path: `${at3}.units[${j}]`, message: bad });
+      });
+    }
+  });
+  return out;
+}
+function parseImageUpdate(payload, source) {
+  const parsed = imageUpdate.safeParse(payload);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue2) => {
+    const path8 = pathText(issue2.path);
+    if (issue2.code === "unrecognized_keys") return { path: path8, message: `unknown field${issue2.keys.length > 1 ? "s" : ""} ${issue2.keys.map((k) => JSON.stringify(k)).join(", ")}` };
+    return { path: path8, message: issue2.message };
+  });
+  problems.push(...crossFieldProblems(payload));
+  if (problems.length > 0) {
+    const diagnostics = problems.map((p) => ({ severity: "error", file: source, message: `image update${p.path ? ` ${p.path}` : ""}: ${p.message}` }));
+    throw new ConfigError(diagnostics);
+  }
+  const data = parsed.data;
+  return {
+    images: data.images.map((i) => ({
+      name: i.name,
+      ...i.tag !== void 0 ? { tag: i.tag } : {},
+      ...i.digest !== void 0 ? { digest: i.digest } : {},
+      ...i.units !== void 0 ? { units: i.units } : {},
+      ...i.coordinates !== void 0 ? { coordinates: i.coordinates } : {}
+    })),
+    reviewers: data.reviewers,
+    ...data.repository !== void 0 ? { repository: data.repository } : {}
+  };
+}
+
+// src/dry/pins/plan.ts
+var import_picomatch7 = __toESM(require_picomatch2(), 1);
+
+// src/dry/pins/yaml-edit.ts
+var import_yaml18 = __toESM(require_dist(), 1);
+var YamlEditError = class extends Error {
+  constructor(message, line, col) {
+    super(message);
+    this.line = line;
+    this.col = col;
+    this.name = "YamlEditError";
+  }
+  line;
+  col;
+};
+function parseDocs(text) {
+  const docs = (0, import_yaml18.parseAllDocuments)(text, { uniqueKeys: true });
+  if (!Array.isArray(docs)) return [];
+  for (const d of docs) {
+    const e = d.errors[0];
+    if (e) throw new YamlEditError(e.message.split("\n")[0], e.linePos?.[0].line, e.linePos?.[0].col);
+  }
+  return docs;
+}
+function nodeAt(doc, path8) {
+  return path8.length === 0 ? doc.contents : doc.getIn(path8, true);
+}
+function scalarString(text, node2) {
+  if (!(0, import_yaml18.isScalar)(node2)) return void 0;
+  if (typeof node2.value === "string") return node2.value;
+  if (node2.value === null || node2.value === void 0) return void 0;
+  if (node2.type === import_yaml18.Scalar.PLAIN && node2.range) return text.slice(node2.range[0], node2.range[1]);
+  return String(node2.value);
+}
+function keyOf(pair) {
+  return (0, import_yaml18.isScalar)(pair.key) ? pair.key.value : pair.key;
+}
+function findPair(map, key2) {
+  return map.items.find((p) => keyOf(p) === key2);
+}
+function plainSafe(value) {
+  if (value === "" || value !== value.trim() || /[\n\r\t]/.test(value)) return false;
+  try {
+    const doc = `k: ${value}
+`;
+    return (0, import_yaml18.parse)(doc).k === value && (0, import_yaml18.parse)(doc, { version: "1.1" }).k === value;
+  } catch {
+    return false;
+  }
+}
+function scalarText(value, style) {
+  if (style === import_yaml18.Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+  if (style === import_yaml18.Scalar.QUOTE_DOUBLE || !plainSafe(value)) return JSON.stringify(value);
+  return value;
+}
+function lineStart(text, offset) {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+function lineEnd(text, offset) {
+  const i = text.indexOf("\n", offset);
+  return i < 0 ? text.length : i;
+}
+function inlineScalar(text, node2) {
+  if (!(0, import_yaml18.isScalar)(node2) || !node2.range || node2.anchor || node2.tag) return false;
+  if (node2.type !== import_yaml18.Scalar.PLAIN && node2.type !== import_yaml18.Scalar.QUOTE_DOUBLE && node2.type !== import_yaml18.Scalar.QUOTE_SINGLE) return false;
+  return !text.slice(node2.range[0], node2.range[1]).includes("\n");
+}
+function setScalar(text, docIndex, path8, value) {
+  const docs = parseDocs(text);
+  const doc = docs[docIndex];
+  if (!doc) throw new YamlEditError(`document ${docIndex + 1} not found`);
+  const key2 = path8[path8.length - 1];
+  const parent = nodeAt(doc, path8.slice(0, -1));
+  if (!(0, import_yaml18.isMap)(parent)) throw new YamlEditError(`${path8.slice(0, -1).join(".") || "the document"} is not a mapping`);
+  const pair = findPair(parent, key2);
+  if (value === void 0) {
+    if (!pair) return text;
+    return removePair(text, doc, parent, pair, path8, docs.length);
+  }
+  if (pair) {
+    const node2 = pair.value;
+    if ((0, import_yaml18.isScalar)(node2) && scalarString(text, node2) === value && typeof node2.value === "string") return text;
+    if (inlineScalar(text, node2)) {
+      const [start, end] = node2.range;
+      if (start === end) {
+        const before = /\s/.test(text[start - 1] ?? " ") ? "" : " ";
+        const after = start >= text.length || /\s/.test(text[start]) ? "" : " ";
+        return `${text.slice(0, start)}${before}${scalarText(value)}${after}${text.slice(start)}`;
+      }
+      return text.slice(0, start) + scalarText(value, node2.type) + text.slice(end);
+    }
+    return reprint(doc, docs.length, (d) => d.setIn(path8, value), text);
+  }
+  return addPair(text, doc, parent, String(key2), value, path8, docs.length);
+}
+function addPair(text, doc, parent, key2, value, path8, docCount) {
+  const last = parent.items[parent.items.length - 1];
+  const first = parent.items[0];
+  const entry = `${scalarText(key2)}: ${scalarText(value)}`;
+  if (last && first && !parent.flow && (0, import_yaml18.isScalar)(first.key) && first.key.range && inlineScalar(text, last.value)) {
+    const indent = first.key.range[0] - lineStart(text, first.key.range[0]);
+    const at3 = lineEnd(text, last.value.range[1]);
+    const eol = text.includes("\r\n") ? "\r\n" : "\n";
+    const insertAt = at3 > 0 && text[at3 - 1] === "\r" ? at3 - 1 : at3;
+    return `${text.slice(0, insertAt)}${eol}${" ".repeat(indent)}${entry}${text.slice(insertAt)}`;
+  }
+  if (last && parent.flow && inlineScalar(text, last.value)) {
+    return `${text.slice(0, last.value.range[1])}, ${entry}${text.slice(last.value.range[1])}`;
+  }
+  return reprint(doc, docCount, (d) => d.setIn(path8, value), text);
+}
+function removePair(text, doc, parent, pair, path8, docCount) {
+  const k = pair.key;
+  const v = pair.value;
+  if (!parent.flow && (0, import_yaml18.isScalar)(k) && k.range && inlineScalar(text, v)) {
+    const start = lineStart(text, k.range[0]);
+    const onlyKeyOnLine = text.slice(start, k.range[0]).trim() === "";
+    const end = lineEnd(text, v.range[1]);
+    const rest = text.slice(v.range[1], end).trim();
+    if (onlyKeyOnLine && (rest === "" || rest.startsWith("#"))) return text.slice(0, start) + text.slice(Math.min(end + 1, text.length));
+  }
+  return reprint(doc, docCount, (d) => d.deleteIn(path8), text);
+}
+function reprint(doc, docCount, change, text) {
+  if (docCount !== 1) throw new YamlEditError("this value cannot be edited in place in a file of several documents: write it as a block mapping entry");
+  change(doc);
+  const out = doc.toString({ lineWidth: 0 });
+  return text.endsWith("\n") || out.endsWith("\n") ? out : out.slice(0, -1);
+}
+
+// src/dry/pins/plan.ts
+var SELECTOR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+function parseSelector(text) {
+  const out = {};
+  const problems = [];
+  const parts = text.split(",").map((p) => p.trim());
+  if (text.trim() === "") problems.push("is empty: give name=value pairs, e.g. env=staging");
+  else {
+    for (const part of parts) {
+      const eq = part.indexOf("=");
+      const name = eq < 0 ? part : part.slice(0, eq).trim();
+      const value = eq < 0 ? "" : part.slice(eq + 1).trim();
+      if (eq < 0 || !SELECTOR_NAME.test(name) || value === "" || /[\s/]/.test(value)) {
+        problems.push(`"${part}" is not name=value (a coordinate name and a non-empty value without spaces or /)`);
+        continue;
+      }
+      if (name in out && out[name] !== value) problems.push(`names ${name} twice`);
+      out[name] = value;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `selector "${text}": ${p}`).join("\n"));
+  return out;
+}
+function matchesSelector(coordinates, selector) {
+  return Object.entries(selector).every(([k, v]) => coordinates[k] === v);
+}
+function showPin(v) {
+  if (v.tag !== void 0 && v.digest !== void 0) return `${v.tag}@${v.digest}`;
+  return v.digest ?? v.tag ?? "(none)";
+}
+function samePin(a, b) {
+  return a.tag === b.tag && a.digest === b.digest;
+}
+function splitReference(ref) {
+  let rest = ref;
+  let digest;
+  const at3 = rest.indexOf("@");
+  if (at3 >= 0) {
+    digest = rest.slice(at3 + 1);
+    rest = rest.slice(0, at3);
+  }
+  const colon = rest.lastIndexOf(":");
+  const slash = rest.lastIndexOf("/");
+  let tag;
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { name: rest, ...tag !== void 0 ? { tag } : {}, ...digest !== void 0 ? { digest } : {} };
+}
+function joinReference(name, v) {
+  return `${name}${v.tag !== void 0 ? `:${v.tag}` : ""}${v.digest !== void 0 ? `@${v.digest}` : ""}`;
+}
+function glob(patterns) {
+  return (0, import_picomatch7.default)([...patterns], GLOB_OPTIONS);
+}
+function pinLocations(unit2) {
+  const out = [];
+  for (const f of unit2.files) {
+    let docs;
+    try {
+      docs = parseDocs(f.text);
+    } catch (e) {
+      const err3 = e;
+      throw new HydrateError({ severity: "error", unit: unit2.id, file: f.path, ...err3.line !== void 0 ? { line: err3.line } : {}, ...err3.col !== void 0 ? { col: err3.col } : {}, message: `cannot read ${f.path} to update image pins: ${err3.message}` });
+    }
+    switch (f.role) {
+      case "kustomization":
+        out.push(...kustomizationLocations(unit2, f.path, docs));
+        break;
+      case "images":
+        out.push(...imagesFileLocations(unit2, f.path, f.text, docs));
+        break;
+      case "release":
+        out.push(...releaseLocations(unit2, f.path, f.text, docs, f.rules));
+        break;
+      case "values":
+        out.push(...valueLocations(unit2, f.path, f.text, docs, f.rules));
+        break;
+    }
+  }
+  return out;
+}
+function asString(v) {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : void 0;
+}
+function kustomizationLocations(unit2, file, docs) {
+  const doc = docs[0];
+  const images = doc?.toJS();
+  if (!images || !Array.isArray(images.images)) return [];
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  images.images.forEach((entry) => {
+    if (typeof entry !== "object" || entry === null) return;
+    const e = entry;
+    const name = asString(e["name"]);
+    if (name === void 0) return;
+    for (const image of /* @__PURE__ */ new Set([name, asString(e["newName"]) ?? name])) {
+      if (seen.has(image)) continue;
+      seen.add(image);
+      const find = (text) => {
+        const list = (parseDocs(text)[0]?.toJS()).images ?? [];
+        return list.findIndex((x) => asString(x["name"]) === name);
+      };
+      out.push({
+        unit: unit2.id,
+        kind: "image",
+        image,
+        file,
+        where: `${file} images[name=${name}]`,
+        read(text) {
+          const i = find(text);
+          if (i < 0) return void 0;
+          const d = parseDocs(text)[0];
+          const tag = scalarString(text, nodeAt(d, ["images", i, "newTag"]));
+          const digest = scalarString(text, nodeAt(d, ["images", i, "digest"]));
+          return { ...tag !== void 0 ? { tag } : {}, ...digest !== void 0 ? { digest } : {} };
+        },
+        write(text, value) {
+          const i = find(text);
+          if (i < 0) return { problem: `${file} has no images entry named ${name}` };
+          let t = setScalar(text, 0, ["images", i, "newTag"], value.tag);
+          t = setScalar(t, 0, ["images", i, "digest"], value.digest);
+          return t;
+        }
+      });
+    }
+  });
+  return out;
+}
+function imagesFileLocations(unit2, file, text, docs) {
+  const top = docs[0]?.toJS();
+  if (typeof top !== "object" || top === null || Array.isArray(top)) return [];
+  void text;
+  const out = [];
+  for (const [service, v] of Object.entries(top)) {
+    const ref = typeof v === "object" && v !== null ? asString(v["image"]) : void 0;
+    if (ref === void 0) continue;
+    const { name } = splitReference(ref);
+    out.push(referenceLocation(unit2, file, `${file} ${service}.image`, name, 0, [service, "image"]));
+  }
+  return out;
+}
+function referenceLocation(unit2, file, where, name, docIndex, path8) {
+  return {
+    unit: unit2.id,
+    kind: "image",
+    image: name,
+    file,
+    where,
+    read(text) {
+      const ref = scalarString(text, nodeAt(parseDocs(text)[docIndex], path8));
+      if (ref === void 0) return void 0;
+      const r = splitReference(ref);
+      return r.name === name ? { ...r.tag !== void 0 ? { tag: r.tag } : {}, ...r.digest !== void 0 ? { digest: r.digest } : {} } : void 0;
+    },
+    write(text, value) {
+      return setScalar(text, docIndex, path8, joinReference(name, value));
+    }
+  };
+}
+function ruleLocation(unit2, file, where, rule, docIndex, path8) {
+  if (rule.value === "reference") return referenceLocation(unit2, file, where, rule.image, docIndex, path8);
+  const field2 = rule.value;
+  return {
+    unit: unit2.id,
+    kind: "image",
+    image: rule.image,
+    file,
+    where,
+    read(text) {
+      const v = scalarString(text, nodeAt(parseDocs(text)[docIndex], path8));
+      return v === void 0 ? void 0 : { [field2]: v };
+    },
+    write(text, value) {
+      const v = value[field2];
+      const other = field2 === "tag" ? value.digest : value.tag;
+      if (v === void 0 || other !== void 0) {
+        return { problem: `${where} holds the image's ${field2} only (pins rule for ${rule.image} at ${rule.path}, value: ${field2}); ${showPin(value)} cannot be written there` };
+      }
+      return setScalar(text, docIndex, path8, v);
+    }
+  };
+}
+function rulePath(rule) {
+  return rule.path.split(".");
+}
+function valueLocations(unit2, file, text, docs, rules) {
+  const out = [];
+  for (const rule of rules) {
+    const path8 = rulePath(rule);
+    docs.forEach((doc, i) => {
+      if (scalarString(text, nodeAt(doc, path8)) === void 0) return;
+      out.push(ruleLocation(unit2, file, `${file}${docs.length > 1 ? ` (document ${i + 1})` : ""} ${rule.path}`, rule, i, path8));
+    });
+  }
+  return out;
+}
+function releaseLocations(unit2, file, text, docs, rules) {
+  const release = docs[0]?.toJS();
+  if (typeof release !== "object" || release === null) return [];
+  const out = [];
+  const chart = asString(release.chart);
+  if (chart !== void 0 && asString(release.version) !== void 0) {
+    out.push({
+      unit: unit2.id,
+      kind: "chart",
+      image: chart,
+      file,
+      where: `${file} version`,
+      read: (t) => {
+        const v = scalarString(t, nodeAt(parseDocs(t)[0], ["version"]));
+        return v === void 0 ? void 0 : { tag: v };
+      },
+      write: (t, value) => value.tag === void 0 || value.digest !== void 0 ? { problem: `${file}: a chart version is a version, not ${showPin(value)}` } : setScalar(t, 0, ["version"], value.tag)
+    });
+  }
+  const set = Array.isArray(release.set) ? release.set : [];
+  for (const rule of rules) {
+    const i = set.findIndex((s) => typeof s === "object" && s !== null && s["name"] === rule.path);
+    if (i < 0) continue;
+    out.push(ruleLocation(unit2, file, `${file} set[name=${rule.path}]`, rule, 0, ["set", i, "value"]));
+  }
+  void text;
+  return out;
+}
+var Workspace = class {
+  texts = /* @__PURE__ */ new Map();
+  constructor(units) {
+    for (const u of units) for (const f of u.files) if (!this.texts.has(f.path)) this.texts.set(f.path, { before: f.text, now: f.text });
+  }
+  text(path8) {
+    return this.texts.get(path8).now;
+  }
+  set(path8, text) {
+    this.texts.get(path8).now = text;
+  }
+  edits() {
+    return [...this.texts.entries()].filter(([, t]) => t.now !== t.before).map(([path8, t]) => ({ path: path8, before: t.before, after: t.now })).sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+};
+function writePin(ws, loc, value) {
+  const text = ws.text(loc.file);
+  const current = loc.read(text);
+  if (current && samePin(current, value)) return void 0;
+  let after;
+  try {
+    after = loc.write(text, value);
+  } catch (e) {
+    after = { problem: `${loc.where}: ${e.message}` };
+  }
+  if (typeof after !== "string") return after;
+  ws.set(loc.file, after);
+  const from = current && (current.tag !== void 0 || current.digest !== void 0) ? showPin(current) : void 0;
+  return { unit: loc.unit, image: loc.image, file: loc.file, ...from !== void 0 ? { from } : {}, to: showPin(value), ...loc.kind === "chart" ? { kind: "chart" } : {} };
+}
+function selectPinUnits(units, request) {
+  const byGlob = request.units ? glob(request.units) : void 0;
+  return units.filter((u) => (!byGlob || byGlob(u.dir) || byGlob(u.id)) && (!request.coordinates || matchesSelector(u.coordinates, request.coordinates)));
+}
+function showSelector(s) {
+  const parts = [];
+  if (s.units) parts.push(`units ${s.units.map((g) => JSON.stringify(g)).join(", ")}`);
+  if (s.coordinates) parts.push(`coordinates ${Object.entries(s.coordinates).map(([k, v]) => `${k}=${v}`).join(",")}`);
+  return parts.join(" and ");
+}
+function listUnits(units) {
+  const shown = units.slice(0, 5).map((u) => u.dir);
+  return shown.join(", ") + (units.length > 5 ? ` and ${units.length - 5} more` : "");
+}
+function imageUpdateGlobProblems(update, source = "image update") {
+  const problems = [];
+  for (const [i, image] of update.images.entries()) {
+    for (const g of image.units ?? []) {
+      const bad = globProblem(g, `${source} images[${i}].units`);
+      if (bad) problems.push({ severity: "error", message: bad });
+    }
+  }
+  return problems;
+}
+function planImageUpdate(units, update, source = "image update") {
+  const problems = imageUpdateGlobProblems(update, source);
+  if (problems.length > 0) throw new HydrateError(problems);
+  const ws = new Workspace(units);
+  const locations = /* @__PURE__ */ new Map();
+  const unreadable = /* @__PURE__ */ new Set();
+  const locationsOf = (u) => {
+    let found = locations.get(u.id);
+    if (!found) {
+      try {
+        found = pinLocations(u);
+      } catch (e) {
+        if (!(e instanceof HydrateError)) throw e;
+        problems.push(...e.diagnostics);
+        unreadable.add(u.id);
+        found = [];
+      }
+      locations.set(u.id, found);
+    }
+    return found;
+  };
+  const changes = [];
+  const written = /* @__PURE__ */ new Map();
+  for (const [i, image] of update.images.entries()) {
+    const at3 = `${source} images[${i}] (${image.name})`;
+    const selected = selectPinUnits(units, image);
+    if (selected.length === 0) {
+      problems.push({ severity: "error", message: `${at3}: ${showSelector(image)} match${image.units && !image.coordinates ? "" : "es"} no unit` });
+      continue;
+    }
+    const value = image.tag !== void 0 ? { tag: image.tag } : { digest: image.digest };
+    const locs = selected.flatMap((u) => locationsOf(u).filter((l) => l.kind === "image" && l.image === image.name));
+    if (locs.length === 0) {
+      if (selected.some((u) => unreadable.has(u.id))) continue;
+      problems.push({
+        severity: "error",
+        message: `${at3}: no selected unit pins ${image.name} (selected: ${listUnits(selected)}); a unit pins an image in its kustomization's images: entry, its images.yaml, or where the config's pins rules say`
+      });
+      continue;
+    }
+    for (const loc of locs) {
+      const earlier = written.get(loc);
+      if (earlier && !samePin(earlier.value, value)) {
+        problems.push({ severity: "error", unit: loc.unit, file: loc.file, message: `${at3}: ${loc.where} is also set by images[${earlier.index}] to ${showPin(earlier.value)}` });
+        continue;
+      }
+      written.set(loc, { index: i, value });
+      const r = writePin(ws, loc, value);
+      if (r && "problem" in r) problems.push({ severity: "error", unit: loc.unit, file: loc.file, message: `${at3}: ${r.problem}` });
+      else if (r) changes.push(r);
+    }
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return { edits: ws.edits(), changes, notes: [] };
+}
+function otherCoordinates(coordinates, selector) {
+  return JSON.stringify(
+    Object.keys(coordinates).filter((k) => !(k in selector)).sort().map((k) => [k, coordinates[k]])
+  );
+}
+function planPromotion(units, from, to) {
+  const sources = units.filter((u) => matchesSelector(u.coordinates, from));
+  const targets = units.filter((u) => matchesSelector(u.coordinates, to) && !sources.includes(u));
+  const problems = [];
+  const show = (s) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(",");
+  if (sources.length === 0) problems.push({ severity: "error", message: `promotion: --from ${show(from)} matches no unit` });
+  if (targets.length === 0) problems.push({ severity: "error", message: `promotion: --to ${show(to)} matches no unit` });
+  if (problems.length > 0) throw new HydrateError(problems);
+  const ws = new Workspace(units);
+  const changes = [];
+  const notes = [];
+  for (const target of targets) {
+    const key2 = otherCoordinates(target.coordinates, to);
+    const matching = sources.filter((s) => otherCoordinates(s.coordinates, from) === key2 && (s.renderer ?? "") === (target.renderer ?? ""));
+    if (matching.length === 0) {
+      notes.push(`${target.dir}: no source unit matches ${show(from)} with its other coordinates: nothing promoted`);
+      continue;
+    }
+    if (matching.length > 1) {
+      notes.push(`${target.dir}: several source units match (${listUnits(matching)}): nothing promoted`);
+      continue;
+    }
+    const source = matching[0];
+    const pins = /* @__PURE__ */ new Map();
+    const conflicting = /* @__PURE__ */ new Set();
+    for (const loc of pinLocations(source)) {
+      const v = loc.read(ws.text(loc.file));
+      if (!v || v.tag === void 0 && v.digest === void 0) continue;
+      const k = `${loc.kind}:${loc.image}`;
+      const seen = pins.get(k);
+      if (seen && !samePin(seen.value, v)) {
+        if (!conflicting.has(k)) notes.push(`${target.dir}: ${source.dir} pins ${loc.image} as ${showPin(seen.value)} in ${seen.where} and as ${showPin(v)} in ${loc.where}: not promoted`);
+        conflicting.add(k);
+        continue;
+      }
+      pins.set(k, { value: v, where: loc.where });
+    }
+    const targetLocs = pinLocations(target);
+    const kept = new Set(targetLocs.map((l) => `${l.kind}:${l.image}`));
+    for (const [k, pin] of [...pins.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
+      if (conflicting.has(k)) continue;
+      const name = k.slice(k.indexOf(":") + 1);
+      if (!kept.has(k)) {
+        notes.push(`${target.dir}: ${source.dir} pins ${k.startsWith("chart:") ? `chart ${name}` : name} (${pin.where}) but ${target.dir} keeps no pin of it: not copied`);
+      }
+    }
+    for (const loc of targetLocs) {
+      const k = `${loc.kind}:${loc.image}`;
+      if (conflicting.has(k)) continue;
+      const pin = pins.get(k);
+      if (!pin) {
+        const held = loc.read(ws.text(loc.file));
+        if (!held || held.tag === void 0 && held.digest === void 0) continue;
+        notes.push(`${target.dir}: ${loc.where} pins ${loc.kind === "chart" ? `chart ${loc.image}` : loc.image}, which ${source.dir} does not pin: left as it is`);
+        continue;
+      }
+      const r = writePin(ws, loc, pin.value);
+      if (r && "problem" in r) notes.push(`${target.dir}: ${r.problem}: not copied from ${pin.where}`);
+      else if (r) changes.push(r);
+    }
+  }
+  return { edits: ws.edits(), changes, notes };
+}
+
+// src/app/pins.ts
+var MAX_DEPTH2 = 4;
+var SKIP_DIRS3 = /* @__PURE__ */ new Set([".git", "node_modules"]);
+async function planPins(settings, ports, request) {
+  const found = await discoverUnits(settings, ports.files);
+  const errors = [...found.configErrors, ...found.diagnostics.filter((d) => d.severity === "error")];
+  if (errors.length > 0) throw new HydrateError(errors);
+  const units = [];
+  const problems = request.kind === "images" ? imageUpdateGlobProblems(request.update, request.source) : [];
+  if (problems.length > 0) throw new HydrateError(problems);
+  const wanted = (u) => request.kind === "images" ? request.update.images.some((i) => selectPinUnits([{ id: u.id, dir: u.dir, coordinates: u.coordinates, files: [] }], i).length > 0) : matchesSelector(u.coordinates, request.from) || matchesSelector(u.coordinates, request.to);
+  for (const unit2 of found.units) {
+    if (unit2.object || unit2.argocd || !wanted(unit2)) continue;
+    units.push({ id: unit2.id, dir: unit2.dir, renderer: unit2.renderer, coordinates: unit2.coordinates, files: await pinFiles(settings, ports.files, unit2, problems) });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return request.kind === "images" ? planImageUpdate(units, request.update, request.source) : planPromotion(units, request.from, request.to);
+}
+async function pinFiles(settings, files, unit2, problems) {
+  const root = settings.repoRoot;
+  const out = [];
+  const rules = settings.config.pins.filter((r) => (0, import_picomatch8.default)([...r.units], GLOB_OPTIONS)(unit2.dir));
+  const read = async (rel) => {
+    const st = await files.lstat(path5.join(root, rel));
+    if (st?.kind !== "file") return void 0;
+    const bad = await checkRepoPath(root, rel, files, "pinned file");
+    if (bad) {
+      problems.push({ severity: "error", unit: unit2.id, file: rel, message: bad });
+      return void 0;
+    }
+    return files.readFile(path5.join(root, rel));
+  };
+  const claimed = /* @__PURE__ */ new Set();
+  for (const source of await rendererFor(unit2.renderer).pinSources?.(unit2, settings, files) ?? []) {
+    const text = await read(source.path);
+    if (source.role !== "images") claimed.add(source.path);
+    if (text === void 0) continue;
+    out.push(source.role === "release" ? { role: "release", path: source.path, text, rules } : { role: source.role, path: source.path, text });
+  }
+  if (rules.length > 0) {
+    for (const rel of await listUnitFiles(root, files, unit2.dir)) {
+      if (claimed.has(rel)) continue;
+      const inUnit = rel.slice(unit2.dir.length + 1);
+      const applicable = rules.filter((r) => (0, import_picomatch8.default)([...r.files], GLOB_OPTIONS)(inUnit));
+      if (applicable.length === 0) continue;
+      const text = await read(rel);
+      if (text !== void 0) out.push({ role: "values", path: rel, text, rules: applicable });
+    }
+  }
+  return out;
+}
+async function listUnitFiles(root, files, dir) {
+  const out = [];
+  const visit = async (rel, depth) => {
+    let entries2;
+    try {
+      entries2 = await files.readDir(path5.join(root, rel));
+    } catch {
+      return;
+    }
+    for (const e of entries2.sort((a, b) => cmp(a.name, b.name))) {
+      const child = `${rel}/${e.name}`;
+      if (e.kind === "file") out.push(child);
+      else if (e.kind === "directory" && depth < MAX_DEPTH2 && !SKIP_DIRS3.has(e.name)) await visit(child, depth + 1);
+    }
+  };
+  await visit(dir, 1);
+  return out;
+}
+async function applyPinPlan(workspace, plan) {
+  const problems = [];
+  for (const edit of plan.edits) {
+    const bad = checkRelativePath(edit.path, "pinned file");
+    if (bad) {
+      problems.push({ severity: "error", file: edit.path, message: bad });
+      continue;
+    }
+    const abs2 = path5.join(workspace, edit.path);
+    const st = await lstat2(abs2).catch(() => void 0);
+    if (!st?.isFile()) {
+      problems.push({ severity: "error", file: edit.path, message: `${edit.path} is no longer a regular file: nothing written` });
+      continue;
+    }
+    if (await readFile3(abs2, "utf8") !== edit.before) problems.push({ severity: "error", file: edit.path, message: `${edit.path} changed since the pins were planned: nothing written` });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  const temps = [];
+  try {
+    for (const edit of plan.edits) {
+      const abs2 = path5.join(workspace, edit.path);
+      const temp = `${abs2}.hydrate-${process.pid}.tmp`;
+      temps.push(temp);
+      const mode = (await lstat2(abs2)).mode & 511;
+      await writeFile4(temp, edit.after, { mode });
+    }
+    for (const [i, edit] of plan.edits.entries()) await rename3(temps[i], path5.join(workspace, edit.path));
+  } finally {
+    for (const t of temps) await rm2(t, { force: true });
+  }
+}
+function formatPinPlan(plan) {
+  const lines = plan.changes.map((c) => `${c.unit}: ${c.kind === "chart" ? `chart ${c.image}` : c.image} ${c.from ?? "(unpinned)"} -> ${c.to} (${c.file})`);
+  if (lines.length === 0) lines.push("no pin changes: every pin already holds its value");
+  for (const n of plan.notes) lines.push(`note: ${n}`);
+  return `${lines.join("\n")}
+`;
+}
+async function pinsCommand(args, ports) {
+  const { settings } = await loadSettings({ configFile: args.config, ...args.repo ? { repoRoot: args.repo } : {} });
+  let request;
+  if (args.kind === "images") {
+    let json;
+    try {
+      json = JSON.parse(await readFile3(args.payload, "utf8"));
+    } catch (e) {
+      throw new ConfigError({ severity: "error", file: args.payload, message: `cannot read the image update: ${e.code ?? e.message}` });
+    }
+    request = { kind: "images", update: parseImageUpdate(json, args.payload), source: args.payload };
+  } else {
+    request = { kind: "promote", from: parseSelector(args.from), to: parseSelector(args.to) };
+  }
+  const plan = await planPins(settings, ports, request);
+  await applyPinPlan(settings.repoRoot, plan);
+  return { plan, text: formatPinPlan(plan) };
+}
+
+// src/cli/pins-command.ts
+async function pinsFlags(command, values) {
+  const v = values;
+  const missing = command === "images" ? v.payload ? "" : "--payload FILE" : v.from && v.to ? "" : "--from and --to";
+  if (missing) throw new UsageError(`${command} needs ${missing}`, `Usage: hydrate ${COMMANDS[command].synopsis}`);
+  const common = { config: v.config, ...v.repo ? { repo: v.repo } : {} };
+  const { text } = await pinsCommand(command === "images" ? { ...common, kind: "images", payload: v.payload } : { ...common, kind: "promote", from: v.from, to: v.to }, pipelinePorts(stderrLogger));
+  process.stdout.write(escapeText(text));
+  return ExitCode.ok;
+}
+
+// src/cli/diff-command.ts
+import path6 from "node:path";
 
 // src/diff/tree-diff.ts
 function owners(index) {
@@ -32777,9 +34307,9 @@ function owners(index) {
   for (const [id, u] of Object.entries(index?.units ?? {})) for (const p of u.paths) out.set(p, id);
   return out;
 }
-function folder(path7) {
-  const i = path7.lastIndexOf("/");
-  return i === -1 ? "." : path7.slice(0, i);
+function folder(path8) {
+  const i = path8.lastIndexOf("/");
+  return i === -1 ? "." : path8.slice(0, i);
 }
 function emptySide() {
   return { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
@@ -32825,7 +34355,7 @@ function diffTrees(base, head, options = {}) {
 }
 
 // src/adapters/yaml-tree.ts
-import { readdir as readdir3, readFile as readFile3 } from "node:fs/promises";
+import { readdir as readdir3, readFile as readFile4 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 async function yamlFiles(root, rel, out) {
   const entries2 = await readdir3(join7(root, rel), { withFileTypes: true });
@@ -32844,8 +34374,15 @@ async function readYamlTree(dir) {
   const files = new Map(snapshot.files);
   const found = [];
   await yamlFiles(dir, "", found);
-  for (const p of found) if (!files.has(p)) files.set(p, await readFile3(join7(dir, p), "utf8"));
+  for (const p of found) if (!files.has(p)) files.set(p, await readFile4(join7(dir, p), "utf8"));
   return snapshot.index ? { index: snapshot.index, files } : { files };
+}
+
+// src/ports.ts
+var COMMENT_MAX_CHARS = 65536;
+var COMMENT_MAX_BYTES = 262144;
+function markerComment(marker) {
+  return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "")} -->`;
 }
 
 // src/report/markdown.ts
@@ -32853,9 +34390,6 @@ var MAX_TITLE_CHARS = 200;
 var MAX_FAILURE_CHARS = 2e3;
 var COMPACT_MAX_RESOURCES = 100;
 var COMPACT_MAX_FIELDS = 20;
-function markerComment(marker) {
-  return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "")} -->`;
-}
 function byteLength(s) {
   return Buffer.byteLength(s, "utf8");
 }
@@ -33158,7 +34692,7 @@ async function diffCommand(values) {
   const { base, head, format, ignore, "exit-zero": exitZero } = values;
   if (!base || !head) throw new UsageError("diff needs --base DIR and --head DIR", "Usage: hydrate diff --base DIR --head DIR [flags]\nRun 'hydrate diff --help' for more.");
   if (!["text", "markdown", "json"].includes(format)) throw new ConfigError(`unknown --format ${format}: use text, markdown or json`);
-  const [b, h] = await Promise.all([readYamlTree(path5.resolve(base)), readYamlTree(path5.resolve(head))]);
+  const [b, h] = await Promise.all([readYamlTree(path6.resolve(base)), readYamlTree(path6.resolve(head))]);
   const report = diffTrees(b, h, { ignore });
   if (format === "json") process.stdout.write(`${JSON.stringify(diffToJson(report), null, 2)}
 `);
@@ -33168,14 +34702,12 @@ async function diffCommand(values) {
 }
 
 // src/cli/demo-command.ts
-import { cp as cp2, mkdir as mkdir5, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { cp as cp2, mkdir as mkdir5, rm as rm3, writeFile as writeFile5 } from "node:fs/promises";
 import { existsSync as existsSync2 } from "node:fs";
-import path6 from "node:path";
+import path7 from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/report/comment.ts
-var COMMENT_MAX_CHARS = 65536;
-var COMMENT_MAX_BYTES = 262144;
 function commentOverflowLine(n, summaryUrl) {
   const base = `… ${n} more unit${n === 1 ? "" : "s"} not shown: the full diff is in the job summary`;
   return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
@@ -33192,27 +34724,27 @@ function buildComment(report, ctx) {
 // src/cli/demo-command.ts
 async function demoCommand(writeDocs = false) {
   const root = findPackageRoot();
-  const dry = path6.join(root, "examples", "dry");
-  const previousWet = path6.join(root, "examples", "wet");
-  const out = path6.join(root, "out", "demo-wet");
-  await rm2(out, { recursive: true, force: true });
-  await mkdir5(path6.dirname(out), { recursive: true });
+  const dry = path7.join(root, "examples", "dry");
+  const previousWet = path7.join(root, "examples", "wet");
+  const out = path7.join(root, "out", "demo-wet");
+  await rm3(out, { recursive: true, force: true });
+  await mkdir5(path7.dirname(out), { recursive: true });
   await cp2(previousWet, out, { recursive: true });
   const only = [];
   if (!await pipelinePorts(stderrLogger).exec.which("helm")) {
     process.stderr.write("helm is not installed: the Helm release unit is left as it is in the previous wet tree\n");
     only.push("!kubernetes/platform/web/*");
   }
-  process.stdout.write(`Hydrating ${path6.relative(process.cwd(), dry) || "."} into ${path6.relative(process.cwd(), out)} (previous wet state: examples/wet)
+  process.stdout.write(`Hydrating ${path7.relative(process.cwd(), dry) || "."} into ${path7.relative(process.cwd(), out)} (previous wet state: examples/wet)
 
 `);
-  const { exitCode, outcome } = await renderCommand({ config: path6.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
-  const commentFile = path6.join(root, "out", "demo-comment.md");
+  const { exitCode, outcome } = await renderCommand({ config: path7.join(dry, "hydrate.yaml"), out, only, full: true, json: false });
+  const commentFile = path7.join(root, "out", "demo-comment.md");
   const comment = buildComment(outcome.diff, { marker: "example/platform:deployment:hydrate.yaml", title: "Hydrate: render example/platform@0000000 into deployment", dryRepository: "example/platform", dryCommit: "0000000000000000000000000000000000000000", wetBranch: "deployment" });
-  await writeFile4(commentFile, comment);
-  if (writeDocs) await writeFile4(path6.join(root, "docs", "comment-example.md"), `${COMMENT_EXAMPLE_HEAD}${comment}`);
+  await writeFile5(commentFile, comment);
+  if (writeDocs) await writeFile5(path7.join(root, "docs", "comment-example.md"), `${COMMENT_EXAMPLE_HEAD}${comment}`);
   process.stdout.write(`
-The pull-request comment for this change: ${path6.relative(process.cwd(), commentFile)}
+The pull-request comment for this change: ${path7.relative(process.cwd(), commentFile)}
 `);
   return exitCode;
 }
@@ -33224,10 +34756,10 @@ This is the comment Hydrate posts for the bundled example (\`npm run demo\` writ
 
 `;
 function findPackageRoot() {
-  let dir = path6.dirname(fileURLToPath(import.meta.url));
+  let dir = path7.dirname(fileURLToPath(import.meta.url));
   for (; ; ) {
-    if (existsSync2(path6.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
-    const up = path6.dirname(dir);
+    if (existsSync2(path7.join(dir, "examples", "dry", "hydrate.yaml"))) return dir;
+    const up = path7.dirname(dir);
     if (up === dir) return process.cwd();
     dir = up;
   }
@@ -33254,6 +34786,9 @@ async function main(argv) {
       }
       case "diff":
         return await diffCommand(invocation.values);
+      case "images":
+      case "promote":
+        return await pinsFlags(invocation.command, invocation.values);
       case "demo":
         return await demoCommand(invocation.values["write-docs"]);
       case "version":

@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path9 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path11 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path9 && path9[0] !== "/") {
-          path9 = `/${path9}`;
+        if (path11 && path11[0] !== "/") {
+          path11 = `/${path11}`;
         }
-        return new URL(`${origin}${path9}`);
+        return new URL(`${origin}${path11}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin }
+          request: { method, path: path11, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path9);
+        debuglog("sending request to %s %s/%s", method, origin, path11);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin },
+          request: { method, path: path11, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path9,
+          path11,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin }
+          request: { method, path: path11, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path9);
+        debuglog("trailers received from %s %s/%s", method, origin, path11);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin },
+          request: { method, path: path11, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path9,
+          path11,
           error3.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path9, origin }
+            request: { method, path: path11, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path9);
+          debuglog("sending request to %s %s/%s", method, origin, path11);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path9,
+        path: path11,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path9 !== "string") {
+        if (typeof path11 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path9[0] !== "/" && !(path9.startsWith("http://") || path9.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path11[0] !== "/" && !(path11.startsWith("http://") || path11.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path9)) {
+        } else if (invalidPathRegex.test(path11)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path9, query) : path9;
+        this.path = query ? buildURL(path11, query) : path11;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -1991,11 +1991,11 @@ var require_request = __commonJS({
           } else if (typeof val[i] === "object") {
             throw new InvalidArgumentError(`invalid ${key2} header`);
           } else {
-            const str3 = `${val[i]}`;
-            if (!isValidHeaderValue(str3)) {
+            const str4 = `${val[i]}`;
+            if (!isValidHeaderValue(str4)) {
               throw new InvalidArgumentError(`invalid ${key2} header`);
             }
-            arr.push(str3);
+            arr.push(str4);
           }
         }
         val = arr;
@@ -3384,8 +3384,8 @@ var require_data_url = __commonJS({
       return input.slice(start, position.position);
     }
     function stringPercentDecode(input) {
-      const bytes = encoder.encode(input);
-      return percentDecode(bytes);
+      const bytes2 = encoder.encode(input);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -3568,25 +3568,25 @@ var require_data_url = __commonJS({
     function isHTTPWhiteSpace(char) {
       return char === 13 || char === 10 || char === 9 || char === 32;
     }
-    function removeHTTPWhitespace(str3, leading = true, trailing = true) {
-      return removeChars(str3, leading, trailing, isHTTPWhiteSpace);
+    function removeHTTPWhitespace(str4, leading = true, trailing = true) {
+      return removeChars(str4, leading, trailing, isHTTPWhiteSpace);
     }
     function isASCIIWhitespace(char) {
       return char === 13 || char === 10 || char === 9 || char === 12 || char === 32;
     }
-    function removeASCIIWhitespace(str3, leading = true, trailing = true) {
-      return removeChars(str3, leading, trailing, isASCIIWhitespace);
+    function removeASCIIWhitespace(str4, leading = true, trailing = true) {
+      return removeChars(str4, leading, trailing, isASCIIWhitespace);
     }
-    function removeChars(str3, leading, trailing, predicate) {
+    function removeChars(str4, leading, trailing, predicate) {
       let lead = 0;
-      let trail = str3.length - 1;
+      let trail = str4.length - 1;
       if (leading) {
-        while (lead < str3.length && predicate(str3.charCodeAt(lead))) lead++;
+        while (lead < str4.length && predicate(str4.charCodeAt(lead))) lead++;
       }
       if (trailing) {
-        while (trail > 0 && predicate(str3.charCodeAt(trail))) trail--;
+        while (trail > 0 && predicate(str4.charCodeAt(trail))) trail--;
       }
-      return lead === 0 && trail === str3.length - 1 ? str3 : str3.slice(lead, trail + 1);
+      return lead === 0 && trail === str4.length - 1 ? str4 : str4.slice(lead, trail + 1);
     }
     function isomorphicDecode(input) {
       const length = input.length;
@@ -4368,7 +4368,7 @@ var require_util2 = __commonJS({
         return false;
       }
     }
-    function bytesMatch(bytes, metadataList) {
+    function bytesMatch(bytes2, metadataList) {
       if (crypto2 === void 0) {
         return true;
       }
@@ -4384,7 +4384,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto2.createHash(algorithm).update(bytes2).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4662,17 +4662,17 @@ var require_util2 = __commonJS({
       return input;
     }
     async function readAllBytes(reader) {
-      const bytes = [];
+      const bytes2 = [];
       let byteLength2 = 0;
       while (true) {
         const { done, value: chunk } = await reader.read();
         if (done) {
-          return Buffer.concat(bytes, byteLength2);
+          return Buffer.concat(bytes2, byteLength2);
         }
         if (!isUint8Array(chunk)) {
           throw new TypeError("Received non-Uint8Array chunk");
         }
-        bytes.push(chunk);
+        bytes2.push(chunk);
         byteLength2 += chunk.length;
       }
     }
@@ -5505,7 +5505,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str3) => str3.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape = (str4) => str4.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5626,19 +5626,19 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance) {
       const methods = {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(this);
             if (mimeType === null) {
               mimeType = "";
             } else if (mimeType) {
               mimeType = serializeAMimeType(mimeType);
             }
-            return new Blob2([bytes], { type: mimeType });
+            return new Blob2([bytes2], { type: mimeType });
           }, instance);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes).buffer;
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2).buffer;
           }, instance);
         },
         text() {
@@ -5677,8 +5677,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance);
         },
         bytes() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes);
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2);
           }, instance);
         }
       };
@@ -5713,8 +5713,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = object2[kState].body;
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function bodyMimeType(requestOrResponse) {
       const headers = requestOrResponse[kState].headersList;
@@ -5861,7 +5861,7 @@ var require_client_h1 = __commonJS({
     var TIMEOUT_HEADERS = 2 | USE_FAST_TIMER;
     var TIMEOUT_BODY = 4 | USE_FAST_TIMER;
     var TIMEOUT_KEEP_ALIVE = 8 | USE_NATIVE_TIMER;
-    var Parser = class {
+    var Parser2 = class {
       constructor(client, socket, { exports: exports2 }) {
         assert2(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
@@ -6288,7 +6288,7 @@ var require_client_h1 = __commonJS({
       socket[kIdleSocketValidation] = 0;
       socket[kIdleSocketValidationTimeout] = null;
       socket[kSocketUsed] = false;
-      socket[kParser] = new Parser(client, socket, llhttpInstance);
+      socket[kParser] = new Parser2(client, socket, llhttpInstance);
       addListener(socket, "error", function(err3) {
         const parser = this[kParser];
         if (err3.code === "ECONNRESET" && parser.statusCode && !parser.shouldKeepAlive) {
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path9, host, upgrade, blocking, reset } = request2;
+      const { method, path: path11, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path9} HTTP/1.1\r
+      let header2 = `${method} ${path11} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path9, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path11, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path9;
+      headers[HTTP2_HEADER_PATH] = path11;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path9 = search ? `${pathname}${search}` : pathname;
+        const path11 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path9;
+        this.opts.path = path11;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path9 = "/",
+          path: path11 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path9;
+        opts.path = origin + path11;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl2(path9) {
-      if (typeof path9 !== "string") {
-        return path9;
+    function safeUrl2(path11) {
+      if (typeof path11 !== "string") {
+        return path11;
       }
-      const pathSegments = path9.split("?");
+      const pathSegments = path11.split("?");
       if (pathSegments.length !== 2) {
-        return path9;
+        return path11;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path9, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path9);
+    function matchKey(mockDispatch2, { path: path11, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path11);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key2) {
       const basePath = key2.query ? buildURL(key2.path, key2.query) : key2.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl2(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path9 }) => matchValue(safeUrl2(path9), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path11 }) => matchValue(safeUrl2(path11), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path9, method, body, headers, query } = opts;
+      const { path: path11, method, body, headers, query } = opts;
       return {
-        path: path9,
+        path: path11,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path9, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path11, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path9,
+            Path: path11,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -12417,10 +12417,10 @@ var require_response = __commonJS({
         if (init !== null) {
           init = webidl.converters.ResponseInit(init);
         }
-        const bytes = textEncoder.encode(
+        const bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
-        const body = extractBody(bytes);
+        const body = extractBody(bytes2);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
         initializeResponse(responseObject, init, { body: body[0], type: "application/json" });
         return responseObject;
@@ -13877,12 +13877,12 @@ var require_fetch = __commonJS({
           processBodyError(response.error);
           return;
         }
-        const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request2.integrity)) {
+        const processBody = (bytes2) => {
+          if (!bytesMatch(bytes2, request2.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
-          response.body = safelyExtractBody(bytes)[0];
+          response.body = safelyExtractBody(bytes2)[0];
           fetchFinale(fetchParams, response);
         };
         await fullyReadBody(response.body, processBody, processBodyError);
@@ -14295,12 +14295,12 @@ var require_fetch = __commonJS({
       if (request2.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       } else if (request2.body != null) {
-        const processBodyChunk = async function* (bytes) {
+        const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
           }
-          yield bytes;
-          fetchParams.processRequestBodyChunkLength?.(bytes.byteLength);
+          yield bytes2;
+          fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength);
         };
         const processEndOfBody = () => {
           if (isCancelled(fetchParams)) {
@@ -14322,8 +14322,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
-              yield* processBodyChunk(bytes);
+            for await (const bytes2 of request2.body.stream) {
+              yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
           } catch (err3) {
@@ -14375,33 +14375,33 @@ var require_fetch = __commonJS({
       }
       fetchParams.controller.resume = async () => {
         while (true) {
-          let bytes;
+          let bytes2;
           let isFailure;
           try {
             const { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value;
+            bytes2 = done ? void 0 : value;
           } catch (err3) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
-              bytes = void 0;
+              bytes2 = void 0;
             } else {
-              bytes = err3;
+              bytes2 = err3;
               isFailure = true;
             }
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller);
             finalizeResponse(fetchParams, response);
             return;
           }
-          timingInfo.decodedBodySize += bytes?.byteLength ?? 0;
+          timingInfo.decodedBodySize += bytes2?.byteLength ?? 0;
           if (isFailure) {
-            fetchParams.controller.terminate(bytes);
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          const buffer = new Uint8Array(bytes);
+          const buffer = new Uint8Array(bytes2);
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
@@ -14527,9 +14527,9 @@ var require_fetch = __commonJS({
               if (fetchParams.controller.dump) {
                 return;
               }
-              const bytes = chunk;
-              timingInfo.encodedBodySize += bytes.byteLength;
-              return this.body.push(bytes);
+              const bytes2 = chunk;
+              timingInfo.encodedBodySize += bytes2.byteLength;
+              return this.body.push(bytes2);
             },
             onComplete() {
               if (this.abort) {
@@ -14975,7 +14975,7 @@ var require_util4 = __commonJS({
       fr[kError] = null;
       const stream = blob.stream();
       const reader = stream.getReader();
-      const bytes = [];
+      const bytes2 = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
       (async () => {
@@ -14989,7 +14989,7 @@ var require_util4 = __commonJS({
             }
             isFirstChunk = false;
             if (!done && types.isUint8Array(value)) {
-              bytes.push(value);
+              bytes2.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
@@ -15001,7 +15001,7 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  const result = packageData(bytes, type, blob.type, encodingName);
+                  const result = packageData(bytes2, type, blob.type, encodingName);
                   if (fr[kAborted]) {
                     return;
                   }
@@ -15041,7 +15041,7 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event);
     }
-    function packageData(bytes, type, mimeType, encodingName) {
+    function packageData(bytes2, type, mimeType, encodingName) {
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
@@ -15051,7 +15051,7 @@ var require_util4 = __commonJS({
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             dataURL += btoa2(decoder.write(chunk));
           }
           dataURL += btoa2(decoder.end());
@@ -15071,16 +15071,16 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode2(bytes, encoding);
+          return decode2(bytes2, encoding);
         }
         case "ArrayBuffer": {
-          const sequence = combineByteSequences(bytes);
+          const sequence = combineByteSequences(bytes2);
           return sequence.buffer;
         }
         case "BinaryString": {
           let binaryString = "";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             binaryString += decoder.write(chunk);
           }
           binaryString += decoder.end();
@@ -15089,14 +15089,14 @@ var require_util4 = __commonJS({
       }
     }
     function decode2(ioQueue, encoding) {
-      const bytes = combineByteSequences(ioQueue);
-      const BOMEncoding = BOMSniffing(bytes);
+      const bytes2 = combineByteSequences(ioQueue);
+      const BOMEncoding = BOMSniffing(bytes2);
       let slice = 0;
       if (BOMEncoding !== null) {
         encoding = BOMEncoding;
         slice = BOMEncoding === "UTF-8" ? 3 : 2;
       }
-      const sliced = bytes.slice(slice);
+      const sliced = bytes2.slice(slice);
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
@@ -15649,9 +15649,9 @@ var require_cache = __commonJS({
           // 16.
         };
         operations.push(operation);
-        const bytes = await bodyReadPromise.promise;
+        const bytes2 = await bodyReadPromise.promise;
         if (clonedResponse.body != null) {
-          clonedResponse.body.source = bytes;
+          clonedResponse.body.source = bytes2;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path9) {
-      for (let i = 0; i < path9.length; ++i) {
-        const code2 = path9.charCodeAt(i);
+    function validateCookiePath(path11) {
+      for (let i = 0; i < path11.length; ++i) {
+        const code2 = path11.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -16488,9 +16488,9 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str3 = stringify3(cookie);
-      if (str3) {
-        headers.append("Set-Cookie", str3);
+      const str4 = stringify3(cookie);
+      if (str4) {
+        headers.append("Set-Cookie", str4);
       }
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path9 = opts.path;
+          let path11 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path9 = `/${path9}`;
+            path11 = `/${path11}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path9);
+          url = new URL(util.parseOrigin(url).origin + path11);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -21258,9 +21258,9 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isScalar5 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
@@ -21282,7 +21282,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar5(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -21294,10 +21294,10 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap3;
+    exports.isMap = isMap4;
     exports.isNode = isNode2;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar4;
+    exports.isScalar = isScalar5;
     exports.isSeq = isSeq3;
   }
 });
@@ -21322,17 +21322,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key2, node2, visitor, path9) {
-      const ctrl = callVisitor(key2, node2, visitor, path9);
+    function visit_(key2, node2, visitor, path11) {
+      const ctrl = callVisitor(key2, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path9, ctrl);
-        return visit_(key2, ctrl, visitor, path9);
+        replaceNode(key2, path11, ctrl);
+        return visit_(key2, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path9);
+            const ci = visit_(i, node2.items[i], visitor, path11);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -21343,13 +21343,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path9);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path9);
+          const cv = visit_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -21370,17 +21370,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node2, visitor, path9) {
-      const ctrl = await callVisitor(key2, node2, visitor, path9);
+    async function visitAsync_(key2, node2, visitor, path11) {
+      const ctrl = await callVisitor(key2, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path9, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path9);
+        replaceNode(key2, path11, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path11);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -21391,13 +21391,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path9);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path9);
+          const cv = await visitAsync_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -21424,23 +21424,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node2, visitor, path9) {
+    function callVisitor(key2, node2, visitor, path11) {
       if (typeof visitor === "function")
-        return visitor(key2, node2, path9);
+        return visitor(key2, node2, path11);
       if (identity.isMap(node2))
-        return visitor.Map?.(key2, node2, path9);
+        return visitor.Map?.(key2, node2, path11);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key2, node2, path9);
+        return visitor.Seq?.(key2, node2, path11);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key2, node2, path9);
+        return visitor.Pair?.(key2, node2, path11);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key2, node2, path9);
+        return visitor.Scalar?.(key2, node2, path11);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key2, node2, path9);
+        return visitor.Alias?.(key2, node2, path11);
       return void 0;
     }
-    function replaceNode(key2, path9, node2) {
-      const parent = path9[path9.length - 1];
+    function replaceNode(key2, path11, node2) {
+      const parent = path11[path11.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node2;
       } else if (identity.isPair(parent)) {
@@ -21948,7 +21948,7 @@ var require_Scalar = __commonJS({
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
-    var Scalar = class extends Node.NodeBase {
+    var Scalar2 = class extends Node.NodeBase {
       constructor(value) {
         super(identity.SCALAR);
         this.value = value;
@@ -21960,12 +21960,12 @@ var require_Scalar = __commonJS({
         return String(this.value);
       }
     };
-    Scalar.BLOCK_FOLDED = "BLOCK_FOLDED";
-    Scalar.BLOCK_LITERAL = "BLOCK_LITERAL";
-    Scalar.PLAIN = "PLAIN";
-    Scalar.QUOTE_DOUBLE = "QUOTE_DOUBLE";
-    Scalar.QUOTE_SINGLE = "QUOTE_SINGLE";
-    exports.Scalar = Scalar;
+    Scalar2.BLOCK_FOLDED = "BLOCK_FOLDED";
+    Scalar2.BLOCK_LITERAL = "BLOCK_LITERAL";
+    Scalar2.PLAIN = "PLAIN";
+    Scalar2.QUOTE_DOUBLE = "QUOTE_DOUBLE";
+    Scalar2.QUOTE_SINGLE = "QUOTE_SINGLE";
+    exports.Scalar = Scalar2;
     exports.isScalarValue = isScalarValue;
   }
 });
@@ -21976,7 +21976,7 @@ var require_createNode = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
@@ -22021,7 +22021,7 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node3 = new Scalar.Scalar(value);
+          const node3 = new Scalar2.Scalar(value);
           if (ref)
             ref.node = node3;
           return node3;
@@ -22032,7 +22032,7 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar2.Scalar(value);
       if (tagName)
         node2.tag = tagName;
       else if (!tagObj.default)
@@ -22052,10 +22052,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path9, value) {
+    function collectionFromPath(schema, path11, value) {
       let v = value;
-      for (let i = path9.length - 1; i >= 0; --i) {
-        const k = path9[i];
+      for (let i = path11.length - 1; i >= 0; --i) {
+        const k = path11[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -22074,7 +22074,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
+    var isEmptyPath = (path11) => path11 == null || typeof path11 === "object" && !!path11[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -22104,11 +22104,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path9, value) {
-        if (isEmptyPath(path9))
+      addIn(path11, value) {
+        if (isEmptyPath(path11))
           this.add(value);
         else {
-          const [key2, ...rest] = path9;
+          const [key2, ...rest] = path11;
           const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -22122,8 +22122,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        const [key2, ...rest] = path9;
+      deleteIn(path11) {
+        const [key2, ...rest] = path11;
         if (rest.length === 0)
           return this.delete(key2);
         const node2 = this.get(key2, true);
@@ -22137,8 +22137,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        const [key2, ...rest] = path9;
+      getIn(path11, keepScalar) {
+        const [key2, ...rest] = path11;
         const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -22156,8 +22156,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path9) {
-        const [key2, ...rest] = path9;
+      hasIn(path11) {
+        const [key2, ...rest] = path11;
         if (rest.length === 0)
           return this.has(key2);
         const node2 = this.get(key2, true);
@@ -22167,8 +22167,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        const [key2, ...rest] = path9;
+      setIn(path11, value) {
+        const [key2, ...rest] = path11;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -22192,13 +22192,13 @@ var require_Collection = __commonJS({
 var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
-    var stringifyComment = (str3) => str3.replace(/^(?!$)(?: $)?/gm, "#");
+    var stringifyComment = (str4) => str4.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
       if (/^\n+$/.test(comment))
         return comment.substring(1);
       return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
     }
-    var lineComment = (str3, indent, comment) => str3.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str3.endsWith(" ") ? "" : " ") + comment;
+    var lineComment = (str4, indent, comment) => str4.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str4.endsWith(" ") ? "" : " ") + comment;
     exports.indentComment = indentComment;
     exports.lineComment = lineComment;
     exports.stringifyComment = stringifyComment;
@@ -22345,23 +22345,23 @@ ${indent}${text.slice(fold + 1, end2)}`;
 var require_stringifyString = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
     var getFoldOptions = (ctx, isBlock) => ({
       indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
       lineWidth: ctx.options.lineWidth,
       minContentWidth: ctx.options.minContentWidth
     });
-    var containsDocumentMarker = (str3) => /^(%|---|\.\.\.)/m.test(str3);
-    function lineLengthOverLimit(str3, lineWidth, indentLength) {
+    var containsDocumentMarker = (str4) => /^(%|---|\.\.\.)/m.test(str4);
+    function lineLengthOverLimit(str4, lineWidth, indentLength) {
       if (!lineWidth || lineWidth < 0)
         return false;
       const limit = lineWidth - indentLength;
-      const strLen = str3.length;
+      const strLen = str4.length;
       if (strLen <= limit)
         return false;
       for (let i = 0, start = 0; i < strLen; ++i) {
-        if (str3[i] === "\n") {
+        if (str4[i] === "\n") {
           if (i - start > limit)
             return true;
           start = i + 1;
@@ -22378,11 +22378,11 @@ var require_stringifyString = __commonJS({
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
-      let str3 = "";
+      let str4 = "";
       let start = 0;
       for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
         if (ch === " " && json[i + 1] === "\\" && json[i + 2] === "n") {
-          str3 += json.slice(start, i) + "\\ ";
+          str4 += json.slice(start, i) + "\\ ";
           i += 1;
           start = i;
           ch = "\\";
@@ -22391,38 +22391,38 @@ var require_stringifyString = __commonJS({
           switch (json[i + 1]) {
             case "u":
               {
-                str3 += json.slice(start, i);
+                str4 += json.slice(start, i);
                 const code2 = json.substr(i + 2, 4);
                 switch (code2) {
                   case "0000":
-                    str3 += "\\0";
+                    str4 += "\\0";
                     break;
                   case "0007":
-                    str3 += "\\a";
+                    str4 += "\\a";
                     break;
                   case "000b":
-                    str3 += "\\v";
+                    str4 += "\\v";
                     break;
                   case "001b":
-                    str3 += "\\e";
+                    str4 += "\\e";
                     break;
                   case "0085":
-                    str3 += "\\N";
+                    str4 += "\\N";
                     break;
                   case "00a0":
-                    str3 += "\\_";
+                    str4 += "\\_";
                     break;
                   case "2028":
-                    str3 += "\\L";
+                    str4 += "\\L";
                     break;
                   case "2029":
-                    str3 += "\\P";
+                    str4 += "\\P";
                     break;
                   default:
                     if (code2.substr(0, 2) === "00")
-                      str3 += "\\x" + code2.substr(2);
+                      str4 += "\\x" + code2.substr(2);
                     else
-                      str3 += json.substr(i, 6);
+                      str4 += json.substr(i, 6);
                 }
                 i += 5;
                 start = i + 1;
@@ -22432,14 +22432,14 @@ var require_stringifyString = __commonJS({
               if (implicitKey || json[i + 2] === '"' || json.length < minMultiLineLength) {
                 i += 1;
               } else {
-                str3 += json.slice(start, i) + "\n\n";
+                str4 += json.slice(start, i) + "\n\n";
                 while (json[i + 2] === "\\" && json[i + 3] === "n" && json[i + 4] !== '"') {
-                  str3 += "\n";
+                  str4 += "\n";
                   i += 2;
                 }
-                str3 += indent;
+                str4 += indent;
                 if (json[i + 2] === " ")
-                  str3 += "\\";
+                  str4 += "\\";
                 i += 1;
                 start = i + 1;
               }
@@ -22448,8 +22448,8 @@ var require_stringifyString = __commonJS({
               i += 1;
           }
       }
-      str3 = start ? str3 + json.slice(start) : json;
-      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
+      str4 = start ? str4 + json.slice(start) : json;
+      return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
       if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
@@ -22488,7 +22488,7 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar2.Scalar.BLOCK_FOLDED ? false : type === Scalar2.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
         return literal2 ? "|\n" : ">\n";
       let chomp;
@@ -22543,7 +22543,7 @@ ${indent}`) + "'";
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
-        if (blockQuote !== "folded" && type !== Scalar.Scalar.BLOCK_FOLDED) {
+        if (blockQuote !== "folded" && type !== Scalar2.Scalar.BLOCK_FOLDED) {
           foldOptions.onOverflow = () => {
             literalFallback = true;
           };
@@ -22566,7 +22566,7 @@ ${indent}${start}${value}${end}`;
       if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
         return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
       }
-      if (!implicitKey && !inFlow && type !== Scalar.Scalar.PLAIN && value.includes("\n")) {
+      if (!implicitKey && !inFlow && type !== Scalar2.Scalar.PLAIN && value.includes("\n")) {
         return blockString(item, ctx, onComment, onChompKeep);
       }
       if (containsDocumentMarker(value)) {
@@ -22577,34 +22577,34 @@ ${indent}${start}${value}${end}`;
           return quotedString(value, ctx);
         }
       }
-      const str3 = value.replace(/\n+/g, `$&
+      const str4 = value.replace(/\n+/g, `$&
 ${indent}`);
       if (actualString) {
-        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str3);
+        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str4);
         const { compat, tags } = ctx.doc.schema;
         if (tags.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
-      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+      return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
       const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
       let { type } = item;
-      if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+      if (type !== Scalar2.Scalar.QUOTE_DOUBLE) {
         if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
-          type = Scalar.Scalar.QUOTE_DOUBLE;
+          type = Scalar2.Scalar.QUOTE_DOUBLE;
       }
       const _stringify = (_type) => {
         switch (_type) {
-          case Scalar.Scalar.BLOCK_FOLDED:
-          case Scalar.Scalar.BLOCK_LITERAL:
+          case Scalar2.Scalar.BLOCK_FOLDED:
+          case Scalar2.Scalar.BLOCK_LITERAL:
             return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
-          case Scalar.Scalar.QUOTE_DOUBLE:
+          case Scalar2.Scalar.QUOTE_DOUBLE:
             return doubleQuotedString(ss.value, ctx);
-          case Scalar.Scalar.QUOTE_SINGLE:
+          case Scalar2.Scalar.QUOTE_SINGLE:
             return singleQuotedString(ss.value, ctx);
-          case Scalar.Scalar.PLAIN:
+          case Scalar2.Scalar.PLAIN:
             return plainString(ss, ctx, onComment, onChompKeep);
           default:
             return null;
@@ -22737,11 +22737,11 @@ var require_stringify = __commonJS({
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str3 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str4 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
       if (!props)
-        return str3;
-      return identity.isScalar(node2) || str3[0] === "{" || str3[0] === "[" ? `${props} ${str3}` : `${props}
-${ctx.indent}${str3}`;
+        return str4;
+      return identity.isScalar(node2) || str4[0] === "{" || str4[0] === "[" ? `${props} ${str4}` : `${props}
+${ctx.indent}${str4}`;
     }
     exports.createStringifyContext = createStringifyContext;
     exports.stringify = stringify3;
@@ -22753,7 +22753,7 @@ var require_stringifyPair = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringify3 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key: key2, value }, ctx, onComment, onChompKeep) {
@@ -22768,7 +22768,7 @@ var require_stringifyPair = __commonJS({
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity.isCollection(key2) || (identity.isScalar(key2) ? key2.type === Scalar.Scalar.BLOCK_FOLDED || key2.type === Scalar.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
+      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity.isCollection(key2) || (identity.isScalar(key2) ? key2.type === Scalar2.Scalar.BLOCK_FOLDED || key2.type === Scalar2.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -22776,8 +22776,8 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str3 = stringify3.stringify(key2, ctx, () => keyCommentDone = true, () => chompKeep = true);
-      if (!explicitKey && !ctx.inFlow && str3.length > 1024) {
+      let str4 = stringify3.stringify(key2, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      if (!explicitKey && !ctx.inFlow && str4.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
         explicitKey = true;
@@ -22786,27 +22786,27 @@ var require_stringifyPair = __commonJS({
         if (allNullValues || value == null) {
           if (keyCommentDone && onComment)
             onComment();
-          return str3 === "" ? "?" : explicitKey ? `? ${str3}` : str3;
+          return str4 === "" ? "?" : explicitKey ? `? ${str4}` : str4;
         }
       } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
-        str3 = `? ${str3}`;
+        str4 = `? ${str4}`;
         if (keyComment && !keyCommentDone) {
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
         } else if (chompKeep && onChompKeep)
           onChompKeep();
-        return str3;
+        return str4;
       }
       if (keyCommentDone)
         keyComment = null;
       if (explicitKey) {
         if (keyComment)
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
-        str3 = `? ${str3}
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
+        str4 = `? ${str4}
 ${indent}:`;
       } else {
-        str3 = `${str3}:`;
+        str4 = `${str4}:`;
         if (keyComment)
-          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
+          str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
       if (identity.isNode(value)) {
@@ -22822,7 +22822,7 @@ ${indent}:`;
       }
       ctx.implicitKey = false;
       if (!explicitKey && !keyComment && identity.isScalar(value))
-        ctx.indentAtStart = str3.length + 1;
+        ctx.indentAtStart = str4.length + 1;
       chompKeep = false;
       if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
@@ -22866,16 +22866,16 @@ ${ctx.indent}`;
       } else if (valueStr === "" || valueStr[0] === "\n") {
         ws = "";
       }
-      str3 += ws + valueStr;
+      str4 += ws + valueStr;
       if (ctx.inFlow) {
         if (valueCommentDone && onComment)
           onComment();
       } else if (valueComment && !valueCommentDone) {
-        str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(valueComment));
+        str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(valueComment));
       } else if (chompKeep && onChompKeep) {
         onChompKeep();
       }
-      return str3;
+      return str4;
     }
     exports.stringifyPair = stringifyPair;
   }
@@ -22908,19 +22908,19 @@ var require_merge = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var MERGE_KEY = "<<";
     var merge3 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
       test: /^<<$/,
-      resolve: () => Object.assign(new Scalar.Scalar(Symbol(MERGE_KEY)), {
+      resolve: () => Object.assign(new Scalar2.Scalar(Symbol(MERGE_KEY)), {
         addToJSMap: addMergeToJSMap
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key2) => (merge3.identify(key2) || identity.isScalar(key2) && (!key2.type || key2.type === Scalar.Scalar.PLAIN) && merge3.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
+    var isMergeKey = (ctx, key2) => (merge3.identify(key2) || identity.isScalar(key2) && (!key2.type || key2.type === Scalar2.Scalar.PLAIN) && merge3.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -23102,31 +23102,31 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str4 = stringify3.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str5 = stringify3.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
-          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment2));
+          str5 += stringifyComment.lineComment(str5, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
           chompKeep = false;
-        lines.push(blockItemPrefix + str4);
+        lines.push(blockItemPrefix + str5);
       }
-      let str3;
+      let str4;
       if (lines.length === 0) {
-        str3 = flowChars.start + flowChars.end;
+        str4 = flowChars.start + flowChars.end;
       } else {
-        str3 = lines[0];
+        str4 = lines[0];
         for (let i = 1; i < lines.length; ++i) {
           const line = lines[i];
-          str3 += line ? `
+          str4 += line ? `
 ${indent}${line}` : "\n";
         }
       }
       if (comment) {
-        str3 += "\n" + stringifyComment.indentComment(commentString(comment), indent);
+        str4 += "\n" + stringifyComment.indentComment(commentString(comment), indent);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
         onChompKeep();
-      return str3;
+      return str4;
     }
     function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
       const { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
@@ -23169,21 +23169,21 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str3 = stringify3.stringify(item, itemCtx, () => comment = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str3.includes("\n"));
+        let str4 = stringify3.stringify(item, itemCtx, () => comment = null);
+        reqNewline || (reqNewline = lines.length > linesAtValue || str4.includes("\n"));
         if (i < items.length - 1) {
-          str3 += ",";
+          str4 += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str3.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str4.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
-            str3 += ",";
+            str4 += ",";
           }
         }
         if (comment)
-          str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment));
-        lines.push(str3);
+          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment));
+        lines.push(str4);
         linesAtValue = lines.length;
       }
       const { start, end } = flowChars;
@@ -23195,11 +23195,11 @@ ${indent}${line}` : "\n";
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
-          let str3 = start;
+          let str4 = start;
           for (const line of lines)
-            str3 += line ? `
+            str4 += line ? `
 ${indentStep}${indent}${line}` : "\n";
-          return `${str3}
+          return `${str4}
 ${indent}${end}`;
         } else {
           return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
@@ -23227,8 +23227,8 @@ var require_YAMLMap = __commonJS({
     var Collection2 = require_Collection();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
-    function findPair(items, key2) {
+    var Scalar2 = require_Scalar();
+    function findPair2(items, key2) {
       const k = identity.isScalar(key2) ? key2.value : key2;
       for (const it of items) {
         if (identity.isPair(it)) {
@@ -23289,12 +23289,12 @@ var require_YAMLMap = __commonJS({
           _pair = new Pair.Pair(pair, pair?.value);
         } else
           _pair = new Pair.Pair(pair.key, pair.value);
-        const prev = findPair(this.items, _pair.key);
+        const prev = findPair2(this.items, _pair.key);
         const sortEntries = this.schema?.sortMapEntries;
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity.isScalar(prev.value) && Scalar2.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -23309,19 +23309,19 @@ var require_YAMLMap = __commonJS({
         }
       }
       delete(key2) {
-        const it = findPair(this.items, key2);
+        const it = findPair2(this.items, key2);
         if (!it)
           return false;
         const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
       get(key2, keepScalar) {
-        const it = findPair(this.items, key2);
+        const it = findPair2(this.items, key2);
         const node2 = it?.value;
         return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key2) {
-        return !!findPair(this.items, key2);
+        return !!findPair2(this.items, key2);
       }
       set(key2, value) {
         this.add(new Pair.Pair(key2, value), true);
@@ -23358,7 +23358,7 @@ var require_YAMLMap = __commonJS({
       }
     };
     exports.YAMLMap = YAMLMap;
-    exports.findPair = findPair;
+    exports.findPair = findPair2;
   }
 });
 
@@ -23392,7 +23392,7 @@ var require_YAMLSeq = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var Collection2 = require_Collection();
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection2.Collection {
       static get tagName() {
@@ -23449,7 +23449,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key2}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity.isScalar(prev) && Scalar2.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -23531,7 +23531,7 @@ var require_string = __commonJS({
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
-      resolve: (str3) => str3,
+      resolve: (str4) => str4,
       stringify(item, ctx, onComment, onChompKeep) {
         ctx = Object.assign({ actualString: true }, ctx);
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
@@ -23545,14 +23545,14 @@ var require_string = __commonJS({
 var require_null = __commonJS({
   "node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var nullTag = {
       identify: (value) => value == null,
-      createNode: () => new Scalar.Scalar(null),
+      createNode: () => new Scalar2.Scalar(null),
       default: true,
       tag: "tag:yaml.org,2002:null",
       test: /^(?:~|[Nn]ull|NULL)?$/,
-      resolve: () => new Scalar.Scalar(null),
+      resolve: () => new Scalar2.Scalar(null),
       stringify: ({ source }, ctx) => typeof source === "string" && nullTag.test.test(source) ? source : ctx.options.nullStr
     };
     exports.nullTag = nullTag;
@@ -23563,13 +23563,13 @@ var require_null = __commonJS({
 var require_bool = __commonJS({
   "node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var boolTag = {
       identify: (value) => typeof value === "boolean",
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-      resolve: (str3) => new Scalar.Scalar(str3[0] === "t" || str3[0] === "T"),
+      resolve: (str4) => new Scalar2.Scalar(str4[0] === "t" || str4[0] === "T"),
       stringify({ source, value }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
@@ -23614,14 +23614,14 @@ var require_stringifyNumber = __commonJS({
 var require_float = __commonJS({
   "node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -23630,7 +23630,7 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3),
+      resolve: (str4) => parseFloat(str4),
       stringify(node2) {
         const num = Number(node2.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
@@ -23641,11 +23641,11 @@ var require_float = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-      resolve(str3) {
-        const node2 = new Scalar.Scalar(parseFloat(str3));
-        const dot = str3.indexOf(".");
-        if (dot !== -1 && str3[str3.length - 1] === "0")
-          node2.minFractionDigits = str3.length - dot - 1;
+      resolve(str4) {
+        const node2 = new Scalar2.Scalar(parseFloat(str4));
+        const dot = str4.indexOf(".");
+        if (dot !== -1 && str4[str4.length - 1] === "0")
+          node2.minFractionDigits = str4.length - dot - 1;
         return node2;
       },
       stringify: stringifyNumber.stringifyNumber
@@ -23662,7 +23662,7 @@ var require_int = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    var intResolve = (str3, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3.substring(offset), radix);
+    var intResolve = (str4, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4.substring(offset), radix);
     function intStringify(node2, radix, prefix) {
       const { value } = node2;
       if (intIdentify(value) && value >= 0)
@@ -23675,7 +23675,7 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^0o[0-7]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 8, opt),
       stringify: (node2) => intStringify(node2, 8, "0o")
     };
     var int2 = {
@@ -23683,7 +23683,7 @@ var require_int = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -23692,7 +23692,7 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int2;
@@ -23733,7 +23733,7 @@ var require_schema = __commonJS({
 var require_schema2 = __commonJS({
   "node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var map = require_map();
     var seq = require_seq();
     function intIdentify(value) {
@@ -23745,12 +23745,12 @@ var require_schema2 = __commonJS({
         identify: (value) => typeof value === "string",
         default: true,
         tag: "tag:yaml.org,2002:str",
-        resolve: (str3) => str3,
+        resolve: (str4) => str4,
         stringify: stringifyJSON
       },
       {
         identify: (value) => value == null,
-        createNode: () => new Scalar.Scalar(null),
+        createNode: () => new Scalar2.Scalar(null),
         default: true,
         tag: "tag:yaml.org,2002:null",
         test: /^null$/,
@@ -23762,7 +23762,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:bool",
         test: /^true$|^false$/,
-        resolve: (str3) => str3 === "true",
+        resolve: (str4) => str4 === "true",
         stringify: stringifyJSON
       },
       {
@@ -23770,7 +23770,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:int",
         test: /^-?(?:0|[1-9][0-9]*)$/,
-        resolve: (str3, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3, 10),
+        resolve: (str4, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4, 10),
         stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
       },
       {
@@ -23778,7 +23778,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:float",
         test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
-        resolve: (str3) => parseFloat(str3),
+        resolve: (str4) => parseFloat(str4),
         stringify: stringifyJSON
       }
     ];
@@ -23786,9 +23786,9 @@ var require_schema2 = __commonJS({
       default: true,
       tag: "",
       test: /^/,
-      resolve(str3, onError) {
-        onError(`Unresolved plain scalar ${JSON.stringify(str3)}`);
-        return str3;
+      resolve(str4, onError) {
+        onError(`Unresolved plain scalar ${JSON.stringify(str4)}`);
+        return str4;
       }
     };
     var schema = [map.map, seq.seq].concat(jsonScalars, jsonError);
@@ -23801,7 +23801,7 @@ var require_binary = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringifyString = require_stringifyString();
     var binary = {
       identify: (value) => value instanceof Uint8Array,
@@ -23820,10 +23820,10 @@ var require_binary = __commonJS({
         if (typeof node_buffer.Buffer === "function") {
           return node_buffer.Buffer.from(src, "base64");
         } else if (typeof atob === "function") {
-          const str3 = atob(src.replace(/[\n\r]/g, ""));
-          const buffer = new Uint8Array(str3.length);
-          for (let i = 0; i < str3.length; ++i)
-            buffer[i] = str3.charCodeAt(i);
+          const str4 = atob(src.replace(/[\n\r]/g, ""));
+          const buffer = new Uint8Array(str4.length);
+          for (let i = 0; i < str4.length; ++i)
+            buffer[i] = str4.charCodeAt(i);
           return buffer;
         } else {
           onError("This environment does not support reading binary tags; either Buffer or atob is required");
@@ -23834,28 +23834,28 @@ var require_binary = __commonJS({
         if (!value)
           return "";
         const buf = value;
-        let str3;
+        let str4;
         if (typeof node_buffer.Buffer === "function") {
-          str3 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
+          str4 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
         } else if (typeof btoa === "function") {
           let s = "";
           for (let i = 0; i < buf.length; ++i)
             s += String.fromCharCode(buf[i]);
-          str3 = btoa(s);
+          str4 = btoa(s);
         } else {
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         }
-        type ?? (type = Scalar.Scalar.BLOCK_LITERAL);
-        if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+        type ?? (type = Scalar2.Scalar.BLOCK_LITERAL);
+        if (type !== Scalar2.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
-          const n = Math.ceil(str3.length / lineWidth);
+          const n = Math.ceil(str4.length / lineWidth);
           const lines = new Array(n);
           for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
-            lines[i] = str3.substr(o, lineWidth);
+            lines[i] = str4.substr(o, lineWidth);
           }
-          str3 = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str4 = lines.join(type === Scalar2.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment, type, value: str3 }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment, type, value: str4 }, ctx, onComment, onChompKeep);
       }
     };
     exports.binary = binary;
@@ -23868,7 +23868,7 @@ var require_pairs = __commonJS({
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
       if (identity.isSeq(seq)) {
@@ -23879,7 +23879,7 @@ var require_pairs = __commonJS({
           else if (identity.isMap(item)) {
             if (item.items.length > 1)
               onError("Each pair must have its own sequence indicator");
-            const pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
+            const pair = item.items[0] || new Pair.Pair(new Scalar2.Scalar(null));
             if (item.commentBefore)
               pair.key.commentBefore = pair.key.commentBefore ? `${item.commentBefore}
 ${pair.key.commentBefore}` : item.commentBefore;
@@ -24022,7 +24022,7 @@ var require_omap = __commonJS({
 var require_bool2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     function boolStringify({ value, source }, ctx) {
       const boolObj = value ? trueTag : falseTag;
       if (source && boolObj.test.test(source))
@@ -24034,7 +24034,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
-      resolve: () => new Scalar.Scalar(true),
+      resolve: () => new Scalar2.Scalar(true),
       stringify: boolStringify
     };
     var falseTag = {
@@ -24042,7 +24042,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
-      resolve: () => new Scalar.Scalar(false),
+      resolve: () => new Scalar2.Scalar(false),
       stringify: boolStringify
     };
     exports.falseTag = falseTag;
@@ -24054,14 +24054,14 @@ var require_bool2 = __commonJS({
 var require_float2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -24070,7 +24070,7 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3.replace(/_/g, "")),
+      resolve: (str4) => parseFloat(str4.replace(/_/g, "")),
       stringify(node2) {
         const num = Number(node2.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
@@ -24081,11 +24081,11 @@ var require_float2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
-      resolve(str3) {
-        const node2 = new Scalar.Scalar(parseFloat(str3.replace(/_/g, "")));
-        const dot = str3.indexOf(".");
+      resolve(str4) {
+        const node2 = new Scalar2.Scalar(parseFloat(str4.replace(/_/g, "")));
+        const dot = str4.indexOf(".");
         if (dot !== -1) {
-          const f = str3.substring(dot + 1).replace(/_/g, "");
+          const f = str4.substring(dot + 1).replace(/_/g, "");
           if (f[f.length - 1] === "0")
             node2.minFractionDigits = f.length;
         }
@@ -24105,34 +24105,34 @@ var require_int2 = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    function intResolve(str3, offset, radix, { intAsBigInt }) {
-      const sign = str3[0];
+    function intResolve(str4, offset, radix, { intAsBigInt }) {
+      const sign = str4[0];
       if (sign === "-" || sign === "+")
         offset += 1;
-      str3 = str3.substring(offset).replace(/_/g, "");
+      str4 = str4.substring(offset).replace(/_/g, "");
       if (intAsBigInt) {
         switch (radix) {
           case 2:
-            str3 = `0b${str3}`;
+            str4 = `0b${str4}`;
             break;
           case 8:
-            str3 = `0o${str3}`;
+            str4 = `0o${str4}`;
             break;
           case 16:
-            str3 = `0x${str3}`;
+            str4 = `0x${str4}`;
             break;
         }
-        const n2 = BigInt(str3);
+        const n2 = BigInt(str4);
         return sign === "-" ? BigInt(-1) * n2 : n2;
       }
-      const n = parseInt(str3, radix);
+      const n = parseInt(str4, radix);
       return sign === "-" ? -1 * n : n;
     }
     function intStringify(node2, radix, prefix) {
       const { value } = node2;
       if (intIdentify(value)) {
-        const str3 = value.toString(radix);
-        return value < 0 ? "-" + prefix + str3.substr(1) : prefix + str3;
+        const str4 = value.toString(radix);
+        return value < 0 ? "-" + prefix + str4.substr(1) : prefix + str4;
       }
       return stringifyNumber.stringifyNumber(node2);
     }
@@ -24142,7 +24142,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 2, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 2, opt),
       stringify: (node2) => intStringify(node2, 2, "0b")
     };
     var intOct = {
@@ -24151,7 +24151,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 1, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 1, 8, opt),
       stringify: (node2) => intStringify(node2, 8, "0")
     };
     var int2 = {
@@ -24159,7 +24159,7 @@ var require_int2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9][0-9_]*$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -24168,7 +24168,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int2;
@@ -24272,9 +24272,9 @@ var require_timestamp = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    function parseSexagesimal(str3, asBigInt) {
-      const sign = str3[0];
-      const parts = sign === "-" || sign === "+" ? str3.substring(1) : str3;
+    function parseSexagesimal(str4, asBigInt) {
+      const sign = str4[0];
+      const parts = sign === "-" || sign === "+" ? str4.substring(1) : str4;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
       return sign === "-" ? num(-1) * res : res;
@@ -24311,7 +24311,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
-      resolve: (str3, _onError, { intAsBigInt }) => parseSexagesimal(str3, intAsBigInt),
+      resolve: (str4, _onError, { intAsBigInt }) => parseSexagesimal(str4, intAsBigInt),
       stringify: stringifySexagesimal
     };
     var floatTime = {
@@ -24320,7 +24320,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
-      resolve: (str3) => parseSexagesimal(str3, false),
+      resolve: (str4) => parseSexagesimal(str4, false),
       stringify: stringifySexagesimal
     };
     var timestamp = {
@@ -24331,8 +24331,8 @@ var require_timestamp = __commonJS({
       // may be omitted altogether, resulting in a date format. In such a case, the time part is
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
-      resolve(str3) {
-        const match = str3.match(timestamp.test);
+      resolve(str4) {
+        const match = str4.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -24683,9 +24683,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path9, value) {
+      addIn(path11, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path9, value);
+          this.contents.addIn(path11, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -24760,14 +24760,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        if (Collection2.isEmptyPath(path9)) {
+      deleteIn(path11) {
+        if (Collection2.isEmptyPath(path11)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path11) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -24782,10 +24782,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        if (Collection2.isEmptyPath(path9))
+      getIn(path11, keepScalar) {
+        if (Collection2.isEmptyPath(path11))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path11, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -24796,10 +24796,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path9) {
-        if (Collection2.isEmptyPath(path9))
+      hasIn(path11) {
+        if (Collection2.isEmptyPath(path11))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path11) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -24816,13 +24816,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        if (Collection2.isEmptyPath(path9)) {
+      setIn(path11, value) {
+        if (Collection2.isEmptyPath(path11)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path9), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path11), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path9, value);
+          this.contents.setIn(path11, value);
         }
       }
       /**
@@ -25406,9 +25406,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap3 = fc.start.source === "{";
-      const fcName = isMap3 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap4 = fc.start.source === "{";
+      const fcName = isMap4 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -25444,7 +25444,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
+          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
               key2,
               // checked by containsNewline()
@@ -25484,7 +25484,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep2 && !props.found) {
+        if (!isMap4 && !sep2 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -25507,7 +25507,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap3 && !props.found && ctx.options.strict) {
+            if (!isMap4 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st of sep2) {
                   if (st === valueProps.found)
@@ -25539,7 +25539,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode2, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap3) {
+          if (isMap4) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode2))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -25555,7 +25555,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap3 ? "}" : "]";
+      const expectedEnd = isMap4 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -25590,7 +25590,7 @@ var require_compose_collection = __commonJS({
   "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var resolveBlockMap = require_resolve_block_map();
@@ -25639,7 +25639,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      const node2 = identity.isNode(res) ? res : new Scalar2.Scalar(res);
       node2.range = coll.range;
       node2.tag = tagName;
       if (tag?.format)
@@ -25654,13 +25654,13 @@ var require_compose_collection = __commonJS({
 var require_resolve_block_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
       const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
       if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const type = header2.mode === ">" ? Scalar2.Scalar.BLOCK_FOLDED : Scalar2.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines2(scalar.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
@@ -25722,7 +25722,7 @@ var require_resolve_block_scalar = __commonJS({
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
         }
-        if (type === Scalar.Scalar.BLOCK_LITERAL) {
+        if (type === Scalar2.Scalar.BLOCK_LITERAL) {
           value += sep2 + indent.slice(trimIndent) + content;
           sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
@@ -25837,7 +25837,7 @@ var require_resolve_block_scalar = __commonJS({
 var require_resolve_flow_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var resolveEnd = require_resolve_end();
     function resolveFlowScalar(scalar, strict, onError) {
       const { offset, type, source, end } = scalar;
@@ -25846,15 +25846,15 @@ var require_resolve_flow_scalar = __commonJS({
       const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
-          _type = Scalar.Scalar.PLAIN;
+          _type = Scalar2.Scalar.PLAIN;
           value = plainValue2(source, _onError);
           break;
         case "single-quoted-scalar":
-          _type = Scalar.Scalar.QUOTE_SINGLE;
+          _type = Scalar2.Scalar.QUOTE_SINGLE;
           value = singleQuotedValue(source, _onError);
           break;
         case "double-quoted-scalar":
-          _type = Scalar.Scalar.QUOTE_DOUBLE;
+          _type = Scalar2.Scalar.QUOTE_DOUBLE;
           value = doubleQuotedValue(source, _onError);
           break;
         /* istanbul ignore next should not happen */
@@ -26059,7 +26059,7 @@ var require_compose_scalar = __commonJS({
   "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
@@ -26077,11 +26077,11 @@ var require_compose_scalar = __commonJS({
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity.isScalar(res) ? res : new Scalar2.Scalar(res);
       } catch (error3) {
         const msg = error3 instanceof Error ? error3.message : String(error3);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar.Scalar(value);
+        scalar = new Scalar2.Scalar(value);
       }
       scalar.range = range;
       scalar.source = value;
@@ -26783,9 +26783,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path9) => {
+    visit.itemAtPath = (cst, path11) => {
       let item = cst;
-      for (const [field2, index] of path9) {
+      for (const [field2, index] of path11) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -26794,23 +26794,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path9) => {
-      const parent = visit.itemAtPath(cst, path9.slice(0, -1));
-      const field2 = path9[path9.length - 1][0];
+    visit.parentCollection = (cst, path11) => {
+      const parent = visit.itemAtPath(cst, path11.slice(0, -1));
+      const field2 = path11[path11.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path9, item, visitor) {
-      let ctrl = visitor(item, path9);
+    function _visit(path11, item, visitor) {
+      let ctrl = visitor(item, path11);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path9.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path11.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -26821,10 +26821,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path9);
+            ctrl = ctrl(item, path11);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path11) : ctrl;
     }
     exports.visit = visit;
   }
@@ -26842,7 +26842,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar5 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -26926,7 +26926,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar4;
+    exports.isScalar = isScalar5;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -27649,7 +27649,7 @@ var require_parser = __commonJS({
         }
       }
     }
-    var Parser = class {
+    var Parser2 = class {
       /**
        * @param onNewLine - If defined, called separately with the start position of
        *   each new line (in `parse()`, including the start of input).
@@ -28422,7 +28422,7 @@ var require_parser = __commonJS({
         }
       }
     };
-    exports.Parser = Parser;
+    exports.Parser = Parser2;
   }
 });
 
@@ -28442,7 +28442,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions2(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -28475,7 +28475,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse4(src, reviver, options) {
+    function parse5(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -28516,8 +28516,8 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse4;
-    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parse = parse5;
+    exports.parseAllDocuments = parseAllDocuments4;
     exports.parseDocument = parseDocument2;
     exports.stringify = stringify3;
   }
@@ -28534,7 +28534,7 @@ var require_dist = __commonJS({
     var Alias = require_Alias();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
+    var Scalar2 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var cst = require_cst();
@@ -28559,7 +28559,7 @@ var require_dist = __commonJS({
     exports.isScalar = identity.isScalar;
     exports.isSeq = identity.isSeq;
     exports.Pair = Pair.Pair;
-    exports.Scalar = Scalar.Scalar;
+    exports.Scalar = Scalar2.Scalar;
     exports.YAMLMap = YAMLMap.YAMLMap;
     exports.YAMLSeq = YAMLSeq.YAMLSeq;
     exports.CST = cst;
@@ -28788,10 +28788,10 @@ var require_utils2 = __commonJS({
       REGEX_SPECIAL_CHARS_GLOBAL
     } = require_constants6();
     exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str3) => REGEX_SPECIAL_CHARS.test(str3);
-    exports.isRegexChar = (str3) => str3.length === 1 && exports.hasRegexChars(str3);
-    exports.escapeRegex = (str3) => str3.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str3) => str3.replace(REGEX_BACKSLASH, "/");
+    exports.hasRegexChars = (str4) => REGEX_SPECIAL_CHARS.test(str4);
+    exports.isRegexChar = (str4) => str4.length === 1 && exports.hasRegexChars(str4);
+    exports.escapeRegex = (str4) => str4.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str4) => str4.replace(REGEX_BACKSLASH, "/");
     exports.isWindows = () => {
       if (typeof navigator !== "undefined" && navigator.platform) {
         const platform2 = navigator.platform.toLowerCase();
@@ -28802,8 +28802,8 @@ var require_utils2 = __commonJS({
       }
       return false;
     };
-    exports.removeBackslashes = (str3) => {
-      return str3.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+    exports.removeBackslashes = (str4) => {
+      return str4.replace(REGEX_REMOVE_BACKSLASH, (match) => {
         return match === "\\" ? "" : match;
       });
     };
@@ -28830,8 +28830,8 @@ var require_utils2 = __commonJS({
       }
       return output;
     };
-    exports.basename = (path9, { windows } = {}) => {
-      const segs = path9.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path11, { windows } = {}) => {
+      const segs = path11.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -28893,7 +28893,7 @@ var require_scan = __commonJS({
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str3 = input;
+      let str4 = input;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -28912,10 +28912,10 @@ var require_scan = __commonJS({
       let code2;
       let token = { value: "", depth: 0, isGlob: false };
       const eos = () => index >= length;
-      const peek = () => str3.charCodeAt(index + 1);
+      const peek = () => str4.charCodeAt(index + 1);
       const advance = () => {
         prev = code2;
-        return str3.charCodeAt(++index);
+        return str4.charCodeAt(++index);
       };
       while (index < length) {
         code2 = advance();
@@ -29092,30 +29092,30 @@ var require_scan = __commonJS({
         isExtglob = false;
         isGlob = false;
       }
-      let base = str3;
+      let base = str4;
       let prefix = "";
-      let glob = "";
+      let glob2 = "";
       if (start > 0) {
-        prefix = str3.slice(0, start);
-        str3 = str3.slice(start);
+        prefix = str4.slice(0, start);
+        str4 = str4.slice(start);
         lastIndex -= start;
       }
       if (base && isGlob === true && lastIndex > 0) {
-        base = str3.slice(0, lastIndex);
-        glob = str3.slice(lastIndex);
+        base = str4.slice(0, lastIndex);
+        glob2 = str4.slice(lastIndex);
       } else if (isGlob === true) {
         base = "";
-        glob = str3;
+        glob2 = str4;
       } else {
-        base = str3;
+        base = str4;
       }
-      if (base && base !== "" && base !== "/" && base !== str3) {
+      if (base && base !== "" && base !== "/" && base !== str4) {
         if (isPathSeparator(base.charCodeAt(base.length - 1))) {
           base = base.slice(0, -1);
         }
       }
       if (opts.unescape === true) {
-        if (glob) glob = utils.removeBackslashes(glob);
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
         if (base && backslashes === true) {
           base = utils.removeBackslashes(base);
         }
@@ -29125,7 +29125,7 @@ var require_scan = __commonJS({
         input,
         start,
         base,
-        glob,
+        glob: glob2,
         isBrace,
         isBracket,
         isGlob,
@@ -29432,7 +29432,7 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse4 = (input, options) => {
+    var parse5 = (input, options) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected a string");
       }
@@ -29602,7 +29602,7 @@ var require_parse2 = __commonJS({
             output = token.close = `)$))${extglobStar}`;
           }
           if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse4(rest, { ...options, fastpaths: false }).output;
+            const expression = parse5(rest, { ...options, fastpaths: false }).output;
             output = token.close = `)${expression})${extglobStar})`;
           }
           if (token.prev.type === "bos") {
@@ -29701,9 +29701,9 @@ var require_parse2 = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix13 = POSIX_REGEX_SOURCE[rest2];
-                if (posix13) {
-                  prev.value = pre + posix13;
+                const posix15 = POSIX_REGEX_SOURCE[rest2];
+                if (posix15) {
+                  prev.value = pre + posix15;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30125,7 +30125,7 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse4.fastpaths = (input, options) => {
+    parse5.fastpaths = (input, options) => {
       const opts = { ...options };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
       const len = input.length;
@@ -30156,8 +30156,8 @@ var require_parse2 = __commonJS({
         if (opts2.noglobstar === true) return star;
         return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
       };
-      const create = (str3) => {
-        switch (str3) {
+      const create = (str4) => {
+        switch (str4) {
           case "*":
             return `${nodot}${ONE_CHAR}${star}`;
           case ".*":
@@ -30175,7 +30175,7 @@ var require_parse2 = __commonJS({
           case "**/.*":
             return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
           default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str3);
+            const match = /^(.*?)\.(\w+)$/.exec(str4);
             if (!match) return;
             const source2 = create(match[1]);
             if (!source2) return;
@@ -30190,7 +30190,7 @@ var require_parse2 = __commonJS({
       }
       return source;
     };
-    module.exports = parse4;
+    module.exports = parse5;
   }
 });
 
@@ -30199,39 +30199,39 @@ var require_picomatch = __commonJS({
   "node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
-    var parse4 = require_parse2();
+    var parse5 = require_parse2();
     var utils = require_utils2();
     var constants4 = require_constants6();
     var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch7 = (glob, options, returnState = false) => {
-      if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch7(input, options, returnState));
-        const arrayMatcher = (str3) => {
+    var picomatch9 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch9(input, options, returnState));
+        const arrayMatcher = (str4) => {
           for (const isMatch of fns) {
-            const state2 = isMatch(str3);
+            const state2 = isMatch(str4);
             if (state2) return state2;
           }
           return false;
         };
         return arrayMatcher;
       }
-      const isState = isObject3(glob) && glob.tokens && glob.input;
-      if (glob === "" || typeof glob !== "string" && !isState) {
+      const isState = isObject3(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix13 = opts.windows;
-      const regex2 = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
+      const posix15 = opts.windows;
+      const regex2 = isState ? picomatch9.compileRe(glob2, options) : picomatch9.makeRe(glob2, options, false, true);
       const state = regex2.state;
       delete regex2.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch9(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch7.test(input, regex2, options, { glob, posix: posix13 });
-        const result = { glob, state, regex: regex2, posix: posix13, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch9.test(input, regex2, options, { glob: glob2, posix: posix15 });
+        const result = { glob: glob2, state, regex: regex2, posix: posix15, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30256,7 +30256,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch7.test = (input, regex2, options, { glob, posix: posix13 } = {}) => {
+    picomatch9.test = (input, regex2, options, { glob: glob2, posix: posix15 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30264,33 +30264,33 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format = opts.format || (posix13 ? utils.toPosixSlashes : null);
-      let match = input === glob;
+      const format = opts.format || (posix15 ? utils.toPosixSlashes : null);
+      let match = input === glob2;
       let output = match && format ? format(input) : input;
       if (match === false) {
         output = format ? format(input) : input;
-        match = output === glob;
+        match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch7.matchBase(input, regex2, options, posix13);
+          match = picomatch9.matchBase(input, regex2, options, posix15);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch7.matchBase = (input, glob, options, posix13 = options && options.windows) => {
-      const regex2 = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
-      return regex2.test(utils.basename(input, { windows: posix13 }));
+    picomatch9.matchBase = (input, glob2, options, posix15 = options && options.windows) => {
+      const regex2 = glob2 instanceof RegExp ? glob2 : picomatch9.makeRe(glob2, options);
+      return regex2.test(utils.basename(input, { windows: posix15 }));
     };
-    picomatch7.isMatch = (str3, patterns, options) => picomatch7(patterns, options)(str3);
-    picomatch7.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch7.parse(p, options));
-      return parse4(pattern, { ...options, fastpaths: false });
+    picomatch9.isMatch = (str4, patterns, options) => picomatch9(patterns, options)(str4);
+    picomatch9.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch9.parse(p, options));
+      return parse5(pattern, { ...options, fastpaths: false });
     };
-    picomatch7.scan = (input, options) => scan(input, options);
-    picomatch7.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch9.scan = (input, options) => scan(input, options);
+    picomatch9.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -30301,26 +30301,26 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex2 = picomatch7.toRegex(source, options);
+      const regex2 = picomatch9.toRegex(source, options);
       if (returnState === true) {
         regex2.state = state;
       }
       return regex2;
     };
-    picomatch7.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+    picomatch9.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
       if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse4.fastpaths(input, options);
+        parsed.output = parse5.fastpaths(input, options);
       }
       if (!parsed.output) {
-        parsed = parse4(input, options);
+        parsed = parse5(input, options);
       }
-      return picomatch7.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch9.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch7.toRegex = (source, options) => {
+    picomatch9.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -30329,8 +30329,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch7.constants = constants4;
-    module.exports = picomatch7;
+    picomatch9.constants = constants4;
+    module.exports = picomatch9;
   }
 });
 
@@ -30340,14 +30340,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils2();
-    function picomatch7(glob, options, returnState = false) {
+    function picomatch9(glob2, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
-      return pico(glob, options, returnState);
+      return pico(glob2, options, returnState);
     }
-    Object.assign(picomatch7, pico);
-    module.exports = picomatch7;
+    Object.assign(picomatch9, pico);
+    module.exports = picomatch9;
   }
 });
 
@@ -30410,12 +30410,12 @@ var require_helpers = __commonJS({
       }
     }
     exports._deepClone = _deepClone;
-    function isInteger(str3) {
+    function isInteger(str4) {
       var i = 0;
-      var len = str3.length;
+      var len = str4.length;
       var charCode;
       while (i < len) {
-        charCode = str3.charCodeAt(i);
+        charCode = str4.charCodeAt(i);
         if (charCode >= 48 && charCode <= 57) {
           i++;
           continue;
@@ -30425,14 +30425,14 @@ var require_helpers = __commonJS({
       return true;
     }
     exports.isInteger = isInteger;
-    function escapePathComponent(path9) {
-      if (path9.indexOf("/") === -1 && path9.indexOf("~") === -1)
-        return path9;
-      return path9.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapePathComponent(path11) {
+      if (path11.indexOf("/") === -1 && path11.indexOf("~") === -1)
+        return path11;
+      return path11.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapePathComponent = escapePathComponent;
-    function unescapePathComponent(path9) {
-      return path9.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapePathComponent(path11) {
+      return path11.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapePathComponent = unescapePathComponent;
     function _getPathRecursive(root, obj) {
@@ -30456,11 +30456,11 @@ var require_helpers = __commonJS({
       if (root === obj) {
         return "/";
       }
-      var path9 = _getPathRecursive(root, obj);
-      if (path9 === "") {
+      var path11 = _getPathRecursive(root, obj);
+      if (path11 === "") {
         throw new Error("Object not found in root");
       }
-      return "/" + path9;
+      return "/" + path11;
     }
     exports.getPath = getPath;
     function hasUndefined(obj) {
@@ -30655,8 +30655,8 @@ var require_core = __commonJS({
         if (!mutateDocument) {
           document = helpers_js_1._deepClone(document);
         }
-        var path9 = operation.path || "";
-        var keys = path9.split("/");
+        var path11 = operation.path || "";
+        var keys = path11.split("/");
         var obj = document;
         var t = 1;
         var len = keys.length;
@@ -30963,7 +30963,7 @@ var require_duplex = __commonJS({
       return temp;
     }
     exports.generate = generate2;
-    function _generate(mirror, obj, patches, path9, invertible) {
+    function _generate(mirror, obj, patches, path11, invertible) {
       if (obj === mirror) {
         return;
       }
@@ -30980,27 +30980,27 @@ var require_duplex = __commonJS({
         if (helpers_js_1.hasOwnProperty(obj, key2) && !(obj[key2] === void 0 && oldVal !== void 0 && Array.isArray(obj) === false)) {
           var newVal = obj[key2];
           if (typeof oldVal == "object" && oldVal != null && typeof newVal == "object" && newVal != null && Array.isArray(oldVal) === Array.isArray(newVal)) {
-            _generate(oldVal, newVal, patches, path9 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
+            _generate(oldVal, newVal, patches, path11 + "/" + helpers_js_1.escapePathComponent(key2), invertible);
           } else {
             if (oldVal !== newVal) {
               changed = true;
               if (invertible) {
-                patches.push({ op: "test", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+                patches.push({ op: "test", path: path11 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
               }
-              patches.push({ op: "replace", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
+              patches.push({ op: "replace", path: path11 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(newVal) });
             }
           }
         } else if (Array.isArray(mirror) === Array.isArray(obj)) {
           if (invertible) {
-            patches.push({ op: "test", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
+            patches.push({ op: "test", path: path11 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(oldVal) });
           }
-          patches.push({ op: "remove", path: path9 + "/" + helpers_js_1.escapePathComponent(key2) });
+          patches.push({ op: "remove", path: path11 + "/" + helpers_js_1.escapePathComponent(key2) });
           deleted = true;
         } else {
           if (invertible) {
-            patches.push({ op: "test", path: path9, value: mirror });
+            patches.push({ op: "test", path: path11, value: mirror });
           }
-          patches.push({ op: "replace", path: path9, value: obj });
+          patches.push({ op: "replace", path: path11, value: obj });
           changed = true;
         }
       }
@@ -31010,7 +31010,7 @@ var require_duplex = __commonJS({
       for (var t = 0; t < newKeys.length; t++) {
         var key2 = newKeys[t];
         if (!helpers_js_1.hasOwnProperty(mirror, key2) && obj[key2] !== void 0) {
-          patches.push({ op: "add", path: path9 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
+          patches.push({ op: "add", path: path11 + "/" + helpers_js_1.escapePathComponent(key2), value: helpers_js_1._deepClone(obj[key2]) });
         }
       }
     }
@@ -31118,8 +31118,8 @@ var require_formats = __commonJS({
     }
     var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
     var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    function date2(str3) {
-      const matches = DATE.exec(str3);
+    function date2(str4) {
+      const matches = DATE.exec(str4);
       if (!matches)
         return false;
       const year = +matches[1];
@@ -31138,8 +31138,8 @@ var require_formats = __commonJS({
     }
     var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
     function getTime(strictTimeZone) {
-      return function time2(str3) {
-        const matches = TIME.exec(str3);
+      return function time2(str4) {
+        const matches = TIME.exec(str4);
         if (!matches)
           return false;
         const hr = +matches[1];
@@ -31185,8 +31185,8 @@ var require_formats = __commonJS({
     var DATE_TIME_SEPARATOR = /t|\s/i;
     function getDateTime(strictTimeZone) {
       const time2 = getTime(strictTimeZone);
-      return function date_time(str3) {
-        const dateTime = str3.split(DATE_TIME_SEPARATOR);
+      return function date_time(str4) {
+        const dateTime = str4.split(DATE_TIME_SEPARATOR);
         return dateTime.length === 2 && date2(dateTime[0]) && time2(dateTime[1]);
       };
     }
@@ -31211,13 +31211,13 @@ var require_formats = __commonJS({
     }
     var NOT_URI_FRAGMENT = /\/|:/;
     var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-    function uri(str3) {
-      return NOT_URI_FRAGMENT.test(str3) && URI.test(str3);
+    function uri(str4) {
+      return NOT_URI_FRAGMENT.test(str4) && URI.test(str4);
     }
     var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-    function byte(str3) {
+    function byte(str4) {
       BYTE.lastIndex = 0;
-      return BYTE.test(str3);
+      return BYTE.test(str4);
     }
     var MIN_INT32 = -(2 ** 31);
     var MAX_INT32 = 2 ** 31 - 1;
@@ -31231,11 +31231,11 @@ var require_formats = __commonJS({
       return true;
     }
     var Z_ANCHOR = /[^\\]\\Z/;
-    function regex2(str3) {
-      if (Z_ANCHOR.test(str3))
+    function regex2(str4) {
+      if (Z_ANCHOR.test(str4))
         return false;
       try {
-        new RegExp(str3);
+        new RegExp(str4);
         return true;
       } catch (e) {
         return false;
@@ -31267,14 +31267,14 @@ var require_uri_all = __commonJS({
           return sets[0];
         }
       }
-      function subexp(str3) {
-        return "(?:" + str3 + ")";
+      function subexp(str4) {
+        return "(?:" + str4 + ")";
       }
       function typeOf(o) {
         return o === void 0 ? "undefined" : o === null ? "null" : Object.prototype.toString.call(o).split(" ").pop().split("]").shift().toLowerCase();
       }
-      function toUpperCase(str3) {
-        return str3.toUpperCase();
+      function toUpperCase(str4) {
+        return str4.toUpperCase();
       }
       function toArray(obj) {
         return obj !== void 0 && obj !== null ? obj instanceof Array ? obj : typeof obj.length !== "number" || obj.split || obj.setInterval || obj.call ? [obj] : Array.prototype.slice.call(obj) : [];
@@ -31660,43 +31660,43 @@ var require_uri_all = __commonJS({
         else e = "%" + (c >> 12 | 224).toString(16).toUpperCase() + "%" + (c >> 6 & 63 | 128).toString(16).toUpperCase() + "%" + (c & 63 | 128).toString(16).toUpperCase();
         return e;
       }
-      function pctDecChars(str3) {
+      function pctDecChars(str4) {
         var newStr = "";
         var i = 0;
-        var il = str3.length;
+        var il = str4.length;
         while (i < il) {
-          var c = parseInt(str3.substr(i + 1, 2), 16);
+          var c = parseInt(str4.substr(i + 1, 2), 16);
           if (c < 128) {
             newStr += String.fromCharCode(c);
             i += 3;
           } else if (c >= 194 && c < 224) {
             if (il - i >= 6) {
-              var c2 = parseInt(str3.substr(i + 4, 2), 16);
+              var c2 = parseInt(str4.substr(i + 4, 2), 16);
               newStr += String.fromCharCode((c & 31) << 6 | c2 & 63);
             } else {
-              newStr += str3.substr(i, 6);
+              newStr += str4.substr(i, 6);
             }
             i += 6;
           } else if (c >= 224) {
             if (il - i >= 9) {
-              var _c = parseInt(str3.substr(i + 4, 2), 16);
-              var c3 = parseInt(str3.substr(i + 7, 2), 16);
+              var _c = parseInt(str4.substr(i + 4, 2), 16);
+              var c3 = parseInt(str4.substr(i + 7, 2), 16);
               newStr += String.fromCharCode((c & 15) << 12 | (_c & 63) << 6 | c3 & 63);
             } else {
-              newStr += str3.substr(i, 9);
+              newStr += str4.substr(i, 9);
             }
             i += 9;
           } else {
-            newStr += str3.substr(i, 3);
+            newStr += str4.substr(i, 3);
             i += 3;
           }
         }
         return newStr;
       }
       function _normalizeComponentEncoding(components, protocol) {
-        function decodeUnreserved2(str3) {
-          var decStr = pctDecChars(str3);
-          return !decStr.match(protocol.UNRESERVED) ? str3 : decStr;
+        function decodeUnreserved2(str4) {
+          var decStr = pctDecChars(str4);
+          return !decStr.match(protocol.UNRESERVED) ? str4 : decStr;
         }
         if (components.scheme) components.scheme = String(components.scheme).replace(protocol.PCT_ENCODED, decodeUnreserved2).toLowerCase().replace(protocol.NOT_SCHEME, "");
         if (components.userinfo !== void 0) components.userinfo = String(components.userinfo).replace(protocol.PCT_ENCODED, decodeUnreserved2).replace(protocol.NOT_USERINFO, pctEncChar).replace(protocol.PCT_ENCODED, toUpperCase);
@@ -31706,8 +31706,8 @@ var require_uri_all = __commonJS({
         if (components.fragment !== void 0) components.fragment = String(components.fragment).replace(protocol.PCT_ENCODED, decodeUnreserved2).replace(protocol.NOT_FRAGMENT, pctEncChar).replace(protocol.PCT_ENCODED, toUpperCase);
         return components;
       }
-      function _stripLeadingZeros(str3) {
-        return str3.replace(/^0*(.*)/, "$1") || "0";
+      function _stripLeadingZeros(str4) {
+        return str4.replace(/^0*(.*)/, "$1") || "0";
       }
       function _normalizeIPv4(host, protocol) {
         var matches = host.match(protocol.IPV4ADDRESS) || [];
@@ -31767,7 +31767,7 @@ var require_uri_all = __commonJS({
       }
       var URI_PARSE = /^(?:([^:\/?#]+):)?(?:\/\/((?:([^\/?#@]*)@)?(\[[^\/?#\]]+\]|[^\/?#:]*)(?:\:(\d*))?))?([^?#]*)(?:\?([^#]*))?(?:#((?:.|\n|\r)*))?/i;
       var NO_MATCH_IS_UNDEFINED = "".match(/(){0}/)[1] === void 0;
-      function parse4(uriString) {
+      function parse5(uriString) {
         var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
         var components = {};
         var protocol = options.iri !== false ? IRI_PROTOCOL : URI_PROTOCOL;
@@ -31936,8 +31936,8 @@ var require_uri_all = __commonJS({
         var skipNormalization = arguments[3];
         var target = {};
         if (!skipNormalization) {
-          base2 = parse4(serialize(base2, options), options);
-          relative = parse4(serialize(relative, options), options);
+          base2 = parse5(serialize(base2, options), options);
+          relative = parse5(serialize(relative, options), options);
         }
         options = options || {};
         if (!options.tolerant && relative.scheme) {
@@ -31988,39 +31988,39 @@ var require_uri_all = __commonJS({
       }
       function resolve(baseURI, relativeURI, options) {
         var schemelessOptions = assign({ scheme: "null" }, options);
-        return serialize(resolveComponents(parse4(baseURI, schemelessOptions), parse4(relativeURI, schemelessOptions), schemelessOptions, true), schemelessOptions);
+        return serialize(resolveComponents(parse5(baseURI, schemelessOptions), parse5(relativeURI, schemelessOptions), schemelessOptions, true), schemelessOptions);
       }
       function normalize2(uri, options) {
         if (typeof uri === "string") {
-          uri = serialize(parse4(uri, options), options);
+          uri = serialize(parse5(uri, options), options);
         } else if (typeOf(uri) === "object") {
-          uri = parse4(serialize(uri, options), options);
+          uri = parse5(serialize(uri, options), options);
         }
         return uri;
       }
       function equal(uriA, uriB, options) {
         if (typeof uriA === "string") {
-          uriA = serialize(parse4(uriA, options), options);
+          uriA = serialize(parse5(uriA, options), options);
         } else if (typeOf(uriA) === "object") {
           uriA = serialize(uriA, options);
         }
         if (typeof uriB === "string") {
-          uriB = serialize(parse4(uriB, options), options);
+          uriB = serialize(parse5(uriB, options), options);
         } else if (typeOf(uriB) === "object") {
           uriB = serialize(uriB, options);
         }
         return uriA === uriB;
       }
-      function escapeComponent(str3, options) {
-        return str3 && str3.toString().replace(!options || !options.iri ? URI_PROTOCOL.ESCAPE : IRI_PROTOCOL.ESCAPE, pctEncChar);
+      function escapeComponent(str4, options) {
+        return str4 && str4.toString().replace(!options || !options.iri ? URI_PROTOCOL.ESCAPE : IRI_PROTOCOL.ESCAPE, pctEncChar);
       }
-      function unescapeComponent(str3, options) {
-        return str3 && str3.toString().replace(!options || !options.iri ? URI_PROTOCOL.PCT_ENCODED : IRI_PROTOCOL.PCT_ENCODED, pctDecChars);
+      function unescapeComponent(str4, options) {
+        return str4 && str4.toString().replace(!options || !options.iri ? URI_PROTOCOL.PCT_ENCODED : IRI_PROTOCOL.PCT_ENCODED, pctDecChars);
       }
       var handler2 = {
         scheme: "http",
         domainHost: true,
-        parse: function parse5(components, options) {
+        parse: function parse6(components, options) {
           if (!components.host) {
             components.error = components.error || "HTTP URIs must have a host.";
           }
@@ -32049,7 +32049,7 @@ var require_uri_all = __commonJS({
       var handler$2 = {
         scheme: "ws",
         domainHost: true,
-        parse: function parse5(components, options) {
+        parse: function parse6(components, options) {
           var wsComponents = components;
           wsComponents.secure = isSecure(wsComponents);
           wsComponents.resourceName = (wsComponents.path || "/") + (wsComponents.query ? "?" + wsComponents.query : "");
@@ -32066,8 +32066,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path9 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path9 && path9 !== "/" ? path9 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path11 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path11 && path11 !== "/" ? path11 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -32095,9 +32095,9 @@ var require_uri_all = __commonJS({
       var NOT_LOCAL_PART = new RegExp(merge3("[^]", ATEXT$$, "[\\.]", '[\\"]', VCHAR$$), "g");
       var NOT_HFNAME = new RegExp(merge3("[^]", UNRESERVED$$, SOME_DELIMS$$), "g");
       var NOT_HFVALUE = NOT_HFNAME;
-      function decodeUnreserved(str3) {
-        var decStr = pctDecChars(str3);
-        return !decStr.match(UNRESERVED) ? str3 : decStr;
+      function decodeUnreserved(str4) {
+        var decStr = pctDecChars(str4);
+        return !decStr.match(UNRESERVED) ? str4 : decStr;
       }
       var handler$4 = {
         scheme: "mailto",
@@ -32222,7 +32222,7 @@ var require_uri_all = __commonJS({
       var UUID = /^[0-9A-Fa-f]{8}(?:\-[0-9A-Fa-f]{4}){3}\-[0-9A-Fa-f]{12}$/;
       var handler$6 = {
         scheme: "urn:uuid",
-        parse: function parse5(urnComponents, options) {
+        parse: function parse6(urnComponents, options) {
           var uuidComponents = urnComponents;
           uuidComponents.uuid = uuidComponents.nss;
           uuidComponents.nss = void 0;
@@ -32247,7 +32247,7 @@ var require_uri_all = __commonJS({
       exports2.SCHEMES = SCHEMES;
       exports2.pctEncChar = pctEncChar;
       exports2.pctDecChars = pctDecChars;
-      exports2.parse = parse4;
+      exports2.parse = parse5;
       exports2.removeDotSegments = removeDotSegments;
       exports2.serialize = serialize;
       exports2.resolveComponents = resolveComponents;
@@ -32316,7 +32316,7 @@ var require_nearley = __commonJS({
       };
       State.prototype.finish = function() {
         if (this.rule.postprocess) {
-          this.data = this.rule.postprocess(this.data, this.reference, Parser.fail);
+          this.data = this.rule.postprocess(this.data, this.reference, Parser2.fail);
         }
       };
       function Column(grammar, index) {
@@ -32335,7 +32335,7 @@ var require_nearley = __commonJS({
           var state = states[w];
           if (state.isComplete) {
             state.finish();
-            if (state.data !== Parser.fail) {
+            if (state.data !== Parser2.fail) {
               var wantedBy = state.wantedBy;
               for (var i = wantedBy.length; i--; ) {
                 var left = wantedBy[i];
@@ -32455,7 +32455,7 @@ var require_nearley = __commonJS({
           return Array(length - s.length + 1).join(" ") + s;
         }
       };
-      function Parser(rules, start, options) {
+      function Parser2(rules, start, options) {
         if (rules instanceof Grammar) {
           var grammar = rules;
           var options = start;
@@ -32479,8 +32479,8 @@ var require_nearley = __commonJS({
         column.process();
         this.current = 0;
       }
-      Parser.fail = {};
-      Parser.prototype.feed = function(chunk) {
+      Parser2.fail = {};
+      Parser2.prototype.feed = function(chunk) {
         var lexer = this.lexer;
         lexer.reset(chunk, this.lexerState);
         var token;
@@ -32534,7 +32534,7 @@ var require_nearley = __commonJS({
         this.results = this.finish();
         return this;
       };
-      Parser.prototype.reportLexerError = function(lexerError) {
+      Parser2.prototype.reportLexerError = function(lexerError) {
         var tokenDisplay, lexerMessage;
         var token = lexerError.token;
         if (token) {
@@ -32546,12 +32546,12 @@ var require_nearley = __commonJS({
         }
         return this.reportErrorCommon(lexerMessage, tokenDisplay);
       };
-      Parser.prototype.reportError = function(token) {
+      Parser2.prototype.reportError = function(token) {
         var tokenDisplay = (token.type ? token.type + " token: " : "") + JSON.stringify(token.value !== void 0 ? token.value : token);
         var lexerMessage = this.lexer.formatError(token, "Syntax error");
         return this.reportErrorCommon(lexerMessage, tokenDisplay);
       };
-      Parser.prototype.reportErrorCommon = function(lexerMessage, tokenDisplay) {
+      Parser2.prototype.reportErrorCommon = function(lexerMessage, tokenDisplay) {
         var lines = [];
         lines.push(lexerMessage);
         var lastColumnIndex = this.table.length - 2;
@@ -32579,7 +32579,7 @@ var require_nearley = __commonJS({
         lines.push("");
         return lines.join("\n");
       };
-      Parser.prototype.displayStateStack = function(stateStack, lines) {
+      Parser2.prototype.displayStateStack = function(stateStack, lines) {
         var lastDisplay;
         var sameDisplayCount = 0;
         for (var j = 0; j < stateStack.length; j++) {
@@ -32597,10 +32597,10 @@ var require_nearley = __commonJS({
           lastDisplay = display;
         }
       };
-      Parser.prototype.getSymbolDisplay = function(symbol) {
+      Parser2.prototype.getSymbolDisplay = function(symbol) {
         return getSymbolLongDisplay(symbol);
       };
-      Parser.prototype.buildFirstStateStack = function(state, visited) {
+      Parser2.prototype.buildFirstStateStack = function(state, visited) {
         if (visited.indexOf(state) !== -1) {
           return null;
         }
@@ -32615,12 +32615,12 @@ var require_nearley = __commonJS({
         }
         return [state].concat(childResult);
       };
-      Parser.prototype.save = function() {
+      Parser2.prototype.save = function() {
         var column = this.table[this.current];
         column.lexerState = this.lexerState;
         return column;
       };
-      Parser.prototype.restore = function(column) {
+      Parser2.prototype.restore = function(column) {
         var index = column.index;
         this.current = index;
         this.table[index] = column;
@@ -32628,18 +32628,18 @@ var require_nearley = __commonJS({
         this.lexerState = column.lexerState;
         this.results = this.finish();
       };
-      Parser.prototype.rewind = function(index) {
+      Parser2.prototype.rewind = function(index) {
         if (!this.options.keepHistory) {
           throw new Error("set option `keepHistory` to enable rewinding");
         }
         this.restore(this.table[index]);
       };
-      Parser.prototype.finish = function() {
+      Parser2.prototype.finish = function() {
         var considerations = [];
         var start = this.grammar.start;
         var column = this.table[this.table.length - 1];
         column.states.forEach(function(t) {
-          if (t.rule.name === start && t.dot === t.rule.symbols.length && t.reference === 0 && t.data !== Parser.fail) {
+          if (t.rule.name === start && t.dot === t.rule.symbols.length && t.reference === 0 && t.data !== Parser2.fail) {
             considerations.push(t);
           }
         });
@@ -32684,7 +32684,7 @@ var require_nearley = __commonJS({
         }
       }
       return {
-        Parser,
+        Parser: Parser2,
         Grammar,
         Rule
       };
@@ -32980,7 +32980,7 @@ var require_lib2 = __commonJS({
     var grammar_1 = __importDefault(require_grammar());
     grammar_1.default.ParserStart = "Mailbox";
     var grammar = nearley.Grammar.fromCompiled(grammar_1.default);
-    function parse4(address) {
+    function parse5(address) {
       const insane_length = 1e3 - "MAIL FROM:<>\r\n".length;
       if (address.length > insane_length) {
         throw new Error("address too long");
@@ -33012,7 +33012,7 @@ var require_lib2 = __commonJS({
       }
       return parser.results[0];
     }
-    exports.parse = parse4;
+    exports.parse = parse5;
     function normalize_dot_string(dot_string) {
       const tagless = (function() {
         const plus_loc = dot_string.indexOf("+");
@@ -33027,7 +33027,7 @@ var require_lib2 = __commonJS({
     exports.normalize_dot_string = normalize_dot_string;
     function normalize2(address) {
       var _a3, _b;
-      const a = parse4(address);
+      const a = parse5(address);
       const domain = (_a3 = a.domainPart.AddressLiteral) !== null && _a3 !== void 0 ? _a3 : a.domainPart.DomainName.toLowerCase();
       const local = (_b = a.localPart.QuotedString) !== null && _b !== void 0 ? _b : normalize_dot_string(a.localPart.DotString);
       return `${local}@${domain}`;
@@ -33042,7 +33042,7 @@ var require_lib2 = __commonJS({
     exports.canonicalize_quoted_string = canonicalize_quoted_string;
     function canonicalize(address) {
       var _a3;
-      const a = parse4(address);
+      const a = parse5(address);
       const domain = (_a3 = a.domainPart.AddressLiteral) !== null && _a3 !== void 0 ? _a3 : a.domainPart.DomainName.toLowerCase();
       const local = a.localPart.QuotedString ? canonicalize_quoted_string(a.localPart.QuotedString) : a.localPart.DotString;
       return `${local}@${domain}`;
@@ -35172,7 +35172,7 @@ var require_schemes = __commonJS({
 // node_modules/ajv-formats-draft2019/formats/iri.js
 var require_iri = __commonJS({
   "node_modules/ajv-formats-draft2019/formats/iri.js"(exports, module) {
-    var { parse: parse4 } = require_uri_all();
+    var { parse: parse5 } = require_uri_all();
     var { addressParser } = require_lib2();
     var schemes = require_schemes();
     function validate106(address) {
@@ -35184,7 +35184,7 @@ var require_iri = __commonJS({
       }
     }
     module.exports = (value) => {
-      const iri = parse4(value);
+      const iri = parse5(value);
       if (iri.scheme === "mailto" && iri.to.every(validate106)) {
         return true;
       }
@@ -35206,10 +35206,10 @@ var require_duration = __commonJS({
 // node_modules/ajv-formats-draft2019/formats/idn-email.js
 var require_idn_email = __commonJS({
   "node_modules/ajv-formats-draft2019/formats/idn-email.js"(exports, module) {
-    var { parse: parse4 } = require_lib2();
+    var { parse: parse5 } = require_lib2();
     module.exports = (value) => {
       try {
-        parse4(value);
+        parse5(value);
         return true;
       } catch (err3) {
         return false;
@@ -35472,7 +35472,7 @@ var require_idn_hostname = __commonJS({
 // node_modules/ajv-formats-draft2019/formats/iri-reference.js
 var require_iri_reference = __commonJS({
   "node_modules/ajv-formats-draft2019/formats/iri-reference.js"(exports, module) {
-    var { parse: parse4 } = require_uri_all();
+    var { parse: parse5 } = require_uri_all();
     var { addressParser } = require_lib2();
     var schemes = require_schemes();
     function validate106(address) {
@@ -35484,7 +35484,7 @@ var require_iri_reference = __commonJS({
       }
     }
     module.exports = (value) => {
-      const iri = parse4(value);
+      const iri = parse5(value);
       if (iri.scheme === "mailto" && iri.to.every(validate106)) {
         return true;
       }
@@ -35720,16 +35720,16 @@ var require_ucs2length = __commonJS({
   "node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    function ucs2length(str3) {
-      const len = str3.length;
+    function ucs2length(str4) {
+      const len = str4.length;
       let length = 0;
       let pos = 0;
       let value;
       while (pos < len) {
         length++;
-        value = str3.charCodeAt(pos++);
+        value = str4.charCodeAt(pos++);
         if (value >= 55296 && value <= 56319 && pos < len) {
-          value = str3.charCodeAt(pos);
+          value = str4.charCodeAt(pos);
           if ((value & 64512) === 56320)
             pos++;
         }
@@ -36354,8 +36354,8 @@ function sortDiagnostics(diagnostics) {
 }
 
 // src/app/action-run.ts
-import { writeFile as writeFile5 } from "node:fs/promises";
-import path7 from "node:path";
+import { writeFile as writeFile7 } from "node:fs/promises";
+import path9 from "node:path";
 
 // node_modules/@actions/github/lib/context.js
 import { readFileSync, existsSync as existsSync2 } from "fs";
@@ -36371,8 +36371,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path9 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path9} does not exist${EOL5}`);
+        const path11 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path11} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -36700,16 +36700,16 @@ function omit(object2, keysToOmit) {
   }
   return result;
 }
-function encodeReserved(str3) {
-  return str3.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+function encodeReserved(str4) {
+  return str4.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
     if (!/%[0-9A-Fa-f]/.test(part)) {
       part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
     }
     return part;
   }).join("");
 }
-function encodeUnreserved(str3) {
-  return encodeURIComponent(str3).replace(/[!'()*]/g, function(c) {
+function encodeUnreserved(str4) {
+  return encodeURIComponent(str4).replace(/[!'()*]/g, function(c) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
@@ -37081,15 +37081,15 @@ function parseParameters(header2, type, index, len, stopFlags) {
   }
   return { type, index, parameters };
 }
-function unescapeQuotedPairs(str3, start, end) {
+function unescapeQuotedPairs(str4, start, end) {
   let result = "";
   for (let index = start; index < end; index++) {
-    if (str3.charCodeAt(index) === BSLASH) {
-      result += str3.slice(start, index);
+    if (str4.charCodeAt(index) === BSLASH) {
+      result += str4.slice(start, index);
       start = ++index;
     }
   }
-  return result + str3.slice(start, end);
+  return result + str4.slice(start, end);
 }
 
 // node_modules/json-with-bigint/json-with-bigint.js
@@ -40666,7 +40666,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path9) => path9.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path11) => path11.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -40831,1994 +40831,26 @@ var silentLogger = { info() {
 }, warning() {
 }, debug() {
 } };
-
-// src/resources/resource.ts
-import { createHash } from "node:crypto";
-function isRecord(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function apiGroupOf(apiVersion2) {
-  const slash = apiVersion2.indexOf("/");
-  return slash === -1 ? "" : apiVersion2.slice(0, slash);
-}
-function versionOf(apiVersion2) {
-  const slash = apiVersion2.indexOf("/");
-  return slash === -1 ? apiVersion2 : apiVersion2.slice(slash + 1);
-}
-function generatedNameOf(object2, generateName) {
-  return `${generateName}${createHash("sha256").update(JSON.stringify(object2)).digest("hex").slice(0, 8)}`;
-}
-function identityOf(object2) {
-  const missing = [];
-  const apiVersion2 = object2["apiVersion"];
-  const kind = object2["kind"];
-  const metadata = object2["metadata"];
-  let name = isRecord(metadata) ? metadata["name"] : void 0;
-  if (name === void 0 && isRecord(metadata) && typeof metadata["generateName"] === "string" && metadata["generateName"] !== "") {
-    name = generatedNameOf(object2, metadata["generateName"]);
-  }
-  const namespace = isRecord(metadata) ? metadata["namespace"] : void 0;
-  if (typeof apiVersion2 !== "string" || apiVersion2 === "") missing.push("apiVersion");
-  if (typeof kind !== "string" || kind === "") missing.push("kind");
-  if (typeof name !== "string" || name === "") missing.push("metadata.name");
-  if (missing.length > 0) return { missing };
-  return {
-    group: apiGroupOf(apiVersion2),
-    kind,
-    namespace: typeof namespace === "string" ? namespace : "",
-    name
-  };
-}
-function isIdentity(x) {
-  return !("missing" in x);
-}
-function mustIdentity(object2) {
-  const id = identityOf(object2);
-  if (!isIdentity(id)) throw new Error(`object has no ${id.missing.join(", ")}`);
-  return id;
-}
-function identityKey(id) {
-  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
-}
-function describeIdentity(id) {
-  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
-  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
-}
-function compareIdentity(a, b) {
-  return cmp(a.group, b.group) || cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name);
-}
-function cmp(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function checkIdentities(resources) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Map();
-  for (const r of resources) {
-    const id = identityOf(r.object);
-    if (!isIdentity(id)) {
-      out.push({
-        severity: "error",
-        unit: r.unit,
-        ...r.source,
-        message: `document has no ${id.missing.join(", ")}; every rendered document needs apiVersion, kind and metadata.name`
-      });
-      continue;
-    }
-    const key2 = `${r.unit}\0${identityKey(id)}`;
-    const first = seen.get(key2);
-    if (first) {
-      const where = first.source.file ? ` (first at ${first.source.file}${first.source.line ? `:${first.source.line}` : ""})` : "";
-      out.push({
-        severity: "error",
-        unit: r.unit,
-        ...r.source,
-        message: `duplicate object ${describeIdentity(id)} in one unit${where}`
-      });
-    } else {
-      seen.set(key2, r);
-    }
-  }
-  return out;
-}
-
-// node_modules/diff/libesm/diff/base.js
-var Diff = class {
-  diff(oldStr, newStr, options = {}) {
-    let callback;
-    if (typeof options === "function") {
-      callback = options;
-      options = {};
-    } else if ("callback" in options) {
-      callback = options.callback;
-    }
-    const oldString = this.castInput(oldStr, options);
-    const newString = this.castInput(newStr, options);
-    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-    const newTokens = this.removeEmpty(this.tokenize(newString, options));
-    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
-  }
-  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a3;
-    const done = (value) => {
-      value = this.postProcess(value, options);
-      if (callback) {
-        setTimeout(function() {
-          callback(value);
-        }, 0);
-        return void 0;
-      } else {
-        return value;
-      }
-    };
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let editLength = 1;
-    let maxEditLength = newLen + oldLen;
-    if (options.maxEditLength != null) {
-      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-    }
-    const maxExecutionTime = (_a3 = options.timeout) !== null && _a3 !== void 0 ? _a3 : Infinity;
-    const abortAfterTimestamp = Date.now() + maxExecutionTime;
-    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
-    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-    }
-    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-    const execEditLength = () => {
-      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-        let basePath;
-        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-        if (removePath) {
-          bestPath[diagonalPath - 1] = void 0;
-        }
-        let canAdd = false;
-        if (addPath) {
-          const addPathNewPos = addPath.oldPos - diagonalPath;
-          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-        }
-        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-        if (!canAdd && !canRemove) {
-          bestPath[diagonalPath] = void 0;
-          continue;
-        }
-        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
-          basePath = this.addToPath(addPath, true, false, 0, options);
-        } else {
-          basePath = this.addToPath(removePath, false, true, 1, options);
-        }
-        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-        } else {
-          bestPath[diagonalPath] = basePath;
-          if (basePath.oldPos + 1 >= oldLen) {
-            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-          }
-          if (newPos + 1 >= newLen) {
-            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-          }
-        }
-      }
-      editLength++;
-    };
-    if (callback) {
-      (function exec() {
-        setTimeout(function() {
-          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-            return callback(void 0);
-          }
-          if (!execEditLength()) {
-            exec();
-          }
-        }, 0);
-      })();
-    } else {
-      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-        const ret = execEditLength();
-        if (ret) {
-          return ret;
-        }
-      }
-    }
-  }
-  addToPath(path9, added, removed, oldPosInc, options) {
-    const last = path9.lastComponent;
-    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-      return {
-        oldPos: path9.oldPos + oldPosInc,
-        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
-      };
-    } else {
-      return {
-        oldPos: path9.oldPos + oldPosInc,
-        lastComponent: { count: 1, added, removed, previousComponent: last }
-      };
-    }
-  }
-  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-      newPos++;
-      oldPos++;
-      commonCount++;
-      if (options.oneChangePerToken) {
-        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-      }
-    }
-    if (commonCount && !options.oneChangePerToken) {
-      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-    }
-    basePath.oldPos = oldPos;
-    return newPos;
-  }
-  equals(left, right, options) {
-    if (options.comparator) {
-      return options.comparator(left, right);
-    } else {
-      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
-    }
-  }
-  removeEmpty(array2) {
-    const ret = [];
-    for (let i = 0; i < array2.length; i++) {
-      if (array2[i]) {
-        ret.push(array2[i]);
-      }
-    }
-    return ret;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  castInput(value, options) {
-    return value;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  tokenize(value, options) {
-    return Array.from(value);
-  }
-  join(chars) {
-    return chars.join("");
-  }
-  postProcess(changeObjects, options) {
-    return changeObjects;
-  }
-  get useLongestToken() {
-    return false;
-  }
-  buildValues(lastComponent, newTokens, oldTokens) {
-    const components = [];
-    let nextComponent;
-    while (lastComponent) {
-      components.push(lastComponent);
-      nextComponent = lastComponent.previousComponent;
-      delete lastComponent.previousComponent;
-      lastComponent = nextComponent;
-    }
-    components.reverse();
-    const componentLen = components.length;
-    let componentPos = 0, newPos = 0, oldPos = 0;
-    for (; componentPos < componentLen; componentPos++) {
-      const component = components[componentPos];
-      if (!component.removed) {
-        if (!component.added && this.useLongestToken) {
-          let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i) {
-            const oldValue = oldTokens[oldPos + i];
-            return oldValue.length > value2.length ? oldValue : value2;
-          });
-          component.value = this.join(value);
-        } else {
-          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-        }
-        newPos += component.count;
-        if (!component.added) {
-          oldPos += component.count;
-        }
-      } else {
-        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-        oldPos += component.count;
-      }
-    }
-    return components;
-  }
-};
-
-// node_modules/diff/libesm/diff/line.js
-var LineDiff = class extends Diff {
-  constructor() {
-    super(...arguments);
-    this.tokenize = tokenize;
-  }
-  equals(left, right, options) {
-    if (options.ignoreWhitespace) {
-      if (!options.newlineIsToken || !left.includes("\n")) {
-        left = left.trim();
-      }
-      if (!options.newlineIsToken || !right.includes("\n")) {
-        right = right.trim();
-      }
-    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-      if (left.endsWith("\n")) {
-        left = left.slice(0, -1);
-      }
-      if (right.endsWith("\n")) {
-        right = right.slice(0, -1);
-      }
-    }
-    return super.equals(left, right, options);
-  }
-};
-var lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-  return lineDiff.diff(oldStr, newStr, options);
-}
-function tokenize(value, options) {
-  if (options.stripTrailingCr) {
-    value = value.replace(/\r\n/g, "\n");
-  }
-  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-    linesAndNewlines.pop();
-  }
-  for (let i = 0; i < linesAndNewlines.length; i++) {
-    const line = linesAndNewlines[i];
-    if (i % 2 && !options.newlineIsToken) {
-      retLines[retLines.length - 1] += line;
-    } else {
-      retLines.push(line);
-    }
-  }
-  return retLines;
-}
-
-// node_modules/diff/libesm/patch/create.js
-function needsQuoting(s) {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] < " " || s[i] > "~" || s[i] === '"' || s[i] === "\\") {
-      return true;
-    }
-  }
-  return false;
-}
-function quoteFileNameIfNeeded(s) {
-  if (!needsQuoting(s)) {
-    return s;
-  }
-  let result = '"';
-  const bytes = new TextEncoder().encode(s);
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b === 7) {
-      result += "\\a";
-    } else if (b === 8) {
-      result += "\\b";
-    } else if (b === 9) {
-      result += "\\t";
-    } else if (b === 10) {
-      result += "\\n";
-    } else if (b === 11) {
-      result += "\\v";
-    } else if (b === 12) {
-      result += "\\f";
-    } else if (b === 13) {
-      result += "\\r";
-    } else if (b === 34) {
-      result += '\\"';
-    } else if (b === 92) {
-      result += "\\\\";
-    } else if (b >= 32 && b <= 126) {
-      result += String.fromCharCode(b);
-    } else {
-      result += "\\" + b.toString(8).padStart(3, "0");
-    }
-    i++;
-  }
-  result += '"';
-  return result;
-}
-var INCLUDE_HEADERS = {
-  includeIndex: true,
-  includeUnderline: true,
-  includeFileHeaders: true
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  let optionsObj;
-  if (!options) {
-    optionsObj = {};
-  } else if (typeof options === "function") {
-    optionsObj = { callback: options };
-  } else {
-    optionsObj = options;
-  }
-  if (typeof optionsObj.context === "undefined") {
-    optionsObj.context = 4;
-  }
-  const context3 = optionsObj.context;
-  if (optionsObj.newlineIsToken) {
-    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
-  }
-  if (!optionsObj.callback) {
-    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-  } else {
-    const { callback } = optionsObj;
-    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-      const patch = diffLinesResultToPatch(diff);
-      callback(patch);
-    } }));
-  }
-  function diffLinesResultToPatch(diff) {
-    if (!diff) {
-      return;
-    }
-    diff.push({ value: "", lines: [] });
-    function contextLines(lines) {
-      return lines.map(function(entry) {
-        return " " + entry;
-      });
-    }
-    const hunks = [];
-    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-    for (let i = 0; i < diff.length; i++) {
-      const current = diff[i], lines = current.lines || splitLines(current.value);
-      current.lines = lines;
-      if (current.added || current.removed) {
-        if (!oldRangeStart) {
-          const prev = diff[i - 1];
-          oldRangeStart = oldLine;
-          newRangeStart = newLine;
-          if (prev) {
-            curRange = context3 > 0 ? contextLines(prev.lines.slice(-context3)) : [];
-            oldRangeStart -= curRange.length;
-            newRangeStart -= curRange.length;
-          }
-        }
-        for (const line of lines) {
-          curRange.push((current.added ? "+" : "-") + line);
-        }
-        if (current.added) {
-          newLine += lines.length;
-        } else {
-          oldLine += lines.length;
-        }
-      } else {
-        if (oldRangeStart) {
-          if (lines.length <= context3 * 2 && i < diff.length - 2) {
-            for (const line of contextLines(lines)) {
-              curRange.push(line);
-            }
-          } else {
-            const contextSize = Math.min(lines.length, context3);
-            for (const line of contextLines(lines.slice(0, contextSize))) {
-              curRange.push(line);
-            }
-            const hunk = {
-              oldStart: oldRangeStart,
-              oldLines: oldLine - oldRangeStart + contextSize,
-              newStart: newRangeStart,
-              newLines: newLine - newRangeStart + contextSize,
-              lines: curRange
-            };
-            hunks.push(hunk);
-            oldRangeStart = 0;
-            newRangeStart = 0;
-            curRange = [];
-          }
-        }
-        oldLine += lines.length;
-        newLine += lines.length;
-      }
-    }
-    for (const hunk of hunks) {
-      for (let i = 0; i < hunk.lines.length; i++) {
-        if (hunk.lines[i].endsWith("\n")) {
-          hunk.lines[i] = hunk.lines[i].slice(0, -1);
-        } else {
-          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
-          i++;
-        }
-      }
-    }
-    return {
-      oldFileName,
-      newFileName,
-      oldHeader,
-      newHeader,
-      hunks
-    };
-  }
-}
-function formatPatch(patch, headerOptions) {
-  var _a3, _b, _c, _d, _e, _f;
-  if (!headerOptions) {
-    headerOptions = INCLUDE_HEADERS;
-  }
-  if (Array.isArray(patch)) {
-    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
-    }
-    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
-  }
-  const ret = [];
-  if (patch.isGit) {
-    headerOptions = INCLUDE_HEADERS;
-    if (!patch.oldFileName) {
-      throw new Error("oldFileName must be specified for Git patches");
-    }
-    if (!patch.newFileName) {
-      throw new Error("newFileName must be specified for Git patches");
-    }
-    let gitOldName = patch.oldFileName;
-    let gitNewName = patch.newFileName;
-    if (patch.isCreate && gitOldName === "/dev/null") {
-      gitOldName = gitNewName.replace(/^b\//, "a/");
-    } else if (patch.isDelete && gitNewName === "/dev/null") {
-      gitNewName = gitOldName.replace(/^a\//, "b/");
-    }
-    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
-    if (patch.isDelete) {
-      ret.push("deleted file mode " + ((_a3 = patch.oldMode) !== null && _a3 !== void 0 ? _a3 : "100644"));
-    }
-    if (patch.isCreate) {
-      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
-    }
-    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
-      ret.push("old mode " + patch.oldMode);
-      ret.push("new mode " + patch.newMode);
-    }
-    if (patch.isRename) {
-      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
-      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
-    }
-    if (patch.isCopy) {
-      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
-      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
-    }
-  } else {
-    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
-      ret.push("Index: " + patch.oldFileName);
-    }
-    if (headerOptions.includeUnderline) {
-      ret.push("===================================================================");
-    }
-  }
-  const hasHunks = patch.hunks.length > 0;
-  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
-    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
-    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
-  }
-  for (let i = 0; i < patch.hunks.length; i++) {
-    const hunk = patch.hunks[i];
-    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
-    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
-    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
-    for (const line of hunk.lines) {
-      ret.push(line);
-    }
-  }
-  return ret.join("\n") + "\n";
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  if (typeof options === "function") {
-    options = { callback: options };
-  }
-  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-    if (!patchObj) {
-      return;
-    }
-    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-  } else {
-    const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
-      if (!patchObj) {
-        callback(void 0);
-      } else {
-        callback(formatPatch(patchObj, options.headerOptions));
-      }
-    } }));
-  }
-}
-function splitLines(text) {
-  const hasTrailingNl = text.endsWith("\n");
-  const result = text.split("\n").map((line) => line + "\n");
-  if (hasTrailingNl) {
-    result.pop();
-  } else {
-    result.push(result.pop().slice(0, -1));
-  }
-  return result;
-}
-
-// src/resources/yaml.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-
-// src/resources/yaml11.ts
-var import_yaml = __toESM(require_dist(), 1);
-var INT_TAG = "tag:yaml.org,2002:int";
-var FLOAT_TAG = "tag:yaml.org,2002:float";
-var INT64_MIN = -(2n ** 63n);
-var INT64_MAX = 2n ** 63n - 1n;
-var UINT64_MAX = 2n ** 64n - 1n;
-var GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))$/;
-function goParseInt(p) {
-  const m = GO_INT.exec(p);
-  if (!m) return void 0;
-  const [, sign, hex, bin, oct, oct0, dec] = m;
-  let v = hex !== void 0 ? BigInt(`0x${hex}`) : bin !== void 0 ? BigInt(`0b${bin}`) : oct !== void 0 ? BigInt(`0o${oct}`) : oct0 !== void 0 ? BigInt(`0o${oct0 || "0"}`) : BigInt(dec);
-  if (sign === "-") v = -v;
-  if (v >= INT64_MIN && v <= INT64_MAX) return v;
-  if (sign === "" && v <= UINT64_MAX) return v;
-  return void 0;
-}
-var GO_YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var GO_DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
-var GO_0B_SIGNED = /^0b([-+]?)([01]+)$/;
-function finite(n) {
-  return Number.isFinite(n) ? n : void 0;
-}
-function goYamlNumber(s) {
-  const c = s.charCodeAt(0);
-  if (c === 46) return GO_DOT_FLOAT.test(s) ? finite(Number(s.replace(/_/g, ""))) : void 0;
-  const digit = c >= 48 && c <= 57;
-  if (!digit && c !== 43 && c !== 45) return void 0;
-  const p = s.includes("_") ? s.replace(/_/g, "") : s;
-  const i = goParseInt(p);
-  if (i !== void 0) return Number(i);
-  if (GO_YAML_FLOAT.test(p)) {
-    const f = finite(Number(p));
-    if (f !== void 0) return f;
-  }
-  const b = GO_0B_SIGNED.exec(p);
-  if (b) {
-    const v = BigInt(`0b${b[2]}`) * (b[1] === "-" ? -1n : 1n);
-    if (v >= INT64_MIN && v <= INT64_MAX) return Number(v);
-    if (b[1] === "" && v <= UINT64_MAX) return Number(v);
-  }
-  return void 0;
-}
-function kubeNumberTag(tag, integer2) {
-  return {
-    tag,
-    default: true,
-    // The `yaml` package only calls `test.test(str)`: a function stands in for a RegExp.
-    test: { test: (s) => {
-      const n = goYamlNumber(s);
-      return n !== void 0 && Number.isInteger(n) === integer2;
-    } },
-    resolve: (s) => goYamlNumber(s) ?? s,
-    stringify: ({ value }) => String(value)
-  };
-}
-function explicitNumberTag(tag) {
-  return {
-    tag,
-    resolve: (s, onError) => {
-      const n = goYamlNumber(s);
-      if (n === void 0) onError(`cannot decode ${JSON.stringify(s)} as ${tag.endsWith("int") ? "an !!int" : "a !!float"}`);
-      return n ?? s;
-    },
-    stringify: ({ value }) => String(value)
-  };
-}
-var YAML11_TAGS = new import_yaml.Schema({ schema: "yaml-1.1" }).tags;
-var isNumberTag = (t) => t.tag === INT_TAG || t.tag === FLOAT_TAG || t.tag === "tag:yaml.org,2002:timestamp";
-var FLOAT_SPECIALS = YAML11_TAGS.find((t) => t.tag === FLOAT_TAG && t.test?.test(".nan"));
-var KUBE_TAGS = [
-  ...YAML11_TAGS.filter((t) => !isNumberTag(t)),
-  ...FLOAT_SPECIALS ? [FLOAT_SPECIALS] : [],
-  kubeNumberTag(INT_TAG, true),
-  kubeNumberTag(FLOAT_TAG, false),
-  explicitNumberTag(INT_TAG),
-  explicitNumberTag(FLOAT_TAG)
-];
-var KUBE_PARSE_OPTIONS = { version: "1.1", customTags: () => KUBE_TAGS, merge: true };
-var TIMESTAMP_LIKE = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt ])/;
-var PREFIXED_NUMBER_LIKE = /^[-+]?0[xXoObB][-+]?[0-9a-fA-F_]*$/;
-function goYamlAmbiguous(s) {
-  return goYamlNumber(s) !== void 0 || PREFIXED_NUMBER_LIKE.test(s) || TIMESTAMP_LIKE.test(s) || s === "=";
-}
-var YAML11_WORDS = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-var YAML11_TESTS = YAML11_TAGS.flatMap((t) => {
-  const test = t.test;
-  return t.default && test ? [test] : [];
-});
-function yaml11Ambiguous(s) {
-  if (s === "") return true;
-  const c = s.charCodeAt(0);
-  if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
-  return s.length <= 5 && (YAML11_WORDS.test(s) || s === "<<" || s === "=" || YAML11_TESTS.some((re) => re.test(s)));
-}
-var WRITE_COMPAT_TAGS = [
-  {
-    tag: "tag:hydrate,2026:yaml-1.1-ambiguous",
-    default: true,
-    test: { test: yaml11Ambiguous },
-    resolve: (s) => s
-  }
-];
-
-// src/resources/yaml-positions.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-var MAX_ALIAS_COUNT = 100;
-var MAX_DEPTH = 256;
-var MAX_YAML_CHARS = 64 * 1024 * 1024;
-var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-var TOO_LARGE = `the text is larger than ${MAX_YAML_CHARS / 1024 / 1024} MiB`;
-var DUPLICATE_KEY = "Map keys must be unique";
-function readYaml(text, version2) {
-  if (text.length > MAX_YAML_CHARS) return { documents: [], problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
-  const lineCounter = new import_yaml2.LineCounter();
-  let docs;
-  try {
-    docs = (0, import_yaml2.parseAllDocuments)(text, parseOptions(version2, lineCounter));
-  } catch (e) {
-    return { documents: [], problems: [{ line: 1, col: 1, message: describeYamlError(e) }] };
-  }
-  const documents2 = [];
-  const problems = [];
-  for (const doc of docs) {
-    const read = readDocument(doc, lineCounter);
-    if (read.problems.length > 0) problems.push(...read.problems);
-    else documents2.push(read.document);
-  }
-  return { documents: documents2, problems };
-}
-function readYamlDocument(text, version2) {
-  const lineCounter = new import_yaml2.LineCounter();
-  if (text.length > MAX_YAML_CHARS) {
-    const empty = (0, import_yaml2.parseDocument)("", parseOptions(version2, lineCounter));
-    return { document: positioned(empty, lineCounter, void 0), problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
-  }
-  const doc = (0, import_yaml2.parseDocument)(text, parseOptions(version2, lineCounter));
-  return readDocument(doc, lineCounter);
-}
-function yamlDiagnostic(problem, file, unit2) {
-  return { severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: problem.line, col: problem.col, message: `invalid YAML: ${problem.message}` };
-}
-function locateZodIssues(error3, doc, base = []) {
-  return error3.issues.map((issue3) => {
-    const path9 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
-    if (issue3.code === "unrecognized_keys" && issue3.keys.length > 0) {
-      const key2 = issue3.keys[0];
-      return { issue: issue3, path: path9, key: key2, position: doc.keyPositionOf([...base, ...path9, key2]) };
-    }
-    return { issue: issue3, path: path9, position: doc.positionOf([...base, ...path9]) };
-  });
-}
-function zodIssueDiagnostics(error3, doc, where, message) {
-  return locateZodIssues(error3, doc).map(({ issue: issue3, path: path9, key: key2, position }) => ({
-    severity: "error",
-    ...where.unit ? { unit: where.unit } : {},
-    file: where.file,
-    ...position,
-    message: message([...path9, ...key2 !== void 0 ? [key2] : []].join("."), issue3)
-  }));
-}
-function parseOptions(version2, lineCounter) {
-  return { ...version2 === "1.1" ? KUBE_PARSE_OPTIONS : { version: "1.2" }, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true };
-}
-function readDocument(doc, lineCounter) {
-  const pos = (offset) => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, col: p.col };
-  };
-  const problems = doc.errors.map((e) => ({ ...pos(e.pos[0]), message: describeYamlError(e) }));
-  if (problems.length === 0) {
-    for (const offset of duplicateKeyOffsets(doc)) problems.push({ ...pos(offset), message: DUPLICATE_KEY });
-  }
-  let value;
-  if (problems.length === 0) {
-    const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      if (isTooDeep(value)) {
-        value = void 0;
-        problems.push({ ...start, message: NESTING_TOO_DEEP });
-      }
-    } catch (e) {
-      value = void 0;
-      problems.push({ ...start, message: describeYamlError(e) });
-    }
-  }
-  return { document: positioned(doc, lineCounter, value), problems };
-}
-function positioned(doc, lineCounter, value) {
-  const pos = (offset) => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, col: p.col };
-  };
-  const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
-  return {
-    value,
-    start,
-    positionOf: (path9) => nodePosition(doc, path9, false, pos) ?? start,
-    keyPositionOf: (path9) => nodePosition(doc, path9, true, pos) ?? start,
-    source: { doc, linePos: pos }
-  };
-}
-function nodePosition(doc, path9, wantKey, pos) {
-  let node2 = doc.contents;
-  let best = rangeStart(node2, pos);
-  for (let i = 0; i < path9.length; i++) {
-    const k = path9[i];
-    const last = i === path9.length - 1;
-    if ((0, import_yaml2.isMap)(node2)) {
-      const pair = node2.items.find((p) => ((0, import_yaml2.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
-      if (!pair) return best;
-      if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
-      node2 = pair.value;
-      best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
-    } else if ((0, import_yaml2.isSeq)(node2) && typeof k === "number") {
-      const item = node2.items[k];
-      if (item === void 0) return best;
-      node2 = item;
-      best = rangeStart(node2, pos) ?? best;
-    } else {
-      return best;
-    }
-  }
-  return best;
-}
-function rangeStart(node2, pos) {
-  if ((0, import_yaml2.isNode)(node2) && node2.range) return pos(node2.range[0]);
-  return void 0;
-}
-function duplicateKeyOffsets(doc) {
-  const out = [];
-  const stack = [doc.contents];
-  while (stack.length > 0) {
-    const node2 = stack.pop();
-    if ((0, import_yaml2.isMap)(node2)) {
-      const seen = /* @__PURE__ */ new Set();
-      for (const pair of node2.items) {
-        const key2 = pair.key;
-        if ((0, import_yaml2.isScalar)(key2) && typeof key2.value !== "symbol") {
-          const name = key2.value === null ? "" : String(key2.value);
-          if (seen.has(name)) out.push(key2.range?.[0] ?? node2.range?.[0] ?? 0);
-          else seen.add(name);
-        } else stack.push(key2);
-        stack.push(pair.value);
-      }
-    } else if ((0, import_yaml2.isSeq)(node2)) {
-      for (const item of node2.items) stack.push(item);
-    } else if ((0, import_yaml2.isPair)(node2)) {
-      stack.push(node2.key, node2.value);
-    }
-  }
-  return out.sort((a, b) => a - b);
-}
-function isTooDeep(value) {
-  const stack = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop();
-    if (d > MAX_DEPTH) return true;
-    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
-  }
-  return false;
-}
-function describeYamlError(e) {
-  const message = e instanceof Error ? e.message : String(e);
-  if (/call stack/i.test(message)) return NESTING_TOO_DEEP;
-  const i = message.indexOf("\n");
-  return i === -1 ? message : message.slice(0, i);
-}
-
-// src/resources/yaml.ts
-var CANONICAL_YAML_FORMAT = 2;
-function parseYamlDocuments(text, file, unit2, rules = "kubernetes") {
-  const read = readYaml(text, rules === "kubernetes" ? "1.1" : "1.2");
-  return {
-    documents: read.documents.map((d) => ({ value: d.value, line: d.start.line, col: d.start.col })),
-    diagnostics: read.problems.map((p) => yamlDiagnostic(p, file, unit2))
-  };
-}
-function isKubeObject(v) {
-  return isRecord(v);
-}
-function toCanonicalYaml(value) {
-  const text = (0, import_yaml3.stringify)(value, {
-    indent: 2,
-    lineWidth: 0,
-    minContentWidth: 0,
-    indentSeq: true,
-    aliasDuplicateObjects: false,
-    defaultStringType: "PLAIN",
-    defaultKeyType: "PLAIN",
-    version: "1.2",
-    compat: WRITE_COMPAT_TAGS
-  });
-  const lf = text.replace(/\r\n?/g, "\n");
-  return lf.endsWith("\n") ? lf : `${lf}
-`;
-}
-function joinYamlDocuments(texts) {
-  return texts.join("---\n");
-}
-var NotCanonical = class extends Error {
-};
-var GIVE_UP = new NotCanonical();
-var FAST_MAX_DEPTH = 200;
-var CORE_NON_STRING = [
-  /^(?:~|[Nn]ull|NULL)?$/,
-  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-  /^0o[0-7]+$/,
-  /^[-+]?[0-9]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
-];
-var KUBE_NON_STRING = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
-var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
-var PRINTABLE = /^[\x20-\x7e]*$/;
-var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
-function plainValue(s) {
-  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
-  const c = s[0];
-  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
-  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
-  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
-  if (s === "true") return true;
-  if (s === "false") return false;
-  if (s === "null") return null;
-  if (SMALL_INT.test(s)) return Number(s);
-  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
-  if (KUBE_NON_STRING.test(s) || goYamlNumber(s) !== void 0) throw GIVE_UP;
-  return s;
-}
-function quotedValue(s) {
-  const q = s[0];
-  if (q !== '"' && q !== "'") return void 0;
-  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
-  const inner = s.slice(1, -1);
-  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
-  return inner;
-}
-function inlineValue(s) {
-  if (s === "{}") return {};
-  if (s === "[]") return [];
-  const quoted = quotedValue(s);
-  return quoted !== void 0 ? quoted : plainValue(s);
-}
-function splitEntry(content) {
-  const q = content[0];
-  if (q === '"' || q === "'") {
-    const close = content.indexOf(q, 1);
-    if (close === -1 || content[close + 1] !== ":") return void 0;
-    const rest = content.slice(close + 2);
-    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
-    const key3 = quotedValue(content.slice(0, close + 1));
-    return { key: key3, rest, quoted: true };
-  }
-  let colon = content.indexOf(": ");
-  if (colon === -1) {
-    if (!content.endsWith(":")) return void 0;
-    colon = content.length - 1;
-  }
-  const key2 = plainValue(content.slice(0, colon));
-  if (typeof key2 !== "string") throw GIVE_UP;
-  return { key: key2, rest: content.slice(colon + 1), quoted: false };
-}
-var CanonicalReader = class {
-  constructor(lines) {
-    this.lines = lines;
-  }
-  lines;
-  i = 0;
-  indentOf(k) {
-    const line = this.lines[k];
-    let n = 0;
-    while (line.charCodeAt(n) === 32) n++;
-    if (n === line.length || line[n] === "#") throw GIVE_UP;
-    return n;
-  }
-  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
-  entryValue(rest, indent, depth) {
-    if (rest !== "") {
-      if (rest[0] !== " ") throw GIVE_UP;
-      const value = inlineValue(rest.slice(1));
-      this.i++;
-      return value;
-    }
-    this.i++;
-    if (this.i >= this.lines.length) return null;
-    const next = this.indentOf(this.i);
-    const content = this.lines[this.i].slice(next);
-    const seq = content === "-" || content.startsWith("- ");
-    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
-    if (next === indent && seq) throw GIVE_UP;
-    return null;
-  }
-  mapping(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = {};
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const content = this.lines[this.i].slice(n);
-      const entry = splitEntry(content);
-      if (!entry) throw GIVE_UP;
-      const { key: key2, rest, quoted } = entry;
-      if (key2 === "__proto__" || key2 === "<<" && !quoted || Object.prototype.hasOwnProperty.call(out, key2)) throw GIVE_UP;
-      out[key2] = this.entryValue(rest, indent, depth);
-    }
-    return out;
-  }
-  sequence(indent, depth) {
-    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
-    const out = [];
-    while (this.i < this.lines.length) {
-      const n = this.indentOf(this.i);
-      if (n < indent) break;
-      if (n > indent) throw GIVE_UP;
-      const line = this.lines[this.i];
-      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
-      const content = line.slice(n + 2);
-      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
-      if (splitEntry(content)) {
-        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
-        out.push(this.mapping(n + 2, depth + 1));
-      } else {
-        out.push(inlineValue(content));
-        this.i++;
-      }
-    }
-    return out;
-  }
-};
-function parseCanonicalYaml(text) {
-  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
-  const lines = text.slice(0, -1).split("\n");
-  const docs = [[]];
-  for (const line of lines) {
-    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
-      if (line !== "---") return void 0;
-      docs.push([]);
-    } else docs[docs.length - 1].push(line);
-  }
-  const values = [];
-  try {
-    for (const doc of docs) {
-      if (doc.length === 0) return void 0;
-      const reader = new CanonicalReader(doc);
-      if (reader.indentOf(0) !== 0) return void 0;
-      const value = reader.mapping(0, 1);
-      if (reader.i !== doc.length) return void 0;
-      values.push(value);
-    }
-  } catch (e) {
-    if (e instanceof NotCanonical) return void 0;
-    throw e;
-  }
-  return values;
-}
-
-// src/resources/lists.ts
-function isListObject(v) {
-  return isRecord(v) && typeof v["kind"] === "string" && v["kind"].endsWith("List") && Array.isArray(v["items"]);
-}
-function expandLists(value) {
-  if (!isListObject(value)) return [value];
-  const out = [];
-  const stack = [...value.items].reverse();
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (isListObject(v)) for (let i = v.items.length - 1; i >= 0; i--) stack.push(v.items[i]);
-    else out.push(v);
-  }
-  return out;
-}
-
-// src/diff/redact.ts
-var REDACTED = "<redacted>";
-var REDACTED_CHANGED = "<redacted (changed)>";
-var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
-var SECRET_FIELDS = ["data", "stringData"];
-function isRecord2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function isSecret(object2) {
-  if (!object2) return false;
-  const apiVersion2 = object2["apiVersion"];
-  return object2["kind"] === "Secret" && typeof apiVersion2 === "string" && !apiVersion2.includes("/");
-}
-function needsRedaction(object2) {
-  if (!object2) return false;
-  if (isSecret(object2)) return true;
-  const metadata = object2["metadata"];
-  const annotations = isRecord2(metadata) ? metadata["annotations"] : void 0;
-  return isRecord2(annotations) && LAST_APPLIED_ANNOTATION in annotations;
-}
-function sameValue(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-function cloneRecord(v) {
-  return structuredClone(v);
-}
-function redactKey(baseHolder, headHolder, key2, origBase, origHead) {
-  const changed = origBase !== void 0 && origHead !== void 0 && !sameValue(origBase, origHead);
-  if (baseHolder && key2 in baseHolder) baseHolder[key2] = REDACTED;
-  if (headHolder && key2 in headHolder) headHolder[key2] = changed ? REDACTED_CHANGED : REDACTED;
-}
-function redactField(base, head, field2) {
-  const b = base?.[field2];
-  const h = head?.[field2];
-  if (b !== void 0 && !isRecord2(b)) {
-    redactKey(base, head, field2, b, h);
-    return;
-  }
-  if (h !== void 0 && !isRecord2(h)) {
-    redactKey(base, head, field2, b, h);
-    return;
-  }
-  const bm = isRecord2(b) ? b : void 0;
-  const hm = isRecord2(h) ? h : void 0;
-  const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
-  for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
-}
-function annotationsOf(o) {
-  const md = o?.["metadata"];
-  if (!isRecord2(md)) return void 0;
-  const ann = md["annotations"];
-  return isRecord2(ann) ? ann : void 0;
-}
-function redactPair(base, head) {
-  const b = base ? cloneRecord(base) : void 0;
-  const h = head ? cloneRecord(head) : void 0;
-  if (isSecret(b) || isSecret(h)) {
-    for (const field2 of SECRET_FIELDS) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
-  }
-  const ba = annotationsOf(b);
-  const ha = annotationsOf(h);
-  if (ba && LAST_APPLIED_ANNOTATION in ba || ha && LAST_APPLIED_ANNOTATION in ha) {
-    redactKey(ba, ha, LAST_APPLIED_ANNOTATION, ba?.[LAST_APPLIED_ANNOTATION], ha?.[LAST_APPLIED_ANNOTATION]);
-  }
-  return { base: b, head: h };
-}
-function isRedactedPath(segments, secret) {
-  if (secret && segments.length >= 1 && (segments[0] === "data" || segments[0] === "stringData")) return true;
-  return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
-}
-
-// src/diff/field-diff.ts
-var MAX_VALUE_CHARS = 200;
-function isRec(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function deepEqual(a, b) {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ak = Object.keys(a);
-  if (ak.length !== Object.keys(b).length) return false;
-  for (const k of ak) {
-    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
-    if (!deepEqual(a[k], b[k])) return false;
-  }
-  return true;
-}
-function compactValue(v) {
-  let s;
-  if (typeof v === "string") s = v;
-  else if (v === void 0) s = "";
-  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
-  else s = JSON.stringify(v) ?? String(v);
-  if (s.length > MAX_VALUE_CHARS) {
-    let end = MAX_VALUE_CHARS - 1;
-    const code2 = s.charCodeAt(end - 1);
-    if (code2 >= 55296 && code2 <= 56319) end -= 1;
-    s = `${s.slice(0, end)}…`;
-  }
-  return s;
-}
-var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-function keyPath(parent, key2) {
-  if (SIMPLE_KEY.test(key2)) return parent === "" ? key2 : `${parent}.${key2}`;
-  return `${parent}[${JSON.stringify(key2)}]`;
-}
-var MERGE_KEYS = {
-  containers: [["name"]],
-  initContainers: [["name"]],
-  ephemeralContainers: [["name"]],
-  volumes: [["name"]],
-  env: [["name"]],
-  imagePullSecrets: [["name"]],
-  resourceClaims: [["name"]],
-  schedulingGates: [["name"]],
-  webhooks: [["name"]],
-  hostAliases: [["ip"]],
-  volumeMounts: [["mountPath"]],
-  volumeDevices: [["devicePath"]],
-  ownerReferences: [["uid"]],
-  // Container ports (containerPort, protocol); Service ports (port, protocol).
-  ports: [["containerPort", "protocol"], ["port", "protocol"], ["name"]],
-  topologySpreadConstraints: [["topologyKey", "whenUnsatisfiable"]],
-  tolerations: [["key"], ["key", "effect"], ["key", "operator", "effect", "value"]],
-  conditions: [["type"]]
-};
-var KEY_DEFAULTS = { protocol: "TCP" };
-var GENERIC_KEYS = [["name"]];
-function keyValue(item, key2) {
-  const v = item[key2] ?? KEY_DEFAULTS[key2];
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return void 0;
-}
-function keyLabel(item, keys) {
-  const parts = [];
-  for (const k of keys) {
-    const v = keyValue(item, k);
-    if (v === void 0) {
-      if (parts.length === 0) return void 0;
-      continue;
-    }
-    if (KEY_DEFAULTS[k] === v && parts.length > 0) continue;
-    parts.push(`${k}=${v}`);
-  }
-  return parts.join(",");
-}
-function keyDisplay(label2) {
-  return label2.split(",").map((p) => p.slice(p.indexOf("=") + 1)).join("/");
-}
-function chooseKeys(field2, a, b) {
-  const candidates = [...MERGE_KEYS[field2] ?? [], ...GENERIC_KEYS];
-  outer: for (const keys of candidates) {
-    for (const list of [a, b]) {
-      const seen = /* @__PURE__ */ new Set();
-      for (const item of list) {
-        if (!isRec(item)) continue outer;
-        const label2 = keyLabel(item, keys);
-        if (label2 === void 0 || seen.has(label2)) continue outer;
-        seen.add(label2);
-      }
-    }
-    return keys;
-  }
-  return void 0;
-}
-function isScalar2(v) {
-  return v === null || typeof v !== "object";
-}
-function scalarLabel(v) {
-  return typeof v === "string" ? JSON.stringify(v) : String(v);
-}
-var Differ = class {
-  constructor(secret) {
-    this.secret = secret;
-  }
-  secret;
-  out = [];
-  push(fc, segments) {
-    if (isRedactedPath(segments, this.secret)) fc.redacted = true;
-    this.out.push(fc);
-  }
-  added(path9, segments, v) {
-    this.push({ path: path9, to: compactValue(v) }, segments);
-  }
-  removed(path9, segments, v) {
-    this.push({ path: path9, from: compactValue(v) }, segments);
-  }
-  value(a, b, path9, segments, field2) {
-    if (a === b) return;
-    if (isRec(a) && isRec(b)) {
-      for (const k of Object.keys(a)) {
-        const inB = Object.prototype.hasOwnProperty.call(b, k);
-        if (inB && a[k] === b[k]) continue;
-        const p = keyPath(path9, k);
-        const s = [...segments, k];
-        if (!inB) this.removed(p, s, a[k]);
-        else this.value(a[k], b[k], p, s, k);
-      }
-      for (const k of Object.keys(b)) {
-        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path9, k), [...segments, k], b[k]);
-      }
-      return;
-    }
-    if (Array.isArray(a) && Array.isArray(b)) {
-      this.list(a, b, path9, segments, field2);
-      return;
-    }
-    if (deepEqual(a, b)) return;
-    this.push({ path: path9, from: compactValue(a), to: compactValue(b) }, segments);
-  }
-  list(a, b, path9, segments, field2) {
-    if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
-    if (a.every(isScalar2) && b.every(isScalar2)) {
-      this.byLabel(a, b, path9, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
-      return;
-    }
-    const keys = chooseKeys(field2, a, b);
-    if (keys) {
-      this.byLabel(a, b, path9, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
-      return;
-    }
-    this.unkeyed(a, b, path9, segments);
-  }
-  /**
-   * Items matched by a label (their merge key, or their value for scalars; repeated labels are
-   * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
-   * items is one "reordered" change.
-   */
-  byLabel(a, b, path9, segments, labelOf, selector, display, recurse) {
-    const labels = (list) => {
-      const seen = /* @__PURE__ */ new Map();
-      return list.map((v) => {
-        const l = labelOf(v);
-        const n = seen.get(l) ?? 0;
-        seen.set(l, n + 1);
-        return n === 0 ? l : `${l}#${n + 1}`;
-      });
-    };
-    const la = labels(a);
-    const lb = labels(b);
-    const ia = new Map(la.map((l, i) => [l, i]));
-    const ib = new Map(lb.map((l, i) => [l, i]));
-    for (let i = 0; i < a.length; i++) {
-      const j = ib.get(la[i]);
-      const p = `${path9}${selector(la[i])}`;
-      const s = [...segments, String(i)];
-      if (j === void 0) this.removed(p, s, a[i]);
-      else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
-    }
-    for (let j = 0; j < b.length; j++) {
-      if (!ia.has(lb[j])) this.added(`${path9}${selector(lb[j])}`, [...segments, String(j)], b[j]);
-    }
-    const commonA = la.filter((l) => ib.has(l));
-    const commonB = lb.filter((l) => ia.has(l));
-    if (commonA.some((l, i) => l !== commonB[i])) {
-      const show = (ls) => compactValue(ls.map(display).join(", "));
-      this.push({ path: path9, from: show(commonA), to: show(commonB), reordered: true }, segments);
-    }
-  }
-  /**
-   * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
-   * by value wherever they are; the items left are paired in order and diffed by position.
-   */
-  unkeyed(a, b, path9, segments) {
-    const usedB = /* @__PURE__ */ new Set();
-    const matchA = new Array(a.length);
-    for (let i = 0; i < a.length; i++) {
-      if (i < b.length && !usedB.has(i) && deepEqual(a[i], b[i])) {
-        matchA[i] = i;
-        usedB.add(i);
-        continue;
-      }
-      for (let j = 0; j < b.length; j++) {
-        if (!usedB.has(j) && deepEqual(a[i], b[j])) {
-          matchA[i] = j;
-          usedB.add(j);
-          break;
-        }
-      }
-    }
-    const leftA = a.map((_, i) => i).filter((i) => matchA[i] === void 0);
-    const leftB = b.map((_, j) => j).filter((j) => !usedB.has(j));
-    const pairs = Math.min(leftA.length, leftB.length);
-    for (let k = 0; k < pairs; k++) {
-      const i = leftA[k];
-      const j = leftB[k];
-      matchA[i] = j;
-      this.value(a[i], b[j], `${path9}[${j}]`, [...segments, String(j)], "");
-    }
-    for (let k = pairs; k < leftA.length; k++) this.removed(`${path9}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
-    for (let k = pairs; k < leftB.length; k++) this.added(`${path9}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
-    const order = matchA.filter((j) => j !== void 0);
-    if (order.some((j, k) => k > 0 && j < order[k - 1])) {
-      const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
-      const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
-      this.push({ path: path9, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
-    }
-  }
-};
-function fieldChanges(base, head, secret) {
-  const d = new Differ(secret);
-  d.value(base, head, "", [], "");
-  return d.out;
-}
-
-// src/diff/ignore.ts
-function escapeRe(c) {
-  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
-}
-function compile(pattern) {
-  let re = "";
-  let quoted = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '"') quoted = !quoted;
-    if (c === "*" && pattern[i + 1] === "*") {
-      re += ".*";
-      i++;
-    } else if (c === "*") {
-      re += quoted ? '[^"]*' : "[^.[\\]]*";
-    } else {
-      re += escapeRe(c);
-    }
-  }
-  return new RegExp(`^${re}(?:$|[.[])`);
-}
-function fieldMatcher(patterns) {
-  const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
-  if (list.length === 0) return void 0;
-  const res = list.map(compile);
-  return (path9) => res.some((re) => re.test(path9));
-}
-
-// src/diff/wet-diff.ts
-var DIFF_CONTEXT = 3;
-function isYamlPath(path9) {
-  return path9.endsWith(".yaml") || path9.endsWith(".yml");
-}
-function baseName(path9) {
-  const i = path9.lastIndexOf("/");
-  return i === -1 ? path9 : path9.slice(i + 1);
-}
-function readSide(entry, snapshot, unit2, same) {
-  return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-}
-function readFiles(paths, files, unit2, same) {
-  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
-  for (const path9 of [...paths].sort(cmp)) {
-    if (baseName(path9) === ".gitattributes" || same.has(path9)) continue;
-    const text = files.get(path9);
-    if (text === void 0) continue;
-    if (!isYamlPath(path9)) {
-      side.files.set(path9, text);
-      continue;
-    }
-    let values = parseCanonicalYaml(text);
-    let opaque = false;
-    if (values === void 0) {
-      const parsed = parseYamlDocuments(text, path9, unit2);
-      values = parsed.documents.map((d) => d.value);
-      opaque = parsed.diagnostics.length > 0;
-    }
-    const found = [];
-    const listed2 = values.some(isListObject);
-    if (listed2) values = values.flatMap(expandLists);
-    for (const value of values) {
-      if (value === null || value === void 0) continue;
-      if (!isKubeObject(value)) {
-        opaque = true;
-        break;
-      }
-      const id = identityOf(value);
-      if (!isIdentity(id)) {
-        opaque = true;
-        break;
-      }
-      found.push({ object: value, id, file: path9 });
-    }
-    if (opaque) {
-      side.files.set(path9, text);
-      continue;
-    }
-    if (found.length === 1 && !listed2) found[0].text = text;
-    for (const o of found) {
-      const key2 = identityKey(o.id);
-      if (!side.objects.has(key2)) side.objects.set(key2, o);
-    }
-  }
-  return side;
-}
-function unifiedDiff(oldPath, newPath, oldText, newText) {
-  const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
-    context: DIFF_CONTEXT
-  });
-  return patch.replace(/^=+\n/, "");
-}
-function emptyCounts() {
-  return { added: 0, changed: 0, removed: 0 };
-}
-function unitRenderer(id, entry) {
-  if (entry) return entry.renderer;
-  const i = id.indexOf(":");
-  return i === -1 ? "" : id.slice(0, i);
-}
-function sortedRecord(r) {
-  const out = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
-  return out;
-}
-function diffUnit(id, base, head, failed, ignore) {
-  const be = base.index?.units[id];
-  const he = head.index?.units[id];
-  const entry = he ?? be;
-  const result = emptyUnitDiff(
-    id,
-    unitRenderer(id, entry),
-    sortedRecord(entry?.coordinates ?? {}),
-    failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
-  );
-  if (failed) return result;
-  const same = /* @__PURE__ */ new Set();
-  if (be && he) {
-    const headPaths = new Set(he.paths);
-    for (const p of be.paths) {
-      const text = base.files.get(p);
-      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
-    }
-  }
-  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
-}
-function diffSides(result, b, h, ignore) {
-  const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
-  const changes = [];
-  for (const key2 of keys) {
-    const bo = b.objects.get(key2);
-    const ho = h.objects.get(key2);
-    const rid = (ho ?? bo).id;
-    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
-    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
-    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
-    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
-    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
-    let kind;
-    let fields;
-    let ignored = 0;
-    if (bo && ho) {
-      kind = "changed";
-      fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
-      if (ignore) {
-        const all = fields.length;
-        fields = fields.filter((f) => !ignore(f.path));
-        ignored = all - fields.length;
-      }
-    } else {
-      kind = bo ? "removed" : "added";
-      fields = [];
-    }
-    const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
-    changes.push({ kind, id: rid, key: key2, fields, ...ignored > 0 ? { ignored } : {}, unified });
-  }
-  changes.sort((x, y) => compareIdentity(x.id, y.id));
-  result.resources = changes;
-  const byKind = {};
-  for (const c of changes) {
-    result[c.kind]++;
-    const k = c.id.group ? `${c.id.kind}.${c.id.group}` : c.id.kind;
-    const counts = byKind[k] ?? (byKind[k] = emptyCounts());
-    counts[c.kind]++;
-  }
-  for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
-  for (const [path9, text] of h.files) {
-    const old = b.files.get(path9);
-    if (old === void 0) result.files.added.push(path9);
-    else if (old !== text) result.files.changed.push(path9);
-  }
-  for (const path9 of b.files.keys()) if (!h.files.has(path9)) result.files.removed.push(path9);
-  result.files.added.sort(cmp);
-  result.files.changed.sort(cmp);
-  result.files.removed.sort(cmp);
-  const fileChanges = result.files.added.length + result.files.changed.length + result.files.removed.length;
-  if (changes.length === 0 && fileChanges === 0) return void 0;
-  return result;
-}
-function unitHasChanges(u) {
-  return u.status === "failed" || u.resources.length > 0 || u.files.added.length + u.files.changed.length + u.files.removed.length > 0;
-}
-function emptyUnitDiff(unit2, renderer, coordinates, status) {
-  return { unit: unit2, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
-}
-function diffWet(base, head, options = {}) {
-  const failed = new Set(options.failedUnits ?? []);
-  const ignore = fieldMatcher(options.ignore);
-  const ids = /* @__PURE__ */ new Set([
-    ...Object.keys(base.index?.units ?? {}),
-    ...Object.keys(head.index?.units ?? {}),
-    ...failed
-  ]);
-  const units = [];
-  for (const id of [...ids].sort(cmp)) {
-    const d = diffUnit(id, base, head, failed.has(id), ignore);
-    if (d) units.push(d);
-  }
-  return reportOf(units);
-}
-function reportOf(units) {
-  const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
-  let changed = false;
-  for (const u of units) {
-    totals.added += u.added;
-    totals.changed += u.changed;
-    totals.removed += u.removed;
-    if (u.status === "failed") totals.failed++;
-    if (u.status !== "failed" && unitHasChanges(u)) changed = true;
-  }
-  return { units, totals, changed };
-}
-function isNoise(r) {
-  return r.kind === "changed" && r.fields.length === 0 && (r.ignored ?? 0) > 0;
-}
-
-// src/report/headline.ts
-var RBAC_KINDS = /* @__PURE__ */ new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
-var IMAGE_PATH = /(?:^|\.)(?:containers|initContainers|ephemeralContainers)\[[^\]]*\]\.image$/;
-function isRbac(r) {
-  return r.id.group === "rbac.authorization.k8s.io" && RBAC_KINDS.has(r.id.kind);
-}
-function isCrd(r) {
-  return r.id.group === "apiextensions.k8s.io" && r.id.kind === "CustomResourceDefinition";
-}
-function headlineOf(report) {
-  const h = { deleted: [], namespacesCreated: [], namespacesDeleted: [], crds: [], rbac: [], images: [], scaledToZero: [] };
-  const images = /* @__PURE__ */ new Map();
-  for (const u of report.units) {
-    if (u.status === "failed") continue;
-    for (const r of u.resources) {
-      const what = describeIdentity(r.id);
-      if (r.kind === "removed") h.deleted.push(what);
-      if (r.id.group === "" && r.id.kind === "Namespace") {
-        if (r.kind === "added") h.namespacesCreated.push(r.id.name);
-        if (r.kind === "removed") h.namespacesDeleted.push(r.id.name);
-      }
-      if (isCrd(r)) h.crds.push(`${r.id.name} (${r.kind})`);
-      if (isRbac(r)) h.rbac.push(`${what} (${r.kind})`);
-      if (r.kind !== "changed") continue;
-      const seen = /* @__PURE__ */ new Set();
-      for (const f of r.fields) {
-        if (f.from !== void 0 && f.to !== void 0 && !f.redacted && IMAGE_PATH.test(f.path)) {
-          const key2 = `${f.from}
-${f.to}`;
-          if (seen.has(key2)) continue;
-          seen.add(key2);
-          const e = images.get(key2) ?? { from: f.from, to: f.to, objects: 0 };
-          e.objects++;
-          images.set(key2, e);
-        }
-        if ((f.path === "spec.replicas" || f.path === "spec.parallelism") && f.to === "0" && f.from !== "0") {
-          h.scaledToZero.push(`${what} (${f.from ?? "default"} → 0)`);
-        }
-      }
-    }
-  }
-  h.images = [...images.values()];
-  return h;
-}
-function headlineIsEmpty(h) {
-  return Object.values(h).every((v) => v.length === 0);
-}
-
-// src/report/escape.ts
-var CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-var CONTROL_BUT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-function visible(c) {
-  const code2 = c.codePointAt(0);
-  if (c === "\n") return "\\n";
-  if (c === "\r") return "\\r";
-  if (c === "	") return "\\t";
-  return code2 <= 255 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
-}
-function escapeLine(s) {
-  return s.replace(CONTROL, visible);
-}
-function looksLikeCommand(line) {
-  const t = line.trimStart();
-  return t.startsWith("::") || t.startsWith("##[");
-}
-function escapeText(s) {
-  return s.replace(/\r\n/g, "\n").replace(CONTROL_BUT_NEWLINE_TAB, visible).split("\n").map((l) => looksLikeCommand(l) ? `\\${l}` : l).join("\n");
-}
-
-// src/report/markdown.ts
-var MAX_TITLE_CHARS = 200;
-var MAX_FAILURE_CHARS = 2e3;
-var COMPACT_MAX_RESOURCES = 100;
-var COMPACT_MAX_FIELDS = 20;
+var COMMENT_MAX_CHARS = 65536;
+var COMMENT_MAX_BYTES = 262144;
 function markerComment(marker) {
   return `<!-- hydrate:${marker.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "")} -->`;
 }
-function byteLength(s) {
-  return Buffer.byteLength(s, "utf8");
-}
-function cut(s, max) {
-  if (s.length <= max) return s;
-  let end = max - 1;
-  const code2 = s.charCodeAt(end - 1);
-  if (code2 >= 55296 && code2 <= 56319) end -= 1;
-  return `${s.slice(0, end)}…`;
-}
-function escapeText2(s) {
-  return escapeLine(s.replace(/\r?\n|\r/g, " ↵ ")).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1");
-}
-function code(s) {
-  return `<code>${escapeText2(s)}</code>`;
-}
-function fenceFor(content) {
-  let longest = 0;
-  for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
-}
-function safeUrl(url) {
-  return url.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, "%28").replace(/\)/g, "%29"));
-}
-function statusLabel(u) {
-  switch (u.status) {
-    case "failed":
-      return "❌ failed";
-    case "new":
-      return "new";
-    case "deleted":
-      return "deleted";
-    default:
-      return "ok";
-  }
-}
-var SIGN = { added: "+", changed: "~", removed: "-" };
-function fieldLine(f) {
-  if (f.reordered) return `- ${code(f.path)}: reordered: ${code(f.from ?? "")} → ${code(f.to ?? "")}`;
-  const from = f.from === void 0 ? "∅" : code(f.from);
-  const to = f.to === void 0 ? "∅" : code(f.to);
-  return `- ${code(f.path)}: ${from} → ${to}`;
-}
-function unitSection(u, failures, compact) {
-  const lines = [];
-  const counts = u.status === "failed" ? "failed" : `+${u.added} ~${u.changed} -${u.removed}`;
-  lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, "");
-  const coords = Object.keys(u.coordinates).sort(cmp);
-  if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
-  for (const msg of failures) lines.push(`**Render failed:** ${escapeText2(cut(msg, MAX_FAILURE_CHARS))}`, "");
-  if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
-  const noise = u.resources.filter(isNoise);
-  const shown = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
-  const ordered = [...shown.filter((r) => r.kind === "removed"), ...shown.filter((r) => r.kind !== "removed")];
-  const resources = compact ? ordered.slice(0, COMPACT_MAX_RESOURCES) : ordered;
-  if (noise.length > 0) {
-    const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
-    lines.push(`_${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields:_ ${names.join(", ")}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ""}`, "");
-  }
-  for (const r of resources) {
-    lines.push(`**${SIGN[r.kind]} ${escapeText2(describeIdentity(r.id))}** (${r.kind})`, "");
-    const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
-    for (const f of fields) lines.push(fieldLine(f));
-    if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
-    if (r.ignored) lines.push(`- _${r.ignored} ignored field${r.ignored === 1 ? "" : "s"} (in the diff)_`);
-    if (fields.length > 0 || r.ignored) lines.push("");
-    if (!compact && r.unified) {
-      const fence = fenceFor(r.unified);
-      const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
-`;
-      lines.push(`${fence}diff`, `${body}${fence}`, "");
-    }
-  }
-  if (resources.length < ordered.length) {
-    lines.push(`… ${ordered.length - resources.length} more resources not shown`, "");
-  }
-  if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
-  const files = [
-    ["removed", u.files.removed],
-    ["added", u.files.added],
-    ["changed", u.files.changed]
-  ];
-  for (const [what, list] of files) {
-    if (list.length === 0) continue;
-    const shown2 = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
-    lines.push(`Files ${what}: ${shown2.map(code).join(", ")}${shown2.length < list.length ? ` … ${list.length - shown2.length} more` : ""}`, "");
-  }
-  lines.push("</details>", "", "");
-  return lines.join("\n");
-}
-function rowsOf(report, ctx) {
-  const failures = /* @__PURE__ */ new Map();
-  for (const f of ctx.failures ?? []) {
-    const list = failures.get(f.unit) ?? [];
-    list.push(f.message);
-    failures.set(f.unit, list);
-  }
-  const rows = report.units.map((u) => ({ unit: u, failures: failures.get(u.unit) ?? [] }));
-  const known = new Set(report.units.map((u) => u.unit));
-  for (const [unit2, messages] of failures) {
-    if (known.has(unit2)) continue;
-    const i = unit2.indexOf(":");
-    rows.push({
-      unit: emptyUnitDiff(unit2, i === -1 ? "" : unit2.slice(0, i), {}, "failed"),
-      failures: messages
-    });
-  }
-  return rows.sort((a, b) => deletionRank(a.unit) - deletionRank(b.unit) || cmp(a.unit.unit, b.unit.unit));
-}
-function deletionRank(u) {
-  if (u.status === "deleted") return 0;
-  return u.removed > 0 || u.files.removed.length > 0 ? 1 : 2;
-}
-var MAX_LIST = 10;
-function listOf(items) {
-  const shown = items.slice(0, MAX_LIST).map((i) => code(i));
-  return `${shown.join(", ")}${items.length > MAX_LIST ? ` … and ${items.length - MAX_LIST} more` : ""}`;
-}
-function plural(n, one, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-function headlineMarkdown(report) {
-  const h = headlineOf(report);
-  if (headlineIsEmpty(h)) return "";
-  const lines = [];
-  if (h.deleted.length > 0) lines.push(`- ⚠️ **${plural(h.deleted.length, "object")} will be deleted from the cluster:** ${listOf(h.deleted)}`);
-  if (h.namespacesCreated.length > 0) lines.push(`- **Namespaces created:** ${listOf(h.namespacesCreated)}`);
-  if (h.namespacesDeleted.length > 0) lines.push(`- ⚠️ **Namespaces deleted:** ${listOf(h.namespacesDeleted)}`);
-  if (h.crds.length > 0) lines.push(`- **CRDs changed:** ${listOf(h.crds)}`);
-  if (h.rbac.length > 0) lines.push(`- **RBAC changed:** ${listOf(h.rbac)}`);
-  if (h.images.length > 0) {
-    const shown = h.images.slice(0, MAX_LIST).map((i) => `${code(i.from)} → ${code(i.to)} (${plural(i.objects, "object")})`);
-    lines.push(`- **Images changed:** ${shown.join(", ")}${h.images.length > MAX_LIST ? ` … and ${h.images.length - MAX_LIST} more` : ""}`);
-  }
-  if (h.scaledToZero.length > 0) lines.push(`- ⚠️ **Scaled to zero:** ${listOf(h.scaledToZero)}`);
-  return `${lines.join("\n")}
-
-`;
-}
-function countsLine(report, rows, failed) {
-  const t = report.totals;
-  const files = report.units.reduce((n, u) => n + u.files.added.length + u.files.changed.length + u.files.removed.length, 0);
-  return `**Objects:** ${t.added} added, ${t.changed} changed, ${t.removed} removed${files > 0 ? ` · **files:** ${files} changed` : ""} · in ${plural(rows, "unit")}${failed > 0 ? ` (${failed} failed)` : ""}.`;
-}
-function driftSection(drift) {
-  const units = drift.report.units.filter((u) => u.status !== "failed");
-  if (units.length === 0) return "";
-  const lines = [
-    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText2(drift.base)} in ${plural(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
-    ""
-  ];
-  for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
-  if (units.length > MAX_LIST) lines.push(`- … and ${units.length - MAX_LIST} more units`);
-  lines.push("", "</details>", "");
-  return `${lines.join("\n")}
-`;
-}
-function header(report, ctx, rows) {
-  const lines = [markerComment(ctx.marker), `## ${escapeText2(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
-  const glance = headlineMarkdown(report);
-  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
-  const against = ctx.comparedWith ? `, compared with ${escapeText2(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
-  lines.push(`${from}${against}.`, "");
-  const failed = rows.filter((r) => r.unit.status === "failed").length;
-  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
-  else lines.push(countsLine(report, rows.length, failed), "");
-  const drift = ctx.drift ? driftSection(ctx.drift) : "";
-  return `${lines.slice(0, 3).join("\n")}
-${glance}${lines.slice(3).join("\n")}
-${drift}`;
-}
-var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
-function tableRow(r) {
-  const u = r.unit;
-  const n = (x) => u.status === "failed" ? "–" : String(x);
-  return `| ${code(u.unit)} | ${n(u.added)} | ${n(u.changed)} | ${n(u.removed)} | ${statusLabel(u)} |
-`;
-}
-function moreRow(n) {
-  return `| … and ${n} more units | | | | |
-`;
-}
-var Meter = class {
-  constructor(budget) {
-    this.budget = budget;
-  }
-  budget;
-  chars = 0;
-  bytes = 0;
-  fits(...parts) {
-    let c = this.chars;
-    let b = this.bytes;
-    for (const p of parts) {
-      c += p.length;
-      b += byteLength(p);
-    }
-    return c <= this.budget.maxChars && b <= this.budget.maxBytes;
-  }
-  add(s) {
-    this.chars += s.length;
-    this.bytes += byteLength(s);
-  }
-};
-var UNITS_HEAD = "### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n";
-function unitStatusRow(u) {
-  return `| ${code(u.id)} | ${escapeText2(u.status)} | ${u.resources} | ${u.errors} |
-`;
-}
-function fraction(budget, f) {
-  return { maxChars: Math.floor(budget.maxChars * f), maxBytes: Math.floor(budget.maxBytes * f) };
-}
-function fitList(head, items, more, budget) {
-  const meter = new Meter(budget);
-  meter.add(head);
-  let text = head;
-  let i = 0;
-  while (i < items.length && meter.fits(items[i], more(items.length))) {
-    meter.add(items[i]);
-    text += items[i];
-    i++;
-  }
-  return i < items.length ? text + more(items.length - i) : text;
-}
-function buildTrailer(parts, budget) {
-  const errors = parts.errors ?? [];
-  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText2(cut(e, MAX_FAILURE_CHARS))}
-`), (n) => `- … ${n} more errors
-`, fraction(budget, 0.5))}
-`;
-  const units = parts.units ?? [];
-  const left = new Meter(budget);
-  left.add(failed);
-  const rest = { maxChars: budget.maxChars - left.chars, maxBytes: budget.maxBytes - left.bytes };
-  const table = units.length === 0 ? "" : `${fitList(UNITS_HEAD, units.map(unitStatusRow), (n) => `| … and ${n} more units | | | |
-`, { maxChars: rest.maxChars - 1, maxBytes: rest.maxBytes - 1 })}
-`;
-  return table + failed;
-}
-function buildMarkdown(report, ctx, budget, overflow) {
-  const rows = rowsOf(report, ctx);
-  const meter = new Meter(budget);
-  const out = [];
-  const head = header(report, ctx, rows);
-  out.push(head);
-  meter.add(head);
-  const trailer = buildTrailer(ctx, fraction(budget, 0.5));
-  const reserve = `${overflow(rows.length)}
-${trailer}`;
-  if (rows.length > 0) {
-    const tableRows = rows.map(tableRow);
-    const all = TABLE_HEAD + tableRows.join("");
-    if (meter.fits(all, "\n", reserve)) {
-      out.push(all, "\n");
-      meter.add(all + "\n");
-    } else {
-      let text = TABLE_HEAD;
-      let i = 0;
-      const tail = moreRow(rows.length);
-      const probe = new Meter(budget);
-      probe.add(head + TABLE_HEAD);
-      while (i < tableRows.length && probe.fits(tableRows[i], tail, "\n", reserve)) {
-        probe.add(tableRows[i]);
-        text += tableRows[i];
-        i++;
-      }
-      text += moreRow(rows.length - i);
-      out.push(text, "\n");
-      meter.add(text + "\n");
-    }
-  }
-  let shown = 0;
-  for (const r of rows) {
-    let section = unitSection(r.unit, r.failures, false);
-    if (!meter.fits(section, reserve)) {
-      section = unitSection(r.unit, r.failures, true);
-      if (!meter.fits(section, reserve)) break;
-    }
-    out.push(section);
-    meter.add(section);
-    shown++;
-  }
-  if (shown < rows.length) out.push(`${overflow(rows.length - shown)}
-`);
-  out.push(trailer);
-  return out.join("");
-}
-
-// src/report/comment.ts
-var COMMENT_MAX_CHARS = 65536;
-var COMMENT_MAX_BYTES = 262144;
-function commentOverflowLine(n, summaryUrl) {
-  const base = `… ${n} more unit${n === 1 ? "" : "s"} not shown: the full diff is in the job summary`;
-  return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
-}
-function buildComment(report, ctx) {
-  return buildMarkdown(
-    report,
-    ctx,
-    { maxChars: COMMENT_MAX_CHARS, maxBytes: COMMENT_MAX_BYTES },
-    (n) => commentOverflowLine(n, ctx.summaryUrl)
-  );
-}
 
 // src/adapters/github.ts
+var CLEAN_STATUS = /is in clean status/i;
+function reviewerRequest(reviewers, author) {
+  const users = /* @__PURE__ */ new Set();
+  const teams = /* @__PURE__ */ new Set();
+  for (const raw of reviewers) {
+    const r = raw.trim().replace(/^@/, "");
+    if (r === "" || /\[bot\]$/i.test(r)) continue;
+    const slash = r.indexOf("/");
+    if (slash >= 0) teams.add(r.slice(slash + 1));
+    else if (r.toLowerCase() !== author?.toLowerCase()) users.add(r);
+  }
+  return { users: [...users].sort(), teams: [...teams].sort() };
+}
 var TRUNCATION_NOTE = "\n\n… (truncated to fit GitHub's size limit; the job summary has the full report)";
 function fitBody(body) {
   const fits = (s) => s.length <= COMMENT_MAX_CHARS && Buffer.byteLength(s, "utf8") <= COMMENT_MAX_BYTES;
@@ -43085,7 +41117,54 @@ ${body}`);
       return warning2;
     }
   };
+  const REST_METHOD = { MERGE: "merge", SQUASH: "squash", REBASE: "rebase" };
+  const SETTING = { MERGE: "Allow merge commits", SQUASH: "Allow squash merging", REBASE: "Allow rebase merging" };
+  const mergePull = async (number3, method, headSha) => {
+    try {
+      const { data } = await octokit.rest.pulls.merge({ owner, repo, pull_number: number3, merge_method: REST_METHOD[method], ...headSha ? { sha: headSha } : {} });
+      logger2.info(`Merged pull request #${number3} (${REST_METHOD[method]})`);
+      return data.sha;
+    } catch (e) {
+      if (isHttpError(e) && e.status === 405) {
+        const message = redact(responseMessage(e));
+        const setting = /not allowed/i.test(message) ? ` The repository does not allow this merge method: turn on "${SETTING[method]}" in Settings → General → Pull Requests, or set the \`merge-method\` input to one it allows.` : ' Branch protection or a required check blocks the merge; it will merge once they pass if auto-merge is allowed ("Allow auto-merge" in Settings → General).';
+        throw new HydrateError(`GitHub refused to merge #${number3}: ${message}.${setting}`);
+      }
+      if (isHttpError(e) && e.status === 403 && !/not accessible by integration/i.test(responseMessage(e))) {
+        throw new HydrateError(`GitHub refused to merge #${number3}: ${redact(responseMessage(e))}. The token needs \`contents: write\` (and \`pull-requests: write\`) on the wet repository, and branch protection must let it merge.`);
+      }
+      throw mapError(e, `merge pull request #${number3}`, "contents: write");
+    }
+  };
+  const autoMerge = async (pull, method) => {
+    const warning2 = await enableAutoMerge(pull.node_id, method);
+    if (warning2 === void 0) return { kind: "enabled" };
+    if (!CLEAN_STATUS.test(warning2)) return { kind: "warning", message: warning2 };
+    logger2.info(`#${pull.number} can be merged at once: merging it`);
+    return { kind: "merged", sha: await mergePull(pull.number, method) };
+  };
+  const listOpenPulls = (base) => guard("list pull requests", "pull-requests: read", async () => {
+    const data = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", base, sort: "created", direction: "desc", per_page: 100 });
+    return data.filter((p) => p.base.ref === base && p.head.label === `${owner}:${p.head.ref}`).map(toPull);
+  });
+  const requestReviewers = async (number3, reviewers) => {
+    const { users, teams } = reviewerRequest(reviewers);
+    if (users.length === 0 && teams.length === 0) return void 0;
+    try {
+      await octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number3, reviewers: users, team_reviewers: teams });
+      return void 0;
+    } catch (e) {
+      if (isHttpError(e) && e.status === 422) {
+        return redact(`GitHub did not request reviews from ${[...users, ...teams.map((t) => `${owner}/${t}`)].join(", ")} on #${number3}: ${validationMessages(e).join("; ")} (a reviewer must be a collaborator, a team of the owner with access, and not the author)`);
+      }
+      throw mapError(e, `request reviewers on #${number3}`, "pull-requests: write");
+    }
+  };
   return {
+    autoMerge,
+    mergePull,
+    listOpenPulls,
+    requestReviewers,
     findOpenPull,
     findLatestPull,
     lookUpPulls,
@@ -43184,18 +41263,18 @@ function createProcessRunner(parentEnv = process.env) {
       });
     },
     async workDir(copy = [], write = []) {
-      const path9 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
-      const remove = () => rm2(path9, { recursive: true, force: true });
+      const path11 = await mkdtemp(join(parentEnv["TMPDIR"] || tmpdir(), "hydrate-tool-"));
+      const remove = () => rm2(path11, { recursive: true, force: true });
       try {
         for (const c of copy) {
-          const to = normalize(join(path9, c.to));
-          if (!isAbsolute(c.from) || !to.startsWith(`${path9}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
+          const to = normalize(join(path11, c.to));
+          if (!isAbsolute(c.from) || !to.startsWith(`${path11}/`)) throw new Error(`cannot copy ${c.from} to ${c.to}`);
           await mkdir2(dirname(to), { recursive: true });
           await cp(c.from, to, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
         }
         for (const w of write) {
-          const to = normalize(join(path9, w.path));
-          if (!to.startsWith(`${path9}/`)) throw new Error(`cannot write ${w.path}`);
+          const to = normalize(join(path11, w.path));
+          if (!to.startsWith(`${path11}/`)) throw new Error(`cannot write ${w.path}`);
           await mkdir2(dirname(to), { recursive: true });
           await rm2(to, { force: true });
           await writeFile2(to, w.content, { flag: "wx" });
@@ -43204,7 +41283,7 @@ function createProcessRunner(parentEnv = process.env) {
         await remove();
         throw e;
       }
-      return { path: path9, remove };
+      return { path: path11, remove };
     },
     which(command) {
       let found = located.get(command);
@@ -43216,17 +41295,17 @@ function createProcessRunner(parentEnv = process.env) {
     }
   };
 }
-async function locate(command, path9) {
+async function locate(command, path11) {
   if (command.includes("/")) return await isExecutable(command) ? command : void 0;
-  for (const dir of path9.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
+  for (const dir of path11.split(delimiter).filter((d) => d !== "" && isAbsolute(d))) {
     const candidate = join(dir, command);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
 }
-async function isExecutable(path9) {
+async function isExecutable(path11) {
   try {
-    await access2(path9, constants3.X_OK);
+    await access2(path11, constants3.X_OK);
     return true;
   } catch {
     return false;
@@ -43464,6 +41543,33 @@ var WorkTree = class {
       }
     });
   }
+  async listTree(tree) {
+    const files = /* @__PURE__ */ new Map();
+    if (!tree) return files;
+    const out = (await this.run(["ls-tree", "-r", "-z", "--full-tree", tree])).stdout;
+    for (const rec3 of out.split("\0")) {
+      const m = /^\d{6} blob ([0-9a-f]+)\t(.*)$/s.exec(rec3);
+      if (m) files.set(m[2], m[1]);
+    }
+    return files;
+  }
+  async readBlob(blob) {
+    return (await this.run(["cat-file", "blob", blob])).stdout;
+  }
+  hashBlob(text) {
+    return this.text(["hash-object", "-w", "--stdin"], { input: text });
+  }
+  async composeTree(base, changes) {
+    const env = { GIT_INDEX_FILE: join2(this.workDir, "compose.index") };
+    try {
+      await this.run(base ? ["read-tree", base] : ["read-tree", "--empty"], { env });
+      const lines = [...changes].map(([path11, blob]) => blob ? `100644 blob ${blob}	${path11}` : `0 ${"0".repeat(40)}	${path11}`);
+      if (lines.length > 0) await this.run(["update-index", "-z", "--index-info"], { env, input: lines.map((l) => `${l}\0`).join("") });
+      return await this.text(["write-tree"], { env });
+    } finally {
+      rmSync(env.GIT_INDEX_FILE, { force: true });
+    }
+  }
   async pushWithLease(remote, commit, branch, expected) {
     const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ""}`;
     const r = await this.run(["push", "--porcelain", "--no-verify", lease, remote, `${commit}:refs/heads/${branch}`], { allowFailure: true });
@@ -43518,8 +41624,334 @@ var UserCheckout = class {
 // src/publish/wet-branch.ts
 import { chmod as chmod2, lstat as lstat2, mkdir as mkdir3, readdir as readdir2, rm as rm3 } from "node:fs/promises";
 import { join as join3 } from "node:path";
+
+// src/resources/resource.ts
+import { createHash } from "node:crypto";
+function isRecord(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function apiGroupOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? "" : apiVersion2.slice(0, slash);
+}
+function versionOf(apiVersion2) {
+  const slash = apiVersion2.indexOf("/");
+  return slash === -1 ? apiVersion2 : apiVersion2.slice(slash + 1);
+}
+function generatedNameOf(object2, generateName) {
+  return `${generateName}${createHash("sha256").update(JSON.stringify(object2)).digest("hex").slice(0, 8)}`;
+}
+function identityOf(object2) {
+  const missing = [];
+  const apiVersion2 = object2["apiVersion"];
+  const kind = object2["kind"];
+  const metadata = object2["metadata"];
+  let name = isRecord(metadata) ? metadata["name"] : void 0;
+  if (name === void 0 && isRecord(metadata) && typeof metadata["generateName"] === "string" && metadata["generateName"] !== "") {
+    name = generatedNameOf(object2, metadata["generateName"]);
+  }
+  const namespace = isRecord(metadata) ? metadata["namespace"] : void 0;
+  if (typeof apiVersion2 !== "string" || apiVersion2 === "") missing.push("apiVersion");
+  if (typeof kind !== "string" || kind === "") missing.push("kind");
+  if (typeof name !== "string" || name === "") missing.push("metadata.name");
+  if (missing.length > 0) return { missing };
+  return {
+    group: apiGroupOf(apiVersion2),
+    kind,
+    namespace: typeof namespace === "string" ? namespace : "",
+    name
+  };
+}
+function isIdentity(x) {
+  return !("missing" in x);
+}
+function mustIdentity(object2) {
+  const id = identityOf(object2);
+  if (!isIdentity(id)) throw new Error(`object has no ${id.missing.join(", ")}`);
+  return id;
+}
+function identityKey(id) {
+  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
+}
+function describeIdentity(id) {
+  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
+  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
+}
+function compareIdentity(a, b) {
+  return cmp(a.group, b.group) || cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name);
+}
+function cmp(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function checkIdentities(resources) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Map();
+  for (const r of resources) {
+    const id = identityOf(r.object);
+    if (!isIdentity(id)) {
+      out.push({
+        severity: "error",
+        unit: r.unit,
+        ...r.source,
+        message: `document has no ${id.missing.join(", ")}; every rendered document needs apiVersion, kind and metadata.name`
+      });
+      continue;
+    }
+    const key2 = `${r.unit}\0${identityKey(id)}`;
+    const first = seen.get(key2);
+    if (first) {
+      const where = first.source.file ? ` (first at ${first.source.file}${first.source.line ? `:${first.source.line}` : ""})` : "";
+      out.push({
+        severity: "error",
+        unit: r.unit,
+        ...r.source,
+        message: `duplicate object ${describeIdentity(id)} in one unit${where}`
+      });
+    } else {
+      seen.set(key2, r);
+    }
+  }
+  return out;
+}
+
+// src/formats/wet-index.ts
+import { createHash as createHash2 } from "node:crypto";
+
+// src/settings/schema/renderers.ts
+var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
+
+// src/formats/wet-index.ts
+var WET_INDEX_VERSION = 1;
+var INDEX_PATH = ".hydrate/index.json";
+var PENDING_PATH = ".hydrate/pending.json";
+function contentHash(text) {
+  return createHash2("sha256").update(text, "utf8").digest("hex");
+}
+function unitRecord(entries2 = []) {
+  const out = /* @__PURE__ */ Object.create(null);
+  for (const [k, v] of entries2) out[k] = v;
+  return out;
+}
+function checkWetPath(p) {
+  if (p === "") return "path is empty";
+  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+  if (p.includes("\\")) return `path "${p}" contains a backslash`;
+  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+  for (const segment of p.split("/")) {
+    if (segment === "") return `path "${p}" has an empty segment`;
+    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
+  }
+  return void 0;
+}
+function sortKeysDeep(value) {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (typeof value === "object" && value !== null) {
+    const out = /* @__PURE__ */ Object.create(null);
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = value[k];
+      if (v !== void 0) out[k] = sortKeysDeep(v);
+    }
+    return out;
+  }
+  return value;
+}
+function serializeIndex(index) {
+  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
+`;
+}
+var MAX_INDEX_BYTES = 64 * 1024 * 1024;
+var MAX_INDEX_PATHS = 2e5;
+var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function countPaths(raw) {
+  if (!isObject(raw)) return 0;
+  let n = 0;
+  const units = raw["units"];
+  if (isObject(units)) {
+    for (const u of Object.values(units)) {
+      const paths = isObject(u) ? u["paths"] : void 0;
+      if (Array.isArray(paths)) n += paths.length;
+    }
+  }
+  const shared2 = raw["shared"];
+  return n + (Array.isArray(shared2) ? shared2.length : 0);
+}
+var RENDERERS = new Set(RENDERER_NAMES);
+var RENDERER_LIST = RENDERER_NAMES.map((n) => JSON.stringify(n)).join(", ");
+var HASH = /^[0-9a-f]{64}$/;
+function readIndexJson(raw, problems) {
+  const bad = (where, message) => {
+    if (problems.length < 20) problems.push(`${where}: ${message}`);
+    return void 0;
+  };
+  const str4 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
+  const safe = (v, where) => {
+    const p = str4(v, where);
+    if (p === void 0) return void 0;
+    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
+  };
+  const strings2 = (v, where, check) => {
+    if (!Array.isArray(v)) return bad(where, "expected an array");
+    const out = [];
+    v.forEach((x, i) => {
+      const s = check(x, `${where}.${i}`);
+      if (s !== void 0) out.push(s);
+    });
+    return out;
+  };
+  if (!isObject(raw)) return bad("(root)", "expected an object");
+  if (raw["version"] !== WET_INDEX_VERSION) bad("version", `expected ${WET_INDEX_VERSION}, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
+  const generator = str4(raw["generator"], "generator");
+  const dryCommit = str4(raw["dryCommit"], "dryCommit", true);
+  const configDigest = str4(raw["configDigest"], "configDigest", true);
+  const units = unitRecord();
+  const rawUnits = raw["units"];
+  if (!isObject(rawUnits)) bad("units", "expected an object");
+  else {
+    for (const id of Object.keys(rawUnits).sort(cmp)) {
+      const u = rawUnits[id];
+      const at3 = `units.${id}`;
+      if (!isObject(u)) {
+        bad(at3, "expected an object");
+        continue;
+      }
+      const renderer = u["renderer"];
+      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, `expected one of ${RENDERER_LIST}`);
+      const dir = str4(u["dir"], `${at3}.dir`);
+      const coordinates = /* @__PURE__ */ Object.create(null);
+      if (!isObject(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
+      else for (const [k, v] of Object.entries(u["coordinates"])) if (str4(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
+      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
+      const paths = strings2(u["paths"], `${at3}.paths`, safe);
+      const digest = str4(u["digest"], `${at3}.digest`);
+      const entry = { renderer, dir, coordinates, output, paths, digest };
+      if (u["hashes"] !== void 0) {
+        const hashes = /* @__PURE__ */ Object.create(null);
+        if (!isObject(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
+        else {
+          for (const [k, v] of Object.entries(u["hashes"])) {
+            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
+            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
+          }
+        }
+        entry.hashes = hashes;
+      }
+      if (u["resources"] !== void 0) {
+        const r = u["resources"];
+        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
+        else bad(`${at3}.resources`, "expected a whole number");
+      }
+      if (u["volatile"] !== void 0) {
+        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
+        else bad(`${at3}.volatile`, "expected a boolean");
+      }
+      if (u["provides"] !== void 0) {
+        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str4(x, w));
+        if (provides) entry.provides = provides.sort(cmp);
+      }
+      const owner = str4(u["owner"], `${at3}.owner`, true);
+      if (owner !== void 0) entry.owner = owner;
+      if (u["closure"] !== void 0) {
+        const raw2 = u["closure"];
+        const closure = /* @__PURE__ */ Object.create(null);
+        let fine = isObject(raw2);
+        if (fine) for (const k in raw2) {
+          const v = raw2[k];
+          if (typeof v !== "string") {
+            fine = false;
+            break;
+          }
+          closure[k] = v;
+        }
+        if (fine) entry.closure = closure;
+        else bad(`${at3}.closure`, "expected an object of strings");
+      }
+      if (paths) entry.paths = paths.sort(cmp);
+      units[id] = entry;
+    }
+  }
+  const shared2 = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
+  if (problems.length > 0) return void 0;
+  const index = { version: WET_INDEX_VERSION, generator, units };
+  if (dryCommit !== void 0) index.dryCommit = dryCommit;
+  if (configDigest !== void 0) index.configDigest = configDigest;
+  if (shared2 !== void 0) index.shared = shared2.sort(cmp);
+  return index;
+}
+function parseIndex(text, file) {
+  const fail = (why) => {
+    throw new HydrateError({
+      severity: "error",
+      file,
+      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
+    });
+  };
+  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON (${e.message})`);
+  }
+  const count = countPaths(raw);
+  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
+  const problems = [];
+  const index = readIndexJson(raw, problems);
+  return index ?? fail(problems.join("; "));
+}
+
+// src/wet/groups.ts
+function sameEntry(a, b) {
+  return serializeIndex({ version: 1, generator: "", units: unitRecord([["u", a]]) }) === serializeIndex({ version: 1, generator: "", units: unitRecord([["u", b]]) });
+}
+function unitPaths(sides, id) {
+  return [.../* @__PURE__ */ new Set([...sides.old.index?.units[id]?.paths ?? [], ...sides.next.index?.units[id]?.paths ?? []])];
+}
+function changedUnits(sides) {
+  const ids = /* @__PURE__ */ new Set([...Object.keys(sides.old.index?.units ?? {}), ...Object.keys(sides.next.index?.units ?? {})]);
+  const out = [];
+  for (const id of [...ids].sort(cmp)) {
+    const a = sides.old.index?.units[id];
+    const b = sides.next.index?.units[id];
+    const differs = !a || !b || !sameEntry(a, b) || unitPaths(sides, id).some((p) => sides.old.files.get(p) !== sides.next.files.get(p));
+    if (differs) out.push({ id, coordinates: { ...(b ?? a).coordinates } });
+  }
+  return out;
+}
+function partChanges(sides, unitIds) {
+  const next = sides.next.index;
+  const base = sides.old.index;
+  const units = unitRecord(Object.entries(base?.units ?? {}));
+  const files = /* @__PURE__ */ new Map();
+  const mirror = (p) => {
+    if (p === INDEX_PATH) return;
+    files.set(p, sides.next.files.get(p) ?? null);
+  };
+  for (const id of unitIds) {
+    for (const p of unitPaths(sides, id)) mirror(p);
+    const entry = next?.units[id];
+    if (entry) units[id] = entry;
+    else delete units[id];
+  }
+  for (const p of /* @__PURE__ */ new Set([...base?.shared ?? [], ...next?.shared ?? []])) mirror(p);
+  const index = { version: 1, generator: next?.generator ?? base?.generator ?? "", units: unitRecord(Object.entries(units).sort(([a], [b]) => cmp(a, b))) };
+  const top = next ?? base;
+  if (top?.dryCommit !== void 0) index.dryCommit = top.dryCommit;
+  if (top?.configDigest !== void 0) index.configDigest = top.configDigest;
+  if (top?.shared !== void 0 && top.shared.length > 0) index.shared = [...top.shared];
+  return { files, index, indexText: serializeIndex(index) };
+}
+
+// src/publish/wet-branch.ts
 var HYDRATE_VERSION_TRAILER = "Hydrate-Version";
 var RACE = /\[rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|reference already exists/i;
+function refConflict(output, target) {
+  const m = /'refs\/heads\/([^']+)' exists; cannot create/.exec(output);
+  if (!m) return void 0;
+  return `cannot push ${target}: the branch ${m[1]} exists, and git cannot hold both (one name is a folder of the other). Delete ${m[1]} (a pull-request branch left from before or after \`group-by\` changed), or choose another \`pr-branch\``;
+}
 function commitMessage(message, trailers) {
   const body = message.replace(/\s+$/, "");
   const lines = Object.entries(trailers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, " ")}`);
@@ -43597,6 +42029,8 @@ async function publishWetBranch(req) {
       };
     }
     const output = push.output;
+    const conflict = refConflict(output, req.targetBranch);
+    if (conflict) throw new HydrateError(conflict);
     if (!RACE.test(output)) {
       const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(output);
       throw new HydrateError(
@@ -43677,13 +42111,105 @@ async function normalizeTree(root, rel = "") {
 }
 async function forceRegularModes(repo) {
   const exec = [];
-  for (const { mode, path: path9 } of await repo.stageAll()) {
+  for (const { mode, path: path11 } of await repo.stageAll()) {
     if (mode === "120000" || mode === "160000") {
-      throw new HydrateError({ severity: "error", file: path9, message: `rendered output contains a ${mode === "120000" ? "symbolic link" : "submodule"}; hydrate writes regular files only` });
+      throw new HydrateError({ severity: "error", file: path11, message: `rendered output contains a ${mode === "120000" ? "symbolic link" : "submodule"}; hydrate writes regular files only` });
     }
-    if (mode !== "100644") exec.push(path9);
+    if (mode !== "100644") exec.push(path11);
   }
   await repo.clearExecutable(exec);
+}
+async function publishGroups(req) {
+  const repo = await openRepository({ ...req, targetBranch: req.wetBranch });
+  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+  const backoffMs = req.backoffMs ?? 500;
+  let tips;
+  for (let attempt = 1; !tips; attempt++) {
+    tips = await fetchTips(repo, { ...req, targetBranch: req.wetBranch }, attempt < maxAttempts);
+    if (!tips) await sleep(backoffMs, attempt);
+  }
+  const wet = tips.wet;
+  await rm3(repo.tree, { recursive: true, force: true });
+  await mkdir3(repo.tree, { recursive: true });
+  await repo.readTree(wet);
+  if (!await req.render(repo.tree)) return { groups: [], ...wet ? { baseTip: wet } : {}, aborted: true };
+  await normalizeTree(repo.tree);
+  await forceRegularModes(repo);
+  const wetTree = await repo.treeOf(wet);
+  const sides = await renderSides(repo, wetTree, await repo.writeTree());
+  const byBranch = /* @__PURE__ */ new Map();
+  for (const u of changedUnits(sides)) {
+    const branch = req.branchOf(u);
+    byBranch.set(branch, [...byBranch.get(branch) ?? [], u.id]);
+  }
+  for (const branch of byBranch.keys()) {
+    if (branch === req.wetBranch) throw new ConfigError(`the group branch ${JSON.stringify(branch)} is the wet branch`);
+  }
+  const groups2 = [];
+  for (const [branch, units] of [...byBranch].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
+    const part = partChanges(sides, units);
+    const files = new Map(part.files);
+    files.set(INDEX_PATH, await repo.hashBlob(part.indexText));
+    const tree = await repo.composeTree(wetTree, files);
+    groups2.push(await pushGroup(repo, req, { branch, units, tree, wet, maxAttempts, backoffMs }));
+  }
+  return { groups: groups2, ...wet ? { baseTip: wet } : {} };
+}
+async function renderSides(repo, oldTree, newTree) {
+  const side = async (tree) => {
+    const files = await repo.listTree(tree);
+    const blob = files.get(INDEX_PATH);
+    return { files, index: blob ? parseIndex(await repo.readBlob(blob), INDEX_PATH) : void 0 };
+  };
+  return { old: await side(oldTree), next: await side(newTree) };
+}
+async function pushGroup(repo, req, g) {
+  const open3 = { ...req, targetBranch: g.branch };
+  for (let attempt = 1; ; attempt++) {
+    const tips = await fetchTips(repo, open3, attempt < g.maxAttempts);
+    if (!tips) {
+      await sleep(g.backoffMs, attempt);
+      continue;
+    }
+    const { target } = tips;
+    const inPlace = target !== void 0 && req.inPlace.has(g.branch);
+    if (inPlace) await assertOnlyOurCommits(repo, g.branch, { wet: g.wet, target });
+    const holds = target !== void 0 && await repo.treeOf(target) === g.tree && (inPlace || g.wet === void 0 || await repo.isAncestor(g.wet, target));
+    if (holds) return { branch: g.branch, units: g.units, upToDate: true, created: false };
+    const parents = [];
+    if (inPlace) {
+      parents.push(target);
+      if (g.wet && !await repo.isAncestor(g.wet, target)) parents.push(g.wet);
+    } else if (g.wet) {
+      parents.push(g.wet);
+    }
+    const commit = await repo.commitTree(g.tree, parents, commitMessage(req.message, req.trailers), req.author);
+    const push = await repo.pushWithLease(req.remoteUrl, commit, g.branch, target);
+    if (push.ok) return { branch: g.branch, units: g.units, upToDate: false, commit, created: target === void 0 };
+    const conflict = refConflict(push.output, g.branch);
+    if (conflict) throw new HydrateError(conflict);
+    if (!RACE.test(push.output)) {
+      const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(push.output);
+      throw new HydrateError(
+        declined ? `the remote refused the push to ${g.branch} (${declined[1]}); check branch protection rules and the token's permissions` : `pushing ${g.branch} failed: ${push.output.trim()}${authHint(push.output)}`
+      );
+    }
+    if (attempt >= g.maxAttempts) {
+      throw new HydrateError(`pushing ${g.branch} was rejected ${attempt} times because other runs kept updating it; gave up after ${g.maxAttempts} attempts`);
+    }
+    await sleep(g.backoffMs, attempt);
+  }
+}
+async function createEmptyWetBranch(req) {
+  const repo = await openRepository({ ...req, targetBranch: req.wetBranch });
+  const listed2 = await repo.listHeads(req.remoteUrl, [req.wetBranch]);
+  if (!listed2.ok) throw new HydrateError(`cannot read ${req.wetBranch} from the remote: ${listed2.stderr.trim()}${authHint(listed2.stderr)}`);
+  if (listed2.heads.has(req.wetBranch)) return void 0;
+  const commit = await repo.commitTree(await repo.treeOf(void 0), [], commitMessage(req.message, {}), req.author);
+  const push = await repo.pushWithLease(req.remoteUrl, commit, req.wetBranch, void 0);
+  if (push.ok) return commit;
+  if (RACE.test(push.output)) return void 0;
+  throw new HydrateError(`creating ${req.wetBranch} failed: ${push.output.trim()}${authHint(push.output)}`);
 }
 
 // src/settings/load-settings.ts
@@ -43692,23 +42218,12 @@ import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
 
 // src/settings/load-config.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
-// src/dry/match.ts
+// src/settings/patterns.ts
 var PATTERN_CHARSET = /^[A-Za-z0-9._{}*/-]*$/;
 var NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-var PatternError = class extends Error {
-  problems;
-  constructor(pattern, problems) {
-    super(`invalid pattern "${pattern}": ${problems.map((p) => p.message).join("; ")}`);
-    this.name = "PatternError";
-    this.problems = problems;
-  }
-};
-function escapeRegex(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function tokenize2(segment, base, problems) {
+function tokenize(segment, base, problems) {
   const tokens = [];
   let i = 0;
   let text = "";
@@ -43781,7 +42296,7 @@ function patternProblems(pattern, options = {}) {
     } else if (segment === ".." || segment === ".") {
       problems.push({ message: `${what} must not contain \`${segment}\` segments`, offset });
     } else {
-      const tokens = tokenize2(segment, offset, problems);
+      const tokens = tokenize(segment, offset, problems);
       const captures = tokens.filter((t) => t.kind === "capture");
       if (captures.length > 1) {
         problems.push({
@@ -43813,102 +42328,9 @@ function placeholders(text) {
   for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ name: m[1], offset: m.index });
   return out;
 }
-var cache = /* @__PURE__ */ new Map();
-function compilePattern(pattern) {
-  const hit = cache.get(pattern);
-  if (hit) return hit;
-  const problems = patternProblems(pattern);
-  if (problems.length > 0) throw new PatternError(pattern, problems);
-  const segments = [];
-  const names = [];
-  for (const segment of pattern.split("/")) {
-    const tokens = tokenize2(segment, 0, []);
-    let re = "";
-    let name;
-    for (const t of tokens) {
-      if (t.kind === "text") re += escapeRegex(t.value);
-      else if (t.kind === "star") re += tokens.length === 1 ? "[^/]+" : "[^/]*";
-      else {
-        re += "([^/]+)";
-        name = t.value;
-        names.push(t.value);
-      }
-    }
-    const literal2 = tokens.every((t) => t.kind === "text");
-    segments.push({ source: segment, literal: literal2, ...name !== void 0 ? { name } : {}, regex: new RegExp(`^${re}$`) });
-  }
-  const prefix = [];
-  for (const s of segments) {
-    if (!s.literal) break;
-    prefix.push(s.source);
-  }
-  const compiled = { source: pattern, segments, names, literalPrefix: prefix.join("/") };
-  cache.set(pattern, compiled);
-  return compiled;
-}
-function matchSegment(pattern, index, segment) {
-  const s = pattern.segments[index];
-  if (!s) return void 0;
-  const m = s.regex.exec(segment);
-  if (!m) return void 0;
-  return s.name !== void 0 ? { [s.name]: m[1] } : {};
-}
-function renderTemplate(output, coords) {
-  return output.replace(/\{([^{}/]*)\}/g, (_m, name) => {
-    const v = Object.prototype.hasOwnProperty.call(coords, name) ? coords[name] : void 0;
-    if (v === void 0) {
-      throw new Error(`output "${output}" uses {${name}}, which match does not capture`);
-    }
-    return v;
-  });
-}
 
-// src/dry/select.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-var GLOB_OPTIONS = { dot: true, noextglob: true };
-var MAX_GLOB_LENGTH = 256;
-var MAX_STARS_PER_SEGMENT = 2;
-function globProblem(pattern, what) {
-  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
-  if (pattern.length > MAX_GLOB_LENGTH) {
-    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
-  }
-  for (const segment of pattern.split("/")) {
-    if (segment === "**" || segment === "!**") continue;
-    const stars = [...segment].filter((c) => c === "*").length;
-    if (stars > MAX_STARS_PER_SEGMENT) {
-      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
-    }
-  }
-  return void 0;
-}
-function selectUnits(units, only) {
-  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
-  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
-  if (refused.length > 0) {
-    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
-  }
-  const include = only.filter((p) => !p.startsWith("!"));
-  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
-  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
-  const selected = [];
-  const skipped = [];
-  for (const u of units) {
-    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
-    (hit ? selected : skipped).push(u);
-  }
-  const diagnostics = selected.length === 0 && units.length > 0 ? [
-    {
-      severity: "warning",
-      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
-    }
-  ] : [];
-  return { selected, skipped, diagnostics };
-}
-
-// src/dry/path-safety.ts
-import { isAbsolute as isAbsolute2, posix } from "node:path";
+// src/settings/path-rules.ts
+import { isAbsolute as isAbsolute2 } from "node:path";
 var SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 var WET_INDEX_DIR = ".hydrate";
 function extraArtifactsFolder(setting) {
@@ -43936,69 +42358,6 @@ function checkRelativePath(p, what) {
   }
   return void 0;
 }
-function isWithin(root, inner) {
-  const r = root.endsWith("/") ? root.slice(0, -1) : root;
-  return inner === r || inner.startsWith(`${r}/`) || r === "";
-}
-async function checkInsideRepo(repoRoot, absPath, files) {
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  let real;
-  try {
-    real = await files.realpath(absPath);
-  } catch {
-    return `${absPath} does not exist (or is a broken symlink)`;
-  }
-  if (!isWithin(root, real)) {
-    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
-  }
-  return void 0;
-}
-function checkContainedPath(p, what) {
-  if (p === "") return `${what} is empty`;
-  if (p.startsWith("/") || isAbsolute2(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
-  for (const segment of p.split("/")) {
-    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
-    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
-  }
-  return void 0;
-}
-async function realpathOfNearest(absPath, files) {
-  let p = absPath;
-  for (; ; ) {
-    try {
-      return await files.realpath(p);
-    } catch {
-      const parent = posix.dirname(p);
-      if (parent === p) return void 0;
-      p = parent;
-    }
-  }
-}
-async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
-  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
-  if (bad) return bad;
-  let root;
-  try {
-    root = await files.realpath(repoRoot);
-  } catch {
-    return `repository root ${repoRoot} does not exist`;
-  }
-  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
-  if (real === void 0) return void 0;
-  if (!isWithin(root, real)) {
-    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
-  }
-  const inside = real === root ? "" : real.slice(root.length + 1);
-  if (hasGitSegment(inside)) {
-    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
-  }
-  return void 0;
-}
 function checkOutputPath(p, what = "output path") {
   const bad = checkRelativePath(p, what);
   if (bad) return bad;
@@ -44007,11 +42366,294 @@ function checkOutputPath(p, what = "output path") {
   if (first === WET_INDEX_DIR) return `${what} "${p}" is under \`${p.split("/")[0]}\`, Hydrate's own index folder: choose another output`;
   return void 0;
 }
+var MAX_GLOB_LENGTH = 256;
+var MAX_STARS_PER_SEGMENT = 2;
+function globProblem(pattern, what) {
+  const shown = pattern.length > 60 ? `${JSON.stringify(pattern.slice(0, 60))}…` : JSON.stringify(pattern);
+  if (pattern.length > MAX_GLOB_LENGTH) {
+    return `${what} pattern ${shown} is ${pattern.length} characters long: at most ${MAX_GLOB_LENGTH} are accepted`;
+  }
+  for (const segment of pattern.split("/")) {
+    if (segment === "**" || segment === "!**") continue;
+    const stars = [...segment].filter((c) => c === "*").length;
+    if (stars > MAX_STARS_PER_SEGMENT) {
+      return `${what} pattern ${shown} has ${stars} \`*\` in the path segment ${JSON.stringify(segment)}: at most ${MAX_STARS_PER_SEGMENT} per segment are accepted (such patterns can take minutes to match); split it into several patterns`;
+    }
+  }
+  return void 0;
+}
 
-// src/dry/unit.ts
-var RENDERER_NAMES = ["kubernetes", "terraform", "secrets"];
-function unitId(renderer, dir) {
-  return `${renderer}:${dir}`;
+// src/resources/yaml-positions.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/resources/yaml11.ts
+var import_yaml = __toESM(require_dist(), 1);
+var INT_TAG = "tag:yaml.org,2002:int";
+var FLOAT_TAG = "tag:yaml.org,2002:float";
+var INT64_MIN = -(2n ** 63n);
+var INT64_MAX = 2n ** 63n - 1n;
+var UINT64_MAX = 2n ** 64n - 1n;
+var GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))$/;
+function goParseInt(p) {
+  const m = GO_INT.exec(p);
+  if (!m) return void 0;
+  const [, sign, hex, bin, oct, oct0, dec] = m;
+  let v = hex !== void 0 ? BigInt(`0x${hex}`) : bin !== void 0 ? BigInt(`0b${bin}`) : oct !== void 0 ? BigInt(`0o${oct}`) : oct0 !== void 0 ? BigInt(`0o${oct0 || "0"}`) : BigInt(dec);
+  if (sign === "-") v = -v;
+  if (v >= INT64_MIN && v <= INT64_MAX) return v;
+  if (sign === "" && v <= UINT64_MAX) return v;
+  return void 0;
+}
+var GO_YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var GO_DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
+var GO_0B_SIGNED = /^0b([-+]?)([01]+)$/;
+function finite(n) {
+  return Number.isFinite(n) ? n : void 0;
+}
+function goYamlNumber(s) {
+  const c = s.charCodeAt(0);
+  if (c === 46) return GO_DOT_FLOAT.test(s) ? finite(Number(s.replace(/_/g, ""))) : void 0;
+  const digit = c >= 48 && c <= 57;
+  if (!digit && c !== 43 && c !== 45) return void 0;
+  const p = s.includes("_") ? s.replace(/_/g, "") : s;
+  const i = goParseInt(p);
+  if (i !== void 0) return Number(i);
+  if (GO_YAML_FLOAT.test(p)) {
+    const f = finite(Number(p));
+    if (f !== void 0) return f;
+  }
+  const b = GO_0B_SIGNED.exec(p);
+  if (b) {
+    const v = BigInt(`0b${b[2]}`) * (b[1] === "-" ? -1n : 1n);
+    if (v >= INT64_MIN && v <= INT64_MAX) return Number(v);
+    if (b[1] === "" && v <= UINT64_MAX) return Number(v);
+  }
+  return void 0;
+}
+function kubeNumberTag(tag, integer2) {
+  return {
+    tag,
+    default: true,
+    // The `yaml` package only calls `test.test(str)`: a function stands in for a RegExp.
+    test: { test: (s) => {
+      const n = goYamlNumber(s);
+      return n !== void 0 && Number.isInteger(n) === integer2;
+    } },
+    resolve: (s) => goYamlNumber(s) ?? s,
+    stringify: ({ value }) => String(value)
+  };
+}
+function explicitNumberTag(tag) {
+  return {
+    tag,
+    resolve: (s, onError) => {
+      const n = goYamlNumber(s);
+      if (n === void 0) onError(`cannot decode ${JSON.stringify(s)} as ${tag.endsWith("int") ? "an !!int" : "a !!float"}`);
+      return n ?? s;
+    },
+    stringify: ({ value }) => String(value)
+  };
+}
+var YAML11_TAGS = new import_yaml.Schema({ schema: "yaml-1.1" }).tags;
+var isNumberTag = (t) => t.tag === INT_TAG || t.tag === FLOAT_TAG || t.tag === "tag:yaml.org,2002:timestamp";
+var FLOAT_SPECIALS = YAML11_TAGS.find((t) => t.tag === FLOAT_TAG && t.test?.test(".nan"));
+var KUBE_TAGS = [
+  ...YAML11_TAGS.filter((t) => !isNumberTag(t)),
+  ...FLOAT_SPECIALS ? [FLOAT_SPECIALS] : [],
+  kubeNumberTag(INT_TAG, true),
+  kubeNumberTag(FLOAT_TAG, false),
+  explicitNumberTag(INT_TAG),
+  explicitNumberTag(FLOAT_TAG)
+];
+var KUBE_PARSE_OPTIONS = { version: "1.1", customTags: () => KUBE_TAGS, merge: true };
+var TIMESTAMP_LIKE = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt ])/;
+var PREFIXED_NUMBER_LIKE = /^[-+]?0[xXoObB][-+]?[0-9a-fA-F_]*$/;
+function goYamlAmbiguous(s) {
+  return goYamlNumber(s) !== void 0 || PREFIXED_NUMBER_LIKE.test(s) || TIMESTAMP_LIKE.test(s) || s === "=";
+}
+var YAML11_WORDS = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+var YAML11_TESTS = YAML11_TAGS.flatMap((t) => {
+  const test = t.test;
+  return t.default && test ? [test] : [];
+});
+function yaml11Ambiguous(s) {
+  if (s === "") return true;
+  const c = s.charCodeAt(0);
+  if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
+  return s.length <= 5 && (YAML11_WORDS.test(s) || s === "<<" || s === "=" || YAML11_TESTS.some((re) => re.test(s)));
+}
+var WRITE_COMPAT_TAGS = [
+  {
+    tag: "tag:hydrate,2026:yaml-1.1-ambiguous",
+    default: true,
+    test: { test: yaml11Ambiguous },
+    resolve: (s) => s
+  }
+];
+
+// src/resources/yaml-positions.ts
+var MAX_ALIAS_COUNT = 100;
+var MAX_DEPTH = 256;
+var MAX_YAML_CHARS = 64 * 1024 * 1024;
+var NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} levels)`;
+var TOO_LARGE = `the text is larger than ${MAX_YAML_CHARS / 1024 / 1024} MiB`;
+var DUPLICATE_KEY = "Map keys must be unique";
+function readYaml(text, version2) {
+  if (text.length > MAX_YAML_CHARS) return { documents: [], problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+  const lineCounter = new import_yaml2.LineCounter();
+  let docs;
+  try {
+    docs = (0, import_yaml2.parseAllDocuments)(text, parseOptions(version2, lineCounter));
+  } catch (e) {
+    return { documents: [], problems: [{ line: 1, col: 1, message: describeYamlError(e) }] };
+  }
+  const documents2 = [];
+  const problems = [];
+  for (const doc of docs) {
+    const read = readDocument(doc, lineCounter);
+    if (read.problems.length > 0) problems.push(...read.problems);
+    else documents2.push(read.document);
+  }
+  return { documents: documents2, problems };
+}
+function readYamlDocument(text, version2) {
+  const lineCounter = new import_yaml2.LineCounter();
+  if (text.length > MAX_YAML_CHARS) {
+    const empty = (0, import_yaml2.parseDocument)("", parseOptions(version2, lineCounter));
+    return { document: positioned(empty, lineCounter, void 0), problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+  }
+  const doc = (0, import_yaml2.parseDocument)(text, parseOptions(version2, lineCounter));
+  return readDocument(doc, lineCounter);
+}
+function yamlDiagnostic(problem, file, unit2) {
+  return { severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: problem.line, col: problem.col, message: `invalid YAML: ${problem.message}` };
+}
+function locateZodIssues(error3, doc, base = [], options = {}) {
+  return error3.issues.flatMap((issue3) => {
+    const path11 = issue3.path.filter((p) => typeof p === "string" || typeof p === "number");
+    if (issue3.code === "unrecognized_keys" && issue3.keys.length > 0) {
+      const keys = options.eachKey ? issue3.keys : issue3.keys.slice(0, 1);
+      return keys.map((key2) => ({ issue: issue3, path: path11, key: key2, position: doc.keyPositionOf([...base, ...path11, key2]) }));
+    }
+    return [{ issue: issue3, path: path11, position: doc.positionOf([...base, ...path11]) }];
+  });
+}
+function zodIssueDiagnostics(error3, doc, where, message) {
+  return locateZodIssues(error3, doc).map(({ issue: issue3, path: path11, key: key2, position }) => ({
+    severity: "error",
+    ...where.unit ? { unit: where.unit } : {},
+    file: where.file,
+    ...position,
+    message: message([...path11, ...key2 !== void 0 ? [key2] : []].join("."), issue3)
+  }));
+}
+function parseOptions(version2, lineCounter) {
+  return { ...version2 === "1.1" ? KUBE_PARSE_OPTIONS : { version: "1.2" }, lineCounter, uniqueKeys: false, prettyErrors: false, strict: true };
+}
+function readDocument(doc, lineCounter) {
+  const pos = (offset) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const problems = doc.errors.map((e) => ({ ...pos(e.pos[0]), message: describeYamlError(e) }));
+  if (problems.length === 0) {
+    for (const offset of duplicateKeyOffsets(doc)) problems.push({ ...pos(offset), message: DUPLICATE_KEY });
+  }
+  let value;
+  if (problems.length === 0) {
+    const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (isTooDeep(value)) {
+        value = void 0;
+        problems.push({ ...start, message: NESTING_TOO_DEEP });
+      }
+    } catch (e) {
+      value = void 0;
+      problems.push({ ...start, message: describeYamlError(e) });
+    }
+  }
+  return { document: positioned(doc, lineCounter, value), problems };
+}
+function positioned(doc, lineCounter, value) {
+  const pos = (offset) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
+  return {
+    value,
+    start,
+    positionOf: (path11) => nodePosition(doc, path11, false, pos) ?? start,
+    keyPositionOf: (path11) => nodePosition(doc, path11, true, pos) ?? start,
+    source: { doc, linePos: pos }
+  };
+}
+function nodePosition(doc, path11, wantKey, pos) {
+  let node2 = doc.contents;
+  let best = rangeStart(node2, pos);
+  for (let i = 0; i < path11.length; i++) {
+    const k = path11[i];
+    const last = i === path11.length - 1;
+    if ((0, import_yaml2.isMap)(node2)) {
+      const pair = node2.items.find((p) => ((0, import_yaml2.isScalar)(p.key) ? String(p.key.value) : String(p.key)) === String(k));
+      if (!pair) return best;
+      if (last && wantKey) return rangeStart(pair.key, pos) ?? best;
+      node2 = pair.value;
+      best = rangeStart(node2, pos) ?? rangeStart(pair.key, pos) ?? best;
+    } else if ((0, import_yaml2.isSeq)(node2) && typeof k === "number") {
+      const item = node2.items[k];
+      if (item === void 0) return best;
+      node2 = item;
+      best = rangeStart(node2, pos) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+function rangeStart(node2, pos) {
+  if ((0, import_yaml2.isNode)(node2) && node2.range) return pos(node2.range[0]);
+  return void 0;
+}
+function duplicateKeyOffsets(doc) {
+  const out = [];
+  const stack = [doc.contents];
+  while (stack.length > 0) {
+    const node2 = stack.pop();
+    if ((0, import_yaml2.isMap)(node2)) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const pair of node2.items) {
+        const key2 = pair.key;
+        if ((0, import_yaml2.isScalar)(key2) && typeof key2.value !== "symbol") {
+          const name = key2.value === null ? "" : String(key2.value);
+          if (seen.has(name)) out.push(key2.range?.[0] ?? node2.range?.[0] ?? 0);
+          else seen.add(name);
+        } else stack.push(key2);
+        stack.push(pair.value);
+      }
+    } else if ((0, import_yaml2.isSeq)(node2)) {
+      for (const item of node2.items) stack.push(item);
+    } else if ((0, import_yaml2.isPair)(node2)) {
+      stack.push(node2.key, node2.value);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+function isTooDeep(value) {
+  const stack = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop();
+    if (d > MAX_DEPTH) return true;
+    if (typeof v === "object" && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+function describeYamlError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/call stack/i.test(message)) return NESTING_TOO_DEEP;
+  const i = message.indexOf("\n");
+  return i === -1 ? message : message.slice(0, i);
 }
 
 // node_modules/zod/v4/core/util.js
@@ -44045,7 +42687,7 @@ __export(util_exports, {
   defineLazyInternal: () => defineLazyInternal,
   derived: () => derived,
   esc: () => esc,
-  escapeRegex: () => escapeRegex2,
+  escapeRegex: () => escapeRegex,
   explicitlyAborted: () => explicitlyAborted,
   extend: () => extend,
   finalizeIssue: () => finalizeIssue,
@@ -44058,7 +42700,7 @@ __export(util_exports, {
   hexToUint8Array: () => hexToUint8Array,
   hide: () => hide,
   installLazyProp: () => installLazyProp,
-  isObject: () => isObject,
+  isObject: () => isObject2,
   isPlainObject: () => isPlainObject3,
   issue: () => issue2,
   joinValues: () => joinValues,
@@ -44251,10 +42893,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path9) {
-  if (!path9)
+function getElementAtPath(obj, path11) {
+  if (!path11)
     return obj;
-  return path9.reduce((acc, key2) => acc?.[key2], obj);
+  return path11.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -44269,21 +42911,21 @@ function promiseAllObject(promisesObj) {
 }
 function randomString(length = 10) {
   const chars = "abcdefghijklmnopqrstuvwxyz";
-  let str3 = "";
+  let str4 = "";
   for (let i = 0; i < length; i++) {
-    str3 += chars[Math.floor(Math.random() * chars.length)];
+    str4 += chars[Math.floor(Math.random() * chars.length)];
   }
-  return str3;
+  return str4;
 }
-function esc(str3) {
-  return JSON.stringify(str3);
+function esc(str4) {
+  return JSON.stringify(str4);
 }
 function slugify(input) {
   return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
 }
 var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
 };
-function isObject(data) {
+function isObject2(data) {
   return typeof data === "object" && data !== null && !Array.isArray(data);
 }
 var allowsEval = /* @__PURE__ */ cached(() => {
@@ -44302,7 +42944,7 @@ var allowsEval = /* @__PURE__ */ cached(() => {
   }
 });
 function isPlainObject3(o) {
-  if (isObject(o) === false)
+  if (isObject2(o) === false)
     return false;
   const ctor = o.constructor;
   if (ctor === void 0)
@@ -44310,7 +42952,7 @@ function isPlainObject3(o) {
   if (typeof ctor !== "function")
     return true;
   const prot = ctor.prototype;
-  if (isObject(prot) === false)
+  if (isObject2(prot) === false)
     return false;
   if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
     return false;
@@ -44390,8 +43032,8 @@ var primitiveTypes = /* @__PURE__ */ new Set([
   "symbol",
   "undefined"
 ]);
-function escapeRegex2(str3) {
-  return str3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function escapeRegex(str4) {
+  return str4.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 function clone(inst, def, params) {
   const cl = new inst._zod.constr(def ?? inst._zod.def);
@@ -44594,11 +43236,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path9, issues) {
+function prefixIssues(path11, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path9);
+    iss.path.unshift(path11);
     return iss;
   });
 }
@@ -44657,13 +43299,13 @@ function getSizableOrigin(input) {
   return "unknown";
 }
 var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str3) {
-  const units = str3.length;
-  if (!highSurrogate.test(str3))
+function codePointLength(str4) {
+  const units = str4.length;
+  if (!highSurrogate.test(str4))
     return units;
   let count = units;
   for (let i = 0; i < units - 1; i++) {
-    if ((str3.charCodeAt(i) & 64512) === 55296 && (str3.charCodeAt(i + 1) & 64512) === 56320) {
+    if ((str4.charCodeAt(i) & 64512) === 55296 && (str4.charCodeAt(i + 1) & 64512) === 56320) {
       count--;
       i++;
     }
@@ -44717,16 +43359,16 @@ function cleanEnum(obj) {
 }
 function base64ToUint8Array(base642) {
   const binaryString = atob(base642);
-  const bytes = new Uint8Array(binaryString.length);
+  const bytes2 = new Uint8Array(binaryString.length);
   for (let i = 0; i < binaryString.length; i++) {
-    bytes[i] = binaryString.charCodeAt(i);
+    bytes2[i] = binaryString.charCodeAt(i);
   }
-  return bytes;
+  return bytes2;
 }
-function uint8ArrayToBase64(bytes) {
+function uint8ArrayToBase64(bytes2) {
   let binaryString = "";
-  for (let i = 0; i < bytes.length; i++) {
-    binaryString += String.fromCharCode(bytes[i]);
+  for (let i = 0; i < bytes2.length; i++) {
+    binaryString += String.fromCharCode(bytes2[i]);
   }
   return btoa(binaryString);
 }
@@ -44735,22 +43377,22 @@ function base64urlToUint8Array(base64url2) {
   const padding = "=".repeat((4 - base642.length % 4) % 4);
   return base64ToUint8Array(base642 + padding);
 }
-function uint8ArrayToBase64url(bytes) {
-  return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+function uint8ArrayToBase64url(bytes2) {
+  return uint8ArrayToBase64(bytes2).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
 function hexToUint8Array(hex) {
   const cleanHex = hex.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
-  const bytes = new Uint8Array(cleanHex.length / 2);
+  const bytes2 = new Uint8Array(cleanHex.length / 2);
   for (let i = 0; i < cleanHex.length; i += 2) {
-    bytes[i / 2] = Number.parseInt(cleanHex.slice(i, i + 2), 16);
+    bytes2[i / 2] = Number.parseInt(cleanHex.slice(i, i + 2), 16);
   }
-  return bytes;
+  return bytes2;
 }
-function uint8ArrayToHex(bytes) {
-  return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
+function uint8ArrayToHex(bytes2) {
+  return Array.from(bytes2).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 var Class = class {
   constructor(..._args) {
@@ -45056,16 +43698,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path9 = []) => {
+  const processError = (error4, path11 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path9, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path11, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path11, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path11, ...issue3.path]);
       } else {
-        const fullpath = [...path9, ...issue3.path];
+        const fullpath = [...path11, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -45207,17 +43849,17 @@ var validateAsync = async (schema, value, _ctx) => {
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
-  const parse4 = _parse(_Err);
+  const parse5 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse4(schema, value, ctx, finalizeParams(fn, _params));
+    return parse5(schema, value, ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
 var _decode = (_Err) => {
-  const parse4 = _parse(_Err);
+  const parse5 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
-    return parse4(schema, value, _ctx, finalizeParams(fn, _params));
+    return parse5(schema, value, _ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
@@ -45569,7 +44211,7 @@ var $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (ins
 });
 var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const escapedRegex = escapeRegex2(def.includes);
+  const escapedRegex = escapeRegex(def.includes);
   const pattern = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
   def.pattern = pattern;
   inst._zod.check = (payload) => {
@@ -45588,7 +44230,7 @@ var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst,
 });
 var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const pattern = new RegExp(`^${escapeRegex2(def.prefix)}.*`);
+  const pattern = new RegExp(`^${escapeRegex(def.prefix)}.*`);
   def.pattern ?? (def.pattern = pattern);
   inst._zod.check = (payload) => {
     if (payload.value.startsWith(def.prefix))
@@ -45606,7 +44248,7 @@ var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (i
 });
 var $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def) => {
   $ZodCheck.init(inst, def);
-  const pattern = new RegExp(`.*${escapeRegex2(def.suffix)}$`);
+  const pattern = new RegExp(`.*${escapeRegex(def.suffix)}$`);
   def.pattern ?? (def.pattern = pattern);
   inst._zod.check = (payload) => {
     if (payload.value.endsWith(def.suffix))
@@ -46236,7 +44878,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c) => c[0]));
-  const parse4 = inst._zod.parse;
+  const parse5 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n = size(payload.value);
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -46250,7 +44892,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse4(payload, ctx);
+    return parse5(payload, ctx);
   };
 }
 var arraySize = (input) => Array.isArray(input) ? input.length : -1;
@@ -46432,7 +45074,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject3 = isObject;
+  const isObject3 = isObject2;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -46576,7 +45218,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject3 = isObject;
+  const isObject3 = isObject2;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -46946,7 +45588,7 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
   inst._zod.values = valuesSet;
   defineLazyInternal(inst, "pattern", (zod) => {
     const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex2(o.toString())).join("|")})$` : "^[^\\s\\S]$");
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
     const input = payload.value;
@@ -46968,7 +45610,7 @@ var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
   inst._zod.values = values;
   defineLazyInternal(inst, "pattern", (zod) => {
     const vals = zod.def.values;
-    return new RegExp(vals.length ? `^(${vals.map((o) => typeof o === "string" ? escapeRegex2(o) : o ? escapeRegex2(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
+    return new RegExp(vals.length ? `^(${vals.map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
     const input = payload.value;
@@ -50278,10 +48920,25 @@ var kubernetesEntry = object({
   from: _enum(["flux", "argocd"]).optional().describe("Discover units from engine objects (Flux Kustomizations or Argo CD Applications) under path instead of match"),
   path: string2().optional().describe("With from: where the engine objects are"),
   strict: boolean2().default(false).describe("With from: fail when an object cannot be resolved offline"),
+  flux: object({
+    sources: array(string2().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a GitRepository name")).default([]).describe("Names of GitRepositories that are this repository, besides `flux-system` (e.g. `home-kubernetes`)")
+  }).strict().optional().describe("With from: flux: which sources are this repository"),
   argocd: object({
     repoURLs: array(string2().min(1)).default([]).describe("URLs of this repository as Applications name it (`repoURL`); sources elsewhere are listed as unresolvable"),
     clusters: array(argoCluster).optional().describe("The clusters a cluster generator of an ApplicationSet lists; without it such generators are unresolvable")
   }).strict().optional().describe("With from: argocd: what the Applications need from outside the repository"),
+  emit: object({
+    output: string2().min(1).describe(`Wet folder of each unit's deploying object, a template over the unit's coordinates (e.g. "_deploy/{cluster}/{name}")`),
+    sourceRef: object({
+      kind: _enum(["GitRepository", "OCIRepository", "Bucket"]).default("GitRepository"),
+      name: string2().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a Kubernetes object name"),
+      namespace: string2().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes namespace").optional()
+    }).strict().optional().describe("from: flux: the source of the wet branch the emitted Kustomizations read (namespace: the Kustomization's)"),
+    repoURL: string2().min(1).optional().describe("from: argocd: the repository of the wet branch the emitted Applications read"),
+    targetRevision: string2().min(1).optional().describe("from: argocd: the wet branch")
+  }).strict().optional().describe(
+    "With from: write, for each unit, the engine object that deploys its wet folder (a Flux Kustomization or an Argo CD Application without the options already applied); engine objects of this repository in rendered output are left out, replaced by these"
+  ),
   type: _enum(["auto", "kustomize", "helm", "chart", "plain"]).default("auto").describe("How units are rendered; `auto` detects by what the directory holds (`chart`: a Helm chart directory, as Argo CD renders a chart source)"),
   kustomize: object({
     enableHelm: boolean2().default(false).describe("Pass --enable-helm (kustomize HelmChartInflationGenerator)"),
@@ -50311,6 +48968,21 @@ var kubernetesEntry = object({
   if (e.from !== void 0 && e.match !== void 0) ctx.addIssue({ code: "custom", path: ["from"], message: "`from` and `match` exclude each other: an entry discovers units by one of them" });
   if (e.from !== void 0 && e.path === void 0) ctx.addIssue({ code: "custom", path: ["path"], message: "`from` needs `path`: the folder holding the engine objects" });
   if (e.from === void 0 && e.path !== void 0) ctx.addIssue({ code: "custom", path: ["path"], message: "`path` is used only with `from`" });
+  if (e.emit !== void 0) {
+    if (e.from === void 0) ctx.addIssue({ code: "custom", path: ["emit"], message: "`emit` is used only with `from`" });
+    if (e.from === "flux" && e.emit.sourceRef === void 0) {
+      ctx.addIssue({ code: "custom", path: ["emit", "sourceRef"], message: "emit with from: flux needs sourceRef: the GitRepository of the wet branch" });
+    }
+    if (e.from === "argocd" && (e.emit.repoURL === void 0 || e.emit.targetRevision === void 0)) {
+      ctx.addIssue({ code: "custom", path: ["emit"], message: "emit with from: argocd needs repoURL and targetRevision: the repository and branch of the wet tree" });
+    }
+    if (e.from === "flux" && (e.emit.repoURL !== void 0 || e.emit.targetRevision !== void 0)) {
+      ctx.addIssue({ code: "custom", path: ["emit"], message: "repoURL and targetRevision are for from: argocd; a Flux Kustomization names its source with sourceRef" });
+    }
+    if (e.from === "argocd" && e.emit.sourceRef !== void 0) {
+      ctx.addIssue({ code: "custom", path: ["emit", "sourceRef"], message: "sourceRef is for from: flux; an Argo CD Application names its source with repoURL and targetRevision" });
+    }
+  }
 });
 
 // src/settings/schema/terraform.ts
@@ -50338,6 +49010,15 @@ var secretsEntry = object({
   ...entryBase,
   namespace: string2().optional().describe("metadata.namespace of the emitted ESO resources"),
   refreshInterval: string2().default("1h").describe("Default ExternalSecret refresh interval")
+}).strict();
+
+// src/settings/schema/pins.ts
+var pinRule = object({
+  image: string2().min(1).describe("The image whose pin this is, without tag or digest, e.g. ghcr.io/acme/web"),
+  path: string2().min(1).regex(/^[^.\s]+(\.[^.\s]+)*$/, "a dot-separated YAML path, e.g. image.tag or providers.terraform.values.image_tag").describe("Dot-separated YAML path of the value (e.g. image.tag); for a Helm release also the name of its `set` entry"),
+  files: array(string2().min(1)).default(["*.yaml", "*.yml"]).describe("Globs, relative to the unit directory, of the files that may hold the value (default: the YAML files at its top); a Helm release file is always looked at for a `set` entry named `path`"),
+  units: array(string2().min(1)).default(["**"]).describe("Globs over unit directories this rule applies to (default: every unit)"),
+  value: _enum(["tag", "digest", "reference"]).default("tag").describe("What the value holds: the tag (1.2.3), the digest (sha256:…), or the whole reference (ghcr.io/acme/web:1.2.3 or …@sha256:…)")
 }).strict();
 
 // src/settings/schema/config.ts
@@ -50371,7 +49052,7 @@ var timeouts = object({
 var hydrateConfig = object({
   $schema: string2().optional(),
   version: literal(1).default(1),
-  order: array(_enum(["kubernetes", "terraform", "secrets"])).default(["kubernetes", "terraform", "secrets"]).describe("Order in which the renderers run"),
+  order: array(_enum(RENDERER_NAMES)).default([...RENDERER_NAMES]).describe("Order in which the renderers run"),
   sources: array(sourceEntry).default([]),
   kubernetes: array(kubernetesEntry).default([]),
   terraform: array(terraformEntry).default([]),
@@ -50381,6 +49062,7 @@ var hydrateConfig = object({
   }).strict().default({ plain: {} }),
   wet: wetOptions.default({ layout: "per-resource", generatedAttributes: true, labelCoordinates: [] }),
   diff: diffOptions.default({ ignore: [] }),
+  pins: array(pinRule).default([]).describe("Where units keep image pins besides kustomization images: entries and images.yaml: a YAML path per image (Helm values, claim values, a Helm release set entry)"),
   policy: object({
     allowSecrets: array(allowedSecret).default([]),
     allowHelm: boolean2().default(true).describe("Allow kustomize --enable-helm for entries that ask for it"),
@@ -50404,11 +49086,11 @@ function parseShardSpec(value) {
 
 // src/settings/load-config.ts
 function asNode(v) {
-  return (0, import_yaml5.isMap)(v) || (0, import_yaml5.isSeq)(v) || (0, import_yaml5.isScalar)(v) ? v : void 0;
+  return (0, import_yaml3.isMap)(v) || (0, import_yaml3.isSeq)(v) || (0, import_yaml3.isScalar)(v) ? v : void 0;
 }
-function formatPath(path9) {
+function formatPath(path11) {
   let out = "";
-  for (const k of path9) {
+  for (const k of path11) {
     if (typeof k === "number") out += `[${k}]`;
     else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)) out += out ? `.${k}` : k;
     else out += `[${JSON.stringify(k)}]`;
@@ -50419,27 +49101,27 @@ function at(loc, offset) {
   const { line, col } = loc.linePos(offset);
   return { file: loc.file, line, col };
 }
-function nearestNode(loc, path9) {
-  for (let depth = path9.length; depth >= 0; depth--) {
-    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path9.slice(0, depth), true));
+function nearestNode(loc, path11) {
+  for (let depth = path11.length; depth >= 0; depth--) {
+    const node2 = depth === 0 ? asNode(loc.doc.contents) : asNode(loc.doc.getIn(path11.slice(0, depth), true));
     if (node2?.range) return { node: node2, depth };
   }
   return { node: void 0, depth: 0 };
 }
 function keyNode(loc, mapPath, key2) {
   const map = mapPath.length === 0 ? loc.doc.contents : loc.doc.getIn(mapPath, true);
-  if (!(0, import_yaml5.isMap)(map)) return void 0;
+  if (!(0, import_yaml3.isMap)(map)) return void 0;
   for (const pair of map.items) {
     const k = asNode(pair.key);
-    if (k && (0, import_yaml5.isScalar)(k) && String(k.value) === key2) return k;
+    if (k && (0, import_yaml3.isScalar)(k) && String(k.value) === key2) return k;
   }
   return void 0;
 }
-function locate2(loc, path9, innerOffset) {
-  const { node: node2, depth } = nearestNode(loc, path9);
+function locate2(loc, path11, innerOffset) {
+  const { node: node2, depth } = nearestNode(loc, path11);
   if (!node2?.range) return { file: loc.file, line: 1, col: 1 };
   let offset = node2.range[0];
-  if (innerOffset !== void 0 && depth === path9.length && (0, import_yaml5.isScalar)(node2) && typeof node2.value === "string") {
+  if (innerOffset !== void 0 && depth === path11.length && (0, import_yaml3.isScalar)(node2) && typeof node2.value === "string") {
     const raw = loc.text.slice(node2.range[0], node2.range[1]);
     if (node2.type === "PLAIN" && raw === node2.value) offset += innerOffset;
     else if ((node2.type === "QUOTE_DOUBLE" || node2.type === "QUOTE_SINGLE") && raw.slice(1, -1) === node2.value) {
@@ -50448,42 +49130,24 @@ function locate2(loc, path9, innerOffset) {
   }
   return at(loc, offset);
 }
-function describeIssue(issue3, loc) {
-  const path9 = issuePath(issue3);
-  if (issue3.code === "invalid_type" && path9.length > 0 && !loc.doc.hasIn(path9)) {
-    const parent = formatPath(path9.slice(0, -1));
-    return { message: `${parent}: missing required key "${String(path9[path9.length - 1])}"`, path: path9 };
+function describeIssue(issue3, path11, doc) {
+  if (issue3.code === "invalid_type" && path11.length > 0 && !doc.hasIn(path11)) {
+    return `${formatPath(path11.slice(0, -1))}: missing required key "${String(path11[path11.length - 1])}"`;
   }
-  return { message: `${formatPath(path9)}: ${issue3.message}`, path: path9 };
+  return `${formatPath(path11)}: ${issue3.message}`;
 }
-function issuePath(issue3) {
-  return issue3.path.filter((k) => typeof k === "string" || typeof k === "number");
-}
-function schemaDiagnostics(error3, loc) {
-  const out = [];
-  for (const issue3 of error3.issues) {
-    if (issue3.code === "unrecognized_keys") {
-      const path10 = issuePath(issue3);
-      for (const key2 of issue3.keys) {
-        const k = keyNode(loc, path10, key2);
-        const position = k?.range ? at(loc, k.range[0]) : locate2(loc, path10);
-        out.push({
-          severity: "error",
-          message: `${formatPath(path10)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)`,
-          ...position
-        });
-      }
-      continue;
-    }
-    const { message, path: path9 } = describeIssue(issue3, loc);
-    out.push({ severity: "error", message, ...locate2(loc, path9) });
-  }
-  return out;
+function schemaDiagnostics(error3, document, file) {
+  return locateZodIssues(error3, document, [], { eachKey: true }).map(({ issue: issue3, path: path11, key: key2, position }) => ({
+    severity: "error",
+    message: key2 !== void 0 ? `${formatPath(path11)}: unknown key "${key2}": check the spelling (see schema/hydrate.schema.json)` : describeIssue(issue3, path11, document.source.doc),
+    file,
+    ...position
+  }));
 }
 function semanticDiagnostics(value, loc) {
   const out = [];
-  const err3 = (path9, message, innerOffset) => {
-    out.push({ severity: "error", message, ...locate2(loc, path9, innerOffset) });
+  const err3 = (path11, message, innerOffset) => {
+    out.push({ severity: "error", message, ...locate2(loc, path11, innerOffset) });
   };
   if (!isRecord(value)) return out;
   for (const renderer of RENDERER_NAMES) {
@@ -50546,6 +49210,20 @@ function semanticDiagnostics(value, loc) {
       }
     });
   }
+  const pins = value["pins"];
+  if (Array.isArray(pins)) {
+    pins.forEach((rule, i) => {
+      if (!isRecord(rule)) return;
+      for (const field2 of ["files", "units"]) {
+        const globs = rule[field2];
+        if (!Array.isArray(globs)) continue;
+        globs.forEach((g, j) => {
+          const bad = typeof g === "string" ? globProblem(g, `pins[${i}].${field2}[${j}]`) : void 0;
+          if (bad) err3(["pins", i, field2, j], bad);
+        });
+      }
+    });
+  }
   const sources = value["sources"];
   if (Array.isArray(sources)) {
     const seen = /* @__PURE__ */ new Map();
@@ -50604,7 +49282,7 @@ function parseConfig(text, file) {
   const value = document.value ?? {};
   const diagnostics = [];
   const parsed = hydrateConfig.safeParse(value);
-  if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, loc));
+  if (!parsed.success) diagnostics.push(...schemaDiagnostics(parsed.error, document, file));
   diagnostics.push(...semanticDiagnostics(value, loc));
   if (diagnostics.length > 0 || !parsed.success) {
     throw new ConfigError(sortDiagnostics(dedupe(diagnostics)).map((d) => withFlowMappingHint(d, text)));
@@ -50632,9 +49310,9 @@ function entryLocations(text) {
   const out = {};
   for (const renderer of RENDERER_NAMES) {
     const list = doc.get(renderer, true);
-    if (!(0, import_yaml5.isSeq)(list)) continue;
+    if (!(0, import_yaml3.isSeq)(list)) continue;
     list.items.forEach((item, i) => {
-      const node2 = ((0, import_yaml5.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
+      const node2 = ((0, import_yaml3.isMap)(item) ? asNode(item.get("match", true)) : void 0) ?? asNode(item);
       if (node2?.range) out[`${renderer}[${i}]`] = linePos(node2.range[0]);
     });
   }
@@ -50684,14 +49362,14 @@ function entryPositions(text, file) {
   const loc = { file, doc, linePos, text };
   for (const renderer of RENDERER_NAMES) {
     const list = doc.getIn([renderer]);
-    if (!(0, import_yaml5.isSeq)(list)) continue;
+    if (!(0, import_yaml3.isSeq)(list)) continue;
     list.items.forEach((_, i) => {
       out.set(`${renderer}[${i}]`, locate2(loc, [renderer, i, "match"]));
       out.set(`${renderer}[${i}].output`, locate2(loc, [renderer, i, "output"]));
     });
   }
   const sources = doc.getIn(["sources"]);
-  if ((0, import_yaml5.isSeq)(sources)) sources.items.forEach((_, i) => out.set(`sources[${i}]`, locate2(loc, ["sources", i, "path"])));
+  if ((0, import_yaml3.isSeq)(sources)) sources.items.forEach((_, i) => out.set(`sources[${i}]`, locate2(loc, ["sources", i, "path"])));
   return out;
 }
 
@@ -50729,6 +49407,1625 @@ async function loadSettings(opts) {
   return { settings, configText };
 }
 
+// node_modules/diff/libesm/diff/base.js
+var Diff = class {
+  diff(oldStr, newStr, options = {}) {
+    let callback;
+    if (typeof options === "function") {
+      callback = options;
+      options = {};
+    } else if ("callback" in options) {
+      callback = options.callback;
+    }
+    const oldString = this.castInput(oldStr, options);
+    const newString = this.castInput(newStr, options);
+    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+    const newTokens = this.removeEmpty(this.tokenize(newString, options));
+    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+  }
+  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+    var _a3;
+    const done = (value) => {
+      value = this.postProcess(value, options);
+      if (callback) {
+        setTimeout(function() {
+          callback(value);
+        }, 0);
+        return void 0;
+      } else {
+        return value;
+      }
+    };
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let editLength = 1;
+    let maxEditLength = newLen + oldLen;
+    if (options.maxEditLength != null) {
+      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+    }
+    const maxExecutionTime = (_a3 = options.timeout) !== null && _a3 !== void 0 ? _a3 : Infinity;
+    const abortAfterTimestamp = Date.now() + maxExecutionTime;
+    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
+    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+    }
+    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+    const execEditLength = () => {
+      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+        let basePath;
+        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+        if (removePath) {
+          bestPath[diagonalPath - 1] = void 0;
+        }
+        let canAdd = false;
+        if (addPath) {
+          const addPathNewPos = addPath.oldPos - diagonalPath;
+          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+        }
+        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+        if (!canAdd && !canRemove) {
+          bestPath[diagonalPath] = void 0;
+          continue;
+        }
+        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
+          basePath = this.addToPath(addPath, true, false, 0, options);
+        } else {
+          basePath = this.addToPath(removePath, false, true, 1, options);
+        }
+        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+        } else {
+          bestPath[diagonalPath] = basePath;
+          if (basePath.oldPos + 1 >= oldLen) {
+            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+          }
+          if (newPos + 1 >= newLen) {
+            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+          }
+        }
+      }
+      editLength++;
+    };
+    if (callback) {
+      (function exec() {
+        setTimeout(function() {
+          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+            return callback(void 0);
+          }
+          if (!execEditLength()) {
+            exec();
+          }
+        }, 0);
+      })();
+    } else {
+      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+        const ret = execEditLength();
+        if (ret) {
+          return ret;
+        }
+      }
+    }
+  }
+  addToPath(path11, added, removed, oldPosInc, options) {
+    const last = path11.lastComponent;
+    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+      return {
+        oldPos: path11.oldPos + oldPosInc,
+        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
+      };
+    } else {
+      return {
+        oldPos: path11.oldPos + oldPosInc,
+        lastComponent: { count: 1, added, removed, previousComponent: last }
+      };
+    }
+  }
+  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+      newPos++;
+      oldPos++;
+      commonCount++;
+      if (options.oneChangePerToken) {
+        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+      }
+    }
+    if (commonCount && !options.oneChangePerToken) {
+      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+    }
+    basePath.oldPos = oldPos;
+    return newPos;
+  }
+  equals(left, right, options) {
+    if (options.comparator) {
+      return options.comparator(left, right);
+    } else {
+      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
+    }
+  }
+  removeEmpty(array2) {
+    const ret = [];
+    for (let i = 0; i < array2.length; i++) {
+      if (array2[i]) {
+        ret.push(array2[i]);
+      }
+    }
+    return ret;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  castInput(value, options) {
+    return value;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  tokenize(value, options) {
+    return Array.from(value);
+  }
+  join(chars) {
+    return chars.join("");
+  }
+  postProcess(changeObjects, options) {
+    return changeObjects;
+  }
+  get useLongestToken() {
+    return false;
+  }
+  buildValues(lastComponent, newTokens, oldTokens) {
+    const components = [];
+    let nextComponent;
+    while (lastComponent) {
+      components.push(lastComponent);
+      nextComponent = lastComponent.previousComponent;
+      delete lastComponent.previousComponent;
+      lastComponent = nextComponent;
+    }
+    components.reverse();
+    const componentLen = components.length;
+    let componentPos = 0, newPos = 0, oldPos = 0;
+    for (; componentPos < componentLen; componentPos++) {
+      const component = components[componentPos];
+      if (!component.removed) {
+        if (!component.added && this.useLongestToken) {
+          let value = newTokens.slice(newPos, newPos + component.count);
+          value = value.map(function(value2, i) {
+            const oldValue = oldTokens[oldPos + i];
+            return oldValue.length > value2.length ? oldValue : value2;
+          });
+          component.value = this.join(value);
+        } else {
+          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+        }
+        newPos += component.count;
+        if (!component.added) {
+          oldPos += component.count;
+        }
+      } else {
+        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+        oldPos += component.count;
+      }
+    }
+    return components;
+  }
+};
+
+// node_modules/diff/libesm/diff/line.js
+var LineDiff = class extends Diff {
+  constructor() {
+    super(...arguments);
+    this.tokenize = tokenize2;
+  }
+  equals(left, right, options) {
+    if (options.ignoreWhitespace) {
+      if (!options.newlineIsToken || !left.includes("\n")) {
+        left = left.trim();
+      }
+      if (!options.newlineIsToken || !right.includes("\n")) {
+        right = right.trim();
+      }
+    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+      if (left.endsWith("\n")) {
+        left = left.slice(0, -1);
+      }
+      if (right.endsWith("\n")) {
+        right = right.slice(0, -1);
+      }
+    }
+    return super.equals(left, right, options);
+  }
+};
+var lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+  return lineDiff.diff(oldStr, newStr, options);
+}
+function tokenize2(value, options) {
+  if (options.stripTrailingCr) {
+    value = value.replace(/\r\n/g, "\n");
+  }
+  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+    linesAndNewlines.pop();
+  }
+  for (let i = 0; i < linesAndNewlines.length; i++) {
+    const line = linesAndNewlines[i];
+    if (i % 2 && !options.newlineIsToken) {
+      retLines[retLines.length - 1] += line;
+    } else {
+      retLines.push(line);
+    }
+  }
+  return retLines;
+}
+
+// node_modules/diff/libesm/patch/create.js
+function needsQuoting(s) {
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] < " " || s[i] > "~" || s[i] === '"' || s[i] === "\\") {
+      return true;
+    }
+  }
+  return false;
+}
+function quoteFileNameIfNeeded(s) {
+  if (!needsQuoting(s)) {
+    return s;
+  }
+  let result = '"';
+  const bytes2 = new TextEncoder().encode(s);
+  let i = 0;
+  while (i < bytes2.length) {
+    const b = bytes2[i];
+    if (b === 7) {
+      result += "\\a";
+    } else if (b === 8) {
+      result += "\\b";
+    } else if (b === 9) {
+      result += "\\t";
+    } else if (b === 10) {
+      result += "\\n";
+    } else if (b === 11) {
+      result += "\\v";
+    } else if (b === 12) {
+      result += "\\f";
+    } else if (b === 13) {
+      result += "\\r";
+    } else if (b === 34) {
+      result += '\\"';
+    } else if (b === 92) {
+      result += "\\\\";
+    } else if (b >= 32 && b <= 126) {
+      result += String.fromCharCode(b);
+    } else {
+      result += "\\" + b.toString(8).padStart(3, "0");
+    }
+    i++;
+  }
+  result += '"';
+  return result;
+}
+var INCLUDE_HEADERS = {
+  includeIndex: true,
+  includeUnderline: true,
+  includeFileHeaders: true
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  let optionsObj;
+  if (!options) {
+    optionsObj = {};
+  } else if (typeof options === "function") {
+    optionsObj = { callback: options };
+  } else {
+    optionsObj = options;
+  }
+  if (typeof optionsObj.context === "undefined") {
+    optionsObj.context = 4;
+  }
+  const context3 = optionsObj.context;
+  if (optionsObj.newlineIsToken) {
+    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
+  }
+  if (!optionsObj.callback) {
+    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+  } else {
+    const { callback } = optionsObj;
+    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+      const patch = diffLinesResultToPatch(diff);
+      callback(patch);
+    } }));
+  }
+  function diffLinesResultToPatch(diff) {
+    if (!diff) {
+      return;
+    }
+    diff.push({ value: "", lines: [] });
+    function contextLines(lines) {
+      return lines.map(function(entry) {
+        return " " + entry;
+      });
+    }
+    const hunks = [];
+    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+    for (let i = 0; i < diff.length; i++) {
+      const current = diff[i], lines = current.lines || splitLines(current.value);
+      current.lines = lines;
+      if (current.added || current.removed) {
+        if (!oldRangeStart) {
+          const prev = diff[i - 1];
+          oldRangeStart = oldLine;
+          newRangeStart = newLine;
+          if (prev) {
+            curRange = context3 > 0 ? contextLines(prev.lines.slice(-context3)) : [];
+            oldRangeStart -= curRange.length;
+            newRangeStart -= curRange.length;
+          }
+        }
+        for (const line of lines) {
+          curRange.push((current.added ? "+" : "-") + line);
+        }
+        if (current.added) {
+          newLine += lines.length;
+        } else {
+          oldLine += lines.length;
+        }
+      } else {
+        if (oldRangeStart) {
+          if (lines.length <= context3 * 2 && i < diff.length - 2) {
+            for (const line of contextLines(lines)) {
+              curRange.push(line);
+            }
+          } else {
+            const contextSize = Math.min(lines.length, context3);
+            for (const line of contextLines(lines.slice(0, contextSize))) {
+              curRange.push(line);
+            }
+            const hunk = {
+              oldStart: oldRangeStart,
+              oldLines: oldLine - oldRangeStart + contextSize,
+              newStart: newRangeStart,
+              newLines: newLine - newRangeStart + contextSize,
+              lines: curRange
+            };
+            hunks.push(hunk);
+            oldRangeStart = 0;
+            newRangeStart = 0;
+            curRange = [];
+          }
+        }
+        oldLine += lines.length;
+        newLine += lines.length;
+      }
+    }
+    for (const hunk of hunks) {
+      for (let i = 0; i < hunk.lines.length; i++) {
+        if (hunk.lines[i].endsWith("\n")) {
+          hunk.lines[i] = hunk.lines[i].slice(0, -1);
+        } else {
+          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
+          i++;
+        }
+      }
+    }
+    return {
+      oldFileName,
+      newFileName,
+      oldHeader,
+      newHeader,
+      hunks
+    };
+  }
+}
+function formatPatch(patch, headerOptions) {
+  var _a3, _b, _c, _d, _e, _f;
+  if (!headerOptions) {
+    headerOptions = INCLUDE_HEADERS;
+  }
+  if (Array.isArray(patch)) {
+    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
+      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
+    }
+    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
+  }
+  const ret = [];
+  if (patch.isGit) {
+    headerOptions = INCLUDE_HEADERS;
+    if (!patch.oldFileName) {
+      throw new Error("oldFileName must be specified for Git patches");
+    }
+    if (!patch.newFileName) {
+      throw new Error("newFileName must be specified for Git patches");
+    }
+    let gitOldName = patch.oldFileName;
+    let gitNewName = patch.newFileName;
+    if (patch.isCreate && gitOldName === "/dev/null") {
+      gitOldName = gitNewName.replace(/^b\//, "a/");
+    } else if (patch.isDelete && gitNewName === "/dev/null") {
+      gitNewName = gitOldName.replace(/^a\//, "b/");
+    }
+    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
+    if (patch.isDelete) {
+      ret.push("deleted file mode " + ((_a3 = patch.oldMode) !== null && _a3 !== void 0 ? _a3 : "100644"));
+    }
+    if (patch.isCreate) {
+      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
+    }
+    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+      ret.push("old mode " + patch.oldMode);
+      ret.push("new mode " + patch.newMode);
+    }
+    if (patch.isRename) {
+      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
+      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
+    }
+    if (patch.isCopy) {
+      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
+      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
+    }
+  } else {
+    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
+      ret.push("Index: " + patch.oldFileName);
+    }
+    if (headerOptions.includeUnderline) {
+      ret.push("===================================================================");
+    }
+  }
+  const hasHunks = patch.hunks.length > 0;
+  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
+    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
+    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
+  }
+  for (let i = 0; i < patch.hunks.length; i++) {
+    const hunk = patch.hunks[i];
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
+    for (const line of hunk.lines) {
+      ret.push(line);
+    }
+  }
+  return ret.join("\n") + "\n";
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  if (typeof options === "function") {
+    options = { callback: options };
+  }
+  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+    if (!patchObj) {
+      return;
+    }
+    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+  } else {
+    const { callback } = options;
+    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
+      if (!patchObj) {
+        callback(void 0);
+      } else {
+        callback(formatPatch(patchObj, options.headerOptions));
+      }
+    } }));
+  }
+}
+function splitLines(text) {
+  const hasTrailingNl = text.endsWith("\n");
+  const result = text.split("\n").map((line) => line + "\n");
+  if (hasTrailingNl) {
+    result.pop();
+  } else {
+    result.push(result.pop().slice(0, -1));
+  }
+  return result;
+}
+
+// src/resources/yaml.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var CANONICAL_YAML_FORMAT = 2;
+function parseYamlDocuments(text, file, unit2, rules = "kubernetes") {
+  const read = readYaml(text, rules === "kubernetes" ? "1.1" : "1.2");
+  return {
+    documents: read.documents.map((d) => ({ value: d.value, line: d.start.line, col: d.start.col })),
+    diagnostics: read.problems.map((p) => yamlDiagnostic(p, file, unit2))
+  };
+}
+function isKubeObject(v) {
+  return isRecord(v);
+}
+function toCanonicalYaml(value) {
+  const text = (0, import_yaml4.stringify)(value, {
+    indent: 2,
+    lineWidth: 0,
+    minContentWidth: 0,
+    indentSeq: true,
+    aliasDuplicateObjects: false,
+    defaultStringType: "PLAIN",
+    defaultKeyType: "PLAIN",
+    version: "1.2",
+    compat: WRITE_COMPAT_TAGS
+  });
+  const lf = text.replace(/\r\n?/g, "\n");
+  return lf.endsWith("\n") ? lf : `${lf}
+`;
+}
+function joinYamlDocuments(texts) {
+  return texts.join("---\n");
+}
+var NotCanonical = class extends Error {
+};
+var GIVE_UP = new NotCanonical();
+var FAST_MAX_DEPTH = 200;
+var CORE_NON_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
+];
+var KUBE_NON_STRING = /^(?:~|[Nn]ull|NULL|Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+var SMALL_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+var PRINTABLE = /^[\x20-\x7e]*$/;
+var INDICATORS = /* @__PURE__ */ new Set([...",[]{}#&*!|>'\"%@`"]);
+function plainValue(s) {
+  if (s === "" || !PRINTABLE.test(s)) throw GIVE_UP;
+  const c = s[0];
+  if (INDICATORS.has(c) || c === " ") throw GIVE_UP;
+  if ((c === "-" || c === "?" || c === ":") && (s.length === 1 || s[1] === " ")) throw GIVE_UP;
+  if (s.endsWith(" ") || s.endsWith(":") || s.includes(": ") || s.includes(" #")) throw GIVE_UP;
+  if (s === "true") return true;
+  if (s === "false") return false;
+  if (s === "null") return null;
+  if (SMALL_INT.test(s)) return Number(s);
+  for (const re of CORE_NON_STRING) if (re.test(s)) throw GIVE_UP;
+  if (KUBE_NON_STRING.test(s) || goYamlNumber(s) !== void 0) throw GIVE_UP;
+  return s;
+}
+function quotedValue(s) {
+  const q = s[0];
+  if (q !== '"' && q !== "'") return void 0;
+  if (s.length < 2 || s[s.length - 1] !== q || !PRINTABLE.test(s)) throw GIVE_UP;
+  const inner = s.slice(1, -1);
+  if (inner.includes(q) || q === '"' && inner.includes("\\")) throw GIVE_UP;
+  return inner;
+}
+function inlineValue(s) {
+  if (s === "{}") return {};
+  if (s === "[]") return [];
+  const quoted = quotedValue(s);
+  return quoted !== void 0 ? quoted : plainValue(s);
+}
+function splitEntry(content) {
+  const q = content[0];
+  if (q === '"' || q === "'") {
+    const close = content.indexOf(q, 1);
+    if (close === -1 || content[close + 1] !== ":") return void 0;
+    const rest = content.slice(close + 2);
+    if (rest !== "" && rest[0] !== " ") throw GIVE_UP;
+    const key3 = quotedValue(content.slice(0, close + 1));
+    return { key: key3, rest, quoted: true };
+  }
+  let colon = content.indexOf(": ");
+  if (colon === -1) {
+    if (!content.endsWith(":")) return void 0;
+    colon = content.length - 1;
+  }
+  const key2 = plainValue(content.slice(0, colon));
+  if (typeof key2 !== "string") throw GIVE_UP;
+  return { key: key2, rest: content.slice(colon + 1), quoted: false };
+}
+var CanonicalReader = class {
+  constructor(lines) {
+    this.lines = lines;
+  }
+  lines;
+  i = 0;
+  indentOf(k) {
+    const line = this.lines[k];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length || line[n] === "#") throw GIVE_UP;
+    return n;
+  }
+  /** The value of an entry whose text after `key:` is `rest`, the entry's line being at `indent`. */
+  entryValue(rest, indent, depth) {
+    if (rest !== "") {
+      if (rest[0] !== " ") throw GIVE_UP;
+      const value = inlineValue(rest.slice(1));
+      this.i++;
+      return value;
+    }
+    this.i++;
+    if (this.i >= this.lines.length) return null;
+    const next = this.indentOf(this.i);
+    const content = this.lines[this.i].slice(next);
+    const seq = content === "-" || content.startsWith("- ");
+    if (next > indent) return seq ? this.sequence(next, depth + 1) : this.mapping(next, depth + 1);
+    if (next === indent && seq) throw GIVE_UP;
+    return null;
+  }
+  mapping(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = {};
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const content = this.lines[this.i].slice(n);
+      const entry = splitEntry(content);
+      if (!entry) throw GIVE_UP;
+      const { key: key2, rest, quoted } = entry;
+      if (key2 === "__proto__" || key2 === "<<" && !quoted || Object.prototype.hasOwnProperty.call(out, key2)) throw GIVE_UP;
+      out[key2] = this.entryValue(rest, indent, depth);
+    }
+    return out;
+  }
+  sequence(indent, depth) {
+    if (depth > FAST_MAX_DEPTH) throw GIVE_UP;
+    const out = [];
+    while (this.i < this.lines.length) {
+      const n = this.indentOf(this.i);
+      if (n < indent) break;
+      if (n > indent) throw GIVE_UP;
+      const line = this.lines[this.i];
+      if (line[n] !== "-" || line[n + 1] !== " ") throw GIVE_UP;
+      const content = line.slice(n + 2);
+      if (content === "" || content[0] === " " || content === "-" || content.startsWith("- ")) throw GIVE_UP;
+      if (splitEntry(content)) {
+        this.lines[this.i] = `${" ".repeat(n + 2)}${content}`;
+        out.push(this.mapping(n + 2, depth + 1));
+      } else {
+        out.push(inlineValue(content));
+        this.i++;
+      }
+    }
+    return out;
+  }
+};
+function parseCanonicalYaml(text) {
+  if (text === "" || !text.endsWith("\n") || text.includes("\r") || text.includes("	")) return void 0;
+  const lines = text.slice(0, -1).split("\n");
+  const docs = [[]];
+  for (const line of lines) {
+    if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
+      if (line !== "---") return void 0;
+      docs.push([]);
+    } else docs[docs.length - 1].push(line);
+  }
+  const values = [];
+  try {
+    for (const doc of docs) {
+      if (doc.length === 0) return void 0;
+      const reader = new CanonicalReader(doc);
+      if (reader.indentOf(0) !== 0) return void 0;
+      const value = reader.mapping(0, 1);
+      if (reader.i !== doc.length) return void 0;
+      values.push(value);
+    }
+  } catch (e) {
+    if (e instanceof NotCanonical) return void 0;
+    throw e;
+  }
+  return values;
+}
+
+// src/resources/lists.ts
+function isListObject(v) {
+  return isRecord(v) && typeof v["kind"] === "string" && v["kind"].endsWith("List") && Array.isArray(v["items"]);
+}
+function expandLists(value) {
+  if (!isListObject(value)) return [value];
+  const out = [];
+  const stack = [...value.items].reverse();
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (isListObject(v)) for (let i = v.items.length - 1; i >= 0; i--) stack.push(v.items[i]);
+    else out.push(v);
+  }
+  return out;
+}
+
+// src/diff/redact.ts
+var REDACTED = "<redacted>";
+var REDACTED_CHANGED = "<redacted (changed)>";
+var LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+var SECRET_FIELDS = ["data", "stringData"];
+function isRecord2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function isSecret(object2) {
+  if (!object2) return false;
+  const apiVersion2 = object2["apiVersion"];
+  return object2["kind"] === "Secret" && typeof apiVersion2 === "string" && !apiVersion2.includes("/");
+}
+function needsRedaction(object2) {
+  if (!object2) return false;
+  if (isSecret(object2)) return true;
+  const metadata = object2["metadata"];
+  const annotations = isRecord2(metadata) ? metadata["annotations"] : void 0;
+  return isRecord2(annotations) && LAST_APPLIED_ANNOTATION in annotations;
+}
+function sameValue(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+function cloneRecord(v) {
+  return structuredClone(v);
+}
+function redactKey(baseHolder, headHolder, key2, origBase, origHead) {
+  const changed = origBase !== void 0 && origHead !== void 0 && !sameValue(origBase, origHead);
+  if (baseHolder && key2 in baseHolder) baseHolder[key2] = REDACTED;
+  if (headHolder && key2 in headHolder) headHolder[key2] = changed ? REDACTED_CHANGED : REDACTED;
+}
+function redactField(base, head, field2) {
+  const b = base?.[field2];
+  const h = head?.[field2];
+  if (b !== void 0 && !isRecord2(b)) {
+    redactKey(base, head, field2, b, h);
+    return;
+  }
+  if (h !== void 0 && !isRecord2(h)) {
+    redactKey(base, head, field2, b, h);
+    return;
+  }
+  const bm = isRecord2(b) ? b : void 0;
+  const hm = isRecord2(h) ? h : void 0;
+  const keys = /* @__PURE__ */ new Set([...Object.keys(bm ?? {}), ...Object.keys(hm ?? {})]);
+  for (const k of keys) redactKey(bm, hm, k, bm?.[k], hm?.[k]);
+}
+function annotationsOf(o) {
+  const md = o?.["metadata"];
+  if (!isRecord2(md)) return void 0;
+  const ann = md["annotations"];
+  return isRecord2(ann) ? ann : void 0;
+}
+function redactPair(base, head) {
+  const b = base ? cloneRecord(base) : void 0;
+  const h = head ? cloneRecord(head) : void 0;
+  if (isSecret(b) || isSecret(h)) {
+    for (const field2 of SECRET_FIELDS) redactField(isSecret(b) ? b : void 0, isSecret(h) ? h : void 0, field2);
+  }
+  const ba = annotationsOf(b);
+  const ha = annotationsOf(h);
+  if (ba && LAST_APPLIED_ANNOTATION in ba || ha && LAST_APPLIED_ANNOTATION in ha) {
+    redactKey(ba, ha, LAST_APPLIED_ANNOTATION, ba?.[LAST_APPLIED_ANNOTATION], ha?.[LAST_APPLIED_ANNOTATION]);
+  }
+  return { base: b, head: h };
+}
+function isRedactedPath(segments, secret) {
+  if (secret && segments.length >= 1 && (segments[0] === "data" || segments[0] === "stringData")) return true;
+  return segments.length >= 3 && segments[0] === "metadata" && segments[1] === "annotations" && segments[2] === LAST_APPLIED_ANNOTATION;
+}
+
+// src/diff/field-diff.ts
+var MAX_VALUE_CHARS = 200;
+function isRec(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function deepEqual(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!deepEqual(a[k], b[k])) return false;
+  }
+  return true;
+}
+function compactValue(v) {
+  let s;
+  if (typeof v === "string") s = v;
+  else if (v === void 0) s = "";
+  else if (v === null || typeof v === "number" || typeof v === "boolean") s = String(v);
+  else s = JSON.stringify(v) ?? String(v);
+  if (s.length > MAX_VALUE_CHARS) {
+    let end = MAX_VALUE_CHARS - 1;
+    const code2 = s.charCodeAt(end - 1);
+    if (code2 >= 55296 && code2 <= 56319) end -= 1;
+    s = `${s.slice(0, end)}…`;
+  }
+  return s;
+}
+var SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+function keyPath(parent, key2) {
+  if (SIMPLE_KEY.test(key2)) return parent === "" ? key2 : `${parent}.${key2}`;
+  return `${parent}[${JSON.stringify(key2)}]`;
+}
+var MERGE_KEYS = {
+  containers: [["name"]],
+  initContainers: [["name"]],
+  ephemeralContainers: [["name"]],
+  volumes: [["name"]],
+  env: [["name"]],
+  imagePullSecrets: [["name"]],
+  resourceClaims: [["name"]],
+  schedulingGates: [["name"]],
+  webhooks: [["name"]],
+  hostAliases: [["ip"]],
+  volumeMounts: [["mountPath"]],
+  volumeDevices: [["devicePath"]],
+  ownerReferences: [["uid"]],
+  // Container ports (containerPort, protocol); Service ports (port, protocol).
+  ports: [["containerPort", "protocol"], ["port", "protocol"], ["name"]],
+  topologySpreadConstraints: [["topologyKey", "whenUnsatisfiable"]],
+  tolerations: [["key"], ["key", "effect"], ["key", "operator", "effect", "value"]],
+  conditions: [["type"]]
+};
+var KEY_DEFAULTS = { protocol: "TCP" };
+var GENERIC_KEYS = [["name"]];
+function keyValue(item, key2) {
+  const v = item[key2] ?? KEY_DEFAULTS[key2];
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return void 0;
+}
+function keyLabel(item, keys) {
+  const parts = [];
+  for (const k of keys) {
+    const v = keyValue(item, k);
+    if (v === void 0) {
+      if (parts.length === 0) return void 0;
+      continue;
+    }
+    if (KEY_DEFAULTS[k] === v && parts.length > 0) continue;
+    parts.push(`${k}=${v}`);
+  }
+  return parts.join(",");
+}
+function keyDisplay(label2) {
+  return label2.split(",").map((p) => p.slice(p.indexOf("=") + 1)).join("/");
+}
+function chooseKeys(field2, a, b) {
+  const candidates = [...MERGE_KEYS[field2] ?? [], ...GENERIC_KEYS];
+  outer: for (const keys of candidates) {
+    for (const list of [a, b]) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const item of list) {
+        if (!isRec(item)) continue outer;
+        const label2 = keyLabel(item, keys);
+        if (label2 === void 0 || seen.has(label2)) continue outer;
+        seen.add(label2);
+      }
+    }
+    return keys;
+  }
+  return void 0;
+}
+function isScalar3(v) {
+  return v === null || typeof v !== "object";
+}
+function scalarLabel(v) {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+var Differ = class {
+  constructor(secret) {
+    this.secret = secret;
+  }
+  secret;
+  out = [];
+  push(fc, segments) {
+    if (isRedactedPath(segments, this.secret)) fc.redacted = true;
+    this.out.push(fc);
+  }
+  added(path11, segments, v) {
+    this.push({ path: path11, to: compactValue(v) }, segments);
+  }
+  removed(path11, segments, v) {
+    this.push({ path: path11, from: compactValue(v) }, segments);
+  }
+  value(a, b, path11, segments, field2) {
+    if (a === b) return;
+    if (isRec(a) && isRec(b)) {
+      for (const k of Object.keys(a)) {
+        const inB = Object.prototype.hasOwnProperty.call(b, k);
+        if (inB && a[k] === b[k]) continue;
+        const p = keyPath(path11, k);
+        const s = [...segments, k];
+        if (!inB) this.removed(p, s, a[k]);
+        else this.value(a[k], b[k], p, s, k);
+      }
+      for (const k of Object.keys(b)) {
+        if (!Object.prototype.hasOwnProperty.call(a, k)) this.added(keyPath(path11, k), [...segments, k], b[k]);
+      }
+      return;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      this.list(a, b, path11, segments, field2);
+      return;
+    }
+    if (deepEqual(a, b)) return;
+    this.push({ path: path11, from: compactValue(a), to: compactValue(b) }, segments);
+  }
+  list(a, b, path11, segments, field2) {
+    if (a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))) return;
+    if (a.every(isScalar3) && b.every(isScalar3)) {
+      this.byLabel(a, b, path11, segments, (v) => scalarLabel(v), (label2) => `[=${label2}]`, (label2) => label2, false);
+      return;
+    }
+    const keys = chooseKeys(field2, a, b);
+    if (keys) {
+      this.byLabel(a, b, path11, segments, (v) => keyLabel(v, keys), (label2) => `[${label2}]`, keyDisplay, true);
+      return;
+    }
+    this.unkeyed(a, b, path11, segments);
+  }
+  /**
+   * Items matched by a label (their merge key, or their value for scalars; repeated labels are
+   * told apart by occurrence). Matched items are diffed in place; a changed order of the matched
+   * items is one "reordered" change.
+   */
+  byLabel(a, b, path11, segments, labelOf, selector, display, recurse) {
+    const labels = (list) => {
+      const seen = /* @__PURE__ */ new Map();
+      return list.map((v) => {
+        const l = labelOf(v);
+        const n = seen.get(l) ?? 0;
+        seen.set(l, n + 1);
+        return n === 0 ? l : `${l}#${n + 1}`;
+      });
+    };
+    const la = labels(a);
+    const lb = labels(b);
+    const ia = new Map(la.map((l, i) => [l, i]));
+    const ib = new Map(lb.map((l, i) => [l, i]));
+    for (let i = 0; i < a.length; i++) {
+      const j = ib.get(la[i]);
+      const p = `${path11}${selector(la[i])}`;
+      const s = [...segments, String(i)];
+      if (j === void 0) this.removed(p, s, a[i]);
+      else if (recurse) this.value(a[i], b[j], p, [...segments, String(j)], "");
+    }
+    for (let j = 0; j < b.length; j++) {
+      if (!ia.has(lb[j])) this.added(`${path11}${selector(lb[j])}`, [...segments, String(j)], b[j]);
+    }
+    const commonA = la.filter((l) => ib.has(l));
+    const commonB = lb.filter((l) => ia.has(l));
+    if (commonA.some((l, i) => l !== commonB[i])) {
+      const show = (ls) => compactValue(ls.map(display).join(", "));
+      this.push({ path: path11, from: show(commonA), to: show(commonB), reordered: true }, segments);
+    }
+  }
+  /**
+   * A list of mappings without a key (RBAC `rules`, Ingress `rules`, ...): equal items are matched
+   * by value wherever they are; the items left are paired in order and diffed by position.
+   */
+  unkeyed(a, b, path11, segments) {
+    const usedB = /* @__PURE__ */ new Set();
+    const matchA = new Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      if (i < b.length && !usedB.has(i) && deepEqual(a[i], b[i])) {
+        matchA[i] = i;
+        usedB.add(i);
+        continue;
+      }
+      for (let j = 0; j < b.length; j++) {
+        if (!usedB.has(j) && deepEqual(a[i], b[j])) {
+          matchA[i] = j;
+          usedB.add(j);
+          break;
+        }
+      }
+    }
+    const leftA = a.map((_, i) => i).filter((i) => matchA[i] === void 0);
+    const leftB = b.map((_, j) => j).filter((j) => !usedB.has(j));
+    const pairs = Math.min(leftA.length, leftB.length);
+    for (let k = 0; k < pairs; k++) {
+      const i = leftA[k];
+      const j = leftB[k];
+      matchA[i] = j;
+      this.value(a[i], b[j], `${path11}[${j}]`, [...segments, String(j)], "");
+    }
+    for (let k = pairs; k < leftA.length; k++) this.removed(`${path11}[${leftA[k]}]`, [...segments, String(leftA[k])], a[leftA[k]]);
+    for (let k = pairs; k < leftB.length; k++) this.added(`${path11}[${leftB[k]}]`, [...segments, String(leftB[k])], b[leftB[k]]);
+    const order = matchA.filter((j) => j !== void 0);
+    if (order.some((j, k) => k > 0 && j < order[k - 1])) {
+      const from = matchA.flatMap((j, i) => j === void 0 ? [] : [String(i)]);
+      const to = [...order].sort((x, y) => x - y).map((j) => String(matchA.indexOf(j)));
+      this.push({ path: path11, from: from.join(", "), to: to.join(", "), reordered: true }, segments);
+    }
+  }
+};
+function fieldChanges(base, head, secret) {
+  const d = new Differ(secret);
+  d.value(base, head, "", [], "");
+  return d.out;
+}
+
+// src/diff/ignore.ts
+function escapeRe(c) {
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
+}
+function compile(pattern) {
+  let re = "";
+  let quoted = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '"') quoted = !quoted;
+    if (c === "*" && pattern[i + 1] === "*") {
+      re += ".*";
+      i++;
+    } else if (c === "*") {
+      re += quoted ? '[^"]*' : "[^.[\\]]*";
+    } else {
+      re += escapeRe(c);
+    }
+  }
+  return new RegExp(`^${re}(?:$|[.[])`);
+}
+function fieldMatcher(patterns) {
+  const list = (patterns ?? []).map((p) => p.trim()).filter((p) => p !== "");
+  if (list.length === 0) return void 0;
+  const res = list.map(compile);
+  return (path11) => res.some((re) => re.test(path11));
+}
+
+// src/diff/wet-diff.ts
+var DIFF_CONTEXT = 3;
+function isYamlPath(path11) {
+  return path11.endsWith(".yaml") || path11.endsWith(".yml");
+}
+function baseName(path11) {
+  const i = path11.lastIndexOf("/");
+  return i === -1 ? path11 : path11.slice(i + 1);
+}
+function readSide(entry, snapshot, unit2, same) {
+  return entry ? readFiles(entry.paths, snapshot.files, unit2, same) : { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+}
+function readFiles(paths, files, unit2, same) {
+  const side = { objects: /* @__PURE__ */ new Map(), files: /* @__PURE__ */ new Map() };
+  for (const path11 of [...paths].sort(cmp)) {
+    if (baseName(path11) === ".gitattributes" || same.has(path11)) continue;
+    const text = files.get(path11);
+    if (text === void 0) continue;
+    if (!isYamlPath(path11)) {
+      side.files.set(path11, text);
+      continue;
+    }
+    let values = parseCanonicalYaml(text);
+    let opaque = false;
+    if (values === void 0) {
+      const parsed = parseYamlDocuments(text, path11, unit2);
+      values = parsed.documents.map((d) => d.value);
+      opaque = parsed.diagnostics.length > 0;
+    }
+    const found = [];
+    const listed2 = values.some(isListObject);
+    if (listed2) values = values.flatMap(expandLists);
+    for (const value of values) {
+      if (value === null || value === void 0) continue;
+      if (!isKubeObject(value)) {
+        opaque = true;
+        break;
+      }
+      const id = identityOf(value);
+      if (!isIdentity(id)) {
+        opaque = true;
+        break;
+      }
+      found.push({ object: value, id, file: path11 });
+    }
+    if (opaque) {
+      side.files.set(path11, text);
+      continue;
+    }
+    if (found.length === 1 && !listed2) found[0].text = text;
+    for (const o of found) {
+      const key2 = identityKey(o.id);
+      if (!side.objects.has(key2)) side.objects.set(key2, o);
+    }
+  }
+  return side;
+}
+function unifiedDiff(oldPath, newPath, oldText, newText) {
+  const patch = createTwoFilesPatch(`a/${oldPath}`, `b/${newPath}`, oldText, newText, void 0, void 0, {
+    context: DIFF_CONTEXT
+  });
+  return patch.replace(/^=+\n/, "");
+}
+function emptyCounts() {
+  return { added: 0, changed: 0, removed: 0 };
+}
+function unitRenderer(id, entry) {
+  if (entry) return entry.renderer;
+  const i = id.indexOf(":");
+  return i === -1 ? "" : id.slice(0, i);
+}
+function sortedRecord(r) {
+  const out = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k];
+  return out;
+}
+function diffUnit(id, base, head, failed, ignore) {
+  const be = base.index?.units[id];
+  const he = head.index?.units[id];
+  const entry = he ?? be;
+  const result = emptyUnitDiff(
+    id,
+    unitRenderer(id, entry),
+    sortedRecord(entry?.coordinates ?? {}),
+    failed ? "failed" : !be && he ? "new" : be && !he ? "deleted" : "ok"
+  );
+  if (failed) return result;
+  const same = /* @__PURE__ */ new Set();
+  if (be && he) {
+    const headPaths = new Set(he.paths);
+    for (const p of be.paths) {
+      const text = base.files.get(p);
+      if (text !== void 0 && headPaths.has(p) && isYamlPath(p) && head.files.get(p) === text) same.add(p);
+    }
+  }
+  return diffSides(result, readSide(be, base, id, same), readSide(he, head, id, same), ignore);
+}
+function diffSides(result, b, h, ignore) {
+  const keys = [.../* @__PURE__ */ new Set([...b.objects.keys(), ...h.objects.keys()])];
+  const changes = [];
+  for (const key2 of keys) {
+    const bo = b.objects.get(key2);
+    const ho = h.objects.get(key2);
+    const rid = (ho ?? bo).id;
+    if (bo && ho && JSON.stringify(bo.object) === JSON.stringify(ho.object)) continue;
+    const plain = !needsRedaction(bo?.object) && !needsRedaction(ho?.object);
+    const red = plain ? { base: bo?.object, head: ho?.object } : redactPair(bo?.object, ho?.object);
+    const oldText = red.base ? plain && bo?.text !== void 0 ? bo.text : toCanonicalYaml(red.base) : "";
+    const newText = red.head ? plain && ho?.text !== void 0 ? ho.text : toCanonicalYaml(red.head) : "";
+    let kind;
+    let fields;
+    let ignored = 0;
+    if (bo && ho) {
+      kind = "changed";
+      fields = fieldChanges(red.base, red.head, isSecret(bo.object) || isSecret(ho.object));
+      if (ignore) {
+        const all = fields.length;
+        fields = fields.filter((f) => !ignore(f.path));
+        ignored = all - fields.length;
+      }
+    } else {
+      kind = bo ? "removed" : "added";
+      fields = [];
+    }
+    const unified = unifiedDiff((bo ?? ho).file, (ho ?? bo).file, oldText, newText);
+    changes.push({ kind, id: rid, key: key2, fields, ...ignored > 0 ? { ignored } : {}, unified });
+  }
+  changes.sort((x, y) => compareIdentity(x.id, y.id));
+  result.resources = changes;
+  const byKind = {};
+  for (const c of changes) {
+    result[c.kind]++;
+    const k = c.id.group ? `${c.id.kind}.${c.id.group}` : c.id.kind;
+    const counts = byKind[k] ?? (byKind[k] = emptyCounts());
+    counts[c.kind]++;
+  }
+  for (const k of Object.keys(byKind).sort(cmp)) result.byKind[k] = byKind[k];
+  for (const [path11, text] of h.files) {
+    const old = b.files.get(path11);
+    if (old === void 0) result.files.added.push(path11);
+    else if (old !== text) result.files.changed.push(path11);
+  }
+  for (const path11 of b.files.keys()) if (!h.files.has(path11)) result.files.removed.push(path11);
+  result.files.added.sort(cmp);
+  result.files.changed.sort(cmp);
+  result.files.removed.sort(cmp);
+  const fileChanges = result.files.added.length + result.files.changed.length + result.files.removed.length;
+  if (changes.length === 0 && fileChanges === 0) return void 0;
+  return result;
+}
+function unitHasChanges(u) {
+  return u.status === "failed" || u.resources.length > 0 || u.files.added.length + u.files.changed.length + u.files.removed.length > 0;
+}
+function emptyUnitDiff(unit2, renderer, coordinates, status) {
+  return { unit: unit2, renderer, coordinates, status, added: 0, changed: 0, removed: 0, byKind: {}, resources: [], files: { added: [], changed: [], removed: [] } };
+}
+function diffWet(base, head, options = {}) {
+  const failed = new Set(options.failedUnits ?? []);
+  const ignore = fieldMatcher(options.ignore);
+  const ids = /* @__PURE__ */ new Set([
+    ...Object.keys(base.index?.units ?? {}),
+    ...Object.keys(head.index?.units ?? {}),
+    ...failed
+  ]);
+  const units = [];
+  for (const id of [...ids].sort(cmp)) {
+    const d = diffUnit(id, base, head, failed.has(id), ignore);
+    if (d) units.push(d);
+  }
+  return reportOf(units);
+}
+function reportOf(units) {
+  const totals = { added: 0, changed: 0, removed: 0, units: units.length, failed: 0 };
+  let changed = false;
+  for (const u of units) {
+    totals.added += u.added;
+    totals.changed += u.changed;
+    totals.removed += u.removed;
+    if (u.status === "failed") totals.failed++;
+    if (u.status !== "failed" && unitHasChanges(u)) changed = true;
+  }
+  return { units, totals, changed };
+}
+function isNoise(r) {
+  return r.kind === "changed" && r.fields.length === 0 && (r.ignored ?? 0) > 0;
+}
+
+// src/report/headline.ts
+var RBAC_KINDS = /* @__PURE__ */ new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+var IMAGE_PATH = /(?:^|\.)(?:containers|initContainers|ephemeralContainers)\[[^\]]*\]\.image$/;
+function isRbac(r) {
+  return r.id.group === "rbac.authorization.k8s.io" && RBAC_KINDS.has(r.id.kind);
+}
+function isCrd(r) {
+  return r.id.group === "apiextensions.k8s.io" && r.id.kind === "CustomResourceDefinition";
+}
+function headlineOf(report) {
+  const h = { deleted: [], namespacesCreated: [], namespacesDeleted: [], crds: [], rbac: [], images: [], scaledToZero: [] };
+  const images = /* @__PURE__ */ new Map();
+  for (const u of report.units) {
+    if (u.status === "failed") continue;
+    for (const r of u.resources) {
+      const what = describeIdentity(r.id);
+      if (r.kind === "removed") h.deleted.push(what);
+      if (r.id.group === "" && r.id.kind === "Namespace") {
+        if (r.kind === "added") h.namespacesCreated.push(r.id.name);
+        if (r.kind === "removed") h.namespacesDeleted.push(r.id.name);
+      }
+      if (isCrd(r)) h.crds.push(`${r.id.name} (${r.kind})`);
+      if (isRbac(r)) h.rbac.push(`${what} (${r.kind})`);
+      if (r.kind !== "changed") continue;
+      const seen = /* @__PURE__ */ new Set();
+      for (const f of r.fields) {
+        if (f.from !== void 0 && f.to !== void 0 && !f.redacted && IMAGE_PATH.test(f.path)) {
+          const key2 = `${f.from}
+${f.to}`;
+          if (seen.has(key2)) continue;
+          seen.add(key2);
+          const e = images.get(key2) ?? { from: f.from, to: f.to, objects: 0 };
+          e.objects++;
+          images.set(key2, e);
+        }
+        if ((f.path === "spec.replicas" || f.path === "spec.parallelism") && f.to === "0" && f.from !== "0") {
+          h.scaledToZero.push(`${what} (${f.from ?? "default"} → 0)`);
+        }
+      }
+    }
+  }
+  h.images = [...images.values()];
+  return h;
+}
+function headlineIsEmpty(h) {
+  return Object.values(h).every((v) => v.length === 0);
+}
+
+// src/report/escape.ts
+var CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+var CONTROL_BUT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function visible(c) {
+  const code2 = c.codePointAt(0);
+  if (c === "\n") return "\\n";
+  if (c === "\r") return "\\r";
+  if (c === "	") return "\\t";
+  return code2 <= 255 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
+}
+function escapeLine(s) {
+  return s.replace(CONTROL, visible);
+}
+function looksLikeCommand(line) {
+  const t = line.trimStart();
+  return t.startsWith("::") || t.startsWith("##[");
+}
+function escapeText(s) {
+  return s.replace(/\r\n/g, "\n").replace(CONTROL_BUT_NEWLINE_TAB, visible).split("\n").map((l) => looksLikeCommand(l) ? `\\${l}` : l).join("\n");
+}
+
+// src/report/markdown.ts
+var MAX_TITLE_CHARS = 200;
+var MAX_FAILURE_CHARS = 2e3;
+var COMPACT_MAX_RESOURCES = 100;
+var COMPACT_MAX_FIELDS = 20;
+function byteLength(s) {
+  return Buffer.byteLength(s, "utf8");
+}
+function cut(s, max) {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const code2 = s.charCodeAt(end - 1);
+  if (code2 >= 55296 && code2 <= 56319) end -= 1;
+  return `${s.slice(0, end)}…`;
+}
+function escapeText2(s) {
+  return escapeLine(s.replace(/\r?\n|\r/g, " ↵ ")).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|~#!])/g, "\\$1");
+}
+function code(s) {
+  return `<code>${escapeText2(s)}</code>`;
+}
+function fenceFor(content) {
+  let longest = 0;
+  for (const m of content.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+function safeUrl(url) {
+  return url.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, "%28").replace(/\)/g, "%29"));
+}
+function statusLabel(u) {
+  switch (u.status) {
+    case "failed":
+      return "❌ failed";
+    case "new":
+      return "new";
+    case "deleted":
+      return "deleted";
+    default:
+      return "ok";
+  }
+}
+var SIGN = { added: "+", changed: "~", removed: "-" };
+function fieldLine(f) {
+  if (f.reordered) return `- ${code(f.path)}: reordered: ${code(f.from ?? "")} → ${code(f.to ?? "")}`;
+  const from = f.from === void 0 ? "∅" : code(f.from);
+  const to = f.to === void 0 ? "∅" : code(f.to);
+  return `- ${code(f.path)}: ${from} → ${to}`;
+}
+function unitSection(u, failures, compact) {
+  const lines = [];
+  const counts = u.status === "failed" ? "failed" : `+${u.added} ~${u.changed} -${u.removed}`;
+  lines.push(`<details><summary>${code(u.unit)} — ${counts}</summary>`, "");
+  const coords = Object.keys(u.coordinates).sort(cmp);
+  if (coords.length > 0) lines.push(coords.map((k) => code(`${k}=${u.coordinates[k]}`)).join(" "), "");
+  for (const msg of failures) lines.push(`**Render failed:** ${escapeText2(cut(msg, MAX_FAILURE_CHARS))}`, "");
+  if (u.status === "failed" && failures.length === 0) lines.push("**Render failed**: the previous output is kept.", "");
+  const noise = u.resources.filter(isNoise);
+  const shown = noise.length === 0 ? u.resources : u.resources.filter((r) => !isNoise(r));
+  const ordered = [...shown.filter((r) => r.kind === "removed"), ...shown.filter((r) => r.kind !== "removed")];
+  const resources = compact ? ordered.slice(0, COMPACT_MAX_RESOURCES) : ordered;
+  if (noise.length > 0) {
+    const names = noise.slice(0, MAX_LIST).map((r) => code(describeIdentity(r.id)));
+    lines.push(`_${noise.length} object${noise.length === 1 ? "" : "s"} changed only in ignored fields:_ ${names.join(", ")}${noise.length > MAX_LIST ? ` … ${noise.length - MAX_LIST} more` : ""}`, "");
+  }
+  for (const r of resources) {
+    lines.push(`**${SIGN[r.kind]} ${escapeText2(describeIdentity(r.id))}** (${r.kind})`, "");
+    const fields = compact ? r.fields.slice(0, COMPACT_MAX_FIELDS) : r.fields;
+    for (const f of fields) lines.push(fieldLine(f));
+    if (fields.length < r.fields.length) lines.push(`- … ${r.fields.length - fields.length} more fields`);
+    if (r.ignored) lines.push(`- _${r.ignored} ignored field${r.ignored === 1 ? "" : "s"} (in the diff)_`);
+    if (fields.length > 0 || r.ignored) lines.push("");
+    if (!compact && r.unified) {
+      const fence = fenceFor(r.unified);
+      const body = r.unified.endsWith("\n") ? r.unified : `${r.unified}
+`;
+      lines.push(`${fence}diff`, `${body}${fence}`, "");
+    }
+  }
+  if (resources.length < ordered.length) {
+    lines.push(`… ${ordered.length - resources.length} more resources not shown`, "");
+  }
+  if (compact && u.resources.length > 0) lines.push("_Text diffs omitted to fit the size limit._", "");
+  const files = [
+    ["removed", u.files.removed],
+    ["added", u.files.added],
+    ["changed", u.files.changed]
+  ];
+  for (const [what, list] of files) {
+    if (list.length === 0) continue;
+    const shown2 = compact ? list.slice(0, COMPACT_MAX_RESOURCES) : list;
+    lines.push(`Files ${what}: ${shown2.map(code).join(", ")}${shown2.length < list.length ? ` … ${list.length - shown2.length} more` : ""}`, "");
+  }
+  lines.push("</details>", "", "");
+  return lines.join("\n");
+}
+function rowsOf(report, ctx) {
+  const failures = /* @__PURE__ */ new Map();
+  for (const f of ctx.failures ?? []) {
+    const list = failures.get(f.unit) ?? [];
+    list.push(f.message);
+    failures.set(f.unit, list);
+  }
+  const rows = report.units.map((u) => ({ unit: u, failures: failures.get(u.unit) ?? [] }));
+  const known = new Set(report.units.map((u) => u.unit));
+  for (const [unit2, messages] of failures) {
+    if (known.has(unit2)) continue;
+    const i = unit2.indexOf(":");
+    rows.push({
+      unit: emptyUnitDiff(unit2, i === -1 ? "" : unit2.slice(0, i), {}, "failed"),
+      failures: messages
+    });
+  }
+  return rows.sort((a, b) => deletionRank(a.unit) - deletionRank(b.unit) || cmp(a.unit.unit, b.unit.unit));
+}
+function deletionRank(u) {
+  if (u.status === "deleted") return 0;
+  return u.removed > 0 || u.files.removed.length > 0 ? 1 : 2;
+}
+var MAX_LIST = 10;
+function listOf(items) {
+  const shown = items.slice(0, MAX_LIST).map((i) => code(i));
+  return `${shown.join(", ")}${items.length > MAX_LIST ? ` … and ${items.length - MAX_LIST} more` : ""}`;
+}
+function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function headlineMarkdown(report) {
+  const h = headlineOf(report);
+  if (headlineIsEmpty(h)) return "";
+  const lines = [];
+  if (h.deleted.length > 0) lines.push(`- ⚠️ **${plural(h.deleted.length, "object")} will be deleted from the cluster:** ${listOf(h.deleted)}`);
+  if (h.namespacesCreated.length > 0) lines.push(`- **Namespaces created:** ${listOf(h.namespacesCreated)}`);
+  if (h.namespacesDeleted.length > 0) lines.push(`- ⚠️ **Namespaces deleted:** ${listOf(h.namespacesDeleted)}`);
+  if (h.crds.length > 0) lines.push(`- **CRDs changed:** ${listOf(h.crds)}`);
+  if (h.rbac.length > 0) lines.push(`- **RBAC changed:** ${listOf(h.rbac)}`);
+  if (h.images.length > 0) {
+    const shown = h.images.slice(0, MAX_LIST).map((i) => `${code(i.from)} → ${code(i.to)} (${plural(i.objects, "object")})`);
+    lines.push(`- **Images changed:** ${shown.join(", ")}${h.images.length > MAX_LIST ? ` … and ${h.images.length - MAX_LIST} more` : ""}`);
+  }
+  if (h.scaledToZero.length > 0) lines.push(`- ⚠️ **Scaled to zero:** ${listOf(h.scaledToZero)}`);
+  return `${lines.join("\n")}
+
+`;
+}
+function countsLine(report, rows, failed) {
+  const t = report.totals;
+  const files = report.units.reduce((n, u) => n + u.files.added.length + u.files.changed.length + u.files.removed.length, 0);
+  return `**Objects:** ${t.added} added, ${t.changed} changed, ${t.removed} removed${files > 0 ? ` · **files:** ${files} changed` : ""} · in ${plural(rows, "unit")}${failed > 0 ? ` (${failed} failed)` : ""}.`;
+}
+function driftSection(drift) {
+  const units = drift.report.units.filter((u) => u.status !== "failed");
+  if (units.length === 0) return "";
+  const lines = [
+    `<details><summary>ℹ️ The deployed wet branch also differs from ${escapeText2(drift.base)} in ${plural(units.length, "unit")}: not part of this change (a pending wet pull request, a failed run or drift)</summary>`,
+    ""
+  ];
+  for (const u of units.slice(0, MAX_LIST)) lines.push(`- ${code(u.unit)}: ${u.added} added, ${u.changed} changed, ${u.removed} removed`);
+  if (units.length > MAX_LIST) lines.push(`- … and ${units.length - MAX_LIST} more units`);
+  lines.push("", "</details>", "");
+  return `${lines.join("\n")}
+`;
+}
+function header(report, ctx, rows) {
+  const lines = [markerComment(ctx.marker), `## ${escapeText2(cut(ctx.title, MAX_TITLE_CHARS))}`, ""];
+  const glance = headlineMarkdown(report);
+  const from = ctx.dryCommit ? `Rendered from ${ctx.dryRepository ? `${code(cut(ctx.dryRepository, 200))} at ` : ""}commit ${code(cut(ctx.dryCommit, 100))}` : `Rendered from ${ctx.dryRepository ? code(cut(ctx.dryRepository, 200)) : "the working tree"}`;
+  const against = ctx.comparedWith ? `, compared with ${escapeText2(cut(ctx.comparedWith, 300))}` : ctx.wetBranch ? ` into ${code(cut(ctx.wetBranch, 200))}` : "";
+  lines.push(`${from}${against}.`, "");
+  const failed = rows.filter((r) => r.unit.status === "failed").length;
+  if (rows.length === 0) lines.push("No changes to the rendered output.", "");
+  else lines.push(countsLine(report, rows.length, failed), "");
+  const drift = ctx.drift ? driftSection(ctx.drift) : "";
+  return `${lines.slice(0, 3).join("\n")}
+${glance}${lines.slice(3).join("\n")}
+${drift}`;
+}
+var TABLE_HEAD = "| Unit | Added | Changed | Removed | Status |\n|---|---:|---:|---:|---|\n";
+function tableRow(r) {
+  const u = r.unit;
+  const n = (x) => u.status === "failed" ? "–" : String(x);
+  return `| ${code(u.unit)} | ${n(u.added)} | ${n(u.changed)} | ${n(u.removed)} | ${statusLabel(u)} |
+`;
+}
+function moreRow(n) {
+  return `| … and ${n} more units | | | | |
+`;
+}
+var Meter = class {
+  constructor(budget) {
+    this.budget = budget;
+  }
+  budget;
+  chars = 0;
+  bytes = 0;
+  fits(...parts) {
+    let c = this.chars;
+    let b = this.bytes;
+    for (const p of parts) {
+      c += p.length;
+      b += byteLength(p);
+    }
+    return c <= this.budget.maxChars && b <= this.budget.maxBytes;
+  }
+  add(s) {
+    this.chars += s.length;
+    this.bytes += byteLength(s);
+  }
+};
+var UNITS_HEAD = "### Units\n\n| unit | status | resources | errors |\n|---|---|---:|---:|\n";
+function unitStatusRow(u) {
+  return `| ${code(u.id)} | ${escapeText2(u.status)} | ${u.resources} | ${u.errors} |
+`;
+}
+function fraction(budget, f) {
+  return { maxChars: Math.floor(budget.maxChars * f), maxBytes: Math.floor(budget.maxBytes * f) };
+}
+function fitList(head, items, more, budget) {
+  const meter = new Meter(budget);
+  meter.add(head);
+  let text = head;
+  let i = 0;
+  while (i < items.length && meter.fits(items[i], more(items.length))) {
+    meter.add(items[i]);
+    text += items[i];
+    i++;
+  }
+  return i < items.length ? text + more(items.length - i) : text;
+}
+function buildTrailer(parts, budget) {
+  const errors = parts.errors ?? [];
+  const failed = errors.length === 0 ? "" : `${fitList("## Hydrate failed\n\n", errors.map((e) => `- ${escapeText2(cut(e, MAX_FAILURE_CHARS))}
+`), (n) => `- … ${n} more errors
+`, fraction(budget, 0.5))}
+`;
+  const units = parts.units ?? [];
+  const left = new Meter(budget);
+  left.add(failed);
+  const rest = { maxChars: budget.maxChars - left.chars, maxBytes: budget.maxBytes - left.bytes };
+  const table = units.length === 0 ? "" : `${fitList(UNITS_HEAD, units.map(unitStatusRow), (n) => `| … and ${n} more units | | | |
+`, { maxChars: rest.maxChars - 1, maxBytes: rest.maxBytes - 1 })}
+`;
+  return table + failed;
+}
+function buildMarkdown(report, ctx, budget, overflow) {
+  const rows = rowsOf(report, ctx);
+  const meter = new Meter(budget);
+  const out = [];
+  const head = header(report, ctx, rows);
+  out.push(head);
+  meter.add(head);
+  const trailer = buildTrailer(ctx, fraction(budget, 0.5));
+  const reserve = `${overflow(rows.length)}
+${trailer}`;
+  if (rows.length > 0) {
+    const tableRows = rows.map(tableRow);
+    const all = TABLE_HEAD + tableRows.join("");
+    if (meter.fits(all, "\n", reserve)) {
+      out.push(all, "\n");
+      meter.add(all + "\n");
+    } else {
+      let text = TABLE_HEAD;
+      let i = 0;
+      const tail = moreRow(rows.length);
+      const probe = new Meter(budget);
+      probe.add(head + TABLE_HEAD);
+      while (i < tableRows.length && probe.fits(tableRows[i], tail, "\n", reserve)) {
+        probe.add(tableRows[i]);
+        text += tableRows[i];
+        i++;
+      }
+      text += moreRow(rows.length - i);
+      out.push(text, "\n");
+      meter.add(text + "\n");
+    }
+  }
+  let shown = 0;
+  for (const r of rows) {
+    let section = unitSection(r.unit, r.failures, false);
+    if (!meter.fits(section, reserve)) {
+      section = unitSection(r.unit, r.failures, true);
+      if (!meter.fits(section, reserve)) break;
+    }
+    out.push(section);
+    meter.add(section);
+    shown++;
+  }
+  if (shown < rows.length) out.push(`${overflow(rows.length - shown)}
+`);
+  out.push(trailer);
+  return out.join("");
+}
+
+// src/report/comment.ts
+function commentOverflowLine(n, summaryUrl) {
+  const base = `… ${n} more unit${n === 1 ? "" : "s"} not shown: the full diff is in the job summary`;
+  return summaryUrl ? `${base} ([open the job summary](${safeUrl(summaryUrl)}))` : base;
+}
+function buildComment(report, ctx) {
+  return buildMarkdown(
+    report,
+    ctx,
+    { maxChars: COMMENT_MAX_CHARS, maxBytes: COMMENT_MAX_BYTES },
+    (n) => commentOverflowLine(n, ctx.summaryUrl)
+  );
+}
+
 // src/report/summary.ts
 var SUMMARY_MAX_BYTES = 1048576;
 var SUMMARY_BUDGET = { maxChars: Number.MAX_SAFE_INTEGER, maxBytes: SUMMARY_MAX_BYTES };
@@ -50751,6 +51048,89 @@ ${s.units.length} unit(s): ${counts.rendered} rendered, ${counts.reused} unchang
 `;
   const used = Buffer.byteLength(head, "utf8");
   return head + buildTrailer({ units: s.units, ...s.errors ? { errors: s.errors } : {} }, { maxChars: SUMMARY_BUDGET.maxChars, maxBytes: SUMMARY_BUDGET.maxBytes - used });
+}
+
+// src/formats/schemas.ts
+var sourceSchema = object({ file: string2().optional(), line: number2().int().optional(), col: number2().int().optional() });
+var diagnosticSchema = object({
+  severity: _enum(["error", "warning", "notice"]),
+  message: string2(),
+  unit: string2().optional(),
+  file: string2().optional(),
+  line: number2().int().optional(),
+  col: number2().int().optional()
+});
+function issueSummary(error3, most = 3) {
+  return error3.issues.slice(0, most).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+}
+
+// src/formats/run-report.ts
+var RUN_REPORT_VERSION = 1;
+var countsSchema = object({ added: number2().int(), changed: number2().int(), removed: number2().int() });
+var fieldChangeJsonSchema = object({
+  path: string2(),
+  from: string2().optional(),
+  to: string2().optional(),
+  redacted: boolean2().optional(),
+  reordered: boolean2().optional()
+});
+var resourceChangeJsonSchema = object({
+  kind: _enum(["added", "changed", "removed"]),
+  id: object({ group: string2(), kind: string2(), namespace: string2(), name: string2() }),
+  key: string2(),
+  fields: array(fieldChangeJsonSchema),
+  ignored: number2().int().optional(),
+  unified: string2()
+});
+var unitDiffJsonSchema = object({
+  unit: string2(),
+  renderer: string2(),
+  coordinates: record(string2(), string2()),
+  status: _enum(["ok", "failed", "new", "deleted"]),
+  added: number2().int(),
+  changed: number2().int(),
+  removed: number2().int(),
+  byKind: record(string2(), countsSchema),
+  resources: array(resourceChangeJsonSchema),
+  files: object({ added: array(string2()), changed: array(string2()), removed: array(string2()) })
+});
+var diffJsonSchema = object({
+  changed: boolean2(),
+  totals: object({ units: number2().int(), added: number2().int(), changed: number2().int(), removed: number2().int(), failed: number2().int() }),
+  units: array(unitDiffJsonSchema)
+});
+var unitJsonSchema = object({
+  id: string2(),
+  renderer: string2(),
+  dir: string2(),
+  coordinates: record(string2(), string2()),
+  status: _enum(["rendered", "failed", "reused", "skipped"]),
+  resources: number2().int(),
+  outputs: array(string2()),
+  errors: array(diagnosticSchema)
+});
+var renderJsonSchema = object({
+  ok: boolean2(),
+  /** Where the CLI wrote. */
+  out: string2().optional(),
+  units: array(unitJsonSchema),
+  errors: array(diagnosticSchema),
+  warnings: array(diagnosticSchema),
+  /** The files written and deleted; null when the render failed. */
+  written: object({ writes: array(string2()), deletes: array(string2()) }).nullable(),
+  diff: diffJsonSchema
+});
+var runReportSchema = renderJsonSchema.extend({
+  formatVersion: literal(RUN_REPORT_VERSION),
+  /** Hydrate's version. */
+  version: string2(),
+  /** The run's mode (`push`, `pr`, `check`…). */
+  mode: string2()
+});
+function serializeRunReport(report) {
+  const { formatVersion, version: version2, mode, ...render } = report;
+  return `${JSON.stringify({ formatVersion, version: version2, mode, ...render }, null, 2)}
+`;
 }
 
 // src/report/json-report.ts
@@ -50810,9 +51190,653 @@ function renderReport(outcome, outDir) {
     diff: diffToJson(outcome.diff)
   };
 }
+function runReport(outcome, run2) {
+  return { formatVersion: RUN_REPORT_VERSION, version: run2.version, mode: run2.mode, ...renderReport(outcome) };
+}
 
 // src/version.ts
 var VERSION9 = "0.1.0";
+
+// src/dry/select.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var GLOB_OPTIONS = { dot: true, noextglob: true };
+function selectUnits(units, only) {
+  if (only.length === 0) return { selected: [...units], skipped: [], diagnostics: [] };
+  const refused = only.map((p) => globProblem(p, "--only")).filter((m) => m !== void 0);
+  if (refused.length > 0) {
+    return { selected: [], skipped: [...units], diagnostics: refused.map((message) => ({ severity: "error", message })) };
+  }
+  const include = only.filter((p) => !p.startsWith("!"));
+  const exclude = only.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const inc = include.length > 0 ? (0, import_picomatch.default)(include, GLOB_OPTIONS) : () => true;
+  const exc = exclude.length > 0 ? (0, import_picomatch.default)(exclude, GLOB_OPTIONS) : () => false;
+  const selected = [];
+  const skipped = [];
+  for (const u of units) {
+    const hit = (inc(u.dir) || inc(u.id)) && !(exc(u.dir) || exc(u.id));
+    (hit ? selected : skipped).push(u);
+  }
+  const diagnostics = selected.length === 0 && units.length > 0 ? [
+    {
+      severity: "warning",
+      message: `--only ${only.join(", ")} selects none of the ${units.length} units: give unit dirs or ids (e.g. ${units[0].id})`
+    }
+  ] : [];
+  return { selected, skipped, diagnostics };
+}
+
+// src/dry/pins/payload.ts
+var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?)`;
+var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+var IMAGE_NAME = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+var IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+var IMAGE_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+var REVIEWER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\]|\/[A-Za-z0-9._-]{1,100})?$/;
+var REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+var COORDINATE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+var imagePinRequest = object({
+  name: string2().max(255).regex(IMAGE_NAME, "must be an image name without tag or digest, e.g. ghcr.io/acme/web (lowercase path, no spaces)").describe("The image, as the units name it, without tag or digest: e.g. ghcr.io/acme/web"),
+  tag: string2().regex(IMAGE_TAG, "must be a tag: letters, digits, _, . and -, at most 128, not starting with . or -").optional().describe("The new tag (give tag or digest)"),
+  digest: string2().regex(IMAGE_DIGEST, "must be sha256: and 64 lowercase hex digits (or sha512: and 128)").optional().describe("The new digest, sha256:… (give tag or digest)"),
+  units: array(string2().min(1).max(256)).min(1, "must list at least one unit directory glob").optional().describe("Globs over unit directories (or ids), e.g. kubernetes/*/acme/dev"),
+  coordinates: record(string2().regex(COORDINATE_NAME, "must be a coordinate name"), string2().min(1)).optional().describe('Coordinates the units must have, e.g. {"app": "web", "env": "dev"}')
+}).strict().describe("One image to pin: give tag or digest, and units or coordinates (both: a unit must match both)");
+var imageUpdate = object({
+  images: array(imagePinRequest).min(1, "must list at least one image").max(100).describe("The images to pin"),
+  reviewers: array(string2().regex(REVIEWER, "must be a GitHub login or org/team")).max(50).default([]).describe("Asked to review the pull requests (bot accounts are left out)"),
+  repository: string2().regex(REPOSITORY, "must be owner/name").optional().describe("The repository that built the image (named in the commit message and pull request)")
+}).strict().describe("An image update: the client_payload of a repository_dispatch sent to the dry repository");
+function pathText(path11) {
+  let out = "";
+  for (const p of path11) out += typeof p === "number" ? `[${p}]` : `${out ? "." : ""}${String(p)}`;
+  return out;
+}
+function isRecord3(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function crossFieldProblems(payload) {
+  if (!isRecord3(payload) || !Array.isArray(payload["images"])) return [];
+  const out = [];
+  payload["images"].forEach((image, i) => {
+    if (!isRecord3(image)) return;
+    const at3 = `images[${i}]`;
+    const hasTag = image["tag"] !== void 0;
+    const hasDigest = image["digest"] !== void 0;
+    if (hasTag && hasDigest) out.push({ path: at3, message: "gives both tag and digest: give one" });
+    if (!hasTag && !hasDigest) out.push({ path: at3, message: "gives neither tag nor digest: give one" });
+    const units = image["units"];
+    const coordinates = image["coordinates"];
+    if (units === void 0 && coordinates === void 0) out.push({ path: at3, message: "selects no unit: give units (globs over unit directories) or coordinates" });
+    if (isRecord3(coordinates) && Object.keys(coordinates).length === 0) out.push({ path: `${at3}.coordinates`, message: "is empty: name at least one coordinate" });
+    if (Array.isArray(units)) {
+      units.forEach((g, j) => {
+        const bad = typeof g === "string" ? globProblem(g, "the") : void 0;
+        if (bad) out.push({ path: `${at3}.units[${j}]`, message: bad });
+      });
+    }
+  });
+  return out;
+}
+function parseImageUpdate(payload, source) {
+  const parsed = imageUpdate.safeParse(payload);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue3) => {
+    const path11 = pathText(issue3.path);
+    if (issue3.code === "unrecognized_keys") return { path: path11, message: `unknown field${issue3.keys.length > 1 ? "s" : ""} ${issue3.keys.map((k) => JSON.stringify(k)).join(", ")}` };
+    return { path: path11, message: issue3.message };
+  });
+  problems.push(...crossFieldProblems(payload));
+  if (problems.length > 0) {
+    const diagnostics = problems.map((p) => ({ severity: "error", file: source, message: `image update${p.path ? ` ${p.path}` : ""}: ${p.message}` }));
+    throw new ConfigError(diagnostics);
+  }
+  const data = parsed.data;
+  return {
+    images: data.images.map((i) => ({
+      name: i.name,
+      ...i.tag !== void 0 ? { tag: i.tag } : {},
+      ...i.digest !== void 0 ? { digest: i.digest } : {},
+      ...i.units !== void 0 ? { units: i.units } : {},
+      ...i.coordinates !== void 0 ? { coordinates: i.coordinates } : {}
+    })),
+    reviewers: data.reviewers,
+    ...data.repository !== void 0 ? { repository: data.repository } : {}
+  };
+}
+
+// src/dry/pins/plan.ts
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+
+// src/dry/pins/yaml-edit.ts
+var import_yaml6 = __toESM(require_dist(), 1);
+var YamlEditError = class extends Error {
+  constructor(message, line, col) {
+    super(message);
+    this.line = line;
+    this.col = col;
+    this.name = "YamlEditError";
+  }
+  line;
+  col;
+};
+function parseDocs(text) {
+  const docs = (0, import_yaml6.parseAllDocuments)(text, { uniqueKeys: true });
+  if (!Array.isArray(docs)) return [];
+  for (const d of docs) {
+    const e = d.errors[0];
+    if (e) throw new YamlEditError(e.message.split("\n")[0], e.linePos?.[0].line, e.linePos?.[0].col);
+  }
+  return docs;
+}
+function nodeAt(doc, path11) {
+  return path11.length === 0 ? doc.contents : doc.getIn(path11, true);
+}
+function scalarString(text, node2) {
+  if (!(0, import_yaml6.isScalar)(node2)) return void 0;
+  if (typeof node2.value === "string") return node2.value;
+  if (node2.value === null || node2.value === void 0) return void 0;
+  if (node2.type === import_yaml6.Scalar.PLAIN && node2.range) return text.slice(node2.range[0], node2.range[1]);
+  return String(node2.value);
+}
+function keyOf(pair) {
+  return (0, import_yaml6.isScalar)(pair.key) ? pair.key.value : pair.key;
+}
+function findPair(map, key2) {
+  return map.items.find((p) => keyOf(p) === key2);
+}
+function plainSafe(value) {
+  if (value === "" || value !== value.trim() || /[\n\r\t]/.test(value)) return false;
+  try {
+    const doc = `k: ${value}
+`;
+    return (0, import_yaml6.parse)(doc).k === value && (0, import_yaml6.parse)(doc, { version: "1.1" }).k === value;
+  } catch {
+    return false;
+  }
+}
+function scalarText(value, style) {
+  if (style === import_yaml6.Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+  if (style === import_yaml6.Scalar.QUOTE_DOUBLE || !plainSafe(value)) return JSON.stringify(value);
+  return value;
+}
+function lineStart(text, offset) {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+function lineEnd(text, offset) {
+  const i = text.indexOf("\n", offset);
+  return i < 0 ? text.length : i;
+}
+function inlineScalar(text, node2) {
+  if (!(0, import_yaml6.isScalar)(node2) || !node2.range || node2.anchor || node2.tag) return false;
+  if (node2.type !== import_yaml6.Scalar.PLAIN && node2.type !== import_yaml6.Scalar.QUOTE_DOUBLE && node2.type !== import_yaml6.Scalar.QUOTE_SINGLE) return false;
+  return !text.slice(node2.range[0], node2.range[1]).includes("\n");
+}
+function setScalar(text, docIndex, path11, value) {
+  const docs = parseDocs(text);
+  const doc = docs[docIndex];
+  if (!doc) throw new YamlEditError(`document ${docIndex + 1} not found`);
+  const key2 = path11[path11.length - 1];
+  const parent = nodeAt(doc, path11.slice(0, -1));
+  if (!(0, import_yaml6.isMap)(parent)) throw new YamlEditError(`${path11.slice(0, -1).join(".") || "the document"} is not a mapping`);
+  const pair = findPair(parent, key2);
+  if (value === void 0) {
+    if (!pair) return text;
+    return removePair(text, doc, parent, pair, path11, docs.length);
+  }
+  if (pair) {
+    const node2 = pair.value;
+    if ((0, import_yaml6.isScalar)(node2) && scalarString(text, node2) === value && typeof node2.value === "string") return text;
+    if (inlineScalar(text, node2)) {
+      const [start, end] = node2.range;
+      if (start === end) {
+        const before = /\s/.test(text[start - 1] ?? " ") ? "" : " ";
+        const after = start >= text.length || /\s/.test(text[start]) ? "" : " ";
+        return `${text.slice(0, start)}${before}${scalarText(value)}${after}${text.slice(start)}`;
+      }
+      return text.slice(0, start) + scalarText(value, node2.type) + text.slice(end);
+    }
+    return reprint(doc, docs.length, (d) => d.setIn(path11, value), text);
+  }
+  return addPair(text, doc, parent, String(key2), value, path11, docs.length);
+}
+function addPair(text, doc, parent, key2, value, path11, docCount) {
+  const last = parent.items[parent.items.length - 1];
+  const first = parent.items[0];
+  const entry = `${scalarText(key2)}: ${scalarText(value)}`;
+  if (last && first && !parent.flow && (0, import_yaml6.isScalar)(first.key) && first.key.range && inlineScalar(text, last.value)) {
+    const indent = first.key.range[0] - lineStart(text, first.key.range[0]);
+    const at3 = lineEnd(text, last.value.range[1]);
+    const eol = text.includes("\r\n") ? "\r\n" : "\n";
+    const insertAt = at3 > 0 && text[at3 - 1] === "\r" ? at3 - 1 : at3;
+    return `${text.slice(0, insertAt)}${eol}${" ".repeat(indent)}${entry}${text.slice(insertAt)}`;
+  }
+  if (last && parent.flow && inlineScalar(text, last.value)) {
+    return `${text.slice(0, last.value.range[1])}, ${entry}${text.slice(last.value.range[1])}`;
+  }
+  return reprint(doc, docCount, (d) => d.setIn(path11, value), text);
+}
+function removePair(text, doc, parent, pair, path11, docCount) {
+  const k = pair.key;
+  const v = pair.value;
+  if (!parent.flow && (0, import_yaml6.isScalar)(k) && k.range && inlineScalar(text, v)) {
+    const start = lineStart(text, k.range[0]);
+    const onlyKeyOnLine = text.slice(start, k.range[0]).trim() === "";
+    const end = lineEnd(text, v.range[1]);
+    const rest = text.slice(v.range[1], end).trim();
+    if (onlyKeyOnLine && (rest === "" || rest.startsWith("#"))) return text.slice(0, start) + text.slice(Math.min(end + 1, text.length));
+  }
+  return reprint(doc, docCount, (d) => d.deleteIn(path11), text);
+}
+function reprint(doc, docCount, change, text) {
+  if (docCount !== 1) throw new YamlEditError("this value cannot be edited in place in a file of several documents: write it as a block mapping entry");
+  change(doc);
+  const out = doc.toString({ lineWidth: 0 });
+  return text.endsWith("\n") || out.endsWith("\n") ? out : out.slice(0, -1);
+}
+
+// src/dry/pins/plan.ts
+var SELECTOR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+function parseSelector(text) {
+  const out = {};
+  const problems = [];
+  const parts = text.split(",").map((p) => p.trim());
+  if (text.trim() === "") problems.push("is empty: give name=value pairs, e.g. env=staging");
+  else {
+    for (const part of parts) {
+      const eq = part.indexOf("=");
+      const name = eq < 0 ? part : part.slice(0, eq).trim();
+      const value = eq < 0 ? "" : part.slice(eq + 1).trim();
+      if (eq < 0 || !SELECTOR_NAME.test(name) || value === "" || /[\s/]/.test(value)) {
+        problems.push(`"${part}" is not name=value (a coordinate name and a non-empty value without spaces or /)`);
+        continue;
+      }
+      if (name in out && out[name] !== value) problems.push(`names ${name} twice`);
+      out[name] = value;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `selector "${text}": ${p}`).join("\n"));
+  return out;
+}
+function matchesSelector(coordinates, selector) {
+  return Object.entries(selector).every(([k, v]) => coordinates[k] === v);
+}
+function showPin(v) {
+  if (v.tag !== void 0 && v.digest !== void 0) return `${v.tag}@${v.digest}`;
+  return v.digest ?? v.tag ?? "(none)";
+}
+function samePin(a, b) {
+  return a.tag === b.tag && a.digest === b.digest;
+}
+function splitReference(ref) {
+  let rest = ref;
+  let digest;
+  const at3 = rest.indexOf("@");
+  if (at3 >= 0) {
+    digest = rest.slice(at3 + 1);
+    rest = rest.slice(0, at3);
+  }
+  const colon = rest.lastIndexOf(":");
+  const slash = rest.lastIndexOf("/");
+  let tag;
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { name: rest, ...tag !== void 0 ? { tag } : {}, ...digest !== void 0 ? { digest } : {} };
+}
+function joinReference(name, v) {
+  return `${name}${v.tag !== void 0 ? `:${v.tag}` : ""}${v.digest !== void 0 ? `@${v.digest}` : ""}`;
+}
+function glob(patterns) {
+  return (0, import_picomatch2.default)([...patterns], GLOB_OPTIONS);
+}
+function pinLocations(unit2) {
+  const out = [];
+  for (const f of unit2.files) {
+    let docs;
+    try {
+      docs = parseDocs(f.text);
+    } catch (e) {
+      const err3 = e;
+      throw new HydrateError({ severity: "error", unit: unit2.id, file: f.path, ...err3.line !== void 0 ? { line: err3.line } : {}, ...err3.col !== void 0 ? { col: err3.col } : {}, message: `cannot read ${f.path} to update image pins: ${err3.message}` });
+    }
+    switch (f.role) {
+      case "kustomization":
+        out.push(...kustomizationLocations(unit2, f.path, docs));
+        break;
+      case "images":
+        out.push(...imagesFileLocations(unit2, f.path, f.text, docs));
+        break;
+      case "release":
+        out.push(...releaseLocations(unit2, f.path, f.text, docs, f.rules));
+        break;
+      case "values":
+        out.push(...valueLocations(unit2, f.path, f.text, docs, f.rules));
+        break;
+    }
+  }
+  return out;
+}
+function asString(v) {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : void 0;
+}
+function kustomizationLocations(unit2, file, docs) {
+  const doc = docs[0];
+  const images = doc?.toJS();
+  if (!images || !Array.isArray(images.images)) return [];
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  images.images.forEach((entry) => {
+    if (typeof entry !== "object" || entry === null) return;
+    const e = entry;
+    const name = asString(e["name"]);
+    if (name === void 0) return;
+    for (const image of /* @__PURE__ */ new Set([name, asString(e["newName"]) ?? name])) {
+      if (seen.has(image)) continue;
+      seen.add(image);
+      const find = (text) => {
+        const list = (parseDocs(text)[0]?.toJS()).images ?? [];
+        return list.findIndex((x) => asString(x["name"]) === name);
+      };
+      out.push({
+        unit: unit2.id,
+        kind: "image",
+        image,
+        file,
+        where: `${file} images[name=${name}]`,
+        read(text) {
+          const i = find(text);
+          if (i < 0) return void 0;
+          const d = parseDocs(text)[0];
+          const tag = scalarString(text, nodeAt(d, ["images", i, "newTag"]));
+          const digest = scalarString(text, nodeAt(d, ["images", i, "digest"]));
+          return { ...tag !== void 0 ? { tag } : {}, ...digest !== void 0 ? { digest } : {} };
+        },
+        write(text, value) {
+          const i = find(text);
+          if (i < 0) return { problem: `${file} has no images entry named ${name}` };
+          let t = setScalar(text, 0, ["images", i, "newTag"], value.tag);
+          t = setScalar(t, 0, ["images", i, "digest"], value.digest);
+          return t;
+        }
+      });
+    }
+  });
+  return out;
+}
+function imagesFileLocations(unit2, file, text, docs) {
+  const top = docs[0]?.toJS();
+  if (typeof top !== "object" || top === null || Array.isArray(top)) return [];
+  void text;
+  const out = [];
+  for (const [service, v] of Object.entries(top)) {
+    const ref = typeof v === "object" && v !== null ? asString(v["image"]) : void 0;
+    if (ref === void 0) continue;
+    const { name } = splitReference(ref);
+    out.push(referenceLocation(unit2, file, `${file} ${service}.image`, name, 0, [service, "image"]));
+  }
+  return out;
+}
+function referenceLocation(unit2, file, where, name, docIndex, path11) {
+  return {
+    unit: unit2.id,
+    kind: "image",
+    image: name,
+    file,
+    where,
+    read(text) {
+      const ref = scalarString(text, nodeAt(parseDocs(text)[docIndex], path11));
+      if (ref === void 0) return void 0;
+      const r = splitReference(ref);
+      return r.name === name ? { ...r.tag !== void 0 ? { tag: r.tag } : {}, ...r.digest !== void 0 ? { digest: r.digest } : {} } : void 0;
+    },
+    write(text, value) {
+      return setScalar(text, docIndex, path11, joinReference(name, value));
+    }
+  };
+}
+function ruleLocation(unit2, file, where, rule, docIndex, path11) {
+  if (rule.value === "reference") return referenceLocation(unit2, file, where, rule.image, docIndex, path11);
+  const field2 = rule.value;
+  return {
+    unit: unit2.id,
+    kind: "image",
+    image: rule.image,
+    file,
+    where,
+    read(text) {
+      const v = scalarString(text, nodeAt(parseDocs(text)[docIndex], path11));
+      return v === void 0 ? void 0 : { [field2]: v };
+    },
+    write(text, value) {
+      const v = value[field2];
+      const other = field2 === "tag" ? value.digest : value.tag;
+      if (v === void 0 || other !== void 0) {
+        return { problem: `${where} holds the image's ${field2} only (pins rule for ${rule.image} at ${rule.path}, value: ${field2}); ${showPin(value)} cannot be written there` };
+      }
+      return setScalar(text, docIndex, path11, v);
+    }
+  };
+}
+function rulePath(rule) {
+  return rule.path.split(".");
+}
+function valueLocations(unit2, file, text, docs, rules) {
+  const out = [];
+  for (const rule of rules) {
+    const path11 = rulePath(rule);
+    docs.forEach((doc, i) => {
+      if (scalarString(text, nodeAt(doc, path11)) === void 0) return;
+      out.push(ruleLocation(unit2, file, `${file}${docs.length > 1 ? ` (document ${i + 1})` : ""} ${rule.path}`, rule, i, path11));
+    });
+  }
+  return out;
+}
+function releaseLocations(unit2, file, text, docs, rules) {
+  const release = docs[0]?.toJS();
+  if (typeof release !== "object" || release === null) return [];
+  const out = [];
+  const chart = asString(release.chart);
+  if (chart !== void 0 && asString(release.version) !== void 0) {
+    out.push({
+      unit: unit2.id,
+      kind: "chart",
+      image: chart,
+      file,
+      where: `${file} version`,
+      read: (t) => {
+        const v = scalarString(t, nodeAt(parseDocs(t)[0], ["version"]));
+        return v === void 0 ? void 0 : { tag: v };
+      },
+      write: (t, value) => value.tag === void 0 || value.digest !== void 0 ? { problem: `${file}: a chart version is a version, not ${showPin(value)}` } : setScalar(t, 0, ["version"], value.tag)
+    });
+  }
+  const set = Array.isArray(release.set) ? release.set : [];
+  for (const rule of rules) {
+    const i = set.findIndex((s) => typeof s === "object" && s !== null && s["name"] === rule.path);
+    if (i < 0) continue;
+    out.push(ruleLocation(unit2, file, `${file} set[name=${rule.path}]`, rule, 0, ["set", i, "value"]));
+  }
+  void text;
+  return out;
+}
+var Workspace = class {
+  texts = /* @__PURE__ */ new Map();
+  constructor(units) {
+    for (const u of units) for (const f of u.files) if (!this.texts.has(f.path)) this.texts.set(f.path, { before: f.text, now: f.text });
+  }
+  text(path11) {
+    return this.texts.get(path11).now;
+  }
+  set(path11, text) {
+    this.texts.get(path11).now = text;
+  }
+  edits() {
+    return [...this.texts.entries()].filter(([, t]) => t.now !== t.before).map(([path11, t]) => ({ path: path11, before: t.before, after: t.now })).sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+};
+function writePin(ws, loc, value) {
+  const text = ws.text(loc.file);
+  const current = loc.read(text);
+  if (current && samePin(current, value)) return void 0;
+  let after;
+  try {
+    after = loc.write(text, value);
+  } catch (e) {
+    after = { problem: `${loc.where}: ${e.message}` };
+  }
+  if (typeof after !== "string") return after;
+  ws.set(loc.file, after);
+  const from = current && (current.tag !== void 0 || current.digest !== void 0) ? showPin(current) : void 0;
+  return { unit: loc.unit, image: loc.image, file: loc.file, ...from !== void 0 ? { from } : {}, to: showPin(value), ...loc.kind === "chart" ? { kind: "chart" } : {} };
+}
+function selectPinUnits(units, request2) {
+  const byGlob = request2.units ? glob(request2.units) : void 0;
+  return units.filter((u) => (!byGlob || byGlob(u.dir) || byGlob(u.id)) && (!request2.coordinates || matchesSelector(u.coordinates, request2.coordinates)));
+}
+function showSelector(s) {
+  const parts = [];
+  if (s.units) parts.push(`units ${s.units.map((g) => JSON.stringify(g)).join(", ")}`);
+  if (s.coordinates) parts.push(`coordinates ${Object.entries(s.coordinates).map(([k, v]) => `${k}=${v}`).join(",")}`);
+  return parts.join(" and ");
+}
+function listUnits(units) {
+  const shown = units.slice(0, 5).map((u) => u.dir);
+  return shown.join(", ") + (units.length > 5 ? ` and ${units.length - 5} more` : "");
+}
+function imageUpdateGlobProblems(update, source = "image update") {
+  const problems = [];
+  for (const [i, image] of update.images.entries()) {
+    for (const g of image.units ?? []) {
+      const bad = globProblem(g, `${source} images[${i}].units`);
+      if (bad) problems.push({ severity: "error", message: bad });
+    }
+  }
+  return problems;
+}
+function planImageUpdate(units, update, source = "image update") {
+  const problems = imageUpdateGlobProblems(update, source);
+  if (problems.length > 0) throw new HydrateError(problems);
+  const ws = new Workspace(units);
+  const locations = /* @__PURE__ */ new Map();
+  const unreadable = /* @__PURE__ */ new Set();
+  const locationsOf = (u) => {
+    let found = locations.get(u.id);
+    if (!found) {
+      try {
+        found = pinLocations(u);
+      } catch (e) {
+        if (!(e instanceof HydrateError)) throw e;
+        problems.push(...e.diagnostics);
+        unreadable.add(u.id);
+        found = [];
+      }
+      locations.set(u.id, found);
+    }
+    return found;
+  };
+  const changes = [];
+  const written = /* @__PURE__ */ new Map();
+  for (const [i, image] of update.images.entries()) {
+    const at3 = `${source} images[${i}] (${image.name})`;
+    const selected = selectPinUnits(units, image);
+    if (selected.length === 0) {
+      problems.push({ severity: "error", message: `${at3}: ${showSelector(image)} match${image.units && !image.coordinates ? "" : "es"} no unit` });
+      continue;
+    }
+    const value = image.tag !== void 0 ? { tag: image.tag } : { digest: image.digest };
+    const locs = selected.flatMap((u) => locationsOf(u).filter((l) => l.kind === "image" && l.image === image.name));
+    if (locs.length === 0) {
+      if (selected.some((u) => unreadable.has(u.id))) continue;
+      problems.push({
+        severity: "error",
+        message: `${at3}: no selected unit pins ${image.name} (selected: ${listUnits(selected)}); a unit pins an image in its kustomization's images: entry, its images.yaml, or where the config's pins rules say`
+      });
+      continue;
+    }
+    for (const loc of locs) {
+      const earlier = written.get(loc);
+      if (earlier && !samePin(earlier.value, value)) {
+        problems.push({ severity: "error", unit: loc.unit, file: loc.file, message: `${at3}: ${loc.where} is also set by images[${earlier.index}] to ${showPin(earlier.value)}` });
+        continue;
+      }
+      written.set(loc, { index: i, value });
+      const r = writePin(ws, loc, value);
+      if (r && "problem" in r) problems.push({ severity: "error", unit: loc.unit, file: loc.file, message: `${at3}: ${r.problem}` });
+      else if (r) changes.push(r);
+    }
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return { edits: ws.edits(), changes, notes: [] };
+}
+function otherCoordinates(coordinates, selector) {
+  return JSON.stringify(
+    Object.keys(coordinates).filter((k) => !(k in selector)).sort().map((k) => [k, coordinates[k]])
+  );
+}
+function planPromotion(units, from, to) {
+  const sources = units.filter((u) => matchesSelector(u.coordinates, from));
+  const targets = units.filter((u) => matchesSelector(u.coordinates, to) && !sources.includes(u));
+  const problems = [];
+  const show = (s) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(",");
+  if (sources.length === 0) problems.push({ severity: "error", message: `promotion: --from ${show(from)} matches no unit` });
+  if (targets.length === 0) problems.push({ severity: "error", message: `promotion: --to ${show(to)} matches no unit` });
+  if (problems.length > 0) throw new HydrateError(problems);
+  const ws = new Workspace(units);
+  const changes = [];
+  const notes = [];
+  for (const target of targets) {
+    const key2 = otherCoordinates(target.coordinates, to);
+    const matching = sources.filter((s) => otherCoordinates(s.coordinates, from) === key2 && (s.renderer ?? "") === (target.renderer ?? ""));
+    if (matching.length === 0) {
+      notes.push(`${target.dir}: no source unit matches ${show(from)} with its other coordinates: nothing promoted`);
+      continue;
+    }
+    if (matching.length > 1) {
+      notes.push(`${target.dir}: several source units match (${listUnits(matching)}): nothing promoted`);
+      continue;
+    }
+    const source = matching[0];
+    const pins = /* @__PURE__ */ new Map();
+    const conflicting = /* @__PURE__ */ new Set();
+    for (const loc of pinLocations(source)) {
+      const v = loc.read(ws.text(loc.file));
+      if (!v || v.tag === void 0 && v.digest === void 0) continue;
+      const k = `${loc.kind}:${loc.image}`;
+      const seen = pins.get(k);
+      if (seen && !samePin(seen.value, v)) {
+        if (!conflicting.has(k)) notes.push(`${target.dir}: ${source.dir} pins ${loc.image} as ${showPin(seen.value)} in ${seen.where} and as ${showPin(v)} in ${loc.where}: not promoted`);
+        conflicting.add(k);
+        continue;
+      }
+      pins.set(k, { value: v, where: loc.where });
+    }
+    const targetLocs = pinLocations(target);
+    const kept = new Set(targetLocs.map((l) => `${l.kind}:${l.image}`));
+    for (const [k, pin] of [...pins.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
+      if (conflicting.has(k)) continue;
+      const name = k.slice(k.indexOf(":") + 1);
+      if (!kept.has(k)) {
+        notes.push(`${target.dir}: ${source.dir} pins ${k.startsWith("chart:") ? `chart ${name}` : name} (${pin.where}) but ${target.dir} keeps no pin of it: not copied`);
+      }
+    }
+    for (const loc of targetLocs) {
+      const k = `${loc.kind}:${loc.image}`;
+      if (conflicting.has(k)) continue;
+      const pin = pins.get(k);
+      if (!pin) {
+        const held = loc.read(ws.text(loc.file));
+        if (!held || held.tag === void 0 && held.digest === void 0) continue;
+        notes.push(`${target.dir}: ${loc.where} pins ${loc.kind === "chart" ? `chart ${loc.image}` : loc.image}, which ${source.dir} does not pin: left as it is`);
+        continue;
+      }
+      const r = writePin(ws, loc, pin.value);
+      if (r && "problem" in r) notes.push(`${target.dir}: ${r.problem}: not copied from ${pin.where}`);
+      else if (r) changes.push(r);
+    }
+  }
+  return { edits: ws.edits(), changes, notes };
+}
 
 // src/app/event-plan.ts
 var OPT_IN = "set allow-pull-request-target-head: true if you trust every PR author";
@@ -50831,6 +51855,44 @@ function pullRequestTargetRefusal(headSha, checkout) {
   }
   if (checkout.differs !== void 0) {
     return `refusing to render under pull_request_target: the workspace's tracked files differ from the base commit (${checkout.differs}), so they may hold files from the untrusted pull request (e.g. after \`git checkout <pr-sha> -- .\`) while this event runs with a write token. Render a clean checkout of the base, use the pull_request event, or ${OPT_IN}.`;
+  }
+  return void 0;
+}
+function pinRequest(inputs, notices) {
+  const { name, payload } = inputs.event;
+  if (inputs.promote) {
+    const problems = [];
+    const selector = (text, input) => {
+      try {
+        return parseSelector(text);
+      } catch (e) {
+        const found = e instanceof HydrateError ? e.diagnostics : [{ severity: "error", message: e.message }];
+        problems.push(...found.map((d) => ({ ...d, message: `input ${input}: ${d.message}` })));
+        return {};
+      }
+    };
+    const from = selector(inputs.promote.from, "promote-from");
+    const to = selector(inputs.promote.to, "promote-to");
+    if (problems.length > 0) throw new HydrateError(problems, 2);
+    return { kind: "promote", from, to };
+  }
+  const type = inputs.dispatchEventType ?? "hydrate-images";
+  if (name === "repository_dispatch") {
+    const action = typeof payload["action"] === "string" ? payload["action"] : "";
+    if (action !== type) {
+      notices.push(`repository_dispatch of type "${action}" is not dispatch-event-type "${type}": no image update; rendering as on push`);
+      return void 0;
+    }
+    return { kind: "images", update: parseImageUpdate(payload["client_payload"] ?? {}, "client_payload") };
+  }
+  if (name === "workflow_dispatch" && inputs.payload) {
+    let json;
+    try {
+      json = JSON.parse(inputs.payload);
+    } catch (e) {
+      throw new HydrateError({ severity: "error", file: "payload", message: `input payload is not JSON: ${e.message}` }, 2);
+    }
+    return { kind: "images", update: parseImageUpdate(json, "payload") };
   }
   return void 0;
 }
@@ -50857,17 +51919,22 @@ function planForEvent(inputs, checkout) {
     if (inputs.mode !== "check") notices.push("merge_group: rendering only (check mode); the wet branch is updated when the queued change is merged");
     return { mode: "check", readOnly: false, drift: false, notices };
   }
-  return { mode: inputs.mode, readOnly: false, drift: name === "schedule", notices };
+  const pins = pinRequest(inputs, notices);
+  if (pins && inputs.mode === "check") {
+    notices.push(`check mode: the ${pins.kind === "promote" ? "promotion" : "image update"} is not committed; rendering the checkout as it is`);
+    return { mode: "check", readOnly: false, drift: false, notices };
+  }
+  return { mode: inputs.mode, readOnly: false, drift: name === "schedule", notices, ...pins ? { pins } : {} };
 }
 
 // src/adapters/files.ts
 import { lstatSync, readdirSync, readFileSync as readFileSync2, realpathSync } from "node:fs";
 
 // src/dry/utf8.ts
-function firstInvalidUtf8(bytes) {
+function firstInvalidUtf8(bytes2) {
   let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
+  while (i < bytes2.length) {
+    const b = bytes2[i];
     if (b < 128) {
       i++;
       continue;
@@ -50878,10 +51945,10 @@ function firstInvalidUtf8(bytes) {
     else if (b >= 224 && b <= 239) [need, min] = [2, 2048];
     else if (b >= 240 && b <= 244) [need, min] = [3, 65536];
     else return i;
-    if (i + need >= bytes.length) return i;
+    if (i + need >= bytes2.length) return i;
     let cp3 = b & 63 >> need;
     for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
+      const c = bytes2[i + k];
       if ((c & 192) !== 128) return i;
       cp3 = cp3 << 6 | c & 63;
     }
@@ -50890,12 +51957,12 @@ function firstInvalidUtf8(bytes) {
   }
   return -1;
 }
-function decodeUtf8Strict(bytes) {
-  const bad = firstInvalidUtf8(bytes);
-  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
-  const nul = bytes.indexOf(0);
+function decodeUtf8Strict(bytes2) {
+  const bad = firstInvalidUtf8(bytes2);
+  if (bad !== -1) return { problem: `is not UTF-8 text (invalid byte 0x${bytes2[bad].toString(16).padStart(2, "0")} at byte offset ${bad})` };
+  const nul = bytes2.indexOf(0);
   if (nul !== -1) return { problem: `holds a NUL byte at byte offset ${nul} (a binary file)` };
-  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+  return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes2) };
 }
 
 // src/adapters/files.ts
@@ -50907,24 +51974,24 @@ function kindOf(s) {
 }
 var UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 var invalidUtf8Offset = firstInvalidUtf8;
-function decodeUtf8(bytes, path9) {
+function decodeUtf8(bytes2, path11) {
   try {
-    return UTF8.decode(bytes);
+    return UTF8.decode(bytes2);
   } catch {
-    throw new Error(`${path9} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes)}): dry files must be UTF-8 text`);
+    throw new Error(`${path11} is not valid UTF-8 (invalid byte at offset ${invalidUtf8Offset(bytes2)}): dry files must be UTF-8 text`);
   }
 }
 function createFileReader() {
   return {
-    readFile: async (path9) => decodeUtf8(readFileSync2(path9), path9),
-    readFileBytes: async (path9) => new Uint8Array(readFileSync2(path9)),
-    async readDir(path9) {
-      const entries2 = readdirSync(path9, { withFileTypes: true });
+    readFile: async (path11) => decodeUtf8(readFileSync2(path11), path11),
+    readFileBytes: async (path11) => new Uint8Array(readFileSync2(path11)),
+    async readDir(path11) {
+      const entries2 = readdirSync(path11, { withFileTypes: true });
       return entries2.map((e) => ({ name: e.name, kind: kindOf(e) }));
     },
-    async lstat(path9) {
+    async lstat(path11) {
       try {
-        const s = lstatSync(path9);
+        const s = lstatSync(path11);
         return { kind: kindOf(s), size: s.size };
       } catch (e) {
         if (e.code === "ENOENT" || e.code === "ENOTDIR") {
@@ -50933,7 +52000,7 @@ function createFileReader() {
         throw e;
       }
     },
-    realpath: async (path9) => realpathSync.native(path9)
+    realpath: async (path11) => realpathSync.native(path11)
   };
 }
 
@@ -50988,9 +52055,9 @@ async function readGitListing(exec, repoRoot, logger2) {
     const opaque = /* @__PURE__ */ new Set();
     for (const line of split(listed2)) {
       if (line.startsWith("? ")) {
-        const path10 = line.slice(2);
-        if (path10.endsWith("/")) opaque.add(path10.slice(0, -1));
-        else dirty.add(path10);
+        const path12 = line.slice(2);
+        if (path12.endsWith("/")) opaque.add(path12.slice(0, -1));
+        else dirty.add(path12);
         continue;
       }
       const tab = line.indexOf("	");
@@ -50998,33 +52065,33 @@ async function readGitListing(exec, repoRoot, logger2) {
       const mode = line.slice(2, 8);
       const blob = line.slice(9, tab - 2);
       const stage = line[tab - 1];
-      const path9 = line.slice(tab + 1);
+      const path11 = line.slice(tab + 1);
       if (tab < 51 || line[1] !== " " || line[8] !== " " || line[tab - 2] !== " " || !/^\d{6}$/.test(mode) || !/^[0-9a-f]+$/.test(blob)) {
         throw new Error(`unexpected ls-files line ${JSON.stringify(line.slice(0, 80))}`);
       }
-      if (mode === "160000") opaque.add(path9);
+      if (mode === "160000") opaque.add(path11);
       else if (tag !== "H" || stage !== "0" || mode === "120000" || blob.length !== 40) {
-        clean.delete(path9);
-        dirty.add(path9);
-      } else if (!dirty.has(path9)) clean.set(path9, blob);
+        clean.delete(path11);
+        dirty.add(path11);
+      } else if (!dirty.has(path11)) clean.set(path11, blob);
     }
     if (clean.size === 0) throw new Error("no tracked file below the dry root");
     const all = [...clean.keys(), ...dirty];
     const attrs = mayHaveAttributes(repoRoot, all) ? split(await git2(["check-attr", "-a", "-z", "--stdin"], `${all.join("\0")}\0`)) : [];
     for (let i = 0; i + 2 < attrs.length; i += 3) {
-      const [path9, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
+      const [path11, attr, value] = [attrs[i], attrs[i + 1], attrs[i + 2]];
       if (value === "unspecified" || value === "unset") continue;
-      if (attr === "filter") throw new Error(`${path9} has the filter attribute ${value}`);
+      if (attr === "filter") throw new Error(`${path11} has the filter attribute ${value}`);
       if (CONTENT_ATTRIBUTES.has(attr) && !(attr === "eol" && value === "lf")) {
-        clean.delete(path9);
-        dirty.add(path9);
+        clean.delete(path11);
+        dirty.add(path11);
       }
     }
-    for (const path9 of split(await git2(["ls-files", "-m", "-z"]))) {
-      clean.delete(path9);
-      dirty.add(path9);
+    for (const path11 of split(await git2(["ls-files", "-m", "-z"]))) {
+      clean.delete(path11);
+      dirty.add(path11);
     }
-    for (const path9 of opaque) clean.delete(path9);
+    for (const path11 of opaque) clean.delete(path11);
     logger2.debug(`hydrate: dry file ids from git: ${clean.size} clean, ${dirty.size} read from content, ${opaque.size} not tracked`);
     return { clean, dirty, opaque };
   } catch (e) {
@@ -51040,6 +52107,7 @@ function pipelinePorts(logger2) {
 }
 
 // src/app/pull-request.ts
+import { createHash as createHash3 } from "node:crypto";
 import { existsSync as existsSync4 } from "node:fs";
 import path2 from "node:path";
 async function planPullRequest(gh, head, base) {
@@ -51055,17 +52123,93 @@ async function settlePullRequest(gh, plan, content, logger2) {
     await gh.deleteBranch(plan.head);
     return { kind: "closed", number: open3.number };
   }
-  const { pull, created } = await gh.createOrUpdatePull({ head: plan.head, base: plan.base, title: content.title, body: content.body }, open3 ?? null);
+  const body = content.bodyNote ? `${content.body.replace(/\n*$/, "")}
+
+${content.bodyNote}
+` : content.body;
+  const { pull, created } = await gh.createOrUpdatePull({ head: plan.head, base: plan.base, title: content.title, body }, open3 ?? null);
+  const warnings = [];
+  if (created && content.reviewers && content.reviewers.length > 0) {
+    const warning2 = await gh.requestReviewers(pull.number, content.reviewers);
+    if (warning2) warnings.push(warning2);
+  }
   if (content.labels.length > 0) await gh.addLabels(pull.number, content.labels, pull.labels);
   await gh.upsertStickyComment(pull.number, content.comment.marker, content.comment.body);
-  const warnings = [];
+  let merged = false;
   if (pull.auto_merge) {
     logger2.info(`auto-merge is already enabled on #${pull.number}`);
   } else if (content.autoMerge()) {
-    const warning2 = await gh.enableAutoMerge(pull.node_id, "SQUASH");
-    if (warning2) warnings.push(warning2);
+    const r = await gh.autoMerge(pull, content.mergeMethod ?? "MERGE");
+    if (r.kind === "warning") warnings.push(r.message);
+    merged = r.kind === "merged";
   }
-  return { kind: "open", pull, created, warnings };
+  return { kind: "open", pull, created, warnings, ...merged ? { merged } : {} };
+}
+function branchPart(value) {
+  const safe = value.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/\.{2,}/g, ".").replace(/^[.-]+/, "").replace(/(?:\.lock|[.-])+$/i, "");
+  if (safe === value && safe !== "") return safe;
+  return `${safe === "" ? "x" : safe}-${createHash3("sha256").update(value, "utf8").digest("hex").slice(0, 8)}`;
+}
+function pullGroupOf(prBranch, names, coordinates) {
+  const parts = [];
+  const shown = [];
+  const labels = [];
+  for (const n of names) {
+    const v = coordinates[n];
+    if (v === void 0 || v === "") {
+      parts.push(`no-${branchPart(n)}`);
+      shown.push(`${n}=(none)`);
+    } else {
+      parts.push(`${branchPart(n)}-${branchPart(v)}`);
+      shown.push(`${n}=${v}`);
+      labels.push(`${n}/${v}`);
+    }
+  }
+  return { label: shown.join(", "), labels, branch: [prBranch, ...parts].join("/") };
+}
+function diffOfUnits(diff, units) {
+  const keep = new Set(units);
+  return reportOf(diff.units.filter((u) => keep.has(u.unit)));
+}
+async function planGroupedPulls(gh, prBranch, base) {
+  const open3 = /* @__PURE__ */ new Map();
+  let ungrouped;
+  for (const p of await gh.listOpenPulls(base)) {
+    if (p.base.ref !== base) continue;
+    if (p.head.ref === prBranch) ungrouped ??= p;
+    else if (p.head.ref.startsWith(`${prBranch}/`) && !open3.has(p.head.ref)) open3.set(p.head.ref, p);
+  }
+  return { base, prBranch, open: open3, ...ungrouped ? { ungrouped } : {} };
+}
+async function retireUngrouped(gh, plan, logger2) {
+  if (!plan.ungrouped) return void 0;
+  logger2.info(`pull requests are grouped now: closing #${plan.ungrouped.number} from ${plan.prBranch}`);
+  await gh.closePull(plan.ungrouped.number);
+  await gh.deleteBranch(plan.prBranch);
+  return plan.ungrouped.number;
+}
+async function settleGroups(gh, plan, groups2, logger2) {
+  const out = [];
+  const changed = new Set(groups2.map((g) => g.branch));
+  for (const g of groups2) {
+    const open3 = plan.open.get(g.branch);
+    const groupPlan = { head: g.branch, base: plan.base, lookup: open3 ? { open: open3, latest: open3 } : {}, restartTarget: false };
+    out.push({ branch: g.branch, outcome: await settlePullRequest(gh, groupPlan, g.content, logger2) });
+  }
+  let me;
+  for (const [branch, pull] of [...plan.open].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
+    if (changed.has(branch)) continue;
+    me ??= await gh.identity();
+    if (pull.user?.login !== me) {
+      logger2.info(`#${pull.number} from ${branch} was opened by ${pull.user?.login ?? "a deleted user"}, not by ${me}: left open`);
+      continue;
+    }
+    logger2.info(`the wet branch already holds ${branch}'s units as rendered: closing #${pull.number}`);
+    await gh.closePull(pull.number);
+    await gh.deleteBranch(branch);
+    out.push({ branch, outcome: { kind: "closed", number: pull.number } });
+  }
+  return out;
 }
 function pullBody(diff, run2) {
   const lines = [
@@ -51171,60 +52315,10 @@ function isClusterScoped(id, crds) {
   return BUILT_IN.has(key2);
 }
 
-// src/wet/wet-index.ts
-import { createHash as createHash2 } from "node:crypto";
-var INDEX_PATH = ".hydrate/index.json";
-var PENDING_PATH = ".hydrate/pending.json";
-function contentHash(text) {
-  return createHash2("sha256").update(text, "utf8").digest("hex");
-}
-function isNeverOwned(path9) {
-  const parts = path9.split("/");
-  if (parts.length < 2) return true;
-  if (parts[0].startsWith(".git")) return true;
-  return parts.includes(".git");
-}
-function unitRecord(entries2 = []) {
-  const out = /* @__PURE__ */ Object.create(null);
-  for (const [k, v] of entries2) out[k] = v;
-  return out;
-}
-function recoverIndex(committed, pending) {
-  const units = unitRecord();
-  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
-  for (const id of [...ids].sort(cmp)) {
-    const a = committed?.units[id];
-    const b = pending?.units[id];
-    const base = b ?? a;
-    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
-    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
-      const hashes = /* @__PURE__ */ Object.create(null);
-      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
-      entry.hashes = hashes;
-    }
-    units[id] = entry;
-  }
-  const index = { version: 1, generator: pending?.generator ?? committed?.generator ?? "", units };
-  const shared = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
-  if (shared.length > 0) index.shared = shared;
-  return index;
-}
-
 // src/wet/layout.ts
 var GITATTRIBUTES_CONTENT = "* linguist-generated=true\n";
 var PER_UNIT_MANIFEST = "manifest.yaml";
 var INDEX_DIR = INDEX_PATH.slice(0, INDEX_PATH.lastIndexOf("/"));
-function checkWetPath(p) {
-  if (p === "") return "path is empty";
-  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
-  if (p.includes("\\")) return `path "${p}" contains a backslash`;
-  if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
-  for (const segment of p.split("/")) {
-    if (segment === "") return `path "${p}" has an empty segment`;
-    if (segment === "." || segment === "..") return `path "${p}" contains a \`${segment}\` segment`;
-  }
-  return void 0;
-}
 function idOf(u) {
   return "unit" in u ? u.unit.id : u.id;
 }
@@ -51296,26 +52390,26 @@ function layoutWet(results, settings, meta3, kept = []) {
   const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
     (a, b) => cmp(idOf(a), idOf(b))
   );
-  const claim2 = (unitId2, path9, content, what, file) => {
+  const claim2 = (unitId2, path11, content, what, file) => {
     const at3 = file !== void 0 ? { file } : {};
-    const bad = checkWetPath(path9);
+    const bad = checkWetPath(path11);
     if (bad) {
       diagnostics.push({ severity: "error", unit: unitId2, ...at3, message: `${what}: unsafe wet path: ${bad}` });
       return false;
     }
-    const folded = foldCase(path9);
+    const folded = foldCase(path11);
     if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
         ...at3,
-        message: `${what} would be written to ${path9}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
+        message: `${what} would be written to ${path11}, inside ${INDEX_DIR}/ which is reserved for hydrate's index`
       });
       return false;
     }
     const first = claims.get(folded);
     if (first) {
-      const how = first.path === path9 ? `the same path ${path9}` : `${path9}, which differs from ${first.path} only in case`;
+      const how = first.path === path11 ? `the same path ${path11}` : `${path11}, which differs from ${first.path} only in case`;
       const owner = first.unit === unitId2 ? "this unit" : `unit ${first.unit}`;
       diagnostics.push({
         severity: "error",
@@ -51325,15 +52419,15 @@ function layoutWet(results, settings, meta3, kept = []) {
       });
       return false;
     }
-    claims.set(folded, { path: path9, unit: unitId2, what });
-    files.set(path9, content);
+    claims.set(folded, { path: path11, unit: unitId2, what });
+    files.set(path11, content);
     return true;
   };
   for (const result of sorted2) {
     if (!("unit" in result)) {
       const owner = result.entry.owner ?? "another config";
-      for (const [path9, content] of result.files) {
-        claim2(result.id, path9, content, result.foreign ? `${path9} (rendered by ${owner})` : `${path9} (kept unchanged)`);
+      for (const [path11, content] of result.files) {
+        claim2(result.id, path11, content, result.foreign ? `${path11} (rendered by ${owner})` : `${path11} (kept unchanged)`);
       }
       const known = result.entry.hashes;
       const hashes = hashesOf(
@@ -51371,8 +52465,8 @@ function layoutWet(results, settings, meta3, kept = []) {
     placed.sort((a, b) => compareIdentity(a.id, b.id) || cmp(texts.get(a), texts.get(b)));
     if (layout === "per-unit") {
       if (placed.length > 0) {
-        const path9 = joinWet(unit2.output, PER_UNIT_MANIFEST);
-        if (claim2(unit2.id, path9, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path9);
+        const path11 = joinWet(unit2.output, PER_UNIT_MANIFEST);
+        if (claim2(unit2.id, path11, joinYamlDocuments(placed.map((p) => texts.get(p))), "the unit manifest")) owned.push(path11);
       }
     } else {
       const scopes = crdScopes(placed.map((p) => p.object));
@@ -51391,27 +52485,27 @@ function layoutWet(results, settings, meta3, kept = []) {
       placed.forEach((p, i) => {
         const name = names[i];
         if (name === void 0) return;
-        const path9 = joinWet(unit2.output, name);
+        const path11 = joinWet(unit2.output, name);
         if (name.includes("/")) {
           diagnostics.push({ severity: "error", unit: unit2.id, message: `${describeIdentity(p.id)}: its name cannot be used as a file name` });
           return;
         }
-        if (claim2(unit2.id, path9, texts.get(p), describeIdentity(p.id))) owned.push(path9);
+        if (claim2(unit2.id, path11, texts.get(p), describeIdentity(p.id))) owned.push(path11);
       });
     }
     const artifacts = [...result.artifacts].sort((a, b) => cmp(a.path, b.path) || cmp(a.source, b.source));
     for (const artifact of artifacts) {
-      const path9 = joinWet(unit2.output, artifact.path);
+      const path11 = joinWet(unit2.output, artifact.path);
       const bad = checkWetPath(artifact.path);
       if (bad) {
         diagnostics.push({ severity: "error", unit: unit2.id, file: artifact.source, message: `artifact from ${artifact.source}: unsafe ${bad}` });
         continue;
       }
-      if (claim2(unit2.id, path9, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path9);
+      if (claim2(unit2.id, path11, artifact.content, `artifact from ${artifact.source}`, artifact.source)) owned.push(path11);
     }
     if (attributes && unit2.output !== "") {
-      const path9 = joinWet(unit2.output, ".gitattributes");
-      if (claim2(unit2.id, path9, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path9);
+      const path11 = joinWet(unit2.output, ".gitattributes");
+      if (claim2(unit2.id, path11, GITATTRIBUTES_CONTENT, "the generated .gitattributes")) owned.push(path11);
     }
     const entry = {
       renderer: unit2.renderer,
@@ -51443,169 +52537,12 @@ function layoutWet(results, settings, meta3, kept = []) {
       }
     }
   }
-  const index = { version: 1, generator: meta3.generator, units };
+  const index = { version: WET_INDEX_VERSION, generator: meta3.generator, units };
   if (meta3.dryCommit !== void 0) index.dryCommit = meta3.dryCommit;
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
-  const list = [...files].map(([path9, content]) => ({ path: path9, content })).sort((a, b) => cmp(a.path, b.path));
+  const list = [...files].map(([path11, content]) => ({ path: path11, content })).sort((a, b) => cmp(a.path, b.path));
   return { files: list, index, diagnostics };
-}
-function sortKeysDeep(value) {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (typeof value === "object" && value !== null) {
-    const out = /* @__PURE__ */ Object.create(null);
-    for (const k of Object.keys(value).sort(cmp)) {
-      const v = value[k];
-      if (v !== void 0) out[k] = sortKeysDeep(v);
-    }
-    return out;
-  }
-  return value;
-}
-function serializeIndex(index) {
-  return `${JSON.stringify(sortKeysDeep(index), null, 2)}
-`;
-}
-var MAX_INDEX_BYTES = 64 * 1024 * 1024;
-var MAX_INDEX_PATHS = 2e5;
-var INDEX_RECOVERY = "restore it from an earlier commit of the wet tree (git checkout <commit> -- .hydrate/index.json), or delete it together with the folders hydrate renders into, then run again";
-function isObject2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function countPaths(raw) {
-  if (!isObject2(raw)) return 0;
-  let n = 0;
-  const units = raw["units"];
-  if (isObject2(units)) {
-    for (const u of Object.values(units)) {
-      const paths = isObject2(u) ? u["paths"] : void 0;
-      if (Array.isArray(paths)) n += paths.length;
-    }
-  }
-  const shared = raw["shared"];
-  return n + (Array.isArray(shared) ? shared.length : 0);
-}
-var RENDERERS = /* @__PURE__ */ new Set(["kubernetes", "terraform", "secrets"]);
-var HASH = /^[0-9a-f]{64}$/;
-function readIndexJson(raw, problems) {
-  const bad = (where, message) => {
-    if (problems.length < 20) problems.push(`${where}: ${message}`);
-    return void 0;
-  };
-  const str3 = (v, where, optional2 = false) => typeof v === "string" ? v : v === void 0 && optional2 ? void 0 : bad(where, `expected a string${optional2 ? " or nothing" : ""}`);
-  const safe = (v, where) => {
-    const p = str3(v, where);
-    if (p === void 0) return void 0;
-    return checkWetPath(p) === void 0 ? p : bad(where, "unsafe path");
-  };
-  const strings2 = (v, where, check) => {
-    if (!Array.isArray(v)) return bad(where, "expected an array");
-    const out = [];
-    v.forEach((x, i) => {
-      const s = check(x, `${where}.${i}`);
-      if (s !== void 0) out.push(s);
-    });
-    return out;
-  };
-  if (!isObject2(raw)) return bad("(root)", "expected an object");
-  if (raw["version"] !== 1) bad("version", `expected 1, got ${JSON.stringify(raw["version"]) ?? "nothing"}`);
-  const generator = str3(raw["generator"], "generator");
-  const dryCommit = str3(raw["dryCommit"], "dryCommit", true);
-  const configDigest = str3(raw["configDigest"], "configDigest", true);
-  const units = unitRecord();
-  const rawUnits = raw["units"];
-  if (!isObject2(rawUnits)) bad("units", "expected an object");
-  else {
-    for (const id of Object.keys(rawUnits).sort(cmp)) {
-      const u = rawUnits[id];
-      const at3 = `units.${id}`;
-      if (!isObject2(u)) {
-        bad(at3, "expected an object");
-        continue;
-      }
-      const renderer = u["renderer"];
-      if (typeof renderer !== "string" || !RENDERERS.has(renderer)) bad(`${at3}.renderer`, 'expected one of "kubernetes", "terraform", "secrets"');
-      const dir = str3(u["dir"], `${at3}.dir`);
-      const coordinates = /* @__PURE__ */ Object.create(null);
-      if (!isObject2(u["coordinates"])) bad(`${at3}.coordinates`, "expected an object");
-      else for (const [k, v] of Object.entries(u["coordinates"])) if (str3(v, `${at3}.coordinates.${k}`) !== void 0) coordinates[k] = v;
-      const output = u["output"] === "" ? "" : safe(u["output"], `${at3}.output`);
-      const paths = strings2(u["paths"], `${at3}.paths`, safe);
-      const digest = str3(u["digest"], `${at3}.digest`);
-      const entry = { renderer, dir, coordinates, output, paths, digest };
-      if (u["hashes"] !== void 0) {
-        const hashes = /* @__PURE__ */ Object.create(null);
-        if (!isObject2(u["hashes"])) bad(`${at3}.hashes`, "expected an object");
-        else {
-          for (const [k, v] of Object.entries(u["hashes"])) {
-            if (typeof v === "string" && HASH.test(v)) hashes[k] = v;
-            else bad(`${at3}.hashes.${k}`, "expected a sha256 hex digest");
-          }
-        }
-        entry.hashes = hashes;
-      }
-      if (u["resources"] !== void 0) {
-        const r = u["resources"];
-        if (typeof r === "number" && Number.isInteger(r) && r >= 0) entry.resources = r;
-        else bad(`${at3}.resources`, "expected a whole number");
-      }
-      if (u["volatile"] !== void 0) {
-        if (typeof u["volatile"] === "boolean") entry.volatile = u["volatile"];
-        else bad(`${at3}.volatile`, "expected a boolean");
-      }
-      if (u["provides"] !== void 0) {
-        const provides = strings2(u["provides"], `${at3}.provides`, (x, w) => str3(x, w));
-        if (provides) entry.provides = provides.sort(cmp);
-      }
-      const owner = str3(u["owner"], `${at3}.owner`, true);
-      if (owner !== void 0) entry.owner = owner;
-      if (u["closure"] !== void 0) {
-        const raw2 = u["closure"];
-        const closure = /* @__PURE__ */ Object.create(null);
-        let fine = isObject2(raw2);
-        if (fine) for (const k in raw2) {
-          const v = raw2[k];
-          if (typeof v !== "string") {
-            fine = false;
-            break;
-          }
-          closure[k] = v;
-        }
-        if (fine) entry.closure = closure;
-        else bad(`${at3}.closure`, "expected an object of strings");
-      }
-      if (paths) entry.paths = paths.sort(cmp);
-      units[id] = entry;
-    }
-  }
-  const shared = raw["shared"] === void 0 ? void 0 : strings2(raw["shared"], "shared", safe);
-  if (problems.length > 0) return void 0;
-  const index = { version: 1, generator, units };
-  if (dryCommit !== void 0) index.dryCommit = dryCommit;
-  if (configDigest !== void 0) index.configDigest = configDigest;
-  if (shared !== void 0) index.shared = shared.sort(cmp);
-  return index;
-}
-function parseIndex(text, file) {
-  const fail = (why) => {
-    throw new HydrateError({
-      severity: "error",
-      file,
-      message: `wet index ${file} is invalid: ${why}; ${INDEX_RECOVERY}`
-    });
-  };
-  if (text.length > MAX_INDEX_BYTES) fail(`it is larger than ${MAX_INDEX_BYTES / 1024 / 1024} MiB`);
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return fail(`not JSON (${e.message})`);
-  }
-  const count = countPaths(raw);
-  if (count > MAX_INDEX_PATHS) fail(`it lists ${count} paths, more than the ${MAX_INDEX_PATHS} hydrate accepts`);
-  const problems = [];
-  const index = readIndexJson(raw, problems);
-  return index ?? fail(problems.join("; "));
 }
 function ownedPaths(index) {
   const set = /* @__PURE__ */ new Set([INDEX_PATH]);
@@ -51614,6 +52551,34 @@ function ownedPaths(index) {
     for (const p of index.shared ?? []) set.add(p);
   }
   return [...set].sort(cmp);
+}
+
+// src/wet/wet-index.ts
+function isNeverOwned(path11) {
+  const parts = path11.split("/");
+  if (parts.length < 2) return true;
+  if (parts[0].startsWith(".git")) return true;
+  return parts.includes(".git");
+}
+function recoverIndex(committed, pending) {
+  const units = unitRecord();
+  const ids = /* @__PURE__ */ new Set([...Object.keys(committed?.units ?? {}), ...Object.keys(pending?.units ?? {})]);
+  for (const id of [...ids].sort(cmp)) {
+    const a = committed?.units[id];
+    const b = pending?.units[id];
+    const base = b ?? a;
+    const entry = { ...base, paths: [.../* @__PURE__ */ new Set([...a?.paths ?? [], ...b?.paths ?? []])].sort(cmp), digest: "" };
+    if (a?.hashes !== void 0 || b?.hashes !== void 0) {
+      const hashes = /* @__PURE__ */ Object.create(null);
+      Object.assign(hashes, a?.hashes ?? {}, b?.hashes ?? {});
+      entry.hashes = hashes;
+    }
+    units[id] = entry;
+  }
+  const index = { version: WET_INDEX_VERSION, generator: pending?.generator ?? committed?.generator ?? "", units };
+  const shared2 = [.../* @__PURE__ */ new Set([...committed?.shared ?? [], ...pending?.shared ?? []])].sort(cmp);
+  if (shared2.length > 0) index.shared = shared2;
+  return index;
 }
 
 // src/adapters/wet-dir.ts
@@ -51641,8 +52606,8 @@ var FILE_MODE = 420;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
 }
-function assertSafe(path9) {
-  const bad = checkWetPath(path9);
+function assertSafe(path11) {
+  const bad = checkWetPath(path11);
   if (bad) throw new HydrateError({ severity: "error", message: `wet tree: ${bad}` });
 }
 async function kindOf2(abs2) {
@@ -51658,8 +52623,8 @@ async function kindOf2(abs2) {
     throw e;
   }
 }
-async function walkPath(path9, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
-  const parts = path9.split("/");
+async function walkPath(path11, kindAt, goingAway = /* @__PURE__ */ new Set(), blocked = "missing") {
+  const parts = path11.split("/");
   let sofar = "";
   for (let i = 0; i < parts.length; i++) {
     sofar = i === 0 ? parts[0] : `${sofar}/${parts[i]}`;
@@ -51669,20 +52634,20 @@ async function walkPath(path9, kindAt, goingAway = /* @__PURE__ */ new Set(), bl
       throw new HydrateError({
         severity: "error",
         file: sofar,
-        message: `refusing to touch ${path9}: ${sofar} is a symlink in the wet tree`
+        message: `refusing to touch ${path11}: ${sofar} is a symlink in the wet tree`
       });
     }
     if (kind === "missing") return "missing";
     if (i < parts.length - 1 && kind !== "directory") {
       if (blocked === "missing") return "missing";
-      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path9}: ${sofar} is not a folder` });
+      throw new HydrateError({ severity: "error", file: sofar, message: `cannot reach ${path11}: ${sofar} is not a folder` });
     }
     if (i === parts.length - 1) return kind;
   }
   return "missing";
 }
-function inspect(dir, path9, goingAway, blocked) {
-  return walkPath(path9, (sofar) => kindOf2(join5(dir, sofar)), goingAway, blocked);
+function inspect(dir, path11, goingAway, blocked) {
+  return walkPath(path11, (sofar) => kindOf2(join5(dir, sofar)), goingAway, blocked);
 }
 function kindOfEntry(e) {
   if (e.isSymbolicLink()) return "symlink";
@@ -51708,19 +52673,19 @@ function listingInspector(dir) {
     const parent = slash === -1 ? "" : sofar.slice(0, slash);
     return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join5(dir, sofar));
   };
-  return (path9) => walkPath(path9, kindAt);
+  return (path11) => walkPath(path11, kindAt);
 }
 async function readWetDir(dir) {
   const kindAt = listingInspector(dir);
-  const read = async (path9) => {
-    assertSafe(path9);
-    const kind = await kindAt(path9);
+  const read = async (path11) => {
+    assertSafe(path11);
+    const kind = await kindAt(path11);
     if (kind === "missing") return void 0;
     if (kind !== "file") {
-      throw new HydrateError({ severity: "error", file: path9, message: `${path9} in the wet tree is not a regular file` });
+      throw new HydrateError({ severity: "error", file: path11, message: `${path11} in the wet tree is not a regular file` });
     }
     try {
-      return readFileSync3(join5(dir, path9), "utf8");
+      return readFileSync3(join5(dir, path11), "utf8");
     } catch (e) {
       const code2 = errnoCode(e);
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
@@ -51825,10 +52790,10 @@ async function applyWetPlan(dir, plan, fs3 = nodeWetFs) {
     });
   }
 }
-async function writeAtomically(dir, path9, content, fs3) {
-  const abs2 = join5(dir, path9);
-  const slash = path9.lastIndexOf("/");
-  const name = slash === -1 ? path9 : path9.slice(slash + 1);
+async function writeAtomically(dir, path11, content, fs3) {
+  const abs2 = join5(dir, path11);
+  const slash = path11.lastIndexOf("/");
+  const name = slash === -1 ? path11 : path11.slice(slash + 1);
   const tmp = join5(abs2, "..", `.${name}.hydrate-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
     await fs3.writeFile(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
@@ -51887,24 +52852,11 @@ import { mkdir as mkdir5, readdir as readdir4, readFile as readFile2, rename as 
 import { randomBytes as randomBytes2 } from "node:crypto";
 import path3 from "node:path";
 
-// src/pipeline/shards.ts
-import { createHash as createHash3 } from "node:crypto";
+// src/formats/shard-file.ts
 var SHARD_FORMAT = "hydrate-shard/v1";
 function shardFileName(spec) {
   return `hydrate-shard-${spec.index}-of-${spec.count}.json`;
 }
-function assignShard(units, independent, spec) {
-  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
-}
-var sourceSchema = object({ file: string2().optional(), line: number2().int().optional(), col: number2().int().optional() });
-var diagnosticSchema = object({
-  severity: _enum(["error", "warning", "notice"]),
-  message: string2(),
-  unit: string2().optional(),
-  file: string2().optional(),
-  line: number2().int().optional(),
-  col: number2().int().optional()
-});
 var resourceSchema = union([
   object({ object: record(string2(), unknown()), source: sourceSchema }),
   object({ yaml: string2(), source: sourceSchema })
@@ -51941,174 +52893,22 @@ var shardFileSchema = object({
   assigned: array(string2()),
   units: array(unitSchema)
 });
-function jsonExact(v) {
-  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
-  if (Array.isArray(v)) return v.every(jsonExact);
-  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
-  return true;
+function serializeShardFile(shard) {
+  return `${JSON.stringify(shard)}
+`;
 }
-function encodeResource(r) {
-  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
-}
-function decodeResource(r, unit2) {
-  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
-  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
-  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
-}
-function buildShardFile(input) {
-  const units = [...input.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
-    const failed = r.status === "failed" || input.rejected.has(r.unit.id);
-    const rejection = input.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
-      {
-        severity: "error",
-        unit: r.unit.id,
-        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input.spec.index}/${input.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
-      }
-    ] : [];
-    return {
-      id: r.unit.id,
-      status: failed ? "failed" : r.status,
-      digest: r.digest,
-      ...r.volatile ? { volatile: true } : {},
-      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
-      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
-      diagnostics: [...r.diagnostics, ...rejection],
-      ...r.provides ? { provides: r.provides } : {},
-      ...r.requires ? { requires: r.requires } : {}
-    };
-  });
-  return {
-    format: SHARD_FORMAT,
-    generator: input.generator,
-    shard: { index: input.spec.index, count: input.spec.count },
-    configDigest: input.configDigest,
-    ...input.dryCommit ? { dryCommit: input.dryCommit } : {},
-    ...input.runId ? { runId: input.runId } : {},
-    assigned: input.assigned.map((u) => u.id).sort(cmp),
-    units
-  };
-}
-function collectShards(shards, expect) {
-  const diagnostics = [];
-  const entries2 = /* @__PURE__ */ new Map();
-  const error3 = (message, file) => {
-    diagnostics.push({ severity: "error", message: file ? `${message} [${file}]` : message });
-  };
-  if (shards.length === 0) {
-    error3("merge found no shard files: download every shard job's artifact into the shard directory first");
-    return { entries: entries2, diagnostics };
+function parseShardFile(text) {
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { problem: `is not valid JSON: ${e.message}` };
   }
-  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
-  if (counts.length > 1) error3(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
-  const count = Math.max(...counts);
-  const byIndex = /* @__PURE__ */ new Map();
-  for (const s of shards) {
-    const d = s.data;
-    const name = `shard ${d.shard.index}/${d.shard.count}`;
-    if (d.generator !== expect.generator) error3(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
-    if (d.configDigest !== expect.configDigest) error3(`${name} was rendered with a different config file than this job's`, s.file);
-    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
-      error3(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
-    }
-    if ((d.runId ?? "") !== (expect.runId ?? "")) {
-      error3(
-        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
-        s.file
-      );
-    }
-    if (d.shard.index > d.shard.count) error3(`${name}: index greater than the count`, s.file);
-    const seen = byIndex.get(d.shard.index);
-    if (seen && d.shard.count === count) error3(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
-    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  const parsed = shardFileSchema.safeParse(json);
+  if (!parsed.success) {
+    return { problem: `is not a Hydrate shard file (${issueSummary(parsed.error)})` };
   }
-  for (let i = 1; i <= count; i++) {
-    if (!byIndex.has(i)) error3(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
-  }
-  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
-  for (const [index, s] of byIndex) {
-    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
-    const got = s.data.assigned;
-    const onlyThere = got.filter((id) => !expected.includes(id));
-    const onlyHere = expected.filter((id) => !got.includes(id));
-    if (onlyThere.length > 0 || onlyHere.length > 0) {
-      const detail = [
-        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
-        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
-      ].filter(Boolean);
-      error3(
-        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
-        s.file
-      );
-      continue;
-    }
-    const byId = new Map(s.data.units.map((u) => [u.id, u]));
-    for (const id of got) {
-      const unit2 = byId.get(id);
-      if (!unit2) error3(`shard ${index}/${count} has no result for unit ${id}`, s.file);
-      else entries2.set(id, { shard: s, unit: unit2 });
-    }
-  }
-  return { entries: entries2, diagnostics };
-}
-function sample(ids) {
-  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
-}
-function shardUnitResult(entry, unit2) {
-  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
-  if (entry.status === "failed" && !hasErrors(diagnostics)) {
-    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
-  }
-  return {
-    unit: unit2,
-    status: entry.status === "failed" ? "failed" : "rendered",
-    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
-    artifacts: entry.artifacts,
-    diagnostics,
-    digest: entry.digest,
-    ...entry.volatile ? { volatile: true } : {},
-    ...entry.provides ? { provides: entry.provides } : {},
-    ...entry.requires ? { requires: entry.requires } : {}
-  };
-}
-function chooseVerificationSample(rendered, count, seed) {
-  if (count <= 0 || rendered.size === 0) return [];
-  const key2 = (id) => createHash3("sha256").update(seed).update("\0").update(id).digest("hex");
-  const ordered = [...rendered.keys()].map((id) => ({ id, key: key2(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
-  const chosen = /* @__PURE__ */ new Set();
-  const shardsSeen = /* @__PURE__ */ new Set();
-  for (const { id } of ordered) {
-    const shard = rendered.get(id);
-    if (!shardsSeen.has(shard)) {
-      shardsSeen.add(shard);
-      chosen.add(id);
-    }
-  }
-  for (const { id } of ordered) {
-    if (chosen.size >= count) break;
-    chosen.add(id);
-  }
-  return [...chosen].sort(cmp);
-}
-function fingerprint(r) {
-  return {
-    status: r.status === "failed" ? "failed" : "rendered",
-    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
-    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
-  };
-}
-function shardResultDifference(fromShard, own2) {
-  const a = fingerprint(fromShard);
-  const b = fingerprint(own2);
-  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
-  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
-  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
-  if (i >= 0) {
-    const obj = own2.resources[i]?.object;
-    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
-    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
-  }
-  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
-  return void 0;
+  return { data: parsed.data };
 }
 
 // src/adapters/shard-files.ts
@@ -52117,8 +52917,7 @@ async function writeShardFile(dir, shard) {
   await mkdir5(dir, { recursive: true });
   const file = path3.join(dir, shardFileName(shard.shard));
   const tmp = `${file}.${randomBytes2(4).toString("hex")}.tmp`;
-  await writeFile4(tmp, `${JSON.stringify(shard)}
-`);
+  await writeFile4(tmp, serializeShardFile(shard));
   await rename3(tmp, file);
   return file;
 }
@@ -52148,20 +52947,16 @@ async function readShardFiles(dir) {
   const shards = [];
   const problems = [];
   for (const file of files) {
-    let json;
+    let text;
     try {
-      json = JSON.parse(await readFile2(file, "utf8"));
+      text = await readFile2(file, "utf8");
     } catch (e) {
       problems.push({ severity: "error", message: `shard file ${file} is not valid JSON: ${e.message}` });
       continue;
     }
-    const parsed = shardFileSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-      problems.push({ severity: "error", message: `shard file ${file} is not a Hydrate shard file (${first.join("; ")})` });
-      continue;
-    }
-    shards.push({ file, data: parsed.data });
+    const parsed = parseShardFile(text);
+    if ("problem" in parsed) problems.push({ severity: "error", message: `shard file ${file} ${parsed.problem}` });
+    else shards.push({ file, data: parsed.data });
   }
   if (problems.length > 0) throw new HydrateError(problems);
   return shards;
@@ -52171,12 +52966,158 @@ async function readShardFiles(dir) {
 import { randomBytes as randomBytes3 } from "node:crypto";
 
 // src/dry/discover.ts
-var import_picomatch4 = __toESM(require_picomatch2(), 1);
+var import_picomatch5 = __toESM(require_picomatch2(), 1);
 import { join as join6 } from "node:path";
+
+// src/dry/match.ts
+var PatternError = class extends Error {
+  problems;
+  constructor(pattern, problems) {
+    super(`invalid pattern "${pattern}": ${problems.map((p) => p.message).join("; ")}`);
+    this.name = "PatternError";
+    this.problems = problems;
+  }
+};
+function escapeRegex2(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+var cache = /* @__PURE__ */ new Map();
+function compilePattern(pattern) {
+  const hit = cache.get(pattern);
+  if (hit) return hit;
+  const problems = patternProblems(pattern);
+  if (problems.length > 0) throw new PatternError(pattern, problems);
+  const segments = [];
+  const names = [];
+  for (const segment of pattern.split("/")) {
+    const tokens = tokenize(segment, 0, []);
+    let re = "";
+    let name;
+    for (const t of tokens) {
+      if (t.kind === "text") re += escapeRegex2(t.value);
+      else if (t.kind === "star") re += tokens.length === 1 ? "[^/]+" : "[^/]*";
+      else {
+        re += "([^/]+)";
+        name = t.value;
+        names.push(t.value);
+      }
+    }
+    const literal2 = tokens.every((t) => t.kind === "text");
+    segments.push({ source: segment, literal: literal2, ...name !== void 0 ? { name } : {}, regex: new RegExp(`^${re}$`) });
+  }
+  const prefix = [];
+  for (const s of segments) {
+    if (!s.literal) break;
+    prefix.push(s.source);
+  }
+  const compiled = { source: pattern, segments, names, literalPrefix: prefix.join("/") };
+  cache.set(pattern, compiled);
+  return compiled;
+}
+function matchSegment(pattern, index, segment) {
+  const s = pattern.segments[index];
+  if (!s) return void 0;
+  const m = s.regex.exec(segment);
+  if (!m) return void 0;
+  return s.name !== void 0 ? { [s.name]: m[1] } : {};
+}
+function renderTemplate(output, coords) {
+  return output.replace(/\{([^{}/]*)\}/g, (_m, name) => {
+    const v = Object.prototype.hasOwnProperty.call(coords, name) ? coords[name] : void 0;
+    if (v === void 0) {
+      throw new Error(`output "${output}" uses {${name}}, which match does not capture`);
+    }
+    return v;
+  });
+}
+
+// src/dry/path-safety.ts
+import { isAbsolute as isAbsolute3, posix } from "node:path";
+function isWithin(root, inner) {
+  const r = root.endsWith("/") ? root.slice(0, -1) : root;
+  return inner === r || inner.startsWith(`${r}/`) || r === "";
+}
+async function checkInsideRepo(repoRoot, absPath, files) {
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  let real;
+  try {
+    real = await files.realpath(absPath);
+  } catch {
+    return `${absPath} does not exist (or is a broken symlink)`;
+  }
+  if (!isWithin(root, real)) {
+    return `${absPath} resolves to ${real}, outside the repository ${root}: symlinks must not lead out of the repository`;
+  }
+  return void 0;
+}
+function checkContainedPath(p, what) {
+  if (p === "") return `${what} is empty`;
+  if (p.startsWith("/") || isAbsolute3(p)) return `${what} "${p}" is absolute: it must be relative to the repository root`;
+  for (const segment of p.split("/")) {
+    if (segment === "..") return `${what} "${p}" contains \`..\`: it must stay inside the repository`;
+    if (isGitSegment(segment)) return `${what} "${p}" names \`${segment}\`: git's own folder is never read or written`;
+  }
+  return void 0;
+}
+async function realpathOfNearest(absPath, files) {
+  let p = absPath;
+  for (; ; ) {
+    try {
+      return await files.realpath(p);
+    } catch {
+      const parent = posix.dirname(p);
+      if (parent === p) return void 0;
+      p = parent;
+    }
+  }
+}
+async function checkRepoPath(repoRoot, rel, files, what, options = {}) {
+  const bad = options.anyName ? checkContainedPath(rel, what) : checkRelativePath(rel, what);
+  if (bad) return bad;
+  let root;
+  try {
+    root = await files.realpath(repoRoot);
+  } catch {
+    return `repository root ${repoRoot} does not exist`;
+  }
+  const real = await realpathOfNearest(posix.join(repoRoot, rel), files);
+  if (real === void 0) return void 0;
+  if (!isWithin(root, real)) {
+    return `${what} "${rel}" resolves to ${real}, outside the repository: symlinks must not lead out of the repository`;
+  }
+  const inside = real === root ? "" : real.slice(root.length + 1);
+  if (hasGitSegment(inside)) {
+    return `${what} "${rel}" resolves to ${inside}, inside a \`.git\` folder: git's own files are never read`;
+  }
+  return void 0;
+}
 
 // src/dry/engines/flux.ts
 import { posix as posix2 } from "node:path";
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+
+// src/dry/unit.ts
+function emitUnit(unit2, engine, object2, output, file) {
+  return {
+    id: `${unit2.id}#emit`,
+    renderer: unit2.renderer,
+    entry: unit2.entry,
+    dir: file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : ".",
+    coordinates: unit2.coordinates,
+    output,
+    emit: { engine, of: unit2.id, path: unit2.output, file, object: object2 }
+  };
+}
+function unitId(renderer, dir) {
+  return `${renderer}:${dir}`;
+}
+
+// src/dry/engines/flux.ts
 var FLUX_COORDINATES = ["name", "namespace", "cluster"];
 var FLUX_KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1";
 var SOURCE_GROUP = "source.toolkit.fluxcd.io/";
@@ -52220,7 +53161,7 @@ function isFluxKustomization(o) {
 function key(namespace, name) {
   return `${namespace}/${name}`;
 }
-function sourceProblem(ks, namespace, sources) {
+function sourceProblem(ks, namespace, sources, ownNames) {
   const spec = isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
   const ref = isRecord(spec["sourceRef"]) ? spec["sourceRef"] : {};
   const kind = str(ref["kind"]) ?? "";
@@ -52234,43 +53175,43 @@ function sourceProblem(ks, namespace, sources) {
     const sp = o && isRecord(o.object["spec"]) ? o.object["spec"] : void 0;
     return sp ? str(sp["url"])?.replace(/\.git$/, "").replace(/\/+$/, "") : void 0;
   };
-  if (name === "flux-system") return void 0;
+  if (name === "flux-system" || ownNames.includes(name)) return void 0;
   const own2 = urlOf(git2("flux-system", "flux-system"));
   const found = git2(name, ns);
   const url = urlOf(found);
   if (own2 !== void 0 && url !== void 0 && url === own2) return void 0;
-  return found ? `its source is GitRepository ${key(ns, name)} (${url ?? "no url"}), which is not this repository (flux-system${own2 ? `, ${own2}` : ""}): it cannot be rendered offline` : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline`;
+  return found ? `its source is GitRepository ${key(ns, name)} (${url ?? "no url"}), which is not this repository (flux-system${own2 ? `, ${own2}` : ""}): it cannot be rendered offline` : `its source is GitRepository ${key(ns, name)}, which is neither this repository (flux-system) nor defined below the entry's path: it cannot be rendered offline (if it is this repository, name it in flux.sources)`;
 }
-function clusterOf(path9, file, pathIsCluster) {
-  return posix2.basename(clusterDirOf(path9, file, pathIsCluster));
+function clusterOf(path11, file, pathIsCluster) {
+  return posix2.basename(clusterDirOf(path11, file, pathIsCluster));
 }
-function clusterDirOf(path9, file, pathIsCluster) {
-  if (pathIsCluster) return path9;
-  const rest = path9 === "" ? file : file.slice(path9.length + 1);
+function clusterDirOf(path11, file, pathIsCluster) {
+  if (pathIsCluster) return path11;
+  const rest = path11 === "" ? file : file.slice(path11.length + 1);
   const parts = rest.split("/");
-  return parts.length > 1 ? path9 === "" ? parts[0] : `${path9}/${parts[0]}` : path9;
+  return parts.length > 1 ? path11 === "" ? parts[0] : `${path11}/${parts[0]}` : path11;
 }
 async function discoverFluxUnits(settings, files, entryIndex, entry) {
   const diagnostics = [];
   const units = [];
   const file = settings.configPath;
   const label2 = `kubernetes[${entryIndex}]`;
-  const path9 = normalizeRepoPath(entry.path ?? "");
-  const bad = path9 === "" ? void 0 : checkRelativePath(path9, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path9, files, `${label2}.path`);
+  const path11 = normalizeRepoPath(entry.path ?? "");
+  const bad = path11 === "" ? void 0 : checkRelativePath(path11, `${label2}.path`) ?? await checkRepoPath(settings.repoRoot, path11, files, `${label2}.path`);
   if (bad) return { units, diagnostics: [{ severity: "error", file, message: bad }] };
-  if ((await files.lstat(posix2.join(settings.repoRoot, path9)))?.kind !== "directory") {
+  if ((await files.lstat(posix2.join(settings.repoRoot, path11)))?.kind !== "directory") {
     return { units, diagnostics: [{ severity: "error", file, message: `${label2}.path ${entry.path}: no such folder in the repository` }] };
   }
-  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path9);
+  const { objects, errors } = await readObjectsBelow(files, settings.repoRoot, path11);
   diagnostics.push(...errors);
   const sources = objects.filter((o) => typeof o.object["apiVersion"] === "string" && o.object["apiVersion"].startsWith(SOURCE_GROUP));
   const kustomizations = objects.filter((o) => isFluxKustomization(o.object));
   const known = /* @__PURE__ */ new Map();
-  const pathIsCluster = path9 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path9);
+  const pathIsCluster = path11 !== "" && kustomizations.some((k) => posix2.dirname(k.file) === path11);
   const unresolved = (ks, id, reason) => {
     diagnostics.push({ severity: entry.strict ? "error" : "warning", unit: id, file: ks.file, line: ks.line, message: `Flux Kustomization not rendered: ${reason}` });
   };
-  const excluded = entry.exclude.length > 0 ? (0, import_picomatch2.default)([...entry.exclude], GLOB_OPTIONS) : void 0;
+  const excluded = entry.exclude.length > 0 ? (0, import_picomatch3.default)([...entry.exclude], GLOB_OPTIONS) : void 0;
   const skipped = /* @__PURE__ */ new Set();
   for (const ks of kustomizations) {
     const spec0 = isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
@@ -52286,7 +53227,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       continue;
     }
     const id = unitId("kubernetes", `${ks.file}#${key(namespace, name)}`);
-    const cluster = clusterOf(path9, ks.file, pathIsCluster);
+    const cluster = clusterOf(path11, ks.file, pathIsCluster);
     const k = `${cluster}|${key(namespace, name)}`;
     if (known.has(k)) {
       const first = known.get(k);
@@ -52299,7 +53240,7 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       continue;
     }
     const spec = isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
-    const problem = sourceProblem(ks, namespace, sources);
+    const problem = sourceProblem(ks, namespace, sources, entry.flux?.sources ?? []);
     if (problem) {
       unresolved(ks, id, problem);
       continue;
@@ -52324,7 +53265,13 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
       diagnostics.push({ severity: "error", unit: id, file, message: `${label2}.output "${entry.output}": ${badOutput}` });
       continue;
     }
-    units.push({ id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path9, ks.file, pathIsCluster) } });
+    const unit2 = { id, renderer: "kubernetes", entry: entryIndex, dir, coordinates, output, object: { engine: "flux", file: ks.file, kind: "Kustomization", namespace, name, scope: clusterDirOf(path11, ks.file, pathIsCluster) } };
+    units.push(unit2);
+    if (entry.emit) {
+      const emitted = emitOutput(entry.emit.output, coordinates, `${label2}.emit.output`);
+      if (typeof emitted === "string") units.push(emitUnit(unit2, "flux", ks.object, emitted, ks.file));
+      else diagnostics.push({ severity: "error", unit: id, file, message: emitted.error });
+    }
   }
   for (const ks of kustomizations) {
     if (skipped.has(ks)) continue;
@@ -52334,30 +53281,40 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
     for (const d of deps) {
       if (!isRecord(d) || str(d["name"]) === void 0) continue;
       const k = key(str(d["namespace"]) ?? namespace, str(d["name"]));
-      if (!known.has(`${clusterOf(path9, ks.file, pathIsCluster)}|${k}`)) {
+      if (!known.has(`${clusterOf(path11, ks.file, pathIsCluster)}|${k}`)) {
         diagnostics.push({
           severity: "warning",
           file: ks.file,
           line: ks.line,
-          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path9 || "the repository root"} defines: it must exist in the cluster`
+          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path11 || "the repository root"} defines: it must exist in the cluster`
         });
       }
     }
   }
   if (kustomizations.length === 0) {
-    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path9 || "the repository root"}` });
+    diagnostics.push({ severity: "warning", file, message: `${label2}: no Flux Kustomization (${FLUX_KUSTOMIZATION_API}) below ${path11 || "the repository root"}` });
   }
   return { units, diagnostics };
 }
+function emitOutput(template, coordinates, label2) {
+  let output;
+  try {
+    output = renderTemplate(template, coordinates);
+  } catch {
+    return { error: `${label2} "${template}": the coordinates are ${Object.keys(coordinates).sort(cmp).map((c) => `{${c}}`).join(", ")}` };
+  }
+  const bad = checkOutputPath(output);
+  return bad ? { error: `${label2} "${template}": ${bad}` } : output;
+}
 
 // src/dry/engines/argocd.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
 import { posix as posix3 } from "node:path";
 var ARGO_GROUP = "argoproj.io/";
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules"]);
 var MAX_FILES2 = 2e4;
 function argoUnitId(name) {
-  return `kubernetes:argocd/${name}`;
+  return `kubernetes:argocd#${name}`;
 }
 function argoDirectoryRule(directory) {
   const d = isRecord(directory) ? directory : {};
@@ -52497,6 +53454,11 @@ async function discoverArgoUnits(settings, files, index, renderObjects) {
         }
         const unit2 = { id, renderer: "kubernetes", entry: index, dir: resolved.dir, coordinates, output, argocd: resolved.app };
         units.push(unit2);
+        if (entry.emit) {
+          const emitted = emitOutput(entry.emit.output, coordinates, `${label2}.emit.output`);
+          if (typeof emitted === "string") units.push(emitUnit(unit2, "argocd", f.obj, emitted, f.file));
+          else diagnostics.push({ severity: "error", unit: id, file: configFile, message: emitted.error });
+        }
         const kind = await argoSourceType(files, root, resolved.dir, resolved.app.source);
         if (kind === "directory" && !visited.has(resolved.dir)) {
           visited.add(resolved.dir);
@@ -52548,9 +53510,9 @@ function resolveApp(f, name, ours) {
     throw new Unresolvable(`its source repository ${repoURL || "(none)"} is not this repository (list this repository's URLs in argocd.repoURLs)`);
   }
   if (source["chart"] !== void 0) throw new Unresolvable(`its source is the Helm chart ${String(source["chart"])} of a chart repository, not a path in this repository`);
-  const path9 = typeof source["path"] === "string" ? source["path"] : void 0;
-  if (path9 === void 0 || path9 === "") throw new Unresolvable("its source has no path");
-  const dir = posix3.normalize(path9.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
+  const path11 = typeof source["path"] === "string" ? source["path"] : void 0;
+  if (path11 === void 0 || path11 === "") throw new Unresolvable("its source has no path");
+  const dir = posix3.normalize(path11.replace(/^\.\/+/, "").replace(/\/+$/, "") || ".");
   const dest = isRecord(spec["destination"]) ? spec["destination"] : {};
   const namespace = typeof dest["namespace"] === "string" ? dest["namespace"] : "";
   return { app: { name, namespace, file: f.file, source }, dir };
@@ -52572,7 +53534,7 @@ async function argoObjects(files, root, file, diagnostics) {
 }
 async function mentionsApplications(files, root, dir) {
   for (const file of await yamlFilesBelow(files, root, dir)) {
-    if (/^kind:\s*["']?Application(Set)?["']?\s*$/m.test(await files.readFile(posix3.join(root, file)))) return true;
+    if (/(^|[{,]\s*)["']?kind["']?\s*:\s*["']?Application(Set)?["']?\s*(,|}|$)/m.test(await files.readFile(posix3.join(root, file)))) return true;
   }
   return false;
 }
@@ -52595,8 +53557,8 @@ async function yamlFilesBelow(files, root, dir) {
 }
 async function directoryListing(files, root, dir, directory) {
   const rule = argoDirectoryRule(directory);
-  const include = (0, import_picomatch3.default)(rule.include, { dot: false });
-  const exclude = rule.exclude.length > 0 ? (0, import_picomatch3.default)(rule.exclude, { dot: true }) : () => false;
+  const include = (0, import_picomatch4.default)(rule.include, { dot: false });
+  const exclude = rule.exclude.length > 0 ? (0, import_picomatch4.default)(rule.exclude, { dot: true }) : () => false;
   const out = [];
   const walk2 = async (rel) => {
     const here = rel === "" ? posix3.join(root, dir) : posix3.join(root, dir, rel);
@@ -52678,8 +53640,8 @@ async function generate(g, entry, ours, repo) {
         if (!isRecord(d) || typeof d["path"] !== "string") throw new Unresolvable("a git directories entry has no path");
         (d["exclude"] === true ? exclude : include).push(d["path"]);
       }
-      const inc = (0, import_picomatch3.default)(include, { dot: false });
-      const exc = exclude.length > 0 ? (0, import_picomatch3.default)(exclude, { dot: false }) : () => false;
+      const inc = (0, import_picomatch4.default)(include, { dot: false });
+      const exc = exclude.length > 0 ? (0, import_picomatch4.default)(exclude, { dot: false }) : () => false;
       return (await repo.dirs()).filter((d) => inc(d) && !exc(d)).map((d) => dirParams(d, pathKey));
     }
     case "clusters": {
@@ -52719,8 +53681,8 @@ async function gitFilesParams(list, pathKey, repo) {
     if (!isRecord(d) || typeof d["path"] !== "string") throw new Unresolvable("a git files entry has no path");
     (d["exclude"] === true ? exclude : include).push(d["path"]);
   }
-  const inc = (0, import_picomatch3.default)(include, { dot: false });
-  const exc = exclude.length > 0 ? (0, import_picomatch3.default)(exclude, { dot: false }) : () => false;
+  const inc = (0, import_picomatch4.default)(include, { dot: false });
+  const exc = exclude.length > 0 ? (0, import_picomatch4.default)(exclude, { dot: false }) : () => false;
   const out = [];
   for (const file of (await repo.files()).filter((f) => inc(f) && !exc(f))) {
     const parsed = parseYamlDocuments(await repo.read(file), file);
@@ -52786,9 +53748,9 @@ function fillGo(s, nested, missingError) {
     return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
   });
 }
-function lookup(obj, path9) {
+function lookup(obj, path11) {
   let at3 = obj;
-  for (const p of path9) {
+  for (const p of path11) {
     if (!isRecord(at3)) return void 0;
     at3 = at3[p];
   }
@@ -52838,7 +53800,7 @@ async function discoverUnits(settings, files, positions = /* @__PURE__ */ new Ma
       diagnostics.push({ severity: "error", file, message: `${label(e)}.match: ${message}` });
       continue;
     }
-    const excluded = e.exclude.length > 0 ? (0, import_picomatch4.default)([...e.exclude], GLOB_OPTIONS) : void 0;
+    const excluded = e.exclude.length > 0 ? (0, import_picomatch5.default)([...e.exclude], GLOB_OPTIONS) : void 0;
     const found = await walk(settings, files, pattern, e, excluded, diagnostics, reportedOutside);
     for (const c of found) {
       const id = unitId(e.renderer, c.dir);
@@ -52889,7 +53851,7 @@ async function discoverUnits(settings, files, positions = /* @__PURE__ */ new Ma
 }
 async function nestedUnits(settings, files, units) {
   const out = [];
-  const kube = units.filter((u) => u.renderer === "kubernetes" && !u.object).sort((a, b) => cmp(a.dir, b.dir));
+  const kube = units.filter((u) => u.renderer === "kubernetes" && !u.object && !u.emit).sort((a, b) => cmp(a.dir, b.dir));
   for (let i = 0; i < kube.length; i++) {
     const outer = kube[i];
     const entry = settings.config.kubernetes[outer.entry];
@@ -52929,14 +53891,23 @@ function overlapError(settings, positions, renderer, a, b, dirs) {
     const p = positions.get(`${renderer}[${i}]`);
     return p?.line !== void 0 ? ` (${p.file ?? settings.configPath}:${p.line})` : "";
   };
+  if (list[a].from !== void 0 || list[b].from !== void 0) {
+    const what = (i) => list[i].from !== void 0 ? `${renderer}[${i}] (from: ${list[i].from}, path: ${list[i].path ?? ""})` : `${renderer}[${i}] "${list[i].match ?? ""}"`;
+    const shown2 = dirs.slice(0, 3).join(", ") + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : "");
+    return {
+      severity: "error",
+      ...positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath },
+      message: `${what(a)}${where(a)} and ${what(b)}${where(b)} both make unit ${shown2}: an engine object is rendered by one entry; give the entries paths that do not overlap, or exclude the object's file from one of them`
+    };
+  }
   const [general, specific] = literalSegments(ea.match) <= literalSegments(eb.match) ? [a, b] : [b, a];
-  const glob = patternGlob(list[specific].match ?? "");
+  const glob2 = patternGlob(list[specific].match ?? "");
   const shown = dirs.slice(0, 3).join(", ") + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : "");
   const first = positions.get(`${renderer}[${a}]`) ?? { file: settings.configPath };
   return {
     severity: "error",
     ...first,
-    message: `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. For ${renderer}[${specific}] to render ${dirs.length === 1 ? "it" : "them"}, add \`exclude: ["${glob}"]\` to ${renderer}[${general}]; to render ${dirs.length === 1 ? "it" : "them"} once with one entry's settings, remove or narrow the other entry's match`
+    message: `${renderer}[${a}] "${ea.match}"${where(a)} and ${renderer}[${b}] "${eb.match}"${where(b)} both match ${shown}: a directory is rendered by one entry. For ${renderer}[${specific}] to render ${dirs.length === 1 ? "it" : "them"}, add \`exclude: ["${glob2}"]\` to ${renderer}[${general}]; to render ${dirs.length === 1 ? "it" : "them"} once with one entry's settings, remove or narrow the other entry's match`
   };
 }
 function dropCollisions(sorted2, file, positions, configErrors, overlap) {
@@ -52948,7 +53919,7 @@ function dropCollisions(sorted2, file, positions, configErrors, overlap) {
     if (a.id === b.id) {
       const key2 = `${a.renderer}:${a.entry}:${b.entry}`;
       const pair = pairs.get(key2) ?? { a: a.entry, b: b.entry, renderer: a.renderer, dirs: [] };
-      pair.dirs.push(a.dir);
+      pair.dirs.push(a.object || a.argocd || b.object || b.argocd ? a.id.slice(a.renderer.length + 1) : a.dir);
       pairs.set(key2, pair);
       bad.add(a);
       bad.add(b);
@@ -53118,7 +54089,7 @@ function crossCheck(results) {
 }
 
 // src/render/policy.ts
-var import_picomatch5 = __toESM(require_picomatch2(), 1);
+var import_picomatch6 = __toESM(require_picomatch2(), 1);
 var SECRET_FIELDS2 = ["data", "stringData"];
 var SOPS_VALUE = /^ENC\[[A-Za-z0-9_]+,data:[^\]]*\]$/;
 var AVP_PLACEHOLDER = /^<path:[^<>\n]+>$/;
@@ -53168,7 +54139,7 @@ function globMatches(pattern, value) {
   if (value === "") return /^\*+$/.test(pattern);
   let m = matchers.get(pattern);
   if (!m) {
-    m = (0, import_picomatch5.default)(pattern, { dot: true, noextglob: true });
+    m = (0, import_picomatch6.default)(pattern, { dot: true, noextglob: true });
     matchers.set(pattern, m);
   }
   return m(value);
@@ -53244,7 +54215,7 @@ function secretsPolicyGate(results, allow) {
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
-import { posix as posix10 } from "node:path";
+import { posix as posix11 } from "node:path";
 
 // src/render/patches.ts
 var import_fast_json_patch = __toESM(require_fast_json_patch(), 1);
@@ -53525,8 +54496,8 @@ async function libraryPatches(files, repoRoot, unitId2, names, libraryRel, posit
     for (const [j, item] of set.entries()) {
       const check = targetedPatch.safeParse(item);
       if (!check.success) {
-        for (const { issue: issue3, path: path9, position } of locateZodIssues(check.error, parsed, [name, j])) {
-          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path9].join(".")}: ${issue3.message}`, at: { file: libraryRel, ...position } });
+        for (const { issue: issue3, path: path11, position } of locateZodIssues(check.error, parsed, [name, j])) {
+          problems.push({ message: `invalid patch in set ${JSON.stringify(name)}: ${[j, ...path11].join(".")}: ${issue3.message}`, at: { file: libraryRel, ...position } });
         }
         continue;
       }
@@ -53634,7 +54605,7 @@ function helmTemplateArgs(release, valuesFiles, chartRef = release.chart) {
 var CONTROL2 = /[\u0000-\u001f\u007f]/;
 var CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 var REMOTE_CHART = /^(oci|https?):\/\/[^\s/]+\/\S*$/;
-var REPOSITORY = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+var REPOSITORY2 = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 var SET_NAME = /^[A-Za-z0-9_[\]\\][^=,\s]*$/;
 var CHART_FORMS = "use ./path or ../path (a chart in the repository), name with `repository`, repo/name, oci://… or https://…";
 function helmArgvProblems(release) {
@@ -53653,7 +54624,7 @@ function helmArgvProblems(release) {
       out.push({ path: ["chart"], message: `chart ${JSON.stringify(chart)} is not a chart reference Hydrate renders: ${CHART_FORMS}` });
     }
   }
-  if (release.repository !== void 0 && (CONTROL2.test(release.repository) || !REPOSITORY.test(release.repository))) {
+  if (release.repository !== void 0 && (CONTROL2.test(release.repository) || !REPOSITORY2.test(release.repository))) {
     out.push({ path: ["repository"], message: `repository ${JSON.stringify(release.repository)} must be an http:// or https:// chart repository URL` });
   }
   for (const [i, s] of release.set.entries()) {
@@ -53714,22 +54685,6 @@ async function detectUnitType(files, repoRoot, unit2, entry) {
 
 // src/render/kubernetes/closure.ts
 import { posix as posix6 } from "node:path";
-
-// src/render/digest.ts
-import { createHash as createHash5 } from "node:crypto";
-function digestOf(parts) {
-  const h = createHash5("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
-  }
-  return `sha256:${h.digest("hex")}`;
-}
-function digestOfBytes(bytes) {
-  return `sha256:${createHash5("sha256").update(bytes).digest("hex")}`;
-}
-
-// src/render/kubernetes/closure.ts
 var SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 var VERSION_TAG = /^(?:[A-Za-z0-9._-]+\/)*v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 function remotePin(ref) {
@@ -53748,8 +54703,8 @@ function remotePin(ref) {
       return SHA.test(value) || VERSION_TAG.test(value) ? value : void 0;
     }
   }
-  const path9 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
-  return path9.find((seg) => SHA.test(seg));
+  const path11 = (q >= 0 ? ref.slice(0, q) : ref).split("/");
+  return path11.find((seg) => SHA.test(seg));
 }
 function isFileUrl(ref) {
   const m = /^https?:\/\/([^/?#]+)([^?#]*)/i.exec(ref);
@@ -53797,44 +54752,44 @@ var Walker = class {
     if (!this.volatile) this.reason = reason;
     this.volatile = true;
   }
-  at(where, path9) {
+  at(where, path11) {
     const text = this.texts.get(where);
-    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path9);
+    return text === void 0 ? { line: 1, col: 1 } : parsePositioned(text).positionOf(path11);
   }
-  problem(where, path9, ref, message) {
-    this.problems.push({ file: where, ...this.at(where, path9), ref, message });
+  problem(where, path11, ref, message) {
+    this.problems.push({ file: where, ...this.at(where, path11), ref, message });
   }
   /**
    * Resolves `ref` relative to `dir`; undefined (and volatile) when it is remote or may not be
    * read. `path` locates the reference in the kustomization file `where`.
    */
-  async resolve(dir, ref, where, path9) {
+  async resolve(dir, ref, where, path11) {
     if (isRemoteRef(ref)) {
       this.markVolatile(`${where} references remote ${ref}`);
       const pin = remotePin(ref);
       if (!this.options.allowRemote) {
         this.problem(
           where,
-          path9,
+          path11,
           ref,
           `${where} references the remote base ${ref}, which kustomize would fetch over the network: refer to a folder of this repository, or allow remote bases (allowRemote: true on the entry's kustomize settings or in policy) and pin them`
         );
       } else if (pin === void 0) {
         this.problem(
           where,
-          path9,
+          path11,
           ref,
           isFileUrl(ref) ? `${where} references the remote file ${ref} without a pin: name a full commit SHA in its path (a query such as ?ref= does not pin a file URL); a branch moves under the wet tree` : `${where} references the remote base ${ref} without a pin: add ?ref=<full commit SHA> (or a release tag vX.Y.Z); a branch moves under the wet tree`
         );
       } else {
-        this.remotes.push({ file: where, ...this.at(where, path9), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
+        this.remotes.push({ file: where, ...this.at(where, path11), ref, message: `${where} uses the remote base ${ref} (pinned to ${pin}), fetched over the network` });
       }
       return void 0;
     }
     const target = posix6.normalize(posix6.join(dir, ref));
     if (target === ".." || target.startsWith("../") || posix6.isAbsolute(ref)) {
       this.markVolatile(`${where} references ${ref}, outside the repository`);
-      this.problem(where, path9, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
+      this.problem(where, path11, ref, `${where} references ${ref}, outside the repository: a unit reads only files of its repository`);
       return void 0;
     }
     const rel = target === "." ? "" : target;
@@ -53842,21 +54797,21 @@ var Walker = class {
       const bad = await checkRepoPath(this.repoRoot, rel, this.files, "reference", { anyName: true });
       if (bad) {
         this.markVolatile(`${where} references ${ref}, which may not be read`);
-        this.problem(where, path9, ref, `${where} references ${ref}: ${bad}`);
+        this.problem(where, path11, ref, `${where} references ${ref}: ${bad}`);
         return void 0;
       }
     }
     return rel;
   }
   /** A referenced file or directory: included as it is (directories whole). */
-  async addPath(dir, ref, where, path9) {
-    const target = await this.resolve(dir, ref, where, path9);
+  async addPath(dir, ref, where, path11) {
+    const target = await this.resolve(dir, ref, where, path11);
     if (target === void 0) return;
     this.paths.add(target);
   }
   /** A `resources`/`bases`/`components` entry: a directory recurses into its kustomization. */
-  async addResource(dir, ref, where, path9) {
-    const target = await this.resolve(dir, ref, where, path9);
+  async addResource(dir, ref, where, path11) {
+    const target = await this.resolve(dir, ref, where, path11);
     if (target === void 0) return;
     const st = await this.files.lstat(this.abs(target));
     if (st?.kind === "directory") await this.visit(target);
@@ -53943,9 +54898,9 @@ var Walker = class {
   }
 };
 async function readTextOrUndefined(files, abs2) {
-  const bytes = await files.readFileBytes(abs2);
+  const bytes2 = await files.readFileBytes(abs2);
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes2);
   } catch {
     return void 0;
   }
@@ -54040,55 +54995,13 @@ async function chartDependencies(files, repoRoot, chart) {
   }
   return { paths };
 }
-async function readTree(files, tree, abs2, key2) {
-  const st = await files.lstat(abs2);
-  if (st === void 0) {
-    if (!tree.out.has(key2)) tree.out.set(key2, "missing");
-    return;
-  }
-  if (st.kind === "directory") {
-    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
-    if (entries2.length === 0 && !tree.out.has(key2)) tree.out.set(key2, "empty-dir");
-    for (const name of entries2) await readTree(files, tree, posix6.join(abs2, name), key2 === "" ? name : `${key2}/${name}`);
-    return;
-  }
-  if (tree.out.has(key2)) return;
-  if (st.kind === "file") tree.out.set(key2, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
-  else if (st.kind === "symlink") {
-    let target;
-    try {
-      target = await files.realpath(abs2);
-    } catch {
-      target = void 0;
-    }
-    tree.out.set(key2, `symlink:${target ?? "dangling"}`);
-    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
-    const behind = await files.lstat(target);
-    if (behind?.kind === "file") tree.out.set(key2, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
-    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
-      tree.followed.add(target);
-      tree.out.delete(key2);
-      await readTree(files, tree, target, key2);
-      tree.out.set(`${key2}\0symlink`, target);
-    }
-  } else tree.out.set(key2, st.kind);
-}
-async function closureContents(files, repoRoot, paths) {
-  let realRoot2 = repoRoot;
-  try {
-    realRoot2 = await files.realpath(repoRoot);
-  } catch {
-  }
-  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
-  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix6.join(repoRoot, p), p);
-  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
-}
 
-// src/render/kubernetes/flux-kustomization.ts
+// src/render/kubernetes/argocd-source.ts
+var import_yaml12 = __toESM(require_dist(), 1);
 import { posix as posix8 } from "node:path";
 
 // src/render/kubernetes/plain-dir.ts
-var import_picomatch6 = __toESM(require_picomatch2(), 1);
+var import_picomatch7 = __toESM(require_picomatch2(), 1);
 import { posix as posix7 } from "node:path";
 var UNIT_PATCHES_FILE = "hydrate-patches.yaml";
 var JSONNET_FILE = /\.(jsonnet|libsonnet)$/;
@@ -54116,8 +55029,8 @@ async function symlinkedDir(files, abs2) {
   }
 }
 async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
-  const include = (0, import_picomatch6.default)(rule.include, { dot: false, noextglob: true });
-  const exclude = rule.exclude.length > 0 ? (0, import_picomatch6.default)(rule.exclude, { dot: true, noextglob: true }) : () => false;
+  const include = (0, import_picomatch7.default)(rule.include, { dot: false, noextglob: true });
+  const exclude = rule.exclude.length > 0 ? (0, import_picomatch7.default)(rule.exclude, { dot: true, noextglob: true }) : () => false;
   const out = { files: [], kustomizations: [], charts: [], jsonnet: [], pluginMarkers: [], symlinks: [], skippedDirs: 0, skippedFiles: 0 };
   const artifactsRel = posix7.normalize(extraArtifacts2);
   let seen = 0;
@@ -54168,348 +55081,8 @@ async function listPlainUnit(files, repoRoot, dir, rule, extraArtifacts2) {
   return out;
 }
 
-// src/render/kubernetes/flux-kustomization.ts
-var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
-var SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
-var FLUX_PLAIN_RULE = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
-var VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
-async function loadFluxObject(unit2, repoRoot, files) {
-  const ref = unit2.object;
-  const at3 = { severity: "error", unit: unit2.id, file: ref.file };
-  let text;
-  try {
-    text = await files.readFile(posix8.join(repoRoot, ref.file));
-  } catch (e) {
-    return { ...at3, message: `cannot read the Flux Kustomization: ${e.message}` };
-  }
-  const parsed = parseYaml11(text, ref.file);
-  if (parsed.errors.length > 0) return { ...parsed.errors[0], unit: unit2.id };
-  const found = parsed.docs.find((d) => {
-    const m = isRecord(d.object["metadata"]) ? d.object["metadata"] : {};
-    return isFluxKustomization(d.object) && m["name"] === ref.name && (m["namespace"] ?? "default") === ref.namespace;
-  });
-  return found ?? { ...at3, message: `Flux Kustomization ${ref.namespace}/${ref.name} is no longer in ${ref.file}` };
-}
-var specOf = (ks) => isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
-var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-async function componentDirs(unit2, spec, repoRoot, files) {
-  const out = [];
-  for (const ref of strings(spec["components"])) {
-    const rel = posix8.normalize(posix8.join(unit2.dir, ref));
-    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix8.join(repoRoot, rel)) === void 0) continue;
-    out.push({ rel, ref });
-  }
-  return out;
-}
-async function fluxClosure(unit2, settings, entry, files) {
-  const root = settings.repoRoot;
-  const ks = await loadFluxObject(unit2, root, files);
-  const paths = /* @__PURE__ */ new Set([unit2.object.file]);
-  if (!("object" in ks)) return { paths: [...paths], volatile: true, reason: ks.message };
-  const spec = specOf(ks);
-  const closures = [];
-  if (await kustomizationFileIn(files, root, unit2.dir)) closures.push(await kustomizeClosure(unit2.dir, files, root));
-  else {
-    paths.add(unit2.dir);
-    try {
-      const listing = await listPlainUnit(files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
-      for (const sub of listing.kustomizations) closures.push(await kustomizeClosure(sub, files, root));
-    } catch {
-    }
-  }
-  for (const c of await componentDirs(unit2, spec, root, files)) closures.push(await kustomizeClosure(c.rel, files, root));
-  const postBuild2 = isRecord(spec["postBuild"]) ? spec["postBuild"] : {};
-  if (Array.isArray(postBuild2["substituteFrom"]) && postBuild2["substituteFrom"].length > 0) paths.add(unit2.object.scope);
-  let volatile = false;
-  let reason;
-  for (const c of closures) {
-    for (const p of c.paths) paths.add(p);
-    if (c.volatile && !volatile) ({ volatile, reason } = c);
-  }
-  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
-}
-function applyFluxGenerator(kustomization, spec, components) {
-  const k = { ...kustomization };
-  if (typeof spec["targetNamespace"] === "string") k["namespace"] = spec["targetNamespace"];
-  if (Array.isArray(spec["patches"]) && spec["patches"].length > 0) {
-    k["patches"] = [...Array.isArray(k["patches"]) ? k["patches"] : [], ...spec["patches"].map((p) => isRecord(p) ? { patch: p["patch"], ...isRecord(p["target"]) ? { target: p["target"] } : {} } : p)];
-  }
-  if (Array.isArray(spec["images"]) && spec["images"].length > 0) {
-    const images = Array.isArray(k["images"]) ? [...k["images"]] : [];
-    for (const image of spec["images"]) {
-      if (!isRecord(image)) continue;
-      const entry = { name: image["name"] };
-      for (const f of ["newName", "newTag", "digest"]) if (typeof image[f] === "string" && image[f] !== "") entry[f] = image[f];
-      const at3 = images.findIndex((i) => isRecord(i) && i["name"] === image["name"]);
-      if (at3 >= 0) images[at3] = entry;
-      else images.push(entry);
-    }
-    k["images"] = images;
-  }
-  if (components.length > 0) k["components"] = [...strings(k["components"]), ...components];
-  if (typeof spec["namePrefix"] === "string" && spec["namePrefix"] !== "") k["namePrefix"] = spec["namePrefix"];
-  if (typeof spec["nameSuffix"] === "string" && spec["nameSuffix"] !== "") k["nameSuffix"] = spec["nameSuffix"];
-  return k;
-}
-function fluxSubstitute(text, vars, leaveUnknown) {
-  const left = /* @__PURE__ */ new Set();
-  const unsupported = [];
-  const closing = (from) => {
-    let depth = 1;
-    for (let j = from; j < text.length; j++) {
-      if (text[j] === "$" && text[j + 1] === "{") {
-        depth++;
-        j++;
-      } else if (text[j] === "}" && --depth === 0) return j;
-    }
-    return -1;
-  };
-  const expand2 = (from, to) => {
-    let out2 = "";
-    let i = from;
-    while (i < to) {
-      const c = text[i];
-      if (c !== "$") {
-        out2 += c;
-        i++;
-        continue;
-      }
-      if (text[i + 1] === "$") {
-        out2 += "$";
-        i += 2;
-        continue;
-      }
-      if (text[i + 1] !== "{") {
-        out2 += c;
-        i++;
-        continue;
-      }
-      const end = closing(i + 2);
-      if (end < 0 || end >= to) {
-        out2 += text.slice(i, to);
-        break;
-      }
-      const m = /^([_a-zA-Z][_a-zA-Z0-9]*)(:=|:-|:\+|:\?|=|-|\+|\?)?/.exec(text.slice(i + 2, end));
-      const rest = m ? end - (i + 2) - m[0].length : -1;
-      if (!m || m[2] === void 0 && rest > 0) {
-        unsupported.push(text.slice(i, end + 1));
-        out2 += text.slice(i, end + 1);
-      } else {
-        const name = m[1];
-        const value = vars.get(name);
-        if (value !== void 0 && value !== "") out2 += value;
-        else if (leaveUnknown && value === void 0) {
-          left.add(name);
-          out2 += text.slice(i, end + 1);
-        } else if (m[2] !== void 0) out2 += expand2(i + 2 + m[0].length, end);
-      }
-      i = end + 1;
-    }
-    return out2;
-  };
-  const out = expand2(0, text.length);
-  return { text: out, left: [...left].sort(cmp), unsupported };
-}
-async function renderFluxKustomization(ctx) {
-  const { unit: unit2, input, entry } = ctx;
-  const root = input.repoRoot;
-  const file = unit2.object.file;
-  const err3 = (message, at4 = { file }) => {
-    ctx.diagnostics.push({ severity: "error", unit: unit2.id, message, ...at4 });
-    return void 0;
-  };
-  const ks = await loadFluxObject(unit2, root, input.files);
-  if (!("object" in ks)) {
-    ctx.diagnostics.push(ks);
-    return void 0;
-  }
-  const at3 = { file, line: ks.line };
-  const spec = specOf(ks);
-  if (unit2.dir !== ".") {
-    const bad = checkRelativePath(unit2.dir, "spec.path") ?? await checkRepoPath(root, unit2.dir, input.files, "spec.path", { anyName: true });
-    if (bad) return err3(bad, at3);
-  }
-  if ((await input.files.lstat(posix8.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
-  const allowRemote = entry.kustomize.allowRemote || input.settings.config.policy.allowRemote;
-  const copies = /* @__PURE__ */ new Set();
-  const take = async (dir) => {
-    const c = await kustomizeClosure(dir, input.files, root, { allowRemote });
-    for (const p of c.problems ?? []) err3(p.message, { file: p.file, line: p.line });
-    for (const r of c.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: r.message, file: r.file, line: r.line });
-    for (const p of c.paths) copies.add(p);
-    return !c.problems;
-  };
-  const kfile = await kustomizationFileIn(input.files, root, unit2.dir);
-  let kustomization;
-  let kname = "kustomization.yaml";
-  if (kfile) {
-    if (!await take(unit2.dir)) return void 0;
-    const parsed = parseYaml11(await input.files.readFile(posix8.join(root, kfile)), kfile);
-    if (parsed.errors.length > 0) return err3(parsed.errors[0].message, { file: kfile, line: parsed.errors[0].line ?? 1 });
-    kustomization = parsed.docs[0]?.object ?? {};
-    kname = posix8.basename(kfile);
-  } else {
-    const listing = await listPlainUnit(input.files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
-    for (const link of listing.symlinks) err3(`${link} is a symlink: symlinked manifests and folders are not followed; copy them instead`, { file: link });
-    for (const chart of listing.charts) err3(`${chart} is a Helm chart inside ${unit2.dir}, which has no kustomization: Flux would read its templates as manifests`, { file: `${chart}/Chart.yaml` });
-    if (listing.symlinks.length + listing.charts.length > 0) return void 0;
-    copies.add(unit2.dir);
-    for (const sub of listing.kustomizations) if (!await take(sub)) return void 0;
-    const rel = (p) => `./${p.slice(unit2.dir === "." ? 0 : unit2.dir.length + 1)}`;
-    kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...listing.files, ...listing.kustomizations].sort(cmp).map(rel) };
-  }
-  const components = await componentDirs(unit2, spec, root, input.files);
-  for (const c of components) {
-    const bad = checkRelativePath(c.rel, "component") ?? await checkRepoPath(root, c.rel, input.files, "component", { anyName: true });
-    if (bad) return err3(`spec.components: ${bad}`, at3);
-    if (!await take(c.rel)) return void 0;
-  }
-  const generated = applyFluxGenerator(kustomization, spec, components.map((c) => c.ref));
-  if (!input.exec.workDir) return err3("this runner has no work directory for the kustomization Flux generates", at3);
-  const existing = [];
-  if (copies.has(".")) {
-    copies.delete(".");
-    for (const e of await input.files.readDir(root)) if (!e.name.startsWith(".")) copies.add(e.name);
-  }
-  for (const p of [...copies].sort(cmp)) {
-    if (existing.some((e) => p.startsWith(`${e}/`))) continue;
-    if (await input.files.lstat(posix8.join(root, p)) !== void 0) existing.push(p);
-  }
-  const toolCmd = await input.exec.which("kustomize") ? "kustomize" : await input.exec.which("kubectl") ? "kubectl" : void 0;
-  if (!toolCmd) return err3("kustomize not found: install kustomize or kubectl (kubectl kustomize)", at3);
-  const work = await input.exec.workDir(
-    existing.map((p) => ({ from: posix8.join(root, p), to: `repo/${p}` })),
-    [{ path: posix8.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
-` }]
-  );
-  let stdout;
-  try {
-    const dir = posix8.join(work.path, "repo", unit2.dir);
-    const args = toolCmd === "kustomize" ? ["build", dir] : ["kustomize", dir];
-    const result = await input.exec.run(toolCmd, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: goToolEnv(input.settings) });
-    if (result.exitCode !== 0) {
-      const msg = toolMessage(result.stderr).split(work.path + "/repo/").join("");
-      return err3(`${toolCmd} ${args[0]} of Flux Kustomization ${unit2.object.namespace}/${unit2.object.name} failed (exit ${result.exitCode})${msg ? `: ${msg}` : ""}`, at3);
-    }
-    for (const w of toolWarnings(result.stderr)) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: `kustomize: ${w}`, ...at3 });
-    stdout = result.stdout;
-  } finally {
-    await work.remove();
-  }
-  const objects = await postBuild(ctx, spec, stdout, at3);
-  if (objects === void 0) return void 0;
-  for (const o of objects) {
-    if (o["kind"] === "HelmRelease" && typeof o["apiVersion"] === "string" && o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/")) {
-      const m = isRecord(o["metadata"]) ? o["metadata"] : {};
-      ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...at3, message: `HelmRelease ${String(m["namespace"] ?? "")}/${String(m["name"])} is kept as an object: helm-controller renders its chart in the cluster` });
-    }
-  }
-  return objects.map((o) => JSON.stringify(o)).join("\n---\n");
-}
-async function postBuild(ctx, spec, stdout, at3) {
-  const { unit: unit2, input } = ctx;
-  const notString = (what, where) => {
-    ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
-    return void 0;
-  };
-  const pb = isRecord(spec["postBuild"]) ? spec["postBuild"] : void 0;
-  const vars = /* @__PURE__ */ new Map();
-  const unread = [];
-  if (pb) {
-    const from = Array.isArray(pb["substituteFrom"]) ? pb["substituteFrom"] : [];
-    let below;
-    for (const s of from) {
-      if (!isRecord(s)) continue;
-      const kind = String(s["kind"]);
-      const name = String(s["name"]);
-      if (kind === "Secret") {
-        unread.push(`Secret ${name} (Secret values are never read)`);
-        continue;
-      }
-      below ??= (await readObjectsBelow(input.files, input.repoRoot, unit2.object.scope)).objects;
-      const cms = below.filter((o) => o.object["kind"] === "ConfigMap" && o.object["apiVersion"] === "v1" && isRecord(o.object["metadata"]) && o.object["metadata"]["name"] === name && (o.object["metadata"]["namespace"] ?? unit2.object.namespace) === unit2.object.namespace);
-      if (kind !== "ConfigMap" || cms.length === 0) {
-        if (s["optional"] !== true) unread.push(`${kind} ${name} (${kind === "ConfigMap" ? `not found below ${unit2.object.scope || "the repository root"}` : "not a ConfigMap or Secret"})`);
-        continue;
-      }
-      if (cms.length > 1) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `substituteFrom ConfigMap ${name} is defined ${cms.length} times: ${cms.map((c) => `${c.file}:${c.line}`).join(", ")}` });
-        return void 0;
-      }
-      const data = isRecord(cms[0].object["data"]) ? cms[0].object["data"] : {};
-      for (const [k, v] of Object.entries(data)) {
-        if (typeof v !== "string") return notString(`ConfigMap ${name} data.${k}`, { file: cms[0].file, line: cms[0].line });
-        vars.set(k, v.replace(/\n/g, ""));
-      }
-    }
-    if (isRecord(pb["substitute"])) {
-      for (const [k, v] of Object.entries(pb["substitute"])) {
-        if (typeof v !== "string") return notString(`postBuild.substitute.${k}`, at3);
-        vars.set(k, v.replace(/\n/g, ""));
-      }
-    }
-    for (const k of vars.keys()) {
-      if (!VAR_NAME.test(k)) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild variable name "${k}" is invalid: it must match ${VAR_NAME.source}` });
-        return void 0;
-      }
-    }
-  }
-  const substitute = pb !== void 0 && (vars.size > 0 || unread.length > 0);
-  const cm = isRecord(spec["commonMetadata"]) ? spec["commonMetadata"] : {};
-  const left = /* @__PURE__ */ new Set();
-  const objects = [];
-  for (const doc of stdout.split(/^---$/m)) {
-    if (doc.trim() === "") continue;
-    let text = doc;
-    let parsed = parseYaml11(text, unit2.object.file);
-    if (parsed.errors.length > 0) {
-      ctx.diagnostics.push({ ...parsed.errors[0], unit: unit2.id, message: `kustomize output: ${parsed.errors[0].message}` });
-      return void 0;
-    }
-    const obj = parsed.docs[0]?.object;
-    if (!obj) continue;
-    const m = isRecord(obj["metadata"]) ? obj["metadata"] : {};
-    const disabled = [m["labels"], m["annotations"]].some((x) => isRecord(x) && x[SUBSTITUTE_KEY] === "disabled");
-    let result = obj;
-    if (substitute && !disabled) {
-      const r = fluxSubstitute(text, vars, unread.length > 0);
-      for (const l of r.left) left.add(l);
-      if (r.unsupported.length > 0) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild: ${r.unsupported.slice(0, 3).join(", ")} ${r.unsupported.length === 1 ? "is an expression" : "are expressions"} Hydrate does not evaluate; write \${var} or \${var:=default}` });
-        return void 0;
-      }
-      text = r.text;
-      parsed = parseYaml11(text, unit2.object.file);
-      if (parsed.errors.length > 0 || !parsed.docs[0]) {
-        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild substitution gives invalid YAML: ${parsed.errors[0]?.message ?? "no object"}` });
-        return void 0;
-      }
-      result = parsed.docs[0].object;
-    }
-    for (const field2 of ["labels", "annotations"]) {
-      if (!isRecord(cm[field2]) || Object.keys(cm[field2]).length === 0) continue;
-      const md = isRecord(result["metadata"]) ? result["metadata"] : result["metadata"] = {};
-      md[field2] = { ...isRecord(md[field2]) ? md[field2] : {}, ...cm[field2] };
-    }
-    objects.push(result);
-  }
-  if (unread.length > 0) {
-    const names = [...left].map((l) => `\${${l}}`);
-    ctx.diagnostics.push({
-      severity: "warning",
-      unit: unit2.id,
-      ...at3,
-      message: `postBuild.substituteFrom ${unread.join(", ")} cannot be read offline: ${names.length > 0 ? `${names.join(", ")} left as written` : "no variable was left unresolved"}`
-    });
-  }
-  return objects;
-}
-
 // src/render/kubernetes/argocd-source.ts
-var import_yaml12 = __toESM(require_dist(), 1);
-import { posix as posix9 } from "node:path";
-var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
+var RENDER_TIMEOUT_MS = 10 * 60 * 1e3;
 var HELM_PASS_ENV = ["HELM_REGISTRY_CONFIG", "HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "HELM_CACHE_HOME", "HELM_CONFIG_HOME"];
 var DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 var SET_NAME2 = /^[A-Za-z0-9_[\]\\][^=,\s]*$/;
@@ -54618,7 +55191,7 @@ async function renderKustomizeSource(ctx, k) {
   for (const key2 of ["commonAnnotationsEnvsubst"]) if (k[key2] === true) err(ctx, `kustomize.${key2} needs Argo CD's build environment, which Hydrate does not emulate`);
   const allowRemote = input.settings.config.policy.allowRemote;
   const components = (Array.isArray(k["components"]) ? k["components"] : []).filter((c) => typeof c === "string");
-  const roots = [dir, ...components.map((c) => posix9.normalize(posix9.join(dir, c)))];
+  const roots = [dir, ...components.map((c) => posix8.normalize(posix8.join(dir, c)))];
   const paths = [];
   for (const r of roots) {
     const bad = await repoPathProblem(input.files, input.repoRoot, r, "kustomize component");
@@ -54626,7 +55199,7 @@ async function renderKustomizeSource(ctx, k) {
       err(ctx, bad);
       continue;
     }
-    if (r !== dir && (await input.files.lstat(posix9.join(input.repoRoot, r)))?.kind !== "directory") {
+    if (r !== dir && (await input.files.lstat(posix8.join(input.repoRoot, r)))?.kind !== "directory") {
       if (k["ignoreMissingComponents"] !== true) err(ctx, `kustomize component ${r} not found`);
       continue;
     }
@@ -54636,15 +55209,15 @@ async function renderKustomizeSource(ctx, k) {
   }
   const patches = Array.isArray(k["patches"]) ? k["patches"] : [];
   for (const p of patches) {
-    const path9 = str2(rec2(p)["path"]);
-    if (path9 === void 0) continue;
-    const rel = posix9.normalize(posix9.join(dir, path9));
+    const path11 = str2(rec2(p)["path"]);
+    if (path11 === void 0) continue;
+    const rel = posix8.normalize(posix8.join(dir, path11));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, "kustomize patch file");
     if (bad) err(ctx, bad);
     else paths.push(rel);
   }
   if (hasErrors(ctx.diagnostics)) return [];
-  const doc = rec2(parseYamlDocuments(await input.files.readFile(posix9.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
+  const doc = rec2(parseYamlDocuments(await input.files.readFile(posix8.join(input.repoRoot, kfile)), kfile, unit2.id).documents[0]?.value);
   const edited = { ...doc };
   if (typeof k["namePrefix"] === "string" && k["namePrefix"] !== "") edited["namePrefix"] = k["namePrefix"];
   if (typeof k["nameSuffix"] === "string" && k["nameSuffix"] !== "") edited["nameSuffix"] = k["nameSuffix"];
@@ -54721,12 +55294,12 @@ async function renderKustomizeSource(ctx, k) {
     err(ctx, "no work directory to build the kustomization in");
     return [];
   }
-  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix9.join(input.repoRoot, p), to: p }));
+  const copy = topmost(paths.filter((p) => !/^[a-z]+:\/\//i.test(p))).map((p) => ({ from: posix8.join(input.repoRoot, p), to: p }));
   const work = await input.exec.workDir(copy, [{ path: kfile, content: (0, import_yaml12.stringify)(edited, { version: "1.1" }) }]);
   try {
-    const target = posix9.join(work.path, dir);
+    const target = posix8.join(work.path, dir);
     const args = command === "kustomize" ? ["build", target] : ["kustomize", target];
-    const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS2, env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
+    const result = await input.exec.run(command, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS, env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` } });
     if (result.exitCode !== 0) {
       err(ctx, `kustomize build of ${dir} failed (exit ${result.exitCode}): ${toolError(result.stderr.split(work.path + "/").join(""))}`);
       return [];
@@ -54749,7 +55322,7 @@ async function renderHelmSource(ctx, h, entry) {
   const app = unit2.argocd;
   const dir = unit2.dir;
   const chartFile = `${dir}/Chart.yaml`;
-  if ((await input.files.lstat(posix9.join(input.repoRoot, chartFile)))?.kind !== "file") {
+  if ((await input.files.lstat(posix8.join(input.repoRoot, chartFile)))?.kind !== "file") {
     err(ctx, `its source sets helm options but ${dir} holds no Chart.yaml`);
     return [];
   }
@@ -54773,10 +55346,10 @@ async function renderHelmSource(ctx, h, entry) {
       err(ctx, `helm.valueFiles entry ${JSON.stringify(v)} is not a file of this repository (references to other sources and URLs are not read)`);
       continue;
     }
-    const rel = posix9.normalize(posix9.join(dir, v));
+    const rel = posix8.normalize(posix8.join(dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v}`);
     if (bad) err(ctx, bad);
-    else if ((await input.files.lstat(posix9.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
+    else if ((await input.files.lstat(posix8.join(input.repoRoot, rel)))?.kind === "file") valueFiles.push(rel);
     else if (h["ignoreMissingValueFiles"] !== true) err(ctx, `values file ${rel} (helm.valueFiles) not found`);
   }
   let inline;
@@ -54807,15 +55380,15 @@ async function renderHelmSource(ctx, h, entry) {
   if (h["skipCrds"] !== true) args.push("--include-crds");
   if (h["skipTests"] === true) args.push("--skip-tests");
   if (h["skipSchemaValidation"] === true) args.push("--skip-schema-validation");
-  for (const f of valueFiles) args.push(`--values=${posix9.join(input.repoRoot, f)}`);
+  for (const f of valueFiles) args.push(`--values=${posix8.join(input.repoRoot, f)}`);
   if (inline !== void 0) args.push("--values=-");
-  args.push(...sets, "--", releaseName, posix9.join(input.repoRoot, dir));
+  args.push(...sets, "--", releaseName, posix8.join(input.repoRoot, dir));
   const twice = await chartMayVary(input.files, input.repoRoot, dir);
   const work = input.exec.workDir ? await input.exec.workDir([]) : void 0;
   try {
     const options = {
       cwd: work?.path ?? input.repoRoot,
-      timeoutMs: RENDER_TIMEOUT_MS2,
+      timeoutMs: RENDER_TIMEOUT_MS,
       env: { GOGC: "off", GOMEMLIMIT: `${input.settings.toolMemoryMiB}MiB` },
       passEnv: HELM_PASS_ENV,
       ...inline !== void 0 ? { input: inline } : {}
@@ -54858,15 +55431,15 @@ async function argoClosure(unit2, settings, files) {
       const k = rec2(source["kustomize"]);
       add(await kustomizeClosure(unit2.dir, files, root));
       for (const c of Array.isArray(k["components"]) ? k["components"] : []) {
-        if (typeof c === "string") add(await kustomizeClosure(posix9.normalize(posix9.join(unit2.dir, c)), files, root));
+        if (typeof c === "string") add(await kustomizeClosure(posix8.normalize(posix8.join(unit2.dir, c)), files, root));
       }
       for (const p of Array.isArray(k["patches"]) ? k["patches"] : []) {
-        const path9 = str2(rec2(p)["path"]);
-        if (path9 !== void 0) paths.add(posix9.normalize(posix9.join(unit2.dir, path9)));
+        const path11 = str2(rec2(p)["path"]);
+        if (path11 !== void 0) paths.add(posix8.normalize(posix8.join(unit2.dir, path11)));
       }
     } else if (type === "helm") {
       const h = rec2(source["helm"]);
-      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix9.normalize(posix9.join(unit2.dir, v)));
+      for (const v of Array.isArray(h["valueFiles"]) ? h["valueFiles"] : []) if (typeof v === "string") paths.add(posix8.normalize(posix8.join(unit2.dir, v)));
     } else if (type === "directory") {
       const listing = await listPlainUnit(files, root, unit2.dir, argoDirectoryRule(source["directory"]), settings.config.kubernetes[unit2.entry]?.extraArtifacts ?? "extra_artifacts");
       for (const sub of listing.kustomizations) add(await kustomizeClosure(sub, files, root));
@@ -54874,6 +55447,851 @@ async function argoClosure(unit2, settings, files) {
   } catch {
   }
   return { paths: [...paths].sort(), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+
+// src/render/kubernetes/emit.ts
+var FLUX_APPLIED_FIELDS = ["targetNamespace", "namePrefix", "nameSuffix", "patches", "images", "components", "ignoreMissingComponents", "commonMetadata", "postBuild", "path", "sourceRef"];
+function metadataOf(o, keep) {
+  const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+  const out = {};
+  for (const k of keep) if (m[k] !== void 0) out[k] = m[k];
+  return out;
+}
+function emittedObject(emit, entry) {
+  const spec = isRecord(emit.object["spec"]) ? emit.object["spec"] : {};
+  const cfg = entry.emit;
+  const path11 = emit.path === "" ? "./" : `./${emit.path}`;
+  if (emit.engine === "flux") {
+    const kept2 = {};
+    for (const [k, v] of Object.entries(spec)) if (!FLUX_APPLIED_FIELDS.includes(k)) kept2[k] = v;
+    const ref = cfg.sourceRef;
+    return {
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: metadataOf(emit.object, ["name", "namespace", "labels", "annotations"]),
+      spec: { ...kept2, path: path11, sourceRef: { kind: ref.kind, name: ref.name, ...ref.namespace !== void 0 ? { namespace: ref.namespace } : {} } }
+    };
+  }
+  const { source: _source, sources: _sources, ...kept } = spec;
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Application",
+    metadata: metadataOf(emit.object, ["name", "namespace", "labels", "annotations", "finalizers"]),
+    spec: { ...kept, source: { repoURL: cfg.repoURL, targetRevision: cfg.targetRevision, path: emit.path === "" ? "." : emit.path } }
+  };
+}
+function replacedByEmit(o, entry) {
+  if (!entry.emit || typeof o["apiVersion"] !== "string") return false;
+  const spec = isRecord(o["spec"]) ? o["spec"] : {};
+  if (entry.from === "flux") {
+    const ref = isRecord(spec["sourceRef"]) ? spec["sourceRef"] : {};
+    const own2 = ["flux-system", ...entry.flux?.sources ?? []];
+    return o["apiVersion"].startsWith("kustomize.toolkit.fluxcd.io/") && o["kind"] === "Kustomization" && ref["kind"] === "GitRepository" && own2.includes(String(ref["name"]));
+  }
+  if (!o["apiVersion"].startsWith("argoproj.io/") || o["kind"] !== "Application" && o["kind"] !== "ApplicationSet") return false;
+  const ours = new Set([".", ...entry.argocd?.repoURLs ?? []].map((u) => u === "." ? "." : normalizeRepoURL(u)));
+  const appSpec = o["kind"] === "ApplicationSet" ? isRecord(spec["template"]) && isRecord(spec["template"]["spec"]) ? spec["template"]["spec"] : {} : spec;
+  const sources = [appSpec["source"], ...Array.isArray(appSpec["sources"]) ? appSpec["sources"] : []].filter(isRecord);
+  return sources.length > 0 && sources.every((s) => typeof s["repoURL"] === "string" && ours.has(s["repoURL"] === "." ? "." : normalizeRepoURL(s["repoURL"])));
+}
+
+// src/render/kubernetes/flux-helmrelease.ts
+import { posix as posix9 } from "node:path";
+var isHelmRelease = (o) => o["kind"] === "HelmRelease" && typeof o["apiVersion"] === "string" && o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/");
+var str3 = (v) => typeof v === "string" && v !== "" ? v : void 0;
+function atPath(path11, value) {
+  if (!/^[^.[\]\\]+(\.[^.[\]\\]+)*$/.test(path11)) return void 0;
+  const keys = path11.split(".");
+  let out = { [keys[keys.length - 1]]: value };
+  for (let i = keys.length - 2; i >= 0; i--) out = { [keys[i]]: out };
+  return out;
+}
+async function planHelmRelease(hr, rendered, below, ownSources = []) {
+  const meta3 = isRecord(hr["metadata"]) ? hr["metadata"] : {};
+  const spec = isRecord(hr["spec"]) ? hr["spec"] : {};
+  const name = str3(meta3["name"]) ?? "";
+  const chartBlock = isRecord(spec["chart"]) && isRecord(spec["chart"]["spec"]) ? spec["chart"]["spec"] : void 0;
+  if (!chartBlock) return { kind: "keep", reason: spec["chartRef"] !== void 0 ? "its chart is a chartRef (an OCIRepository or HelmChart in the cluster)" : "it names no chart" };
+  const ref = isRecord(chartBlock["sourceRef"]) ? chartBlock["sourceRef"] : {};
+  if (ref["kind"] !== "GitRepository" || ref["name"] !== "flux-system" && !ownSources.includes(String(ref["name"]))) {
+    return { kind: "keep", reason: `its chart comes from ${String(ref["kind"] ?? "no source")} ${String(ref["name"] ?? "")}, not this repository` };
+  }
+  if (spec["postRenderers"] !== void 0) return { kind: "keep", reason: "it has postRenderers, which Hydrate does not apply offline" };
+  const errors = [];
+  const warnings = [];
+  const chart = posix9.normalize(String(chartBlock["chart"] ?? "").replace(/^(\.\/)+/, "").replace(/\/+$/, ""));
+  const targetNamespace = str3(spec["targetNamespace"]);
+  const namespace = targetNamespace ?? str3(meta3["namespace"]) ?? "default";
+  const releaseName = str3(spec["releaseName"]) ?? (targetNamespace ? `${targetNamespace}-${name}` : name);
+  if (releaseName.length > 53) errors.push(`release name ${releaseName} is longer than 53 characters (helm-controller shortens it with a hash): set spec.releaseName`);
+  const valuesFiles = Array.isArray(chartBlock["valuesFiles"]) ? chartBlock["valuesFiles"].map((v) => posix9.normalize(String(v).replace(/^(\.\/)+/, ""))) : [];
+  const layers = [];
+  const from = Array.isArray(spec["valuesFrom"]) ? spec["valuesFrom"] : [];
+  for (const v of from) {
+    if (!isRecord(v)) continue;
+    const kind = String(v["kind"]);
+    const refName = String(v["name"]);
+    const key2 = str3(v["valuesKey"]) ?? "values.yaml";
+    const optional2 = v["optional"] === true;
+    const missing = (why) => {
+      (optional2 ? warnings : errors).push(`valuesFrom ${kind} ${refName}${optional2 ? " (optional, left out)" : ""}: ${why}`);
+    };
+    if (kind === "Secret") {
+      missing("Secret values are never read offline; move the values to a ConfigMap in the repository or to spec.values");
+      continue;
+    }
+    if (kind !== "ConfigMap") {
+      missing("not a ConfigMap or Secret");
+      continue;
+    }
+    const own2 = str3(meta3["namespace"]) ?? "default";
+    const isIt = (o) => o["kind"] === "ConfigMap" && isRecord(o["metadata"]) && o["metadata"]["name"] === refName && (str3(o["metadata"]["namespace"]) ?? own2) === own2;
+    const cm = rendered.find(isIt) ?? (await below()).find((f) => isIt(f.object))?.object;
+    if (!cm) {
+      missing("not found in the unit's output nor in the repository below the cluster's folder");
+      continue;
+    }
+    const data = isRecord(cm["data"]) ? cm["data"] : {};
+    const raw = data[key2];
+    if (typeof raw !== "string") {
+      missing(`has no data key ${key2}`);
+      continue;
+    }
+    const target = str3(v["targetPath"]);
+    if (target) {
+      const layer = atPath(target, raw);
+      if (!layer) errors.push(`valuesFrom ${kind} ${refName}: targetPath ${target} uses brackets or escapes, which Hydrate does not read`);
+      else layers.push(layer);
+      continue;
+    }
+    const read = readYaml(raw, "1.1");
+    const doc = read.documents[0]?.value;
+    if (read.problems.length > 0 || doc !== void 0 && doc !== null && !isRecord(doc)) {
+      errors.push(`valuesFrom ${kind} ${refName} key ${key2} is not a YAML mapping${read.problems[0] ? `: ${read.problems[0].message}` : ""}`);
+      continue;
+    }
+    if (isRecord(doc)) layers.push(doc);
+  }
+  if (spec["values"] !== void 0) {
+    if (isRecord(spec["values"])) layers.push(spec["values"]);
+    else errors.push("spec.values is not a mapping");
+  }
+  if (errors.length > 0) return { kind: "problems", errors, warnings };
+  const install = isRecord(spec["install"]) ? spec["install"] : {};
+  return { kind: "render", warnings, chart, releaseName, namespace, valuesFiles, layers, includeCrds: install["crds"] !== "Skip" };
+}
+function locateHelmRelease(name, objects, prefix = "", suffix = "") {
+  const names = /* @__PURE__ */ new Set([name]);
+  if (name.startsWith(prefix) && name.endsWith(suffix)) names.add(name.slice(prefix.length, name.length - suffix.length));
+  return objects.find((f) => isHelmRelease(f.object) && isRecord(f.object["metadata"]) && names.has(String(f.object["metadata"]["name"])));
+}
+
+// src/render/kubernetes/flux-kustomization.ts
+import { posix as posix10 } from "node:path";
+
+// src/render/kubernetes/flux-envsubst.ts
+var EnvsubstError = class extends Error {
+  constructor(message, at3) {
+    super(message);
+    this.at = at3;
+  }
+  at;
+};
+var IDENT = /[\p{L}\p{N}_]/u;
+var Parser = class {
+  constructor(s) {
+    this.s = s;
+  }
+  s;
+  pos = 0;
+  exprStart = 0;
+  fail(message) {
+    throw new EnvsubstError(message, this.exprStart);
+  }
+  opens(at3) {
+    return this.s[at3] === "$" && this.s[at3 + 1] === "{";
+  }
+  /** The whole text: text runs and expressions. */
+  parseAll() {
+    const nodes = [];
+    let text = "";
+    while (this.pos < this.s.length) {
+      if (this.opens(this.pos)) {
+        if (text !== "") nodes.push({ kind: "text", value: text });
+        text = "";
+        this.exprStart = this.pos;
+        this.pos += 2;
+        nodes.push(this.parseFunc(this.pos - 2));
+        continue;
+      }
+      if (this.s[this.pos] === "$" && this.s[this.pos + 1] === "$") {
+        text += "$";
+        this.pos += 2;
+        continue;
+      }
+      text += this.s[this.pos];
+      this.pos++;
+    }
+    if (text !== "") nodes.push({ kind: "text", value: text });
+    return nodes;
+  }
+  ident() {
+    let out = "";
+    while (this.pos < this.s.length) {
+      const c = String.fromCodePoint(this.s.codePointAt(this.pos));
+      if (!IDENT.test(c)) break;
+      out += c;
+      this.pos += c.length;
+    }
+    return out;
+  }
+  rbrace() {
+    if (this.s[this.pos] !== "}") this.fail("bad substitution");
+    this.pos++;
+  }
+  /** After `${`. */
+  parseFunc(start) {
+    const node2 = (param2, op, args = []) => ({ kind: "func", param: param2, op, args, start, end: this.pos });
+    if (this.s[this.pos] === "#") {
+      this.pos++;
+      const param2 = this.ident();
+      if (param2 === "") this.fail("bad substitution");
+      this.rbrace();
+      return node2(param2, "#len");
+    }
+    const param = this.ident();
+    if (param === "") this.fail("unable to parse variable name");
+    const c = this.s[this.pos];
+    switch (c) {
+      case "}":
+        this.pos++;
+        return node2(param, "");
+      case ":": {
+        const next = this.s[this.pos + 1];
+        if (next === "=" || next === "-" || next === "?" || next === "+") {
+          this.pos += 2;
+          return this.defaults(start, param, `:${next}`);
+        }
+        this.pos++;
+        const args = [[this.param((ch) => ch !== ":" && ch !== "}", false)]];
+        if (this.s[this.pos] === "}") {
+          this.pos++;
+          return node2(param, ":", args);
+        }
+        if (this.s[this.pos] !== ":") this.fail("bad substitution");
+        while (this.s[this.pos] === ":") this.pos++;
+        args.push([this.param((ch) => ch !== "}", false)]);
+        this.rbrace();
+        return node2(param, ":", args);
+      }
+      case "=":
+        this.pos++;
+        return this.defaults(start, param, "=");
+      case ",":
+      case "^": {
+        let op = "";
+        while ((this.s[this.pos] === "," || this.s[this.pos] === "^") && op.length < 2) op += this.s[this.pos++];
+        this.rbrace();
+        return node2(param, op);
+      }
+      case "/": {
+        let op = "/";
+        this.pos++;
+        const n = this.s[this.pos];
+        if (n === "/" || n === "#" || n === "%") {
+          op += n;
+          this.pos++;
+        }
+        const args = [this.s[this.pos] === "/" ? [{ kind: "text", value: "" }] : [this.param((ch) => ch !== "/", true)]];
+        if (this.s[this.pos] !== "/") this.fail("bad substitution");
+        while (this.s[this.pos] === "/") this.pos++;
+        if (this.s[this.pos] === "}") {
+          this.pos++;
+          return node2(param, op, args);
+        }
+        args.push([this.param((ch) => ch !== "}", true)]);
+        this.rbrace();
+        return node2(param, op, args);
+      }
+      case "#":
+      case "%": {
+        let op = "";
+        while (this.s[this.pos] === c && op.length < 2) op += this.s[this.pos++];
+        const args = [[this.param((ch) => ch !== "}", false)]];
+        this.rbrace();
+        return node2(param, op, args);
+      }
+      default:
+        return this.fail("missing closing brace");
+    }
+  }
+  /** The default's nodes up to `}`. */
+  defaults(start, param, op) {
+    const arg = [];
+    for (; ; ) {
+      if (this.s[this.pos] === "}") {
+        this.pos++;
+        return { kind: "func", param, op, args: arg.length > 0 ? [arg] : [], start, end: this.pos };
+      }
+      arg.push(this.param((ch) => ch !== "}", false));
+    }
+  }
+  /** One argument: a nested expression, or text up to a rejected character or a nested `${`. */
+  param(accept, escapes) {
+    if (this.opens(this.pos)) {
+      this.pos += 2;
+      return this.parseFunc(this.pos - 2);
+    }
+    let text = "";
+    let n = 0;
+    while (this.pos < this.s.length && !this.opens(this.pos)) {
+      const ch = this.s[this.pos];
+      const next = this.s[this.pos + 1];
+      if (escapes && (ch === "$" && next === "$" || ch === "\\" && (next === "/" || next === "\\"))) {
+        text += next;
+        this.pos += 2;
+        n++;
+        continue;
+      }
+      if (!accept(ch)) break;
+      text += ch;
+      this.pos++;
+      n++;
+    }
+    if (n === 0) this.fail("unable to parse substitution within function");
+    return { kind: "text", value: text };
+  }
+};
+function bytes(s) {
+  return Buffer.from(s, "utf8");
+}
+function substr(s, args) {
+  const b = bytes(s);
+  let pos = Number.parseInt(args[0] ?? "", 10);
+  if (!/^[+-]?\d+$/.test(args[0] ?? "") || Number.isNaN(pos)) return s;
+  if (pos < 0) pos = Math.max(0, b.length + pos);
+  if (args.length === 1) return pos < b.length ? b.subarray(pos).toString("utf8") : "";
+  if (!/^[+-]?\d+$/.test(args[1] ?? "")) return s;
+  const length = Number.parseInt(args[1], 10);
+  if (length < 0) {
+    const end = b.length + length;
+    return end < pos ? "" : b.subarray(pos, end).toString("utf8");
+  }
+  if (pos + length >= b.length) return pos < b.length ? b.subarray(pos).toString("utf8") : "";
+  return b.subarray(pos, pos + length).toString("utf8");
+}
+function globRegex(glob2) {
+  let re = "";
+  for (let i = 0; i < glob2.length; i++) {
+    const c = glob2[i];
+    if (c === "*") re += "[\\s\\S]*";
+    else if (c === "?") re += "[\\s\\S]";
+    else if (c === "\\") {
+      if (i + 1 >= glob2.length) return void 0;
+      re += escapeRe2(glob2[++i]);
+    } else if (c === "[") {
+      const close = glob2.indexOf("]", i + 2);
+      if (close < 0) return void 0;
+      let body = glob2.slice(i + 1, close);
+      const negate = body.startsWith("^");
+      if (negate) body = body.slice(1);
+      if (body === "") return void 0;
+      re += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, (m) => `\\${m}`)}]`;
+      i = close;
+    } else re += escapeRe2(c);
+  }
+  try {
+    return new RegExp(`^${re}$`, "u");
+  } catch {
+    return void 0;
+  }
+}
+function escapeRe2(c) {
+  return c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+}
+var reverse = (s) => [...s].reverse().join("");
+function trim(s, glob2, longest) {
+  const re = globRegex(glob2);
+  if (!re) return s;
+  const chars = [...s];
+  let found;
+  for (let i = 0; i < chars.length; i++) {
+    const prefix = chars.slice(0, chars.length - i).join("");
+    if (re.test(prefix)) {
+      found = prefix;
+      if (longest) break;
+    }
+  }
+  return found !== void 0 && found !== "" ? s.slice(found.length) : s;
+}
+function apply(op, v, args) {
+  switch (op) {
+    case ",":
+      return v === "" ? v : String.fromCodePoint(v.codePointAt(0)).toLowerCase() + v.slice(String.fromCodePoint(v.codePointAt(0)).length);
+    case ",,":
+      return v.toLowerCase();
+    case "^":
+      return v === "" ? v : String.fromCodePoint(v.codePointAt(0)).toUpperCase() + v.slice(String.fromCodePoint(v.codePointAt(0)).length);
+    case "^^":
+      return v.toUpperCase();
+    case "#len":
+      return String(bytes(v).length);
+    case "#":
+      return args.length === 0 ? String(bytes(v).length) : trim(v, args[0], false);
+    case "##":
+      return args.length === 0 ? v : trim(v, args[0], true);
+    case "%":
+      return args.length === 0 ? v : reverse(trim(reverse(v), reverse(args[0]), false));
+    case "%%":
+      return args.length === 0 ? v : reverse(trim(reverse(v), reverse(args[0]), true));
+    case ":":
+      return args.length === 0 ? v : substr(v, args);
+    case "/#":
+      return args.length === 2 && v.startsWith(args[0]) ? args[1] + v.slice(args[0].length) : v;
+    case "/%":
+      return args.length === 2 && v.endsWith(args[0]) ? v.slice(0, v.length - args[0].length) + args[1] : v;
+    case "/":
+      return args.length === 0 ? v : replaceOnce(v, args[0], args[1] ?? "");
+    case "//":
+      return args.length === 0 ? v : replaceAll(v, args[0], args[1] ?? "");
+    default:
+      return v === "" && args.length > 0 ? args.join("") : v;
+  }
+}
+function replaceOnce(s, old, rep) {
+  const i = s.indexOf(old);
+  return i < 0 ? s : s.slice(0, i) + rep + s.slice(i + old.length);
+}
+function replaceAll(s, old, rep) {
+  if (old === "") return rep + [...s].map((c) => c + rep).join("");
+  return s.split(old).join(rep);
+}
+function envsubst(text, vars, leaveUnknown) {
+  const nodes = new Parser(text).parseAll();
+  const left = /* @__PURE__ */ new Set();
+  const evalNodes = (list) => list.map(evalNode).join("");
+  const evalNode = (n) => {
+    if (n.kind === "text") return n.value;
+    const args = n.args.map(evalNodes);
+    const value = vars.get(n.param);
+    if (value === void 0 && leaveUnknown) {
+      left.add(n.param);
+      return text.slice(n.start, n.end);
+    }
+    return apply(n.op, value ?? "", args);
+  };
+  return { text: evalNodes(nodes), left: [...left].sort() };
+}
+function expressionAt(text, at3) {
+  const nl = text.indexOf("\n", at3);
+  const line = text.slice(at3, nl < 0 ? void 0 : nl);
+  const close = line.indexOf("}");
+  const expr = close < 0 ? line : line.slice(0, close + 1);
+  return expr.length > 80 ? `${expr.slice(0, 77)}...` : expr;
+}
+
+// src/render/kubernetes/flux-kustomization.ts
+var RENDER_TIMEOUT_MS2 = 10 * 60 * 1e3;
+var SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
+var FLUX_PLAIN_RULE = { recurse: true, include: ["**/*.yaml", "**/*.yml"], exclude: [] };
+var VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+async function loadFluxObject(unit2, repoRoot, files) {
+  const ref = unit2.object;
+  const at3 = { severity: "error", unit: unit2.id, file: ref.file };
+  let text;
+  try {
+    text = await files.readFile(posix10.join(repoRoot, ref.file));
+  } catch (e) {
+    return { ...at3, message: `cannot read the Flux Kustomization: ${e.message}` };
+  }
+  const parsed = parseYaml11(text, ref.file);
+  if (parsed.errors.length > 0) return { ...parsed.errors[0], unit: unit2.id };
+  const found = parsed.docs.find((d) => {
+    const m = isRecord(d.object["metadata"]) ? d.object["metadata"] : {};
+    return isFluxKustomization(d.object) && m["name"] === ref.name && (m["namespace"] ?? "default") === ref.namespace;
+  });
+  return found ?? { ...at3, message: `Flux Kustomization ${ref.namespace}/${ref.name} is no longer in ${ref.file}` };
+}
+var specOf = (ks) => isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
+var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+async function componentDirs(unit2, spec, repoRoot, files) {
+  const out = [];
+  for (const ref of strings(spec["components"])) {
+    const rel = posix10.normalize(posix10.join(unit2.dir, ref));
+    if (spec["ignoreMissingComponents"] === true && await files.lstat(posix10.join(repoRoot, rel)) === void 0) continue;
+    out.push({ rel, ref });
+  }
+  return out;
+}
+async function fluxClosure(unit2, settings, entry, files) {
+  const root = settings.repoRoot;
+  const ks = await loadFluxObject(unit2, root, files);
+  const paths = /* @__PURE__ */ new Set([unit2.object.file]);
+  if (!("object" in ks)) return { paths: [...paths], volatile: true, reason: ks.message };
+  const spec = specOf(ks);
+  const closures = [];
+  if (await kustomizationFileIn(files, root, unit2.dir)) closures.push(await kustomizeClosure(unit2.dir, files, root));
+  else {
+    paths.add(unit2.dir);
+    try {
+      const listing = await listPlainUnit(files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
+      for (const sub of listing.kustomizations) closures.push(await kustomizeClosure(sub, files, root));
+    } catch {
+    }
+  }
+  for (const c of await componentDirs(unit2, spec, root, files)) closures.push(await kustomizeClosure(c.rel, files, root));
+  const postBuild2 = isRecord(spec["postBuild"]) ? spec["postBuild"] : {};
+  if (Array.isArray(postBuild2["substituteFrom"]) && postBuild2["substituteFrom"].length > 0) paths.add(unit2.object.scope);
+  let volatile = false;
+  let reason;
+  for (const c of closures) {
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) ({ volatile, reason } = c);
+  }
+  for (const p of await helmReleaseInputs([...paths], unit2, root, files)) paths.add(p);
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+async function helmReleaseInputs(paths, unit2, root, files) {
+  const out = [];
+  for (const p of paths) {
+    const st = await files.lstat(posix10.join(root, p));
+    let docs = [];
+    if (st?.kind === "directory") docs = (await readObjectsBelow(files, root, p)).objects;
+    else if (st?.kind === "file" && /\.ya?ml$/.test(p)) docs = parseYaml11(await files.readFile(posix10.join(root, p)), p).docs;
+    for (const d of docs) {
+      const o = d.object;
+      if (o["kind"] !== "HelmRelease" || typeof o["apiVersion"] !== "string" || !o["apiVersion"].startsWith("helm.toolkit.fluxcd.io/")) continue;
+      const spec = isRecord(o["spec"]) ? o["spec"] : {};
+      const chart = isRecord(spec["chart"]) && isRecord(spec["chart"]["spec"]) ? spec["chart"]["spec"] : {};
+      const ref = isRecord(chart["sourceRef"]) ? chart["sourceRef"] : {};
+      if (ref["kind"] !== "GitRepository" || typeof chart["chart"] !== "string") continue;
+      const norm = (x) => posix10.normalize(x.replace(/^(\.\/)+/, "").replace(/\/+$/, ""));
+      out.push(norm(chart["chart"]));
+      if (Array.isArray(chart["valuesFiles"])) {
+        for (const v of chart["valuesFiles"]) if (typeof v === "string") out.push(norm(v));
+      }
+      if (Array.isArray(spec["valuesFrom"]) && spec["valuesFrom"].length > 0) out.push(unit2.object.scope);
+    }
+  }
+  return out.filter((p) => p !== ".." && !p.startsWith("../") && !posix10.isAbsolute(p));
+}
+function applyFluxGenerator(kustomization, spec, components) {
+  const k = { ...kustomization };
+  if (typeof spec["targetNamespace"] === "string") k["namespace"] = spec["targetNamespace"];
+  if (Array.isArray(spec["patches"]) && spec["patches"].length > 0) {
+    k["patches"] = [...Array.isArray(k["patches"]) ? k["patches"] : [], ...spec["patches"].map((p) => isRecord(p) ? { patch: p["patch"], ...isRecord(p["target"]) ? { target: p["target"] } : {} } : p)];
+  }
+  if (Array.isArray(spec["images"]) && spec["images"].length > 0) {
+    const images = Array.isArray(k["images"]) ? [...k["images"]] : [];
+    for (const image of spec["images"]) {
+      if (!isRecord(image)) continue;
+      const entry = { name: image["name"] };
+      for (const f of ["newName", "newTag", "digest"]) if (typeof image[f] === "string" && image[f] !== "") entry[f] = image[f];
+      const at3 = images.findIndex((i) => isRecord(i) && i["name"] === image["name"]);
+      if (at3 >= 0) images[at3] = entry;
+      else images.push(entry);
+    }
+    k["images"] = images;
+  }
+  if (components.length > 0) k["components"] = [...strings(k["components"]), ...components];
+  if (typeof spec["namePrefix"] === "string" && spec["namePrefix"] !== "") k["namePrefix"] = spec["namePrefix"];
+  if (typeof spec["nameSuffix"] === "string" && spec["nameSuffix"] !== "") k["nameSuffix"] = spec["nameSuffix"];
+  return k;
+}
+function fluxSubstitute(text, vars, leaveUnknown) {
+  try {
+    return envsubst(text, vars, leaveUnknown);
+  } catch (e) {
+    if (!(e instanceof EnvsubstError)) throw e;
+    return { text, left: [], error: { expression: expressionAt(text, e.at), reason: e.message, line: text.slice(0, e.at).split("\n").length } };
+  }
+}
+async function renderFluxKustomization(ctx) {
+  const { unit: unit2, input, entry } = ctx;
+  const root = input.repoRoot;
+  const file = unit2.object.file;
+  const err3 = (message, at4 = { file }) => {
+    ctx.diagnostics.push({ severity: "error", unit: unit2.id, message, ...at4 });
+    return void 0;
+  };
+  const ks = await loadFluxObject(unit2, root, input.files);
+  if (!("object" in ks)) {
+    ctx.diagnostics.push(ks);
+    return void 0;
+  }
+  const at3 = { file, line: ks.line };
+  const spec = specOf(ks);
+  if (unit2.dir !== ".") {
+    const bad = checkRelativePath(unit2.dir, "spec.path") ?? await checkRepoPath(root, unit2.dir, input.files, "spec.path", { anyName: true });
+    if (bad) return err3(bad, at3);
+  }
+  if ((await input.files.lstat(posix10.join(root, unit2.dir)))?.kind !== "directory") return err3(`spec.path ${String(spec["path"])}: no such folder in the repository`, at3);
+  const allowRemote = entry.kustomize.allowRemote || input.settings.config.policy.allowRemote;
+  const copies = /* @__PURE__ */ new Set();
+  const take = async (dir) => {
+    const c = await kustomizeClosure(dir, input.files, root, { allowRemote });
+    for (const p of c.problems ?? []) err3(p.message, { file: p.file, line: p.line });
+    for (const r of c.remotes ?? []) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: r.message, file: r.file, line: r.line });
+    for (const p of c.paths) copies.add(p);
+    return !c.problems;
+  };
+  const kfile = await kustomizationFileIn(input.files, root, unit2.dir);
+  let kustomization;
+  let kname = "kustomization.yaml";
+  if (kfile) {
+    if (!await take(unit2.dir)) return void 0;
+    const parsed = parseYaml11(await input.files.readFile(posix10.join(root, kfile)), kfile);
+    if (parsed.errors.length > 0) return err3(parsed.errors[0].message, { file: kfile, line: parsed.errors[0].line ?? 1 });
+    kustomization = parsed.docs[0]?.object ?? {};
+    kname = posix10.basename(kfile);
+  } else {
+    const listing = await listPlainUnit(input.files, root, unit2.dir, FLUX_PLAIN_RULE, entry.extraArtifacts);
+    for (const link of listing.symlinks) err3(`${link} is a symlink: symlinked manifests and folders are not followed; copy them instead`, { file: link });
+    for (const chart of listing.charts) err3(`${chart} is a Helm chart inside ${unit2.dir}, which has no kustomization: Flux would read its templates as manifests`, { file: `${chart}/Chart.yaml` });
+    if (listing.symlinks.length + listing.charts.length > 0) return void 0;
+    copies.add(unit2.dir);
+    for (const sub of listing.kustomizations) if (!await take(sub)) return void 0;
+    const rel = (p) => `./${p.slice(unit2.dir === "." ? 0 : unit2.dir.length + 1)}`;
+    kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...listing.files, ...listing.kustomizations].sort(cmp).map(rel) };
+  }
+  const components = await componentDirs(unit2, spec, root, input.files);
+  for (const c of components) {
+    const bad = checkRelativePath(c.rel, "component") ?? await checkRepoPath(root, c.rel, input.files, "component", { anyName: true });
+    if (bad) return err3(`spec.components: ${bad}`, at3);
+    if (!await take(c.rel)) return void 0;
+  }
+  const generated = applyFluxGenerator(kustomization, spec, components.map((c) => c.ref));
+  if (!input.exec.workDir) return err3("this runner has no work directory for the kustomization Flux generates", at3);
+  const existing = [];
+  if (copies.has(".")) {
+    copies.delete(".");
+    for (const e of await input.files.readDir(root)) if (!e.name.startsWith(".")) copies.add(e.name);
+  }
+  for (const p of [...copies].sort(cmp)) {
+    if (existing.some((e) => p.startsWith(`${e}/`))) continue;
+    if (await input.files.lstat(posix10.join(root, p)) !== void 0) existing.push(p);
+  }
+  const toolCmd = await input.exec.which("kustomize") ? "kustomize" : await input.exec.which("kubectl") ? "kubectl" : void 0;
+  if (!toolCmd) return err3("kustomize not found: install kustomize or kubectl (kubectl kustomize)", at3);
+  const work = await input.exec.workDir(
+    existing.map((p) => ({ from: posix10.join(root, p), to: `repo/${p}` })),
+    [{ path: posix10.join("repo", unit2.dir, kname), content: `${JSON.stringify(generated, null, 2)}
+` }]
+  );
+  let stdout;
+  try {
+    const dir = posix10.join(work.path, "repo", unit2.dir);
+    const args = toolCmd === "kustomize" ? ["build", dir] : ["kustomize", dir];
+    const result = await input.exec.run(toolCmd, args, { cwd: work.path, timeoutMs: RENDER_TIMEOUT_MS2, env: goToolEnv(input.settings) });
+    if (result.exitCode !== 0) {
+      const msg = toolMessage(result.stderr).split(work.path + "/repo/").join("");
+      return err3(`${toolCmd} ${args[0]} of Flux Kustomization ${unit2.object.namespace}/${unit2.object.name} failed (exit ${result.exitCode})${msg ? `: ${msg}` : ""}`, at3);
+    }
+    for (const w of toolWarnings(result.stderr)) ctx.diagnostics.push({ severity: "warning", unit: unit2.id, message: `kustomize: ${w}`, ...at3 });
+    stdout = result.stdout;
+  } finally {
+    await work.remove();
+  }
+  const objects = await postBuild(ctx, spec, stdout, at3);
+  if (objects === void 0) return void 0;
+  return objects.map((o) => JSON.stringify(o)).join("\n---\n");
+}
+async function postBuild(ctx, spec, stdout, at3) {
+  const { unit: unit2, input } = ctx;
+  const notString = (what, where) => {
+    ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...where, message: `${what} is not a string: quote it (the cluster refuses the object otherwise)` });
+    return void 0;
+  };
+  const pb = isRecord(spec["postBuild"]) ? spec["postBuild"] : void 0;
+  const vars = /* @__PURE__ */ new Map();
+  const unread = [];
+  if (pb) {
+    const from = Array.isArray(pb["substituteFrom"]) ? pb["substituteFrom"] : [];
+    let below;
+    for (const s of from) {
+      if (!isRecord(s)) continue;
+      const kind = String(s["kind"]);
+      const name = String(s["name"]);
+      if (kind === "Secret") {
+        unread.push(`Secret ${name} (Secret values are never read)`);
+        continue;
+      }
+      below ??= (await readObjectsBelow(input.files, input.repoRoot, unit2.object.scope)).objects;
+      const cms = below.filter((o) => o.object["kind"] === "ConfigMap" && o.object["apiVersion"] === "v1" && isRecord(o.object["metadata"]) && o.object["metadata"]["name"] === name && (o.object["metadata"]["namespace"] ?? unit2.object.namespace) === unit2.object.namespace);
+      if (kind !== "ConfigMap" || cms.length === 0) {
+        if (s["optional"] !== true) unread.push(`${kind} ${name} (${kind === "ConfigMap" ? `not found below ${unit2.object.scope || "the repository root"}` : "not a ConfigMap or Secret"})`);
+        continue;
+      }
+      if (cms.length > 1) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `substituteFrom ConfigMap ${name} is defined ${cms.length} times: ${cms.map((c) => `${c.file}:${c.line}`).join(", ")}` });
+        return void 0;
+      }
+      const data = isRecord(cms[0].object["data"]) ? cms[0].object["data"] : {};
+      for (const [k, v] of Object.entries(data)) {
+        if (typeof v !== "string") return notString(`ConfigMap ${name} data.${k}`, { file: cms[0].file, line: cms[0].line });
+        vars.set(k, v.replace(/\n/g, ""));
+      }
+    }
+    if (isRecord(pb["substitute"])) {
+      for (const [k, v] of Object.entries(pb["substitute"])) {
+        if (typeof v !== "string") return notString(`postBuild.substitute.${k}`, at3);
+        vars.set(k, v.replace(/\n/g, ""));
+      }
+    }
+    for (const k of vars.keys()) {
+      if (!VAR_NAME.test(k)) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild variable name "${k}" is invalid: it must match ${VAR_NAME.source}` });
+        return void 0;
+      }
+    }
+  }
+  const substitute = pb !== void 0 && (vars.size > 0 || unread.length > 0);
+  const cm = isRecord(spec["commonMetadata"]) ? spec["commonMetadata"] : {};
+  const left = /* @__PURE__ */ new Set();
+  const objects = [];
+  for (const doc of stdout.split(/^---$/m)) {
+    if (doc.trim() === "") continue;
+    let text = doc;
+    let parsed = parseYaml11(text, unit2.object.file);
+    if (parsed.errors.length > 0) {
+      ctx.diagnostics.push({ ...parsed.errors[0], unit: unit2.id, message: `kustomize output: ${parsed.errors[0].message}` });
+      return void 0;
+    }
+    const obj = parsed.docs[0]?.object;
+    if (!obj) continue;
+    const m = isRecord(obj["metadata"]) ? obj["metadata"] : {};
+    const disabled = [m["labels"], m["annotations"]].some((x) => isRecord(x) && x[SUBSTITUTE_KEY] === "disabled");
+    let result = obj;
+    if (substitute && !disabled) {
+      const r = fluxSubstitute(text, vars, unread.length > 0);
+      for (const l of r.left) left.add(l);
+      if (r.error) {
+        const md = isRecord(obj["metadata"]) ? obj["metadata"] : {};
+        const who = `${String(obj["kind"])} ${typeof md["namespace"] === "string" ? `${md["namespace"]}/` : ""}${String(md["name"])}`;
+        ctx.diagnostics.push({
+          severity: "error",
+          unit: unit2.id,
+          ...at3,
+          message: `postBuild: ${r.error.expression} (line ${r.error.line} of ${who} as kustomize builds it) is not an expression Flux's envsubst parses (${r.error.reason}), so kustomize-controller fails the build: write \${var}, \${var:=default}, \${var^^}, \${var:position:length} or another form Flux documents, or $\${...} for a literal`
+        });
+        return void 0;
+      }
+      text = r.text;
+      parsed = parseYaml11(text, unit2.object.file);
+      if (parsed.errors.length > 0 || !parsed.docs[0]) {
+        ctx.diagnostics.push({ severity: "error", unit: unit2.id, ...at3, message: `postBuild substitution gives invalid YAML: ${parsed.errors[0]?.message ?? "no object"}` });
+        return void 0;
+      }
+      result = parsed.docs[0].object;
+    }
+    for (const field2 of ["labels", "annotations"]) {
+      if (!isRecord(cm[field2]) || Object.keys(cm[field2]).length === 0) continue;
+      const md = isRecord(result["metadata"]) ? result["metadata"] : result["metadata"] = {};
+      md[field2] = { ...isRecord(md[field2]) ? md[field2] : {}, ...cm[field2] };
+    }
+    objects.push(result);
+  }
+  if (unread.length > 0) {
+    const names = [...left].map((l) => `\${${l}}`);
+    ctx.diagnostics.push({
+      severity: "warning",
+      unit: unit2.id,
+      ...at3,
+      message: `postBuild.substituteFrom ${unread.join(", ")} cannot be read offline: ${names.length > 0 ? `${names.join(", ")} left as written` : "no variable was left unresolved"}`
+    });
+  }
+  return objects;
+}
+
+// src/render/kubernetes/unit-closure.ts
+async function kubernetesClosure(unit2, settings, files) {
+  const entry = settings.config.kubernetes[unit2.entry];
+  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
+  if (unit2.emit) return { paths: [unit2.emit.file], volatile: false };
+  switch (entry.from) {
+    case "argocd":
+      return argoClosure(unit2, settings, files);
+  }
+  const root = settings.repoRoot;
+  switch (entry.from) {
+    case "flux":
+      return fluxClosure(unit2, settings, entry, files);
+  }
+  const detected = await detectUnitType(files, root, unit2, entry);
+  switch (detected.type) {
+    case "kustomize":
+      return kustomizeClosure(unit2.dir, files, root);
+    case "helm":
+      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
+    case "chart":
+      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
+    case "missing":
+      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
+    case "plain": {
+      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
+      return plainUnitClosure(own2, unit2, entry, settings, files);
+    }
+  }
+}
+async function plainUnitClosure(own2, unit2, entry, settings, files) {
+  let listing;
+  try {
+    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
+  } catch {
+    return own2;
+  }
+  if (listing.kustomizations.length === 0) return own2;
+  const paths = new Set(own2.paths);
+  let volatile = own2.volatile;
+  let reason = own2.reason;
+  for (const sub of listing.kustomizations) {
+    const c = await kustomizeClosure(sub, files, settings.repoRoot);
+    for (const p of c.paths) paths.add(p);
+    if (c.volatile && !volatile) {
+      volatile = true;
+      reason = c.reason;
+    }
+  }
+  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
+    volatile = true;
+    reason = "kustomize --enable-helm may fetch charts";
+  }
+  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
+}
+
+// src/render/kubernetes/pin-sources.ts
+var IMAGES_FILES = ["images.yaml", "images.yml"];
+async function kubernetesPinSources(unit2, settings, files) {
+  const entry = settings.config.kubernetes[unit2.entry];
+  if (!entry) return [];
+  const out = [];
+  const type = await detectUnitType(files, settings.repoRoot, unit2, entry);
+  if (type.type === "kustomize") out.push({ role: "kustomization", path: type.file });
+  else if (type.type === "helm") out.push({ role: "release", path: type.file });
+  for (const name of IMAGES_FILES) out.push({ role: "images", path: `${unit2.dir}/${name}` });
+  return out;
+}
+
+// src/render/kubernetes/tool-versions.ts
+var VERSION_COMMANDS = [
+  ["kustomize", ["version"]],
+  ["kubectl", ["version", "--client"]],
+  ["helm", ["version", "--short"]]
+];
+async function renderToolVersions(exec) {
+  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
+  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
+  const versions = await Promise.all(
+    wanted.map(async ([cmd, args]) => {
+      try {
+        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
+        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
+      } catch {
+        return `${cmd}:unknown`;
+      }
+    })
+  );
+  return versions.length > 0 ? versions.join("\n") : "no render tools";
 }
 
 // src/render/kubernetes/kubernetes-renderer.ts
@@ -54894,7 +56312,7 @@ var HELM_ENV = [
   "NO_PROXY",
   "no_proxy"
 ];
-var abs = (input, rel) => posix10.join(input.repoRoot, rel);
+var abs = (input, rel) => posix11.join(input.repoRoot, rel);
 var isYamlName = (n) => n.endsWith(".yaml") || n.endsWith(".yml");
 function toolFailure(what, result) {
   const stderr = toolMessage(result.stderr);
@@ -54937,6 +56355,9 @@ function createKubernetesRenderer() {
   return {
     name: "kubernetes",
     independent: true,
+    closure: kubernetesClosure,
+    toolVersions: renderToolVersions,
+    pinSources: kubernetesPinSources,
     async render(input) {
       const out = [];
       for (const unit2 of input.units) out.push(await renderKubernetesUnit(unit2, input));
@@ -54958,9 +56379,14 @@ async function renderKubernetesUnit(unit2, input) {
       { severity: "error", unit: unit2.id, file: input.settings.configPath, message: `no kubernetes entry #${unit2.entry} in the config` }
     ]);
   }
+  if (unit2.emit) {
+    const ctx2 = { unit: unit2, input, entry, diagnostics: [] };
+    const resources2 = documentsToResources(ctx2, JSON.stringify(emittedObject(unit2.emit, entry)), unit2.emit.file, false);
+    return hasErrors(ctx2.diagnostics) ? failed(ctx2.diagnostics) : { unit: unit2, status: "rendered", resources: resources2, artifacts: [], diagnostics: ctx2.diagnostics };
+  }
   switch (entry.from) {
     case "argocd":
-      return renderArgoUnit(unit2, input, entry, renderKubernetesUnit);
+      return withoutReplaced(await renderArgoUnit(unit2, input, entry, renderKubernetesUnit), entry, input);
   }
   const ctx = { unit: unit2, input, entry, diagnostics: [] };
   let resources = [];
@@ -54971,7 +56397,7 @@ async function renderKubernetesUnit(unit2, input) {
     switch (entry.from) {
       case "flux": {
         const text = await renderFluxKustomization(ctx);
-        if (text !== void 0) resources = documentsToResources(ctx, text, unit2.object.file, false);
+        if (text !== void 0) resources = await fluxHelmReleases(ctx, documentsToResources(ctx, text, unit2.object.file, false));
         break;
       }
     }
@@ -55004,7 +56430,25 @@ async function renderKubernetesUnit(unit2, input) {
     err2(ctx, `rendering failed: ${e.message}`, { file: unit2.dir });
   }
   if (hasErrors(ctx.diagnostics)) return failed(ctx.diagnostics);
-  return { unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics };
+  return withoutReplaced({ unit: unit2, status: "rendered", resources, artifacts, diagnostics: ctx.diagnostics }, entry, input);
+}
+function withoutReplaced(r, entry, input) {
+  if (!entry.emit || r.status !== "rendered" || input.forDiscovery) return r;
+  const left = [];
+  const resources = r.resources.filter((x) => {
+    const o = x.object;
+    if (!replacedByEmit(o, entry)) return true;
+    const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+    left.push(`${String(o["kind"])} ${typeof m["namespace"] === "string" ? `${m["namespace"]}/` : ""}${String(m["name"])}`);
+    return false;
+  });
+  if (left.length === 0) return r;
+  const shown = left.slice(0, 5).join(", ") + (left.length > 5 ? ` and ${left.length - 5} more` : "");
+  return {
+    ...r,
+    resources,
+    diagnostics: [...r.diagnostics, { severity: "notice", unit: r.unit.id, message: `${shown} left out of the wet tree: with emit, the objects Hydrate writes to ${entry.emit.output} deploy the units instead` }]
+  };
 }
 async function detectType(ctx) {
   const detected = await detectUnitType(ctx.input.files, ctx.input.repoRoot, ctx.unit, ctx.entry);
@@ -55071,7 +56515,7 @@ async function renderKustomize(ctx, file, dirRel) {
 async function renderHelm(ctx, file) {
   const { input, unit: unit2 } = ctx;
   const empty = { resources: [], patches: [] };
-  const unsafeRelease = await checkRepoPath(input.repoRoot, posix10.normalize(file), input.files, "Helm release file");
+  const unsafeRelease = await checkRepoPath(input.repoRoot, posix11.normalize(file), input.files, "Helm release file");
   if (unsafeRelease) {
     err2(ctx, unsafeRelease, { file: input.settings.configPath });
     return empty;
@@ -55082,8 +56526,8 @@ async function renderHelm(ctx, file) {
   if (parsed.errors.length > 0) return empty;
   const check = helmRelease.safeParse(parsed.value);
   if (!check.success) {
-    for (const { issue: issue3, path: path9, position } of locateZodIssues(check.error, parsed)) {
-      const field2 = path9.length > 0 ? `${path9.join(".")}: ` : "";
+    for (const { issue: issue3, path: path11, position } of locateZodIssues(check.error, parsed)) {
+      const field2 = path11.length > 0 ? `${path11.join(".")}: ` : "";
       err2(ctx, `invalid Helm release: ${field2}${issue3.message}`, { file, ...position });
     }
     return empty;
@@ -55096,8 +56540,8 @@ async function renderHelm(ctx, file) {
   }));
   for (const p of artifactProblems) err2(ctx, p.message, p.at);
   if (hasErrors(ctx.diagnostics)) return empty;
-  const releaseDir = posix10.dirname(file);
-  const releaseName = release.releaseName ?? posix10.basename(releaseDir);
+  const releaseDir = posix11.dirname(file);
+  const releaseName = release.releaseName ?? posix11.basename(releaseDir);
   const namespace = release.namespace ?? "default";
   let chartRef = release.chart;
   let localChart;
@@ -55107,7 +56551,7 @@ async function renderHelm(ctx, file) {
     return empty;
   }
   if (isLocalChart(release.chart)) {
-    const chartRel = posix10.normalize(posix10.join(releaseDir, release.chart));
+    const chartRel = posix11.normalize(posix11.join(releaseDir, release.chart));
     const bad = checkRelativePath(chartRel, "chart path") ?? await checkRepoPath(input.repoRoot, chartRel, input.files, "chart path");
     if (bad) {
       err2(ctx, bad, { file, ...parsed.positionOf(["chart"]) });
@@ -55147,7 +56591,7 @@ async function renderHelm(ctx, file) {
   if (release.valuesFiles) {
     valuesRel = [];
     for (const [i, v] of release.valuesFiles.entries()) {
-      const rel = posix10.normalize(posix10.join(unit2.dir, v));
+      const rel = posix11.normalize(posix11.join(unit2.dir, v));
       const bad = checkRelativePath(rel, "values file") ?? await checkRepoPath(input.repoRoot, rel, input.files, "values file");
       if (bad || !(rel === unit2.dir || rel.startsWith(`${unit2.dir}/`))) {
         err2(ctx, bad ?? `values file ${v} is outside the unit directory ${unit2.dir}`, { file, ...parsed.positionOf(["valuesFiles", i]) });
@@ -55187,7 +56631,7 @@ async function renderHelm(ctx, file) {
     }
     const cwd = work?.path ?? input.repoRoot;
     if (work && localChart && copies.length > 0) {
-      chartRef = posix10.join(work.path, localChart.rel);
+      chartRef = posix11.join(work.path, localChart.rel);
       const built = await input.exec.run("helm", ["dependency", "build", "--", chartRef], {
         cwd,
         timeoutMs: RENDER_TIMEOUT_MS3,
@@ -55229,7 +56673,7 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
   const copies = [{ from: abs(ctx.input, chartRel), to: chartRel }];
   for (const d of deps) {
     if (!d.repository.startsWith("file://")) continue;
-    const rel = posix10.normalize(posix10.join(chartRel, d.repository.slice("file://".length)));
+    const rel = posix11.normalize(posix11.join(chartRel, d.repository.slice("file://".length)));
     const bad = checkRelativePath(rel, `dependency ${d.name} of chart ${chartRel}`);
     if (bad) {
       err2(ctx, bad, { file });
@@ -55242,7 +56686,7 @@ async function dependencyCopies(ctx, chartRel, deps, file) {
 }
 async function pathLikeChartProblem(input, chart) {
   if (isLocalChart(chart) || /^[a-z][a-z0-9+.-]*:\/\//i.test(chart)) return void 0;
-  const rel = posix10.normalize(chart);
+  const rel = posix11.normalize(chart);
   if (await input.files.lstat(abs(input, rel)) === void 0 && !hasGitSegment(rel)) return void 0;
   return checkRepoPath(input.repoRoot, rel, input.files, "chart", { anyName: true });
 }
@@ -55283,6 +56727,85 @@ async function isRegularFile(input, rel) {
     return false;
   }
 }
+async function fluxHelmReleases(ctx, resources) {
+  const { input, unit: unit2 } = ctx;
+  if (!resources.some((r) => isHelmRelease(r.object))) return resources;
+  const ks = await loadFluxObject(unit2, input.repoRoot, input.files);
+  const ksSpec = "object" in ks && isRecord(ks.object["spec"]) ? ks.object["spec"] : {};
+  const ksAt = { file: unit2.object.file, ..."line" in ks && typeof ks.line === "number" ? { line: ks.line } : {} };
+  let below;
+  const belowScope = () => below ??= readObjectsBelow(input.files, input.repoRoot, unit2.object.scope).then((r) => r.objects);
+  let inDir;
+  const objects = resources.map((r) => r.object);
+  const out = [];
+  for (const r of resources) {
+    const o = r.object;
+    if (!isHelmRelease(o)) {
+      out.push(r);
+      continue;
+    }
+    const m = isRecord(o["metadata"]) ? o["metadata"] : {};
+    const who = `HelmRelease ${typeof m["namespace"] === "string" ? `${m["namespace"]}/` : ""}${String(m["name"])}`;
+    const plan = await planHelmRelease(o, objects, belowScope, ctx.entry.flux?.sources);
+    if (plan.kind === "keep") {
+      ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...ksAt, message: `${who} is kept as an object: ${plan.reason}; helm-controller renders its chart in the cluster` });
+      out.push(r);
+      continue;
+    }
+    inDir ??= unit2.dir === "." ? [] : (await readObjectsBelow(input.files, input.repoRoot, unit2.dir)).objects;
+    const found = locateHelmRelease(String(m["name"]), inDir, String(ksSpec["namePrefix"] ?? ""), String(ksSpec["nameSuffix"] ?? ""));
+    const at3 = found ? { file: found.file, line: found.line } : ksAt;
+    for (const w of plan.warnings) warn(ctx, `${who}: ${w}`, at3);
+    if (plan.kind === "problems") {
+      for (const e of plan.errors) err2(ctx, `${who}: ${e}`, at3);
+      continue;
+    }
+    const rendered = await renderLocalHelmRelease(ctx, plan, who, at3);
+    if (rendered === void 0) continue;
+    const scopes = crdScopes(rendered.map((x) => x.object));
+    for (const x of rendered) {
+      const xm = isRecord(x.object["metadata"]) ? x.object["metadata"] : void 0;
+      const id = identityOf(x.object);
+      if (xm && xm["namespace"] === void 0 && !("missing" in id) && !isClusterScoped(id, scopes)) xm["namespace"] = plan.namespace;
+      out.push(x);
+    }
+    ctx.diagnostics.push({ severity: "notice", unit: unit2.id, ...at3, message: `${who} rendered from the chart ${plan.chart} of this repository (release ${plan.releaseName} in ${plan.namespace})` });
+  }
+  return out;
+}
+async function renderLocalHelmRelease(ctx, plan, who, at3) {
+  const { input, entry } = ctx;
+  const fail = (message) => {
+    err2(ctx, `${who}: ${message}`, at3);
+    return void 0;
+  };
+  const bad = checkRelativePath(plan.chart, "chart") ?? await repoPathProblem(input.files, input.repoRoot, plan.chart, "chart") ?? await chartTreeProblem(input.files, input.repoRoot, plan.chart);
+  if (bad) return fail(bad);
+  if (!await isRegularFile(input, `${plan.chart}/Chart.yaml`)) return fail(`chart ${plan.chart}: no Chart.yaml there`);
+  for (const v of plan.valuesFiles) {
+    const problem = checkRelativePath(v, "valuesFiles entry") ?? await repoPathProblem(input.files, input.repoRoot, v, "valuesFiles entry");
+    if (problem) return fail(problem);
+    if (!await isRegularFile(input, v)) return fail(`valuesFiles entry ${v} not found in the repository`);
+  }
+  if (!input.exec.workDir) return fail("this runner has no work directory for the chart");
+  const write = plan.layers.map((l, i) => ({ path: `values-${i}.json`, content: `${JSON.stringify(l)}
+` }));
+  if (plan.valuesFiles.length > 0) write.push({ path: `chart/${CHART_COPY}/values.yaml`, content: "{}\n" });
+  const work = await input.exec.workDir([{ from: abs(input, plan.chart), to: `chart/${CHART_COPY}` }], write);
+  try {
+    const chartDir = posix11.join(work.path, "chart", CHART_COPY);
+    const args = ["template", `--namespace=${plan.namespace}`, ...plan.includeCrds ? ["--include-crds"] : []];
+    for (const v of plan.valuesFiles) args.push(`--values=${abs(input, v)}`);
+    for (const w of write) if (w.path.startsWith("values-")) args.push(`--values=${posix11.join(work.path, w.path)}`);
+    args.push("--", plan.releaseName, chartDir);
+    const twice = await chartMayVary(input.files, input.repoRoot, plan.chart);
+    const stdout = await runHelmTemplate(ctx, at3.file, withHelmFlags(args, helmExtraFlags({ kubeVersion: entry.helm.kubeVersion, apiVersions: entry.helm.apiVersions, stdinValues: false })), void 0, `the chart ${plan.chart}`, twice, work.path);
+    return stdout === void 0 ? void 0 : documentsToResources(ctx, stdout, `${plan.chart}/Chart.yaml`, false);
+  } finally {
+    await work.remove();
+  }
+}
+var CHART_COPY = "c";
 async function renderChartDir(ctx, chartFile) {
   const { input, unit: unit2, entry } = ctx;
   const configAt = { file: input.settings.configPath };
@@ -55317,11 +56840,11 @@ async function renderChartDir(ctx, chartFile) {
     }
     return filled.value;
   };
-  const releaseName = named("releaseName", posix10.basename(unit2.dir), 53);
+  const releaseName = named("releaseName", posix11.basename(unit2.dir), 53);
   const namespace = named("namespace", "default", 63);
   const valuesRel = [];
   for (const v of entry.helm.valueFiles) {
-    const rel = posix10.normalize(posix10.join(unit2.dir, v));
+    const rel = posix11.normalize(posix11.join(unit2.dir, v));
     const bad = await repoPathProblem(input.files, input.repoRoot, rel, `values file ${v} (helm.valueFiles)`);
     if (bad) err2(ctx, bad, configAt);
     else if (!await isRegularFile(input, rel)) err2(ctx, `values file ${rel} (helm.valueFiles) not found`, configAt);
@@ -55369,7 +56892,7 @@ async function renderPlain(ctx) {
   if ((await input.files.lstat(abs(input, `${unit2.dir}/Chart.yaml`)))?.kind === "file") {
     err2(
       ctx,
-      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix10.basename(unit2.dir)} and a version, or exclude the directory`,
+      `${unit2.dir} is a Helm chart (it holds Chart.yaml), not a plain directory: set the entry's type to chart (or auto) to render it as Argo CD renders a chart source, add a Helm release file (${entry.helm.releaseFile.split("{dir}").join(unit2.dir)}) with chart: ./${posix11.basename(unit2.dir)} and a version, or exclude the directory`,
       { file: `${unit2.dir}/Chart.yaml` }
     );
     return [];
@@ -55377,7 +56900,7 @@ async function renderPlain(ctx) {
   const rule = plainRuleOf(input.settings.config, entry);
   const listing = await listPlainUnit(input.files, input.repoRoot, unit2.dir, rule, entry.extraArtifacts);
   for (const link of listing.symlinks) {
-    err2(ctx, `${posix10.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
+    err2(ctx, `${posix11.basename(link)} is a symlink: symlinked manifests and folders are not followed; copy them instead, or leave it out with plain.exclude`, { file: link });
   }
   for (const chart of listing.charts) {
     err2(
@@ -55387,7 +56910,7 @@ async function renderPlain(ctx) {
     );
   }
   if (listing.pluginMarkers.length > 0) {
-    const which2 = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix10.basename(m)]} (${posix10.basename(m)})`).join(", ");
+    const which2 = listing.pluginMarkers.map((m) => `${PLUGIN_MARKERS[posix11.basename(m)]} (${posix11.basename(m)})`).join(", ");
     err2(
       ctx,
       `${unit2.dir} is rendered by ${which2}, which Argo CD runs as a config-management plugin and Hydrate does not: render it to YAML in the dry repository, or exclude the directory`,
@@ -55435,7 +56958,7 @@ function describeNonObject(value, file) {
   const apiVersion2 = value["apiVersion"];
   const kind = value["kind"];
   if (typeof apiVersion2 === "string" && apiVersion2 !== "" && typeof kind === "string" && kind !== "") return void 0;
-  const base = posix10.basename(file);
+  const base = posix11.basename(file);
   const keys = Object.keys(value);
   const has = (...ks) => ks.some((k) => keys.includes(k));
   let looks;
@@ -55499,8 +57022,8 @@ async function unitPatches(ctx) {
   for (const [i, item] of parsed.value.entries()) {
     const check = targetedPatch.safeParse(item);
     if (!check.success) {
-      for (const { issue: issue3, path: path9, position } of locateZodIssues(check.error, parsed, [i])) {
-        err2(ctx, `invalid patch: ${path9.join(".") || "item"}: ${issue3.message}`, { file: rel, ...position });
+      for (const { issue: issue3, path: path11, position } of locateZodIssues(check.error, parsed, [i])) {
+        err2(ctx, `invalid patch: ${path11.join(".") || "item"}: ${issue3.message}`, { file: rel, ...position });
       }
       continue;
     }
@@ -55579,9 +57102,94 @@ async function extraArtifacts(ctx) {
 }
 
 // src/render/terraform/terraform-renderer.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 
-// src/render/terraform/claim-documents.ts
+// src/resources/names.ts
+var DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+var DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+var KIND = /^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
+var CONTROL3 = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+var RULES = new Map([
+  ...[
+    "ConfigMap",
+    "Secret",
+    "Pod",
+    "ServiceAccount",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "Endpoints",
+    "LimitRange",
+    "ResourceQuota",
+    "ReplicationController",
+    "PodTemplate"
+  ].map((k) => [`/${k}`, "subdomain"]),
+  ["/Namespace", "label"],
+  ["/Service", "dns1035"],
+  ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"].map((k) => [`apps/${k}`, "subdomain"]),
+  ["batch/Job", "subdomain"],
+  ["batch/CronJob", "subdomain"],
+  ["networking.k8s.io/Ingress", "subdomain"],
+  ["networking.k8s.io/IngressClass", "subdomain"],
+  ["networking.k8s.io/NetworkPolicy", "subdomain"],
+  ["policy/PodDisruptionBudget", "subdomain"],
+  ["autoscaling/HorizontalPodAutoscaler", "subdomain"],
+  ["storage.k8s.io/StorageClass", "subdomain"],
+  ["scheduling.k8s.io/PriorityClass", "subdomain"],
+  ["apiextensions.k8s.io/CustomResourceDefinition", "subdomain"],
+  ["admissionregistration.k8s.io/ValidatingWebhookConfiguration", "subdomain"],
+  ["admissionregistration.k8s.io/MutatingWebhookConfiguration", "subdomain"]
+]);
+var RULE_TEXT = {
+  subdomain: 'a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters)',
+  label: 'a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)',
+  dns1035: 'a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)'
+};
+function ruleProblem(name, rule) {
+  const ok = rule === "subdomain" ? name.length <= 253 && DNS1123_SUBDOMAIN.test(name) : name.length <= 63 && (rule === "label" ? DNS1123_LABEL : DNS1035_LABEL).test(name);
+  return ok ? void 0 : RULE_TEXT[rule];
+}
+function generalNameProblem(name) {
+  if (CONTROL3.test(name)) return "it contains a control character";
+  if (name === "." || name === "..") return `it is "${name}"`;
+  if (name.includes("/") || name.includes("%")) return 'it contains "/" or "%"';
+  if (name.length > 253) return "it is longer than 253 characters";
+  return void 0;
+}
+function checkObjectNames(resources) {
+  const out = [];
+  for (const r of resources) {
+    const o = r.object;
+    const kind = o["kind"];
+    const apiVersion2 = o["apiVersion"];
+    const metadata = isRecord(o["metadata"]) ? o["metadata"] : {};
+    const name = metadata["name"];
+    const namespace = metadata["namespace"];
+    if (typeof kind !== "string" || typeof name !== "string" || typeof apiVersion2 !== "string" || kind === "" || name === "") continue;
+    const what = `object ${JSON.stringify(kind)} ${JSON.stringify(name)}`;
+    const err3 = (message) => {
+      out.push({ severity: "error", unit: r.unit, ...r.source, message: `${what}: ${message}` });
+    };
+    if (kind.length > 63 || !KIND.test(kind)) {
+      err3('kind must be a letter followed by letters, digits or "-" (at most 63 characters), as Kubernetes requires');
+      continue;
+    }
+    const general = generalNameProblem(name);
+    if (general) {
+      err3(`metadata.name is not a name Kubernetes accepts: ${general}`);
+      continue;
+    }
+    const rule = RULES.get(`${apiGroupOf(apiVersion2)}/${kind}`);
+    const specific = rule ? ruleProblem(name, rule) : void 0;
+    if (specific) err3(`metadata.name of a ${kind} must be ${specific}`);
+    if (namespace !== void 0 && (typeof namespace !== "string" || namespace !== "" && (namespace.length > 63 || !DNS1123_LABEL.test(namespace)))) {
+      err3(`metadata.namespace ${JSON.stringify(namespace)} must be ${RULE_TEXT.label}`);
+    }
+  }
+  return out;
+}
+
+// src/render/claim-documents.ts
 function readClaimDocuments(text, file, unit2) {
   const read = readYaml(text, "1.1");
   return {
@@ -55622,17 +57230,23 @@ function sortKeysDeep2(value) {
   }
   return value;
 }
-var DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-var DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+// src/render/claim-fields.ts
+var commonClaimFields = {
+  version: union([string2(), number2()]).optional().describe('Claim schema version, e.g. "1.0"'),
+  type: string2().min(1).optional().describe("Claim type, as the seed system writes it"),
+  lifecycle: string2().min(1).optional().describe("Informational, e.g. production"),
+  system: string2().min(1).optional().describe("Owning system, e.g. system:app"),
+  owner: string2().min(1).optional().describe("Owning group or user, e.g. group:platform"),
+  annotations: record(string2(), string2()).optional().describe("Free-form string annotations of the claim")
+};
 
 // src/render/terraform/claim.ts
 var tfWorkspaceClaim = object({
   kind: literal("TFWorkspaceClaim"),
   name: string2().max(63).regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-"; at most 63 characters)'),
   resourceType: string2().min(1),
-  lifecycle: string2().optional(),
-  system: string2().optional(),
-  version: union([string2(), number2()]).optional(),
+  ...commonClaimFields,
   providers: object({
     terraform: object({
       name: string2().min(1).optional(),
@@ -55660,12 +57274,12 @@ function referenceName(p) {
 function rewritePlaceholders(values, basePath) {
   const placeholders2 = [];
   const problems = [];
-  const walk2 = (v, path9) => {
-    if (typeof v === "string") return rewriteString(v, path9, placeholders2, problems);
-    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path9, i]));
+  const walk2 = (v, path11) => {
+    if (typeof v === "string") return rewriteString(v, path11, placeholders2, problems);
+    if (Array.isArray(v)) return v.map((x, i) => walk2(x, [...path11, i]));
     if (typeof v === "object" && v !== null) {
       const out = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path9, k]);
+      for (const [k, x] of Object.entries(v)) out[k] = walk2(x, [...path11, k]);
       return out;
     }
     return v;
@@ -55673,7 +57287,7 @@ function rewritePlaceholders(values, basePath) {
   const value = walk2(values, basePath);
   return { value, placeholders: placeholders2, problems };
 }
-function rewriteString(s, path9, found, problems) {
+function rewriteString(s, path11, found, problems) {
   if (!s.includes(OPEN)) return s;
   let out = "";
   let i = 0;
@@ -55686,7 +57300,7 @@ function rewriteString(s, path9, found, problems) {
     out += s.slice(i, start);
     const end = s.indexOf("}}", start + OPEN.length);
     if (end === -1) {
-      problems.push({ path: path9, text: s.slice(start) });
+      problems.push({ path: path11, text: s.slice(start) });
       out += s.slice(start);
       break;
     }
@@ -55695,13 +57309,13 @@ function rewriteString(s, path9, found, problems) {
     const sm = SECRET.exec(inner);
     const tm = TFWORKSPACE.exec(inner);
     let p;
-    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path9 };
-    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path9 };
+    if (sm) p = { kind: "secret", claim: sm[1], key: sm[3], raw, path: path11 };
+    else if (tm) p = { kind: "tfworkspace", claim: tm[1], output: tm[3], raw, path: path11 };
     if (p) {
       found.push(p);
       out += `\${{ references.${referenceName(p)} }}`;
     } else {
-      problems.push({ path: path9, text: raw });
+      problems.push({ path: path11, text: raw });
       out += raw;
     }
     i = end + 2;
@@ -55714,7 +57328,7 @@ var WORKSPACE_API_VERSION = "firestartr.dev/v1";
 var WORKSPACE_KIND = "FirestartrTerraformWorkspace";
 var CLAIM_REF_LABEL = "claim-ref";
 function defaultStateKey(claimName) {
-  const h = createHash6("sha1").update(`tfworkspace/${claimName}`).digest();
+  const h = createHash5("sha1").update(`tfworkspace/${claimName}`).digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = b[6] & 15 | 80;
   b[8] = b[8] & 63 | 128;
@@ -56032,9 +57646,9 @@ var v6 = cidrRegex.v6 = ({ exact } = defaultOpts) => exact ? v6exact : resetRege
 // node_modules/is-cidr/dist/index.js
 var re4 = v4({ exact: true });
 var re6 = v6({ exact: true });
-var isCidr = (str3) => re4.test(str3) ? 4 : re6.test(str3) ? 6 : 0;
-var v42 = isCidr.v4 = (str3) => re4.test(str3);
-var v62 = isCidr.v6 = (str3) => re6.test(str3);
+var isCidr = (str4) => re4.test(str4) ? 4 : re6.test(str4) ? 6 : 0;
+var v42 = isCidr.v4 = (str4) => re4.test(str4);
+var v62 = isCidr.v6 = (str4) => re6.test(str4);
 
 // node_modules/@kubernetes-models/validate/dist/formats.js
 var rBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -58343,8 +59957,10 @@ var storeRef = object({
 var secretsClaim = object({
   kind: literal("SecretsClaim"),
   name: string2().max(63).regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-"; at most 63 characters)'),
+  ...commonClaimFields,
   providers: object({
     external_secrets: object({
+      name: string2().min(1).optional().describe("The claim's name (the seed system writes it); must equal `name`"),
       secretStore: storeRef,
       externalSecrets: object({
         refreshInterval: string2().min(1).optional(),
@@ -58407,11 +60023,14 @@ function buildSecretsObjects(claim2, entry) {
   const problems = [];
   const seenKeys = /* @__PURE__ */ new Set();
   const data = [];
+  if (es.name !== void 0 && es.name !== claim2.name) {
+    problems.push({ path: ["providers", "external_secrets", "name"], message: `providers.external_secrets.name "${es.name}" differs from the claim's name "${claim2.name}": it must be the claim's name (or be left out)` });
+  }
   const external = es.externalSecrets?.secrets ?? [];
   external.forEach((s, i) => {
-    const path9 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
+    const path11 = ["providers", "external_secrets", "externalSecrets", "secrets", i, "secretName"];
     if (seenKeys.has(s.secretName)) {
-      problems.push({ path: path9, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
+      problems.push({ path: path11, message: `duplicate secret key "${s.secretName}" in SecretsClaim "${claim2.name}"` });
       return;
     }
     seenKeys.add(s.secretName);
@@ -58594,19 +60213,30 @@ function createSecretsRenderer() {
 }
 
 // src/render/registry.ts
+var FACTORIES = {
+  kubernetes: createKubernetesRenderer,
+  terraform: createTerraformRenderer,
+  secrets: createSecretsRenderer
+};
+var shared = /* @__PURE__ */ new Map();
+function rendererFor(name) {
+  let r = shared.get(name);
+  if (!r) shared.set(name, r = FACTORIES[name]());
+  return r;
+}
 function defaultRenderers() {
-  return [createKubernetesRenderer(), createTerraformRenderer(), createSecretsRenderer()];
+  return Object.keys(FACTORIES).map((name) => FACTORIES[name]());
 }
 
 // src/wet/plan.ts
-function keepReason(path9, content, claimants, shared) {
-  if (isNeverOwned(path9)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
-  if (shared) return void 0;
+function keepReason(path11, content, claimants, shared2) {
+  if (isNeverOwned(path11)) return "hydrate never owns files at the root of the wet tree, under .github/ or in .git folders";
+  if (shared2) return void 0;
   let hashed = false;
   for (const u of claimants) {
-    if (u.output !== "" && path9.startsWith(`${u.output}/`)) return void 0;
+    if (u.output !== "" && path11.startsWith(`${u.output}/`)) return void 0;
     if (u.hashes === void 0) return void 0;
-    const hash = u.hashes[path9];
+    const hash = u.hashes[path11];
     if (hash !== void 0) hashed = true;
     if (hash === contentHash(content)) return void 0;
   }
@@ -58657,11 +60287,11 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
   const deletes = [];
   const leftInPlace = [];
   const claimants = previousIndex && claimed.length > 0 ? claimantsOf(previousIndex) : /* @__PURE__ */ new Map();
-  const shared = new Set(previousIndex?.shared ?? []);
+  const shared2 = new Set(previousIndex?.shared ?? []);
   claimed.forEach((p, i) => {
     const content = present[i];
     if (content === void 0) return;
-    const why = p === INDEX_PATH ? void 0 : keepReason(p, content, claimants.get(p) ?? [], shared.has(p));
+    const why = p === INDEX_PATH ? void 0 : keepReason(p, content, claimants.get(p) ?? [], shared2.has(p));
     if (why === void 0) {
       deletes.push(p);
       return;
@@ -58689,8 +60319,8 @@ function snapshotFromLayout(layout) {
 var MASS_DELETION_SHARE = 0.5;
 var LISTED = 20;
 var HOW_TO_ALLOW = "if this is intended, run again with --allow-mass-deletion (action input allow-mass-deletion: true)";
-function counted(path9) {
-  return !path9.endsWith("/.gitattributes") && path9 !== ".gitattributes" && !isNeverOwned(path9);
+function counted(path11) {
+  return !path11.endsWith("/.gitattributes") && path11 !== ".gitattributes" && !isNeverOwned(path11);
 }
 function entryCount(settings) {
   const c = settings.config;
@@ -58746,6 +60376,20 @@ function checkDeletions(settings, own2, next, plan, results) {
   return out;
 }
 
+// src/render/digest.ts
+import { createHash as createHash6 } from "node:crypto";
+function digestOf(parts) {
+  const h = createHash6("sha256");
+  for (const p of parts) {
+    h.update(`${Buffer.byteLength(p, "utf8")}:`);
+    h.update(p, "utf8");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+function digestOfBytes(bytes2) {
+  return `sha256:${createHash6("sha256").update(bytes2).digest("hex")}`;
+}
+
 // src/pipeline/pool.ts
 async function runPool(items, size, task) {
   const results = new Array(items.length);
@@ -58764,11 +60408,57 @@ async function runPool(items, size, task) {
 
 // src/pipeline/input-secrets.ts
 var import_yaml17 = __toESM(require_dist(), 1);
+import { posix as posix14 } from "node:path";
+
+// src/render/closure-contents.ts
 import { posix as posix12 } from "node:path";
+async function readTree(files, tree, abs2, key2) {
+  const st = await files.lstat(abs2);
+  if (st === void 0) {
+    if (!tree.out.has(key2)) tree.out.set(key2, "missing");
+    return;
+  }
+  if (st.kind === "directory") {
+    const entries2 = (await files.readDir(abs2)).map((e) => e.name).sort(cmp);
+    if (entries2.length === 0 && !tree.out.has(key2)) tree.out.set(key2, "empty-dir");
+    for (const name of entries2) await readTree(files, tree, posix12.join(abs2, name), key2 === "" ? name : `${key2}/${name}`);
+    return;
+  }
+  if (tree.out.has(key2)) return;
+  if (st.kind === "file") tree.out.set(key2, `file:${digestOfBytes(await files.readFileBytes(abs2))}`);
+  else if (st.kind === "symlink") {
+    let target;
+    try {
+      target = await files.realpath(abs2);
+    } catch {
+      target = void 0;
+    }
+    tree.out.set(key2, `symlink:${target ?? "dangling"}`);
+    if (target === void 0 || target !== tree.realRoot && !target.startsWith(`${tree.realRoot}/`)) return;
+    const behind = await files.lstat(target);
+    if (behind?.kind === "file") tree.out.set(key2, `symlink:${target}\0file:${digestOfBytes(await files.readFileBytes(target))}`);
+    else if (behind?.kind === "directory" && !tree.followed.has(target)) {
+      tree.followed.add(target);
+      tree.out.delete(key2);
+      await readTree(files, tree, target, key2);
+      tree.out.set(`${key2}\0symlink`, target);
+    }
+  } else tree.out.set(key2, st.kind);
+}
+async function closureContents(files, repoRoot, paths) {
+  let realRoot2 = repoRoot;
+  try {
+    realRoot2 = await files.realpath(repoRoot);
+  } catch {
+  }
+  const tree = { out: /* @__PURE__ */ new Map(), realRoot: realRoot2, followed: /* @__PURE__ */ new Set() };
+  for (const p of paths) await readTree(files, tree, p === "" ? repoRoot : posix12.join(repoRoot, p), p);
+  return [...tree.out.entries()].sort(([a], [b]) => cmp(a, b));
+}
 
 // src/pipeline/file-ids.ts
 import { createHash as createHash7 } from "node:crypto";
-import { posix as posix11 } from "node:path";
+import { posix as posix13 } from "node:path";
 var MISSING = "missing";
 function blobId(content) {
   const h = createHash7("sha1");
@@ -58792,7 +60482,7 @@ function createFileIds(files, repoRoot, listing) {
   const memo2 = /* @__PURE__ */ new Map();
   let realRoot2;
   const root = () => realRoot2 ??= files.realpath(repoRoot).catch(() => repoRoot);
-  const abs2 = (rel) => rel === "" ? repoRoot : posix11.join(repoRoot, rel);
+  const abs2 = (rel) => rel === "" ? repoRoot : posix13.join(repoRoot, rel);
   const children = /* @__PURE__ */ new Map();
   const opaqueUnder = (rel) => {
     if (!listing || listing.opaque.size === 0) return false;
@@ -58804,8 +60494,8 @@ function createFileIds(files, repoRoot, listing) {
     }
   };
   if (listing) {
-    const add = (path9) => {
-      let p = path9;
+    const add = (path11) => {
+      let p = path11;
       while (p !== "") {
         const slash = p.lastIndexOf("/");
         const dir = slash < 0 ? "" : p.slice(0, slash);
@@ -58880,12 +60570,7 @@ function createFileIds(files, repoRoot, listing) {
 
 // src/pipeline/incremental.ts
 function entryOf(unit2, settings) {
-  const lists = {
-    kubernetes: settings.config.kubernetes,
-    terraform: settings.config.terraform,
-    secrets: settings.config.secrets
-  };
-  return lists[unit2.renderer][unit2.entry];
+  return settings.config[unit2.renderer][unit2.entry];
 }
 var globalConfigs = /* @__PURE__ */ new WeakMap();
 function globalConfig2(settings) {
@@ -58898,73 +60583,20 @@ function globalConfig2(settings) {
   }
   return text;
 }
-async function kubernetesClosure(unit2, settings, files) {
-  const entry = settings.config.kubernetes[unit2.entry];
-  if (!entry) return { paths: [unit2.dir], volatile: true, reason: "no config entry" };
-  switch (entry.from) {
-    case "argocd":
-      return argoClosure(unit2, settings, files);
-  }
-  const root = settings.repoRoot;
-  switch (entry.from) {
-    case "flux":
-      return fluxClosure(unit2, settings, entry, files);
-  }
-  const detected = await detectUnitType(files, root, unit2, entry);
-  switch (detected.type) {
-    case "kustomize":
-      return kustomizeClosure(unit2.dir, files, root);
-    case "helm":
-      return helmClosure(unit2.dir, detected.file, files, root, entry.helm.patchesLibrary);
-    case "chart":
-      return chartClosure(unit2.dir, entry.helm.valueFiles, entry.type === "auto" ? detected.releaseFile : void 0);
-    case "missing":
-      return { paths: [unit2.dir, detected.file], volatile: true, reason: { kustomize: "no kustomization file", helm: "Helm release file not found", chart: "no Chart.yaml" }[detected.want] };
-    case "plain": {
-      const own2 = entry.type === "auto" ? { paths: [unit2.dir, detected.releaseFile], volatile: false } : plainClosure(unit2.dir);
-      return plainUnitClosure(own2, unit2, entry, settings, files);
-    }
-  }
-}
-async function plainUnitClosure(own2, unit2, entry, settings, files) {
-  let listing;
-  try {
-    listing = await listPlainUnit(files, settings.repoRoot, unit2.dir, plainRuleOf(settings.config, entry), entry.extraArtifacts);
-  } catch {
-    return own2;
-  }
-  if (listing.kustomizations.length === 0) return own2;
-  const paths = new Set(own2.paths);
-  let volatile = own2.volatile;
-  let reason = own2.reason;
-  for (const sub of listing.kustomizations) {
-    const c = await kustomizeClosure(sub, files, settings.repoRoot);
-    for (const p of c.paths) paths.add(p);
-    if (c.volatile && !volatile) {
-      volatile = true;
-      reason = c.reason;
-    }
-  }
-  if (!volatile && entry.kustomize.enableHelm && settings.config.policy.allowHelm) {
-    volatile = true;
-    reason = "kustomize --enable-helm may fetch charts";
-  }
-  return { paths: [...paths].sort(cmp), volatile, ...reason !== void 0 ? { reason } : {} };
-}
 async function unitClosure(unit2, settings, files) {
-  if (unit2.renderer === "kubernetes") return kubernetesClosure(unit2, settings, files);
-  return { paths: [unit2.dir], volatile: false };
+  const renderer = rendererFor(unit2.renderer);
+  return renderer.closure ? renderer.closure(unit2, settings, files) : { paths: [unit2.dir], volatile: false };
 }
 var entryDigests = /* @__PURE__ */ new WeakMap();
 async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML_FORMAT) {
-  const tools = unit2.renderer === "kubernetes" ? await toolVersion : "";
+  const tools = rendererFor(unit2.renderer).toolVersions ? await toolVersion : "";
   let perSettings = entryDigests.get(settings);
   if (!perSettings) entryDigests.set(settings, perSettings = /* @__PURE__ */ new Map());
   const key2 = `${unit2.renderer}\0${unit2.entry}\0${tools}`;
-  let shared = perSettings.get(key2);
-  if (shared === void 0) {
-    shared = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION9}`]);
-    perSettings.set(key2, shared);
+  let shared2 = perSettings.get(key2);
+  if (shared2 === void 0) {
+    shared2 = digestOf([JSON.stringify(entryOf(unit2, settings) ?? null), globalConfig2(settings), tools, `hydrate ${VERSION9}`]);
+    perSettings.set(key2, shared2);
   }
   return [
     "hydrate-input/2",
@@ -58975,9 +60607,11 @@ async function headerParts(unit2, settings, toolVersion, format = CANONICAL_YAML
     unit2.dir,
     unit2.output,
     JSON.stringify(unit2.coordinates),
-    shared,
+    shared2,
     // An Argo CD unit: the (generated) Application it renders.
-    ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : []
+    ...unit2.argocd ? [JSON.stringify(unit2.argocd)] : [],
+    // An emit unit: the object it rewrites and the wet folder it deploys.
+    ...unit2.emit ? [JSON.stringify(unit2.emit)] : []
   ];
 }
 function closureCover(paths) {
@@ -59027,26 +60661,6 @@ async function recordedInputDigest(unit2, settings, recorded, ids, toolVersion) 
   const over = await digestOver(await headerParts(unit2, settings, toolVersion), paths, ids);
   return over.digest === recorded.digest ? { digest: over.digest, volatile: false, closure: over.closure } : void 0;
 }
-var VERSION_COMMANDS = [
-  ["kustomize", ["version"]],
-  ["kubectl", ["version", "--client"]],
-  ["helm", ["version", "--short"]]
-];
-async function renderToolVersions(exec) {
-  const found = await Promise.all(VERSION_COMMANDS.map(([cmd]) => exec.which(cmd).then((p) => p !== void 0, () => false)));
-  const wanted = VERSION_COMMANDS.filter(([cmd], i) => found[i] && !(cmd === "kubectl" && found[0]));
-  const versions = await Promise.all(
-    wanted.map(async ([cmd, args]) => {
-      try {
-        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
-        return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
-      } catch {
-        return `${cmd}:unknown`;
-      }
-    })
-  );
-  return versions.length > 0 ? versions.join("\n") : "no render tools";
-}
 function cachingReader(files) {
   return {
     readFile: memoizeAsync((p) => files.readFile(p)),
@@ -59073,21 +60687,21 @@ function memoizeAsync(fn) {
 var REDACTED_VALUE = "<redacted>";
 var MIN_REDACTED_LENGTH = 4;
 var KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
-function isRecord3(v) {
+function isRecord4(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function scalars(v, out) {
   if (typeof v === "string") out.push(v);
   else if (typeof v === "number" || typeof v === "boolean") out.push(String(v));
   else if (Array.isArray(v)) for (const x of v) scalars(x, out);
-  else if (isRecord3(v)) for (const x of Object.values(v)) scalars(x, out);
+  else if (isRecord4(v)) for (const x of Object.values(v)) scalars(x, out);
 }
 function decodeBase64(v) {
   const clean = v.replace(/\s+/g, "");
   if (clean === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return void 0;
-  const bytes = Buffer.from(clean, "base64");
+  const bytes2 = Buffer.from(clean, "base64");
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes2);
   } catch {
     return void 0;
   }
@@ -59098,7 +60712,7 @@ function fromObject(o, out, depth = 0) {
     for (const x of o) fromObject(x, out, depth + 1);
     return;
   }
-  if (!isRecord3(o)) return;
+  if (!isRecord4(o)) return;
   if (Array.isArray(o["items"])) fromObject(o["items"], out, depth + 1);
   if (o["kind"] !== "Secret") return;
   const data = [];
@@ -59128,28 +60742,28 @@ function envValues(text) {
 }
 function secretValues2(contents) {
   const out = [];
-  for (const [path9, text] of contents) {
-    if (!/\.(ya?ml|json)$/.test(path9) && !KUSTOMIZATION.test(path9)) continue;
+  for (const [path11, text] of contents) {
+    if (!/\.(ya?ml|json)$/.test(path11) && !KUSTOMIZATION.test(path11)) continue;
     const docs = documents(text);
     for (const d of docs) fromObject(d, out);
-    if (!KUSTOMIZATION.test(path9)) continue;
-    const dir = posix12.dirname(path9);
+    if (!KUSTOMIZATION.test(path11)) continue;
+    const dir = posix14.dirname(path11);
     for (const k of docs) {
-      const generators = isRecord3(k) ? k["secretGenerator"] : void 0;
+      const generators = isRecord4(k) ? k["secretGenerator"] : void 0;
       if (!Array.isArray(generators)) continue;
       for (const g of generators) {
-        if (!isRecord3(g)) continue;
+        if (!isRecord4(g)) continue;
         for (const l of Array.isArray(g["literals"]) ? g["literals"] : []) {
           if (typeof l === "string" && l.includes("=")) out.push(l.slice(l.indexOf("=") + 1).replace(/^(["'])(.*)\1$/s, "$2"));
         }
         const envs = [g["envs"], g["env"]].flatMap((e) => Array.isArray(e) ? e : typeof e === "string" ? [e] : []);
         for (const e of envs) {
-          const text2 = typeof e === "string" ? contents.get(posix12.normalize(posix12.join(dir, e))) : void 0;
+          const text2 = typeof e === "string" ? contents.get(posix14.normalize(posix14.join(dir, e))) : void 0;
           if (text2 !== void 0) out.push(...envValues(text2));
         }
         for (const f of Array.isArray(g["files"]) ? g["files"] : []) {
           if (typeof f !== "string") continue;
-          const text2 = contents.get(posix12.normalize(posix12.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
+          const text2 = contents.get(posix14.normalize(posix14.join(dir, f.includes("=") ? f.slice(f.indexOf("=") + 1) : f)));
           if (text2 !== void 0) out.push(text2);
         }
       }
@@ -59178,7 +60792,7 @@ async function closureTexts(files, repoRoot, paths) {
   for (const [p, entry] of await closureContents(files, repoRoot, paths)) {
     if (p.includes("\0") || !(entry.startsWith("file:") || entry.includes("\0file:"))) continue;
     try {
-      out.set(p, await files.readFile(posix12.join(repoRoot, p)));
+      out.set(p, await files.readFile(posix14.join(repoRoot, p)));
     } catch {
     }
   }
@@ -59226,91 +60840,6 @@ function seconds(ms) {
 function timeLimitError(unit2, clock, which2) {
   const message = which2 === "unit" ? `unit ${unit2.id} took longer than the per-unit time limit of ${seconds(clock.unitMs)} and was stopped: make it lighter or raise policy.timeouts.unitSeconds` : `unit ${unit2.id} was stopped (or never started): the run reached its time limit of ${seconds(clock.runMs)}; raise policy.timeouts.runSeconds or render fewer units per run (only, shards)`;
   return { severity: "error", unit: unit2.id, message };
-}
-
-// src/resources/names.ts
-var DNS1123_LABEL2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-var DNS1123_SUBDOMAIN2 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-var DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-var KIND = /^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
-var CONTROL3 = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-var RULES = new Map([
-  ...[
-    "ConfigMap",
-    "Secret",
-    "Pod",
-    "ServiceAccount",
-    "PersistentVolumeClaim",
-    "PersistentVolume",
-    "Endpoints",
-    "LimitRange",
-    "ResourceQuota",
-    "ReplicationController",
-    "PodTemplate"
-  ].map((k) => [`/${k}`, "subdomain"]),
-  ["/Namespace", "label"],
-  ["/Service", "dns1035"],
-  ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"].map((k) => [`apps/${k}`, "subdomain"]),
-  ["batch/Job", "subdomain"],
-  ["batch/CronJob", "subdomain"],
-  ["networking.k8s.io/Ingress", "subdomain"],
-  ["networking.k8s.io/IngressClass", "subdomain"],
-  ["networking.k8s.io/NetworkPolicy", "subdomain"],
-  ["policy/PodDisruptionBudget", "subdomain"],
-  ["autoscaling/HorizontalPodAutoscaler", "subdomain"],
-  ["storage.k8s.io/StorageClass", "subdomain"],
-  ["scheduling.k8s.io/PriorityClass", "subdomain"],
-  ["apiextensions.k8s.io/CustomResourceDefinition", "subdomain"],
-  ["admissionregistration.k8s.io/ValidatingWebhookConfiguration", "subdomain"],
-  ["admissionregistration.k8s.io/MutatingWebhookConfiguration", "subdomain"]
-]);
-var RULE_TEXT = {
-  subdomain: 'a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters)',
-  label: 'a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)',
-  dns1035: 'a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)'
-};
-function ruleProblem(name, rule) {
-  const ok = rule === "subdomain" ? name.length <= 253 && DNS1123_SUBDOMAIN2.test(name) : name.length <= 63 && (rule === "label" ? DNS1123_LABEL2 : DNS1035_LABEL).test(name);
-  return ok ? void 0 : RULE_TEXT[rule];
-}
-function generalNameProblem(name) {
-  if (CONTROL3.test(name)) return "it contains a control character";
-  if (name === "." || name === "..") return `it is "${name}"`;
-  if (name.includes("/") || name.includes("%")) return 'it contains "/" or "%"';
-  if (name.length > 253) return "it is longer than 253 characters";
-  return void 0;
-}
-function checkObjectNames(resources) {
-  const out = [];
-  for (const r of resources) {
-    const o = r.object;
-    const kind = o["kind"];
-    const apiVersion2 = o["apiVersion"];
-    const metadata = isRecord(o["metadata"]) ? o["metadata"] : {};
-    const name = metadata["name"];
-    const namespace = metadata["namespace"];
-    if (typeof kind !== "string" || typeof name !== "string" || typeof apiVersion2 !== "string" || kind === "" || name === "") continue;
-    const what = `object ${JSON.stringify(kind)} ${JSON.stringify(name)}`;
-    const err3 = (message) => {
-      out.push({ severity: "error", unit: r.unit, ...r.source, message: `${what}: ${message}` });
-    };
-    if (kind.length > 63 || !KIND.test(kind)) {
-      err3('kind must be a letter followed by letters, digits or "-" (at most 63 characters), as Kubernetes requires');
-      continue;
-    }
-    const general = generalNameProblem(name);
-    if (general) {
-      err3(`metadata.name is not a name Kubernetes accepts: ${general}`);
-      continue;
-    }
-    const rule = RULES.get(`${apiGroupOf(apiVersion2)}/${kind}`);
-    const specific = rule ? ruleProblem(name, rule) : void 0;
-    if (specific) err3(`metadata.name of a ${kind} must be ${specific}`);
-    if (namespace !== void 0 && (typeof namespace !== "string" || namespace !== "" && (namespace.length > 63 || !DNS1123_LABEL2.test(namespace)))) {
-      err3(`metadata.namespace ${JSON.stringify(namespace)} must be ${RULE_TEXT.label}`);
-    }
-  }
-  return out;
 }
 
 // src/wet/portable-paths.ts
@@ -59362,6 +60891,181 @@ function checkPortablePaths(paths, unitOf) {
   return out;
 }
 
+// src/pipeline/shards.ts
+import { createHash as createHash8 } from "node:crypto";
+function assignShard(units, independent, spec) {
+  return units.filter((u) => independent.has(u.renderer)).sort((a, b) => cmp(a.id, b.id)).filter((_, k) => k % spec.count === spec.index - 1);
+}
+function jsonExact(v) {
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  if (typeof v === "object" && v !== null) return Object.values(v).every(jsonExact);
+  return true;
+}
+function encodeResource(r) {
+  return jsonExact(r.object) ? { object: r.object, source: r.source } : { yaml: toCanonicalYaml(r.object), source: r.source };
+}
+function decodeResource(r, unit2) {
+  if ("object" in r) return { object: r.object, unit: unit2, source: r.source };
+  const doc = parseYamlDocuments(r.yaml, r.source.file ?? unit2, unit2, "yaml-1.2").documents[0];
+  return { object: doc?.value ?? {}, unit: unit2, source: r.source };
+}
+function buildShardFile(input) {
+  const units = [...input.results].sort((a, b) => cmp(a.unit.id, b.unit.id)).map((r) => {
+    const failed = r.status === "failed" || input.rejected.has(r.unit.id);
+    const rejection = input.rejected.has(r.unit.id) && !hasErrors(r.diagnostics) ? [
+      {
+        severity: "error",
+        unit: r.unit.id,
+        message: `plaintext Secret in unit ${r.unit.id}: the secrets policy rejected its output in shard ${input.spec.index}/${input.spec.count}, which did not save it (that job's log names the Secret): secrets must not be committed; use an ExternalSecret (a SecretsClaim) or a Vault placeholder, or allow-list it in policy.allowSecrets with a reason`
+      }
+    ] : [];
+    return {
+      id: r.unit.id,
+      status: failed ? "failed" : r.status,
+      digest: r.digest,
+      ...r.volatile ? { volatile: true } : {},
+      resources: failed || r.status === "reused" ? [] : r.resources.map(encodeResource),
+      artifacts: failed || r.status === "reused" ? [] : r.artifacts,
+      diagnostics: [...r.diagnostics, ...rejection],
+      ...r.provides ? { provides: r.provides } : {},
+      ...r.requires ? { requires: r.requires } : {}
+    };
+  });
+  return {
+    format: SHARD_FORMAT,
+    generator: input.generator,
+    shard: { index: input.spec.index, count: input.spec.count },
+    configDigest: input.configDigest,
+    ...input.dryCommit ? { dryCommit: input.dryCommit } : {},
+    ...input.runId ? { runId: input.runId } : {},
+    assigned: input.assigned.map((u) => u.id).sort(cmp),
+    units
+  };
+}
+function collectShards(shards, expect) {
+  const diagnostics = [];
+  const entries2 = /* @__PURE__ */ new Map();
+  const error3 = (message, file) => {
+    diagnostics.push({ severity: "error", message: file ? `${message} [${file}]` : message });
+  };
+  if (shards.length === 0) {
+    error3("merge found no shard files: download every shard job's artifact into the shard directory first");
+    return { entries: entries2, diagnostics };
+  }
+  const counts = [...new Set(shards.map((s) => s.data.shard.count))].sort((a, b) => a - b);
+  if (counts.length > 1) error3(`shard files disagree on the shard count (${counts.join(", ")}): they come from different runs`);
+  const count = Math.max(...counts);
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const s of shards) {
+    const d = s.data;
+    const name = `shard ${d.shard.index}/${d.shard.count}`;
+    if (d.generator !== expect.generator) error3(`${name} was rendered by ${d.generator}, this job runs ${expect.generator}`, s.file);
+    if (d.configDigest !== expect.configDigest) error3(`${name} was rendered with a different config file than this job's`, s.file);
+    if ((d.dryCommit ?? "") !== (expect.dryCommit ?? "")) {
+      error3(`${name} was rendered from dry commit ${d.dryCommit ?? "(none given)"}, this job has ${expect.dryCommit ?? "(none given)"}`, s.file);
+    }
+    if ((d.runId ?? "") !== (expect.runId ?? "")) {
+      error3(
+        `${name} was rendered by workflow run ${d.runId ?? "(none given)"}, this merge is run ${expect.runId ?? "(none given)"}: a merge takes shard files of its own run only (download the artifacts of this run)`,
+        s.file
+      );
+    }
+    if (d.shard.index > d.shard.count) error3(`${name}: index greater than the count`, s.file);
+    const seen = byIndex.get(d.shard.index);
+    if (seen && d.shard.count === count) error3(`${name} appears twice (${seen.file} and ${s.file})`, s.file);
+    else if (d.shard.count === count) byIndex.set(d.shard.index, s);
+  }
+  for (let i = 1; i <= count; i++) {
+    if (!byIndex.has(i)) error3(`shard ${i}/${count} is missing: its job failed to save its shard file, or the artifact was not downloaded`);
+  }
+  if (hasErrors(diagnostics)) return { entries: entries2, diagnostics };
+  for (const [index, s] of byIndex) {
+    const expected = assignShard(expect.units, expect.independent, { index, count }).map((u) => u.id);
+    const got = s.data.assigned;
+    const onlyThere = got.filter((id) => !expected.includes(id));
+    const onlyHere = expected.filter((id) => !got.includes(id));
+    if (onlyThere.length > 0 || onlyHere.length > 0) {
+      const detail = [
+        onlyThere.length > 0 ? `dealt there but not here: ${sample(onlyThere)}` : "",
+        onlyHere.length > 0 ? `dealt here but not there: ${sample(onlyHere)}` : ""
+      ].filter(Boolean);
+      error3(
+        `shard ${index}/${count} was dealt other units than this job deals it (${detail.join("; ")}): run the shards and the merge on the same commit, config and \`only\``,
+        s.file
+      );
+      continue;
+    }
+    const byId = new Map(s.data.units.map((u) => [u.id, u]));
+    for (const id of got) {
+      const unit2 = byId.get(id);
+      if (!unit2) error3(`shard ${index}/${count} has no result for unit ${id}`, s.file);
+      else entries2.set(id, { shard: s, unit: unit2 });
+    }
+  }
+  return { entries: entries2, diagnostics };
+}
+function sample(ids) {
+  return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+}
+function shardUnitResult(entry, unit2) {
+  const diagnostics = entry.diagnostics.map((d) => ({ ...d }));
+  if (entry.status === "failed" && !hasErrors(diagnostics)) {
+    diagnostics.push({ severity: "error", unit: unit2.id, message: `unit ${unit2.id} failed in its shard job without an error: see that job's log` });
+  }
+  return {
+    unit: unit2,
+    status: entry.status === "failed" ? "failed" : "rendered",
+    resources: entry.resources.map((r) => decodeResource(r, unit2.id)),
+    artifacts: entry.artifacts,
+    diagnostics,
+    digest: entry.digest,
+    ...entry.volatile ? { volatile: true } : {},
+    ...entry.provides ? { provides: entry.provides } : {},
+    ...entry.requires ? { requires: entry.requires } : {}
+  };
+}
+function chooseVerificationSample(rendered, count, seed) {
+  if (count <= 0 || rendered.size === 0) return [];
+  const key2 = (id) => createHash8("sha256").update(seed).update("\0").update(id).digest("hex");
+  const ordered = [...rendered.keys()].map((id) => ({ id, key: key2(id) })).sort((a, b) => cmp(a.key, b.key) || cmp(a.id, b.id));
+  const chosen = /* @__PURE__ */ new Set();
+  const shardsSeen = /* @__PURE__ */ new Set();
+  for (const { id } of ordered) {
+    const shard = rendered.get(id);
+    if (!shardsSeen.has(shard)) {
+      shardsSeen.add(shard);
+      chosen.add(id);
+    }
+  }
+  for (const { id } of ordered) {
+    if (chosen.size >= count) break;
+    chosen.add(id);
+  }
+  return [...chosen].sort(cmp);
+}
+function fingerprint(r) {
+  return {
+    status: r.status === "failed" ? "failed" : "rendered",
+    objects: r.resources.map((x) => toCanonicalYaml(x.object)),
+    artifacts: r.artifacts.map((a) => JSON.stringify([a.path, a.content]))
+  };
+}
+function shardResultDifference(fromShard, own2) {
+  const a = fingerprint(fromShard);
+  const b = fingerprint(own2);
+  if (a.status !== b.status) return `the shard says ${a.status}, this job's render ${b.status}`;
+  if (a.objects.length !== b.objects.length) return `the shard has ${a.objects.length} object(s), this job's render ${b.objects.length}`;
+  const i = a.objects.findIndex((o, k) => o !== b.objects[k]);
+  if (i >= 0) {
+    const obj = own2.resources[i]?.object;
+    const meta3 = obj && typeof obj["metadata"] === "object" && obj["metadata"] !== null ? obj["metadata"] : {};
+    return `object #${i + 1} (${String(obj?.["kind"] ?? "?")} ${String(meta3["name"] ?? "?")}) differs`;
+  }
+  if (a.artifacts.length !== b.artifacts.length || a.artifacts.some((x, k) => x !== b.artifacts[k])) return "the extra artifacts differ";
+  return void 0;
+}
+
 // src/pipeline/hydrate.ts
 async function hydrate(req) {
   const { settings, ports } = req;
@@ -59389,9 +61093,8 @@ async function hydrate(req) {
   const clock = startClock(settings);
   const positions = entryPositions(req.configText, settings.configPath);
   const sourceErrors = await checkSources(settings, ports.files, positions);
-  const kubernetes = renderers.find((r) => r.name === "kubernetes");
   const renderObjects = async (u) => {
-    const [r] = await kubernetes?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous }) ?? [];
+    const [r] = await renderers.find((x) => x.name === u.renderer)?.render({ units: [u], settings, repoRoot: settings.repoRoot, files: ports.files, exec: ports.exec, logger: ports.logger, previous, forDiscovery: true }) ?? [];
     return r?.status === "rendered" ? r.resources.map((x) => x.object) : void 0;
   };
   const discovered = await discoverUnits(settings, ports.files, positions, { renderObjects });
@@ -59424,7 +61127,7 @@ async function hydrate(req) {
   let toRender = selected;
   if (!hasErrors(diagnostics)) {
     const started = Date.now();
-    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent));
+    ({ inputs, unchanged, toRender } = await planIncremental(selected, settings, ports, previous, independent, renderers));
     ports.logger.info(`hydrate: ${unchanged.length} unit(s) unchanged, ${toRender.length} to render (${Date.now() - started} ms)`);
   }
   const fromShards = /* @__PURE__ */ new Map();
@@ -59550,20 +61253,26 @@ async function foreignKept(foreign, previous) {
   const entries2 = [...foreign.keys()].map((id) => ({ id, entry: previous.index.units[id] }));
   return (await keptUnits(entries2, previous)).map((k) => ({ ...k, foreign: true }));
 }
-async function planIncremental(selected, settings, ports, previous, independent) {
+async function planIncremental(selected, settings, ports, previous, independent, renderers) {
   const inputs = /* @__PURE__ */ new Map();
-  const tools = selected.some((u) => u.renderer === "kubernetes") ? renderToolVersions(ports.exec) : Promise.resolve("");
-  tools.catch(() => void 0);
+  const tools = /* @__PURE__ */ new Map();
+  for (const r of renderers) {
+    if (!r.toolVersions || !selected.some((u) => u.renderer === r.name)) continue;
+    const versions = r.toolVersions(ports.exec);
+    versions.catch(() => void 0);
+    tools.set(r.name, versions);
+  }
+  const toolsOf = (u) => tools.get(u.renderer) ?? "";
   const width = Math.max(1, settings.concurrency) * 16;
   const files = cachingReader(ports.files);
   const ids = createFileIds(files, settings.repoRoot, await ports.gitListing?.(settings.repoRoot));
   const recorded = settings.full ? void 0 : previous.index;
   let walked = 0;
   const digests = await runPool(selected, width, async (u) => {
-    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, tools);
+    const quick = await recordedInputDigest(u, settings, recorded?.units[u.id], ids, toolsOf(u));
     if (quick) return quick;
     walked++;
-    return unitInputDigest(u, settings, files, tools, ids);
+    return unitInputDigest(u, settings, files, toolsOf(u), ids);
   });
   ports.logger.debug(`hydrate: ${selected.length - walked} unit(s) checked against their recorded closure, ${walked} walked (file ids from ${ids.source})`);
   selected.forEach((u, i) => inputs.set(u.id, digests[i]));
@@ -59816,6 +61525,46 @@ async function publishRender(run2) {
     await rm4(workDir, { recursive: true, force: true });
   }
 }
+async function publishGroupedRender(run2) {
+  let last;
+  const workDir = await mkdtemp2(path4.join(run2.tempDir, "hydrate-wet-"));
+  try {
+    const published = await publishGroups({
+      remoteUrl: run2.remoteUrl,
+      ...run2.token ? { token: run2.token } : {},
+      wetBranch: run2.wetBranch,
+      workDir,
+      author: run2.author,
+      message: run2.message,
+      trailers: run2.trailers,
+      branchOf: run2.branchOf,
+      inPlace: run2.inPlace,
+      render: async (dir) => {
+        last = await renderRun(dir, run2.render);
+        return last.applied;
+      }
+    });
+    if (!last) throw new HydrateError("nothing was rendered");
+    return { ...last, published };
+  } finally {
+    await rm4(workDir, { recursive: true, force: true });
+  }
+}
+async function startWetBranch(run2) {
+  const workDir = await mkdtemp2(path4.join(run2.tempDir, "hydrate-wet-"));
+  try {
+    return await createEmptyWetBranch({
+      remoteUrl: run2.remoteUrl,
+      ...run2.token ? { token: run2.token } : {},
+      wetBranch: run2.wetBranch,
+      workDir,
+      author: run2.author,
+      message: `hydrate: start ${run2.wetBranch} (empty; the first render comes as a pull request)`
+    });
+  } finally {
+    await rm4(workDir, { recursive: true, force: true });
+  }
+}
 function wetCommitMessage(template, dryRepository, drySha) {
   return template.replaceAll("{dry-repository}", dryRepository).replaceAll("{dry-sha-short}", drySha.slice(0, 7)).replaceAll("{dry-sha}", drySha);
 }
@@ -59943,8 +61692,329 @@ function fallback(args, why) {
   return { diff: args.head.diff, context: { comparedWith: `the wet branch ${args.wetBranch} (the pull request's base could not be rendered: ${why})` } };
 }
 
+// src/app/pin-run.ts
+import { mkdtemp as mkdtemp4, rm as rm7 } from "node:fs/promises";
+import path8 from "node:path";
+
+// src/publish/dry-branch.ts
+import { mkdir as mkdir6, readFile as readFile3, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname2, join as join9 } from "node:path";
+function checkEditPath(p) {
+  const parts = p.split("/");
+  if (p === "" || p.startsWith("/") || p.includes("\\") || parts.some((s) => s === "" || s === "." || s === "..") || parts[0].toLowerCase() === ".git") {
+    throw new HydrateError({ severity: "error", file: p, message: "a pin edit names a path outside the repository; nothing was committed" });
+  }
+}
+function commitMessage2(message, trailers) {
+  const lines = Object.entries(trailers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, " ")}`);
+  const body = message.replace(/\s+$/, "");
+  return lines.length ? `${body}
+
+${lines.join("\n")}
+` : `${body}
+`;
+}
+async function readText(path11) {
+  try {
+    return await readFile3(path11, "utf8");
+  } catch (e) {
+    if (e.code === "ENOENT") return void 0;
+    throw e;
+  }
+}
+async function commitDryEdits(req) {
+  for (const e of req.edits) checkEditPath(e.path);
+  if (req.remoteUrl.startsWith("-") || req.remoteUrl.trim() === "") throw new ConfigError(`invalid remote ${JSON.stringify(req.remoteUrl)}`);
+  const git2 = req.git;
+  for (const branch of /* @__PURE__ */ new Set([req.base.branch, req.targetBranch])) {
+    if (!await git2.isValidBranchName(branch)) throw new ConfigError(`invalid branch name ${JSON.stringify(branch)}`);
+  }
+  const repo = await git2.initWorkTree(req.workDir);
+  const branches = [.../* @__PURE__ */ new Set([req.base.branch, req.targetBranch])];
+  const listed2 = await repo.listHeads(req.remoteUrl, branches);
+  if (!listed2.ok) throw new HydrateError(`cannot read ${branches.join(", ")} from the dry repository: ${listed2.stderr.trim()}`);
+  const baseTip = listed2.heads.get(req.base.branch);
+  if (baseTip !== req.base.commit) {
+    throw new HydrateError(
+      baseTip === void 0 ? `the dry branch ${req.base.branch} does not exist on the remote; nothing was committed` : `the dry branch ${req.base.branch} moved since this run checked it out (${req.base.commit.slice(0, 12)} → ${baseTip.slice(0, 12)}); nothing was committed: run again on the new tip`
+    );
+  }
+  const present = branches.filter((b) => listed2.heads.has(b));
+  const fetched = await repo.fetchTips(req.remoteUrl, present);
+  if (!fetched.ok) throw new HydrateError(`cannot fetch ${present.join(", ")} from the dry repository: ${fetched.stderr.trim()}`);
+  const targetTip = req.targetBranch === req.base.branch ? baseTip : listed2.heads.has(req.targetBranch) ? await repo.tipOf(req.targetBranch) : void 0;
+  if (targetTip !== void 0 && targetTip !== baseTip) await assertOnlyOurCommits2(repo, req.targetBranch, targetTip, baseTip);
+  await mkdir6(repo.tree, { recursive: true });
+  await repo.readTree(baseTip);
+  for (const e of req.edits) {
+    const file = join9(repo.tree, ...e.path.split("/"));
+    const now = await readText(file);
+    if ((now ?? "") !== e.before) {
+      throw new HydrateError({ severity: "error", file: e.path, message: `differs in ${req.base.branch} at ${baseTip.slice(0, 12)} from the file the pins were planned on (uncommitted changes in the workspace?); nothing was committed` });
+    }
+    await mkdir6(dirname2(file), { recursive: true });
+    await writeFile5(file, e.after);
+  }
+  await repo.stageAll();
+  const tree = await repo.writeTree();
+  if (tree === await repo.treeOf(baseTip)) return { pushed: false, created: false };
+  if (targetTip !== void 0 && targetTip !== baseTip && tree === await repo.treeOf(targetTip) && await repo.isAncestor(baseTip, targetTip)) {
+    return { pushed: false, commit: targetTip, created: false };
+  }
+  const commit = await repo.commitTree(tree, [baseTip], commitMessage2(req.message, req.trailers), req.author);
+  const push = await repo.pushWithLease(req.remoteUrl, commit, req.targetBranch, targetTip);
+  if (!push.ok) {
+    const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(push.output);
+    throw new HydrateError(
+      declined ? `the dry repository refused the push to ${req.targetBranch} (${declined[1]}); check branch protection rules and the token's permissions (contents: write), or use dry-commit: pull-request` : `pushing ${req.targetBranch} to the dry repository failed (another run moved it?): ${push.output.trim()}`
+    );
+  }
+  return { pushed: true, commit, created: targetTip === void 0 };
+}
+async function assertOnlyOurCommits2(repo, branch, tip, base) {
+  for (const c of await repo.log(tip, base, HYDRATE_VERSION_TRAILER)) {
+    if (!c.trailer.trim()) {
+      throw new HydrateError(
+        `branch ${branch} has commits that hydrate did not make (${c.sha.slice(0, 12)} by ${c.author}: ${c.subject}); hydrate will not overwrite them. Merge its pull request, or delete the branch.`
+      );
+    }
+  }
+}
+function dryBranchName(prefix, parts) {
+  const slug = parts.join("-").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/\.{2,}/g, ".").replace(/-{2,}/g, "-").replace(/^[-.]+|[-.]+$/g, "").replace(/\.lock$/i, "-lock").slice(0, 100).replace(/[-.]+$/g, "");
+  return `${prefix}/${slug || "update"}`;
+}
+
+// src/app/pins.ts
+var import_picomatch8 = __toESM(require_picomatch2(), 1);
+import { lstat as lstat4, readFile as readFile4, rename as rename4, rm as rm6, writeFile as writeFile6 } from "node:fs/promises";
+import path7 from "node:path";
+var MAX_DEPTH2 = 4;
+var SKIP_DIRS3 = /* @__PURE__ */ new Set([".git", "node_modules"]);
+async function planPins(settings, ports, request2) {
+  const found = await discoverUnits(settings, ports.files);
+  const errors = [...found.configErrors, ...found.diagnostics.filter((d) => d.severity === "error")];
+  if (errors.length > 0) throw new HydrateError(errors);
+  const units = [];
+  const problems = request2.kind === "images" ? imageUpdateGlobProblems(request2.update, request2.source) : [];
+  if (problems.length > 0) throw new HydrateError(problems);
+  const wanted = (u) => request2.kind === "images" ? request2.update.images.some((i) => selectPinUnits([{ id: u.id, dir: u.dir, coordinates: u.coordinates, files: [] }], i).length > 0) : matchesSelector(u.coordinates, request2.from) || matchesSelector(u.coordinates, request2.to);
+  for (const unit2 of found.units) {
+    if (unit2.object || unit2.argocd || !wanted(unit2)) continue;
+    units.push({ id: unit2.id, dir: unit2.dir, renderer: unit2.renderer, coordinates: unit2.coordinates, files: await pinFiles(settings, ports.files, unit2, problems) });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  return request2.kind === "images" ? planImageUpdate(units, request2.update, request2.source) : planPromotion(units, request2.from, request2.to);
+}
+async function pinFiles(settings, files, unit2, problems) {
+  const root = settings.repoRoot;
+  const out = [];
+  const rules = settings.config.pins.filter((r) => (0, import_picomatch8.default)([...r.units], GLOB_OPTIONS)(unit2.dir));
+  const read = async (rel) => {
+    const st = await files.lstat(path7.join(root, rel));
+    if (st?.kind !== "file") return void 0;
+    const bad = await checkRepoPath(root, rel, files, "pinned file");
+    if (bad) {
+      problems.push({ severity: "error", unit: unit2.id, file: rel, message: bad });
+      return void 0;
+    }
+    return files.readFile(path7.join(root, rel));
+  };
+  const claimed = /* @__PURE__ */ new Set();
+  for (const source of await rendererFor(unit2.renderer).pinSources?.(unit2, settings, files) ?? []) {
+    const text = await read(source.path);
+    if (source.role !== "images") claimed.add(source.path);
+    if (text === void 0) continue;
+    out.push(source.role === "release" ? { role: "release", path: source.path, text, rules } : { role: source.role, path: source.path, text });
+  }
+  if (rules.length > 0) {
+    for (const rel of await listUnitFiles(root, files, unit2.dir)) {
+      if (claimed.has(rel)) continue;
+      const inUnit = rel.slice(unit2.dir.length + 1);
+      const applicable = rules.filter((r) => (0, import_picomatch8.default)([...r.files], GLOB_OPTIONS)(inUnit));
+      if (applicable.length === 0) continue;
+      const text = await read(rel);
+      if (text !== void 0) out.push({ role: "values", path: rel, text, rules: applicable });
+    }
+  }
+  return out;
+}
+async function listUnitFiles(root, files, dir) {
+  const out = [];
+  const visit = async (rel, depth) => {
+    let entries2;
+    try {
+      entries2 = await files.readDir(path7.join(root, rel));
+    } catch {
+      return;
+    }
+    for (const e of entries2.sort((a, b) => cmp(a.name, b.name))) {
+      const child = `${rel}/${e.name}`;
+      if (e.kind === "file") out.push(child);
+      else if (e.kind === "directory" && depth < MAX_DEPTH2 && !SKIP_DIRS3.has(e.name)) await visit(child, depth + 1);
+    }
+  };
+  await visit(dir, 1);
+  return out;
+}
+async function applyPinPlan(workspace, plan) {
+  const problems = [];
+  for (const edit of plan.edits) {
+    const bad = checkRelativePath(edit.path, "pinned file");
+    if (bad) {
+      problems.push({ severity: "error", file: edit.path, message: bad });
+      continue;
+    }
+    const abs2 = path7.join(workspace, edit.path);
+    const st = await lstat4(abs2).catch(() => void 0);
+    if (!st?.isFile()) {
+      problems.push({ severity: "error", file: edit.path, message: `${edit.path} is no longer a regular file: nothing written` });
+      continue;
+    }
+    if (await readFile4(abs2, "utf8") !== edit.before) problems.push({ severity: "error", file: edit.path, message: `${edit.path} changed since the pins were planned: nothing written` });
+  }
+  if (problems.length > 0) throw new HydrateError(problems);
+  const temps = [];
+  try {
+    for (const edit of plan.edits) {
+      const abs2 = path7.join(workspace, edit.path);
+      const temp = `${abs2}.hydrate-${process.pid}.tmp`;
+      temps.push(temp);
+      const mode = (await lstat4(abs2)).mode & 511;
+      await writeFile6(temp, edit.after, { mode });
+    }
+    for (const [i, edit] of plan.edits.entries()) await rename4(temps[i], path7.join(workspace, edit.path));
+  } finally {
+    for (const t of temps) await rm6(t, { force: true });
+  }
+}
+function groupByImage(plan) {
+  const byImage = /* @__PURE__ */ new Map();
+  for (const c of plan.changes) {
+    const label2 = c.kind === "chart" ? `chart ${c.image}` : c.image;
+    const set = byImage.get(label2) ?? /* @__PURE__ */ new Set();
+    set.add(c.to);
+    byImage.set(label2, set);
+  }
+  return byImage;
+}
+function pinCommitMessage(plan, update, promotion) {
+  const byImage = groupByImage(plan);
+  const pins = [...byImage.entries()].map(([image, tos]) => `${image} to ${[...tos].join(", ")}`);
+  const show = (s) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(",");
+  let subject;
+  if (promotion) subject = `Promote ${show(promotion.from)} to ${show(promotion.to)}${pins.length === 1 ? `: ${pins[0]}` : ""}`;
+  else subject = pins.length === 1 ? `Pin ${pins[0]}` : `Pin ${pins.length} images`;
+  if (update?.repository) subject += ` (image update from ${update.repository})`;
+  const lines = plan.changes.map((c) => `- ${c.unit}: ${c.kind === "chart" ? `chart ${c.image}` : c.image} ${c.from ?? "(unpinned)"} → ${c.to} (${c.file})`);
+  const body = [...lines, ...plan.notes.length > 0 ? ["", "Not promoted:", ...plan.notes.map((n) => `- ${n}`)] : []];
+  return `${subject}
+
+${body.join("\n")}
+`;
+}
+
+// src/app/pin-run.ts
+function humanReviewers(update) {
+  return [...new Set((update?.reviewers ?? []).filter((r) => !/\[bot\]$/i.test(r)))];
+}
+function changeLine(c) {
+  return `- \`${c.unit}\`: \`${c.image}\` ${c.from ?? "(not pinned)"} → ${c.to} (\`${c.file}\`)`;
+}
+function pinNote(request2, plan) {
+  const lines = [];
+  if (request2.kind === "images") {
+    const from = request2.update.repository ?? "a dispatch";
+    const images = request2.update.images.map((i) => `\`${i.name}\` ${i.tag ?? i.digest ?? ""}`.trim());
+    lines.push(`**Image update from ${from}:** ${images.join(", ")}.`);
+  } else {
+    const sel = (s) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(",");
+    lines.push(`**Promotion ${sel(request2.from)} → ${sel(request2.to)}:**`);
+  }
+  if (plan.changes.length > 0) lines.push("", ...plan.changes.map(changeLine));
+  if (plan.notes.length > 0) lines.push("", "**Not changed:**", ...plan.notes.map((n) => `- ${n}`));
+  return lines.join("\n");
+}
+function pinSummary(request2, outcome) {
+  const what = request2.kind === "promote" ? "promotion" : "image update";
+  const status = outcome.kind === "dry-pull-request" ? `The ${what} is in the dry pull request [#${outcome.pull.number}](${outcome.pull.html_url}); merging it hydrates the change.` : outcome.pull !== void 0 ? `The same ${what} already waits in the dry pull request #${outcome.pull}: nothing was committed.` : `Every pin already holds its value: nothing was committed.`;
+  return `## Hydrate: ${what}
+
+${status}
+
+${pinNote(request2, outcome.plan)}
+
+`;
+}
+function dryTargetBranch(request2) {
+  if (request2.kind === "promote") {
+    const sel = (s) => Object.entries(s).map(([k, v]) => `${k}-${v}`).join("-");
+    return dryBranchName("hydrate/promote", [sel(request2.from), "to", sel(request2.to)]);
+  }
+  return dryBranchName("hydrate/images", request2.update.images.map((i) => `${i.name}-${i.tag ?? i.digest ?? ""}`));
+}
+async function runPins(run2) {
+  const { request: request2, dry } = run2;
+  const plan = await planPins(run2.settings, run2.ports, request2);
+  for (const n of plan.notes) run2.warning(n);
+  if (plan.edits.length === 0) {
+    run2.notice(
+      request2.kind === "promote" ? "the target units already hold the source units' pins: nothing to promote, nothing committed" : "the pins are already set as the image update asks: nothing committed, no pull request touched"
+    );
+    return { kind: "unchanged", plan };
+  }
+  if (!dry.branch) {
+    throw new HydrateError("the checkout is not a branch (GITHUB_REF is not refs/heads/…): there is no dry branch to commit the pin change to; check out a branch");
+  }
+  const update = request2.kind === "images" ? request2.update : void 0;
+  const message = pinCommitMessage(plan, update, request2.kind === "promote" ? { from: request2.from, to: request2.to } : void 0);
+  const target = dry.commitMode === "push" ? dry.branch : dryTargetBranch(request2);
+  const workDir = await mkdtemp4(path8.join(dry.tempDir, "hydrate-dry-"));
+  let committed;
+  try {
+    committed = await commitDryEdits({
+      remoteUrl: dry.remoteUrl,
+      git: dry.git,
+      base: { branch: dry.branch, commit: dry.commit },
+      targetBranch: target,
+      edits: plan.edits,
+      message,
+      trailers: { [HYDRATE_VERSION_TRAILER]: VERSION9 },
+      author: dry.author,
+      workDir
+    });
+  } finally {
+    await rm7(workDir, { recursive: true, force: true });
+  }
+  const reviewers = humanReviewers(update);
+  if (dry.commitMode === "push") {
+    if (!committed.commit) return { kind: "unchanged", plan };
+    await applyPinPlan(run2.workspace, plan);
+    run2.notice(`committed the pin change to ${dry.repository}@${dry.branch} (${committed.commit.slice(0, 7)})`);
+    return { kind: "pushed", commit: committed.commit, plan, reviewers };
+  }
+  const pulls = run2.pulls();
+  const lookup2 = await pulls.lookUpPulls(target, dry.branch);
+  if (!committed.pushed && lookup2.open) {
+    run2.notice(`the same pin change already waits in #${lookup2.open.number}: nothing committed, no pull request touched`);
+    return { kind: "unchanged", plan, pull: lookup2.open.number };
+  }
+  const subject = message.split("\n")[0];
+  const body = `${pinNote(request2, plan)}
+
+Merging this pull request hydrates the change (the wet pull request follows).
+`;
+  const { pull, created } = await pulls.createOrUpdatePull({ head: target, base: dry.branch, title: subject, body }, lookup2.open ?? null);
+  if (created && reviewers.length > 0) {
+    const warning2 = await pulls.requestReviewers(pull.number, reviewers);
+    if (warning2) run2.warning(warning2);
+  }
+  run2.notice(`${created ? "opened" : "updated"} the dry pull request #${pull.number} for the pin change: ${pull.html_url}`);
+  return { kind: "dry-pull-request", plan, pull, created };
+}
+
 // src/app/action-run.ts
-async function runAction(inputs, io2, report) {
+async function runAction(inputs, io2, report, extras = {}) {
   const checkout = inputs.event.name === "pull_request_target" ? await io2.readCheckout(inputs.workspace, trustedBase(inputs)) : void 0;
   const plan = planForEvent(inputs, checkout);
   for (const n of plan.notices) io2.notice(n);
@@ -59961,9 +62031,58 @@ async function runAction(inputs, io2, report) {
       ...inputs.shard ? { shard: inputs.shard, shardDir: inputs.shardDir } : {}
     })
   );
-  const run2 = { inputs, io: io2, report, plan, settings, render: renderRequest(inputs, settings, configText, io2.logger) };
-  if (settings.shard?.kind === "part") await renderShardPart(run2, settings.shard.spec);
-  else await renderAndPublish(run2);
+  const run2 = { inputs, io: io2, report, plan, settings, render: renderRequest(inputs, settings, configText, io2.logger), extras };
+  if (settings.shard?.kind === "part") return renderShardPart(run2, settings.shard.spec);
+  if (plan.pins) {
+    const delivery = await changePins(run2, plan.pins);
+    if (!delivery) return;
+    const pushed = { ...inputs, drySha: delivery.commit };
+    return renderAndPublish({ ...run2, inputs: pushed, render: renderRequest(pushed, settings, configText, io2.logger), delivery });
+  }
+  await renderAndPublish(run2);
+}
+function deliveryContent(run2, units) {
+  const reviewers = [...run2.inputs.reviewers, ...run2.extras.reviewers ?? []];
+  const ordinary = { reviewers, ...run2.extras.bodyNote ? { bodyNote: run2.extras.bodyNote } : {} };
+  const d = run2.delivery;
+  if (!d) return ordinary;
+  const plan = units ? { ...d.plan, changes: d.plan.changes.filter((c) => units.includes(c.unit)) } : d.plan;
+  if (plan.changes.length === 0 && d.plan.changes.length > 0) return ordinary;
+  return { reviewers: [.../* @__PURE__ */ new Set([...reviewers, ...d.reviewers])], bodyNote: pinNote(d.request, plan) };
+}
+async function changePins(run2, request2) {
+  const { inputs, io: io2 } = run2;
+  const dryFull = dryFullName(inputs);
+  const remoteUrl = `${inputs.serverUrl}/${dryFull}.git`;
+  const git2 = new GitClient({ ...inputs.token ? { token: inputs.token } : {}, remoteUrl });
+  try {
+    const outcome = await io2.group(
+      request2.kind === "promote" ? "Promote pins" : "Update image pins",
+      () => runPins({
+        settings: run2.settings,
+        ports: run2.render.ports,
+        request: request2,
+        workspace: inputs.workspace,
+        dry: { repository: dryFull, remoteUrl, git: git2, branch: inputs.dryBranch, commit: inputs.drySha, commitMode: inputs.dryCommit, author: inputs.author, tempDir: inputs.tempDir },
+        pulls: () => createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.dryRepository, logger: io2.logger }),
+        notice: (m) => io2.notice(m),
+        warning: (m) => io2.logger.warning(m)
+      })
+    );
+    if (outcome.kind === "dry-pull-request") {
+      io2.setOutput("dry-pr-number", String(outcome.pull.number));
+      io2.setOutput("dry-pr-url", outcome.pull.html_url);
+    }
+    if (outcome.kind !== "pushed") {
+      const summary2 = escapeText(pinSummary(request2, outcome));
+      run2.report.summary = (errors) => summary2 + (errors.length > 0 ? buildFailureSummary(errors) : "");
+      return void 0;
+    }
+    io2.setOutput("dry-sha", outcome.commit);
+    return { commit: outcome.commit, request: request2, plan: outcome.plan, reviewers: outcome.reviewers };
+  } finally {
+    git2.dispose();
+  }
 }
 function trustedBase(inputs) {
   const pr = inputs.event.payload["pull_request"];
@@ -59997,7 +62116,7 @@ async function renderShardPart(run2, spec) {
   if (!shardFile) throw new HydrateError("nothing was rendered");
   for (const d of outcome.diagnostics) if (d.severity !== "error") io2.annotate(d);
   io2.setOutput("shard-file", shardFile);
-  const file = path7.basename(shardFile);
+  const file = path9.basename(shardFile);
   run2.report.summary = (errors) => buildShardSummary({ index: spec.index, count: spec.count, file, units: unitRows(outcome), errors });
   if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === "error"));
 }
@@ -60018,10 +62137,15 @@ async function renderAndPublish(run2) {
   const shards = runMode(settings) === "shard-merge" ? await io2.group("Read shard files", async () => await readRunShards(settings)) : void 0;
   const marker = `${wetFull}:${inputs.wetBranch}:${settings.configPath}`;
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: io2.logger });
-  let publish = plan.mode === "check" ? void 0 : plan.mode;
+  const publish = plan.mode === "check" ? void 0 : plan.mode;
   if (publish === "pull-request" && !await wetBranchExists(inputs)) {
-    io2.notice(`wet branch ${inputs.wetBranch} does not exist yet: the first render creates it (an orphan branch) without a pull request`);
-    publish = "push";
+    const root = await io2.group("Start the wet branch", () => startWetBranch(opening(inputs)));
+    if (root) io2.notice(`wet branch ${inputs.wetBranch} did not exist: created it as an empty root commit; the first render is opened as a pull request into it`);
+  }
+  if (publish === "push" && inputs.groupBy.length > 0) io2.notice("group-by applies to pull-request mode: push mode commits every change to the wet branch");
+  if (publish === "pull-request" && inputs.groupBy.length > 0) {
+    await renderAndPublishGroups(run2, gh, { marker, dryFull, shards });
+    return;
   }
   const prPlan = publish === "pull-request" ? await planPullRequest(gh, inputs.prBranch, inputs.wetBranch) : void 0;
   const { outcome: rendered, published, previous: wetBefore } = await io2.group(
@@ -60042,9 +62166,8 @@ async function renderAndPublish(run2) {
   for (const d of rendered.diagnostics) if (d.severity !== "error") io2.annotate(d);
   const diff = rendered.diff;
   const unitsChanged = diff.units.map((u) => u.unit);
-  const reportPath = path7.join(inputs.tempDir, "hydrate-report.json");
-  await writeFile5(reportPath, `${JSON.stringify({ version: VERSION9, mode: plan.mode, ...renderReport(rendered) }, null, 2)}
-`);
+  const reportPath = path9.join(inputs.tempDir, "hydrate-report.json");
+  await writeFile7(reportPath, serializeRunReport(runReport(rendered, { version: VERSION9, mode: plan.mode })));
   io2.setOutput("report", reportPath);
   io2.setOutput("units-changed", JSON.stringify(unitsChanged));
   const title = plan.drift ? `Hydrate: drift on ${inputs.wetBranch} (${unitsChanged.length} unit(s))` : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
@@ -60086,7 +62209,9 @@ async function renderAndPublish(run2) {
       body: pullBody(diff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl: `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}` }),
       labels: [...inputs.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, diff)],
       comment: { marker, body: buildComment(diff, ctx) },
-      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace)
+      autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(diff, rendered, inputs.workspace),
+      mergeMethod: MERGE_METHOD[inputs.mergeMethod],
+      ...deliveryContent(run2)
     }, io2.logger);
     if (settled.kind !== "open") return;
     io2.setOutput("pr-number", String(settled.pull.number));
@@ -60094,10 +62219,90 @@ async function renderAndPublish(run2) {
     for (const w of settled.warnings) io2.logger.warning(w);
   });
 }
+var MERGE_METHOD = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" };
+async function renderAndPublishGroups(run2, gh, ctxIn) {
+  const { inputs, io: io2, plan, settings } = run2;
+  const { marker, dryFull, shards } = ctxIn;
+  const pulls = await planGroupedPulls(gh, inputs.prBranch, inputs.wetBranch);
+  const groups2 = /* @__PURE__ */ new Map();
+  const branchOf = (u) => {
+    const g = pullGroupOf(inputs.prBranch, inputs.groupBy, u.coordinates);
+    groups2.set(g.branch, g);
+    return g.branch;
+  };
+  await retireUngrouped(gh, pulls, io2.logger);
+  const rendered = await io2.group(
+    "Render and commit (a branch per group)",
+    () => publishGroupedRender({
+      ...opening(inputs),
+      message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
+      trailers: {
+        "Hydrate-Dry-Repository": dryFull,
+        ...inputs.drySha ? { "Hydrate-Dry-Commit": inputs.drySha } : {},
+        [HYDRATE_VERSION_TRAILER]: VERSION9
+      },
+      branchOf,
+      inPlace: new Set(pulls.open.keys()),
+      render: { ...run2.render, ...shards ? { shards } : {} }
+    })
+  );
+  const { outcome, published } = rendered;
+  for (const d of outcome.diagnostics) if (d.severity !== "error") io2.annotate(d);
+  const diff = outcome.diff;
+  const reportPath = path9.join(inputs.tempDir, "hydrate-report.json");
+  await writeFile7(reportPath, serializeRunReport(runReport(outcome, { version: VERSION9, mode: plan.mode })));
+  io2.setOutput("report", reportPath);
+  io2.setOutput("units-changed", JSON.stringify(diff.units.map((u) => u.unit)));
+  const title = plan.drift ? `Hydrate: drift on ${inputs.wetBranch}` : `Hydrate: render ${dryFull}@${inputs.drySha.slice(0, 7)} into ${inputs.wetBranch}`;
+  const ctx = { marker, title, dryRepository: dryFull, dryCommit: inputs.drySha, wetBranch: inputs.wetBranch, summaryUrl: inputs.runUrl };
+  const failures = outcome.diagnostics.flatMap((d) => d.severity === "error" && d.unit ? [{ unit: d.unit, message: d.message }] : []);
+  run2.report.summary = (errors) => buildJobSummary(diff, { ...ctx, failures, units: unitRows(outcome), errors });
+  if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === "error"));
+  io2.setOutput("changed", String(published.groups.length > 0));
+  io2.setOutput("wet-commit", "");
+  if (plan.readOnly) {
+    io2.logger.warning("read-only token (fork pull request): rendered and summarised; no comment, commit or pull request was written");
+    return;
+  }
+  const dryCommitUrl = `${inputs.serverUrl}/${dryFull}/commit/${inputs.drySha}`;
+  await io2.group("Pull requests", async () => {
+    const settled = await settleGroups(
+      gh,
+      pulls,
+      published.groups.map((p) => {
+        const group2 = groups2.get(p.branch);
+        const groupDiff = diffOfUnits(diff, p.units);
+        const groupTitle = `${title} (${group2.label})`;
+        const groupMarker = `${marker}#${group2.label}`;
+        return {
+          branch: p.branch,
+          content: {
+            changed: true,
+            title: groupTitle,
+            body: pullBody(groupDiff, { drift: plan.drift, wetBranch: inputs.wetBranch, dryRepository: dryFull, dryCommitUrl }),
+            labels: [.../* @__PURE__ */ new Set([...inputs.labels, ...group2.labels, ...coordinateLabels(settings.config.wet.labelCoordinates, groupDiff)])],
+            comment: { marker: groupMarker, body: buildComment(groupDiff, { ...ctx, marker: groupMarker, title: groupTitle }) },
+            autoMerge: () => inputs.autoMerge || allUnitsAutoMerge(groupDiff, outcome, inputs.workspace),
+            mergeMethod: MERGE_METHOD[inputs.mergeMethod],
+            ...deliveryContent(run2, p.units)
+          }
+        };
+      }),
+      io2.logger
+    );
+    const open3 = settled.flatMap((s) => s.outcome.kind === "open" ? [{ branch: s.branch, group: groups2.get(s.branch)?.label ?? "", number: s.outcome.pull.number, url: s.outcome.pull.html_url, merged: s.outcome.merged === true }] : []);
+    for (const s of settled) if (s.outcome.kind === "open") for (const w of s.outcome.warnings) io2.logger.warning(w);
+    io2.setOutput("pull-requests", JSON.stringify(open3));
+    if (open3[0]) {
+      io2.setOutput("pr-number", String(open3[0].number));
+      io2.setOutput("pr-url", open3[0].url);
+    }
+  });
+}
 
 // src/action/inputs.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import path8 from "node:path";
+import { readFile as readFile5 } from "node:fs/promises";
+import path10 from "node:path";
 
 // src/action/names.ts
 var MAX_LABEL_LENGTH = 50;
@@ -60166,20 +62371,52 @@ function checkNames(mode, wetBranch, prBranch, labels) {
   }
   if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: "error", message })));
 }
+function checkDelivery(groupBy, reviewers, mergeMethod) {
+  const problems = [];
+  for (const n of groupBy) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(n)) problems.push(`input group-by: "${n}" is not a coordinate name (letters, digits, "_", "-" and ".")`);
+  }
+  if (new Set(groupBy).size !== groupBy.length) problems.push(`input group-by names a coordinate twice: ${groupBy.join(", ")}`);
+  for (const r of reviewers) {
+    if (!/^@?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?(?:\/[A-Za-z0-9_.-]+)?$/.test(r)) {
+      problems.push(`input reviewers: "${r}" is neither a GitHub login nor an org/team`);
+    }
+  }
+  if (!["merge", "squash", "rebase"].includes(mergeMethod)) problems.push(`input merge-method must be merge, squash or rebase, got "${mergeMethod}"`);
+  if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ severity: "error", message })));
+}
 function countInput(name, value, fallback2) {
   const v = value.trim();
   if (v === "") return fallback2;
   if (!/^\d{1,4}$/.test(v)) throw new ConfigError(`input ${name} must be a whole number, got "${v}"`);
   return Number(v);
 }
-async function readInputs(env = process.env) {
-  const mode = getInput("mode") || "pull-request";
-  if (mode !== "pull-request" && mode !== "push" && mode !== "check") {
-    throw new ConfigError(`input mode must be pull-request, push or check, got "${mode}"`);
+function promoteInputs(modeInput) {
+  const from = getInput("promote-from").trim();
+  const to = getInput("promote-to").trim();
+  if (modeInput !== "promote") {
+    if (from || to) throw new ConfigError("inputs promote-from and promote-to are read only with mode: promote");
+    return void 0;
   }
+  const missing = [...from ? [] : ["promote-from"], ...to ? [] : ["promote-to"]];
+  if (missing.length > 0) throw new ConfigError(`mode: promote needs ${missing.join(" and ")} (coordinate selectors such as env=staging)`);
+  return { from, to };
+}
+async function readInputs(env = process.env) {
+  const modeInput = getInput("mode") || "pull-request";
+  if (modeInput !== "pull-request" && modeInput !== "push" && modeInput !== "check" && modeInput !== "promote") {
+    throw new ConfigError(`input mode must be pull-request, push, check or promote, got "${modeInput}"`);
+  }
+  const promote = promoteInputs(modeInput);
+  const mode = modeInput === "promote" ? "pull-request" : modeInput;
+  const dryCommit = getInput("dry-commit") || "pull-request";
+  if (dryCommit !== "push" && dryCommit !== "pull-request") {
+    throw new ConfigError(`input dry-commit must be push or pull-request, got "${dryCommit}"`);
+  }
+  const ref = env["GITHUB_REF"] ?? "";
   const token = getInput("token");
   if (token) setSecret(token);
-  const workspace = path8.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
+  const workspace = path10.resolve(env["GITHUB_WORKSPACE"] ?? process.cwd());
   const dryFull = env["GITHUB_REPOSITORY"] ?? "";
   const dryRepository = parseRepo(dryFull, "GITHUB_REPOSITORY");
   const wetRepository = parseRepo(getInput("wet-repository") || dryFull, "input wet-repository");
@@ -60189,7 +62426,7 @@ async function readInputs(env = process.env) {
   const eventPath = env["GITHUB_EVENT_PATH"];
   if (eventPath) {
     try {
-      payload = JSON.parse(await readFile3(eventPath, "utf8"));
+      payload = JSON.parse(await readFile5(eventPath, "utf8"));
     } catch (e) {
       throw new ConfigError(`cannot read the event payload ${eventPath}: ${e.message}`);
     }
@@ -60204,9 +62441,13 @@ async function readInputs(env = process.env) {
   const prBranch = getInput("pr-branch") || `hydrate/${wetBranch}`;
   const labels = splitList(getInput("labels"));
   checkNames(mode, wetBranch, prBranch, labels);
+  const groupBy = splitList(getInput("group-by"));
+  const reviewers = splitList(getInput("reviewers"));
+  const mergeMethod = (getInput("merge-method") || "merge").trim();
+  checkDelivery(groupBy, reviewers, mergeMethod);
   return {
     workspace,
-    configFile: path8.resolve(workspace, getInput("config") || "hydrate.yaml"),
+    configFile: path10.resolve(workspace, getInput("config") || "hydrate.yaml"),
     mode,
     wetBranch,
     wetRepository,
@@ -60216,6 +62457,9 @@ async function readInputs(env = process.env) {
     prBranch,
     labels,
     autoMerge: booleanInput("auto-merge"),
+    groupBy,
+    reviewers,
+    mergeMethod,
     commitMessage: getInput("commit-message") || "hydrate: render {dry-repository}@{dry-sha-short}",
     author: parseAuthor(getInput("author") || "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"),
     only,
@@ -60223,13 +62467,18 @@ async function readInputs(env = process.env) {
     allowPullRequestTargetHead: booleanInput("allow-pull-request-target-head"),
     allowMassDeletion: booleanInput("allow-mass-deletion"),
     shard: getInput("shard").trim(),
-    shardDir: path8.resolve(workspace, getInput("shard-dir") || path8.join(tempDir, "hydrate-shards")),
+    shardDir: path10.resolve(workspace, getInput("shard-dir") || path10.join(tempDir, "hydrate-shards")),
     shardVerify: countInput("shard-verify", getInput("shard-verify"), 3),
     runId: env["GITHUB_RUN_ID"] ?? "",
     serverUrl,
     apiUrl,
     runUrl,
     event: { name: eventName, payload },
+    ...ref.startsWith("refs/heads/") ? { dryBranch: ref.slice("refs/heads/".length) } : {},
+    dispatchEventType: getInput("dispatch-event-type").trim() || "hydrate-images",
+    payload: getInput("payload").trim(),
+    dryCommit,
+    ...promote ? { promote } : {},
     tempDir,
     ...env["GITHUB_STEP_SUMMARY"] ? { stepSummary: env["GITHUB_STEP_SUMMARY"] } : {}
   };
