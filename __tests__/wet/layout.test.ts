@@ -289,3 +289,41 @@ describe('file and folder clashes', () => {
     expect(l.index.units['kubernetes:a']!.paths).toEqual([]);
   });
 });
+
+describe('serializeIndex', () => {
+  /** The stored form by its definition: keys sorted at every level (undefined left out), 2-space JSON, a newline. */
+  const reference = (value: unknown): string => {
+    const sort = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sort);
+      if (typeof v !== 'object' || v === null) return v;
+      const out = Object.create(null) as Record<string, unknown>;
+      for (const k of Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined) out[k] = sort(x);
+      }
+      return out;
+    };
+    return `${JSON.stringify(sort(value), null, 2)}\n`;
+  };
+
+  it('writes keys sorted at every level, whatever order records were built in, sorted or not (property)', () => {
+    // Keys that sort differently as strings and as array indexes, and values of every kind a record holds.
+    const key = fc.oneof(fc.constantFrom('10', '9', '2', 'a', 'B', 'b', '_', 'a/b', 'a-b', '\u00e9'), fc.string({ maxLength: 4 }));
+    const leaf = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean(), fc.constant(undefined));
+    const record = fc.dictionary(key, leaf, { maxKeys: 8 });
+    const entry = fc.record({
+      renderer: fc.constant('kubernetes'),
+      paths: fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+      closure: fc.oneof(record, record.map((r) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))),
+      hashes: record,
+      coordinates: record,
+      volatile: fc.option(fc.boolean(), { nil: undefined })
+    });
+    fc.assert(
+      fc.property(fc.dictionary(key, entry, { maxKeys: 5 }), fc.option(fc.string(), { nil: undefined }), (units, dryCommit) => {
+        const index = { version: 1, generator: 'g', dryCommit, units } as unknown as Parameters<typeof serializeIndex>[0];
+        expect(serializeIndex(index)).toBe(reference(index));
+      })
+    );
+  });
+});
