@@ -25,6 +25,9 @@ export function segmentProblem(segment: string): string | undefined {
 
 /** The key under which case-insensitive, normalisation-insensitive file systems see a path. */
 export function portableKey(p: string): string {
+  // ASCII is its own normal form, and upper- then lower-casing it is lower-casing it.
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(p)) return p.toLowerCase();
   return p.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
 }
 
@@ -43,13 +46,28 @@ export function checkPortablePaths(paths: readonly string[], unitOf: (path: stri
   // Every path and every folder above it, under its portable key.
   const seen = new Map<string, string>();
   const reported = new Set<string>();
+  // Thousands of paths share their folders: each segment is judged, and each prefix keyed, once.
+  const problems = new Map<string, string | undefined>();
+  const problemOf = (segment: string): string | undefined => {
+    if (problems.has(segment)) return problems.get(segment);
+    const problem = segmentProblem(segment);
+    problems.set(segment, problem);
+    return problem;
+  };
+  const keys = new Map<string, string>();
+  const keyOf = (prefix: string): string => {
+    let key = keys.get(prefix);
+    if (key === undefined) keys.set(prefix, (key = portableKey(prefix)));
+    return key;
+  };
   for (const p of [...paths].sort()) {
     const segments = p.split('/');
-    const bad = segments.map((s) => [s, segmentProblem(s)] as const).find(([, problem]) => problem !== undefined);
+    const bad = segments.map((s) => [s, problemOf(s)] as const).find(([, problem]) => problem !== undefined);
     if (bad) error(p, `wet path of ${whose(p)} cannot be checked out on Windows or macOS: segment ${JSON.stringify(bad[0])}: ${bad[1]}; rename the object or the output folder`);
+    let prefix = '';
     for (let i = 1; i <= segments.length; i++) {
-      const prefix = segments.slice(0, i).join('/');
-      const key = portableKey(prefix);
+      prefix = i === 1 ? segments[0]! : `${prefix}/${segments[i - 1]!}`;
+      const key = keyOf(prefix);
       const first = seen.get(key);
       if (first === undefined) seen.set(key, prefix);
       else if (first !== prefix) {
