@@ -100,6 +100,8 @@ export function createFileIds(files: FileReader, repoRoot: string, listing?: Git
   /** `via`: real targets of the symlinks followed to get here (loops end there); answers under a symlink are not memoized. */
   const id = (rel: string, via: readonly string[]): Promise<string> => {
     if (via.length > 0) return compute(rel, via);
+    const answer = settled.get(rel);
+    if (answer !== undefined) return Promise.resolve(answer);
     let hit = memo.get(rel);
     if (!hit) {
       hit = compute(rel, via).then((answer) => {
@@ -111,10 +113,26 @@ export function createFileIds(files: FileReader, repoRoot: string, listing?: Git
     return hit;
   };
 
+  /**
+   * `compute`'s answer from the listing alone, when git vouches for everything at or below `rel`
+   * (a clean file, or a folder of clean files): no read, no asynchronous step. Else undefined.
+   */
   const known = (rel: string): string | undefined => {
     const answer = settled.get(rel);
     if (answer !== undefined || !listing || opaqueUnder(rel)) return answer;
-    return listing.clean.get(rel);
+    const clean = listing.clean.get(rel);
+    if (clean !== undefined || listing.dirty.has(rel)) return clean;
+    const names = children.get(rel);
+    if (!names) return undefined;
+    const out: [string, string][] = [];
+    for (const name of [...names].sort(cmp)) {
+      const child = known(join(rel, name));
+      if (child === undefined) return undefined;
+      out.push([name, child]);
+    }
+    const tree = treeId(out);
+    settled.set(rel, tree);
+    return tree;
   };
 
   const compute = async (rel: string, via: readonly string[]): Promise<string> => {
