@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { HydrateError } from '../../src/diagnostics.js';
-import { layoutWet, parseIndex, perResourceNames, serializeIndex } from '../../src/wet/layout.js';
+import { checkWetPath, layoutWet, parseIndex, perResourceNames, serializeIndex } from '../../src/wet/layout.js';
 import { INDEX_PATH } from '../../src/wet/wet-index.js';
 import { meta, obj, settingsWith, unitResult } from './helpers.js';
 
@@ -325,5 +325,34 @@ describe('serializeIndex', () => {
         expect(serializeIndex(index)).toBe(reference(index));
       })
     );
+  });
+});
+
+describe('checkWetPath', () => {
+  /** The rules one by one, in the order the messages are chosen. */
+  const reference = (p: string): string | undefined => {
+    if (p === '') return 'path is empty';
+    if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+    if (p.includes('\\')) return `path "${p}" contains a backslash`;
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+    for (const segment of p.split('/')) {
+      if (segment === '') return `path "${p}" has an empty segment`;
+      if (segment === '.' || segment === '..') return `path "${p}" contains a \`${segment}\` segment`;
+    }
+    return undefined;
+  };
+
+  it('accepts and refuses what the rules say, with their message (property)', () => {
+    const char = fc.constantFrom('a', 'B', '.', '/', '\\', ':', 'C', ' ', '-', '\u0000', '\u001f', '\u007f', '\u00e9', '\n');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 12 }).map((cs) => cs.join('')), (p) => {
+        expect(checkWetPath(p)).toBe(reference(p));
+      }),
+      { numRuns: 5000 }
+    );
+    for (const p of ['a/b.yml', 'x/.gitattributes', '..a/b', 'a/..b', 'a/b..', 'C:/x', 'c:x', './a', 'a/.', 'a/../b', 'a//b', 'a/', '.hydrate/index.json']) {
+      expect([p, checkWetPath(p)]).toEqual([p, reference(p)]);
+    }
   });
 });
