@@ -139,4 +139,26 @@ describe('kept units', () => {
     expect(await readFile(path.join(out, INDEX_PATH), 'utf8')).toBe(before);
     expect(await readFile(path.join(out, 'wet/b/ConfigMap.b-0.yml'), 'utf8')).not.toMatch(/changed/);
   });
+  it('a kept file is still held to the portable-path rules, as when every file was laid out again', async () => {
+    const dry = path.join(tmp, 'dry');
+    const out = path.join(tmp, 'out');
+    await dryTree(dry, ['a', 'b']);
+    await render(dry, out);
+    // An index an older version wrote, owning a path Windows cannot check out.
+    const index = JSON.parse(await readFile(path.join(out, INDEX_PATH), 'utf8')) as { units: Record<string, { paths: string[]; hashes: Record<string, string> }> };
+    const a = index.units['kubernetes:apps/a']!;
+    a.paths = a.paths.map((p) => (p === 'wet/a/ConfigMap.a-0.yml' ? 'wet/a/CON.yml' : p)).sort();
+    a.hashes['wet/a/CON.yml'] = a.hashes['wet/a/ConfigMap.a-0.yml']!;
+    delete a.hashes['wet/a/ConfigMap.a-0.yml'];
+    await writeFile(path.join(out, INDEX_PATH), `${JSON.stringify(index, null, 2)}\n`);
+    await writeFile(path.join(out, 'wet/a/CON.yml'), await readFile(path.join(out, 'wet/a/ConfigMap.a-0.yml')));
+    await unlink(path.join(out, 'wet/a/ConfigMap.a-0.yml'));
+    await put(dry, 'apps/b/cm-0.yaml', cm('b-0', 'changed'));
+    const { outcome } = await render(dry, out);
+    expect(statusOf(outcome, 'kubernetes:apps/a')).toBe('reused');
+    expect(outcome.ok).toBe(false);
+    expect(outcome.diagnostics.filter((d) => d.severity === 'error')).toEqual([
+      expect.objectContaining({ unit: 'kubernetes:apps/a', message: expect.stringMatching(/wet\/a\/CON\.yml.*"CON" is a reserved device name on Windows/) })
+    ]);
+  });
 });

@@ -459,10 +459,8 @@ async function verifyShardResults(
 function portablePathErrors(layout: WetLayout): Diagnostic[] {
   const owner = new Map<string, string>();
   for (const [id, entry] of Object.entries(layout.index.units)) for (const p of entry.paths) owner.set(p, id);
-  return checkPortablePaths(
-    layout.files.map((f) => f.path),
-    (p) => owner.get(p)
-  );
+  // Kept files too: a rendered path may meet one of theirs on a case-insensitive file system.
+  return checkPortablePaths([...layout.files.map((f) => f.path), ...layout.kept], (p) => owner.get(p));
 }
 
 function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
