@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { HydrateError } from '../../src/diagnostics.js';
 import { layoutWet, perResourceNames } from '../../src/wet/layout.js';
-import { INDEX_PATH, parseIndex, serializeIndex } from '../../src/formats/wet-index.js';
+import { checkWetPath, INDEX_PATH, parseIndex, serializeIndex } from '../../src/formats/wet-index.js';
 import { meta, obj, settingsWith, unitResult } from './helpers.js';
 
 const paths = (l: { files: { path: string }[] }): string[] => l.files.map((f) => f.path);
@@ -287,5 +287,72 @@ describe('file and folder clashes', () => {
     const l = layoutWet([unitResult('a', 'x', [])], settingsWith({ layout: 'per-unit' }), meta);
     expect(paths(l)).toEqual([INDEX_PATH]);
     expect(l.index.units['kubernetes:a']!.paths).toEqual([]);
+  });
+});
+
+describe('serializeIndex', () => {
+  /** The stored form by its definition: keys sorted at every level (undefined left out), 2-space JSON, a newline. */
+  const reference = (value: unknown): string => {
+    const sort = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sort);
+      if (typeof v !== 'object' || v === null) return v;
+      const out = Object.create(null) as Record<string, unknown>;
+      for (const k of Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined) out[k] = sort(x);
+      }
+      return out;
+    };
+    return `${JSON.stringify(sort(value), null, 2)}\n`;
+  };
+
+  it('writes keys sorted at every level, whatever order records were built in, sorted or not (property)', () => {
+    // Keys that sort differently as strings and as array indexes, and values of every kind a record holds.
+    const key = fc.oneof(fc.constantFrom('10', '9', '2', 'a', 'B', 'b', '_', 'a/b', 'a-b', '\u00e9'), fc.string({ maxLength: 4 }));
+    const leaf = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean(), fc.constant(undefined));
+    const record = fc.dictionary(key, leaf, { maxKeys: 8 });
+    const entry = fc.record({
+      renderer: fc.constant('kubernetes'),
+      paths: fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+      closure: fc.oneof(record, record.map((r) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))),
+      hashes: record,
+      coordinates: record,
+      volatile: fc.option(fc.boolean(), { nil: undefined })
+    });
+    fc.assert(
+      fc.property(fc.dictionary(key, entry, { maxKeys: 5 }), fc.option(fc.string(), { nil: undefined }), (units, dryCommit) => {
+        const index = { version: 1, generator: 'g', dryCommit, units } as unknown as Parameters<typeof serializeIndex>[0];
+        expect(serializeIndex(index)).toBe(reference(index));
+      })
+    );
+  });
+});
+
+describe('checkWetPath', () => {
+  /** The rules one by one, in the order the messages are chosen. */
+  const reference = (p: string): string | undefined => {
+    if (p === '') return 'path is empty';
+    if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
+    if (p.includes('\\')) return `path "${p}" contains a backslash`;
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(p)) return `path ${JSON.stringify(p)} contains a control character`;
+    for (const segment of p.split('/')) {
+      if (segment === '') return `path "${p}" has an empty segment`;
+      if (segment === '.' || segment === '..') return `path "${p}" contains a \`${segment}\` segment`;
+    }
+    return undefined;
+  };
+
+  it('accepts and refuses what the rules say, with their message (property)', () => {
+    const char = fc.constantFrom('a', 'B', '.', '/', '\\', ':', 'C', ' ', '-', '\u0000', '\u001f', '\u007f', '\u00e9', '\n');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 12 }).map((cs) => cs.join('')), (p) => {
+        expect(checkWetPath(p)).toBe(reference(p));
+      }),
+      { numRuns: 5000 }
+    );
+    for (const p of ['a/b.yml', 'x/.gitattributes', '..a/b', 'a/..b', 'a/b..', 'C:/x', 'c:x', './a', 'a/.', 'a/../b', 'a//b', 'a/', '.hydrate/index.json']) {
+      expect([p, checkWetPath(p)]).toEqual([p, reference(p)]);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkPortablePaths, segmentProblem } from '../../src/wet/portable-paths.js';
+import fc from 'fast-check';
+import { checkPortablePaths, portableKey, segmentProblem } from '../../src/wet/portable-paths.js';
 
 const unitOf = (p: string): string => `kubernetes:${p.split('/').slice(0, 2).join('/')}`;
 
@@ -43,5 +44,16 @@ describe('wet paths Windows and macOS can check out', () => {
     ]);
     expect(checkPortablePaths(['a/B.yml', 'a/b.yml/c'], unitOf)).toHaveLength(1);
     expect(checkPortablePaths(['apps/a/x.yml', 'apps/a/y.yml', 'apps/b/x.yml'], unitOf)).toEqual([]);
+  });
+});
+
+describe('portableKey', () => {
+  it('is the NFC form, upper- then lower-cased, in NFC again, for ASCII and any other text (property)', () => {
+    const reference = (p: string): string => p.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('Kind.NAME.yml', 'e\u0301', '\u00c9', '\u0130', '\u00df', 'ﬁ', '\u017f')), (p) => {
+        expect(portableKey(p)).toBe(reference(p));
+      })
+    );
   });
 });

@@ -139,7 +139,7 @@ function kindOfEntry(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicL
  * another case on a case-insensitive file system) and a folder that cannot be listed fall back to
  * lstat, so the answers are the ones `inspect` gives.
  */
-function listingInspector(dir: string): (path: string) => Promise<Kind> {
+function listingInspector(dir: string): { kindAt: (path: string) => Promise<Kind>; listedKind: (path: string) => Kind | undefined } {
   const listings = new Map<string, Listing | undefined>();
   // Synchronous: a few hundred small folders and files are read many times faster so than
   // through the thread pool, and the tree is only read here.
@@ -159,7 +159,24 @@ function listingInspector(dir: string): (path: string) => Promise<Kind> {
     const parent = slash === -1 ? '' : sofar.slice(0, slash);
     return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf(join(dir, sofar));
   };
-  return (path: string) => walkPath(path, kindAt);
+  /**
+   * What `walkPath` answers, from the listings alone, without a step through the event loop per
+   * component; undefined when a listing does not hold a component or it is a symlink (then
+   * `walkPath` decides, with its lstat and its error).
+   */
+  const listedKind = (path: string): Kind | undefined => {
+    let start = 0;
+    for (;;) {
+      const slash = path.indexOf('/', start);
+      const parent = start === 0 ? '' : path.slice(0, start - 1);
+      const kind = list(parent)?.get(slash === -1 ? path.slice(start) : path.slice(start, slash));
+      if (kind === undefined || kind === 'symlink') return undefined;
+      if (slash === -1) return kind;
+      if (kind !== 'directory') return 'missing';
+      start = slash + 1;
+    }
+  };
+  return { kindAt: (path: string) => walkPath(path, kindAt), listedKind };
 }
 
 export interface WetDir extends PreviousWet {
@@ -173,7 +190,7 @@ export interface WetDir extends PreviousWet {
  * it again after applying a plan.
  */
 export async function readWetDir(dir: string): Promise<WetDir> {
-  const kindAt = listingInspector(dir);
+  const { kindAt, listedKind } = listingInspector(dir);
   const read = async (path: string): Promise<string | undefined> => {
     assertSafe(path);
     const kind = await kindAt(path);
@@ -188,6 +205,15 @@ export async function readWetDir(dir: string): Promise<WetDir> {
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw e;
     }
+  };
+  const exists = async (path: string): Promise<boolean> => {
+    assertSafe(path);
+    const kind = listedKind(path) ?? (await kindAt(path));
+    if (kind === 'missing') return false;
+    if (kind !== 'file') {
+      throw new HydrateError({ severity: 'error', file: path, message: `${path} in the wet tree is not a regular file` });
+    }
+    return true;
   };
   const indexText = await read(INDEX_PATH);
   const committed = indexText === undefined ? undefined : parseIndex(indexText, INDEX_PATH);
@@ -206,6 +232,7 @@ export async function readWetDir(dir: string): Promise<WetDir> {
     index,
     ...(pendingText !== undefined ? { interrupted: true } : {}),
     readFile: read,
+    exists,
     async snapshot(): Promise<WetSnapshot> {
       const files = new Map<string, string>();
       for (const p of ownedPaths(index)) {

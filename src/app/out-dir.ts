@@ -29,14 +29,13 @@ function resolveExisting(p: string): string {
 
 /** Exit 2 before anything is written when --out is the repository, holds it, or overlaps a unit, a source or .git. */
 export async function refuseOutDir(outDir: string, shown: string, settings: Settings, files: FileReader): Promise<void> {
-  const { units } = await discoverUnits(settings, files);
   const out = resolveExisting(outDir).split(path.sep).join('/');
   const repoRoot = resolveExisting(settings.repoRoot).split(path.sep).join('/');
-  // What the units read beyond their folders (kustomize bases, local charts): only worked out
-  // when the wet tree would sit inside the repository.
-  const closurePaths = outInsideRepo(out, repoRoot)
-    ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths)
-    : [];
+  // The units, and what they read beyond their folders (kustomize bases, local charts): only
+  // worked out when the wet tree would sit inside the repository (outside, they cannot overlap it).
+  const inside = outInsideRepo(out, repoRoot);
+  const { units } = inside ? await discoverUnits(settings, files) : { units: [] };
+  const closurePaths = inside ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths) : [];
   const problem = checkOutDir(out, shown, {
     repoRoot,
     unitDirs: units.map((u) => u.dir),

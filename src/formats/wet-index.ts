@@ -72,11 +72,17 @@ export function unitRecord(entries: Iterable<[string, WetIndexUnit]> = []): Reco
   return out;
 }
 
+/** Segments of anything but `/`, `\\` and control characters, none empty, `.` or `..`, joined by `/`. */
+// eslint-disable-next-line no-control-regex
+const PLAIN_WET_PATH = /^(?!\.\.?(?:\/|$))[^/\\\u0000-\u001f\u007f]+(?:\/(?!\.\.?(?:\/|$))[^/\\\u0000-\u001f\u007f]+)*$/;
+
 /**
  * Why a wet-relative path is unsafe, or undefined when it is fine: it must be relative,
  * use `/` only, and have no empty, `.` or `..` segment nor control characters.
  */
 export function checkWetPath(p: string): string | undefined {
+  // Every owned path is checked a few times a run: one match for the common, fine case.
+  if (PLAIN_WET_PATH.test(p) && !/^[A-Za-z]:/.test(p)) return undefined;
   if (p === '') return 'path is empty';
   if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
   if (p.includes('\\')) return `path "${p}" contains a backslash`;
@@ -89,9 +95,25 @@ export function checkWetPath(p: string): string | undefined {
   return undefined;
 }
 
+/** A record of strings, numbers or booleans whose keys enumerate in sorted order: serialized as it is. */
+function isSortedFlat(value: object): boolean {
+  let last: string | undefined;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) return false;
+    const v = (value as Record<string, unknown>)[k];
+    const t = typeof v;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') return false;
+    if (last !== undefined && cmp(last, k) > 0) return false;
+    last = k;
+  }
+  return true;
+}
+
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (typeof value === 'object' && value !== null) {
+    // Closures and hashes (thousands of entries in a large tree) are read and built in order: no copy.
+    if (isSortedFlat(value)) return value;
     const out = Object.create(null) as Record<string, unknown>;
     for (const k of Object.keys(value).sort(cmp)) {
       const v = (value as Record<string, unknown>)[k];

@@ -34,6 +34,11 @@ export interface FileIds {
   readonly source: 'git' | 'content';
   /** The id of a repository-relative path (`''` is the root). */
   id(path: string): Promise<string>;
+  /**
+   * The id `id` gives, when it is known without reading anything (a clean tracked file, or a path
+   * whose id was computed already); else undefined. Saves an asynchronous step per path.
+   */
+  known?(path: string): string | undefined;
 }
 
 function treeId(entries: readonly [string, string][]): string {
@@ -56,6 +61,8 @@ const join = (dir: string, name: string): string => (dir === '' ? name : `${dir}
  */
 export function createFileIds(files: FileReader, repoRoot: string, listing?: GitListing): FileIds {
   const memo = new Map<string, Promise<string>>();
+  /** The answers of `memo` that have arrived. */
+  const settled = new Map<string, string>();
   let realRoot: Promise<string> | undefined;
   const root = (): Promise<string> => (realRoot ??= files.realpath(repoRoot).catch(() => repoRoot));
   const abs = (rel: string): string => (rel === '' ? repoRoot : posix.join(repoRoot, rel));
@@ -93,12 +100,39 @@ export function createFileIds(files: FileReader, repoRoot: string, listing?: Git
   /** `via`: real targets of the symlinks followed to get here (loops end there); answers under a symlink are not memoized. */
   const id = (rel: string, via: readonly string[]): Promise<string> => {
     if (via.length > 0) return compute(rel, via);
+    const answer = settled.get(rel);
+    if (answer !== undefined) return Promise.resolve(answer);
     let hit = memo.get(rel);
     if (!hit) {
-      hit = compute(rel, via);
+      hit = compute(rel, via).then((answer) => {
+        settled.set(rel, answer);
+        return answer;
+      });
       memo.set(rel, hit);
     }
     return hit;
+  };
+
+  /**
+   * `compute`'s answer from the listing alone, when git vouches for everything at or below `rel`
+   * (a clean file, or a folder of clean files): no read, no asynchronous step. Else undefined.
+   */
+  const known = (rel: string): string | undefined => {
+    const answer = settled.get(rel);
+    if (answer !== undefined || !listing || opaqueUnder(rel)) return answer;
+    const clean = listing.clean.get(rel);
+    if (clean !== undefined || listing.dirty.has(rel)) return clean;
+    const names = children.get(rel);
+    if (!names) return undefined;
+    const out: [string, string][] = [];
+    for (const name of [...names].sort(cmp)) {
+      const child = known(join(rel, name));
+      if (child === undefined) return undefined;
+      out.push([name, child]);
+    }
+    const tree = treeId(out);
+    settled.set(rel, tree);
+    return tree;
   };
 
   const compute = async (rel: string, via: readonly string[]): Promise<string> => {
@@ -151,5 +185,5 @@ export function createFileIds(files: FileReader, repoRoot: string, listing?: Git
     return `o:${st.kind}`;
   };
 
-  return { source: listing ? 'git' : 'content', id: (rel) => id(rel, []) };
+  return { source: listing ? 'git' : 'content', id: (rel) => id(rel, []), known };
 }

@@ -19,7 +19,7 @@ import { secretsPolicyGate } from '../render/policy.js';
 import { defaultRenderers } from '../render/registry.js';
 import { layoutWet, ownedPaths, type KeptUnit, type WetLayout } from '../wet/layout.js';
 import { planWetUpdate, type WetPlan } from '../wet/plan.js';
-import { snapshotFromLayout, type WetSnapshot } from '../wet/snapshot.js';
+import type { WetSnapshot } from '../wet/snapshot.js';
 import { isNeverOwned } from '../wet/wet-index.js';
 import { INDEX_PATH, unitRecord, type WetIndex } from '../formats/wet-index.js';
 import { checkDeletions, checkEmptyConfig } from '../wet/guard.js';
@@ -278,7 +278,8 @@ export async function hydrate(req: HydrateRequest): Promise<HydrateOutcome> {
   for (const id of foreign.keys()) kept.add(id);
   // What stays in place although the index lists it (never-owned or edited files) is not shown as removed.
   const before = await snapshotWithout(all, kept, new Set(plan?.leftInPlace ?? []));
-  const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
+  // The files the layout keeps (not read) belong to kept units, which the diff leaves out.
+  const after = ok && layout ? withoutUnits({ index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) }, kept) : before;
   const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
 
   return {
@@ -354,12 +355,13 @@ async function planIncremental(
   if (settings.full || !previous.index) return { inputs, unchanged: [], toRender: [...selected] };
 
   const prev = previous.index;
+  const present = presence(previous);
   const reusable = await runPool(selected, width, async (u) => {
     const input = inputs.get(u.id)!;
     const entry = prev.units[u.id];
     if (input.volatile || !entry || entry.volatile || entry.digest !== input.digest) return false;
     // The digest covers the renderer and the output folder: equal digests mean the same ones.
-    for (const p of entry.paths) if ((await previous.readFile(p)) === undefined) return false;
+    for (const p of entry.paths) if (!(await present(p))) return false;
     return true;
   });
   const keep = new Set(selected.filter((_, i) => reusable[i]).map((u) => u.id));
@@ -464,10 +466,8 @@ async function verifyShardResults(
 function portablePathErrors(layout: WetLayout): Diagnostic[] {
   const owner = new Map<string, string>();
   for (const [id, entry] of Object.entries(layout.index.units)) for (const p of entry.paths) owner.set(p, id);
-  return checkPortablePaths(
-    layout.files.map((f) => f.path),
-    (p) => owner.get(p)
-  );
+  // Kept files too: a rendered path may meet one of theirs on a case-insensitive file system.
+  return checkPortablePaths([...layout.files.map((f) => f.path), ...layout.kept], (p) => owner.get(p));
 }
 
 function indexWithout(index: WetIndex, ids: ReadonlySet<string>): WetIndex {
@@ -497,7 +497,18 @@ function withoutUnits(snapshot: WetSnapshot, ids: ReadonlySet<string>): WetSnaps
 
 /** The previous tree with each file read once (reuse checks, kept units, the plan and the diff all read it). */
 function memoizedPrevious(previous: PreviousWet): PreviousWet {
-  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)), ...(previous.interrupted ? { interrupted: true } : {}) };
+  const exists = previous.exists?.bind(previous);
+  return {
+    index: previous.index,
+    readFile: memoizeAsync((p) => previous.readFile(p)),
+    ...(exists ? { exists: memoizeAsync((p) => exists(p)) } : {}),
+    ...(previous.interrupted ? { interrupted: true } : {})
+  };
+}
+
+/** Whether a file of the previous tree exists, without reading it when the tree can say so. */
+function presence(previous: PreviousWet): (path: string) => Promise<boolean> {
+  return previous.exists ? (p) => previous.exists!(p) : async (p) => (await previous.readFile(p)) !== undefined;
 }
 
 function withInputDigest(r: RenderedUnit, input: InputDigest | undefined): UnitResult {
@@ -564,16 +575,27 @@ function reusedUnits(skipped: readonly Unit[], index: WetIndex | undefined): { e
   return { entries, results };
 }
 
-/** The kept units with their files, read from the previous wet tree (the reuse check read them already). */
+/**
+ * The kept units with their files present in the previous wet tree. A kept file stays as it is
+ * there, so it is not read, unless the index records no hash for it (an older version wrote it).
+ */
 async function keptUnits(reused: readonly ReusedEntry[], previous: PreviousWet): Promise<KeptUnit[]> {
   const out: KeptUnit[] = [];
+  const present = presence(previous);
   for (const { id, entry } of reused) {
+    const paths: string[] = [];
     const files = new Map<string, string>();
     for (const p of entry.paths) {
+      if (entry.hashes?.[p] !== undefined) {
+        if (await present(p)) paths.push(p);
+        continue;
+      }
       const content = await previous.readFile(p);
-      if (content !== undefined) files.set(p, content);
+      if (content === undefined) continue;
+      paths.push(p);
+      files.set(p, content);
     }
-    out.push({ id, entry, files });
+    out.push({ id, entry, present: paths, files });
   }
   return out;
 }

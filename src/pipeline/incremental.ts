@@ -121,7 +121,7 @@ async function digestOver(header: readonly string[], paths: readonly string[], i
   const parts = [...header];
   const closure: Record<string, string> = {};
   for (const p of paths) {
-    const id = await ids.id(p);
+    const id = ids.known?.(p) ?? (await ids.id(p));
     closure[p] = id;
     parts.push(p, id);
   }

@@ -38,7 +38,8 @@ export interface Review {
 export async function reviewAgainstBase(req: ReviewRequest): Promise<Review> {
   const { head, settings } = req;
   if (!head.layout) throw new Error('the head was not rendered');
-  const headSnap = snapshotFromLayout(head.layout);
+  // The head was rendered over the deployed wet branch: its kept files are as the branch holds them.
+  const headSnap = snapshotFromLayout(head.layout, req.wet.files);
   const headFiles = headSnap.files;
   const ignore = settings.config.diff.ignore;
   let baseSnap: WetSnapshot = { files: new Map() };
@@ -69,7 +70,7 @@ export async function reviewAgainstBase(req: ReviewRequest): Promise<Review> {
       const first = base.diagnostics.find((d) => d.severity === 'error');
       throw new Error(`the base commit ${req.baseSha.slice(0, 7)} does not render${first ? `: ${formatDiagnostic(first)}` : ''}`);
     }
-    baseSnap = snapshotFromLayout(base.layout);
+    baseSnap = snapshotFromLayout(base.layout, headFiles);
   }
   return {
     diff: diffWet(baseSnap, headSnap, { ignore }),

@@ -67,6 +67,11 @@ export interface PreviousWet {
   index: WetIndex | undefined;
   /** Reads a file of the previous wet tree by wet-relative path; undefined when absent. */
   readFile(path: string): Promise<string | undefined>;
+  /**
+   * Whether a file is at that path, without reading it (the same errors as `readFile`); when
+   * absent, callers ask `readFile`.
+   */
+  exists?(path: string): Promise<boolean>;
   /** The last write to the tree was interrupted: it may be half-written (`index` then covers both states). */
   interrupted?: boolean;
 }

@@ -69,6 +69,8 @@ export function checkDeletions(settings: Settings, own: WetIndex | undefined, ne
     });
   }
 
+  // Nothing deleted: no share of the owned files to count.
+  if (deleted.size === 0) return out;
   const owned = new Set<string>();
   for (const u of Object.values(own.units)) for (const p of u.paths) if (counted(p)) owned.add(p);
   const n = [...deleted].filter((p) => owned.has(p)).length;

@@ -26,8 +26,13 @@ export interface WetFile {
 }
 
 export interface WetLayout {
-  /** Every file Hydrate owns in the next wet tree, the index included, sorted by path. */
+  /** Every file Hydrate writes or rewrites in the next wet tree, the index included, sorted by path. */
   files: WetFile[];
+  /**
+   * The files of kept units, sorted: Hydrate owns them in the next tree too, as the previous
+   * tree holds them (their content is not read; `snapshotFromLayout` takes it from that tree).
+   */
+  kept: string[];
   index: WetIndex;
   diagnostics: Diagnostic[];
 }
@@ -55,6 +60,8 @@ function joinWet(output: string, name: string): string {
 
 /** ASCII-only lower-casing: the key under which case-insensitive file systems see a name. */
 export function foldCase(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(s)) return s.toLowerCase();
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
@@ -149,15 +156,29 @@ interface Claim {
 
 /**
  * A unit kept as the previous wet tree holds it (its inputs are unchanged, or `only` left it out):
- * its index entry and its files, which take part in every path check like rendered ones.
+ * its index entry and its files, which take part in every path check like rendered ones. Their
+ * content stays as it is (a hand edit too: the index keeps recording what Hydrate wrote), so it
+ * is not read, except to hash a file the entry records no hash for (an index of an older version).
  */
 export interface KeptUnit {
   id: string;
   entry: WetIndexUnit;
-  /** Owned path → content, as read from the previous wet tree. */
+  /** The entry's paths that exist in the previous wet tree, sorted. */
+  present: readonly string[];
+  /** Owned path → content, for the present paths the entry records no hash for. */
   files: ReadonlyMap<string, string>;
   /** The unit belongs to another config rendering into the same wet tree: kept as it is, never taken over. */
   foreign?: boolean;
+}
+
+/** The recorded hashes hold one for each of the paths and nothing else: they are the entry's hashes as they are. */
+function hashesExactly(known: Record<string, string>, paths: readonly string[]): boolean {
+  let n = 0;
+  for (const k in known) {
+    if (!Object.prototype.hasOwnProperty.call(known, k)) return false;
+    n++;
+  }
+  return n === paths.length && paths.every((p) => typeof known[p] === 'string');
 }
 
 function hashesOf(paths: readonly string[], content: (p: string) => string | undefined): Record<string, string> {
@@ -178,6 +199,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
   const attributes = settings.config.wet.generatedAttributes;
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, string>();
+  const keptPaths: string[] = [];
   /** folded path → first claim */
   const claims = new Map<string, Claim>();
   const units = unitRecord();
@@ -187,7 +209,10 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
     cmp(idOf(a), idOf(b))
   );
 
-  const claim = (unitId: string, path: string, content: string, what: string, file?: string): boolean => {
+  /** `content` undefined: a kept file, left as the previous tree holds it. */
+  const foldedIndex = foldCase(INDEX_PATH);
+  const foldedIndexDir = `${foldCase(INDEX_DIR)}/`;
+  const claim = (unitId: string, path: string, content: string | undefined, what: string, file?: string): boolean => {
     const at = file !== undefined ? { file } : {};
     const bad = checkWetPath(path);
     if (bad) {
@@ -195,7 +220,7 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       return false;
     }
     const folded = foldCase(path);
-    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
+    if (folded === foldedIndex || folded.startsWith(foldedIndexDir)) {
       diagnostics.push({
         severity: 'error',
         unit: unitId,
@@ -217,23 +242,28 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
       return false;
     }
     claims.set(folded, { path, unit: unitId, what });
-    files.set(path, content);
+    if (content === undefined) keptPaths.push(path);
+    else files.set(path, content);
     return true;
   };
 
   for (const result of sorted) {
     if (!('unit' in result)) {
       const owner = result.entry.owner ?? 'another config';
-      for (const [path, content] of result.files) {
-        claim(result.id, path, content, result.foreign ? `${path} (rendered by ${owner})` : `${path} (kept unchanged)`);
+      for (const path of result.present) {
+        claim(result.id, path, undefined, result.foreign ? `${path} (rendered by ${owner})` : `${path} (kept unchanged)`);
       }
       // What hydrate wrote stays recorded (a hand edit does not become hydrate's); an index without hashes gains them.
       const known = result.entry.hashes;
-      const hashes = hashesOf(
-        result.entry.paths.filter((p) => known?.[p] === undefined),
-        (p) => result.files.get(p)
-      );
-      for (const p of result.entry.paths) if (known?.[p] !== undefined) hashes[p] = known[p];
+      let hashes: Record<string, string>;
+      if (known !== undefined && hashesExactly(known, result.entry.paths)) hashes = known;
+      else {
+        hashes = hashesOf(
+          result.entry.paths.filter((p) => known?.[p] === undefined),
+          (p) => result.files.get(p)
+        );
+        for (const p of result.entry.paths) if (known?.[p] !== undefined) hashes[p] = known[p];
+      }
       const entry: WetIndexUnit = { ...result.entry, hashes };
       // An entry from an index without owners belongs to the config that keeps it.
       if (entry.owner === undefined && meta.owner !== undefined) entry.owner = meta.owner;
@@ -335,9 +365,8 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
 
   // A path that is a file of one unit and a folder of another cannot exist in one tree.
   for (const [folded, c] of claims) {
-    const parts = folded.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join('/');
+    for (let slash = folded.indexOf('/'); slash !== -1; slash = folded.indexOf('/', slash + 1)) {
+      const dir = folded.slice(0, slash);
       const other = claims.get(dir);
       if (other) {
         diagnostics.push({
@@ -355,8 +384,9 @@ export function layoutWet(results: readonly UnitResult[], settings: Settings, me
   files.set(INDEX_PATH, serializeIndex(index));
 
   const list = [...files].map(([path, content]) => ({ path, content })).sort((a, b) => cmp(a.path, b.path));
-  return { files: list, index, diagnostics };
+  return { files: list, kept: keptPaths.sort(cmp), index, diagnostics };
 }
+
 
 /** Every path the index says Hydrate owns, the index file itself included, sorted. */
 export function ownedPaths(index: WetIndex | undefined): string[] {

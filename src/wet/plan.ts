@@ -63,21 +63,31 @@ export async function planWetUpdate(
   readPrevious: (path: string) => Promise<string | undefined>,
   next: WetLayout
 ): Promise<WetPlan> {
-  const owned = new Set(ownedPaths(previousIndex).filter((p) => p === INDEX_PATH || !isNeverOwned(p)));
+  const previouslyOwned = ownedPaths(previousIndex);
+  const owned = new Set(previouslyOwned.filter((p) => p === INDEX_PATH || !isNeverOwned(p)));
   const nextPaths = new Set(next.files.map((f) => f.path));
+  for (const p of next.kept) nextPaths.add(p);
   const writes: WetFile[] = [];
   const unchanged: string[] = [];
   const diagnostics: Diagnostic[] = [...next.diagnostics];
 
+  const neverOwned = (path: string): void => {
+    diagnostics.push({
+      severity: 'error',
+      file: path,
+      message: `refusing to write ${path}: hydrate never writes files at the root of the wet tree, under .github/ or in .git folders`
+    });
+  };
+  // A kept unit's file stays as the previous tree holds it (the layout lists only those present there).
+  for (const p of next.kept) {
+    if (isNeverOwned(p)) neverOwned(p);
+    else unchanged.push(p);
+  }
   const previous = await Promise.all(next.files.map((f) => readPrevious(f.path)));
   next.files.forEach((file, i) => {
     const before = previous[i];
     if (file.path !== INDEX_PATH && isNeverOwned(file.path)) {
-      diagnostics.push({
-        severity: 'error',
-        file: file.path,
-        message: `refusing to write ${file.path}: hydrate never writes files at the root of the wet tree, under .github/ or in .git folders`
-      });
+      neverOwned(file.path);
     } else if (before === undefined) {
       writes.push(file);
     } else if (!owned.has(file.path)) {
@@ -93,7 +103,7 @@ export async function planWetUpdate(
     }
   });
 
-  const claimed = ownedPaths(previousIndex).filter((p) => !nextPaths.has(p));
+  const claimed = previouslyOwned.filter((p) => !nextPaths.has(p));
   const present = await Promise.all(claimed.map((p) => readPrevious(p)));
   const deletes: string[] = [];
   const leftInPlace: string[] = [];

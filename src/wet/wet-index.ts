@@ -11,10 +11,9 @@ import { unitRecord, WET_INDEX_VERSION, type WetIndex, type WetIndexUnit } from 
  * root, and anything inside a `.git` folder. Such a path is never deleted or overwritten.
  */
 export function isNeverOwned(path: string): boolean {
-  const parts = path.split('/');
-  if (parts.length < 2) return true;
-  if (parts[0]!.startsWith('.git')) return true;
-  return parts.includes('.git');
+  // Called for every owned path of a run: string tests instead of splitting into segments.
+  if (!path.includes('/') || path.startsWith('.git')) return true;
+  return path.includes('/.git/') || path.endsWith('/.git');
 }
 
 /**
