@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEmptyWetBranch, publishGroups, publishWetBranch, type GroupPublishRequest } from '../../src/publish/wet-branch.js';
+import { publishGroups, publishWetBranch, type GroupPublishRequest } from '../../src/publish/wet-branch.js';
 import { serializeIndex, unitRecord, type WetIndex, type WetIndexUnit } from '../../src/formats/wet-index.js';
 import { HydrateError } from '../../src/diagnostics.js';
 
@@ -164,19 +164,33 @@ describe('publishGroups', () => {
   });
 });
 
-describe('createEmptyWetBranch', () => {
-  it('creates the wet branch as one empty root commit, and leaves an existing branch alone', async () => {
-    const req = { remoteUrl: remote, wetBranch: 'deployment', workDir: workDir(), author: base.author, message: 'hydrate: start the wet branch' };
-    const commit = await createEmptyWetBranch(req);
-    expect(tip('deployment')).toBe(commit);
+describe('startWet: a wet branch that does not exist starts as one empty root commit', () => {
+  const startWet = { message: 'hydrate: start the wet branch' };
+
+  it('grouped: found in the listing that reads the tips; the group branches are based on it', async () => {
+    const r = await publishGroups(groupRequest({ render: render(tree({ dev: 1 })), startWet }));
+    const root = tip('deployment')!;
+    expect(r.startedWet).toBe(root);
     expect(git(remote, 'log', '--format=%P', 'deployment')).toBe('');
     expect(ls('deployment')).toEqual([]);
     expect(git(remote, 'rev-parse', 'deployment^{tree}')).toBe('4b825dc642cb6eb9a060e54bf8d69288fbee4904');
-    expect(await createEmptyWetBranch({ ...req, workDir: workDir() })).toBeUndefined();
-    expect(tip('deployment')).toBe(commit);
-    // The first render, grouped, is based on it.
-    const r = await publishGroups(groupRequest({ render: render(tree({ dev: 1 })) }));
-    expect(git(remote, 'log', '-1', '--format=%P', r.groups[0]!.branch)).toBe(commit);
+    expect(git(remote, 'log', '-1', '--format=%P', r.groups[0]!.branch)).toBe(root);
+    // The next run finds the branch and leaves it alone.
+    const again = await publishGroups(groupRequest({ render: render(tree({ dev: 2 })), startWet }));
+    expect(again.startedWet).toBeUndefined();
+    expect(tip('deployment')).toBe(root);
+  });
+
+  it('one pull-request branch: the same; push mode never starts it empty', async () => {
+    const r = await publishWetBranch({ ...base, remoteUrl: remote, targetBranch: 'hydrate/deployment', workDir: workDir(), render: render(tree({ dev: 1 })), startWet });
+    const root = tip('deployment')!;
+    expect(r.startedWet).toBe(root);
+    expect(ls('deployment')).toEqual([]);
+    expect(git(remote, 'log', '-1', '--format=%P', 'hydrate/deployment')).toBe(root);
+    git(remote, 'update-ref', '-d', 'refs/heads/deployment');
+    const pushed = await publishWetBranch({ ...base, remoteUrl: remote, targetBranch: 'deployment', workDir: workDir(), render: render(tree({ dev: 1 })), startWet });
+    expect(pushed.startedWet).toBeUndefined();
+    expect(ls('deployment').length).toBeGreaterThan(0);
   });
 });
 

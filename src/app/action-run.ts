@@ -37,7 +37,7 @@ import {
   settlePullRequest,
   type PullGroup
 } from './pull-request.js';
-import { publishGroupedRender, publishRender, startWetBranch, wetCommitMessage, type PublishRun } from './publish.js';
+import { publishGroupedRender, publishRender, wetCommitMessage, type PublishRun } from './publish.js';
 import { readRunShards, runMode, type RenderRun } from './render-run.js';
 import { reviewPullRequest } from './review.js';
 import { pinNote, pinSummary, runPins } from './pin-run.js';
@@ -220,16 +220,16 @@ async function renderShardPart(run: ActionRun, spec: { index: number; count: num
   if (!outcome.ok) throw new HydrateError(outcome.diagnostics.filter((d) => d.severity === 'error'));
 }
 
-/** Whether `branch` exists on the wet repository (one ls-remote through the Git verbs). */
-async function wetBranchExists(inputs: ActionInputs): Promise<boolean> {
-  const git = new GitClient({ ...(inputs.token ? { token: inputs.token } : {}), remoteUrl: remoteUrlOf(inputs) });
-  try {
-    const listed = await git.listHeads(remoteUrlOf(inputs), [inputs.wetBranch]);
-    if (!listed.ok) throw new HydrateError(`cannot read ${remoteUrlOf(inputs)}: ${git.scrub(listed.stderr.trim())}`);
-    return listed.heads.has(inputs.wetBranch);
-  } finally {
-    git.dispose();
-  }
+/**
+ * Pull-request mode: a wet branch that does not exist yet is created as one empty root commit, in
+ * the same listing of the remote that reads the tips, so the first render is reviewed too.
+ */
+function startWet(inputs: ActionInputs): PublishRun['startWet'] {
+  return { message: `hydrate: start ${inputs.wetBranch} (empty; the first render comes as a pull request)` };
+}
+
+function noticeStarted(io: ActionIO, inputs: ActionInputs, started: string | undefined): void {
+  if (started) io.notice(`wet branch ${inputs.wetBranch} did not exist: created it as an empty root commit; the first render is opened as a pull request into it`);
 }
 
 async function renderAndPublish(run: ActionRun): Promise<void> {
@@ -241,11 +241,6 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
   const gh = createGitHub({ token: inputs.token, apiUrl: inputs.apiUrl, ...inputs.wetRepository, logger: io.logger });
   // Where the render is committed: nowhere in check mode (which read-only plans always are).
   const publish = plan.mode === 'check' ? undefined : plan.mode;
-  // A pull request needs a base: a new wet branch starts as one empty root commit, so the first render is reviewed too.
-  if (publish === 'pull-request' && !(await wetBranchExists(inputs))) {
-    const root = await io.group('Start the wet branch', () => startWetBranch(opening(inputs)));
-    if (root) io.notice(`wet branch ${inputs.wetBranch} did not exist: created it as an empty root commit; the first render is opened as a pull request into it`);
-  }
   if (publish === 'push' && inputs.groupBy.length > 0) io.notice('group-by applies to pull-request mode: push mode commits every change to the wet branch');
   if (publish === 'pull-request' && inputs.groupBy.length > 0) {
     await renderAndPublishGroups(run, gh, { marker, dryFull, shards });
@@ -258,6 +253,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
     publishRender({
       ...opening(inputs),
       target: publish === undefined ? { kind: 'read-only' } : { kind: 'write', branch: prPlan ? inputs.prBranch : inputs.wetBranch, restart: prPlan?.restartTarget ?? false },
+      ...(prPlan ? { startWet: startWet(inputs) } : {}),
       message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
       trailers: {
         'Hydrate-Dry-Repository': dryFull,
@@ -268,6 +264,7 @@ async function renderAndPublish(run: ActionRun): Promise<void> {
       render: { ...run.render, ...(shards ? { shards } : {}), keepPrevious: publish === undefined && plan.dryPullNumber !== undefined }
     })
   );
+  noticeStarted(io, inputs, published.startedWet);
   // Errors are annotated once, by the top-level catch; warnings and notices here (the render may have run more than once).
   for (const d of rendered.diagnostics) if (d.severity !== 'error') io.annotate(d);
   const diff = rendered.diff;
@@ -355,6 +352,7 @@ async function renderAndPublishGroups(run: ActionRun, gh: GitHub, ctxIn: { marke
   const rendered = await io.group('Render and commit (a branch per group)', () =>
     publishGroupedRender({
       ...opening(inputs),
+      startWet: startWet(inputs),
       message: wetCommitMessage(inputs.commitMessage, dryFull, inputs.drySha),
       trailers: {
         'Hydrate-Dry-Repository': dryFull,
@@ -367,6 +365,7 @@ async function renderAndPublishGroups(run: ActionRun, gh: GitHub, ctxIn: { marke
     })
   );
   const { outcome, published } = rendered;
+  noticeStarted(io, inputs, published.startedWet);
   for (const d of outcome.diagnostics) if (d.severity !== 'error') io.annotate(d);
   const diff = outcome.diff;
   const reportPath = path.join(inputs.tempDir, 'hydrate-report.json');

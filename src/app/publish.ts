@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { HydrateError } from '../diagnostics.js';
-import { createEmptyWetBranch, publishGroups, publishWetBranch, type GroupPublishResult, type PublishResult } from '../publish/wet-branch.js';
+import { publishGroups, publishWetBranch, type GroupPublishResult, type PublishResult } from '../publish/wet-branch.js';
 import type { ChangedUnit } from '../wet/groups.js';
 import { renderRun, type RenderResult, type RenderRun } from './render-run.js';
 
@@ -23,6 +23,8 @@ export interface PublishRun {
   message: string;
   trailers: Record<string, string>;
   render: RenderRun;
+  /** Pull-request mode: a wet branch that does not exist is first created as one empty root commit with this message. */
+  startWet?: { message: string };
 }
 
 export interface PublishOutcome extends RenderResult {
@@ -43,6 +45,7 @@ export async function publishRender(run: PublishRun): Promise<PublishOutcome> {
       message: run.message,
       trailers: run.trailers,
       restartTarget: run.target.kind === 'write' && run.target.restart,
+      ...(run.startWet ? { startWet: run.startWet } : {}),
       dryRun: run.target.kind === 'read-only',
       render: async (dir) => {
         const result = await renderRun(dir, run.render);
@@ -83,6 +86,7 @@ export async function publishGroupedRender(run: GroupedPublishRun): Promise<Grou
       message: run.message,
       trailers: run.trailers,
       branchOf: run.branchOf,
+      ...(run.startWet ? { startWet: run.startWet } : {}),
       inPlace: run.inPlace,
       render: async (dir) => {
         last = await renderRun(dir, run.render);
@@ -91,26 +95,6 @@ export async function publishGroupedRender(run: GroupedPublishRun): Promise<Grou
     });
     if (!last) throw new HydrateError('nothing was rendered');
     return { ...last, published };
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Pull-request mode on a wet branch that does not exist: create it as one empty root commit, so the
- * first render is reviewed as pull request(s) too. Returns the commit (undefined: it existed).
- */
-export async function startWetBranch(run: Pick<PublishRun, 'remoteUrl' | 'token' | 'wetBranch' | 'tempDir' | 'author'>): Promise<string | undefined> {
-  const workDir = await mkdtemp(path.join(run.tempDir, 'hydrate-wet-'));
-  try {
-    return await createEmptyWetBranch({
-      remoteUrl: run.remoteUrl,
-      ...(run.token ? { token: run.token } : {}),
-      wetBranch: run.wetBranch,
-      workDir,
-      author: run.author,
-      message: `hydrate: start ${run.wetBranch} (empty; the first render comes as a pull request)`
-    });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

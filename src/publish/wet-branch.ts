@@ -42,6 +42,12 @@ export interface PublishRequest {
   dryRun?: boolean;
   /** Git to use; a client for remoteUrl/token (HOME in workDir) when omitted. */
   git?: Git;
+  /**
+   * Pull-request mode: when the wet branch does not exist, create it first as one empty root commit
+   * (with this message), so the first render is opened as a pull request against it. Found in the
+   * same listing of the remote that reads the tips.
+   */
+  startWet?: { message: string };
 }
 
 export interface PublishResult {
@@ -68,6 +74,8 @@ export interface PublishResult {
   targetTip?: string;
   /** True when render returned false (nothing was pushed). */
   aborted?: boolean;
+  /** The empty root commit this run created the wet branch with (`startWet`). */
+  startedWet?: string;
 }
 
 export const HYDRATE_VERSION_TRAILER = 'Hydrate-Version';
@@ -88,6 +96,8 @@ function refConflict(output: string, target: string): string | undefined {
 interface Tips {
   wet?: string;
   target?: string;
+  /** The wet branch did not exist: this empty root commit was pushed to start it. */
+  started?: string;
 }
 
 /** Builds the full commit message: the message, a blank line, then `Key: value` trailers. */
@@ -159,8 +169,9 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
   const tree = repo.tree;
 
   let restart = req.restartTarget === true;
+  let startedWet: string | undefined;
   for (let attempt = 1; ; attempt++) {
-    const tips = await fetchTips(repo, req, attempt < maxAttempts);
+    const tips = await fetchTips(repo, req, attempt < maxAttempts, req.startWet && prMode ? { ...req.startWet, author: req.author } : undefined);
     if (!tips) {
       // A branch vanished between listing and fetching: read the remote again.
       await sleep(backoffMs, attempt);
@@ -175,7 +186,8 @@ export async function publishWetBranch(req: PublishRequest): Promise<PublishResu
     // render (and its `previous` state) is relative to what is deployed; the pull-request branch
     // only ever holds hydrate's own commits (checked above), so nothing of it is lost.
     const base = prMode ? (tips.wet ?? (updateInPlace ? tips.target : undefined)) : tips.target;
-    const summary = { baseTip: tips.wet, targetTip: tips.target };
+    startedWet ??= tips.started;
+    const summary = { baseTip: tips.wet, targetTip: tips.target, ...(startedWet ? { startedWet } : {}) };
 
     await rm(tree, { recursive: true, force: true });
     await mkdir(tree, { recursive: true });
@@ -266,10 +278,17 @@ async function defaultGit(req: OpenRequest): Promise<Git> {
 }
 
 /** Fetches the wet and target branches (either may be missing) and returns their tips. */
-async function fetchTips(repo: GitWorkTree, req: OpenRequest, mayRetry: boolean): Promise<Tips | undefined> {
+async function fetchTips(repo: GitWorkTree, req: OpenRequest, mayRetry: boolean, start?: { message: string; author: PublishRequest['author'] }): Promise<Tips | undefined> {
   const branches = [...new Set([req.wetBranch, req.targetBranch])];
   const listed = await repo.listHeads(req.remoteUrl, branches);
   if (!listed.ok) throw new HydrateError(`cannot read ${branches.join(', ')} from the remote: ${listed.stderr.trim()}${authHint(listed.stderr)}`);
+  let started: string | undefined;
+  if (start && !listed.heads.has(req.wetBranch)) {
+    started = await pushEmptyRoot(repo, { ...req, ...start });
+    // Another run created it first: read the remote again.
+    if (started === undefined) return mayRetry ? undefined : fetchTips(repo, req, false);
+    listed.heads.set(req.wetBranch, started);
+  }
   const present = branches.filter((b) => listed.heads.has(b));
   await repo.forgetTips(branches);
   if (present.length) {
@@ -279,7 +298,7 @@ async function fetchTips(repo: GitWorkTree, req: OpenRequest, mayRetry: boolean)
       throw new HydrateError(`cannot fetch ${present.join(', ')} from the remote: ${fetched.stderr.trim()}`);
     }
   }
-  const tips: Tips = {};
+  const tips: Tips = started ? { started } : {};
   for (const b of present) {
     const sha = await repo.tipOf(b);
     if (b === req.wetBranch) tips.wet = sha;
@@ -357,6 +376,8 @@ export interface GroupPublishResult {
   baseTip?: string;
   /** True when render returned false (nothing was pushed). */
   aborted?: boolean;
+  /** The empty root commit this run created the wet branch with (`startWet`). */
+  startedWet?: string;
 }
 
 /**
@@ -373,14 +394,15 @@ export async function publishGroups(req: GroupPublishRequest): Promise<GroupPubl
   const backoffMs = req.backoffMs ?? 500;
   let tips: Tips | undefined;
   for (let attempt = 1; !tips; attempt++) {
-    tips = await fetchTips(repo, { ...req, targetBranch: req.wetBranch }, attempt < maxAttempts);
+    tips = await fetchTips(repo, { ...req, targetBranch: req.wetBranch }, attempt < maxAttempts, req.startWet ? { ...req.startWet, author: req.author } : undefined);
     if (!tips) await sleep(backoffMs, attempt);
   }
   const wet = tips.wet;
   await rm(repo.tree, { recursive: true, force: true });
   await mkdir(repo.tree, { recursive: true });
   await repo.readTree(wet);
-  if (!(await req.render(repo.tree))) return { groups: [], ...(wet ? { baseTip: wet } : {}), aborted: true };
+  const started = tips.started ? { startedWet: tips.started } : {};
+  if (!(await req.render(repo.tree))) return { groups: [], ...(wet ? { baseTip: wet } : {}), ...started, aborted: true };
   await normalizeTree(repo.tree);
   await forceRegularModes(repo);
   const wetTree = await repo.treeOf(wet);
@@ -402,7 +424,7 @@ export async function publishGroups(req: GroupPublishRequest): Promise<GroupPubl
     const tree = await repo.composeTree(wetTree, files);
     groups.push(await pushGroup(repo, req, { branch, units, tree, wet, maxAttempts, backoffMs }));
   }
-  return { groups, ...(wet ? { baseTip: wet } : {}) };
+  return { groups, ...(wet ? { baseTip: wet } : {}), ...started };
 }
 
 /** Both trees with their indexes. */
@@ -461,16 +483,8 @@ async function pushGroup(
   }
 }
 
-/**
- * Pull-request mode on a wet branch that does not exist yet: the branch is created with one empty
- * root commit (an empty tree), so the first render can be opened as pull request(s) against it.
- * Returns the commit, or undefined when the branch exists (another run created it first).
- */
-export async function createEmptyWetBranch(req: Pick<PublishRequest, 'remoteUrl' | 'token' | 'wetBranch' | 'workDir' | 'author' | 'git'> & { message: string }): Promise<string | undefined> {
-  const repo = await openRepository({ ...req, targetBranch: req.wetBranch });
-  const listed = await repo.listHeads(req.remoteUrl, [req.wetBranch]);
-  if (!listed.ok) throw new HydrateError(`cannot read ${req.wetBranch} from the remote: ${listed.stderr.trim()}${authHint(listed.stderr)}`);
-  if (listed.heads.has(req.wetBranch)) return undefined;
+/** Pushes one empty root commit to the wet branch, expected absent; undefined when another run created it first. */
+async function pushEmptyRoot(repo: GitWorkTree, req: Pick<PublishRequest, 'remoteUrl' | 'wetBranch' | 'author'> & { message: string }): Promise<string | undefined> {
   const commit = await repo.commitTree(await repo.treeOf(undefined), [], commitMessage(req.message, {}), req.author);
   const push = await repo.pushWithLease(req.remoteUrl, commit, req.wetBranch, undefined);
   if (push.ok) return commit;
