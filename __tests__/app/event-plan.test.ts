@@ -116,6 +116,12 @@ describe('planForEvent: image updates and promotion', () => {
     expect(planForEvent({ ...inputs('repository_dispatch', { action: 'web-built', client_payload: update }), dispatchEventType: 'web-built' }).pins?.kind).toBe('images');
   });
 
+  it('names the dispatcher: the event sender who sent the image update', () => {
+    const sent = planForEvent({ ...inputs('repository_dispatch', { action: 'hydrate-images', client_payload: update, sender: { login: 'bob' } }), dispatchEventType: 'hydrate-images' });
+    expect(sent.pins).toMatchObject({ kind: 'images', dispatcher: 'bob' });
+    expect(dispatch('hydrate-images', update).pins).not.toHaveProperty('dispatcher');
+  });
+
   it('renders another dispatch type as on push, with a notice, without reading its payload', () => {
     const plan = dispatch('render', { anything: true });
     expect(plan.pins).toBeUndefined();

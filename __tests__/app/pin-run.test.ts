@@ -32,5 +32,9 @@ describe('what the pull requests say about a pin change', () => {
   it('reviewers: the payload\'s, without bot accounts or repeats', () => {
     expect(humanReviewers({ images: [], reviewers: ['alice', 'renovate[bot]', 'acme/platform', 'alice', 'Web-CI[BOT]'] })).toEqual(['alice', 'acme/platform']);
     expect(humanReviewers(undefined)).toEqual([]);
+    // The dispatcher (the event's sender) is asked too, unless it is a bot or already listed.
+    expect(humanReviewers({ images: [], reviewers: ['alice'] }, 'bob')).toEqual(['alice', 'bob']);
+    expect(humanReviewers({ images: [], reviewers: ['alice'] }, 'alice')).toEqual(['alice']);
+    expect(humanReviewers({ images: [], reviewers: [] }, 'web-ci[bot]')).toEqual([]);
   });
 });

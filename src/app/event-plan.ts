@@ -77,6 +77,12 @@ type PinInputs = Partial<Pick<ActionInputs, 'dispatchEventType' | 'payload' | 'p
  * `repository_dispatch` of the configured type (its `client_payload`) or in a `workflow_dispatch`'s
  * `payload` input. Every problem of the payload or the selectors is thrown together.
  */
+/** Who sent the event (`sender.login`): the dispatcher of an image update. */
+function dispatcherOf(payload: Record<string, unknown>): { dispatcher?: string } {
+  const login = rec(payload['sender'])?.['login'];
+  return typeof login === 'string' && login !== '' ? { dispatcher: login } : {};
+}
+
 function pinRequest(inputs: PinInputs & Pick<ActionInputs, 'event'>, notices: string[]): PinRequest | undefined {
   const { name, payload } = inputs.event;
   if (inputs.promote) {
@@ -102,7 +108,7 @@ function pinRequest(inputs: PinInputs & Pick<ActionInputs, 'event'>, notices: st
       notices.push(`repository_dispatch of type "${action}" is not dispatch-event-type "${type}": no image update; rendering as on push`);
       return undefined;
     }
-    return { kind: 'images', update: parseImageUpdate(payload['client_payload'] ?? {}, 'client_payload') };
+    return { kind: 'images', update: parseImageUpdate(payload['client_payload'] ?? {}, 'client_payload'), ...dispatcherOf(payload) };
   }
   if (name === 'workflow_dispatch' && inputs.payload) {
     let json: unknown;
@@ -111,7 +117,7 @@ function pinRequest(inputs: PinInputs & Pick<ActionInputs, 'event'>, notices: st
     } catch (e) {
       throw new HydrateError({ severity: 'error', file: 'payload', message: `input payload is not JSON: ${(e as Error).message}` }, 2);
     }
-    return { kind: 'images', update: parseImageUpdate(json, 'payload') };
+    return { kind: 'images', update: parseImageUpdate(json, 'payload'), ...dispatcherOf(payload) };
   }
   return undefined;
 }

@@ -61,9 +61,9 @@ export type PinRunOutcome =
   /** Pushed onto the dry branch: the run goes on to render `commit`; the wet pull request carries `pinNote(request, plan)` and asks `reviewers`. */
   | { kind: 'pushed'; commit: string; plan: PinPlan; reviewers: string[] };
 
-/** Logins to ask for review: the payload's reviewers without bot accounts. */
-export function humanReviewers(update: ImageUpdate | undefined): string[] {
-  return [...new Set((update?.reviewers ?? []).filter((r) => !/\[bot\]$/i.test(r)))];
+/** Logins to ask for review: the payload's reviewers and the dispatcher, without bot accounts. */
+export function humanReviewers(update: ImageUpdate | undefined, dispatcher?: string): string[] {
+  return [...new Set([...(update?.reviewers ?? []), ...(dispatcher ? [dispatcher] : [])].filter((r) => !/\[bot\]$/i.test(r)))];
 }
 
 function changeLine(c: PinChange): string {
@@ -144,7 +144,7 @@ export async function runPins(run: PinRun): Promise<PinRunOutcome> {
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-  const reviewers = humanReviewers(update);
+  const reviewers = humanReviewers(update, request.kind === 'images' ? request.dispatcher : undefined);
   if (dry.commitMode === 'push') {
     if (!committed.commit) return { kind: 'unchanged', plan };
     // The same run renders what was committed.

@@ -21,7 +21,10 @@ import { cmp } from '../resources/resource.js';
 import type { Settings } from '../settings/settings.js';
 import { loadSettings } from '../settings/load-settings.js';
 
-export type PinRequest = { kind: 'images'; update: ImageUpdate; source?: string } | { kind: 'promote'; from: Selector; to: Selector };
+export type PinRequest =
+  /** `dispatcher`: who sent the dispatch (the event's sender), asked to review with the payload's reviewers. */
+  | { kind: 'images'; update: ImageUpdate; source?: string; dispatcher?: string }
+  | { kind: 'promote'; from: Selector; to: Selector };
 
 /** Seed 000's per-unit image file. */
 /** How deep below a unit directory the pins rules' `files` globs look. */
