@@ -44,7 +44,21 @@ const kubectl = opt('--kubectl', join(root, '.tools/kubectl-1.35/kubectl'));
 const helm = opt('--helm', join(root, '.tools/helm3/helm'));
 const keep = args.includes('--keep');
 
-const y11 = (text) => YAML.parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o && typeof o === 'object' && !Array.isArray(o));
+/**
+ * YAML 1.1 documents as Go's readers see them: a plain scalar the 1.1 float pattern matches but
+ * that is no number (`.`, `1.2.3`) is a string to go-yaml, NaN to the `yaml` package.
+ */
+const y11 = (text) =>
+  YAML.parseAllDocuments(text, { version: '1.1' })
+    .map((d) => {
+      YAML.visit(d, {
+        Scalar(_, node) {
+          if (typeof node.value === 'number' && Number.isNaN(node.value) && !/^\.nan$/i.test(String(node.source))) node.value = String(node.source);
+        }
+      });
+      return d.toJS();
+    })
+    .filter((o) => o && typeof o === 'object' && !Array.isArray(o));
 const KFILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const kfile = (dir) => KFILES.map((f) => join(dir, f)).find((f) => existsSync(f));
 const norm = (p) => posix.normalize(String(p ?? '').replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.').replace(/^\.$/, '');
@@ -70,16 +84,27 @@ function objectsBelow(rel) {
   return out;
 }
 
-/** Canonical JSON of an object (sorted keys), for comparison. */
-const canon = (v) => (Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
 const key = (o) => `${String(o.apiVersion ?? '').includes('/') ? String(o.apiVersion).split('/')[0] : ''}/${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+
+/** The first path where two values differ, with both values; undefined when equal. */
+function firstDifference(x, y, path) {
+  if (x && y && typeof x === 'object' && typeof y === 'object' && Array.isArray(x) === Array.isArray(y)) {
+    for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+      const d = firstDifference(x[k], y[k], `${path}/${k}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return JSON.stringify(x) === JSON.stringify(y) ? undefined : `${path || '/'}: engine ${JSON.stringify(x)?.slice(0, 200)}, hydrate ${JSON.stringify(y)?.slice(0, 200)}`;
+}
 
 function compare(expected, actual) {
   const e = new Map(expected.map((o) => [key(o), o]));
   const a = new Map(actual.map((o) => [key(o), o]));
   for (const [k, o] of e) {
     if (!a.has(k)) return `missing in Hydrate's output: ${k}`;
-    if (JSON.stringify(canon(o)) !== JSON.stringify(canon(a.get(k)))) return `${k}: engine ${JSON.stringify(canon(o)).slice(0, 400)} / hydrate ${JSON.stringify(canon(a.get(k))).slice(0, 400)}`;
+    const at = firstDifference(o, a.get(k), '');
+    if (at) return `${k} at ${at}`;
   }
   for (const k of a.keys()) if (!e.has(k)) return `extra in Hydrate's output: ${k}`;
   return undefined;
@@ -281,7 +306,8 @@ function checkArgo(entry, hydrate, results) {
   for (const a of apps) {
     const o = a.object;
     const id = `kubernetes:argocd#${o.metadata?.name}`;
-    const src = o.spec?.source ?? {};
+    // One source, as `source` or as a one-entry `sources` list.
+    const src = o.spec?.source ?? (Array.isArray(o.spec?.sources) && o.spec.sources.length === 1 ? o.spec.sources[0] : {});
     const res = { id, path: norm(src.path) };
     results.push(res);
     const unit = hydrate.units.get(id);
@@ -330,8 +356,9 @@ function checkArgo(entry, hydrate, results) {
           res.detail = 'directory include/exclude globs are not computed by this check';
           continue;
         }
-        objects = files.flatMap((f) => y11(readFileSync(f, 'utf8')));
-        objects = objects.flatMap((x) => (x.kind?.endsWith('List') && Array.isArray(x.items) ? x.items : [x]));
+        // Read by kustomize (Go's YAML, as the repo-server reads them: `.` is a string, not NaN).
+        writeFileSync(join(abs, 'kustomization.yaml'), YAML.stringify({ resources: files.map((f) => f.slice(abs.length + 1)) }));
+        objects = build(abs, true);
       }
       compareUnit(res, objects, unit, hydrate);
     } catch (e) {
