@@ -11,7 +11,7 @@
  *
  * Needs `npm run bundle` first (runs `node dist/cli.js render`). Prints one line per unit
  * (`equal`, `differs` with the first differing object, `unresolvable` with Hydrate's reason,
- * `skipped` with why this check cannot compute it) and totals; exits 1 when a unit differs.
+ * `error` with Hydrate's error, `skipped` with why this check cannot compute it) and totals; exits 1 when a unit differs.
  *
  * Flux (kustomize-controller): the path's kustomization, or the one its generator writes (every
  * .yaml/.yml file below the path; a sub-folder with a kustomization as one resource); then
@@ -184,7 +184,8 @@ function checkFlux(entry, hydrate, results) {
     results.push(res);
     const unit = hydrate.units.get(id);
     if (!unit || unit.status !== 'rendered') {
-      res.outcome = 'unresolvable';
+      // Not rendered: a Hydrate error (the unit failed) or a unit it lists as unresolvable.
+      res.outcome = unit?.status === 'failed' || (unit?.errors ?? []).length > 0 ? 'error' : 'unresolvable';
       res.detail = hydrate.reasons(id) || (unit ? `status ${unit.status}` : 'no unit');
       continue;
     }
@@ -256,7 +257,7 @@ function checkFlux(entry, hydrate, results) {
 }
 
 function compareUnit(res, expected, unit, hydrate) {
-  const actual = unit.outputs.filter((p) => /\.ya?ml$/.test(p)).flatMap((p) => y11(readFileSync(join(hydrate.out, p), 'utf8')));
+  const actual = unit.outputs.filter((p) => /\.ya?ml$/.test(p)).flatMap((p) => y11(readFileSync(join(unit.outRoot ?? hydrate.out, p), 'utf8')));
   // Emitted Kustomizations replace the ones a unit renders (docs: "Emitting the deploying objects").
   const engineObject = (o) =>
     (o.kind === 'Kustomization' && String(o.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/')) || (['Application', 'ApplicationSet'].includes(o.kind) && String(o.apiVersion).startsWith('argoproj.io/'));
@@ -312,7 +313,8 @@ function checkArgo(entry, hydrate, results) {
     results.push(res);
     const unit = hydrate.units.get(id);
     if (!unit || unit.status !== 'rendered') {
-      res.outcome = 'unresolvable';
+      // Not rendered: a Hydrate error (the unit failed) or a unit it lists as unresolvable.
+      res.outcome = unit?.status === 'failed' || (unit?.errors ?? []).length > 0 ? 'error' : 'unresolvable';
       res.detail = hydrate.reasons(id) || (unit ? `status ${unit.status}` : 'no unit');
       continue;
     }
@@ -373,19 +375,31 @@ function checkArgo(entry, hydrate, results) {
   }
 }
 
-// Hydrate's render of the repository, into a temporary out folder.
+/** Hydrate's render (of the whole repository, or of the units `--only` names) into `out`: its JSON report. */
+function hydrateRender(out, only = []) {
+  try {
+    const stdout = execFileSync(
+      process.execPath,
+      [join(root, 'dist/cli.js'), 'render', '--repo', repo, '--config', config, '--out', out, '--json', '--allow-mass-deletion', ...only.flatMap((o) => ['--only', o])],
+      { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }
+    );
+    return JSON.parse(stdout);
+  } catch (e) {
+    if (!e.stdout) throw e;
+    return JSON.parse(e.stdout);
+  }
+}
+
 const outDir = mkdtempSync(join(tmpdir(), 'engine-check-wet-'));
-let report;
-try {
-  const stdout = execFileSync(process.execPath, [join(root, 'dist/cli.js'), 'render', '--repo', repo, '--config', config, '--out', outDir, '--json', '--allow-mass-deletion'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  report = JSON.parse(stdout);
-} catch (e) {
-  if (!e.stdout) throw e;
-  report = JSON.parse(e.stdout);
+const report = hydrateRender(outDir);
+if (!report.units) throw new Error(`hydrate render failed: ${JSON.stringify(report.errors)}`);
+// A run with errors writes nothing: render each unit that did render again on its own.
+if (!report.ok) {
+  for (const u of report.units.filter((x) => x.status === 'rendered')) {
+    u.outRoot = mkdtempSync(join(outDir, 'unit-'));
+    const alone = hydrateRender(u.outRoot, [u.id]).units?.find((x) => x.id === u.id);
+    if (alone) u.outputs = alone.outputs;
+  }
 }
 const diags = [...(report.errors ?? []), ...(report.warnings ?? [])];
 const hydrate = {
