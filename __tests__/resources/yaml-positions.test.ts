@@ -65,6 +65,20 @@ describe('one YAML reader, one set of limits', () => {
     expect(configErrors('sources: []\nkubernetes: []\nsources: []\n')).toEqual(['hydrate.yaml:3:1 invalid YAML: Map keys must be unique']);
   });
 
+  it('reads a block scalar that ends the text without a line break as Go does: no final newline to keep', () => {
+    const cm = (tail: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: ${tail}`;
+    const data = (text: string): unknown => (parseYamlDocuments(text, 'cm.yaml').documents[0]!.value as { data: unknown }).data;
+    // kubectl kustomize, Argo CD and Flux (go-yaml) read `x\ny`: clip keeps a line break only when there is one.
+    expect(data(cm('|\n    x\n    y'))).toEqual({ a: 'x\ny' });
+    expect(data(cm('>\n    x\n    y'))).toEqual({ a: 'x y' });
+    expect(data(cm('|+\n    x\n    y'))).toEqual({ a: 'x\ny' });
+    // With the line break, or before another document, the break is kept; strip never keeps it.
+    expect(data(cm('|\n    x\n    y\n'))).toEqual({ a: 'x\ny\n' });
+    expect(data(cm('|\n    x\n    y\n---\nb: 1'))).toEqual({ a: 'x\ny\n' });
+    expect(data(cm('|-\n    x\n    y'))).toEqual({ a: 'x\ny' });
+    expect(readYamlDocument('a: |\n  x', '1.1').document.value).toEqual({ a: 'x' });
+  });
+
   it('reads 1.1 and 1.2 as asked: `on` is true for Kubernetes files, a string for hydrate.yaml', () => {
     expect(readYamlDocument('k: on\n', '1.1').document.value).toEqual({ k: true });
     expect(readYamlDocument('k: on\n', '1.2').document.value).toEqual({ k: 'on' });

@@ -8,7 +8,7 @@
  * true, merge keys merge; see yaml11.ts) and is for Kubernetes files; `1.2` is for files Hydrate
  * or another tool reads under YAML 1.2 (hydrate.yaml, kustomizations, Hydrate's own encodings).
  */
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, Scalar, visit, type Document } from 'yaml';
 import type * as z from 'zod';
 import type { Diagnostic } from '../diagnostics.js';
 import { KUBE_PARSE_OPTIONS } from './yaml11.js';
@@ -74,6 +74,7 @@ export function readYaml(text: string, version: YamlVersion): { documents: Posit
   const problems: YamlProblem[] = [];
   // A text with no documents gives an EmptyStream: an empty array.
   for (const doc of docs) {
+    noBreakAtEnd(doc, text);
     const read = readDocument(doc, lineCounter);
     if (read.problems.length > 0) problems.push(...read.problems);
     else documents.push(read.document);
@@ -92,7 +93,25 @@ export function readYamlDocument(text: string, version: YamlVersion): { document
     return { document: positioned(empty, lineCounter, undefined), problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
   }
   const doc = parseDocument(text, parseOptions(version, lineCounter)) as Document;
+  noBreakAtEnd(doc, text);
   return readDocument(doc, lineCounter);
+}
+
+/**
+ * A block scalar (`|`, `>`, `|+`) that ends the text without a line break has no final line break
+ * to keep, as go-yaml (kubectl, kustomize, Flux, Argo CD) reads it; the `yaml` package adds one.
+ * Files without a final newline are common, so a ConfigMap's last value would otherwise differ
+ * from what the cluster gets.
+ */
+function noBreakAtEnd(doc: Document, text: string): void {
+  if (text === '' || /[\r\n]$/.test(text)) return;
+  visit(doc, {
+    Scalar(_, node) {
+      if ((node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) && typeof node.value === 'string' && node.value.endsWith('\n') && (node.range?.[1] ?? 0) >= text.length) {
+        node.value = node.value.slice(0, -1);
+      }
+    }
+  });
 }
 
 /** A problem as the diagnostic of a file (and unit). */

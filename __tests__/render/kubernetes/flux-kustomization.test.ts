@@ -177,6 +177,32 @@ describe('from: flux discovery', () => {
     expect(found.diagnostics).toHaveLength(3);
   });
 
+  it('says where a dependency is when it is a Kustomization of another cluster folder, not that none defines it', async () => {
+    // A home-ops layout read from its apps folder: each namespace folder is a `cluster`.
+    const ks = (name: string, ns: string, path: string, dep = ''): string =>
+      `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  path: ${path}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${dep}`;
+    const dry = await tempRepo({
+      'apps/database/cnpg/ks.yaml': ks('cnpg', 'database', './apps/database/cnpg/app'),
+      'apps/database/cnpg/app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n',
+      'apps/auth/lldap/ks.yaml': ks('lldap', 'auth', './apps/auth/lldap/app', '  dependsOn:\n    - name: cnpg\n      namespace: database\n    - name: gone\n'),
+      'apps/auth/lldap/app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n'
+    });
+    try {
+      const input = makeInput(dry.root, { version: 1, kubernetes: [{ from: 'flux', path: 'apps', output: '{cluster}/{name}' }] }, []);
+      const found = await discoverUnits(input.settings, createFileReader());
+      expect(found.diagnostics.map((d) => [d.severity, d.file, d.message])).toEqual([
+        [
+          'warning',
+          'apps/auth/lldap/ks.yaml',
+          'Flux Kustomization auth/lldap depends on database/cnpg, which is a Kustomization of cluster database (apps/database/cnpg/ks.yaml), not of its cluster auth: a cluster is the first folder below apps, so point path at one cluster\'s folder if these deploy together'
+        ],
+        ['warning', 'apps/auth/lldap/ks.yaml', 'Flux Kustomization auth/lldap depends on auth/gone, which no Kustomization below apps defines: it must exist in the cluster']
+      ]);
+    } finally {
+      await dry.cleanup();
+    }
+  });
+
   it('with strict: true the Kustomizations that cannot be resolved offline are errors', async () => {
     const input = makeInput(repo.root, { version: 1, kubernetes: [{ from: 'flux', path: 'clusters/production', output: '{cluster}/{name}', strict: true }] }, []);
     const found = await discoverUnits(input.settings, createFileReader());

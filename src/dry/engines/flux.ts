@@ -240,12 +240,19 @@ export async function discoverFluxUnits(
     for (const d of deps) {
       if (!isRecord(d) || str(d['name']) === undefined) continue;
       const k = key(str(d['namespace']) ?? namespace, str(d['name'])!);
-      if (!known.has(`${clusterOf(path, ks.file, pathIsCluster)}|${k}`)) {
+      const cluster = clusterOf(path, ks.file, pathIsCluster);
+      if (!known.has(`${cluster}|${k}`)) {
+        const self = `Flux Kustomization ${key(namespace, str(meta(ks.object)['name']) ?? '?')} depends on ${k}`;
+        // Defined below path, in another cluster folder (a layout whose folders below path are not clusters).
+        const elsewhere = [...known].find(([c]) => c.slice(c.lastIndexOf('|') + 1) === k);
+        const where = path || 'the repository root';
         diagnostics.push({
           severity: 'warning',
           file: ks.file,
           line: ks.line,
-          message: `Flux Kustomization ${key(namespace, str(meta(ks.object)['name']) ?? '?')} depends on ${k}, which no Kustomization below ${path || 'the repository root'} defines: it must exist in the cluster`
+          message: elsewhere
+            ? `${self}, which is a Kustomization of cluster ${elsewhere[0].slice(0, elsewhere[0].lastIndexOf('|'))} (${elsewhere[1].file}), not of its cluster ${cluster}: a cluster is the first folder below ${where}, so point path at one cluster's folder if these deploy together`
+            : `${self}, which no Kustomization below ${where} defines: it must exist in the cluster`
         });
       }
     }
