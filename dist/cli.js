@@ -106,7 +106,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node2, visitor) {
+    function visit2(node2, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
@@ -115,9 +115,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node2, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key2, node2, visitor, path8) {
       const ctrl = callVisitor(key2, node2, visitor, path8);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
@@ -251,7 +251,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit;
+    exports.visit = visit2;
     exports.visitAsync = visitAsync;
   }
 });
@@ -261,7 +261,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -405,7 +405,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node2) => {
+          visit2.visit(doc.contents, (_key, node2) => {
             if (identity.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
@@ -432,7 +432,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
         const sa = JSON.stringify(anchor2);
@@ -443,7 +443,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root, {
+      visit2.visit(root, {
         Value(_key, node2) {
           if (node2.anchor)
             anchors.add(node2.anchor);
@@ -623,7 +623,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -649,7 +649,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node2) => {
               if (identity.isAlias(node2) || identity.hasAnchor(node2))
                 nodes.push(node2);
@@ -744,7 +744,7 @@ var require_Scalar = __commonJS({
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
-    var Scalar2 = class extends Node.NodeBase {
+    var Scalar3 = class extends Node.NodeBase {
       constructor(value) {
         super(identity.SCALAR);
         this.value = value;
@@ -756,12 +756,12 @@ var require_Scalar = __commonJS({
         return String(this.value);
       }
     };
-    Scalar2.BLOCK_FOLDED = "BLOCK_FOLDED";
-    Scalar2.BLOCK_LITERAL = "BLOCK_LITERAL";
-    Scalar2.PLAIN = "PLAIN";
-    Scalar2.QUOTE_DOUBLE = "QUOTE_DOUBLE";
-    Scalar2.QUOTE_SINGLE = "QUOTE_SINGLE";
-    exports.Scalar = Scalar2;
+    Scalar3.BLOCK_FOLDED = "BLOCK_FOLDED";
+    Scalar3.BLOCK_LITERAL = "BLOCK_LITERAL";
+    Scalar3.PLAIN = "PLAIN";
+    Scalar3.QUOTE_DOUBLE = "QUOTE_DOUBLE";
+    Scalar3.QUOTE_SINGLE = "QUOTE_SINGLE";
+    exports.Scalar = Scalar3;
     exports.isScalarValue = isScalarValue;
   }
 });
@@ -772,7 +772,7 @@ var require_createNode = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
@@ -817,7 +817,7 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node3 = new Scalar2.Scalar(value);
+          const node3 = new Scalar3.Scalar(value);
           if (ref)
             ref.node = node3;
           return node3;
@@ -828,7 +828,7 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar2.Scalar(value);
+      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar3.Scalar(value);
       if (tagName)
         node2.tag = tagName;
       else if (!tagObj.default)
@@ -1141,7 +1141,7 @@ ${indent}${text.slice(fold + 1, end2)}`;
 var require_stringifyString = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
     var getFoldOptions = (ctx, isBlock) => ({
       indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -1284,7 +1284,7 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar2.Scalar.BLOCK_FOLDED ? false : type === Scalar2.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
         return literal2 ? "|\n" : ">\n";
       let chomp;
@@ -1339,7 +1339,7 @@ ${indent}`) + "'";
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
-        if (blockQuote !== "folded" && type !== Scalar2.Scalar.BLOCK_FOLDED) {
+        if (blockQuote !== "folded" && type !== Scalar3.Scalar.BLOCK_FOLDED) {
           foldOptions.onOverflow = () => {
             literalFallback = true;
           };
@@ -1362,7 +1362,7 @@ ${indent}${start}${value}${end}`;
       if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
         return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
       }
-      if (!implicitKey && !inFlow && type !== Scalar2.Scalar.PLAIN && value.includes("\n")) {
+      if (!implicitKey && !inFlow && type !== Scalar3.Scalar.PLAIN && value.includes("\n")) {
         return blockString(item, ctx, onComment, onChompKeep);
       }
       if (containsDocumentMarker(value)) {
@@ -1387,20 +1387,20 @@ ${indent}`);
       const { implicitKey, inFlow } = ctx;
       const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
       let { type } = item;
-      if (type !== Scalar2.Scalar.QUOTE_DOUBLE) {
+      if (type !== Scalar3.Scalar.QUOTE_DOUBLE) {
         if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
-          type = Scalar2.Scalar.QUOTE_DOUBLE;
+          type = Scalar3.Scalar.QUOTE_DOUBLE;
       }
       const _stringify = (_type) => {
         switch (_type) {
-          case Scalar2.Scalar.BLOCK_FOLDED:
-          case Scalar2.Scalar.BLOCK_LITERAL:
+          case Scalar3.Scalar.BLOCK_FOLDED:
+          case Scalar3.Scalar.BLOCK_LITERAL:
             return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
-          case Scalar2.Scalar.QUOTE_DOUBLE:
+          case Scalar3.Scalar.QUOTE_DOUBLE:
             return doubleQuotedString(ss.value, ctx);
-          case Scalar2.Scalar.QUOTE_SINGLE:
+          case Scalar3.Scalar.QUOTE_SINGLE:
             return singleQuotedString(ss.value, ctx);
-          case Scalar2.Scalar.PLAIN:
+          case Scalar3.Scalar.PLAIN:
             return plainString(ss, ctx, onComment, onChompKeep);
           default:
             return null;
@@ -1549,7 +1549,7 @@ var require_stringifyPair = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringify3 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key: key2, value }, ctx, onComment, onChompKeep) {
@@ -1564,7 +1564,7 @@ var require_stringifyPair = __commonJS({
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity.isCollection(key2) || (identity.isScalar(key2) ? key2.type === Scalar2.Scalar.BLOCK_FOLDED || key2.type === Scalar2.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
+      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity.isCollection(key2) || (identity.isScalar(key2) ? key2.type === Scalar3.Scalar.BLOCK_FOLDED || key2.type === Scalar3.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -1704,19 +1704,19 @@ var require_merge = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var MERGE_KEY = "<<";
     var merge2 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
       test: /^<<$/,
-      resolve: () => Object.assign(new Scalar2.Scalar(Symbol(MERGE_KEY)), {
+      resolve: () => Object.assign(new Scalar3.Scalar(Symbol(MERGE_KEY)), {
         addToJSMap: addMergeToJSMap
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key2) => (merge2.identify(key2) || identity.isScalar(key2) && (!key2.type || key2.type === Scalar2.Scalar.PLAIN) && merge2.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
+    var isMergeKey = (ctx, key2) => (merge2.identify(key2) || identity.isScalar(key2) && (!key2.type || key2.type === Scalar3.Scalar.PLAIN) && merge2.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -2023,7 +2023,7 @@ var require_YAMLMap = __commonJS({
     var Collection = require_Collection();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     function findPair2(items, key2) {
       const k = identity.isScalar(key2) ? key2.value : key2;
       for (const it of items) {
@@ -2090,7 +2090,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity.isScalar(prev.value) && Scalar2.isScalarValue(_pair.value))
+          if (identity.isScalar(prev.value) && Scalar3.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -2188,7 +2188,7 @@ var require_YAMLSeq = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var Collection = require_Collection();
     var identity = require_identity();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection.Collection {
       static get tagName() {
@@ -2245,7 +2245,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key2}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar2.isScalarValue(value))
+        if (identity.isScalar(prev) && Scalar3.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -2341,14 +2341,14 @@ var require_string = __commonJS({
 var require_null = __commonJS({
   "node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var nullTag = {
       identify: (value) => value == null,
-      createNode: () => new Scalar2.Scalar(null),
+      createNode: () => new Scalar3.Scalar(null),
       default: true,
       tag: "tag:yaml.org,2002:null",
       test: /^(?:~|[Nn]ull|NULL)?$/,
-      resolve: () => new Scalar2.Scalar(null),
+      resolve: () => new Scalar3.Scalar(null),
       stringify: ({ source }, ctx) => typeof source === "string" && nullTag.test.test(source) ? source : ctx.options.nullStr
     };
     exports.nullTag = nullTag;
@@ -2359,13 +2359,13 @@ var require_null = __commonJS({
 var require_bool = __commonJS({
   "node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var boolTag = {
       identify: (value) => typeof value === "boolean",
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-      resolve: (str4) => new Scalar2.Scalar(str4[0] === "t" || str4[0] === "T"),
+      resolve: (str4) => new Scalar3.Scalar(str4[0] === "t" || str4[0] === "T"),
       stringify({ source, value }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
@@ -2410,7 +2410,7 @@ var require_stringifyNumber = __commonJS({
 var require_float = __commonJS({
   "node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
@@ -2438,7 +2438,7 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
       resolve(str4) {
-        const node2 = new Scalar2.Scalar(parseFloat(str4));
+        const node2 = new Scalar3.Scalar(parseFloat(str4));
         const dot = str4.indexOf(".");
         if (dot !== -1 && str4[str4.length - 1] === "0")
           node2.minFractionDigits = str4.length - dot - 1;
@@ -2529,7 +2529,7 @@ var require_schema = __commonJS({
 var require_schema2 = __commonJS({
   "node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var map = require_map();
     var seq = require_seq();
     function intIdentify(value) {
@@ -2546,7 +2546,7 @@ var require_schema2 = __commonJS({
       },
       {
         identify: (value) => value == null,
-        createNode: () => new Scalar2.Scalar(null),
+        createNode: () => new Scalar3.Scalar(null),
         default: true,
         tag: "tag:yaml.org,2002:null",
         test: /^null$/,
@@ -2597,7 +2597,7 @@ var require_binary = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringifyString = require_stringifyString();
     var binary = {
       identify: (value) => value instanceof Uint8Array,
@@ -2641,15 +2641,15 @@ var require_binary = __commonJS({
         } else {
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         }
-        type ?? (type = Scalar2.Scalar.BLOCK_LITERAL);
-        if (type !== Scalar2.Scalar.QUOTE_DOUBLE) {
+        type ?? (type = Scalar3.Scalar.BLOCK_LITERAL);
+        if (type !== Scalar3.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
           const n = Math.ceil(str4.length / lineWidth);
           const lines = new Array(n);
           for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
             lines[i] = str4.substr(o, lineWidth);
           }
-          str4 = lines.join(type === Scalar2.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str4 = lines.join(type === Scalar3.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
         return stringifyString.stringifyString({ comment, type, value: str4 }, ctx, onComment, onChompKeep);
       }
@@ -2664,7 +2664,7 @@ var require_pairs = __commonJS({
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
       if (identity.isSeq(seq)) {
@@ -2675,7 +2675,7 @@ var require_pairs = __commonJS({
           else if (identity.isMap(item)) {
             if (item.items.length > 1)
               onError("Each pair must have its own sequence indicator");
-            const pair = item.items[0] || new Pair.Pair(new Scalar2.Scalar(null));
+            const pair = item.items[0] || new Pair.Pair(new Scalar3.Scalar(null));
             if (item.commentBefore)
               pair.key.commentBefore = pair.key.commentBefore ? `${item.commentBefore}
 ${pair.key.commentBefore}` : item.commentBefore;
@@ -2818,7 +2818,7 @@ var require_omap = __commonJS({
 var require_bool2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     function boolStringify({ value, source }, ctx) {
       const boolObj = value ? trueTag : falseTag;
       if (source && boolObj.test.test(source))
@@ -2830,7 +2830,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
-      resolve: () => new Scalar2.Scalar(true),
+      resolve: () => new Scalar3.Scalar(true),
       stringify: boolStringify
     };
     var falseTag = {
@@ -2838,7 +2838,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
-      resolve: () => new Scalar2.Scalar(false),
+      resolve: () => new Scalar3.Scalar(false),
       stringify: boolStringify
     };
     exports.falseTag = falseTag;
@@ -2850,7 +2850,7 @@ var require_bool2 = __commonJS({
 var require_float2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
@@ -2878,7 +2878,7 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
       resolve(str4) {
-        const node2 = new Scalar2.Scalar(parseFloat(str4.replace(/_/g, "")));
+        const node2 = new Scalar3.Scalar(parseFloat(str4.replace(/_/g, "")));
         const dot = str4.indexOf(".");
         if (dot !== -1) {
           const f = str4.substring(dot + 1).replace(/_/g, "");
@@ -4386,7 +4386,7 @@ var require_compose_collection = __commonJS({
   "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var resolveBlockMap = require_resolve_block_map();
@@ -4435,7 +4435,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity.isNode(res) ? res : new Scalar2.Scalar(res);
+      const node2 = identity.isNode(res) ? res : new Scalar3.Scalar(res);
       node2.range = coll.range;
       node2.tag = tagName;
       if (tag?.format)
@@ -4450,13 +4450,13 @@ var require_compose_collection = __commonJS({
 var require_resolve_block_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
       const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
       if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header2.mode === ">" ? Scalar2.Scalar.BLOCK_FOLDED : Scalar2.Scalar.BLOCK_LITERAL;
+      const type = header2.mode === ">" ? Scalar3.Scalar.BLOCK_FOLDED : Scalar3.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines2(scalar.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
@@ -4518,7 +4518,7 @@ var require_resolve_block_scalar = __commonJS({
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
         }
-        if (type === Scalar2.Scalar.BLOCK_LITERAL) {
+        if (type === Scalar3.Scalar.BLOCK_LITERAL) {
           value += sep + indent.slice(trimIndent) + content;
           sep = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
@@ -4633,7 +4633,7 @@ var require_resolve_block_scalar = __commonJS({
 var require_resolve_flow_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var resolveEnd = require_resolve_end();
     function resolveFlowScalar(scalar, strict, onError) {
       const { offset, type, source, end } = scalar;
@@ -4642,15 +4642,15 @@ var require_resolve_flow_scalar = __commonJS({
       const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
-          _type = Scalar2.Scalar.PLAIN;
+          _type = Scalar3.Scalar.PLAIN;
           value = plainValue2(source, _onError);
           break;
         case "single-quoted-scalar":
-          _type = Scalar2.Scalar.QUOTE_SINGLE;
+          _type = Scalar3.Scalar.QUOTE_SINGLE;
           value = singleQuotedValue(source, _onError);
           break;
         case "double-quoted-scalar":
-          _type = Scalar2.Scalar.QUOTE_DOUBLE;
+          _type = Scalar3.Scalar.QUOTE_DOUBLE;
           value = doubleQuotedValue(source, _onError);
           break;
         /* istanbul ignore next should not happen */
@@ -4855,7 +4855,7 @@ var require_compose_scalar = __commonJS({
   "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
@@ -4873,11 +4873,11 @@ var require_compose_scalar = __commonJS({
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar2.Scalar(res);
+        scalar = identity.isScalar(res) ? res : new Scalar3.Scalar(res);
       } catch (error2) {
         const msg = error2 instanceof Error ? error2.message : String(error2);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar2.Scalar(value);
+        scalar = new Scalar3.Scalar(value);
       }
       scalar.range = range;
       scalar.source = value;
@@ -5571,15 +5571,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path8) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path8) => {
       let item = cst;
       for (const [field2, index] of path8) {
         const tok = item?.[field2];
@@ -5590,8 +5590,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path8) => {
-      const parent = visit.itemAtPath(cst, path8.slice(0, -1));
+    visit2.parentCollection = (cst, path8) => {
+      const parent = visit2.itemAtPath(cst, path8.slice(0, -1));
       const field2 = path8[path8.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
@@ -5622,7 +5622,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path8) : ctrl;
     }
-    exports.visit = visit;
+    exports.visit = visit2;
   }
 });
 
@@ -7330,7 +7330,7 @@ var require_dist = __commonJS({
     var Alias = require_Alias();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar2 = require_Scalar();
+    var Scalar3 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var cst = require_cst();
@@ -7338,7 +7338,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema2.Schema;
@@ -7355,7 +7355,7 @@ var require_dist = __commonJS({
     exports.isScalar = identity.isScalar;
     exports.isSeq = identity.isSeq;
     exports.Pair = Pair.Pair;
-    exports.Scalar = Scalar2.Scalar;
+    exports.Scalar = Scalar3.Scalar;
     exports.YAMLMap = YAMLMap.YAMLMap;
     exports.YAMLSeq = YAMLSeq.YAMLSeq;
     exports.CST = cst;
@@ -7366,8 +7366,8 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit.visit;
-    exports.visitAsync = visit.visitAsync;
+    exports.visit = visit2.visit;
+    exports.visitAsync = visit2.visitAsync;
   }
 });
 
@@ -15338,6 +15338,7 @@ function readYaml(text, version2) {
   const documents2 = [];
   const problems = [];
   for (const doc of docs) {
+    noBreakAtEnd(doc, text);
     const read = readDocument(doc, lineCounter);
     if (read.problems.length > 0) problems.push(...read.problems);
     else documents2.push(read.document);
@@ -15351,7 +15352,18 @@ function readYamlDocument(text, version2) {
     return { document: positioned(empty, lineCounter, void 0), problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
   }
   const doc = (0, import_yaml2.parseDocument)(text, parseOptions(version2, lineCounter));
+  noBreakAtEnd(doc, text);
   return readDocument(doc, lineCounter);
+}
+function noBreakAtEnd(doc, text) {
+  if (text === "" || /[\r\n]$/.test(text)) return;
+  (0, import_yaml2.visit)(doc, {
+    Scalar(_, node2) {
+      if ((node2.type === import_yaml2.Scalar.BLOCK_LITERAL || node2.type === import_yaml2.Scalar.BLOCK_FOLDED) && typeof node2.value === "string" && node2.value.endsWith("\n") && (node2.range?.[1] ?? 0) >= text.length) {
+        node2.value = node2.value.slice(0, -1);
+      }
+    }
+  });
 }
 function yamlDiagnostic(problem, file, unit2) {
   return { severity: "error", ...unit2 ? { unit: unit2 } : {}, file, line: problem.line, col: problem.col, message: `invalid YAML: ${problem.message}` };
@@ -15764,7 +15776,9 @@ function unitRecord(entries2 = []) {
   for (const [k, v] of entries2) out[k] = v;
   return out;
 }
+var PLAIN_WET_PATH = /^(?!\.\.?(?:\/|$))[^/\\\u0000-\u001f\u007f]+(?:\/(?!\.\.?(?:\/|$))[^/\\\u0000-\u001f\u007f]+)*$/;
 function checkWetPath(p) {
+  if (PLAIN_WET_PATH.test(p) && !/^[A-Za-z]:/.test(p)) return void 0;
   if (p === "") return "path is empty";
   if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute`;
   if (p.includes("\\")) return `path "${p}" contains a backslash`;
@@ -15775,9 +15789,22 @@ function checkWetPath(p) {
   }
   return void 0;
 }
+function isSortedFlat(value) {
+  let last;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) return false;
+    const v = value[k];
+    const t = typeof v;
+    if (t !== "string" && t !== "number" && t !== "boolean") return false;
+    if (last !== void 0 && cmp(last, k) > 0) return false;
+    last = k;
+  }
+  return true;
+}
 function sortKeysDeep(value) {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (typeof value === "object" && value !== null) {
+    if (isSortedFlat(value)) return value;
     const out = /* @__PURE__ */ Object.create(null);
     for (const k of Object.keys(value).sort(cmp)) {
       const v = value[k];
@@ -15945,6 +15972,7 @@ function joinWet(output, name) {
   return output === "" ? name : `${output}/${name}`;
 }
 function foldCase(s) {
+  if (/^[\u0000-\u007f]*$/.test(s)) return s.toLowerCase();
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 var NO_NAMESPACE = "_no-namespace";
@@ -15991,6 +16019,14 @@ function groupByFolded(names) {
   });
   return [...byKey.values()];
 }
+function hashesExactly(known, paths) {
+  let n = 0;
+  for (const k in known) {
+    if (!Object.prototype.hasOwnProperty.call(known, k)) return false;
+    n++;
+  }
+  return n === paths.length && paths.every((p) => typeof known[p] === "string");
+}
 function hashesOf(paths, content) {
   const out = /* @__PURE__ */ Object.create(null);
   for (const p of paths) {
@@ -16004,11 +16040,14 @@ function layoutWet(results, settings, meta3, kept = []) {
   const attributes = settings.config.wet.generatedAttributes;
   const diagnostics = [];
   const files = /* @__PURE__ */ new Map();
+  const keptPaths = [];
   const claims = /* @__PURE__ */ new Map();
   const units = unitRecord();
   const sorted2 = [...results.filter((r) => r.status !== "failed"), ...kept].sort(
     (a, b) => cmp(idOf(a), idOf(b))
   );
+  const foldedIndex = foldCase(INDEX_PATH);
+  const foldedIndexDir = `${foldCase(INDEX_DIR)}/`;
   const claim2 = (unitId2, path8, content, what, file) => {
     const at3 = file !== void 0 ? { file } : {};
     const bad = checkWetPath(path8);
@@ -16017,7 +16056,7 @@ function layoutWet(results, settings, meta3, kept = []) {
       return false;
     }
     const folded = foldCase(path8);
-    if (folded === foldCase(INDEX_PATH) || folded.startsWith(`${foldCase(INDEX_DIR)}/`)) {
+    if (folded === foldedIndex || folded.startsWith(foldedIndexDir)) {
       diagnostics.push({
         severity: "error",
         unit: unitId2,
@@ -16039,21 +16078,26 @@ function layoutWet(results, settings, meta3, kept = []) {
       return false;
     }
     claims.set(folded, { path: path8, unit: unitId2, what });
-    files.set(path8, content);
+    if (content === void 0) keptPaths.push(path8);
+    else files.set(path8, content);
     return true;
   };
   for (const result of sorted2) {
     if (!("unit" in result)) {
       const owner = result.entry.owner ?? "another config";
-      for (const [path8, content] of result.files) {
-        claim2(result.id, path8, content, result.foreign ? `${path8} (rendered by ${owner})` : `${path8} (kept unchanged)`);
+      for (const path8 of result.present) {
+        claim2(result.id, path8, void 0, result.foreign ? `${path8} (rendered by ${owner})` : `${path8} (kept unchanged)`);
       }
       const known = result.entry.hashes;
-      const hashes = hashesOf(
-        result.entry.paths.filter((p) => known?.[p] === void 0),
-        (p) => result.files.get(p)
-      );
-      for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
+      let hashes;
+      if (known !== void 0 && hashesExactly(known, result.entry.paths)) hashes = known;
+      else {
+        hashes = hashesOf(
+          result.entry.paths.filter((p) => known?.[p] === void 0),
+          (p) => result.files.get(p)
+        );
+        for (const p of result.entry.paths) if (known?.[p] !== void 0) hashes[p] = known[p];
+      }
       const entry2 = { ...result.entry, hashes };
       if (entry2.owner === void 0 && meta3.owner !== void 0) entry2.owner = meta3.owner;
       units[result.id] = entry2;
@@ -16143,9 +16187,8 @@ function layoutWet(results, settings, meta3, kept = []) {
     units[unit2.id] = entry;
   }
   for (const [folded, c] of claims) {
-    const parts = folded.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join("/");
+    for (let slash = folded.indexOf("/"); slash !== -1; slash = folded.indexOf("/", slash + 1)) {
+      const dir = folded.slice(0, slash);
       const other = claims.get(dir);
       if (other) {
         diagnostics.push({
@@ -16161,7 +16204,7 @@ function layoutWet(results, settings, meta3, kept = []) {
   if (meta3.configDigest !== void 0) index.configDigest = meta3.configDigest;
   files.set(INDEX_PATH, serializeIndex(index));
   const list = [...files].map(([path8, content]) => ({ path: path8, content })).sort((a, b) => cmp(a.path, b.path));
-  return { files: list, index, diagnostics };
+  return { files: list, kept: keptPaths.sort(cmp), index, diagnostics };
 }
 function ownedPaths(index) {
   const set = /* @__PURE__ */ new Set([INDEX_PATH]);
@@ -16174,10 +16217,8 @@ function ownedPaths(index) {
 
 // src/wet/wet-index.ts
 function isNeverOwned(path8) {
-  const parts = path8.split("/");
-  if (parts.length < 2) return true;
-  if (parts[0].startsWith(".git")) return true;
-  return parts.includes(".git");
+  if (!path8.includes("/") || path8.startsWith(".git")) return true;
+  return path8.includes("/.git/") || path8.endsWith("/.git");
 }
 function recoverIndex(committed, pending) {
   const units = unitRecord();
@@ -16292,10 +16333,22 @@ function listingInspector(dir) {
     const parent = slash === -1 ? "" : sofar.slice(0, slash);
     return list(parent)?.get(sofar.slice(slash + 1)) ?? kindOf2(join3(dir, sofar));
   };
-  return (path8) => walkPath(path8, kindAt);
+  const listedKind = (path8) => {
+    let start = 0;
+    for (; ; ) {
+      const slash = path8.indexOf("/", start);
+      const parent = start === 0 ? "" : path8.slice(0, start - 1);
+      const kind = list(parent)?.get(slash === -1 ? path8.slice(start) : path8.slice(start, slash));
+      if (kind === void 0 || kind === "symlink") return void 0;
+      if (slash === -1) return kind;
+      if (kind !== "directory") return "missing";
+      start = slash + 1;
+    }
+  };
+  return { kindAt: (path8) => walkPath(path8, kindAt), listedKind };
 }
 async function readWetDir(dir) {
-  const kindAt = listingInspector(dir);
+  const { kindAt, listedKind } = listingInspector(dir);
   const read = async (path8) => {
     assertSafe(path8);
     const kind = await kindAt(path8);
@@ -16310,6 +16363,15 @@ async function readWetDir(dir) {
       if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
       throw e;
     }
+  };
+  const exists = async (path8) => {
+    assertSafe(path8);
+    const kind = listedKind(path8) ?? await kindAt(path8);
+    if (kind === "missing") return false;
+    if (kind !== "file") {
+      throw new HydrateError({ severity: "error", file: path8, message: `${path8} in the wet tree is not a regular file` });
+    }
+    return true;
   };
   const indexText = await read(INDEX_PATH);
   const committed = indexText === void 0 ? void 0 : parseIndex(indexText, INDEX_PATH);
@@ -16328,6 +16390,7 @@ async function readWetDir(dir) {
     index,
     ...pendingText !== void 0 ? { interrupted: true } : {},
     readFile: read,
+    exists,
     async snapshot() {
       const files = /* @__PURE__ */ new Map();
       for (const p of ownedPaths(index)) {
@@ -23825,12 +23888,16 @@ async function discoverFluxUnits(settings, files, entryIndex, entry) {
     for (const d of deps) {
       if (!isRecord(d) || str(d["name"]) === void 0) continue;
       const k = key(str(d["namespace"]) ?? namespace, str(d["name"]));
-      if (!known.has(`${clusterOf(path8, ks.file, pathIsCluster)}|${k}`)) {
+      const cluster = clusterOf(path8, ks.file, pathIsCluster);
+      if (!known.has(`${cluster}|${k}`)) {
+        const self = `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}`;
+        const elsewhere = [...known].find(([c]) => c.slice(c.lastIndexOf("|") + 1) === k);
+        const where = path8 || "the repository root";
         diagnostics.push({
           severity: "warning",
           file: ks.file,
           line: ks.line,
-          message: `Flux Kustomization ${key(namespace, str(meta2(ks.object)["name"]) ?? "?")} depends on ${k}, which no Kustomization below ${path8 || "the repository root"} defines: it must exist in the cluster`
+          message: elsewhere ? `${self}, which is a Kustomization of cluster ${elsewhere[0].slice(0, elsewhere[0].lastIndexOf("|"))} (${elsewhere[1].file}), not of its cluster ${cluster}: a cluster is the first folder below ${where}, so point path at one cluster's folder if these deploy together` : `${self}, which no Kustomization below ${where} defines: it must exist in the cluster`
         });
       }
     }
@@ -24119,16 +24186,16 @@ async function directoryListing(files, root, dir, directory) {
 }
 async function walkRepo(files, root, want) {
   const out = [];
-  const visit = async (rel) => {
+  const visit2 = async (rel) => {
     for (const e of (await files.readDir(rel === "" ? root : posix3.join(root, rel))).sort((a, b) => cmp(a.name, b.name))) {
       if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
       const child = rel === "" ? e.name : `${rel}/${e.name}`;
       if (e.kind === want) out.push(child);
       if (out.length > MAX_FILES2) throw new Error(`the repository holds more than ${MAX_FILES2} ${want === "file" ? "files" : "directories"}`);
-      if (e.kind === "directory") await visit(child);
+      if (e.kind === "directory") await visit2(child);
     }
   };
-  await visit("");
+  await visit2("");
   return out;
 }
 var gitDirectories = (files, root) => walkRepo(files, root, "directory");
@@ -24510,7 +24577,7 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
       if (kind !== "directory") return out;
     }
   }
-  const visit = async (rel, depth, coords) => {
+  const visit2 = async (rel, depth, coords) => {
     if (depth === pattern.segments.length) {
       out.push({ dir: rel, coordinates: coords });
       return;
@@ -24532,10 +24599,10 @@ async function walk(settings, files, pattern, e, excluded, diagnostics, reported
         const kind = await dirKind(root, childRel, files, diagnostics, e, reportedOutside);
         if (kind !== "directory") continue;
       }
-      await visit(childRel, depth + 1, { ...coords, ...got });
+      await visit2(childRel, depth + 1, { ...coords, ...got });
     }
   };
-  await visit(pattern.literalPrefix, prefixParts.length, {});
+  await visit2(pattern.literalPrefix, prefixParts.length, {});
   return out;
 }
 async function dirKind(root, rel, files, diagnostics, e, reportedOutside) {
@@ -28057,7 +28124,7 @@ function createTerraformRenderer() {
       const inCycle = /* @__PURE__ */ new Set();
       const state = /* @__PURE__ */ new Map();
       const stack = [];
-      const visit = (n) => {
+      const visit2 = (n) => {
         state.set(n, "visiting");
         stack.push(n);
         const out = [...edges.get(n) ?? []].sort((a, b) => cmp(a.to, b.to));
@@ -28074,13 +28141,13 @@ function createTerraformRenderer() {
               message: `workspace references form a cycle: ${cycle.join(" -> ")}; a workspace cannot depend on its own outputs`
             });
           } else if (s === void 0) {
-            visit(e.to);
+            visit2(e.to);
           }
         }
         stack.pop();
         state.set(n, "done");
       };
-      for (const n of [...edges.keys()].sort(cmp)) if (!state.has(n)) visit(n);
+      for (const n of [...edges.keys()].sort(cmp)) if (!state.has(n)) visit2(n);
       const resourcesByUnit = /* @__PURE__ */ new Map();
       for (const c of byName.values()) {
         const r = resolved.get(c.claim.name);
@@ -30816,20 +30883,29 @@ function claimantsOf(index) {
   return out;
 }
 async function planWetUpdate(previousIndex, readPrevious, next) {
-  const owned = new Set(ownedPaths(previousIndex).filter((p) => p === INDEX_PATH || !isNeverOwned(p)));
+  const previouslyOwned = ownedPaths(previousIndex);
+  const owned = new Set(previouslyOwned.filter((p) => p === INDEX_PATH || !isNeverOwned(p)));
   const nextPaths = new Set(next.files.map((f) => f.path));
+  for (const p of next.kept) nextPaths.add(p);
   const writes = [];
   const unchanged = [];
   const diagnostics = [...next.diagnostics];
+  const neverOwned = (path8) => {
+    diagnostics.push({
+      severity: "error",
+      file: path8,
+      message: `refusing to write ${path8}: hydrate never writes files at the root of the wet tree, under .github/ or in .git folders`
+    });
+  };
+  for (const p of next.kept) {
+    if (isNeverOwned(p)) neverOwned(p);
+    else unchanged.push(p);
+  }
   const previous = await Promise.all(next.files.map((f) => readPrevious(f.path)));
   next.files.forEach((file, i) => {
     const before = previous[i];
     if (file.path !== INDEX_PATH && isNeverOwned(file.path)) {
-      diagnostics.push({
-        severity: "error",
-        file: file.path,
-        message: `refusing to write ${file.path}: hydrate never writes files at the root of the wet tree, under .github/ or in .git folders`
-      });
+      neverOwned(file.path);
     } else if (before === void 0) {
       writes.push(file);
     } else if (!owned.has(file.path)) {
@@ -30844,7 +30920,7 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
       writes.push(file);
     }
   });
-  const claimed = ownedPaths(previousIndex).filter((p) => !nextPaths.has(p));
+  const claimed = previouslyOwned.filter((p) => !nextPaths.has(p));
   const present = await Promise.all(claimed.map((p) => readPrevious(p)));
   const deletes = [];
   const leftInPlace = [];
@@ -30870,11 +30946,6 @@ async function planWetUpdate(previousIndex, readPrevious, next) {
     ...nextIndex !== void 0 ? { nextIndex } : {},
     ...leftInPlace.length > 0 ? { leftInPlace: leftInPlace.sort(cmp) } : {}
   };
-}
-
-// src/wet/snapshot.ts
-function snapshotFromLayout(layout) {
-  return { index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) };
 }
 
 // src/wet/guard.ts
@@ -30918,6 +30989,7 @@ function checkDeletions(settings, own2, next, plan, results) {
       message: `unit ${r.unit.id} rendered no objects, where the wet tree holds ${gone.length} file(s) it rendered before (${gone.slice(0, 3).join(", ")}${gone.length > 3 ? ", …" : ""}); its directory ${r.unit.dir} is still there, so this looks like a mistake; set allowEmpty: true on ${r.unit.renderer}[${r.unit.entry}] if the unit may be empty, or ${HOW_TO_ALLOW}`
     });
   }
+  if (deleted.size === 0) return out;
   const owned = /* @__PURE__ */ new Set();
   for (const u of Object.values(own2.units)) for (const p of u.paths) if (counted(p)) owned.add(p);
   const n = [...deleted].filter((p) => owned.has(p)).length;
@@ -31977,12 +32049,9 @@ function isNoise(r) {
 // src/render/digest.ts
 import { createHash as createHash5 } from "node:crypto";
 function digestOf(parts) {
-  const h = createHash5("sha256");
-  for (const p of parts) {
-    h.update(`${Buffer.byteLength(p, "utf8")}:`);
-    h.update(p, "utf8");
-  }
-  return `sha256:${h.digest("hex")}`;
+  let text = "";
+  for (const p of parts) text += `${Buffer.byteLength(p, "utf8")}:${p}`;
+  return `sha256:${createHash5("sha256").update(text, "utf8").digest("hex")}`;
 }
 function digestOfBytes(bytes2) {
   return `sha256:${createHash5("sha256").update(bytes2).digest("hex")}`;
@@ -32078,6 +32147,7 @@ function symlinkId(target, behind) {
 var join6 = (dir, name) => dir === "" ? name : `${dir}/${name}`;
 function createFileIds(files, repoRoot, listing) {
   const memo2 = /* @__PURE__ */ new Map();
+  const settled = /* @__PURE__ */ new Map();
   let realRoot2;
   const root = () => realRoot2 ??= files.realpath(repoRoot).catch(() => repoRoot);
   const abs2 = (rel) => rel === "" ? repoRoot : posix13.join(repoRoot, rel);
@@ -32111,12 +32181,34 @@ function createFileIds(files, repoRoot, listing) {
   }
   const id = (rel, via) => {
     if (via.length > 0) return compute(rel, via);
+    const answer = settled.get(rel);
+    if (answer !== void 0) return Promise.resolve(answer);
     let hit = memo2.get(rel);
     if (!hit) {
-      hit = compute(rel, via);
+      hit = compute(rel, via).then((answer2) => {
+        settled.set(rel, answer2);
+        return answer2;
+      });
       memo2.set(rel, hit);
     }
     return hit;
+  };
+  const known = (rel) => {
+    const answer = settled.get(rel);
+    if (answer !== void 0 || !listing || opaqueUnder(rel)) return answer;
+    const clean = listing.clean.get(rel);
+    if (clean !== void 0 || listing.dirty.has(rel)) return clean;
+    const names = children.get(rel);
+    if (!names) return void 0;
+    const out = [];
+    for (const name of [...names].sort(cmp)) {
+      const child = known(join6(rel, name));
+      if (child === void 0) return void 0;
+      out.push([name, child]);
+    }
+    const tree = treeId(out);
+    settled.set(rel, tree);
+    return tree;
   };
   const compute = async (rel, via) => {
     if (listing && !opaqueUnder(rel)) {
@@ -32163,7 +32255,7 @@ function createFileIds(files, repoRoot, listing) {
     }
     return `o:${st.kind}`;
   };
-  return { source: listing ? "git" : "content", id: (rel) => id(rel, []) };
+  return { source: listing ? "git" : "content", id: (rel) => id(rel, []), known };
 }
 
 // src/pipeline/incremental.ts
@@ -32234,7 +32326,7 @@ async function digestOver(header2, paths, ids) {
   const parts = [...header2];
   const closure = {};
   for (const p of paths) {
-    const id = await ids.id(p);
+    const id = ids.known?.(p) ?? await ids.id(p);
     closure[p] = id;
     parts.push(p, id);
   }
@@ -32444,7 +32536,13 @@ function timeLimitError(unit2, clock, which) {
 var RESERVED_CHARS = /[<>:"|?*\\]/;
 var CONTROL3 = /[\u0000-\u001f\u007f]/;
 var RESERVED_NAME = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)$/i;
+var PLAIN_SEGMENT = /^[A-Za-z0-9_.-]*[A-Za-z0-9_-]$/;
 function segmentProblem(segment) {
+  if (PLAIN_SEGMENT.test(segment)) {
+    const dot = segment.indexOf(".");
+    const stem2 = dot === -1 ? segment : segment.slice(0, dot);
+    return (stem2.length === 3 || stem2.length === 4) && RESERVED_NAME.test(stem2) ? `"${stem2}" is a reserved device name on Windows` : void 0;
+  }
   const reserved = RESERVED_CHARS.exec(segment);
   if (reserved) return `"${reserved[0]}" is reserved on Windows`;
   if (CONTROL3.test(segment)) return "it holds a control character";
@@ -32454,6 +32552,7 @@ function segmentProblem(segment) {
   return void 0;
 }
 function portableKey(p) {
+  if (/^[\u0000-\u007f]*$/.test(p)) return p.toLowerCase();
   return p.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
 }
 function checkPortablePaths(paths, unitOf) {
@@ -32465,26 +32564,60 @@ function checkPortablePaths(paths, unitOf) {
   };
   const seen = /* @__PURE__ */ new Map();
   const reported = /* @__PURE__ */ new Set();
+  let prev = "";
+  let levels = [];
   for (const p of [...paths].sort()) {
-    const segments = p.split("/");
-    const bad = segments.map((s) => [s, segmentProblem(s)]).find(([, problem]) => problem !== void 0);
-    if (bad) error2(p, `wet path of ${whose(p)} cannot be checked out on Windows or macOS: segment ${JSON.stringify(bad[0])}: ${bad[1]}; rename the object or the output folder`);
-    for (let i = 1; i <= segments.length; i++) {
-      const prefix = segments.slice(0, i).join("/");
-      const key2 = portableKey(prefix);
-      const first = seen.get(key2);
-      if (first === void 0) seen.set(key2, prefix);
-      else if (first !== prefix) {
-        if (!reported.has(key2)) {
-          reported.add(key2);
-          error2(
-            p,
-            `wet path of ${whose(p)} and ${JSON.stringify(first)} differ only in letter case or Unicode normalisation (NFC/NFD): on Windows and macOS they are the same path; rename one of them`
-          );
+    let common = 0;
+    const most = Math.min(p.length, prev.length);
+    while (common < most && p.charCodeAt(common) === prev.charCodeAt(common)) common++;
+    const mine = [];
+    let bad;
+    let stopped = false;
+    let collision;
+    let reusing = true;
+    for (let start = 0, i = 0; ; i++) {
+      const slash = p.indexOf("/", start);
+      const end = slash === -1 ? p.length : slash;
+      const cached2 = levels[i];
+      if (reusing && cached2 !== void 0 && end <= common && (end === prev.length || prev.charCodeAt(end) === 47)) {
+        bad = cached2.bad;
+        stopped ||= cached2.collides;
+        mine.push(cached2);
+      } else {
+        reusing = false;
+        if (bad === void 0) {
+          const segment = p.slice(start, end);
+          const problem = segmentProblem(segment);
+          if (problem !== void 0) bad = [segment, problem];
         }
-        break;
+        let collides = false;
+        if (!stopped) {
+          const prefix = p.slice(0, end);
+          const key2 = portableKey(prefix);
+          const first = seen.get(key2);
+          if (first === void 0) seen.set(key2, prefix);
+          else if (first !== prefix) {
+            collides = stopped = true;
+            if (!reported.has(key2)) {
+              reported.add(key2);
+              collision = first;
+            }
+          }
+        }
+        mine.push({ collides, bad });
       }
+      if (slash === -1) break;
+      start = slash + 1;
     }
+    if (bad) error2(p, `wet path of ${whose(p)} cannot be checked out on Windows or macOS: segment ${JSON.stringify(bad[0])}: ${bad[1]}; rename the object or the output folder`);
+    if (collision !== void 0) {
+      error2(
+        p,
+        `wet path of ${whose(p)} and ${JSON.stringify(collision)} differ only in letter case or Unicode normalisation (NFC/NFD): on Windows and macOS they are the same path; rename one of them`
+      );
+    }
+    prev = p;
+    levels = mine;
   }
   return out;
 }
@@ -32824,7 +32957,7 @@ async function hydrate(req) {
   const kept = new Set(ok && layout ? reused.entries.map((e) => e.id) : []);
   for (const id of foreign.keys()) kept.add(id);
   const before = await snapshotWithout(all, kept, new Set(plan?.leftInPlace ?? []));
-  const after = ok && layout ? withoutUnits(snapshotFromLayout(layout), kept) : before;
+  const after = ok && layout ? withoutUnits({ index: layout.index, files: new Map(layout.files.map((f) => [f.path, f.content])) }, kept) : before;
   const diff = diffWet(before, after, { failedUnits, ignore: settings.config.diff.ignore });
   return {
     ok,
@@ -32876,11 +33009,12 @@ async function planIncremental(selected, settings, ports, previous, independent,
   selected.forEach((u, i) => inputs.set(u.id, digests[i]));
   if (settings.full || !previous.index) return { inputs, unchanged: [], toRender: [...selected] };
   const prev = previous.index;
+  const present = presence(previous);
   const reusable = await runPool(selected, width, async (u) => {
     const input = inputs.get(u.id);
     const entry = prev.units[u.id];
     if (input.volatile || !entry || entry.volatile || entry.digest !== input.digest) return false;
-    for (const p of entry.paths) if (await previous.readFile(p) === void 0) return false;
+    for (const p of entry.paths) if (!await present(p)) return false;
     return true;
   });
   const keep = new Set(selected.filter((_, i) => reusable[i]).map((u) => u.id));
@@ -32957,10 +33091,7 @@ async function verifyShardResults(req, renderers, fromShards, shardOf, clock) {
 function portablePathErrors(layout) {
   const owner = /* @__PURE__ */ new Map();
   for (const [id, entry] of Object.entries(layout.index.units)) for (const p of entry.paths) owner.set(p, id);
-  return checkPortablePaths(
-    layout.files.map((f) => f.path),
-    (p) => owner.get(p)
-  );
+  return checkPortablePaths([...layout.files.map((f) => f.path), ...layout.kept], (p) => owner.get(p));
 }
 function indexWithout(index, ids) {
   return { ...index, units: unitRecord(Object.entries(index.units).filter(([id]) => !ids.has(id))) };
@@ -32984,7 +33115,16 @@ function withoutUnits(snapshot, ids) {
   return { index: indexWithout(snapshot.index, ids), files };
 }
 function memoizedPrevious(previous) {
-  return { index: previous.index, readFile: memoizeAsync((p) => previous.readFile(p)), ...previous.interrupted ? { interrupted: true } : {} };
+  const exists = previous.exists?.bind(previous);
+  return {
+    index: previous.index,
+    readFile: memoizeAsync((p) => previous.readFile(p)),
+    ...exists ? { exists: memoizeAsync((p) => exists(p)) } : {},
+    ...previous.interrupted ? { interrupted: true } : {}
+  };
+}
+function presence(previous) {
+  return previous.exists ? (p) => previous.exists(p) : async (p) => await previous.readFile(p) !== void 0;
 }
 function withInputDigest(r, input) {
   return { ...r, digest: input?.digest ?? "", ...input?.volatile ? { volatile: true } : {}, ...input?.closure ? { closure: input.closure } : {} };
@@ -33035,13 +33175,21 @@ function reusedUnits(skipped, index) {
 }
 async function keptUnits(reused, previous) {
   const out = [];
+  const present = presence(previous);
   for (const { id, entry } of reused) {
+    const paths = [];
     const files = /* @__PURE__ */ new Map();
     for (const p of entry.paths) {
+      if (entry.hashes?.[p] !== void 0) {
+        if (await present(p)) paths.push(p);
+        continue;
+      }
       const content = await previous.readFile(p);
-      if (content !== void 0) files.set(p, content);
+      if (content === void 0) continue;
+      paths.push(p);
+      files.set(p, content);
     }
-    out.push({ id, entry, files });
+    out.push({ id, entry, present: paths, files });
   }
   return out;
 }
@@ -33143,10 +33291,11 @@ function resolveExisting(p) {
   }
 }
 async function refuseOutDir(outDir, shown, settings, files) {
-  const { units } = await discoverUnits(settings, files);
   const out = resolveExisting(outDir).split(path2.sep).join("/");
   const repoRoot = resolveExisting(settings.repoRoot).split(path2.sep).join("/");
-  const closurePaths = outInsideRepo(out, repoRoot) ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths) : [];
+  const inside = outInsideRepo(out, repoRoot);
+  const { units } = inside ? await discoverUnits(settings, files) : { units: [] };
+  const closurePaths = inside ? (await Promise.all(units.map((u) => unitClosure(u, settings, files)))).flatMap((c) => c.paths) : [];
   const problem = checkOutDir(out, shown, {
     repoRoot,
     unitDirs: units.map((u) => u.dir),
@@ -34214,7 +34363,7 @@ async function pinFiles(settings, files, unit2, problems) {
 }
 async function listUnitFiles(root, files, dir) {
   const out = [];
-  const visit = async (rel, depth) => {
+  const visit2 = async (rel, depth) => {
     let entries2;
     try {
       entries2 = await files.readDir(path5.join(root, rel));
@@ -34224,10 +34373,10 @@ async function listUnitFiles(root, files, dir) {
     for (const e of entries2.sort((a, b) => cmp(a.name, b.name))) {
       const child = `${rel}/${e.name}`;
       if (e.kind === "file") out.push(child);
-      else if (e.kind === "directory" && depth < MAX_DEPTH2 && !SKIP_DIRS3.has(e.name)) await visit(child, depth + 1);
+      else if (e.kind === "directory" && depth < MAX_DEPTH2 && !SKIP_DIRS3.has(e.name)) await visit2(child, depth + 1);
     }
   };
-  await visit(dir, 1);
+  await visit2(dir, 1);
   return out;
 }
 async function applyPinPlan(workspace, plan) {
