@@ -10,6 +10,8 @@
 // helm on PATH, else .tools/helm3/helm), BENCH_VARIANTS (kustomization styles, default
 // "canonical,varied"), BENCH_FLOOR=0 skips the floor and shell rows (the hydrate rows need no
 // floor; their ratios are to the cold run). Writes out/bench.json and prints a table.
+// Hydrate runs under the Node that runs this script (process.execPath; the CLI needs Node >= 22,
+// the action runs under Node 24): `.tools/node24/node_modules/node/bin/node scripts/bench.mjs`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -118,7 +120,7 @@ async function shellPipeline(repo, work) {
 }
 
 async function hydrate(repo, out, extra = [], env = PLAIN_ENV) {
-  const r = await run('node', [CLI, 'render', '--config', path.join(repo.root, 'hydrate.yaml'), '--out', out, '--json', ...extra], {
+  const r = await run(process.execPath, [CLI, 'render', '--config', path.join(repo.root, 'hydrate.yaml'), '--out', out, '--json', ...extra], {
     measureRss: true,
     env
   });

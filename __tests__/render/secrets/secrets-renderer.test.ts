@@ -91,10 +91,10 @@ describe('secrets renderer on the example', () => {
     // The renderer drops objects that fail validation with an error: none may be missing.
     expect(secrets.diagnostics).toEqual([]);
     expect(secrets.resources.map((r) => r.object['kind']).sort()).toEqual(['ExternalSecret', 'ExternalSecret', 'Password', 'PushSecret']);
-    for (const r of secrets.resources) expect(validateEsoObject(r.object)).toBeUndefined();
+    for (const r of secrets.resources) expect(await validateEsoObject(r.object)).toBeUndefined();
     const broken = structuredClone(find(secrets, 'ExternalSecret', 'shop-prod'));
     (broken['spec'] as { target: { creationPolicy: string } }).target.creationPolicy = 'Sometimes';
-    expect(validateEsoObject(broken)).toContain('creationPolicy');
+    expect(await validateEsoObject(broken)).toContain('creationPolicy');
   });
 
   it('resolves the workspace secret placeholder through cross-checks', async () => {

@@ -4,9 +4,6 @@
  * Secret named after the claim, which is what `${{ secret:<claim>.<key> }}` refers to.
  * The layout is documented in docs/claims.md.
  */
-import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
-import { PushSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1alpha1/PushSecret';
-import { Password } from '@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1/Password';
 import type { Diagnostic } from '../../diagnostics.js';
 import { cmp, describeIdentity, mustIdentity, type KubeObject, type Resource } from '../../resources/resource.js';
 import type { RenderedUnit, Renderer, RenderInput } from '../renderer.js';
@@ -18,8 +15,29 @@ export const EXTERNAL_SECRET_API_VERSION = 'external-secrets.io/v1';
 export const PUSH_SECRET_API_VERSION = 'external-secrets.io/v1alpha1';
 export const GENERATOR_API_VERSION = 'generators.external-secrets.io/v1alpha1';
 
-/** Validates an emitted object with the typed ESO models; returns the problem or undefined. */
-export function validateEsoObject(object: KubeObject): string | undefined {
+type EsoModels = [
+  typeof import('@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret'),
+  typeof import('@kubernetes-models/external-secrets/external-secrets.io/v1alpha1/PushSecret'),
+  typeof import('@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1/Password')
+];
+let esoModels: Promise<EsoModels> | undefined;
+
+/**
+ * The typed ESO models, loaded on first use: they bring JSON-schema validators (ajv and its
+ * formats) whose set-up would otherwise be part of every run's start, with or without secrets units.
+ */
+function loadEsoModels(): Promise<EsoModels> {
+  // One after the other: they share modules, and jest's module linker fails on concurrent imports of one.
+  return (esoModels ??= (async (): Promise<EsoModels> => [
+    await import('@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret'),
+    await import('@kubernetes-models/external-secrets/external-secrets.io/v1alpha1/PushSecret'),
+    await import('@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1/Password')
+  ])());
+}
+
+/** Validates an emitted object with the typed ESO models; resolves to the problem or undefined. */
+export async function validateEsoObject(object: KubeObject): Promise<string | undefined> {
+  const [{ ExternalSecret }, { PushSecret }, { Password }] = await loadEsoModels();
   try {
     const kind = object['kind'];
     const apiVersion = object['apiVersion'];
@@ -208,7 +226,7 @@ export function createSecretsRenderer(): Renderer {
               const { objects, problems } = buildSecretsObjects(claim, entry);
               for (const p of problems) diagnostics.push({ severity: 'error', unit: unit.id, file, ...doc.positionOf(p.path), message: p.message });
               for (const o of objects) {
-                const problem = validateEsoObject(o.object);
+                const problem = await validateEsoObject(o.object);
                 if (problem) {
                   diagnostics.push({
                     severity: 'error',
