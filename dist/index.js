@@ -12,6 +12,14 @@ var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require
   if (typeof require !== "undefined") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err3) => function __init() {
+  if (err3) throw err3[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err3 = [e], e;
+  }
+};
 var __commonJS = (cb, mod3) => function __require2() {
   try {
     return mod3 || (0, cb[__getOwnPropNames(cb)[0]])((mod3 = { exports: {} }).exports, mod3), mod3.exports;
@@ -35510,6 +35518,81 @@ var require_formats2 = __commonJS({
   }
 });
 
+// node_modules/cidr-regex/dist/index.js
+function resetRegex(re) {
+  re.lastIndex = 0;
+  return re;
+}
+var defaultOpts, v4src, v6src, v46src, v4exact, v6exact, v46exact, v4global, v6global, v46global, cidrRegex, v4, v6;
+var init_dist = __esm({
+  "node_modules/cidr-regex/dist/index.js"() {
+    defaultOpts = { exact: false };
+    v4src = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}\\/(3[0-2]|[12]?[0-9])";
+    v6src = "(?:(?:[a-fA-F\\d]{1,4}:){7}(?:[a-fA-F\\d]{1,4}|:)|(?:[a-fA-F\\d]{1,4}:){6}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|:[a-fA-F\\d]{1,4}|:)|(?:[a-fA-F\\d]{1,4}:){5}(?::(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,2}|:)|(?:[a-fA-F\\d]{1,4}:){4}(?:(?::[a-fA-F\\d]{1,4})?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,3}|:)|(?:[a-fA-F\\d]{1,4}:){3}(?:(?::[a-fA-F\\d]{1,4}){0,2}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,4}|:)|(?:[a-fA-F\\d]{1,4}:){2}(?:(?::[a-fA-F\\d]{1,4}){0,3}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,5}|:)|[a-fA-F\\d]{1,4}:(?:(?::[a-fA-F\\d]{1,4}){0,4}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,6}|:)|:(?:(?::[a-fA-F\\d]{1,4}){0,5}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,7}|:))(?:%[0-9a-zA-Z]+)?\\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])";
+    v46src = `${v4src}|${v6src}`;
+    v4exact = new RegExp(`^${v4src}$`);
+    v6exact = new RegExp(`^${v6src}$`);
+    v46exact = new RegExp(`^${v4src}$|^${v6src}$`);
+    v4global = new RegExp(v4src, "g");
+    v6global = new RegExp(v6src, "g");
+    v46global = new RegExp(v46src, "g");
+    cidrRegex = ({ exact } = defaultOpts) => exact ? v46exact : resetRegex(v46global);
+    v4 = cidrRegex.v4 = ({ exact } = defaultOpts) => exact ? v4exact : resetRegex(v4global);
+    v6 = cidrRegex.v6 = ({ exact } = defaultOpts) => exact ? v6exact : resetRegex(v6global);
+  }
+});
+
+// node_modules/is-cidr/dist/index.js
+var re4, re6, isCidr, v42, v62;
+var init_dist2 = __esm({
+  "node_modules/is-cidr/dist/index.js"() {
+    init_dist();
+    re4 = v4({ exact: true });
+    re6 = v6({ exact: true });
+    isCidr = (str4) => re4.test(str4) ? 4 : re6.test(str4) ? 6 : 0;
+    v42 = isCidr.v4 = (str4) => re4.test(str4);
+    v62 = isCidr.v6 = (str4) => re6.test(str4);
+  }
+});
+
+// node_modules/@kubernetes-models/validate/dist/formats.js
+var import_formats, import_formats2, rBase64, rSignedNumber, rBinarySI, rDecimalSI, rDecimalExponent, rQuantitySuffix, rQuantity, formats;
+var init_formats = __esm({
+  "node_modules/@kubernetes-models/validate/dist/formats.js"() {
+    import_formats = __toESM(require_formats(), 1);
+    import_formats2 = __toESM(require_formats2(), 1);
+    init_dist2();
+    rBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    rSignedNumber = /[+-]?(?:\d+|\d+\.\d+|\d+\.|\.\d+)/;
+    rBinarySI = /[KMGTPE]i/;
+    rDecimalSI = /(?:[YZEPTGMkhdcmunpfazy]|da)/;
+    rDecimalExponent = new RegExp(`[eE]${rSignedNumber.source}`);
+    rQuantitySuffix = new RegExp(`(?:${rBinarySI.source}|${rDecimalSI.source}|${rDecimalExponent.source})?`);
+    rQuantity = new RegExp(`^${rSignedNumber.source}${rQuantitySuffix.source}$`);
+    formats = {
+      ...import_formats.fullFormats,
+      ...import_formats2.default,
+      byte: {
+        type: "string",
+        validate: (value) => rBase64.test(value)
+      },
+      quantity: {
+        type: "string",
+        validate: rQuantity
+      },
+      // This format is used in Istio.
+      string: {
+        type: "string",
+        validate: (value) => typeof value === "string"
+      },
+      cidr: {
+        type: "string",
+        validate: (value) => isCidr(value) !== 0
+      }
+    };
+  }
+});
+
 // node_modules/ajv/dist/runtime/validation_error.js
 var require_validation_error = __commonJS({
   "node_modules/ajv/dist/runtime/validation_error.js"(exports) {
@@ -35523,6 +35606,25 @@ var require_validation_error = __commonJS({
       }
     };
     exports.default = ValidationError;
+  }
+});
+
+// node_modules/@kubernetes-models/validate/dist/utils.js
+function getDefault(value) {
+  return value.__esModule ? value.default : value;
+}
+var init_utils = __esm({
+  "node_modules/@kubernetes-models/validate/dist/utils.js"() {
+  }
+});
+
+// node_modules/@kubernetes-models/validate/dist/runtime/validation_error.js
+var import_validation_error, validation_error_default;
+var init_validation_error = __esm({
+  "node_modules/@kubernetes-models/validate/dist/runtime/validation_error.js"() {
+    import_validation_error = __toESM(require_validation_error(), 1);
+    init_utils();
+    validation_error_default = getDefault(import_validation_error.default);
   }
 });
 
@@ -35715,6 +35817,480 @@ var require_en = __commonJS({
   }
 });
 
+// node_modules/@kubernetes-models/validate/dist/validate.js
+function generateErrorMessage(errors) {
+  localizeEn(errors);
+  return errors.map((err3) => `data${err3.instancePath} ${err3.message}`).join(", ");
+}
+function runValidateFunc(fn, data) {
+  if (!fn(data) && fn.errors) {
+    const errors = fn.errors;
+    const err3 = new validation_error_default(errors);
+    err3.message = generateErrorMessage(errors);
+    throw err3;
+  }
+}
+var import_en2, localizeEn;
+var init_validate = __esm({
+  "node_modules/@kubernetes-models/validate/dist/validate.js"() {
+    init_validation_error();
+    import_en2 = __toESM(require_en(), 1);
+    localizeEn = import_en2.default;
+  }
+});
+
+// node_modules/@kubernetes-models/validate/dist/index.js
+var init_dist3 = __esm({
+  "node_modules/@kubernetes-models/validate/dist/index.js"() {
+    init_formats();
+    init_validate();
+  }
+});
+
+// node_modules/@kubernetes-models/base/dist/model.js
+function setDefinedProps(src, dst) {
+  const s = src;
+  const d = dst;
+  for (const key2 of Object.keys(s)) {
+    if (s[key2] !== void 0) {
+      d[key2] = filterUndefinedValues(s[key2]);
+    }
+  }
+  return dst;
+}
+function isPlainObject4(value) {
+  if (!value || typeof value !== "object") {
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  const hasObjectPrototype = proto === null || proto === Object.prototype || // Required to support node:vm.runInNewContext({})
+  Object.getPrototypeOf(proto) === null;
+  if (!hasObjectPrototype) {
+    return false;
+  }
+  return Object.prototype.toString.call(value) === "[object Object]";
+}
+function filterUndefinedValues(data) {
+  if (Array.isArray(data)) {
+    return data.map(filterUndefinedValues);
+  }
+  if (isPlainObject4(data)) {
+    return setDefinedProps(data, {});
+  }
+  return data;
+}
+function setValidateFunc(ctor, fn) {
+  ctor.prototype.validate = function() {
+    runValidateFunc(fn, this);
+  };
+}
+var Model;
+var init_model = __esm({
+  "node_modules/@kubernetes-models/base/dist/model.js"() {
+    init_dist3();
+    Model = class {
+      constructor(data) {
+        if (data) {
+          setDefinedProps(data, this);
+        }
+      }
+      setDefinedProps(data) {
+        if (data) {
+          setDefinedProps(data, this);
+        }
+      }
+      toJSON() {
+        const result = {};
+        setDefinedProps(this, result);
+        return result;
+      }
+      validate() {
+      }
+    };
+  }
+});
+
+// node_modules/@kubernetes-models/base/dist/meta.js
+function isNonNullObject(value) {
+  return typeof value === "object" && value != null;
+}
+function createTypeMetaGuard(meta3) {
+  return (value) => {
+    return isNonNullObject(value) && value.apiVersion === meta3.apiVersion && value.kind === meta3.kind;
+  };
+}
+var init_meta = __esm({
+  "node_modules/@kubernetes-models/base/dist/meta.js"() {
+  }
+});
+
+// node_modules/@kubernetes-models/base/dist/index.js
+var init_dist4 = __esm({
+  "node_modules/@kubernetes-models/base/dist/index.js"() {
+    init_model();
+    init_meta();
+  }
+});
+
+// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1Time.js
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("number" == typeof data && isFinite(data), "string" == typeof data) {
+    if (!formats0.validate(data)) {
+      let err0 = { instancePath, schemaPath: "#/format", keyword: "format", params: { format: "date-time" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+  } else {
+    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate0.errors = vErrors, 0 === errors;
+}
+var validate2, formats0;
+var init_IoK8sApimachineryPkgApisMetaV1Time = __esm({
+  "node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1Time.js"() {
+    init_dist3();
+    validate2 = validate0;
+    formats0 = formats["date-time"];
+  }
+});
+
+// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1FieldsV1.js
+function validate02(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!(data && "object" == typeof data && !Array.isArray(data))) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate02.errors = vErrors, 0 === errors;
+}
+var validate3;
+var init_IoK8sApimachineryPkgApisMetaV1FieldsV1 = __esm({
+  "node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1FieldsV1.js"() {
+    validate3 = validate02;
+  }
+});
+
+// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry.js
+function validate03(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate03.errors = vErrors, 0 === errors;
+}
+function validate42(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate3(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate3.errors : vErrors.concat(validate3.errors)).length)), validate42.errors = vErrors, 0 === errors;
+}
+function validate11(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate11.errors = vErrors, 0 === errors;
+}
+function validate1(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.apiVersion && (validate03(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.fieldsType && (validate03(data.fieldsType, { instancePath: instancePath + "/fieldsType", parentData: data, parentDataProperty: "fieldsType", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.fieldsV1 && (validate42(data.fieldsV1, { instancePath: instancePath + "/fieldsV1", parentData: data, parentDataProperty: "fieldsV1", rootData }) || (errors = (vErrors = null === vErrors ? validate42.errors : vErrors.concat(validate42.errors)).length)), void 0 !== data.manager && (validate03(data.manager, { instancePath: instancePath + "/manager", parentData: data, parentDataProperty: "manager", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.operation && (validate03(data.operation, { instancePath: instancePath + "/operation", parentData: data, parentDataProperty: "operation", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.subresource && (validate03(data.subresource, { instancePath: instancePath + "/subresource", parentData: data, parentDataProperty: "subresource", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.time && (validate11(data.time, { instancePath: instancePath + "/time", parentData: data, parentDataProperty: "time", rootData }) || (errors = (vErrors = null === vErrors ? validate11.errors : vErrors.concat(validate11.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate1.errors = vErrors, 0 === errors;
+}
+var validate4;
+var init_IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry = __esm({
+  "node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1FieldsV1();
+    init_IoK8sApimachineryPkgApisMetaV1Time();
+    validate4 = validate1;
+  }
+});
+
+// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1OwnerReference.js
+function validate12(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate12.errors = vErrors, 0 === errors;
+}
+function validate04(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("boolean" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "boolean" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate04.errors = vErrors, 0 === errors;
+}
+function validate22(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.apiVersion) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.kind) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (void 0 === data.name) {
+      let err22 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+    if (void 0 === data.uid) {
+      let err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "uid" } };
+      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+    }
+    void 0 !== data.apiVersion && (validate12(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length)), void 0 !== data.blockOwnerDeletion && (validate04(data.blockOwnerDeletion, { instancePath: instancePath + "/blockOwnerDeletion", parentData: data, parentDataProperty: "blockOwnerDeletion", rootData }) || (errors = (vErrors = null === vErrors ? validate04.errors : vErrors.concat(validate04.errors)).length)), void 0 !== data.controller && (validate04(data.controller, { instancePath: instancePath + "/controller", parentData: data, parentDataProperty: "controller", rootData }) || (errors = (vErrors = null === vErrors ? validate04.errors : vErrors.concat(validate04.errors)).length)), void 0 !== data.kind && (validate12(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length)), void 0 !== data.name && (validate12(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length)), void 0 !== data.uid && (validate12(data.uid, { instancePath: instancePath + "/uid", parentData: data, parentDataProperty: "uid", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length));
+  } else {
+    let err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err4] : vErrors.push(err4), errors++;
+  }
+  return validate22.errors = vErrors, 0 === errors;
+}
+var validate5;
+var init_IoK8sApimachineryPkgApisMetaV1OwnerReference = __esm({
+  "node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1OwnerReference.js"() {
+    validate5 = validate22;
+  }
+});
+
+// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta.js
+function validate32(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate32.errors = vErrors, 0 === errors;
+}
+function validate52(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate32(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate32.errors : vErrors.concat(validate32.errors)).length);
+  return validate52.errors = vErrors, 0 === errors;
+}
+function validate05(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate05.errors = vErrors, 0 === errors;
+}
+function validate43(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!("number" == typeof data && !(data % 1) && !isNaN(data) && isFinite(data)) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "integer" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("number" == typeof data && isFinite(data) && !formats02.validate(data)) {
+    let err1 = { instancePath, schemaPath: "#/format", keyword: "format", params: { format: "int64" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate43.errors = vErrors, 0 === errors;
+}
+function validate13(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate32(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate32.errors : vErrors.concat(validate32.errors)).length);
+  }
+  return validate13.errors = vErrors, 0 === errors;
+}
+function validate7(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate7.errors = vErrors, 0 === errors;
+}
+function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate4(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate4.errors : vErrors.concat(validate4.errors)).length), validate20.errors = vErrors, 0 === errors;
+}
+function validate19(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate20(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate20.errors : vErrors.concat(validate20.errors)).length);
+  }
+  return validate19.errors = vErrors, 0 === errors;
+}
+function validate28(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate5(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate5.errors : vErrors.concat(validate5.errors)).length), validate28.errors = vErrors, 0 === errors;
+}
+function validate27(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate28(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate28.errors : vErrors.concat(validate28.errors)).length);
+  }
+  return validate27.errors = vErrors, 0 === errors;
+}
+function validate8(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.annotations && (validate52(data.annotations, { instancePath: instancePath + "/annotations", parentData: data, parentDataProperty: "annotations", rootData }) || (errors = (vErrors = null === vErrors ? validate52.errors : vErrors.concat(validate52.errors)).length)), void 0 !== data.creationTimestamp && (validate05(data.creationTimestamp, { instancePath: instancePath + "/creationTimestamp", parentData: data, parentDataProperty: "creationTimestamp", rootData }) || (errors = (vErrors = null === vErrors ? validate05.errors : vErrors.concat(validate05.errors)).length)), void 0 !== data.deletionGracePeriodSeconds && (validate43(data.deletionGracePeriodSeconds, { instancePath: instancePath + "/deletionGracePeriodSeconds", parentData: data, parentDataProperty: "deletionGracePeriodSeconds", rootData }) || (errors = (vErrors = null === vErrors ? validate43.errors : vErrors.concat(validate43.errors)).length)), void 0 !== data.deletionTimestamp && (validate05(data.deletionTimestamp, { instancePath: instancePath + "/deletionTimestamp", parentData: data, parentDataProperty: "deletionTimestamp", rootData }) || (errors = (vErrors = null === vErrors ? validate05.errors : vErrors.concat(validate05.errors)).length)), void 0 !== data.finalizers && (validate13(data.finalizers, { instancePath: instancePath + "/finalizers", parentData: data, parentDataProperty: "finalizers", rootData }) || (errors = (vErrors = null === vErrors ? validate13.errors : vErrors.concat(validate13.errors)).length)), void 0 !== data.generateName && (validate7(data.generateName, { instancePath: instancePath + "/generateName", parentData: data, parentDataProperty: "generateName", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.generation && (validate43(data.generation, { instancePath: instancePath + "/generation", parentData: data, parentDataProperty: "generation", rootData }) || (errors = (vErrors = null === vErrors ? validate43.errors : vErrors.concat(validate43.errors)).length)), void 0 !== data.labels && (validate52(data.labels, { instancePath: instancePath + "/labels", parentData: data, parentDataProperty: "labels", rootData }) || (errors = (vErrors = null === vErrors ? validate52.errors : vErrors.concat(validate52.errors)).length)), void 0 !== data.managedFields && (validate19(data.managedFields, { instancePath: instancePath + "/managedFields", parentData: data, parentDataProperty: "managedFields", rootData }) || (errors = (vErrors = null === vErrors ? validate19.errors : vErrors.concat(validate19.errors)).length)), void 0 !== data.name && (validate7(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.namespace && (validate7(data.namespace, { instancePath: instancePath + "/namespace", parentData: data, parentDataProperty: "namespace", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.ownerReferences && (validate27(data.ownerReferences, { instancePath: instancePath + "/ownerReferences", parentData: data, parentDataProperty: "ownerReferences", rootData }) || (errors = (vErrors = null === vErrors ? validate27.errors : vErrors.concat(validate27.errors)).length)), void 0 !== data.resourceVersion && (validate7(data.resourceVersion, { instancePath: instancePath + "/resourceVersion", parentData: data, parentDataProperty: "resourceVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.selfLink && (validate7(data.selfLink, { instancePath: instancePath + "/selfLink", parentData: data, parentDataProperty: "selfLink", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.uid && (validate7(data.uid, { instancePath: instancePath + "/uid", parentData: data, parentDataProperty: "uid", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate8.errors = vErrors, 0 === errors;
+}
+var validate6, formats02;
+var init_IoK8sApimachineryPkgApisMetaV1ObjectMeta = __esm({
+  "node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta.js"() {
+    init_dist3();
+    init_IoK8sApimachineryPkgApisMetaV1Time();
+    init_IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry();
+    init_IoK8sApimachineryPkgApisMetaV1OwnerReference();
+    validate6 = validate8;
+    formats02 = formats.int64;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConversionStrategy.js
+function validate06(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Default" !== data && "Unicode" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate06.errors = vErrors, 0 === errors;
+}
+var validate9, schema0_enum;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConversionStrategy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConversionStrategy.js"() {
+    validate9 = validate06;
+    schema0_enum = ["Default", "Unicode"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDecodingStrategy.js
+function validate07(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Auto" !== data && "Base64" !== data && "Base64URL" !== data && "None" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum2 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate07.errors = vErrors, 0 === errors;
+}
+var validate10, schema0_enum2;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDecodingStrategy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDecodingStrategy.js"() {
+    validate10 = validate07;
+    schema0_enum2 = ["Auto", "Base64", "Base64URL", "None"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretMetadataPolicy.js
+function validate08(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("None" !== data && "Fetch" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum3 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate08.errors = vErrors, 0 === errors;
+}
+var validate14, schema0_enum3;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretMetadataPolicy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretMetadataPolicy.js"() {
+    validate14 = validate08;
+    schema0_enum3 = ["None", "Fetch"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataRemoteRef.js
+function validate23(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate9(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate9.errors : vErrors.concat(validate9.errors)).length), validate23.errors = vErrors, 0 === errors;
+}
+function validate62(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate10(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate10.errors : vErrors.concat(validate10.errors)).length), validate62.errors = vErrors, 0 === errors;
+}
+function validate102(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate102.errors = vErrors, 0 === errors;
+}
+function validate122(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate14(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate14.errors : vErrors.concat(validate14.errors)).length), validate122.errors = vErrors, 0 === errors;
+}
+function validate09(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate09.errors = vErrors, 0 === errors;
+}
+function validate16(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.key) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "key" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    void 0 !== data.conversionStrategy && (validate23(data.conversionStrategy, { instancePath: instancePath + "/conversionStrategy", parentData: data, parentDataProperty: "conversionStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate23.errors : vErrors.concat(validate23.errors)).length)), void 0 !== data.decodingStrategy && (validate62(data.decodingStrategy, { instancePath: instancePath + "/decodingStrategy", parentData: data, parentDataProperty: "decodingStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate62.errors : vErrors.concat(validate62.errors)).length)), void 0 !== data.key && (validate102(data.key, { instancePath: instancePath + "/key", parentData: data, parentDataProperty: "key", rootData }) || (errors = (vErrors = null === vErrors ? validate102.errors : vErrors.concat(validate102.errors)).length)), void 0 !== data.metadataPolicy && (validate122(data.metadataPolicy, { instancePath: instancePath + "/metadataPolicy", parentData: data, parentDataProperty: "metadataPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate122.errors : vErrors.concat(validate122.errors)).length)), void 0 !== data.property && (validate09(data.property, { instancePath: instancePath + "/property", parentData: data, parentDataProperty: "property", rootData }) || (errors = (vErrors = null === vErrors ? validate09.errors : vErrors.concat(validate09.errors)).length)), void 0 !== data.version && (validate09(data.version, { instancePath: instancePath + "/version", parentData: data, parentDataProperty: "version", rootData }) || (errors = (vErrors = null === vErrors ? validate09.errors : vErrors.concat(validate09.errors)).length));
+  } else {
+    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate16.errors = vErrors, 0 === errors;
+}
+var validate15;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataRemoteRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataRemoteRef.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConversionStrategy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDecodingStrategy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretMetadataPolicy();
+    validate15 = validate16;
+  }
+});
+
 // node_modules/ajv/dist/runtime/ucs2length.js
 var require_ucs2length = __commonJS({
   "node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
@@ -35738,6 +36314,2239 @@ var require_ucs2length = __commonJS({
     }
     exports.default = ucs2length;
     ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
+  }
+});
+
+// node_modules/@kubernetes-models/validate/dist/runtime/ucs2length.js
+var import_ucs2length, ucs2length_default;
+var init_ucs2length = __esm({
+  "node_modules/@kubernetes-models/validate/dist/runtime/ucs2length.js"() {
+    import_ucs2length = __toESM(require_ucs2length(), 1);
+    init_utils();
+    ucs2length_default = getDefault(import_ucs2length.default);
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1GeneratorRef.js
+function validate18(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate18.errors = vErrors, 0 === errors;
+}
+function validate33(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("ACRAccessToken" !== data && "ClusterGenerator" !== data && "ECRAuthorizationToken" !== data && "Fake" !== data && "GCRAccessToken" !== data && "GithubAccessToken" !== data && "QuayAccessToken" !== data && "Password" !== data && "STSSessionToken" !== data && "UUID" !== data && "VaultDynamicSecret" !== data && "Webhook" !== data && "Grafana" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate33.errors = vErrors, 0 === errors;
+}
+function validate53(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (!pattern0.test(data)) {
+      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+  } else {
+    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+  }
+  return validate53.errors = vErrors, 0 === errors;
+}
+function validate010(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.kind) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.name) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.apiVersion && (validate18(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate18.errors : vErrors.concat(validate18.errors)).length)), void 0 !== data.kind && (validate33(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate33.errors : vErrors.concat(validate33.errors)).length)), void 0 !== data.name && (validate53(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate53.errors : vErrors.concat(validate53.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate010.errors = vErrors, 0 === errors;
+}
+var validate17, schema2_enum, pattern0;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1GeneratorRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1GeneratorRef.js"() {
+    init_ucs2length();
+    validate17 = validate010;
+    schema2_enum = ["ACRAccessToken", "ClusterGenerator", "ECRAuthorizationToken", "Fake", "GCRAccessToken", "GithubAccessToken", "QuayAccessToken", "Password", "STSSessionToken", "UUID", "VaultDynamicSecret", "Webhook", "Grafana"];
+    pattern0 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStoreRef.js
+function validate110(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("SecretStore" !== data && "ClusterSecretStore" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate110.errors = vErrors, 0 === errors;
+}
+function validate34(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+    if (!pattern02.test(data)) {
+      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
+      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+    }
+  }
+  return validate34.errors = vErrors, 0 === errors;
+}
+function validate011(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.kind && (validate110(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate110.errors : vErrors.concat(validate110.errors)).length)), void 0 !== data.name && (validate34(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate34.errors : vErrors.concat(validate34.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate011.errors = vErrors, 0 === errors;
+}
+var validate21, schema1_enum, pattern02;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStoreRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStoreRef.js"() {
+    init_ucs2length();
+    validate21 = validate011;
+    schema1_enum = ["SecretStore", "ClusterSecretStore"];
+    pattern02 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreSourceRef.js
+function validate111(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate17(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate17.errors : vErrors.concat(validate17.errors)).length)), validate111.errors = vErrors, 0 === errors;
+}
+function validate54(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate21(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate21.errors : vErrors.concat(validate21.errors)).length)), validate54.errors = vErrors, 0 === errors;
+}
+function validate012(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (Object.keys(data).length > 1) {
+      let err0 = { instancePath, schemaPath: "#/maxProperties", keyword: "maxProperties", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (Object.keys(data).length < 1) {
+      let err1 = { instancePath, schemaPath: "#/minProperties", keyword: "minProperties", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.generatorRef && (validate111(data.generatorRef, { instancePath: instancePath + "/generatorRef", parentData: data, parentDataProperty: "generatorRef", rootData }) || (errors = (vErrors = null === vErrors ? validate111.errors : vErrors.concat(validate111.errors)).length)), void 0 !== data.storeRef && (validate54(data.storeRef, { instancePath: instancePath + "/storeRef", parentData: data, parentDataProperty: "storeRef", rootData }) || (errors = (vErrors = null === vErrors ? validate54.errors : vErrors.concat(validate54.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate012.errors = vErrors, 0 === errors;
+}
+var validate24;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreSourceRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreSourceRef.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1GeneratorRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStoreRef();
+    validate24 = validate012;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretData.js
+function validate112(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate15(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate15.errors : vErrors.concat(validate15.errors)).length), validate112.errors = vErrors, 0 === errors;
+}
+function validate55(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (!pattern03.test(data)) {
+      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+  } else {
+    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+  }
+  return validate55.errors = vErrors, 0 === errors;
+}
+function validate72(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate24(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate24.errors : vErrors.concat(validate24.errors)).length)), validate72.errors = vErrors, 0 === errors;
+}
+function validate013(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.remoteRef) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remoteRef" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.secretKey) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secretKey" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.remoteRef && (validate112(data.remoteRef, { instancePath: instancePath + "/remoteRef", parentData: data, parentDataProperty: "remoteRef", rootData }) || (errors = (vErrors = null === vErrors ? validate112.errors : vErrors.concat(validate112.errors)).length)), void 0 !== data.secretKey && (validate55(data.secretKey, { instancePath: instancePath + "/secretKey", parentData: data, parentDataProperty: "secretKey", rootData }) || (errors = (vErrors = null === vErrors ? validate55.errors : vErrors.concat(validate55.errors)).length)), void 0 !== data.sourceRef && (validate72(data.sourceRef, { instancePath: instancePath + "/sourceRef", parentData: data, parentDataProperty: "sourceRef", rootData }) || (errors = (vErrors = null === vErrors ? validate72.errors : vErrors.concat(validate72.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate013.errors = vErrors, 0 === errors;
+}
+var validate25, pattern03;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretData = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretData.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataRemoteRef();
+    init_ucs2length();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreSourceRef();
+    validate25 = validate013;
+    pattern03 = RegExp("^[-._a-zA-Z0-9]+$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1FindName.js
+function validate113(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate113.errors = vErrors, 0 === errors;
+}
+function validate014(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.regexp && (validate113(data.regexp, { instancePath: instancePath + "/regexp", parentData: data, parentDataProperty: "regexp", rootData }) || (errors = (vErrors = null === vErrors ? validate113.errors : vErrors.concat(validate113.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate014.errors = vErrors, 0 === errors;
+}
+var validate26;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1FindName = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1FindName.js"() {
+    validate26 = validate014;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretFind.js
+function validate114(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate9(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate9.errors : vErrors.concat(validate9.errors)).length), validate114.errors = vErrors, 0 === errors;
+}
+function validate56(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate10(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate10.errors : vErrors.concat(validate10.errors)).length), validate56.errors = vErrors, 0 === errors;
+}
+function validate92(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate26(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate26.errors : vErrors.concat(validate26.errors)).length)), validate92.errors = vErrors, 0 === errors;
+}
+function validate132(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate132.errors = vErrors, 0 === errors;
+}
+function validate162(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate162.errors = vErrors, 0 === errors;
+}
+function validate152(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate162(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate162.errors : vErrors.concat(validate162.errors)).length);
+  return validate152.errors = vErrors, 0 === errors;
+}
+function validate015(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.conversionStrategy && (validate114(data.conversionStrategy, { instancePath: instancePath + "/conversionStrategy", parentData: data, parentDataProperty: "conversionStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate114.errors : vErrors.concat(validate114.errors)).length)), void 0 !== data.decodingStrategy && (validate56(data.decodingStrategy, { instancePath: instancePath + "/decodingStrategy", parentData: data, parentDataProperty: "decodingStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate56.errors : vErrors.concat(validate56.errors)).length)), void 0 !== data.name && (validate92(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate92.errors : vErrors.concat(validate92.errors)).length)), void 0 !== data.path && (validate132(data.path, { instancePath: instancePath + "/path", parentData: data, parentDataProperty: "path", rootData }) || (errors = (vErrors = null === vErrors ? validate132.errors : vErrors.concat(validate132.errors)).length)), void 0 !== data.tags && (validate152(data.tags, { instancePath: instancePath + "/tags", parentData: data, parentDataProperty: "tags", rootData }) || (errors = (vErrors = null === vErrors ? validate152.errors : vErrors.concat(validate152.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate015.errors = vErrors, 0 === errors;
+}
+var validate29;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretFind = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretFind.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConversionStrategy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDecodingStrategy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1FindName();
+    validate29 = validate015;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteRegexp.js
+function validate016(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate016.errors = vErrors, 0 === errors;
+}
+function validate115(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.source) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "source" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.target) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "target" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.source && (validate016(data.source, { instancePath: instancePath + "/source", parentData: data, parentDataProperty: "source", rootData }) || (errors = (vErrors = null === vErrors ? validate016.errors : vErrors.concat(validate016.errors)).length)), void 0 !== data.target && (validate016(data.target, { instancePath: instancePath + "/target", parentData: data, parentDataProperty: "target", rootData }) || (errors = (vErrors = null === vErrors ? validate016.errors : vErrors.concat(validate016.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate115.errors = vErrors, 0 === errors;
+}
+var validate30;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteRegexp = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteRegexp.js"() {
+    validate30 = validate115;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteTransform.js
+function validate116(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate116.errors = vErrors, 0 === errors;
+}
+function validate017(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.template) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "template" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    void 0 !== data.template && (validate116(data.template, { instancePath: instancePath + "/template", parentData: data, parentDataProperty: "template", rootData }) || (errors = (vErrors = null === vErrors ? validate116.errors : vErrors.concat(validate116.errors)).length));
+  } else {
+    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate017.errors = vErrors, 0 === errors;
+}
+var validate31;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteTransform = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteTransform.js"() {
+    validate31 = validate017;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewrite.js
+function validate117(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate30(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate30.errors : vErrors.concat(validate30.errors)).length)), validate117.errors = vErrors, 0 === errors;
+}
+function validate57(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate31(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate31.errors : vErrors.concat(validate31.errors)).length)), validate57.errors = vErrors, 0 === errors;
+}
+function validate018(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.regexp && (validate117(data.regexp, { instancePath: instancePath + "/regexp", parentData: data, parentDataProperty: "regexp", rootData }) || (errors = (vErrors = null === vErrors ? validate117.errors : vErrors.concat(validate117.errors)).length)), void 0 !== data.transform && (validate57(data.transform, { instancePath: instancePath + "/transform", parentData: data, parentDataProperty: "transform", rootData }) || (errors = (vErrors = null === vErrors ? validate57.errors : vErrors.concat(validate57.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate018.errors = vErrors, 0 === errors;
+}
+var validate35;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewrite = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewrite.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteRegexp();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteTransform();
+    validate35 = validate018;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreGeneratorSourceRef.js
+function validate118(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate17(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate17.errors : vErrors.concat(validate17.errors)).length)), validate118.errors = vErrors, 0 === errors;
+}
+function validate58(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate21(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate21.errors : vErrors.concat(validate21.errors)).length)), validate58.errors = vErrors, 0 === errors;
+}
+function validate019(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (Object.keys(data).length > 1) {
+      let err0 = { instancePath, schemaPath: "#/maxProperties", keyword: "maxProperties", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (Object.keys(data).length < 1) {
+      let err1 = { instancePath, schemaPath: "#/minProperties", keyword: "minProperties", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.generatorRef && (validate118(data.generatorRef, { instancePath: instancePath + "/generatorRef", parentData: data, parentDataProperty: "generatorRef", rootData }) || (errors = (vErrors = null === vErrors ? validate118.errors : vErrors.concat(validate118.errors)).length)), void 0 !== data.storeRef && (validate58(data.storeRef, { instancePath: instancePath + "/storeRef", parentData: data, parentDataProperty: "storeRef", rootData }) || (errors = (vErrors = null === vErrors ? validate58.errors : vErrors.concat(validate58.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate019.errors = vErrors, 0 === errors;
+}
+var validate36;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreGeneratorSourceRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreGeneratorSourceRef.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1GeneratorRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStoreRef();
+    validate36 = validate019;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataFromRemoteRef.js
+function validate119(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate15(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate15.errors : vErrors.concat(validate15.errors)).length)), validate119.errors = vErrors, 0 === errors;
+}
+function validate59(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate29(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate29.errors : vErrors.concat(validate29.errors)).length)), validate59.errors = vErrors, 0 === errors;
+}
+function validate103(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate35(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate35.errors : vErrors.concat(validate35.errors)).length), validate103.errors = vErrors, 0 === errors;
+}
+function validate93(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate103(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate103.errors : vErrors.concat(validate103.errors)).length);
+  }
+  return validate93.errors = vErrors, 0 === errors;
+}
+function validate153(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate36(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate36.errors : vErrors.concat(validate36.errors)).length)), validate153.errors = vErrors, 0 === errors;
+}
+function validate020(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.extract && (validate119(data.extract, { instancePath: instancePath + "/extract", parentData: data, parentDataProperty: "extract", rootData }) || (errors = (vErrors = null === vErrors ? validate119.errors : vErrors.concat(validate119.errors)).length)), void 0 !== data.find && (validate59(data.find, { instancePath: instancePath + "/find", parentData: data, parentDataProperty: "find", rootData }) || (errors = (vErrors = null === vErrors ? validate59.errors : vErrors.concat(validate59.errors)).length)), void 0 !== data.rewrite && (validate93(data.rewrite, { instancePath: instancePath + "/rewrite", parentData: data, parentDataProperty: "rewrite", rootData }) || (errors = (vErrors = null === vErrors ? validate93.errors : vErrors.concat(validate93.errors)).length)), void 0 !== data.sourceRef && (validate153(data.sourceRef, { instancePath: instancePath + "/sourceRef", parentData: data, parentDataProperty: "sourceRef", rootData }) || (errors = (vErrors = null === vErrors ? validate153.errors : vErrors.concat(validate153.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate020.errors = vErrors, 0 === errors;
+}
+var validate37;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataFromRemoteRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataFromRemoteRef.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataRemoteRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretFind();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewrite();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreGeneratorSourceRef();
+    validate37 = validate020;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRefreshPolicy.js
+function validate021(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("CreatedOnce" !== data && "Periodic" !== data && "OnChange" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum4 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate021.errors = vErrors, 0 === errors;
+}
+var validate38, schema0_enum4;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRefreshPolicy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRefreshPolicy.js"() {
+    validate38 = validate021;
+    schema0_enum4 = ["CreatedOnce", "Periodic", "OnChange"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretCreationPolicy.js
+function validate022(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Owner" !== data && "Orphan" !== data && "Merge" !== data && "None" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum5 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate022.errors = vErrors, 0 === errors;
+}
+var validate39, schema0_enum5;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretCreationPolicy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretCreationPolicy.js"() {
+    validate39 = validate022;
+    schema0_enum5 = ["Owner", "Orphan", "Merge", "None"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDeletionPolicy.js
+function validate023(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Delete" !== data && "Merge" !== data && "Retain" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum6 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate023.errors = vErrors, 0 === errors;
+}
+var validate40, schema0_enum6;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDeletionPolicy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDeletionPolicy.js"() {
+    validate40 = validate023;
+    schema0_enum6 = ["Delete", "Merge", "Retain"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateEngineVersion.js
+function validate024(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("v2" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum7 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate024.errors = vErrors, 0 === errors;
+}
+var validate41, schema0_enum7;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateEngineVersion = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateEngineVersion.js"() {
+    validate41 = validate024;
+    schema0_enum7 = ["v2"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateMergePolicy.js
+function validate025(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Replace" !== data && "Merge" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum8 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate025.errors = vErrors, 0 === errors;
+}
+var validate44, schema0_enum8;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateMergePolicy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateMergePolicy.js"() {
+    validate44 = validate025;
+    schema0_enum8 = ["Replace", "Merge"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplateMetadata.js
+function validate120(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate120.errors = vErrors, 0 === errors;
+}
+function validate026(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate120(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate120.errors : vErrors.concat(validate120.errors)).length);
+  return validate026.errors = vErrors, 0 === errors;
+}
+function validate310(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.annotations && (validate026(data.annotations, { instancePath: instancePath + "/annotations", parentData: data, parentDataProperty: "annotations", rootData }) || (errors = (vErrors = null === vErrors ? validate026.errors : vErrors.concat(validate026.errors)).length)), void 0 !== data.labels && (validate026(data.labels, { instancePath: instancePath + "/labels", parentData: data, parentDataProperty: "labels", rootData }) || (errors = (vErrors = null === vErrors ? validate026.errors : vErrors.concat(validate026.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate310.errors = vErrors, 0 === errors;
+}
+var validate45;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplateMetadata = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplateMetadata.js"() {
+    validate45 = validate310;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateScope.js
+function validate027(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Values" !== data && "KeysAndValues" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum9 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate027.errors = vErrors, 0 === errors;
+}
+var validate46, schema0_enum9;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateScope = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateScope.js"() {
+    validate46 = validate027;
+    schema0_enum9 = ["Values", "KeysAndValues"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRefItem.js
+function validate121(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (!pattern04.test(data)) {
+      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+  } else {
+    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+  }
+  return validate121.errors = vErrors, 0 === errors;
+}
+function validate311(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate46(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate46.errors : vErrors.concat(validate46.errors)).length), validate311.errors = vErrors, 0 === errors;
+}
+function validate028(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.key) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "key" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    void 0 !== data.key && (validate121(data.key, { instancePath: instancePath + "/key", parentData: data, parentDataProperty: "key", rootData }) || (errors = (vErrors = null === vErrors ? validate121.errors : vErrors.concat(validate121.errors)).length)), void 0 !== data.templateAs && (validate311(data.templateAs, { instancePath: instancePath + "/templateAs", parentData: data, parentDataProperty: "templateAs", rootData }) || (errors = (vErrors = null === vErrors ? validate311.errors : vErrors.concat(validate311.errors)).length));
+  } else {
+    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate028.errors = vErrors, 0 === errors;
+}
+var validate47, pattern04;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRefItem = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRefItem.js"() {
+    init_ucs2length();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateScope();
+    validate47 = validate028;
+    pattern04 = RegExp("^[-._a-zA-Z0-9]+$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRef.js
+function validate210(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate47(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate47.errors : vErrors.concat(validate47.errors)).length), validate210.errors = vErrors, 0 === errors;
+}
+function validate123(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate210(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate210.errors : vErrors.concat(validate210.errors)).length);
+  } else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate123.errors = vErrors, 0 === errors;
+}
+function validate73(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (!pattern05.test(data)) {
+      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+  } else {
+    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+  }
+  return validate73.errors = vErrors, 0 === errors;
+}
+function validate029(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.items) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "items" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.name) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.items && (validate123(data.items, { instancePath: instancePath + "/items", parentData: data, parentDataProperty: "items", rootData }) || (errors = (vErrors = null === vErrors ? validate123.errors : vErrors.concat(validate123.errors)).length)), void 0 !== data.name && (validate73(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate73.errors : vErrors.concat(validate73.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate029.errors = vErrors, 0 === errors;
+}
+var validate48, pattern05;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRef.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRefItem();
+    init_ucs2length();
+    validate48 = validate029;
+    pattern05 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateTarget.js
+function validate030(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Data" !== data && "Annotations" !== data && "Labels" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum10 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate030.errors = vErrors, 0 === errors;
+}
+var validate49, schema0_enum10;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateTarget = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateTarget.js"() {
+    validate49 = validate030;
+    schema0_enum10 = ["Data", "Annotations", "Labels"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateFrom.js
+function validate031(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate48(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate48.errors : vErrors.concat(validate48.errors)).length)), validate031.errors = vErrors, 0 === errors;
+}
+function validate510(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate510.errors = vErrors, 0 === errors;
+}
+function validate82(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate49(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate49.errors : vErrors.concat(validate49.errors)).length), validate82.errors = vErrors, 0 === errors;
+}
+function validate312(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.configMap && (validate031(data.configMap, { instancePath: instancePath + "/configMap", parentData: data, parentDataProperty: "configMap", rootData }) || (errors = (vErrors = null === vErrors ? validate031.errors : vErrors.concat(validate031.errors)).length)), void 0 !== data.literal && (validate510(data.literal, { instancePath: instancePath + "/literal", parentData: data, parentDataProperty: "literal", rootData }) || (errors = (vErrors = null === vErrors ? validate510.errors : vErrors.concat(validate510.errors)).length)), void 0 !== data.secret && (validate031(data.secret, { instancePath: instancePath + "/secret", parentData: data, parentDataProperty: "secret", rootData }) || (errors = (vErrors = null === vErrors ? validate031.errors : vErrors.concat(validate031.errors)).length)), void 0 !== data.target && (validate82(data.target, { instancePath: instancePath + "/target", parentData: data, parentDataProperty: "target", rootData }) || (errors = (vErrors = null === vErrors ? validate82.errors : vErrors.concat(validate82.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate312.errors = vErrors, 0 === errors;
+}
+var validate50;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateFrom = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateFrom.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateTarget();
+    validate50 = validate312;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplate.js
+function validate211(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate211.errors = vErrors, 0 === errors;
+}
+function validate124(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate211(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate211.errors : vErrors.concat(validate211.errors)).length);
+  return validate124.errors = vErrors, 0 === errors;
+}
+function validate511(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate41(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate41.errors : vErrors.concat(validate41.errors)).length), validate511.errors = vErrors, 0 === errors;
+}
+function validate94(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate44(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate44.errors : vErrors.concat(validate44.errors)).length), validate94.errors = vErrors, 0 === errors;
+}
+function validate133(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate45(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate45.errors : vErrors.concat(validate45.errors)).length)), validate133.errors = vErrors, 0 === errors;
+}
+function validate182(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate50(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate50.errors : vErrors.concat(validate50.errors)).length), validate182.errors = vErrors, 0 === errors;
+}
+function validate172(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate182(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate182.errors : vErrors.concat(validate182.errors)).length);
+  }
+  return validate172.errors = vErrors, 0 === errors;
+}
+function validate232(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate232.errors = vErrors, 0 === errors;
+}
+function validate032(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.data && (validate124(data.data, { instancePath: instancePath + "/data", parentData: data, parentDataProperty: "data", rootData }) || (errors = (vErrors = null === vErrors ? validate124.errors : vErrors.concat(validate124.errors)).length)), void 0 !== data.engineVersion && (validate511(data.engineVersion, { instancePath: instancePath + "/engineVersion", parentData: data, parentDataProperty: "engineVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate511.errors : vErrors.concat(validate511.errors)).length)), void 0 !== data.mergePolicy && (validate94(data.mergePolicy, { instancePath: instancePath + "/mergePolicy", parentData: data, parentDataProperty: "mergePolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate94.errors : vErrors.concat(validate94.errors)).length)), void 0 !== data.metadata && (validate133(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate133.errors : vErrors.concat(validate133.errors)).length)), void 0 !== data.templateFrom && (validate172(data.templateFrom, { instancePath: instancePath + "/templateFrom", parentData: data, parentDataProperty: "templateFrom", rootData }) || (errors = (vErrors = null === vErrors ? validate172.errors : vErrors.concat(validate172.errors)).length)), void 0 !== data.type && (validate232(data.type, { instancePath: instancePath + "/type", parentData: data, parentDataProperty: "type", rootData }) || (errors = (vErrors = null === vErrors ? validate232.errors : vErrors.concat(validate232.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate032.errors = vErrors, 0 === errors;
+}
+var validate51;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplate = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplate.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateEngineVersion();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateMergePolicy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplateMetadata();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateFrom();
+    validate51 = validate032;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTarget.js
+function validate125(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate39(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate39.errors : vErrors.concat(validate39.errors)).length), validate125.errors = vErrors, 0 === errors;
+}
+function validate512(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate40(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate40.errors : vErrors.concat(validate40.errors)).length), validate512.errors = vErrors, 0 === errors;
+}
+function validate95(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("boolean" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "boolean" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate95.errors = vErrors, 0 === errors;
+}
+function validate1110(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+    if (!pattern06.test(data)) {
+      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
+      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+    }
+  }
+  return validate1110.errors = vErrors, 0 === errors;
+}
+function validate134(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate51(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate51.errors : vErrors.concat(validate51.errors)).length)), validate134.errors = vErrors, 0 === errors;
+}
+function validate033(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.creationPolicy && (validate125(data.creationPolicy, { instancePath: instancePath + "/creationPolicy", parentData: data, parentDataProperty: "creationPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate125.errors : vErrors.concat(validate125.errors)).length)), void 0 !== data.deletionPolicy && (validate512(data.deletionPolicy, { instancePath: instancePath + "/deletionPolicy", parentData: data, parentDataProperty: "deletionPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate512.errors : vErrors.concat(validate512.errors)).length)), void 0 !== data.immutable && (validate95(data.immutable, { instancePath: instancePath + "/immutable", parentData: data, parentDataProperty: "immutable", rootData }) || (errors = (vErrors = null === vErrors ? validate95.errors : vErrors.concat(validate95.errors)).length)), void 0 !== data.name && (validate1110(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate1110.errors : vErrors.concat(validate1110.errors)).length)), void 0 !== data.template && (validate134(data.template, { instancePath: instancePath + "/template", parentData: data, parentDataProperty: "template", rootData }) || (errors = (vErrors = null === vErrors ? validate134.errors : vErrors.concat(validate134.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate033.errors = vErrors, 0 === errors;
+}
+var validate60, pattern06;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTarget = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTarget.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretCreationPolicy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDeletionPolicy();
+    init_ucs2length();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplate();
+    validate60 = validate033;
+    pattern06 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretSpec.js
+function validate212(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate25(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate25.errors : vErrors.concat(validate25.errors)).length), validate212.errors = vErrors, 0 === errors;
+}
+function validate126(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate212(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate212.errors : vErrors.concat(validate212.errors)).length);
+  }
+  return validate126.errors = vErrors, 0 === errors;
+}
+function validate83(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate37(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate37.errors : vErrors.concat(validate37.errors)).length), validate83.errors = vErrors, 0 === errors;
+}
+function validate74(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate83(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate83.errors : vErrors.concat(validate83.errors)).length);
+  }
+  return validate74.errors = vErrors, 0 === errors;
+}
+function validate135(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate135.errors = vErrors, 0 === errors;
+}
+function validate154(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate38(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate38.errors : vErrors.concat(validate38.errors)).length), validate154.errors = vErrors, 0 === errors;
+}
+function validate192(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate21(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate21.errors : vErrors.concat(validate21.errors)).length)), validate192.errors = vErrors, 0 === errors;
+}
+function validate233(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate60(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate60.errors : vErrors.concat(validate60.errors)).length)), validate233.errors = vErrors, 0 === errors;
+}
+function validate034(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.data && (validate126(data.data, { instancePath: instancePath + "/data", parentData: data, parentDataProperty: "data", rootData }) || (errors = (vErrors = null === vErrors ? validate126.errors : vErrors.concat(validate126.errors)).length)), void 0 !== data.dataFrom && (validate74(data.dataFrom, { instancePath: instancePath + "/dataFrom", parentData: data, parentDataProperty: "dataFrom", rootData }) || (errors = (vErrors = null === vErrors ? validate74.errors : vErrors.concat(validate74.errors)).length)), void 0 !== data.refreshInterval && (validate135(data.refreshInterval, { instancePath: instancePath + "/refreshInterval", parentData: data, parentDataProperty: "refreshInterval", rootData }) || (errors = (vErrors = null === vErrors ? validate135.errors : vErrors.concat(validate135.errors)).length)), void 0 !== data.refreshPolicy && (validate154(data.refreshPolicy, { instancePath: instancePath + "/refreshPolicy", parentData: data, parentDataProperty: "refreshPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate154.errors : vErrors.concat(validate154.errors)).length)), void 0 !== data.secretStoreRef && (validate192(data.secretStoreRef, { instancePath: instancePath + "/secretStoreRef", parentData: data, parentDataProperty: "secretStoreRef", rootData }) || (errors = (vErrors = null === vErrors ? validate192.errors : vErrors.concat(validate192.errors)).length)), void 0 !== data.target && (validate233(data.target, { instancePath: instancePath + "/target", parentData: data, parentDataProperty: "target", rootData }) || (errors = (vErrors = null === vErrors ? validate233.errors : vErrors.concat(validate233.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate034.errors = vErrors, 0 === errors;
+}
+var validate61;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretSpec = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretSpec.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretData();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataFromRemoteRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRefreshPolicy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStoreRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTarget();
+    validate61 = validate034;
+  }
+});
+
+// node_modules/kubernetes-models/_schemas/IoK8sApiCoreV1LocalObjectReference.js
+function validate127(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate127.errors = vErrors, 0 === errors;
+}
+function validate035(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.name && (validate127(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate127.errors : vErrors.concat(validate127.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate035.errors = vErrors, 0 === errors;
+}
+var validate63;
+var init_IoK8sApiCoreV1LocalObjectReference = __esm({
+  "node_modules/kubernetes-models/_schemas/IoK8sApiCoreV1LocalObjectReference.js"() {
+    validate63 = validate035;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConditionType.js
+function validate036(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate036.errors = vErrors, 0 === errors;
+}
+var validate64;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConditionType = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConditionType.js"() {
+    validate64 = validate036;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatusCondition.js
+function validate213(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate213.errors = vErrors, 0 === errors;
+}
+function validate037(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate037.errors = vErrors, 0 === errors;
+}
+function validate84(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate84.errors = vErrors, 0 === errors;
+}
+function validate104(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate64(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate64.errors : vErrors.concat(validate64.errors)).length), validate104.errors = vErrors, 0 === errors;
+}
+function validate128(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.status) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.type) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.lastTransitionTime && (validate213(data.lastTransitionTime, { instancePath: instancePath + "/lastTransitionTime", parentData: data, parentDataProperty: "lastTransitionTime", rootData }) || (errors = (vErrors = null === vErrors ? validate213.errors : vErrors.concat(validate213.errors)).length)), void 0 !== data.message && (validate037(data.message, { instancePath: instancePath + "/message", parentData: data, parentDataProperty: "message", rootData }) || (errors = (vErrors = null === vErrors ? validate037.errors : vErrors.concat(validate037.errors)).length)), void 0 !== data.reason && (validate037(data.reason, { instancePath: instancePath + "/reason", parentData: data, parentDataProperty: "reason", rootData }) || (errors = (vErrors = null === vErrors ? validate037.errors : vErrors.concat(validate037.errors)).length)), void 0 !== data.status && (validate84(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate84.errors : vErrors.concat(validate84.errors)).length)), void 0 !== data.type && (validate104(data.type, { instancePath: instancePath + "/type", parentData: data, parentDataProperty: "type", rootData }) || (errors = (vErrors = null === vErrors ? validate104.errors : vErrors.concat(validate104.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate128.errors = vErrors, 0 === errors;
+}
+var validate65;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatusCondition = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatusCondition.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1Time();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConditionType();
+    validate65 = validate128;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatus.js
+function validate129(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate63(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate63.errors : vErrors.concat(validate63.errors)).length)), validate129.errors = vErrors, 0 === errors;
+}
+function validate67(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate65(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate65.errors : vErrors.concat(validate65.errors)).length), validate67.errors = vErrors, 0 === errors;
+}
+function validate513(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate67(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate67.errors : vErrors.concat(validate67.errors)).length);
+  }
+  return validate513.errors = vErrors, 0 === errors;
+}
+function validate1111(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate1111.errors = vErrors, 0 === errors;
+}
+function validate155(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate155.errors = vErrors, 0 === errors;
+}
+function validate038(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.binding && (validate129(data.binding, { instancePath: instancePath + "/binding", parentData: data, parentDataProperty: "binding", rootData }) || (errors = (vErrors = null === vErrors ? validate129.errors : vErrors.concat(validate129.errors)).length)), void 0 !== data.conditions && (validate513(data.conditions, { instancePath: instancePath + "/conditions", parentData: data, parentDataProperty: "conditions", rootData }) || (errors = (vErrors = null === vErrors ? validate513.errors : vErrors.concat(validate513.errors)).length)), void 0 !== data.refreshTime && (validate1111(data.refreshTime, { instancePath: instancePath + "/refreshTime", parentData: data, parentDataProperty: "refreshTime", rootData }) || (errors = (vErrors = null === vErrors ? validate1111.errors : vErrors.concat(validate1111.errors)).length)), void 0 !== data.syncedResourceVersion && (validate155(data.syncedResourceVersion, { instancePath: instancePath + "/syncedResourceVersion", parentData: data, parentDataProperty: "syncedResourceVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate155.errors : vErrors.concat(validate155.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate038.errors = vErrors, 0 === errors;
+}
+var validate66;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatus = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatus.js"() {
+    init_IoK8sApiCoreV1LocalObjectReference();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatusCondition();
+    init_IoK8sApimachineryPkgApisMetaV1Time();
+    validate66 = validate038;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret.js
+function validate130(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("external-secrets.io/v1" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum2 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate130.errors = vErrors, 0 === errors;
+}
+function validate313(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("ExternalSecret" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum2 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate313.errors = vErrors, 0 === errors;
+}
+function validate514(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate6(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate6.errors : vErrors.concat(validate6.errors)).length)), validate514.errors = vErrors, 0 === errors;
+}
+function validate96(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate61(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate61.errors : vErrors.concat(validate61.errors)).length)), validate96.errors = vErrors, 0 === errors;
+}
+function validate136(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate66(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate66.errors : vErrors.concat(validate66.errors)).length)), validate136.errors = vErrors, 0 === errors;
+}
+function validate039(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.apiVersion) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.kind) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.apiVersion && (validate130(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate130.errors : vErrors.concat(validate130.errors)).length)), void 0 !== data.kind && (validate313(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate313.errors : vErrors.concat(validate313.errors)).length)), void 0 !== data.metadata && (validate514(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate514.errors : vErrors.concat(validate514.errors)).length)), void 0 !== data.spec && (validate96(data.spec, { instancePath: instancePath + "/spec", parentData: data, parentDataProperty: "spec", rootData }) || (errors = (vErrors = null === vErrors ? validate96.errors : vErrors.concat(validate96.errors)).length)), void 0 !== data.status && (validate136(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate136.errors : vErrors.concat(validate136.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate039.errors = vErrors, 0 === errors;
+}
+var validate68, schema1_enum2, schema2_enum2;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1ObjectMeta();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretSpec();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatus();
+    validate68 = validate039;
+    schema1_enum2 = ["external-secrets.io/v1"];
+    schema2_enum2 = ["ExternalSecret"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret.js
+var ExternalSecret_exports = {};
+__export(ExternalSecret_exports, {
+  ExternalSecret: () => ExternalSecret
+});
+var ExternalSecret;
+var init_ExternalSecret = __esm({
+  "node_modules/@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret.js"() {
+    init_dist4();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret();
+    ExternalSecret = class _ExternalSecret extends Model {
+      static {
+        this.apiVersion = "external-secrets.io/v1";
+      }
+      static {
+        this.kind = "ExternalSecret";
+      }
+      static {
+        this.is = createTypeMetaGuard(_ExternalSecret);
+      }
+      constructor(data) {
+        super(), this.setDefinedProps({ apiVersion: _ExternalSecret.apiVersion, kind: _ExternalSecret.kind, ...data });
+      }
+    };
+    setValidateFunc(ExternalSecret, validate68);
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConversionStrategy.js
+function validate040(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("None" !== data && "ReverseUnicode" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum11 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate040.errors = vErrors, 0 === errors;
+}
+var validate69, schema0_enum11;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConversionStrategy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConversionStrategy.js"() {
+    validate69 = validate040;
+    schema0_enum11 = ["None", "ReverseUnicode"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretRemoteRef.js
+function validate131(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate131.errors = vErrors, 0 === errors;
+}
+function validate314(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate314.errors = vErrors, 0 === errors;
+}
+function validate041(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.remoteKey) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remoteKey" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    void 0 !== data.property && (validate131(data.property, { instancePath: instancePath + "/property", parentData: data, parentDataProperty: "property", rootData }) || (errors = (vErrors = null === vErrors ? validate131.errors : vErrors.concat(validate131.errors)).length)), void 0 !== data.remoteKey && (validate314(data.remoteKey, { instancePath: instancePath + "/remoteKey", parentData: data, parentDataProperty: "remoteKey", rootData }) || (errors = (vErrors = null === vErrors ? validate314.errors : vErrors.concat(validate314.errors)).length));
+  } else {
+    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate041.errors = vErrors, 0 === errors;
+}
+var validate70;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretRemoteRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretRemoteRef.js"() {
+    validate70 = validate041;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretMatch.js
+function validate137(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate70(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate70.errors : vErrors.concat(validate70.errors)).length), validate137.errors = vErrors, 0 === errors;
+}
+function validate515(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate515.errors = vErrors, 0 === errors;
+}
+function validate042(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.remoteRef) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remoteRef" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    void 0 !== data.remoteRef && (validate137(data.remoteRef, { instancePath: instancePath + "/remoteRef", parentData: data, parentDataProperty: "remoteRef", rootData }) || (errors = (vErrors = null === vErrors ? validate137.errors : vErrors.concat(validate137.errors)).length)), void 0 !== data.secretKey && (validate515(data.secretKey, { instancePath: instancePath + "/secretKey", parentData: data, parentDataProperty: "secretKey", rootData }) || (errors = (vErrors = null === vErrors ? validate515.errors : vErrors.concat(validate515.errors)).length));
+  } else {
+    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate042.errors = vErrors, 0 === errors;
+}
+var validate71;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretMatch = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretMatch.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretRemoteRef();
+    validate71 = validate042;
+  }
+});
+
+// node_modules/kubernetes-models/_schemas/IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON.js
+function validate043(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  return validate043.errors = null, true;
+}
+var validate75;
+var init_IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON = __esm({
+  "node_modules/kubernetes-models/_schemas/IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON.js"() {
+    validate75 = validate043;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretData.js
+function validate138(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate69(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate69.errors : vErrors.concat(validate69.errors)).length), validate138.errors = vErrors, 0 === errors;
+}
+function validate516(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate71(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate71.errors : vErrors.concat(validate71.errors)).length), validate516.errors = vErrors, 0 === errors;
+}
+function validate97(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate75(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate75.errors : vErrors.concat(validate75.errors)).length)), validate97.errors = vErrors, 0 === errors;
+}
+function validate044(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.match) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "match" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    void 0 !== data.conversionStrategy && (validate138(data.conversionStrategy, { instancePath: instancePath + "/conversionStrategy", parentData: data, parentDataProperty: "conversionStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate138.errors : vErrors.concat(validate138.errors)).length)), void 0 !== data.match && (validate516(data.match, { instancePath: instancePath + "/match", parentData: data, parentDataProperty: "match", rootData }) || (errors = (vErrors = null === vErrors ? validate516.errors : vErrors.concat(validate516.errors)).length)), void 0 !== data.metadata && (validate97(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate97.errors : vErrors.concat(validate97.errors)).length));
+  } else {
+    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate044.errors = vErrors, 0 === errors;
+}
+var validate76;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretData = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretData.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConversionStrategy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretMatch();
+    init_IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON();
+    validate76 = validate044;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretDeletionPolicy.js
+function validate045(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Delete" !== data && "None" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum12 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate045.errors = vErrors, 0 === errors;
+}
+var validate77, schema0_enum12;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretDeletionPolicy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretDeletionPolicy.js"() {
+    validate77 = validate045;
+    schema0_enum12 = ["Delete", "None"];
+  }
+});
+
+// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement.js
+function validate046(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate046.errors = vErrors, 0 === errors;
+}
+function validate410(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate046(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate046.errors : vErrors.concat(validate046.errors)).length);
+  }
+  return validate410.errors = vErrors, 0 === errors;
+}
+function validate139(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.key) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "key" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.operator) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "operator" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.key && (validate046(data.key, { instancePath: instancePath + "/key", parentData: data, parentDataProperty: "key", rootData }) || (errors = (vErrors = null === vErrors ? validate046.errors : vErrors.concat(validate046.errors)).length)), void 0 !== data.operator && (validate046(data.operator, { instancePath: instancePath + "/operator", parentData: data, parentDataProperty: "operator", rootData }) || (errors = (vErrors = null === vErrors ? validate046.errors : vErrors.concat(validate046.errors)).length)), void 0 !== data.values && (validate410(data.values, { instancePath: instancePath + "/values", parentData: data, parentDataProperty: "values", rootData }) || (errors = (vErrors = null === vErrors ? validate410.errors : vErrors.concat(validate410.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate139.errors = vErrors, 0 === errors;
+}
+var validate78;
+var init_IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement = __esm({
+  "node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement.js"() {
+    validate78 = validate139;
+  }
+});
+
+// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1LabelSelector.js
+function validate214(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate78(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate78.errors : vErrors.concat(validate78.errors)).length), validate214.errors = vErrors, 0 === errors;
+}
+function validate140(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate214(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate214.errors : vErrors.concat(validate214.errors)).length);
+  }
+  return validate140.errors = vErrors, 0 === errors;
+}
+function validate85(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate85.errors = vErrors, 0 === errors;
+}
+function validate710(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate85(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate85.errors : vErrors.concat(validate85.errors)).length);
+  return validate710.errors = vErrors, 0 === errors;
+}
+function validate047(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.matchExpressions && (validate140(data.matchExpressions, { instancePath: instancePath + "/matchExpressions", parentData: data, parentDataProperty: "matchExpressions", rootData }) || (errors = (vErrors = null === vErrors ? validate140.errors : vErrors.concat(validate140.errors)).length)), void 0 !== data.matchLabels && (validate710(data.matchLabels, { instancePath: instancePath + "/matchLabels", parentData: data, parentDataProperty: "matchLabels", rootData }) || (errors = (vErrors = null === vErrors ? validate710.errors : vErrors.concat(validate710.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate047.errors = vErrors, 0 === errors;
+}
+var validate79;
+var init_IoK8sApimachineryPkgApisMetaV1LabelSelector = __esm({
+  "node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1LabelSelector.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement();
+    validate79 = validate047;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStoreRef.js
+function validate141(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("SecretStore" !== data && "ClusterSecretStore" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum3 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate141.errors = vErrors, 0 === errors;
+}
+function validate315(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate79(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate79.errors : vErrors.concat(validate79.errors)).length)), validate315.errors = vErrors, 0 === errors;
+}
+function validate711(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+    if (!pattern07.test(data)) {
+      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
+      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+    }
+  }
+  return validate711.errors = vErrors, 0 === errors;
+}
+function validate048(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.kind && (validate141(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate141.errors : vErrors.concat(validate141.errors)).length)), void 0 !== data.labelSelector && (validate315(data.labelSelector, { instancePath: instancePath + "/labelSelector", parentData: data, parentDataProperty: "labelSelector", rootData }) || (errors = (vErrors = null === vErrors ? validate315.errors : vErrors.concat(validate315.errors)).length)), void 0 !== data.name && (validate711(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate711.errors : vErrors.concat(validate711.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate048.errors = vErrors, 0 === errors;
+}
+var validate80, schema1_enum3, pattern07;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStoreRef = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStoreRef.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1LabelSelector();
+    init_ucs2length();
+    validate80 = validate048;
+    schema1_enum3 = ["SecretStore", "ClusterSecretStore"];
+    pattern07 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSecret.js
+function validate142(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("string" == typeof data) {
+    if (ucs2length_default(data) > 253) {
+      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (1 > ucs2length_default(data)) {
+      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+    if (!pattern08.test(data)) {
+      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
+      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+    }
+  }
+  return validate142.errors = vErrors, 0 === errors;
+}
+function validate316(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate79(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate79.errors : vErrors.concat(validate79.errors)).length)), validate316.errors = vErrors, 0 === errors;
+}
+function validate049(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.name && (validate142(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate142.errors : vErrors.concat(validate142.errors)).length)), void 0 !== data.selector && (validate316(data.selector, { instancePath: instancePath + "/selector", parentData: data, parentDataProperty: "selector", rootData }) || (errors = (vErrors = null === vErrors ? validate316.errors : vErrors.concat(validate316.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate049.errors = vErrors, 0 === errors;
+}
+var validate81, pattern08;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSecret = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSecret.js"() {
+    init_ucs2length();
+    init_IoK8sApimachineryPkgApisMetaV1LabelSelector();
+    validate81 = validate049;
+    pattern08 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSelector.js
+function validate143(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate17(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate17.errors : vErrors.concat(validate17.errors)).length)), validate143.errors = vErrors, 0 === errors;
+}
+function validate517(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate81(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate81.errors : vErrors.concat(validate81.errors)).length)), validate517.errors = vErrors, 0 === errors;
+}
+function validate050(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (Object.keys(data).length > 1) {
+      let err0 = { instancePath, schemaPath: "#/maxProperties", keyword: "maxProperties", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (Object.keys(data).length < 1) {
+      let err1 = { instancePath, schemaPath: "#/minProperties", keyword: "minProperties", params: { limit: 1 } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.generatorRef && (validate143(data.generatorRef, { instancePath: instancePath + "/generatorRef", parentData: data, parentDataProperty: "generatorRef", rootData }) || (errors = (vErrors = null === vErrors ? validate143.errors : vErrors.concat(validate143.errors)).length)), void 0 !== data.secret && (validate517(data.secret, { instancePath: instancePath + "/secret", parentData: data, parentDataProperty: "secret", rootData }) || (errors = (vErrors = null === vErrors ? validate517.errors : vErrors.concat(validate517.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate050.errors = vErrors, 0 === errors;
+}
+var validate86;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSelector = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSelector.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1GeneratorRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSecret();
+    validate86 = validate050;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretUpdatePolicy.js
+function validate051(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Replace" !== data && "IfNotExists" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum13 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate051.errors = vErrors, 0 === errors;
+}
+var validate87, schema0_enum13;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretUpdatePolicy = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretUpdatePolicy.js"() {
+    validate87 = validate051;
+    schema0_enum13 = ["Replace", "IfNotExists"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSpec.js
+function validate215(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate76(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate76.errors : vErrors.concat(validate76.errors)).length), validate215.errors = vErrors, 0 === errors;
+}
+function validate144(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate215(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate215.errors : vErrors.concat(validate215.errors)).length);
+  }
+  return validate144.errors = vErrors, 0 === errors;
+}
+function validate712(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate77(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate77.errors : vErrors.concat(validate77.errors)).length), validate712.errors = vErrors, 0 === errors;
+}
+function validate1112(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate1112.errors = vErrors, 0 === errors;
+}
+function validate145(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate80(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate80.errors : vErrors.concat(validate80.errors)).length), validate145.errors = vErrors, 0 === errors;
+}
+function validate1310(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate145(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate145.errors : vErrors.concat(validate145.errors)).length);
+  } else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate1310.errors = vErrors, 0 === errors;
+}
+function validate193(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate86(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate86.errors : vErrors.concat(validate86.errors)).length), validate193.errors = vErrors, 0 === errors;
+}
+function validate234(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate51(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate51.errors : vErrors.concat(validate51.errors)).length)), validate234.errors = vErrors, 0 === errors;
+}
+function validate272(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate87(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate87.errors : vErrors.concat(validate87.errors)).length), validate272.errors = vErrors, 0 === errors;
+}
+function validate052(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.secretStoreRefs) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secretStoreRefs" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.selector) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "selector" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.data && (validate144(data.data, { instancePath: instancePath + "/data", parentData: data, parentDataProperty: "data", rootData }) || (errors = (vErrors = null === vErrors ? validate144.errors : vErrors.concat(validate144.errors)).length)), void 0 !== data.deletionPolicy && (validate712(data.deletionPolicy, { instancePath: instancePath + "/deletionPolicy", parentData: data, parentDataProperty: "deletionPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate712.errors : vErrors.concat(validate712.errors)).length)), void 0 !== data.refreshInterval && (validate1112(data.refreshInterval, { instancePath: instancePath + "/refreshInterval", parentData: data, parentDataProperty: "refreshInterval", rootData }) || (errors = (vErrors = null === vErrors ? validate1112.errors : vErrors.concat(validate1112.errors)).length)), void 0 !== data.secretStoreRefs && (validate1310(data.secretStoreRefs, { instancePath: instancePath + "/secretStoreRefs", parentData: data, parentDataProperty: "secretStoreRefs", rootData }) || (errors = (vErrors = null === vErrors ? validate1310.errors : vErrors.concat(validate1310.errors)).length)), void 0 !== data.selector && (validate193(data.selector, { instancePath: instancePath + "/selector", parentData: data, parentDataProperty: "selector", rootData }) || (errors = (vErrors = null === vErrors ? validate193.errors : vErrors.concat(validate193.errors)).length)), void 0 !== data.template && (validate234(data.template, { instancePath: instancePath + "/template", parentData: data, parentDataProperty: "template", rootData }) || (errors = (vErrors = null === vErrors ? validate234.errors : vErrors.concat(validate234.errors)).length)), void 0 !== data.updatePolicy && (validate272(data.updatePolicy, { instancePath: instancePath + "/updatePolicy", parentData: data, parentDataProperty: "updatePolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate272.errors : vErrors.concat(validate272.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate052.errors = vErrors, 0 === errors;
+}
+var validate88;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSpec = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSpec.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretData();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretDeletionPolicy();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStoreRef();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSelector();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplate();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretUpdatePolicy();
+    validate88 = validate052;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConditionType.js
+function validate053(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate053.errors = vErrors, 0 === errors;
+}
+var validate89;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConditionType = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConditionType.js"() {
+    validate89 = validate053;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatusCondition.js
+function validate216(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate216.errors = vErrors, 0 === errors;
+}
+function validate054(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate054.errors = vErrors, 0 === errors;
+}
+function validate810(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate810.errors = vErrors, 0 === errors;
+}
+function validate105(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate89(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate89.errors : vErrors.concat(validate89.errors)).length), validate105.errors = vErrors, 0 === errors;
+}
+function validate146(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.status) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.type) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.lastTransitionTime && (validate216(data.lastTransitionTime, { instancePath: instancePath + "/lastTransitionTime", parentData: data, parentDataProperty: "lastTransitionTime", rootData }) || (errors = (vErrors = null === vErrors ? validate216.errors : vErrors.concat(validate216.errors)).length)), void 0 !== data.message && (validate054(data.message, { instancePath: instancePath + "/message", parentData: data, parentDataProperty: "message", rootData }) || (errors = (vErrors = null === vErrors ? validate054.errors : vErrors.concat(validate054.errors)).length)), void 0 !== data.reason && (validate054(data.reason, { instancePath: instancePath + "/reason", parentData: data, parentDataProperty: "reason", rootData }) || (errors = (vErrors = null === vErrors ? validate054.errors : vErrors.concat(validate054.errors)).length)), void 0 !== data.status && (validate810(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate810.errors : vErrors.concat(validate810.errors)).length)), void 0 !== data.type && (validate105(data.type, { instancePath: instancePath + "/type", parentData: data, parentDataProperty: "type", rootData }) || (errors = (vErrors = null === vErrors ? validate105.errors : vErrors.concat(validate105.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate146.errors = vErrors, 0 === errors;
+}
+var validate90;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatusCondition = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatusCondition.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1Time();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConditionType();
+    validate90 = validate146;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1SyncedPushSecretsMap.js
+function validate217(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate76(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate76.errors : vErrors.concat(validate76.errors)).length), validate217.errors = vErrors, 0 === errors;
+}
+function validate147(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate217(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate217.errors : vErrors.concat(validate217.errors)).length);
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate147.errors = vErrors, 0 === errors;
+}
+function validate055(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate147(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate147.errors : vErrors.concat(validate147.errors)).length);
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate055.errors = vErrors, 0 === errors;
+}
+var validate91;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1SyncedPushSecretsMap = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1SyncedPushSecretsMap.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretData();
+    validate91 = validate055;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatus.js
+function validate218(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return validate90(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate90.errors : vErrors.concat(validate90.errors)).length), validate218.errors = vErrors, 0 === errors;
+}
+function validate148(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!Array.isArray(data) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if (Array.isArray(data)) {
+    let len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) validate218(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate218.errors : vErrors.concat(validate218.errors)).length);
+  }
+  return validate148.errors = vErrors, 0 === errors;
+}
+function validate713(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate713.errors = vErrors, 0 === errors;
+}
+function validate1113(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate91(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate91.errors : vErrors.concat(validate91.errors)).length)), validate1113.errors = vErrors, 0 === errors;
+}
+function validate156(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate156.errors = vErrors, 0 === errors;
+}
+function validate056(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.conditions && (validate148(data.conditions, { instancePath: instancePath + "/conditions", parentData: data, parentDataProperty: "conditions", rootData }) || (errors = (vErrors = null === vErrors ? validate148.errors : vErrors.concat(validate148.errors)).length)), void 0 !== data.refreshTime && (validate713(data.refreshTime, { instancePath: instancePath + "/refreshTime", parentData: data, parentDataProperty: "refreshTime", rootData }) || (errors = (vErrors = null === vErrors ? validate713.errors : vErrors.concat(validate713.errors)).length)), void 0 !== data.syncedPushSecrets && (validate1113(data.syncedPushSecrets, { instancePath: instancePath + "/syncedPushSecrets", parentData: data, parentDataProperty: "syncedPushSecrets", rootData }) || (errors = (vErrors = null === vErrors ? validate1113.errors : vErrors.concat(validate1113.errors)).length)), void 0 !== data.syncedResourceVersion && (validate156(data.syncedResourceVersion, { instancePath: instancePath + "/syncedResourceVersion", parentData: data, parentDataProperty: "syncedResourceVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate156.errors : vErrors.concat(validate156.errors)).length));
+  else {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate056.errors = vErrors, 0 === errors;
+}
+var validate98;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatus = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatus.js"() {
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatusCondition();
+    init_IoK8sApimachineryPkgApisMetaV1Time();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1SyncedPushSecretsMap();
+    validate98 = validate056;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecret.js
+function validate149(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("external-secrets.io/v1alpha1" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum4 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate149.errors = vErrors, 0 === errors;
+}
+function validate317(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("PushSecret" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum3 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate317.errors = vErrors, 0 === errors;
+}
+function validate518(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate6(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate6.errors : vErrors.concat(validate6.errors)).length)), validate518.errors = vErrors, 0 === errors;
+}
+function validate910(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate88(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate88.errors : vErrors.concat(validate88.errors)).length)), validate910.errors = vErrors, 0 === errors;
+}
+function validate1311(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate98(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate98.errors : vErrors.concat(validate98.errors)).length)), validate1311.errors = vErrors, 0 === errors;
+}
+function validate057(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.apiVersion) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.kind) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.apiVersion && (validate149(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate149.errors : vErrors.concat(validate149.errors)).length)), void 0 !== data.kind && (validate317(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate317.errors : vErrors.concat(validate317.errors)).length)), void 0 !== data.metadata && (validate518(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate518.errors : vErrors.concat(validate518.errors)).length)), void 0 !== data.spec && (validate910(data.spec, { instancePath: instancePath + "/spec", parentData: data, parentDataProperty: "spec", rootData }) || (errors = (vErrors = null === vErrors ? validate910.errors : vErrors.concat(validate910.errors)).length)), void 0 !== data.status && (validate1311(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate1311.errors : vErrors.concat(validate1311.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate057.errors = vErrors, 0 === errors;
+}
+var validate99, schema1_enum4, schema2_enum3;
+var init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecret = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecret.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1ObjectMeta();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSpec();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatus();
+    validate99 = validate057;
+    schema1_enum4 = ["external-secrets.io/v1alpha1"];
+    schema2_enum3 = ["PushSecret"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/external-secrets.io/v1alpha1/PushSecret.js
+var PushSecret_exports = {};
+__export(PushSecret_exports, {
+  PushSecret: () => PushSecret
+});
+var PushSecret;
+var init_PushSecret = __esm({
+  "node_modules/@kubernetes-models/external-secrets/external-secrets.io/v1alpha1/PushSecret.js"() {
+    init_dist4();
+    init_ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecret();
+    PushSecret = class _PushSecret extends Model {
+      static {
+        this.apiVersion = "external-secrets.io/v1alpha1";
+      }
+      static {
+        this.kind = "PushSecret";
+      }
+      static {
+        this.is = createTypeMetaGuard(_PushSecret);
+      }
+      constructor(data) {
+        super(), this.setDefinedProps({ apiVersion: _PushSecret.apiVersion, kind: _PushSecret.kind, ...data });
+      }
+    };
+    setValidateFunc(PushSecret, validate99);
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1PasswordSpec.js
+function validate058(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("boolean" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "boolean" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate058.errors = vErrors, 0 === errors;
+}
+function validate150(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!("number" == typeof data && !(data % 1) && !isNaN(data) && isFinite(data)) && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "integer" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate150.errors = vErrors, 0 === errors;
+}
+function validate519(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (!("number" == typeof data && !(data % 1) && !isNaN(data) && isFinite(data))) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "integer" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate519.errors = vErrors, 0 === errors;
+}
+function validate811(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data && null !== data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  return validate811.errors = vErrors, 0 === errors;
+}
+function validate219(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.allowRepeat) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "allowRepeat" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.length) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "length" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    if (void 0 === data.noUpper) {
+      let err22 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "noUpper" } };
+      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+    }
+    void 0 !== data.allowRepeat && (validate058(data.allowRepeat, { instancePath: instancePath + "/allowRepeat", parentData: data, parentDataProperty: "allowRepeat", rootData }) || (errors = (vErrors = null === vErrors ? validate058.errors : vErrors.concat(validate058.errors)).length)), void 0 !== data.digits && (validate150(data.digits, { instancePath: instancePath + "/digits", parentData: data, parentDataProperty: "digits", rootData }) || (errors = (vErrors = null === vErrors ? validate150.errors : vErrors.concat(validate150.errors)).length)), void 0 !== data.length && (validate519(data.length, { instancePath: instancePath + "/length", parentData: data, parentDataProperty: "length", rootData }) || (errors = (vErrors = null === vErrors ? validate519.errors : vErrors.concat(validate519.errors)).length)), void 0 !== data.noUpper && (validate058(data.noUpper, { instancePath: instancePath + "/noUpper", parentData: data, parentDataProperty: "noUpper", rootData }) || (errors = (vErrors = null === vErrors ? validate058.errors : vErrors.concat(validate058.errors)).length)), void 0 !== data.symbolCharacters && (validate811(data.symbolCharacters, { instancePath: instancePath + "/symbolCharacters", parentData: data, parentDataProperty: "symbolCharacters", rootData }) || (errors = (vErrors = null === vErrors ? validate811.errors : vErrors.concat(validate811.errors)).length)), void 0 !== data.symbols && (validate150(data.symbols, { instancePath: instancePath + "/symbols", parentData: data, parentDataProperty: "symbols", rootData }) || (errors = (vErrors = null === vErrors ? validate150.errors : vErrors.concat(validate150.errors)).length));
+  } else {
+    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
+  }
+  return validate219.errors = vErrors, 0 === errors;
+}
+var validate100;
+var init_ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1PasswordSpec = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1PasswordSpec.js"() {
+    validate100 = validate219;
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1Password.js
+function validate151(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("generators.external-secrets.io/v1alpha1" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum5 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate151.errors = vErrors, 0 === errors;
+}
+function validate318(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if ("string" != typeof data) {
+    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
+    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+  }
+  if ("Password" !== data) {
+    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum4 } };
+    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+  }
+  return validate318.errors = vErrors, 0 === errors;
+}
+function validate520(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate6(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate6.errors : vErrors.concat(validate6.errors)).length)), validate520.errors = vErrors, 0 === errors;
+}
+function validate911(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  return null !== data && (validate100(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate100.errors : vErrors.concat(validate100.errors)).length)), validate911.errors = vErrors, 0 === errors;
+}
+function validate059(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null, errors = 0;
+  if (data && "object" == typeof data && !Array.isArray(data)) {
+    if (void 0 === data.apiVersion) {
+      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
+      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
+    }
+    if (void 0 === data.kind) {
+      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
+      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
+    }
+    void 0 !== data.apiVersion && (validate151(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate151.errors : vErrors.concat(validate151.errors)).length)), void 0 !== data.kind && (validate318(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate318.errors : vErrors.concat(validate318.errors)).length)), void 0 !== data.metadata && (validate520(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate520.errors : vErrors.concat(validate520.errors)).length)), void 0 !== data.spec && (validate911(data.spec, { instancePath: instancePath + "/spec", parentData: data, parentDataProperty: "spec", rootData }) || (errors = (vErrors = null === vErrors ? validate911.errors : vErrors.concat(validate911.errors)).length));
+  } else {
+    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
+    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
+  }
+  return validate059.errors = vErrors, 0 === errors;
+}
+var validate101, schema1_enum5, schema2_enum4;
+var init_ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1Password = __esm({
+  "node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1Password.js"() {
+    init_IoK8sApimachineryPkgApisMetaV1ObjectMeta();
+    init_ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1PasswordSpec();
+    validate101 = validate059;
+    schema1_enum5 = ["generators.external-secrets.io/v1alpha1"];
+    schema2_enum4 = ["Password"];
+  }
+});
+
+// node_modules/@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1/Password.js
+var Password_exports = {};
+__export(Password_exports, {
+  Password: () => Password
+});
+var Password;
+var init_Password = __esm({
+  "node_modules/@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1/Password.js"() {
+    init_dist4();
+    init_ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1Password();
+    Password = class _Password extends Model {
+      static {
+        this.apiVersion = "generators.external-secrets.io/v1alpha1";
+      }
+      static {
+        this.kind = "Password";
+      }
+      static {
+        this.is = createTypeMetaGuard(_Password);
+      }
+      constructor(data) {
+        super(), this.setDefinedProps({ apiVersion: _Password.apiVersion, kind: _Password.kind, ...data });
+      }
+    };
+    setValidateFunc(Password, validate101);
   }
 });
 
@@ -57696,2335 +60505,6 @@ function buildWorkspace(c, r, b, mapping, resolved, deployed) {
   return { apiVersion: WORKSPACE_API_VERSION, kind: WORKSPACE_KIND, metadata, spec };
 }
 
-// node_modules/@kubernetes-models/validate/dist/formats.js
-var import_formats = __toESM(require_formats(), 1);
-var import_formats2 = __toESM(require_formats2(), 1);
-
-// node_modules/cidr-regex/dist/index.js
-var defaultOpts = { exact: false };
-var v4src = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}\\/(3[0-2]|[12]?[0-9])";
-var v6src = "(?:(?:[a-fA-F\\d]{1,4}:){7}(?:[a-fA-F\\d]{1,4}|:)|(?:[a-fA-F\\d]{1,4}:){6}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|:[a-fA-F\\d]{1,4}|:)|(?:[a-fA-F\\d]{1,4}:){5}(?::(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,2}|:)|(?:[a-fA-F\\d]{1,4}:){4}(?:(?::[a-fA-F\\d]{1,4})?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,3}|:)|(?:[a-fA-F\\d]{1,4}:){3}(?:(?::[a-fA-F\\d]{1,4}){0,2}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,4}|:)|(?:[a-fA-F\\d]{1,4}:){2}(?:(?::[a-fA-F\\d]{1,4}){0,3}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,5}|:)|[a-fA-F\\d]{1,4}:(?:(?::[a-fA-F\\d]{1,4}){0,4}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,6}|:)|:(?:(?::[a-fA-F\\d]{1,4}){0,5}:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)){3}|(?::[a-fA-F\\d]{1,4}){1,7}|:))(?:%[0-9a-zA-Z]+)?\\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])";
-var v46src = `${v4src}|${v6src}`;
-var v4exact = new RegExp(`^${v4src}$`);
-var v6exact = new RegExp(`^${v6src}$`);
-var v46exact = new RegExp(`^${v4src}$|^${v6src}$`);
-var v4global = new RegExp(v4src, "g");
-var v6global = new RegExp(v6src, "g");
-var v46global = new RegExp(v46src, "g");
-function resetRegex(re) {
-  re.lastIndex = 0;
-  return re;
-}
-var cidrRegex = ({ exact } = defaultOpts) => exact ? v46exact : resetRegex(v46global);
-var v4 = cidrRegex.v4 = ({ exact } = defaultOpts) => exact ? v4exact : resetRegex(v4global);
-var v6 = cidrRegex.v6 = ({ exact } = defaultOpts) => exact ? v6exact : resetRegex(v6global);
-
-// node_modules/is-cidr/dist/index.js
-var re4 = v4({ exact: true });
-var re6 = v6({ exact: true });
-var isCidr = (str4) => re4.test(str4) ? 4 : re6.test(str4) ? 6 : 0;
-var v42 = isCidr.v4 = (str4) => re4.test(str4);
-var v62 = isCidr.v6 = (str4) => re6.test(str4);
-
-// node_modules/@kubernetes-models/validate/dist/formats.js
-var rBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-var rSignedNumber = /[+-]?(?:\d+|\d+\.\d+|\d+\.|\.\d+)/;
-var rBinarySI = /[KMGTPE]i/;
-var rDecimalSI = /(?:[YZEPTGMkhdcmunpfazy]|da)/;
-var rDecimalExponent = new RegExp(`[eE]${rSignedNumber.source}`);
-var rQuantitySuffix = new RegExp(`(?:${rBinarySI.source}|${rDecimalSI.source}|${rDecimalExponent.source})?`);
-var rQuantity = new RegExp(`^${rSignedNumber.source}${rQuantitySuffix.source}$`);
-var formats = {
-  ...import_formats.fullFormats,
-  ...import_formats2.default,
-  byte: {
-    type: "string",
-    validate: (value) => rBase64.test(value)
-  },
-  quantity: {
-    type: "string",
-    validate: rQuantity
-  },
-  // This format is used in Istio.
-  string: {
-    type: "string",
-    validate: (value) => typeof value === "string"
-  },
-  cidr: {
-    type: "string",
-    validate: (value) => isCidr(value) !== 0
-  }
-};
-
-// node_modules/@kubernetes-models/validate/dist/runtime/validation_error.js
-var import_validation_error = __toESM(require_validation_error(), 1);
-
-// node_modules/@kubernetes-models/validate/dist/utils.js
-function getDefault(value) {
-  return value.__esModule ? value.default : value;
-}
-
-// node_modules/@kubernetes-models/validate/dist/runtime/validation_error.js
-var validation_error_default = getDefault(import_validation_error.default);
-
-// node_modules/@kubernetes-models/validate/dist/validate.js
-var import_en2 = __toESM(require_en(), 1);
-var localizeEn = import_en2.default;
-function generateErrorMessage(errors) {
-  localizeEn(errors);
-  return errors.map((err3) => `data${err3.instancePath} ${err3.message}`).join(", ");
-}
-function runValidateFunc(fn, data) {
-  if (!fn(data) && fn.errors) {
-    const errors = fn.errors;
-    const err3 = new validation_error_default(errors);
-    err3.message = generateErrorMessage(errors);
-    throw err3;
-  }
-}
-
-// node_modules/@kubernetes-models/base/dist/model.js
-function setDefinedProps(src, dst) {
-  const s = src;
-  const d = dst;
-  for (const key2 of Object.keys(s)) {
-    if (s[key2] !== void 0) {
-      d[key2] = filterUndefinedValues(s[key2]);
-    }
-  }
-  return dst;
-}
-function isPlainObject4(value) {
-  if (!value || typeof value !== "object") {
-    return false;
-  }
-  const proto = Object.getPrototypeOf(value);
-  const hasObjectPrototype = proto === null || proto === Object.prototype || // Required to support node:vm.runInNewContext({})
-  Object.getPrototypeOf(proto) === null;
-  if (!hasObjectPrototype) {
-    return false;
-  }
-  return Object.prototype.toString.call(value) === "[object Object]";
-}
-function filterUndefinedValues(data) {
-  if (Array.isArray(data)) {
-    return data.map(filterUndefinedValues);
-  }
-  if (isPlainObject4(data)) {
-    return setDefinedProps(data, {});
-  }
-  return data;
-}
-var Model = class {
-  constructor(data) {
-    if (data) {
-      setDefinedProps(data, this);
-    }
-  }
-  setDefinedProps(data) {
-    if (data) {
-      setDefinedProps(data, this);
-    }
-  }
-  toJSON() {
-    const result = {};
-    setDefinedProps(this, result);
-    return result;
-  }
-  validate() {
-  }
-};
-function setValidateFunc(ctor, fn) {
-  ctor.prototype.validate = function() {
-    runValidateFunc(fn, this);
-  };
-}
-
-// node_modules/@kubernetes-models/base/dist/meta.js
-function isNonNullObject(value) {
-  return typeof value === "object" && value != null;
-}
-function createTypeMetaGuard(meta3) {
-  return (value) => {
-    return isNonNullObject(value) && value.apiVersion === meta3.apiVersion && value.kind === meta3.kind;
-  };
-}
-
-// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1Time.js
-var validate2 = validate0;
-var formats0 = formats["date-time"];
-function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("number" == typeof data && isFinite(data), "string" == typeof data) {
-    if (!formats0.validate(data)) {
-      let err0 = { instancePath, schemaPath: "#/format", keyword: "format", params: { format: "date-time" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-  } else {
-    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate0.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1FieldsV1.js
-var validate3 = validate02;
-function validate02(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!(data && "object" == typeof data && !Array.isArray(data))) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate02.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ManagedFieldsEntry.js
-var validate4 = validate1;
-function validate03(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate03.errors = vErrors, 0 === errors;
-}
-function validate42(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate3(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate3.errors : vErrors.concat(validate3.errors)).length)), validate42.errors = vErrors, 0 === errors;
-}
-function validate11(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate11.errors = vErrors, 0 === errors;
-}
-function validate1(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.apiVersion && (validate03(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.fieldsType && (validate03(data.fieldsType, { instancePath: instancePath + "/fieldsType", parentData: data, parentDataProperty: "fieldsType", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.fieldsV1 && (validate42(data.fieldsV1, { instancePath: instancePath + "/fieldsV1", parentData: data, parentDataProperty: "fieldsV1", rootData }) || (errors = (vErrors = null === vErrors ? validate42.errors : vErrors.concat(validate42.errors)).length)), void 0 !== data.manager && (validate03(data.manager, { instancePath: instancePath + "/manager", parentData: data, parentDataProperty: "manager", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.operation && (validate03(data.operation, { instancePath: instancePath + "/operation", parentData: data, parentDataProperty: "operation", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.subresource && (validate03(data.subresource, { instancePath: instancePath + "/subresource", parentData: data, parentDataProperty: "subresource", rootData }) || (errors = (vErrors = null === vErrors ? validate03.errors : vErrors.concat(validate03.errors)).length)), void 0 !== data.time && (validate11(data.time, { instancePath: instancePath + "/time", parentData: data, parentDataProperty: "time", rootData }) || (errors = (vErrors = null === vErrors ? validate11.errors : vErrors.concat(validate11.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate1.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1OwnerReference.js
-var validate5 = validate22;
-function validate12(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate12.errors = vErrors, 0 === errors;
-}
-function validate04(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("boolean" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "boolean" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate04.errors = vErrors, 0 === errors;
-}
-function validate22(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.apiVersion) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.kind) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (void 0 === data.name) {
-      let err22 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-    if (void 0 === data.uid) {
-      let err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "uid" } };
-      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-    }
-    void 0 !== data.apiVersion && (validate12(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length)), void 0 !== data.blockOwnerDeletion && (validate04(data.blockOwnerDeletion, { instancePath: instancePath + "/blockOwnerDeletion", parentData: data, parentDataProperty: "blockOwnerDeletion", rootData }) || (errors = (vErrors = null === vErrors ? validate04.errors : vErrors.concat(validate04.errors)).length)), void 0 !== data.controller && (validate04(data.controller, { instancePath: instancePath + "/controller", parentData: data, parentDataProperty: "controller", rootData }) || (errors = (vErrors = null === vErrors ? validate04.errors : vErrors.concat(validate04.errors)).length)), void 0 !== data.kind && (validate12(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length)), void 0 !== data.name && (validate12(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length)), void 0 !== data.uid && (validate12(data.uid, { instancePath: instancePath + "/uid", parentData: data, parentDataProperty: "uid", rootData }) || (errors = (vErrors = null === vErrors ? validate12.errors : vErrors.concat(validate12.errors)).length));
-  } else {
-    let err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err4] : vErrors.push(err4), errors++;
-  }
-  return validate22.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta.js
-var validate6 = validate8;
-function validate32(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate32.errors = vErrors, 0 === errors;
-}
-function validate52(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate32(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate32.errors : vErrors.concat(validate32.errors)).length);
-  return validate52.errors = vErrors, 0 === errors;
-}
-function validate05(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate05.errors = vErrors, 0 === errors;
-}
-var formats02 = formats.int64;
-function validate43(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!("number" == typeof data && !(data % 1) && !isNaN(data) && isFinite(data)) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "integer" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("number" == typeof data && isFinite(data) && !formats02.validate(data)) {
-    let err1 = { instancePath, schemaPath: "#/format", keyword: "format", params: { format: "int64" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate43.errors = vErrors, 0 === errors;
-}
-function validate13(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate32(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate32.errors : vErrors.concat(validate32.errors)).length);
-  }
-  return validate13.errors = vErrors, 0 === errors;
-}
-function validate7(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate7.errors = vErrors, 0 === errors;
-}
-function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate4(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate4.errors : vErrors.concat(validate4.errors)).length), validate20.errors = vErrors, 0 === errors;
-}
-function validate19(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate20(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate20.errors : vErrors.concat(validate20.errors)).length);
-  }
-  return validate19.errors = vErrors, 0 === errors;
-}
-function validate28(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate5(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate5.errors : vErrors.concat(validate5.errors)).length), validate28.errors = vErrors, 0 === errors;
-}
-function validate27(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate28(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate28.errors : vErrors.concat(validate28.errors)).length);
-  }
-  return validate27.errors = vErrors, 0 === errors;
-}
-function validate8(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.annotations && (validate52(data.annotations, { instancePath: instancePath + "/annotations", parentData: data, parentDataProperty: "annotations", rootData }) || (errors = (vErrors = null === vErrors ? validate52.errors : vErrors.concat(validate52.errors)).length)), void 0 !== data.creationTimestamp && (validate05(data.creationTimestamp, { instancePath: instancePath + "/creationTimestamp", parentData: data, parentDataProperty: "creationTimestamp", rootData }) || (errors = (vErrors = null === vErrors ? validate05.errors : vErrors.concat(validate05.errors)).length)), void 0 !== data.deletionGracePeriodSeconds && (validate43(data.deletionGracePeriodSeconds, { instancePath: instancePath + "/deletionGracePeriodSeconds", parentData: data, parentDataProperty: "deletionGracePeriodSeconds", rootData }) || (errors = (vErrors = null === vErrors ? validate43.errors : vErrors.concat(validate43.errors)).length)), void 0 !== data.deletionTimestamp && (validate05(data.deletionTimestamp, { instancePath: instancePath + "/deletionTimestamp", parentData: data, parentDataProperty: "deletionTimestamp", rootData }) || (errors = (vErrors = null === vErrors ? validate05.errors : vErrors.concat(validate05.errors)).length)), void 0 !== data.finalizers && (validate13(data.finalizers, { instancePath: instancePath + "/finalizers", parentData: data, parentDataProperty: "finalizers", rootData }) || (errors = (vErrors = null === vErrors ? validate13.errors : vErrors.concat(validate13.errors)).length)), void 0 !== data.generateName && (validate7(data.generateName, { instancePath: instancePath + "/generateName", parentData: data, parentDataProperty: "generateName", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.generation && (validate43(data.generation, { instancePath: instancePath + "/generation", parentData: data, parentDataProperty: "generation", rootData }) || (errors = (vErrors = null === vErrors ? validate43.errors : vErrors.concat(validate43.errors)).length)), void 0 !== data.labels && (validate52(data.labels, { instancePath: instancePath + "/labels", parentData: data, parentDataProperty: "labels", rootData }) || (errors = (vErrors = null === vErrors ? validate52.errors : vErrors.concat(validate52.errors)).length)), void 0 !== data.managedFields && (validate19(data.managedFields, { instancePath: instancePath + "/managedFields", parentData: data, parentDataProperty: "managedFields", rootData }) || (errors = (vErrors = null === vErrors ? validate19.errors : vErrors.concat(validate19.errors)).length)), void 0 !== data.name && (validate7(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.namespace && (validate7(data.namespace, { instancePath: instancePath + "/namespace", parentData: data, parentDataProperty: "namespace", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.ownerReferences && (validate27(data.ownerReferences, { instancePath: instancePath + "/ownerReferences", parentData: data, parentDataProperty: "ownerReferences", rootData }) || (errors = (vErrors = null === vErrors ? validate27.errors : vErrors.concat(validate27.errors)).length)), void 0 !== data.resourceVersion && (validate7(data.resourceVersion, { instancePath: instancePath + "/resourceVersion", parentData: data, parentDataProperty: "resourceVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.selfLink && (validate7(data.selfLink, { instancePath: instancePath + "/selfLink", parentData: data, parentDataProperty: "selfLink", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length)), void 0 !== data.uid && (validate7(data.uid, { instancePath: instancePath + "/uid", parentData: data, parentDataProperty: "uid", rootData }) || (errors = (vErrors = null === vErrors ? validate7.errors : vErrors.concat(validate7.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate8.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConversionStrategy.js
-var validate9 = validate06;
-var schema0_enum = ["Default", "Unicode"];
-function validate06(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Default" !== data && "Unicode" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate06.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDecodingStrategy.js
-var validate10 = validate07;
-var schema0_enum2 = ["Auto", "Base64", "Base64URL", "None"];
-function validate07(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Auto" !== data && "Base64" !== data && "Base64URL" !== data && "None" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum2 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate07.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretMetadataPolicy.js
-var validate14 = validate08;
-var schema0_enum3 = ["None", "Fetch"];
-function validate08(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("None" !== data && "Fetch" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum3 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate08.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataRemoteRef.js
-var validate15 = validate16;
-function validate23(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate9(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate9.errors : vErrors.concat(validate9.errors)).length), validate23.errors = vErrors, 0 === errors;
-}
-function validate62(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate10(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate10.errors : vErrors.concat(validate10.errors)).length), validate62.errors = vErrors, 0 === errors;
-}
-function validate102(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate102.errors = vErrors, 0 === errors;
-}
-function validate122(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate14(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate14.errors : vErrors.concat(validate14.errors)).length), validate122.errors = vErrors, 0 === errors;
-}
-function validate09(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate09.errors = vErrors, 0 === errors;
-}
-function validate16(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.key) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "key" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    void 0 !== data.conversionStrategy && (validate23(data.conversionStrategy, { instancePath: instancePath + "/conversionStrategy", parentData: data, parentDataProperty: "conversionStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate23.errors : vErrors.concat(validate23.errors)).length)), void 0 !== data.decodingStrategy && (validate62(data.decodingStrategy, { instancePath: instancePath + "/decodingStrategy", parentData: data, parentDataProperty: "decodingStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate62.errors : vErrors.concat(validate62.errors)).length)), void 0 !== data.key && (validate102(data.key, { instancePath: instancePath + "/key", parentData: data, parentDataProperty: "key", rootData }) || (errors = (vErrors = null === vErrors ? validate102.errors : vErrors.concat(validate102.errors)).length)), void 0 !== data.metadataPolicy && (validate122(data.metadataPolicy, { instancePath: instancePath + "/metadataPolicy", parentData: data, parentDataProperty: "metadataPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate122.errors : vErrors.concat(validate122.errors)).length)), void 0 !== data.property && (validate09(data.property, { instancePath: instancePath + "/property", parentData: data, parentDataProperty: "property", rootData }) || (errors = (vErrors = null === vErrors ? validate09.errors : vErrors.concat(validate09.errors)).length)), void 0 !== data.version && (validate09(data.version, { instancePath: instancePath + "/version", parentData: data, parentDataProperty: "version", rootData }) || (errors = (vErrors = null === vErrors ? validate09.errors : vErrors.concat(validate09.errors)).length));
-  } else {
-    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate16.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/validate/dist/runtime/ucs2length.js
-var import_ucs2length = __toESM(require_ucs2length(), 1);
-var ucs2length_default = getDefault(import_ucs2length.default);
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1GeneratorRef.js
-var validate17 = validate010;
-function validate18(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate18.errors = vErrors, 0 === errors;
-}
-var schema2_enum = ["ACRAccessToken", "ClusterGenerator", "ECRAuthorizationToken", "Fake", "GCRAccessToken", "GithubAccessToken", "QuayAccessToken", "Password", "STSSessionToken", "UUID", "VaultDynamicSecret", "Webhook", "Grafana"];
-function validate33(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("ACRAccessToken" !== data && "ClusterGenerator" !== data && "ECRAuthorizationToken" !== data && "Fake" !== data && "GCRAccessToken" !== data && "GithubAccessToken" !== data && "QuayAccessToken" !== data && "Password" !== data && "STSSessionToken" !== data && "UUID" !== data && "VaultDynamicSecret" !== data && "Webhook" !== data && "Grafana" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate33.errors = vErrors, 0 === errors;
-}
-var pattern0 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-function validate53(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (!pattern0.test(data)) {
-      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-  } else {
-    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-  }
-  return validate53.errors = vErrors, 0 === errors;
-}
-function validate010(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.kind) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.name) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.apiVersion && (validate18(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate18.errors : vErrors.concat(validate18.errors)).length)), void 0 !== data.kind && (validate33(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate33.errors : vErrors.concat(validate33.errors)).length)), void 0 !== data.name && (validate53(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate53.errors : vErrors.concat(validate53.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate010.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStoreRef.js
-var validate21 = validate011;
-var schema1_enum = ["SecretStore", "ClusterSecretStore"];
-function validate110(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("SecretStore" !== data && "ClusterSecretStore" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate110.errors = vErrors, 0 === errors;
-}
-var pattern02 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-function validate34(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-    if (!pattern02.test(data)) {
-      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
-      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-    }
-  }
-  return validate34.errors = vErrors, 0 === errors;
-}
-function validate011(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.kind && (validate110(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate110.errors : vErrors.concat(validate110.errors)).length)), void 0 !== data.name && (validate34(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate34.errors : vErrors.concat(validate34.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate011.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreSourceRef.js
-var validate24 = validate012;
-function validate111(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate17(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate17.errors : vErrors.concat(validate17.errors)).length)), validate111.errors = vErrors, 0 === errors;
-}
-function validate54(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate21(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate21.errors : vErrors.concat(validate21.errors)).length)), validate54.errors = vErrors, 0 === errors;
-}
-function validate012(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (Object.keys(data).length > 1) {
-      let err0 = { instancePath, schemaPath: "#/maxProperties", keyword: "maxProperties", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (Object.keys(data).length < 1) {
-      let err1 = { instancePath, schemaPath: "#/minProperties", keyword: "minProperties", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.generatorRef && (validate111(data.generatorRef, { instancePath: instancePath + "/generatorRef", parentData: data, parentDataProperty: "generatorRef", rootData }) || (errors = (vErrors = null === vErrors ? validate111.errors : vErrors.concat(validate111.errors)).length)), void 0 !== data.storeRef && (validate54(data.storeRef, { instancePath: instancePath + "/storeRef", parentData: data, parentDataProperty: "storeRef", rootData }) || (errors = (vErrors = null === vErrors ? validate54.errors : vErrors.concat(validate54.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate012.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretData.js
-var validate25 = validate013;
-function validate112(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate15(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate15.errors : vErrors.concat(validate15.errors)).length), validate112.errors = vErrors, 0 === errors;
-}
-var pattern03 = RegExp("^[-._a-zA-Z0-9]+$", "u");
-function validate55(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (!pattern03.test(data)) {
-      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-  } else {
-    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-  }
-  return validate55.errors = vErrors, 0 === errors;
-}
-function validate72(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate24(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate24.errors : vErrors.concat(validate24.errors)).length)), validate72.errors = vErrors, 0 === errors;
-}
-function validate013(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.remoteRef) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remoteRef" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.secretKey) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secretKey" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.remoteRef && (validate112(data.remoteRef, { instancePath: instancePath + "/remoteRef", parentData: data, parentDataProperty: "remoteRef", rootData }) || (errors = (vErrors = null === vErrors ? validate112.errors : vErrors.concat(validate112.errors)).length)), void 0 !== data.secretKey && (validate55(data.secretKey, { instancePath: instancePath + "/secretKey", parentData: data, parentDataProperty: "secretKey", rootData }) || (errors = (vErrors = null === vErrors ? validate55.errors : vErrors.concat(validate55.errors)).length)), void 0 !== data.sourceRef && (validate72(data.sourceRef, { instancePath: instancePath + "/sourceRef", parentData: data, parentDataProperty: "sourceRef", rootData }) || (errors = (vErrors = null === vErrors ? validate72.errors : vErrors.concat(validate72.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate013.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1FindName.js
-var validate26 = validate014;
-function validate113(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate113.errors = vErrors, 0 === errors;
-}
-function validate014(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.regexp && (validate113(data.regexp, { instancePath: instancePath + "/regexp", parentData: data, parentDataProperty: "regexp", rootData }) || (errors = (vErrors = null === vErrors ? validate113.errors : vErrors.concat(validate113.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate014.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretFind.js
-var validate29 = validate015;
-function validate114(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate9(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate9.errors : vErrors.concat(validate9.errors)).length), validate114.errors = vErrors, 0 === errors;
-}
-function validate56(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate10(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate10.errors : vErrors.concat(validate10.errors)).length), validate56.errors = vErrors, 0 === errors;
-}
-function validate92(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate26(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate26.errors : vErrors.concat(validate26.errors)).length)), validate92.errors = vErrors, 0 === errors;
-}
-function validate132(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate132.errors = vErrors, 0 === errors;
-}
-function validate162(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate162.errors = vErrors, 0 === errors;
-}
-function validate152(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate162(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate162.errors : vErrors.concat(validate162.errors)).length);
-  return validate152.errors = vErrors, 0 === errors;
-}
-function validate015(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.conversionStrategy && (validate114(data.conversionStrategy, { instancePath: instancePath + "/conversionStrategy", parentData: data, parentDataProperty: "conversionStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate114.errors : vErrors.concat(validate114.errors)).length)), void 0 !== data.decodingStrategy && (validate56(data.decodingStrategy, { instancePath: instancePath + "/decodingStrategy", parentData: data, parentDataProperty: "decodingStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate56.errors : vErrors.concat(validate56.errors)).length)), void 0 !== data.name && (validate92(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate92.errors : vErrors.concat(validate92.errors)).length)), void 0 !== data.path && (validate132(data.path, { instancePath: instancePath + "/path", parentData: data, parentDataProperty: "path", rootData }) || (errors = (vErrors = null === vErrors ? validate132.errors : vErrors.concat(validate132.errors)).length)), void 0 !== data.tags && (validate152(data.tags, { instancePath: instancePath + "/tags", parentData: data, parentDataProperty: "tags", rootData }) || (errors = (vErrors = null === vErrors ? validate152.errors : vErrors.concat(validate152.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate015.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteRegexp.js
-var validate30 = validate115;
-function validate016(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate016.errors = vErrors, 0 === errors;
-}
-function validate115(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.source) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "source" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.target) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "target" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.source && (validate016(data.source, { instancePath: instancePath + "/source", parentData: data, parentDataProperty: "source", rootData }) || (errors = (vErrors = null === vErrors ? validate016.errors : vErrors.concat(validate016.errors)).length)), void 0 !== data.target && (validate016(data.target, { instancePath: instancePath + "/target", parentData: data, parentDataProperty: "target", rootData }) || (errors = (vErrors = null === vErrors ? validate016.errors : vErrors.concat(validate016.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate115.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewriteTransform.js
-var validate31 = validate017;
-function validate116(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate116.errors = vErrors, 0 === errors;
-}
-function validate017(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.template) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "template" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    void 0 !== data.template && (validate116(data.template, { instancePath: instancePath + "/template", parentData: data, parentDataProperty: "template", rootData }) || (errors = (vErrors = null === vErrors ? validate116.errors : vErrors.concat(validate116.errors)).length));
-  } else {
-    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate017.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRewrite.js
-var validate35 = validate018;
-function validate117(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate30(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate30.errors : vErrors.concat(validate30.errors)).length)), validate117.errors = vErrors, 0 === errors;
-}
-function validate57(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate31(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate31.errors : vErrors.concat(validate31.errors)).length)), validate57.errors = vErrors, 0 === errors;
-}
-function validate018(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.regexp && (validate117(data.regexp, { instancePath: instancePath + "/regexp", parentData: data, parentDataProperty: "regexp", rootData }) || (errors = (vErrors = null === vErrors ? validate117.errors : vErrors.concat(validate117.errors)).length)), void 0 !== data.transform && (validate57(data.transform, { instancePath: instancePath + "/transform", parentData: data, parentDataProperty: "transform", rootData }) || (errors = (vErrors = null === vErrors ? validate57.errors : vErrors.concat(validate57.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate018.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1StoreGeneratorSourceRef.js
-var validate36 = validate019;
-function validate118(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate17(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate17.errors : vErrors.concat(validate17.errors)).length)), validate118.errors = vErrors, 0 === errors;
-}
-function validate58(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate21(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate21.errors : vErrors.concat(validate21.errors)).length)), validate58.errors = vErrors, 0 === errors;
-}
-function validate019(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (Object.keys(data).length > 1) {
-      let err0 = { instancePath, schemaPath: "#/maxProperties", keyword: "maxProperties", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (Object.keys(data).length < 1) {
-      let err1 = { instancePath, schemaPath: "#/minProperties", keyword: "minProperties", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.generatorRef && (validate118(data.generatorRef, { instancePath: instancePath + "/generatorRef", parentData: data, parentDataProperty: "generatorRef", rootData }) || (errors = (vErrors = null === vErrors ? validate118.errors : vErrors.concat(validate118.errors)).length)), void 0 !== data.storeRef && (validate58(data.storeRef, { instancePath: instancePath + "/storeRef", parentData: data, parentDataProperty: "storeRef", rootData }) || (errors = (vErrors = null === vErrors ? validate58.errors : vErrors.concat(validate58.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate019.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDataFromRemoteRef.js
-var validate37 = validate020;
-function validate119(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate15(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate15.errors : vErrors.concat(validate15.errors)).length)), validate119.errors = vErrors, 0 === errors;
-}
-function validate59(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate29(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate29.errors : vErrors.concat(validate29.errors)).length)), validate59.errors = vErrors, 0 === errors;
-}
-function validate103(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate35(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate35.errors : vErrors.concat(validate35.errors)).length), validate103.errors = vErrors, 0 === errors;
-}
-function validate93(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate103(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate103.errors : vErrors.concat(validate103.errors)).length);
-  }
-  return validate93.errors = vErrors, 0 === errors;
-}
-function validate153(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate36(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate36.errors : vErrors.concat(validate36.errors)).length)), validate153.errors = vErrors, 0 === errors;
-}
-function validate020(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.extract && (validate119(data.extract, { instancePath: instancePath + "/extract", parentData: data, parentDataProperty: "extract", rootData }) || (errors = (vErrors = null === vErrors ? validate119.errors : vErrors.concat(validate119.errors)).length)), void 0 !== data.find && (validate59(data.find, { instancePath: instancePath + "/find", parentData: data, parentDataProperty: "find", rootData }) || (errors = (vErrors = null === vErrors ? validate59.errors : vErrors.concat(validate59.errors)).length)), void 0 !== data.rewrite && (validate93(data.rewrite, { instancePath: instancePath + "/rewrite", parentData: data, parentDataProperty: "rewrite", rootData }) || (errors = (vErrors = null === vErrors ? validate93.errors : vErrors.concat(validate93.errors)).length)), void 0 !== data.sourceRef && (validate153(data.sourceRef, { instancePath: instancePath + "/sourceRef", parentData: data, parentDataProperty: "sourceRef", rootData }) || (errors = (vErrors = null === vErrors ? validate153.errors : vErrors.concat(validate153.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate020.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretRefreshPolicy.js
-var validate38 = validate021;
-var schema0_enum4 = ["CreatedOnce", "Periodic", "OnChange"];
-function validate021(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("CreatedOnce" !== data && "Periodic" !== data && "OnChange" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum4 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate021.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretCreationPolicy.js
-var validate39 = validate022;
-var schema0_enum5 = ["Owner", "Orphan", "Merge", "None"];
-function validate022(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Owner" !== data && "Orphan" !== data && "Merge" !== data && "None" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum5 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate022.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretDeletionPolicy.js
-var validate40 = validate023;
-var schema0_enum6 = ["Delete", "Merge", "Retain"];
-function validate023(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Delete" !== data && "Merge" !== data && "Retain" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum6 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate023.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateEngineVersion.js
-var validate41 = validate024;
-var schema0_enum7 = ["v2"];
-function validate024(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("v2" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum7 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate024.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateMergePolicy.js
-var validate44 = validate025;
-var schema0_enum8 = ["Replace", "Merge"];
-function validate025(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Replace" !== data && "Merge" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum8 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate025.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplateMetadata.js
-var validate45 = validate310;
-function validate120(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate120.errors = vErrors, 0 === errors;
-}
-function validate026(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate120(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate120.errors : vErrors.concat(validate120.errors)).length);
-  return validate026.errors = vErrors, 0 === errors;
-}
-function validate310(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.annotations && (validate026(data.annotations, { instancePath: instancePath + "/annotations", parentData: data, parentDataProperty: "annotations", rootData }) || (errors = (vErrors = null === vErrors ? validate026.errors : vErrors.concat(validate026.errors)).length)), void 0 !== data.labels && (validate026(data.labels, { instancePath: instancePath + "/labels", parentData: data, parentDataProperty: "labels", rootData }) || (errors = (vErrors = null === vErrors ? validate026.errors : vErrors.concat(validate026.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate310.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateScope.js
-var validate46 = validate027;
-var schema0_enum9 = ["Values", "KeysAndValues"];
-function validate027(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Values" !== data && "KeysAndValues" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum9 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate027.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRefItem.js
-var validate47 = validate028;
-var pattern04 = RegExp("^[-._a-zA-Z0-9]+$", "u");
-function validate121(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (!pattern04.test(data)) {
-      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[-._a-zA-Z0-9]+$" } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-  } else {
-    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-  }
-  return validate121.errors = vErrors, 0 === errors;
-}
-function validate311(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate46(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate46.errors : vErrors.concat(validate46.errors)).length), validate311.errors = vErrors, 0 === errors;
-}
-function validate028(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.key) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "key" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    void 0 !== data.key && (validate121(data.key, { instancePath: instancePath + "/key", parentData: data, parentDataProperty: "key", rootData }) || (errors = (vErrors = null === vErrors ? validate121.errors : vErrors.concat(validate121.errors)).length)), void 0 !== data.templateAs && (validate311(data.templateAs, { instancePath: instancePath + "/templateAs", parentData: data, parentDataProperty: "templateAs", rootData }) || (errors = (vErrors = null === vErrors ? validate311.errors : vErrors.concat(validate311.errors)).length));
-  } else {
-    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate028.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateRef.js
-var validate48 = validate029;
-function validate210(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate47(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate47.errors : vErrors.concat(validate47.errors)).length), validate210.errors = vErrors, 0 === errors;
-}
-function validate123(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate210(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate210.errors : vErrors.concat(validate210.errors)).length);
-  } else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate123.errors = vErrors, 0 === errors;
-}
-var pattern05 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-function validate73(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err0 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err1 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (!pattern05.test(data)) {
-      let err22 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-  } else {
-    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-  }
-  return validate73.errors = vErrors, 0 === errors;
-}
-function validate029(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.items) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "items" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.name) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.items && (validate123(data.items, { instancePath: instancePath + "/items", parentData: data, parentDataProperty: "items", rootData }) || (errors = (vErrors = null === vErrors ? validate123.errors : vErrors.concat(validate123.errors)).length)), void 0 !== data.name && (validate73(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate73.errors : vErrors.concat(validate73.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate029.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateTarget.js
-var validate49 = validate030;
-var schema0_enum10 = ["Data", "Annotations", "Labels"];
-function validate030(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Data" !== data && "Annotations" !== data && "Labels" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum10 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate030.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1TemplateFrom.js
-var validate50 = validate312;
-function validate031(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate48(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate48.errors : vErrors.concat(validate48.errors)).length)), validate031.errors = vErrors, 0 === errors;
-}
-function validate510(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate510.errors = vErrors, 0 === errors;
-}
-function validate82(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate49(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate49.errors : vErrors.concat(validate49.errors)).length), validate82.errors = vErrors, 0 === errors;
-}
-function validate312(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.configMap && (validate031(data.configMap, { instancePath: instancePath + "/configMap", parentData: data, parentDataProperty: "configMap", rootData }) || (errors = (vErrors = null === vErrors ? validate031.errors : vErrors.concat(validate031.errors)).length)), void 0 !== data.literal && (validate510(data.literal, { instancePath: instancePath + "/literal", parentData: data, parentDataProperty: "literal", rootData }) || (errors = (vErrors = null === vErrors ? validate510.errors : vErrors.concat(validate510.errors)).length)), void 0 !== data.secret && (validate031(data.secret, { instancePath: instancePath + "/secret", parentData: data, parentDataProperty: "secret", rootData }) || (errors = (vErrors = null === vErrors ? validate031.errors : vErrors.concat(validate031.errors)).length)), void 0 !== data.target && (validate82(data.target, { instancePath: instancePath + "/target", parentData: data, parentDataProperty: "target", rootData }) || (errors = (vErrors = null === vErrors ? validate82.errors : vErrors.concat(validate82.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate312.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTemplate.js
-var validate51 = validate032;
-function validate211(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate211.errors = vErrors, 0 === errors;
-}
-function validate124(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate211(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate211.errors : vErrors.concat(validate211.errors)).length);
-  return validate124.errors = vErrors, 0 === errors;
-}
-function validate511(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate41(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate41.errors : vErrors.concat(validate41.errors)).length), validate511.errors = vErrors, 0 === errors;
-}
-function validate94(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate44(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate44.errors : vErrors.concat(validate44.errors)).length), validate94.errors = vErrors, 0 === errors;
-}
-function validate133(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate45(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate45.errors : vErrors.concat(validate45.errors)).length)), validate133.errors = vErrors, 0 === errors;
-}
-function validate182(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate50(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate50.errors : vErrors.concat(validate50.errors)).length), validate182.errors = vErrors, 0 === errors;
-}
-function validate172(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate182(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate182.errors : vErrors.concat(validate182.errors)).length);
-  }
-  return validate172.errors = vErrors, 0 === errors;
-}
-function validate232(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate232.errors = vErrors, 0 === errors;
-}
-function validate032(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.data && (validate124(data.data, { instancePath: instancePath + "/data", parentData: data, parentDataProperty: "data", rootData }) || (errors = (vErrors = null === vErrors ? validate124.errors : vErrors.concat(validate124.errors)).length)), void 0 !== data.engineVersion && (validate511(data.engineVersion, { instancePath: instancePath + "/engineVersion", parentData: data, parentDataProperty: "engineVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate511.errors : vErrors.concat(validate511.errors)).length)), void 0 !== data.mergePolicy && (validate94(data.mergePolicy, { instancePath: instancePath + "/mergePolicy", parentData: data, parentDataProperty: "mergePolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate94.errors : vErrors.concat(validate94.errors)).length)), void 0 !== data.metadata && (validate133(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate133.errors : vErrors.concat(validate133.errors)).length)), void 0 !== data.templateFrom && (validate172(data.templateFrom, { instancePath: instancePath + "/templateFrom", parentData: data, parentDataProperty: "templateFrom", rootData }) || (errors = (vErrors = null === vErrors ? validate172.errors : vErrors.concat(validate172.errors)).length)), void 0 !== data.type && (validate232(data.type, { instancePath: instancePath + "/type", parentData: data, parentDataProperty: "type", rootData }) || (errors = (vErrors = null === vErrors ? validate232.errors : vErrors.concat(validate232.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate032.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretTarget.js
-var validate60 = validate033;
-function validate125(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate39(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate39.errors : vErrors.concat(validate39.errors)).length), validate125.errors = vErrors, 0 === errors;
-}
-function validate512(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate40(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate40.errors : vErrors.concat(validate40.errors)).length), validate512.errors = vErrors, 0 === errors;
-}
-function validate95(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("boolean" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "boolean" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate95.errors = vErrors, 0 === errors;
-}
-var pattern06 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-function validate1110(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-    if (!pattern06.test(data)) {
-      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
-      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-    }
-  }
-  return validate1110.errors = vErrors, 0 === errors;
-}
-function validate134(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate51(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate51.errors : vErrors.concat(validate51.errors)).length)), validate134.errors = vErrors, 0 === errors;
-}
-function validate033(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.creationPolicy && (validate125(data.creationPolicy, { instancePath: instancePath + "/creationPolicy", parentData: data, parentDataProperty: "creationPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate125.errors : vErrors.concat(validate125.errors)).length)), void 0 !== data.deletionPolicy && (validate512(data.deletionPolicy, { instancePath: instancePath + "/deletionPolicy", parentData: data, parentDataProperty: "deletionPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate512.errors : vErrors.concat(validate512.errors)).length)), void 0 !== data.immutable && (validate95(data.immutable, { instancePath: instancePath + "/immutable", parentData: data, parentDataProperty: "immutable", rootData }) || (errors = (vErrors = null === vErrors ? validate95.errors : vErrors.concat(validate95.errors)).length)), void 0 !== data.name && (validate1110(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate1110.errors : vErrors.concat(validate1110.errors)).length)), void 0 !== data.template && (validate134(data.template, { instancePath: instancePath + "/template", parentData: data, parentDataProperty: "template", rootData }) || (errors = (vErrors = null === vErrors ? validate134.errors : vErrors.concat(validate134.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate033.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretSpec.js
-var validate61 = validate034;
-function validate212(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate25(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate25.errors : vErrors.concat(validate25.errors)).length), validate212.errors = vErrors, 0 === errors;
-}
-function validate126(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate212(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate212.errors : vErrors.concat(validate212.errors)).length);
-  }
-  return validate126.errors = vErrors, 0 === errors;
-}
-function validate83(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate37(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate37.errors : vErrors.concat(validate37.errors)).length), validate83.errors = vErrors, 0 === errors;
-}
-function validate74(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate83(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate83.errors : vErrors.concat(validate83.errors)).length);
-  }
-  return validate74.errors = vErrors, 0 === errors;
-}
-function validate135(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate135.errors = vErrors, 0 === errors;
-}
-function validate154(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate38(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate38.errors : vErrors.concat(validate38.errors)).length), validate154.errors = vErrors, 0 === errors;
-}
-function validate192(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate21(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate21.errors : vErrors.concat(validate21.errors)).length)), validate192.errors = vErrors, 0 === errors;
-}
-function validate233(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate60(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate60.errors : vErrors.concat(validate60.errors)).length)), validate233.errors = vErrors, 0 === errors;
-}
-function validate034(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.data && (validate126(data.data, { instancePath: instancePath + "/data", parentData: data, parentDataProperty: "data", rootData }) || (errors = (vErrors = null === vErrors ? validate126.errors : vErrors.concat(validate126.errors)).length)), void 0 !== data.dataFrom && (validate74(data.dataFrom, { instancePath: instancePath + "/dataFrom", parentData: data, parentDataProperty: "dataFrom", rootData }) || (errors = (vErrors = null === vErrors ? validate74.errors : vErrors.concat(validate74.errors)).length)), void 0 !== data.refreshInterval && (validate135(data.refreshInterval, { instancePath: instancePath + "/refreshInterval", parentData: data, parentDataProperty: "refreshInterval", rootData }) || (errors = (vErrors = null === vErrors ? validate135.errors : vErrors.concat(validate135.errors)).length)), void 0 !== data.refreshPolicy && (validate154(data.refreshPolicy, { instancePath: instancePath + "/refreshPolicy", parentData: data, parentDataProperty: "refreshPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate154.errors : vErrors.concat(validate154.errors)).length)), void 0 !== data.secretStoreRef && (validate192(data.secretStoreRef, { instancePath: instancePath + "/secretStoreRef", parentData: data, parentDataProperty: "secretStoreRef", rootData }) || (errors = (vErrors = null === vErrors ? validate192.errors : vErrors.concat(validate192.errors)).length)), void 0 !== data.target && (validate233(data.target, { instancePath: instancePath + "/target", parentData: data, parentDataProperty: "target", rootData }) || (errors = (vErrors = null === vErrors ? validate233.errors : vErrors.concat(validate233.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate034.errors = vErrors, 0 === errors;
-}
-
-// node_modules/kubernetes-models/_schemas/IoK8sApiCoreV1LocalObjectReference.js
-var validate63 = validate035;
-function validate127(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate127.errors = vErrors, 0 === errors;
-}
-function validate035(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.name && (validate127(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate127.errors : vErrors.concat(validate127.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate035.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretConditionType.js
-var validate64 = validate036;
-function validate036(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate036.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatusCondition.js
-var validate65 = validate128;
-function validate213(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate213.errors = vErrors, 0 === errors;
-}
-function validate037(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate037.errors = vErrors, 0 === errors;
-}
-function validate84(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate84.errors = vErrors, 0 === errors;
-}
-function validate104(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate64(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate64.errors : vErrors.concat(validate64.errors)).length), validate104.errors = vErrors, 0 === errors;
-}
-function validate128(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.status) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.type) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.lastTransitionTime && (validate213(data.lastTransitionTime, { instancePath: instancePath + "/lastTransitionTime", parentData: data, parentDataProperty: "lastTransitionTime", rootData }) || (errors = (vErrors = null === vErrors ? validate213.errors : vErrors.concat(validate213.errors)).length)), void 0 !== data.message && (validate037(data.message, { instancePath: instancePath + "/message", parentData: data, parentDataProperty: "message", rootData }) || (errors = (vErrors = null === vErrors ? validate037.errors : vErrors.concat(validate037.errors)).length)), void 0 !== data.reason && (validate037(data.reason, { instancePath: instancePath + "/reason", parentData: data, parentDataProperty: "reason", rootData }) || (errors = (vErrors = null === vErrors ? validate037.errors : vErrors.concat(validate037.errors)).length)), void 0 !== data.status && (validate84(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate84.errors : vErrors.concat(validate84.errors)).length)), void 0 !== data.type && (validate104(data.type, { instancePath: instancePath + "/type", parentData: data, parentDataProperty: "type", rootData }) || (errors = (vErrors = null === vErrors ? validate104.errors : vErrors.concat(validate104.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate128.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecretStatus.js
-var validate66 = validate038;
-function validate129(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate63(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate63.errors : vErrors.concat(validate63.errors)).length)), validate129.errors = vErrors, 0 === errors;
-}
-function validate67(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate65(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate65.errors : vErrors.concat(validate65.errors)).length), validate67.errors = vErrors, 0 === errors;
-}
-function validate513(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate67(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate67.errors : vErrors.concat(validate67.errors)).length);
-  }
-  return validate513.errors = vErrors, 0 === errors;
-}
-function validate1111(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate1111.errors = vErrors, 0 === errors;
-}
-function validate155(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate155.errors = vErrors, 0 === errors;
-}
-function validate038(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.binding && (validate129(data.binding, { instancePath: instancePath + "/binding", parentData: data, parentDataProperty: "binding", rootData }) || (errors = (vErrors = null === vErrors ? validate129.errors : vErrors.concat(validate129.errors)).length)), void 0 !== data.conditions && (validate513(data.conditions, { instancePath: instancePath + "/conditions", parentData: data, parentDataProperty: "conditions", rootData }) || (errors = (vErrors = null === vErrors ? validate513.errors : vErrors.concat(validate513.errors)).length)), void 0 !== data.refreshTime && (validate1111(data.refreshTime, { instancePath: instancePath + "/refreshTime", parentData: data, parentDataProperty: "refreshTime", rootData }) || (errors = (vErrors = null === vErrors ? validate1111.errors : vErrors.concat(validate1111.errors)).length)), void 0 !== data.syncedResourceVersion && (validate155(data.syncedResourceVersion, { instancePath: instancePath + "/syncedResourceVersion", parentData: data, parentDataProperty: "syncedResourceVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate155.errors : vErrors.concat(validate155.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate038.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret.js
-var validate68 = validate039;
-var schema1_enum2 = ["external-secrets.io/v1"];
-function validate130(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("external-secrets.io/v1" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum2 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate130.errors = vErrors, 0 === errors;
-}
-var schema2_enum2 = ["ExternalSecret"];
-function validate313(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("ExternalSecret" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum2 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate313.errors = vErrors, 0 === errors;
-}
-function validate514(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate6(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate6.errors : vErrors.concat(validate6.errors)).length)), validate514.errors = vErrors, 0 === errors;
-}
-function validate96(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate61(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate61.errors : vErrors.concat(validate61.errors)).length)), validate96.errors = vErrors, 0 === errors;
-}
-function validate136(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate66(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate66.errors : vErrors.concat(validate66.errors)).length)), validate136.errors = vErrors, 0 === errors;
-}
-function validate039(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.apiVersion) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.kind) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.apiVersion && (validate130(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate130.errors : vErrors.concat(validate130.errors)).length)), void 0 !== data.kind && (validate313(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate313.errors : vErrors.concat(validate313.errors)).length)), void 0 !== data.metadata && (validate514(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate514.errors : vErrors.concat(validate514.errors)).length)), void 0 !== data.spec && (validate96(data.spec, { instancePath: instancePath + "/spec", parentData: data, parentDataProperty: "spec", rootData }) || (errors = (vErrors = null === vErrors ? validate96.errors : vErrors.concat(validate96.errors)).length)), void 0 !== data.status && (validate136(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate136.errors : vErrors.concat(validate136.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate039.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret.js
-var ExternalSecret = class _ExternalSecret extends Model {
-  static {
-    this.apiVersion = "external-secrets.io/v1";
-  }
-  static {
-    this.kind = "ExternalSecret";
-  }
-  static {
-    this.is = createTypeMetaGuard(_ExternalSecret);
-  }
-  constructor(data) {
-    super(), this.setDefinedProps({ apiVersion: _ExternalSecret.apiVersion, kind: _ExternalSecret.kind, ...data });
-  }
-};
-setValidateFunc(ExternalSecret, validate68);
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConversionStrategy.js
-var validate69 = validate040;
-var schema0_enum11 = ["None", "ReverseUnicode"];
-function validate040(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("None" !== data && "ReverseUnicode" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum11 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate040.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretRemoteRef.js
-var validate70 = validate041;
-function validate131(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate131.errors = vErrors, 0 === errors;
-}
-function validate314(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate314.errors = vErrors, 0 === errors;
-}
-function validate041(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.remoteKey) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remoteKey" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    void 0 !== data.property && (validate131(data.property, { instancePath: instancePath + "/property", parentData: data, parentDataProperty: "property", rootData }) || (errors = (vErrors = null === vErrors ? validate131.errors : vErrors.concat(validate131.errors)).length)), void 0 !== data.remoteKey && (validate314(data.remoteKey, { instancePath: instancePath + "/remoteKey", parentData: data, parentDataProperty: "remoteKey", rootData }) || (errors = (vErrors = null === vErrors ? validate314.errors : vErrors.concat(validate314.errors)).length));
-  } else {
-    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate041.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretMatch.js
-var validate71 = validate042;
-function validate137(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate70(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate70.errors : vErrors.concat(validate70.errors)).length), validate137.errors = vErrors, 0 === errors;
-}
-function validate515(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate515.errors = vErrors, 0 === errors;
-}
-function validate042(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.remoteRef) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remoteRef" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    void 0 !== data.remoteRef && (validate137(data.remoteRef, { instancePath: instancePath + "/remoteRef", parentData: data, parentDataProperty: "remoteRef", rootData }) || (errors = (vErrors = null === vErrors ? validate137.errors : vErrors.concat(validate137.errors)).length)), void 0 !== data.secretKey && (validate515(data.secretKey, { instancePath: instancePath + "/secretKey", parentData: data, parentDataProperty: "secretKey", rootData }) || (errors = (vErrors = null === vErrors ? validate515.errors : vErrors.concat(validate515.errors)).length));
-  } else {
-    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate042.errors = vErrors, 0 === errors;
-}
-
-// node_modules/kubernetes-models/_schemas/IoK8sApiextensionsApiserverPkgApisApiextensionsV1JSON.js
-var validate75 = validate043;
-function validate043(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  return validate043.errors = null, true;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretData.js
-var validate76 = validate044;
-function validate138(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate69(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate69.errors : vErrors.concat(validate69.errors)).length), validate138.errors = vErrors, 0 === errors;
-}
-function validate516(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate71(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate71.errors : vErrors.concat(validate71.errors)).length), validate516.errors = vErrors, 0 === errors;
-}
-function validate97(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate75(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate75.errors : vErrors.concat(validate75.errors)).length)), validate97.errors = vErrors, 0 === errors;
-}
-function validate044(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.match) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "match" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    void 0 !== data.conversionStrategy && (validate138(data.conversionStrategy, { instancePath: instancePath + "/conversionStrategy", parentData: data, parentDataProperty: "conversionStrategy", rootData }) || (errors = (vErrors = null === vErrors ? validate138.errors : vErrors.concat(validate138.errors)).length)), void 0 !== data.match && (validate516(data.match, { instancePath: instancePath + "/match", parentData: data, parentDataProperty: "match", rootData }) || (errors = (vErrors = null === vErrors ? validate516.errors : vErrors.concat(validate516.errors)).length)), void 0 !== data.metadata && (validate97(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate97.errors : vErrors.concat(validate97.errors)).length));
-  } else {
-    let err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate044.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretDeletionPolicy.js
-var validate77 = validate045;
-var schema0_enum12 = ["Delete", "None"];
-function validate045(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Delete" !== data && "None" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum12 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate045.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1LabelSelectorRequirement.js
-var validate78 = validate139;
-function validate046(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate046.errors = vErrors, 0 === errors;
-}
-function validate410(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate046(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate046.errors : vErrors.concat(validate046.errors)).length);
-  }
-  return validate410.errors = vErrors, 0 === errors;
-}
-function validate139(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.key) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "key" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.operator) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "operator" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.key && (validate046(data.key, { instancePath: instancePath + "/key", parentData: data, parentDataProperty: "key", rootData }) || (errors = (vErrors = null === vErrors ? validate046.errors : vErrors.concat(validate046.errors)).length)), void 0 !== data.operator && (validate046(data.operator, { instancePath: instancePath + "/operator", parentData: data, parentDataProperty: "operator", rootData }) || (errors = (vErrors = null === vErrors ? validate046.errors : vErrors.concat(validate046.errors)).length)), void 0 !== data.values && (validate410(data.values, { instancePath: instancePath + "/values", parentData: data, parentDataProperty: "values", rootData }) || (errors = (vErrors = null === vErrors ? validate410.errors : vErrors.concat(validate410.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate139.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1LabelSelector.js
-var validate79 = validate047;
-function validate214(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate78(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate78.errors : vErrors.concat(validate78.errors)).length), validate214.errors = vErrors, 0 === errors;
-}
-function validate140(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate214(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate214.errors : vErrors.concat(validate214.errors)).length);
-  }
-  return validate140.errors = vErrors, 0 === errors;
-}
-function validate85(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate85.errors = vErrors, 0 === errors;
-}
-function validate710(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!(data && "object" == typeof data && !Array.isArray(data)) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate85(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate85.errors : vErrors.concat(validate85.errors)).length);
-  return validate710.errors = vErrors, 0 === errors;
-}
-function validate047(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.matchExpressions && (validate140(data.matchExpressions, { instancePath: instancePath + "/matchExpressions", parentData: data, parentDataProperty: "matchExpressions", rootData }) || (errors = (vErrors = null === vErrors ? validate140.errors : vErrors.concat(validate140.errors)).length)), void 0 !== data.matchLabels && (validate710(data.matchLabels, { instancePath: instancePath + "/matchLabels", parentData: data, parentDataProperty: "matchLabels", rootData }) || (errors = (vErrors = null === vErrors ? validate710.errors : vErrors.concat(validate710.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate047.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStoreRef.js
-var validate80 = validate048;
-var schema1_enum3 = ["SecretStore", "ClusterSecretStore"];
-function validate141(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("SecretStore" !== data && "ClusterSecretStore" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum3 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate141.errors = vErrors, 0 === errors;
-}
-function validate315(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate79(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate79.errors : vErrors.concat(validate79.errors)).length)), validate315.errors = vErrors, 0 === errors;
-}
-var pattern07 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-function validate711(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-    if (!pattern07.test(data)) {
-      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
-      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-    }
-  }
-  return validate711.errors = vErrors, 0 === errors;
-}
-function validate048(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.kind && (validate141(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate141.errors : vErrors.concat(validate141.errors)).length)), void 0 !== data.labelSelector && (validate315(data.labelSelector, { instancePath: instancePath + "/labelSelector", parentData: data, parentDataProperty: "labelSelector", rootData }) || (errors = (vErrors = null === vErrors ? validate315.errors : vErrors.concat(validate315.errors)).length)), void 0 !== data.name && (validate711(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate711.errors : vErrors.concat(validate711.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate048.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSecret.js
-var validate81 = validate049;
-var pattern08 = RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-function validate142(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("string" == typeof data) {
-    if (ucs2length_default(data) > 253) {
-      let err1 = { instancePath, schemaPath: "#/maxLength", keyword: "maxLength", params: { limit: 253 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (1 > ucs2length_default(data)) {
-      let err22 = { instancePath, schemaPath: "#/minLength", keyword: "minLength", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-    if (!pattern08.test(data)) {
-      let err3 = { instancePath, schemaPath: "#/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" } };
-      null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-    }
-  }
-  return validate142.errors = vErrors, 0 === errors;
-}
-function validate316(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate79(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate79.errors : vErrors.concat(validate79.errors)).length)), validate316.errors = vErrors, 0 === errors;
-}
-function validate049(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.name && (validate142(data.name, { instancePath: instancePath + "/name", parentData: data, parentDataProperty: "name", rootData }) || (errors = (vErrors = null === vErrors ? validate142.errors : vErrors.concat(validate142.errors)).length)), void 0 !== data.selector && (validate316(data.selector, { instancePath: instancePath + "/selector", parentData: data, parentDataProperty: "selector", rootData }) || (errors = (vErrors = null === vErrors ? validate316.errors : vErrors.concat(validate316.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate049.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSelector.js
-var validate86 = validate050;
-function validate143(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate17(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate17.errors : vErrors.concat(validate17.errors)).length)), validate143.errors = vErrors, 0 === errors;
-}
-function validate517(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate81(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate81.errors : vErrors.concat(validate81.errors)).length)), validate517.errors = vErrors, 0 === errors;
-}
-function validate050(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (Object.keys(data).length > 1) {
-      let err0 = { instancePath, schemaPath: "#/maxProperties", keyword: "maxProperties", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (Object.keys(data).length < 1) {
-      let err1 = { instancePath, schemaPath: "#/minProperties", keyword: "minProperties", params: { limit: 1 } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.generatorRef && (validate143(data.generatorRef, { instancePath: instancePath + "/generatorRef", parentData: data, parentDataProperty: "generatorRef", rootData }) || (errors = (vErrors = null === vErrors ? validate143.errors : vErrors.concat(validate143.errors)).length)), void 0 !== data.secret && (validate517(data.secret, { instancePath: instancePath + "/secret", parentData: data, parentDataProperty: "secret", rootData }) || (errors = (vErrors = null === vErrors ? validate517.errors : vErrors.concat(validate517.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate050.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretUpdatePolicy.js
-var validate87 = validate051;
-var schema0_enum13 = ["Replace", "IfNotExists"];
-function validate051(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Replace" !== data && "IfNotExists" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema0_enum13 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate051.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretSpec.js
-var validate88 = validate052;
-function validate215(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate76(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate76.errors : vErrors.concat(validate76.errors)).length), validate215.errors = vErrors, 0 === errors;
-}
-function validate144(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate215(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate215.errors : vErrors.concat(validate215.errors)).length);
-  }
-  return validate144.errors = vErrors, 0 === errors;
-}
-function validate712(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate77(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate77.errors : vErrors.concat(validate77.errors)).length), validate712.errors = vErrors, 0 === errors;
-}
-function validate1112(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate1112.errors = vErrors, 0 === errors;
-}
-function validate145(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate80(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate80.errors : vErrors.concat(validate80.errors)).length), validate145.errors = vErrors, 0 === errors;
-}
-function validate1310(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate145(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate145.errors : vErrors.concat(validate145.errors)).length);
-  } else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate1310.errors = vErrors, 0 === errors;
-}
-function validate193(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate86(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate86.errors : vErrors.concat(validate86.errors)).length), validate193.errors = vErrors, 0 === errors;
-}
-function validate234(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate51(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate51.errors : vErrors.concat(validate51.errors)).length)), validate234.errors = vErrors, 0 === errors;
-}
-function validate272(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate87(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate87.errors : vErrors.concat(validate87.errors)).length), validate272.errors = vErrors, 0 === errors;
-}
-function validate052(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.secretStoreRefs) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "secretStoreRefs" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.selector) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "selector" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.data && (validate144(data.data, { instancePath: instancePath + "/data", parentData: data, parentDataProperty: "data", rootData }) || (errors = (vErrors = null === vErrors ? validate144.errors : vErrors.concat(validate144.errors)).length)), void 0 !== data.deletionPolicy && (validate712(data.deletionPolicy, { instancePath: instancePath + "/deletionPolicy", parentData: data, parentDataProperty: "deletionPolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate712.errors : vErrors.concat(validate712.errors)).length)), void 0 !== data.refreshInterval && (validate1112(data.refreshInterval, { instancePath: instancePath + "/refreshInterval", parentData: data, parentDataProperty: "refreshInterval", rootData }) || (errors = (vErrors = null === vErrors ? validate1112.errors : vErrors.concat(validate1112.errors)).length)), void 0 !== data.secretStoreRefs && (validate1310(data.secretStoreRefs, { instancePath: instancePath + "/secretStoreRefs", parentData: data, parentDataProperty: "secretStoreRefs", rootData }) || (errors = (vErrors = null === vErrors ? validate1310.errors : vErrors.concat(validate1310.errors)).length)), void 0 !== data.selector && (validate193(data.selector, { instancePath: instancePath + "/selector", parentData: data, parentDataProperty: "selector", rootData }) || (errors = (vErrors = null === vErrors ? validate193.errors : vErrors.concat(validate193.errors)).length)), void 0 !== data.template && (validate234(data.template, { instancePath: instancePath + "/template", parentData: data, parentDataProperty: "template", rootData }) || (errors = (vErrors = null === vErrors ? validate234.errors : vErrors.concat(validate234.errors)).length)), void 0 !== data.updatePolicy && (validate272(data.updatePolicy, { instancePath: instancePath + "/updatePolicy", parentData: data, parentDataProperty: "updatePolicy", rootData }) || (errors = (vErrors = null === vErrors ? validate272.errors : vErrors.concat(validate272.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate052.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretConditionType.js
-var validate89 = validate053;
-function validate053(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate053.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatusCondition.js
-var validate90 = validate146;
-function validate216(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate216.errors = vErrors, 0 === errors;
-}
-function validate054(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate054.errors = vErrors, 0 === errors;
-}
-function validate810(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate810.errors = vErrors, 0 === errors;
-}
-function validate105(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate89(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate89.errors : vErrors.concat(validate89.errors)).length), validate105.errors = vErrors, 0 === errors;
-}
-function validate146(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.status) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.type) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.lastTransitionTime && (validate216(data.lastTransitionTime, { instancePath: instancePath + "/lastTransitionTime", parentData: data, parentDataProperty: "lastTransitionTime", rootData }) || (errors = (vErrors = null === vErrors ? validate216.errors : vErrors.concat(validate216.errors)).length)), void 0 !== data.message && (validate054(data.message, { instancePath: instancePath + "/message", parentData: data, parentDataProperty: "message", rootData }) || (errors = (vErrors = null === vErrors ? validate054.errors : vErrors.concat(validate054.errors)).length)), void 0 !== data.reason && (validate054(data.reason, { instancePath: instancePath + "/reason", parentData: data, parentDataProperty: "reason", rootData }) || (errors = (vErrors = null === vErrors ? validate054.errors : vErrors.concat(validate054.errors)).length)), void 0 !== data.status && (validate810(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate810.errors : vErrors.concat(validate810.errors)).length)), void 0 !== data.type && (validate105(data.type, { instancePath: instancePath + "/type", parentData: data, parentDataProperty: "type", rootData }) || (errors = (vErrors = null === vErrors ? validate105.errors : vErrors.concat(validate105.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate146.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1SyncedPushSecretsMap.js
-var validate91 = validate055;
-function validate217(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate76(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate76.errors : vErrors.concat(validate76.errors)).length), validate217.errors = vErrors, 0 === errors;
-}
-function validate147(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate217(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate217.errors : vErrors.concat(validate217.errors)).length);
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate147.errors = vErrors, 0 === errors;
-}
-function validate055(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) for (let key0 in data) validate147(data[key0], { instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key0, rootData }) || (errors = (vErrors = null === vErrors ? validate147.errors : vErrors.concat(validate147.errors)).length);
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate055.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecretStatus.js
-var validate98 = validate056;
-function validate218(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return validate90(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate90.errors : vErrors.concat(validate90.errors)).length), validate218.errors = vErrors, 0 === errors;
-}
-function validate148(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!Array.isArray(data) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if (Array.isArray(data)) {
-    let len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) validate218(data[i0], { instancePath: instancePath + "/" + i0, parentData: data, parentDataProperty: i0, rootData }) || (errors = (vErrors = null === vErrors ? validate218.errors : vErrors.concat(validate218.errors)).length);
-  }
-  return validate148.errors = vErrors, 0 === errors;
-}
-function validate713(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate2(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate2.errors : vErrors.concat(validate2.errors)).length)), validate713.errors = vErrors, 0 === errors;
-}
-function validate1113(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate91(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate91.errors : vErrors.concat(validate91.errors)).length)), validate1113.errors = vErrors, 0 === errors;
-}
-function validate156(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate156.errors = vErrors, 0 === errors;
-}
-function validate056(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) void 0 !== data.conditions && (validate148(data.conditions, { instancePath: instancePath + "/conditions", parentData: data, parentDataProperty: "conditions", rootData }) || (errors = (vErrors = null === vErrors ? validate148.errors : vErrors.concat(validate148.errors)).length)), void 0 !== data.refreshTime && (validate713(data.refreshTime, { instancePath: instancePath + "/refreshTime", parentData: data, parentDataProperty: "refreshTime", rootData }) || (errors = (vErrors = null === vErrors ? validate713.errors : vErrors.concat(validate713.errors)).length)), void 0 !== data.syncedPushSecrets && (validate1113(data.syncedPushSecrets, { instancePath: instancePath + "/syncedPushSecrets", parentData: data, parentDataProperty: "syncedPushSecrets", rootData }) || (errors = (vErrors = null === vErrors ? validate1113.errors : vErrors.concat(validate1113.errors)).length)), void 0 !== data.syncedResourceVersion && (validate156(data.syncedResourceVersion, { instancePath: instancePath + "/syncedResourceVersion", parentData: data, parentDataProperty: "syncedResourceVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate156.errors : vErrors.concat(validate156.errors)).length));
-  else {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate056.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecret.js
-var validate99 = validate057;
-var schema1_enum4 = ["external-secrets.io/v1alpha1"];
-function validate149(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("external-secrets.io/v1alpha1" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum4 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate149.errors = vErrors, 0 === errors;
-}
-var schema2_enum3 = ["PushSecret"];
-function validate317(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("PushSecret" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum3 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate317.errors = vErrors, 0 === errors;
-}
-function validate518(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate6(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate6.errors : vErrors.concat(validate6.errors)).length)), validate518.errors = vErrors, 0 === errors;
-}
-function validate910(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate88(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate88.errors : vErrors.concat(validate88.errors)).length)), validate910.errors = vErrors, 0 === errors;
-}
-function validate1311(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate98(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate98.errors : vErrors.concat(validate98.errors)).length)), validate1311.errors = vErrors, 0 === errors;
-}
-function validate057(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.apiVersion) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.kind) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.apiVersion && (validate149(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate149.errors : vErrors.concat(validate149.errors)).length)), void 0 !== data.kind && (validate317(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate317.errors : vErrors.concat(validate317.errors)).length)), void 0 !== data.metadata && (validate518(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate518.errors : vErrors.concat(validate518.errors)).length)), void 0 !== data.spec && (validate910(data.spec, { instancePath: instancePath + "/spec", parentData: data, parentDataProperty: "spec", rootData }) || (errors = (vErrors = null === vErrors ? validate910.errors : vErrors.concat(validate910.errors)).length)), void 0 !== data.status && (validate1311(data.status, { instancePath: instancePath + "/status", parentData: data, parentDataProperty: "status", rootData }) || (errors = (vErrors = null === vErrors ? validate1311.errors : vErrors.concat(validate1311.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate057.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/external-secrets.io/v1alpha1/PushSecret.js
-var PushSecret = class _PushSecret extends Model {
-  static {
-    this.apiVersion = "external-secrets.io/v1alpha1";
-  }
-  static {
-    this.kind = "PushSecret";
-  }
-  static {
-    this.is = createTypeMetaGuard(_PushSecret);
-  }
-  constructor(data) {
-    super(), this.setDefinedProps({ apiVersion: _PushSecret.apiVersion, kind: _PushSecret.kind, ...data });
-  }
-};
-setValidateFunc(PushSecret, validate99);
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1PasswordSpec.js
-var validate100 = validate219;
-function validate058(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("boolean" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "boolean" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate058.errors = vErrors, 0 === errors;
-}
-function validate150(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!("number" == typeof data && !(data % 1) && !isNaN(data) && isFinite(data)) && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "integer" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate150.errors = vErrors, 0 === errors;
-}
-function validate519(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (!("number" == typeof data && !(data % 1) && !isNaN(data) && isFinite(data))) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "integer" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate519.errors = vErrors, 0 === errors;
-}
-function validate811(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data && null !== data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  return validate811.errors = vErrors, 0 === errors;
-}
-function validate219(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.allowRepeat) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "allowRepeat" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.length) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "length" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    if (void 0 === data.noUpper) {
-      let err22 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "noUpper" } };
-      null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-    }
-    void 0 !== data.allowRepeat && (validate058(data.allowRepeat, { instancePath: instancePath + "/allowRepeat", parentData: data, parentDataProperty: "allowRepeat", rootData }) || (errors = (vErrors = null === vErrors ? validate058.errors : vErrors.concat(validate058.errors)).length)), void 0 !== data.digits && (validate150(data.digits, { instancePath: instancePath + "/digits", parentData: data, parentDataProperty: "digits", rootData }) || (errors = (vErrors = null === vErrors ? validate150.errors : vErrors.concat(validate150.errors)).length)), void 0 !== data.length && (validate519(data.length, { instancePath: instancePath + "/length", parentData: data, parentDataProperty: "length", rootData }) || (errors = (vErrors = null === vErrors ? validate519.errors : vErrors.concat(validate519.errors)).length)), void 0 !== data.noUpper && (validate058(data.noUpper, { instancePath: instancePath + "/noUpper", parentData: data, parentDataProperty: "noUpper", rootData }) || (errors = (vErrors = null === vErrors ? validate058.errors : vErrors.concat(validate058.errors)).length)), void 0 !== data.symbolCharacters && (validate811(data.symbolCharacters, { instancePath: instancePath + "/symbolCharacters", parentData: data, parentDataProperty: "symbolCharacters", rootData }) || (errors = (vErrors = null === vErrors ? validate811.errors : vErrors.concat(validate811.errors)).length)), void 0 !== data.symbols && (validate150(data.symbols, { instancePath: instancePath + "/symbols", parentData: data, parentDataProperty: "symbols", rootData }) || (errors = (vErrors = null === vErrors ? validate150.errors : vErrors.concat(validate150.errors)).length));
-  } else {
-    let err3 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err3] : vErrors.push(err3), errors++;
-  }
-  return validate219.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisGeneratorsV1alpha1Password.js
-var validate101 = validate059;
-var schema1_enum5 = ["generators.external-secrets.io/v1alpha1"];
-function validate151(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("generators.external-secrets.io/v1alpha1" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema1_enum5 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate151.errors = vErrors, 0 === errors;
-}
-var schema2_enum4 = ["Password"];
-function validate318(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if ("string" != typeof data) {
-    let err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "string" } };
-    null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-  }
-  if ("Password" !== data) {
-    let err1 = { instancePath, schemaPath: "#/enum", keyword: "enum", params: { allowedValues: schema2_enum4 } };
-    null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-  }
-  return validate318.errors = vErrors, 0 === errors;
-}
-function validate520(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate6(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate6.errors : vErrors.concat(validate6.errors)).length)), validate520.errors = vErrors, 0 === errors;
-}
-function validate911(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  return null !== data && (validate100(data, { instancePath, parentData, parentDataProperty, rootData }) || (errors = (vErrors = null === vErrors ? validate100.errors : vErrors.concat(validate100.errors)).length)), validate911.errors = vErrors, 0 === errors;
-}
-function validate059(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null, errors = 0;
-  if (data && "object" == typeof data && !Array.isArray(data)) {
-    if (void 0 === data.apiVersion) {
-      let err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "apiVersion" } };
-      null === vErrors ? vErrors = [err0] : vErrors.push(err0), errors++;
-    }
-    if (void 0 === data.kind) {
-      let err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" } };
-      null === vErrors ? vErrors = [err1] : vErrors.push(err1), errors++;
-    }
-    void 0 !== data.apiVersion && (validate151(data.apiVersion, { instancePath: instancePath + "/apiVersion", parentData: data, parentDataProperty: "apiVersion", rootData }) || (errors = (vErrors = null === vErrors ? validate151.errors : vErrors.concat(validate151.errors)).length)), void 0 !== data.kind && (validate318(data.kind, { instancePath: instancePath + "/kind", parentData: data, parentDataProperty: "kind", rootData }) || (errors = (vErrors = null === vErrors ? validate318.errors : vErrors.concat(validate318.errors)).length)), void 0 !== data.metadata && (validate520(data.metadata, { instancePath: instancePath + "/metadata", parentData: data, parentDataProperty: "metadata", rootData }) || (errors = (vErrors = null === vErrors ? validate520.errors : vErrors.concat(validate520.errors)).length)), void 0 !== data.spec && (validate911(data.spec, { instancePath: instancePath + "/spec", parentData: data, parentDataProperty: "spec", rootData }) || (errors = (vErrors = null === vErrors ? validate911.errors : vErrors.concat(validate911.errors)).length));
-  } else {
-    let err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } };
-    null === vErrors ? vErrors = [err22] : vErrors.push(err22), errors++;
-  }
-  return validate059.errors = vErrors, 0 === errors;
-}
-
-// node_modules/@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1/Password.js
-var Password = class _Password extends Model {
-  static {
-    this.apiVersion = "generators.external-secrets.io/v1alpha1";
-  }
-  static {
-    this.kind = "Password";
-  }
-  static {
-    this.is = createTypeMetaGuard(_Password);
-  }
-  constructor(data) {
-    super(), this.setDefinedProps({ apiVersion: _Password.apiVersion, kind: _Password.kind, ...data });
-  }
-};
-setValidateFunc(Password, validate101);
-
 // src/render/secrets/claim.ts
 var storeRef = object({
   name: string2().min(1),
@@ -60077,13 +60557,22 @@ var secretsClaim = object({
 var EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1";
 var PUSH_SECRET_API_VERSION = "external-secrets.io/v1alpha1";
 var GENERATOR_API_VERSION = "generators.external-secrets.io/v1alpha1";
-function validateEsoObject(object2) {
+var esoModels;
+function loadEsoModels() {
+  return esoModels ??= (async () => [
+    await Promise.resolve().then(() => (init_ExternalSecret(), ExternalSecret_exports)),
+    await Promise.resolve().then(() => (init_PushSecret(), PushSecret_exports)),
+    await Promise.resolve().then(() => (init_Password(), Password_exports))
+  ])();
+}
+async function validateEsoObject(object2) {
+  const [{ ExternalSecret: ExternalSecret2 }, { PushSecret: PushSecret2 }, { Password: Password2 }] = await loadEsoModels();
   try {
     const kind = object2["kind"];
     const apiVersion2 = object2["apiVersion"];
-    if (kind === "ExternalSecret" && apiVersion2 === EXTERNAL_SECRET_API_VERSION) new ExternalSecret(object2).validate();
-    else if (kind === "PushSecret" && apiVersion2 === PUSH_SECRET_API_VERSION) new PushSecret(object2).validate();
-    else if (kind === "Password" && apiVersion2 === GENERATOR_API_VERSION) new Password(object2).validate();
+    if (kind === "ExternalSecret" && apiVersion2 === EXTERNAL_SECRET_API_VERSION) new ExternalSecret2(object2).validate();
+    else if (kind === "PushSecret" && apiVersion2 === PUSH_SECRET_API_VERSION) new PushSecret2(object2).validate();
+    else if (kind === "Password" && apiVersion2 === GENERATOR_API_VERSION) new Password2(object2).validate();
     else return `no validation model for ${String(apiVersion2)} ${String(kind)}`;
     return void 0;
   } catch (e) {
@@ -60251,7 +60740,7 @@ function createSecretsRenderer() {
               const { objects, problems } = buildSecretsObjects(claim2, entry);
               for (const p of problems) diagnostics.push({ severity: "error", unit: unit2.id, file, ...doc.positionOf(p.path), message: p.message });
               for (const o of objects) {
-                const problem = validateEsoObject(o.object);
+                const problem = await validateEsoObject(o.object);
                 if (problem) {
                   diagnostics.push({
                     severity: "error",
