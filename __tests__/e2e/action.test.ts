@@ -5,29 +5,20 @@
  * (validated against GitHub's OpenAPI description) and git smart HTTP (git http-backend).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../helpers/github-standin.js';
 import { gitHttpHandler } from '../helpers/git-http-server.js';
+import { gitWith, ROOT, runBundledAction, type ActionRun } from '../helpers/action-runner.js';
 import { markerComment } from '../../src/report/markdown.js';
 import { parseRunReport, RUN_REPORT_VERSION } from '../../src/formats/run-report.js';
 
-const execFileP = promisify(execFile);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const TOKEN = 'ghs_e2eTokenThatMustNeverBeLogged0123';
 const OWNER = 'acme';
 const REPO = 'platform';
 const NO_HELM = '!kubernetes/platform/web/*';
-const ACTION_DEFAULTS: Record<string, string> = Object.fromEntries(
-  Object.entries((parseYaml(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> }).inputs)
-    .filter(([, v]) => !String(v.default ?? '').includes('${{'))
-    .map(([k, v]) => [k, String(v.default ?? '')])
-);
 
 let node24: string;
 let tmp: string;
@@ -49,9 +40,7 @@ const gitEnv = {
   HOME: os.tmpdir()
 };
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'init.defaultBranch=main', ...args], { cwd, env: { ...process.env, ...gitEnv }, encoding: 'utf8' }).trim();
-}
+const git = gitWith(gitEnv);
 
 async function commitDry(message: string): Promise<string> {
   git(workspace, 'add', '-A');
@@ -63,69 +52,18 @@ async function commitDry(message: string): Promise<string> {
 /** Every run gets its own GITHUB_RUN_ID, as on GitHub: nothing run-specific may reach a PR or a comment. */
 let runCount = 0;
 
-interface ActionRun {
-  code: number;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
 /** `runId`: the jobs of one workflow run (shard jobs and their merge) share it. */
 async function runAction(opts: { inputs?: Record<string, string>; event?: string; payload?: unknown; sha?: string; runId?: string } = {}): Promise<ActionRun> {
-  const dir = await mkdtemp(path.join(tmp, 'run-'));
-  const eventPath = path.join(dir, 'event.json');
-  const outputPath = path.join(dir, 'output');
-  const summaryPath = path.join(dir, 'summary.md');
-  await writeFile(eventPath, JSON.stringify(opts.payload ?? { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } }));
-  await writeFile(outputPath, '');
-  await writeFile(summaryPath, '');
-  // As the runner does: every input of action.yml gets its default unless the step sets it.
-  const inputs: Record<string, string> = {
-    ...ACTION_DEFAULTS,
-    token: TOKEN,
-    author: 'hydrate-bot <hydrate-bot@example.com>',
-    only: NO_HELM,
-    ...opts.inputs
-  };
-  const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: dir,
-    RUNNER_TEMP: dir,
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
-    GITHUB_SHA: opts.sha ?? git(workspace, 'rev-parse', 'HEAD'),
-    GITHUB_EVENT_NAME: opts.event ?? 'push',
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_SERVER_URL: server.url,
-    GITHUB_API_URL: server.apiUrl,
-    GITHUB_RUN_ID: opts.runId ?? String(4200 + ++runCount),
-    GITHUB_ACTIONS: 'true'
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  let code = 0;
-  let stdout: string;
-  let stderr: string;
-  try {
-    ({ stdout, stderr } = await execFileP(node24, [path.join(ROOT, 'dist', 'index.js')], { cwd: workspace, env, maxBuffer: 64 << 20 }));
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    code = err.code;
-    stdout = err.stdout;
-    stderr = err.stderr;
-  }
-  // Every run's log stays free of Node's deprecation warnings (DEP0040 punycode came from a bundled dependency).
-  expect(stderr).not.toMatch(/DeprecationWarning|\[DEP\d+\]/);
-  if (code !== 0 && process.env['HYDRATE_E2E_DEBUG']) process.stderr.write(stdout);
-  return { code, stdout, outputs: parseOutputs(await readFile(outputPath, 'utf8')), summary: await readFile(summaryPath, 'utf8') };
-}
-
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) out[m[1]!] = m[3]!;
-  return out;
+  return runBundledAction(
+    { node24, tmp, workspace, repository: `${OWNER}/${REPO}`, token: TOKEN, server },
+    {
+      inputs: { token: TOKEN, author: 'hydrate-bot <hydrate-bot@example.com>', only: NO_HELM, ...opts.inputs },
+      event: opts.event ?? 'push',
+      payload: opts.payload ?? { ref: 'refs/heads/main', repository: { full_name: `${OWNER}/${REPO}` } },
+      sha: opts.sha ?? git(workspace, 'rev-parse', 'HEAD'),
+      runId: opts.runId ?? String(4200 + ++runCount)
+    }
+  );
 }
 
 function branchTip(branch: string): string | undefined {

@@ -5,27 +5,19 @@
  * The dry repository and the wet branch live in the same repository, as in most setups.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-standin.js';
 import { gitHttpHandler } from '../helpers/git-http-server.js';
+import { gitWith, ROOT, runBundledAction, type ActionRun } from '../helpers/action-runner.js';
 
-const execFileP = promisify(execFile);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const TOKEN = 'ghs_dispatchTokenThatMustNeverBeLogged01';
 const OWNER = 'acme';
 const REPO = 'platform';
 const IMAGE = 'ghcr.io/acme/web';
-const ACTION_DEFAULTS: Record<string, string> = Object.fromEntries(
-  Object.entries((parseYaml(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> }).inputs)
-    .filter(([, v]) => !String(v.default ?? '').includes('${{'))
-    .map(([k, v]) => [k, String(v.default ?? '')])
-);
 
 let node24: string;
 let tmp: string;
@@ -42,9 +34,7 @@ const gitEnv = {
   HOME: os.tmpdir()
 };
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'init.defaultBranch=main', ...args], { cwd, env: { ...process.env, ...gitEnv }, encoding: 'utf8' }).trim();
-}
+const git = gitWith(gitEnv);
 
 function branchTip(branch: string): string | undefined {
   try {
@@ -82,59 +72,18 @@ function renderedImage(ref: string, env: string): string {
 
 let runCount = 0;
 
-interface ActionRun {
-  code: number;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
 async function runAction(opts: { inputs?: Record<string, string>; event: string; payload: unknown; ref?: string }): Promise<ActionRun> {
-  const dir = await mkdtemp(path.join(tmp, 'run-'));
-  const eventPath = path.join(dir, 'event.json');
-  const outputPath = path.join(dir, 'output');
-  await writeFile(eventPath, JSON.stringify(opts.payload));
-  await writeFile(outputPath, '');
-  const inputs: Record<string, string> = { ...ACTION_DEFAULTS, token: TOKEN, author: 'hydrate-bot <hydrate-bot@example.com>', ...opts.inputs };
-  const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: dir,
-    RUNNER_TEMP: dir,
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
-    GITHUB_SHA: git(workspace, 'rev-parse', 'HEAD'),
-    GITHUB_REF: opts.ref ?? 'refs/heads/main',
-    GITHUB_EVENT_NAME: opts.event,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: path.join(dir, 'summary.md'),
-    GITHUB_SERVER_URL: server.url,
-    GITHUB_API_URL: server.apiUrl,
-    GITHUB_RUN_ID: String(7100 + ++runCount),
-    GITHUB_ACTIONS: 'true'
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  let code = 0;
-  let stdout: string;
-  try {
-    ({ stdout } = await execFileP(node24, [path.join(ROOT, 'dist', 'index.js')], { cwd: workspace, env, maxBuffer: 64 << 20 }));
-  } catch (e) {
-    const err = e as { code: number; stdout: string };
-    code = err.code;
-    stdout = err.stdout;
-  }
-  if (code !== 0 && process.env['HYDRATE_E2E_DEBUG']) process.stderr.write(stdout);
-  // The token is masked by the runner and appears nowhere else.
-  expect(stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(TOKEN);
-  const summary = await readFile(path.join(dir, 'summary.md'), 'utf8').catch(() => '');
-  return { code, stdout, outputs: parseOutputs(await readFile(outputPath, 'utf8')), summary };
-}
-
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) out[m[1]!] = m[3]!;
-  return out;
+  return runBundledAction(
+    { node24, tmp, workspace, repository: `${OWNER}/${REPO}`, token: TOKEN, server },
+    {
+      inputs: { token: TOKEN, author: 'hydrate-bot <hydrate-bot@example.com>', ...opts.inputs },
+      event: opts.event,
+      payload: opts.payload,
+      sha: git(workspace, 'rev-parse', 'HEAD'),
+      ref: opts.ref ?? 'refs/heads/main',
+      runId: String(7100 + ++runCount)
+    }
+  );
 }
 
 const dispatch = (clientPayload: unknown, action = 'hydrate-images'): { event: string; payload: unknown } => ({
