@@ -44795,6 +44795,22 @@ async function openRepository(req) {
   }
   return git2.initWorkTree(req.workDir);
 }
+async function checkoutWetBranch(req) {
+  const open3 = { ...req, targetBranch: req.wetBranch };
+  const repo = await openRepository(open3);
+  const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+  for (let attempt = 1; ; attempt++) {
+    const tips = await fetchTips(repo, open3, attempt < maxAttempts);
+    if (!tips) {
+      await sleep(req.backoffMs ?? 500, attempt);
+      continue;
+    }
+    await rm3(repo.tree, { recursive: true, force: true });
+    await mkdir3(repo.tree, { recursive: true });
+    await repo.readTree(tips.wet);
+    return { dir: repo.tree, ...tips.wet ? { tip: tips.wet } : {} };
+  }
+}
 async function publishWetBranch(req) {
   const repo = await openRepository(req);
   const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
@@ -62172,6 +62188,15 @@ async function publishRender(run2) {
     await rm4(workDir, { recursive: true, force: true });
   }
 }
+async function renderOnWetTip(run2) {
+  const workDir = await mkdtemp2(path4.join(run2.tempDir, "hydrate-wet-"));
+  try {
+    const checkout = await checkoutWetBranch({ remoteUrl: run2.remoteUrl, ...run2.token ? { token: run2.token } : {}, wetBranch: run2.wetBranch, workDir });
+    return await renderRun(checkout.dir, run2.render);
+  } finally {
+    await rm4(workDir, { recursive: true, force: true });
+  }
+}
 async function publishGroupedRender(run2) {
   let last;
   const workDir = await mkdtemp2(path4.join(run2.tempDir, "hydrate-wet-"));
@@ -62758,7 +62783,7 @@ async function renderShardPart(run2, spec) {
   const { io: io2 } = run2;
   const { outcome, shardFile } = await io2.group(
     `Render shard ${spec.index}/${spec.count}`,
-    () => publishRender({ ...opening(run2.inputs), target: { kind: "read-only" }, message: "hydrate shard (never committed)", trailers: {}, render: run2.render })
+    () => renderOnWetTip({ ...opening(run2.inputs), render: run2.render })
   );
   if (!shardFile) throw new HydrateError("nothing was rendered");
   for (const d of outcome.diagnostics) if (d.severity !== "error") io2.annotate(d);

@@ -37,7 +37,7 @@ import {
   settlePullRequest,
   type PullGroup
 } from './pull-request.js';
-import { publishGroupedRender, publishRender, wetCommitMessage, type PublishRun } from './publish.js';
+import { publishGroupedRender, publishRender, renderOnWetTip, wetCommitMessage, type PublishRun } from './publish.js';
 import { readRunShards, runMode, type RenderRun } from './render-run.js';
 import { reviewPullRequest } from './review.js';
 import { pinNote, pinSummary, runPins } from './pin-run.js';
@@ -210,7 +210,7 @@ function unitRows(outcome: HydrateOutcome): UnitStatusRow[] {
 async function renderShardPart(run: ActionRun, spec: { index: number; count: number }): Promise<void> {
   const { io } = run;
   const { outcome, shardFile } = await io.group(`Render shard ${spec.index}/${spec.count}`, () =>
-    publishRender({ ...opening(run.inputs), target: { kind: 'read-only' }, message: 'hydrate shard (never committed)', trailers: {}, render: run.render })
+    renderOnWetTip({ ...opening(run.inputs), render: run.render })
   );
   if (!shardFile) throw new HydrateError('nothing was rendered');
   for (const d of outcome.diagnostics) if (d.severity !== 'error') io.annotate(d);

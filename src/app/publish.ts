@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { HydrateError } from '../diagnostics.js';
-import { publishGroups, publishWetBranch, type GroupPublishResult, type PublishResult } from '../publish/wet-branch.js';
+import { checkoutWetBranch, publishGroups, publishWetBranch, type GroupPublishResult, type PublishResult } from '../publish/wet-branch.js';
 import type { ChangedUnit } from '../wet/groups.js';
 import { renderRun, type RenderResult, type RenderRun } from './render-run.js';
 
@@ -56,6 +56,20 @@ export async function publishRender(run: PublishRun): Promise<PublishOutcome> {
     const last = renders.at(-1);
     if (!last) throw new HydrateError('nothing was rendered');
     return { ...last, published };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A render that is never committed (a shard part): onto a read-only checkout of the wet branch's
+ * tip, in a private working directory removed afterwards.
+ */
+export async function renderOnWetTip(run: Pick<PublishRun, 'remoteUrl' | 'token' | 'wetBranch' | 'tempDir' | 'render'>): Promise<RenderResult> {
+  const workDir = await mkdtemp(path.join(run.tempDir, 'hydrate-wet-'));
+  try {
+    const checkout = await checkoutWetBranch({ remoteUrl: run.remoteUrl, ...(run.token ? { token: run.token } : {}), wetBranch: run.wetBranch, workDir });
+    return await renderRun(checkout.dir, run.render);
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
