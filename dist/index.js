@@ -62369,22 +62369,24 @@ import { mkdtemp as mkdtemp4, rm as rm7 } from "node:fs/promises";
 import path8 from "node:path";
 
 // src/publish/dry-branch.ts
-import { mkdir as mkdir6, readFile as readFile3, writeFile as writeFile5 } from "node:fs/promises";
+import { lstat as lstat4, mkdir as mkdir6, readFile as readFile3, writeFile as writeFile5 } from "node:fs/promises";
 import { dirname as dirname2, join as join9 } from "node:path";
 function checkEditPath(p) {
-  const parts = p.split("/");
-  if (p === "" || p.startsWith("/") || p.includes("\\") || parts.some((s) => s === "" || s === "." || s === "..") || parts[0].toLowerCase() === ".git") {
+  if (checkWetPath(p) !== void 0 || p.split("/")[0].toLowerCase() === ".git") {
     throw new HydrateError({ severity: "error", file: p, message: "a pin edit names a path outside the repository; nothing was committed" });
   }
 }
-function commitMessage2(message, trailers) {
-  const lines = Object.entries(trailers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, " ")}`);
-  const body = message.replace(/\s+$/, "");
-  return lines.length ? `${body}
-
-${lines.join("\n")}
-` : `${body}
-`;
+async function refuseSymlinks(root, rel) {
+  const parts = rel.split("/");
+  let at3 = root;
+  for (const [i, part] of parts.entries()) {
+    at3 = join9(at3, part);
+    const st = await lstat4(at3).catch(() => void 0);
+    if (st === void 0) return;
+    if (st.isSymbolicLink() || i < parts.length - 1 && !st.isDirectory()) {
+      throw new HydrateError({ severity: "error", file: rel, message: `a pin edit would be written through a symlink (or below a file) at ${parts.slice(0, i + 1).join("/")} in the dry repository; nothing was committed` });
+    }
+  }
 }
 async function readText(path11) {
   try {
@@ -62420,6 +62422,7 @@ async function commitDryEdits(req) {
   await repo.readTree(baseTip);
   for (const e of req.edits) {
     const file = join9(repo.tree, ...e.path.split("/"));
+    await refuseSymlinks(repo.tree, e.path);
     const now = await readText(file);
     if ((now ?? "") !== e.before) {
       throw new HydrateError({ severity: "error", file: e.path, message: `differs in ${req.base.branch} at ${baseTip.slice(0, 12)} from the file the pins were planned on (uncommitted changes in the workspace?); nothing was committed` });
@@ -62433,7 +62436,7 @@ async function commitDryEdits(req) {
   if (targetTip !== void 0 && targetTip !== baseTip && tree === await repo.treeOf(targetTip) && await repo.isAncestor(baseTip, targetTip)) {
     return { pushed: false, commit: targetTip, created: false };
   }
-  const commit = await repo.commitTree(tree, [baseTip], commitMessage2(req.message, req.trailers), req.author);
+  const commit = await repo.commitTree(tree, [baseTip], commitMessage(req.message, req.trailers), req.author);
   const push = await repo.pushWithLease(req.remoteUrl, commit, req.targetBranch, targetTip);
   if (!push.ok) {
     const declined = /\[remote rejected\][^\n]*\(([^)\n]*)\)/.exec(push.output);
@@ -62459,7 +62462,7 @@ function dryBranchName(prefix, parts) {
 
 // src/app/pins.ts
 var import_picomatch8 = __toESM(require_picomatch2(), 1);
-import { lstat as lstat4, readFile as readFile4, rename as rename4, rm as rm6, writeFile as writeFile6 } from "node:fs/promises";
+import { lstat as lstat5, readFile as readFile4, rename as rename4, rm as rm6, writeFile as writeFile6 } from "node:fs/promises";
 import path7 from "node:path";
 var MAX_DEPTH2 = 4;
 var SKIP_DIRS3 = /* @__PURE__ */ new Set([".git", "node_modules"]);
@@ -62538,7 +62541,7 @@ async function applyPinPlan(workspace, plan) {
       continue;
     }
     const abs2 = path7.join(workspace, edit.path);
-    const st = await lstat4(abs2).catch(() => void 0);
+    const st = await lstat5(abs2).catch(() => void 0);
     if (!st?.isFile()) {
       problems.push({ severity: "error", file: edit.path, message: `${edit.path} is no longer a regular file: nothing written` });
       continue;
@@ -62552,7 +62555,7 @@ async function applyPinPlan(workspace, plan) {
       const abs2 = path7.join(workspace, edit.path);
       const temp = `${abs2}.hydrate-${process.pid}.tmp`;
       temps.push(temp);
-      const mode = (await lstat4(abs2)).mode & 511;
+      const mode = (await lstat5(abs2)).mode & 511;
       await writeFile6(temp, edit.after, { mode });
     }
     for (const [i, edit] of plan.edits.entries()) await rename4(temps[i], path7.join(workspace, edit.path));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commitDryEdits, dryBranchName, type DryCommitRequest } from '../../src/publish/dry-branch.js';
@@ -97,6 +97,22 @@ describe('commitDryEdits', () => {
     const stale = await commitDryEdits(request({ edits: [{ ...EDIT, before: 'other\n' }] })).catch((e: unknown) => e);
     expect((stale as HydrateError).diagnostics[0]).toMatchObject({ file: EDIT.path, message: expect.stringMatching(/differs in main/) });
     expect(git(bare, 'rev-parse', 'main')).toBe(base);
+  });
+
+  it('never writes an edit through a symlink of the base commit (out of its private tree)', async () => {
+    const clone = join(tmp, 'linked');
+    git(tmp, 'clone', '-q', bare, clone);
+    const outside = join(tmp, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, join(clone, 'apps/link'));
+    git(clone, 'add', '-A');
+    git(clone, 'commit', '-q', '-m', 'a folder that is a symlink');
+    git(clone, 'push', '-q', 'origin', 'HEAD:refs/heads/main');
+    const linked = git(bare, 'rev-parse', 'main');
+    const edit = { path: 'apps/link/kustomization.yaml', before: '', after: 'planted\n' };
+    await expect(commitDryEdits(request({ base: { branch: 'main', commit: linked }, edits: [edit] }))).rejects.toThrow(/through a symlink/);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(git(bare, 'rev-parse', 'main')).toBe(linked);
   });
 
   it('refuses a path outside the repository, and a pull-request branch holding somebody else\'s commit', async () => {

@@ -8,11 +8,12 @@
  * branch has moved since, nothing is pushed and the run says so (planning again on the new tip is
  * a new run's job, which keeps the commit exactly what the plan said).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigError, HydrateError } from '../diagnostics.js';
 import type { Git, GitWorkTree } from '../ports.js';
-import { HYDRATE_VERSION_TRAILER } from './wet-branch.js';
+import { checkWetPath } from '../formats/wet-index.js';
+import { commitMessage, HYDRATE_VERSION_TRAILER } from './wet-branch.js';
 
 /** One file's change (repository-relative path, whole text before and after). */
 export interface DryFileEdit {
@@ -50,16 +51,26 @@ export interface DryCommitResult {
 
 /** A repository-relative path that stays inside the repository and out of `.git`. */
 function checkEditPath(p: string): void {
-  const parts = p.split('/');
-  if (p === '' || p.startsWith('/') || p.includes('\\') || parts.some((s) => s === '' || s === '.' || s === '..') || parts[0]!.toLowerCase() === '.git') {
+  if (checkWetPath(p) !== undefined || p.split('/')[0]!.toLowerCase() === '.git') {
     throw new HydrateError({ severity: 'error', file: p, message: 'a pin edit names a path outside the repository; nothing was committed' });
   }
 }
 
-function commitMessage(message: string, trailers: Record<string, string>): string {
-  const lines = Object.entries(trailers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}`);
-  const body = message.replace(/\s+$/, '');
-  return lines.length ? `${body}\n\n${lines.join('\n')}\n` : `${body}\n`;
+/**
+ * The base commit's tree may hold symlinks (checked out as links, or as small files holding the
+ * target when git does not make links): an edit is never written through one, nor below a file.
+ */
+async function refuseSymlinks(root: string, rel: string): Promise<void> {
+  const parts = rel.split('/');
+  let at = root;
+  for (const [i, part] of parts.entries()) {
+    at = join(at, part);
+    const st = await lstat(at).catch(() => undefined);
+    if (st === undefined) return;
+    if (st.isSymbolicLink() || (i < parts.length - 1 && !st.isDirectory())) {
+      throw new HydrateError({ severity: 'error', file: rel, message: `a pin edit would be written through a symlink (or below a file) at ${parts.slice(0, i + 1).join('/')} in the dry repository; nothing was committed` });
+    }
+  }
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -100,6 +111,7 @@ export async function commitDryEdits(req: DryCommitRequest): Promise<DryCommitRe
   await repo.readTree(baseTip);
   for (const e of req.edits) {
     const file = join(repo.tree, ...e.path.split('/'));
+    await refuseSymlinks(repo.tree, e.path);
     const now = await readText(file);
     if ((now ?? '') !== e.before) {
       throw new HydrateError({ severity: 'error', file: e.path, message: `differs in ${req.base.branch} at ${baseTip.slice(0, 12)} from the file the pins were planned on (uncommitted changes in the workspace?); nothing was committed` });

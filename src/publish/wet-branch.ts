@@ -101,7 +101,8 @@ interface Tips {
 }
 
 /** Builds the full commit message: the message, a blank line, then `Key: value` trailers. */
-function commitMessage(message: string, trailers: Record<string, string>): string {
+/** The message as committed: the text without trailing blanks, then one `Key: value` line per trailer. */
+export function commitMessage(message: string, trailers: Record<string, string>): string {
   const body = message.replace(/\s+$/, '');
   const lines = Object.entries(trailers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}`);
   return lines.length ? `${body}\n\n${lines.join('\n')}\n` : `${body}\n`;
