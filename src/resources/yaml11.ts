@@ -160,12 +160,15 @@ const YAML11_TESTS: RegExp[] = YAML11_TAGS.flatMap((t) => {
  * True when the plain scalar `s` could be read as anything but the string `s` by the `yaml`
  * package's YAML 1.1 schema (bools, nulls, ints, floats, sexagesimal, timestamps, merge `<<`)
  * or by go-yaml. Only strings starting with a digit, a sign or a dot can be numbers, dates or
- * `.inf`; the rest only when short enough to be a word or `<<` (most strings return at once).
+ * `.inf` (and, for the `yaml` package's 1.1 float, an exponent alone such as `e00000`); the rest
+ * only when short enough to be a word or `<<` (most strings return at once).
  */
 export function yaml11Ambiguous(s: string): boolean {
   if (s === '') return true;
   const c = s.charCodeAt(0);
   if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
+  // The `yaml` package's YAML 1.1 float test takes an exponent alone (`e00000` reads as NaN).
+  if (c === 101 || c === 69) return YAML11_TESTS.some((re) => re.test(s)) || (s.length <= 5 && YAML11_WORDS.test(s));
   return s.length <= 5 && (YAML11_WORDS.test(s) || s === '<<' || s === '=' || YAML11_TESTS.some((re) => re.test(s)));
 }
 
