@@ -45325,6 +45325,7 @@ function yaml11Ambiguous(s) {
   if (s === "") return true;
   const c = s.charCodeAt(0);
   if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46) return YAML11_TESTS.some((re) => re.test(s)) || goYamlAmbiguous(s);
+  if (c === 101 || c === 69) return YAML11_TESTS.some((re) => re.test(s)) || s.length <= 5 && YAML11_WORDS.test(s);
   return s.length <= 5 && (YAML11_WORDS.test(s) || s === "<<" || s === "=" || YAML11_TESTS.some((re) => re.test(s)));
 }
 var WRITE_COMPAT_TAGS = [

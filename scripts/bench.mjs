@@ -289,7 +289,7 @@ const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}×` : '-');
  */
 async function benchStartup() {
   const bundles = {};
-  for (const f of ['cli.js', 'index.js']) {
+  for (const f of ['hydrate-cli.js', 'index.js']) {
     const file = path.join(path.dirname(CLI), f);
     if (existsSync(file)) bundles[path.relative(ROOT, file)] = statSync(file).size;
   }

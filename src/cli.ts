@@ -24,7 +24,8 @@ import { VERSION } from './version.js';
 
 export { renderCommand, type RenderCommand } from './cli/render-command.js';
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command line; resolves to the exit code. `dist/cli.js` starts it after turning on Node's compile cache. */
+export async function main(argv: string[]): Promise<number> {
   const json = wantsJson(argv);
   try {
     const invocation = parseCommandLine(argv);

@@ -3,7 +3,7 @@
  * atomicity, pruning, unowned files and exit codes, as users see them.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile, mkdir, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -288,6 +288,31 @@ describe('hydrate render', () => {
     expect(pkg.bin['hydrate']).toBe('dist/cli.js');
     const r = await run(process.execPath, [link, '--version']);
     expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it("keeps Node's compile cache of the bundled CLI in the user's cache folder, never in a shared one, and runs the same with or without it", async () => {
+    // Node 24 runs the bin as npx does; Node 20 (no compile cache) must run it too.
+    const node24 = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-node24.mjs')], { encoding: 'utf8' }).trim();
+    const home = await mkdtemp(path.join(tmp, 'home-'));
+    const xdg = await mkdtemp(path.join(tmp, 'xdg-'));
+    const shared = await mkdtemp(path.join(tmp, 'tmpdir-'));
+    const bin = path.join(ROOT, 'dist', 'cli.js');
+    const base = { PATH: process.env['PATH'] ?? '', HOME: home, TMPDIR: shared };
+    const entries = async (dir: string): Promise<string[]> => readdir(dir, { recursive: true }).catch(() => []);
+    const help = (await run(node24, [bin, '--help'], { env: { ...base, XDG_CACHE_HOME: xdg } })).stdout;
+    expect(help).toMatch(/^Usage: hydrate /m);
+    expect((await entries(path.join(xdg, 'hydrate', 'node-compile-cache'))).length).toBeGreaterThan(0);
+    // The second run reads the cache and prints the same.
+    expect((await run(node24, [bin, '--help'], { env: { ...base, XDG_CACHE_HOME: xdg } })).stdout).toBe(help);
+    // Without XDG_CACHE_HOME (or with a relative one): ~/.cache/hydrate.
+    await run(node24, [bin, '--version'], { env: { ...base, XDG_CACHE_HOME: 'relative' } });
+    expect((await entries(path.join(home, '.cache', 'hydrate', 'node-compile-cache'))).length).toBeGreaterThan(0);
+    // Turned off: nothing written anywhere.
+    const off = await mkdtemp(path.join(tmp, 'off-'));
+    expect((await run(node24, [bin, '--help'], { env: { ...base, HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' } })).stdout).toBe(help);
+    expect(await entries(off)).toEqual([]);
+    expect(await entries(shared)).toEqual([]);
+    expect((await run(process.execPath, [bin, '--help'], { env: { ...base, HOME: off } })).stdout).toBe(help);
   });
 });
 
