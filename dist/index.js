@@ -59186,7 +59186,7 @@ async function renderToolVersions(exec) {
   const versions = await Promise.all(
     wanted.map(async ([cmd, args]) => {
       try {
-        const r = await exec.run(cmd, args, { timeoutMs: 3e4 });
+        const r = await exec.run(cmd, args, { timeoutMs: 3e4, env: { GOGC: "off", GOMAXPROCS: "1", GOMEMLIMIT: "256MiB" } });
         return `${cmd}:${r.exitCode === 0 ? r.stdout.trim() : "unknown"}`;
       } catch {
         return `${cmd}:unknown`;
