@@ -53924,67 +53924,6 @@ function issueSummary(error3, most = 3) {
 
 // src/formats/run-report.ts
 var RUN_REPORT_VERSION = 1;
-var countsSchema = object({ added: number2().int(), changed: number2().int(), removed: number2().int() });
-var fieldChangeJsonSchema = object({
-  path: string2(),
-  from: string2().optional(),
-  to: string2().optional(),
-  redacted: boolean2().optional(),
-  reordered: boolean2().optional()
-});
-var resourceChangeJsonSchema = object({
-  kind: _enum(["added", "changed", "removed"]),
-  id: object({ group: string2(), kind: string2(), namespace: string2(), name: string2() }),
-  key: string2(),
-  fields: array(fieldChangeJsonSchema),
-  ignored: number2().int().optional(),
-  unified: string2()
-});
-var unitDiffJsonSchema = object({
-  unit: string2(),
-  renderer: string2(),
-  coordinates: record(string2(), string2()),
-  status: _enum(["ok", "failed", "new", "deleted"]),
-  added: number2().int(),
-  changed: number2().int(),
-  removed: number2().int(),
-  byKind: record(string2(), countsSchema),
-  resources: array(resourceChangeJsonSchema),
-  files: object({ added: array(string2()), changed: array(string2()), removed: array(string2()) })
-});
-var diffJsonSchema = object({
-  changed: boolean2(),
-  totals: object({ units: number2().int(), added: number2().int(), changed: number2().int(), removed: number2().int(), failed: number2().int() }),
-  units: array(unitDiffJsonSchema)
-});
-var unitJsonSchema = object({
-  id: string2(),
-  renderer: string2(),
-  dir: string2(),
-  coordinates: record(string2(), string2()),
-  status: _enum(["rendered", "failed", "reused", "skipped"]),
-  resources: number2().int(),
-  outputs: array(string2()),
-  errors: array(diagnosticSchema)
-});
-var renderJsonSchema = object({
-  ok: boolean2(),
-  /** Where the CLI wrote. */
-  out: string2().optional(),
-  units: array(unitJsonSchema),
-  errors: array(diagnosticSchema),
-  warnings: array(diagnosticSchema),
-  /** The files written and deleted; null when the render failed. */
-  written: object({ writes: array(string2()), deletes: array(string2()) }).nullable(),
-  diff: diffJsonSchema
-});
-var runReportSchema = renderJsonSchema.extend({
-  formatVersion: literal(RUN_REPORT_VERSION),
-  /** Hydrate's version. */
-  version: string2(),
-  /** The run's mode (`push`, `pr`, `check`…). */
-  mode: string2()
-});
 function serializeRunReport(report) {
   const { formatVersion, version: version2, mode, ...render } = report;
   return `${JSON.stringify({ formatVersion, version: version2, mode, ...render }, null, 2)}
