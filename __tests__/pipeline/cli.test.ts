@@ -313,6 +313,13 @@ describe('hydrate render', () => {
     expect(await entries(off)).toEqual([]);
     expect(await entries(shared)).toEqual([]);
     expect((await run(process.execPath, [bin, '--help'], { env: { ...base, HOME: off } })).stdout).toBe(help);
+    // A home that does not exist is not created; one where nothing can be made (/proc, where a
+    // recursive mkdir never returns) only means no cache.
+    const missing = path.join(tmp, 'no-such-home');
+    for (const HOME of [missing, '/proc']) {
+      expect((await run(node24, [bin, '--help'], { env: { ...base, HOME }, timeout: 20_000 })).stdout).toBe(help);
+    }
+    await expect(stat(missing)).rejects.toThrow();
   });
 });
 
