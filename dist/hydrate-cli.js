@@ -31354,9 +31354,9 @@ function keepReason(path8, content, claimants, shared2) {
   for (const u of claimants) {
     if (u.output !== "" && path8.startsWith(`${u.output}/`)) return void 0;
     if (u.hashes === void 0) return void 0;
-    const hash = u.hashes[path8];
-    if (hash !== void 0) hashed = true;
-    if (hash === contentHash(content)) return void 0;
+    const hash2 = u.hashes[path8];
+    if (hash2 !== void 0) hashed = true;
+    if (hash2 === contentHash(content)) return void 0;
   }
   return hashed ? "its content is not what hydrate wrote" : "it is outside its unit's output folder and the index records no hash for it";
 }
@@ -32536,14 +32536,15 @@ function isNoise(r) {
 }
 
 // src/render/digest.ts
-import { createHash as createHash5 } from "node:crypto";
+import * as crypto from "node:crypto";
+var sha256Hex = typeof crypto.hash === "function" ? (text) => crypto.hash("sha256", text, "hex") : (text) => crypto.createHash("sha256").update(text, "utf8").digest("hex");
 function digestOf(parts) {
   let text = "";
   for (const p of parts) text += `${Buffer.byteLength(p, "utf8")}:${p}`;
-  return `sha256:${createHash5("sha256").update(text, "utf8").digest("hex")}`;
+  return `sha256:${sha256Hex(text)}`;
 }
 function digestOfBytes(bytes2) {
-  return `sha256:${createHash5("sha256").update(bytes2).digest("hex")}`;
+  return `sha256:${crypto.createHash("sha256").update(bytes2).digest("hex")}`;
 }
 
 // src/pipeline/pool.ts

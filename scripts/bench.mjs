@@ -4,7 +4,9 @@
 //   BENCH_SIZES="100,1000" BENCH_RUNS=3 node scripts/bench.mjs
 //
 // Env: BENCH_SIZES (units per repo, default "100,1000"), BENCH_RUNS (runs per measure, median
-// reported; default 3), BENCH_CLI (hydrate CLI to run; default dist/cli.js), BENCH_KEEP=1 keeps
+// reported; default 3), BENCH_INCREMENTAL_RUNS (runs of each no-change, one-unit and base-change
+// measure, each after its own edit, median reported; default 5 or BENCH_RUNS if more: these runs
+// are short, so one of them varies more with the machine's load), BENCH_CLI (hydrate CLI to run; default dist/cli.js), BENCH_KEEP=1 keeps
 // the temp dir, BENCH_HELM_RELEASES (Helm release units, default 200) and BENCH_HELM_CHARTS
 // (kustomize units with helmCharts, default 50), 0 to skip; BENCH_HELM (the helm binary; default
 // helm on PATH, else .tools/helm3/helm), BENCH_VARIANTS (kustomization styles, default
@@ -25,6 +27,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.resolve(process.env.BENCH_CLI ?? path.join(ROOT, 'dist/cli.js'));
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const INC_RUNS = Math.max(1, Number(process.env.BENCH_INCREMENTAL_RUNS ?? Math.max(RUNS, 5)));
 const CORES = os.cpus().length;
 const HELM_RELEASES = Number(process.env.BENCH_HELM_RELEASES ?? 200);
 const HELM_CHARTS = Number(process.env.BENCH_HELM_CHARTS ?? 50);
@@ -173,12 +176,12 @@ async function benchSize(units, tmp, style) {
     await rm(out, { recursive: true, force: true });
     return hydrate(repo, out);
   });
-  r.noChange = await measure('hydrate no-change', RUNS, () => hydrate(repo, out));
-  r.oneUnit = await measure('hydrate one-unit', RUNS, async (i) => {
+  r.noChange = await measure('hydrate no-change', INC_RUNS, () => hydrate(repo, out));
+  r.oneUnit = await measure('hydrate one-unit', INC_RUNS, async (i) => {
     await appendFile(path.join(repo.root, repo.kustomizeUnits[i % repo.kustomizeUnits.length], 'app.properties'), `edit${i}=${Date.now()}\n`);
     return hydrate(repo, out);
   });
-  r.baseChange = await measure('hydrate base change', RUNS, async (i) => {
+  r.baseChange = await measure('hydrate base change', INC_RUNS, async (i) => {
     await appendFile(path.join(repo.root, 'bases/base-0/deployment.yaml'), `# edit ${i} ${Date.now()}\n`);
     return hydrate(repo, out);
   });
@@ -230,8 +233,8 @@ async function benchHelm(tmp) {
       await rm(out, { recursive: true, force: true });
       return hydrate(repo, out, [], env);
     });
-    r.noChange = await measure('hydrate no-change', RUNS, () => hydrate(repo, out, [], env));
-    r.oneUnit = await measure('hydrate one-unit', RUNS, async (i) => {
+    r.noChange = await measure('hydrate no-change', INC_RUNS, () => hydrate(repo, out, [], env));
+    r.oneUnit = await measure('hydrate one-unit', INC_RUNS, async (i) => {
       await appendFile(path.join(repo.root, repo.releases[i % repo.releases.length].valuesFile), `edit${i}: "${Date.now()}"\n`);
       return hydrate(repo, out, [], env);
     });
@@ -255,8 +258,8 @@ async function benchHelm(tmp) {
       await rm(out, { recursive: true, force: true });
       return hydrate(repo, out, [], env);
     });
-    r.noChange = await measure('hydrate no-change', RUNS, () => hydrate(repo, out, [], env));
-    r.oneUnit = await measure('hydrate one-unit', RUNS, async (i) => {
+    r.noChange = await measure('hydrate no-change', INC_RUNS, () => hydrate(repo, out, [], env));
+    r.oneUnit = await measure('hydrate one-unit', INC_RUNS, async (i) => {
       await appendFile(path.join(repo.root, repo.dirs[i % repo.dirs.length], 'values.yaml'), `edit${i}: "${Date.now()}"\n`);
       return hydrate(repo, out, [], env);
     });
