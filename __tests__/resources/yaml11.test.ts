@@ -231,6 +231,39 @@ describe('Kubernetes YAML is read as kubectl reads it', () => {
     expect(sorted(parsed.documents.map((d) => d.value))).toEqual(sorted(expected));
   });
 
+  it.each(KUBECTLS)('refuses a file holding a control character raw, as %s does, at its line and column', (name) => {
+    const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n';
+    const file = path.join(tempDir(), 'c.yaml');
+    const reads = (text: string): unknown => {
+      writeFileSync(file, text);
+      try {
+        return kubectlReads(tool(name).bin, file);
+      } catch (e) {
+        return String((e as { stderr?: unknown }).stderr);
+      }
+    };
+    for (const c of ['\u0001', '\u0008', '\u000b', '\u000c', '\u001b', '\u007f', '\u0080', '\u009f', '\ufffe', '\uffff']) {
+      const code = c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      const message = `invalid YAML: control character U+${code} is not allowed raw (kubectl refuses the file); write it escaped in a double-quoted string ("\\u${code.toLowerCase()}")`;
+      expect([code, reads(`${head}data:\n  v: x${c}y\n`)]).toEqual([code, expect.stringContaining('control characters are not allowed')]);
+      for (const [text, line, col] of [
+        [`${head}data:\n  v: x${c}y\n`, 6, 7],
+        [`${head}data:\n  v: "x${c}"\n`, 6, 8],
+        [`# ${c}\n${head}`, 1, 3],
+        [`${head}data:\n  v: |\n    x${c}\n`, 7, 6]
+      ] as const) {
+        const r = parseYamlDocuments(text, 'c.yaml');
+        expect([code, r.documents, r.diagnostics]).toEqual([code, [], [{ severity: 'error', file: 'c.yaml', line, col, message }]]);
+      }
+    }
+    // Tab, a BOM, and controls written as escapes are read, by both.
+    const text = `${head}data:\n  v: "x\\x01\\u007f\\uffff"\n  t: "a\tb"\n  b: "\ufeff"\n`;
+    const read = parseYamlDocuments(text, 'c.yaml');
+    expect(read.diagnostics).toEqual([]);
+    expect(read.documents.map((d) => (d.value as { data: unknown }).data)).toEqual([{ v: 'x\u0001\u007f\uffff', t: 'a\tb', b: '\ufeff' }]);
+    expect(reads(text)).toEqual(read.documents.map((d) => d.value));
+  });
+
   it.each(KUBECTLS)('explicit tags as %s reads them: !!int and !!float as numbers, !!str as the string', (name) => {
     const text = 'apiVersion: example.com/v1\nkind: Tagged\nmetadata: {name: t}\nspec: {a: !!float 1, b: !!int 0644, c: !!str 0644, d: !!float 1.5}\n';
     const dir = tempDir();
