@@ -117,7 +117,7 @@ describe('redaction', () => {
         const outs = [JSON.stringify(r), buildComment(r, { marker: 'm', title: 't' }), buildJobSummary(r, { marker: 'm', title: 't' }), formatDiffText(r), JSON.stringify(diffToJson(r))];
         for (const o of outs) expect(o).not.toContain('SECRETVAL');
       }),
-      { numRuns: 100, seed: 3 }
+      { numRuns: 100 }
     );
   });
 });

@@ -128,6 +128,78 @@ describe('canonical YAML means the same to YAML 1.1 and 1.2 readers', () => {
   });
 });
 
+/**
+ * Text go-yaml and the `yaml` package part ways on when it is written as the `yaml` package
+ * writes it: characters go-yaml refuses raw (DEL, C1 controls, U+FFFE, U+FFFF: the whole file is
+ * refused) or takes for line breaks (NEL, LS, PS); block scalars of blank lines holding spaces
+ * (written without an indentation indicator, so every reader drops the spaces) or with a tab
+ * before the first other character (go-yaml refuses it); and long double-quoted multi-line
+ * strings with a line of spaces (folded with a stray backslash).
+ */
+const UNSAFE_TEXT = [
+  'a\u007fb', '\u0080', 'x\u0085y', '\u009f', 'a\u2028b', '\u2029', 'a\ufffe', '\uffff\n',
+  ' \n', '\n \t\n', '  \n\n', '\t\n', '\tb\n', '\t\nfoo', '\n\tfoo\n',
+  'a line long enough to be folded when quoted\n \nlast\n ', '#!/bin/sh\n\techo "a tab first"\n\n  \n'
+];
+
+/** A string over the characters YAML writers and readers treat specially, of up to 60 pieces. */
+const textArb = fc.oneof(
+  fc.array(
+    fc.constantFrom(
+      '\u007f', '\u0085', '\u0090', '\u00a0', '\u2028', '\u2029', '\ufeff', '\ufffe', '\uffff', '\u0000', '\u0001', '\u001b', '\t', '\n', '\n', '\r', ' ', ' ',
+      '#', ':', '- ', ': ', ' #', '?', ',', '[', '{', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`', '\\', '~', '<<', '=', 'e5', '0', '.', '+', 'y', 'é', 'e\u0301', '\ud83d\ude00', 'ab'
+    ),
+    { minLength: 1, maxLength: 60 }
+  ).map((a) => a.join('')),
+  fc.array(fc.constantFrom(' ', '\t', '\n', 'a'), { minLength: 1, maxLength: 8 }).map((a) => a.join('')),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.string({ unit: 'binary', maxLength: 30 })
+);
+
+/** A test name that shows every character outside printable ASCII as an escape. */
+const shown = (s: string): string => JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+describe('any text is written so that YAML 1.1, 1.2 and go-yaml readers read it back', () => {
+  const backAsWritten = (s: string): void => {
+    const o = { v: s, l: [s], k: { [s]: 'x' } };
+    const text = toCanonicalYaml(o);
+    expect([s, parse(text, { version: '1.1' })]).toEqual([s, o]);
+    expect([s, parse(text, { version: '1.2' })]).toEqual([s, o]);
+    expect([s, parseYamlDocuments(text, 'x.yaml').documents[0]?.value]).toEqual([s, o]);
+  };
+
+  it.each(UNSAFE_TEXT.map((s) => [shown(s), s]))('%s, with the yaml package and Hydrate\'s reader', (_, s) => backAsWritten(s));
+
+  it('any string (property)', () => {
+    fc.assert(fc.property(textArb, backAsWritten), { numRuns: 500 });
+  });
+
+  describe.each(KUBECTLS)('kubectl %s', (name) => {
+    /** The strings as values, keys and list items of one object, read back by kubectl. */
+    const kubectlReadsBack = (strings: readonly string[]): void => {
+      const obj = {
+        apiVersion: 'example.com/v1',
+        kind: 'Text',
+        metadata: { name: 'text' },
+        values: Object.fromEntries(strings.map((s, i) => [`v${i}`, s])),
+        keys: Object.fromEntries(strings.map((s, i) => [s, `k${i}`])),
+        list: strings
+      };
+      const file = path.join(tempDir(), 'text.yaml');
+      writeFileSync(file, toCanonicalYaml(obj));
+      expect(sorted(kubectlReads(tool(name).bin, file))).toEqual([sorted(obj)]);
+    };
+
+    it('reads the strings go-yaml refuses raw, takes for line breaks or misreads in a block scalar as written', () => {
+      kubectlReadsBack(UNSAFE_TEXT);
+    });
+
+    it('reads any strings as written (property)', () => {
+      fc.assert(fc.property(fc.uniqueArray(textArb, { minLength: 1, maxLength: 100 }), kubectlReadsBack), { numRuns: 15 });
+    });
+  });
+});
+
 describe('Kubernetes YAML is read as kubectl reads it', () => {
   // Plain (unquoted) scalars: numbers as Go parses them, 1.1 bools, no sexagesimal, no timestamps.
   // Infinity and NaN are refused by kubectl's JSON conversion: they are checked separately below.
@@ -157,6 +229,39 @@ describe('Kubernetes YAML is read as kubectl reads it', () => {
     const parsed = parseYamlDocuments(text, 'plain.yaml');
     expect(parsed.diagnostics).toEqual([]);
     expect(sorted(parsed.documents.map((d) => d.value))).toEqual(sorted(expected));
+  });
+
+  it.each(KUBECTLS)('refuses a file holding a control character raw, as %s does, at its line and column', (name) => {
+    const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n';
+    const file = path.join(tempDir(), 'c.yaml');
+    const reads = (text: string): unknown => {
+      writeFileSync(file, text);
+      try {
+        return kubectlReads(tool(name).bin, file);
+      } catch (e) {
+        return String((e as { stderr?: unknown }).stderr);
+      }
+    };
+    for (const c of ['\u0001', '\u0008', '\u000b', '\u000c', '\u001b', '\u007f', '\u0080', '\u009f', '\ufffe', '\uffff']) {
+      const code = c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      const message = `invalid YAML: control character U+${code} is not allowed raw (kubectl refuses the file); write it escaped in a double-quoted string ("\\u${code.toLowerCase()}")`;
+      expect([code, reads(`${head}data:\n  v: x${c}y\n`)]).toEqual([code, expect.stringContaining('control characters are not allowed')]);
+      for (const [text, line, col] of [
+        [`${head}data:\n  v: x${c}y\n`, 6, 7],
+        [`${head}data:\n  v: "x${c}"\n`, 6, 8],
+        [`# ${c}\n${head}`, 1, 3],
+        [`${head}data:\n  v: |\n    x${c}\n`, 7, 6]
+      ] as const) {
+        const r = parseYamlDocuments(text, 'c.yaml');
+        expect([code, r.documents, r.diagnostics]).toEqual([code, [], [{ severity: 'error', file: 'c.yaml', line, col, message }]]);
+      }
+    }
+    // Tab, a BOM, and controls written as escapes are read, by both.
+    const text = `${head}data:\n  v: "x\\x01\\u007f\\uffff"\n  t: "a\tb"\n  b: "\ufeff"\n`;
+    const read = parseYamlDocuments(text, 'c.yaml');
+    expect(read.diagnostics).toEqual([]);
+    expect(read.documents.map((d) => (d.value as { data: unknown }).data)).toEqual([{ v: 'x\u0001\u007f\uffff', t: 'a\tb', b: '\ufeff' }]);
+    expect(reads(text)).toEqual(read.documents.map((d) => d.value));
   });
 
   it.each(KUBECTLS)('explicit tags as %s reads them: !!int and !!float as numbers, !!str as the string', (name) => {

@@ -28,6 +28,29 @@ export const NESTING_TOO_DEEP = `nesting is too deep (more than ${MAX_DEPTH} lev
 /** The message for a text longer than MAX_YAML_CHARS. */
 export const TOO_LARGE = `the text is larger than ${MAX_YAML_CHARS / 1024 / 1024} MiB`;
 
+/**
+ * Characters go-yaml's reader refuses anywhere in a file, raw ("control characters are not
+ * allowed"): C0 controls but tab, LF and CR, DEL, C1 controls but NEL, U+FFFE and U+FFFF. kubectl,
+ * Argo CD and Flux refuse such a file whole, so Kubernetes YAML holding one is refused too.
+ */
+// eslint-disable-next-line no-control-regex
+const GO_YAML_REFUSED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
+
+/** The problem of a Kubernetes YAML text holding a character go-yaml refuses, at the first one. */
+function refusedCharacter(text: string): YamlProblem | undefined {
+  const m = GO_YAML_REFUSED.exec(text);
+  if (!m) return undefined;
+  const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+  return {
+    line,
+    col: m.index - lineStart + 1,
+    message: `control character U+${code} is not allowed raw (kubectl refuses the file); write it escaped in a double-quoted string ("\\u${code.toLowerCase()}")`
+  };
+}
+
 /** The message of a duplicate key, as the `yaml` package words it. */
 export const DUPLICATE_KEY = 'Map keys must be unique';
 
@@ -63,6 +86,8 @@ export interface PositionedDocument {
  */
 export function readYaml(text: string, version: YamlVersion): { documents: PositionedDocument[]; problems: YamlProblem[] } {
   if (text.length > MAX_YAML_CHARS) return { documents: [], problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+  const refused = version === '1.1' ? refusedCharacter(text) : undefined;
+  if (refused) return { documents: [], problems: [refused] };
   const lineCounter = new LineCounter();
   let docs: Document[];
   try {
@@ -88,9 +113,10 @@ export function readYaml(text: string, version: YamlVersion): { documents: Posit
  */
 export function readYamlDocument(text: string, version: YamlVersion): { document: PositionedDocument; problems: YamlProblem[] } {
   const lineCounter = new LineCounter();
-  if (text.length > MAX_YAML_CHARS) {
+  const refused = text.length > MAX_YAML_CHARS ? { line: 1, col: 1, message: TOO_LARGE } : version === '1.1' ? refusedCharacter(text) : undefined;
+  if (refused) {
     const empty = parseDocument('', parseOptions(version, lineCounter)) as Document;
-    return { document: positioned(empty, lineCounter, undefined), problems: [{ line: 1, col: 1, message: TOO_LARGE }] };
+    return { document: positioned(empty, lineCounter, undefined), problems: [refused] };
   }
   const doc = parseDocument(text, parseOptions(version, lineCounter)) as Document;
   noBreakAtEnd(doc, text);

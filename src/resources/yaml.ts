@@ -5,7 +5,7 @@
  * Output is one canonical form: 2-space indent, no line folding, LF, trailing newline, and every
  * string that a YAML 1.1 or 1.2 reader could take for something else quoted.
  */
-import { stringify } from 'yaml';
+import { Document, Scalar, visit, type ToStringOptions, type DocumentOptions, type SchemaOptions, type CreateNodeOptions } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import { isRecord, type KubeObject } from './resource.js';
 import { goYamlNumber, WRITE_COMPAT_TAGS } from './yaml11.js';
@@ -14,9 +14,11 @@ import { readYaml, yamlDiagnostic } from './yaml-positions.js';
 /**
  * The version of the canonical YAML Hydrate writes. Part of every unit's input digest: when the
  * written form changes (version 2 quotes strings that YAML 1.1 readers take for bools, numbers,
- * nulls or timestamps), units kept from an earlier run are rendered again once.
+ * nulls or timestamps; version 3 escapes the characters go-yaml refuses raw or takes for line
+ * breaks, and double-quotes, on one line, the strings a block scalar or a folded double-quoted
+ * scalar did not carry), units kept from an earlier run are rendered again once.
  */
-export const CANONICAL_YAML_FORMAT = 2;
+export const CANONICAL_YAML_FORMAT = 3;
 
 export { DUPLICATE_KEY, duplicateKeyOffsets, describeYamlError, isTooDeep, MAX_ALIAS_COUNT, MAX_DEPTH, NESTING_TOO_DEEP } from './yaml-positions.js';
 
@@ -53,25 +55,77 @@ export function isKubeObject(v: unknown): v is KubeObject {
   return isRecord(v);
 }
 
+const WRITE_OPTIONS: DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptions = {
+  indent: 2,
+  lineWidth: 0,
+  minContentWidth: 0,
+  indentSeq: true,
+  aliasDuplicateObjects: false,
+  defaultStringType: 'PLAIN',
+  defaultKeyType: 'PLAIN',
+  // A double-quoted string stays on one line (`\n` escapes): the `yaml` package's folded form of
+  // a long one garbles a line of spaces (`"…\n \n…"` reads back with a backslash).
+  doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER,
+  version: '1.2',
+  compat: WRITE_COMPAT_TAGS
+};
+
+/**
+ * Characters go-yaml (kubectl, Argo CD, Flux) refuses raw anywhere in a file ("control characters
+ * are not allowed": DEL, the C1 controls, U+FFFE, U+FFFF) or reads as line breaks (NEL, LS, PS),
+ * and which the `yaml` package writes raw (even inside double quotes).
+ */
+const GO_YAML_RAW_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/;
+const GO_YAML_RAW_UNSAFE_ALL = new RegExp(GO_YAML_RAW_UNSAFE.source, 'g');
+
+/**
+ * True for a string the `yaml` package would write as a block scalar (`|`) that some reader
+ * does not read back: whitespace only with a space or tab (written without an indentation
+ * indicator, so every reader takes the first line's spaces for indentation: ` \n` reads as
+ * `\n`), or a tab before its first other character (go-yaml: "found a tab character where an
+ * indentation space is expected").
+ */
+function blockScalarMisread(s: string): boolean {
+  if (!s.includes('\n')) return false;
+  return /^\n*\t/.test(s) || (/^[\t\n ]*$/.test(s) && /[\t ]/.test(s));
+}
+
+/** A string written double-quoted whatever the `yaml` package would choose. */
+function needsDoubleQuotes(s: string): boolean {
+  return GO_YAML_RAW_UNSAFE.test(s) || blockScalarMisread(s);
+}
+
+/** True when a string in `value` (a key or a value) needs double quotes. */
+function holdsDoubleQuoted(value: unknown): boolean {
+  if (typeof value === 'string') return needsDoubleQuotes(value);
+  if (Array.isArray(value)) return value.some(holdsDoubleQuoted);
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) if (needsDoubleQuotes(k) || holdsDoubleQuoted(v)) return true;
+  }
+  return false;
+}
+
 /**
  * One object in canonical YAML: 2-space indent, no folding, keys in their given order
  * (a pure function of the dry input), LF line ends, trailing newline. Written as YAML 1.2 that
  * means the same to YAML 1.1 readers: a string that the YAML 1.1 schema, the 1.2 core schema or
  * go-yaml (kubectl, Argo CD, Flux) would read as a bool, number, null, timestamp or merge key
- * (`on`, `no`, `0644`, `1:20`, `2001-12-14`, `1_000`, `~`, `<<`) is quoted, keys too.
+ * (`on`, `no`, `0644`, `1:20`, `2001-12-14`, `1_000`, `~`, `<<`) is quoted, keys too. A string
+ * holding a character go-yaml refuses raw or takes for a line break is double-quoted, with that
+ * character escaped (`\u007f`, `\u2028`), and so is a multi-line string that a block scalar
+ * would not carry (`blockScalarMisread`).
  */
 export function toCanonicalYaml(value: unknown): string {
-  const text = stringify(value, {
-    indent: 2,
-    lineWidth: 0,
-    minContentWidth: 0,
-    indentSeq: true,
-    aliasDuplicateObjects: false,
-    defaultStringType: 'PLAIN',
-    defaultKeyType: 'PLAIN',
-    version: '1.2',
-    compat: WRITE_COMPAT_TAGS
-  });
+  const doc = new Document(value, WRITE_OPTIONS);
+  if (holdsDoubleQuoted(value)) {
+    visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'string' && needsDoubleQuotes(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      }
+    });
+  }
+  // The characters go-yaml refuses raw are now only inside double-quoted scalars, where an escape means the same.
+  const text = doc.toString(WRITE_OPTIONS).replace(GO_YAML_RAW_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const lf = text.replace(/\r\n?/g, '\n');
   return lf.endsWith('\n') ? lf : `${lf}\n`;
 }
