@@ -2,7 +2,7 @@
  * The `hydrate` program (`dist/cli.js`, the package's bin): turns on Node's module compile cache,
  * then loads the CLI bundle (`dist/hydrate-cli.js`) and runs it. With the cache, Node reads the
  * bundle's compiled code from disk instead of compiling 1.5 MB of JavaScript on every start
- * (about 40 ms of CPU time per run); the cache is keyed by the bundle's content, so a new version
+ * (about 30 ms of CPU time per run); the cache is keyed by the bundle's content, so a new version
  * never runs old code.
  *
  * The cache lives in the user's own cache folder (`$XDG_CACHE_HOME/hydrate/node-compile-cache`,
