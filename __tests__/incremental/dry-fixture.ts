@@ -32,6 +32,16 @@ patches:
   - path: replicas.yaml
 `;
 
+/** A config of plain manifest units `apps/{app}`, each rendered to `wet/{app}`. */
+export const PLAIN_APPS_CONFIG = `version: 1
+kubernetes:
+  - match: apps/{app}
+    output: wet/{app}
+`;
+
+/** A ConfigMap manifest in namespace `ns` with one key. */
+export const configMap = (name: string, value = 'v'): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ns\ndata:\n  k: ${value}\n`;
+
 export async function put(root: string, rel: string, content: string): Promise<void> {
   await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
   await writeFile(path.join(root, rel), content);

@@ -17,7 +17,7 @@ import type { PreviousWet } from '../../src/render/renderer.js';
 import { silentLogger } from '../../src/ports.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
 import { INDEX_PATH } from '../../src/formats/wet-index.js';
-import { put, readTree } from './dry-fixture.js';
+import { configMap, PLAIN_APPS_CONFIG, put, readTree } from './dry-fixture.js';
 
 let tmp: string;
 beforeEach(async () => {
@@ -27,13 +27,8 @@ afterEach(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const CONFIG = `version: 1
-kubernetes:
-  - match: apps/{app}
-    output: wet/{app}
-`;
-
-const cm = (name: string, value = 'v'): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ns\ndata:\n  k: ${value}\n`;
+const CONFIG = PLAIN_APPS_CONFIG;
+const cm = configMap;
 
 async function dryTree(root: string, apps: string[]): Promise<void> {
   await put(root, 'hydrate.yaml', CONFIG);

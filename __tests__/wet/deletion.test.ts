@@ -16,7 +16,7 @@ import { hydrate, type HydrateOutcome } from '../../src/pipeline/hydrate.js';
 import { silentLogger } from '../../src/ports.js';
 import { loadSettings } from '../../src/settings/load-settings.js';
 import { INDEX_PATH, PENDING_PATH } from '../../src/formats/wet-index.js';
-import { put, readTree } from '../incremental/dry-fixture.js';
+import { configMap, PLAIN_APPS_CONFIG, put, readTree } from '../incremental/dry-fixture.js';
 
 let tmp: string;
 beforeEach(async () => {
@@ -26,13 +26,8 @@ afterEach(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const CONFIG = `version: 1
-kubernetes:
-  - match: apps/{app}
-    output: wet/{app}
-`;
-
-const cm = (name: string, value = 'v'): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ns\ndata:\n  k: ${value}\n`;
+const CONFIG = PLAIN_APPS_CONFIG;
+const cm = configMap;
 
 /** A dry tree with plain manifest units apps/<app>, each holding `count` ConfigMaps. */
 async function dryTree(root: string, apps: Record<string, number>, config = CONFIG): Promise<void> {
