@@ -183,12 +183,7 @@ function checkFlux(entry, hydrate, results) {
     const res = { id, path: norm(spec.path) };
     results.push(res);
     const unit = hydrate.units.get(id);
-    if (!unit || unit.status !== 'rendered') {
-      // Not rendered: a Hydrate error (the unit failed) or a unit it lists as unresolvable.
-      res.outcome = unit?.status === 'failed' || (unit?.errors ?? []).length > 0 ? 'error' : 'unresolvable';
-      res.detail = hydrate.reasons(id) || (unit ? `status ${unit.status}` : 'no unit');
-      continue;
-    }
+    if (notRendered(res, unit, hydrate)) continue;
     if (o.apiVersion !== 'kustomize.toolkit.fluxcd.io/v1' || spec.sourceRef?.kind !== 'GitRepository' || !sources.has(spec.sourceRef?.name)) {
       res.outcome = 'differs';
       res.detail = `rendered by Hydrate, but its source ${spec.sourceRef?.kind}/${spec.sourceRef?.name} is not this repository`;
@@ -312,12 +307,7 @@ function checkArgo(entry, hydrate, results) {
     const res = { id, path: norm(src.path) };
     results.push(res);
     const unit = hydrate.units.get(id);
-    if (!unit || unit.status !== 'rendered') {
-      // Not rendered: a Hydrate error (the unit failed) or a unit it lists as unresolvable.
-      res.outcome = unit?.status === 'failed' || (unit?.errors ?? []).length > 0 ? 'error' : 'unresolvable';
-      res.detail = hydrate.reasons(id) || (unit ? `status ${unit.status}` : 'no unit');
-      continue;
-    }
+    if (notRendered(res, unit, hydrate)) continue;
     const w = workCopy();
     try {
       const abs = join(w.repo, res.path);
@@ -424,3 +414,11 @@ console.log(`units: ${results.length}; ${Object.entries(totals).map(([k, v]) => 
 if (!keep) rmSync(outDir, { recursive: true, force: true });
 else console.log(`wet output kept in ${outDir}`);
 process.exitCode = totals.differs ? 1 : 0;
+
+/** Fills `res` for a unit Hydrate did not render (an error, or a unit it lists as unresolvable); false when it rendered. */
+function notRendered(res, unit, hydrate) {
+  if (unit && unit.status === 'rendered') return false;
+  res.outcome = unit?.status === 'failed' || (unit?.errors ?? []).length > 0 ? 'error' : 'unresolvable';
+  res.detail = hydrate.reasons(res.id) || (unit ? `status ${unit.status}` : 'no unit');
+  return true;
+}
